@@ -1,0 +1,421 @@
+"""Build the student lab from the otter-assign master notebook.
+
+``solutions/lab05.ipynb`` is the single source of the lab: teaching text, reference
+solutions, public tests and Part E answers. This module turns it into
+
+* ``assignment/`` — the student notebook and its public tests, exactly as otter assign
+  writes the student version, normalised so that a rebuild gives identical bytes;
+* ``solutions/reference.py`` — the reference implementation, extracted from the solution
+  cells (otter markers and docstrings stripped);
+* ``solutions/answers.json`` — the correct value of every Part E answer variable.
+
+Run ``python -m autograder.assign.build`` (``--check`` only reports staleness).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MASTER = REPO_ROOT / "solutions" / "lab05.ipynb"
+DEFAULT_ASSIGNMENT_DIR = REPO_ROOT / "assignment"
+DEFAULT_SOLUTIONS_DIR = REPO_ROOT / "solutions"
+
+NOTEBOOK_NAME = "lab05.ipynb"
+STALE_HINT = "run `make assignment` (python -m autograder assign) and commit the result"
+
+#: Graded functions, in the order the notebook (and reference.py) defines them.
+GRADED_FUNCTIONS: tuple[str, ...] = (
+    "mse_loss",
+    "mae_loss",
+    "huber_loss",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "accuracy",
+    "confusion_matrix",
+    "precision_recall_f1",
+    "macro_f1",
+    "get_device",
+    "build_classifier",
+    "train_one_epoch",
+    "evaluate",
+    "fit",
+)
+
+#: Provided (ungraded) helpers that students get in full and reference.py also defines.
+HELPERS: tuple[str, ...] = (
+    "REDUCTIONS",
+    "_check_reduction",
+    "_check_same_shape",
+    "_reduce",
+    "_safe_ratio",
+)
+
+#: Section comment emitted in reference.py before the first function of each part.
+SECTIONS: Mapping[str, str] = {
+    "mse_loss": "Part A",
+    "softmax": "Part B",
+    "accuracy": "Part C",
+    "get_device": "Part D",
+}
+
+#: Multiple-choice answer variables (one lowercase letter each) and their allowed letters.
+MC_CHOICES: Mapping[str, str] = {
+    "q_logits": "abcd",
+    "q_imbalanced": "abcd",
+    "q_loss_vs_metric": "abcd",
+    "q_backward": "abcd",
+    "q_zero_grad": "abcd",
+    "q_mse_vs_ce": "abcd",
+    "q_outliers": "abcd",
+}
+
+#: Numeric Part E answers, computed in the master with the reference functions.
+NUMERIC_ANSWERS: tuple[str, ...] = ("always_negative_accuracy", "always_negative_f1")
+
+ANSWER_VARIABLES: tuple[str, ...] = NUMERIC_ANSWERS + tuple(MC_CHOICES)
+
+#: Master-notebook cells carrying this tag are executed (after the reference code) to
+#: compute the numeric answers.
+ANSWER_SETUP_TAG = "answer-setup"
+#: Tags of ours that are removed from the student notebook.
+PRIVATE_TAGS = frozenset({ANSWER_SETUP_TAG})
+
+REFERENCE_HEADER = '''\
+"""Reference solutions for Lab 5 (Loss Functions & Metrics).
+
+Hidden: never shipped to students and never readable by a grading worker. The
+judge imports it to compute expected values and reference training runs.
+
+Generated from solutions/lab05.ipynb by `python -m autograder assign`: edit the
+notebook, not this file.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+'''
+
+SECTION_RULE = "# " + "-" * 64 + " "
+
+_SOLUTION_SUFFIX = re.compile(r"\s*# ?SOLUTION( NO PROMPT)?\s*$")
+_BLOCK_MARKERS = ("# BEGIN SOLUTION", "# BEGIN SOLUTION NO PROMPT", "# END SOLUTION")
+_ANSWER_LINE = re.compile(r"^(?P<name>\w+)\s*=\s*(?P<expr>.+?)\s*# ?SOLUTION\s*$")
+
+
+class BuildError(RuntimeError):
+    """The master notebook does not have the structure the build relies on."""
+
+
+# --------------------------------------------------------------------------- otter assign
+def run_otter_assign(master: Path, out_dir: Path) -> Path:
+    """Run ``otter assign`` on ``master`` into ``out_dir`` (``autograder/`` + ``student/``).
+
+    Tests are not run (the grading lives in ``autograder/check``); the master's config
+    turns off the Gradescope zip, PDFs and the export cell.
+    """
+    master = Path(master).resolve()
+    out_dir = Path(out_dir).resolve()
+    cmd = [sys.executable, "-m", "otter", "assign", "--no-run-tests", "--no-pdfs"]
+    proc = subprocess.run(
+        [*cmd, str(master), str(out_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise BuildError(
+            f"otter assign failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
+    for sub in ("student", "autograder"):
+        if not (out_dir / sub / master.name).is_file():
+            raise BuildError(f"otter assign wrote no {sub}/{master.name} under {out_dir}")
+    return out_dir
+
+
+# --------------------------------------------------------------------------- student files
+def _normalise_student_notebook(nb: Any, master_ids: Iterable[str]) -> Any:
+    """Strip outputs, execution counts and private tags; give every cell a stable id."""
+    known = set(master_ids)
+    used: set[str] = set()
+    anchor, generated = "lab05-start", 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+        tags = [t for t in cell.metadata.get("tags", []) if t not in PRIVATE_TAGS]
+        if tags:
+            cell.metadata["tags"] = tags
+        else:
+            cell.metadata.pop("tags", None)
+        cell_id = cell.get("id")
+        if cell_id in known and cell_id not in used:
+            anchor, generated = cell_id, 0
+        else:  # a cell otter created (init, check, check-all): name it after its predecessor
+            generated += 1
+            cell_id = f"{anchor}-otter{generated}"
+        cell["id"] = cell_id
+        used.add(cell_id)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def _notebook_bytes(nb: Any) -> bytes:
+    text = nbformat.writes(nb, version=4)
+    if not text.endswith("\n"):
+        text += "\n"
+    return text.encode("utf-8")
+
+
+def student_files(otter_out: Path, master_nb: Any) -> dict[str, bytes]:
+    """The student-facing files of an otter assign run, keyed by path relative to assignment/."""
+    student_dir = Path(otter_out) / "student"
+    nb = nbformat.read(student_dir / NOTEBOOK_NAME, as_version=4)
+    master_ids = [c.get("id") for c in master_nb.cells if c.get("id")]
+    files = {NOTEBOOK_NAME: _notebook_bytes(_normalise_student_notebook(nb, master_ids))}
+    for path in sorted((student_dir / "tests").glob("*.py")):
+        text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        files[f"tests/{path.name}"] = text.encode("utf-8")
+    unexpected = sorted(
+        str(p.relative_to(student_dir))
+        for p in student_dir.rglob("*")
+        if p.is_file() and p.name != NOTEBOOK_NAME and p.parent.name != "tests"
+    )
+    if unexpected:
+        raise BuildError(f"otter assign wrote unexpected student files: {unexpected}")
+    return files
+
+
+# --------------------------------------------------------------------------- reference.py
+def strip_otter_markers(source: str) -> str:
+    """Solution view of a master cell: drop BEGIN/END SOLUTION lines and PROMPT blocks."""
+    out: list[str] = []
+    in_prompt = False
+    for line in source.splitlines():
+        stripped = line.rstrip()
+        if in_prompt:
+            in_prompt = not stripped.endswith("# END PROMPT")
+            continue
+        if stripped.endswith("# BEGIN PROMPT"):
+            in_prompt = not stripped.endswith("# END PROMPT")
+            continue
+        if stripped.endswith(_BLOCK_MARKERS):
+            continue
+        out.append(_SOLUTION_SUFFIX.sub("", line))
+    if in_prompt:
+        raise BuildError(f"BEGIN PROMPT without END PROMPT in cell:\n{source}")
+    return "\n".join(out)
+
+
+def _definition_blocks(source: str) -> list[tuple[str, str]]:
+    """Top-level definitions of reference names in ``source``, docstrings removed."""
+    wanted = set(GRADED_FUNCTIONS) | set(HELPERS)
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise BuildError(f"cannot parse master cell: {exc}\n{source}") from exc
+    lines = source.splitlines()
+    blocks = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            name = node.name
+        elif (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            name = node.targets[0].id
+        else:
+            continue
+        if name not in wanted:
+            continue
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        assert node.end_lineno is not None
+        keep = list(range(start - 1, node.end_lineno))
+        if isinstance(node, ast.FunctionDef) and ast.get_docstring(node, clean=False) is not None:
+            doc = node.body[0]
+            assert doc.end_lineno is not None
+            keep = [i for i in keep if not doc.lineno - 1 <= i < doc.end_lineno]
+            if len(node.body) == 1:
+                raise BuildError(f"{name}: the master defines only a docstring, no body")
+        blocks.append((name, "\n".join(lines[i] for i in keep).rstrip()))
+    return blocks
+
+
+def reference_source(master_nb: Any) -> str:
+    """The text of solutions/reference.py, extracted from the master notebook."""
+    blocks: list[tuple[str, str]] = []
+    for cell in master_nb.cells:
+        if cell.cell_type == "code":
+            blocks.extend(_definition_blocks(strip_otter_markers(cell.source)))
+    names = [name for name, _ in blocks]
+    expected = set(GRADED_FUNCTIONS) | set(HELPERS)
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    missing = sorted(expected - set(names))
+    if duplicated or missing:
+        raise BuildError(f"master notebook: duplicated {duplicated}, missing {missing}")
+    parts = [REFERENCE_HEADER]
+    for name, block in blocks:
+        if name in SECTIONS:
+            block = f"{SECTION_RULE}{SECTIONS[name]}\n{block}"
+        parts.append(block)
+    return parts[0] + "\n" + parts[1] + "".join(f"\n\n\n{p}" for p in parts[2:]) + "\n"
+
+
+# --------------------------------------------------------------------------- answers.json
+def compute_answers(master_nb: Any, reference_src: str) -> dict[str, Any]:
+    """Correct values of the Part E answer variables.
+
+    Every ``name = expr  # SOLUTION`` line of the master that assigns an answer variable is
+    evaluated in a namespace holding the reference functions and the cells tagged
+    ``answer-setup`` (the Part E data).
+    """
+    expressions: dict[str, str] = {}
+    setup: list[str] = []
+    for cell in master_nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if ANSWER_SETUP_TAG in cell.metadata.get("tags", []):
+            setup.append(cell.source)
+        for line in cell.source.splitlines():
+            match = _ANSWER_LINE.match(line)
+            if match and match["name"] in ANSWER_VARIABLES:
+                if match["name"] in expressions:
+                    raise BuildError(f"{match['name']} is assigned twice in the master")
+                expressions[match["name"]] = match["expr"]
+    missing = sorted(set(ANSWER_VARIABLES) - set(expressions))
+    if missing:
+        raise BuildError(f"master notebook has no `# SOLUTION` line for {missing}")
+
+    namespace: dict[str, Any] = {"__name__": "lab05_answers"}
+    with contextlib.redirect_stdout(io.StringIO()):  # the setup cells may print
+        exec(compile(reference_src, "reference.py", "exec"), namespace)
+        for i, src in enumerate(setup):
+            exec(compile(src, f"answer-setup-{i}", "exec"), namespace)
+
+    answers: dict[str, Any] = {}
+    for name in ANSWER_VARIABLES:
+        value = eval(expressions[name], namespace)
+        if name in MC_CHOICES:
+            if not (isinstance(value, str) and len(value) == 1 and value in MC_CHOICES[name]):
+                raise BuildError(f"{name}: answer {value!r} is not one of {MC_CHOICES[name]!r}")
+        else:
+            value = float(value)
+        answers[name] = value
+    return answers
+
+
+def answers_json(answers: Mapping[str, Any]) -> str:
+    return json.dumps(dict(answers), indent=2, sort_keys=True) + "\n"
+
+
+# --------------------------------------------------------------------------- build
+def render(master: Path = DEFAULT_MASTER) -> dict[str, bytes]:
+    """Every generated file, keyed ``assignment/<path>`` or ``solutions/<name>``."""
+    master = Path(master)
+    master_nb = nbformat.read(master, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="lab05-assign-") as tmp:
+        out = run_otter_assign(master, Path(tmp) / "out")
+        files = {f"assignment/{k}": v for k, v in student_files(out, master_nb).items()}
+    ref_src = reference_source(master_nb)
+    files["solutions/reference.py"] = ref_src.encode("utf-8")
+    files["solutions/answers.json"] = answers_json(compute_answers(master_nb, ref_src)).encode()
+    return files
+
+
+def _write(files: Mapping[str, bytes], assignment_dir: Path, solutions_dir: Path) -> None:
+    if assignment_dir.exists():
+        shutil.rmtree(assignment_dir)
+    assignment_dir.mkdir(parents=True)
+    solutions_dir.mkdir(parents=True, exist_ok=True)
+    for key, data in files.items():
+        top, rel = key.split("/", 1)
+        path = (assignment_dir if top == "assignment" else solutions_dir) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def build(master: Path, assignment_dir: Path, solutions_dir: Path) -> None:
+    """Regenerate ``assignment_dir`` (cleared first) and solutions/{reference.py,answers.json}.
+
+    ``solutions_dir`` may be the master's own directory: only ``reference.py`` and
+    ``answers.json`` are written there.
+    """
+    files = render(Path(master))
+    _write(files, Path(assignment_dir), Path(solutions_dir))
+
+
+def stale_files(
+    master: Path = DEFAULT_MASTER,
+    assignment_dir: Path = DEFAULT_ASSIGNMENT_DIR,
+    solutions_dir: Path = DEFAULT_SOLUTIONS_DIR,
+) -> list[str]:
+    """Generated paths whose committed content differs from a fresh build (or is missing/extra)."""
+    fresh = render(Path(master))
+    stale = []
+    for key, data in fresh.items():
+        top, rel = key.split("/", 1)
+        path = (Path(assignment_dir) if top == "assignment" else Path(solutions_dir)) / rel
+        if not path.is_file() or path.read_bytes() != data:
+            stale.append(key)
+    if Path(assignment_dir).is_dir():
+        for path in sorted(Path(assignment_dir).rglob("*")):
+            key = f"assignment/{path.relative_to(assignment_dir).as_posix()}"
+            if path.is_file() and key not in fresh:
+                stale.append(key)
+    return sorted(stale)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.assign.build",
+        description="Build assignment/, solutions/reference.py and solutions/answers.json "
+        "from the otter-assign master notebook.",
+    )
+    parser.add_argument("--master", type=Path, default=DEFAULT_MASTER)
+    parser.add_argument("--assignment-dir", type=Path, default=DEFAULT_ASSIGNMENT_DIR)
+    parser.add_argument("--solutions-dir", type=Path, default=DEFAULT_SOLUTIONS_DIR)
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the outputs are stale"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            stale = stale_files(args.master, args.assignment_dir, args.solutions_dir)
+            if stale:
+                print("stale generated files: " + ", ".join(stale), file=sys.stderr)
+                print(STALE_HINT, file=sys.stderr)
+                return 1
+            print("assignment is up to date")
+            return 0
+        build(args.master, args.assignment_dir, args.solutions_dir)
+    except BuildError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.assignment_dir}, {args.solutions_dir / 'reference.py'}, "
+          f"{args.solutions_dir / 'answers.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Stage 1 — load: turn a submitted file into plain Python cells, or say why not."""

@@ -1,0 +1,129 @@
+"""Judge-side handle on the zygote: start it once, then spawn workers from it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.config import Limits
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed (not the student's code): a harness error."""
+
+
+@dataclass
+class SandboxInfo:
+    network_namespace: bool
+    mount_namespace: bool
+    drop_privileges: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+class Zygote:
+    """Owns the zygote process; safe to share with judge processes forked later."""
+
+    def __init__(self, hide_paths: list[Path]) -> None:
+        self.hide_paths = [str(p.resolve()) for p in hide_paths]
+        self.root = tempfile.mkdtemp(prefix="lab05-sandbox-")
+        os.chmod(self.root, 0o711)
+        self.scratch_root = os.path.join(self.root, "scratch")
+        os.mkdir(self.scratch_root)
+        os.chmod(self.scratch_root, 0o711)
+        self.socket_path = os.path.join(self.root, "zygote.sock")
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": package_root,
+               "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
+             self.scratch_root],
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SandboxError("the sandbox zygote failed to start")
+        self.info = SandboxInfo(**json.loads(line))
+
+    def connect(self) -> ZygoteConnection:
+        return ZygoteConnection(self.socket_path, self.hide_paths)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> Zygote:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+@dataclass
+class WorkerHandle:
+    pid: int
+    sock: socket.socket
+
+
+class ZygoteConnection:
+    """One judge's private line to the zygote (a forked judge opens its own)."""
+
+    def __init__(self, socket_path: str, hide_paths: list[str]) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(socket_path)
+        self.reader = self.sock.makefile("rb")
+        self.hide_paths = hide_paths
+
+    def _reply(self, timeout: float) -> dict[str, Any]:
+        self.sock.settimeout(timeout)
+        try:
+            line = self.reader.readline()
+        except (TimeoutError, OSError) as exc:
+            raise SandboxError(f"the sandbox zygote did not answer: {exc}") from exc
+        if not line:
+            raise SandboxError("the sandbox zygote exited")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        request = {
+            "op": "spawn",
+            "memory_mb": limits.memory_mb,
+            "cpu_s": limits.cpu_s,
+            "max_processes": limits.max_processes,
+            "max_file_mb": limits.max_file_mb,
+            "max_open_files": limits.max_open_files,
+            "hide_paths": self.hide_paths + extra_hidden,
+        }
+        socket.send_fds(self.sock, [json.dumps(request).encode()], [theirs.fileno()])
+        theirs.close()
+        reply = self._reply(30)
+        return WorkerHandle(int(reply["pid"]), ours)
+
+    def wait(self, pid: int, timeout: float) -> dict[str, Any]:
+        self.sock.sendall(json.dumps({"op": "wait", "pid": pid, "timeout": timeout}).encode())
+        return self._reply(timeout + 10)
+
+    def kill(self, pid: int) -> dict[str, Any]:
+        started = time.monotonic()
+        self.sock.sendall(json.dumps({"op": "kill", "pid": pid}).encode())
+        reply = self._reply(15)
+        reply["kill_seconds"] = time.monotonic() - started
+        return reply
+
+    def close(self) -> None:
+        self.sock.close()

@@ -1,0 +1,28 @@
+"""Small fixed models the judge and the worker both build for Part D scenarios.
+
+Shared by both sides so that a state dict sent by the judge loads into the
+same architecture in the worker. BatchNorm makes train/eval mode observable in
+the outcome (batch statistics and running buffers); Dropout makes a missing
+`eval()` visible in the evaluation loss.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+IN_FEATURES = 6
+HIDDEN = 12
+NUM_CLASSES = 3
+
+
+def build(arch: str) -> nn.Module:
+    layers: list[nn.Module] = [nn.Linear(IN_FEATURES, HIDDEN)]
+    if arch in ("bn_mlp", "bn_dropout_mlp"):
+        layers.append(nn.BatchNorm1d(HIDDEN))
+    layers.append(nn.ReLU())
+    if arch == "bn_dropout_mlp":
+        layers.append(nn.Dropout(0.5))
+    layers.append(nn.Linear(HIDDEN, NUM_CLASSES))
+    if arch not in ("mlp", "bn_mlp", "bn_dropout_mlp"):
+        raise ValueError(f"unknown probe architecture {arch}")
+    return nn.Sequential(*layers)

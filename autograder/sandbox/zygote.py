@@ -1,0 +1,238 @@
+"""The zygote: a clean, warm process that forks confined workers on request.
+
+Started once per grading run, before the judge loads hidden checks or the
+reference, it imports torch, numpy and matplotlib and exercises a training
+step so that lazy initialisation is paid once. Each worker is then a `fork()`
+of it (milliseconds) instead of an interpreter start plus a torch import
+(seconds). It holds nothing secret, so a worker inherits nothing secret.
+
+Protocol (JSON frames over a private Unix socket, one connection per judge):
+`spawn` (the worker's socket arrives as a passed fd) → pid; `wait` pid →
+exit status; `kill` pid → every process of that worker killed, then status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from typing import Any
+
+UID_BASE = 62000
+UID_COUNT = 1000
+
+
+def warm_up() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy  # noqa: F401
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.1),
+                          nn.Linear(8, 3))
+    for opt in (torch.optim.SGD(model.parameters(), lr=0.1),
+                torch.optim.Adam(model.parameters(), lr=0.1)):
+        x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y) + F.mse_loss(x, x) + F.huber_loss(x, x)
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        model(torch.randn(4, 4)).softmax(-1).log().logsumexp(-1)
+    torch.autograd.gradcheck(lambda t: (t.exp() / t.exp().sum()).sum(),
+                             (torch.randn(3, dtype=torch.float64, requires_grad=True),))
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    plt.close(fig)
+    from torch.utils.data import DataLoader, TensorDataset
+
+    list(DataLoader(TensorDataset(torch.zeros(4, 2), torch.zeros(4)), batch_size=2))
+
+
+class Zygote:
+    def __init__(self, socket_path: str, scratch_root: str) -> None:
+        from autograder.sandbox import limits
+
+        self.limits = limits
+        self.caps = limits.probe()
+        self.scratch_root = scratch_root
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(socket_path)
+        os.chmod(socket_path, 0o600)
+        self.listener.listen(64)
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.listener, selectors.EVENT_READ)
+        self.clients: list[socket.socket] = []
+        self.workers: dict[int, dict[str, Any]] = {}  # pid -> uid, scratch
+        self.exited: dict[int, int] = {}  # pid -> wait status
+        self.waiting: list[tuple[socket.socket, int, float]] = []
+        self.free_uids = list(range(UID_BASE, UID_BASE + UID_COUNT))
+
+    def announce(self) -> None:
+        caps = {"network_namespace": self.caps.network_namespace,
+                "mount_namespace": self.caps.mount_namespace,
+                "drop_privileges": self.caps.drop_privileges,
+                "warnings": self.caps.warnings}
+        sys.stdout.write(json.dumps(caps) + "\n")
+        sys.stdout.flush()
+
+    def run(self) -> None:
+        from autograder.sandbox import protocol
+
+        while True:
+            for key, _ in self.selector.select(timeout=0.02):
+                sock = key.fileobj
+                if sock is self.listener:
+                    conn, _ = self.listener.accept()
+                    self.clients.append(conn)
+                    self.selector.register(conn, selectors.EVENT_READ)
+                    continue
+                assert isinstance(sock, socket.socket)
+                try:
+                    self.handle(sock)
+                except (protocol.ProtocolError, OSError):
+                    self.selector.unregister(sock)
+                    self.clients.remove(sock)
+                    sock.close()
+            self.reap()
+            self.answer_waits()
+
+    def handle(self, sock: socket.socket) -> None:
+        from autograder.sandbox import protocol
+
+        msg, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+        if not msg:
+            raise protocol.PeerClosed("client left")
+        request = json.loads(msg.decode("utf-8"))
+        op = request["op"]
+        if op == "spawn":
+            pid = self.spawn(request, fds[0])
+            os.close(fds[0])
+            sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        elif op == "wait":
+            self.waiting.append((sock, int(request["pid"]), time.monotonic() + float(request["timeout"])))
+        elif op == "kill":
+            self.kill(int(request["pid"]))
+            self.waiting.append((sock, int(request["pid"]), time.monotonic() + 5.0))
+
+    def spawn(self, request: dict[str, Any], fd: int) -> int:
+        uid = self.free_uids.pop(0) if self.caps.drop_privileges else None
+        scratch = tempfile.mkdtemp(prefix="w", dir=self.scratch_root)
+        if uid is not None:
+            os.chown(scratch, uid, uid)
+        policy = self.limits.Policy(
+            memory_mb=int(request["memory_mb"]), cpu_s=int(request["cpu_s"]),
+            max_processes=int(request["max_processes"]), max_file_mb=int(request["max_file_mb"]),
+            max_open_files=int(request["max_open_files"]), scratch=scratch,
+            hide_paths=tuple(request.get("hide_paths", [])), uid=uid,
+        )
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the worker
+            code = 70
+            try:
+                self.listener.close()
+                for client in self.clients:
+                    client.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                self.limits.apply(policy, self.caps)
+                self.limits.clean_environment(scratch)
+                from autograder.sandbox import worker
+
+                worker.serve(socket.socket(fileno=fd), self.caps.network_namespace)
+                code = 0
+            except BaseException:
+                import traceback
+
+                traceback.print_exc()  # a harness bug: goes to the grader's stderr
+            finally:
+                os._exit(code)
+        self.workers[pid] = {"uid": uid, "scratch": scratch}
+        return pid
+
+    def kill(self, pid: int) -> None:
+        info = self.workers.get(pid)
+        for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+            try:
+                target()
+            except OSError:
+                pass
+        if info and info["uid"] is not None:
+            self.sweep(info["uid"])
+
+    @staticmethod
+    def sweep(uid: int) -> None:
+        """Kill whatever a worker left behind under its uid (escaped children, daemons)."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as status:
+                    for line in status:
+                        if line.startswith("Uid:"):
+                            if int(line.split()[1]) == uid:
+                                os.kill(int(entry), signal.SIGKILL)
+                            break
+            except (OSError, ValueError):
+                continue
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            info = self.workers.pop(pid, None)
+            self.exited[pid] = status
+            if info:
+                if info["uid"] is not None:
+                    self.sweep(info["uid"])
+                    self.free_uids.append(info["uid"])
+                shutil.rmtree(info["scratch"], ignore_errors=True)
+
+    def answer_waits(self) -> None:
+        now = time.monotonic()
+        still = []
+        for sock, pid, deadline in self.waiting:
+            if pid in self.exited or now > deadline or pid not in self.workers:
+                status = self.exited.pop(pid, None)
+                reply: dict[str, Any] = {"pid": pid, "exited": status is not None}
+                if status is not None:
+                    if os.WIFSIGNALED(status):
+                        reply["signal"] = os.WTERMSIG(status)
+                    else:
+                        reply["exitcode"] = os.WEXITSTATUS(status)
+                try:
+                    sock.sendall(json.dumps(reply).encode() + b"\n")
+                except OSError:
+                    pass
+            else:
+                still.append((sock, pid, deadline))
+        self.waiting = still
+
+
+def main() -> None:
+    socket_path, scratch_root = sys.argv[1], sys.argv[2]
+    warm_up()
+    zygote = Zygote(socket_path, scratch_root)
+    zygote.announce()
+    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    zygote.run()
+
+
+if __name__ == "__main__":
+    main()

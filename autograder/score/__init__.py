@@ -1,0 +1,1 @@
+"""Scoring: the data a graded submission ends as."""

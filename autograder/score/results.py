@@ -1,0 +1,117 @@
+"""The results vocabulary shared by every stage after the checks.
+
+One `TestResult` per check and one `SubmissionResult` per notebook; the
+Gradescope `results.json`, the gradebook row, the HTML pages and the terminal
+view are all renderings of these, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    GRADED = "graded"
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    name: str
+    score: float
+    max_score: float
+    passed: bool
+    output: str
+    visibility: str
+    # A stable key for "which mistake": lets the dashboard group students who made it.
+    mistake: str = ""
+
+    @property
+    def function(self) -> str:
+        return self.name.split(":", 1)[0]
+
+
+@dataclass
+class SubmissionResult:
+    submission_id: str
+    status: Status
+    reason: str
+    tests: list[TestResult]
+    max_score: float
+    execution_time: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    source_sha256: str = ""
+    config_sha256: str = ""
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 6)
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """Gradescope's results schema plus our own `status`, `reason`, `max_score`."""
+        output = self.reason if self.status is not Status.GRADED else ""
+        output = "\n".join(part for part in [output, *self.notes] if part)
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 3),
+            "output": output,
+            "status": self.status.value,
+            "reason": self.reason,
+            "tests": [
+                {
+                    "name": t.name,
+                    "score": t.score,
+                    "max_score": t.max_score,
+                    "status": "passed" if t.passed else "failed",
+                    "output": t.output,
+                    "visibility": t.visibility,
+                    **({"tags": [t.mistake]} if t.mistake else {}),
+                }
+                for t in self.tests
+            ],
+            "extra_data": {
+                "submission_id": self.submission_id,
+                "source_sha256": self.source_sha256,
+                "config_sha256": self.config_sha256,
+            },
+        }
+
+    @classmethod
+    def from_gradescope(cls, data: dict[str, Any]) -> SubmissionResult:
+        extra = data.get("extra_data", {})
+        tests = [
+            TestResult(
+                name=t["name"],
+                score=float(t["score"]),
+                max_score=float(t["max_score"]),
+                passed=t["status"] == "passed",
+                output=t.get("output", ""),
+                visibility=t.get("visibility", "visible"),
+                mistake=(t.get("tags") or [""])[0],
+            )
+            for t in data.get("tests", [])
+        ]
+        reason = data.get("reason", "")
+        output = data.get("output", "")
+        notes = [line for line in output.splitlines() if line and line != reason]
+        return cls(
+            submission_id=extra.get("submission_id", ""),
+            status=Status(data["status"]),
+            reason=reason,
+            tests=tests,
+            max_score=float(data["max_score"]),
+            execution_time=float(data.get("execution_time", 0.0)),
+            notes=notes,
+            source_sha256=extra.get("source_sha256", ""),
+            config_sha256=extra.get("config_sha256", ""),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
