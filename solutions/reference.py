@@ -2,6 +2,9 @@
 
 Hidden: never shipped to students and never readable by a grading worker. The
 judge imports it to compute expected values and reference training runs.
+
+Generated from solutions/lab05.ipynb by `python -m autograder assign`: edit the
+notebook, not this file.
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ def macro_f1(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) -> fl
     tp = matrix.diagonal()
     fp = matrix.sum(dim=0) - tp
     fn = matrix.sum(dim=1) - tp
-    per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n)) for t, p, n in zip(tp, fp, fn)]
+    per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n)) for t, p, n in zip(tp, fp, fn)]  # noqa: B905
     return sum(per_class) / num_classes
 
 
@@ -173,7 +176,7 @@ def build_classifier(in_features: int, hidden: int, num_classes: int) -> nn.Modu
     )
 
 
-def train_one_epoch(model, loader, loss_fn, optimizer, device) -> float:  # type: ignore[no-untyped-def]
+def train_one_epoch(model, loader, loss_fn, optimizer, device) -> float:
     model.train()
     total_loss, total_samples = 0.0, 0
     for x, y in loader:
@@ -188,7 +191,7 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device) -> float:  # type
     return total_loss / total_samples
 
 
-def evaluate(model, loader, loss_fn, device) -> dict:  # type: ignore[no-untyped-def]
+def evaluate(model, loader, loss_fn, device) -> dict:
     model.eval()
     total_loss, correct, total_samples = 0.0, 0, 0
     with torch.no_grad():
@@ -201,10 +204,10 @@ def evaluate(model, loader, loss_fn, device) -> dict:  # type: ignore[no-untyped
     return {"loss": total_loss / total_samples, "accuracy": correct / total_samples}
 
 
-def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:  # type: ignore[no-untyped-def]
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
     history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
     for _ in range(epochs):
-        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer, device))
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer, device))  # noqa: E501
         metrics = evaluate(model, val_loader, loss_fn, device)
         history["val_loss"].append(metrics["loss"])
         history["val_accuracy"].append(metrics["accuracy"])

@@ -68,6 +68,25 @@ def runtime_paths() -> list[str]:
     return sorted(paths)
 
 
+def expand_hidden(paths: list[str]) -> list[str]:
+    """Paths to cover so that `paths` are unreadable but the Python runtime is not.
+
+    A hidden directory that contains the runtime (a project folder holding its
+    own .venv) is replaced by its other entries.
+    """
+    runtime = runtime_paths()
+    out: list[str] = []
+    pending = [os.path.abspath(p) for p in paths]
+    while pending:
+        path = pending.pop()
+        inside = [r for r in runtime if r == path or r.startswith(path.rstrip("/") + "/")]
+        if not inside:
+            out.append(path)
+        elif os.path.isdir(path) and all(r != path for r in inside):
+            pending.extend(os.path.join(path, entry) for entry in os.listdir(path))
+    return sorted(set(out))
+
+
 def _in_child(test: Callable[[], bool]) -> bool:
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
@@ -125,6 +144,8 @@ def apply(policy: Policy, caps: Capabilities) -> None:
             if os.path.isdir(path):
                 libc.mount(b"tmpfs", path.encode(), b"tmpfs",
                            MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=000")
+            elif os.path.isfile(path):
+                libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None)
         if policy.uid is not None:
             _expose(runtime_paths() + [policy.scratch])
     os.chdir(policy.scratch)

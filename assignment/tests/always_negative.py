@@ -1,0 +1,16 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "always_negative"
+points = None
+
+@test_case(points=None, hidden=False)
+def test_always_negative_accuracy_is_a_fraction(always_negative_accuracy):
+    assert isinstance(always_negative_accuracy, float), 'always_negative_accuracy: set it to a float computed with your accuracy()'
+    assert 0.0 <= always_negative_accuracy <= 1.0, 'always_negative_accuracy: must be in [0, 1]'
+
+@test_case(points=None, hidden=False)
+def test_always_negative_f1_is_a_fraction(always_negative_f1):
+    assert isinstance(always_negative_f1, float), 'always_negative_f1: set it to a float computed with your precision_recall_f1()'
+    assert 0.0 <= always_negative_f1 <= 1.0, 'always_negative_f1: must be in [0, 1]'

@@ -1,0 +1,21 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "evaluate"
+points = None
+
+@test_case(points=None, hidden=False)
+def test_evaluate_returns_loss_and_accuracy(evaluate):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    data = TensorDataset(torch.randn(10, 3), torch.randint(0, 2, (10,)))
+    result = evaluate(model, DataLoader(data, batch_size=4), F.cross_entropy, torch.device('cpu'))
+    assert isinstance(result, dict), 'evaluate: return a dict'
+    assert set(result) == {'loss', 'accuracy'}, "evaluate: keys should be 'loss' and 'accuracy'"
+    assert all((isinstance(v, float) for v in result.values())), 'evaluate: values are floats'
+    assert 0.0 <= result['accuracy'] <= 1.0, 'evaluate: accuracy is a fraction in [0, 1]'

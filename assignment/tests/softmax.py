@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "softmax"
+points = None
+
+@test_case(points=None, hidden=False)
+def test_softmax_matches_torch(softmax):
+    import torch
+    logits = torch.tensor([[3.2, 5.1, -1.7], [0.0, 0.0, 0.0]])
+    probs = softmax(logits, dim=-1)
+    assert torch.allclose(probs, torch.softmax(logits, dim=-1)), 'softmax: values differ from torch.softmax'
+    assert torch.allclose(probs.sum(dim=-1), torch.ones(2)), 'softmax: each row should sum to 1'

@@ -1,0 +1,22 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "train_one_epoch"
+points = None
+
+@test_case(points=None, hidden=False)
+def test_train_one_epoch_updates_the_model(train_one_epoch):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    before = [p.detach().clone() for p in model.parameters()]
+    data = TensorDataset(torch.randn(10, 3), torch.randint(0, 2, (10,)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = train_one_epoch(model, DataLoader(data, batch_size=4), F.cross_entropy, optimizer, torch.device('cpu'))
+    assert isinstance(loss, float), 'train_one_epoch: return the mean loss as a Python float'
+    changed = any((not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True)))
+    assert changed, 'train_one_epoch: the parameters did not change; call optimizer.step()'

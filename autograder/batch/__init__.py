@@ -1,0 +1,1 @@
+"""Batch grading: discover submissions, grade them in parallel, resume, summarise."""

@@ -1,0 +1,162 @@
+"""Grade many submissions: parallel judges, one shared zygote, resumable.
+
+Each judge is a process forked from this one; each opens its own line to the
+zygote and grades submissions one at a time. Results are written atomically
+per submission, so a batch killed halfway resumes by skipping every
+submission whose results.json matches the same notebook bytes and config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.batch.discover import Discovery, Found, discover
+from autograder.config import load_config
+from autograder.report.gradebook import write_gradebook
+from autograder.report.gradescope import read_results, results_path, write_results
+from autograder.sandbox.client import Zygote
+from autograder.score.results import Status, SubmissionResult
+from autograder.score.scoring import unscored
+
+_JUDGE: dict[str, object] = {}
+
+
+@dataclass
+class Summary:
+    out: Path
+    results: list[SubmissionResult] = field(default_factory=list)
+    discovery: Discovery = field(default_factory=Discovery)
+    graded_now: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    sandbox_warnings: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.status.value] = counts.get(result.status.value, 0) + 1
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
+                 f"{self.reused} up to date, in {self.seconds:.1f} s"]
+        lines += [f"  skipped: {s}" for s in self.discovery.skipped]
+        lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
+        lines.append(f"gradebook: {self.out / 'gradebook.csv'}")
+        if (self.out / "index.html").exists():
+            lines.append(f"dashboard: {self.out / 'index.html'}")
+        return "\n".join(lines)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _up_to_date(out: Path, found: Found, config_sha: str) -> SubmissionResult | None:
+    path = results_path(out, found.submission_id)
+    if not path.exists():
+        return None
+    try:
+        previous = read_results(path)
+    except (ValueError, KeyError, OSError):
+        return None
+    if previous.source_sha256 == _sha(found.path) and previous.config_sha256 == config_sha:
+        return previous
+    return None
+
+
+def _init_judge(socket_path: str, hide: list[str], config_path: str) -> None:
+    from autograder.grader import Grader
+    from autograder.sandbox.client import ZygoteConnection
+
+    config_text = Path(config_path).read_text(encoding="utf-8")
+    connection = ZygoteConnection(socket_path, hide)
+    _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection)
+
+
+def _judge(found: Found, out: str) -> dict[str, object]:
+    from autograder.grader import Grader
+
+    grader = _JUDGE["grader"]
+    assert isinstance(grader, Grader)
+    result = grader.grade(found.path, found.submission_id)
+    write_results(result, results_path(Path(out), found.submission_id))
+    return result.to_gradescope()
+
+
+def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
+                regrade: bool = False, progress: bool = True) -> Summary:
+    started = time.monotonic()
+    config = load_config(config_path)
+    config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary(out=out, discovery=discover(inputs, out / ".inputs"))
+    done: dict[str, SubmissionResult] = {}
+    todo: list[Found] = []
+    for found in summary.discovery.submissions:
+        previous = None if regrade else _up_to_date(out, found, config_sha)
+        if previous is not None:
+            done[found.submission_id] = previous
+        else:
+            todo.append(found)
+    summary.reused = len(done)
+    if todo:
+        hide = [str(out.resolve()), *{str(f.path.resolve().parent) for f in todo},
+                *(str(p.resolve()) for p in inputs)]
+        with Zygote([Path(h) for h in hide]) as zygote:
+            summary.sandbox_warnings = zygote.info.warnings
+            for warning in zygote.info.warnings:
+                print(f"sandbox: {warning}", file=sys.stderr)
+            for result in _run(todo, out, config_path, zygote, hide, workers, progress):
+                done[result.submission_id] = result
+                summary.graded_now += 1
+    summary.results = [done[f.submission_id] for f in summary.discovery.submissions]
+    write_gradebook(summary.results, list(config.tests), out / "gradebook.csv")
+    try:
+        from autograder.report.dashboard import write_dashboard
+
+        write_dashboard(summary.results, config, out)
+    except ImportError:
+        pass
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],
+         workers: int | None, progress: bool) -> list[SubmissionResult]:
+    from tqdm import tqdm
+
+    config = load_config(config_path)
+    count = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    bar = tqdm(total=len(todo), unit="nb", disable=not progress, file=sys.stderr,
+               dynamic_ncols=True)
+    failures = 0
+    results: list[SubmissionResult] = []
+
+    def record(result: SubmissionResult) -> None:
+        nonlocal failures
+        results.append(result)
+        failures += result.status is not Status.GRADED
+        bar.set_postfix_str(f"not graded: {failures}")
+        bar.update()
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_judge,
+                             initargs=(zygote.socket_path, hide, str(config_path))) as pool:
+        futures = {pool.submit(_judge, found, str(out)): found for found in todo}
+        for future in as_completed(futures):
+            found = futures[future]
+            try:
+                result = SubmissionResult.from_gradescope(future.result())  # type: ignore[arg-type]
+            except Exception as exc:  # a judge died: the submission still gets its row
+                result = unscored(found.submission_id, config, Status.CRASHED,
+                                  f"internal grader error: {type(exc).__name__}: {exc}"[:300])
+                write_results(result, results_path(out, found.submission_id))
+            record(result)
+    bar.close()
+    return results

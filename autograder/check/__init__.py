@@ -1,0 +1,1 @@
+"""Stage 3 — check: hidden pytest checks judge a running submission from outside."""

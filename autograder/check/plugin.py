@@ -1,0 +1,110 @@
+"""The pytest plugin that connects hidden checks to one running submission.
+
+Fixtures expose the sandboxed student, the reference and the tolerances; the
+report hook turns each test's outcome into a verdict with a message a student
+can act on. Exceptions that come from the student's side (their function
+raised, is missing, hung, or killed its worker) become specific feedback;
+anything else is the check's declared feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from autograder.check.context import CheckContext
+from autograder.check.registry import CheckFailed, CheckSpec
+from autograder.config import Tolerances
+from autograder.sandbox import protocol
+from autograder.sandbox.session import (
+    CallTimeout,
+    MissingFunction,
+    OutOfTime,
+    StudentError,
+    StudentSession,
+    WorkerLost,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+    mistake: str = ""
+    harness_error: str = ""
+
+
+def verdict_for(spec: CheckSpec, error: BaseException | None) -> Verdict:
+    function = spec.name.split(":", 1)[0]
+    if error is None:
+        return Verdict(True, "")
+    if isinstance(error, CheckFailed):
+        return Verdict(False, error.message, error.mistake)
+    if isinstance(error, MissingFunction):
+        name = str(error)
+        return Verdict(False, f"`{name}` is not defined: make sure the cell that defines it "
+                              "runs without errors and keeps the name from the assignment.",
+                       "missing")
+    if isinstance(error, StudentError):
+        if error.kind == "NotImplementedError":
+            return Verdict(False, f"{error.name} is not implemented yet (it still raises "
+                                  "NotImplementedError).", "not-implemented")
+        return Verdict(False, f"{error.name} raised {error.excerpt()}. {spec.feedback}",
+                       "raised")
+    if isinstance(error, CallTimeout):
+        return Verdict(False, f"{function} did not finish within the time limit: look for a "
+                              "loop that never ends.", "timeout")
+    if isinstance(error, (WorkerLost, protocol.ProtocolError)):
+        return Verdict(False, f"{function}: grading could not complete because {error}.",
+                       "crashed")
+    if isinstance(error, OutOfTime):
+        return Verdict(False, f"{function}: not graded, the notebook used up its total time "
+                              "limit.", "timeout")
+    if isinstance(error, AssertionError):
+        return Verdict(False, spec.feedback, "wrong")
+    return Verdict(False, spec.feedback, "wrong",
+                   harness_error=f"{spec.name}: {type(error).__name__}: {error}")
+
+
+class GradingPlugin:
+    def __init__(self, context: CheckContext) -> None:
+        self.context = context
+        self.verdicts: dict[str, Verdict] = {}
+
+    @pytest.fixture
+    def student(self) -> StudentSession:
+        return self.context.session
+
+    @pytest.fixture
+    def ref(self) -> Any:
+        return self.context.reference.module
+
+    @pytest.fixture
+    def answers(self) -> dict[str, Any]:
+        return self.context.reference.answers
+
+    @pytest.fixture
+    def source(self) -> Any:
+        return self.context.facts
+
+    @pytest.fixture
+    def tol(self) -> Tolerances:
+        return self.context.config.tolerances
+
+    @pytest.fixture
+    def memo(self) -> dict[str, Any]:
+        return self.context.memo
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+        outcome = yield
+        report = outcome.get_result()
+        marker = item.get_closest_marker("grading")
+        if marker is None:
+            return
+        spec: CheckSpec = marker.kwargs["spec"]
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            error = call.excinfo.value if call.excinfo is not None else None
+            self.verdicts[spec.name] = verdict_for(spec, error)

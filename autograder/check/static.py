@@ -1,0 +1,100 @@
+"""Read the student's source without running it.
+
+The judge has the notebook text as plain data, so facts derived from it (which
+library calls a function makes, whether it mentions "cuda", whether it uses
+`no_grad`) cannot be faked by tampering with the worker. Paired with what the
+worker observes at run time, so an alias that hides a call from one is caught
+by the other.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from autograder.load.notebook import Submission
+
+NN_CLASS_TO_FUNCTION = {
+    "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "MSELoss": "mse_loss",
+    "L1Loss": "l1_loss", "HuberLoss": "huber_loss", "SmoothL1Loss": "smooth_l1_loss",
+    "BCELoss": "binary_cross_entropy", "BCEWithLogitsLoss": "binary_cross_entropy_with_logits",
+    "Softmax": "softmax", "LogSoftmax": "log_softmax",
+}
+
+
+@dataclass
+class SourceFacts:
+    functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    torch_imported_names: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_submission(cls, submission: Submission) -> SourceFacts:
+        facts = cls()
+        for cell in submission.cells:
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torch"):
+                    facts.torch_imported_names.update(a.asname or a.name for a in node.names)
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    facts.functions[node.name] = node
+        return facts
+
+    def library_calls(self, function: str) -> set[str]:
+        """Library function names `function` calls directly (F.x, torch.x, t.x(), nn.XLoss)."""
+        node = self.functions.get(function)
+        if node is None:
+            return set()
+        found: set[str] = set()
+        for call in ast.walk(node):
+            if not isinstance(call, ast.Call):
+                continue
+            target = call.func
+            if isinstance(target, ast.Attribute):
+                found.add(NN_CLASS_TO_FUNCTION.get(target.attr, target.attr))
+            elif isinstance(target, ast.Name) and target.id in self.torch_imported_names:
+                found.add(NN_CLASS_TO_FUNCTION.get(target.id, target.id))
+        return found
+
+    def mentions_cuda(self, function: str) -> bool:
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "cuda" in sub.value:
+                return True
+            if isinstance(sub, ast.Attribute) and sub.attr == "cuda" and not _is_cuda_module(sub):
+                return True
+        return False
+
+    def uses_parameter(self, function: str, parameter: str) -> bool:
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        return any(isinstance(sub, ast.Name) and sub.id == parameter and isinstance(sub.ctx, ast.Load)
+                   for sub in ast.walk(node))
+
+    def disables_grad(self, function: str) -> bool:
+        """`with torch.no_grad()`, `inference_mode`, `set_grad_enabled(False)` or the decorators."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        names = {"no_grad", "inference_mode", "set_grad_enabled"}
+        candidates: list[ast.expr] = list(node.decorator_list)
+        for sub in ast.walk(node):
+            if isinstance(sub, (ast.With, ast.AsyncWith)):
+                candidates.extend(item.context_expr for item in sub.items)
+        for expr in candidates:
+            target = expr.func if isinstance(expr, ast.Call) else expr
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in names:
+                return True
+        return False
+
+
+def _is_cuda_module(node: ast.Attribute) -> bool:
+    """`torch.cuda.is_available()` mentions the cuda module, not a hard-coded device."""
+    return isinstance(node.value, ast.Name) and node.value.id == "torch"

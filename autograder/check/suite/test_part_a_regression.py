@@ -1,0 +1,194 @@
+"""Part A — regression losses: mse_loss, mae_loss, huber_loss."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from autograder.check.compare import expect_tensor
+from autograder.check.forbidden import assert_no_library_call
+from autograder.check.registry import check, fail
+from autograder.sandbox.session import StudentError
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _pairs(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    gen = torch.Generator().manual_seed(seed)
+    pairs = []
+    for shape in ((7,), (4, 5)):
+        for dtype in (torch.float32, torch.float64):
+            pred = torch.randn(shape, generator=gen).to(dtype) * 3
+            target = torch.randn(shape, generator=gen).to(dtype) * 3
+            pairs.append((pred, target))
+    return pairs
+
+
+def _expect_matches(student, tol, function, reference, **extra) -> None:
+    for pred, target in _pairs(11):
+        for reduction in REDUCTIONS:
+            result = student.call(function, pred, target, reduction=reduction, **extra)
+            if result.mutated:
+                fail(f"{function} modified its input tensors in place: compute on new tensors "
+                     "(e.g. diff = pred - target) instead of -= / .sub_().", "in-place")
+            expected = reference(pred, target, reduction=reduction, **extra)
+            expect_tensor(result.value, expected, tol, function,
+                          f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
+
+
+def _expect_gradients(student, function, reference, **extra) -> None:
+    gen = torch.Generator().manual_seed(5)
+    pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
+    target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
+    result = student.call(function, pred, target, grad_args=(0,), gradcheck=True, **extra)
+    grads = result.grads
+    if isinstance(grads, dict):
+        problem = grads.get("problem")
+        if problem == "detached":
+            fail(f"{function}'s result is detached from the autograd graph: don't use .item(), "
+                 ".detach(), .numpy() or torch.no_grad() inside a loss.", "detached")
+        fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
+    leaf = pred.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(reference(leaf, target, **extra), leaf)
+    if grads[0] is None or not torch.allclose(grads[0], expected, rtol=1e-6, atol=1e-9):
+        fail(f"{function}: backward() gives different gradients from the reference: make sure "
+             "every step is a differentiable tensor operation on pred.", "wrong-gradient")
+    if result.gradcheck is not True:
+        fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
+             "gradients disagree.", "gradcheck")
+
+
+def _expect_value_errors(student, function, **extra) -> None:
+    pred, target = torch.randn(5, 1), torch.randn(5)
+    try:
+        student.call(function, pred, target, **extra)
+    except StudentError as error:
+        if error.kind != "ValueError":
+            raise
+    else:
+        fail(f"{function} accepted pred of shape (N, 1) with target of shape (N,): raise "
+             "ValueError naming both shapes instead of silently broadcasting to (N, N).",
+             "no-shape-check")
+    try:
+        student.call(function, torch.randn(3), torch.randn(3), reduction="avg", **extra)
+    except StudentError as error:
+        if error.kind != "ValueError":
+            raise
+    else:
+        fail(f"{function} accepted reduction='avg': raise ValueError unless reduction is "
+             "'mean', 'sum' or 'none'.", "no-reduction-check")
+
+
+# ---------------------------------------------------------------- mse_loss
+@check("mse_loss: matches F.mse_loss for every reduction (float32 and float64)",
+       "mse_loss should average (pred - target)**2 over all elements for 'mean', add them "
+       "for 'sum', and return them unreduced for 'none'.")
+def test_mse_values(student, tol):
+    _expect_matches(student, tol, "mse_loss", F.mse_loss)
+
+
+@check("mse_loss: backward gives the reference gradients (float64, gradcheck)",
+       "mse_loss must stay differentiable: build it from tensor operations on pred.")
+def test_mse_gradients(student):
+    _expect_gradients(student, "mse_loss", F.mse_loss)
+
+
+@check("mse_loss: raises ValueError on mismatched shapes or an unknown reduction",
+       "mse_loss should raise ValueError when pred.shape != target.shape or the reduction "
+       "is unknown.")
+def test_mse_errors(student):
+    _expect_value_errors(student, "mse_loss")
+
+
+@check("mse_loss: implemented without F.mse_loss",
+       "Compute the squared error yourself instead of calling the library loss.")
+def test_mse_no_library(student, source):
+    result = student.call("mse_loss", torch.randn(4), torch.randn(4))
+    assert_no_library_call("mse_loss", {"mse_loss"}, result, source)
+
+
+# ---------------------------------------------------------------- mae_loss
+@check("mae_loss: matches F.l1_loss for every reduction (float32 and float64)",
+       "mae_loss should average |pred - target| for 'mean', add for 'sum', and return "
+       "the elementwise values for 'none'.")
+def test_mae_values(student, tol):
+    _expect_matches(student, tol, "mae_loss", F.l1_loss)
+
+
+@check("mae_loss: backward gives the reference gradients (float64, gradcheck)",
+       "mae_loss must stay differentiable: use .abs() on a tensor, not Python abs on floats.")
+def test_mae_gradients(student):
+    _expect_gradients(student, "mae_loss", F.l1_loss)
+
+
+@check("mae_loss: raises ValueError on mismatched shapes or an unknown reduction",
+       "mae_loss should raise ValueError when pred.shape != target.shape or the reduction "
+       "is unknown.")
+def test_mae_errors(student):
+    _expect_value_errors(student, "mae_loss")
+
+
+@check("mae_loss: implemented without F.l1_loss",
+       "Compute the absolute error yourself instead of calling the library loss.")
+def test_mae_no_library(student, source):
+    result = student.call("mae_loss", torch.randn(4), torch.randn(4))
+    assert_no_library_call("mae_loss", {"l1_loss"}, result, source)
+
+
+# ---------------------------------------------------------------- huber_loss
+def _huber_branch_message(student) -> None:
+    """Say which branch is wrong: inside |d| < delta, or outside."""
+    delta = 1.5
+    inside = (torch.tensor([0.2, -0.7, 1.0]), torch.zeros(3))
+    outside = (torch.tensor([2.0, -3.5, 6.0]), torch.zeros(3))
+    for (pred, target), label, fix in (
+        (inside, "inside |d| < delta", "the quadratic branch is 0.5·d²"),
+        (outside, "outside |d| >= delta", "the linear branch is delta·(|d| − 0.5·delta)"),
+    ):
+        got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
+        want = F.huber_loss(pred, target, delta=delta, reduction="none")
+        if isinstance(got, torch.Tensor) and got.shape == want.shape and not torch.allclose(
+                got, want, atol=1e-5):
+            fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
+
+
+@check("huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)",
+       "huber_loss is 0.5·d² where |d| < delta and delta·(|d| − 0.5·delta) elsewhere, then "
+       "reduced like the other losses.")
+def test_huber_values(student, tol):
+    _huber_branch_message(student)
+    for delta in (1.0, 0.5, 2.5):
+        _expect_matches(student, tol, "huber_loss",
+                        lambda p, t, reduction, delta=delta: F.huber_loss(
+                            p, t, delta=delta, reduction=reduction), delta=delta)
+
+
+@check("huber_loss: backward gives the reference gradients (float64, gradcheck)",
+       "huber_loss must stay differentiable: select the branch with torch.where, not Python "
+       "if on tensor values.")
+def test_huber_gradients(student):
+    _expect_gradients(student, "huber_loss",
+                      lambda p, t, delta=1.0: F.huber_loss(p, t, delta=delta), delta=1.0)
+
+
+@check("huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0",
+       "huber_loss should raise ValueError for mismatched shapes, an unknown reduction, or a "
+       "non-positive delta.")
+def test_huber_errors(student):
+    _expect_value_errors(student, "huber_loss")
+    for delta in (0.0, -1.0):
+        try:
+            student.call("huber_loss", torch.randn(3), torch.randn(3), delta=delta)
+        except StudentError as error:
+            if error.kind != "ValueError":
+                raise
+        else:
+            fail(f"huber_loss accepted delta={delta}: raise ValueError when delta <= 0.",
+                 "no-delta-check")
+
+
+@check("huber_loss: implemented without F.huber_loss",
+       "Compute the Huber loss yourself instead of calling the library loss.")
+def test_huber_no_library(student, source):
+    result = student.call("huber_loss", torch.randn(4), torch.randn(4))
+    assert_no_library_call("huber_loss", {"huber_loss", "smooth_l1_loss"}, result, source)

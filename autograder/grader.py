@@ -1,0 +1,74 @@
+"""Grade one submission end to end: load → sandbox → check → score.
+
+A `Grader` is built once per process that judges (it loads the config, the
+reference and the hidden suite); the zygote it uses is started before any of
+that, by whoever owns the run, so workers never inherit them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from autograder.check.context import CheckContext, Reference
+from autograder.check.runner import run_suite
+from autograder.check.static import SourceFacts
+from autograder.config import GradingConfig
+from autograder.load.notebook import InvalidNotebook, read_submission
+from autograder.sandbox.client import ZygoteConnection
+from autograder.sandbox.limits import expand_hidden
+from autograder.sandbox.session import OutOfTime, StudentSession
+from autograder.score.results import Status, SubmissionResult
+from autograder.score.scoring import score, unscored
+
+PROJECT = Path(__file__).resolve().parent.parent
+SOLUTIONS = PROJECT / "solutions"
+
+
+def hidden_paths(extra: list[Path]) -> list[str]:
+    """What a worker must not see: the reference, the hidden checks, results, other students."""
+    base = [SOLUTIONS, Path(__file__).resolve().parent / "check", PROJECT / "tests",
+            PROJECT / "examples"]
+    return expand_hidden([str(p.resolve()) for p in base + extra if p.exists()])
+
+
+class Grader:
+    def __init__(self, config: GradingConfig, config_text: str,
+                 connection: ZygoteConnection, solutions: Path = SOLUTIONS) -> None:
+        self.config = config
+        self.config_sha256 = hashlib.sha256(config_text.encode()).hexdigest()
+        self.connection = connection
+        self.reference = Reference.load(solutions)
+
+    def grade(self, path: Path, submission_id: str) -> SubmissionResult:
+        started = time.monotonic()
+        result = self._grade(path, submission_id)
+        result.execution_time = time.monotonic() - started
+        result.config_sha256 = self.config_sha256
+        result.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        return result
+
+    def _grade(self, path: Path, submission_id: str) -> SubmissionResult:
+        try:
+            submission = read_submission(path, submission_id, self.config.limits.max_notebook_mb)
+        except InvalidNotebook as exc:
+            return unscored(submission_id, self.config, Status.INVALID, str(exc))
+        session = StudentSession(self.connection, submission, self.config.limits)
+        try:
+            session.start()
+        except OutOfTime as exc:
+            return unscored(submission_id, self.config, Status.TIMEOUT,
+                            "; ".join(session.incidents.timeouts + session.incidents.crashes)
+                            or str(exc))
+        try:
+            context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
+                                   self.config)
+            verdicts = run_suite(context)
+        finally:
+            session.close()
+        notes = [f"cell {c.index}: {c.fatal}" for c in session.cells.values() if c.fatal]
+        harness = [v.harness_error for v in verdicts.values() if v.harness_error]
+        if harness:
+            notes.append("internal check errors (tell your instructor): " + " | ".join(harness))
+        return score(submission_id, verdicts, self.config, session.incidents, notes)
