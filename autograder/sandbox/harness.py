@@ -141,24 +141,28 @@ def _instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: _Log) -
 
 
 class _MetaFloats:
-    """On the emulated device, `.item()`/`float()` of a meta tensor read as 0.0."""
+    """On the emulated device, reading a meta tensor as a number gives 0.
+
+    Meta tensors carry shapes and devices but no data, so `loss.item()` or
+    `int(correct)` would fail although the student's code is right.
+    """
+
+    NAMES = ("item", "__float__", "__int__", "tolist")
 
     def __enter__(self) -> None:
-        self.item, self.to_float = torch.Tensor.item, torch.Tensor.__float__
-        item, to_float = self.item, self.to_float
+        self.saved = {name: getattr(torch.Tensor, name) for name in self.NAMES}
+        for name, original in self.saved.items():
+            zero: Any = 0 if name == "__int__" else 0.0
 
-        def fake_item(t: torch.Tensor) -> Any:
-            return 0.0 if t.device.type == "meta" else item(t)
+            def patched(t: torch.Tensor, *args: Any, _orig: Any = original,
+                        _zero: Any = zero) -> Any:
+                return _zero if t.device.type == "meta" else _orig(t, *args)
 
-        def fake_float(t: torch.Tensor) -> float:
-            return 0.0 if t.device.type == "meta" else to_float(t)
-
-        torch.Tensor.item = fake_item  # type: ignore[method-assign]
-        torch.Tensor.__float__ = fake_float  # type: ignore[method-assign]
+            setattr(torch.Tensor, name, patched)
 
     def __exit__(self, *exc: Any) -> None:
-        torch.Tensor.item = self.item  # type: ignore[method-assign]
-        torch.Tensor.__float__ = self.to_float  # type: ignore[method-assign]
+        for name, original in self.saved.items():
+            setattr(torch.Tensor, name, original)
 
 
 class _FakeCuda:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -17,9 +19,25 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("assign-notebooks")]
 
 REPO = assign.REPO_ROOT
 TIME_LIMIT_S = 60
-#: ``python3`` is the notebooks' kernelspec; jupyter_client runs it with this interpreter
-#: (the venv's), falling back to ipykernel's built-in spec when none is installed.
-KERNEL = "python3"
+#: A private kernelspec running *this* interpreter (the venv's), so that no user-level or
+#: system-wide ``python3`` kernelspec can send the notebooks to another Python.
+KERNEL = "lab05-assign-tests"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def venv_kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    data_dir = tmp_path_factory.mktemp("jupyter")
+    spec_dir = data_dir / "kernels" / KERNEL
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (lab05 tests)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JUPYTER_PATH", str(data_dir))
+        yield
 
 
 def _execute(path: Path, *, allow_errors: bool) -> tuple[nbformat.NotebookNode, float]:

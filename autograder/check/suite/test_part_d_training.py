@@ -1,0 +1,398 @@
+"""Part D — devices, model, training loop, evaluation, fit."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from autograder.check import training
+from autograder.check.registry import check, fail
+from autograder.sandbox import probes
+
+ARCH = "bn_mlp"
+SEED = 3
+BATCH = 16  # 50 samples: batches of 16, 16, 16 and 2
+
+
+def _train_params(lr: float, start_train: bool, device: str = "cpu",
+                  fake_cuda: bool | None = False) -> dict:
+    x, y = training.make_data(SEED)
+    return {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x, "y": y,
+            "batch_size": BATCH, "lr": lr, "start_train": start_train, "device": device,
+            "fake_cuda": fake_cuda, "seed": SEED}
+
+
+def _order_hint(events: list[str]) -> str:
+    """What the worker saw, in words (feedback only; the verdict is from parameters)."""
+    if "zero_grad" not in events:
+        return ("optimizer.zero_grad() is never called, so gradients from earlier batches "
+                "accumulate: call it at the start of every batch.")
+    text = " ".join(events)
+    if "backward zero_grad step" in text:
+        return ("zero_grad() runs between backward() and step(), so step() sees no gradient: "
+                "call zero_grad() before the forward pass.")
+    if "step backward" in text or text.startswith("zero_grad forward loss step"):
+        return ("step() runs before backward(), so each update uses no or stale gradients: "
+                "the order is zero_grad → forward → loss → backward → step.")
+    return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
+            "every batch.")
+
+
+def _train_run(student, memo, tol) -> dict:
+    """Run the student's epoch once and find which replay it matches (cached per submission)."""
+    if "train" in memo:
+        return memo["train"]
+    params = _train_params(lr=0.5, start_train=False)
+    outcome = student.scenario("train_one_epoch", params)
+    matched = None
+    if outcome.get("error") is None:
+        for variant in training.all_variants():
+            replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH,
+                                     0.5, False, variant, SEED)
+            if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
+                                     tol.training.atol):
+                matched = variant
+                break
+    memo["train"] = {"outcome": outcome, "matched": matched}
+    return memo["train"]
+
+
+def _require_run(run: dict) -> None:
+    outcome = run["outcome"]
+    if outcome.get("error"):
+        error = outcome["error"]
+        fail(f"train_one_epoch raised {error['type']}: {error['message'][:160]}", "raised")
+    if run["matched"] is None:
+        fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
+             + _order_hint(outcome.get("events", [])), "unknown-trajectory")
+
+
+@check("train_one_epoch: zero_grad → forward → loss → backward → step on every batch",
+       "Call optimizer.zero_grad() at the start of each batch, then forward, loss, "
+       "loss.backward(), optimizer.step().")
+def test_train_step_order(student, memo, tol):
+    run = _train_run(student, memo, tol)
+    _require_run(run)
+    if run["matched"].zero_grad != "ok":
+        fail("train_one_epoch: " + _order_hint(run["outcome"].get("events", [])),
+             f"zero-grad-{run['matched'].zero_grad}")
+
+
+@check("train_one_epoch: hands raw logits to the loss (no softmax before it)",
+       "Pass the model's raw logits straight to loss_fn; CrossEntropyLoss applies "
+       "log-softmax itself.")
+def test_train_logits(student, memo, tol):
+    run = _train_run(student, memo, tol)
+    _require_run(run)
+    if run["matched"].logits != "ok":
+        fail("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss expects "
+             "raw logits and applies log-softmax itself; pass model(x) directly.",
+             "softmax-before-loss")
+
+
+@check("train_one_epoch: puts the model in train mode",
+       "Call model.train() at the start of train_one_epoch: evaluate() leaves the model in "
+       "eval mode, and BatchNorm/Dropout must train in train mode.")
+def test_train_mode(student, memo, tol):
+    run = _train_run(student, memo, tol)
+    _require_run(run)
+    if run["matched"].mode != "ok":
+        fail("train_one_epoch never calls model.train(): after evaluate() the model stays in "
+             "eval mode, so BatchNorm and Dropout behave as at test time while training.",
+             "no-train-mode")
+
+
+@check("train_one_epoch: returns the sample-weighted mean loss as a float",
+       "Accumulate loss.item() * batch_size and divide by the number of samples.")
+def test_train_return(student, memo, tol):
+    params = _train_params(lr=0.0, start_train=True)
+    outcome = student.scenario("train_one_epoch", params)
+    if outcome.get("error"):
+        error = outcome["error"]
+        fail(f"train_one_epoch raised {error['type']}: {error['message'][:160]}", "raised")
+    value = outcome.get("returned")
+    if isinstance(value, torch.Tensor):
+        fail("train_one_epoch returned a tensor: return a Python float (accumulate "
+             "loss.item(), which also frees each batch's graph).", "returned-tensor")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(f"train_one_epoch returned {type(value).__name__}: return the mean loss as a "
+             "float.", "wrong-type")
+    candidates = {}
+    for logits in training.LOGITS:
+        replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH, 0.0,
+                                 True, training.Variant(logits=logits), SEED)
+        weighted = sum(l * n for l, n in zip(replay.losses, replay.sizes)) / sum(replay.sizes)
+        candidates[logits] = (weighted, replay)
+    if any(math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6) for w, _ in candidates.values()):
+        return
+    weighted, replay = candidates["ok"]
+    losses = replay.losses
+    if math.isclose(value, sum(losses) / len(losses), rel_tol=1e-4):
+        fail("train_one_epoch returns the mean of the batch means: the last batch is smaller, "
+             "so weight each batch's loss by its size and divide by the number of samples.",
+             "mean-of-batch-means")
+    if math.isclose(value, sum(losses), rel_tol=1e-4):
+        fail("train_one_epoch returns the sum of batch losses: divide by the number of "
+             "samples (after weighting each batch by its size).", "sum-of-losses")
+    if math.isclose(value, losses[-1], rel_tol=1e-4):
+        fail("train_one_epoch returns only the last batch's loss: accumulate over every batch.",
+             "last-batch")
+    fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
+         "losses.", "wrong-return")
+
+
+def _device_feedback(function: str, outcome: dict, source) -> None:
+    if source.mentions_cuda(function):
+        fail(f"{function} hard-codes 'cuda': use the device argument for the model and every "
+             "tensor of the batch, so the same code runs on CPU and GPU.", "hard-coded-cuda")
+    error = outcome.get("error")
+    calls = outcome.get("loss_calls", [])
+    forwards = outcome.get("forward", [])
+    if any(f["input_device"] != f["param_device"] for f in forwards):
+        fail(f"{function} feeds the model inputs that are not on the device argument: "
+             "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
+    if any(c["targets_device"] != c["logits_device"] for c in calls):
+        fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
+             "labels-not-moved")
+    if error:
+        message = error["message"]
+        if "CUDA" in message or "cuda" in message:
+            fail(f"{function} moves data to 'cuda' instead of the device it was given: use the "
+                 "device argument, not torch.cuda.is_available() inside the function.",
+                 "device-ignored")
+        fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
+             f"{message[:120]}", "device-error")
+    if not source.uses_parameter(function, "device"):
+        fail(f"{function} never uses its device argument: move every batch with "
+             "x.to(device), y.to(device).", "device-unused")
+
+
+@check("train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)",
+       "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
+def test_train_device(student, source, tol):
+    if student.cuda_available:
+        params = _train_params(lr=0.5, start_train=True, device="cuda", fake_cuda=None)
+        outcome = student.scenario("train_one_epoch", params)
+        _device_feedback("train_one_epoch", outcome, source)
+        replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH, 0.5,
+                                 True, training.Variant(), SEED)
+        if not training.states_match(outcome.get("state"), replay.state, 1e-3, 1e-4):
+            fail("train_one_epoch on the GPU does not train like the reference loop.",
+                 "gpu-trajectory")
+        return
+    outcome = student.scenario("train_one_epoch",
+                               _train_params(lr=0.5, start_train=True, device="meta",
+                                             fake_cuda=True))
+    _device_feedback("train_one_epoch", outcome, source)
+
+
+# ---------------------------------------------------------------- evaluate
+def _eval_params(device: str = "cpu", fake_cuda: bool | None = False) -> dict:
+    x, y = training.make_data(SEED + 1, n=45)
+    return {"arch": "bn_dropout_mlp", "state": _trained_state(), "x": x, "y": y,
+            "batch_size": BATCH, "start_train": True, "device": device, "fake_cuda": fake_cuda,
+            "seed": SEED}
+
+
+def _trained_state() -> dict:
+    """Non-trivial BatchNorm statistics, so a train-mode pass visibly changes them."""
+    state = training.initial_state("bn_dropout_mlp", SEED)
+    gen = torch.Generator().manual_seed(7)
+    state["1.running_mean"] = torch.randn(probes.HIDDEN, generator=gen)
+    state["1.running_var"] = torch.rand(probes.HIDDEN, generator=gen) + 0.5
+    return state
+
+
+def _reference_eval(params: dict) -> dict:
+    model = probes.build(params["arch"])
+    model.load_state_dict(params["state"])
+    model.eval()
+    total, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for start in range(0, len(params["x"]), BATCH):
+            xb, yb = params["x"][start:start + BATCH], params["y"][start:start + BATCH]
+            logits = model(xb)
+            total += F.cross_entropy(logits, yb).item() * len(xb)
+            correct += int((logits.argmax(1) == yb).sum())
+            n += len(xb)
+    return {"loss": total / n, "accuracy": correct / n}
+
+
+def _eval_run(student, memo) -> dict:
+    if "eval" not in memo:
+        memo["eval"] = student.scenario("evaluate", _eval_params())
+    outcome = memo["eval"]
+    if outcome.get("error"):
+        error = outcome["error"]
+        fail(f"evaluate raised {error['type']}: {error['message'][:160]}", "raised")
+    return outcome
+
+
+@check("evaluate: switches to eval mode (Dropout off, BatchNorm statistics unchanged)",
+       "Call model.eval() before evaluating: in train mode Dropout is active and BatchNorm "
+       "updates its running statistics.")
+def test_eval_mode(student, memo, tol):
+    outcome = _eval_run(student, memo)
+    if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
+        fail("evaluate changed the model's BatchNorm statistics or parameters: call "
+             "model.eval() first (and never step the optimizer while evaluating).",
+             "no-eval-mode")
+
+
+@check("evaluate: returns sample-weighted loss and accuracy as floats",
+       "Weight each batch's loss and correct count by its size and divide by the number of "
+       "samples; accuracy comes from logits.argmax(dim=1).")
+def test_eval_values(student, memo, tol):
+    outcome = _eval_run(student, memo)
+    result = outcome.get("returned")
+    if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
+        fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
+    for key in ("loss", "accuracy"):
+        if isinstance(result[key], torch.Tensor) or not isinstance(result[key], (int, float)):
+            fail(f"evaluate returned {key} as {type(result[key]).__name__}: return a Python "
+                 "float (use .item()).", "returned-tensor")
+    if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
+        return  # a missing eval() is the mode check's verdict, not this one's
+    expected = _reference_eval(_eval_params())
+    if not math.isclose(result["loss"], expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
+        fail("evaluate returns a wrong loss: weight each batch's loss by its size and divide "
+             "by the total number of samples.", "eval-loss")
+    if not math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-6):
+        fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
+             "samples and divide by the number of samples.", "eval-accuracy")
+
+
+@check("evaluate: computes no gradients (torch.no_grad)",
+       "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
+       "never call backward() while evaluating.")
+def test_eval_no_grad(student, memo, source):
+    outcome = _eval_run(student, memo)
+    if outcome.get("grads_present"):
+        fail("evaluate computed gradients (backward() during evaluation): evaluation must not "
+             "touch gradients or parameters.", "backward-in-evaluate")
+    grad_seen = any(f["grad_enabled"] for f in outcome.get("forward", []))
+    if grad_seen or not source.disables_grad("evaluate"):
+        fail("evaluate runs the model with gradient tracking on: wrap the loop in "
+             "`with torch.no_grad():` to save memory and time.", "no-no-grad")
+
+
+@check("evaluate: moves inputs and labels to the device argument (GPU emulated or real)",
+       "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
+def test_eval_device(student, source):
+    device, fake = ("cuda", None) if student.cuda_available else ("meta", True)
+    outcome = student.scenario("evaluate", _eval_params(device=device, fake_cuda=fake))
+    _device_feedback("evaluate", outcome, source)
+
+
+# ---------------------------------------------------------------- fit
+@check("fit: trains then evaluates every epoch and returns the history",
+       "For each epoch call train_one_epoch on train_loader, then evaluate on val_loader, and "
+       "append the three numbers to history['train_loss'], ['val_loss'], ['val_accuracy'].")
+def test_fit(student):
+    outcome = student.scenario("fit_stubbed", {"epochs": 3})
+    expected = {"train_loss": [1.125, 1.25, 1.375], "val_loss": [0.5625, 0.625, 0.6875],
+                "val_accuracy": [1 / 32, 2 / 32, 3 / 32]}
+    returned = outcome.get("returned")
+    if _history_equal(returned, expected):
+        return
+    # Not wired through train_one_epoch/evaluate: accept it if it trains like the reference.
+    x, y = training.make_data(SEED)
+    vx, vy = training.make_data(SEED + 2, n=30)
+    params = {"arch": "mlp", "state": training.initial_state("mlp", SEED), "x": x, "y": y,
+              "vx": vx, "vy": vy, "batch_size": BATCH, "lr": 0.1, "epochs": 2,
+              "start_train": True, "seed": SEED}
+    real = student.scenario("fit", params)
+    if real.get("error"):
+        error = real["error"]
+        fail(f"fit raised {error['type']}: {error['message'][:160]}", "raised")
+    if not isinstance(returned, dict) or set(returned) != set(expected):
+        fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
+             "with one float per epoch.", "fit-history-shape")
+    fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
+         "val_loader' for every epoch; check which loader each call gets and what you append.",
+         "fit-wiring")
+
+
+def _history_equal(returned, expected) -> bool:
+    if not isinstance(returned, dict) or set(returned) != set(expected):
+        return False
+    for key, values in expected.items():
+        got = returned[key]
+        if not isinstance(got, (list, tuple)) or len(got) != len(values):
+            return False
+        if not all(isinstance(g, (int, float)) and math.isclose(g, v, abs_tol=1e-9)
+                   for g, v in zip(got, values)):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- model and device
+def _classifier(student, memo) -> dict:
+    if "classifier" not in memo:
+        x = torch.randn(9, 7, generator=torch.Generator().manual_seed(1))
+        memo["classifier"] = (x, student.scenario("build_classifier",
+                                                  {"args": (7, 13, 5), "x": x, "seed": 0}))
+    return memo["classifier"]
+
+
+def _reference_logits(outcome: dict, x: torch.Tensor) -> torch.Tensor | None:
+    shapes = {tuple(p.shape): p for _, p in outcome.get("params", [])}
+    try:
+        w1, b1, w2, b2 = shapes[(13, 7)], shapes[(13,)], shapes[(5, 13)], shapes[(5,)]
+    except KeyError:
+        return None
+    return F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
+
+
+@check("build_classifier: Linear → ReLU → Linear with the requested sizes",
+       "Return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), "
+       "nn.Linear(hidden, num_classes)).")
+def test_classifier_architecture(student, memo):
+    x, outcome = _classifier(student, memo)
+    if not outcome.get("is_module"):
+        fail("build_classifier must return an nn.Module.", "not-a-module")
+    count = sum(p.numel() for _, p in outcome.get("params", []))
+    if count != 7 * 13 + 13 + 13 * 5 + 5:
+        fail("build_classifier has the wrong number of parameters for "
+             "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes).", "wrong-sizes")
+    expected = _reference_logits(outcome, x)
+    logits = outcome.get("logits")
+    if expected is None or not isinstance(logits, torch.Tensor):
+        fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
+             "(num_classes, hidden).", "wrong-sizes")
+    if torch.allclose(logits, expected, atol=1e-5):
+        return
+    if torch.allclose(logits, torch.softmax(expected, 1), atol=1e-5):
+        return  # softmax at the end is the logits check's verdict
+    fail("build_classifier does not compute Linear → ReLU → Linear (check the activation "
+         "between the two layers).", "wrong-architecture")
+
+
+@check("build_classifier: outputs raw logits (no softmax at the end)",
+       "Remove the final softmax: the model returns raw logits and the loss applies "
+       "log-softmax itself.")
+def test_classifier_logits(student, memo):
+    x, outcome = _classifier(student, memo)
+    logits = outcome.get("logits")
+    if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
+        fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
+    if (logits >= 0).all() and torch.allclose(logits.sum(1), torch.ones(9), atol=1e-4):
+        fail("build_classifier ends with a softmax: its outputs are probabilities, but "
+             "cross-entropy expects raw logits — remove the final softmax.", "softmax-at-end")
+
+
+@check("get_device: returns cuda when available, otherwise cpu",
+       "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').")
+def test_get_device(student):
+    outcome = student.scenario("get_device", {})
+    for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
+        if label + "_error" in outcome:
+            error = outcome[label + "_error"]
+            fail(f"get_device raised {error['type']}: {error['message'][:120]}", "raised")
+        got = outcome.get(label) or ""
+        if got.split(":")[0] != want:
+            fail(f"get_device returned {got or outcome.get(label + '_type')!s} when "
+                 f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}.",
+                 "wrong-device")

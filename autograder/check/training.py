@@ -1,0 +1,98 @@
+"""Judge-side reference training loops, correct and with known mistakes.
+
+The judge replays the epoch the worker ran, from the same initial state and
+data, once for every combination of the classic mistakes. Whichever replay the
+student's resulting parameters match says *which* mistake was made, so each
+mistake costs exactly its own check, and the verdict rests on parameters the
+judge recomputed itself rather than on anything the worker reported.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from autograder.sandbox import probes
+
+ZERO_GRAD = ("ok", "missing", "after_backward", "step_first")
+LOGITS = ("ok", "softmax")
+MODE = ("ok", "no_train")
+
+
+@dataclass(frozen=True)
+class Variant:
+    zero_grad: str = "ok"
+    logits: str = "ok"
+    mode: str = "ok"
+
+
+@dataclass
+class Replay:
+    variant: Variant
+    state: dict[str, torch.Tensor]
+    losses: list[float]
+    sizes: list[int]
+
+
+def make_data(seed: int, n: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, probes.IN_FEATURES, generator=gen)
+    y = torch.randint(0, probes.NUM_CLASSES, (n,), generator=gen)
+    return x, y
+
+
+def initial_state(arch: str, seed: int) -> dict[str, torch.Tensor]:
+    torch.manual_seed(seed)
+    return {k: v.clone() for k, v in probes.build(arch).state_dict().items()}
+
+
+def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
+           batch_size: int, lr: float, start_train: bool, variant: Variant, seed: int) -> Replay:
+    model = probes.build(arch)
+    model.load_state_dict(state)
+    model.train(start_train)
+    if variant.mode == "ok":
+        model.train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    losses, sizes = [], []
+    torch.manual_seed(seed)
+    for xb, yb in DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False):
+        if variant.zero_grad in ("ok", "step_first", "after_backward"):
+            optimizer.zero_grad() if variant.zero_grad != "after_backward" else None
+        logits = model(xb)
+        if variant.logits == "softmax":
+            logits = torch.softmax(logits, dim=1)
+        loss = loss_fn(logits, yb)
+        if variant.zero_grad == "step_first":
+            optimizer.step()
+        loss.backward()
+        if variant.zero_grad == "after_backward":
+            optimizer.zero_grad()
+        if variant.zero_grad != "step_first":
+            optimizer.step()
+        losses.append(loss.item())
+        sizes.append(len(xb))
+    state_after = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return Replay(variant, state_after, losses, sizes)
+
+
+def all_variants() -> list[Variant]:
+    return [Variant(z, lo, m) for z, lo, m in itertools.product(ZERO_GRAD, LOGITS, MODE)]
+
+
+def states_match(a: dict[str, torch.Tensor] | None, b: dict[str, torch.Tensor],
+                 rtol: float, atol: float) -> bool:
+    if not isinstance(a, dict) or set(a) != set(b):
+        return False
+    for key, expected in b.items():
+        got = a[key]
+        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+            return False
+        if not torch.allclose(got.to(expected.dtype), expected, rtol=rtol, atol=atol):
+            return False
+    return True
