@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.batch.discover import Discovery, Found, discover
-from autograder.config import load_config
+from autograder.check.runner import SuiteError, validate
+from autograder.config import ConfigError, load_config
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import read_results, results_path, write_results
 from autograder.sandbox.client import Zygote
@@ -93,6 +94,10 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
                 regrade: bool = False, progress: bool = True) -> Summary:
     started = time.monotonic()
     config = load_config(config_path)
+    try:
+        validate(list(config.tests))
+    except SuiteError as exc:
+        raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary(out=out, discovery=discover(inputs, out / ".inputs"))
@@ -106,8 +111,10 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
             todo.append(found)
     summary.reused = len(done)
     if todo:
-        hide = [str(out.resolve()), *{str(f.path.resolve().parent) for f in todo},
-                *(str(p.resolve()) for p in inputs)]
+        from autograder.grader import hidden_paths
+
+        hide = hidden_paths([out.resolve(), *{f.path.resolve().parent for f in todo},
+                             *(p.resolve() for p in inputs)])
         with Zygote([Path(h) for h in hide]) as zygote:
             summary.sandbox_warnings = zygote.info.warnings
             for warning in zygote.info.warnings:

@@ -73,6 +73,9 @@ class GradingPlugin:
         self.context = context
         self.verdicts: dict[str, Verdict] = {}
 
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "grading(spec): a graded check")
+
     @pytest.fixture
     def student(self) -> StudentSession:
         return self.context.session

@@ -179,6 +179,49 @@ class _FakeCuda:
         torch.cuda.is_available = self.original  # type: ignore[assignment]
 
 
+class _CudaAsCpu:
+    """Outside the device checks, a hard-coded "cuda" runs on the CPU.
+
+    So that hard-coding the device costs the device check only, instead of
+    crashing every training check on a machine without a GPU.
+    """
+
+    def __enter__(self) -> None:
+        self.tensor_to, self.tensor_cuda = torch.Tensor.to, torch.Tensor.cuda
+        self.module_to, self.module_cuda = nn.Module.to, nn.Module.cuda
+        tensor_to, module_to = self.tensor_to, self.module_to
+
+        def fix(value: Any) -> Any:
+            if isinstance(value, str) and value.startswith("cuda"):
+                return "cpu"
+            if isinstance(value, torch.device) and value.type == "cuda":
+                return torch.device("cpu")
+            return value
+
+        def to_tensor(t: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            args = tuple(fix(a) for a in args)
+            if "device" in kwargs:
+                kwargs["device"] = fix(kwargs["device"])
+            return tensor_to(t, *args, **kwargs)
+
+        def to_module(m: nn.Module, *args: Any, **kwargs: Any) -> Any:
+            args = tuple(fix(a) for a in args)
+            if "device" in kwargs:
+                kwargs["device"] = fix(kwargs["device"])
+            return module_to(m, *args, **kwargs)
+
+        torch.Tensor.to = to_tensor  # type: ignore[method-assign,assignment]
+        torch.Tensor.cuda = lambda t, *a, **k: t  # type: ignore[method-assign,assignment]
+        nn.Module.to = to_module  # type: ignore[method-assign,assignment]
+        nn.Module.cuda = lambda m, *a, **k: m  # type: ignore[method-assign,assignment]
+
+    def __exit__(self, *exc: Any) -> None:
+        torch.Tensor.to = self.tensor_to  # type: ignore[method-assign]
+        torch.Tensor.cuda = self.tensor_cuda  # type: ignore[method-assign]
+        nn.Module.to = self.module_to  # type: ignore[method-assign]
+        nn.Module.cuda = self.module_cuda  # type: ignore[method-assign]
+
+
 def _error(exc: BaseException) -> dict[str, str]:
     return {"type": type(exc).__name__, "message": str(exc)[:300]}
 
@@ -207,6 +250,8 @@ def _context(params: dict[str, Any]) -> ExitStack:
     stack.enter_context(_FakeCuda(params.get("fake_cuda")))
     if params.get("device") == "meta":
         stack.enter_context(_MetaFloats())
+    elif params.get("device", "cpu") == "cpu":
+        stack.enter_context(_CudaAsCpu())
     return stack
 
 

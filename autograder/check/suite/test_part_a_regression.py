@@ -40,7 +40,11 @@ def _expect_gradients(student, function, reference, **extra) -> None:
     gen = torch.Generator().manual_seed(5)
     pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
-    result = student.call(function, pred, target, grad_args=(0,), gradcheck=True, **extra)
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    # Unreduced with a random upstream gradient: tests the elementwise derivative, so a
+    # reduction mistake costs only the values check.
+    result = student.call(function, pred, target, grad_args=(0,), gradcheck=True,
+                          upstream=upstream, reduction="none", **extra)
     grads = result.grads
     if isinstance(grads, dict):
         problem = grads.get("problem")
@@ -49,7 +53,8 @@ def _expect_gradients(student, function, reference, **extra) -> None:
                  ".detach(), .numpy() or torch.no_grad() inside a loss.", "detached")
         fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
     leaf = pred.clone().requires_grad_(True)
-    (expected,) = torch.autograd.grad(reference(leaf, target, **extra), leaf)
+    (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
+                                      grad_outputs=upstream)
     if grads[0] is None or not torch.allclose(grads[0], expected, rtol=1e-6, atol=1e-9):
         fail(f"{function}: backward() gives different gradients from the reference: make sure "
              "every step is a differentiable tensor operation on pred.", "wrong-gradient")
@@ -168,7 +173,8 @@ def test_huber_values(student, tol):
        "if on tensor values.")
 def test_huber_gradients(student):
     _expect_gradients(student, "huber_loss",
-                      lambda p, t, delta=1.0: F.huber_loss(p, t, delta=delta), delta=1.0)
+                      lambda p, t, delta=1.0, reduction="mean": F.huber_loss(
+                          p, t, delta=delta, reduction=reduction), delta=1.0)
 
 
 @check("huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0",

@@ -1,0 +1,44 @@
+"""One warm zygote and grader per test process, with short limits for hostile cases."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.config import GradingConfig
+from autograder.grader import Grader, hidden_paths
+from autograder.sandbox.client import Zygote
+from autograder.score.results import SubmissionResult
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+
+
+def fast_config_text() -> str:
+    raw = yaml.safe_load((ROOT / "grading_config.yaml").read_text())
+    raw["limits"].update(cell_timeout_s=4, call_timeout_s=4, submission_timeout_s=90)
+    return yaml.safe_dump(raw, sort_keys=False)
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    with Zygote([Path(p) for p in hidden_paths([FIXTURES])]) as z:
+        yield z
+
+
+@pytest.fixture(scope="session")
+def grader(zygote) -> Grader:
+    text = fast_config_text()
+    return Grader(GradingConfig.model_validate(yaml.safe_load(text)), text, zygote.connect())
+
+
+@pytest.fixture(scope="session")
+def grade(grader):
+    @functools.cache
+    def run(name: str) -> SubmissionResult:
+        return grader.grade(FIXTURES / f"{name}.ipynb", name)
+
+    return run

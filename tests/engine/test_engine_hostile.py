@@ -1,0 +1,65 @@
+"""Submissions that attack the grader score no more than the honest work in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.load.notebook import read_submission
+from autograder.sandbox.session import StudentSession
+from autograder.score.results import Status
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+
+# fixture -> (status it must end with, a word its reason must contain)
+HOSTILE = {
+    "hostile_patches_allclose": (Status.GRADED, ""),
+    "hostile_always_equal": (Status.GRADED, ""),
+    "hostile_sys_exit": (Status.GRADED, ""),
+    "hostile_fake_results_stdout": (Status.GRADED, ""),
+    "hostile_reads_solutions": (Status.GRADED, ""),
+    "hostile_os_exit": (Status.CRASHED, "os._exit"),
+    "hostile_infinite_loop": (Status.TIMEOUT, "cell"),
+}
+
+
+def test_honest_baseline_earns_only_mse(grade):
+    honest = grade("honest_only_mse")
+    passed = {t.name.split(":")[0] for t in honest.tests if t.passed}
+    assert passed == {"mse_loss"}
+    assert 0 < honest.score < honest.max_score
+
+
+@pytest.mark.parametrize("fixture", sorted(HOSTILE))
+def test_hostile_submission_scores_its_honest_work(grade, fixture):
+    status, word = HOSTILE[fixture]
+    honest = grade("honest_only_mse")
+    result = grade(fixture)
+    assert result.status is status, (result.status, result.reason)
+    assert word in result.reason
+    assert result.score == honest.score
+    # Every configured check still has a row with a message.
+    assert [t.name for t in result.tests] == [t.name for t in honest.tests]
+
+
+def test_hostile_writes_land_nowhere_that_matters(grade):
+    before = {p for p in ROOT.rglob("results.json")}
+    grade("hostile_fake_results_stdout")
+    assert {p for p in ROOT.rglob("results.json")} == before
+    assert not Path("/autograder/results/results.json").exists()
+
+
+def test_worker_cannot_read_hidden_files_or_secrets(zygote, grader, monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET_TOKEN", "s3cr3t")
+    submission = read_submission(FIXTURES / "hostile_reads_solutions.ipynb", "spy", 64)
+    session = StudentSession(zygote.connect(), submission, grader.config.limits)
+    session.start()
+    try:
+        assert session.get_var("stolen") == []
+        env = session.get_var("env_secrets")
+        assert "GRADER_SECRET_TOKEN" not in env
+        assert set(env) <= {"PATH", "HOME", "LANG", "MPLBACKEND", "OMP_NUM_THREADS", "TMPDIR"}
+    finally:
+        session.close()
