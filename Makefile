@@ -23,7 +23,7 @@ demo: setup
 
 test: setup
 	$(PY) -m ruff check autograder tests solutions
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2
 
 test-fast: setup
 	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
@@ -34,6 +34,10 @@ lint: setup
 
 assignment: setup
 	$(PY) -m autograder assign
+	$(PY) tests/fixtures/make_fixtures.py
+
+check-assignment: setup
+	$(PY) -m autograder.assign.build --check
 
 selftest: setup
 	$(PY) -m autograder selftest
