@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -16,6 +17,38 @@ def _grade(args: argparse.Namespace) -> int:
                           workers=args.workers, regrade=args.regrade,
                           progress=not args.no_progress)
     print(summary.describe())
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from autograder.report.gradescope import RESULTS, read_results, results_path
+    from autograder.report.terminal import render
+
+    out, wanted = Path(args.out), args.submission_id
+    path = results_path(out, wanted)
+    if wanted in ("", ".", "..") or "/" in wanted or "\\" in wanted or not path.is_file():
+        if not out.is_dir():
+            print(f"error: {out} is not an output folder (make one with "
+                  f"`python -m autograder grade ... --out {out}`)", file=sys.stderr)
+            return 2
+        available = sorted(p.parent.name for p in out.glob(f"*/{RESULTS}"))
+        if not available:
+            print(f"error: no submission {wanted!r}: {out} holds no results", file=sys.stderr)
+            return 2
+        close = difflib.get_close_matches(wanted, available, n=5, cutoff=0.5)
+        some = list(dict.fromkeys([*close, *available]))[:5]
+        more = f" and {len(available) - len(some)} more" if len(available) > len(some) else ""
+        print(f"error: no submission {wanted!r} in {out}; available: {', '.join(some)}{more}",
+              file=sys.stderr)
+        return 2
+    try:
+        result = read_results(path)
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        print(f"error: {path} could not be read: {exc}", file=sys.stderr)
+        return 2
+    text = render(result)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
     return 0
 
 
@@ -38,6 +71,10 @@ def parser() -> argparse.ArgumentParser:
                        help="grade again even if results for the same notebook and config exist")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     grade.set_defaults(run=_grade)
+    show = sub.add_parser("show", help="print one submission's results in the terminal")
+    show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")
+    show.add_argument("--out", required=True, help="the output folder of a grade run")
+    show.set_defaults(run=_show)
     assign = sub.add_parser("assign", help="rebuild assignment/ from solutions/lab05.ipynb")
     assign.set_defaults(run=_assign)
     return top

@@ -1,0 +1,244 @@
+"""`index.html`: the class dashboard — who failed what, and why — plus every feedback page.
+
+One self-contained page: counts by status, mean and median, the score
+distribution (inline SVG), per-check pass rates, the most common mistakes with
+the students who made them, the submissions that were not graded, and every
+student with a link to their feedback page. The tables are already in a useful
+order without script; a few lines of optional inline script make the column
+headers click-to-sort.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from autograder.config import GradingConfig
+from autograder.report.atomic import write_text
+from autograder.report.feedback import (
+    STATUS_LABEL,
+    description,
+    environment,
+    feedback_href,
+    percent,
+    points,
+    was_checked,
+    was_run,
+    write_feedback,
+)
+from autograder.score.results import Status, SubmissionResult
+
+INDEX = "index.html"
+BINS = 10
+
+# Progressive enhancement: turns each header of a `table.sortable` into a button.
+# Cells may carry `data-sort` (a number for `data-type="num"` columns).
+SORT_SCRIPT = """
+(function () {
+  function key(cell) {
+    var sort = cell.getAttribute("data-sort");
+    return sort !== null ? sort : cell.textContent.trim();
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, col) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = th.textContent.trim();
+      th.textContent = "";
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        var numeric = th.getAttribute("data-type") === "num";
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = key(a.cells[col]), y = key(b.cells[col]);
+          var c = numeric ? parseFloat(x) - parseFloat(y)
+                          : x.localeCompare(y, undefined, {numeric: true, sensitivity: "base"});
+          return ascending ? c : -c;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+})();
+"""
+SORT_SCRIPT_HASH = "sha256-" + base64.b64encode(
+    hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Student:
+    submission_id: str
+    href: str
+    status: str
+    score: float
+    max_score: float
+    percent: float
+    failed: str  # "mse_loss ×2, huber_loss" — which functions lost points
+    reason: str
+
+
+@dataclass(frozen=True)
+class TestStat:
+    name: str
+    function: str
+    description: str
+    max_score: float
+    passed: int
+    checked: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.checked if self.checked else None
+
+
+@dataclass
+class Mistake:
+    test: str
+    function: str
+    description: str
+    mistake: str
+    students: list[tuple[str, str]] = field(default_factory=list)  # (id, href)
+    messages: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def count(self) -> int:
+        return len(self.students)
+
+    @property
+    def message(self) -> str:
+        """The most frequent message (ties: the one seen first)."""
+        return self.messages.most_common(1)[0][0] if self.messages else ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def _failed_summary(result: SubmissionResult) -> str:
+    if not was_run(result):
+        return "not run"
+    lost = Counter(t.function.strip() for t in result.tests if not t.passed)
+    return ", ".join(f"{f} ×{n}" if n > 1 else f for f, n in lost.items())
+
+
+def _students(results: list[SubmissionResult]) -> list[Student]:
+    return [
+        Student(r.submission_id, feedback_href(r.submission_id), r.status.value, r.score,
+                r.max_score, percent(r.score, r.max_score), _failed_summary(r), r.reason)
+        for r in sorted(results, key=lambda r: r.submission_id)
+    ]
+
+
+def _test_names(results: list[SubmissionResult], config: GradingConfig) -> list[str]:
+    names = dict.fromkeys(config.tests)
+    for result in results:
+        names.update(dict.fromkeys(t.name for t in result.tests))
+    return list(names)
+
+
+def _test_stats(results: list[SubmissionResult], names: list[str],
+                config: GradingConfig) -> list[TestStat]:
+    stats = []
+    for name in names:
+        rows = [(r, t) for r in results for t in r.tests if t.name == name]
+        checked = [t for r, t in rows if was_checked(r, t)]
+        max_score = config.tests[name].points if name in config.tests else (
+            rows[0][1].max_score if rows else 0.0)
+        stats.append(TestStat(name, name.split(":", 1)[0].strip(), description(name), max_score,
+                              passed=sum(t.passed for t in checked), checked=len(checked),
+                              total=len(results)))
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(stats, key=lambda s: (s.rate is None, s.rate or 0.0, order[s.name]))
+
+
+def _mistakes(results: list[SubmissionResult], names: list[str]) -> list[Mistake]:
+    groups: dict[tuple[str, str], Mistake] = {}
+    for result in sorted(results, key=lambda r: r.submission_id):
+        for test in result.tests:
+            if test.passed or not was_checked(result, test):
+                continue
+            key = (test.name, test.mistake)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = Mistake(test.name, test.function.strip(),
+                                              description(test.name), test.mistake)
+            group.students.append((result.submission_id, feedback_href(result.submission_id)))
+            group.messages[test.output.strip()] += 1
+    order = {name: i for i, name in enumerate(names)}
+    return sorted(groups.values(),
+                  key=lambda g: (-g.count, order.get(g.test, len(order)), g.mistake))
+
+
+def _histogram(results: list[SubmissionResult]) -> list[Bar]:
+    counts = [0] * BINS
+    for result in results:
+        share = percent(result.score, result.max_score)
+        counts[min(BINS - 1, max(0, int(share // (100 / BINS))))] += 1
+    top = max(counts) or 1
+    left, width, height, gap = 10.0, 600.0, 160.0, 8.0
+    step = width / BINS
+    bars = []
+    for i, count in enumerate(counts):
+        low, high = i * 100 // BINS, (i + 1) * 100 // BINS
+        label = f"{low}–{high}%"
+        h = height * count / top
+        bars.append(Bar(label, count, left + i * step + gap / 2, 20 + height - h, step - gap, h))
+    return bars
+
+
+def render_dashboard(results: list[SubmissionResult], config: GradingConfig) -> str:
+    names = _test_names(results, config)
+    scores = [r.score for r in results]
+    max_score = config.max_score
+    counts = Counter(r.status for r in results)
+    graded_scores = [r.score for r in results if r.status is Status.GRADED]
+    histogram = _histogram(results)
+    top = max((b.count for b in histogram), default=0)
+    return environment().get_template("dashboard.html.j2").render(
+        assignment=config.assignment,
+        total=len(results),
+        max_score=max_score,
+        statuses=[(s.value, STATUS_LABEL[s], counts.get(s, 0)) for s in Status],
+        mean=statistics.fmean(scores) if scores else None,
+        median=statistics.median(scores) if scores else None,
+        graded_mean=statistics.fmean(graded_scores) if graded_scores else None,
+        full_marks=sum(1 for r in results if max_score > 0 and r.score >= max_score),
+        histogram=histogram,
+        histogram_top=top,
+        tests=_test_stats(results, names, config),
+        mistakes=_mistakes(results, names),
+        not_graded=[s for s in _students(results) if s.status != Status.GRADED.value],
+        students=_students(results),
+        sort_script=Markup(SORT_SCRIPT),
+        script_src=Markup(f"'{SORT_SCRIPT_HASH}'"),
+        percent=percent,
+        points=points,
+    )
+
+
+def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path) -> Path:
+    """Write every student's `feedback.html`, then `out/index.html`; return the index's path."""
+    out = Path(out)
+    for result in results:
+        write_feedback(result, out, config.assignment)
+    path = out / INDEX
+    write_text(path, render_dashboard(results, config))
+    return path

@@ -1,0 +1,184 @@
+"""The class dashboard, checked against numbers worked out by hand from report_samples.
+
+Scores out of 8: alice 8, bob 5, carol 1, dave 3 (timeout), erin 0 (invalid),
+frank 6 -> mean 23/6 = 3.83, median (3 + 5) / 2 = 4, mean of the graded four 5.
+Pass rates count the submissions in which the check ran (erin never ran; dave's
+`evaluate` check did not run):
+  matches   2 of 5 (alice, dave)             40%
+  backward  3 of 5 (alice, bob, frank)       60%
+  evaluate  3 of 4 (alice, bob, frank)       75%
+  forbidden 4 of 5 (all but bob)             80%
+Mistakes: (matches, wrong) bob carol frank; (backward, no-grad) carol dave;
+(forbidden, forbidden) bob; (evaluate, raised) carol.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+import pytest
+from markupsafe import escape
+from report_samples import (
+    CONFIG,
+    INVALID_REASON,
+    SCRIPT,
+    TIMEOUT_REASON,
+    WRONG_SUM,
+    Page,
+    check_links,
+    sample_results,
+)
+
+from autograder.report.dashboard import render_dashboard, write_dashboard
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    index = write_dashboard(sample_results(), CONFIG, out)
+    text = index.read_text(encoding="utf-8")
+    return out, index, text, Page(text)
+
+
+def test_writes_index_and_every_feedback_page(site):
+    out, index, _, _ = site
+    assert index == out / "index.html"
+    for student in ("alice", "bob", "carol", "dave", "erin", "frank"):
+        assert (out / student / "feedback.html").is_file()
+
+
+def test_counts_mean_and_median(site):
+    _, _, text, page = site
+    assert page.terms["Submissions"] == "6"
+    assert page.terms["Graded"] == "4"
+    assert page.terms["Timed out"] == "1"
+    assert page.terms["Crashed"] == "0"
+    assert page.terms["Could not be graded"] == "1"
+    assert page.terms["Mean score"] == "3.83 / 8"
+    assert page.terms["Median score"] == "4 / 8"
+    assert page.terms["Mean of graded"] == "5 / 8"
+    assert page.terms["Full marks"] == "1"
+    assert "<title>lab-test class dashboard (6 submissions)</title>" in text
+
+
+def test_score_distribution(site):
+    _, _, text, page = site
+    table = page.table("distribution")
+    counts = {row[0]: int(row[1]) for row in table.rows[1:]}
+    assert len(counts) == 10 and sum(counts.values()) == 6
+    assert counts == {"0–10%": 1, "10–20%": 1, "20–30%": 0, "30–40%": 1, "40–50%": 0,
+                      "50–60%": 0, "60–70%": 1, "70–80%": 1, "80–90%": 0, "90–100%": 1}
+    assert '<svg class="chart"' in text and 'role="img"' in text
+    assert len(re.findall(r'<rect class="bar"', text)) == 6  # one bar per non-empty bin
+
+
+def test_pass_rates_sorted_hardest_first(site):
+    _, _, _, page = site
+    table = page.table("checks")
+    assert "sortable" in table.classes
+    header, *rows = table.rows
+    assert header == ["Function", "Check", "Points", "Passed", "Ran", "Pass rate"]
+    got = [(r[0], r[1], r[3], r[4], r[5]) for r in rows]
+    assert got == [
+        ("mse_loss", "matches F.mse_loss for every reduction", "2", "5 of 6", "40%"),
+        ("mse_loss", "backward gives the reference gradients", "3", "5 of 6", "60%"),
+        ("evaluate", "returns sample-weighted loss and accuracy as floats", "3", "4 of 6",
+         "75%"),
+        ("mse_loss", "implemented without F.mse_loss", "4", "5 of 6", "80%"),
+    ]
+
+
+def test_common_mistakes_grouped_with_students_and_one_message(site):
+    _, _, text, page = site
+    table = page.table("mistakes")
+    header, *rows = table.rows
+    assert header[:3] == ["Students", "Check", "Mistake"]
+    summary = [(r[0], r[1], r[2]) for r in rows]
+    assert summary == [
+        ("3", "mse_loss: matches F.mse_loss for every reduction", "wrong"),
+        ("2", "mse_loss: backward gives the reference gradients", "no-grad"),
+        ("1", "mse_loss: implemented without F.mse_loss", "forbidden"),
+        ("1", "evaluate: returns sample-weighted loss and accuracy as floats", "raised"),
+    ]
+    # The representative message is the most frequent one (bob's and frank's, not carol's).
+    assert rows[0][3] == WRONG_SUM
+    links = table.links[1:]
+    assert links[0][4] == ["bob/feedback.html", "carol/feedback.html", "frank/feedback.html"]
+    assert links[1][4] == ["carol/feedback.html", "dave/feedback.html"]
+    assert rows[0][4] == "bob carol frank"
+    assert str(escape(WRONG_SUM)) in text
+
+
+def test_student_text_is_escaped_on_the_dashboard(tmp_path):
+    carol = [r for r in sample_results() if r.submission_id == "carol"]
+    text = write_dashboard(carol, CONFIG, tmp_path).read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "<b>bold</b>" not in text
+    assert str(escape(SCRIPT)) in text
+    assert SCRIPT in Page(text).text
+
+
+def test_not_graded_section_lists_reasons(site):
+    _, _, _, page = site
+    table = page.table("not-graded")
+    rows = {r[0]: r[1:] for r in table.rows[1:]}
+    assert rows == {"dave": ["Timed out", TIMEOUT_REASON, "3 / 8"],
+                    "erin": ["Could not be graded", INVALID_REASON, "0 / 8"]}
+
+
+def test_all_students_table(site):
+    _, _, _, page = site
+    table = page.table("students")
+    header, *rows = table.rows
+    assert header == ["Submission", "Status", "Score", "%", "Lost points in"]
+    assert [r[:4] for r in rows] == [
+        ["alice", "Graded", "8 / 8", "100%"],
+        ["bob", "Graded", "5 / 8", "62%"],
+        ["carol", "Graded", "1 / 8", "12%"],
+        ["dave", "Timed out", "3 / 8", "38%"],
+        ["erin", "Could not be graded", "0 / 8", "0%"],
+        ["frank", "Graded", "6 / 8", "75%"],
+    ]
+    assert rows[1][4] == "mse_loss ×2" and rows[2][4] == "mse_loss ×2, evaluate"
+    assert rows[0][4] == "nothing" and rows[4][4] == "not run"
+    assert [cell[0] for cell in table.links[1:]] == [
+        [f"{s}/feedback.html"] for s in ("alice", "bob", "carol", "dave", "erin", "frank")]
+
+
+def test_links_resolve_and_nothing_is_external(site):
+    out, index, text, page = site
+    files = check_links(page, index)
+    assert len(set(files)) == 6
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text)
+    assert "<link" not in text and "@import" not in text
+    for feedback in out.glob("*/feedback.html"):
+        check_links(Page(feedback.read_text(encoding="utf-8")), feedback)
+
+
+def test_sort_script_is_optional_and_allowed_by_its_hash(site):
+    _, _, text, _ = site
+    scripts = re.findall(r"<script>(.*?)</script>", text, flags=re.S)
+    assert len(scripts) == 1 and "<script" not in text.replace("<script>", "", 1)
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in text
+    # Without script the tables are already in order: hardest check, most common mistake.
+    assert 'data-type="num" aria-sort="ascending">Pass rate' in text
+
+
+def test_empty_batch(tmp_path):
+    text = render_dashboard([], CONFIG)
+    page = Page(text)
+    assert page.terms["Submissions"] == "0" and page.terms["Mean score"] == "— / 8"
+    assert "Every submission was graded." in text
+    write_dashboard([], CONFIG, tmp_path)
+    assert (tmp_path / "index.html").is_file()
+
+
+def test_submission_ids_are_quoted_in_links(tmp_path):
+    results = sample_results()
+    results[0].submission_id = "a b#1"
+    write_dashboard(results, CONFIG, tmp_path)
+    index = tmp_path / "index.html"
+    files = check_links(Page(index.read_text(encoding="utf-8")), index)
+    assert "a%20b%231/feedback.html" in files
