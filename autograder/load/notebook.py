@@ -82,7 +82,7 @@ def _parse(text: str) -> nbformat.NotebookNode:
             f"the file is not a notebook (invalid JSON at line {exc.lineno}): "
             "submit the .ipynb saved by Jupyter"
         ) from exc
-    if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise InvalidNotebook("the file is JSON but not a Jupyter notebook (no cells)")
     try:
         notebook = nbformat.reads(text, as_version=4)

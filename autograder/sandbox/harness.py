@@ -59,7 +59,7 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
 
     def wrapped(*xs: torch.Tensor) -> Any:
         call_args = list(args)
-        for i, x in zip(grad_args, xs):
+        for i, x in zip(grad_args, xs, strict=False):
             call_args[i] = x
         return fn(*call_args, **kwargs)
 
@@ -330,7 +330,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
 
 
 def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, log = _setup(params)
+    model, device, _log = _setup(params)
     optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
     batch = int(params["batch_size"])
     outcome: dict[str, Any] = {"error": None, "returned": None}

@@ -147,7 +147,7 @@ def apply(policy: Policy, caps: Capabilities) -> None:
             elif os.path.isfile(path):
                 libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None)
         if policy.uid is not None:
-            _expose(runtime_paths() + [policy.scratch])
+            _expose([*runtime_paths(), policy.scratch])
     os.chdir(policy.scratch)
     if policy.uid is not None and caps.drop_privileges:
         os.setgroups([])

@@ -8,8 +8,8 @@ costs one check, not the whole submission. Only decoded plain data leaves here.
 
 from __future__ import annotations
 
+import contextlib
 import signal
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,10 +130,8 @@ class StudentSession:
 
     def close(self) -> None:
         if self.worker is not None:
-            try:
+            with contextlib.suppress(OSError):
                 protocol.send(self.worker.sock, {"op": "shutdown"})
-            except OSError:
-                pass
             self.conn.kill(self.worker.pid)
             self.worker.sock.close()
             self.worker = None
@@ -155,7 +153,7 @@ class StudentSession:
             try:
                 self.worker.sock.settimeout(timeout)
                 event, _ = protocol.recv(self.worker.sock)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 status = self.conn.kill(self.worker.pid)
                 del status
                 reason = (f"cell {current} ran past the {cell_timeout:.0f} s cell limit and "
@@ -213,7 +211,7 @@ class StudentSession:
             protocol.send(worker.sock, header, tensors)
             worker.sock.settimeout(limit + GRACE_S)
             return protocol.recv(worker.sock)
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             self.conn.kill(worker.pid)
             worker.sock.close()
             self.worker = None

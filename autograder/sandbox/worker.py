@@ -10,6 +10,7 @@ fork, so a worker pays neither an interpreter start nor a torch import.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import io
 import os
 import signal
@@ -163,7 +164,11 @@ class Worker:
             error = None
             try:
                 code = compile(source, f"<cell {index}>", "exec")
-                self._run_limited(timeout, lambda code=code: exec(code, self.namespace))
+
+                def run(code: Any = code) -> None:
+                    exec(code, self.namespace)
+
+                self._run_limited(timeout, run)
             except GradingTimeout:
                 error = {"type": "Timeout", "message": f"cell ran past {timeout:.0f} s", "where": ""}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
@@ -208,7 +213,7 @@ class Worker:
                                                tensors.get("upstream"))
         if request.get("gradcheck"):
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
-        mutated = [i for i, (a, b) in enumerate(zip(args, before))
+        mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                    if b is not None and isinstance(a, torch.Tensor)
                    and not torch.equal(a.detach(), b)]
         protocol.send_value(self.sock, {"ok": True, "called": recorder.names,
@@ -244,10 +249,8 @@ class Worker:
     def _close_figures() -> None:
         plt = sys.modules.get("matplotlib.pyplot")
         if plt is not None:
-            try:
+            with contextlib.suppress(Exception):
                 plt.close("all")
-            except Exception:
-                pass
 
 
 def serve(sock: socket.socket, network_namespace: bool) -> None:

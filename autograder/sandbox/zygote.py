@@ -13,6 +13,7 @@ exit status; `kill` pid → every process of that worker killed, then status.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -191,10 +192,8 @@ class Zygote:
     def kill(self, pid: int) -> None:
         info = self.workers.get(pid)
         for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-            try:
+            with contextlib.suppress(OSError):
                 target()
-            except OSError:
-                pass
         if info and info["uid"] is not None:
             self.sweep(info["uid"])
 
@@ -242,10 +241,8 @@ class Zygote:
                         reply["signal"] = os.WTERMSIG(status)
                     else:
                         reply["exitcode"] = os.WEXITSTATUS(status)
-                try:
+                with contextlib.suppress(OSError):
                     sock.sendall(json.dumps(reply).encode() + b"\n")
-                except OSError:
-                    pass
             else:
                 still.append((sock, pid, deadline))
         self.waiting = still

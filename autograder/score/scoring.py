@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from autograder.check.plugin import Verdict
 from autograder.config import GradingConfig
-from autograder.score.results import Status, SubmissionResult, TestResult
 from autograder.sandbox.session import Incidents
+from autograder.score.results import Status, SubmissionResult, TestResult
 
 
 def score(submission_id: str, verdicts: dict[str, Verdict], config: GradingConfig,

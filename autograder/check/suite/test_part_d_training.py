@@ -123,7 +123,7 @@ def test_train_return(student, memo, tol):
     for logits in training.LOGITS:
         replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH, 0.0,
                                  True, training.Variant(logits=logits), SEED)
-        weighted = sum(l * n for l, n in zip(replay.losses, replay.sizes)) / sum(replay.sizes)
+        weighted = sum(loss * n for loss, n in zip(replay.losses, replay.sizes, strict=False)) / sum(replay.sizes)
         candidates[logits] = (weighted, replay)
     if any(math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6) for w, _ in candidates.values()):
         return
@@ -323,7 +323,7 @@ def _history_equal(returned, expected) -> bool:
         if not isinstance(got, (list, tuple)) or len(got) != len(values):
             return False
         if not all(isinstance(g, (int, float)) and math.isclose(g, v, abs_tol=1e-9)
-                   for g, v in zip(got, values)):
+                   for g, v in zip(got, values, strict=False)):
             return False
     return True
 
@@ -374,7 +374,7 @@ def test_classifier_architecture(student, memo):
        "Remove the final softmax: the model returns raw logits and the loss applies "
        "log-softmax itself.")
 def test_classifier_logits(student, memo):
-    x, outcome = _classifier(student, memo)
+    _x, outcome = _classifier(student, memo)
     logits = outcome.get("logits")
     if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
         fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
