@@ -123,7 +123,8 @@ def test_train_return(student, memo, tol):
     for logits in training.LOGITS:
         replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH, 0.0,
                                  True, training.Variant(logits=logits), SEED)
-        weighted = sum(loss * n for loss, n in zip(replay.losses, replay.sizes, strict=False)) / sum(replay.sizes)
+        pairs = zip(replay.losses, replay.sizes, strict=True)
+        weighted = sum(loss * n for loss, n in pairs) / sum(replay.sizes)
         candidates[logits] = (weighted, replay)
     if any(math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6) for w, _ in candidates.values()):
         return
