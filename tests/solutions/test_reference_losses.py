@@ -23,9 +23,9 @@ REDUCTIONS = ("mean", "sum", "none")
 NP_DTYPES = (np.float32, np.float64)
 TORCH_DTYPES = (torch.float32, torch.float64)
 
-VALUES = settings(max_examples=60, deadline=None)
-GRADS = settings(max_examples=40, deadline=None)
-GRADCHECK = settings(max_examples=15, deadline=None)
+VALUES = settings(max_examples=50, deadline=None)
+GRADS = settings(max_examples=30, deadline=None)
+GRADCHECK = settings(max_examples=12, deadline=None)
 
 reductions = st.sampled_from(REDUCTIONS)
 np_dtypes = st.sampled_from(NP_DTYPES)
@@ -590,6 +590,47 @@ def test_binary_cross_entropy_with_logits_gradients_match_torch_float64(
         [(logits.double(), True), (targets.double(), True)],
         grad_seed,
     )
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSION))
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_losses_gradients_at_the_kinks_match_torch(name, reduction):
+    # d = 0 (the |d| kink) and |d| = delta (the Huber switch): PyTorch's subgradient.
+    ours, theirs = REGRESSION[name]
+    pred = torch.tensor([0.0, 1.0, -1.0, 2.0, 0.5], dtype=torch.float64)
+    target = torch.tensor([0.0, 0.0, 0.0, 1.0, 0.5], dtype=torch.float64)
+    assert_same_gradients(
+        lambda p, t: ours(p, t, reduction=reduction),
+        lambda p, t: theirs(p, t, reduction=reduction),
+        [(pred, True), (target, True)],
+        grad_seed=0,
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_and_bce_with_logits_gradients_exact_for_logits_of_1e4(reduction):
+    logits = torch.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]])
+    logits = logits.double()
+    targets = torch.tensor([1, 2, 0])
+    assert_same_gradients(
+        lambda x: ref.cross_entropy(x, targets, reduction=reduction),
+        lambda x: F.cross_entropy(x, targets, reduction=reduction),
+        [(logits, True)],
+        grad_seed=1,
+    )
+    binary = torch.tensor([1e4, -1e4, 1e4, -1e4, 0.0], dtype=torch.float64)
+    labels = torch.tensor([1.0, 1.0, 0.0, 0.0, 0.5], dtype=torch.float64)
+    for pos_weight in (None, torch.tensor(3.0, dtype=torch.float64)):
+        assert_same_gradients(
+            lambda x, t, w=pos_weight: ref.binary_cross_entropy_with_logits(
+                x, t, pos_weight=w, reduction=reduction
+            ),
+            lambda x, t, w=pos_weight: F.binary_cross_entropy_with_logits(
+                x, t, pos_weight=w, reduction=reduction
+            ),
+            [(binary, True), (labels, True)],
+            grad_seed=2,
+        )
 
 
 # --------------------------------------------------------------------- gradcheck

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-METRICS = settings(max_examples=100, deadline=None)
+METRICS = settings(max_examples=75, deadline=None)
 
 
 def approx(value: float):
