@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import torch
+
 from autograder.check.registry import fail
 from autograder.check.static import SourceFacts
 from autograder.sandbox.session import CallResult
@@ -23,11 +27,31 @@ LIBRARY_NAME = {
 
 
 def assert_no_library_call(function: str, forbidden: set[str], observed: CallResult,
-                           source: SourceFacts) -> None:
-    """Fails if the source (judge-side) or the run (worker-side) shows a forbidden call."""
+                           source: SourceFacts, expected: Any = None) -> None:
+    """Fails if the source (judge-side) or the run (worker-side) shows a forbidden call.
+
+    Only a function that computes the right value earns this check: otherwise a
+    stub returning zeros would score for "not calling the library".
+    """
+    if expected is not None and not _same(observed.value, expected):
+        fail(f"{function}: this check counts once {function} returns correct values; fix "
+             "the values check first.", "not-working")
     used = (set(observed.called) | source.library_calls(function)) & forbidden
     if used:
         names = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
         fail(f"{function} calls {names}, which is what you are asked to implement: "
              "write it from elementary tensor operations (exp, log, sum, max, where, …).",
              "library-call")
+
+
+def _same(value: Any, expected: Any) -> bool:
+    if isinstance(expected, torch.Tensor):
+        return (isinstance(value, torch.Tensor) and value.shape == expected.shape
+                and bool(torch.allclose(value.to(expected.dtype), expected, rtol=1e-4, atol=1e-5,
+                                        equal_nan=True)))
+    if isinstance(expected, (tuple, list)):
+        return (isinstance(value, (tuple, list)) and len(value) == len(expected)
+                and all(_same(v, e) for v, e in zip(value, expected, strict=True)))
+    if isinstance(expected, float):
+        return isinstance(value, (int, float)) and abs(value - expected) <= 1e-6
+    return bool(value == expected)

@@ -95,6 +95,9 @@ def describe_exit(status: dict[str, Any]) -> str:
                  signal.SIGABRT: "aborted"}
         return names.get(sig, f"was killed by signal {sig}")
     code = status.get("exitcode")
+    if code == 70:  # zygote.HARNESS_BROKEN, not imported: the zygote module is worker-side
+        return ("broke the grading harness inside its own process (e.g. by replacing Python "
+                "builtins)")
     if code == 0:
         return "ended the grading process itself (os._exit or similar)"
     return f"exited with code {code}"

@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 UID_BASE = 62000
+HARNESS_BROKEN = 70  # exit code of a worker whose own harness code failed
 UID_BLOCK = 128
 UID_BLOCKS = 24
 LOCK_DIR = "/run/lab05-autograder" if os.access("/run", os.W_OK) else "/tmp/lab05-autograder"
@@ -168,7 +169,7 @@ class Zygote:
         )
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the worker
-            code = 70
+            code = HARNESS_BROKEN
             try:
                 self.listener.close()
                 for client in self.clients:

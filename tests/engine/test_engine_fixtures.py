@@ -72,8 +72,10 @@ def test_untouched_template_scores_zero(grader):
     assert result.status is Status.GRADED, result.reason
     assert result.score == 0
     assert len(result.tests) == len(grader.config.tests)
-    not_implemented = [t for t in result.tests if "not implemented yet" in t.output]
-    assert len(not_implemented) > len(result.tests) // 2
+    # Every function reports "not implemented yet"; Part E placeholders ask for an answer.
+    for test in result.tests:
+        part_e = test.name.startswith(("q_", "always_negative"))
+        assert ("should" if part_e else "not implemented yet") in test.output, test
 
 
 @pytest.mark.parametrize("fixture", sorted(MUTANTS))

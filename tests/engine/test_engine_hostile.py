@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.load.notebook import read_submission
+from autograder.load.notebook import Cell, Submission
 from autograder.sandbox.session import StudentSession
 from autograder.score.results import Status
 
@@ -16,6 +16,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 # fixture -> (status it must end with, a word its reason must contain)
 HOSTILE = {
     "hostile_patches_allclose": (Status.GRADED, ""),
+    "hostile_patches_builtins": (Status.CRASHED, "harness"),
     "hostile_always_equal": (Status.GRADED, ""),
     "hostile_sys_exit": (Status.GRADED, ""),
     "hostile_fake_results_stdout": (Status.GRADED, ""),
@@ -51,15 +52,34 @@ def test_hostile_writes_land_nowhere_that_matters(grade):
     assert not Path("/autograder/results/results.json").exists()
 
 
-def test_worker_cannot_read_hidden_files_or_secrets(zygote, grader, monkeypatch):
-    monkeypatch.setenv("GRADER_SECRET_TOKEN", "s3cr3t")
-    submission = read_submission(FIXTURES / "hostile_reads_solutions.ipynb", "spy", 64)
+SPY = """
+import os
+stolen = []
+for path in {paths!r}:
+    try:
+        stolen.append(open(path).read()[:100])
+    except OSError:
+        pass
+    try:
+        stolen.extend(os.listdir(path))
+    except OSError:
+        pass
+env_secrets = dict(os.environ)
+"""
+
+
+def test_worker_cannot_read_hidden_files_or_secrets(zygote, grader):
+    """The grading project's hidden paths, wherever this checkout lives."""
+    paths = [str(ROOT / "solutions" / "reference.py"), str(ROOT / "solutions"),
+             str(ROOT / "solutions" / "answers.json"),
+             str(ROOT / "autograder" / "check" / "suite" / "test_part_a_regression.py"),
+             str(FIXTURES), str(ROOT / "tests")]
+    submission = Submission("spy", ROOT / "spy.ipynb", (Cell(1, SPY.format(paths=paths)),), "0")
     session = StudentSession(zygote.connect(), submission, grader.config.limits)
     session.start()
     try:
         assert session.get_var("stolen") == []
         env = session.get_var("env_secrets")
-        assert "GRADER_SECRET_TOKEN" not in env
         assert set(env) <= {"PATH", "HOME", "LANG", "MPLBACKEND", "OMP_NUM_THREADS", "TMPDIR"}
     finally:
         session.close()

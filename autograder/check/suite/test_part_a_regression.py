@@ -63,7 +63,15 @@ def _expect_gradients(student, function, reference, **extra) -> None:
              "gradients disagree.", "gradcheck")
 
 
-def _expect_value_errors(student, function, **extra) -> None:
+def _expect_value_errors(student, function, reference, **extra) -> None:
+    good_pred, good_target = torch.randn(5), torch.randn(5)
+    # Gate on the elementwise values, so a reduction mistake costs only the values check.
+    value = student.call(function, good_pred, good_target, reduction="none", **extra).value
+    expected = reference(good_pred, good_target, reduction="none", **extra)
+    if not (isinstance(value, torch.Tensor) and value.shape == expected.shape
+            and torch.allclose(value.to(expected.dtype), expected, atol=1e-5)):
+        fail(f"{function}: this check counts once {function} returns correct values on valid "
+             "input; fix the values check first.", "not-working")
     pred, target = torch.randn(5, 1), torch.randn(5)
     try:
         student.call(function, pred, target, **extra)
@@ -102,14 +110,16 @@ def test_mse_gradients(student):
        "mse_loss should raise ValueError when pred.shape != target.shape or the reduction "
        "is unknown.")
 def test_mse_errors(student):
-    _expect_value_errors(student, "mse_loss")
+    _expect_value_errors(student, "mse_loss", F.mse_loss)
 
 
 @check("mse_loss: implemented without F.mse_loss",
        "Compute the squared error yourself instead of calling the library loss.")
 def test_mse_no_library(student, source):
-    result = student.call("mse_loss", torch.randn(4), torch.randn(4))
-    assert_no_library_call("mse_loss", {"mse_loss"}, result, source)
+    pred, target = torch.randn(4), torch.randn(4)
+    result = student.call("mse_loss", pred, target, reduction="none")
+    assert_no_library_call("mse_loss", {"mse_loss"}, result, source,
+                           F.mse_loss(pred, target, reduction="none"))
 
 
 # ---------------------------------------------------------------- mae_loss
@@ -130,14 +140,16 @@ def test_mae_gradients(student):
        "mae_loss should raise ValueError when pred.shape != target.shape or the reduction "
        "is unknown.")
 def test_mae_errors(student):
-    _expect_value_errors(student, "mae_loss")
+    _expect_value_errors(student, "mae_loss", F.l1_loss)
 
 
 @check("mae_loss: implemented without F.l1_loss",
        "Compute the absolute error yourself instead of calling the library loss.")
 def test_mae_no_library(student, source):
-    result = student.call("mae_loss", torch.randn(4), torch.randn(4))
-    assert_no_library_call("mae_loss", {"l1_loss"}, result, source)
+    pred, target = torch.randn(4), torch.randn(4)
+    result = student.call("mae_loss", pred, target, reduction="none")
+    assert_no_library_call("mae_loss", {"l1_loss"}, result, source,
+                           F.l1_loss(pred, target, reduction="none"))
 
 
 # ---------------------------------------------------------------- huber_loss
@@ -181,7 +193,7 @@ def test_huber_gradients(student):
        "huber_loss should raise ValueError for mismatched shapes, an unknown reduction, or a "
        "non-positive delta.")
 def test_huber_errors(student):
-    _expect_value_errors(student, "huber_loss")
+    _expect_value_errors(student, "huber_loss", F.huber_loss)
     for delta in (0.0, -1.0):
         try:
             student.call("huber_loss", torch.randn(3), torch.randn(3), delta=delta)
@@ -196,5 +208,7 @@ def test_huber_errors(student):
 @check("huber_loss: implemented without F.huber_loss",
        "Compute the Huber loss yourself instead of calling the library loss.")
 def test_huber_no_library(student, source):
-    result = student.call("huber_loss", torch.randn(4), torch.randn(4))
-    assert_no_library_call("huber_loss", {"huber_loss", "smooth_l1_loss"}, result, source)
+    pred, target = torch.randn(4), torch.randn(4)
+    result = student.call("huber_loss", pred, target, reduction="none")
+    assert_no_library_call("huber_loss", {"huber_loss", "smooth_l1_loss"}, result, source,
+                           F.huber_loss(pred, target, reduction="none"))

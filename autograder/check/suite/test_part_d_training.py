@@ -10,6 +10,13 @@ import torch.nn.functional as F
 from autograder.check import training
 from autograder.check.registry import check, fail
 from autograder.sandbox import probes
+from autograder.sandbox.session import StudentError
+
+
+def _raise_student(function: str, outcome: dict) -> None:
+    """A student exception inside a scenario reads like one from a direct call."""
+    if outcome.get("error"):
+        raise StudentError(function, outcome["error"])
 
 ARCH = "bn_mlp"
 SEED = 3
@@ -61,9 +68,7 @@ def _train_run(student, memo, tol) -> dict:
 
 def _require_run(run: dict) -> None:
     outcome = run["outcome"]
-    if outcome.get("error"):
-        error = outcome["error"]
-        fail(f"train_one_epoch raised {error['type']}: {error['message'][:160]}", "raised")
+    _raise_student("train_one_epoch", outcome)
     if run["matched"] is None:
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
              + _order_hint(outcome.get("events", [])), "unknown-trajectory")
@@ -109,9 +114,7 @@ def test_train_mode(student, memo, tol):
 def test_train_return(student, memo, tol):
     params = _train_params(lr=0.0, start_train=True)
     outcome = student.scenario("train_one_epoch", params)
-    if outcome.get("error"):
-        error = outcome["error"]
-        fail(f"train_one_epoch raised {error['type']}: {error['message'][:160]}", "raised")
+    _raise_student("train_one_epoch", outcome)
     value = outcome.get("returned")
     if isinstance(value, torch.Tensor):
         fail("train_one_epoch returned a tensor: return a Python float (accumulate "
@@ -157,6 +160,8 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     if any(c["targets_device"] != c["logits_device"] for c in calls):
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
+    if error and error.get("type") == "NotImplementedError":
+        raise StudentError(function, error)
     if error:
         message = error["message"]
         if "CUDA" in message or "cuda" in message:
@@ -225,9 +230,7 @@ def _eval_run(student, memo) -> dict:
     if "eval" not in memo:
         memo["eval"] = student.scenario("evaluate", _eval_params())
     outcome = memo["eval"]
-    if outcome.get("error"):
-        error = outcome["error"]
-        fail(f"evaluate raised {error['type']}: {error['message'][:160]}", "raised")
+    _raise_student("evaluate", outcome)
     return outcome
 
 
@@ -305,9 +308,7 @@ def test_fit(student):
               "vx": vx, "vy": vy, "batch_size": BATCH, "lr": 0.1, "epochs": 2,
               "start_train": True, "seed": SEED}
     real = student.scenario("fit", params)
-    if real.get("error"):
-        error = real["error"]
-        fail(f"fit raised {error['type']}: {error['message'][:160]}", "raised")
+    _raise_student("fit", real)
     if not isinstance(returned, dict) or set(returned) != set(expected):
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
@@ -390,8 +391,7 @@ def test_get_device(student):
     outcome = student.scenario("get_device", {})
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
         if label + "_error" in outcome:
-            error = outcome[label + "_error"]
-            fail(f"get_device raised {error['type']}: {error['message'][:120]}", "raised")
+            raise StudentError("get_device", outcome[label + "_error"])
         got = outcome.get(label) or ""
         if got.split(":")[0] != want:
             fail(f"get_device returned {got or outcome.get(label + '_type')!s} when "
