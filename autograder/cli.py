@@ -58,6 +58,18 @@ def _assign(args: argparse.Namespace) -> int:
     return int(build_main([]) or 0)
 
 
+def _export(args: argparse.Namespace) -> int:
+    from autograder.export.gradescope import ExportError, build
+
+    try:
+        package = build(Path(args.out), config_path=Path(args.config))
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(package.describe())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -77,6 +89,14 @@ def parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_show)
     assign = sub.add_parser("assign", help="rebuild assignment/ from solutions/lab05.ipynb")
     assign.set_defaults(run=_assign)
+    export = sub.add_parser("export", help="package the autograder for another platform")
+    targets = export.add_subparsers(dest="target", required=True)
+    gradescope = targets.add_parser(
+        "gradescope", help="a Gradescope autograder zip (setup.sh, run_autograder, source)")
+    gradescope.add_argument("--out", default="autograder.zip", help="the zip to write")
+    gradescope.add_argument("--config", default=str(default_config_path()),
+                            help="the grading_config.yaml to bundle (points, visibility, limits)")
+    gradescope.set_defaults(run=_export)
     return top
 
 
