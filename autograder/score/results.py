@@ -8,11 +8,11 @@ view are all renderings of these, so they can never disagree.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     GRADED = "graded"
     TIMEOUT = "timeout"
     CRASHED = "crashed"
