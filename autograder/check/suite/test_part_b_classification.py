@@ -1,0 +1,832 @@
+"""Part B — classification losses: softmax, log_softmax, cross_entropy, binary_cross_entropy,
+binary_cross_entropy_with_logits.
+
+One mistake should cost its own check only. Two devices make that so:
+
+* the reductions a student gets right on ordinary inputs are found once per submission
+  (cached in `memo`), and the extreme-value, clamp and gradient checks use only those, so a
+  wrong `reduction="mean"` costs the values check and nothing else;
+* for cross_entropy, the *model* of the student's function (raw logits, or softmax applied
+  to inputs that are already probabilities) is diagnosed once; the values, extreme and
+  gradient checks then hold the student to the function they actually implemented, and the
+  double softmax costs the raw-logits check alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from autograder.check.compare import close, expect_tensor, tolerance
+from autograder.check.forbidden import assert_no_library_call
+from autograder.check.registry import check, fail
+from autograder.config import Tolerance, Tolerances
+from autograder.sandbox.session import StudentError
+
+REDUCTIONS = ("mean", "sum", "none")
+DTYPES = (torch.float32, torch.float64)
+BIG = 1e4
+BCEL = "binary_cross_entropy_with_logits"
+
+Loss = Callable[..., torch.Tensor]
+
+
+# ---------------------------------------------------------------- shared helpers
+def _same(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
+    """Quietly: is the student's value this tensor (nan/inf positions included)?"""
+    if not isinstance(value, torch.Tensor) or value.shape != expected.shape:
+        return False
+    return close(value, expected, tolerance(tol, expected.dtype))
+
+
+def _loose(tol: Tolerances) -> Tolerances:
+    """For diagnosis and gates ("is this the function, and which reductions work?"), float64
+    results are held to float32 tolerances: imprecision is the values check's to charge."""
+    return tol.model_copy(update={"float64": tol.float32})
+
+
+def _extreme_tol(tol: Tolerances) -> Tolerances:
+    """Tolerances for inputs of magnitude 1e4: a float32 logit of 1e4 is itself only known to
+    about 1e-3, so float32 results are held to a few ulps of 1e4 (float64 stays as strict as
+    ever, and is what proves exactness); inf, nan or an eps-capped log fail either way."""
+    slack = 16 * torch.finfo(torch.float32).eps * BIG
+    return tol.model_copy(update={"float32": Tolerance(rtol=max(tol.float32.rtol, slack),
+                                                       atol=max(tol.float32.atol, slack))})
+
+
+def _quiet_call(student, function: str, *args: Any, **kwargs: Any) -> Any:
+    """The student's value, or None where their function raised (the check that owns that
+    input reports the exception)."""
+    try:
+        return student.call(function, *args, **kwargs).value
+    except StudentError:
+        return None
+
+
+def _working_reductions(student, memo, tol, function: str, args: tuple[Any, ...],
+                        expected: Callable[[str], torch.Tensor], **extra: Any) -> tuple[str, ...]:
+    """The reductions the student gets right on ordinary float64 inputs (cached)."""
+    key = f"{function}:working-reductions"
+    if key not in memo:
+        memo[key] = tuple(
+            r for r in REDUCTIONS
+            if _same(_quiet_call(student, function, *args, reduction=r, **extra),
+                     expected(r), _loose(tol)))
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def _for_edge_cases(working: tuple[str, ...]) -> tuple[str, ...]:
+    """Edge-case checks use the reductions that already work (all of them when none does)."""
+    return working or REDUCTIONS
+
+
+def _gradient_reduction(working: tuple[str, ...]) -> str:
+    for reduction in ("none", "mean", "sum"):
+        if reduction in working:
+            return reduction
+    return "none"
+
+
+def _expect_unmutated(result, function: str) -> None:
+    if result.mutated:
+        fail(f"{function} modified its input tensors in place: compute on new tensors "
+             "(e.g. shifted = logits - m) instead of -= / .sub_() / .clamp_().", "in-place")
+
+
+def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected: torch.Tensor,
+                    **kwargs: Any):
+    """Error and no-library checks count once the function computes correct values on valid
+    input (so a stub cannot score them); the student's diagnosed model and working reductions
+    are used, so a mistake charged elsewhere does not also cost these."""
+    result = student.call(function, *args, **kwargs)
+    if not _same(result.value, expected, _loose(tol)):
+        fail(f"{function}: this check counts once {function} returns correct values on valid "
+             "input; fix the values check first.", "not-working")
+    return result
+
+
+def _probe(seed: int, *shape: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
+
+
+def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn: Loss,
+                      upstream: torch.Tensor | None = None, **kwargs: Any) -> None:
+    """Backpropagate the student's function (first argument) and run gradcheck."""
+    result = student.call(function, *args, grad_args=(0,), gradcheck=True, upstream=upstream,
+                          **kwargs)
+    grads = result.grads
+    if isinstance(grads, dict):
+        problem = grads.get("problem")
+        if problem == "detached":
+            fail(f"{function}'s result is detached from the autograd graph: don't use .item(), "
+                 ".tolist(), .detach(), .numpy(), torch.tensor(...) of a result or "
+                 "torch.no_grad() inside a loss.", "detached")
+        fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
+    leaf = args[0].clone().requires_grad_(True)
+    out = expected_fn(leaf, *args[1:], **kwargs)
+    (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
+    got = grads[0] if isinstance(grads, list) and grads else None
+    if not isinstance(got, torch.Tensor) or got.shape != expected.shape or not torch.allclose(
+            got.to(expected.dtype), expected, rtol=1e-6, atol=1e-9):
+        fail(f"{function}: backward() gives different gradients from the reference: make sure "
+             "every step is a differentiable tensor operation on the input (no Python floats, "
+             "no in-place edits of intermediate results).", "wrong-gradient")
+    if result.gradcheck is not True:
+        fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
+             "gradients disagree.", "gradcheck")
+
+
+def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                        accepted: str, fix: str, mistake: str) -> None:
+    try:
+        student.call(function, *args, **kwargs)
+    except StudentError as error:
+        if error.kind == "ValueError":
+            return
+        if error.kind == "NotImplementedError":
+            raise
+        fail(f"{function} raised {error.kind} for {accepted}: {fix}", mistake)
+    fail(f"{function} accepted {accepted}: {fix}", mistake)
+
+
+def _expect_reduction_error(student, function: str, *args: Any) -> None:
+    _expect_value_error(student, function, args, {"reduction": "avg"}, "reduction='avg'",
+                        "raise ValueError unless reduction is 'mean', 'sum' or 'none'.",
+                        "no-reduction-check")
+
+
+# ---------------------------------------------------------------- softmax / log_softmax
+def _dim_cases(seed: int) -> list[tuple[torch.Tensor, int | None]]:
+    """(logits, dim) pairs over several shapes and dims; dim None means 'use the default'."""
+    gen = torch.Generator().manual_seed(seed)
+    cases: list[tuple[torch.Tensor, int | None]] = []
+    for dtype in DTYPES:
+        for shape, dims in (((6,), (None, 0)), ((4, 5), (None, 0, 1, -1)),
+                            ((3, 4, 5), (0, 1, 2, -2))):
+            x = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3).to(dtype)
+            cases.extend((x, dim) for dim in dims)
+    return cases
+
+
+def _extreme_logits(dtype: torch.dtype) -> torch.Tensor:
+    """Rows far apart (so no single shift fits all), ties at the max, a ±1e4 spread."""
+    return torch.tensor([[BIG, 0.0, -BIG],
+                         [-BIG, -BIG, -BIG + 5],
+                         [BIG, BIG, BIG],
+                         [-BIG, BIG, BIG - 1]], dtype=dtype)
+
+
+def _softmax_family_values(student, tol, function: str, reference: Loss, what: str) -> None:
+    for x, dim in _dim_cases(21):
+        kwargs = {} if dim is None else {"dim": dim}
+        result = student.call(function, x, **kwargs)
+        _expect_unmutated(result, function)
+        used = -1 if dim is None else dim
+        expected = reference(x, dim=used)
+        where = f"for a {tuple(x.shape)} {str(x.dtype).replace('torch.', '')} input " + (
+            "with the default dim" if dim is None else f"along dim={dim}")
+        value = result.value
+        if isinstance(value, torch.Tensor) and value.shape == expected.shape \
+                and value.dtype == expected.dtype and not close(value, expected,
+                                                                tolerance(tol, x.dtype)):
+            if x.ndim > 1 and used % x.ndim != x.ndim - 1 and close(
+                    value, reference(x, dim=-1), tolerance(tol, x.dtype)):
+                fail(f"{function} ignores its dim argument: it normalises along the last dim "
+                     f"{where}. Reduce along `dim` (amax/sum with dim=dim, keepdim=True).",
+                     "ignores-dim")
+            flat = reference(x.reshape(-1), dim=0).reshape(x.shape)
+            if x.ndim > 1 and close(value, flat, tolerance(tol, x.dtype)):
+                fail(f"{function} normalises over every element of the tensor {where}: reduce "
+                     "along `dim` only, with keepdim=True.", "whole-tensor")
+            if dim is None:
+                fail(f"{function} gives wrong values {where}: the default is dim=-1 "
+                     f"(the last dimension). {what}", "wrong-default-dim")
+        expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
+
+
+def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
+    """Does the student normalise along a dim other than the last? (cached) If not, the values
+    check already charges that, and the extreme check keeps to dim=-1."""
+    key = f"{function}:honours-dim"
+    if key not in memo:
+        x = torch.randn(4, 5, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+        memo[key] = _same(_quiet_call(student, function, x, dim=0), reference(x, dim=0),
+                          _loose(tol))
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
+                            naive: dict[str, tuple[Loss, str]]) -> None:
+    dims = (-1, 0) if _honours_dim(student, memo, tol, function, reference) else (-1,)
+    tol = _extreme_tol(tol)
+    for dtype in DTYPES:
+        x = _extreme_logits(dtype)
+        for dim in dims:
+            value = student.call(function, x, dim=dim).value
+            expected = reference(x, dim=dim)
+            if not _same(value, expected, tol):
+                for mistake, (counterfactual, message) in naive.items():
+                    if _same(value, counterfactual(x, dim), tol):
+                        fail(f"{function}: {message}", mistake)
+            expect_tensor(value, expected, tol, function,
+                          f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim})",
+                          mistake="inexact-extreme")
+
+
+def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    e = x.exp()
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def _global_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    e = (x - x.max()).exp()
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def _softmax_family_gradients(student, function: str, reference: Loss) -> None:
+    gen = torch.Generator().manual_seed(8)
+    x = torch.randn(4, 5, generator=gen, dtype=torch.float64) * 2
+    upstream = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+    _expect_gradients(student, function, (x,), reference, upstream=upstream, dim=1)
+
+
+SOFTMAX_FORBIDDEN = {"softmax", "log_softmax", "logsumexp", "softmin"}
+
+
+@check("softmax: matches torch.softmax along every dim (float32 and float64)",
+       "softmax(x, dim) is exp(x) / sum(exp(x)) along dim, in the input's dtype.")
+def test_softmax_values(student, tol):
+    _softmax_family_values(student, tol, "softmax", torch.softmax,
+                           "softmax is exp(x − max) / sum(exp(x − max)) along dim.")
+
+
+@check("softmax: finite and exact for logits of ±1e4",
+       "Subtract the max along dim (amax(dim, keepdim=True)) before exp, so exp never "
+       "overflows.")
+def test_softmax_extreme(student, tol, memo):
+    _softmax_family_extreme(student, tol, memo, "softmax", torch.softmax, {
+        "no-max-shift": (_no_shift_softmax,
+                         "exp overflows to inf for logits of ±1e4 and inf/inf gives nan: "
+                         "subtract the max along dim (logits.amax(dim, keepdim=True)) before "
+                         "exp — softmax does not change when a constant is subtracted."),
+        "global-max-shift": (_global_shift_softmax,
+                             "you subtracted the max of the whole tensor, so rows far below it "
+                             "underflow to 0/0 = nan for logits of ±1e4: subtract the max along "
+                             "dim (amax(dim, keepdim=True)), one per row."),
+    })
+
+
+@check("softmax: backward gives the reference gradients (float64, gradcheck)",
+       "softmax must stay differentiable: build it from tensor operations on the logits.")
+def test_softmax_gradients(student):
+    _softmax_family_gradients(student, "softmax", torch.softmax)
+
+
+@check("softmax: implemented without torch.softmax / log_softmax / logsumexp",
+       "Compute softmax yourself from exp, max and sum.")
+def test_softmax_no_library(student, source, tol):
+    x = _probe(1, 3, 4)
+    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=1), dim=1)
+    assert_no_library_call("softmax", SOFTMAX_FORBIDDEN, result, source)
+
+
+def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    return torch.log(torch.softmax(x, dim=dim))
+
+
+def _no_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    return x - x.exp().sum(dim=dim, keepdim=True).log()
+
+
+@check("log_softmax: matches torch.log_softmax along every dim (float32 and float64)",
+       "log_softmax(x, dim) is x − log(sum(exp(x))) along dim, in the input's dtype.")
+def test_log_softmax_values(student, tol):
+    _softmax_family_values(student, tol, "log_softmax", torch.log_softmax,
+                           "log_softmax is shifted − log(sum(exp(shifted))) with "
+                           "shifted = x − max along dim.")
+
+
+@check("log_softmax: finite and exact for logits of ±1e4",
+       "Use the log-sum-exp trick: shifted = x − max along dim, then shifted − "
+       "log(sum(exp(shifted))).")
+def test_log_softmax_extreme(student, tol, memo):
+    _softmax_family_extreme(student, tol, memo, "log_softmax", torch.log_softmax, {
+        "log-of-softmax": (_log_of_softmax,
+                           "log(softmax(x)) gives -inf where a probability underflows to 0 "
+                           "(logits of ±1e4): compute log_softmax directly as shifted − "
+                           "log(sum(exp(shifted))), with shifted = x − max along dim."),
+        "no-max-shift": (_no_shift_log_softmax,
+                         "exp overflows to inf for logits of ±1e4 (inf − inf = nan): subtract "
+                         "the max along dim first (the log-sum-exp trick)."),
+    })
+
+
+@check("log_softmax: backward gives the reference gradients (float64, gradcheck)",
+       "log_softmax must stay differentiable: build it from tensor operations on the logits.")
+def test_log_softmax_gradients(student):
+    _softmax_family_gradients(student, "log_softmax", torch.log_softmax)
+
+
+@check("log_softmax: implemented without torch.log_softmax / softmax / logsumexp",
+       "Compute log_softmax yourself from exp, log, max and sum.")
+def test_log_softmax_no_library(student, source, tol):
+    x = _probe(1, 3, 4)
+    result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=1),
+                             dim=1)
+    assert_no_library_call("log_softmax", SOFTMAX_FORBIDDEN, result, source)
+
+
+# ---------------------------------------------------------------- cross_entropy
+def _raw_ce(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    return F.cross_entropy(logits, targets, reduction=reduction)
+
+
+def _double_softmax_ce(logits: torch.Tensor, targets: torch.Tensor,
+                       reduction: str = "mean") -> torch.Tensor:
+    """The classic misuse: softmax first, then a cross-entropy that applies it again."""
+    return F.cross_entropy(torch.softmax(logits, dim=1), targets, reduction=reduction)
+
+
+CE_MODELS: dict[str, Loss] = {"raw": _raw_ce, "double-softmax": _double_softmax_ce}
+
+DOUBLE_SOFTMAX_MESSAGE = (
+    "cross_entropy: you applied softmax to inputs that are already probabilities — "
+    "cross-entropy expects raw logits; apply log_softmax once to the logits and take "
+    "-log_probs[i, targets[i]].")
+
+
+def _ce_probe() -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(31)
+    logits = torch.randn(8, 5, generator=gen, dtype=torch.float64) * 2
+    targets = torch.randint(0, 5, (8,), generator=gen)
+    return logits, targets
+
+
+def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
+    """Which function the student implemented, and which reductions of it are right."""
+    if "cross_entropy:diagnosis" not in memo:
+        logits, targets = _ce_probe()
+        values = {r: _quiet_call(student, "cross_entropy", logits, targets, reduction=r)
+                  for r in REDUCTIONS}
+        diagnosis: dict[str, Any] = {"model": "unknown", "working": ()}
+        for model in ("raw", "double-softmax"):
+            working = tuple(r for r in REDUCTIONS
+                            if _same(values[r], CE_MODELS[model](logits, targets, r),
+                                     _loose(tol)))
+            if working:
+                diagnosis = {"model": model, "working": working}
+                break
+        memo["cross_entropy:diagnosis"] = diagnosis
+    return memo["cross_entropy:diagnosis"]  # type: ignore[no-any-return]
+
+
+def _ce_expect_working(student, tol, memo):
+    """cross_entropy's gate, on the student's own model and a reduction that works."""
+    diagnosis = _ce_diagnosis(student, memo, tol)
+    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
+    logits, targets = _probe(3, 4, 3), torch.tensor([0, 1, 2, 1])
+    return _expect_working(student, tol, "cross_entropy", (logits, targets),
+                           model(logits, targets, reduction), reduction=reduction)
+
+
+def _ce_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for dtype in DTYPES:
+        for n, c in ((6, 4), (1, 3), (5, 2), (7, 10)):
+            logits = (torch.randn(n, c, generator=gen, dtype=torch.float64) * 3).to(dtype)
+            cases.append((logits, torch.randint(0, c, (n,), generator=gen)))
+    return cases
+
+
+def _ce_mean_message(value: Any, logits: torch.Tensor, targets: torch.Tensor, model: Loss,
+                     tol) -> None:
+    n, c = logits.shape
+    if n < 2 or not isinstance(value, torch.Tensor) or value.shape != ():
+        return
+    total = model(logits, targets, "sum")
+    if _same(value, total, tol):
+        fail("cross_entropy with reduction='mean' should average the per-sample losses over "
+             "the N samples; you summed them (divide the sum by N, or use .mean()).",
+             "sum-for-mean")
+    if _same(value, total / (n * c), tol):
+        fail("cross_entropy with reduction='mean' divided by N·C (averaging over every logit, "
+             "e.g. a one-hot product then .mean()): average the N per-sample losses instead.",
+             "mean-over-classes")
+
+
+@check("cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)",
+       "cross_entropy is -log_softmax(logits, dim=1)[i, targets[i]] per sample, averaged for "
+       "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.")
+def test_ce_values(student, tol, memo):
+    diagnosis = _ce_diagnosis(student, memo, tol)
+    # A double softmax is the raw-logits check's mistake: here the student is held to the
+    # function they implemented, so that mistake is charged once.
+    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    for logits, targets in _ce_cases(13):
+        for reduction in REDUCTIONS:
+            result = student.call("cross_entropy", logits, targets, reduction=reduction)
+            _expect_unmutated(result, "cross_entropy")
+            expected = model(logits, targets, reduction)
+            what = (f"with reduction='{reduction}' for {str(logits.dtype).replace('torch.', '')} "
+                    f"logits of shape {tuple(logits.shape)}")
+            if reduction == "mean" and not _same(result.value, expected, tol):
+                _ce_mean_message(result.value, logits, targets, model, tol)
+            if reduction == "none" and not _same(result.value, expected, tol) and _same(
+                    result.value, -logits.gather(1, targets[:, None]).squeeze(1), tol):
+                fail("cross_entropy returns -logits[i, targets[i]]: take the log-softmax of the "
+                     "logits first (log-probabilities, not raw scores).", "no-log-softmax")
+            expect_tensor(result.value, expected, tol, "cross_entropy", what,
+                          mistake=f"reduction-{reduction}")
+
+
+def _ce_extreme_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    logits = torch.tensor([[BIG, -BIG, 0.0],
+                           [-BIG, BIG, BIG],
+                           [0.0, 0.0, BIG],
+                           [-BIG, -BIG, -BIG],
+                           [BIG, 0.0, -BIG]], dtype=dtype)
+    return logits, torch.tensor([1, 0, 2, 2, 2])
+
+
+def _helper_is_to_blame(student, value: Any, logits: torch.Tensor, targets: torch.Tensor,
+                        reduction: str, tol) -> bool:
+    """cross_entropy is right *given* the student's own log_softmax/softmax, and that helper is
+    what breaks on these logits: the helper's check already charges the mistake."""
+    for helper, to_log, reference in (("log_softmax", lambda v: v, torch.log_softmax),
+                                      ("softmax", torch.log, torch.softmax)):
+        try:
+            got = student.call(helper, logits, dim=1).value
+        except Exception:
+            continue
+        if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
+            continue
+        if _same(got, reference(logits, dim=1), tol):
+            continue  # the helper is fine here: the fault is cross_entropy's own
+        composed = F.nll_loss(to_log(got.to(logits.dtype)), targets, reduction=reduction)
+        if _same(value, composed, tol):
+            return True
+    return False
+
+
+@check("cross_entropy: finite and exact for logits of ±1e4",
+       "Compute log-probabilities with the log-sum-exp trick (shifted − log(sum(exp(shifted))), "
+       "shifted = logits − max along dim 1), never log(softmax(...)) or log(p + eps).")
+def test_ce_extreme(student, tol, memo):
+    diagnosis = _ce_diagnosis(student, memo, tol)
+    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    tol = _extreme_tol(tol)
+    for dtype in DTYPES:
+        logits, targets = _ce_extreme_case(dtype)
+        for reduction in _for_edge_cases(diagnosis["working"]):
+            value = student.call("cross_entropy", logits, targets, reduction=reduction).value
+            expected = model(logits, targets, reduction)
+            if _same(value, expected, tol):
+                continue
+            if _helper_is_to_blame(student, value, logits, targets, reduction, tol):
+                continue
+            what = (f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, "
+                    f"reduction='{reduction}')")
+            if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
+                    value.dtype == expected.dtype and not torch.isfinite(value).all():
+                fail(f"cross_entropy returns inf/nan {what}: log(softmax(...)) underflows to "
+                     "log(0) and exp overflows — compute log-probabilities as shifted − "
+                     "log(sum(exp(shifted))) with shifted = logits − max along dim 1.",
+                     "not-finite")
+            expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
+            fail(f"cross_entropy is finite but inexact {what} (an eps inside the log, or a "
+                 "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
+                 "inexact-extreme")
+
+
+@check("cross_entropy: takes raw logits (softmax is not applied twice)",
+       "cross_entropy receives raw logits: apply log_softmax once inside it, never softmax "
+       "first.")
+def test_ce_raw_logits(student, tol, memo):
+    diagnosis = _ce_diagnosis(student, memo, tol)
+    if diagnosis["model"] == "double-softmax":
+        fail(DOUBLE_SOFTMAX_MESSAGE, "double-softmax")
+    # Confidently wrong logits: the true loss is about 20 per sample; a cross-entropy of
+    # probabilities can never exceed log(C) + 1, whatever else the function gets wrong.
+    logits = torch.tensor([[10.0, -10.0, 0.0], [-10.0, 10.0, 0.0], [-10.0, 0.0, 10.0],
+                           [10.0, 0.0, -10.0]], dtype=torch.float64)
+    targets = torch.tensor([1, 0, 0, 2])
+    value = student.call("cross_entropy", logits, targets).value  # raises if unimplemented
+    if diagnosis["model"] == "raw":
+        return
+    # Neither model fits: the values check says what is wrong; this one names the misuse if
+    # the loss is bounded like a cross-entropy of probabilities, and otherwise waits for it.
+    bound = math.log(logits.shape[1]) + 1.0 + 1e-6
+    per_sample = _quiet_call(student, "cross_entropy", logits, targets, reduction="none")
+    for candidate in (per_sample, value):
+        if isinstance(candidate, torch.Tensor) and candidate.numel() and \
+                torch.isfinite(candidate).all() and bool((candidate.abs() <= bound).all()):
+            fail("cross_entropy stays below log(C) + 1 even for confidently wrong logits: it "
+                 "treats its input as probabilities (softmax applied to inputs that are already "
+                 "probabilities, or probabilities where log-probabilities belong) — "
+                 "cross-entropy expects raw logits; apply log_softmax once to the logits.",
+                 "double-softmax")
+    _ce_expect_working(student, tol, memo)
+
+
+@check("cross_entropy: backward gives the reference gradients (float64, gradcheck)",
+       "cross_entropy must stay differentiable: gather/index the log-probabilities as tensors, "
+       "no .item() or Python floats.")
+def test_ce_gradients(student, tol, memo):
+    diagnosis = _ce_diagnosis(student, memo, tol)
+    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    reduction = _gradient_reduction(diagnosis["working"])
+    gen = torch.Generator().manual_seed(17)
+    logits = torch.randn(6, 4, generator=gen, dtype=torch.float64) * 2
+    targets = torch.randint(0, 4, (6,), generator=gen)
+    upstream = torch.randn(6, generator=gen, dtype=torch.float64) if reduction == "none" \
+        else None
+    _expect_gradients(student, "cross_entropy", (logits, targets), model, upstream=upstream,
+                      reduction=reduction)
+
+
+@check("cross_entropy: raises ValueError for targets outside [0, C) or an unknown reduction",
+       "cross_entropy should check that every target is a class index in [0, C) and that the "
+       "reduction is known, raising ValueError otherwise.")
+def test_ce_errors(student, tol, memo):
+    _ce_expect_working(student, tol, memo)
+    logits = _probe(4, 4, 3)
+    fix = "check targets.min() >= 0 and targets.max() < C and raise ValueError otherwise."
+    _expect_value_error(student, "cross_entropy", (logits, torch.tensor([0, 1, 3, 2])), {},
+                        "a target equal to C=3", fix, "no-target-check")
+    _expect_value_error(student, "cross_entropy", (logits, torch.tensor([0, -1, 2, 1])), {},
+                        "a negative target", fix, "no-target-check")
+    _expect_reduction_error(student, "cross_entropy", logits, torch.tensor([0, 1, 2, 1]))
+
+
+@check("cross_entropy: implemented without F.cross_entropy / F.nll_loss",
+       "Compute cross-entropy yourself from a log-softmax and indexing.")
+def test_ce_no_library(student, source, tol, memo):
+    result = _ce_expect_working(student, tol, memo)
+    assert_no_library_call("cross_entropy", {"cross_entropy", "nll_loss"}, result, source)
+
+
+# ---------------------------------------------------------------- binary_cross_entropy
+def _bce_cases(seed: int, low: float) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Probabilities strictly inside (low, 1 - low); hard and soft targets."""
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for dtype in DTYPES:
+        for shape in ((7,), (4, 5)):
+            probs = low + (1 - 2 * low) * torch.rand(shape, generator=gen, dtype=torch.float64)
+            hard = torch.randint(0, 2, shape, generator=gen).to(torch.float64)
+            soft = torch.rand(shape, generator=gen, dtype=torch.float64)
+            cases.append((probs.to(dtype), hard.to(dtype)))
+            cases.append((probs.to(dtype), soft.to(dtype)))
+    return cases
+
+
+def _bce_working(student, memo, tol) -> tuple[str, ...]:
+    probs, targets = _bce_cases(3, 0.05)[5]  # float64 (7,), soft targets
+    return _working_reductions(student, memo, tol, "binary_cross_entropy", (probs, targets),
+                               lambda r: F.binary_cross_entropy(probs, targets, reduction=r))
+
+
+def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
+                        reductions=REDUCTIONS, **extra: Any) -> None:
+    for pred, target in cases:
+        for reduction in reductions:
+            result = student.call(function, pred, target, reduction=reduction, **extra)
+            _expect_unmutated(result, function)
+            expected = reference(pred, target, reduction=reduction, **extra)
+            what = (f"with reduction='{reduction}' for a {tuple(pred.shape)} "
+                    f"{str(pred.dtype).replace('torch.', '')} input")
+            expect_tensor(result.value, expected, tol, function, what,
+                          mistake=f"reduction-{reduction}")
+
+
+@check("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "
+       "(float32 and float64)",
+       "binary_cross_entropy is -(y·log p + (1 − y)·log(1 − p)) per element, reduced like the "
+       "other losses.")
+def test_bce_values(student, tol):
+    _expect_loss_values(student, tol, "binary_cross_entropy", _bce_cases(3, 0.02),
+                        F.binary_cross_entropy)
+
+
+@check("binary_cross_entropy: clamps each log at -100 (p=0 with y=1 gives 100, not inf)",
+       "Clamp each log at -100 as PyTorch does: torch.clamp(torch.log(p), min=-100) and "
+       "torch.clamp(torch.log(1 - p), min=-100).")
+def test_bce_clamp(student, tol, memo):
+    for dtype in DTYPES:
+        probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=dtype)
+        targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5], dtype=dtype)
+        for reduction in _for_edge_cases(_bce_working(student, memo, tol)):
+            value = student.call("binary_cross_entropy", probs, targets,
+                                 reduction=reduction).value
+            expected = F.binary_cross_entropy(probs, targets, reduction=reduction)
+            if _same(value, expected, tol):
+                continue
+            what = f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')"
+            if isinstance(value, torch.Tensor) and value.shape == expected.shape:
+                if torch.isinf(value).any():
+                    fail("binary_cross_entropy returns inf for p=0 with y=1 (or p=1 with y=0) "
+                         f"{what}: clamp each log at -100 as PyTorch does, "
+                         "torch.clamp(torch.log(p), min=-100), so the loss is 100.", "no-clamp")
+                if torch.isnan(value).any():
+                    fail("binary_cross_entropy returns nan for p=0 with y=0 (or p=1 with y=1) "
+                         f"{what}: 0·log(0) is 0·(-inf) = nan — clamp each log at -100 before "
+                         "multiplying by the target.", "no-clamp")
+            expect_tensor(value, expected, tol, "binary_cross_entropy",
+                          f"for probabilities of exactly 0 and 1 {what}", mistake="clamp")
+            fail("binary_cross_entropy is finite but not PyTorch's value for p = 0 or 1 "
+                 f"{what}: clamp each log at -100 (p=0 with y=1 gives exactly 100) instead of "
+                 "adding an epsilon or clipping p.", "eps-not-clamp")
+
+
+@check("binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)",
+       "binary_cross_entropy must stay differentiable: build it from tensor operations on "
+       "the probabilities.")
+def test_bce_gradients(student, tol, memo):
+    reduction = _gradient_reduction(_bce_working(student, memo, tol))
+    gen = torch.Generator().manual_seed(9)
+    probs = 0.05 + 0.9 * torch.rand(6, 3, generator=gen, dtype=torch.float64)
+    targets = torch.rand(6, 3, generator=gen, dtype=torch.float64)
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64) if reduction == "none" \
+        else None
+    _expect_gradients(student, "binary_cross_entropy", (probs, targets),
+                      F.binary_cross_entropy, upstream=upstream, reduction=reduction)
+
+
+def _loss_expect_working(student, tol, function: str, working: tuple[str, ...],
+                         first: torch.Tensor, targets: torch.Tensor, reference: Loss):
+    reduction = next((r for r in REDUCTIONS if r in working), "mean")
+    return _expect_working(student, tol, function, (first, targets),
+                           reference(first, targets, reduction=reduction), reduction=reduction)
+
+
+def _bce_expect_working(student, tol, memo):
+    probs = 0.05 + 0.9 * torch.rand(5, generator=torch.Generator().manual_seed(5))
+    targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
+    return _loss_expect_working(student, tol, "binary_cross_entropy",
+                                _bce_working(student, memo, tol), probs, targets,
+                                F.binary_cross_entropy)
+
+
+def _bcel_expect_working(student, tol, memo):
+    targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
+    return _loss_expect_working(student, tol, BCEL, _bcel_working(student, memo, tol),
+                                _probe(6, 5), targets, F.binary_cross_entropy_with_logits)
+
+
+def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
+    _expect_value_error(
+        student, function, (first, torch.rand(5)), {},
+        "input of shape (5, 1) with targets of shape (5,)",
+        "raise ValueError naming both shapes instead of silently broadcasting to (5, 5).",
+        "no-shape-check")
+
+
+@check("binary_cross_entropy: raises ValueError on mismatched shapes or an unknown reduction",
+       "binary_cross_entropy should raise ValueError when probs.shape != targets.shape or the "
+       "reduction is unknown.")
+def test_bce_errors(student, tol, memo):
+    _bce_expect_working(student, tol, memo)
+    _expect_shape_error(student, "binary_cross_entropy", torch.rand(5, 1))
+    _expect_reduction_error(student, "binary_cross_entropy", torch.rand(3), torch.rand(3))
+
+
+@check("binary_cross_entropy: implemented without F.binary_cross_entropy",
+       "Compute binary cross-entropy yourself from log and clamp.")
+def test_bce_no_library(student, source, tol, memo):
+    result = _bce_expect_working(student, tol, memo)
+    assert_no_library_call("binary_cross_entropy", {"binary_cross_entropy"}, result, source)
+
+
+# ---------------------------------------------------------------- binary_cross_entropy_with_logits
+def _bcel_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Logits within ±6 (the extreme check owns large ones); hard and soft targets."""
+    gen = torch.Generator().manual_seed(seed)
+    cases = []
+    for dtype in DTYPES:
+        for shape in ((7,), (4, 5)):
+            logits = (torch.randn(shape, generator=gen, dtype=torch.float64) * 2).clamp(-6, 6)
+            hard = torch.randint(0, 2, shape, generator=gen).to(torch.float64)
+            soft = torch.rand(shape, generator=gen, dtype=torch.float64)
+            cases.append((logits.to(dtype), hard.to(dtype)))
+            cases.append((logits.to(dtype), soft.to(dtype)))
+    return cases
+
+
+def _bcel_working(student, memo, tol) -> tuple[str, ...]:
+    logits, targets = _bcel_cases(4)[5]  # float64 (7,), soft targets
+    return _working_reductions(
+        student, memo, tol, BCEL, (logits, targets),
+        lambda r: F.binary_cross_entropy_with_logits(logits, targets, reduction=r))
+
+
+@check(f"{BCEL}: matches F.{BCEL} for every reduction (float32 and float64)",
+       f"{BCEL} is -(y·log σ(x) + (1 − y)·log(1 − σ(x))) per element, reduced like the other "
+       "losses.")
+def test_bcel_values(student, tol):
+    _expect_loss_values(student, tol, BCEL, _bcel_cases(4), F.binary_cross_entropy_with_logits)
+
+
+@check(f"{BCEL}: matches F.{BCEL} including pos_weight",
+       "pos_weight multiplies the positive term only: -(pos_weight·y·log σ(x) + "
+       "(1 − y)·log(1 − σ(x))).")
+def test_bcel_pos_weight(student, tol, memo):
+    reductions = _for_edge_cases(_bcel_working(student, memo, tol))
+    gen = torch.Generator().manual_seed(6)
+    for dtype in DTYPES:
+        logits = (torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2).to(dtype)
+        targets = torch.randint(0, 2, (6, 3), generator=gen).to(dtype)
+        targets[0] = 0.3  # a soft row too
+        for pos_weight in (torch.tensor([3.0, 0.5, 1.5], dtype=dtype),
+                           torch.tensor([4.0], dtype=dtype)):
+            for reduction in reductions:
+                value = student.call(BCEL, logits, targets, pos_weight=pos_weight,
+                                     reduction=reduction).value
+                expected = F.binary_cross_entropy_with_logits(
+                    logits, targets, pos_weight=pos_weight, reduction=reduction)
+                if _same(value, expected, tol):
+                    continue
+                plain = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+                ignored = _reduce(plain, reduction)
+                whole = _reduce(plain * pos_weight, reduction)
+                if _same(value, ignored, tol):
+                    fail(f"{BCEL} ignores pos_weight: multiply the positive term "
+                         "y·(−log σ(x)) by pos_weight (broadcast over the last dim).",
+                         "pos-weight-ignored")
+                if _same(value, whole, tol):
+                    fail(f"{BCEL} multiplies the whole loss by pos_weight: it weights only the "
+                         "positive term, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
+                         "pos-weight-whole")
+                expect_tensor(value, expected, tol, BCEL,
+                              f"with pos_weight of shape {tuple(pos_weight.shape)} "
+                              f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
+                              mistake="pos-weight")
+
+
+@check(f"{BCEL}: finite and exact for logits of ±1e4",
+       "Use the stable form max(x, 0) − x·y + log1p(exp(−|x|)) (or logsigmoid), never "
+       "log(sigmoid(x)).")
+def test_bcel_extreme(student, tol, memo):
+    working = _bcel_working(student, memo, tol)
+    tol = _extreme_tol(tol)
+    for dtype in DTYPES:
+        logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.0, 60.0, -60.0, BIG], dtype=dtype)
+        targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=dtype)
+        for reduction in _for_edge_cases(working):
+            value = student.call(BCEL, logits, targets, reduction=reduction).value
+            expected = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)
+            if _same(value, expected, tol):
+                continue
+            what = (f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, "
+                    f"reduction='{reduction}')")
+            if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
+                    value.dtype == expected.dtype and not torch.isfinite(value).all():
+                fail(f"{BCEL} returns inf/nan {what}: sigmoid saturates to 0 or 1 and the log "
+                     "gives -inf — use max(x, 0) − x·y + log1p(exp(−|x|)) instead of "
+                     "log(sigmoid(x)).", "not-finite")
+            expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
+            fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, caps "
+                 "the loss): use max(x, 0) − x·y + log1p(exp(−|x|)), which is exact.",
+                 "inexact-extreme")
+
+
+@check(f"{BCEL}: backward gives the reference gradients (float64, gradcheck)",
+       f"{BCEL} must stay differentiable: build it from tensor operations on the logits.")
+def test_bcel_gradients(student, tol, memo):
+    reduction = _gradient_reduction(_bcel_working(student, memo, tol))
+    gen = torch.Generator().manual_seed(10)
+    logits = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
+    targets = torch.rand(6, 3, generator=gen, dtype=torch.float64)
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64) if reduction == "none" \
+        else None
+    _expect_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
+                      upstream=upstream, reduction=reduction)
+
+
+@check(f"{BCEL}: raises ValueError on mismatched shapes or an unknown reduction",
+       f"{BCEL} should raise ValueError when logits.shape != targets.shape or the reduction is "
+       "unknown.")
+def test_bcel_errors(student, tol, memo):
+    _bcel_expect_working(student, tol, memo)
+    _expect_shape_error(student, BCEL, torch.randn(5, 1))
+    _expect_reduction_error(student, BCEL, torch.randn(3), torch.rand(3))
+
+
+@check(f"{BCEL}: implemented without F.{BCEL}",
+       "Compute it yourself from the stable log-sigmoid form.")
+def test_bcel_no_library(student, source, tol, memo):
+    result = _bcel_expect_working(student, tol, memo)
+    assert_no_library_call(BCEL, {BCEL}, result, source)
