@@ -11,6 +11,8 @@ import hashlib
 import time
 from pathlib import Path
 
+import torch
+
 from autograder.check.context import CheckContext, Reference
 from autograder.check.runner import run_suite
 from autograder.check.static import SourceFacts
@@ -40,6 +42,8 @@ class Grader:
         self.config_sha256 = hashlib.sha256(config_text.encode()).hexdigest()
         self.connection = connection
         self.reference = Reference.load(solutions)
+        # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
+        torch.set_num_threads(1)
 
     def grade(self, path: Path, submission_id: str) -> SubmissionResult:
         started = time.monotonic()

@@ -55,7 +55,8 @@ class SourceFacts:
             target = call.func
             if isinstance(target, ast.Attribute):
                 found.add(NN_CLASS_TO_FUNCTION.get(target.attr, target.attr))
-            elif isinstance(target, ast.Name) and target.id in self.torch_imported_names:
+            elif (isinstance(target, ast.Name) and target.id in self.torch_imported_names
+                  and target.id not in self.functions):  # the student's own function of that name
                 found.add(NN_CLASS_TO_FUNCTION.get(target.id, target.id))
         return found
 
