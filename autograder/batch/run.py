@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,6 +28,8 @@ from autograder.score.results import Status, SubmissionResult
 from autograder.score.scoring import unscored
 
 _JUDGE: dict[str, object] = {}
+INTERNAL_ERROR = "internal grader error"
+PARTIAL = re.compile(r"^\.(results\.json|feedback\.html|gradebook\.csv|index\.html)\.[^.]+$")
 
 
 @dataclass
@@ -66,9 +69,19 @@ def _up_to_date(out: Path, found: Found, config_sha: str) -> SubmissionResult | 
         previous = read_results(path)
     except (ValueError, KeyError, OSError):
         return None
+    if previous.reason.startswith(INTERNAL_ERROR):
+        return None  # the grader failed, not the submission: try again
     if previous.source_sha256 == _sha(found.path) and previous.config_sha256 == config_sha:
         return previous
     return None
+
+
+def _remove_partial(out: Path) -> None:
+    """Temporary files of an atomic write that a killed run never renamed (report/atomic.py)."""
+    for folder in (out, *(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))):
+        for tmp in folder.glob(".*.*"):
+            if tmp.is_file() and PARTIAL.match(tmp.name):
+                tmp.unlink(missing_ok=True)
 
 
 def _init_judge(socket_path: str, hide: list[str], config_path: str) -> None:
@@ -100,6 +113,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
     out.mkdir(parents=True, exist_ok=True)
+    _remove_partial(out)
     summary = Summary(out=out, discovery=discover(inputs, out / ".inputs"))
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
@@ -162,7 +176,7 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
                 result = SubmissionResult.from_gradescope(future.result())  # type: ignore[arg-type]
             except Exception as exc:  # a judge died: the submission still gets its row
                 result = unscored(found.submission_id, config, Status.CRASHED,
-                                  f"internal grader error: {type(exc).__name__}: {exc}"[:300])
+                                  f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"[:300])
                 write_results(result, results_path(out, found.submission_id))
             record(result)
     bar.close()

@@ -1,0 +1,134 @@
+"""Discovery alone (nothing graded): ids, zips, LMS layouts, what is skipped and reported."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.batch.discover import discover, student_id
+
+
+def nb(source: str = "x = 1") -> bytes:
+    cell = {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def zipped(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def write(root: Path, files: dict[str, bytes]) -> Path:
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    return root
+
+
+def ids(found) -> dict[str, str]:
+    return {f.submission_id: f.path.name for f in found.submissions}
+
+
+@pytest.mark.parametrize(("name", "folders", "expected"), [
+    ("smith_123_2_lab05.ipynb", (), ("smith_123", 2)),
+    ("smithjohn_late_123_456_lab05.ipynb", (), ("smithjohn_123", 456)),
+    ("smithjohn_LATE_123_456_lab05-1.ipynb", (), ("smithjohn_123", 456)),
+    ("lab05.ipynb", ("smithjohn_123_456_lab05_2024_03_01T10_00_00_123456",), ("smithjohn_123", 456)),
+    # otter's export zip is named <notebook>_<timestamp>: not a Canvas name
+    ("lab05.ipynb", ("lab05_2024_03_01T10_00_00_123456",), ("lab05_2024_03_01T10_00_00_123456", 0)),
+    ("lab05.ipynb", ("assignment_99_export", "submission_12345"), ("submission_12345", 0)),
+    ("lab05.ipynb", ("okafor", "work"), ("okafor", 0)),
+    ("Lab 05 (final).ipynb", (), ("Lab_05_final", 0)),
+    ("..ipynb", (), ("submission", 0)),
+    ("index.html.ipynb", (), ("index.html_", 0)),
+    ("lab05.ipynb", ("ö" * 200,), ("submission", 0)),
+])
+def test_ids_are_stable_and_filesystem_safe(name, folders, expected):
+    assert student_id(name, folders) == expected
+
+
+def test_layouts_zips_and_duplicates(tmp_path: Path):
+    canary = tmp_path / "unpickled"
+
+    class Canary:
+        def __reduce__(self):
+            return (open, (str(canary), "w"))
+
+    otter_log = pickle.dumps(Canary())
+    gradescope = zipped({
+        "assignment_99_export/submission_metadata.yml": b"submission_1: {}\n",
+        "assignment_99_export/submission_1/lab05.ipynb": nb("a = 1"),
+        "assignment_99_export/submission_2/lab05.ipynb": nb("a = 2"),
+    })
+    lee = zipped({"lab05.ipynb": nb("lee = 1"), ".OTTER_LOG": otter_log, "lab05.pdf": b"%PDF"})
+    batch = write(tmp_path / "batch", {
+        "ada.ipynb": nb("ada = 1"),
+        "ada_again.ipynb": nb("ada = 1"),  # same bytes, another name
+        "smith_123_1_lab05.ipynb": nb("old = 1"),
+        "smith_123_2_lab05.ipynb": nb("new = 1"),
+        "submission_12345/lab05.ipynb": nb("gs = 1"),
+        "submission_12345/submission_metadata.yml": b":submitters: []\n",
+        "okafor/work/lab05.ipynb": nb("okafor = 1"),
+        "okafor/.OTTER_LOG": otter_log,
+        "okafor/.ipynb_checkpoints/lab05-checkpoint.ipynb": nb("ck = 1"),
+        "class.zip": zipped({"jones.ipynb": nb("jones = 1"), "lee_otter.zip": lee,
+                             "__MACOSX/._jones.ipynb": b"junk", "../escape.ipynb": nb()}),
+        "export.zip": gradescope,
+        "notes.txt": b"hello",
+        "broken.zip": b"PK not really",
+    })
+    found = discover([batch], tmp_path / "out" / ".inputs")
+    again = discover([batch], tmp_path / "out" / ".inputs")
+
+    assert ids(found) == {
+        "ada": "ada.ipynb", "ada_again": "ada_again.ipynb", "smith_123": "smith_123_2_lab05.ipynb",
+        "submission_12345": "lab05.ipynb", "okafor": "lab05.ipynb", "jones": "jones.ipynb",
+        "lee_otter": "lab05.ipynb", "submission_1": "lab05.ipynb", "submission_2": "lab05.ipynb"}
+    assert [(f.submission_id, f.path) for f in again.submissions] == [
+        (f.submission_id, f.path) for f in found.submissions]
+    assert any("smith_123_1_lab05.ipynb: older attempt of smith_123" in d for d in found.duplicates)
+    assert any("ada_again.ipynb: same bytes as" in d and "ada.ipynb (ada)" in d for d in found.duplicates)
+    skipped = "\n".join(found.skipped)
+    for what in ("notes.txt: not a notebook", "submission_metadata.yml: not a notebook",
+                 "lee_otter.zip:.OTTER_LOG: hidden file ignored", "lab05.pdf: not a notebook",
+                 "broken.zip: not a readable zip"):
+        assert what in skipped, what
+    assert not list((tmp_path / "out").rglob(".OTTER_LOG")) and not canary.exists()
+    assert not list(tmp_path.rglob("escape.ipynb")) and not list(tmp_path.rglob("._jones.ipynb"))
+
+
+def test_single_zips_name_their_student_and_class_zips_are_transparent(tmp_path: Path):
+    write(tmp_path, {"smith.zip": zipped({"smith/lab05.ipynb": nb("s = 1")}),
+                     "class.zip": zipped({"alice/lab05.ipynb": nb("a = 1"), "bob.ipynb": nb("b = 1")}),
+                     "one.ipynb": nb("o = 1")})
+    found = discover([tmp_path / "smith.zip", tmp_path / "class.zip", tmp_path / "one.ipynb",
+                      tmp_path / "missing.ipynb"], tmp_path / "unpacked")
+    assert set(ids(found)) == {"smith", "alice", "bob", "one"}
+    assert any("missing.ipynb: no such file" in s for s in found.skipped)
+
+
+def test_two_notebooks_of_one_student_are_both_graded_and_reported(tmp_path: Path):
+    write(tmp_path / "in", {"okafor/lab05.ipynb": nb("a = 1"), "okafor/scratch.ipynb": nb("b = 1"),
+                            "okafor/copy/lab05.ipynb": nb("a = 1")})
+    found = discover([tmp_path / "in"], tmp_path / "unpacked")
+    assert set(ids(found)) == {"okafor", "okafor-2"}
+    assert any("identical to" in d and "graded once as okafor" in d for d in found.duplicates)
+    assert any("another notebook for okafor; graded as okafor-2" in d for d in found.duplicates)
+
+
+def test_zips_nested_too_deep_are_skipped(tmp_path: Path):
+    data = zipped({"lab05.ipynb": nb()})
+    for level in range(6):
+        data = zipped({f"level{level}.zip": data})
+    (tmp_path / "deep.zip").write_bytes(data)
+    found = discover([tmp_path / "deep.zip"], tmp_path / "unpacked")
+    assert found.submissions == []
+    assert any("nested more than" in s for s in found.skipped)
