@@ -1,0 +1,172 @@
+"""The red-team batch: every hostile and broken submission graded together with honest ones.
+
+For each: (a) the batch finishes, (b) a hostile submission scores no more than the
+honest work in it, (c) its gradebook row has a clear status and reason, (d) honest
+submissions in the same batch get exactly their normal scores, (e) nothing outside
+the workers' scratch directories changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.batch.run import grade_batch
+from autograder.score.results import Status
+
+ROOT = Path(__file__).resolve().parents[2]
+REDTEAM = ROOT / "tests" / "fixtures" / "redteam"
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
+from make_redteam import write_huge  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+G, T, C, I = Status.GRADED, Status.TIMEOUT, Status.CRASHED, Status.INVALID
+
+# name -> (allowed statuses, a word the reason must contain ("" when graded))
+HOSTILE = {
+    "hostile_patches_protocol": ({T, C}, "cell"),
+    "hostile_pickle_bomb_file": ({G}, ""),
+    "hostile_opens_socket": ({G}, ""),
+    "hostile_spawns_subprocess": ({G}, ""),
+    "hostile_fork_bomb": ({G}, ""),
+    "hostile_ctypes_segfault": ({C}, "segmentation fault"),
+    "hostile_kills_parent": ({G}, ""),
+    "hostile_loop_in_graded_function": ({T}, "mae_loss"),
+    "hostile_loop_in_training": ({T}, "train_one_epoch"),
+    "hostile_memory_bomb": ({G}, ""),
+    "hostile_deep_recursion": ({G, C, T}, ""),
+    "hostile_floods_stdout": ({G}, ""),
+    "hostile_writes_100mb_file": ({G}, ""),
+    "hostile_sleep_just_under": ({G}, ""),
+    "hostile_sleep_just_over": ({T}, "cell"),
+    "broken_nbformat3": ({G}, ""),
+    "broken_50mb_of_outputs": ({G}, ""),
+}
+INVALID = {
+    "broken_zero_bytes": "empty",
+    "broken_invalid_json": "invalid JSON",
+    "broken_non_utf8": "UTF-8",
+    "broken_all_markdown": "no code cells",
+    "broken_r_kernel": "R kernel",
+}
+# graded, scoring below the honest work, with a message about the actual problem
+BROKEN = {
+    "broken_wrong_signatures": ("mse_loss", "TypeError"),
+    "broken_returns_numpy_and_lists": ("mae_loss", "numpy"),
+    "broken_missing_functions": ("mse_loss", "not defined"),
+}
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    """The project's sources, the hidden files and the fixtures (not build or bench output)."""
+    paths = [root / "grading_config.yaml"]
+    for folder in ("solutions", "autograder", "assignment", "tests", "examples"):
+        paths += [p for p in (root / folder).rglob("*") if "__pycache__" not in p.parts]
+    return {str(p): p.stat().st_mtime for p in paths if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    work = tmp_path_factory.mktemp("redteam")
+    inputs = work / "submissions"
+    shutil.copytree(REDTEAM, inputs)
+    shutil.copy(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", inputs)
+    write_huge(inputs / "broken_50mb_of_outputs.ipynb")
+    raw = yaml.safe_load((ROOT / "grading_config.yaml").read_text())
+    raw["limits"].update(cell_timeout_s=4, call_timeout_s=4, submission_timeout_s=90)
+    config = work / "config.yaml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    before = _snapshot(ROOT)
+    tmp_before = set(os.listdir("/tmp"))
+    summary = grade_batch([inputs], work / "out", config, workers=2, progress=False)
+    return {
+        "summary": summary,
+        "results": {r.submission_id: r for r in summary.results},
+        "out": work / "out",
+        "project_changed": {k for k, v in _snapshot(ROOT).items() if before.get(k) != v},
+        "tmp_new": set(os.listdir("/tmp")) - tmp_before,
+    }
+
+
+def test_batch_finishes_with_a_row_for_everyone(batch):
+    with (batch["out"] / "gradebook.csv").open() as handle:
+        rows = {row["submission_id"]: row for row in csv.DictReader(handle)}
+    expected = {p.stem for p in REDTEAM.glob("*.ipynb")} | {"reference_code",
+                                                            "broken_50mb_of_outputs"}
+    assert set(rows) == expected
+    for row in rows.values():
+        assert row["status"] in {s.value for s in Status}
+        if row["status"] != "graded":
+            assert row["reason"].strip(), row
+
+
+def test_honest_submissions_keep_their_exact_scores(batch):
+    results = batch["results"]
+    assert results["reference_code"].score == results["reference_code"].max_score
+    honest = results["honest_only_mse"]
+    assert honest.status is Status.GRADED
+    assert {t.name.split(":")[0] for t in honest.tests if t.passed} == {"mse_loss"}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_scores_only_its_honest_work(batch, name):
+    statuses, word = HOSTILE[name]
+    result = batch["results"][name]
+    honest = batch["results"]["honest_only_mse"]
+    assert result.status in statuses, (result.status, result.reason)
+    assert word in result.reason
+    assert result.score == honest.score, [t.output for t in result.tests if t.passed]
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_broken_files_are_invalid_with_a_reason(batch, name):
+    result = batch["results"][name]
+    assert result.status is Status.INVALID
+    assert INVALID[name] in result.reason
+    assert result.score == 0 and len(result.tests) > 0
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_code_is_graded_with_a_pointed_message(batch, name):
+    function, word = BROKEN[name]
+    result = batch["results"][name]
+    assert result.status is Status.GRADED
+    assert result.score <= batch["results"]["honest_only_mse"].score
+    messages = [t.output for t in result.tests if t.name.startswith(function + ":")]
+    assert any(word in m for m in messages), messages
+
+
+def test_nothing_outside_scratch_changed(batch):
+    assert batch["project_changed"] == set()
+    assert not Path("/tmp/pwned-by-lab05-student").exists()
+    assert not {n for n in batch["tmp_new"] if not n.startswith(("pytest", "lab05-", "tmp"))}
+    leftovers = [p for p in batch["out"].rglob("*") if p.name.startswith(".results.json.")]
+    assert leftovers == []
+
+
+def test_no_submission_process_outlives_the_batch(batch):
+    """Fork-bomb children and subprocesses die with their worker.
+
+    Workers are forks of a zygote, so their command line names its private
+    folder; once a batch is over that folder is gone, and so must they be.
+    (Other batches running on the machine keep their folders and are ignored.)
+    """
+    stray = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"autograder.sandbox.zygote" in argv and len(argv) > 3:
+            if not Path(os.fsdecode(argv[3])).parent.exists():
+                stray.append(entry)
+    assert stray == []
