@@ -32,7 +32,8 @@ class SandboxInfo:
 class Zygote:
     """Owns the zygote process; safe to share with judge processes forked later."""
 
-    def __init__(self, hide_paths: list[Path]) -> None:
+    def __init__(self, hide_paths: list[Path], launcher: tuple[str, ...] = ()) -> None:
+        """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests)."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         self.root = tempfile.mkdtemp(prefix="lab05-sandbox-")
         os.chmod(self.root, 0o711)
@@ -44,7 +45,7 @@ class Zygote:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": package_root,
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
+            [*launcher, sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
              self.scratch_root],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
         )

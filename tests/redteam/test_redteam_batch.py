@@ -27,7 +27,7 @@ from make_redteam import write_huge  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
-G, T, C, I = Status.GRADED, Status.TIMEOUT, Status.CRASHED, Status.INVALID
+G, T, C = Status.GRADED, Status.TIMEOUT, Status.CRASHED
 
 # name -> (allowed statuses, a word the reason must contain ("" when graded))
 HOSTILE = {
@@ -166,7 +166,7 @@ def test_no_submission_process_outlives_the_batch(batch):
             argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"autograder.sandbox.zygote" in argv and len(argv) > 3:
-            if not Path(os.fsdecode(argv[3])).parent.exists():
-                stray.append(entry)
+        if (b"autograder.sandbox.zygote" in argv and len(argv) > 3
+                and not Path(os.fsdecode(argv[3])).parent.exists()):
+            stray.append(entry)
     assert stray == []
