@@ -70,6 +70,18 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _selftest(args: argparse.Namespace) -> int:
+    from autograder.selftest.run import run_selftest
+
+    report = run_selftest(Path(args.config), only=args.only, workers=args.workers,
+                          out=Path(args.out) if args.out else None,
+                          progress=sys.stderr.isatty())
+    text = report.render()
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
+    return 0 if report.ok(strict=args.strict) else 1
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -89,6 +101,20 @@ def parser() -> argparse.ArgumentParser:
     show.set_defaults(run=_show)
     assign = sub.add_parser("assign", help="rebuild assignment/ from solutions/lab05.ipynb")
     assign.set_defaults(run=_assign)
+    selftest = sub.add_parser(
+        "selftest", help="grade the reference, the template, every mutant and alternative: "
+        "prove each mistake is caught and no correct variant is penalised")
+    selftest.add_argument("--config", default=str(default_config_path()))
+    selftest.add_argument("--only", nargs="+", metavar="NAME",
+                          help="only these mutants/alternatives/baselines (glob patterns, e.g. "
+                          "'mutant_ce_*'; baselines: reference, master, template)")
+    selftest.add_argument("--workers", type=int, default=None,
+                          help="parallel judges (default: one per core)")
+    selftest.add_argument("--out", default=None,
+                          help="keep the graded results (feedback pages, gradebook) here")
+    selftest.add_argument("--strict", action="store_true",
+                          help="also fail on known gaps marked in the library")
+    selftest.set_defaults(run=_selftest)
     export = sub.add_parser("export", help="package the autograder for another platform")
     targets = export.add_subparsers(dest="target", required=True)
     gradescope = targets.add_parser(

@@ -30,8 +30,10 @@ SOLUTIONS = PROJECT / "solutions"
 
 def hidden_paths(extra: list[Path]) -> list[str]:
     """What a worker must not see: the reference, the hidden checks, results, other students."""
-    base = [SOLUTIONS, Path(__file__).resolve().parent / "check", PROJECT / "tests",
-            PROJECT / "examples"]
+    package = Path(__file__).resolve().parent
+    # selftest/ holds correct alternative implementations: as secret as the reference.
+    base = [SOLUTIONS, package / "check", package / "selftest", PROJECT / "tests",
+            PROJECT / "examples", PROJECT / "bench"]
     return expand_hidden([str(p.resolve()) for p in base + extra if p.exists()])
 
 

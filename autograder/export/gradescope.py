@@ -126,7 +126,9 @@ def package_files(project: Path) -> list[tuple[Path, str]]:
         if (path.is_symlink() or not path.is_file()
                 or any(part.startswith(".") or part == "__pycache__" or part.endswith(".egg-info")
                        for part in rel.parts)
-                or path.suffix in (".pyc", ".pyo", ".zip")):
+                or path.suffix in (".pyc", ".pyo", ".zip")
+                # the selftest holds correct alternative implementations and cannot run there
+                or rel.parts[:2] == ("autograder", "selftest")):
             continue
         files.append((path, rel.as_posix()))
     return files
@@ -136,7 +138,8 @@ def check_entries(entries: list[str]) -> None:
     """Nothing student-facing may leak: no notebook (the master is one), no test outside the suite."""
     suite = "autograder/check/suite/"
     problems = [e for e in entries if e.lower().endswith(".ipynb")]
-    problems += [e for e in entries if e.startswith(("tests/", "assignment/", "examples/"))]
+    problems += [e for e in entries if e.startswith(("tests/", "assignment/", "examples/",
+                                                     "autograder/selftest/"))]
     problems += [e for e in entries if e.startswith("solutions/")
                  and e not in ("solutions/reference.py", "solutions/answers.json")]
     problems += [e for e in entries if re.search(r"(^|/)(test_[^/]*\.py|tests?/)", e)

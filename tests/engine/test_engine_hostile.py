@@ -73,6 +73,7 @@ def test_worker_cannot_read_hidden_files_or_secrets(zygote, grader):
     paths = [str(ROOT / "solutions" / "reference.py"), str(ROOT / "solutions"),
              str(ROOT / "solutions" / "answers.json"),
              str(ROOT / "autograder" / "check" / "suite" / "test_part_a_regression.py"),
+             str(ROOT / "autograder" / "selftest" / "alternatives.py"),
              str(FIXTURES), str(ROOT / "tests")]
     submission = Submission("spy", ROOT / "spy.ipynb", (Cell(1, SPY.format(paths=paths)),), "0")
     session = StudentSession(zygote.connect(), submission, grader.config.limits)

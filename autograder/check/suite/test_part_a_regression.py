@@ -58,6 +58,12 @@ def _expect_gradients(student, function, reference, **extra) -> None:
     if grads[0] is None or not torch.allclose(grads[0], expected, rtol=1e-6, atol=1e-9):
         fail(f"{function}: backward() gives different gradients from the reference: make sure "
              "every step is a differentiable tensor operation on pred.", "wrong-gradient")
+    # Training uses the mean: it too must stay in the graph (not rebuilt with torch.tensor(x.item())).
+    mean = student.call(function, pred, target, grad_args=(0,), **extra).grads
+    if isinstance(mean, dict) and mean.get("problem") == "detached":
+        fail(f"{function}'s result with reduction='mean' is detached from the autograd graph: "
+             "don't rebuild it with torch.tensor(...) or .item(); reduce the tensor itself.",
+             "detached")
     if result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")

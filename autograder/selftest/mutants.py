@@ -1,0 +1,543 @@
+"""Realistic student mistakes ("mutants"): the reference with ONE function changed.
+
+Each mutant must lose points, and its `expected_check` must fail with a message containing
+`keyword` (a word that names the actual mistake, so the student knows what to fix).
+Ideally it fails that check only; `also_fails` lists checks that may fail too, each for a
+reason given in `why` (the mistake truly breaks a second checked property). A mutant the
+checks do not catch yet is marked `known_gap=True` with a `reason`: selftest then reports
+it as a known gap instead of failing, until the checks are fixed.
+
+Adding one: pick the function, write the change with `edit` (snippet → snippet inside that
+function) or `rewrite` (a whole new definition), name the check that should catch it and a
+word its message should contain, then run `python -m autograder selftest --only NAME`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograder.selftest.names import (
+    ACC_ERRORS,
+    ACC_VALUES,
+    ALWAYS_NEGATIVE_F1,
+    BCE_CLAMP,
+    BCE_ERRORS,
+    BCE_GRAD,
+    BCE_VALUES,
+    BCEL_EXTREME,
+    BCEL_POS_WEIGHT,
+    CE_ERRORS,
+    CE_EXTREME,
+    CE_GRAD,
+    CE_NO_LIB,
+    CE_RAW,
+    CE_VALUES,
+    CLS_ARCH,
+    CLS_LOGITS,
+    CM_ABSENT,
+    CM_VALUES,
+    EVAL_DEVICE,
+    EVAL_MODE,
+    EVAL_NO_GRAD,
+    EVAL_VALUES,
+    FIT,
+    GET_DEVICE,
+    HUBER_ERRORS,
+    HUBER_GRAD,
+    HUBER_NO_LIB,
+    HUBER_VALUES,
+    LOG_SOFTMAX_EXTREME,
+    LOG_SOFTMAX_NO_LIB,
+    MACRO_ABSENT,
+    MACRO_VALUES,
+    MAE_ERRORS,
+    MAE_GRAD,
+    MSE_ERRORS,
+    MSE_GRAD,
+    MSE_VALUES,
+    PRF_BINARY,
+    PRF_MULTI,
+    PRF_ZERO,
+    Q_LOGITS,
+    SOFTMAX_EXTREME,
+    SOFTMAX_NO_LIB,
+    SOFTMAX_VALUES,
+    TRAIN_DEVICE,
+    TRAIN_LOGITS,
+    TRAIN_MODE,
+    TRAIN_ORDER,
+    TRAIN_RETURN,
+)
+from autograder.selftest.source import Transform, edit, rewrite, unchanged
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    function: str  # the reference function (or Part E answer) that is changed
+    transform: Transform  # reference module source -> the mutant's source
+    expected_check: str
+    keyword: str
+    also_fails: frozenset[str] = frozenset()
+    why: str = ""  # why each check in also_fails legitimately fails too
+    answers: Mapping[str, Any] = field(default_factory=dict)  # Part E answers overridden
+    known_gap: bool = False
+    reason: str = ""  # why it is a known gap
+
+    def __post_init__(self) -> None:
+        if self.also_fails and not self.why:
+            raise ValueError(f"{self.name}: also_fails needs a `why`")
+        if self.known_gap and not self.reason:
+            raise ValueError(f"{self.name}: known_gap needs a `reason`")
+
+
+GATE = ("the error / no-library checks count only once the function returns correct values "
+        "on valid input (no free points for a broken function)")
+
+MUTANTS: list[Mutant] = [
+    # ================================================================ Part A: regression losses
+    Mutant("mutant_mse_sum_for_mean", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "values = (pred - target) ** 2\n"
+                '    return values.sum() if reduction != "none" else values'),
+           MSE_VALUES, "mean"),
+    Mutant("mutant_mae_detached", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "return _reduce((pred - target).abs(), reduction).detach()"),
+           MAE_GRAD, "detached"),
+    Mutant("mutant_huber_calls_library", "huber_loss",
+           edit("huber_loss", "return _reduce(torch.where(",
+                "return F.huber_loss(pred, target, delta=delta, reduction=reduction)\n"
+                "    return _reduce(torch.where("),
+           HUBER_NO_LIB, "F.huber_loss"),
+    Mutant("mutant_mse_no_shape_check", "mse_loss",
+           edit("mse_loss", "    _check_same_shape(pred, target)\n", ""),
+           MSE_ERRORS, "broadcasting"),
+    Mutant("mutant_mae_accepts_unknown_reduction", "mae_loss", rewrite('''
+def mae_loss(pred, target, reduction="mean"):
+    _check_same_shape(pred, target)
+    values = (pred - target).abs()
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+'''), MAE_ERRORS, "reduction='avg'"),
+    Mutant("mutant_huber_branches_swapped", "huber_loss",
+           edit("huber_loss", "torch.where(abs_diff < delta, quadratic, linear)",
+                "torch.where(abs_diff < delta, linear, quadratic)"),
+           HUBER_VALUES, "quadratic",
+           also_fails=frozenset({HUBER_GRAD, HUBER_ERRORS, HUBER_NO_LIB}),
+           why="unlike the other Huber mutants the formula is wrong at delta=1 too, so the "
+               "elementwise derivative is wrong (gradient check), and " + GATE),
+    Mutant("mutant_huber_smooth_l1_linear_branch", "huber_loss",
+           edit("huber_loss", "linear = delta * (abs_diff - 0.5 * delta)",
+                "linear = abs_diff - 0.5 * delta"),
+           HUBER_VALUES, "linear branch"),
+    Mutant("mutant_huber_ignores_delta", "huber_loss",
+           edit("huber_loss", "linear = delta * (abs_diff - 0.5 * delta)",
+                "linear = abs_diff - 0.5", "torch.where(abs_diff < delta,",
+                "torch.where(abs_diff < 1.0,"),
+           HUBER_VALUES, "delta"),
+    Mutant("mutant_huber_no_delta_check", "huber_loss",
+           edit("huber_loss", "    if delta <= 0:\n"
+                '        raise ValueError(f"delta must be positive, got {delta}")\n', ""),
+           HUBER_ERRORS, "delta <= 0"),
+    Mutant("mutant_mse_modifies_target_in_place", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "return _reduce(target.sub_(pred) ** 2, reduction)"),
+           MSE_VALUES, "in place",
+           also_fails=frozenset({MSE_GRAD}),
+           why="gradcheck evaluates the loss repeatedly on the same tensors, which the in-place "
+               "edit keeps changing, so numerical and analytical gradients disagree"),
+    Mutant("mutant_mse_float64_output", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "return _reduce((pred.double() - target.double()) ** 2, reduction)"),
+           MSE_VALUES, "dtype"),
+    Mutant("mutant_mse_item_for_mean", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "values = (pred - target) ** 2\n"
+                '    if reduction == "mean":\n'
+                "        return values.mean().item()\n"
+                "    return _reduce(values, reduction)"),
+           MSE_VALUES, ".item()"),
+    Mutant("mutant_mse_mean_rewrapped_in_new_tensor", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "values = (pred - target) ** 2\n"
+                '    if reduction == "mean":\n'
+                "        return torch.tensor(values.mean().item(), dtype=pred.dtype)\n"
+                "    return _reduce(values, reduction)"),
+           MSE_GRAD, "detached"),
+    # ================================================================ Part B: softmax family
+    Mutant("mutant_softmax_no_max_shift", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    exps = logits.exp()
+    return exps / exps.sum(dim=dim, keepdim=True)
+'''), SOFTMAX_EXTREME, "subtract the max"),
+    Mutant("mutant_softmax_global_max", "softmax",
+           edit("softmax", "logits.amax(dim=dim, keepdim=True)", "logits.max()"),
+           SOFTMAX_EXTREME, "whole tensor"),
+    Mutant("mutant_softmax_wrong_dim", "softmax",
+           edit("softmax", "logits.amax(dim=dim, keepdim=True)", "logits.amax(dim=-1, keepdim=True)",
+                "exps.sum(dim=dim, keepdim=True)", "exps.sum(dim=-1, keepdim=True)"),
+           SOFTMAX_VALUES, "dim"),
+    Mutant("mutant_softmax_calls_library", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    return torch.softmax(logits, dim=dim)
+'''), SOFTMAX_NO_LIB, "torch.softmax"),
+    Mutant("mutant_log_softmax_log_of_softmax", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    return torch.log(softmax(logits, dim=dim))
+'''), LOG_SOFTMAX_EXTREME, "log(softmax(x))"),
+    Mutant("mutant_log_softmax_no_max_shift", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    return logits - logits.exp().sum(dim=dim, keepdim=True).log()
+'''), LOG_SOFTMAX_EXTREME, "max"),
+    Mutant("mutant_log_softmax_calls_logsumexp", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    return logits - torch.logsumexp(logits, dim=dim, keepdim=True)
+'''), LOG_SOFTMAX_NO_LIB, "torch.logsumexp"),
+    # ================================================================ Part B: cross_entropy
+    Mutant("mutant_ce_double_softmax", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = log_softmax(softmax(logits, dim=1), dim=1)"),
+           CE_RAW, "already probabilities"),
+    Mutant("mutant_ce_sum_for_mean", "cross_entropy",
+           edit("cross_entropy", "return _reduce(nll, reduction)",
+                'return nll if reduction == "none" else nll.sum()'),
+           CE_VALUES, "summed"),
+    Mutant("mutant_ce_mean_over_classes", "cross_entropy",
+           edit("cross_entropy",
+                "nll = -log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)\n"
+                "    return _reduce(nll, reduction)",
+                "onehot = torch.zeros_like(log_probs).scatter(1, targets.long().unsqueeze(1), 1.0)\n"
+                "    per_logit = -onehot * log_probs\n"
+                '    if reduction == "none":\n        return per_logit.sum(dim=1)\n'
+                '    return per_logit.mean() if reduction == "mean" else per_logit.sum()'),
+           CE_VALUES, "N·C"),
+    Mutant("mutant_ce_detached_tolist", "cross_entropy",
+           edit("cross_entropy", "return _reduce(nll, reduction)",
+                "return torch.tensor(_reduce(nll, reduction).tolist(), dtype=logits.dtype)"),
+           CE_GRAD, "detached"),
+    Mutant("mutant_ce_log_of_softmax", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = torch.log(softmax(logits, dim=1))"),
+           CE_EXTREME, "log(softmax"),
+    Mutant("mutant_ce_log_eps", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = torch.log(softmax(logits, dim=1) + 1e-8)"),
+           CE_EXTREME, "eps",
+           also_fails=frozenset({CE_VALUES, CE_GRAD}),
+           why="adding 1e-8 to probabilities of ~1e-3 moves the loss and its gradient by ~1e-5 "
+               "relative: inexact at float64 precision on ordinary inputs too",
+           known_gap=True,
+           reason="test_ce_extreme calls expect_tensor() before its 'finite but inexact (an eps "
+                  "inside the log ...)' fail(), so for a finite, same-dtype value the generic "
+                  "'gives wrong values for logits of ±1e4' message is shown and the eps diagnosis is "
+                  "unreachable"),
+    Mutant("mutant_ce_mean_rewrapped_in_new_tensor", "cross_entropy",
+           edit("cross_entropy", "return _reduce(nll, reduction)",
+                'if reduction == "mean":\n'
+                "        return torch.tensor(nll.mean().item(), dtype=logits.dtype)\n"
+                "    return _reduce(nll, reduction)"),
+           CE_GRAD, "detached", known_gap=True,
+           reason="the gradient check backpropagates the first working reduction, 'none', and the "
+                  "values check does not look at requires_grad, so a 'mean' loss rebuilt with "
+                  "torch.tensor(x.item()) scores full marks"),
+    Mutant("mutant_ce_no_target_check", "cross_entropy",
+           edit("cross_entropy",
+                "    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= "
+                "num_classes):\n"
+                '        raise ValueError(f"targets must be class indices in [0, {num_classes})")\n',
+                ""),
+           CE_ERRORS, "target"),
+    Mutant("mutant_ce_calls_nll_loss", "cross_entropy",
+           edit("cross_entropy", "return _reduce(nll, reduction)",
+                "return F.nll_loss(log_probs, targets, reduction=reduction)"),
+           CE_NO_LIB, "F.nll_loss"),
+    Mutant("mutant_ce_log_softmax_wrong_dim", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = log_softmax(logits, dim=0)"),
+           CE_VALUES, "dim",
+           also_fails=frozenset({CE_EXTREME, CE_RAW, CE_GRAD, CE_ERRORS, CE_NO_LIB}),
+           why="a softmax over the batch is a different function: values, extremes and gradients "
+               "differ, and " + GATE,
+           known_gap=True,
+           reason="no diagnosis for log_softmax along the wrong dim inside cross_entropy: the "
+                  "message is the generic 'gives wrong values with reduction=...' and every "
+                  "cross_entropy check fails (the error, no-library and raw-logits checks through "
+                  "their gates)"),
+    Mutant("mutant_ce_argmax_instead_of_target", "cross_entropy",
+           edit("cross_entropy", "log_probs.gather(1, targets.long().unsqueeze(1))",
+                "log_probs.gather(1, log_probs.argmax(dim=1, keepdim=True))"),
+           CE_VALUES, "target",
+           also_fails=frozenset({CE_EXTREME, CE_GRAD, CE_ERRORS, CE_NO_LIB}),
+           why="the loss of the predicted class is a different function: values, extremes and "
+               "gradients differ, and " + GATE,
+           known_gap=True,
+           reason="generic 'gives wrong values' message (nothing says the targets are not used), "
+                  "and the raw-logits check misdiagnoses it: 'stays below log(C) + 1 ... treats its "
+                  "input as probabilities'"),
+    # ================================================================ Part B: binary cross-entropy
+    Mutant("mutant_bce_no_clamp", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "log_p = torch.clamp(torch.log(probs), min=-100)\n"
+                "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)",
+                "log_p = torch.log(probs)\n    log_1mp = torch.log(1 - probs)"),
+           BCE_CLAMP, "clamp each log at -100"),
+    Mutant("mutant_bce_log_eps", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "log_p = torch.clamp(torch.log(probs), min=-100)\n"
+                "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)",
+                "log_p = torch.log(probs + 1e-8)\n    log_1mp = torch.log(1 - probs + 1e-8)"),
+           BCE_CLAMP, "epsilon",
+           also_fails=frozenset({BCE_VALUES}),
+           why="adding 1e-8 inside the log moves the loss by ~1e-7 relative on ordinary "
+               "probabilities: inexact at float64 precision",
+           known_gap=True,
+           reason="test_bce_clamp calls expect_tensor() before its 'finite but not PyTorch's value "
+                  "... instead of adding an epsilon or clipping p' fail(), so the generic 'gives "
+                  "wrong values for probabilities of exactly 0 and 1' message is shown"),
+    Mutant("mutant_bce_clips_probabilities", "binary_cross_entropy",
+           edit("binary_cross_entropy", "log_p = torch.clamp(torch.log(probs), min=-100)",
+                "probs = probs.clamp(1e-7, 1 - 1e-7)\n"
+                "    log_p = torch.clamp(torch.log(probs), min=-100)"),
+           BCE_CLAMP, "clipping p", known_gap=True,
+           reason="test_bce_clamp calls expect_tensor() before its 'finite but not PyTorch's value "
+                  "... instead of adding an epsilon or clipping p' fail(), so the generic 'gives "
+                  "wrong values for probabilities of exactly 0 and 1' message is shown"),
+    Mutant("mutant_bce_no_shape_check", "binary_cross_entropy",
+           edit("binary_cross_entropy", "_check_same_shape(probs, targets)", "pass"),
+           BCE_ERRORS, "broadcasting"),
+    Mutant("mutant_bce_via_numpy", "binary_cross_entropy", rewrite('''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    import numpy as np
+
+    _check_reduction(reduction)
+    _check_same_shape(probs, targets)
+    p, y = probs.numpy(), targets.numpy()
+    with np.errstate(divide="ignore"):
+        values = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+    return _reduce(torch.from_numpy(values), reduction)
+'''), BCE_GRAD, "numpy"),
+    Mutant("mutant_bcel_naive_sigmoid_log", "binary_cross_entropy_with_logits", rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    p = torch.sigmoid(logits)
+    weight = pos_weight if pos_weight is not None else 1.0
+    loss = -(weight * targets * torch.log(p) + (1 - targets) * torch.log(1 - p))
+    return _reduce(loss, reduction)
+'''), BCEL_EXTREME, "log(sigmoid(x))"),
+    Mutant("mutant_bcel_pos_weight_ignored", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",
+                "weight = 1"),
+           BCEL_POS_WEIGHT, "ignores pos_weight"),
+    Mutant("mutant_bcel_pos_weight_on_whole_loss", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+                "scale = pos_weight if pos_weight is not None else 1\n"
+                "    return _reduce(((1 - targets) * logits + neg_log_sigmoid) * scale, reduction)"),
+           BCEL_POS_WEIGHT, "whole loss"),
+    # ================================================================ Part C: metrics
+    Mutant("mutant_accuracy_returns_tensor", "accuracy",
+           edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                "return (preds == targets).double().mean()"),
+           ACC_VALUES, "returned a tensor"),
+    Mutant("mutant_accuracy_mean_of_bool", "accuracy",
+           edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                "return (preds == targets).mean().item()"),
+           ACC_VALUES, "Bool", also_fails=frozenset({ACC_ERRORS}), why=GATE),
+    Mutant("mutant_accuracy_no_empty_check", "accuracy",
+           edit("accuracy", "    if preds.numel() == 0:\n"
+                '        raise ValueError("accuracy of an empty set is undefined")\n', ""),
+           ACC_ERRORS, "N = 0"),
+    Mutant("mutant_confusion_transposed", "confusion_matrix",
+           edit("confusion_matrix", "index = targets.long() * num_classes + preds.long()",
+                "index = preds.long() * num_classes + targets.long()"),
+           CM_VALUES, "transposed"),
+    Mutant("mutant_confusion_size_from_labels", "confusion_matrix",
+           edit("confusion_matrix", "index = targets.long()",
+                "num_classes = int(torch.unique(torch.cat([preds, targets])).numel())\n"
+                "    index = targets.long()"),
+           CM_ABSENT, "num_classes"),
+    Mutant("mutant_confusion_float_counts", "confusion_matrix", rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    matrix = torch.zeros(num_classes, num_classes)
+    for t, p in zip(targets.tolist(), preds.tolist()):
+        matrix[t, p] += 1
+    return matrix
+'''), CM_VALUES, "int64"),
+    Mutant("mutant_prf_precision_recall_swapped", "precision_recall_f1",
+           edit("precision_recall_f1", "return precision, recall, f1",
+                "return recall, precision, f1"),
+           PRF_BINARY, "swapped"),
+    Mutant("mutant_prf_nan_on_zero_division", "precision_recall_f1",
+           edit("precision_recall_f1", "precision = _safe_ratio(tp, tp + fp)",
+                "precision = (torch.tensor(tp) / torch.tensor(tp + fp)).item()"),
+           PRF_ZERO, "0/0"),
+    Mutant("mutant_prf_f1_divides_by_zero", "precision_recall_f1",
+           edit("precision_recall_f1", "f1 = _safe_ratio(2 * tp, 2 * tp + fp + fn)",
+                "f1 = 2 * precision * recall / (precision + recall)"),
+           PRF_ZERO, "0/0"),
+    Mutant("mutant_prf_always_class_one", "precision_recall_f1",
+           edit("precision_recall_f1",
+                "predicted_pos = preds == positive_class\n    actual_pos = targets == positive_class",
+                "predicted_pos = preds == 1\n    actual_pos = targets == 1"),
+           PRF_MULTI, "one-vs-rest"),
+    Mutant("mutant_prf_threshold_ge_positive_class", "precision_recall_f1",
+           edit("precision_recall_f1",
+                "predicted_pos = preds == positive_class\n    actual_pos = targets == positive_class",
+                "predicted_pos = preds >= positive_class\n"
+                "    actual_pos = targets >= positive_class"),
+           PRF_MULTI, "one-vs-rest"),
+    Mutant("mutant_macro_f1_harmonic_mean", "macro_f1", rewrite('''
+def macro_f1(preds, targets, num_classes):
+    matrix = confusion_matrix(preds, targets, num_classes)
+    tp = matrix.diagonal()
+    precision = sum(_safe_ratio(int(tp[c]), int(matrix[:, c].sum()))
+                    for c in range(num_classes)) / num_classes
+    recall = sum(_safe_ratio(int(tp[c]), int(matrix[c].sum()))
+                 for c in range(num_classes)) / num_classes
+    return _safe_ratio(2 * precision * recall, precision + recall)
+'''), MACRO_VALUES, "harmonic mean"),
+    Mutant("mutant_macro_f1_is_micro", "macro_f1", rewrite('''
+def macro_f1(preds, targets, num_classes):
+    return int((preds == targets).sum()) / preds.numel()
+'''), MACRO_VALUES, "micro-F1"),
+    Mutant("mutant_macro_f1_weighted_by_support", "macro_f1",
+           edit("macro_f1", "return sum(per_class) / num_classes",
+                "support = [int(s) for s in matrix.sum(dim=1)]\n"
+                "    return sum(f * s for f, s in zip(per_class, support)) / sum(support)"),
+           MACRO_VALUES, "support",
+           also_fails=frozenset({MACRO_ABSENT}),
+           why="weighting by support gives a different value when classes are absent too",
+           known_gap=True,
+           reason="_macro_model's probe has equal support (4 samples) in every class, where the "
+                  "support-weighted mean equals the plain mean, so the 'weights each class's F1 "
+                  "by its support' diagnosis never fires: generic 'macro_f1 gives a wrong value "
+                  "for 4 classes'"),
+    Mutant("mutant_macro_f1_present_classes_only", "macro_f1",
+           edit("macro_f1", "return sum(per_class) / num_classes",
+                "present = torch.unique(torch.cat([preds, targets])).numel()\n"
+                "    return sum(per_class) / present"),
+           MACRO_ABSENT, "classes present"),
+    # ================================================================ Part D: model and training
+    Mutant("mutant_softmax_before_ce", "train_one_epoch",
+           edit("train_one_epoch", "loss = loss_fn(logits, y)",
+                "loss = loss_fn(torch.softmax(logits, dim=1), y)"),
+           TRAIN_LOGITS, "raw logits"),
+    Mutant("mutant_classifier_softmax_at_end", "build_classifier",
+           edit("build_classifier", "nn.Linear(hidden, num_classes),",
+                "nn.Linear(hidden, num_classes),\n        nn.Softmax(dim=1),"),
+           CLS_LOGITS, "softmax"),
+    Mutant("mutant_classifier_sigmoid_activation", "build_classifier",
+           edit("build_classifier", "nn.ReLU(),", "nn.Sigmoid(),"),
+           CLS_ARCH, "activation"),
+    Mutant("mutant_no_zero_grad", "train_one_epoch",
+           edit("train_one_epoch", "        optimizer.zero_grad()\n", ""),
+           TRAIN_ORDER, "never called"),
+    Mutant("mutant_zero_grad_after_backward", "train_one_epoch",
+           edit("train_one_epoch", "loss.backward()\n",
+                "loss.backward()\n        optimizer.zero_grad()\n"),
+           TRAIN_ORDER, "between backward() and step()"),
+    Mutant("mutant_zero_grad_once_before_loop", "train_one_epoch",
+           edit("train_one_epoch", "        optimizer.zero_grad()\n", "",
+                "    for x, y in loader:\n", "    optimizer.zero_grad()\n    for x, y in loader:\n"),
+           TRAIN_ORDER, "every batch"),
+    Mutant("mutant_step_before_backward", "train_one_epoch",
+           edit("train_one_epoch", "loss.backward()\n        optimizer.step()",
+                "optimizer.step()\n        loss.backward()"),
+           TRAIN_ORDER, "step() runs before backward()"),
+    Mutant("mutant_no_train_mode", "train_one_epoch",
+           edit("train_one_epoch", "    model.train()\n", ""),
+           TRAIN_MODE, "model.train()"),
+    Mutant("mutant_mean_of_batch_means", "train_one_epoch",
+           edit("train_one_epoch",
+                "total_loss += loss.item() * x.shape[0]\n        total_samples += x.shape[0]",
+                "total_loss += loss.item()\n        total_samples += 1"),
+           TRAIN_RETURN, "mean of the batch means"),
+    Mutant("mutant_loss_accumulated_as_tensor", "train_one_epoch",
+           edit("train_one_epoch", "total_loss += loss.item() * x.shape[0]",
+                "total_loss += loss * x.shape[0]"),
+           TRAIN_RETURN, "returned a tensor"),
+    Mutant("mutant_returns_last_batch_loss", "train_one_epoch",
+           edit("train_one_epoch", "return total_loss / total_samples", "return loss.item()"),
+           TRAIN_RETURN, "last batch"),
+    Mutant("mutant_hardcoded_cuda", "train_one_epoch",
+           edit("train_one_epoch", "x, y = x.to(device), y.to(device)",
+                'x, y = x.to("cuda"), y.to("cuda")'),
+           TRAIN_DEVICE, "hard-codes 'cuda'"),
+    Mutant("mutant_labels_not_moved", "train_one_epoch",
+           edit("train_one_epoch", "x, y = x.to(device), y.to(device)", "x = x.to(device)"),
+           TRAIN_DEVICE, "labels"),
+    Mutant("mutant_to_device_not_assigned", "train_one_epoch",
+           edit("train_one_epoch", "x, y = x.to(device), y.to(device)",
+                "x.to(device)\n        y = y.to(device)"),
+           TRAIN_DEVICE, "assign"),
+    Mutant("mutant_device_argument_ignored", "train_one_epoch",
+           edit("train_one_epoch", "x, y = x.to(device), y.to(device)",
+                "x, y = x.to(get_device()), y.to(get_device())"),
+           TRAIN_DEVICE, "device argument"),
+    Mutant("mutant_get_device_always_cpu", "get_device",
+           edit("get_device",
+                'return torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+                'return torch.device("cpu")'),
+           GET_DEVICE, "expected cuda"),
+    Mutant("mutant_get_device_always_cuda", "get_device",
+           edit("get_device",
+                'return torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+                'return torch.device("cuda")'),
+           GET_DEVICE, "expected cpu"),
+    # ================================================================ Part D: evaluation, fit
+    Mutant("mutant_evaluate_no_eval", "evaluate",
+           edit("evaluate", "    model.eval()\n", ""),
+           EVAL_MODE, "model.eval()"),
+    Mutant("mutant_evaluate_no_no_grad", "evaluate",
+           edit("evaluate", "with torch.no_grad():", "if True:"),
+           EVAL_NO_GRAD, "no_grad"),
+    Mutant("mutant_evaluate_calls_backward", "evaluate",
+           edit("evaluate", "with torch.no_grad():", "if True:",
+                "total_loss += loss_fn(logits, y).item() * x.shape[0]",
+                "loss = loss_fn(logits, y)\n            loss.backward()\n"
+                "            total_loss += loss.item() * x.shape[0]"),
+           EVAL_NO_GRAD, "backward"),
+    Mutant("mutant_evaluate_mean_of_batch_means", "evaluate",
+           edit("evaluate", "total_loss += loss_fn(logits, y).item() * x.shape[0]",
+                "total_loss += loss_fn(logits, y).item()",
+                '"loss": total_loss / total_samples', '"loss": total_loss / len(loader)'),
+           EVAL_VALUES, "weight each batch"),
+    Mutant("mutant_evaluate_accuracy_tensor", "evaluate",
+           edit("evaluate", "correct += int((logits.argmax(dim=1) == y).sum())",
+                "correct += (logits.argmax(dim=1) == y).sum()"),
+           EVAL_VALUES, ".item()"),
+    Mutant("mutant_evaluate_argmax_without_dim", "evaluate",
+           edit("evaluate", "logits.argmax(dim=1)", "logits.argmax()"),
+           EVAL_VALUES, "argmax(dim=1)"),
+    Mutant("mutant_evaluate_labels_not_moved", "evaluate",
+           edit("evaluate", "x, y = x.to(device), y.to(device)", "x = x.to(device)"),
+           EVAL_DEVICE, "labels"),
+    Mutant("mutant_fit_evaluates_train_loader", "fit",
+           edit("fit", "evaluate(model, val_loader,", "evaluate(model, train_loader,"),
+           FIT, "loader"),
+    # ================================================================ Part E: answers
+    Mutant("mutant_wrong_concept_answer", "q_logits", unchanged, Q_LOGITS, "not the best answer",
+           answers={"q_logits": "__wrong__"}),
+    Mutant("mutant_always_negative_f1_is_accuracy", "always_negative_f1", unchanged,
+           ALWAYS_NEGATIVE_F1, "no true positives", answers={"always_negative_f1": 0.95}),
+]
+
+
+def resolve_answers(mutant: Mutant, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The Part E answers for `mutant`: `"__wrong__"` picks a choice that is not the key's."""
+    result = dict(answers)
+    for key, value in mutant.answers.items():
+        if value == "__wrong__":
+            value = "a" if answers.get(key) != "a" else "b"
+        result[key] = value
+    return result

@@ -1,0 +1,432 @@
+"""Prove the autograder: grade the reference, the template, every mutant and alternative.
+
+The notebooks are built into a temporary folder and graded by the batch engine (one
+zygote, parallel judges), exactly as student submissions are. The verdicts:
+
+* the reference code and the master notebook score full marks, the template scores 0;
+* every mutant loses points, and its expected check fails with a message containing the
+  mutant's keyword ("caught"); any other check it fails must be declared in `also_fails`;
+* every alternative implementation scores full marks.
+
+A failed check on correct code (reference, master, an alternative) or an undeclared extra
+failure on a mutant is a *false positive*.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import gc
+import shutil
+import tempfile
+import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.config import ConfigError, GradingConfig, load_config
+from autograder.score.results import Status, SubmissionResult
+from autograder.selftest import source
+from autograder.selftest.alternatives import ALTERNATIVES, Alternative
+from autograder.selftest.mutants import MUTANTS, Mutant, resolve_answers
+
+BASELINES = ("reference", "master", "template")
+
+
+@dataclass
+class Row:
+    """One graded notebook and its verdict."""
+
+    name: str
+    kind: str  # "reference", "master", "template", "mutant" or "alternative"
+    mutant: Mutant | None = None
+    alternative: Alternative | None = None
+    result: SubmissionResult | None = None
+    error: str = ""  # could not be built or graded
+
+    @property
+    def failed(self) -> dict[str, str]:
+        if self.result is None:
+            return {}
+        return {t.name: t.output for t in self.result.tests if not t.passed}
+
+    @property
+    def graded(self) -> bool:
+        return not self.error and self.result is not None and self.result.status is Status.GRADED
+
+    @property
+    def known_gap(self) -> bool:
+        item = self.mutant or self.alternative
+        return bool(item and item.known_gap)
+
+    # -------------------------------------------------------------- mutants
+    @property
+    def outcome(self) -> str:
+        """For a mutant: caught, missed (expected check passed), no-keyword, not-graded."""
+        assert self.mutant is not None
+        if not self.graded:
+            return "not-graded"
+        assert self.result is not None
+        failed = self.failed
+        if self.mutant.expected_check not in failed:
+            return "missed"
+        if self.mutant.keyword not in failed[self.mutant.expected_check]:
+            return "no-keyword"
+        if self.result.score >= self.result.max_score:
+            return "missed"
+        return "caught"
+
+    @property
+    def unexpected(self) -> list[str]:
+        """Checks failed although nothing they check is wrong: false positives."""
+        if not self.graded or self.kind == "template" or self.known_gap:
+            return []
+        allowed: set[str] = set()
+        if self.mutant is not None:
+            allowed = {self.mutant.expected_check, *self.mutant.also_fails}
+        return [name for name in self.failed if name not in allowed]
+
+
+@dataclass
+class Report:
+    checks: list[str]
+    rows: list[Row]
+    seconds: float = 0.0
+    workers: int | None = None
+    problems: list[str] = field(default_factory=list)  # build or baseline problems
+
+    def of(self, kind: str) -> list[Row]:
+        return [r for r in self.rows if r.kind == kind]
+
+    @property
+    def mutants(self) -> list[Row]:
+        return self.of("mutant")
+
+    @property
+    def alternatives(self) -> list[Row]:
+        return self.of("alternative")
+
+    @property
+    def caught(self) -> list[Row]:
+        return [r for r in self.mutants if r.outcome == "caught"]
+
+    @property
+    def known_gaps(self) -> list[Row]:
+        gaps = [r for r in self.mutants if r.known_gap and r.outcome != "caught"]
+        return gaps + [r for r in self.alternatives if r.known_gap and r.failed]
+
+    @property
+    def misses(self) -> list[Row]:
+        """Mutants not caught (known gaps excluded)."""
+        return [r for r in self.mutants if r.outcome != "caught" and not r.known_gap]
+
+    @property
+    def full_marks(self) -> list[Row]:
+        return [r for r in self.alternatives if r.graded and not r.failed]
+
+    @property
+    def false_positives(self) -> list[tuple[str, str, str]]:
+        """(notebook, check, message) for each check failed by correct work."""
+        return [(r.name, check, r.failed[check]) for r in self.rows for check in r.unexpected]
+
+    @property
+    def fixed_gaps(self) -> list[Row]:
+        """Marked known gaps that now pass: the mark should be removed."""
+        return ([r for r in self.mutants if r.known_gap and r.outcome == "caught"]
+                + [r for r in self.alternatives if r.known_gap and r.graded and not r.failed])
+
+    def ok(self, strict: bool = False) -> bool:
+        penalised_alternatives = [r for r in self.alternatives
+                                  if not r.known_gap and (not r.graded or r.failed)]
+        return not (self.problems or self.misses or self.false_positives
+                    or penalised_alternatives or (strict and (self.known_gaps or self.fixed_gaps)))
+
+    def summary(self) -> str:
+        line = (f"{len(self.caught)}/{len(self.mutants)} mutants caught, "
+                f"{len(self.full_marks)}/{len(self.alternatives)} alternatives full marks, "
+                f"{len(self.false_positives)} false positives")
+        if self.known_gaps:
+            line += f" ({len(self.known_gaps)} known gaps)"
+        return line
+
+    def render(self) -> str:
+        return render(self)
+
+
+# ---------------------------------------------------------------- building
+def select(only: Sequence[str] | None) -> tuple[list[str], list[Mutant], list[Alternative]]:
+    """The baselines, mutants and alternatives whose names match `only` (glob patterns)."""
+    def wanted(name: str) -> bool:
+        return not only or any(fnmatch.fnmatchcase(name, pattern) for pattern in only)
+
+    names = [*BASELINES, *(m.name for m in MUTANTS), *(a.name for a in ALTERNATIVES)]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ConfigError(f"selftest: duplicate names in the library: {', '.join(duplicates)}")
+    chosen = ([b for b in BASELINES if wanted(b)], [m for m in MUTANTS if wanted(m.name)],
+              [a for a in ALTERNATIVES if wanted(a.name)])
+    if only and not any(chosen):
+        raise ConfigError(f"selftest: no baseline, mutant or alternative matches {' '.join(only)}")
+    return chosen
+
+
+def validate_library(config: GradingConfig, mutants: Sequence[Mutant]) -> None:
+    """Every check a mutant names must be a check of the config being graded with."""
+    known = set(config.tests)
+    unknown = [f"{m.name} → {name!r}" for m in mutants
+               for name in (m.expected_check, *sorted(m.also_fails)) if name not in known]
+    if unknown:
+        raise ConfigError("selftest: the library names checks the config does not have "
+                          "(renamed? update autograder/selftest/names.py): " + "; ".join(unknown))
+
+
+def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
+          alternatives: Sequence[Alternative]) -> tuple[list[Row], list[str]]:
+    """Write one notebook per row into `folder`; rows that cannot be built carry an error."""
+    folder.mkdir(parents=True, exist_ok=True)
+    reference = source.reference_source()
+    answers = source.reference_answers()
+    rows: list[Row] = []
+    problems: list[str] = []
+
+    def write(name: str, code: str, nb_answers: dict) -> None:
+        nbformat.write(source.notebook(name, code, nb_answers), folder / f"{name}.ipynb")
+
+    for name in baselines:
+        row = Row(name, name)
+        if name == "reference":
+            write(name, reference, answers)
+        else:
+            original = source.MASTER_PATH if name == "master" else source.TEMPLATE_PATH
+            if not original.exists():
+                row.error = f"{original} does not exist"
+                problems.append(f"{name}: {row.error}")
+            else:
+                shutil.copyfile(original, folder / f"{name}.ipynb")
+        rows.append(row)
+    for mutant in mutants:
+        row = Row(mutant.name, "mutant", mutant=mutant)
+        try:
+            code = mutant.transform(reference)
+            mutant_answers = resolve_answers(mutant, answers)
+            if code == reference and mutant_answers == answers:
+                raise source.StaleTransform("the change leaves the reference as it was")
+            compile(code, mutant.name, "exec")
+            write(mutant.name, code, mutant_answers)
+        except (source.StaleTransform, SyntaxError) as exc:
+            row.error = f"stale mutant (update autograder/selftest/mutants.py): {exc}"
+            problems.append(f"{mutant.name}: {row.error}")
+        rows.append(row)
+    for alternative in alternatives:
+        row = Row(alternative.name, "alternative", alternative=alternative)
+        try:
+            code = alternative.transform(reference)
+            compile(code, alternative.name, "exec")
+            write(alternative.name, code, answers)
+        except (source.StaleTransform, SyntaxError) as exc:
+            row.error = f"stale alternative (update autograder/selftest/alternatives.py): {exc}"
+            problems.append(f"{alternative.name}: {row.error}")
+        rows.append(row)
+    return rows, problems
+
+
+# ---------------------------------------------------------------- grading
+def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: int | None = None,
+                 out: Path | None = None, progress: bool = False) -> Report:
+    """Build and grade every selected notebook; `out` keeps the graded results (else a temp dir)."""
+    from autograder.batch.run import grade_batch
+
+    started = time.monotonic()
+    config = load_config(config_path)
+    baselines, mutants, alternatives = select(only)
+    validate_library(config, mutants)
+    work = Path(tempfile.mkdtemp(prefix="lab05-selftest-"))
+    try:
+        submissions = work / "submissions"
+        rows, problems = build(submissions, baselines, mutants, alternatives)
+        graded_dir = out if out is not None else work / "graded"
+        if any(submissions.iterdir()):
+            summary = _grade(grade_batch, submissions, graded_dir, config_path, workers, progress)
+            by_id = {r.submission_id: r for r in summary.results}
+            for row in rows:
+                if not row.error:
+                    row.result = by_id.get(row.name)
+                    if row.result is None:
+                        row.error = "not graded (the batch engine did not return it)"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = Report(list(config.tests), rows, workers=workers, problems=problems)
+    report.problems += _baseline_problems(report)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _grade(grade_batch, submissions: Path, out: Path, config_path: Path, workers: int | None,
+           progress: bool):
+    # The judges are forked from this process: the hidden checks use tiny tensors, so one
+    # torch thread per judge avoids thread-pool contention (workers already use one), and
+    # freezing what is alive now keeps each grade's garbage collections short.
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    gc.freeze()
+    try:
+        return grade_batch([submissions], out, config_path, workers=workers, regrade=True,
+                           progress=progress)
+    finally:
+        gc.unfreeze()
+        torch.set_num_threads(threads)
+
+
+def _baseline_problems(report: Report) -> list[str]:
+    """Notebooks the engine did not grade, and a template that scores points."""
+    problems = []
+    for row in report.rows:
+        if row.error or row.result is None:
+            continue
+        if row.result.status is not Status.GRADED:
+            problems.append(f"{row.name}: not graded ({row.result.status.value}: "
+                            f"{row.result.reason})")
+        elif row.kind == "template" and row.result.score != 0:
+            passed = [t.name for t in row.result.tests if t.passed]
+            problems.append(f"template: scores {row.result.score:g}, not 0 (passes: "
+                            f"{'; '.join(passed)})")
+    return problems
+
+
+# ---------------------------------------------------------------- report
+MARKS = {
+    "caught": "X", "no-keyword": "?", "missed": "!", "also": "+", "unexpected": "#",
+    "passed": ".", "error": "E",
+}
+LEGEND = ("X caught (expected check failed, keyword in message)   ? expected check failed, "
+          "keyword missing\n  ! missed (expected check passed)   + also failed (declared)   "
+          "# failed unexpectedly   E not graded")
+
+
+def _cells(row: Row, checks: list[str]) -> str:
+    if not row.graded:
+        return MARKS["error"] * len(checks)
+    failed = row.failed
+    cells = []
+    for check in checks:
+        if row.mutant is not None and check == row.mutant.expected_check:
+            outcome = row.outcome
+            cells.append(MARKS["caught" if outcome == "caught" else outcome])
+        elif check not in failed:
+            cells.append(MARKS["passed"])
+        elif row.mutant is not None and check in row.mutant.also_fails:
+            cells.append(MARKS["also"])
+        else:
+            cells.append(MARKS["unexpected"])
+    return "".join(cells)
+
+
+def _score(row: Row) -> str:
+    if row.result is None:
+        return "-"
+    return f"{row.result.score:g}/{row.result.max_score:g}"
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=108, initial_indent=indent, subsequent_indent=indent)
+
+
+def render(report: Report) -> str:
+    checks = report.checks
+    graded = [r for r in report.rows if r.result is not None]
+    lines = [f"selftest: {len(report.mutants)} mutants, {len(report.alternatives)} alternatives "
+             f"and {len(report.rows) - len(report.mutants) - len(report.alternatives)} baselines; "
+             f"{len(graded)} notebooks graded in {report.seconds:.1f} s"]
+    baselines = [r for r in report.rows if r.kind in BASELINES]
+    if baselines:
+        lines += ["", "Baselines"]
+        for row in baselines:
+            want = "0" if row.kind == "template" else "full marks"
+            good = row.graded and ((row.result.score == 0) if row.kind == "template"  # type: ignore[union-attr]
+                                   else not row.failed)
+            lines.append(f"  {'ok' if good else 'FAIL':4}  {row.name:10} {_score(row):>9}  "
+                         f"(must score {want}){'  ' + row.error if row.error else ''}")
+            if row.kind != "template":
+                lines += [_wrap(f"{check}: {message}", "        # ")
+                          for check, message in row.failed.items()]
+    matrix_rows = report.mutants + report.alternatives
+    if matrix_rows:
+        width = max(len(r.name) for r in matrix_rows) + 2
+        digits = len(str(len(checks)))
+        lines += ["", "Detection matrix: one row per notebook, one column per check (numbered "
+                  "below)", "  " + LEGEND]
+        numbers = [str(i).rjust(digits, "0") for i in range(1, len(checks) + 1)]
+        for d in range(digits):
+            lines.append("  " + " " * width + "".join(n[d] for n in numbers))
+        mutants, alternatives = report.mutants, report.alternatives
+        for group in (mutants, alternatives):
+            if group is alternatives and mutants and alternatives:
+                lines.append("  " + "-" * (width + len(checks)))
+            lines += [f"  {r.name:<{width}}{_cells(r, checks)}{'  known gap' if r.known_gap else ''}"
+                      for r in group]
+        lines += ["", "Checks"]
+        lines += [f"  {str(i).rjust(digits)} {name}" for i, name in enumerate(checks, 1)]
+    if report.mutants:
+        number = {name: i for i, name in enumerate(checks, 1)}
+        lines += ["", "Mutants: the expected check (#, as numbered above) and its message"]
+        labels = {"caught": "caught", "missed": "MISSED", "no-keyword": "NO-KEYWORD",
+                  "not-graded": "ERROR"}
+        pad = " " * 13
+        for row in report.mutants:
+            mutant = row.mutant
+            assert mutant is not None
+            label = labels[row.outcome]
+            if row.known_gap and row.outcome != "caught":
+                label = "known-gap"
+            lines.append(f"  {label:<10} {row.name}  {_score(row)}")
+            where = f"#{number.get(mutant.expected_check, '?')}"
+            if row.error:
+                lines.append(_wrap(row.error, pad))
+            elif mutant.expected_check not in row.failed:
+                lines.append(_wrap(f"{where} passed: {mutant.expected_check}", pad))
+            else:
+                lines.append(_wrap(f"{where} “{row.failed[mutant.expected_check]}”", pad))
+            if row.outcome == "no-keyword":
+                lines.append(_wrap(f"keyword {mutant.keyword!r} is not in the message", pad))
+            declared = [c for c in mutant.also_fails if c in row.failed]
+            if declared:
+                declared.sort(key=lambda c: number.get(c, 0))
+                listed = ", ".join(f"#{number.get(c, '?')}" for c in declared)
+                lines.append(_wrap(f"also fails {listed} (declared: {mutant.why})", pad))
+            if row.known_gap:
+                lines.append(_wrap(f"known gap: {mutant.reason}", pad))
+            for check in row.unexpected:
+                lines.append(_wrap(f"also failed, undeclared: #{number.get(check, '?')} {check}: "
+                                   f"{row.failed[check]}", pad + "# "))
+    if report.alternatives:
+        lines += ["", "Alternatives (must score full marks)"]
+        for row in report.alternatives:
+            if row.error or not row.graded:
+                label = "ERROR"
+            elif row.failed:
+                label = "known-gap" if row.known_gap else "PENALISED"
+            else:
+                label = "full"
+            lines.append(f"  {label:<10} {row.name}  {_score(row)}")
+            if row.error:
+                lines.append(_wrap(row.error, "             "))
+            for check, message in row.failed.items():
+                lines.append(_wrap(f"{check}: {message}", "             # "))
+    notes = [f"{r.name} is marked known_gap but now passes: remove the mark"
+             for r in report.fixed_gaps]
+    notes += [f"{r.name}: also_fails lists {c!r}, which passed (keep the library tight)"
+              for r in report.mutants if r.graded and r.mutant is not None
+              for c in sorted(r.mutant.also_fails) if c not in r.failed]
+    if report.problems or notes:
+        lines += ["", "Problems"]
+        lines += [_wrap(p, "  - ") for p in report.problems]
+        lines += [_wrap(n, "  note: ") for n in notes]
+    if report.known_gaps:
+        lines += ["", _wrap("known gaps (marked in the library, not caught yet): "
+                            + ", ".join(r.name for r in report.known_gaps), "")]
+    lines += ["", report.summary()]
+    return "\n".join(lines) + "\n"
