@@ -40,7 +40,7 @@ HOSTILE = {
     "hostile_kills_parent": ({G}, ""),
     "hostile_loop_in_graded_function": ({T}, "mae_loss"),
     "hostile_loop_in_training": ({T}, "train_one_epoch"),
-    "hostile_memory_bomb": ({G}, ""),
+    "hostile_memory_bomb": ({G, T}, ""),  # under load the cell limit may come first
     "hostile_deep_recursion": ({G, C, T}, ""),
     "hostile_floods_stdout": ({G}, ""),
     "hostile_writes_100mb_file": ({G}, ""),
