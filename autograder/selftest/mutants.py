@@ -231,21 +231,13 @@ def log_softmax(logits, dim=-1):
            CE_EXTREME, "eps",
            also_fails=frozenset({CE_VALUES, CE_GRAD}),
            why="adding 1e-8 to probabilities of ~1e-3 moves the loss and its gradient by ~1e-5 "
-               "relative: inexact at float64 precision on ordinary inputs too",
-           known_gap=True,
-           reason="test_ce_extreme calls expect_tensor() before its 'finite but inexact (an eps "
-                  "inside the log ...)' fail(), so for a finite, same-dtype value the generic "
-                  "'gives wrong values for logits of ±1e4' message is shown and the eps diagnosis is "
-                  "unreachable"),
+               "relative: inexact at float64 precision on ordinary inputs too"),
     Mutant("mutant_ce_mean_rewrapped_in_new_tensor", "cross_entropy",
            edit("cross_entropy", "return _reduce(nll, reduction)",
                 'if reduction == "mean":\n'
                 "        return torch.tensor(nll.mean().item(), dtype=logits.dtype)\n"
                 "    return _reduce(nll, reduction)"),
-           CE_GRAD, "detached", known_gap=True,
-           reason="the gradient check backpropagates the first working reduction, 'none', and the "
-                  "values check does not look at requires_grad, so a 'mean' loss rebuilt with "
-                  "torch.tensor(x.item()) scores full marks"),
+           CE_GRAD, "detached"),
     Mutant("mutant_ce_no_target_check", "cross_entropy",
            edit("cross_entropy",
                 "    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= "
@@ -263,23 +255,14 @@ def log_softmax(logits, dim=-1):
            CE_VALUES, "dim",
            also_fails=frozenset({CE_EXTREME, CE_RAW, CE_GRAD, CE_ERRORS, CE_NO_LIB}),
            why="a softmax over the batch is a different function: values, extremes and gradients "
-               "differ, and " + GATE,
-           known_gap=True,
-           reason="no diagnosis for log_softmax along the wrong dim inside cross_entropy: the "
-                  "message is the generic 'gives wrong values with reduction=...' and every "
-                  "cross_entropy check fails (the error, no-library and raw-logits checks through "
-                  "their gates)"),
+               "differ, and " + GATE),
     Mutant("mutant_ce_argmax_instead_of_target", "cross_entropy",
            edit("cross_entropy", "log_probs.gather(1, targets.long().unsqueeze(1))",
                 "log_probs.gather(1, log_probs.argmax(dim=1, keepdim=True))"),
            CE_VALUES, "target",
-           also_fails=frozenset({CE_EXTREME, CE_GRAD, CE_ERRORS, CE_NO_LIB}),
+           also_fails=frozenset({CE_EXTREME, CE_RAW, CE_GRAD, CE_ERRORS, CE_NO_LIB}),
            why="the loss of the predicted class is a different function: values, extremes and "
-               "gradients differ, and " + GATE,
-           known_gap=True,
-           reason="generic 'gives wrong values' message (nothing says the targets are not used), "
-                  "and the raw-logits check misdiagnoses it: 'stays below log(C) + 1 ... treats its "
-                  "input as probabilities'"),
+               "gradients differ, and " + GATE),
     # ================================================================ Part B: binary cross-entropy
     Mutant("mutant_bce_no_clamp", "binary_cross_entropy",
            edit("binary_cross_entropy",
@@ -295,19 +278,12 @@ def log_softmax(logits, dim=-1):
            BCE_CLAMP, "epsilon",
            also_fails=frozenset({BCE_VALUES}),
            why="adding 1e-8 inside the log moves the loss by ~1e-7 relative on ordinary "
-               "probabilities: inexact at float64 precision",
-           known_gap=True,
-           reason="test_bce_clamp calls expect_tensor() before its 'finite but not PyTorch's value "
-                  "... instead of adding an epsilon or clipping p' fail(), so the generic 'gives "
-                  "wrong values for probabilities of exactly 0 and 1' message is shown"),
+               "probabilities: inexact at float64 precision"),
     Mutant("mutant_bce_clips_probabilities", "binary_cross_entropy",
            edit("binary_cross_entropy", "log_p = torch.clamp(torch.log(probs), min=-100)",
                 "probs = probs.clamp(1e-7, 1 - 1e-7)\n"
                 "    log_p = torch.clamp(torch.log(probs), min=-100)"),
-           BCE_CLAMP, "clipping p", known_gap=True,
-           reason="test_bce_clamp calls expect_tensor() before its 'finite but not PyTorch's value "
-                  "... instead of adding an epsilon or clipping p' fail(), so the generic 'gives "
-                  "wrong values for probabilities of exactly 0 and 1' message is shown"),
+           BCE_CLAMP, "clipping p"),
     Mutant("mutant_bce_no_shape_check", "binary_cross_entropy",
            edit("binary_cross_entropy", "_check_same_shape(probs, targets)", "pass"),
            BCE_ERRORS, "broadcasting"),
@@ -414,14 +390,7 @@ def macro_f1(preds, targets, num_classes):
            edit("macro_f1", "return sum(per_class) / num_classes",
                 "support = [int(s) for s in matrix.sum(dim=1)]\n"
                 "    return sum(f * s for f, s in zip(per_class, support)) / sum(support)"),
-           MACRO_VALUES, "support",
-           also_fails=frozenset({MACRO_ABSENT}),
-           why="weighting by support gives a different value when classes are absent too",
-           known_gap=True,
-           reason="_macro_model's probe has equal support (4 samples) in every class, where the "
-                  "support-weighted mean equals the plain mean, so the 'weights each class's F1 "
-                  "by its support' diagnosis never fires: generic 'macro_f1 gives a wrong value "
-                  "for 4 classes'"),
+           MACRO_VALUES, "support"),
     Mutant("mutant_macro_f1_present_classes_only", "macro_f1",
            edit("macro_f1", "return sum(per_class) / num_classes",
                 "present = torch.unique(torch.cat([preds, targets])).numel()\n"

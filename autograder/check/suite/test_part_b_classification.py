@@ -92,11 +92,18 @@ def _for_edge_cases(working: tuple[str, ...]) -> tuple[str, ...]:
     return working or REDUCTIONS
 
 
-def _gradient_reduction(working: tuple[str, ...]) -> str:
-    for reduction in ("none", "mean", "sum"):
-        if reduction in working:
-            return reduction
-    return "none"
+def _gradient_reductions(working: tuple[str, ...]) -> tuple[str, ...]:
+    """Every reduction that gives the right values is backpropagated: a 'mean' rebuilt with
+    torch.tensor(x.item()) is right in value and detached, and only its own gradient shows it."""
+    return tuple(r for r in ("none", "mean", "sum") if r in working) or ("none",)
+
+
+def _finite_but_inexact(value: Any, expected: torch.Tensor) -> bool:
+    """A tensor of the right shape and dtype, finite where the reference is: what an eps inside
+    a log, or probabilities clipped away from 0 and 1, produce on extreme inputs."""
+    return (isinstance(value, torch.Tensor) and value.shape == expected.shape
+            and value.dtype == expected.dtype and bool(torch.isfinite(value).all())
+            and bool(torch.isfinite(expected).all()))
 
 
 def _expect_unmutated(result, function: str) -> None:
@@ -127,22 +134,23 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
     result = student.call(function, *args, grad_args=(0,), gradcheck=True, upstream=upstream,
                           **kwargs)
     grads = result.grads
+    where = f" with reduction='{kwargs['reduction']}'" if "reduction" in kwargs else ""
     if isinstance(grads, dict):
         problem = grads.get("problem")
         if problem == "detached":
-            fail(f"{function}'s result is detached from the autograd graph: don't use .item(), "
-                 ".tolist(), .detach(), .numpy(), torch.tensor(...) of a result or "
+            fail(f"{function}'s result{where} is detached from the autograd graph: don't use "
+                 ".item(), .tolist(), .detach(), .numpy(), torch.tensor(...) of a result or "
                  "torch.no_grad() inside a loss.", "detached")
-        fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
+        fail(f"{function}'s result{where} cannot be backpropagated ({problem}).", "no-grad")
     leaf = args[0].clone().requires_grad_(True)
     out = expected_fn(leaf, *args[1:], **kwargs)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
     got = grads[0] if isinstance(grads, list) and grads else None
     if not isinstance(got, torch.Tensor) or got.shape != expected.shape or not torch.allclose(
             got.to(expected.dtype), expected, rtol=1e-6, atol=1e-9):
-        fail(f"{function}: backward() gives different gradients from the reference: make sure "
-             "every step is a differentiable tensor operation on the input (no Python floats, "
-             "no in-place edits of intermediate results).", "wrong-gradient")
+        fail(f"{function}: backward(){where} gives different gradients from the reference: "
+             "make sure every step is a differentiable tensor operation on the input (no "
+             "Python floats, no in-place edits of intermediate results).", "wrong-gradient")
     if result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
@@ -361,6 +369,30 @@ def _double_softmax_ce(logits: torch.Tensor, targets: torch.Tensor,
 
 CE_MODELS: dict[str, Loss] = {"raw": _raw_ce, "double-softmax": _double_softmax_ce}
 
+
+def _batch_dim_ce(logits: torch.Tensor, targets: torch.Tensor,
+                  reduction: str = "mean") -> torch.Tensor:
+    """log_softmax over the batch (dim=0) instead of over the classes."""
+    return F.nll_loss(torch.log_softmax(logits, dim=0), targets, reduction=reduction)
+
+
+def _argmax_ce(logits: torch.Tensor, targets: torch.Tensor,
+               reduction: str = "mean") -> torch.Tensor:
+    """The loss of the predicted class: the targets are never used."""
+    return _reduce(-torch.log_softmax(logits, dim=1).amax(dim=1), reduction)
+
+
+CE_MISTAKES: dict[str, tuple[Loss, str]] = {
+    "log-softmax-wrong-dim": (
+        _batch_dim_ce,
+        "cross_entropy normalises over the batch (log_softmax along dim=0): each row of "
+        "logits is one sample, so apply log_softmax along the class dimension, dim=1."),
+    "ignores-targets": (
+        _argmax_ce,
+        "cross_entropy ignores the targets: it takes the log-probability of the predicted "
+        "(argmax) class — pick each sample's true class instead, -log_probs[i, targets[i]]."),
+}
+
 DOUBLE_SOFTMAX_MESSAGE = (
     "cross_entropy: you applied softmax to inputs that are already probabilities — "
     "cross-entropy expects raw logits; apply log_softmax once to the logits and take "
@@ -388,6 +420,11 @@ def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
             if working:
                 diagnosis = {"model": model, "working": working}
                 break
+        else:
+            diagnosis["mistake"] = next(
+                (name for name, (counterfactual, _) in CE_MISTAKES.items()
+                 if any(_same(values[r], counterfactual(logits, targets, r), _loose(tol))
+                        for r in REDUCTIONS)), None)
         memo["cross_entropy:diagnosis"] = diagnosis
     return memo["cross_entropy:diagnosis"]  # type: ignore[no-any-return]
 
@@ -443,6 +480,10 @@ def test_ce_values(student, tol, memo):
             expected = model(logits, targets, reduction)
             what = (f"with reduction='{reduction}' for {str(logits.dtype).replace('torch.', '')} "
                     f"logits of shape {tuple(logits.shape)}")
+            if not _same(result.value, expected, tol):
+                for mistake, (counterfactual, message) in CE_MISTAKES.items():
+                    if _same(result.value, counterfactual(logits, targets, reduction), tol):
+                        fail(message, mistake)
             if reduction == "mean" and not _same(result.value, expected, tol):
                 _ce_mean_message(result.value, logits, targets, model, tol)
             if reduction == "none" and not _same(result.value, expected, tol) and _same(
@@ -506,10 +547,11 @@ def test_ce_extreme(student, tol, memo):
                      "log(0) and exp overflows — compute log-probabilities as shifted − "
                      "log(sum(exp(shifted))) with shifted = logits − max along dim 1.",
                      "not-finite")
+            if diagnosis["working"] and _finite_but_inexact(value, expected):
+                fail(f"cross_entropy is finite but inexact {what} (an eps inside the log, or a "
+                     "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
+                     "inexact-extreme")
             expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
-            fail(f"cross_entropy is finite but inexact {what} (an eps inside the log, or a "
-                 "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
-                 "inexact-extreme")
 
 
 @check("cross_entropy: takes raw logits (softmax is not applied twice)",
@@ -527,6 +569,8 @@ def test_ce_raw_logits(student, tol, memo):
     value = student.call("cross_entropy", logits, targets).value  # raises if unimplemented
     if diagnosis["model"] == "raw":
         return
+    if diagnosis.get("mistake"):  # a known mistake that is not a softmax misuse
+        _ce_expect_working(student, tol, memo)
     # Neither model fits: the values check says what is wrong; this one names the misuse if
     # the loss is bounded like a cross-entropy of probabilities, and otherwise waits for it.
     bound = math.log(logits.shape[1]) + 1.0 + 1e-6
@@ -548,14 +592,14 @@ def test_ce_raw_logits(student, tol, memo):
 def test_ce_gradients(student, tol, memo):
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
-    reduction = _gradient_reduction(diagnosis["working"])
     gen = torch.Generator().manual_seed(17)
     logits = torch.randn(6, 4, generator=gen, dtype=torch.float64) * 2
     targets = torch.randint(0, 4, (6,), generator=gen)
-    upstream = torch.randn(6, generator=gen, dtype=torch.float64) if reduction == "none" \
-        else None
-    _expect_gradients(student, "cross_entropy", (logits, targets), model, upstream=upstream,
-                      reduction=reduction)
+    upstream = torch.randn(6, generator=gen, dtype=torch.float64)
+    for reduction in _gradient_reductions(diagnosis["working"]):
+        _expect_gradients(student, "cross_entropy", (logits, targets), model,
+                          upstream=upstream if reduction == "none" else None,
+                          reduction=reduction)
 
 
 @check("cross_entropy: raises ValueError for targets outside [0, C) or an unknown reduction",
@@ -626,10 +670,11 @@ def test_bce_values(student, tol):
        "Clamp each log at -100 as PyTorch does: torch.clamp(torch.log(p), min=-100) and "
        "torch.clamp(torch.log(1 - p), min=-100).")
 def test_bce_clamp(student, tol, memo):
+    working = _bce_working(student, memo, tol)
     for dtype in DTYPES:
         probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=dtype)
         targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5], dtype=dtype)
-        for reduction in _for_edge_cases(_bce_working(student, memo, tol)):
+        for reduction in _for_edge_cases(working):
             value = student.call("binary_cross_entropy", probs, targets,
                                  reduction=reduction).value
             expected = F.binary_cross_entropy(probs, targets, reduction=reduction)
@@ -645,25 +690,27 @@ def test_bce_clamp(student, tol, memo):
                     fail("binary_cross_entropy returns nan for p=0 with y=0 (or p=1 with y=1) "
                          f"{what}: 0·log(0) is 0·(-inf) = nan — clamp each log at -100 before "
                          "multiplying by the target.", "no-clamp")
+            if working and _finite_but_inexact(value, expected):
+                fail("binary_cross_entropy is finite but not PyTorch's value for p = 0 or 1 "
+                     f"{what}: clamp each log at -100 (p=0 with y=1 gives exactly 100) instead "
+                     "of adding an epsilon or clipping p.", "eps-not-clamp")
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           f"for probabilities of exactly 0 and 1 {what}", mistake="clamp")
-            fail("binary_cross_entropy is finite but not PyTorch's value for p = 0 or 1 "
-                 f"{what}: clamp each log at -100 (p=0 with y=1 gives exactly 100) instead of "
-                 "adding an epsilon or clipping p.", "eps-not-clamp")
 
 
 @check("binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)",
        "binary_cross_entropy must stay differentiable: build it from tensor operations on "
        "the probabilities.")
 def test_bce_gradients(student, tol, memo):
-    reduction = _gradient_reduction(_bce_working(student, memo, tol))
     gen = torch.Generator().manual_seed(9)
     probs = 0.05 + 0.9 * torch.rand(6, 3, generator=gen, dtype=torch.float64)
     targets = torch.rand(6, 3, generator=gen, dtype=torch.float64)
-    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64) if reduction == "none" \
-        else None
-    _expect_gradients(student, "binary_cross_entropy", (probs, targets),
-                      F.binary_cross_entropy, upstream=upstream, reduction=reduction)
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    for reduction in _gradient_reductions(_bce_working(student, memo, tol)):
+        _expect_gradients(student, "binary_cross_entropy", (probs, targets),
+                          F.binary_cross_entropy,
+                          upstream=upstream if reduction == "none" else None,
+                          reduction=reduction)
 
 
 def _loss_expect_working(student, tol, function: str, working: tuple[str, ...],
@@ -797,23 +844,24 @@ def test_bcel_extreme(student, tol, memo):
                 fail(f"{BCEL} returns inf/nan {what}: sigmoid saturates to 0 or 1 and the log "
                      "gives -inf — use max(x, 0) − x·y + log1p(exp(−|x|)) instead of "
                      "log(sigmoid(x)).", "not-finite")
+            if working and _finite_but_inexact(value, expected):
+                fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, "
+                     "caps the loss): use max(x, 0) − x·y + log1p(exp(−|x|)), which is exact.",
+                     "inexact-extreme")
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
-            fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, caps "
-                 "the loss): use max(x, 0) − x·y + log1p(exp(−|x|)), which is exact.",
-                 "inexact-extreme")
 
 
 @check(f"{BCEL}: backward gives the reference gradients (float64, gradcheck)",
        f"{BCEL} must stay differentiable: build it from tensor operations on the logits.")
 def test_bcel_gradients(student, tol, memo):
-    reduction = _gradient_reduction(_bcel_working(student, memo, tol))
     gen = torch.Generator().manual_seed(10)
     logits = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     targets = torch.rand(6, 3, generator=gen, dtype=torch.float64)
-    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64) if reduction == "none" \
-        else None
-    _expect_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
-                      upstream=upstream, reduction=reduction)
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    for reduction in _gradient_reductions(_bcel_working(student, memo, tol)):
+        _expect_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
+                          upstream=upstream if reduction == "none" else None,
+                          reduction=reduction)
 
 
 @check(f"{BCEL}: raises ValueError on mismatched shapes or an unknown reduction",
