@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from autograder.check.context import CheckContext, Reference
-from autograder.check.runner import run_suite
+from autograder.check.runner import SUITE, SuiteRunner
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.load.notebook import InvalidNotebook, read_submission
@@ -39,13 +39,32 @@ def hidden_paths(extra: list[Path]) -> list[str]:
 
 class Grader:
     def __init__(self, config: GradingConfig, config_text: str,
-                 connection: ZygoteConnection, solutions: Path = SOLUTIONS) -> None:
+                 connection: ZygoteConnection, solutions: Path = SOLUTIONS,
+                 suite: Path = SUITE) -> None:
         self.config = config
         self.config_sha256 = hashlib.sha256(config_text.encode()).hexdigest()
         self.connection = connection
         self.reference = Reference.load(solutions)
+        self.suite = suite
+        self._runner: SuiteRunner | None = None  # started by the first submission with code
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def __enter__(self) -> Grader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _checks(self) -> SuiteRunner:
+        if self._runner is None:
+            self._runner = SuiteRunner(self.suite)
+        return self._runner
 
     def grade(self, path: Path, submission_id: str) -> SubmissionResult:
         started = time.monotonic()
@@ -70,7 +89,7 @@ class Grader:
         try:
             context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
                                    self.config)
-            verdicts = run_suite(context)
+            verdicts = self._checks().run(context)
         finally:
             session.close()
         notes = [f"cell {c.index}: {c.fatal}" for c in session.cells.values() if c.fatal]

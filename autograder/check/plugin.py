@@ -69,9 +69,20 @@ def verdict_for(spec: CheckSpec, error: BaseException | None) -> Verdict:
 
 
 class GradingPlugin:
-    def __init__(self, context: CheckContext) -> None:
-        self.context = context
+    def __init__(self, context: CheckContext | None = None) -> None:
+        self._context = context
         self.verdicts: dict[str, Verdict] = {}
+
+    def use(self, context: CheckContext) -> None:
+        """The next run of the checks is for this submission."""
+        self._context = context
+        self.verdicts = {}
+
+    @property
+    def context(self) -> CheckContext:
+        if self._context is None:
+            raise RuntimeError("no submission to check: call use(context) first")
+        return self._context
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grading(spec): a graded check")

@@ -1,10 +1,21 @@
-"""Run the hidden suite against one submission and collect one verdict per check."""
+"""Run the hidden suite against submissions and collect one verdict per check.
+
+pytest drives the checks, but starting pytest costs about as much as checking a whole
+submission (argument parsing, plugin loading, collecting five modules, a garbage collection
+at the end). A `SuiteRunner` therefore keeps ONE pytest session open, in a thread of the
+judge: the suite is collected once, and for each submission its items are run again with
+fresh fixtures (as pytest-rerunfailures does), so a submission pays only for its checks.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import queue
+import threading
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import pytest
 
@@ -48,20 +59,109 @@ def validate(config_names: list[str], suite: Path = SUITE) -> None:
                          + " | ".join(problems))
 
 
-def run_suite(context: CheckContext, suite: Path = SUITE) -> dict[str, Verdict]:
-    plugin = GradingPlugin(context)
-    args = [
-        str(suite), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
-        "-p", "no:randomly", "-p", "no:xdist",
+def pytest_args(suite: Path) -> list[str]:
+    """A quiet, self-contained session: no user config, no plugins but ours and pytest's core."""
+    return [
+        str(suite), "--disable-plugin-autoload", "-p", "no:cacheprovider", "-p", "no:terminal",
+        "-p", "no:warnings", "-p", "no:logging", "-p", "no:randomly", "-p", "no:xdist",
+        # signal handlers can only be installed from the main thread, and the session runs in
+        # another; nothing here writes to the judge's stdout, so there is nothing to capture
+        "-p", "no:faulthandler", "--capture=no",
         # its gc.collect() after every session costs ~0.4 s per submission, for nothing here
         "-p", "no:unraisableexception", "--import-mode=importlib",
         "-o", "addopts=", "-c", os.devnull, "--rootdir", str(suite),
     ]
-    code = pytest.main(args, plugins=[plugin])
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise SuiteError(f"the hidden check suite could not run (pytest exit {int(code)})")
-    expected = set(context.config.tests)
-    found = set(plugin.verdicts)
-    if found - expected:
-        raise SuiteError("checks missing from grading_config.yaml: " + "; ".join(sorted(found - expected)))
-    return plugin.verdicts
+
+
+_STOP = object()
+
+
+class _Loop:
+    """pytest plugin: instead of running the collected items once, run them for each context
+    the runner hands over, and hand back the verdicts."""
+
+    def __init__(self, grading: GradingPlugin, requests: queue.Queue[Any],
+                 replies: queue.Queue[Any]) -> None:
+        self.grading = grading
+        self.requests = requests
+        self.replies = replies
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed:
+            self.replies.put(SuiteError(f"the hidden check suite could not be collected "
+                                        f"({session.testsfailed} errors)"))
+            return True
+        items = list(session.items)
+        while (context := self.requests.get()) is not _STOP:
+            try:
+                self.grading.use(context)
+                for index, item in enumerate(items):
+                    if isinstance(item, pytest.Function):
+                        item._initrequest()  # fresh fixtures, as for a first run
+                    following = items[index + 1] if index + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=following)
+                self.replies.put(dict(self.grading.verdicts))
+            except BaseException as exc:  # reported to the judge, which raises it
+                self.replies.put(SuiteError(f"the hidden check suite failed: "
+                                            f"{type(exc).__name__}: {exc}"))
+        return True
+
+
+class SuiteRunner:
+    """One pytest session of the hidden suite, reused for every submission of a judge."""
+
+    def __init__(self, suite: Path = SUITE) -> None:
+        self.suite = suite
+        self._requests: queue.Queue[Any] = queue.Queue()
+        self._replies: queue.Queue[Any] = queue.Queue()
+        self._grading = GradingPlugin()
+        self._exit_code: int | None = None
+        self._thread = threading.Thread(target=self._session, name="hidden-check-suite",
+                                        daemon=True)
+        self._thread.start()
+
+    def _session(self) -> None:
+        loop = _Loop(self._grading, self._requests, self._replies)
+        self._exit_code = int(pytest.main(pytest_args(self.suite),
+                                          plugins=[self._grading, loop]))
+
+    def run(self, context: CheckContext) -> dict[str, Verdict]:
+        if not self._thread.is_alive():
+            raise SuiteError(f"the hidden check suite is not running (pytest exit "
+                             f"{self._exit_code})")
+        self._requests.put(context)
+        while True:
+            try:
+                reply = self._replies.get(timeout=0.5)
+                break
+            except queue.Empty:
+                if not self._thread.is_alive():
+                    raise SuiteError(f"the hidden check suite could not run (pytest exit "
+                                     f"{self._exit_code})") from None
+        if isinstance(reply, SuiteError):
+            raise reply
+        verdicts: dict[str, Verdict] = reply
+        expected = set(context.config.tests)
+        if set(verdicts) - expected:
+            raise SuiteError("checks missing from grading_config.yaml: "
+                             + "; ".join(sorted(set(verdicts) - expected)))
+        return verdicts
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._requests.put(_STOP)
+            self._thread.join()
+
+    def __enter__(self) -> SuiteRunner:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def run_suite(context: CheckContext, suite: Path = SUITE) -> dict[str, Verdict]:
+    """One submission, one session: for a single grade; judges keep a `SuiteRunner`."""
+    with SuiteRunner(suite) as runner:
+        return runner.run(context)

@@ -17,6 +17,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
+from autograder.sandbox.rng import seed_rngs
 
 ZERO_GRAD = ("ok", "missing", "after_backward", "step_first")
 LOGITS = ("ok", "softmax")
@@ -46,7 +47,7 @@ def make_data(seed: int, n: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def initial_state(arch: str, seed: int) -> dict[str, torch.Tensor]:
-    torch.manual_seed(seed)
+    seed_rngs(seed)
     return {k: v.clone() for k, v in probes.build(arch).state_dict().items()}
 
 
@@ -60,7 +61,7 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     losses, sizes = [], []
-    torch.manual_seed(seed)
+    seed_rngs(seed)
     for xb, yb in DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False):
         if variant.zero_grad in ("ok", "step_first", "after_backward"):
             optimizer.zero_grad() if variant.zero_grad != "after_backward" else None

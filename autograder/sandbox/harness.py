@@ -18,6 +18,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
+from autograder.sandbox.rng import seed_rngs
 
 WATCHED_CALLS = frozenset({
     "cross_entropy", "nll_loss", "softmax", "log_softmax", "logsumexp", "mse_loss",
@@ -261,7 +262,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     handles = _instrument(model, optimizer, log)
     loader = _loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
-    torch.manual_seed(int(params.get("seed", 0)))
+    seed_rngs(int(params.get("seed", 0)))
     try:
         with _context(params):
             outcome["returned"] = ns["train_one_epoch"](model, loader, _InstrumentedLoss(log),
@@ -281,7 +282,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     handles = _instrument(model, optimizer, log)
     loader = _loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
-    torch.manual_seed(int(params.get("seed", 0)))
+    seed_rngs(int(params.get("seed", 0)))
     try:
         with _context(params):
             outcome["returned"] = ns["evaluate"](model, loader, _InstrumentedLoss(log), device)
@@ -334,7 +335,7 @@ def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
     batch = int(params["batch_size"])
     outcome: dict[str, Any] = {"error": None, "returned": None}
-    torch.manual_seed(int(params.get("seed", 0)))
+    seed_rngs(int(params.get("seed", 0)))
     try:
         outcome["returned"] = ns["fit"](model, _loader(params["x"], params["y"], batch),
                                         _loader(params["vx"], params["vy"], batch),
@@ -347,7 +348,7 @@ def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 
 def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    torch.manual_seed(int(params.get("seed", 0)))
+    seed_rngs(int(params.get("seed", 0)))
     model = ns["build_classifier"](*params["args"])
     outcome: dict[str, Any] = {"is_module": isinstance(model, nn.Module)}
     if not isinstance(model, nn.Module):

@@ -25,6 +25,7 @@ from typing import Any
 import torch
 
 from autograder.sandbox import harness, protocol
+from autograder.sandbox.rng import seed_rngs
 
 
 class GradingTimeout(BaseException):
@@ -192,7 +193,7 @@ class Worker:
             args[i] = args[i].detach().clone().requires_grad_(True)
         before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
         recorder = harness.CallRecorder()
-        torch.manual_seed(int(request.get("seed", 0)))
+        seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
             with recorder:

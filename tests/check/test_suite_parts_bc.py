@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import gc
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,8 +20,7 @@ import nbformat
 import pytest
 import torch
 
-import autograder.grader
-from autograder.check.runner import SUITE, run_suite, suite_names
+from autograder.check.runner import SUITE, suite_names
 from autograder.config import load_config
 from autograder.grader import Grader, hidden_paths
 from autograder.sandbox.client import Zygote
@@ -340,11 +338,8 @@ def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     with Zygote([Path(p) for p in hidden_paths([])]) as zygote, \
-            pytest.MonkeyPatch.context() as mp:
-        mp.setattr(autograder.grader, "run_suite",
-                   functools.partial(run_suite, suite=suite))
-        grader = Grader(load_config(config_path), config_path.read_text(encoding="utf-8"),
-                        zygote.connect())
+            Grader(load_config(config_path), config_path.read_text(encoding="utf-8"),
+                   zygote.connect(), suite=suite) as grader:
 
         @functools.cache
         def run(key: str) -> SubmissionResult:
@@ -354,13 +349,9 @@ def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
             nbformat.write(nb, path)
             return grader.grade(path, key)
 
-        # Each grade's inner pytest session ends with full garbage collections: freezing what
-        # is already alive keeps them from rescanning torch and the outer session every time.
-        gc.freeze()
         try:
             yield run
         finally:
-            gc.unfreeze()
             torch.set_num_threads(threads)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +31,11 @@ def zygote():
 
 
 @pytest.fixture(scope="session")
-def grader(zygote) -> Grader:
+def grader(zygote) -> Iterator[Grader]:
     text = fast_config_text()
-    return Grader(GradingConfig.model_validate(yaml.safe_load(text)), text, zygote.connect())
+    with Grader(GradingConfig.model_validate(yaml.safe_load(text)), text,
+                zygote.connect()) as grader:
+        yield grader
 
 
 @pytest.fixture(scope="session")
