@@ -43,6 +43,7 @@ selftest: setup
 	$(PY) -m autograder selftest
 
 bench: setup
+	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/run.py $(if $(QUICK),--quick,)
 
 clean:

@@ -24,6 +24,7 @@ from autograder.config import ConfigError, load_config
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import read_results, results_path, write_results
 from autograder.sandbox.client import Zygote
+from autograder.sandbox.zygote import warm_up
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.scoring import unscored
 
@@ -129,7 +130,10 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
 
         hide = hidden_paths([out.resolve(), *{f.path.resolve().parent for f in todo},
                              *(p.resolve() for p in inputs)])
-        with Zygote([Path(h) for h in hide]) as zygote:
+        # Judges are forked from this process: torch exercised here once, while the zygote
+        # starts, is torch warm in every judge (each would otherwise pay ~2 s on its first
+        # submission: lazy imports behind SGD, autograd and gradcheck).
+        with Zygote([Path(h) for h in hide], overlap=warm_up) as zygote:
             summary.sandbox_warnings = zygote.info.warnings
             for warning in zygote.info.warnings:
                 print(f"sandbox: {warning}", file=sys.stderr)

@@ -13,6 +13,7 @@ import importlib.util
 import os
 import queue
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +22,7 @@ import pytest
 
 from autograder.check.context import CheckContext
 from autograder.check.plugin import GradingPlugin, Verdict
+from autograder.check.registry import CheckSpec
 
 SUITE = Path(__file__).resolve().parent / "suite"
 
@@ -29,9 +31,10 @@ class SuiteError(Exception):
     """The hidden suite and the configuration disagree: a harness error."""
 
 
-def suite_names(suite: Path = SUITE) -> list[str]:
-    """Every check name the suite declares, read from its `@check` marks without running it."""
-    names: list[str] = []
+def suite_checks(suite: Path = SUITE) -> list[tuple[CheckSpec, Callable[..., Any]]]:
+    """Every check the suite declares, as (spec, test function) in file order, found from its
+    `@check` marks without pytest (for validation, and for the benchmark's no-isolation floor)."""
+    checks: list[tuple[CheckSpec, Callable[..., Any]]] = []
     for path in sorted(suite.glob("test_*.py")):
         spec = importlib.util.spec_from_file_location(f"_suite_{path.stem}", path)
         assert spec is not None and spec.loader is not None
@@ -40,8 +43,13 @@ def suite_names(suite: Path = SUITE) -> list[str]:
         for value in vars(module).values():
             for mark in getattr(value, "pytestmark", []):
                 if mark.name == "grading":
-                    names.append(mark.kwargs["spec"].name)
-    return names
+                    checks.append((mark.kwargs["spec"], value))
+    return checks
+
+
+def suite_names(suite: Path = SUITE) -> list[str]:
+    """Every check name the suite declares, without running it."""
+    return [spec.name for spec, _ in suite_checks(suite)]
 
 
 def validate(config_names: list[str], suite: Path = SUITE) -> None:

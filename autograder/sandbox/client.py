@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,11 @@ class SandboxInfo:
 class Zygote:
     """Owns the zygote process; safe to share with judge processes forked later."""
 
-    def __init__(self, hide_paths: list[Path], launcher: tuple[str, ...] = ()) -> None:
-        """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests)."""
+    def __init__(self, hide_paths: list[Path], launcher: tuple[str, ...] = (),
+                 overlap: Callable[[], object] | None = None) -> None:
+        """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests);
+        `overlap` is work of the caller's to do while the zygote starts (about 3 s of
+        importing and warming torch), such as warming the judges' own torch before they fork."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         self.root = tempfile.mkdtemp(prefix="lab05-sandbox-")
         os.chmod(self.root, 0o711)
@@ -50,6 +54,12 @@ class Zygote:
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
         )
         assert self.process.stdout is not None
+        if overlap is not None:
+            try:
+                overlap()
+            except BaseException:
+                self.close()
+                raise
         line = self.process.stdout.readline()
         if not line:
             raise SandboxError("the sandbox zygote failed to start")

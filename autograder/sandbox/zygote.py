@@ -14,6 +14,7 @@ exit status; `kill` pid → every process of that worker killed, then status.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import selectors
@@ -100,6 +101,14 @@ class Zygote:
         self.listener.listen(64)
         self.selector = selectors.DefaultSelector()
         self.selector.register(self.listener, selectors.EVENT_READ)
+        # A worker's exit wakes the loop at once (through SIGCHLD's wakeup fd) instead of at
+        # the next poll: a judge waiting for a kill is answered in ~1 ms, not ~20.
+        self.wake_read, self.wake_write = socket.socketpair()
+        self.wake_read.setblocking(False)
+        self.wake_write.setblocking(False)
+        signal.signal(signal.SIGCHLD, lambda *args: None)
+        signal.set_wakeup_fd(self.wake_write.fileno(), warn_on_full_buffer=False)
+        self.selector.register(self.wake_read, selectors.EVENT_READ)
         self.clients: list[socket.socket] = []
         self.workers: dict[int, dict[str, Any]] = {}  # pid -> uid, scratch
         self.exited: dict[int, int] = {}  # pid -> wait status
@@ -123,6 +132,11 @@ class Zygote:
         while True:
             for key, _ in self.selector.select(timeout=0.02):
                 sock = key.fileobj
+                if sock is self.wake_read:
+                    with contextlib.suppress(BlockingIOError):
+                        while self.wake_read.recv(4096):
+                            pass
+                    continue
                 if sock is self.listener:
                     conn, _ = self.listener.accept()
                     self.clients.append(conn)
@@ -174,6 +188,9 @@ class Zygote:
                 self.listener.close()
                 for client in self.clients:
                     client.close()
+                signal.set_wakeup_fd(-1)
+                self.wake_read.close()
+                self.wake_write.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 self.limits.apply(policy, self.caps)
                 self.limits.clean_environment(scratch)
@@ -252,6 +269,10 @@ class Zygote:
 def main() -> None:
     socket_path, scratch_root = sys.argv[1], sys.argv[2]
     warm_up()
+    # Everything alive now is shared with every worker; frozen, a worker's garbage collections
+    # leave it alone instead of writing to (and so copying) each of its pages.
+    gc.collect()
+    gc.freeze()
     zygote = Zygote(socket_path, scratch_root)
     zygote.announce()
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))

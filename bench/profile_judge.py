@@ -1,0 +1,173 @@
+"""Where a submission's time goes in our grader, beyond the floor.
+
+    .venv/bin/python bench/profile_judge.py [N]              # N notebooks (default 20)
+    .venv/bin/python bench/profile_judge.py N --pyinstrument # also a pyinstrument profile of the judge
+
+Grades the first N notebooks of the benchmark pool (bench/generate.py), the
+timing-out one left out, with ONE judge in this process (what each judge of
+`grade_batch` does, sequentially), and times each stage by wrapping the
+grader's own functions from the outside (autograder/ is not modified):
+worker spawn, cell execution, each kind of worker request (time the judge
+waits for the worker, transport included), pytest's own overhead around the
+checks, the judge's own computation inside the checks, closing the worker.
+Then it grades the same notebooks with the floor (bench/floor.py) in this
+process and prints both side by side. pyinstrument (optional) profiles the
+judge; workers are separate processes (use py-spy for them, see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import generate  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from autograder.check import runner  # noqa: E402
+from autograder.check.plugin import GradingPlugin  # noqa: E402
+from autograder.config import load_config  # noqa: E402
+from autograder.grader import Grader, hidden_paths  # noqa: E402
+from autograder.sandbox import client, session  # noqa: E402
+from autograder.sandbox.client import Zygote  # noqa: E402
+
+ROOT = HERE.parent
+TIMES: dict[str, float] = defaultdict(float)
+COUNTS: dict[str, int] = defaultdict(int)
+
+
+def timed(owner: Any, name: str, key: Any) -> None:
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        label = key(*args, **kwargs) if callable(key) else key
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            TIMES[label] += time.perf_counter() - started
+            COUNTS[label] += 1
+
+    setattr(owner, name, wrapper)
+
+
+def instrument() -> None:
+    timed(client.ZygoteConnection, "spawn", "worker spawn (zygote fork + confinement)")
+    timed(client.ZygoteConnection, "kill", "worker kill (zygote kill + uid sweep)")
+    timed(session.StudentSession, "_execute_cells", "cells executed in the worker")
+    timed(session.StudentSession, "_ask",
+          lambda self, header, *a, **k: f"worker request: {header['op']}")
+    timed(session.StudentSession, "close", "session close")
+    timed(runner.SuiteRunner, "run", "run_suite (pytest + checks)")
+    original = GradingPlugin.pytest_runtest_makereport
+
+    def makereport(self: GradingPlugin, item: Any, call: Any) -> Any:
+        TIMES[f"pytest {call.when} phase (as pytest times it)"] += call.duration
+        return original(self, item, call)
+
+    makereport.__dict__.update(original.__dict__)  # keep the hookimpl(tryfirst) marker
+    GradingPlugin.pytest_runtest_makereport = makereport  # type: ignore[method-assign]
+
+    @pytest.hookimpl(wrapper=True)
+    def pyfunc_call(self: GradingPlugin, pyfuncitem: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:
+            TIMES["check bodies (test functions, worker waits included)"] += (
+                time.perf_counter() - started)
+
+    GradingPlugin.pytest_pyfunc_call = pyfunc_call  # type: ignore[attr-defined]
+    timed(torch, "manual_seed", "torch.manual_seed in the judge")
+
+
+def extra_pytest_args(extra: list[str]) -> None:
+    """Experiment: what grading costs with more of pytest's plugins turned off."""
+    original = pytest.main
+
+    def main(args: list[str], plugins: Any = None) -> Any:
+        return original([*args, *extra], plugins=plugins)
+
+    pytest.main = main  # type: ignore[assignment]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=20)
+    parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--pytest-args", default="",
+                        help="experiment: extra pytest arguments, e.g. '-p no:logging'")
+    args = parser.parse_args()
+    work = HERE / "results" / "profile"
+    manifest = generate.build_pool(work / "pool", args.n + 1)
+    files = [work / "pool" / e["file"] for e in manifest if e["category"] != "timeout"][: args.n]
+    config_path = ROOT / "grading_config.yaml"
+    config = load_config(config_path)
+    hide = hidden_paths([work.resolve()])
+    instrument()
+    if args.pytest_args:
+        extra_pytest_args(args.pytest_args.split())
+    per_submission: list[float] = []
+    with Zygote([Path(h) for h in hide]) as zygote:
+        connection = client.ZygoteConnection(zygote.socket_path, hide)
+        t0 = time.perf_counter()
+        grader = Grader(config, config_path.read_text(), connection)
+        init_s = time.perf_counter() - t0
+        profiler = None
+        if args.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.001)
+            profiler.start()
+        started = time.perf_counter()
+        for path in files:
+            t = time.perf_counter()
+            grader.grade(path, path.stem)
+            per_submission.append(time.perf_counter() - t)
+        total = time.perf_counter() - started
+        if profiler is not None:
+            profiler.stop()
+    n = len(files)
+    print(f"ours, one judge, {n} notebooks: {total:.2f} s ({total / n:.3f} s each; median "
+          f"{statistics.median(per_submission):.3f}, first {per_submission[0]:.3f}, "
+          f"rest median {statistics.median(per_submission[1:]):.3f}); Grader() {init_s:.2f} s")
+    print(f"{'stage':58}{'s/subm':>9}{'calls/subm':>11}")
+    for label in sorted(TIMES, key=lambda k: -TIMES[k]):
+        count = COUNTS.get(label, 0)
+        print(f"{label:58}{TIMES[label] / n:>9.3f}{(count / n if count else float('nan')):>11.1f}")
+
+    from floor import FloorGrader
+
+    floor = FloorGrader(config)
+    floor.grade(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", "warm-up")
+    parts: dict[str, float] = defaultdict(float)
+    floor_times = []
+    for path in files:
+        _, p = floor.grade(path, path.stem)
+        for k, v in p.items():
+            parts[k] += v
+        floor_times.append(p["cells_s"] + p["checks_s"])
+    print(f"floor, same {n} notebooks in this process: {sum(floor_times):.2f} s "
+          f"({sum(floor_times) / n:.3f} s each; median {statistics.median(floor_times):.3f}); "
+          f"cells {parts['cells_s'] / n:.3f} s, checks {parts['checks_s'] / n:.3f} s per notebook")
+    if profiler is not None:
+        out = work / "judge.pyinstrument.txt"
+        out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+        html = work / "judge.pyinstrument.html"
+        html.write_text(profiler.output_html())
+        assert profiler.last_session is not None
+        profiler.last_session.save(str(work / "judge.pyisession"))
+        print(f"pyinstrument: {out.relative_to(ROOT)} and {html.name}")
+
+
+if __name__ == "__main__":
+    main()
