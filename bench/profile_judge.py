@@ -12,7 +12,7 @@ waits for the worker, transport included), pytest's own overhead around the
 checks, the judge's own computation inside the checks, closing the worker.
 Then it grades the same notebooks with the floor (bench/floor.py) in this
 process and prints both side by side. pyinstrument (optional) profiles the
-judge; workers are separate processes (use py-spy for them, see README).
+judge's checks thread; workers are separate processes (py-spy, see README).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from autograder.config import load_config  # noqa: E402
 from autograder.grader import Grader, hidden_paths  # noqa: E402
 from autograder.sandbox import client, session  # noqa: E402
 from autograder.sandbox.client import Zygote  # noqa: E402
+from autograder.sandbox.zygote import warm_up  # noqa: E402
 
 ROOT = HERE.parent
 TIMES: dict[str, float] = defaultdict(float)
@@ -117,25 +118,35 @@ def main() -> None:
     if args.pytest_args:
         extra_pytest_args(args.pytest_args.split())
     per_submission: list[float] = []
-    with Zygote([Path(h) for h in hide]) as zygote:
+    profiler = None
+    if args.pyinstrument:
+        # The checks run in the judge's pytest thread (SuiteRunner): profile that thread.
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.001)
+        session_of = runner.SuiteRunner._session
+
+        def profiled_session(self: runner.SuiteRunner) -> None:
+            profiler.start()
+            try:
+                session_of(self)
+            finally:
+                profiler.stop()
+
+        runner.SuiteRunner._session = profiled_session  # type: ignore[method-assign]
+    # as grade_batch does: the judge's torch warmed while the zygote starts
+    with Zygote([Path(h) for h in hide], overlap=warm_up) as zygote:
         connection = client.ZygoteConnection(zygote.socket_path, hide)
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
         init_s = time.perf_counter() - t0
-        profiler = None
-        if args.pyinstrument:
-            from pyinstrument import Profiler
-
-            profiler = Profiler(interval=0.001)
-            profiler.start()
         started = time.perf_counter()
         for path in files:
             t = time.perf_counter()
             grader.grade(path, path.stem)
             per_submission.append(time.perf_counter() - t)
         total = time.perf_counter() - started
-        if profiler is not None:
-            profiler.stop()
+        grader.close()
     n = len(files)
     print(f"ours, one judge, {n} notebooks: {total:.2f} s ({total / n:.3f} s each; median "
           f"{statistics.median(per_submission):.3f}, first {per_submission[0]:.3f}, "
