@@ -30,6 +30,37 @@ class SandboxInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+PREFIX = "lab05-sandbox-"
+
+
+def sweep_stale_roots(parent: str | None = None, min_age_s: float = 60.0) -> list[str]:
+    """Remove the sandbox folders of grading runs that were killed (SIGKILL leaves no chance
+    to clean up): ours, older than a minute, and with no zygote listening on their socket."""
+    parent = parent or tempfile.gettempdir()
+    removed = []
+    for name in os.listdir(parent):
+        root = os.path.join(parent, name)
+        if not name.startswith(PREFIX):
+            continue
+        try:
+            info = os.lstat(root)
+        except OSError:
+            continue
+        if info.st_uid != os.getuid() or time.time() - info.st_mtime < min_age_s:
+            continue
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(os.path.join(root, "zygote.sock"))
+            continue  # a live run
+        except OSError:
+            pass
+        finally:
+            probe.close()
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
+
+
 class Zygote:
     """Owns the zygote process; safe to share with judge processes forked later."""
 
@@ -39,7 +70,8 @@ class Zygote:
         `overlap` is work of the caller's to do while the zygote starts (about 3 s of
         importing and warming torch), such as warming the judges' own torch before they fork."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
-        self.root = tempfile.mkdtemp(prefix="lab05-sandbox-")
+        sweep_stale_roots()
+        self.root = tempfile.mkdtemp(prefix=PREFIX)
         os.chmod(self.root, 0o711)
         self.scratch_root = os.path.join(self.root, "scratch")
         os.mkdir(self.scratch_root)
