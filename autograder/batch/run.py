@@ -90,8 +90,19 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str) -> None:
     from autograder.sandbox.client import ZygoteConnection
 
     config_text = Path(config_path).read_text(encoding="utf-8")
+    _pin_judge()
     connection = ZygoteConnection(socket_path, hide)
     _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection)
+
+
+def _pin_judge() -> None:
+    """Judge k runs on CPU k (mod the CPUs we may use), and so do its workers: a judge and
+    its worker take turns (one waits while the other runs), so on one CPU each wake-up is
+    local and caches stay warm, instead of every call bouncing between CPUs."""
+    cpus = sorted(os.sched_getaffinity(0))
+    identity = multiprocessing.current_process()._identity
+    if len(cpus) > 1 and identity:
+        os.sched_setaffinity(0, {cpus[(identity[0] - 1) % len(cpus)]})
 
 
 def _judge(found: Found, out: str) -> dict[str, object]:

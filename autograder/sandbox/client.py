@@ -151,6 +151,8 @@ class ZygoteConnection:
             "max_file_mb": limits.max_file_mb,
             "max_open_files": limits.max_open_files,
             "hide_paths": self.hide_paths + extra_hidden,
+            # the worker runs where its judge runs (see batch.run: one CPU per judge)
+            "cpus": sorted(os.sched_getaffinity(0)),
         }
         socket.send_fds(self.sock, [json.dumps(request).encode()], [theirs.fileno()])
         theirs.close()

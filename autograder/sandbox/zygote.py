@@ -192,6 +192,9 @@ class Zygote:
                 self.wake_read.close()
                 self.wake_write.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
+                if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups
+                    os.sched_setaffinity(0, cpus)
                 self.limits.apply(policy, self.caps)
                 self.limits.clean_environment(scratch)
                 from autograder.sandbox import worker
