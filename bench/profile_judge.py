@@ -68,7 +68,7 @@ def instrument() -> None:
     timed(session.StudentSession, "_ask",
           lambda self, header, *a, **k: f"worker request: {header['op']}")
     timed(session.StudentSession, "close", "session close")
-    timed(runner.SuiteRunner, "run", "run_suite (pytest + checks)")
+    timed(runner.SuiteRunner, "run", "SuiteRunner.run (pytest + checks)")
     original = GradingPlugin.pytest_runtest_makereport
 
     def makereport(self: GradingPlugin, item: Any, call: Any) -> Any:

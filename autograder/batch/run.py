@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from autograder.batch.discover import Discovery, Found, discover
 from autograder.check.runner import SuiteError, validate
@@ -85,24 +86,26 @@ def _remove_partial(out: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def _init_judge(socket_path: str, hide: list[str], config_path: str) -> None:
+def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
 
     config_text = Path(config_path).read_text(encoding="utf-8")
-    _pin_judge()
+    with judges.get_lock():  # this judge's number, 0 .. workers - 1
+        index = judges.value
+        judges.value += 1
+    _pin_judge(index)
     connection = ZygoteConnection(socket_path, hide)
     _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection)
 
 
-def _pin_judge() -> None:
+def _pin_judge(index: int) -> None:
     """Judge k runs on CPU k (mod the CPUs we may use), and so do its workers: a judge and
     its worker take turns (one waits while the other runs), so on one CPU each wake-up is
     local and caches stay warm, instead of every call bouncing between CPUs."""
     cpus = sorted(os.sched_getaffinity(0))
-    identity = multiprocessing.current_process()._identity
-    if len(cpus) > 1 and identity:
-        os.sched_setaffinity(0, {cpus[(identity[0] - 1) % len(cpus)]})
+    if len(cpus) > 1:
+        os.sched_setaffinity(0, {cpus[index % len(cpus)]})
 
 
 def _judge(found: Found, out: str) -> dict[str, object]:
@@ -183,7 +186,8 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context, initializer=_init_judge,
-                             initargs=(zygote.socket_path, hide, str(config_path))) as pool:
+                             initargs=(zygote.socket_path, hide, str(config_path),
+                                       context.Value("i", 0))) as pool:
         futures = {pool.submit(_judge, found, str(out)): found for found in todo}
         for future in as_completed(futures):
             found = futures[future]

@@ -168,8 +168,3 @@ class SuiteRunner:
                  trace: TracebackType | None) -> None:
         self.close()
 
-
-def run_suite(context: CheckContext, suite: Path = SUITE) -> dict[str, Verdict]:
-    """One submission, one session: for a single grade; judges keep a `SuiteRunner`."""
-    with SuiteRunner(suite) as runner:
-        return runner.run(context)

@@ -10,7 +10,6 @@ Part B/C check.
 
 from __future__ import annotations
 
-import ast
 import functools
 import shutil
 from collections.abc import Callable, Iterator
@@ -25,39 +24,37 @@ from autograder.config import load_config
 from autograder.grader import Grader, hidden_paths
 from autograder.sandbox.client import Zygote
 from autograder.score.results import Status, SubmissionResult
+from autograder.selftest import source
+from autograder.selftest.names import (
+    ACC_ERRORS,
+    ACC_VALUES,
+    BCE_CLAMP,
+    BCE_ERRORS,
+    BCEL_EXTREME,
+    BCEL_POS_WEIGHT,
+    CE_ERRORS,
+    CE_EXTREME,
+    CE_GRAD,
+    CE_NO_LIB,
+    CE_RAW,
+    CE_VALUES,
+    CM_ABSENT,
+    CM_VALUES,
+    LOG_SOFTMAX_EXTREME,
+    LOG_SOFTMAX_NO_LIB,
+    MACRO_ABSENT,
+    MACRO_VALUES,
+    PRF_BINARY,
+    PRF_MULTI,
+    PRF_ZERO,
+    SOFTMAX_EXTREME,
+    SOFTMAX_NO_LIB,
+    SOFTMAX_VALUES,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = (ROOT / "solutions" / "reference.py").read_text()
 SUITE_FILES = ("test_part_b_classification.py", "test_part_c_metrics.py")
-
-SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and float64)"
-SOFTMAX_EXTREME = "softmax: finite and exact for logits of ±1e4"
-SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / logsumexp"
-LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
-LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softmax / logsumexp"
-CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
-CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
-CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
-CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradcheck)"
-CE_ERRORS = ("cross_entropy: raises ValueError for targets outside [0, C) or an unknown "
-             "reduction")
-CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
-BCE_CLAMP = "binary_cross_entropy: clamps each log at -100 (p=0 with y=1 gives 100, not inf)"
-BCE_ERRORS = ("binary_cross_entropy: raises ValueError on mismatched shapes or an unknown "
-              "reduction")
-BCEL_EXTREME = "binary_cross_entropy_with_logits: finite and exact for logits of ±1e4"
-BCEL_POS = ("binary_cross_entropy_with_logits: matches F.binary_cross_entropy_with_logits "
-            "including pos_weight")
-ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
-ACC_ERRORS = "accuracy: raises ValueError for N = 0 or mismatched shapes"
-CM_VALUES = "confusion_matrix: int64 (C, C) with rows = true class, columns = predicted class"
-CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is absent"
-PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_class=1)"
-PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"
-PRF_ZERO = ("precision_recall_f1: 0 instead of nan when there are no predicted or true "
-            "positives")
-MACRO_VALUES = "macro_f1: mean of per-class F1 over num_classes (sklearn average='macro')"
-MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)"
 
 PART_BC = frozenset({"softmax", "log_softmax", "cross_entropy", "binary_cross_entropy",
                      "binary_cross_entropy_with_logits", "accuracy", "confusion_matrix",
@@ -65,34 +62,14 @@ PART_BC = frozenset({"softmax", "log_softmax", "cross_entropy", "binary_cross_en
 
 
 # ---------------------------------------------------------------- building notebooks
-def _functions(source: str) -> dict[str, ast.FunctionDef]:
-    return {node.name: node for node in ast.parse(source).body
-            if isinstance(node, ast.FunctionDef)}
-
-
-def replace_function(source: str, name: str, new: str) -> str:
-    """`source` with the top-level function `name` replaced by the definition `new`."""
-    node = _functions(source)[name]
-    lines = source.splitlines(keepends=True)
-    start = node.lineno - 1 - len(node.decorator_list)
-    assert node.end_lineno is not None
-    return "".join(lines[:start]) + new.strip("\n") + "\n" + "".join(lines[node.end_lineno:])
-
-
 def edit_function(name: str, old: str, new: str) -> str:
     """The reference with one snippet of function `name` rewritten."""
-    body = ast.get_source_segment(REFERENCE, _functions(REFERENCE)[name]) or ""
-    assert old in body, (name, old)
-    return replace_function(REFERENCE, name, body.replace(old, new))
+    return source.edit(name, old, new)(REFERENCE)
 
 
 def rewrite(*definitions: str) -> str:
     """The reference with each given function definition put in place of its namesake."""
-    source = REFERENCE
-    for definition in definitions:
-        name = _functions(definition.strip("\n")).popitem()[0]
-        source = replace_function(source, name, definition)
-    return source
+    return source.rewrite(*definitions)(REFERENCE)
 
 
 # fixture -> (source, the check names it must fail, a phrase the first one's message holds)
@@ -177,13 +154,13 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
     "bcel_pos_weight_ignored": (edit_function(
         "binary_cross_entropy_with_logits",
         "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",
-        "weight = 1"), {BCEL_POS}, "ignores pos_weight"),
+        "weight = 1"), {BCEL_POS_WEIGHT}, "ignores pos_weight"),
     "bcel_pos_weight_on_whole_loss": (edit_function(
         "binary_cross_entropy_with_logits",
         "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
         "scale = pos_weight if pos_weight is not None else 1\n"
         "    return _reduce(((1 - targets) * logits + neg_log_sigmoid) * scale, reduction)"),
-        {BCEL_POS}, "whole loss"),
+        {BCEL_POS_WEIGHT}, "whole loss"),
     # ---- metrics
     "accuracy_returns_tensor": (edit_function(
         "accuracy", "return int((preds == targets).sum()) / preds.numel()",
@@ -355,12 +332,11 @@ def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
             torch.set_num_threads(threads)
 
 
-def _stubbed(source: str, names: frozenset[str]) -> str:
+def _stubbed(code: str, names: frozenset[str]) -> str:
     for name in names:
-        node = _functions(source)[name]
-        header = ast.get_source_segment(source, node).split(":\n", 1)[0] + ":\n"  # type: ignore[union-attr]
-        source = replace_function(source, name, header + '    raise NotImplementedError("todo")')
-    return source
+        header = source.function_source(code, name).split(":\n", 1)[0] + ":\n"
+        code = source.replace(name, header + '    raise NotImplementedError("todo")')(code)
+    return code
 
 
 def failed_bc(result: SubmissionResult) -> dict[str, str]:

@@ -7,28 +7,28 @@ from pathlib import Path
 import pytest
 
 from autograder.score.results import Status
+from autograder.selftest.names import (
+    CLS_LOGITS,
+    EVAL_MODE,
+    EVAL_NO_GRAD,
+    GET_DEVICE,
+    HUBER_NO_LIB,
+    MAE_GRAD,
+    MSE_VALUES,
+    TRAIN_DEVICE,
+    TRAIN_LOGITS,
+    TRAIN_MODE,
+    TRAIN_ORDER,
+    TRAIN_RETURN,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
-TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before it)"
-TRAIN_MODE = "train_one_epoch: puts the model in train mode"
-TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
-TRAIN_DEVICE = ("train_one_epoch: moves inputs and labels to the device argument "
-                "(GPU emulated or real)")
-EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics unchanged)"
-EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
-CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
-GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
-
 # fixture -> (the one check it must fail, a word its message must contain)
 MUTANTS = {
-    "mutant_mse_sum_for_mean": (
-        "mse_loss: matches F.mse_loss for every reduction (float32 and float64)", "mean"),
-    "mutant_mae_detached": (
-        "mae_loss: backward gives the reference gradients (float64, gradcheck)", "detached"),
-    "mutant_huber_calls_library": ("huber_loss: implemented without F.huber_loss",
-                                   "F.huber_loss"),
+    "mutant_mse_sum_for_mean": (MSE_VALUES, "mean"),
+    "mutant_mae_detached": (MAE_GRAD, "detached"),
+    "mutant_huber_calls_library": (HUBER_NO_LIB, "F.huber_loss"),
     "mutant_softmax_before_ce": (TRAIN_LOGITS, "raw logits"),
     "mutant_classifier_softmax_at_end": (CLS_LOGITS, "softmax"),
     "mutant_no_zero_grad": (TRAIN_ORDER, "never called"),
