@@ -1,4 +1,9 @@
-"""`gradebook.csv`: one row per submission, whatever happened to it, LMS-ready."""
+"""`gradebook.csv`: one row per submission, whatever happened to it, LMS-ready.
+
+Ids and reasons carry text a student chose (file names, exception messages),
+so every text cell goes through `csv_cell`: no control characters, and nothing
+a spreadsheet would run as a formula.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,19 @@ import io
 from pathlib import Path
 
 from autograder.report.atomic import write_text
+from autograder.report.sanitize import csv_cell
 from autograder.score.results import SubmissionResult
 
 
 def write_gradebook(results: list[SubmissionResult], test_names: list[str], path: Path) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["submission_id", "status", "reason", "total", "max", *test_names])
+    writer.writerow([csv_cell(h) for h in ["submission_id", "status", "reason", "total", "max",
+                                            *test_names]])
     for result in sorted(results, key=lambda r: r.submission_id):
         by_name = {t.name: t.score for t in result.tests}
-        writer.writerow([result.submission_id, result.status.value, result.reason,
+        writer.writerow([csv_cell(result.submission_id), csv_cell(result.status.value),
+                         csv_cell(result.reason),
                          f"{result.score:g}", f"{result.max_score:g}",
                          *(f"{by_name.get(name, 0.0):g}" for name in test_names)])
     write_text(path, buffer.getvalue())

@@ -8,19 +8,18 @@ terminal.
 
 from __future__ import annotations
 
-import re
 import textwrap
 
 from autograder.report.feedback import STATUS_LABEL, parts, percent, points
+from autograder.report.sanitize import printable
 from autograder.score.results import Status, SubmissionResult
 
 WIDTH = 100
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:
     """`text` with terminal control characters (ANSI escapes included) made harmless."""
-    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text.expandtabs(4))
+    return printable(text.expandtabs(4), keep_newlines=True)
 
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
