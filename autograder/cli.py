@@ -16,7 +16,8 @@ def _grade(args: argparse.Namespace) -> int:
     summary = grade_batch([Path(p) for p in args.paths], Path(args.out), Path(args.config),
                           workers=args.workers, regrade=args.regrade,
                           progress=not args.no_progress)
-    print(summary.describe())
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(summary.describe().encode(encoding, errors="replace").decode(encoding) + "\n")
     return 0
 
 

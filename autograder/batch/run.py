@@ -4,6 +4,9 @@ Each judge is a process forked from this one; each opens its own line to the
 zygote and grades submissions one at a time. Results are written atomically
 per submission, so a batch killed halfway resumes by skipping every
 submission whose results.json matches the same notebook bytes and config.
+Zips are unpacked into a folder of this run's own, removed when the run ends
+(error or not); an upload discovery found nothing to grade in still gets its
+`invalid` row, and the summary printed for the TA is made printable.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.batch.discover import Discovery, Found, discover
+from autograder.batch.discover import Discovery, Found, Limits, discover, unpacking
 from autograder.check.runner import SuiteError, validate
-from autograder.config import ConfigError, load_config
+from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import read_results, results_path, write_results
+from autograder.report.sanitize import printable
 from autograder.sandbox.client import Zygote
 from autograder.sandbox.zygote import warm_up
 from autograder.score.results import Status, SubmissionResult
@@ -51,12 +55,14 @@ class Summary:
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
                  f"{self.reused} up to date, in {self.seconds:.1f} s"]
+        lines += [f"  {r.status.value}: {r.submission_id}: {r.reason[:200]}"
+                  for r in self.results if r.status is not Status.GRADED]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
         lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
         lines.append(f"gradebook: {self.out / 'gradebook.csv'}")
         if (self.out / "index.html").exists():
             lines.append(f"dashboard: {self.out / 'index.html'}")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)  # names students chose: no ESC, BEL, CR
 
 
 def _sha(path: Path) -> str:
@@ -119,7 +125,7 @@ def _judge(found: Found, out: str) -> dict[str, object]:
 
 
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
-                regrade: bool = False, progress: bool = True) -> Summary:
+                regrade: bool = False, progress: bool = True, limits: Limits | None = None) -> Summary:
     started = time.monotonic()
     config = load_config(config_path)
     try:
@@ -129,16 +135,32 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
     out.mkdir(parents=True, exist_ok=True)
     _remove_partial(out)
-    summary = Summary(out=out, discovery=discover(inputs, out / ".inputs"))
+    with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
+        summary = _grade_found(inputs, out, config, config_path, config_sha,
+                               discover(inputs, unpack_dir, limits), workers, regrade, progress)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_path: Path,
+                 config_sha: str, discovery: Discovery, workers: int | None, regrade: bool,
+                 progress: bool) -> Summary:
+    summary = Summary(out=out, discovery=discovery)
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
     for found in summary.discovery.submissions:
+        if found.problem:  # nothing to grade in that upload: its row says why
+            result = unscored(found.submission_id, config, Status.INVALID, found.problem)
+            write_results(result, results_path(out, found.submission_id))
+            done[found.submission_id] = result
+            continue
         previous = None if regrade else _up_to_date(out, found, config_sha)
         if previous is not None:
             done[found.submission_id] = previous
         else:
             todo.append(found)
-    summary.reused = len(done)
+    summary.reused = sum(1 for found in summary.discovery.submissions
+                         if not found.problem and found.submission_id in done)
     if todo:
         from autograder.grader import hidden_paths
 
@@ -162,7 +184,6 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         write_dashboard(summary.results, config, out)
     except ImportError:
         pass
-    summary.seconds = time.monotonic() - started
     return summary
 
 

@@ -267,6 +267,9 @@ def choose_notebook(submission: Path, unpack_dir: Path, assignment: str) -> Choi
     inside = (submission.resolve(), unpack_dir.resolve())
     candidates = []
     for f in found.submissions:
+        if f.problem:  # an upload holding no notebook: the message below says what was received
+            log.append(f"{f.origin}: {f.problem}")
+            continue
         real = f.path.resolve()
         if f.path.is_symlink() or not any(real.is_relative_to(base) for base in inside):
             log.append(f"{f.path}: a link to {real}, ignored")

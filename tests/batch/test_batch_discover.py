@@ -91,7 +91,11 @@ def test_layouts_zips_and_duplicates(tmp_path: Path):
     assert ids(found) == {
         "ada": "ada.ipynb", "ada_again": "ada_again.ipynb", "smith_123": "smith_123_2_lab05.ipynb",
         "submission_12345": "lab05.ipynb", "okafor": "lab05.ipynb", "jones": "jones.ipynb",
-        "lee_otter": "lab05.ipynb", "submission_1": "lab05.ipynb", "submission_2": "lab05.ipynb"}
+        "lee_otter": "lab05.ipynb", "submission_1": "lab05.ipynb", "submission_2": "lab05.ipynb",
+        "broken": "broken.zip"}  # an unreadable zip is its uploader's invalid row
+    assert [f.submission_id for f in found.submissions if f.problem] == ["broken"]
+    assert next(f for f in found.submissions if f.problem).problem.startswith(
+        "your upload is not a readable zip")
     assert [(f.submission_id, f.path) for f in again.submissions] == [
         (f.submission_id, f.path) for f in found.submissions]
     assert any("smith_123_1_lab05.ipynb: older attempt of smith_123" in d for d in found.duplicates)
@@ -130,5 +134,7 @@ def test_zips_nested_too_deep_are_skipped(tmp_path: Path):
         data = zipped({f"level{level}.zip": data})
     (tmp_path / "deep.zip").write_bytes(data)
     found = discover([tmp_path / "deep.zip"], tmp_path / "unpacked")
-    assert found.submissions == []
+    assert [(f.submission_id, f.problem) for f in found.submissions] == [
+        ("deep", "no notebook in your upload (found: level5.zip/level4.zip/level3.zip/level2.zip "
+                 "(nested too deep))")]
     assert any("nested more than" in s for s in found.skipped)
