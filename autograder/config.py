@@ -37,6 +37,11 @@ class Limits(_Strict):
     max_open_files: int = Field(256, ge=32)
     max_notebook_mb: float = Field(64, gt=0)
     max_restarts: int = Field(3, ge=0)
+    # Caps on one reply of a worker, read by the judge (a reply over a cap kills the worker):
+    # room for the lab's largest honest reply many times over, far below the judge's memory.
+    max_reply_header_mb: float = Field(8, gt=0, le=1024)
+    max_reply_tensor_mb: float = Field(256, gt=0, le=4096)
+    max_reply_tensors: int = Field(4096, ge=16, le=1_000_000)
 
 
 class Tolerance(_Strict):

@@ -2,18 +2,33 @@
 
 A frame is a JSON header plus an optional safetensors blob. Values are JSON
 with tensors replaced by references into the blob. Decoding never unpickles:
-JSON and safetensors cannot execute code, and every size is capped so that a
-hostile worker cannot exhaust the judge's memory. Both sides import this
-module, so the worker's copy may be tampered with; only the judge's decoding
-matters for integrity.
+JSON and safetensors cannot execute code. Both sides import this module, so the
+worker's copy may be tampered with; only the judge's reading and decoding matter
+for integrity, and they are bounded in every dimension a hostile worker controls:
+
+- time: `recv` and `send` take one absolute deadline (`time.monotonic()`) for the
+  whole frame, re-arming the socket timeout with what is left before every read, so
+  a worker that trickles its reply a byte at a time cannot hold the judge past it;
+  `Decoder` checks the same deadline while it walks the value;
+- size: the header's and the blob's byte counts, and the number of tensors, are
+  capped (`Caps`, from the config) before anything is parsed;
+- shape: nesting depth is capped (`MAX_DEPTH`), every tensor may be referenced once,
+  and every string shown to a person is shortened and stripped of control characters
+  (`clean_text`).
+
+Every breach raises a `ProtocolError` subclass, so the judge can kill the worker and
+say why.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import socket
 import struct
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -22,9 +37,20 @@ from safetensors import serialize as st_serialize
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+# Defaults of `Caps` (the config's `limits` overrides them on the judge side); the worker
+# reads the judge's requests with these, which an honest judge never comes near.
 MAX_HEADER = 8 * 1024 * 1024
 MAX_BLOB = 256 * 1024 * 1024
+MAX_TENSORS = 4096
+# Fixed sanity caps of the format itself, not tolerances a course would tune: `encode`
+# stops at depth 20 (each container one level), so an honest frame is never deeper than
+# 21; a deeper one is forged. Strings that reach feedback are cut far below any page size.
+MAX_DEPTH = 25
+MAX_LABEL = 200
+# How many values the decoder visits between two looks at the clock (~1 ms of work).
+_CLOCK_EVERY = 1024
 _LEN = struct.Struct("!IQ")
+_ST_LEN = struct.Struct("<Q")
 _SAFE_DTYPES = {
     "torch.float16",
     "torch.bfloat16",
@@ -37,6 +63,12 @@ _SAFE_DTYPES = {
     "torch.int64",
     "torch.bool",
 }
+# The same allow-list in safetensors' own names, checked before the blob is parsed.
+_SAFE_ST_DTYPES = {"F16", "BF16", "F32", "F64", "I8", "U8", "I16", "I32", "I64", "BOOL"}
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+# C0/C1 controls but newline (ESC, BEL, NUL, ...), and the invisible format characters that
+# reorder or hide text (bidi overrides, zero-width characters, line/paragraph separators).
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 class ProtocolError(Exception):
@@ -45,6 +77,52 @@ class ProtocolError(Exception):
 
 class PeerClosed(ProtocolError):
     """The peer closed the connection (a worker that died or exited)."""
+
+
+class FrameTimeout(ProtocolError):
+    """The frame was not sent, received and decoded before its deadline."""
+
+
+class FrameTooLarge(ProtocolError):
+    """The frame's header or tensor blob is larger than its cap."""
+
+
+class TooManyTensors(ProtocolError):
+    """The frame carries more tensors than its cap."""
+
+
+class NestedTooDeeply(ProtocolError):
+    """The frame's value is nested deeper than any honest encoder produces."""
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What one received frame may hold; the judge builds these from the config's limits."""
+
+    header_bytes: int = MAX_HEADER
+    blob_bytes: int = MAX_BLOB
+    tensors: int = MAX_TENSORS
+
+
+DEFAULT_CAPS = Caps()
+
+
+def clean_text(value: Any, limit: int = MAX_LABEL, keep_newlines: bool = False) -> str:
+    """A peer's string as it may be shown to a person: control and invisible characters
+    removed (newlines kept only when asked, tabs as spaces), at most `limit` characters.
+    A value that is not a string (forged: honest peers send strings) reads as its type."""
+    if value is None:
+        return ""
+    if isinstance(value, (bool, int, float)):
+        value = str(value)
+    elif not isinstance(value, str):
+        value = type(value).__name__
+    text = value[:4 * limit + 64]  # bounded work, whatever the peer sent
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    if not keep_newlines:
+        text = text.replace("\n", " ")
+    text = _CONTROL.sub("", text)
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
 class Tensors:
@@ -127,56 +205,107 @@ class MetaTensor:
         self.dtype = dtype
 
 
-def decode(data: Any, tensors: dict[str, torch.Tensor], depth: int = 0) -> Any:
-    """Judge side: JSON data back to values; only known shapes are accepted."""
-    if depth > 25:
-        raise ProtocolError("value nested too deeply")
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return data
-    if isinstance(data, list):
-        return [decode(v, tensors, depth + 1) for v in data]
-    if not isinstance(data, dict) or len(data) == 0:
-        raise ProtocolError("unexpected value in frame")
-    if "__tensor__" in data:
-        key = data["__tensor__"]
-        if key not in tensors:
+class Decoder:
+    """Judge side: JSON data back to values; only known shapes are accepted.
+
+    One decoder serves every value of one frame, so that each tensor of the blob is
+    handed out once (an honest encoder references each once; a forged frame that
+    references a 256 MB tensor a million times would otherwise be cloned a million
+    times). Depth is capped, and the deadline is checked every `_CLOCK_EVERY` values.
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor], deadline: float | None = None) -> None:
+        self.tensors = tensors
+        self.deadline = deadline
+        self.used: set[str] = set()
+        self.visited = 0
+
+    def decode(self, data: Any) -> Any:
+        return self._decode(data, 0)
+
+    def _tick(self) -> None:
+        self.visited += 1
+        if self.deadline is not None and self.visited % _CLOCK_EVERY == 0 \
+                and time.monotonic() > self.deadline:
+            raise FrameTimeout("the reply could not be decoded before the deadline")
+
+    def _tensor(self, key: Any) -> torch.Tensor:
+        if not isinstance(key, str) or key not in self.tensors:
             raise ProtocolError("reference to a missing tensor")
-        tensor = tensors[key]
-        return _received(tensor, str(data.get("device", "cpu")), str(data.get("subclass", "")),
-                         bool(data.get("requires_grad", False)))
-    if "__ndarray__" in data:
-        key = data["__ndarray__"]
-        if key not in tensors:
-            raise ProtocolError("reference to a missing tensor")
-        return NumpyArray(tensors[key])
-    if "__float__" in data:
-        return float(str(data["__float__"]))
-    if "__tuple__" in data:
-        return tuple(decode(v, tensors, depth + 1) for v in data["__tuple__"])
-    if "__dict__" in data:
-        pairs = data["__dict__"]
+        if key in self.used:
+            raise ProtocolError("a tensor referenced twice")
+        self.used.add(key)
+        return self.tensors[key]
+
+    def _decode(self, data: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise NestedTooDeeply(f"value nested deeper than {MAX_DEPTH} levels")
+        self._tick()
+        if data is None or isinstance(data, (bool, int, float, str)):
+            return data
+        if isinstance(data, list):
+            return [self._decode(v, depth + 1) for v in data]
+        if not isinstance(data, dict) or len(data) == 0:
+            raise ProtocolError("unexpected value in frame")
+        if "__tensor__" in data:
+            return _received(self._tensor(data["__tensor__"]),
+                             clean_text(data.get("device", "cpu"), 64),
+                             clean_text(data.get("subclass", ""), 64),
+                             bool(data.get("requires_grad", False)))
+        if "__ndarray__" in data:
+            return NumpyArray(self._tensor(data["__ndarray__"]).clone())
+        if "__float__" in data:
+            text = data["__float__"]
+            if not isinstance(text, str) or text not in _NON_FINITE:
+                raise ProtocolError("malformed non-finite float")
+            return _NON_FINITE[text]
+        if "__tuple__" in data:
+            items = data["__tuple__"]
+            if not isinstance(items, list):
+                raise ProtocolError("malformed tuple")
+            return tuple(self._decode(v, depth + 1) for v in items)
+        if "__dict__" in data:
+            return self._dict(data["__dict__"], depth)
+        if "__device__" in data:
+            try:
+                return torch.device(clean_text(data["__device__"], 64))
+            except (RuntimeError, ValueError, TypeError) as exc:
+                raise ProtocolError("malformed device") from exc
+        if "__dtype__" in data:
+            return Opaque("dtype", clean_text(data["__dtype__"], 64))
+        if "__meta__" in data:
+            shape = data["__meta__"]
+            if not isinstance(shape, list) or len(shape) > 64 or not all(
+                    isinstance(n, int) and not isinstance(n, bool) for n in shape):
+                raise ProtocolError("malformed meta tensor")
+            return MetaTensor(shape, clean_text(data.get("dtype", ""), 64))
+        if "__module__" in data:
+            return Opaque("module", clean_text(data["__module__"]))
+        if "__object__" in data:
+            return Opaque("object", clean_text(data["__object__"]))
+        raise ProtocolError("unknown value tag")
+
+    def _dict(self, pairs: Any, depth: int) -> dict[Any, Any]:
         if not isinstance(pairs, list):
             raise ProtocolError("malformed dict")
         out: dict[Any, Any] = {}
         for pair in pairs:
             if not isinstance(pair, list) or len(pair) != 2:
                 raise ProtocolError("malformed dict entry")
-            key = decode(pair[0], tensors, depth + 1)
+            key = self._decode(pair[0], depth + 1)
+            try:
+                hash(key)
+            except TypeError:
+                key = clean_text(repr(key))
             if not isinstance(key, (str, int, float, bool, type(None), tuple)):
-                key = repr(key)
-            out[key] = decode(pair[1], tensors, depth + 1)
+                key = clean_text(repr(key))
+            out[key] = self._decode(pair[1], depth + 1)
         return out
-    if "__device__" in data:
-        return torch.device(str(data["__device__"]))
-    if "__dtype__" in data:
-        return Opaque("dtype", str(data["__dtype__"]))
-    if "__meta__" in data:
-        return MetaTensor(list(data["__meta__"]), str(data.get("dtype", "")))
-    if "__module__" in data:
-        return Opaque("module", str(data["__module__"]))
-    if "__object__" in data:
-        return Opaque("object", str(data["__object__"]))
-    raise ProtocolError("unknown value tag")
+
+
+def decode(data: Any, tensors: dict[str, torch.Tensor], deadline: float | None = None) -> Any:
+    """One value of a frame (see `Decoder`, which decodes several values of one frame)."""
+    return Decoder(tensors, deadline).decode(data)
 
 
 def _received(tensor: torch.Tensor, device: str, subclass: str, requires_grad: bool) -> torch.Tensor:
@@ -204,10 +333,26 @@ def _serialize(tensors: dict[str, torch.Tensor]) -> bytes:
     return bytes(st_serialize(specs, metadata=None))
 
 
-def send(sock: socket.socket, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None) -> None:
+def _arm(sock: socket.socket, deadline: float | None) -> None:
+    """Before each blocking step: what is left of the frame's deadline, as the socket timeout."""
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise FrameTimeout("the deadline passed before the frame was complete")
+    sock.settimeout(left)
+
+
+def send(sock: socket.socket, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None,
+         deadline: float | None = None) -> None:
+    """One frame; with a deadline, the whole frame is sent by then or `FrameTimeout`."""
     body = json.dumps(header, separators=(",", ":")).encode("utf-8")
     blob = _serialize(tensors) if tensors else b""
-    sock.sendall(_LEN.pack(len(body), len(blob)) + body + blob)
+    _arm(sock, deadline)
+    try:  # sendall's timeout bounds the whole call, not each chunk (Python >= 3.5)
+        sock.sendall(_LEN.pack(len(body), len(blob)) + body + blob)
+    except TimeoutError as exc:
+        raise FrameTimeout("the peer did not take the frame before the deadline") from exc
 
 
 def send_value(sock: socket.socket, header: dict[str, Any], **values: Any) -> None:
@@ -218,21 +363,32 @@ def send_value(sock: socket.socket, header: dict[str, Any], **values: Any) -> No
     send(sock, header, tensors.items)
 
 
-def recv(sock: socket.socket) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    prefix = _recv_exact(sock, _LEN.size)
+def recv(sock: socket.socket, deadline: float | None = None,
+         caps: Caps = DEFAULT_CAPS) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """One frame, whole by `deadline` (a `time.monotonic()` instant; None waits forever,
+    as the worker does for its judge), within `caps`. Decode its values with `Decoder`."""
+    prefix = _recv_exact(sock, _LEN.size, deadline)
     header_len, blob_len = _LEN.unpack(prefix)
-    if header_len > MAX_HEADER or blob_len > MAX_BLOB:
-        raise ProtocolError("frame too large")
+    if header_len > caps.header_bytes:
+        raise FrameTooLarge(f"a reply header of {header_len} bytes (the cap is "
+                            f"{caps.header_bytes})")
+    if blob_len > caps.blob_bytes:
+        raise FrameTooLarge(f"{blob_len} bytes of tensors (the cap is {caps.blob_bytes})")
+    raw = _recv_exact(sock, header_len, deadline)
     try:
-        header = json.loads(_recv_exact(sock, header_len).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        header = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise NestedTooDeeply("the reply header is nested too deeply to parse") from exc
+    except ValueError as exc:  # also bad UTF-8, and integers of over 4300 digits
         raise ProtocolError("frame header is not JSON") from exc
     if not isinstance(header, dict):
         raise ProtocolError("frame header is not an object")
     tensors: dict[str, torch.Tensor] = {}
     if blob_len:
+        blob = _recv_exact(sock, blob_len, deadline)
+        _check_blob(blob, caps)
         try:
-            tensors = st_load(_recv_exact(sock, blob_len))
+            tensors = st_load(blob)
         except Exception as exc:
             raise ProtocolError("tensor blob is not valid safetensors") from exc
         if any(str(t.dtype) not in _SAFE_DTYPES for t in tensors.values()):
@@ -240,10 +396,38 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
     return header, tensors
 
 
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
+def _check_blob(blob: bytes, caps: Caps) -> None:
+    """Count the tensors and check their dtypes from the safetensors header alone, before
+    the library builds a tensor for each (300k tiny tensors took 45 s to load)."""
+    if len(blob) < _ST_LEN.size:
+        raise ProtocolError("tensor blob is not valid safetensors")
+    (size,) = _ST_LEN.unpack_from(blob)
+    if size > len(blob) - _ST_LEN.size:
+        raise ProtocolError("tensor blob is not valid safetensors")
+    try:
+        index = json.loads(blob[_ST_LEN.size:_ST_LEN.size + size].decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError("tensor blob is not valid safetensors") from exc
+    if not isinstance(index, dict):
+        raise ProtocolError("tensor blob is not valid safetensors")
+    count = len(index) - ("__metadata__" in index)
+    if count > caps.tensors:
+        raise TooManyTensors(f"{count} tensors in one reply (the cap is {caps.tensors})")
+    for key, spec in index.items():
+        if key != "__metadata__" and (not isinstance(spec, dict)
+                                      or spec.get("dtype") not in _SAFE_ST_DTYPES):
+            raise ProtocolError("tensor of an unsupported dtype")
+
+
+def _recv_exact(sock: socket.socket, size: int, deadline: float | None = None) -> bytes:
     chunks = bytearray()
     while len(chunks) < size:
-        chunk = sock.recv(min(size - len(chunks), 1 << 20))
+        _arm(sock, deadline)
+        try:
+            chunk = sock.recv(min(size - len(chunks), 1 << 20))
+        except TimeoutError as exc:
+            raise FrameTimeout("the peer did not send the whole frame before the deadline") \
+                from exc
         if not chunk:
             raise PeerClosed("connection closed")
         chunks += chunk

@@ -4,11 +4,21 @@ It executes the notebook (a cell that hangs or kills the worker is recorded,
 skipped, and the notebook re-run without it), then forwards check calls with
 deadlines. A worker lost mid-call is replaced transparently, so one bad call
 costs one check, not the whole submission. Only decoded plain data leaves here.
+
+Time is absolute: every call has one deadline (its own limit, cut to what is left
+of the submission's budget) that covers sending the request, reading every byte of
+the reply and decoding it, so a worker cannot stretch a call by trickling or bloating
+its reply. A reply over the config's caps, or a call past its deadline, costs the
+worker its life and is recorded as an incident. A submission whose budget runs out
+is `timeout`, and its worker is closed. Everything the worker says about the
+student's exceptions is shortened and stripped of control characters here, before
+any of it can reach feedback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import signal
 import time
 from dataclasses import dataclass, field
@@ -24,21 +34,51 @@ from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 GRACE_S = 2.0
 
 
-class StudentError(Exception):
-    """The student's function raised; `info` holds type, message and cell."""
+# Longest excerpts of the student's exception that feedback may quote: a type name is an
+# identifier (a 200 KB one turned feedback pages into 11 MB); a message one short paragraph.
+MAX_TYPE_NAME = 80
+MAX_MESSAGE = 300
+MAX_WHERE = 80
+_WHERE = re.compile(r"cell \d+, line \d+")
+UNUSUAL_TYPE = "an exception with an unusual type name"
 
-    def __init__(self, name: str, info: dict[str, Any]) -> None:
+
+def student_error_info(raw: Any) -> dict[str, str]:
+    """The worker's report of a student exception, as the judge may show it.
+
+    The worker is the student's process, so its report is untrusted text: the type name
+    must look like a Python name (a class named after the contents of a file is withheld,
+    not quoted), the message is cut and stripped of control characters, and `where` must
+    read "cell N, line M" as the worker writes it.
+    """
+    info = raw if isinstance(raw, dict) else {}
+    kind = protocol.clean_text(info.get("type", ""), 4 * MAX_TYPE_NAME)
+    if kind and (len(kind) > MAX_TYPE_NAME
+                 or not all(part.isidentifier() for part in kind.split("."))):
+        kind = UNUSUAL_TYPE
+    where = protocol.clean_text(info.get("where", ""), MAX_WHERE)
+    return {"type": kind,
+            "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
+                                           keep_newlines=True),
+            "where": where if _WHERE.fullmatch(where) else ""}
+
+
+class StudentError(Exception):
+    """The student's function raised; `info` holds type, message and cell, each already
+    shortened and cleaned (see `student_error_info`)."""
+
+    def __init__(self, name: str, info: Any) -> None:
         self.name = name
-        self.info = info
-        super().__init__(f"{info.get('type')}: {info.get('message')}")
+        self.info = student_error_info(info)
+        super().__init__(f"{self.info['type']}: {self.info['message']}")
 
     @property
     def kind(self) -> str:
-        return str(self.info.get("type", ""))
+        return self.info["type"]
 
     def excerpt(self) -> str:
-        where = f" ({self.info['where']})" if self.info.get("where") else ""
-        message = str(self.info.get("message", "")).strip().splitlines()
+        where = f" ({self.info['where']})" if self.info["where"] else ""
+        message = self.info["message"].strip().splitlines()
         first = message[0][:160] if message else ""
         return f"{self.kind}: {first}{where}" if first else f"{self.kind}{where}"
 
@@ -103,12 +143,40 @@ def describe_exit(status: dict[str, Any]) -> str:
     return f"exited with code {code}"
 
 
+def reply_caps(limits: Limits) -> protocol.Caps:
+    """The config's caps on one worker reply, in the protocol's units."""
+    return protocol.Caps(header_bytes=int(limits.max_reply_header_mb * 2**20),
+                         blob_bytes=int(limits.max_reply_tensor_mb * 2**20),
+                         tensors=limits.max_reply_tensors)
+
+
+@dataclass
+class Reply:
+    """One worker reply: its header, the values decoded from it, and the time it was given."""
+
+    header: dict[str, Any]
+    values: dict[str, Any]
+    limit: float
+    cut: bool  # the limit was cut short by the submission's remaining budget
+
+
+def _names(value: Any) -> list[str]:
+    return [protocol.clean_text(n, 120) for n in value] if isinstance(value, list) else []
+
+
+def _ints(value: Any) -> list[int]:
+    if not isinstance(value, list):
+        return []
+    return [i for i in value if isinstance(i, int) and not isinstance(i, bool)]
+
+
 class StudentSession:
     def __init__(self, conn: ZygoteConnection, submission: Submission, limits: Limits,
                  extra_hidden: list[str] | None = None) -> None:
         self.conn = conn
         self.submission = submission
         self.limits = limits
+        self.caps = reply_caps(limits)
         self.extra_hidden = extra_hidden or []
         self.cells: dict[int, CellRecord] = {c.index: CellRecord(c.index) for c in submission.cells}
         self.incidents = Incidents()
@@ -117,6 +185,7 @@ class StudentSession:
         self.started = time.monotonic()
         self.deadline = self.started + limits.submission_timeout_s
         self.cuda_available = False
+        self.out_of_time = False
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -125,22 +194,41 @@ class StudentSession:
             if self._execute_cells():
                 break
             if self.restarts >= self.limits.max_restarts or self._remaining() <= 0:
-                self.worker = None
+                self.close()
                 raise OutOfTime("the notebook could not be executed within its limits")
             self.restarts += 1
         reply = self._ask({"op": "ping"}, None, 10)
-        self.cuda_available = bool(reply[0].get("cuda"))
+        self.cuda_available = bool(reply.header.get("cuda"))
 
     def close(self) -> None:
         if self.worker is not None:
-            with contextlib.suppress(OSError):
-                protocol.send(self.worker.sock, {"op": "shutdown"})
-            self.conn.kill(self.worker.pid)
-            self.worker.sock.close()
-            self.worker = None
+            with contextlib.suppress(OSError, protocol.ProtocolError):
+                protocol.send(self.worker.sock, {"op": "shutdown"}, deadline=time.monotonic() + 1)
+            self._drop_worker(kill=True)
+
+    def _drop_worker(self, kill: bool) -> dict[str, Any]:
+        """Forget the worker; `kill` it first (alive, and misbehaving or no longer needed),
+        or else wait briefly for the exit status of one that is dying by itself."""
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return {}
+        status = self.conn.kill(worker.pid) if kill else self.conn.wait(worker.pid, 3)
+        worker.sock.close()
+        return status
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def _out_of_time(self) -> OutOfTime:
+        """The submission's budget is spent: record it once, close the worker; raise the result."""
+        if not self.out_of_time:
+            self.out_of_time = True
+            self.incidents.timeouts.append(
+                f"the submission ran past its total time limit of "
+                f"{self.limits.submission_timeout_s:.0f} s; the checks still to run were not "
+                "graded")
+        self.close()
+        return OutOfTime("the submission's total time limit was reached")
 
     def _execute_cells(self) -> bool:
         """Run every non-fatal cell; False when the worker had to be killed."""
@@ -148,40 +236,57 @@ class StudentSession:
         cells = [{"index": c.index, "source": c.source} for c in self.submission.cells
                  if not self.cells[c.index].fatal and c.source.strip()]
         cell_timeout = self.limits.cell_timeout_s
-        protocol.send(self.worker.sock, {"op": "exec_cells", "cells": cells,
-                                         "cell_timeout": cell_timeout})
-        current = None
-        while True:
-            timeout = min(cell_timeout + GRACE_S, max(self._remaining(), 0.1))
-            try:
-                self.worker.sock.settimeout(timeout)
-                event, _ = protocol.recv(self.worker.sock)
-            except TimeoutError:
-                status = self.conn.kill(self.worker.pid)
-                del status
-                reason = (f"cell {current} ran past the {cell_timeout:.0f} s cell limit and "
-                          "ignored the interrupt; it was skipped")
-                self._mark_fatal(current, reason, timeout=True)
-                return False
-            except protocol.ProtocolError:
-                status = self.conn.wait(self.worker.pid, 3)
-                reason = f"cell {current} {describe_exit(status)}; it was skipped"
-                self._mark_fatal(current, reason, timeout=False)
-                return False
-            kind = event.get("event")
-            if kind == "cell_start":
-                current = int(event["index"])
-            elif kind == "cell_end":
-                record = self.cells.get(int(event["index"]))
-                if record is not None:
-                    record.error = event.get("error")
-                    record.seconds = float(event.get("seconds", 0))
-                    if record.error and record.error.get("type") == "Timeout":
-                        self.incidents.timeouts.append(
-                            f"cell {record.index} ran past the {cell_timeout:.0f} s cell limit "
-                            "and was interrupted")
-            elif kind == "cells_done":
-                return True
+        current: int | None = None
+        cut = False
+        try:
+            protocol.send(self.worker.sock, {"op": "exec_cells", "cells": cells,
+                                             "cell_timeout": cell_timeout},
+                          deadline=time.monotonic() + max(self._remaining(), 0.1) + GRACE_S)
+            while True:
+                cut = self._remaining() < cell_timeout + GRACE_S
+                deadline = time.monotonic() + min(cell_timeout + GRACE_S,
+                                                  max(self._remaining(), 0.1))
+                event, _ = protocol.recv(self.worker.sock, deadline, self.caps)
+                kind = event.get("event")
+                if kind == "cell_start":
+                    current = _index(event)
+                elif kind == "cell_end":
+                    self._cell_end(event, cell_timeout)
+                elif kind == "cells_done":
+                    return True
+        except protocol.FrameTimeout:
+            self._drop_worker(kill=True)
+            reason = (f"cell {current} ran past the {cell_timeout:.0f} s cell limit and "
+                      "ignored the interrupt; it was skipped")
+            if cut:
+                reason = (f"the submission's total time limit was reached during cell {current}; "
+                          "it was skipped")
+            self._mark_fatal(current, reason, timeout=True)
+            return False
+        except (protocol.PeerClosed, OSError):
+            status = self._drop_worker(kill=False)
+            self._mark_fatal(current, f"cell {current} {describe_exit(status)}; it was skipped",
+                             timeout=False)
+            return False
+        except protocol.ProtocolError as exc:
+            self._drop_worker(kill=True)
+            self._mark_fatal(current, f"cell {current}: the worker sent a message the grader "
+                                      f"refuses ({exc}) and was stopped; the cell was skipped",
+                             timeout=False)
+            return False
+
+    def _cell_end(self, event: dict[str, Any], cell_timeout: float) -> None:
+        record = self.cells.get(_index(event))
+        if record is None:
+            return
+        error = event.get("error")
+        record.error = student_error_info(error) if error else None
+        seconds = event.get("seconds", 0)
+        record.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+        if record.error and record.error["type"] == "Timeout":
+            self.incidents.timeouts.append(
+                f"cell {record.index} ran past the {cell_timeout:.0f} s cell limit "
+                "and was interrupted")
 
     def _mark_fatal(self, index: int | None, reason: str, timeout: bool) -> None:
         (self.incidents.timeouts if timeout else self.incidents.crashes).append(reason)
@@ -204,30 +309,50 @@ class StudentSession:
         return self.worker
 
     def _ask(self, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None,
-             timeout: float) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+             timeout: float, decode: tuple[str, ...] = ()) -> Reply:
+        """Send one request and read its reply, decoding the `decode` fields, all by one
+        deadline: the call's limit (cut to the submission's remaining budget) plus a grace."""
         if self._remaining() <= 0:
-            raise OutOfTime("the submission's total time limit was reached")
+            raise self._out_of_time()
         worker = self._ensure_worker()
-        limit = min(timeout, self._remaining())
+        remaining = self._remaining()
+        if remaining <= 0:
+            raise self._out_of_time()
+        limit, cut = min(timeout, remaining), remaining < timeout
         header["timeout"] = limit
+        deadline = time.monotonic() + limit + GRACE_S
+        what = str(header.get("name", header["op"]))
         try:
-            protocol.send(worker.sock, header, tensors)
-            worker.sock.settimeout(limit + GRACE_S)
-            return protocol.recv(worker.sock)
-        except TimeoutError as exc:
-            self.conn.kill(worker.pid)
-            worker.sock.close()
-            self.worker = None
-            message = f"{header.get('name', header['op'])} ran past its {limit:.0f} s limit"
+            protocol.send(worker.sock, header, tensors, deadline)
+            reply, blob = protocol.recv(worker.sock, deadline, self.caps)
+            decoder = protocol.Decoder(blob, deadline)
+            values = {key: decoder.decode(reply[key]) for key in decode if key in reply}
+        except protocol.FrameTimeout as exc:
+            self._drop_worker(kill=True)
+            if cut:
+                raise self._out_of_time() from exc
+            message = f"{what} ran past its {limit:.0f} s limit"
             self.incidents.timeouts.append(message)
             raise CallTimeout(message) from exc
-        except (protocol.ProtocolError, OSError) as exc:
-            status = self.conn.wait(worker.pid, 3)
-            worker.sock.close()
-            self.worker = None
-            message = f"the worker {describe_exit(status)} during {header.get('name', header['op'])}"
+        except (protocol.PeerClosed, OSError) as exc:
+            status = self._drop_worker(kill=False)
+            message = f"the worker {describe_exit(status)} during {what}"
             self.incidents.crashes.append(message)
             raise WorkerLost(message) from exc
+        except protocol.ProtocolError as exc:
+            self._drop_worker(kill=True)
+            message = f"the worker sent a reply the grader refuses during {what} ({exc})"
+            self.incidents.crashes.append(message)
+            raise WorkerLost(message) from exc
+        return Reply(reply, values, limit, cut)
+
+    def _worker_timed_out(self, name: str, reply: Reply) -> CallTimeout | OutOfTime:
+        """The worker interrupted the call itself at its limit."""
+        if reply.cut:
+            return self._out_of_time()
+        message = f"{name} ran past its {reply.limit:.0f} s limit"
+        self.incidents.timeouts.append(message)
+        return CallTimeout(message)
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
@@ -239,42 +364,48 @@ class StudentSession:
         items = dict(tensors.items)
         if upstream is not None:
             items["upstream"] = upstream.detach().contiguous()
-        reply, blob = self._ask(header, items, self.limits.call_timeout_s)
-        if reply.get("missing"):
+        reply = self._ask(header, items, self.limits.call_timeout_s,
+                          decode=("value", "grads", "gradcheck"))
+        answer = reply.header
+        if answer.get("missing"):
             raise MissingFunction(name)
-        if reply.get("timeout"):
-            message = f"{name} ran past its {self.limits.call_timeout_s:.0f} s limit"
-            self.incidents.timeouts.append(message)
-            raise CallTimeout(message)
-        if not reply.get("ok"):
-            raise StudentError(name, reply.get("error") or {})
+        if answer.get("timeout"):
+            raise self._worker_timed_out(name, reply)
+        if not answer.get("ok"):
+            raise StudentError(name, answer.get("error"))
         return CallResult(
-            value=protocol.decode(reply.get("value"), blob),
-            called=[str(n) for n in reply.get("called", [])],
-            mutated=[int(i) for i in reply.get("mutated", [])],
-            grads=protocol.decode(reply.get("grads"), blob) if "grads" in reply else None,
-            gradcheck=protocol.decode(reply.get("gradcheck"), blob) if "gradcheck" in reply else None,
+            value=reply.values.get("value"),
+            called=_names(answer.get("called")),
+            mutated=_ints(answer.get("mutated")),
+            grads=reply.values.get("grads"),
+            gradcheck=reply.values.get("gradcheck"),
         )
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         tensors = protocol.Tensors()
         header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors)}
-        reply, blob = self._ask(header, tensors.items, timeout or self.limits.call_timeout_s)
-        if reply.get("timeout"):
-            message = f"{name} ran past its time limit"
-            self.incidents.timeouts.append(message)
-            raise CallTimeout(message)
-        if not reply.get("ok"):
-            raise StudentError(name, reply.get("error") or {})
-        outcome = protocol.decode(reply.get("outcome"), blob)
+        reply = self._ask(header, tensors.items, timeout or self.limits.call_timeout_s,
+                          decode=("outcome",))
+        if reply.header.get("timeout"):
+            raise self._worker_timed_out(name, reply)
+        if not reply.header.get("ok"):
+            raise StudentError(name, reply.header.get("error"))
+        outcome = reply.values.get("outcome")
         if not isinstance(outcome, dict):
             raise protocol.ProtocolError("scenario outcome is not a dict")
         if outcome.get("missing"):
-            raise MissingFunction(str(outcome["missing"]))
+            raise MissingFunction(protocol.clean_text(outcome["missing"], 120))
         return outcome
 
     def get_var(self, name: str) -> Any:
-        reply, blob = self._ask({"op": "get_var", "name": name}, None, 10)
-        if reply.get("missing"):
+        reply = self._ask({"op": "get_var", "name": name}, None, 10, decode=("value",))
+        if reply.header.get("missing"):
             raise MissingFunction(name)
-        return protocol.decode(reply.get("value"), blob)
+        return reply.values.get("value")
+
+
+def _index(event: dict[str, Any]) -> int:
+    index = event.get("index")
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise protocol.ProtocolError("a cell event without a cell index")
+    return index

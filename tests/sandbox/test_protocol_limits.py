@@ -1,0 +1,313 @@
+"""The judge's side of the wire holds against a hostile worker: one deadline per frame
+(a reply trickled a byte at a time fails at the deadline, not after the last byte), caps
+on header bytes, tensor bytes, tensor count and nesting, and a session that kills such a
+worker and records why. No zygote here: a thread on the other end of a socketpair plays
+the worker, so each case runs in about a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from autograder.config import Limits
+from autograder.load.notebook import Cell, Submission
+from autograder.sandbox import protocol
+from autograder.sandbox.client import WorkerHandle
+from autograder.sandbox.session import (
+    UNUSUAL_TYPE,
+    CallTimeout,
+    OutOfTime,
+    StudentError,
+    StudentSession,
+    WorkerLost,
+)
+
+PREFIX = struct.Struct("!IQ")
+
+
+def frame(header: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None) -> bytes:
+    """The bytes `protocol.send` would write."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        protocol.send(ours, header, tensors)
+        ours.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := theirs.recv(1 << 16):
+            data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def peer(write: Callable[[socket.socket], None]) -> Iterator[socket.socket]:
+    """The judge's end of a socketpair whose other end runs `write` in a thread."""
+    judge, worker = socket.socketpair()
+
+    def run() -> None:
+        with contextlib.suppress(OSError):
+            write(worker)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield judge
+    finally:
+        judge.close()
+        thread.join(timeout=5)
+        worker.close()
+
+
+def trickle(data: bytes, every: float = 0.2) -> Callable[[socket.socket], None]:
+    def write(sock: socket.socket) -> None:
+        for byte in data:
+            sock.sendall(bytes([byte]))
+            time.sleep(every)
+    return write
+
+
+def at_once(data: bytes) -> Callable[[socket.socket], None]:
+    return lambda sock: sock.sendall(data)
+
+
+def assert_refused(data: bytes, error: type[protocol.ProtocolError],
+                   caps: protocol.Caps = protocol.DEFAULT_CAPS) -> None:
+    """Receiving `data` fails with `error` (quickly: nothing here trickles)."""
+    with peer(at_once(data)) as judge, pytest.raises(error):
+        protocol.recv(judge, deadline=time.monotonic() + 5, caps=caps)
+
+
+# ---------------------------------------------------------------- deadline
+def test_a_trickled_reply_fails_at_its_deadline() -> None:
+    reply = frame({"ok": True, "value": "x" * 200})  # ~45 s at one byte every 0.2 s
+    with peer(trickle(reply)) as judge:
+        started = time.monotonic()
+        with pytest.raises(protocol.FrameTimeout):
+            protocol.recv(judge, deadline=started + 1.0)
+        elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 3.0, elapsed
+
+
+def test_a_reply_that_never_comes_fails_at_its_deadline() -> None:
+    with peer(lambda sock: time.sleep(3)) as judge:
+        started = time.monotonic()
+        with pytest.raises(protocol.FrameTimeout):
+            protocol.recv(judge, deadline=started + 0.5)
+        assert time.monotonic() - started < 2.5
+
+
+def test_decoding_is_inside_the_deadline() -> None:
+    data = list(range(50_000))
+    with pytest.raises(protocol.FrameTimeout):
+        protocol.decode(data, {}, deadline=time.monotonic() - 1)
+    assert protocol.decode(data, {}, deadline=time.monotonic() + 60) == data
+
+
+def test_a_prompt_reply_is_read_whole() -> None:
+    tensors = protocol.Tensors()
+    value = {"loss": torch.arange(6.0).reshape(2, 3), "history": [1.5, float("nan")],
+             "pair": (torch.tensor([1, 2]), "ok")}
+    header = {"ok": True, "value": protocol.encode(value, tensors)}
+    with peer(at_once(frame(header, tensors.items))) as judge:
+        reply, blob = protocol.recv(judge, deadline=time.monotonic() + 5)
+    got = protocol.decode(reply["value"], blob, deadline=time.monotonic() + 5)
+    assert torch.equal(got["loss"], value["loss"])
+    assert got["history"][0] == 1.5 and got["history"][1] != got["history"][1]
+    assert torch.equal(got["pair"][0], torch.tensor([1, 2])) and got["pair"][1] == "ok"
+
+
+# ---------------------------------------------------------------- caps
+def test_an_oversized_header_is_refused_before_it_is_read() -> None:
+    assert_refused(PREFIX.pack(10 * 1024 * 1024, 0), protocol.FrameTooLarge,
+                   protocol.Caps(header_bytes=1024))
+
+
+def test_an_oversized_tensor_blob_is_refused_before_it_is_read() -> None:
+    assert_refused(PREFIX.pack(2, 1 << 30) + b"{}", protocol.FrameTooLarge,
+                   protocol.Caps(blob_bytes=1024))
+
+
+def test_too_many_tensors_are_refused() -> None:
+    tensors = {f"t{i}": torch.tensor([float(i)]) for i in range(40)}
+    data = frame({"ok": True}, tensors)
+    assert_refused(data, protocol.TooManyTensors, protocol.Caps(tensors=16))
+    with peer(at_once(data)) as judge:  # within the cap: read as usual
+        _, blob = protocol.recv(judge, deadline=time.monotonic() + 5,
+                                caps=protocol.Caps(tensors=40))
+    assert len(blob) == 40
+
+
+def test_a_deeply_nested_value_is_refused() -> None:
+    value: Any = 1
+    for _ in range(protocol.MAX_DEPTH + 5):
+        value = [value]
+    with pytest.raises(protocol.NestedTooDeeply):
+        protocol.decode(value, {})
+    shallow: Any = 1
+    for _ in range(protocol.MAX_DEPTH - 1):
+        shallow = [shallow]
+    assert protocol.decode(shallow, {}) == shallow
+
+
+def test_a_header_too_deep_for_the_json_parser_is_refused() -> None:
+    body = b"[" * 200_000 + b"]" * 200_000
+    assert_refused(PREFIX.pack(len(body), 0) + body, protocol.NestedTooDeeply)
+
+
+@pytest.mark.parametrize("value", [
+    {"__float__": "1" * 5000},  # not one of nan, inf, -inf
+    {"__device__": "no such device"},
+    {"__meta__": ["a"]},
+    [{"__tensor__": "t0"}, {"__tensor__": "t0"}],  # one tensor cloned many times
+    {"__tensor__": "t9"},
+    {"__dict__": [[{"__tuple__": [[1]]}, 2]]},  # an unhashable key: kept as text
+])
+def test_forged_values_are_refused_or_neutralised(value: Any) -> None:
+    tensors = {"t0": torch.zeros(3)}
+    if "__dict__" in value:
+        decoded = protocol.decode(value, tensors)
+        assert list(decoded.values()) == [2] and all(isinstance(k, str) for k in decoded)
+        return
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(value, tensors)
+
+
+def test_labels_from_the_worker_are_short_and_printable() -> None:
+    decoded = protocol.decode({"__object__": "\x1b[2J\x07evil" + "x" * 100_000}, {})
+    assert isinstance(decoded, protocol.Opaque)
+    assert len(decoded.description) <= protocol.MAX_LABEL
+    assert "\x1b" not in decoded.description and "\x07" not in decoded.description
+
+
+# ---------------------------------------------------------------- the student's exceptions
+def test_student_exception_info_is_capped_and_cleaned() -> None:
+    error = StudentError("mse_loss", {"type": "def secret():\n    return 42  # " + "x" * 200_000,
+                                      "message": "bad\x1b[31m thing\x07\n" + "y" * 100_000,
+                                      "where": "cell 3, line 2"})
+    assert error.kind == UNUSUAL_TYPE
+    assert "secret" not in error.excerpt()
+    assert len(error.info["message"]) <= 300
+    assert "\x1b" not in error.excerpt() and "\x07" not in error.excerpt()
+    assert error.excerpt().startswith(f"{UNUSUAL_TYPE}: bad[31m thing (cell 3, line 2)")
+    plain = StudentError("f", {"type": "ValueError", "message": "shapes differ", "where": "x" * 9})
+    assert plain.kind == "ValueError" and plain.excerpt() == "ValueError: shapes differ"
+    assert StudentError("f", "not a dict").kind == ""
+
+
+# ---------------------------------------------------------------- a session against a fake worker
+class FakeConnection:
+    """A zygote stand-in: each spawn starts a thread that answers like a worker, running
+    `reply` for every call request."""
+
+    def __init__(self, reply: Callable[[socket.socket, dict[str, Any]], None]) -> None:
+        self.reply = reply
+        self.killed: list[int] = []
+        self.sockets: list[socket.socket] = []
+        self.pids = 1000
+
+    def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
+        judge, worker = socket.socketpair()
+        self.sockets.append(worker)
+        self.pids += 1
+
+        def serve() -> None:
+            with contextlib.suppress(OSError, protocol.ProtocolError):
+                while True:
+                    request, _ = protocol.recv(worker)
+                    if request["op"] == "exec_cells":
+                        protocol.send(worker, {"event": "cells_done"})
+                    elif request["op"] == "ping":
+                        protocol.send(worker, {"ok": True, "cuda": False})
+                    elif request["op"] == "shutdown":
+                        return
+                    else:
+                        self.reply(worker, request)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return WorkerHandle(self.pids, judge)
+
+    def kill(self, pid: int) -> dict[str, Any]:
+        self.killed.append(pid)
+        return {"exited": True, "signal": 9}
+
+    def wait(self, pid: int, timeout: float) -> dict[str, Any]:
+        return {"exited": True, "exitcode": 1}
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+
+
+def session_with(reply: Callable[[socket.socket, dict[str, Any]], None],
+                 **limits: Any) -> tuple[StudentSession, FakeConnection]:
+    conn = FakeConnection(reply)
+    submission = Submission("s1", Path("s1.ipynb"), (Cell(1, "x = 1"),), "0" * 64)
+    settings = {"call_timeout_s": 1, "max_restarts": 3, **limits}
+    session = StudentSession(conn, submission, Limits(**settings))  # type: ignore[arg-type]
+    session.start()
+    return session, conn
+
+
+def test_session_kills_a_worker_that_trickles_its_reply() -> None:
+    body = json.dumps({"ok": True, "value": "z" * 500}).encode()
+
+    def slow(sock: socket.socket, request: dict[str, Any]) -> None:
+        trickle(PREFIX.pack(len(body), 0) + body, every=0.2)(sock)
+
+    session, conn = session_with(slow)
+    try:
+        started = time.monotonic()
+        with pytest.raises(CallTimeout):
+            session.call("mse_loss", torch.zeros(2))
+        # the call's limit (1 s) plus the grace for the worker's own report (2 s)
+        assert time.monotonic() - started < 6
+        assert conn.killed and session.worker is None
+        assert any("mse_loss ran past" in t for t in session.incidents.timeouts)
+    finally:
+        session.close()
+        conn.close()
+
+
+def test_session_kills_a_worker_whose_reply_breaks_a_cap() -> None:
+    def many(sock: socket.socket, request: dict[str, Any]) -> None:
+        items = {f"t{i}": torch.zeros(1) for i in range(64)}
+        protocol.send(sock, {"ok": True, "value": [{"__tensor__": k} for k in items]}, items)
+
+    session, conn = session_with(many, max_reply_tensors=16)
+    try:
+        with pytest.raises(WorkerLost, match="64 tensors"):
+            session.call("accuracy", torch.zeros(2), torch.zeros(2))
+        assert conn.killed and session.worker is None
+        assert any("refuses" in c for c in session.incidents.crashes)
+    finally:
+        session.close()
+        conn.close()
+
+
+def test_a_session_out_of_time_raises_records_and_closes_its_worker() -> None:
+    def sleepy(sock: socket.socket, request: dict[str, Any]) -> None:
+        time.sleep(float(request["timeout"]))  # the worker interrupts itself at its limit
+        protocol.send(sock, {"ok": False, "timeout": True})
+
+    session, conn = session_with(sleepy, call_timeout_s=5, submission_timeout_s=1.5)
+    try:
+        with pytest.raises(OutOfTime):
+            session.call("macro_f1", torch.zeros(2), torch.zeros(2), 2)
+        assert session.out_of_time and session.worker is None and conn.killed
+        with pytest.raises(OutOfTime):  # every later call: no new worker
+            session.call("macro_f1", torch.zeros(2), torch.zeros(2), 2)
+        assert len(conn.sockets) == 1
+        assert len(session.incidents.timeouts) == 1
+        assert "total time limit" in session.incidents.timeouts[0]
+    finally:
+        session.close()
+        conn.close()
