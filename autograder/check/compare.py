@@ -3,10 +3,17 @@
 Each helper either returns quietly or fails the check with a message about
 the student's value (its type, shape, dtype, or where it differs), never with
 the hidden input or the expected numbers.
+
+NaN and inf never pass: every value must be finite where the reference is, and
+non-finite exactly where the reference is (same nan, same signed inf). Plain
+`abs(got - want) <= atol` does not say so by itself (any comparison with nan is
+false, so `abs(nan - x) > atol` let nan metrics through); `close_float` and
+`close` do, and every check compares through them.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -37,11 +44,39 @@ def tolerance(tol: Tolerances, dtype: torch.dtype) -> Tolerance:
     return tol.float64 if dtype == torch.float64 else tol.float32
 
 
+def _non_finite_kind(values: torch.Tensor) -> str:
+    nan, inf = bool(torch.isnan(values).any()), bool(torch.isinf(values).any())
+    return "inf/nan" if nan and inf else "nan" if nan else "inf"
+
+
+def close_float(got: Any, expected: float, atol: float) -> bool:
+    """Is the Python number `got` within `atol` of `expected`, nan and inf included? A
+    finite reference needs a finite value; a non-finite one the same nan or signed inf."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False
+    try:
+        value = float(got)
+    except OverflowError:  # an int beyond float range: not the finite reference value
+        return False
+    if not math.isfinite(expected):
+        return (math.isnan(value) and math.isnan(expected)) or value == expected
+    return math.isfinite(value) and abs(value - expected) <= atol
+
+
 def close(actual: torch.Tensor, expected: torch.Tensor, tol: Tolerance) -> bool:
+    """Same shape, and every element within tolerance: `allclose` with `equal_nan=True`
+    requires nan exactly where the reference has nan, the same signed inf where it has inf,
+    and a finite value everywhere else."""
     if actual.shape != expected.shape:
         return False
     return bool(torch.allclose(actual.to(expected.dtype), expected, rtol=tol.rtol, atol=tol.atol,
                                equal_nan=True))
+
+
+def matches(value: Any, expected: torch.Tensor, rtol: float, atol: float) -> bool:
+    """Quietly: is `value` a tensor of `expected`'s shape with its values (see `close`)?"""
+    return isinstance(value, torch.Tensor) and close(value, expected, Tolerance(rtol=rtol,
+                                                                               atol=atol))
 
 
 def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function: str,
@@ -54,9 +89,11 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
     if actual.dtype != expected.dtype:
         fail(f"{function} returned {actual.dtype} for {expected.dtype} input {what}: keep the "
              "input's dtype (don't hard-code float32/float64).", "wrong-dtype")
-    if torch.isfinite(expected).all() and not torch.isfinite(actual).all():
-        fail(f"{function} returned inf/nan {what} where the true value is finite: the "
-             "computation overflows — use a numerically stable formulation.", "not-finite")
+    bad = torch.isfinite(expected) & ~torch.isfinite(actual)
+    if bool(bad.any()):
+        fail(f"{function} returned {_non_finite_kind(actual[bad])} {what} where the true value "
+             "is finite: look for a division by zero, a log of 0 or an overflow, and use a "
+             "numerically stable formulation.", "not-finite")
     if not close(actual, expected, tolerance(tol, expected.dtype)):
         fail(f"{function} gives wrong values {what}.", mistake)
     return actual
@@ -64,12 +101,17 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
 
 def expect_float(value: Any, expected: float, atol: float, function: str, what: str,
                  mistake: str = "wrong-value") -> float:
+    """A plain Python float within `atol` of `expected`; nan or inf fail unless the
+    reference is that same nan or inf."""
     if isinstance(value, torch.Tensor):
         fail(f"{function} returned a tensor; metrics return a plain Python float "
              "(use .item()).", "returned-tensor")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{function} returned {type(value).__name__}; it should return a Python float.",
              "wrong-type")
-    if abs(float(value) - expected) > atol:
+    if math.isfinite(expected) and isinstance(value, float) and not math.isfinite(value):
+        fail(f"{function} returned {value!r} {what} where the true value is finite: look for "
+             "a 0/0 or a division by zero and return the defined value instead.", "not-finite")
+    if not close_float(value, expected, atol):
         fail(f"{function} gives a wrong value {what}.", mistake)
     return float(value)

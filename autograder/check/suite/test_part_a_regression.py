@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autograder.check.compare import expect_tensor
+from autograder.check.compare import expect_tensor, matches
 from autograder.check.forbidden import assert_no_library_call
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
@@ -55,7 +55,8 @@ def _expect_gradients(student, function, reference, **extra) -> None:
     leaf = pred.clone().requires_grad_(True)
     (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
                                       grad_outputs=upstream)
-    if grads[0] is None or not torch.allclose(grads[0], expected, rtol=1e-6, atol=1e-9):
+    got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
+    if not matches(got, expected, rtol=1e-6, atol=1e-9):
         fail(f"{function}: backward() gives different gradients from the reference: make sure "
              "every step is a differentiable tensor operation on pred.", "wrong-gradient")
     # Training uses the mean: it too must stay in the graph (not rebuilt with torch.tensor(x.item())).
@@ -74,8 +75,7 @@ def _expect_value_errors(student, function, reference, **extra) -> None:
     # Gate on the elementwise values, so a reduction mistake costs only the values check.
     value = student.call(function, good_pred, good_target, reduction="none", **extra).value
     expected = reference(good_pred, good_target, reduction="none", **extra)
-    if not (isinstance(value, torch.Tensor) and value.shape == expected.shape
-            and torch.allclose(value.to(expected.dtype), expected, atol=1e-5)):
+    if not matches(value, expected, rtol=1e-5, atol=1e-5):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input; fix the values check first.", "not-working")
     pred, target = torch.randn(5, 1), torch.randn(5)
@@ -170,8 +170,8 @@ def _huber_branch_message(student) -> None:
     ):
         got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
         want = F.huber_loss(pred, target, delta=delta, reduction="none")
-        if isinstance(got, torch.Tensor) and got.shape == want.shape and not torch.allclose(
-                got, want, atol=1e-5):
+        if isinstance(got, torch.Tensor) and got.shape == want.shape and not matches(
+                got, want, rtol=1e-5, atol=1e-5):
             fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
 
 

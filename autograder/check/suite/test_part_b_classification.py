@@ -21,7 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from autograder.check.compare import close, expect_tensor, tolerance
+from autograder.check.compare import close, expect_tensor, matches, tolerance
 from autograder.check.forbidden import assert_no_library_call
 from autograder.check.registry import check, fail
 from autograder.config import Tolerance, Tolerances
@@ -148,8 +148,7 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
     out = expected_fn(leaf, *args[1:], **kwargs)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
     got = grads[0] if isinstance(grads, list) and grads else None
-    if not isinstance(got, torch.Tensor) or got.shape != expected.shape or not torch.allclose(
-            got.to(expected.dtype), expected, rtol=1e-6, atol=1e-9):
+    if not matches(got, expected, rtol=1e-6, atol=1e-9):
         fail(f"{function}: backward(){where} gives different gradients from the reference: "
              "make sure every step is a differentiable tensor operation on the input (no "
              "Python floats, no in-place edits of intermediate results).", "wrong-gradient")

@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from autograder.check.compare import expect_float
+from autograder.check.compare import close_float, expect_float
 from autograder.check.registry import check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import StudentError
@@ -45,15 +45,24 @@ def _slack(tol, expected: float) -> float:
 
 
 def _close(value: Any, expected: float, tol) -> bool:
-    value = _number(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    return abs(float(value) - expected) <= _slack(tol, expected)
+    """Quietly: is `value` this number? nan or inf never match a finite reference."""
+    return close_float(_number(value), expected, _slack(tol, expected))
 
 
 def _is_nan(value: Any) -> bool:
     value = _number(value)
     return isinstance(value, float) and math.isnan(value)
+
+
+def _reject_non_finite(function: str, values: Any, what: str) -> None:
+    """Every metric of this part is finite (0/0 is defined as 0): a nan or inf fails here,
+    before any diagnosis compares it (a comparison with nan is always false)."""
+    for value in values if isinstance(values, (tuple, list)) else (values,):
+        value = _number(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            fail(f"{function} returned {value!r} {what} where the true value is finite: look "
+                 "for a 0/0 or a division by zero and return the defined value instead.",
+                 "not-finite")
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -87,11 +96,12 @@ def test_accuracy_values(student, ref, tol):
         value = student.call("accuracy", preds, targets).value
         expected = ref.accuracy(preds, targets)
         n = preds.numel()
+        _reject_non_finite("accuracy", value, f"for N = {n}")
         if not _close(value, expected, tol) and not isinstance(value, torch.Tensor):
             if n > 1 and expected > 0 and _close(value, expected * n, tol):
                 fail("accuracy returned the number of correct predictions: divide by N to get "
                      "a fraction in [0, 1].", "count-not-fraction")
-            if expected > 0 and _close(value, expected * 100, 1e-6):
+            if expected > 0 and _close(value, expected * 100, tol):
                 fail("accuracy returned a percentage: return a fraction in [0, 1] (no × 100).",
                      "percentage")
         expect_float(value, expected, _slack(tol, expected), "accuracy",
@@ -235,6 +245,7 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         fail(f"{function} returned {type(value).__name__}: return a tuple "
              "(precision, recall, f1) of three Python floats.", "wrong-type")
+    _reject_non_finite(function, value, what)
     for name, got, want in zip(("precision", "recall", "f1"), value, expected, strict=True):
         if strict_types:
             expect_float(got, want, _slack(tol, want), function, f"({name}) {what}",
@@ -280,6 +291,7 @@ def test_prf_multiclass(student, tol, memo):
                              positive_class=positive).value
         expected = _prf_reference(preds, targets, positive, model)
         what = f"for {num_classes} classes with positive_class={positive}"
+        _reject_non_finite("precision_recall_f1", value, what)
         if isinstance(value, (tuple, list)) and len(value) == 3 and not all(
                 _close(v, e, tol) for v, e in zip(value, expected, strict=True)):
             fail(f"precision_recall_f1 gives wrong values {what}: count a prediction as "
@@ -398,6 +410,7 @@ def test_macro_values(student, ref, tol, memo):
     for preds, targets, num_classes in cases:
         value = student.call("macro_f1", preds, targets, num_classes).value
         expected = ref.macro_f1(preds, targets, num_classes)
+        _reject_non_finite("macro_f1", value, f"for {num_classes} classes")
         expect_float(value, expected, _slack(tol, expected), "macro_f1",
                      f"for {num_classes} classes", mistake="wrong-value")
 
