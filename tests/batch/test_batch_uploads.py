@@ -8,6 +8,7 @@ one row with the right status and reason.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -216,3 +217,58 @@ def test_unpacking_removes_its_folder_on_error_and_sweeps_killed_runs(tmp_path: 
         assert files_under(folder)
         raise RuntimeError("the batch failed")
     assert not folder.exists() and not dead.exists() and not (tmp_path / ".inputs").exists()
+
+
+# --------------------------------------------------------------------------- end to end
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "submissions"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / f"{name}.ipynb").read_bytes()
+
+
+@pytest.mark.slow
+def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp_path: Path,
+                                                                             short_config: Path):
+    from autograder.batch.run import grade_batch
+
+    batch = write(tmp_path / "batch", {
+        "okafor_1001_1_lab05.ipynb": fixture("reference_code"),
+        f"{SMITH}.zip": zipped({"report.pdf": b"%PDF"}),
+        # two notebooks, one named like okafor's later attempt: both stay mallory's
+        "mallory_999_9999_lab05.zip": zipped({"okafor_1001_99_lab05.ipynb": fixture("honest_only_mse"),
+                                              "lab05.ipynb": fixture("honest_only_mse")}),
+        "bomb_77_1_lab05.zip": nested_bomb(levels=3, copies=8, payload=1024 * 1024),
+        "jones_55_2_lab05.zip": zipped({"lab05.ipynb": fixture("mutant_no_zero_grad"),
+                                        "\x1b]0;pwned\x07\x1b[2Jreadme.txt": b"hi"}),
+        "=HYPERLINK(1).ipynb": fixture("honest_only_mse"),
+    })
+    out = tmp_path / "out"
+    summary = grade_batch([batch], out, short_config, workers=2, progress=False,
+                          limits=Limits(upload_bytes=8 * 1024 * 1024))
+
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
+        gradebook = {row["submission_id"]: row for row in csv.DictReader(handle)}
+    assert {sid: row["status"] for sid, row in gradebook.items()} == {
+        "HYPERLINK_1": "graded", "bomb_77": "invalid", "jones_55": "graded", "mallory_999": "graded",
+        "okafor_1001": "graded", "smith_1234": "invalid"}
+    assert gradebook["smith_1234"]["reason"] == "no notebook in your upload (found: report.pdf)"
+    assert gradebook["bomb_77"]["reason"] == ("your upload holds more than 8 MB once unpacked "
+                                              "(nested zips included), not unpacked")
+    by_id = {r.submission_id: r for r in summary.results}
+    assert by_id["okafor_1001"].score == by_id["okafor_1001"].max_score  # not replaced by mallory's
+    assert 0 < by_id["mallory_999"].score < by_id["mallory_999"].max_score
+    smith = by_id["smith_1234"]
+    assert smith.score == 0 and len(smith.tests) == len(by_id["okafor_1001"].tests)
+    for sid in gradebook:
+        assert (out / sid / "results.json").is_file(), sid
+    assert summary.graded_now == 4  # mallory's two notebooks are the same bytes: graded once
+
+    text = summary.describe()
+    assert "invalid: smith_1234: no notebook in your upload (found: report.pdf)" in text
+    assert "readme.txt: not a notebook" in text
+    assert not any(c in text for c in "\x1b\x07\r")
+    assert not any(cell.lstrip().startswith(("=", "+", "-", "@"))
+                   for row in gradebook.values() for cell in row.values())
+    assert not list(out.glob(".unpacked-*")) and not list(out.rglob("*.pdf"))
