@@ -1,4 +1,16 @@
-"""'Implement it yourself' checks: no library call of the function being written."""
+"""'Implement it yourself' checks: no library call of the function being written.
+
+Why: a student asked to write cross-entropy from elementary operations can reach
+the library's version by many paths — `F.cross_entropy`, `nn.CrossEntropyLoss`, an
+alias, `torch._C._nn.cross_entropy_loss`, `torch.ops.aten...` — so the worker
+records the torch functions called by name *and* every ATen op that reached the
+dispatcher (after decomposition), and this module maps both to the library
+function they belong to. The op table was measured (torch 2.13, CPU): e.g.
+`F.cross_entropy` dispatches `aten::_log_softmax` + `aten::nll_loss_forward`, while an
+honest `x - x.logsumexp(1)` or `log_softmax(...).gather(...)` dispatches neither
+`nll_loss*` nor `cross_entropy_loss`. A recording the worker's integrity check
+could not vouch for is not evidence: that check scores 0 as tampering instead.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +18,7 @@ from typing import Any
 
 import torch
 
+from autograder.check import tamper
 from autograder.check.registry import fail
 from autograder.check.static import SourceFacts
 from autograder.sandbox.session import CallResult
@@ -26,17 +39,52 @@ LIBRARY_NAME = {
 }
 
 
+# Names a call recorder may report (Python function names, `torch._C._nn` names,
+# `torch.ops` overloads, ATen ops after decomposition) -> the library function.
+ALIASES: dict[str, str] = {
+    "cross_entropy": "cross_entropy", "cross_entropy_loss": "cross_entropy",
+    "nll_loss": "nll_loss", "nll_loss_nd": "nll_loss", "nll_loss2d": "nll_loss",
+    "nll_loss_forward": "nll_loss", "nll_loss2d_forward": "nll_loss",
+    "softmax": "softmax", "_softmax": "softmax", "special_softmax": "softmax",
+    "_safe_softmax": "softmax",
+    "log_softmax": "log_softmax", "_log_softmax": "log_softmax",
+    "special_log_softmax": "log_softmax",
+    "logsumexp": "logsumexp", "special_logsumexp": "logsumexp",
+    "softmin": "softmin",
+    "mse_loss": "mse_loss",
+    "l1_loss": "l1_loss",
+    "huber_loss": "huber_loss",
+    "smooth_l1_loss": "smooth_l1_loss",
+    "binary_cross_entropy": "binary_cross_entropy",
+    "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
+    "kl_div": "kl_div",
+}
+
+
+def library_functions(names: list[str]) -> set[str]:
+    """The library functions a list of recorded names shows were used."""
+    found = set()
+    for raw in names:
+        name = raw.removeprefix("aten::").split(".", 1)[0]
+        if name in ALIASES:
+            found.add(ALIASES[name])
+    return found
+
+
 def assert_no_library_call(function: str, forbidden: set[str], observed: CallResult,
                            source: SourceFacts, expected: Any = None) -> None:
     """Fails if the source (judge-side) or the run (worker-side) shows a forbidden call.
 
     Only a function that computes the right value earns this check: otherwise a
-    stub returning zeros would score for "not calling the library".
+    stub returning zeros would score for "not calling the library". A run whose
+    recording the worker could not vouch for earns nothing either (tampering).
     """
+    called, findings = tamper.split_called(observed.called)
+    tamper.require_untampered(function, findings, tamper.CALLS)
     if expected is not None and not _same(observed.value, expected):
         fail(f"{function}: this check counts once {function} returns correct values; fix "
              "the values check first.", "not-working")
-    used = (set(observed.called) | source.library_calls(function)) & forbidden
+    used = (library_functions(called) | source.library_calls(function)) & forbidden
     if used:
         names = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
         fail(f"{function} calls {names}, which is what you are asked to implement: "

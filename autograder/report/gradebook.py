@@ -19,12 +19,14 @@ from autograder.score.results import SubmissionResult
 def write_gradebook(results: list[SubmissionResult], test_names: list[str], path: Path) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    # "tampering": flagged when the notebook changed the grader or torch internals
     writer.writerow([csv_cell(h) for h in ["submission_id", "status", "reason", "total", "max",
-                                            *test_names]])
+                                            *test_names, "tampering"]])
     for result in sorted(results, key=lambda r: r.submission_id):
         by_name = {t.name: t.score for t in result.tests}
         writer.writerow([csv_cell(result.submission_id), csv_cell(result.status.value),
                          csv_cell(result.reason),
                          f"{result.score:g}", f"{result.max_score:g}",
-                         *(f"{by_name.get(name, 0.0):g}" for name in test_names)])
+                         *(f"{by_name.get(name, 0.0):g}" for name in test_names),
+                         "yes" if result.tampered else ""])
     write_text(path, buffer.getvalue())

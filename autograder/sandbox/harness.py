@@ -1,44 +1,92 @@
 """In-worker scenario runners and instrumentation for the checks.
 
-This code runs inside the untrusted worker, so a submission can tamper with
-it. It therefore only *observes*: the judge scores on the outcomes it gets
-back (returned values, parameters, buffers, gradients) and compares them with
-its own reference run; the event logs recorded here only choose the wording
-of feedback.
+Why: some facts about a student function can only be seen while it runs (which
+library ops it calls, whether gradients are tracked, the order of optimizer calls).
+This code runs inside the untrusted worker, so a submission can tamper with it: the
+worker therefore restores it (and the torch it relies on) from a snapshot before
+every call and reports any change (`integrity`), and the judge scores on outcomes it
+verifies itself (returned values, parameters, buffers, gradients, replays of the
+training loop). What is recorded here counts for points only when it came from this
+restored code and the recorders were still installed when the student's code
+returned; otherwise it chooses the wording of feedback at most.
 """
 
 from __future__ import annotations
 
 from contextlib import ExitStack
+from types import MappingProxyType
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
 from autograder.sandbox.rng import seed_rngs
 
-WATCHED_CALLS = frozenset({
-    "cross_entropy", "nll_loss", "softmax", "log_softmax", "logsumexp", "mse_loss",
-    "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "softmin", "kl_div",
-})
+# Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
+# (or these names, restored from the snapshot) does not change what the hooks see.
+_grad_enabled = torch._C.is_grad_enabled
+_function_stack_len = torch._C._len_torch_function_stack
+_function_stack_at = torch._C._get_function_stack_at
+_dispatch_stack_len = torch._C._len_torch_dispatch_stack
+_dispatch_stack_at = torch._C._get_dispatch_stack_at
+
+MAX_NAMES = 300
+
+# What the forward hook compares while student code runs: a notebook that swaps these
+# for the duration of a call (and puts them back before returning, out of the reach
+# of the worker's after-call check) is still caught in the act.
+_GRAD_FUNCTIONS = tuple((owner, name, vars(owner)[name]) for owner, name in (
+    (torch, "is_grad_enabled"), (torch._C, "is_grad_enabled"), (torch, "no_grad"),
+    (torch, "enable_grad"), (torch, "set_grad_enabled"), (torch, "inference_mode"),
+    (torch, "is_inference_mode_enabled"), (torch._C, "_set_grad_enabled"),
+))
+
+
+def _grad_functions_replaced() -> list[str]:
+    return [f"{getattr(owner, '__name__', '?')}.{name} was replaced while the scenario ran"
+            for owner, name, original in _GRAD_FUNCTIONS if vars(owner).get(name) is not original]
 
 
 class CallRecorder(TorchFunctionMode):
-    """Notes library losses/softmaxes a student function calls, aliases included."""
+    """Every torch function a student function calls by name, aliases and `torch._C._nn.*`
+    included (`torch.ops.aten.x` too). The judge decides which names are forbidden."""
 
     def __init__(self) -> None:
         super().__init__()
         self.names: list[str] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
-        name = getattr(func, "__name__", "")
-        if name in WATCHED_CALLS and name not in self.names:
+        name = str(getattr(func, "__name__", ""))
+        if name not in self.names and len(self.names) < MAX_NAMES:
             self.names.append(name)
         return func(*args, **(kwargs or {}))
+
+
+class AtenRecorder(TorchDispatchMode):
+    """Every ATen op that reaches the dispatcher below autograd, whatever the Python path
+    to it (a renamed import, `torch._C`, a closure over the library function): after
+    decomposition, so `F.cross_entropy` shows as `aten::nll_loss_forward`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        name = "aten::" + str(getattr(func, "__name__", "")).split(".", 1)[0]
+        if name not in self.names and len(self.names) < MAX_NAMES:
+            self.names.append(name)
+        return func(*args, **(kwargs or {}))
+
+
+def recorders_installed(calls: CallRecorder, ops: AtenRecorder) -> bool:
+    """Both recorders still on their mode stacks: the student's code did not pop them."""
+    functions = [_function_stack_at(i) for i in range(_function_stack_len())]
+    dispatch = [_dispatch_stack_at(i) for i in range(_dispatch_stack_len())]
+    return any(m is calls for m in functions) and any(m is ops for m in dispatch)
 
 
 def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | None) -> Any:
@@ -74,6 +122,7 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
 # ---------------------------------------------------------------- Part D
 class _Log:
     def __init__(self) -> None:
+        self.findings: list[str] = []
         self.events: list[str] = []
         self.loss_calls: list[dict[str, Any]] = []
         self.forward: list[dict[str, Any]] = []
@@ -109,10 +158,13 @@ def _instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: _Log) -
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         x = inputs[0] if inputs else None
         log.events.append("forward")
+        for finding in _grad_functions_replaced():
+            if finding not in log.findings:
+                log.findings.append(finding)
         log.forward.append({
             "input_device": str(getattr(x, "device", "?")),
             "param_device": str(next(module.parameters()).device),
-            "grad_enabled": torch.is_grad_enabled(),
+            "grad_enabled": bool(_grad_enabled()),
             "training": module.training,
         })
 
@@ -141,6 +193,29 @@ def _instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: _Log) -
     return handles
 
 
+_ABSENT = object()
+
+
+class _Patch:
+    """Sets attributes and puts back exactly what was there: a name that was not in a
+    class's own dict is deleted again, so the integrity snapshot sees no change."""
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[Any, str, Any]] = []
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        self.saved.append((owner, name, vars(owner).get(name, _ABSENT)))
+        setattr(owner, name, value)
+
+    def undo(self) -> None:
+        for owner, name, old in reversed(self.saved):
+            if old is _ABSENT:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, old)
+        self.saved.clear()
+
+
 class _MetaFloats:
     """On the emulated device, reading a meta tensor as a number gives 0.
 
@@ -151,19 +226,19 @@ class _MetaFloats:
     NAMES = ("item", "__float__", "__int__", "tolist")
 
     def __enter__(self) -> None:
-        self.saved = {name: getattr(torch.Tensor, name) for name in self.NAMES}
-        for name, original in self.saved.items():
+        self.patch = _Patch()
+        originals = {name: getattr(torch.Tensor, name) for name in self.NAMES}
+        for name, original in originals.items():
             zero: Any = 0 if name == "__int__" else 0.0
 
             def patched(t: torch.Tensor, *args: Any, _orig: Any = original,
                         _zero: Any = zero) -> Any:
                 return _zero if t.device.type == "meta" else _orig(t, *args)
 
-            setattr(torch.Tensor, name, patched)
+            self.patch.set(torch.Tensor, name, patched)
 
     def __exit__(self, *exc: Any) -> None:
-        for name, original in self.saved.items():
-            setattr(torch.Tensor, name, original)
+        self.patch.undo()
 
 
 class _FakeCuda:
@@ -171,13 +246,13 @@ class _FakeCuda:
         self.available = available
 
     def __enter__(self) -> None:
-        self.original = torch.cuda.is_available
+        self.patch = _Patch()
         if self.available is not None:
             value = self.available
-            torch.cuda.is_available = lambda: value  # type: ignore[assignment]
+            self.patch.set(torch.cuda, "is_available", lambda: value)
 
     def __exit__(self, *exc: Any) -> None:
-        torch.cuda.is_available = self.original  # type: ignore[assignment]
+        self.patch.undo()
 
 
 class _CudaAsCpu:
@@ -188,9 +263,7 @@ class _CudaAsCpu:
     """
 
     def __enter__(self) -> None:
-        self.tensor_to, self.tensor_cuda = torch.Tensor.to, torch.Tensor.cuda
-        self.module_to, self.module_cuda = nn.Module.to, nn.Module.cuda
-        tensor_to, module_to = self.tensor_to, self.module_to
+        tensor_to, module_to = torch.Tensor.to, nn.Module.to
 
         def fix(value: Any) -> Any:
             if isinstance(value, str) and value.startswith("cuda"):
@@ -211,16 +284,21 @@ class _CudaAsCpu:
                 kwargs["device"] = fix(kwargs["device"])
             return module_to(m, *args, **kwargs)
 
-        torch.Tensor.to = to_tensor  # type: ignore[method-assign,assignment]
-        torch.Tensor.cuda = lambda t, *a, **k: t  # type: ignore[method-assign,assignment]
-        nn.Module.to = to_module  # type: ignore[method-assign,assignment]
-        nn.Module.cuda = lambda m, *a, **k: m  # type: ignore[method-assign,assignment]
+        self.patch = _Patch()
+        self.patch.set(torch.Tensor, "to", to_tensor)
+        self.patch.set(torch.Tensor, "cuda", lambda t, *a, **k: t)
+        self.patch.set(nn.Module, "to", to_module)
+        self.patch.set(nn.Module, "cuda", lambda m, *a, **k: m)
 
     def __exit__(self, *exc: Any) -> None:
-        torch.Tensor.to = self.tensor_to  # type: ignore[method-assign]
-        torch.Tensor.cuda = self.tensor_cuda  # type: ignore[method-assign]
-        nn.Module.to = self.module_to  # type: ignore[method-assign]
-        nn.Module.cuda = self.module_cuda  # type: ignore[method-assign]
+        self.patch.undo()
+
+
+def _hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
+    """The forward hook that sees grad mode, device and train mode must have survived."""
+    if handles and handles[0].id not in model._forward_pre_hooks:
+        return ["the grader's hooks on the scenario's model were removed"]
+    return []
 
 
 def _error(exc: BaseException) -> dict[str, str]:
@@ -269,6 +347,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
                                                         optimizer, device)
     except Exception as exc:
         outcome["error"] = _error(exc)
+    outcome["_findings"] = [*_hooks_findings(model, handles), *log.findings]
     for handle in handles:
         handle.remove()
     outcome.update(state=_state(model), training_after=model.training, events=log.events,
@@ -288,6 +367,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
             outcome["returned"] = ns["evaluate"](model, loader, _InstrumentedLoss(log), device)
     except Exception as exc:
         outcome["error"] = _error(exc)
+    outcome["_findings"] = [*_hooks_findings(model, handles), *log.findings]
     for handle in handles:
         handle.remove()
     outcome.update(state=_state(model), training_after=model.training, events=log.events,
@@ -300,20 +380,24 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     """`fit` with judge-scripted stand-ins for train_one_epoch/evaluate.
 
     The stand-ins answer differently when handed the wrong loader, so the
-    returned history alone shows whether fit wired the epochs correctly.
+    returned history alone shows whether fit wired the epochs correctly. Their
+    values start from offsets the judge draws per submission, so a history that
+    did not come from calling them cannot match.
     """
+    train_base = float(params.get("train_base", 1.0))
+    eval_base = float(params.get("eval_base", 0.5))
     train_loader, val_loader = [("train", 0)], [("val", 0)]
     counters = {"train": 0, "eval": 0}
 
     def train_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> float:
         counters["train"] += 1
-        return 1.0 + counters["train"] / 8 if loader is train_loader else -1.0
+        return train_base + counters["train"] / 8 if loader is train_loader else -1.0
 
     def evaluate_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
         counters["eval"] += 1
         if loader is not val_loader:
             return {"loss": -1.0, "accuracy": -1.0}
-        return {"loss": 0.5 + counters["eval"] / 16, "accuracy": counters["eval"] / 32}
+        return {"loss": eval_base + counters["eval"] / 16, "accuracy": counters["eval"] / 32}
 
     saved = {name: ns.get(name) for name in ("train_one_epoch", "evaluate")}
     ns["train_one_epoch"], ns["evaluate"] = train_stub, evaluate_stub
@@ -375,14 +459,14 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
     return outcome
 
 
-SCENARIOS = {
+SCENARIOS = MappingProxyType({
     "train_one_epoch": scenario_train_one_epoch,
     "evaluate": scenario_evaluate,
     "fit_stubbed": scenario_fit_stubbed,
     "fit": scenario_fit,
     "build_classifier": scenario_build_classifier,
     "get_device": scenario_get_device,
-}
+})
 
 
 def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

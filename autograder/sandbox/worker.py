@@ -5,6 +5,11 @@ cell is recorded and the next one runs), then answers the judge's requests to
 call student functions on judge-chosen inputs. Everything it sends back is
 plain data (see `protocol`). This module is imported by the zygote before any
 fork, so a worker pays neither an interpreter start nor a torch import.
+
+Student code shares this process, so before the first cell the worker snapshots
+its own harness and the torch it relies on (`integrity`); before every request
+and after every call of student code it restores that snapshot and reports what it
+had to put back, so the judge can flag the submission and refuse the evidence.
 """
 
 from __future__ import annotations
@@ -24,8 +29,12 @@ from typing import Any
 
 import torch
 
-from autograder.sandbox import harness, protocol
+from autograder.sandbox import harness, integrity, protocol
 from autograder.sandbox.rng import seed_rngs
+
+# (verify, its code, snapshot, tools, findings): held by the serve loop's frame
+Guard = tuple[Callable[..., int], types.CodeType, integrity.Snapshot, integrity.Tools,
+              list[tuple[str, tuple[str, ...]]]]
 
 
 class GradingTimeout(BaseException):
@@ -114,6 +123,10 @@ class Worker:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.stdout = _Tail()
         self._prepare(network_namespace)
+        # After our own setup, before the first cell: what "untouched" means.
+        self.snapshot = integrity.take()
+        self.tools = integrity.tools()
+        self.findings: list[tuple[str, tuple[str, ...]]] = []
 
     def _prepare(self, network_namespace: bool) -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -133,20 +146,31 @@ class Worker:
 
     # ------------------------------------------------------------------ loop
     def serve(self) -> None:
+        # Captured before any cell runs and held in this frame, whose code the notebook
+        # cannot change; handlers get them as an argument, never from an attribute.
+        verify = integrity.verify
+        guard: Guard = (verify, verify.__code__, self.snapshot, self.tools, self.findings)
+        recv = protocol.recv
+        handlers = {name[3:]: fn for name, fn in vars(Worker).items() if name.startswith("op_")}
         while True:
             try:
-                request, tensors = protocol.recv(self.sock)
+                request, tensors = recv(self.sock)
             except protocol.ProtocolError:
                 return
+            # Inline, not a helper: a helper is a function the notebook could have changed.
+            if verify.__code__ is not guard[1] or verify.__defaults__ is not None:
+                verify.__code__, verify.__defaults__ = guard[1], None
+                guard[4].append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(guard[2], guard[3], guard[4])
             op = request.get("op")
             if op == "shutdown":
                 return
-            handler = getattr(self, f"op_{op}", None)
+            handler = handlers.get(str(op))
             if handler is None:
                 protocol.send(self.sock, {"ok": False, "error": {"type": "Protocol",
                                                                  "message": f"unknown op {op}"}})
                 continue
-            handler(request, tensors)
+            handler(self, request, tensors, guard)
 
     def _run_limited(self, seconds: float, fn: Callable[[], Any]) -> Any:
         signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
@@ -156,7 +180,8 @@ class Worker:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     # ------------------------------------------------------------------ ops
-    def op_exec_cells(self, request: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def op_exec_cells(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                      guard: Guard) -> None:
         timeout = float(request.get("cell_timeout", 30))
         for cell in request["cells"]:
             index, source = int(cell["index"]), str(cell["source"])
@@ -180,7 +205,9 @@ class Worker:
                                       "seconds": time.perf_counter() - started})
         protocol.send(self.sock, {"event": "cells_done"})
 
-    def op_call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def op_call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                guard: Guard) -> None:
+        verify, verify_code, snapshot, tools, findings = guard
         name = str(request["name"])
         fn = self.namespace.get(name)
         if not callable(fn):
@@ -192,21 +219,45 @@ class Worker:
         for i in grad_args:
             args[i] = args[i].detach().clone().requires_grad_(True)
         before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
-        recorder = harness.CallRecorder()
+        calls, ops = harness.CallRecorder(), harness.AtenRecorder()
+        installed: list[bool] = []
         seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
-            with recorder:
-                return fn(*args, **kwargs)
+            value: Any = installed  # "not returned yet"
+            try:
+                with calls, ops:
+                    value = fn(*args, **kwargs)
+                    installed.append(harness.recorders_installed(calls, ops))
+            except BaseException:
+                # leaving a mode the student's code popped fails: that is the finding
+                # below, not the student function raising
+                if value is installed or installed != [False]:
+                    raise
+            return value
 
+        value: Any = None
+        failure: dict[str, Any] | None = None
         try:
             value = self._run_limited(float(request.get("timeout", 10)), run)
         except GradingTimeout:
-            protocol.send(self.sock, {"ok": False, "timeout": True, "called": recorder.names})
-            return
+            failure = {"ok": False, "timeout": True}
         except BaseException as exc:
-            protocol.send(self.sock, {"ok": False, "error": _error_info(exc),
-                                      "called": recorder.names})
+            failure = {"ok": False, "error": _error_info(exc)}
+        # Student code is done: put the snapshot back (inline, see serve) before using
+        # anything it could have replaced.
+        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+            verify.__code__, verify.__defaults__ = verify_code, None
+            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+        verify(snapshot, tools, findings)
+        if installed == [False]:
+            findings.append((f"the grader's call recorders were removed during {name}",
+                             (integrity.CALLS,)))
+        markers = integrity.encode(findings)
+        if failure is not None:
+            if "error" in failure and markers:
+                failure["error"]["tamper"] = markers
+            protocol.send(self.sock, {**failure, "called": [*calls.names, *ops.names, *markers]})
             return
         extra: dict[str, Any] = {}
         if grad_args:
@@ -217,32 +268,61 @@ class Worker:
         mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                    if b is not None and isinstance(a, torch.Tensor)
                    and not torch.equal(a.detach(), b)]
-        protocol.send_value(self.sock, {"ok": True, "called": recorder.names,
+        if grad_args or request.get("gradcheck"):  # backward hooks and gradcheck ran student code
+            if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+                verify.__code__, verify.__defaults__ = verify_code, None
+                findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(snapshot, tools, findings)
+            markers = integrity.encode(findings)
+        protocol.send_value(self.sock, {"ok": True, "called": [*calls.names, *ops.names, *markers],
                                         "mutated": mutated}, value=value, **extra)
 
-    def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                    guard: Guard) -> None:
+        verify, verify_code, snapshot, tools, findings = guard
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
+        outcome: Any = None
+        failure: dict[str, Any] | None = None
         try:
             outcome = self._run_limited(
                 float(request.get("timeout", 30)),
                 lambda: harness.run_scenario(str(request["name"]), self.namespace, params),
             )
         except GradingTimeout:
-            protocol.send(self.sock, {"ok": False, "timeout": True})
-            return
+            failure = {"ok": False, "timeout": True}
         except BaseException as exc:
-            protocol.send(self.sock, {"ok": False, "error": _error_info(exc)})
+            failure = {"ok": False, "error": _error_info(exc)}
+        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+            verify.__code__, verify.__defaults__ = verify_code, None
+            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+        verify(snapshot, tools, findings)
+        if failure is None and type(outcome) is not dict:
+            failure = {"ok": False, "error": {"type": "Harness", "message": "no outcome"}}
+        if failure is not None:
+            markers = integrity.encode(findings)
+            if "error" in failure and markers:
+                failure["error"]["tamper"] = markers
+            protocol.send(self.sock, failure)
             return
+        for finding in outcome.pop("_findings", []):
+            findings.append((str(finding), (integrity.SCENARIOS,)))
+        markers = integrity.encode(findings)
+        if markers:
+            # Reported even where the function is missing: the flag must reach the judge.
+            outcome.pop("missing", None)
+            outcome["tamper"] = markers
         protocol.send_value(self.sock, {"ok": True}, outcome=outcome)
 
-    def op_get_var(self, request: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def op_get_var(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                   guard: Guard) -> None:
         name = str(request["name"])
         if name not in self.namespace:
             protocol.send(self.sock, {"ok": False, "missing": True})
             return
         protocol.send_value(self.sock, {"ok": True}, value=self.namespace[name])
 
-    def op_ping(self, request: dict[str, Any], tensors: dict[str, torch.Tensor]) -> None:
+    def op_ping(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                guard: Guard) -> None:
         protocol.send(self.sock, {"ok": True, "cuda": torch.cuda.is_available(),
                                   "stdout_tail": self.stdout.buffer_text[-1000:]})
 

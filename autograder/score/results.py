@@ -11,6 +11,10 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The mistake tag of a check that scored 0 because the notebook changed the grader or
+# torch internals its evidence came from (autograder.check.tamper): the instructor's flag.
+TAMPERING = "tampering"
+
 
 class Status(StrEnum):
     GRADED = "graded"
@@ -51,6 +55,16 @@ class SubmissionResult:
     def score(self) -> float:
         return round(sum(t.score for t in self.tests), 6)
 
+    @property
+    def tampering(self) -> list[str]:
+        """Checks the worker's integrity check voided: the notebook changed the grader or
+        torch internals they rely on. Non-empty means "flag for the instructor"."""
+        return [t.name for t in self.tests if t.mistake == TAMPERING]
+
+    @property
+    def tampered(self) -> bool:
+        return bool(self.tampering)
+
     def to_gradescope(self) -> dict[str, Any]:
         """Gradescope's results schema plus our own `status`, `reason`, `max_score`."""
         output = self.reason if self.status is not Status.GRADED else ""
@@ -78,6 +92,7 @@ class SubmissionResult:
                 "submission_id": self.submission_id,
                 "source_sha256": self.source_sha256,
                 "config_sha256": self.config_sha256,
+                "tampering": self.tampered,
             },
         }
 

@@ -1,0 +1,276 @@
+"""A snapshot of the worker-side grader and the torch it relies on, restored before every call.
+
+Why: student code runs in the worker's own process, so it can replace anything the
+worker-side harness uses to observe it (a scenario runner, the call recorder,
+`torch.is_grad_enabled`, a builtin). Whatever the harness reports is only evidence
+if it was produced by code the notebook could not replace. So the worker takes a
+snapshot before the first cell runs — the objects bound in our modules and classes
+and in the torch namespaces the harness uses, and the code of every Python function
+among them — and, at the dispatch level, before and after every call of student
+code, compares the live objects with it, puts the originals back, and reports what
+it found. The judge turns a finding into a visible tamper flag and scores the checks
+whose evidence it touched at 0 (see `autograder.check.tamper`).
+
+The comparison itself must not depend on anything the notebook can reach by name:
+`verify` looks up no global or builtin name (every tool it needs is handed in by the
+caller, which captured them before any cell ran), and the worker's serve loop checks
+`verify`'s own code inline before calling it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import itertools
+import operator
+import sys
+import types
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+# What a finding invalidates: evidence recorded around a direct call of a student
+# function (the library calls it made), or the outcome of a Part D scenario.
+CALLS = "calls"
+SCENARIOS = "scenarios"
+BOTH = (CALLS, SCENARIOS)
+
+MAX_FINDINGS = 20
+
+
+class Owner(NamedTuple):
+    """One module or class: the bindings to compare, in two parallel tuples."""
+
+    owner: Any
+    kind: Any               # type(owner)
+    label: str
+    scopes: tuple[str, ...]
+    names: tuple[str, ...]
+    values: tuple[Any, ...]
+    closed: frozenset[str] | None   # every name it had, when it must not gain any
+
+
+class Codes(NamedTuple):
+    """Python functions among the bindings, with what made them behave as they did."""
+
+    functions: tuple[types.FunctionType, ...]
+    codes: tuple[types.CodeType, ...]
+    defaults: tuple[Any, ...]
+    kwdefaults: tuple[Any, ...]
+    labels: tuple[str, ...]
+    scopes: tuple[tuple[str, ...], ...]
+
+
+class Tools(NamedTuple):
+    """Builtins `verify` needs, captured before any student code ran."""
+
+    type: Any
+    setattr: Any
+    delattr: Any
+    len: Any
+    tuple: Any
+    sorted: Any
+    all: Any
+    map: Any
+    is_: Any
+    repeat: Any
+    zip: Any
+    code_of: Any
+    defaults_of: Any
+    kwdefaults_of: Any
+
+
+class Snapshot(NamedTuple):
+    owners: tuple[Owner, ...]
+    codes: Codes
+
+    @property
+    def size(self) -> int:
+        return sum(len(o.names) for o in self.owners) + len(self.codes.functions)
+
+
+def _interesting(value: Any) -> bool:
+    """Bindings whose replacement changes behaviour: callables, classes, modules, descriptors."""
+    return (callable(value) or isinstance(value, (types.ModuleType, property, staticmethod,
+                                                  classmethod))
+            or type(value).__name__ in ("getset_descriptor", "member_descriptor"))
+
+
+def _label(owner: Any) -> str:
+    if isinstance(owner, types.ModuleType):
+        return owner.__name__
+    return f"{getattr(owner, '__module__', '?')}.{getattr(owner, '__qualname__', '?')}"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.owners: list[Owner] = []
+        self.functions: list[tuple[types.FunctionType, str, tuple[str, ...]]] = []
+        self.seen_owners: set[int] = set()
+        self.seen_functions: set[int] = set()
+
+    def owner(self, owner: Any, scopes: tuple[str, ...], *, closed: bool = False,
+              everything: bool = False) -> None:
+        if id(owner) in self.seen_owners:
+            return
+        self.seen_owners.add(id(owner))
+        label = _label(owner)
+        namespace = vars(owner)
+        names = tuple(n for n, v in namespace.items() if everything or _interesting(v))
+        values = tuple(namespace[n] for n in names)
+        self.owners.append(Owner(owner, type(owner), label, scopes, names, values,
+                                 frozenset(namespace) if closed else None))
+        for name, value in zip(names, values, strict=True):
+            self.function(value, f"{label}.{name}", scopes)
+
+    def function(self, value: Any, label: str, scopes: tuple[str, ...]) -> None:
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if isinstance(value, property):
+            for part in (value.fget, value.fset, value.fdel):
+                if part is not None:
+                    self.function(part, label, scopes)
+            return
+        if isinstance(value, types.FunctionType) and id(value) not in self.seen_functions:
+            self.seen_functions.add(id(value))
+            self.functions.append((value, label, scopes))
+
+    def snapshot(self) -> Snapshot:
+        functions = tuple(f for f, _, _ in self.functions)
+        codes = Codes(functions, tuple(f.__code__ for f in functions),
+                      tuple(f.__defaults__ for f in functions),
+                      tuple(f.__kwdefaults__ for f in functions),
+                      tuple(label for _, label, _ in self.functions),
+                      tuple(scopes for _, _, scopes in self.functions))
+        return Snapshot(tuple(self.owners), codes)
+
+
+# Torch namespaces and classes the harness and the call recorder use. Every callable
+# bound in them is compared; functions written in Python also by their code.
+def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
+    import torch
+    import torch.nn.functional as F
+    import torch.overrides
+    import torch.utils._python_dispatch as python_dispatch
+    from torch import nn
+    from torch.autograd import grad_mode
+    from torch.nn.modules import activation, batchnorm, dropout, linear, loss, module
+    from torch.utils import data
+
+    owners: list[tuple[Any, tuple[str, ...], bool]] = [
+        # (owner, scopes, closed: must not gain names that would shadow a base class)
+        (torch, (SCENARIOS,), False),
+        (torch._C, BOTH, False),
+        (torch._C._nn, BOTH, False),
+        (type(torch._C._VariableFunctions), BOTH, False),
+        (torch.overrides, BOTH, False),
+        (python_dispatch, BOTH, False),
+        (torch.overrides.TorchFunctionMode, BOTH, True),
+        (python_dispatch.TorchDispatchMode, BOTH, True),
+        (F, (SCENARIOS,), False),
+        (torch.autograd, (SCENARIOS,), False),
+        (grad_mode, (SCENARIOS,), False),
+        (torch.cuda, (SCENARIOS,), False),
+        (module, (SCENARIOS,), False),
+        (torch.Tensor, BOTH, True),
+        (torch._C.TensorBase, BOTH, True),
+        (torch.optim.SGD, (SCENARIOS,), True),
+        (torch.optim.Optimizer, (SCENARIOS,), True),
+        (data.DataLoader, (SCENARIOS,), True),
+        (data.TensorDataset, (SCENARIOS,), True),
+    ]
+    for cls in (nn.Module, nn.Sequential, linear.Linear, activation.ReLU, batchnorm.BatchNorm1d,
+                batchnorm._BatchNorm, batchnorm._NormBase, dropout.Dropout, dropout._DropoutNd,
+                loss.CrossEntropyLoss, loss._WeightedLoss, loss._Loss, grad_mode.no_grad,
+                grad_mode.enable_grad, grad_mode.set_grad_enabled, grad_mode.inference_mode):
+        owners.append((cls, (SCENARIOS,), True))
+    return owners
+
+
+def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
+    """The snapshot: call it in the worker before the first cell runs."""
+    builder = _Builder()
+    ours = [m for name, m in sorted(sys.modules.items())
+            if isinstance(m, types.ModuleType)
+            and (name == "autograder" or name.startswith("autograder."))]
+    recorder_names = {"CallRecorder", "AtenRecorder", "WATCHED_CALLS"}
+    for module_ in [*ours, *extra_modules]:
+        # our own modules: every binding, no additions (a new global could shadow a builtin)
+        scopes: tuple[str, ...] = BOTH
+        builder.owner(module_, scopes, closed=True, everything=True)
+        for name, value in vars(module_).items():
+            if isinstance(value, type) and value.__module__ == module_.__name__:
+                cls_scopes: tuple[str, ...] = (CALLS,) if name in recorder_names else scopes
+                builder.owner(value, cls_scopes, closed=True, everything=True)
+    for owner, scopes, closed in _torch_owners():
+        builder.owner(owner, scopes, closed=closed)
+    builder.owner(builtins, BOTH)
+    return builder.snapshot()
+
+
+def tools() -> Tools:
+    return Tools(type, setattr, delattr, len, tuple, sorted, all, map, operator.is_,
+                 itertools.repeat, zip, operator.attrgetter("__code__"),
+                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"))
+
+
+def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ...]]]) -> int:
+    """Put back every binding and code object that differs from the snapshot.
+
+    Appends (what changed, scopes) to `findings` and returns how many it fixed. Looks
+    up no global or builtin name, and reads its arguments by tuple unpacking only (a
+    named tuple's field accessors live in a class the notebook could patch). The common
+    case, nothing changed, is one C-level comparison per module or class.
+    """
+    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, repeat,
+     pairs, code_of, defaults_of, kwdefaults_of) = t
+    owners, codes = snapshot
+    missing = findings  # a sentinel no namespace holds
+    fixed = 0
+    for owner, kind, label, scopes, names, values, closed in owners:
+        if kind_of(owner) is not kind:
+            owner.__class__ = kind
+            findings.append((label + " had its type replaced", scopes))
+            fixed += 1
+        namespace = owner.__dict__
+        if not every(each(same, each(namespace.get, names, repeat(missing)), values)):
+            for name, value in pairs(names, values):
+                if namespace.get(name, missing) is not value:
+                    set_attr(owner, name, value)
+                    findings.append((label + "." + name + " was replaced", scopes))
+                    fixed += 1
+        if closed is not None and length(namespace) != length(closed):
+            for name in in_order(as_tuple(namespace)):
+                if name not in closed:
+                    del_attr(owner, name)
+                    findings.append((label + "." + name + " was added", scopes))
+                    fixed += 1
+    functions, code_objects, defaults, kwdefaults, labels, scopes_of = codes
+    if not (every(each(same, each(code_of, functions), code_objects))
+            and every(each(same, each(defaults_of, functions), defaults))
+            and every(each(same, each(kwdefaults_of, functions), kwdefaults))):
+        for function, code, default, kwdefault, label, scopes in pairs(
+                functions, code_objects, defaults, kwdefaults, labels, scopes_of):
+            if (function.__code__ is not code or function.__defaults__ is not default
+                    or function.__kwdefaults__ is not kwdefault):
+                function.__code__ = code
+                function.__defaults__ = default
+                function.__kwdefaults__ = kwdefault
+                findings.append((label + " had its code replaced", scopes))
+                fixed += 1
+    return fixed
+
+
+MARKER = "tamper|"
+
+
+def encode(findings: list[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """Findings as strings for a reply ("tamper|calls,scenarios|what"), first ones first."""
+    seen: dict[str, None] = {}
+    for what, scopes in findings:
+        seen.setdefault(f"{MARKER}{','.join(scopes)}|{what[:200]}")
+        if len(seen) >= MAX_FINDINGS:
+            break
+    return list(seen)
+
+
+def is_marker(name: str) -> bool:
+    return name.startswith(MARKER)

@@ -1,0 +1,99 @@
+"""Tampering with the worker-side harness earns nothing and is flagged (issue 12, item 7).
+
+Each fixture (tests/fixtures/make_tamper.py) is the reference with the attacked
+functions made wrong plus the attack that used to turn them into passes. The attacked
+checks must not pass, and the submission must carry the tamper flag the gradebook and
+dashboard show; a plain call of an unwatched ATen op is a library call, not tampering.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from pathlib import Path
+
+import pytest
+
+from autograder.report.gradebook import write_gradebook
+from autograder.score.results import TAMPERING, SubmissionResult
+
+ROOT = Path(__file__).resolve().parents[2]
+TAMPER = ROOT / "tests" / "fixtures" / "tamper"
+
+GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
+FIT = "fit: trains then evaluates every epoch and returns the history"
+NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
+STEP_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
+
+
+def _ce_library_check(result: SubmissionResult) -> str:
+    names = [t.name for t in result.tests if t.name.startswith("cross_entropy")
+             and "implemented without" in t.name]
+    assert len(names) == 1, names
+    return names[0]
+
+
+@pytest.fixture(scope="module")
+def grade_tamper(grader):
+    @functools.cache
+    def run(name: str) -> SubmissionResult:
+        return grader.grade(TAMPER / f"{name}.ipynb", name)
+
+    return run
+
+
+def _by_name(result: SubmissionResult) -> dict:
+    return {t.name: t for t in result.tests}
+
+
+@pytest.mark.parametrize(("fixture", "attacked"), [
+    ("hostile_replaces_scenario_runner", [GET_DEVICE, FIT]),
+    ("hostile_replaces_scenario_runner_in_call", [STEP_ORDER]),
+    ("hostile_patches_is_grad_enabled", [NO_GRAD]),
+])
+def test_scenario_tampering_fails_and_is_flagged(grade_tamper, fixture, attacked):
+    result = grade_tamper(fixture)
+    tests = _by_name(result)
+    for name in attacked:
+        assert not tests[name].passed, (name, tests[name].output)
+    assert result.tampered, [t.output for t in result.tests if not t.passed]
+    flagged = [tests[name] for name in result.tampering]
+    assert all(t.score == 0 and "flagged" in t.output for t in flagged)
+
+
+@pytest.mark.parametrize("fixture", ["hostile_replaces_call_recorder",
+                                     "hostile_pops_call_recorders"])
+def test_call_recorder_tampering_fails_and_is_flagged(grade_tamper, fixture):
+    result = grade_tamper(fixture)
+    check = _by_name(result)[_ce_library_check(result)]
+    assert not check.passed
+    assert check.mistake in (TAMPERING, "library-call"), check.output
+    assert result.tampered
+    assert check.mistake == TAMPERING or fixture == "hostile_pops_call_recorders"
+
+
+def test_unwatched_aten_op_is_a_library_call(grade_tamper):
+    """torch._C._nn.cross_entropy_loss is F.cross_entropy by another path: caught, but a
+    library call is not tampering."""
+    result = grade_tamper("hostile_calls_aten_cross_entropy")
+    check = _by_name(result)[_ce_library_check(result)]
+    assert not check.passed and check.mistake == "library-call", check.output
+    assert not result.tampered
+
+
+def test_honest_reference_is_not_flagged(grade):
+    result = grade("reference_code")
+    assert result.score == result.max_score
+    assert not result.tampered
+
+
+def test_flag_reaches_gradebook_and_results_json(grade_tamper, grade, tmp_path):
+    flagged, honest = grade_tamper("hostile_replaces_scenario_runner"), grade("reference_code")
+    path = tmp_path / "gradebook.csv"
+    write_gradebook([flagged, honest], [t.name for t in honest.tests], path)
+    rows = {r["submission_id"]: r for r in csv.DictReader(path.open(newline=""))}
+    assert rows["hostile_replaces_scenario_runner"]["tampering"] == "yes"
+    assert rows["reference_code"]["tampering"] == ""
+    data = flagged.to_gradescope()
+    assert data["extra_data"]["tampering"] is True
+    assert SubmissionResult.from_gradescope(data).tampered
