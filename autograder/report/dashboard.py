@@ -86,6 +86,8 @@ class Student:
     percent: float
     failed: str  # "mse_loss ×2, huber_loss" — which functions lost points
     reason: str
+    # the notebook changed the grader or torch internals: checks voided, instructor flag
+    tampering: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ def _failed_summary(result: SubmissionResult) -> str:
 def _students(results: list[SubmissionResult]) -> list[Student]:
     return [
         Student(r.submission_id, feedback_href(r.submission_id), r.status.value, r.score,
-                r.max_score, percent(r.score, r.max_score), _failed_summary(r), r.reason)
+                r.max_score, percent(r.score, r.max_score), _failed_summary(r), r.reason,
+                tuple(r.tampering))
         for r in sorted(results, key=lambda r: r.submission_id)
     ]
 
@@ -226,6 +229,7 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig) -> 
         tests=_test_stats(results, names, config),
         mistakes=_mistakes(results, names),
         not_graded=[s for s in _students(results) if s.status != Status.GRADED.value],
+        tampered=[s for s in _students(results) if s.tampering],
         students=_students(results),
         sort_script=Markup(SORT_SCRIPT),
         script_src=Markup(f"'{SORT_SCRIPT_HASH}'"),

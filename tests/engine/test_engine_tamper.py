@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.report.dashboard import render_dashboard
 from autograder.report.gradebook import write_gradebook
 from autograder.score.results import TAMPERING, SubmissionResult
 
@@ -97,3 +98,13 @@ def test_flag_reaches_gradebook_and_results_json(grade_tamper, grade, tmp_path):
     data = flagged.to_gradescope()
     assert data["extra_data"]["tampering"] is True
     assert SubmissionResult.from_gradescope(data).tampered
+
+
+def test_flag_shown_on_dashboard(grade_tamper, grade, grader):
+    flagged, honest = grade_tamper("hostile_patches_is_grad_enabled"), grade("reference_code")
+    page = render_dashboard([flagged, honest], grader.config)
+    assert 'id="tampering"' in page
+    section = page.split('id="tampering"', 1)[1].split("</section>", 1)[0]
+    assert "hostile_patches_is_grad_enabled" in section
+    assert "reference_code" not in section
+    assert 'id="tampering"' not in render_dashboard([honest], grader.config)
