@@ -34,6 +34,8 @@ class Limits(_Strict):
     cpu_s: int = Field(300, ge=1)
     max_processes: int = Field(32, ge=1)
     max_file_mb: int = Field(64, ge=1)
+    # Each of the worker's private in-memory folders (home, /tmp, /dev/shm) holds at most this.
+    scratch_mb: int = Field(256, ge=16)
     max_open_files: int = Field(256, ge=32)
     max_notebook_mb: float = Field(64, gt=0)
     max_restarts: int = Field(3, ge=0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.config import Limits
+from autograder.sandbox.cleanup import remove_tree
 
 
 class SandboxError(Exception):
@@ -24,9 +24,14 @@ class SandboxError(Exception):
 
 @dataclass
 class SandboxInfo:
+    """What the zygote could set up on this host (see `limits.probe`)."""
+
     network_namespace: bool
     mount_namespace: bool
     drop_privileges: bool
+    pid_namespace: bool = False
+    seccomp: bool = False
+    cgroup_version: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -38,7 +43,11 @@ def sweep_stale_roots(parent: str | None = None, min_age_s: float = 60.0) -> lis
     to clean up): ours, older than a minute, and with no zygote listening on their socket."""
     parent = parent or tempfile.gettempdir()
     removed = []
-    for name in os.listdir(parent):
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    for name in names:
         root = os.path.join(parent, name)
         if not name.startswith(PREFIX):
             continue
@@ -56,8 +65,8 @@ def sweep_stale_roots(parent: str | None = None, min_age_s: float = 60.0) -> lis
             pass
         finally:
             probe.close()
-        shutil.rmtree(root, ignore_errors=True)
-        removed.append(root)
+        if remove_tree(root):  # never raises, whatever a killed run left (a deep tree too)
+            removed.append(root)
     return removed
 
 
@@ -78,7 +87,8 @@ class Zygote:
         os.chmod(self.scratch_root, 0o711)
         self.socket_path = os.path.join(self.root, "zygote.sock")
         package_root = str(Path(__file__).resolve().parents[2])
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": package_root,
+        # Only what the zygote needs: a worker forked from it inherits this environment block.
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": package_root,
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
             [*launcher, sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
@@ -107,7 +117,7 @@ class Zygote:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_tree(self.root)
 
     def __enter__(self) -> Zygote:
         return self
@@ -150,6 +160,7 @@ class ZygoteConnection:
             "max_processes": limits.max_processes,
             "max_file_mb": limits.max_file_mb,
             "max_open_files": limits.max_open_files,
+            "scratch_mb": limits.scratch_mb,
             "hide_paths": self.hide_paths + extra_hidden,
             # the worker runs where its judge runs (see batch.run: one CPU per judge)
             "cpus": sorted(os.sched_getaffinity(0)),

@@ -1,33 +1,46 @@
 """Confinement applied in a freshly forked worker, before any student code runs.
 
-Layers, strongest first, each used where the OS allows it: a private network
-namespace (no interface but a downed loopback), a private mount namespace in
-which the hidden paths are covered by empty, unreadable tmpfs mounts, a
-dedicated unprivileged uid per worker, rlimits (address space, CPU, processes,
-file size, open files, no core dumps), no_new_privs, and death with the parent.
-What the host does not allow is reported once by `probe()`, and the worker
-falls back (sockets refused in-process) rather than silently running open.
+Deny by default: a worker sees what it needs and nothing else. Layers, each
+used where the OS allows it and reported once at start by `probe()` when not:
+
+- its own PID namespace (the zygote makes one per fork): it sees only its own
+  processes, and when it dies the kernel kills everything it started;
+- its own mount namespace holding a root built for it (`rootfs`): the runtime
+  read-only, private size-capped home, /tmp and /dev/shm; no project, no .git;
+- its own network (only a downed loopback), IPC (SysV shared memory) and UTS
+  namespaces;
+- its own cgroup (`cgroups`): memory and task caps, and a race-free kill;
+- a dedicated unprivileged uid, no_new_privs, death with the zygote;
+- a seccomp filter (`seccomp`) for the system calls torch code never needs,
+  user namespaces included;
+- rlimits (address space, CPU, processes, file size, open files, no cores).
+
+Where the host refuses namespaces (a default Docker container), the worker
+keeps the host's filesystem, protected by permissions only, and refuses
+sockets in-process: weaker, and said so at start, never silently.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import resource
 import signal
+import socket
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from autograder.sandbox import rootfs, seccomp
+from autograder.sandbox.cgroups import Cgroups
+
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_BIND = 4096
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PROBE_UID = 62999
@@ -40,17 +53,32 @@ class Policy:
     max_processes: int
     max_file_mb: int
     max_open_files: int
-    scratch: str
+    scratch: str  # the host folder used as home when there is no private root
     hide_paths: tuple[str, ...] = ()
     uid: int | None = None  # set when the grader runs as root
+    scratch_mb: int = 256
+    rootfs_mountpoint: str = ""
+    cgroup: str = ""  # the worker's group name in `Capabilities.cgroups`
 
 
 @dataclass
 class Capabilities:
     network_namespace: bool = False
-    mount_namespace: bool = False
+    mount_namespace: bool = False  # a private root (pivot_root), not only a namespace
+    pid_namespace: bool = False
     drop_privileges: bool = False
+    seccomp: bool = False
+    cgroups: Cgroups = field(default_factory=Cgroups.none)
     warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {"network_namespace": self.network_namespace,
+                "mount_namespace": self.mount_namespace,
+                "pid_namespace": self.pid_namespace,
+                "drop_privileges": self.drop_privileges,
+                "seccomp": self.seccomp,
+                "cgroup_version": self.cgroups.version,
+                "warnings": self.warnings}
 
 
 def _libc() -> ctypes.CDLL:
@@ -61,16 +89,20 @@ def _unshare(flags: int) -> bool:
     return _libc().unshare(flags) == 0
 
 
+def setns(fd: int, nstype: int) -> bool:
+    return _libc().setns(fd, nstype) == 0
+
+
 def runtime_paths() -> list[str]:
-    """What a worker must still read after dropping privileges: Python and its packages."""
-    prefixes = (sys.base_prefix, sys.prefix)
-    paths = {*prefixes, *(p for p in sys.path if p.startswith(prefixes) and os.path.isdir(p))}
-    return sorted(paths)
+    """What a worker must still read: Python and its packages."""
+    return rootfs.runtime_paths()
 
 
 def expand_hidden(paths: list[str]) -> list[str]:
     """Paths to cover so that `paths` are unreadable but the Python runtime is not.
 
+    With a private root only the ones inside the runtime matter (the rest do not
+    exist there); on a host without one they are the permission fallback's list.
     A hidden directory that contains the runtime (a project folder holding its
     own .venv) is replaced by its other entries.
     """
@@ -98,23 +130,54 @@ def _in_child(test: Callable[[], bool]) -> bool:
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def _dropped_uid_can_read_runtime(expose: bool) -> bool:
-    if expose and not (_unshare(CLONE_NEWNS) and _expose(runtime_paths())):
+def _private_root_works(mountpoint: str, uid: int | None) -> bool:
+    """Build a worker's root in a throwaway child (PID namespace included) and check
+    that the (dropped) uid can still run Python from it."""
+    if not _unshare(CLONE_NEWPID):
         return False
+
+    def inside() -> bool:
+        if not _unshare(CLONE_NEWNS):
+            return False
+        rootfs.build_and_enter(rootfs.Layout(mountpoint, uid, 16))
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        readable = all(os.access(p, os.R_OK | os.X_OK) for p in runtime_paths())
+        return readable and os.access(os.path.realpath(sys.executable), os.X_OK) \
+            and os.access(rootfs.HOME, os.W_OK) and not os.path.exists(os.path.dirname(
+                os.path.dirname(os.path.abspath(__file__))) + "/sandbox")
+
+    return _in_child(inside)
+
+
+def _dropped_uid_can_read_runtime() -> bool:
     os.setgroups([])
     os.setgid(PROBE_UID)
     os.setuid(PROBE_UID)
     return all(os.access(path, os.R_OK | os.X_OK) for path in runtime_paths())
 
 
-def probe() -> Capabilities:
+def _seccomp_loads() -> bool:
+    _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    seccomp.install()
+    # The filter is in force: a user namespace is refused.
+    return not _unshare(0x10000000)
+
+
+def probe(mountpoint: str | None = None) -> Capabilities:
     """Try each protection in a throwaway child; the parent stays unchanged."""
     caps = Capabilities()
     caps.network_namespace = _in_child(lambda: _unshare(CLONE_NEWNET))
-    caps.mount_namespace = _in_child(lambda: _unshare(CLONE_NEWNS))
-    if os.geteuid() == 0:
-        caps.drop_privileges = _in_child(
-            lambda: _dropped_uid_can_read_runtime(expose=caps.mount_namespace))
+    caps.pid_namespace = _in_child(lambda: _unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS))
+    root = os.geteuid() == 0
+    if mountpoint and caps.pid_namespace:
+        caps.mount_namespace = _in_child(
+            lambda: _private_root_works(mountpoint, PROBE_UID if root else None))
+    if root:
+        caps.drop_privileges = caps.mount_namespace or _in_child(_dropped_uid_can_read_runtime)
+    caps.seccomp = seccomp.available() and _in_child(_seccomp_loads)
     if not caps.network_namespace:
         caps.warnings.append(
             "no network namespace (needs root or user namespaces): workers fall back to "
@@ -122,14 +185,22 @@ def probe() -> Capabilities:
         )
     if not caps.mount_namespace:
         caps.warnings.append(
-            "no mount namespace: hidden paths are protected by file permissions only; "
-            "run the grader as root (or in a container) so workers cannot see them"
+            "no mount namespace with a private root for workers (needs mount and PID "
+            "namespaces): they see the host's files, protected by file permissions only; run "
+            "the grader as root (or in a container that allows namespaces)"
+        )
+    if not caps.pid_namespace:
+        caps.warnings.append(
+            "no PID namespace: workers can see other processes, and their leftovers are "
+            "found by uid or cgroup instead"
         )
     if not caps.drop_privileges:
         caps.warnings.append(
             "workers keep the grader's uid (not root, or an unprivileged uid could not read "
             "the Python installation); process limits count all of that user's processes"
         )
+    if not caps.seccomp:
+        caps.warnings.append("no seccomp filter (libseccomp missing or refused by the kernel)")
     return caps
 
 
@@ -137,71 +208,42 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     """Confine the calling (child) process. Raises OSError if a required step fails."""
     os.setsid()
     libc = _libc()
-    if caps.network_namespace:
-        _unshare(CLONE_NEWNET)
-    if caps.mount_namespace and _unshare(CLONE_NEWNS):
-        for path in policy.hide_paths:
-            if os.path.isdir(path):
-                libc.mount(b"tmpfs", path.encode(), b"tmpfs",
-                           MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=4k,mode=000")
-            elif os.path.isfile(path):
-                libc.mount(b"/dev/null", path.encode(), None, MS_BIND, None)
-        if policy.uid is not None:
-            _expose([*runtime_paths(), policy.scratch])
-    os.chdir(policy.scratch)
+    if caps.cgroups.version and policy.cgroup:
+        caps.cgroups.join(policy.cgroup)
+    address_space = _address_space_now()
+    if caps.network_namespace and not _unshare(CLONE_NEWNET):
+        raise OSError(ctypes.get_errno(), "network namespace")
+    if caps.pid_namespace and not _unshare(CLONE_NEWIPC | CLONE_NEWUTS):
+        raise OSError(ctypes.get_errno(), "IPC/UTS namespaces")
+    if caps.mount_namespace:
+        if not _unshare(CLONE_NEWNS):
+            raise OSError(ctypes.get_errno(), "mount namespace")
+        inside_runtime = tuple(p for p in policy.hide_paths
+                               if any(p.startswith(r.rstrip("/") + "/") for r in runtime_paths()))
+        rootfs.build_and_enter(rootfs.Layout(policy.rootfs_mountpoint, policy.uid,
+                                             policy.scratch_mb, inside_runtime))
+        with contextlib.suppress(OSError):
+            socket.sethostname("sandbox")
+    else:
+        os.chdir(policy.scratch)
     if policy.uid is not None and caps.drop_privileges:
         os.setgroups([])
         os.setgid(policy.uid)
         os.setuid(policy.uid)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    _set_rlimits(policy)
+    _set_rlimits(policy, address_space)
+    if caps.seccomp:
+        seccomp.install()
     # A write past the file-size limit then fails with EFBIG inside the cell
     # instead of killing the whole worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def _expose(paths: list[str]) -> bool:
-    """Make `paths` reachable for an unprivileged uid inside this mount namespace.
-
-    A directory on the way that others cannot search (typically /root, 0700,
-    where pyenv installs Python) is covered by a 0755 tmpfs into which only the
-    needed children are bind-mounted back; the rest of it stays invisible.
-    """
-    libc = _libc()
-    if libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return False
-    blocked: dict[str, set[str]] = {}
-    for path in paths:
-        parts = os.path.abspath(path).split("/")[1:]
-        for depth in range(1, len(parts)):
-            ancestor = "/" + "/".join(parts[:depth])
-            if not os.stat(ancestor).st_mode & 0o001:
-                blocked.setdefault(ancestor, set()).add(parts[depth])
-                break
-    for ancestor, children in blocked.items():
-        fds = {child: os.open(os.path.join(ancestor, child), os.O_PATH) for child in children}
-        if libc.mount(b"tmpfs", ancestor.encode(), b"tmpfs", MS_NOSUID | MS_NODEV,
-                      b"size=64k,mode=755") != 0:
-            return False
-        for child, fd in fds.items():
-            target = os.path.join(ancestor, child)
-            if os.path.isdir(f"/proc/self/fd/{fd}"):
-                os.mkdir(target)
-            else:
-                open(target, "w").close()
-            ok = libc.mount(f"/proc/self/fd/{fd}".encode(), target.encode(), None,
-                            MS_BIND | MS_REC, None) == 0
-            os.close(fd)
-            if not ok:
-                return False
-    return True
-
-
-def _set_rlimits(policy: Policy) -> None:
+def _set_rlimits(policy: Policy, address_space: int) -> None:
     mb = 1024 * 1024
     limits = {
-        resource.RLIMIT_AS: _address_space_now() + policy.memory_mb * mb,
+        resource.RLIMIT_AS: address_space + policy.memory_mb * mb,
         resource.RLIMIT_CPU: policy.cpu_s,
         resource.RLIMIT_FSIZE: policy.max_file_mb * mb,
         resource.RLIMIT_NOFILE: policy.max_open_files,
@@ -228,9 +270,13 @@ def _address_space_now() -> int:
     return 2 * 1024**3
 
 
-def clean_environment(scratch: str) -> None:
-    """The worker sees no secret from the grader's environment."""
-    keep = {"PATH": "/usr/bin:/bin", "HOME": scratch, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-            "OMP_NUM_THREADS": "1", "TMPDIR": scratch}
+def clean_environment(home: str) -> None:
+    """The worker sees nothing of the grader's environment, paths or arguments."""
+    keep = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
+            "OMP_NUM_THREADS": "1", "TMPDIR": "/tmp" if home == rootfs.HOME else home}
     os.environ.clear()
     os.environ.update(keep)
+    runtime = tuple(r.rstrip("/") + "/" for r in runtime_paths())
+    sys.path[:] = ["", *(p for p in sys.path if p and os.path.realpath(p).startswith(runtime))]
+    sys.argv[:] = [""]
+    tempfile.tempdir = None

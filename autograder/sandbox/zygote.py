@@ -15,21 +15,25 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import json
 import os
 import selectors
-import shutil
 import signal
 import socket
 import sys
 import tempfile
 import time
+from types import ModuleType
 from typing import Any
+
+worker: ModuleType  # imported by main() before the first fork
 
 UID_BASE = 62000
 HARNESS_BROKEN = 70  # exit code of a worker whose own harness code failed
 UID_BLOCK = 128
 UID_BLOCKS = 24
+CGROUP_PREFIX = "lab05-autograder-"
 LOCK_DIR = "/run/lab05-autograder" if os.access("/run", os.W_OK) else "/tmp/lab05-autograder"
 
 
@@ -90,11 +94,26 @@ def warm_up() -> None:
 
 class Zygote:
     def __init__(self, socket_path: str, scratch_root: str) -> None:
-        from autograder.sandbox import limits
+        from autograder.sandbox import cleanup, limits
+        from autograder.sandbox.cgroups import Cgroups
 
         self.limits = limits
-        self.caps = limits.probe()
+        self.cleanup = cleanup
         self.scratch_root = scratch_root
+        # An empty folder each worker mounts its private root over (in its own namespace).
+        self.rootfs_mountpoint = os.path.join(os.path.dirname(scratch_root), "rootfs")
+        os.makedirs(self.rootfs_mountpoint, mode=0o755, exist_ok=True)
+        self.caps = limits.probe(self.rootfs_mountpoint)
+        if os.geteuid() == 0:
+            Cgroups.sweep_stale(CGROUP_PREFIX)
+            self.caps.cgroups = Cgroups.create(f"{CGROUP_PREFIX}{os.getpid()}")
+            if not self.caps.cgroups.version:
+                self.caps.warnings.append(
+                    "no writable cgroup: a worker's leftover processes are found through its "
+                    "PID namespace and uid instead of one race-free kill")
+        # Our own PID namespace: after forking a worker into a new one, return to it.
+        self.pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        self.names = itertools.count()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.listener.bind(socket_path)
         os.chmod(socket_path, 0o600)
@@ -114,16 +133,13 @@ class Zygote:
         self.exited: dict[int, int] = {}  # pid -> wait status
         self.waiting: list[tuple[socket.socket, int, float]] = []
         self.free_uids: list[int] = []
+        self._uid_lock: Any = None
         if self.caps.drop_privileges:
             uids, self._uid_lock = claim_uid_block()
             self.free_uids = list(uids)
 
     def announce(self) -> None:
-        caps = {"network_namespace": self.caps.network_namespace,
-                "mount_namespace": self.caps.mount_namespace,
-                "drop_privileges": self.caps.drop_privileges,
-                "warnings": self.caps.warnings}
-        sys.stdout.write(json.dumps(caps) + "\n")
+        sys.stdout.write(json.dumps(self.caps.summary()) + "\n")
         sys.stdout.flush()
 
     def run(self) -> None:
@@ -172,16 +188,33 @@ class Zygote:
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
         uid = self.free_uids.pop(0) if self.caps.drop_privileges else None
-        scratch = tempfile.mkdtemp(prefix="w", dir=self.scratch_root)
-        if uid is not None:
-            os.chown(scratch, uid, uid)
+        scratch = ""
+        if not self.caps.mount_namespace:  # no private root: home is a host folder
+            scratch = tempfile.mkdtemp(prefix="w", dir=self.scratch_root)
+            if uid is not None:
+                os.chown(scratch, uid, uid)
+        name = f"w{next(self.names)}"
+        memory_mb = int(request["memory_mb"])
+        scratch_mb = int(request.get("scratch_mb", 256))
         policy = self.limits.Policy(
-            memory_mb=int(request["memory_mb"]), cpu_s=int(request["cpu_s"]),
+            memory_mb=memory_mb, cpu_s=int(request["cpu_s"]),
             max_processes=int(request["max_processes"]), max_file_mb=int(request["max_file_mb"]),
             max_open_files=int(request["max_open_files"]), scratch=scratch,
-            hide_paths=tuple(request.get("hide_paths", [])), uid=uid,
+            hide_paths=tuple(request.get("hide_paths", [])), uid=uid, scratch_mb=scratch_mb,
+            rootfs_mountpoint=self.rootfs_mountpoint, cgroup=name,
         )
-        pid = os.fork()
+        # The address-space rlimit is the friendly limit (MemoryError in the cell); the
+        # group's cap also counts the in-memory folders, which no rlimit sees.
+        self.caps.cgroups.make_worker(name, (memory_mb + 3 * scratch_mb + 256) << 20,
+                                      int(request["max_processes"]) + 8)
+        if self.caps.pid_namespace:
+            self.limits._unshare(self.limits.CLONE_NEWPID)  # the next child is pid 1 of a new one
+        pid = -1
+        try:
+            pid = os.fork()
+        finally:
+            if self.caps.pid_namespace and pid != 0:
+                self.limits.setns(self.pid_ns, self.limits.CLONE_NEWPID)
         if pid == 0:  # pragma: no cover - the worker
             code = HARNESS_BROKEN
             try:
@@ -191,14 +224,16 @@ class Zygote:
                 signal.set_wakeup_fd(-1)
                 self.wake_read.close()
                 self.wake_write.close()
+                os.close(self.pid_ns)
+                if self._uid_lock is not None:  # a worker must not hold (or flock) the lock
+                    self._uid_lock.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
                 if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups
                     os.sched_setaffinity(0, cpus)
                 self.limits.apply(policy, self.caps)
-                self.limits.clean_environment(scratch)
-                from autograder.sandbox import worker
-
+                self.limits.clean_environment(
+                    self.limits.rootfs.HOME if self.caps.mount_namespace else scratch)
                 worker.serve(socket.socket(fileno=fd), self.caps.network_namespace)
                 code = 0
             except BaseException:
@@ -207,32 +242,47 @@ class Zygote:
                 traceback.print_exc()  # a harness bug: goes to the grader's stderr
             finally:
                 os._exit(code)
-        self.workers[pid] = {"uid": uid, "scratch": scratch}
+        self.workers[pid] = {"uid": uid, "scratch": scratch, "cgroup": name}
         return pid
 
     def kill(self, pid: int) -> None:
+        """End a worker and everything it started. With a PID namespace, killing its pid 1
+        ends them all (the kernel's doing); its cgroup then catches anything that raced;
+        only where neither exists is the uid swept through /proc."""
         info = self.workers.get(pid)
         for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
             with contextlib.suppress(OSError):
                 target()
-        if info and info["uid"] is not None:
+        if info:
+            self._end_leftovers(info)
+
+    def _end_leftovers(self, info: dict[str, Any]) -> None:
+        self.caps.cgroups.kill(info["cgroup"])
+        if info["uid"] is not None and not (self.caps.pid_namespace and self.caps.cgroups.version):
             self.sweep(info["uid"])
 
     @staticmethod
-    def sweep(uid: int) -> None:
-        """Kill whatever a worker left behind under its uid (escaped children, daemons)."""
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as status:
-                    for line in status:
-                        if line.startswith("Uid:"):
-                            if int(line.split()[1]) == uid:
-                                os.kill(int(entry), signal.SIGKILL)
-                            break
-            except (OSError, ValueError):
-                continue
+    def sweep(uid: int, passes: int = 50) -> None:
+        """Kill whatever a worker left behind under its uid (the fallback where there is
+        neither a PID namespace nor a cgroup): pass over /proc until a pass finds nobody,
+        so a process that changed pid during one pass is caught by the next."""
+        for _ in range(passes):
+            found = 0
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as status:
+                        fields = dict(line.split(":", 1) for line in status if ":" in line)
+                    if int(fields["Uid"].split()[1]) != uid or fields["State"].split()[0] in "ZX":
+                        continue  # not the worker's, or already dead (a zombie awaits its reaper)
+                    os.kill(int(entry), signal.SIGKILL)
+                    found += 1
+                except (OSError, ValueError, KeyError, IndexError):
+                    continue
+            if not found:
+                return
+            time.sleep(0.001)
 
     def reap(self) -> None:
         while True:
@@ -245,10 +295,19 @@ class Zygote:
             info = self.workers.pop(pid, None)
             self.exited[pid] = status
             if info:
+                self._end_leftovers(info)
+                self.caps.cgroups.remove_worker(info["cgroup"])
                 if info["uid"] is not None:
-                    self.sweep(info["uid"])
                     self.free_uids.append(info["uid"])
-                shutil.rmtree(info["scratch"], ignore_errors=True)
+                if info["scratch"]:
+                    self.cleanup.remove_tree(info["scratch"])
+
+    def shutdown(self) -> None:
+        """SIGTERM: end every worker and remove the run's cgroups."""
+        for pid in list(self.workers):
+            self.kill(pid)
+        self.caps.cgroups.remove()
+        os._exit(0)
 
     def answer_waits(self) -> None:
         now = time.monotonic()
@@ -272,13 +331,16 @@ class Zygote:
 def main() -> None:
     socket_path, scratch_root = sys.argv[1], sys.argv[2]
     warm_up()
+    # Everything a worker runs is imported now: its private root has no project folder.
+    global worker
+    from autograder.sandbox import worker
     # Everything alive now is shared with every worker; frozen, a worker's garbage collections
     # leave it alone instead of writing to (and so copying) each of its pages.
     gc.collect()
     gc.freeze()
     zygote = Zygote(socket_path, scratch_root)
     zygote.announce()
-    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())
     zygote.run()
 
 

@@ -1,0 +1,123 @@
+"""A seccomp filter for the system calls a student's torch code never needs.
+
+Namespaces and a dropped uid already deny most of these; the filter is the
+layer under them, in case a kernel bug or a missed capability leaves one open:
+debugging other processes (ptrace, process_vm_*), changing mounts or
+namespaces (mount, pivot_root, unshare, setns, any clone that asks for a new
+namespace, user namespaces included), the kernel keyring, BPF, perf events,
+io_uring, module loading, kexec, reboot, swap, accounting, handle-based opens.
+They fail with EPERM, so a curious cell gets an error it can read instead of a
+dead worker. `clone3` answers ENOSYS: its flags sit in memory a filter cannot
+read, and the C library then falls back to `clone`, whose flags it can.
+
+libseccomp (libseccomp2, in every Debian/Ubuntu image) is bound with ctypes:
+no compiled dependency. Where it is missing, `install` says so and the caller
+reports it once at start.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+from functools import cache
+
+SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_MASKED_EQ = 7
+
+
+def SCMP_ACT_ERRNO(code: int) -> int:
+    return 0x00050000 | (code & 0x0000FFFF)
+
+
+DENIED = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+    "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
+    "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "unshare", "setns",
+    "keyctl", "add_key", "request_key",
+    "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load",
+    "reboot", "swapon", "swapoff", "acct", "quotactl", "syslog",
+    "open_by_handle_at", "name_to_handle_at", "lookup_dcookie",
+    "iopl", "ioperm", "settimeofday", "clock_settime", "adjtimex",
+    "sethostname", "setdomainname", "vhangup",
+)
+
+# Any of these in clone()'s flags asks for a namespace.
+CLONE_NAMESPACE_FLAGS = (
+    0x10000000,  # CLONE_NEWUSER
+    0x00020000,  # CLONE_NEWNS
+    0x20000000,  # CLONE_NEWPID
+    0x40000000,  # CLONE_NEWNET
+    0x08000000,  # CLONE_NEWIPC
+    0x04000000,  # CLONE_NEWUTS
+    0x02000000,  # CLONE_NEWCGROUP
+)
+
+
+class _ArgCmp(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
+                ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+@cache
+def _library() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
+    try:
+        lib = ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return None
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.restype = ctypes.c_int
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.restype = ctypes.c_int
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int,
+                                           ctypes.c_uint, ctypes.POINTER(_ArgCmp)]
+    lib.seccomp_load.restype = ctypes.c_int
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.restype = None
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def available() -> bool:
+    return _library() is not None
+
+
+def install() -> None:
+    """Load the filter into the calling process (and so every process it starts).
+
+    Raises OSError when libseccomp is missing or the kernel refuses the filter.
+    Needs no_new_privs or CAP_SYS_ADMIN, as the kernel requires.
+    """
+    lib = _library()
+    if lib is None:
+        raise OSError(errno.ENOSYS, "libseccomp is not installed")
+    ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
+    if not ctx:
+        raise OSError(errno.ENOMEM, "seccomp_init failed")
+    try:
+        deny = SCMP_ACT_ERRNO(errno.EPERM)
+        for name in DENIED:
+            _rule(lib, ctx, deny, name)
+        for flag in CLONE_NAMESPACE_FLAGS:
+            _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, flag, flag))
+        _rule(lib, ctx, SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
+        result = lib.seccomp_load(ctx)
+        if result != 0:
+            raise OSError(-result, f"seccomp_load failed: {errno.errorcode.get(-result, result)}")
+    finally:
+        lib.seccomp_release(ctx)
+
+
+def _rule(lib: ctypes.CDLL, ctx: int, action: int, name: str, *args: _ArgCmp) -> None:
+    number = lib.seccomp_syscall_resolve_name(name.encode())
+    if number < 0:  # not a system call on this architecture (e.g. iopl on arm64)
+        return
+    array = (_ArgCmp * max(len(args), 1))(*args)
+    result = lib.seccomp_rule_add_array(ctx, action, number, len(args), array)
+    if result != 0:
+        raise OSError(-result, f"seccomp rule for {name} refused")

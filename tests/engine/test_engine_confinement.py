@@ -1,0 +1,234 @@
+"""What a worker can see and leave behind, measured from inside one.
+
+The boundary is deny-by-default: these tests walk the worker's whole
+filesystem and list what is readable, try the escapes an outside red team
+used (the project's .git, host /tmp and /dev/shm, SysV shared memory, user
+namespaces, processes that outlive the worker, deep trees), and check on the
+host, for names this test chose, that nothing of the worker remains.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+
+from autograder.load.notebook import Cell, Submission
+from autograder.sandbox import rootfs
+from autograder.sandbox.limits import runtime_paths
+from autograder.sandbox.session import StudentSession
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WALK = r'''
+import os
+def readable_outside(allowed):
+    """Every path a worker can open (file) or list (folder) that is not under `allowed`."""
+    found, stack = [], ["/"]
+    while stack:
+        path = stack.pop()
+        if path == "/proc" or path.startswith("/proc/"):
+            continue
+        try:
+            names = os.listdir(path)
+        except OSError:
+            continue
+        for name in names:
+            full = os.path.join(path, name)
+            if not any(full == a or full.startswith(a.rstrip("/") + "/") for a in allowed):
+                if os.path.isdir(full) and not os.path.islink(full):
+                    if any(a.startswith(full + "/") for a in allowed):
+                        stack.append(full)  # a folder on the way to an allowed one
+                        continue
+                if os.access(full, os.R_OK) or os.path.islink(full):
+                    found.append(full)
+                continue
+            if os.path.isdir(full) and not os.path.islink(full) and len(found) < 50:
+                pass  # allowed subtree: not walked further
+    return sorted(found)
+
+def project_files(root):
+    seen = []
+    for rel in (".git", ".git/HEAD", "solutions/reference.py", "autograder/check", "tests",
+                "grading_config.yaml", "README.md", ""):
+        p = os.path.join(root, rel)
+        if os.path.exists(p) and (p.endswith(".venv") is False):
+            try:
+                if os.path.isdir(p):
+                    entries = [e for e in os.listdir(p) if e != ".venv"]
+                    if entries:
+                        seen.append(p)
+                else:
+                    open(p).read(1)
+                    seen.append(p)
+            except OSError:
+                pass
+    return seen
+
+def processes():
+    return sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+
+def own_fds():
+    out = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            out[int(fd)] = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            pass
+    return out
+
+def environ_block():
+    try:  # unreadable after the uid drop (the process is no longer dumpable): fine too
+        return open("/proc/self/environ", "rb").read().decode("utf-8", "replace")
+    except PermissionError:
+        return ""
+'''
+
+LEAVE_BEHIND = r'''
+import ctypes, os, subprocess, sys, time
+TOKEN = {token!r}
+made = []
+for folder in ("/tmp", "/dev/shm", "/var/tmp", os.path.expanduser("~"), "."):
+    try:
+        with open(os.path.join(folder, TOKEN), "w") as f:
+            f.write("score: 1000")
+        made.append(folder)
+    except OSError:
+        pass
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmget.restype = ctypes.c_int
+shm_id = libc.shmget(0x5EED, 4096, 0o1000 | 0o666)  # IPC_CREAT: a SysV segment that would outlive us
+# A detached spinner, and siblings made with CLONE_PARENT by a child: none may outlive the worker.
+spinner = subprocess.Popen([sys.executable, "-c", "import os\nos.setsid()\nwhile True: pass"],
+                           start_new_session=True)
+child = os.fork()
+if child == 0:
+    for _ in range(3):
+        libc.syscall(56, 0x00008000 | 17, 0, 0, 0, 0)  # clone(CLONE_PARENT | SIGCHLD)
+    while True:
+        time.sleep(1)
+time.sleep(0.3)
+my_uid = os.getuid()
+deep = "."
+for i in range(3000):  # deeper than Python 3.11's recursive rmtree can remove
+    deep = os.path.join(deep, "d")
+    try:
+        os.mkdir(deep)
+    except OSError:
+        break
+    if i % 100 == 99:
+        os.chdir(deep)
+        deep = "."
+os.chdir(os.path.expanduser("~"))
+'''
+
+ESCAPES = r'''
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def refused(call):
+    result = call()
+    return result == -1 and ctypes.get_errno() in (errno.EPERM, errno.ENOSYS, errno.EINVAL, errno.EACCES)
+escapes = {
+    "user_namespace": refused(lambda: libc.unshare(0x10000000)),
+    "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
+    "mount": refused(lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+    "ptrace": refused(lambda: libc.ptrace(16, 1, 0, 0)),
+    "setuid_root": refused(lambda: libc.setuid(0)),
+    "chroot": refused(lambda: libc.chroot(b"/tmp")),
+}
+hostname = os.uname().nodename
+'''
+
+
+def _session(zygote, grader, source: str) -> StudentSession:
+    submission = Submission("confinement", ROOT / "confinement.ipynb", (Cell(1, source),), "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits)
+    session.start()
+    record = session.cells[1]
+    assert record.error is None and not record.fatal, (record.error, record.fatal)
+    return session
+
+
+@pytest.fixture
+def isolated(zygote):
+    if not (zygote.info.mount_namespace and zygote.info.pid_namespace):
+        pytest.skip("this host gives no private root: " + "; ".join(zygote.info.warnings))
+
+
+def test_a_worker_can_read_only_the_runtime_and_its_own_folders(zygote, grader, isolated):
+    allowed = [*runtime_paths(), *(os.path.realpath(p) for p in rootfs.SYSTEM_LIBRARIES),
+               *rootfs.SYSTEM_LIBRARIES, "/etc", "/dev", "/proc", rootfs.HOME, "/tmp"]
+    session = _session(zygote, grader, WALK)
+    try:
+        outside = session.call("readable_outside", allowed).value
+        assert outside == [], f"readable outside the runtime and scratch: {outside[:20]}"
+        assert session.call("project_files", str(ROOT)).value == []
+        # Its /etc holds only what was generated for it.
+        etc = session.call("readable_outside", ["/dev", "/proc", rootfs.HOME, "/tmp",
+                                                *runtime_paths(), "/usr", "/lib", "/lib64"]).value
+        assert {Path(p).name for p in etc if p.startswith("/etc/")} <= {
+            "passwd", "group", "hosts", "hostname", "ld.so.cache", "ld.so.conf", "localtime"}
+        assert session.call("processes").value == [1]  # its own PID namespace: only itself
+        fds = session.call("own_fds").value
+        assert not [t for t in fds.values() if "lock" in t or str(ROOT) in t], fds
+        environ = session.call("environ_block").value
+        assert str(ROOT) not in environ and "PYTHONPATH" not in environ
+    finally:
+        session.close()
+
+
+def test_escapes_are_refused(zygote, grader, isolated):
+    session = _session(zygote, grader, ESCAPES)
+    try:
+        escapes = session.get_var("escapes")
+        refused = {name for name, ok in escapes.items() if ok}
+        if zygote.info.seccomp:
+            assert refused == set(escapes), escapes
+        else:  # without the filter the dropped uid still refuses all but user namespaces
+            assert refused >= set(escapes) - {"user_namespace"}, escapes
+        assert session.get_var("hostname") == "sandbox"
+    finally:
+        session.close()
+
+
+def _alive_with_uid(uid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields["Uid"].split()[1]) == uid and fields["State"].split()[0] not in "ZX":
+            pids.append(int(entry))
+    return pids
+
+
+def _sysv_keys() -> set[int]:
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    return {int(line.split()[0]) for line in lines if line.strip()}
+
+
+def test_a_worker_leaves_nothing_behind(zygote, grader, isolated):
+    token = f"leftover-{secrets.token_hex(6)}"
+    session = _session(zygote, grader, LEAVE_BEHIND.format(token=token))
+    uid = session.get_var("my_uid")
+    made = session.get_var("made")
+    assert "/tmp" in made and "/dev/shm" in made  # it could write: into its own private copies
+    assert session.get_var("shm_id") >= 0
+    session.close()
+    for folder in ("/tmp", "/dev/shm", "/var/tmp", str(ROOT)):
+        assert not (Path(folder) / token).exists(), folder
+    assert 0x5EED not in _sysv_keys()
+    if uid != os.getuid():
+        assert _alive_with_uid(uid) == []
+    # The zygote survived the deep tree and grades the next student normally.
+    after = _session(zygote, grader, "x = 41 + 1")
+    try:
+        assert after.get_var("x") == 42
+    finally:
+        after.close()
