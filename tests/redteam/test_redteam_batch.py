@@ -45,6 +45,11 @@ HOSTILE = {
     "hostile_deep_recursion": ({G, C, T}, ""),
     "hostile_floods_stdout": ({G}, ""),
     "hostile_writes_100mb_file": ({G}, ""),
+    "hostile_git_show_reference": ({G}, ""),
+    "hostile_writes_host_tmp": ({G}, ""),
+    "hostile_deep_tree": ({G}, ""),
+    "hostile_clone_parent_spinners": ({G}, ""),
+    "hostile_trickles_reply": ({G, C, T}, ""),  # its cell is skipped; the rest is graded
     "hostile_sleep_just_under": ({G}, ""),
     "hostile_sleep_just_over": ({T}, "cell"),
     "broken_nbformat3": ({G}, ""),
@@ -66,25 +71,25 @@ BROKEN = {
 
 
 # What the hostile cells write (in their own home), and the uids workers run as.
-WRITTEN_BY_HOSTILE = {"results.pkl", "big.bin", "pwned-by-lab05-student"}
+WRITTEN_BY_HOSTILE = {"results.pkl", "big.bin", "pwned-by-lab05-student", "results.json"}
 WORKER_UIDS = range(UID_BASE, UID_BASE + UID_BLOCK * UID_BLOCKS)
 
 
-def _left_by_workers(folders: list[Path]) -> list[str]:
-    """Files a hostile cell writes, or any file a worker uid owns, under `folders`.
+def _left_by_workers(folders: list[Path], shared: list[Path]) -> list[str]:
+    """Files a hostile cell writes, or any file a worker uid owns: anywhere under the
+    project's `folders`, and at the top of the machine's `shared` temporary folders.
 
     Checked by name and owner, not by "nothing changed": other processes on the
     machine may change these folders while the batch runs.
     """
     found = []
-    for folder in folders:
-        for path in folder.rglob("*"):
-            try:
-                owner = path.lstat().st_uid
-            except OSError:
-                continue
-            if path.name in WRITTEN_BY_HOSTILE or owner in WORKER_UIDS:
-                found.append(str(path))
+    for path in [*(p for f in folders for p in f.rglob("*")), *(p for f in shared for p in f.iterdir())]:
+        try:
+            owner = path.lstat().st_uid
+        except OSError:
+            continue
+        if path.name in WRITTEN_BY_HOSTILE or owner in WORKER_UIDS:
+            found.append(str(path))
     return found
 
 
@@ -105,8 +110,8 @@ def batch(tmp_path_factory):
         "results": {r.submission_id: r for r in summary.results},
         "out": work / "out",
         "left_behind": _left_by_workers([ROOT / p for p in ("solutions", "autograder",
-                                                             "assignment", "tests", "examples")]
-                                        + [Path("/tmp"), Path("/dev/shm"), Path("/var/tmp")]),
+                                                             "assignment", "tests", "examples")],
+                                        [Path("/tmp"), Path("/dev/shm"), Path("/var/tmp")]),
     }
 
 
