@@ -46,6 +46,7 @@ class Owner(NamedTuple):
     names: tuple[str, ...]
     values: tuple[Any, ...]
     closed: frozenset[str] | None   # every name it had, when it must not gain any
+    getter: Any             # operator.itemgetter(*names, "__name__"...): one C call reads all
 
 
 class Codes(NamedTuple):
@@ -108,16 +109,20 @@ class _Builder:
         self.seen_functions: set[int] = set()
 
     def owner(self, owner: Any, scopes: tuple[str, ...], *, closed: bool = False,
-              everything: bool = False) -> None:
+              everything: bool = False, only: Iterable[str] | None = None) -> None:
         if id(owner) in self.seen_owners:
             return
         self.seen_owners.add(id(owner))
         label = _label(owner)
         namespace = vars(owner)
-        names = tuple(n for n, v in namespace.items() if everything or _interesting(v))
+        names = tuple(n for n, v in namespace.items()
+                      if (everything or _interesting(v)) and (only is None or n in only))
         values = tuple(namespace[n] for n in names)
-        self.owners.append(Owner(owner, type(owner), label, scopes, names, values,
-                                 frozenset(namespace) if closed else None))
+        # two names at least, so that the getter always returns a tuple
+        getter = operator.itemgetter(*names, *names[:1], *names[:1]) if names else None
+        values_read = (*values, *values[:1], *values[:1])
+        self.owners.append(Owner(owner, type(owner), label, scopes, names, values_read,
+                                 frozenset(namespace) if closed else None, getter))
         for name, value in zip(names, values, strict=True):
             self.function(value, f"{label}.{name}", scopes)
 
@@ -143,6 +148,18 @@ class _Builder:
         return Snapshot(tuple(self.owners), codes)
 
 
+TORCH_C_NAMES = frozenset({
+    "is_grad_enabled", "_set_grad_enabled", "is_inference_mode_enabled",
+    "_len_torch_function_stack", "_get_function_stack_at", "_pop_torch_function_stack",
+    "_push_on_torch_function_stack", "_len_torch_dispatch_stack", "_get_dispatch_stack_at",
+    "_pop_torch_dispatch_stack", "_push_on_torch_dispatch_stack", "_set_torch_function_mode",
+    "DisableTorchFunction", "DisableTorchFunctionSubclass", "_DisableTorchDispatch",
+    "_EnableTorchFunction", "_ExcludeDispatchKeyGuard", "_IncludeDispatchKeyGuard",
+    "_is_torch_function_mode_enabled", "_get_tracing_state", "TensorBase", "_TensorMeta",
+    "Generator", "default_generator", "device", "dtype", "_nn", "_VariableFunctions",
+})
+
+
 # Torch namespaces and classes the harness and the call recorder use. Every callable
 # bound in them is compared; functions written in Python also by their code.
 def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
@@ -158,9 +175,7 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
     owners: list[tuple[Any, tuple[str, ...], bool]] = [
         # (owner, scopes, closed: must not gain names that would shadow a base class)
         (torch, (SCENARIOS,), False),
-        (torch._C, BOTH, False),
         (torch._C._nn, BOTH, False),
-        (type(torch._C._VariableFunctions), BOTH, False),
         (torch.overrides, BOTH, False),
         (python_dispatch, BOTH, False),
         (torch.overrides.TorchFunctionMode, BOTH, True),
@@ -186,7 +201,12 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
 
 
 def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
-    """The snapshot: call it in the worker before the first cell runs."""
+    """The snapshot: call it in the worker before the first cell runs.
+
+    Torch patches a few of its own functions on first use (an optimizer class's `step`,
+    `torch.manual_seed` wrapped when the first optimizer is built): the zygote's warm-up
+    has already used them, so a worker's snapshot sees them in their final state.
+    """
     builder = _Builder()
     ours = [m for name, m in sorted(sys.modules.items())
             if isinstance(m, types.ModuleType)
@@ -195,11 +215,17 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
     for module_ in [*ours, *extra_modules]:
         # our own modules: every binding, no additions (a new global could shadow a builtin)
         scopes: tuple[str, ...] = BOTH
-        builder.owner(module_, scopes, closed=True, everything=True)
+        # (a package gains an attribute whenever one of its submodules is first imported)
+        builder.owner(module_, scopes, closed=not hasattr(module_, "__path__"),
+                      everything=True)
         for name, value in vars(module_).items():
             if isinstance(value, type) and value.__module__ == module_.__name__:
                 cls_scopes: tuple[str, ...] = (CALLS,) if name in recorder_names else scopes
                 builder.owner(value, cls_scopes, closed=True, everything=True)
+    import torch
+
+    # torch._C is large: its functions the harness and the recorders call
+    builder.owner(torch._C, BOTH, only=TORCH_C_NAMES)
     for owner, scopes, closed in _torch_owners():
         builder.owner(owner, scopes, closed=closed)
     builder.owner(builtins, BOTH)
@@ -220,19 +246,23 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
     named tuple's field accessors live in a class the notebook could patch). The common
     case, nothing changed, is one C-level comparison per module or class.
     """
-    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, repeat,
+    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, _repeat,
      pairs, code_of, defaults_of, kwdefaults_of) = t
     owners, codes = snapshot
     missing = findings  # a sentinel no namespace holds
     fixed = 0
-    for owner, kind, label, scopes, names, values, closed in owners:
+    for owner, kind, label, scopes, names, values, closed, getter in owners:
         if kind_of(owner) is not kind:
             owner.__class__ = kind
             findings.append((label + " had its type replaced", scopes))
             fixed += 1
         namespace = owner.__dict__
-        if not every(each(same, each(namespace.get, names, repeat(missing)), values)):
-            for name, value in pairs(names, values):
+        try:
+            current = getter(namespace) if names else values
+        except:  # noqa: E722 - a name was deleted (naming an exception class is a lookup)
+            current = ()
+        if not every(each(same, current, values)) or length(current) != length(values):
+            for name, value in pairs(names, values):  # (values has names' two extra copies)
                 if namespace.get(name, missing) is not value:
                     set_attr(owner, name, value)
                     findings.append((label + "." + name + " was replaced", scopes))
@@ -274,3 +304,14 @@ def encode(findings: list[tuple[str, tuple[str, ...]]]) -> list[str]:
 
 def is_marker(name: str) -> bool:
     return name.startswith(MARKER)
+
+
+def subset(snapshot: Snapshot, scope: str) -> Snapshot:
+    """The part of a snapshot that evidence of one kind depends on (cheaper to verify)."""
+    owners = tuple(o for o in snapshot.owners if scope in o.scopes)
+    keep = [i for i, scopes in enumerate(snapshot.codes.scopes) if scope in scopes]
+    c = snapshot.codes
+    codes = Codes(tuple(c.functions[i] for i in keep), tuple(c.codes[i] for i in keep),
+                  tuple(c.defaults[i] for i in keep), tuple(c.kwdefaults[i] for i in keep),
+                  tuple(c.labels[i] for i in keep), tuple(c.scopes[i] for i in keep))
+    return Snapshot(owners, codes)

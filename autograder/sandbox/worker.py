@@ -32,9 +32,10 @@ import torch
 from autograder.sandbox import harness, integrity, protocol
 from autograder.sandbox.rng import seed_rngs
 
-# (verify, its code, snapshot, tools, findings): held by the serve loop's frame
-Guard = tuple[Callable[..., int], types.CodeType, integrity.Snapshot, integrity.Tools,
-              list[tuple[str, tuple[str, ...]]]]
+# (verify, its code, snapshot, the part of it calls rely on, tools, findings): held by
+# the serve loop's frame
+Guard = tuple[Callable[..., int], types.CodeType, integrity.Snapshot, integrity.Snapshot,
+              integrity.Tools, list[tuple[str, tuple[str, ...]]]]
 
 
 class GradingTimeout(BaseException):
@@ -125,6 +126,9 @@ class Worker:
         self._prepare(network_namespace)
         # After our own setup, before the first cell: what "untouched" means.
         self.snapshot = integrity.take()
+        # A direct call's evidence (the library calls it made) rests on a smaller part,
+        # verified around each of the hundreds of calls of a submission.
+        self.snapshot_calls = integrity.subset(self.snapshot, integrity.CALLS)
         self.tools = integrity.tools()
         self.findings: list[tuple[str, tuple[str, ...]]] = []
 
@@ -149,7 +153,8 @@ class Worker:
         # Captured before any cell runs and held in this frame, whose code the notebook
         # cannot change; handlers get them as an argument, never from an attribute.
         verify = integrity.verify
-        guard: Guard = (verify, verify.__code__, self.snapshot, self.tools, self.findings)
+        guard: Guard = (verify, verify.__code__, self.snapshot, self.snapshot_calls, self.tools,
+                        self.findings)
         recv = protocol.recv
         handlers = {name[3:]: fn for name, fn in vars(Worker).items() if name.startswith("op_")}
         while True:
@@ -158,11 +163,11 @@ class Worker:
             except protocol.ProtocolError:
                 return
             # Inline, not a helper: a helper is a function the notebook could have changed.
+            op = request.get("op")
             if verify.__code__ is not guard[1] or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = guard[1], None
-                guard[4].append(("the grader's integrity check was replaced", integrity.BOTH))
-            verify(guard[2], guard[3], guard[4])
-            op = request.get("op")
+                guard[5].append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(guard[3] if op == "call" else guard[2], guard[4], guard[5])
             if op == "shutdown":
                 return
             handler = handlers.get(str(op))
@@ -207,7 +212,7 @@ class Worker:
 
     def op_call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                 guard: Guard) -> None:
-        verify, verify_code, snapshot, tools, findings = guard
+        verify, verify_code, _, snapshot, tools, findings = guard
         name = str(request["name"])
         fn = self.namespace.get(name)
         if not callable(fn):
@@ -279,7 +284,7 @@ class Worker:
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:
-        verify, verify_code, snapshot, tools, findings = guard
+        verify, verify_code, snapshot, _, tools, findings = guard
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
         outcome: Any = None
         failure: dict[str, Any] | None = None

@@ -1,0 +1,71 @@
+"""The worker's snapshot: what it restores and reports, and that grading itself leaves no trace.
+
+In-process (no sandbox): the snapshot is taken, things are patched the way hostile
+notebooks patch them, and `verify` must put each back and name it; running every Part D
+scenario on the reference (their own temporary patches of torch included) must leave
+nothing to report, or honest students would be flagged.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+
+from autograder.check import training
+from autograder.sandbox import harness, integrity
+from autograder.sandbox.zygote import warm_up
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _verify(snapshot: integrity.Snapshot) -> list[str]:
+    findings: list[tuple[str, tuple[str, ...]]] = []
+    integrity.verify(snapshot, integrity.tools(), findings)
+    return [what for what, _ in findings]
+
+
+def test_patches_are_restored_and_reported() -> None:
+    snapshot = integrity.take()
+    real_is_grad_enabled, real_run = torch.is_grad_enabled, harness.run_scenario
+    real_code = harness.gradients.__code__
+    torch.is_grad_enabled = lambda: False  # type: ignore[assignment]
+    harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
+    harness.gradients.__code__ = (lambda *a: None).__code__
+    harness.isinstance = lambda *a: True  # type: ignore[attr-defined]
+    torch.Tensor.__eq__ = lambda *a: True  # type: ignore[assignment,method-assign]
+    found = _verify(snapshot)
+    assert torch.is_grad_enabled is real_is_grad_enabled
+    assert harness.run_scenario is real_run
+    assert harness.gradients.__code__ is real_code
+    assert not hasattr(harness, "isinstance")
+    assert "__eq__" not in vars(torch.Tensor)
+    for what in ("torch.is_grad_enabled", "harness.run_scenario", "harness.gradients",
+                 "harness.isinstance", "torch.Tensor.__eq__"):
+        assert any(what in f for f in found), (what, found)
+    assert _verify(snapshot) == []
+
+
+def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
+    spec = importlib.util.spec_from_file_location("ref_for_snapshot",
+                                                  ROOT / "solutions" / "reference.py")
+    assert spec is not None and spec.loader is not None
+    reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reference)
+    ns = vars(reference)
+    warm_up()  # as in the zygote the worker is forked from: torch's first-use patches done
+    snapshot = integrity.take()
+    x, y = training.make_data(3)
+    state = training.initial_state("bn_mlp", 3)
+    for device, fake in (("cpu", False), ("meta", True)):
+        params = {"arch": "bn_mlp", "state": state, "x": x, "y": y, "batch_size": 16,
+                  "lr": 0.5, "start_train": True, "device": device, "fake_cuda": fake,
+                  "seed": 3}
+        for name in ("train_one_epoch", "evaluate"):
+            outcome = harness.run_scenario(name, ns, params)
+            assert outcome.get("error") is None, outcome.get("error")
+            assert outcome["_findings"] == []
+    harness.run_scenario("get_device", ns, {})
+    harness.run_scenario("fit_stubbed", ns, {"epochs": 2, "train_base": 3.0, "eval_base": 2.0})
+    assert _verify(snapshot) == []
