@@ -126,6 +126,11 @@ def build_and_enter(layout: Layout) -> None:
     root = layout.mountpoint
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _tmpfs(root, 4, "755", None)
+    # The private folders first: a runtime that lives under /tmp or /home (a checkout in a
+    # temporary folder) is then bound on top of them instead of being covered by them.
+    home = _make_target(root, HOME, directory=True)
+    _tmpfs(home, layout.scratch_mb, "700", layout.uid)
+    _tmpfs(_make_target(root, "/tmp", directory=True), layout.scratch_mb, "1777", None)
     for path in runtime_paths():
         _bind_readonly(path, _make_target(root, path, directory=True))
     for path in SYSTEM_LIBRARIES:
@@ -150,9 +155,6 @@ def build_and_enter(layout: Layout) -> None:
         with open(os.path.join(etc, name), "wb") as handle:
             handle.write(content)
     _make_devices(root, layout)
-    home = _make_target(root, HOME, directory=True)
-    _tmpfs(home, layout.scratch_mb, "700", layout.uid)
-    _tmpfs(_make_target(root, "/tmp", directory=True), layout.scratch_mb, "1777", None)
     proc = _make_target(root, "/proc", directory=True)
     _mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     _pivot(root)
