@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from autograder.batch.run import grade_batch
-from autograder.sandbox.zygote import UID_BASE, UID_BLOCK, UID_BLOCKS
+from autograder.sandbox.zygote import CGROUP_PREFIX, UID_BASE, UID_BLOCK, UID_BLOCKS
 from autograder.score.results import Status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,3 +189,17 @@ def test_no_submission_process_outlives_the_batch(batch):
                 and not Path(os.fsdecode(argv[3])).parent.exists()):
             stray.append(entry)
     assert stray == []
+
+
+def test_no_cgroup_outlives_its_run(batch):
+    """Every run removes its workers' groups; any group left names a zygote still alive
+    (another run on the machine), never one of a finished run."""
+    stale = []
+    for hierarchy in ("memory", "pids", "freezer", ""):
+        base = Path("/sys/fs/cgroup") / hierarchy
+        for group in base.rglob(f"{CGROUP_PREFIX}*") if base.is_dir() else []:
+            pid = group.name[len(CGROUP_PREFIX):]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                stale.append(str(group))
+    assert stale == []
+
