@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.sandbox.cleanup import remove_tree
 from autograder.sandbox.client import PREFIX, sweep_stale_roots
 
 
@@ -45,3 +46,42 @@ def _check_sweep(tmp_path: Path) -> None:
     assert removed == [str(dead)]
     assert not dead.exists()
     assert live.exists() and fresh.exists() and other.exists()
+
+
+def _deep_tree(top: Path, depth: int) -> None:
+    """`depth` nested folders, made relative to an open descriptor (deeper than PATH_MAX)."""
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d" * 40, dir_fd=fd)
+            child = os.open("d" * 40, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        os.chmod(f"/proc/self/fd/{fd}", 0)  # and the innermost one unreadable
+    finally:
+        os.close(fd)
+
+
+def test_a_killed_run_with_a_deep_tree_is_swept_without_raising() -> None:
+    """A worker's 3,000-deep tree made Python 3.11's recursive rmtree raise RecursionError,
+    which killed the zygote and blocked the next run's start-up sweep."""
+    with tempfile.TemporaryDirectory(prefix="sw") as parent:
+        dead, _ = _root(Path(parent), "deep", 3600, listening=False)
+        _deep_tree(dead / "scratch", 3000)
+        old = time.time() - 3600
+        os.utime(dead, (old, old))
+        assert sweep_stale_roots(parent) == [str(dead)]
+        assert not dead.exists()
+
+
+def test_remove_tree_never_raises_and_never_follows_links(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not the worker's")
+    tree = tmp_path / "tree"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "a" / "b" / "link").symlink_to(outside)
+    (tree / "file").write_text("x")
+    assert remove_tree(str(tree))
+    assert not tree.exists() and (outside / "keep.txt").exists()
+    assert remove_tree(str(tmp_path / "never-existed"))
