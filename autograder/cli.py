@@ -7,15 +7,20 @@ import difflib
 import sys
 from pathlib import Path
 
+from autograder.batch.inputs import InputError
 from autograder.config import ConfigError, default_config_path
 
 
 def _grade(args: argparse.Namespace) -> int:
+    from autograder.batch.inputs import check_grade_inputs
     from autograder.batch.run import grade_batch
 
+    check_grade_inputs([Path(p) for p in args.paths], Path(args.out), args.workers)
     summary = grade_batch([Path(p) for p in args.paths], Path(args.out), Path(args.config),
                           workers=args.workers, regrade=args.regrade,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress,
+                          roster=Path(args.roster) if args.roster else None,
+                          overrides=Path(args.overrides) if args.overrides else None)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(summary.describe().encode(encoding, errors="replace").decode(encoding) + "\n")
     return 0
@@ -71,6 +76,28 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_canvas(args: argparse.Namespace) -> int:
+    from autograder.config import load_config
+    from autograder.export.canvas import CanvasExportError, export_canvas
+
+    out = Path(args.out)
+    if out.is_dir():
+        print(f"error: --out {out} is a folder; name the CSV to write", file=sys.stderr)
+        return 2
+    column = args.column
+    if column is None:
+        config = load_config(Path(args.config))
+        column = config.export.canvas_column or config.assignment
+    try:
+        report = export_canvas(Path(args.grades), out, column,
+                               Path(args.roster) if args.roster else None)
+    except CanvasExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.describe())
+    return 0
+
+
 def _selftest(args: argparse.Namespace) -> int:
     from autograder.selftest.run import run_selftest
 
@@ -95,6 +122,12 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--regrade", action="store_true",
                        help="grade again even if results for the same notebook and config exist")
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
+    grade.add_argument("--roster", default=None,
+                       help="class list (Canvas or Gradescope export, or a CSV with `id`): "
+                       "a row for every student, `missing` when nothing was handed in")
+    grade.add_argument("--overrides", default=None,
+                       help="overrides.csv (id, check or total, points, reason, who), applied "
+                       "on top of the checks on every run")
     grade.set_defaults(run=_grade)
     show = sub.add_parser("show", help="print one submission's results in the terminal")
     show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")
@@ -124,6 +157,17 @@ def parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--config", default=str(default_config_path()),
                             help="the grading_config.yaml to bundle (points, visibility, limits)")
     gradescope.set_defaults(run=_export)
+    canvas = targets.add_parser(
+        "canvas", help="a Canvas gradebook import CSV of the final scores in a grades folder")
+    canvas.add_argument("--out", default="canvas_grades.csv", help="the CSV to write")
+    canvas.add_argument("--grades", default="grades", help="the output folder of a grade run")
+    canvas.add_argument("--roster", default=None,
+                        help="the roster to match through (default: the one the run used)")
+    canvas.add_argument("--column", default=None,
+                        help="Canvas's column, '<name> (<assignment id>)' (default: the "
+                        "config's export.canvas_column, else its assignment name)")
+    canvas.add_argument("--config", default=str(default_config_path()))
+    canvas.set_defaults(run=_export_canvas)
     return top
 
 
@@ -131,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (ConfigError, InputError) as exc:  # one line per problem, nothing written
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"error: {line}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ grading with a default.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -63,12 +64,61 @@ class TestConfig(_Strict):
     visibility: Visibility | None = None
 
 
+class Penalty(_Strict):
+    """How late work loses points (score/late.py): a share of the points earned per day
+    (or part of a day) late, at most `max_percent`; nothing at all after `zero_after`."""
+
+    per_day_percent: float = Field(0, ge=0, le=100)
+    max_percent: float = Field(100, ge=0, le=100)
+    zero_after: datetime | None = None
+
+
+class Deadline(_Strict):
+    """When the work was due. Dates without a UTC offset are read in `timezone`
+    (an IANA name; default: this machine's). Files are relative to the config."""
+
+    due: datetime
+    grace_minutes: float = Field(0, ge=0)
+    timezone: str | None = None
+    penalty: Penalty = Penalty()
+    extensions: str | None = None  # CSV: id, and days (extra days) or due (a new due date)
+    submission_times: str | None = None  # CSV: id, submitted_at (where the export has none)
+
+    @model_validator(mode="after")
+    def _cutoff_after_due(self) -> Deadline:
+        if self.timezone is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown timezone {self.timezone!r} (use an IANA name such "
+                                 "as 'America/Chicago' or 'UTC')") from None
+        cutoff = self.penalty.zero_after
+        if cutoff is not None and (cutoff.tzinfo is None) == (self.due.tzinfo is None) \
+                and cutoff < self.due:
+            raise ValueError("penalty.zero_after is before the due date")
+        return self
+
+
+class Export(_Strict):
+    # Canvas's gradebook column for this assignment, "<name> (<assignment id>)" as in a
+    # Canvas gradebook export (default: `assignment`; Canvas then makes a new column).
+    canvas_column: str | None = Field(None, min_length=1)
+
+
 class GradingConfig(_Strict):
     assignment: str = "lab05"
     default_visibility: Visibility = "visible"
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
     tests: dict[str, TestConfig]
+    # The course around the checks (batch/roster.py, score/late.py, score/overrides.py);
+    # file names are relative to this config file.
+    roster: str | None = None
+    deadline: Deadline | None = None
+    overrides: str | None = None
+    export: Export = Export()
 
     @model_validator(mode="after")
     def _names_say_where_to_look(self) -> GradingConfig:
@@ -100,7 +150,21 @@ def load_config(path: Path) -> GradingConfig:
     try:
         return GradingConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{path} is invalid:\n{exc}") from exc
+        raise ConfigError("\n".join(describe_errors(path, exc))) from None
+
+
+def describe_errors(path: Path, exc: ValidationError) -> list[str]:
+    """One readable line per problem, naming the file and the key: no pydantic dump, no URLs."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (a typo?)"
+        elif error["type"] == "missing":
+            message = "required key missing"
+        lines.append(f"{path}: {where}: {message}")
+    return lines
 
 
 def default_config_path() -> Path:

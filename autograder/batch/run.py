@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder.batch.course import load_course
 from autograder.batch.discover import Discovery, Found, Limits, discover, unpacking
+from autograder.batch.finish import finish
+from autograder.batch.inputs import require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, load_config
-from autograder.report.gradebook import write_gradebook
+from autograder.report.batch_record import BatchRecord, course_lines
 from autograder.report.gradescope import read_results, results_path, write_results
 from autograder.report.sanitize import printable
 from autograder.sandbox.client import Zygote
@@ -47,6 +50,7 @@ class Summary:
     reused: int = 0
     seconds: float = 0.0
     sandbox_warnings: list[str] = field(default_factory=list)
+    record: BatchRecord | None = None  # batch.json: roster, overrides, lateness, duplicates
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
@@ -59,6 +63,7 @@ class Summary:
                   for r in self.results if r.status is not Status.GRADED]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
         lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
+        lines += course_lines(self.record) if self.record is not None else []
         lines.append(f"gradebook: {self.out / 'gradebook.csv'}")
         if (self.out / "index.html").exists():
             lines.append(f"dashboard: {self.out / 'index.html'}")
@@ -125,7 +130,8 @@ def _judge(found: Found, out: str) -> dict[str, object]:
 
 
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
-                regrade: bool = False, progress: bool = True, limits: Limits | None = None) -> Summary:
+                regrade: bool = False, progress: bool = True, limits: Limits | None = None,
+                roster: Path | None = None, overrides: Path | None = None) -> Summary:
     started = time.monotonic()
     config = load_config(config_path)
     try:
@@ -133,11 +139,16 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
     except SuiteError as exc:
         raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
+    course = load_course(config, config_path, roster, overrides)  # its errors: before any output
     out.mkdir(parents=True, exist_ok=True)
     _remove_partial(out)
     with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
+        discovery = discover(inputs, unpack_dir, limits)
+        require_submissions(discovery, inputs)
         summary = _grade_found(inputs, out, config, config_path, config_sha,
-                               discover(inputs, unpack_dir, limits), workers, regrade, progress)
+                               discovery, workers, regrade, progress)
+        summary.results, summary.record = finish(summary.results, discovery, course, inputs,
+                                                 config_path, config_sha, out, list(config.tests))
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -177,14 +188,7 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
                 done[result.submission_id] = result
                 summary.graded_now += 1
     summary.results = [done[f.submission_id] for f in summary.discovery.submissions]
-    write_gradebook(summary.results, list(config.tests), out / "gradebook.csv")
-    try:
-        from autograder.report.dashboard import write_dashboard
-
-        write_dashboard(summary.results, config, out)
-    except ImportError:
-        pass
-    return summary
+    return summary  # the course, gradebook, dashboard: batch/finish.py
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],

@@ -1,17 +1,41 @@
-"""Write-then-rename, so an interrupted run never leaves a half-written result."""
+"""Write-then-rename, so an interrupted run never leaves a half-written result.
+
+`mkstemp` creates its file 0600 whatever the umask says; the output folder is
+read by TAs sharing a group and published by web servers, so the file is given
+the mode an ordinary `open()` would have (0644 under the usual umask 022)
+before it is renamed into place.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 
+_UMASK_LOCK = threading.Lock()
 
-def write_text(path: Path, text: str) -> None:
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux says it (/proc)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:  # elsewhere: set and restore (brief, and only under this lock)
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -21,6 +21,8 @@ from markupsafe import Markup
 
 from autograder.config import GradingConfig
 from autograder.report.atomic import write_text
+from autograder.report.batch_record import BatchRecord
+from autograder.report.course_view import course_view
 from autograder.report.feedback import (
     STATUS_LABEL,
     description,
@@ -207,7 +209,8 @@ def _histogram(results: list[SubmissionResult]) -> list[Bar]:
     return bars
 
 
-def render_dashboard(results: list[SubmissionResult], config: GradingConfig) -> str:
+def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
+                     batch: BatchRecord | None = None) -> str:
     names = _test_names(results, config)
     scores = [r.score for r in results]
     max_score = config.max_score
@@ -235,14 +238,16 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig) -> 
         script_src=Markup(f"'{SORT_SCRIPT_HASH}'"),
         percent=percent,
         points=points,
+        course=course_view(results, batch) if batch is not None else None,
     )
 
 
-def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path) -> Path:
+def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path,
+                    batch: BatchRecord | None = None) -> Path:
     """Write every student's `feedback.html`, then `out/index.html`; return the index's path."""
     out = Path(out)
     for result in results:
         write_feedback(result, out, config.assignment)
     path = out / INDEX
-    write_text(path, render_dashboard(results, config))
+    write_text(path, render_dashboard(results, config, batch))
     return path

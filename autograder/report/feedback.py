@@ -26,6 +26,7 @@ STATUS_LABEL = {
     Status.TIMEOUT: "Timed out",
     Status.CRASHED: "Crashed",
     Status.INVALID: "Could not be graded",
+    Status.MISSING: "No submission",
 }
 
 STATUS_HELP = {
@@ -37,6 +38,8 @@ STATUS_HELP = {
                     "count.",
     Status.INVALID: "Your submission could not be opened or run, so no check could be scored. "
                     "Fix the problem above and submit again.",
+    Status.MISSING: "Nothing was received from you for this assignment. If you did hand "
+                    "something in, tell your instructor.",
 }
 
 

@@ -12,6 +12,8 @@ import io
 from pathlib import Path
 
 from autograder.report.atomic import write_text
+from autograder.report.course_columns import COURSE_COLUMNS, course_cells
+from autograder.report.csvfile import BOM
 from autograder.report.sanitize import csv_cell
 from autograder.score.results import SubmissionResult
 
@@ -21,12 +23,13 @@ def write_gradebook(results: list[SubmissionResult], test_names: list[str], path
     writer = csv.writer(buffer)
     # "tampering": flagged when the notebook changed the grader or torch internals
     writer.writerow([csv_cell(h) for h in ["submission_id", "status", "reason", "total", "max",
-                                            *test_names, "tampering"]])
+                                            *COURSE_COLUMNS, *test_names, "tampering"]])
     for result in sorted(results, key=lambda r: r.submission_id):
         by_name = {t.name: t.score for t in result.tests}
         writer.writerow([csv_cell(result.submission_id), csv_cell(result.status.value),
                          csv_cell(result.reason),
-                         f"{result.score:g}", f"{result.max_score:g}",
+                         f"{result.score:g}", f"{result.max_score:g}", *course_cells(result),
                          *(f"{by_name.get(name, 0.0):g}" for name in test_names),
                          "yes" if result.tampered else ""])
-    write_text(path, buffer.getvalue())
+    text = buffer.getvalue()
+    write_text(path, text if text.isascii() else BOM + text)  # Excel reads "→" right

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from autograder.score.final import Final, Trace
+
 # The mistake tag of a check that scored 0 because the notebook changed the grader or
 # torch internals its evidence came from (autograder.check.tamper): the instructor's flag.
 TAMPERING = "tampering"
@@ -21,6 +23,7 @@ class Status(StrEnum):
     TIMEOUT = "timeout"
     CRASHED = "crashed"
     INVALID = "invalid"
+    MISSING = "missing"  # on the roster, nothing handed in
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,18 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     source_sha256: str = ""
     config_sha256: str = ""
+    # Roster, overrides and lateness on top of the checks (score/final.py); None: not applied.
+    final: Final | None = None
+    trace: Trace = field(default_factory=Trace)
 
     @property
     def score(self) -> float:
         return round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def final_score(self) -> float:
+        """What the student gets: the checks' sum after overrides and any late penalty."""
+        return self.final.final if self.final is not None else self.score
 
     @property
     def tampering(self) -> list[str]:
@@ -70,7 +81,7 @@ class SubmissionResult:
         output = self.reason if self.status is not Status.GRADED else ""
         output = "\n".join(part for part in [output, *self.notes] if part)
         return {
-            "score": self.score,
+            "score": self.final_score,
             "max_score": self.max_score,
             "execution_time": round(self.execution_time, 3),
             "output": output,
@@ -93,6 +104,9 @@ class SubmissionResult:
                 "source_sha256": self.source_sha256,
                 "config_sha256": self.config_sha256,
                 "tampering": self.tampered,
+                "raw_score": self.score,
+                "trace": self.trace.to_json(),
+                **({"final": self.final.to_json()} if self.final is not None else {}),
             },
         }
 
@@ -124,6 +138,8 @@ class SubmissionResult:
             notes=notes,
             source_sha256=extra.get("source_sha256", ""),
             config_sha256=extra.get("config_sha256", ""),
+            final=Final.from_json(extra["final"]) if isinstance(extra.get("final"), dict) else None,
+            trace=Trace.from_json(extra.get("trace") or {}),
         )
 
     def as_dict(self) -> dict[str, Any]:

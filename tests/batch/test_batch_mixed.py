@@ -67,7 +67,7 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
                        "submission_12345": "graded", "jones": "graded", "lee": "graded",
                        "corrupt": "invalid", "loop": "timeout"}
     assert [f.submission_id for f in summary.discovery.submissions] == sorted(expected_status)
-    with (out / "gradebook.csv").open(newline="") as handle:
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["submission_id"] for row in rows] == sorted(expected_status)
     for row in rows:

@@ -65,7 +65,7 @@ def test_a_killed_batch_resumes_and_regrade_redoes_everything(tmp_path: Path, sh
     after = finished(out)
     assert set(after) == set(NOTEBOOKS)
     assert {sid: after[sid] for sid in before} == before  # not graded again
-    with (out / "gradebook.csv").open(newline="") as handle:
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8-sig") as handle:
         rows = {row["submission_id"]: row for row in csv.DictReader(handle)}
     assert set(rows) == set(NOTEBOOKS) and all(r["status"] == "graded" for r in rows.values())
     partial = (".results.json.", ".feedback.html.", ".gradebook.csv.", ".index.html.")

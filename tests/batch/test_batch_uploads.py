@@ -248,7 +248,7 @@ def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp
     summary = grade_batch([batch], out, short_config, workers=2, progress=False,
                           limits=Limits(upload_bytes=8 * 1024 * 1024))
 
-    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8-sig") as handle:
         gradebook = {row["submission_id"]: row for row in csv.DictReader(handle)}
     assert {sid: row["status"] for sid, row in gradebook.items()} == {
         "HYPERLINK_1": "graded", "bomb_77": "invalid", "jones_55": "graded", "mallory_999": "graded",

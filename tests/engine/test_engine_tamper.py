@@ -92,7 +92,7 @@ def test_flag_reaches_gradebook_and_results_json(grade_tamper, grade, tmp_path):
     flagged, honest = grade_tamper("hostile_replaces_scenario_runner"), grade("reference_code")
     path = tmp_path / "gradebook.csv"
     write_gradebook([flagged, honest], [t.name for t in honest.tests], path)
-    rows = {r["submission_id"]: r for r in csv.DictReader(path.open(newline=""))}
+    rows = {r["submission_id"]: r for r in csv.DictReader(path.open(newline="", encoding="utf-8-sig"))}
     assert rows["hostile_replaces_scenario_runner"]["tampering"] == "yes"
     assert rows["reference_code"]["tampering"] == ""
     data = flagged.to_gradescope()

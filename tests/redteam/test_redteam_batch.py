@@ -116,7 +116,7 @@ def batch(tmp_path_factory):
 
 
 def test_batch_finishes_with_a_row_for_everyone(batch):
-    with (batch["out"] / "gradebook.csv").open() as handle:
+    with (batch["out"] / "gradebook.csv").open(encoding="utf-8-sig") as handle:
         rows = {row["submission_id"]: row for row in csv.DictReader(handle)}
     expected = {p.stem for p in REDTEAM.glob("*.ipynb")} | {"reference_code",
                                                             "broken_50mb_of_outputs"}

@@ -50,7 +50,7 @@ def test_gradebook_cells_are_never_formulas_or_escapes(tmp_path: Path):
     write_gradebook(results, list(CONFIG.tests), path)
     raw = path.read_text(encoding="utf-8")
     assert "\x1b" not in raw and "\x07" not in raw and "\x9b" not in raw
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # BOM: non-ASCII headers
         rows = list(csv.DictReader(handle))
     assert [row["submission_id"] for row in rows] == ["'=cmd|' /C calc'!A0", "okafor_1001"]
     assert rows[0]["reason"].startswith("'-1+2 ") and rows[1]["reason"] == "no notebook in your upload"

@@ -1,0 +1,60 @@
+"""What `grade` was asked to do, checked before anything is written.
+
+A typo (`grade nope.ipynb`), an empty folder, `--out` naming a file or a
+folder inside the submissions (the next run would grade the results as
+input), a worker count below one: each is one line naming the problem and
+exit code 2, with nothing created or changed on disk. Checked here, not
+half-way through a run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from autograder.batch.discover import Discovery, _lms_owner
+
+
+class InputError(Exception):
+    """The command line asks for something that cannot be done; the message says what."""
+
+
+def check_grade_inputs(paths: list[Path], out: Path, workers: int | None) -> None:
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be 1 or more (got {workers})")
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file, not a folder")
+    target = out.resolve()
+    for path in paths:
+        source = path.resolve()
+        if source.is_dir() and target.is_relative_to(source):
+            raise InputError(f"--out {out} is inside the input {path}: the next run would "
+                             "grade the results; choose a folder outside it")
+        if source.is_relative_to(target):
+            raise InputError(f"the input {path} is inside --out {out}: choose another --out")
+    if not any(_may_hold_submission(p) for p in paths):
+        raise InputError(f"no submission found in {', '.join(str(p) for p in paths)} "
+                         "(no .ipynb, .zip or LMS-named file)")
+
+
+def _may_hold_submission(path: Path) -> bool:
+    """Whether discovery could make a row from `path` (without unpacking anything)."""
+    if path.is_file():
+        return path.suffix.lower() in (".ipynb", ".zip") or _lms_owner(path.name) is not None
+    for _root, folders, files in os.walk(path):
+        folders[:] = [f for f in folders if not f.startswith(".") and f != "__MACOSX"]
+        if any(not f.startswith(".") and (Path(f).suffix.lower() in (".ipynb", ".zip")
+                                          or _lms_owner(f) is not None) for f in files):
+            return True
+        if any(_lms_owner(f) is not None for f in folders):
+            return True
+    return False
+
+
+def require_submissions(discovery: Discovery, paths: list[Path]) -> None:
+    if not discovery.submissions:
+        skipped = f" ({len(discovery.skipped)} files skipped)" if discovery.skipped else ""
+        raise InputError(f"no submission found in {', '.join(str(p) for p in paths)}{skipped}")

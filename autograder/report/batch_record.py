@@ -1,0 +1,96 @@
+"""`batch.json` and `final_grades.csv`: what one grading run was, and what each student gets.
+
+The terminal scrolls away; these stay beside the results. `batch.json` says
+when the run was, with which config (path and hash), engine, inputs and side
+files (roster, overrides, extensions, times), and lists everything a TA must
+look at that is not a score: older attempts, the same bytes under two ids,
+skipped files, rostered students with nothing handed in, submissions nobody
+on the roster owns, overrides with their reasons, late penalties.
+`final_grades.csv` is otter's kind of file: one row per student, final score.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograder.report.atomic import write_text
+from autograder.report.csvfile import write_csv
+from autograder.report.sanitize import csv_cell
+from autograder.score.results import SubmissionResult
+
+BATCH = "batch.json"
+FINAL_GRADES = "final_grades.csv"
+
+
+@dataclass
+class BatchRecord:
+    ran_at: str
+    engine_version: str
+    config_path: str
+    config_sha256: str
+    inputs: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # roster, overrides, extensions, ...
+    counts: dict[str, int] = field(default_factory=dict)  # by status
+    rows: list[str] = field(default_factory=list)  # every submission id of this run
+    older_attempts: list[str] = field(default_factory=list)
+    identical: list[str] = field(default_factory=list)  # the same bytes under two ids
+    other_duplicates: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    not_on_roster: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    late: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, path: Path) -> BatchRecord:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def write(self, path: Path) -> None:
+        write_text(path, json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n")
+
+    def sort_duplicates(self, duplicates: list[str]) -> None:
+        """Discovery's duplicate lines by kind (batch/discover.py words them)."""
+        for line in duplicates:
+            if "older attempt of" in line:
+                self.older_attempts.append(line)
+            elif "identical to" in line or "same bytes as" in line:
+                self.identical.append(line)
+            else:
+                self.other_duplicates.append(line)
+
+    def add_results(self, results: list[SubmissionResult]) -> None:
+        for result in results:
+            self.rows.append(result.submission_id)
+            self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
+            final = result.final
+            if final is None:
+                continue
+            for o in final.overrides:
+                self.overrides.append({"id": result.submission_id, **asdict(o)})
+            if final.late is not None and (final.late.days_late or final.late.note):
+                self.late.append({"id": result.submission_id, **asdict(final.late),
+                                  "penalty": final.penalty})
+
+
+def write_final_grades(results: list[SubmissionResult], path: Path) -> None:
+    rows = [[csv_cell(r.submission_id), csv_cell(r.final.name if r.final else ""),
+             r.status.value, f"{round(r.final_score, 6):g}", f"{r.max_score:g}"]
+            for r in sorted(results, key=lambda r: r.submission_id)]
+    write_csv(path, ["id", "name", "status", "final_score", "max_score"], rows)
+
+
+def course_lines(record: BatchRecord) -> list[str]:
+    """The summary's lines for what the course added (the terminal view of batch.json)."""
+    lines = [f"  not on roster: {sid}" for sid in record.not_on_roster]  # (missing: a status)
+    lines += [f"  override: {o['id']}: {o['check'].split(':', 1)[0]} {o['before']:g} → "
+              f"{o['after']:g} ({o['reason']}, {o['who']})" for o in record.overrides]
+    lines += [f"  late: {entry['id']}: {entry['days_late']} day(s), -{entry['penalty']:g} points"
+              + (f" ({entry['note']})" if entry["note"] else "")
+              for entry in record.late if entry["days_late"]]
+    lines += [f"  problem: {line}" for line in record.problems]
+    return lines

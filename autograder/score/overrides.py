@@ -1,0 +1,110 @@
+"""Score overrides a person decided, with their reason and name: the audit trail.
+
+`overrides.csv` has one row per decision: `id` (the gradebook's submission id,
+or any roster id of the student), `check` (a check's name, a prefix naming one
+check only, or `total`), `points`, `reason`, `who` and optionally `when`.
+`points` sets the score (`2`); a signed number changes it (`+1.5`, `-2`).
+They are applied on top of the grader's verdicts on every run, in file order,
+never written into them, so a regrade keeps them and nothing is applied twice.
+A row that cannot be applied stops the run before any grading (one line per
+problem): a silently ignored override is a grade nobody decided.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.report.csvfile import read_csv
+from autograder.score.final import TOTAL, AppliedOverride
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+class OverrideError(Exception):
+    """The overrides file is unusable; the message has one line per problem."""
+
+
+@dataclass(frozen=True)
+class Override:
+    target: str  # who, as written in the file
+    check: str  # a full check name, or TOTAL
+    points: float
+    relative: bool  # `+1`/`-2`: a change; otherwise the new score
+    reason: str
+    who: str
+    when: str = ""
+    line: int = 0
+
+    def apply(self, before: float) -> AppliedOverride:
+        after = before + self.points if self.relative else self.points
+        return AppliedOverride(self.check, round(before, 6), round(after, 6), self.reason,
+                               self.who, self.when)
+
+
+def load_overrides(path: Path, checks: list[str]) -> list[Override]:
+    try:
+        rows = read_csv(path)
+    except FileNotFoundError:
+        raise OverrideError(f"overrides {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OverrideError(f"overrides {path}: cannot be read ({exc})") from None
+    overrides: list[Override] = []
+    problems: list[str] = []
+    for line, row in enumerate(rows, start=2):
+        if not any(row.values()):
+            continue  # a blank line a spreadsheet left
+        try:
+            overrides.append(_parse(row, checks, line))
+        except ValueError as exc:
+            problems.append(f"{path}:{line}: {exc}")
+    if problems:
+        raise OverrideError("\n".join(problems))
+    return overrides
+
+
+def _parse(row: dict[str, str], checks: list[str], line: int) -> Override:
+    missing = [c for c in ("id", "check", "points", "reason", "who") if not row.get(c)]
+    if missing:
+        raise ValueError(f"no {', '.join(missing)} (every override says who, what, why and by whom)")
+    text = row["points"].replace(" ", "")
+    if not _NUMBER.match(text) or not math.isfinite(float(text)):
+        raise ValueError(f"points {row['points']!r} is not a number (2 sets, +1 or -1 changes)")
+    relative = text[0] in "+-"
+    if not relative and float(text) < 0:
+        raise ValueError("points below 0")
+    return Override(row["id"], resolve_check(row["check"], checks), float(text), relative,
+                    row["reason"], row["who"], row.get("when", ""), line)
+
+
+def resolve_check(given: str, checks: list[str]) -> str:
+    """`total`, a check's full name, or the start of exactly one check's name."""
+    if given.lower() == TOTAL:
+        return TOTAL
+    if given in checks:
+        return given
+    starting = [c for c in checks if c.startswith(given)]
+    if len(starting) == 1:
+        return starting[0]
+    if starting:
+        raise ValueError(f"check {given!r} could be any of {len(starting)} checks: "
+                         f"{'; '.join(starting[:3])}{' ...' if len(starting) > 3 else ''}")
+    raise ValueError(f"no check named {given!r} (use `total` or a name from the gradebook)")
+
+
+def apply_overrides(scores: dict[str, float], overrides: list[Override]) -> list[AppliedOverride]:
+    """The overrides of one submission applied in order to its check `scores`."""
+    current = dict(scores)
+    applied: list[AppliedOverride] = []
+    for override in overrides:
+        if override.check == TOTAL:
+            before = sum(current.values()) + sum(a.delta for a in applied if a.check == TOTAL)
+        else:
+            before = current.get(override.check, 0.0)
+        done = override.apply(before)
+        if override.check != TOTAL:
+            current[override.check] = done.after
+        applied.append(done)
+    return applied

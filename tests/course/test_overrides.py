@@ -1,0 +1,59 @@
+"""overrides.csv: who, what, why and by whom, applied in order on top of the checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.score.final import TOTAL, Standing, finalise
+from autograder.score.late import Late
+from autograder.score.overrides import OverrideError, apply_overrides, load_overrides
+
+CHECKS = ["mse_loss: matches F.mse_loss", "mse_loss: backward", "mae_loss: matches F.l1_loss"]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "overrides.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_set_and_change_checks_and_the_total_in_file_order(tmp_path: Path):
+    overrides = load_overrides(write(tmp_path, (
+        "id,check,points,reason,who,when\n"
+        "lee,mse_loss: backward,2,gradcheck flaky on their machine,TA Kim,2025-03-16\n"
+        "lee,mae_loss,+1,partial credit on review,TA Kim,\n"
+        "lee,total,-0.5,copied a cell from the lecture without credit,Prof. Ruiz,\n")), CHECKS)
+    assert [o.check for o in overrides] == [CHECKS[1], CHECKS[2], TOTAL]
+    scores = {CHECKS[0]: 2.0, CHECKS[1]: 0.0, CHECKS[2]: 0.0}
+    applied = apply_overrides(scores, overrides)
+    assert [(a.before, a.after) for a in applied] == [(0.0, 2.0), (0.0, 1.0), (5.0, 4.5)]
+    assert applied[0].when == "2025-03-16" and applied[2].who == "Prof. Ruiz"
+    final = finalise(2.0, Standing(overrides=applied, late=Late(days_late=1, percent=10.0)))
+    assert (final.raw, final.adjusted, final.penalty, final.final) == (2.0, 4.5, 0.45, 4.05)
+
+
+def test_every_bad_row_is_one_line_naming_file_and_line(tmp_path: Path):
+    path = write(tmp_path, (
+        "id,check,points,reason,who\n"
+        "lee,mse_loss,2,ambiguous,TA\n"
+        "lee,nope: check,2,unknown,TA\n"
+        "lee,total,two,not a number,TA\n"
+        "lee,total,2,,TA\n"
+        ",,,,\n"
+        "lee,total,=1+1,formula,TA\n"))
+    with pytest.raises(OverrideError) as caught:
+        load_overrides(path, CHECKS)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 5
+    assert lines[0].startswith(f"{path}:2: check 'mse_loss' could be any of 2 checks")
+    assert lines[1] == f"{path}:3: no check named 'nope: check' (use `total` or a name from the gradebook)"
+    assert lines[2].startswith(f"{path}:4: points 'two' is not a number")
+    assert lines[3].startswith(f"{path}:5: no reason")
+    assert lines[4].startswith(f"{path}:7: points '=1+1' is not a number")
+
+
+def test_an_excel_saved_file_with_a_bom_reads(tmp_path: Path):
+    path = write(tmp_path, "\ufeffid,check,points,reason,who\r\nlee,TOTAL,10,regrade request,TA\r\n")
+    assert load_overrides(path, CHECKS)[0].check == TOTAL
