@@ -1,0 +1,29 @@
+"""A student's page shows each override with its reason and author, and the late penalty."""
+
+from __future__ import annotations
+
+from autograder.config import GradingConfig
+from autograder.report.feedback import render_feedback
+from autograder.score.final import AppliedOverride, Late, Standing, finalise
+from autograder.score.results import Status
+from autograder.score.scoring import unscored
+
+CONFIG = GradingConfig.model_validate({"tests": {"f: does it": {"points": 4}}})
+
+
+def test_overrides_and_penalty_on_the_students_page():
+    result = unscored("lee", CONFIG, Status.INVALID, "not a notebook")
+    result.final = finalise(0.0, Standing(
+        overrides=[AppliedOverride("total", 0.0, 3.0, "emailed the notebook on time", "Prof. Ruiz")],
+        late=Late(submitted_at="2025-03-15T10:00:00+00:00", due="2025-03-14T23:59:00+00:00",
+                  days_late=1, percent=10.0)))
+    page = render_feedback(result, "lab")
+    assert "Your final score: 2.7 / 4" in page
+    assert "emailed the notebook on time" in page and "Prof. Ruiz" in page
+    assert "Late by 1 day" in page and "−0.3" in page
+
+
+def test_no_section_without_adjustments():
+    result = unscored("lee", CONFIG, Status.INVALID, "not a notebook")
+    result.final = finalise(0.0, Standing())
+    assert 'id="adjustments"' not in render_feedback(result, "lab")
