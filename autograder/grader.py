@@ -14,9 +14,10 @@ from pathlib import Path
 import torch
 
 from autograder.check.context import CheckContext, Reference
-from autograder.check.runner import SUITE, SuiteRunner
+from autograder.check.runner import SuiteRunner
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
+from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, read_submission
 from autograder.sandbox.client import ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
@@ -24,28 +25,25 @@ from autograder.sandbox.session import OutOfTime, StudentSession
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.scoring import score, unscored
 
-PROJECT = Path(__file__).resolve().parent.parent
-SOLUTIONS = PROJECT / "solutions"
 
-
-def hidden_paths(extra: list[Path]) -> list[str]:
-    """What a worker must not see: the reference, the hidden checks, results, other students."""
-    package = Path(__file__).resolve().parent
-    # selftest/ holds correct alternative implementations: as secret as the reference.
-    base = [SOLUTIONS, package / "check", package / "selftest", PROJECT / "tests",
-            PROJECT / "examples", PROJECT / "bench"]
+def hidden_paths(extra: list[Path], lab: Lab | None = None) -> list[str]:
+    """What a worker must not see: the lab's hidden paths (`Lab.hidden_paths`: reference,
+    checks, selftest library, tests), results, other students."""
+    base = (lab or Lab.load()).hidden_paths()
     return expand_hidden([str(p.resolve()) for p in base + extra if p.exists()])
 
 
 class Grader:
     def __init__(self, config: GradingConfig, config_text: str,
-                 connection: ZygoteConnection, solutions: Path = SOLUTIONS,
-                 suite: Path = SUITE) -> None:
+                 connection: ZygoteConnection, lab: Lab | None = None,
+                 suite: Path | None = None) -> None:
+        """`suite` narrows the lab's hidden checks to another package of them (tests)."""
+        lab = lab or Lab.load()
         self.config = config
         self.config_sha256 = hashlib.sha256(config_text.encode()).hexdigest()
         self.connection = connection
-        self.reference = Reference.load(solutions)
-        self.suite = suite
+        self.reference = Reference.load(lab.solutions)
+        self.suite = suite or lab.checks
         self._runner: SuiteRunner | None = None  # started by the first submission with code
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)

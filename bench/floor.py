@@ -4,7 +4,7 @@ What any grader of this lab must do at the least, per notebook: read it, run
 its code cells, call the student's functions on the hidden inputs and compare
 with the reference. Here the cells run with `exec` in a fresh namespace of
 this (already warm) process, and the hidden checks — the very functions of
-autograder/check/suite — are called directly (no pytest) with an in-process
+the lab's hidden checks — are called directly (no pytest) with an in-process
 stand-in for `StudentSession`: same `call` / `scenario` / `get_var` API, same
 call logic as `worker.op_call` / `op_scenario` (seeds, call recorder,
 gradients, gradcheck, mutation check, harness scenarios), and values passed
@@ -34,7 +34,7 @@ from autograder.check.plugin import verdict_for
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
-from autograder.grader import SOLUTIONS
+from autograder.lab import Lab
 from autograder.load.notebook import read_submission
 from autograder.sandbox import harness, protocol
 from autograder.sandbox.rng import seed_rngs
@@ -122,10 +122,12 @@ def _student_running() -> Any:
 
 
 class FloorGrader:
-    def __init__(self, config: GradingConfig) -> None:
+    def __init__(self, config: GradingConfig, lab: Lab | None = None) -> None:
+        lab = lab or Lab.load()
+        harness.load_lab_modules(lab.worker_modules)  # the lab's scenarios, in this process
         self.config = config
-        self.reference = Reference.load(SOLUTIONS)
-        self.checks = suite_checks()
+        self.reference = Reference.load(lab.solutions)
+        self.checks = suite_checks(lab.checks)
         torch.set_num_threads(1)  # as the judge and the workers do
         sys.modules["otter"] = _fake_otter()  # as the worker does: grader.check(...) is a no-op
         builtins.get_ipython = lambda: None  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ from autograder.check import runner  # noqa: E402
 from autograder.check.plugin import GradingPlugin  # noqa: E402
 from autograder.config import load_config  # noqa: E402
 from autograder.grader import Grader, hidden_paths  # noqa: E402
+from autograder.lab import Lab  # noqa: E402
 from autograder.sandbox import client, session  # noqa: E402
 from autograder.sandbox.client import Zygote  # noqa: E402
 from autograder.sandbox.zygote import warm_up  # noqa: E402
@@ -135,7 +136,8 @@ def main() -> None:
 
         runner.SuiteRunner._session = profiled_session  # type: ignore[method-assign]
     # as grade_batch does: the judge's torch warmed while the zygote starts
-    with Zygote([Path(h) for h in hide], overlap=warm_up) as zygote:
+    with Zygote([Path(h) for h in hide], overlap=warm_up,
+                worker_modules=Lab.load().worker_modules) as zygote:
         connection = client.ZygoteConnection(zygote.socket_path, hide)
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)

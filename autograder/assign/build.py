@@ -1,6 +1,6 @@
 """Build the student lab from the otter-assign master notebook.
 
-``solutions/lab05.ipynb`` is the single source of the lab: teaching text, reference
+A lab's master notebook (``solutions/NAME.ipynb``) is the single source of the lab: teaching text, reference
 solutions, public tests and Part E answers. This module turns it into
 
 * ``assignment/`` — the student notebook and its public tests, exactly as otter assign
@@ -25,72 +25,41 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MASTER = REPO_ROOT / "solutions" / "lab05.ipynb"
-DEFAULT_ASSIGNMENT_DIR = REPO_ROOT / "assignment"
-DEFAULT_SOLUTIONS_DIR = REPO_ROOT / "solutions"
+from autograder.lab import Lab
 
-NOTEBOOK_NAME = "lab05.ipynb"
 STALE_HINT = "run `make assignment` (python -m autograder assign) and commit the result"
 
-#: Graded functions, in the order the notebook (and reference.py) defines them.
-GRADED_FUNCTIONS: tuple[str, ...] = (
-    "mse_loss",
-    "mae_loss",
-    "huber_loss",
-    "softmax",
-    "log_softmax",
-    "cross_entropy",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "accuracy",
-    "confusion_matrix",
-    "precision_recall_f1",
-    "macro_f1",
-    "get_device",
-    "build_classifier",
-    "train_one_epoch",
-    "evaluate",
-    "fit",
-)
 
-#: Provided (ungraded) helpers that students get in full and reference.py also defines.
-HELPERS: tuple[str, ...] = (
-    "REDUCTIONS",
-    "_check_reduction",
-    "_check_same_shape",
-    "_reduce",
-    "_safe_ratio",
-)
+@dataclass(frozen=True)
+class Spec:
+    """What a lab's master notebook must define (from the lab's `<name>_checks/spec.py`)."""
 
-#: Section comment emitted in reference.py before the first function of each part.
-SECTIONS: Mapping[str, str] = {
-    "mse_loss": "Part A",
-    "softmax": "Part B",
-    "accuracy": "Part C",
-    "get_device": "Part D",
-}
+    notebook: str  # NAME.ipynb
+    title: str
+    graded_functions: tuple[str, ...]  # in the order the notebook defines them
+    helpers: tuple[str, ...] = ()  # provided in full to students; reference.py defines them
+    sections: Mapping[str, str] = field(default_factory=dict)  # comment before a function
+    mc_choices: Mapping[str, str] = field(default_factory=dict)  # answer -> allowed letters
+    numeric_answers: tuple[str, ...] = ()
 
-#: Multiple-choice answer variables (one lowercase letter each) and their allowed letters.
-MC_CHOICES: Mapping[str, str] = {
-    "q_logits": "abcd",
-    "q_imbalanced": "abcd",
-    "q_loss_vs_metric": "abcd",
-    "q_backward": "abcd",
-    "q_zero_grad": "abcd",
-    "q_mse_vs_ce": "abcd",
-    "q_outliers": "abcd",
-}
+    @property
+    def answer_variables(self) -> tuple[str, ...]:
+        return self.numeric_answers + tuple(self.mc_choices)
 
-#: Numeric Part E answers, computed in the master with the reference functions.
-NUMERIC_ANSWERS: tuple[str, ...] = ("always_negative_accuracy", "always_negative_f1")
-
-ANSWER_VARIABLES: tuple[str, ...] = NUMERIC_ANSWERS + tuple(MC_CHOICES)
+    @classmethod
+    def for_lab(cls, lab: Lab | None = None) -> Spec:
+        lab = lab or Lab.load()
+        module = lab.import_checks("spec")
+        return cls(lab.notebook_name, str(getattr(module, "TITLE", lab.name)),
+                   tuple(module.GRADED_FUNCTIONS), tuple(getattr(module, "HELPERS", ())),
+                   dict(getattr(module, "SECTIONS", {})), dict(getattr(module, "MC_CHOICES", {})),
+                   tuple(getattr(module, "NUMERIC_ANSWERS", ())))
 
 #: Master-notebook cells carrying this tag are executed (after the reference code) to
 #: compute the numeric answers.
@@ -98,13 +67,14 @@ ANSWER_SETUP_TAG = "answer-setup"
 #: Tags of ours that are removed from the student notebook.
 PRIVATE_TAGS = frozenset({ANSWER_SETUP_TAG})
 
-REFERENCE_HEADER = '''\
-"""Reference solutions for Lab 5 (Loss Functions & Metrics).
+def reference_header(spec: Spec) -> str:
+    return f'''\
+"""Reference solutions for {spec.title}.
 
 Hidden: never shipped to students and never readable by a grading worker. The
 judge imports it to compute expected values and reference training runs.
 
-Generated from solutions/lab05.ipynb by `python -m autograder assign`: edit the
+Generated from solutions/{spec.notebook} by `python -m autograder assign`: edit the
 notebook, not this file.
 """
 
@@ -153,11 +123,11 @@ def run_otter_assign(master: Path, out_dir: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- student files
-def _normalise_student_notebook(nb: Any, master_ids: Iterable[str]) -> Any:
+def _normalise_student_notebook(nb: Any, master_ids: Iterable[str], stem: str) -> Any:
     """Strip outputs, execution counts and private tags; give every cell a stable id."""
     known = set(master_ids)
     used: set[str] = set()
-    anchor, generated = "lab05-start", 0
+    anchor, generated = f"{stem}-start", 0
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
@@ -187,19 +157,20 @@ def _notebook_bytes(nb: Any) -> bytes:
     return text.encode("utf-8")
 
 
-def student_files(otter_out: Path, master_nb: Any) -> dict[str, bytes]:
+def student_files(otter_out: Path, master_nb: Any, spec: Spec) -> dict[str, bytes]:
     """The student-facing files of an otter assign run, keyed by path relative to assignment/."""
     student_dir = Path(otter_out) / "student"
-    nb = nbformat.read(student_dir / NOTEBOOK_NAME, as_version=4)
+    name = spec.notebook
+    nb = nbformat.read(student_dir / name, as_version=4)
     master_ids = [c.get("id") for c in master_nb.cells if c.get("id")]
-    files = {NOTEBOOK_NAME: _notebook_bytes(_normalise_student_notebook(nb, master_ids))}
+    files = {name: _notebook_bytes(_normalise_student_notebook(nb, master_ids, Path(name).stem))}
     for path in sorted((student_dir / "tests").glob("*.py")):
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
         files[f"tests/{path.name}"] = text.encode("utf-8")
     unexpected = sorted(
         str(p.relative_to(student_dir))
         for p in student_dir.rglob("*")
-        if p.is_file() and p.name != NOTEBOOK_NAME and p.parent.name != "tests"
+        if p.is_file() and p.name != name and p.parent.name != "tests"
     )
     if unexpected:
         raise BuildError(f"otter assign wrote unexpected student files: {unexpected}")
@@ -227,9 +198,9 @@ def strip_otter_markers(source: str) -> str:
     return "\n".join(out)
 
 
-def _definition_blocks(source: str) -> list[tuple[str, str]]:
+def _definition_blocks(source: str, spec: Spec) -> list[tuple[str, str]]:
     """Top-level definitions of reference names in ``source``, docstrings removed."""
-    wanted = set(GRADED_FUNCTIONS) | set(HELPERS)
+    wanted = set(spec.graded_functions) | set(spec.helpers)
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
@@ -262,34 +233,36 @@ def _definition_blocks(source: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def reference_source(master_nb: Any) -> str:
+def reference_source(master_nb: Any, spec: Spec | None = None) -> str:
     """The text of solutions/reference.py, extracted from the master notebook."""
+    spec = spec or Spec.for_lab()
     blocks: list[tuple[str, str]] = []
     for cell in master_nb.cells:
         if cell.cell_type == "code":
-            blocks.extend(_definition_blocks(strip_otter_markers(cell.source)))
+            blocks.extend(_definition_blocks(strip_otter_markers(cell.source), spec))
     names = [name for name, _ in blocks]
-    expected = set(GRADED_FUNCTIONS) | set(HELPERS)
+    expected = set(spec.graded_functions) | set(spec.helpers)
     duplicated = sorted({n for n in names if names.count(n) > 1})
     missing = sorted(expected - set(names))
     if duplicated or missing:
         raise BuildError(f"master notebook: duplicated {duplicated}, missing {missing}")
-    parts = [REFERENCE_HEADER]
+    parts = [reference_header(spec)]
     for name, block in blocks:
-        if name in SECTIONS:
-            block = f"{SECTION_RULE}{SECTIONS[name]}\n{block}"
+        if name in spec.sections:
+            block = f"{SECTION_RULE}{spec.sections[name]}\n{block}"
         parts.append(block)
     return parts[0] + "\n" + parts[1] + "".join(f"\n\n\n{p}" for p in parts[2:]) + "\n"
 
 
 # --------------------------------------------------------------------------- answers.json
-def compute_answers(master_nb: Any, reference_src: str) -> dict[str, Any]:
+def compute_answers(master_nb: Any, reference_src: str, spec: Spec | None = None) -> dict[str, Any]:
     """Correct values of the Part E answer variables.
 
     Every ``name = expr  # SOLUTION`` line of the master that assigns an answer variable is
     evaluated in a namespace holding the reference functions and the cells tagged
     ``answer-setup`` (the Part E data).
     """
+    spec = spec or Spec.for_lab()
     expressions: dict[str, str] = {}
     setup: list[str] = []
     for cell in master_nb.cells:
@@ -299,26 +272,27 @@ def compute_answers(master_nb: Any, reference_src: str) -> dict[str, Any]:
             setup.append(cell.source)
         for line in cell.source.splitlines():
             match = _ANSWER_LINE.match(line)
-            if match and match["name"] in ANSWER_VARIABLES:
+            if match and match["name"] in spec.answer_variables:
                 if match["name"] in expressions:
                     raise BuildError(f"{match['name']} is assigned twice in the master")
                 expressions[match["name"]] = match["expr"]
-    missing = sorted(set(ANSWER_VARIABLES) - set(expressions))
+    missing = sorted(set(spec.answer_variables) - set(expressions))
     if missing:
         raise BuildError(f"master notebook has no `# SOLUTION` line for {missing}")
 
-    namespace: dict[str, Any] = {"__name__": "lab05_answers"}
+    namespace: dict[str, Any] = {"__name__": "lab_answers"}
     with contextlib.redirect_stdout(io.StringIO()):  # the setup cells may print
         exec(compile(reference_src, "reference.py", "exec"), namespace)
         for i, src in enumerate(setup):
             exec(compile(src, f"answer-setup-{i}", "exec"), namespace)
 
     answers: dict[str, Any] = {}
-    for name in ANSWER_VARIABLES:
+    for name in spec.answer_variables:
         value = eval(expressions[name], namespace)
-        if name in MC_CHOICES:
-            if not (isinstance(value, str) and len(value) == 1 and value in MC_CHOICES[name]):
-                raise BuildError(f"{name}: answer {value!r} is not one of {MC_CHOICES[name]!r}")
+        if name in spec.mc_choices:
+            choices = spec.mc_choices[name]
+            if not (isinstance(value, str) and len(value) == 1 and value in choices):
+                raise BuildError(f"{name}: answer {value!r} is not one of {choices!r}")
         else:
             value = float(value)
         answers[name] = value
@@ -330,16 +304,17 @@ def answers_json(answers: Mapping[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- build
-def render(master: Path = DEFAULT_MASTER) -> dict[str, bytes]:
+def render(master: Path | None = None, spec: Spec | None = None) -> dict[str, bytes]:
     """Every generated file, keyed ``assignment/<path>`` or ``solutions/<name>``."""
-    master = Path(master)
+    spec = spec or Spec.for_lab()
+    master = Path(master) if master is not None else Lab.load().master
     master_nb = nbformat.read(master, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="lab05-assign-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="autograder-assign-") as tmp:
         out = run_otter_assign(master, Path(tmp) / "out")
-        files = {f"assignment/{k}": v for k, v in student_files(out, master_nb).items()}
-    ref_src = reference_source(master_nb)
+        files = {f"assignment/{k}": v for k, v in student_files(out, master_nb, spec).items()}
+    ref_src = reference_source(master_nb, spec)
     files["solutions/reference.py"] = ref_src.encode("utf-8")
-    files["solutions/answers.json"] = answers_json(compute_answers(master_nb, ref_src)).encode()
+    files["solutions/answers.json"] = answers_json(compute_answers(master_nb, ref_src, spec)).encode()
     return files
 
 
@@ -355,23 +330,28 @@ def _write(files: Mapping[str, bytes], assignment_dir: Path, solutions_dir: Path
         path.write_bytes(data)
 
 
-def build(master: Path, assignment_dir: Path, solutions_dir: Path) -> None:
+def build(master: Path, assignment_dir: Path, solutions_dir: Path, spec: Spec | None = None) -> None:
     """Regenerate ``assignment_dir`` (cleared first) and solutions/{reference.py,answers.json}.
 
     ``solutions_dir`` may be the master's own directory: only ``reference.py`` and
     ``answers.json`` are written there.
     """
-    files = render(Path(master))
+    files = render(Path(master), spec)
     _write(files, Path(assignment_dir), Path(solutions_dir))
 
 
 def stale_files(
-    master: Path = DEFAULT_MASTER,
-    assignment_dir: Path = DEFAULT_ASSIGNMENT_DIR,
-    solutions_dir: Path = DEFAULT_SOLUTIONS_DIR,
+    master: Path | None = None,
+    assignment_dir: Path | None = None,
+    solutions_dir: Path | None = None,
+    spec: Spec | None = None,
 ) -> list[str]:
     """Generated paths whose committed content differs from a fresh build (or is missing/extra)."""
-    fresh = render(Path(master))
+    lab = Lab.load() if None in (master, assignment_dir, solutions_dir) else None
+    master = master or lab.master  # type: ignore[union-attr]
+    assignment_dir = assignment_dir or lab.assignment  # type: ignore[union-attr]
+    solutions_dir = solutions_dir or lab.solutions  # type: ignore[union-attr]
+    fresh = render(Path(master), spec)
     stale = []
     for key, data in fresh.items():
         top, rel = key.split("/", 1)
@@ -392,23 +372,29 @@ def main(argv: list[str] | None = None) -> int:
         description="Build assignment/, solutions/reference.py and solutions/answers.json "
         "from the otter-assign master notebook.",
     )
-    parser.add_argument("--master", type=Path, default=DEFAULT_MASTER)
-    parser.add_argument("--assignment-dir", type=Path, default=DEFAULT_ASSIGNMENT_DIR)
-    parser.add_argument("--solutions-dir", type=Path, default=DEFAULT_SOLUTIONS_DIR)
+    parser.add_argument("--lab", type=Path, default=Path("."), help="the lab folder (default: .)")
+    parser.add_argument("--master", type=Path, default=None)
+    parser.add_argument("--assignment-dir", type=Path, default=None)
+    parser.add_argument("--solutions-dir", type=Path, default=None)
     parser.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if the outputs are stale"
     )
     args = parser.parse_args(argv)
+    lab = Lab.load(args.lab)
+    spec = Spec.for_lab(lab)
+    args.master = args.master or lab.master
+    args.assignment_dir = args.assignment_dir or lab.assignment
+    args.solutions_dir = args.solutions_dir or lab.solutions
     try:
         if args.check:
-            stale = stale_files(args.master, args.assignment_dir, args.solutions_dir)
+            stale = stale_files(args.master, args.assignment_dir, args.solutions_dir, spec)
             if stale:
                 print("stale generated files: " + ", ".join(stale), file=sys.stderr)
                 print(STALE_HINT, file=sys.stderr)
                 return 1
             print("assignment is up to date")
             return 0
-        build(args.master, args.assignment_dir, args.solutions_dir)
+        build(args.master, args.assignment_dir, args.solutions_dir, spec)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

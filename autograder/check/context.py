@@ -23,7 +23,7 @@ class Reference:
 
     @classmethod
     def load(cls, solutions: Path) -> Reference:
-        spec = importlib.util.spec_from_file_location("lab05_reference", solutions / "reference.py")
+        spec = importlib.util.spec_from_file_location("lab_reference", solutions / "reference.py")
         if spec is None or spec.loader is None:
             raise FileNotFoundError(solutions / "reference.py")
         module = importlib.util.module_from_spec(spec)

@@ -9,9 +9,10 @@ fresh fixtures (as pytest-rerunfailures does), so a submission pays only for its
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,22 +25,28 @@ from autograder.check.context import CheckContext
 from autograder.check.plugin import GradingPlugin, Verdict
 from autograder.check.registry import CheckSpec
 
-SUITE = Path(__file__).resolve().parent / "suite"
-
 
 class SuiteError(Exception):
     """The hidden suite and the configuration disagree: a harness error."""
 
 
-def suite_checks(suite: Path = SUITE) -> list[tuple[CheckSpec, Callable[..., Any]]]:
+def import_suite(suite: Path) -> list[Any]:
+    """The suite's `test_*.py` modules, imported as submodules of its package (the folder's
+    name; its parent joins sys.path of this judge-side process), so that checks, their
+    helpers and the lab's selftest library share one copy of each module."""
+    parent = str(suite.resolve().parent)
+    if parent not in sys.path:
+        sys.path.insert(0, parent)
+        importlib.invalidate_caches()
+    return [importlib.import_module(f"{suite.name}.{path.stem}")
+            for path in sorted(suite.glob("test_*.py"))]
+
+
+def suite_checks(suite: Path) -> list[tuple[CheckSpec, Callable[..., Any]]]:
     """Every check the suite declares, as (spec, test function) in file order, found from its
     `@check` marks without pytest (for validation, and for the benchmark's no-isolation floor)."""
     checks: list[tuple[CheckSpec, Callable[..., Any]]] = []
-    for path in sorted(suite.glob("test_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_suite_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+    for module in import_suite(suite):
         for value in vars(module).values():
             for mark in getattr(value, "pytestmark", []):
                 if mark.name == "grading":
@@ -47,12 +54,12 @@ def suite_checks(suite: Path = SUITE) -> list[tuple[CheckSpec, Callable[..., Any
     return checks
 
 
-def suite_names(suite: Path = SUITE) -> list[str]:
+def suite_names(suite: Path) -> list[str]:
     """Every check name the suite declares, without running it."""
     return [spec.name for spec, _ in suite_checks(suite)]
 
 
-def validate(config_names: list[str], suite: Path = SUITE) -> None:
+def validate(config_names: list[str], suite: Path) -> None:
     """Suite and config must name the same checks, before anything is graded."""
     declared = suite_names(suite)
     missing = sorted(set(declared) - set(config_names))
@@ -119,8 +126,9 @@ class _Loop:
 class SuiteRunner:
     """One pytest session of the hidden suite, reused for every submission of a judge."""
 
-    def __init__(self, suite: Path = SUITE) -> None:
+    def __init__(self, suite: Path) -> None:
         self.suite = suite
+        import_suite(suite)  # the package on sys.path: pytest imports the modules as its own
         self._requests: queue.Queue[Any] = queue.Queue()
         self._replies: queue.Queue[Any] = queue.Queue()
         self._grading = GradingPlugin()

@@ -2,8 +2,9 @@
 
 Build (instructor's machine): `python -m autograder export gradescope --out autograder.zip`
 writes a zip holding `setup.sh` (pinned dependencies, CPU-only torch),
-`run_autograder` and the source: the `autograder/` package with the hidden
-suite, `solutions/reference.py` + `answers.json` (never the master notebook),
+`run_autograder` and the source: the `autograder/` package (the engine), the lab's
+`solutions/reference.py` + `answers.json` (never the master notebook), its hidden checks
+(`solutions/NAME_checks/`, without the selftest library), its worker-side modules,
 `grading_config.yaml`, `requirements.lock` and `pyproject.toml`.
 
 Run (Gradescope, for every submission): `run_autograder` calls
@@ -33,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.config import ConfigError, GradingConfig, default_config_path, load_config
+from autograder.config import ConfigError, GradingConfig, load_config
+from autograder.lab import Lab
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,13 +45,11 @@ REQUIREMENTS = "requirements.gradescope.txt"
 # tools (otter assign, Jupyter kernels). pytest stays: the hidden checks run under it.
 NOT_FOR_GRADING = frozenset({"pytest-xdist", "hypothesis", "scikit-learn", "ruff", "mypy",
                              "otter-grader", "ipykernel"})
-# (path in the project, path in the zip); the config is whichever one was chosen.
-SOURCE_FILES = (("requirements.lock", "requirements.lock"), ("pyproject.toml", "pyproject.toml"),
-                ("solutions/reference.py", "solutions/reference.py"),
-                ("solutions/answers.json", "solutions/answers.json"))
+# (path in the engine's project, path in the zip); the lab's files come from `lab_files`.
+SOURCE_FILES = (("requirements.lock", "requirements.lock"), ("pyproject.toml", "pyproject.toml"))
 CONFIG = "grading_config.yaml"
-# Inside the container, readable by root only: what a worker must not see.
-HIDDEN_SOURCE = ("solutions", "autograder/check", CONFIG)
+# The lab's selftest library: correct alternatives, and it cannot run there.
+SELFTEST_MODULES = ("mutants.py", "alternatives.py")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: same project, same bytes
 RESULTS = "results.json"
 
@@ -66,6 +66,7 @@ class Package:
     path: Path
     entries: list[str]
     config: GradingConfig
+    notebook: str = "notebook.ipynb"
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
@@ -78,8 +79,8 @@ class Package:
             f"wrote {self.path} ({len(self.entries)} files, {size:.0f} KiB)",
             f"  {len(self.config.tests)} checks ({shown}), {self.config.max_score:g} points",
             "upload it on Gradescope: the assignment's Configure Autograder page → Zip file upload",
-            "(Ubuntu 22.04 or later); then Test Autograder with solutions/lab05.ipynb (expect full",
-            "marks) and assignment/lab05.ipynb (expect 0)",
+            f"(Ubuntu 22.04 or later); then Test Autograder with solutions/{self.notebook} (expect "
+            f"full marks) and assignment/{self.notebook} (expect 0)",
         ])
 
 
@@ -134,14 +135,25 @@ def package_files(project: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def check_entries(entries: list[str]) -> None:
+def lab_files(lab: Lab) -> list[tuple[Path, str]]:
+    """What of the lab grading needs: the reference, the answers, the hidden checks (not the
+    selftest library) and the worker-side modules, at their paths in the lab's folder."""
+    files = [lab.reference, lab.answers]
+    files += [p for p in sorted(lab.checks.glob("*.py")) if p.name not in SELFTEST_MODULES]
+    files += list(lab.worker_modules)
+    return [(p, p.relative_to(lab.root).as_posix()) for p in files]
+
+
+def check_entries(entries: list[str], lab: Lab | None = None) -> None:
     """Nothing student-facing may leak: no notebook (the master is one), no test outside the suite."""
-    suite = "autograder/check/suite/"
+    lab = lab or Lab.load()
+    suite = lab.checks.relative_to(lab.root).as_posix() + "/"
     problems = [e for e in entries if e.lower().endswith(".ipynb")]
     problems += [e for e in entries if e.startswith(("tests/", "assignment/", "examples/",
                                                      "autograder/selftest/"))]
-    problems += [e for e in entries if e.startswith("solutions/")
+    problems += [e for e in entries if e.startswith("solutions/") and not e.startswith(suite)
                  and e not in ("solutions/reference.py", "solutions/answers.json")]
+    problems += [e for e in entries if e.startswith(suite) and e[len(suite):] in SELFTEST_MODULES]
     problems += [e for e in entries if re.search(r"(^|/)(test_[^/]*\.py|tests?/)", e)
                  and not e.startswith(suite)]
     for required in ("setup.sh", "run_autograder", CONFIG, "autograder/export/gradescope.py"):
@@ -183,17 +195,20 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None
     zf.writestr(info, data)
 
 
-def build(out: Path, project: Path = PROJECT, config_path: Path | None = None) -> Package:
-    """Write the Gradescope autograder zip for `project` to `out`."""
+def build(out: Path, project: Path = PROJECT, config_path: Path | None = None,
+          lab: Lab | None = None) -> Package:
+    """Write the Gradescope autograder zip for `lab` (graded by the engine of `project`) to `out`."""
     from autograder.check.runner import SuiteError, validate
 
-    config_path = config_path or project / CONFIG
+    lab = lab or Lab.locate(config=config_path)
+    config_path = config_path or lab.config
     config = load_config(config_path)
     try:
-        validate(list(config.tests), project / "autograder" / "check" / "suite")
+        validate(list(config.tests), lab.checks)
     except SuiteError as exc:
         raise ConfigError(str(exc)) from exc
     missing = [src for src, _ in SOURCE_FILES if not (project / src).is_file()]
+    missing += [str(p) for p, _ in lab_files(lab) if not p.is_file()]
     if missing:
         raise ExportError(f"missing {', '.join(missing)} (run `make assignment` to generate solutions/)")
     torch_pin, requirements = gradescope_requirements(
@@ -204,10 +219,11 @@ def build(out: Path, project: Path = PROJECT, config_path: Path | None = None) -
         (REQUIREMENTS, requirements.encode(), 0o644),
         (CONFIG, config_path.read_bytes(), 0o644),
         *((dest, (project / src).read_bytes(), 0o644) for src, dest in SOURCE_FILES),
+        *((rel, path.read_bytes(), 0o644) for path, rel in lab_files(lab)),
         *((rel, path.read_bytes(), 0o644) for path, rel in package_files(project)),
     ]
     entries = [name for name, _, _ in members]
-    check_entries(entries)
+    check_entries(entries, lab)
     unavailable = excluded_imports([(name, data) for name, data, _ in members])
     if unavailable:
         raise ExportError("the grader would import what setup.sh does not install: "
@@ -225,7 +241,7 @@ def build(out: Path, project: Path = PROJECT, config_path: Path | None = None) -
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Package(out, entries, config)
+    return Package(out, entries, config, lab.notebook_name)
 
 
 # --------------------------------------------------------------------------- running
@@ -307,7 +323,7 @@ def protect(root: Path) -> None:
     source = root / "source"
     os.chmod(root, 0o755)
     _restrict(source, 0o755, 0o644)
-    for rel in HIDDEN_SOURCE:
+    for rel in Lab.load(source).hidden_relative():  # the same list the batch grader hides
         _restrict(source / rel, 0o700, 0o600)
     _restrict(root / "submission", 0o700, 0o600)
     _restrict(root / "submission_metadata.json", 0o700, 0o600)
@@ -344,7 +360,7 @@ def _failure(config_path: Path) -> dict[str, Any]:
         return {"score": 0.0, "output": message, "tests": []}
 
 
-def _grade(config_path: Path, submission: Path, work: Path) -> dict[str, Any]:
+def _grade(config_path: Path, submission: Path, work: Path, lab: Lab) -> dict[str, Any]:
     from autograder.batch.run import grade_batch
     from autograder.report.terminal import render
     from autograder.score.results import Status
@@ -359,7 +375,7 @@ def _grade(config_path: Path, submission: Path, work: Path) -> dict[str, Any]:
         return unscored("submission", config, Status.INVALID, choice.message).to_gradescope()
     print(f"grading {choice.notebook}")
     summary = grade_batch([choice.notebook], work / "out", config_path, workers=1, regrade=True,
-                          progress=False)
+                          progress=False, lab=lab)
     if len(summary.results) != 1:
         raise RuntimeError(f"expected one result, got {len(summary.results)}: {summary.describe()}")
     result = summary.results[0]
@@ -383,10 +399,10 @@ def run(root: Path) -> int:
             print(f"warning: could not restrict permissions under {root}: {exc}")
     results.mkdir(parents=True, exist_ok=True)
     config_path = source / CONFIG
-    work = Path(tempfile.mkdtemp(prefix="lab05-gradescope-"))  # 0700: the worker cannot look in
+    work = Path(tempfile.mkdtemp(prefix="autograder-gradescope-"))  # 0700: the worker cannot look in
     code = 0
     try:
-        data = _grade(config_path, root / "submission", work)
+        data = _grade(config_path, root / "submission", work, Lab.load(source))
     except Exception as exc:  # the grader failed, not the student: Gradescope still gets an answer
         traceback.print_exc()
         print(f"internal autograder error: {type(exc).__name__}: {exc}")
@@ -411,12 +427,14 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"))
     build_cmd = sub.add_parser("build", help="write the autograder zip")
     build_cmd.add_argument("--out", default="autograder.zip")
-    build_cmd.add_argument("--config", default=str(default_config_path()))
+    build_cmd.add_argument("--config", default=None)
+    build_cmd.add_argument("--lab", default=None, help="the lab folder (default: .)")
     args = top.parse_args(argv)
     if args.command == "run":
         return run(Path(args.root))
     try:
-        print(build(Path(args.out), config_path=Path(args.config)).describe())
+        print(build(Path(args.out), config_path=Path(args.config) if args.config else None,
+                    lab=Lab.locate(args.lab, args.config)).describe())
     except (ExportError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ class SandboxInfo:
     warnings: list[str] = field(default_factory=list)
 
 
-PREFIX = "lab05-sandbox-"
+PREFIX = "autograder-sandbox-"
 
 
 def sweep_stale_roots(parent: str | None = None, min_age_s: float = 60.0) -> list[str]:
@@ -74,10 +74,13 @@ class Zygote:
     """Owns the zygote process; safe to share with judge processes forked later."""
 
     def __init__(self, hide_paths: list[Path], launcher: tuple[str, ...] = (),
-                 overlap: Callable[[], object] | None = None) -> None:
+                 overlap: Callable[[], object] | None = None,
+                 worker_modules: Sequence[Path] = ()) -> None:
         """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests);
         `overlap` is work of the caller's to do while the zygote starts (about 3 s of
-        importing and warming torch), such as warming the judges' own torch before they fork."""
+        importing and warming torch), such as warming the judges' own torch before they fork;
+        `worker_modules` are the lab's worker-side modules (its scenarios), which the zygote
+        imports before its first fork."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         sweep_stale_roots()
         self.root = tempfile.mkdtemp(prefix=PREFIX)
@@ -92,7 +95,7 @@ class Zygote:
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
         self.process = subprocess.Popen(
             [*launcher, sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
-             self.scratch_root],
+             self.scratch_root, *(str(Path(p).resolve()) for p in worker_modules)],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
         )
         assert self.process.stdout is not None

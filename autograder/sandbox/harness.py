@@ -1,4 +1,4 @@
-"""In-worker scenario runners and instrumentation for the checks.
+"""In-worker instrumentation for the checks, and the registry of a lab's scenarios.
 
 Why: some facts about a student function can only be seen while it runs (which
 library ops it calls, whether gradients are tracked, the order of optimizer calls).
@@ -13,8 +13,12 @@ returned; otherwise it chooses the wording of feedback at most.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
-from types import MappingProxyType
+from pathlib import Path
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import torch
@@ -24,7 +28,6 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
-from autograder.sandbox.rng import seed_rngs
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
 # (or these names, restored from the snapshot) does not change what the hooks see.
@@ -119,8 +122,8 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
         return f"{type(exc).__name__}: {exc}"[:300]
 
 
-# ---------------------------------------------------------------- Part D
-class _Log:
+# ---------------------------------------------------------------- instruments for scenarios
+class Log:
     def __init__(self) -> None:
         self.findings: list[str] = []
         self.events: list[str] = []
@@ -128,8 +131,8 @@ class _Log:
         self.forward: list[dict[str, Any]] = []
 
 
-class _InstrumentedLoss(nn.Module):
-    def __init__(self, log: _Log) -> None:
+class InstrumentedLoss(nn.Module):
+    def __init__(self, log: Log) -> None:
         super().__init__()
         self.log = log
         self.inner = nn.CrossEntropyLoss()
@@ -152,7 +155,7 @@ class _InstrumentedLoss(nn.Module):
         return self.inner(logits, targets)
 
 
-def _instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: _Log) -> list[Any]:
+def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:
     handles: list[Any] = []
 
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
@@ -193,10 +196,10 @@ def _instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: _Log) -
     return handles
 
 
-_ABSENT = object()
+ABSENT = object()
 
 
-class _Patch:
+class Patch:
     """Sets attributes and puts back exactly what was there: a name that was not in a
     class's own dict is deleted again, so the integrity snapshot sees no change."""
 
@@ -204,19 +207,19 @@ class _Patch:
         self.saved: list[tuple[Any, str, Any]] = []
 
     def set(self, owner: Any, name: str, value: Any) -> None:
-        self.saved.append((owner, name, vars(owner).get(name, _ABSENT)))
+        self.saved.append((owner, name, vars(owner).get(name, ABSENT)))
         setattr(owner, name, value)
 
     def undo(self) -> None:
         for owner, name, old in reversed(self.saved):
-            if old is _ABSENT:
+            if old is ABSENT:
                 delattr(owner, name)
             else:
                 setattr(owner, name, old)
         self.saved.clear()
 
 
-class _MetaFloats:
+class MetaFloats:
     """On the emulated device, reading a meta tensor as a number gives 0.
 
     Meta tensors carry shapes and devices but no data, so `loss.item()` or
@@ -226,7 +229,7 @@ class _MetaFloats:
     NAMES = ("item", "__float__", "__int__", "tolist")
 
     def __enter__(self) -> None:
-        self.patch = _Patch()
+        self.patch = Patch()
         originals = {name: getattr(torch.Tensor, name) for name in self.NAMES}
         for name, original in originals.items():
             zero: Any = 0 if name == "__int__" else 0.0
@@ -241,12 +244,12 @@ class _MetaFloats:
         self.patch.undo()
 
 
-class _FakeCuda:
+class FakeCuda:
     def __init__(self, available: bool | None) -> None:
         self.available = available
 
     def __enter__(self) -> None:
-        self.patch = _Patch()
+        self.patch = Patch()
         if self.available is not None:
             value = self.available
             self.patch.set(torch.cuda, "is_available", lambda: value)
@@ -255,7 +258,7 @@ class _FakeCuda:
         self.patch.undo()
 
 
-class _CudaAsCpu:
+class CudaAsCpu:
     """Outside the device checks, a hard-coded "cuda" runs on the CPU.
 
     So that hard-coding the device costs the device check only, instead of
@@ -284,7 +287,7 @@ class _CudaAsCpu:
                 kwargs["device"] = fix(kwargs["device"])
             return module_to(m, *args, **kwargs)
 
-        self.patch = _Patch()
+        self.patch = Patch()
         self.patch.set(torch.Tensor, "to", to_tensor)
         self.patch.set(torch.Tensor, "cuda", lambda t, *a, **k: t)
         self.patch.set(nn.Module, "to", to_module)
@@ -294,183 +297,106 @@ class _CudaAsCpu:
         self.patch.undo()
 
 
-def _hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
+def hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
     """The forward hook that sees grad mode, device and train mode must have survived."""
     if handles and handles[0].id not in model._forward_pre_hooks:
         return ["the grader's hooks on the scenario's model were removed"]
     return []
 
 
-def _error(exc: BaseException) -> dict[str, str]:
+def error_info(exc: BaseException) -> dict[str, str]:
     return {"type": type(exc).__name__, "message": str(exc)[:300]}
 
 
-def _setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, _Log]:
+def setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, Log]:
     model = probes.build(params["arch"])
     model.load_state_dict(params["state"])
     device = torch.device(params.get("device", "cpu"))
     model.to(device)
     model.train(bool(params.get("start_train", True)))
-    return model, device, _Log()
+    return model, device, Log()
 
 
-def _loader(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> DataLoader:
+def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> DataLoader:
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
 
 
-def _state(model: nn.Module) -> dict[str, torch.Tensor] | None:
+def state_of(model: nn.Module) -> dict[str, torch.Tensor] | None:
     if next(model.parameters()).device.type == "meta":
         return None
     return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
-def _context(params: dict[str, Any]) -> ExitStack:
+def device_context(params: dict[str, Any]) -> ExitStack:
     stack = ExitStack()
-    stack.enter_context(_FakeCuda(params.get("fake_cuda")))
+    stack.enter_context(FakeCuda(params.get("fake_cuda")))
     if params.get("device") == "meta":
-        stack.enter_context(_MetaFloats())
+        stack.enter_context(MetaFloats())
     elif params.get("device", "cpu") == "cpu":
-        stack.enter_context(_CudaAsCpu())
+        stack.enter_context(CudaAsCpu())
     return stack
 
 
-def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, log = _setup(params)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
-    handles = _instrument(model, optimizer, log)
-    loader = _loader(params["x"], params["y"], int(params["batch_size"]))
-    outcome: dict[str, Any] = {"error": None, "returned": None}
-    seed_rngs(int(params.get("seed", 0)))
-    try:
-        with _context(params):
-            outcome["returned"] = ns["train_one_epoch"](model, loader, _InstrumentedLoss(log),
-                                                        optimizer, device)
-    except Exception as exc:
-        outcome["error"] = _error(exc)
-    outcome["_findings"] = [*_hooks_findings(model, handles), *log.findings]
-    for handle in handles:
-        handle.remove()
-    outcome.update(state=_state(model), training_after=model.training, events=log.events,
-                   loss_calls=log.loss_calls, forward=log.forward)
-    return outcome
+# ---------------------------------------------------------------- the lab's scenarios
+Scenario = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+_registered: dict[str, tuple[str, Scenario]] = {}
+_sealed: list[bool] = []
+# Read-only views, rebound when a lab registers a scenario and bound for good by `seal`
+# (the zygote's, before the first fork): the worker's integrity snapshot holds them.
+SCENARIOS: Mapping[str, Scenario] = MappingProxyType({})
+FUNCTIONS: Mapping[str, str] = MappingProxyType({})
+LAB_MODULES: tuple[ModuleType, ...] = ()
 
 
-def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, log = _setup(params)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    handles = _instrument(model, optimizer, log)
-    loader = _loader(params["x"], params["y"], int(params["batch_size"]))
-    outcome: dict[str, Any] = {"error": None, "returned": None}
-    seed_rngs(int(params.get("seed", 0)))
-    try:
-        with _context(params):
-            outcome["returned"] = ns["evaluate"](model, loader, _InstrumentedLoss(log), device)
-    except Exception as exc:
-        outcome["error"] = _error(exc)
-    outcome["_findings"] = [*_hooks_findings(model, handles), *log.findings]
-    for handle in handles:
-        handle.remove()
-    outcome.update(state=_state(model), training_after=model.training, events=log.events,
-                   loss_calls=log.loss_calls, forward=log.forward,
-                   grads_present=any(p.grad is not None for p in model.parameters()))
-    return outcome
+def scenario(name: str, function: str | None = None) -> Callable[[Scenario], Scenario]:
+    """Register a worker-side scenario of a lab: `run(namespace, params) -> outcome`.
+
+    `function` is the student function it needs (default: `name`); a notebook without it
+    gets `{"missing": function}` instead of a run."""
+
+    def register(run: Scenario) -> Scenario:
+        global SCENARIOS, FUNCTIONS
+        if _sealed:
+            raise RuntimeError("scenarios are registered before the first fork only")
+        _registered[name] = (function or name, run)
+        SCENARIOS = MappingProxyType({k: v[1] for k, v in _registered.items()})
+        FUNCTIONS = MappingProxyType({k: v[0] for k, v in _registered.items()})
+        return run
+
+    return register
 
 
-def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """`fit` with judge-scripted stand-ins for train_one_epoch/evaluate.
-
-    The stand-ins answer differently when handed the wrong loader, so the
-    returned history alone shows whether fit wired the epochs correctly. Their
-    values start from offsets the judge draws per submission, so a history that
-    did not come from calling them cannot match.
-    """
-    train_base = float(params.get("train_base", 1.0))
-    eval_base = float(params.get("eval_base", 0.5))
-    train_loader, val_loader = [("train", 0)], [("val", 0)]
-    counters = {"train": 0, "eval": 0}
-
-    def train_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> float:
-        counters["train"] += 1
-        return train_base + counters["train"] / 8 if loader is train_loader else -1.0
-
-    def evaluate_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
-        counters["eval"] += 1
-        if loader is not val_loader:
-            return {"loss": -1.0, "accuracy": -1.0}
-        return {"loss": eval_base + counters["eval"] / 16, "accuracy": counters["eval"] / 32}
-
-    saved = {name: ns.get(name) for name in ("train_one_epoch", "evaluate")}
-    ns["train_one_epoch"], ns["evaluate"] = train_stub, evaluate_stub
-    outcome: dict[str, Any] = {"error": None, "returned": None}
-    try:
-        model = probes.build("mlp")
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        outcome["returned"] = ns["fit"](model, train_loader, val_loader, nn.CrossEntropyLoss(),
-                                        optimizer, int(params["epochs"]), torch.device("cpu"))
-    except Exception as exc:
-        outcome["error"] = _error(exc)
-    finally:
-        ns.update(saved)
-    return outcome
+def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
+    """Import a lab's worker-side modules (by path: a worker's root has no lab folder), which
+    register their scenarios; the same path twice is imported once."""
+    global LAB_MODULES
+    loaded = {getattr(m, "__file__", ""): m for m in LAB_MODULES}
+    for raw in paths:
+        path = str(Path(raw).resolve())
+        if path in loaded:
+            continue
+        name = f"lab_worker_{len(loaded)}_{Path(path).stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import the lab's worker module {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        loaded[path] = module
+    LAB_MODULES = tuple(loaded.values())
+    return LAB_MODULES
 
 
-def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, _log = _setup(params)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
-    batch = int(params["batch_size"])
-    outcome: dict[str, Any] = {"error": None, "returned": None}
-    seed_rngs(int(params.get("seed", 0)))
-    try:
-        outcome["returned"] = ns["fit"](model, _loader(params["x"], params["y"], batch),
-                                        _loader(params["vx"], params["vy"], batch),
-                                        nn.CrossEntropyLoss(), optimizer, int(params["epochs"]),
-                                        device)
-    except Exception as exc:
-        outcome["error"] = _error(exc)
-    outcome["state"] = _state(model)
-    return outcome
-
-
-def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    seed_rngs(int(params.get("seed", 0)))
-    model = ns["build_classifier"](*params["args"])
-    outcome: dict[str, Any] = {"is_module": isinstance(model, nn.Module)}
-    if not isinstance(model, nn.Module):
-        return outcome
-    model.eval()
-    with torch.no_grad():
-        outcome["logits"] = model(params["x"])
-    outcome["params"] = [[name, p.detach().clone()] for name, p in model.named_parameters()]
-    outcome["leaf_types"] = [type(m).__name__ for m in model.modules()
-                             if not list(m.children())]
-    return outcome
-
-
-def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    outcome: dict[str, Any] = {}
-    for label, available in (("with_cuda", True), ("without_cuda", False)):
-        try:
-            with _FakeCuda(available):
-                value = ns["get_device"]()
-            outcome[label] = str(value) if isinstance(value, (torch.device, str)) else None
-            outcome[label + "_type"] = type(value).__name__
-        except Exception as exc:
-            outcome[label + "_error"] = _error(exc)
-    return outcome
-
-
-SCENARIOS = MappingProxyType({
-    "train_one_epoch": scenario_train_one_epoch,
-    "evaluate": scenario_evaluate,
-    "fit_stubbed": scenario_fit_stubbed,
-    "fit": scenario_fit,
-    "build_classifier": scenario_build_classifier,
-    "get_device": scenario_get_device,
-})
+def seal() -> None:
+    """No scenario may be registered any more (called by the zygote before forking)."""
+    _sealed.append(True)
 
 
 def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    function = "fit" if name.startswith("fit") else name
+    function = FUNCTIONS.get(name)
+    if function is None:
+        raise LookupError(f"the lab registers no worker scenario {name!r}")
     if not callable(ns.get(function)):
         return {"missing": function}
     return SCENARIOS[name](ns, params)

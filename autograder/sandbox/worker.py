@@ -125,7 +125,8 @@ class Worker:
         self.stdout = _Tail()
         self._prepare(network_namespace)
         # After our own setup, before the first cell: what "untouched" means.
-        self.snapshot = integrity.take()
+        # (the lab's worker-side modules too: the zygote imported them before forking)
+        self.snapshot = integrity.take(harness.LAB_MODULES)
         # A direct call's evidence (the library calls it made) rests on a smaller part,
         # verified around each of the hundreds of calls of a submission.
         self.snapshot_calls = integrity.subset(self.snapshot, integrity.CALLS)

@@ -33,8 +33,8 @@ UID_BASE = 62000
 HARNESS_BROKEN = 70  # exit code of a worker whose own harness code failed
 UID_BLOCK = 128
 UID_BLOCKS = 24
-CGROUP_PREFIX = "lab05-autograder-"
-LOCK_DIR = "/run/lab05-autograder" if os.access("/run", os.W_OK) else "/tmp/lab05-autograder"
+CGROUP_PREFIX = "autograder-"
+LOCK_DIR = "/run/autograder" if os.access("/run", os.W_OK) else "/tmp/autograder"
 
 
 def claim_uid_block() -> tuple[range, Any]:
@@ -329,11 +329,16 @@ class Zygote:
 
 
 def main() -> None:
-    socket_path, scratch_root = sys.argv[1], sys.argv[2]
+    # argv: socket, scratch root, then the lab's worker-side modules (paths)
+    socket_path, scratch_root, lab_modules = sys.argv[1], sys.argv[2], sys.argv[3:]
     warm_up()
-    # Everything a worker runs is imported now: its private root has no project folder.
+    # Everything a worker runs is imported now: its private root has no project folder and
+    # no lab folder. The lab's scenarios register themselves; then the registry is closed.
     global worker
-    from autograder.sandbox import worker
+    from autograder.sandbox import harness, worker
+
+    harness.load_lab_modules(lab_modules)
+    harness.seal()
     # Everything alive now is shared with every worker; frozen, a worker's garbage collections
     # leave it alone instead of writing to (and so copying) each of its pages.
     gc.collect()

@@ -27,10 +27,10 @@ from pathlib import Path
 import nbformat
 
 from autograder.config import ConfigError, GradingConfig, load_config
+from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
 from autograder.selftest import source
-from autograder.selftest.alternatives import ALTERNATIVES, Alternative
-from autograder.selftest.mutants import MUTANTS, Mutant, resolve_answers
+from autograder.selftest.library import Alternative, Mutant, resolve_answers
 
 BASELINES = ("reference", "master", "template")
 
@@ -156,8 +156,12 @@ class Report:
 
 
 # ---------------------------------------------------------------- building
-def select(only: Sequence[str] | None) -> tuple[list[str], list[Mutant], list[Alternative]]:
-    """The baselines, mutants and alternatives whose names match `only` (glob patterns)."""
+def select(only: Sequence[str] | None, lab: Lab | None = None,
+           ) -> tuple[list[str], list[Mutant], list[Alternative]]:
+    """The baselines, mutants and alternatives of `lab`'s library whose names match `only`
+    (glob patterns)."""
+    MUTANTS, ALTERNATIVES = (lab or Lab.load()).selftest_library()
+
     def wanted(name: str) -> bool:
         return not only or any(fnmatch.fnmatchcase(name, pattern) for pattern in only)
 
@@ -179,27 +183,29 @@ def validate_library(config: GradingConfig, mutants: Sequence[Mutant]) -> None:
                for name in (m.expected_check, *sorted(m.also_fails)) if name not in known]
     if unknown:
         raise ConfigError("selftest: the library names checks the config does not have "
-                          "(renamed? update autograder/selftest/names.py): " + "; ".join(unknown))
+                          "(renamed? use the constant its check module defines): " + "; ".join(unknown))
 
 
 def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
-          alternatives: Sequence[Alternative]) -> tuple[list[Row], list[str]]:
+          alternatives: Sequence[Alternative], lab: Lab | None = None,
+          ) -> tuple[list[Row], list[str]]:
     """Write one notebook per row into `folder`; rows that cannot be built carry an error."""
+    lab = lab or Lab.load()
     folder.mkdir(parents=True, exist_ok=True)
-    reference = source.reference_source()
-    answers = source.reference_answers()
+    reference = source.reference_source(lab)
+    answers = source.reference_answers(lab)
     rows: list[Row] = []
     problems: list[str] = []
 
     def write(name: str, code: str, nb_answers: dict) -> None:
-        nbformat.write(source.notebook(name, code, nb_answers), folder / f"{name}.ipynb")
+        nbformat.write(source.notebook(name, code, nb_answers, lab.notebook_name), folder / f"{name}.ipynb")
 
     for name in baselines:
         row = Row(name, name)
         if name == "reference":
             write(name, reference, answers)
         else:
-            original = source.MASTER_PATH if name == "master" else source.TEMPLATE_PATH
+            original = lab.master if name == "master" else lab.template
             if not original.exists():
                 row.error = f"{original} does not exist"
                 problems.append(f"{name}: {row.error}")
@@ -216,7 +222,7 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
             compile(code, mutant.name, "exec")
             write(mutant.name, code, mutant_answers)
         except (source.StaleTransform, SyntaxError) as exc:
-            row.error = f"stale mutant (update autograder/selftest/mutants.py): {exc}"
+            row.error = f"stale mutant (update the lab's mutants.py): {exc}"
             problems.append(f"{mutant.name}: {row.error}")
         rows.append(row)
     for alternative in alternatives:
@@ -226,7 +232,7 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
             compile(code, alternative.name, "exec")
             write(alternative.name, code, answers)
         except (source.StaleTransform, SyntaxError) as exc:
-            row.error = f"stale alternative (update autograder/selftest/alternatives.py): {exc}"
+            row.error = f"stale alternative (update the lab's alternatives.py): {exc}"
             problems.append(f"{alternative.name}: {row.error}")
         rows.append(row)
     return rows, problems
@@ -234,21 +240,23 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
 
 # ---------------------------------------------------------------- grading
 def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: int | None = None,
-                 out: Path | None = None, progress: bool = False) -> Report:
+                 out: Path | None = None, progress: bool = False, lab: Lab | None = None,
+                 ) -> Report:
     """Build and grade every selected notebook; `out` keeps the graded results (else a temp dir)."""
     from autograder.batch.run import grade_batch
 
     started = time.monotonic()
+    lab = lab or Lab.locate(config=config_path)
     config = load_config(config_path)
-    baselines, mutants, alternatives = select(only)
+    baselines, mutants, alternatives = select(only, lab)
     validate_library(config, mutants)
-    work = Path(tempfile.mkdtemp(prefix="lab05-selftest-"))
+    work = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
     try:
         submissions = work / "submissions"
-        rows, problems = build(submissions, baselines, mutants, alternatives)
+        rows, problems = build(submissions, baselines, mutants, alternatives, lab)
         graded_dir = out if out is not None else work / "graded"
         if any(submissions.iterdir()):
-            summary = _grade(grade_batch, submissions, graded_dir, config_path, workers, progress)
+            summary = _grade(grade_batch, submissions, graded_dir, config_path, workers, progress, lab)
             by_id = {r.submission_id: r for r in summary.results}
             for row in rows:
                 if not row.error:
@@ -264,7 +272,7 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
 
 
 def _grade(grade_batch, submissions: Path, out: Path, config_path: Path, workers: int | None,
-           progress: bool):
+           progress: bool, lab: Lab):
     # The judges are forked from this process: the hidden checks use tiny tensors, so one
     # torch thread per judge avoids thread-pool contention (workers already use one), and
     # freezing what is alive now keeps each grade's garbage collections short.
@@ -275,7 +283,7 @@ def _grade(grade_batch, submissions: Path, out: Path, config_path: Path, workers
     gc.freeze()
     try:
         return grade_batch([submissions], out, config_path, workers=workers, regrade=True,
-                           progress=progress)
+                           progress=progress, lab=lab)
     finally:
         gc.unfreeze()
         torch.set_num_threads(threads)

@@ -1,6 +1,6 @@
 """Build selftest notebooks: the reference module with one function changed.
 
-A *transform* takes the reference module's source text (`solutions/reference.py`) and
+A *transform* takes the reference module's source text (the lab's `solutions/reference.py`) and
 returns the changed source. Transforms check that what they change is still there, so
 after an edit of the lab a stale mutant is reported by name instead of silently grading
 an unchanged reference.
@@ -11,18 +11,11 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import nbformat
 
-PROJECT = Path(__file__).resolve().parents[2]
-SOLUTIONS = PROJECT / "solutions"
-REFERENCE_PATH = SOLUTIONS / "reference.py"
-ANSWERS_PATH = SOLUTIONS / "answers.json"
-MASTER_PATH = SOLUTIONS / "lab05.ipynb"
-TEMPLATE_PATH = PROJECT / "assignment" / "lab05.ipynb"
-INIT = "import otter\ngrader = otter.Notebook('lab05.ipynb')"
+from autograder.lab import Lab
 
 Transform = Callable[[str], str]
 
@@ -31,12 +24,19 @@ class StaleTransform(Exception):
     """A transform no longer applies to the reference (it was edited): update the library."""
 
 
-def reference_source() -> str:
-    return REFERENCE_PATH.read_text(encoding="utf-8")
+def reference_source(lab: Lab | None = None) -> str:
+    """The lab's reference module (the lab in the current directory by default)."""
+    return (lab or Lab.load()).reference.read_text(encoding="utf-8")
 
 
-def reference_answers() -> dict[str, Any]:
-    return json.loads(ANSWERS_PATH.read_text(encoding="utf-8")) if ANSWERS_PATH.exists() else {}
+def reference_answers(lab: Lab | None = None) -> dict[str, Any]:
+    path = (lab or Lab.load()).answers
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def init_cell(notebook_name: str) -> str:
+    """The otter header cell of a student notebook."""
+    return f"import otter\ngrader = otter.Notebook({notebook_name!r})"
 
 
 def _definitions(source: str) -> dict[str, ast.FunctionDef | ast.ClassDef]:
@@ -131,13 +131,15 @@ def answers_cell(answers: Mapping[str, Any]) -> str:
     return "\n".join(f"{key} = {value!r}" for key, value in answers.items())
 
 
-def notebook(name: str, code: str, answers: Mapping[str, Any]) -> nbformat.NotebookNode:
-    """The otter header cell, the module as one code cell, then the Part E answers."""
+def notebook(name: str, code: str, answers: Mapping[str, Any],
+             notebook_name: str = "notebook.ipynb") -> nbformat.NotebookNode:
+    """The otter header cell, the module as one code cell, then the answers."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nb.metadata["selftest"] = {"name": name}  # distinct bytes: never graded as a duplicate
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in (INIT, code, answers_cell(answers))]
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (init_cell(notebook_name), code,
+                                                            answers_cell(answers))]
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
     return nb

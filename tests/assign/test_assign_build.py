@@ -12,12 +12,15 @@ import pytest
 import yaml
 
 from autograder.assign import build as assign
+from autograder.lab import Lab
 
 pytestmark = pytest.mark.xdist_group("assign-build")
 
-REPO = assign.REPO_ROOT
-MASTER = assign.DEFAULT_MASTER
-QUESTIONS = (*assign.GRADED_FUNCTIONS, "always_negative", "mse_vs_ce", "outliers", "concept_checks")
+REPO = Path(__file__).resolve().parents[2]
+LAB = Lab.load(REPO)
+SPEC = assign.Spec.for_lab(LAB)
+MASTER = LAB.master
+QUESTIONS = (*SPEC.graded_functions, "always_negative", "mse_vs_ce", "outliers", "concept_checks")
 STALE = "generated lab files are stale: {} — run `make assignment` and commit the result"
 
 #: Lines of the reference bodies that the lesson itself teaches (the lecture's training
@@ -105,7 +108,7 @@ def test_build_writes_identical_bytes_on_rerun(fresh: dict[str, bytes], tmp_path
 def test_check_flag_reports_stale_outputs(
     fresh: dict[str, bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
-    monkeypatch.setattr(assign, "render", lambda master=MASTER: fresh)
+    monkeypatch.setattr(assign, "render", lambda master=MASTER, spec=None: fresh)
     assignment_dir, solutions_dir = tmp_path / "assignment", tmp_path / "solutions"
     assign._write(fresh, assignment_dir, solutions_dir)
     args = ["--assignment-dir", str(assignment_dir), "--solutions-dir", str(solutions_dir)]
@@ -156,9 +159,9 @@ def test_reference_defines_every_graded_function(reference_tree: ast.Module) -> 
         "_check_reduction",
         "_check_same_shape",
         "_reduce",
-        *assign.GRADED_FUNCTIONS[:10],
+        *SPEC.graded_functions[:10],
         "_safe_ratio",
-        *assign.GRADED_FUNCTIONS[10:],
+        *SPEC.graded_functions[10:],
     ]
     for node in reference_tree.body:
         if isinstance(node, ast.FunctionDef):
@@ -181,10 +184,10 @@ def test_reference_is_importable_and_correct(fresh: dict[str, bytes]) -> None:
 # ------------------------------------------------------------------------- answers.json
 def test_answers(fresh: dict[str, bytes]) -> None:
     answers = json.loads(fresh["solutions/answers.json"])
-    assert set(answers) == set(assign.ANSWER_VARIABLES)
+    assert set(answers) == set(SPEC.answer_variables)
     assert answers["always_negative_accuracy"] == pytest.approx(0.95)
     assert answers["always_negative_f1"] == 0.0
-    letters = [answers[v] for v in assign.MC_CHOICES]
+    letters = [answers[v] for v in SPEC.mc_choices]
     assert all(isinstance(x, str) and len(x) == 1 and x.islower() for x in letters)
     assert len(set(letters)) >= 3, "vary which letter is correct"
 
@@ -193,7 +196,7 @@ def test_answers(fresh: dict[str, bytes]) -> None:
 def test_student_stubs_keep_signature_and_docstring(student_nb, reference_tree) -> None:
     stubs = _functions(_code_cells(student_nb))
     reference = {n.name: n for n in reference_tree.body if isinstance(n, ast.FunctionDef)}
-    for name in assign.GRADED_FUNCTIONS:
+    for name in SPEC.graded_functions:
         assert len(stubs.get(name, [])) == 1, f"{name}: expected exactly one definition"
         stub = stubs[name][0]
         assert ast.get_docstring(stub), f"{name}: the student stub lost its docstring"
@@ -220,7 +223,7 @@ def test_student_notebook_has_no_solution_code(student_nb, fresh) -> None:
     ref_lines = ref_src.splitlines()
     solution_lines = set()
     for node in ast.parse(ref_src).body:
-        if isinstance(node, ast.FunctionDef) and node.name in assign.GRADED_FUNCTIONS:
+        if isinstance(node, ast.FunctionDef) and node.name in SPEC.graded_functions:
             assert node.end_lineno is not None
             for i in range(node.body[0].lineno - 1, node.end_lineno):
                 line = ref_lines[i].strip()
@@ -280,7 +283,7 @@ def test_public_tests_are_exception_based_and_public(fresh: dict[str, bytes]) ->
 
 def test_public_tests_do_not_reveal_answers(fresh: dict[str, bytes]) -> None:
     answers = json.loads(fresh["solutions/answers.json"])
-    for name, allowed in assign.MC_CHOICES.items():
+    for name, allowed in SPEC.mc_choices.items():
         key = next(k for k, v in fresh.items() if k.startswith("assignment/tests/")
                    and f"def test_{name}_" in v.decode())
         src = fresh[key].decode()

@@ -14,10 +14,13 @@ import pytest
 from nbconvert.preprocessors import ExecutePreprocessor
 
 from autograder.assign import build as assign
+from autograder.lab import Lab
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("assign-notebooks")]
 
-REPO = assign.REPO_ROOT
+REPO = Path(__file__).resolve().parents[2]
+LAB = Lab.load(REPO)
+SPEC = assign.Spec.for_lab(LAB)
 TIME_LIMIT_S = 60
 #: A private kernelspec running *this* interpreter (the venv's), so that no user-level or
 #: system-wide ``python3`` kernelspec can send the notebooks to another Python.
@@ -68,14 +71,14 @@ def _check_cells(nb) -> list[tuple[str, list]]:
 
 @pytest.fixture(scope="module")
 def otter_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return assign.run_otter_assign(assign.DEFAULT_MASTER, tmp_path_factory.mktemp("otter"))
+    return assign.run_otter_assign(LAB.master, tmp_path_factory.mktemp("otter"))
 
 
 def test_reference_notebook_runs_and_passes_every_check(otter_out: Path) -> None:
     """The autograder (solutions) version: top to bottom, no error, every check passes."""
-    path = otter_out / "autograder" / assign.NOTEBOOK_NAME
+    path = otter_out / "autograder" / SPEC.notebook
     nb = nbformat.read(path, as_version=4)
-    names = ", ".join(f'"{v}": {v}' for v in assign.ANSWER_VARIABLES)
+    names = ", ".join(f'"{v}": {v}' for v in SPEC.answer_variables)
     nb.cells.append(nbformat.v4.new_code_cell(f"import json\nprint(json.dumps({{{names}}}))"))
     nbformat.write(nb, path)
 
@@ -84,7 +87,7 @@ def test_reference_notebook_runs_and_passes_every_check(otter_out: Path) -> None
     assert elapsed < TIME_LIMIT_S, f"reference notebook took {elapsed:.1f} s"
     print(f"reference notebook executed in {elapsed:.1f} s")
     checks = _check_cells(executed)
-    assert len(checks) == len(assign.GRADED_FUNCTIONS) + 4
+    assert len(checks) == len(SPEC.graded_functions) + 4
     for source, outputs in checks:
         text = "".join(_text(o) for o in outputs)
         assert "All test cases passed!" in text, f"{source}:\n{text}"
@@ -107,7 +110,7 @@ def test_student_notebook_runs_with_stubs(tmp_path: Path) -> None:
     work = tmp_path / "assignment"
     shutil.copytree(REPO / "assignment", work)
 
-    executed, elapsed = _execute(work / assign.NOTEBOOK_NAME, allow_errors=True)
+    executed, elapsed = _execute(work / SPEC.notebook, allow_errors=True)
 
     assert elapsed < TIME_LIMIT_S
     errors = [
@@ -120,14 +123,14 @@ def test_student_notebook_runs_with_stubs(tmp_path: Path) -> None:
     assert all(ename == "NotImplementedError" for _, ename in errors), errors
 
     checks = _check_cells(executed)
-    assert len(checks) == len(assign.GRADED_FUNCTIONS) + 4
+    assert len(checks) == len(SPEC.graded_functions) + 4
     for source, outputs in checks:
         assert [o.output_type for o in outputs] == ["execute_result"], source
         text = _text(outputs[0])
         assert "Test case failed" in text, f"{source}:\n{text}"
         assert "Traceback" not in text and "otter/" not in text, f"{source}:\n{text}"
         assert len(text) < 3000, f"{source}: feedback too long"
-    for name in assign.GRADED_FUNCTIONS:
+    for name in SPEC.graded_functions:
         feedback = next(_text(o[0]) for s, o in checks if s == f'grader.check("{name}")')
         assert f"NotImplementedError: {name}: " in feedback, feedback
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 import torch
 import torch.nn.functional as F
+from lab05_checks.forbidden import library_functions
 from torch import nn
 
-from autograder.check.forbidden import library_functions
 from autograder.sandbox import harness
 
 X = torch.randn(6, 4, requires_grad=True)

@@ -17,16 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-
-from autograder.check.compare import close, close_float, expect_float, expect_tensor, matches
-from autograder.check.registry import CheckFailed
-from autograder.check.runner import SUITE
-from autograder.config import Tolerance, Tolerances, load_config
-from autograder.grader import Grader, hidden_paths
-from autograder.sandbox.client import Zygote
-from autograder.score.results import Status, SubmissionResult
-from autograder.selftest import source
-from autograder.selftest.names import (
+from lab05_checks.test_part_c_metrics import (
     ACC_VALUES,
     MACRO_ABSENT,
     MACRO_VALUES,
@@ -35,7 +26,17 @@ from autograder.selftest.names import (
     PRF_ZERO,
 )
 
+from autograder.check.compare import close, close_float, expect_float, expect_tensor, matches
+from autograder.check.registry import CheckFailed
+from autograder.config import Tolerance, Tolerances, load_config
+from autograder.grader import Grader, hidden_paths
+from autograder.lab import Lab
+from autograder.sandbox.client import Zygote
+from autograder.score.results import Status, SubmissionResult
+from autograder.selftest import source
+
 ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
 NAN, INF = math.nan, math.inf
 TOL = Tolerance(rtol=1e-6, atol=1e-9)
 
@@ -101,15 +102,16 @@ NOTEBOOKS = {
 @pytest.fixture(scope="module")
 def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], SubmissionResult]]:
     work = tmp_path_factory.mktemp("nan_values")
-    suite = work / "suite"
+    suite = work / "lab05_checks_nan"  # a package of its own: the narrowed suite
     suite.mkdir()
-    shutil.copy(SUITE / "test_part_c_metrics.py", suite / "test_part_c_metrics.py")
+    (suite / "__init__.py").touch()
+    shutil.copy(LAB.checks / "test_part_c_metrics.py", suite / "test_part_c_metrics.py")
     config_path = ROOT / "grading_config.yaml"
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    with Zygote([Path(p) for p in hidden_paths([])]) as zygote, \
+    with Zygote([Path(p) for p in hidden_paths([], LAB)], worker_modules=LAB.worker_modules) as zygote, \
             Grader(load_config(config_path), config_path.read_text(encoding="utf-8"),
-                   zygote.connect(), suite=suite) as grader:
+                   zygote.connect(), LAB, suite=suite) as grader:
 
         @functools.cache
         def run(key: str) -> SubmissionResult:

@@ -18,16 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
-
-from autograder.check.runner import SUITE, suite_names
-from autograder.config import load_config
-from autograder.grader import Grader, hidden_paths
-from autograder.sandbox.client import Zygote
-from autograder.score.results import Status, SubmissionResult
-from autograder.selftest import source
-from autograder.selftest.names import (
-    ACC_ERRORS,
-    ACC_VALUES,
+from lab05_checks.test_part_b_classification import (
     BCE_CLAMP,
     BCE_ERRORS,
     BCEL_EXTREME,
@@ -38,21 +29,34 @@ from autograder.selftest.names import (
     CE_NO_LIB,
     CE_RAW,
     CE_VALUES,
-    CM_ABSENT,
-    CM_VALUES,
     LOG_SOFTMAX_EXTREME,
     LOG_SOFTMAX_NO_LIB,
+    SOFTMAX_EXTREME,
+    SOFTMAX_NO_LIB,
+    SOFTMAX_VALUES,
+)
+from lab05_checks.test_part_c_metrics import (
+    ACC_ERRORS,
+    ACC_VALUES,
+    CM_ABSENT,
+    CM_VALUES,
     MACRO_ABSENT,
     MACRO_VALUES,
     PRF_BINARY,
     PRF_MULTI,
     PRF_ZERO,
-    SOFTMAX_EXTREME,
-    SOFTMAX_NO_LIB,
-    SOFTMAX_VALUES,
 )
 
+from autograder.check.runner import suite_names
+from autograder.config import load_config
+from autograder.grader import Grader, hidden_paths
+from autograder.lab import Lab
+from autograder.sandbox.client import Zygote
+from autograder.score.results import Status, SubmissionResult
+from autograder.selftest import source
+
 ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
 REFERENCE = (ROOT / "solutions" / "reference.py").read_text()
 SUITE_FILES = ("test_part_b_classification.py", "test_part_c_metrics.py")
 
@@ -302,10 +306,11 @@ def _is_part_bc(name: str) -> bool:
 def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], SubmissionResult]]:
     """Grade a named source through the engine, with the hidden suite narrowed to B and C."""
     work = tmp_path_factory.mktemp("parts_bc")
-    suite = work / "suite"
+    suite = work / "lab05_checks_bc"  # a package of its own: the narrowed suite
     suite.mkdir()
+    (suite / "__init__.py").touch()
     for name in SUITE_FILES:
-        shutil.copy(SUITE / name, suite / name)
+        shutil.copy(LAB.checks / name, suite / name)
     config_path = ROOT / "grading_config.yaml"
     sources = {"reference": REFERENCE, **{k: v[0] for k, v in MUTANTS.items()},
                **{f"alt_{k}": v for k, v in ALTERNATIVES.items()},
@@ -314,9 +319,9 @@ def grade(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], 
     # faster on a busy machine).
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    with Zygote([Path(p) for p in hidden_paths([])]) as zygote, \
+    with Zygote([Path(p) for p in hidden_paths([], LAB)], worker_modules=LAB.worker_modules) as zygote, \
             Grader(load_config(config_path), config_path.read_text(encoding="utf-8"),
-                   zygote.connect(), suite=suite) as grader:
+                   zygote.connect(), LAB, suite=suite) as grader:
 
         @functools.cache
         def run(key: str) -> SubmissionResult:
@@ -347,7 +352,7 @@ def failed_bc(result: SubmissionResult) -> dict[str, str]:
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning")
 def test_suite_files_declare_every_config_name() -> None:
     config = load_config(ROOT / "grading_config.yaml")
-    declared = [n for n in suite_names() if _is_part_bc(n)]
+    declared = [n for n in suite_names(LAB.checks) if _is_part_bc(n)]
     assert len(declared) == len(set(declared)) >= 30
     assert set(declared) <= set(config.tests)
     assert {n for n in config.tests if _is_part_bc(n)} == set(declared)

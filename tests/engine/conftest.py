@@ -11,11 +11,13 @@ import yaml
 
 from autograder.config import GradingConfig
 from autograder.grader import Grader, hidden_paths
+from autograder.lab import Lab
 from autograder.sandbox.client import Zygote
 from autograder.score.results import SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+LAB = Lab.load(ROOT)
 
 
 def fast_config_text() -> str:
@@ -26,7 +28,8 @@ def fast_config_text() -> str:
 
 @pytest.fixture(scope="session")
 def zygote():
-    with Zygote([Path(p) for p in hidden_paths([FIXTURES])]) as z:
+    with Zygote([Path(p) for p in hidden_paths([FIXTURES], LAB)],
+                worker_modules=LAB.worker_modules) as z:
         yield z
 
 
@@ -34,7 +37,7 @@ def zygote():
 def grader(zygote) -> Iterator[Grader]:
     text = fast_config_text()
     with Grader(GradingConfig.model_validate(yaml.safe_load(text)), text,
-                zygote.connect()) as grader:
+                zygote.connect(), LAB) as grader:
         yield grader
 
 

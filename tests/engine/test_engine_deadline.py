@@ -14,10 +14,12 @@ import yaml
 
 from autograder.config import GradingConfig
 from autograder.grader import Grader
+from autograder.lab import Lab
 from autograder.score.results import Status
 from autograder.selftest.source import reference_source
 
 ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
 BUDGET_S = 8.0
 
 SLOW = '''
@@ -48,7 +50,7 @@ def tight_grader(zygote) -> Iterator[Grader]:
     raw = yaml.safe_load((ROOT / "grading_config.yaml").read_text())
     raw["limits"].update(cell_timeout_s=4, call_timeout_s=4, submission_timeout_s=BUDGET_S)
     text = yaml.safe_dump(raw, sort_keys=False)
-    with Grader(GradingConfig.model_validate(raw), text, zygote.connect()) as grader:
+    with Grader(GradingConfig.model_validate(raw), text, zygote.connect(), LAB) as grader:
         yield grader
 
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from autograder.score.results import Status
-from autograder.selftest.names import (
+from lab05_checks.test_part_a_regression import (
+    HUBER_NO_LIB,
+    MAE_GRAD,
+    MSE_VALUES,
+)
+from lab05_checks.test_part_d_training import (
     CLS_LOGITS,
     EVAL_MODE,
     EVAL_NO_GRAD,
     GET_DEVICE,
-    HUBER_NO_LIB,
-    MAE_GRAD,
-    MSE_VALUES,
     TRAIN_DEVICE,
     TRAIN_LOGITS,
     TRAIN_MODE,
     TRAIN_ORDER,
     TRAIN_RETURN,
 )
+
+from autograder.score.results import Status
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import torch
 
-from autograder.check import training
+from autograder.lab import Lab
 from autograder.sandbox import harness, integrity
 from autograder.sandbox.zygote import warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+training = LAB.import_checks("training")
 
 
 def _verify(snapshot: integrity.Snapshot) -> list[str]:
@@ -55,7 +57,8 @@ def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
     spec.loader.exec_module(reference)
     ns = vars(reference)
     warm_up()  # as in the zygote the worker is forked from: torch's first-use patches done
-    snapshot = integrity.take()
+    lab_modules = harness.load_lab_modules(LAB.worker_modules)  # as the zygote does
+    snapshot = integrity.take(lab_modules)
     x, y = training.make_data(3)
     state = training.initial_state("bn_mlp", 3)
     for device, fake in (("cpu", False), ("meta", True)):

@@ -146,19 +146,24 @@ def test_zip_holds_the_engine_and_nothing_a_student_should_see(package: Package,
                      "autograder/report/templates/feedback.html.j2"):
         assert required in entries, required
     suite = sorted(p.relative_to(ROOT).as_posix()
-                   for p in (ROOT / "autograder" / "check" / "suite").glob("test_*.py"))
+                   for p in (ROOT / "solutions" / "lab05_checks").glob("*.py")
+                   if p.name not in ("mutants.py", "alternatives.py"))
     assert suite and set(suite) <= set(entries)
+    # the selftest library (correct alternatives) stays home; the worker-side scenarios go
+    assert not [e for e in entries if e.endswith(("/mutants.py", "/alternatives.py"))]
+    assert "worker/scenarios.py" in entries
     assert bundled_config == config_path.read_bytes()
 
     # No master notebook, no notebook at all, no project tests or fixtures (they hold solutions).
     assert "solutions/lab05.ipynb" not in entries
     assert not [e for e in entries if e.endswith(".ipynb")]
-    assert [e for e in entries if e.startswith("solutions/")] == ["solutions/answers.json",
-                                                                  "solutions/reference.py"]
+    assert [e for e in entries if e.startswith("solutions/")
+            and not e.startswith("solutions/lab05_checks/")] == ["solutions/answers.json",
+                                                                 "solutions/reference.py"]
     assert not [e for e in entries if e.startswith(("tests/", "assignment/", "examples/"))]
     # Tests only inside the hidden suite, which run_autograder makes root-only.
     test_like = [e for e in entries if "/test_" in f"/{e}" or "/tests/" in f"/{e}"]
-    assert test_like and all(e.startswith("autograder/check/suite/") for e in test_like)
+    assert test_like and all(e.startswith("solutions/lab05_checks/") for e in test_like)
     assert not [e for e in entries if "__pycache__" in e or e.endswith(".pyc")]
 
     for name in ("setup.sh", "run_autograder"):
@@ -288,8 +293,7 @@ def test_protect_hides_the_reference_checks_and_submission_from_the_worker_uid(
         "reference": (source / "solutions" / "reference.py").read_bytes,
         "answers": (source / "solutions" / "answers.json").read_bytes,
         "list solutions": lambda: os.listdir(source / "solutions"),
-        "suite": lambda: next((source / "autograder" / "check" / "suite").glob("test_*.py")).read_bytes(),
-        "registry": (source / "autograder" / "check" / "registry.py").read_bytes,
+        "suite": lambda: next((source / "solutions" / "lab05_checks").glob("test_*.py")).read_bytes(),
         "config": (source / "grading_config.yaml").read_bytes,
         "submission": (root / "submission" / "lab05.ipynb").read_bytes,
         "metadata": (root / "submission_metadata.json").read_bytes,

@@ -14,13 +14,16 @@ import yaml
 
 from autograder import cli
 from autograder.config import load_config
+from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as CheckResult
-from autograder.selftest import ALTERNATIVES, MUTANTS, source
-from autograder.selftest.mutants import resolve_answers
+from autograder.selftest import source
+from autograder.selftest.library import resolve_answers
 from autograder.selftest.run import Report, Row, build, run_selftest, select, validate_library
 
 ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+MUTANTS, ALTERNATIVES = LAB.selftest_library()
 
 # The engine fixtures' mutants and alternatives (tests/fixtures/make_fixtures.py), same names.
 FIXTURE_MUTANTS = {
@@ -87,8 +90,9 @@ def test_every_transform_applies_to_the_current_reference(tmp_path: Path) -> Non
 
 
 def test_a_stale_mutant_is_reported_not_graded(tmp_path: Path) -> None:
-    from autograder.selftest.mutants import Mutant
-    from autograder.selftest.names import MSE_VALUES
+    from lab05_checks.test_part_a_regression import MSE_VALUES
+
+    from autograder.selftest.library import Mutant
     from autograder.selftest.source import edit
 
     stale = Mutant("mutant_stale", "mse_loss", edit("mse_loss", "no such code", "x"),
@@ -160,7 +164,7 @@ def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path
         def ok(self, strict: bool = False) -> bool:
             return self._ok
 
-    def fake_run(config_path, only=None, workers=None, out=None, progress=False):
+    def fake_run(config_path, only=None, workers=None, out=None, progress=False, lab=None):
         calls.update(config=config_path, only=only, workers=workers, out=out)
         return Fake(calls.get("ok", True))
 
@@ -178,7 +182,7 @@ def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path
 # ---------------------------------------------------------------- the real thing
 @pytest.mark.slow
 def test_selftest_catches_every_mutant_and_passes_every_alternative(tmp_path: Path) -> None:
-    report = run_selftest(fast_config(tmp_path), workers=2)
+    report = run_selftest(fast_config(tmp_path), workers=2, lab=LAB)
     print(report.render())  # shown by pytest -rA or on failure
 
     assert report.problems == []

@@ -14,14 +14,20 @@ word its message should contain, then run `python -m autograder selftest --only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
-
-from autograder.selftest.names import (
-    ACC_ERRORS,
-    ACC_VALUES,
-    ALWAYS_NEGATIVE_F1,
+from autograder.selftest.library import Mutant
+from autograder.selftest.source import edit, rewrite, unchanged
+from lab05_checks.test_part_a_regression import (
+    HUBER_ERRORS,
+    HUBER_GRAD,
+    HUBER_NO_LIB,
+    HUBER_VALUES,
+    MAE_ERRORS,
+    MAE_GRAD,
+    MSE_ERRORS,
+    MSE_GRAD,
+    MSE_VALUES,
+)
+from lab05_checks.test_part_b_classification import (
     BCE_CLAMP,
     BCE_ERRORS,
     BCE_GRAD,
@@ -34,64 +40,42 @@ from autograder.selftest.names import (
     CE_NO_LIB,
     CE_RAW,
     CE_VALUES,
-    CLS_ARCH,
-    CLS_LOGITS,
+    LOG_SOFTMAX_EXTREME,
+    LOG_SOFTMAX_NO_LIB,
+    SOFTMAX_EXTREME,
+    SOFTMAX_NO_LIB,
+    SOFTMAX_VALUES,
+)
+from lab05_checks.test_part_c_metrics import (
+    ACC_ERRORS,
+    ACC_VALUES,
     CM_ABSENT,
     CM_VALUES,
+    MACRO_ABSENT,
+    MACRO_VALUES,
+    PRF_BINARY,
+    PRF_MULTI,
+    PRF_ZERO,
+)
+from lab05_checks.test_part_d_training import (
+    CLS_ARCH,
+    CLS_LOGITS,
     EVAL_DEVICE,
     EVAL_MODE,
     EVAL_NO_GRAD,
     EVAL_VALUES,
     FIT,
     GET_DEVICE,
-    HUBER_ERRORS,
-    HUBER_GRAD,
-    HUBER_NO_LIB,
-    HUBER_VALUES,
-    LOG_SOFTMAX_EXTREME,
-    LOG_SOFTMAX_NO_LIB,
-    MACRO_ABSENT,
-    MACRO_VALUES,
-    MAE_ERRORS,
-    MAE_GRAD,
-    MSE_ERRORS,
-    MSE_GRAD,
-    MSE_VALUES,
-    PRF_BINARY,
-    PRF_MULTI,
-    PRF_ZERO,
-    Q_LOGITS,
-    SOFTMAX_EXTREME,
-    SOFTMAX_NO_LIB,
-    SOFTMAX_VALUES,
     TRAIN_DEVICE,
     TRAIN_LOGITS,
     TRAIN_MODE,
     TRAIN_ORDER,
     TRAIN_RETURN,
 )
-from autograder.selftest.source import Transform, edit, rewrite, unchanged
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    function: str  # the reference function (or Part E answer) that is changed
-    transform: Transform  # reference module source -> the mutant's source
-    expected_check: str
-    keyword: str
-    also_fails: frozenset[str] = frozenset()
-    why: str = ""  # why each check in also_fails legitimately fails too
-    answers: Mapping[str, Any] = field(default_factory=dict)  # Part E answers overridden
-    known_gap: bool = False
-    reason: str = ""  # why it is a known gap
-
-    def __post_init__(self) -> None:
-        if self.also_fails and not self.why:
-            raise ValueError(f"{self.name}: also_fails needs a `why`")
-        if self.known_gap and not self.reason:
-            raise ValueError(f"{self.name}: known_gap needs a `reason`")
-
+from lab05_checks.test_part_e_experiments import (
+    ALWAYS_NEGATIVE_F1,
+    Q_LOGITS,
+)
 
 GATE = ("the error / no-library checks count only once the function returns correct values "
         "on valid input (no free points for a broken function)")
@@ -500,13 +484,3 @@ def macro_f1(preds, targets, num_classes):
     Mutant("mutant_always_negative_f1_is_accuracy", "always_negative_f1", unchanged,
            ALWAYS_NEGATIVE_F1, "no true positives", answers={"always_negative_f1": 0.95}),
 ]
-
-
-def resolve_answers(mutant: Mutant, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The Part E answers for `mutant`: `"__wrong__"` picks a choice that is not the key's."""
-    result = dict(answers)
-    for key, value in mutant.answers.items():
-        if value == "__wrong__":
-            value = "a" if answers.get(key) != "a" else "b"
-        result[key] = value
-    return result

@@ -6,9 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check.compare import expect_tensor, matches
-from autograder.check.forbidden import assert_no_library_call
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
+from lab05_checks.forbidden import assert_no_library_call
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -99,27 +99,39 @@ def _expect_value_errors(student, function, reference, **extra) -> None:
 
 
 # ---------------------------------------------------------------- mse_loss
-@check("mse_loss: matches F.mse_loss for every reduction (float32 and float64)",
+MSE_VALUES = "mse_loss: matches F.mse_loss for every reduction (float32 and float64)"
+
+
+@check(MSE_VALUES,
        "mse_loss should average (pred - target)**2 over all elements for 'mean', add them "
        "for 'sum', and return them unreduced for 'none'.")
 def test_mse_values(student, tol):
     _expect_matches(student, tol, "mse_loss", F.mse_loss)
 
 
-@check("mse_loss: backward gives the reference gradients (float64, gradcheck)",
+MSE_GRAD = "mse_loss: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(MSE_GRAD,
        "mse_loss must stay differentiable: build it from tensor operations on pred.")
 def test_mse_gradients(student):
     _expect_gradients(student, "mse_loss", F.mse_loss)
 
 
-@check("mse_loss: raises ValueError on mismatched shapes or an unknown reduction",
+MSE_ERRORS = "mse_loss: raises ValueError on mismatched shapes or an unknown reduction"
+
+
+@check(MSE_ERRORS,
        "mse_loss should raise ValueError when pred.shape != target.shape or the reduction "
        "is unknown.")
 def test_mse_errors(student):
     _expect_value_errors(student, "mse_loss", F.mse_loss)
 
 
-@check("mse_loss: implemented without F.mse_loss",
+MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
+
+
+@check(MSE_NO_LIB,
        "Compute the squared error yourself instead of calling the library loss.")
 def test_mse_no_library(student, source):
     pred, target = torch.randn(4), torch.randn(4)
@@ -129,27 +141,39 @@ def test_mse_no_library(student, source):
 
 
 # ---------------------------------------------------------------- mae_loss
-@check("mae_loss: matches F.l1_loss for every reduction (float32 and float64)",
+MAE_VALUES = "mae_loss: matches F.l1_loss for every reduction (float32 and float64)"
+
+
+@check(MAE_VALUES,
        "mae_loss should average |pred - target| for 'mean', add for 'sum', and return "
        "the elementwise values for 'none'.")
 def test_mae_values(student, tol):
     _expect_matches(student, tol, "mae_loss", F.l1_loss)
 
 
-@check("mae_loss: backward gives the reference gradients (float64, gradcheck)",
+MAE_GRAD = "mae_loss: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(MAE_GRAD,
        "mae_loss must stay differentiable: use .abs() on a tensor, not Python abs on floats.")
 def test_mae_gradients(student):
     _expect_gradients(student, "mae_loss", F.l1_loss)
 
 
-@check("mae_loss: raises ValueError on mismatched shapes or an unknown reduction",
+MAE_ERRORS = "mae_loss: raises ValueError on mismatched shapes or an unknown reduction"
+
+
+@check(MAE_ERRORS,
        "mae_loss should raise ValueError when pred.shape != target.shape or the reduction "
        "is unknown.")
 def test_mae_errors(student):
     _expect_value_errors(student, "mae_loss", F.l1_loss)
 
 
-@check("mae_loss: implemented without F.l1_loss",
+MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
+
+
+@check(MAE_NO_LIB,
        "Compute the absolute error yourself instead of calling the library loss.")
 def test_mae_no_library(student, source):
     pred, target = torch.randn(4), torch.randn(4)
@@ -175,7 +199,10 @@ def _huber_branch_message(student) -> None:
             fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
 
 
-@check("huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)",
+HUBER_VALUES = "huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)"
+
+
+@check(HUBER_VALUES,
        "huber_loss is 0.5·d² where |d| < delta and delta·(|d| − 0.5·delta) elsewhere, then "
        "reduced like the other losses.")
 def test_huber_values(student, tol):
@@ -186,7 +213,10 @@ def test_huber_values(student, tol):
                             p, t, delta=delta, reduction=reduction), delta=delta)
 
 
-@check("huber_loss: backward gives the reference gradients (float64, gradcheck)",
+HUBER_GRAD = "huber_loss: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(HUBER_GRAD,
        "huber_loss must stay differentiable: select the branch with torch.where, not Python "
        "if on tensor values.")
 def test_huber_gradients(student):
@@ -195,7 +225,10 @@ def test_huber_gradients(student):
                           p, t, delta=delta, reduction=reduction), delta=1.0)
 
 
-@check("huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0",
+HUBER_ERRORS = "huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0"
+
+
+@check(HUBER_ERRORS,
        "huber_loss should raise ValueError for mismatched shapes, an unknown reduction, or a "
        "non-positive delta.")
 def test_huber_errors(student):
@@ -211,7 +244,10 @@ def test_huber_errors(student):
                  "no-delta-check")
 
 
-@check("huber_loss: implemented without F.huber_loss",
+HUBER_NO_LIB = "huber_loss: implemented without F.huber_loss"
+
+
+@check(HUBER_NO_LIB,
        "Compute the Huber loss yourself instead of calling the library loss.")
 def test_huber_no_library(student, source):
     pred, target = torch.randn(4), torch.randn(4)

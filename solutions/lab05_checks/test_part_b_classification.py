@@ -22,10 +22,10 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check.compare import close, expect_tensor, matches, tolerance
-from autograder.check.forbidden import assert_no_library_call
 from autograder.check.registry import check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import StudentError
+from lab05_checks.forbidden import assert_no_library_call
 
 REDUCTIONS = ("mean", "sum", "none")
 DTYPES = (torch.float32, torch.float64)
@@ -274,14 +274,20 @@ def _softmax_family_gradients(student, function: str, reference: Loss) -> None:
 SOFTMAX_FORBIDDEN = {"softmax", "log_softmax", "logsumexp", "softmin"}
 
 
-@check("softmax: matches torch.softmax along every dim (float32 and float64)",
+SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and float64)"
+
+
+@check(SOFTMAX_VALUES,
        "softmax(x, dim) is exp(x) / sum(exp(x)) along dim, in the input's dtype.")
 def test_softmax_values(student, tol):
     _softmax_family_values(student, tol, "softmax", torch.softmax,
                            "softmax is exp(x − max) / sum(exp(x − max)) along dim.")
 
 
-@check("softmax: finite and exact for logits of ±1e4",
+SOFTMAX_EXTREME = "softmax: finite and exact for logits of ±1e4"
+
+
+@check(SOFTMAX_EXTREME,
        "Subtract the max along dim (amax(dim, keepdim=True)) before exp, so exp never "
        "overflows.")
 def test_softmax_extreme(student, tol, memo):
@@ -297,13 +303,19 @@ def test_softmax_extreme(student, tol, memo):
     })
 
 
-@check("softmax: backward gives the reference gradients (float64, gradcheck)",
+SOFTMAX_GRAD = "softmax: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(SOFTMAX_GRAD,
        "softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_softmax_gradients(student):
     _softmax_family_gradients(student, "softmax", torch.softmax)
 
 
-@check("softmax: implemented without torch.softmax / log_softmax / logsumexp",
+SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / logsumexp"
+
+
+@check(SOFTMAX_NO_LIB,
        "Compute softmax yourself from exp, max and sum.")
 def test_softmax_no_library(student, source, tol):
     x = _probe(1, 3, 4)
@@ -319,7 +331,10 @@ def _no_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return x - x.exp().sum(dim=dim, keepdim=True).log()
 
 
-@check("log_softmax: matches torch.log_softmax along every dim (float32 and float64)",
+LOG_SOFTMAX_VALUES = "log_softmax: matches torch.log_softmax along every dim (float32 and float64)"
+
+
+@check(LOG_SOFTMAX_VALUES,
        "log_softmax(x, dim) is x − log(sum(exp(x))) along dim, in the input's dtype.")
 def test_log_softmax_values(student, tol):
     _softmax_family_values(student, tol, "log_softmax", torch.log_softmax,
@@ -327,7 +342,10 @@ def test_log_softmax_values(student, tol):
                            "shifted = x − max along dim.")
 
 
-@check("log_softmax: finite and exact for logits of ±1e4",
+LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
+
+
+@check(LOG_SOFTMAX_EXTREME,
        "Use the log-sum-exp trick: shifted = x − max along dim, then shifted − "
        "log(sum(exp(shifted))).")
 def test_log_softmax_extreme(student, tol, memo):
@@ -342,13 +360,19 @@ def test_log_softmax_extreme(student, tol, memo):
     })
 
 
-@check("log_softmax: backward gives the reference gradients (float64, gradcheck)",
+LOG_SOFTMAX_GRAD = "log_softmax: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(LOG_SOFTMAX_GRAD,
        "log_softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_log_softmax_gradients(student):
     _softmax_family_gradients(student, "log_softmax", torch.log_softmax)
 
 
-@check("log_softmax: implemented without torch.log_softmax / softmax / logsumexp",
+LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softmax / logsumexp"
+
+
+@check(LOG_SOFTMAX_NO_LIB,
        "Compute log_softmax yourself from exp, log, max and sum.")
 def test_log_softmax_no_library(student, source, tol):
     x = _probe(1, 3, 4)
@@ -466,7 +490,10 @@ def _ce_mean_message(value: Any, logits: torch.Tensor, targets: torch.Tensor, mo
              "mean-over-classes")
 
 
-@check("cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)",
+CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
+
+
+@check(CE_VALUES,
        "cross_entropy is -log_softmax(logits, dim=1)[i, targets[i]] per sample, averaged for "
        "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.")
 def test_ce_values(student, tol, memo):
@@ -524,7 +551,10 @@ def _helper_is_to_blame(student, value: Any, logits: torch.Tensor, targets: torc
     return False
 
 
-@check("cross_entropy: finite and exact for logits of ±1e4",
+CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
+
+
+@check(CE_EXTREME,
        "Compute log-probabilities with the log-sum-exp trick (shifted − log(sum(exp(shifted))), "
        "shifted = logits − max along dim 1), never log(softmax(...)) or log(p + eps).")
 def test_ce_extreme(student, tol, memo):
@@ -555,7 +585,10 @@ def test_ce_extreme(student, tol, memo):
             expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
 
 
-@check("cross_entropy: takes raw logits (softmax is not applied twice)",
+CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
+
+
+@check(CE_RAW,
        "cross_entropy receives raw logits: apply log_softmax once inside it, never softmax "
        "first.")
 def test_ce_raw_logits(student, tol, memo):
@@ -587,7 +620,10 @@ def test_ce_raw_logits(student, tol, memo):
     _ce_expect_working(student, tol, memo)
 
 
-@check("cross_entropy: backward gives the reference gradients (float64, gradcheck)",
+CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(CE_GRAD,
        "cross_entropy must stay differentiable: gather/index the log-probabilities as tensors, "
        "no .item() or Python floats.")
 def test_ce_gradients(student, tol, memo):
@@ -603,7 +639,10 @@ def test_ce_gradients(student, tol, memo):
                           gradcheck=index == 0, reduction=reduction)
 
 
-@check("cross_entropy: raises ValueError for targets outside [0, C) or an unknown reduction",
+CE_ERRORS = "cross_entropy: raises ValueError for targets outside [0, C) or an unknown reduction"
+
+
+@check(CE_ERRORS,
        "cross_entropy should check that every target is a class index in [0, C) and that the "
        "reduction is known, raising ValueError otherwise.")
 def test_ce_errors(student, tol, memo):
@@ -617,7 +656,10 @@ def test_ce_errors(student, tol, memo):
     _expect_reduction_error(student, "cross_entropy", logits, torch.tensor([0, 1, 2, 1]))
 
 
-@check("cross_entropy: implemented without F.cross_entropy / F.nll_loss",
+CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
+
+
+@check(CE_NO_LIB,
        "Compute cross-entropy yourself from a log-softmax and indexing.")
 def test_ce_no_library(student, source, tol, memo):
     result = _ce_expect_working(student, tol, memo)
@@ -658,8 +700,11 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                           mistake=f"reduction-{reduction}")
 
 
-@check("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "
-       "(float32 and float64)",
+BCE_VALUES = ("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "
+       "(float32 and float64)")
+
+
+@check(BCE_VALUES,
        "binary_cross_entropy is -(y·log p + (1 − y)·log(1 − p)) per element, reduced like the "
        "other losses.")
 def test_bce_values(student, tol):
@@ -667,7 +712,10 @@ def test_bce_values(student, tol):
                         F.binary_cross_entropy)
 
 
-@check("binary_cross_entropy: clamps each log at -100 (p=0 with y=1 gives 100, not inf)",
+BCE_CLAMP = "binary_cross_entropy: clamps each log at -100 (p=0 with y=1 gives 100, not inf)"
+
+
+@check(BCE_CLAMP,
        "Clamp each log at -100 as PyTorch does: torch.clamp(torch.log(p), min=-100) and "
        "torch.clamp(torch.log(1 - p), min=-100).")
 def test_bce_clamp(student, tol, memo):
@@ -699,7 +747,10 @@ def test_bce_clamp(student, tol, memo):
                           f"for probabilities of exactly 0 and 1 {what}", mistake="clamp")
 
 
-@check("binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)",
+BCE_GRAD = "binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(BCE_GRAD,
        "binary_cross_entropy must stay differentiable: build it from tensor operations on "
        "the probabilities.")
 def test_bce_gradients(student, tol, memo):
@@ -743,7 +794,10 @@ def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
         "no-shape-check")
 
 
-@check("binary_cross_entropy: raises ValueError on mismatched shapes or an unknown reduction",
+BCE_ERRORS = "binary_cross_entropy: raises ValueError on mismatched shapes or an unknown reduction"
+
+
+@check(BCE_ERRORS,
        "binary_cross_entropy should raise ValueError when probs.shape != targets.shape or the "
        "reduction is unknown.")
 def test_bce_errors(student, tol, memo):
@@ -752,7 +806,10 @@ def test_bce_errors(student, tol, memo):
     _expect_reduction_error(student, "binary_cross_entropy", torch.rand(3), torch.rand(3))
 
 
-@check("binary_cross_entropy: implemented without F.binary_cross_entropy",
+BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
+
+
+@check(BCE_NO_LIB,
        "Compute binary cross-entropy yourself from log and clamp.")
 def test_bce_no_library(student, source, tol, memo):
     result = _bce_expect_working(student, tol, memo)
@@ -781,14 +838,20 @@ def _bcel_working(student, memo, tol) -> tuple[str, ...]:
         lambda r: F.binary_cross_entropy_with_logits(logits, targets, reduction=r))
 
 
-@check(f"{BCEL}: matches F.{BCEL} for every reduction (float32 and float64)",
+BCEL_VALUES = f"{BCEL}: matches F.{BCEL} for every reduction (float32 and float64)"
+
+
+@check(BCEL_VALUES,
        f"{BCEL} is -(y·log σ(x) + (1 − y)·log(1 − σ(x))) per element, reduced like the other "
        "losses.")
 def test_bcel_values(student, tol):
     _expect_loss_values(student, tol, BCEL, _bcel_cases(4), F.binary_cross_entropy_with_logits)
 
 
-@check(f"{BCEL}: matches F.{BCEL} including pos_weight",
+BCEL_POS_WEIGHT = f"{BCEL}: matches F.{BCEL} including pos_weight"
+
+
+@check(BCEL_POS_WEIGHT,
        "pos_weight multiplies the positive term only: -(pos_weight·y·log σ(x) + "
        "(1 − y)·log(1 − σ(x))).")
 def test_bcel_pos_weight(student, tol, memo):
@@ -824,7 +887,10 @@ def test_bcel_pos_weight(student, tol, memo):
                               mistake="pos-weight")
 
 
-@check(f"{BCEL}: finite and exact for logits of ±1e4",
+BCEL_EXTREME = f"{BCEL}: finite and exact for logits of ±1e4"
+
+
+@check(BCEL_EXTREME,
        "Use the stable form max(x, 0) − x·y + log1p(exp(−|x|)) (or logsigmoid), never "
        "log(sigmoid(x)).")
 def test_bcel_extreme(student, tol, memo):
@@ -852,7 +918,10 @@ def test_bcel_extreme(student, tol, memo):
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
 
 
-@check(f"{BCEL}: backward gives the reference gradients (float64, gradcheck)",
+BCEL_GRAD = f"{BCEL}: backward gives the reference gradients (float64, gradcheck)"
+
+
+@check(BCEL_GRAD,
        f"{BCEL} must stay differentiable: build it from tensor operations on the logits.")
 def test_bcel_gradients(student, tol, memo):
     gen = torch.Generator().manual_seed(10)
@@ -865,7 +934,10 @@ def test_bcel_gradients(student, tol, memo):
                           gradcheck=index == 0, reduction=reduction)
 
 
-@check(f"{BCEL}: raises ValueError on mismatched shapes or an unknown reduction",
+BCEL_ERRORS = f"{BCEL}: raises ValueError on mismatched shapes or an unknown reduction"
+
+
+@check(BCEL_ERRORS,
        f"{BCEL} should raise ValueError when logits.shape != targets.shape or the reduction is "
        "unknown.")
 def test_bcel_errors(student, tol, memo):
@@ -874,7 +946,10 @@ def test_bcel_errors(student, tol, memo):
     _expect_reduction_error(student, BCEL, torch.randn(3), torch.rand(3))
 
 
-@check(f"{BCEL}: implemented without F.{BCEL}",
+BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
+
+
+@check(BCEL_NO_LIB,
        "Compute it yourself from the stable log-sigmoid form.")
 def test_bcel_no_library(student, source, tol, memo):
     result = _bcel_expect_working(student, tol, memo)

@@ -6,23 +6,8 @@ known and not fixed yet, mark the alternative `known_gap=True` with a `reason`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from autograder.selftest.source import Transform, replace, rewrite
-
-
-@dataclass(frozen=True)
-class Alternative:
-    name: str
-    functions: tuple[str, ...]  # the reference functions it rewrites
-    transform: Transform
-    known_gap: bool = False
-    reason: str = ""
-
-    def __post_init__(self) -> None:
-        if self.known_gap and not self.reason:
-            raise ValueError(f"{self.name}: known_gap needs a `reason`")
-
+from autograder.selftest.library import Alternative
+from autograder.selftest.source import replace, rewrite
 
 ALTERNATIVES: list[Alternative] = [
     # ---------------------------------------------------------------- Part A

@@ -82,7 +82,10 @@ def _zero_division_fail(function: str, error: StudentError | None, what: str) ->
 
 
 # ---------------------------------------------------------------- accuracy
-@check("accuracy: fraction of correct predictions as a Python float",
+ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
+
+
+@check(ACC_VALUES,
        "accuracy is (preds == targets).sum() / N, returned as a Python float (use .item() or "
        "float(...)).")
 def test_accuracy_values(student, ref, tol):
@@ -108,7 +111,10 @@ def test_accuracy_values(student, ref, tol):
                      f"for N = {n}", mistake="wrong-value")
 
 
-@check("accuracy: raises ValueError for N = 0 or mismatched shapes",
+ACC_ERRORS = "accuracy: raises ValueError for N = 0 or mismatched shapes"
+
+
+@check(ACC_ERRORS,
        "accuracy should raise ValueError when preds.shape != targets.shape or there are no "
        "samples.")
 def test_accuracy_errors(student, tol):
@@ -153,7 +159,10 @@ def _matrix(value: Any) -> torch.Tensor | None:
     return value if isinstance(value, torch.Tensor) else None
 
 
-@check("confusion_matrix: int64 (C, C) with rows = true class, columns = predicted class",
+CM_VALUES = "confusion_matrix: int64 (C, C) with rows = true class, columns = predicted class"
+
+
+@check(CM_VALUES,
        "M[i, j] counts the samples of true class i predicted as j, as an int64 tensor of shape "
        "(num_classes, num_classes).")
 def test_confusion_values(student, ref):
@@ -187,7 +196,10 @@ def test_confusion_values(student, ref):
              "number of samples with target i and prediction j.", "wrong-value")
 
 
-@check("confusion_matrix: size fixed by num_classes even when a class is absent",
+CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is absent"
+
+
+@check(CM_ABSENT,
        "Size the matrix by num_classes, not by the labels that happen to appear.")
 def test_confusion_absent_classes(student, ref):
     cases = [(_labels([0, 1, 2, 1, 0, 2]), _labels([0, 1, 3, 3, 1, 0]), 5),  # 4 never seen
@@ -254,7 +266,10 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
             fail(f"{function} gives a wrong {name} {what}.", mistake)
 
 
-@check("precision_recall_f1: matches sklearn for binary labels (positive_class=1)",
+PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_class=1)"
+
+
+@check(PRF_BINARY,
        "precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2·P·R / (P + R), each a "
        "Python float.")
 def test_prf_binary(student, ref, tol, memo):
@@ -274,7 +289,10 @@ def test_prf_binary(student, ref, tol, memo):
                        f"for N = {preds.numel()} binary labels", strict_types=True)
 
 
-@check("precision_recall_f1: one-vs-rest on positive_class for multiclass input",
+PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"
+
+
+@check(PRF_MULTI,
        "A sample is positive when its label equals positive_class; every other class counts "
        "as negative.")
 def test_prf_multiclass(student, tol, memo):
@@ -301,7 +319,10 @@ def test_prf_multiclass(student, tol, memo):
         _expect_triple(value, expected, tol, what, strict_types=False)
 
 
-@check("precision_recall_f1: 0 instead of nan when there are no predicted or true positives",
+PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or true positives"
+
+
+@check(PRF_ZERO,
        "When TP + FP = 0 (or TP + FN = 0) the ratio is 0/0: return 0.0 for it, as sklearn's "
        "zero_division=0 does.")
 def test_prf_zero_division(student, tol, memo):
@@ -392,7 +413,10 @@ def _macro_model(student, memo, tol) -> str:
     return memo["macro_f1:model"]  # type: ignore[no-any-return]
 
 
-@check("macro_f1: mean of per-class F1 over num_classes (sklearn average='macro')",
+MACRO_VALUES = "macro_f1: mean of per-class F1 over num_classes (sklearn average='macro')"
+
+
+@check(MACRO_VALUES,
        "macro_f1 averages the per-class F1 scores (2·TP / (2·TP + FP + FN) for each class), "
        "returned as a Python float.")
 def test_macro_values(student, ref, tol, memo):
@@ -415,7 +439,10 @@ def test_macro_values(student, ref, tol, memo):
                      f"for {num_classes} classes", mistake="wrong-value")
 
 
-@check("macro_f1: absent classes count as F1 = 0 (divide by num_classes)",
+MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)"
+
+
+@check(MACRO_ABSENT,
        "Every one of the num_classes classes counts, and a class whose F1 is 0/0 counts as 0.")
 def test_macro_absent_classes(student, tol, memo):
     model = _macro_model(student, memo, tol)

@@ -25,7 +25,10 @@ def _number(student, name: str) -> float:
     return float(value)
 
 
-@check("always_negative_accuracy: accuracy of the always-negative classifier",
+ALWAYS_NEGATIVE_ACC = "always_negative_accuracy: accuracy of the always-negative classifier"
+
+
+@check(ALWAYS_NEGATIVE_ACC,
        "Compute accuracy(preds, targets) where preds is all zeros on the imbalanced set.")
 def test_always_negative_accuracy(student, answers):
     value = _number(student, "always_negative_accuracy")
@@ -34,7 +37,10 @@ def test_always_negative_accuracy(student, answers):
              "sample: it equals the share of negatives in the data.", "wrong-value")
 
 
-@check("always_negative_f1: F1 of the always-negative classifier",
+ALWAYS_NEGATIVE_F1 = "always_negative_f1: F1 of the always-negative classifier"
+
+
+@check(ALWAYS_NEGATIVE_F1,
        "Compute the F1 of the positive class for all-negative predictions.")
 def test_always_negative_f1(student, answers):
     value = _number(student, "always_negative_f1")
@@ -53,7 +59,10 @@ def _choice(student, answers, name: str) -> None:
              "wrong-answer")
 
 
-@check("q_logits: why raw logits go to cross-entropy", "Pick the best option.")
+Q_LOGITS = "q_logits: why raw logits go to cross-entropy"
+
+
+@check(Q_LOGITS, "Pick the best option.")
 def test_q_logits(student, answers):
     _choice(student, answers, "q_logits")
 

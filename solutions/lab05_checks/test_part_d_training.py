@@ -16,10 +16,11 @@ import random
 import torch
 import torch.nn.functional as F
 
-from autograder.check import tamper, training
+from autograder.check import tamper
 from autograder.check.registry import check, fail
 from autograder.sandbox import probes
 from autograder.sandbox.session import StudentError
+from lab05_checks import training
 
 
 def _raise_student(function: str, outcome: dict) -> None:
@@ -95,7 +96,10 @@ def _require_run(run: dict) -> None:
              + _order_hint(outcome.get("events", [])), "unknown-trajectory")
 
 
-@check("train_one_epoch: zero_grad → forward → loss → backward → step on every batch",
+TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
+
+
+@check(TRAIN_ORDER,
        "Call optimizer.zero_grad() at the start of each batch, then forward, loss, "
        "loss.backward(), optimizer.step().")
 def test_train_step_order(student, memo, tol):
@@ -106,7 +110,10 @@ def test_train_step_order(student, memo, tol):
              f"zero-grad-{run['matched'].zero_grad}")
 
 
-@check("train_one_epoch: hands raw logits to the loss (no softmax before it)",
+TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before it)"
+
+
+@check(TRAIN_LOGITS,
        "Pass the model's raw logits straight to loss_fn; CrossEntropyLoss applies "
        "log-softmax itself.")
 def test_train_logits(student, memo, tol):
@@ -118,7 +125,10 @@ def test_train_logits(student, memo, tol):
              "softmax-before-loss")
 
 
-@check("train_one_epoch: puts the model in train mode",
+TRAIN_MODE = "train_one_epoch: puts the model in train mode"
+
+
+@check(TRAIN_MODE,
        "Call model.train() at the start of train_one_epoch: evaluate() leaves the model in "
        "eval mode, and BatchNorm/Dropout must train in train mode.")
 def test_train_mode(student, memo, tol):
@@ -130,7 +140,10 @@ def test_train_mode(student, memo, tol):
              "no-train-mode")
 
 
-@check("train_one_epoch: returns the sample-weighted mean loss as a float",
+TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
+
+
+@check(TRAIN_RETURN,
        "Accumulate loss.item() * batch_size and divide by the number of samples.")
 def test_train_return(student, memo, tol):
     params = _train_params(lr=0.0, start_train=True)
@@ -196,7 +209,10 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
              "x.to(device), y.to(device).", "device-unused")
 
 
-@check("train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)",
+TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
+
+
+@check(TRAIN_DEVICE,
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
 def test_train_device(student, source, tol):
     if student.cuda_available:
@@ -255,7 +271,10 @@ def _eval_run(student, memo) -> dict:
     return outcome
 
 
-@check("evaluate: switches to eval mode (Dropout off, BatchNorm statistics unchanged)",
+EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics unchanged)"
+
+
+@check(EVAL_MODE,
        "Call model.eval() before evaluating: in train mode Dropout is active and BatchNorm "
        "updates its running statistics.")
 def test_eval_mode(student, memo, tol):
@@ -266,7 +285,10 @@ def test_eval_mode(student, memo, tol):
              "no-eval-mode")
 
 
-@check("evaluate: returns sample-weighted loss and accuracy as floats",
+EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
+
+
+@check(EVAL_VALUES,
        "Weight each batch's loss and correct count by its size and divide by the number of "
        "samples; accuracy comes from logits.argmax(dim=1).")
 def test_eval_values(student, memo, tol):
@@ -289,7 +311,10 @@ def test_eval_values(student, memo, tol):
              "samples and divide by the number of samples.", "eval-accuracy")
 
 
-@check("evaluate: computes no gradients (torch.no_grad)",
+EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
+
+
+@check(EVAL_NO_GRAD,
        "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
        "never call backward() while evaluating.")
 def test_eval_no_grad(student, memo, source):
@@ -306,7 +331,10 @@ def test_eval_no_grad(student, memo, source):
              "`with torch.no_grad():` to save memory and time.", "no-no-grad")
 
 
-@check("evaluate: moves inputs and labels to the device argument (GPU emulated or real)",
+EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
+
+
+@check(EVAL_DEVICE,
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
 def test_eval_device(student, source):
     device, fake = ("cuda", None) if student.cuda_available else ("meta", True)
@@ -315,7 +343,10 @@ def test_eval_device(student, source):
 
 
 # ---------------------------------------------------------------- fit
-@check("fit: trains then evaluates every epoch and returns the history",
+FIT = "fit: trains then evaluates every epoch and returns the history"
+
+
+@check(FIT,
        "For each epoch call train_one_epoch on train_loader, then evaluate on val_loader, and "
        "append the three numbers to history['train_loss'], ['val_loss'], ['val_accuracy'].")
 def test_fit(student):
@@ -377,7 +408,10 @@ def _reference_logits(outcome: dict, x: torch.Tensor) -> torch.Tensor | None:
     return F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
 
 
-@check("build_classifier: Linear → ReLU → Linear with the requested sizes",
+CLS_ARCH = "build_classifier: Linear → ReLU → Linear with the requested sizes"
+
+
+@check(CLS_ARCH,
        "Return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), "
        "nn.Linear(hidden, num_classes)).")
 def test_classifier_architecture(student, memo):
@@ -401,7 +435,10 @@ def test_classifier_architecture(student, memo):
          "between the two layers).", "wrong-architecture")
 
 
-@check("build_classifier: outputs raw logits (no softmax at the end)",
+CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
+
+
+@check(CLS_LOGITS,
        "Remove the final softmax: the model returns raw logits and the loss applies "
        "log-softmax itself.")
 def test_classifier_logits(student, memo):
@@ -414,7 +451,10 @@ def test_classifier_logits(student, memo):
              "cross-entropy expects raw logits — remove the final softmax.", "softmax-at-end")
 
 
-@check("get_device: returns cuda when available, otherwise cpu",
+GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
+
+
+@check(GET_DEVICE,
        "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').")
 def test_get_device(student):
     outcome = _scenario(student, "get_device", {})
