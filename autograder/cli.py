@@ -9,6 +9,10 @@ from pathlib import Path
 
 from autograder.batch.inputs import InputError
 from autograder.config import ConfigError, default_config_path
+from autograder.lab import Lab
+
+LAB_HELP = ("the lab folder: grading_config.yaml, assignment/, solutions/ (default: the folder "
+            "holding --config when it is one, else the current directory)")
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -18,6 +22,7 @@ def _grade(args: argparse.Namespace) -> int:
     check_grade_inputs([Path(p) for p in args.paths], Path(args.out), args.workers)
     summary = grade_batch([Path(p) for p in args.paths], Path(args.out), Path(args.config),
                           workers=args.workers, regrade=args.regrade,
+                          lab=Lab.locate(args.lab, args.config),
                           progress=not args.no_progress,
                           roster=Path(args.roster) if args.roster else None,
                           overrides=Path(args.overrides) if args.overrides else None)
@@ -52,7 +57,7 @@ def _show(args: argparse.Namespace) -> int:
     except (ValueError, KeyError, TypeError, OSError) as exc:
         print(f"error: {path} could not be read: {exc}", file=sys.stderr)
         return 2
-    text = render(result)
+    text = render(result, failed_only=args.failed)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
     return 0
@@ -61,14 +66,15 @@ def _show(args: argparse.Namespace) -> int:
 def _assign(args: argparse.Namespace) -> int:
     from autograder.assign.build import main as build_main
 
-    return int(build_main([]) or 0)
+    return int(build_main(["--lab", str(Lab.locate(args.lab).root)]) or 0)
 
 
 def _export(args: argparse.Namespace) -> int:
     from autograder.export.gradescope import ExportError, build
 
     try:
-        package = build(Path(args.out), config_path=Path(args.config))
+        package = build(Path(args.out), config_path=Path(args.config),
+                        lab=Lab.locate(args.lab, args.config))
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -102,6 +108,7 @@ def _selftest(args: argparse.Namespace) -> int:
     from autograder.selftest.run import run_selftest
 
     report = run_selftest(Path(args.config), only=args.only, workers=args.workers,
+                          lab=Lab.locate(args.lab, args.config),
                           out=Path(args.out) if args.out else None,
                           progress=sys.stderr.isatty())
     text = report.render()
@@ -128,12 +135,18 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--overrides", default=None,
                        help="overrides.csv (id, check or total, points, reason, who), applied "
                        "on top of the checks on every run")
+    grade.add_argument("--lab", default=None, help=LAB_HELP)
     grade.set_defaults(run=_grade)
     show = sub.add_parser("show", help="print one submission's results in the terminal")
     show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")
     show.add_argument("--out", required=True, help="the output folder of a grade run")
+    show.add_argument("--failed", action="store_true",
+                      help="list only what failed (cells that raised, failed checks)")
+    show.add_argument("--lab", default=None, help=LAB_HELP + "; unused: results are self-contained")
     show.set_defaults(run=_show)
-    assign = sub.add_parser("assign", help="rebuild assignment/ from solutions/lab05.ipynb")
+    assign = sub.add_parser("assign", help="rebuild the lab's assignment/, reference.py and "
+                            "answers.json from its master notebook (solutions/NAME.ipynb)")
+    assign.add_argument("--lab", default=None, help=LAB_HELP)
     assign.set_defaults(run=_assign)
     selftest = sub.add_parser(
         "selftest", help="grade the reference, the template, every mutant and alternative: "
@@ -148,6 +161,7 @@ def parser() -> argparse.ArgumentParser:
                           help="keep the graded results (feedback pages, gradebook) here")
     selftest.add_argument("--strict", action="store_true",
                           help="also fail on known gaps marked in the library")
+    selftest.add_argument("--lab", default=None, help=LAB_HELP)
     selftest.set_defaults(run=_selftest)
     export = sub.add_parser("export", help="package the autograder for another platform")
     targets = export.add_subparsers(dest="target", required=True)
@@ -156,6 +170,7 @@ def parser() -> argparse.ArgumentParser:
     gradescope.add_argument("--out", default="autograder.zip", help="the zip to write")
     gradescope.add_argument("--config", default=str(default_config_path()),
                             help="the grading_config.yaml to bundle (points, visibility, limits)")
+    gradescope.add_argument("--lab", default=None, help=LAB_HELP)
     gradescope.set_defaults(run=_export)
     canvas = targets.add_parser(
         "canvas", help="a Canvas gradebook import CSV of the final scores in a grades folder")

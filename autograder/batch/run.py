@@ -28,6 +28,7 @@ from autograder.batch.finish import finish
 from autograder.batch.inputs import require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, load_config
+from autograder.lab import Lab
 from autograder.report.batch_record import BatchRecord, course_lines
 from autograder.report.gradescope import read_results, results_path, write_results
 from autograder.report.sanitize import printable
@@ -97,7 +98,8 @@ def _remove_partial(out: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
-def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any) -> None:
+def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any,
+                lab: Lab) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
 
@@ -107,7 +109,7 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any
         judges.value += 1
     _pin_judge(index)
     connection = ZygoteConnection(socket_path, hide)
-    _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection)
+    _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection, lab)
 
 
 def _pin_judge(index: int) -> None:
@@ -131,11 +133,15 @@ def _judge(found: Found, out: str) -> dict[str, object]:
 
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
                 regrade: bool = False, progress: bool = True, limits: Limits | None = None,
-                roster: Path | None = None, overrides: Path | None = None) -> Summary:
+                lab: Lab | None = None, roster: Path | None = None,
+                overrides: Path | None = None) -> Summary:
+    """Grade `inputs` for `lab` (default: the folder holding the config when it is a lab
+    folder, else the current directory; see `Lab.locate`)."""
     started = time.monotonic()
+    lab = lab or Lab.locate(config=config_path)
     config = load_config(config_path)
     try:
-        validate(list(config.tests))
+        validate(list(config.tests), lab.checks)
     except SuiteError as exc:
         raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
@@ -146,7 +152,8 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         discovery = discover(inputs, unpack_dir, limits)
         require_submissions(discovery, inputs)
         summary = _grade_found(inputs, out, config, config_path, config_sha,
-                               discovery, workers, regrade, progress)
+                               discovery, workers, regrade, progress,
+                               lab)
         summary.results, summary.record = finish(summary.results, discovery, course, inputs,
                                                  config_path, config_sha, out, list(config.tests))
     summary.seconds = time.monotonic() - started
@@ -155,7 +162,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
 
 def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_path: Path,
                  config_sha: str, discovery: Discovery, workers: int | None, regrade: bool,
-                 progress: bool) -> Summary:
+                 progress: bool, lab: Lab) -> Summary:
     summary = Summary(out=out, discovery=discovery)
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
@@ -176,15 +183,16 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
         from autograder.grader import hidden_paths
 
         hide = hidden_paths([out.resolve(), *{f.path.resolve().parent for f in todo},
-                             *(p.resolve() for p in inputs)])
+                             *(p.resolve() for p in inputs)], lab)
         # Judges are forked from this process: torch exercised here once, while the zygote
         # starts, is torch warm in every judge (each would otherwise pay ~2 s on its first
         # submission: lazy imports behind SGD, autograd and gradcheck).
-        with Zygote([Path(h) for h in hide], overlap=warm_up) as zygote:
+        with Zygote([Path(h) for h in hide], overlap=warm_up,
+                    worker_modules=lab.worker_modules) as zygote:
             summary.sandbox_warnings = zygote.info.warnings
             for warning in zygote.info.warnings:
                 print(f"sandbox: {warning}", file=sys.stderr)
-            for result in _run(todo, out, config_path, zygote, hide, workers, progress):
+            for result in _run(todo, out, config_path, zygote, hide, workers, progress, lab):
                 done[result.submission_id] = result
                 summary.graded_now += 1
     summary.results = [done[f.submission_id] for f in summary.discovery.submissions]
@@ -192,7 +200,7 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],
-         workers: int | None, progress: bool) -> list[SubmissionResult]:
+         workers: int | None, progress: bool, lab: Lab) -> list[SubmissionResult]:
     from tqdm import tqdm
 
     config = load_config(config_path)
@@ -212,7 +220,7 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context, initializer=_init_judge,
                              initargs=(zygote.socket_path, hide, str(config_path),
-                                       context.Value("i", 0))) as pool:
+                                       context.Value("i", 0), lab)) as pool:
         futures = {pool.submit(_judge, found, str(out)): found for found in todo}
         for future in as_completed(futures):
             found = futures[future]
