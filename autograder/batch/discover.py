@@ -94,7 +94,7 @@ class Found:
     path: Path
     attempt: int = 0
     problem: str = ""  # not empty: nothing to grade; the row is `invalid` with this reason
-    shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab05.ipynb`)
+    shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab.ipynb`)
 
     @property
     def origin(self) -> str:
