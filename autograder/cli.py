@@ -57,7 +57,7 @@ def _show(args: argparse.Namespace) -> int:
     except (ValueError, KeyError, TypeError, OSError) as exc:
         print(f"error: {path} could not be read: {exc}", file=sys.stderr)
         return 2
-    text = render(result)
+    text = render(result, failed_only=args.failed)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
     return 0
@@ -140,6 +140,8 @@ def parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print one submission's results in the terminal")
     show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")
     show.add_argument("--out", required=True, help="the output folder of a grade run")
+    show.add_argument("--failed", action="store_true",
+                      help="list only what failed (cells that raised, failed checks)")
     show.add_argument("--lab", default=None, help=LAB_HELP + "; unused: results are self-contained")
     show.set_defaults(run=_show)
     assign = sub.add_parser("assign", help="rebuild the lab's assignment/, reference.py and "

@@ -113,6 +113,10 @@ class GradingConfig(_Strict):
     limits: Limits = Limits()
     tolerances: Tolerances = Tolerances()
     tests: dict[str, TestConfig]
+    # The notebook's Parts in notebook order, each with its graded functions in the order
+    # the notebook defines them (the part of a check name before ': '). Feedback, `show`,
+    # the gradebook and results.json list checks in this order, grouped by Part.
+    parts: dict[str, list[str]] = Field(default_factory=dict)
     # The course around the checks (batch/roster.py, score/late.py, score/overrides.py);
     # file names are relative to this config file.
     roster: str | None = None
@@ -138,6 +142,41 @@ class GradingConfig(_Strict):
 
     def visibility(self, name: str) -> Visibility:
         return self.tests[name].visibility or self.default_visibility
+
+    @model_validator(mode="after")
+    def _parts_cover_every_function(self) -> GradingConfig:
+        if not self.parts:
+            return self
+        seen: dict[str, str] = {}
+        problems = []
+        for part, functions in self.parts.items():
+            if not part.strip() or not functions:
+                problems.append(f"part {part!r} needs a title and at least one function")
+            for function in functions:
+                if function in seen:
+                    problems.append(f"{function!r} is listed under both {seen[function]!r} "
+                                    f"and {part!r}")
+                seen[function] = part
+        graded = dict.fromkeys(name.split(":", 1)[0].strip() for name in self.tests)
+        problems += [f"{f!r} has checks but is in no part" for f in graded if f not in seen]
+        problems += [f"{f!r} is listed in parts but has no check" for f in seen if f not in graded]
+        if problems:
+            raise ValueError("parts: " + "; ".join(problems))
+        return self
+
+    def part(self, name: str) -> str:
+        """The Part a check (or a function) belongs to; "" without a `parts` mapping."""
+        function = name.split(":", 1)[0].strip()
+        return next((part for part, functions in self.parts.items() if function in functions), "")
+
+    def ordered_tests(self) -> list[str]:
+        """Check names in notebook order: by Part, then by function within it; a function's
+        checks (and everything without `parts`) keep the order of `tests`."""
+        rank = {function: (i, j) for i, functions in enumerate(self.parts.values())
+                for j, function in enumerate(functions)}
+        order = {name: i for i, name in enumerate(self.tests)}
+        return sorted(order, key=lambda n: (*rank.get(n.split(":", 1)[0].strip(),
+                                                      (len(rank), 0)), order[n]))
 
 
 def load_config(path: Path) -> GradingConfig:

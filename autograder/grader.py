@@ -7,6 +7,7 @@ that, by whoever owns the run, so workers never inherit them.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from autograder.load.notebook import InvalidNotebook, read_submission
 from autograder.sandbox.client import ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import OutOfTime, StudentSession
-from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import CellIssue, Status, SubmissionResult
 from autograder.score.scoring import score, unscored
 
 
@@ -81,17 +82,42 @@ class Grader:
         try:
             session.start()
         except OutOfTime as exc:
-            return unscored(submission_id, self.config, Status.TIMEOUT,
-                            "; ".join(session.incidents.timeouts + session.incidents.crashes)
-                            or str(exc))
+            result = unscored(submission_id, self.config, Status.TIMEOUT,
+                              "; ".join(session.incidents.timeouts + session.incidents.crashes)
+                              or str(exc))
+            result.cells = cell_issues(session)
+            return result
         try:
             context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
                                    self.config)
             verdicts = self._checks().run(context)
         finally:
             session.close()
-        notes = [f"cell {c.index}: {c.fatal}" for c in session.cells.values() if c.fatal]
+        # Checks point into the notebook as the worker does ("cell 12, line 3"): say it as
+        # Jupyter shows it, with the student's own line.
+        verdicts = {name: dataclasses.replace(v, message=submission.relocate(v.message))
+                    for name, v in verdicts.items()}
+        notes = [c.fatal for c in session.cells.values() if c.fatal]
         harness = [v.harness_error for v in verdicts.values() if v.harness_error]
         if harness:
             notes.append("internal check errors (tell your instructor): " + " | ".join(harness))
-        return score(submission_id, verdicts, self.config, session.incidents, notes)
+        result = score(submission_id, verdicts, self.config, session.incidents, notes)
+        result.cells = cell_issues(session)
+        return result
+
+
+def cell_issues(session: StudentSession) -> list[CellIssue]:
+    """The cells that raised or were skipped, in notebook order, as feedback shows them."""
+    issues = []
+    for record in sorted(session.cells.values(), key=lambda r: r.index):
+        if not (record.error or record.fatal):
+            continue
+        error = record.error or {}
+        kind, message = error.get("type", ""), error.get("message", "").strip()
+        cell = session.submission.cell(record.index)
+        issues.append(CellIssue(
+            location=record.location or f"cell {record.index}",
+            error=f"{kind}: {message.splitlines()[0][:200]}" if kind and message else kind,
+            line=record.line, code=record.code, fatal=record.fatal,
+            defines=cell.defines if cell is not None else ()))
+    return issues

@@ -4,12 +4,18 @@ Parsing happens in the judge, so it must never run code: nbformat reads JSON
 only. Everything a student can get wrong about the *file* (empty, not JSON,
 nbformat 3, an R kernel, too big, no code) ends here as `InvalidNotebook`
 with a reason a student can act on.
+
+It also records where each code cell sits as Jupyter shows it (the headings above
+it and its first line), because a student cannot act on "cell 46": Jupyter numbers
+no cells, and counting code cells skips the markdown the student reads.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +28,33 @@ class InvalidNotebook(Exception):
     """The file cannot be graded as a Python notebook; the message says why."""
 
 
+FIRST_LINE_CHARS = 60
+_DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
+_CELL_LINE = re.compile(r"\bcell (\d+), line (\d+)\b")
+_ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+
+
 @dataclass(frozen=True)
 class Cell:
-    index: int  # position among the notebook's code cells, counted from 1
+    index: int  # position among the notebook's code cells, counted from 1 (the worker's id)
     source: str  # plain Python: magics and shell escapes already neutralised
+    position: int = 0  # position among all cells, markdown included, counted from 1
+    headings: tuple[str, ...] = ()  # the headings above it, outermost first ("Part A", "A3 …")
+    first_line: str = ""  # its first non-blank line, as the student sees it, shortened
+    defines: tuple[str, ...] = ()  # top-level names it binds (functions, classes, variables)
+
+    @property
+    def location(self) -> str:
+        """Where Jupyter shows this cell: `the cell under “Part A › A3. huber_loss” that
+        starts “def huber_loss(”`; never a count of code cells."""
+        parts = []
+        if self.headings:
+            parts.append(f"under “{' › '.join(self.headings[-2:])}”")
+        if self.first_line:
+            parts.append(f"that starts “{self.first_line}”")
+        if not parts:
+            return f"cell {self.position or self.index} of the notebook"
+        return "the cell " + " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -35,21 +64,111 @@ class Submission:
     cells: tuple[Cell, ...]
     sha256: str
 
+    def cell(self, index: int) -> Cell | None:
+        return next((c for c in self.cells if c.index == index), None)
+
+    def source_line(self, index: int, line: int) -> str:
+        """Line `line` (from 1) of code cell `index`, stripped and shortened; "" if none."""
+        cell = self.cell(index)
+        lines = cell.source.splitlines() if cell is not None else []
+        return shorten(lines[line - 1].strip(), 120) if 0 < line <= len(lines) else ""
+
+    def relocate(self, text: str) -> str:
+        """`text` with each "cell N, line M" (the worker's way of pointing into the notebook)
+        said as a student finds it: the line, the cell's place, and the student's code."""
+
+        def where(match: re.Match[str]) -> str:
+            index, line = int(match.group(1)), int(match.group(2))
+            cell = self.cell(index)
+            if cell is None:
+                return match.group(0)
+            code = self.source_line(index, line)
+            return f"line {line} of {cell.location}" + (f": `{code}`" if code and "`" not in code
+                                                         else "")
+
+        return _CELL_LINE.sub(where, text)
+
 
 def read_submission(path: Path, submission_id: str, max_mb: float) -> Submission:
     raw = _read_bytes(path, max_mb)
     text = _decode(raw)
     notebook = _parse(text)
     _require_python(notebook)
-    cells = tuple(
-        Cell(index=i, source=to_plain_python(cell.source))
-        for i, cell in enumerate(
-            (c for c in notebook.cells if c.cell_type == "code"), start=1
-        )
-    )
+    cells = code_cells(notebook)
     if not any(cell.source.strip() for cell in cells):
         raise InvalidNotebook("the notebook has no code cells: was the right file submitted?")
     return Submission(submission_id, path, cells, hashlib.sha256(raw).hexdigest())
+
+
+def code_cells(notebook: nbformat.NotebookNode) -> tuple[Cell, ...]:
+    """The code cells in order, each with its place among all cells and the headings above."""
+    cells: list[Cell] = []
+    open_headings: dict[int, str] = {}  # level → text of the last heading at that level
+    for position, cell in enumerate(notebook.cells, start=1):
+        source = cell.get("source", "")
+        if cell.cell_type == "markdown":
+            for level, text in markdown_headings(source):
+                open_headings = {lv: t for lv, t in open_headings.items() if lv < level}
+                open_headings[level] = text
+        elif cell.cell_type == "code":
+            levels = sorted(open_headings)
+            # The notebook's title (a lone level-1 heading) says nothing about the place.
+            if len(levels) > 1 and levels[0] == 1:
+                levels = levels[1:]
+            cells.append(Cell(index=len(cells) + 1, source=to_plain_python(source),
+                              position=position,
+                              headings=tuple(open_headings[lv] for lv in levels),
+                              first_line=first_line(source), defines=defined_names(source)))
+    return tuple(cells)
+
+
+def markdown_headings(source: str) -> list[tuple[int, str]]:
+    """`(level, text)` of each ATX heading (`## Part A — …`) in a markdown cell."""
+    found = []
+    fenced = False
+    for line in source.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        match = None if fenced else re.match(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
+        if match and match.group(2):
+            found.append((len(match.group(1)), shorten(match.group(2), 80)))
+    return found
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return shorten(line.strip(), FIRST_LINE_CHARS)
+    return ""
+
+
+def defined_names(source: str) -> tuple[str, ...]:
+    """Top-level names a cell binds. A cell that does not parse (the student's SyntaxError)
+    is read line by line, so its failure can still be tied to the function it defines."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return tuple(dict.fromkeys(_DEF.findall(source) + _ASSIGN.findall(source)))
+    names: list[str] = []
+    todo: list[ast.stmt | ast.ExceptHandler] = list(tree.body)
+    while todo:  # the cell's own level, including inside if/try/for/with, never in a def
+        node = todo.pop(0)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+        for field in ("body", "orelse", "finalbody", "handlers"):
+            todo += [n for n in getattr(node, field, [])
+                     if isinstance(n, (ast.stmt, ast.ExceptHandler))]
+    return tuple(dict.fromkeys(names))
 
 
 def _read_bytes(path: Path, max_mb: float) -> bytes:

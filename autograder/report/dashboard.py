@@ -28,6 +28,7 @@ from autograder.report.feedback import (
     description,
     environment,
     feedback_href,
+    not_attempted,
     percent,
     points,
     was_checked,
@@ -113,6 +114,9 @@ class Mistake:
     function: str
     description: str
     mistake: str
+    # False for "not attempted yet" (not implemented, not defined, no answer): listed apart,
+    # never ranked above a real mistake
+    attempted: bool = True
     students: list[tuple[str, str]] = field(default_factory=list)  # (id, href)
     messages: Counter[str] = field(default_factory=Counter)
 
@@ -153,7 +157,7 @@ def _students(results: list[SubmissionResult]) -> list[Student]:
 
 
 def _test_names(results: list[SubmissionResult], config: GradingConfig) -> list[str]:
-    names = dict.fromkeys(config.tests)
+    names = dict.fromkeys(config.ordered_tests())
     for result in results:
         names.update(dict.fromkeys(t.name for t in result.tests))
     return list(names)
@@ -184,12 +188,100 @@ def _mistakes(results: list[SubmissionResult], names: list[str]) -> list[Mistake
             group = groups.get(key)
             if group is None:
                 group = groups[key] = Mistake(test.name, test.function.strip(),
-                                              description(test.name), test.mistake)
+                                              description(test.name), test.mistake,
+                                              attempted=not not_attempted(result, test))
             group.students.append((result.submission_id, feedback_href(result.submission_id)))
             group.messages[test.output.strip()] += 1
     order = {name: i for i, name in enumerate(names)}
-    return sorted(groups.values(),
-                  key=lambda g: (-g.count, order.get(g.test, len(order)), g.mistake))
+    return sorted(groups.values(), key=lambda g: (not g.attempted, -g.count,
+                                                  order.get(g.test, len(order)), g.mistake))
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A submission a TA should look at first, and why."""
+
+    submission_id: str
+    href: str
+    status: str
+    score: float
+    max_score: float
+    why: str
+
+
+# Below this share of the points a graded submission is listed under "needs attention".
+LOW_SCORE = 50.0
+
+
+def _attention(results: list[SubmissionResult]) -> list[Attention]:
+    """Not graded (timed out, crashed, invalid, missing), flagged, then the lowest scores;
+    the worst first within each group."""
+    rows = []
+    for r in results:
+        share = percent(r.score, r.max_score)
+        if r.status is not Status.GRADED:
+            rank, why = 0, r.reason or STATUS_LABEL[r.status]
+        elif r.tampered:
+            rank, why = 1, "changed the grader or torch internals: review before releasing"
+        elif share < LOW_SCORE:
+            skipped = {t.function.strip() for t in r.tests if not_attempted(r, t)}
+            rank = 2
+            why = (f"{len(skipped)} function{'s' if len(skipped) != 1 else ''} not attempted"
+                   if skipped else f"lost points in {_failed_summary(r)}")
+        else:
+            continue
+        rows.append((rank, r.score, r.submission_id,
+                     Attention(r.submission_id, feedback_href(r.submission_id), r.status.value,
+                               r.score, r.max_score, why)))
+    return [row[-1] for row in sorted(rows, key=lambda row: row[:3])]
+
+
+@dataclass(frozen=True)
+class PartStat:
+    """One Part of the notebook across the class: points, how many students got all, some
+    or none of them, and the pass rate of its checks where they ran."""
+
+    title: str
+    max_score: float
+    mean: float | None
+    full: int
+    partial: int
+    zero: int
+    passed: int
+    checked: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.passed / self.checked if self.checked else None
+
+    @property
+    def ran(self) -> int:
+        return self.full + self.partial + self.zero
+
+
+def _part_stats(results: list[SubmissionResult]) -> list[PartStat]:
+    titles: dict[str, None] = {}
+    for result in results:
+        titles.update(dict.fromkeys(t.part or t.function.strip() for t in result.tests))
+    stats = []
+    ran = [r for r in results if was_run(r)]
+    for title in titles:
+        scores, max_score, passed, checked = [], 0.0, 0, 0
+        for result in ran:
+            tests = [t for t in result.tests if (t.part or t.function.strip()) == title]
+            if not tests:
+                continue
+            scores.append((sum(t.score for t in tests), sum(t.max_score for t in tests)))
+            max_score = max(max_score, scores[-1][1])
+            checked_tests = [t for t in tests if was_checked(result, t)]
+            passed += sum(t.passed for t in checked_tests)
+            checked += len(checked_tests)
+        stats.append(PartStat(
+            title, max_score, statistics.fmean(s for s, _ in scores) if scores else None,
+            full=sum(1 for s, m in scores if m > 0 and s >= m),
+            partial=sum(1 for s, m in scores if 0 < s < m),
+            zero=sum(1 for s, _ in scores if s <= 0), passed=passed, checked=checked))
+    return stats
 
 
 def _histogram(results: list[SubmissionResult]) -> list[Bar]:
@@ -212,6 +304,7 @@ def _histogram(results: list[SubmissionResult]) -> list[Bar]:
 def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
                      batch: BatchRecord | None = None) -> str:
     names = _test_names(results, config)
+    all_mistakes = _mistakes(results, names)
     scores = [r.score for r in results]
     max_score = config.max_score
     counts = Counter(r.status for r in results)
@@ -230,7 +323,10 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
         histogram=histogram,
         histogram_top=top,
         tests=_test_stats(results, names, config),
-        mistakes=_mistakes(results, names),
+        mistakes=[m for m in all_mistakes if m.attempted],
+        not_attempted=[m for m in all_mistakes if not m.attempted],
+        attention=_attention(results),
+        part_stats=_part_stats(results),
         not_graded=[s for s in _students(results) if s.status != Status.GRADED.value],
         tampered=[s for s in _students(results) if s.tampering],
         students=_students(results),

@@ -1,5 +1,11 @@
 """`<id>/feedback.html`: one student's view — the score, every check, what to fix.
 
+Built so a student finds the place to fix: checks grouped by the notebook's Parts in
+notebook order, the failures of a Part first and its passes folded away (native
+`<details>`, no script), a function not attempted yet said once instead of once per
+check, and a cell that raised shown as Jupyter shows it — the heading above it, its
+first line, the error and the student's own offending line.
+
 The page is self-contained (inline CSS, no script, no outside resources) so it
 can be mailed, uploaded to an LMS or opened from disk. Everything that reaches
 it is escaped: check messages quote what the student's code returned or raised.
@@ -8,6 +14,7 @@ it is escaped: check messages quote what the student's code returned or raised.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -16,7 +23,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from autograder.report.atomic import write_text
-from autograder.score.results import Status, SubmissionResult, TestResult
+from autograder.score.results import CellIssue, Status, SubmissionResult, TestResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK = "feedback.html"
@@ -84,6 +91,18 @@ def was_checked(result: SubmissionResult, test: TestResult) -> bool:
     return was_run(result) and test.mistake != "not-run"
 
 
+# Mistake tags that mean "not attempted yet" rather than "attempted and wrong": the
+# function still raises NotImplementedError, the name is not defined, no answer was given,
+# or the check never ran. Feedback says these once per function; the dashboard keeps them
+# apart from the real mistakes.
+NOT_ATTEMPTED = frozenset({"not-implemented", "missing", "no-answer", "not-run"})
+
+
+def not_attempted(result: SubmissionResult, test: TestResult) -> bool:
+    return not test.passed and (test.mistake in NOT_ATTEMPTED or not was_run(result)
+                                or test.mistake == result.status.value)
+
+
 @dataclass(frozen=True)
 class TestView:
     description: str
@@ -97,9 +116,14 @@ class TestView:
 
 
 @dataclass(frozen=True)
-class PartView:
+class FunctionView:
+    """One graded function (or answer) of a Part: its checks, and a one-line summary when
+    the function was not attempted (not implemented, not defined, no answer)."""
+
     function: str
     tests: list[TestView]
+    summary: str = ""  # set when every failed check says the same "not attempted" thing
+    cell: CellIssue | None = None  # the failed cell that should have defined it
 
     @property
     def score(self) -> float:
@@ -114,8 +138,62 @@ class PartView:
         return sum(t.passed for t in self.tests)
 
     @property
+    def failed(self) -> list[TestView]:
+        return [t for t in self.tests if not t.passed]
+
+    @property
+    def passing(self) -> list[TestView]:
+        return [t for t in self.tests if t.passed]
+
+    @property
     def anchor(self) -> str:
-        return "part-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in self.function)
+        return "fn-" + _slug(self.function)
+
+
+@dataclass(frozen=True)
+class PartView:
+    """A Part of the notebook (config `parts`) with its functions in notebook order; without
+    a mapping every function is its own part."""
+
+    title: str
+    functions: list[FunctionView]
+
+    @property
+    def tests(self) -> list[TestView]:
+        return [t for f in self.functions for t in f.tests]
+
+    @property
+    def score(self) -> float:
+        return sum(f.score for f in self.functions)
+
+    @property
+    def max_score(self) -> float:
+        return sum(f.max_score for f in self.functions)
+
+    @property
+    def passed(self) -> int:
+        return sum(t.passed for t in self.tests)
+
+    @property
+    def failing(self) -> list[FunctionView]:
+        return [f for f in self.functions if f.failed]
+
+    @property
+    def passing(self) -> list[FunctionView]:
+        return [f for f in self.functions if not f.failed]
+
+    @property
+    def anchor(self) -> str:
+        return "part-" + _slug(self.title)
+
+    # kept for callers that think of a part as one function
+    @property
+    def function(self) -> str:
+        return self.title
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
 
 
 def description(name: str) -> str:
@@ -138,12 +216,77 @@ def _view(result: SubmissionResult, test: TestResult) -> TestView:
     )
 
 
+def defining_cell(result: SubmissionResult, function: str) -> CellIssue | None:
+    """The cell that failed before it could define `function` (its error is the real one)."""
+    return next((c for c in result.cells if function in c.defines and (c.error or c.fatal)),
+                None)
+
+
+def cell_failure(cell: CellIssue) -> str:
+    """`SyntaxError: '(' was never closed` — what went wrong in a cell, in one phrase."""
+    return cell.error or cell.fatal or "it did not run"
+
+
+def _summary(result: SubmissionResult, function: str, tests: list[TestResult]) -> str:
+    failed = [t for t in tests if not t.passed]
+    if not failed or not was_run(result) or len({t.mistake for t in failed}) != 1:
+        return ""
+    kind = failed[0].mistake
+    if kind == "not-implemented":
+        return (f"`{function}` is not implemented yet: it still raises NotImplementedError "
+                f"({len(failed)} check{'s' if len(failed) > 1 else ''} waiting on it).")
+    if kind == "missing":
+        cell = defining_cell(result, function)
+        if cell is not None:
+            line = f", line {cell.line}" + (":" if cell.code else ".") if cell.line else "."
+            return (f"`{function}` is not defined because its cell failed: "
+                    f"{cell_failure(cell)}{line}")
+        return (f"`{function}` is not defined: run the cell that defines it and keep the "
+                "name from the assignment.")
+    if kind == "no-answer" and len(failed) == 1:
+        return ""  # the check's own message already says it in one line
+    return ""
+
+
 def parts(result: SubmissionResult) -> list[PartView]:
-    """The tests grouped by function, in the order the configuration lists them."""
-    grouped: dict[str, list[TestView]] = {}
+    """The tests grouped by Part, then by function, in the order the results list them
+    (notebook order: see `GradingConfig.ordered_tests`)."""
+    grouped: dict[str, dict[str, list[TestResult]]] = {}
     for test in result.tests:
-        grouped.setdefault(test.function.strip(), []).append(_view(result, test))
-    return [PartView(function, tests) for function, tests in grouped.items()]
+        function = test.function.strip()
+        grouped.setdefault(test.part or function, {}).setdefault(function, []).append(test)
+    return [
+        PartView(title, [FunctionView(function, [_view(result, t) for t in tests],
+                                      _summary(result, function, tests),
+                                      defining_cell(result, function))
+                         for function, tests in functions.items()])
+        for title, functions in grouped.items()
+    ]
+
+
+@dataclass(frozen=True)
+class CellView:
+    location: str
+    error: str
+    line: int
+    code: str
+    fatal: str
+    consequence: bool  # a NameError for a name an earlier failed cell should have defined
+    not_implemented: bool  # the cell stopped at a function still raising NotImplementedError
+
+
+def failed_cells(result: SubmissionResult) -> list[CellView]:
+    """The cells that raised, in notebook order; a cell that failed only because an earlier
+    failed cell never defined a name is marked as a consequence."""
+    views = []
+    undefined: set[str] = set()
+    for cell in result.cells:
+        name = re.match(r"NameError: name '(\w+)' is not defined", cell.error)
+        views.append(CellView(cell.location, cell.error, cell.line, cell.code, cell.fatal,
+                              consequence=bool(name and name.group(1) in undefined),
+                              not_implemented=cell.error.startswith("NotImplementedError")))
+        undefined.update(cell.defines)
+    return views
 
 
 @functools.cache
@@ -171,6 +314,7 @@ def render_feedback(result: SubmissionResult, assignment: str = "") -> str:
         status_help=STATUS_HELP[result.status],
         percent=percent(result.score, result.max_score),
         parts=parts(result),
+        cells=failed_cells(result),
         passed=sum(t.passed for t in result.tests),
         ran=was_run(result),
     )

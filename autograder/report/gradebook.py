@@ -18,7 +18,18 @@ from autograder.report.sanitize import csv_cell
 from autograder.score.results import SubmissionResult
 
 
+def notebook_order(test_names: list[str], results: list[SubmissionResult]) -> list[str]:
+    """The check columns in the order the results list their checks (notebook order, by
+    Part: `GradingConfig.ordered_tests`); a name no result has keeps its place at the end."""
+    rank: dict[str, int] = {}
+    for result in results:
+        for test in result.tests:
+            rank.setdefault(test.name, len(rank))
+    return sorted(test_names, key=lambda name: rank.get(name, len(rank)))
+
+
 def write_gradebook(results: list[SubmissionResult], test_names: list[str], path: Path) -> None:
+    test_names = notebook_order(test_names, results)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # "tampering": flagged when the notebook changed the grader or torch internals

@@ -1,16 +1,27 @@
-"""The terminal view of one result (`python -m autograder show ID --out DIR`).
+"""The terminal view of one result (`python -m autograder show ID --out DIR [--failed]`).
 
-Plain text wrapped to 100 columns: the total, then each function's checks
-with ✓/✗, points and the message. Control characters are replaced, because
-messages quote what student code printed or raised and must not drive the
-terminal.
+Plain text wrapped to 100 columns, in the same order and grouping as the feedback
+page: the total, the cells that raised (where Jupyter shows them, with the student's
+line), then each Part in notebook order with its functions, failures first; a function
+not attempted yet is one line. `failed_only` leaves out what passed. Control characters
+are replaced, because messages quote what student code printed or raised and must not
+drive the terminal.
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from autograder.report.feedback import STATUS_LABEL, parts, percent, points
+from autograder.report.feedback import (
+    STATUS_LABEL,
+    FunctionView,
+    TestView,
+    failed_cells,
+    parts,
+    percent,
+    points,
+    was_run,
+)
 from autograder.report.sanitize import printable
 from autograder.score.results import Status, SubmissionResult
 
@@ -39,7 +50,42 @@ def _row(mark: str, text: str, right: str, width: int, indent: str = "  ") -> li
     return [first, *(" " * len(lead) + line for line in wrapped[1:])]
 
 
-def render(result: SubmissionResult, width: int = WIDTH) -> str:
+def _test(test: TestView, width: int) -> list[str]:
+    label = test.description + (" [hidden]" if test.hidden else "")
+    lines = _row("✓" if test.passed else "✗", label,
+                 f"{points(test.score)} / {points(test.max_score)}", width, indent="    ")
+    for text in (test.message, test.detail):
+        if text:
+            lines += _wrap(text, " " * 8, width)
+    if test.mistake:
+        lines += _wrap(f"mistake: {test.mistake}", " " * 8, width)
+    return lines
+
+
+def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
+    mark = "✗" if fn.failed else "✓"
+    lines = _row(mark, fn.function, f"{points(fn.score)} / {points(fn.max_score)}", width)
+    if fn.summary:
+        lines += _wrap(fn.summary, " " * 6, width)
+        if fn.cell is not None and fn.cell.error:
+            where = f"in {fn.cell.location}" + (f", line {fn.cell.line}" if fn.cell.line else "")
+            lines += _wrap(where + (f": {fn.cell.code}" if fn.cell.code else ""), " " * 6, width)
+        return lines
+    for test in fn.failed:
+        lines += _test(test, width)
+    if fn.passing and fn.failed:
+        if failed_only:
+            lines += _wrap(f"(+ {len(fn.passing)} passed)", " " * 6, width)
+        else:
+            for test in fn.passing:
+                lines += _test(test, width)
+    elif not failed_only:
+        for test in fn.passing:
+            lines += _test(test, width)
+    return lines
+
+
+def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = False) -> str:
     passed = sum(t.passed for t in result.tests)
     lines = [f"Submission {clean(result.submission_id)}: {STATUS_LABEL[result.status].lower()}"]
     lines += _wrap(f"Score {points(result.score)} / {points(result.max_score)} "
@@ -47,23 +93,40 @@ def render(result: SubmissionResult, width: int = WIDTH) -> str:
                    f"{len(result.tests)} checks passed", "", width)
     if result.status is not Status.GRADED:
         lines += _wrap(f"Reason: {result.reason or 'not given'}", "", width)
-    for part in parts(result):
-        lines.append("")
-        lines += _row("", part.function, f"{points(part.score)} / {points(part.max_score)}",
-                      width, indent="")
-        for test in part.tests:
-            label = test.description + (" [hidden]" if test.hidden else "")
-            lines += _row("✓" if test.passed else "✗", label,
-                          f"{points(test.score)} / {points(test.max_score)}", width)
-            for text in (test.message, test.detail):
-                if text:
-                    lines += _wrap(text, " " * 6, width)
-            if test.mistake:
-                lines += _wrap(f"mistake: {test.mistake}", " " * 6, width)
+    cells = failed_cells(result)
+    if cells:
+        lines += ["", "Cells that failed when the notebook ran:"]
+        for cell in cells:
+            why = cell.error or cell.fatal
+            if cell.consequence or cell.not_implemented:
+                why += " (follows from an earlier error or a function not implemented yet)"
+            lines += _wrap(f"- {why}", "  ", width)
+            where = f"in {cell.location}" + (f", line {cell.line}" if cell.line else "")
+            lines += _wrap(where + (":" if cell.code else ""), " " * 4, width)
+            if cell.code:
+                lines += _wrap(cell.code, " " * 6, width)
+    if not was_run(result):
+        lines += ["", "No check could run."]
+    else:
+        for part in parts(result):
+            if failed_only and not part.failing:
+                continue
+            lines.append("")
+            lines += _row("", part.title, f"{points(part.score)} / {points(part.max_score)}",
+                          width, indent="")
+            for fn in part.failing:
+                lines += _function(fn, width, failed_only)
+            if failed_only:
+                if part.passing:
+                    lines += _wrap(f"(+ {len(part.passing)} function"
+                                   f"{'s' if len(part.passing) != 1 else ''} passed: "
+                                   f"{', '.join(f.function for f in part.passing)})", "  ", width)
+            else:
+                for fn in part.passing:
+                    lines += _function(fn, width, failed_only)
     if result.notes:
         lines += ["", "Notes:"]
         for note in result.notes:
             lines += [f"  - {line[4:]}" if i == 0 else line
                       for i, line in enumerate(_wrap(note, " " * 4, width))]
     return "\n".join(line.rstrip() for line in lines) + "\n"
-

@@ -40,6 +40,7 @@ MAX_TYPE_NAME = 80
 MAX_MESSAGE = 300
 MAX_WHERE = 80
 _WHERE = re.compile(r"cell \d+, line \d+")
+_WHERE_LINE = re.compile(r"cell (\d+), line (\d+)")
 UNUSUAL_TYPE = "an exception with an unusual type name"
 
 
@@ -105,6 +106,11 @@ class CellRecord:
     error: dict[str, Any] | None = None
     seconds: float = 0.0
     fatal: str = ""  # why the cell was skipped on re-run
+    # Where Jupyter shows the cell (heading above it, first line): what every message about
+    # it says, since a student cannot find "cell 46" (load.notebook.Cell.location).
+    location: str = ""
+    line: int = 0  # the line of the cell the error points at, from 1 (0: unknown)
+    code: str = ""  # that line of the student's source, read judge-side
 
 
 @dataclass
@@ -178,7 +184,8 @@ class StudentSession:
         self.limits = limits
         self.caps = reply_caps(limits)
         self.extra_hidden = extra_hidden or []
-        self.cells: dict[int, CellRecord] = {c.index: CellRecord(c.index) for c in submission.cells}
+        self.cells: dict[int, CellRecord] = {c.index: CellRecord(c.index, location=c.location)
+                                             for c in submission.cells}
         self.incidents = Incidents()
         self.worker: WorkerHandle | None = None
         self.restarts = 0
@@ -256,23 +263,23 @@ class StudentSession:
                     return True
         except protocol.FrameTimeout:
             self._drop_worker(kill=True)
-            reason = (f"cell {current} ran past the {cell_timeout:.0f} s cell limit and "
-                      "ignored the interrupt; it was skipped")
+            reason = (f"{self._where(current)} ran past the {cell_timeout:.0f} s cell limit "
+                      "and ignored the interrupt; it was skipped")
             if cut:
-                reason = (f"the submission's total time limit was reached during cell {current}; "
-                          "it was skipped")
+                reason = ("the submission's total time limit was reached during "
+                          f"{self._where(current)}; it was skipped")
             self._mark_fatal(current, reason, timeout=True)
             return False
         except (protocol.PeerClosed, OSError):
             status = self._drop_worker(kill=False)
-            self._mark_fatal(current, f"cell {current} {describe_exit(status)}; it was skipped",
-                             timeout=False)
+            self._mark_fatal(current, f"{self._where(current)} {describe_exit(status)}; it was "
+                                      "skipped", timeout=False)
             return False
         except protocol.ProtocolError as exc:
             self._drop_worker(kill=True)
-            self._mark_fatal(current, f"cell {current}: the worker sent a message the grader "
-                                      f"refuses ({exc}) and was stopped; the cell was skipped",
-                             timeout=False)
+            self._mark_fatal(current, f"{self._where(current)}: the worker sent a message the "
+                                      f"grader refuses ({exc}) and was stopped; the cell was "
+                                      "skipped", timeout=False)
             return False
 
     def _cell_end(self, event: dict[str, Any], cell_timeout: float) -> None:
@@ -283,10 +290,22 @@ class StudentSession:
         record.error = student_error_info(error) if error else None
         seconds = event.get("seconds", 0)
         record.seconds = float(seconds) if isinstance(seconds, (int, float)) else 0.0
+        record.line, record.code = 0, ""
+        if record.error:
+            match = _WHERE_LINE.fullmatch(record.error["where"])
+            if match and int(match.group(1)) == record.index:
+                record.line = int(match.group(2))
+                record.code = self.submission.source_line(record.index, record.line)
         if record.error and record.error["type"] == "Timeout":
             self.incidents.timeouts.append(
-                f"cell {record.index} ran past the {cell_timeout:.0f} s cell limit "
+                f"{self._where(record.index)} ran past the {cell_timeout:.0f} s cell limit "
                 "and was interrupted")
+
+    def _where(self, index: int | None) -> str:
+        record = self.cells.get(index) if index is not None else None
+        if record is None:
+            return "a cell" if index is None else f"cell {index}"
+        return record.location or f"cell {index}"
 
     def _mark_fatal(self, index: int | None, reason: str, timeout: bool) -> None:
         (self.incidents.timeouts if timeout else self.incidents.crashes).append(reason)

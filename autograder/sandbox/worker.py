@@ -114,7 +114,11 @@ def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.startswith("<cell"):
             where = f"{frame.filename.strip('<>')}, line {frame.lineno}"
-    message = str(exc)
+    # A cell that does not compile has no frame of its own: the error names the line.
+    if isinstance(exc, SyntaxError) and str(exc.filename or "").startswith("<cell") \
+            and exc.lineno:
+        where = f"{str(exc.filename).strip('<>')}, line {exc.lineno}"
+    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
     return {"type": type(exc).__name__, "message": message[:limit], "where": where}
 
 

@@ -36,10 +36,34 @@ class TestResult:
     visibility: str
     # A stable key for "which mistake": lets the dashboard group students who made it.
     mistake: str = ""
+    part: str = ""  # the notebook's Part the check belongs to (config `parts`), for grouping
 
     @property
     def function(self) -> str:
         return self.name.split(":", 1)[0]
+
+
+@dataclass(frozen=True)
+class CellIssue:
+    """A notebook cell that raised or was skipped while the notebook ran, placed the way
+    Jupyter shows it (feedback quotes the student's own line, never the grader's frames)."""
+
+    location: str  # "the cell under “Part A › A3. huber_loss” that starts “def huber_loss(”"
+    error: str = ""  # "SyntaxError: invalid syntax"
+    line: int = 0  # the failing line within the cell, from 1; 0 when unknown
+    code: str = ""  # that line of the student's source
+    fatal: str = ""  # why the cell was skipped (it hung or killed its process)
+    defines: tuple[str, ...] = ()  # names the cell would have defined
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "defines": list(self.defines)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CellIssue:
+        return cls(location=str(data.get("location", "")), error=str(data.get("error", "")),
+                   line=int(data.get("line", 0) or 0), code=str(data.get("code", "")),
+                   fatal=str(data.get("fatal", "")),
+                   defines=tuple(str(n) for n in data.get("defines", ()) or ()))
 
 
 @dataclass
@@ -53,6 +77,7 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     source_sha256: str = ""
     config_sha256: str = ""
+    cells: list[CellIssue] = field(default_factory=list)  # cells that raised or were skipped
     # Roster, overrides and lateness on top of the checks (score/final.py); None: not applied.
     final: Final | None = None
     trace: Trace = field(default_factory=Trace)
@@ -96,6 +121,7 @@ class SubmissionResult:
                     "output": t.output,
                     "visibility": t.visibility,
                     **({"tags": [t.mistake]} if t.mistake else {}),
+                    **({"extra_data": {"part": t.part}} if t.part else {}),
                 }
                 for t in self.tests
             ],
@@ -104,6 +130,7 @@ class SubmissionResult:
                 "source_sha256": self.source_sha256,
                 "config_sha256": self.config_sha256,
                 "tampering": self.tampered,
+                **({"cells": [c.to_json() for c in self.cells]} if self.cells else {}),
                 "raw_score": self.score,
                 "trace": self.trace.to_json(),
                 **({"final": self.final.to_json()} if self.final is not None else {}),
@@ -122,6 +149,7 @@ class SubmissionResult:
                 output=t.get("output", ""),
                 visibility=t.get("visibility", "visible"),
                 mistake=(t.get("tags") or [""])[0],
+                part=str((t.get("extra_data") or {}).get("part", "")),
             )
             for t in data.get("tests", [])
         ]
@@ -138,6 +166,7 @@ class SubmissionResult:
             notes=notes,
             source_sha256=extra.get("source_sha256", ""),
             config_sha256=extra.get("config_sha256", ""),
+            cells=[CellIssue.from_json(c) for c in extra.get("cells", []) if isinstance(c, dict)],
             final=Final.from_json(extra["final"]) if isinstance(extra.get("final"), dict) else None,
             trace=Trace.from_json(extra.get("trace") or {}),
         )

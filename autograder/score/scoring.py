@@ -3,6 +3,7 @@
 Every configured check gets a row, whatever happened: a check that never ran
 (the worker was lost, the time budget ran out) is a failed row with a reason,
 so partial credit for the honest work is kept and nothing silently vanishes.
+Rows come in notebook order (the config's `parts`), each tagged with its Part.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from autograder.score.results import Status, SubmissionResult, TestResult
 def score(submission_id: str, verdicts: dict[str, Verdict], config: GradingConfig,
           incidents: Incidents, notes: list[str]) -> SubmissionResult:
     tests = []
-    for name in config.tests:
+    for name in config.ordered_tests():
         verdict = verdicts.get(name) or Verdict(False, f"{name.split(':')[0]}: this check did not "
                                                        "run (grading stopped early).", "not-run")
         points = config.points(name)
@@ -24,6 +25,7 @@ def score(submission_id: str, verdicts: dict[str, Verdict], config: GradingConfi
             name=name, score=points if verdict.passed else 0.0, max_score=points,
             passed=verdict.passed, output=verdict.message,
             visibility=config.visibility(name), mistake=verdict.mistake,
+            part=config.part(name),
         ))
     status, reason = Status.GRADED, ""
     if incidents.timeouts:
@@ -39,7 +41,7 @@ def unscored(submission_id: str, config: GradingConfig, status: Status,
     """A submission that could not be run at all still gets every row, at zero."""
     tests = [TestResult(name=name, score=0.0, max_score=config.points(name), passed=False,
                         output=f"Not graded: {reason}", visibility=config.visibility(name),
-                        mistake=status.value)
-             for name in config.tests]
+                        mistake=status.value, part=config.part(name))
+             for name in config.ordered_tests()]
     return SubmissionResult(submission_id=submission_id, status=status, reason=reason,
                             tests=tests, max_score=config.max_score)

@@ -90,3 +90,44 @@ def test_screenshot(site, tmp_path, page):
     with Image.open(shot) as image:
         colors = image.convert("RGB").getcolors(maxcolors=1_000_000)
     assert colors is not None and len(colors) > 50, "the screenshot is almost one colour"
+
+
+@pytest.fixture(scope="module")
+def failing_site(tmp_path_factory):
+    """A SyntaxError in one function's cell, as the grader records it (see
+    test_report_locations), next to the sample class: the pages a student and a TA open."""
+    from test_report_locations import CONFIG as PARTS_CONFIG
+    from test_report_locations import LATER, SYNTAX, _result
+
+    missing = "`huber_loss` is not defined: make sure the cell that defines it runs."
+    result = _result({"huber_loss: matches F.huber_loss": (missing, "missing"),
+                      "huber_loss: backward works": (missing, "missing")}, [SYNTAX, LATER])
+    out = tmp_path_factory.mktemp("failing")
+    write_dashboard([result], PARTS_CONFIG, out)
+    return out
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+def test_failing_student_page_in_a_browser(failing_site, tmp_path, width):
+    page = (failing_site / "ana" / "feedback.html").as_uri()
+    dom = _run(tmp_path, f"--window-size={width},900", "--dump-dom", page).stdout
+    # the cell location and the student's own line, the Part grouping, passes folded
+    assert "“Part A — Losses › A3. <code>huber_loss</code>” that starts “def huber_loss(”" in dom
+    assert "<pre><code>return (diff.abs().mean()</code></pre>" in dom
+    assert dom.index("Part A — Losses") < dom.index("Part D — Training")
+    assert '<details class="card part" id="part-Part-D---Training">' in dom  # passed: folded
+    assert "<details open" not in dom
+    shot = tmp_path / f"feedback-{width}.png"  # kept under pytest's tmp dir as an artefact
+    _run(tmp_path, f"--screenshot={shot}", f"--window-size={width},900", page)
+    assert _png_size(shot) == (width, 900) and shot.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+def test_dashboard_triage_first_in_a_browser(site, tmp_path, width):
+    index = (site / "index.html").as_uri()
+    dom = _run(tmp_path, f"--window-size={width},900", "--dump-dom", index).stdout
+    sections = [dom.index(f'id="{name}"') for name in ("attention", "mistakes", "overview")]
+    assert sections == sorted(sections)
+    shot = tmp_path / f"dashboard-{width}.png"
+    _run(tmp_path, f"--screenshot={shot}", f"--window-size={width},900", index)
+    assert _png_size(shot) == (width, 900) and shot.stat().st_size > 10_000

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 
 import pytest
 from markupsafe import escape
 from report_samples import (
     CONFIG,
+    EVALUATE,
     INVALID_REASON,
     SCRIPT,
     TIMEOUT_REASON,
@@ -32,6 +34,8 @@ from report_samples import (
 )
 
 from autograder.report.dashboard import render_dashboard, write_dashboard
+from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import TestResult as Row  # not a test class for pytest
 
 
 @pytest.fixture(scope="module")
@@ -90,25 +94,70 @@ def test_pass_rates_sorted_hardest_first(site):
     ]
 
 
+def _mistake_items(text: str) -> list[str]:
+    block = text.split('<ol class="mistakes">', 1)[1].split("</ol>", 1)[0]
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+            for item in block.split("<li>\n")[1:]]
+
+
 def test_common_mistakes_grouped_with_students_and_one_message(site):
-    _, _, text, page = site
-    table = page.table("mistakes")
-    header, *rows = table.rows
-    assert header[:3] == ["Students", "Check", "Mistake"]
-    summary = [(r[0], r[1], r[2]) for r in rows]
-    assert summary == [
-        ("3", "mse_loss: matches F.mse_loss for every reduction", "wrong"),
-        ("2", "mse_loss: backward gives the reference gradients", "no-grad"),
-        ("1", "mse_loss: implemented without F.mse_loss", "forbidden"),
-        ("1", "evaluate: returns sample-weighted loss and accuracy as floats", "raised"),
-    ]
+    _, _, text, _ = site
+    items = _mistake_items(text)
+    assert [item.split(" ")[0] for item in items] == ["3", "2", "1", "1"]
+    assert items[0].startswith("3 mse_loss : matches F.mse_loss for every reduction wrong")
+    assert items[1].startswith("2 mse_loss : backward gives the reference gradients no-grad")
+    assert items[2].startswith("1 mse_loss : implemented without F.mse_loss forbidden")
+    assert items[3].startswith("1 evaluate : returns sample-weighted loss and accuracy as "
+                               "floats raised")
     # The representative message is the most frequent one (bob's and frank's, not carol's).
-    assert rows[0][3] == WRONG_SUM
-    links = table.links[1:]
-    assert links[0][4] == ["bob/feedback.html", "carol/feedback.html", "frank/feedback.html"]
-    assert links[1][4] == ["carol/feedback.html", "dave/feedback.html"]
-    assert rows[0][4] == "bob carol frank"
+    assert WRONG_SUM in items[0] and items[0].endswith("bob carol frank")
+    assert items[1].endswith("carol dave")
     assert str(escape(WRONG_SUM)) in text
+
+
+def test_not_attempted_work_never_ranks_above_a_real_mistake(tmp_path):
+    """Ten students who never implemented `evaluate` against one real mistake: the real
+    one is the first (only) ranked mistake; the ten are grouped apart, folded."""
+    skipped = [_graded_row(f"s{i:02d}", mistake="not-implemented",
+                           output="evaluate is not implemented yet.") for i in range(10)]
+    real = _graded_row("zoe", mistake="wrong", output="evaluate returns a wrong loss.")
+    text = render_dashboard([*skipped, real], CONFIG)
+    items = _mistake_items(text)
+    assert len(items) == 1 and items[0].startswith("1 evaluate") and "zoe" in items[0]
+    assert "not-implemented" not in text.split('<ol class="mistakes">', 1)[1].split("</ol>")[0]
+    folded = text.split('<details class="not-attempted">', 1)[1].split("</details>", 1)[0]
+    assert "Not attempted yet: 1 functions, 10 students" in folded
+    assert all(f"s{i:02d}/feedback.html" in folded for i in range(10))
+
+
+def test_first_section_is_who_needs_attention(site):
+    _, _, text, _ = site
+    sections = re.findall(r'<section class="card" id="([^"]+)"', text)
+    assert sections[:3] == ["attention", "mistakes", "parts"]
+    block = text.split('id="attention"', 1)[1].split("</section>", 1)[0]
+    order = re.findall(r'<a href="([^"/]+)/feedback.html"', block)
+    # not graded first (worst score first), then graded below half the points (carol 1/8)
+    assert order == ["erin", "dave", "carol"]
+    assert INVALID_REASON in Page(block).text and "lost points in" in block
+
+
+def test_per_part_summary(site):
+    _, _, _, page = site
+    table = page.table("parts")
+    header, *rows = table.rows
+    assert header == ["Part", "Mean", "All / some / none", "Checks passed"]
+    # no `parts` in this config: each function is its own part. mse_loss (5 points) among
+    # the five that ran: alice 5, bob 2, carol 1, dave 3, frank 3 -> mean 2.8; 9 of 15 passed
+    assert rows[0] == ["mse_loss", "2.8 / 5", "1 / 4 / 0", "60%"]
+    # evaluate (3): alice, bob, frank 3; carol 0; dave 0 (did not run) -> 9/5 = 1.8
+    assert rows[1] == ["evaluate", "1.8 / 3", "3 / 0 / 2", "75%"]
+
+
+def _graded_row(submission_id: str, mistake: str, output: str) -> SubmissionResult:
+    tests = [Row(name, CONFIG.points(name), CONFIG.points(name), True, "",
+                 CONFIG.visibility(name)) for name in CONFIG.tests if name != EVALUATE]
+    tests.append(Row(EVALUATE, 0.0, CONFIG.points(EVALUATE), False, output, "visible", mistake))
+    return SubmissionResult(submission_id, Status.GRADED, "", tests, CONFIG.max_score)
 
 
 def test_student_text_is_escaped_on_the_dashboard(tmp_path):

@@ -25,21 +25,30 @@ def results():
     return sample_results()
 
 
-def test_render_lists_checks_by_function(results):
+def test_render_lists_checks_by_part_and_function(results):
     text = render(by_id(results, "bob"))
     lines = text.splitlines()
     assert lines[0] == "Submission bob: graded"
     assert lines[1] == "Score 5 / 8 (62%), 2 of 4 checks passed"
-    assert "mse_loss" in lines[3] and lines[3].endswith("2 / 5")
+    # the part row (no `parts` in this config: the function), then the function, failures first
+    assert lines[3].startswith("mse_loss") and lines[3].endswith("2 / 5")
+    assert lines[4].startswith("  ✗ mse_loss") and lines[4].endswith("2 / 5")
     matches = next(line for line in lines if "matches F.mse_loss" in line)
-    assert matches.startswith("  ✗ ") and matches.endswith("0 / 2") and len(matches) == WIDTH
+    assert matches.startswith("    ✗ ") and matches.endswith("0 / 2") and len(matches) == WIDTH
     backward = next(line for line in lines if "backward gives" in line)
-    assert backward.startswith("  ✓ ") and backward.endswith("2 / 2")
-    assert "      " + WRONG_SUM in lines
-    assert "      mistake: wrong" in lines
+    assert backward.startswith("    ✓ ") and backward.endswith("2 / 2")
+    assert lines.index(matches) < lines.index(backward)
+    assert "        " + WRONG_SUM in lines
+    assert "        mistake: wrong" in lines
     assert "implemented without F.mse_loss [hidden]" in text
     assert SECRET_DETAIL not in text and "mistake: forbidden" not in text
     assert lines[-2:] == ["Notes:", "  - Cell 3 printed 5000 lines; the output was cut."]
+
+
+def test_render_failed_only(results):
+    text = render(by_id(results, "bob"), failed_only=True)
+    assert "✓" not in text and "backward gives" not in text and "(+ 1 passed)" in text
+    assert "evaluate" not in text  # a part with nothing failed is left out
 
 
 def test_render_status_reason_and_detail(results):
@@ -61,7 +70,7 @@ def test_render_wraps_to_100_columns_and_neutralises_control_characters():
     assert all(len(line) <= WIDTH for line in text.splitlines())
     assert "\x1b" not in text and "\x07" not in text and "�[31mred�" in text
     assert text.splitlines()[3].endswith("0 / 1.5")
-    assert sum(line.startswith("      word") for line in text.splitlines()) >= 2
+    assert sum(line.startswith("        word") for line in text.splitlines()) >= 2
 
 
 @pytest.fixture
@@ -78,6 +87,12 @@ def test_show_prints_one_submission(out, capsys):
     assert "✗ matches F.mse_loss for every reduction" in captured.out
     assert "<script>alert('pwned')</script>" in captured.out  # plain text: shown as written
     assert captured.err == ""
+
+
+def test_show_failed_leaves_out_what_passed(out, capsys):
+    assert main(["show", "bob", "--out", str(out), "--failed"]) == 0
+    printed = capsys.readouterr().out
+    assert "✗ matches F.mse_loss" in printed and "backward gives" not in printed
 
 
 def test_show_unknown_id_lists_some_available(out, capsys):
