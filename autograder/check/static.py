@@ -1,10 +1,12 @@
-"""Read the student's source without running it.
+"""Read the student's source without running it: words for feedback, never a verdict.
 
 The judge has the notebook text as plain data, so facts derived from it (which
-library calls a function makes, whether it mentions "cuda", whether it uses
-`no_grad`) cannot be faked by tampering with the worker. Paired with what the
-worker observes at run time, so an alias that hides a call from one is caught
-by the other.
+library calls a function names, whether it mentions "cuda", whether it uses
+`no_grad`) cannot be faked by tampering with the worker. But text is not behaviour:
+a docstring that mentions CUDA, a call in a branch never taken, `no_grad` applied in a
+helper are all correct code. So a check may use these facts only to choose the words of
+a failure the run confirmed, or to decide to run an extra probe; a point is lost only
+on what a run showed (the recorders, the forward hook, the judge's replays).
 """
 
 from __future__ import annotations
@@ -64,7 +66,11 @@ class SourceFacts:
         node = self.functions.get(function)
         if node is None:
             return False
+        docstrings = {id(sub.value) for sub in ast.walk(node)
+                      if isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Constant)}
         for sub in ast.walk(node):
+            if id(sub) in docstrings:
+                continue  # a docstring (or any bare string) is prose, not a device
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "cuda" in sub.value:
                 return True
             if isinstance(sub, ast.Attribute) and sub.attr == "cuda" and not _is_cuda_module(sub):

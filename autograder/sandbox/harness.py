@@ -142,6 +142,11 @@ class InstrumentedLoss(nn.Module):
             "logits_device": str(getattr(logits, "device", "?")),
             "targets_device": str(getattr(targets, "device", "?")),
             "probs": False,
+            # Grad mode seen behaviourally: logits built from the model's parameters carry
+            # a graph exactly when the forward ran with gradients on, wherever no_grad was
+            # (or was not) applied: in the graded function, a helper, a decorator.
+            "requires_grad": bool(getattr(logits, "requires_grad", False)),
+            "grad_enabled": bool(_grad_enabled()),
         }
         if isinstance(logits, torch.Tensor) and logits.device.type != "meta" and logits.ndim == 2:
             detached = logits.detach()
@@ -332,7 +337,9 @@ def device_context(params: dict[str, Any]) -> ExitStack:
     stack.enter_context(FakeCuda(params.get("fake_cuda")))
     if params.get("device") == "meta":
         stack.enter_context(MetaFloats())
-    elif params.get("device", "cpu") == "cpu":
+    elif params.get("device", "cpu") == "cpu" and params.get("cuda_as_cpu", True):
+        # Off only on a real GPU's "device says cpu" probe: there a hard-coded "cuda" must
+        # really reach the GPU, so the run shows it.
         stack.enter_context(CudaAsCpu())
     return stack
 

@@ -7,7 +7,7 @@ known and not fixed yet, mark the alternative `known_gap=True` with a `reason`.
 from __future__ import annotations
 
 from autograder.selftest.library import Alternative
-from autograder.selftest.source import replace, rewrite
+from autograder.selftest.source import edit, replace, rewrite
 
 ALTERNATIVES: list[Alternative] = [
     # ---------------------------------------------------------------- Part A
@@ -277,4 +277,117 @@ def get_device():
         return torch.device("cuda")
     return torch.device("cpu")
 ''')),
+
+    # ---------------------------------------------------------------- issue 14: once penalised
+    # Correct code whose *text* used to cost points: the verdicts now rest on the run.
+    Alternative("alt_train_docstring_mentions_cuda_non_blocking", ("train_one_epoch",),
+                rewrite('''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    """One epoch on `device` (cpu or cuda). On CUDA, pinned batches copy asynchronously.
+
+    Never calls F.cross_entropy or torch.softmax itself: loss_fn does the work.
+    """
+    model.train()
+    asynchronous = torch.device(device).type == "cuda"  # non_blocking only helps on cuda
+    total_loss, total_samples = 0.0, 0
+    for x, y in loader:
+        x = x.to(device, non_blocking=asynchronous)
+        y = y.to(device, non_blocking=asynchronous)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total_loss += loss.item() * x.shape[0]
+        total_samples += x.shape[0]
+    return total_loss / total_samples
+''')),
+    Alternative("alt_evaluate_no_grad_in_helper_cuda_comment", ("evaluate",), replace("evaluate", '''
+@torch.no_grad()
+def _scores(model, x, y, loss_fn):
+    # the forward runs here, without gradients (works the same on "cuda" and "cpu")
+    logits = model(x)
+    return loss_fn(logits, y).item(), (logits.argmax(dim=1) == y).sum().item()
+
+
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        batch_loss, batch_correct = _scores(model, x, y, loss_fn)
+        total_loss += batch_loss * len(y)
+        correct += batch_correct
+        seen += len(y)
+    return {"loss": total_loss / seen, "accuracy": correct / seen}
+''')),
+    Alternative("alt_evaluate_calls_forward_directly", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    with torch.inference_mode():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model.forward(x)
+            total_loss += float(loss_fn(logits, y)) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+            seen += len(y)
+    return {"loss": total_loss / seen, "accuracy": correct / seen}
+''')),
+    Alternative("alt_fit_inlined_loops", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    # Written out in full, without calling the other two functions by name.
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        for x, y in train_loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(x)
+            count += len(x)
+        history["train_loss"].append(total / count)
+        model.eval()
+        total, correct, count = 0.0, 0, 0
+        with torch.no_grad():
+            for x, y in val_loader:
+                x, y = x.to(device), y.to(device)
+                logits = model(x)
+                total += loss_fn(logits, y).item() * len(x)
+                correct += (logits.argmax(1) == y).sum().item()
+                count += len(x)
+        history["val_loss"].append(total / count)
+        history["val_accuracy"].append(correct / count)
+    return history
+''')),
+    Alternative("alt_accuracy_float32_mean", ("accuracy",), rewrite('''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape:
+        raise ValueError(f"shapes differ: {tuple(preds.shape)} vs {tuple(targets.shape)}")
+    if preds.numel() == 0:
+        raise ValueError("accuracy of an empty set is undefined")
+    return (preds == targets).float().mean().item()
+''')),
+    Alternative("alt_softmax_docstring_names_library", ("softmax", "log_softmax"), rewrite('''
+def softmax(logits, dim=-1):
+    """Like torch.softmax / F.softmax(logits, dim), but written by hand.
+
+    Not F.log_softmax, not nn.Softmax, not torch.logsumexp: exp(x - max) / sum.
+    """
+    shifted = logits - logits.max(dim=dim, keepdim=True).values
+    e = shifted.exp()  # F.softmax would do this for us
+    return e / e.sum(dim=dim, keepdim=True)
+''', '''
+def log_softmax(logits, dim=-1):
+    """Same as F.log_softmax, which we may not call."""
+    shifted = logits - logits.max(dim=dim, keepdim=True).values
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+''')),
+    Alternative("alt_ce_dead_branch_names_library", ("cross_entropy",), edit(
+        "cross_entropy", "    log_probs = log_softmax(logits, dim=1)",
+        "    if reduction == \"library\":  # unreachable: _check_reduction rejected it\n"
+        "        return torch.nn.functional.cross_entropy(logits, targets)\n"
+        "    log_probs = log_softmax(logits, dim=1)")),
 ]

@@ -10,6 +10,12 @@ function they belong to. The op table was measured (torch 2.13, CPU): e.g.
 honest `x - x.logsumexp(1)` or `log_softmax(...).gather(...)` dispatches neither
 `nll_loss*` nor `cross_entropy_loss`. A recording the worker's integrity check
 could not vouch for is not evidence: that check scores 0 as tampering instead.
+
+Only the run decides. The source text (a call the AST shows, a name in a docstring or a
+comment) never costs a point on its own: the recorders see every path the source could
+show, and a call the source names but the run never makes (dead code, a branch never
+taken, an `F.softmax` in a comment) is not a library call. The source may only choose
+the words of a failure the run confirmed.
 """
 
 from __future__ import annotations
@@ -73,9 +79,10 @@ def library_functions(names: list[str]) -> set[str]:
 
 def assert_no_library_call(function: str, forbidden: set[str], observed: CallResult,
                            source: SourceFacts, expected: Any = None) -> None:
-    """Fails if the source (judge-side) or the run (worker-side) shows a forbidden call.
+    """Fails if the run (worker-side recorders) shows a forbidden call.
 
-    Only a function that computes the right value earns this check: otherwise a
+    `source` is not evidence (see the module docstring); it stays in the signature so
+    the checks read alike. Only a function that computes the right value earns this check: otherwise a
     stub returning zeros would score for "not calling the library". A run whose
     recording the worker could not vouch for earns nothing either (tampering).
     """
@@ -84,7 +91,7 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
     if expected is not None and not _same(observed.value, expected):
         fail(f"{function}: this check counts once {function} returns correct values; fix "
              "the values check first.", "not-working")
-    used = (library_functions(called) | source.library_calls(function)) & forbidden
+    used = library_functions(called) & forbidden  # what ran, never what the text says
     if used:
         names = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
         fail(f"{function} calls {names}, which is what you are asked to implement: "
