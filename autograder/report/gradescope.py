@@ -16,7 +16,15 @@ def results_path(out: Path, submission_id: str) -> Path:
 
 
 def write_results(result: SubmissionResult, path: Path) -> None:
-    write_text(path, json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False) + "\n")
+    """Atomically; a file that already says the same is left alone, so a resumed or
+    repeated run (which re-applies the course to every row) rewrites only what changed."""
+    text = json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    write_text(path, text)
 
 
 def read_results(path: Path) -> SubmissionResult:
