@@ -1,4 +1,4 @@
-"""`python -m autograder …`: grade, show, assign, selftest, export."""
+"""`python -m autograder …`: grade, show, assign, new-lab, selftest, export."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ from autograder.lab import Lab
 
 LAB_HELP = ("the lab folder: grading_config.yaml, assignment/, solutions/ (default: the folder "
             "holding --config when it is one, else the current directory)")
+CONFIG_HELP = "the grading config (default: the lab's grading_config.yaml)"
+
+
+def _lab_and_config(args: argparse.Namespace, *pieces: str) -> tuple[Lab, Path]:
+    """The lab (with `pieces` present, see `Lab.require`), and the config to grade it with:
+    `--config`, else the lab's own (so `--lab DIR` alone grades DIR with DIR's points)."""
+    lab = Lab.locate(args.lab, args.config).require(*pieces)
+    return lab, Path(args.config) if args.config else lab.config
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -20,9 +28,9 @@ def _grade(args: argparse.Namespace) -> int:
     from autograder.batch.run import grade_batch
 
     check_grade_inputs([Path(p) for p in args.paths], Path(args.out), args.workers)
-    summary = grade_batch([Path(p) for p in args.paths], Path(args.out), Path(args.config),
-                          workers=args.workers, regrade=args.regrade,
-                          lab=Lab.locate(args.lab, args.config),
+    lab, config = _lab_and_config(args, "checks", "reference")
+    summary = grade_batch([Path(p) for p in args.paths], Path(args.out), config,
+                          workers=args.workers, regrade=args.regrade, lab=lab,
                           progress=not args.no_progress,
                           roster=Path(args.roster) if args.roster else None,
                           overrides=Path(args.overrides) if args.overrides else None)
@@ -66,15 +74,31 @@ def _show(args: argparse.Namespace) -> int:
 def _assign(args: argparse.Namespace) -> int:
     from autograder.assign.build import main as build_main
 
-    return int(build_main(["--lab", str(Lab.locate(args.lab).root)]) or 0)
+    return int(build_main(["--lab", str(Lab.locate(args.lab).require("master", "spec").root)])
+               or 0)
+
+
+def _new_lab(args: argparse.Namespace) -> int:
+    from autograder.assign.build import main as build_main
+    from autograder.scaffold import new_lab
+
+    folder = Path(args.folder)
+    written = new_lab(folder, args.name or folder.resolve().name)
+    print(f"wrote {len(written)} files under {folder}")
+    if args.no_assign:
+        return 0
+    code = int(build_main(["--lab", str(folder)]) or 0)
+    if code == 0:
+        print(f"next: python -m autograder selftest --lab {folder}")
+    return code
 
 
 def _export(args: argparse.Namespace) -> int:
     from autograder.export.gradescope import ExportError, build
 
+    lab, config = _lab_and_config(args, "checks", "reference")
     try:
-        package = build(Path(args.out), config_path=Path(args.config),
-                        lab=Lab.locate(args.lab, args.config))
+        package = build(Path(args.out), config_path=config, lab=lab)
     except ExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -107,8 +131,8 @@ def _export_canvas(args: argparse.Namespace) -> int:
 def _selftest(args: argparse.Namespace) -> int:
     from autograder.selftest.run import run_selftest
 
-    report = run_selftest(Path(args.config), only=args.only, workers=args.workers,
-                          lab=Lab.locate(args.lab, args.config),
+    lab, config = _lab_and_config(args, "checks", "reference", "master", "template")
+    report = run_selftest(config, only=args.only, workers=args.workers, lab=lab,
                           out=Path(args.out) if args.out else None,
                           progress=sys.stderr.isatty())
     text = report.render()
@@ -123,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
     grade = sub.add_parser("grade", help="grade notebooks, folders or zip archives")
     grade.add_argument("paths", nargs="+", help=".ipynb files, folders or .zip archives")
     grade.add_argument("--out", required=True, help="output folder")
-    grade.add_argument("--config", default=str(default_config_path()))
+    grade.add_argument("--config", default=None, help=CONFIG_HELP)
     grade.add_argument("--workers", type=int, default=None,
                        help="parallel judges (default: one per core)")
     grade.add_argument("--regrade", action="store_true",
@@ -148,10 +172,19 @@ def parser() -> argparse.ArgumentParser:
                             "answers.json from its master notebook (solutions/NAME.ipynb)")
     assign.add_argument("--lab", default=None, help=LAB_HELP)
     assign.set_defaults(run=_assign)
+    new = sub.add_parser("new-lab", help="write a minimal working lab folder (one graded "
+                         "function, its hidden check, a mutant, an alternative, worker/), then "
+                         "run assign on it")
+    new.add_argument("folder", metavar="DIR", help="the new lab's folder (new or empty)")
+    new.add_argument("--name", default=None,
+                     help="the lab's name, a Python identifier (default: DIR's name)")
+    new.add_argument("--no-assign", action="store_true",
+                     help="only write the sources; run `assign --lab DIR` later")
+    new.set_defaults(run=_new_lab)
     selftest = sub.add_parser(
         "selftest", help="grade the reference, the template, every mutant and alternative: "
         "prove each mistake is caught and no correct variant is penalised")
-    selftest.add_argument("--config", default=str(default_config_path()))
+    selftest.add_argument("--config", default=None, help=CONFIG_HELP)
     selftest.add_argument("--only", nargs="+", metavar="NAME",
                           help="only these mutants/alternatives/baselines (glob patterns, e.g. "
                           "'mutant_ce_*'; baselines: reference, master, template)")
@@ -168,8 +201,9 @@ def parser() -> argparse.ArgumentParser:
     gradescope = targets.add_parser(
         "gradescope", help="a Gradescope autograder zip (setup.sh, run_autograder, source)")
     gradescope.add_argument("--out", default="autograder.zip", help="the zip to write")
-    gradescope.add_argument("--config", default=str(default_config_path()),
-                            help="the grading_config.yaml to bundle (points, visibility, limits)")
+    gradescope.add_argument("--config", default=None,
+                            help="the grading_config.yaml to bundle (points, visibility, limits; "
+                            "default: the lab's)")
     gradescope.add_argument("--lab", default=None, help=LAB_HELP)
     gradescope.set_defaults(run=_export)
     canvas = targets.add_parser(

@@ -92,6 +92,26 @@ class Lab:
         folder = self.root / "worker"
         return tuple(sorted(folder.glob("*.py"))) if folder.is_dir() else ()
 
+    # ------------------------------------------------------------------ completeness
+    def require(self, *pieces: str) -> Lab:
+        """`self`, or one ConfigError naming every missing piece of `pieces` ("checks",
+        "reference", "master", "template", "spec") and how to make it."""
+        assign = f"generated: run `python -m autograder assign --lab {self.root}`"
+        wanted = {
+            "checks": (any(self.checks.glob("test_*.py")),
+                       f"{self.checks}/test_*.py (the hidden checks)"),
+            "spec": ((self.checks / "spec.py").is_file(),
+                     f"{self.checks / 'spec.py'} (the functions and answers `assign` extracts)"),
+            "master": (self.master.is_file(), f"{self.master} (the master notebook)"),
+            "reference": (self.reference.is_file(), f"{self.reference} ({assign})"),
+            "template": (self.template.is_file(), f"{self.template} ({assign})"),
+        }
+        missing = [wanted[piece][1] for piece in pieces if not wanted[piece][0]]
+        if missing:
+            raise ConfigError(f"{self.root} is not a complete lab folder: missing "
+                              + "; ".join(missing))
+        return self
+
     # ------------------------------------------------------------------ secrets
     def hidden_paths(self) -> list[Path]:
         """What a worker must never see: the reference, the hidden checks, the selftest

@@ -85,6 +85,9 @@ def pytest_args(suite: Path) -> list[str]:
         # its gc.collect() after every session costs ~0.4 s per submission, for nothing here
         "-p", "no:unraisableexception", "--import-mode=importlib",
         "-o", "addopts=", "-c", os.devnull, "--rootdir", str(suite),
+        # a lab folder may sit inside another project (tests/labs/): its conftest.py files
+        # above the suite are not the suite's
+        "--confcutdir", str(suite),
     ]
 
 

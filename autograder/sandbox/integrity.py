@@ -213,7 +213,11 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
             and (name == "autograder" or name.startswith("autograder."))]
     recorder_names = {"CallRecorder", "AtenRecorder", "WATCHED_CALLS"}
     for module_ in [*ours, *extra_modules]:
-        # our own modules: every binding, no additions (a new global could shadow a builtin)
+        # our own modules: every binding, no additions (a new global could shadow a builtin).
+        # Python itself adds `__warningregistry__` to the module a warning is attributed to
+        # (filtered or not): a torch warning raised by a student's tensor op while one of
+        # our recorders is on the stack lands here, and is not tampering.
+        vars(module_).setdefault("__warningregistry__", {})
         scopes: tuple[str, ...] = BOTH
         # (a package gains an attribute whenever one of its submodules is first imported)
         builder.owner(module_, scopes, closed=not hasattr(module_, "__path__"),
