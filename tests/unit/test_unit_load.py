@@ -1,0 +1,123 @@
+"""load/ alone: what is read from a submitted file before anything runs. Every unreadable
+file is an InvalidNotebook with a message a student can act on; IPython syntax is rewritten
+so the worker never runs a shell or a magic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.load.notebook import InvalidNotebook, read_submission
+from autograder.load.transform import to_plain_python
+
+
+def notebook(*sources: str, **metadata: object) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.update(metadata)
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    return nb
+
+
+def save(tmp_path: Path, content: bytes | str | nbformat.NotebookNode) -> Path:
+    path = tmp_path / "submission.ipynb"
+    if isinstance(content, nbformat.NotebookNode):
+        content = nbformat.writes(content)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def refused(tmp_path: Path, content: bytes | str | nbformat.NotebookNode, max_mb: float = 64) -> str:
+    with pytest.raises(InvalidNotebook) as caught:
+        read_submission(save(tmp_path, content), "s1", max_mb)
+    return str(caught.value)
+
+
+def test_a_plain_notebook_is_read_with_its_code_cells(tmp_path: Path) -> None:
+    nb = notebook("import torch", "def f(x):\n    return x")
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("## Part A"))
+    submission = read_submission(save(tmp_path, nb), "s1", 64)
+    assert submission.submission_id == "s1"
+    assert [c.source for c in submission.cells] == ["import torch", "def f(x):\n    return x"]
+    assert submission.cells[1].defines == ("f",)
+    assert len(submission.sha256) == 64
+
+
+def test_an_empty_file(tmp_path: Path) -> None:
+    assert "empty (0 bytes)" in refused(tmp_path, b"")
+
+
+def test_a_file_over_the_size_limit(tmp_path: Path) -> None:
+    assert "limit" in refused(tmp_path, notebook("x = 1"), max_mb=1e-5)
+
+
+def test_invalid_json(tmp_path: Path) -> None:
+    assert "invalid JSON at line 1" in refused(tmp_path, '{"cells": [')
+
+
+def test_json_that_is_not_a_notebook(tmp_path: Path) -> None:
+    assert "not a Jupyter notebook" in refused(tmp_path, json.dumps({"hello": 1}))
+    assert "not a Jupyter notebook" in refused(tmp_path, json.dumps([1, 2]))
+
+
+def test_non_utf8_bytes(tmp_path: Path) -> None:
+    text = nbformat.writes(notebook("s = 'café'")).encode("latin-1")
+    assert "not UTF-8" in refused(tmp_path, text)
+
+
+def test_a_utf8_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    raw = b"\xef\xbb\xbf" + nbformat.writes(notebook("x = 1")).encode("utf-8")
+    assert read_submission(save(tmp_path, raw), "s1", 64).cells[0].source == "x = 1"
+
+
+def test_an_nbformat_3_notebook_is_upgraded(tmp_path: Path) -> None:
+    v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
+          "worksheets": [{"cells": [
+              {"cell_type": "code", "input": "y = 2", "language": "python", "outputs": []},
+              {"cell_type": "markdown", "source": "text"}]}]}
+    submission = read_submission(save(tmp_path, json.dumps(v3)), "s1", 64)
+    assert [c.source for c in submission.cells] == ["y = 2"]
+
+
+def test_an_r_kernel_is_refused(tmp_path: Path) -> None:
+    nb = notebook("x <- 1", kernelspec={"name": "ir", "display_name": "R", "language": "R"})
+    assert "R kernel" in refused(tmp_path, nb)
+
+
+def test_no_code_at_all(tmp_path: Path) -> None:
+    assert "no code cells" in refused(tmp_path, notebook("   ", "\n"))
+
+
+def test_a_cell_whose_source_is_not_text(tmp_path: Path) -> None:
+    nb = json.loads(nbformat.writes(notebook("x = 1")))
+    nb["cells"][0]["source"] = {"not": "text"}
+    assert refused(tmp_path, json.dumps(nb))
+
+
+# ---------------------------------------------------------------- transform.py
+def test_magics_and_shell_commands_are_neutralised() -> None:
+    source = "%matplotlib inline\n!pip install torch\nfiles = !ls\nx = 1"
+    plain = to_plain_python(source)
+    assert "get_ipython()" in plain
+    assert "!pip" not in plain and "%matplotlib" not in plain
+    compile(plain, "cell", "exec")  # plain Python now
+    assert plain.rstrip().endswith("x = 1")
+
+
+def test_plain_python_is_left_alone() -> None:
+    source = "ratio = 3 % 2\nflag = a != b\n"
+    assert to_plain_python("y = 1") == "y = 1"
+    compile(to_plain_python(source), "cell", "exec")
+
+
+def test_a_syntax_error_is_left_for_the_worker_to_report() -> None:
+    plain = to_plain_python("def broken(:\n    %time x")  # never raises here
+    with pytest.raises(SyntaxError):
+        compile(plain, "cell", "exec")
+
+
+def test_magics_in_a_submission_are_rewritten_when_read(tmp_path: Path) -> None:
+    submission = read_submission(save(tmp_path, notebook("%load_ext autoreload\nz = 3")), "s1", 64)
+    assert "get_ipython()" in submission.cells[0].source

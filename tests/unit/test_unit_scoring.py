@@ -1,0 +1,95 @@
+"""The verdict mapping alone: an exception a check ends with → a verdict (check/plugin.py),
+and verdicts → rows, points and a status (score/scoring.py). No worker, no pytest session."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.check.plugin import Verdict, verdict_for
+from autograder.check.registry import CheckFailed, CheckSpec
+from autograder.config import GradingConfig
+from autograder.sandbox import protocol
+from autograder.sandbox.session import (
+    CallTimeout,
+    Incidents,
+    MissingFunction,
+    OutOfTime,
+    StudentError,
+    WorkerLost,
+)
+from autograder.score.results import Status
+from autograder.score.scoring import score, unscored
+
+SPEC = CheckSpec("f: returns the sum", "f should add its arguments.")
+CONFIG = GradingConfig.model_validate({"tests": {
+    "f: returns the sum": {"points": 2},
+    "f: raises on bad input": {"points": 1, "visibility": "hidden"},
+    "g: is defined": {"points": 3},
+}})
+
+
+def student_error(kind: str, message: str = "boom") -> StudentError:
+    return StudentError("f", {"type": kind, "message": message})
+
+
+@pytest.mark.parametrize(("error", "passed", "mistake", "words"), [
+    (None, True, "", ""),
+    (CheckFailed("f adds one too many.", "off-by-one"), False, "off-by-one", "one too many"),
+    (MissingFunction("f"), False, "missing", "`f` is not defined"),
+    (student_error("NotImplementedError"), False, "not-implemented", "not implemented yet"),
+    (student_error("KeyError", "x"), False, "raised", "f raised KeyError"),
+    (CallTimeout("f ran past its 8 s limit"), False, "timeout", "time limit"),
+    (WorkerLost("the worker crashed"), False, "crashed", "could not complete"),
+    (protocol.ProtocolError("bad frame"), False, "crashed", "could not complete"),
+    (OutOfTime("budget"), False, "timeout", "total time limit"),
+    (AssertionError("plain assert"), False, "wrong", "should add its arguments"),
+])
+def test_each_way_a_check_ends_has_its_verdict(error: BaseException | None, passed: bool,
+                                               mistake: str, words: str) -> None:
+    verdict = verdict_for(SPEC, error)
+    assert verdict.passed is passed
+    assert verdict.mistake == mistake
+    assert words in verdict.message
+    assert verdict.harness_error == ""
+
+
+def test_a_bug_in_the_check_itself_is_a_harness_error_not_the_students() -> None:
+    verdict = verdict_for(SPEC, ZeroDivisionError("division by zero"))
+    assert not verdict.passed and verdict.message == SPEC.feedback
+    assert "ZeroDivisionError" in verdict.harness_error and SPEC.name in verdict.harness_error
+
+
+def test_points_follow_verdicts_and_every_configured_check_gets_a_row() -> None:
+    verdicts = {"f: returns the sum": Verdict(True, ""),
+                "f: raises on bad input": Verdict(False, "f accepted None.", "no-check")}
+    result = score("s1", verdicts, CONFIG, Incidents(), ["cell 2: NameError"])
+    rows = {t.name: t for t in result.tests}
+    assert set(rows) == set(CONFIG.tests)
+    assert rows["f: returns the sum"].score == 2 and rows["f: returns the sum"].passed
+    assert rows["f: raises on bad input"].score == 0
+    assert rows["f: raises on bad input"].visibility == "hidden"
+    assert rows["f: raises on bad input"].mistake == "no-check"
+    # g never reported a verdict (grading stopped early): a failed row that says so.
+    assert rows["g: is defined"].score == 0 and rows["g: is defined"].mistake == "not-run"
+    assert "did not run" in rows["g: is defined"].output
+    assert result.score == 2 and result.max_score == 6
+    assert result.status is Status.GRADED and result.notes == ["cell 2: NameError"]
+
+
+def test_a_timeout_outranks_a_crash_and_keeps_the_points_earned() -> None:
+    incidents = Incidents(timeouts=["cell 3 ran past 30 s", "cell 3 ran past 30 s"],
+                          crashes=["the worker crashed"])
+    result = score("s1", {"f: returns the sum": Verdict(True, "")}, CONFIG, incidents, [])
+    assert result.status is Status.TIMEOUT and result.reason == "cell 3 ran past 30 s"
+    assert result.score == 2
+    crashed = score("s1", {}, CONFIG, Incidents(crashes=["segfault"]), [])
+    assert crashed.status is Status.CRASHED and crashed.reason == "segfault"
+
+
+def test_an_unscored_submission_still_has_every_row_at_zero() -> None:
+    result = unscored("s1", CONFIG, Status.INVALID, "the file is empty")
+    assert result.status is Status.INVALID and result.reason == "the file is empty"
+    assert [t.score for t in result.tests] == [0, 0, 0]
+    assert {t.name for t in result.tests} == set(CONFIG.tests)
+    assert all(t.mistake == "invalid" and "Not graded" in t.output for t in result.tests)
+    assert result.max_score == 6

@@ -1,0 +1,93 @@
+"""check/static.py alone: facts read from a submission's source text, never executed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.check.static import SourceFacts
+from autograder.load.notebook import Cell, Submission
+
+
+def facts(*sources: str) -> SourceFacts:
+    cells = tuple(Cell(index=i, source=s) for i, s in enumerate(sources, 1))
+    return SourceFacts.from_submission(Submission("s1", Path("s1.ipynb"), cells, "0" * 64))
+
+
+def test_library_calls_by_attribute_alias_and_loss_class() -> None:
+    found = facts("""
+import torch
+import torch.nn.functional as F
+from torch.nn.functional import cross_entropy as ce
+from torch import nn
+
+def loss(a, b):
+    x = F.mse_loss(a, b) + torch.abs(a).sum() + a.clamp(min=0).mean()
+    return x + ce(a, b) + nn.L1Loss()(a, b)
+""")
+    calls = found.library_calls("loss")
+    assert {"mse_loss", "abs", "sum", "clamp", "mean", "ce", "l1_loss"} <= calls
+    assert found.library_calls("not_defined") == set()
+
+
+def test_a_students_own_function_of_a_library_name_is_not_the_library() -> None:
+    found = facts("from torch.nn.functional import softmax\n",
+                  "def softmax(x):\n    return x.exp() / x.exp().sum()\n",
+                  "def model(x):\n    return softmax(x)\n")
+    assert "softmax" not in found.library_calls("model")
+
+
+def test_the_last_definition_wins_and_a_broken_cell_is_skipped() -> None:
+    found = facts("def f(x):\n    return x.sum()\n", "def f(:\n", "def f(x):\n    return x.mean()\n")
+    assert found.library_calls("f") == {"mean"}
+
+
+def test_cuda_mentions_but_not_the_cuda_module() -> None:
+    found = facts("""
+import torch
+
+def hard(x):
+    return x.to("cuda")
+
+def method(x):
+    return x.cuda()
+
+def portable(x):
+    return x.to("cuda" if torch.cuda.is_available() else "cpu")
+
+def checks_only(x):
+    return torch.cuda.is_available()
+""")
+    assert found.mentions_cuda("hard") and found.mentions_cuda("method")
+    assert found.mentions_cuda("portable")  # a string "cuda" still counts: the message chooses
+    assert not found.mentions_cuda("checks_only")
+    assert not found.mentions_cuda("missing")
+
+
+def test_uses_parameter_reads_loads_only() -> None:
+    found = facts("def f(x, device):\n    device = 'cpu'\n    return x\n",
+                  "def g(x, device):\n    return x.to(device)\n")
+    assert not found.uses_parameter("f", "device")
+    assert found.uses_parameter("g", "device")
+
+
+def test_disables_grad_by_context_manager_or_decorator() -> None:
+    found = facts("""
+import torch
+
+def a(m, x):
+    with torch.no_grad():
+        return m(x)
+
+@torch.inference_mode()
+def b(m, x):
+    return m(x)
+
+def c(m, x):
+    with torch.set_grad_enabled(False), open("f") as fh:
+        return m(x)
+
+def d(m, x):
+    return m(x)
+""")
+    assert found.disables_grad("a") and found.disables_grad("b") and found.disables_grad("c")
+    assert not found.disables_grad("d") and not found.disables_grad("missing")
