@@ -8,10 +8,15 @@ points = None
 @test_case(points=None, hidden=False)
 def test_cross_entropy_matches_torch(cross_entropy):
     import torch
+    "tolerances.float32: the grader's own, from grading_config.yaml"
+    rtol, atol = 0.0001, 1e-05
+
+    def close(a, b):
+        return torch.allclose(a, b, rtol=rtol, atol=atol)
     import torch.nn.functional as F
     logits = torch.tensor([[3.2, 5.1, -1.7], [0.5, 0.2, 2.0], [1.0, 1.0, 1.0]])
     targets = torch.tensor([0, 2, 1])
-    assert torch.allclose(cross_entropy(logits, targets), F.cross_entropy(logits, targets)), 'cross_entropy: value differs from F.cross_entropy on raw logits'
+    assert close(cross_entropy(logits, targets), F.cross_entropy(logits, targets)), 'cross_entropy: value differs from F.cross_entropy on raw logits'
     per_sample = cross_entropy(logits, targets, reduction='none')
     assert per_sample.shape == (3,), "cross_entropy: reduction='none' gives one loss per sample"
 
@@ -24,3 +29,17 @@ def test_cross_entropy_rejects_bad_reduction(cross_entropy):
         pass
     else:
         raise AssertionError("cross_entropy: reduction='avg' should raise ValueError")
+
+@test_case(points=None, hidden=False)
+def test_cross_entropy_extreme_logits(cross_entropy, log_softmax):
+    import torch
+    import torch.nn.functional as F
+    "tolerances.float64: the grader's own, from grading_config.yaml"
+    rtol, atol = 1e-07, 1e-09
+    logits = torch.tensor([[10000.0, -10000.0, 0.0], [-10000.0, 10000.0, 5.0]], dtype=torch.float64)
+    targets = torch.tensor([1, 2])
+    assert torch.allclose(log_softmax(logits, dim=1), torch.log_softmax(logits, dim=1), rtol=rtol, atol=atol), 'log_softmax: not exact for logits of ±1e4 (shifted − log(sum(exp(shifted)))); cross_entropy uses it'
+    loss = cross_entropy(logits, targets, reduction='none')
+    expected = F.cross_entropy(logits, targets, reduction='none')
+    assert torch.isfinite(loss).all(), 'cross_entropy: inf/nan for logits of ±1e4: subtract the row max before exp (log-sum-exp)'
+    assert torch.allclose(loss, expected, rtol=rtol, atol=atol), 'cross_entropy: inexact for logits of ±1e4 (an eps inside the log caps the loss)'

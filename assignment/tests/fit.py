@@ -6,7 +6,7 @@ name = "fit"
 points = None
 
 @test_case(points=None, hidden=False)
-def test_fit_returns_one_value_per_epoch(fit):
+def test_fit_returns_one_value_per_epoch(fit, train_one_epoch, evaluate):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F

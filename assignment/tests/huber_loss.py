@@ -8,12 +8,17 @@ points = None
 @test_case(points=None, hidden=False)
 def test_huber_loss_matches_torch(huber_loss):
     import torch
+    "tolerances.float32: the grader's own, from grading_config.yaml"
+    rtol, atol = 0.0001, 1e-05
+
+    def close(a, b):
+        return torch.allclose(a, b, rtol=rtol, atol=atol)
     import torch.nn.functional as F
     pred = torch.tensor([0.5, -1.0, 2.0, 3.0, -4.0])
     target = torch.tensor([1.0, -1.0, 0.0, 3.5, 0.0])
     for delta in (0.5, 1.0, 3.0):
         expected = F.huber_loss(pred, target, delta=delta)
-        assert torch.allclose(huber_loss(pred, target, delta=delta), expected), f'huber_loss: wrong value for delta={delta}'
+        assert close(huber_loss(pred, target, delta=delta), expected), f'huber_loss: wrong value for delta={delta}'
 
 @test_case(points=None, hidden=False)
 def test_huber_loss_rejects_bad_delta(huber_loss):

@@ -7,4 +7,4 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_q_mse_vs_ce_is_a_letter(q_mse_vs_ce):
-    assert q_mse_vs_ce in ('a', 'b', 'c', 'd'), "q_mse_vs_ce: set q_mse_vs_ce to one lowercase letter ('a', 'b', 'c' or 'd')"
+    assert isinstance(q_mse_vs_ce, str) and q_mse_vs_ce.strip().lower() in ('a', 'b', 'c', 'd'), "q_mse_vs_ce: set q_mse_vs_ce to one letter ('a', 'b', 'c' or 'd')"

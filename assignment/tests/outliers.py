@@ -7,4 +7,4 @@ points = None
 
 @test_case(points=None, hidden=False)
 def test_q_outliers_is_a_letter(q_outliers):
-    assert q_outliers in ('a', 'b', 'c', 'd'), "q_outliers: set q_outliers to one lowercase letter ('a', 'b', 'c' or 'd')"
+    assert isinstance(q_outliers, str) and q_outliers.strip().lower() in ('a', 'b', 'c', 'd'), "q_outliers: set q_outliers to one letter ('a', 'b', 'c' or 'd')"

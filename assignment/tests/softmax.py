@@ -8,7 +8,12 @@ points = None
 @test_case(points=None, hidden=False)
 def test_softmax_matches_torch(softmax):
     import torch
+    "tolerances.float32: the grader's own, from grading_config.yaml"
+    rtol, atol = 0.0001, 1e-05
+
+    def close(a, b):
+        return torch.allclose(a, b, rtol=rtol, atol=atol)
     logits = torch.tensor([[3.2, 5.1, -1.7], [0.0, 0.0, 0.0]])
     probs = softmax(logits, dim=-1)
-    assert torch.allclose(probs, torch.softmax(logits, dim=-1)), 'softmax: values differ from torch.softmax'
-    assert torch.allclose(probs.sum(dim=-1), torch.ones(2)), 'softmax: each row should sum to 1'
+    assert close(probs, torch.softmax(logits, dim=-1)), 'softmax: values differ from torch.softmax'
+    assert close(probs.sum(dim=-1), torch.ones(2)), 'softmax: each row should sum to 1'

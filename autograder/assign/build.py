@@ -31,6 +31,7 @@ from typing import Any
 
 import nbformat
 
+from autograder.config import load_config
 from autograder.lab import Lab
 
 STALE_HINT = "run `make assignment` (python -m autograder assign) and commit the result"
@@ -47,6 +48,9 @@ class Spec:
     sections: Mapping[str, str] = field(default_factory=dict)  # comment before a function
     mc_choices: Mapping[str, str] = field(default_factory=dict)  # answer -> allowed letters
     numeric_answers: tuple[str, ...] = ()
+    # The grader's tolerances (grading_config.yaml), written into the public tests at build
+    # time so a self-check is never stricter or looser than the grade: kind -> (rtol, atol).
+    tolerances: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def answer_variables(self) -> tuple[str, ...]:
@@ -56,10 +60,12 @@ class Spec:
     def for_lab(cls, lab: Lab | None = None) -> Spec:
         lab = lab or Lab.load()
         module = lab.import_checks("spec")
+        tolerances = load_config(lab.config).tolerances
         return cls(lab.notebook_name, str(getattr(module, "TITLE", lab.name)),
                    tuple(module.GRADED_FUNCTIONS), tuple(getattr(module, "HELPERS", ())),
                    dict(getattr(module, "SECTIONS", {})), dict(getattr(module, "MC_CHOICES", {})),
-                   tuple(getattr(module, "NUMERIC_ANSWERS", ())))
+                   tuple(getattr(module, "NUMERIC_ANSWERS", ())),
+                   {kind: (tol.rtol, tol.atol) for kind, tol in tolerances})
 
 #: Master-notebook cells carrying this tag are executed (after the reference code) to
 #: compute the numeric answers.
@@ -123,6 +129,28 @@ def run_otter_assign(master: Path, out_dir: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- student files
+#: A public test's tolerance lines: a bare string naming the config's tolerance kind (a
+#: comment would not survive otter, which re-prints the tests), then ``rtol, atol = ...``.
+#: The build writes the config's numbers there, so a self-check uses the grade's tolerance.
+_TOLERANCE_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<note>(?P<q>['\"])tolerances\.(?P<kind>\w+):[^\n]*(?P=q))\n"
+    r"(?P=indent)rtol, atol = [^\n]*$", re.MULTILINE)
+
+
+def apply_tolerances(text: str, tolerances: Mapping[str, tuple[float, float]]) -> str:
+    """Write the grader's tolerances into a public test file's tolerance lines."""
+
+    def substitute(match: re.Match[str]) -> str:
+        kind = match["kind"]
+        if kind not in tolerances:
+            raise BuildError(f"public test uses tolerances.{kind}, which grading_config.yaml "
+                             f"does not define (known: {sorted(tolerances)})")
+        rtol, atol = tolerances[kind]
+        return f"{match['indent']}{match['note']}\n{match['indent']}rtol, atol = {rtol!r}, {atol!r}"
+
+    return _TOLERANCE_LINE.sub(substitute, text)
+
+
 def _normalise_student_notebook(nb: Any, master_ids: Iterable[str], stem: str) -> Any:
     """Strip outputs, execution counts and private tags; give every cell a stable id."""
     known = set(master_ids)
@@ -166,6 +194,7 @@ def student_files(otter_out: Path, master_nb: Any, spec: Spec) -> dict[str, byte
     files = {name: _notebook_bytes(_normalise_student_notebook(nb, master_ids, Path(name).stem))}
     for path in sorted((student_dir / "tests").glob("*.py")):
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        text = apply_tolerances(text, spec.tolerances)
         files[f"tests/{path.name}"] = text.encode("utf-8")
     unexpected = sorted(
         str(p.relative_to(student_dir))

@@ -1,0 +1,168 @@
+"""Self-checks never contradict the grade: every selftest notebook through the public tests.
+
+Why: a public test stricter than the hidden check (1e-12 where the grade allows float32
+rounding) tells a correct student "failed"; one that never touches the lesson's central
+case tells a wrong one "passed". Here the reference, every mutant and every alternative of
+the selftest library run through `assignment/tests/*.py` in-process (our own code, no
+sandbox needed), and their public verdicts are compared with the hidden verdicts the
+library declares — declarations `selftest` proves against the real grader (a mutant fails
+exactly its expected check and declared extras; an alternative fails nothing):
+
+* a public test that fails means a hidden check of the same function fails too;
+* a mutant that makes one of the lesson's central mistakes (±1e4 logits, an empty class,
+  the (N, 1)-vs-(N,) trap, 0/0) fails the public test written for that case.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import inspect
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.assign.build import BuildError, apply_tolerances
+from autograder.config import load_config
+from autograder.lab import Lab
+from autograder.selftest import source
+from autograder.selftest.library import resolve_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+MUTANTS, ALTERNATIVES = LAB.selftest_library()
+REFERENCE = source.reference_source(LAB)
+ANSWERS = source.reference_answers(LAB)
+
+# The lesson's central mistakes and the public test written to show each before submission.
+CENTRAL = {
+    "mutant_ce_log_of_softmax": "test_cross_entropy_extreme_logits",
+    "mutant_ce_log_eps": "test_cross_entropy_extreme_logits",
+    "mutant_bce_no_shape_check": "test_binary_cross_entropy_rejects_n1_vs_n",
+    "mutant_macro_f1_present_classes_only": "test_macro_f1_empty_class",
+    "mutant_prf_nan_on_zero_division": "test_precision_recall_f1_zero_division",
+}
+
+PublicTest = tuple[str, Callable[..., Any]]
+
+
+def _public_tests() -> list[PublicTest]:
+    tests: list[PublicTest] = []
+    for path in sorted((LAB.assignment / "tests").glob("*.py")):
+        text = path.read_text(encoding="utf-8").replace(
+            "from otter.test_files import test_case", "")
+        namespace: dict[str, Any] = {"test_case": lambda **_: (lambda test: test)}
+        exec(compile(text, str(path), "exec"), namespace)
+        tests += [(name, fn) for name, fn in namespace.items()
+                  if name.startswith("test_") and name != "test_case" and callable(fn)]
+    return tests
+
+
+PUBLIC = _public_tests()
+
+
+def _namespace(code: str, answers: dict[str, Any]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "submission"}
+    exec(compile(code, "submission", "exec"), namespace)
+    namespace.update(answers)
+    return namespace
+
+
+def _definitions(code: str) -> dict[str, tuple[str, set[str]]]:
+    """Top-level definition -> (its source, the names it refers to)."""
+    found = {}
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            found[node.name] = (ast.unparse(node), names)
+    return found
+
+
+def _key(test: str, params: list[str], definitions: dict[str, tuple[str, set[str]]],
+         namespace: dict[str, Any]) -> str:
+    """What a public test's verdict depends on: the definitions it can reach, the answers."""
+    seen, todo = set(), [p for p in params if p in definitions]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += [n for n in definitions[name][1] if n in definitions]
+    answers = [repr(namespace.get(p)) for p in params if p not in definitions]
+    return "\n".join([test, *answers, *(definitions[n][0] for n in sorted(seen))])
+
+
+_VERDICTS: dict[str, bool] = {}  # a verdict per (test, reachable code): mutants share most
+
+
+def _public_failures(namespace: dict[str, Any], code: str = "") -> dict[str, set[str]]:
+    """Failing public test -> the graded names it calls (its parameters)."""
+    failed: dict[str, set[str]] = {}
+    definitions = _definitions(code) if code else {}
+    for name, fn in PUBLIC:
+        params = list(inspect.signature(fn).parameters)
+        key = _key(name, params, definitions, namespace) if code else ""
+        if key not in _VERDICTS or not key:
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    fn(**{p: namespace[p] for p in params})
+                _VERDICTS[key] = True
+            except Exception:
+                _VERDICTS[key] = False
+        if not _VERDICTS[key]:
+            failed[name] = set(params)
+    return failed
+
+
+def _hidden_functions(checks: set[str]) -> set[str]:
+    return {check.split(":", 1)[0] for check in checks}
+
+
+NOTEBOOKS = ([("reference", source.unchanged, {}, set(), False)]
+             + [(a.name, a.transform, {}, set(), a.known_gap) for a in ALTERNATIVES]
+             + [(m.name, m.transform, dict(m.answers), {m.expected_check, *m.also_fails},
+                 m.known_gap) for m in MUTANTS])
+
+
+@pytest.mark.parametrize(("name", "transform", "answers", "hidden", "gap"), NOTEBOOKS,
+                         ids=[n[0] for n in NOTEBOOKS])
+def test_a_failing_self_check_means_a_failing_hidden_check(name, transform, answers, hidden,
+                                                           gap) -> None:
+    mutant = next((m for m in MUTANTS if m.name == name), None)
+    answers = resolve_answers(mutant, ANSWERS) if mutant else ANSWERS
+    code = transform(REFERENCE)
+    failed = _public_failures(_namespace(code, answers), code)
+    graded = _hidden_functions(hidden)
+    contradictions = {test: params for test, params in failed.items() if not params & graded}
+    assert not contradictions, (
+        f"{name}: public tests {sorted(contradictions)} fail, but no hidden check of "
+        f"{sorted(set().union(*contradictions.values()))} does")
+    if name in CENTRAL and not gap:
+        assert CENTRAL[name] in failed, f"{name}: the public test {CENTRAL[name]} passes it"
+
+
+def test_central_cases_name_existing_mutants_and_public_tests() -> None:
+    assert set(CENTRAL) <= {m.name for m in MUTANTS}
+    assert set(CENTRAL.values()) <= {name for name, _ in PUBLIC}
+
+
+def test_public_tests_carry_the_configs_tolerances() -> None:
+    tolerances = load_config(LAB.config).tolerances
+    text = (LAB.assignment / "tests" / "accuracy.py").read_text(encoding="utf-8")
+    assert f"rtol, atol = {tolerances.metric.rtol!r}, {tolerances.metric.atol!r}" in text
+    changed = apply_tolerances(text, {"metric": (0.5, 0.25)})
+    assert "rtol, atol = 0.5, 0.25" in changed
+    with pytest.raises(BuildError, match=r"tolerances\.metric"):
+        apply_tolerances(text, {"float32": (1e-4, 1e-5)})
+
+
+def test_float32_metrics_pass_their_self_checks() -> None:
+    alternative = next(a for a in ALTERNATIVES if a.name == "alt_accuracy_float32_mean")
+    assert not _public_failures(_namespace(alternative.transform(REFERENCE), ANSWERS))
+
+
+def test_an_upper_case_answer_passes_its_self_check_as_it_passes_grading() -> None:
+    namespace = _namespace(REFERENCE, {**ANSWERS, "q_logits": ANSWERS["q_logits"].upper()})
+    assert "test_q_logits_is_a_letter" not in _public_failures(namespace)
