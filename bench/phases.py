@@ -25,12 +25,18 @@ ROOT = HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 
+def _lab(args: argparse.Namespace) -> Any:
+    from autograder.lab import Lab
+
+    return Lab.load(args.lab or ROOT)
+
+
 def ours(args: argparse.Namespace) -> dict[str, Any]:
     from autograder.batch.run import grade_batch
 
     started = time.monotonic()
     summary = grade_batch([Path(p) for p in args.inputs], Path(args.out), Path(args.config),
-                          workers=None, progress=False)
+                          workers=None, progress=False, lab=_lab(args))
     ended = time.monotonic()
     return {
         "started": started, "ended": ended, "grade_batch_s": ended - started,
@@ -53,9 +59,10 @@ def floor(args: argparse.Namespace) -> dict[str, Any]:
     from autograder.config import load_config
 
     warm_started = time.monotonic()
-    grader = FloorGrader(load_config(Path(args.config)))
+    lab = _lab(args)
+    grader = FloorGrader(load_config(Path(args.config)), lab)
     # one untimed notebook first: a warm process has paid its first-call costs
-    grader.grade(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", "warm-up")
+    grader.grade(lab.root / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", "warm-up")
     records = []
     started = time.monotonic()
     for name in args.inputs:
@@ -106,6 +113,7 @@ def main() -> None:
     parser.add_argument("--config")
     parser.add_argument("--out")
     parser.add_argument("--zip")
+    parser.add_argument("--lab", help="the lab folder (default: this repository's root)")
     args = parser.parse_args()
     document = {"ours": ours, "floor": floor, "otter": otter}[args.phase](args)
     Path(args.result).write_text(json.dumps(document, indent=1))

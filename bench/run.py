@@ -11,7 +11,7 @@ variations, a few crashing, exactly one timing out), measured three ways:
    with grading_config.yaml's limits except `cell_timeout_s` (lowered, so that
    the one never-ending notebook costs seconds, not half a minute);
 2. otter: otter-grader 7's docker-free path (`otter.api.grade_submission`),
-   with the autograder zip `otter assign` builds from solutions/lab05.ipynb, on
+   with the autograder zip `otter assign` builds from the lab's master notebook, on
    an evenly spaced sample of the batch, run in as many lanes as we have
    workers; the batch's figure is extrapolated from the sample's throughput;
 3. floor: the same student code and the same hidden checks in warm processes
@@ -21,7 +21,9 @@ variations, a few crashing, exactly one timing out), measured three ways:
 Each phase runs in child processes; the peak memory of all of them together
 (RSS summed over every descendant of this process, sampled every 50 ms) is
 the phase's peak. Then grading time is measured for growing batches. Results
-go to bench/results/latest.json.
+go to bench/results/latest.json. `--lab DIR` benchmarks another lab folder (default:
+this repository's root, lab 5), its batch generated from `--fixtures` (default: the lab's
+tests/fixtures/submissions, holding reference_code.ipynb and mutant_*.ipynb).
 """
 
 from __future__ import annotations
@@ -47,13 +49,13 @@ import itertools
 import generate
 from treemem import TreeMemory
 
+from autograder.lab import Lab
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
 WORK = RESULTS / "work"
 PHASES = BENCH / "phases.py"
-MASTER = ROOT / "solutions" / "lab05.ipynb"
-CONFIG = ROOT / "grading_config.yaml"
 GIB = 2**30
 
 
@@ -97,9 +99,9 @@ def machine() -> dict[str, Any]:
             "otter_grader": metadata.version("otter-grader"), "kernel": platform.release()}
 
 
-def bench_config(cell_timeout: float) -> Path:
-    """grading_config.yaml with only limits.cell_timeout_s changed."""
-    text = CONFIG.read_text(encoding="utf-8")
+def bench_config(cell_timeout: float, lab: Lab) -> Path:
+    """The lab's grading_config.yaml with only limits.cell_timeout_s changed."""
+    text = lab.config.read_text(encoding="utf-8")
     changed, count = re.subn(r"(?m)^(\s+cell_timeout_s:\s*)[0-9.]+", rf"\g<1>{cell_timeout:g}",
                              text)
     if count != 1:
@@ -141,12 +143,13 @@ def run_lanes(commands: list[list[str]], label: str) -> tuple[list[dict[str, Any
                      "other_cpu_share": other_share}
 
 
-def phase_ours(batch: Path, config: Path, label: str) -> dict[str, Any]:
+def phase_ours(batch: Path, config: Path, label: str, lab: Lab) -> dict[str, Any]:
     out = WORK / f"out-{label}"
     shutil.rmtree(out, ignore_errors=True)
     result_file = WORK / f"{label}.json"
     (doc,), meta = run_lanes([[sys.executable, str(PHASES), "ours", str(result_file), str(batch),
-                               "--config", str(config), "--out", str(out)]], label)
+                               "--config", str(config), "--out", str(out),
+                               "--lab", str(lab.root)]], label)
     return {**doc, **meta}
 
 
@@ -165,19 +168,19 @@ def phase_lanes(kind: str, files: list[Path], lanes: int, *options: str) -> dict
             "docs": docs, **meta}
 
 
-def build_otter_zip() -> Path:
+def build_otter_zip(lab: Lab) -> Path:
     """The zip an otter instructor builds: `otter assign` on the master, with generation on."""
     folder = WORK / "otter"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    notebook = json.loads(MASTER.read_text(encoding="utf-8"))
+    notebook = json.loads(lab.master.read_text(encoding="utf-8"))
     config_cell = next(c for c in notebook["cells"] if c["cell_type"] == "raw"
                        and "".join(c["source"]).startswith("# ASSIGNMENT CONFIG"))
     config_cell["source"] = [line.replace("generate: false", "generate: true")
                              for line in config_cell["source"]]
-    (folder / "lab05.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (folder / lab.notebook_name).write_text(json.dumps(notebook), encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "otter", "assign", "--no-run-tests", "--no-pdfs",
-                           "lab05.ipynb", "dist"], cwd=folder, capture_output=True, text=True)
+                           lab.notebook_name, "dist"], cwd=folder, capture_output=True, text=True)
     zips = sorted((folder / "dist" / "autograder").glob("*.zip"))
     if proc.returncode != 0 or not zips:
         raise SystemExit(f"bench: otter assign failed:\n{proc.stdout}\n{proc.stderr}")
@@ -225,7 +228,14 @@ def main() -> None:
     parser.add_argument("--skip-otter", action="store_true")
     parser.add_argument("--skip-floor", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--lab", type=Path, default=ROOT,
+                        help="the lab folder to benchmark (default: this repository's root)")
+    parser.add_argument("--fixtures", type=Path, default=None,
+                        help="the notebooks the batch is generated from (default: the lab's "
+                        "tests/fixtures/submissions)")
     args = parser.parse_args()
+    lab = Lab.load(args.lab)
+    generate.FIXTURES = args.fixtures or lab.root / "tests" / "fixtures" / "submissions"
     size = args.size or (20 if args.quick else 200)
     sample = args.otter_sample or (3 if args.quick else 10)
     scaling = [int(s) for s in (args.scaling or ("10,20,40" if args.quick else "50,200,500"))
@@ -238,7 +248,7 @@ def main() -> None:
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
     info = machine()
-    log(f"lab05 autograder benchmark ({'quick' if args.quick else 'default'}): "
+    log(f"{lab.name} autograder benchmark ({'quick' if args.quick else 'default'}): "
         f"{size} submissions, seed {generate.SEED}")
     log(f"machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB; "
         f"Python {info['python']}, torch {info['torch']}, otter-grader {info['otter_grader']}; "
@@ -251,9 +261,9 @@ def main() -> None:
     counts: dict[str, int] = {}
     for entry in entries:
         counts[entry["category"]] = counts.get(entry["category"], 0) + 1
-    log(f"batch: {size} notebooks from tests/fixtures/submissions with seeded variations: "
+    log(f"batch: {size} notebooks from {generate.FIXTURES} with seeded variations: "
         + ", ".join(f"{n} {c}" for c, n in sorted(counts.items())))
-    config = bench_config(args.cell_timeout)
+    config = bench_config(args.cell_timeout, lab)
     log(f"config: grading_config.yaml with limits.cell_timeout_s = {args.cell_timeout:g} "
         "(so the one timing-out notebook costs seconds, not the configured limit); "
         "all other limits as configured")
@@ -265,7 +275,7 @@ def main() -> None:
     # 1. ours
     correct_ids = {e["id"] for e in entries if e["category"] == "correct"}
     log(f"\n[ours] grade_batch(workers=None → {lanes}) on {size} notebooks ...")
-    ours = phase_ours(batch, config, f"ours-{size}")
+    ours = phase_ours(batch, config, f"ours-{size}", lab)
     ours_records = ours["submissions"]
     ours_wall = wall_stats([r["seconds"] for r in ours_records])
     ours_tput = size / ours["grade_batch_s"]
@@ -297,7 +307,8 @@ def main() -> None:
     if not args.skip_floor:
         log(f"\n[floor] {len(floor_files)} notebooks in {lanes} warm in-process lanes, no "
             f"isolation (the timing-out notebook left out) ...")
-        floor = phase_lanes("floor", floor_files, lanes, "--config", str(config))
+        floor = phase_lanes("floor", floor_files, lanes, "--config", str(config),
+                            "--lab", str(lab.root))
         floor_wall = wall_stats([r["seconds"] for r in floor["submissions"]])
         floor_tput = len(floor["submissions"]) / floor["graded_span_s"]
         ours_by_id = {r["id"]: r for r in ours_records}
@@ -326,7 +337,7 @@ def main() -> None:
         candidates = [e for e in entries if e["id"] not in timeout_ids]
         chosen = evenly_spaced(candidates, sample)
         log("\n[otter] building the otter autograder zip (otter assign on the master) ...")
-        zip_path = build_otter_zip()
+        zip_path = build_otter_zip(lab)
         log(f"[otter] otter.api.grade_submission on a sample of {len(chosen)} of the {size} "
             f"notebooks ({', '.join(e['id'] for e in chosen)}) in {lanes} lanes ...")
         otter = phase_lanes("otter", [batch / e["file"] for e in chosen], lanes, "--zip",
@@ -363,7 +374,7 @@ def main() -> None:
         else:
             log(f"\n[scaling] grade_batch on the first {n} notebooks ...")
             folder = generate.subset(pool, manifest, n, WORK / f"batch-{n}")
-            run = phase_ours(folder, config, f"ours-{n}")
+            run = phase_ours(folder, config, f"ours-{n}", lab)
             seconds, peak = run["grade_batch_s"], run["peak_rss_bytes"]
             note = ""
             log(f"  {run['summary'].splitlines()[0]}")
