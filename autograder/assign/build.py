@@ -51,6 +51,8 @@ class Spec:
     # The grader's tolerances (grading_config.yaml), written into the public tests at build
     # time so a self-check is never stricter or looser than the grade: kind -> (rtol, atol).
     tolerances: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # Graded function -> the contract clauses its checks enforce (see `check_clauses`).
+    clauses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def answer_variables(self) -> tuple[str, ...]:
@@ -65,7 +67,8 @@ class Spec:
                    tuple(module.GRADED_FUNCTIONS), tuple(getattr(module, "HELPERS", ())),
                    dict(getattr(module, "SECTIONS", {})), dict(getattr(module, "MC_CHOICES", {})),
                    tuple(getattr(module, "NUMERIC_ANSWERS", ())),
-                   {kind: (tol.rtol, tol.atol) for kind, tol in tolerances})
+                   {kind: (tol.rtol, tol.atol) for kind, tol in tolerances},
+                   check_clauses(lab))
 
 #: Master-notebook cells carrying this tag are executed (after the reference code) to
 #: compute the numeric answers.
@@ -283,6 +286,72 @@ def reference_source(master_nb: Any, spec: Spec | None = None) -> str:
     return parts[0] + "\n" + parts[1] + "".join(f"\n\n\n{p}" for p in parts[2:]) + "\n"
 
 
+# --------------------------------------------------------------------------- contract
+_STOPWORDS = frozenset({"the", "and", "for", "with", "when", "any", "its", "than", "from", "into",
+                        "not", "are", "was", "one", "each", "every"})
+
+
+def clause_terms(clause: str) -> list[str]:
+    """The words of a clause a notebook must state (5-letter stems, so "mismatched" is
+    found in "mismatched" and "shapes" in "shape"); short and filler words are free."""
+    words = re.findall(r"[A-Za-z][A-Za-z_]+", clause)
+    return [w.lower()[:5] for w in words if len(w) >= 3 and w.lower() not in _STOPWORDS]
+
+
+def clause_stated(clause: str, text: str) -> bool:
+    stems = {w.lower()[:5] for w in re.findall(r"[A-Za-z][A-Za-z_]+", text)}
+    return all(term in stems for term in clause_terms(clause))
+
+
+def check_clauses(lab: Lab) -> dict[str, tuple[str, ...]]:
+    """Graded function -> the contract clauses its hidden checks declare (`@check(...,
+    clauses=...)`), read from the lab's check modules."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(lab.checks.glob("test_*.py")):
+        module = lab.import_checks(path.stem)
+        for value in vars(module).values():
+            for mark in getattr(value, "pytestmark", []):
+                spec = mark.kwargs.get("spec") if getattr(mark, "name", "") == "grading" else None
+                if spec is None:
+                    continue
+                for clause in spec.clauses:
+                    found.setdefault(spec.name.split(":", 1)[0], []).append(clause)
+    return {name: tuple(dict.fromkeys(clauses)) for name, clauses in found.items()}
+
+
+def stated_text(master_nb: Any, spec: Spec) -> dict[str, str]:
+    """Graded function -> what the notebook tells the student about it: its stub's
+    docstring and the markdown of its question (the cells since the previous code cell)."""
+    texts: dict[str, str] = {}
+    markdown: list[str] = []
+    for cell in master_nb.cells:
+        if cell.cell_type == "markdown":
+            markdown.append(cell.source)
+            continue
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(strip_otter_markers(cell.source))
+        except SyntaxError:
+            tree = ast.Module(body=[], type_ignores=[])
+        defined = [n for n in tree.body if isinstance(n, ast.FunctionDef)
+                   and n.name in spec.graded_functions]
+        for node in defined:
+            texts[node.name] = "\n".join([*markdown, ast.get_docstring(node) or ""])
+        if defined:
+            markdown = []
+    return texts
+
+
+def contract_gaps(master_nb: Any, spec: Spec, clauses: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """Clauses a check enforces that the notebook never states, one line each."""
+    texts = stated_text(master_nb, spec)
+    return [f"{function}: the docstring or its Part's text does not state {clause!r} "
+            f"(needs the words {clause_terms(clause)})"
+            for function, wanted in sorted(clauses.items()) for clause in wanted
+            if not clause_stated(clause, texts.get(function, ""))]
+
+
 # --------------------------------------------------------------------------- answers.json
 def compute_answers(master_nb: Any, reference_src: str, spec: Spec | None = None) -> dict[str, Any]:
     """Correct values of the Part E answer variables.
@@ -338,6 +407,10 @@ def render(master: Path | None = None, spec: Spec | None = None) -> dict[str, by
     spec = spec or Spec.for_lab()
     master = Path(master) if master is not None else Lab.load().master
     master_nb = nbformat.read(master, as_version=4)
+    gaps = contract_gaps(master_nb, spec, spec.clauses)
+    if gaps:
+        raise BuildError("the notebook does not state every graded behaviour:\n  "
+                         + "\n  ".join(gaps))
     with tempfile.TemporaryDirectory(prefix="autograder-assign-") as tmp:
         out = run_otter_assign(master, Path(tmp) / "out")
         files = {f"assignment/{k}": v for k, v in student_files(out, master_nb, spec).items()}

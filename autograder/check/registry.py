@@ -2,7 +2,10 @@
 
 Points and visibility live in `grading_config.yaml` under the same name, so an
 instructor can re-weight without touching code; the feedback sits beside the
-test because it is part of what the test means.
+test because it is part of what the test means. So does the contract clause a check
+enforces (`clauses`: short phrases such as "raises ValueError on mismatched shapes"):
+`assign` refuses to build a notebook whose stub docstring or Part text does not state
+each of them, so no student is graded on a rule they were never told.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class CheckSpec:
     name: str
     feedback: str
+    clauses: tuple[str, ...] = ()
 
 
 class CheckFailed(AssertionError):
@@ -35,10 +39,12 @@ def fail(message: str, mistake: str = "") -> NoReturn:
     raise CheckFailed(message, mistake)
 
 
-def check(name: str, feedback: str) -> Callable[[F], F]:
-    """Mark a pytest function as a graded check named `name`."""
+def check(name: str, feedback: str, clauses: tuple[str, ...] | str = ()) -> Callable[[F], F]:
+    """Mark a pytest function as a graded check named `name`, enforcing `clauses` of the
+    contract of the function its name starts with (`"fn: what it checks"`)."""
+    spec = CheckSpec(name, feedback, (clauses,) if isinstance(clauses, str) else tuple(clauses))
 
     def decorate(fn: F) -> F:
-        return pytest.mark.grading(spec=CheckSpec(name, feedback))(fn)  # type: ignore[no-any-return]
+        return pytest.mark.grading(spec=spec)(fn)  # type: ignore[no-any-return]
 
     return decorate

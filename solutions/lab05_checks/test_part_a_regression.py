@@ -123,7 +123,9 @@ MSE_ERRORS = "mse_loss: raises ValueError on mismatched shapes or an unknown red
 
 @check(MSE_ERRORS,
        "mse_loss should raise ValueError when pred.shape != target.shape or the reduction "
-       "is unknown.")
+       "is unknown.",
+       clauses=("raises ValueError for mismatched shapes",
+                "raises ValueError for an unknown reduction"))
 def test_mse_errors(student):
     _expect_value_errors(student, "mse_loss", F.mse_loss)
 
@@ -165,7 +167,9 @@ MAE_ERRORS = "mae_loss: raises ValueError on mismatched shapes or an unknown red
 
 @check(MAE_ERRORS,
        "mae_loss should raise ValueError when pred.shape != target.shape or the reduction "
-       "is unknown.")
+       "is unknown.",
+       clauses=("raises ValueError for mismatched shapes",
+                "raises ValueError for an unknown reduction"))
 def test_mae_errors(student):
     _expect_value_errors(student, "mae_loss", F.l1_loss)
 
@@ -230,7 +234,9 @@ HUBER_ERRORS = "huber_loss: raises ValueError on mismatched shapes, unknown redu
 
 @check(HUBER_ERRORS,
        "huber_loss should raise ValueError for mismatched shapes, an unknown reduction, or a "
-       "non-positive delta.")
+       "non-positive delta.",
+       clauses=("raises ValueError for mismatched shapes",
+                "raises ValueError for an unknown reduction", "raises ValueError for delta <= 0"))
 def test_huber_errors(student):
     _expect_value_errors(student, "huber_loss", F.huber_loss)
     for delta in (0.0, -1.0):
