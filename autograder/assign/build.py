@@ -31,7 +31,8 @@ from typing import Any
 
 import nbformat
 
-from autograder.config import load_config
+from autograder.assign import handin
+from autograder.config import Limits, load_config
 from autograder.lab import Lab
 
 STALE_HINT = "run `make assignment` (python -m autograder assign) and commit the result"
@@ -53,6 +54,8 @@ class Spec:
     tolerances: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     # Graded function -> the contract clauses its checks enforce (see `check_clauses`).
     clauses: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The grader's limits, told to students in the generated "Handing in" cell.
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def answer_variables(self) -> tuple[str, ...]:
@@ -62,13 +65,14 @@ class Spec:
     def for_lab(cls, lab: Lab | None = None) -> Spec:
         lab = lab or Lab.load()
         module = lab.import_checks("spec")
-        tolerances = load_config(lab.config).tolerances
+        config = load_config(lab.config)
+        tolerances = config.tolerances
         return cls(lab.notebook_name, str(getattr(module, "TITLE", lab.name)),
                    tuple(module.GRADED_FUNCTIONS), tuple(getattr(module, "HELPERS", ())),
                    dict(getattr(module, "SECTIONS", {})), dict(getattr(module, "MC_CHOICES", {})),
                    tuple(getattr(module, "NUMERIC_ANSWERS", ())),
                    {kind: (tol.rtol, tol.atol) for kind, tol in tolerances},
-                   check_clauses(lab))
+                   check_clauses(lab), config.limits)
 
 #: Master-notebook cells carrying this tag are executed (after the reference code) to
 #: compute the numeric answers.
@@ -194,7 +198,9 @@ def student_files(otter_out: Path, master_nb: Any, spec: Spec) -> dict[str, byte
     name = spec.notebook
     nb = nbformat.read(student_dir / name, as_version=4)
     master_ids = [c.get("id") for c in master_nb.cells if c.get("id")]
-    files = {name: _notebook_bytes(_normalise_student_notebook(nb, master_ids, Path(name).stem))}
+    stem = Path(name).stem
+    nb = handin.apply(_normalise_student_notebook(nb, master_ids, stem), name, spec.limits, stem)
+    files = {name: _notebook_bytes(nb)}
     for path in sorted((student_dir / "tests").glob("*.py")):
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"
         text = apply_tolerances(text, spec.tolerances)
