@@ -23,6 +23,40 @@ from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.protocol import MetaTensor, NumpyArray, Opaque
 
 
+def describe(value: Any) -> str:
+    """A returned value in words, for a message: "None", "a numpy array", "the `...`
+    placeholder", never a class name of the grader's (such as Opaque)."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, (int, float)):
+        return "a Python number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, NumpyArray):
+        return "a numpy array"
+    if isinstance(value, torch.Tensor):
+        return f"a tensor of shape {tuple(value.shape)}"
+    if isinstance(value, MetaTensor):
+        return "a tensor on another device"
+    if isinstance(value, (list, tuple, dict, set)):
+        return f"a Python {type(value).__name__}"
+    if isinstance(value, Opaque):
+        if value.description.endswith("ellipsis"):
+            return "the `...` placeholder (not filled in yet)"
+        if value.kind == "module":
+            return f"a module ({value.description})"
+        name = value.description.rsplit(".", 1)[-1]
+        return f"a `{name}` object"
+    return f"a `{type(value).__name__}`"
+
+
+def is_placeholder(value: Any) -> bool:
+    """None or the notebook's untouched `...`: work not done yet, not a wrong answer."""
+    return value is None or (isinstance(value, Opaque) and value.description.endswith("ellipsis"))
+
+
 def as_tensor(value: Any, function: str) -> torch.Tensor:
     if isinstance(value, torch.Tensor):
         return value
@@ -35,9 +69,7 @@ def as_tensor(value: Any, function: str) -> torch.Tensor:
     if isinstance(value, (int, float)):
         fail(f"{function} returned a Python number: return a tensor (no .item()), so that "
              "backward() can flow through it.", "returned-number")
-    if isinstance(value, (Opaque, MetaTensor)):
-        fail(f"{function} returned {value!r}, not a torch.Tensor.", "returned-object")
-    fail(f"{function} returned {type(value).__name__}, not a torch.Tensor.", "returned-object")
+    fail(f"{function} returned {describe(value)}, not a torch.Tensor.", "returned-object")
 
 
 def tolerance(tol: Tolerances, dtype: torch.dtype) -> Tolerance:
@@ -107,7 +139,7 @@ def expect_float(value: Any, expected: float, atol: float, function: str, what: 
         fail(f"{function} returned a tensor; metrics return a plain Python float "
              "(use .item()).", "returned-tensor")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"{function} returned {type(value).__name__}; it should return a Python float.",
+        fail(f"{function} returned {describe(value)}; it should return a Python float.",
              "wrong-type")
     if math.isfinite(expected) and isinstance(value, float) and not math.isfinite(value):
         fail(f"{function} returned {value!r} {what} where the true value is finite: look for "
@@ -115,3 +147,31 @@ def expect_float(value: Any, expected: float, atol: float, function: str, what: 
     if not close_float(value, expected, atol):
         fail(f"{function} gives a wrong value {what}.", mistake)
     return float(value)
+
+
+KINK_RULE = ("where PyTorch's gradient is finite yours must be finite too, and at a kink "
+             "(a point where the function is not differentiable) any value between the "
+             "one-sided derivatives is accepted")
+
+
+def expect_edge_gradient(got: Any, expected: torch.Tensor, lower: torch.Tensor,
+                         upper: torch.Tensor, function: str, what: str, rtol: float = 1e-6,
+                         atol: float = 1e-9) -> None:
+    """The gradient at the edges the spec names (kinks, huge logits): finite wherever
+    `expected` (PyTorch's) is finite, and within [lower, upper] elementwise — equal bounds
+    where the function is differentiable, the one-sided derivatives at a kink."""
+    if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+        fail(f"{function}: backward gives no gradient of the input's shape {what}.",
+             "wrong-gradient")
+    got = got.to(expected.dtype)
+    bad = torch.isfinite(expected) & ~torch.isfinite(got)
+    if bool(bad.any()):
+        fail(f"{function}: backward gives {_non_finite_kind(got[bad])} {what} where PyTorch's "
+             f"gradient is finite (e.g. sqrt(d**2) at d = 0, or exp overflowing): the rule is "
+             f"that {KINK_RULE}.", "not-finite-gradient")
+    slack = atol + rtol * torch.maximum(lower.abs(), upper.abs())
+    inside = (got >= torch.minimum(lower, upper) - slack) & (got <= torch.maximum(lower, upper)
+                                                            + slack)
+    if not bool(inside[torch.isfinite(expected)].all()):
+        fail(f"{function}: backward gives gradients outside the subdifferential {what}: the "
+             f"rule is that {KINK_RULE}.", "kink-gradient")

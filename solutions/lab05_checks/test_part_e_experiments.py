@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from autograder.check.compare import describe, is_placeholder
 from autograder.check.registry import check, fail
 
 QUESTIONS = {
@@ -19,9 +20,12 @@ QUESTIONS = {
 
 def _number(student, name: str) -> float:
     value = student.get_var(name)
+    if is_placeholder(value):
+        fail(f"{name} is not filled in yet: compute it in its experiment cell and run the "
+             "cell.", "no-answer")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"{name} should hold a number computed in the notebook (got "
-             f"{type(value).__name__}); run the experiment cell.", "not-a-number")
+        fail(f"{name} should hold a number computed in the notebook (it holds "
+             f"{describe(value)}); run the experiment cell.", "not-a-number")
     return float(value)
 
 
