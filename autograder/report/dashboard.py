@@ -35,7 +35,7 @@ from autograder.report.feedback import (
     was_run,
     write_feedback,
 )
-from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import WRONG_ANSWER, Status, SubmissionResult
 
 INDEX = "index.html"
 BINS = 10
@@ -197,6 +197,40 @@ def _mistakes(results: list[SubmissionResult], names: list[str]) -> list[Mistake
                                                   order.get(g.test, len(order)), g.mistake))
 
 
+@dataclass
+class Choices:
+    """What a class answered on one multiple-choice check: right, each wrong option, none."""
+
+    test: str
+    description: str
+    correct: int = 0
+    wrong: Counter[str] = field(default_factory=Counter)  # option -> students
+    unanswered: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.correct + sum(self.wrong.values())
+
+
+def _choices(results: list[SubmissionResult], names: list[str]) -> list[Choices]:
+    """Multiple-choice checks are those whose wrong answers carry the option chosen
+    (`results.WRONG_ANSWER`); a check no one got wrong has nothing to show."""
+    mc = {t.name for r in results for t in r.tests if t.mistake.startswith(WRONG_ANSWER)}
+    rows = {name: Choices(name, description(name)) for name in names if name in mc}
+    for result in results:
+        for test in result.tests:
+            row = rows.get(test.name)
+            if row is None or not was_checked(result, test):
+                continue
+            if test.passed:
+                row.correct += 1
+            elif test.mistake.startswith(WRONG_ANSWER):
+                row.wrong[test.mistake[len(WRONG_ANSWER):][:8]] += 1
+            else:
+                row.unanswered += 1
+    return list(rows.values())
+
+
 @dataclass(frozen=True)
 class Attention:
     """A submission a TA should look at first, and why."""
@@ -327,6 +361,7 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
         not_attempted=[m for m in all_mistakes if not m.attempted],
         attention=_attention(results),
         part_stats=_part_stats(results),
+        choices=_choices(results, names),
         not_graded=[s for s in _students(results) if s.status != Status.GRADED.value],
         tampered=[s for s in _students(results) if s.tampering],
         students=_students(results),

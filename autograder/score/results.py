@@ -26,6 +26,11 @@ class Status(StrEnum):
     MISSING = "missing"  # on the roster, nothing handed in
 
 
+#: A multiple-choice check's mistake tag is this prefix and the option chosen
+#: ("wrong-answer:b"): grouped per option, the dashboard shows what the class believed.
+WRONG_ANSWER = "wrong-answer:"
+
+
 @dataclass(frozen=True)
 class TestResult:
     name: str

@@ -6,6 +6,7 @@ import math
 
 from autograder.check.compare import describe, is_placeholder
 from autograder.check.registry import check, fail
+from autograder.score.results import WRONG_ANSWER
 
 QUESTIONS = {
     "q_logits": "why raw logits go to cross-entropy",
@@ -59,8 +60,9 @@ def _choice(student, answers, name: str) -> None:
     if not isinstance(value, str) or value.strip().lower() not in ("a", "b", "c", "d"):
         fail(f"{name} should be one of 'a', 'b', 'c', 'd'.", "no-answer")
     if value.strip().lower() != answers[name]:
+        # the option chosen, in the tag only: the dashboard shows the class's choices
         fail(f"{name}: not the best answer — reread the section on {QUESTIONS[name]}.",
-             "wrong-answer")
+             f"{WRONG_ANSWER}{value.strip().lower()}")
 
 
 Q_LOGITS = "q_logits: why raw logits go to cross-entropy"

@@ -231,3 +231,25 @@ def test_submission_ids_are_quoted_in_links(tmp_path):
     index = tmp_path / "index.html"
     files = check_links(Page(index.read_text(encoding="utf-8")), index)
     assert "a%20b%231/feedback.html" in files
+
+
+def test_concept_check_choices_are_counted_per_option():
+    """A multiple-choice check's wrong answers carry the option chosen: the dashboard counts
+    the best answer, each other option and no answer (here `evaluate` stands in for one)."""
+    picks = {"a1": ("", True), "a2": ("", True), "b1": ("wrong-answer:b", False),
+             "b2": ("wrong-answer:b", False), "c1": ("wrong-answer:c", False),
+             "n1": ("no-answer", False)}
+    results = []
+    for sid, (mistake, right) in picks.items():
+        row = _graded_row(sid, mistake=mistake, output="" if right else "not the best answer")
+        if right:
+            row.tests[-1] = Row(EVALUATE, CONFIG.points(EVALUATE), CONFIG.points(EVALUATE),
+                                True, "", "visible")
+        results.append(row)
+    text = render_dashboard(results, CONFIG)
+    section = text.split('id="choices"', 1)[1].split("</section>", 1)[0]
+    row = Page(section).text
+    assert "b: 2" in row and "c: 1" in row
+    cells = re.findall(r'<td class="num">(?:<span class="pass-text">)?(\d+)', section)
+    assert cells == ["2", "1"]  # best answer 2, no answer 1
+    assert 'id="choices"' not in render_dashboard(sample_results(), CONFIG)  # no MC check there
