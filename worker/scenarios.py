@@ -10,6 +10,7 @@ at most; verdicts rest on what the judge recomputes (see the hidden Part D check
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -20,20 +21,63 @@ from autograder.sandbox.harness import scenario
 from autograder.sandbox.rng import seed_rngs
 
 
+class _Marker:
+    """Lives exactly as long as the autograd node that holds it."""
+
+
+class _Tag(torch.autograd.Function):
+    """Identity on the loss whose node holds a marker: while the marker lives, that batch's
+    autograd graph is still reachable from something the student kept."""
+
+    @staticmethod
+    def forward(ctx: Any, loss: torch.Tensor, marker: Any) -> torch.Tensor:
+        ctx.marker = marker
+        return loss.clone()
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return grad, None
+
+
+class GraphWatchLoss(harness.InstrumentedLoss):
+    """The instrumented loss (optionally label-smoothed), counting how many graphs of batches
+    before the previous one are still alive when each batch's loss is computed (the previous
+    batch's `loss` variable is legitimately alive until it is reassigned)."""
+
+    def __init__(self, log: harness.Log, label_smoothing: float = 0.0) -> None:
+        super().__init__(log)
+        if label_smoothing:
+            self.inner = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+        self.markers: list[weakref.ref[_Marker]] = []
+        self.graphs_alive = 0
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        older = self.markers[:-1]
+        self.graphs_alive = max(self.graphs_alive, sum(ref() is not None for ref in older))
+        loss = super().forward(logits, targets)
+        if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
+            return loss
+        marker = _Marker()
+        self.markers.append(weakref.ref(marker))
+        return _Tag.apply(loss, marker)
+
+
 @scenario("train_one_epoch")
 def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     model, device, log = harness.setup(params)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]),
+                                momentum=float(params.get("momentum", 0.0)))
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
+    loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params):
-            outcome["returned"] = ns["train_one_epoch"](model, loader, harness.InstrumentedLoss(log),
-                                                        optimizer, device)
+            outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
+    outcome["graphs_alive"] = loss_fn.graphs_alive
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
     for handle in handles:
         handle.remove()
@@ -49,10 +93,13 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
+    loss_fn = harness.InstrumentedLoss(log)
+    if params.get("label_smoothing"):
+        loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params):
-            outcome["returned"] = ns["evaluate"](model, loader, harness.InstrumentedLoss(log), device)
+            outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
@@ -77,29 +124,55 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     eval_base = float(params.get("eval_base", 0.5))
     train_loader, val_loader = [("train", 0)], [("val", 0)]
     counters = {"train": 0, "eval": 0}
+    model = probes.build("mlp")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.CrossEntropyLoss()
+    device = torch.device(str(params.get("device", "cpu")))
+    calls: list[str] = []  # "train" / "eval", in order
+    foreign: list[str] = []  # the arguments a stand-in got that fit was not given
 
-    def train_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> float:
+    def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
+        expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
+                    "device": device}
+        values = dict(zip(("model", "loader", *names), args, strict=False))
+        values.update(kwargs)
+        for name in ("model", *names):
+            if name not in values:
+                continue
+            got, want = values[name], expected[name]
+            same = (got == want or str(got) == str(want)) if name == "device" else got is want
+            if not same and name not in foreign:
+                foreign.append(name)
+
+    def train_stub(*args: Any, **kwargs: Any) -> float:
         counters["train"] += 1
+        calls.append("train")
+        given(args, kwargs, ("loss_fn", "optimizer", "device"))
+        loader = args[1] if len(args) > 1 else kwargs.get("loader")
         return train_base + counters["train"] / 8 if loader is train_loader else -1.0
 
-    def evaluate_stub(model: Any, loader: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
+    def evaluate_stub(*args: Any, **kwargs: Any) -> dict[str, float]:
+        # Its figures depend on how many epochs were trained before it: evaluating before
+        # training (one epoch behind) shows in the history.
         counters["eval"] += 1
+        calls.append("eval")
+        given(args, kwargs, ("loss_fn", "device"))
+        loader = args[1] if len(args) > 1 else kwargs.get("loader")
         if loader is not val_loader:
             return {"loss": -1.0, "accuracy": -1.0}
-        return {"loss": eval_base + counters["eval"] / 16, "accuracy": counters["eval"] / 32}
+        return {"loss": eval_base + counters["train"] / 16, "accuracy": counters["train"] / 32}
 
     saved = {name: ns.get(name) for name in ("train_one_epoch", "evaluate")}
     ns["train_one_epoch"], ns["evaluate"] = train_stub, evaluate_stub
     outcome: dict[str, Any] = {"error": None, "returned": None}
     try:
-        model = probes.build("mlp")
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        outcome["returned"] = ns["fit"](model, train_loader, val_loader, nn.CrossEntropyLoss(),
-                                        optimizer, int(params["epochs"]), torch.device("cpu"))
+        outcome["returned"] = ns["fit"](model, train_loader, val_loader, loss_fn,
+                                        optimizer, int(params["epochs"]), device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     finally:
         ns.update(saved)
+    outcome.update(calls=calls, foreign=foreign)
     return outcome
 
 
@@ -148,4 +221,50 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
             outcome[label + "_type"] = type(value).__name__
         except Exception as exc:
             outcome[label + "_error"] = harness.error_info(exc)
+    return outcome
+
+
+# ---------------------------------------------------------------- one mistake, one cost
+#: The graded functions another graded function may call, as PyTorch computes them (public
+#: semantics with the lab's defaults; nothing of the reference solution).
+LIBRARY_EQUIVALENTS: dict[str, Any] = {
+    "log_softmax": lambda logits, dim=-1: torch.log_softmax(logits, dim=dim),
+    "softmax": lambda logits, dim=-1: torch.softmax(logits, dim=dim),
+}
+
+
+@scenario("cross_entropy_with_library", function="cross_entropy")
+def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, Any],
+                                        ) -> dict[str, Any]:
+    """cross_entropy with the student's log_softmax and softmax replaced by PyTorch's, so a
+    mistake in those helpers is charged to their own checks only: value, gradients (of the
+    first argument), gradcheck and in-place edits, as a direct call reports them."""
+    args = list(params["args"])
+    kwargs = dict(params.get("kwargs") or {})
+    grad_args = [int(i) for i in params.get("grad_args") or []]
+    for i in grad_args:
+        args[i] = args[i].detach().clone().requires_grad_(True)
+    before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
+    saved = {name: ns.get(name) for name in LIBRARY_EQUIVALENTS if name in ns}
+    outcome: dict[str, Any] = {"error": None, "value": None, "grads": None, "gradcheck": None}
+    ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
+    calls, ops = harness.CallRecorder(), harness.AtenRecorder()
+    try:
+        with calls, ops:
+            value = ns["cross_entropy"](*args, **kwargs)
+        if grad_args:
+            outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
+                                                 params.get("upstream"))
+        if params.get("gradcheck"):
+            outcome["gradcheck"] = harness.run_gradcheck(ns["cross_entropy"], args, kwargs,
+                                                         grad_args)
+        outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    finally:
+        ns.update(saved)
+    outcome["called"] = [*calls.names, *ops.names]  # what ran (the no-library check)
+    outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
+                          if b is not None and isinstance(a, torch.Tensor)
+                          and not torch.equal(a.detach(), b)]
     return outcome

@@ -391,3 +391,14 @@ def log_softmax(logits, dim=-1):
         "        return torch.nn.functional.cross_entropy(logits, targets)\n"
         "    log_probs = log_softmax(logits, dim=1)")),
 ]
+
+# Issue 15: a kink may take any value of the subdifferential (torch.where gives -1 at d = 0).
+ALTERNATIVES += [
+    Alternative("alt_mae_torch_where_sign", ("mae_loss",), rewrite('''
+def mae_loss(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    d = pred - target
+    return _reduce(torch.where(d > 0, d, -d), reduction)
+''')),
+]

@@ -15,7 +15,7 @@ word its message should contain, then run `python -m autograder selftest --only 
 from __future__ import annotations
 
 from autograder.selftest.library import Mutant
-from autograder.selftest.source import edit, rewrite, unchanged
+from autograder.selftest.source import chain, edit, rewrite, unchanged
 from lab05_checks.test_part_a_regression import (
     HUBER_ERRORS,
     HUBER_GRAD,
@@ -41,7 +41,9 @@ from lab05_checks.test_part_b_classification import (
     CE_RAW,
     CE_VALUES,
     LOG_SOFTMAX_EXTREME,
+    LOG_SOFTMAX_GRAD,
     LOG_SOFTMAX_NO_LIB,
+    LOG_SOFTMAX_VALUES,
     SOFTMAX_EXTREME,
     SOFTMAX_NO_LIB,
     SOFTMAX_VALUES,
@@ -487,4 +489,93 @@ def macro_f1(preds, targets, num_classes):
            answers={"q_logits": "__wrong__"}),
     Mutant("mutant_always_negative_f1_is_accuracy", "always_negative_f1", unchanged,
            ALWAYS_NEGATIVE_F1, "no true positives", answers={"always_negative_f1": 0.95}),
+]
+
+# ================================================================ what students really write
+# (issue 15): each confirmed by a probe whose message names it.
+MUTANTS += [
+    Mutant("mutant_train_own_optimizer", "train_one_epoch",
+           edit("train_one_epoch", "    model.train()\n",
+                "    model.train()\n"
+                "    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)\n"),
+           TRAIN_ORDER, "own optimizer", also_fails=frozenset({TRAIN_RETURN}),
+           why="its own optimizer keeps lr=0.5 where the return check's epoch runs at lr=0, so "
+               "the later batches' losses differ too"),
+    Mutant("mutant_train_own_loss", "train_one_epoch",
+           edit("train_one_epoch", "loss = loss_fn(logits, y)",
+                "loss = nn.CrossEntropyLoss()(logits, y)"),
+           TRAIN_ORDER, "loss_fn it is given"),
+    Mutant("mutant_train_graph_kept_alive", "train_one_epoch",
+           chain(edit("train_one_epoch", "total_loss += loss.item() * x.shape[0]",
+                      "total_loss = total_loss + loss * x.shape[0]"),
+                 edit("train_one_epoch", "return total_loss / total_samples",
+                      "return total_loss.item() / total_samples")),
+           TRAIN_RETURN, "graph alive"),
+    Mutant("mutant_train_divides_by_batches", "train_one_epoch",
+           chain(edit("train_one_epoch", "total_samples += x.shape[0]", "total_samples += 1")),
+           TRAIN_RETURN, "number of batches"),
+    Mutant("mutant_evaluate_loss_on_softmax", "evaluate",
+           edit("evaluate", "total_loss += loss_fn(logits, y).item()",
+                "total_loss += loss_fn(logits.softmax(dim=1), y).item()"),
+           EVAL_VALUES, "softmax outputs"),
+    Mutant("mutant_evaluate_percent_accuracy", "evaluate",
+           edit("evaluate", '"accuracy": correct / total_samples',
+                '"accuracy": 100 * correct / total_samples'),
+           EVAL_VALUES, "percentage"),
+    Mutant("mutant_evaluate_own_loss", "evaluate",
+           edit("evaluate", "total_loss += loss_fn(logits, y).item()",
+                "total_loss += F.cross_entropy(logits, y).item()"),
+           EVAL_VALUES, "loss_fn it is given"),
+    Mutant("mutant_fit_evaluates_before_training", "fit", rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        metrics = evaluate(model, val_loader, loss_fn, device)
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer,
+                                                     device))
+        history["val_loss"].append(metrics["loss"])
+        history["val_accuracy"].append(metrics["accuracy"])
+    return history
+'''), FIT, "before training"),
+    Mutant("mutant_fit_own_optimizer", "fit",
+           edit("fit", "    for _ in range(epochs):\n",
+                "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+                "    for _ in range(epochs):\n"),
+           FIT, "own optimizer"),
+    Mutant("mutant_fit_ignores_device", "fit",
+           edit("fit", "    for _ in range(epochs):\n",
+                "    device = get_device()\n    for _ in range(epochs):\n"),
+           FIT, "device of its own"),
+    Mutant("mutant_get_device_returns_string", "get_device",
+           edit("get_device",
+                'return torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+                'return "cuda" if torch.cuda.is_available() else "cpu"'),
+           GET_DEVICE, "torch.device"),
+    Mutant("mutant_classifier_relu_after_last_layer", "build_classifier",
+           edit("build_classifier", "nn.Linear(hidden, num_classes),",
+                "nn.Linear(hidden, num_classes),\n        nn.ReLU(),"),
+           CLS_ARCH, "after the last Linear"),
+]
+MUTANTS += [
+    Mutant("mutant_mae_sqrt_of_square", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "return _reduce(torch.sqrt((pred - target) ** 2), reduction)"),
+           MAE_GRAD, "PyTorch's gradient is finite"),
+]
+MUTANTS += [
+    Mutant("mutant_log_softmax_global_max_shift", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.max()
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+'''), LOG_SOFTMAX_EXTREME, "max of the whole tensor"),
+    # cross_entropy calls this log_softmax: the mistake must cost log_softmax's checks only.
+    Mutant("mutant_log_softmax_no_keepdim", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim).log()
+'''), LOG_SOFTMAX_VALUES, "raised",
+           also_fails=frozenset({LOG_SOFTMAX_EXTREME, LOG_SOFTMAX_GRAD, LOG_SOFTMAX_NO_LIB}),
+           why="the missing keepdim breaks every input that is not square (a broadcasting "
+               "error), in each log_softmax check; cross_entropy, which calls it, is graded "
+               "with PyTorch's log_softmax in its place and keeps its points"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from autograder.check.compare import expect_tensor, matches
+from autograder.check.compare import expect_edge_gradient, expect_tensor, matches
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
 from lab05_checks.forbidden import assert_no_library_call
@@ -68,6 +68,43 @@ def _expect_gradients(student, function, reference, **extra) -> None:
     if result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
+    _expect_kink_gradients(student, function, reference, **extra)
+
+
+def _kink_inputs(delta: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Differences of exactly 0 and ±delta (the kinks of MAE and Huber) among ordinary ones."""
+    target = torch.tensor([0.5, -1.25, 2.0, 0.0, 1.0, -0.5, 3.0, 0.25], dtype=torch.float64)
+    diff = torch.tensor([0.0, 0.0, delta, -delta, 0.75, -2.0 * delta, 0.0, 3.0 * delta],
+                        dtype=torch.float64)
+    return target + diff, target
+
+
+def _one_sided(reference, pred: torch.Tensor, target: torch.Tensor, upstream: torch.Tensor,
+               side: float, **extra) -> torch.Tensor:
+    """The reference's derivative just to one side of each point (numerically, float64)."""
+    h = 1e-7
+    step = reference(pred + side * h, target, reduction="none", **extra)
+    here = reference(pred, target, reduction="none", **extra)
+    return upstream * (step - here) / (side * h)
+
+
+def _expect_kink_gradients(student, function: str, reference, **extra) -> None:
+    """Gradients at the spec's edges: d = 0 (MAE's kink) and |d| = delta (Huber's seam). Any
+    value between the one-sided derivatives is right there (torch.where's choice, abs's 0);
+    nan or inf (sqrt(d**2) at 0) is not."""
+    pred, target = _kink_inputs(float(extra.get("delta", 1.0)))
+    upstream = torch.tensor([1.0, -2.0, 0.5, 1.5, -1.0, 2.0, 0.25, -0.75], dtype=torch.float64)
+    grads = student.call(function, pred, target, grad_args=(0,), upstream=upstream,
+                         reduction="none", **extra).grads
+    got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
+    leaf = pred.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
+                                      grad_outputs=upstream)
+    left = _one_sided(reference, pred, target, upstream, -1.0, **extra)
+    right = _one_sided(reference, pred, target, upstream, 1.0, **extra)
+    expect_edge_gradient(got, expected, torch.minimum(left, right), torch.maximum(left, right),
+                         function, "at differences of exactly 0 and ±delta", rtol=1e-5,
+                         atol=1e-6)
 
 
 def _expect_value_errors(student, function, reference, **extra) -> None:

@@ -21,10 +21,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from autograder.check import tamper
 from autograder.check.compare import close, expect_tensor, matches, tolerance
 from autograder.check.registry import check, fail
 from autograder.config import Tolerance, Tolerances
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import CallResult, StudentError
 from lab05_checks.forbidden import assert_no_library_call
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -331,6 +332,11 @@ def _no_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return x - x.exp().sum(dim=dim, keepdim=True).log()
 
 
+def _global_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    shifted = x - x.max()
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
 LOG_SOFTMAX_VALUES = "log_softmax: matches torch.log_softmax along every dim (float32 and float64)"
 
 
@@ -357,6 +363,11 @@ def test_log_softmax_extreme(student, tol, memo):
         "no-max-shift": (_no_shift_log_softmax,
                          "exp overflows to inf for logits of ±1e4 (inf − inf = nan): subtract "
                          "the max along dim first (the log-sum-exp trick)."),
+        "global-max-shift": (_global_shift_log_softmax,
+                             "you subtracted the max of the whole tensor, so in rows far below "
+                             "it every exp underflows to 0 and log(0) gives -inf for logits of "
+                             "±1e4: subtract the max along dim (amax(dim, keepdim=True)), one "
+                             "per row."),
     })
 
 
@@ -422,6 +433,40 @@ DOUBLE_SOFTMAX_MESSAGE = (
     "cross_entropy: you applied softmax to inputs that are already probabilities — "
     "cross-entropy expects raw logits; apply log_softmax once to the logits and take "
     "-log_probs[i, targets[i]].")
+
+
+class _LibraryHelpers:
+    """The student's session, where `cross_entropy` runs with their log_softmax and softmax
+    replaced by PyTorch's (worker scenario `cross_entropy_with_library`): a mistake in those
+    helpers is charged by their own checks, not again by every cross_entropy check (one
+    mistake, one cost). Everything else goes to the session unchanged."""
+
+    def __init__(self, student: Any) -> None:
+        self.student = student
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.student, name)
+
+    def call(self, function: str, *args: Any, grad_args: tuple[int, ...] = (),
+             upstream: torch.Tensor | None = None, gradcheck: bool = False,
+             **kwargs: Any) -> CallResult:
+        if function != "cross_entropy":
+            return self.student.call(function, *args, grad_args=grad_args, upstream=upstream,
+                                     gradcheck=gradcheck, **kwargs)
+        outcome = self.student.scenario("cross_entropy_with_library", {
+            "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
+            "upstream": upstream, "gradcheck": gradcheck})
+        tamper.require_untampered_outcome(function, outcome)
+        if outcome.get("error"):
+            raise StudentError(function, outcome["error"])
+        mutated = outcome.get("mutated")
+        called = outcome.get("called")
+        return CallResult(value=outcome.get("value"),
+                          called=[c for c in called if isinstance(c, str)]
+                          if isinstance(called, list) else [],
+                          mutated=[i for i in mutated if isinstance(i, int)]
+                          if isinstance(mutated, list) else [],
+                          grads=outcome.get("grads"), gradcheck=outcome.get("gradcheck"))
 
 
 def _ce_probe() -> tuple[torch.Tensor, torch.Tensor]:
@@ -497,6 +542,7 @@ CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32
        "cross_entropy is -log_softmax(logits, dim=1)[i, targets[i]] per sample, averaged for "
        "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.")
 def test_ce_values(student, tol, memo):
+    student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     # A double softmax is the raw-logits check's mistake: here the student is held to the
     # function they implemented, so that mistake is charged once.
@@ -558,6 +604,7 @@ CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
        "Compute log-probabilities with the log-sum-exp trick (shifted − log(sum(exp(shifted))), "
        "shifted = logits − max along dim 1), never log(softmax(...)) or log(p + eps).")
 def test_ce_extreme(student, tol, memo):
+    student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
     tol = _extreme_tol(tol)
@@ -592,6 +639,7 @@ CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
        "cross_entropy receives raw logits: apply log_softmax once inside it, never softmax "
        "first.")
 def test_ce_raw_logits(student, tol, memo):
+    student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     if diagnosis["model"] == "double-softmax":
         fail(DOUBLE_SOFTMAX_MESSAGE, "double-softmax")
@@ -627,6 +675,7 @@ CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradc
        "cross_entropy must stay differentiable: gather/index the log-probabilities as tensors, "
        "no .item() or Python floats.")
 def test_ce_gradients(student, tol, memo):
+    student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
     gen = torch.Generator().manual_seed(17)
@@ -648,6 +697,7 @@ CE_ERRORS = "cross_entropy: raises ValueError for targets outside [0, C) or an u
        clauses=("raises ValueError for out-of-range targets",
                 "raises ValueError for an unknown reduction"))
 def test_ce_errors(student, tol, memo):
+    student = _LibraryHelpers(student)
     _ce_expect_working(student, tol, memo)
     logits = _probe(4, 4, 3)
     fix = "check targets.min() >= 0 and targets.max() < C and raise ValueError otherwise."
@@ -664,7 +714,9 @@ CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
 @check(CE_NO_LIB,
        "Compute cross-entropy yourself from a log-softmax and indexing.")
 def test_ce_no_library(student, source, tol, memo):
-    result = _ce_expect_working(student, tol, memo)
+    # What ran is recorded in the run with PyTorch's log_softmax in place of the student's
+    # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
+    result = _ce_expect_working(_LibraryHelpers(student), tol, memo)
     assert_no_library_call("cross_entropy", {"cross_entropy", "nll_loss"}, result, source)
 
 

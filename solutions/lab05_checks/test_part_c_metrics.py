@@ -155,7 +155,7 @@ def _matrix(value: Any) -> torch.Tensor | None:
     if isinstance(value, (list, tuple)):
         try:
             value = torch.tensor(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RuntimeError, OverflowError):  # [None], ['a'], 10**30
             return None
     return value if isinstance(value, torch.Tensor) else None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from autograder.check import tamper
 from autograder.check.registry import check, fail
 from autograder.sandbox import probes
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 
 
@@ -38,7 +39,55 @@ def _scenario(student, name: str, params: dict) -> dict:
         tamper.require_untampered_outcome(function, exc.info)
         raise
     tamper.require_untampered_outcome(function, outcome)
-    return outcome
+    return _well_formed(outcome)
+
+
+_RECORDS: dict[str, dict[str, Any]] = {
+    "loss_calls": {"logits_device": "?", "targets_device": "?", "probs": False,
+                   "requires_grad": False, "grad_enabled": False},
+    "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False},
+}
+_TEXTS = ("with_cuda", "without_cuda", "with_cuda_type", "without_cuda_type")
+
+
+def _as_float(value: int | float) -> float:
+    """A Python number as a float; an int beyond float range as inf (never OverflowError)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _well_formed(outcome: Any) -> dict[str, Any]:
+    """The outcome with every field the harness writes in the type the harness writes it
+    (a list of str, a list of records, a dict of tensors, ...): what a student's code left
+    in it cannot make a check crash (checks are total); a field of another type reads as
+    absent."""
+    if not isinstance(outcome, dict):
+        return {}
+    clean = dict(outcome)
+    events = clean.get("events")
+    clean["events"] = [e for e in events if isinstance(e, str)] if isinstance(events, list) else []
+    for key, defaults in _RECORDS.items():
+        records = clean.get(key)
+        clean[key] = ([{**defaults, **{k: v for k, v in r.items()
+                                       if isinstance(v, type(defaults.get(k, v)))}}
+                       for r in records if isinstance(r, dict)]
+                      if isinstance(records, list) else [])
+    for key in _TEXTS:
+        if key in clean and not isinstance(clean[key], str):
+            clean[key] = None
+    params = clean.get("params")
+    clean["params"] = ([(str(p[0]), p[1]) for p in params if isinstance(p, (list, tuple))
+                        and len(p) == 2 and isinstance(p[1], torch.Tensor)
+                        and p[1].is_floating_point()]
+                       if isinstance(params, list) else [])
+    for key in ("error", *(f"{label}_error" for label in ("with_cuda", "without_cuda"))):
+        if clean.get(key):
+            clean[key] = student_error_info(clean[key])
+    if "logits" in clean and not isinstance(clean["logits"], torch.Tensor):
+        clean["logits"] = None
+    return clean
 
 ARCH = "bn_mlp"
 SEED = 3
@@ -55,6 +104,13 @@ def _train_params(lr: float, start_train: bool, device: str = "cpu",
 
 def _order_hint(events: list[str]) -> str:
     """What the worker saw, in words (feedback only; the verdict is from parameters)."""
+    if "forward" in events and "loss" not in events:
+        return ("the loss_fn it is given is never called: compute loss = loss_fn(model(x), y) "
+                "with the loss_fn argument, not a loss of its own.")
+    if "backward" in events and "step" not in events:
+        return ("the optimizer it is given never steps: it trains with an optimizer of its "
+                "own (or none) — use the optimizer argument: optimizer.zero_grad() ... "
+                "optimizer.step().")
     if "zero_grad" not in events:
         return ("optimizer.zero_grad() is never called, so gradients from earlier batches "
                 "accumulate: call it at the start of every batch.")
@@ -78,8 +134,8 @@ def _train_run(student, memo, tol) -> dict:
     matched = None
     if outcome.get("error") is None:
         for variant in training.all_variants():
-            replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH,
-                                     0.5, False, variant, SEED)
+            replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.5, False,
+                                              variant)
             if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
                                      tol.training.atol):
                 matched = variant
@@ -96,6 +152,41 @@ def _require_run(run: dict) -> None:
              + _order_hint(outcome.get("events", [])), "unknown-trajectory")
 
 
+# The counterfactual epoch: another optimizer (momentum, another lr) and another loss (label
+# smoothing). A loop that trains with the arguments it is given follows them; one that
+# builds its own optimizer or loss (or ignores lr) trains as before.
+COUNTERFACTUAL = {"lr": 0.2, "momentum": 0.9, "label_smoothing": 0.2}
+
+
+def _arguments_followed(student, memo, tol, matched: training.Variant) -> None:
+    """The epoch with another optimizer and loss must follow them as the reference loop
+    does (with the student's own, already charged, variant)."""
+    params = _train_params(lr=COUNTERFACTUAL["lr"], start_train=False)
+    params.update(momentum=COUNTERFACTUAL["momentum"],
+                  label_smoothing=COUNTERFACTUAL["label_smoothing"])
+    outcome = _scenario(student, "train_one_epoch", params)
+    _raise_student("train_one_epoch", outcome)
+    replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, COUNTERFACTUAL["lr"],
+                                      False, matched, COUNTERFACTUAL["momentum"],
+                                      COUNTERFACTUAL["label_smoothing"])
+    if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
+                             tol.training.atol):
+        return
+    events = outcome["events"]
+    if "forward" in events and "loss" not in events:
+        fail("train_one_epoch does not use the loss_fn it is given (given another loss, it "
+             "trains as before): compute loss = loss_fn(model(x), y) with the argument.",
+             "ignores-loss-fn")
+    if "backward" in events and "step" not in events:
+        fail("train_one_epoch builds its own optimizer: given SGD with momentum and another "
+             "lr, it trains as before — call optimizer.zero_grad() and optimizer.step() on the "
+             "optimizer argument.", "own-optimizer")
+    fail("train_one_epoch does not follow the optimizer and loss_fn it is given: with SGD "
+         "(momentum 0.9, lr 0.2) and a label-smoothed cross-entropy the parameters differ from "
+         "the reference loop's; use the model, loss_fn and optimizer arguments as they are "
+         "(no optimizer, loss or learning rate of its own).", "ignores-arguments")
+
+
 TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
 
 
@@ -108,6 +199,7 @@ def test_train_step_order(student, memo, tol):
     if run["matched"].zero_grad != "ok":
         fail("train_one_epoch: " + _order_hint(run["outcome"].get("events", [])),
              f"zero-grad-{run['matched'].zero_grad}")
+    _arguments_followed(student, memo, tol, run["matched"])
 
 
 TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before it)"
@@ -156,17 +248,35 @@ def test_train_return(student, memo, tol):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"train_one_epoch returned {type(value).__name__}: return the mean loss as a "
              "float.", "wrong-type")
+    value = _as_float(value)
     candidates = {}
     for logits in training.LOGITS:
-        replay = training.replay(ARCH, params["state"], params["x"], params["y"], BATCH, 0.0,
-                                 True, training.Variant(logits=logits), SEED)
+        replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.0, True,
+                                          training.Variant(logits=logits))
         pairs = zip(replay.losses, replay.sizes, strict=True)
         weighted = sum(loss * n for loss, n in pairs) / sum(replay.sizes)
         candidates[logits] = (weighted, replay)
     if any(math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6) for w, _ in candidates.values()):
+        alive = outcome.get("graphs_alive")
+        if isinstance(alive, int) and not isinstance(alive, bool) and alive > 0:
+            fail("train_one_epoch keeps every batch's autograd graph alive until the epoch "
+                 "ends (the graph of an earlier batch was still reachable after its step(), "
+                 "e.g. total += loss or a list of loss tensors): accumulate loss.item() (or "
+                 "loss.detach()) instead, so each graph is freed after its step.",
+                 "graph-kept-alive")
         return
     weighted, replay = candidates["ok"]
     losses = replay.losses
+    sizes = replay.sizes
+    total = sum(loss * n for loss, n in zip(losses, sizes, strict=True))
+    for wrong, what in ((total / len(losses), "the number of batches"),
+                        (total / BATCH, "the batch size"),
+                        (sum(losses) / sum(sizes), "the number of samples without weighting "
+                                                   "each batch's loss by its size")):
+        if math.isclose(value, wrong, rel_tol=1e-4):
+            fail(f"train_one_epoch divides by the wrong number: its loss is the weighted sum "
+                 f"divided by {what}; add loss.item() * batch_size for every batch and divide "
+                 "by the number of samples.", "wrong-divisor")
     if math.isclose(value, sum(losses) / len(losses), rel_tol=1e-4):
         fail("train_one_epoch returns the mean of the batch means: the last batch is smaller, "
              "so weight each batch's loss by its size and divide by the number of samples.",
@@ -265,19 +375,39 @@ def _trained_state() -> dict:
     return state
 
 
-def _reference_eval(params: dict) -> dict:
+def _reference_eval(params: dict, label_smoothing: float = 0.0,
+                    softmax_first: bool = False) -> dict:
+    """The reference evaluation, and the figures the usual mistakes give instead (a loss on
+    softmax outputs, the mean of batch means, a sum, a percentage)."""
     model = probes.build(params["arch"])
     model.load_state_dict(params["state"])
     model.eval()
     total, correct, n = 0.0, 0, 0
+    batch_losses: list[float] = []
     with torch.no_grad():
         for start in range(0, len(params["x"]), BATCH):
             xb, yb = params["x"][start:start + BATCH], params["y"][start:start + BATCH]
             logits = model(xb)
-            total += F.cross_entropy(logits, yb).item() * len(xb)
+            scores = torch.softmax(logits, 1) if softmax_first else logits
+            loss = F.cross_entropy(scores, yb, label_smoothing=label_smoothing).item()
+            batch_losses.append(loss)
+            total += loss * len(xb)
             correct += int((logits.argmax(1) == yb).sum())
             n += len(xb)
-    return {"loss": total / n, "accuracy": correct / n}
+    return {"loss": total / n, "accuracy": correct / n,
+            "mean-of-batch-means": sum(batch_losses) / len(batch_losses),
+            "per-batch-count": total / len(batch_losses), "sum": total}
+
+
+EVAL_LOSS_MISTAKES = {
+    "mean-of-batch-means": "evaluate returns the mean of the batch means: the last batch is "
+                           "smaller, so weight each batch's loss by its size and divide by the "
+                           "number of samples.",
+    "per-batch-count": "evaluate divides the size-weighted loss by the number of batches: "
+                       "divide by the number of samples.",
+    "sum": "evaluate returns the sum of the weighted batch losses: divide by the number of "
+           "samples.",
+}
 
 
 def _eval_run(student, memo) -> dict:
@@ -320,12 +450,39 @@ def test_eval_values(student, memo, tol):
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
         return  # a missing eval() is the mode check's verdict, not this one's
     expected = _reference_eval(_eval_params())
-    if not math.isclose(result["loss"], expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
-        fail("evaluate returns a wrong loss: weight each batch's loss by its size and divide "
-             "by the total number of samples.", "eval-loss")
-    if not math.isclose(result["accuracy"], expected["accuracy"], abs_tol=1e-6):
+    loss, accuracy = _as_float(result["loss"]), _as_float(result["accuracy"])
+    if not math.isclose(loss, expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
+        if math.isclose(loss, _reference_eval(_eval_params(), softmax_first=True)["loss"],
+                        rel_tol=1e-4, abs_tol=1e-6):
+            fail("evaluate computes the loss on softmax outputs: the loss_fn expects the raw "
+                 "logits (it applies log-softmax itself) — pass model(x) straight to loss_fn.",
+                 "eval-softmax-loss")
+        for mistake, message in EVAL_LOSS_MISTAKES.items():
+            if math.isclose(loss, expected[mistake], rel_tol=1e-4, abs_tol=1e-6):
+                fail(message, f"eval-{mistake}")
+        fail(f"evaluate returns a loss of {loss:.4g} where the size-weighted mean of the batch "
+             "losses is expected: likely the weighting by batch size, the divisor, or a loss "
+             "computed on something other than model(x).", "eval-loss")
+    if not math.isclose(accuracy, expected["accuracy"], abs_tol=1e-6):
+        if math.isclose(accuracy, 100 * expected["accuracy"], abs_tol=1e-4):
+            fail("evaluate returns the accuracy as a percentage: return a fraction in [0, 1] "
+                 "(no × 100).", "eval-percentage")
         fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
              "samples and divide by the number of samples.", "eval-accuracy")
+    # Another loss_fn must change the loss as it changes the reference's.
+    params = _eval_params()
+    params["label_smoothing"] = 0.3
+    other = _scenario(student, "evaluate", params)
+    _raise_student("evaluate", other)
+    returned = other.get("returned")
+    smoothed = _reference_eval(_eval_params(), label_smoothing=0.3)["loss"]
+    got = returned.get("loss") if isinstance(returned, dict) else None
+    if not (isinstance(got, (int, float)) and not isinstance(got, bool)
+            and math.isclose(float(got), smoothed, rel_tol=1e-4, abs_tol=1e-6)):
+        fail("evaluate does not use the loss_fn it is given: given another loss (a label-"
+             "smoothed cross-entropy) it returns another figure than that loss — compute "
+             "loss_fn(model(x), y) with the argument, not a loss of its own.",
+             "eval-ignores-loss-fn")
 
 
 EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
@@ -379,13 +536,22 @@ def test_fit(student, tol):
     draw = random.SystemRandom()
     train_base, eval_base = draw.randint(8, 1024) / 4, draw.randint(8, 1024) / 4
     outcome = _scenario(student, "fit_stubbed",
-                        {"epochs": 3, "train_base": train_base, "eval_base": eval_base})
+                        {"epochs": 3, "train_base": train_base, "eval_base": eval_base,
+                         "device": "meta"})  # a device fit would not choose by itself
     expected = {"train_loss": [train_base + k / 8 for k in (1, 2, 3)],
                 "val_loss": [eval_base + k / 16 for k in (1, 2, 3)],
                 "val_accuracy": [1 / 32, 2 / 32, 3 / 32]}
     returned = outcome.get("returned")
     if _history_equal(returned, expected):
+        _fit_arguments(outcome)
         return
+    behind = {"train_loss": expected["train_loss"],
+              "val_loss": [eval_base + k / 16 for k in (0, 1, 2)],
+              "val_accuracy": [0.0, 1 / 32, 2 / 32]}
+    if _history_equal(returned, behind):
+        fail("fit evaluates before training in each epoch, so every validation figure is one "
+             "epoch behind: call train_one_epoch first, then evaluate, in every epoch.",
+             "evaluate-before-train")
     # Not wired through train_one_epoch/evaluate: accept it if it trains like the reference.
     x, y = training.make_data(SEED)
     vx, vy = training.make_data(SEED + 2, n=30)
@@ -407,6 +573,21 @@ def test_fit(student, tol):
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _fit_arguments(outcome: dict) -> None:
+    """fit hands train_one_epoch and evaluate the model, loss_fn, optimizer and device it was
+    given (the stand-ins compared each by identity): one of its own is a mistake even when
+    the history is right."""
+    foreign = outcome.get("foreign")
+    foreign = [f for f in foreign if isinstance(f, str)] if isinstance(foreign, list) else []
+    for name, what in (("optimizer", "builds its own optimizer"),
+                       ("loss_fn", "builds its own loss function"),
+                       ("device", "uses a device of its own"),
+                       ("model", "trains a model of its own")):
+        if name in foreign:
+            fail(f"fit {what}: pass the {name} argument it is given on to train_one_epoch and "
+                 "evaluate, so the caller's choice is the one used.", f"fit-own-{name}")
 
 
 def _reference_fit(params: dict) -> tuple[dict, dict]:
@@ -492,12 +673,32 @@ def test_classifier_architecture(student, memo):
     if expected is None or not isinstance(logits, torch.Tensor):
         fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
              "(num_classes, hidden).", "wrong-sizes")
+    if logits.shape != expected.shape or not logits.is_floating_point():
+        fail(f"build_classifier's output has shape {tuple(logits.shape)} and dtype "
+             f"{logits.dtype} for a (9, 7) float32 batch: expected (N, num_classes) floats.",
+             "wrong-shape")
+    logits = logits.to(expected.dtype)
     if torch.allclose(logits, expected, atol=1e-5):
         return
     if torch.allclose(logits, torch.softmax(expected, 1), atol=1e-5):
         return  # softmax at the end is the logits check's verdict
-    fail("build_classifier does not compute Linear → ReLU → Linear (check the activation "
-         "between the two layers).", "wrong-architecture")
+    for name, last in (("ReLU", torch.relu), ("sigmoid", torch.sigmoid), ("tanh", torch.tanh),
+                       ("log_softmax", lambda t: torch.log_softmax(t, 1))):
+        if logits.shape == expected.shape and torch.allclose(logits, last(expected), atol=1e-5):
+            fail(f"build_classifier applies {name} after the last Linear layer: the model must "
+                 "end with nn.Linear(hidden, num_classes) and return raw logits (the only "
+                 "activation is the ReLU between the two layers).", "activation-after-last")
+    hidden = [p for _, p in outcome["params"] if tuple(p.shape) == (13, 7)]
+    if hidden and logits.shape == expected.shape:
+        w1, b1, w2, b2 = (dict((tuple(p.shape), p) for _, p in outcome["params"])[k]
+                          for k in ((13, 7), (13,), (5, 13), (5,)))
+        linear = F.linear(F.linear(x, w1, b1), w2, b2)
+        if torch.allclose(logits, linear, atol=1e-5):
+            fail("build_classifier has no activation between the two Linear layers (two "
+                 "linear layers compose to one): put nn.ReLU() between them.", "no-activation")
+    fail("build_classifier does not compute Linear → ReLU → Linear: its outputs differ from "
+         "that composition of its own layers (likely another activation between the layers, "
+         "or layers in another order).", "wrong-architecture")
 
 
 CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
@@ -511,7 +712,9 @@ def test_classifier_logits(student, memo):
     logits = outcome.get("logits")
     if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
         fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
-    if (logits >= 0).all() and torch.allclose(logits.sum(1), torch.ones(9), atol=1e-4):
+    if not logits.is_floating_point():
+        fail(f"build_classifier's output is {logits.dtype}: return float logits.", "wrong-shape")
+    if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(9), atol=1e-4):
         fail("build_classifier ends with a softmax: its outputs are probabilities, but "
              "cross-entropy expects raw logits — remove the final softmax.", "softmax-at-end")
 
@@ -527,6 +730,11 @@ def test_get_device(student):
         if label + "_error" in outcome:
             raise StudentError("get_device", outcome[label + "_error"])
         got = outcome.get(label) or ""
+        kind = outcome.get(label + "_type")
+        if kind == "str" and got.split(":")[0] == want:
+            fail(f"get_device returned the string {got!r}: return a torch.device, "
+                 f"torch.device({want!r}), so that .type and device comparisons work.",
+                 "returned-string")
         if got.split(":")[0] != want:
             fail(f"get_device returned {got or outcome.get(label + '_type')!s} when "
                  f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}.",

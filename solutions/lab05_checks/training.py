@@ -9,6 +9,7 @@ judge recomputed itself rather than on anything the worker reported.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -52,14 +53,18 @@ def initial_state(arch: str, seed: int) -> dict[str, torch.Tensor]:
 
 
 def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
-           batch_size: int, lr: float, start_train: bool, variant: Variant, seed: int) -> Replay:
+           batch_size: int, lr: float, start_train: bool, variant: Variant, seed: int,
+           momentum: float = 0.0, label_smoothing: float = 0.0) -> Replay:
+    """One epoch as `variant` trains it, with SGD(lr, momentum) and a cross-entropy of that
+    label smoothing (the counterfactual runs change both, so an epoch that trains with an
+    optimizer or loss of its own shows it)."""
     model = probes.build(arch)
     model.load_state_dict(state)
     model.train(start_train)
     if variant.mode == "ok":
         model.train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     losses, sizes = [], []
     seed_rngs(seed)
     for xb, yb in DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False):
@@ -80,6 +85,18 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
         sizes.append(len(xb))
     state_after = {k: v.detach().clone() for k, v in model.state_dict().items()}
     return Replay(variant, state_after, losses, sizes)
+
+
+@functools.lru_cache(maxsize=256)
+def standard_replay(arch: str, seed: int, n: int, batch_size: int, lr: float, start_train: bool,
+                    variant: Variant, momentum: float = 0.0,
+                    label_smoothing: float = 0.0) -> Replay:
+    """`replay` on `make_data(seed, n)` from `initial_state(arch, seed)`, computed once per
+    judge: every submission is replayed against the same epochs, so a judge pays for the 24
+    variants once, not per submission (callers must not modify the result)."""
+    x, y = make_data(seed, n)
+    return replay(arch, initial_state(arch, seed), x, y, batch_size, lr, start_train, variant,
+                  seed, momentum, label_smoothing)
 
 
 def all_variants() -> list[Variant]:

@@ -1,0 +1,177 @@
+"""Mutants nobody hand-picks: a deterministic AST mutation operator set over a lab's
+reference functions.
+
+Why: a hand-written mutant library fits the mistakes its authors imagined (100 % caught on
+its own mutants, 94 % on mistakes written elsewhere). Mechanical mutation — swap an
+operator, drop or alter an argument, change a dim, index or constant, remove a call,
+reorder two statements, detach a value, change a reduction — explores the rest. The
+generator is generic (any lab's reference module), deterministic (the same source gives the
+same mutants, in the same order, with stable names), and every mutant compiles; which of
+them a lab's checks kill is for `selftest` to measure, and a survivor is either proved
+equivalent or a gap.
+
+(Its edits are closures with default-bound arguments, which mypy cannot type one by one:
+the `misc` code is off for this module only.)
+"""
+
+# mypy: disable-error-code="misc"
+from __future__ import annotations
+
+import ast
+import hashlib
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+OPERATOR_SWAPS: dict[type[ast.AST], tuple[type[ast.AST], ...]] = {
+    ast.Add: (ast.Sub,), ast.Sub: (ast.Add,), ast.Mult: (ast.Div,), ast.Div: (ast.Mult,
+                                                                            ast.FloorDiv),
+    ast.Pow: (ast.Mult,), ast.Lt: (ast.LtE, ast.Gt), ast.LtE: (ast.Lt,), ast.Gt: (ast.GtE,),
+    ast.GtE: (ast.Gt,), ast.Eq: (ast.NotEq,), ast.NotEq: (ast.Eq,), ast.And: (ast.Or,),
+    ast.Or: (ast.And,), ast.BitAnd: (ast.BitOr,), ast.USub: (ast.UAdd,),
+}
+REDUCTIONS = {"mean": "sum", "sum": "mean", "amax": "amin", "max": "min", "log": "log1p",
+              "log1p": "log", "exp": "expm1"}
+STRINGS = {"mean": "sum", "sum": "mean", "none": "mean", "cuda": "cpu", "cpu": "cuda"}
+
+
+@dataclass(frozen=True)
+class Generated:
+    """One mechanical mutant: `source` is the whole module with one change in `function`."""
+
+    name: str
+    function: str
+    operator: str
+    description: str
+    source: str
+
+
+def _functions(tree: ast.Module, only: Sequence[str] | None) -> list[ast.FunctionDef]:
+    return [node for node in tree.body if isinstance(node, ast.FunctionDef)
+            and (only is None or node.name in only)]
+
+
+Edit = Callable[[], None]
+
+
+def _sites(function: ast.FunctionDef) -> Iterator[tuple[str, str, Edit, Edit]]:
+    """(operator, description, apply, undo) for every mutation point, in source order."""
+    for node in ast.walk(function):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.BoolOp)):
+            for new in OPERATOR_SWAPS.get(type(node.op), ()):
+                old = node.op
+                yield ("swap-operator", f"line {line}: {type(old).__name__} → {new.__name__}",
+                       lambda n=node, o=new: setattr(n, "op", o()),
+                       lambda n=node, o=old: setattr(n, "op", o))
+        if isinstance(node, ast.Compare):
+            for i, op in enumerate(node.ops):
+                for new in OPERATOR_SWAPS.get(type(op), ()):
+                    yield ("swap-operator", f"line {line}: {type(op).__name__} → {new.__name__}",
+                           lambda n=node, i=i, o=new: n.ops.__setitem__(i, o()),
+                           lambda n=node, i=i, o=op: n.ops.__setitem__(i, o))
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            for number in sorted({node.value + 1, node.value - 1, 0 if node.value else 1}):
+                if number != node.value:
+                    yield ("change-constant", f"line {line}: {node.value!r} → {number!r}",
+                           lambda n=node, v=number: setattr(n, "value", v),
+                           lambda n=node, v=node.value: setattr(n, "value", v))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and node.value in STRINGS:
+            yield ("change-constant", f"line {line}: {node.value!r} → {STRINGS[node.value]!r}",
+                   lambda n=node: setattr(n, "value", STRINGS[n.value]),
+                   lambda n=node, v=node.value: setattr(n, "value", v))
+        if isinstance(node, ast.Call):
+            yield from _call_sites(node, line)
+        if isinstance(node, ast.keyword) and node.arg == "keepdim":
+            yield ("alter-argument", f"line {line}: keepdim flipped",
+                   lambda n=node: setattr(n, "value", ast.Constant(value=False)),
+                   lambda n=node, v=node.value: setattr(n, "value", v))
+    for body_owner in ast.walk(function):
+        body = getattr(body_owner, "body", None)
+        if not isinstance(body, list):
+            continue
+        for i in range(len(body) - 1):
+            a, b = body[i], body[i + 1]
+            if isinstance(a, ast.Return) or isinstance(b, ast.Return):
+                continue
+            yield ("reorder-statements", f"lines {a.lineno} and {b.lineno} swapped",
+                   lambda s=body, i=i: s.__setitem__(slice(i, i + 2), [s[i + 1], s[i]]),
+                   lambda s=body, i=i: s.__setitem__(slice(i, i + 2), [s[i + 1], s[i]]))
+        for i, statement in enumerate(body):
+            if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) \
+                    and len(body) > 1:
+                yield ("remove-call", f"line {statement.lineno}: call removed",
+                       lambda s=body, i=i: s.__setitem__(i, ast.Pass()),
+                       lambda s=body, i=i, o=statement: s.__setitem__(i, o))
+
+
+def _call_sites(node: ast.Call, line: int) -> Iterator[tuple[str, str, Edit, Edit]]:
+    target = node.func
+    if isinstance(target, ast.Attribute) and target.attr in REDUCTIONS:
+        old = target.attr
+        yield ("change-reduction", f"line {line}: .{old} → .{REDUCTIONS[old]}",
+               lambda t=target: setattr(t, "attr", REDUCTIONS[t.attr]),
+               lambda t=target, o=old: setattr(t, "attr", o))
+    for i, arg in enumerate(node.args):
+        yield ("drop-argument", f"line {line}: argument {i + 1} dropped",
+               lambda n=node, i=i: n.args.pop(i),
+               lambda n=node, i=i, a=arg: n.args.insert(i, a))
+    for i, keyword in enumerate(node.keywords):
+        yield ("drop-argument", f"line {line}: {keyword.arg}= dropped",
+               lambda n=node, i=i: n.keywords.pop(i),
+               lambda n=node, i=i, k=keyword: n.keywords.insert(i, k))
+        if keyword.arg == "dim" and isinstance(keyword.value, ast.Constant) \
+                and isinstance(keyword.value.value, int):
+            yield ("change-dim", f"line {line}: dim={keyword.value.value} → "
+                                 f"dim={keyword.value.value - 1}",
+                   lambda k=keyword: setattr(k, "value", ast.Constant(k.value.value - 1)),
+                   lambda k=keyword, v=keyword.value: setattr(k, "value", v))
+    if isinstance(target, ast.Attribute) and target.attr not in ("detach", "item"):
+        original = (node.func, node.args, node.keywords)
+
+        def detach(n: ast.Call = node, o: tuple = original) -> None:
+            n.func = ast.Attribute(value=ast.Call(func=o[0], args=o[1], keywords=o[2]),
+                                   attr="detach", ctx=ast.Load())
+            n.args, n.keywords = [], []
+
+        def restore(n: ast.Call = node, o: tuple = original) -> None:
+            n.func, n.args, n.keywords = o
+
+        yield ("detach", f"line {line}: result of .{target.attr}() detached", detach, restore)
+
+
+def generate(source: str, functions: Sequence[str] | None = None) -> list[Generated]:
+    """Every mutant of `functions` (default: every top-level function) of the module
+    `source`, deterministic and compilable, without duplicates (two edits that produce the
+    same code count once; an edit that changes nothing is dropped)."""
+    tree = ast.parse(source)
+    original = ast.unparse(tree)
+    seen = {original}
+    result: list[Generated] = []
+    for function in _functions(tree, functions):
+        for operator, description, apply, undo in list(_sites(function)):
+            try:
+                apply()
+                code = ast.unparse(ast.fix_missing_locations(tree))
+            finally:
+                undo()
+            if code in seen:
+                continue
+            try:
+                compile(code, "<mutant>", "exec")
+            except SyntaxError:
+                continue
+            seen.add(code)
+            digest = hashlib.sha256(code.encode()).hexdigest()[:8]
+            result.append(Generated(f"gen_{function.name}_{operator}_{digest}", function.name,
+                                    operator, description, code))
+    return result
+
+
+def sample(mutants: Sequence[Generated], size: int | None, seed: int = 0) -> list[Generated]:
+    """A deterministic sample (every mutant when `size` is None or large enough)."""
+    if size is None or size >= len(mutants):
+        return list(mutants)
+    return sorted(random.Random(seed).sample(list(mutants), size), key=mutants.index)

@@ -1,0 +1,174 @@
+"""Checks are total: whatever a student's function returns or raises, every hidden check
+ends in a student-facing verdict, never an internal check error.
+
+Why a property test: the values a wrong function can return are endless (a tensor of
+another shape or dtype, a numpy array, a list, None, a string, nan, an exception), and a
+check that crashes on one of them turns a student's mistake into "internal check error"
+and the diagnosis it meant to give into nothing. Hypothesis feeds every check of the lab
+arbitrary returns through a fake session, no zygote: each call returns either the
+reference's value (exact or perturbed) or an arbitrary value, or raises; each scenario
+returns the reference's in-process outcome with arbitrary fields replaced. The check's
+exception is mapped by the plugin's own `verdict_for`, which must give no harness error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autograder.check.context import Reference
+from autograder.check.plugin import verdict_for
+from autograder.check.runner import suite_checks
+from autograder.check.static import SourceFacts
+from autograder.config import Tolerances
+from autograder.lab import Lab
+from autograder.sandbox import harness
+from autograder.sandbox.protocol import MetaTensor, NumpyArray, Opaque
+from autograder.sandbox.session import CallResult, CallTimeout, MissingFunction, StudentError
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+REFERENCE = Reference.load(LAB.solutions)
+CHECKS = suite_checks(LAB.checks)
+harness.load_lab_modules(LAB.worker_modules)
+
+DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.float16)
+ERRORS = ("ValueError", "NotImplementedError", "RuntimeError", "ZeroDivisionError",
+          "TypeError", "IndexError", "KeyError")
+
+
+def tensors() -> st.SearchStrategy[torch.Tensor]:
+    shape = st.lists(st.integers(0, 5), min_size=0, max_size=3)
+    fill = st.sampled_from(("randn", "nan", "inf", "zeros", "big"))
+
+    def make(args: tuple[list[int], torch.dtype, str, int]) -> torch.Tensor:
+        dims, dtype, how, seed = args
+        x = torch.randn(dims, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+        x = {"randn": x, "nan": x * math.nan, "inf": x.sign() * math.inf, "zeros": x * 0,
+             "big": x * 1e30}[how]
+        return x.to(dtype)
+
+    return st.tuples(shape, st.sampled_from(DTYPES), fill, st.integers(0, 99)).map(make)
+
+
+def arbitrary() -> st.SearchStrategy[Any]:
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
+                        st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
+                        st.just(Opaque("generator", "<generator>")),
+                        st.just(MetaTensor([3, 2], "float32")))
+    leaves = st.one_of(scalars, tensors(), tensors().map(NumpyArray))
+    return st.recursive(leaves, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(("loss", "accuracy", "train_loss", "val_loss",
+                                         "val_accuracy", "x")), inner, max_size=4)),
+        max_leaves=6)
+
+
+def perturbed(value: Any, how: str) -> Any:
+    """The reference's value, slightly or grossly wrong, in another type or shape."""
+    if isinstance(value, torch.Tensor):
+        if not value.is_floating_point():
+            return {"scale": value * 2, "noise": value + 1, "type": value.tolist(),
+                    "shape": value.reshape(-1)[:1], "dtype": value.double()}[how]
+        return {"scale": value * 100, "noise": value + 1e-3, "type": value.tolist(),
+                "shape": value.unsqueeze(0), "dtype": value.to(torch.float16)}[how]
+    if isinstance(value, float):
+        return {"scale": value * 100, "noise": value + 1e-3, "type": torch.tensor(value),
+                "shape": [value], "dtype": int(value)}[how]
+    if isinstance(value, tuple):
+        return {"scale": value[::-1], "noise": tuple(perturbed(v, how) for v in value),
+                "type": list(value), "shape": value[:2], "dtype": value}[how]
+    return value
+
+
+class FakeStudent:
+    """A `StudentSession` whose every answer is drawn by hypothesis."""
+
+    cuda_available = False
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+
+    def _raise(self, name: str) -> None:
+        kind = self.data.draw(st.sampled_from(("student", "missing", "timeout")))
+        if kind == "missing":
+            raise MissingFunction(name)
+        if kind == "timeout":
+            raise CallTimeout(f"{name} ran past its 8 s limit")
+        raise StudentError(name, {"type": self.data.draw(st.sampled_from(ERRORS)),
+                                  "message": "boom", "where": ""})
+
+    def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
+             upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
+             **kwargs: Any) -> CallResult:
+        mode = self.data.draw(st.sampled_from(("reference", "perturbed", "arbitrary", "raise")))
+        if mode == "raise":
+            self._raise(name)
+        value: Any = None
+        if mode != "arbitrary":
+            try:
+                value = getattr(REFERENCE.module, name)(*args, **kwargs)
+            except Exception:
+                self._raise(name)
+            if mode == "perturbed":
+                value = perturbed(value, self.data.draw(st.sampled_from(
+                    ("scale", "noise", "type", "shape", "dtype"))))
+        else:
+            value = self.data.draw(arbitrary())
+        grads = self.data.draw(st.one_of(
+            st.none(), st.just({"problem": "detached"}), st.just({"problem": "x"}),
+            st.lists(st.one_of(tensors(), st.none()), max_size=2), arbitrary()))
+        return CallResult(value=value, called=self.data.draw(st.lists(st.sampled_from(
+            ("softmax", "aten::nll_loss_forward", "exp", "tamper:calls:x")), max_size=2)),
+            mutated=self.data.draw(st.lists(st.integers(0, 2), max_size=1)), grads=grads,
+            gradcheck=self.data.draw(st.one_of(st.booleans(), st.none(), st.text(max_size=3))))
+
+    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
+                 ) -> dict[str, Any]:
+        if self.data.draw(st.integers(0, 9)) == 0:
+            self._raise(name)
+        try:
+            outcome = dict(harness.SCENARIOS[name](vars(REFERENCE.module), params))
+        except Exception:
+            outcome = {}
+        for key in self.data.draw(st.lists(st.sampled_from(sorted(outcome) or ["returned"]),
+                                           max_size=3)):
+            outcome[key] = self.data.draw(arbitrary())
+        return outcome
+
+    def get_var(self, name: str) -> Any:
+        return self.data.draw(arbitrary())
+
+
+def fixtures(data: st.DataObject) -> dict[str, Any]:
+    return {"student": FakeStudent(data), "ref": REFERENCE.module,
+            "answers": REFERENCE.answers, "source": SourceFacts(), "tol": Tolerances(),
+            "memo": {}}
+
+
+def _run(test: Callable[..., Any], values: dict[str, Any]) -> BaseException | None:
+    names = test.__code__.co_varnames[:test.__code__.co_argcount]
+    try:
+        test(**{name: values[name] for name in names})
+    except Exception as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize(("spec", "test"), CHECKS, ids=[spec.name[:60] for spec, _ in CHECKS])
+def test_every_check_gives_a_student_verdict_whatever_the_student_returns(spec, test) -> None:
+    @settings(max_examples=12, deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def property_(data: st.DataObject) -> None:
+        verdict = verdict_for(spec, _run(test, fixtures(data)))
+        assert not verdict.harness_error, verdict.harness_error
+
+    property_()
