@@ -6,6 +6,7 @@ import argparse
 import difflib
 import sys
 from pathlib import Path
+from typing import Any
 
 from autograder.batch.inputs import InputError
 from autograder.config import ConfigError, default_config_path
@@ -33,7 +34,8 @@ def _grade(args: argparse.Namespace) -> int:
                           workers=args.workers, regrade=args.regrade, lab=lab,
                           progress=not args.no_progress,
                           roster=Path(args.roster) if args.roster else None,
-                          overrides=Path(args.overrides) if args.overrides else None)
+                          overrides=Path(args.overrides) if args.overrides else None,
+                          instructor_pages=args.instructor_pages)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(summary.describe().encode(encoding, errors="replace").decode(encoding) + "\n")
     return 0
@@ -65,9 +67,49 @@ def _show(args: argparse.Namespace) -> int:
     except (ValueError, KeyError, TypeError, OSError) as exc:
         print(f"error: {path} could not be read: {exc}", file=sys.stderr)
         return 2
-    text = render(result, failed_only=args.failed)
+    text = render(result, failed_only=args.failed, audience=_show_audience(args, out))
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
+    return 0
+
+
+def _show_audience(args: argparse.Namespace, out: Path) -> Any:
+    """`--all`: the instructor's view; else what the student's page shows now (the lab's
+    config gives the due date; without one, `after_due_date` checks wait for `publish`)."""
+    from autograder.config import load_config
+    from autograder.report.visibility import INSTRUCTOR, Audience, is_published, student_audience
+
+    if args.all:
+        return INSTRUCTOR
+    try:
+        config_path = Path(args.config) if args.config else Lab.locate(args.lab).config
+        return student_audience(load_config(config_path), out)
+    except (ConfigError, OSError, ValueError):
+        return Audience(published=is_published(out))
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """Release `after_published` checks (and `after_due_date` ones when no deadline is
+    configured): mark the output folder published and rewrite every student's page."""
+    from autograder.config import load_config
+    from autograder.report.feedback import write_feedback
+    from autograder.report.gradescope import RESULTS, read_results
+    from autograder.report.visibility import set_published, student_audience
+
+    out = Path(args.out)
+    paths = sorted(out.glob(f"*/{RESULTS}"))
+    if not paths:
+        print(f"error: {out} holds no results (make them with `python -m autograder grade "
+              f"... --out {out}`)", file=sys.stderr)
+        return 2
+    _, config_path = _lab_and_config(args)
+    config = load_config(config_path)
+    set_published(out, not args.undo)
+    audience = student_audience(config, out)
+    for path in paths:
+        write_feedback(read_results(path), out, config.assignment, audience)
+    state = "no longer published" if args.undo else "published"
+    print(f"{out}: {state}; rewrote {len(paths)} feedback pages")
     return 0
 
 
@@ -133,7 +175,7 @@ def _selftest(args: argparse.Namespace) -> int:
 
     lab, config = _lab_and_config(args, "checks", "reference", "master", "template")
     report = run_selftest(config, only=args.only, workers=args.workers, lab=lab,
-                          out=Path(args.out) if args.out else None,
+                          variants=args.variants, out=Path(args.out) if args.out else None,
                           progress=sys.stderr.isatty())
     text = report.render()
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -160,14 +202,27 @@ def parser() -> argparse.ArgumentParser:
                        help="overrides.csv (id, check or total, points, reason, who), applied "
                        "on top of the checks on every run")
     grade.add_argument("--lab", default=None, help=LAB_HELP)
+    grade.add_argument("--instructor-pages", action="store_true",
+                       help="also write OUT/instructor/<id>/feedback.html, listing every check "
+                       "whatever its visibility (keep that folder away from students)")
     grade.set_defaults(run=_grade)
     show = sub.add_parser("show", help="print one submission's results in the terminal")
     show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")
     show.add_argument("--out", required=True, help="the output folder of a grade run")
     show.add_argument("--failed", action="store_true",
                       help="list only what failed (cells that raised, failed checks)")
-    show.add_argument("--lab", default=None, help=LAB_HELP + "; unused: results are self-contained")
+    show.add_argument("--all", action="store_true",
+                      help="the instructor's view: every check, whatever its visibility")
+    show.add_argument("--lab", default=None, help=LAB_HELP + " (its config gives the due date)")
+    show.add_argument("--config", default=None, help=CONFIG_HELP)
     show.set_defaults(run=_show)
+    publish = sub.add_parser("publish", help="release after_published checks to students: "
+                             "mark a grade run's output folder published, rewrite its pages")
+    publish.add_argument("--out", required=True, help="the output folder of a grade run")
+    publish.add_argument("--undo", action="store_true", help="withdraw: unpublish")
+    publish.add_argument("--config", default=None, help=CONFIG_HELP)
+    publish.add_argument("--lab", default=None, help=LAB_HELP)
+    publish.set_defaults(run=_publish)
     assign = sub.add_parser("assign", help="rebuild the lab's assignment/, reference.py and "
                             "answers.json from its master notebook (solutions/NAME.ipynb)")
     assign.add_argument("--lab", default=None, help=LAB_HELP)
@@ -192,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
                           help="parallel judges (default: one per core)")
     selftest.add_argument("--out", default=None,
                           help="keep the graded results (feedback pages, gradebook) here")
+    selftest.add_argument("--variants", type=int, default=None, metavar="N",
+                          help="grade only N of the lab's generated correct variants (var_*; "
+                          "default: all, 0: none)")
     selftest.add_argument("--strict", action="store_true",
                           help="also fail on known gaps marked in the library")
     selftest.add_argument("--lab", default=None, help=LAB_HELP)

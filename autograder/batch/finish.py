@@ -17,15 +17,20 @@ from autograder.batch.discover import Discovery
 from autograder.config import GradingConfig
 from autograder.report.batch_record import BATCH, FINAL_GRADES, BatchRecord, write_final_grades
 from autograder.report.dashboard import write_dashboard
+from autograder.report.feedback import write_feedback
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import results_path, write_results
+from autograder.report.visibility import INSTRUCTOR, INSTRUCTOR_PAGES
 from autograder.score.results import SubmissionResult
 
 
 def finish(results: list[SubmissionResult], discovery: Discovery, course: Course,
            inputs: list[Path], config_path: Path, config_sha: str, out: Path,
-           test_names: list[str]) -> tuple[list[SubmissionResult], BatchRecord]:
-    """Apply the course to `results`, write every output; return the rows and the record."""
+           test_names: list[str],
+           instructor_pages: bool = False) -> tuple[list[SubmissionResult], BatchRecord]:
+    """Apply the course to `results`, write every output; return the rows and the record.
+    The students' pages show what `visibility` allows now; `instructor_pages` also writes
+    `out/instructor/<id>/feedback.html` with every check."""
     config: GradingConfig = course.config
     outcome = apply_course(course, results, discovery, inputs)
     for result in outcome.results:
@@ -42,4 +47,7 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     write_final_grades(outcome.results, out / FINAL_GRADES)
     record.write(out / BATCH)
     write_dashboard(outcome.results, config, out, batch=record)
+    if instructor_pages:
+        for result in outcome.results:
+            write_feedback(result, out / INSTRUCTOR_PAGES, config.assignment, INSTRUCTOR)
     return outcome.results, record

@@ -134,7 +134,7 @@ def _judge(found: Found, out: str) -> dict[str, object]:
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
                 regrade: bool = False, progress: bool = True, limits: Limits | None = None,
                 lab: Lab | None = None, roster: Path | None = None,
-                overrides: Path | None = None) -> Summary:
+                overrides: Path | None = None, instructor_pages: bool = False) -> Summary:
     """Grade `inputs` for `lab` (default: the folder holding the config when it is a lab
     folder, else the current directory; see `Lab.locate`)."""
     started = time.monotonic()
@@ -155,7 +155,8 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
                                discovery, workers, regrade, progress,
                                lab)
         summary.results, summary.record = finish(summary.results, discovery, course, inputs,
-                                                 config_path, config_sha, out, list(config.tests))
+                                                 config_path, config_sha, out, list(config.tests),
+                                                 instructor_pages)
     summary.seconds = time.monotonic() - started
     return summary
 

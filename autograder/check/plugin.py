@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pytest
 
 from autograder.check.context import CheckContext
-from autograder.check.registry import CheckFailed, CheckSpec
+from autograder.check.registry import CheckFailed, CheckSpec, take_attribution
 from autograder.config import Tolerances
 from autograder.sandbox import protocol
 from autograder.sandbox.session import (
@@ -34,11 +34,20 @@ class Verdict:
     message: str
     mistake: str = ""
     harness_error: str = ""
+    # A pass that is not a pass: the check held the student to their own variant because
+    # the mistake is the check named here's to charge (registry.attributed_to).
+    assessed_by: str = ""
 
 
-def verdict_for(spec: CheckSpec, error: BaseException | None) -> Verdict:
+def not_assessed_message(other: str) -> str:
+    return f"Not assessed separately: see “{other}” (the mistake is charged there, once)."
+
+
+def verdict_for(spec: CheckSpec, error: BaseException | None, assessed_by: str = "") -> Verdict:
     function = spec.name.split(":", 1)[0]
     if error is None:
+        if assessed_by and assessed_by != spec.name:
+            return Verdict(True, not_assessed_message(assessed_by), assessed_by=assessed_by)
         return Verdict(True, "")
     if isinstance(error, CheckFailed):
         return Verdict(False, error.message, error.mistake)
@@ -121,9 +130,10 @@ class GradingPlugin:
         """
         error = call.excinfo.value if call.excinfo is not None else None
         marker = item.get_closest_marker("grading")
+        attributed = take_attribution() if call.when == "call" else ""
         if marker is not None and (call.when == "call" or (call.when == "setup" and error)):
             spec: CheckSpec = marker.kwargs["spec"]
-            self.verdicts[spec.name] = verdict_for(spec, error)
+            self.verdicts[spec.name] = verdict_for(spec, error, attributed)
         outcome: Literal["passed", "failed"] = "passed" if error is None else "failed"
         longrepr = None if error is None else f"{type(error).__name__}: {error}"[:500]
         when = "setup" if call.when == "collect" else call.when

@@ -6,10 +6,17 @@ test because it is part of what the test means. So does the contract clause a ch
 enforces (`clauses`: short phrases such as "raises ValueError on mismatched shapes"):
 `assign` refuses to build a notebook whose stub docstring or Part text does not state
 each of them, so no student is graded on a rule they were never told.
+
+A check that holds the student to *their own* variant of a function, because the
+mistake is another check's to charge (cross_entropy's values checked against the double
+softmax the student wrote, while the raw-logits check takes the points), says so with
+`attributed_to(OTHER)`: its points stay, but no page may then show it as passed — it was
+not assessed separately, and a ✓ there would state something false.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
@@ -48,3 +55,20 @@ def check(name: str, feedback: str, clauses: tuple[str, ...] | str = ()) -> Call
         return pytest.mark.grading(spec=spec)(fn)  # type: ignore[no-any-return]
 
     return decorate
+
+
+_attribution = threading.local()
+
+
+def attributed_to(other: str) -> None:
+    """The running check held the student to their own variant because the mistake belongs
+    to the check named `other`: if this check then passes, it keeps its points but is shown
+    as "not assessed separately: see <other>" (the plugin reads this after the test)."""
+    _attribution.name = other
+
+
+def take_attribution() -> str:
+    """The check named by the running test's `attributed_to` call ("" when none), cleared."""
+    name: str = getattr(_attribution, "name", "")
+    _attribution.name = ""
+    return name

@@ -363,6 +363,7 @@ def _failure(config_path: Path) -> dict[str, Any]:
 def _grade(config_path: Path, submission: Path, work: Path, lab: Lab) -> dict[str, Any]:
     from autograder.batch.run import grade_batch
     from autograder.report.terminal import render
+    from autograder.report.visibility import INSTRUCTOR
     from autograder.score.results import Status
     from autograder.score.scoring import unscored
 
@@ -379,7 +380,7 @@ def _grade(config_path: Path, submission: Path, work: Path, lab: Lab) -> dict[st
     if len(summary.results) != 1:
         raise RuntimeError(f"expected one result, got {len(summary.results)}: {summary.describe()}")
     result = summary.results[0]
-    print(render(result))
+    print(render(result, audience=INSTRUCTOR))  # stdout is for instructors only
     data = result.to_gradescope()
     if choice.message:
         data["output"] = "\n".join(part for part in (choice.message, data["output"]) if part)

@@ -35,6 +35,7 @@ from autograder.report.feedback import (
     was_run,
     write_feedback,
 )
+from autograder.report.visibility import Audience, student_audience
 from autograder.score.results import WRONG_ANSWER, Status, SubmissionResult
 
 INDEX = "index.html"
@@ -102,6 +103,9 @@ class TestStat:
     passed: int
     checked: int
     total: int
+    # kept its points, not assessed separately (the mistake charged by another check):
+    # neither passed nor checked, so the pass rate counts only real verdicts
+    waived: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -173,7 +177,7 @@ def _test_stats(results: list[SubmissionResult], names: list[str],
             rows[0][1].max_score if rows else 0.0)
         stats.append(TestStat(name, name.split(":", 1)[0].strip(), description(name), max_score,
                               passed=sum(t.passed for t in checked), checked=len(checked),
-                              total=len(results)))
+                              total=len(results), waived=sum(t.waived for _, t in rows)))
     order = {name: i for i, name in enumerate(names)}
     return sorted(stats, key=lambda s: (s.rate is None, s.rate or 0.0, order[s.name]))
 
@@ -374,11 +378,14 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
 
 
 def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path,
-                    batch: BatchRecord | None = None) -> Path:
-    """Write every student's `feedback.html`, then `out/index.html`; return the index's path."""
+                    batch: BatchRecord | None = None,
+                    audience: Audience | None = None) -> Path:
+    """Write every student's `feedback.html` (what `audience` may see; default: a student
+    now, report/visibility.py), then `out/index.html`; return the index's path."""
     out = Path(out)
+    audience = audience or student_audience(config, out)
     for result in results:
-        write_feedback(result, out, config.assignment)
+        write_feedback(result, out, config.assignment, audience)
     path = out / INDEX
     write_text(path, render_dashboard(results, config, batch))
     return path

@@ -9,6 +9,11 @@ first line, the error and the student's own offending line.
 The page is self-contained (inline CSS, no script, no outside resources) so it
 can be mailed, uploaded to an LMS or opened from disk. Everything that reaches
 it is escaped: check messages quote what the student's code returned or raised.
+
+Every mark is true: a check that kept its points because its mistake is charged by
+another check (`TestResult.assessed_by`) shows a neutral "–" with "not assessed
+separately: see …", never ✓. And a student sees only what `visibility` allows
+(report/visibility.py, Gradescope's rule); the instructor's copy shows everything.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from autograder.report.atomic import write_text
+from autograder.report.visibility import STUDENT, Audience, Withheld, for_audience
 from autograder.score.results import CellIssue, Status, SubmissionResult, TestResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -87,8 +93,9 @@ def was_run(result: SubmissionResult) -> bool:
 
 
 def was_checked(result: SubmissionResult, test: TestResult) -> bool:
-    """Whether this row is a real verdict rather than a placeholder for a check that never ran."""
-    return was_run(result) and test.mistake != "not-run"
+    """Whether this row is a real verdict rather than a placeholder for a check that never ran
+    or one that was not assessed separately (its mistake is another check's)."""
+    return was_run(result) and test.mistake != "not-run" and not test.waived
 
 
 # Mistake tags that mean "not attempted yet" rather than "attempted and wrong": the
@@ -113,6 +120,13 @@ class TestView:
     detail: str
     mistake: str
     hidden: bool
+    waived: str = ""  # not assessed separately: the check that charges the mistake
+    visibility: str = "visible"  # the config's, named on the instructor's copy
+
+    @property
+    def state(self) -> str:
+        """pass, fail or waived (neutral): the mark the page and `show` print."""
+        return "waived" if self.waived else "pass" if self.passed else "fail"
 
 
 @dataclass(frozen=True)
@@ -139,11 +153,15 @@ class FunctionView:
 
     @property
     def failed(self) -> list[TestView]:
-        return [t for t in self.tests if not t.passed]
+        return [t for t in self.tests if t.state == "fail"]
 
     @property
     def passing(self) -> list[TestView]:
-        return [t for t in self.tests if t.passed]
+        return [t for t in self.tests if t.state == "pass"]
+
+    @property
+    def waived(self) -> list[TestView]:
+        return [t for t in self.tests if t.state == "waived"]
 
     @property
     def anchor(self) -> str:
@@ -172,15 +190,21 @@ class PartView:
 
     @property
     def passed(self) -> int:
-        return sum(t.passed for t in self.tests)
+        return sum(t.state == "pass" for t in self.tests)
 
     @property
     def failing(self) -> list[FunctionView]:
+        """Functions shown open: a failed check, or one not assessed separately (never
+        folded under "all passed")."""
+        return [f for f in self.functions if f.failed or f.waived]
+
+    @property
+    def to_fix(self) -> list[FunctionView]:
         return [f for f in self.functions if f.failed]
 
     @property
     def passing(self) -> list[FunctionView]:
-        return [f for f in self.functions if not f.failed]
+        return [f for f in self.functions if not f.failed and not f.waived]
 
     @property
     def anchor(self) -> str:
@@ -209,10 +233,11 @@ def _view(result: SubmissionResult, test: TestResult) -> TestView:
     hidden = test.visibility == "hidden"
     mistake = "" if hidden or test.passed or not was_checked(result, test) else test.mistake
     return TestView(
-        description=description(test.name), passed=test.passed, score=test.score,
-        max_score=test.max_score, message=message.strip(),
+        description=description(test.name), passed=test.passed and not test.waived,
+        score=test.score, max_score=test.max_score, message=message.strip(),
         detail="" if hidden else detail.strip("\n"),
-        mistake=mistake, hidden=hidden,
+        mistake=mistake, hidden=hidden, waived=test.assessed_by if test.waived else "",
+        visibility=test.visibility,
     )
 
 
@@ -305,8 +330,25 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_feedback(result: SubmissionResult, assignment: str = "") -> str:
+def passed_count(result: SubmissionResult) -> int:
+    """Checks that really passed (not those kept without being assessed separately)."""
+    return sum(t.passed and not t.waived for t in result.tests)
+
+
+def render_feedback(result: SubmissionResult, assignment: str = "",
+                    audience: Audience = STUDENT) -> str:
+    """The page for `audience`: a student's shows only the checks `visibility` allows them
+    now (report/visibility.py; the default: a student, no deadline, nothing published —
+    visible checks only, so a page made without thought leaks nothing)."""
+    result, withheld = for_audience(result, audience)
+    return _render(result, assignment, withheld, audience.instructor)
+
+
+def _render(result: SubmissionResult, assignment: str, withheld: Withheld,
+            instructor: bool) -> str:
     return environment().get_template("feedback.html.j2").render(
+        withheld=withheld.describe(),
+        instructor=instructor,
         result=result,
         assignment=assignment,
         status=result.status.value,
@@ -315,13 +357,15 @@ def render_feedback(result: SubmissionResult, assignment: str = "") -> str:
         percent=percent(result.score, result.max_score),
         parts=parts(result),
         cells=failed_cells(result),
-        passed=sum(t.passed for t in result.tests),
+        passed=passed_count(result),
+        waived=sum(t.waived for t in result.tests),
         ran=was_run(result),
     )
 
 
-def write_feedback(result: SubmissionResult, out_dir: Path, assignment: str = "") -> Path:
-    """Write `out_dir/<submission id>/feedback.html` and return its path."""
+def write_feedback(result: SubmissionResult, out_dir: Path, assignment: str = "",
+                   audience: Audience = STUDENT) -> Path:
+    """Write `out_dir/<submission id>/feedback.html` for `audience` and return its path."""
     path = feedback_path(Path(out_dir), result.submission_id)
-    write_text(path, render_feedback(result, assignment))
+    write_text(path, render_feedback(result, assignment, audience))
     return path

@@ -3,7 +3,10 @@
 Plain text wrapped to 100 columns, in the same order and grouping as the feedback
 page: the total, the cells that raised (where Jupyter shows them, with the student's
 line), then each Part in notebook order with its functions, failures first; a function
-not attempted yet is one line. `failed_only` leaves out what passed. Control characters
+not attempted yet is one line. `failed_only` leaves out what passed. Like the page, it
+shows a student only the checks `visibility` allows (report/visibility.py; `show --all`:
+the instructor's view, everything) and marks a check that was not assessed separately
+with "–", never ✓. Control characters
 are replaced, because messages quote what student code printed or raised and must not
 drive the terminal.
 """
@@ -18,11 +21,13 @@ from autograder.report.feedback import (
     TestView,
     failed_cells,
     parts,
+    passed_count,
     percent,
     points,
     was_run,
 )
 from autograder.report.sanitize import printable
+from autograder.report.visibility import STUDENT, Audience, for_audience
 from autograder.score.results import Status, SubmissionResult
 
 WIDTH = 100
@@ -51,8 +56,8 @@ def _row(mark: str, text: str, right: str, width: int, indent: str = "  ") -> li
 
 
 def _test(test: TestView, width: int) -> list[str]:
-    label = test.description + (" [hidden]" if test.hidden else "")
-    lines = _row("✓" if test.passed else "✗", label,
+    label = test.description + (f" [{test.visibility}]" if test.visibility != "visible" else "")
+    lines = _row({"pass": "✓", "fail": "✗", "waived": "–"}[test.state], label,
                  f"{points(test.score)} / {points(test.max_score)}", width, indent="    ")
     for text in (test.message, test.detail):
         if text:
@@ -71,7 +76,7 @@ def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
             where = f"in {fn.cell.location}" + (f", line {fn.cell.line}" if fn.cell.line else "")
             lines += _wrap(where + (f": {fn.cell.code}" if fn.cell.code else ""), " " * 6, width)
         return lines
-    for test in fn.failed:
+    for test in fn.failed + fn.waived:
         lines += _test(test, width)
     if fn.passing and fn.failed:
         if failed_only:
@@ -85,12 +90,18 @@ def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
     return lines
 
 
-def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = False) -> str:
-    passed = sum(t.passed for t in result.tests)
+def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = False,
+           audience: Audience = STUDENT) -> str:
+    result, withheld = for_audience(result, audience)
+    passed = passed_count(result)
+    waived = sum(t.waived for t in result.tests)
     lines = [f"Submission {clean(result.submission_id)}: {STATUS_LABEL[result.status].lower()}"]
     lines += _wrap(f"Score {points(result.score)} / {points(result.max_score)} "
                    f"({percent(result.score, result.max_score):.0f}%), {passed} of "
-                   f"{len(result.tests)} checks passed", "", width)
+                   f"{len(result.tests)} checks passed"
+                   + (f", {waived} not assessed separately" if waived else ""), "", width)
+    if withheld.count:
+        lines += _wrap(withheld.describe() + " (`show --all`: every check)", "", width)
     if result.status is not Status.GRADED:
         lines += _wrap(f"Reason: {result.reason or 'not given'}", "", width)
     cells = failed_cells(result)

@@ -17,6 +17,11 @@ from autograder.score.final import Final, Trace
 # torch internals its evidence came from (autograder.check.tamper): the instructor's flag.
 TAMPERING = "tampering"
 
+# results.json `tests[].extra_data.state` of a check that was not assessed separately
+# (`TestResult.assessed_by`); Gradescope's own `status` stays "passed", as its schema allows
+# only "passed" and "failed".
+NOT_ASSESSED = "not_assessed_separately"
+
 
 class Status(StrEnum):
     GRADED = "graded"
@@ -42,10 +47,27 @@ class TestResult:
     # A stable key for "which mistake": lets the dashboard group students who made it.
     mistake: str = ""
     part: str = ""  # the notebook's Part the check belongs to (config `parts`), for grouping
+    # Set when the check kept its points without being assessed separately: the mistake it
+    # would have seen is charged by the check named here. Never shown as passed (✓).
+    assessed_by: str = ""
 
     @property
     def function(self) -> str:
         return self.name.split(":", 1)[0]
+
+    @property
+    def waived(self) -> bool:
+        """Kept its points because the mistake was attributed to another check."""
+        return self.passed and bool(self.assessed_by)
+
+    def gradescope_extra(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.part:
+            extra["part"] = self.part
+        if self.waived:
+            extra["assessed_by"] = self.assessed_by
+            extra["state"] = NOT_ASSESSED
+        return extra
 
 
 @dataclass(frozen=True)
@@ -126,7 +148,7 @@ class SubmissionResult:
                     "output": t.output,
                     "visibility": t.visibility,
                     **({"tags": [t.mistake]} if t.mistake else {}),
-                    **({"extra_data": {"part": t.part}} if t.part else {}),
+                    **({"extra_data": t.gradescope_extra()} if t.gradescope_extra() else {}),
                 }
                 for t in self.tests
             ],
@@ -155,6 +177,7 @@ class SubmissionResult:
                 visibility=t.get("visibility", "visible"),
                 mistake=(t.get("tags") or [""])[0],
                 part=str((t.get("extra_data") or {}).get("part", "")),
+                assessed_by=str((t.get("extra_data") or {}).get("assessed_by", "")),
             )
             for t in data.get("tests", [])
         ]

@@ -25,7 +25,7 @@ def score(submission_id: str, verdicts: dict[str, Verdict], config: GradingConfi
             name=name, score=points if verdict.passed else 0.0, max_score=points,
             passed=verdict.passed, output=verdict.message,
             visibility=config.visibility(name), mistake=verdict.mistake,
-            part=config.part(name),
+            part=config.part(name), assessed_by=verdict.assessed_by if verdict.passed else "",
         ))
     status, reason = Status.GRADED, ""
     if incidents.timeouts:

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.compare import close, expect_tensor, matches, tolerance
-from autograder.check.registry import check, fail
+from autograder.check.registry import attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError
 from lab05_checks.forbidden import assert_no_library_call
@@ -509,6 +509,16 @@ def _ce_expect_working(student, tol, memo):
                            model(logits, targets, reduction), reduction=reduction)
 
 
+def _held_to_own_model(diagnosis: dict[str, Any]) -> Loss:
+    """The cross_entropy a check holds the student to. After a double softmax that is the
+    function they wrote, and the raw-logits check charges the mistake: the check calling this
+    then keeps its points but is not assessed separately (never shown as passed)."""
+    if diagnosis["model"] == "double-softmax":
+        attributed_to(CE_RAW)
+        return CE_MODELS["double-softmax"]
+    return CE_MODELS["raw"]
+
+
 def _ce_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     gen = torch.Generator().manual_seed(seed)
     cases = []
@@ -546,7 +556,7 @@ def test_ce_values(student, tol, memo):
     diagnosis = _ce_diagnosis(student, memo, tol)
     # A double softmax is the raw-logits check's mistake: here the student is held to the
     # function they implemented, so that mistake is charged once.
-    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    model = _held_to_own_model(diagnosis)
     for logits, targets in _ce_cases(13):
         for reduction in REDUCTIONS:
             result = student.call("cross_entropy", logits, targets, reduction=reduction)
@@ -593,6 +603,7 @@ def _helper_is_to_blame(student, value: Any, logits: torch.Tensor, targets: torc
             continue  # the helper is fine here: the fault is cross_entropy's own
         composed = F.nll_loss(to_log(got.to(logits.dtype)), targets, reduction=reduction)
         if _same(value, composed, tol):
+            attributed_to(SOFTMAX_EXTREME if helper == "softmax" else LOG_SOFTMAX_EXTREME)
             return True
     return False
 
@@ -606,7 +617,7 @@ CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
 def test_ce_extreme(student, tol, memo):
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
-    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    model = _held_to_own_model(diagnosis)
     tol = _extreme_tol(tol)
     for dtype in DTYPES:
         logits, targets = _ce_extreme_case(dtype)
@@ -677,7 +688,7 @@ CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradc
 def test_ce_gradients(student, tol, memo):
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
-    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    model = _held_to_own_model(diagnosis)
     gen = torch.Generator().manual_seed(17)
     logits = torch.randn(6, 4, generator=gen, dtype=torch.float64) * 2
     targets = torch.randint(0, 4, (6,), generator=gen)

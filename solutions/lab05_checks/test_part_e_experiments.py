@@ -39,7 +39,8 @@ def test_always_negative_accuracy(student, answers):
     value = _number(student, "always_negative_accuracy")
     if not math.isclose(value, answers["always_negative_accuracy"], abs_tol=1e-6):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
-             "sample: it equals the share of negatives in the data.", "wrong-value")
+             "sample of the experiment's data: make the predictions all zeros with the targets' "
+             "shape and pass both to your accuracy().", "wrong-value")
 
 
 ALWAYS_NEGATIVE_F1 = "always_negative_f1: F1 of the always-negative classifier"
@@ -50,9 +51,10 @@ ALWAYS_NEGATIVE_F1 = "always_negative_f1: F1 of the always-negative classifier"
 def test_always_negative_f1(student, answers):
     value = _number(student, "always_negative_f1")
     if not math.isclose(value, answers["always_negative_f1"], abs_tol=1e-6):
-        fail("always_negative_f1 is wrong: with no positive predictions there are no true "
-             "positives, so precision, recall and F1 of the positive class are all 0.",
-             "wrong-value")
+        fail("always_negative_f1 is not the F1 of the positive class for all-negative "
+             "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
+             "predictions and those targets, and think about what predicting no positives "
+             "means for the true positives.", "wrong-value")
 
 
 def _choice(student, answers, name: str) -> None:

@@ -23,6 +23,7 @@ from report_samples import (
 )
 
 from autograder.report.feedback import inline_code, render_feedback, write_feedback
+from autograder.report.visibility import INSTRUCTOR, STUDENT, Audience
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +31,8 @@ def results():
     return sample_results()
 
 
-def _write(results, submission_id, tmp_path):
-    path = write_feedback(by_id(results, submission_id), tmp_path, "lab-test")
+def _write(results, submission_id, tmp_path, audience: Audience = INSTRUCTOR):
+    path = write_feedback(by_id(results, submission_id), tmp_path, "lab-test", audience)
     assert path == tmp_path / submission_id / "feedback.html"
     text = path.read_text(encoding="utf-8")
     return text, Page(text)
@@ -58,16 +59,26 @@ def test_graded_page_shows_total_parts_and_messages(results, tmp_path):
     assert "Graded in 4.2 s" in page.text or "Graded in 4.3 s" in page.text
 
 
-def test_hidden_check_shows_name_points_and_message_only(results, tmp_path):
-    text, page = _write(results, "bob", tmp_path)
+def test_hidden_check_is_absent_from_the_student_page(results, tmp_path):
+    text, page = _write(results, "bob", tmp_path, STUDENT)
+    assert "implemented without F.mse_loss" not in text
+    assert FORBIDDEN_MESSAGE.split("`")[0] not in text and SECRET_DETAIL not in text
+    assert "forbidden" not in text
+    # The totals leave it out too (its 1 point would tell the student it failed).
+    assert "5</strong> / 7 points" in text and "2 of 3 checks passed" in page.text
+    assert "1 more check (1 point) is graded but not listed here: not shown to students" \
+        in page.text
+
+
+def test_instructor_copy_lists_the_hidden_check(results, tmp_path):
+    text, page = _write(results, "bob", tmp_path, INSTRUCTOR)
+    assert "Instructor view" in page.text
     assert "Failed: implemented without F.mse_loss" in page.text
     assert "mse_loss calls F.mse_loss, which is what you are asked to implement." in page.text
-    assert SECRET_DETAIL not in text
-    assert "forbidden" not in text  # no mistake key for a hidden check
+    assert "Students see this check: hidden" in page.text
     hidden_row = text[text.index("implemented without F.mse_loss"):]
     hidden_row = hidden_row[:hidden_row.index("</li>")]
-    assert "0 / 1" in hidden_row and "<details>" not in hidden_row
-    assert FORBIDDEN_MESSAGE.split("`")[0] in text
+    assert "0 / 1" in hidden_row
 
 
 def test_visible_check_keeps_its_detail(results, tmp_path):
@@ -126,5 +137,5 @@ def test_page_is_self_contained(results, tmp_path):
 
 
 def test_render_without_assignment_name(results):
-    text = render_feedback(by_id(results, "alice"))
-    assert "<title>feedback: alice (8/8)</title>" in text
+    text = render_feedback(by_id(results, "alice"))  # a student's: the hidden check left out
+    assert "<title>feedback: alice (7/7)</title>" in text

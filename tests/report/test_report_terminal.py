@@ -16,6 +16,7 @@ from report_samples import (
 from autograder.cli import main
 from autograder.report.gradescope import results_path, write_results
 from autograder.report.terminal import WIDTH, render
+from autograder.report.visibility import INSTRUCTOR
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as Row  # not a test class for pytest
 
@@ -26,7 +27,7 @@ def results():
 
 
 def test_render_lists_checks_by_part_and_function(results):
-    text = render(by_id(results, "bob"))
+    text = render(by_id(results, "bob"), audience=INSTRUCTOR)  # `show --all`
     lines = text.splitlines()
     assert lines[0] == "Submission bob: graded"
     assert lines[1] == "Score 5 / 8 (62%), 2 of 4 checks passed"
@@ -83,7 +84,10 @@ def out(results, tmp_path):
 def test_show_prints_one_submission(out, capsys):
     assert main(["show", "carol", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("Submission carol: graded\nScore 1 / 8 (12%)")
+    assert captured.out.startswith("Submission carol: graded\nScore 0 / 7 (0%)")  # its 1: hidden
+    assert "implemented without F.mse_loss" not in captured.out  # hidden from students
+    assert main(["show", "carol", "--out", str(out), "--all"]) == 0
+    assert "implemented without F.mse_loss [hidden]" in capsys.readouterr().out
     assert "✗ matches F.mse_loss for every reduction" in captured.out
     assert "<script>alert('pwned')</script>" in captured.out  # plain text: shown as written
     assert captured.err == ""
