@@ -79,5 +79,6 @@ def test_a_huge_exception_type_name_stays_out_of_feedback(tight_grader, tmp_path
     result = tight_grader.grade(path, "huge")
     outputs = [t.output for t in result.tests if t.name.startswith("mse_loss")]
     assert outputs and all(len(o) < 1000 for o in outputs), [len(o) for o in outputs]
-    assert not any("Secret" in o or "\x1b" in o or "\x07" in o for o in outputs)
+    # the type's name never (the student's own line may be quoted: it is their code)
+    assert not any("Secretx" in o or "\x1b" in o or "\x07" in o for o in outputs), outputs
     assert any("unusual type name" in o for o in outputs), outputs
