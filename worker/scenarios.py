@@ -249,9 +249,19 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     outcome: dict[str, Any] = {"error": None, "value": None, "grads": None, "gradcheck": None}
     ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
     calls, ops = harness.CallRecorder(), harness.AtenRecorder()
+    installed: list[bool] = []
     try:
-        with calls, ops:
-            value = ns["cross_entropy"](*args, **kwargs)
+        returned = False
+        try:
+            with calls, ops:
+                value = ns["cross_entropy"](*args, **kwargs)
+                returned = True
+                installed.append(harness.recorders_installed(calls, ops))
+        except BaseException:
+            # leaving a mode the student's code popped fails: that is the finding below,
+            # not the student's function raising (as for a direct call)
+            if not returned or installed != [False]:
+                raise
         if grad_args:
             outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                  params.get("upstream"))
@@ -264,6 +274,9 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     finally:
         ns.update(saved)
     outcome["called"] = [*calls.names, *ops.names]  # what ran (the no-library check)
+    if installed == [False]:  # evidence of calls voided, as for a direct call
+        outcome["_findings"] = [("the grader's call recorders were removed during "
+                                 "cross_entropy", "calls")]
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                           if b is not None and isinstance(a, torch.Tensor)
                           and not torch.equal(a.detach(), b)]

@@ -315,7 +315,13 @@ class Worker:
             protocol.send(self.sock, failure)
             return
         for finding in outcome.pop("_findings", []):
-            findings.append((str(finding), (integrity.SCENARIOS,)))
+            # a scenario that made a direct call reports what it voids: "calls" evidence
+            # (the library calls made) or, by default, the scenario's own outcome
+            if (isinstance(finding, tuple) and len(finding) == 2
+                    and finding[1] in (integrity.CALLS, integrity.SCENARIOS)):
+                findings.append((str(finding[0]), (finding[1],)))
+            else:
+                findings.append((str(finding), (integrity.SCENARIOS,)))
         markers = integrity.encode(findings)
         if markers:
             # Reported even where the function is missing: the flag must reach the judge.

@@ -461,9 +461,11 @@ class _LibraryHelpers:
             raise StudentError(function, outcome["error"])
         mutated = outcome.get("mutated")
         called = outcome.get("called")
+        markers = outcome.get("tamper")  # reported with the calls, as a direct call does
+        called = [*(called if isinstance(called, list) else []),
+                  *(markers if isinstance(markers, list) else [])]
         return CallResult(value=outcome.get("value"),
-                          called=[c for c in called if isinstance(c, str)]
-                          if isinstance(called, list) else [],
+                          called=[c for c in called if isinstance(c, str)],
                           mutated=[i for i in mutated if isinstance(i, int)]
                           if isinstance(mutated, list) else [],
                           grads=outcome.get("grads"), gradcheck=outcome.get("gradcheck"))
