@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.batch.discover import _safe
-from autograder.report.csvfile import read_csv
+from autograder.report.csvfile import read_side_file
 
 _CANVAS_ID = re.compile(r"^.+_(\d+)(?:-\d+)?$")  # name_userid, or name_userid-2 (a second notebook)
 _EXTRA = re.compile(r"-\d+$")
@@ -86,12 +86,7 @@ class Roster:
 
 
 def load_roster(path: Path) -> Roster:
-    try:
-        rows = read_csv(path)
-    except FileNotFoundError:
-        raise RosterError(f"roster {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RosterError(f"roster {path}: cannot be read ({exc})") from None
+    rows = read_side_file(path, RosterError, "roster ")
     columns = {c.lower() for row in rows[:1] for c in row} or _header(path)
     if {"student", "id"} <= columns:
         roster = Roster(path, "canvas", [s for r in rows if (s := _canvas(r)) is not None])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from autograder.report.atomic import write_text
@@ -40,3 +40,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         return [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
                 for row in reader]
+
+
+def read_side_file(path: Path, error: Callable[[str], Exception],
+                   label: str = "") -> list[dict[str, str]]:
+    """`read_csv` for a file an instructor names (roster, overrides, extensions): a missing
+    or unreadable file becomes `error` with one line naming it, nothing else."""
+    try:
+        return read_csv(path)
+    except FileNotFoundError:
+        raise error(f"{label}{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{label}{path}: cannot be read ({exc})") from None

@@ -24,7 +24,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from autograder.config import Deadline
-from autograder.report.csvfile import read_csv
+from autograder.report.csvfile import read_side_file
 from autograder.score.final import Late
 
 DAY = timedelta(days=1)
@@ -99,12 +99,7 @@ def _need(row: dict[str, str], column: str) -> str:
 
 def _rows(path: Path, where: tzinfo,
           parse: Callable[[dict[str, str], tzinfo], T]) -> dict[str, T]:
-    try:
-        rows = read_csv(path)
-    except FileNotFoundError:
-        raise LateError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LateError(f"{path}: cannot be read ({exc})") from None
+    rows = read_side_file(path, LateError)
     found: dict[str, T] = {}
     problems: list[str] = []
     seen: set[str] = set()

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.report.csvfile import read_csv
+from autograder.report.csvfile import read_side_file
 from autograder.score.final import TOTAL, AppliedOverride
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -45,12 +45,7 @@ class Override:
 
 
 def load_overrides(path: Path, checks: list[str]) -> list[Override]:
-    try:
-        rows = read_csv(path)
-    except FileNotFoundError:
-        raise OverrideError(f"overrides {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise OverrideError(f"overrides {path}: cannot be read ({exc})") from None
+    rows = read_side_file(path, OverrideError, "overrides ")
     overrides: list[Override] = []
     problems: list[str] = []
     for line, row in enumerate(rows, start=2):
