@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from upload_helpers import ids, write, zipped
 
 from autograder.batch.discover import Limits, discover, student_id, unpacking
 
@@ -25,24 +26,6 @@ def nb(source: str = "x = 1") -> bytes:
     cell = {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
     return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
-
-def zipped(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
-
-
-def write(root: Path, files: dict[str, bytes]) -> Path:
-    for rel, data in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(data)
-    return root
-
-
-def ids(found) -> dict[str, str]:
-    return {f.submission_id: f.path.name for f in found.submissions}
 
 SMITH = "smith_1234_5678_lab05"  # a Canvas-named upload: name_userid_attemptid_file
 
