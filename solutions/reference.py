@@ -98,8 +98,12 @@ def binary_cross_entropy(
 ) -> torch.Tensor:
     _check_reduction(reduction)
     _check_same_shape(probs, targets)
-    log_p = torch.clamp(torch.log(probs), min=-100)
-    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)
+    # log(0) is -inf and its slope infinite: a clamp alone gives the value -100 but a nan
+    # gradient (0 * inf). Take the log of a safe value where p is 0 (or 1), then clamp.
+    safe_p = torch.where(probs > 0, probs, 1.0)
+    safe_q = torch.where(probs < 1, probs, 0.0)
+    log_p = torch.clamp(torch.where(probs > 0, torch.log(safe_p), -100.0), min=-100)
+    log_1mp = torch.clamp(torch.where(probs < 1, torch.log1p(-safe_q), -100.0), min=-100)
     return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)
 
 

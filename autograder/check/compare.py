@@ -175,3 +175,40 @@ def expect_edge_gradient(got: Any, expected: torch.Tensor, lower: torch.Tensor,
     if not bool(inside[torch.isfinite(expected)].all()):
         fail(f"{function}: backward gives gradients outside the subdifferential {what}: the "
              f"rule is that {KINK_RULE}.", "kink-gradient")
+
+
+def _same_result(a: Any, b: Any) -> bool:
+    """Exactly the same result (tensor of one shape with equal values, nan positions
+    included, equal Python numbers, or tuples/lists of those)."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            torch.equal(a, b) or torch.allclose(a, b, rtol=0.0, atol=0.0, equal_nan=True))
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same_result(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or (a != a and b != b)
+    return False
+
+
+def _all_finite(value: Any) -> bool:
+    if isinstance(value, torch.Tensor):
+        return not value.is_floating_point() or bool(torch.isfinite(value).all())
+    if isinstance(value, (tuple, list)):
+        return all(_all_finite(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
+
+
+def expect_argument_used(function: str, argument: str, got: tuple[Any, Any],
+                         want: tuple[Any, Any], settings: str, fix: str) -> None:
+    """Counterfactual: the same call with `argument` changed (`settings` says how). Where the
+    reference's result changes and the student's stays exactly the same, the argument is
+    ignored; anything else is the value checks' to judge."""
+    if _same_result(want[0], want[1]) or not _same_result(got[0], got[1]) \
+            or not _all_finite(got[0]):
+        return  # nan/inf: the value checks say that first
+    fail(f"{function} ignores its `{argument}` argument: {settings} it returns the same result, "
+         f"where the correct result changes. {fix}", f"ignores-{argument.replace('_', '-')}")

@@ -51,6 +51,7 @@ class Alternative:
     transform: Transform
     known_gap: bool = False
     reason: str = ""
+    generated: tuple[str, ...] = ()  # the transforms that made it (`selftest.variants`)
 
     def __post_init__(self) -> None:
         if self.known_gap and not self.reason:

@@ -96,6 +96,7 @@ class Report:
     seconds: float = 0.0
     workers: int | None = None
     problems: list[str] = field(default_factory=list)  # build or baseline problems
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # variants failing the proof
 
     def of(self, kind: str) -> list[Row]:
         return [r for r in self.rows if r.kind == kind]
@@ -151,16 +152,31 @@ class Report:
             line += f" ({len(self.known_gaps)} known gaps)"
         return line
 
+    def variants_line(self) -> str:
+        """The false-positive count over generated + hand-written alternatives."""
+        generated = [r for r in self.alternatives if r.alternative and r.alternative.generated]
+        penalised = [r for r in self.alternatives if not r.graded or r.failed]
+        return (f"false positives over {len(generated)} generated + "
+                f"{len(self.alternatives) - len(generated)} hand-written alternatives: "
+                f"{len(penalised)} ({len(self.dropped)} generated variants dropped by the "
+                "semantic check)")
+
     def render(self) -> str:
         return render(self)
 
 
 # ---------------------------------------------------------------- building
-def select(only: Sequence[str] | None, lab: Lab | None = None,
+def select(only: Sequence[str] | None, lab: Lab | None = None, variants: int | None = None,
            ) -> tuple[list[str], list[Mutant], list[Alternative]]:
     """The baselines, mutants and alternatives of `lab`'s library whose names match `only`
-    (glob patterns)."""
-    MUTANTS, ALTERNATIVES = (lab or Lab.load()).selftest_library()
+    (glob patterns); the alternatives include the lab's generated variants (`var_*`, all of
+    them or the first `variants`), generated only when `only` may select one."""
+    lab = lab or Lab.load()
+    MUTANTS, ALTERNATIVES = lab.selftest_library()
+    if variants != 0 and (not only or any(p.startswith(("var", "*", "?", "[")) for p in only)):
+        from autograder.selftest.variants import as_alternatives, lab_corpus
+
+        ALTERNATIVES = [*ALTERNATIVES, *as_alternatives(lab_corpus(lab), variants)]
 
     def wanted(name: str) -> bool:
         return not only or any(fnmatch.fnmatchcase(name, pattern) for pattern in only)
@@ -241,14 +257,14 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
 # ---------------------------------------------------------------- grading
 def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: int | None = None,
                  out: Path | None = None, progress: bool = False, lab: Lab | None = None,
-                 ) -> Report:
+                 variants: int | None = None) -> Report:
     """Build and grade every selected notebook; `out` keeps the graded results (else a temp dir)."""
     from autograder.batch.run import grade_batch
 
     started = time.monotonic()
     lab = lab or Lab.locate(config=config_path)
     config = load_config(config_path)
-    baselines, mutants, alternatives = select(only, lab)
+    baselines, mutants, alternatives = select(only, lab, variants)
     validate_library(config, mutants)
     work = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
     try:
@@ -266,6 +282,10 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = Report(list(config.tests), rows, workers=workers, problems=problems)
+    if any(a.generated for a in alternatives):
+        from autograder.selftest.variants import lab_corpus
+
+        report.dropped = list(lab_corpus(lab).dropped)
     report.problems += _baseline_problems(report)
     report.seconds = time.monotonic() - started
     return report
@@ -339,6 +359,11 @@ def _score(row: Row) -> str:
     return f"{row.result.score:g}/{row.result.max_score:g}"
 
 
+def _quiet(row: Row) -> bool:
+    """A generated variant with full marks: counted, not listed row by row."""
+    return bool(row.alternative and row.alternative.generated and row.graded and not row.failed)
+
+
 def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=108, initial_indent=indent, subsequent_indent=indent)
 
@@ -370,7 +395,8 @@ def render(report: Report) -> str:
         numbers = [str(i).rjust(digits, "0") for i in range(1, len(checks) + 1)]
         for d in range(digits):
             lines.append("  " + " " * width + "".join(n[d] for n in numbers))
-        mutants, alternatives = report.mutants, report.alternatives
+        mutants = report.mutants
+        alternatives = [r for r in report.alternatives if not _quiet(r)]  # generated: if failing
         for group in (mutants, alternatives):
             if group is alternatives and mutants and alternatives:
                 lines.append("  " + "-" * (width + len(checks)))
@@ -412,7 +438,12 @@ def render(report: Report) -> str:
                                    f"{row.failed[check]}", pad + "# "))
     if report.alternatives:
         lines += ["", "Alternatives (must score full marks)"]
+        quiet = [r for r in report.alternatives if _quiet(r)]
+        if quiet:
+            lines.append(f"  full       {len(quiet)} generated variants (var_*: not listed)")
         for row in report.alternatives:
+            if _quiet(row):
+                continue
             if row.error or not row.graded:
                 label = "ERROR"
             elif row.failed:
@@ -420,6 +451,9 @@ def render(report: Report) -> str:
             else:
                 label = "full"
             lines.append(f"  {label:<10} {row.name}  {_score(row)}")
+            if row.alternative is not None and row.alternative.generated:
+                lines.append(_wrap("generated by: " + " + ".join(row.alternative.generated),
+                                   " " * 13))
             if row.error:
                 lines.append(_wrap(row.error, "             "))
             for check, message in row.failed.items():
@@ -429,6 +463,7 @@ def render(report: Report) -> str:
     notes += [f"{r.name}: also_fails lists {c!r}, which passed (keep the library tight)"
               for r in report.mutants if r.graded and r.mutant is not None
               for c in sorted(r.mutant.also_fails) if c not in r.failed]
+    notes += [f"generated variant dropped ({why}): {what}" for what, why in report.dropped]
     if report.problems or notes:
         lines += ["", "Problems"]
         lines += [_wrap(p, "  - ") for p in report.problems]
@@ -437,4 +472,6 @@ def render(report: Report) -> str:
         lines += ["", _wrap("known gaps (marked in the library, not caught yet): "
                             + ", ".join(r.name for r in report.known_gaps), "")]
     lines += ["", report.summary()]
+    if report.alternatives:
+        lines.append(report.variants_line())
     return "\n".join(lines) + "\n"

@@ -99,8 +99,12 @@ def cross_entropy(logits, targets, reduction="mean"):
 def binary_cross_entropy(probs, targets, reduction="mean"):
     _check_reduction(reduction)
     _check_same_shape(probs, targets)
-    log_p = torch.log(probs).clamp(min=-100)
-    log_q = torch.log(1 - probs).clamp(min=-100)
+    # log(1 - p) rather than log1p(-p); each log of a safe value, so the gradient stays finite
+    # at p of exactly 0 or 1 (a bare clamp of log(0) would give 0 * inf = nan there).
+    log_p = torch.where(probs > 0, torch.log(torch.where(probs > 0, probs, 1.0)), -100.0)
+    q = 1 - probs
+    log_q = torch.where(q > 0, torch.log(torch.where(q > 0, q, 1.0)), -100.0)
+    log_p, log_q = log_p.clamp(min=-100), log_q.clamp(min=-100)
     return _reduce(-(targets * log_p + (1 - targets) * log_q), reduction)
 ''')),
     Alternative("alt_bcel_clamp_log1p", ("binary_cross_entropy_with_logits",), rewrite('''

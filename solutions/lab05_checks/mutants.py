@@ -23,6 +23,7 @@ from lab05_checks.test_part_a_regression import (
     HUBER_VALUES,
     MAE_ERRORS,
     MAE_GRAD,
+    MAE_VALUES,
     MSE_ERRORS,
     MSE_GRAD,
     MSE_VALUES,
@@ -31,6 +32,7 @@ from lab05_checks.test_part_b_classification import (
     BCE_CLAMP,
     BCE_ERRORS,
     BCE_GRAD,
+    BCE_NO_LIB,
     BCE_VALUES,
     BCEL_EXTREME,
     BCEL_POS_WEIGHT,
@@ -78,6 +80,13 @@ from lab05_checks.test_part_e_experiments import (
     ALWAYS_NEGATIVE_F1,
     Q_LOGITS,
 )
+
+# The reference's two logs (safe where p is 0 or 1, so the gradient stays finite there).
+BCE_LOGS = ("safe_p = torch.where(probs > 0, probs, 1.0)\n"
+            "    safe_q = torch.where(probs < 1, probs, 0.0)\n"
+            "    log_p = torch.clamp(torch.where(probs > 0, torch.log(safe_p), -100.0), min=-100)\n"
+            "    log_1mp = torch.clamp(torch.where(probs < 1, torch.log1p(-safe_q), -100.0), "
+            "min=-100)")
 
 GATE = ("the error / no-library checks count only once the function returns correct values "
         "on valid input (no free points for a broken function)")
@@ -252,23 +261,21 @@ def log_softmax(logits, dim=-1):
     # ================================================================ Part B: binary cross-entropy
     Mutant("mutant_bce_no_clamp", "binary_cross_entropy",
            edit("binary_cross_entropy",
-                "log_p = torch.clamp(torch.log(probs), min=-100)\n"
-                "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)",
+                BCE_LOGS,
                 "log_p = torch.log(probs)\n    log_1mp = torch.log(1 - probs)"),
            BCE_CLAMP, "clamp each log at -100"),
     Mutant("mutant_bce_log_eps", "binary_cross_entropy",
            edit("binary_cross_entropy",
-                "log_p = torch.clamp(torch.log(probs), min=-100)\n"
-                "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)",
+                BCE_LOGS,
                 "log_p = torch.log(probs + 1e-8)\n    log_1mp = torch.log(1 - probs + 1e-8)"),
            BCE_CLAMP, "epsilon",
            also_fails=frozenset({BCE_VALUES}),
            why="adding 1e-8 inside the log moves the loss by ~1e-7 relative on ordinary "
                "probabilities: inexact at float64 precision"),
     Mutant("mutant_bce_clips_probabilities", "binary_cross_entropy",
-           edit("binary_cross_entropy", "log_p = torch.clamp(torch.log(probs), min=-100)",
-                "probs = probs.clamp(1e-7, 1 - 1e-7)\n"
-                "    log_p = torch.clamp(torch.log(probs), min=-100)"),
+           edit("binary_cross_entropy", "    safe_p = torch.where(probs > 0, probs, 1.0)\n",
+                "    probs = probs.clamp(1e-7, 1 - 1e-7)\n"
+                "    safe_p = torch.where(probs > 0, probs, 1.0)\n"),
            BCE_CLAMP, "clipping p"),
     Mutant("mutant_bce_no_shape_check", "binary_cross_entropy",
            edit("binary_cross_entropy", "_check_same_shape(probs, targets)", "pass"),
@@ -578,4 +585,105 @@ def log_softmax(logits, dim=-1):
            why="the missing keepdim breaks every input that is not square (a broadcasting "
                "error), in each log_softmax check; cross_entropy, which calls it, is graded "
                "with PyTorch's log_softmax in its place and keeps its points"),
+]
+# Part A diagnoses confirmed by probes, and arguments that must count.
+MUTANTS += [
+    Mutant("mutant_mae_abs_of_mean", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "return _reduce(pred - target, reduction).abs()"),
+           MAE_VALUES, "absolute value after reducing"),
+    Mutant("mutant_mae_is_rmse", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "return torch.sqrt(_reduce((pred - target) ** 2, reduction))"),
+           MAE_VALUES, "RMSE", also_fails=frozenset({MAE_GRAD}),
+           why="sqrt(d**2) is |d| in value but its gradient is nan at d = 0 (the kink rule)"),
+    Mutant("mutant_huber_threshold_on_square", "huber_loss",
+           edit("huber_loss", "torch.where(abs_diff < delta,", "torch.where(diff**2 < delta,"),
+           HUBER_VALUES, "d² with delta"),
+    Mutant("mutant_mse_ignores_reduction", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                'return _reduce((pred - target) ** 2, "none" if reduction == "none" else "mean")'),
+           MSE_VALUES, "`reduction` argument"),
+]
+# Part B: diagnoses confirmed by probes, gradients at the edges, arguments that must count.
+MUTANTS += [
+    Mutant("mutant_bce_naive_clamp", "binary_cross_entropy",
+           edit("binary_cross_entropy", BCE_LOGS,
+                "log_p = torch.clamp(torch.log(probs), min=-100)\n"
+                "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)"),
+           BCE_CLAMP, "any finite gradient is accepted"),
+    Mutant("mutant_bce_hard_targets_only", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+                "return _reduce(-torch.where(targets > 0.5, log_p, log_1mp), reduction)"),
+           BCE_VALUES, "soft targets", also_fails=frozenset({BCE_GRAD, BCE_ERRORS, BCE_NO_LIB}),
+           why="the gradient check and the working gate use soft targets, where the function "
+               "is wrong"),
+    Mutant("mutant_bcel_pos_weight_in_targets", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1\n"
+                "    return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+                "if pos_weight is not None:\n"
+                "        targets = targets * pos_weight\n"
+                "    return _reduce((1 - targets) * logits + neg_log_sigmoid, reduction)"),
+           BCEL_POS_WEIGHT, "multiplies the targets by pos_weight"),
+    Mutant("mutant_bcel_where_branches", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "neg_log_sigmoid = -F.logsigmoid(logits)",
+                "neg_log_sigmoid = torch.where(logits >= 0, torch.log1p(torch.exp(-logits)),\n"
+                "                                  -logits + torch.log1p(torch.exp(logits)))"),
+           BCEL_EXTREME, "PyTorch's gradient is finite"),
+    Mutant("mutant_ce_guarded_log_of_softmax", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "probs = softmax(logits, dim=1)\n"
+                "    log_probs = torch.where(probs > 0, torch.log(probs), "
+                "log_softmax(logits, dim=1))"),
+           CE_EXTREME, "PyTorch's gradient is finite"),
+    Mutant("mutant_ce_column_indexing", "cross_entropy",
+           edit("cross_entropy", "nll = -log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)",
+                "nll = -log_probs[:, targets]"),
+           CE_VALUES, "N×N", also_fails=frozenset({CE_ERRORS, CE_NO_LIB, CE_GRAD, CE_EXTREME,
+                                                    CE_RAW}),
+           why="an N×N loss is a different function: the working gate, the gradients and the "
+               "extreme values of cross_entropy all see it"),
+    Mutant("mutant_ce_one_hot_without_num_classes", "cross_entropy",
+           edit("cross_entropy", "nll = -log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)",
+                "nll = -(F.one_hot(targets.long()) * log_probs).sum(dim=1)"),
+           CE_VALUES, "num_classes"),
+    Mutant("mutant_softmax_one_dim_breaks", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    one_dim = logits.ndim == 1
+    if one_dim:  # "a single vector is a batch of one"
+        logits, dim = logits.unsqueeze(0), 0
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    exps = shifted.exp()
+    probs = exps / exps.sum(dim=dim, keepdim=True)
+    return probs.squeeze(0) if one_dim else probs
+'''), SOFTMAX_VALUES, "single vector"),
+    Mutant("mutant_bce_ignores_reduction", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+                "values = -(targets * log_p + (1 - targets) * log_1mp)\n"
+                "    return values if reduction == \"none\" else values.mean()"),
+           BCE_VALUES, "`reduction` argument"),
+]
+# Part C: F1 as an arithmetic mean, and arguments that must count.
+MUTANTS += [
+    Mutant("mutant_prf_f1_arithmetic_mean", "precision_recall_f1",
+           edit("precision_recall_f1", "f1 = _safe_ratio(2 * tp, 2 * tp + fp + fn)",
+                "f1 = (precision + recall) / 2"),
+           PRF_BINARY, "arithmetic mean"),
+    Mutant("mutant_macro_f1_arithmetic_mean", "macro_f1", rewrite('''
+def macro_f1(preds, targets, num_classes):
+    scores = []
+    for c in range(num_classes):
+        precision, recall, _ = precision_recall_f1(preds, targets, positive_class=c)
+        scores.append((precision + recall) / 2)
+    return sum(scores) / num_classes
+'''), MACRO_VALUES, "arithmetic mean"),
+    Mutant("mutant_confusion_ignores_num_classes", "confusion_matrix",
+           edit("confusion_matrix", "    index = targets.long() * num_classes + preds.long()\n",
+                "    num_classes = 4\n    index = targets.long() * num_classes + preds.long()\n"),
+           CM_ABSENT, "`num_classes` argument", also_fails=frozenset({CM_VALUES}),
+           why="a fixed size is the wrong shape for every other num_classes"),
 ]

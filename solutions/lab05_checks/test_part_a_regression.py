@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
-from autograder.check.compare import expect_edge_gradient, expect_tensor, matches
+from autograder.check.compare import (
+    expect_argument_used,
+    expect_edge_gradient,
+    expect_tensor,
+    matches,
+)
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
 from lab05_checks.forbidden import assert_no_library_call
@@ -24,7 +32,49 @@ def _pairs(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return pairs
 
 
+def _reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    return values.mean() if reduction == "mean" else values.sum() if reduction == "sum" \
+        else values
+
+
+# Mistakes a probe can confirm: the student's value equals the mistaken formula's on an input
+# where that formula differs from the right one.
+Formula = Callable[[torch.Tensor, torch.Tensor, str], torch.Tensor]
+MISTAKES: dict[str, list[tuple[str, Formula, str]]] = {
+    "mae_loss": [
+        ("abs-of-mean", lambda p, t, r: _reduce(p - t, r).abs(),
+         "mae_loss takes the absolute value after reducing (|mean(pred − target)|), so "
+         "positive and negative errors cancel: take the abs of each difference first, then "
+         "reduce."),
+        ("rmse", lambda p, t, r: torch.sqrt(_reduce((p - t) ** 2, r)),
+         "mae_loss computes the root of the reduced squared error (RMSE), not the mean "
+         "absolute error: reduce |pred − target|, no squares and no square root."),
+    ],
+}
+
+
+def _diagnose(function: str, value: Any, expected: torch.Tensor, pred: torch.Tensor,
+              target: torch.Tensor, reduction: str) -> None:
+    for mistake, formula, message in MISTAKES.get(function, []):
+        wrong = formula(pred, target, reduction)
+        if not matches(wrong, expected, 1e-6, 1e-6) and matches(value, wrong, 1e-5, 1e-6):
+            fail(f"{message} (seen with reduction='{reduction}')", mistake)
+
+
+def _expect_reduction_used(student, function: str, reference, **extra) -> None:
+    """Counterfactual: 'mean' and 'sum' on the same input must differ as the reference's do."""
+    pred, target = _pairs(12)[1]
+    got = (student.call(function, pred, target, reduction="mean", **extra).value,
+           student.call(function, pred, target, reduction="sum", **extra).value)
+    want = (reference(pred, target, reduction="mean", **extra),
+            reference(pred, target, reduction="sum", **extra))
+    expect_argument_used(function, "reduction", got, want,
+                         "with reduction='mean' and with reduction='sum'",
+                         "Average for 'mean', add for 'sum', no reduction for 'none'.")
+
+
 def _expect_matches(student, tol, function, reference, **extra) -> None:
+    _expect_reduction_used(student, function, reference, **extra)
     for pred, target in _pairs(11):
         for reduction in REDUCTIONS:
             result = student.call(function, pred, target, reduction=reduction, **extra)
@@ -32,6 +82,8 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                 fail(f"{function} modified its input tensors in place: compute on new tensors "
                      "(e.g. diff = pred - target) instead of -= / .sub_().", "in-place")
             expected = reference(pred, target, reduction=reduction, **extra)
+            if not matches(result.value, expected, 1e-5, 1e-6):
+                _diagnose(function, result.value, expected, pred, target, reduction)
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
 
@@ -243,10 +295,37 @@ def _huber_branch_message(student) -> None:
 HUBER_VALUES = "huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)"
 
 
+def _huber_threshold_on_square(pred: torch.Tensor, target: torch.Tensor,
+                               delta: float) -> torch.Tensor:
+    d = pred - target
+    return torch.where(d**2 < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta))
+
+
+def _huber_probes(student) -> None:
+    """Confirmed by probes: the threshold compared with d² instead of |d| (the two agree at
+    delta = 1 only), and delta ignored (the same result for another delta)."""
+    pred, target = torch.tensor([0.6, -0.6, 1.5, -2.0, 0.3]), torch.zeros(5)
+    delta = 0.5  # |d| = 0.6 is outside, d² = 0.36 inside
+    got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
+    want = F.huber_loss(pred, target, delta=delta, reduction="none")
+    if not matches(got, want, 1e-5, 1e-6) and matches(
+            got, _huber_threshold_on_square(pred, target, delta), 1e-5, 1e-6):
+        fail("huber_loss compares d² with delta to choose the branch (the same as |d| < delta "
+             "only when delta = 1): the quadratic branch is where |d| < delta.",
+             "threshold-on-square")
+    other = student.call("huber_loss", pred, target, delta=2.5, reduction="none").value
+    expect_argument_used("huber_loss", "delta", (got, other),
+                         (want, F.huber_loss(pred, target, delta=2.5, reduction="none")),
+                         "with delta=0.5 and with delta=2.5",
+                         "The branches switch at |d| = delta and the linear branch is "
+                         "delta·(|d| − 0.5·delta).")
+
+
 @check(HUBER_VALUES,
        "huber_loss is 0.5·d² where |d| < delta and delta·(|d| − 0.5·delta) elsewhere, then "
        "reduced like the other losses.")
 def test_huber_values(student, tol):
+    _huber_probes(student)
     _huber_branch_message(student)
     for delta in (1.0, 0.5, 2.5):
         _expect_matches(student, tol, "huber_loss",

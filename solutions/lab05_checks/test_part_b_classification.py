@@ -22,7 +22,14 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check import tamper
-from autograder.check.compare import close, expect_tensor, matches, tolerance
+from autograder.check.compare import (
+    close,
+    expect_argument_used,
+    expect_edge_gradient,
+    expect_tensor,
+    matches,
+    tolerance,
+)
 from autograder.check.registry import attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError
@@ -158,6 +165,25 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
              "gradients disagree.", "gradcheck")
 
 
+def _expect_edge_gradients(student, function: str, args: tuple[Any, ...], expected_fn: Loss,
+                           what: str, upstream: torch.Tensor | None = None,
+                           edges: torch.Tensor | None = None, **kwargs: Any) -> None:
+    """The gradient at the spec's edges (±1e4 logits, p at the clamp): finite wherever
+    PyTorch's is, and PyTorch's value elsewhere; at `edges` (a clamp, like a kink) any finite
+    value is accepted. A result that cannot be backpropagated is the gradient check's to charge."""
+    grads = student.call(function, *args, grad_args=(0,), upstream=upstream, **kwargs).grads
+    if isinstance(grads, dict):
+        return
+    got = grads[0] if isinstance(grads, list) and grads else None
+    leaf = args[0].clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(expected_fn(leaf, *args[1:], **kwargs), leaf,
+                                      grad_outputs=upstream)
+    lower, upper = expected.clone(), expected.clone()
+    if edges is not None:
+        lower[edges], upper[edges] = -math.inf, math.inf
+    expect_edge_gradient(got, expected, lower, upper, function, what, rtol=1e-5, atol=1e-6)
+
+
 def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                         accepted: str, fix: str, mistake: str) -> None:
     try:
@@ -221,9 +247,27 @@ def _softmax_family_values(student, tol, function: str, reference: Loss, what: s
                 fail(f"{function} normalises over every element of the tensor {where}: reduce "
                      "along `dim` only, with keepdim=True.", "whole-tensor")
             if dim is None:
-                fail(f"{function} gives wrong values {where}: the default is dim=-1 "
-                     f"(the last dimension). {what}", "wrong-default-dim")
+                _default_dim_diagnosis(student, tol, function, reference, x, where, what)
         expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
+
+
+def _default_dim_diagnosis(student, tol, function: str, reference: Loss, x: torch.Tensor,
+                           where: str, what: str) -> None:
+    """Wrong with the default dim: probes say whether the default is the mistake (an explicit
+    dim=-1 is right) or the handling of a 1-D input (2-D inputs are right by default)."""
+    explicit = _quiet_call(student, function, x, dim=-1)
+    if not _same(explicit, reference(x, dim=-1), tol):
+        if x.ndim == 1:
+            matrix = x.reshape(2, -1)
+            if _same(_quiet_call(student, function, matrix), reference(matrix, dim=-1), tol):
+                fail(f"{function} gives wrong values {where} although it is right for 2-D "
+                     "inputs: its dim handling breaks on a single vector (e.g. a hard-coded "
+                     "dim=1, or a reshape/unsqueeze that assumes a batch) — for a 1-D tensor "
+                     "the last dim is dim 0; reduce along `dim` as given.", "one-dim-input")
+        fail(f"{function} gives wrong values {where}, and also with dim=-1 given explicitly: "
+             f"the values themselves are off, not the default. {what}", "wrong-value")
+    fail(f"{function} gives wrong values {where} but right ones with dim=-1 given "
+         f"explicitly: the default is dim=-1 (the last dimension). {what}", "wrong-default-dim")
 
 
 def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
@@ -253,6 +297,11 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
             expect_tensor(value, expected, tol, function,
                           f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim})",
                           mistake="inexact-extreme")
+    x = _extreme_logits(torch.float64)
+    upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(12),
+                           dtype=torch.float64)
+    _expect_edge_gradients(student, function, (x,), reference, "for logits of ±1e4 (float64)",
+                           upstream=upstream, dim=-1)
 
 
 def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -418,7 +467,18 @@ def _argmax_ce(logits: torch.Tensor, targets: torch.Tensor,
     return _reduce(-torch.log_softmax(logits, dim=1).amax(dim=1), reduction)
 
 
+def _column_indexed_ce(logits: torch.Tensor, targets: torch.Tensor,
+                       reduction: str = "mean") -> torch.Tensor:
+    """logp[:, targets]: every target's column for every sample, an N×N matrix."""
+    return _reduce(-torch.log_softmax(logits, dim=1)[:, targets], reduction)
+
+
 CE_MISTAKES: dict[str, tuple[Loss, str]] = {
+    "column-indexing": (
+        _column_indexed_ce,
+        "cross_entropy indexes log_probs[:, targets], which takes every target's column for "
+        "every sample (an N×N matrix): take one entry per sample, "
+        "log_probs[torch.arange(N), targets] (or gather along dim 1)."),
     "log-softmax-wrong-dim": (
         _batch_dim_ce,
         "cross_entropy normalises over the batch (log_softmax along dim=0): each row of "
@@ -547,6 +607,45 @@ def _ce_mean_message(value: Any, logits: torch.Tensor, targets: torch.Tensor, mo
              "mean-over-classes")
 
 
+def _ce_call_or_one_hot(student, tol, logits: torch.Tensor, targets: torch.Tensor,
+                        reduction: str) -> CallResult:
+    """The student's call; where it raises or is wrong while the last class is absent from
+    the targets, a probe with the last class present says whether one_hot(targets) without
+    num_classes (fewer columns than C) is the cause."""
+    num_classes = logits.shape[1]
+    try:
+        result = student.call("cross_entropy", logits, targets, reduction=reduction)
+    except StudentError:
+        result = None
+    if result is not None and (int(targets.max()) == num_classes - 1 or _same(
+            result.value, _raw_ce(logits, targets, reduction), tol)):
+        return result
+    if int(targets.max()) < num_classes - 1 and targets.numel() > 0:
+        present = targets.clone()
+        present[-1] = num_classes - 1
+        if _same(_quiet_call(student, "cross_entropy", logits, present, reduction=reduction),
+                 _raw_ce(logits, present, reduction), tol):
+            fail("cross_entropy fails when the last class C−1 does not appear in the targets "
+                 "(and is right when it does): F.one_hot(targets) makes only targets.max() + 1 "
+                 "columns — pass num_classes=logits.shape[1], or index log_probs directly.",
+                 "one-hot-width")
+    if result is None:
+        return student.call("cross_entropy", logits, targets, reduction=reduction)
+    return result
+
+
+def _ce_reduction_used(student, tol) -> None:
+    logits, targets = _ce_probe()
+    got = tuple(_quiet_call(student, "cross_entropy", logits, targets, reduction=r)
+                for r in ("mean", "sum"))
+    if _same(got[0], _raw_ce(logits, targets, "sum"), _loose(tol)):
+        return  # a sum for 'mean': the values check names that mistake more precisely
+    expect_argument_used("cross_entropy", "reduction", (got[0], got[1]),
+                         (_raw_ce(logits, targets, "mean"), _raw_ce(logits, targets, "sum")),
+                         "with reduction='mean' and with reduction='sum'",
+                         "Average the per-sample losses for 'mean', add them for 'sum'.")
+
+
 CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
 
 
@@ -559,9 +658,10 @@ def test_ce_values(student, tol, memo):
     # A double softmax is the raw-logits check's mistake: here the student is held to the
     # function they implemented, so that mistake is charged once.
     model = _held_to_own_model(diagnosis)
+    _ce_reduction_used(student, tol)
     for logits, targets in _ce_cases(13):
         for reduction in REDUCTIONS:
-            result = student.call("cross_entropy", logits, targets, reduction=reduction)
+            result = _ce_call_or_one_hot(student, tol, logits, targets, reduction)
             _expect_unmutated(result, "cross_entropy")
             expected = model(logits, targets, reduction)
             what = (f"with reduction='{reduction}' for {str(logits.dtype).replace('torch.', '')} "
@@ -643,6 +743,12 @@ def test_ce_extreme(student, tol, memo):
                      "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
                      "inexact-extreme")
             expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
+    logits, targets = _ce_extreme_case(torch.float64)
+    reduction = _gradient_reductions(diagnosis["working"])[0]
+    upstream = _probe(14, 5).double() if reduction == "none" else None
+    _expect_edge_gradients(student, "cross_entropy", (logits, targets), model,
+                           f"for logits of ±1e4 (float64, reduction='{reduction}')",
+                           upstream=upstream, reduction=reduction)
 
 
 CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
@@ -756,6 +862,14 @@ def _bce_working(student, memo, tol) -> tuple[str, ...]:
 
 def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                         reductions=REDUCTIONS, **extra: Any) -> None:
+    first, target = cases[0]
+    got = tuple(_quiet_call(student, function, first, target, reduction=r, **extra)
+                for r in ("mean", "sum"))
+    expect_argument_used(function, "reduction", (got[0], got[1]),
+                         (reference(first, target, reduction="mean", **extra),
+                          reference(first, target, reduction="sum", **extra)),
+                         "with reduction='mean' and with reduction='sum'",
+                         "Average the elementwise losses for 'mean', add them for 'sum'.")
     for pred, target in cases:
         for reduction in reductions:
             result = student.call(function, pred, target, reduction=reduction, **extra)
@@ -763,6 +877,16 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
             expected = reference(pred, target, reduction=reduction, **extra)
             what = (f"with reduction='{reduction}' for a {tuple(pred.shape)} "
                     f"{str(pred.dtype).replace('torch.', '')} input")
+            soft = bool(((target != 0) & (target != 1)).any())
+            if soft and not _same(result.value, expected, tol):
+                hard = (target >= 0.5).to(target.dtype)
+                if _same(_quiet_call(student, function, pred, hard, reduction=reduction,
+                                     **extra), reference(pred, hard, reduction=reduction,
+                                                         **extra), tol):
+                    fail(f"{function} is right for 0/1 targets but wrong for soft targets "
+                         f"(between 0 and 1) {what}: it assumes hard labels (a choice by "
+                         "target, or a product that is only right for y ∈ {0, 1}) — compute "
+                         "y·log p + (1 − y)·log(1 − p) for any y in [0, 1].", "hard-targets-only")
             expect_tensor(result.value, expected, tol, function, what,
                           mistake=f"reduction-{reduction}")
 
@@ -783,8 +907,10 @@ BCE_CLAMP = "binary_cross_entropy: clamps each log at -100 (p=0 with y=1 gives 1
 
 
 @check(BCE_CLAMP,
-       "Clamp each log at -100 as PyTorch does: torch.clamp(torch.log(p), min=-100) and "
-       "torch.clamp(torch.log(1 - p), min=-100).")
+       "Clamp each log at -100 as PyTorch does, with a finite gradient at p of exactly 0 or 1 "
+       "(any finite gradient is accepted there): torch.where(p > 0, torch.log(torch.where(p > "
+       "0, p, 1)), -100.), and the same for 1 − p.",
+       clauses=("finite gradient at p exactly 0 or 1",))
 def test_bce_clamp(student, tol, memo):
     working = _bce_working(student, memo, tol)
     for dtype in DTYPES:
@@ -800,8 +926,9 @@ def test_bce_clamp(student, tol, memo):
             if isinstance(value, torch.Tensor) and value.shape == expected.shape:
                 if torch.isinf(value).any():
                     fail("binary_cross_entropy returns inf for p=0 with y=1 (or p=1 with y=0) "
-                         f"{what}: clamp each log at -100 as PyTorch does, "
-                         "torch.clamp(torch.log(p), min=-100), so the loss is 100.", "no-clamp")
+                         f"{what}: clamp each log at -100 as PyTorch does, so the loss is 100 (e.g. "
+                         "torch.where(p > 0, torch.log(torch.where(p > 0, p, 1)), -100.)).",
+                         "no-clamp")
                 if torch.isnan(value).any():
                     fail("binary_cross_entropy returns nan for p=0 with y=0 (or p=1 with y=1) "
                          f"{what}: 0·log(0) is 0·(-inf) = nan — clamp each log at -100 before "
@@ -812,6 +939,35 @@ def test_bce_clamp(student, tol, memo):
                      "of adding an epsilon or clipping p.", "eps-not-clamp")
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           f"for probabilities of exactly 0 and 1 {what}", mistake="clamp")
+    _bce_clamp_gradients(student, working)
+
+
+BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTorch's own is "
+                  "finite there), nan or inf is not")
+
+
+def _bce_clamp_gradients(student, working: tuple[str, ...]) -> None:
+    """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
+    internal eps gives about ±1e12); the student's must be finite too, any finite value."""
+    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
+    targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.3], dtype=torch.float64)
+    edges = (probs == 0) | (probs == 1)
+    reduction = _gradient_reductions(working)[0]
+    upstream = _probe(15, 7).double() if reduction == "none" else None
+    grads = student.call("binary_cross_entropy", probs, targets, grad_args=(0,),
+                         upstream=upstream, reduction=reduction).grads
+    got = grads[0] if isinstance(grads, list) and grads else None
+    if isinstance(got, torch.Tensor) and got.shape == probs.shape and bool(
+            (edges & ~torch.isfinite(got.to(probs.dtype))).any()):
+        fail(f"binary_cross_entropy: backward gives {'nan' if bool(torch.isnan(got).any()) else 'inf'} "
+             "at probabilities of exactly 0 or 1: the rule is that "
+             f"{BCE_CLAMP_RULE}. torch.clamp(torch.log(p), min=-100) has the right value but "
+             "multiplies the clamp's zero gradient by log's infinite one (0·inf = nan): take "
+             "the log of a safe value, torch.where(p > 0, torch.log(torch.where(p > 0, p, 1)), "
+             "-100.), and the same for 1 − p.", "clamp-gradient")
+    _expect_edge_gradients(student, "binary_cross_entropy", (probs, targets),
+                           F.binary_cross_entropy, "at probabilities of exactly 0 and 1",
+                           upstream=upstream, edges=edges, reduction=reduction)
 
 
 BCE_GRAD = "binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)"
@@ -946,6 +1102,12 @@ def test_bcel_pos_weight(student, tol, memo):
                     fail(f"{BCEL} ignores pos_weight: multiply the positive term "
                          "y·(−log σ(x)) by pos_weight (broadcast over the last dim).",
                          "pos-weight-ignored")
+                if _same(value, _pos_weight_in_targets(logits, targets, pos_weight, reduction),
+                         tol):
+                    fail(f"{BCEL} multiplies the targets by pos_weight (y·pos_weight in both "
+                         "terms, so the negative term gets 1 − pos_weight·y): pos_weight "
+                         "multiplies the positive term only, -(pos_weight·y·log σ(x) + "
+                         "(1 − y)·log(1 − σ(x))).", "pos-weight-in-targets")
                 if _same(value, whole, tol):
                     fail(f"{BCEL} multiplies the whole loss by pos_weight: it weights only the "
                          "positive term, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
@@ -954,6 +1116,13 @@ def test_bcel_pos_weight(student, tol, memo):
                               f"with pos_weight of shape {tuple(pos_weight.shape)} "
                               f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
                               mistake="pos-weight")
+
+
+def _pos_weight_in_targets(logits: torch.Tensor, targets: torch.Tensor, pos_weight: torch.Tensor,
+                           reduction: str) -> torch.Tensor:
+    weighted = targets * pos_weight
+    values = -(weighted * F.logsigmoid(logits) + (1 - weighted) * F.logsigmoid(-logits))
+    return _reduce(values, reduction)
 
 
 BCEL_EXTREME = f"{BCEL}: finite and exact for logits of ±1e4"
@@ -985,6 +1154,14 @@ def test_bcel_extreme(student, tol, memo):
                      "caps the loss): use max(x, 0) − x·y + log1p(exp(−|x|)), which is exact.",
                      "inexact-extreme")
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
+    # No logit of exactly 0 here: the gradient at ±1e4 is what this probes.
+    logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.5, 60.0, -60.0, BIG], dtype=torch.float64)
+    targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
+    reduction = _gradient_reductions(working)[0]
+    upstream = _probe(16, 8).double() if reduction == "none" else None
+    _expect_edge_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
+                           f"for logits of ±1e4 (float64, reduction='{reduction}')",
+                           upstream=upstream, reduction=reduction)
 
 
 BCEL_GRAD = f"{BCEL}: backward gives the reference gradients (float64, gradcheck)"

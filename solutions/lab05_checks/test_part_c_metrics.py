@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from autograder.check.compare import close_float, expect_float
+from autograder.check.compare import close_float, expect_argument_used, expect_float
 from autograder.check.registry import check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import StudentError
@@ -73,6 +73,14 @@ def _counts(preds: torch.Tensor, targets: torch.Tensor, positive: int) -> tuple[
     predicted, actual = preds == positive, targets == positive
     return (int((predicted & actual).sum()), int((predicted & ~actual).sum()),
             int((~predicted & actual).sum()))
+
+
+def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
+    """The student's value, or None where the function raised (its own check reports it)."""
+    try:
+        return student.call(function, *args, **kwargs).value
+    except StudentError:
+        return None
 
 
 def _zero_division_fail(function: str, error: StudentError | None, what: str) -> None:
@@ -203,6 +211,15 @@ CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is ab
 @check(CM_ABSENT,
        "Size the matrix by num_classes, not by the labels that happen to appear.")
 def test_confusion_absent_classes(student, ref):
+    preds, targets = _labels([0, 1, 2, 1, 0]), _labels([0, 2, 2, 1, 1])
+    expect_argument_used(
+        "confusion_matrix", "num_classes",
+        (_quiet(student, "confusion_matrix", preds, targets, 3),
+         _quiet(student, "confusion_matrix", preds, targets, 5)),
+        (ref.confusion_matrix(preds, targets, 3), ref.confusion_matrix(preds, targets, 5)),
+        "with num_classes=3 and num_classes=5 on the same labels",
+        "Always size the matrix by num_classes, not by the labels that appear (torch.unique or "
+        "max + 1 miss absent classes).")
     cases = [(_labels([0, 1, 2, 1, 0, 2]), _labels([0, 1, 3, 3, 1, 0]), 5),  # 4 never seen
              (_labels([0, 1, 1, 0]), _labels([1, 1, 0, 0]), 4),  # classes 2, 3 absent
              (_labels([2, 2, 2]), _labels([2, 2, 2]), 3)]  # only the last class
@@ -231,11 +248,15 @@ def _prf_reference(preds: torch.Tensor, targets: torch.Tensor, positive: int,
     tp, fp, fn = _counts(preds, targets, positive)
     precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    if model == "arithmetic":
+        return precision, recall, (precision + recall) / 2
     return (recall, precision, f1) if model == "swapped" else (precision, recall, f1)
 
 
 def _prf_model(student, memo, tol) -> str:
-    """'swapped' when the student's precision and recall trade places (cached)."""
+    """'swapped' when the student's precision and recall trade places, 'arithmetic' when
+    their F1 is (P + R) / 2 (cached): the other checks hold them to that model, so the
+    mistake costs the binary check only."""
     if "precision_recall_f1:model" not in memo:
         preds = _labels([1, 1, 1, 1, 0, 0, 1, 0, 0, 1])
         targets = _labels([1, 1, 0, 0, 0, 1, 1, 0, 0, 0])  # precision 3/6, recall 3/4
@@ -248,6 +269,9 @@ def _prf_model(student, memo, tol) -> str:
             swapped = _prf_reference(preds, targets, 1, "swapped")
             if _close(value[0], swapped[0], tol) and _close(value[1], swapped[1], tol):
                 model = "swapped"
+            arithmetic = _prf_reference(preds, targets, 1, "arithmetic")
+            if all(_close(v, e, tol) for v, e in zip(value, arithmetic, strict=True)):
+                model = "arithmetic"
         memo["precision_recall_f1:model"] = model
     return memo["precision_recall_f1:model"]  # type: ignore[no-any-return]
 
@@ -278,6 +302,10 @@ def test_prf_binary(student, ref, tol, memo):
         fail("precision_recall_f1 has precision and recall swapped: precision = TP / (TP + FP) "
              "is the share of predicted positives that are right, recall = TP / (TP + FN) the "
              "share of actual positives that are found.", "precision-recall-swapped")
+    if _prf_model(student, memo, tol) == "arithmetic":
+        fail("precision_recall_f1 returns the arithmetic mean (P + R) / 2 as F1: F1 is their "
+             "harmonic mean, 2·P·R / (P + R) = 2·TP / (2·TP + FP + FN), which stays low when "
+             "either is low.", "f1-arithmetic-mean")
     gen = torch.Generator().manual_seed(42)
     cases = [(_labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0]))]
     while len(cases) < 5:
@@ -298,6 +326,15 @@ PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass i
        "as negative.")
 def test_prf_multiclass(student, tol, memo):
     model = _prf_model(student, memo, tol)
+    preds, targets = _labels([0, 1, 2, 1, 0, 2, 1]), _labels([0, 1, 1, 2, 0, 2, 0])
+    expect_argument_used(
+        "precision_recall_f1", "positive_class",
+        (_quiet(student, "precision_recall_f1", preds, targets, positive_class=0),
+         _quiet(student, "precision_recall_f1", preds, targets, positive_class=2)),
+        (_prf_reference(preds, targets, 0, model), _prf_reference(preds, targets, 2, model)),
+        "with positive_class=0 and positive_class=2 on the same labels",
+        "Count a prediction as positive when preds == positive_class and a target when "
+        "targets == positive_class (one-vs-rest).")
     gen = torch.Generator().manual_seed(43)
     cases = [(_labels([0, 1, 0, 0, 1, 1]), _labels([0, 0, 0, 1, 1, 0]), 0, 2)]
     while len(cases) < 5:
@@ -380,6 +417,8 @@ def _macro_models(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) 
         "harmonic": _ratio(2 * precision * recall, precision + recall),
         "micro": _ratio(sum(tp for tp, _, _ in counts), n),
         "weighted": _ratio(sum(f * s for f, s in zip(f1, support, strict=True)), sum(support)),
+        "arithmetic": sum((_ratio(tp, tp + fp) + _ratio(tp, tp + fn)) / 2
+                          for tp, fp, fn in counts) / num_classes,
     }
 
 
@@ -388,6 +427,9 @@ MACRO_MESSAGES = {
                 "macro-F1 is the mean of the per-class F1 scores — compute F1 for each class, then average.",
     "micro": "macro_f1 computes micro-F1 (for single-label data it equals accuracy): compute F1 "
              "for each class separately, then take their plain mean.",
+    "arithmetic": "macro_f1 averages each class's (precision + recall) / 2, the arithmetic mean: "
+                  "a class's F1 is the harmonic mean 2·TP / (2·TP + FP + FN) — compute that "
+                  "for each class, then average.",
     "weighted": "macro_f1 weights each class's F1 by its support: macro-F1 is the plain mean "
                 "over classes (every class counts the same, however rare).",
 }
@@ -447,6 +489,16 @@ MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)
        "Every one of the num_classes classes counts, and a class whose F1 is 0/0 counts as 0.")
 def test_macro_absent_classes(student, tol, memo):
     model = _macro_model(student, memo, tol)
+    preds, targets = _labels([0, 1, 2, 1, 0, 2]), _labels([0, 2, 2, 1, 1, 2])
+    chosen = model if model in MACRO_MESSAGES else "reference"
+    expect_argument_used(
+        "macro_f1", "num_classes",
+        (_quiet(student, "macro_f1", preds, targets, 3),
+         _quiet(student, "macro_f1", preds, targets, 5)),
+        (_macro_models(preds, targets, 3)[chosen], _macro_models(preds, targets, 5)[chosen]),
+        "with num_classes=3 and num_classes=5 on the same labels",
+        "Average over all num_classes classes (not the classes present): an absent class's "
+        "F1 is 0.")
     cases = [
         (_labels([0, 1, 2, 1, 0, 2, 1]), _labels([0, 1, 3, 3, 1, 0, 1]), 5,
          "when class 4 never occurs and class 3 is never predicted"),

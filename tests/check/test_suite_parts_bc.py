@@ -140,8 +140,11 @@ def log_softmax(logits, dim=-1):
     # ---- binary_cross_entropy(_with_logits)
     "bce_no_clamp": (edit_function(
         "binary_cross_entropy",
-        "log_p = torch.clamp(torch.log(probs), min=-100)\n"
-        "    log_1mp = torch.clamp(torch.log1p(-probs), min=-100)",
+        "safe_p = torch.where(probs > 0, probs, 1.0)\n"
+        "    safe_q = torch.where(probs < 1, probs, 0.0)\n"
+        "    log_p = torch.clamp(torch.where(probs > 0, torch.log(safe_p), -100.0), min=-100)\n"
+        "    log_1mp = torch.clamp(torch.where(probs < 1, torch.log1p(-safe_q), -100.0), "
+        "min=-100)",
         "log_p = torch.log(probs)\n    log_1mp = torch.log(1 - probs)"),
         {BCE_CLAMP}, "clamp each log at -100"),
     "bce_broadcasts": (edit_function("binary_cross_entropy", "_check_same_shape(probs, targets)",
