@@ -396,3 +396,13 @@ def test_mutant_fails_exactly_its_checks(grade, mutant: str) -> None:
 @pytest.mark.parametrize("alternative", sorted(ALTERNATIVES))
 def test_alternative_implementation_passes(grade, alternative: str) -> None:
     assert failed_bc(grade(f"alt_{alternative}")) == {}
+
+
+def test_double_softmax_marks_the_checks_it_did_not_assess(grade) -> None:
+    """The values, extreme and gradient checks hold a double softmax to the function the
+    student wrote and keep their points, but say so: not assessed separately, see CE_RAW."""
+    result = grade("ce_double_softmax")
+    waived = {t.name: t.assessed_by for t in result.tests if t.waived}
+    assert waived == {CE_VALUES: CE_RAW, CE_EXTREME: CE_RAW, CE_GRAD: CE_RAW}
+    assert all("Not assessed separately" in t.output for t in result.tests if t.waived)
+    assert not [t.name for t in grade("reference").tests if t.assessed_by]
