@@ -328,7 +328,8 @@ SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and fl
 
 
 @check(SOFTMAX_VALUES,
-       "softmax(x, dim) is exp(x) / sum(exp(x)) along dim, in the input's dtype.")
+       "softmax(x, dim) is exp(x) / sum(exp(x)) along dim, in the input's dtype.",
+       clauses=("softmax along dim, matching torch.softmax",))
 def test_softmax_values(student, tol):
     _softmax_family_values(student, tol, "softmax", torch.softmax,
                            "softmax is exp(x − max) / sum(exp(x − max)) along dim.")
@@ -339,7 +340,8 @@ SOFTMAX_EXTREME = "softmax: finite and exact for logits of ±1e4"
 
 @check(SOFTMAX_EXTREME,
        "Subtract the max along dim (amax(dim, keepdim=True)) before exp, so exp never "
-       "overflows.")
+       "overflows.",
+       clauses=("must stay finite for logits as large as 1e4",))
 def test_softmax_extreme(student, tol, memo):
     _softmax_family_extreme(student, tol, memo, "softmax", torch.softmax, {
         "no-max-shift": (_no_shift_softmax,
@@ -390,7 +392,8 @@ LOG_SOFTMAX_VALUES = "log_softmax: matches torch.log_softmax along every dim (fl
 
 
 @check(LOG_SOFTMAX_VALUES,
-       "log_softmax(x, dim) is x − log(sum(exp(x))) along dim, in the input's dtype.")
+       "log_softmax(x, dim) is x − log(sum(exp(x))) along dim, in the input's dtype.",
+       clauses=("log-softmax along dim, matching torch.log_softmax",))
 def test_log_softmax_values(student, tol):
     _softmax_family_values(student, tol, "log_softmax", torch.log_softmax,
                            "log_softmax is shifted − log(sum(exp(shifted))) with "
@@ -402,7 +405,8 @@ LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
 
 @check(LOG_SOFTMAX_EXTREME,
        "Use the log-sum-exp trick: shifted = x − max along dim, then shifted − "
-       "log(sum(exp(shifted))).")
+       "log(sum(exp(shifted))).",
+       clauses=("must stay finite for logits as large as 1e4",))
 def test_log_softmax_extreme(student, tol, memo):
     _softmax_family_extreme(student, tol, memo, "log_softmax", torch.log_softmax, {
         "log-of-softmax": (_log_of_softmax,
@@ -651,7 +655,8 @@ CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32
 
 @check(CE_VALUES,
        "cross_entropy is -log_softmax(logits, dim=1)[i, targets[i]] per sample, averaged for "
-       "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.")
+       "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.",
+       clauses=("cross-entropy matching F.cross_entropy",))
 def test_ce_values(student, tol, memo):
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
@@ -756,7 +761,8 @@ CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
 
 @check(CE_RAW,
        "cross_entropy receives raw logits: apply log_softmax once inside it, never softmax "
-       "first.")
+       "first.",
+       clauses=("raw, unnormalised scores, not probabilities",))
 def test_ce_raw_logits(student, tol, memo):
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
@@ -792,7 +798,8 @@ CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradc
 
 @check(CE_GRAD,
        "cross_entropy must stay differentiable: gather/index the log-probabilities as tensors, "
-       "no .item() or Python floats.")
+       "no .item() or Python floats.",
+       clauses=("still attached to the autograd graph",))
 def test_ce_gradients(student, tol, memo):
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)

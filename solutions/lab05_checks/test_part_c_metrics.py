@@ -95,7 +95,8 @@ ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
 
 @check(ACC_VALUES,
        "accuracy is (preds == targets).sum() / N, returned as a Python float (use .item() or "
-       "float(...)).")
+       "float(...)).",
+       clauses=("fraction of predictions equal to the targets as a Python float",))
 def test_accuracy_values(student, ref, tol):
     gen = torch.Generator().manual_seed(40)
     cases = [(_random_labels(gen, 25, 3), _random_labels(gen, 25, 3)),
@@ -173,7 +174,8 @@ CM_VALUES = "confusion_matrix: int64 (C, C) with rows = true class, columns = pr
 
 @check(CM_VALUES,
        "M[i, j] counts the samples of true class i predicted as j, as an int64 tensor of shape "
-       "(num_classes, num_classes).")
+       "(num_classes, num_classes).",
+       clauses=("rows = true class, columns = predicted class", "int64 tensor"))
 def test_confusion_values(student, ref):
     gen = torch.Generator().manual_seed(41)
     cases = [(_random_labels(gen, 40, 4), _random_labels(gen, 40, 4), 4),
@@ -209,7 +211,8 @@ CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is ab
 
 
 @check(CM_ABSENT,
-       "Size the matrix by num_classes, not by the labels that happen to appear.")
+       "Size the matrix by num_classes, not by the labels that happen to appear.",
+       clauses=("(C, C) even if some class never occurs",))
 def test_confusion_absent_classes(student, ref):
     preds, targets = _labels([0, 1, 2, 1, 0]), _labels([0, 2, 2, 1, 1])
     expect_argument_used(
@@ -296,7 +299,8 @@ PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_c
 
 @check(PRF_BINARY,
        "precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2·P·R / (P + R), each a "
-       "Python float.")
+       "Python float.",
+       clauses=("matches scikit-learn with zero_division=0",))
 def test_prf_binary(student, ref, tol, memo):
     if _prf_model(student, memo, tol) == "swapped":
         fail("precision_recall_f1 has precision and recall swapped: precision = TP / (TP + FP) "
@@ -323,7 +327,8 @@ PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass i
 
 @check(PRF_MULTI,
        "A sample is positive when its label equals positive_class; every other class counts "
-       "as negative.")
+       "as negative.",
+       clauses=("one-vs-rest for multiclass input",))
 def test_prf_multiclass(student, tol, memo):
     model = _prf_model(student, memo, tol)
     preds, targets = _labels([0, 1, 2, 1, 0, 2, 1]), _labels([0, 1, 1, 2, 0, 2, 0])
@@ -362,7 +367,8 @@ PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or
 
 @check(PRF_ZERO,
        "When TP + FP = 0 (or TP + FN = 0) the ratio is 0/0: return 0.0 for it, as sklearn's "
-       "zero_division=0 does.")
+       "zero_division=0 does.",
+       clauses=("zero_division=0",))
 def test_prf_zero_division(student, tol, memo):
     model = _prf_model(student, memo, tol)
     # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once the function also
@@ -461,7 +467,8 @@ MACRO_VALUES = "macro_f1: mean of per-class F1 over num_classes (sklearn average
 
 @check(MACRO_VALUES,
        "macro_f1 averages the per-class F1 scores (2·TP / (2·TP + FP + FN) for each class), "
-       "returned as a Python float.")
+       "returned as a Python float.",
+       clauses=("the plain mean of the per-class F1 over all num_classes classes",))
 def test_macro_values(student, ref, tol, memo):
     model = _macro_model(student, memo, tol)
     if model in MACRO_MESSAGES:
@@ -486,7 +493,8 @@ MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)
 
 
 @check(MACRO_ABSENT,
-       "Every one of the num_classes classes counts, and a class whose F1 is 0/0 counts as 0.")
+       "Every one of the num_classes classes counts, and a class whose F1 is 0/0 counts as 0.",
+       clauses=("a class whose F1 is undefined counts as 0",))
 def test_macro_absent_classes(student, tol, memo):
     model = _macro_model(student, memo, tol)
     preds, targets = _labels([0, 1, 2, 1, 0, 2]), _labels([0, 2, 2, 1, 1, 2])

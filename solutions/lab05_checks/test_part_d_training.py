@@ -192,7 +192,9 @@ TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → 
 
 @check(TRAIN_ORDER,
        "Call optimizer.zero_grad() at the start of each batch, then forward, loss, "
-       "loss.backward(), optimizer.step().")
+       "loss.backward(), optimizer.step().",
+       clauses=("use the optimizer and loss_fn you are given",
+                "zero the gradients, forward, loss, backward, step for every batch"))
 def test_train_step_order(student, memo, tol):
     run = _train_run(student, memo, tol)
     _require_run(run)
@@ -222,7 +224,8 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
 
 @check(TRAIN_MODE,
        "Call model.train() at the start of train_one_epoch: evaluate() leaves the model in "
-       "eval mode, and BatchNorm/Dropout must train in train mode.")
+       "eval mode, and BatchNorm/Dropout must train in train mode.",
+       clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol):
     run = _train_run(student, memo, tol)
     _require_run(run)
@@ -236,7 +239,9 @@ TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a floa
 
 
 @check(TRAIN_RETURN,
-       "Accumulate loss.item() * batch_size and divide by the number of samples.")
+       "Accumulate loss.item() * batch_size and divide by the number of samples.",
+       clauses=("keep no batch's autograd graph after its step()",
+                "the sample-weighted mean of the batch losses as a Python float"))
 def test_train_return(student, memo, tol):
     params = _train_params(lr=0.0, start_train=True)
     outcome = _scenario(student, "train_one_epoch", params)
@@ -338,7 +343,8 @@ TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument 
 
 
 @check(TRAIN_DEVICE,
-       "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
+       "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.",
+       clauses=("move both to device",))
 def test_train_device(student, source, tol):
     if student.cuda_available:
         params = _train_params(lr=0.5, start_train=True, device="cuda", fake_cuda=None)
@@ -423,7 +429,8 @@ EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics 
 
 @check(EVAL_MODE,
        "Call model.eval() before evaluating: in train mode Dropout is active and BatchNorm "
-       "updates its running statistics.")
+       "updates its running statistics.",
+       clauses=("uses evaluation mode",))
 def test_eval_mode(student, memo, tol):
     outcome = _eval_run(student, memo)
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
@@ -437,7 +444,10 @@ EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
 
 @check(EVAL_VALUES,
        "Weight each batch's loss and correct count by its size and divide by the number of "
-       "samples; accuracy comes from logits.argmax(dim=1).")
+       "samples; accuracy comes from logits.argmax(dim=1).",
+       clauses=("use the loss_fn you are given",
+                "loss and accuracy both sample-weighted",
+                "accuracy from the argmax of the logits"))
 def test_eval_values(student, memo, tol):
     outcome = _eval_run(student, memo)
     result = outcome.get("returned")
@@ -490,7 +500,8 @@ EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
 
 @check(EVAL_NO_GRAD,
        "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
-       "never call backward() while evaluating.")
+       "never call backward() while evaluating.",
+       clauses=("torch.no_grad()",))
 def test_eval_no_grad(student, memo):
     outcome = _eval_run(student, memo)
     if outcome.get("grads_present"):
@@ -530,7 +541,11 @@ FIT = "fit: trains then evaluates every epoch and returns the history"
 
 @check(FIT,
        "For each epoch call train_one_epoch on train_loader, then evaluate on val_loader, and "
-       "append the three numbers to history['train_loss'], ['val_loss'], ['val_accuracy'].")
+       "append the three numbers to history['train_loss'], ['val_loss'], ['val_accuracy'].",
+       clauses=("every epoch trains first, then evaluates",
+                "use the model, loss_fn, optimizer and device you are given",
+                "evaluating on val_loader after each epoch",
+                "one float per epoch"))
 def test_fit(student, tol):
     # Fresh offsets per submission: only a fit that calls the stand-ins can return them.
     draw = random.SystemRandom()
@@ -659,7 +674,8 @@ CLS_ARCH = "build_classifier: Linear → ReLU → Linear with the requested size
 
 @check(CLS_ARCH,
        "Return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), "
-       "nn.Linear(hidden, num_classes)).")
+       "nn.Linear(hidden, num_classes)).",
+       clauses=("Linear, ReLU, Linear",))
 def test_classifier_architecture(student, memo):
     x, outcome = _classifier(student, memo)
     if not outcome.get("is_module"):
@@ -706,7 +722,8 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
 
 @check(CLS_LOGITS,
        "Remove the final softmax: the model returns raw logits and the loss applies "
-       "log-softmax itself.")
+       "log-softmax itself.",
+       clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
     _x, outcome = _classifier(student, memo)
     logits = outcome.get("logits")
@@ -723,7 +740,8 @@ GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
 
 
 @check(GET_DEVICE,
-       "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').")
+       "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').",
+       clauses=("cuda when available, otherwise the CPU, as a torch.device",))
 def test_get_device(student):
     outcome = _scenario(student, "get_device", {})
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
