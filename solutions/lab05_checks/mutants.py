@@ -495,7 +495,7 @@ def macro_f1(preds, targets, num_classes):
     Mutant("mutant_wrong_concept_answer", "q_logits", unchanged, Q_LOGITS, "not the best answer",
            answers={"q_logits": "__wrong__"}),
     Mutant("mutant_always_negative_f1_is_accuracy", "always_negative_f1", unchanged,
-           ALWAYS_NEGATIVE_F1, "no true positives", answers={"always_negative_f1": 0.95}),
+           ALWAYS_NEGATIVE_F1, "true positives", answers={"always_negative_f1": 0.95}),
 ]
 
 # ================================================================ what students really write
@@ -616,9 +616,10 @@ MUTANTS += [
            edit("binary_cross_entropy",
                 "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
                 "return _reduce(-torch.where(targets > 0.5, log_p, log_1mp), reduction)"),
-           BCE_VALUES, "soft targets", also_fails=frozenset({BCE_GRAD, BCE_ERRORS, BCE_NO_LIB}),
-           why="the gradient check and the working gate use soft targets, where the function "
-               "is wrong"),
+           BCE_VALUES, "soft targets",
+           also_fails=frozenset({BCE_GRAD, BCE_ERRORS, BCE_NO_LIB, BCE_CLAMP}),
+           why="the gradient check, the clamp probe and the working gate use soft targets, "
+               "where the function is wrong"),
     Mutant("mutant_bcel_pos_weight_in_targets", "binary_cross_entropy_with_logits",
            edit("binary_cross_entropy_with_logits",
                 "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1\n"
