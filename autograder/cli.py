@@ -175,7 +175,8 @@ def _selftest(args: argparse.Namespace) -> int:
 
     lab, config = _lab_and_config(args, "checks", "reference", "master", "template")
     report = run_selftest(config, only=args.only, workers=args.workers, lab=lab,
-                          variants=args.variants, out=Path(args.out) if args.out else None,
+                          variants=args.variants, generated=args.generated,
+                          out=Path(args.out) if args.out else None,
                           progress=sys.stderr.isatty())
     text = report.render()
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -250,6 +251,9 @@ def parser() -> argparse.ArgumentParser:
     selftest.add_argument("--variants", type=int, default=None, metavar="N",
                           help="grade only N of the lab's generated correct variants (var_*; "
                           "default: all, 0: none)")
+    selftest.add_argument("--generated", type=int, default=None, metavar="N",
+                          help="grade N of the lab's generated (mechanical) mutants, a fixed "
+                          "sample (default: all of them; 0: none)")
     selftest.add_argument("--strict", action="store_true",
                           help="also fail on known gaps marked in the library")
     selftest.add_argument("--lab", default=None, help=LAB_HELP)

@@ -22,6 +22,7 @@ import hashlib
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 OPERATOR_SWAPS: dict[type[ast.AST], tuple[type[ast.AST], ...]] = {
     ast.Add: (ast.Sub,), ast.Sub: (ast.Add,), ast.Mult: (ast.Div,), ast.Div: (ast.Mult,
@@ -175,3 +176,83 @@ def sample(mutants: Sequence[Generated], size: int | None, seed: int = 0) -> lis
     if size is None or size >= len(mutants):
         return list(mutants)
     return sorted(random.Random(seed).sample(list(mutants), size), key=mutants.index)
+
+
+# ---------------------------------------------------------------- a lab's generated mutants
+@dataclass(frozen=True)
+class Verdict:
+    """What the lab's probes say of one generated mutant, before any grading."""
+
+    same: bool  # gives the reference's results on every probe
+    difference: str = ""  # where it differs (first difference), when not `same`
+    declared: str = ""  # the lab's reason it is equivalent (`generated.py`, EQUIVALENT)
+
+
+def lab_mutants(lab: Any) -> list[Generated]:
+    """Every mutant of the lab's reference module (`solutions/reference.py`); a lab may
+    narrow the functions in `<lab>_checks/generated.py` (`FUNCTIONS`)."""
+    options = _lab_options(lab)
+    source = lab.reference.read_text(encoding="utf-8")
+    functions = options.get("FUNCTIONS")
+    key = (str(lab.root), source, tuple(functions) if functions else None)
+    if key not in _CACHE:  # a few seconds of unparsing and compiling: once per process
+        _CACHE[key] = generate(source, functions)
+    return list(_CACHE[key])
+
+
+_CACHE: dict[tuple[str, str, tuple[str, ...] | None], list[Generated]] = {}
+
+
+def _lab_options(lab: Any) -> dict[str, Any]:
+    if not (lab.checks / "generated.py").is_file():
+        return {}
+    module = lab.import_checks("generated")
+    return {name: getattr(module, name) for name in ("FUNCTIONS", "EQUIVALENT")
+            if hasattr(module, name)}
+
+
+def judge_equivalence(lab: Any, mutants: Sequence[Generated],
+                      seconds: float = 10.0) -> dict[str, Verdict]:
+    """Run each mutant on the lab's probes (`<lab>_checks/variants.py`, the same probes
+    that prove a generated correct variant) in this process, beside the reference.
+
+    A mutant that gives the reference's results everywhere is *equal on the probes*: if the
+    grader does not kill it, it is counted equivalent, not a gap. One the lab declares
+    equivalent (`generated.py`, `EQUIVALENT = {name: reason}`) is equivalent whatever the
+    probes say — a reason a human wrote, shown in the report. Without probes every mutant
+    counts as different (no survivor is excused)."""
+    import signal
+
+    import torch
+
+    from autograder.selftest import variants
+
+    declared: dict[str, str] = dict(_lab_options(lab).get("EQUIVALENT", {}))
+    if not (lab.checks / "variants.py").is_file():
+        return {m.name: Verdict(m.name in declared, "the lab has no probes",
+                                declared.get(m.name, "")) for m in mutants}
+    probes = lab.import_checks("variants").VARIANTS.probes
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    def expire(*_: Any) -> None:
+        raise TimeoutError(f"the probes took over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    try:
+        expected = variants.run_probes(lab.reference.read_text(encoding="utf-8"), probes)
+        verdicts: dict[str, Verdict] = {}
+        for mutant in mutants:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            try:
+                found = variants.prove(expected, mutant.source, probes)
+            except TimeoutError as exc:  # our own generated code: a loop that never ends
+                found = str(exc)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            verdicts[mutant.name] = Verdict(found is None, (found or "")[:300],
+                                            declared.get(mutant.name, ""))
+        return verdicts
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        torch.set_num_threads(threads)

@@ -6,7 +6,10 @@ zygote, parallel judges), exactly as student submissions are. The verdicts:
 * the reference code and the master notebook score full marks, the template scores 0;
 * every mutant loses points, and its expected check fails with a message containing the
   mutant's keyword ("caught"); any other check it fails must be declared in `also_fails`;
-* every alternative implementation scores full marks.
+* every alternative implementation scores full marks;
+* every generated (mechanical) mutant loses points, unless it is equivalent: it gives the
+  reference's results on every one of the lab's probes, or the lab declares why
+  (`<lab>_checks/generated.py`). The mutation score is killed / (generated − equivalent).
 
 A failed check on correct code (reference, master, an alternative) or an undeclared extra
 failure on a mutant is a *false positive*.
@@ -29,7 +32,7 @@ import nbformat
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
-from autograder.selftest import source
+from autograder.selftest import mutate, source
 from autograder.selftest.library import Alternative, Mutant, resolve_answers
 
 BASELINES = ("reference", "master", "template")
@@ -40,9 +43,11 @@ class Row:
     """One graded notebook and its verdict."""
 
     name: str
-    kind: str  # "reference", "master", "template", "mutant" or "alternative"
+    kind: str  # "reference", "master", "template", "mutant", "alternative" or "generated"
     mutant: Mutant | None = None
     alternative: Alternative | None = None
+    generated: mutate.Generated | None = None
+    verdict: mutate.Verdict | None = None  # what the lab's probes say of a generated mutant
     result: SubmissionResult | None = None
     error: str = ""  # could not be built or graded
 
@@ -79,9 +84,27 @@ class Row:
         return "caught"
 
     @property
+    def killed(self) -> bool:
+        """Lost points (however: a failed check, a crash, a timeout)."""
+        return (not self.error and self.result is not None
+                and self.result.score < self.result.max_score)
+
+    @property
+    def fate(self) -> str:
+        """For a generated mutant: killed, equivalent, survived or not-graded."""
+        if self.error or self.result is None:
+            return "not-graded"
+        if self.killed:
+            return "killed"
+        verdict = self.verdict
+        if verdict is not None and (verdict.same or verdict.declared):
+            return "equivalent"
+        return "survived"
+
+    @property
     def unexpected(self) -> list[str]:
         """Checks failed although nothing they check is wrong: false positives."""
-        if not self.graded or self.kind == "template" or self.known_gap:
+        if not self.graded or self.kind in ("template", "generated") or self.known_gap:
             return []
         allowed: set[str] = set()
         if self.mutant is not None:
@@ -108,6 +131,33 @@ class Report:
     @property
     def alternatives(self) -> list[Row]:
         return self.of("alternative")
+
+    @property
+    def generated(self) -> list[Row]:
+        return self.of("generated")
+
+    def fates(self, fate: str) -> list[Row]:
+        return [r for r in self.generated if r.fate == fate]
+
+    @property
+    def killed_though_equal(self) -> list[Row]:
+        """Killed although equal to the reference on every probe and not declared: a
+        false positive, or a probe the lab should strengthen. Listed for a human."""
+        return [r for r in self.fates("killed")
+                if r.verdict is not None and r.verdict.same and not r.verdict.declared]
+
+    def mutation_score(self) -> tuple[int, int]:
+        """(killed, generated − equivalent)."""
+        return (len(self.fates("killed")),
+                len(self.generated) - len(self.fates("equivalent")))
+
+    def generated_line(self) -> str:
+        killed, counted = self.mutation_score()
+        percent = f"{100 * killed / counted:.1f} %" if counted else "n/a"
+        return (f"mutation score over {len(self.generated)} generated mutants: {killed}/{counted}"
+                f" = {percent} ({len(self.fates('equivalent'))} equivalent, "
+                f"{len(self.fates('survived'))} survived, {len(self.fates('not-graded'))} "
+                "not graded)")
 
     @property
     def caught(self) -> list[Row]:
@@ -142,7 +192,9 @@ class Report:
         penalised_alternatives = [r for r in self.alternatives
                                   if not r.known_gap and (not r.graded or r.failed)]
         return not (self.problems or self.misses or self.false_positives
-                    or penalised_alternatives or (strict and (self.known_gaps or self.fixed_gaps)))
+                    or penalised_alternatives or self.fates("survived")
+                    or self.fates("not-graded")
+                    or (strict and (self.known_gaps or self.fixed_gaps)))
 
     def summary(self) -> str:
         line = (f"{len(self.caught)}/{len(self.mutants)} mutants caught, "
@@ -187,9 +239,20 @@ def select(only: Sequence[str] | None, lab: Lab | None = None, variants: int | N
         raise ConfigError(f"selftest: duplicate names in the library: {', '.join(duplicates)}")
     chosen = ([b for b in BASELINES if wanted(b)], [m for m in MUTANTS if wanted(m.name)],
               [a for a in ALTERNATIVES if wanted(a.name)])
-    if only and not any(chosen):
+    if only and not any(chosen) and not any(p.startswith("gen") for p in only):
         raise ConfigError(f"selftest: no baseline, mutant or alternative matches {' '.join(only)}")
     return chosen
+
+
+def select_generated(only: Sequence[str] | None, lab: Lab, size: int | None,
+                     ) -> list[mutate.Generated]:
+    """The lab's generated mutants whose names match `only` (all, or a deterministic
+    sample of `size`: a fixed seed, so a run is repeatable)."""
+    if size == 0 or (only and not any(p.startswith(("gen", "*", "?", "[")) for p in only)):
+        return []
+    chosen = [m for m in mutate.lab_mutants(lab)
+              if not only or any(fnmatch.fnmatchcase(m.name, p) for p in only)]
+    return mutate.sample(chosen, size)
 
 
 def validate_library(config: GradingConfig, mutants: Sequence[Mutant]) -> None:
@@ -204,6 +267,7 @@ def validate_library(config: GradingConfig, mutants: Sequence[Mutant]) -> None:
 
 def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
           alternatives: Sequence[Alternative], lab: Lab | None = None,
+          generated: Sequence[mutate.Generated] = (),
           ) -> tuple[list[Row], list[str]]:
     """Write one notebook per row into `folder`; rows that cannot be built carry an error."""
     lab = lab or Lab.load()
@@ -251,25 +315,34 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
             row.error = f"stale alternative (update the lab's alternatives.py): {exc}"
             problems.append(f"{alternative.name}: {row.error}")
         rows.append(row)
+    for mechanical in generated:  # compiled by the generator: nothing can go stale
+        write(mechanical.name, mechanical.source, answers)
+        rows.append(Row(mechanical.name, "generated", generated=mechanical))
     return rows, problems
 
 
 # ---------------------------------------------------------------- grading
 def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: int | None = None,
                  out: Path | None = None, progress: bool = False, lab: Lab | None = None,
-                 variants: int | None = None) -> Report:
-    """Build and grade every selected notebook; `out` keeps the graded results (else a temp dir)."""
+                 variants: int | None = None, generated: int | None = 0) -> Report:
+    """Build and grade every selected notebook; `out` keeps the graded results (else a temp
+    dir). `generated`: how many of the lab's mechanical mutants (None: all of them)."""
     from autograder.batch.run import grade_batch
 
     started = time.monotonic()
     lab = lab or Lab.locate(config=config_path)
     config = load_config(config_path)
     baselines, mutants, alternatives = select(only, lab, variants)
+    mechanical = select_generated(only, lab, generated)
     validate_library(config, mutants)
+    verdicts = mutate.judge_equivalence(lab, mechanical) if mechanical else {}
     work = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
     try:
         submissions = work / "submissions"
-        rows, problems = build(submissions, baselines, mutants, alternatives, lab)
+        rows, problems = build(submissions, baselines, mutants, alternatives, lab, mechanical)
+        for row in rows:
+            if row.generated is not None:
+                row.verdict = verdicts.get(row.name)
         graded_dir = out if out is not None else work / "graded"
         if any(submissions.iterdir()):
             summary = _grade(grade_batch, submissions, graded_dir, config_path, workers, progress, lab)
@@ -313,7 +386,7 @@ def _baseline_problems(report: Report) -> list[str]:
     """Notebooks the engine did not grade, and a template that scores points."""
     problems = []
     for row in report.rows:
-        if row.error or row.result is None:
+        if row.error or row.result is None or row.kind == "generated":  # a hang kills
             continue
         if row.result.status is not Status.GRADED:
             problems.append(f"{row.name}: not graded ({row.result.status.value}: "
@@ -468,10 +541,50 @@ def render(report: Report) -> str:
         lines += ["", "Problems"]
         lines += [_wrap(p, "  - ") for p in report.problems]
         lines += [_wrap(n, "  note: ") for n in notes]
+    if report.generated:
+        lines += ["", *render_generated(report)]
     if report.known_gaps:
         lines += ["", _wrap("known gaps (marked in the library, not caught yet): "
                             + ", ".join(r.name for r in report.known_gaps), "")]
     lines += ["", report.summary()]
     if report.alternatives:
         lines.append(report.variants_line())
+    if report.generated:
+        lines.append(report.generated_line())
     return "\n".join(lines) + "\n"
+
+
+def render_generated(report: Report) -> list[str]:
+    """Survivors first (each a gap to close), then the equivalents (each with why), then
+    the killed mutants the probes could not tell from the reference (for a human)."""
+    pad = " " * 13
+    by_function: dict[str, list[int]] = {}
+    for row in report.generated:
+        assert row.generated is not None
+        counts = by_function.setdefault(row.generated.function, [0, 0])
+        counts[0] += row.fate == "killed"
+        counts[1] += row.fate != "equivalent"
+    lines = ["Generated mutants (autograder.selftest.mutate: one mechanical change each)",
+             _wrap("killed per function: " + ", ".join(
+                 f"{name} {k}/{n}" for name, (k, n) in sorted(by_function.items())), "  ")]
+    for fate, label in (("survived", "SURVIVED"), ("not-graded", "ERROR"),
+                        ("equivalent", "equivalent")):
+        for row in report.fates(fate):
+            assert row.generated is not None
+            lines.append(f"  {label:<10} {row.name}  {_score(row)}  {row.generated.description}")
+            verdict = row.verdict
+            if row.error:
+                lines.append(_wrap(row.error, pad))
+            elif verdict is not None and verdict.declared:
+                lines.append(_wrap(f"declared equivalent: {verdict.declared}", pad))
+            elif verdict is not None and verdict.same:
+                lines.append(_wrap("equal to the reference on every probe of the lab", pad))
+            elif verdict is not None:
+                lines.append(_wrap(f"the probes see a difference: {verdict.difference}", pad))
+    for row in report.killed_though_equal:
+        assert row.generated is not None
+        lines.append(f"  {'note':<10} {row.name}  {_score(row)}  {row.generated.description}")
+        lines.append(_wrap("killed, yet equal to the reference on every probe: a false "
+                           "positive, or a probe to strengthen; failed: "
+                           + "; ".join(f"{c}: {m}" for c, m in row.failed.items()), pad))
+    return lines

@@ -17,7 +17,7 @@ from autograder.config import load_config
 from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as CheckResult
-from autograder.selftest import source
+from autograder.selftest import mutate, source
 from autograder.selftest.library import resolve_answers
 from autograder.selftest.run import Report, Row, build, run_selftest, select, validate_library
 
@@ -151,6 +151,70 @@ def test_report_counts_misses_missing_keywords_and_false_positives() -> None:
     assert Report(checks, rows).ok()
 
 
+def _generated(name: str) -> mutate.Generated:
+    return mutate.Generated(name, "mse_loss", "swap-operator", "line 1: Add → Sub", "")
+
+
+def test_generated_mutants_killed_equivalent_or_survived() -> None:
+    checks = ["a: check", "b: check"]
+    rows = [
+        Row("gen_killed", "generated", generated=_generated("gen_killed"),
+            verdict=mutate.Verdict(False, "values differ"),
+            result=_result("k", {"a: check": "wrong"}, checks)),
+        Row("gen_equal", "generated", generated=_generated("gen_equal"),
+            verdict=mutate.Verdict(True), result=_result("e", {}, checks)),
+        Row("gen_declared", "generated", generated=_generated("gen_declared"),
+            verdict=mutate.Verdict(False, "dtype differs", "only the error text changes"),
+            result=_result("d", {}, checks)),
+        Row("gen_equal_killed", "generated", generated=_generated("gen_equal_killed"),
+            verdict=mutate.Verdict(True), result=_result("x", {"b: check": "no"}, checks)),
+    ]
+    report = Report(checks, rows)
+    assert [r.fate for r in report.generated] == ["killed", "equivalent", "equivalent", "killed"]
+    assert report.mutation_score() == (2, 2) and report.ok()
+    assert report.false_positives == []  # any failed check may kill a mechanical mutant
+    assert [r.name for r in report.killed_though_equal] == ["gen_equal_killed"]
+    text = report.render()
+    assert "mutation score over 4 generated mutants: 2/2 = 100.0 % (2 equivalent" in text
+    assert "declared equivalent: only the error text changes" in text
+    assert "killed, yet equal to the reference on every probe" in text
+
+    rows.append(Row("gen_survivor", "generated", generated=_generated("gen_survivor"),
+                    verdict=mutate.Verdict(False, "regression_mse[0]: values differ"),
+                    result=_result("s", {}, checks)))
+    report = Report(checks, rows)
+    assert report.mutation_score() == (2, 3) and not report.ok()
+    assert "SURVIVED   gen_survivor" in report.render()
+    assert "the probes see a difference: regression_mse[0]: values differ" in report.render()
+
+
+def test_equivalence_is_judged_on_the_lab_probes(monkeypatch) -> None:
+    reference = LAB.reference.read_text(encoding="utf-8")
+    swapped = reference.replace("return _reduce((pred - target) ** 2, reduction)",
+                                "return _reduce((target - pred) ** 2, reduction)")
+    summed = reference.replace("return _reduce((pred - target) ** 2, reduction)",
+                               "return _reduce((pred - target) ** 2, 'sum')")
+    assert swapped != reference and summed != reference
+    mutants = [mutate.Generated("gen_a", "mse_loss", "x", "", swapped),
+               mutate.Generated("gen_b", "mse_loss", "x", "", summed)]
+    verdicts = mutate.judge_equivalence(LAB, mutants)
+    assert verdicts["gen_a"].same and not verdicts["gen_b"].same
+    assert "regression_mse" in verdicts["gen_b"].difference
+    monkeypatch.setattr(mutate, "_lab_options",
+                        lambda lab: {"EQUIVALENT": {"gen_b": "a reason a human wrote"}})
+    assert mutate.judge_equivalence(LAB, mutants)["gen_b"].declared == "a reason a human wrote"
+
+
+def test_generated_selection_is_a_fixed_sample_and_follows_only() -> None:
+    from autograder.selftest.run import select_generated
+
+    sample = select_generated(None, LAB, 12)
+    assert len(sample) == 12 and sample == select_generated(None, LAB, 12)
+    assert select_generated(None, LAB, 0) == [] and select_generated(["mutant_*"], LAB, None) == []
+    only = select_generated(["gen_mae_loss_*"], LAB, None)
+    assert only and {m.function for m in only} == {"mae_loss"}
+
+
 def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path: Path) -> None:
     calls = {}
 
@@ -165,16 +229,17 @@ def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path
             return self._ok
 
     def fake_run(config_path, only=None, workers=None, out=None, progress=False, lab=None,
-                 variants=None):
-        calls.update(config=config_path, only=only, workers=workers, out=out, variants=variants)
+                 variants=None, generated=0):
+        calls.update(config=config_path, only=only, workers=workers, out=out, variants=variants,
+                     generated=generated)
         return Fake(calls.get("ok", True))
 
     monkeypatch.setattr("autograder.selftest.run.run_selftest", fake_run)
     argv = ["selftest", "--config", str(tmp_path / "c.yaml"), "--only", "mutant_ce_*",
-            "reference", "--workers", "3", "--variants", "5"]
+            "reference", "--workers", "3", "--variants", "5", "--generated", "7"]
     assert cli.main(argv) == 0
     assert calls == {"config": tmp_path / "c.yaml", "only": ["mutant_ce_*", "reference"],
-                     "workers": 3, "out": None, "variants": 5}
+                     "workers": 3, "out": None, "variants": 5, "generated": 7}
     assert "0 false positives" in capsys.readouterr().out
     calls["ok"] = False
     assert cli.main(argv) == 1
@@ -183,9 +248,10 @@ def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path
 # ---------------------------------------------------------------- the real thing
 @pytest.mark.slow
 def test_selftest_catches_every_mutant_and_passes_every_alternative(tmp_path: Path) -> None:
-    # 36 of the ~210 generated variants (two per function, round-robin): the full corpus
-    # takes ~5 min on two cores; `python -m autograder selftest` grades all of them.
-    report = run_selftest(fast_config(tmp_path), workers=2, lab=LAB, variants=36)
+    # 36 of the ~210 generated variants (two per function, round-robin) and 40 of the ~530
+    # generated mutants (a fixed sample): the full corpora take ~10 min on two cores;
+    # `python -m autograder selftest` grades all of them.
+    report = run_selftest(fast_config(tmp_path), workers=2, lab=LAB, variants=36, generated=40)
     print(report.render())  # shown by pytest -rA or on failure
 
     assert report.problems == []
@@ -220,4 +286,6 @@ def test_selftest_catches_every_mutant_and_passes_every_alternative(tmp_path: Pa
     assert len(report.full_marks) == len(report.alternatives)
     assert sum(bool(r.alternative and r.alternative.generated) for r in report.alternatives) == 36
     assert report.dropped == []
+    assert len(report.generated) == 40
+    assert report.fates("survived") == [] and report.fates("not-graded") == []
     assert report.ok(strict=True)  # no mutant left marked as a known gap
