@@ -22,14 +22,14 @@ demo: setup
 	$(PY) -m autograder grade examples/submissions --out $(OUT) $(if $(WORKERS),--workers $(WORKERS),)
 
 test: setup
-	$(PY) -m ruff check autograder tests solutions
+	$(PY) -m ruff check autograder tests solutions worker
 	$(PY) -m pytest -q -n 2
 
 test-fast: setup
 	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
 
 lint: setup
-	$(PY) -m ruff check autograder tests solutions
+	$(PY) -m ruff check autograder tests solutions worker
 	$(PY) -m mypy
 
 assignment: setup

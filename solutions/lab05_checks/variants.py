@@ -71,7 +71,9 @@ def _regression(name: str) -> Any:
     def probe(ns: dict[str, Any]) -> Any:
         g = _generator(1)
         pred, target = torch.randn(5, 3, generator=g) * 2, torch.randn(5, 3, generator=g) * 2
-        results = [_with_grads(ns[name], pred, target, reduction=r) for r in ("mean", "sum", "none")]
+        # per reduction (output, gradients), then what each invalid call raised
+        results: list[tuple[Any, ...] | str] = [
+            _with_grads(ns[name], pred, target, reduction=r) for r in ("mean", "sum", "none")]
         for bad in (lambda: ns[name](pred, target[:, :2]), lambda: ns[name](pred, target, reduction="max")):
             try:
                 bad()
