@@ -219,6 +219,8 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
                 value = ns["get_device"]()
             outcome[label] = str(value) if isinstance(value, (torch.device, str)) else None
             outcome[label + "_type"] = type(value).__name__
+            if outcome[label] is None:  # the value itself, for the judge to describe in words
+                outcome[label + "_returned"] = value
         except Exception as exc:
             outcome[label + "_error"] = harness.error_info(exc)
     return outcome

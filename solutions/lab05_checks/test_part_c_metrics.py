@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from autograder.check.compare import close_float, expect_argument_used, expect_float
+from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
 from autograder.check.registry import check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import StudentError
@@ -189,7 +189,7 @@ def test_confusion_values(student, ref):
             fail("confusion_matrix returned a numpy array: return a torch.Tensor.",
                  "returned-numpy")
         if not isinstance(value, torch.Tensor):
-            fail(f"confusion_matrix returned {type(value).__name__}: return a torch.Tensor of "
+            fail(f"confusion_matrix returned {describe(value)}: return a torch.Tensor of "
                  "shape (num_classes, num_classes).", "wrong-type")
         if value.shape != expected.shape:
             fail(f"confusion_matrix returned shape {tuple(value.shape)} for num_classes="
@@ -283,7 +283,8 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
                    strict_types: bool, mistake: str = "wrong-value") -> None:
     function = "precision_recall_f1"
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        fail(f"{function} returned {type(value).__name__}: return a tuple "
+        sized = f" of {len(value)} values" if isinstance(value, (tuple, list)) else ""
+        fail(f"{function} returned {describe(value)}{sized}: return a tuple "
              "(precision, recall, f1) of three Python floats.", "wrong-type")
     _reject_non_finite(function, value, what)
     for name, got, want in zip(("precision", "recall", "f1"), value, expected, strict=True):

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check import tamper
+from autograder.check.compare import describe
 from autograder.check.registry import check, fail
 from autograder.sandbox import probes
 from autograder.sandbox.session import StudentError, student_error_info
@@ -251,7 +252,7 @@ def test_train_return(student, memo, tol):
         fail("train_one_epoch returned a tensor: return a Python float (accumulate "
              "loss.item(), which also frees each batch's graph).", "returned-tensor")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"train_one_epoch returned {type(value).__name__}: return the mean loss as a "
+        fail(f"train_one_epoch returned {describe(value)}: return the mean loss as a "
              "float.", "wrong-type")
     value = _as_float(value)
     candidates = {}
@@ -455,7 +456,7 @@ def test_eval_values(student, memo, tol):
         fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
     for key in ("loss", "accuracy"):
         if isinstance(result[key], torch.Tensor) or not isinstance(result[key], (int, float)):
-            fail(f"evaluate returned {key} as {type(result[key]).__name__}: return a Python "
+            fail(f"evaluate returned {key} as {describe(result[key])}: return a Python "
                  "float (use .item()).", "returned-tensor")
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
         return  # a missing eval() is the mode check's verdict, not this one's
@@ -754,6 +755,6 @@ def test_get_device(student):
                  f"torch.device({want!r}), so that .type and device comparisons work.",
                  "returned-string")
         if got.split(":")[0] != want:
-            fail(f"get_device returned {got or outcome.get(label + '_type')!s} when "
+            fail(f"get_device returned {got or describe(outcome.get(label + '_returned'))} when "
                  f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}.",
                  "wrong-device")
