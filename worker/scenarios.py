@@ -73,7 +73,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
     seed_rngs(int(params.get("seed", 0)))
     try:
-        with harness.device_context(params):
+        with harness.device_context(params), harness.BackwardRecorder(model, log):
             outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
@@ -82,7 +82,8 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     for handle in handles:
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
-                   loss_calls=log.loss_calls, forward=log.forward)
+                   loss_calls=log.loss_calls, forward=log.forward,
+                   backward_calls=log.backward_calls)
     return outcome
 
 

@@ -129,6 +129,18 @@ class Log:
         self.events: list[str] = []
         self.loss_calls: list[dict[str, Any]] = []
         self.forward: list[dict[str, Any]] = []
+        self.backward_calls: list[dict[str, Any]] = []
+
+
+def swapped(first: Any, second: Any) -> bool:
+    """The loss was called as loss_fn(targets, outputs): integer class labels first, then
+    float scores with one more dimension (the classes) over the same batch."""
+    if not (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor)):
+        return False
+    if first.is_floating_point() or first.is_complex() or first.dtype == torch.bool:
+        return False
+    return (second.is_floating_point() and second.ndim == first.ndim + 1
+            and (first.ndim == 0 or first.shape[0] == second.shape[0]))
 
 
 class InstrumentedLoss(nn.Module):
@@ -147,6 +159,7 @@ class InstrumentedLoss(nn.Module):
             # (or was not) applied: in the graded function, a helper, a decorator.
             "requires_grad": bool(getattr(logits, "requires_grad", False)),
             "grad_enabled": bool(_grad_enabled()),
+            "swapped": swapped(logits, targets),
         }
         if isinstance(logits, torch.Tensor) and logits.device.type != "meta" and logits.ndim == 2:
             detached = logits.detach()
@@ -222,6 +235,59 @@ class Patch:
             else:
                 setattr(owner, name, old)
         self.saved.clear()
+
+
+MAX_GRAPH_NODES = 10_000
+
+
+def reaches(tensor: Any, targets: set[int]) -> bool:
+    """Whether `tensor`'s autograd graph leads to a leaf whose id is in `targets` (the
+    model's parameters). A graph too large to walk counts as reaching them (no claim)."""
+    stack = [getattr(tensor, "grad_fn", None)]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        if len(seen) >= MAX_GRAPH_NODES:
+            return True
+        seen.add(id(node))
+        variable = getattr(node, "variable", None)
+        if variable is not None and id(variable) in targets:
+            return True
+        stack.extend(child for child, _ in getattr(node, "next_functions", ()))
+    return False
+
+
+class BackwardRecorder:
+    """Records every `torch.autograd.backward` (so every `Tensor.backward`) while the
+    student's code runs: whether the tensor's graph reaches the model's parameters. A
+    backward on `loss.detach().requires_grad_()` or on a new tensor does not."""
+
+    def __init__(self, model: nn.Module, log: Log) -> None:
+        self.parameters = {id(p) for p in model.parameters()}
+        self.log = log
+
+    def __enter__(self) -> None:
+        self.patch = Patch()
+        original = torch.autograd.backward
+        parameters, log = self.parameters, self.log
+
+        def backward(tensors: Any, *args: Any, **kwargs: Any) -> Any:
+            items = tensors if isinstance(tensors, (list, tuple)) else [tensors]
+            if len(log.backward_calls) < MAX_NAMES:
+                log.backward_calls.append(
+                    {"graph": any(reaches(t, parameters) for t in items)})
+            return original(tensors, *args, **kwargs)
+
+        self.wrapper = backward
+        self.patch.set(torch.autograd, "backward", backward)
+
+    def __exit__(self, *exc: Any) -> None:
+        if vars(torch.autograd).get("backward") is self.wrapper:
+            self.patch.undo()
+        else:  # the student's code replaced it: left for the integrity check to report
+            self.patch.saved.clear()
 
 
 class MetaFloats:

@@ -405,4 +405,7 @@ def mae_loss(pred, target, reduction="mean"):
     d = pred - target
     return _reduce(torch.where(d > 0, d, -d), reduction)
 ''')),
+    # backward through the functional API: the backward recorder must see it reach the model
+    Alternative("alt_train_functional_backward", ("train_one_epoch",), edit(
+        "train_one_epoch", "loss.backward()", "torch.autograd.backward([loss])")),
 ]

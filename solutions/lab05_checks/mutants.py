@@ -688,3 +688,34 @@ def macro_f1(preds, targets, num_classes):
            CM_ABSENT, "`num_classes` argument", also_fails=frozenset({CM_VALUES}),
            why="a fixed size is the wrong shape for every other num_classes"),
 ]
+# Part D: the loss's arguments swapped, and a backward that never reaches the model (issue 15).
+_TRAIN_RAISES = ("the epoch raises on its first batch, so none of train_one_epoch's checks can "
+                 "run it; each names the cause the worker's recorder saw")
+MUTANTS += [
+    Mutant("mutant_train_loss_arguments_swapped", "train_one_epoch",
+           edit("train_one_epoch", "loss = loss_fn(logits, y)", "loss = loss_fn(y, logits)"),
+           TRAIN_ORDER, "arguments swapped",
+           also_fails=frozenset({TRAIN_LOGITS, TRAIN_MODE, TRAIN_RETURN, TRAIN_DEVICE}),
+           why=_TRAIN_RAISES),
+    Mutant("mutant_evaluate_loss_arguments_swapped", "evaluate",
+           edit("evaluate", "loss_fn(logits, y)", "loss_fn(y, logits)"),
+           EVAL_VALUES, "arguments swapped",
+           also_fails=frozenset({EVAL_MODE, EVAL_NO_GRAD, EVAL_DEVICE}),
+           why="the evaluation raises on its first batch, so none of evaluate's checks can run "
+               "it; each names the cause the worker's recorder saw"),
+    Mutant("mutant_backward_on_detached_loss", "train_one_epoch",
+           edit("train_one_epoch", "loss.backward()", "loss.detach().requires_grad_().backward()"),
+           TRAIN_ORDER, "cut from the graph"),
+    Mutant("mutant_backward_on_new_tensor", "train_one_epoch",
+           edit("train_one_epoch", "loss.backward()",
+                "torch.tensor(loss.item(), requires_grad=True).backward()"),
+           TRAIN_ORDER, "cut from the graph"),
+    Mutant("mutant_backward_on_detached_loss_raises", "train_one_epoch",
+           edit("train_one_epoch", "loss.backward()", "loss.detach().backward()"),
+           TRAIN_ORDER, "cut from the graph",
+           also_fails=frozenset({TRAIN_LOGITS, TRAIN_MODE, TRAIN_RETURN, TRAIN_DEVICE}),
+           why=_TRAIN_RAISES),
+    Mutant("mutant_no_backward", "train_one_epoch",
+           edit("train_one_epoch", "        loss.backward()\n", ""),
+           TRAIN_ORDER, "never calls loss.backward()"),
+]

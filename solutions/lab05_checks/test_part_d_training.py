@@ -26,9 +26,51 @@ from lab05_checks import training
 
 
 def _raise_student(function: str, outcome: dict) -> None:
-    """A student exception inside a scenario reads like one from a direct call."""
+    """A student exception inside a scenario reads like one from a direct call, unless a
+    recorder saw its cause (then the message names that)."""
     if outcome.get("error"):
+        _explain_error(function, outcome)
         raise StudentError(function, outcome["error"])
+
+
+SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(targets, "
+                "outputs): PyTorch losses take (predictions, targets), so write "
+                "loss_fn(model(x), y).")
+DETACHED_BACKWARD = ("{function} calls backward() on a tensor cut from the graph (detach(), "
+                     ".item() or a new tensor), so no gradient reaches the parameters: call "
+                     "loss.backward() on the loss computed from model(x).")
+NO_BACKWARD = ("{function} never calls loss.backward(), so the parameters get no gradient "
+               "and optimizer.step() changes nothing: call loss.backward() between the loss "
+               "and optimizer.step().")
+
+
+def _backward_problem(function: str, outcome: dict) -> tuple[str, str] | None:
+    """What the backward recorder saw when no gradient ever reached the model although the
+    loss was computed from logits that carry a graph: a backward on a tensor whose graph
+    does not lead to the parameters, or no backward at all (while the optimizer steps)."""
+    events = outcome.get("events", [])
+    losses = outcome.get("loss_calls", [])
+    calls = outcome.get("backward_calls", [])
+    if "backward" in events or not losses or not all(c["requires_grad"] for c in losses):
+        return None
+    if calls and not any(c["graph"] for c in calls):
+        return DETACHED_BACKWARD.format(function=function), "backward-detached"
+    if not calls and "step" in events:
+        return NO_BACKWARD.format(function=function), "no-backward"
+    return None
+
+
+def _explain_error(function: str, outcome: dict) -> None:
+    """The student's function raised, and a recorder saw why: the loss called with its
+    arguments swapped (a float/Long dtype error from PyTorch), or backward() on a tensor
+    without a graph. The exception decided the verdict; this only names its cause."""
+    if not outcome.get("error"):
+        return
+    if any(c["swapped"] for c in outcome.get("loss_calls", [])):
+        fail(SWAPPED_LOSS.format(function=function), "loss-arguments-swapped")
+    problem = _backward_problem(function, outcome)
+    if problem is not None and problem[1] == "backward-detached":
+        fail(*problem)  # (a missing backward raises nothing: the error is another one)
 
 
 def _scenario(student, name: str, params: dict) -> dict:
@@ -45,7 +87,8 @@ def _scenario(student, name: str, params: dict) -> dict:
 
 _RECORDS: dict[str, dict[str, Any]] = {
     "loss_calls": {"logits_device": "?", "targets_device": "?", "probs": False,
-                   "requires_grad": False, "grad_enabled": False},
+                   "requires_grad": False, "grad_enabled": False, "swapped": False},
+    "backward_calls": {"graph": True},
     "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False},
 }
 _TEXTS = ("with_cuda", "without_cuda", "with_cuda_type", "without_cuda_type")
@@ -149,6 +192,9 @@ def _require_run(run: dict) -> None:
     outcome = run["outcome"]
     _raise_student("train_one_epoch", outcome)
     if run["matched"] is None:
+        problem = _backward_problem("train_one_epoch", outcome)
+        if problem is not None:
+            fail(*problem)
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
              + _order_hint(outcome.get("events", [])), "unknown-trajectory")
 
@@ -200,6 +246,10 @@ def test_train_step_order(student, memo, tol):
     run = _train_run(student, memo, tol)
     _require_run(run)
     if run["matched"].zero_grad != "ok":
+        # No gradient reaching the model matches the replays whose step() sees none.
+        problem = _backward_problem("train_one_epoch", run["outcome"])
+        if problem is not None:
+            fail(*problem)
         fail("train_one_epoch: " + _order_hint(run["outcome"].get("events", [])),
              f"zero-grad-{run['matched'].zero_grad}")
     _arguments_followed(student, memo, tol, run["matched"])
@@ -320,6 +370,7 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
             fail(hard_coded, "hard-coded-cuda")
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
+    _explain_error(function, outcome)
     if error and error.get("type") == "NotImplementedError":
         raise StudentError(function, error)
     if error:

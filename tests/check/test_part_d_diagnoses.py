@@ -1,0 +1,213 @@
+"""Part D names two mistakes only when the worker's recorders saw them (issue 15).
+
+A loss called as loss_fn(y, logits) raises inside PyTorch (a Long dtype error that reads
+like "not implemented"), and a backward on a detached copy of the loss trains nothing,
+which the replays cannot tell from a step() that sees no gradient. The training and
+evaluation scenarios run here in-process on the reference with one edit, and the hidden
+Part D checks grade their outcomes: each mistake is named, and nothing else is.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from lab05_checks import test_part_d_training as part_d
+from torch import nn
+
+from autograder.check.context import Reference
+from autograder.check.plugin import Verdict, verdict_for
+from autograder.check.runner import suite_checks
+from autograder.check.static import SourceFacts
+from autograder.config import Tolerances
+from autograder.lab import Lab
+from autograder.sandbox import harness
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+REFERENCE = Reference.load(LAB.solutions)
+CHECKS = suite_checks(LAB.checks)
+harness.load_lab_modules(LAB.worker_modules)
+
+
+class InProcessStudent:
+    """A session whose scenarios run the harness's own code on a namespace, here."""
+
+    cuda_available = False
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self.ns = ns
+
+    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
+                 ) -> dict[str, Any]:
+        return dict(harness.SCENARIOS[name](self.ns, params))
+
+
+def namespace(function: str, old: str, new: str) -> dict[str, Any]:
+    """The reference's namespace with `old` replaced by `new` in `function`."""
+    ns = dict(vars(REFERENCE.module))
+    source = inspect.getsource(getattr(REFERENCE.module, function))
+    assert old in source
+    exec(source.replace(old, new), ns)  # the test's own edit of the reference
+    return ns
+
+
+def verdicts(ns: dict[str, Any], function: str) -> dict[str, Verdict]:
+    memo: dict[str, Any] = {}
+    values = {"student": InProcessStudent(ns), "memo": memo, "tol": Tolerances(),
+              "source": SourceFacts()}
+    found = {}
+    for spec, test in CHECKS:
+        if not spec.name.startswith(function + ":"):
+            continue
+        names = test.__code__.co_varnames[:test.__code__.co_argcount]
+        try:
+            test(**{name: values[name] for name in names})
+            error = None
+        except Exception as exc:
+            error = exc
+        found[spec.name] = verdict_for(spec, error)
+    assert found
+    return found
+
+
+def train_outcome(ns: dict[str, Any]) -> dict[str, Any]:
+    return harness.SCENARIOS["train_one_epoch"](ns, part_d._train_params(lr=0.5, start_train=False))
+
+
+# ---------------------------------------------------------------- the recorders
+def test_swapped_is_labels_first_then_scores_over_the_classes() -> None:
+    logits, labels = torch.randn(4, 3), torch.tensor([0, 2, 1, 1])
+    assert harness.swapped(labels, logits)
+    assert not harness.swapped(logits, labels)
+    assert not harness.swapped(logits, torch.softmax(logits, 1))  # soft targets, right order
+    assert not harness.swapped(labels.float(), logits)  # float first: not labels
+    assert not harness.swapped(labels[:2], logits)  # not the same batch
+    assert not harness.swapped(labels, "logits")
+
+
+def test_reaches_follows_the_graph_to_the_parameters_only() -> None:
+    model = nn.Linear(3, 2)
+    params = {id(p) for p in model.parameters()}
+    loss = nn.functional.cross_entropy(model(torch.randn(4, 3)), torch.tensor([0, 1, 1, 0]))
+    assert harness.reaches(loss, params)
+    assert not harness.reaches(loss.detach().requires_grad_(), params)
+    assert not harness.reaches(torch.tensor(loss.item(), requires_grad=True), params)
+    assert not harness.reaches(loss.detach().requires_grad_() * 2, params)  # a graph, not theirs
+    assert not harness.reaches(loss, set())
+
+
+def test_backward_recorder_records_and_puts_torch_back() -> None:
+    original = torch.autograd.backward
+    model, log = nn.Linear(3, 2), harness.Log()
+    with harness.BackwardRecorder(model, log):
+        assert torch.autograd.backward is not original
+        model(torch.randn(2, 3)).sum().backward()
+        torch.autograd.backward([model(torch.randn(2, 3)).sum().detach().requires_grad_()])
+    assert torch.autograd.backward is original
+    assert log.backward_calls == [{"graph": True}, {"graph": False}]
+    assert model.weight.grad is not None  # the real backward still ran
+
+
+def test_the_reference_epoch_records_no_swap_and_backwards_on_its_graph() -> None:
+    outcome = train_outcome(dict(vars(REFERENCE.module)))
+    assert outcome["error"] is None
+    assert outcome["loss_calls"] and not any(c["swapped"] for c in outcome["loss_calls"])
+    assert outcome["backward_calls"] == [{"graph": True}] * 4  # 50 samples, batches of 16
+
+
+# ---------------------------------------------------------------- the messages
+SWAPPED = "arguments swapped, loss_fn(targets, outputs)"
+
+
+@pytest.mark.parametrize("function", ["train_one_epoch", "evaluate"])
+def test_swapped_loss_arguments_are_named_in_every_check_they_break(function) -> None:
+    ns = namespace(function, "loss_fn(logits, y)", "loss_fn(y, logits)")
+    found = verdicts(ns, function)
+    assert all(not v.passed for v in found.values())  # it raises: nothing can be graded
+    for name, verdict in found.items():
+        assert SWAPPED in verdict.message, (name, verdict.message)
+        assert verdict.mistake == "loss-arguments-swapped"
+        assert "not implemented" not in verdict.message
+
+
+def test_an_error_without_a_swap_stays_the_students_own_error() -> None:
+    ns = namespace("train_one_epoch", "loss = loss_fn(logits, y)",
+                   "loss = loss_fn(logits, y)\n        raise NotImplementedError")
+    for verdict in verdicts(ns, "train_one_epoch").values():
+        assert verdict.mistake == "not-implemented", verdict.message
+        assert SWAPPED not in verdict.message
+
+
+@pytest.mark.parametrize("backward", ["loss.detach().requires_grad_().backward()",
+                                      "torch.tensor(loss.item(), requires_grad=True).backward()"])
+def test_a_backward_cut_from_the_graph_costs_the_order_check_only(backward) -> None:
+    ns = namespace("train_one_epoch", "loss.backward()", backward)
+    outcome = train_outcome(ns)
+    assert outcome["error"] is None and "backward" not in outcome["events"]
+    assert outcome["backward_calls"] and not any(c["graph"] for c in outcome["backward_calls"])
+    found = verdicts(ns, "train_one_epoch")
+    failed = {name: v for name, v in found.items() if not v.passed}
+    assert set(failed) == {part_d.TRAIN_ORDER}
+    verdict = failed[part_d.TRAIN_ORDER]
+    assert verdict.mistake == "backward-detached"
+    assert "cut from the graph" in verdict.message and "step() runs before" not in verdict.message
+
+
+def test_a_backward_that_raises_on_a_detached_loss_is_named() -> None:
+    ns = namespace("train_one_epoch", "loss.backward()", "loss.detach().backward()")
+    for verdict in verdicts(ns, "train_one_epoch").values():
+        assert not verdict.passed and verdict.mistake == "backward-detached", verdict.message
+
+
+def test_no_backward_at_all_is_named_as_such() -> None:
+    ns = namespace("train_one_epoch", "        loss.backward()\n", "")
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_ORDER]
+    assert verdict.mistake == "no-backward"
+    assert "never calls loss.backward()" in verdict.message
+
+
+def test_a_step_before_backward_keeps_its_own_message() -> None:
+    ns = namespace("train_one_epoch", "loss.backward()\n        optimizer.step()",
+                   "optimizer.step()\n        loss.backward()")
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_ORDER]
+    assert "step() runs before backward()" in verdict.message
+    assert "cut from the graph" not in verdict.message
+
+
+def test_a_functional_backward_is_correct_work() -> None:
+    ns = namespace("train_one_epoch", "loss.backward()", "torch.autograd.backward([loss])")
+    assert all(v.passed for v in verdicts(ns, "train_one_epoch").values())
+
+
+# ---------------------------------------------------------------- values in words
+@pytest.mark.parametrize(("function", "old", "new", "check", "words"), [
+    ("train_one_epoch", "return total_loss / total_samples", "return None",
+     part_d.TRAIN_RETURN, "returned None:"),
+    ("evaluate", '"accuracy": correct / total_samples', '"accuracy": "high"',
+     part_d.EVAL_VALUES, "accuracy as a string:"),
+    ("get_device", 'return torch.device("cuda" if torch.cuda.is_available() else "cpu")',
+     "return 0", part_d.GET_DEVICE, "returned a Python number when"),
+])
+def test_a_wrong_return_is_described_in_words_not_a_class_name(function, old, new, check,
+                                                              words) -> None:
+    verdict = verdicts(namespace(function, old, new), function)[check]
+    assert not verdict.passed and words in verdict.message, verdict.message
+    assert "NoneType" not in verdict.message and " str:" not in verdict.message
+
+
+def test_a_backward_the_student_replaced_is_left_for_the_integrity_check() -> None:
+    original = torch.autograd.backward
+
+    def students(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    try:
+        with harness.BackwardRecorder(nn.Linear(3, 2), harness.Log()):
+            torch.autograd.backward = students
+        assert torch.autograd.backward is students  # not hidden by putting torch's back
+    finally:
+        torch.autograd.backward = original
