@@ -10,6 +10,7 @@ at most; verdicts rest on what the judge recomputes (see the hidden Part D check
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from typing import Any
 
@@ -135,11 +136,12 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
         expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
                     "device": device}
-        values = dict(zip(("model", "loader", *names), args, strict=False))
-        values.update(kwargs)
+        # Bound as the real function would bind them: a missing or extra argument raises
+        # the TypeError the student's own function would have raised.
+        parameters = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                      for n in ("model", "loader", *names)]
+        values = inspect.Signature(parameters).bind(*args, **kwargs).arguments
         for name in ("model", *names):
-            if name not in values:
-                continue
             got, want = values[name], expected[name]
             same = (got == want or str(got) == str(want)) if name == "device" else got is want
             if not same and name not in foreign:

@@ -212,3 +212,15 @@ def expect_argument_used(function: str, argument: str, got: tuple[Any, Any],
         return  # nan/inf: the value checks say that first
     fail(f"{function} ignores its `{argument}` argument: {settings} it returns the same result, "
          f"where the correct result changes. {fix}", f"ignores-{argument.replace('_', '-')}")
+
+
+def expect_default(function: str, argument: str, default: Any, got: Any,
+                   want: torch.Tensor, tol: Tolerances) -> None:
+    """A call that leaves `argument` out must give what `argument=default` gives (the
+    signature's default is part of the contract). Called after the explicit values passed,
+    so a difference here is the default alone."""
+    if matches(got, want, tolerance(tol, want.dtype).rtol, tolerance(tol, want.dtype).atol):
+        return
+    fail(f"{function} called without `{argument}` gives another result than "
+         f"{argument}={default!r}: keep the signature's default, {argument}={default!r}.",
+         f"default-{argument.replace('_', '-')}")

@@ -73,6 +73,8 @@ def softmax(logits, dim=-1):
 def cross_entropy(logits, targets, reduction="mean"):
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"unknown reduction {reduction!r}")
+    if logits.dim() != 2 or targets.shape != logits.shape[:1]:
+        raise ValueError("logits must be (N, C) and targets (N,)")
     n, c = logits.shape
     if ((targets < 0) | (targets >= c)).any():
         raise ValueError("targets must lie in [0, C)")
@@ -88,6 +90,8 @@ def cross_entropy(logits, targets, reduction="mean"):
     Alternative("alt_ce_one_hot", ("cross_entropy",), rewrite('''
 def cross_entropy(logits, targets, reduction="mean"):
     _check_reduction(reduction)
+    if len(logits.shape) != 2 or len(targets.shape) != 1 or len(logits) != len(targets):
+        raise ValueError("expected logits (N, C) and targets (N,)")
     num_classes = logits.shape[1]
     if targets.numel() and not (0 <= int(targets.min()) and int(targets.max()) < num_classes):
         raise ValueError("every target must be a class index in [0, C)")

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from autograder.check.compare import (
     expect_argument_used,
+    expect_default,
     expect_edge_gradient,
     expect_tensor,
     matches,
@@ -86,6 +87,10 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                 _diagnose(function, result.value, expected, pred, target, reduction)
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
+    pred, target = _pairs(11)[0]
+    expect_default(function, "reduction", "mean", student.call(function, pred, target,
+                                                               **extra).value,
+                   reference(pred, target, reduction="mean", **extra), tol)
 
 
 def _expect_gradients(student, function, reference, **extra) -> None:

@@ -25,6 +25,7 @@ from autograder.check import tamper
 from autograder.check.compare import (
     close,
     expect_argument_used,
+    expect_default,
     expect_edge_gradient,
     expect_tensor,
     matches,
@@ -686,6 +687,10 @@ def test_ce_values(student, tol, memo):
                      "logits first (log-probabilities, not raw scores).", "no-log-softmax")
             expect_tensor(result.value, expected, tol, "cross_entropy", what,
                           mistake=f"reduction-{reduction}")
+    logits, targets = _ce_cases(13)[0]
+    expect_default("cross_entropy", "reduction", "mean",
+                   student.call("cross_entropy", logits, targets).value,
+                   model(logits, targets, "mean"), tol)
 
 
 def _ce_extreme_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
@@ -817,13 +822,15 @@ def test_ce_gradients(student, tol, memo):
                           gradcheck=index == 0, reduction=reduction)
 
 
-CE_ERRORS = "cross_entropy: raises ValueError for targets outside [0, C) or an unknown reduction"
+CE_ERRORS = ("cross_entropy: raises ValueError for wrong shapes, targets outside [0, C) or an "
+             "unknown reduction")
 
 
 @check(CE_ERRORS,
-       "cross_entropy should check that every target is a class index in [0, C) and that the "
-       "reduction is known, raising ValueError otherwise.",
-       clauses=("raises ValueError for out-of-range targets",
+       "cross_entropy should check that logits are (N, C) and targets (N,), that every target "
+       "is a class index in [0, C) and that the reduction is known, raising ValueError "
+       "otherwise.",
+       clauses=("raises ValueError for out-of-range targets", "wrong shapes",
                 "raises ValueError for an unknown reduction"))
 def test_ce_errors(student, tol, memo):
     student = _LibraryHelpers(student)
@@ -835,6 +842,14 @@ def test_ce_errors(student, tol, memo):
     _expect_value_error(student, "cross_entropy", (logits, torch.tensor([0, -1, 2, 1])), {},
                         "a negative target", fix, "no-target-check")
     _expect_reduction_error(student, "cross_entropy", logits, torch.tensor([0, 1, 2, 1]))
+    shapes = "check logits.ndim == 2, targets.ndim == 1 and that they have the same N, and " \
+             "raise ValueError otherwise."
+    for bad_logits, bad_targets, what in (
+            (logits[0], torch.tensor([0, 1, 2, 1]), "1-D logits of shape (3,)"),
+            (logits, torch.tensor([[0], [1], [2], [1]]), "targets of shape (4, 1)"),
+            (logits, torch.tensor([0, 1, 2]), "4 rows of logits with 3 targets")):
+        _expect_value_error(student, "cross_entropy", (bad_logits, bad_targets), {}, what,
+                            shapes, "no-shape-check")
 
 
 CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
@@ -899,6 +914,10 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                          "y·log p + (1 − y)·log(1 − p) for any y in [0, 1].", "hard-targets-only")
             expect_tensor(result.value, expected, tol, function, what,
                           mistake=f"reduction-{reduction}")
+    if "mean" in reductions:
+        expect_default(function, "reduction", "mean",
+                       student.call(function, first, cases[0][1], **extra).value,
+                       reference(first, cases[0][1], reduction="mean", **extra), tol)
 
 
 BCE_VALUES = ("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "
