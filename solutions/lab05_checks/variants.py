@@ -116,6 +116,94 @@ def _classification(ns: dict[str, Any]) -> Any:
     return results
 
 
+def _defaults(ns: dict[str, Any]) -> Any:
+    """Every default of the signatures: a reduction, delta, dim or positive_class left out."""
+    g = _generator(11)
+    pred, target = torch.randn(4, 3, generator=g) * 2, torch.randn(4, 3, generator=g) * 2
+    results: list[Any] = [_with_grads(ns[name], pred, target)
+                          for name in ("mse_loss", "mae_loss", "huber_loss")]
+    for x in (torch.randn(5, generator=g) * 3, torch.randn(3, 4, generator=g) * 3):
+        results += [_with_grads(ns[name], x) for name in ("softmax", "log_softmax")]
+    logits, targets = torch.randn(5, 3, generator=g), torch.randint(0, 3, (5,), generator=g)
+    results.append(_with_grads(ns["cross_entropy"], logits, targets))
+    probs = torch.rand(6, generator=g) * 0.9 + 0.05
+    labels = (torch.rand(6, generator=g) > 0.5).float()
+    results += [_with_grads(ns["binary_cross_entropy"], probs, labels),
+                _with_grads(ns["binary_cross_entropy_with_logits"], logits[:, 0], labels[:5])]
+    return results
+
+
+def _edges(ns: dict[str, Any]) -> Any:
+    """The spec's edges: p of exactly 0 and 1, the kinks, ±1e4 logits, delta <= 0, a negative
+    target, an unknown reduction for BCE and mismatched shapes for BCE with logits."""
+    probs, labels = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5]), torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0])
+    results: list[Any] = [_with_grads(ns["binary_cross_entropy"], probs, labels, reduction=r)
+                          for r in ("none", "mean")]
+    kink = torch.tensor([0.0, 1.0, -1.0, 0.5, 2.0])
+    results += [_with_grads(ns["mae_loss"], kink, torch.zeros(5), reduction="none"),
+                _with_grads(ns["huber_loss"], kink, torch.zeros(5), delta=1.0, reduction="none")]
+    huge = torch.tensor([[1e4, -1e4], [-1e4, 1e4], [0.0, 1e4]])
+    results += [_with_grads(ns["binary_cross_entropy_with_logits"], huge[:, 0], labels[:3]),
+                _with_grads(ns["cross_entropy"], huge, torch.tensor([1, 1, 0]))]
+    tiny = torch.tensor([1e-50, 1.0 - 1e-17, 0.5], dtype=torch.float64)  # logs past -100
+    results.append(_with_grads(ns["binary_cross_entropy"], tiny,
+                               torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)))
+    results += [_with_grads(ns["cross_entropy"], huge[:1], torch.tensor([0]), reduction=r)
+                for r in ("none", "mean")]  # a batch of one
+    calls = [lambda: ns["huber_loss"](torch.randn(3), torch.randn(3), delta=0.0),
+             lambda: ns["huber_loss"](torch.randn(3), torch.randn(3), delta=-1.0),
+             lambda: ns["cross_entropy"](torch.zeros(3, 2), torch.tensor([0, -1, 1])),
+             lambda: ns["binary_cross_entropy"](torch.rand(3), torch.rand(3), reduction="avg"),
+             lambda: ns["binary_cross_entropy_with_logits"](torch.rand(5, 1), torch.rand(5)),
+             lambda: ns["cross_entropy"](torch.zeros(3, 2), torch.tensor([[0], [1], [1]])),
+             lambda: ns["mse_loss"](torch.rand(3), torch.rand(3), reduction="avg")]
+    for call in calls:
+        try:
+            call()
+            results.append("no error")
+        except ValueError:
+            results.append("ValueError")
+    return results
+
+
+def _devices(ns: dict[str, Any]) -> Any:
+    """Where the device argument goes: get_device with CUDA reported available, and one
+    epoch / one evaluation asked to run on the "meta" device with a model on the CPU (the
+    reference moves x and y there, so the model's forward fails; code that ignores the
+    device argument runs on)."""
+    results: list[Any] = []
+    available = torch.cuda.is_available
+    torch.cuda.is_available = lambda: True  # type: ignore[assignment]
+    try:
+        results.append(str(ns["get_device"]()))
+    finally:
+        torch.cuda.is_available = available  # type: ignore[assignment]
+    meta, seen = torch.device("meta"), []
+
+    def loss_fn(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        seen.append(f"labels on {y.device}")
+        return torch.nn.functional.cross_entropy(logits, y)
+
+    for name, args in (("train_one_epoch", lambda m: (m, _data(12), loss_fn,
+                                                      torch.optim.SGD(m.parameters(), lr=0.1),
+                                                      meta)),
+                       ("evaluate", lambda m: (m, _data(13), loss_fn, meta))):
+        model = _model(ns)
+        # records where the inputs came, then runs the forward on the CPU, so that the
+        # labels' device is seen by the loss too
+        model.register_forward_pre_hook(
+            lambda _m, inputs: (seen.append(f"inputs on {inputs[0].device}"),
+                                (torch.zeros(inputs[0].shape),))[1])
+        try:
+            ns[name](*args(model))
+            seen.append("no error")
+        except Exception as exc:  # which step failed first is the behaviour compared
+            seen.append(type(exc).__name__)
+        results.append(list(seen))
+        seen.clear()
+    return results
+
+
 def _errors(ns: dict[str, Any]) -> Any:
     logits, targets = torch.zeros(3, 2), torch.tensor([0, 1, 1])
     calls = [lambda: ns["cross_entropy"](logits, targets, reduction="avg"),
@@ -189,6 +277,7 @@ PROBES = {
     "regression_huber": _regression("huber_loss"), "huber_delta": _huber_delta,
     "softmax": _softmaxes, "classification": _classification, "errors": _errors,
     "metrics": _metrics, "device_and_model": _device_and_model, "training": _training,
+    "defaults": _defaults, "edges": _edges, "devices": _devices,
 }
 
 VARIANTS = VariantSpec(
