@@ -166,6 +166,15 @@ def _edges(ns: dict[str, Any]) -> Any:
     return results
 
 
+def _on_cpu(seen: list[str]) -> Any:
+    """A forward pre-hook that records where the inputs came, then runs the forward on the
+    CPU, so that the labels' device is seen by the loss too."""
+    def hook(_module: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor]:
+        seen.append(f"inputs on {inputs[0].device}")
+        return (torch.zeros(inputs[0].shape),)
+    return hook
+
+
 def _devices(ns: dict[str, Any]) -> Any:
     """Where the device argument goes: get_device with CUDA reported available, and one
     epoch / one evaluation asked to run on the "meta" device with a model on the CPU (the
@@ -189,11 +198,7 @@ def _devices(ns: dict[str, Any]) -> Any:
                                                       meta)),
                        ("evaluate", lambda m: (m, _data(13), loss_fn, meta))):
         model = _model(ns)
-        # records where the inputs came, then runs the forward on the CPU, so that the
-        # labels' device is seen by the loss too
-        model.register_forward_pre_hook(
-            lambda _m, inputs: (seen.append(f"inputs on {inputs[0].device}"),
-                                (torch.zeros(inputs[0].shape),))[1])
+        model.register_forward_pre_hook(_on_cpu(seen))
         try:
             ns[name](*args(model))
             seen.append("no error")

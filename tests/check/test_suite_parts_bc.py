@@ -220,6 +220,8 @@ ALTERNATIVES: dict[str, str] = {
 def cross_entropy(logits, targets, reduction="mean"):
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"unknown reduction {reduction!r}")
+    if logits.dim() != 2 or targets.shape != logits.shape[:1]:
+        raise ValueError("logits must be (N, C) and targets (N,)")
     n, c = logits.shape
     if ((targets < 0) | (targets >= c)).any():
         raise ValueError("targets must lie in [0, C)")
