@@ -22,7 +22,7 @@ from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, read_submission
 from autograder.sandbox.client import ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
-from autograder.sandbox.session import OutOfTime, StudentSession
+from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
 from autograder.score.results import CellIssue, Status, SubmissionResult
 from autograder.score.scoring import score, unscored
 
@@ -46,6 +46,7 @@ class Grader:
         self.reference = Reference.load(lab.solutions)
         self.suite = suite or lab.checks
         self._runner: SuiteRunner | None = None  # started by the first submission with code
+        self.plans = CallPlans()  # what each check called last time: sent ahead next time
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
 
@@ -78,7 +79,8 @@ class Grader:
             submission = read_submission(path, submission_id, self.config.limits.max_notebook_mb)
         except InvalidNotebook as exc:
             return unscored(submission_id, self.config, Status.INVALID, str(exc))
-        session = StudentSession(self.connection, submission, self.config.limits)
+        session = StudentSession(self.connection, submission, self.config.limits,
+                                 plans=self.plans)
         try:
             session.start()
         except OutOfTime as exc:

@@ -61,7 +61,7 @@ class InProcessStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             **kwargs: Any) -> CallResult:
+             record: bool = False, **kwargs: Any) -> CallResult:
         fn = self.namespace.get(name)
         if not callable(fn):
             raise MissingFunction(name)
@@ -73,7 +73,7 @@ class InProcessStudent:
         recorder = harness.CallRecorder()
         seed_rngs(seed)
         try:
-            with recorder:
+            with recorder if record else contextlib.nullcontext():
                 value = fn(*call_args, **call_kwargs)
         except BaseException as exc:
             raise StudentError(name, _error_info(exc)) from None
@@ -86,10 +86,10 @@ class InProcessStudent:
                    if b is not None and isinstance(a, torch.Tensor)
                    and not torch.equal(a.detach(), b)]
         return CallResult(value=_plain(value), called=list(recorder.names), mutated=mutated,
-                          grads=grads, gradcheck=gradcheck_result)
+                          grads=grads, gradcheck=gradcheck_result, recorded=record)
 
     def scenario(self, name: str, params: dict[str, Any],
-                 timeout: float | None = None) -> dict[str, Any]:
+                 timeout: float | None = None, record: bool = True) -> dict[str, Any]:
         try:
             outcome = harness.run_scenario(name, self.namespace, _plain(params))
         except BaseException as exc:

@@ -67,7 +67,8 @@ def instrument() -> None:
     timed(client.ZygoteConnection, "kill", "worker kill (zygote kill + uid sweep)")
     timed(session.StudentSession, "_execute_cells", "cells executed in the worker")
     timed(session.StudentSession, "_ask",
-          lambda self, header, *a, **k: f"worker request: {header['op']}")
+          lambda self, header, *a, **k: f"worker request: {header['op']}"
+          + (f" {header['name']}" if header["op"] == "scenario" else ""))
     timed(session.StudentSession, "close", "session close")
     timed(runner.SuiteRunner, "run", "SuiteRunner.run (pytest + checks)")
     original = GradingPlugin.pytest_runtest_makereport

@@ -9,6 +9,7 @@ anything else is the check's declared feedback.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -97,8 +98,16 @@ class GradingPlugin:
         config.addinivalue_line("markers", "grading(spec): a graded check")
 
     @pytest.fixture
-    def student(self) -> StudentSession:
-        return self.context.session
+    def student(self, request: pytest.FixtureRequest) -> Iterator[StudentSession]:
+        """The student's session, told which check runs (its calls of the last submission
+        are sent ahead in one request: `sandbox.session.CallPlans`)."""
+        session = self.context.session
+        marker = request.node.get_closest_marker("grading")
+        session.begin_check(marker.kwargs["spec"].name if marker is not None else None)
+        try:
+            yield session
+        finally:
+            session.end_check(learn=False)  # (learnt from in makereport, when it passed)
 
     @pytest.fixture
     def ref(self) -> Any:
@@ -129,6 +138,10 @@ class GradingPlugin:
         it here, since the verdict's message is the feedback.
         """
         error = call.excinfo.value if call.excinfo is not None else None
+        if call.when == "call" and self._context is not None:
+            # A passing check made the calls every correct submission needs; a failing one
+            # may have made diagnostic calls the next submission would not: learn from passes.
+            self._context.session.end_check(learn=error is None)
         marker = item.get_closest_marker("grading")
         attributed = take_attribution() if call.when == "call" else ""
         if marker is not None and (call.when == "call" or (call.when == "setup" and error)):

@@ -115,9 +115,9 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
             call_args[i] = x
         return fn(*call_args, **kwargs)
 
-    try:
+    try:  # fast mode: a random projection of the Jacobian, as PyTorch's own tests use
         return bool(torch.autograd.gradcheck(wrapped, inputs, eps=1e-6, atol=1e-5,
-                                             raise_exception=False))
+                                             raise_exception=False, fast_mode=True))
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:300]
 

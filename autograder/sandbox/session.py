@@ -18,9 +18,12 @@ any of it can reach feedback.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import re
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +35,11 @@ from autograder.sandbox import protocol
 from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 
 GRACE_S = 2.0
+# Calls sent ahead of a check (CallPlans): each with its own short limit, all within a
+# budget; a call slower than that is simply made again when the check asks for it.
+PREFETCH_CALL_S = 2.0
+PREFETCH_BUDGET_S = 4.0
+MAX_PLANNED = 96
 
 
 # Longest excerpts of the student's exception that feedback may quote: a type name is an
@@ -116,10 +124,11 @@ class CellRecord:
 @dataclass
 class CallResult:
     value: Any
-    called: list[str]
+    called: list[str]  # what the worker's recorders saw (empty unless `recorded`)
     mutated: list[int]
     grads: Any = None
     gradcheck: Any = None
+    recorded: bool = False  # the call was made with record=True: `called` is evidence
 
 
 @dataclass
@@ -166,6 +175,56 @@ class Reply:
     cut: bool  # the limit was cut short by the submission's remaining budget
 
 
+@dataclass(frozen=True)
+class PlannedCall:
+    """One call a check made: its request as sent (no time limit) and its tensors."""
+
+    key: str
+    header: dict[str, Any]
+    tensors: dict[str, torch.Tensor]
+
+
+class CallPlans:
+    """Per judge: the calls each check made when it last ran.
+
+    Why: a check calls the student's functions on the same hidden inputs for every
+    submission, one request each (about 300 per submission), and a round trip to the worker
+    costs more than most student functions. When a check starts, the calls it made last time
+    go to the worker in ONE request; the check's own calls are then answered from those
+    results when they are the same request (same function, arguments, tensors' bytes and
+    options), and sent as before when not (a check that reacts to a wrong answer). Learned
+    from the grading itself: nothing to configure, any lab, no check written for it."""
+
+    def __init__(self) -> None:
+        self.by_check: dict[str, list[PlannedCall]] = {}
+
+    def get(self, check: str) -> list[PlannedCall]:
+        return self.by_check.get(check, [])
+
+    def learn(self, check: str, calls: list[PlannedCall]) -> None:
+        if 2 <= len(calls) <= MAX_PLANNED:
+            self.by_check[check] = calls
+        elif len(calls) < 2:
+            self.by_check.pop(check, None)
+
+
+def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:
+    """What makes two call requests the same request (None: not plannable)."""
+    digest = hashlib.blake2b(json.dumps(header, sort_keys=True, default=str).encode(),
+                             digest_size=16)
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        if tensor.device.type != "cpu" or tensor.is_quantized or tensor.is_sparse:
+            return None
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        try:
+            digest.update(tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
+                          .tobytes())
+        except (RuntimeError, TypeError):
+            return None
+    return digest.hexdigest()
+
+
 def _names(value: Any) -> list[str]:
     return [protocol.clean_text(n, 120) for n in value] if isinstance(value, list) else []
 
@@ -178,8 +237,13 @@ def _ints(value: Any) -> list[int]:
 
 class StudentSession:
     def __init__(self, conn: ZygoteConnection, submission: Submission, limits: Limits,
-                 extra_hidden: list[str] | None = None) -> None:
+                 extra_hidden: list[str] | None = None, plans: CallPlans | None = None) -> None:
         self.conn = conn
+        self.plans = plans
+        self._check: str | None = None  # the check running now (begin_check)
+        self._made: list[PlannedCall] = []  # the calls it made so far
+        self._prefetched: dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        self._prefetch_off = False  # after a prefetch the worker did not survive
         self.submission = submission
         self.limits = limits
         self.caps = reply_caps(limits)
@@ -328,7 +392,7 @@ class StudentSession:
         return self.worker
 
     def _ask(self, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None,
-             timeout: float, decode: tuple[str, ...] = ()) -> Reply:
+             timeout: float, decode: tuple[str, ...] = (), each: tuple[str, ...] = ()) -> Reply:
         """Send one request and read its reply, decoding the `decode` fields, all by one
         deadline: the call's limit (cut to the submission's remaining budget) plus a grace."""
         if self._remaining() <= 0:
@@ -346,6 +410,13 @@ class StudentSession:
             reply, blob = protocol.recv(worker.sock, deadline, self.caps)
             decoder = protocol.Decoder(blob, deadline)
             values = {key: decoder.decode(reply[key]) for key in decode if key in reply}
+            if each:  # a list of results (prefetched calls): decode these keys of each
+                results = reply.get("results")
+                if not isinstance(results, list) or not all(isinstance(r, dict)
+                                                            for r in results):
+                    raise protocol.ProtocolError("a reply without its list of results")
+                values["results"] = [{key: decoder.decode(r[key]) for key in each if key in r}
+                                     for r in results]
         except protocol.FrameTimeout as exc:
             self._drop_worker(kill=True)
             if cut:
@@ -373,18 +444,75 @@ class StudentSession:
         self.incidents.timeouts.append(message)
         return CallTimeout(message)
 
+    # ----------------------------------------------------------- calls sent ahead
+    def begin_check(self, check: str | None) -> None:
+        """`check` starts: send the calls it made last time (CallPlans) in one request."""
+        self._check, self._made, self._prefetched = check, [], {}
+        planned = self.plans.get(check) if self.plans is not None and check else []
+        if len(planned) >= 2 and not self._prefetch_off:
+            self._prefetch(planned)
+
+    def end_check(self, learn: bool = True) -> None:
+        if learn and self.plans is not None and self._check is not None:
+            self.plans.learn(self._check, self._made)
+        self._check, self._made, self._prefetched = None, [], {}
+
+    def _prefetch(self, planned: list[PlannedCall]) -> None:
+        calls: list[dict[str, Any]] = []
+        items: dict[str, torch.Tensor] = {}
+        for i, call in enumerate(planned):
+            prefix = f"c{i}."
+            calls.append({**call.header, "prefix": prefix})
+            items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
+        header = {"op": "calls", "calls": calls, "limit": PREFETCH_CALL_S,
+                  "budget": PREFETCH_BUDGET_S, "max_tensors": self.caps.tensors // 2,
+                  "max_bytes": self.caps.blob_bytes // 2,
+                  "max_header": self.caps.header_bytes // 2}
+        timeouts, crashes = len(self.incidents.timeouts), len(self.incidents.crashes)
+        try:
+            reply = self._ask(header, items, PREFETCH_BUDGET_S + PREFETCH_CALL_S,
+                              each=("value", "grads", "gradcheck"))
+            results = reply.header["results"]
+            if len(results) > len(planned):
+                raise protocol.ProtocolError("more prefetch results than calls")
+            for call, answer, values in zip(planned, results, reply.values["results"],
+                                            strict=False):
+                self._prefetched.setdefault(call.key, deque()).append((answer, values))
+        except (CallTimeout, WorkerLost, protocol.ProtocolError):
+            # Nothing is lost: the check makes its calls one by one, as without a plan, and
+            # meets whatever happened here again, where it is charged. This run leaves no
+            # incident and uses no restart of its own; no more prefetching for this notebook.
+            del self.incidents.timeouts[timeouts:], self.incidents.crashes[crashes:]
+            self._prefetched, self._prefetch_off = {}, True
+            if self.worker is None:
+                self.start()  # the worker lost here, replaced without counting a restart
+
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             **kwargs: Any) -> CallResult:
+             record: bool = False, **kwargs: Any) -> CallResult:
+        """Call the student's `name` in the worker. `record`: also record which library
+        functions it ran (by name and at the ATen dispatcher) and verify the worker's
+        integrity around it — the evidence a no-library check needs. Off by default: it
+        costs more than most student functions, and a value the judge compares itself needs
+        no such evidence (the student controls their function's value anyway)."""
         tensors = protocol.Tensors()
         header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
                   "kwargs": protocol.encode(dict(kwargs), tensors), "grad_args": list(grad_args),
-                  "gradcheck": gradcheck, "seed": seed}
+                  "gradcheck": gradcheck, "seed": seed, "record": record}
         items = dict(tensors.items)
         if upstream is not None:
             items["upstream"] = upstream.detach().contiguous()
-        reply = self._ask(header, items, self.limits.call_timeout_s,
-                          decode=("value", "grads", "gradcheck"))
+        key = call_key(header, items) if self._check is not None else None
+        if key is not None and len(self._made) < MAX_PLANNED:
+            self._made.append(PlannedCall(key, dict(header),
+                                          {n: t.clone() for n, t in items.items()}))
+        ready = self._prefetched.get(key) if key is not None else None
+        if ready:
+            answer, values = ready.popleft()
+            reply = Reply(answer, values, self.limits.call_timeout_s, False)
+        else:
+            reply = self._ask(header, items, self.limits.call_timeout_s,
+                              decode=("value", "grads", "gradcheck"))
         answer = reply.header
         if answer.get("missing"):
             raise MissingFunction(name)
@@ -398,11 +526,17 @@ class StudentSession:
             mutated=_ints(answer.get("mutated")),
             grads=reply.values.get("grads"),
             gradcheck=reply.values.get("gradcheck"),
+            recorded=record,
         )
 
-    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
+                 record: bool = True) -> dict[str, Any]:
+        """Run the lab's worker-side scenario `name`. Its outcome is evidence, so the worker
+        verifies its integrity after it — unless `record` is False: a scenario that only
+        computes the student's values (which the judge compares itself) skips that cost."""
         tensors = protocol.Tensors()
-        header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors)}
+        header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
+                  "record": record}
         reply = self._ask(header, tensors.items, timeout or self.limits.call_timeout_s,
                           decode=("outcome",))
         if reply.header.get("timeout"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import json
 import os
 import signal
 import socket
@@ -172,7 +173,11 @@ class Worker:
             if verify.__code__ is not guard[1] or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = guard[1], None
                 guard[5].append(("the grader's integrity check was replaced", integrity.BOTH))
-            verify(guard[3] if op == "call" else guard[2], guard[4], guard[5])
+            if op not in ("call", "calls", "scenario"):
+                # (a call or a scenario verifies after the student's code ran, before anything
+                # it reports is encoded: a change made before it is found there, and voids
+                # the evidence it would touch, just as it would be found here)
+                verify(guard[2], guard[4], guard[5])
             if op == "shutdown":
                 return
             handler = handlers.get(str(op))
@@ -217,23 +222,69 @@ class Worker:
 
     def op_call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                 guard: Guard) -> None:
+        header, values = self._call(request, tensors, guard)
+        protocol.send_value(self.sock, header, **values)
+
+    def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                 guard: Guard) -> None:
+        """Several calls in one request (the judge's CallPlans), one reply with a result
+        each, in order. Each call as `op_call` makes it, with its own (shorter) limit; the
+        run stops at the first call that runs out of time, when the budget is spent, or
+        before the reply would grow past half the judge's caps: the judge makes whatever
+        is missing one call at a time."""
+        started = time.perf_counter()
+        limit, budget = float(request.get("limit", 2)), float(request.get("budget", 4))
+        max_tensors = int(request.get("max_tensors", 64))
+        max_bytes = int(request.get("max_bytes", 1 << 20))
+        max_header = int(request.get("max_header", 1 << 20))
+        collected = protocol.Tensors()
+        results: list[dict[str, Any]] = []
+        used = header_bytes = 0
+        for sub in request.get("calls", []):
+            if not isinstance(sub, dict) or time.perf_counter() - started > budget:
+                break
+            prefix = str(sub.get("prefix", "\0"))
+            own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            header, values = self._call({**sub, "timeout": limit}, own, guard)
+            if header.get("timeout"):
+                break
+            before = len(collected.items)
+            for key, value in values.items():
+                header[key] = protocol.encode(value, collected)
+            added = list(collected.items)[before:]
+            used += sum(collected.items[k].numel() * collected.items[k].element_size()
+                        for k in added)
+            header_bytes += len(json.dumps(header, default=str))
+            if (len(collected.items) > max_tensors or used > max_bytes
+                    or header_bytes > max_header):
+                for key in added:  # (its tensors are the last ones added)
+                    del collected.items[key]
+                break
+            results.append(header)
+        protocol.send(self.sock, {"ok": True, "results": results}, collected.items)
+
+    def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+              guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One call of the student's function: (the reply's header, its values to encode)."""
         verify, verify_code, _, snapshot, tools, findings = guard
         name = str(request["name"])
         fn = self.namespace.get(name)
         if not callable(fn):
-            protocol.send(self.sock, {"ok": False, "missing": True})
-            return
+            return {"ok": False, "missing": True}, {}
         args = protocol.decode(request.get("args", []), tensors)
         kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}), tensors)
         grad_args: list[int] = list(request.get("grad_args", []))
         for i in grad_args:
             args[i] = args[i].detach().clone().requires_grad_(True)
         before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
+        record = request.get("record") is True
         calls, ops = harness.CallRecorder(), harness.AtenRecorder()
         installed: list[bool] = []
         seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
+            if not record:  # values only: nothing here is evidence the judge takes on trust
+                return fn(*args, **kwargs)
             value: Any = installed  # "not returned yet"
             try:
                 with calls, ops:
@@ -255,20 +306,20 @@ class Worker:
         except BaseException as exc:
             failure = {"ok": False, "error": _error_info(exc)}
         # Student code is done: put the snapshot back (inline, see serve) before using
-        # anything it could have replaced.
-        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
-            verify.__code__, verify.__defaults__ = verify_code, None
-            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
-        verify(snapshot, tools, findings)
+        # anything it could have replaced — when the reply carries evidence.
+        if record:
+            if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+                verify.__code__, verify.__defaults__ = verify_code, None
+                findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(snapshot, tools, findings)
         if installed == [False]:
             findings.append((f"the grader's call recorders were removed during {name}",
                              (integrity.CALLS,)))
-        markers = integrity.encode(findings)
+        markers = integrity.encode(findings) if record else []
         if failure is not None:
             if "error" in failure and markers:
                 failure["error"]["tamper"] = markers
-            protocol.send(self.sock, {**failure, "called": [*calls.names, *ops.names, *markers]})
-            return
+            return {**failure, "called": [*calls.names, *ops.names, *markers]}, {}
         extra: dict[str, Any] = {}
         if grad_args:
             extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
@@ -278,19 +329,20 @@ class Worker:
         mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                    if b is not None and isinstance(a, torch.Tensor)
                    and not torch.equal(a.detach(), b)]
-        if grad_args or request.get("gradcheck"):  # backward hooks and gradcheck ran student code
+        if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
             markers = integrity.encode(findings)
-        protocol.send_value(self.sock, {"ok": True, "called": [*calls.names, *ops.names, *markers],
-                                        "mutated": mutated}, value=value, **extra)
+        return ({"ok": True, "called": [*calls.names, *ops.names, *markers], "mutated": mutated},
+                {"value": value, **extra})
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:
         verify, verify_code, snapshot, _, tools, findings = guard
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
+        record = request.get("record") is not False
         outcome: Any = None
         failure: dict[str, Any] | None = None
         try:
@@ -302,14 +354,15 @@ class Worker:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
             failure = {"ok": False, "error": _error_info(exc)}
-        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
-            verify.__code__, verify.__defaults__ = verify_code, None
-            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
-        verify(snapshot, tools, findings)
+        if record:  # the outcome is evidence: verify before anything reads it
+            if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+                verify.__code__, verify.__defaults__ = verify_code, None
+                findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(snapshot, tools, findings)
         if failure is None and type(outcome) is not dict:
             failure = {"ok": False, "error": {"type": "Harness", "message": "no outcome"}}
         if failure is not None:
-            markers = integrity.encode(findings)
+            markers = integrity.encode(findings) if record else []
             if "error" in failure and markers:
                 failure["error"]["tamper"] = markers
             protocol.send(self.sock, failure)
@@ -322,7 +375,7 @@ class Worker:
                 findings.append((str(finding[0]), (finding[1],)))
             else:
                 findings.append((str(finding), (integrity.SCENARIOS,)))
-        markers = integrity.encode(findings)
+        markers = integrity.encode(findings) if record else []  # values only: no evidence
         if markers:
             # Reported even where the function is missing: the flag must reach the judge.
             outcome.pop("missing", None)

@@ -86,6 +86,9 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
     stub returning zeros would score for "not calling the library". A run whose
     recording the worker could not vouch for earns nothing either (tampering).
     """
+    if not observed.recorded:  # a check written wrong, not a student's mistake: say so loudly
+        raise RuntimeError(f"{function}: the no-library evidence must come from a call made "
+                           "with record=True")
     called, findings = tamper.split_called(observed.called)
     tamper.require_untampered(function, findings, tamper.CALLS)
     if expected is not None and not _same(observed.value, expected):

@@ -126,7 +126,7 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
     """Error and no-library checks count once the function computes correct values on valid
     input (so a stub cannot score them); the student's diagnosed model and working reductions
     are used, so a mistake charged elsewhere does not also cost these."""
-    result = student.call(function, *args, **kwargs)
+    result = student.call(function, *args, record=True, **kwargs)  # the no-library evidence
     if not _same(result.value, expected, _loose(tol)):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input; fix the values check first.", "not-working")
@@ -517,13 +517,13 @@ class _LibraryHelpers:
 
     def call(self, function: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False,
-             **kwargs: Any) -> CallResult:
+             record: bool = False, **kwargs: Any) -> CallResult:
         if function != "cross_entropy":
             return self.student.call(function, *args, grad_args=grad_args, upstream=upstream,
-                                     gradcheck=gradcheck, **kwargs)
+                                     gradcheck=gradcheck, record=record, **kwargs)
         outcome = self.student.scenario("cross_entropy_with_library", {
             "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
-            "upstream": upstream, "gradcheck": gradcheck})
+            "upstream": upstream, "gradcheck": gradcheck, "record": record}, record=record)
         tamper.require_untampered_outcome(function, outcome)
         if outcome.get("error"):
             raise StudentError(function, outcome["error"])
@@ -536,7 +536,8 @@ class _LibraryHelpers:
                           called=[c for c in called if isinstance(c, str)],
                           mutated=[i for i in mutated if isinstance(i, int)]
                           if isinstance(mutated, list) else [],
-                          grads=outcome.get("grads"), gradcheck=outcome.get("gradcheck"))
+                          grads=outcome.get("grads"), gradcheck=outcome.get("gradcheck"),
+                          recorded=record)
 
 
 def _ce_probe() -> tuple[torch.Tensor, torch.Tensor]:

@@ -107,7 +107,7 @@ class FakeStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             **kwargs: Any) -> CallResult:
+             record: bool = False, **kwargs: Any) -> CallResult:
         mode = self.data.draw(st.sampled_from(("reference", "perturbed", "arbitrary", "raise")))
         if mode == "raise":
             self._raise(name)
@@ -128,10 +128,11 @@ class FakeStudent:
         return CallResult(value=value, called=self.data.draw(st.lists(st.sampled_from(
             ("softmax", "aten::nll_loss_forward", "exp", "tamper:calls:x")), max_size=2)),
             mutated=self.data.draw(st.lists(st.integers(0, 2), max_size=1)), grads=grads,
-            gradcheck=self.data.draw(st.one_of(st.booleans(), st.none(), st.text(max_size=3))))
+            gradcheck=self.data.draw(st.one_of(st.booleans(), st.none(), st.text(max_size=3))),
+            recorded=record)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 ) -> dict[str, Any]:
+                 record: bool = True) -> dict[str, Any]:
         if self.data.draw(st.integers(0, 9)) == 0:
             self._raise(name)
         try:

@@ -86,10 +86,11 @@ LIBRARY = ("mse_loss", "aten::mse_loss")
 
 @check(SQUARED_NO_LIB, "Write squared_error from tensor operations, not F.mse_loss.")
 def test_squared_error_no_library(student, source):
-    result = student.call("squared_error", torch.randn(4), torch.randn(4))
+    # What ran decides (recorded in the worker), never the source text.
+    result = student.call("squared_error", torch.randn(4), torch.randn(4), record=True)
     called, findings = tamper.split_called(result.called)
     tamper.require_untampered("squared_error", findings, tamper.CALLS)
-    if "mse_loss" in source.library_calls("squared_error") or set(called) & set(LIBRARY):
+    if set(called) & set(LIBRARY):
         fail("squared_error calls F.mse_loss: the point is to write it yourself.", "library")
 
 

@@ -1,0 +1,200 @@
+"""Calls sent ahead (`sandbox.session.CallPlans`) and calls recorded only on request.
+
+A check's calls of the last submission go to the worker in one request when the check
+starts; the check's own calls are answered from those results when they are the same
+request, and sent as before otherwise. Nothing a student sees may change: the same values,
+the same errors, the same time limits, no incident or restart of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder.config import Limits
+from autograder.load.notebook import Cell, Submission
+from autograder.sandbox import session as session_module
+from autograder.sandbox.client import Zygote
+from autograder.sandbox.session import (
+    CallPlans,
+    CallTimeout,
+    PlannedCall,
+    StudentError,
+    StudentSession,
+    WorkerLost,
+    call_key,
+)
+
+CODE = """
+import os, time, torch
+def double(x):
+    return x * 2
+def picky(x):
+    if x.sum() < 0:
+        raise ValueError("negative")
+    return x + 1
+def sleepy(x):
+    if float(x.sum()) > 100:
+        while True:
+            pass
+    return x
+def crashes(x):
+    if float(x.sum()) > 100:
+        os._exit(3)
+    return x
+"""
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    with Zygote([]) as running:
+        yield running
+
+
+def _session(zygote: Zygote, plans: CallPlans, **limits: float) -> StudentSession:
+    submission = Submission("plans", Path("plans.ipynb"), (Cell(1, CODE),), "0")
+    session = StudentSession(zygote.connect(), submission, Limits(**limits), plans=plans)
+    session.start()
+    return session
+
+
+def _count_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    sent: list[str] = []
+    original = StudentSession._ask
+
+    def ask(self, header, *args, **kwargs):
+        sent.append(header["op"])
+        return original(self, header, *args, **kwargs)
+
+    monkeypatch.setattr(StudentSession, "_ask", ask)
+    return sent
+
+
+def _check(session: StudentSession, inputs: list[torch.Tensor], function: str = "double",
+           learn: bool = True) -> list[object]:
+    session.begin_check("a check")
+    out: list[object] = []
+    try:
+        for x in inputs:
+            try:
+                out.append(session.call(function, x).value)
+            except StudentError as error:
+                out.append(error.kind)
+    finally:
+        session.end_check(learn=learn)
+    return out
+
+
+def test_the_second_submission_gets_its_calls_in_one_request(zygote, monkeypatch) -> None:
+    plans = CallPlans()
+    inputs = [torch.arange(3.0) + i for i in range(5)]
+    first = _session(zygote, plans)
+    sent = _count_requests(monkeypatch)
+    try:
+        values = _check(first, inputs)
+    finally:
+        first.close()
+    assert sent == ["call"] * 5 and len(plans.get("a check")) == 5
+    second = _session(zygote, plans)
+    sent.clear()
+    try:
+        again = _check(second, inputs)
+        assert sent == ["calls"]  # one request for the five calls
+        # a call the plan does not hold (other bytes) goes as before
+        sent.clear()
+        second.begin_check("a check")
+        assert torch.equal(second.call("double", torch.ones(2)).value, torch.full((2,), 2.0))
+        second.end_check(learn=False)
+        assert sent == ["calls", "call"]
+    finally:
+        second.close()
+    assert all(torch.equal(a, b) for a, b in zip(values, again, strict=True))
+
+
+def test_errors_come_back_as_the_call_would_have_raised_them(zygote) -> None:
+    plans = CallPlans()
+    inputs = [torch.ones(2), -torch.ones(2), torch.zeros(2)]
+    for _ in range(2):  # learn, then served from the plan
+        session = _session(zygote, plans)
+        try:
+            out = _check(session, inputs, "picky")
+        finally:
+            session.close()
+        assert out[1] == "ValueError"
+        assert torch.equal(out[0], torch.full((2,), 2.0)) and torch.equal(out[2], torch.ones(2))
+
+
+def test_a_call_that_hangs_is_made_again_with_its_own_limit(zygote, monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "PREFETCH_CALL_S", 0.5)
+    plans = CallPlans()
+    plans.learn("a check", [_planned("sleepy", torch.ones(2)), _planned("sleepy", torch.full((2,), 99.0)),
+                            _planned("sleepy", torch.full((2,), 1000.0))])
+    session = _session(zygote, plans, call_timeout_s=1.5)
+    try:
+        session.begin_check("a check")
+        assert torch.equal(session.call("sleepy", torch.ones(2)).value, torch.ones(2))
+        with pytest.raises(CallTimeout, match=r"ran past its [12] s limit"):
+            session.call("sleepy", torch.full((2,), 1000.0))
+        assert len(session.incidents.timeouts) == 1  # the check's own call, once
+    finally:
+        session.close()
+
+
+def test_a_worker_lost_while_calls_are_sent_ahead_costs_no_restart(zygote) -> None:
+    plans = CallPlans()
+    plans.learn("a check", [_planned("crashes", torch.ones(2)),
+                            _planned("crashes", torch.full((2,), 1000.0))])
+    session = _session(zygote, plans)
+    try:
+        session.begin_check("a check")  # the worker dies during the request sent ahead
+        assert session.incidents.crashes == [] and session.restarts == 0
+        assert session.worker is not None  # replaced at once, no restart counted
+        assert torch.equal(session.call("crashes", torch.ones(2)).value, torch.ones(2))
+        with pytest.raises(WorkerLost):  # the check's own call meets the crash, once
+            session.call("crashes", torch.full((2,), 1000.0))
+        assert len(session.incidents.crashes) == 1
+    finally:
+        session.close()
+
+
+def _planned(name: str, x: torch.Tensor) -> PlannedCall:
+    from autograder.sandbox import protocol
+
+    tensors = protocol.Tensors()
+    header = {"op": "call", "name": name, "args": protocol.encode([x], tensors),
+              "kwargs": protocol.encode({}, tensors), "grad_args": [], "gradcheck": False,
+              "seed": 0, "record": False}
+    key = call_key(header, dict(tensors.items))
+    assert key is not None
+    return PlannedCall(key, header, dict(tensors.items))
+
+
+def test_the_key_is_the_request() -> None:
+    a = _planned("double", torch.ones(2))
+    assert a.key == _planned("double", torch.ones(2)).key
+    assert a.key != _planned("double", torch.ones(2, dtype=torch.float64)).key
+    assert a.key != _planned("double", torch.tensor([1.0, 1.0 + 1e-7])).key
+    assert a.key != _planned("picky", torch.ones(2)).key
+    assert call_key({"op": "call"}, {"t0": torch.zeros(2, device="meta")}) is None
+    plans = CallPlans()
+    plans.learn("c", [a])  # one call: nothing to save
+    assert plans.get("c") == []
+    plans.learn("c", [a, a])
+    assert len(plans.get("c")) == 2
+
+
+def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
+    code = "import torch.nn.functional as F\ndef loss(p, t):\n    return F.mse_loss(p, t)\n"
+    submission = Submission("rec", Path("rec.ipynb"), (Cell(1, code),), "0")
+    session = StudentSession(zygote.connect(), submission, Limits())
+    session.start()
+    try:
+        plain = session.call("loss", torch.ones(2), torch.zeros(2))
+        recorded = session.call("loss", torch.ones(2), torch.zeros(2), record=True)
+    finally:
+        session.close()
+    assert not plain.recorded and plain.called == []
+    assert recorded.recorded and "mse_loss" in recorded.called
+    assert float(plain.value) == float(recorded.value) == 1.0
