@@ -139,8 +139,8 @@ BATCH = 16  # 50 samples: batches of 16, 16, 16 and 2
 
 
 def _train_params(lr: float, start_train: bool, device: str = "cpu",
-                  fake_cuda: bool | None = False) -> dict:
-    x, y = training.make_data(SEED)
+                  fake_cuda: bool | None = False, n: int = 50) -> dict:
+    x, y = training.make_data(SEED, n=n)
     return {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x, "y": y,
             "batch_size": BATCH, "lr": lr, "start_train": start_train, "device": device,
             "fake_cuda": fake_cuda, "seed": SEED}
@@ -410,15 +410,17 @@ def test_train_device(student, source, tol):
         cpu = _scenario(student, "train_one_epoch", _cpu_while_gpu_params(params))
         _device_feedback("train_one_epoch", cpu, source)
         return
+    # On the emulated device nothing is computed, only where tensors go: two batches (a
+    # full one and a short one) show it, at a fraction of the cost of the meta kernels.
     outcome = _scenario(student, "train_one_epoch",
-                               _train_params(lr=0.5, start_train=True, device="meta",
-                                             fake_cuda=True))
+                        _train_params(lr=0.5, start_train=True, device="meta", fake_cuda=True,
+                                      n=BATCH + 2))
     _device_feedback("train_one_epoch", outcome, source)
 
 
 # ---------------------------------------------------------------- evaluate
-def _eval_params(device: str = "cpu", fake_cuda: bool | None = False) -> dict:
-    x, y = training.make_data(SEED + 1, n=34)  # batches 16, 16, 2: weighting matters
+def _eval_params(device: str = "cpu", fake_cuda: bool | None = False, n: int = 34) -> dict:
+    x, y = training.make_data(SEED + 1, n=n)  # batches 16, 16, 2: weighting matters
     return {"arch": "bn_dropout_mlp", "state": _trained_state(), "x": x, "y": y,
             "batch_size": BATCH, "start_train": True, "device": device, "fake_cuda": fake_cuda,
             "seed": SEED}
@@ -580,7 +582,9 @@ EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emu
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
 def test_eval_device(student, source):
     device, fake = ("cuda", None) if student.cuda_available else ("meta", True)
-    outcome = _scenario(student, "evaluate", _eval_params(device=device, fake_cuda=fake))
+    # (emulated: two batches show where tensors go, as for train_one_epoch)
+    outcome = _scenario(student, "evaluate", _eval_params(
+        device=device, fake_cuda=fake, n=34 if student.cuda_available else BATCH + 2))
     _device_feedback("evaluate", outcome, source)
     if student.cuda_available:
         cpu = _scenario(student, "evaluate", _cpu_while_gpu_params(_eval_params()))
