@@ -184,5 +184,10 @@ class ZygoteConnection:
         reply["kill_seconds"] = time.monotonic() - started
         return reply
 
+    def end(self, pid: int) -> None:
+        """End a finished worker (as `kill`), without waiting: the zygote reaps it and
+        sweeps its cgroup while this judge grades on."""
+        self.sock.sendall(json.dumps({"op": "end", "pid": pid}).encode())
+
     def close(self) -> None:
         self.sock.close()

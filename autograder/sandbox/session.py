@@ -273,9 +273,11 @@ class StudentSession:
 
     def close(self) -> None:
         if self.worker is not None:
+            worker, self.worker = self.worker, None
             with contextlib.suppress(OSError, protocol.ProtocolError):
-                protocol.send(self.worker.sock, {"op": "shutdown"}, deadline=time.monotonic() + 1)
-            self._drop_worker(kill=True)
+                protocol.send(worker.sock, {"op": "shutdown"}, deadline=time.monotonic() + 1)
+            worker.sock.close()
+            self.conn.end(worker.pid)
 
     def _drop_worker(self, kill: bool) -> dict[str, Any]:
         """Forget the worker; `kill` it first (alive, and misbehaving or no longer needed),
@@ -471,7 +473,7 @@ class StudentSession:
         timeouts, crashes = len(self.incidents.timeouts), len(self.incidents.crashes)
         try:
             reply = self._ask(header, items, PREFETCH_BUDGET_S + PREFETCH_CALL_S,
-                              each=("value", "grads", "gradcheck"))
+                              each=("value", "grads", "gradcheck", "outcome"))
             results = reply.header["results"]
             if len(results) > len(planned):
                 raise protocol.ProtocolError("more prefetch results than calls")
@@ -486,6 +488,17 @@ class StudentSession:
             self._prefetched, self._prefetch_off = {}, True
             if self.worker is None:
                 self.start()  # the worker lost here, replaced without counting a restart
+
+    def _planned(self, header: dict[str, Any], items: dict[str, torch.Tensor],
+                 ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
+        """Note the request in the running check's plan; its results, if sent ahead."""
+        key = call_key(header, items) if self._check is not None else None
+        if key is None:
+            return None
+        if len(self._made) < MAX_PLANNED:
+            self._made.append(PlannedCall(key, dict(header),
+                                          {n: t.clone() for n, t in items.items()}))
+        return self._prefetched.get(key)
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
@@ -502,11 +515,7 @@ class StudentSession:
         items = dict(tensors.items)
         if upstream is not None:
             items["upstream"] = upstream.detach().contiguous()
-        key = call_key(header, items) if self._check is not None else None
-        if key is not None and len(self._made) < MAX_PLANNED:
-            self._made.append(PlannedCall(key, dict(header),
-                                          {n: t.clone() for n, t in items.items()}))
-        ready = self._prefetched.get(key) if key is not None else None
+        ready = self._planned(header, items)
         if ready:
             answer, values = ready.popleft()
             reply = Reply(answer, values, self.limits.call_timeout_s, False)
@@ -537,8 +546,14 @@ class StudentSession:
         tensors = protocol.Tensors()
         header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
                   "record": record}
-        reply = self._ask(header, tensors.items, timeout or self.limits.call_timeout_s,
-                          decode=("outcome",))
+        limit = timeout or self.limits.call_timeout_s
+        # a values-only scenario is planned like a call (evidence is never sent ahead)
+        ready = None if record else self._planned(header, dict(tensors.items))
+        if ready:
+            answer, values = ready.popleft()
+            reply = Reply(answer, values, limit, False)
+        else:
+            reply = self._ask(header, tensors.items, limit, decode=("outcome",))
         if reply.header.get("timeout"):
             raise self._worker_timed_out(name, reply)
         if not reply.header.get("ok"):

@@ -228,7 +228,8 @@ class Worker:
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
         """Several calls in one request (the judge's CallPlans), one reply with a result
-        each, in order. Each call as `op_call` makes it, with its own (shorter) limit; the
+        each, in order. Each call as `op_call` (or `op_scenario`, for a values-only scenario)
+        makes it, with its own (shorter) limit; the
         run stops at the first call that runs out of time, when the budget is spent, or
         before the reply would grow past half the judge's caps: the judge makes whatever
         is missing one call at a time."""
@@ -245,7 +246,8 @@ class Worker:
                 break
             prefix = str(sub.get("prefix", "\0"))
             own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            header, values = self._call({**sub, "timeout": limit}, own, guard)
+            run = self._scenario if sub.get("op") == "scenario" else self._call
+            header, values = run({**sub, "timeout": limit}, own, guard)
             if header.get("timeout"):
                 break
             before = len(collected.items)
@@ -340,6 +342,12 @@ class Worker:
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:
+        header, values = self._scenario(request, tensors, guard)
+        protocol.send_value(self.sock, header, **values)
+
+    def _scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                  guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One run of a lab scenario: (the reply's header, its values to encode)."""
         verify, verify_code, snapshot, _, tools, findings = guard
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
         record = request.get("record") is not False
@@ -365,8 +373,7 @@ class Worker:
             markers = integrity.encode(findings) if record else []
             if "error" in failure and markers:
                 failure["error"]["tamper"] = markers
-            protocol.send(self.sock, failure)
-            return
+            return failure, {}
         for finding in outcome.pop("_findings", []):
             # a scenario that made a direct call reports what it voids: "calls" evidence
             # (the library calls made) or, by default, the scenario's own outcome
@@ -380,7 +387,7 @@ class Worker:
             # Reported even where the function is missing: the flag must reach the judge.
             outcome.pop("missing", None)
             outcome["tamper"] = markers
-        protocol.send_value(self.sock, {"ok": True}, outcome=outcome)
+        return {"ok": True}, {"outcome": outcome}
 
     def op_get_var(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                    guard: Guard) -> None:

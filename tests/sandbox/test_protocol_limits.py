@@ -239,6 +239,9 @@ class FakeConnection:
         self.killed.append(pid)
         return {"exited": True, "signal": 9}
 
+    def end(self, pid: int) -> None:
+        self.killed.append(pid)
+
     def wait(self, pid: int, timeout: float) -> dict[str, Any]:
         return {"exited": True, "exitcode": 1}
 
