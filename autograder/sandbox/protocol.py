@@ -133,6 +133,11 @@ class Tensors:
 
     def add(self, tensor: torch.Tensor) -> str:
         key = f"t{len(self.items)}"
+        if (type(tensor) is torch.Tensor and not tensor.requires_grad  # the common case,
+                and tensor.device.type == "cpu" and tensor.is_contiguous()  # as it is
+                and not tensor.is_conj() and not tensor.is_neg()):
+            self.items[key] = tensor
+            return key
         plain = torch.Tensor.as_subclass(tensor, torch.Tensor).detach()
         # No copy here: `send` serialises the bytes at once, before anyone can change them.
         self.items[key] = plain.to("cpu").resolve_conj().resolve_neg().contiguous()

@@ -210,18 +210,20 @@ class CallPlans:
 
 def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:
     """What makes two call requests the same request (None: not plannable)."""
-    digest = hashlib.blake2b(json.dumps(header, sort_keys=True, default=str).encode(),
-                             digest_size=16)
-    for name in sorted(tensors):
-        tensor = tensors[name]
+    # (the header is built by this module in a fixed order: no need to sort its keys)
+    digest = hashlib.blake2b(json.dumps(header, default=str).encode(), digest_size=16)
+    for name, tensor in tensors.items():
         if tensor.device.type != "cpu" or tensor.is_quantized or tensor.is_sparse:
             return None
         digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
         try:
-            digest.update(tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
-                          .tobytes())
-        except (RuntimeError, TypeError):
-            return None
+            data = tensor.detach().numpy()  # encoded tensors: CPU and contiguous already
+        except (RuntimeError, TypeError):  # bfloat16 and other dtypes numpy lacks
+            try:
+                data = tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
+            except (RuntimeError, TypeError):
+                return None
+        digest.update(data.tobytes())
     return digest.hexdigest()
 
 
