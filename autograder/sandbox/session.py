@@ -311,7 +311,11 @@ class StudentSession:
         cells = [{"index": c.index, "source": c.source} for c in self.submission.cells
                  if not self.cells[c.index].fatal and c.source.strip()]
         cell_timeout = self.limits.cell_timeout_s
-        current: int | None = None
+        # The cells run in this order, so the one running is the one after the last that
+        # ended (the worker sends no message when a cell starts: one wake-up less per cell).
+        order = [c.index for c in self.submission.cells
+                 if not self.cells[c.index].fatal and c.source.strip()]
+        current: int | None = order[0] if order else None
         cut = False
         try:
             protocol.send(self.worker.sock, {"op": "exec_cells", "cells": cells,
@@ -323,10 +327,11 @@ class StudentSession:
                                                   max(self._remaining(), 0.1))
                 event, _ = protocol.recv(self.worker.sock, deadline, self.caps)
                 kind = event.get("event")
-                if kind == "cell_start":
-                    current = _index(event)
-                elif kind == "cell_end":
+                if kind == "cell_end":
                     self._cell_end(event, cell_timeout)
+                    ended = _index(event)
+                    later = order[order.index(ended) + 1:] if ended in order else []
+                    current = later[0] if later else None
                 elif kind == "cells_done":
                     return True
         except protocol.FrameTimeout:

@@ -200,7 +200,6 @@ class Worker:
         timeout = float(request.get("cell_timeout", 30))
         for cell in request["cells"]:
             index, source = int(cell["index"]), str(cell["source"])
-            protocol.send(self.sock, {"event": "cell_start", "index": index})
             started = time.perf_counter()
             error = None
             try:
