@@ -444,9 +444,12 @@ def _wrap(text: str, indent: str) -> str:
 def render(report: Report) -> str:
     checks = report.checks
     graded = [r for r in report.rows if r.result is not None]
-    lines = [f"selftest: {len(report.mutants)} mutants, {len(report.alternatives)} alternatives "
-             f"and {len(report.rows) - len(report.mutants) - len(report.alternatives)} baselines; "
-             f"{len(graded)} notebooks graded in {report.seconds:.1f} s"]
+    baselines = len(report.rows) - len(report.mutants) - len(report.alternatives) \
+        - len(report.generated)
+    generated = f", {len(report.generated)} generated mutants" if report.generated else ""
+    lines = [f"selftest: {len(report.mutants)} mutants, {len(report.alternatives)} alternatives"
+             f"{generated} and {baselines} baselines; {len(graded)} notebooks graded in "
+             f"{report.seconds:.1f} s"]
     baselines = [r for r in report.rows if r.kind in BASELINES]
     if baselines:
         lines += ["", "Baselines"]
