@@ -411,36 +411,36 @@ def main() -> None:
     goals = {}
     if otter is not None:
         ratio = ours_tput / otter_tput
-        goals["throughput >= 10x otter"] = ratio >= 10
+        goals["throughput >= 25x otter"] = ratio >= 25
         report["ratios"] = {**report.get("ratios", {}), "ours_over_otter_throughput": ratio,
                             "otter_over_ours_median_wall": otter_wall["median_s"]
                             / ours_wall["median_s"]}
         log(f"otter: EXTRAPOLATED from a sample of {len(otter['submissions'])}: "
             f"{size} notebooks would take ~{size / otter_tput:.0f} s "
             f"({otter['lanes']} parallel lanes, one warm otter import per lane)")
-        log(f"ours / otter throughput: {ratio:.1f}x   (goal >= 10x: "
-            f"{'met' if ratio >= 10 else 'NOT met'})")
+        log(f"ours / otter throughput: {ratio:.1f}x   (goal >= 25x: "
+            f"{'met' if ratio >= 25 else 'NOT met'})")
     if floor is not None:
         common = report["floor"]["ours_same_notebooks"]
         wall_ratio = common["median_s"] / floor_wall["median_s"]
-        goals["per-submission wall <= 2x floor"] = wall_ratio <= 2
+        goals["per-submission wall <= 1.5x floor"] = wall_ratio <= 1.5
         report["ratios"] = {**report.get("ratios", {}),
                             "ours_over_floor_median_wall": wall_ratio,
                             "ours_over_floor_mean_wall": common["mean_s"] / floor_wall["mean_s"],
                             "floor_over_ours_throughput": floor_tput / ours_tput}
         log(f"ours / floor per-submission wall (median, same {report['floor']['n']} notebooks): "
             f"{common['median_s']:.2f} / {floor_wall['median_s']:.2f} s = {wall_ratio:.2f}x   "
-            f"(goal <= 2x: {'met' if wall_ratio <= 2 else 'NOT met'}); "
+            f"(goal <= 1.5x: {'met' if wall_ratio <= 1.5 else 'NOT met'}); "
             f"mean {common['mean_s'] / floor_wall['mean_s']:.2f}x; throughput floor / ours "
             f"{floor_tput / ours_tput:.2f}x")
         log(f"floor breakdown (median): cells {report['floor']['cells_median_s']:.3f} s, checks "
             f"{report['floor']['checks_median_s']:.3f} s; the timing-out notebook is not in it")
-    goals["peak memory < 3 GiB"] = ours["peak_rss_bytes"] < 3 * GIB
-    log(f"ours peak memory: {fmt_gib(ours['peak_pss_bytes'])} PSS, "
+    goals["peak PSS < 1.5 GiB"] = ours["peak_pss_bytes"] < 1.5 * GIB
+    log(f"ours peak memory: {fmt_gib(ours['peak_pss_bytes'])} PSS (goal < 1.5 GiB: "
+        f"{'met' if goals['peak PSS < 1.5 GiB'] else 'NOT met'}), "
         f"{fmt_gib(ours['peak_rss_bytes'])} summed RSS over "
-        f"{ours['peak_processes']} processes at most (goal < 3 GiB: "
-        f"{'met' if goals['peak memory < 3 GiB'] else 'NOT met'}; RSS counts pages shared "
-        "with the zygote once per worker, so this is an upper bound)")
+        f"{ours['peak_processes']} processes at most (RSS counts pages shared with the zygote "
+        "once per worker, so this is an upper bound)")
     log("\nscaling (ours, first n notebooks of the same pool; each has the timing-out one):")
     log(f"{'n':>6}{'total s':>10}{'s/subm':>9}{'peak mem':>12}{'other CPU':>11}")
     for r in scaling_rows:
@@ -454,7 +454,8 @@ def main() -> None:
         # with the batch, i.e. no later size costs more per extra notebook than the first
         # step did (25 % slack for this machine's noise). Falling is fine: the fixed cost
         # (zygote start, the one timing-out notebook) amortising.
-        linear = fit["r2"] >= 0.98 and max(marginal[1:], default=0.0) <= 1.25 * marginal[0]
+        # (R² is reported, not required: a falling marginal cost lowers it)
+        linear = max(marginal[1:], default=0.0) <= 1.25 * marginal[0]
         goals["linear growth"] = linear
         report["scaling"]["marginal_s_per_submission"] = marginal
         log(f"fit: total ≈ {fit['fixed_s']:.1f} s + {fit['per_submission_s']:.3f} s × n "
@@ -465,6 +466,11 @@ def main() -> None:
         if args.quick:
             log("  (quick batches are too small for the fixed cost — zygote start, the one "
                 "timing-out notebook — to amortise: judge growth on the default run)")
+    five_hundred = next((r for r in scaling_rows if r["n"] == 500), None)
+    if five_hundred is not None:
+        goals["500 notebooks < 60 s"] = five_hundred["seconds"] < 60
+        log(f"500 notebooks: {five_hundred['seconds']:.1f} s, everything included (goal < 60 s: "
+            f"{'met' if five_hundred['seconds'] < 60 else 'NOT met'})")
     report["goals"] = goals
     log(f"\nload average at end: {' '.join(map(str, report['load_at_end']))}; "
         f"benchmark took {report['total_bench_s']:.0f} s")

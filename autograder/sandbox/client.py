@@ -185,9 +185,11 @@ class ZygoteConnection:
         return reply
 
     def end(self, pid: int) -> None:
-        """End a finished worker (as `kill`), without waiting: the zygote reaps it and
-        sweeps its cgroup while this judge grades on."""
+        """End a finished worker (as `kill`) without waiting for its processes to exit: the
+        zygote answers once it has sent the signal, then reaps the worker and sweeps its
+        cgroup while this judge grades on."""
         self.sock.sendall(json.dumps({"op": "end", "pid": pid}).encode())
+        self._reply(15)
 
     def close(self) -> None:
         self.sock.close()

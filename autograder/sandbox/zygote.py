@@ -186,9 +186,10 @@ class Zygote:
         elif op == "kill":
             self.kill(int(request["pid"]))
             self.waiting.append((sock, int(request["pid"]), time.monotonic() + 5.0))
-        elif op == "end":  # a finished worker: killed the same way, no reply awaited
+        elif op == "end":  # a finished worker: killed the same way, answered at once
             self.kill(int(request["pid"]))
             self.unawaited.add(int(request["pid"]))
+            sock.sendall(b'{"ended": true}\n')  # (one request, one reply: no framing else)
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
         uid = self.free_uids.pop(0) if self.caps.drop_privileges else None

@@ -198,3 +198,18 @@ def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
     assert not plain.recorded and plain.called == []
     assert recorded.recorded and "mse_loss" in recorded.called
     assert float(plain.value) == float(recorded.value) == 1.0
+
+
+def test_workers_ended_back_to_back_keep_the_zygote_answering(zygote) -> None:
+    # A finished worker is ended without waiting for its exit; the zygote still answers
+    # every request on the connection in turn (an end is one request, one reply).
+    connection = zygote.connect()
+    for i in range(25):
+        submission = Submission(f"s{i}", Path("s.ipynb"), (Cell(1, f"x = {i}"),), "0")
+        session = StudentSession(connection, submission, Limits())
+        session.start()
+        try:
+            assert session.get_var("x") == i
+        finally:
+            session.close()
+    connection.close()
