@@ -162,7 +162,9 @@ class Zygote:
                 assert isinstance(sock, socket.socket)
                 try:
                     self.handle(sock)
-                except (protocol.ProtocolError, OSError):
+                except (protocol.ProtocolError, OSError, ValueError, KeyError, IndexError):
+                    # a client that broke the one-request-one-reply rule loses its line;
+                    # the zygote keeps serving the others
                     self.selector.unregister(sock)
                     self.clients.remove(sock)
                     sock.close()
