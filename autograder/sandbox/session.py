@@ -487,6 +487,10 @@ class StudentSession:
             for call, answer, values in zip(planned, results, reply.values["results"],
                                             strict=False):
                 self._prefetched.setdefault(call.key, deque()).append((answer, values))
+            if reply.header.get("stopped") == "time":
+                # Slow code: a call ran past the short limit, or the budget ran out. What came
+                # back is used; sending ahead again would risk that time once per check.
+                self._prefetch_off = True
         except (CallTimeout, WorkerLost, protocol.ProtocolError):
             # Nothing is lost: the check makes its calls one by one, as without a plan, and
             # meets whatever happened here again, where it is charged. This run leaves no

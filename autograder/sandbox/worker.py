@@ -239,14 +239,19 @@ class Worker:
         collected = protocol.Tensors()
         results: list[dict[str, Any]] = []
         used = header_bytes = 0
+        stopped = ""  # why the run ended before the last call: "time" or "caps"
         for sub in request.get("calls", []):
-            if not isinstance(sub, dict) or time.perf_counter() - started > budget:
+            if not isinstance(sub, dict):
+                break
+            if time.perf_counter() - started > budget:
+                stopped = "time"
                 break
             prefix = str(sub.get("prefix", "\0"))
             own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
             run = self._scenario if sub.get("op") == "scenario" else self._call
             header, values = run({**sub, "timeout": limit}, own, guard)
             if header.get("timeout"):
+                stopped = "time"
                 break
             before = len(collected.items)
             for key, value in values.items():
@@ -259,9 +264,11 @@ class Worker:
                     or header_bytes > max_header):
                 for key in added:  # (its tensors are the last ones added)
                     del collected.items[key]
+                stopped = "caps"
                 break
             results.append(header)
-        protocol.send(self.sock, {"ok": True, "results": results}, collected.items)
+        protocol.send(self.sock, {"ok": True, "results": results, "stopped": stopped},
+                      collected.items)
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:

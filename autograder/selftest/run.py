@@ -444,11 +444,11 @@ def _wrap(text: str, indent: str) -> str:
 def render(report: Report) -> str:
     checks = report.checks
     graded = [r for r in report.rows if r.result is not None]
-    baselines = len(report.rows) - len(report.mutants) - len(report.alternatives) \
+    n_baselines = len(report.rows) - len(report.mutants) - len(report.alternatives) \
         - len(report.generated)
     generated = f", {len(report.generated)} generated mutants" if report.generated else ""
     lines = [f"selftest: {len(report.mutants)} mutants, {len(report.alternatives)} alternatives"
-             f"{generated} and {baselines} baselines; {len(graded)} notebooks graded in "
+             f"{generated} and {n_baselines} baselines; {len(graded)} notebooks graded in "
              f"{report.seconds:.1f} s"]
     baselines = [r for r in report.rows if r.kind in BASELINES]
     if baselines:

@@ -138,6 +138,11 @@ def test_a_call_that_hangs_is_made_again_with_its_own_limit(zygote, monkeypatch)
         with pytest.raises(CallTimeout, match=r"ran past its [12] s limit"):
             session.call("sleepy", torch.full((2,), 1000.0))
         assert len(session.incidents.timeouts) == 1  # the check's own call, once
+        session.end_check(learn=False)
+        # slow code: nothing more is sent ahead for this notebook (its time is its own)
+        assert session._prefetch_off
+        session.begin_check("a check")
+        assert session._prefetched == {}
     finally:
         session.close()
 
