@@ -473,7 +473,9 @@ class StudentSession:
             prefix = f"c{i}."
             calls.append({**call.header, "prefix": prefix})
             items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
-        header = {"op": "calls", "calls": calls, "limit": PREFETCH_CALL_S,
+        # never more time than the call would have had on its own
+        header = {"op": "calls", "calls": calls,
+                  "limit": min(PREFETCH_CALL_S, self.limits.call_timeout_s),
                   "budget": PREFETCH_BUDGET_S, "max_tensors": self.caps.tensors // 2,
                   "max_bytes": self.caps.blob_bytes // 2,
                   "max_header": self.caps.header_bytes // 2}
