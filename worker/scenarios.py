@@ -53,10 +53,10 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         self.markers: list[weakref.ref[_Marker]] = []
         self.graphs_alive = 0
 
-    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         older = self.markers[:-1]
         self.graphs_alive = max(self.graphs_alive, sum(ref() is not None for ref in older))
-        loss = super().forward(logits, targets)
+        loss = super().forward(input, target)
         if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
             return loss
         marker = _Marker()

@@ -149,7 +149,9 @@ class InstrumentedLoss(nn.Module):
         self.log = log
         self.inner = nn.CrossEntropyLoss()
 
-    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        # (PyTorch's parameter names: a student may call loss_fn(input=..., target=...))
+        logits, targets = input, target
         info: dict[str, Any] = {
             "logits_device": str(getattr(logits, "device", "?")),
             "targets_device": str(getattr(targets, "device", "?")),

@@ -7,7 +7,7 @@ known and not fixed yet, mark the alternative `known_gap=True` with a `reason`.
 from __future__ import annotations
 
 from autograder.selftest.library import Alternative
-from autograder.selftest.source import edit, replace, rewrite
+from autograder.selftest.source import chain, edit, replace, rewrite
 
 ALTERNATIVES: list[Alternative] = [
     # ---------------------------------------------------------------- Part A
@@ -410,6 +410,10 @@ def mae_loss(pred, target, reduction="mean"):
     return _reduce(torch.where(d > 0, d, -d), reduction)
 ''')),
     # backward through the functional API: the backward recorder must see it reach the model
+    # PyTorch's keyword names for a loss's arguments
+    Alternative("alt_train_loss_keywords", ("train_one_epoch", "evaluate"), chain(
+        edit("train_one_epoch", "loss = loss_fn(logits, y)", "loss = loss_fn(input=logits, target=y)"),
+        edit("evaluate", "loss_fn(logits, y).item()", "loss_fn(input=logits, target=y).item()"))),
     Alternative("alt_train_functional_backward", ("train_one_epoch",), edit(
         "train_one_epoch", "loss.backward()", "torch.autograd.backward([loss])")),
 ]
