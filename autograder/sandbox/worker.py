@@ -109,6 +109,47 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise GradingTimeout()
 
 
+class Baseline:
+    """What "untouched" means for a worker: the integrity snapshot (and its part calls rely
+    on), the tools `verify` uses, and how many modules were imported when it was taken.
+
+    Why taken once: every worker starts as the same fork of the zygote, so the snapshot is the
+    same for all of them, and taking it walks every binding of our modules and of the torch
+    namespaces the harness uses (about 20 ms, once per submission). The zygote takes it before
+    its first fork (`prepare`); each worker inherits it, and takes its own only when its
+    modules are not the ones the baseline covers (a worker started some other way)."""
+
+    def __init__(self) -> None:
+        self.modules = len(sys.modules)
+        self.snapshot = integrity.take(harness.LAB_MODULES)
+        self.calls = integrity.subset(self.snapshot, integrity.CALLS)
+        self.tools = integrity.tools()
+
+
+_BASELINE: list[Baseline] = []
+
+
+def _shared_setup() -> None:
+    """What every worker sets up the same way, before the snapshot (so it is "untouched")."""
+    sys.modules["otter"] = _fake_otter()
+    builtins.get_ipython = lambda: _NoShell()  # type: ignore[attr-defined]
+
+
+def prepare() -> None:
+    """In the zygote, once everything a worker runs is imported: the baseline every worker
+    starts from (see `Baseline`)."""
+    _shared_setup()
+    _BASELINE[:] = [Baseline()]
+
+
+def _baseline() -> Baseline:
+    """The zygote's baseline, or a fresh one when this worker's modules differ from it."""
+    if _BASELINE and _BASELINE[0].modules == len(sys.modules):  # (no module imported since)
+        return _BASELINE[0]
+    _shared_setup()
+    return Baseline()
+
+
 def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     """The student's exception, as a short excerpt pointing at their own cell."""
     where = ""
@@ -129,13 +170,12 @@ class Worker:
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.stdout = _Tail()
         self._prepare(network_namespace)
-        # After our own setup, before the first cell: what "untouched" means.
-        # (the lab's worker-side modules too: the zygote imported them before forking)
-        self.snapshot = integrity.take(harness.LAB_MODULES)
-        # A direct call's evidence (the library calls it made) rests on a smaller part,
-        # verified around each of the hundreds of calls of a submission.
-        self.snapshot_calls = integrity.subset(self.snapshot, integrity.CALLS)
-        self.tools = integrity.tools()
+        # Before the first cell: what "untouched" means (the lab's worker-side modules too:
+        # the zygote imported them before forking). A direct call's evidence (the library
+        # calls it made) rests on a smaller part, verified around each call that records.
+        baseline = _baseline()
+        self.snapshot, self.snapshot_calls = baseline.snapshot, baseline.calls
+        self.tools = baseline.tools
         self.findings: list[tuple[str, tuple[str, ...]]] = []
 
     def _prepare(self, network_namespace: bool) -> None:
@@ -145,8 +185,6 @@ class Worker:
         os.close(devnull)
         sys.stdout = sys.stderr = self.stdout  # type: ignore[assignment]
         sys.stdin = io.StringIO("")
-        sys.modules["otter"] = _fake_otter()
-        builtins.get_ipython = lambda: _NoShell()  # type: ignore[attr-defined]
         if not network_namespace:
             _refuse_sockets()
         signal.signal(signal.SIGALRM, _on_alarm)

@@ -353,11 +353,14 @@ def main() -> None:
 
     harness.load_lab_modules(lab_modules)
     harness.seal()
+    zygote = Zygote(socket_path, scratch_root)
+    # Every module a worker uses is imported now (the zygote's own included): the integrity
+    # baseline every worker starts from is taken once, here.
+    worker.prepare()
     # Everything alive now is shared with every worker; frozen, a worker's garbage collections
     # leave it alone instead of writing to (and so copying) each of its pages.
     gc.collect()
     gc.freeze()
-    zygote = Zygote(socket_path, scratch_root)
     zygote.announce()
     signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())
     zygote.run()

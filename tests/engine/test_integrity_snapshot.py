@@ -72,3 +72,24 @@ def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
     harness.run_scenario("get_device", ns, {})
     harness.run_scenario("fit_stubbed", ns, {"epochs": 2, "train_base": 3.0, "eval_base": 2.0})
     assert _verify(snapshot) == []
+
+
+def test_the_zygote_baseline_is_shared_until_a_module_is_imported(monkeypatch) -> None:
+    """Workers start from the snapshot the zygote took once (`worker.prepare`), not one each;
+    a worker whose process imported a module since takes its own (it would miss that one)."""
+    import builtins
+    import sys
+
+    from autograder.sandbox import worker
+
+    monkeypatch.setitem(sys.modules, "otter", sys.modules.get("otter"))
+    monkeypatch.setattr(builtins, "get_ipython", None, raising=False)
+    monkeypatch.setattr(worker, "_BASELINE", [])
+    worker.prepare()
+    shared = worker._BASELINE[0]
+    assert worker._baseline() is shared
+    assert shared.snapshot.size > 1000 and shared.calls.size < shared.snapshot.size
+    assert _verify(shared.snapshot) == []  # what prepare set up is part of "untouched"
+    monkeypatch.setitem(sys.modules, "a_module_imported_later", type(sys)("later"))
+    fresh = worker._baseline()
+    assert fresh is not shared and fresh.modules == len(sys.modules)
