@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from autograder.check.context import CheckContext, Reference
-from autograder.check.runner import SuiteRunner
+from autograder.check.runner import DirectRunner, SuiteRunner, runner_for
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
@@ -45,7 +45,7 @@ class Grader:
         self.connection = connection
         self.reference = Reference.load(lab.solutions)
         self.suite = suite or lab.checks
-        self._runner: SuiteRunner | None = None  # started by the first submission with code
+        self._runner: DirectRunner | SuiteRunner | None = None  # made for the first submission
         self.plans = CallPlans()  # what each check called last time: sent ahead next time
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
@@ -61,9 +61,9 @@ class Grader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _checks(self) -> SuiteRunner:
+    def _checks(self) -> DirectRunner | SuiteRunner:
         if self._runner is None:
-            self._runner = SuiteRunner(self.suite)
+            self._runner = runner_for(self.suite)
         return self._runner
 
     def grade(self, path: Path, submission_id: str) -> SubmissionResult:

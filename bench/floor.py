@@ -4,7 +4,7 @@ What any grader of this lab must do at the least, per notebook: read it, run
 its code cells, call the student's functions on the hidden inputs and compare
 with the reference. Here the cells run with `exec` in a fresh namespace of
 this (already warm) process, and the hidden checks — the very functions of
-the lab's hidden checks — are called directly (no pytest) with an in-process
+the lab's hidden checks — are called by the judge's own `DirectRunner` with an in-process
 stand-in for `StudentSession`: same `call` / `scenario` / `get_var` API, same
 call logic as `worker.op_call` / `op_scenario` (seeds, call recorder,
 gradients, gradcheck, mutation check, harness scenarios), and values passed
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import inspect
 import io
 import os
 import sys
@@ -30,8 +29,7 @@ from typing import Any
 import torch
 
 from autograder.check.context import CheckContext, Reference
-from autograder.check.plugin import verdict_for
-from autograder.check.runner import suite_checks
+from autograder.check.runner import DirectRunner, direct_checks
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
@@ -99,6 +97,12 @@ class InProcessStudent:
             raise MissingFunction(str(outcome["missing"]))
         return outcome  # type: ignore[no-any-return]
 
+    def begin_check(self, check: str | None) -> None:
+        pass  # (no worker: nothing to send ahead)
+
+    def end_check(self, learn: bool = True) -> None:
+        pass
+
     def get_var(self, name: str) -> Any:
         if name not in self.namespace:
             raise MissingFunction(name)
@@ -127,7 +131,10 @@ class FloorGrader:
         harness.load_lab_modules(lab.worker_modules)  # the lab's scenarios, in this process
         self.config = config
         self.reference = Reference.load(lab.solutions)
-        self.checks = suite_checks(lab.checks)
+        checks = direct_checks(lab.checks)
+        if checks is None:
+            raise SystemExit("the floor calls the checks directly: this lab's need pytest")
+        self.runner = DirectRunner(checks)  # the judge's own runner
         torch.set_num_threads(1)  # as the judge and the workers do
         sys.modules["otter"] = _fake_otter()  # as the worker does: grader.check(...) is a no-op
         builtins.get_ipython = lambda: None  # type: ignore[attr-defined]
@@ -147,19 +154,8 @@ class FloorGrader:
         student = InProcessStudent(namespace)
         context = CheckContext(student, self.reference,  # type: ignore[arg-type]
                                SourceFacts.from_submission(submission), self.config)
-        fixtures = {"student": student, "ref": self.reference.module,
-                    "answers": self.reference.answers, "source": context.facts,
-                    "tol": self.config.tolerances, "memo": context.memo}
-        verdicts = {}
         with _student_running():
-            for spec, fn in self.checks:
-                wanted = inspect.signature(fn).parameters
-                error: BaseException | None = None
-                try:
-                    fn(**{name: fixtures[name] for name in wanted})
-                except Exception as exc:
-                    error = exc
-                verdicts[spec.name] = verdict_for(spec, error)
+            verdicts = self.runner.run(context)
         result = score(submission_id, verdicts, self.config, student.incidents, [])
         done = time.perf_counter()
         result.execution_time = done - started

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_judge.py [N]              # N notebooks (default 20)
     .venv/bin/python bench/profile_judge.py N --pyinstrument # also a pyinstrument profile of the judge
+    .venv/bin/python bench/profile_judge.py N --pytest       # the checks in a pytest session
 
 Grades the first N notebooks of the benchmark pool (bench/generate.py), the
 timing-out one left out, with ONE judge in this process (what each judge of
@@ -11,13 +12,16 @@ worker spawn, cell execution, each kind of worker request (time the judge
 waits for the worker, transport included), pytest's own overhead around the
 checks, the judge's own computation inside the checks, closing the worker.
 Then it grades the same notebooks with the floor (bench/floor.py) in this
-process and prints both side by side. pyinstrument (optional) profiles the
-judge's checks thread; workers are separate processes (py-spy, see README).
+process and prints both side by side, with the CPU time of the judge and of the
+zygote and its workers. pyinstrument (optional) profiles the thread the checks
+run in; workers are separate processes (py-spy, see README).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import sys
 import time
@@ -62,6 +66,17 @@ def timed(owner: Any, name: str, key: Any) -> None:
     setattr(owner, name, wrapper)
 
 
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and of the children it has reaped (the zygote: its workers)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def instrument() -> None:
     timed(client.ZygoteConnection, "spawn", "worker spawn (zygote fork + confinement)")
     timed(client.ZygoteConnection, "kill", "worker kill (zygote kill + uid sweep)")
@@ -71,6 +86,7 @@ def instrument() -> None:
           + (f" {header['name']}" if header["op"] == "scenario" else ""))
     timed(session.StudentSession, "close", "session close")
     timed(runner.SuiteRunner, "run", "SuiteRunner.run (pytest + checks)")
+    timed(runner.DirectRunner, "run", "DirectRunner.run (checks)")
     original = GradingPlugin.pytest_runtest_makereport
 
     def makereport(self: GradingPlugin, item: Any, call: Any) -> Any:
@@ -107,6 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int, nargs="?", default=20)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--pytest", action="store_true",
+                        help="run the checks in a pytest session (SuiteRunner), as before")
     parser.add_argument("--pytest-args", default="",
                         help="experiment: extra pytest arguments, e.g. '-p no:logging'")
     args = parser.parse_args()
@@ -121,12 +139,23 @@ def main() -> None:
         extra_pytest_args(args.pytest_args.split())
     per_submission: list[float] = []
     profiler = None
+    if args.pytest:  # the pytest session instead of the direct runner, for comparison
+        runner.runner_for = lambda suite: runner.SuiteRunner(suite)  # type: ignore[assignment]
     if args.pyinstrument:
-        # The checks run in the judge's pytest thread (SuiteRunner): profile that thread.
+        # The checks run in the judge's main thread (DirectRunner) or in its pytest thread
+        # (SuiteRunner, with --pytest): profile that thread.
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.001)
+        run_of = runner.DirectRunner.run
         session_of = runner.SuiteRunner._session
+
+        def profiled_run(self: runner.DirectRunner, context: Any) -> Any:
+            profiler.start()
+            try:
+                return run_of(self, context)
+            finally:
+                profiler.stop()
 
         def profiled_session(self: runner.SuiteRunner) -> None:
             profiler.start()
@@ -135,11 +164,20 @@ def main() -> None:
             finally:
                 profiler.stop()
 
+        runner.DirectRunner.run = profiled_run  # type: ignore[method-assign]
         runner.SuiteRunner._session = profiled_session  # type: ignore[method-assign]
     # as grade_batch does: the judge's torch warmed while the zygote starts
     with Zygote([Path(h) for h in hide], overlap=warm_up,
                 worker_modules=Lab.load().worker_modules) as zygote:
         connection = client.ZygoteConnection(zygote.socket_path, hide)
+        grader_warm = Grader(config, config_path.read_text(), connection)
+        grader_warm.grade(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb",
+                          "warm-up")
+        grader_warm.close()
+        TIMES.clear()
+        COUNTS.clear()
+        zygote_before = _tree_cpu(zygote.process.pid)
+        self_before = _self_cpu()
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
         init_s = time.perf_counter() - t0
@@ -150,10 +188,15 @@ def main() -> None:
             per_submission.append(time.perf_counter() - t)
         total = time.perf_counter() - started
         grader.close()
+        judge_cpu = _self_cpu() - self_before
+        time.sleep(0.2)  # (the last worker reaped)
+        workers_cpu = _tree_cpu(zygote.process.pid) - zygote_before
     n = len(files)
     print(f"ours, one judge, {n} notebooks: {total:.2f} s ({total / n:.3f} s each; median "
           f"{statistics.median(per_submission):.3f}, first {per_submission[0]:.3f}, "
           f"rest median {statistics.median(per_submission[1:]):.3f}); Grader() {init_s:.2f} s")
+    print(f"CPU per notebook: judge {judge_cpu / n:.3f} s, workers (and the zygote serving them) "
+          f"{workers_cpu / n:.3f} s, together {(judge_cpu + workers_cpu) / n:.3f} s")
     print(f"{'stage':58}{'s/subm':>9}{'calls/subm':>11}")
     for label in sorted(TIMES, key=lambda k: -TIMES[k]):
         count = COUNTS.get(label, 0)
@@ -165,6 +208,7 @@ def main() -> None:
     floor.grade(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", "warm-up")
     parts: dict[str, float] = defaultdict(float)
     floor_times = []
+    floor_before = _self_cpu()
     for path in files:
         _, p = floor.grade(path, path.stem)
         for k, v in p.items():
@@ -172,7 +216,8 @@ def main() -> None:
         floor_times.append(p["cells_s"] + p["checks_s"])
     print(f"floor, same {n} notebooks in this process: {sum(floor_times):.2f} s "
           f"({sum(floor_times) / n:.3f} s each; median {statistics.median(floor_times):.3f}); "
-          f"cells {parts['cells_s'] / n:.3f} s, checks {parts['checks_s'] / n:.3f} s per notebook")
+          f"cells {parts['cells_s'] / n:.3f} s, checks {parts['checks_s'] / n:.3f} s per notebook; "
+          f"CPU {(_self_cpu() - floor_before) / n:.3f} s per notebook")
     if profiler is not None:
         out = work / "judge.pyinstrument.txt"
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))

@@ -1,15 +1,22 @@
 """Run the hidden suite against submissions and collect one verdict per check.
 
-pytest drives the checks, but starting pytest costs about as much as checking a whole
-submission (argument parsing, plugin loading, collecting five modules, a garbage collection
-at the end). A `SuiteRunner` therefore keeps ONE pytest session open, in a thread of the
-judge: the suite is collected once, and for each submission its items are run again with
-fresh fixtures (as pytest-rerunfailures does), so a submission pays only for its checks.
+Checks are pytest functions of the plugin's fixtures (`student`, `ref`, `answers`, `source`,
+`tol`, `memo`), marked by `@check`. Two runners give them the same verdicts:
+
+- `DirectRunner` calls each check with those fixtures, in pytest's collection order, and
+  turns what it raised into a verdict exactly as the plugin's report hook does. Per check it
+  costs a function call: pytest's protocol (three phases, a dozen hooks, fixture requests and
+  a report per check) was a third of the judge's own time per submission.
+- `SuiteRunner` keeps ONE pytest session open in a thread of the judge: the suite is
+  collected once and its items are run again for each submission with fresh fixtures (as
+  pytest-rerunfailures does). It is used when a suite needs more of pytest than that (a
+  fixture of its own, a parametrized or skipped check): `runner_for` chooses.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import queue
 import sys
@@ -22,8 +29,8 @@ from typing import Any
 import pytest
 
 from autograder.check.context import CheckContext
-from autograder.check.plugin import GradingPlugin, Verdict
-from autograder.check.registry import CheckSpec
+from autograder.check.plugin import GradingPlugin, Verdict, verdict_for
+from autograder.check.registry import CheckSpec, take_attribution
 
 
 class SuiteError(Exception):
@@ -179,3 +186,77 @@ class SuiteRunner:
                  trace: TracebackType | None) -> None:
         self.close()
 
+
+
+def fixtures_of(context: CheckContext) -> dict[str, Any]:
+    """The plugin's fixtures for one submission, by name (what `DirectRunner` hands a check)."""
+    return {"student": context.session, "ref": context.reference.module,
+            "answers": context.reference.answers, "source": context.facts,
+            "tol": context.config.tolerances, "memo": context.memo}
+
+
+FIXTURES = frozenset({"student", "ref", "answers", "source", "tol", "memo"})
+
+
+def direct_checks(suite: Path) -> list[tuple[CheckSpec, Callable[..., Any], tuple[str, ...]]] | None:
+    """The suite's checks with the fixtures each asks for, when every one is a plain function
+    of the plugin's fixtures with no mark but `@check`; None when pytest must run the suite."""
+    checks: list[tuple[CheckSpec, Callable[..., Any], tuple[str, ...]]] = []
+    for spec, fn in suite_checks(suite):
+        # (pytest collects functions named test*, each once)
+        if not getattr(fn, "__name__", "").startswith("test") or any(
+                spec.name == other.name for other, _, _ in checks):
+            return None
+        try:
+            parameters = inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            return None
+        names = tuple(parameters)
+        if (not set(names) <= FIXTURES
+                or any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+                       or p.default is not p.empty for p in parameters.values())
+                or any(mark.name != "grading" for mark in getattr(fn, "pytestmark", []))):
+            return None
+        checks.append((spec, fn, names))
+    return checks
+
+
+class DirectRunner:
+    """The suite's checks called one after another in this thread (see the module's doc)."""
+
+    def __init__(self, checks: list[tuple[CheckSpec, Callable[..., Any], tuple[str, ...]]]) -> None:
+        self.checks = checks
+
+    def run(self, context: CheckContext) -> dict[str, Verdict]:
+        fixtures = fixtures_of(context)
+        session = context.session
+        verdicts: dict[str, Verdict] = {}
+        for spec, fn, names in self.checks:
+            take_attribution()  # (none left over from an earlier check)
+            error: BaseException | None = None
+            try:
+                session.begin_check(spec.name)  # as the `student` fixture's set-up
+                fn(**{name: fixtures[name] for name in names})
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # as pytest: SystemExit and pytest.fail included
+                error = exc
+            attributed = take_attribution()
+            # A passing check made the calls every correct submission needs; a failing one
+            # may have made diagnostic calls the next submission would not: learn from passes.
+            session.end_check(learn=error is None)
+            verdicts[spec.name] = verdict_for(spec, error, attributed)
+        expected = set(context.config.tests)
+        if set(verdicts) - expected:
+            raise SuiteError("checks missing from grading_config.yaml: "
+                             + "; ".join(sorted(set(verdicts) - expected)))
+        return verdicts
+
+    def close(self) -> None:
+        pass
+
+
+def runner_for(suite: Path) -> DirectRunner | SuiteRunner:
+    """`DirectRunner` when the suite's checks need nothing more of pytest, else `SuiteRunner`."""
+    checks = direct_checks(suite)
+    return DirectRunner(checks) if checks is not None else SuiteRunner(suite)
