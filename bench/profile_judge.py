@@ -123,6 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", type=int, nargs="?", default=20)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="leave the judge's garbage collector as it is (Grader.settle)")
     parser.add_argument("--pytest", action="store_true",
                         help="run the checks in a pytest session (SuiteRunner), as before")
     parser.add_argument("--pytest-args", default="",
@@ -180,6 +182,8 @@ def main() -> None:
         self_before = _self_cpu()
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
+        if not args.no_settle:
+            grader.settle()  # as each judge of grade_batch
         init_s = time.perf_counter() - t0
         started = time.perf_counter()
         for path in files:

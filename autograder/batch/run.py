@@ -109,7 +109,9 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any
         judges.value += 1
     _pin_judge(index)
     connection = ZygoteConnection(socket_path, hide)
-    _JUDGE["grader"] = Grader(load_config(Path(config_path)), config_text, connection, lab)
+    grader = Grader(load_config(Path(config_path)), config_text, connection, lab)
+    grader.settle()
+    _JUDGE["grader"] = grader
 
 
 def _pin_judge(index: int) -> None:
