@@ -40,6 +40,10 @@ GRACE_S = 2.0
 PREFETCH_CALL_S = 2.0
 PREFETCH_BUDGET_S = 4.0
 MAX_PLANNED = 96
+# One request sent ahead holds at most this many calls and tensors (the worker receives at
+# most protocol.MAX_TENSORS tensors a frame); a submission's plan takes two or three.
+AHEAD_CALLS = 256
+AHEAD_TENSORS = 1024
 
 
 # Longest excerpts of the student's exception that feedback may quote: a type name is an
@@ -189,23 +193,34 @@ class CallPlans:
 
     Why: a check calls the student's functions on the same hidden inputs for every
     submission, one request each (about 300 per submission), and a round trip to the worker
-    costs more than most student functions. When a check starts, the calls it made last time
-    go to the worker in ONE request; the check's own calls are then answered from those
-    results when they are the same request (same function, arguments, tensors' bytes and
-    options), and sent as before when not (a check that reacts to a wrong answer). Learned
-    from the grading itself: nothing to configure, any lab, no check written for it."""
+    costs more than most student functions. When a submission's checks start, the calls they
+    made last time go to the worker in one request (or a few: see `StudentSession`), in the
+    order the checks run; a check's own calls are then answered from those results when they
+    are the same request (same function, arguments, tensors' bytes and options), and sent as
+    before when not (a check that reacts to a wrong answer). Learned from the grading itself:
+    nothing to configure, any lab, no check written for it."""
 
     def __init__(self) -> None:
         self.by_check: dict[str, list[PlannedCall]] = {}
+        self.order: dict[str, None] = {}  # the checks in the order they first ran
 
     def get(self, check: str) -> list[PlannedCall]:
         return self.by_check.get(check, [])
 
+    def note(self, check: str) -> None:
+        """`check` starts (its place in the order the checks run)."""
+        self.order.setdefault(check)
+
     def learn(self, check: str, calls: list[PlannedCall]) -> None:
+        self.note(check)
         if 2 <= len(calls) <= MAX_PLANNED:
             self.by_check[check] = calls
         elif len(calls) < 2:
             self.by_check.pop(check, None)
+
+    def ahead(self) -> list[tuple[str, PlannedCall]]:
+        """Every planned call, by check in the order the checks run."""
+        return [(check, call) for check in self.order for call in self.by_check.get(check, [])]
 
 
 def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:
@@ -223,7 +238,10 @@ def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | 
                 data = tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
             except (RuntimeError, TypeError):
                 return None
-        digest.update(data.tobytes())
+        try:
+            digest.update(data.data)  # (the array's own memory, no copy)
+        except (BufferError, TypeError, ValueError):  # not C-contiguous
+            digest.update(data.tobytes())
     return digest.hexdigest()
 
 
@@ -245,7 +263,11 @@ class StudentSession:
         self._check: str | None = None  # the check running now (begin_check)
         self._made: list[PlannedCall] = []  # the calls it made so far
         self._prefetched: dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        self._prefetch_off = False  # after a prefetch the worker did not survive
+        # results sent ahead, by check (then as `_prefetched`)
+        self._ahead: dict[str, dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]]] = {}
+        self._sent_ahead = False  # (once per submission, before its first check)
+        self._known: dict[str, PlannedCall] = {}  # the running check's plan, by key
+        self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
         self.submission = submission
         self.limits = limits
         self.caps = reply_caps(limits)
@@ -455,21 +477,45 @@ class StudentSession:
 
     # ----------------------------------------------------------- calls sent ahead
     def begin_check(self, check: str | None) -> None:
-        """`check` starts: send the calls it made last time (CallPlans) in one request."""
-        self._check, self._made, self._prefetched = check, [], {}
-        planned = self.plans.get(check) if self.plans is not None and check else []
-        if len(planned) >= 2 and not self._prefetch_off:
-            self._prefetch(planned)
+        """`check` starts. Before the first check of the submission, the calls every check
+        made last time (CallPlans) are sent to the worker, in as few requests as the caps
+        allow; each check then takes its own results."""
+        self._check, self._made = check, []
+        self._known = {c.key: c for c in self.plans.get(check)} \
+            if self.plans is not None and check else {}
+        if self.plans is not None and check:
+            self.plans.note(check)
+        if not self._sent_ahead:
+            self._sent_ahead = True
+            self._send_ahead()
+        self._prefetched = self._ahead.pop(check, {}) if check else {}
 
     def end_check(self, learn: bool = True) -> None:
         if learn and self.plans is not None and self._check is not None:
             self.plans.learn(self._check, self._made)
         self._check, self._made, self._prefetched = None, [], {}
 
-    def _prefetch(self, planned: list[PlannedCall]) -> None:
+    def _send_ahead(self) -> None:
+        planned = self.plans.ahead() if self.plans is not None else []
+        start = 0
+        while start < len(planned) - 1 and not self._prefetch_off:
+            # a request within the worker's own caps on what it receives
+            end, tensors = start, 0
+            while end < len(planned) and end - start < AHEAD_CALLS:
+                tensors += len(planned[end][1].tensors)
+                if tensors > AHEAD_TENSORS and end > start:
+                    break
+                end += 1
+            done = self._prefetch(planned[start:end])
+            if done == 0:
+                break
+            start += done
+
+    def _prefetch(self, planned: list[tuple[str, PlannedCall]]) -> int:
+        """Send these calls in one request; how many came back (0: sending ahead is off)."""
         calls: list[dict[str, Any]] = []
         items: dict[str, torch.Tensor] = {}
-        for i, call in enumerate(planned):
+        for i, (_, call) in enumerate(planned):
             prefix = f"c{i}."
             calls.append({**call.header, "prefix": prefix})
             items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
@@ -486,21 +532,24 @@ class StudentSession:
             results = reply.header["results"]
             if len(results) > len(planned):
                 raise protocol.ProtocolError("more prefetch results than calls")
-            for call, answer, values in zip(planned, results, reply.values["results"],
-                                            strict=False):
-                self._prefetched.setdefault(call.key, deque()).append((answer, values))
+            for (check, call), answer, values in zip(planned, results, reply.values["results"],
+                                                     strict=False):
+                self._ahead.setdefault(check, {}).setdefault(call.key, deque()).append(
+                    (answer, values))
             if reply.header.get("stopped") == "time":
                 # Slow code: a call ran past the short limit, or the budget ran out. What came
-                # back is used; sending ahead again would risk that time once per check.
+                # back is used; sending ahead again would risk that time once more.
                 self._prefetch_off = True
+            return 0 if self._prefetch_off else len(results)
         except (CallTimeout, WorkerLost, protocol.ProtocolError):
-            # Nothing is lost: the check makes its calls one by one, as without a plan, and
-            # meets whatever happened here again, where it is charged. This run leaves no
+            # Nothing is lost: the checks make their calls one by one, as without a plan, and
+            # meet whatever happened here again, where it is charged. This run leaves no
             # incident and uses no restart of its own; no more prefetching for this notebook.
             del self.incidents.timeouts[timeouts:], self.incidents.crashes[crashes:]
-            self._prefetched, self._prefetch_off = {}, True
+            self._ahead, self._prefetch_off = {}, True
             if self.worker is None:
                 self.start()  # the worker lost here, replaced without counting a restart
+            return 0
 
     def _planned(self, header: dict[str, Any], items: dict[str, torch.Tensor],
                  ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
@@ -509,8 +558,9 @@ class StudentSession:
         if key is None:
             return None
         if len(self._made) < MAX_PLANNED:
-            self._made.append(PlannedCall(key, dict(header),
-                                          {n: t.clone() for n, t in items.items()}))
+            # the plan's own copy when it holds this request (same key: same bytes)
+            self._made.append(self._known.get(key) or PlannedCall(
+                key, dict(header), {n: t.clone() for n, t in items.items()}))
         return self._prefetched.get(key)
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),

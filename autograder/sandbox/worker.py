@@ -269,6 +269,16 @@ class Worker:
         run stops at the first call that runs out of time, when the budget is spent, or
         before the reply would grow past half the judge's caps: the judge makes whatever
         is missing one call at a time."""
+        # Calls sent ahead run in one go at the start of the checks, earlier than the checks
+        # would have made them: the snapshot is put back first (what a change made by the
+        # cells would break is then computed as on an untouched harness, as a check that
+        # made its calls after some evidence was verified would have), and what it found is
+        # reported with the next evidence, as ever.
+        verify, verify_code, snapshot, _, tools, findings = guard
+        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+            verify.__code__, verify.__defaults__ = verify_code, None
+            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+        verify(snapshot, tools, findings)
         started = time.perf_counter()
         limit, budget = float(request.get("limit", 2)), float(request.get("budget", 4))
         max_tensors = int(request.get("max_tensors", 64))

@@ -102,14 +102,75 @@ def test_the_second_submission_gets_its_calls_in_one_request(zygote, monkeypatch
     try:
         again = _check(second, inputs)
         assert sent == ["calls"]  # one request for the five calls
-        # a call the plan does not hold (other bytes) goes as before
+        # a call the plan does not hold (other bytes) goes as before; what was sent ahead
+        # was sent once, for the whole submission
         sent.clear()
         second.begin_check("a check")
         assert torch.equal(second.call("double", torch.ones(2)).value, torch.full((2,), 2.0))
         second.end_check(learn=False)
-        assert sent == ["calls", "call"]
+        assert sent == ["call"]
     finally:
         second.close()
+    assert all(torch.equal(a, b) for a, b in zip(values, again, strict=True))
+
+
+def test_every_check_of_a_submission_is_sent_ahead_in_one_request(zygote, monkeypatch) -> None:
+    plans = CallPlans()
+    first_inputs = [torch.arange(3.0) + i for i in range(3)]
+    second_inputs = [-torch.ones(2), torch.ones(2)]
+
+    def run_checks(session: StudentSession) -> list[object]:
+        out: list[object] = []
+        for check, function, inputs in (("check one", "double", first_inputs),
+                                        ("check two", "picky", second_inputs)):
+            session.begin_check(check)
+            try:
+                for x in inputs:
+                    try:
+                        out.append(session.call(function, x).value)
+                    except StudentError as error:
+                        out.append(error.kind)
+            finally:
+                session.end_check()
+        return out
+
+    first = _session(zygote, plans)
+    try:
+        expected = run_checks(first)
+    finally:
+        first.close()
+    assert list(plans.order) == ["check one", "check two"]
+    assert [c for c, _ in plans.ahead()] == ["check one"] * 3 + ["check two"] * 2
+    sent = _count_requests(monkeypatch)
+    second = _session(zygote, plans)
+    sent.clear()  # (the start's ping)
+    try:
+        again = run_checks(second)
+    finally:
+        second.close()
+    assert sent == ["calls"]  # both checks' five calls, before the first check ran
+    assert again[3] == "ValueError"
+    assert all(a == b if isinstance(a, str) else torch.equal(a, b)
+               for a, b in zip(expected, again, strict=True))
+
+
+def test_a_large_plan_goes_in_several_requests_within_the_caps(zygote, monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "AHEAD_CALLS", 4)
+    plans = CallPlans()
+    inputs = [torch.arange(3.0) + i for i in range(10)]
+    first = _session(zygote, plans)
+    try:
+        values = _check(first, inputs)
+    finally:
+        first.close()
+    sent = _count_requests(monkeypatch)
+    second = _session(zygote, plans)
+    sent.clear()  # (the start's ping)
+    try:
+        again = _check(second, inputs)
+    finally:
+        second.close()
+    assert sent == ["calls", "calls", "calls"]  # 4 + 4 + 2
     assert all(torch.equal(a, b) for a, b in zip(values, again, strict=True))
 
 
