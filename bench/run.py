@@ -19,7 +19,8 @@ variations, a few crashing, exactly one timing out), measured three ways:
    the never-ending notebook is left out.
 
 Each phase runs in child processes; the peak memory of all of them together
-(RSS summed over every descendant of this process, sampled every 50 ms) is
+(RSS summed over every descendant of this process every 50 ms, PSS every second:
+reading PSS walks page tables, too costly to do more often beside what is timed) is
 the phase's peak. Then grading time is measured for growing batches. Results
 go to bench/results/latest.json. `--lab DIR` benchmarks another lab folder (default:
 this repository's root, lab 5), its batch generated from `--fixtures` (default: the lab's
@@ -130,7 +131,8 @@ def run_lanes(commands: list[list[str]], label: str) -> tuple[list[dict[str, Any
                for f in ("user", "nice", "system", "irq", "softirq"))
     own = (ours_after.children_user - ours_before.children_user
            + ours_after.children_system - ours_before.children_system)
-    other_share = max(busy - own, 0.0) / (wall * (os.cpu_count() or 1))
+    # (the memory sampler is this process's own thread: not another tenant)
+    other_share = max(busy - own - memory.cpu_s, 0.0) / (wall * (os.cpu_count() or 1))
     for code, log_path in zip(codes, logs, strict=True):
         if code != 0:
             tail = log_path.read_text(errors="replace")[-3000:]
@@ -139,7 +141,7 @@ def run_lanes(commands: list[list[str]], label: str) -> tuple[list[dict[str, Any
     return results, {"process_wall_s": wall, "peak_rss_bytes": memory.peak_bytes,
                      "peak_pss_bytes": memory.peak_pss_bytes,
                      "peak_processes": memory.peak_processes, "load_before": before,
-                     "load_after": load_now(), "own_cpu_s": own,
+                     "load_after": load_now(), "own_cpu_s": own, "sampler_cpu_s": memory.cpu_s,
                      "other_cpu_share": other_share}
 
 

@@ -4,6 +4,7 @@ so the worker never runs a shell or a magic."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -107,9 +108,23 @@ def test_magics_and_shell_commands_are_neutralised() -> None:
 
 
 def test_plain_python_is_left_alone() -> None:
-    source = "ratio = 3 % 2\nflag = a != b\n"
+    source = ("\n\nratio = 3 % 2\nflag = a != b\n"
+              "def f():\n    \"\"\"What? 100%!\"\"\"\n    return '%d?' % 3  # why?\n")
     assert to_plain_python("y = 1") == "y = 1"
-    compile(to_plain_python(source), "cell", "exec")
+    assert to_plain_python(source) == source  # parsed as Python: IPython's syntax is not
+
+
+def test_ipython_syntax_is_never_plain_python() -> None:
+    """The fast path's premise: each form IPython rewrites fails to parse as Python."""
+    for line in ("%time x", "%%bash", "!ls", "files = !ls", "t = %timeit f()", "obj?",
+                 "?obj", "obj??", ">>> x = 1", "  x = 1", "/f 1 2", ",f a b",
+                 ";f a b"):
+        with pytest.raises(SyntaxError):
+            ast.parse(line)
+        if any(c in line for c in "%!?"):  # (the others are left to the worker's error)
+            assert to_plain_python(line + "\ny = 2") != line + "\ny = 2", line
+    # the one prompt that is valid Python (In[1] annotated) still goes through IPython
+    assert to_plain_python("In [1]: x = 1 % 2\n") == "x = 1 % 2\n"
 
 
 def test_a_syntax_error_is_left_for_the_worker_to_report() -> None:
