@@ -35,7 +35,6 @@ import torch
 from safetensors import TensorSpec
 from safetensors import serialize as st_serialize
 from safetensors.torch import load as st_load
-from safetensors.torch import save as st_save
 
 # Defaults of `Caps` (the config's `limits` overrides them on the judge side); the worker
 # reads the judge's requests with these, which an honest judge never comes near.
@@ -326,14 +325,17 @@ def _received(tensor: torch.Tensor, device: str, subclass: str, requires_grad: b
     return plain
 
 
+_EMPTY = torch.zeros(1)
+
+
 def _serialize(tensors: dict[str, torch.Tensor]) -> bytes:
     """safetensors bytes, written by safetensors' own serializer straight from each tensor's
     memory: `safetensors.torch.save` first looks for shared storage and goes through numpy's
     ctypes (~50 µs a frame), which made it a large share of a worker call."""
-    if any(t.numel() == 0 for t in tensors.values()):
-        return st_save(tensors)  # no buffer to point at: the library's own path
     specs = {k: TensorSpec(dtype=str(t.dtype).split(".")[-1], shape=t.shape,
-                           data_ptr=t.data_ptr(), data_len=t.numel() * t.element_size())
+                           # an empty tensor has no buffer: any valid address, no bytes
+                           data_ptr=t.data_ptr() if t.numel() else _EMPTY.data_ptr(),
+                           data_len=t.numel() * t.element_size())
              for k, t in tensors.items()}  # `tensors` keeps every buffer alive meanwhile
     return bytes(st_serialize(specs, metadata=None))
 

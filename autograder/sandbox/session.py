@@ -515,10 +515,13 @@ class StudentSession:
         """Send these calls in one request; how many came back (0: sending ahead is off)."""
         calls: list[dict[str, Any]] = []
         items: dict[str, torch.Tensor] = {}
-        for i, (_, call) in enumerate(planned):
-            prefix = f"c{i}."
+        prefixes: dict[int, str] = {}  # a call made twice sends its tensors once
+        for _, call in planned:
+            prefix = prefixes.get(id(call), "")
+            if not prefix:
+                prefix = prefixes[id(call)] = f"c{len(prefixes)}."
+                items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
             calls.append({**call.header, "prefix": prefix})
-            items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
         # never more time than the call would have had on its own
         header = {"op": "calls", "calls": calls,
                   "limit": min(PREFETCH_CALL_S, self.limits.call_timeout_s),

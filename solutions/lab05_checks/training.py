@@ -48,8 +48,18 @@ def make_data(seed: int, n: int = 50) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def initial_state(arch: str, seed: int) -> dict[str, torch.Tensor]:
+    """The freshly built model's state, and torch's generator left as building it leaves it
+    (a check may draw from it next). Built once per judge (`_built`); a copy each call."""
+    state, generator = _built(arch, seed)
+    torch.default_generator.set_state(generator)
+    return {k: v.clone() for k, v in state.items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _built(arch: str, seed: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     seed_rngs(seed)
-    return {k: v.clone() for k, v in probes.build(arch).state_dict().items()}
+    state = {k: v.clone() for k, v in probes.build(arch).state_dict().items()}
+    return state, torch.default_generator.get_state()
 
 
 def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,

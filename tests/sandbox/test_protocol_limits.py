@@ -125,6 +125,17 @@ def test_a_prompt_reply_is_read_whole() -> None:
     assert torch.equal(got["pair"][0], torch.tensor([1, 2])) and got["pair"][1] == "ok"
 
 
+def test_empty_tensors_and_one_tensor_under_two_keys_go_in_one_frame() -> None:
+    """A request sent ahead may hold the same call twice and an empty tensor (a batch of
+    none): both must cross as they are (safetensors' own `save` refuses shared memory)."""
+    shared, empty = torch.arange(4.0), torch.zeros(0, 3)
+    tensors = {"c0.t0": shared, "c1.t0": shared, "c2.t0": empty}
+    with peer(at_once(frame({"ok": True}, tensors))) as judge:
+        _, blob = protocol.recv(judge, deadline=time.monotonic() + 5)
+    assert torch.equal(blob["c0.t0"], shared) and torch.equal(blob["c1.t0"], shared)
+    assert blob["c2.t0"].shape == (0, 3)
+
+
 # ---------------------------------------------------------------- caps
 def test_an_oversized_header_is_refused_before_it_is_read() -> None:
     assert_refused(PREFIX.pack(10 * 1024 * 1024, 0), protocol.FrameTooLarge,

@@ -91,3 +91,10 @@ def d(m, x):
 """)
     assert found.disables_grad("a") and found.disables_grad("b") and found.disables_grad("c")
     assert not found.disables_grad("d") and not found.disables_grad("missing")
+
+
+def test_the_source_is_parsed_only_when_a_check_asks() -> None:
+    lazy = facts("def f(x):\n    return F.softmax(x)")
+    assert lazy._functions is None  # nothing parsed while the notebook loads
+    assert lazy.library_calls("f") == {"softmax"}
+    assert lazy._functions is not None and set(lazy.functions) == {"f"}
