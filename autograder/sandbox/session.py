@@ -213,9 +213,9 @@ class CallPlans:
 
     def learn(self, check: str, calls: list[PlannedCall]) -> None:
         self.note(check)
-        if 2 <= len(calls) <= MAX_PLANNED:
+        if 1 <= len(calls) <= MAX_PLANNED:
             self.by_check[check] = calls
-        elif len(calls) < 2:
+        elif not calls:
             self.by_check.pop(check, None)
 
     def ahead(self) -> list[tuple[str, PlannedCall]]:
@@ -632,7 +632,10 @@ class StudentSession:
         return outcome
 
     def get_var(self, name: str) -> Any:
-        reply = self._ask({"op": "get_var", "name": name}, None, 10, decode=("value",))
+        header = {"op": "get_var", "name": name}
+        ready = self._planned(header, {})  # (planned as a call is)
+        reply = Reply(*ready.popleft(), 10, False) if ready else \
+            self._ask(header, None, 10, decode=("value",))
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")

@@ -264,8 +264,8 @@ class Worker:
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
         """Several calls in one request (the judge's CallPlans), one reply with a result
-        each, in order. Each call as `op_call` (or `op_scenario`, for a values-only scenario)
-        makes it, with its own (shorter) limit; the
+        each, in order. Each call as `op_call` (or `op_scenario`, for a values-only scenario,
+        or `op_get_var`) makes it, with its own (shorter) limit; the
         run stops at the first call that runs out of time, when the budget is spent, or
         before the reply would grow past half the judge's caps: the judge makes whatever
         is missing one call at a time."""
@@ -296,8 +296,11 @@ class Worker:
                 break
             prefix = str(sub.get("prefix", "\0"))
             own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-            run = self._scenario if sub.get("op") == "scenario" else self._call
-            header, values = run({**sub, "timeout": limit}, own, guard)
+            if sub.get("op") == "get_var":
+                header, values = self._get_var(sub)
+            else:
+                run = self._scenario if sub.get("op") == "scenario" else self._call
+                header, values = run({**sub, "timeout": limit}, own, guard)
             if header.get("timeout"):
                 stopped = "time"
                 break
@@ -444,11 +447,14 @@ class Worker:
 
     def op_get_var(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                    guard: Guard) -> None:
+        header, values = self._get_var(request)
+        protocol.send_value(self.sock, header, **values)
+
+    def _get_var(self, request: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         name = str(request["name"])
         if name not in self.namespace:
-            protocol.send(self.sock, {"ok": False, "missing": True})
-            return
-        protocol.send_value(self.sock, {"ok": True}, value=self.namespace[name])
+            return {"ok": False, "missing": True}, {}
+        return {"ok": True}, {"value": self.namespace[name]}
 
     def op_ping(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                 guard: Guard) -> None:

@@ -29,6 +29,7 @@ from autograder.sandbox.session import (
 
 CODE = """
 import os, time, torch
+answer = "b"
 def double(x):
     return x * 2
 def picky(x):
@@ -154,6 +155,36 @@ def test_every_check_of_a_submission_is_sent_ahead_in_one_request(zygote, monkey
                for a, b in zip(expected, again, strict=True))
 
 
+def test_a_variable_read_and_a_single_call_are_sent_ahead_too(zygote, monkeypatch) -> None:
+    plans = CallPlans()
+
+    def run_checks(session: StudentSession) -> list[object]:
+        out: list[object] = []
+        for check, step in (("reads a variable", lambda: session.get_var("answer")),
+                            ("one call", lambda: session.call("double", torch.ones(2)).value)):
+            session.begin_check(check)
+            try:
+                out.append(step())
+            finally:
+                session.end_check()
+        return out
+
+    first = _session(zygote, plans)
+    try:
+        expected = run_checks(first)
+    finally:
+        first.close()
+    sent = _count_requests(monkeypatch)
+    second = _session(zygote, plans)
+    sent.clear()  # (the start's ping)
+    try:
+        again = run_checks(second)
+    finally:
+        second.close()
+    assert sent == ["calls"]  # no get_var, no call of its own
+    assert expected[0] == again[0] == "b" and torch.equal(again[1], torch.full((2,), 2.0))
+
+
 def test_a_large_plan_goes_in_several_requests_within_the_caps(zygote, monkeypatch) -> None:
     monkeypatch.setattr(session_module, "AHEAD_CALLS", 4)
     plans = CallPlans()
@@ -245,10 +276,12 @@ def test_the_key_is_the_request() -> None:
     assert a.key != _planned("picky", torch.ones(2)).key
     assert call_key({"op": "call"}, {"t0": torch.zeros(2, device="meta")}) is None
     plans = CallPlans()
-    plans.learn("c", [a])  # one call: nothing to save
-    assert plans.get("c") == []
+    plans.learn("c", [a])  # one call is worth sending ahead with the others' calls
+    assert plans.get("c") == [a]
     plans.learn("c", [a, a])
     assert len(plans.get("c")) == 2
+    plans.learn("c", [])  # a pass that made no call: nothing left to send
+    assert plans.get("c") == [] and list(plans.order) == ["c"]
 
 
 def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
