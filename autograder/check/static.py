@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from autograder.load.notebook import Submission
+from autograder.load.transform import parse
 
 NN_CLASS_TO_FUNCTION = {
     "CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll_loss", "MSELoss": "mse_loss",
@@ -53,7 +54,7 @@ class SourceFacts:
         self._functions = {}
         for source in self._sources:
             try:
-                tree = ast.parse(source)
+                tree = parse(source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
             for node in ast.walk(tree):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.load.transform import to_plain_python
+from autograder.load.transform import parse, to_plain_python
 
 
 class InvalidNotebook(Exception):
@@ -151,7 +151,7 @@ def defined_names(source: str) -> tuple[str, ...]:
     """Top-level names a cell binds. A cell that does not parse (the student's SyntaxError)
     is read line by line, so its failure can still be tied to the function it defines."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return tuple(dict.fromkeys(_DEF.findall(source) + _ASSIGN.findall(source)))
     names: list[str] = []

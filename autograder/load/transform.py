@@ -15,6 +15,7 @@ lines; a `%`, `!=` or `?` in a docstring is in nearly every cell).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from IPython.core.inputtransformer2 import TransformerManager
@@ -22,12 +23,19 @@ from IPython.core.inputtransformer2 import TransformerManager
 _PROMPT = re.compile(r"(?m)^In \[\d*\]: ")
 
 
+@functools.lru_cache(maxsize=16)
+def parse(source: str) -> ast.Module:
+    """The cell's syntax tree, parsed once for the loader, the transform and the source facts
+    of one notebook (a SyntaxError is raised each time; callers only read the tree)."""
+    return ast.parse(source)
+
+
 def to_plain_python(source: str) -> str:
     if "%" not in source and "!" not in source and "?" not in source:
         return source
     if not _PROMPT.search(source):
         try:
-            ast.parse(source)
+            parse(source)
             return source
         except Exception:  # SyntaxError, and what a pathological cell makes the parser raise
             pass

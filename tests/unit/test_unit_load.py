@@ -136,3 +136,24 @@ def test_a_syntax_error_is_left_for_the_worker_to_report() -> None:
 def test_magics_in_a_submission_are_rewritten_when_read(tmp_path: Path) -> None:
     submission = read_submission(save(tmp_path, notebook("%load_ext autoreload\nz = 3")), "s1", 64)
     assert "get_ipython()" in submission.cells[0].source
+
+
+def test_each_cell_is_parsed_once_for_the_loader_and_the_source_facts(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    from autograder.check.static import SourceFacts
+    from autograder.load import transform
+
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(transform.ast, "parse", counting_parse)
+    transform.parse.cache_clear()
+    cell = "def f(x):\n    \"\"\"Why? 100%!\"\"\"\n    return F.softmax(x, dim=1)  # !\n"
+    submission = read_submission(save(tmp_path, notebook(cell, "answer = 'b'")), "s1", 64)
+    facts = SourceFacts.from_submission(submission)
+    assert submission.cells[0].defines == ("f",) and facts.library_calls("f") == {"softmax"}
+    assert sorted(parsed) == sorted([cell, "answer = 'b'"])  # once each
