@@ -101,6 +101,15 @@ def pytest_args(suite: Path) -> list[str]:
 _STOP = object()
 
 
+def _configured(verdicts: dict[str, Verdict], context: CheckContext) -> dict[str, Verdict]:
+    """The verdicts, when every check that ran has its points in the config."""
+    unknown = set(verdicts) - set(context.config.tests)
+    if unknown:
+        raise SuiteError("checks missing from grading_config.yaml: "
+                         + "; ".join(sorted(unknown)))
+    return verdicts
+
+
 class _Loop:
     """pytest plugin: instead of running the collected items once, run them for each context
     the runner hands over, and hand back the verdicts."""
@@ -167,12 +176,7 @@ class SuiteRunner:
                                      f"{self._exit_code})") from None
         if isinstance(reply, SuiteError):
             raise reply
-        verdicts: dict[str, Verdict] = reply
-        expected = set(context.config.tests)
-        if set(verdicts) - expected:
-            raise SuiteError("checks missing from grading_config.yaml: "
-                             + "; ".join(sorted(set(verdicts) - expected)))
-        return verdicts
+        return _configured(reply, context)
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -246,11 +250,7 @@ class DirectRunner:
             # may have made diagnostic calls the next submission would not: learn from passes.
             session.end_check(learn=error is None)
             verdicts[spec.name] = verdict_for(spec, error, attributed)
-        expected = set(context.config.tests)
-        if set(verdicts) - expected:
-            raise SuiteError("checks missing from grading_config.yaml: "
-                             + "; ".join(sorted(set(verdicts) - expected)))
-        return verdicts
+        return _configured(verdicts, context)
 
     def close(self) -> None:
         pass

@@ -73,9 +73,28 @@ def _count_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
+def _learn_then_replay(zygote: Zygote, plans: CallPlans, monkeypatch: pytest.MonkeyPatch,
+                       run_checks) -> tuple[list[object], list[object], list[str]]:
+    """A first submission learns the plans; a second makes the same calls: both results, and
+    the requests the second sent after its start."""
+    first = _session(zygote, plans)
+    try:
+        expected = run_checks(first)
+    finally:
+        first.close()
+    sent = _count_requests(monkeypatch)
+    second = _session(zygote, plans)
+    sent.clear()  # (the start's ping)
+    try:
+        again = run_checks(second)
+    finally:
+        second.close()
+    return expected, again, sent
+
+
 def _check(session: StudentSession, inputs: list[torch.Tensor], function: str = "double",
-           learn: bool = True) -> list[object]:
-    session.begin_check("a check")
+           learn: bool = True, check: str = "a check") -> list[object]:
+    session.begin_check(check)
     out: list[object] = []
     try:
         for x in inputs:
@@ -121,34 +140,12 @@ def test_every_check_of_a_submission_is_sent_ahead_in_one_request(zygote, monkey
     second_inputs = [-torch.ones(2), torch.ones(2)]
 
     def run_checks(session: StudentSession) -> list[object]:
-        out: list[object] = []
-        for check, function, inputs in (("check one", "double", first_inputs),
-                                        ("check two", "picky", second_inputs)):
-            session.begin_check(check)
-            try:
-                for x in inputs:
-                    try:
-                        out.append(session.call(function, x).value)
-                    except StudentError as error:
-                        out.append(error.kind)
-            finally:
-                session.end_check()
-        return out
+        return [*_check(session, first_inputs, "double", check="check one"),
+                *_check(session, second_inputs, "picky", check="check two")]
 
-    first = _session(zygote, plans)
-    try:
-        expected = run_checks(first)
-    finally:
-        first.close()
+    expected, again, sent = _learn_then_replay(zygote, plans, monkeypatch, run_checks)
     assert list(plans.order) == ["check one", "check two"]
     assert [c for c, _ in plans.ahead()] == ["check one"] * 3 + ["check two"] * 2
-    sent = _count_requests(monkeypatch)
-    second = _session(zygote, plans)
-    sent.clear()  # (the start's ping)
-    try:
-        again = run_checks(second)
-    finally:
-        second.close()
     assert sent == ["calls"]  # both checks' five calls, before the first check ran
     assert again[3] == "ValueError"
     assert all(a == b if isinstance(a, str) else torch.equal(a, b)
@@ -169,18 +166,7 @@ def test_a_variable_read_and_a_single_call_are_sent_ahead_too(zygote, monkeypatc
                 session.end_check()
         return out
 
-    first = _session(zygote, plans)
-    try:
-        expected = run_checks(first)
-    finally:
-        first.close()
-    sent = _count_requests(monkeypatch)
-    second = _session(zygote, plans)
-    sent.clear()  # (the start's ping)
-    try:
-        again = run_checks(second)
-    finally:
-        second.close()
+    expected, again, sent = _learn_then_replay(zygote, plans, monkeypatch, run_checks)
     assert sent == ["calls"]  # no get_var, no call of its own
     assert expected[0] == again[0] == "b" and torch.equal(again[1], torch.full((2,), 2.0))
 
@@ -189,18 +175,8 @@ def test_a_large_plan_goes_in_several_requests_within_the_caps(zygote, monkeypat
     monkeypatch.setattr(session_module, "AHEAD_CALLS", 4)
     plans = CallPlans()
     inputs = [torch.arange(3.0) + i for i in range(10)]
-    first = _session(zygote, plans)
-    try:
-        values = _check(first, inputs)
-    finally:
-        first.close()
-    sent = _count_requests(monkeypatch)
-    second = _session(zygote, plans)
-    sent.clear()  # (the start's ping)
-    try:
-        again = _check(second, inputs)
-    finally:
-        second.close()
+    values, again, sent = _learn_then_replay(zygote, plans, monkeypatch,
+                                             lambda session: _check(session, inputs))
     assert sent == ["calls", "calls", "calls"]  # 4 + 4 + 2
     assert all(torch.equal(a, b) for a, b in zip(values, again, strict=True))
 
