@@ -15,7 +15,9 @@ from pathlib import Path
 
 import torch
 
+from autograder.check import tamper
 from autograder.check.context import CheckContext, Reference
+from autograder.check.plugin import Verdict
 from autograder.check.runner import DirectRunner, SuiteRunner, runner_for
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
@@ -24,7 +26,7 @@ from autograder.load.notebook import InvalidNotebook, read_submission
 from autograder.sandbox.client import ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
-from autograder.score.results import CellIssue, Status, SubmissionResult
+from autograder.score.results import TAMPERING, CellIssue, Status, SubmissionResult
 from autograder.score.scoring import score, unscored
 
 
@@ -102,7 +104,7 @@ class Grader:
         try:
             context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
                                    self.config)
-            verdicts = self._checks().run(context)
+            verdicts = void_tampered(self._checks().run(context), session)
         finally:
             session.close()
         # Checks point into the notebook as the worker does ("cell 12, line 3"): say it as
@@ -116,6 +118,24 @@ class Grader:
         result = score(submission_id, verdicts, self.config, session.incidents, notes)
         result.cells = cell_issues(session)
         return result
+
+
+def void_tampered(verdicts: dict[str, Verdict], session: StudentSession) -> dict[str, Verdict]:
+    """A check whose verdict rests on worker evidence of a kind it took (a recorded call or
+    scenario) scores 0 with the neutral tampering verdict when the notebook changed what that
+    evidence comes from anywhere in the submission (see `tamper.touched`)."""
+    resting = {name: v.rests_on & session.relied.get(name, set())
+               for name, v in verdicts.items()}
+    if not any(resting.values()):
+        return verdicts
+    markers = session.findings()
+    out = dict(verdicts)
+    for name, kinds in resting.items():
+        finding = tamper.touched(kinds, markers) if kinds else None
+        if finding is not None:
+            out[name] = Verdict(False, tamper.message(name.split(":", 1)[0], finding.what),
+                                TAMPERING, rests_on=kinds)
+    return out
 
 
 def cell_issues(session: StudentSession) -> list[CellIssue]:

@@ -9,6 +9,7 @@ anything else is the check's declared feedback.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,6 +18,7 @@ import pytest
 
 from autograder.check.context import CheckContext
 from autograder.check.registry import CheckFailed, CheckSpec, take_attribution
+from autograder.check.tamper import take_declared
 from autograder.config import Tolerances
 from autograder.sandbox import protocol
 from autograder.sandbox.session import (
@@ -38,13 +40,21 @@ class Verdict:
     # A pass that is not a pass: the check held the student to their own variant because
     # the mistake is the check named here's to charge (registry.attributed_to).
     assessed_by: str = ""
+    # The kinds of worker evidence the verdict rests on ("calls", "scenarios"): a submission
+    # that changed what they come from anywhere loses it (grader.void_tampered).
+    rests_on: frozenset[str] = frozenset()
 
 
 def not_assessed_message(other: str) -> str:
     return f"Not assessed separately: see “{other}” (the mistake is charged there, once)."
 
 
-def verdict_for(spec: CheckSpec, error: BaseException | None, assessed_by: str = "") -> Verdict:
+def verdict_for(spec: CheckSpec, error: BaseException | None, assessed_by: str = "",
+                rests_on: frozenset[str] = frozenset()) -> Verdict:
+    return dataclasses.replace(_verdict(spec, error, assessed_by), rests_on=rests_on)
+
+
+def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> Verdict:
     function = spec.name.split(":", 1)[0]
     if error is None:
         if assessed_by and assessed_by != spec.name:
@@ -144,9 +154,10 @@ class GradingPlugin:
             self._context.session.end_check(learn=error is None)
         marker = item.get_closest_marker("grading")
         attributed = take_attribution() if call.when == "call" else ""
+        rests_on = take_declared() if call.when == "call" else frozenset()
         if marker is not None and (call.when == "call" or (call.when == "setup" and error)):
             spec: CheckSpec = marker.kwargs["spec"]
-            self.verdicts[spec.name] = verdict_for(spec, error, attributed)
+            self.verdicts[spec.name] = verdict_for(spec, error, attributed, rests_on)
         outcome: Literal["passed", "failed"] = "passed" if error is None else "failed"
         longrepr = None if error is None else f"{type(error).__name__}: {error}"[:500]
         when = "setup" if call.when == "collect" else call.when

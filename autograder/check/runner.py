@@ -31,6 +31,7 @@ import pytest
 from autograder.check.context import CheckContext
 from autograder.check.plugin import GradingPlugin, Verdict, verdict_for
 from autograder.check.registry import CheckSpec, take_attribution
+from autograder.check.tamper import take_declared
 
 
 class SuiteError(Exception):
@@ -237,6 +238,7 @@ class DirectRunner:
         verdicts: dict[str, Verdict] = {}
         for spec, fn, names in self.checks:
             take_attribution()  # (none left over from an earlier check)
+            take_declared()
             error: BaseException | None = None
             try:
                 session.begin_check(spec.name)  # as the `student` fixture's set-up
@@ -245,11 +247,11 @@ class DirectRunner:
                 raise
             except BaseException as exc:  # as pytest: SystemExit and pytest.fail included
                 error = exc
-            attributed = take_attribution()
+            attributed, rests_on = take_attribution(), take_declared()
             # A passing check made the calls every correct submission needs; a failing one
             # may have made diagnostic calls the next submission would not: learn from passes.
             session.end_check(learn=error is None)
-            verdicts[spec.name] = verdict_for(spec, error, attributed)
+            verdicts[spec.name] = verdict_for(spec, error, attributed, rests_on)
         return _configured(verdicts, context)
 
     def close(self) -> None:

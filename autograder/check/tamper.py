@@ -12,6 +12,7 @@ are not affected: those points are earned whatever the notebook patched.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -51,14 +52,46 @@ def split_called(called: Iterable[Any]) -> tuple[list[str], list[Finding]]:
     return names, parse(called)
 
 
+def message(function: str, what: str) -> str:
+    return (f"{function}: this check could not be verified, because code in the notebook "
+            f"changed the grader or PyTorch internals that grading relies on ({what}). It "
+            "scores 0 and has been flagged for your instructor; leave the grader and torch's "
+            "own functions unmodified.")
+
+
+_declared = threading.local()
+
+
+def take_declared() -> frozenset[str]:
+    """The kinds of evidence the running check said its verdict rests on, cleared (read by
+    the runners after each check, as `registry.take_attribution`)."""
+    scopes: frozenset[str] = frozenset(getattr(_declared, "scopes", ()))
+    _declared.scopes = set()
+    return scopes
+
+
 def require_untampered(function: str, findings: list[Finding], scope: str) -> None:
-    """Fail with the neutral tampering verdict when a finding touched this evidence."""
+    """Fail with the neutral tampering verdict when a finding touched this evidence; either
+    way the check's verdict now rests on evidence of this kind (see `touched`)."""
+    if not hasattr(_declared, "scopes"):
+        _declared.scopes = set()
+    _declared.scopes.add(scope)
     touched = [f for f in findings if scope in f.scopes]
     if touched:
-        fail(f"{function}: this check could not be verified, because code in the notebook "
-             f"changed the grader or PyTorch internals that grading relies on "
-             f"({touched[0].what}). It scores 0 and has been flagged for your instructor; "
-             "leave the grader and torch's own functions unmodified.", TAMPERING)
+        fail(message(function, touched[0].what), TAMPERING)
+
+
+def touched(relied: Iterable[str], markers: Iterable[Any]) -> Finding | None:
+    """Of a submission's findings, the first (in a fixed order) of the kinds of evidence a
+    check's verdict rests on; None when none touched it.
+
+    Why for the whole submission: calls are sent ahead of the checks, so when evidence was
+    produced relative to a change the notebook made depends on what the checks called on
+    earlier submissions. A change anywhere in the submission therefore voids every piece of
+    evidence of the kind it touched, wherever it ran: the same verdicts in any order."""
+    kinds = frozenset(relied)
+    found = sorted((f for f in parse(markers) if f.scopes & kinds), key=lambda f: f.what)
+    return found[0] if found else None
 
 
 def require_untampered_outcome(function: str, outcome: Any) -> None:

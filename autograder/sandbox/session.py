@@ -31,7 +31,7 @@ import torch
 
 from autograder.config import Limits
 from autograder.load.notebook import Submission
-from autograder.sandbox import protocol
+from autograder.sandbox import integrity, protocol
 from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 
 GRACE_S = 2.0
@@ -267,6 +267,10 @@ class StudentSession:
         self._ahead: dict[str, dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]]] = {}
         self._sent_ahead = False  # (once per submission, before its first check)
         self._known: dict[str, PlannedCall] = {}  # the running check's plan, by key
+        # What the worker's integrity check reported, from any reply (in order, once each),
+        # and the kinds of evidence each check took ("calls", "scenarios"): see `findings`.
+        self.markers: dict[str, None] = {}
+        self.relied: dict[str, set[str]] = {}
         self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
         self.submission = submission
         self.limits = limits
@@ -537,6 +541,7 @@ class StudentSession:
                 raise protocol.ProtocolError("more prefetch results than calls")
             for (check, call), answer, values in zip(planned, results, reply.values["results"],
                                                      strict=False):
+                self._note(answer, values)
                 self._ahead.setdefault(check, {}).setdefault(call.key, deque()).append(
                     (answer, values))
             if reply.header.get("stopped") == "time":
@@ -553,6 +558,32 @@ class StudentSession:
             if self.worker is None:
                 self.start()  # the worker lost here, replaced without counting a restart
             return 0
+
+    def _note(self, header: dict[str, Any], values: dict[str, Any]) -> None:
+        """Keep the integrity markers a reply carries (with a call's names, a failure's
+        error, a scenario's outcome)."""
+        error, outcome = header.get("error"), values.get("outcome")
+        for found in (header.get("called"), error.get("tamper") if isinstance(error, dict) else None,
+                      outcome.get("tamper") if isinstance(outcome, dict) else None):
+            if isinstance(found, list):
+                self.markers.update((m, None) for m in found
+                                    if isinstance(m, str) and integrity.is_marker(m))
+
+    def _took(self, scope: str) -> None:
+        """The running check took evidence of this kind (a recorded call or scenario)."""
+        if self._check is not None:
+            self.relied.setdefault(self._check, set()).add(scope)
+
+    def findings(self) -> list[str]:
+        """Every integrity marker of the submission, the worker asked last of all (a change
+        made after the last evidence is found too), whatever order its calls ran in."""
+        if self.worker is not None and self._remaining() > 0:
+            try:
+                reply = self._ask({"op": "verify"}, None, 10)
+                self._note({"called": reply.header.get("markers")}, {})
+            except (CallTimeout, WorkerLost, OutOfTime, protocol.ProtocolError):
+                pass  # (recorded as an incident by _ask; what was seen before still counts)
+        return list(self.markers)
 
     def _planned(self, header: dict[str, Any], items: dict[str, torch.Tensor],
                  ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
@@ -588,6 +619,9 @@ class StudentSession:
         else:
             reply = self._ask(header, items, self.limits.call_timeout_s,
                               decode=("value", "grads", "gradcheck"))
+        self._note(reply.header, reply.values)
+        if record:
+            self._took(integrity.CALLS)
         answer = reply.header
         if answer.get("missing"):
             raise MissingFunction(name)
@@ -620,6 +654,9 @@ class StudentSession:
             reply = Reply(answer, values, limit, False)
         else:
             reply = self._ask(header, tensors.items, limit, decode=("outcome",))
+        self._note(reply.header, reply.values)
+        if record:
+            self._took(integrity.SCENARIOS)
         if reply.header.get("timeout"):
             raise self._worker_timed_out(name, reply)
         if not reply.header.get("ok"):

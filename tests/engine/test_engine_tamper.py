@@ -13,10 +13,14 @@ import functools
 from pathlib import Path
 
 import pytest
+import yaml
 
+from autograder.config import GradingConfig
+from autograder.grader import Grader
 from autograder.report.dashboard import render_dashboard
 from autograder.report.gradebook import write_gradebook
 from autograder.score.results import TAMPERING, SubmissionResult
+from tests.engine.conftest import FIXTURES, LAB, fast_config_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TAMPER = ROOT / "tests" / "fixtures" / "tamper"
@@ -108,3 +112,23 @@ def test_flag_shown_on_dashboard(grade_tamper, grade, grader):
     assert "hostile_patches_is_grad_enabled" in section
     assert "reference_code" not in section
     assert 'id="tampering"' not in render_dashboard([honest], grader.config)
+
+
+@pytest.mark.parametrize("name", ["hostile_pops_call_recorders",
+                                  "hostile_replaces_scenario_runner_in_call"])
+def test_tampering_costs_the_same_whatever_was_graded_before(zygote, name: str) -> None:
+    """Calls are sent ahead in an order learned from earlier submissions: evidence of a kind
+    the notebook changed anywhere is void, so the verdicts do not depend on that order."""
+
+
+    text = fast_config_text()
+    config = GradingConfig.model_validate(yaml.safe_load(text))
+    path = TAMPER / f"{name}.ipynb"
+    with Grader(config, text, zygote.connect(), LAB) as fresh, \
+            Grader(config, text, zygote.connect(), LAB) as learned:
+        alone = fresh.grade(path, name)  # nothing learned: every call made by its check
+        learned.grade(FIXTURES / "reference_code.ipynb", "reference")  # every plan learned
+        after = learned.grade(path, name)
+    assert alone.tampered and after.tampered
+    assert [(t.name, t.score, t.output) for t in alone.tests] \
+        == [(t.name, t.score, t.output) for t in after.tests]
