@@ -192,15 +192,18 @@ class SuiteRunner:
         self.close()
 
 
+# The plugin's fixtures, by name: what each is for one submission (`DirectRunner` hands
+# them to a check).
+_FIXTURES: dict[str, Callable[[CheckContext], Any]] = {
+    "student": lambda c: c.session, "ref": lambda c: c.reference.module,
+    "answers": lambda c: c.reference.answers, "source": lambda c: c.facts,
+    "tol": lambda c: c.config.tolerances, "memo": lambda c: c.memo,
+}
+FIXTURES = frozenset(_FIXTURES)
+
 
 def fixtures_of(context: CheckContext) -> dict[str, Any]:
-    """The plugin's fixtures for one submission, by name (what `DirectRunner` hands a check)."""
-    return {"student": context.session, "ref": context.reference.module,
-            "answers": context.reference.answers, "source": context.facts,
-            "tol": context.config.tolerances, "memo": context.memo}
-
-
-FIXTURES = frozenset({"student", "ref", "answers", "source", "tol", "memo"})
+    return {name: value(context) for name, value in _FIXTURES.items()}
 
 
 def direct_checks(suite: Path) -> list[tuple[CheckSpec, Callable[..., Any], tuple[str, ...]]] | None:

@@ -565,9 +565,12 @@ class StudentSession:
         error, outcome = header.get("error"), values.get("outcome")
         for found in (header.get("called"), error.get("tamper") if isinstance(error, dict) else None,
                       outcome.get("tamper") if isinstance(outcome, dict) else None):
-            if isinstance(found, list):
-                self.markers.update((m, None) for m in found
-                                    if isinstance(m, str) and integrity.is_marker(m))
+            self._keep(found)
+
+    def _keep(self, found: Any) -> None:
+        if isinstance(found, list):
+            self.markers.update((m, None) for m in found
+                                if isinstance(m, str) and integrity.is_marker(m))
 
     def _took(self, scope: str) -> None:
         """The running check took evidence of this kind (a recorded call or scenario)."""
@@ -578,11 +581,13 @@ class StudentSession:
         """Every integrity marker of the submission, the worker asked last of all (a change
         made after the last evidence is found too), whatever order its calls ran in."""
         if self.worker is not None and self._remaining() > 0:
+            timeouts, crashes = len(self.incidents.timeouts), len(self.incidents.crashes)
             try:
-                reply = self._ask({"op": "verify"}, None, 10)
-                self._note({"called": reply.header.get("markers")}, {})
+                self._keep(self._ask({"op": "verify"}, None, 10).header.get("markers"))
             except (CallTimeout, WorkerLost, OutOfTime, protocol.ProtocolError):
-                pass  # (recorded as an incident by _ask; what was seen before still counts)
+                # the grader's own question: no incident of the student's; what the
+                # submission's replies carried still counts
+                del self.incidents.timeouts[timeouts:], self.incidents.crashes[crashes:]
         return list(self.markers)
 
     def _planned(self, header: dict[str, Any], items: dict[str, torch.Tensor],
