@@ -71,10 +71,12 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of a process and of the children it has reaped (the zygote: its workers)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+def _tree_stat(pid: int) -> tuple[float, float, int]:
+    """User and system CPU seconds and minor page faults of a process and of the children it
+    has reaped (the zygote: its workers)."""
+    fields = [int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7:15]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (fields[4] + fields[6]) / tick, (fields[5] + fields[7]) / tick, fields[0] + fields[1]
 
 
 def instrument() -> None:
@@ -178,7 +180,7 @@ def main() -> None:
         grader_warm.close()
         TIMES.clear()
         COUNTS.clear()
-        zygote_before = _tree_cpu(zygote.process.pid)
+        zygote_before = _tree_stat(zygote.process.pid)
         self_before = _self_cpu()
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
@@ -194,13 +196,16 @@ def main() -> None:
         grader.close()
         judge_cpu = _self_cpu() - self_before
         time.sleep(0.2)  # (the last worker reaped)
-        workers_cpu = _tree_cpu(zygote.process.pid) - zygote_before
+        user, system, faults = (b - a for a, b in zip(zygote_before, _tree_stat(zygote.process.pid),
+                                                      strict=True))
+        workers_cpu = user + system
     n = len(files)
     print(f"ours, one judge, {n} notebooks: {total:.2f} s ({total / n:.3f} s each; median "
           f"{statistics.median(per_submission):.3f}, first {per_submission[0]:.3f}, "
           f"rest median {statistics.median(per_submission[1:]):.3f}); Grader() {init_s:.2f} s")
     print(f"CPU per notebook: judge {judge_cpu / n:.3f} s, workers (and the zygote serving them) "
-          f"{workers_cpu / n:.3f} s, together {(judge_cpu + workers_cpu) / n:.3f} s")
+          f"{workers_cpu / n:.3f} s (system {system / n:.3f} s, {faults / n:.0f} page faults), "
+          f"together {(judge_cpu + workers_cpu) / n:.3f} s")
     print(f"{'stage':58}{'s/subm':>9}{'calls/subm':>11}")
     for label in sorted(TIMES, key=lambda k: -TIMES[k]):
         count = COUNTS.get(label, 0)

@@ -1,7 +1,8 @@
 """Small fixed models the judge and the worker both build for Part D scenarios.
 
 Shared by both sides so that a state dict sent by the judge loads into the
-same architecture in the worker. BatchNorm makes train/eval mode observable in
+same architecture in the worker. One linear layer is the cheapest model to run on the
+meta device (its kernels run as Python). BatchNorm makes train/eval mode observable in
 the outcome (batch statistics and running buffers); Dropout makes a missing
 `eval()` visible in the evaluation loss.
 """
@@ -15,7 +16,12 @@ HIDDEN = 12
 NUM_CLASSES = 3
 
 
+ARCHS = ("linear", "mlp", "bn_mlp", "bn_dropout_mlp")
+
+
 def build(arch: str) -> nn.Module:
+    if arch == "linear":  # the fewest operations: where tensors go, on an emulated device
+        return nn.Sequential(nn.Linear(IN_FEATURES, NUM_CLASSES))
     layers: list[nn.Module] = [nn.Linear(IN_FEATURES, HIDDEN)]
     if arch in ("bn_mlp", "bn_dropout_mlp"):
         layers.append(nn.BatchNorm1d(HIDDEN))
@@ -23,6 +29,6 @@ def build(arch: str) -> nn.Module:
     if arch == "bn_dropout_mlp":
         layers.append(nn.Dropout(0.5))
     layers.append(nn.Linear(HIDDEN, NUM_CLASSES))
-    if arch not in ("mlp", "bn_mlp", "bn_dropout_mlp"):
+    if arch not in ARCHS:
         raise ValueError(f"unknown probe architecture {arch}")
     return nn.Sequential(*layers)

@@ -164,6 +164,17 @@ def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": message[:limit], "where": where}
 
 
+def _by_prefix(tensors: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+    """A `calls` request's tensors by the prefix naming the call they belong to ("c3." in
+    "c3.args.0"), each under the rest of its name: found in one pass, not one per call."""
+    groups: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in tensors.items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            groups.setdefault(head + dot, {})[rest] = tensor
+    return groups
+
+
 class Worker:
     def __init__(self, sock: socket.socket, network_namespace: bool) -> None:
         self.sock = sock
@@ -288,14 +299,14 @@ class Worker:
         results: list[dict[str, Any]] = []
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time" or "caps"
+        by_prefix = _by_prefix(tensors)
         for sub in request.get("calls", []):
             if not isinstance(sub, dict):
                 break
             if time.perf_counter() - started > budget:
                 stopped = "time"
                 break
-            prefix = str(sub.get("prefix", "\0"))
-            own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            own = by_prefix.get(str(sub.get("prefix", "\0")), {})
             if sub.get("op") == "get_var":
                 header, values = self._get_var(sub)
             else:
