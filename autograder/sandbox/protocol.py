@@ -112,6 +112,8 @@ def clean_text(value: Any, limit: int = MAX_LABEL, keep_newlines: bool = False) 
     A value that is not a string (forged: honest peers send strings) reads as its type."""
     if value is None:
         return ""
+    if type(value) is str and len(value) <= limit and value.isascii() and value.isprintable():
+        return value  # (the common case: nothing to remove, replace or cut)
     if isinstance(value, (bool, int, float)):
         value = str(value)
     elif not isinstance(value, str):
@@ -154,12 +156,12 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, torch.Tensor):
-        device = str(value.device)
-        if value.device.type == "meta":
+        device = value.device
+        if device.type == "meta":
             return {"__meta__": list(value.shape), "dtype": str(value.dtype)}
         return {
             "__tensor__": tensors.add(value),
-            "device": device,
+            "device": str(device),
             "requires_grad": bool(value.requires_grad),
             "subclass": type(value).__name__ if type(value) is not torch.Tensor else "",
         }
