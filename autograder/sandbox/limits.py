@@ -166,6 +166,14 @@ def _seccomp_loads() -> bool:
     return not _unshare(0x10000000)
 
 
+def _compiles() -> bool:
+    try:
+        seccomp.program()
+    except OSError:
+        return False
+    return True
+
+
 def probe(mountpoint: str | None = None) -> Capabilities:
     """Try each protection in a throwaway child; the parent stays unchanged."""
     caps = Capabilities()
@@ -177,7 +185,8 @@ def probe(mountpoint: str | None = None) -> Capabilities:
             lambda: _private_root_works(mountpoint, PROBE_UID if root else None))
     if root:
         caps.drop_privileges = caps.mount_namespace or _in_child(_dropped_uid_can_read_runtime)
-    caps.seccomp = seccomp.available() and _in_child(_seccomp_loads)
+    # compiled here, once: every worker forked from this process loads it as it is
+    caps.seccomp = seccomp.available() and _compiles() and _in_child(_seccomp_loads)
     if not caps.network_namespace:
         caps.warnings.append(
             "no network namespace (needs root or user namespaces): workers fall back to "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import os
 from functools import cache
 
 SCMP_ACT_ALLOW = 0x7FFF0000
@@ -76,8 +77,8 @@ def _library() -> ctypes.CDLL | None:
     lib.seccomp_rule_add_array.restype = ctypes.c_int
     lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int,
                                            ctypes.c_uint, ctypes.POINTER(_ArgCmp)]
-    lib.seccomp_load.restype = ctypes.c_int
-    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_export_bpf.restype = ctypes.c_int
+    lib.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.seccomp_release.restype = None
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
     return lib
@@ -91,8 +92,30 @@ def install() -> None:
     """Load the filter into the calling process (and so every process it starts).
 
     Raises OSError when libseccomp is missing or the kernel refuses the filter.
-    Needs no_new_privs or CAP_SYS_ADMIN, as the kernel requires.
+    Needs no_new_privs or CAP_SYS_ADMIN, as the kernel requires. The program is compiled
+    once (`program`: the zygote compiles it before its first fork, so a worker only loads it).
     """
+    code = program()
+    fprog = _SockFprog(len(code) // 8, ctypes.cast(ctypes.c_char_p(code), ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"the kernel refused the seccomp filter: {os.strerror(number)}")
+
+
+class _SockFprog(ctypes.Structure):
+    """struct sock_fprog: the number of BPF instructions and where they are."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+
+@cache
+def program() -> bytes:
+    """The filter as the kernel's BPF instructions (libseccomp compiles the rules)."""
     lib = _library()
     if lib is None:
         raise OSError(errno.ENOSYS, "libseccomp is not installed")
@@ -106,11 +129,26 @@ def install() -> None:
         for flag in CLONE_NAMESPACE_FLAGS:
             _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, flag, flag))
         _rule(lib, ctx, SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
-        result = lib.seccomp_load(ctx)
-        if result != 0:
-            raise OSError(-result, f"seccomp_load failed: {errno.errorcode.get(-result, result)}")
+        read_end, write_end = os.pipe()
+        try:
+            result = lib.seccomp_export_bpf(ctx, write_end)
+            os.close(write_end)
+            write_end = -1
+            if result != 0:
+                raise OSError(-result, "seccomp_export_bpf failed")
+            chunks = []
+            while chunk := os.read(read_end, 1 << 16):
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+            if write_end >= 0:
+                os.close(write_end)
     finally:
         lib.seccomp_release(ctx)
+    code = b"".join(chunks)
+    if not code or len(code) % 8:
+        raise OSError(errno.EINVAL, "libseccomp exported a malformed filter")
+    return code
 
 
 def _rule(lib: ctypes.CDLL, ctx: int, action: int, name: str, *args: _ArgCmp) -> None:
