@@ -81,6 +81,22 @@ def test_tensor_comparisons_require_the_same_non_finite_pattern() -> None:
                       "binary_cross_entropy", "here")
 
 
+
+def test_an_identical_value_is_close_and_any_other_goes_the_long_way() -> None:
+    """The shortcut for a value equal to the reference (same dtype, same bits) changes no
+    verdict: signed zeros are equal, another dtype or shape is compared as before."""
+    want = torch.tensor([0.1, -0.0, 2.5], dtype=torch.float64)
+    assert close(want.clone(), want, TOL)
+    assert close(torch.tensor([0.1, 0.0, 2.5], dtype=torch.float64), want, TOL)
+    assert close(want.to(torch.float32), want, Tolerance(rtol=1e-6, atol=1e-7))
+    assert not close(want.to(torch.float32), want, Tolerance(rtol=0.0, atol=0.0))
+    assert not close(want.reshape(3, 1), want, TOL)
+    tol = Tolerances()
+    assert torch.equal(expect_tensor(want.clone(), want, tol, "f", "here"), want)
+    with pytest.raises(CheckFailed, match="float32") as caught:
+        expect_tensor(want.to(torch.float32), want, tol, "f", "here")
+    assert caught.value.mistake == "wrong-dtype"
+
 # ---------------------------------------------------------------- through the engine
 REFERENCE = source.reference_source()
 NOTEBOOKS = {
