@@ -1,0 +1,68 @@
+"""One judge grading a folder of notebooks, with the code of the tree it runs in; one JSON line.
+
+    python bench/one_judge.py TREE POOL_DIR N     # (bench/side_by_side.py runs it)
+
+Imports the grader from TREE (not from this file's tree), grades the first N notebooks of
+POOL_DIR (the timing-out one is not there) with one `Grader`, as each judge of
+`grade_batch` does, after one warm-up submission, and prints what one submission cost:
+the judge's CPU, the CPU and copy-on-write page faults of the zygote and the workers it
+forked (from /proc: what it has reaped), the wall time and the score sum (the same notebooks
+must score the same in both trees).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _tree_stat(pid: int) -> tuple[float, float, int]:
+    """User and system CPU seconds and minor faults of a process and its reaped children."""
+    fields = [int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7:15]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (fields[4] + fields[6]) / tick, (fields[5] + fields[7]) / tick, fields[0] + fields[1]
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> None:
+    tree, pool, n = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), int(sys.argv[3])
+    sys.path[:] = [str(tree), *(p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent)]
+    from autograder.config import load_config
+    from autograder.grader import Grader, hidden_paths
+    from autograder.lab import Lab
+    from autograder.sandbox.client import Zygote
+    from autograder.sandbox.zygote import warm_up
+
+    files = sorted(pool.glob("*.ipynb"))[: n + 1]
+    config_path = tree / "grading_config.yaml"
+    config = load_config(config_path)
+    hide = [Path(h) for h in hidden_paths([pool])]
+    lab = Lab.load(tree)
+    with Zygote(hide, overlap=warm_up, worker_modules=lab.worker_modules) as zygote:
+        grader = Grader(config, config_path.read_text(), zygote.connect(), lab)
+        grader.settle()
+        grader.grade(files[0], "warm-up")
+        before, own, started = _tree_stat(zygote.process.pid), _own_cpu(), time.perf_counter()
+        score = sum(grader.grade(path, path.stem).score for path in files[1:])
+        wall = time.perf_counter() - started
+        grader.close()
+        time.sleep(0.3)  # (the last worker reaped)
+        user, system, faults = (b - a for a, b in zip(before, _tree_stat(zygote.process.pid),
+                                                      strict=True))
+    count = len(files) - 1
+    print(json.dumps({"wall_ms": wall / count * 1e3, "judge_ms": (_own_cpu() - own) / count * 1e3,
+                      "worker_user_ms": user / count * 1e3,
+                      "worker_system_ms": system / count * 1e3, "faults": faults / count,
+                      "score_sum": score, "n": count}))
+
+
+if __name__ == "__main__":
+    main()
