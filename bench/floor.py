@@ -129,6 +129,7 @@ class FloorGrader:
     def __init__(self, config: GradingConfig, lab: Lab | None = None) -> None:
         lab = lab or Lab.load()
         harness.load_lab_modules(lab.worker_modules)  # the lab's scenarios, in this process
+        harness.prefer_native_meta_kernels()  # as the zygote does
         self.config = config
         self.reference = Reference.load(lab.solutions)
         checks = direct_checks(lab.checks)

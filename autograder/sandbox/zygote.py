@@ -353,6 +353,7 @@ def main() -> None:
 
     harness.load_lab_modules(lab_modules)
     harness.seal()
+    harness.prefer_native_meta_kernels()  # the emulated device's kernels: C++ where torch has them
     zygote = Zygote(socket_path, scratch_root)
     # Every module a worker uses is imported now (the zygote's own included): the integrity
     # baseline every worker starts from is taken once, here.
