@@ -164,6 +164,12 @@ def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": message[:limit], "where": where}
 
 
+def _own_copy(tensor: torch.Tensor | None) -> torch.Tensor | None:
+    """A received tensor the student's code may see as it is: its own memory (a frame's
+    tensors are views of one buffer)."""
+    return None if tensor is None else tensor.clone()
+
+
 def _by_prefix(tensors: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
     """A `calls` request's tensors by the prefix naming the call they belong to ("c3." in
     "c3.args.0"), each under the rest of its name: found in one pass, not one per call."""
@@ -392,7 +398,7 @@ class Worker:
         extra: dict[str, Any] = {}
         if grad_args:
             extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
-                                               tensors.get("upstream"))
+                                               _own_copy(tensors.get("upstream")))
         if request.get("gradcheck"):
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
         mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))

@@ -136,6 +136,44 @@ def test_empty_tensors_and_one_tensor_under_two_keys_go_in_one_frame() -> None:
     assert blob["c2.t0"].shape == (0, 3)
 
 
+
+def test_every_dtype_shape_and_alignment_crosses_as_it_is() -> None:
+    """Tensors are read as views of one buffer: a float64 after a bool starts off its own
+    boundary (copied then), a scalar has shape (), an empty one no bytes at all."""
+    tensors = {"a": torch.tensor([True, False, True]), "b": torch.randn(2, 3, dtype=torch.float64),
+               "c": torch.tensor(7, dtype=torch.int64), "d": torch.zeros(0, 2),
+               "e": torch.randn(5).to(torch.bfloat16), "f": torch.tensor([1, 2], dtype=torch.int8)}
+    with peer(at_once(frame({"ok": True}, tensors))) as judge:
+        _, blob = protocol.recv(judge, deadline=time.monotonic() + 5)
+    assert set(blob) == set(tensors)
+    for key, tensor in tensors.items():
+        assert blob[key].dtype == tensor.dtype and blob[key].shape == tensor.shape, key
+        assert torch.equal(blob[key], tensor), key
+
+
+def _forged_blob(index: dict[str, Any], data: bytes) -> bytes:
+    header = json.dumps(index).encode()
+    blob = struct.pack("<Q", len(header)) + header + data
+    body = b"{}"
+    return PREFIX.pack(len(body), len(blob)) + body + blob
+
+
+@pytest.mark.parametrize("index, data", [
+    ({"t": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4),   # too short
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 8),   # bytes left over
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, b"\0" * 8),   # a gap
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+      "u": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"\0" * 4),   # overlapping
+    ({"t": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\0" * 8),  # past the end
+    ({"t": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4),  # bad shape
+    ({"t": {"dtype": "F32", "shape": "1", "data_offsets": [0, 4]}}, b"\0" * 4),
+    ({"t": {"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}}, b"\0" * 4),
+    ({"t": {"dtype": "F32", "shape": [1]}}, b"\0" * 4),                          # no offsets
+    ({"t": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}, b"\0" * 4),
+])
+def test_a_malformed_tensor_blob_is_refused(index: dict[str, Any], data: bytes) -> None:
+    assert_refused(_forged_blob(index, data), protocol.ProtocolError)
+
 # ---------------------------------------------------------------- caps
 def test_an_oversized_header_is_refused_before_it_is_read() -> None:
     assert_refused(PREFIX.pack(10 * 1024 * 1024, 0), protocol.FrameTooLarge,
