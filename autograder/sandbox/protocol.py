@@ -431,7 +431,10 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
         chunk = base[offsets[0]:offsets[1]]
         if offsets[0] % itemsize:  # (a view of another dtype must start on its own boundary)
             chunk = chunk.clone()
-        tensors[key] = chunk.view(_ST_DTYPES[spec["dtype"]]).reshape(shape)
+        try:  # (a dimension beyond int64 with another of 0 has the right size: no bytes)
+            tensors[key] = chunk.view(_ST_DTYPES[spec["dtype"]]).reshape(shape)
+        except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
+            raise ProtocolError("tensor blob is not valid safetensors") from exc
         end = offsets[1]
     if end != len(data):
         raise ProtocolError("tensor blob is not valid safetensors")

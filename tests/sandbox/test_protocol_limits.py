@@ -170,6 +170,7 @@ def _forged_blob(index: dict[str, Any], data: bytes) -> bytes:
     ({"t": {"dtype": "F32", "shape": [1], "data_offsets": ["0", 4]}}, b"\0" * 4),
     ({"t": {"dtype": "F32", "shape": [1]}}, b"\0" * 4),                          # no offsets
     ({"t": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}, b"\0" * 4),
+    ({"t": {"dtype": "F32", "shape": [2**63, 0], "data_offsets": [0, 0]}}, b""),  # int64 overflow
 ])
 def test_a_malformed_tensor_blob_is_refused(index: dict[str, Any], data: bytes) -> None:
     assert_refused(_forged_blob(index, data), protocol.ProtocolError)
