@@ -1,10 +1,10 @@
 """Small fixed models the judge and the worker both build for Part D scenarios.
 
 Shared by both sides so that a state dict sent by the judge loads into the
-same architecture in the worker. One linear layer is the cheapest model to run on the
-meta device (its kernels run as Python). BatchNorm makes train/eval mode observable in
-the outcome (batch statistics and running buffers); Dropout makes a missing
-`eval()` visible in the evaluation loss.
+same architecture in the worker. One linear layer is the fewest operations, for the
+emulated device's runs (where tensors go does not depend on the layers). BatchNorm
+makes train/eval mode observable in the outcome (batch statistics and running buffers);
+Dropout makes a missing `eval()` visible in the evaluation loss.
 """
 
 from __future__ import annotations
