@@ -13,23 +13,11 @@ must score the same in both trees).
 from __future__ import annotations
 
 import json
-import os
-import resource
 import sys
 import time
 from pathlib import Path
 
-
-def _tree_stat(pid: int) -> tuple[float, float, int]:
-    """User and system CPU seconds and minor faults of a process and its reaped children."""
-    fields = [int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7:15]]
-    tick = os.sysconf("SC_CLK_TCK")
-    return (fields[4] + fields[6]) / tick, (fields[5] + fields[7]) / tick, fields[0] + fields[1]
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from procstat import own_cpu, tree_stat  # (standard library only: imported before TREE's grader)
 
 
 def main() -> None:
@@ -50,15 +38,15 @@ def main() -> None:
         grader = Grader(config, config_path.read_text(), zygote.connect(), lab)
         grader.settle()
         grader.grade(files[0], "warm-up")
-        before, own, started = _tree_stat(zygote.process.pid), _own_cpu(), time.perf_counter()
+        before, own, started = tree_stat(zygote.process.pid), own_cpu(), time.perf_counter()
         score = sum(grader.grade(path, path.stem).score for path in files[1:])
         wall = time.perf_counter() - started
         grader.close()
         time.sleep(0.3)  # (the last worker reaped)
-        user, system, faults = (b - a for a, b in zip(before, _tree_stat(zygote.process.pid),
+        user, system, faults = (b - a for a, b in zip(before, tree_stat(zygote.process.pid),
                                                       strict=True))
     count = len(files) - 1
-    print(json.dumps({"wall_ms": wall / count * 1e3, "judge_ms": (_own_cpu() - own) / count * 1e3,
+    print(json.dumps({"wall_ms": wall / count * 1e3, "judge_ms": (own_cpu() - own) / count * 1e3,
                       "worker_user_ms": user / count * 1e3,
                       "worker_system_ms": system / count * 1e3, "faults": faults / count,
                       "score_sum": score, "n": count}))

@@ -20,8 +20,6 @@ run in; workers are separate processes (py-spy, see README).
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
 import sys
 import time
@@ -36,6 +34,7 @@ sys.path.insert(0, str(HERE.parent))
 import generate  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from procstat import own_cpu, tree_stat  # noqa: E402
 
 from autograder.check import runner  # noqa: E402
 from autograder.check.plugin import GradingPlugin  # noqa: E402
@@ -64,19 +63,6 @@ def timed(owner: Any, name: str, key: Any) -> None:
             COUNTS[label] += 1
 
     setattr(owner, name, wrapper)
-
-
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _tree_stat(pid: int) -> tuple[float, float, int]:
-    """User and system CPU seconds and minor page faults of a process and of the children it
-    has reaped (the zygote: its workers)."""
-    fields = [int(f) for f in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[7:15]]
-    tick = os.sysconf("SC_CLK_TCK")
-    return (fields[4] + fields[6]) / tick, (fields[5] + fields[7]) / tick, fields[0] + fields[1]
 
 
 def instrument() -> None:
@@ -180,8 +166,8 @@ def main() -> None:
         grader_warm.close()
         TIMES.clear()
         COUNTS.clear()
-        zygote_before = _tree_stat(zygote.process.pid)
-        self_before = _self_cpu()
+        zygote_before = tree_stat(zygote.process.pid)
+        self_before = own_cpu()
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
         if not args.no_settle:
@@ -194,9 +180,9 @@ def main() -> None:
             per_submission.append(time.perf_counter() - t)
         total = time.perf_counter() - started
         grader.close()
-        judge_cpu = _self_cpu() - self_before
+        judge_cpu = own_cpu() - self_before
         time.sleep(0.2)  # (the last worker reaped)
-        user, system, faults = (b - a for a, b in zip(zygote_before, _tree_stat(zygote.process.pid),
+        user, system, faults = (b - a for a, b in zip(zygote_before, tree_stat(zygote.process.pid),
                                                       strict=True))
         workers_cpu = user + system
     n = len(files)
@@ -217,7 +203,7 @@ def main() -> None:
     floor.grade(ROOT / "tests" / "fixtures" / "submissions" / "reference_code.ipynb", "warm-up")
     parts: dict[str, float] = defaultdict(float)
     floor_times = []
-    floor_before = _self_cpu()
+    floor_before = own_cpu()
     for path in files:
         _, p = floor.grade(path, path.stem)
         for k, v in p.items():
@@ -226,7 +212,7 @@ def main() -> None:
     print(f"floor, same {n} notebooks in this process: {sum(floor_times):.2f} s "
           f"({sum(floor_times) / n:.3f} s each; median {statistics.median(floor_times):.3f}); "
           f"cells {parts['cells_s'] / n:.3f} s, checks {parts['checks_s'] / n:.3f} s per notebook; "
-          f"CPU {(_self_cpu() - floor_before) / n:.3f} s per notebook")
+          f"CPU {(own_cpu() - floor_before) / n:.3f} s per notebook")
     if profiler is not None:
         out = work / "judge.pyinstrument.txt"
         out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
