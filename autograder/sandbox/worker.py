@@ -23,7 +23,6 @@ import signal
 import socket
 import sys
 import time
-import traceback
 import types
 from collections.abc import Callable
 from typing import Any
@@ -153,9 +152,15 @@ def _baseline() -> Baseline:
 def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     """The student's exception, as a short excerpt pointing at their own cell."""
     where = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.startswith("<cell"):
-            where = f"{frame.filename.strip('<>')}, line {frame.lineno}"
+    # The frames themselves, not `traceback.extract_tb`: that reads every frame's source line
+    # (the worker's own files are not in its root: a failed open per frame) and computes
+    # column positions, for a few dozen expected errors a submission.
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.startswith("<cell"):
+            where = f"{filename.strip('<>')}, line {tb.tb_lineno}"
+        tb = tb.tb_next
     # A cell that does not compile has no frame of its own: the error names the line.
     if isinstance(exc, SyntaxError) and str(exc.filename or "").startswith("<cell") \
             and exc.lineno:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from autograder.sandbox.worker import _by_prefix
+from autograder.sandbox.worker import _by_prefix, _error_info
 
 
 def test_each_call_gets_its_own_tensors_under_their_own_names() -> None:
@@ -19,3 +19,32 @@ def test_each_call_gets_its_own_tensors_under_their_own_names() -> None:
 
 def test_a_name_without_a_prefix_belongs_to_no_call() -> None:
     assert _by_prefix({"upstream": torch.zeros(1)}) == {}
+
+
+def _raised(source: str, name: str = "<cell 4>") -> BaseException:
+    namespace: dict[str, object] = {}
+    try:
+        exec(compile(source, name, "exec"), namespace)
+    except BaseException as exc:  # noqa: BLE001 - the student's error, whatever it is
+        return exc
+    raise AssertionError("the source did not raise")
+
+
+def test_an_error_is_placed_at_the_last_line_of_the_students_own_cells() -> None:
+    # raised inside torch, called from a function of cell 4 called from cell 4's last line
+    exc = _raised("import torch\ndef f(x):\n    return torch.cat([x, 1])\n\nf(torch.zeros(2))\n")
+    info = _error_info(exc)
+    assert info["type"] == "TypeError"
+    assert info["where"] == "cell 4, line 3"  # the deepest frame that is a cell's
+    assert info["message"]
+
+
+def test_an_error_outside_any_cell_has_no_place_and_a_long_message_is_cut() -> None:
+    info = _error_info(ValueError("x" * 1000), limit=50)
+    assert info == {"type": "ValueError", "message": "x" * 50, "where": ""}
+
+
+def test_a_cell_that_does_not_compile_names_its_line() -> None:
+    exc = _raised("x = 1\ny = (\n", "<cell 2>")
+    assert isinstance(exc, SyntaxError)
+    assert _error_info(exc)["where"] == "cell 2, line 2"
