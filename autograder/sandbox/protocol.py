@@ -407,8 +407,8 @@ def recv(sock: socket.socket, deadline: float | None = None,
 def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
     """The blob's tensors, as views of one copy of its data (safetensors' own loader built
     each tensor from a copy of its bytes in Python: half a worker's receiving time). Every
-    tensor's bytes must follow the previous one's, be its shape's size and end where the
-    data ends, as safetensors requires; anything else is a `ProtocolError`."""
+    tensor's bytes must follow the previous one's, be its shape's size and end where the data
+    ends, as safetensors requires; anything else is a `ProtocolError`."""
     (size,) = _ST_LEN.unpack_from(blob)
     data = bytearray(memoryview(blob)[_ST_LEN.size + size:])
     base = torch.frombuffer(data, dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
@@ -417,27 +417,43 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
                          if key != "__metadata__")
     except (TypeError, KeyError, IndexError) as exc:
         raise ProtocolError("tensor blob is not valid safetensors") from exc
-    tensors: dict[str, torch.Tensor] = {}
+    sizes: list[int] = []
     end = 0
-    for _, key, spec in entries:
+    for _, _, spec in entries:
         offsets, shape = spec.get("data_offsets"), spec.get("shape")
         if (not isinstance(offsets, list) or len(offsets) != 2 or offsets[0] != end
                 or not isinstance(shape, list) or len(shape) > 64
                 or not all(type(n) is int and n >= 0 for n in [*offsets, *shape])):
             raise ProtocolError("tensor blob is not valid safetensors")
-        count, itemsize = math.prod(shape), _ST_ITEMSIZE[spec["dtype"]]
-        if offsets[1] - offsets[0] != count * itemsize or offsets[1] > len(data):
+        if offsets[1] - offsets[0] != math.prod(shape) * _ST_ITEMSIZE[spec["dtype"]] \
+                or offsets[1] > len(data):
             raise ProtocolError("tensor blob is not valid safetensors")
-        chunk = base[offsets[0]:offsets[1]]
-        if offsets[0] % itemsize:  # (a view of another dtype must start on its own boundary)
-            chunk = chunk.clone()
-        try:  # (a dimension beyond int64 with another of 0 has the right size: no bytes)
-            tensors[key] = chunk.view(_ST_DTYPES[spec["dtype"]]).reshape(shape)
-        except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
-            raise ProtocolError("tensor blob is not valid safetensors") from exc
+        sizes.append(offsets[1] - offsets[0])
         end = offsets[1]
     if end != len(data):
         raise ProtocolError("tensor blob is not valid safetensors")
+    # safetensors lays tensors out by dtype: each run of one dtype is viewed as that dtype
+    # once and cut in one call, so that a tensor costs one view (none for a 1-D one)
+    tensors: dict[str, torch.Tensor] = {}
+    first = 0
+    while first < len(entries):
+        dtype = entries[first][2]["dtype"]
+        last = first
+        while last + 1 < len(entries) and entries[last + 1][2]["dtype"] == dtype:
+            last += 1
+        start, itemsize = entries[first][0], _ST_ITEMSIZE[dtype]
+        run = base[start:start + sum(sizes[first:last + 1])]
+        if start % itemsize:  # (a view of another dtype must start on its own boundary)
+            run = run.clone()
+        pieces = run.view(_ST_DTYPES[dtype]).split_with_sizes(
+            [n // itemsize for n in sizes[first:last + 1]])
+        for (_, key, spec), piece in zip(entries[first:last + 1], pieces, strict=True):
+            shape = spec["shape"]
+            try:  # (a dimension beyond int64 with another of 0 has the right size: no bytes)
+                tensors[key] = piece if len(shape) == 1 else piece.view(shape)
+            except (RuntimeError, TypeError, ValueError, OverflowError) as exc:
+                raise ProtocolError("tensor blob is not valid safetensors") from exc
+        first = last + 1
     return tensors
 
 

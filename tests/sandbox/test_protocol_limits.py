@@ -151,6 +151,23 @@ def test_every_dtype_shape_and_alignment_crosses_as_it_is() -> None:
         assert torch.equal(blob[key], tensor), key
 
 
+def test_a_run_of_one_dtype_off_its_boundary_is_read_from_a_copy() -> None:
+    """Another sender may lay tensors out in any order: two float64 tensors after three
+    bytes of bool start off their boundary (the run is copied), a scalar and a 2-D one among
+    them keep their shapes."""
+    flags, scalar, grid = (torch.tensor([True, False, True]), torch.tensor(2.5, dtype=torch.float64),
+                           torch.arange(6, dtype=torch.float64).reshape(2, 3))
+    index = {"a": {"dtype": "BOOL", "shape": [3], "data_offsets": [0, 3]},
+             "b": {"dtype": "F64", "shape": [], "data_offsets": [3, 11]},
+             "c": {"dtype": "F64", "shape": [2, 3], "data_offsets": [11, 59]}}
+    data = flags.numpy().tobytes() + scalar.numpy().tobytes() + grid.numpy().tobytes()
+    with peer(at_once(_forged_blob(index, data))) as judge:
+        _, blob = protocol.recv(judge, deadline=time.monotonic() + 5)
+    for key, tensor in {"a": flags, "b": scalar, "c": grid}.items():
+        assert blob[key].dtype == tensor.dtype and blob[key].shape == tensor.shape, key
+        assert torch.equal(blob[key], tensor), key
+
+
 def _forged_blob(index: dict[str, Any], data: bytes) -> bytes:
     header = json.dumps(index).encode()
     blob = struct.pack("<Q", len(header)) + header + data

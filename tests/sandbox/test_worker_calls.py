@@ -25,7 +25,7 @@ def _raised(source: str, name: str = "<cell 4>") -> BaseException:
     namespace: dict[str, object] = {}
     try:
         exec(compile(source, name, "exec"), namespace)
-    except BaseException as exc:  # noqa: BLE001 - the student's error, whatever it is
+    except BaseException as exc:  # the student's error, whatever it is
         return exc
     raise AssertionError("the source did not raise")
 
