@@ -7,6 +7,7 @@ that, by whoever owns the run, so workers never inherit them.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import hashlib
@@ -23,7 +24,7 @@ from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, read_submission
-from autograder.sandbox.client import ZygoteConnection
+from autograder.sandbox.client import SandboxError, ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
 from autograder.score.results import TAMPERING, CellIssue, Status, SubmissionResult
@@ -50,6 +51,7 @@ class Grader:
         self.suite = suite or lab.checks
         self._runner: DirectRunner | SuiteRunner | None = None  # made for the first submission
         self.plans = CallPlans()  # what each check called last time: sent ahead next time
+        self.graded = 0  # submissions this grader has graded (from the second on: spares)
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
 
@@ -81,6 +83,7 @@ class Grader:
     def grade(self, path: Path, submission_id: str) -> SubmissionResult:
         started = time.monotonic()
         result = self._grade(path, submission_id)
+        self.graded += 1
         result.execution_time = time.monotonic() - started
         result.config_sha256 = self.config_sha256
         result.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -101,6 +104,9 @@ class Grader:
                               or str(exc))
             result.cells = cell_issues(session)
             return result
+        if self.graded:  # a grader that graded one submission is likely to grade another
+            with contextlib.suppress(SandboxError, OSError):  # (the next spawn will say)
+                self.connection.prepare_spare(self.config.limits, session.extra_hidden)
         try:
             context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
                                    self.config)

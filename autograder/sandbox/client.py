@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -143,6 +145,8 @@ class ZygoteConnection:
         self.sock.connect(socket_path)
         self.reader = self.sock.makefile("rb")
         self.hide_paths = hide_paths
+        # A worker forked ahead for the next submission, with the request it was made for.
+        self._spare: tuple[dict[str, Any], WorkerHandle] | None = None
 
     def _reply(self, timeout: float) -> dict[str, Any]:
         self.sock.settimeout(timeout)
@@ -154,9 +158,8 @@ class ZygoteConnection:
             raise SandboxError("the sandbox zygote exited")
         return json.loads(line)  # type: ignore[no-any-return]
 
-    def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        request = {
+    def _request(self, limits: Limits, extra_hidden: list[str]) -> dict[str, Any]:
+        return {
             "op": "spawn",
             "memory_mb": limits.memory_mb,
             "cpu_s": limits.cpu_s,
@@ -168,10 +171,39 @@ class ZygoteConnection:
             # the worker runs where its judge runs (see batch.run: one CPU per judge)
             "cpus": sorted(os.sched_getaffinity(0)),
         }
+
+    def _spawn(self, request: dict[str, Any]) -> WorkerHandle:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         socket.send_fds(self.sock, [json.dumps(request).encode()], [theirs.fileno()])
         theirs.close()
         reply = self._reply(30)
         return WorkerHandle(int(reply["pid"]), ours)
+
+    def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
+        """A fresh worker: the spare forked ahead when it was made for the same request and
+        is still waiting, else one forked now."""
+        request = self._request(limits, extra_hidden)
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            if spare[0] == request and _waiting(spare[1].sock):
+                return spare[1]
+            self._discard(spare[1])
+        return self._spawn(request)
+
+    def prepare_spare(self, limits: Limits, extra_hidden: list[str]) -> None:
+        """Fork the next submission's worker now, while this one is graded: its fork, its
+        confinement (the cgroup attach waits out an RCU grace period, ~5 ms, during which the
+        judge's CPU had nothing to do) and its first page faults then overlap the checks
+        instead of holding up the next submission. The spare is a worker like any other:
+        forked from the clean zygote, it has run nothing and is used once; one that is not
+        used ends with this connection."""
+        if self._spare is None:
+            request = self._request(limits, extra_hidden)
+            self._spare = (request, self._spawn(request))
+
+    def _discard(self, worker: WorkerHandle) -> None:
+        worker.sock.close()  # (a spare waiting for its first request exits at end of file)
+        self.end(worker.pid)
 
     def wait(self, pid: int, timeout: float) -> dict[str, Any]:
         self.sock.sendall(json.dumps({"op": "wait", "pid": pid, "timeout": timeout}).encode())
@@ -192,4 +224,18 @@ class ZygoteConnection:
         self._reply(15)
 
     def close(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            with contextlib.suppress(SandboxError, OSError):
+                self._discard(spare[1])
         self.sock.close()
+
+
+def _waiting(sock: socket.socket) -> bool:
+    """A spare that is alive and has said nothing: an idle worker sends nothing before its
+    first request, so a readable socket means it exited (end of file)."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable

@@ -1,0 +1,110 @@
+"""A judge forks the next submission's worker while it grades this one (`prepare_spare`):
+the spare must be a fresh worker like any other, used once, replaced when it died or was
+made for other limits, and ended with its connection."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from autograder.config import Limits
+from autograder.load.notebook import Cell, Submission
+from autograder.sandbox.client import ZygoteConnection
+from autograder.sandbox.session import MissingFunction, StudentSession
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _session(connection: ZygoteConnection, source: str, limits: Limits) -> StudentSession:
+    submission = Submission("s", Path("s.ipynb"), (Cell(1, source),), "0")
+    session = StudentSession(connection, submission, limits)
+    session.start()
+    return session
+
+
+def _spare_pid(connection: ZygoteConnection) -> int:
+    assert connection._spare is not None
+    return connection._spare[1].pid
+
+
+def test_the_next_submission_runs_in_the_spare_and_sees_nothing_of_the_last(zygote) -> None:
+    connection, limits = zygote.connect(), Limits()
+    try:
+        first = _session(connection, "secret = 41", limits)
+        connection.prepare_spare(limits, first.extra_hidden)
+        spare = _spare_pid(connection)
+        assert first.worker is not None and first.worker.pid != spare
+        first.close()
+        second = _session(connection, "x = 1", limits)
+        try:
+            assert second.worker is not None and second.worker.pid == spare
+            assert second.get_var("x") == 1
+            try:
+                second.get_var("secret")
+                raise AssertionError("the spare saw the last submission's variables")
+            except MissingFunction:
+                pass
+        finally:
+            second.close()
+        assert connection._spare is None  # used once
+    finally:
+        connection.close()
+
+
+def test_a_spare_that_died_is_replaced_by_a_fresh_worker(zygote) -> None:
+    connection, limits = zygote.connect(), Limits()
+    try:
+        connection.prepare_spare(limits, [])
+        spare = _spare_pid(connection)
+        os.kill(spare, signal.SIGKILL)
+        assert _gone(spare)
+        session = _session(connection, "x = 2", limits)
+        try:
+            assert session.worker is not None and session.worker.pid != spare
+            assert session.get_var("x") == 2  # its cell ran: nothing blamed on the student
+            assert not session.incidents.crashes
+        finally:
+            session.close()
+    finally:
+        connection.close()
+
+
+def test_a_spare_made_for_other_limits_is_ended_not_used(zygote) -> None:
+    connection = zygote.connect()
+    try:
+        connection.prepare_spare(Limits(memory_mb=1024), [])
+        spare = _spare_pid(connection)
+        session = _session(connection, "x = 3", Limits(memory_mb=2048))
+        try:
+            assert session.worker is not None and session.worker.pid != spare
+        finally:
+            session.close()
+        assert _gone(spare)
+    finally:
+        connection.close()
+
+
+def test_closing_the_connection_ends_its_spare(zygote) -> None:
+    connection = zygote.connect()
+    connection.prepare_spare(Limits(), [])
+    spare = _spare_pid(connection)
+    assert _alive(spare)
+    connection.close()
+    assert _gone(spare)
