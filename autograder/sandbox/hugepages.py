@@ -8,7 +8,10 @@ same memory is 512 times fewer entries: fork ~2.5 ms, exit ~6 ms. Copy-on-write 
 unchanged in kind: a worker's first write into a shared huge page splits it and copies
 the one 4 KB page written, as before, so a worker uses no more memory than it did.
 
-Only the zygote's memory as it is when it starts serving is collapsed, and only that:
+The zygote collapses its memory as it is when it starts serving, a few MB at a time while
+it waits for its first request (the ~0.5 s this takes then overlaps the judges' own start),
+the rest before its first fork (the kernel does not collapse memory a child shares), and
+only that memory:
 the regions are not marked for huge pages, so a worker's own new memory stays in 4 KB
 pages (a huge page fault would zero 2 MB for a small allocation). Where the kernel or its
 settings refuse (older kernels, THP "never", no free huge pages), nothing changes.
@@ -21,6 +24,7 @@ import re
 
 MADV_COLLAPSE = 25
 HUGE = 2 << 20
+CHUNK = 8 << 20  # one step of the zygote's idle work: ~20 ms
 _MAPS_LINE = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s*(.*)$")
 
 
@@ -41,12 +45,27 @@ def anonymous_regions(maps: str) -> list[tuple[int, int]]:
     return regions
 
 
-def collapse() -> int:
-    """Back this process's anonymous memory with huge pages where the kernel agrees; the
-    number of bytes it agreed to (0 where it cannot)."""
+def pieces(regions: list[tuple[int, int]], chunk: int = CHUNK) -> list[tuple[int, int]]:
+    """The regions cut into pieces of at most `chunk` bytes (a multiple of 2 MB), in order."""
+    return [(piece, min(chunk, start + length - piece))
+            for start, length in regions for piece in range(start, start + length, chunk)]
+
+
+def pending(chunk: int = CHUNK) -> list[tuple[int, int]]:
+    """This process's anonymous regions (see `anonymous_regions`) in pieces: the steps of
+    the zygote's `collapse`."""
     try:
         with open("/proc/self/maps", encoding="ascii") as maps:
-            regions = anonymous_regions(maps.read())
+            return pieces(anonymous_regions(maps.read()), chunk)
+    except OSError:
+        return []
+
+
+def collapse(regions: list[tuple[int, int]] | None = None) -> int:
+    """Back these regions (default: all of this process's, `pending()`) with huge pages where
+    the kernel agrees; the number of bytes it agreed to (0 where it cannot)."""
+    regions = pending() if regions is None else regions
+    try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
         return 0

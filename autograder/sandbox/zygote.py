@@ -27,6 +27,8 @@ import time
 from types import ModuleType
 from typing import Any
 
+from autograder.sandbox import hugepages
+
 worker: ModuleType  # imported by main() before the first fork
 
 UID_BASE = 62000
@@ -135,6 +137,7 @@ class Zygote:
         self.free_uids: list[int] = []
         self.unawaited: set[int] = set()  # ended workers whose exit nobody waits for
         self._uid_lock: Any = None
+        self.collapsing: list[tuple[int, int]] = []  # memory still to move to huge pages
         if self.caps.drop_privileges:
             uids, self._uid_lock = claim_uid_block()
             self.free_uids = list(uids)
@@ -147,7 +150,12 @@ class Zygote:
         from autograder.sandbox import protocol
 
         while True:
-            for key, _ in self.selector.select(timeout=0.02):
+            # idle with memory left to collapse (before the first fork: the kernel collapses
+            # no memory a child still shares): one step of it, else wait for a request
+            events = self.selector.select(timeout=0 if self.collapsing else 0.02)
+            if not events and self.collapsing:
+                hugepages.collapse([self.collapsing.pop(0)])
+            for key, _ in events:
                 sock = key.fileobj
                 if sock is self.wake_read:
                     with contextlib.suppress(BlockingIOError):
@@ -194,6 +202,9 @@ class Zygote:
             sock.sendall(b'{"ended": true}\n')  # (one request, one reply: no framing else)
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
+        if self.collapsing:  # the rest now: no memory is collapsed once a child shares it
+            hugepages.collapse(self.collapsing)
+            self.collapsing = []
         uid = self.free_uids.pop(0) if self.caps.drop_privileges else None
         scratch = ""
         if not self.caps.mount_namespace:  # no private root: home is a host folder
@@ -349,7 +360,7 @@ def main() -> None:
     # Everything a worker runs is imported now: its private root has no project folder and
     # no lab folder. The lab's scenarios register themselves; then the registry is closed.
     global worker
-    from autograder.sandbox import harness, hugepages, worker
+    from autograder.sandbox import harness, worker
 
     harness.load_lab_modules(lab_modules)
     harness.seal()
@@ -362,9 +373,9 @@ def main() -> None:
     # leave it alone instead of writing to (and so copying) each of its pages.
     gc.collect()
     gc.freeze()
-    # ... and in huge pages: a fork copies, and an exit drops, 512 times fewer page-table
-    # entries (see `hugepages`)
-    hugepages.collapse()
+    # ... and, step by step while it waits for requests, in huge pages: a fork copies, and an
+    # exit drops, 512 times fewer page-table entries (see `hugepages`)
+    zygote.collapsing = hugepages.pending()
     zygote.announce()
     signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())
     zygote.run()

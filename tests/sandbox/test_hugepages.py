@@ -36,6 +36,16 @@ def test_only_private_writable_anonymous_memory_in_whole_huge_pages() -> None:
     ]  # not: code, shared memory, read-only memory, a library's data, the stack
 
 
+def test_the_zygote_collapses_in_steps_of_at_most_a_chunk_covering_each_region() -> None:
+    regions = [(0x00600000, 4 * MB), (0x7f0000200000, 22 * MB), (0x7f0005000000, 8 * MB)]
+    assert hugepages.pieces(regions, chunk=8 * MB) == [
+        (0x00600000, 4 * MB),
+        (0x7f0000200000, 8 * MB), (0x7f0000a00000, 8 * MB), (0x7f0001200000, 6 * MB),
+        (0x7f0005000000, 8 * MB),
+    ]
+    assert all(length % (2 * MB) == 0 for _, length in hugepages.pending())
+
+
 def _huge_kb(address: int) -> int:
     """AnonHugePages of the mapping that holds `address`, from this process's smaps."""
     with open("/proc/self/smaps", encoding="ascii") as smaps:
