@@ -244,6 +244,18 @@ def _planned(name: str, x: torch.Tensor) -> PlannedCall:
     return PlannedCall(key, header, dict(tensors.items))
 
 
+def test_the_key_tells_apart_what_the_request_tells_apart() -> None:
+    """Plain values in the header: a signed zero, an int, a float and a bool of the same
+    value are different requests; the same NaN is the same request."""
+    def key(value: object) -> str | None:
+        return call_key({"op": "call", "name": "f", "args": [value], "kwargs": {"__dict__": []}},
+                        {})
+
+    keys = [key(0.0), key(-0.0), key(1), key(1.0), key(True), key("1"), key(None)]
+    assert len(set(keys)) == len(keys)
+    assert key(float("nan")) == key(float("nan")) and key(0.5) == key(0.5)
+
+
 def test_the_key_is_the_request() -> None:
     a = _planned("double", torch.ones(2))
     assert a.key == _planned("double", torch.ones(2)).key
