@@ -23,7 +23,7 @@ from autograder.check.runner import DirectRunner, SuiteRunner, runner_for
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
-from autograder.load.notebook import InvalidNotebook, read_submission
+from autograder.load.notebook import InvalidNotebook, Submission, read_submission
 from autograder.sandbox.client import SandboxError, ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
@@ -80,18 +80,25 @@ class Grader:
             self._runner = runner_for(self.suite)
         return self._runner
 
-    def grade(self, path: Path, submission_id: str) -> SubmissionResult:
+    def grade(self, path: Path, submission_id: str,
+              prepared: Submission | InvalidNotebook | None = None) -> SubmissionResult:
+        """Grade the notebook at `path`; `prepared`: what reading it gave already (a batch
+        reads notebooks while its zygote starts)."""
         started = time.monotonic()
-        result = self._grade(path, submission_id)
+        result = self._grade(path, submission_id, prepared)
         self.graded += 1
         result.execution_time = time.monotonic() - started
         result.config_sha256 = self.config_sha256
         result.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
         return result
 
-    def _grade(self, path: Path, submission_id: str) -> SubmissionResult:
+    def _grade(self, path: Path, submission_id: str,
+               prepared: Submission | InvalidNotebook | None) -> SubmissionResult:
         try:
-            submission = read_submission(path, submission_id, self.config.limits.max_notebook_mb)
+            if isinstance(prepared, InvalidNotebook):
+                raise prepared
+            submission = prepared or read_submission(path, submission_id,
+                                                     self.config.limits.max_notebook_mb)
         except InvalidNotebook as exc:
             return unscored(submission_id, self.config, Status.INVALID, str(exc))
         session = StudentSession(self.connection, submission, self.config.limits,

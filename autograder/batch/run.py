@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from autograder.batch.inputs import require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
+from autograder.load.notebook import InvalidNotebook, Submission, read_submission
 from autograder.report.batch_record import BatchRecord, course_lines
 from autograder.report.gradescope import read_results, results_path, write_results
 from autograder.report.sanitize import printable
@@ -38,6 +40,9 @@ from autograder.score.results import Status, SubmissionResult
 from autograder.score.scoring import unscored
 
 _JUDGE: dict[str, object] = {}
+# Notebooks read and parsed by the batch's own process while the zygote starts (it would
+# otherwise wait idle), by submission id: the judges, forked after, inherit them.
+_PREPARED: dict[str, Submission | InvalidNotebook] = {}
 INTERNAL_ERROR = "internal grader error"
 PARTIAL = re.compile(r"^\.(results\.json|feedback\.html|gradebook\.csv|index\.html)\.[^.]+$")
 
@@ -128,7 +133,8 @@ def _judge(found: Found, out: str) -> dict[str, object]:
 
     grader = _JUDGE["grader"]
     assert isinstance(grader, Grader)
-    result = grader.grade(found.path, found.submission_id)
+    result = grader.grade(found.path, found.submission_id,
+                          _PREPARED.pop(found.submission_id, None))
     write_results(result, results_path(Path(out), found.submission_id))
     return result.to_gradescope()
 
@@ -191,7 +197,8 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
         # starts, is torch warm in every judge (each would otherwise pay ~2 s on its first
         # submission: lazy imports behind SGD, autograd and gradcheck).
         with Zygote([Path(h) for h in hide], overlap=warm_up,
-                    worker_modules=lab.worker_modules) as zygote:
+                    worker_modules=lab.worker_modules,
+                    idle=lambda ready: _prepare(todo, config, ready)) as zygote:
             summary.sandbox_warnings = zygote.info.warnings
             for warning in zygote.info.warnings:
                 print(f"sandbox: {warning}", file=sys.stderr)
@@ -200,6 +207,19 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
                 summary.graded_now += 1
     summary.results = [done[f.submission_id] for f in summary.discovery.submissions]
     return summary  # the course, gradebook, dashboard: batch/finish.py
+
+
+def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]) -> None:
+    """Read the notebooks to grade, in order, until the zygote is ready (see `_PREPARED`)."""
+    _PREPARED.clear()
+    for found in todo:
+        if ready():
+            return
+        try:
+            _PREPARED[found.submission_id] = read_submission(
+                found.path, found.submission_id, config.limits.max_notebook_mb)
+        except InvalidNotebook as exc:  # the judge turns it into the row, as it would have
+            _PREPARED[found.submission_id] = exc
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],

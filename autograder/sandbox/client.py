@@ -77,12 +77,14 @@ class Zygote:
 
     def __init__(self, hide_paths: list[Path], launcher: tuple[str, ...] = (),
                  overlap: Callable[[], object] | None = None,
-                 worker_modules: Sequence[Path] = ()) -> None:
+                 worker_modules: Sequence[Path] = (),
+                 idle: Callable[[Callable[[], bool]], object] | None = None) -> None:
         """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests);
         `overlap` is work of the caller's to do while the zygote starts (about 3 s of
         importing and warming torch), such as warming the judges' own torch before they fork;
-        `worker_modules` are the lab's worker-side modules (its scenarios), which the zygote
-        imports before its first fork."""
+        `idle` is optional work for the time still left after it, given a function that says
+        whether the zygote is ready (then it should stop); `worker_modules` are the lab's
+        worker-side modules (its scenarios), which the zygote imports before its first fork."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         sweep_stale_roots()
         self.root = tempfile.mkdtemp(prefix=PREFIX)
@@ -101,13 +103,20 @@ class Zygote:
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
         )
         assert self.process.stdout is not None
-        if overlap is not None:
-            try:
+        stdout = self.process.stdout
+
+        def ready() -> bool:  # its one line is there (or it exited): waiting is over
+            return bool(select.select([stdout], [], [], 0)[0])
+
+        try:
+            if overlap is not None:
                 overlap()
-            except BaseException:
-                self.close()
-                raise
-        line = self.process.stdout.readline()
+            if idle is not None:
+                idle(ready)
+        except BaseException:
+            self.close()
+            raise
+        line = stdout.readline()
         if not line:
             raise SandboxError("the sandbox zygote failed to start")
         self.info = SandboxInfo(**json.loads(line))
