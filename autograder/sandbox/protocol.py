@@ -355,11 +355,37 @@ def _arm(sock: socket.socket, deadline: float | None) -> None:
     sock.settimeout(left)
 
 
+def encoded(value: Any) -> bytes:
+    """A header field's value as the JSON `send` writes it (for `Encoded`)."""
+    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """Parts of a frame encoded once and sent many times: header fields already in JSON
+    (`encoded`), and the tensors already serialised (`serialize`). The bytes on the wire
+    are those `send` would write for the same header and tensors."""
+
+    fields: dict[str, bytes]
+    blob: bytes
+
+
+def serialize(tensors: dict[str, torch.Tensor]) -> bytes:
+    """Tensors as a frame carries them (for `Encoded`)."""
+    return _serialize(tensors) if tensors else b""
+
+
 def send(sock: socket.socket, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None,
-         deadline: float | None = None) -> None:
-    """One frame; with a deadline, the whole frame is sent by then or `FrameTimeout`."""
+         deadline: float | None = None, ready: Encoded | None = None) -> None:
+    """One frame; with a deadline, the whole frame is sent by then or `FrameTimeout`.
+    `ready`: fields and tensors encoded already, sent after the header's own fields."""
     body = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    blob = _serialize(tensors) if tensors else b""
+    if ready is not None:
+        if set(ready.fields) & set(header) or tensors:
+            raise ValueError("a field or the tensors twice in one frame")
+        extra = b",".join(encoded(name) + b":" + value for name, value in ready.fields.items())
+        body = body[:-1] + (b"," if header and extra else b"") + extra + b"}"
+    blob = ready.blob if ready is not None else _serialize(tensors) if tensors else b""
     _arm(sock, deadline)
     try:  # sendall's timeout bounds the whole call, not each chunk (Python >= 3.5)
         sock.sendall(_LEN.pack(len(body), len(blob)) + body + blob)

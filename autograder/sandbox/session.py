@@ -43,6 +43,7 @@ MAX_PLANNED = 96
 # most protocol.MAX_TENSORS tensors a frame); a submission's plan takes two or three.
 AHEAD_CALLS = 256
 AHEAD_TENSORS = 1024
+MAX_FRAMES = 8  # requests sending calls ahead kept encoded per judge (a plan takes two or three)
 
 
 # Longest excerpts of the student's exception that feedback may quote: a type name is an
@@ -202,6 +203,8 @@ class CallPlans:
     def __init__(self) -> None:
         self.by_check: dict[str, list[PlannedCall]] = {}
         self.order: dict[str, None] = {}  # the checks in the order they first ran
+        # requests sending calls ahead, encoded, by the calls they hold (see `encoded`)
+        self._frames: dict[tuple[int, ...], tuple[list[PlannedCall], protocol.Encoded]] = {}
 
     def get(self, check: str) -> list[PlannedCall]:
         return self.by_check.get(check, [])
@@ -220,6 +223,30 @@ class CallPlans:
     def ahead(self) -> list[tuple[str, PlannedCall]]:
         """Every planned call, by check in the order the checks run."""
         return [(check, call) for check in self.order for call in self.by_check.get(check, [])]
+
+    def encoded(self, calls: list[PlannedCall]) -> protocol.Encoded:
+        """The `calls` field and the tensors of a request sending these calls ahead (a call
+        made twice sends its tensors once), encoded once: the plan is the same from one
+        submission to the next, and encoding it was ~5 % of a judge's time. Held with the
+        calls themselves, whose ids then stay theirs."""
+        key = tuple(id(call) for call in calls)
+        held = self._frames.pop(key, None)
+        if held is None:
+            fields: list[dict[str, Any]] = []
+            items: dict[str, torch.Tensor] = {}
+            prefixes: dict[int, str] = {}
+            for call in calls:
+                prefix = prefixes.get(id(call), "")
+                if not prefix:
+                    prefix = prefixes[id(call)] = f"c{len(prefixes)}."
+                    items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
+                fields.append({**call.header, "prefix": prefix})
+            held = (list(calls), protocol.Encoded({"calls": protocol.encoded(fields)},
+                                                  protocol.serialize(items)))
+            while len(self._frames) >= MAX_FRAMES:
+                self._frames.pop(next(iter(self._frames)))  # the least recently used
+        self._frames[key] = held
+        return held[1]
 
 
 def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:
@@ -428,9 +455,11 @@ class StudentSession:
         return self.worker
 
     def _ask(self, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None,
-             timeout: float, decode: tuple[str, ...] = (), each: tuple[str, ...] = ()) -> Reply:
+             timeout: float, decode: tuple[str, ...] = (), each: tuple[str, ...] = (),
+             ready: protocol.Encoded | None = None) -> Reply:
         """Send one request and read its reply, decoding the `decode` fields, all by one
-        deadline: the call's limit (cut to the submission's remaining budget) plus a grace."""
+        deadline: the call's limit (cut to the submission's remaining budget) plus a grace.
+        `ready`: parts of the request encoded already (`protocol.send`)."""
         if self._remaining() <= 0:
             raise self._out_of_time()
         worker = self._ensure_worker()
@@ -442,7 +471,7 @@ class StudentSession:
         deadline = time.monotonic() + limit + GRACE_S
         what = str(header.get("name", header["op"]))
         try:
-            protocol.send(worker.sock, header, tensors, deadline)
+            protocol.send(worker.sock, header, tensors, deadline, ready)
             reply, blob = protocol.recv(worker.sock, deadline, self.caps)
             decoder = protocol.Decoder(blob, deadline)
             values = {key: decoder.decode(reply[key]) for key in decode if key in reply}
@@ -518,25 +547,18 @@ class StudentSession:
 
     def _prefetch(self, planned: list[tuple[str, PlannedCall]]) -> int:
         """Send these calls in one request; how many came back (0: sending ahead is off)."""
-        calls: list[dict[str, Any]] = []
-        items: dict[str, torch.Tensor] = {}
-        prefixes: dict[int, str] = {}  # a call made twice sends its tensors once
-        for _, call in planned:
-            prefix = prefixes.get(id(call), "")
-            if not prefix:
-                prefix = prefixes[id(call)] = f"c{len(prefixes)}."
-                items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
-            calls.append({**call.header, "prefix": prefix})
+        assert self.plans is not None
+        ready = self.plans.encoded([call for _, call in planned])
         # never more time than the call would have had on its own
-        header = {"op": "calls", "calls": calls,
+        header = {"op": "calls",
                   "limit": min(PREFETCH_CALL_S, self.limits.call_timeout_s),
                   "budget": PREFETCH_BUDGET_S, "max_tensors": self.caps.tensors // 2,
                   "max_bytes": self.caps.blob_bytes // 2,
                   "max_header": self.caps.header_bytes // 2}
         timeouts, crashes = len(self.incidents.timeouts), len(self.incidents.crashes)
         try:
-            reply = self._ask(header, items, PREFETCH_BUDGET_S + PREFETCH_CALL_S,
-                              each=("value", "grads", "gradcheck", "outcome"))
+            reply = self._ask(header, None, PREFETCH_BUDGET_S + PREFETCH_CALL_S,
+                              each=("value", "grads", "gradcheck", "outcome"), ready=ready)
             results = reply.header["results"]
             if len(results) > len(planned):
                 raise protocol.ProtocolError("more prefetch results than calls")

@@ -1,0 +1,69 @@
+"""Parts of a frame encoded once and sent many times (`protocol.Encoded`, used for the
+calls a judge sends ahead, `CallPlans.encoded`) reach the peer as the same frame would."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import torch
+
+from autograder.sandbox import protocol
+from autograder.sandbox.session import MAX_FRAMES, CallPlans, PlannedCall
+
+
+def _through(header: dict, tensors: dict | None = None,
+             ready: protocol.Encoded | None = None) -> tuple[dict, dict]:
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        protocol.send(ours, header, tensors, ready=ready)
+        return protocol.recv(theirs)
+
+
+def test_encoded_fields_and_tensors_arrive_as_if_sent_whole() -> None:
+    calls = [{"name": "f", "args": [1.5, -0.0, "x\u00e9", None, True], "prefix": "c0."}]
+    tensors = {"c0.t0": torch.arange(3.0), "c0.t1": torch.tensor([[1, 2]], dtype=torch.int64)}
+    whole = _through({"op": "calls", "limit": 2.0, "calls": calls}, tensors)
+    ready = protocol.Encoded({"calls": protocol.encoded(calls)}, protocol.serialize(tensors))
+    parts = _through({"op": "calls", "limit": 2.0}, None, ready)
+    assert parts[0] == whole[0]
+    assert set(parts[1]) == set(whole[1])
+    assert all(torch.equal(parts[1][k], whole[1][k]) for k in whole[1])
+    assert _through({}, None, protocol.Encoded({"x": protocol.encoded(1)}, b""))[0] == {"x": 1}
+
+
+def test_a_field_or_the_tensors_twice_is_refused() -> None:
+    for header, tensors in (({"calls": []}, None), ({"op": "x"}, {"t": torch.zeros(1)})):
+        ours, theirs = socket.socketpair()
+        with ours, theirs, pytest.raises(ValueError):
+            protocol.send(ours, header, tensors, ready=protocol.Encoded({"calls": b"[]"}, b""))
+
+
+def _call(name: str, value: float) -> PlannedCall:
+    return PlannedCall(name, {"op": "call", "name": name, "args": [{"__tensor__": "t0"}]},
+                       {"t0": torch.full((2,), value)})
+
+
+def test_a_plan_is_encoded_once_and_a_call_made_twice_sends_its_tensors_once() -> None:
+    plans = CallPlans()
+    a, b = _call("f", 1.0), _call("g", 2.0)
+    first = plans.encoded([a, b, a])
+    assert plans.encoded([a, b, a]) is first  # the next submission: nothing encoded again
+    header, tensors = _through({"op": "calls"}, None, first)
+    assert [c["prefix"] for c in header["calls"]] == ["c0.", "c1.", "c0."]
+    assert set(tensors) == {"c0.t0", "c1.t0"} and torch.equal(tensors["c1.t0"], b.tensors["t0"])
+    assert plans.encoded([b, a]) is not first  # other calls, another request
+
+
+def test_the_judge_keeps_a_few_encoded_requests_the_least_recently_used_go() -> None:
+    plans = CallPlans()
+    calls = [_call(f"f{i}", float(i)) for i in range(MAX_FRAMES + 1)]
+    kept = plans.encoded([calls[0]])
+    second = plans.encoded([calls[1]])
+    for call in calls[2:MAX_FRAMES]:
+        plans.encoded([call])
+    assert plans.encoded([calls[0]]) is kept  # used again: now the most recent
+    plans.encoded([calls[MAX_FRAMES]])  # one too many: calls[1]'s goes
+    assert len(plans._frames) == MAX_FRAMES
+    assert plans.encoded([calls[0]]) is kept
+    assert plans.encoded([calls[1]]) is not second  # encoded again
