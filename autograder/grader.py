@@ -81,22 +81,23 @@ class Grader:
         return self._runner
 
     def grade(self, path: Path, submission_id: str,
-              prepared: Submission | InvalidNotebook | None = None) -> SubmissionResult:
-        """Grade the notebook at `path`; `prepared`: what reading it gave already (a batch
-        reads notebooks while its zygote starts)."""
+              prepared: Submission | None = None) -> SubmissionResult:
+        """Grade the notebook at `path`. `prepared`: the notebook as read already (a batch
+        reads them while its zygote starts), used only if the file still holds those bytes."""
         started = time.monotonic()
+        source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        if prepared is not None and prepared.sha256 != source_sha256:
+            prepared = None  # changed since it was read: graded as it is now
         result = self._grade(path, submission_id, prepared)
         self.graded += 1
         result.execution_time = time.monotonic() - started
         result.config_sha256 = self.config_sha256
-        result.source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        result.source_sha256 = source_sha256
         return result
 
     def _grade(self, path: Path, submission_id: str,
-               prepared: Submission | InvalidNotebook | None) -> SubmissionResult:
+               prepared: Submission | None) -> SubmissionResult:
         try:
-            if isinstance(prepared, InvalidNotebook):
-                raise prepared
             submission = prepared or read_submission(path, submission_id,
                                                      self.config.limits.max_notebook_mb)
         except InvalidNotebook as exc:

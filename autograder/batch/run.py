@@ -11,6 +11,7 @@ Zips are unpacked into a folder of this run's own, removed when the run ends
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -42,7 +43,7 @@ from autograder.score.scoring import unscored
 _JUDGE: dict[str, object] = {}
 # Notebooks read and parsed by the batch's own process while the zygote starts (it would
 # otherwise wait idle), by submission id: the judges, forked after, inherit them.
-_PREPARED: dict[str, Submission | InvalidNotebook] = {}
+_PREPARED: dict[str, Submission] = {}
 INTERNAL_ERROR = "internal grader error"
 PARTIAL = re.compile(r"^\.(results\.json|feedback\.html|gradebook\.csv|index\.html)\.[^.]+$")
 
@@ -210,16 +211,15 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
 
 
 def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]) -> None:
-    """Read the notebooks to grade, in order, until the zygote is ready (see `_PREPARED`)."""
+    """Read the notebooks to grade, in order, until the zygote is ready (see `_PREPARED`).
+    One that cannot be read is left to its judge, which reads it again and says why."""
     _PREPARED.clear()
     for found in todo:
         if ready():
             return
-        try:
+        with contextlib.suppress(InvalidNotebook, OSError):
             _PREPARED[found.submission_id] = read_submission(
                 found.path, found.submission_id, config.limits.max_notebook_mb)
-        except InvalidNotebook as exc:  # the judge turns it into the row, as it would have
-            _PREPARED[found.submission_id] = exc
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],
