@@ -353,9 +353,19 @@ class Zygote:
         self.waiting = still
 
 
+SMALL_PAGES = "--small-pages"  # argv flag: leave the zygote's memory in 4 KB pages
+
+
+def arguments(argv: list[str]) -> tuple[str, str, bool, list[str]]:
+    """argv: socket, scratch root, optionally `SMALL_PAGES`, then the lab's worker-side
+    modules (paths): (socket, scratch root, whether to use huge pages, modules)."""
+    rest = argv[3:]
+    huge = not (rest and rest[0] == SMALL_PAGES)
+    return argv[1], argv[2], huge, rest if huge else rest[1:]
+
+
 def main() -> None:
-    # argv: socket, scratch root, then the lab's worker-side modules (paths)
-    socket_path, scratch_root, lab_modules = sys.argv[1], sys.argv[2], sys.argv[3:]
+    socket_path, scratch_root, huge_pages, lab_modules = arguments(sys.argv)
     warm_up()
     # Everything a worker runs is imported now: its private root has no project folder and
     # no lab folder. The lab's scenarios register themselves; then the registry is closed.
@@ -375,7 +385,7 @@ def main() -> None:
     gc.freeze()
     # ... and, step by step while it waits for requests, in huge pages: a fork copies, and an
     # exit drops, 512 times fewer page-table entries (see `hugepages`)
-    zygote.collapsing = hugepages.pending()
+    zygote.collapsing = hugepages.pending() if huge_pages else []
     zygote.announce()
     signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())
     zygote.run()

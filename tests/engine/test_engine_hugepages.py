@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+from pathlib import Path
 
 import pytest
 
 from autograder.config import Limits
+from autograder.lab import Lab
 from autograder.sandbox import hugepages
+from autograder.sandbox.client import Zygote
 
 
 def _host_collapses() -> bool:
@@ -42,3 +45,26 @@ def test_the_zygote_forks_from_huge_pages(zygote) -> None:
         assert _anon_huge_kb(zygote.process.pid) >= 64 << 10  # most of its ~240 MB
     finally:
         connection.close()
+
+
+def _thp_on_request_only() -> bool:
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as setting:
+            return "[always]" not in setting.read()
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not _thp_on_request_only(), reason="this host backs all memory with huge pages")
+def test_a_zygote_for_a_few_notebooks_keeps_its_small_pages() -> None:
+    """Collapsing costs ~0.5 s once: a batch of a few notebooks (`HUGE_PAGES_FROM`) skips it."""
+    lab = Lab.load(Path(__file__).resolve().parents[2])
+    with Zygote([], worker_modules=lab.worker_modules, huge_pages=False) as zygote:
+        connection = zygote.connect()
+        try:
+            worker = connection.spawn(Limits(), [])
+            worker.sock.close()
+            connection.end(worker.pid)
+            assert _anon_huge_kb(zygote.process.pid) == 0
+        finally:
+            connection.close()

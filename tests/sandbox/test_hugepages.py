@@ -82,3 +82,13 @@ def test_memory_written_before_is_backed_by_huge_pages_and_keeps_its_bytes() -> 
     finally:
         region.close()
 
+
+
+def test_the_zygote_is_told_whether_to_use_huge_pages_before_the_lab_modules() -> None:
+    from autograder.sandbox.zygote import SMALL_PAGES, arguments
+
+    assert arguments(["z", "/s.sock", "/scratch", "/lab/a.py", "/lab/b.py"]) == (
+        "/s.sock", "/scratch", True, ["/lab/a.py", "/lab/b.py"])
+    assert arguments(["z", "/s.sock", "/scratch", SMALL_PAGES, "/lab/a.py"]) == (
+        "/s.sock", "/scratch", False, ["/lab/a.py"])
+    assert arguments(["z", "/s.sock", "/scratch"]) == ("/s.sock", "/scratch", True, [])
