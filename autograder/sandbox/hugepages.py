@@ -28,6 +28,19 @@ CHUNK = 8 << 20  # one step of the zygote's idle work: ~20 ms
 _MAPS_LINE = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s*(.*)$")
 
 
+def mode(setting: str | None = None) -> str:
+    """The host's transparent huge page setting ("always", "madvise", "never"; "" unknown),
+    read from the kernel's file ("always [madvise] never"), or from `setting` if given."""
+    if setting is None:
+        try:
+            with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as file:
+                setting = file.read()
+        except OSError:
+            return ""
+    match = re.search(r"\[(\w+)\]", setting)
+    return match.group(1) if match else ""
+
+
 def anonymous_regions(maps: str) -> list[tuple[int, int]]:
     """The 2 MB-aligned parts of the private, writable, anonymous mappings (the heap
     included, the stack not) in a /proc/PID/maps text, as (start, length)."""
@@ -65,6 +78,8 @@ def collapse(regions: list[tuple[int, int]] | None = None) -> int:
     """Back these regions (default: all of this process's, `pending()`) with huge pages where
     the kernel agrees; the number of bytes it agreed to (0 where it cannot)."""
     regions = pending() if regions is None else regions
+    if mode() == "never":
+        return 0
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:

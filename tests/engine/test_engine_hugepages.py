@@ -47,15 +47,7 @@ def test_the_zygote_forks_from_huge_pages(zygote) -> None:
         connection.close()
 
 
-def _thp_on_request_only() -> bool:
-    try:
-        with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as setting:
-            return "[always]" not in setting.read()
-    except OSError:
-        return True
-
-
-@pytest.mark.skipif(not _thp_on_request_only(), reason="this host backs all memory with huge pages")
+@pytest.mark.skipif(hugepages.mode() == "always", reason="this host backs all memory with huge pages")
 def test_a_zygote_for_a_few_notebooks_keeps_its_small_pages() -> None:
     """Collapsing costs ~0.5 s once: a batch of a few notebooks (`HUGE_PAGES_FROM`) skips it."""
     lab = Lab.load(Path(__file__).resolve().parents[2])

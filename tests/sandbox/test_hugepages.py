@@ -36,6 +36,13 @@ def test_only_private_writable_anonymous_memory_in_whole_huge_pages() -> None:
     ]  # not: code, shared memory, read-only memory, a library's data, the stack
 
 
+def test_the_hosts_setting_is_the_one_in_brackets() -> None:
+    assert hugepages.mode("always [madvise] never\n") == "madvise"
+    assert hugepages.mode("[always] madvise never") == "always"
+    assert hugepages.mode("garbled") == ""
+    assert hugepages.mode() in ("always", "madvise", "never", "")
+
+
 def test_the_zygote_collapses_in_steps_of_at_most_a_chunk_covering_each_region() -> None:
     regions = [(0x00600000, 4 * MB), (0x7f0000200000, 22 * MB), (0x7f0005000000, 8 * MB)]
     assert hugepages.pieces(regions, chunk=8 * MB) == [
@@ -58,15 +65,7 @@ def _huge_kb(address: int) -> int:
     raise AssertionError("no mapping holds the address")
 
 
-def _thp_possible() -> bool:
-    try:
-        with open("/sys/kernel/mm/transparent_hugepage/enabled", encoding="ascii") as setting:
-            return "[never]" not in setting.read()
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not _thp_possible(), reason="transparent huge pages are off on this host")
+@pytest.mark.skipif(hugepages.mode() in ("never", ""), reason="no transparent huge pages here")
 def test_memory_written_before_is_backed_by_huge_pages_and_keeps_its_bytes() -> None:
     region = mmap.mmap(-1, 8 * MB, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     try:
