@@ -11,10 +11,10 @@ the one 4 KB page written, as before, so a worker uses no more memory than it di
 The zygote collapses its memory as it is when it starts serving, a few MB at a time while
 it waits for its first request (the ~0.5 s this takes then overlaps the judges' own start),
 the rest before its first fork (the kernel does not collapse memory a child shares), and
-only that memory:
-the regions are not marked for huge pages, so a worker's own new memory stays in 4 KB
-pages (a huge page fault would zero 2 MB for a small allocation). Where the kernel or its
-settings refuse (older kernels, THP "never", no free huge pages), nothing changes.
+only that memory: the regions are not marked for huge pages, so a worker's own new memory
+stays in 4 KB pages (a huge page fault would zero 2 MB for a small allocation). Where the
+kernel or its settings refuse (older kernels, THP "never", no free huge pages), nothing
+changes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import re
 
 MADV_COLLAPSE = 25
 HUGE = 2 << 20
-CHUNK = 8 << 20  # one step of the zygote's idle work: ~20 ms
+CHUNK = 8 << 20  # one step of the zygote's idle work: 20-50 ms
 _MAPS_LINE = re.compile(r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) \S+ \S+ \S+\s*(.*)$")
 
 
@@ -66,7 +66,9 @@ def pieces(regions: list[tuple[int, int]], chunk: int = CHUNK) -> list[tuple[int
 
 def pending(chunk: int = CHUNK) -> list[tuple[int, int]]:
     """This process's anonymous regions (see `anonymous_regions`) in pieces: the steps of
-    the zygote's `collapse`."""
+    the zygote's `collapse` (none where the host turned huge pages off)."""
+    if mode() == "never":
+        return []
     try:
         with open("/proc/self/maps", encoding="ascii") as maps:
             return pieces(anonymous_regions(maps.read()), chunk)
@@ -78,8 +80,6 @@ def collapse(regions: list[tuple[int, int]] | None = None) -> int:
     """Back these regions (default: all of this process's, `pending()`) with huge pages where
     the kernel agrees; the number of bytes it agreed to (0 where it cannot)."""
     regions = pending() if regions is None else regions
-    if mode() == "never":
-        return 0
     try:
         libc = ctypes.CDLL(None, use_errno=True)
     except OSError:
