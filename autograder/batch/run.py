@@ -12,6 +12,7 @@ Zips are unpacked into a folder of this run's own, removed when the run ends
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -200,18 +201,37 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
         # Judges are forked from this process: torch exercised here once, while the zygote
         # starts, is torch warm in every judge (each would otherwise pay ~2 s on its first
         # submission: lazy imports behind SGD, autograd and gradcheck).
-        with Zygote([Path(h) for h in hide], overlap=warm_up,
-                    worker_modules=lab.worker_modules,
-                    idle=lambda ready: _prepare(todo, config, ready),
-                    huge_pages=len(todo) >= HUGE_PAGES_FROM) as zygote:
-            summary.sandbox_warnings = zygote.info.warnings
-            for warning in zygote.info.warnings:
-                print(f"sandbox: {warning}", file=sys.stderr)
-            for result in _run(todo, out, config_path, zygote, hide, workers, progress, lab):
-                done[result.submission_id] = result
-                summary.graded_now += 1
+        # (a caller that froze its own objects keeps them frozen, and ours with them)
+        thaw = gc.get_freeze_count() == 0
+        try:
+            with Zygote([Path(h) for h in hide], overlap=warm_up,
+                        worker_modules=lab.worker_modules,
+                        idle=lambda ready: _while_zygote_starts(todo, config, ready),
+                        huge_pages=len(todo) >= HUGE_PAGES_FROM) as zygote:
+                summary.sandbox_warnings = zygote.info.warnings
+                for warning in zygote.info.warnings:
+                    print(f"sandbox: {warning}", file=sys.stderr)
+                for result in _run(todo, out, config_path, zygote, hide, workers, progress,
+                                   lab):
+                    done[result.submission_id] = result
+                    summary.graded_now += 1
+        finally:
+            if thaw:
+                gc.unfreeze()  # (frozen for the judges: `_while_zygote_starts`)
     summary.results = [done[f.submission_id] for f in summary.discovery.submissions]
     return summary  # the course, gradebook, dashboard: batch/finish.py
+
+
+def _while_zygote_starts(todo: list[Found], config: GradingConfig,
+                         ready: Callable[[], bool]) -> None:
+    """What judges forked from this process would each do first, done once here. What is
+    alive now (torch warmed, the lab) is collected and frozen, so that a judge's own
+    collection before its first submission (`Grader.settle`) scans only what it adds
+    (~0.3 s less on each judge's start; `_grade_found` unfreezes it when the batch ends);
+    then the notebooks are read (`_prepare`)."""
+    gc.collect()
+    gc.freeze()
+    _prepare(todo, config, ready)
 
 
 def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]) -> None:
