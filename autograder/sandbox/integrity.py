@@ -20,6 +20,7 @@ caller, which captured them before any cell ran), and the worker's serve loop ch
 from __future__ import annotations
 
 import builtins
+import gc
 import itertools
 import operator
 import sys
@@ -47,6 +48,8 @@ class Owner(NamedTuple):
     values: tuple[Any, ...]
     closed: frozenset[str] | None   # every name it had, when it must not gain any
     getter: Any             # operator.itemgetter(*names, "__name__"...): one C call reads all
+    store: Any              # the dict holding its bindings (a class's own, not a proxy)
+    version: int | None     # that dict's version then (PEP 509), None where unreadable
 
 
 class Codes(NamedTuple):
@@ -77,6 +80,7 @@ class Tools(NamedTuple):
     code_of: Any
     defaults_of: Any
     kwdefaults_of: Any
+    version_of: Any         # a dict's version (`DICT_VERSION`), or None
 
 
 class Snapshot(NamedTuple):
@@ -86,6 +90,42 @@ class Snapshot(NamedTuple):
     @property
     def size(self) -> int:
         return sum(len(o.names) for o in self.owners) + len(self.codes.functions)
+
+
+def _dict_version_reader() -> Any:
+    """CPython's reader of a dict's version (PEP 509), where it exists and behaves: a C
+    function, so nothing a notebook does in Python changes what it returns. Every change of
+    a dict made through Python (a binding set to another object, added, removed) gives the
+    dict a new version; a dict whose version is the snapshot's holds the snapshot's bindings.
+    None where it is missing or does not behave so: then every namespace is compared."""
+    try:
+        from _testcapi import dict_get_version
+    except ImportError:
+        return None
+    probe: dict[str, Any] = {}
+    seen = [dict_get_version(probe)]
+    for change in (lambda: probe.__setitem__("a", probe), lambda: probe.__setitem__("a", seen),
+                   lambda: probe.pop("a"), lambda: probe.update(b=1), probe.clear):
+        change()
+        seen.append(dict_get_version(probe))
+    return dict_get_version if len(set(seen)) == len(seen) else None
+
+
+# Why it matters: comparing a namespace's bindings reads every one of them, and reading an
+# object writes its reference count: the first check in a fresh worker copied ~1,360 pages of
+# the zygote's memory for that alone (and each check after it spent ~0.5 ms on ~3,900
+# bindings). A namespace whose dict still has its version is skipped.
+DICT_VERSION = _dict_version_reader()
+
+
+def _store(owner: Any) -> Any:
+    """The dict that holds `owner`'s bindings: a module's own; for a class, the dict behind
+    the read-only proxy `vars` returns (the one `setattr` on the class writes)."""
+    namespace = vars(owner)
+    if isinstance(namespace, dict):
+        return namespace
+    held = [d for d in gc.get_referents(namespace) if type(d) is dict]
+    return held[0] if len(held) == 1 else None
 
 
 def _interesting(value: Any) -> bool:
@@ -121,8 +161,12 @@ class _Builder:
         # two names at least, so that the getter always returns a tuple
         getter = operator.itemgetter(*names, *names[:1], *names[:1]) if names else None
         values_read = (*values, *values[:1], *values[:1])
+        store = _store(owner)
+        version = DICT_VERSION(store) if DICT_VERSION is not None and store is not None \
+            else None
         self.owners.append(Owner(owner, type(owner), label, scopes, names, values_read,
-                                 frozenset(namespace) if closed else None, getter))
+                                 frozenset(namespace) if closed else None, getter, store,
+                                 version))
         for name, value in zip(names, values, strict=True):
             self.function(value, f"{label}.{name}", scopes)
 
@@ -239,7 +283,8 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
 def tools() -> Tools:
     return Tools(type, setattr, delattr, len, tuple, sorted, all, map, operator.is_,
                  itertools.repeat, zip, operator.attrgetter("__code__"),
-                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"))
+                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"),
+                 DICT_VERSION)
 
 
 def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ...]]]) -> int:
@@ -251,15 +296,17 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
     case, nothing changed, is one C-level comparison per module or class.
     """
     (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, _repeat,
-     pairs, code_of, defaults_of, kwdefaults_of) = t
+     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
     owners, codes = snapshot
     missing = findings  # a sentinel no namespace holds
     fixed = 0
-    for owner, kind, label, scopes, names, values, closed, getter in owners:
+    for owner, kind, label, scopes, names, values, closed, getter, store, version in owners:
         if kind_of(owner) is not kind:
             owner.__class__ = kind
             findings.append((label + " had its type replaced", scopes))
             fixed += 1
+        if version is not None and version_of(store) == version:
+            continue  # its dict is as the snapshot saw it: no binding to read (see DICT_VERSION)
         namespace = owner.__dict__
         try:
             current = getter(namespace) if names else values

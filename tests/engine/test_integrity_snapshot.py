@@ -93,3 +93,63 @@ def test_the_zygote_baseline_is_shared_until_a_module_is_imported(monkeypatch) -
     monkeypatch.setitem(sys.modules, "a_module_imported_later", type(sys)("later"))
     fresh = worker._baseline()
     assert fresh is not shared and fresh.modules == len(sys.modules)
+
+
+def _versions_through_changes(owner: object, name: str) -> list[int]:
+    """The version of `owner`'s dict before and after each kind of change Python can make."""
+    read = integrity.DICT_VERSION
+    store = integrity._store(owner)
+    assert type(store) is dict and store[name] is vars(owner)[name]  # (not a proxy)
+    changes = [lambda: setattr(owner, name, print),
+               lambda: store.__setitem__(name, abs),
+               lambda: setattr(owner, "added", 1),
+               lambda: delattr(owner, "added"),
+               lambda: store.update({name: min}),
+               lambda: store.pop(name)]
+    seen = [read(store)]
+    for change in changes:
+        change()
+        seen.append(read(store))
+    before, again, value = read(store), "again", 2
+    setattr(owner, again, value)
+    setattr(owner, again, value)  # the very same object again: no change (the first was one)
+    seen.append(read(store))
+    assert seen[-1] != before
+    return seen
+
+
+def test_every_change_made_through_python_gives_a_namespace_a_new_version() -> None:
+    """What `verify`'s fast path rests on: a module's or a class's dict whose version is the
+    snapshot's holds the snapshot's bindings (`integrity.DICT_VERSION`)."""
+    if integrity.DICT_VERSION is None:  # (another interpreter: every namespace is compared)
+        return
+    module = type(integrity)("scratch_namespace")
+    module.f = len  # type: ignore[attr-defined]
+
+    class Owner:
+        def method(self) -> int:
+            return 1
+
+    for owner, name in ((module, "f"), (Owner, "method")):
+        seen = _versions_through_changes(owner, name)
+        assert len(set(seen)) == len(seen), (owner, seen)
+
+
+def test_without_dict_versions_every_namespace_is_compared(monkeypatch) -> None:
+    monkeypatch.setattr(integrity, "DICT_VERSION", None)
+    snapshot = integrity.take()
+    assert all(owner.version is None for owner in snapshot.owners)
+    real = harness.run_scenario
+    harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
+    found = _verify(snapshot)
+    assert harness.run_scenario is real
+    assert any("harness.run_scenario" in f for f in found)
+
+
+def test_a_binding_put_back_by_the_notebook_itself_is_no_finding() -> None:
+    """The version moved on (two changes), so the bindings are compared: all as they were."""
+    snapshot = integrity.take()
+    real = harness.run_scenario
+    harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
+    harness.run_scenario = real
+    assert _verify(snapshot) == []
