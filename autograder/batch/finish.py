@@ -14,13 +14,14 @@ from pathlib import Path
 from autograder import __version__
 from autograder.batch.course import Course, apply_course
 from autograder.batch.discover import Discovery
+from autograder.batch.fanout import for_each
 from autograder.config import GradingConfig
 from autograder.report.batch_record import BATCH, FINAL_GRADES, BatchRecord, write_final_grades
 from autograder.report.dashboard import write_dashboard
 from autograder.report.feedback import write_feedback
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import results_path, write_results
-from autograder.report.visibility import INSTRUCTOR, INSTRUCTOR_PAGES
+from autograder.report.visibility import INSTRUCTOR, INSTRUCTOR_PAGES, student_audience
 from autograder.score.results import SubmissionResult
 
 
@@ -33,8 +34,18 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     `out/instructor/<id>/feedback.html` with every check."""
     config: GradingConfig = course.config
     outcome = apply_course(course, results, discovery, inputs)
-    for result in outcome.results:
+    audience = student_audience(config, out)  # (one "now" for every page of the batch)
+
+    def write_row(result: SubmissionResult) -> None:
         write_results(result, results_path(out, result.submission_id))
+        write_feedback(result, out, config.assignment, audience)
+        if instructor_pages:
+            write_feedback(result, out / INSTRUCTOR_PAGES, config.assignment, INSTRUCTOR)
+
+    rows = outcome.results
+    if rows:  # the first here: its templates compiled once, for the children to inherit
+        write_row(rows[0])
+    for_each(rows[1:], write_row)
     record = BatchRecord(ran_at=datetime.now(UTC).isoformat(timespec="seconds"),
                          engine_version=__version__, config_path=str(config_path.resolve()),
                          config_sha256=config_sha, inputs=[str(p) for p in inputs],
@@ -46,8 +57,5 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     write_gradebook(outcome.results, test_names, out / "gradebook.csv")
     write_final_grades(outcome.results, out / FINAL_GRADES)
     record.write(out / BATCH)
-    write_dashboard(outcome.results, config, out, batch=record)
-    if instructor_pages:
-        for result in outcome.results:
-            write_feedback(result, out / INSTRUCTOR_PAGES, config.assignment, INSTRUCTOR)
+    write_dashboard(outcome.results, config, out, batch=record, pages=False)
     return outcome.results, record

@@ -379,13 +379,15 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
 
 def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path,
                     batch: BatchRecord | None = None,
-                    audience: Audience | None = None) -> Path:
+                    audience: Audience | None = None, pages: bool = True) -> Path:
     """Write every student's `feedback.html` (what `audience` may see; default: a student
-    now, report/visibility.py), then `out/index.html`; return the index's path."""
+    now, report/visibility.py) unless `pages` is False (the caller wrote them), then
+    `out/index.html`; return the index's path."""
     out = Path(out)
-    audience = audience or student_audience(config, out)
-    for result in results:
-        write_feedback(result, out, config.assignment, audience)
+    if pages:
+        audience = audience or student_audience(config, out)
+        for result in results:
+            write_feedback(result, out, config.assignment, audience)
     path = out / INDEX
     write_text(path, render_dashboard(results, config, batch))
     return path
