@@ -257,10 +257,10 @@ class Decoder:
         if not isinstance(data, dict) or len(data) == 0:
             raise ProtocolError("unexpected value in frame")
         if "__tensor__" in data:
-            return _received(self._tensor(data["__tensor__"]),
-                             clean_text(data.get("device", "cpu"), 64),
-                             clean_text(data.get("subclass", ""), 64),
-                             bool(data.get("requires_grad", False)))
+            # its own memory (a frame's tensors are views of one buffer), plain: where the
+            # original was and what it was ("device", "subclass", "requires_grad") stays in
+            # the frame's JSON for whoever asks
+            return self._tensor(data["__tensor__"]).clone()
         if "__ndarray__" in data:
             return NumpyArray(self._tensor(data["__ndarray__"]).clone())
         if "__float__" in data:
@@ -315,19 +315,6 @@ class Decoder:
 def decode(data: Any, tensors: dict[str, torch.Tensor], deadline: float | None = None) -> Any:
     """One value of a frame (see `Decoder`, which decodes several values of one frame)."""
     return Decoder(tensors, deadline).decode(data)
-
-
-def _received(tensor: torch.Tensor, device: str, subclass: str, requires_grad: bool) -> torch.Tensor:
-    """A plain tensor, annotated with what the worker said about the original.
-
-    The judge compares values with its own torch only; the annotations serve
-    feedback ("your loss was detached from the graph").
-    """
-    plain = tensor.clone()
-    plain.sent_device = device  # type: ignore[attr-defined]
-    plain.sent_subclass = subclass  # type: ignore[attr-defined]
-    plain.sent_requires_grad = requires_grad  # type: ignore[attr-defined]
-    return plain
 
 
 _EMPTY = torch.zeros(1)

@@ -175,6 +175,31 @@ def _own_copy(tensor: torch.Tensor | None) -> torch.Tensor | None:
     return None if tensor is None else tensor.clone()
 
 
+def _as_sent(value: Any, sent: Any, tensors: dict[str, torch.Tensor]) -> torch.Tensor | None:
+    """What a tensor argument held when it arrived, to tell whether the student's function
+    changed it: the frame's own tensor where it came as one (the function got a copy of it,
+    see `protocol.Decoder`), else a copy taken now; None for anything else."""
+    if not isinstance(value, torch.Tensor):
+        return None
+    key = sent.get("__tensor__") if isinstance(sent, dict) else None
+    original = tensors.get(key) if isinstance(key, str) else None
+    if (original is not None and original.dtype == value.dtype
+            and original.shape == value.shape):
+        return original
+    return value.detach().clone()
+
+
+def _changed(now: torch.Tensor, before: torch.Tensor) -> bool:
+    """Not the same values as before: a nan still in its place is no change."""
+    if torch.equal(now, before):
+        return False
+    if now.shape != before.shape or now.dtype != before.dtype:
+        return True
+    if not (now.is_floating_point() or now.is_complex()):
+        return True
+    return not bool(((now == before) | (now.isnan() & before.isnan())).all())
+
+
 def _by_prefix(tensors: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
     """A `calls` request's tensors by the prefix naming the call they belong to ("c3." in
     "c3.args.0"), each under the rest of its name: found in one pass, not one per call."""
@@ -351,12 +376,14 @@ class Worker:
         fn = self.namespace.get(name)
         if not callable(fn):
             return {"ok": False, "missing": True}, {}
-        args = protocol.decode(request.get("args", []), tensors)
+        sent = request.get("args", [])
+        args = protocol.decode(sent, tensors)
         kwargs = protocol.decode(request.get("kwargs", {"__dict__": []}), tensors)
         grad_args: list[int] = list(request.get("grad_args", []))
         for i in grad_args:
             args[i] = args[i].detach().clone().requires_grad_(True)
-        before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
+        before = [_as_sent(a, sent[i] if isinstance(sent, list) and i < len(sent) else None,
+                           tensors) for i, a in enumerate(args)]
         record = request.get("record") is True
         calls, ops = harness.CallRecorder(), harness.AtenRecorder()
         installed: list[bool] = []
@@ -407,8 +434,7 @@ class Worker:
         if request.get("gradcheck"):
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
         mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
-                   if b is not None and isinstance(a, torch.Tensor)
-                   and not torch.equal(a.detach(), b)]
+                   if b is not None and isinstance(a, torch.Tensor) and _changed(a.detach(), b)]
         if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None
