@@ -17,7 +17,6 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
-import json
 import os
 import signal
 import socket
@@ -332,7 +331,7 @@ class Worker:
         max_bytes = int(request.get("max_bytes", 1 << 20))
         max_header = int(request.get("max_header", 1 << 20))
         collected = protocol.Tensors()
-        results: list[dict[str, Any]] = []
+        results: list[bytes] = []  # each call's reply, in the JSON the frame carries
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time" or "caps"
         by_prefix = _by_prefix(tensors)
@@ -357,16 +356,18 @@ class Worker:
             added = list(collected.items)[before:]
             used += sum(collected.items[k].numel() * collected.items[k].element_size()
                         for k in added)
-            header_bytes += len(json.dumps(header, default=str))
+            encoded = protocol.encoded(header)  # once: measured here, sent as it is
+            header_bytes += len(encoded)
             if (len(collected.items) > max_tensors or used > max_bytes
                     or header_bytes > max_header):
                 for key in added:  # (its tensors are the last ones added)
                     del collected.items[key]
                 stopped = "caps"
                 break
-            results.append(header)
-        protocol.send(self.sock, {"ok": True, "results": results, "stopped": stopped},
-                      collected.items)
+            results.append(encoded)
+        protocol.send(self.sock, {"ok": True, "stopped": stopped},
+                      ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
+                                             protocol.serialize(collected.items)))
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
