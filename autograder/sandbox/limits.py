@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import resource
 import signal
@@ -81,6 +82,7 @@ class Capabilities:
                 "warnings": self.warnings}
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
@@ -93,7 +95,7 @@ def setns(fd: int, nstype: int) -> bool:
     return _libc().setns(fd, nstype) == 0
 
 
-def runtime_paths() -> list[str]:
+def runtime_paths() -> tuple[str, ...]:
     """What a worker must still read: Python and its packages."""
     return rootfs.runtime_paths()
 

@@ -21,6 +21,7 @@ students' files, the output folder, `/sys`, `/run`) does not exist in it.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 import sys
@@ -57,16 +58,21 @@ class Layout:
     hide_paths: tuple[str, ...] = ()  # secret folders that happen to sit inside the runtime
 
 
-def runtime_paths() -> list[str]:
-    """The interpreter's and the environment's prefixes (their packages included)."""
+@functools.cache
+def runtime_paths() -> tuple[str, ...]:
+    """The interpreter's and the environment's prefixes (their packages included). Once per
+    process (the zygote's, which every worker inherits): each worker's confinement asked for
+    them once per hidden path, two `realpath`s of a dozen `stat`s each time."""
     prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)}
     # A prefix inside another is covered by it.
-    return sorted(p for p in prefixes
-                  if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in prefixes))
+    return tuple(sorted(p for p in prefixes
+                        if not any(p != q and p.startswith(q.rstrip("/") + "/")
+                                   for q in prefixes)))
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None, use_errno=True)
+    return ctypes.CDLL(None, use_errno=True)  # (once: a worker's root is ~20 mounts)
 
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int,
