@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.config import GradingConfig
+from autograder.config import GradingConfig, Limits
 from autograder.grader import Grader, hidden_paths
 from autograder.lab import Lab
+from autograder.load.notebook import Cell, Submission
 from autograder.sandbox.client import Zygote
+from autograder.sandbox.session import StudentSession
 from autograder.score.results import SubmissionResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +51,17 @@ def grade(grader):
         return grader.grade(FIXTURES / f"{name}.ipynb", name)
 
     return run
+
+
+@contextlib.contextmanager
+def one_cell_session(zygote: Zygote, source: str) -> Iterator[StudentSession]:
+    """A worker of its own that ran `source` as a notebook's one cell; ended after."""
+    connection = zygote.connect()
+    session = StudentSession(connection, Submission("s", Path("s.ipynb"), (Cell(1, source),), "0"),
+                             Limits())
+    try:
+        session.start()
+        yield session
+    finally:
+        session.close()
+        connection.close()

@@ -3,14 +3,11 @@ caps the judge set, and says so; what came back is each call's own result, in or
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
-from autograder.config import Limits
-from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import protocol
 from autograder.sandbox.session import StudentSession
+from tests.engine.conftest import one_cell_session
 
 CELL = "def twice(x):\n    return [2 * x, 'a fairly long label for the reply ' * 4]\n"
 
@@ -37,11 +34,7 @@ def _ask(session: StudentSession, max_header: int) -> tuple[dict, list[dict]]:
 
 
 def test_a_calls_reply_stops_at_the_header_cap_and_says_so(zygote) -> None:
-    connection = zygote.connect()
-    submission = Submission("s", Path("s.ipynb"), (Cell(1, CELL),), "0")
-    session = StudentSession(connection, submission, Limits())
-    try:
-        session.start()
+    with one_cell_session(zygote, CELL) as session:
         header, values = _ask(session, 1 << 20)
         assert header["stopped"] == "" and len(values) == 6
         for k, result in enumerate(values):
@@ -50,6 +43,3 @@ def test_a_calls_reply_stops_at_the_header_cap_and_says_so(zygote) -> None:
         header, values = _ask(session, 3 * one + one // 2)  # room for three and a half
         assert header["stopped"] == "caps" and len(values) == 3
         assert [float(r["value"][0][0]) for r in values] == [0.0, 2.0, 4.0]
-    finally:
-        session.close()
-        connection.close()

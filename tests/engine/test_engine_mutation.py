@@ -3,13 +3,9 @@ changed them, and nothing else: a nan left in its place is no change."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 
-from autograder.config import Limits
-from autograder.load.notebook import Cell, Submission
-from autograder.sandbox.session import StudentSession
+from tests.engine.conftest import one_cell_session
 
 CELL = """
 def in_place(x, y):
@@ -34,13 +30,9 @@ def resized(x, y):
 
 
 def test_changed_arguments_are_reported_and_unchanged_ones_are_not(zygote) -> None:
-    connection = zygote.connect()
-    submission = Submission("s", Path("s.ipynb"), (Cell(1, CELL),), "0")
-    session = StudentSession(connection, submission, Limits())
     x = torch.tensor([1.0, float("nan"), 3.0])
     y = torch.tensor([0.5, 0.5, float("nan")])
-    try:
-        session.start()
+    with one_cell_session(zygote, CELL) as session:
         assert session.call("in_place", x, y).mutated == [0]
         assert session.call("through_data", x, y).mutated == [0]
         assert session.call("through_numpy", x, y).mutated == [0]
@@ -50,6 +42,3 @@ def test_changed_arguments_are_reported_and_unchanged_ones_are_not(zygote) -> No
         result = session.call("in_place", x, y)  # each call gets the values sent, unchanged
         assert torch.equal(result.value[0], torch.tensor(0.5))
         assert x[0] == 1.0 and x[2] == 3.0  # the judge's own tensors are never touched
-    finally:
-        session.close()
-        connection.close()

@@ -4,11 +4,7 @@ must find the zygote's objects frozen (its collections then never write to their
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from autograder.config import Limits
-from autograder.load.notebook import Cell, Submission
-from autograder.sandbox.session import StudentSession
+from tests.engine.conftest import one_cell_session
 
 CELL = """
 import gc, weakref
@@ -27,14 +23,7 @@ freed_by_itself = ref() is None
 
 
 def test_a_worker_collects_its_own_garbage_and_finds_the_zygotes_objects_frozen(zygote) -> None:
-    connection = zygote.connect()
-    submission = Submission("s", Path("s.ipynb"), (Cell(1, CELL),), "0")
-    session = StudentSession(connection, submission, Limits())
-    try:
-        session.start()
+    with one_cell_session(zygote, CELL) as session:
         assert session.get_var("enabled") is True
         assert session.get_var("freed_by_itself") is True
         assert session.get_var("frozen") > 100_000  # torch and the harness, from the zygote
-    finally:
-        session.close()
-        connection.close()
