@@ -135,6 +135,12 @@ class Cgroups:
         paths = self.worker_paths(name)
         if not any(os.path.isdir(p) for p in paths):
             return True
+        if not self.members(name):
+            # Nobody in it (the common case: pid 1 of the worker's PID namespace is reaped, and
+            # the kernel ended the rest with it), and nobody can join: only a member's fork or
+            # a write to cgroup.procs puts a process there, and a worker sees no cgroupfs. The
+            # freeze below would cost ~0.5 ms of the zygote's loop for each worker.
+            return True
         deadline = time.monotonic() + timeout_s
         if self.version == 2:
             with contextlib.suppress(OSError):
