@@ -131,6 +131,7 @@ def _shared_setup() -> None:
     """What every worker sets up the same way, before the snapshot (so it is "untouched")."""
     sys.modules["otter"] = _fake_otter()
     builtins.get_ipython = lambda: _NoShell()  # type: ignore[attr-defined]
+    harness.install()  # the scenarios' switchable wrappers, part of the baseline
 
 
 def prepare() -> None:

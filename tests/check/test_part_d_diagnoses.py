@@ -100,14 +100,16 @@ def test_reaches_follows_the_graph_to_the_parameters_only() -> None:
     assert not harness.reaches(loss, set())
 
 
-def test_backward_recorder_records_and_puts_torch_back() -> None:
-    original = torch.autograd.backward
+def test_backward_recorder_records_only_while_it_is_on_and_puts_the_switch_back() -> None:
     model, log = nn.Linear(3, 2), harness.Log()
+    model(torch.randn(2, 3)).sum().backward()  # before: nothing to record it in
     with harness.BackwardRecorder(model, log):
-        assert torch.autograd.backward is not original
+        installed = torch.autograd.backward
         model(torch.randn(2, 3)).sum().backward()
         torch.autograd.backward([model(torch.randn(2, 3)).sum().detach().requires_grad_()])
-    assert torch.autograd.backward is original
+    assert harness.SWITCHES.backward is None
+    model(torch.randn(2, 3)).sum().backward()  # after: not recorded either
+    assert torch.autograd.backward is installed  # installed once, never swapped per scenario
     assert log.backward_calls == [{"graph": True}, {"graph": False}]
     assert model.weight.grad is not None  # the real backward still ran
 
