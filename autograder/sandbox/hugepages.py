@@ -9,12 +9,15 @@ unchanged in kind: a worker's first write into a shared huge page splits it and 
 the one 4 KB page written, as before, so a worker uses no more memory than it did.
 
 The zygote collapses its memory as it is when it starts serving, a few MB at a time while
-it waits for its first request (the ~0.5 s this takes then overlaps the judges' own start),
-the rest before its first fork (the kernel does not collapse memory a child shares), and
-only that memory: the regions are not marked for huge pages, so a worker's own new memory
-stays in 4 KB pages (a huge page fault would zero 2 MB for a small allocation). Where the
-kernel or its settings refuse (older kernels, THP "never", no free huge pages), nothing
-changes.
+it has no request to answer, and only that memory: the regions are not marked for huge
+pages, so a worker's own new memory stays in 4 KB pages (a huge page fault would zero 2 MB
+for a small allocation). It no longer finishes the collapse before its first fork: that put
+the whole ~0.1–0.5 s (the kernel may have to compact memory first) between every judge and
+its first worker at the start of a batch, a CPU idle meanwhile. `MADV_COLLAPSE` also
+collapses memory a child shares (the zygote gets its own huge page; the child keeps the
+small pages it had), so the first workers are forked from small pages and the rest from
+huge ones. Where the kernel or its settings refuse (older kernels, THP "never", no free
+huge pages), nothing changes.
 """
 
 from __future__ import annotations

@@ -150,8 +150,8 @@ class Zygote:
         from autograder.sandbox import protocol
 
         while True:
-            # idle with memory left to collapse (before the first fork: the kernel collapses
-            # no memory a child still shares): one step of it, else wait for a request
+            # idle with memory left to collapse: one step of it, else wait for a request
+            # (forks go first: the judges' first workers wait for no collapse)
             events = self.selector.select(timeout=0 if self.collapsing else 0.02)
             if not events and self.collapsing:
                 hugepages.collapse([self.collapsing.pop(0)])
@@ -202,9 +202,6 @@ class Zygote:
             sock.sendall(b'{"ended": true}\n')  # (one request, one reply: no framing else)
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
-        if self.collapsing:  # the rest now: no memory is collapsed once a child shares it
-            hugepages.collapse(self.collapsing)
-            self.collapsing = []
         uid = self.free_uids.pop(0) if self.caps.drop_privileges else None
         scratch = ""
         if not self.caps.mount_namespace:  # no private root: home is a host folder
