@@ -383,8 +383,12 @@ def main() -> None:
     harness.load_lab_modules(lab_modules)
     harness.seal()
     harness.prefer_native_meta_kernels()  # the emulated device's kernels: C++ where torch has them
-    # Every module a worker uses is imported now (the zygote's own included): the integrity
-    # baseline every worker starts from is taken once, here.
+    # The worker's own paths run a few dozen times here, so that they start warm in every
+    # worker (see `rehearsal`); then, every module a worker uses imported (the zygote's own
+    # included), the integrity baseline every worker starts from is taken once, here.
+    from autograder.sandbox import rehearsal
+
+    rehearsal.run()
     worker.prepare()
     # Everything alive now is shared with every worker; frozen, a worker's garbage collections
     # leave it alone instead of writing to (and so copying) each of its pages.
