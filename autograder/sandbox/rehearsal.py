@@ -13,6 +13,11 @@ or resembles, anything a lab grades: a worker could find them in memory), over a
 pair in this process, through a `Worker` that never confines anything. Torch's random
 state is put back after, and no switch or binding is left changed (the integrity baseline
 is taken after this).
+
+Tried and not kept: rehearsing a lab's scenarios too (the training loop and evaluation,
+with stand-ins wrong on purpose). Their first run in a worker still copied ~1,400 pages:
+what it costs is the objects a scenario touches (every reference count written is a page
+copied in a fresh fork), not cold code; side by side, no faster.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 
 import torch
 
-from autograder.sandbox import protocol, worker
+from autograder.sandbox import harness, protocol, worker
 
 ROUNDS = 16  # CPython 3.11 quickens a function on its 8th call, then specialises as it runs
 
@@ -105,6 +110,7 @@ def run(rounds: int = ROUNDS) -> list[dict[str, Any]]:
         stand_in.sock = own
         stand_in.namespace = {"__name__": "__main__", "__builtins__": builtins}
         stand_in.stdout = worker._Tail()
+        harness.install()  # (as `worker.prepare` does before its baseline)
         baseline = worker.Baseline()
         stand_in.snapshot, stand_in.snapshot_calls = baseline.snapshot, baseline.calls
         stand_in.tools, stand_in.findings = baseline.tools, []
