@@ -275,6 +275,14 @@ def _as_cpu(value: Any) -> Any:
     return value
 
 
+def _on_cpu(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...],
+                                                                      dict[str, Any]]:
+    """A `.to(...)`'s arguments with every "cuda" device made the CPU."""
+    if "device" in kwargs:
+        kwargs["device"] = _as_cpu(kwargs["device"])
+    return tuple(_as_cpu(a) for a in args), kwargs
+
+
 def install() -> None:
     """Put the switchable wrappers into torch, once per process: by the zygote before its
     integrity snapshot (`worker.prepare`), anywhere else (the benchmark's floor, tests) on
@@ -303,16 +311,12 @@ def install() -> None:
 
     def to_tensor(t: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if s.cuda_as_cpu:
-            args = tuple(_as_cpu(a) for a in args)
-            if "device" in kwargs:
-                kwargs["device"] = _as_cpu(kwargs["device"])
+            args, kwargs = _on_cpu(args, kwargs)
         return tensor_to(t, *args, **kwargs)
 
     def to_module(m: nn.Module, *args: Any, **kwargs: Any) -> Any:
         if s.cuda_as_cpu:
-            args = tuple(_as_cpu(a) for a in args)
-            if "device" in kwargs:
-                kwargs["device"] = _as_cpu(kwargs["device"])
+            args, kwargs = _on_cpu(args, kwargs)
         return module_to(m, *args, **kwargs)
 
     def cuda_tensor(t: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
