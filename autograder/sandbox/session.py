@@ -225,28 +225,43 @@ class CallPlans:
         return [(check, call) for check in self.order for call in self.by_check.get(check, [])]
 
     def encoded(self, calls: list[PlannedCall]) -> protocol.Encoded:
-        """The `calls` field and the tensors of a request sending these calls ahead (a call
-        made twice sends its tensors once), encoded once: the plan is the same from one
-        submission to the next, and encoding it was ~5 % of a judge's time. Held with the
-        calls themselves, whose ids then stay theirs."""
+        """The `calls` field and the tensors of a request sending these calls ahead, encoded
+        once: the plan is the same from one submission to the next, and encoding it was ~5 %
+        of a judge's time. Held with the calls themselves, whose ids then stay theirs.
+
+        Each distinct tensor goes once, and each call names the frame's tensors it takes
+        (`"tensors"`: its own name → the frame's): the checks give the same probe inputs to
+        many calls (~660 tensors a submission, ~230 distinct), and every tensor a worker
+        receives is a view it builds and checks. The worker hands each call copies, so
+        calls sharing a tensor cannot reach one another through it."""
         key = tuple(id(call) for call in calls)
         held = self._frames.pop(key, None)
         if held is None:
             fields: list[dict[str, Any]] = []
             items: dict[str, torch.Tensor] = {}
-            prefixes: dict[int, str] = {}
+            names: dict[tuple[str, tuple[int, ...], bytes], str] = {}  # content -> frame name
             for call in calls:
-                prefix = prefixes.get(id(call), "")
-                if not prefix:
-                    prefix = prefixes[id(call)] = f"c{len(prefixes)}."
-                    items.update({prefix + name: tensor for name, tensor in call.tensors.items()})
-                fields.append({**call.header, "prefix": prefix})
+                taken: dict[str, str] = {}
+                for name, tensor in call.tensors.items():
+                    content = _content(tensor)
+                    if content not in names:
+                        names[content] = f"u{len(names)}"
+                        items[names[content]] = tensor
+                    taken[name] = names[content]
+                fields.append({**call.header, "tensors": taken})
             held = (list(calls), protocol.Encoded({"calls": protocol.encoded(fields)},
                                                   protocol.serialize(items)))
             while len(self._frames) >= MAX_FRAMES:
                 self._frames.pop(next(iter(self._frames)))  # the least recently used
         self._frames[key] = held
         return held[1]
+
+
+def _content(tensor: torch.Tensor) -> tuple[str, tuple[int, ...], bytes]:
+    """What tells two tensors of a frame apart: dtype, shape and every bit (-0.0 is not 0.0,
+    each nan payload its own)."""
+    flat = tensor.detach().reshape(-1).contiguous()
+    return str(tensor.dtype), tuple(tensor.shape), flat.view(torch.uint8).numpy().tobytes()
 
 
 def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:

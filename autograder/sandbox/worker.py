@@ -335,14 +335,21 @@ class Worker:
         results: list[bytes] = []  # each call's reply, in the JSON the frame carries
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time" or "caps"
-        by_prefix = _by_prefix(tensors)
+        by_prefix: dict[str, dict[str, torch.Tensor]] | None = None
         for sub in request.get("calls", []):
             if not isinstance(sub, dict):
                 break
             if time.perf_counter() - started > budget:
                 stopped = "time"
                 break
-            own = by_prefix.get(str(sub.get("prefix", "\0")), {})
+            taken = sub.get("tensors")
+            if isinstance(taken, dict):  # the frame's tensors it takes, by its own names
+                own = {str(name): tensors[key] for name, key in taken.items()
+                       if isinstance(key, str) and key in tensors}
+            else:  # or those named with its prefix ("c3." in "c3.t0")
+                if by_prefix is None:
+                    by_prefix = _by_prefix(tensors)
+                own = by_prefix.get(str(sub.get("prefix", "\0")), {})
             if sub.get("op") == "get_var":
                 header, values = self._get_var(sub)
             else:

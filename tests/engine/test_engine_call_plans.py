@@ -8,6 +8,7 @@ the same errors, the same time limits, no incident or restart of its own.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import torch
 
 from autograder.config import Limits
 from autograder.load.notebook import Cell, Submission
+from autograder.sandbox import protocol
 from autograder.sandbox import session as session_module
 from autograder.sandbox.client import Zygote
 from autograder.sandbox.session import (
@@ -41,6 +43,9 @@ def sleepy(x):
         while True:
             pass
     return x
+def bump(x):
+    x.add_(1)                       # in place: a call sharing x's tensor must not see it
+    return x.clone()
 def crashes(x):
     if float(x.sum()) > 100:
         os._exit(3)
@@ -132,6 +137,26 @@ def test_the_second_submission_gets_its_calls_in_one_request(zygote, monkeypatch
     finally:
         second.close()
     assert all(torch.equal(a, b) for a, b in zip(values, again, strict=True))
+
+
+def test_a_plan_sends_each_distinct_tensor_once_and_each_call_gets_its_own(zygote,
+                                                                           monkeypatch) -> None:
+    """The probe inputs repeat from call to call: one copy of each goes in the frame (bit for
+    bit: -0.0 is not 0.0), and a function that edits its argument in place still leaves the
+    next call sharing that tensor its own untouched copy."""
+    same = torch.arange(3.0)
+    inputs = [same, same.clone(), torch.tensor([-0.0, 1.0, 2.0]), same + 1, same.clone()]
+    plans = CallPlans()
+    expected, again, sent = _learn_then_replay(
+        zygote, plans, monkeypatch, lambda session: _check(session, inputs, "bump"))
+    assert sent == ["calls"]
+    assert [v.tolist() for v in again] == [v.tolist() for v in expected] \
+        == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0], [1.0, 2.0, 3.0]]
+    frame = plans.encoded(plans.get("a check"))
+    taken = [sub["tensors"] for sub in json.loads(frame.fields["calls"])]
+    index = protocol._check_blob(frame.blob, protocol.DEFAULT_CAPS)
+    assert len(taken) == 5 and len({t["t0"] for t in taken}) == 3  # 0.0 and -0.0 apart
+    assert sorted(k for k in index if k != "__metadata__") == sorted({t["t0"] for t in taken})
 
 
 def test_every_check_of_a_submission_is_sent_ahead_in_one_request(zygote, monkeypatch) -> None:

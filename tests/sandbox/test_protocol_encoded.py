@@ -50,8 +50,8 @@ def test_a_plan_is_encoded_once_and_a_call_made_twice_sends_its_tensors_once() -
     first = plans.encoded([a, b, a])
     assert plans.encoded([a, b, a]) is first  # the next submission: nothing encoded again
     header, tensors = _through({"op": "calls"}, None, first)
-    assert [c["prefix"] for c in header["calls"]] == ["c0.", "c1.", "c0."]
-    assert set(tensors) == {"c0.t0", "c1.t0"} and torch.equal(tensors["c1.t0"], b.tensors["t0"])
+    assert [c["tensors"] for c in header["calls"]] == [{"t0": "u0"}, {"t0": "u1"}, {"t0": "u0"}]
+    assert set(tensors) == {"u0", "u1"} and torch.equal(tensors["u1"], b.tensors["t0"])
     assert plans.encoded([b, a]) is not first  # other calls, another request
 
 
