@@ -22,7 +22,6 @@ copied in a fresh fork), not cold code; side by side, no faster.
 
 from __future__ import annotations
 
-import builtins
 import random
 import signal
 import socket
@@ -86,14 +85,12 @@ def _requests() -> list[tuple[str, dict[str, Any], dict[str, torch.Tensor]]]:
     ]
     out: list[tuple[str, dict[str, Any], dict[str, torch.Tensor]]] = [
         ("call", header, tensors) for header, tensors in calls]
-    batch = protocol.Tensors()
+    batch: dict[str, torch.Tensor] = {}
     subs = []
-    for i, (header, tensors) in enumerate(calls):
-        prefix = f"c{i}."
-        subs.append({**header, "prefix": prefix})
-        for key, tensor in tensors.items():
-            batch.items[prefix + key] = tensor
-    out.append(("calls", {"op": "calls", "calls": subs, "limit": 2, "budget": 4}, batch.items))
+    for i, (header, tensors) in enumerate(calls):  # as `CallPlans.encoded` sends them
+        subs.append({**header, "tensors": {key: f"c{i}.{key}" for key in tensors}})
+        batch.update({f"c{i}.{key}": tensor for key, tensor in tensors.items()})
+    out.append(("calls", {"op": "calls", "calls": subs, "limit": 2, "budget": 4}, batch))
     out.append(("get_var", {"op": "get_var", "name": "rehearsal_scale"}, {}))
     out.append(("verify", {"op": "verify"}, {}))
     return out
@@ -106,17 +103,9 @@ def run(rounds: int = ROUNDS) -> list[dict[str, Any]]:
     previous_alarm = signal.signal(signal.SIGALRM, worker._on_alarm)
     judge, own = socket.socketpair()
     try:
-        stand_in = worker.Worker.__new__(worker.Worker)  # no `_prepare`: nothing confined
-        stand_in.sock = own
-        stand_in.namespace = {"__name__": "__main__", "__builtins__": builtins}
-        stand_in.stdout = worker._Tail()
         harness.install()  # (as `worker.prepare` does before its baseline)
-        baseline = worker.Baseline()
-        stand_in.snapshot, stand_in.snapshot_calls = baseline.snapshot, baseline.calls
-        stand_in.tools, stand_in.findings = baseline.tools, []
-        verify = worker.integrity.verify
-        guard: worker.Guard = (verify, verify.__code__, stand_in.snapshot,
-                               stand_in.snapshot_calls, stand_in.tools, stand_in.findings)
+        stand_in = worker.Worker(own, None, worker.Baseline())  # confines nothing
+        guard = stand_in.guard()
         _ask(judge, stand_in.op_exec_cells, guard,
              {"op": "exec_cells", "cells": [{"index": 1, "source": CELL}]}, {})
         protocol.recv(judge)  # (cells send an event per cell, then one more)

@@ -200,27 +200,31 @@ def _changed(now: torch.Tensor, before: torch.Tensor) -> bool:
     return not bool(((now == before) | (now.isnan() & before.isnan())).all())
 
 
-def _by_prefix(tensors: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
-    """A `calls` request's tensors by the prefix naming the call they belong to ("c3." in
-    "c3.args.0"), each under the rest of its name: found in one pass, not one per call."""
-    groups: dict[str, dict[str, torch.Tensor]] = {}
-    for key, tensor in tensors.items():
-        head, dot, rest = key.partition(".")
-        if dot:
-            groups.setdefault(head + dot, {})[rest] = tensor
-    return groups
+def _taken(sub: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """One call of a `calls` request: the frame's tensors it takes, under its own names
+    (`"tensors"`: its name → the frame's; calls with the same input share the frame's one,
+    see `CallPlans.encoded`). A name the frame does not hold gives nothing."""
+    taken = sub.get("tensors")
+    if not isinstance(taken, dict):
+        return {}
+    return {str(name): tensors[key] for name, key in taken.items()
+            if isinstance(key, str) and key in tensors}
 
 
 class Worker:
-    def __init__(self, sock: socket.socket, network_namespace: bool) -> None:
+    def __init__(self, sock: socket.socket, network_namespace: bool | None,
+                 baseline: Baseline | None = None) -> None:
+        """`network_namespace` None: a worker that confines nothing, for the zygote's
+        rehearsal (`rehearsal`), with the `baseline` it took."""
         self.sock = sock
         self.namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
         self.stdout = _Tail()
-        self._prepare(network_namespace)
+        if network_namespace is not None:
+            self._prepare(network_namespace)
         # Before the first cell: what "untouched" means (the lab's worker-side modules too:
         # the zygote imported them before forking). A direct call's evidence (the library
         # calls it made) rests on a smaller part, verified around each call that records.
-        baseline = _baseline()
+        baseline = baseline or _baseline()
         self.snapshot, self.snapshot_calls = baseline.snapshot, baseline.calls
         self.tools = baseline.tools
         self.findings: list[tuple[str, tuple[str, ...]]] = []
@@ -243,9 +247,8 @@ class Worker:
     def serve(self) -> None:
         # Captured before any cell runs and held in this frame, whose code the notebook
         # cannot change; handlers get them as an argument, never from an attribute.
-        verify = integrity.verify
-        guard: Guard = (verify, verify.__code__, self.snapshot, self.snapshot_calls, self.tools,
-                        self.findings)
+        guard = self.guard()
+        verify = guard[0]
         recv = protocol.recv
         handlers = {name[3:]: fn for name, fn in vars(Worker).items() if name.startswith("op_")}
         while True:
@@ -270,6 +273,12 @@ class Worker:
                                                                  "message": f"unknown op {op}"}})
                 continue
             handler(self, request, tensors, guard)
+
+    def guard(self) -> Guard:
+        """What the handlers verify with, captured now (before any cell runs)."""
+        verify = integrity.verify
+        return (verify, verify.__code__, self.snapshot, self.snapshot_calls, self.tools,
+                self.findings)
 
     def _run_limited(self, seconds: float, fn: Callable[[], Any]) -> Any:
         signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
@@ -335,21 +344,13 @@ class Worker:
         results: list[bytes] = []  # each call's reply, in the JSON the frame carries
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time" or "caps"
-        by_prefix: dict[str, dict[str, torch.Tensor]] | None = None
         for sub in request.get("calls", []):
             if not isinstance(sub, dict):
                 break
             if time.perf_counter() - started > budget:
                 stopped = "time"
                 break
-            taken = sub.get("tensors")
-            if isinstance(taken, dict):  # the frame's tensors it takes, by its own names
-                own = {str(name): tensors[key] for name, key in taken.items()
-                       if isinstance(key, str) and key in tensors}
-            else:  # or those named with its prefix ("c3." in "c3.t0")
-                if by_prefix is None:
-                    by_prefix = _by_prefix(tensors)
-                own = by_prefix.get(str(sub.get("prefix", "\0")), {})
+            own = _taken(sub, tensors)
             if sub.get("op") == "get_var":
                 header, values = self._get_var(sub)
             else:

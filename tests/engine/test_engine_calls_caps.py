@@ -17,11 +17,10 @@ def _calls(count: int) -> tuple[list[dict[str, object]], dict[str, torch.Tensor]
     for k in range(count):
         tensors = protocol.Tensors()
         args = protocol.encode([torch.full((2,), float(k))], tensors)
-        prefix = f"c{k}."
-        items.update({prefix + name: t for name, t in tensors.items.items()})
+        items.update({f"c{k}.{name}": t for name, t in tensors.items.items()})
         calls.append({"op": "call", "name": "twice", "args": args, "kwargs": {"__dict__": []},
                       "grad_args": [], "gradcheck": False, "seed": 0, "record": False,
-                      "prefix": prefix})
+                      "tensors": {name: f"c{k}.{name}" for name in tensors.items}})
     return calls, items
 
 

@@ -1,24 +1,27 @@
-"""A `calls` request carries every call's tensors in one frame, each name prefixed by the
-call it belongs to ("c3." + "args.0"); the worker hands each call its own, by prefix."""
+"""A `calls` request carries each distinct tensor once in one frame, and each call names the
+frame's tensors it takes ("args.0" → "u3"); the worker hands each call its own, by name."""
 
 from __future__ import annotations
 
 import torch
 
-from autograder.sandbox.worker import _by_prefix, _error_info
+from autograder.sandbox.worker import _error_info, _taken
 
 
 def test_each_call_gets_its_own_tensors_under_their_own_names() -> None:
     a, b, c = torch.zeros(1), torch.ones(2), torch.full((3,), 2.0)
-    groups = _by_prefix({"c0.args.0": a, "c0.upstream": b, "c10.args.0": c})
-    assert set(groups) == {"c0.", "c10."}
-    assert groups["c0."] == {"args.0": a, "upstream": b}
-    assert groups["c10."] == {"args.0": c}  # "c1." is not a prefix of "c10."
-    assert groups.get("c1.", {}) == {}
+    frame = {"u0": a, "u1": b, "u2": c}
+    assert _taken({"tensors": {"args.0": "u0", "upstream": "u1"}}, frame) == \
+        {"args.0": a, "upstream": b}
+    assert _taken({"tensors": {"args.0": "u2", "args.1": "u2"}}, frame) == \
+        {"args.0": c, "args.1": c}  # the same input twice: the frame's one tensor
+    assert _taken({"tensors": {}}, frame) == {}
 
 
-def test_a_name_without_a_prefix_belongs_to_no_call() -> None:
-    assert _by_prefix({"upstream": torch.zeros(1)}) == {}
+def test_a_name_the_frame_does_not_hold_gives_the_call_nothing() -> None:
+    frame = {"u0": torch.zeros(1)}
+    assert _taken({"tensors": {"args.0": "u9", "args.1": 0}}, frame) == {}
+    assert _taken({}, frame) == {} and _taken({"tensors": ["u0"]}, frame) == {}
 
 
 def _raised(source: str, name: str = "<cell 4>") -> BaseException:
