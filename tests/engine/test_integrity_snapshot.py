@@ -8,8 +8,10 @@ nothing to report, or honest students would be flagged.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -58,6 +60,7 @@ def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
     ns = vars(reference)
     warm_up()  # as in the zygote the worker is forked from: torch's first-use patches done
     lab_modules = harness.load_lab_modules(LAB.worker_modules)  # as the zygote does
+    harness.install()  # as the zygote does before its snapshot (`worker._shared_setup`)
     snapshot = integrity.take(lab_modules)
     x, y = training.make_data(3)
     state = training.initial_state("bn_mlp", 3)
@@ -71,6 +74,10 @@ def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
             assert outcome["_findings"] == []
     harness.run_scenario("get_device", ns, {})
     harness.run_scenario("fit_stubbed", ns, {"epochs": 2, "train_base": 3.0, "eval_base": 2.0})
+    # not a namespace written, not a function's code, defaults or type changed: what the
+    # first look of `verify` reads is as it was, so an honest worker's verify is that look
+    assert _first_look_holds(snapshot)
+    assert _first_look_holds(integrity.subset(snapshot, integrity.CALLS))
     assert _verify(snapshot) == []
 
 
@@ -99,7 +106,7 @@ def _versions_through_changes(owner: object, name: str) -> list[int]:
     """The version of `owner`'s dict before and after each kind of change Python can make."""
     read = integrity.DICT_VERSION
     store = integrity._store(owner)
-    assert type(store) is dict and store[name] is vars(owner)[name]  # (not a proxy)
+    assert isinstance(store, dict) and store[name] is vars(owner)[name]  # (not a proxy)
     changes = [lambda: setattr(owner, name, print),
                lambda: store.__setitem__(name, abs),
                lambda: setattr(owner, "added", 1),
@@ -130,7 +137,13 @@ def test_every_change_made_through_python_gives_a_namespace_a_new_version() -> N
         def method(self) -> int:
             return 1
 
-    for owner, name in ((module, "f"), (Owner, "method")):
+    class Fields(ctypes.Structure):  # its dict is ctypes' own dict subclass (the sandbox has two)
+        _fields_ = [("n", ctypes.c_int)]
+
+        def method(self) -> int:
+            return 1
+
+    for owner, name in ((module, "f"), (Owner, "method"), (Fields, "method")):
         seen = _versions_through_changes(owner, name)
         assert len(set(seen)) == len(seen), (owner, seen)
 
@@ -139,6 +152,7 @@ def test_without_dict_versions_every_namespace_is_compared(monkeypatch) -> None:
     monkeypatch.setattr(integrity, "DICT_VERSION", None)
     snapshot = integrity.take()
     assert all(owner.version is None for owner in snapshot.owners)
+    assert snapshot.unchanged is None  # (no first look either: it reads the versions)
     real = harness.run_scenario
     harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
     found = _verify(snapshot)
@@ -153,3 +167,116 @@ def test_a_binding_put_back_by_the_notebook_itself_is_no_finding() -> None:
     harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
     harness.run_scenario = real
     assert _verify(snapshot) == []
+
+
+def _first_look_holds(snapshot: integrity.Snapshot) -> bool:
+    unchanged = snapshot.unchanged
+    assert unchanged is not None
+    return bool(unchanged.as_bytes(unchanged.take(unchanged.where)) == unchanged.expected)
+
+
+class _Untouchable:
+    """Tools that fail when used: `verify` must not need them when nothing changed."""
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"verify used its tool {name}")
+
+    def __iter__(self):  # (verify unpacks its tools)
+        raise AssertionError("verify unpacked its tools")
+
+
+def test_nothing_changed_is_one_look_at_the_words() -> None:
+    """The common case reads the words the comparison rests on, in one call, and touches no
+    binding (reading one through Python writes its reference count: a page copied in a fresh
+    worker)."""
+    snapshot = integrity.take()
+    assert snapshot.unchanged is not None
+    assert integrity.verify(snapshot, _Untouchable(), []) == 0  # type: ignore[arg-type]
+
+
+def _set_code(f: Any, value: Any) -> None:
+    f.__code__ = value
+
+
+def _set_defaults(f: Any, value: Any) -> None:
+    f.__defaults__ = value
+
+
+def _set_kwdefaults(f: Any, value: Any) -> None:
+    f.__kwdefaults__ = value
+
+
+def test_each_kind_of_change_is_seen_past_the_first_look() -> None:
+    """A function's code, defaults or keyword defaults changed in place (no namespace
+    written), a class replaced, a binding replaced: each makes the first look differ, and the
+    comparison then finds it and puts it back."""
+    snapshot = integrity.take()
+    target = harness.gradients  # a Python function of the harness
+    code, defaults, kwdefaults = target.__code__, target.__defaults__, target.__kwdefaults__
+    changes = [
+        (lambda: _set_code(target, (lambda *a: None).__code__), "had its code replaced"),
+        (lambda: _set_defaults(target, (1, 2, 3)), "had its code replaced"),
+        (lambda: _set_kwdefaults(target, {"x": 1}), "had its code replaced"),
+        (lambda: setattr(harness, "run_scenario", lambda *a: {}), "run_scenario was replaced"),
+    ]
+    for change, said in changes:
+        change()
+        assert not _first_look_holds(snapshot)
+        found = _verify(snapshot)
+        assert any(said in f for f in found), (said, found)
+        assert (target.__code__, target.__defaults__, target.__kwdefaults__) == \
+            (code, defaults, kwdefaults)
+    assert _verify(snapshot) == []
+
+
+def test_an_owner_given_another_class_is_seen_past_the_first_look() -> None:
+    module = type(integrity)("scratch_owner")
+    module.f = len  # type: ignore[attr-defined]
+    snapshot = integrity.take([module])
+
+    class Other(type(integrity)):  # type: ignore[misc]
+        pass
+
+    module.__class__ = Other
+    assert not _first_look_holds(snapshot)
+    assert any("scratch_owner had its type replaced" in f for f in _verify(snapshot))
+    assert type(module) is type(integrity)
+
+
+def test_an_unexpected_object_layout_means_no_first_look(monkeypatch) -> None:
+    """The words are where CPython 3.11 keeps them; elsewhere (another layout) each word read
+    would differ from what Python reads, and the snapshot goes without the first look."""
+    monkeypatch.setattr(integrity, "_FUNC_CODE", integrity._FUNC_DEFAULTS)
+    snapshot = integrity.take()
+    assert snapshot.unchanged is None
+    real = harness.run_scenario
+    harness.run_scenario = lambda *a: {}  # type: ignore[assignment]
+    assert any("harness.run_scenario" in f for f in _verify(snapshot))
+    assert harness.run_scenario is real
+
+
+class _Trap:
+    """Stands for an owner's reader or a function: reading it fails the test."""
+
+    def __call__(self, *args: object) -> object:
+        raise AssertionError("an owner whose words did not change was read")
+
+    def __getattr__(self, name: str) -> object:
+        raise AssertionError(f"a function whose words did not change was read ({name})")
+
+
+def test_a_namespace_torch_writes_itself_is_the_only_one_read_again() -> None:
+    """Torch flips flags in `torch.utils._python_dispatch` whenever a dispatch mode (the ATen
+    recorder of a recorded call) is entered and left: its version moves in every worker. The
+    comparison then reads that namespace alone, not every binding and function again."""
+    import torch.utils._python_dispatch as python_dispatch
+
+    snapshot = integrity.take()
+    with harness.AtenRecorder():
+        torch.ones(2).sum()
+    assert not _first_look_holds(snapshot)
+    codes = snapshot.codes._replace(functions=tuple(_Trap() for _ in snapshot.codes.functions))
+    trapped = integrity.Snapshot(
+        tuple(o if o.owner is python_dispatch else o._replace(getter=_Trap(), store=_Trap())
+              for o in snapshot.owners), codes, snapshot.unchanged)
+    assert integrity.verify(trapped, integrity.tools(), []) == 0
