@@ -342,9 +342,14 @@ def _arm(sock: socket.socket, deadline: float | None) -> None:
     sock.settimeout(left)
 
 
+# `json.dumps` with these separators builds a new encoder at every call (~1 µs of ~4 for the
+# small headers of a call's result, ~300 a submission on each side)
+_TO_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def encoded(value: Any) -> bytes:
     """A header field's value as the JSON `send` writes it (for `Encoded`)."""
-    return json.dumps(value, separators=(",", ":")).encode("utf-8")
+    return _TO_JSON(value).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -366,7 +371,7 @@ def send(sock: socket.socket, header: dict[str, Any], tensors: dict[str, torch.T
          deadline: float | None = None, ready: Encoded | None = None) -> None:
     """One frame; with a deadline, the whole frame is sent by then or `FrameTimeout`.
     `ready`: fields and tensors encoded already, sent after the header's own fields."""
-    body = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    body = _TO_JSON(header).encode("utf-8")
     if ready is not None:
         if set(ready.fields) & set(header) or tensors:
             raise ValueError("a field or the tensors twice in one frame")

@@ -656,13 +656,13 @@ class StudentSession:
         if upstream is not None:
             items["upstream"] = upstream.detach().contiguous()
         ready = self._planned(header, items)
-        if ready:
+        if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
             reply = Reply(answer, values, self.limits.call_timeout_s, False)
         else:
             reply = self._ask(header, items, self.limits.call_timeout_s,
                               decode=("value", "grads", "gradcheck"))
-        self._note(reply.header, reply.values)
+            self._note(reply.header, reply.values)
         if record:
             self._took(integrity.CALLS)
         answer = reply.header
@@ -692,12 +692,12 @@ class StudentSession:
         limit = timeout or self.limits.call_timeout_s
         # a values-only scenario is planned like a call (evidence is never sent ahead)
         ready = None if record else self._planned(header, dict(tensors.items))
-        if ready:
+        if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
             reply = Reply(answer, values, limit, False)
         else:
             reply = self._ask(header, tensors.items, limit, decode=("outcome",))
-        self._note(reply.header, reply.values)
+            self._note(reply.header, reply.values)
         if record:
             self._took(integrity.SCENARIOS)
         if reply.header.get("timeout"):
