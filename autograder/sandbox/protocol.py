@@ -68,6 +68,7 @@ _ST_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16, "F32": torch.float32
 _SAFE_ST_DTYPES = set(_ST_DTYPES)
 _ST_ITEMSIZE = {name: torch.empty(0, dtype=dtype).element_size() for name, dtype in _ST_DTYPES.items()}
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_INT = frozenset({int})
 # C0/C1 controls but newline (ESC, BEL, NUL, ...), and the invisible format characters that
 # reorder or hide text (bidi overrides, zero-width characters, line/paragraph separators).
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -152,22 +153,29 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     """Worker side: any Python value to JSON data, with tensors set aside."""
     if depth > 20:
         return {"__object__": "too deeply nested"}
-    if value is None or isinstance(value, (bool, str)):
+    kind = type(value)
+    # (exact types first, the common ones: each branch is the one the general path takes)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is torch.Tensor:
+        return _tensor_reference(value, tensors)
+    if kind is int:
+        return value if abs(value) < 2**63 else float(value)
+    if kind is float:
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if kind is list:
+        return [encode(v, tensors, depth + 1) for v in value[:10_000]]
+    if kind is dict:
+        return {"__dict__": [[encode(k, tensors, depth + 1), encode(v, tensors, depth + 1)]
+                             for k, v in list(value.items())[:10_000]]}
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return value if abs(value) < 2**63 else float(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, torch.Tensor):
-        device = value.device
-        if device.type == "meta":
-            return {"__meta__": list(value.shape), "dtype": str(value.dtype)}
-        return {
-            "__tensor__": tensors.add(value),
-            "device": str(device),
-            "requires_grad": bool(value.requires_grad),
-            "subclass": type(value).__name__ if type(value) is not torch.Tensor else "",
-        }
+        return _tensor_reference(value, tensors)
     if isinstance(value, torch.device):
         return {"__device__": str(value)}
     if isinstance(value, torch.dtype):
@@ -188,6 +196,18 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     if isinstance(value, torch.nn.Module):
         return {"__module__": type(value).__name__}
     return {"__object__": f"{module}.{type(value).__name__}"[:200]}
+
+
+def _tensor_reference(value: torch.Tensor, tensors: Tensors) -> dict[str, Any]:
+    device = value.device
+    if device.type == "meta":
+        return {"__meta__": list(value.shape), "dtype": str(value.dtype)}
+    return {
+        "__tensor__": tensors.add(value),
+        "device": str(device),
+        "requires_grad": bool(value.requires_grad),
+        "subclass": type(value).__name__ if type(value) is not torch.Tensor else "",
+    }
 
 
 class Opaque:
@@ -232,12 +252,6 @@ class Decoder:
     def decode(self, data: Any) -> Any:
         return self._decode(data, 0)
 
-    def _tick(self) -> None:
-        self.visited += 1
-        if self.deadline is not None and not self.visited & (_CLOCK_EVERY - 1) \
-                and time.monotonic() > self.deadline:
-            raise FrameTimeout("the reply could not be decoded before the deadline")
-
     def _tensor(self, key: Any) -> torch.Tensor:
         if not isinstance(key, str) or key not in self.tensors:
             raise ProtocolError("reference to a missing tensor")
@@ -249,7 +263,10 @@ class Decoder:
     def _decode(self, data: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise NestedTooDeeply(f"value nested deeper than {MAX_DEPTH} levels")
-        self._tick()
+        self.visited += 1  # (the deadline looked at every `_CLOCK_EVERY` values)
+        if not self.visited & (_CLOCK_EVERY - 1) and self.deadline is not None \
+                and time.monotonic() > self.deadline:
+            raise FrameTimeout("the reply could not be decoded before the deadline")
         kind = type(data)
         # (exact types first: what JSON gives, ~10 values a call; subclasses below)
         if kind is str or kind is int or kind is float or kind is bool or data is None:
@@ -449,8 +466,10 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
     for _, _, spec in entries:
         offsets, shape = spec.get("data_offsets"), spec.get("shape")
         if (not isinstance(offsets, list) or len(offsets) != 2 or offsets[0] != end
-                or not isinstance(shape, list) or len(shape) > 64
-                or not all(type(n) is int and n >= 0 for n in [*offsets, *shape])):
+                or not isinstance(shape, list) or len(shape) > 64):
+            raise ProtocolError("tensor blob is not valid safetensors")
+        counts = [*offsets, *shape]  # each an int (not a bool), none negative
+        if not _INT.issuperset(map(type, counts)) or min(counts) < 0:
             raise ProtocolError("tensor blob is not valid safetensors")
         if offsets[1] - offsets[0] != math.prod(shape) * _ST_ITEMSIZE[spec["dtype"]] \
                 or offsets[1] > len(data):

@@ -600,10 +600,13 @@ class StudentSession:
     def _note(self, header: dict[str, Any], values: dict[str, Any]) -> None:
         """Keep the integrity markers a reply carries (with a call's names, a failure's
         error, a scenario's outcome)."""
-        error, outcome = header.get("error"), values.get("outcome")
-        for found in (header.get("called"), error.get("tamper") if isinstance(error, dict) else None,
-                      outcome.get("tamper") if isinstance(outcome, dict) else None):
-            self._keep(found)
+        called, error, outcome = header.get("called"), header.get("error"), values.get("outcome")
+        if called:  # (most replies: an empty list or none)
+            self._keep(called)
+        if isinstance(error, dict):
+            self._keep(error.get("tamper"))
+        if isinstance(outcome, dict):
+            self._keep(outcome.get("tamper"))
 
     def _keep(self, found: Any) -> None:
         if isinstance(found, list):
