@@ -688,13 +688,18 @@ class StudentSession:
                  record: bool = True) -> dict[str, Any]:
         """Run the lab's worker-side scenario `name`. Its outcome is evidence, so the worker
         verifies its integrity after it — unless `record` is False: a scenario that only
-        computes the student's values (which the judge compares itself) skips that cost."""
+        computes the student's values (which the judge compares itself) skips that cost.
+        Planned and sent ahead like a call (`CallPlans`), evidence too: the worker verifies
+        after it there as here, and what it finds comes back with the result, kept on
+        arrival; only the request and its round trip are saved (~12 a submission). Not one
+        given a longer limit than a call's: it is expected to run long (sent ahead, it would
+        stop the others at the short limit there), and a round trip is nothing beside it."""
         tensors = protocol.Tensors()
         header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
                   "record": record}
         limit = timeout or self.limits.call_timeout_s
-        # a values-only scenario is planned like a call (evidence is never sent ahead)
-        ready = None if record else self._planned(header, dict(tensors.items))
+        ready = self._planned(header, dict(tensors.items)) \
+            if limit <= self.limits.call_timeout_s else None
         if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
             reply = Reply(answer, values, limit, False)

@@ -320,7 +320,7 @@ class Worker:
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
         """Several calls in one request (the judge's CallPlans), one reply with a result
-        each, in order. Each call as `op_call` (or `op_scenario`, for a values-only scenario,
+        each, in order. Each call as `op_call` (or `op_scenario`, for a scenario,
         or `op_get_var`) makes it, with its own (shorter) limit; the
         run stops at the first call that runs out of time, when the budget is spent, or
         before the reply would grow past half the judge's caps: the judge makes whatever

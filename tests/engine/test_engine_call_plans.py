@@ -325,3 +325,60 @@ def test_workers_ended_back_to_back_keep_the_zygote_answering(zygote) -> None:
         finally:
             session.close()
     connection.close()
+
+
+EVIDENCE = """
+import torch
+def get_device():
+    torch.cuda.is_available = lambda: False   # tampers with what the scenario relies on
+    return torch.device("cpu")
+"""
+
+
+def test_a_scenario_is_sent_ahead_and_what_it_found_still_voids_its_evidence(monkeypatch) -> None:
+    """A recorded scenario (evidence) goes ahead with the calls: the worker verifies its
+    integrity after it as it would have (`Worker._scenario`), the finding comes back with the
+    result, and the check that takes the result is marked as resting on it."""
+    from autograder.lab import Lab
+    from autograder.sandbox import integrity
+
+    plans = CallPlans()
+    submission = Submission("evidence", Path("evidence.ipynb"), (Cell(1, EVIDENCE),), "0")
+
+    def graded() -> tuple[dict[str, object], list[str], dict[str, set[str]]]:
+        session = StudentSession(lab_zygote.connect(), submission, Limits(), plans=plans)
+        session.start()
+        try:
+            session.begin_check("device")  # (two requests: one alone is not sent ahead)
+            outcome = session.scenario("get_device", {})
+            assert session.scenario("get_device", {}) == outcome
+            session.end_check()
+            return outcome, session.findings(), session.relied
+        finally:
+            session.close()
+
+    with Zygote([], worker_modules=Lab.load(Path(__file__).resolve().parents[2]).worker_modules) \
+            as lab_zygote:
+        first = graded()
+        sent = _count_requests(monkeypatch)
+        second = graded()
+    assert sent == ["ping", "calls", "verify"]  # no scenario request of its own
+    for outcome, markers, relied in (first, second):
+        assert outcome["with_cuda"] == outcome["without_cuda"] == "cpu"
+        assert any(integrity.is_marker(m) and "torch.cuda.is_available" in m for m in markers)
+        assert relied == {"device": {integrity.SCENARIOS}}
+
+
+def test_a_scenario_given_a_longer_limit_is_not_sent_ahead(zygote) -> None:
+    """Expected to run long: sent ahead, it would meet the short limit there."""
+    plans = CallPlans()
+    session = _session(zygote, plans)
+    try:
+        session.begin_check("long")
+        for _ in range(2):
+            with pytest.raises(StudentError):  # (no such scenario in this zygote: no matter)
+                session.scenario("train", {}, timeout=session.limits.call_timeout_s * 10)
+        session.end_check()
+    finally:
+        session.close()
+    assert plans.get("long") == []
