@@ -18,6 +18,7 @@ any of it can reach feedback.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import signal
@@ -187,6 +188,13 @@ class PlannedCall:
     header: dict[str, Any]
     tensors: dict[str, torch.Tensor]
 
+    @functools.cached_property
+    def parts(self) -> tuple[bytes, tuple[tuple[str, tuple[str, tuple[int, ...], bytes]], ...]]:
+        """What a request sending it ahead holds of it: its header's JSON (less the closing
+        brace) and each of its tensors' content, computed once (`CallPlans.encoded`)."""
+        return (protocol.encoded(self.header)[:-1],
+                tuple((name, _content(tensor)) for name, tensor in self.tensors.items()))
+
 
 class CallPlans:
     """Per judge: the calls each check made when it last ran.
@@ -236,20 +244,21 @@ class CallPlans:
         calls sharing a tensor cannot reach one another through it."""
         key = tuple(id(call) for call in calls)
         held = self._frames.pop(key, None)
-        if held is None:
-            fields: list[dict[str, Any]] = []
+        if held is None:  # (each call's own part encoded once: `PlannedCall.parts`)
+            fields: list[bytes] = []
             items: dict[str, torch.Tensor] = {}
             names: dict[tuple[str, tuple[int, ...], bytes], str] = {}  # content -> frame name
             for call in calls:
+                header, contents = call.parts
                 taken: dict[str, str] = {}
-                for name, tensor in call.tensors.items():
-                    content = _content(tensor)
+                for name, content in contents:
                     if content not in names:
                         names[content] = f"u{len(names)}"
-                        items[names[content]] = tensor
+                        items[names[content]] = call.tensors[name]
                     taken[name] = names[content]
-                fields.append({**call.header, "tensors": taken})
-            held = (list(calls), protocol.Encoded({"calls": protocol.encoded(fields)},
+                # {**header, "tensors": taken}, as JSON (a header is never empty: it has "op")
+                fields.append(header + b',"tensors":' + protocol.encoded(taken) + b"}")
+            held = (list(calls), protocol.Encoded({"calls": b"[" + b",".join(fields) + b"]"},
                                                   protocol.serialize(items)))
             while len(self._frames) >= MAX_FRAMES:
                 self._frames.pop(next(iter(self._frames)))  # the least recently used

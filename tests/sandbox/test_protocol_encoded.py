@@ -67,3 +67,23 @@ def test_the_judge_keeps_a_few_encoded_requests_the_least_recently_used_go() -> 
     assert len(plans._frames) == MAX_FRAMES
     assert plans.encoded([calls[0]]) is kept
     assert plans.encoded([calls[1]]) is not second  # encoded again
+
+
+def test_a_plan_built_from_its_calls_parts_is_the_plan_encoded_whole() -> None:
+    """Each call's part of the request (its header's JSON, its tensors' contents) is
+    computed once (`PlannedCall.parts`); the request built from them is, byte for byte, the
+    calls encoded whole, each naming the frame's tensors it takes."""
+    a = PlannedCall("a", {"op": "call", "name": "f", "args": [{"__tensor__": "t0"}, -0.0, "\u00e9"],
+                          "kwargs": {"__dict__": [["k", {"__tensor__": "t1"}]]}, "seed": 3},
+                    {"t0": torch.arange(3.0), "t1": torch.tensor([-0.0, 1.0])})
+    b = PlannedCall("b", {"op": "scenario", "name": "s", "params": {"__dict__": []},
+                          "record": True}, {})
+    # a's "t1" but for the sign of its zero: another tensor of the frame
+    c = PlannedCall("c", {"op": "call", "name": "g", "args": [{"__tensor__": "t0"}]},
+                    {"t0": torch.tensor([0.0, 1.0])})
+    frame = CallPlans().encoded([a, b, c, a])
+    whole = [{**a.header, "tensors": {"t0": "u0", "t1": "u1"}}, {**b.header, "tensors": {}},
+             {**c.header, "tensors": {"t0": "u2"}}, {**a.header, "tensors": {"t0": "u0", "t1": "u1"}}]
+    assert frame.fields["calls"] == protocol.encoded(whole)
+    assert frame.blob == protocol.serialize({"u0": a.tensors["t0"], "u1": a.tensors["t1"],
+                                             "u2": c.tensors["t0"]})
