@@ -136,6 +136,11 @@ class Tensors:
     def __init__(self) -> None:
         self.items: dict[str, torch.Tensor] = {}
 
+    def since(self, count: int) -> list[str]:
+        """The keys of the tensors added after the first `count` (keys are "t0", "t1", ... in
+        the order added: no walk over the ones before)."""
+        return [f"t{i}" for i in range(count, len(self.items))]
+
     def add(self, tensor: torch.Tensor) -> str:
         key = f"t{len(self.items)}"
         if (type(tensor) is torch.Tensor and not tensor.requires_grad  # the common case,

@@ -362,7 +362,7 @@ class Worker:
             before = len(collected.items)
             for key, value in values.items():
                 header[key] = protocol.encode(value, collected)
-            added = list(collected.items)[before:]
+            added = collected.since(before)
             used += sum(collected.items[k].numel() * collected.items[k].element_size()
                         for k in added)
             encoded = protocol.encoded(header)  # once: measured here, sent as it is

@@ -87,3 +87,14 @@ def test_a_plan_built_from_its_calls_parts_is_the_plan_encoded_whole() -> None:
     assert frame.fields["calls"] == protocol.encoded(whole)
     assert frame.blob == protocol.serialize({"u0": a.tensors["t0"], "u1": a.tensors["t1"],
                                              "u2": c.tensors["t0"]})
+
+
+def test_the_tensors_added_since_a_count_are_the_last_ones() -> None:
+    """What a `calls` reply measures against its caps after each result (and takes back when
+    one would pass them): the tensors that result added, found without a walk over the rest."""
+    collected = protocol.Tensors()
+    protocol.encode([torch.ones(2), (torch.zeros(3), {"k": torch.ones(1)})], collected)
+    count = len(collected.items)
+    protocol.encode({"a": torch.ones(4), "b": [1.0, torch.ones(5)]}, collected)
+    assert collected.since(count) == list(collected.items)[count:] == ["t3", "t4"]
+    assert collected.since(len(collected.items)) == []
