@@ -46,7 +46,7 @@ MAX_TENSORS = 4096
 MAX_DEPTH = 25
 MAX_LABEL = 200
 # How many values the decoder visits between two looks at the clock (~1 ms of work).
-_CLOCK_EVERY = 1024
+_CLOCK_EVERY = 1024  # (a power of two: the decoder tests it with a bit mask)
 _LEN = struct.Struct("!IQ")
 _ST_LEN = struct.Struct("<Q")
 _SAFE_DTYPES = {
