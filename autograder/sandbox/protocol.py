@@ -158,22 +158,9 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     """Worker side: any Python value to JSON data, with tensors set aside."""
     if depth > 20:
         return {"__object__": "too deeply nested"}
-    kind = type(value)
-    # (exact types first, the common ones: each branch is the one the general path takes)
-    if kind is str or kind is bool or value is None:
-        return value
-    if kind is torch.Tensor:
+    if type(value) is torch.Tensor:  # (the common value: first)
         return _tensor_reference(value, tensors)
-    if kind is int:
-        return value if abs(value) < 2**63 else float(value)
-    if kind is float:
-        return value if math.isfinite(value) else {"__float__": repr(value)}
-    if kind is list:
-        return [encode(v, tensors, depth + 1) for v in value[:10_000]]
-    if kind is dict:
-        return {"__dict__": [[encode(k, tensors, depth + 1), encode(v, tensors, depth + 1)]
-                             for k, v in list(value.items())[:10_000]]}
-    if isinstance(value, (bool, str)):
+    if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
         return value if abs(value) < 2**63 else float(value)
