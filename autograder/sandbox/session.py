@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import re
 import signal
 import time
@@ -55,6 +54,7 @@ MAX_WHERE = 80
 _WHERE = re.compile(r"cell \d+, line \d+")
 _WHERE_LINE = re.compile(r"cell (\d+), line (\d+)")
 UNUSUAL_TYPE = "an exception with an unusual type name"
+CallKey = tuple[Any, ...]  # (see `call_key`)
 
 
 def student_error_info(raw: Any) -> dict[str, str]:
@@ -184,7 +184,7 @@ class Reply:
 class PlannedCall:
     """One call a check made: its request as sent (no time limit) and its tensors."""
 
-    key: str
+    key: CallKey
     header: dict[str, Any]
     tensors: dict[str, torch.Tensor]
 
@@ -273,28 +273,27 @@ def _content(tensor: torch.Tensor) -> tuple[str, tuple[int, ...], bytes]:
     return str(tensor.dtype), tuple(tensor.shape), flat.view(torch.uint8).numpy().tobytes()
 
 
-def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> str | None:
-    """What makes two call requests the same request (None: not plannable)."""
+def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> CallKey | None:
+    """What makes two call requests the same request (None: not plannable): the header's
+    text and each tensor's name, dtype, shape and bytes (-0.0 is not 0.0)."""
     # The header is built by this module in a fixed order (no need to sort its keys) from
     # plain data (`protocol.encode`): its repr tells apart all that its JSON would, in half
-    # the time (a submission computes ~300 keys).
-    digest = hashlib.blake2b(repr(header).encode(), digest_size=16)
+    # the time. A tuple rather than a digest of it: a submission computes ~300 keys, and
+    # hashing small bytes for a dict lookup costs less than a digest's object and updates.
+    parts: list[Any] = [repr(header)]
     for name, tensor in tensors.items():
-        if tensor.device.type != "cpu" or tensor.is_quantized or tensor.is_sparse:
+        if not tensor.is_cpu or tensor.is_quantized or tensor.is_sparse:
             return None
-        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        detached = tensor.detach()
         try:
-            data = tensor.detach().numpy()  # encoded tensors: CPU and contiguous already
+            data = detached.numpy().tobytes()  # (in C order, whatever the strides)
         except (RuntimeError, TypeError):  # bfloat16 and other dtypes numpy lacks
             try:
-                data = tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy()
+                data = detached.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
             except (RuntimeError, TypeError):
                 return None
-        try:
-            digest.update(data.data)  # (the array's own memory, no copy)
-        except (BufferError, TypeError, ValueError):  # not C-contiguous
-            digest.update(data.tobytes())
-    return digest.hexdigest()
+        parts += (name, tensor.dtype, tuple(tensor.shape), data)
+    return tuple(parts)
 
 
 def _names(value: Any) -> list[str]:
@@ -314,11 +313,11 @@ class StudentSession:
         self.plans = plans
         self._check: str | None = None  # the check running now (begin_check)
         self._made: list[PlannedCall] = []  # the calls it made so far
-        self._prefetched: dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        self._prefetched: dict[CallKey, deque[tuple[dict[str, Any], dict[str, Any]]]] = {}
         # results sent ahead, by check (then as `_prefetched`)
-        self._ahead: dict[str, dict[str, deque[tuple[dict[str, Any], dict[str, Any]]]]] = {}
+        self._ahead: dict[str, dict[CallKey, deque[tuple[dict[str, Any], dict[str, Any]]]]] = {}
         self._sent_ahead = False  # (once per submission, before its first check)
-        self._known: dict[str, PlannedCall] = {}  # the running check's plan, by key
+        self._known: dict[CallKey, PlannedCall] = {}  # the running check's plan, by key
         # What the worker's integrity check reported, from any reply (in order, once each),
         # and the kinds of evidence each check took ("calls", "scenarios"): see `findings`.
         self.markers: dict[str, None] = {}
