@@ -371,7 +371,7 @@ def main() -> None:
     for n in scaling:
         if n == size:
             seconds, peak = ours["grade_batch_s"], ours["peak_rss_bytes"]
-            other = ours["other_cpu_share"]
+            other, records = ours["other_cpu_share"], ours_records
             note = "(the run above)"
         else:
             log(f"\n[scaling] grade_batch on the first {n} notebooks ...")
@@ -381,10 +381,13 @@ def main() -> None:
             note = ""
             log(f"  {run['summary'].splitlines()[0]}")
             log(machine_note(run))
-            other = run["other_cpu_share"]
+            other, records = run["other_cpu_share"], run["submissions"]
         points.append((n, seconds))
+        # what one notebook costs a lane in this run (the timing-out one left out)
+        own = statistics.median(r["seconds"] for r in records if r["status"] != "timeout")
         scaling_rows.append({"n": n, "seconds": seconds, "per_submission_s": seconds / n,
-                             "peak_rss_bytes": peak, "other_cpu_share": other, "note": note})
+                             "median_submission_s": own, "peak_rss_bytes": peak,
+                             "other_cpu_share": other, "note": note})
     fit = linear_fit(points) if len(points) >= 2 else {}
     report["scaling"] = {"runs": scaling_rows, "fit": fit}
     report["total_bench_s"] = time.monotonic() - t_start
@@ -444,27 +447,46 @@ def main() -> None:
         f"{ours['peak_processes']} processes at most (RSS counts pages shared with the zygote "
         "once per worker, so this is an upper bound)")
     log("\nscaling (ours, first n notebooks of the same pool; each has the timing-out one):")
-    log(f"{'n':>6}{'total s':>10}{'s/subm':>9}{'peak mem':>12}{'other CPU':>11}")
+    log(f"{'n':>6}{'total s':>10}{'s/subm':>9}{'median':>9}{'peak mem':>12}{'other CPU':>11}")
     for r in scaling_rows:
         log(f"{r['n']:>6}{r['seconds']:>10.1f}{r['per_submission_s']:>9.3f}"
+            f"{r['median_submission_s']:>8.3f}s"
             f"{fmt_gib(r['peak_rss_bytes']):>12}{100 * r['other_cpu_share']:>10.1f}%  {r['note']}")
     if fit:
         per = [r["per_submission_s"] for r in scaling_rows]
         marginal = [(b["seconds"] - a["seconds"]) / (b["n"] - a["n"])
                     for a, b in itertools.pairwise(scaling_rows)]
-        # Linear (or better): a fixed cost plus a cost per submission that does not grow
-        # with the batch, i.e. no later size costs more per extra notebook than the first
-        # step did (25 % slack for this machine's noise). Falling is fine: the fixed cost
-        # (zygote start, the one timing-out notebook) amortising.
+        # Linear: a fixed cost plus a cost per notebook that does not grow with the batch.
+        # Measured as what the last step's notebooks added to the wall, each (the marginal
+        # between the two largest sizes), against what a notebook of the smallest batch
+        # costs its lane (its median grading time / lanes): within 25 % (this machine's
+        # noise), and the notebooks' own median no slower in the largest batch than in the
+        # smallest. Not each marginal against the first (this bench's earlier rule): at the
+        # smallest size one lane spends the timing-out notebook's 10 s while the other runs
+        # out of work and waits, so the first step's notebooks fill idle time and look cheap
+        # (wall(n) ≈ start + max(10 s, n·t / lanes)): that rule failed whenever a notebook
+        # cost a lane less than ~0.13 s — the faster the grading, the surer the failure —
+        # and it is still printed.
         # (R² is reported, not required: a falling marginal cost lowers it)
-        linear = max(marginal[1:], default=0.0) <= 1.25 * marginal[0]
+        first_own = scaling_rows[0]["median_submission_s"]
+        last_own = scaling_rows[-1]["median_submission_s"]
+        linear = (marginal[-1] <= 1.25 * first_own / lanes and last_own <= 1.25 * first_own)
+        earlier_rule = max(marginal[1:], default=0.0) <= 1.25 * marginal[0]
+        report["scaling"]["earlier_rule_each_marginal_within_first"] = earlier_rule
         goals["linear growth"] = linear
         report["scaling"]["marginal_s_per_submission"] = marginal
         log(f"fit: total ≈ {fit['fixed_s']:.1f} s + {fit['per_submission_s']:.3f} s × n "
             f"(R² {fit['r2']:.4f}); marginal s/submission between sizes: "
             + ", ".join(f"{m:.3f}" for m in marginal)
             + f"; s/submission {per[0]:.3f} at n={scaling_rows[0]['n']}, {per[-1]:.3f} at "
-            f"n={scaling_rows[-1]['n']} (goal linear: {'met' if linear else 'NOT met'})")
+            f"n={scaling_rows[-1]['n']}")
+        log(f"linear: the last step's marginal {marginal[-1]:.3f} s against a notebook's own "
+            f"{first_own:.3f} s / {lanes} lanes = {first_own / lanes:.3f} s at "
+            f"n={scaling_rows[0]['n']} (within 1.25×: {marginal[-1] / (first_own / lanes):.2f}×);"
+            f" notebooks' median {first_own:.3f} s at n={scaling_rows[0]['n']}, {last_own:.3f} s "
+            f"at n={scaling_rows[-1]['n']} (goal linear: {'met' if linear else 'NOT met'}; the "
+            f"earlier rule, each marginal within 1.25× the first: "
+            f"{'met' if earlier_rule else 'not met'})")
         if args.quick:
             log("  (quick batches are too small for the fixed cost — zygote start, the one "
                 "timing-out notebook — to amortise: judge growth on the default run)")
