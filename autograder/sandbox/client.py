@@ -160,8 +160,11 @@ class ZygoteConnection:
         self.sock.connect(socket_path)
         self.reader = self.sock.makefile("rb")
         self.hide_paths = hide_paths
-        # A worker forked ahead for the next submission, with the request it was made for.
+        # A worker forked ahead for the next submission, with the request it was made for;
+        # until the zygote's reply to that request is read, the request and our end of the
+        # worker's socket (`_settle`).
         self._spare: tuple[dict[str, Any], WorkerHandle] | None = None
+        self._due: tuple[dict[str, Any], socket.socket] | None = None
 
     def _reply(self, timeout: float) -> dict[str, Any]:
         self.sock.settimeout(timeout)
@@ -187,16 +190,44 @@ class ZygoteConnection:
             "cpus": sorted(os.sched_getaffinity(0)),
         }
 
-    def _spawn(self, request: dict[str, Any]) -> WorkerHandle:
+    def _ask_spawn(self, request: dict[str, Any]) -> socket.socket:
+        """Send a spawn request; our end of the new worker's socket (the zygote's reply, its
+        pid, is still to be read)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        socket.send_fds(self.sock, [json.dumps(request).encode()], [theirs.fileno()])
-        theirs.close()
-        reply = self._reply(30)
+        try:
+            socket.send_fds(self.sock, [json.dumps(request).encode()], [theirs.fileno()])
+        except OSError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        return ours
+
+    def _spawn(self, request: dict[str, Any]) -> WorkerHandle:
+        ours = self._ask_spawn(request)
+        try:
+            reply = self._reply(30)
+        except SandboxError:
+            ours.close()
+            raise
         return WorkerHandle(int(reply["pid"]), ours)
+
+    def _settle(self) -> None:
+        """Read the zygote's reply to the spare's spawn request, if still unread: the zygote
+        answers one request after another, so it comes before the reply to any request sent
+        after it. A spare the zygote could not make is no spare (the next spawn forks one)."""
+        due, self._due = self._due, None
+        if due is not None:
+            request, ours = due
+            try:
+                self._spare = (request, WorkerHandle(int(self._reply(30)["pid"]), ours))
+            except (SandboxError, ValueError, KeyError, TypeError):
+                ours.close()
 
     def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
         """A fresh worker: the spare forked ahead when it was made for the same request and
         is still waiting, else one forked now."""
+        self._settle()
         request = self._request(limits, extra_hidden)
         spare, self._spare = self._spare, None
         if spare is not None:
@@ -211,20 +242,24 @@ class ZygoteConnection:
         judge's CPU had nothing to do) and its first page faults then overlap the checks
         instead of holding up the next submission. The spare is a worker like any other:
         forked from the clean zygote, it has run nothing and is used once; one that is not
-        used ends with this connection."""
-        if self._spare is None:
+        used ends with this connection. The request is only sent: the judge goes on with its
+        checks while the zygote forks (~5 ms), and the reply is read with the next one
+        (`_settle`)."""
+        if self._spare is None and self._due is None:
             request = self._request(limits, extra_hidden)
-            self._spare = (request, self._spawn(request))
+            self._due = (request, self._ask_spawn(request))
 
     def _discard(self, worker: WorkerHandle) -> None:
         worker.sock.close()  # (a spare waiting for its first request exits at end of file)
         self.end(worker.pid)
 
     def wait(self, pid: int, timeout: float) -> dict[str, Any]:
+        self._settle()
         self.sock.sendall(json.dumps({"op": "wait", "pid": pid, "timeout": timeout}).encode())
         return self._reply(timeout + 10)
 
     def kill(self, pid: int) -> dict[str, Any]:
+        self._settle()
         started = time.monotonic()
         self.sock.sendall(json.dumps({"op": "kill", "pid": pid}).encode())
         reply = self._reply(15)
@@ -235,10 +270,13 @@ class ZygoteConnection:
         """End a finished worker (as `kill`) without waiting for its processes to exit: the
         zygote answers once it has sent the signal, then reaps the worker and sweeps its
         cgroup while this judge grades on."""
+        self._settle()
         self.sock.sendall(json.dumps({"op": "end", "pid": pid}).encode())
         self._reply(15)
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._settle()
         spare, self._spare = self._spare, None
         if spare is not None:
             with contextlib.suppress(SandboxError, OSError):

@@ -40,7 +40,9 @@ def _session(connection: ZygoteConnection, source: str, limits: Limits) -> Stude
 
 
 def _spare_pid(connection: ZygoteConnection) -> int:
-    assert connection._spare is not None
+    assert connection._spare is None and connection._due is not None  # (asked, not read)
+    connection._settle()  # what the connection's next request does first
+    assert connection._spare is not None and connection._due is None
     return connection._spare[1].pid
 
 
@@ -108,3 +110,28 @@ def test_closing_the_connection_ends_its_spare(zygote) -> None:
     assert _alive(spare)
     connection.close()
     assert _gone(spare)
+
+
+def test_the_spare_is_asked_for_without_waiting_and_its_reply_read_first(zygote) -> None:
+    """`prepare_spare` only sends its request (the judge grades on while the zygote forks);
+    the connection's next request reads that reply first, so each reply goes to its own
+    request: the last worker's `end` ends it, the spare is the next submission's worker."""
+    connection, limits = zygote.connect(), Limits()
+    try:
+        first = _session(connection, "x = 1", limits)
+        assert first.worker is not None
+        last = first.worker.pid
+        connection.prepare_spare(limits, first.extra_hidden)
+        assert connection._due is not None and connection._spare is None  # not waited for
+        first.close()  # its `end` reads the spare's reply before its own
+        assert connection._due is None and connection._spare is not None
+        spare = connection._spare[1].pid
+        assert spare != last and _gone(last) and _alive(spare)
+        second = _session(connection, "y = 2", limits)
+        try:
+            assert second.worker is not None and second.worker.pid == spare
+            assert second.get_var("y") == 2
+        finally:
+            second.close()
+    finally:
+        connection.close()
