@@ -10,10 +10,13 @@ anything else is the check's declared feedback.
 from __future__ import annotations
 
 import dataclasses
+import random
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy
 import pytest
 
 from autograder.check.context import CheckContext
@@ -21,6 +24,7 @@ from autograder.check.registry import CheckFailed, CheckSpec, take_attribution
 from autograder.check.tamper import take_declared
 from autograder.config import Tolerances
 from autograder.sandbox import protocol
+from autograder.sandbox.rng import seed_rngs
 from autograder.sandbox.session import (
     CallTimeout,
     MissingFunction,
@@ -43,6 +47,24 @@ class Verdict:
     # The kinds of worker evidence the verdict rests on ("calls", "scenarios"): a submission
     # that changed what they come from anywhere loses it (grader.void_tampered).
     rests_on: frozenset[str] = frozenset()
+
+
+def seed_check(name: str) -> None:
+    """The judge's random generators (torch's, Python's, numpy's), seeded from the check's
+    name just before the check runs (both runners).
+
+    Why: a check that draws its inputs from them (`torch.randn(5)`) otherwise got whatever
+    the judge's earlier work left in them — the submissions graded before this one, in this
+    judge — so a notebook's inputs, and for a function wrong only on some inputs its grade,
+    depended on the batch's order, its number of judges and whether it was resumed. Seeded
+    by name, a check draws the same inputs for every submission and every regrade, and its
+    calls are the same requests each time (answered from those sent ahead:
+    `sandbox.session.CallPlans`). A check that wants fresh values on purpose draws them from
+    a source no seed reaches (`random.SystemRandom`)."""
+    seed = zlib.crc32(name.encode("utf-8"))
+    seed_rngs(seed)
+    random.seed(seed)
+    numpy.random.seed(seed)
 
 
 def not_assessed_message(other: str) -> str:
@@ -106,6 +128,12 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grading(spec): a graded check")
+
+    @pytest.fixture(autouse=True)
+    def _seeded(self, request: pytest.FixtureRequest) -> None:
+        """Every check starts from its own seeds (`seed_check`), before its other fixtures."""
+        marker = request.node.get_closest_marker("grading")
+        seed_check(marker.kwargs["spec"].name if marker is not None else request.node.nodeid)
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Iterator[StudentSession]:

@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 
 from autograder.check.context import CheckContext
-from autograder.check.plugin import GradingPlugin, Verdict, verdict_for
+from autograder.check.plugin import GradingPlugin, Verdict, seed_check, verdict_for
 from autograder.check.registry import CheckSpec, take_attribution
 from autograder.check.tamper import take_declared
 
@@ -244,6 +244,7 @@ class DirectRunner:
             take_declared()
             error: BaseException | None = None
             try:
+                seed_check(spec.name)  # as the plugin's `_seeded` fixture
                 session.begin_check(spec.name)  # as the `student` fixture's set-up
                 fn(**{name: fixtures[name] for name in names})
             except KeyboardInterrupt:
