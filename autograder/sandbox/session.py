@@ -23,6 +23,7 @@ import re
 import signal
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -294,6 +295,71 @@ def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> CallKe
                 return None
         parts += (name, tensor.dtype, tuple(tensor.shape), data)
     return tuple(parts)
+
+
+_MAX_DEPTH = 20  # as `protocol.encode`: deeper is sent as an opaque object
+_MAX_ITEMS = 10_000  # as `protocol.encode`: a longer container is cut
+
+
+def _plain_key(value: Any, depth: int = 0) -> Any:
+    """A key for `value` as `protocol.encode` sends it, made without encoding it; None when
+    `value` is not one of the plain kinds this covers (then the encoded request is the key).
+
+    Two values with the same key are sent as the same request (the converse need not hold:
+    a value sent alike but keyed apart only misses its planned result). So every part of
+    what the encoding writes is in the key with its kind: a bool is not an int, a float is
+    its repr (-0.0 is not 0.0), a tuple is not a list, a tensor is its dtype, shape,
+    requires_grad and bytes, and anything less plain (a subclass, another device, a
+    conjugate or negative view, a dtype numpy lacks, an int past 64 bits) is not covered."""
+    kind = type(value)
+    if kind is torch.Tensor:
+        if (not value.is_cpu or value.is_quantized or value.is_sparse or value.is_conj()
+                or value.is_neg()):
+            return None
+        try:
+            data = value.detach().numpy().tobytes()  # (in C order, whatever the strides)
+        except (RuntimeError, TypeError):
+            return None
+        return ("t", value.dtype, tuple(value.shape), value.requires_grad, data)
+    if value is None:
+        return ("n",)
+    if kind is bool or kind is str:
+        return (kind.__name__, value)
+    if kind is int:
+        return ("i", value) if abs(value) < 2**63 else None
+    if kind is float:
+        return ("f", repr(value))
+    if depth >= _MAX_DEPTH or (kind in (list, tuple, dict) and len(value) > _MAX_ITEMS):
+        return None
+    if kind is list or kind is tuple:
+        items = [_plain_key(item, depth + 1) for item in value]
+        return None if None in items else (kind.__name__, tuple(items))
+    if kind is dict:
+        pairs = [(_plain_key(k, depth + 1), _plain_key(v, depth + 1)) for k, v in value.items()]
+        return None if any(None in pair for pair in pairs) else ("dict", tuple(pairs))
+    return None
+
+
+def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                    grad_args: tuple[int, ...], gradcheck: bool, seed: int, record: bool,
+                    upstream: torch.Tensor | None) -> CallKey | None:
+    """The key of `StudentSession.call`'s request, without building the request: encoding
+    a call's arguments to key it was a third of the judge's time in a call answered from its
+    plan (~300 a submission). None when an argument is not plain (`_plain_key`): the request
+    is then built and keyed by `call_key` (a different first element: never the same key)."""
+    if (type(name) is not str or type(gradcheck) is not bool or type(record) is not bool
+            or type(seed) is not int or not all(type(i) is int for i in grad_args)):
+        return None
+    plain_args, plain_kwargs = _plain_key(list(args)), _plain_key(dict(kwargs))
+    if plain_args is None or plain_kwargs is None:
+        return None
+    sent_upstream = None
+    if upstream is not None:  # sent detached
+        sent_upstream = _plain_key(upstream.detach())
+        if sent_upstream is None:
+            return None
+    return ("call", name, plain_args, plain_kwargs, tuple(grad_args), gradcheck, seed, record,
+            sent_upstream)
 
 
 def _names(value: Any) -> list[str]:
@@ -639,17 +705,26 @@ class StudentSession:
                 del self.incidents.timeouts[timeouts:], self.incidents.crashes[crashes:]
         return list(self.markers)
 
-    def _planned(self, header: dict[str, Any], items: dict[str, torch.Tensor],
-                 ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
-        """Note the request in the running check's plan; its results, if sent ahead."""
-        key = call_key(header, items) if self._check is not None else None
+    def _planned(self, key: CallKey | None, request: Callable[[], tuple[dict[str, Any],
+                 dict[str, torch.Tensor]]]) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
+        """Note the request (`key`; `request()` builds it) in the running check's plan; its
+        results, if sent ahead."""
         if key is None:
             return None
         if len(self._made) < MAX_PLANNED:
             # the plan's own copy when it holds this request (same key: same bytes)
-            self._made.append(self._known.get(key) or PlannedCall(
-                key, dict(header), {n: t.clone() for n, t in items.items()}))
+            known = self._known.get(key)
+            if known is None:
+                header, items = request()
+                known = PlannedCall(key, dict(header), {n: t.clone() for n, t in items.items()})
+            self._made.append(known)
         return self._prefetched.get(key)
+
+    def _keyed(self, header: dict[str, Any], items: dict[str, torch.Tensor],
+               ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
+        """`_planned` for a request built already, keyed by its encoding."""
+        key = call_key(header, items) if self._check is not None else None
+        return self._planned(key, lambda: (header, items))
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
@@ -659,18 +734,32 @@ class StudentSession:
         integrity around it — the evidence a no-library check needs. Off by default: it
         costs more than most student functions, and a value the judge compares itself needs
         no such evidence (the student controls their function's value anyway)."""
-        tensors = protocol.Tensors()
-        header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
-                  "kwargs": protocol.encode(dict(kwargs), tensors), "grad_args": list(grad_args),
-                  "gradcheck": gradcheck, "seed": seed, "record": record}
-        items = dict(tensors.items)
-        if upstream is not None:
-            items["upstream"] = upstream.detach().contiguous()
-        ready = self._planned(header, items)
+        built: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
+
+        def request() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+            if not built:  # (once, and only when the request is sent or first planned)
+                tensors = protocol.Tensors()
+                header = {"op": "call", "name": name,
+                          "args": protocol.encode(list(args), tensors),
+                          "kwargs": protocol.encode(dict(kwargs), tensors),
+                          "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
+                          "record": record}
+                items = dict(tensors.items)
+                if upstream is not None:
+                    items["upstream"] = upstream.detach().contiguous()
+                built.append((header, items))
+            return built[0]
+
+        key = None
+        if self._check is not None:
+            key = direct_call_key(name, args, kwargs, grad_args, gradcheck, seed, record,
+                                  upstream) or call_key(*request())
+        ready = self._planned(key, request)
         if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
             reply = Reply(answer, values, self.limits.call_timeout_s, False)
         else:
+            header, items = request()
             reply = self._ask(header, items, self.limits.call_timeout_s,
                               decode=("value", "grads", "gradcheck"))
             self._note(reply.header, reply.values)
@@ -706,7 +795,7 @@ class StudentSession:
         header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
                   "record": record}
         limit = timeout or self.limits.call_timeout_s
-        ready = self._planned(header, dict(tensors.items)) \
+        ready = self._keyed(header, dict(tensors.items)) \
             if limit <= self.limits.call_timeout_s else None
         if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
@@ -729,7 +818,7 @@ class StudentSession:
 
     def get_var(self, name: str) -> Any:
         header = {"op": "get_var", "name": name}
-        ready = self._planned(header, {})  # (planned as a call is)
+        ready = self._keyed(header, {})  # (planned as a call is)
         reply = Reply(*ready.popleft(), 10, False) if ready else \
             self._ask(header, None, 10, decode=("value",))
         if reply.header.get("missing"):
