@@ -362,6 +362,14 @@ def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
             sent_upstream)
 
 
+def direct_scenario_key(name: str, params: dict[str, Any], record: bool) -> CallKey | None:
+    """`direct_call_key` for `StudentSession.scenario`'s request (a first element of its own)."""
+    if type(name) is not str or type(record) is not bool or type(params) is not dict:
+        return None
+    plain = _plain_key(params)
+    return None if plain is None else ("scenario", name, plain, record)
+
+
 def _names(value: Any) -> list[str]:
     return [protocol.clean_text(n, 120) for n in value] if isinstance(value, list) else []
 
@@ -720,12 +728,6 @@ class StudentSession:
             self._made.append(known)
         return self._prefetched.get(key)
 
-    def _keyed(self, header: dict[str, Any], items: dict[str, torch.Tensor],
-               ) -> deque[tuple[dict[str, Any], dict[str, Any]]] | None:
-        """`_planned` for a request built already, keyed by its encoding."""
-        key = call_key(header, items) if self._check is not None else None
-        return self._planned(key, lambda: (header, items))
-
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, **kwargs: Any) -> CallResult:
@@ -791,17 +793,27 @@ class StudentSession:
         arrival; only the request and its round trip are saved (~12 a submission). Not one
         given a longer limit than a call's: it is expected to run long (sent ahead, it would
         stop the others at the short limit there), and a round trip is nothing beside it."""
-        tensors = protocol.Tensors()
-        header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
-                  "record": record}
+        built: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
+
+        def request() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+            if not built:  # (as in `call`)
+                tensors = protocol.Tensors()
+                header = {"op": "scenario", "name": name,
+                          "params": protocol.encode(params, tensors), "record": record}
+                built.append((header, dict(tensors.items)))
+            return built[0]
+
         limit = timeout or self.limits.call_timeout_s
-        ready = self._keyed(header, dict(tensors.items)) \
-            if limit <= self.limits.call_timeout_s else None
+        key = None
+        if self._check is not None and limit <= self.limits.call_timeout_s:
+            key = direct_scenario_key(name, params, record) or call_key(*request())
+        ready = self._planned(key, request)
         if ready:  # (its markers were kept when it arrived)
             answer, values = ready.popleft()
             reply = Reply(answer, values, limit, False)
         else:
-            reply = self._ask(header, tensors.items, limit, decode=("outcome",))
+            header, items = request()
+            reply = self._ask(header, items, limit, decode=("outcome",))
             self._note(reply.header, reply.values)
         if record:
             self._took(integrity.SCENARIOS)
@@ -818,7 +830,8 @@ class StudentSession:
 
     def get_var(self, name: str) -> Any:
         header = {"op": "get_var", "name": name}
-        ready = self._keyed(header, {})  # (planned as a call is)
+        key = call_key(header, {}) if self._check is not None else None
+        ready = self._planned(key, lambda: (header, {}))  # (planned as a call is)
         reply = Reply(*ready.popleft(), 10, False) if ready else \
             self._ask(header, None, 10, decode=("value",))
         if reply.header.get("missing"):

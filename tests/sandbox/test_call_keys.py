@@ -15,7 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograder.sandbox import protocol
-from autograder.sandbox.session import _plain_key, call_key, direct_call_key
+from autograder.sandbox.session import (
+    _plain_key,
+    call_key,
+    direct_call_key,
+    direct_scenario_key,
+)
 
 
 def _sent(args: list[Any], kwargs: dict[str, Any], upstream: torch.Tensor | None = None,
@@ -191,3 +196,38 @@ def test_a_call_and_its_easily_mixed_up_neighbour(args: list[Any], data: Any) ->
     first, second = _key(args, {}), _key(other, {})
     if first is not None and first == second:
         assert _sent(args, {}) == _sent(other, {})
+
+
+def _sent_scenario(params: dict[str, Any], record: bool) -> tuple[str, list[Any]]:
+    """The request `StudentSession.scenario` sends (as `_sent`)."""
+    tensors = protocol.Tensors()
+    header = {"op": "scenario", "name": "s", "params": protocol.encode(params, tensors),
+              "record": record}
+    return (json.dumps(header, allow_nan=False),
+            [(name, str(t.dtype), tuple(t.shape),
+              t.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+             for name, t in tensors.items.items()])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_NEAR, min_size=1, max_size=2), st.booleans(), st.data())
+def test_a_scenario_and_its_easily_mixed_up_neighbour(values: list[Any], record: bool,
+                                                      data: Any) -> None:
+    """The same for a scenario's parameters (`direct_scenario_key`)."""
+    params = {"a": values, "b": values[0]}
+    other = {"a": _neighbour(values, data.draw), "b": _neighbour(values[0], data.draw)}
+    first, second = direct_scenario_key("s", params, record), \
+        direct_scenario_key("s", other, record)
+    if first is not None and first == second:
+        assert _sent_scenario(params, record) == _sent_scenario(other, record)
+
+
+def test_scenario_keys_are_their_own() -> None:
+    params = {"x": torch.ones(2), "epochs": 3}
+    assert direct_scenario_key("s", params, True) == direct_scenario_key(
+        "s", {"x": torch.ones(2), "epochs": 3}, True)
+    assert direct_scenario_key("s", params, True) != direct_scenario_key("s", params, False)
+    assert direct_scenario_key("s", params, True) != direct_scenario_key("t", params, True)
+    assert direct_scenario_key("f", {}, False) != direct_call_key("f", (), {}, (), False, 0,
+                                                                  False, None)
+    assert direct_scenario_key("s", {"m": torch.nn.Linear(1, 1)}, True) is None
