@@ -212,6 +212,7 @@ class CallPlans:
     def __init__(self) -> None:
         self.by_check: dict[str, list[PlannedCall]] = {}
         self.order: dict[str, None] = {}  # the checks in the order they first ran
+        self._made: dict[str, set[CallKey]] = {}  # the keys of each check's calls, last pass
         # requests sending calls ahead, encoded, by the calls they hold (see `encoded`)
         self._frames: dict[tuple[int, ...], tuple[list[PlannedCall], protocol.Encoded]] = {}
 
@@ -223,7 +224,14 @@ class CallPlans:
         self.order.setdefault(check)
 
     def learn(self, check: str, calls: list[PlannedCall]) -> None:
+        """`check` passed making `calls`: its plan from now on. After its first pass, only
+        the calls it made again: a call with fresh values each time (a check that draws
+        them on purpose) would be run ahead for nothing and rebuild the request every time."""
         self.note(check)
+        made = {call.key for call in calls}
+        before, self._made[check] = self._made.get(check), made
+        if before is not None:
+            calls = [call for call in calls if call.key in before]
         if 1 <= len(calls) <= MAX_PLANNED:
             self.by_check[check] = calls
         elif not calls:

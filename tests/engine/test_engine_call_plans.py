@@ -297,6 +297,23 @@ def test_the_key_is_the_request() -> None:
     assert plans.get("c") == [] and list(plans.order) == ["c"]
 
 
+def test_a_call_made_with_fresh_values_each_time_is_not_sent_ahead() -> None:
+    """After a check's first pass, its plan keeps the calls it made again: one with values
+    drawn afresh every time would run ahead for nothing (and rebuild the request)."""
+    plans = CallPlans()
+    a, b = _planned("double", torch.ones(2)), _planned("double", torch.zeros(2))
+    plans.learn("c", [a, b])  # a first pass: all of it
+    assert plans.get("c") == [a, b]
+    fresh = _planned("double", torch.full((2,), 7.0))
+    plans.learn("c", [a, fresh])
+    assert plans.get("c") == [a]
+    plans.learn("c", [a, _planned("double", torch.full((2,), 8.0))])  # fresh again
+    assert plans.get("c") == [a]
+    again = _planned("double", torch.full((2,), 8.0))
+    plans.learn("c", [a, again])  # the same call twice in a row: planned
+    assert plans.get("c") == [a, again]
+
+
 def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
     code = "import torch.nn.functional as F\ndef loss(p, t):\n    return F.mse_loss(p, t)\n"
     submission = Submission("rec", Path("rec.ipynb"), (Cell(1, code),), "0")
