@@ -167,6 +167,9 @@ class ZygoteConnection:
         self._due: tuple[dict[str, Any], socket.socket] | None = None
 
     def _reply(self, timeout: float) -> dict[str, Any]:
+        """The zygote's reply to this connection's latest request; the reply to a spare's
+        request still unread comes first (`_settle`), whatever the request."""
+        self._settle()
         self.sock.settimeout(timeout)
         try:
             line = self.reader.readline()
@@ -215,7 +218,8 @@ class ZygoteConnection:
     def _settle(self) -> None:
         """Read the zygote's reply to the spare's spawn request, if still unread: the zygote
         answers one request after another, so it comes before the reply to any request sent
-        after it. A spare the zygote could not make is no spare (the next spawn forks one)."""
+        after it (`_reply` reads it first). A spare the zygote could not make is no spare
+        (the next spawn forks one)."""
         due, self._due = self._due, None
         if due is not None:
             request, ours = due
@@ -254,12 +258,10 @@ class ZygoteConnection:
         self.end(worker.pid)
 
     def wait(self, pid: int, timeout: float) -> dict[str, Any]:
-        self._settle()
         self.sock.sendall(json.dumps({"op": "wait", "pid": pid, "timeout": timeout}).encode())
         return self._reply(timeout + 10)
 
     def kill(self, pid: int) -> dict[str, Any]:
-        self._settle()
         started = time.monotonic()
         self.sock.sendall(json.dumps({"op": "kill", "pid": pid}).encode())
         reply = self._reply(15)
@@ -270,7 +272,6 @@ class ZygoteConnection:
         """End a finished worker (as `kill`) without waiting for its processes to exit: the
         zygote answers once it has sent the signal, then reaps the worker and sweeps its
         cgroup while this judge grades on."""
-        self._settle()
         self.sock.sendall(json.dumps({"op": "end", "pid": pid}).encode())
         self._reply(15)
 

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
@@ -56,6 +56,7 @@ _WHERE = re.compile(r"cell \d+, line \d+")
 _WHERE_LINE = re.compile(r"cell (\d+), line (\d+)")
 UNUSUAL_TYPE = "an exception with an unusual type name"
 CallKey = tuple[Any, ...]  # (see `call_key`)
+_T = TypeVar("_T")
 
 
 def student_error_info(raw: Any) -> dict[str, str]:
@@ -293,15 +294,7 @@ def call_key(header: dict[str, Any], tensors: dict[str, torch.Tensor]) -> CallKe
     for name, tensor in tensors.items():
         if not tensor.is_cpu or tensor.is_quantized or tensor.is_sparse:
             return None
-        detached = tensor.detach()
-        try:
-            data = detached.numpy().tobytes()  # (in C order, whatever the strides)
-        except (RuntimeError, TypeError):  # bfloat16 and other dtypes numpy lacks
-            try:
-                data = detached.contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
-            except (RuntimeError, TypeError):
-                return None
-        parts += (name, tensor.dtype, tuple(tensor.shape), data)
+        parts += (name, *_content(tensor))
     return tuple(parts)
 
 
@@ -376,6 +369,20 @@ def direct_scenario_key(name: str, params: dict[str, Any], record: bool) -> Call
         return None
     plain = _plain_key(params)
     return None if plain is None else ("scenario", name, plain, record)
+
+
+def _once(build: Callable[[], _T]) -> Callable[[], _T]:
+    """`build`, run at most once, its result kept (a request built only when it is needed;
+    a closure, not `functools.cache`, whose wrapper costs ~2 µs to make, ~300 times a
+    submission)."""
+    done: list[_T] = []
+
+    def once() -> _T:
+        if not done:
+            done.append(build())
+        return done[0]
+
+    return once
 
 
 def _names(value: Any) -> list[str]:
@@ -736,6 +743,19 @@ class StudentSession:
             self._made.append(known)
         return self._prefetched.get(key)
 
+    def _answer(self, key: CallKey | None, request: Callable[[], tuple[dict[str, Any],
+                dict[str, torch.Tensor]]], limit: float, decode: tuple[str, ...]) -> Reply:
+        """The request's reply: its result sent ahead when the plan held it (its markers were
+        kept when it arrived), else asked now (`request()` builds it only then)."""
+        ready = self._planned(key, request)
+        if ready:
+            answer, values = ready.popleft()
+            return Reply(answer, values, limit, False)
+        header, items = request()
+        reply = self._ask(header, items, limit, decode=decode)
+        self._note(reply.header, reply.values)
+        return reply
+
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, **kwargs: Any) -> CallResult:
@@ -744,35 +764,24 @@ class StudentSession:
         integrity around it — the evidence a no-library check needs. Off by default: it
         costs more than most student functions, and a value the judge compares itself needs
         no such evidence (the student controls their function's value anyway)."""
-        built: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
+        def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+            tensors = protocol.Tensors()
+            header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
+                      "kwargs": protocol.encode(dict(kwargs), tensors),
+                      "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
+                      "record": record}
+            items = dict(tensors.items)
+            if upstream is not None:
+                items["upstream"] = upstream.detach().contiguous()
+            return header, items
 
-        def request() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-            if not built:  # (once, and only when the request is sent or first planned)
-                tensors = protocol.Tensors()
-                header = {"op": "call", "name": name,
-                          "args": protocol.encode(list(args), tensors),
-                          "kwargs": protocol.encode(dict(kwargs), tensors),
-                          "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
-                          "record": record}
-                items = dict(tensors.items)
-                if upstream is not None:
-                    items["upstream"] = upstream.detach().contiguous()
-                built.append((header, items))
-            return built[0]
-
+        request = _once(build)  # (built only when sent or first planned)
         key = None
         if self._check is not None:
             key = direct_call_key(name, args, kwargs, grad_args, gradcheck, seed, record,
                                   upstream) or call_key(*request())
-        ready = self._planned(key, request)
-        if ready:  # (its markers were kept when it arrived)
-            answer, values = ready.popleft()
-            reply = Reply(answer, values, self.limits.call_timeout_s, False)
-        else:
-            header, items = request()
-            reply = self._ask(header, items, self.limits.call_timeout_s,
-                              decode=("value", "grads", "gradcheck"))
-            self._note(reply.header, reply.values)
+        reply = self._answer(key, request, self.limits.call_timeout_s,
+                             ("value", "grads", "gradcheck"))
         if record:
             self._took(integrity.CALLS)
         answer = reply.header
@@ -801,28 +810,19 @@ class StudentSession:
         arrival; only the request and its round trip are saved (~12 a submission). Not one
         given a longer limit than a call's: it is expected to run long (sent ahead, it would
         stop the others at the short limit there), and a round trip is nothing beside it."""
-        built: list[tuple[dict[str, Any], dict[str, torch.Tensor]]] = []
+        def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+            tensors = protocol.Tensors()
+            header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
+                      "record": record}
+            return header, dict(tensors.items)
 
-        def request() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-            if not built:  # (as in `call`)
-                tensors = protocol.Tensors()
-                header = {"op": "scenario", "name": name,
-                          "params": protocol.encode(params, tensors), "record": record}
-                built.append((header, dict(tensors.items)))
-            return built[0]
+        request = _once(build)  # (as in `call`)
 
         limit = timeout or self.limits.call_timeout_s
         key = None
         if self._check is not None and limit <= self.limits.call_timeout_s:
             key = direct_scenario_key(name, params, record) or call_key(*request())
-        ready = self._planned(key, request)
-        if ready:  # (its markers were kept when it arrived)
-            answer, values = ready.popleft()
-            reply = Reply(answer, values, limit, False)
-        else:
-            header, items = request()
-            reply = self._ask(header, items, limit, decode=("outcome",))
-            self._note(reply.header, reply.values)
+        reply = self._answer(key, request, limit, ("outcome",))
         if record:
             self._took(integrity.SCENARIOS)
         if reply.header.get("timeout"):
@@ -839,9 +839,7 @@ class StudentSession:
     def get_var(self, name: str) -> Any:
         header = {"op": "get_var", "name": name}
         key = call_key(header, {}) if self._check is not None else None
-        ready = self._planned(key, lambda: (header, {}))  # (planned as a call is)
-        reply = Reply(*ready.popleft(), 10, False) if ready else \
-            self._ask(header, None, 10, decode=("value",))
+        reply = self._answer(key, lambda: (header, {}), 10, ("value",))  # (planned as a call is)
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")
