@@ -417,3 +417,155 @@ def mae_loss(pred, target, reduction="mean"):
     Alternative("alt_train_functional_backward", ("train_one_epoch",), edit(
         "train_one_epoch", "loss.backward()", "torch.autograd.backward([loss])")),
 ]
+
+# Round 28 (fresh eyes): styles written without looking at the checks.
+ALTERNATIVES += [
+    Alternative("alt_r28_mse_dict_dispatch_size", ("mse_loss",), rewrite('''
+def mse_loss(pred, target, reduction="mean"):
+    if pred.size() != target.size():
+        raise ValueError(f"size mismatch: {pred.size()} vs {target.size()}")
+    sq = torch.square(pred - target)
+    ops = {"mean": torch.mean, "sum": torch.sum, "none": lambda t: t}
+    if reduction not in ops:
+        raise ValueError("bad reduction")
+    return ops[reduction](sq)
+''')),
+    Alternative("alt_r28_huber_clamp_split", ("huber_loss",), rewrite('''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    a = torch.abs(pred - target)
+    q = torch.clamp(a, max=delta)
+    return _reduce(0.5 * q ** 2 + delta * (a - q), reduction)
+''')),
+    Alternative("alt_r28_softmax_max_values", ("softmax", "log_softmax"), rewrite('''
+def softmax(logits, dim=-1):
+    m = torch.max(logits, dim=dim, keepdim=True)[0]
+    e = torch.exp(logits - m)
+    return e / torch.sum(e, dim=dim, keepdim=True)
+''', '''
+def log_softmax(logits, dim=-1):
+    m = torch.max(logits, dim=dim, keepdim=True).values
+    return logits - m - torch.log(torch.sum(torch.exp(logits - m), dim=dim, keepdim=True))
+''')),
+    Alternative("alt_r28_ce_arange_index", ("cross_entropy",), rewrite('''
+def cross_entropy(logits, targets, reduction="mean"):
+    if reduction not in ["mean", "sum", "none"]:
+        raise ValueError("reduction must be mean, sum or none")
+    if logits.dim() != 2 or targets.dim() != 1 or len(targets) != len(logits):
+        raise ValueError("logits must be (N, C) and targets (N,)")
+    n, c = logits.shape
+    if (targets < 0).any() or (targets >= c).any():
+        raise ValueError("target out of range")
+    logp = log_softmax(logits, dim=1)
+    losses = -logp[torch.arange(n), targets]
+    if reduction == "mean":
+        return losses.mean()
+    elif reduction == "sum":
+        return losses.sum()
+    return losses
+''')),
+    Alternative("alt_r28_bcel_softplus", ("binary_cross_entropy_with_logits",), rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    w = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * targets
+    loss = (1.0 - targets) * logits + w * F.softplus(-logits)
+    return _reduce(loss, reduction)
+''')),
+    Alternative("alt_r28_confusion_index_put", ("confusion_matrix",), rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shape mismatch")
+    m = torch.zeros((num_classes, num_classes), dtype=torch.int64)
+    ones = torch.ones(preds.numel(), dtype=torch.int64)
+    m.index_put_((targets.reshape(-1).long(), preds.reshape(-1).long()), ones, accumulate=True)
+    return m
+''')),
+    Alternative("alt_r28_prf_harmonic", ("precision_recall_f1",), rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shape mismatch")
+    tp = ((preds == positive_class) & (targets == positive_class)).sum().item()
+    fp = ((preds == positive_class) & (targets != positive_class)).sum().item()
+    fn = ((preds != positive_class) & (targets == positive_class)).sum().item()
+    p = tp / (tp + fp) if tp + fp > 0 else 0.0
+    r = tp / (tp + fn) if tp + fn > 0 else 0.0
+    f = 2 * p * r / (p + r) if p + r > 0 else 0.0
+    return float(p), float(r), float(f)
+''')),
+    Alternative("alt_r28_macro_f1_tensor_mean", ("macro_f1",), rewrite('''
+def macro_f1(preds, targets, num_classes):
+    scores = []
+    for k in range(num_classes):
+        _, _, f = precision_recall_f1(preds, targets, positive_class=k)
+        scores.append(f)
+    return torch.tensor(scores).mean().item()
+''')),
+    Alternative("alt_r28_accuracy_numpy", ("accuracy",), rewrite('''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape or preds.numel() == 0:
+        raise ValueError("need two non-empty tensors of one shape")
+    import numpy as np
+    return float(np.mean(preds.cpu().numpy() == targets.cpu().numpy()))
+''')),
+    Alternative("alt_r28_classifier_ordereddict", ("build_classifier",), rewrite('''
+def build_classifier(in_features, hidden, num_classes):
+    from collections import OrderedDict
+    return nn.Sequential(OrderedDict([
+        ("fc1", nn.Linear(in_features, hidden)),
+        ("relu", nn.ReLU()),
+        ("fc2", nn.Linear(hidden, num_classes)),
+    ]))
+''')),
+    Alternative("alt_r28_train_zero_grad_after_step", ("train_one_epoch",), rewrite('''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    optimizer.zero_grad()
+    seen, total = 0, 0.0
+    for batch in loader:
+        inputs, labels = batch[0].to(device), batch[1].to(device)
+        out = model(inputs)
+        loss = loss_fn(out, labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        total += loss.detach().item() * labels.size(0)
+        seen += labels.size(0)
+    return total / seen
+''')),
+    Alternative("alt_r28_evaluate_torch_max", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    n, loss_sum, hits = 0, 0.0, 0
+    with torch.no_grad():
+        for i, (xb, yb) in enumerate(loader):
+            xb = xb.to(device)
+            yb = yb.to(device)
+            out = model(xb)
+            loss_sum += float(loss_fn(out, yb)) * len(yb)
+            _, predicted = torch.max(out, 1)
+            hits += (predicted == yb).sum().item()
+            n += len(yb)
+    return {"loss": loss_sum / n, "accuracy": hits / n}
+''')),
+    Alternative("alt_r28_fit_defaultdict", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    from collections import defaultdict
+    history = defaultdict(list)
+    for epoch in range(epochs):
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer, device))
+        result = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(result["loss"])
+        history["val_accuracy"].append(result["accuracy"])
+    return history
+''')),
+    Alternative("alt_r28_get_device_two_branches", ("get_device",), rewrite('''
+def get_device():
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    return torch.device("cpu")
+''')),
+]

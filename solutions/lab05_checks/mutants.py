@@ -719,3 +719,20 @@ MUTANTS += [
            edit("train_one_epoch", "        loss.backward()\n", ""),
            TRAIN_ORDER, "never calls loss.backward()"),
 ]
+
+# Round 28: loop mistakes outside the replay catalogue cost the step-order check alone (the
+# logits and mode checks judge a single batch, where they cannot show, or are not assessed).
+MUTANTS += [
+    Mutant("mutant_zero_grad_every_other_batch", "train_one_epoch",
+           edit("train_one_epoch",
+                "    for x, y in loader:\n", "    for i, (x, y) in enumerate(loader):\n",
+                "        optimizer.zero_grad()\n",
+                "        if i % 2 == 0:\n            optimizer.zero_grad()\n"),
+           TRAIN_ORDER, "zero_grad() runs 2 times for 4 batches"),
+    Mutant("mutant_no_step_on_last_batch", "train_one_epoch",
+           edit("train_one_epoch",
+                "    for x, y in loader:\n", "    for i, (x, y) in enumerate(loader):\n",
+                "        optimizer.step()\n",
+                "        if i < len(loader) - 1:\n            optimizer.step()\n"),
+           TRAIN_ORDER, "step() runs 3 times for 4 batches"),
+]

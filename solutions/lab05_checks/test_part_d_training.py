@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.compare import describe
-from autograder.check.registry import check, fail
+from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox import probes
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
@@ -173,6 +173,14 @@ def _order_hint(events: list[str]) -> str:
     if "step backward" in text or text.startswith("zero_grad forward loss step"):
         return ("step() runs before backward(), so each update uses no or stale gradients: "
                 "the order is zero_grad → forward → loss → backward → step.")
+    batches, zeroed, steps = (events.count(e) for e in ("forward", "zero_grad", "step"))
+    if zeroed < batches:
+        return (f"optimizer.zero_grad() runs {zeroed} times for {batches} batches, so "
+                "gradients accumulate across the batches in between: call it at the start "
+                "of every batch.")
+    if steps < batches:
+        return (f"optimizer.step() runs {steps} times for {batches} batches, so some batches "
+                "never update the parameters: step after every batch's backward().")
     return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
             "every batch.")
 
@@ -194,6 +202,46 @@ def _train_run(student, memo, tol) -> dict:
                 break
     memo["train"] = {"outcome": outcome, "matched": matched}
     return memo["train"]
+
+
+def _one_batch_variant(student, memo, tol) -> training.Variant | None:
+    """The loop on a single batch, matched against the replays of the logits and mode
+    mistakes (None: it matches none of them either; cached per submission).
+
+    Why: an epoch that matches no replay (a mistake outside the catalogue, such as
+    zero_grad() on every other batch) shows that the loop is wrong, which the step-order
+    check charges; it shows nothing about the logits or the mode. On one batch the gradients
+    start empty, so the zero_grad mistakes cannot show, and what the parameters become (the
+    judge's own replays, as for the epoch) still tells those two apart."""
+    if "one_batch" in memo:
+        return memo["one_batch"]  # type: ignore[no-any-return]
+    params = _train_params(lr=0.5, start_train=False, n=BATCH)
+    outcome = _scenario(student, "train_one_epoch", params)
+    matched = None
+    if outcome.get("error") is None:
+        for variant in (training.Variant(logits=logits, mode=mode)
+                        for logits in training.LOGITS for mode in training.MODE):
+            replay = training.standard_replay(ARCH, SEED, BATCH, BATCH, 0.5, False, variant)
+            if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
+                                     tol.training.atol):
+                matched = variant
+                break
+    memo["one_batch"] = matched
+    return matched
+
+
+def _loop_variant(student, memo, tol) -> training.Variant | None:
+    """The variant the logits and mode checks judge: the epoch's match, else the single
+    batch's. None when neither matches: the check is then not assessed separately (the
+    step-order check charges the loop once) and keeps its points."""
+    run = _train_run(student, memo, tol)
+    _raise_student("train_one_epoch", run["outcome"])
+    if run["matched"] is not None:
+        return run["matched"]  # type: ignore[no-any-return]
+    variant = _one_batch_variant(student, memo, tol)
+    if variant is None:
+        attributed_to(TRAIN_ORDER)
+    return variant
 
 
 def _require_run(run: dict) -> None:
@@ -270,9 +318,8 @@ TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before
        "Pass the model's raw logits straight to loss_fn; CrossEntropyLoss applies "
        "log-softmax itself.")
 def test_train_logits(student, memo, tol):
-    run = _train_run(student, memo, tol)
-    _require_run(run)
-    if run["matched"].logits != "ok":
+    variant = _loop_variant(student, memo, tol)
+    if variant is not None and variant.logits != "ok":
         fail("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss expects "
              "raw logits and applies log-softmax itself; pass model(x) directly.",
              "softmax-before-loss")
@@ -286,9 +333,8 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        "eval mode, and BatchNorm/Dropout must train in train mode.",
        clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol):
-    run = _train_run(student, memo, tol)
-    _require_run(run)
-    if run["matched"].mode != "ok":
+    variant = _loop_variant(student, memo, tol)
+    if variant is not None and variant.mode != "ok":
         fail("train_one_epoch never calls model.train(): after evaluate() the model stays in "
              "eval mode, so BatchNorm and Dropout behave as at test time while training.",
              "no-train-mode")
