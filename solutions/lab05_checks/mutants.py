@@ -736,3 +736,21 @@ MUTANTS += [
                 "        if i < len(loader) - 1:\n            optimizer.step()\n"),
            TRAIN_ORDER, "step() runs 3 times for 4 batches"),
 ]
+
+# Round 28: a diagnosis is named only where its model differs from the other plausible ones
+# (a d² threshold fits one probe set that a 2·delta threshold fits too).
+MUTANTS += [
+    Mutant("mutant_huber_threshold_at_twice_delta", "huber_loss",
+           edit("huber_loss", "torch.where(abs_diff < delta,", "torch.where(abs_diff < 2 * delta,"),
+           HUBER_VALUES, "condition that selects it",
+           also_fails=frozenset({HUBER_GRAD, HUBER_NO_LIB}),
+           why="the quadratic branch runs past delta, so the function is wrong at delta = 1 "
+               "too (gradient check), and " + GATE),
+    Mutant("mutant_log_softmax_log_eps", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    return torch.log(softmax(logits, dim=dim) + 1e-8)
+'''), LOG_SOFTMAX_EXTREME, "guarded by an eps",
+           also_fails=frozenset({LOG_SOFTMAX_VALUES, LOG_SOFTMAX_GRAD}),
+           why="the eps moves every log-probability near log(1e-8) (random inputs have some) "
+               "and its gradient"),
+]

@@ -288,7 +288,9 @@ def _huber_branch_message(student) -> None:
     outside = (torch.tensor([2.0, -3.5, 6.0]), torch.zeros(3))
     for (pred, target), label, fix in (
         (inside, "inside |d| < delta", "the quadratic branch is 0.5·d²"),
-        (outside, "outside |d| >= delta", "the linear branch is delta·(|d| − 0.5·delta)"),
+        (outside, "outside |d| >= delta", "there the loss is the linear branch "
+                                           "delta·(|d| − 0.5·delta): check both the condition "
+                                           "that selects it and its formula"),
     ):
         got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
         want = F.huber_loss(pred, target, delta=delta, reduction="none")
@@ -306,6 +308,19 @@ def _huber_threshold_on_square(pred: torch.Tensor, target: torch.Tensor,
     return torch.where(d**2 < delta, 0.5 * d**2, delta * (d.abs() - 0.5 * delta))
 
 
+def _threshold_on_square_confirmed(student) -> bool:
+    """The d² threshold, confirmed where it differs from every other threshold: a grid of
+    |d| from 0 to 3 with delta = 0.5 (d² < delta switches at 0.71) and delta = 2.0 (at
+    1.41). One probe set alone also fits, e.g., a threshold at 2·delta."""
+    pred = torch.linspace(-3.0, 3.0, 25)
+    target = torch.zeros(25)
+    for delta in (0.5, 2.0):
+        got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
+        if not matches(got, _huber_threshold_on_square(pred, target, delta), 1e-5, 1e-6):
+            return False
+    return True
+
+
 def _huber_probes(student) -> None:
     """Confirmed by probes: the threshold compared with d² instead of |d| (the two agree at
     delta = 1 only), and delta ignored (the same result for another delta)."""
@@ -314,7 +329,8 @@ def _huber_probes(student) -> None:
     got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
     want = F.huber_loss(pred, target, delta=delta, reduction="none")
     if not matches(got, want, 1e-5, 1e-6) and matches(
-            got, _huber_threshold_on_square(pred, target, delta), 1e-5, 1e-6):
+            got, _huber_threshold_on_square(pred, target, delta), 1e-5, 1e-6) \
+            and _threshold_on_square_confirmed(student):
         fail("huber_loss compares d² with delta to choose the branch (the same as |d| < delta "
              "only when delta = 1): the quadratic branch is where |d| < delta.",
              "threshold-on-square")

@@ -228,7 +228,10 @@ def _extreme_logits(dtype: torch.dtype) -> torch.Tensor:
                          [-BIG, BIG, BIG - 1]], dtype=dtype)
 
 
-def _softmax_family_values(student, tol, function: str, reference: Loss, what: str) -> None:
+def _softmax_family_values(student, tol, function: str, reference: Loss, what: str,
+                           named: tuple[tuple[tuple[Loss, ...], str, str], ...] = ()) -> None:
+    """`named`: (models, message, mistake) of mistakes a wrong value is compared with: one
+    whose models give the student's value (and the reference does not) is named."""
     for x, dim in _dim_cases(21):
         kwargs = {} if dim is None else {"dim": dim}
         result = student.call(function, x, **kwargs)
@@ -250,6 +253,9 @@ def _softmax_family_values(student, tol, function: str, reference: Loss, what: s
             if x.ndim > 1 and close(value, flat, tolerance(tol, x.dtype)):
                 fail(f"{function} normalises over every element of the tensor {where}: reduce "
                      "along `dim` only, with keepdim=True.", "whole-tensor")
+            for models, message, mistake in named:
+                if any(close(value, model(x, used), tolerance(tol, x.dtype)) for model in models):
+                    fail(message, mistake)
             if dim is None:
                 _default_dim_diagnosis(student, tol, function, reference, x, where, what)
         expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
@@ -286,7 +292,7 @@ def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
 
 
 def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
-                            naive: dict[str, tuple[Loss, str]]) -> None:
+                            naive: dict[str, tuple[Loss | tuple[Loss, ...], str]]) -> None:
     dims = (-1, 0) if _honours_dim(student, memo, tol, function, reference) else (-1,)
     tol = _extreme_tol(tol)
     for dtype in DTYPES:
@@ -296,7 +302,9 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
             expected = reference(x, dim=dim)
             if not _same(value, expected, tol):
                 for mistake, (counterfactual, message) in naive.items():
-                    if _same(value, counterfactual(x, dim), tol):
+                    models = counterfactual if isinstance(counterfactual, tuple) else (
+                        counterfactual,)
+                    if any(_same(value, model(x, dim), tol) for model in models):
                         fail(f"{function}: {message}", mistake)
             expect_tensor(value, expected, tol, function,
                           f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim})",
@@ -383,6 +391,28 @@ def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.log(torch.softmax(x, dim=dim))
 
 
+# The eps a guarded log of probabilities usually takes (log(p + eps), or p clamped at eps).
+LOG_EPSILONS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-20, 1e-30)
+
+
+def _log_of_softmax_eps_models() -> tuple[Loss, ...]:
+    """log(softmax(x) + eps) and log(clamp(softmax(x), min=eps)) for each usual eps: a
+    student's value matching one of them (and not the reference) confirms the guarded log."""
+    def plus(eps: float) -> Loss:
+        return lambda x, dim: torch.log(torch.softmax(x, dim=dim) + eps)
+
+    def clamped(eps: float) -> Loss:
+        return lambda x, dim: torch.log(torch.softmax(x, dim=dim).clamp(min=eps))
+
+    return tuple(model(eps) for eps in LOG_EPSILONS for model in (plus, clamped))
+
+
+LOG_SOFTMAX_EPS = ("the log of probabilities guarded by an eps (log(p + eps), or p clamped at "
+                   "eps) moves every value whose probability is near eps and caps the rest at "
+                   "log(eps): compute it directly as shifted − log(sum(exp(shifted))), with "
+                   "shifted = x − max along dim.")
+
+
 def _no_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return x - x.exp().sum(dim=dim, keepdim=True).log()
 
@@ -401,7 +431,9 @@ LOG_SOFTMAX_VALUES = "log_softmax: matches torch.log_softmax along every dim (fl
 def test_log_softmax_values(student, tol):
     _softmax_family_values(student, tol, "log_softmax", torch.log_softmax,
                            "log_softmax is shifted − log(sum(exp(shifted))) with "
-                           "shifted = x − max along dim.")
+                           "shifted = x − max along dim.",
+                           named=((_log_of_softmax_eps_models(), f"log_softmax: {LOG_SOFTMAX_EPS}",
+                                   "log-of-softmax-eps"),))
 
 
 LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
@@ -420,6 +452,7 @@ def test_log_softmax_extreme(student, tol, memo):
         "no-max-shift": (_no_shift_log_softmax,
                          "exp overflows to inf for logits of ±1e4 (inf − inf = nan): subtract "
                          "the max along dim first (the log-sum-exp trick)."),
+        "log-of-softmax-eps": (_log_of_softmax_eps_models(), LOG_SOFTMAX_EPS),
         "global-max-shift": (_global_shift_log_softmax,
                              "you subtracted the max of the whole tensor, so in rows far below "
                              "it every exp underflows to 0 and log(0) gives -inf for logits of "
