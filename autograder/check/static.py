@@ -103,6 +103,18 @@ class SourceFacts:
         return any(isinstance(sub, ast.Name) and sub.id == parameter and isinstance(sub.ctx, ast.Load)
                    for sub in ast.walk(node))
 
+    def names_uncalled(self, function: str, attribute: str) -> bool:
+        """`function` reads `.attribute` other than as the function of a call: a method written
+        without its parentheses (`torch.cuda.is_available` in a condition is always true,
+        `model.train` alone is a no-op)."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        called = {id(sub.func) for sub in ast.walk(node) if isinstance(sub, ast.Call)}
+        return any(isinstance(sub, ast.Attribute) and sub.attr == attribute
+                   and isinstance(sub.ctx, ast.Load) and id(sub) not in called
+                   for sub in ast.walk(node))
+
     def disables_grad(self, function: str) -> bool:
         """`with torch.no_grad()`, `inference_mode`, `set_grad_enabled(False)` or the decorators."""
         node = self.functions.get(function)

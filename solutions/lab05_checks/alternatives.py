@@ -569,3 +569,144 @@ def get_device():
     return torch.device("cpu")
 ''')),
 ]
+
+# Round 28 (fresh eyes, continued): library helpers, modes restored, progress printed,
+# sklearn for metrics, torch.logsumexp inside cross_entropy (forbidden only in softmax).
+ALTERNATIVES += [
+    Alternative("alt_r28_ce_torch_logsumexp", ("cross_entropy",), rewrite('''
+def cross_entropy(logits, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
+        raise ValueError("bad shapes")
+    if targets.numel() and (targets.min() < 0 or targets.max() >= logits.shape[1]):
+        raise ValueError("targets out of range")
+    nll = torch.logsumexp(logits, dim=1) - logits.gather(1, targets.view(-1, 1)).view(-1)
+    return _reduce(nll, reduction)
+''')),
+    Alternative("alt_r28_prf_sklearn", (), rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shape mismatch")
+    from sklearn.metrics import precision_recall_fscore_support
+    y_true = (targets == positive_class).cpu().numpy().astype(int)
+    y_pred = (preds == positive_class).cpu().numpy().astype(int)
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="binary", pos_label=1,
+                                                 zero_division=0)
+    return float(p), float(r), float(f)
+''')),
+    Alternative("alt_r28_macro_f1_sklearn", (), rewrite('''
+def macro_f1(preds, targets, num_classes):
+    from sklearn.metrics import f1_score
+    return float(f1_score(targets.cpu().numpy(), preds.cpu().numpy(), average="macro",
+                          labels=list(range(num_classes)), zero_division=0))
+''')),
+    Alternative("alt_r28_classifier_flatten_first", ("build_classifier",), rewrite('''
+def build_classifier(in_features, hidden, num_classes):
+    return nn.Sequential(nn.Flatten(), nn.Linear(in_features, hidden), nn.ReLU(),
+                         nn.Linear(hidden, num_classes))
+''')),
+    Alternative("alt_r28_train_divides_by_dataset_len_moves_model", ("train_one_epoch",), rewrite('''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.to(device)
+    model.train()
+    running_loss = 0.0
+    for inputs, labels in loader:
+        inputs, labels = inputs.to(device), labels.to(device)
+        optimizer.zero_grad(set_to_none=True)
+        outputs = model(inputs)
+        loss = loss_fn(outputs, labels)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item() * inputs.size(0)
+    return running_loss / len(loader.dataset)
+''')),
+    Alternative("alt_r28_fit_prints_progress", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    model.to(device)
+    for epoch in range(1, epochs + 1):
+        tl = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        vm = evaluate(model, val_loader, loss_fn, device)
+        history["train_loss"].append(tl)
+        history["val_loss"].append(vm["loss"])
+        history["val_accuracy"].append(vm["accuracy"])
+        print(f"epoch {epoch}/{epochs}: train {tl:.4f} val {vm['loss']:.4f} acc {vm['accuracy']:.3f}")
+    return history
+''')),
+    Alternative("alt_r28_evaluate_set_grad_enabled", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    losses, correct, count = 0.0, 0, 0
+    with torch.set_grad_enabled(False):
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            losses += loss_fn(out, y).item() * y.numel()
+            correct += (out.argmax(-1) == y).float().sum().item()
+            count += y.numel()
+    return {"loss": losses / count, "accuracy": correct / count}
+''')),
+    Alternative("alt_r28_bcel_two_logsigmoids", ("binary_cross_entropy_with_logits",), rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    pw = 1.0 if pos_weight is None else pos_weight
+    loss = -(pw * targets * F.logsigmoid(logits) + (1 - targets) * F.logsigmoid(-logits))
+    return _reduce(loss, reduction)
+''')),
+    Alternative("alt_r28_bce_clamp_probs_tiny", ("binary_cross_entropy",), rewrite('''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(probs, targets)
+    log_p = torch.log(probs.clamp(min=1e-44)).clamp(min=-100)
+    log_q = torch.log((1 - probs).clamp(min=1e-44)).clamp(min=-100)
+    return _reduce(-(targets * log_p + (1 - targets) * log_q), reduction)
+''')),
+    Alternative("alt_r28_classifier_inplace_relu", ("build_classifier",), rewrite('''
+def build_classifier(in_features, hidden, num_classes):
+    return nn.Sequential(nn.Linear(in_features, hidden, bias=True), nn.ReLU(inplace=True),
+                         nn.Linear(hidden, num_classes))
+''')),
+    Alternative("alt_r28_evaluate_restores_train_mode", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    was_training = model.training
+    model.eval()
+    total_loss, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * len(y)
+            correct += (logits.argmax(1) == y).sum()
+            n += len(y)
+    model.train(was_training)
+    return {"loss": total_loss / n, "accuracy": correct.item() / n}
+''')),
+    Alternative("alt_r28_macro_f1_nan_to_num", (), rewrite('''
+def macro_f1(preds, targets, num_classes):
+    m = confusion_matrix(preds, targets, num_classes)
+    tp = m.diag()
+    fp = m.sum(0) - tp
+    fn = m.sum(1) - tp
+    f1 = torch.nan_to_num(2 * tp / (2 * tp + fp + fn), nan=0.0)
+    return f1.mean().item()
+''')),
+    Alternative("alt_r28_fit_sets_modes", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    out = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        model.train()
+        out["train_loss"].append(float(train_one_epoch(model, train_loader, loss_fn, optimizer, device)))
+        model.eval()
+        r = evaluate(model, val_loader, loss_fn, device)
+        out["val_loss"].append(float(r["loss"]))
+        out["val_accuracy"].append(float(r["accuracy"]))
+    return out
+''')),
+    Alternative("alt_r28_evaluate_train_false", ("evaluate",),
+                edit("evaluate", "model.eval()", "model.train(False)")),
+    Alternative("alt_r28_get_device_cuda_index0", ("get_device",), rewrite('''
+def get_device():
+    return torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
+''')),
+]

@@ -754,3 +754,18 @@ def log_softmax(logits, dim=-1):
            why="the eps moves every log-probability near log(1e-8) (random inputs have some) "
                "and its gradient"),
 ]
+
+# Round 28: a method written without its parentheses (the run shows the effect; the source
+# words it).
+MUTANTS += [
+    Mutant("mutant_get_device_is_available_uncalled", "get_device", rewrite('''
+def get_device():
+    return torch.device("cuda" if torch.cuda.is_available else "cpu")
+'''), GET_DEVICE, "without parentheses"),
+    Mutant("mutant_train_mode_not_called", "train_one_epoch",
+           edit("train_one_epoch", "    model.train()\n", "    model.train\n"),
+           TRAIN_MODE, "without parentheses"),
+    Mutant("mutant_evaluate_eval_not_called", "evaluate",
+           edit("evaluate", "    model.eval()\n", "    model.eval\n"),
+           EVAL_MODE, "without parentheses"),
+]

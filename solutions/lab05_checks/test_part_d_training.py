@@ -332,12 +332,22 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        "Call model.train() at the start of train_one_epoch: evaluate() leaves the model in "
        "eval mode, and BatchNorm/Dropout must train in train mode.",
        clauses=("puts the model in training mode",))
-def test_train_mode(student, memo, tol):
+def test_train_mode(student, memo, tol, source):
     variant = _loop_variant(student, memo, tol)
     if variant is not None and variant.mode != "ok":
         fail("train_one_epoch never calls model.train(): after evaluate() the model stays in "
-             "eval mode, so BatchNorm and Dropout behave as at test time while training.",
+             "eval mode, so BatchNorm and Dropout behave as at test time while training."
+             + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
+
+
+def _uncalled_hint(source, function: str, attribute: str, written: str) -> str:
+    """Words for a failure a run confirmed, when the source names the method without calling
+    it (never a verdict: see check/static.py)."""
+    if source.names_uncalled(function, attribute):
+        return (f" ({written} without parentheses only names the method — always true in "
+                f"a condition, nothing done as a statement; {written}() calls it.)")
+    return ""
 
 
 TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
@@ -540,11 +550,12 @@ EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics 
        "Call model.eval() before evaluating: in train mode Dropout is active and BatchNorm "
        "updates its running statistics.",
        clauses=("uses evaluation mode",))
-def test_eval_mode(student, memo, tol):
+def test_eval_mode(student, memo, tol, source):
     outcome = _eval_run(student, memo)
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
         fail("evaluate changed the model's BatchNorm statistics or parameters: call "
-             "model.eval() first (and never step the optimizer while evaluating).",
+             "model.eval() first (and never step the optimizer while evaluating)."
+             + _uncalled_hint(source, "evaluate", "eval", "model.eval"),
              "no-eval-mode")
 
 
@@ -844,7 +855,7 @@ GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
 @check(GET_DEVICE,
        "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').",
        clauses=("cuda when available, otherwise the CPU, as a torch.device",))
-def test_get_device(student):
+def test_get_device(student, source):
     outcome = _scenario(student, "get_device", {})
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
         if label + "_error" in outcome:
@@ -857,5 +868,7 @@ def test_get_device(student):
                  "returned-string")
         if got.split(":")[0] != want:
             fail(f"get_device returned {got or describe(outcome.get(label + '_returned'))} when "
-                 f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}.",
+                 f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}."
+                 + _uncalled_hint(source, "get_device", "is_available",
+                                  "torch.cuda.is_available"),
                  "wrong-device")

@@ -98,3 +98,24 @@ def test_the_source_is_parsed_only_when_a_check_asks() -> None:
     assert lazy._functions is None  # nothing parsed while the notebook loads
     assert lazy.library_calls("f") == {"softmax"}
     assert lazy._functions is not None and set(lazy.functions) == {"f"}
+
+
+def test_a_method_named_without_its_parentheses() -> None:
+    found = facts("""
+import torch
+
+def get_device():
+    return torch.device("cuda" if torch.cuda.is_available else "cpu")
+
+def right():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def train(model):
+    model.train
+    model.eval()
+""")
+    assert found.names_uncalled("get_device", "is_available")
+    assert not found.names_uncalled("right", "is_available")
+    assert found.names_uncalled("train", "train")
+    assert not found.names_uncalled("train", "eval")
+    assert not found.names_uncalled("not_defined", "train")
