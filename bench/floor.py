@@ -59,7 +59,7 @@ class InProcessStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         fn = self.namespace.get(name)
         if not callable(fn):
             raise MissingFunction(name)
@@ -71,7 +71,7 @@ class InProcessStudent:
         recorder = harness.CallRecorder()
         seed_rngs(seed)
         try:
-            with recorder if record else contextlib.nullcontext():
+            with harness.LibraryBlock(block), recorder if record else contextlib.nullcontext():
                 value = fn(*call_args, **call_kwargs)
         except BaseException as exc:
             raise StudentError(name, _error_info(exc)) from None

@@ -256,18 +256,29 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
     record = params.get("record") is not False  # what ran: only the no-library check asks
     calls, ops = harness.CallRecorder(), harness.AtenRecorder()
+    block = params.get("block")
+    blocked = harness.LibraryBlock(block if isinstance(block, list) else [])
     installed: list[bool] = []
     try:
         returned = False
+        raised: list[BaseException] = []
         try:
-            with (calls if record else contextlib.nullcontext()), \
+            with blocked, (calls if record else contextlib.nullcontext()), \
                     (ops if record else contextlib.nullcontext()):
-                value = ns["cross_entropy"](*args, **kwargs)
-                returned = True
-                installed.append(not record or harness.recorders_installed(calls, ops))
+                try:
+                    value = ns["cross_entropy"](*args, **kwargs)
+                    returned = True
+                except BaseException as exc:
+                    raised.append(exc)
+                    raise
+                finally:  # (returned or raised: a recorder popped is a finding either way)
+                    installed.append(not record or harness.recorders_installed(calls, ops))
         except BaseException:
             # leaving a mode the student's code popped fails: that is the finding below,
-            # not the student's function raising (as for a direct call)
+            # not the student's function raising (as for a direct call), whose own exception
+            # is the one reported when it raised
+            if raised:
+                raise raised[0] from None
             if not returned or installed != [False]:
                 raise
         if grad_args:

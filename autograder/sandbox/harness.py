@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -90,6 +91,75 @@ def recorders_installed(calls: CallRecorder, ops: AtenRecorder) -> bool:
     functions = [_function_stack_at(i) for i in range(_function_stack_len())]
     dispatch = [_dispatch_stack_at(i) for i in range(_dispatch_stack_len())]
     return any(m is calls for m in functions) and any(m is ops for m in dispatch)
+
+
+class LibraryBlocked(RuntimeError):
+    """A library operator made unavailable for this call was reached (`LibraryBlock`)."""
+
+
+MAX_BLOCKED = 64  # operator names a request may ask to block
+_OP_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def block_plan(ops: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Every overload of the named ATen operators, with the dispatch keys a kernel must be
+    registered under so that no path reaches the library's own: the composite key for an
+    operator that decomposes (it then runs for every backend), else the CPU kernel and its
+    autograd kernel (and CUDA's where there is one). Unknown or malformed names are skipped."""
+    backends = ("CPU", "AutogradCPU") + (("CUDA", "AutogradCUDA") if torch.cuda.is_available()
+                                           else ())
+    plan = []
+    for op in ops:
+        if not (isinstance(op, str) and 0 < len(op) <= 64 and set(op) <= _OP_NAME):
+            continue
+        packet = getattr(torch.ops.aten, op, None)
+        if packet is None:
+            continue
+        for overload in packet.overloads():
+            name = op if overload == "default" else f"{op}.{overload}"
+            composite = torch._C._dispatch_has_kernel_for_dispatch_key(
+                f"aten::{name}", "CompositeImplicitAutograd")
+            plan.append((name, ("CompositeImplicitAutograd",) if composite else backends))
+    return plan
+
+
+class LibraryBlock:
+    """The named library operators unavailable while the block holds: each raises
+    `LibraryBlocked` instead of computing.
+
+    Why: a no-library check asks whether the student's function computes its value without
+    the function it implements. Recorders report what ran, but they live in the student's
+    process: its code can switch Python's dispatch off around a library call
+    (`torch._C._DisableTorchDispatch`) or empty a recorder's list. A kernel registered with
+    the dispatcher is reached by every path to the operator — modes disabled, inference
+    mode, `torch.ops.aten` directly — so with the library blocked a function either computes
+    the value by itself (the judge compares it) or fails. The block is lifted after the call
+    (the library's kernels are back), and each request names only the operators its check
+    forbids."""
+
+    def __init__(self, ops: Iterable[str]) -> None:
+        self.plan = block_plan(list(ops)[:MAX_BLOCKED])
+        self.library: Any = None
+
+    def __enter__(self) -> LibraryBlock:
+        if not self.plan:
+            return self
+        library = torch.library.Library("aten", "IMPL")
+        with warnings.catch_warnings():  # ("overriding a previously registered kernel")
+            warnings.simplefilter("ignore")
+            for name, keys in self.plan:
+                def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+                    raise LibraryBlocked(f"aten::{_name} is not available here")
+
+                for key in keys:
+                    library.impl(name, blocked, key)
+        self.library = library
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.library is not None:
+            self.library._destroy()
+            self.library = None
 
 
 def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | None) -> Any:

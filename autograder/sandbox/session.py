@@ -343,13 +343,14 @@ def _plain_key(value: Any, depth: int = 0) -> Any:
 
 def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                     grad_args: tuple[int, ...], gradcheck: bool, seed: int, record: bool,
-                    upstream: torch.Tensor | None) -> CallKey | None:
+                    upstream: torch.Tensor | None, block: tuple[str, ...] = ()) -> CallKey | None:
     """The key of `StudentSession.call`'s request, without building the request: encoding
     a call's arguments to key it was a third of the judge's time in a call answered from its
     plan (~300 a submission). None when an argument is not plain (`_plain_key`): the request
     is then built and keyed by `call_key` (a different first element: never the same key)."""
     if (type(name) is not str or type(gradcheck) is not bool or type(record) is not bool
-            or type(seed) is not int or not all(type(i) is int for i in grad_args)):
+            or type(seed) is not int or not all(type(i) is int for i in grad_args)
+            or not all(type(op) is str for op in block)):
         return None
     plain_args, plain_kwargs = _plain_key(list(args)), _plain_key(dict(kwargs))
     if plain_args is None or plain_kwargs is None:
@@ -360,7 +361,7 @@ def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
         if sent_upstream is None:
             return None
     return ("call", name, plain_args, plain_kwargs, tuple(grad_args), gradcheck, seed, record,
-            sent_upstream)
+            sent_upstream, tuple(block))
 
 
 def direct_scenario_key(name: str, params: dict[str, Any], record: bool) -> CallKey | None:
@@ -758,18 +759,22 @@ class StudentSession:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         """Call the student's `name` in the worker. `record`: also record which library
         functions it ran (by name and at the ATen dispatcher) and verify the worker's
         integrity around it — the evidence a no-library check needs. Off by default: it
         costs more than most student functions, and a value the judge compares itself needs
-        no such evidence (the student controls their function's value anyway)."""
+        no such evidence (the student controls their function's value anyway). `block`: ATen
+        operators unavailable during the call (`harness.LibraryBlock`): reaching one raises
+        `LibraryBlocked` in the student's function (a `StudentError` of that kind here)."""
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
             header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
                       "kwargs": protocol.encode(dict(kwargs), tensors),
                       "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
                       "record": record}
+            if block:
+                header["block"] = [str(op) for op in block]
             items = dict(tensors.items)
             if upstream is not None:
                 items["upstream"] = upstream.detach().contiguous()
@@ -779,7 +784,7 @@ class StudentSession:
         key = None
         if self._check is not None:
             key = direct_call_key(name, args, kwargs, grad_args, gradcheck, seed, record,
-                                  upstream) or call_key(*request())
+                                  upstream, block) or call_key(*request())
         reply = self._answer(key, request, self.limits.call_timeout_s,
                              ("value", "grads", "gradcheck"))
         if record:

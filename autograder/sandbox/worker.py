@@ -396,20 +396,32 @@ class Worker:
                            tensors) for i, a in enumerate(args)]
         record = request.get("record") is True
         calls, ops = harness.CallRecorder(), harness.AtenRecorder()
+        block = request.get("block")
+        blocked = harness.LibraryBlock(block if isinstance(block, list) else [])
         installed: list[bool] = []
         seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
             if not record:  # values only: nothing here is evidence the judge takes on trust
-                return fn(*args, **kwargs)
+                with blocked:
+                    return fn(*args, **kwargs)
             value: Any = installed  # "not returned yet"
+            raised: list[BaseException] = []
             try:
-                with calls, ops:
-                    value = fn(*args, **kwargs)
-                    installed.append(harness.recorders_installed(calls, ops))
+                with blocked, calls, ops:
+                    try:
+                        value = fn(*args, **kwargs)
+                    except BaseException as exc:
+                        raised.append(exc)
+                        raise
+                    finally:  # (returned or raised: a recorder popped is a finding either way)
+                        installed.append(harness.recorders_installed(calls, ops))
             except BaseException:
                 # leaving a mode the student's code popped fails: that is the finding
-                # below, not the student function raising
+                # below, not the student function raising (whose own exception is the one
+                # reported when it raised)
+                if raised:
+                    raise raised[0] from None
                 if value is installed or installed != [False]:
                     raise
             return value

@@ -20,14 +20,15 @@ the words of a failure the run confirmed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import torch
 
 from autograder.check import tamper
 from autograder.check.registry import fail
 from autograder.check.static import SourceFacts
-from autograder.sandbox.session import CallResult
+from autograder.sandbox.session import CallResult, StudentError
 
 LIBRARY_NAME = {
     "cross_entropy": "F.cross_entropy / nn.CrossEntropyLoss",
@@ -67,6 +68,55 @@ ALIASES: dict[str, str] = {
 }
 
 
+# Each library function -> the ATen operators it reaches (every path to them: the name, an
+# alias, `torch._C._nn`, `torch.ops.aten`, a disabled mode), blocked during the no-library
+# call (`harness.LibraryBlock`): a function that needs one of them fails there instead of
+# computing. Elementary operators (exp, log, sum, amax, gather, where, ...) are never here.
+BLOCKED_OPS: dict[str, tuple[str, ...]] = {
+    "cross_entropy": ("cross_entropy_loss", "nll_loss", "nll_loss_nd", "nll_loss2d",
+                      "nll_loss_forward", "nll_loss2d_forward"),
+    "nll_loss": ("nll_loss", "nll_loss_nd", "nll_loss2d", "nll_loss_forward",
+                 "nll_loss2d_forward"),
+    "softmax": ("softmax", "_softmax", "special_softmax", "_safe_softmax"),
+    "softmin": ("softmax", "_softmax", "special_softmax", "_safe_softmax"),
+    "log_softmax": ("log_softmax", "_log_softmax", "special_log_softmax"),
+    "logsumexp": ("logsumexp", "special_logsumexp"),
+    "mse_loss": ("mse_loss",),
+    "l1_loss": ("l1_loss",),
+    "huber_loss": ("huber_loss",),
+    "smooth_l1_loss": ("smooth_l1_loss",),
+    "binary_cross_entropy": ("binary_cross_entropy",),
+    "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",),
+}
+BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
+
+
+def blocked_ops(forbidden: set[str]) -> tuple[str, ...]:
+    """The operators to block for a function that may not call `forbidden`."""
+    return tuple(sorted({op for name in forbidden for op in BLOCKED_OPS[name]}))
+
+
+def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, ...]], Any]) -> Any:
+    """`call(block)` — the no-library evidence call, made with `forbidden`'s operators
+    blocked — and its result; a blocked operator reached fails the check (what the function
+    needed was the library)."""
+    try:
+        return call(blocked_ops(forbidden))
+    except StudentError as exc:
+        if exc.kind != BLOCKED:
+            raise
+        _fail_library_call(function, forbidden, {exc.info.get("message", "")})
+
+
+def _fail_library_call(function: str, forbidden: set[str], names: set[str]) -> NoReturn:
+    used = sorted(library_functions([n.split()[0] for n in names if n]) & forbidden) \
+        or sorted(forbidden)
+    listed = ", ".join(LIBRARY_NAME.get(n, n) for n in used)
+    fail(f"{function} calls {listed}, which is what you are asked to implement: "
+         "write it from elementary tensor operations (exp, log, sum, max, where, …).",
+         "library-call")
+
+
 def library_functions(names: list[str]) -> set[str]:
     """The library functions a list of recorded names shows were used."""
     found = set()
@@ -96,10 +146,7 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
              "the values check first.", "not-working")
     used = library_functions(called) & forbidden  # what ran, never what the text says
     if used:
-        names = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
-        fail(f"{function} calls {names}, which is what you are asked to implement: "
-             "write it from elementary tensor operations (exp, log, sum, max, where, …).",
-             "library-call")
+        _fail_library_call(function, used, set(used))
 
 
 def _same(value: Any, expected: Any) -> bool:

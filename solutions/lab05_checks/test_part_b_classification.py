@@ -34,7 +34,7 @@ from autograder.check.compare import (
 from autograder.check.registry import attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError
-from lab05_checks.forbidden import assert_no_library_call
+from lab05_checks.forbidden import assert_no_library_call, library_call
 
 REDUCTIONS = ("mean", "sum", "none")
 DTYPES = (torch.float32, torch.float64)
@@ -122,11 +122,13 @@ def _expect_unmutated(result, function: str) -> None:
 
 
 def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected: torch.Tensor,
-                    **kwargs: Any):
+                    forbidden: frozenset[str] = frozenset(), **kwargs: Any):
     """Error and no-library checks count once the function computes correct values on valid
     input (so a stub cannot score them); the student's diagnosed model and working reductions
-    are used, so a mistake charged elsewhere does not also cost these."""
-    result = student.call(function, *args, record=True, **kwargs)  # the no-library evidence
+    are used, so a mistake charged elsewhere does not also cost these. `forbidden`: the
+    no-library check's library functions, unavailable during the call (`library_call`)."""
+    result = library_call(function, set(forbidden), lambda block: student.call(
+        function, *args, record=True, block=block, **kwargs))  # the no-library evidence
     if not _same(result.value, expected, _loose(tol)):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input; fix the values check first.", "not-working")
@@ -333,7 +335,7 @@ def _softmax_family_gradients(student, function: str, reference: Loss) -> None:
     _expect_gradients(student, function, (x,), reference, upstream=upstream, dim=1)
 
 
-SOFTMAX_FORBIDDEN = {"softmax", "log_softmax", "logsumexp", "softmin"}
+SOFTMAX_FORBIDDEN = frozenset({"softmax", "log_softmax", "logsumexp", "softmin"})
 
 
 SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and float64)"
@@ -383,8 +385,9 @@ SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / log
        "Compute softmax yourself from exp, max and sum.")
 def test_softmax_no_library(student, source, tol):
     x = _probe(1, 3, 4)
-    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=1), dim=1)
-    assert_no_library_call("softmax", SOFTMAX_FORBIDDEN, result, source)
+    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=1),
+                             forbidden=SOFTMAX_FORBIDDEN, dim=1)
+    assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
 
 
 def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -478,8 +481,8 @@ LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softm
 def test_log_softmax_no_library(student, source, tol):
     x = _probe(1, 3, 4)
     result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=1),
-                             dim=1)
-    assert_no_library_call("log_softmax", SOFTMAX_FORBIDDEN, result, source)
+                             forbidden=SOFTMAX_FORBIDDEN, dim=1)
+    assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
 
 
 # ---------------------------------------------------------------- cross_entropy
@@ -550,13 +553,14 @@ class _LibraryHelpers:
 
     def call(self, function: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False,
-             record: bool = False, **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         if function != "cross_entropy":
             return self.student.call(function, *args, grad_args=grad_args, upstream=upstream,
-                                     gradcheck=gradcheck, record=record, **kwargs)
+                                     gradcheck=gradcheck, record=record, block=block, **kwargs)
         outcome = self.student.scenario("cross_entropy_with_library", {
             "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
-            "upstream": upstream, "gradcheck": gradcheck, "record": record}, record=record)
+            "upstream": upstream, "gradcheck": gradcheck, "record": record,
+            **({"block": list(block)} if block else {})}, record=record)
         tamper.require_untampered_outcome(function, outcome)
         if outcome.get("error"):
             raise StudentError(function, outcome["error"])
@@ -603,14 +607,14 @@ def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
     return memo["cross_entropy:diagnosis"]  # type: ignore[no-any-return]
 
 
-def _ce_expect_working(student, tol, memo):
+def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
     """cross_entropy's gate, on the student's own model and a reduction that works."""
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
     reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
     logits, targets = _probe(3, 4, 3), torch.tensor([0, 1, 2, 1])
     return _expect_working(student, tol, "cross_entropy", (logits, targets),
-                           model(logits, targets, reduction), reduction=reduction)
+                           model(logits, targets, reduction), forbidden, reduction=reduction)
 
 
 def _held_to_own_model(diagnosis: dict[str, Any]) -> Loss:
@@ -887,6 +891,7 @@ def test_ce_errors(student, tol, memo):
 
 
 CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
+CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss"})
 
 
 @check(CE_NO_LIB,
@@ -894,8 +899,8 @@ CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
 def test_ce_no_library(student, source, tol, memo):
     # What ran is recorded in the run with PyTorch's log_softmax in place of the student's
     # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
-    result = _ce_expect_working(_LibraryHelpers(student), tol, memo)
-    assert_no_library_call("cross_entropy", {"cross_entropy", "nll_loss"}, result, source)
+    result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
+    assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
 
 
 # ---------------------------------------------------------------- binary_cross_entropy
@@ -1055,24 +1060,27 @@ def test_bce_gradients(student, tol, memo):
 
 
 def _loss_expect_working(student, tol, function: str, working: tuple[str, ...],
-                         first: torch.Tensor, targets: torch.Tensor, reference: Loss):
+                         first: torch.Tensor, targets: torch.Tensor, reference: Loss,
+                         forbidden: frozenset[str] = frozenset()):
     reduction = next((r for r in REDUCTIONS if r in working), "mean")
     return _expect_working(student, tol, function, (first, targets),
-                           reference(first, targets, reduction=reduction), reduction=reduction)
+                           reference(first, targets, reduction=reduction), forbidden,
+                           reduction=reduction)
 
 
-def _bce_expect_working(student, tol, memo):
+def _bce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
     probs = 0.05 + 0.9 * torch.rand(5, generator=torch.Generator().manual_seed(5))
     targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
     return _loss_expect_working(student, tol, "binary_cross_entropy",
                                 _bce_working(student, memo, tol), probs, targets,
-                                F.binary_cross_entropy)
+                                F.binary_cross_entropy, forbidden)
 
 
-def _bcel_expect_working(student, tol, memo):
+def _bcel_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
     targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
     return _loss_expect_working(student, tol, BCEL, _bcel_working(student, memo, tol),
-                                _probe(6, 5), targets, F.binary_cross_entropy_with_logits)
+                                _probe(6, 5), targets, F.binary_cross_entropy_with_logits,
+                                forbidden)
 
 
 def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
@@ -1103,8 +1111,9 @@ BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
 @check(BCE_NO_LIB,
        "Compute binary cross-entropy yourself from log and clamp.")
 def test_bce_no_library(student, source, tol, memo):
-    result = _bce_expect_working(student, tol, memo)
-    assert_no_library_call("binary_cross_entropy", {"binary_cross_entropy"}, result, source)
+    forbidden = frozenset({"binary_cross_entropy"})
+    result = _bce_expect_working(student, tol, memo, forbidden)
+    assert_no_library_call("binary_cross_entropy", set(forbidden), result, source)
 
 
 # ---------------------------------------------------------------- binary_cross_entropy_with_logits
@@ -1266,5 +1275,5 @@ BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
 @check(BCEL_NO_LIB,
        "Compute it yourself from the stable log-sigmoid form.")
 def test_bcel_no_library(student, source, tol, memo):
-    result = _bcel_expect_working(student, tol, memo)
+    result = _bcel_expect_working(student, tol, memo, frozenset({BCEL}))
     assert_no_library_call(BCEL, {BCEL}, result, source)

@@ -41,7 +41,7 @@ harness.load_lab_modules(LAB.worker_modules)
 
 DTYPES = (torch.float32, torch.float64, torch.int64, torch.bool, torch.float16)
 ERRORS = ("ValueError", "NotImplementedError", "RuntimeError", "ZeroDivisionError",
-          "TypeError", "IndexError", "KeyError")
+          "TypeError", "IndexError", "KeyError", "LibraryBlocked")
 
 
 def tensors() -> st.SearchStrategy[torch.Tensor]:
@@ -107,7 +107,7 @@ class FakeStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         mode = self.data.draw(st.sampled_from(("reference", "perturbed", "arbitrary", "raise")))
         if mode == "raise":
             self._raise(name)

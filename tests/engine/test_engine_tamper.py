@@ -86,6 +86,22 @@ def test_unwatched_aten_op_is_a_library_call(grade_tamper):
     assert not result.tampered
 
 
+@pytest.mark.parametrize("fixture", ["hostile_clears_recorded_names",
+                                     "hostile_disables_torch_modes",
+                                     "hostile_forges_reply_frames"])
+def test_library_blocked_during_the_no_library_call(grade_tamper, fixture):
+    """Ways round the recorders (empty their lists, switch Python's dispatch off, forge the
+    reply) do not reach the library: during the no-library call its operators are blocked
+    at the dispatcher, so a function that needs F.cross_entropy fails there — and only
+    there: its values, which the library serves, still pass."""
+    result = grade_tamper(fixture)
+    check = _by_name(result)[_ce_library_check(result)]
+    assert not check.passed and check.mistake == "library-call", check.output
+    values = [t for t in result.tests if t.name.startswith("cross_entropy: matches")]
+    assert values and all(t.passed for t in values), [t.output for t in values]
+    assert not result.tampered or fixture == "hostile_forges_reply_frames"
+
+
 def test_honest_reference_is_not_flagged(grade):
     result = grade("reference_code")
     assert result.score == result.max_score

@@ -1,0 +1,84 @@
+"""harness.LibraryBlock alone: the named library operators are unavailable while it holds,
+by every path to them, and back (values and gradients) after it."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder.sandbox.harness import LibraryBlock, LibraryBlocked, block_plan
+
+CE_OPS = ("cross_entropy_loss", "nll_loss", "nll_loss_nd", "nll_loss2d", "nll_loss_forward",
+          "nll_loss2d_forward")
+
+
+def _inputs() -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(0)
+    return torch.randn(4, 3, generator=gen, requires_grad=True), torch.tensor([0, 1, 2, 1])
+
+
+def _by_name(x, t):
+    return F.cross_entropy(x, t)
+
+
+def _soft_targets(x, t):
+    return F.cross_entropy(x, F.one_hot(t, 3).float())
+
+
+def _nll_of_log_softmax(x, t):
+    return F.nll_loss(F.log_softmax(x, dim=1), t)
+
+
+def _modes_off(x, t):
+    with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch():
+        return F.cross_entropy(x, t)
+
+
+def _inference_mode(x, t):
+    with torch.inference_mode():
+        return F.cross_entropy(x.detach(), t)
+
+
+def _aten_directly(x, t):
+    return torch.ops.aten.nll_loss_forward(x.log_softmax(1), t, None, 1, -100)[0]
+
+
+def _c_binding(x, t):
+    return torch._C._nn.cross_entropy_loss(x, t, None, 1, -100, 0.0)
+
+
+@pytest.mark.parametrize("path", [_by_name, _soft_targets, _nll_of_log_softmax, _modes_off,
+                                  _inference_mode, _aten_directly, _c_binding])
+def test_every_path_to_a_blocked_operator_raises(path) -> None:
+    x, t = _inputs()
+    with LibraryBlock(CE_OPS), pytest.raises(LibraryBlocked):
+        path(x, t)
+
+
+def test_elementary_operators_still_run_and_the_library_is_back_after() -> None:
+    x, t = _inputs()
+    expected = F.cross_entropy(x, t)
+    (expected_grad,) = torch.autograd.grad(expected, x)
+    with LibraryBlock(CE_OPS):
+        own = (x.logsumexp(1) - x.gather(1, t[:, None]).squeeze(1)).mean()
+        softmax = torch.softmax(x, dim=1)  # not blocked here: only what was named
+    assert torch.allclose(own, expected) and softmax.shape == x.shape
+    after = F.cross_entropy(x, t)
+    (grad,) = torch.autograd.grad(after, x)
+    assert torch.equal(after, expected) and torch.equal(grad, expected_grad)
+
+
+def test_the_block_is_lifted_when_the_call_raises() -> None:
+    x, t = _inputs()
+    with pytest.raises(ZeroDivisionError), LibraryBlock(CE_OPS):
+        raise ZeroDivisionError
+    assert torch.isfinite(F.cross_entropy(x, t))
+
+
+def test_malformed_or_unknown_names_are_skipped() -> None:
+    assert block_plan(["no_such_operator", "../x", "", 3, "A" * 100]) == []  # type: ignore[list-item]
+    names = [name for name, _ in block_plan(["softmax"])]
+    assert "softmax.int" in names  # every overload
+    with LibraryBlock(["no_such_operator"]):
+        assert torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
