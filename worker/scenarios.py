@@ -272,7 +272,8 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
                     raised.append(exc)
                     raise
                 finally:  # (returned or raised: a recorder popped is a finding either way)
-                    installed.append(not record or harness.recorders_installed(calls, ops))
+                    installed.append(not record or (harness.recorders_installed(calls, ops)
+                                                    and blocked.holds()))
         except BaseException:
             # leaving a mode the student's code popped fails: that is the finding below,
             # not the student's function raising (as for a direct call), whose own exception
@@ -294,8 +295,8 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
         ns.update(saved)
     outcome["called"] = [*calls.names, *ops.names]  # what ran (the no-library check)
     if installed == [False]:  # evidence of calls voided, as for a direct call
-        outcome["_findings"] = [("the grader's call recorders were removed during "
-                                 "cross_entropy", "calls")]
+        outcome["_findings"] = [("the grader's call recorders (or its library block) were "
+                                 "removed during cross_entropy", "calls")]
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                           if b is not None and isinstance(a, torch.Tensor)
                           and not torch.equal(a.detach(), b)]

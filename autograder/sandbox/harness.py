@@ -99,6 +99,14 @@ class LibraryBlocked(RuntimeError):
 
 MAX_BLOCKED = 64  # operator names a request may ask to block
 _OP_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# The dispatcher's own C functions, taken when the harness is imported (in the zygote, before
+# any notebook): what a notebook later rebinds in `torch._C` or `torch.library` is not what
+# a block uses, and these bindings of ours are in the integrity snapshot.
+_DISPATCH_LIBRARY = torch._C._dispatch_library
+_SCHEMAS = torch._C._jit_get_schemas_for_operator
+_HAS_KERNEL = torch._C._dispatch_has_kernel_for_dispatch_key
+_DUMP = torch._C._dispatch_dump
+BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name (see `holds`)
 
 
 def block_plan(ops: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -112,13 +120,9 @@ def block_plan(ops: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
     for op in ops:
         if not (isinstance(op, str) and 0 < len(op) <= 64 and set(op) <= _OP_NAME):
             continue
-        packet = getattr(torch.ops.aten, op, None)
-        if packet is None:
-            continue
-        for overload in packet.overloads():
-            name = op if overload == "default" else f"{op}.{overload}"
-            composite = torch._C._dispatch_has_kernel_for_dispatch_key(
-                f"aten::{name}", "CompositeImplicitAutograd")
+        for schema in _SCHEMAS(f"aten::{op}"):
+            name = f"{op}.{schema.overload_name}" if schema.overload_name else op
+            composite = _HAS_KERNEL(f"aten::{name}", "CompositeImplicitAutograd")
             plan.append((name, ("CompositeImplicitAutograd",) if composite else backends))
     return plan
 
@@ -135,7 +139,9 @@ class LibraryBlock:
     mode, `torch.ops.aten` directly — so with the library blocked a function either computes
     the value by itself (the judge compares it) or fails. The block is lifted after the call
     (the library's kernels are back), and each request names only the operators its check
-    forbids."""
+    forbids. Registered through the dispatcher's C API (`torch.library.Library` is Python a
+    notebook could rebind); `holds` tells whether the registrations are still there after
+    the student's code ran (the object that owns them is reachable from it)."""
 
     def __init__(self, ops: Iterable[str]) -> None:
         self.plan = block_plan(list(ops)[:MAX_BLOCKED])
@@ -144,7 +150,7 @@ class LibraryBlock:
     def __enter__(self) -> LibraryBlock:
         if not self.plan:
             return self
-        library = torch.library.Library("aten", "IMPL")
+        library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
         with warnings.catch_warnings():  # ("overriding a previously registered kernel")
             warnings.simplefilter("ignore")
             for name, keys in self.plan:
@@ -152,13 +158,19 @@ class LibraryBlock:
                     raise LibraryBlocked(f"aten::{_name} is not available here")
 
                 for key in keys:
-                    library.impl(name, blocked, key)
+                    library.impl(name, key, blocked)
         self.library = library
         return self
 
+    def holds(self) -> bool:
+        """Every planned operator still has the block's kernel (the student's code did not
+        lift it); true for an empty block."""
+        return all(BLOCK_SOURCE in _DUMP(f"aten::{name}") for name, _ in self.plan) \
+            if self.library is not None else not self.plan
+
     def __exit__(self, *exc: Any) -> None:
         if self.library is not None:
-            self.library._destroy()
+            self.library.reset()
             self.library = None
 
 

@@ -69,6 +69,14 @@ def _call(name: str, args: list[Any], **options: Any) -> tuple[dict[str, Any],
     return header, dict(tensors.items)
 
 
+# A block (`harness.LibraryBlock`) rehearsed over the library's loss and normalisation
+# operators, the kind a no-library check blocks: its path and the dispatcher's lookups warm.
+BLOCKED = ["cross_entropy_loss", "nll_loss", "nll_loss_nd", "nll_loss_forward", "softmax",
+           "_softmax", "log_softmax", "_log_softmax", "logsumexp", "mse_loss", "l1_loss",
+           "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+
 def _requests() -> list[tuple[str, dict[str, Any], dict[str, torch.Tensor]]]:
     x32, y32 = torch.randn(6, 4), torch.randn(6, 4)
     x64 = torch.randn(5, 3, dtype=torch.float64)
@@ -79,6 +87,8 @@ def _requests() -> list[tuple[str, dict[str, Any], dict[str, torch.Tensor]]]:
         _call("rehearsal_scale", [x64, x64.flip(0)], grad_args=[0], gradcheck=True, record=True),
         _call("rehearsal_library", [x64, labels], grad_args=[0], record=True),
         _call("rehearsal_library", [x64.float(), labels]),
+        _call("rehearsal_scale", [x32, y32], record=True, block=BLOCKED),
+        _call("rehearsal_library", [x64, labels], record=True, block=BLOCKED),  # (raises)
         _call("rehearsal_pair", [x32]),
         _call("rehearsal_raises", [x32]),
         _call("missing_function", [x32]),

@@ -415,7 +415,8 @@ class Worker:
                         raised.append(exc)
                         raise
                     finally:  # (returned or raised: a recorder popped is a finding either way)
-                        installed.append(harness.recorders_installed(calls, ops))
+                        installed.append(harness.recorders_installed(calls, ops)
+                                         and blocked.holds())
             except BaseException:
                 # leaving a mode the student's code popped fails: that is the finding
                 # below, not the student function raising (whose own exception is the one
@@ -442,8 +443,8 @@ class Worker:
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
         if installed == [False]:
-            findings.append((f"the grader's call recorders were removed during {name}",
-                             (integrity.CALLS,)))
+            findings.append((f"the grader's call recorders (or its library block) were removed "
+                             f"during {name}", (integrity.CALLS,)))
         markers = integrity.encode(findings) if record else []
         if failure is not None:
             if "error" in failure and markers:

@@ -25,9 +25,11 @@ def test_the_rehearsal_is_answered_as_a_worker_answers_and_leaves_nothing_change
     assert len(replies) == len(ops)
     by_op = dict(zip(ops, replies, strict=False))
     calls = [r for op, r in zip(ops, replies, strict=True) if op == "call"]
-    assert [bool(r.get("ok")) for r in calls] == [True] * 6 + [False, False]  # raises, missing
-    assert calls[6]["error"]["type"] == "ValueError" and calls[7].get("missing") is True
-    assert len(by_op["calls"]["results"]) == 8 and by_op["verify"]["markers"] == []
+    # the library blocked (a block's own path too), the pair, then raises and missing
+    assert [bool(r.get("ok")) for r in calls] == [True] * 6 + [False, True, False, False]
+    assert calls[6]["error"]["type"] == "LibraryBlocked"
+    assert calls[8]["error"]["type"] == "ValueError" and calls[9].get("missing") is True
+    assert len(by_op["calls"]["results"]) == 10 and by_op["verify"]["markers"] == []
     assert (harness.SWITCHES.cuda_as_cpu, harness.SWITCHES.meta_floats,
             harness.SWITCHES.fake_cuda, harness.SWITCHES.backward) == (False, False, None, None)
     findings: list[tuple[str, tuple[str, ...]]] = []

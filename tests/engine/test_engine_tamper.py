@@ -67,14 +67,15 @@ def test_scenario_tampering_fails_and_is_flagged(grade_tamper, fixture, attacked
 
 
 @pytest.mark.parametrize("fixture", ["hostile_replaces_call_recorder",
-                                     "hostile_pops_call_recorders"])
+                                     "hostile_pops_call_recorders",
+                                     "hostile_lifts_library_block"])
 def test_call_recorder_tampering_fails_and_is_flagged(grade_tamper, fixture):
     result = grade_tamper(fixture)
     check = _by_name(result)[_ce_library_check(result)]
     assert not check.passed
     assert check.mistake in (TAMPERING, "library-call"), check.output
     assert result.tampered
-    assert check.mistake == TAMPERING or fixture == "hostile_pops_call_recorders"
+    assert check.mistake == TAMPERING or fixture != "hostile_replaces_call_recorder"
 
 
 def test_unwatched_aten_op_is_a_library_call(grade_tamper):
