@@ -71,7 +71,8 @@ class InProcessStudent:
         recorder = harness.CallRecorder()
         seed_rngs(seed)
         try:
-            with harness.LibraryBlock(block), recorder if record else contextlib.nullcontext():
+            with harness.LibraryBlock(harness.block_plan(block)), \
+                    recorder if record else contextlib.nullcontext():
                 value = fn(*call_args, **call_kwargs)
         except BaseException as exc:
             raise StudentError(name, _error_info(exc)) from None

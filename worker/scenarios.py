@@ -257,7 +257,7 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     record = params.get("record") is not False  # what ran: only the no-library check asks
     calls, ops = harness.CallRecorder(), harness.AtenRecorder()
     block = params.get("block")
-    blocked = harness.LibraryBlock(block if isinstance(block, list) else [])
+    blocked = harness.LibraryBlock(block)
     installed: list[bool] = []
     try:
         returned = False

@@ -109,27 +109,36 @@ _DUMP = torch._C._dispatch_dump
 BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name (see `holds`)
 
 
-def block_plan(ops: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """Every overload of the named ATen operators, with the dispatch keys a kernel must be
-    registered under so that no path reaches the library's own: the composite key for an
-    operator that decomposes (it then runs for every backend), else the CPU kernel and its
-    autograd kernel (and CUDA's where there is one). Unknown or malformed names are skipped."""
-    backends = ("CPU", "AutogradCPU") + (("CUDA", "AutogradCUDA") if torch.cuda.is_available()
-                                           else ())
+def block_plan(ops: Iterable[str]) -> list[tuple[str, bool]]:
+    """Every overload of the named ATen operators, each with whether it decomposes (a
+    composite kernel): what `LibraryBlock` registers a kernel for. The judge computes it once
+    per set of operators and sends it with the request. Unknown or malformed names skipped."""
     plan = []
     for op in ops:
         if not (isinstance(op, str) and 0 < len(op) <= 64 and set(op) <= _OP_NAME):
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
-            composite = _HAS_KERNEL(f"aten::{name}", "CompositeImplicitAutograd")
-            plan.append((name, ("CompositeImplicitAutograd",) if composite else backends))
+            plan.append((name, bool(_HAS_KERNEL(f"aten::{name}", "CompositeImplicitAutograd"))))
     return plan
 
 
+def _plan_entries(plan: Any) -> list[tuple[str, bool]]:
+    """The well-formed entries of a plan received in a request: (operator[.overload], bool)."""
+    entries = []
+    for entry in plan[:MAX_BLOCKED * 4] if isinstance(plan, (list, tuple)) else ():
+        if not (isinstance(entry, (list, tuple)) and len(entry) == 2):
+            continue
+        name, composite = entry
+        if isinstance(name, str) and 0 < len(name) <= 96 and type(composite) is bool \
+                and set(name) <= _OP_NAME | {"."}:
+            entries.append((name, composite))
+    return entries
+
+
 class LibraryBlock:
-    """The named library operators unavailable while the block holds: each raises
-    `LibraryBlocked` instead of computing.
+    """The planned library operators (`block_plan`) unavailable while the block holds: each
+    raises `LibraryBlocked` instead of computing.
 
     Why: a no-library check asks whether the student's function computes its value without
     the function it implements. Recorders report what ran, but they live in the student's
@@ -137,36 +146,40 @@ class LibraryBlock:
     (`torch._C._DisableTorchDispatch`) or empty a recorder's list. A kernel registered with
     the dispatcher is reached by every path to the operator — modes disabled, inference
     mode, `torch.ops.aten` directly — so with the library blocked a function either computes
-    the value by itself (the judge compares it) or fails. The block is lifted after the call
-    (the library's kernels are back), and each request names only the operators its check
-    forbids. Registered through the dispatcher's C API (`torch.library.Library` is Python a
-    notebook could rebind); `holds` tells whether the registrations are still there after
-    the student's code ran (the object that owns them is reachable from it)."""
+    the value by itself (the judge compares it) or fails. An operator that decomposes is
+    blocked at its composite kernel (for every backend); another at its CPU kernel (and
+    CUDA's), which its autograd kernel reaches too. The block is lifted after the call (the
+    library's kernels are back), and each request blocks only what its check forbids.
+    Registered through the dispatcher's C API (`torch.library.Library` is Python a notebook
+    could rebind); `holds` tells whether the registrations are still there after the
+    student's code ran (the object that owns them is reachable from it)."""
 
-    def __init__(self, ops: Iterable[str]) -> None:
-        self.plan = block_plan(list(ops)[:MAX_BLOCKED])
+    def __init__(self, plan: Any) -> None:
+        self.plan = _plan_entries(plan)
         self.library: Any = None
 
     def __enter__(self) -> LibraryBlock:
         if not self.plan:
             return self
+        backends = ("CPU", "CUDA") if torch.cuda.is_available() else ("CPU",)
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
         with warnings.catch_warnings():  # ("overriding a previously registered kernel")
             warnings.simplefilter("ignore")
-            for name, keys in self.plan:
+            for name, composite in self.plan:
                 def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
                     raise LibraryBlocked(f"aten::{_name} is not available here")
 
-                for key in keys:
+                for key in ("CompositeImplicitAutograd",) if composite else backends:
                     library.impl(name, key, blocked)
         self.library = library
         return self
 
     def holds(self) -> bool:
-        """Every planned operator still has the block's kernel (the student's code did not
-        lift it); true for an empty block."""
-        return all(BLOCK_SOURCE in _DUMP(f"aten::{name}") for name, _ in self.plan) \
-            if self.library is not None else not self.plan
+        """The block's registrations are still there (the student's code did not lift them:
+        they go all at once, so one operator tells); true for an empty block."""
+        if self.library is None:
+            return not self.plan
+        return BLOCK_SOURCE in _DUMP(f"aten::{self.plan[0][0]}")
 
     def __exit__(self, *exc: Any) -> None:
         if self.library is not None:

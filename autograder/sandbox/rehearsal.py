@@ -81,14 +81,15 @@ def _requests() -> list[tuple[str, dict[str, Any], dict[str, torch.Tensor]]]:
     x32, y32 = torch.randn(6, 4), torch.randn(6, 4)
     x64 = torch.randn(5, 3, dtype=torch.float64)
     labels = torch.tensor([0, 2, 1, 1, 0])
+    plan = [list(entry) for entry in harness.block_plan(BLOCKED)]  # (as a request has it)
     calls = [
         _call("rehearsal_scale", [x32, y32]),
         _call("rehearsal_scale", [x32, y32], record=True),
         _call("rehearsal_scale", [x64, x64.flip(0)], grad_args=[0], gradcheck=True, record=True),
         _call("rehearsal_library", [x64, labels], grad_args=[0], record=True),
         _call("rehearsal_library", [x64.float(), labels]),
-        _call("rehearsal_scale", [x32, y32], record=True, block=BLOCKED),
-        _call("rehearsal_library", [x64, labels], record=True, block=BLOCKED),  # (raises)
+        _call("rehearsal_scale", [x32, y32], record=True, block=plan),
+        _call("rehearsal_library", [x64, labels], record=True, block=plan),  # (raises)
         _call("rehearsal_pair", [x32]),
         _call("rehearsal_raises", [x32]),
         _call("missing_function", [x32]),

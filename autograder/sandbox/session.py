@@ -31,7 +31,7 @@ import torch
 
 from autograder.config import Limits
 from autograder.load.notebook import Submission
-from autograder.sandbox import integrity, protocol
+from autograder.sandbox import harness, integrity, protocol
 from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 
 GRACE_S = 2.0
@@ -339,6 +339,14 @@ def _plain_key(value: Any, depth: int = 0) -> Any:
         pairs = [(_plain_key(k, depth + 1), _plain_key(v, depth + 1)) for k, v in value.items()]
         return None if any(None in pair for pair in pairs) else ("dict", tuple(pairs))
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def blocked_plan(ops: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """The request's form of a library block (`harness.block_plan`): every overload of the
+    operators, each with whether it decomposes; computed once per judge for each set (a
+    worker would look the overloads up again in every fresh process)."""
+    return tuple(harness.block_plan(ops))
 
 
 def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -774,7 +782,7 @@ class StudentSession:
                       "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
                       "record": record}
             if block:
-                header["block"] = [str(op) for op in block]
+                header["block"] = blocked_plan(tuple(block))
             items = dict(tensors.items)
             if upstream is not None:
                 items["upstream"] = upstream.detach().contiguous()

@@ -397,7 +397,7 @@ class Worker:
         record = request.get("record") is True
         calls, ops = harness.CallRecorder(), harness.AtenRecorder()
         block = request.get("block")
-        blocked = harness.LibraryBlock(block if isinstance(block, list) else [])
+        blocked = harness.LibraryBlock(block)
         installed: list[bool] = []
         seed_rngs(int(request.get("seed", 0)))
 

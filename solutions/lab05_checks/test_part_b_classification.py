@@ -33,7 +33,7 @@ from autograder.check.compare import (
 )
 from autograder.check.registry import attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
-from autograder.sandbox.session import CallResult, StudentError
+from autograder.sandbox.session import CallResult, StudentError, blocked_plan
 from lab05_checks.forbidden import assert_no_library_call, library_call
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -560,7 +560,7 @@ class _LibraryHelpers:
         outcome = self.student.scenario("cross_entropy_with_library", {
             "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
             "upstream": upstream, "gradcheck": gradcheck, "record": record,
-            **({"block": list(block)} if block else {})}, record=record)
+            **({"block": blocked_plan(tuple(block))} if block else {})}, record=record)
         tamper.require_untampered_outcome(function, outcome)
         if outcome.get("error"):
             raise StudentError(function, outcome["error"])

@@ -9,8 +9,8 @@ import torch.nn.functional as F
 
 from autograder.sandbox.harness import LibraryBlock, LibraryBlocked, block_plan
 
-CE_OPS = ("cross_entropy_loss", "nll_loss", "nll_loss_nd", "nll_loss2d", "nll_loss_forward",
-          "nll_loss2d_forward")
+CE_OPS = ("cross_entropy_loss", "nll_loss_forward", "nll_loss2d_forward")  # (as lab05 blocks)
+SOFTMAX_OPS = ("softmax", "_softmax", "_safe_softmax", "log_softmax", "_log_softmax", "logsumexp")
 
 
 def _inputs() -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,19 +48,36 @@ def _c_binding(x, t):
     return torch._C._nn.cross_entropy_loss(x, t, None, 1, -100, 0.0)
 
 
+def _nll_2d(x, t):
+    return F.nll_loss(x.log_softmax(1)[:, :, None, None], t[:, None, None])
+
+
 @pytest.mark.parametrize("path", [_by_name, _soft_targets, _nll_of_log_softmax, _modes_off,
-                                  _inference_mode, _aten_directly, _c_binding])
+                                  _inference_mode, _aten_directly, _c_binding, _nll_2d])
 def test_every_path_to_a_blocked_operator_raises(path) -> None:
     x, t = _inputs()
-    with LibraryBlock(CE_OPS), pytest.raises(LibraryBlocked):
+    with LibraryBlock(block_plan(CE_OPS)), pytest.raises(LibraryBlocked):
         path(x, t)
+
+
+@pytest.mark.parametrize("path", [
+    lambda x: torch.softmax(x, 1), lambda x: F.softmax(x, dim=1), lambda x: x.softmax(1),
+    lambda x: torch.special.softmax(x, 1), lambda x: F.softmin(x, dim=1),
+    lambda x: torch.log_softmax(x, 1), lambda x: torch.special.log_softmax(x, 1),
+    lambda x: x.logsumexp(1), lambda x: torch.special.logsumexp(x, 1),
+    lambda x: torch.ops.aten._softmax(x, 1, False),
+    lambda x: torch.ops.aten.softmax.int_out(x, 1, out=torch.empty_like(x))])
+def test_every_softmax_path_is_blocked_through_the_operators_it_reaches(path) -> None:
+    x, _ = _inputs()
+    with LibraryBlock(block_plan(SOFTMAX_OPS)), pytest.raises(LibraryBlocked):
+        path(x.detach())
 
 
 def test_elementary_operators_still_run_and_the_library_is_back_after() -> None:
     x, t = _inputs()
     expected = F.cross_entropy(x, t)
     (expected_grad,) = torch.autograd.grad(expected, x)
-    with LibraryBlock(CE_OPS):
+    with LibraryBlock(block_plan(CE_OPS)):
         own = (x.logsumexp(1) - x.gather(1, t[:, None]).squeeze(1)).mean()
         softmax = torch.softmax(x, dim=1)  # not blocked here: only what was named
     assert torch.allclose(own, expected) and softmax.shape == x.shape
@@ -71,14 +88,17 @@ def test_elementary_operators_still_run_and_the_library_is_back_after() -> None:
 
 def test_the_block_is_lifted_when_the_call_raises() -> None:
     x, t = _inputs()
-    with pytest.raises(ZeroDivisionError), LibraryBlock(CE_OPS):
+    with pytest.raises(ZeroDivisionError), LibraryBlock(block_plan(CE_OPS)):
         raise ZeroDivisionError
     assert torch.isfinite(F.cross_entropy(x, t))
 
 
 def test_malformed_or_unknown_names_are_skipped() -> None:
     assert block_plan(["no_such_operator", "../x", "", 3, "A" * 100]) == []  # type: ignore[list-item]
-    names = [name for name, _ in block_plan(["softmax"])]
-    assert "softmax.int" in names  # every overload
-    with LibraryBlock(["no_such_operator"]):
-        assert torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
+    plan = dict(block_plan(["softmax", "_softmax"]))
+    assert plan["softmax.int"] and not plan["_softmax"]  # every overload; composite or not
+    # a request's plan is checked entry by entry: malformed ones are dropped
+    block = LibraryBlock([["mse_loss", False], ["../x", False], ["mse_loss", "yes"], "x", 3])
+    assert block.plan == [("mse_loss", False)]
+    with LibraryBlock(None) as nothing:
+        assert nothing.holds() and torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
