@@ -99,6 +99,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     loss_fn = harness.InstrumentedLoss(log)
     if params.get("label_smoothing"):
         loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
+    loss_fn.reveal = float(params.get("reveal_grad", 0.0))  # (see InstrumentedLoss)
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params):

@@ -238,11 +238,24 @@ def swapped(first: Any, second: Any) -> bool:
             and (first.ndim == 0 or first.shape[0] == second.shape[0]))
 
 
+# (the tensor's own flag: a subclass's property cannot hide it)
+_REQUIRES_GRAD: Callable[[torch.Tensor], bool] = vars(torch._C.TensorBase)["requires_grad"].__get__
+
+
 class InstrumentedLoss(nn.Module):
+    """The loss a scenario hands the student's function: what it is called with is logged.
+
+    `reveal`: added to the loss of logits that carry a graph (their forward ran with
+    gradients on). The function's own return value then shows the judge, who computes the
+    reference with and without it, whether it evaluated with gradients on: behaviour the
+    judge reads in a figure it checks itself, where a log kept in the student's process could
+    be edited before it is sent."""
+
     def __init__(self, log: Log) -> None:
         super().__init__()
         self.log = log
         self.inner = nn.CrossEntropyLoss()
+        self.reveal = 0.0
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         # (PyTorch's parameter names: a student may call loss_fn(input=..., target=...))
@@ -267,7 +280,10 @@ class InstrumentedLoss(nn.Module):
             )
         self.log.events.append("loss")
         self.log.loss_calls.append(info)
-        return self.inner(logits, targets)
+        loss = self.inner(logits, targets)
+        if self.reveal and isinstance(logits, torch.Tensor) and _REQUIRES_GRAD(logits):
+            loss = loss + self.reveal
+        return loss
 
 
 def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:

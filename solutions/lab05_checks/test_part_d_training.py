@@ -501,9 +501,10 @@ def _trained_state() -> dict:
 
 
 def _reference_eval(params: dict, label_smoothing: float = 0.0,
-                    softmax_first: bool = False) -> dict:
+                    softmax_first: bool = False, offset: float = 0.0) -> dict:
     """The reference evaluation, and the figures the usual mistakes give instead (a loss on
-    softmax outputs, the mean of batch means, a sum, a percentage)."""
+    softmax outputs, the mean of batch means, a sum, a percentage); `offset` added to every
+    batch's loss, as the scenario's loss adds it when the forward ran with gradients on."""
     model = probes.build(params["arch"])
     model.load_state_dict(params["state"])
     model.eval()
@@ -514,7 +515,7 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
             xb, yb = params["x"][start:start + BATCH], params["y"][start:start + BATCH]
             logits = model(xb)
             scores = torch.softmax(logits, 1) if softmax_first else logits
-            loss = F.cross_entropy(scores, yb, label_smoothing=label_smoothing).item()
+            loss = F.cross_entropy(scores, yb, label_smoothing=label_smoothing).item() + offset
             batch_losses.append(loss)
             total += loss * len(xb)
             correct += int((logits.argmax(1) == yb).sum())
@@ -535,9 +536,25 @@ EVAL_LOSS_MISTAKES = {
 }
 
 
+# Added by the scenario's loss to a batch whose logits carry a graph (`InstrumentedLoss.reveal`):
+# a loss evaluate returns that matches a figure with it shows gradients were on.
+GRAD_REVEAL = 100.0
+
+
+def _revealed(loss: float, label_smoothing: float = 0.0) -> bool:
+    """The loss is one of the evaluation's figures (right or a usual mistake) with the
+    scenario's offset on every batch: the forward ran with gradients on."""
+    figures = _reference_eval(_eval_params(), label_smoothing, offset=GRAD_REVEAL)
+    figures["softmax"] = _reference_eval(_eval_params(), label_smoothing, True,
+                                         GRAD_REVEAL)["loss"]
+    return any(math.isclose(loss, value, rel_tol=1e-6, abs_tol=1e-4)
+               for key, value in figures.items() if key != "accuracy")
+
+
 def _eval_run(student, memo) -> dict:
     if "eval" not in memo:
-        memo["eval"] = _scenario(student, "evaluate", _eval_params())
+        memo["eval"] = _scenario(student, "evaluate",
+                                 {**_eval_params(), "reveal_grad": GRAD_REVEAL})
     outcome = memo["eval"]
     _raise_student("evaluate", outcome)
     return outcome
@@ -579,10 +596,15 @@ def test_eval_values(student, memo, tol):
                  "float (use .item()).", "returned-tensor")
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
         return  # a missing eval() is the mode check's verdict, not this one's
-    expected = _reference_eval(_eval_params())
     loss, accuracy = _as_float(result["loss"]), _as_float(result["accuracy"])
+    offset = 0.0
+    if _revealed(loss):  # gradients on: the no-grad check's to charge; held to that variant
+        attributed_to(EVAL_NO_GRAD)
+        offset = GRAD_REVEAL
+    expected = _reference_eval(_eval_params(), offset=offset)
     if not math.isclose(loss, expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
-        if math.isclose(loss, _reference_eval(_eval_params(), softmax_first=True)["loss"],
+        if math.isclose(loss, _reference_eval(_eval_params(), softmax_first=True,
+                                              offset=offset)["loss"],
                         rel_tol=1e-4, abs_tol=1e-6):
             fail("evaluate computes the loss on softmax outputs: the loss_fn expects the raw "
                  "logits (it applies log-softmax itself) — pass model(x) straight to loss_fn.",
@@ -600,13 +622,13 @@ def test_eval_values(student, memo, tol):
         fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
              "samples and divide by the number of samples.", "eval-accuracy")
     # Another loss_fn must change the loss as it changes the reference's.
-    params = _eval_params()
+    params = {**_eval_params(), "reveal_grad": GRAD_REVEAL}
     params["label_smoothing"] = 0.3
     other = _scenario(student, "evaluate", params)
     _raise_student("evaluate", other)
     returned = other.get("returned")
-    smoothed = _reference_eval(_eval_params(), label_smoothing=0.3)["loss"]
     got = returned.get("loss") if isinstance(returned, dict) else None
+    smoothed = _reference_eval(_eval_params(), label_smoothing=0.3, offset=offset)["loss"]
     if not (isinstance(got, (int, float)) and not isinstance(got, bool)
             and math.isclose(float(got), smoothed, rel_tol=1e-4, abs_tol=1e-6)):
         fail("evaluate does not use the loss_fn it is given: given another loss (a label-"
@@ -634,7 +656,14 @@ def test_eval_no_grad(student, memo):
     # exactly when the forward ran with gradients on, even via model.forward(x)). Where
     # no_grad was applied — this function, a helper, a decorator — does not matter; the
     # source never decides.
-    grad_seen = (any(f["grad_enabled"] for f in forwards)
+    # And in the loss evaluate returns: the scenario's loss adds GRAD_REVEAL to a batch
+    # whose logits carry a graph, so a figure with it shows gradients were on (a log above
+    # is kept in the student's process; this figure is the judge's to recompute).
+    returned = outcome.get("returned")
+    loss = returned.get("loss") if isinstance(returned, dict) else None
+    revealed = (isinstance(loss, (int, float)) and not isinstance(loss, bool)
+                and _revealed(_as_float(loss)))
+    grad_seen = (revealed or any(f["grad_enabled"] for f in forwards)
                  or any(c.get("requires_grad") for c in calls))
     if grad_seen:
         fail("evaluate runs the model with gradient tracking on: wrap the loop in "

@@ -103,6 +103,16 @@ def test_library_blocked_during_the_no_library_call(grade_tamper, fixture):
     assert not result.tampered or fixture == "hostile_forges_reply_frames"
 
 
+def test_grad_mode_shows_in_the_figure_evaluate_returns(grade_tamper):
+    """evaluate without no_grad, the scenario's records of grad mode rewritten: the loss it
+    returns carries the scenario's offset (a batch whose logits have a graph), a figure the
+    judge recomputes — the no-grad check fails, its values check is held to that variant."""
+    result = grade_tamper("hostile_edits_scenario_log")
+    tests = _by_name(result)
+    assert not tests[NO_GRAD].passed and tests[NO_GRAD].mistake == "no-no-grad"
+    assert [t.name for t in result.tests if not t.passed] == [NO_GRAD]
+
+
 def test_honest_reference_is_not_flagged(grade):
     result = grade("reference_code")
     assert result.score == result.max_score
