@@ -151,7 +151,8 @@ class FloorGrader:
                     continue
                 # a failing cell is recorded by ours and the next one runs; here too
                 with contextlib.suppress(BaseException):
-                    exec(compile(cell.source, f"<cell {cell.index}>", "exec"), namespace)
+                    exec(compile(cell.source, f"<cell {cell.index}>", "exec", dont_inherit=True),
+                         namespace)
         executed = time.perf_counter()
         student = InProcessStudent(namespace)
         context = CheckContext(student, self.reference,  # type: ignore[arg-type]

@@ -296,7 +296,8 @@ class Worker:
             started = time.perf_counter()
             error = None
             try:
-                code = compile(source, f"<cell {index}>", "exec")
+                # (as Jupyter compiles a cell: none of this module's __future__ imports)
+                code = compile(source, f"<cell {index}>", "exec", dont_inherit=True)
 
                 def run(code: Any = code) -> None:
                     exec(code, self.namespace)
