@@ -688,10 +688,19 @@ class StudentSession:
                 self._note(answer, values)
                 self._ahead.setdefault(check, {}).setdefault(call.key, deque()).append(
                     (answer, values))
-            if reply.header.get("stopped") == "time":
+            stopped = reply.header.get("stopped")
+            if stopped in ("time", "cut"):
                 # Slow code: a call ran past the short limit, or the budget ran out. What came
                 # back is used; sending ahead again would risk that time once more.
                 self._prefetch_off = True
+            if stopped == "cut":
+                # The worker interrupted a call at the short limit, wherever it was — in the
+                # middle of an import, say — which can leave the student's process half
+                # changed. The call is asked again, one by one with its full limit, in a fresh
+                # worker (not counted as a restart): what a student gets never depends on how
+                # loaded the machine was when the call was sent ahead.
+                self.close()
+                self.start()
             return 0 if self._prefetch_off else len(results)
         except (CallTimeout, WorkerLost, protocol.ProtocolError):
             # Nothing is lost: the checks make their calls one by one, as without a plan, and

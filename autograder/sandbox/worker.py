@@ -344,7 +344,7 @@ class Worker:
         collected = protocol.Tensors()
         results: list[bytes] = []  # each call's reply, in the JSON the frame carries
         used = header_bytes = 0
-        stopped = ""  # why the run ended before the last call: "time" or "caps"
+        stopped = ""  # why the run ended before the last call: "time", "cut" or "caps"
         for sub in request.get("calls", []):
             if not isinstance(sub, dict):
                 break
@@ -358,7 +358,7 @@ class Worker:
                 run = self._scenario if sub.get("op") == "scenario" else self._call
                 header, values = run({**sub, "timeout": limit}, own, guard)
             if header.get("timeout"):
-                stopped = "time"
+                stopped = "cut"  # interrupted in the middle: this process is suspect now
                 break
             before = len(collected.items)
             for key, value in values.items():

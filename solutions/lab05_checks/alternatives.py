@@ -710,3 +710,98 @@ def get_device():
     return torch.device("cuda:0") if torch.cuda.is_available() else torch.device("cpu")
 ''')),
 ]
+
+# Round 28, last batch: dict dispatch of reductions, type_as masks, masked_fill, nested
+# loops, non_blocking moves, the model moved inside evaluate, a boolean one-hot mask.
+ALTERNATIVES += [
+    Alternative("alt_r28_mae_l1_via_norm", ("mae_loss",), rewrite('''
+def mae_loss(pred, target, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(reduction)
+    if pred.shape != target.shape:
+        raise ValueError(f"{pred.shape} != {target.shape}")
+    diff = (pred - target).abs()
+    return {"mean": diff.mean, "sum": diff.sum}.get(reduction, lambda: diff)()
+''')),
+    Alternative("alt_r28_huber_two_masks_float", ("huber_loss",), rewrite('''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta")
+    d = pred - target
+    a = d.abs()
+    inside = (a < delta).type_as(d)
+    out = inside * 0.5 * d.pow(2) + (1.0 - inside) * (delta * a - 0.5 * delta * delta)
+    return _reduce(out, reduction)
+''')),
+    Alternative("alt_r28_softmax_exp_normalise_keepdim_sum", ("softmax",), rewrite('''
+def softmax(logits, dim=-1):
+    z = logits - logits.max(dim, keepdim=True)[0]
+    z = z.exp()
+    return z / z.sum(dim=dim, keepdim=True)
+''')),
+    Alternative("alt_r28_bce_where_then_clamp", ("binary_cross_entropy",), rewrite('''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if probs.shape != targets.shape:
+        raise ValueError("shape mismatch")
+    one = torch.ones_like(probs)
+    log_p = torch.log(torch.where(probs > 0, probs, one)).masked_fill(probs <= 0, -100.0).clamp(min=-100)
+    log_q = torch.log(torch.where(probs < 1, 1 - probs, one)).masked_fill(probs >= 1, -100.0).clamp(min=-100)
+    return _reduce(-(targets * log_p + (1 - targets) * log_q), reduction)
+''')),
+    Alternative("alt_r28_accuracy_sum_item_over_len", ("accuracy",), rewrite('''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape:
+        raise ValueError("shape")
+    if len(preds) == 0:
+        raise ValueError("empty")
+    return torch.sum(preds == targets).item() / len(targets)
+''')),
+    Alternative("alt_r28_confusion_nested_loops_sum", ("confusion_matrix",), rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shape")
+    m = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    for i in range(num_classes):
+        for j in range(num_classes):
+            m[i, j] = ((targets == i) & (preds == j)).sum()
+    return m
+''')),
+    Alternative("alt_r28_train_non_blocking_to", ("train_one_epoch",), edit(
+        "train_one_epoch", "x, y = x.to(device), y.to(device)",
+        "x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)")),
+    Alternative("alt_r28_evaluate_moves_model_and_uses_size0", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.to(device)
+    model.eval()
+    n, loss_sum, hits = 0, 0.0, 0
+    with torch.no_grad():
+        for batch in loader:
+            inputs, labels = (t.to(device) for t in batch)
+            outputs = model(inputs)
+            loss_sum += loss_fn(outputs, labels).item() * labels.size(0)
+            hits += outputs.argmax(dim=-1).eq(labels).sum().item()
+            n += labels.size(0)
+    return dict(loss=loss_sum / n, accuracy=hits / n)
+''')),
+    Alternative("alt_r28_get_device_cuda_string_device", ("get_device",), rewrite('''
+def get_device():
+    name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+''')),
+    Alternative("alt_r28_ce_neg_sum_onehot_mask", ("cross_entropy",), rewrite('''
+def cross_entropy(logits, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if logits.dim() != 2 or targets.dim() != 1 or logits.size(0) != targets.size(0):
+        raise ValueError("bad shapes")
+    if targets.numel() and (targets.min() < 0 or targets.max() >= logits.size(1)):
+        raise ValueError("bad targets")
+    logp = log_softmax(logits, dim=1)
+    mask = torch.zeros_like(logp, dtype=torch.bool)
+    mask[torch.arange(len(targets)), targets] = True
+    nll = -(logp * mask).sum(dim=1)
+    return _reduce(nll, reduction)
+''')),
+]

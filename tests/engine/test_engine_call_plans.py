@@ -50,6 +50,15 @@ def crashes(x):
     if float(x.sum()) > 100:
         os._exit(3)
     return x
+state = {}
+def warms_up_slowly(x):             # (a slow first-time import, say, that leaves a half state)
+    if "started" not in state:
+        state["started"] = True
+        time.sleep(1.0)
+        state["ready"] = True
+    if "ready" not in state:
+        raise RuntimeError("half-initialised")
+    return x * 3
 """
 
 
@@ -236,6 +245,28 @@ def test_a_call_that_hangs_is_made_again_with_its_own_limit(zygote, monkeypatch)
         assert session._prefetch_off
         session.begin_check("a check")
         assert session._prefetched == {}
+    finally:
+        session.close()
+
+
+def test_a_call_cut_while_sent_ahead_is_made_again_in_a_fresh_worker(zygote,
+                                                                     monkeypatch) -> None:
+    """Cut at the short limit in the middle of its first run, the function left its process
+    half changed: asked again in that process it would fail, so it is asked in a fresh one
+    (no restart counted) and gives what it gives when it is not cut."""
+    monkeypatch.setattr(session_module, "PREFETCH_CALL_S", 0.3)
+    plans = CallPlans()
+    plans.learn("a check", [_planned("double", torch.ones(2)),
+                            _planned("warms_up_slowly", torch.ones(2))])
+    session = _session(zygote, plans, call_timeout_s=5)
+    try:
+        first = session.worker.pid
+        session.begin_check("a check")
+        assert session._prefetch_off and session.worker.pid != first
+        assert torch.equal(session.call("double", torch.ones(2)).value, torch.full((2,), 2.0))
+        assert torch.equal(session.call("warms_up_slowly", torch.ones(2)).value,
+                           torch.full((2,), 3.0))
+        assert session.restarts == 0 and session.incidents.timeouts == []
     finally:
         session.close()
 

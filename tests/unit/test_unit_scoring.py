@@ -93,3 +93,12 @@ def test_an_unscored_submission_still_has_every_row_at_zero() -> None:
     assert {t.name for t in result.tests} == set(CONFIG.tests)
     assert all(t.mistake == "invalid" and "Not graded" in t.output for t in result.tests)
     assert result.max_score == 6
+
+
+def test_a_student_error_says_where_and_not_the_checks_own_advice() -> None:
+    """The check's advice is about what it looks at; a function that raised never got there
+    (an evaluate that raises is not told to call model.eval())."""
+    verdict = verdict_for(SPEC, StudentError("f", {"type": "RuntimeError", "message": "size",
+                                                   "where": "cell 2, line 3"}))
+    assert "f raised RuntimeError: size (cell 2, line 3)" in verdict.message
+    assert "fix this error first" in verdict.message and SPEC.feedback not in verdict.message
