@@ -769,3 +769,14 @@ def get_device():
            edit("evaluate", "    model.eval()\n", "    model.eval\n"),
            EVAL_MODE, "without parentheses"),
 ]
+
+# Round 28: float64 input computed in float32 (named where the value carries float32's rounding).
+MUTANTS += [
+    Mutant("mutant_mse_computes_in_float32", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "return _reduce(((pred.float() - target.float()) ** 2).to(pred.dtype), "
+                "reduction)"),
+           MSE_VALUES, "float32", also_fails=frozenset({MSE_GRAD}),
+           why="gradcheck runs in float64, where float32's rounding is far outside its "
+               "tolerance"),
+]
