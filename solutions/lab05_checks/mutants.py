@@ -780,3 +780,19 @@ MUTANTS += [
            why="gradcheck runs in float64, where float32's rounding is far outside its "
                "tolerance"),
 ]
+MUTANTS += [  # (the same, where a diagnosis of a formula used to misname it: one-hot width, soft targets)
+    Mutant("mutant_ce_log_softmax_in_float32", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = log_softmax(logits.float(), dim=1).to(logits.dtype)"),
+           CE_VALUES, "float32", also_fails=frozenset({CE_GRAD}),
+           why="gradcheck runs in float64, where float32's rounding is far outside its "
+               "tolerance"),
+    Mutant("mutant_bce_in_float32", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+                "return _reduce(-(targets.float() * log_p.float() + (1 - targets.float())"
+                " * log_1mp.float()).to(probs.dtype), reduction)"),
+           BCE_VALUES, "float32", also_fails=frozenset({BCE_GRAD}),
+           why="gradcheck runs in float64, where float32's rounding is far outside its "
+               "tolerance"),
+]

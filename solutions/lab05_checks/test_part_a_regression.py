@@ -9,18 +9,16 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check.compare import (
-    close,
     expect_argument_used,
     expect_default,
     expect_edge_gradient,
     expect_tensor,
     matches,
-    tolerance,
 )
 from autograder.check.registry import check, fail
-from autograder.config import Tolerance
 from autograder.sandbox.session import StudentError
 from lab05_checks.forbidden import assert_no_library_call, library_call
+from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -65,24 +63,6 @@ def _diagnose(function: str, value: Any, expected: torch.Tensor, pred: torch.Ten
             fail(f"{message} (seen with reduction='{reduction}')", mistake)
 
 
-def _computed_in_float32(tol, function: str, value: Any, expected: torch.Tensor,
-                         reference, pred: torch.Tensor, target: torch.Tensor,
-                         reduction: str, **extra: Any) -> None:
-    """float64 input, a float64 value off by float32's rounding (outside float64's tolerance,
-    within 1e-6 relative of both the float64 reference and the reference computed on the
-    inputs cast to float32): a float32 step somewhere, nothing else is that close."""
-    if pred.dtype != torch.float64 or not isinstance(value, torch.Tensor) \
-            or value.dtype != torch.float64 or value.shape != expected.shape:
-        return
-    low = reference(pred.float(), target.float(), reduction=reduction, **extra).double()
-    near = Tolerance(rtol=1e-6, atol=1e-7)
-    if not close(value, expected, tolerance(tol, torch.float64)) \
-            and close(value, expected, near) and close(value, low, near):
-        fail(f"{function} computes in float32 for float64 input (with reduction="
-             f"'{reduction}'): its values carry float32's rounding — keep the input's dtype "
-             "throughout (no .float(), no float32 constant tensors).", "float32-precision")
-
-
 def _expect_reduction_used(student, function: str, reference, **extra) -> None:
     """Counterfactual: 'mean' and 'sum' on the same input must differ as the reference's do."""
     pred, target = _pairs(12)[1]
@@ -106,8 +86,9 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
             expected = reference(pred, target, reduction=reduction, **extra)
             if not matches(result.value, expected, 1e-5, 1e-6):
                 _diagnose(function, result.value, expected, pred, target, reduction)
-            _computed_in_float32(tol, function, result.value, expected, reference, pred,
-                                 target, reduction, **extra)
+            expect_not_float32(tol, function, result.value, expected, reference,
+                               (pred, target), f"reduction='{reduction}'",
+                               reduction=reduction, **extra)
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
     pred, target = _pairs(11)[0]

@@ -1,0 +1,37 @@
+"""A float64 loss computed in float32, named where the run confirms it (parts A and B).
+
+Why: `.float()` inside a loss, or a float32 constant tensor, gives float64 input float32's
+rounding: the values check fails with a generic "wrong values" although the formula is right.
+The value is the evidence: outside float64's tolerance, yet within 1e-6 relative of both the
+float64 reference and the reference computed on the inputs cast to float32 — nothing but a
+float32 step comes that close."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from autograder.check.compare import close, tolerance
+from autograder.check.registry import fail
+from autograder.config import Tolerance, Tolerances
+
+NEAR = Tolerance(rtol=1e-6, atol=1e-7)
+
+
+def expect_not_float32(tol: Tolerances, function: str, value: Any, expected: torch.Tensor,
+                       reference: Callable[..., torch.Tensor], inputs: tuple[torch.Tensor, ...],
+                       what: str, **kwargs: Any) -> None:
+    """Fail, naming the float32 step, when `value` is `reference(*inputs, **kwargs)` computed
+    in float32 (only the floating inputs are cast); return otherwise."""
+    if not any(t.dtype == torch.float64 for t in inputs) or not isinstance(value, torch.Tensor) \
+            or value.dtype != torch.float64 or value.shape != expected.shape:
+        return
+    cast = tuple(t.float() if t.is_floating_point() else t for t in inputs)
+    low = reference(*cast, **kwargs).double()
+    if not close(value, expected, tolerance(tol, torch.float64)) \
+            and close(value, expected, NEAR) and close(value, low, NEAR):
+        fail(f"{function} computes in float32 for float64 input ({what}): its values carry "
+             "float32's rounding — keep the input's dtype throughout (no .float(), no float32 "
+             "constant tensors).", "float32-precision")
