@@ -36,7 +36,13 @@ from autograder.lab import Lab
 from autograder.load.notebook import read_submission
 from autograder.sandbox import harness, protocol
 from autograder.sandbox.rng import seed_rngs
-from autograder.sandbox.session import CallResult, Incidents, MissingFunction, StudentError
+from autograder.sandbox.session import (
+    CallResult,
+    Incidents,
+    MissingFunction,
+    StudentError,
+    blocked_plan,
+)
 from autograder.sandbox.worker import _error_info, _fake_otter
 from autograder.score.results import SubmissionResult
 from autograder.score.scoring import score
@@ -71,7 +77,7 @@ class InProcessStudent:
         recorder = harness.CallRecorder()
         seed_rngs(seed)
         try:
-            with harness.LibraryBlock(harness.block_plan(block)), \
+            with harness.LibraryBlock(blocked_plan(tuple(block))), \
                     recorder if record else contextlib.nullcontext():
                 value = fn(*call_args, **call_kwargs)
         except BaseException as exc:

@@ -10,7 +10,6 @@ at most; verdicts rest on what the judge recomputes (see the hidden Part D check
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import weakref
 from typing import Any
@@ -256,33 +255,9 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     outcome: dict[str, Any] = {"error": None, "value": None, "grads": None, "gradcheck": None}
     ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
     record = params.get("record") is not False  # what ran: only the no-library check asks
-    calls, ops = harness.CallRecorder(), harness.AtenRecorder()
-    block = params.get("block")
-    blocked = harness.LibraryBlock(block)
-    installed: list[bool] = []
+    recorded = harness.RecordedCall(params.get("block"), record)
     try:
-        returned = False
-        raised: list[BaseException] = []
-        try:
-            with blocked, (calls if record else contextlib.nullcontext()), \
-                    (ops if record else contextlib.nullcontext()):
-                try:
-                    value = ns["cross_entropy"](*args, **kwargs)
-                    returned = True
-                except BaseException as exc:
-                    raised.append(exc)
-                    raise
-                finally:  # (returned or raised: a recorder popped is a finding either way)
-                    installed.append(not record or (harness.recorders_installed(calls, ops)
-                                                    and blocked.holds()))
-        except BaseException:
-            # leaving a mode the student's code popped fails: that is the finding below,
-            # not the student's function raising (as for a direct call), whose own exception
-            # is the one reported when it raised
-            if raised:
-                raise raised[0] from None
-            if not returned or installed != [False]:
-                raise
+        value = recorded(ns["cross_entropy"], *args, **kwargs)
         if grad_args:
             outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                  params.get("upstream"))
@@ -294,8 +269,8 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
         outcome["error"] = harness.error_info(exc)
     finally:
         ns.update(saved)
-    outcome["called"] = [*calls.names, *ops.names]  # what ran (the no-library check)
-    if installed == [False]:  # evidence of calls voided, as for a direct call
+    outcome["called"] = recorded.names  # what ran (the no-library check)
+    if not recorded.intact:  # evidence of calls voided, as for a direct call
         outcome["_findings"] = [("the grader's call recorders (or its library block) were "
                                  "removed during cross_entropy", "calls")]
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))

@@ -187,6 +187,49 @@ class LibraryBlock:
             self.library = None
 
 
+class RecordedCall:
+    """A student function called under a library block and, when `record`, the call
+    recorders: what a no-library check's evidence rests on, the same for a direct call in the
+    worker and for a lab's scenario. After the call, `intact` is False when the student's
+    code popped a recorder or lifted the block (the caller reports it); the function's own
+    exception propagates, and a recorder's exit error after a return (the mode it popped)
+    does not."""
+
+    def __init__(self, block: Any, record: bool) -> None:
+        self.calls, self.ops = CallRecorder(), AtenRecorder()
+        self.block = LibraryBlock(block)
+        self.record = record
+        self.intact = True
+
+    @property
+    def names(self) -> list[str]:
+        """What ran: the torch functions by name, then the ATen operators."""
+        return [*self.calls.names, *self.ops.names]
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        if not self.record:  # values only: nothing here is evidence the judge takes on trust
+            with self.block:
+                return fn(*args, **kwargs)
+        value: Any = None
+        returned, raised = False, []
+        try:
+            with self.block, self.calls, self.ops:
+                try:
+                    value = fn(*args, **kwargs)
+                    returned = True
+                except BaseException as exc:
+                    raised.append(exc)
+                    raise
+                finally:  # (returned or raised: a recorder popped is a finding either way)
+                    self.intact = recorders_installed(self.calls, self.ops) and self.block.holds()
+        except BaseException:
+            if raised:
+                raise raised[0] from None
+            if not returned or self.intact:
+                raise
+        return value
+
+
 def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | None) -> Any:
     if not isinstance(value, torch.Tensor):
         return {"problem": "not a tensor"}

@@ -396,37 +396,11 @@ class Worker:
         before = [_as_sent(a, sent[i] if isinstance(sent, list) and i < len(sent) else None,
                            tensors) for i, a in enumerate(args)]
         record = request.get("record") is True
-        calls, ops = harness.CallRecorder(), harness.AtenRecorder()
-        block = request.get("block")
-        blocked = harness.LibraryBlock(block)
-        installed: list[bool] = []
+        recorded = harness.RecordedCall(request.get("block"), record)
         seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
-            if not record:  # values only: nothing here is evidence the judge takes on trust
-                with blocked:
-                    return fn(*args, **kwargs)
-            value: Any = installed  # "not returned yet"
-            raised: list[BaseException] = []
-            try:
-                with blocked, calls, ops:
-                    try:
-                        value = fn(*args, **kwargs)
-                    except BaseException as exc:
-                        raised.append(exc)
-                        raise
-                    finally:  # (returned or raised: a recorder popped is a finding either way)
-                        installed.append(harness.recorders_installed(calls, ops)
-                                         and blocked.holds())
-            except BaseException:
-                # leaving a mode the student's code popped fails: that is the finding
-                # below, not the student function raising (whose own exception is the one
-                # reported when it raised)
-                if raised:
-                    raise raised[0] from None
-                if value is installed or installed != [False]:
-                    raise
-            return value
+            return recorded(fn, *args, **kwargs)
 
         value: Any = None
         failure: dict[str, Any] | None = None
@@ -443,14 +417,14 @@ class Worker:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
-        if installed == [False]:
+        if not recorded.intact:
             findings.append((f"the grader's call recorders (or its library block) were removed "
                              f"during {name}", (integrity.CALLS,)))
         markers = integrity.encode(findings) if record else []
         if failure is not None:
             if "error" in failure and markers:
                 failure["error"]["tamper"] = markers
-            return {**failure, "called": [*calls.names, *ops.names, *markers]}, {}
+            return {**failure, "called": [*recorded.names, *markers]}, {}
         extra: dict[str, Any] = {}
         if grad_args:
             extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
@@ -465,7 +439,7 @@ class Worker:
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
             markers = integrity.encode(findings)
-        return ({"ok": True, "called": [*calls.names, *ops.names, *markers], "mutated": mutated},
+        return ({"ok": True, "called": [*recorded.names, *markers], "mutated": mutated},
                 {"value": value, **extra})
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],

@@ -10,6 +10,7 @@ outcome the worker's integrity check could not vouch for scores 0 as tampering.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from typing import Any
@@ -525,6 +526,14 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
             "per-batch-count": total / len(batch_losses), "sum": total}
 
 
+@functools.lru_cache(maxsize=16)
+def _eval_figures(label_smoothing: float = 0.0, softmax_first: bool = False,
+                  offset: float = 0.0) -> dict:
+    """`_reference_eval` on `_eval_params()`: the same for every submission, computed once per
+    judge (callers must not modify the result)."""
+    return _reference_eval(_eval_params(), label_smoothing, softmax_first, offset)
+
+
 EVAL_LOSS_MISTAKES = {
     "mean-of-batch-means": "evaluate returns the mean of the batch means: the last batch is "
                            "smaller, so weight each batch's loss by its size and divide by the "
@@ -544,11 +553,10 @@ GRAD_REVEAL = 100.0
 def _revealed(loss: float, label_smoothing: float = 0.0) -> bool:
     """The loss is one of the evaluation's figures (right or a usual mistake) with the
     scenario's offset on every batch: the forward ran with gradients on."""
-    figures = _reference_eval(_eval_params(), label_smoothing, offset=GRAD_REVEAL)
-    figures["softmax"] = _reference_eval(_eval_params(), label_smoothing, True,
-                                         GRAD_REVEAL)["loss"]
-    return any(math.isclose(loss, value, rel_tol=1e-6, abs_tol=1e-4)
-               for key, value in figures.items() if key != "accuracy")
+    figures = [value for key, value in _eval_figures(label_smoothing, offset=GRAD_REVEAL).items()
+               if key != "accuracy"]
+    figures.append(_eval_figures(label_smoothing, True, GRAD_REVEAL)["loss"])
+    return any(math.isclose(loss, value, rel_tol=1e-6, abs_tol=1e-4) for value in figures)
 
 
 def _eval_run(student, memo) -> dict:
@@ -601,10 +609,9 @@ def test_eval_values(student, memo, tol):
     if _revealed(loss):  # gradients on: the no-grad check's to charge; held to that variant
         attributed_to(EVAL_NO_GRAD)
         offset = GRAD_REVEAL
-    expected = _reference_eval(_eval_params(), offset=offset)
+    expected = _eval_figures(offset=offset)
     if not math.isclose(loss, expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
-        if math.isclose(loss, _reference_eval(_eval_params(), softmax_first=True,
-                                              offset=offset)["loss"],
+        if math.isclose(loss, _eval_figures(softmax_first=True, offset=offset)["loss"],
                         rel_tol=1e-4, abs_tol=1e-6):
             fail("evaluate computes the loss on softmax outputs: the loss_fn expects the raw "
                  "logits (it applies log-softmax itself) — pass model(x) straight to loss_fn.",
@@ -628,7 +635,7 @@ def test_eval_values(student, memo, tol):
     _raise_student("evaluate", other)
     returned = other.get("returned")
     got = returned.get("loss") if isinstance(returned, dict) else None
-    smoothed = _reference_eval(_eval_params(), label_smoothing=0.3, offset=offset)["loss"]
+    smoothed = _eval_figures(0.3, offset=offset)["loss"]
     if not (isinstance(got, (int, float)) and not isinstance(got, bool)
             and math.isclose(float(got), smoothed, rel_tol=1e-4, abs_tol=1e-6)):
         fail("evaluate does not use the loss_fn it is given: given another loss (a label-"
