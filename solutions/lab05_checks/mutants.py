@@ -90,6 +90,7 @@ BCE_LOGS = ("safe_p = torch.where(probs > 0, probs, 1.0)\n"
 
 GATE = ("the error / no-library checks count only once the function returns correct values "
         "on valid input (no free points for a broken function)")
+FLOAT32_GRAD = "gradcheck runs in float64, where float32's rounding is far outside its tolerance"
 
 MUTANTS: list[Mutant] = [
     # ================================================================ Part A: regression losses
@@ -777,22 +778,19 @@ MUTANTS += [
                 "return _reduce(((pred.float() - target.float()) ** 2).to(pred.dtype), "
                 "reduction)"),
            MSE_VALUES, "float32", also_fails=frozenset({MSE_GRAD}),
-           why="gradcheck runs in float64, where float32's rounding is far outside its "
-               "tolerance"),
+           why=FLOAT32_GRAD),
 ]
 MUTANTS += [  # (the same, where a diagnosis of a formula used to misname it: one-hot width, soft targets)
     Mutant("mutant_ce_log_softmax_in_float32", "cross_entropy",
            edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
                 "log_probs = log_softmax(logits.float(), dim=1).to(logits.dtype)"),
            CE_VALUES, "float32", also_fails=frozenset({CE_GRAD}),
-           why="gradcheck runs in float64, where float32's rounding is far outside its "
-               "tolerance"),
+           why=FLOAT32_GRAD),
     Mutant("mutant_bce_in_float32", "binary_cross_entropy",
            edit("binary_cross_entropy",
                 "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
                 "return _reduce(-(targets.float() * log_p.float() + (1 - targets.float())"
                 " * log_1mp.float()).to(probs.dtype), reduction)"),
            BCE_VALUES, "float32", also_fails=frozenset({BCE_GRAD}),
-           why="gradcheck runs in float64, where float32's rounding is far outside its "
-               "tolerance"),
+           why=FLOAT32_GRAD),
 ]
