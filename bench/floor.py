@@ -43,7 +43,8 @@ from autograder.sandbox.session import (
     StudentError,
     blocked_plan,
 )
-from autograder.sandbox.worker import _error_info, _fake_otter
+from autograder.sandbox.harness import error_info as _error_info
+from autograder.sandbox.worker import _fake_otter
 from autograder.score.results import SubmissionResult
 from autograder.score.scoring import score
 

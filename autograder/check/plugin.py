@@ -90,7 +90,7 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
                               "runs without errors and keeps the name from the assignment.",
                        "missing")
     if isinstance(error, StudentError):
-        if error.kind == "NotImplementedError":
+        if error.kind == "NotImplementedError" and error.own:
             return Verdict(False, f"{error.name} is not implemented yet (it still raises "
                                   "NotImplementedError).", "not-implemented")
         # The error and where it happened, not this check's own advice: the advice is about

@@ -14,6 +14,7 @@ returned; otherwise it chooses the wording of feedback at most.
 from __future__ import annotations
 
 import importlib.util
+import opcode
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -407,18 +408,20 @@ class Switches:
     with the same arguments.
     """
 
-    __slots__ = ("backward", "cuda_as_cpu", "fake_cuda", "meta_floats")
+    __slots__ = ("backward", "cuda_as_cpu", "fake_cuda", "meta_copies")
 
     def __init__(self) -> None:
         self.cuda_as_cpu = False        # a hard-coded "cuda" runs on the CPU (`CudaAsCpu`)
-        self.meta_floats = False        # a meta tensor read as a number gives 0 (`MetaFloats`)
+        self.meta_copies = False        # a meta tensor copied out holds zeros (`MetaCopies`)
         self.fake_cuda: bool | None = None  # what `torch.cuda.is_available()` says (`FakeCuda`)
         self.backward: tuple[set[int], Log] | None = None  # `BackwardRecorder`'s parameters, log
 
 
 SWITCHES = Switches()
 _INSTALLED: list[bool] = []
-META_FLOAT_NAMES = ("item", "__float__", "__int__", "tolist")
+# What reads a tensor's data on the host: on the emulated device, a meta tensor answers as a
+# CPU tensor of zeros of its shape and dtype would (`MetaCopies`).
+META_READ_NAMES = ("item", "__float__", "__int__", "__index__", "__bool__", "tolist")
 
 
 def _as_cpu(value: Any) -> Any:
@@ -435,6 +438,23 @@ def _on_cpu(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, .
     if "device" in kwargs:
         kwargs["device"] = _as_cpu(kwargs["device"])
     return tuple(_as_cpu(a) for a in args), kwargs
+
+
+def _asks_for_cpu(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether a `.to(...)` moves a tensor to the CPU (a device, a device's name or a tensor
+    on it, as `Tensor.to` takes them)."""
+    target = kwargs["device"] if "device" in kwargs else (args[0] if args else None)
+    if isinstance(target, torch.Tensor):
+        return target.device.type == "cpu"
+    if isinstance(target, torch.device):
+        return target.type == "cpu"
+    return isinstance(target, str) and target.split(":", 1)[0] == "cpu"
+
+
+def _host_zeros(t: torch.Tensor) -> torch.Tensor:
+    """What copying a meta tensor to the host gives on the emulated device: zeros of its
+    shape and dtype (a meta tensor has no data; where tensors go is what is observed)."""
+    return torch.zeros(t.shape, dtype=t.dtype)
 
 
 def install() -> None:
@@ -463,10 +483,23 @@ def install() -> None:
     tensor_to, module_to = torch.Tensor.to, nn.Module.to
     tensor_cuda, module_cuda = torch.Tensor.cuda, nn.Module.cuda
 
+    tensor_cpu, device_count = torch.Tensor.cpu, torch.cuda.device_count
+
+    def cuda_device_count() -> int:
+        fake = s.fake_cuda
+        return device_count() if fake is None else int(fake)
+
     def to_tensor(t: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         if s.cuda_as_cpu:
             args, kwargs = _on_cpu(args, kwargs)
+        elif s.meta_copies and t.device.type == "meta" and _asks_for_cpu(args, kwargs):
+            t = _host_zeros(t)
         return tensor_to(t, *args, **kwargs)
+
+    def cpu_tensor(t: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if s.meta_copies and t.device.type == "meta":
+            return _host_zeros(t)
+        return tensor_cpu(t, *args, **kwargs)
 
     def to_module(m: nn.Module, *args: Any, **kwargs: Any) -> Any:
         if s.cuda_as_cpu:
@@ -482,19 +515,21 @@ def install() -> None:
     for owner, name, wrapper in (
             (torch.autograd, "backward", recorded_backward),
             (torch.cuda, "is_available", cuda_is_available),
+            (torch.cuda, "device_count", cuda_device_count),
             (torch.Tensor, "to", to_tensor), (torch.Tensor, "cuda", cuda_tensor),
+            (torch.Tensor, "cpu", cpu_tensor),
             (nn.Module, "to", to_module), (nn.Module, "cuda", cuda_module)):
         setattr(owner, name, wrapper)
-    for name in META_FLOAT_NAMES:
+    for name in META_READ_NAMES:
         original = getattr(torch.Tensor, name)
-        zero: Any = 0 if name == "__int__" else 0.0
 
-        def meta_float(t: torch.Tensor, *args: Any, _orig: Any = original,
-                       _zero: Any = zero) -> Any:
-            return _zero if s.meta_floats and t.device.type == "meta" else _orig(t, *args)
+        def meta_read(t: torch.Tensor, *args: Any, _orig: Any = original) -> Any:
+            if s.meta_copies and t.device.type == "meta":
+                t = _host_zeros(t)
+            return _orig(t, *args)
 
-        meta_float.__name__ = meta_float.__qualname__ = name
-        setattr(torch.Tensor, name, meta_float)
+        meta_read.__name__ = meta_read.__qualname__ = name
+        setattr(torch.Tensor, name, meta_read)
 
 
 class _Switch:
@@ -566,21 +601,26 @@ def prefer_native_meta_kernels() -> int:
     return native
 
 
-class MetaFloats(_Switch):
-    """On the emulated device, reading a meta tensor as a number gives 0.
+class MetaCopies(_Switch):
+    """On the emulated device, a meta tensor read on the host (`.item()`, `float()`,
+    `.tolist()`, `.cpu()`, `.to("cpu")` …) answers as a CPU tensor of zeros of its shape and
+    dtype would.
 
-    Meta tensors carry shapes and devices but no data, so `loss.item()` or
-    `int(correct)` would fail although the student's code is right.
+    Meta tensors carry shapes and devices but no data, so `loss.item()`, `int(correct)` or
+    `preds.cpu().numpy()` would fail although the student's code is right on a real GPU (a
+    copy to the host is where the CUDA tensor's values are read). What does fail on a real
+    GPU still fails: `.numpy()` of the device tensor itself.
     """
 
-    name = "meta_floats"
+    name = "meta_copies"
 
     def __init__(self) -> None:
         super().__init__(True)
 
 
 class FakeCuda(_Switch):
-    """What `torch.cuda.is_available()` answers (None: the truth)."""
+    """What `torch.cuda.is_available()` answers, and `torch.cuda.device_count()` with it (1 or
+    0; None: the truth)."""
 
     name = "fake_cuda"
 
@@ -605,8 +645,33 @@ def hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
     return []
 
 
-def error_info(exc: BaseException) -> dict[str, str]:
-    return {"type": type(exc).__name__, "message": str(exc)[:300]}
+_RAISE = bytes([opcode.opmap["RAISE_VARARGS"]])
+
+
+def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
+    """The student's exception, as a short excerpt pointing at their own cell (a call's, a
+    cell's or a scenario's: one report, which the judge cleans with `student_error_info`)."""
+    where = ""
+    own = False  # raised by a `raise` statement of the student's own code (a stub's)
+    # The frames themselves, not `traceback.extract_tb`: that reads every frame's source line
+    # (the worker's own files are not in its root: a failed open per frame) and computes
+    # column positions, for a few dozen expected errors a submission.
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        own = code.co_filename.startswith("<cell")
+        if own:
+            where = f"{code.co_filename.strip('<>')}, line {tb.tb_lineno}"
+            # A C function (torch's `.cpu()`) raising adds no frame: the cell's instruction
+            # there is the call, not a `raise`.
+            own = code.co_code[tb.tb_lasti:tb.tb_lasti + 1] == _RAISE
+        tb = tb.tb_next
+    # A cell that does not compile has no frame of its own: the error names the line.
+    if isinstance(exc, SyntaxError) and str(exc.filename or "").startswith("<cell") \
+            and exc.lineno:
+        where = f"{str(exc.filename).strip('<>')}, line {exc.lineno}"
+    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    return {"type": type(exc).__name__, "message": message[:limit], "where": where, "own": own}
 
 
 def setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, Log]:
@@ -632,7 +697,7 @@ def device_context(params: dict[str, Any]) -> ExitStack:
     stack = ExitStack()
     stack.enter_context(FakeCuda(params.get("fake_cuda")))
     if params.get("device") == "meta":
-        stack.enter_context(MetaFloats())
+        stack.enter_context(MetaCopies())
     elif params.get("device", "cpu") == "cpu" and params.get("cuda_as_cpu", True):
         # Off only on a real GPU's "device says cpu" probe: there a hard-coded "cuda" must
         # really reach the GPU, so the run shows it.

@@ -59,7 +59,7 @@ CallKey = tuple[Any, ...]  # (see `call_key`)
 _T = TypeVar("_T")
 
 
-def student_error_info(raw: Any) -> dict[str, str]:
+def student_error_info(raw: Any) -> dict[str, Any]:
     """The worker's report of a student exception, as the judge may show it.
 
     The worker is the student's process, so its report is untrusted text: the type name
@@ -76,7 +76,8 @@ def student_error_info(raw: Any) -> dict[str, str]:
     return {"type": kind,
             "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
                                            keep_newlines=True),
-            "where": where if _WHERE.fullmatch(where) else ""}
+            "where": where if _WHERE.fullmatch(where) else "",
+            "own": info.get("own") is True}
 
 
 class StudentError(Exception):
@@ -91,6 +92,12 @@ class StudentError(Exception):
     @property
     def kind(self) -> str:
         return self.info["type"]
+
+    @property
+    def own(self) -> bool:
+        """Raised by a line of the student's own code (a stub's `raise NotImplementedError`),
+        not inside a library it called. Words only: the worker reports it."""
+        return self.info["own"] is True
 
     def excerpt(self) -> str:
         where = f" ({self.info['where']})" if self.info["where"] else ""

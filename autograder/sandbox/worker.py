@@ -149,26 +149,6 @@ def _baseline() -> Baseline:
     return Baseline()
 
 
-def _error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
-    """The student's exception, as a short excerpt pointing at their own cell."""
-    where = ""
-    # The frames themselves, not `traceback.extract_tb`: that reads every frame's source line
-    # (the worker's own files are not in its root: a failed open per frame) and computes
-    # column positions, for a few dozen expected errors a submission.
-    tb = exc.__traceback__
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.startswith("<cell"):
-            where = f"{filename.strip('<>')}, line {tb.tb_lineno}"
-        tb = tb.tb_next
-    # A cell that does not compile has no frame of its own: the error names the line.
-    if isinstance(exc, SyntaxError) and str(exc.filename or "").startswith("<cell") \
-            and exc.lineno:
-        where = f"{str(exc.filename).strip('<>')}, line {exc.lineno}"
-    message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
-    return {"type": type(exc).__name__, "message": message[:limit], "where": where}
-
-
 def _own_copy(tensor: torch.Tensor | None) -> torch.Tensor | None:
     """A received tensor the student's code may see as it is: its own memory (a frame's
     tensors are views of one buffer)."""
@@ -306,7 +286,7 @@ class Worker:
             except GradingTimeout:
                 error = {"type": "Timeout", "message": f"cell ran past {timeout:.0f} s", "where": ""}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                error = _error_info(exc)
+                error = harness.error_info(exc)
             finally:
                 self._close_figures()
             protocol.send(self.sock, {"event": "cell_end", "index": index, "error": error,
@@ -409,7 +389,7 @@ class Worker:
         except GradingTimeout:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
-            failure = {"ok": False, "error": _error_info(exc)}
+            failure = {"ok": False, "error": harness.error_info(exc)}
         # Student code is done: put the snapshot back (inline, see serve) before using
         # anything it could have replaced — when the reply carries evidence.
         if record:
@@ -463,7 +443,7 @@ class Worker:
         except GradingTimeout:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
-            failure = {"ok": False, "error": _error_info(exc)}
+            failure = {"ok": False, "error": harness.error_info(exc)}
         if record:  # the outcome is evidence: verify before anything reads it
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None

@@ -804,4 +804,65 @@ def cross_entropy(logits, targets, reduction="mean"):
     nll = -(logp * mask).sum(dim=1)
     return _reduce(nll, reduction)
 ''')),
+    # a device tensor read on the host the usual ways (`.cpu()`, `.tolist()`, numpy)
+    Alternative("alt_r29_train_loss_detach_cpu", ("train_one_epoch",), rewrite('''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total, n = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach().cpu() * len(y)
+        n += len(y)
+    return float(total / n)
+''')),
+    Alternative("alt_r29_eval_preds_cpu_cat", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    tot, n = 0.0, 0
+    preds, ys = [], []
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            tot += loss_fn(out, y).item() * len(y)
+            n += len(y)
+            preds.append(out.argmax(dim=1).cpu())
+            ys.append(y.cpu())
+    correct = (torch.cat(preds) == torch.cat(ys)).sum().item()
+    return {"loss": tot / n, "accuracy": correct / n}
+''')),
+    Alternative("alt_r29_eval_tolist_and_numpy", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    tot, cor, n = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            out = model(x)
+            tot += float(loss_fn(out, y).to("cpu")) * len(y)
+            labels = y.tolist()
+            cor += int((out.argmax(1).cpu().numpy() == labels).sum())
+            n += len(labels)
+    return {"loss": tot / n, "accuracy": cor / n}
+''')),
+    Alternative("alt_r29_get_device_device_count", ("get_device",), rewrite('''
+def get_device():
+    return torch.device("cuda") if torch.cuda.device_count() > 0 else torch.device("cpu")
+''')),
+    Alternative("alt_r29_fit_logs_learning_rate_too", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": [], "lr": []}
+    for _ in range(epochs):
+        history["train_loss"].append(
+            train_one_epoch(model, train_loader, loss_fn, optimizer, device))
+        scores = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(scores["loss"])
+        history["val_accuracy"].append(scores["accuracy"])
+        history["lr"].append(float(optimizer.param_groups[0]["lr"]))
+    return history
+''')),
 ]

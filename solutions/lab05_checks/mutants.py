@@ -35,6 +35,7 @@ from lab05_checks.test_part_b_classification import (
     BCE_NO_LIB,
     BCE_VALUES,
     BCEL_EXTREME,
+    BCEL_NO_LIB,
     BCEL_POS_WEIGHT,
     CE_ERRORS,
     CE_EXTREME,
@@ -793,4 +794,19 @@ MUTANTS += [  # (the same, where a diagnosis of a formula used to misname it: on
                 " * log_1mp.float()).to(probs.dtype), reduction)"),
            BCE_VALUES, "float32", also_fails=frozenset({BCE_GRAD}),
            why=FLOAT32_GRAD),
+]
+MUTANTS += [  # the spec's equivalent library loss, used where its values are exact
+    Mutant("mutant_bcel_bce_on_sigmoid_for_moderate_logits", "binary_cross_entropy_with_logits",
+           rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1
+    stable = (1 - targets) * logits - weight * F.logsigmoid(logits)
+    if pos_weight is None:
+        moderate = logits.abs() < 5
+        via_bce = F.binary_cross_entropy(torch.sigmoid(logits), targets, reduction="none")
+        stable = torch.where(moderate, via_bce, stable)
+    return _reduce(stable, reduction)
+'''), BCEL_NO_LIB, "F.binary_cross_entropy"),
 ]

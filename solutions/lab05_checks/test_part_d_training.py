@@ -742,7 +742,7 @@ def test_fit(student, tol):
     if (training.states_match(real.get("state"), state, tol.training.rtol, tol.training.atol)
             and _history_matches(real.get("returned"), history, 1e-4, 1e-6)):
         return
-    if not isinstance(returned, dict) or set(returned) != set(expected):
+    if not isinstance(returned, dict) or not set(expected) <= set(returned):
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
@@ -786,8 +786,9 @@ def _reference_fit(params: dict) -> tuple[dict, dict]:
 
 def _history_matches(returned, expected, rel_tol: float = 0.0, abs_tol: float = 1e-9) -> bool:
     """`returned` is a history with `expected`'s keys, one number per epoch each, all close
-    to the expected ones (exact by default: the stand-ins' figures)."""
-    if not isinstance(returned, dict) or set(returned) != set(expected):
+    to the expected ones (exact by default: the stand-ins' figures). A key of its own beside
+    them (a learning rate logged per epoch) is the student's business, as in `evaluate`."""
+    if not isinstance(returned, dict) or not set(expected) <= set(returned):
         return False
     for key, values in expected.items():
         got = returned[key]

@@ -30,7 +30,7 @@ def test_the_rehearsal_is_answered_as_a_worker_answers_and_leaves_nothing_change
     assert calls[6]["error"]["type"] == "LibraryBlocked"
     assert calls[8]["error"]["type"] == "ValueError" and calls[9].get("missing") is True
     assert len(by_op["calls"]["results"]) == 10 and by_op["verify"]["markers"] == []
-    assert (harness.SWITCHES.cuda_as_cpu, harness.SWITCHES.meta_floats,
+    assert (harness.SWITCHES.cuda_as_cpu, harness.SWITCHES.meta_copies,
             harness.SWITCHES.fake_cuda, harness.SWITCHES.backward) == (False, False, None, None)
     findings: list[tuple[str, tuple[str, ...]]] = []
     assert integrity.verify(snapshot, tools, findings) == 0, findings

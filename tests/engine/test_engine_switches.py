@@ -48,14 +48,29 @@ def test_cuda_as_cpu_runs_a_hard_coded_cuda_on_the_cpu_while_it_is_on() -> None:
     assert torch.ones(2).to(torch.float64).dtype == torch.float64  # off: torch's own `to`
 
 
-def test_meta_floats_read_a_meta_tensor_as_zero_and_nothing_else() -> None:
-    meta = torch.ones(2, device="meta")
-    with harness.MetaFloats():
+def test_meta_copies_read_a_meta_tensor_as_host_zeros_and_nothing_else() -> None:
+    meta = torch.ones(2, 3, device="meta", dtype=torch.float64)
+    with harness.MetaCopies():
         assert meta.sum().item() == 0.0 and float(meta.sum()) == 0.0 and int(meta.sum()) == 0
-        assert meta.tolist() == 0.0
-        assert torch.tensor(2.5).item() == 2.5  # a real tensor keeps its value
+        assert meta.tolist() == [[0.0] * 3] * 2 and meta[0, 0].tolist() == 0.0
+        assert bool(meta[0, 0]) is False and range(meta.long()[0, 0]) == range(0)
+        for copy in (meta.cpu(), meta.to("cpu"), meta.to(torch.device("cpu")),
+                     meta.to(device="cpu"), meta.detach().cpu()):
+            assert copy.device.type == "cpu" and copy.shape == (2, 3) and not copy.any()
+            assert copy.dtype == torch.float64
+        assert meta.to("cpu", torch.float32).dtype == torch.float32
+        assert meta.to(torch.ones(1)).dtype == torch.float32  # `to(other)`: its device, dtype
+        assert meta.cpu().numpy().shape == (2, 3)  # the usual `.cpu().numpy()` works
+        with pytest.raises(TypeError):
+            meta.numpy()  # as a CUDA tensor's: it must be copied to the host first
+        with pytest.raises(RuntimeError):
+            meta.item()  # as a CUDA tensor of 6 elements: not one number
+        assert meta.to(torch.float32).device.type == "meta"  # a dtype change stays on device
+        assert torch.tensor(2.5).item() == 2.5 and torch.tensor([1.0]).cpu().tolist() == [1.0]
     with pytest.raises((RuntimeError, NotImplementedError)):
         meta.sum().item()  # off: torch's own answer (no data)
+    with pytest.raises(NotImplementedError):
+        meta.cpu()
     assert (int(torch.tensor(3)), float(torch.tensor(0.5)), torch.tensor([1, 2]).tolist()) \
         == (3, 0.5, [1, 2])
 
@@ -63,9 +78,9 @@ def test_meta_floats_read_a_meta_tensor_as_zero_and_nothing_else() -> None:
 def test_fake_cuda_answers_while_it_is_on_and_nested_switches_put_back_what_they_found() -> None:
     truth = torch.cuda.is_available()
     with harness.FakeCuda(True):
-        assert torch.cuda.is_available() is True
+        assert torch.cuda.is_available() is True and torch.cuda.device_count() == 1
         with harness.FakeCuda(False):
-            assert torch.cuda.is_available() is False
+            assert torch.cuda.is_available() is False and torch.cuda.device_count() == 0
         assert torch.cuda.is_available() is True
     with harness.FakeCuda(None):
         assert torch.cuda.is_available() is truth
@@ -73,9 +88,9 @@ def test_fake_cuda_answers_while_it_is_on_and_nested_switches_put_back_what_they
 
 
 def test_a_switch_is_put_back_when_the_students_code_raises() -> None:
-    with pytest.raises(ZeroDivisionError), harness.CudaAsCpu(), harness.MetaFloats():
+    with pytest.raises(ZeroDivisionError), harness.CudaAsCpu(), harness.MetaCopies():
         raise ZeroDivisionError
-    assert harness.SWITCHES.cuda_as_cpu is False and harness.SWITCHES.meta_floats is False
+    assert harness.SWITCHES.cuda_as_cpu is False and harness.SWITCHES.meta_copies is False
 
 
 CELL = """

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import torch
 
-from autograder.sandbox.worker import _error_info, _taken
+from autograder.sandbox.harness import error_info as _error_info
+from autograder.sandbox.worker import _taken
 
 
 def test_each_call_gets_its_own_tensors_under_their_own_names() -> None:
@@ -39,12 +40,18 @@ def test_an_error_is_placed_at_the_last_line_of_the_students_own_cells() -> None
     info = _error_info(exc)
     assert info["type"] == "TypeError"
     assert info["where"] == "cell 4, line 3"  # the deepest frame that is a cell's
-    assert info["message"]
+    assert info["message"] and info["own"] is False  # torch raised it, not a `raise` of the cell
+
+
+def test_an_error_raised_by_the_students_own_line_is_theirs() -> None:
+    exc = _raised("def f():\n    raise NotImplementedError\n\nf()\n")
+    assert _error_info(exc) == {"type": "NotImplementedError", "message": "",
+                                "where": "cell 4, line 2", "own": True}
 
 
 def test_an_error_outside_any_cell_has_no_place_and_a_long_message_is_cut() -> None:
     info = _error_info(ValueError("x" * 1000), limit=50)
-    assert info == {"type": "ValueError", "message": "x" * 50, "where": ""}
+    assert info == {"type": "ValueError", "message": "x" * 50, "where": "", "own": False}
 
 
 def test_a_cell_that_does_not_compile_names_its_line() -> None:

@@ -28,8 +28,8 @@ CONFIG = GradingConfig.model_validate({"tests": {
 }})
 
 
-def student_error(kind: str, message: str = "boom") -> StudentError:
-    return StudentError("f", {"type": kind, "message": message})
+def student_error(kind: str, message: str = "boom", own: bool = True) -> StudentError:
+    return StudentError("f", {"type": kind, "message": message, "own": own})
 
 
 @pytest.mark.parametrize(("error", "passed", "mistake", "words"), [
@@ -38,6 +38,9 @@ def student_error(kind: str, message: str = "boom") -> StudentError:
     (MissingFunction("f"), False, "missing", "`f` is not defined"),
     (student_error("NotImplementedError"), False, "not-implemented", "not implemented yet"),
     (student_error("KeyError", "x"), False, "raised", "f raised KeyError"),
+    # raised inside a library the function called (a meta tensor copied out): not a stub
+    (student_error("NotImplementedError", "Cannot copy out of meta tensor", own=False), False,
+     "raised", "f raised NotImplementedError: Cannot copy out of meta tensor"),
     (CallTimeout("f ran past its 8 s limit"), False, "timeout", "time limit"),
     (WorkerLost("the worker crashed"), False, "crashed", "could not complete"),
     (protocol.ProtocolError("bad frame"), False, "crashed", "could not complete"),
