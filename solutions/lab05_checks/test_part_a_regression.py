@@ -114,12 +114,19 @@ def _expect_gradients(student, function, reference, **extra) -> None:
                  ".detach(), .numpy() or torch.no_grad() inside a loss.", "detached")
         fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
     leaf = pred.clone().requires_grad_(True)
-    (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
-                                      grad_outputs=upstream)
+    out = reference(leaf, target, reduction="none", **extra)
+    (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        fail(f"{function}: backward() gives different gradients from the reference: make sure "
-             "every step is a differentiable tensor operation on pred.", "wrong-gradient")
+        if not matches(result.value, out.detach(), rtol=1e-6, atol=1e-9):
+            # The run shows why: the values on this input are wrong already.
+            fail(f"{function}: backward() gives different gradients from the reference because "
+                 "the values on this input are wrong too: fix the formula first (see the "
+                 "values check); the gradients follow.", "wrong-gradient")
+        fail(f"{function}: backward() gives different gradients from the reference although "
+             "the values are right: make sure every step is a differentiable tensor operation "
+             "on pred (no .detach() of a term that depends on it, no Python floats).",
+             "wrong-gradient")
     # Training uses the mean: it too must stay in the graph (not rebuilt with torch.tensor(x.item())).
     mean = student.call(function, pred, target, grad_args=(0,), **extra).grads
     if isinstance(mean, dict) and mean.get("problem") == "detached":
@@ -163,9 +170,10 @@ def _expect_kink_gradients(student, function: str, reference, **extra) -> None:
                                       grad_outputs=upstream)
     left = _one_sided(reference, pred, target, upstream, -1.0, **extra)
     right = _one_sided(reference, pred, target, upstream, 1.0, **extra)
+    where = "at differences of exactly 0 and ±delta" if "delta" in extra else \
+        "at differences of exactly 0"  # (MAE has no delta)
     expect_edge_gradient(got, expected, torch.minimum(left, right), torch.maximum(left, right),
-                         function, "at differences of exactly 0 and ±delta", rtol=1e-5,
-                         atol=1e-6)
+                         function, where, rtol=1e-5, atol=1e-6)
 
 
 def _expect_value_errors(student, function, reference, **extra) -> None:

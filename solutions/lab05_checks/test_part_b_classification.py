@@ -31,7 +31,7 @@ from autograder.check.compare import (
     matches,
     tolerance,
 )
-from autograder.check.registry import attributed_to, check, fail
+from autograder.check.registry import CheckFailed, attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError, blocked_plan
 from lab05_checks.forbidden import assert_no_library_call, library_call
@@ -161,9 +161,15 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
     got = grads[0] if isinstance(grads, list) and grads else None
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        fail(f"{function}: backward(){where} gives different gradients from the reference: "
-             "make sure every step is a differentiable tensor operation on the input (no "
-             "Python floats, no in-place edits of intermediate results).", "wrong-gradient")
+        if not matches(result.value, out.detach(), rtol=1e-6, atol=1e-9):
+            # The run shows why: the values on this input are wrong already.
+            fail(f"{function}: backward(){where} gives different gradients from the reference "
+                 "because the values on this input are wrong too: fix the formula first (see "
+                 "the values check); the gradients follow.", "wrong-gradient")
+        fail(f"{function}: backward(){where} gives different gradients from the reference "
+             "although the values are right: make sure every step is a differentiable tensor "
+             "operation on the input (no Python floats, no .detach() of a term that depends "
+             "on it, no in-place edits of intermediate results).", "wrong-gradient")
     if gradcheck and result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
@@ -1068,26 +1074,42 @@ def test_bce_gradients(student, tol, memo):
 
 def _loss_expect_working(student, tol, function: str, working: tuple[str, ...],
                          first: torch.Tensor, targets: torch.Tensor, reference: Loss,
-                         forbidden: frozenset[str] = frozenset()):
+                         forbidden: frozenset[str] = frozenset(),
+                         plainer: torch.Tensor | None = None):
+    """`_expect_working` on `(first, targets)`; where the values are wrong there and
+    `plainer` targets are given (hard labels for BCE), on those instead: a mistake confined
+    to the harder case (soft targets) is the values check's to charge, once, and the error
+    and no-library checks count once the function is right on the plain case. The harder
+    case goes first, so a library call made only for it is still blocked and found."""
     reduction = next((r for r in REDUCTIONS if r in working), "mean")
-    return _expect_working(student, tol, function, (first, targets),
-                           reference(first, targets, reduction=reduction), forbidden,
+    try:
+        return _expect_working(student, tol, function, (first, targets),
+                               reference(first, targets, reduction=reduction), forbidden,
+                               reduction=reduction)
+    except CheckFailed as exc:
+        if plainer is None or exc.mistake != "not-working":
+            raise
+    return _expect_working(student, tol, function, (first, plainer),
+                           reference(first, plainer, reduction=reduction), forbidden,
                            reduction=reduction)
+
+
+# The error and no-library checks' input: soft targets, and hard labels as the plain case.
+GATE_TARGETS = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
+GATE_HARD_TARGETS = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
 
 
 def _bce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
     probs = 0.05 + 0.9 * torch.rand(5, generator=torch.Generator().manual_seed(5))
-    targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
     return _loss_expect_working(student, tol, "binary_cross_entropy",
-                                _bce_working(student, memo, tol), probs, targets,
-                                F.binary_cross_entropy, forbidden)
+                                _bce_working(student, memo, tol), probs, GATE_TARGETS,
+                                F.binary_cross_entropy, forbidden, GATE_HARD_TARGETS)
 
 
 def _bcel_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
-    targets = torch.tensor([1.0, 0.0, 1.0, 0.3, 0.0])
     return _loss_expect_working(student, tol, BCEL, _bcel_working(student, memo, tol),
-                                _probe(6, 5), targets, F.binary_cross_entropy_with_logits,
-                                forbidden)
+                                _probe(6, 5), GATE_TARGETS, F.binary_cross_entropy_with_logits,
+                                forbidden, GATE_HARD_TARGETS)
 
 
 def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:

@@ -11,6 +11,7 @@ outcome the worker's integrity check could not vouch for scores 0 as tampering.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import random
 from typing import Any
@@ -137,10 +138,12 @@ def _well_formed(outcome: Any) -> dict[str, Any]:
 ARCH = "bn_mlp"
 SEED = 3
 BATCH = 16  # 50 samples: batches of 16, 16, 16 and 2
+EPOCH_N = 50
+EPOCH_BATCHES = -(-EPOCH_N // BATCH)
 
 
 def _train_params(lr: float, start_train: bool, device: str = "cpu",
-                  fake_cuda: bool | None = False, n: int = 50) -> dict:
+                  fake_cuda: bool | None = False, n: int = EPOCH_N) -> dict:
     x, y = training.make_data(SEED, n=n)
     return {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x, "y": y,
             "batch_size": BATCH, "lr": lr, "start_train": start_train, "device": device,
@@ -155,8 +158,9 @@ def _emulated(params: dict) -> dict:
     return {**params, "arch": "linear", "state": training.initial_state("linear", SEED)}
 
 
-def _order_hint(events: list[str]) -> str:
-    """What the worker saw, in words (feedback only; the verdict is from parameters)."""
+def _order_hint(events: list[str], loader_batches: int = EPOCH_BATCHES) -> str:
+    """What the worker saw, in words (feedback only; the verdict is from parameters), on the
+    epoch of `loader_batches` batches."""
     if "forward" in events and "loss" not in events:
         return ("the loss_fn it is given is never called: compute loss = loss_fn(model(x), y) "
                 "with the loss_fn argument, not a loss of its own.")
@@ -182,6 +186,9 @@ def _order_hint(events: list[str]) -> str:
     if steps < batches:
         return (f"optimizer.step() runs {steps} times for {batches} batches, so some batches "
                 "never update the parameters: step after every batch's backward().")
+    if batches != loader_batches:
+        return (f"the loop makes {batches} forward passes for the loader's {loader_batches} "
+                "batches: go over every batch of the loader exactly once (for x, y in loader).")
     return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
             "every batch.")
 
@@ -336,6 +343,12 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
 def test_train_mode(student, memo, tol, source):
     variant = _loop_variant(student, memo, tol)
     if variant is not None and variant.mode != "ok":
+        if _train_run(student, memo, tol)["outcome"].get("training_after") is True:
+            # (words only) it trained in eval mode and left the model in train mode
+            fail("train_one_epoch calls model.train() too late: the forward passes ran in eval "
+                 "mode (the mode evaluate() leaves), so BatchNorm and Dropout behaved as at "
+                 "test time while training; call model.train() before the loop.",
+                 "no-train-mode")
         fail("train_one_epoch never calls model.train(): after evaluate() the model stays in "
              "eval mode, so BatchNorm and Dropout behave as at test time while training."
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
@@ -389,6 +402,9 @@ def test_train_return(student, memo, tol):
     weighted, replay = candidates["ok"]
     losses = replay.losses
     sizes = replay.sizes
+    if _weighted_over_the_batches_it_ran(student, memo, tol, value, losses, sizes):
+        attributed_to(TRAIN_ORDER)
+        return
     total = sum(loss * n for loss, n in zip(losses, sizes, strict=True))
     for wrong, what in ((total / len(losses), "the number of batches"),
                         (total / BATCH, "the batch size"),
@@ -410,6 +426,24 @@ def test_train_return(student, memo, tol):
              "last-batch")
     fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
          "losses.", "wrong-return")
+
+
+def _weighted_over_the_batches_it_ran(student, memo, tol, value: float, losses: list[float],
+                                      sizes: list[int]) -> bool:
+    """A loop that skips batches (charged once, by the step-order check: its epoch matched no
+    reference) and returns the sample-weighted mean of the batches it did run has the return
+    right for that loop. Judged from the judge's own replay (with lr = 0 each batch's loss
+    does not depend on the others), over every proper subset of the batches."""
+    run = _train_run(student, memo, tol)
+    if run["matched"] is not None or run["outcome"].get("error") is not None:
+        return False
+    for k in range(1, len(losses)):
+        for chosen in itertools.combinations(range(len(losses)), k):
+            total = sum(losses[i] * sizes[i] for i in chosen)
+            if math.isclose(value, total / sum(sizes[i] for i in chosen), rel_tol=1e-4,
+                            abs_tol=1e-6):
+                return True
+    return False
 
 
 def _device_feedback(function: str, outcome: dict, source) -> None:
@@ -745,9 +779,25 @@ def test_fit(student, tol):
     if not isinstance(returned, dict) or not set(expected) <= set(returned):
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
+    epochs = _epochs_run(returned, expected)
+    if epochs is not None:
+        fail(f"fit's history holds {epochs} entries per list for epochs=3: run exactly `epochs` "
+             "epochs (for epoch in range(epochs)) and append once per epoch.", "fit-epochs")
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _epochs_run(returned: Any, expected: dict) -> int | None:
+    """How many entries each of the history's lists holds, when they agree and differ from
+    the epochs asked for (words only: an off-by-one in the epoch loop)."""
+    lists = [returned.get(key) for key in expected] if isinstance(returned, dict) else []
+    lengths = {len(v) for v in lists if isinstance(v, (list, tuple))}
+    if len(lists) != len(expected) or len(lengths) != 1:
+        return None
+    (length,) = lengths
+    wanted = len(next(iter(expected.values())))
+    return None if length == wanted else length
 
 
 def _fit_arguments(outcome: dict) -> None:
