@@ -91,10 +91,19 @@ class Submission:
 
 def read_submission(path: Path, submission_id: str, max_mb: float) -> Submission:
     raw = _read_bytes(path, max_mb)
-    text = _decode(raw)
-    notebook = _parse(text)
-    _require_python(notebook)
-    cells = code_cells(notebook)
+    try:
+        text = _decode(raw)
+        notebook = _parse(text)
+        _require_python(notebook)
+        cells = code_cells(notebook)
+    except InvalidNotebook:
+        raise
+    except Exception as exc:  # RecursionError and MemoryError included
+        # A pathological file (JSON nested thousands deep, metadata of the wrong types, a
+        # cell the parser cannot hold) is this one student's invalid row, never the batch's
+        # end.
+        raise InvalidNotebook(f"the notebook cannot be read ({type(exc).__name__}): submit the "
+                              ".ipynb saved by Jupyter") from exc
     if not any(cell.source.strip() for cell in cells):
         raise InvalidNotebook("the notebook has no code cells: was the right file submitted?")
     return Submission(submission_id, path, cells, hashlib.sha256(raw).hexdigest())
@@ -152,7 +161,7 @@ def defined_names(source: str) -> tuple[str, ...]:
     is read line by line, so its failure can still be tied to the function it defines."""
     try:
         tree = parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return tuple(dict.fromkeys(_DEF.findall(source) + _ASSIGN.findall(source)))
     names: list[str] = []
     todo: list[ast.stmt | ast.ExceptHandler] = list(tree.body)
@@ -216,13 +225,20 @@ def _parse(text: str) -> nbformat.NotebookNode:
 
 
 def _require_python(notebook: nbformat.NotebookNode) -> None:
-    metadata = notebook.get("metadata", {})
+    metadata = _mapping(notebook.get("metadata"))
     language = (
-        metadata.get("kernelspec", {}).get("language")
-        or metadata.get("language_info", {}).get("name")
+        _mapping(metadata.get("kernelspec")).get("language")
+        or _mapping(metadata.get("language_info")).get("name")
         or "python"
     )
     if str(language).lower() != "python":
+        # The student's own text, quoted in a reason copied into every check's row: short.
         raise InvalidNotebook(
-            f"the notebook uses a {language} kernel; this lab must be done in Python"
+            f"the notebook uses a {shorten(str(language), 40)} kernel; this lab must be done in "
+            "Python"
         )
+
+
+def _mapping(value: object) -> dict:
+    """A metadata field as a mapping (anything else in its place reads as empty)."""
+    return value if isinstance(value, dict) else {}

@@ -495,6 +495,13 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
     return tensors
 
 
+INDEX_BYTES_PER_TENSOR = 512  # a safetensors entry: name, dtype, shape, two offsets
+
+
+def _index_cap(caps: Caps) -> int:
+    return 4096 + INDEX_BYTES_PER_TENSOR * caps.tensors
+
+
 def _check_blob(blob: bytes, caps: Caps) -> dict[str, Any]:
     """Count the tensors and check their dtypes from the safetensors header alone, before
     a tensor is built for any (300k tiny tensors took 45 s to load with safetensors')."""
@@ -503,6 +510,10 @@ def _check_blob(blob: bytes, caps: Caps) -> dict[str, Any]:
     (size,) = _ST_LEN.unpack_from(blob)
     if size > len(blob) - _ST_LEN.size:
         raise ProtocolError("tensor blob is not valid safetensors")
+    if size > _index_cap(caps):
+        # Its size before its parse: 64 MB of `[],[],…` decodes to gigabytes of lists.
+        raise FrameTooLarge(f"a tensor index of {size} bytes for at most {caps.tensors} "
+                            f"tensors (the cap is {_index_cap(caps)})")
     try:
         index = json.loads(blob[_ST_LEN.size:_ST_LEN.size + size].decode("utf-8"))
     except (ValueError, RecursionError) as exc:

@@ -203,6 +203,16 @@ def test_an_oversized_tensor_blob_is_refused_before_it_is_read() -> None:
                    protocol.Caps(blob_bytes=1024))
 
 
+def test_a_padded_tensor_index_is_refused_before_it_is_parsed() -> None:
+    # The index of a few tensors padded with `[],[],…`: its size alone refuses it (parsed,
+    # 64 MB of it made gigabytes of lists in the judge).
+    index = {"t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+             "pad": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4],
+                     "x": [[] for _ in range(20_000)]}}
+    assert_refused(_forged_blob(index, b"\0" * 4), protocol.FrameTooLarge,
+                   protocol.Caps(tensors=16))
+
+
 def test_too_many_tensors_are_refused() -> None:
     tensors = {f"t{i}": torch.tensor([float(i)]) for i in range(40)}
     data = frame({"ok": True}, tensors)

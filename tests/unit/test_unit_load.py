@@ -87,6 +87,35 @@ def test_an_r_kernel_is_refused(tmp_path: Path) -> None:
     assert "R kernel" in refused(tmp_path, nb)
 
 
+def test_a_kernel_language_is_quoted_short(tmp_path: Path) -> None:
+    # The reason is copied into every check's row: a 2 MB language name must not be.
+    nb = notebook("x = 1", kernelspec={"name": "x", "display_name": "x", "language": "Z" * 10**6})
+    assert len(refused(tmp_path, nb)) < 200
+
+
+@pytest.mark.parametrize("metadata", [{"kernelspec": "python3"}, {"language_info": ["py"]},
+                                      {"kernelspec": None}])
+def test_metadata_of_the_wrong_types_reads_as_absent(tmp_path: Path, metadata) -> None:
+    nb = json.loads(nbformat.writes(notebook("x = 1")))
+    nb["metadata"] = metadata
+    assert [c.source for c in read_submission(save(tmp_path, json.dumps(nb)), "s1", 64).cells] \
+        == ["x = 1"]
+
+
+def test_json_nested_thousands_deep_is_one_invalid_notebook(tmp_path: Path) -> None:
+    nb = nbformat.writes(notebook("x = 1"))
+    deep = nb.replace('"metadata": {', '"metadata": {"deep": ' + "[" * 100_000 + "]" * 100_000
+                      + ", ", 1)
+    assert "cannot be read (RecursionError)" in refused(tmp_path, deep)
+
+
+def test_a_cell_too_deep_for_the_parser_still_loads(tmp_path: Path) -> None:
+    # (the worker reports the cell's own error; the loader must not end the batch)
+    submission = read_submission(save(tmp_path, notebook("x = " + "-" * 6000 + "1", "y = 2")),
+                                 "s1", 64)
+    assert submission.cells[1].defines == ("y",)
+
+
 def test_no_code_at_all(tmp_path: Path) -> None:
     assert "no code cells" in refused(tmp_path, notebook("   ", "\n"))
 
