@@ -94,6 +94,22 @@ def recorders_installed(calls: CallRecorder, ops: AtenRecorder) -> bool:
     return any(m is calls for m in functions) and any(m is ops for m in dispatch)
 
 
+# Ways to take a kernel out of the dispatcher, as a function object called without it.
+KERNEL_HANDLES = ((torch._C, "_dispatch_get_computed_kernel_for_dispatch_key"),
+                  (torch.library, "get_kernel"))
+
+
+def withhold_kernel_handles() -> None:
+    """Remove from torch, in a worker's baseline, the ways to take a kernel out of the
+    dispatcher (`torch.library.get_kernel`): such a kernel is called around every
+    registration, the library block's included, so a notebook that took cross_entropy's CPU
+    kernel before the check could call it under the block. Deny by default: nothing a lab
+    asks of a student needs one. (The block keeps its own C entry points, taken at import.)"""
+    for owner, name in KERNEL_HANDLES:
+        if name in vars(owner):
+            delattr(owner, name)
+
+
 class LibraryBlocked(RuntimeError):
     """A library operator made unavailable for this call was reached (`LibraryBlock`)."""
 

@@ -132,6 +132,7 @@ def _shared_setup() -> None:
     sys.modules["otter"] = _fake_otter()
     builtins.get_ipython = lambda: _NoShell()  # type: ignore[attr-defined]
     harness.install()  # the scenarios' switchable wrappers, part of the baseline
+    harness.withhold_kernel_handles()
 
 
 def prepare() -> None:

@@ -20,6 +20,7 @@ the words of a failure the run confirmed.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -43,7 +44,28 @@ LIBRARY_NAME = {
     "smooth_l1_loss": "F.smooth_l1_loss",
     "binary_cross_entropy": "F.binary_cross_entropy / nn.BCELoss",
     "binary_cross_entropy_with_logits": "F.binary_cross_entropy_with_logits / nn.BCEWithLogitsLoss",
+    "kl_div": "F.kl_div / nn.KLDivLoss",
+    "soft_margin_loss": "F.soft_margin_loss / nn.SoftMarginLoss",
+    "poisson_nll_loss": "F.poisson_nll_loss / nn.PoissonNLLLoss",
+    "ctc_loss": "F.ctc_loss / nn.CTCLoss",
+    "multi_margin_loss": "F.multi_margin_loss / nn.MultiMarginLoss",
+    "multilabel_margin_loss": "F.multilabel_margin_loss / nn.MultiLabelMarginLoss",
+    "hinge_embedding_loss": "F.hinge_embedding_loss / nn.HingeEmbeddingLoss",
+    "margin_ranking_loss": "F.margin_ranking_loss / nn.MarginRankingLoss",
+    "cosine_embedding_loss": "F.cosine_embedding_loss / nn.CosineEmbeddingLoss",
+    "triplet_margin_loss": "F.triplet_margin_loss / nn.TripletMarginLoss",
+    "library_loss": "a PyTorch loss function",
 }
+
+# Every library loss: a loss in this lab is computed from elementary operations and the
+# student's own functions, with none of PyTorch's losses (the notebook's rule). Blocked for
+# every loss's no-library call, whichever loss is being written ("library_loss" in its set).
+LOSS_FUNCTIONS = frozenset({
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "soft_margin_loss",
+    "poisson_nll_loss", "ctc_loss", "multi_margin_loss", "multilabel_margin_loss",
+    "hinge_embedding_loss", "margin_ranking_loss", "cosine_embedding_loss",
+    "triplet_margin_loss"})
 
 
 # Names a call recorder may report (Python function names, `torch._C._nn` names,
@@ -65,6 +87,13 @@ ALIASES: dict[str, str] = {
     "binary_cross_entropy": "binary_cross_entropy",
     "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
     "kl_div": "kl_div",
+    "_masked_softmax": "softmax", "logcumsumexp": "logsumexp", "_logcumsumexp": "logsumexp",
+    "soft_margin_loss": "soft_margin_loss", "poisson_nll_loss": "poisson_nll_loss",
+    "ctc_loss": "ctc_loss", "_ctc_loss": "ctc_loss", "multi_margin_loss": "multi_margin_loss",
+    "multilabel_margin_loss": "multilabel_margin_loss",
+    "multilabel_margin_loss_forward": "multilabel_margin_loss",
+    "hinge_embedding_loss": "hinge_embedding_loss", "margin_ranking_loss": "margin_ranking_loss",
+    "cosine_embedding_loss": "cosine_embedding_loss", "triplet_margin_loss": "triplet_margin_loss",
 }
 
 
@@ -78,18 +107,33 @@ ALIASES: dict[str, str] = {
 BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "cross_entropy": ("cross_entropy_loss", "nll_loss_forward", "nll_loss2d_forward"),
     "nll_loss": ("nll_loss_forward", "nll_loss2d_forward"),
-    "softmax": ("softmax", "_softmax", "_safe_softmax"),
-    "softmin": ("softmax", "_softmax", "_safe_softmax"),
+    "softmax": ("softmax", "_softmax", "_safe_softmax", "_masked_softmax"),
+    "softmin": ("softmax", "_softmax", "_safe_softmax", "_masked_softmax"),
     "log_softmax": ("log_softmax", "_log_softmax"),
-    "logsumexp": ("logsumexp",),
+    "logsumexp": ("logsumexp", "logcumsumexp", "_logcumsumexp"),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),
     "smooth_l1_loss": ("smooth_l1_loss",),
     "binary_cross_entropy": ("binary_cross_entropy",),
     "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",),
+    "library_loss": ("cross_entropy_loss", "nll_loss_forward", "nll_loss2d_forward", "mse_loss",
+                     "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
+                     "binary_cross_entropy_with_logits", "soft_margin_loss", "kl_div",
+                     "poisson_nll_loss", "_ctc_loss", "multi_margin_loss",
+                     "multilabel_margin_loss_forward", "hinge_embedding_loss",
+                     "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss"),
 }
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
+
+
+def fresh_generator() -> torch.Generator:
+    """The no-library call's inputs, drawn afresh for every submission (from a source no seed
+    reaches): inputs the notebook has seen before (another check's call, or a call of this
+    one sent ahead with the plan, readable from the worker's frames) could have been given
+    to the library beforehand, the answer kept, and returned under the block. Fresh inputs
+    are never planned, so the call arrives alone, with the block already in place."""
+    return torch.Generator().manual_seed(random.SystemRandom().getrandbits(63))
 
 
 def blocked_ops(forbidden: set[str]) -> tuple[str, ...]:
@@ -107,14 +151,22 @@ def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, 
         if exc.kind != BLOCKED:
             raise
         reached = exc.info.get("message", "").split()[:1]  # "aten::<operator> is not ..."
-        _fail_library_call(function, (library_functions(reached) & forbidden) or forbidden)
+        _fail_library_call(function, _forbidden_used(library_functions(reached), forbidden)
+                           or forbidden - {"library_loss"} or forbidden)
+
+
+def _forbidden_used(used: set[str], forbidden: set[str]) -> set[str]:
+    """The library functions among `used` that `forbidden` rules out (any library loss where
+    it holds "library_loss")."""
+    return {n for n in used
+            if n in forbidden or ("library_loss" in forbidden and n in LOSS_FUNCTIONS)}
 
 
 def _fail_library_call(function: str, used: set[str]) -> NoReturn:
     listed = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
-    fail(f"{function} calls {listed}, which is what you are asked to implement: "
-         "write it from elementary tensor operations (exp, log, sum, max, where, …).",
-         "library-call")
+    fail(f"{function} calls {listed}, which computes what you are asked to implement: "
+         "write it from elementary tensor operations (exp, log, sum, max, where, …) and your "
+         "own functions.", "library-call")
 
 
 def library_functions(names: list[str]) -> set[str]:
@@ -144,7 +196,7 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
     if expected is not None and not _same(observed.value, expected):
         fail(f"{function}: this check counts once {function} returns correct values; fix "
              "the values check first.", "not-working")
-    used = library_functions(called) & forbidden  # what ran, never what the text says
+    used = _forbidden_used(library_functions(called), forbidden)  # what ran, not the text
     if used:
         _fail_library_call(function, used)
 

@@ -17,7 +17,7 @@ from autograder.check.compare import (
 )
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
-from lab05_checks.forbidden import assert_no_library_call, library_call
+from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
 from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -237,15 +237,18 @@ def test_mse_errors(student):
 
 
 MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
+# its library loss, and any other (a loss is written from elementary operations)
+MSE_FORBIDDEN = frozenset({"mse_loss", "library_loss"})
 
 
 @check(MSE_NO_LIB,
        "Compute the squared error yourself instead of calling the library loss.")
 def test_mse_no_library(student, source):
-    pred, target = torch.randn(4), torch.randn(4)
-    result = library_call("mse_loss", {"mse_loss"}, lambda block: student.call(
+    gen = fresh_generator()  # (never seen by the notebook before this call)
+    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    result = library_call("mse_loss", set(MSE_FORBIDDEN), lambda block: student.call(
         "mse_loss", pred, target, reduction="none", record=True, block=block))
-    assert_no_library_call("mse_loss", {"mse_loss"}, result, source,
+    assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
                            F.mse_loss(pred, target, reduction="none"))
 
 
@@ -282,15 +285,17 @@ def test_mae_errors(student):
 
 
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
+MAE_FORBIDDEN = frozenset({"l1_loss", "library_loss"})
 
 
 @check(MAE_NO_LIB,
        "Compute the absolute error yourself instead of calling the library loss.")
 def test_mae_no_library(student, source):
-    pred, target = torch.randn(4), torch.randn(4)
-    result = library_call("mae_loss", {"l1_loss"}, lambda block: student.call(
+    gen = fresh_generator()  # (never seen by the notebook before this call)
+    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    result = library_call("mae_loss", set(MAE_FORBIDDEN), lambda block: student.call(
         "mae_loss", pred, target, reduction="none", record=True, block=block))
-    assert_no_library_call("mae_loss", {"l1_loss"}, result, source,
+    assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
                            F.l1_loss(pred, target, reduction="none"))
 
 
@@ -402,14 +407,17 @@ def test_huber_errors(student):
 
 
 HUBER_NO_LIB = "huber_loss: implemented without F.huber_loss"
+# the spec's equivalent library loss too (F.smooth_l1_loss)
+HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", "library_loss"})
 
 
 @check(HUBER_NO_LIB,
        "Compute the Huber loss yourself instead of calling the library loss.")
 def test_huber_no_library(student, source):
-    pred, target = torch.randn(4), torch.randn(4)
-    result = library_call("huber_loss", {"huber_loss", "smooth_l1_loss"},
+    gen = fresh_generator()  # (never seen by the notebook before this call)
+    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    result = library_call("huber_loss", set(HUBER_FORBIDDEN),
                           lambda block: student.call("huber_loss", pred, target,
                                                      reduction="none", record=True, block=block))
-    assert_no_library_call("huber_loss", {"huber_loss", "smooth_l1_loss"}, result, source,
+    assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
                            F.huber_loss(pred, target, reduction="none"))

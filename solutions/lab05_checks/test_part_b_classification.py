@@ -34,7 +34,7 @@ from autograder.check.compare import (
 from autograder.check.registry import CheckFailed, attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError, blocked_plan
-from lab05_checks.forbidden import assert_no_library_call, library_call
+from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
 from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -391,7 +391,7 @@ SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / log
 @check(SOFTMAX_NO_LIB,
        "Compute softmax yourself from exp, max and sum.")
 def test_softmax_no_library(student, source, tol):
-    x = _probe(1, 3, 4)
+    x = torch.randn(3, 4, generator=fresh_generator())
     result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=1),
                              forbidden=SOFTMAX_FORBIDDEN, dim=1)
     assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
@@ -486,7 +486,7 @@ LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softm
 @check(LOG_SOFTMAX_NO_LIB,
        "Compute log_softmax yourself from exp, log, max and sum.")
 def test_log_softmax_no_library(student, source, tol):
-    x = _probe(1, 3, 4)
+    x = torch.randn(3, 4, generator=fresh_generator())
     result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=1),
                              forbidden=SOFTMAX_FORBIDDEN, dim=1)
     assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
@@ -620,6 +620,8 @@ def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
     reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
     logits, targets = _probe(3, 4, 3), torch.tensor([0, 1, 2, 1])
+    if forbidden:
+        logits = torch.randn(4, 3, generator=fresh_generator())
     return _expect_working(student, tol, "cross_entropy", (logits, targets),
                            model(logits, targets, reduction), forbidden, reduction=reduction)
 
@@ -902,7 +904,7 @@ def test_ce_errors(student, tol, memo):
 
 
 CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
-CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss"})
+CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss", "library_loss"})
 
 
 @check(CE_NO_LIB,
@@ -1100,15 +1102,17 @@ GATE_HARD_TARGETS = torch.tensor([1.0, 0.0, 1.0, 1.0, 0.0])
 
 
 def _bce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
-    probs = 0.05 + 0.9 * torch.rand(5, generator=torch.Generator().manual_seed(5))
+    gen = fresh_generator() if forbidden else torch.Generator().manual_seed(5)
+    probs = 0.05 + 0.9 * torch.rand(5, generator=gen)
     return _loss_expect_working(student, tol, "binary_cross_entropy",
                                 _bce_working(student, memo, tol), probs, GATE_TARGETS,
                                 F.binary_cross_entropy, forbidden, GATE_HARD_TARGETS)
 
 
 def _bcel_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
+    logits = torch.randn(5, generator=fresh_generator()) if forbidden else _probe(6, 5)
     return _loss_expect_working(student, tol, BCEL, _bcel_working(student, memo, tol),
-                                _probe(6, 5), GATE_TARGETS, F.binary_cross_entropy_with_logits,
+                                logits, GATE_TARGETS, F.binary_cross_entropy_with_logits,
                                 forbidden, GATE_HARD_TARGETS)
 
 
@@ -1140,7 +1144,7 @@ BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
 @check(BCE_NO_LIB,
        "Compute binary cross-entropy yourself from log and clamp.")
 def test_bce_no_library(student, source, tol, memo):
-    forbidden = frozenset({"binary_cross_entropy"})
+    forbidden = frozenset({"binary_cross_entropy", "library_loss"})
     result = _bce_expect_working(student, tol, memo, forbidden)
     assert_no_library_call("binary_cross_entropy", set(forbidden), result, source)
 
@@ -1301,7 +1305,7 @@ def test_bcel_errors(student, tol, memo):
 BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
 # The spec's equivalent library loss is the same call: F.binary_cross_entropy on sigmoid
 # (torch.sigmoid and F.logsigmoid stay allowed).
-BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy"})
+BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "library_loss"})
 
 
 @check(BCEL_NO_LIB,

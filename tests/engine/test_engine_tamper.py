@@ -89,7 +89,8 @@ def test_unwatched_aten_op_is_a_library_call(grade_tamper):
 
 @pytest.mark.parametrize("fixture", ["hostile_clears_recorded_names",
                                      "hostile_disables_torch_modes",
-                                     "hostile_forges_reply_frames"])
+                                     "hostile_forges_reply_frames",
+                                     "hostile_calls_captured_kernel"])
 def test_library_blocked_during_the_no_library_call(grade_tamper, fixture):
     """Ways round the recorders (empty their lists, switch Python's dispatch off, forge the
     reply) do not reach the library: during the no-library call its operators are blocked
@@ -101,6 +102,22 @@ def test_library_blocked_during_the_no_library_call(grade_tamper, fixture):
     values = [t for t in result.tests if t.name.startswith("cross_entropy: matches")]
     assert values and all(t.passed for t in values), [t.output for t in values]
     assert not result.tampered or fixture == "hostile_forges_reply_frames"
+
+
+@pytest.mark.parametrize(("fixture", "function"), [
+    ("hostile_calls_another_library_loss", "mse_loss"),
+    ("hostile_memoises_library_answers", "cross_entropy")])
+def test_the_library_by_a_sibling_loss_or_a_kept_answer_is_a_library_call(grade_tamper, fixture,
+                                                                          function):
+    """Any PyTorch loss inside a loss is blocked (huber with a huge delta is MSE), and the
+    no-library call's inputs are fresh for every submission, so an answer the library gave
+    earlier for the same probe cannot be handed back under the block."""
+    result = grade_tamper(fixture)
+    check = next(t for t in result.tests
+                 if t.name.startswith(f"{function}: implemented without"))
+    assert not check.passed and check.mistake == "library-call", check.output
+    values = [t for t in result.tests if t.name.startswith(f"{function}: matches")]
+    assert values and all(t.passed for t in values), [t.output for t in values]
 
 
 def test_grad_mode_shows_in_the_figure_evaluate_returns(grade_tamper):
