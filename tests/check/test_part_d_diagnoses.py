@@ -20,6 +20,7 @@ from torch import nn
 
 from autograder.check.context import Reference
 from autograder.check.plugin import Verdict, verdict_for
+from autograder.check.registry import take_attribution
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
 from autograder.config import Tolerances
@@ -46,13 +47,16 @@ class InProcessStudent:
         return dict(harness.SCENARIOS[name](self.ns, params))
 
 
-def namespace(function: str, old: str, new: str) -> dict[str, Any]:
-    """The reference's namespace with `old` replaced by `new` in `function`."""
+def namespace(function: str, old: str, new: str, *more: tuple[str, str]) -> dict[str, Any]:
+    """The reference's namespace with `old` replaced by `new` in `function` (and each further
+    pair of `more` after it)."""
     ns = dict(vars(REFERENCE.module))
     source = inspect.getsource(getattr(REFERENCE.module, function))
-    assert old in source
+    for before, after in ((old, new), *more):
+        assert before in source
+        source = source.replace(before, after)
     # the test's own edit of the reference, compiled as the worker compiles a cell
-    exec(compile(source.replace(old, new), "<cell 1>", "exec"), ns)
+    exec(compile(source, "<cell 1>", "exec"), ns)
     return ns
 
 
@@ -70,7 +74,7 @@ def verdicts(ns: dict[str, Any], function: str) -> dict[str, Verdict]:
             error = None
         except Exception as exc:
             error = exc
-        found[spec.name] = verdict_for(spec, error)
+        found[spec.name] = verdict_for(spec, error, take_attribution())
     assert found
     return found
 
@@ -214,3 +218,38 @@ def test_a_backward_the_student_replaced_is_left_for_the_integrity_check() -> No
         assert torch.autograd.backward is students  # not hidden by putting torch's back
     finally:
         torch.autograd.backward = original
+
+
+# ---------------------------------------------------------------- a fresh batch's mistakes
+def test_model_train_after_the_loop_is_told_too_late() -> None:
+    ns = namespace("train_one_epoch", "    model.train()\n    total_loss", "    total_loss",
+                   ("    return total_loss / total_samples",
+                    "    model.train()\n    return total_loss / total_samples"))
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_MODE]
+    assert not verdict.passed and "too late" in verdict.message, verdict.message
+    assert "never calls" not in verdict.message
+
+
+def test_a_loop_that_skips_the_last_batch_is_charged_once_with_its_count() -> None:
+    ns = namespace("train_one_epoch", "    for x, y in loader:\n",
+                   "    for i, (x, y) in enumerate(loader):\n"
+                   "        if i == len(loader) - 1:\n            break\n")
+    found = verdicts(ns, "train_one_epoch")
+    failed = {name: v for name, v in found.items() if not v.passed}
+    assert set(failed) == {part_d.TRAIN_ORDER}, failed
+    assert "3 forward passes for the loader's 4 batches" in failed[part_d.TRAIN_ORDER].message
+    assert found[part_d.TRAIN_RETURN].assessed_by == part_d.TRAIN_ORDER
+
+
+def test_a_fit_one_epoch_short_is_told_its_count() -> None:
+    ns = namespace("fit", "for _ in range(epochs):", "for _ in range(1, epochs):")
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-epochs", verdict.message
+    assert "2 entries per list for epochs=3" in verdict.message
+
+
+def test_a_history_with_a_key_of_its_own_is_correct_work() -> None:
+    ns = namespace("fit", 'history["val_accuracy"].append(metrics["accuracy"])',
+                   'history["val_accuracy"].append(metrics["accuracy"])\n'
+                   '        history.setdefault("lr", []).append(0.1)')
+    assert verdicts(ns, "fit")[part_d.FIT].passed
