@@ -151,11 +151,11 @@ def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, 
         if exc.kind != BLOCKED:
             raise
         reached = exc.info.get("message", "").split()[:1]  # "aten::<operator> is not ..."
-        _fail_library_call(function, _forbidden_used(library_functions(reached), forbidden)
+        _fail_library_call(function, forbidden_used(library_functions(reached), forbidden)
                            or forbidden - {"library_loss"} or forbidden)
 
 
-def _forbidden_used(used: set[str], forbidden: set[str]) -> set[str]:
+def forbidden_used(used: set[str], forbidden: set[str]) -> set[str]:
     """The library functions among `used` that `forbidden` rules out (any library loss where
     it holds "library_loss")."""
     return {n for n in used
@@ -196,7 +196,7 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
     if expected is not None and not _same(observed.value, expected):
         fail(f"{function}: this check counts once {function} returns correct values; fix "
              "the values check first.", "not-working")
-    used = _forbidden_used(library_functions(called), forbidden)  # what ran, not the text
+    used = forbidden_used(library_functions(called), forbidden)  # what ran, not the text
     if used:
         _fail_library_call(function, used)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 import torch
 import torch.nn.functional as F
-from lab05_checks.forbidden import library_functions
+from lab05_checks.forbidden import forbidden_used, blocked_ops, library_functions
 from torch import nn
 
 from autograder.sandbox import harness
@@ -128,3 +128,48 @@ def test_popped_recorders_are_noticed() -> None:
         popped = _pop_mode()
         assert not harness.recorders_installed(calls, ops)
         _push_mode(popped)
+
+
+# Other library routines that compute the same values (an outside red team's): each is a
+# library call under the lab's blocks — any PyTorch loss inside a loss, the library's other
+# softmax routines inside softmax / log_softmax — and an honest version is not.
+SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
+    "mse as 2 * huber with a huge delta": (lambda: 2 * F.huber_loss(X, P, delta=1e30),
+                                           frozenset({"mse_loss", "library_loss"})),
+    "bce with logits as soft margin": (lambda: F.soft_margin_loss(X, 2 * P.round() - 1),
+                                       frozenset({"binary_cross_entropy_with_logits",
+                                                  "binary_cross_entropy", "library_loss"})),
+    "bce as bce with logits on logit(p)": (
+        lambda: F.binary_cross_entropy_with_logits(torch.logit(P.clamp(0.01, 0.99)), P),
+        frozenset({"binary_cross_entropy", "library_loss"})),
+    "cross entropy as kl_div": (lambda: F.kl_div(F.log_softmax(X, 1), F.one_hot(Y, 4).float(),
+                                                 reduction="batchmean"),
+                                frozenset({"cross_entropy", "nll_loss", "library_loss"})),
+    "softmax as _masked_softmax": (lambda: torch._masked_softmax(X, torch.zeros_like(X).bool(),
+                                                                 1, 0),
+                                   frozenset({"softmax", "log_softmax", "logsumexp", "softmin"})),
+    "log_softmax with logcumsumexp": (lambda: X - X.logcumsumexp(1)[:, -1:],
+                                      frozenset({"softmax", "log_softmax", "logsumexp",
+                                                 "softmin"})),
+}
+
+
+@pytest.mark.parametrize("path", sorted(SIBLINGS))
+def test_a_sibling_library_routine_is_blocked_and_named(path: str) -> None:
+    fn, forbidden = SIBLINGS[path]
+    plan = harness.block_plan(blocked_ops(set(forbidden)))
+    with pytest.raises(harness.LibraryBlocked), harness.LibraryBlock(plan):
+        fn()
+    fn()  # the library is back after the block
+    assert forbidden_used(_recorded(fn), set(forbidden)), path
+
+
+@pytest.mark.parametrize("path", sorted(HONEST))
+def test_honest_versions_run_under_every_block(path: str) -> None:
+    fn, _ = HONEST[path]
+    forbidden = {"library_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+                 "binary_cross_entropy", "binary_cross_entropy_with_logits"}
+    if "log_softmax" not in path and "logsumexp" not in path:
+        forbidden |= {"cross_entropy", "nll_loss"}
+    with harness.LibraryBlock(harness.block_plan(blocked_ops(forbidden))):
+        fn()
