@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 import torch
 import torch.nn.functional as F
-from lab05_checks.forbidden import forbidden_used, blocked_ops, library_functions
+from lab05_checks.forbidden import blocked_ops, forbidden_used, library_functions
 from torch import nn
 
 from autograder.sandbox import harness
