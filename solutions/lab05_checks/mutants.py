@@ -810,3 +810,10 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
     return _reduce(stable, reduction)
 '''), BCEL_NO_LIB, "F.binary_cross_entropy"),
 ]
+MUTANTS += [  # a formula wrong whatever the classes: charged by the binary check, once
+    Mutant("mutant_prf_recall_counts_false_positives", "precision_recall_f1",
+           edit("precision_recall_f1", "recall = _safe_ratio(tp, tp + fn)",
+                "recall = _safe_ratio(tp, tp + fp + fn)"),
+           PRF_BINARY, "recall", also_fails=frozenset({PRF_ZERO}),
+           why="the 0/0 check counts once the function returns correct values on valid input"),
+]

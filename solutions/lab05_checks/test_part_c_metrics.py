@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
-from autograder.check.registry import check, fail
+from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import StudentError
 
@@ -356,11 +356,34 @@ def test_prf_multiclass(student, tol, memo):
         _reject_non_finite("precision_recall_f1", value, what)
         if isinstance(value, (tuple, list)) and len(value) == 3 and not all(
                 _close(v, e, tol) for v, e in zip(value, expected, strict=True)):
+            if not _one_vs_rest_mistake(value, preds, targets, model, tol) \
+                    and _wrong_on_binary_labels(student, model, tol):
+                # the formula is wrong whatever the classes: the binary check charges it, once
+                attributed_to(PRF_BINARY)
+                return
             fail(f"precision_recall_f1 gives wrong values {what}: count a prediction as "
                  "positive when preds == positive_class and a target as positive when "
                  "targets == positive_class (one-vs-rest), not a fixed class 1 or 'nonzero'.",
                  "one-vs-rest")
         _expect_triple(value, expected, tol, what, strict_types=False)
+
+
+def _one_vs_rest_mistake(value: Any, preds: torch.Tensor, targets: torch.Tensor, model: str,
+                         tol) -> bool:
+    """The values are those of a fixed positive class 1, or of every nonzero label positive."""
+    fixed = _prf_reference(preds, targets, 1, model)
+    nonzero = _prf_reference((preds != 0).long(), (targets != 0).long(), 1, model)
+    return any(all(_close(v, e, tol) for v, e in zip(value, wrong, strict=True))
+               for wrong in (fixed, nonzero))
+
+
+def _wrong_on_binary_labels(student, model: str, tol) -> bool:
+    """The binary check's first case (positive_class=1 on 0/1 labels) is wrong as well."""
+    preds, targets = _labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0])
+    value = _quiet(student, "precision_recall_f1", preds, targets)
+    expected = _prf_reference(preds, targets, 1, model)
+    return not (isinstance(value, (tuple, list)) and len(value) == 3
+                and all(_close(v, e, tol) for v, e in zip(value, expected, strict=True)))
 
 
 PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or true positives"
