@@ -48,6 +48,7 @@ from lab05_checks.test_part_b_classification import (
     LOG_SOFTMAX_NO_LIB,
     LOG_SOFTMAX_VALUES,
     SOFTMAX_EXTREME,
+    SOFTMAX_GRAD,
     SOFTMAX_NO_LIB,
     SOFTMAX_VALUES,
 )
@@ -816,4 +817,12 @@ MUTANTS += [  # a formula wrong whatever the classes: charged by the binary chec
                 "recall = _safe_ratio(tp, tp + fp + fn)"),
            PRF_BINARY, "recall", also_fails=frozenset({PRF_ZERO}),
            why="the 0/0 check counts once the function returns correct values on valid input"),
+]
+MUTANTS += [  # in-place edits of tensors backward needs: the run's error, with the fix
+    Mutant("mutant_softmax_in_place_exp", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    shifted = logits - logits.max(dim=dim, keepdim=True).values
+    shifted.exp_()
+    return shifted.div_(shifted.sum(dim=dim, keepdim=True))
+'''), SOFTMAX_GRAD, "in-place"),
 ]

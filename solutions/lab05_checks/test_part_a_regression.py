@@ -18,6 +18,7 @@ from autograder.check.compare import (
 from autograder.check.registry import check, fail
 from autograder.sandbox.session import StudentError
 from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
+from lab05_checks.gradients import cannot_backpropagate
 from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -112,7 +113,7 @@ def _expect_gradients(student, function, reference, **extra) -> None:
         if problem == "detached":
             fail(f"{function}'s result is detached from the autograd graph: don't use .item(), "
                  ".detach(), .numpy() or torch.no_grad() inside a loss.", "detached")
-        fail(f"{function}'s result cannot be backpropagated ({problem}).", "no-grad")
+        cannot_backpropagate(function, "", problem)
     leaf = pred.clone().requires_grad_(True)
     out = reference(leaf, target, reduction="none", **extra)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)

@@ -35,6 +35,7 @@ from autograder.check.registry import CheckFailed, attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError, blocked_plan
 from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
+from lab05_checks.gradients import cannot_backpropagate
 from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -155,7 +156,7 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
             fail(f"{function}'s result{where} is detached from the autograd graph: don't use "
                  ".item(), .tolist(), .detach(), .numpy(), torch.tensor(...) of a result or "
                  "torch.no_grad() inside a loss.", "detached")
-        fail(f"{function}'s result{where} cannot be backpropagated ({problem}).", "no-grad")
+        cannot_backpropagate(function, where, problem)
     leaf = args[0].clone().requires_grad_(True)
     out = expected_fn(leaf, *args[1:], **kwargs)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
