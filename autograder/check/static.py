@@ -115,6 +115,14 @@ class SourceFacts:
                    and isinstance(sub.ctx, ast.Load) and id(sub) not in called
                    for sub in ast.walk(node))
 
+    def calls_attribute(self, function: str, attribute: str) -> bool:
+        """`function` calls `.attribute(...)` (e.g. `torch.cuda.is_available()`)."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        return any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                   and sub.func.attr == attribute for sub in ast.walk(node))
+
     def disables_grad(self, function: str) -> bool:
         """`with torch.no_grad()`, `inference_mode`, `set_grad_enabled(False)` or the decorators."""
         node = self.functions.get(function)

@@ -454,21 +454,27 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     def names_cuda() -> bool:  # (read only to word a failure: most runs never need it)
         return bool(source.mentions_cuda(function))
 
-    hard_coded = (f"{function} hard-codes 'cuda': use the device argument for the model and "
-                  "every tensor of the batch, so the same code runs on CPU and GPU.")
+    def hard_coded() -> str:  # (words only, as above)
+        if source.calls_attribute(function, "is_available"):
+            return (f"{function} picks a device of its own (torch.cuda.is_available() inside "
+                    "the function): use the device argument it is given for every tensor of "
+                    "the batch, so the caller's choice is the one used.")
+        return (f"{function} hard-codes 'cuda': use the device argument for the model and "
+                "every tensor of the batch, so the same code runs on CPU and GPU.")
+
     error = outcome.get("error")
     calls = outcome.get("loss_calls", [])
     forwards = outcome.get("forward", [])
     moved = [f for f in forwards if f["input_device"] != f["param_device"]]
     if moved:
         if names_cuda() and any(f["input_device"].startswith("cuda") for f in moved):
-            fail(hard_coded, "hard-coded-cuda")
+            fail(hard_coded(), "hard-coded-cuda")
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
     stray = [c for c in calls if c["targets_device"] != c["logits_device"]]
     if stray:
         if names_cuda() and any(c["targets_device"].startswith("cuda") for c in stray):
-            fail(hard_coded, "hard-coded-cuda")
+            fail(hard_coded(), "hard-coded-cuda")
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
     _explain_error(function, outcome)
@@ -478,7 +484,7 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
         message = error["message"]
         if "CUDA" in message or "cuda" in message:
             if names_cuda():
-                fail(hard_coded, "hard-coded-cuda")
+                fail(hard_coded(), "hard-coded-cuda")
             fail(f"{function} moves data to 'cuda' instead of the device it was given: use the "
                  "device argument, not torch.cuda.is_available() inside the function.",
                  "device-ignored")

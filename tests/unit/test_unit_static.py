@@ -117,5 +117,7 @@ def train(model):
     assert found.names_uncalled("get_device", "is_available")
     assert not found.names_uncalled("right", "is_available")
     assert found.names_uncalled("train", "train")
+    assert found.calls_attribute("right", "is_available")
+    assert not found.calls_attribute("get_device", "is_available")  # named, never called
     assert not found.names_uncalled("train", "eval")
     assert not found.names_uncalled("not_defined", "train")
