@@ -18,7 +18,7 @@ from typing import Any
 
 from autograder.config import Limits
 from autograder.sandbox.cleanup import remove_tree
-from autograder.sandbox.zygote import SMALL_PAGES
+from autograder.sandbox.zygote import PARENT_PIPE, SMALL_PAGES
 
 
 class SandboxError(Exception):
@@ -89,7 +89,8 @@ class Zygote:
         worker-side modules (its scenarios), which the zygote imports before its first fork;
         `huge_pages`: the zygote moves its memory to huge pages before its first fork
         (`hugepages`: ~0.5 s once, ~12 ms less a worker), worth it for more than a few
-        dozen workers."""
+        dozen workers. The zygote dies with the thread that starts it (PR_SET_PDEATHSIG) and
+        when every holder of its stdin pipe is gone: start it from the thread that uses it."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         sweep_stale_roots()
         self.root = tempfile.mkdtemp(prefix=PREFIX)
@@ -101,12 +102,16 @@ class Zygote:
         package_root = str(Path(__file__).resolve().parents[2])
         # Only what the zygote needs: a worker forked from it inherits this environment block.
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": package_root,
-               "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
+               "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+               PARENT_PIPE: "0"}
+        # Its stdin is a pipe nobody writes to: end of file when this process and the judges
+        # forked from it (which inherit the write end) are all gone, killed or not; the
+        # zygote then ends its workers and exits (`zygote.Zygote.parent_pipe_readable`).
         self.process = subprocess.Popen(
             [*launcher, sys.executable, "-m", "autograder.sandbox.zygote", self.socket_path,
              self.scratch_root, *([] if huge_pages else [SMALL_PAGES]),
              *(str(Path(p).resolve()) for p in worker_modules)],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env, cwd=self.root,
+            stdout=subprocess.PIPE, stdin=subprocess.PIPE, env=env, cwd=self.root,
         )
         assert self.process.stdout is not None
         stdout = self.process.stdout
@@ -137,6 +142,10 @@ class Zygote:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
         remove_tree(self.root)
 
     def __enter__(self) -> Zygote:

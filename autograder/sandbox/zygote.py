@@ -9,6 +9,15 @@ of it (milliseconds) instead of an interpreter start plus a torch import
 Protocol (JSON frames over a private Unix socket, one connection per judge):
 `spawn` (the worker's socket arrives as a passed fd) → pid; `wait` pid →
 exit status; `kill` pid → every process of that worker killed, then status.
+
+It never outlives the grading run that started it: killed (even with
+SIGKILL), that run cannot stop it, and a zygote left running would go on
+forking workers for the judges it orphaned. So the run hands it the read
+end of a pipe whose write end only the run (and its judges) hold: end of
+file on it means they are all gone, and the zygote ends its workers and
+exits; PR_SET_PDEATHSIG (`die_with_parent`) makes the same happen at once
+when its parent dies. The run's judges and other forked children take
+`die_with_parent` too.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import gc
 import itertools
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -94,8 +104,26 @@ def warm_up() -> None:
     list(DataLoader(TensorDataset(torch.zeros(4, 2), torch.zeros(4)), batch_size=2))
 
 
+
+def _keep_only(fd: int) -> int:
+    """In a new worker: close every descriptor it inherited but the standard three and its
+    own socket (returned, moved to 3). Deny by default: the zygote's epoll set, its
+    listener, other judges' connections, anything a library opened — a worker handed the
+    zygote's epoll descriptor could fake events in the zygote's own loop and stall it for
+    every later student."""
+    if fd != 3:
+        os.dup2(fd, 3, inheritable=False)
+        os.close(fd)
+    os.closerange(4, _fd_limit())
+    return 3
+
+
+def _fd_limit() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return soft if 0 < soft < 1 << 20 else 1 << 20
+
 class Zygote:
-    def __init__(self, socket_path: str, scratch_root: str) -> None:
+    def __init__(self, socket_path: str, scratch_root: str, parent_pipe: int | None = None) -> None:
         from autograder.sandbox import cleanup, limits
         from autograder.sandbox.cgroups import Cgroups
 
@@ -130,6 +158,9 @@ class Zygote:
         signal.signal(signal.SIGCHLD, lambda *args: None)
         signal.set_wakeup_fd(self.wake_write.fileno(), warn_on_full_buffer=False)
         self.selector.register(self.wake_read, selectors.EVENT_READ)
+        self.parent_pipe = parent_pipe  # end of file: the grading run is gone
+        if parent_pipe is not None:
+            self.selector.register(parent_pipe, selectors.EVENT_READ)
         self.clients: list[socket.socket] = []
         self.workers: dict[int, dict[str, Any]] = {}  # pid -> uid, scratch
         self.exited: dict[int, int] = {}  # pid -> wait status
@@ -162,6 +193,9 @@ class Zygote:
                         while self.wake_read.recv(4096):
                             pass
                     continue
+                if sock == self.parent_pipe:
+                    self.parent_pipe_readable()
+                    continue
                 if sock is self.listener:
                     conn, _ = self.listener.accept()
                     self.clients.append(conn)
@@ -178,6 +212,16 @@ class Zygote:
                     sock.close()
             self.reap()
             self.answer_waits()
+
+    def parent_pipe_readable(self) -> None:
+        """Nothing is ever written to it: readable means end of file, so the run is gone."""
+        assert self.parent_pipe is not None
+        try:
+            data = os.read(self.parent_pipe, 64)
+        except OSError:
+            data = b""
+        if not data:
+            self.shutdown()
 
     def handle(self, sock: socket.socket) -> None:
         from autograder.sandbox import protocol
@@ -240,9 +284,12 @@ class Zygote:
                 self.wake_read.close()
                 self.wake_write.close()
                 os.close(self.pid_ns)
+                if self.parent_pipe is not None:
+                    os.close(self.parent_pipe)
                 if self._uid_lock is not None:  # a worker must not hold (or flock) the lock
                     self._uid_lock.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                fd = _keep_only(fd)
                 cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
                 if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups
                     os.sched_setaffinity(0, cpus)
@@ -324,11 +371,13 @@ class Zygote:
                     self.cleanup.remove_tree(info["scratch"])
 
     def shutdown(self) -> None:
-        """SIGTERM: end every worker and remove the run's cgroups."""
+        """SIGTERM, or the run gone: end every worker, remove the run's cgroups and its
+        sandbox folder (the client removes it too when it is alive to)."""
         for pid, info in list(self.workers.items()):
             self.kill(pid)
             self._end_leftovers(info)  # at once: the groups are removed next
         self.caps.cgroups.remove()
+        self.cleanup.remove_tree(os.path.dirname(self.scratch_root))
         os._exit(0)
 
     def answer_waits(self) -> None:
@@ -350,7 +399,36 @@ class Zygote:
         self.waiting = still
 
 
-SMALL_PAGES = "--small-pages"  # argv flag: leave the zygote's memory in 4 KB pages
+SMALL_PAGES = "--small-pages"
+# Environment variable the client sets: the fd (0, its stdin) holding the read end of the
+# pipe whose end of file says the grading run is gone (see the module docstring).
+PARENT_PIPE = "AUTOGRADER_PARENT_PIPE"
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None, sig: int = signal.SIGKILL) -> None:
+    """Have the kernel send `sig` to this process when its parent dies. `parent`: the pid
+    the parent had before this process was forked; if the parent is already gone (it died
+    before this call, so no signal will come), `sig` now. None: no such check (a process
+    started through a launcher, whose parent may be the launcher)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+
+
+def _take_parent_pipe() -> int | None:
+    """The parent's pipe as a private fd (not inherited by workers), with /dev/null put
+    back where it was (a worker's stdin stays /dev/null); None when not started so."""
+    given = os.environ.pop(PARENT_PIPE, None)
+    if given is None or not given.isdigit():
+        return None
+    watch = os.dup(int(given))  # (non-inheritable)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, int(given))
+    os.close(devnull)
+    return watch  # argv flag: leave the zygote's memory in 4 KB pages
 
 
 def arguments(argv: list[str]) -> tuple[str, str, bool, list[str]]:
@@ -368,11 +446,13 @@ def main() -> None:
     # garbage (~13k objects, a few MB, no secrets: nothing secret is ever here) is frozen
     # with it rather than collected (~0.3 s): no worker touches it.
     gc.disable()
+    die_with_parent(None, signal.SIGTERM)  # (SIGTERM: `shutdown`, once its handler is set)
+    parent_pipe = _take_parent_pipe()
     socket_path, scratch_root, huge_pages, lab_modules = arguments(sys.argv)
     # First, while the process is small: the capability probe forks a child per protection
     # it tries, and a fork copies the page tables of all the memory torch will take (the
     # probe: ~0.02 s now, ~0.2 s after the imports).
-    zygote = Zygote(socket_path, scratch_root)
+    zygote = Zygote(socket_path, scratch_root, parent_pipe)
     signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())  # (its cgroups exist now)
     warm_up()
     # Everything a worker runs is imported now: its private root has no project folder and

@@ -128,6 +128,7 @@ os.chdir(os.path.expanduser("~"))
 ESCAPES = r'''
 import ctypes, errno, os
 libc = ctypes.CDLL(None, use_errno=True)
+every_cpu = (ctypes.c_ulong * 16)(*[2**64 - 1] * 16)
 def refused(call):
     result = call()
     return result == -1 and ctypes.get_errno() in (errno.EPERM, errno.ENOSYS, errno.EINVAL, errno.EACCES)
@@ -138,6 +139,8 @@ escapes = {
     "ptrace": refused(lambda: libc.ptrace(16, 1, 0, 0)),
     "setuid_root": refused(lambda: libc.setuid(0)),
     "chroot": refused(lambda: libc.chroot(b"/tmp")),
+    # every CPU in the mask: a worker may not leave its judge's CPU (spinners on every core)
+    "cpu_affinity": refused(lambda: libc.sched_setaffinity(0, 128, ctypes.byref(every_cpu))),
 }
 hostname = os.uname().nodename
 '''
@@ -187,8 +190,8 @@ def test_escapes_are_refused(zygote, grader, isolated):
         refused = {name for name, ok in escapes.items() if ok}
         if zygote.info.seccomp:
             assert refused == set(escapes), escapes
-        else:  # without the filter the dropped uid still refuses all but user namespaces
-            assert refused >= set(escapes) - {"user_namespace"}, escapes
+        else:  # without the filter the dropped uid still refuses all but these two
+            assert refused >= set(escapes) - {"user_namespace", "cpu_affinity"}, escapes
         assert session.get_var("hostname") == "sandbox"
     finally:
         session.close()
@@ -237,3 +240,22 @@ def test_a_worker_leaves_nothing_behind(zygote, grader, isolated):
         assert after.get_var("x") == 42
     finally:
         after.close()
+
+
+FDS = """
+import os
+fds = sorted(int(n) for n in os.listdir("/proc/self/fd"))
+"""
+
+
+def test_a_worker_inherits_no_descriptor_but_its_own_socket(zygote, grader, isolated):
+    # Deny by default: the zygote's epoll set, listener and other judges' connections stay
+    # with the zygote (a worker holding its epoll descriptor could fake events in the
+    # zygote's loop and stall every later student).
+    session = _session(zygote, grader, FDS)
+    try:
+        fds = session.get_var("fds")
+    finally:
+        session.close()
+    # 0-2, the worker's socket, and the descriptor listdir itself opened
+    assert set(fds) <= {0, 1, 2, 3, 4}, fds
