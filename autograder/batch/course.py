@@ -6,6 +6,12 @@ applied after grading (`apply_course`): each row gets its student, its late
 penalty, its overrides and its final score; every rostered student nothing
 was found for gets a `missing` row; a submission nobody on the roster owns is
 flagged. Pure bookkeeping on finished results: nothing here is graded.
+
+A row with no `Found` is a result an earlier run left in the output folder
+(`finish.earlier_results`): this run's inputs say nothing about it, so what
+that run learnt from its own inputs stands in for them (who the student was
+on the roster, the Gradescope time, the Canvas `_LATE_` mark in its source),
+while the roster, overrides and deadline are this run's, as for every row.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from autograder.batch.discover import Discovery, Found
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.batch.submitted import LmsRecords, canvas_marked_late, read_lms_records
 from autograder.config import ConfigError, GradingConfig
-from autograder.score.final import Late, Standing, Trace, finalise
+from autograder.score.final import Final, Late, Standing, Trace, finalise
 from autograder.score.late import (
     Extension,
     LateError,
     assess,
     load_extensions,
     load_submission_times,
+    unmatched,
     zone,
 )
 from autograder.score.overrides import Override, OverrideError, apply_overrides, load_overrides
@@ -37,6 +44,7 @@ from autograder.score.scoring import unscored
 NOT_ON_ROSTER = "not on roster"
 ENROLLED = "enrolled"
 MISSING_REASON = "no submission received"
+GRADESCOPE_TIME = "Gradescope metadata"
 T = TypeVar("T")
 
 
@@ -128,7 +136,8 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
     owners: dict[str, Student | None] = {}
     for result in results:
         _trace(result, found.get(result.submission_id), now)
-        owners[result.submission_id] = _owner(roster, result.submission_id, lms)
+        owners[result.submission_id] = _owner(roster, result.submission_id, lms) or (
+            None if result.submission_id in found else _earlier_owner(roster, result))
     rows = list(results)
     if roster is not None:
         claimed = {s.key for s in owners.values() if s is not None}
@@ -141,6 +150,9 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
                 outcome.missing.append(student.key)
         outcome.not_on_roster = sorted(sid for sid, s in owners.items() if s is None)
     targets = _override_targets(course, owners, outcome)
+    for table, what in ((course.extensions, "extension not applied"),
+                        (course.times, "time not used")):
+        outcome.problems += unmatched(table, lambda key: bool(_rows_for(key, roster, owners)), what)
     for result in rows:
         sid = result.submission_id
         owner = owners.get(sid)
@@ -150,7 +162,8 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
         if owner is not None:
             standing.name, standing.roster_id = owner.name, owner.roster_id
         else:
-            standing.name = ", ".join(lms.gradescope[sid].names) if sid in lms.gradescope else ""
+            standing.name = (", ".join(lms.gradescope[sid].names) if sid in lms.gradescope
+                             else _earlier(result, found).name)
         if config.deadline is not None and result.status is not Status.MISSING:
             standing.late = _late(course, result, found.get(sid), owner, lms)
         scores = {t.name: t.score for t in result.tests}
@@ -171,6 +184,22 @@ def _trace(result: SubmissionResult, found: Found | None, now: str) -> None:
                            engine_version=trace.engine_version or __version__)
 
 
+def _earlier(result: SubmissionResult, found: dict[str, Found]) -> Final:
+    """What an earlier run's inputs said about a row this run was not given (an empty
+    `Final` for a row of this run's own, or one never finalised)."""
+    if result.submission_id in found or result.final is None:
+        return Final(0.0, 0.0, 0.0, 0.0)
+    return result.final
+
+
+def _earlier_owner(roster: Roster | None, result: SubmissionResult) -> Student | None:
+    """The student an earlier run matched this row to (by LMS metadata this run lacks)."""
+    final = result.final
+    if roster is None or final is None or final.roster != ENROLLED or not final.roster_id:
+        return None
+    return roster.find(final.roster_id)
+
+
 def _owner(roster: Roster | None, sid: str, lms: LmsRecords) -> Student | None:
     if roster is None:
         return None
@@ -182,11 +211,7 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
                       outcome: CourseOutcome) -> dict[str, list[Override]]:
     targets: dict[str, list[Override]] = {}
     for override in course.overrides:
-        if override.target in owners:
-            ids = [override.target]
-        else:
-            student = course.roster.find(override.target) if course.roster else None
-            ids = [sid for sid, s in owners.items() if student is not None and s == student]
+        ids = _rows_for(override.target, course.roster, owners)
         if not ids:
             outcome.problems.append(f"{course.files.get('overrides', 'overrides')}:{override.line}: "
                                     f"{override.target}: matches no submission or student; "
@@ -194,6 +219,14 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
         for sid in ids:
             targets.setdefault(sid, []).append(override)
     return targets
+
+
+def _rows_for(key: str, roster: Roster | None, owners: dict[str, Student | None]) -> list[str]:
+    """The rows a side file's id names: that submission, else every row of that roster student."""
+    if key in owners:
+        return [key]
+    student = roster.find(key) if roster else None
+    return [sid for sid, s in owners.items() if student is not None and s == student]
 
 
 def _late(course: Course, result: SubmissionResult, found: Found | None, student: Student | None,
@@ -205,12 +238,26 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     record = lms.gradescope.get(sid)
     submitted: datetime | None = None
     if record is not None and record.at is not None:
-        submitted, source = record.at, "Gradescope metadata"
+        submitted, source = record.at, GRADESCOPE_TIME
     else:
         submitted = _lookup(course.times, sid, student, course.roster)
         source = "submission_times" if submitted is not None else ""
-    marked = found is not None and canvas_marked_late(found.origin)
+        if submitted is None and found is None:  # an earlier run's row: its Gradescope time
+            submitted, source = _earlier_time(result)
+    origin = found.origin if found is not None else result.trace.source
+    marked = bool(origin) and canvas_marked_late(origin)
     if submitted is None and marked:
         source = "Canvas _LATE_ mark"
     return assess(deadline, submitted=submitted, source=source, marked_late=marked,
                   extension=extension)
+
+
+def _earlier_time(result: SubmissionResult) -> tuple[datetime | None, str]:
+    """The submission time an earlier run read from Gradescope's metadata for this row."""
+    late = result.final.late if result.final is not None else None
+    if late is None or late.source != GRADESCOPE_TIME or not late.submitted_at:
+        return None, ""
+    try:
+        return datetime.fromisoformat(late.submitted_at), GRADESCOPE_TIME
+    except ValueError:
+        return None, ""

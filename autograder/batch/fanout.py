@@ -5,7 +5,8 @@ of JSON and templating: ~2.5 s for 500 rows) in the batch's one process, while t
 judges used sit idle. Forked children inherit the rows and the work (nothing is pickled but
 a share's number), each does every n-th row, and an error in any of them is raised here as
 it would have been in one process. Few rows are done here: a fork of this process (torch
-imported) costs more than it saves.
+imported) costs more than it saves. A child dies with this process (`die_with_parent`): a
+killed batch leaves nothing writing into its output folder.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+
+from autograder.sandbox.zygote import die_with_parent
 
 FORK_FROM = 64  # rows: below this, one process
 START_S = 10.0  # the longest a share waits for the others to start (then it goes on alone)
@@ -35,7 +38,8 @@ def for_each(rows: Sequence[Any], work: Callable[[Any], None], processes: int | 
     context = multiprocessing.get_context("fork")
     _TASK[:] = [(rows, work, context.Barrier(count))]
     try:
-        with ProcessPoolExecutor(count, mp_context=context) as pool:
+        with ProcessPoolExecutor(count, mp_context=context, initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             for done in [pool.submit(_share, k, count) for k in range(count)]:
                 done.result()  # (re-raises the child's error)
     finally:

@@ -3,41 +3,60 @@
 Each judge is a process forked from this one; each opens its own line to the
 zygote and grades submissions one at a time. Results are written atomically
 per submission, so a batch killed halfway resumes by skipping every
-submission whose results.json matches the same notebook bytes and config.
+submission whose results.json matches the same notebook bytes, config and
+grading code.
 Zips are unpacked into a folder of this run's own, removed when the run ends
 (error or not); an upload discovery found nothing to grade in still gets its
 `invalid` row, and the summary printed for the TA is made printable.
+
+Why the rest is here. A result is reused only if the same notebook bytes were
+graded with the same config *and the same grading code*: `grading_code` digests
+the lab's hidden checks, reference and worker modules and the engine's grading
+modules once per batch (milliseconds), and it goes into each result's
+`trace.engine_version` (`0.1.0+<digest>`), so a check fixed on grading night
+regrades what it graded. One run at a time uses an output folder: an exclusive
+lock on `--out/.grade.lock` for the whole run (a second run exits, naming the
+first one's pid), so two runs never interleave their writes or remove each
+other's temporary files. Every process the run forks dies with it
+(`zygote.die_with_parent`; the zygote watches a pipe), so a killed batch
+leaves nothing writing into `--out`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import fcntl
 import gc
 import hashlib
 import multiprocessing
 import os
-import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import autograder
 from autograder.batch.course import load_course
 from autograder.batch.discover import Discovery, Found, Limits, discover, unpacking
 from autograder.batch.finish import finish
-from autograder.batch.inputs import require_submissions
+from autograder.batch.inputs import InputError, require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, Submission, read_submission
-from autograder.report.batch_record import BatchRecord, course_lines
-from autograder.report.gradescope import read_results, results_path, write_results
+from autograder.report.atomic import is_leftover
+from autograder.report.batch_record import BATCH, FINAL_GRADES, BatchRecord, course_lines
+from autograder.report.dashboard import INDEX
+from autograder.report.feedback import FEEDBACK
+from autograder.report.gradescope import RESULTS, read_results, results_path, write_results
 from autograder.report.sanitize import printable
+from autograder.report.visibility import INSTRUCTOR_PAGES, PUBLISHED
 from autograder.sandbox.client import Zygote
-from autograder.sandbox.zygote import warm_up
+from autograder.sandbox.zygote import die_with_parent, warm_up
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.scoring import unscored
 
@@ -49,7 +68,15 @@ INTERNAL_ERROR = "internal grader error"
 # From this many submissions on, the zygote's memory goes to huge pages before its first fork:
 # ~0.5 s once against ~12 ms less a worker (`sandbox/hugepages.py`), so not for one notebook.
 HUGE_PAGES_FROM = 40
-PARTIAL = re.compile(r"^\.(results\.json|feedback\.html|gradebook\.csv|index\.html)\.[^.]+$")
+# What a run writes with `atomic.write_text`: their temporary files, left by a killed run,
+# are removed at the start of the next (`_remove_partial`).
+WRITTEN = frozenset({RESULTS, FEEDBACK, "gradebook.csv", INDEX, BATCH, FINAL_GRADES, PUBLISHED})
+TOP_FILES = ("gradebook.csv", INDEX, BATCH, FINAL_GRADES, PUBLISHED)  # files at the top of --out
+LOCK = ".grade.lock"  # in --out: held (flock) by the run using that folder
+# The engine's modules that decide a grade (with the lab's checks, reference and worker
+# modules): a change to any of them regrades (`grading_code`).
+ENGINE_GRADING = ("__init__.py", "grader.py", "config.py", "lab.py", "check", "load", "sandbox",
+                  "score/scoring.py")
 
 
 @dataclass
@@ -62,14 +89,26 @@ class Summary:
     seconds: float = 0.0
     sandbox_warnings: list[str] = field(default_factory=list)
     record: BatchRecord | None = None  # batch.json: roster, overrides, lateness, duplicates
+    engine: str = ""  # `grading_code`: what graded this run's results
+    checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
         for result in self.results:
             counts[result.status.value] = counts.get(result.status.value, 0) + 1
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        earlier = set(self.record.earlier) if self.record is not None else set()
+        kept = f", {len(earlier)} kept from earlier runs" if earlier else ""
         lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
-                 f"{self.reused} up to date, in {self.seconds:.1f} s"]
+                 f"{self.reused} up to date{kept}, in {self.seconds:.1f} s"]
+        if self.checks_changed:
+            lines.append(f"  regraded {len(self.checks_changed)}: the hidden checks or grading "
+                         f"code changed since they were graded: {_ids(self.checks_changed)}")
+        stale = [r.submission_id for r in self.results if r.submission_id in earlier
+                 and r.status is not Status.MISSING and r.trace.engine_version != self.engine]
+        if stale:
+            lines.append(f"  kept from earlier runs but graded with other checks or grading code "
+                         f"(give their notebooks again to regrade): {_ids(stale)}")
         lines += [f"  {r.status.value}: {r.submission_id}: {r.reason[:200]}"
                   for r in self.results if r.status is not Status.GRADED]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
@@ -81,37 +120,111 @@ class Summary:
         return "\n".join(printable(line) for line in lines)  # names students chose: no ESC, BEL, CR
 
 
+def _ids(ids: list[str], shown: int = 20) -> str:
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _up_to_date(out: Path, found: Found, config_sha: str) -> SubmissionResult | None:
+def grading_code(lab: Lab) -> str:
+    """The engine version with a digest of everything that decides a grade besides the
+    notebook and the config: the lab's hidden checks, reference, answers and worker modules,
+    and the engine's grading modules (`ENGINE_GRADING`). Once per batch (~1 ms a file)."""
+    package = Path(autograder.__file__).resolve().parent
+    files = [(f"lab/{p.relative_to(lab.root).as_posix()}", p)
+             for p in _files(lab.checks, lab.reference, lab.answers, *lab.worker_modules)
+             if p.is_relative_to(lab.root)]
+    files += [(f"engine/{p.relative_to(package).as_posix()}", p)
+              for p in _files(*(package / part for part in ENGINE_GRADING))]
+    digest = hashlib.sha256()
+    for name, path in sorted(files):
+        digest.update(f"{name}\0{_sha(path)}\n".encode())
+    return f"{autograder.__version__}+{digest.hexdigest()[:16]}"
+
+
+def _files(*paths: Path) -> Iterator[Path]:
+    """The files at or under `paths` (no caches), those that exist."""
+    for path in paths:
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            yield from (p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                        and p.suffix not in (".pyc", ".pyo"))
+
+
+def _up_to_date(out: Path, found: Found, config_sha: str,
+                engine: str) -> tuple[SubmissionResult | None, bool]:
+    """(the result to reuse, or None; whether only the grading code made it stale)."""
     path = results_path(out, found.submission_id)
     if not path.exists():
-        return None
+        return None, False
     try:
         previous = read_results(path)
     except (ValueError, KeyError, OSError):
-        return None
-    if previous.reason.startswith(INTERNAL_ERROR):
-        return None  # the grader failed, not the submission: try again
-    if previous.source_sha256 == _sha(found.path) and previous.config_sha256 == config_sha:
-        return previous
-    return None
+        return None, False
+    if previous.reason.startswith(INTERNAL_ERROR) or previous.status is Status.MISSING:
+        return None, False  # the grader failed, not the submission (or no notebook then)
+    if previous.source_sha256 != _sha(found.path) or previous.config_sha256 != config_sha:
+        return None, False
+    if previous.trace.engine_version != engine:
+        return None, True
+    return previous, False
+
+
+@contextlib.contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Hold `out`'s lock for the run; InputError (exit 2), naming the holder, if another
+    run holds it. The lock dies with its holder (flock), so a killed run never leaves the
+    folder locked; the lock file stays (removing it would let two runs lock two files)."""
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise InputError(f"another grade run (pid {holder}) is using --out {out}: wait for "
+                             "it to finish, or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _require_writable(out: Path) -> None:
+    """InputError before anything is graded if a file the run writes at the end cannot be
+    written: a folder in its place (a student's results from before those names were
+    reserved for the run's own files)."""
+    blocked = [name for name in TOP_FILES if (out / name).is_dir()]
+    if blocked:
+        raise InputError(f"--out {out} holds a folder named {', '.join(blocked)}, where this "
+                         "run writes a file of its own: move that folder out of --out and run "
+                         "again")
 
 
 def _remove_partial(out: Path) -> None:
-    """Temporary files of an atomic write that a killed run never renamed (report/atomic.py)."""
-    for folder in (out, *(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))):
-        for tmp in folder.glob(".*.*"):
-            if tmp.is_file() and PARTIAL.match(tmp.name):
+    """Temporary files of an atomic write that a killed run never renamed (report/atomic.py):
+    in `out`, each result's folder and each instructor page's folder."""
+    def folders(parent: Path) -> list[Path]:
+        return [p for p in parent.iterdir()
+                if p.is_dir() and not p.is_symlink() and not p.name.startswith(".")]
+
+    pages = out / INSTRUCTOR_PAGES
+    for folder in (out, *folders(out), *(folders(pages) if pages.is_dir() else [])):
+        for tmp in folder.glob(".*"):
+            if is_leftover(tmp, WRITTEN):
                 tmp.unlink(missing_ok=True)
 
 
 def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any,
-                lab: Lab) -> None:
+                lab: Lab, batch: int) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
+
+    die_with_parent(batch)  # a judge outliving its batch would grade on into --out
 
     config_text = Path(config_path).read_text(encoding="utf-8")
     with judges.get_lock():  # this judge's number, 0 .. workers - 1
@@ -133,15 +246,21 @@ def _pin_judge(index: int) -> None:
         os.sched_setaffinity(0, {cpus[index % len(cpus)]})
 
 
-def _judge(found: Found, out: str) -> dict[str, object]:
+def _judge(found: Found, out: str, engine: str) -> dict[str, object]:
     from autograder.grader import Grader
 
     grader = _JUDGE["grader"]
     assert isinstance(grader, Grader)
     result = grader.grade(found.path, found.submission_id,
                           _PREPARED.pop(found.submission_id, None))
+    _stamp(result, engine)
     write_results(result, results_path(Path(out), found.submission_id))
     return result.to_gradescope()
+
+
+def _stamp(result: SubmissionResult, engine: str) -> None:
+    """Record what graded `result` (`grading_code`): the key a later run reuses it by."""
+    result.trace = dataclasses.replace(result.trace, engine_version=engine)
 
 
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
@@ -159,38 +278,46 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
     course = load_course(config, config_path, roster, overrides)  # its errors: before any output
+    engine = grading_code(lab)
     out.mkdir(parents=True, exist_ok=True)
-    _remove_partial(out)
-    with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
-        discovery = discover(inputs, unpack_dir, limits)
-        require_submissions(discovery, inputs)
-        summary = _grade_found(inputs, out, config, config_path, config_sha,
-                               discovery, workers, regrade, progress,
-                               lab)
-        summary.results, summary.record = finish(summary.results, discovery, course, inputs,
-                                                 config_path, config_sha, out, list(config.tests),
-                                                 instructor_pages)
+    with _exclusive(out):
+        _require_writable(out)
+        _remove_partial(out)
+        with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
+            discovery = discover(inputs, unpack_dir, limits, config.assignment)
+            require_submissions(discovery, inputs)
+            summary = _grade_found(inputs, out, config, config_path, config_sha,
+                                   discovery, workers, regrade, progress,
+                                   lab, engine)
+            summary.results, summary.record = finish(
+                summary.results, discovery, course, inputs, config_path, config_sha, out,
+                list(config.tests), instructor_pages, engine=engine,
+                checks_changed=summary.checks_changed)
     summary.seconds = time.monotonic() - started
     return summary
 
 
 def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_path: Path,
                  config_sha: str, discovery: Discovery, workers: int | None, regrade: bool,
-                 progress: bool, lab: Lab) -> Summary:
-    summary = Summary(out=out, discovery=discovery)
+                 progress: bool, lab: Lab, engine: str) -> Summary:
+    summary = Summary(out=out, discovery=discovery, engine=engine)
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
     for found in summary.discovery.submissions:
         if found.problem:  # nothing to grade in that upload: its row says why
             result = unscored(found.submission_id, config, Status.INVALID, found.problem)
+            _stamp(result, engine)
             write_results(result, results_path(out, found.submission_id))
             done[found.submission_id] = result
             continue
-        previous = None if regrade else _up_to_date(out, found, config_sha)
+        previous, changed = (None, False) if regrade else _up_to_date(out, found, config_sha,
+                                                                      engine)
         if previous is not None:
             done[found.submission_id] = previous
         else:
             todo.append(found)
+            if changed:
+                summary.checks_changed.append(found.submission_id)
     summary.reused = sum(1 for found in summary.discovery.submissions
                          if not found.problem and found.submission_id in done)
     if todo:
@@ -212,7 +339,7 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
                 for warning in zygote.info.warnings:
                     print(f"sandbox: {warning}", file=sys.stderr)
                 for result in _run(todo, out, config_path, zygote, hide, workers, progress,
-                                   lab):
+                                   lab, engine):
                     done[result.submission_id] = result
                     summary.graded_now += 1
         finally:
@@ -260,7 +387,7 @@ def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],
-         workers: int | None, progress: bool, lab: Lab) -> list[SubmissionResult]:
+         workers: int | None, progress: bool, lab: Lab, engine: str) -> list[SubmissionResult]:
     from tqdm import tqdm
 
     config = load_config(config_path)
@@ -280,8 +407,8 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(count, mp_context=context, initializer=_init_judge,
                              initargs=(zygote.socket_path, hide, str(config_path),
-                                       context.Value("i", 0), lab)) as pool:
-        futures = {pool.submit(_judge, found, str(out)): found for found in todo}
+                                       context.Value("i", 0), lab, os.getpid())) as pool:
+        futures = {pool.submit(_judge, found, str(out), engine): found for found in todo}
         for future in as_completed(futures):
             found = futures[future]
             try:
@@ -289,6 +416,7 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
             except Exception as exc:  # a judge died: the submission still gets its row
                 result = unscored(found.submission_id, config, Status.CRASHED,
                                   f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"[:300])
+                _stamp(result, engine)
                 write_results(result, results_path(out, found.submission_id))
             record(result)
     bar.close()

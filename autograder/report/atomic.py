@@ -4,16 +4,25 @@
 read by TAs sharing a group and published by web servers, so the file is given
 the mode an ordinary `open()` would have (0644 under the usual umask 022)
 before it is renamed into place.
+
+A kill between the write and the rename leaves the temporary file behind,
+named `.<final name>.<8 random characters>` (`mkstemp`'s); `is_leftover`
+recognises exactly that pattern for the files a run writes, so the next run
+can remove them without touching anything else in the folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 _UMASK_LOCK = threading.Lock()
+# `.<name>.` + mkstemp's 8 characters (`tempfile._RandomNameSequence`: a-z, 0-9, _)
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}$")
 
 
 def current_umask() -> int:
@@ -43,3 +52,11 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def is_leftover(path: Path, names: Collection[str]) -> bool:
+    """Whether `path` is the temporary file of an interrupted `write_text` to one of `names`
+    (in the same folder): a plain file named `.<name>.XXXXXXXX`."""
+    match = _TEMPORARY.match(path.name)
+    return match is not None and match["name"] in names and path.is_file() \
+        and not path.is_symlink()

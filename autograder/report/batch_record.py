@@ -5,8 +5,11 @@ when the run was, with which config (path and hash), engine, inputs and side
 files (roster, overrides, extensions, times), and lists everything a TA must
 look at that is not a score: older attempts, the same bytes under two ids,
 skipped files, rostered students with nothing handed in, submissions nobody
-on the roster owns, overrides with their reasons, late penalties.
-`final_grades.csv` is otter's kind of file: one row per student, final score.
+on the roster owns, overrides with their reasons, late penalties, the rows
+kept from earlier runs into the same folder (`earlier`: results accumulate,
+as in nbgrader's gradebook) and what was regraded because the grading code
+changed. `final_grades.csv` is otter's kind of file: one row per student,
+final score.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ class BatchRecord:
     inputs: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)  # roster, overrides, extensions, ...
     counts: dict[str, int] = field(default_factory=dict)  # by status
-    rows: list[str] = field(default_factory=list)  # every submission id of this run
+    rows: list[str] = field(default_factory=list)  # every row of the gradebook
+    earlier: list[str] = field(default_factory=list)  # rows kept from earlier runs (not given now)
+    checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
     older_attempts: list[str] = field(default_factory=list)
     identical: list[str] = field(default_factory=list)  # the same bytes under two ids
     other_duplicates: list[str] = field(default_factory=list)

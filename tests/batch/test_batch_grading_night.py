@@ -1,5 +1,5 @@
 """A course's grading night end to end, through the command line: a Canvas download with a
-wrong-file upload, an older attempt, the same bytes under two ids, a late submission, an
+wrong-file upload, a submission of two files, the same bytes under two ids, a late submission, an
 extension, a student not on the roster and one on it with nothing handed in, and overrides;
 then the Canvas import file, and a `--regrade` that keeps every override."""
 
@@ -62,7 +62,7 @@ def class_night(tmp_path: Path, short_config: Path) -> dict[str, Path]:
     subs = tmp_path / "canvas_download"
     subs.mkdir()
     shutil.copy(FIXTURES / "reference_code.ipynb", subs / "okafor_1001_5001_lab05.ipynb")
-    shutil.copy(FIXTURES / "honest_only_mse.ipynb", subs / "okafor_1001_4001_lab05.ipynb")
+    shutil.copy(FIXTURES / "honest_only_mse.ipynb", subs / "okafor_1001_5009_scratch.ipynb")
     shutil.copy(FIXTURES / "honest_only_mse.ipynb", subs / "lindqvist_LATE_1002_5002_lab05.ipynb")
     shutil.copy(FIXTURES / "reference_code.ipynb", subs / "tanaka_LATE_1003_5003_lab05.ipynb")
     (subs / "garcia_1010_5010_notes.txt").write_text("my notes, not the notebook\n")
@@ -75,7 +75,8 @@ def check_outputs(night: dict[str, Path]) -> None:
     out = night["out"]
     book = rows(out / "gradebook.csv", "submission_id")
     assert {sid: r["status"] for sid, r in book.items()} == {
-        "okafor_1001": "graded", "lindqvist_1002": "graded", "tanaka_1003": "graded",
+        "okafor_1001": "graded", "okafor_1001-2": "graded", "lindqvist_1002": "graded",
+        "tanaka_1003": "graded",
         "garcia_1010": "invalid", "stranger_4242": "graded", "nobodyyet_1099": "missing"}
     full = float(book["okafor_1001"]["max"])
     assert float(book["okafor_1001"]["final"]) == full and book["okafor_1001"]["roster"] == "enrolled"
@@ -101,8 +102,8 @@ def check_outputs(night: dict[str, Path]) -> None:
 
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert batch["missing"] == ["nobodyyet_1099"] and batch["not_on_roster"] == ["stranger_4242"]
-    assert any("okafor_1001_4001_lab05.ipynb: older attempt of okafor_1001" in line
-               for line in batch["older_attempts"])
+    assert any("okafor_1001_5009_scratch.ipynb: another notebook for okafor_1001; graded as "
+               "okafor_1001-2" in line for line in batch["other_duplicates"])
     assert any("tanaka_LATE_1003_5003_lab05.ipynb: same bytes as" in line for line in batch["identical"])
     assert {(o["id"], o["reason"], o["who"]) for o in batch["overrides"]} == {
         ("lindqvist_1002", "regrade request: Part A answer accepted", "TA Kim"),
@@ -123,7 +124,8 @@ def check_outputs(night: dict[str, Path]) -> None:
 
     canvas = list(csv.reader(night["canvas"].open(newline="", encoding="utf-8-sig")))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Lab 5 (4242)"]
-    assert {r[1]: r[5] for r in canvas[1:]} == {
+    assert canvas[1] == ["Points Possible", "", "", "", "", f"{full:g}"]  # Canvas's own layout
+    assert {r[1]: r[5] for r in canvas[2:]} == {
         "1001": f"{full:g}", "1002": f"{round((raw + 2) * 0.8, 6):g}", "1003": f"{full:g}",
         "1010": "5", "1099": ""}
 
@@ -143,6 +145,6 @@ def test_grading_night_end_to_end_and_a_regrade_keeps_the_overrides(class_night:
     check_outputs(night)
 
     again = run(*grade, "--regrade")
-    assert "graded 4 now, 0 up to date" in again.stdout  # the wrong file is not graded
+    assert "graded 5 now, 0 up to date" in again.stdout  # the wrong file is not graded
     run(*export)
     check_outputs(night)
