@@ -12,28 +12,47 @@ its uploader gets a row in the gradebook.
 **Ids.** A submission's id depends only on its own path (and, for a zip, that
 zip's contents), so re-running a batch names everything the same way:
 
-- a Canvas name `name_userid_attemptid_file` (the outermost on the way wins:
-  the LMS named it, the student did not) → `name_userid`; older attempts are
-  reported, the latest is graded;
-- a Gradescope export folder `submission_<digits>` → that folder's name;
+- a Canvas name `name_userid_fileid_file` (`name_LATE_userid_...` when late;
+  the outermost on the way wins: the LMS named it, the student did not) →
+  `name_userid`. Canvas's third number is the id of that *file* (its
+  attachment), not an attempt: a download holds only each student's latest
+  submission, so every file of a student is part of one submission;
+- a Gradescope export folder `submission_<digits>` → that folder's name; each
+  further member of a group submission (`submission_metadata.yml` lists
+  several `:submitters:`) gets a row of their own, `submission_<n>.<SID>`;
 - else the first folder under what was given (a folder per student);
 - else the notebook's (or the student's zip's) file stem.
 
-**Uploads.** A zip is a student's *upload*, and everything in it belongs to
-the uploader whatever the names inside say, when it is Canvas-named, inside a
-Canvas-named or `submission_<n>` folder, inside another upload, inside a
-student's folder, or (given directly, or at the top of a given folder or class
-zip) when it holds at most one notebook or zip. Only a zip at the top holding
-several, or whose entries all carry LMS names, is a class download, transparent
-as if its contents sat where it is (a Canvas "download all", a Gradescope
-export). So an inner file named like another student's Canvas upload is graded
-as its uploader's notebook. (A zip inside a plain sub-folder is that folder's
-student's: give a class download itself, or the folder that holds it.)
+Names keep Unicode letters (as Canvas's file names do), NFC-normalised; other
+characters become `_`. Two different names that would still give one id (`Anna
+Müller` and `Anna_Müller`) are never merged: the second (by name) becomes
+`<id>+2`.
 
-- Several notebooks in one upload: each is graded, the first (by path) under
-  the uploader's id, the others as `<id>-2`, `<id>-3`, … and listed under
-  duplicates, as for a student folder holding several: nothing the student
-  handed in is dropped silently, and the TA chooses.
+**Uploads.** A zip is a student's *upload*, and everything in it belongs to the
+uploader whatever the names inside say, unless it is a class download: a zip
+found at the top (given, at the top of a given folder, or at the top of a
+class download) whose notebooks all carry LMS names of at least two students
+(or of one, in a zip Canvas named `..._submissions.zip`), or that holds
+Gradescope's `submission_metadata.yml`; a zip given on the command line is a
+class download too when its notebooks all sit in two or more folders (one per
+student, possibly inside a wrapping folder). A class download is transparent,
+as if its contents sat where it is. So an inner file named like another
+student's Canvas upload is graded as its uploader's notebook, and a student's
+zip of two notebooks stays theirs. (A zip inside a plain sub-folder is that
+folder's student's: give a class download itself, or the folder that holds
+it.) A folder given on the command line is one student's (named after the
+folder: `grade subs/*/`) when the notebooks at its top are all named like the
+assignment's notebook and nothing in it looks like another student's (an LMS
+name, a zip, a sub-folder with notebooks); anything else is a class folder.
+
+- Several notebooks of one student (one Canvas submission with several files,
+  a zip or a folder holding several): the one named like the assignment's
+  notebook (`lab05.ipynb`, or as Canvas or a browser renames it:
+  `lab05-1.ipynb`, `lab05 (1).ipynb`) is graded under the student's id; if
+  none or several are, the shallowest, then the one Canvas numbered last, then
+  the first by path. Each other is graded as `<id>-2`, `<id>-3`, … (the same
+  bytes once) and listed under duplicates: nothing the student handed in is
+  dropped silently, and the TA chooses.
 - No notebook (only a PDF, an empty or unreadable zip, one too large or too
   deep to unpack): the uploader's row is `invalid` with a reason naming what
   was found, unless the same student has a notebook elsewhere in the batch
@@ -45,8 +64,10 @@ archive: per upload (`Limits.upload_bytes`, `upload_entries`) and for the
 whole run (`total_bytes`, `total_entries`), counted on the bytes actually
 decompressed. Names that leave the archive (absolute, `..`, a drive) or nest
 folders absurdly deep are refused; a name used twice in one zip is reported
-and the first entry kept. Everything is unpacked under `unpack_dir`;
-`unpacking()` makes that folder and removes it when the run ends, error or not.
+and the *last* entry kept, as `unzip` and Python's `zipfile` extract it (what
+the TA who unzips it sees is what was graded). Everything is unpacked under
+`unpack_dir`; `unpacking()` makes that folder and removes it when the run
+ends, error or not.
 """
 
 from __future__ import annotations
@@ -56,22 +77,33 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC
 from pathlib import Path, PurePosixPath
 
+from autograder.batch.submitted import METADATA, read_lms_records
 from autograder.report.sanitize import printable
 
-CANVAS = re.compile(r"^(?P<student>[A-Za-z0-9-]+?)(?:_late)?_(?P<uid>\d+)_(?P<attempt>\d+)_.+$",
+# name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
+CANVAS = re.compile(r"^(?P<student>.+?)(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<attempt>[0-9]+)_(?P<file>.+)$",
                     re.IGNORECASE)
-GRADESCOPE = re.compile(r"^submission_\d+$")
+GRADESCOPE = re.compile(r"^submission_[0-9]+$")
 # otter's export zip: `<notebook>_YYYY_MM_DDTHH_MM_SS_ffffff.zip`, not a Canvas name
 OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
-RESERVED = {"gradebook.csv", "index.html"}  # files at the top of the output folder
+# Canvas's "Download Submissions": `<course>-<assignment>_submissions.zip` (a browser may add ` (1)`)
+CANVAS_DOWNLOAD = re.compile(r"(?:^|[_\s-])submissions(?: \(\d+\))?$", re.IGNORECASE)
+RENAMED = re.compile(r"(?:-\d+| \(\d+\))$")  # lab05-1 (Canvas), lab05 (1) (a browser)
+# What a grade run writes at the top of its output folder (batch/finish.py, report/visibility.py):
+# never a student's id, so no student's folder is one of them (tests/batch/test_batch_out_folder.py)
+RESERVED = {"gradebook.csv", "index.html", "final_grades.csv", "batch.json", "published.json",
+            "instructor"}
 UNPACKED_PREFIX = ".unpacked-"
+MAX_ID_BYTES = 160  # an id is a folder name: well under the usual 255-byte limit, suffixes included
 MIB = 1024 * 1024
 _CHUNK = MIB
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError,
@@ -92,7 +124,7 @@ class Limits:
 class Found:
     submission_id: str
     path: Path
-    attempt: int = 0
+    attempt: int = 0  # the number the LMS put in the name (Canvas: the file's id), for the record
     problem: str = ""  # not empty: nothing to grade; the row is `invalid` with this reason
     shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab.ipynb`)
 
@@ -108,32 +140,102 @@ class Discovery:
     duplicates: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Owner:
+    """Whose a file is: the id, the LMS's number in the name, and what the id was made from."""
+
+    sid: str
+    number: int = 0
+    raw: str = ""  # the folder or file name (NFC) the id was cleaned from; "" when the LMS named it
+
+
 def student_id(name: str, folders: tuple[str, ...] = ()) -> tuple[str, int]:
     """(id, attempt) of the notebook `name` inside `folders` (outermost first, below the input)."""
+    owner = _owner_for(name, folders)
+    return owner.sid, owner.number
+
+
+def _owner_for(name: str, folders: tuple[str, ...] = ()) -> _Owner:
     for part in (*folders, name):
-        owner = _lms_owner(part)
+        owner = _lms(part)
         if owner is not None:
             return owner
-    if folders:
-        return _safe(folders[0]), 0
-    return _safe(Path(name).stem), 0
+    return _named(folders[0] if folders else Path(name).stem)
+
+
+def _named(name: str) -> _Owner:
+    """The owner a folder or file name (not an LMS name) gives."""
+    raw = unicodedata.normalize("NFC", name)
+    return _Owner(_safe(raw), 0, raw)
 
 
 def _lms_owner(name: str) -> tuple[str, int] | None:
     """(id, attempt) if the LMS gave `name` (a Canvas upload or a Gradescope submission folder)."""
-    stem = re.sub(r"\.(ipynb|zip)$", "", name, flags=re.I)
-    match = CANVAS.match(OTTER_STAMP.sub("", stem))
-    if match:
-        return _safe(f"{match['student']}_{match['uid']}"), int(match["attempt"])
+    owner = _lms(name)
+    return None if owner is None else (owner.sid, owner.number)
+
+
+def _lms(name: str) -> _Owner | None:
+    stem = re.sub(r"\.(ipynb|zip)$", "", unicodedata.normalize("NFC", name), flags=re.I)
+    match = _canvas(OTTER_STAMP.sub("", stem))
+    if match is not None:
+        return _Owner(_safe(f"{match['student']}_{match['uid']}"), int(match["attempt"][-18:]))
     if GRADESCOPE.match(stem):
-        return stem, 0
+        return _Owner(stem)
     return None
 
 
+def _canvas(name: str) -> re.Match[str] | None:
+    """Canvas's download name, whose name part is what Canvas keeps: letters, marks, digits, `_`."""
+    match = CANVAS.match(name)
+    if match is None:
+        return None
+    student = match["student"]
+    if student.startswith("_") or not all(_word(c) or c in "-_" for c in student):
+        return None
+    return match
+
+
+def _word(char: str) -> bool:
+    """A letter, digit or combining mark of any script (Ruby's [[:word:]] without `_`)."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
 def _safe(name: str) -> str:
-    """A folder name and CSV cell for anyone: letters, digits, `._-`, never a leading `-`."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")[:80].strip("._-") or "submission"
+    """A folder name and CSV cell for anyone: letters and digits of any script (NFC), `._-`,
+    every other run of characters made one `_`, never a leading `-`."""
+    text = unicodedata.normalize("NFC", name)
+    cleaned = re.sub("\x00+", "_", "".join(c if _word(c) or c in "._-" else "\x00" for c in text))
+    cleaned = cleaned.strip("._-")[:80]
+    while len(cleaned.encode()) > MAX_ID_BYTES:
+        cleaned = cleaned[:-1]
+    cleaned = cleaned.strip("._-") or "submission"
     return cleaned + "_" if cleaned.lower() in RESERVED else cleaned
+
+
+def _own_name(name: str) -> str:
+    """A file's name as the student gave it: without Canvas's `name_userid_fileid_` prefix."""
+    match = _canvas(unicodedata.normalize("NFC", name))
+    return match["file"] if match is not None else name
+
+
+def named_like(name: str, assignment: str) -> bool:
+    """Whether the file `name` is the assignment's notebook (`lab05` or `lab05.ipynb`), also as
+    Canvas or a browser renamed it (`lab05-1.ipynb`, `lab05 (1).ipynb`), in any case."""
+    own = PurePosixPath(_own_name(name))
+    if not assignment or own.suffix.lower() != ".ipynb":
+        return False
+    wanted = assignment[:-len(".ipynb")] if assignment.lower().endswith(".ipynb") else assignment
+    return RENAMED.sub("", own.stem).casefold() == wanted.casefold()
+
+
+def notebook_rank(shown: str, assignment: str, number: int = 0) -> tuple[bool, int, int, str]:
+    """Sort key of one student's notebooks, the one to grade first: the assignment's notebook
+    (`named_like`), then the shallowest, then the one Canvas numbered last (`number`: its file
+    id; uploaded last), then by path, case-insensitively. `shown`: the path within the upload.
+    The batch and the Gradescope package (`choose_notebook`) both use it: one upload, one grade."""
+    parts = shown.split("/")
+    return (not named_like(parts[-1], assignment), len(parts), -number, shown.casefold())
 
 
 @contextmanager
@@ -212,14 +314,15 @@ class _Item:
     path: Path
     shown: str  # for people: the input's path, or archive/member for what was unpacked
     folders: tuple[str, ...] = ()  # below the input, outermost first
-    owner: tuple[str, int] | None = None  # set inside an upload: the uploader's (id, attempt)
+    owner: _Owner | None = None  # set inside an upload: the uploader
     depth: int = 0  # zips opened on the way
     budget: _Budget | None = None  # the upload's (None: only the run's total)
+    given: bool = False  # named on the command line
 
 
 @dataclass
 class _Empty:
-    owner: tuple[str, int]
+    owner: _Owner
     path: Path
     shown: str
     reason: str
@@ -229,17 +332,29 @@ class _Empty:
 class _Member:
     info: zipfile.ZipInfo
     key: str  # the normalised relative path
+    name: str  # as written in the archive (UTF-8 read as such: `_member_name`)
 
 
 class _Walk:
-    def __init__(self, unpack_dir: Path, limits: Limits) -> None:
-        self.unpack_dir, self.limits = unpack_dir, limits
+    def __init__(self, unpack_dir: Path, limits: Limits, assignment: str) -> None:
+        self.unpack_dir, self.limits, self.assignment = unpack_dir, limits, assignment
         self.found = Discovery()
-        self.candidates: list[tuple[_Item, tuple[str, int]]] = []
+        self.candidates: list[tuple[_Item, _Owner]] = []
         self.empty: list[_Empty] = []
         self.seen: list[str] = []  # files that are not notebooks, as shown
         self.total = _Budget(limits.total_bytes, limits.total_entries)
         self.targets: set[Path] = set()
+
+    def given(self, path: Path) -> None:
+        """One path from the command line: a file, a class folder, or one student's folder."""
+        item = _Item(path, str(path), given=True)
+        if not path.is_dir() or path.is_symlink() or _lms(path.name) is not None:
+            self.visit(item)
+        elif self.assignment and _one_students(path, self.assignment):
+            owner = _named(path.absolute().name or path.resolve().name)
+            self.upload(replace(item, folders=(path.absolute().name,), owner=owner), self.folder)
+        else:
+            self.folder(item)
 
     def folder(self, item: _Item) -> None:
         for child in sorted(item.path.iterdir()):
@@ -250,13 +365,12 @@ class _Walk:
 
     def visit(self, item: _Item) -> None:
         path = item.path
-        lms = None if item.owner is not None else _lms_owner(path.name)
+        lms = None if item.owner is not None else _lms(path.name)
         if path.is_dir():
             if path.is_symlink():
                 self.found.skipped.append(f"{item.shown}: a link to a folder, not followed")
             else:
-                inside = _Item(path, item.shown, (*item.folders, path.name), item.owner or lms,
-                               item.depth, item.budget)
+                inside = replace(item, folders=(*item.folders, path.name), owner=item.owner or lms)
                 if lms is not None:  # a Canvas-named or Gradescope submission folder: one student's
                     self.upload(inside, self.folder)
                 else:
@@ -264,7 +378,7 @@ class _Walk:
         elif not path.exists():
             self.found.skipped.append(f"{item.shown}: no such file")
         elif path.suffix.lower() == ".ipynb":
-            self.candidates.append((item, item.owner or student_id(path.name, item.folders)))
+            self.candidates.append((item, item.owner or _owner_for(path.name, item.folders)))
         elif path.suffix.lower() == ".zip":
             self.archive(item, lms)
         else:
@@ -289,13 +403,13 @@ class _Walk:
             self.empty.append(_Empty(item.owner, item.path, item.shown,
                                      _no_notebook(self.seen[seen:], item.shown)))
 
-    def archive(self, item: _Item, lms: tuple[str, int] | None) -> None:
+    def archive(self, item: _Item, lms: _Owner | None) -> None:
         if item.depth >= self.limits.nesting:
             self.found.skipped.append(f"{item.shown}: zips nested more than {self.limits.nesting} "
                                       "deep, skipped")
             self.seen.append(f"{item.shown} (nested too deep)")
             if item.owner is None:
-                self.empty.append(_Empty(lms or student_id(item.path.name, item.folders), item.path,
+                self.empty.append(_Empty(lms or _owner_for(item.path.name, item.folders), item.path,
                                          item.shown, f"your upload holds zips nested more than "
                                                      f"{self.limits.nesting} deep"))
             return
@@ -310,71 +424,73 @@ class _Walk:
             except _ZIP_ERRORS as exc:
                 self.unreadable(item, lms, exc)
                 return
-            visible = [m.key for m in members if not _hidden(m.key)
-                       and PurePosixPath(m.key).suffix.lower() in (".ipynb", ".zip")]
-            named = bool(visible) and all(any(_lms_owner(part) for part in key.split("/"))
-                                          for key in visible)  # an LMS download of one submission
-            owner = item.owner or lms
-            if owner is None and (item.folders or (len(visible) <= 1 and not named)):
-                owner = student_id(item.path.name, item.folders)  # a student's folder, or their zip
-            if owner is not None and item.owner is None:  # a new upload: its own budget
-                budget = _Budget(self.limits.upload_bytes, self.limits.upload_entries,
-                                 self.total)
-                inner = _Item(item.path, item.shown, (*item.folders, item.path.stem), owner,
-                              item.depth, budget)
-                self.upload(inner, lambda it: self.unpack(zf, members, entries, it))
-                return
-            if owner is not None:  # a zip inside an upload: the upload's budget covers it
-                budget = item.budget or _Budget(self.limits.upload_bytes,
-                                                self.limits.upload_entries, self.total)
-                self.unpack(zf, members, entries, _Item(item.path, item.shown,
-                                                        (*item.folders, item.path.stem), owner,
-                                                        item.depth, budget))
-                return
-            try:  # a class download: transparent
-                self.unpack(zf, members, entries, _Item(item.path, item.shown, item.folders, None,
-                                                        item.depth, item.budget))
+            self.open_zip(zf, members, entries, item, lms)
+
+    def open_zip(self, zf: zipfile.ZipFile, members: list[_Member], entries: int, item: _Item,
+                 lms: _Owner | None) -> None:
+        """Unpack one readable zip as an upload (its own budget), inside one, or as a class download."""
+        owner, start = item.owner or lms, None
+        if owner is None and not item.folders:
+            start = _class_layout([m.key for m in members if not _hidden(m.key)],
+                                  OTTER_STAMP.sub("", item.path.stem), item.given)
+        if owner is None and start is None:
+            owner = _owner_for(item.path.name, item.folders)  # a student's folder, or their zip
+        inner = replace(item, folders=(*item.folders, item.path.stem), owner=owner)
+        if owner is not None and item.owner is None:  # a new upload: its own budget
+            budget = _Budget(self.limits.upload_bytes, self.limits.upload_entries, self.total)
+            self.upload(replace(inner, budget=budget), lambda it: self.unpack(zf, members, entries, it))
+        elif owner is not None:  # a zip inside an upload: the upload's budget covers it
+            budget = item.budget or _Budget(self.limits.upload_bytes, self.limits.upload_entries,
+                                            self.total)
+            self.unpack(zf, members, entries, replace(inner, budget=budget))
+        else:  # a class download: transparent
+            try:
+                self.unpack(zf, members, entries, item, start or ())
             except _TooLarge as exc:
                 self.found.skipped.append(f"{item.shown}: {exc}")
 
-    def unreadable(self, item: _Item, lms: tuple[str, int] | None, exc: BaseException) -> None:
+    def unreadable(self, item: _Item, lms: _Owner | None, exc: BaseException) -> None:
         self.found.skipped.append(f"{item.shown}: not a readable zip ({exc})")
         self.seen.append(f"{item.shown} (not a readable zip)")
         if item.owner is None:  # at the top: it was someone's upload
-            owner = lms or student_id(item.path.name, item.folders)
+            owner = lms or _owner_for(item.path.name, item.folders)
             self.empty.append(_Empty(owner, item.path, item.shown,
                                      f"your upload is not a readable zip ({exc})"))
 
     def members(self, zf: zipfile.ZipFile, shown: str) -> tuple[list[_Member], int]:
-        """(the entries to consider, how many there are); refused and repeated names reported."""
-        kept: list[_Member] = []
-        names: set[str] = set()
+        """(the entries to consider, how many there are); refused and repeated names reported.
+
+        A name used twice keeps its last entry, as `unzip` and `ZipFile.extractall` do.
+        """
+        kept: dict[str, _Member] = {}
         infos = zf.infolist()
         for info in infos:
             if info.is_dir():
                 continue
-            name = info.filename.replace("\\", "/")
+            written = _member_name(info)
+            name = written.replace("\\", "/")
             parts = PurePosixPath(name).parts
             if (not parts or name.startswith("/") or ".." in parts or "\x00" in name
                     or re.match(r"^[A-Za-z]:", name)):
-                self.found.skipped.append(f"{shown}:{info.filename}: a path outside the archive, "
+                self.found.skipped.append(f"{shown}:{written}: a path outside the archive, "
                                           "refused")
                 continue
             if len(parts) > self.limits.name_depth:
-                self.found.skipped.append(f"{shown}:{info.filename[:200]}…: folders nested more than "
+                self.found.skipped.append(f"{shown}:{written[:200]}…: folders nested more than "
                                           f"{self.limits.name_depth} deep, refused")
                 continue
             key = "/".join(parts)
-            if key in names:
-                self.found.duplicates.append(f"{shown}:{info.filename}: the same name twice in the "
-                                             "archive; the first entry is used, this one ignored")
-                continue
-            names.add(key)
-            kept.append(_Member(info, key))
-        return kept, len(infos)
+            if key in kept:
+                self.found.duplicates.append(
+                    f"{shown}:{written}: the same name twice in the archive; this later entry "
+                    "is used (as unzip and Python's zipfile extract it), the earlier one ignored")
+                del kept[key]
+            kept[key] = _Member(info, key, written)
+        return list(kept.values()), len(infos)
 
-    def unpack(self, zf: zipfile.ZipFile, members: list[_Member], entries: int, item: _Item) -> None:
-        """Extract the notebooks and zips of one archive, then walk what came out."""
+    def unpack(self, zf: zipfile.ZipFile, members: list[_Member], entries: int, item: _Item,
+               start: tuple[str, ...] = ()) -> None:
+        """Extract the notebooks and zips of one archive, then walk what came out (from `start`)."""
         budget = item.budget or self.total
         budget.entries(entries)
         wanted: list[_Member] = []
@@ -382,10 +498,10 @@ class _Walk:
             hidden = _hidden(member.key)
             if PurePosixPath(member.key).suffix.lower() not in (".ipynb", ".zip"):
                 why = "hidden file ignored (never loaded)" if hidden else "not a notebook, skipped"
-                self.found.skipped.append(f"{item.shown}:{member.info.filename}: {why}")
+                self.found.skipped.append(f"{item.shown}:{member.name}: {why}")
                 if not hidden:
                     self.seen.append(member.key)
-                lms = None if item.owner or hidden else _lms_owner(member.key.split("/")[-1])
+                lms = None if item.owner or hidden else _lms(member.key.split("/")[-1])
                 if lms is not None:  # a class download's PDF uploaded instead of the notebook
                     shown = f"{item.shown}/{member.key}"
                     self.empty.append(_Empty(lms, item.path, shown,
@@ -404,9 +520,11 @@ class _Walk:
                         out.write(chunk)
             except _ZIP_ERRORS as exc:
                 dest.unlink(missing_ok=True)
-                self.found.skipped.append(f"{item.shown}:{member.info.filename}: could not be "
+                self.found.skipped.append(f"{item.shown}:{member.name}: could not be "
                                           f"unpacked ({exc})")
-        self.folder(_Item(target, item.shown, item.folders, item.owner, item.depth + 1, item.budget))
+        shown = "/".join((item.shown, *start))
+        self.folder(_Item(target.joinpath(*start), shown, item.folders, item.owner, item.depth + 1,
+                          item.budget))
 
     def target(self, archive: Path) -> Path:
         """Where one archive is unpacked: stable across runs, never shared within one."""
@@ -419,6 +537,22 @@ class _Walk:
             shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         return target
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """An entry's name as its maker wrote it: UTF-8 even without the zip's UTF-8 flag.
+
+    Canvas's zips (rubyzip) and many tools write UTF-8 names without setting the
+    flag; Python then reads them as cp437 (`müller` → `m├╝ller`). A name whose
+    bytes are valid UTF-8 is read as UTF-8, as Info-ZIP's unzip does; any other
+    stays cp437.
+    """
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
 
 
 def _hidden(key: str) -> bool:
@@ -434,53 +568,222 @@ def _no_notebook(seen: list[str], upload: str = "") -> str:
     return f"no notebook in your upload (found: {', '.join(names[:5])}{more})"
 
 
-def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None) -> Discovery:
-    """Every submission under `inputs`, one `Found` per gradebook row; zips unpacked in `unpack_dir`."""
-    walk = _Walk(unpack_dir, limits or Limits())
-    for path in inputs:
-        item = _Item(path, str(path))
-        if path.is_dir() and not path.is_symlink():
-            walk.folder(item)
-        else:
-            walk.visit(item)
-    found = walk.found
-    by_id: dict[str, Found] = {}
-    for item, (sid, attempt) in walk.candidates:
-        current = Found(sid, item.path, attempt, shown=item.shown)
-        previous = by_id.get(sid)
-        if previous is None:
-            by_id[sid] = current
-        elif attempt != previous.attempt:
-            keep, drop = (current, previous) if attempt > previous.attempt else (previous, current)
-            by_id[sid] = keep
-            found.duplicates.append(f"{drop.origin}: older attempt of {sid}; graded {keep.origin}")
-        elif _digest(previous.path) == _digest(item.path):
-            found.duplicates.append(f"{item.shown}: identical to {previous.origin} "
-                                    f"(graded once as {sid})")
-        else:
-            n = 2
-            while f"{sid}-{n}" in by_id:
+def _class_layout(keys: list[str], stem: str, given: bool) -> tuple[str, ...] | None:
+    """Where to start walking a zip that is a class download; None: it is a student's upload.
+
+    `keys`: its visible entries. A class download is an LMS's export of several
+    students, not anything a student could be asked to name: Gradescope's (its
+    metadata file), Canvas's (every notebook LMS-named, for two or more students,
+    or for one in a zip Canvas named `..._submissions.zip`), or, given on the
+    command line, a zip of one folder per student.
+    """
+    notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
+    if any(k.split("/")[-1] == METADATA and k.count("/") <= 1 for k in keys) and any(
+            GRADESCOPE.match(part) for k in notebooks for part in k.split("/")[:-1]):
+        return ()
+    owners = [_key_owner(k) for k in keys]
+    named = {o.sid for o in owners if o is not None}
+    if all(_key_owner(k) is not None for k in notebooks) and (
+            len(named) >= 2 or (named and CANVAS_DOWNLOAD.search(stem))):
+        return ()
+    return _folder_per_student(notebooks) if given else None
+
+
+def _key_owner(key: str) -> _Owner | None:
+    """The LMS owner a zip entry's path names (its outermost LMS-named part)."""
+    for part in key.split("/"):
+        owner = _lms(part)
+        if owner is not None:
+            return owner
+    return None
+
+
+def _folder_per_student(notebooks: list[str]) -> tuple[str, ...] | None:
+    """The wrapping folders above one folder per student, if every notebook sits in such a folder."""
+    parts = [k.split("/") for k in notebooks]
+    start: tuple[str, ...] = ()
+    while parts and all(len(p) > 2 for p in parts) and len({p[0] for p in parts}) == 1:
+        start, parts = (*start, parts[0][0]), [p[1:] for p in parts]
+    if parts and all(len(p) > 1 for p in parts) and len({p[0] for p in parts}) >= 2:
+        return start
+    return None
+
+
+def _one_students(folder: Path, assignment: str) -> bool:
+    """Whether a folder given on the command line is one student's hand-in, not a class's.
+
+    It is when the notebooks at its top are all the assignment's (`lab05.ipynb`,
+    `lab05-1.ipynb`), and nothing else in it looks like another student's: no
+    LMS-named entry, no zip, no sub-folder holding notebooks at its top.
+    """
+    children = [c for c in folder.iterdir() if not c.name.startswith(".") and c.name != "__MACOSX"]
+    notebooks = [c for c in children if c.is_file() and c.suffix.lower() == ".ipynb"]
+    if not notebooks or not all(named_like(c.name, assignment) and _lms(c.name) is None
+                                for c in notebooks):
+        return False
+    for child in children:
+        if _lms(child.name) is not None or (child.is_file() and child.suffix.lower() == ".zip"):
+            return False
+        if child.is_dir() and not child.is_symlink() and any(
+                g.suffix.lower() == ".ipynb" and not g.name.startswith(".") for g in child.iterdir()):
+            return False
+    return True
+
+
+def _unique_ids(walk: _Walk) -> None:
+    """Two different names that clean to one id (`Anna Müller`, `Anna_Müller`) never merge.
+
+    The id's own spelling (or else the first name in order) keeps it; each other
+    becomes `<id>+2`, `<id>+3`: stable for the same inputs, and listed.
+    """
+    owners = [o for _, o in walk.candidates] + [e.owner for e in walk.empty]
+    taken = {o.sid.casefold() for o in owners}
+    names: dict[str, set[str]] = {}
+    for owner in owners:
+        if owner.raw:
+            names.setdefault(owner.sid.casefold(), set()).add(owner.raw)
+    renamed: dict[str, str] = {}
+    for raws in names.values():
+        ordered = sorted(raws, key=lambda raw: (_safe(raw) != raw, raw))
+        for raw in ordered[1:]:
+            base, n = _safe(raw), 2
+            while f"{base}+{n}".casefold() in taken:
                 n += 1
-            by_id[f"{sid}-{n}"] = Found(f"{sid}-{n}", item.path, attempt, shown=item.shown)
-            found.duplicates.append(f"{item.shown}: another notebook for {sid}; graded as {sid}-{n}")
-    invalid: dict[str, Found] = {}
-    for empty in sorted(walk.empty, key=lambda e: -e.owner[1]):  # the latest attempt first
-        sid = empty.owner[0]
-        if sid in by_id:
+            renamed[raw] = f"{base}+{n}"
+            taken.add(renamed[raw].casefold())
+            walk.found.duplicates.append(f"{printable(raw)!r} and {printable(ordered[0])!r} both make "
+                                         f"the id {base}: two students, not one; "
+                                         f"{printable(raw)!r} is {renamed[raw]}")
+
+    def fixed(owner: _Owner) -> _Owner:
+        return replace(owner, sid=renamed[owner.raw]) if owner.raw in renamed else owner
+
+    walk.candidates = [(item, fixed(owner)) for item, owner in walk.candidates]
+    for empty in walk.empty:
+        empty.owner = fixed(empty.owner)
+
+
+class _Digests:
+    """sha256 of each file, read once."""
+
+    def __init__(self) -> None:
+        self.known: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path not in self.known:
+            self.known[path] = _digest(path)
+        return self.known[path]
+
+
+def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
+    """Each student's notebooks: the assignment's under their id, every other as `<id>-2`, …"""
+    mine: dict[str, list[tuple[_Item, _Owner]]] = {}
+    for item, owner in walk.candidates:
+        mine.setdefault(owner.sid, []).append((item, owner))
+    rows: dict[str, Found] = {}
+    taken = {sid.casefold() for sid in [*mine, *(e.owner.sid for e in walk.empty)]}
+    for sid, files in mine.items():
+        files.sort(key=lambda f: _preference(f, walk.assignment))
+        named = sum(named_like(item.path.name, walk.assignment) for item, _ in files)
+        kept: list[Found] = []
+        for item, owner in files:
+            same = next((f for f in kept if digest(f.path) == digest(item.path)), None)
+            if same is not None:
+                walk.found.duplicates.append(f"{item.shown}: identical to {same.origin} "
+                                             f"(graded once as {same.submission_id})")
+                continue
+            rid = _extra_id(sid, len(kept) + 1, taken) if kept else sid
+            if kept:
+                walk.found.duplicates.append(
+                    f"{item.shown}: another notebook for {sid}; graded as {rid} ({sid} is "
+                    f"{kept[0].origin}, {_why(named)})")
+            kept.append(Found(rid, item.path, owner.number, shown=item.shown))
+            rows[rid] = kept[-1]
+    return rows
+
+
+def _extra_id(sid: str, n: int, taken: set[str]) -> str:
+    """`<sid>-<n>` for a student's n-th notebook, or the next number no other row has."""
+    while f"{sid}-{n}".casefold() in taken:
+        n += 1
+    taken.add(f"{sid}-{n}".casefold())
+    return f"{sid}-{n}"
+
+
+def _preference(file: tuple[_Item, _Owner], assignment: str) -> tuple[object, ...]:
+    """`notebook_rank` within the student's upload, then by where it came from."""
+    item, owner = file
+    return (*notebook_rank("/".join((*item.folders, item.path.name)), assignment, owner.number),
+            item.shown.casefold())
+
+
+def _why(named: int) -> str:
+    """Why a notebook is graded under the student's id (`named`: how many are the assignment's)."""
+    if named == 1:
+        return "the assignment's notebook"
+    order = "the shallowest, the one Canvas numbered last, then by path"
+    if named:
+        return f"of {named} named like the assignment's notebook, {order}"
+    return f"none is named like the assignment's notebook: {order}"
+
+
+def _invalid(walk: _Walk, graded: dict[str, Found]) -> dict[str, Found]:
+    """A row for each uploader with no notebook anywhere in the batch; other empty uploads reported."""
+    found, invalid = walk.found, {}
+    for empty in sorted(walk.empty, key=lambda e: -e.owner.number):  # Canvas's last file first
+        sid = empty.owner.sid
+        if sid in graded:
             found.skipped.append(f"{empty.shown}: {empty.reason}; {sid} graded from "
-                                 f"{by_id[sid].origin}")
+                                 f"{graded[sid].origin}")
         elif sid in invalid:
             found.duplicates.append(f"{empty.shown}: another upload of {sid} without a notebook "
                                     f"({empty.reason})")
         else:
-            invalid[sid] = Found(sid, empty.path, empty.owner[1], problem=empty.reason,
+            invalid[sid] = Found(sid, empty.path, empty.owner.number, problem=empty.reason,
                                  shown=empty.shown)
-    found.submissions = sorted([*by_id.values(), *invalid.values()], key=lambda f: f.submission_id)
+    return invalid
+
+
+def _group_members(found: Discovery, inputs: list[Path]) -> dict[str, str]:
+    """A row for every member of a Gradescope group submission: {member's id: the submission's}."""
+    groups = read_lms_records(inputs, UTC).groups  # unreadable metadata: course.py reports it
+    members: dict[str, str] = {}
+    ids = {f.submission_id for f in found.submissions}
+    for sub in list(found.submissions):
+        others = [m for m in groups.get(sub.submission_id, ()) if m not in ids]
+        for member in others:
+            found.submissions.append(replace(sub, submission_id=member))
+            members[member] = sub.submission_id
+        if others:
+            found.duplicates.append(f"{sub.origin}: a group submission; graded for each member: "
+                                    f"{', '.join([sub.submission_id, *others])}")
+    found.submissions.sort(key=lambda f: f.submission_id)
+    return members
+
+
+def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None,
+             assignment: str = "") -> Discovery:
+    """Every submission under `inputs`, one `Found` per gradebook row; zips unpacked in `unpack_dir`.
+
+    `assignment`: the assignment's notebook (`lab05` or `lab05.ipynb`), by which a
+    student's main notebook and a student's own folder are recognised (without
+    it: neither, every folder given is a class's).
+    """
+    walk = _Walk(unpack_dir, limits or Limits(), assignment)
+    for path in inputs:
+        walk.given(path)
+    _unique_ids(walk)
+    digest = _Digests()
+    graded = _graded(walk, digest)
+    found = walk.found
+    found.submissions = sorted([*graded.values(), *_invalid(walk, graded).values()],
+                               key=lambda f: f.submission_id)
+    group = _group_members(found, inputs)
     first: dict[str, Found] = {}
     for sub in found.submissions:  # the same bytes under two ids: both graded, but worth a look
-        if sub.problem:
+        if sub.problem or sub.submission_id in group:
             continue
-        same = first.setdefault(_digest(sub.path), sub)
+        same = first.setdefault(digest(sub.path), sub)
         if same is not sub:
             found.duplicates.append(f"{sub.origin}: same bytes as {same.origin} "
                                     f"({same.submission_id}); graded as {sub.submission_id} too")

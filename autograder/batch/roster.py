@@ -12,15 +12,25 @@ submission nobody on the roster owns is flagged. Accepted as exported:
 A submission id matches a student when it equals one of their ids (roster id,
 SID, SIS user or login id, email or its local part, case-insensitively), when
 it is a Canvas name `<name>_<user id>` whose number is their Canvas ID, or when
-the LMS said who submitted it (Gradescope's `submission_metadata.yml`).
+the LMS said who submitted it (Gradescope's `submission_metadata.yml`). An id
+two students share (the local part of `alpha@x.edu` and `alpha@y.edu`) names
+neither: a guess would hand one student's grade to the other.
+
+A Canvas student's key is what Canvas's download names them
+(`<sortable name, only letters and digits, lower case>_<user id>`, Unicode
+letters kept: `müllerjürgen_1002`), so a student's row has the same id whether
+they handed something in or not. A Gradescope student without a SID is keyed
+by their email's local part, or by the whole email when two students share it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from autograder.batch.discover import _safe
@@ -62,10 +72,17 @@ class Roster:
     kind: str  # "canvas", "gradescope" or "plain"
     students: list[Student] = field(default_factory=list)
 
+    @cached_property
+    def shared(self) -> set[str]:
+        """Ids more than one student has: they identify nobody."""
+        counts = Counter(name for student in self.students for name in student.names())
+        return {name for name, n in counts.items() if n > 1}
+
     def match(self, submission_id: str, submitters: Iterable[str] = ()) -> Student | None:
         """The student a submission belongs to; `submitters`: ids the LMS gave (SID, email)."""
         base = _EXTRA.sub("", submission_id)
         wanted = {submission_id.lower(), base.lower(), *(s.lower() for s in submitters if s)}
+        wanted -= self.shared
         for student in self.students:
             if student.names() & wanted:
                 return student
@@ -79,6 +96,8 @@ class Roster:
     def find(self, key: str) -> Student | None:
         """The student a person named in a side file (extensions, overrides): any of their ids."""
         lowered = key.strip().lower()
+        if lowered in self.shared:
+            return None
         for student in self.students:
             if lowered in student.names() or (student.canvas_id and lowered == student.canvas_id):
                 return student
@@ -99,8 +118,10 @@ def load_roster(path: Path) -> Roster:
         raise RosterError(f"roster {path}: not a roster: expected Canvas's columns (Student, ID, "
                           "SIS User ID, ...), Gradescope's (First Name, Last Name, SID, Email) "
                           "or an `id` column")
-    keys = [s.key for s in roster.students]
-    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if roster.kind == "gradescope":
+        roster.students = _email_keys(roster.students)
+    counts = Counter(s.key.casefold() for s in roster.students)  # matching ignores case
+    twice = sorted({s.key for s in roster.students if counts[s.key.casefold()] > 1})
     if twice:
         raise RosterError(f"roster {path}: the same student twice: {', '.join(twice)}")
     if not roster.students:
@@ -125,12 +146,25 @@ def _canvas(row: dict[str, str]) -> Student | None:
     name, canvas_id = _get(row, "student"), _get(row, "id")
     if not canvas_id or name.lower() in ("points possible", "student, test", "test student"):
         return None
-    last, _, first = name.partition(",")
-    folded = unicodedata.normalize("NFKD", last + first).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]", "", folded.lower()) or "student"  # Canvas's "lastfirst" style
-    return Student(key=_safe(f"{slug}_{canvas_id}"), name=name, canvas_id=canvas_id,
+    return Student(key=_safe(f"{canvas_name(name)}_{canvas_id}"), name=name, canvas_id=canvas_id,
                    sis_user_id=_get(row, "sis user id"), sis_login_id=_get(row, "sis login id"),
                    section=_get(row, "section"))
+
+
+def canvas_name(sortable: str) -> str:
+    """The name part Canvas gives a student's files in a download (`lib/content_zipper.rb`):
+    the sortable name ("Müller, Jürgen"), `_<digits>_` joined, lower case, only word characters
+    (Unicode letters, marks, digits, `_`) kept: `müllerjürgen`."""
+    text = re.sub(r"_(\d+)_", r"\1", unicodedata.normalize("NFC", sortable)).lower()
+    kept = "".join(c for c in text if c.isalnum() or c == "_" or unicodedata.category(c).startswith("M"))
+    return kept or "student"
+
+
+def _email_keys(students: list[Student]) -> list[Student]:
+    """Students keyed by an email's local part that another student shares: keyed by the whole email."""
+    local = Counter(s.key for s in students if not s.sid and s.email)
+    return [replace(s, key=_safe(s.email)) if not s.sid and s.email and local[s.key] > 1 else s
+            for s in students]
 
 
 def _gradescope(row: dict[str, str]) -> Student | None:

@@ -1,17 +1,24 @@
 """When, and by whom, the LMS says each submission was handed in.
 
 Two exports carry it. Canvas marks a file handed in after its due date with
-`_LATE_` in the name (`lastnamefirstname_LATE_<user id>_<submission id>_<file>`)
-but gives no time; Gradescope's export holds `submission_metadata.yml`, which
-maps each `submission_<n>` folder to its `:created_at:` time and its
-`:submitters:` (name, SID, email). Both are read here, never executed: the
-YAML is parsed safely with its Ruby tags ignored, and is read from a zip
-without unpacking it.
+`_LATE_` in the name (`lastnamefirstname_LATE_<user id>_<file id>_<file>`, the
+name part in any script: Canvas keeps Unicode letters) but gives no time;
+Gradescope's export holds `submission_metadata.yml`, which maps each
+`submission_<n>` folder to its `:created_at:` time and its `:submitters:`
+(name, SID, email). Both are read here, never executed: the YAML is parsed
+safely with its Ruby tags ignored, and is read from a zip without unpacking it.
+
+A group submission (several submitters) is every member's: Gradescope gives
+each of them the group's score. Its folder's record speaks for the first
+member; each other member gets a record of their own under
+`submission_<n>.<SID or email>` (`member_id`), the id discovery gives their
+row, so the roster matches every member to exactly one row.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
@@ -22,7 +29,7 @@ import yaml
 
 METADATA = "submission_metadata.yml"
 MAX_METADATA_BYTES = 32 * 1024 * 1024
-_CANVAS_LATE = re.compile(r"^[A-Za-z0-9-]+?_late_\d+_\d+_.+$", re.IGNORECASE)
+_CANVAS_LATE = re.compile(r"^(?P<student>.+?)_late_[0-9]+_[0-9]+_.+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,29 @@ class Submitted:
 
 @dataclass
 class LmsRecords:
-    gradescope: dict[str, Submitted] = field(default_factory=dict)
+    gradescope: dict[str, Submitted] = field(default_factory=dict)  # by row id
+    groups: dict[str, list[str]] = field(default_factory=dict)  # folder: its other members' ids
     problems: list[str] = field(default_factory=list)  # metadata that could not be read
 
 
 def canvas_marked_late(shown: str) -> bool:
     """Whether any Canvas-named part of where a file came from carries `_LATE_`."""
-    return any(_CANVAS_LATE.match(part) for part in re.split(r"[/\\]", shown))
+    return any(_late(unicodedata.normalize("NFC", part)) for part in re.split(r"[/\\]", shown))
+
+
+def _late(part: str) -> bool:
+    match = _CANVAS_LATE.match(part)
+    if match is None:
+        return False
+    student = match["student"]  # what Canvas keeps of a name: letters, marks, digits, `_`
+    return not student.startswith("_") and all(
+        c.isalnum() or c in "-_" or unicodedata.category(c).startswith("M") for c in student)
+
+
+def member_id(folder: str, ids: tuple[str, ...], position: int) -> str:
+    """The row id of a group submission's further member: `submission_<n>.<SID or email>`."""
+    own = re.sub(r"[^\w.-]+", "_", ids[0]).strip("._-") if ids else ""
+    return f"{folder}.{own or f'member{position}'}"
 
 
 class _Lenient(yaml.SafeLoader):
@@ -93,17 +116,25 @@ def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo) -> None:
         if not isinstance(entry, dict):
             continue
         entry = _keys(entry)  # Ruby symbols: `:created_at:` reads as the key ":created_at"
-        submitters = entry.get("submitters") or []
-        ids: list[str] = []
-        names: list[str] = []
-        for person in submitters if isinstance(submitters, list) else []:
-            if isinstance(person, dict):
-                person = _keys(person)
-                ids += [str(person[k]) for k in ("sid", "email") if person.get(k)]
-                names += [str(person["name"])] if person.get("name") else []
-        created = entry.get("created_at")
-        records.gradescope[str(folder)] = Submitted(_moment(created, where), tuple(ids),
-                                                    tuple(names))
+        at = _moment(entry.get("created_at"), where)
+        people = _people(entry.get("submitters"))
+        first_ids, first_name = people[0] if people else ((), ())
+        records.gradescope[str(folder)] = Submitted(at, first_ids, first_name)
+        for position, (ids, name) in enumerate(people[1:], start=2):
+            member = member_id(str(folder), ids, position)
+            records.gradescope[member] = Submitted(at, ids, name)
+            records.groups.setdefault(str(folder), []).append(member)
+
+
+def _people(submitters: object) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each submitter's (SID and email, name) as the metadata lists them."""
+    people: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for person in submitters if isinstance(submitters, list) else []:
+        if isinstance(person, dict):
+            person = _keys(person)
+            ids = tuple(str(person[k]) for k in ("sid", "email") if person.get(k))
+            people.append((ids, (str(person["name"]),) if person.get("name") else ()))
+    return people
 
 
 def _keys(data: dict[Any, Any]) -> dict[str, Any]:

@@ -29,7 +29,14 @@ def nb(source: str = "x = 1") -> bytes:
     ("Lab 05 (final).ipynb", (), ("Lab_05_final", 0)),
     ("..ipynb", (), ("submission", 0)),
     ("index.html.ipynb", (), ("index.html_", 0)),
-    ("lab05.ipynb", ("ö" * 200,), ("submission", 0)),
+    ("lab05.ipynb", ("ö" * 200,), ("ö" * 80, 0)),  # Unicode kept, length capped
+    ("lab05.ipynb", ("王" * 100,), ("王" * 53, 0)),  # at most 160 bytes of UTF-8
+    # Canvas keeps Unicode letters in its names (content_zipper.rb: [[:word:]])
+    ("müllerjürgen_1002_5002_lab05.ipynb", (), ("müllerjürgen_1002", 5002)),
+    ("mu\u0308llerju\u0308rgen_1002_5002_lab05.ipynb", (), ("müllerjürgen_1002", 5002)),  # NFD
+    ("obriénseán_LATE_1003_5003_lab05.ipynb", (), ("obriénseán_1003", 5003)),
+    ("王小明_1007_5007_lab05.ipynb", (), ("王小明_1007", 5007)),
+    ("lab05.ipynb", ("Anna Müller",), ("Anna_Müller", 0)),
 ])
 def test_ids_are_stable_and_filesystem_safe(name, folders, expected):
     assert student_id(name, folders) == expected
@@ -65,20 +72,26 @@ def test_layouts_zips_and_duplicates(tmp_path: Path):
         "notes.txt": b"hello",
         "broken.zip": b"PK not really",
     })
-    found = discover([batch], tmp_path / "out" / ".inputs")
-    again = discover([batch], tmp_path / "out" / ".inputs")
+    found = discover([batch], tmp_path / "out" / ".inputs", assignment="lab05")
+    again = discover([batch], tmp_path / "out" / ".inputs", assignment="lab05")
 
     assert ids(found) == {
         "ada": "ada.ipynb", "ada_again": "ada_again.ipynb", "smith_123": "smith_123_2_lab05.ipynb",
-        "submission_12345": "lab05.ipynb", "okafor": "lab05.ipynb", "jones": "jones.ipynb",
-        "lee_otter": "lab05.ipynb", "submission_1": "lab05.ipynb", "submission_2": "lab05.ipynb",
+        "smith_123-2": "smith_123_1_lab05.ipynb",  # one Canvas submission's two files: both graded
+        "submission_12345": "lab05.ipynb", "okafor": "lab05.ipynb",
+        # a zip that is no LMS export is its uploader's, whatever it holds: the assignment's
+        # notebook (from lee_otter.zip inside it) first, the other as class-2
+        "class": "lab05.ipynb", "class-2": "jones.ipynb",
+        "submission_1": "lab05.ipynb", "submission_2": "lab05.ipynb",
         "broken": "broken.zip"}  # an unreadable zip is its uploader's invalid row
     assert [f.submission_id for f in found.submissions if f.problem] == ["broken"]
     assert next(f for f in found.submissions if f.problem).problem.startswith(
         "your upload is not a readable zip")
     assert [(f.submission_id, f.path) for f in again.submissions] == [
         (f.submission_id, f.path) for f in found.submissions]
-    assert any("smith_123_1_lab05.ipynb: older attempt of smith_123" in d for d in found.duplicates)
+    assert any("smith_123_1_lab05.ipynb: another notebook for smith_123; graded as smith_123-2"
+               in d for d in found.duplicates)
+    assert not any("older attempt" in d for d in found.duplicates)
     assert any("ada_again.ipynb: same bytes as" in d and "ada.ipynb (ada)" in d for d in found.duplicates)
     skipped = "\n".join(found.skipped)
     for what in ("notes.txt: not a notebook", "submission_metadata.yml: not a notebook",
@@ -91,7 +104,9 @@ def test_layouts_zips_and_duplicates(tmp_path: Path):
 
 def test_single_zips_name_their_student_and_class_zips_are_transparent(tmp_path: Path):
     write(tmp_path, {"smith.zip": zipped({"smith/lab05.ipynb": nb("s = 1")}),
-                     "class.zip": zipped({"alice/lab05.ipynb": nb("a = 1"), "bob.ipynb": nb("b = 1")}),
+                     # given on the command line: one folder per student, inside a wrapping folder
+                     "class.zip": zipped({"class/alice/lab05.ipynb": nb("a = 1"),
+                                          "class/bob/work/lab05.ipynb": nb("b = 1")}),
                      "one.ipynb": nb("o = 1")})
     found = discover([tmp_path / "smith.zip", tmp_path / "class.zip", tmp_path / "one.ipynb",
                       tmp_path / "missing.ipynb"], tmp_path / "unpacked")

@@ -46,12 +46,12 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
     files = {
         "ada.ipynb": fixture(REFERENCE),
         "ada_again.ipynb": fixture(REFERENCE),  # the same bytes under another name
-        "smith_123_1_lab05.ipynb": fixture(ONLY_MSE),  # Canvas: an older attempt...
-        "smith_123_2_lab05.ipynb": fixture(NO_ZERO_GRAD),  # ...and the one to grade
+        "smith_123_1_lab05.ipynb": fixture(ONLY_MSE),  # Canvas: two files of one submission,
+        "smith_123_2_lab05.ipynb": fixture(NO_ZERO_GRAD),  # the one numbered last graded as smith_123
         "submission_12345/lab05.ipynb": fixture(ONLY_MSE),  # Gradescope export: a folder each
         "submission_12345/submission_metadata.yml": b"submission_12345:\n  :submitters: []\n",
-        "class.zip": zipped({"jones.ipynb": fixture(NO_ZERO_GRAD), "lee.zip": lee,
-                             "README.txt": b"from the LMS"}),
+        "class.zip": zipped({"jones_55_1_lab05.ipynb": fixture(NO_ZERO_GRAD),  # a Canvas download
+                             "lee_66_2_lab05.zip": lee, "README.txt": b"from the LMS"}),
         "corrupt.ipynb": fixture(REFERENCE)[:700],  # truncated JSON
         "loop.ipynb": fixture("hostile_infinite_loop"),
     }
@@ -64,7 +64,8 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
     summary = grade_batch([batch], out, short_config, workers=2, progress=False)
 
     expected_status = {"ada": "graded", "ada_again": "graded", "smith_123": "graded",
-                       "submission_12345": "graded", "jones": "graded", "lee": "graded",
+                       "smith_123-2": "graded", "submission_12345": "graded", "jones_55": "graded",
+                       "lee_66": "graded",
                        "corrupt": "invalid", "loop": "timeout"}
     assert [f.submission_id for f in summary.discovery.submissions] == sorted(expected_status)
     with (out / "gradebook.csv").open(newline="", encoding="utf-8-sig") as handle:
@@ -79,13 +80,13 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
     assert summary.graded_now == len(expected_status) and summary.reused == 0
 
     duplicates = "\n".join(summary.discovery.duplicates)
-    assert "smith_123_1_lab05.ipynb: older attempt of smith_123" in duplicates
+    assert "smith_123_1_lab05.ipynb: another notebook for smith_123; graded as smith_123-2" in duplicates
     assert "ada_again.ipynb: same bytes as" in duplicates
     assert "lab05.ipynb: same bytes as" in duplicates  # lee's, unpacked from the nested zip
-    assert "jones.ipynb: same bytes as" not in duplicates  # jones sorts first: smith_123 repeats it
+    assert "jones_55_1_lab05.ipynb: same bytes as" not in duplicates  # jones sorts first
     assert "smith_123_2_lab05.ipynb: same bytes as" in duplicates
     skipped = "\n".join(summary.discovery.skipped)
-    assert "lee.zip:.OTTER_LOG: hidden file ignored (never loaded)" in skipped
+    assert "lee_66_2_lab05.zip:.OTTER_LOG: hidden file ignored (never loaded)" in skipped
     assert "submission_metadata.yml: not a notebook" in skipped
     assert "class.zip:README.txt: not a notebook" in skipped
     assert "duplicate: " in summary.describe() and "skipped: " in summary.describe()
@@ -96,12 +97,12 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
                         tmp_path / "alone", short_config, workers=2, progress=False)
     single = {r.submission_id: r for r in alone.results}
     assert all(r.status.value == "graded" for r in single.values())
-    content = {"ada": REFERENCE, "ada_again": REFERENCE, "lee": REFERENCE, "smith_123": NO_ZERO_GRAD,
-               "jones": NO_ZERO_GRAD, "submission_12345": ONLY_MSE}
+    content = {"ada": REFERENCE, "ada_again": REFERENCE, "lee_66": REFERENCE, "smith_123": NO_ZERO_GRAD,
+               "smith_123-2": ONLY_MSE, "jones_55": NO_ZERO_GRAD, "submission_12345": ONLY_MSE}
     for sid, name in content.items():
         assert by_id[sid].score == single[name].score, sid
         assert per_test(by_id[sid]) == per_test(single[name]), sid
         row = next(row for row in rows if row["submission_id"] == sid)
         assert float(row["total"]) == single[name].score
     assert single[REFERENCE].score == single[REFERENCE].max_score > single[NO_ZERO_GRAD].score
-    assert single[NO_ZERO_GRAD].score > single[ONLY_MSE].score  # smith's latest attempt counted
+    assert single[NO_ZERO_GRAD].score > single[ONLY_MSE].score  # smith's two files scored apart

@@ -141,7 +141,7 @@ def test_the_batch_total_cap_leaves_later_uploads_a_clear_row(tmp_path: Path):
                                                          "7 MB unpacked in total"}
 
 
-def test_duplicate_entries_are_reported_and_the_first_kept(tmp_path: Path):
+def test_duplicate_entries_keep_the_last_as_unzip_does(tmp_path: Path):
     buffer = io.BytesIO()
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zf:
         warnings.simplefilter("ignore", UserWarning)  # zipfile's "Duplicate name"
@@ -151,9 +151,15 @@ def test_duplicate_entries_are_reported_and_the_first_kept(tmp_path: Path):
     batch = write(tmp_path / "batch", {f"{SMITH}.zip": buffer.getvalue()})
     found = discover([batch], tmp_path / "unpacked")
     assert rows(found) == {"smith_1234": ""}
-    assert found.submissions[0].path.read_bytes() == nb("first = 1")
+    # what a TA who unzips it sees: `extractall` (and `unzip -o`) leave the last entry
+    extracted = tmp_path / "extracted"
+    with zipfile.ZipFile(batch / f"{SMITH}.zip") as zf:
+        zf.extractall(extracted)
+    assert found.submissions[0].path.read_bytes() == (extracted / "lab05.ipynb").read_bytes() \
+        == nb("third = 1")
     repeated = [d for d in found.duplicates if "the same name twice in the archive" in d]
-    assert len(repeated) == 2 and all(f"{SMITH}.zip:" in d for d in repeated)
+    assert len(repeated) == 2 and all(f"{SMITH}.zip:" in d and "this later entry is used" in d
+                                      for d in repeated)
 
 
 def test_path_traversal_names_are_refused(tmp_path: Path):

@@ -31,8 +31,8 @@ def test_canvas_export_skips_points_possible_and_the_test_student(tmp_path: Path
     roster = load_roster(write(tmp_path, CANVAS))
     assert roster.kind == "canvas"
     assert [(s.key, s.name, s.canvas_id, s.section) for s in roster.students] == [
-        ("okaforada_1001", "Okafor, Ada", "1001", "A"), ("garcialucia_1010", "García, Lucía", "1010", "B")
-    ]
+        ("okaforada_1001", "Okafor, Ada", "1001", "A"), ("garcíalucía_1010", "García, Lucía", "1010", "B")
+    ]  # keyed as Canvas's download names them, Unicode letters kept
 
 
 def test_canvas_submission_ids_match_by_user_id_and_sis_ids(tmp_path: Path):
@@ -64,6 +64,7 @@ def test_plain_roster_with_an_id_column(tmp_path: Path):
     ("name,score\nx,1\n", "not a roster"),
     ("id,name\n", "no students"),
     ("id,name\na,A\na,B\n", "the same student twice: a"),
+    ("id,name\nalice,A\nALICE,B\n", "the same student twice: ALICE, alice"),  # matching ignores case
 ])
 def test_unusable_rosters_say_why(tmp_path: Path, text: str, words: str):
     with pytest.raises(RosterError, match=words):
@@ -73,3 +74,23 @@ def test_unusable_rosters_say_why(tmp_path: Path, text: str, words: str):
 def test_a_missing_roster_file_is_named(tmp_path: Path):
     with pytest.raises(RosterError, match=r"nope\.csv: no such file"):
         load_roster(tmp_path / "nope.csv")
+
+
+def test_canvas_keys_are_what_canvas_names_the_students_files(tmp_path: Path):
+    roster = load_roster(write(tmp_path, 'Student,ID\n"Müller, Jürgen",1002\n"O\'Brién, Seán",1003\n'
+                                         '"王, 小明",1007\n"Smith_12_Jones, Al",1008\n'))
+    # content_zipper.rb: sortable name, `_<digits>_` joined, lower case, [[:word:]] kept
+    assert [s.key for s in roster.students] == ["müllerjürgen_1002", "obriénseán_1003", "王小明_1007",
+                                                "smith12jonesal_1008"]
+    assert roster.match("müllerjürgen_1002").canvas_id == "1002"  # type: ignore[union-attr]
+
+
+def test_gradescope_emails_sharing_a_local_part_key_by_the_whole_email(tmp_path: Path):
+    roster = load_roster(write(tmp_path, "First Name,Last Name,SID,Email,Role\n"
+                                         "Al,Pha,,alpha@x.edu,Student\nAl,Pha2,,alpha@y.edu,Student\n"
+                                         "Bo,Beta,,beta@x.edu,Student\n"))
+    assert [s.key for s in roster.students] == ["alpha_x.edu", "alpha_y.edu", "beta"]
+    assert roster.match("alpha") is None and roster.find("alpha") is None  # names neither of them
+    assert roster.match("alpha_y.edu").email == "alpha@y.edu"  # type: ignore[union-attr]
+    assert roster.match("submission_5", submitters=["alpha@x.edu"]).name == "Al Pha"  # type: ignore[union-attr]
+    assert roster.match("beta").email == "beta@x.edu"  # type: ignore[union-attr]

@@ -34,6 +34,14 @@ def test_canvas_late_mark_in_any_part_of_the_path():
     assert not canvas_marked_late("dl/late_notes/lab05.ipynb")
 
 
+def test_canvas_late_mark_on_names_in_any_script():
+    assert canvas_marked_late("dl/obriénseán_LATE_1003_5003_lab05.ipynb")
+    assert canvas_marked_late("dl/obrie\u0301nsea\u0301n_LATE_1003_5003_lab05.ipynb")  # NFD
+    assert canvas_marked_late("class.zip/王小明_LATE_1007_5007_lab05.ipynb")
+    assert not canvas_marked_late("dl/王小明_1007_5007_lab05.ipynb")
+    assert not canvas_marked_late("dl/my notes_late_1_2_x.ipynb")  # not a name Canvas writes
+
+
 def test_gradescope_metadata_in_a_folder(tmp_path: Path):
     export = tmp_path / "export"
     export.mkdir()

@@ -1,0 +1,102 @@
+"""Whose upload is it (nothing graded): a zip or folder named after a student is that student's,
+and only an LMS export of several students is a class download.
+
+The audit's s10 (Fay's `fay.zip`, whose one entry was named like Okafor's Canvas file,
+replaced Okafor's work and left Fay `missing`), s9 (Ben's and Cal's zips with two notebooks
+each became rows `lab05`, `lab05-2`, `lab05_final`, `notes`, naming neither) and s21
+(`grade subs/s101 subs/s102` made `lab05`, `lab05-2`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from upload_helpers import ids, write, zipped
+
+from autograder.batch.discover import discover
+
+
+def nb(source: str = "x = 1") -> bytes:
+    cell = {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}
+    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def sources(found) -> dict[str, bytes]:
+    return {f.submission_id: f.path.read_bytes() for f in found.submissions}
+
+
+def test_a_canvas_named_entry_in_a_students_zip_stays_theirs(tmp_path: Path):
+    inbox = write(tmp_path / "in", {
+        "okaforchidi_1001_5001_lab05.ipynb": nb("okafor = 1"),
+        "fay.zip": zipped({"okaforchidi_1001_9999_lab05.ipynb": nb("fay = 1")}),
+    })
+    for given in ([inbox], [inbox / "okaforchidi_1001_5001_lab05.ipynb", inbox / "fay.zip"]):
+        found = discover(given, tmp_path / "unpacked", assignment="lab05")
+        assert sources(found) == {"okaforchidi_1001": nb("okafor = 1"), "fay": nb("fay = 1")}
+        assert found.duplicates == []
+
+
+def test_students_zips_with_two_notebooks_are_their_own(tmp_path: Path):
+    classroom = write(tmp_path / "cls", {
+        "ben.zip": zipped({"lab05.ipynb": nb("ben = 1"), "lab05_final.ipynb": nb("ben = 2")}),
+        "cal.zip": zipped({"lab05.ipynb": nb("cal = 1"), "notes.ipynb": nb("cal = 2")}),
+        "eve/lab05.ipynb": nb("eve = 1"),
+        "README.txt": b"class notes",
+    })
+    expected = {"ben": nb("ben = 1"), "ben-2": nb("ben = 2"), "cal": nb("cal = 1"),
+                "cal-2": nb("cal = 2"), "eve": nb("eve = 1")}
+    found = discover([classroom], tmp_path / "unpacked", assignment="lab05")
+    assert sources(found) == expected  # every notebook handed in is a row, under its uploader
+    given = discover(sorted(classroom.iterdir()), tmp_path / "unpacked2", assignment="lab05")
+    assert sources(given) == expected
+    assert any("cal.zip/notes.ipynb: another notebook for cal; graded as cal-2" in d
+               for d in found.duplicates)
+
+
+def test_student_folders_given_one_by_one_are_named_after_the_folder(tmp_path: Path):
+    subs = write(tmp_path / "subs", {"s101/lab05.ipynb": nb("a = 1"), "s102/lab05-1.ipynb": nb("b = 1"),
+                                     "s103/lab05.ipynb": nb("c = 1"), "s103/data.csv": b"1,2",
+                                     "s103/.ipynb_checkpoints/lab05-checkpoint.ipynb": nb("old")})
+    one_by_one = discover([subs / "s101", subs / "s102", subs / "s103/"], tmp_path / "u1",
+                          assignment="lab05")
+    together = discover([subs], tmp_path / "u2", assignment="lab05")
+    assert sources(one_by_one) == sources(together) == {
+        "s101": nb("a = 1"), "s102": nb("b = 1"), "s103": nb("c = 1")}
+    assert not one_by_one.duplicates
+
+
+def test_a_folder_that_may_be_a_class_stays_a_class_folder(tmp_path: Path):
+    # a notebook named after a student next to `lab05.ipynb`, or student folders next to it:
+    # each could be another student's, so the folder is a class's (ids by name, as before)
+    mixed = write(tmp_path / "mixed", {"lab05.ipynb": nb("a = 1"), "alice.ipynb": nb("b = 1")})
+    nested = write(tmp_path / "nested", {"lab05.ipynb": nb("c = 1"), "bob/lab05.ipynb": nb("d = 1")})
+    assert set(ids(discover([mixed], tmp_path / "u1", assignment="lab05"))) == {"lab05", "alice"}
+    assert set(ids(discover([nested], tmp_path / "u2", assignment="lab05"))) == {"lab05", "bob"}
+    # without the assignment's name nothing is taken for one student's folder
+    single = write(tmp_path / "s101", {"lab05.ipynb": nb("e = 1")})
+    assert set(ids(discover([single], tmp_path / "u3"))) == {"lab05"}
+
+
+def test_only_lms_exports_of_several_students_are_class_downloads(tmp_path: Path):
+    canvas_two = {"ada_1_11_lab05.ipynb": nb("ada = 1"), "bo_2_22_lab05.ipynb": nb("bo = 1")}
+    canvas_one = {"ada_1_11_lab05.ipynb": nb("ada = 2")}
+    gradescope_one = {"assignment_9_export/submission_metadata.yml": b"submission_7: {}\n",
+                      "assignment_9_export/submission_7/lab05.ipynb": nb("gs = 1")}
+    write(tmp_path, {"mail.zip": zipped(canvas_two), "kim.zip": zipped(canvas_one),
+                     "CS101-Lab_5_submissions.zip": zipped(canvas_one),
+                     "export.zip": zipped(gradescope_one),
+                     "pairs.zip": zipped({"p/lab05.ipynb": nb("p = 1"), "q/lab05.ipynb": nb("q = 1")})})
+    cases = {"mail.zip": {"ada_1", "bo_2"},  # Canvas names of two students
+             "kim.zip": {"kim"},  # of one: the uploader's own zip
+             "CS101-Lab_5_submissions.zip": {"ada_1"},  # ...unless Canvas named the zip
+             "export.zip": {"submission_7"},  # Gradescope's export layout
+             "pairs.zip": {"p", "q"}}  # given directly: one folder per student
+    for name, expected in cases.items():
+        assert set(ids(discover([tmp_path / name], tmp_path / f"u-{name}", assignment="lab05"))) \
+            == expected, name
+    # inside a class folder, a zip of folders is one student's upload
+    classroom = write(tmp_path / "cls", {"pairs.zip": zipped({"p/lab05.ipynb": nb("p = 1"),
+                                                              "q/lab05.ipynb": nb("q = 1")})})
+    assert set(ids(discover([classroom], tmp_path / "u-cls", assignment="lab05"))) == {
+        "pairs", "pairs-2"}
