@@ -273,7 +273,8 @@ def parser() -> argparse.ArgumentParser:
     canvas.add_argument("--out", default="canvas_grades.csv", help="the CSV to write")
     canvas.add_argument("--grades", default="grades", help="the output folder of a grade run")
     canvas.add_argument("--roster", default=None,
-                        help="the roster to match through (default: the one the run used)")
+                        help="the roster to match through (default: the one the run used; "
+                        "without any, nothing is exported: ids come only from a roster)")
     canvas.add_argument("--column", default=None,
                         help="Canvas's column, '<name> (<assignment id>)' (default: the "
                         "config's export.canvas_column, else its assignment name)")
@@ -290,3 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: every result written so far is kept (writes are atomic)
+        print("interrupted: what was graded is kept; run the same command again to go on",
+              file=sys.stderr)
+        return 130

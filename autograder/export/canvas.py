@@ -1,18 +1,28 @@
 """A Canvas gradebook import file from a graded output folder, matched through the roster.
 
 Canvas imports a CSV whose first columns identify the student (`Student, ID,
-SIS User ID, SIS Login ID, Section`; it matches on the ids) followed by one
-column per assignment, named `<name> (<assignment id>)` as in Canvas's own
-gradebook export; a column name Canvas does not know becomes a new
-assignment. The score written is the final one (overrides and late penalty
-applied); a rostered student with nothing handed in gets an empty cell, which
-Canvas leaves alone (its missing-submission policy applies). A submission no
-roster student owns cannot be imported and is listed instead.
+SIS User ID, SIS Login ID, Section`) followed by one column per assignment,
+named `<name> (<assignment id>)` as in Canvas's own gradebook export; a column
+name Canvas does not know becomes a new assignment. The row under the header,
+`Points Possible`, gives the column's maximum (the only place the importer
+reads a new assignment's points from). Canvas matches each row on `ID` (its
+user id), then `SIS User ID`, then `SIS Login ID`, then the name.
+
+So every id written comes from a roster, never from a file name: without a
+roster the export refuses (a number in `submission_1001` or `jones_lab_5` is
+not a Canvas user id, and a wrong one lands the grade on another student).
+A roster without Canvas ids (Gradescope's, or a plain `id` list) leaves `ID`
+empty and fills the SIS columns Canvas also matches on.
+
+The score written is the final one (overrides and late penalty applied), as
+the gradebook shows it; a rostered student with nothing handed in and no
+override gets an empty cell, which Canvas leaves alone (its missing-submission
+policy applies). A submission no roster student owns cannot be imported and
+is listed instead.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +34,10 @@ from autograder.report.sanitize import csv_cell
 from autograder.score.results import Status, SubmissionResult
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-_CANVAS_ID = re.compile(r"^(?P<name>.+)_(?P<uid>\d+)(?:-\d+)?$")
+POINTS_POSSIBLE = "Points Possible"
+NO_ROSTER = ("no roster to match students through: give --roster with Canvas's gradebook "
+             "export (Grades → Export; it also names the column, '<name> (<assignment id>)'), "
+             "or grade with --roster; Canvas ids are never guessed from file names")
 
 
 class CanvasExportError(Exception):
@@ -68,16 +81,26 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
         roster = load_roster(roster_path) if roster_path is not None else None
     except RosterError as exc:
         raise CanvasExportError(str(exc)) from None
+    if roster is None:
+        raise CanvasExportError(NO_ROSTER)
     report = CanvasExport(out)
-    rows = _with_roster(roster, results, report) if roster else _without_roster(results, report)
-    write_csv(out, [*HEADER, column], rows)
+    rows = _with_roster(roster, results, report)
+    write_csv(out, [*HEADER, column], [_points_possible(results), *rows])
     report.students = len(rows)
     report.scores = sum(1 for row in rows if row[-1] != "")
     return report
 
 
+def _points_possible(results: list[SubmissionResult]) -> list[str]:
+    """Canvas's second row: the column's maximum, under the student columns left empty."""
+    top = max((r.max_score for r in results), default=0.0)
+    return [POINTS_POSSIBLE, *[""] * (len(HEADER) - 1), f"{round(top, 6):g}"]
+
+
 def _score(result: SubmissionResult | None) -> str:
-    if result is None or result.status is Status.MISSING:
+    """The final score the gradebook shows; empty only for nothing handed in and no override."""
+    if result is None or (result.status is Status.MISSING
+                          and not (result.final and result.final.overrides)):
         return ""
     return f"{round(result.final_score, 6):g}"
 
@@ -103,13 +126,19 @@ def _with_roster(roster: Roster, results: list[SubmissionResult],
     for student in roster.students:
         mine = by_student.get(student.key, [])
         chosen = _best(student.key, mine, report) if mine else None
-        if chosen is None or chosen.status is Status.MISSING:
+        score = _score(chosen)
+        if score == "":
             report.blank.append(student.key)
-        rows.append([csv_cell(student.name), csv_cell(student.canvas_id),
-                     csv_cell(student.sis_user_id or student.sid),
-                     csv_cell(student.sis_login_id or student.email), csv_cell(student.section),
-                     _score(chosen)])
+        rows.append([*_identity(student, roster.kind), score])
     return rows
+
+
+def _identity(student: Student, kind: str) -> list[str]:
+    """The student columns: Canvas's own ids, else the SIS ones Canvas also matches on (a
+    plain roster's `id` as the SIS User ID); never an id the roster does not give."""
+    sis_user = student.sis_user_id or student.sid or (student.key if kind == "plain" else "")
+    return [csv_cell(student.name), csv_cell(student.canvas_id), csv_cell(sis_user),
+            csv_cell(student.sis_login_id or student.email), csv_cell(student.section)]
 
 
 def _owner(roster: Roster, result: SubmissionResult) -> Student | None:
@@ -119,22 +148,3 @@ def _owner(roster: Roster, result: SubmissionResult) -> Student | None:
             if student.roster_id == final.roster_id:
                 return student
     return roster.match(result.submission_id)
-
-
-def _without_roster(results: list[SubmissionResult], report: CanvasExport) -> list[list[str]]:
-    """Canvas-named submissions only: `<name>_<user id>` gives the Canvas ID."""
-    by_uid: dict[str, list[SubmissionResult]] = {}
-    names: dict[str, str] = {}
-    for result in results:
-        match = _CANVAS_ID.match(result.submission_id)
-        if match is None:
-            report.left_out.append(f"{result.submission_id}: no Canvas user id in the name "
-                                   "(give --roster)")
-            continue
-        by_uid.setdefault(match["uid"], []).append(result)
-        names.setdefault(match["uid"], match["name"])
-    rows = []
-    for uid, mine in sorted(by_uid.items(), key=lambda kv: names[kv[0]]):
-        best = _best(uid, mine, report)
-        rows.append([csv_cell(names[uid]), uid, "", "", "", _score(best)])
-    return rows

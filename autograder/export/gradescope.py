@@ -5,7 +5,11 @@ writes a zip holding `setup.sh` (pinned dependencies, CPU-only torch),
 `run_autograder` and the source: the `autograder/` package (the engine), the lab's
 `solutions/reference.py` + `answers.json` (never the master notebook), its hidden checks
 (`solutions/NAME_checks/`, without the selftest library), its worker-side modules,
-`grading_config.yaml`, `requirements.lock` and `pyproject.toml`.
+`grading_config.yaml`, `requirements.lock` and `pyproject.toml`. The config ships
+without the course's side files (`roster`, `overrides`, `deadline.extensions`,
+`deadline.submission_times`): a Gradescope run grades one upload with no
+roster, and Gradescope keeps its own roster, extensions and regrades, so a
+config naming them would fail every submission on files that are not there.
 
 Run (Gradescope, for every submission): `run_autograder` calls
 `python -m autograder.export.gradescope run --root /autograder`, which picks
@@ -34,6 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
 
@@ -50,6 +56,9 @@ SOURCE_FILES = (("requirements.lock", "requirements.lock"), ("pyproject.toml", "
 CONFIG = "grading_config.yaml"
 # The lab's selftest library: correct alternatives, and it cannot run there.
 SELFTEST_MODULES = ("mutants.py", "alternatives.py")
+# The course's side files, left out of the packaged config (see the module's docstring).
+COURSE_KEYS = (("roster",), ("overrides",), ("deadline", "extensions"),
+               ("deadline", "submission_times"))
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: same project, same bytes
 RESULTS = "results.json"
 
@@ -67,6 +76,7 @@ class Package:
     entries: list[str]
     config: GradingConfig
     notebook: str = "notebook.ipynb"
+    left_out: list[str] = field(default_factory=list)  # config keys not shipped (COURSE_KEYS)
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
@@ -78,6 +88,8 @@ class Package:
         return "\n".join([
             f"wrote {self.path} ({len(self.entries)} files, {size:.0f} KiB)",
             f"  {len(self.config.tests)} checks ({shown}), {self.config.max_score:g} points",
+            *([f"  the packaged config leaves out {', '.join(self.left_out)}: Gradescope's own "
+               "roster, extensions and regrades apply there"] if self.left_out else []),
             "upload it on Gradescope: the assignment's Configure Autograder page → Zip file upload",
             f"(Ubuntu 22.04 or later); then Test Autograder with solutions/{self.notebook} (expect "
             f"full marks) and assignment/{self.notebook} (expect 0)",
@@ -116,6 +128,26 @@ def render_setup(torch_pin: str) -> str:
     if left:
         raise ExportError(f"setup.sh template has unfilled placeholders: {left}")
     return text
+
+
+def packaged_config(config_path: Path) -> tuple[bytes, list[str]]:
+    """The config as shipped (its bytes unchanged when it names no side file), and the
+    `COURSE_KEYS` left out of it."""
+    data = config_path.read_bytes()
+    raw = yaml.safe_load(data)
+    left_out = []
+    for *where, key in COURSE_KEYS:
+        holder = raw
+        for part in where:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and holder.get(key) is not None:
+            del holder[key]
+            left_out.append(".".join((*where, key)))
+    if not left_out:
+        return data, []
+    note = (f"# {config_path.name} as packaged for Gradescope, without {', '.join(left_out)}\n"
+            "# (files not shipped; Gradescope keeps its own roster, extensions and regrades)\n")
+    return (note + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)).encode(), left_out
 
 
 def package_files(project: Path) -> list[tuple[Path, str]]:
@@ -213,11 +245,12 @@ def build(out: Path, project: Path = PROJECT, config_path: Path | None = None,
         raise ExportError(f"missing {', '.join(missing)} (run `make assignment` to generate solutions/)")
     torch_pin, requirements = gradescope_requirements(
         (project / "requirements.lock").read_text(encoding="utf-8"))
+    shipped_config, left_out = packaged_config(config_path)
     members: list[tuple[str, bytes, int]] = [
         ("setup.sh", render_setup(torch_pin).encode(), 0o755),
         ("run_autograder", (TEMPLATES / "run_autograder.sh").read_bytes(), 0o755),
         (REQUIREMENTS, requirements.encode(), 0o644),
-        (CONFIG, config_path.read_bytes(), 0o644),
+        (CONFIG, shipped_config, 0o644),
         *((dest, (project / src).read_bytes(), 0o644) for src, dest in SOURCE_FILES),
         *((rel, path.read_bytes(), 0o644) for path, rel in lab_files(lab)),
         *((rel, path.read_bytes(), 0o644) for path, rel in package_files(project)),
@@ -241,7 +274,7 @@ def build(out: Path, project: Path = PROJECT, config_path: Path | None = None,
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return Package(out, entries, config, lab.notebook_name)
+    return Package(out, entries, config, lab.notebook_name, left_out)
 
 
 # --------------------------------------------------------------------------- running
@@ -259,10 +292,11 @@ def choose_notebook(submission: Path, unpack_dir: Path, assignment: str) -> Choi
 
     Uses the batch discovery, so a zip (otter's `grader.export()` one too) is
     unpacked safely and hidden files such as otter's pickled `.OTTER_LOG` are
-    ignored, never loaded. Several notebooks: `<assignment>.ipynb` wins, then the
-    shallowest, then by name; the student is told which one was graded.
+    ignored, never loaded. Several notebooks: `notebook_rank` (`<assignment>.ipynb`,
+    then the shallowest, then by name: the same rule as a batch's several notebooks in
+    one upload); the student is told which one was graded.
     """
-    from autograder.batch.discover import discover
+    from autograder.batch.discover import discover, notebook_rank
 
     wanted = f"{assignment}.ipynb"
     if not submission.is_dir():
@@ -291,9 +325,7 @@ def choose_notebook(submission: Path, unpack_dir: Path, assignment: str) -> Choi
             log.append(f"{f.path}: a link to {real}, ignored")
         else:
             candidates.append(f.path)
-    notebooks = sorted(candidates,
-                       key=lambda p: (p.name.lower() != wanted.lower(), len(shown(p).split("/")),
-                                      shown(p).lower()))
+    notebooks = sorted(candidates, key=lambda p: notebook_rank(shown(p), assignment))
     if not notebooks:
         received = sorted(p.relative_to(submission).as_posix() for p in submission.rglob("*")
                           if p.is_file() and not any(part.startswith(".")

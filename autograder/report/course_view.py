@@ -3,7 +3,9 @@ and everything handed in that is not a score (batch.json, shown to people).
 
 Kept apart from dashboard.py so the class statistics and the course's
 bookkeeping (roster, overrides, lateness, duplicates) can change separately;
-the template is `templates/_course.html.j2`.
+the template is `templates/_course.html.j2`. `final_lines` is the student
+page's "Your final score" section as text, for `show`: the terminal must say
+what the page says, or a TA reading it tells a student the wrong grade.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autograder.report.batch_record import BatchRecord
-from autograder.report.feedback import feedback_href
+from autograder.report.feedback import feedback_href, percent, points
 from autograder.score.final import TOTAL, AppliedOverride, Late
 from autograder.score.results import SubmissionResult
 
@@ -53,3 +55,25 @@ def course_view(results: list[SubmissionResult], batch: BatchRecord) -> CourseVi
     return CourseView(batch, adjusted,
                       [(sid, feedback_href(sid)) for sid in batch.missing],
                       [(sid, feedback_href(sid)) for sid in batch.not_on_roster])
+
+
+def final_lines(result: SubmissionResult) -> list[str]:
+    """The final score, what the checks gave, each override and the late penalty, as the
+    student's page words them; none when no override or penalty changed the checks' sum."""
+    final = result.final
+    if final is None or not (final.overrides or final.penalty):
+        return []
+    lines = [f"Final score {points(final.final)} / {points(result.max_score)} "
+             f"({percent(final.final, result.max_score):.0f}%); the checks gave "
+             f"{points(final.raw)}:"]
+    for o in final.overrides:
+        when = f" on {o.when}" if o.when else ""
+        lines.append(f"  {'Total' if o.check == TOTAL else o.check}: {points(o.before)} → "
+                     f"{points(o.after)}, by {o.who}{when}: “{o.reason}”")
+    late = final.late
+    if late is not None and late.days_late:
+        handed = f" (handed in {late.submitted_at}, due {late.due})" if late.submitted_at else ""
+        note = f"; {late.note}" if late.note else ""
+        lines.append(f"  Late by {late.days_late} day{'' if late.days_late == 1 else 's'}{handed}: "
+                     f"−{points(final.penalty)} ({points(late.percent)}%){note}")
+    return lines

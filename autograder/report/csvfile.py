@@ -5,6 +5,11 @@ so "→" in a check name becomes "â†’"; with the UTF-8 BOM both Excel and
 LibreOffice read it right (and Python does with `encoding="utf-8-sig"`). A
 file that is pure ASCII needs no mark and gets none. Every text cell goes
 through `csv_cell` (report/sanitize.py): never a formula, never an escape.
+
+Files a person typed (roster, overrides, extensions) are read into `Row`s that
+keep the line each record is on and any cells past the header: an unquoted
+comma in a reason shifts every later cell, and a reader that dropped the
+extra cell would record the wrong author without a word.
 """
 
 from __future__ import annotations
@@ -34,16 +39,41 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
     write_text(path, csv_text(header, rows))
 
 
-def read_csv(path: Path) -> list[dict[str, str]]:
+_REST = "\x00rest"  # DictReader's key for the cells past the header
+
+
+class Row(dict[str, str]):
+    """One record: cells by column name, the line it ends on, the cells past the header."""
+
+    def __init__(self, cells: dict[str, str], line: int = 0, extra: tuple[str, ...] = ()) -> None:
+        super().__init__(cells)
+        self.line = line
+        self.extra = extra
+
+
+def read_csv(path: Path) -> list[Row]:
     """Rows of a CSV a person made (BOM or not, Excel's or anyone's), keys and cells stripped."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        return [{(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-                for row in reader]
+        reader = csv.DictReader(handle, restkey=_REST)
+        rows = []
+        for record in reader:
+            rest = record.pop(_REST, None) or []
+            cells = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
+            rows.append(Row(cells, reader.line_num, tuple(str(c).strip() for c in rest)))
+        return rows
+
+
+def too_many_cells(row: Row) -> str:
+    """Why a row with cells past the header cannot be used ("" when it has none)."""
+    if not row.extra:
+        return ""
+    extra = ", ".join(repr(c) for c in row.extra)
+    return (f"more cells than the header has columns (extra: {extra}): a cell holding a comma "
+            'must be in double quotes, e.g. "regrade request, second look"')
 
 
 def read_side_file(path: Path, error: Callable[[str], Exception],
-                   label: str = "") -> list[dict[str, str]]:
+                   label: str = "") -> list[Row]:
     """`read_csv` for a file an instructor names (roster, overrides, extensions): a missing
     or unreadable file becomes `error` with one line naming it, nothing else."""
     try:

@@ -6,6 +6,13 @@ the students who made them, the submissions that were not graded, and every
 student with a link to their feedback page. The tables are already in a useful
 order without script; a few lines of optional inline script make the column
 headers click-to-sort.
+
+The class's scores (mean, median, full marks, distribution, every student's
+row) are final scores, what the gradebook's `final` column and the LMS get:
+a dashboard that disagreed with the grades students receive would mislead
+the TA reading it. The checks' own totals stay beside them (the students'
+table, "before overrides and late penalties"), and what is about the checks
+(pass rates, Parts, mistakes, who needs attention) counts the checks alone.
 """
 
 from __future__ import annotations
@@ -85,11 +92,12 @@ class Student:
     submission_id: str
     href: str
     status: str
-    score: float
+    score: float  # the final score (overrides and late penalty applied)
     max_score: float
-    percent: float
+    percent: float  # of the final score
     failed: str  # "mse_loss ×2, huber_loss" — which functions lost points
     reason: str
+    checks: float = 0.0  # the checks' total, before overrides and late penalties
     # the notebook changed the grader or torch internals: checks voided, instructor flag
     tampering: tuple[str, ...] = ()
 
@@ -153,9 +161,9 @@ def _failed_summary(result: SubmissionResult) -> str:
 
 def _students(results: list[SubmissionResult]) -> list[Student]:
     return [
-        Student(r.submission_id, feedback_href(r.submission_id), r.status.value, r.score,
-                r.max_score, percent(r.score, r.max_score), _failed_summary(r), r.reason,
-                tuple(r.tampering))
+        Student(r.submission_id, feedback_href(r.submission_id), r.status.value, r.final_score,
+                r.max_score, percent(r.final_score, r.max_score), _failed_summary(r), r.reason,
+                tampering=tuple(r.tampering), checks=r.score)
         for r in sorted(results, key=lambda r: r.submission_id)
     ]
 
@@ -323,9 +331,10 @@ def _part_stats(results: list[SubmissionResult]) -> list[PartStat]:
 
 
 def _histogram(results: list[SubmissionResult]) -> list[Bar]:
+    """Final scores by share of the maximum (above it, extra credit: the top bin)."""
     counts = [0] * BINS
     for result in results:
-        share = percent(result.score, result.max_score)
+        share = percent(result.final_score, result.max_score)
         counts[min(BINS - 1, max(0, int(share // (100 / BINS))))] += 1
     top = max(counts) or 1
     left, width, height, gap = 10.0, 600.0, 160.0, 8.0
@@ -339,14 +348,31 @@ def _histogram(results: list[SubmissionResult]) -> list[Bar]:
     return bars
 
 
+@dataclass(frozen=True)
+class ChecksSummary:
+    """The checks' own totals, shown beside the final scores when any of them differ."""
+
+    mean: float
+    median: float
+    adjusted: int  # rows whose final score is not the checks' total
+
+
+def _checks_summary(results: list[SubmissionResult]) -> ChecksSummary | None:
+    adjusted = sum(1 for r in results if r.final_score != r.score)
+    if not adjusted:
+        return None
+    raw = [r.score for r in results]
+    return ChecksSummary(statistics.fmean(raw), statistics.median(raw), adjusted)
+
+
 def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
                      batch: BatchRecord | None = None) -> str:
     names = _test_names(results, config)
     all_mistakes = _mistakes(results, names)
-    scores = [r.score for r in results]
+    scores = [r.final_score for r in results]
     max_score = config.max_score
     counts = Counter(r.status for r in results)
-    graded_scores = [r.score for r in results if r.status is Status.GRADED]
+    graded_scores = [r.final_score for r in results if r.status is Status.GRADED]
     histogram = _histogram(results)
     top = max((b.count for b in histogram), default=0)
     return environment().get_template("dashboard.html.j2").render(
@@ -357,7 +383,8 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
         mean=statistics.fmean(scores) if scores else None,
         median=statistics.median(scores) if scores else None,
         graded_mean=statistics.fmean(graded_scores) if graded_scores else None,
-        full_marks=sum(1 for r in results if max_score > 0 and r.score >= max_score),
+        full_marks=sum(1 for r in results if max_score > 0 and r.final_score >= max_score),
+        checks=_checks_summary(results),
         histogram=histogram,
         histogram_top=top,
         tests=_test_stats(results, names, config),

@@ -1,7 +1,8 @@
 """The terminal view of one result (`python -m autograder show ID --out DIR [--failed]`).
 
 Plain text wrapped to 100 columns, in the same order and grouping as the feedback
-page: the total, the cells that raised (where Jupyter shows them, with the student's
+page: the total (then the final score with each override and late penalty, as the
+page's "Your final score"), the cells that raised (where Jupyter shows them, with the student's
 line), then each Part in notebook order with its functions, failures first; a function
 not attempted yet is one line. `failed_only` leaves out what passed. Like the page, it
 shows a student only the checks `visibility` allows (report/visibility.py; `show --all`:
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import textwrap
 
+from autograder.report.course_view import final_lines
 from autograder.report.feedback import (
     STATUS_LABEL,
     FunctionView,
@@ -100,6 +102,8 @@ def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = Fal
                    f"({percent(result.score, result.max_score):.0f}%), {passed} of "
                    f"{len(result.tests)} checks passed"
                    + (f", {waived} not assessed separately" if waived else ""), "", width)
+    for line in final_lines(result):  # overrides and late penalty, as the page shows them
+        lines += _wrap(line.lstrip(), "  " if line.startswith(" ") else "", width)
     if withheld.count:
         lines += _wrap(withheld.describe() + " (`show --all`: every check)", "", width)
     if result.status is not Status.GRADED:

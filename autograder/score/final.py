@@ -41,7 +41,7 @@ class Late:
     submitted_at: str = ""  # ISO 8601, "" when nobody knows
     source: str = ""  # where the time came from: "Gradescope metadata", "Canvas LATE mark", ...
     due: str = ""  # the student's due date (extension applied), ISO 8601
-    days_late: int = 0  # days (or part days) after due + grace; 0: on time
+    days_late: int = 0  # days of 24 h (or part days) after due, once past the grace; 0: on time
     percent: float = 0.0  # share of the score taken
     note: str = ""  # why, in a sentence (an extension, a cutoff, an unknown time)
 

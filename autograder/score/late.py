@@ -7,24 +7,36 @@ late (capped), and optionally a cutoff after which late work scores zero.
 Extensions move one student's due date (and the cutoff with it) by days or to
 a new date.
 
+Lateness is elapsed time between two instants, never wall-clock arithmetic:
+a time written without an offset is read in the course's `timezone` and
+every comparison is made in UTC, so one instant costs the same however it was
+written, and a day late is 24 real hours also across a DST change. The grace
+period only decides whether work is late at all; days are counted from the
+due date itself, each day started a whole day. An extension of N days moves
+the due date N calendar days in the course's timezone (23:59 stays 23:59).
+
 When the submission time is unknown the rule is stated, never guessed
 silently: Canvas's `_LATE_` file-name mark without a time counts as one day
 late (the smallest penalty; give the time in `submission_times` for the exact
 figure) unless the student has an extension; no time and no mark is on time.
+
+Extension and time rows remember their line (`SideRows`), so a row whose id
+matches nobody can be reported by its line, as an unmatched override is.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from autograder.config import Deadline
-from autograder.report.csvfile import read_side_file
+from autograder.report.csvfile import Row, read_side_file, too_many_cells
 from autograder.score.final import Late
 
 DAY = timedelta(days=1)
@@ -39,9 +51,21 @@ def zone(deadline: Deadline) -> tzinfo:
     """Where dates without an offset are read: the config's timezone, else this machine's."""
     if deadline.timezone:
         return ZoneInfo(deadline.timezone)
-    local = datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
+    return _local_zone()
+
+
+def _local_zone() -> tzinfo:
+    """This machine's zone with its DST rules (TZ, else /etc/localtime), else today's offset."""
+    try:
+        name = os.environ.get("TZ", "").lstrip(":")
+        if name:
+            return ZoneInfo(name)
+        with open("/etc/localtime", "rb") as handle:
+            return ZoneInfo.from_file(handle, key="localtime")
+    except (OSError, ValueError, KeyError):  # (ZoneInfoNotFoundError is a KeyError)
+        local = datetime.now().astimezone().tzinfo
+        assert local is not None
+        return local
 
 
 def aware(moment: datetime, where: tzinfo) -> datetime:
@@ -62,16 +86,36 @@ class Extension:
     days: float = 0.0
     due: datetime | None = None  # a new due date; wins over days
 
-    def apply(self, due: datetime) -> datetime:
-        return self.due if self.due is not None else due + timedelta(days=self.days)
+    def apply(self, due: datetime, where: tzinfo) -> datetime:
+        """The moved due date; `days` are calendar days in `where` (23:59 stays 23:59)."""
+        if self.due is not None:
+            return self.due
+        return due.astimezone(where) + timedelta(days=self.days)
 
 
-def load_extensions(path: Path, where: tzinfo) -> dict[str, Extension]:
+class SideRows(dict[str, T]):
+    """A side file's rows by id, remembering each id's line (for a message naming it)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.lines: dict[str, int] = {}
+
+
+def unmatched(table: Mapping[str, object], known: Callable[[str], bool], what: str) -> list[str]:
+    """One line per id of `table` (a `SideRows`) that `known` does not recognise."""
+    path = getattr(table, "path", "?")
+    lines: dict[str, int] = getattr(table, "lines", {})
+    return [f"{path}:{lines.get(key, '?')}: {key}: matches no submission or student; {what}"
+            for key in table if not known(key)]
+
+
+def load_extensions(path: Path, where: tzinfo) -> SideRows[Extension]:
     """`id,days` or `id,due` (either or both columns; `due` wins), one student per row."""
     return _rows(path, where, _extension)
 
 
-def _extension(row: dict[str, str], where: tzinfo) -> Extension:
+def _extension(row: Row, where: tzinfo) -> Extension:
     due, days = row.get("due", ""), row.get("days", "")
     if not due and not days:
         raise ValueError("give `days` (extra days) or `due` (a new due date)")
@@ -86,51 +130,53 @@ def _extension(row: dict[str, str], where: tzinfo) -> Extension:
     return Extension(days=value)
 
 
-def load_submission_times(path: Path, where: tzinfo) -> dict[str, datetime]:
+def load_submission_times(path: Path, where: tzinfo) -> SideRows[datetime]:
     """`id,submitted_at`: times the instructor supplies where the export carries none."""
     return _rows(path, where, lambda row, w: parse_time(_need(row, "submitted_at"), w))
 
 
-def _need(row: dict[str, str], column: str) -> str:
+def _need(row: Row, column: str) -> str:
     if not row.get(column):
         raise ValueError(f"no `{column}`")
     return row[column]
 
 
-def _rows(path: Path, where: tzinfo,
-          parse: Callable[[dict[str, str], tzinfo], T]) -> dict[str, T]:
-    rows = read_side_file(path, LateError)
-    found: dict[str, T] = {}
+def _rows(path: Path, where: tzinfo, parse: Callable[[Row, tzinfo], T]) -> SideRows[T]:
+    found: SideRows[T] = SideRows(path)
     problems: list[str] = []
-    seen: set[str] = set()
-    for line, row in enumerate(rows, start=2):
-        key = row.get("id", "")
-        if not key:
+    for row in read_side_file(path, LateError):
+        key, line = row.get("id", ""), row.line
+        if row.extra:
+            problems.append(f"{path}:{line}: {too_many_cells(row)}")
+        elif not key:
             problems.append(f"{path}:{line}: no `id`")
-            continue
-        if key in seen:
+        elif key in found.lines:
             problems.append(f"{path}:{line}: {key} appears twice")
-            continue
-        seen.add(key)
-        try:
-            found[key] = parse(row, where)
-        except ValueError as exc:
-            problems.append(f"{path}:{line}: {key}: {exc}")
+        else:
+            found.lines[key] = line
+            try:
+                found[key] = parse(row, where)
+            except ValueError as exc:
+                problems.append(f"{path}:{line}: {key}: {exc}")
     if problems:
         raise LateError("\n".join(problems))
     return found
 
+
+def elapsed(later: datetime, earlier: datetime) -> timedelta:
+    """Real time between two aware instants (in UTC: never wall-clock, whatever their zones)."""
+    return later.astimezone(UTC) - earlier.astimezone(UTC)
 
 
 def assess(deadline: Deadline, *, submitted: datetime | None, source: str = "",
            marked_late: bool = False, extension: Extension | None = None) -> Late:
     """How late one submission is and what share of its score that costs."""
     where = zone(deadline)
-    base = aware(deadline.due, where)
-    due = extension.apply(base) if extension else base
-    moved = due - base
+    base = aware(deadline.due, where).astimezone(where)
+    due = extension.apply(base, where) if extension else base
     cutoff = deadline.penalty.zero_after
-    cutoff = aware(cutoff, where) + moved if cutoff is not None else None
+    if cutoff is not None:  # the late window keeps its real length when the due date moves
+        cutoff = (due.astimezone(UTC) + elapsed(aware(cutoff, where), base)).astimezone(where)
     granted = f"extension to {due.isoformat()}" if extension else ""
     if submitted is None:
         if marked_late and extension is None:
@@ -138,18 +184,18 @@ def assess(deadline: Deadline, *, submitted: datetime | None, source: str = "",
                            "late by the LMS's mark, time unknown: counted as one day late")
         note = "late by the LMS's mark, within the extension" if marked_late else ""
         return Late("", source, due.isoformat(), 0, 0.0, "; ".join(p for p in (granted, note) if p))
-    stamp = submitted.isoformat()
-    if cutoff is not None and submitted > cutoff:
-        return Late(stamp, source, due.isoformat(), _days(submitted - due), 100.0,
+    submitted = aware(submitted, where)
+    stamp, delay = submitted.isoformat(), elapsed(submitted, due)
+    if cutoff is not None and elapsed(submitted, cutoff) > timedelta(0):
+        return Late(stamp, source, due.isoformat(), _days(delay), 100.0,
                     f"after the cutoff {cutoff.isoformat()}: no credit")
-    over = submitted - due - timedelta(minutes=deadline.grace_minutes)
-    if over <= timedelta(0):
+    if delay <= timedelta(minutes=deadline.grace_minutes):
         return Late(stamp, source, due.isoformat(), 0, 0.0, granted)
-    return _charge(deadline, _days(submitted - due), stamp, source, due, granted)
+    return _charge(deadline, _days(delay), stamp, source, due, granted)
 
 
 def _days(delay: timedelta) -> int:
-    """Days or part days: 1 minute late is day 1, 24 h 1 min is day 2."""
+    """Days or part days of real time: 1 minute late is day 1, 24 h 1 min is day 2."""
     return max(1, math.ceil(delay / DAY))
 
 

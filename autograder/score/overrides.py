@@ -7,7 +7,9 @@ check only, or `total`), `points`, `reason`, `who` and optionally `when`.
 They are applied on top of the grader's verdicts on every run, in file order,
 never written into them, so a regrade keeps them and nothing is applied twice.
 A row that cannot be applied stops the run before any grading (one line per
-problem): a silently ignored override is a grade nobody decided.
+problem): a silently ignored override is a grade nobody decided. So does a row
+with more cells than the header: an unquoted comma in `reason` would shift
+the rest, and the audit trail would name the wrong person.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.report.csvfile import read_side_file
+from autograder.report.csvfile import Row, read_side_file, too_many_cells
 from autograder.score.final import TOTAL, AppliedOverride
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -48,19 +50,21 @@ def load_overrides(path: Path, checks: list[str]) -> list[Override]:
     rows = read_side_file(path, OverrideError, "overrides ")
     overrides: list[Override] = []
     problems: list[str] = []
-    for line, row in enumerate(rows, start=2):
-        if not any(row.values()):
+    for row in rows:
+        if not any(row.values()) and not any(row.extra):
             continue  # a blank line a spreadsheet left
         try:
-            overrides.append(_parse(row, checks, line))
+            overrides.append(_parse(row, checks))
         except ValueError as exc:
-            problems.append(f"{path}:{line}: {exc}")
+            problems.append(f"{path}:{row.line}: {exc}")
     if problems:
         raise OverrideError("\n".join(problems))
     return overrides
 
 
-def _parse(row: dict[str, str], checks: list[str], line: int) -> Override:
+def _parse(row: Row, checks: list[str]) -> Override:
+    if row.extra:
+        raise ValueError(too_many_cells(row))
     missing = [c for c in ("id", "check", "points", "reason", "who") if not row.get(c)]
     if missing:
         raise ValueError(f"no {', '.join(missing)} (every override says who, what, why and by whom)")
@@ -71,7 +75,7 @@ def _parse(row: dict[str, str], checks: list[str], line: int) -> Override:
     if not relative and float(text) < 0:
         raise ValueError("points below 0")
     return Override(row["id"], resolve_check(row["check"], checks), float(text), relative,
-                    row["reason"], row["who"], row.get("when", ""), line)
+                    row["reason"], row["who"], row.get("when", ""), row.line)
 
 
 def resolve_check(given: str, checks: list[str]) -> str:

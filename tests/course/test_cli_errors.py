@@ -70,3 +70,15 @@ def test_a_config_error_names_the_file_one_line_per_problem(tmp_path: Path,
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2 and all(line.startswith(f"error: {config}: ") for line in lines), lines
     assert not (tmp_path / "g").exists()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]):
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("autograder.batch.run.grade_batch", interrupted)
+    assert main(["grade", str(NOTEBOOK), "--out", str(tmp_path / "g"), "--config",
+                 str(ROOT / "grading_config.yaml")]) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("interrupted: ") and len(err.splitlines()) == 1, err

@@ -57,3 +57,29 @@ def test_every_bad_row_is_one_line_naming_file_and_line(tmp_path: Path):
 def test_an_excel_saved_file_with_a_bom_reads(tmp_path: Path):
     path = write(tmp_path, "\ufeffid,check,points,reason,who\r\nlee,TOTAL,10,regrade request,TA\r\n")
     assert load_overrides(path, CHECKS)[0].check == TOTAL
+
+
+def test_an_unquoted_comma_in_a_reason_is_refused_naming_its_line(tmp_path: Path):
+    """s4/run2.sh: `who` would have become "second look" and "Prof Ruiz" been dropped."""
+    path = write(tmp_path, (
+        "id,check,points,reason,who\n"
+        "alice,total,+1,fine,TA Kim\n"
+        "\n"
+        "carol,total,+1,regrade request, second look,Prof Ruiz\n"
+        'dave,total,+1,"regrade request, second look",Prof Ruiz\n'))
+    with pytest.raises(OverrideError) as caught:
+        load_overrides(path, CHECKS)
+    (line,) = str(caught.value).splitlines()
+    assert line.startswith(f"{path}:4: more cells than the header has columns (extra: 'Prof Ruiz')")
+    assert "double quotes" in line
+    quoted = load_overrides(write(tmp_path, (
+        "id,check,points,reason,who\n"
+        'dave,total,+1,"regrade request, second look",Prof Ruiz\n')), CHECKS)
+    assert (quoted[0].reason, quoted[0].who) == ("regrade request, second look", "Prof Ruiz")
+
+
+def test_an_extra_empty_cell_is_refused_too(tmp_path: Path):
+    """`reason, second look,` shifts "second look" into `who` and leaves an empty extra cell."""
+    path = write(tmp_path, "id,check,points,reason,who\ncarol,total,+1,regrade, second look,\n")
+    with pytest.raises(OverrideError, match=r":2: more cells than the header"):
+        load_overrides(path, CHECKS)

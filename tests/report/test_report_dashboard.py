@@ -34,6 +34,7 @@ from report_samples import (
 )
 
 from autograder.report.dashboard import render_dashboard, write_dashboard
+from autograder.score.final import TOTAL, AppliedOverride, Late, Standing, finalise
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as Row  # not a test class for pytest
 
@@ -60,10 +61,11 @@ def test_counts_mean_and_median(site):
     assert page.terms["Timed out"] == "1"
     assert page.terms["Crashed"] == "0"
     assert page.terms["Could not be graded"] == "1"
-    assert page.terms["Mean score"] == "3.83 / 8"
-    assert page.terms["Median score"] == "4 / 8"
-    assert page.terms["Mean of graded"] == "5 / 8"
-    assert page.terms["Full marks"] == "1"
+    assert page.terms["Mean final score"] == "3.83 / 8"
+    assert page.terms["Median final score"] == "4 / 8"
+    assert page.terms["Mean final of graded"] == "5 / 8"
+    assert page.terms["Full marks (final)"] == "1"
+    assert "Before them" not in text  # no result carries an override or a penalty
     assert "<title>lab-test class dashboard (6 submissions)</title>" in text
 
 
@@ -180,17 +182,17 @@ def test_all_students_table(site):
     _, _, _, page = site
     table = page.table("students")
     header, *rows = table.rows
-    assert header == ["Submission", "Status", "Score", "%", "Lost points in"]
-    assert [r[:4] for r in rows] == [
-        ["alice", "Graded", "8 / 8", "100%"],
-        ["bob", "Graded", "5 / 8", "62%"],
-        ["carol", "Graded", "1 / 8", "12%"],
-        ["dave", "Timed out", "3 / 8", "38%"],
-        ["erin", "Could not be graded", "0 / 8", "0%"],
-        ["frank", "Graded", "6 / 8", "75%"],
+    assert header == ["Submission", "Status", "Final score", "%", "Checks", "Lost points in"]
+    assert [r[:5] for r in rows] == [
+        ["alice", "Graded", "8 / 8", "100%", "8"],
+        ["bob", "Graded", "5 / 8", "62%", "5"],
+        ["carol", "Graded", "1 / 8", "12%", "1"],
+        ["dave", "Timed out", "3 / 8", "38%", "3"],
+        ["erin", "Could not be graded", "0 / 8", "0%", "0"],
+        ["frank", "Graded", "6 / 8", "75%", "6"],
     ]
-    assert rows[1][4] == "mse_loss ×2" and rows[2][4] == "mse_loss ×2, evaluate"
-    assert rows[0][4] == "nothing" and rows[4][4] == "not run"
+    assert rows[1][5] == "mse_loss ×2" and rows[2][5] == "mse_loss ×2, evaluate"
+    assert rows[0][5] == "nothing" and rows[4][5] == "not run"
     assert [cell[0] for cell in table.links[1:]] == [
         [f"{s}/feedback.html"] for s in ("alice", "bob", "carol", "dave", "erin", "frank")]
 
@@ -218,7 +220,7 @@ def test_sort_script_is_optional_and_allowed_by_its_hash(site):
 def test_empty_batch(tmp_path):
     text = render_dashboard([], CONFIG)
     page = Page(text)
-    assert page.terms["Submissions"] == "0" and page.terms["Mean score"] == "— / 8"
+    assert page.terms["Submissions"] == "0" and page.terms["Mean final score"] == "— / 8"
     assert "Every submission was graded." in text
     write_dashboard([], CONFIG, tmp_path)
     assert (tmp_path / "index.html").is_file()
@@ -253,3 +255,33 @@ def test_concept_check_choices_are_counted_per_option():
     cells = re.findall(r'<td class="num">(?:<span class="pass-text">)?(\d+)', section)
     assert cells == ["2", "1"]  # best answer 2, no answer 1
     assert 'id="choices"' not in render_dashboard(sample_results(), CONFIG)  # no MC check there
+
+
+def _adjusted_results() -> list[SubmissionResult]:
+    """The samples with alice's 8 cut to 7.2 by a late day (10 %) and carol's 1 raised to 8 by
+    an override: finals 7.2, 5, 8, 3, 0, 6 (mean 29.2 / 6 = 4.87, median 5.5, full marks carol)."""
+    results = {r.submission_id: r for r in sample_results()}
+    results["alice"].final = finalise(8.0, Standing(late=Late(days_late=1, percent=10.0)))
+    results["carol"].final = finalise(1.0, Standing(overrides=[
+        AppliedOverride(TOTAL, 1.0, 8.0, "regrade: answer accepted", "TA Kim")]))
+    return list(results.values())
+
+
+def test_class_statistics_are_final_scores_with_the_checks_beside_them():
+    page = Page(render_dashboard(_adjusted_results(), CONFIG))
+    assert page.terms["Mean final score"] == "4.87 / 8"
+    assert page.terms["Median final score"] == "5.5 / 8"
+    assert page.terms["Mean final of graded"] == "6.55 / 8"  # alice 7.2, bob 5, carol 8, frank 6
+    assert page.terms["Full marks (final)"] == "1"  # carol (by override), no longer alice
+    assert "after overrides and late penalties" in page.text
+    assert "Before them (2 differ), the checks alone: mean 3.83, median 4." in page.text
+    rows = {r[0]: r[2:5] for r in page.table("students").rows[1:]}
+    assert rows["alice"] == ["7.2 / 8", "90%", "8"] and rows["carol"] == ["8 / 8", "100%", "1"]
+    counts = {r[0]: int(r[1]) for r in page.table("distribution").rows[1:]}
+    assert (counts["90–100%"], counts["10–20%"]) == (2, 0)  # alice 90 %, carol 100 %; nobody at 12 %
+
+
+def test_per_check_statistics_still_count_the_checks_alone():
+    page = Page(render_dashboard(_adjusted_results(), CONFIG))
+    assert page.table("parts").rows[1] == ["mse_loss", "2.8 / 5", "1 / 4 / 0", "60%"]
+    assert [r[5] for r in page.table("checks").rows[1:]] == ["40%", "60%", "75%", "80%"]
