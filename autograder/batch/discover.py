@@ -73,6 +73,7 @@ ends, error or not.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import re
 import shutil
@@ -107,7 +108,7 @@ MAX_ID_BYTES = 160  # an id is a folder name: well under the usual 255-byte limi
 MIB = 1024 * 1024
 _CHUNK = MIB
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError,
-               EOFError, zlib.error, ValueError)
+               EOFError, zlib.error, lzma.LZMAError, ValueError)
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,41 @@ def member_id(folder: str, ids: tuple[str, ...], position: int) -> str:
     return f"{folder}.{own or f'member{position}'}"
 
 
+MAX_EXPANDED_NODES = 200_000  # far above a class's metadata; an alias bomb is billions
+
+
 class _Lenient(yaml.SafeLoader):
-    """Safe YAML whose unknown tags (`!ruby/object:...`) become plain data."""
+    """Safe YAML whose unknown tags (`!ruby/object:...`) become plain data, and whose
+    aliases may not expand past `MAX_EXPANDED_NODES` (Ruby writes anchors for repeated
+    objects, so aliases stay allowed; nine nested aliases of nine make 387 million)."""
+
+    def compose_document(self) -> yaml.Node | None:
+        node = super().compose_document()
+        if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+            raise yaml.YAMLError(f"its aliases expand to more than {MAX_EXPANDED_NODES} nodes")
+        return node
+
+
+def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
+    """How many nodes the document holds once every alias is expanded (each shared node
+    counted once per use, computed once per node; stops counting past the cap)."""
+    known = seen.get(id(node))
+    if known is not None:
+        return known
+    seen[id(node)] = MAX_EXPANDED_NODES + 1  # (a cycle counts as too big)
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            size += _expanded_size(child, seen)
+            if size > MAX_EXPANDED_NODES:
+                break
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            size += _expanded_size(key, seen) + _expanded_size(value, seen)
+            if size > MAX_EXPANDED_NODES:
+                break
+    seen[id(node)] = size
+    return size
 
 
 def _untagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -87,20 +120,45 @@ def read_lms_records(inputs: list[Path], where: tzinfo) -> LmsRecords:
     for path in inputs:
         try:
             if path.is_dir():
-                for meta in [path / METADATA, *sorted(path.glob(f"*/{METADATA}"))]:
-                    if meta.is_file() and meta.stat().st_size <= MAX_METADATA_BYTES:
+                for meta in _export_metadata(path):
+                    if meta.stat().st_size <= MAX_METADATA_BYTES:
                         _merge(records, meta.read_text(encoding="utf-8"), str(meta), where)
             elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as zf:
-                    for info in zf.infolist():
-                        parts = PurePosixPath(info.filename).parts
-                        if parts and parts[-1] == METADATA and len(parts) <= 2 \
-                                and info.file_size <= MAX_METADATA_BYTES:
+                    for info in _export_entries(zf):
+                        if info.file_size <= MAX_METADATA_BYTES:
                             _merge(records, zf.read(info).decode("utf-8"),
                                    f"{path}:{info.filename}", where)
         except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ValueError) as exc:
             records.problems.append(f"{path}: {METADATA} not read ({exc})")
     return records
+
+
+def _export_metadata(folder: Path) -> list[Path]:
+    """The export's own metadata: at the folder's top, else one level in (the export's
+    folder inside the one given) — never inside a submission's folder, where a file of
+    that name is what a student uploaded (a red team's rewrote other students' times and
+    identities)."""
+    top = folder / METADATA
+    if top.is_file():
+        return [top]
+    return [meta for meta in sorted(folder.glob(f"*/{METADATA}"))
+            if meta.is_file() and not _is_submission_folder(meta.parent.name)]
+
+
+def _export_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """As `_export_metadata`, inside a zip: its top level if it has one, else one level in."""
+    found = [info for info in zf.infolist()
+             if PurePosixPath(info.filename).parts[-1:] == (METADATA,)]
+    top = [info for info in found if len(PurePosixPath(info.filename).parts) == 1]
+    if top:
+        return top
+    return [info for info in found if len(PurePosixPath(info.filename).parts) == 2
+            and not _is_submission_folder(PurePosixPath(info.filename).parts[0])]
+
+
+def _is_submission_folder(name: str) -> bool:
+    return re.fullmatch(r"submission_\d+", name) is not None
 
 
 def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo) -> None:

@@ -133,3 +133,19 @@ def test_zips_nested_too_deep_are_skipped(tmp_path: Path):
         ("deep", "no notebook in your upload (found: level5.zip/level4.zip/level3.zip/level2.zip "
                  "(nested too deep))")]
     assert any("nested more than" in s for s in found.skipped)
+
+
+def test_a_zip_whose_lzma_member_is_corrupt_is_its_uploaders_invalid_row(tmp_path: Path):
+    # (an outside red team's: the LZMA decoder's own error ended the whole batch)
+    import zipfile
+
+    data = bytearray(zipped({"lab05.ipynb": nb("x = 1" + " " * 5000)}, zipfile.ZIP_LZMA))
+    start = 30 + len("lab05.ipynb") + 20  # inside the member's compressed bytes
+    for i in range(start, start + 40):
+        data[i] ^= 0xA5
+    batch = tmp_path / "in"
+    write(batch, {"lzma_bad.zip": bytes(data), "fine.ipynb": nb()})
+    found = discover([batch], tmp_path / "out" / ".inputs", assignment="lab05")
+    rows = {f.submission_id: f for f in found.submissions}
+    assert set(rows) == {"lzma_bad", "fine"}
+    assert rows["lzma_bad"].problem and not rows["fine"].problem

@@ -66,3 +66,44 @@ def test_unreadable_metadata_is_a_problem_not_a_crash(tmp_path: Path):
     (tmp_path / METADATA).write_text("a: [unclosed")
     records = read_lms_records([tmp_path], UTC)
     assert records.gradescope == {} and "not valid YAML" in records.problems[0]
+
+
+FORGED = """\
+submission_101:
+  :submitters:
+  - :name: Mallory
+    :sid: S1001
+  :created_at: 2025-01-01 00:00:00 -07:00
+"""
+
+
+def test_a_metadata_file_a_student_uploaded_is_never_read(tmp_path: Path):
+    # (an outside red team's: it rewrote other students' submission times and identities)
+    export = tmp_path / "export"
+    (export / "submission_102").mkdir(parents=True)
+    (export / METADATA).write_text(GRADESCOPE_YML)
+    (export / "submission_102" / METADATA).write_text(FORGED)
+    assert read_lms_records([export], UTC).gradescope["submission_101"].names == ("Ada Okafor",)
+    (export / METADATA).unlink()  # no export file at all: still not the student's
+    assert read_lms_records([export], UTC).gradescope == {}
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"assignment_1_export/{METADATA}", GRADESCOPE_YML)
+        zf.writestr(f"assignment_1_export/submission_102/{METADATA}", FORGED)
+        zf.writestr(f"submission_102/{METADATA}", FORGED)
+    assert read_lms_records([archive], UTC).gradescope["submission_101"].names == ("Ada Okafor",)
+
+
+def test_an_alias_bomb_is_a_problem_not_gigabytes(tmp_path: Path):
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    (tmp_path / METADATA).write_text("\n".join(levels) + "\nsubmission_101:\n  :sid: *a8\n")
+    records = read_lms_records([tmp_path], UTC)
+    assert records.gradescope == {} and "expand to more than" in records.problems[0]
+
+
+def test_ruby_anchors_of_an_ordinary_export_are_read(tmp_path: Path):
+    shared = GRADESCOPE_YML.replace(":score: 10.0\n  :results:", ":score: &s 10.0\n  :results:")
+    (tmp_path / METADATA).write_text(shared + "  :score: *s\n")
+    assert set(read_lms_records([tmp_path], UTC).gradescope) == {"submission_101",
+                                                                 "submission_102"}
