@@ -687,7 +687,12 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
             and exc.lineno:
         where = f"{str(exc.filename).strip('<>')}, line {exc.lineno}"
     message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
-    return {"type": type(exc).__name__, "message": message[:limit], "where": where, "own": own}
+    # The built-in classes it is an instance of: a `class ShapeError(ValueError)` is a
+    # ValueError to any `except ValueError:`, and so to the checks.
+    kinds = [c.__name__ for c in type(exc).__mro__
+             if c.__module__ == "builtins" and issubclass(c, BaseException)][:8]
+    return {"type": type(exc).__name__, "message": message[:limit], "where": where, "own": own,
+            "kinds": kinds}
 
 
 def setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, Log]:

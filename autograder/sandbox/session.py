@@ -17,6 +17,7 @@ any of it can reach feedback.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 import re
@@ -77,7 +78,18 @@ def student_error_info(raw: Any) -> dict[str, Any]:
             "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
                                            keep_newlines=True),
             "where": where if _WHERE.fullmatch(where) else "",
-            "own": info.get("own") is True}
+            "own": info.get("own") is True,
+            "kinds": _builtin_kinds(info.get("kinds"))}
+
+
+def _builtin_kinds(raw: Any) -> tuple[str, ...]:
+    """The built-in exception classes the worker says the error is an instance of: names of
+    built-in exceptions only (anything else is dropped)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(k for k in raw[:8] if isinstance(k, str)
+                 and isinstance(getattr(builtins, k, None), type)
+                 and issubclass(getattr(builtins, k), BaseException))
 
 
 class StudentError(Exception):
@@ -92,6 +104,11 @@ class StudentError(Exception):
     @property
     def kind(self) -> str:
         return self.info["type"]
+
+    def is_a(self, kind: str) -> bool:
+        """Whether the error is a `kind` (a built-in exception), as `except kind:` would
+        tell: `class ShapeError(ValueError)` is a ValueError."""
+        return self.kind == kind or kind in self.info["kinds"]
 
     @property
     def own(self) -> bool:

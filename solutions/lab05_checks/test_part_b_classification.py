@@ -203,7 +203,7 @@ def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: d
     try:
         student.call(function, *args, **kwargs)
     except StudentError as error:
-        if error.kind == "ValueError":
+        if error.is_a("ValueError"):
             return
         if error.kind == "NotImplementedError":
             raise

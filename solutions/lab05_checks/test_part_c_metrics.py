@@ -149,7 +149,7 @@ def test_accuracy_errors(student, tol):
         try:
             student.call("accuracy", preds, targets)
         except StudentError as error:
-            if error.kind == "ValueError":
+            if error.is_a("ValueError"):
                 continue
             if error.kind == "NotImplementedError":
                 raise
@@ -418,7 +418,7 @@ def test_prf_zero_division(student, tol, memo):
             value = student.call("precision_recall_f1", preds, targets,
                                  positive_class=positive).value
         except StudentError as error:
-            if error.kind in ("ZeroDivisionError", "ValueError", "RuntimeError"):
+            if any(error.is_a(k) for k in ("ZeroDivisionError", "ValueError", "RuntimeError")):
                 _zero_division_fail("precision_recall_f1", error, what)
             raise
         expected = _prf_reference(preds, targets, positive, model)
@@ -540,7 +540,7 @@ def test_macro_absent_classes(student, tol, memo):
         try:
             value = student.call("macro_f1", preds, targets, num_classes).value
         except StudentError as error:
-            if error.kind in ("ZeroDivisionError", "RuntimeError", "IndexError"):
+            if any(error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
                 _zero_division_fail("macro_f1", error, what)
             raise
         if _is_nan(value):

@@ -56,6 +56,14 @@ def test_each_way_a_check_ends_has_its_verdict(error: BaseException | None, pass
     assert verdict.harness_error == ""
 
 
+def test_a_subclass_of_a_builtin_error_is_that_error_and_forged_kinds_are_dropped() -> None:
+    shape = StudentError("f", {"type": "ShapeError", "message": "",
+                               "kinds": ["ValueError", "Exception", "BaseException"]})
+    assert shape.is_a("ValueError") and shape.is_a("ShapeError") and not shape.is_a("KeyError")
+    forged = StudentError("f", {"type": "X", "kinds": ["ValueError()", "os", 3, "TypeError"]})
+    assert forged.info["kinds"] == ("TypeError",) and not forged.is_a("ValueError")
+
+
 def test_a_bug_in_the_check_itself_is_a_harness_error_not_the_students() -> None:
     verdict = verdict_for(SPEC, ZeroDivisionError("division by zero"))
     assert not verdict.passed and verdict.message == SPEC.feedback
