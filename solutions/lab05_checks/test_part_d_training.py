@@ -23,6 +23,7 @@ from autograder.check import tamper
 from autograder.check.compare import describe
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox import probes
+from autograder.sandbox.protocol import MetaTensor
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 
@@ -178,17 +179,24 @@ def _order_hint(events: list[str], loader_batches: int = EPOCH_BATCHES) -> str:
     if "step backward" in text or text.startswith("zero_grad forward loss step"):
         return ("step() runs before backward(), so each update uses no or stale gradients: "
                 "the order is zero_grad → forward → loss → backward → step.")
-    batches, zeroed, steps = (events.count(e) for e in ("forward", "zero_grad", "step"))
+    forwards, zeroed, steps = (events.count(e) for e in ("forward", "zero_grad", "step"))
+    batches = loader_batches  # the loader's, not the forward passes (a loop may make two)
+    if forwards < batches:
+        return (f"the loop makes {forwards} forward passes for the loader's {batches} "
+                "batches: go over every batch of the loader exactly once (for x, y in loader).")
     if zeroed < batches:
         return (f"optimizer.zero_grad() runs {zeroed} times for {batches} batches, so "
                 "gradients accumulate across the batches in between: call it at the start "
                 "of every batch.")
-    if steps < batches:
-        return (f"optimizer.step() runs {steps} times for {batches} batches, so some batches "
-                "never update the parameters: step after every batch's backward().")
-    if batches != loader_batches:
-        return (f"the loop makes {batches} forward passes for the loader's {loader_batches} "
-                "batches: go over every batch of the loader exactly once (for x, y in loader).")
+    if steps != batches:
+        return (f"optimizer.step() runs {steps} times for {batches} batches: step once after "
+                "every batch's backward()"
+                + (", so some batches never update the parameters." if steps < batches
+                   else ", not more (each extra step moves the weights again)."))
+    if forwards > batches:
+        return (f"the loop makes {forwards} forward passes for the loader's {batches} "
+                "batches: compute the loss from one forward pass per batch (a second pass "
+                "in train mode moves BatchNorm's statistics again).")
     return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
             "every batch.")
 
@@ -785,6 +793,11 @@ def test_fit(student, tol):
     if not isinstance(returned, dict) or not set(expected) <= set(returned):
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
+    held = _history_values_kind(returned, expected)
+    if held:
+        fail(f"fit's history holds {held}, not Python floats: append numbers (the float "
+             "train_one_epoch returns, evaluate's figures, or .item() of a tensor).",
+             "fit-history-types")
     epochs = _epochs_run(returned, expected)
     if epochs is not None:
         fail(f"fit's history holds {epochs} entries per list for epochs=3: run exactly `epochs` "
@@ -792,6 +805,18 @@ def test_fit(student, tol):
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _history_values_kind(returned: Any, expected: dict) -> str:
+    """What the history's lists hold when it is not numbers (words only: "tensors")."""
+    lists = [returned.get(key) for key in expected] if isinstance(returned, dict) else []
+    values = [v for values in lists if isinstance(values, (list, tuple)) for v in values]
+    odd = [v for v in values if not (isinstance(v, (int, float)) and not isinstance(v, bool))]
+    if not odd or len(odd) != len(values):
+        return ""
+    if all(isinstance(v, (torch.Tensor, MetaTensor)) for v in odd):
+        return "tensors"
+    return f"values such as {describe(odd[0])}"
 
 
 def _epochs_run(returned: Any, expected: dict) -> int | None:

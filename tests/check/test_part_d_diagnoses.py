@@ -253,3 +253,28 @@ def test_a_history_with_a_key_of_its_own_is_correct_work() -> None:
                    'history["val_accuracy"].append(metrics["accuracy"])\n'
                    '        history.setdefault("lr", []).append(0.1)')
     assert verdicts(ns, "fit")[part_d.FIT].passed
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("        optimizer.step()\n", "        optimizer.step()\n        optimizer.step()\n",
+     "optimizer.step() runs 8 times for 4 batches"),
+    ("        logits = model(x)\n", "        with torch.no_grad():\n            model(x)\n"
+                                  "        logits = model(x)\n",
+     "8 forward passes for the loader's 4 batches"),
+])
+def test_counts_are_per_batch_of_the_loader(old, new, words) -> None:
+    verdict = verdicts(namespace("train_one_epoch", old, new), "train_one_epoch")[part_d.TRAIN_ORDER]
+    assert not verdict.passed and words in verdict.message, verdict.message
+    assert "zero_grad() runs" not in verdict.message
+
+
+def test_a_history_of_tensors_is_told_so() -> None:
+    ns = namespace("fit", 'history["val_loss"].append(metrics["loss"])',
+                   'history["val_loss"].append(torch.tensor(metrics["loss"]))',
+                   ('history["train_loss"].append(train_one_epoch(',
+                    'history["train_loss"].append(torch.tensor(train_one_epoch('),
+                   ("optimizer, device))", "optimizer, device)))"),
+                   ('history["val_accuracy"].append(metrics["accuracy"])',
+                    'history["val_accuracy"].append(torch.tensor(metrics["accuracy"]))'))
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-history-types", verdict.message
