@@ -826,3 +826,13 @@ def softmax(logits, dim=-1):
     return shifted.div_(shifted.sum(dim=dim, keepdim=True))
 '''), SOFTMAX_GRAD, "in-place"),
 ]
+MUTANTS += [  # a metric that edits the caller's tensors (the notebook's rule for every function)
+    Mutant("mutant_accuracy_subtracts_in_place", "accuracy", rewrite('''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape:
+        raise ValueError(f"shapes differ: {tuple(preds.shape)} vs {tuple(targets.shape)}")
+    if preds.numel() == 0:
+        raise ValueError("accuracy of an empty set is undefined")
+    return int((preds.sub_(targets) == 0).sum()) / preds.numel()
+'''), ACC_VALUES, "in place"),
+]

@@ -18,7 +18,7 @@ import torch
 from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import CallResult, StudentError
 
 
 def _labels(values: list[int]) -> torch.Tensor:
@@ -83,6 +83,16 @@ def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
         return None
 
 
+def _kept_inputs(result: CallResult, function: str) -> Any:
+    """The call's value, once the run shows the function left its inputs as they were (the
+    notebook's rule for every graded function: a caller's preds and targets are theirs)."""
+    if result.mutated:
+        fail(f"{function} modified its input tensors in place (the caller's preds or targets "
+             "changed): compute on new tensors (preds == c, targets * C + preds) instead of "
+             "in-place edits such as .sub_(), .mul_(), x[mask] = ….", "in-place")
+    return result.value
+
+
 def _zero_division_fail(function: str, error: StudentError | None, what: str) -> None:
     got = f"raised {error.kind}" if error is not None else "returned nan"
     fail(f"{function} {got} {what}: 0/0 must give 0.0 (sklearn's zero_division=0) — check "
@@ -105,7 +115,7 @@ def test_accuracy_values(student, ref, tol):
              (_labels([4]), _labels([4])),
              (_random_labels(gen, 40, 2), _random_labels(gen, 40, 2))]
     for preds, targets in cases:
-        value = student.call("accuracy", preds, targets).value
+        value = _kept_inputs(student.call("accuracy", preds, targets), "accuracy")
         expected = ref.accuracy(preds, targets)
         n = preds.numel()
         _reject_non_finite("accuracy", value, f"for N = {n}")
@@ -183,7 +193,8 @@ def test_confusion_values(student, ref):
              (_labels([2, 0, 2, 1, 2]), _labels([0, 0, 2, 2, 1]), 3),
              (_labels([1]), _labels([0]), 2)]
     for preds, targets, num_classes in cases:
-        value = student.call("confusion_matrix", preds, targets, num_classes).value
+        value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
+                             "confusion_matrix")
         expected = ref.confusion_matrix(preds, targets, num_classes)
         if isinstance(value, NumpyArray):
             fail("confusion_matrix returned a numpy array: return a torch.Tensor.",
@@ -318,7 +329,8 @@ def test_prf_binary(student, ref, tol, memo):
         if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
             cases.append((preds, targets))
     for preds, targets in cases:
-        value = student.call("precision_recall_f1", preds, targets).value
+        value = _kept_inputs(student.call("precision_recall_f1", preds, targets),
+                             "precision_recall_f1")
         _expect_triple(value, ref.precision_recall_f1(preds, targets), tol,
                        f"for N = {preds.numel()} binary labels", strict_types=True)
 
@@ -506,7 +518,7 @@ def test_macro_values(student, ref, tol, memo):
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
             cases.append((preds, targets, num_classes))
     for preds, targets, num_classes in cases:
-        value = student.call("macro_f1", preds, targets, num_classes).value
+        value = _kept_inputs(student.call("macro_f1", preds, targets, num_classes), "macro_f1")
         expected = ref.macro_f1(preds, targets, num_classes)
         _reject_non_finite("macro_f1", value, f"for {num_classes} classes")
         expect_float(value, expected, _slack(tol, expected), "macro_f1",
