@@ -430,7 +430,8 @@ def test_prf_zero_division(student, tol, memo):
             value = student.call("precision_recall_f1", preds, targets,
                                  positive_class=positive).value
         except StudentError as error:
-            if any(error.is_a(k) for k in ("ZeroDivisionError", "ValueError", "RuntimeError")):
+            if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
+                    error.is_a(k) for k in ("ZeroDivisionError", "ValueError", "RuntimeError")):
                 _zero_division_fail("precision_recall_f1", error, what)
             raise
         expected = _prf_reference(preds, targets, positive, model)
@@ -552,7 +553,8 @@ def test_macro_absent_classes(student, tol, memo):
         try:
             value = student.call("macro_f1", preds, targets, num_classes).value
         except StudentError as error:
-            if any(error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
+            if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
+                    error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
                 _zero_division_fail("macro_f1", error, what)
             raise
         if _is_nan(value):
