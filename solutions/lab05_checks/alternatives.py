@@ -885,4 +885,15 @@ def accuracy(preds, targets):
         raise EmptyInput("need two non-empty tensors of one shape")
     return (preds == targets).sum().item() / preds.numel()
 ''')),
+    # the library's elementwise pieces of another loss inside Huber: not Huber's library call
+    Alternative("alt_r29_huber_from_mse_and_l1_pieces", ("huber_loss",), rewrite('''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be > 0")
+    sq = F.mse_loss(pred, target, reduction="none")
+    ab = F.l1_loss(pred, target, reduction="none")
+    return _reduce(torch.where(ab < delta, 0.5 * sq, delta * (ab - 0.5 * delta)), reduction)
+''')),
 ]
