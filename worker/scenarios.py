@@ -109,7 +109,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     for handle in handles:
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
-                   loss_calls=log.loss_calls, forward=log.forward,
+                   loss_calls=log.loss_calls, forward=log.forward, inner_grad=log.inner_grad,
                    grads_present=any(p.grad is not None for p in model.parameters()))
     return outcome
 

@@ -285,6 +285,7 @@ class Log:
         self.loss_calls: list[dict[str, Any]] = []
         self.forward: list[dict[str, Any]] = []
         self.backward_calls: list[dict[str, Any]] = []
+        self.inner_grad = False  # a layer inside the model ran with gradients on
 
 
 def swapped(first: Any, second: Any) -> bool:
@@ -363,6 +364,16 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
         })
 
     handles.append(model.register_forward_pre_hook(pre_forward))
+
+    def inner_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
+        if _grad_enabled():
+            log.inner_grad = True
+
+    # Grad mode as each layer saw it too: `model.forward(x)` skips the model's own hooks,
+    # not its layers'.
+    handles += [layer.register_forward_pre_hook(inner_forward) for layer in model.modules()
+                if layer is not model and next(layer.children(), None) is None
+                and next(layer.parameters(recurse=False), None) is not None]
     first = next(model.parameters())
     handles.append(first.register_post_accumulate_grad_hook(lambda p: log.events.append("backward")))
     original_zero, original_step = optimizer.zero_grad, optimizer.step

@@ -719,7 +719,8 @@ def test_eval_no_grad(student, memo):
     revealed = (isinstance(loss, (int, float)) and not isinstance(loss, bool)
                 and _revealed(_as_float(loss)))
     grad_seen = (revealed or any(f["grad_enabled"] for f in forwards)
-                 or any(c.get("requires_grad") for c in calls))
+                 or any(c.get("requires_grad") for c in calls)
+                 or outcome.get("inner_grad") is True)  # (a layer's own hook: model.forward)
     if grad_seen:
         fail("evaluate runs the model with gradient tracking on: wrap the loop in "
              "`with torch.no_grad():` to save memory and time.", "no-no-grad")

@@ -120,6 +120,16 @@ def test_the_library_by_a_sibling_loss_or_a_kept_answer_is_a_library_call(grade_
     assert values and all(t.passed for t in values), [t.output for t in values]
 
 
+def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
+    """evaluate without no_grad through model.forward(x) (the model's own hook never runs)
+    with the loss given detached logits (no graph for the figure's offset): the layers'
+    hooks see gradients on."""
+    result = grade_tamper("hostile_evaluates_through_forward")
+    tests = _by_name(result)
+    assert not tests[NO_GRAD].passed and tests[NO_GRAD].mistake == "no-no-grad"
+    assert [t.name for t in result.tests if not t.passed] == [NO_GRAD]
+
+
 def test_grad_mode_shows_in_the_figure_evaluate_returns(grade_tamper):
     """evaluate without no_grad, the scenario's records of grad mode rewritten: the loss it
     returns carries the scenario's offset (a batch whose logits have a graph), a figure the
