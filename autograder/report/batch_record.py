@@ -3,7 +3,7 @@
 The terminal scrolls away; these stay beside the results. `batch.json` says
 when the run was, with which config (path and hash), engine, inputs and side
 files (roster, overrides, extensions, times), and lists everything a TA must
-look at that is not a score: older attempts, the same bytes under two ids,
+look at that is not a score: the same bytes under two ids,
 skipped files, rostered students with nothing handed in, submissions nobody
 on the roster owns, overrides with their reasons, late penalties, the rows
 kept from earlier runs into the same folder (`earlier`: results accumulate,
@@ -40,7 +40,6 @@ class BatchRecord:
     rows: list[str] = field(default_factory=list)  # every row of the gradebook
     earlier: list[str] = field(default_factory=list)  # rows kept from earlier runs (not given now)
     checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
-    older_attempts: list[str] = field(default_factory=list)
     identical: list[str] = field(default_factory=list)  # the same bytes under two ids
     other_duplicates: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -61,9 +60,7 @@ class BatchRecord:
     def sort_duplicates(self, duplicates: list[str]) -> None:
         """Discovery's duplicate lines by kind (batch/discover.py words them)."""
         for line in duplicates:
-            if "older attempt of" in line:
-                self.older_attempts.append(line)
-            elif "identical to" in line or "same bytes as" in line:
+            if "identical to" in line or "same bytes as" in line:
                 self.identical.append(line)
             else:
                 self.other_duplicates.append(line)

@@ -1,8 +1,9 @@
-"""Words for a loss whose result cannot be backpropagated, shared by Parts A and B.
+"""Words for a loss whose gradients are wrong or cannot be computed, shared by Parts A and B.
 
-Why a module: the gradient checks of both parts end the same way when `backward()` itself
-raises, and the student should read what to change, not only PyTorch's error. The advice
-is chosen by the error the run raised (never by the source text)."""
+Why a module: the gradient checks of both parts end the same ways — `backward()` raised,
+or it gave other gradients — and the student should read what to change, not only that it
+is wrong. The advice is chosen by what the run showed (the error raised, whether the values
+on the same input are right), never by the source text."""
 
 from __future__ import annotations
 
@@ -21,3 +22,16 @@ def cannot_backpropagate(function: str, where: str, problem: object) -> NoReturn
              "(exp_(), div_(), +=, x[...] = …) changed a tensor backward() still needs — use "
              "the out-of-place form (x = x.exp(), x = x / s).", "in-place")
     fail(f"{function}'s result{where} cannot be backpropagated ({text}).", "no-grad")
+
+
+def wrong_gradients(function: str, where: str, values_right: bool, on: str) -> NoReturn:
+    """backward() gave other gradients than the reference's on the same input: a formula
+    mistake when the values there are wrong too, else something cut from the graph."""
+    if not values_right:
+        fail(f"{function}: backward(){where} gives different gradients from the reference "
+             "because the values on this input are wrong too: fix the formula first (see "
+             "the values check); the gradients follow.", "wrong-gradient")
+    fail(f"{function}: backward(){where} gives different gradients from the reference "
+         f"although the values are right: make sure every step is a differentiable tensor "
+         f"operation on {on} (no Python floats, no .detach() of a term that depends on it, "
+         "no in-place edits of intermediate results).", "wrong-gradient")

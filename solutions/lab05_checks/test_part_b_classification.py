@@ -35,7 +35,7 @@ from autograder.check.registry import CheckFailed, attributed_to, check, fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError, blocked_plan
 from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
-from lab05_checks.gradients import cannot_backpropagate
+from lab05_checks.gradients import cannot_backpropagate, wrong_gradients
 from lab05_checks.precision import expect_not_float32
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -162,15 +162,8 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=upstream)
     got = grads[0] if isinstance(grads, list) and grads else None
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        if not matches(result.value, out.detach(), rtol=1e-6, atol=1e-9):
-            # The run shows why: the values on this input are wrong already.
-            fail(f"{function}: backward(){where} gives different gradients from the reference "
-                 "because the values on this input are wrong too: fix the formula first (see "
-                 "the values check); the gradients follow.", "wrong-gradient")
-        fail(f"{function}: backward(){where} gives different gradients from the reference "
-             "although the values are right: make sure every step is a differentiable tensor "
-             "operation on the input (no Python floats, no .detach() of a term that depends "
-             "on it, no in-place edits of intermediate results).", "wrong-gradient")
+        wrong_gradients(function, where,
+                        matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "the input")
     if gradcheck and result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
