@@ -30,6 +30,10 @@ from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
 from autograder.score.results import TAMPERING, CellIssue, Status, SubmissionResult
 from autograder.score.scoring import score, unscored
 
+# Failed cells named one by one in a submission's feedback (beyond them, only the cells that
+# were skipped or would have defined a name; the rest are counted).
+LISTED_CELLS = 20
+
 
 def hidden_paths(extra: list[Path], lab: Lab | None = None) -> list[str]:
     """What a worker must not see: the lab's hidden paths (`Lab.hidden_paths`: reference,
@@ -98,8 +102,9 @@ class Grader:
     def _grade(self, path: Path, submission_id: str,
                prepared: Submission | None) -> SubmissionResult:
         try:
-            submission = prepared or read_submission(path, submission_id,
-                                                     self.config.limits.max_notebook_mb)
+            limits = self.config.limits
+            submission = prepared or read_submission(path, submission_id, limits.max_notebook_mb,
+                                                     limits.max_code_cells)
         except InvalidNotebook as exc:
             return unscored(submission_id, self.config, Status.INVALID, str(exc))
         session = StudentSession(self.connection, submission, self.config.limits,
@@ -155,15 +160,22 @@ def void_tampered(verdicts: dict[str, Verdict], session: StudentSession) -> dict
 def cell_issues(session: StudentSession) -> list[CellIssue]:
     """The cells that raised or were skipped, in notebook order, as feedback shows them."""
     issues = []
+    unlisted = 0
     for record in sorted(session.cells.values(), key=lambda r: r.index):
         if not (record.error or record.fatal):
             continue
         error = record.error or {}
         kind, message = error.get("type", ""), error.get("message", "").strip()
         cell = session.submission.cell(record.index)
+        if len(issues) >= LISTED_CELLS and not record.fatal and not (cell and cell.defines):
+            unlisted += 1  # listed: what was skipped, what failed to define a name, the first
+            continue
         issues.append(CellIssue(
             location=record.location or f"cell {record.index}",
             error=f"{kind}: {message.splitlines()[0][:200]}" if kind and message else kind,
             line=record.line, code=record.code, fatal=record.fatal,
             defines=cell.defines if cell is not None else ()))
+    if unlisted:
+        issues.append(CellIssue(location=f"{unlisted} more cells",
+                                error="raised too (not listed)"))
     return issues

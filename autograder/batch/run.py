@@ -383,7 +383,8 @@ def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]
             return
         with contextlib.suppress(InvalidNotebook, OSError):
             _PREPARED[found.submission_id] = read_submission(
-                found.path, found.submission_id, config.limits.max_notebook_mb)
+                found.path, found.submission_id, config.limits.max_notebook_mb,
+                config.limits.max_code_cells)
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],

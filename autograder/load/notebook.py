@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
@@ -64,8 +65,12 @@ class Submission:
     cells: tuple[Cell, ...]
     sha256: str
 
+    @cached_property
+    def cells_by_index(self) -> dict[int, Cell]:
+        return {c.index: c for c in self.cells}
+
     def cell(self, index: int) -> Cell | None:
-        return next((c for c in self.cells if c.index == index), None)
+        return self.cells_by_index.get(index)
 
     def source_line(self, index: int, line: int) -> str:
         """Line `line` (from 1) of code cell `index`, stripped and shortened; "" if none."""
@@ -89,7 +94,9 @@ class Submission:
         return _CELL_LINE.sub(where, text)
 
 
-def read_submission(path: Path, submission_id: str, max_mb: float) -> Submission:
+def read_submission(path: Path, submission_id: str, max_mb: float,
+                    max_code_cells: int | None = None) -> Submission:
+    """The notebook at `path` as code cells; `max_code_cells` None: no cap (tests)."""
     raw = _read_bytes(path, max_mb)
     try:
         text = _decode(raw)
@@ -106,6 +113,11 @@ def read_submission(path: Path, submission_id: str, max_mb: float) -> Submission
                               ".ipynb saved by Jupyter") from exc
     if not any(cell.source.strip() for cell in cells):
         raise InvalidNotebook("the notebook has no code cells: was the right file submitted?")
+    if max_code_cells is not None and len(cells) > max_code_cells:
+        # Each cell is a message, a record and a line of feedback: tens of thousands would
+        # hold a grading lane for minutes and write megabytes of reports.
+        raise InvalidNotebook(f"the notebook has {len(cells)} code cells (limit "
+                              f"{max_code_cells}): merge or delete cells and submit again")
     return Submission(submission_id, path, cells, hashlib.sha256(raw).hexdigest())
 
 

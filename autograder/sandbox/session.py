@@ -507,13 +507,15 @@ class StudentSession:
     def _execute_cells(self) -> bool:
         """Run every non-fatal cell; False when the worker had to be killed."""
         assert self.worker is not None
-        cells = [{"index": c.index, "source": c.source} for c in self.submission.cells
+        order = [c.index for c in self.submission.cells
                  if not self.cells[c.index].fatal and c.source.strip()]
+        cells = [{"index": i, "source": self.submission.cells_by_index[i].source} for i in order]
         cell_timeout = self.limits.cell_timeout_s
         # The cells run in this order, so the one running is the one after the last that
         # ended (the worker sends no message when a cell starts: one wake-up less per cell).
-        order = [c.index for c in self.submission.cells
-                 if not self.cells[c.index].fatal and c.source.strip()]
+        # Each cell ends once, in that order: anything else is refused, so a notebook cannot
+        # re-arm the cell limit by reporting cells that did not run.
+        position = 0
         current: int | None = order[0] if order else None
         cut = False
         try:
@@ -521,18 +523,24 @@ class StudentSession:
                                              "cell_timeout": cell_timeout},
                           deadline=time.monotonic() + max(self._remaining(), 0.1) + GRACE_S)
             while True:
-                cut = self._remaining() < cell_timeout + GRACE_S
-                deadline = time.monotonic() + min(cell_timeout + GRACE_S,
-                                                  max(self._remaining(), 0.1))
+                # A cell has its own limit, and the submission's total is a hard end: many
+                # quick cells cannot run past it either.
+                cut = self._remaining() < cell_timeout
+                deadline = time.monotonic() + min(cell_timeout, self._remaining()) + GRACE_S
                 event, _ = protocol.recv(self.worker.sock, deadline, self.caps)
                 kind = event.get("event")
                 if kind == "cell_end":
+                    if _index(event) != current:
+                        current = _running(current, order)
+                        raise protocol.ProtocolError("a cell reported out of order")
                     self._cell_end(event, cell_timeout)
-                    ended = _index(event)
-                    later = order[order.index(ended) + 1:] if ended in order else []
-                    current = later[0] if later else None
-                elif kind == "cells_done":
+                    position += 1
+                    current = order[position] if position < len(order) else None
+                elif kind == "cells_done" and current is None:
                     return True
+                else:  # (the last cell's code, if it is a message after every cell ended)
+                    current = _running(current, order)
+                    raise protocol.ProtocolError("a cell event out of order")
         except protocol.FrameTimeout:
             self._drop_worker(kill=True)
             reason = (f"{self._where(current)} ran past the {cell_timeout:.0f} s cell limit "
@@ -889,6 +897,12 @@ class StudentSession:
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")
+
+
+def _running(current: int | None, order: list[int]) -> int | None:
+    """The cell to blame for a message out of order: the one running, or after every cell
+    ended, the last (its code is all that was left running)."""
+    return current if current is not None or not order else order[-1]
 
 
 def _index(event: dict[str, Any]) -> int:

@@ -82,3 +82,47 @@ def test_a_huge_exception_type_name_stays_out_of_feedback(tight_grader, tmp_path
     # the type's name never (the student's own line may be quoted: it is their code)
     assert not any("Secretx" in o or "\x1b" in o or "\x07" in o for o in outputs), outputs
     assert any("unusual type name" in o for o in outputs), outputs
+
+
+FORGES_CELL_ENDS = '''
+import json as _json, struct as _struct, sys as _sys, time as _time
+_f = _sys._getframe()
+while _f is not None and type(_f.f_locals.get("self")).__name__ != "Worker":
+    _f = _f.f_back
+_sock = _f.f_locals["self"].sock
+_until = _time.monotonic() + 40
+while _time.monotonic() < _until:  # "this cell ended", every 50 ms, the interrupt swallowed
+    try:
+        _body = _json.dumps({"event": "cell_end", "index": 1, "error": None, "seconds": 0.0})
+        _sock.sendall(_struct.pack("!IQ", len(_body), 0) + _body.encode())
+        _time.sleep(0.05)
+    except BaseException:
+        pass
+'''
+
+
+def test_forged_cell_ends_cannot_hold_the_lane(tight_grader, tmp_path) -> None:
+    """A cell reporting itself ended again and again (each report re-armed the judge's wait)
+    is refused at the second report: the cell is skipped, the lane moves on."""
+    path = _notebook(tmp_path / "forges.ipynb", FORGES_CELL_ENDS)
+    started = time.monotonic()
+    result = tight_grader.grade(path, "forges")
+    elapsed = time.monotonic() - started
+    assert [c.fatal for c in result.cells if c.fatal], result.cells
+    assert any("refuses" in c.fatal for c in result.cells), result.cells
+    assert elapsed < 30, elapsed  # the forging loop alone runs 40 s
+
+
+def test_many_quick_cells_stop_at_the_total_limit(tight_grader, tmp_path) -> None:
+    """Each cell well inside its own limit, together past the submission's total: the total is
+    a hard end (600 cells of 50 ms would run 30 s against a budget of 8 s)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\ntime.sleep(0.05)") for _ in range(600)]
+    path = tmp_path / "many.ipynb"
+    nbformat.write(nb, path)
+    started = time.monotonic()
+    result = tight_grader.grade(path, "many")
+    elapsed = time.monotonic() - started
+    assert result.status is Status.TIMEOUT, (result.status, result.reason)
+    assert any("total time limit" in c.fatal for c in result.cells), result.cells
+    assert elapsed < BUDGET_S + 12, elapsed

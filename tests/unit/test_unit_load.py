@@ -186,3 +186,13 @@ def test_each_cell_is_parsed_once_for_the_loader_and_the_source_facts(tmp_path: 
     facts = SourceFacts.from_submission(submission)
     assert submission.cells[0].defines == ("f",) and facts.library_calls("f") == {"softmax"}
     assert sorted(parsed) == sorted([cell, "answer = 'b'"])  # once each
+
+
+def test_a_notebook_past_the_code_cell_cap_is_refused_by_its_count(tmp_path: Path) -> None:
+    path = save(tmp_path, notebook(*(f"x{i} = {i}" for i in range(31))))
+    with pytest.raises(InvalidNotebook, match=r"31 code cells \(limit 30\)"):
+        read_submission(path, "s1", 64, max_code_cells=30)
+    at_cap = read_submission(save(tmp_path, notebook(*(f"x{i} = {i}" for i in range(30)))),
+                             "s1", 64, max_code_cells=30)
+    assert len(at_cap.cells) == 30
+    assert at_cap.cell(30) is at_cap.cells[-1] and at_cap.cell(31) is None
