@@ -123,7 +123,28 @@ _DISPATCH_LIBRARY = torch._C._dispatch_library
 _SCHEMAS = torch._C._jit_get_schemas_for_operator
 _HAS_KERNEL = torch._C._dispatch_has_kernel_for_dispatch_key
 _DUMP = torch._C._dispatch_dump
+_IMPL = torch._C._DispatchModule.impl  # (methods of a class a notebook could patch: taken now)
+_RESET = torch._C._DispatchModule.reset
 BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name (see `holds`)
+# Every backend a block covers, whether or not this process has a GPU: asking torch.cuda
+# would run Python a notebook can reach (`torch._C._cuda_getDeviceCount` rebound) while the
+# block is being built, and a registration for a backend the build lacks costs nothing.
+_BACKENDS = ("CPU", "CUDA")
+_COMPOSITE = ("CompositeImplicitAutograd",)
+
+
+def _spend_override_warning() -> None:
+    """The dispatcher warns once per process when a kernel is overridden, through Python's
+    warnings machinery (a notebook can hook it): spent here, at import, with nothing to hear
+    it, so that no block ever runs that machinery."""
+    library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _IMPL(library, "hardshrink", "CPU", lambda *args, **kwargs: None)
+    _RESET(library)
+
+
+_spend_override_warning()
 
 
 def block_plan(ops: Iterable[str]) -> list[tuple[str, bool]]:
@@ -172,36 +193,38 @@ class LibraryBlock:
     student's code ran (the object that owns them is reachable from it)."""
 
     def __init__(self, plan: Any) -> None:
-        self.plan = _plan_entries(plan)
+        self.plan = tuple(_plan_entries(plan))
         self.library: Any = None
 
     def __enter__(self) -> LibraryBlock:
-        if not self.plan:
+        # No Python a notebook can reach runs from here to the last registration: the
+        # dispatcher's C functions, taken at import; no device query, no warning.
+        plan = self.plan
+        if not plan:
             return self
-        backends = ("CPU", "CUDA") if torch.cuda.is_available() else ("CPU",)
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
-        with warnings.catch_warnings():  # ("overriding a previously registered kernel")
-            warnings.simplefilter("ignore")
-            for name, composite in self.plan:
-                def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
-                    raise LibraryBlocked(f"aten::{_name} is not available here")
+        for name, composite in plan:
+            def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+                raise LibraryBlocked(f"aten::{_name} is not available here")
 
-                for key in ("CompositeImplicitAutograd",) if composite else backends:
-                    library.impl(name, key, blocked)
+            for key in _COMPOSITE if composite else _BACKENDS:
+                _IMPL(library, name, key, blocked)
         self.library = library
         return self
 
-    def holds(self) -> bool:
-        """The block's registrations are still there (the student's code did not lift them:
-        they go all at once, so one operator tells); true for an empty block."""
+    def holds(self, plan: tuple[tuple[str, bool], ...] | None = None) -> bool:
+        """Every planned operator still has the block's registration (the student's code
+        lifted none of them); true for an empty block. `plan`: the caller's own copy, taken
+        before the student's code ran (the block's attribute is within its reach)."""
+        plan = self.plan if plan is None else plan
         if self.library is None:
-            return not self.plan
-        return BLOCK_SOURCE in _DUMP(f"aten::{self.plan[0][0]}")
+            return not plan
+        return all(BLOCK_SOURCE in _DUMP(f"aten::{name}") for name, _ in plan)
 
     def __exit__(self, *exc: Any) -> None:
         if self.library is not None:
-            self.library.reset()
-            self.library = None
+            library, self.library = self.library, None
+            _RESET(library)
 
 
 class RecordedCall:
@@ -229,8 +252,12 @@ class RecordedCall:
                 return fn(*args, **kwargs)
         value: Any = None
         returned, raised = False, []
+        # What the student's code could reach and change during the call, kept here first:
+        # the block's plan and the recorders' lists (each must still be the one it was).
+        plan, calls, ops = self.block.plan, self.calls, self.ops
+        names = (calls.names, ops.names)
         try:
-            with self.block, self.calls, self.ops:
+            with self.block, calls, ops:
                 try:
                     value = fn(*args, **kwargs)
                     returned = True
@@ -238,7 +265,9 @@ class RecordedCall:
                     raised.append(exc)
                     raise
                 finally:  # (returned or raised: a recorder popped is a finding either way)
-                    self.intact = recorders_installed(self.calls, self.ops) and self.block.holds()
+                    self.intact = (recorders_installed(calls, ops) and self.block.holds(plan)
+                                   and self.block.plan is plan
+                                   and calls.names is names[0] and ops.names is names[1])
         except BaseException:
             if raised:
                 raise raised[0] from None

@@ -347,8 +347,10 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
                 builder.owner(value, cls_scopes, closed=True, everything=True)
     import torch
 
-    # torch._C is large: its functions the harness and the recorders call
-    builder.owner(torch._C, BOTH, only=TORCH_C_NAMES)
+    # torch._C is large: its functions the harness and the recorders call; closed, as torch
+    # never adds to it after import (a name added there is a hook: torch.cuda looks for
+    # `_cuda_getDeviceCount`, absent from a CPU build, before it calls it)
+    builder.owner(torch._C, BOTH, closed=True, only=TORCH_C_NAMES)
     for owner, scopes, closed in _torch_owners():
         builder.owner(owner, scopes, closed=closed)
     builder.owner(builtins, BOTH)

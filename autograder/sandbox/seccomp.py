@@ -4,7 +4,10 @@ Namespaces and a dropped uid already deny most of these; the filter is the
 layer under them, in case a kernel bug or a missed capability leaves one open:
 debugging other processes (ptrace, process_vm_*), changing mounts or
 namespaces (mount, pivot_root, unshare, setns, any clone that asks for a new
-namespace, user namespaces included), the kernel keyring, BPF, perf events,
+namespace, user namespaces included), starting another process (fork, vfork, any
+clone but a thread's: torch code needs threads, never a process, and a second
+process would hold a copy of torch that no check's library block reaches), the
+kernel keyring, BPF, perf events,
 io_uring, module loading, kexec, reboot, swap, accounting, handle-based opens.
 They fail with EPERM, so a curious cell gets an error it can read instead of a
 dead worker. `clone3` answers ENOSYS: its flags sit in memory a filter cannot
@@ -47,7 +50,10 @@ DENIED = (
     # a worker stays on the CPU its judge gave it: spinners spread over every core would
     # slow the other lanes' students into timeouts
     "sched_setaffinity",
+    "fork", "vfork",
 )
+
+CLONE_THREAD = 0x00010000
 
 # Any of these in clone()'s flags asks for a namespace.
 CLONE_NAMESPACE_FLAGS = (
@@ -131,6 +137,8 @@ def program() -> bytes:
             _rule(lib, ctx, deny, name)
         for flag in CLONE_NAMESPACE_FLAGS:
             _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, flag, flag))
+        # A new process, not a thread: refused (as fork and vfork are).
+        _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
         _rule(lib, ctx, SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
         read_end, write_end = os.pipe()
         try:

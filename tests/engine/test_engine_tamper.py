@@ -106,12 +106,14 @@ def test_library_blocked_during_the_no_library_call(grade_tamper, fixture):
 
 @pytest.mark.parametrize(("fixture", "function"), [
     ("hostile_calls_another_library_loss", "mse_loss"),
-    ("hostile_memoises_library_answers", "cross_entropy")])
+    ("hostile_memoises_library_answers", "cross_entropy"),
+    ("hostile_asks_a_forked_oracle", "cross_entropy")])
 def test_the_library_by_a_sibling_loss_or_a_kept_answer_is_a_library_call(grade_tamper, fixture,
                                                                           function):
-    """Any PyTorch loss inside a loss is blocked (huber with a huge delta is MSE), and the
+    """Any PyTorch loss inside a loss is blocked (huber with a huge delta is MSE), the
     no-library call's inputs are fresh for every submission, so an answer the library gave
-    earlier for the same probe cannot be handed back under the block."""
+    earlier for the same probe cannot be handed back under the block, and a worker cannot
+    start a second process (an unblocked copy of torch to ask)."""
     result = grade_tamper(fixture)
     check = next(t for t in result.tests
                  if t.name.startswith(f"{function}: implemented without"))

@@ -99,6 +99,57 @@ def test_malformed_or_unknown_names_are_skipped() -> None:
     assert plan["softmax.int"] and not plan["_softmax"]  # every overload; composite or not
     # a request's plan is checked entry by entry: malformed ones are dropped
     block = LibraryBlock([["mse_loss", False], ["../x", False], ["mse_loss", "yes"], "x", 3])
-    assert block.plan == [("mse_loss", False)]
+    assert block.plan == (("mse_loss", False),)
     with LibraryBlock(None) as nothing:
         assert nothing.holds() and torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
+
+
+def test_building_the_block_runs_no_python_a_notebook_can_reach(monkeypatch) -> None:
+    """An outside red team's: a hook on the device query the block once made while it was
+    being built rewrote its plan to a harmless operator. The block asks no device (both
+    backends are blocked), so such a hook is never called."""
+    reached = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: reached.append("is_available"))
+    monkeypatch.setattr(torch._C, "_cuda_getDeviceCount", lambda: reached.append("count") or 0,
+                        raising=False)
+    x, t = _inputs()
+    with LibraryBlock(block_plan(CE_OPS)) as block, pytest.raises(LibraryBlocked):
+        assert block.holds()
+        F.cross_entropy(x, t)
+    assert reached == []
+
+
+def test_holds_looks_at_every_planned_operator_of_the_callers_copy() -> None:
+    """Every planned operator is looked at, not only the first, and against the plan the
+    caller kept: a block whose plan was pointed at fewer (or other) operators does not
+    vouch for the ones it was asked to block."""
+    with LibraryBlock(block_plan(CE_OPS)) as block:
+        kept = block.plan
+        assert block.holds(kept)
+        assert not block.holds((*kept, ("hardshrink", False)))  # never blocked
+        block.plan = (("hardshrink", False),)
+        assert not block.holds()
+    assert not LibraryBlock(block_plan(CE_OPS)).holds()  # never entered
+
+
+def test_recorded_call_is_not_intact_when_a_recorder_list_is_swapped() -> None:
+    """A recorder's list replaced by one that forgets (a list subclass whose append does
+    nothing) during the call: the call's evidence is not taken as intact."""
+    from autograder.sandbox.harness import RecordedCall
+
+    class Forgets(list):
+        def append(self, item: object) -> None:
+            pass
+
+    call = RecordedCall(block_plan(CE_OPS), record=True)
+
+    def student(x, t):
+        call.calls.names = Forgets()
+        return (x.logsumexp(1) - x.gather(1, t[:, None]).squeeze(1)).mean()
+
+    x, t = _inputs()
+    call(student, x, t)
+    assert not call.intact
+    honest = RecordedCall(block_plan(CE_OPS), record=True)
+    honest(lambda x, t: (x.logsumexp(1) - x.gather(1, t[:, None]).squeeze(1)).mean(), x, t)
+    assert honest.intact and "logsumexp" in honest.calls.names

@@ -300,7 +300,10 @@ class FakeConnection:
             with contextlib.suppress(OSError, protocol.ProtocolError):
                 while True:
                     request, _ = protocol.recv(worker)
-                    if request["op"] == "exec_cells":
+                    if request["op"] == "exec_cells":  # each cell ends, in order, then all
+                        for cell in request["cells"]:
+                            protocol.send(worker, {"event": "cell_end", "index": cell["index"],
+                                                   "error": None, "seconds": 0.0})
                         protocol.send(worker, {"event": "cells_done"})
                     elif request["op"] == "ping":
                         protocol.send(worker, {"ok": True, "cuda": False})
