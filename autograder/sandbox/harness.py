@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from types import MappingProxyType, ModuleType
+from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 
 import torch
@@ -147,13 +147,40 @@ def _spend_override_warning() -> None:
 _spend_override_warning()
 
 
+def _python_library() -> tuple[tuple[str, FunctionType], ...]:
+    """The library's losses written in Python over elementary operators (no ATen operator of
+    their own for the dispatcher to block: `F.gaussian_nll_loss`, `F.multilabel_soft_margin_
+    loss`, ...), taken at import, before any notebook: a block stops them by their code."""
+    import torch.nn.functional as F
+
+    return tuple((name, value) for name, value in sorted(vars(F).items())
+                 if name.endswith("_loss") and isinstance(value, FunctionType)
+                 and not _SCHEMAS(f"aten::{name}"))
+
+
+def _python_blocked(*args: Any, _blocked: tuple[str, type[Exception]] = ("", RuntimeError),
+                    **kwargs: Any) -> Any:
+    """The code a blocked Python library function runs instead of its own (its keyword
+    default names the function and the error: a code object swapped into the library's
+    function resolves no name of ours)."""
+    raise _blocked[1](f"{_blocked[0]} is not available here")
+
+
+_PYTHON_LIBRARY = _python_library()
+_BLOCKED_CODE = _python_blocked.__code__
+
+
 def block_plan(ops: Iterable[str]) -> list[tuple[str, bool]]:
     """Every overload of the named ATen operators, each with whether it decomposes (a
-    composite kernel): what `LibraryBlock` registers a kernel for. The judge computes it once
-    per set of operators and sends it with the request. Unknown or malformed names skipped."""
+    composite kernel): what `LibraryBlock` registers a kernel for; a library loss written in
+    Python (`_PYTHON_LIBRARY`) by its name. The judge computes it once per set of operators
+    and sends it with the request. Unknown or malformed names skipped."""
     plan = []
     for op in ops:
         if not (isinstance(op, str) and 0 < len(op) <= 64 and set(op) <= _OP_NAME):
+            continue
+        if any(name == op for name, _ in _PYTHON_LIBRARY):
+            plan.append((op, False))
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
@@ -195,6 +222,7 @@ class LibraryBlock:
     def __init__(self, plan: Any) -> None:
         self.plan = tuple(_plan_entries(plan))
         self.library: Any = None
+        self.swapped: tuple[tuple[FunctionType, Any, Any, Any], ...] = ()
 
     def __enter__(self) -> LibraryBlock:
         # No Python a notebook can reach runs from here to the last registration: the
@@ -203,28 +231,53 @@ class LibraryBlock:
         if not plan:
             return self
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
+        swapped = []
         for name, composite in plan:
+            python = _python_function(name)
+            if python is not None:  # its code swapped for the blocked one's, until __exit__
+                swapped.append((python, python.__code__, python.__defaults__,
+                                python.__kwdefaults__))
+                python.__code__, python.__defaults__ = _BLOCKED_CODE, None
+                python.__kwdefaults__ = {"_blocked": (name, LibraryBlocked)}
+                continue
+
             def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
                 raise LibraryBlocked(f"aten::{_name} is not available here")
 
             for key in _COMPOSITE if composite else _BACKENDS:
                 _IMPL(library, name, key, blocked)
-        self.library = library
+        self.library, self.swapped = library, tuple(swapped)
         return self
 
     def holds(self, plan: tuple[tuple[str, bool], ...] | None = None) -> bool:
-        """Every planned operator still has the block's registration (the student's code
-        lifted none of them); true for an empty block. `plan`: the caller's own copy, taken
-        before the student's code ran (the block's attribute is within its reach)."""
+        """Every planned operator still has the block's registration, every planned Python
+        function the blocked code (the student's code lifted none of them); true for an empty
+        block. `plan`: the caller's own copy, taken before the student's code ran (the
+        block's attribute is within its reach)."""
         plan = self.plan if plan is None else plan
         if self.library is None:
             return not plan
-        return all(BLOCK_SOURCE in _DUMP(f"aten::{name}") for name, _ in plan)
+        for name, _ in plan:
+            python = _python_function(name)
+            if python is not None:
+                if python.__code__ is not _BLOCKED_CODE:
+                    return False
+            elif BLOCK_SOURCE not in _DUMP(f"aten::{name}"):
+                return False
+        return True
 
     def __exit__(self, *exc: Any) -> None:
         if self.library is not None:
             library, self.library = self.library, None
             _RESET(library)
+        swapped, self.swapped = self.swapped, ()
+        for function, code, defaults, kwdefaults in swapped:
+            function.__code__, function.__defaults__ = code, defaults
+            function.__kwdefaults__ = kwdefaults
+
+
+def _python_function(name: str) -> FunctionType | None:
+    return next((function for known, function in _PYTHON_LIBRARY if known == name), None)
 
 
 class RecordedCall:

@@ -1135,7 +1135,9 @@ def test_bce_errors(student, tol, memo):
 
 BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
 # (and the library losses that give its values on logit(p))
-BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss"})
+# (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the binary one)
+BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
+                           "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div"})
 
 
 @check(BCE_NO_LIB,
@@ -1301,7 +1303,8 @@ def test_bcel_errors(student, tol, memo):
 BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
 # The spec's equivalent library loss is the same call: F.binary_cross_entropy on sigmoid
 # (torch.sigmoid and F.logsigmoid stay allowed).
-BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss"})
+BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
+                            "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div"})
 
 
 @check(BCEL_NO_LIB,

@@ -154,6 +154,27 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
     "softmax as _masked_softmax": (lambda: torch._masked_softmax(X, torch.zeros_like(X).bool(),
                                                                  1, 0), SOFTMAX_FORBIDDEN),
     "log_softmax with logcumsumexp": (lambda: X - X.logcumsumexp(1)[:, -1:], SOFTMAX_FORBIDDEN),
+    # a third outside red team's: losses written in Python over elementary operators (blocked
+    # by their code), a family's every routine (sparse softmax), a two-class cross-entropy
+    "mse as 2 * gaussian nll with variance 1": (
+        lambda: 2 * F.gaussian_nll_loss(X, P, torch.ones_like(X)), MSE_FORBIDDEN),
+    "mse through nn.GaussianNLLLoss": (
+        lambda: 2 * torch.nn.GaussianNLLLoss()(X, P, torch.ones_like(X)), MSE_FORBIDDEN),
+    "mae as margin ranking with the sign": (
+        lambda: F.margin_ranking_loss(X, P, torch.sign(X - P)), MAE_FORBIDDEN),
+    "bce with logits as multilabel soft margin": (
+        lambda: F.multilabel_soft_margin_loss(X.reshape(-1, 1), P.round().reshape(-1, 1)),
+        BCEL_FORBIDDEN),
+    "bce as a two-class cross-entropy": (
+        lambda: F.cross_entropy(torch.stack([torch.log1p(-P), P.log()], -1).reshape(-1, 2),
+                                P.round().long().reshape(-1)), BCE_FORBIDDEN),
+    "bce with logits as a two-class nll": (
+        lambda: F.nll_loss(F.logsigmoid(torch.stack([-X, X], -1)).reshape(-1, 2),
+                           P.round().long().reshape(-1)), BCEL_FORBIDDEN),
+    "softmax as sparse softmax": (
+        lambda: torch.sparse.softmax(X.to_sparse(), 1).to_dense(), SOFTMAX_FORBIDDEN),
+    "log_softmax as sparse log_softmax": (
+        lambda: torch.sparse.log_softmax(X.to_sparse(), 1).to_dense(), SOFTMAX_FORBIDDEN),
 }
 
 
