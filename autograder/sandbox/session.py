@@ -879,6 +879,9 @@ class StudentSession:
         reply = self._answer(key, request, limit, ("outcome",))
         if record:
             self._took(integrity.SCENARIOS)
+        if reply.header.get("unknown"):
+            raise UnknownScenario(f"the lab registers no worker scenario {name!r} (a check's "
+                                  "mistake: see the lab's worker/ modules)")
         if reply.header.get("timeout"):
             raise self._worker_timed_out(name, reply)
         if not reply.header.get("ok"):
@@ -897,6 +900,11 @@ class StudentSession:
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")
+
+
+class UnknownScenario(RuntimeError):
+    """A check asked for a scenario the lab never registered: the grader's error (reported to
+    the instructor as an internal check error), never the student's."""
 
 
 def _running(current: int | None, order: list[int]) -> int | None:

@@ -25,6 +25,7 @@ from autograder.sandbox.session import (
     PlannedCall,
     StudentError,
     StudentSession,
+    UnknownScenario,
     WorkerLost,
     call_key,
 )
@@ -424,9 +425,37 @@ def test_a_scenario_given_a_longer_limit_is_not_sent_ahead(zygote) -> None:
     try:
         session.begin_check("long")
         for _ in range(2):
-            with pytest.raises(StudentError):  # (no such scenario in this zygote: no matter)
+            with pytest.raises(UnknownScenario):  # (no such scenario in this zygote)
                 session.scenario("train", {}, timeout=session.limits.call_timeout_s * 10)
         session.end_check()
     finally:
         session.close()
     assert plans.get("long") == []
+
+
+def _unknown_scenario(session: StudentSession) -> list[object]:
+    session.begin_check("a check")
+    out: list[object] = []
+    try:
+        for _ in range(2):
+            try:
+                session.scenario("no_such_scenario", {})
+            except UnknownScenario as error:
+                out.append(str(error))
+    finally:
+        session.end_check(learn=True)
+    return out
+
+
+def test_an_unknown_scenario_is_the_checks_error_not_the_students(zygote) -> None:
+    """A check asking for a scenario the lab never registered (a typo in the check) raises
+    the grader's own error, which the runner reports to the instructor, never a student's
+    exception — made alone and answered from a plan sent ahead alike."""
+    plans = CallPlans()
+    for _ in range(2):
+        session = _session(zygote, plans)
+        try:
+            out = _unknown_scenario(session)
+        finally:
+            session.close()
+        assert len(out) == 2 and all("no worker scenario 'no_such_scenario'" in o for o in out)
