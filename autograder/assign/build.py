@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import builtins
 import contextlib
 import io
 import json
 import re
 import shutil
 import subprocess
+import symtable
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -80,7 +82,13 @@ ANSWER_SETUP_TAG = "answer-setup"
 #: Tags of ours that are removed from the student notebook.
 PRIVATE_TAGS = frozenset({ANSWER_SETUP_TAG})
 
-def reference_header(spec: Spec) -> str:
+_DEFAULT_IMPORTS = ("import torch", "import torch.nn as nn", "import torch.nn.functional as F")
+
+
+def reference_header(spec: Spec, imports: tuple[str, ...] = ()) -> str:
+    """The module's docstring and imports: torch's three, then the master notebook's own
+    (`master_imports`), so a solution using `math` runs as the notebook did."""
+    extra = "".join(f"{line}\n" for line in imports if line not in _DEFAULT_IMPORTS)
     return f'''\
 """Reference solutions for {spec.title}.
 
@@ -96,7 +104,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-'''
+{extra}'''
 
 SECTION_RULE = "# " + "-" * 64 + " "
 
@@ -246,7 +254,7 @@ def _definition_blocks(source: str, spec: Spec) -> list[tuple[str, str]]:
     lines = source.splitlines()
     blocks = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             name = node.name
         elif (
             isinstance(node, ast.Assign)
@@ -284,12 +292,69 @@ def reference_source(master_nb: Any, spec: Spec | None = None) -> str:
     missing = sorted(expected - set(names))
     if duplicated or missing:
         raise BuildError(f"master notebook: duplicated {duplicated}, missing {missing}")
-    parts = [reference_header(spec)]
+    body = []
     for name, block in blocks:
         if name in spec.sections:
             block = f"{SECTION_RULE}{spec.sections[name]}\n{block}"
-        parts.append(block)
-    return parts[0] + "\n" + parts[1] + "".join(f"\n\n\n{p}" for p in parts[2:]) + "\n"
+        body.append(block)
+    text = body[0] + "".join(f"\n\n\n{p}" for p in body[1:]) + "\n"
+    used = set(undefined_globals(text))
+    imports = tuple(line for line in master_imports(master_nb) if _binds(line) & used)
+    source = reference_header(spec, imports) + "\n" + text
+    undefined = undefined_globals(source)
+    if undefined:
+        raise BuildError(f"the reference uses {', '.join(undefined)}, which it neither imports "
+                         "nor defines: import it in the master notebook (a top-level import is "
+                         "copied) or list the helper that defines it in the lab's spec")
+    return source
+
+
+def master_imports(master_nb: Any) -> tuple[str, ...]:
+    """The master notebook's top-level imports, in order, once each (otter's and
+    `__future__` left out: the header has its own)."""
+    found: dict[str, None] = {}
+    for cell in master_nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(strip_otter_markers(cell.source))
+        except SyntaxError:
+            continue  # (IPython syntax: a cell of magics imports nothing the reference uses)
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            if any(m.split(".")[0] in ("otter", "__future__") for m in modules):
+                continue
+            found.setdefault(ast.unparse(node))
+    return tuple(found)
+
+
+def _binds(import_line: str) -> set[str]:
+    """The names an import statement binds (`import a.b` binds `a`)."""
+    node = ast.parse(import_line).body[0]
+    assert isinstance(node, (ast.Import, ast.ImportFrom))
+    return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+
+
+def undefined_globals(source: str) -> list[str]:
+    """Global names the module's functions read that it neither binds nor has as builtins
+    (what would raise NameError only when the judge first calls the function)."""
+    table = symtable.symtable(source, "reference.py", "exec")
+    bound = {s.get_name() for s in table.get_symbols()
+             if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    bound |= set(dir(builtins)) | {"__name__", "__file__", "__doc__"}
+    missing: set[str] = set()
+    todo = list(table.get_children())
+    while todo:
+        scope = todo.pop()
+        todo.extend(scope.get_children())
+        missing |= {s.get_name() for s in scope.get_symbols()
+                    if s.is_global() and s.is_referenced() and s.get_name() not in bound}
+    return sorted(missing)
 
 
 # --------------------------------------------------------------------------- contract

@@ -293,3 +293,32 @@ def test_public_tests_do_not_reveal_answers(fresh: dict[str, bytes]) -> None:
         assert f"== {answers[name]!r}" not in src and f'== "{answers[name]}"' not in src
     always_negative = fresh["assignment/tests/always_negative.py"].decode()
     assert "0.95" not in always_negative and "950" not in always_negative
+
+
+def _with_solution_of_mse(master_nb, body: str, imports: str = ""):
+    """The master notebook with mse_loss's solution replaced by `body` (and `imports` in a
+    code cell of its own before it)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(master_nb)))
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "def mse_loss(" in c.source)
+    cell.source = (f"def mse_loss(pred, target, reduction='mean'):\n"
+                   f"    {body}  # SOLUTION\n")
+    if imports:
+        nb.cells.insert(nb.cells.index(cell), nbformat.v4.new_code_cell(imports))
+    return nb
+
+
+def test_the_reference_keeps_the_master_imports_it_uses(master_nb) -> None:
+    """A solution using a module the master imports (math) is built with that import, and
+    only the imports it uses come along (no matplotlib in the judge)."""
+    nb = _with_solution_of_mse(master_nb, "return (pred - target).pow(2).mean() * math.prod([1])",
+                               "import math\nimport json as unused_here")
+    source = assign.reference_source(nb, SPEC)
+    assert "\nimport math\n" in source and "unused_here" not in source
+    assert "matplotlib" not in source
+    compile(source, "reference.py", "exec")
+
+
+def test_a_reference_using_a_name_it_never_binds_is_refused(master_nb) -> None:
+    nb = _with_solution_of_mse(master_nb, "return numpy_helper(pred - target)")
+    with pytest.raises(assign.BuildError, match="numpy_helper, which it neither imports"):
+        assign.reference_source(nb, SPEC)
