@@ -126,11 +126,19 @@ _DUMP = torch._C._dispatch_dump
 _IMPL = torch._C._DispatchModule.impl  # (methods of a class a notebook could patch: taken now)
 _RESET = torch._C._DispatchModule.reset
 BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name (see `holds`)
-# Every backend a block covers, whether or not this process has a GPU: asking torch.cuda
-# would run Python a notebook can reach (`torch._C._cuda_getDeviceCount` rebound) while the
-# block is being built, and a registration for a backend the build lacks costs nothing.
-_BACKENDS = ("CPU", "CUDA")
-_COMPOSITE = ("CompositeImplicitAutograd",)
+# Where a block registers: every dispatch key an operator may have a kernel at that computes
+# values (Meta computes none). A tensor of another layout goes to its own key (a sparse
+# softmax's kernel is at SparseCPU only, a softmax of an MKL-DNN or nested tensor at theirs),
+# and a catch-all kernel (CompositeExplicitAutograd) serves any backend without one: each is
+# blocked where the operator has it. CPU and CUDA always, whether or not this process has a
+# GPU: asking torch.cuda would run Python a notebook can reach while the block is built.
+_ALWAYS_KEYS = ("CPU", "CUDA")
+_KERNEL_KEYS = ("SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "QuantizedCPU",
+                "QuantizedCUDA", "NestedTensorCPU", "NestedTensorCUDA", "MkldnnCPU", "XPU", "MPS",
+                "CompositeExplicitAutograd", "CompositeExplicitAutogradNonFunctional")
+_COMPOSITE = "CompositeImplicitAutograd"
+PYTHON = "python"  # a plan entry's keys for a library function written in Python
+_PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, PYTHON})
 
 
 def _spend_override_warning() -> None:
@@ -170,34 +178,45 @@ _PYTHON_LIBRARY = _python_library()
 _BLOCKED_CODE = _python_blocked.__code__
 
 
-def block_plan(ops: Iterable[str]) -> list[tuple[str, bool]]:
-    """Every overload of the named ATen operators, each with whether it decomposes (a
-    composite kernel): what `LibraryBlock` registers a kernel for; a library loss written in
-    Python (`_PYTHON_LIBRARY`) by its name. The judge computes it once per set of operators
-    and sends it with the request. Unknown or malformed names skipped."""
-    plan = []
+PlanEntry = tuple[str, tuple[str, ...]]  # (operator[.overload] or function, its keys)
+
+
+def block_plan(ops: Iterable[str]) -> list[PlanEntry]:
+    """Every overload of the named ATen operators, each with the dispatch keys to block it at
+    (its composite kernel where it decomposes; else CPU, CUDA and every other key it has a
+    kernel at), and a library loss written in Python (`_PYTHON_LIBRARY`) by its name: what
+    `LibraryBlock` registers. The judge computes it once per set of operators and sends it
+    with the request. Unknown or malformed names skipped."""
+    plan: list[PlanEntry] = []
     for op in ops:
         if not (isinstance(op, str) and 0 < len(op) <= 64 and set(op) <= _OP_NAME):
             continue
         if any(name == op for name, _ in _PYTHON_LIBRARY):
-            plan.append((op, False))
+            plan.append((op, (PYTHON,)))
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
-            plan.append((name, bool(_HAS_KERNEL(f"aten::{name}", "CompositeImplicitAutograd"))))
+            if _HAS_KERNEL(f"aten::{name}", _COMPOSITE):
+                plan.append((name, (_COMPOSITE,)))
+            else:
+                plan.append((name, (*_ALWAYS_KEYS, *(key for key in _KERNEL_KEYS
+                                                     if _HAS_KERNEL(f"aten::{name}", key)))))
     return plan
 
 
-def _plan_entries(plan: Any) -> list[tuple[str, bool]]:
-    """The well-formed entries of a plan received in a request: (operator[.overload], bool)."""
+def _plan_entries(plan: Any) -> list[PlanEntry]:
+    """The well-formed entries of a plan received in a request: (operator[.overload], its
+    keys), each key one a block may register at."""
     entries = []
     for entry in plan[:MAX_BLOCKED * 4] if isinstance(plan, (list, tuple)) else ():
         if not (isinstance(entry, (list, tuple)) and len(entry) == 2):
             continue
-        name, composite = entry
-        if isinstance(name, str) and 0 < len(name) <= 96 and type(composite) is bool \
-                and set(name) <= _OP_NAME | {"."}:
-            entries.append((name, composite))
+        name, keys = entry
+        if isinstance(name, str) and 0 < len(name) <= 96 and set(name) <= _OP_NAME | {"."} \
+                and isinstance(keys, (list, tuple)) and 0 < len(keys) <= len(_PLAN_KEYS) \
+                and all(type(key) is str and key in _PLAN_KEYS for key in keys) \
+                and (PYTHON not in keys or len(keys) == 1):
+            entries.append((name, tuple(keys)))
     return entries
 
 
@@ -232,35 +251,37 @@ class LibraryBlock:
             return self
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
         swapped = []
-        for name, composite in plan:
-            python = _python_function(name)
-            if python is not None:  # its code swapped for the blocked one's, until __exit__
-                swapped.append((python, python.__code__, python.__defaults__,
-                                python.__kwdefaults__))
-                python.__code__, python.__defaults__ = _BLOCKED_CODE, None
-                python.__kwdefaults__ = {"_blocked": (name, LibraryBlocked)}
+        for name, keys in plan:
+            if keys == (PYTHON,):  # its code swapped for the blocked one's, until __exit__
+                python = _python_function(name)
+                if python is not None:
+                    swapped.append((python, python.__code__, python.__defaults__,
+                                    python.__kwdefaults__))
+                    python.__code__, python.__defaults__ = _BLOCKED_CODE, None
+                    python.__kwdefaults__ = {"_blocked": (name, LibraryBlocked)}
                 continue
 
             def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
                 raise LibraryBlocked(f"aten::{_name} is not available here")
 
-            for key in _COMPOSITE if composite else _BACKENDS:
+            for key in keys:
                 _IMPL(library, name, key, blocked)
         self.library, self.swapped = library, tuple(swapped)
         return self
 
-    def holds(self, plan: tuple[tuple[str, bool], ...] | None = None) -> bool:
-        """Every planned operator still has the block's registration, every planned Python
+    def holds(self, plan: tuple[PlanEntry, ...] | None = None) -> bool:
+        """Every planned operator still has the block's registration and every planned Python
         function the blocked code (the student's code lifted none of them); true for an empty
         block. `plan`: the caller's own copy, taken before the student's code ran (the
-        block's attribute is within its reach)."""
+        block's attribute is within its reach). Every operator, not one: a notebook that
+        lifted the block could register one operator again under the block's name."""
         plan = self.plan if plan is None else plan
         if self.library is None:
             return not plan
-        for name, _ in plan:
-            python = _python_function(name)
-            if python is not None:
-                if python.__code__ is not _BLOCKED_CODE:
+        for name, keys in plan:
+            if keys == (PYTHON,):
+                python = _python_function(name)
+                if python is not None and python.__code__ is not _BLOCKED_CODE:
                     return False
             elif BLOCK_SOURCE not in _DUMP(f"aten::{name}"):
                 return False

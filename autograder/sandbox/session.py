@@ -366,10 +366,11 @@ def _plain_key(value: Any, depth: int = 0) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def blocked_plan(ops: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+def blocked_plan(ops: tuple[str, ...]) -> tuple[harness.PlanEntry, ...]:
     """The request's form of a library block (`harness.block_plan`): every overload of the
-    operators, each with whether it decomposes; computed once per judge for each set (a
-    worker would look the overloads up again in every fresh process)."""
+    operators, each with the dispatch keys to block it at; computed once per judge for each
+    set (a worker would look the overloads and their kernels up again in every fresh
+    process)."""
     return tuple(harness.block_plan(ops))
 
 

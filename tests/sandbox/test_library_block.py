@@ -95,11 +95,16 @@ def test_the_block_is_lifted_when_the_call_raises() -> None:
 
 def test_malformed_or_unknown_names_are_skipped() -> None:
     assert block_plan(["no_such_operator", "../x", "", 3, "A" * 100]) == []  # type: ignore[list-item]
-    plan = dict(block_plan(["softmax", "_softmax"]))
-    assert plan["softmax.int"] and not plan["_softmax"]  # every overload; composite or not
+    plan = dict(block_plan(["softmax", "_softmax", "gaussian_nll_loss"]))
+    # every overload; composite ones at their composite kernel, the others wherever they
+    # have a kernel (an MKL-DNN or nested tensor's softmax too), Python losses by their code
+    assert plan["softmax.int"] == ("CompositeImplicitAutograd",)
+    assert {"CPU", "CUDA", "MkldnnCPU", "NestedTensorCPU"} <= set(plan["_softmax"])
+    assert "Meta" not in plan["_softmax"] and plan["gaussian_nll_loss"] == ("python",)
     # a request's plan is checked entry by entry: malformed ones are dropped
-    block = LibraryBlock([["mse_loss", False], ["../x", False], ["mse_loss", "yes"], "x", 3])
-    assert block.plan == (("mse_loss", False),)
+    block = LibraryBlock([["mse_loss", ["CPU"]], ["../x", ["CPU"]], ["mse_loss", ["Meta"]],
+                          ["mse_loss", "CPU"], ["x", ["python", "CPU"]], "x", 3])
+    assert block.plan == (("mse_loss", ("CPU",)),)
     with LibraryBlock(None) as nothing:
         assert nothing.holds() and torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
 
@@ -126,8 +131,8 @@ def test_holds_looks_at_every_planned_operator_of_the_callers_copy() -> None:
     with LibraryBlock(block_plan(CE_OPS)) as block:
         kept = block.plan
         assert block.holds(kept)
-        assert not block.holds((*kept, ("hardshrink", False)))  # never blocked
-        block.plan = (("hardshrink", False),)
+        assert not block.holds((*kept, ("hardshrink", ("CPU",))))  # never blocked
+        block.plan = (("hardshrink", ("CPU",)),)
         assert not block.holds()
     assert not LibraryBlock(block_plan(CE_OPS)).holds()  # never entered
 
@@ -153,3 +158,21 @@ def test_recorded_call_is_not_intact_when_a_recorder_list_is_swapped() -> None:
     honest = RecordedCall(block_plan(CE_OPS), record=True)
     honest(lambda x, t: (x.logsumexp(1) - x.gather(1, t[:, None]).squeeze(1)).mean(), x, t)
     assert honest.intact and "logsumexp" in honest.calls.names
+
+
+@pytest.mark.parametrize("path", [
+    lambda x: torch.ops.aten._sparse_softmax.default(x.detach().to_sparse(), 1, False).to_dense(),
+    lambda x: torch.ops.aten._sparse_log_softmax.default(x.detach().to_sparse(), 1, False).to_dense(),
+    lambda x: torch.softmax(x.detach().to_mkldnn(), 1).to_dense(),
+    lambda x: torch.nested.nested_tensor([x.detach()]).softmax(-1)])
+def test_a_blocked_operator_is_blocked_for_every_layout(path) -> None:
+    """A tensor of another layout goes to that layout's kernel (a sparse softmax has one at
+    SparseCPU only): the block covers every key the operator has a kernel at."""
+    x, _ = _inputs()
+    try:
+        path(x)  # (this build may lack a layout: then there is nothing to block)
+    except (RuntimeError, NotImplementedError) as exc:
+        pytest.skip(f"not in this build: {exc}")
+    with LibraryBlock(block_plan((*SOFTMAX_OPS, "_sparse_softmax", "_sparse_log_softmax"))), \
+            pytest.raises(LibraryBlocked):
+        path(x)
