@@ -778,6 +778,14 @@ def hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
 _RAISE = bytes([opcode.opmap["RAISE_VARARGS"]])
 
 
+# Modules that start processes: their refusal in a worker (seccomp) is said in a student's
+# words, not as a bare "Operation not permitted".
+_SPAWNERS = ("/subprocess.py", "/multiprocessing/", "/torch/utils/data/", "/concurrent/futures/")
+NO_PROCESS_HINT = ("a new process cannot be started here: the grader runs your notebook in "
+                   "one process (use DataLoader(..., num_workers=0), no subprocess or "
+                   "multiprocessing)")
+
+
 def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     """The student's exception, as a short excerpt pointing at their own cell (a call's, a
     cell's or a scenario's: one report, which the judge cleans with `student_error_info`)."""
@@ -787,8 +795,10 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     # (the worker's own files are not in its root: a failed open per frame) and computes
     # column positions, for a few dozen expected errors a submission.
     tb = exc.__traceback__
+    spawning = False  # through the library's ways to start a process (refused in a worker)
     while tb is not None:
         code = tb.tb_frame.f_code
+        spawning = spawning or any(part in code.co_filename for part in _SPAWNERS)
         own = code.co_filename.startswith("<cell")
         if own:
             where = f"{code.co_filename.strip('<>')}, line {tb.tb_lineno}"
@@ -801,6 +811,8 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
             and exc.lineno:
         where = f"{str(exc.filename).strip('<>')}, line {exc.lineno}"
     message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    if spawning and isinstance(exc, PermissionError):
+        message = NO_PROCESS_HINT
     # The built-in classes it is an instance of: a `class ShapeError(ValueError)` is a
     # ValueError to any `except ValueError:`, and so to the checks.
     kinds = [c.__name__ for c in type(exc).__mro__

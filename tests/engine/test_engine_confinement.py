@@ -293,3 +293,28 @@ def test_a_worker_inherits_no_descriptor_but_its_own_socket(zygote, grader, isol
         session.close()
     # 0-2, the worker's socket, and the descriptor listdir itself opened
     assert set(fds) <= {0, 1, 2, 3, 4}, fds
+
+
+WORKERS_IN_A_LOADER = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+loader = DataLoader(TensorDataset(torch.zeros(8, 2)), batch_size=4, num_workers=2)
+batches = [b for b in loader]
+"""
+
+
+def test_a_refused_process_is_said_in_a_students_words(zygote, grader, isolated):
+    """A DataLoader with worker processes in a cell: the refusal names the fix, not a bare
+    "Operation not permitted"."""
+    if not zygote.info.seccomp:
+        pytest.skip("no seccomp filter on this host: processes are not refused")
+    from autograder.sandbox.harness import NO_PROCESS_HINT
+
+    submission = Submission("loader", ROOT / "loader.ipynb", (Cell(1, WORKERS_IN_A_LOADER),), "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits)
+    try:
+        session.start()
+        error = session.cells[1].error
+    finally:
+        session.close()
+    assert error is not None and error["message"] == NO_PROCESS_HINT, error
