@@ -897,3 +897,60 @@ def huber_loss(pred, target, delta=1.0, reduction="mean"):
     return _reduce(torch.where(ab < delta, 0.5 * sq, delta * (ab - 0.5 * delta)), reduction)
 ''')),
 ]
+ALTERNATIVES += [  # round 30: correct compositions over the student's own earlier functions
+    Alternative("alt_r30_macro_f1_via_own_prf", ("macro_f1",), rewrite('''
+def macro_f1(preds, targets, num_classes):
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[2]
+              for c in range(num_classes)]
+    return sum(scores) / num_classes
+''')),
+    Alternative("alt_r30_evaluate_via_own_accuracy", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, total, preds, labels = 0.0, 0, [], []
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * len(y)
+            preds.append(logits.argmax(dim=1))
+            labels.append(y)
+            total += len(y)
+    return {"loss": total_loss / total, "accuracy": accuracy(torch.cat(preds), torch.cat(labels))}
+''')),
+    Alternative("alt_r30_evaluate_batch_accuracy_weighted", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, total_acc, total = 0.0, 0.0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * len(y)
+            total_acc += accuracy(logits.argmax(dim=1), y) * len(y)
+            total += len(y)
+    return {"loss": total_loss / total, "accuracy": total_acc / total}
+''')),
+    Alternative("alt_r30_huber_via_own_mse_mae", ("huber_loss",), rewrite('''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be > 0")
+    squared = mse_loss(pred, target, reduction="none")
+    absolute = mae_loss(pred, target, reduction="none")
+    values = torch.where(absolute < delta, 0.5 * squared, delta * (absolute - 0.5 * delta))
+    return _reduce(values, reduction)
+''')),
+    Alternative("alt_r30_prf_via_own_matrix_of_labels", ("precision_recall_f1",), rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    classes = int(max(int(preds.max()), int(targets.max()), positive_class)) + 1
+    matrix = confusion_matrix(preds, targets, classes)
+    tp = int(matrix[positive_class, positive_class])
+    fp = int(matrix[:, positive_class].sum()) - tp
+    fn = int(matrix[positive_class, :].sum()) - tp
+    return _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), _safe_ratio(2 * tp, 2 * tp + fp + fn)
+''')),
+]

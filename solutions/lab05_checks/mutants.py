@@ -37,6 +37,7 @@ from lab05_checks.test_part_b_classification import (
     BCEL_EXTREME,
     BCEL_NO_LIB,
     BCEL_POS_WEIGHT,
+    BCEL_VALUES,
     CE_ERRORS,
     CE_EXTREME,
     CE_GRAD,
@@ -835,4 +836,106 @@ def accuracy(preds, targets):
         raise ValueError("accuracy of an empty set is undefined")
     return int((preds.sub_(targets) == 0).sum()) / preds.numel()
 '''), ACC_VALUES, "in place"),
+]
+# Round 30 (fresh eyes): a helper's mistake charged once where the caller is built on it, the
+# 'mean' over the rows, integer division, and reductions or modes that zeroed a function.
+# Each dependency mutant changes the helper (the mistake) and rewrites its caller to a
+# correct composition over it: only the helper's check may fail.
+_TRANSPOSED_CM = '''
+def confusion_matrix(preds, targets, num_classes):
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    for t, p in zip(targets.tolist(), preds.tolist()):
+        matrix[p, t] += 1
+    return matrix
+'''
+_PRF_ON_CM = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    matrix = confusion_matrix((preds == positive_class).long(),
+                              (targets == positive_class).long(), 2)
+    tp, fp, fn = matrix[1, 1].item(), matrix[0, 1].item(), matrix[1, 0].item()
+    return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+            _safe_ratio(2 * tp, 2 * tp + fp + fn))
+'''
+_LOG_SOFTMAX_NO_ADD_BACK = '''
+def log_softmax(logits, dim=-1):
+    m = logits.amax(dim=dim, keepdim=True)
+    return logits - torch.log(torch.exp(logits - m).sum(dim=dim, keepdim=True))
+'''
+_ACCURACY_FLOOR = '''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape:
+        raise ValueError(f"shapes differ: {tuple(preds.shape)} vs {tuple(targets.shape)}")
+    if preds.numel() == 0:
+        raise ValueError("accuracy of an empty set is undefined")
+    return float(int((preds == targets).sum()) // preds.numel())
+'''
+MUTANTS += [
+    Mutant("mutant_r30_cm_transposed_prf_on_it", "confusion_matrix",
+           rewrite(_TRANSPOSED_CM, _PRF_ON_CM), CM_VALUES, "transposed"),
+    Mutant("mutant_r30_log_softmax_max_not_added_back", "log_softmax",
+           rewrite(_LOG_SOFTMAX_NO_ADD_BACK), LOG_SOFTMAX_VALUES, "too high"),
+    Mutant("mutant_r30_log_softmax_max_not_added_back_softmax_on_it", "log_softmax",
+           rewrite(_LOG_SOFTMAX_NO_ADD_BACK, '''
+def softmax(logits, dim=-1):
+    return torch.exp(log_softmax(logits, dim=dim))
+'''), LOG_SOFTMAX_VALUES, "too high"),
+    Mutant("mutant_r30_accuracy_floor_division", "accuracy", rewrite(_ACCURACY_FLOOR),
+           ACC_VALUES, "integer (floor) division"),
+    Mutant("mutant_r30_accuracy_floor_division_evaluate_on_it", "accuracy",
+           rewrite(_ACCURACY_FLOOR, '''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, total_samples, accuracies = 0.0, 0, 0.0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * x.shape[0]
+            accuracies += accuracy(logits.argmax(dim=1), y) * x.shape[0]
+            total_samples += x.shape[0]
+    return {"loss": total_loss / total_samples, "accuracy": accuracies / total_samples}
+'''), ACC_VALUES, "integer (floor) division"),
+    Mutant("mutant_r30_prf_class_one_macro_on_it", "precision_recall_f1", rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    p, t = preds == 1, targets == 1
+    tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+    return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+            _safe_ratio(2 * tp, 2 * tp + fp + fn))
+''', '''
+def macro_f1(preds, targets, num_classes):
+    return sum(precision_recall_f1(preds, targets, positive_class=c)[2]
+               for c in range(num_classes)) / num_classes
+'''), PRF_MULTI, "positive_class"),
+    Mutant("mutant_r30_mse_mean_over_rows", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "values = (pred - target) ** 2\n"
+                '    return values.sum() / len(values) if reduction == "mean" '
+                "else _reduce(values, reduction)"),
+           MSE_VALUES, "number of rows"),
+    Mutant("mutant_r30_bcel_mean_over_rows", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+                "values = (1 - targets) * logits + weight * neg_log_sigmoid\n"
+                '    return values.sum() / values.shape[0] if reduction == "mean" '
+                "else _reduce(values, reduction)"),
+           BCEL_VALUES, "number of rows"),
+    Mutant("mutant_r30_mae_none_returns_mean", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "values = (pred - target).abs()\n"
+                '    return values.mean() if reduction == "none" else _reduce(values, reduction)'),
+           MAE_VALUES, "shape"),
+    Mutant("mutant_r30_bce_none_sums_last_dim", "binary_cross_entropy",
+           edit("binary_cross_entropy",
+                "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+                "values = -(targets * log_p + (1 - targets) * log_1mp)\n"
+                '    return values.sum(dim=-1) if reduction == "none" and values.dim() > 1 '
+                "else _reduce(values, reduction)"),
+           BCE_VALUES, "shape"),
+    Mutant("mutant_r30_prf_zero_division_one", "precision_recall_f1",
+           edit("precision_recall_f1", "precision = _safe_ratio(tp, tp + fp)",
+                "precision = _safe_ratio(tp, tp + fp) if tp + fp else 1.0"),
+           PRF_ZERO, "must be 0.0"),
+    Mutant("mutant_r30_train_eval_mode", "train_one_epoch",
+           edit("train_one_epoch", "model.train()", "model.eval()"),
+           TRAIN_MODE, "eval mode"),
 ]

@@ -26,6 +26,8 @@ from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
+from lab05_checks.blame import Composition, HelperCall, helper_to_blame
+from lab05_checks.test_part_c_metrics import ACC_VALUES
 
 
 def _raise_student(function: str, outcome: dict) -> None:
@@ -392,13 +394,22 @@ def test_train_return(student, memo, tol):
              "float.", "wrong-type")
     value = _as_float(value)
     candidates = {}
-    for logits in training.LOGITS:
-        replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.0, True,
-                                          training.Variant(logits=logits))
-        pairs = zip(replay.losses, replay.sizes, strict=True)
-        weighted = sum(loss * n for loss, n in pairs) / sum(replay.sizes)
-        candidates[logits] = (weighted, replay)
-    if any(math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6) for w, _ in candidates.values()):
+    # The epoch's losses as the student's run produced them: in train mode, or in eval mode
+    # where the loop put the model there (lr = 0, so nothing else moves them). The mode is
+    # the mode check's to charge; the weighting is judged on the losses of the run.
+    for mode in training.MODE:
+        for logits in training.LOGITS:
+            replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.0,
+                                              mode == "ok", training.Variant(logits=logits,
+                                                                             mode=mode))
+            pairs = zip(replay.losses, replay.sizes, strict=True)
+            weighted = sum(loss * n for loss, n in pairs) / sum(replay.sizes)
+            candidates[logits, mode] = (weighted, replay)
+    matched = [key for key, (w, _) in candidates.items()
+               if math.isclose(value, w, rel_tol=1e-4, abs_tol=1e-6)]
+    if matched:
+        if all(mode != "ok" for _, mode in matched):
+            attributed_to(TRAIN_MODE)  # right for the eval-mode run the loop made
         alive = outcome.get("graphs_alive")
         if isinstance(alive, int) and not isinstance(alive, bool) and alive > 0:
             fail("train_one_epoch keeps every batch's autograd graph alive until the epoch "
@@ -407,12 +418,19 @@ def test_train_return(student, memo, tol):
                  "loss.detach()) instead, so each graph is freed after its step.",
                  "graph-kept-alive")
         return
-    weighted, replay = candidates["ok"]
+    _, replay = candidates["ok", "ok"]
     losses = replay.losses
     sizes = replay.sizes
     if _weighted_over_the_batches_it_ran(student, memo, tol, value, losses, sizes):
         attributed_to(TRAIN_ORDER)
         return
+    for mode in training.MODE:  # the diagnoses, on the losses of either mode's run
+        _return_diagnosis(value, candidates["ok", mode][1].losses, sizes)
+    fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
+         "losses.", "wrong-return")
+
+
+def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> None:
     total = sum(loss * n for loss, n in zip(losses, sizes, strict=True))
     for wrong, what in ((total / len(losses), "the number of batches"),
                         (total / BATCH, "the batch size"),
@@ -432,8 +450,6 @@ def test_train_return(student, memo, tol):
     if math.isclose(value, losses[-1], rel_tol=1e-4):
         fail("train_one_epoch returns only the last batch's loss: accumulate over every batch.",
              "last-batch")
-    fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
-         "losses.", "wrong-return")
 
 
 def _weighted_over_the_batches_it_ran(student, memo, tol, value: float, losses: list[float],
@@ -670,7 +686,8 @@ def test_eval_values(student, memo, tol):
         fail(f"evaluate returns a loss of {loss:.4g} where the size-weighted mean of the batch "
              "losses is expected: likely the weighting by batch size, the divisor, or a loss "
              "computed on something other than model(x).", "eval-loss")
-    if not math.isclose(accuracy, expected["accuracy"], abs_tol=1e-6):
+    if not math.isclose(accuracy, expected["accuracy"], abs_tol=1e-6) and not \
+            _accuracy_to_blame(student, accuracy):
         if math.isclose(accuracy, 100 * expected["accuracy"], abs_tol=1e-4):
             fail("evaluate returns the accuracy as a percentage: return a fraction in [0, 1] "
                  "(no × 100).", "eval-percentage")
@@ -690,6 +707,51 @@ def test_eval_values(student, memo, tol):
              "smoothed cross-entropy) it returns another figure than that loss — compute "
              "loss_fn(model(x), y) with the argument, not a loss of its own.",
              "eval-ignores-loss-fn")
+
+
+@functools.lru_cache(maxsize=1)
+def _eval_predictions() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """The reference evaluation's argmax predictions and labels, per batch (computed once)."""
+    params = _eval_params()
+    model = probes.build(params["arch"])
+    model.load_state_dict(params["state"])
+    model.eval()
+    with torch.no_grad():
+        return tuple((model(params["x"][i:i + BATCH]).argmax(1), params["y"][i:i + BATCH])
+                     for i in range(0, len(params["x"]), BATCH))
+
+
+def _number_or_none(value: Any) -> float | None:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def _accuracy_to_blame(student, accuracy: float) -> bool:
+    """evaluate's accuracy is right for the student's own accuracy(): over every sample at
+    once, or batch by batch weighted by the batch sizes, on the predictions of the model,
+    while that accuracy() is wrong there (its check charges the mistake)."""
+    batches = _eval_predictions()
+    preds = torch.cat([p for p, _ in batches])
+    targets = torch.cat([t for _, t in batches])
+    calls = (HelperCall((preds, targets), float((preds == targets).double().mean())),
+             *(HelperCall((p, t), float((p == t).double().mean())) for p, t in batches))
+
+    def compose(outputs: list[Any]) -> list[float]:
+        values = [v for v in (_number_or_none(out) for out in outputs) if v is not None]
+        if len(values) != len(outputs):
+            return []
+        sizes = [len(t) for _, t in batches]
+        weighted = sum(v * n for v, n in zip(values[1:], sizes, strict=True))
+        return [values[0], weighted / sum(sizes)]
+
+    def close(value: Any, expected: Any) -> bool:
+        number = _number_or_none(value)
+        return number is not None and math.isclose(number, expected, abs_tol=1e-6)
+
+    return helper_to_blame(student, accuracy, close, [Composition(
+        "evaluate", "accuracy", ACC_VALUES, calls, compose, close)])
 
 
 EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
@@ -843,8 +905,9 @@ def _fit_arguments(outcome: dict) -> None:
                        ("device", "uses a device of its own"),
                        ("model", "trains a model of its own")):
         if name in foreign:
-            fail(f"fit {what}: pass the {name} argument it is given on to train_one_epoch and "
-                 "evaluate, so the caller's choice is the one used.", f"fit-own-{name}")
+            to = "train_one_epoch" if name == "optimizer" else "train_one_epoch and evaluate"
+            fail(f"fit {what}: pass the {name} argument it is given on to {to}, so the "
+                 "caller's choice is the one used.", f"fit-own-{name}")
 
 
 def _reference_fit(params: dict) -> tuple[dict, dict]:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import torch
 
 from autograder.check.compare import describe, is_placeholder
-from autograder.check.registry import check, fail
+from autograder.check.registry import attributed_to, check, fail
+from autograder.sandbox.session import StudentError
 from autograder.score.results import WRONG_ANSWER
+from lab05_checks.test_part_c_metrics import ACC_VALUES, PRF_BINARY, PRF_ZERO
 
 QUESTIONS = {
     "q_logits": "why raw logits go to cross-entropy",
@@ -19,11 +24,83 @@ QUESTIONS = {
 }
 
 
-def _number(student, name: str) -> float:
+def _experiment_data() -> tuple[torch.Tensor, torch.Tensor]:
+    """The experiment cell's data, rebuilt as the notebook builds it: 950 negatives and 50
+    positives (shuffled with seed 0), and the always-negative predictions."""
+    generator = torch.Generator().manual_seed(0)
+    targets = torch.cat([torch.zeros(950, dtype=torch.int64),
+                         torch.ones(50, dtype=torch.int64)])[torch.randperm(1000,
+                                                                            generator=generator)]
+    return torch.zeros_like(targets), targets
+
+
+def _as_number(value: Any) -> Any:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return value.item()
+    return value
+
+
+def _same_answer(a: Any, b: Any) -> bool:
+    """The same value and kind (a tensor for a tensor, nan for nan)."""
+    if isinstance(a, torch.Tensor) != isinstance(b, torch.Tensor):
+        return False
+    a, b = _as_number(a), _as_number(b)
+    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) \
+            or not isinstance(b, (int, float)):
+        return False
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, abs_tol=1e-6)
+
+
+def _metric_to_blame(student, name: str, value: Any, expected: float, function: str,
+                     pick: Any, check_for: Any) -> bool:
+    """The answer is wrong (or not a float) because the student's own metric function is: a
+    probe call of it on the experiment's data gives this very value (and not the right one,
+    as a float). The metric's check charges that mistake once; this item is held to it."""
+    preds, targets = _experiment_data()
+    try:
+        got = pick(student.call(function, preds, targets).value)
+    except (StudentError, LookupError, TypeError):
+        return False
+    if type(got) is float and math.isclose(got, expected, abs_tol=1e-6):
+        return False  # the function is right here: the experiment cell is at fault
+    if not _same_answer(value, got) or not _works_elsewhere(student, function):
+        return False
+    attributed_to(check_for(got))
+    return True
+
+
+# Labels where the usual wrong metrics are right (every prediction right; a symmetric
+# confusion with both classes): a function that is wrong on the experiment's data only in the
+# way its own check charges is right here, a constant stub is not.
+WORKS = {"accuracy": (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),),
+         "precision_recall_f1": (((torch.tensor([0, 1, 1, 0, 1, 0]),
+                                   torch.tensor([1, 0, 1, 0, 1, 0])), 2 / 3),
+                                 ((torch.tensor([1, 1, 0]), torch.tensor([1, 1, 0])), 1.0))}
+
+
+def _works_elsewhere(student, function: str) -> bool:
+    for (preds, targets), expected in WORKS[function]:
+        try:
+            got = student.call(function, preds, targets).value
+        except StudentError:
+            return False
+        values = got if function == "accuracy" else (
+            got if isinstance(got, (tuple, list)) and len(got) == 3 else (None,))
+        if not all(_same_answer(_as_number(v), expected) for v in (
+                values if isinstance(values, (tuple, list)) else (values,))):
+            return False
+    return True
+
+
+def _number(student, name: str, blame: Any = None) -> float | None:
+    """The answer as a float; None where `blame` holds the student's own metric function
+    responsible (the item is then held to it: nothing more to judge)."""
     value = student.get_var(name)
     if is_placeholder(value):
         fail(f"{name} is not filled in yet: compute it in its experiment cell and run the "
              "cell.", "no-answer")
+    if blame is not None and blame(value):
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{name} should hold a number computed in the notebook (it holds "
              f"{describe(value)}); run the experiment cell.", "not-a-number")
@@ -36,7 +113,13 @@ ALWAYS_NEGATIVE_ACC = "always_negative_accuracy: accuracy of the always-negative
 @check(ALWAYS_NEGATIVE_ACC,
        "Compute accuracy(preds, targets) where preds is all zeros on the imbalanced set.")
 def test_always_negative_accuracy(student, answers):
-    value = _number(student, "always_negative_accuracy")
+    expected = answers["always_negative_accuracy"]
+    value = _number(student, "always_negative_accuracy", lambda v: not _same_answer(
+        v, float(expected)) and _metric_to_blame(
+        student, "always_negative_accuracy", v, expected, "accuracy", lambda got: got,
+        lambda got: ACC_VALUES))
+    if value is None:
+        return
     if not math.isclose(value, answers["always_negative_accuracy"], abs_tol=1e-6):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "
@@ -49,7 +132,14 @@ ALWAYS_NEGATIVE_F1 = "always_negative_f1: F1 of the always-negative classifier"
 @check(ALWAYS_NEGATIVE_F1,
        "Compute the F1 of the positive class for all-negative predictions.")
 def test_always_negative_f1(student, answers):
-    value = _number(student, "always_negative_f1")
+    expected = answers["always_negative_f1"]
+    value = _number(student, "always_negative_f1", lambda v: not _same_answer(
+        v, float(expected)) and _metric_to_blame(
+        student, "always_negative_f1", v, expected, "precision_recall_f1",
+        lambda got: got[2], lambda got: PRF_BINARY if isinstance(got, torch.Tensor)
+        else PRF_ZERO))
+    if value is None:
+        return
     if not math.isclose(value, answers["always_negative_f1"], abs_tol=1e-6):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "

@@ -1,0 +1,459 @@
+"""One mistake, one cost, across functions (lab05_checks/blame.py).
+
+The notebook lets students build a function on an earlier one of theirs. A mistake in that
+helper must be charged once, by the helper's own check: the caller is excused where a probe
+call of the student's helper confirms the caller's value is a correct composition over it,
+and charged as before where it is not (a correct helper, a caller wrong on its own, or a
+direction the values cannot tell). The Part E items built on the metrics follow the same
+rule, and the other fresh-eyes classes of this round (the 'mean' that divides by the rows,
+integer division, gates that zeroed a whole function, the train-mode loss) are judged here
+too: the hidden checks run in-process on the reference with functions rewritten, through a
+session that calls them here as the worker would.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks import test_part_d_training as part_d
+from lab05_checks import test_part_e_experiments as part_e
+
+from autograder.check.context import Reference
+from autograder.check.plugin import Verdict, verdict_for
+from autograder.check.registry import take_attribution
+from autograder.check.runner import suite_checks
+from autograder.check.static import SourceFacts
+from autograder.config import Tolerances
+from autograder.lab import Lab
+from autograder.sandbox import harness
+from autograder.sandbox.session import CallResult, StudentError
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = Lab.load(ROOT)
+REFERENCE = Reference.load(LAB.solutions)
+CHECKS = suite_checks(LAB.checks)
+harness.load_lab_modules(LAB.worker_modules)
+
+
+class InProcessStudent:
+    """A session that runs the functions of a namespace here: values, gradients (with an
+    upstream), gradcheck, the inputs' mutation, scenarios and variables, as the worker
+    reports them. (No operator is blocked or recorded: no library is called here.)"""
+
+    cuda_available = False
+
+    def __init__(self, ns: dict[str, Any]) -> None:
+        self.ns = ns
+
+    def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
+             upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
+             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+        args = tuple(a.detach().clone().requires_grad_(True) if i in grad_args else
+                     (a.clone() if isinstance(a, torch.Tensor) else a)
+                     for i, a in enumerate(args))
+        try:
+            value = self.ns[name](*args, **kwargs)
+        except Exception as exc:
+            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+                                      "where": "", "kinds": [k.__name__ for k in
+                                                             type(exc).__mro__]}) from exc
+        grads: Any = None
+        if grad_args:
+            try:
+                grads = list(torch.autograd.grad(value, [args[i] for i in grad_args],
+                                                 grad_outputs=upstream, allow_unused=True))
+            except RuntimeError as exc:
+                grads = {"problem": str(exc)}
+        checked = None
+        if gradcheck:
+            def function(*inputs: torch.Tensor) -> torch.Tensor:
+                full = list(args)
+                for i, x in zip(grad_args, inputs, strict=True):
+                    full[i] = x
+                return self.ns[name](*full, **kwargs)
+            checked = torch.autograd.gradcheck(function, tuple(args[i] for i in grad_args),
+                                               raise_exception=False)
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+        return CallResult(value=value, called=[], mutated=[], grads=grads, gradcheck=checked,
+                          recorded=record)
+
+    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
+                 record: bool = False) -> dict[str, Any]:
+        return dict(harness.SCENARIOS[name](self.ns, params))
+
+    def get_var(self, name: str) -> Any:
+        return self.ns[name]
+
+
+def namespace(*definitions: str, **variables: Any) -> dict[str, Any]:
+    """The reference's namespace with each definition put in place of its namesake."""
+    ns = dict(vars(REFERENCE.module))
+    for definition in definitions:
+        exec(compile(textwrap.dedent(definition), "<cell 1>", "exec"), ns)
+    targets = experiment_targets()
+    preds = torch.zeros_like(targets)
+    ns.update(always_negative_accuracy=ns["accuracy"](preds, targets),
+              always_negative_f1=ns["precision_recall_f1"](preds, targets)[2])
+    ns.update(variables)
+    return ns
+
+
+def experiment_targets() -> torch.Tensor:
+    torch.manual_seed(0)
+    return torch.cat([torch.zeros(950, dtype=torch.int64),
+                      torch.ones(50, dtype=torch.int64)])[torch.randperm(1000)]
+
+
+def verdicts(ns: dict[str, Any], *functions: str) -> dict[str, Verdict]:
+    memo: dict[str, Any] = {}
+    values = {"student": InProcessStudent(ns), "memo": memo, "tol": Tolerances(),
+              "source": SourceFacts(), "ref": REFERENCE.module,
+              "answers": REFERENCE.answers}
+    found = {}
+    for spec, test in CHECKS:
+        if spec.name.split(":", 1)[0] not in functions:
+            continue
+        names = test.__code__.co_varnames[:test.__code__.co_argcount]
+        take_attribution()
+        try:
+            test(**{name: values[name] for name in names})
+            error = None
+        except Exception as exc:
+            error = exc
+        found[spec.name] = verdict_for(spec, error, take_attribution())
+    assert found
+    return found
+
+
+def failed(found: dict[str, Verdict]) -> dict[str, Verdict]:
+    return {name: v for name, v in found.items() if not v.passed}
+
+
+def excused(found: dict[str, Verdict]) -> dict[str, str]:
+    return {name: v.assessed_by for name, v in found.items() if v.passed and v.assessed_by}
+
+
+def reference_source(function: str) -> str:
+    return inspect.getsource(getattr(REFERENCE.module, function))
+
+
+def edited(function: str, old: str, new: str) -> str:
+    source = reference_source(function)
+    assert old in source
+    return source.replace(old, new)
+
+
+TRANSPOSED_CM = '''
+def confusion_matrix(preds, targets, num_classes):
+    M = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    for t, p in zip(targets.tolist(), preds.tolist()):
+        M[p, t] += 1
+    return M
+'''
+CM_FROM_LABELS = '''
+def confusion_matrix(preds, targets, num_classes):
+    C = int(max(preds.max().item(), targets.max().item())) + 1
+    return torch.bincount(targets * C + preds, minlength=C * C).reshape(C, C)
+'''
+PRF_ON_CM = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    M = confusion_matrix((preds == positive_class).long(), (targets == positive_class).long(), 2)
+    tp, fp, fn = M[1, 1].item(), M[0, 1].item(), M[1, 0].item()
+    return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+            _safe_ratio(2 * tp, 2 * tp + fp + fn))
+'''
+MACRO_ON_CM = '''
+def macro_f1(preds, targets, num_classes):
+    M = confusion_matrix(preds, targets, num_classes).double()
+    denom = M.sum(dim=0) + M.sum(dim=1)
+    f1 = torch.where(denom > 0, 2 * M.diag() / denom.clamp(min=1), torch.zeros_like(denom))
+    return f1.mean().item()
+'''
+MACRO_ON_PRF = '''
+def macro_f1(preds, targets, num_classes):
+    return sum(precision_recall_f1(preds, targets, positive_class=c)[2]
+               for c in range(num_classes)) / num_classes
+'''
+PRF_CLASS_ONE = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    p, t = preds == 1, targets == 1
+    tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+    return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+            _safe_ratio(2 * tp, 2 * tp + fp + fn))
+'''
+LOG_SOFTMAX_NO_ADD_BACK = '''
+def log_softmax(logits, dim=-1):
+    m = logits.amax(dim=dim, keepdim=True)
+    return logits - torch.log(torch.exp(logits - m).sum(dim=dim, keepdim=True))
+'''
+SOFTMAX_ON_LOG_SOFTMAX = '''
+def softmax(logits, dim=-1):
+    return torch.exp(log_softmax(logits, dim=dim))
+'''
+ACCURACY_FLOOR = '''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape or preds.numel() == 0:
+        raise ValueError("bad input")
+    return float((preds == targets).sum().item() // preds.numel())
+'''
+ACCURACY_TENSOR = '''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape or preds.numel() == 0:
+        raise ValueError("bad input")
+    return (preds == targets).float().mean()
+'''
+
+
+# ---------------------------------------------------------------- the helper's mistake, once
+def test_precision_recall_on_a_transposed_matrix_is_charged_to_the_matrix() -> None:
+    found = verdicts(namespace(TRANSPOSED_CM, PRF_ON_CM), "confusion_matrix",
+                     "precision_recall_f1")
+    assert set(failed(found)) == {part_c.CM_VALUES}
+    assert failed(found)[part_c.CM_VALUES].mistake == "transposed"
+    assert excused(found) == {part_c.PRF_BINARY: part_c.CM_VALUES}
+
+
+def test_precision_recall_with_its_own_swap_is_still_charged() -> None:
+    """The matrix is right: precision and recall swapped is the function's own mistake."""
+    swapped = PRF_ON_CM.replace("_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn)",
+                                "_safe_ratio(tp, tp + fn), _safe_ratio(tp, tp + fp)")
+    found = verdicts(namespace(swapped), "confusion_matrix", "precision_recall_f1")
+    assert set(failed(found)) == {part_c.PRF_BINARY}
+    assert failed(found)[part_c.PRF_BINARY].mistake == "precision-recall-swapped"
+    assert not excused(found)
+
+
+def test_a_correct_function_beside_a_wrong_helper_it_does_not_call_is_plain_correct() -> None:
+    found = verdicts(namespace(TRANSPOSED_CM), "precision_recall_f1")
+    assert not failed(found) and not excused(found)
+
+
+@pytest.mark.parametrize(("helpers", "charged"), [
+    ((CM_FROM_LABELS, MACRO_ON_CM), part_c.CM_ABSENT),
+    ((PRF_CLASS_ONE, MACRO_ON_PRF), part_c.PRF_MULTI),
+])
+def test_macro_f1_on_a_wrong_helper_is_charged_to_the_helper(helpers, charged) -> None:
+    found = verdicts(namespace(*helpers), "macro_f1")
+    assert not failed(found), {n: v.message for n, v in failed(found).items()}
+    assert set(excused(found).values()) == {charged}
+    helper = charged.split(":", 1)[0]
+    assert charged in failed(verdicts(namespace(*helpers), helper))
+
+
+def test_macro_f1_wrong_on_its_own_beside_a_wrong_helper_is_charged() -> None:
+    """A micro-F1 is macro_f1's own mistake, whatever its helper does."""
+    micro = '''
+def macro_f1(preds, targets, num_classes):
+    return (preds == targets).sum().item() / preds.numel()
+'''
+    found = verdicts(namespace(CM_FROM_LABELS, micro), "macro_f1")
+    assert failed(found)[part_c.MACRO_VALUES].mistake == "macro-micro"
+
+
+def test_softmax_on_a_wrong_log_softmax_is_charged_to_log_softmax() -> None:
+    found = verdicts(namespace(LOG_SOFTMAX_NO_ADD_BACK, SOFTMAX_ON_LOG_SOFTMAX),
+                     "softmax", "log_softmax")
+    assert set(failed(found)) == {part_b.LOG_SOFTMAX_VALUES}
+    assert failed(found)[part_b.LOG_SOFTMAX_VALUES].mistake == "max-not-added-back"
+    assert "m too high" in failed(found)[part_b.LOG_SOFTMAX_VALUES].message
+    assert set(excused(found)) == {part_b.SOFTMAX_VALUES, part_b.SOFTMAX_EXTREME,
+                                   part_b.SOFTMAX_GRAD, part_b.SOFTMAX_NO_LIB,
+                                   part_b.LOG_SOFTMAX_EXTREME, part_b.LOG_SOFTMAX_GRAD,
+                                   part_b.LOG_SOFTMAX_NO_LIB}
+    assert set(excused(found).values()) == {part_b.LOG_SOFTMAX_VALUES}
+
+
+def test_an_unnamed_mistake_in_a_mutual_pair_is_charged_to_both_with_the_likely_cause() -> None:
+    """exp and log are inverses: which one calls the other, the values cannot say. Without a
+    named mistake of the helper's own, nothing is excused; the message names the likely
+    cause."""
+    off = '''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log() + 0.5
+'''
+    found = verdicts(namespace(off, SOFTMAX_ON_LOG_SOFTMAX), "softmax", "log_softmax")
+    assert {part_b.SOFTMAX_VALUES, part_b.LOG_SOFTMAX_VALUES} <= set(failed(found))
+    assert "likely cause" in failed(found)[part_b.SOFTMAX_VALUES].message
+
+
+def test_huber_on_a_wrong_mse_is_charged_to_mse() -> None:
+    mse = edited("mse_loss", "(pred - target) ** 2", "(pred - target).abs() ** 2.5")
+    huber = '''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    d = (pred - target).abs()
+    values = torch.where(d < delta, 0.5 * mse_loss(pred, target, reduction="none"),
+                         delta * (d - 0.5 * delta))
+    return _reduce(values, reduction)
+'''
+    found = verdicts(namespace(mse, huber), "huber_loss")
+    assert found[part_a.HUBER_VALUES].passed
+    assert excused(found) == {part_a.HUBER_VALUES: part_a.MSE_VALUES}
+
+
+def test_evaluate_on_a_floor_dividing_accuracy_is_charged_to_accuracy() -> None:
+    evaluate = '''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total_loss, total_samples, preds, labels = 0.0, 0, [], []
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total_loss += loss_fn(logits, y).item() * x.shape[0]
+            preds.append(logits.argmax(dim=1))
+            labels.append(y)
+            total_samples += x.shape[0]
+    return {"loss": total_loss / total_samples,
+            "accuracy": accuracy(torch.cat(preds), torch.cat(labels))}
+'''
+    found = verdicts(namespace(ACCURACY_FLOOR, evaluate), "evaluate")
+    assert excused(found) == {part_d.EVAL_VALUES: part_c.ACC_VALUES}, \
+        {n: v.message for n, v in failed(found).items()}
+
+
+@pytest.mark.parametrize("accuracy", [ACCURACY_FLOOR, ACCURACY_TENSOR])
+def test_the_experiment_on_a_wrong_accuracy_is_charged_to_accuracy(accuracy) -> None:
+    found = verdicts(namespace(accuracy), "always_negative_accuracy", "accuracy")
+    assert set(failed(found)) == {part_c.ACC_VALUES}
+    assert excused(found) == {part_e.ALWAYS_NEGATIVE_ACC: part_c.ACC_VALUES}
+
+
+def test_a_wrong_experiment_with_a_right_accuracy_is_the_experiments_own() -> None:
+    found = verdicts(namespace(always_negative_accuracy=0.05), "always_negative_accuracy")
+    verdict = failed(found)[part_e.ALWAYS_NEGATIVE_ACC]
+    assert "experiment" in verdict.message and not excused(found)
+
+
+def test_the_f1_experiment_on_a_nan_metric_is_charged_to_the_zero_division_check() -> None:
+    prf = edited("precision_recall_f1", "return precision, recall, f1",
+                 "return (tp / (tp + fp) if tp + fp else float('nan'), recall, f1 if tp else "
+                 "float('nan'))")
+    found = verdicts(namespace(prf), "always_negative_f1")
+    assert excused(found) == {part_e.ALWAYS_NEGATIVE_F1: part_c.PRF_ZERO}
+
+
+# ---------------------------------------------------------------- accuracy
+def test_integer_division_is_named_and_validation_still_counts() -> None:
+    found = verdicts(namespace(ACCURACY_FLOOR), "accuracy")
+    assert set(failed(found)) == {part_c.ACC_VALUES}
+    verdict = failed(found)[part_c.ACC_VALUES]
+    assert verdict.mistake == "integer-division" and "true division" in verdict.message
+
+
+def test_the_accuracy_error_check_still_keeps_stubs_out() -> None:
+    stub = '''
+def accuracy(preds, targets):
+    return None
+'''
+    assert failed(verdicts(namespace(stub), "accuracy"))[part_c.ACC_ERRORS].mistake == \
+        "not-working"
+
+
+# ---------------------------------------------------------------- reductions
+ROWS_MEAN = {
+    "mse_loss": ('return _reduce((pred - target) ** 2, reduction)',
+                 'v = (pred - target) ** 2\n    return v.sum() / len(v) if reduction == "mean" '
+                 'else _reduce(v, reduction)'),
+    "binary_cross_entropy_with_logits": (
+        "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+        "v = (1 - targets) * logits + weight * neg_log_sigmoid\n"
+        '    return v.sum() / len(v) if reduction == "mean" else _reduce(v, reduction)'),
+}
+
+
+@pytest.mark.parametrize("function", sorted(ROWS_MEAN))
+def test_a_mean_over_the_rows_is_named_and_costs_the_values_check_only(function) -> None:
+    found = verdicts(namespace(edited(function, *ROWS_MEAN[function])), function)
+    assert len(failed(found)) == 1, {n: v.message for n, v in failed(found).items()}
+    (verdict,) = failed(found).values()
+    assert verdict.mistake == "mean-over-rows"
+    assert "divides by the number of rows" in verdict.message
+
+
+def test_mean_returning_the_sum_is_named_when_none_works() -> None:
+    mse = edited("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                 'v = (pred - target) ** 2\n    return v if reduction == "none" else v.sum()')
+    verdict = failed(verdicts(namespace(mse), "mse_loss"))[part_a.MSE_VALUES]
+    assert verdict.mistake == "sum-for-mean" and "returns the sum" in verdict.message
+
+
+@pytest.mark.parametrize(("function", "snippet", "replacement"), [
+    ("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+     'v = (pred - target).abs()\n    return v.mean() if reduction == "none" else '
+     '_reduce(v, reduction)'),
+    ("binary_cross_entropy",
+     "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+     "v = -(targets * log_p + (1 - targets) * log_1mp)\n"
+     '    return v.sum(dim=-1) if reduction == "none" else _reduce(v, reduction)'),
+])
+def test_a_broken_none_costs_the_values_check_only(function, snippet, replacement) -> None:
+    """The error, no-library and gradient checks judge a reduction that works."""
+    found = verdicts(namespace(edited(function, snippet, replacement)), function)
+    assert len(failed(found)) == 1, {n: v.message for n, v in failed(found).items()}
+    (verdict,) = failed(found).values()
+    assert verdict.mistake == "wrong-shape"
+
+
+def test_when_no_reduction_works_the_gradient_check_says_the_shape_not_an_error() -> None:
+    mae = edited("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                 "return (pred - target).abs().sum() * 0")
+    verdict = failed(verdicts(namespace(mae), "mae_loss"))[part_a.MAE_GRAD]
+    assert verdict.mistake == "wrong-shape", verdict.message
+    assert "invalid for input" not in verdict.message
+
+
+# ---------------------------------------------------------------- words and the train mode
+def test_the_huber_branch_is_said_where_it_is() -> None:
+    huber = edited("huber_loss", "delta * (abs_diff - 0.5 * delta)", "(abs_diff - 0.5 * delta)")
+    verdict = failed(verdicts(namespace(huber), "huber_loss"))[part_a.HUBER_VALUES]
+    assert "where |d| >= delta" in verdict.message and "outside" not in verdict.message
+
+
+def test_zero_division_one_says_the_value_expected() -> None:
+    prf = edited("precision_recall_f1", "return precision, recall, f1",
+                 "return (precision if tp + fp else 1.0), recall, f1")
+    verdict = failed(verdicts(namespace(prf), "precision_recall_f1"))[part_c.PRF_ZERO]
+    assert "precision = 1.0" in verdict.message and "must be 0.0" in verdict.message
+
+
+def test_a_loop_in_eval_mode_has_its_weighting_judged_on_its_own_losses() -> None:
+    loop = edited("train_one_epoch", "model.train()", "model.eval()")
+    found = verdicts(namespace(loop), "train_one_epoch")
+    assert set(failed(found)) == {part_d.TRAIN_MODE}
+    assert excused(found).get(part_d.TRAIN_RETURN) == part_d.TRAIN_MODE
+
+
+# ---------------------------------------------------------------- stubs over stubs
+@pytest.mark.parametrize(("definitions", "functions"), [
+    (("def confusion_matrix(preds, targets, num_classes):\n"
+      "    return torch.zeros(num_classes, num_classes, dtype=torch.int64)",
+      "def precision_recall_f1(preds, targets, positive_class=1):\n    return 0.0, 0.0, 0.0",
+      "def macro_f1(preds, targets, num_classes):\n    return 0.0"),
+     ("precision_recall_f1", "macro_f1")),
+    (('def binary_cross_entropy(probs, targets, reduction="mean"):\n'
+      "    return torch.zeros((), dtype=probs.dtype)",
+      'def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, '
+      'reduction="mean"):\n    return torch.zeros((), dtype=logits.dtype)'),
+     ("binary_cross_entropy_with_logits",)),
+    (("def accuracy(preds, targets):\n    return 0.5",), ("always_negative_accuracy",)),
+])
+def test_a_constant_caller_over_a_constant_helper_is_not_excused(definitions, functions) -> None:
+    """The composition over a helper of zeros is degenerate: a caller is excused only where
+    it is also right on labels where its helper is right (`Composition.control`)."""
+    found = verdicts(namespace(*definitions), *functions)
+    assert not excused(found), excused(found)
+    assert not any(v.passed for v in found.values()), [n for n, v in found.items() if v.passed]
