@@ -47,6 +47,9 @@ class Verdict:
     # The kinds of worker evidence the verdict rests on ("calls", "scenarios"): a submission
     # that changed what they come from anywhere loses it (grader.void_tampered).
     rests_on: frozenset[str] = frozenset()
+    # An attributed pass's failure, should the check it names not charge the mistake
+    # (`settle_attributions`): the check's own feedback.
+    fallback: str = ""
 
 
 def seed_check(name: str) -> None:
@@ -80,7 +83,8 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
     function = spec.name.split(":", 1)[0]
     if error is None:
         if assessed_by and assessed_by != spec.name:
-            return Verdict(True, not_assessed_message(assessed_by), assessed_by=assessed_by)
+            return Verdict(True, not_assessed_message(assessed_by), assessed_by=assessed_by,
+                           fallback=spec.feedback)
         return Verdict(True, "")
     if isinstance(error, CheckFailed):
         return Verdict(False, error.message, error.mistake)
@@ -111,6 +115,29 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
         return Verdict(False, spec.feedback, "wrong")
     return Verdict(False, spec.feedback, "wrong",
                    harness_error=f"{spec.name}: {type(error).__name__}: {error}")
+
+
+def settle_attributions(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
+    """An attributed pass keeps its points only when the check it names charges the mistake:
+    that check failed, or is itself an attributed pass whose named check does. Otherwise
+    (it passed, never ran, or the chain goes round) the pass was not earned — a function
+    wrong only where the named check never looks would be charged nowhere — and it is this
+    check's failure, with its own feedback."""
+    def charged(name: str, seen: frozenset[str]) -> bool:
+        verdict = verdicts.get(name)
+        if verdict is None or name in seen:
+            return False
+        if not verdict.passed:
+            return True
+        return bool(verdict.assessed_by) and charged(verdict.assessed_by, seen | {name})
+
+    settled = dict(verdicts)
+    for name, verdict in verdicts.items():
+        if verdict.passed and verdict.assessed_by and not charged(verdict.assessed_by,
+                                                                    frozenset({name})):
+            settled[name] = dataclasses.replace(verdict, passed=False, message=verdict.fallback,
+                                                mistake="wrong", assessed_by="")
+    return settled
 
 
 class GradingPlugin:

@@ -29,7 +29,13 @@ from typing import Any
 import pytest
 
 from autograder.check.context import CheckContext
-from autograder.check.plugin import GradingPlugin, Verdict, seed_check, verdict_for
+from autograder.check.plugin import (
+    GradingPlugin,
+    Verdict,
+    seed_check,
+    settle_attributions,
+    verdict_for,
+)
 from autograder.check.registry import CheckSpec, take_attribution
 from autograder.check.tamper import take_declared
 
@@ -103,12 +109,13 @@ _STOP = object()
 
 
 def _configured(verdicts: dict[str, Verdict], context: CheckContext) -> dict[str, Verdict]:
-    """The verdicts, when every check that ran has its points in the config."""
+    """The verdicts, when every check that ran has its points in the config, with every
+    attributed pass confirmed (`settle_attributions`)."""
     unknown = set(verdicts) - set(context.config.tests)
     if unknown:
         raise SuiteError("checks missing from grading_config.yaml: "
                          + "; ".join(sorted(unknown)))
-    return verdicts
+    return settle_attributions(verdicts)
 
 
 class _Loop:
