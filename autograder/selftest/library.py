@@ -8,10 +8,13 @@ so a check name is written once.
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
+from autograder.config import ConfigError
 from autograder.selftest.source import Transform
 
 
@@ -66,3 +69,52 @@ def resolve_answers(mutant: Mutant, answers: Mapping[str, Any]) -> dict[str, Any
             value = "a" if answers.get(key) != "a" else "b"
         result[key] = value
     return result
+
+
+# ---------------------------------------------------------------- the lab's selftest modules
+def import_lab_module(lab: Any, module: str) -> ModuleType:
+    """`<lab>_checks.<module>` (mutants, alternatives, generated, variants), or one
+    ConfigError naming the file and the line that failed: a module it imports renamed or
+    deleted (the scaffold's test module), a syntax error, an error while it runs."""
+    path = lab.checks / f"{module}.py"
+    try:
+        return lab.import_checks(module)  # type: ignore[no-any-return]
+    except ConfigError:
+        raise
+    except Exception as exc:  # the lab's own code, whatever it raised
+        raise ConfigError(f"selftest: {path}{_line(exc, path)} cannot be imported: "
+                          f"{type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def lab_attribute(lab: Any, module: str, name: str) -> Any:
+    """`name` from the lab's `module` (see `import_lab_module`), or a ConfigError saying
+    the file does not define it."""
+    found = import_lab_module(lab, module)
+    if not hasattr(found, name):
+        raise ConfigError(f"selftest: {lab.checks / f'{module}.py'} defines no {name}")
+    return getattr(found, name)
+
+
+def load_library(lab: Any) -> tuple[list[Mutant], list[Alternative]]:
+    """(MUTANTS, ALTERNATIVES) of the lab's `mutants.py` and `alternatives.py`; empty where
+    the lab has no such file."""
+    found: list[list[Any]] = []
+    for module, name in (("mutants", "MUTANTS"), ("alternatives", "ALTERNATIVES")):
+        exists = (lab.checks / f"{module}.py").is_file()
+        found.append(list(lab_attribute(lab, module, name)) if exists else [])
+    return found[0], found[1]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else "(no message)"
+
+
+def _line(exc: BaseException, path: Any) -> str:
+    """", line N": where in `path` the import failed (its deepest frame there)."""
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno \
+            and str(exc.filename) == str(path):
+        return f", line {exc.lineno}"
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename == str(path)]
+    return f", line {lines[-1]}" if lines and lines[-1] else ""

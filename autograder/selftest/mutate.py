@@ -24,6 +24,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from autograder.config import ConfigError
+from autograder.selftest.library import import_lab_module, lab_attribute
+
 OPERATOR_SWAPS: dict[type[ast.AST], tuple[type[ast.AST], ...]] = {
     ast.Add: (ast.Sub,), ast.Sub: (ast.Add,), ast.Mult: (ast.Div,), ast.Div: (ast.Mult,
                                                                             ast.FloorDiv),
@@ -186,6 +189,9 @@ class Verdict:
     same: bool  # gives the reference's results on every probe
     difference: str = ""  # where it differs (first difference), when not `same`
     declared: str = ""  # the lab's reason it is equivalent (`generated.py`, EQUIVALENT)
+    # False for a lab without probes (no `variants.py`): nothing was run, so a survivor
+    # may be equivalent or a gap, and only a human can say which
+    probed: bool = True
 
 
 def lab_mutants(lab: Any) -> list[Generated]:
@@ -206,9 +212,22 @@ _CACHE: dict[tuple[str, str, tuple[str, ...] | None], list[Generated]] = {}
 def _lab_options(lab: Any) -> dict[str, Any]:
     if not (lab.checks / "generated.py").is_file():
         return {}
-    module = lab.import_checks("generated")
+    module = import_lab_module(lab, "generated")
     return {name: getattr(module, name) for name in ("FUNCTIONS", "EQUIVALENT")
             if hasattr(module, name)}
+
+
+def declared_equivalent(lab: Any) -> dict[str, str]:
+    """The lab's `EQUIVALENT` (`<lab>_checks/generated.py`): mutant name → the reason a
+    human checked. An entry without a reason excuses nothing."""
+    return {str(k): str(v).strip() for k, v in
+            dict(_lab_options(lab).get("EQUIVALENT", {})).items()}
+
+
+def has_probes(lab: Any) -> bool:
+    """Whether the lab has probes (`<lab>_checks/variants.py`, `VARIANTS.probes`) to tell an
+    equivalent mutant from a gap."""
+    return (lab.checks / "variants.py").is_file()
 
 
 def judge_equivalence(lab: Any, mutants: Sequence[Generated],
@@ -219,19 +238,23 @@ def judge_equivalence(lab: Any, mutants: Sequence[Generated],
     A mutant that gives the reference's results everywhere is *equal on the probes*: if the
     grader does not kill it, it is counted equivalent, not a gap. One the lab declares
     equivalent (`generated.py`, `EQUIVALENT = {name: reason}`) is equivalent whatever the
-    probes say — a reason a human wrote, shown in the report. Without probes every mutant
-    counts as different (no survivor is excused)."""
+    probes say — a reason a human wrote, shown in the report. Without probes nothing is
+    run: each verdict says so (`probed` False), and a survivor not declared equivalent
+    stays a possible gap for a human to look at."""
     import signal
 
     import torch
 
     from autograder.selftest import variants
 
-    declared: dict[str, str] = dict(_lab_options(lab).get("EQUIVALENT", {}))
-    if not (lab.checks / "variants.py").is_file():
-        return {m.name: Verdict(m.name in declared, "the lab has no probes",
-                                declared.get(m.name, "")) for m in mutants}
-    probes = lab.import_checks("variants").VARIANTS.probes
+    declared = declared_equivalent(lab)
+    if not has_probes(lab):
+        return {m.name: Verdict(False, "", declared.get(m.name, ""), probed=False)
+                for m in mutants}
+    probes = getattr(lab_attribute(lab, "variants", "VARIANTS"), "probes", None)
+    if not probes:
+        raise ConfigError(f"selftest: {lab.checks / 'variants.py'}: VARIANTS has no probes "
+                          "(VariantSpec(functions=..., probes={name: probe}))")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
 

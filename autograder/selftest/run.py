@@ -10,6 +10,8 @@ zygote, parallel judges), exactly as student submissions are. The verdicts:
 * every generated (mechanical) mutant loses points, unless it is equivalent: it gives the
   reference's results on every one of the lab's probes, or the lab declares why
   (`<lab>_checks/generated.py`). The mutation score is killed / (generated − equivalent).
+  In a lab without probes a survivor the lab has not declared is `unchecked`: a possible
+  gap, failing the run as a survivor does, listed with what to do about it.
 
 A failed check on correct code (reference, master, an alternative) or an undeclared extra
 failure on a mutant is a *false positive*.
@@ -33,7 +35,7 @@ from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
 from autograder.selftest import mutate, source
-from autograder.selftest.library import Alternative, Mutant, resolve_answers
+from autograder.selftest.library import Alternative, Mutant, load_library, resolve_answers
 
 BASELINES = ("reference", "master", "template")
 
@@ -91,7 +93,8 @@ class Row:
 
     @property
     def fate(self) -> str:
-        """For a generated mutant: killed, equivalent, survived or not-graded."""
+        """For a generated mutant: killed, equivalent, survived, unchecked (survived in a lab
+        without probes: equivalent or a gap, nobody has said which) or not-graded."""
         if self.error or self.result is None:
             return "not-graded"
         if self.killed:
@@ -99,6 +102,8 @@ class Row:
         verdict = self.verdict
         if verdict is not None and (verdict.same or verdict.declared):
             return "equivalent"
+        if verdict is not None and not verdict.probed:
+            return "unchecked"
         return "survived"
 
     @property
@@ -120,6 +125,10 @@ class Report:
     workers: int | None = None
     problems: list[str] = field(default_factory=list)  # build or baseline problems
     dropped: list[tuple[str, str]] = field(default_factory=list)  # variants failing the proof
+    # where the lab writes EQUIVALENT and VARIANTS (shown in the hints); no probes: None
+    declarations: Path | None = None
+    probes: Path | None = None
+    stale_declarations: list[str] = field(default_factory=list)  # EQUIVALENT names matching nothing
 
     def of(self, kind: str) -> list[Row]:
         return [r for r in self.rows if r.kind == kind]
@@ -154,10 +163,12 @@ class Report:
     def generated_line(self) -> str:
         killed, counted = self.mutation_score()
         percent = f"{100 * killed / counted:.1f} %" if counted else "n/a"
+        unchecked = self.fates("unchecked")
+        unprobed = f", {len(unchecked)} unchecked (no probes)" if unchecked else ""
         return (f"mutation score over {len(self.generated)} generated mutants: {killed}/{counted}"
                 f" = {percent} ({len(self.fates('equivalent'))} equivalent, "
-                f"{len(self.fates('survived'))} survived, {len(self.fates('not-graded'))} "
-                "not graded)")
+                f"{len(self.fates('survived'))} survived{unprobed}, "
+                f"{len(self.fates('not-graded'))} not graded)")
 
     @property
     def caught(self) -> list[Row]:
@@ -191,9 +202,11 @@ class Report:
     def ok(self, strict: bool = False) -> bool:
         penalised_alternatives = [r for r in self.alternatives
                                   if not r.known_gap and (not r.graded or r.failed)]
+        # An unchecked survivor fails the run as a survivor does: it is a gap until a check
+        # kills it or a human declares why it changes nothing (or probes show it).
         return not (self.problems or self.misses or self.false_positives
                     or penalised_alternatives or self.fates("survived")
-                    or self.fates("not-graded")
+                    or self.fates("unchecked") or self.fates("not-graded")
                     or (strict and (self.known_gaps or self.fixed_gaps)))
 
     def summary(self) -> str:
@@ -224,7 +237,7 @@ def select(only: Sequence[str] | None, lab: Lab | None = None, variants: int | N
     (glob patterns); the alternatives include the lab's generated variants (`var_*`, all of
     them or the first `variants`), generated only when `only` may select one."""
     lab = lab or Lab.load()
-    MUTANTS, ALTERNATIVES = lab.selftest_library()
+    MUTANTS, ALTERNATIVES = load_library(lab)
     if variants != 0 and (not only or any(p.startswith(("var", "*", "?", "[")) for p in only)):
         from autograder.selftest.variants import as_alternatives, lab_corpus
 
@@ -355,6 +368,11 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = Report(list(config.tests), rows, workers=workers, problems=problems)
+    if mechanical:
+        report.declarations = lab.checks / "generated.py"
+        report.probes = lab.checks / "variants.py" if mutate.has_probes(lab) else None
+        report.stale_declarations = _declaration_notes(lab, report.declarations,
+                                                       every=not only and generated is None)
     if any(a.generated for a in alternatives):
         from autograder.selftest.variants import lab_corpus
 
@@ -362,6 +380,20 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
     report.problems += _baseline_problems(report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _declaration_notes(lab: Lab, path: Path, every: bool) -> list[str]:
+    """EQUIVALENT entries that excuse nothing: without a reason, or (when every generated
+    mutant was graded) naming none of them — a mutant's name is a hash of its code, so an
+    edit of the reference renames it."""
+    declared = mutate.declared_equivalent(lab)
+    notes = [f"{path}: EQUIVALENT[{name!r}] gives no reason: it excuses nothing"
+             for name, why in declared.items() if not why]
+    if every:
+        names = {m.name for m in mutate.lab_mutants(lab)}
+        notes += [f"{path}: EQUIVALENT names {name}, which is not generated any more (the "
+                  "reference changed?): remove it" for name in declared if name not in names]
+    return notes
 
 
 def _grade(grade_batch, submissions: Path, out: Path, config_path: Path, workers: int | None,
@@ -540,6 +572,7 @@ def render(report: Report) -> str:
               for r in report.mutants if r.graded and r.mutant is not None
               for c in sorted(r.mutant.also_fails) if c not in r.failed]
     notes += [f"generated variant dropped ({why}): {what}" for what, why in report.dropped]
+    notes += report.stale_declarations
     if report.problems or notes:
         lines += ["", "Problems"]
         lines += [_wrap(p, "  - ") for p in report.problems]
@@ -557,6 +590,29 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _unchecked_hint(report: Report) -> list[str]:
+    """What to do about survivors nobody could check: kill each with a check, or declare
+    it equivalent with the reason (the names ready to paste), or give the lab probes."""
+    unchecked = report.fates("unchecked")
+    declarations = report.declarations or Path("solutions/<lab>_checks/generated.py")
+    probes = report.probes or declarations.with_name("variants.py")
+    lines = [_wrap(f"{len(unchecked)} survivor{'s' if len(unchecked) != 1 else ''} not "
+                   "checked for equivalence: the lab has no probes. Each is a possible gap: "
+                   "add a check that kills it, or, where no input a student's code could be "
+                   f"graded on tells it from the reference, declare it in {declarations} "
+                   "with that reason (an entry without a reason excuses nothing):", "  "),
+             "      EQUIVALENT: dict[str, str] = {"]
+    for row in unchecked:
+        assert row.generated is not None
+        lines.append(f'          "{row.name}": "",  # {row.generated.description}')
+    lines += ["      }",
+              _wrap(f"or give the lab probes ({probes}: VARIANTS = VariantSpec(functions={{}}, "
+                    "probes={name: probe})), which excuse the mutants that give the "
+                    "reference's results on every probe: README › Proving the autograder › "
+                    "Probes and equivalent mutants.", "  ")]
+    return lines
+
+
 def render_generated(report: Report) -> list[str]:
     """Survivors first (each a gap to close), then the equivalents (each with why), then
     the killed mutants the probes could not tell from the reference (for a human)."""
@@ -570,8 +626,8 @@ def render_generated(report: Report) -> list[str]:
     lines = ["Generated mutants (autograder.selftest.mutate: one mechanical change each)",
              _wrap("killed per function: " + ", ".join(
                  f"{name} {k}/{n}" for name, (k, n) in sorted(by_function.items())), "  ")]
-    for fate, label in (("survived", "SURVIVED"), ("not-graded", "ERROR"),
-                        ("equivalent", "equivalent")):
+    for fate, label in (("survived", "SURVIVED"), ("unchecked", "UNCHECKED"),
+                        ("not-graded", "ERROR"), ("equivalent", "equivalent")):
         for row in report.fates(fate):
             assert row.generated is not None
             lines.append(f"  {label:<10} {row.name}  {_score(row)}  {row.generated.description}")
@@ -582,8 +638,13 @@ def render_generated(report: Report) -> list[str]:
                 lines.append(_wrap(f"declared equivalent: {verdict.declared}", pad))
             elif verdict is not None and verdict.same:
                 lines.append(_wrap("equal to the reference on every probe of the lab", pad))
+            elif verdict is not None and not verdict.probed:
+                lines.append(_wrap("no probes: equivalence not checked (a gap, or a change "
+                                   "no input shows)", pad))
             elif verdict is not None:
                 lines.append(_wrap(f"the probes see a difference: {verdict.difference}", pad))
+        if fate == "unchecked" and report.fates(fate):
+            lines += _unchecked_hint(report)
     for row in report.killed_though_equal:
         assert row.generated is not None
         lines.append(f"  {'note':<10} {row.name}  {_score(row)}  {row.generated.description}")

@@ -1089,7 +1089,9 @@ def lab_corpus(lab: Any) -> Corpus:
     reference = lab.reference.read_text(encoding="utf-8")
     key = (str(lab.root), reference)
     if key not in _CACHE:
-        _CACHE[key] = generate(reference, lab.import_checks("variants").VARIANTS)
+        from autograder.selftest.library import lab_attribute
+
+        _CACHE[key] = generate(reference, lab_attribute(lab, "variants", "VARIANTS"))
     return _CACHE[key]
 
 

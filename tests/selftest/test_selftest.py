@@ -188,6 +188,127 @@ def test_generated_mutants_killed_equivalent_or_survived() -> None:
     assert "the probes see a difference: regression_mse[0]: values differ" in report.render()
 
 
+def _unprobed(name: str, declared: str = "") -> Row:
+    return Row(name, "generated", generated=_generated(name),
+               verdict=mutate.Verdict(False, "", declared, probed=False),
+               result=_result(name, {}, ["a: check"]))
+
+
+def test_a_survivor_in_a_lab_without_probes_is_unchecked_and_says_so() -> None:
+    checks = ["a: check"]
+    killed = Row("gen_killed", "generated", generated=_generated("gen_killed"),
+                 verdict=mutate.Verdict(False, "", probed=False),
+                 result=_result("k", {"a: check": "wrong"}, checks))
+    report = Report(checks, [killed, _unprobed("gen_declared", "only the message changes"),
+                             _unprobed("gen_open")])
+    assert [r.fate for r in report.generated] == ["killed", "equivalent", "unchecked"]
+    assert report.fates("survived") == [] and not report.ok()  # a possible gap fails the run
+    assert report.mutation_score() == (1, 2)
+    text = report.render()
+    assert "the probes see a difference" not in text and "the lab has no probes" in text
+    assert "UNCHECKED  gen_open" in text
+    assert "no probes: equivalence not checked" in text
+    assert '"gen_open": "",  # line 1: Add → Sub' in text  # ready for generated.py
+    assert "VariantSpec(functions={}, probes={name: probe})" in " ".join(text.split())
+    assert "(1 equivalent, 0 survived, 1 unchecked (no probes), 0 not graded)" in text
+    # declared with its reason, it is excused like any equivalent
+    assert Report(checks, [killed, _unprobed("gen_open", "a human checked")]).ok()
+
+
+def test_without_probes_nothing_is_run_and_declarations_still_count(monkeypatch) -> None:
+    tiny = Lab.load(ROOT / "tests" / "labs" / "lab_tiny")
+    assert not mutate.has_probes(tiny)
+    mutants = [mutate.Generated("gen_a", "standardize", "x", "", "raise SystemExit"),
+               mutate.Generated("gen_b", "standardize", "x", "", "")]
+    monkeypatch.setattr(mutate, "_lab_options",
+                        lambda lab: {"EQUIVALENT": {"gen_b": "  a reason  ", "gen_c": " "}})
+    verdicts = mutate.judge_equivalence(tiny, mutants)  # gen_a's code never runs
+    assert verdicts["gen_a"] == mutate.Verdict(False, "", "", probed=False)
+    assert verdicts["gen_b"].declared == "a reason" and not verdicts["gen_b"].probed
+    assert mutate.declared_equivalent(tiny)["gen_c"] == ""  # excuses nothing
+
+
+def test_stale_and_reasonless_declarations_are_noted(monkeypatch, tmp_path: Path) -> None:
+    from autograder.selftest.run import _declaration_notes
+
+    monkeypatch.setattr(mutate, "_lab_options",
+                        lambda lab: {"EQUIVALENT": {"gen_gone_12345678": "was equal", "x": ""}})
+    notes = _declaration_notes(LAB, tmp_path / "generated.py", every=True)
+    assert any("EQUIVALENT['x'] gives no reason" in n for n in notes)
+    assert any("names gen_gone_12345678, which is not generated any more" in n for n in notes)
+    assert not any("gen_gone" in n for n in _declaration_notes(LAB, tmp_path, every=False))
+
+
+def _scaffold(tmp_path: Path, name: str) -> Lab:
+    from autograder.scaffold import new_lab
+
+    new_lab(tmp_path / name, name)
+    return Lab.load(tmp_path / name)
+
+
+def test_a_stale_import_in_the_library_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    from autograder.config import ConfigError
+
+    lab = _scaffold(tmp_path, "lab_stale_import")
+    (lab.checks / "test_lab_stale_import.py").rename(lab.checks / "test_renamed.py")
+    with pytest.raises(ConfigError) as caught:
+        select(None, lab, variants=0)
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1, message
+    source = (lab.checks / "mutants.py").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(source, 1) if "import SCALE_VALUES" in text)
+    assert f"{lab.checks / 'mutants.py'}, line {line} cannot be imported" in message
+    assert "ModuleNotFoundError: No module named 'lab_stale_import_checks.test_" in message
+
+
+def test_a_broken_or_incomplete_library_module_is_named(tmp_path: Path) -> None:
+    from autograder.config import ConfigError
+
+    lab = _scaffold(tmp_path, "lab_broken_library")
+    (lab.checks / "alternatives.py").write_text("ALTERNATIVES = [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alternatives\.py, line 1 cannot be imported: "
+                                          r"SyntaxError"):
+        select(None, lab, variants=0)
+    (lab.checks / "alternatives.py").write_text("OTHERS = []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"alternatives\.py defines no ALTERNATIVES"):
+        select(None, lab, variants=0)
+    (lab.checks / "variants.py").write_text("import no_such_module\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"variants\.py, line 1 cannot be imported"):
+        mutate.judge_equivalence(lab, [mutate.Generated("gen_a", "scale", "x", "", "")])
+
+
+PROBES_ONLY = """
+import torch
+from autograder.selftest.variants import VariantSpec
+
+def _scale(ns):                     # ns["scale"]: the function under test
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    out = ns["scale"](x, 2.5)
+    out.sum().backward()
+    return [out.detach(), x.grad, ns["scale"](x.detach().double(), -1.0)]
+
+VARIANTS = VariantSpec(functions={}, probes={"scale": _scale})
+"""
+
+
+def test_probes_alone_let_selftest_judge_equivalence(tmp_path: Path) -> None:
+    """README's example: a `variants.py` of probes only (no generated variants)."""
+    from autograder.selftest.variants import lab_corpus
+
+    lab = _scaffold(tmp_path, "lab_probes_only")
+    lab.reference.write_text("import torch\n\ndef scale(x, factor):\n    return x * factor\n",
+                             encoding="utf-8")
+    (lab.checks / "variants.py").write_text(PROBES_ONLY, encoding="utf-8")
+    assert mutate.has_probes(lab) and lab_corpus(lab).variants == []
+    generated = {m.description: m for m in mutate.lab_mutants(lab)}
+    verdicts = mutate.judge_equivalence(lab, list(generated.values()))
+    assert all(v.probed for v in verdicts.values())
+    assert not verdicts[generated["line 4: Mult → Div"].name].same  # x / factor: told apart
+    swapped = mutate.Generated("gen_swapped", "scale", "x", "",
+                               "def scale(x, factor):\n    return factor * x\n")
+    assert mutate.judge_equivalence(lab, [swapped])["gen_swapped"].same
+
+
 def test_equivalence_is_judged_on_the_lab_probes(monkeypatch) -> None:
     reference = LAB.reference.read_text(encoding="utf-8")
     swapped = reference.replace("return _reduce((pred - target) ** 2, reduction)",
