@@ -9,12 +9,18 @@ from pathlib import Path
 from typing import Any
 
 from autograder.batch.inputs import InputError
-from autograder.config import ConfigError, default_config_path
+from autograder.config import ConfigError
 from autograder.lab import Lab
 
 LAB_HELP = ("the lab folder: grading_config.yaml, assignment/, solutions/ (default: the folder "
             "holding --config when it is one, else the current directory)")
 CONFIG_HELP = "the grading config (default: the lab's grading_config.yaml)"
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    """The config a command that only reads one uses: `--config`, else the lab's (`--lab`,
+    else the current directory)."""
+    return Path(args.config) if args.config else Lab.locate(args.lab).config
 
 
 def _lab_and_config(args: argparse.Namespace, *pieces: str) -> tuple[Lab, Path]:
@@ -82,8 +88,7 @@ def _show_audience(args: argparse.Namespace, out: Path) -> Any:
     if args.all:
         return INSTRUCTOR
     try:
-        config_path = Path(args.config) if args.config else Lab.locate(args.lab).config
-        return student_audience(load_config(config_path), out)
+        return student_audience(load_config(_config_path(args)), out)
     except (ConfigError, OSError, ValueError):
         return Audience(published=is_published(out))
 
@@ -92,7 +97,7 @@ def _publish(args: argparse.Namespace) -> int:
     """Release `after_published` checks (and `after_due_date` ones when no deadline is
     configured): mark the output folder published and rewrite every student's page."""
     from autograder.config import load_config
-    from autograder.report.feedback import write_feedback
+    from autograder.report.feedback import lab_title, write_feedback
     from autograder.report.gradescope import RESULTS, read_results
     from autograder.report.visibility import set_published, student_audience
 
@@ -102,12 +107,13 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"error: {out} holds no results (make them with `python -m autograder grade "
               f"... --out {out}`)", file=sys.stderr)
         return 2
-    _, config_path = _lab_and_config(args)
+    lab, config_path = _lab_and_config(args)
     config = load_config(config_path)
     set_published(out, not args.undo)
     audience = student_audience(config, out)
+    title = lab_title(lab.root, config.assignment)
     for path in paths:
-        write_feedback(read_results(path), out, config.assignment, audience)
+        write_feedback(read_results(path), out, title, audience)
     state = "no longer published" if args.undo else "published"
     print(f"{out}: {state}; rewrote {len(paths)} feedback pages")
     return 0
@@ -157,8 +163,8 @@ def _export_canvas(args: argparse.Namespace) -> int:
         print(f"error: --out {out} is a folder; name the CSV to write", file=sys.stderr)
         return 2
     column = args.column
-    if column is None:
-        config = load_config(Path(args.config))
+    if column is None:  # the lab's (or --config's) export.canvas_column, else its name
+        config = load_config(_config_path(args))
         column = config.export.canvas_column or config.assignment
     try:
         report = export_canvas(Path(args.grades), out, column,
@@ -278,7 +284,10 @@ def parser() -> argparse.ArgumentParser:
     canvas.add_argument("--column", default=None,
                         help="Canvas's column, '<name> (<assignment id>)' (default: the "
                         "config's export.canvas_column, else its assignment name)")
-    canvas.add_argument("--config", default=str(default_config_path()))
+    canvas.add_argument("--config", default=None,
+                        help=CONFIG_HELP + ": its export.canvas_column, when --column is not "
+                        "given")
+    canvas.add_argument("--lab", default=None, help=LAB_HELP)
     canvas.set_defaults(run=_export_canvas)
     return top
 

@@ -7,6 +7,7 @@ grading with a default.
 
 from __future__ import annotations
 
+import keyword
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -53,12 +54,66 @@ class Tolerance(_Strict):
     atol: float = Field(ge=0)
 
 
-class Tolerances(_Strict):
+def _one_edit(a: str, b: str) -> bool:
+    """`a` and `b` differ (ignoring case) by one letter changed, added, removed or two
+    neighbours swapped: a typo, where a new name is meant to be unlike the old."""
+    a, b = a.lower(), b.lower()
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) - len(b) > 1:
+        return False
+    if len(a) > len(b):
+        return any(a[:i] + a[i + 1:] == b for i in range(len(a)))
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) <= 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                              and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+
+
+class Tolerances(BaseModel):
+    """Named tolerances the checks compare with (`tol.float32`, `tol["adam"]`). The four
+    below always exist (their defaults are the engine's); a lab may declare kinds of its
+    own (`tolerances: {adam: {rtol: 1e-5, atol: 1e-7}}`), each with `rtol` and `atol`.
+    A kind's name is a Python identifier not starting with `_` or `model_`, so a check
+    reads it as an attribute and a public test names it (`"tolerances.adam: ..."`)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Tolerance] = Field(init=False)
+
     float32: Tolerance = Tolerance(rtol=1e-4, atol=1e-5)
     float64: Tolerance = Tolerance(rtol=1e-7, atol=1e-9)
     training: Tolerance = Tolerance(rtol=1e-4, atol=1e-5)
     metric: Tolerance = Tolerance(rtol=0, atol=1e-9)
 
+    @model_validator(mode="after")
+    def _kinds_are_names(self) -> Tolerances:
+        problems = []
+        for kind in self.__pydantic_extra__ or {}:
+            if not kind.isidentifier() or keyword.iskeyword(kind) \
+                    or kind.startswith(("_", "model_")) or hasattr(type(self), kind):
+                problems.append(f"{kind!r} cannot name a tolerance kind (a Python identifier, "
+                                "not starting with '_' or 'model_', not a method's name)")
+            typo = next((k for k in ENGINE_TOLERANCES if _one_edit(kind, k)), None)
+            if typo is not None:
+                problems.append(f"{kind!r} is one letter from the engine's kind {typo!r} (a "
+                                "typo?): write that name, or name your kind unlike it")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def kinds(self) -> dict[str, Tolerance]:
+        """Every kind, the engine's four first, then the lab's in the config's order."""
+        return dict(iter(self))
+
+    def __getitem__(self, kind: str) -> Tolerance:
+        found = self.kinds().get(kind)
+        if found is None:
+            raise KeyError(f"no tolerance kind {kind!r} (grading_config.yaml defines: "
+                           f"{', '.join(self.kinds())})")
+        return found
+
+
+#: The kinds every config has (a lab may add its own: `Tolerances`).
+ENGINE_TOLERANCES = tuple(Tolerances.model_fields)
 
 class TestConfig(_Strict):
     points: float = Field(ge=0)

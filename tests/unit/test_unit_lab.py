@@ -1,12 +1,15 @@
 """lab.py alone: a lab folder is found by convention, and a folder missing a piece is one
-clear ConfigError naming what is missing and how to fix it."""
+clear ConfigError naming what is missing and how to fix it; every command that reads a lab
+takes `--lab`."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
+from autograder import cli
 from autograder.config import ConfigError
 from autograder.lab import Lab
 
@@ -90,3 +93,62 @@ def test_the_cli_says_what_is_missing_before_grading(tmp_path: Path,
     assert not out.exists()
     assert cli.main(["assign", "--lab", str(tmp_path)]) == 2
     assert "solutions/lab09.ipynb" in capsys.readouterr().err
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command of `python -m autograder`, by its words (`export canvas`)."""
+    found: dict[str, argparse.ArgumentParser] = {}
+
+    def walk(parser: argparse.ArgumentParser, words: str) -> None:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not subs:
+            found[words] = parser
+        for action in subs:
+            for name, sub in action.choices.items():
+                walk(sub, f"{words} {name}".strip())
+
+    walk(cli.parser(), "")
+    return found
+
+
+def test_every_command_that_reads_a_lab_takes_lab_and_config_defaults_to_it() -> None:
+    commands = _commands()
+    assert set(commands) >= {"grade", "show", "publish", "assign", "new-lab", "selftest",
+                             "export gradescope", "export canvas"}
+    for words, parser in commands.items():
+        options = {o: a for a in parser._actions for o in a.option_strings}
+        if words == "new-lab":  # writes a lab: its folder is the argument
+            assert "--lab" not in options
+            continue
+        assert "--lab" in options, f"`{words}` has no --lab"
+        assert options["--lab"].default is None, words
+        assert str(options["--lab"].help).startswith(cli.LAB_HELP), words
+        if "--config" in options:  # never a path fixed when the parser was built
+            assert options["--config"].default is None, words
+
+
+def test_export_canvas_takes_the_column_from_the_lab_given(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = tmp_path / "week6"
+    lab.mkdir()
+    (lab / "grading_config.yaml").write_text(
+        'assignment: lab06\nexport: {canvas_column: "Lab 6 (777)"}\n'
+        'tests: {"f: does it": {points: 1}}\n', encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not a lab: only --lab can say which
+    seen: dict[str, object] = {}
+
+    def fake_export(grades: Path, out: Path, column: str, roster: Path | None) -> object:
+        seen["column"] = column
+        return type("Report", (), {"describe": lambda self: "exported"})()
+
+    monkeypatch.setattr("autograder.export.canvas.export_canvas", fake_export)
+    out = str(tmp_path / "c.csv")
+    assert cli.main(["export", "canvas", "--lab", str(lab), "--out", out]) == 0
+    assert seen["column"] == "Lab 6 (777)"
+    assert cli.main(["export", "canvas", "--config", str(lab / "grading_config.yaml"),
+                     "--out", out]) == 0
+    assert cli.main(["export", "canvas", "--column", "Given", "--out", out]) == 0  # no lab needed
+    assert seen["column"] == "Given"
+    assert cli.main(["export", "canvas", "--out", out]) == 2  # no lab here, none given
