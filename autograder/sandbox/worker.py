@@ -170,6 +170,65 @@ def _as_sent(value: Any, sent: Any, tensors: dict[str, torch.Tensor]) -> torch.T
     return value.detach().clone()
 
 
+# In-place edits are looked for in every tensor an argument holds, nested in lists, tuples
+# and dicts too (a list of parameters, a dict of buffers), down to this depth and at most
+# this many tensors a call: one `torch.equal` each, on a path that runs a few hundred times
+# a submission. A list or dict argument whose own items were replaced, added or removed
+# (`params[i] = ...`, `append`) was edited in place too.
+WATCH_DEPTH = 4
+WATCH_TENSORS = 256
+
+# (the object as the function got it, what it held before the call): a tensor and its
+# values, or a list or dict and its items
+Watched = list[tuple[Any, Any]]
+
+
+def _watch(value: Any, sent: Any, tensors: dict[str, torch.Tensor], depth: int,
+           budget: list[int], found: Watched) -> None:
+    """Add to `found` what `value` (an argument, or an item of one: `depth` levels down) holds
+    that the student's function could edit in place; `sent` is its form in the request
+    (`protocol.decode`'s input), `budget` the tensors still to watch in this call."""
+    if isinstance(value, torch.Tensor):
+        if budget[0] > 0:
+            budget[0] -= 1
+            found.append((value, _as_sent(value, sent, tensors)))
+        return
+    kind = type(value)
+    if depth >= WATCH_DEPTH or budget[0] <= 0 or not (kind is list or kind is tuple
+                                                      or kind is dict):
+        return
+    if kind is dict:
+        pairs = sent.get("__dict__") if type(sent) is dict else None
+        forms = ([p[1] if type(p) is list and len(p) == 2 else None for p in pairs]
+                 if type(pairs) is list and len(pairs) == len(value) else None)
+        found.append((value, list(value.items())))
+        items: Any = value.values()
+    else:
+        if kind is tuple:
+            sent = sent.get("__tuple__") if type(sent) is dict else None
+        forms = sent if type(sent) is list and len(sent) == len(value) else None
+        if kind is list:
+            found.append((value, list(value)))
+        items = value
+    for j, item in enumerate(items):
+        _watch(item, forms[j] if forms is not None else None, tensors, depth + 1, budget, found)
+
+
+def _edited(watched: Watched) -> bool:
+    """Whether anything `_watch` recorded of one argument changed during the call."""
+    for now, before in watched:
+        if isinstance(now, torch.Tensor):
+            if _changed(now.detach(), before):
+                return True
+        elif type(now) is dict:
+            if len(now) != len(before) or any(k not in now or now[k] is not v
+                                              for k, v in before):
+                return True
+        elif len(now) != len(before) or any(a is not b for a, b in zip(now, before, strict=True)):
+            return True
+    return False
+
+
 def _changed(now: torch.Tensor, before: torch.Tensor) -> bool:
     """Not the same values as before: a nan still in its place is no change."""
     if torch.equal(now, before):
@@ -374,8 +433,12 @@ class Worker:
         grad_args: list[int] = list(request.get("grad_args", []))
         for i in grad_args:
             args[i] = args[i].detach().clone().requires_grad_(True)
-        before = [_as_sent(a, sent[i] if isinstance(sent, list) and i < len(sent) else None,
-                           tensors) for i, a in enumerate(args)]
+        budget = [WATCH_TENSORS]
+        before: list[Watched] = []
+        for i, arg in enumerate(args):
+            before.append([])
+            _watch(arg, sent[i] if isinstance(sent, list) and i < len(sent) else None,
+                   tensors, 0, budget, before[-1])
         record = request.get("record") is True
         recorded = harness.RecordedCall(request.get("block"), record)
         seed_rngs(int(request.get("seed", 0)))
@@ -412,8 +475,7 @@ class Worker:
                                                _own_copy(tensors.get("upstream")))
         if request.get("gradcheck"):
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
-        mutated = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
-                   if b is not None and isinstance(a, torch.Tensor) and _changed(a.detach(), b)]
+        mutated = [i for i, watched in enumerate(before) if watched and _edited(watched)]
         if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None
