@@ -136,7 +136,22 @@ class Grader:
             notes.append("internal check errors (tell your instructor): " + " | ".join(harness))
         result = score(submission_id, verdicts, self.config, session.incidents, notes)
         result.cells = cell_issues(session)
-        return result
+        return crash_spared_the_checks(result)
+
+
+# A check's verdict that stands for "grading stopped here", not for the student's work: a
+# check the crash kept from finishing, or one that never ran.
+STOPPED = frozenset({"crashed", "not-run"})
+
+
+def crash_spared_the_checks(result: SubmissionResult) -> SubmissionResult:
+    """`crashed` is for a crash that stopped grading. One that cost only a notebook cell
+    (skipped, the notebook run again without it) left every check its own verdict: the row
+    is graded, and keeps the crash as its `reason`, a note for the TA (the cell is listed
+    on the student's page too)."""
+    if result.status is Status.CRASHED and not any(t.mistake in STOPPED for t in result.tests):
+        result.status = Status.GRADED
+    return result
 
 
 def void_tampered(verdicts: dict[str, Verdict], session: StudentSession) -> dict[str, Verdict]:
@@ -159,7 +174,7 @@ def void_tampered(verdicts: dict[str, Verdict], session: StudentSession) -> dict
 
 def cell_issues(session: StudentSession) -> list[CellIssue]:
     """The cells that raised or were skipped, in notebook order, as feedback shows them."""
-    issues = []
+    issues: list[CellIssue] = []
     unlisted = 0
     for record in sorted(session.cells.values(), key=lambda r: r.index):
         if not (record.error or record.fatal):

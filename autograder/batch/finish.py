@@ -29,7 +29,7 @@ from autograder.batch.fanout import for_each
 from autograder.config import GradingConfig
 from autograder.report.batch_record import BATCH, FINAL_GRADES, BatchRecord, write_final_grades
 from autograder.report.dashboard import write_dashboard
-from autograder.report.feedback import write_feedback
+from autograder.report.feedback import lab_title, write_feedback
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradescope import RESULTS, read_results, results_path, write_results
 from autograder.report.visibility import INSTRUCTOR, INSTRUCTOR_PAGES, student_audience
@@ -50,12 +50,13 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     earlier, notes = earlier_results(out, results, discovery)
     outcome = apply_course(course, results + earlier, discovery, inputs)
     audience = student_audience(config, out)  # (one "now" for every page of the batch)
+    title = lab_title(config_path.parent, config.assignment)  # the lab's TITLE, else its name
 
     def write_row(result: SubmissionResult) -> None:
         write_results(result, results_path(out, result.submission_id))
-        write_feedback(result, out, config.assignment, audience)
+        write_feedback(result, out, title, audience)
         if instructor_pages:
-            write_feedback(result, out / INSTRUCTOR_PAGES, config.assignment, INSTRUCTOR)
+            write_feedback(result, out / INSTRUCTOR_PAGES, title, INSTRUCTOR)
 
     rows = outcome.results
     if rows:  # the first here: its templates compiled once, for the children to inherit
@@ -74,7 +75,7 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     write_gradebook(outcome.results, test_names, out / "gradebook.csv")
     write_final_grades(outcome.results, out / FINAL_GRADES)
     record.write(out / BATCH)
-    write_dashboard(outcome.results, config, out, batch=record, pages=False)
+    write_dashboard(outcome.results, config, out, batch=record, pages=False, title=title)
     return outcome.results, record
 
 

@@ -111,6 +111,8 @@ class Summary:
                          f"(give their notebooks again to regrade): {_ids(stale)}")
         lines += [f"  {r.status.value}: {r.submission_id}: {r.reason[:200]}"
                   for r in self.results if r.status is not Status.GRADED]
+        lines += [f"  graded, with a note: {r.submission_id}: {r.reason[:200]}"
+                  for r in self.results if r.status is Status.GRADED and r.reason]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
         lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
         lines += course_lines(self.record) if self.record is not None else []

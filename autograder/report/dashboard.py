@@ -260,8 +260,9 @@ LOW_SCORE = 50.0
 
 
 def _attention(results: list[SubmissionResult]) -> list[Attention]:
-    """Not graded (timed out, crashed, invalid, missing), flagged, then the lowest scores;
-    the worst first within each group."""
+    """Not graded (timed out, crashed, invalid, missing), flagged, then the lowest scores,
+    then graded work with a note (a cell that crashed its process and was skipped); the
+    worst first within each group."""
     rows = []
     for r in results:
         share = percent(r.score, r.max_score)
@@ -274,6 +275,8 @@ def _attention(results: list[SubmissionResult]) -> list[Attention]:
             rank = 2
             why = (f"{len(skipped)} function{'s' if len(skipped) != 1 else ''} not attempted"
                    if skipped else f"lost points in {_failed_summary(r)}")
+        elif r.reason:
+            rank, why = 3, f"every check ran, but {r.reason}"
         else:
             continue
         rows.append((rank, r.score, r.submission_id,
@@ -366,7 +369,9 @@ def _checks_summary(results: list[SubmissionResult]) -> ChecksSummary | None:
 
 
 def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
-                     batch: BatchRecord | None = None) -> str:
+                     batch: BatchRecord | None = None, title: str = "") -> str:
+    """The page; `title` names the lab (`feedback.lab_title`; default: the config's
+    `assignment`)."""
     names = _test_names(results, config)
     all_mistakes = _mistakes(results, names)
     scores = [r.final_score for r in results]
@@ -376,7 +381,7 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
     histogram = _histogram(results)
     top = max((b.count for b in histogram), default=0)
     return environment().get_template("dashboard.html.j2").render(
-        assignment=config.assignment,
+        assignment=title or config.assignment,
         total=len(results),
         max_score=max_score,
         statuses=[(s.value, STATUS_LABEL[s], counts.get(s, 0)) for s in Status],
@@ -406,15 +411,18 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
 
 def write_dashboard(results: list[SubmissionResult], config: GradingConfig, out: Path,
                     batch: BatchRecord | None = None,
-                    audience: Audience | None = None, pages: bool = True) -> Path:
+                    audience: Audience | None = None, pages: bool = True,
+                    title: str = "") -> Path:
     """Write every student's `feedback.html` (what `audience` may see; default: a student
     now, report/visibility.py) unless `pages` is False (the caller wrote them), then
-    `out/index.html`; return the index's path."""
+    `out/index.html`; return the index's path. `title` names the lab on every page
+    (default: the config's `assignment`)."""
     out = Path(out)
+    title = title or config.assignment
     if pages:
         audience = audience or student_audience(config, out)
         for result in results:
-            write_feedback(result, out, config.assignment, audience)
+            write_feedback(result, out, title, audience)
     path = out / INDEX
-    write_text(path, render_dashboard(results, config, batch))
+    write_text(path, render_dashboard(results, config, batch, title))
     return path

@@ -18,6 +18,7 @@ separately: see …", never ✓. And a student sees only what `visibility` allow
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ STATUS_HELP = {
 def points(value: float) -> str:
     """Points the way the gradebook writes them: 2, 1.5, 0.25."""
     return f"{round(value, 2):g}"
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """"1 student", "2 students" (`plural` for a noun not made plural by an s)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def percent(score: float, max_score: float) -> float:
@@ -299,6 +305,21 @@ class CellView:
     consequence: bool  # a NameError for a name an earlier failed cell should have defined
     not_implemented: bool  # the cell stopped at a function still raising NotImplementedError
 
+    @property
+    def headline(self) -> str:
+        """What went wrong, once: the error, else why the cell was skipped, saying "this
+        cell" where that reason names the cell (its place is shown beside it)."""
+        return self.error or self.skipped or "it did not run"
+
+    @property
+    def skipped(self) -> str:
+        """`fatal` without its own copy of the cell's place: "This cell crashed with a
+        segmentation fault; it was skipped"."""
+        if not self.fatal or not self.location or self.location not in self.fatal:
+            return self.fatal
+        text = self.fatal.replace(self.location, "this cell", 1)
+        return text[0].upper() + text[1:] if self.fatal.startswith(self.location) else text
+
 
 def failed_cells(result: SubmissionResult) -> list[CellView]:
     """The cells that raised, in notebook order; a cell that failed only because an earlier
@@ -326,6 +347,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["points"] = points
     env.filters["code"] = inline_code
+    env.filters["counted"] = counted
     env.globals["STATUS_LABEL"] = {s.value: label for s, label in STATUS_LABEL.items()}
     return env
 
@@ -361,6 +383,33 @@ def _render(result: SubmissionResult, assignment: str, withheld: Withheld,
         waived=sum(t.waived for t in result.tests),
         ran=was_run(result),
     )
+
+
+def lab_title(root: Path, assignment: str) -> str:
+    """How the lab's pages name it: its declared title (`TITLE = "..."` in `solutions/
+    <assignment>_checks/spec.py` under `root`, as `assign` uses it; read as a literal, the
+    module is not imported), else its name."""
+    from autograder.lab import Lab
+
+    spec = Lab(Path(root), assignment).checks / "spec.py"
+    try:
+        tree = ast.parse(spec.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+        return assignment
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "TITLE":
+            try:
+                title = ast.literal_eval(value)
+            except ValueError:
+                return assignment
+            return title.strip() if isinstance(title, str) and title.strip() else assignment
+    return assignment
 
 
 def write_feedback(result: SubmissionResult, out_dir: Path, assignment: str = "",

@@ -112,7 +112,7 @@ def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = Fal
     if cells:
         lines += ["", "Cells that failed when the notebook ran:"]
         for cell in cells:
-            why = cell.error or cell.fatal
+            why = cell.headline
             if cell.consequence or cell.not_implemented:
                 why += " (follows from an earlier error or a function not implemented yet)"
             lines += _wrap(f"- {why}", "  ", width)

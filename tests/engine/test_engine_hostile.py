@@ -13,15 +13,16 @@ from autograder.score.results import Status
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
 
-# fixture -> (status it must end with, a word its reason must contain)
+# fixture -> (status it must end with, a word its reason must contain). A cell that kills its
+# worker is skipped and the rest graded in full: `graded`, the crash its reason (a note).
 HOSTILE = {
     "hostile_patches_allclose": (Status.GRADED, ""),
-    "hostile_patches_builtins": (Status.CRASHED, "harness"),
+    "hostile_patches_builtins": (Status.GRADED, "harness"),
     "hostile_always_equal": (Status.GRADED, ""),
     "hostile_sys_exit": (Status.GRADED, ""),
     "hostile_fake_results_stdout": (Status.GRADED, ""),
     "hostile_reads_solutions": (Status.GRADED, ""),
-    "hostile_os_exit": (Status.CRASHED, "os._exit"),
+    "hostile_os_exit": (Status.GRADED, "os._exit"),
     "hostile_infinite_loop": (Status.TIMEOUT, "cell"),
 }
 

@@ -70,6 +70,17 @@ def test_lab05_scores_on_every_fixture_are_unchanged(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- lab_tiny: a second lab
+def test_lab_tiny_declares_a_tolerance_kind_its_checks_read() -> None:
+    """A lab's own tolerance kind reaches its checks through `tol`, beside the engine's."""
+    from autograder.config import Tolerances, load_config
+
+    tol = load_config(TINY / "grading_config.yaml").tolerances
+    assert tol.sgd_step.rtol == 1e-4 and tol["sgd_step"].atol == 1e-5
+    assert tol.float32 == Tolerances().float32  # the engine's kinds keep their defaults
+    checks = (TINY / "solutions" / "lab_tiny_checks" / "test_lab_tiny.py").read_text()
+    assert "tol.sgd_step.rtol" in checks
+
+
 @pytest.mark.slow
 def test_lab_tiny_is_built_by_assign() -> None:
     """The committed assignment/, reference.py and answers.json are what `assign` writes."""

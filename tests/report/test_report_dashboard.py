@@ -128,7 +128,7 @@ def test_not_attempted_work_never_ranks_above_a_real_mistake(tmp_path):
     assert len(items) == 1 and items[0].startswith("1 evaluate") and "zoe" in items[0]
     assert "not-implemented" not in text.split('<ol class="mistakes">', 1)[1].split("</ol>")[0]
     folded = text.split('<details class="not-attempted">', 1)[1].split("</details>", 1)[0]
-    assert "Not attempted yet: 1 functions, 10 students" in folded
+    assert "Not attempted yet: 1 function, 10 students" in folded
     assert all(f"s{i:02d}/feedback.html" in folded for i in range(10))
 
 
@@ -285,3 +285,48 @@ def test_per_check_statistics_still_count_the_checks_alone():
     page = Page(render_dashboard(_adjusted_results(), CONFIG))
     assert page.table("parts").rows[1] == ["mse_loss", "2.8 / 5", "1 / 4 / 0", "60%"]
     assert [r[5] for r in page.table("checks").rows[1:]] == ["40%", "60%", "75%", "80%"]
+
+
+def test_counts_are_said_in_the_singular_for_one(tmp_path):
+    text = render_dashboard([_graded_row("solo", mistake="not-implemented",
+                                         output="evaluate is not implemented yet.")], CONFIG)
+    folded = text.split('<details class="not-attempted">', 1)[1].split("</details>", 1)[0]
+    assert "Not attempted yet: 1 function, 1 student " in folded
+    assert "<h1>lab-test: 1 submission</h1>" in text
+    assert "class dashboard (1 submission)</title>" in text
+
+
+def test_the_lab_is_named_by_its_declared_title(tmp_path):
+    from autograder.report.feedback import lab_title
+
+    checks = tmp_path / "solutions" / "lab06_checks"
+    checks.mkdir(parents=True)
+    assert lab_title(tmp_path, "lab06") == "lab06"  # no spec.py: the name
+    (checks / "spec.py").write_text('TITLE: str = "Week 6 (Optimizers & Regularisation)"\n',
+                                    encoding="utf-8")
+    title = lab_title(tmp_path, "lab06")
+    assert title == "Week 6 (Optimizers & Regularisation)"
+    (checks / "spec.py").write_text("TITLE = make_title()\n", encoding="utf-8")
+    assert lab_title(tmp_path, "lab06") == "lab06"  # not a literal: never run
+    index = write_dashboard(sample_results()[:2], CONFIG, tmp_path / "out", title=title)
+    page = index.read_text(encoding="utf-8")
+    assert f"<h1>{escape(title)}: 2 submissions</h1>" in page
+    alice = (tmp_path / "out" / "alice" / "feedback.html").read_text(encoding="utf-8")
+    assert f"<title>{escape(title)} feedback: alice" in alice and "lab-test" not in alice
+
+
+def test_a_crashed_cell_in_work_graded_in_full_counts_as_graded():
+    """Every check ran; one experiment cell crashed its process and was skipped: a graded
+    row with a note, in the mean of the graded and listed last under Needs attention."""
+    crash = ("the cell under “Part A › A.2 `l2`” that starts “# peek” crashed with a "
+             "segmentation fault; it was skipped")
+    results = [_graded_row("ann", mistake="wrong", output="evaluate returns a wrong loss."),
+               *[r for r in sample_results() if r.submission_id == "alice"]]
+    results[1].reason = crash
+    text = render_dashboard(results, CONFIG)
+    page = Page(text)
+    assert page.terms["Graded"] == "2" and page.terms["Crashed"] == "0"
+    assert "Not graded (0)" in text
+    assert page.terms["Mean final of graded"].startswith("6.5")  # (5 + 8) / 2
+    block = Page(text.split('id="attention"', 1)[1].split("</section>", 1)[0]).text
+    assert "every check ran, but the cell under" in block and "alice" in block

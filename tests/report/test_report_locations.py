@@ -165,3 +165,21 @@ def test_loader_records_headings_first_line_and_names():
     assert submission.relocate("ValueError: bad (cell 2, line 3)") == (
         "ValueError: bad (line 3 of the cell under “Part A — Losses › A3. `huber_loss`” that "
         "starts “def huber_loss(x):”: `return (x`)")
+
+
+def test_a_skipped_cell_is_placed_once_not_twice():
+    """A cell that crashed its process: its reason names the cell; the page and `show` say
+    "this cell" there and place it once, under the reason."""
+    where = "the cell under “Part A — Losses › A.2 `l2_penalty`” that starts “# quick experiment”"
+    crashed = CellIssue(location=where, fatal=f"{where} crashed with a segmentation fault; it "
+                                              "was skipped")
+    late = CellIssue(location=where, fatal=f"the submission's total time limit was reached "
+                                           f"during {where}; it was skipped")
+    result = _result({}, [crashed, late])
+    page = Page(render_feedback(result, "lab-test")).text
+    assert page.count("that starts “# quick experiment”") == 2  # once per cell
+    assert "This cell crashed with a segmentation fault; it was skipped" in page
+    assert "limit was reached during this cell; it was skipped" in page
+    shown = render(result)
+    assert shown.count("that starts “# quick experiment”") == 2
+    assert "- This cell crashed with a segmentation fault; it was skipped" in shown

@@ -113,3 +113,43 @@ def test_a_student_error_says_where_and_not_the_checks_own_advice() -> None:
                                                    "where": "cell 2, line 3"}))
     assert "f raised RuntimeError: size (cell 2, line 3)" in verdict.message
     assert "fix this error first" in verdict.message and SPEC.feedback not in verdict.message
+
+
+def test_a_crash_that_cost_only_a_cell_leaves_the_row_graded_with_a_note() -> None:
+    from autograder.grader import crash_spared_the_checks
+
+    segfault = "the cell that starts “# peek” crashed with a segmentation fault; it was skipped"
+    verdicts = {name: Verdict(True, "") for name in CONFIG.tests}
+    result = crash_spared_the_checks(score("s1", verdicts, CONFIG,
+                                           Incidents(crashes=[segfault]), [segfault]))
+    assert result.status is Status.GRADED and result.reason == segfault  # the note
+    assert result.score == result.max_score == 6
+    # a check the crash stopped (its call killed the worker), or one that never ran: crashed
+    stopped = {**verdicts, "g: is defined": Verdict(False, "g: grading could not complete "
+                                                           "because the worker died.", "crashed")}
+    result = crash_spared_the_checks(score("s1", stopped, CONFIG, Incidents(crashes=["x"]), []))
+    assert result.status is Status.CRASHED
+    partial = {name: v for name, v in verdicts.items() if name != "g: is defined"}
+    result = crash_spared_the_checks(score("s1", partial, CONFIG, Incidents(crashes=["x"]), []))
+    assert result.status is Status.CRASHED
+    # a timeout is still a timeout, and a clean row stays as it was
+    result = crash_spared_the_checks(score("s1", verdicts, CONFIG,
+                                           Incidents(timeouts=["cell 3 ran past 30 s"],
+                                                     crashes=[segfault]), []))
+    assert result.status is Status.TIMEOUT
+    result = crash_spared_the_checks(score("s1", verdicts, CONFIG, Incidents(), []))
+    assert result.status is Status.GRADED and result.reason == ""
+
+
+def test_the_batch_summary_lists_graded_rows_with_a_note(tmp_path) -> None:
+    from autograder.batch.run import Summary
+
+    segfault = "the cell that starts “# peek” crashed with a segmentation fault; it was skipped"
+    noted = score("dave", {name: Verdict(True, "") for name in CONFIG.tests}, CONFIG,
+                  Incidents(), [])
+    noted.reason = segfault
+    plain = score("ann", {}, CONFIG, Incidents(), [])
+    lines = Summary(tmp_path, [noted, plain]).describe().splitlines()
+    assert lines[0].startswith("2 submissions (2 graded)")
+    assert f"  graded, with a note: dave: {segfault}" in lines
+    assert not any("ann:" in line for line in lines)
