@@ -51,10 +51,13 @@ class GraphWatchLoss(harness.InstrumentedLoss):
             self.inner = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
         self.markers: list[weakref.ref[_Marker]] = []
         self.graphs_alive = 0
+        self.counts: list[int] = []  # each batch's count (the scenario keeps this list too)
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         older = self.markers[:-1]
-        self.graphs_alive = max(self.graphs_alive, sum(ref() is not None for ref in older))
+        alive = sum(ref() is not None for ref in older)
+        self.counts.append(alive)
+        self.graphs_alive = max(self.graphs_alive, alive)
         loss = super().forward(input, target)
         if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
             return loss
@@ -72,14 +75,19 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
+    counts = loss_fn.counts
+    watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params), harness.BackwardRecorder(model, log):
             outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
-    outcome["graphs_alive"] = loss_fn.graphs_alive
-    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
+    outcome["graphs_alive"] = max(counts, default=0)
+    tampered = watch.findings(grown=("graphs_alive", "inner_grad"))
+    if loss_fn.graphs_alive != outcome["graphs_alive"]:
+        tampered.append("the scenario's loss.graphs_alive was rewritten")
+    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings, *tampered]
     for handle in handles:
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
@@ -99,13 +107,15 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     if params.get("label_smoothing"):
         loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
     loss_fn.reveal = float(params.get("reveal_grad", 0.0))  # (see InstrumentedLoss)
+    watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params):
             outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
-    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
+    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings,
+                            *watch.findings(grown=("inner_grad",))]
     for handle in handles:
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
@@ -221,8 +231,13 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
         try:
             with harness.FakeCuda(available):
                 value = ns["get_device"]()
-            outcome[label] = str(value) if isinstance(value, (torch.device, str)) else None
-            outcome[label + "_type"] = type(value).__name__
+            # Told apart by the value's own type, never by a class name the notebook picks
+            # (an outside red team's `class device(str)` passed as a torch.device).
+            kind = ("device" if type(value) is torch.device
+                    else "str" if isinstance(value, str) else type(value).__name__)
+            outcome[label] = (torch.device.__str__(value) if kind == "device"
+                              else str.__str__(value) if kind == "str" else None)
+            outcome[label + "_type"] = kind if kind in ("device", "str") else "other"
             if outcome[label] is None:  # the value itself, for the judge to describe in words
                 outcome[label + "_returned"] = value
         except Exception as exc:

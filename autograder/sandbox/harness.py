@@ -450,6 +450,37 @@ class InstrumentedLoss(nn.Module):
         return loss
 
 
+class Unchanged:
+    """The attributes of the instruments a scenario hands the student's function (the loss,
+    its log, their counters), as they were before the call: `findings()` after it names any
+    rebound, so a notebook that zeroes the loss's offset or clears the log's records (an
+    outside red team's) voids the scenario as tampering instead of passing its check.
+    (Held by the scenario, outside what it hands over; code that reads the harness can still
+    put everything back before it returns: see README, "What the sandbox guarantees".)"""
+
+    def __init__(self, **objects: Any) -> None:
+        self.seen = [(label, obj, dict(vars(obj))) for label, obj in objects.items()]
+
+    def findings(self, grown: tuple[str, ...] = ()) -> list[str]:
+        """What was rebound; `grown`: attributes the instruments themselves update (a flag
+        that may turn on, a count that may rise), checked only to have not gone back."""
+        found = []
+        for label, obj, before in self.seen:
+            now = vars(obj)
+            for name, value in before.items():
+                current = now.get(name, Log)  # (a sentinel no attribute holds)
+                if name in grown:
+                    if current is Log or not _not_below(current, value):
+                        found.append(f"the scenario's {label}.{name} was set back")
+                elif current is not value:
+                    found.append(f"the scenario's {label}.{name} was replaced")
+        return found
+
+
+def _not_below(current: Any, before: Any) -> bool:
+    return type(current) is type(before) and (current >= before)
+
+
 def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:
     handles: list[Any] = []
 
@@ -538,13 +569,28 @@ class Switches:
     with the same arguments.
     """
 
-    __slots__ = ("backward", "cuda_as_cpu", "fake_cuda", "meta_copies")
+    __slots__ = ("backward", "changed", "cuda_as_cpu", "fake_cuda", "meta_copies")
 
     def __init__(self) -> None:
         self.cuda_as_cpu = False        # a hard-coded "cuda" runs on the CPU (`CudaAsCpu`)
         self.meta_copies = False        # a meta tensor copied out holds zeros (`MetaCopies`)
         self.fake_cuda: bool | None = None  # what `torch.cuda.is_available()` says (`FakeCuda`)
         self.backward: tuple[set[int], Log] | None = None  # `BackwardRecorder`'s parameters, log
+        self.changed = False  # a switch found, as its context ended, not as the context set it
+
+
+def switches_changed() -> bool:
+    """Whether the student's code set a switch (outside every context, each is off: this is
+    asked after the student's code, once every context has ended), or changed one while a
+    context held it; every switch is put back off. An outside red team's: `fake_cuda` and
+    `cuda_as_cpu` set in a cell made a hard-coded "cuda" pass the device checks."""
+    s = SWITCHES
+    changed = (s.changed or s.cuda_as_cpu is not False or s.meta_copies is not False
+               or s.fake_cuda is not None or s.backward is not None)
+    if changed:
+        s.cuda_as_cpu = s.meta_copies = s.changed = False
+        s.fake_cuda = s.backward = None
+    return changed
 
 
 SWITCHES = Switches()
@@ -676,6 +722,8 @@ class _Switch:
         setattr(SWITCHES, self.name, self.value)
 
     def __exit__(self, *exc: Any) -> None:
+        if getattr(SWITCHES, self.name) is not self.value:
+            SWITCHES.changed = True
         setattr(SWITCHES, self.name, self.saved)
 
 

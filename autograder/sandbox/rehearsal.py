@@ -117,9 +117,10 @@ def run(rounds: int = ROUNDS) -> list[dict[str, Any]]:
         harness.install()  # (as `worker.prepare` does before its baseline)
         stand_in = worker.Worker(own, None, worker.Baseline())  # confines nothing
         guard = stand_in.guard()
-        _ask(judge, stand_in.op_exec_cells, guard,
-             {"op": "exec_cells", "cells": [{"index": 1, "source": CELL}]}, {})
-        protocol.recv(judge)  # (cells send an event per cell, then one more)
+        event = _ask(judge, stand_in.op_exec_cells, guard,
+                     {"op": "exec_cells", "cells": [{"index": 1, "source": CELL}]}, {})
+        while event.get("event") != "cells_done":  # (ready, an event per cell, then done)
+            event = protocol.recv(judge)[0]
         requests = _requests()
         replies: list[dict[str, Any]] = []
         for _ in range(rounds):

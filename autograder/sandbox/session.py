@@ -470,8 +470,7 @@ class StudentSession:
                 self.close()
                 raise OutOfTime("the notebook could not be executed within its limits")
             self.restarts += 1
-        reply = self._ask({"op": "ping"}, None, 10)
-        self.cuda_available = bool(reply.header.get("cuda"))
+        self._ask({"op": "ping"}, None, 10)
 
     def close(self) -> None:
         if self.worker is not None:
@@ -519,6 +518,7 @@ class StudentSession:
         position = 0
         current: int | None = order[0] if order else None
         cut = False
+        ready = False  # the worker's first word, before any of the notebook ran: its GPU
         try:
             protocol.send(self.worker.sock, {"op": "exec_cells", "cells": cells,
                                              "cell_timeout": cell_timeout},
@@ -530,6 +530,14 @@ class StudentSession:
                 deadline = time.monotonic() + min(cell_timeout, self._remaining()) + GRACE_S
                 event, _ = protocol.recv(self.worker.sock, deadline, self.caps)
                 kind = event.get("event")
+                if kind == "ready" and not ready:
+                    # Asked before any student code ran in this worker: a notebook that
+                    # makes torch (or the harness) say a GPU is there does not move the
+                    # device checks to the real-GPU path.
+                    ready, self.cuda_available = True, event.get("cuda") is True
+                    continue
+                if not ready:
+                    raise protocol.ProtocolError("cells reported before the worker was ready")
                 if kind == "cell_end":
                     if _index(event) != current:
                         current = _running(current, order)

@@ -331,6 +331,8 @@ class Worker:
     def op_exec_cells(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                       guard: Guard) -> None:
         timeout = float(request.get("cell_timeout", 30))
+        # Before any cell: what the judge is told about the GPU comes from an untouched torch.
+        protocol.send(self.sock, {"event": "ready", "cuda": bool(torch.cuda.is_available())})
         for cell in request["cells"]:
             index, source = int(cell["index"]), str(cell["source"])
             started = time.perf_counter()
@@ -376,6 +378,8 @@ class Worker:
             verify.__code__, verify.__defaults__ = verify_code, None
             findings.append(("the grader's integrity check was replaced", integrity.BOTH))
         verify(snapshot, tools, findings)
+        if harness.switches_changed():
+            findings.append(("the grader's device switches were changed", integrity.BOTH))
         started = time.perf_counter()
         limit, budget = float(request.get("limit", 2)), float(request.get("budget", 4))
         max_tensors = int(request.get("max_tensors", 64))
@@ -461,6 +465,8 @@ class Worker:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
+            if harness.switches_changed():
+                findings.append(("the grader's device switches were changed", integrity.BOTH))
         if not recorded.intact:
             findings.append((f"the grader's call recorders (or its library block) were removed "
                              f"during {name}", (integrity.CALLS,)))
@@ -481,6 +487,8 @@ class Worker:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
+            if harness.switches_changed():
+                findings.append(("the grader's device switches were changed", integrity.BOTH))
             markers = integrity.encode(findings)
         return ({"ok": True, "called": [*recorded.names, *markers], "mutated": mutated},
                 {"value": value, **extra})
@@ -514,6 +522,8 @@ class Worker:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
             verify(snapshot, tools, findings)
+            if harness.switches_changed():
+                findings.append(("the grader's device switches were changed", integrity.BOTH))
         if failure is None and type(outcome) is not dict:
             failure = {"ok": False, "error": {"type": "Harness", "message": "no outcome"}}
         if failure is not None:
@@ -556,12 +566,13 @@ class Worker:
             verify.__code__, verify.__defaults__ = verify_code, None
             findings.append(("the grader's integrity check was replaced", integrity.BOTH))
         verify(snapshot, tools, findings)
+        if harness.switches_changed():
+            findings.append(("the grader's device switches were changed", integrity.BOTH))
         protocol.send(self.sock, {"ok": True, "markers": integrity.encode(findings)})
 
     def op_ping(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                 guard: Guard) -> None:
-        protocol.send(self.sock, {"ok": True, "cuda": torch.cuda.is_available(),
-                                  "stdout_tail": self.stdout.buffer_text[-1000:]})
+        protocol.send(self.sock, {"ok": True, "stdout_tail": self.stdout.buffer_text[-1000:]})
 
     @staticmethod
     def _close_figures() -> None:

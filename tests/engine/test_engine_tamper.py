@@ -29,6 +29,8 @@ GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
 FIT = "fit: trains then evaluates every epoch and returns the history"
 NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
 STEP_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
+TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
+TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
 
 
 def _ce_library_check(result: SubmissionResult) -> str:
@@ -55,6 +57,12 @@ def _by_name(result: SubmissionResult) -> dict:
     ("hostile_replaces_scenario_runner", [GET_DEVICE, FIT]),
     ("hostile_replaces_scenario_runner_in_call", [STEP_ORDER]),
     ("hostile_patches_is_grad_enabled", [NO_GRAD]),
+    # a fourth outside red team's: the switches that told the judge a GPU was there (a
+    # hard-coded "cuda" then ran on the CPU); the loss's offset and the log's records
+    # scrubbed inside evaluate; the instrument's count of graphs kept alive reset
+    ("hostile_sets_device_switches", [TRAIN_DEVICE]),
+    ("hostile_scrubs_evaluate_records", [NO_GRAD]),
+    ("hostile_resets_graph_count", [TRAIN_RETURN]),
 ])
 def test_scenario_tampering_fails_and_is_flagged(grade_tamper, fixture, attacked):
     result = grade_tamper(fixture)
@@ -188,3 +196,11 @@ def test_tampering_costs_the_same_whatever_was_graded_before(zygote, name: str) 
     assert alone.tampered and after.tampered
     assert [(t.name, t.score, t.output) for t in alone.tests] \
         == [(t.name, t.score, t.output) for t in after.tests]
+
+
+def test_a_str_named_like_torch_device_is_not_a_device(grade_tamper):
+    """get_device returning `class device(str)`: its type, not the name it picked, decides."""
+    result = grade_tamper("hostile_returns_a_str_named_device")
+    check = _by_name(result)[GET_DEVICE]
+    assert not check.passed and check.mistake == "returned-string", check.output
+    assert [t.name for t in result.tests if not t.passed] == [GET_DEVICE]

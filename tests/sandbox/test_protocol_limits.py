@@ -300,7 +300,8 @@ class FakeConnection:
             with contextlib.suppress(OSError, protocol.ProtocolError):
                 while True:
                     request, _ = protocol.recv(worker)
-                    if request["op"] == "exec_cells":  # each cell ends, in order, then all
+                    if request["op"] == "exec_cells":  # ready, each cell ends in order, done
+                        protocol.send(worker, {"event": "ready", "cuda": False})
                         for cell in request["cells"]:
                             protocol.send(worker, {"event": "cell_end", "index": cell["index"],
                                                    "error": None, "seconds": 0.0})
