@@ -87,7 +87,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from pathlib import Path, PurePosixPath
 
-from autograder.batch.submitted import METADATA, read_lms_records
+from autograder.batch.submitted import MAX_ID_BYTES, METADATA, read_lms_records
 from autograder.report.sanitize import printable
 
 # name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
@@ -104,7 +104,6 @@ RENAMED = re.compile(r"(?:-\d+| \(\d+\))$")  # lab05-1 (Canvas), lab05 (1) (a br
 RESERVED = {"gradebook.csv", "index.html", "final_grades.csv", "batch.json", "published.json",
             "instructor"}
 UNPACKED_PREFIX = ".unpacked-"
-MAX_ID_BYTES = 160  # an id is a folder name: well under the usual 255-byte limit, suffixes included
 MIB = 1024 * 1024
 _CHUNK = MIB
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError,
@@ -197,9 +196,15 @@ def _canvas(name: str) -> re.Match[str] | None:
     return match
 
 
+# Letters that show as nothing (Hangul fillers): an id of them looks like another name.
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 def _word(char: str) -> bool:
-    """A letter, digit or combining mark of any script (Ruby's [[:word:]] without `_`)."""
-    return char.isalnum() or unicodedata.category(char).startswith("M")
+    """A letter, digit or combining mark of any script (Ruby's [[:word:]] without `_`), but
+    none that shows as nothing."""
+    return (char.isalnum() or unicodedata.category(char).startswith("M")) \
+        and char not in _INVISIBLE_LETTERS
 
 
 def _safe(name: str) -> str:

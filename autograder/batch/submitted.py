@@ -17,6 +17,7 @@ row, so the roster matches every member to exactly one row.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import zipfile
@@ -60,10 +61,27 @@ def _late(part: str) -> bool:
         c.isalnum() or c in "-_" or unicodedata.category(c).startswith("M") for c in student)
 
 
+MAX_ID_BYTES = 160  # an id is a folder name: well under the usual 255-byte limit, suffixes included
+
+
 def member_id(folder: str, ids: tuple[str, ...], position: int) -> str:
-    """The row id of a group submission's further member: `submission_<n>.<SID or email>`."""
+    """The row id of a group submission's further member: `submission_<n>.<SID or email>`,
+    within `MAX_ID_BYTES` (an outside red team's 270-byte SID ended the whole batch with
+    "File name too long")."""
     own = re.sub(r"[^\w.-]+", "_", ids[0]).strip("._-") if ids else ""
-    return f"{folder}.{own or f'member{position}'}"
+    return fit_id(f"{folder}.{own or f'member{position}'}")
+
+
+def fit_id(identifier: str) -> str:
+    """`identifier` within `MAX_ID_BYTES`: a long one cut, with a short digest of the whole
+    kept, so that two long ones with the same start stay two."""
+    if len(identifier.encode()) <= MAX_ID_BYTES:
+        return identifier
+    tail = "_" + hashlib.sha256(identifier.encode()).hexdigest()[:8]
+    cut = identifier
+    while len((cut + tail).encode()) > MAX_ID_BYTES:
+        cut = cut[:-1]
+    return cut + tail
 
 
 MAX_EXPANDED_NODES = 200_000  # far above a class's metadata; an alias bomb is billions

@@ -102,3 +102,21 @@ def test_with_the_roster_each_member_is_enrolled_with_the_groups_score(tmp_path:
         "submission_1003": ("Carl Group", "2003", 3.0),
         "submission_1003.2004": ("Dana Group", "2004", 3.0),
         "submission_1003.noor_uni.edu": ("Noor NoSid", "noor", 3.0)}
+
+
+def test_a_member_with_a_very_long_sid_gets_a_row_within_the_id_limit(tmp_path: Path):
+    """An outside red team's: a 270-byte SID made the member's folder name too long for the
+    filesystem, and the whole batch ended before anyone was graded."""
+    from autograder.batch.submitted import MAX_ID_BYTES
+
+    long_sid = "学" * 90
+    metadata = METADATA.replace(":sid: '2004'", f":sid: '{long_sid}'")
+    files = {**export_files(), "submission_metadata.yml": metadata.encode()}
+    export = write(tmp_path / "export", files)
+    found = discover([export], tmp_path / "unpacked", assignment="lab05")
+    members = [i for i in ids(found) if i.startswith("submission_1003.")]
+    assert len(members) == 2 and all(len(m.encode()) <= MAX_ID_BYTES for m in members), members
+    records = read_lms_records([export], yaml.safe_load("2025-01-01T00:00:00+00:00").tzinfo)
+    assert set(records.groups["submission_1003"]) == set(members)  # the same ids both ways
+    for member in members:
+        (tmp_path / "out" / member).mkdir(parents=True)  # a folder of that name can be made

@@ -63,3 +63,12 @@ def test_ids_carry_no_control_or_formatting_characters(tmp_path: Path):
                                         "Bo\u200bb/lab05.ipynb": nb("b = 1")})
     found = discover([classroom], tmp_path / "unpacked", assignment="lab05")
     assert set(ids(found)) == {"Ali_ec", "Bo_b"}
+
+
+def test_an_id_of_invisible_letters_does_not_pass_as_a_name() -> None:
+    """Hangul fillers are letters that show as nothing: an id made of them (or padded with
+    them) would read as another student's on a page."""
+    from autograder.batch.discover import _safe
+
+    assert _safe("ana\u3164\u3164") == "ana"
+    assert _safe("\u3164\u115f\u1160\uffa0") == "submission"
