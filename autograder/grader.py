@@ -27,7 +27,13 @@ from autograder.load.notebook import InvalidNotebook, Submission, read_submissio
 from autograder.sandbox.client import SandboxError, ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
-from autograder.score.results import TAMPERING, CellIssue, Status, SubmissionResult
+from autograder.score.results import (
+    INTERNAL_ERROR,
+    TAMPERING,
+    CellIssue,
+    Status,
+    SubmissionResult,
+)
 from autograder.score.scoring import score, unscored
 
 # Failed cells named one by one in a submission's feedback (beyond them, only the cells that
@@ -131,11 +137,13 @@ class Grader:
         verdicts = {name: dataclasses.replace(v, message=submission.relocate(v.message))
                     for name, v in verdicts.items()}
         notes = [c.fatal for c in session.cells.values() if c.fatal]
-        harness = [v.harness_error for v in verdicts.values() if v.harness_error]
-        if harness:
-            notes.append("internal check errors (tell your instructor): " + " | ".join(harness))
         result = score(submission_id, verdicts, self.config, session.incidents, notes)
         result.cells = cell_issues(session)
+        harness = [v.harness_error for v in verdicts.values() if v.harness_error]
+        if harness:  # the grade is not the student's: the instructor's row to look at
+            result.status = Status.CRASHED
+            result.reason = f"{INTERNAL_ERROR}: a check raised: {' | '.join(harness)}"[:600]
+            return result
         return crash_spared_the_checks(result)
 
 

@@ -57,14 +57,13 @@ from autograder.report.sanitize import printable
 from autograder.report.visibility import INSTRUCTOR_PAGES, PUBLISHED
 from autograder.sandbox.client import Zygote
 from autograder.sandbox.zygote import die_with_parent, warm_up
-from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import INTERNAL_ERROR, Status, SubmissionResult
 from autograder.score.scoring import unscored
 
 _JUDGE: dict[str, object] = {}
 # Notebooks read and parsed by the batch's own process while the zygote starts (it would
 # otherwise wait idle), by submission id: the judges, forked after, inherit them.
 _PREPARED: dict[str, Submission] = {}
-INTERNAL_ERROR = "internal grader error"
 # From this many submissions on, the zygote's memory goes to huge pages before its first fork:
 # ~0.5 s once against ~12 ms less a worker (`sandbox/hugepages.py`), so not for one notebook.
 HUGE_PAGES_FROM = 40

@@ -33,6 +33,7 @@ from autograder.sandbox.session import (
     StudentSession,
     WorkerLost,
 )
+from autograder.score.results import GRADER_ERROR
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,12 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
                               "limit.", "timeout")
     if isinstance(error, AssertionError):
         return Verdict(False, spec.feedback, "wrong")
-    return Verdict(False, spec.feedback, "wrong",
-                   harness_error=f"{spec.name}: {type(error).__name__}: {error}")
+    # The check's own code raised: a bug in the lab's check or reference, not the student's
+    # mistake. Not worded as theirs; the row goes to the instructor (grader.py).
+    return Verdict(False, "Not graded yet: this check failed inside the autograder itself, "
+                          "not because of your code. Your instructor is told, and it is "
+                          "graded again once fixed.", GRADER_ERROR,
+                   harness_error=f"{spec.name}: {type(error).__name__}: {error}"[:300])
 
 
 def settle_attributions(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:

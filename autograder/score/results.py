@@ -31,6 +31,14 @@ class Status(StrEnum):
     MISSING = "missing"  # on the roster, nothing handed in
 
 
+#: A row's reason when the grader, not the submission, failed: a judge that died, or a check
+#: that raised an error of its own (a bug in a lab's check or reference). Such a row is
+#: `crashed`, shown to the instructor as needing attention, and graded again by the next run.
+INTERNAL_ERROR = "internal grader error"
+#: The mistake tag of a check whose own code raised (its points are provisional: 0 until
+#: the check is fixed and the submission graded again).
+GRADER_ERROR = "grader-error"
+
 #: A multiple-choice check's mistake tag is this prefix and the option chosen
 #: ("wrong-answer:b"): grouped per option, the dashboard shows what the class believed.
 WRONG_ANSWER = "wrong-answer:"

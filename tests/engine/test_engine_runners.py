@@ -100,3 +100,28 @@ def test_a_check_not_named_test_is_not_run_directly(tmp_path: Path) -> None:
             pass
         '''))
     assert runner.direct_checks(suite) is None  # pytest would not collect it: neither do we
+
+
+def test_a_check_that_raises_on_its_own_is_the_instructors_row_not_the_students(zygote) -> None:
+    """A bug in a lab's check (a NameError in its code, an unknown scenario): the check says
+    it was not graded, never that the student erred, and the row is `crashed` with the
+    internal grader error as its reason — the instructor's to look at, graded again by the
+    next run (batch.run regrades such rows)."""
+    from autograder.score.results import GRADER_ERROR, INTERNAL_ERROR, Status
+
+    with _grader(zygote) as grader:
+        checks = grader._checks()
+        assert isinstance(checks, runner.DirectRunner)
+        spec, _, names = checks.checks[0]
+
+        def broken(**fixtures: object) -> None:
+            raise NameError("name 'math' is not defined")
+
+        checks.checks[0] = (spec, broken, names)
+        result = grader.grade(FIXTURES / "reference_code.ipynb", "broken_check")
+    assert result.status is Status.CRASHED and result.reason.startswith(INTERNAL_ERROR)
+    assert "NameError" in result.reason and spec.name in result.reason
+    by_name = {t.name: t for t in result.tests}
+    assert by_name[spec.name].mistake == GRADER_ERROR
+    assert "not because of your code" in by_name[spec.name].output
+    assert all(t.passed for name, t in by_name.items() if name != spec.name)

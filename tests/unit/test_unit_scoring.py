@@ -17,7 +17,7 @@ from autograder.sandbox.session import (
     StudentError,
     WorkerLost,
 )
-from autograder.score.results import Status
+from autograder.score.results import GRADER_ERROR, Status
 from autograder.score.scoring import score, unscored
 
 SPEC = CheckSpec("f: returns the sum", "f should add its arguments.")
@@ -66,7 +66,8 @@ def test_a_subclass_of_a_builtin_error_is_that_error_and_forged_kinds_are_droppe
 
 def test_a_bug_in_the_check_itself_is_a_harness_error_not_the_students() -> None:
     verdict = verdict_for(SPEC, ZeroDivisionError("division by zero"))
-    assert not verdict.passed and verdict.message == SPEC.feedback
+    assert not verdict.passed and verdict.mistake == GRADER_ERROR
+    assert "not because of your code" in verdict.message  # never worded as their mistake
     assert "ZeroDivisionError" in verdict.harness_error and SPEC.name in verdict.harness_error
 
 
