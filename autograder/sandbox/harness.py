@@ -382,6 +382,11 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
 
 # ---------------------------------------------------------------- instruments for scenarios
 class Log:
+    """What a scenario's instruments saw, as the scenario reports it; each record is also
+    noted, frozen, in a ledger the log does not hold (`note`, `edited`), so that records
+    edited in place (an outside red team's: grad flags set back to False inside `evaluate`)
+    are found after the call (`Unchanged`)."""
+
     def __init__(self) -> None:
         self.findings: list[str] = []
         self.events: list[str] = []
@@ -389,6 +394,40 @@ class Log:
         self.forward: list[dict[str, Any]] = []
         self.backward_calls: list[dict[str, Any]] = []
         self.inner_grad = False  # a layer inside the model ran with gradients on
+        self.note, self.edited = _ledger(self)
+
+    def event(self, name: str) -> None:
+        self.events.append(name)
+        self.note("events", name)
+
+
+def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
+    """(note(kind, record): keep a frozen copy; edited(): whether the log's records differ
+    from their copies, or a layer's grad flag was set back)."""
+    kept: dict[str, list[Any]] = {"forward": [], "loss_calls": [], "events": []}
+    layers = [False]
+
+    def note(kind: str, record: Any) -> None:
+        if kind == "inner_grad":
+            layers[0] = True
+        else:
+            kept[kind].append(tuple(sorted(record.items())) if isinstance(record, dict)
+                              else record)
+
+    def edited() -> bool:
+        now = {"forward": log.forward, "loss_calls": log.loss_calls, "events": log.events}
+        for kind, copies in kept.items():
+            records = now[kind]
+            if not isinstance(records, list) or len(records) != len(copies):
+                return True
+            for record, copy in zip(records, copies, strict=True):
+                frozen = (tuple(sorted(record.items())) if isinstance(record, dict)
+                          else record)
+                if frozen != copy:
+                    return True
+        return layers[0] and log.inner_grad is not True
+
+    return note, edited
 
 
 def swapped(first: Any, second: Any) -> bool:
@@ -442,8 +481,9 @@ class InstrumentedLoss(nn.Module):
                                                          torch.ones(1, dtype=detached.dtype),
                                                          atol=1e-4)
             )
-        self.log.events.append("loss")
+        self.log.event("loss")
         self.log.loss_calls.append(info)
+        self.log.note("loss_calls", info)
         loss = self.inner(logits, targets)
         if self.reveal and isinstance(logits, torch.Tensor) and _REQUIRES_GRAD(logits):
             loss = loss + self.reveal
@@ -462,9 +502,11 @@ class Unchanged:
         self.seen = [(label, obj, dict(vars(obj))) for label, obj in objects.items()]
 
     def findings(self, grown: tuple[str, ...] = ()) -> list[str]:
-        """What was rebound; `grown`: attributes the instruments themselves update (a flag
-        that may turn on, a count that may rise), checked only to have not gone back."""
-        found = []
+        """What was rebound, and a watched log's records edited (`Log.edited`); `grown`:
+        attributes the instruments themselves update (a flag that may turn on, a count that
+        may rise), checked only to have not gone back."""
+        found = [f"the scenario's {label}'s records were edited" for label, obj, _ in self.seen
+                 if isinstance(obj, Log) and obj.edited()]
         for label, obj, before in self.seen:
             now = vars(obj)
             for name, value in before.items():
@@ -486,22 +528,25 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
 
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         x = inputs[0] if inputs else None
-        log.events.append("forward")
+        log.event("forward")
         for finding in _grad_functions_replaced():
             if finding not in log.findings:
                 log.findings.append(finding)
-        log.forward.append({
+        record = {
             "input_device": str(getattr(x, "device", "?")),
             "param_device": str(next(module.parameters()).device),
             "grad_enabled": bool(_grad_enabled()),
             "training": module.training,
-        })
+        }
+        log.forward.append(record)
+        log.note("forward", record)
 
     handles.append(model.register_forward_pre_hook(pre_forward))
 
     def inner_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         if _grad_enabled():
             log.inner_grad = True
+            log.note("inner_grad", True)
 
     # Grad mode as each layer saw it too: `model.forward(x)` skips the model's own hooks,
     # not its layers'.
@@ -509,15 +554,15 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
                 if layer is not model and next(layer.children(), None) is None
                 and next(layer.parameters(recurse=False), None) is not None]
     first = next(model.parameters())
-    handles.append(first.register_post_accumulate_grad_hook(lambda p: log.events.append("backward")))
+    handles.append(first.register_post_accumulate_grad_hook(lambda p: log.event("backward")))
     original_zero, original_step = optimizer.zero_grad, optimizer.step
 
     def zero_grad(*args: Any, **kwargs: Any) -> Any:
-        log.events.append("zero_grad")
+        log.event("zero_grad")
         return original_zero(*args, **kwargs)
 
     def step(*args: Any, **kwargs: Any) -> Any:
-        log.events.append("step")
+        log.event("step")
         return original_step(*args, **kwargs)
 
     optimizer.zero_grad = zero_grad  # type: ignore[method-assign]
@@ -525,7 +570,7 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
     model_zero = model.zero_grad
 
     def model_zero_grad(*args: Any, **kwargs: Any) -> Any:
-        log.events.append("zero_grad")
+        log.event("zero_grad")
         return model_zero(*args, **kwargs)
 
     model.zero_grad = model_zero_grad  # type: ignore[method-assign]
@@ -817,9 +862,13 @@ class CudaAsCpu(_Switch):
 
 
 def hooks_findings(model: nn.Module, handles: list[Any]) -> list[str]:
-    """The forward hook that sees grad mode, device and train mode must have survived."""
-    if handles and handles[0].id not in model._forward_pre_hooks:
-        return ["the grader's hooks on the scenario's model were removed"]
+    """Every hook `instrument` put on the scenario's model, its layers and its first
+    parameter must have survived (an outside red team's: the layers' hooks, which see grad
+    mode where the model's own does not, were cleared inside `evaluate`)."""
+    for handle in handles:
+        hooks = handle.hooks_dict_ref()
+        if hooks is None or handle.id not in hooks:
+            return ["the grader's hooks on the scenario's model were removed"]
     return []
 
 

@@ -63,6 +63,8 @@ def _by_name(result: SubmissionResult) -> dict:
     ("hostile_sets_device_switches", [TRAIN_DEVICE]),
     ("hostile_scrubs_evaluate_records", [NO_GRAD]),
     ("hostile_resets_graph_count", [TRAIN_RETURN]),
+    # a fifth's: the layers' hooks cleared, the offset taken off, records edited in place
+    ("hostile_hides_grad_mode", [NO_GRAD]),
 ])
 def test_scenario_tampering_fails_and_is_flagged(grade_tamper, fixture, attacked):
     result = grade_tamper(fixture)
@@ -140,14 +142,15 @@ def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
     assert [t.name for t in result.tests if not t.passed] == [NO_GRAD]
 
 
-def test_grad_mode_shows_in_the_figure_evaluate_returns(grade_tamper):
-    """evaluate without no_grad, the scenario's records of grad mode rewritten: the loss it
-    returns carries the scenario's offset (a batch whose logits have a graph), a figure the
-    judge recomputes — the no-grad check fails, its values check is held to that variant."""
+def test_grad_mode_records_edited_in_place_are_tampering(grade_tamper):
+    """evaluate without no_grad, the scenario's records of grad mode rewritten in place: the
+    records are checked against the copies the instruments kept (`harness.Log.edited`), so
+    the edit is found — the no-grad check fails, flagged (the loss's offset in the figure
+    evaluate returns would have failed it too)."""
     result = grade_tamper("hostile_edits_scenario_log")
     tests = _by_name(result)
-    assert not tests[NO_GRAD].passed and tests[NO_GRAD].mistake == "no-no-grad"
-    assert [t.name for t in result.tests if not t.passed] == [NO_GRAD]
+    assert not tests[NO_GRAD].passed and tests[NO_GRAD].mistake == TAMPERING
+    assert result.tampered
 
 
 def test_honest_reference_is_not_flagged(grade):

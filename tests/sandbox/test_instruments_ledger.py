@@ -1,0 +1,43 @@
+"""The scenario instruments' own copies (`harness.Log`'s ledger, `hooks_findings`): records
+a notebook edits in place, a grad flag set back, or a layer's hook removed are found after
+the call (an outside red team's `evaluate` did all three and passed the no-grad check)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from autograder.sandbox import harness
+
+
+def _instrumented() -> tuple[nn.Module, harness.Log, list]:
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    log = harness.Log()
+    handles = harness.instrument(model, torch.optim.SGD(model.parameters(), lr=0.1), log)
+    loss = harness.InstrumentedLoss(log)
+    loss(model(torch.randn(5, 3)), torch.tensor([0, 1, 0, 1, 1]))
+    return model, log, handles
+
+
+def test_honest_records_are_not_edited() -> None:
+    model, log, handles = _instrumented()
+    assert log.forward and log.loss_calls and log.inner_grad
+    assert not log.edited() and harness.hooks_findings(model, handles) == []
+    assert harness.Unchanged(log=log).findings(grown=("inner_grad",)) == []
+
+
+def test_records_edited_in_place_or_a_flag_set_back_are_found() -> None:
+    for edit in (lambda log: log.forward[0].update(grad_enabled=False),
+                 lambda log: log.loss_calls[0].update(requires_grad=False),
+                 lambda log: log.events.clear(),
+                 lambda log: setattr(log, "inner_grad", False)):
+        _, log, _ = _instrumented()
+        edit(log)
+        assert log.edited()
+        assert harness.Unchanged(log=log).findings(grown=("inner_grad",))
+
+
+def test_a_layers_hook_removed_is_found() -> None:
+    model, _, handles = _instrumented()
+    model[0]._forward_pre_hooks.clear()
+    assert harness.hooks_findings(model, handles)
