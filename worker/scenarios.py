@@ -52,6 +52,9 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         self.markers: list[weakref.ref[_Marker]] = []
         self.graphs_alive = 0
         self.counts: list[int] = []  # each batch's count (the scenario keeps this list too)
+        # Each call's loss and batch size, as the student's run computed them: the judge
+        # weighs the returned figure against the losses of the run it made.
+        self.values: list[list[float]] = []
 
     def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         older = self.markers[:-1]
@@ -59,6 +62,9 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         self.counts.append(alive)
         self.graphs_alive = max(self.graphs_alive, alive)
         loss = super().forward(input, target)
+        if isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.device.type != "meta" \
+                and isinstance(target, torch.Tensor) and target.ndim >= 1:
+            self.values.append([float(loss.detach()), float(len(target))])
         if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
             return loss
         marker = _Marker()
@@ -92,7 +98,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward,
-                   backward_calls=log.backward_calls)
+                   backward_calls=log.backward_calls, loss_values=list(loss_fn.values))
     return outcome
 
 
@@ -192,8 +198,12 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
 
 @scenario("fit")
 def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, _log = harness.setup(params)
+    model, device, log = harness.setup(params)
     optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
+    # The mode of every forward pass, and which of them trained (a backward follows before
+    # the next forward): a fit that calls model.train() once, before the epoch loop, trains
+    # its later epochs in the eval mode evaluate() left.
+    handles = harness.instrument(model, optimizer, log)
     batch = int(params["batch_size"])
     outcome: dict[str, Any] = {"error": None, "returned": None}
     seed_rngs(int(params.get("seed", 0)))
@@ -204,7 +214,11 @@ def scenario_fit(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
                                         device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
+    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
+    for handle in handles:
+        handle.remove()
     outcome["state"] = harness.state_of(model)
+    outcome.update(events=log.events, forward=log.forward)
     return outcome
 
 
@@ -291,4 +305,24 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                           if b is not None and isinstance(a, torch.Tensor)
                           and not torch.equal(a.detach(), b)]
+    return outcome
+
+
+@scenario("family_with_library", function="softmax")
+def scenario_family_with_library(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """softmax (or log_softmax) with the other member of the pair replaced by PyTorch's: a
+    value that becomes right shows the function is built on its partner, so a mistake both
+    show is the partner's (the direction the values alone cannot tell)."""
+    function = str(params["function"])
+    outcome: dict[str, Any] = {"error": None, "value": None}
+    saved = {name: ns.get(name) for name in LIBRARY_EQUIVALENTS
+             if name in ns and name != function}
+    ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
+    try:
+        value = ns[function](params["x"], dim=int(params["dim"]))
+        outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    finally:
+        ns.update(saved)
     return outcome

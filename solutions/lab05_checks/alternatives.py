@@ -111,15 +111,17 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     log_p, log_q = log_p.clamp(min=-100), log_q.clamp(min=-100)
     return _reduce(-(targets * log_p + (1 - targets) * log_q), reduction)
 ''')),
-    Alternative("alt_bcel_clamp_log1p", ("binary_cross_entropy_with_logits",), rewrite('''
+    Alternative("alt_bcel_maximum_log1p", ("binary_cross_entropy_with_logits",), rewrite('''
 def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
     if reduction not in ("mean", "sum", "none"):
         raise ValueError("bad reduction")
     if logits.shape != targets.shape:
         raise ValueError(f"shapes {tuple(logits.shape)} and {tuple(targets.shape)} differ")
-    # -log(sigmoid(x)) = max(-x, 0) + log1p(exp(-|x|)); its gradient at exactly x = 0 differs
-    # from PyTorch's (a subgradient of the clamp), which random inputs never hit.
-    neg_log_sigmoid = torch.clamp(-logits, min=0) + torch.log1p(torch.exp(-logits.abs()))
+    # -log(sigmoid(x)) = max(-x, 0) + log1p(exp(-|x|)); torch.maximum splits the gradient of
+    # a tie, so at exactly x = 0 the gradient is PyTorch's (a clamp's or relu's is one-sided:
+    # mutant_r31_bcel_clamp_log1p).
+    neg_log_sigmoid = (torch.maximum(-logits, torch.zeros_like(logits))
+                       + torch.log1p(torch.exp(-logits.abs())))
     if pos_weight is None:
         loss = (1 - targets) * logits + neg_log_sigmoid
     else:
@@ -952,5 +954,48 @@ def precision_recall_f1(preds, targets, positive_class=1):
     fp = int(matrix[:, positive_class].sum()) - tp
     fn = int(matrix[positive_class, :].sum()) - tp
     return _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), _safe_ratio(2 * tp, 2 * tp + fp + fn)
+''')),
+]
+ALTERNATIVES += [  # round 31: stable BCE-with-logits forms that are right at a logit of 0
+    Alternative("alt_r31_bcel_where_branches", ("binary_cross_entropy_with_logits",), rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    # -log(sigmoid(x)) as two branches, each evaluated where it cannot overflow
+    pos = torch.log1p(torch.exp(-logits.clamp(min=0)))
+    neg = -logits.clamp(max=0) + torch.log1p(torch.exp(logits.clamp(max=0)))
+    neg_log_sigmoid = torch.where(logits >= 0, pos, neg)
+    w = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * targets
+    return _reduce((1.0 - targets) * logits + w * neg_log_sigmoid, reduction)
+''')),
+    Alternative("alt_r31_bcel_logaddexp", ("binary_cross_entropy_with_logits",), rewrite('''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    zeros = torch.zeros_like(logits)
+    log_p = -torch.logaddexp(zeros, -logits)      # log sigmoid(x)
+    log_1mp = -torch.logaddexp(zeros, logits)     # log (1 - sigmoid(x))
+    w = 1.0 if pos_weight is None else pos_weight
+    return _reduce(-(w * targets * log_p + (1 - targets) * log_1mp), reduction)
+''')),
+    Alternative("alt_r31_fit_train_each_epoch_inline", ("fit",), rewrite('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        for x, y in train_loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            count += len(y)
+        history["train_loss"].append(total / count)
+        metrics = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(metrics["loss"])
+        history["val_accuracy"].append(metrics["accuracy"])
+    return history
 ''')),
 ]

@@ -282,8 +282,26 @@ def _direction_confirmed(student, tol, function: str, value: Any, x: torch.Tenso
     logits alone) and this one's is not one of its own: then the other made the mistake."""
     helper = FAMILY[function][0]
     helper_value = _quiet_call(student, helper, x, dim=dim)
-    return any(_same(helper_value, model(x, dim), tol) for model in _named_models(helper)) \
-        and not any(_same(value, model(x, dim), tol) for model in _named_models(function))
+    if any(_same(helper_value, model(x, dim), tol) for model in _named_models(helper)) \
+            and not any(_same(value, model(x, dim), tol) for model in _named_models(function)):
+        return True
+    return _built_on_partner(student, tol, function, x, dim)
+
+
+def _built_on_partner(student, tol, function: str, x: torch.Tensor, dim: int) -> bool:
+    """The run decides where the named mistakes cannot (both members ignore dim, say): with
+    the partner replaced by PyTorch's (worker scenario `family_with_library`) the function
+    gives the right values, so it is built on the partner and the partner's mistake shows
+    in it; the partner's check charges that mistake, whatever it is."""
+    try:
+        outcome = student.scenario("family_with_library",
+                                   {"function": function, "x": x, "dim": dim})
+    except Exception:  # (a call cut at its limit, a missing function: no direction)
+        return False
+    if not isinstance(outcome, dict) or outcome.get("error") or "missing" in outcome:
+        return False
+    return _same(outcome.get("value"), torch.softmax(x, dim=dim) if function == "softmax"
+                 else torch.log_softmax(x, dim=dim), tol)
 
 
 def _family_helper_to_blame(student, tol, function: str, value: Any, x: torch.Tensor,
@@ -1478,6 +1496,12 @@ def test_bcel_pos_weight(student, tol, memo):
                          "terms, so the negative term gets 1 − pos_weight·y): pos_weight "
                          "multiplies the positive term only, -(pos_weight·y·log σ(x) + "
                          "(1 − y)·log(1 − σ(x))).", "pos-weight-in-targets")
+                if _same(value, _pos_weight_on_negatives(logits, targets, pos_weight,
+                                                         reduction), tol):
+                    fail(f"{BCEL} applies pos_weight to the negative term: it multiplies "
+                         "(1 − y)·(−log(1 − σ(x))); it weights the positive term only, "
+                         "-(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
+                         "pos-weight-on-negatives")
                 if _same(value, whole, tol):
                     fail(f"{BCEL} multiplies the whole loss by pos_weight: it weights only the "
                          "positive term, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
@@ -1486,6 +1510,13 @@ def test_bcel_pos_weight(student, tol, memo):
                               f"with pos_weight of shape {tuple(pos_weight.shape)} "
                               f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
                               mistake="pos-weight")
+
+
+def _pos_weight_on_negatives(logits: torch.Tensor, targets: torch.Tensor,
+                             pos_weight: torch.Tensor, reduction: str) -> torch.Tensor:
+    values = -(targets * F.logsigmoid(logits)
+               + pos_weight * (1 - targets) * F.logsigmoid(-logits))
+    return _reduce(values, reduction)
 
 
 def _pos_weight_in_targets(logits: torch.Tensor, targets: torch.Tensor, pos_weight: torch.Tensor,
@@ -1499,7 +1530,7 @@ BCEL_EXTREME = f"{BCEL}: finite and exact for logits of ±1e4"
 
 
 @check(BCEL_EXTREME,
-       "Use the stable form max(x, 0) − x·y + log1p(exp(−|x|)) (or logsigmoid), never "
+       "Use F.logsigmoid (or the stable form max(x, 0) − x·y + log1p(exp(−|x|))), never "
        "log(sigmoid(x)).")
 def test_bcel_extreme(student, tol, memo):
     working = _bcel_working(student, memo, tol)
@@ -1517,11 +1548,12 @@ def test_bcel_extreme(student, tol, memo):
             if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
                     value.dtype == expected.dtype and not torch.isfinite(value).all():
                 fail(f"{BCEL} returns inf/nan {what}: sigmoid saturates to 0 or 1 and the log "
-                     "gives -inf — use max(x, 0) − x·y + log1p(exp(−|x|)) instead of "
-                     "log(sigmoid(x)).", "not-finite")
+                     "gives -inf — use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))) "
+                     "instead of log(sigmoid(x)).", "not-finite")
             if working and _finite_but_inexact(value, expected):
                 fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, "
-                     "caps the loss): use max(x, 0) − x·y + log1p(exp(−|x|)), which is exact.",
+                     "caps the loss): use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))), "
+                     "which is exact.",
                      "inexact-extreme")
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
     # No logit of exactly 0 here: the gradient at ±1e4 is what this probes.
@@ -1544,10 +1576,60 @@ def test_bcel_gradients(student, tol, memo):
     logits = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     targets = torch.rand(6, 3, generator=gen, dtype=torch.float64)
     upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
-    for index, reduction in enumerate(_gradient_reductions(_bcel_working(student, memo, tol))):
+    reductions = _gradient_reductions(_bcel_working(student, memo, tol))
+    for index, reduction in enumerate(reductions):
         _expect_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
                           upstream=upstream if reduction == "none" else None,
                           gradcheck=index == 0, reduction=reduction)
+    _bcel_smooth_at_zero(student, reductions[0], upstream)
+
+
+def _bcel_smooth_at_zero(student, reduction: str, upstream: torch.Tensor) -> None:
+    """Logits of exactly 0, where the loss is smooth (d/dx = σ(x) − y = 0.5 − y) but the
+    pieces of the usual stable form meet: clamp(x, min=0), relu(x) and |x| each give a
+    one-sided derivative there (1, 0, 0), so max(x, 0) − x·y + log1p(exp(−|x|)) with clamp
+    or relu is off by 0.5 at x = 0 although its values are right."""
+    logits = torch.tensor([[0.0, 0.0, 1.5], [-0.7, 0.0, 0.0], [0.0, 2.0, -3.0]],
+                          dtype=torch.float64)
+    targets = torch.tensor([[0.0, 1.0, 0.2], [0.6, 0.3, 0.5], [0.9, 1.0, 0.0]],
+                           dtype=torch.float64)
+    up = upstream[:3, :3].clone() if reduction == "none" else None
+    result = student.call(BCEL, logits, targets, grad_args=(0,), upstream=up,
+                          reduction=reduction)
+    grads = result.grads
+    if isinstance(grads, dict):
+        return  # (a result that cannot be backpropagated is charged on the random logits)
+    got = grads[0] if isinstance(grads, list) and grads else None
+    leaf = logits.clone().requires_grad_(True)
+    out = F.binary_cross_entropy_with_logits(leaf, targets, reduction=reduction)
+    (expected,) = torch.autograd.grad(out, leaf, grad_outputs=up)
+    if matches(got, expected, rtol=1e-6, atol=1e-9):
+        return
+    zero = logits == 0
+    if isinstance(got, torch.Tensor) and got.shape == expected.shape and \
+            matches(got[~zero], expected[~zero], rtol=1e-6, atol=1e-9):
+        fail(f"{BCEL}: backward() gives a wrong gradient at logits of exactly 0 (off by "
+             f"{_off_by(got[zero], expected[zero], up, zero, reduction)}), although the values "
+             "are right and the loss is smooth there (its derivative is σ(0) − y = 0.5 − y): "
+             "clamp(x, min=0), relu(x) and abs(x) each take a one-sided derivative where "
+             "their pieces meet, so max(x, 0) − x·y + log1p(exp(−|x|)) built with them is "
+             "wrong at x = 0. Use -F.logsigmoid(x) or F.softplus(-x) for −log σ(x) (or "
+             "torch.maximum(x, torch.zeros_like(x)), which splits the tie).",
+             "one-sided-gradient-at-zero")
+    wrong_gradients(BCEL, f" at logits of exactly 0 with reduction='{reduction}'",
+                    matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "the logits")
+
+
+def _off_by(got: torch.Tensor, expected: torch.Tensor, upstream: torch.Tensor | None,
+            zero: torch.Tensor, reduction: str) -> str:
+    """How far the gradient at the zero logits is off, per unit of the upstream gradient
+    (words only: 0.5 for clamp or relu)."""
+    scale = upstream[zero] if upstream is not None else torch.full_like(got, 1.0 / (
+        zero.numel() if reduction == "mean" else 1))
+    ratio = ((got - expected) / scale).abs()
+    if bool(torch.allclose(ratio, ratio[0].expand_as(ratio), rtol=1e-6, atol=1e-9)):
+        return f"{float(ratio[0]):.3g}"
+    return "a different amount at each"
 
 
 BCEL_ERRORS = f"{BCEL}: raises ValueError on mismatched shapes or an unknown reduction"

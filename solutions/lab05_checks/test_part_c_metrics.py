@@ -89,9 +89,13 @@ def _kept_inputs(result: CallResult, function: str) -> Any:
     """The call's value, once the run shows the function left its inputs as they were (the
     notebook's rule for every graded function: a caller's preds and targets are theirs)."""
     if result.mutated:
-        fail(f"{function} modified its input tensors in place (the caller's preds or targets "
-             "changed): compute on new tensors (preds == c, targets * C + preds) instead of "
-             "in-place edits such as .sub_(), .mul_(), x[mask] = ….", "in-place")
+        names = ("preds", "targets")
+        which = [names[i] for i in result.mutated if isinstance(i, int) and 0 <= i < 2]
+        changed = " and ".join(which) if which else "preds or targets"
+        fail(f"{function} modifies its inputs: after the call the caller's {changed} tensor "
+             "holds other values (changed in place). A graded function must never change its "
+             "arguments — compute on new tensors (preds == c, targets * C + preds) instead "
+             "of in-place edits such as +=, *=, .sub_(), .mul_(), x[mask] = ….", "in-place")
     return result.value
 
 
@@ -497,6 +501,17 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
 PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_class=1)"
 
 
+def _binary_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The binary check's labels (0/1, positive_class=1, every ratio defined)."""
+    gen = torch.Generator().manual_seed(42)
+    cases = [(_labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0]))]
+    while len(cases) < 5:
+        preds, targets = _random_labels(gen, 30, 2), _random_labels(gen, 30, 2)
+        if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
+            cases.append((preds, targets))
+    return cases
+
+
 @check(PRF_BINARY,
        "precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2·P·R / (P + R), each a "
        "Python float.",
@@ -515,13 +530,7 @@ def test_prf_binary(student, ref, tol, memo):
         fail("precision_recall_f1 returns the arithmetic mean (P + R) / 2 as F1: F1 is their "
              "harmonic mean, 2·P·R / (P + R) = 2·TP / (2·TP + FP + FN), which stays low when "
              "either is low.", "f1-arithmetic-mean")
-    gen = torch.Generator().manual_seed(42)
-    cases = [(_labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0]))]
-    while len(cases) < 5:
-        preds, targets = _random_labels(gen, 30, 2), _random_labels(gen, 30, 2)
-        if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
-            cases.append((preds, targets))
-    for preds, targets in cases:
+    for preds, targets in _binary_cases():
         value = _kept_inputs(student.call("precision_recall_f1", preds, targets),
                              "precision_recall_f1")
         if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol) and \
@@ -564,37 +573,66 @@ def test_prf_multiclass(student, tol, memo):
         _reject_non_finite("precision_recall_f1", value, what)
         if isinstance(value, (tuple, list)) and len(value) == 3 and not all(
                 _close(v, e, tol) for v, e in zip(value, expected, strict=True)):
-            if not _one_vs_rest_mistake(value, preds, targets, model, tol) \
+            if not _one_vs_rest_mistake(value, preds, targets, model, tol, positive) \
                     and _wrong_on_binary_labels(student, model, tol):
                 # the formula is wrong whatever the classes: the binary check charges it, once
                 attributed_to(PRF_BINARY)
                 return
-            fail(f"precision_recall_f1 gives wrong values {what}: count a prediction as "
-                 "positive when preds == positive_class and a target as positive when "
-                 "targets == positive_class (one-vs-rest), not a fixed class 1 or 'nonzero'.",
-                 "one-vs-rest")
+            if _one_vs_rest_mistake(value, preds, targets, model, tol, positive):
+                fail(f"precision_recall_f1 gives wrong values {what}: they are those of a "
+                     "fixed positive class 1, of every nonzero label or of labels >= "
+                     "positive_class — count a prediction "
+                     "as positive when preds == positive_class and a target as positive when "
+                     "targets == positive_class (one-vs-rest).", "one-vs-rest")
         _expect_triple(value, expected, tol, what, strict_types=False)
 
 
 def _one_vs_rest_mistake(value: Any, preds: torch.Tensor, targets: torch.Tensor, model: str,
-                         tol) -> bool:
-    """The values are those of a fixed positive class 1, or of every nonzero label positive."""
+                         tol, positive: int = 1) -> bool:
+    """The values are those of a fixed positive class 1, of every nonzero label positive, or
+    of every label >= positive_class (a threshold)."""
     fixed = _prf_reference(preds, targets, 1, model)
     nonzero = _prf_reference((preds != 0).long(), (targets != 0).long(), 1, model)
+    threshold = _prf_reference((preds >= positive).long(), (targets >= positive).long(), 1,
+                               model)
     return any(all(_close(v, e, tol) for v, e in zip(value, wrong, strict=True))
-               for wrong in (fixed, nonzero))
+               for wrong in (fixed, nonzero, threshold))
+
+
+def _ignores_positive_class(student, value: Any, preds: torch.Tensor, targets: torch.Tensor,
+                            positive: int, model: str, tol) -> bool:
+    """The value for `positive` is that of a fixed class 1 or of every nonzero label, or the
+    student's own value for another positive_class on the same labels (probe calls): the
+    function does not count `positive` as the positive class."""
+    if _one_vs_rest_mistake(value, preds, targets, model, tol, positive):
+        return True
+    for other in (0, 1, 2):
+        if other == positive:
+            continue
+        got = _quiet(student, "precision_recall_f1", preds, targets, positive_class=other)
+        if isinstance(got, (tuple, list)) and len(got) == 3 and all(
+                _close(v, e, tol) for v, e in zip(value, got, strict=True)):
+            return True
+    return False
 
 
 def _wrong_on_binary_labels(student, model: str, tol) -> bool:
-    """The binary check's first case (positive_class=1 on 0/1 labels) is wrong as well."""
-    preds, targets = _labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0])
-    value = _quiet(student, "precision_recall_f1", preds, targets)
-    expected = _prf_reference(preds, targets, 1, model)
-    return not (isinstance(value, (tuple, list)) and len(value) == 3
-                and all(_close(v, e, tol) for v, e in zip(value, expected, strict=True)))
+    """One of the binary check's cases (positive_class=1 on 0/1 labels) is wrong as well (a
+    formula may be right on one by chance: counting true negatives as FN is, on the first)."""
+    for preds, targets in _binary_cases():
+        value = _quiet(student, "precision_recall_f1", preds, targets)
+        expected = _prf_reference(preds, targets, 1, model)
+        if not (isinstance(value, (tuple, list)) and len(value) == 3
+                and all(_close(v, e, tol) for v, e in zip(value, expected, strict=True))):
+            return True
+    return False
 
 
 PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or true positives"
+# Valid inputs whose ratios are all nonzero and differ between the two (P, R, F1 = 2/3, 2/3,
+# 2/3, then 3/5, 3/4, 2/3): a stub of constants cannot match a ratio of both.
+PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
+                 (_labels([1, 1, 1, 1, 1, 0, 0, 0]), _labels([1, 1, 1, 0, 0, 1, 0, 0])))
 
 
 @check(PRF_ZERO,
@@ -603,15 +641,17 @@ PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or
        clauses=("zero_division=0",))
 def test_prf_zero_division(student, tol, memo):
     model = _prf_model(student, memo, tol)
-    # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once the function also
-    # works on valid input, or a stub returning zeros would score it.
-    preds, targets = _labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])
-    value = student.call("precision_recall_f1", preds, targets).value
-    if not (isinstance(value, (tuple, list)) and len(value) == 3 and all(
-            _close(v, e, tol) for v, e in zip(value, _prf_reference(preds, targets, 1, model),
-                                              strict=True))):
-        fail("precision_recall_f1: this check counts once precision_recall_f1 returns correct "
-             "values on valid input; fix the values check first.", "not-working")
+    # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once some of the
+    # function works on valid input (a ratio right where it is not 0, on each gate input), or
+    # a stub returning zeros would score it. A formula wrong in one ratio (FN counted from the
+    # true negatives) is the values checks' to charge; its 0/0 handling is judged here.
+    for preds, targets in PRF_ZERO_GATE:
+        value = student.call("precision_recall_f1", preds, targets).value
+        expected = _prf_reference(preds, targets, 1, model)
+        if not (isinstance(value, (tuple, list)) and len(value) == 3 and any(
+                _close(v, e, tol) for v, e in zip(value, expected, strict=True))):
+            fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
+                 "correct values on valid input; fix the values check first.", "not-working")
     cases = [
         (_labels([0, 0, 0, 0, 0]), _labels([1, 0, 1, 0, 0]), 1,
          "when nothing is predicted positive"),
@@ -631,6 +671,13 @@ def test_prf_zero_division(student, tol, memo):
                 _zero_division_fail("precision_recall_f1", error, what)
             raise
         expected = _prf_reference(preds, targets, positive, model)
+        if positive != 1 and isinstance(value, (tuple, list)) and len(value) == 3 and \
+                not all(_close(v, e, tol) for v, e in zip(value, expected, strict=True)) and \
+                _ignores_positive_class(student, value, preds, targets, positive, model, tol):
+            # not a 0/0 for this function: it counts another class as positive (the
+            # one-vs-rest check charges that); its 0/0 handling is judged on the other cases
+            attributed_to(PRF_MULTI)
+            continue
         if isinstance(value, (tuple, list)) and any(_is_nan(v) for v in value):
             _zero_division_fail("precision_recall_f1", None, what)
         _expect_triple(value, expected, tol, what, strict_types=False,

@@ -164,43 +164,54 @@ def _emulated(params: dict) -> dict:
 def _order_hint(events: list[str], loader_batches: int = EPOCH_BATCHES) -> str:
     """What the worker saw, in words (feedback only; the verdict is from parameters), on the
     epoch of `loader_batches` batches."""
+    return _order_diagnosis(events, loader_batches)[0]
+
+
+def _order_diagnosis(events: list[str],
+                     loader_batches: int = EPOCH_BATCHES) -> tuple[str, str | None]:
+    """`_order_hint`'s words and the mistake tag the recorded calls show (None where they
+    name no particular mistake): the dashboard files a loop under what it did, not under the
+    replay its parameters happened to match (a step() before backward() leaves the same
+    parameters as a zero_grad() between backward() and step())."""
     if "forward" in events and "loss" not in events:
         return ("the loss_fn it is given is never called: compute loss = loss_fn(model(x), y) "
-                "with the loss_fn argument, not a loss of its own.")
+                "with the loss_fn argument, not a loss of its own."), "ignores-loss-fn"
     if "backward" in events and "step" not in events:
         return ("the optimizer it is given never steps: it trains with an optimizer of its "
                 "own (or none) — use the optimizer argument: optimizer.zero_grad() ... "
-                "optimizer.step().")
+                "optimizer.step()."), "own-optimizer"
     if "zero_grad" not in events:
         return ("optimizer.zero_grad() is never called, so gradients from earlier batches "
-                "accumulate: call it at the start of every batch.")
+                "accumulate: call it at the start of every batch."), "zero-grad-missing"
     text = " ".join(events)
     if "backward zero_grad step" in text:
         return ("zero_grad() runs between backward() and step(), so step() sees no gradient: "
-                "call zero_grad() before the forward pass.")
+                "call zero_grad() before the forward pass."), "zero-grad-after_backward"
     if "step backward" in text or text.startswith("zero_grad forward loss step"):
         return ("step() runs before backward(), so each update uses no or stale gradients: "
-                "the order is zero_grad → forward → loss → backward → step.")
+                "the order is zero_grad → forward → loss → backward → step."), \
+            "zero-grad-step_first"
     forwards, zeroed, steps = (events.count(e) for e in ("forward", "zero_grad", "step"))
     batches = loader_batches  # the loader's, not the forward passes (a loop may make two)
     if forwards < batches:
         return (f"the loop makes {forwards} forward passes for the loader's {batches} "
-                "batches: go over every batch of the loader exactly once (for x, y in loader).")
+                "batches: go over every batch of the loader exactly once (for x, y in "
+                "loader)."), "batches-skipped"
     if zeroed < batches:
         return (f"optimizer.zero_grad() runs {zeroed} times for {batches} batches, so "
                 "gradients accumulate across the batches in between: call it at the start "
-                "of every batch.")
+                "of every batch."), "zero-grad-count"
     if steps != batches:
         return (f"optimizer.step() runs {steps} times for {batches} batches: step once after "
                 "every batch's backward()"
                 + (", so some batches never update the parameters." if steps < batches
-                   else ", not more (each extra step moves the weights again)."))
+                   else ", not more (each extra step moves the weights again).")), "step-count"
     if forwards > batches:
         return (f"the loop makes {forwards} forward passes for the loader's {batches} "
                 "batches: compute the loss from one forward pass per batch (a second pass "
-                "in train mode moves BatchNorm's statistics again).")
+                "in train mode moves BatchNorm's statistics again)."), "extra-forward"
     return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
-            "every batch.")
+            "every batch."), None
 
 
 def _train_run(student, memo, tol) -> dict:
@@ -269,8 +280,9 @@ def _require_run(run: dict) -> None:
         problem = _backward_problem("train_one_epoch", outcome)
         if problem is not None:
             fail(*problem)
+        hint, mistake = _order_diagnosis(outcome.get("events", []))
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
-             + _order_hint(outcome.get("events", [])), "unknown-trajectory")
+             + hint, mistake or "unknown-trajectory")
 
 
 # The counterfactual epoch: another optimizer (momentum, another lr) and another loss (label
@@ -324,8 +336,8 @@ def test_train_step_order(student, memo, tol):
         problem = _backward_problem("train_one_epoch", run["outcome"])
         if problem is not None:
             fail(*problem)
-        fail("train_one_epoch: " + _order_hint(run["outcome"].get("events", [])),
-             f"zero-grad-{run['matched'].zero_grad}")
+        hint, mistake = _order_diagnosis(run["outcome"].get("events", []))
+        fail("train_one_epoch: " + hint, mistake or f"zero-grad-{run['matched'].zero_grad}")
     _arguments_followed(student, memo, tol, run["matched"])
 
 
@@ -424,10 +436,48 @@ def test_train_return(student, memo, tol):
     if _weighted_over_the_batches_it_ran(student, memo, tol, value, losses, sizes):
         attributed_to(TRAIN_ORDER)
         return
+    own = _run_losses(outcome)
+    if own and own[0] != losses and math.isclose(
+            value, sum(loss * n for loss, n in zip(*own, strict=True)) / sum(own[1]),
+            rel_tol=1e-4, abs_tol=1e-6):
+        # Right for the losses its own run computed, which differ from the reference run's:
+        # the training path differs (an optimizer of its own, a mode, the logits), which the
+        # check of that path charges; the weighting is right.
+        attributed_to(_training_path_check(student, memo, tol))
+        return
     for mode in training.MODE:  # the diagnoses, on the losses of either mode's run
         _return_diagnosis(value, candidates["ok", mode][1].losses, sizes)
+    if own and own[0] != losses and len(own[0]) == len(losses):
+        _return_diagnosis(value, own[0], [int(n) for n in own[1]])
     fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
          "losses.", "wrong-return")
+
+
+def _run_losses(outcome: dict) -> tuple[list[float], list[float]] | None:
+    """Each loss_fn call's loss and batch size in the student's run (the scenario's loss
+    records them), or None where the record is missing or malformed."""
+    records = outcome.get("loss_values")
+    if not isinstance(records, list) or not records or not all(
+            isinstance(r, (list, tuple)) and len(r) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in r) and r[1] > 0 for r in records):
+        return None
+    return [float(r[0]) for r in records], [float(r[1]) for r in records]
+
+
+def _training_path_check(student, memo, tol) -> str:
+    """The check that charges how the loop trains, for a return right on the losses of its
+    own run: the step order (or the optimizer and loss it is given), the mode or the logits,
+    as the epoch's replay shows."""
+    run = _train_run(student, memo, tol)
+    matched = run["matched"]
+    if matched is None or matched.zero_grad != "ok":
+        return TRAIN_ORDER
+    if matched.mode != "ok":
+        return TRAIN_MODE
+    if matched.logits != "ok":
+        return TRAIN_LOGITS
+    return TRAIN_ORDER  # (the arguments it is given: the step-order check's counterfactual)
 
 
 def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> None:
@@ -478,13 +528,14 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     def names_cuda() -> bool:  # (read only to word a failure: most runs never need it)
         return bool(source.mentions_cuda(function))
 
-    def hard_coded() -> str:  # (words only, as above)
+    def hard_coded() -> tuple[str, str]:  # (words and tag only, as above)
         if source.calls_attribute(function, "is_available"):
             return (f"{function} picks a device of its own (torch.cuda.is_available() inside "
                     "the function): use the device argument it is given for every tensor of "
-                    "the batch, so the caller's choice is the one used.")
+                    "the batch, so the caller's choice is the one used."), "own-device"
         return (f"{function} hard-codes 'cuda': use the device argument for the model and "
-                "every tensor of the batch, so the same code runs on CPU and GPU.")
+                "every tensor of the batch, so the same code runs on CPU and GPU."), \
+            "hard-coded-cuda"
 
     error = outcome.get("error")
     calls = outcome.get("loss_calls", [])
@@ -492,13 +543,13 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     moved = [f for f in forwards if f["input_device"] != f["param_device"]]
     if moved:
         if names_cuda() and any(f["input_device"].startswith("cuda") for f in moved):
-            fail(hard_coded(), "hard-coded-cuda")
+            fail(*hard_coded())
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
     stray = [c for c in calls if c["targets_device"] != c["logits_device"]]
     if stray:
         if names_cuda() and any(c["targets_device"].startswith("cuda") for c in stray):
-            fail(hard_coded(), "hard-coded-cuda")
+            fail(*hard_coded())
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
     _explain_error(function, outcome)
@@ -508,7 +559,7 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
         message = error["message"]
         if "CUDA" in message or "cuda" in message:
             if names_cuda():
-                fail(hard_coded(), "hard-coded-cuda")
+                fail(*hard_coded())
             fail(f"{function} moves data to 'cuda' instead of the device it was given: use the "
                  "device argument, not torch.cuda.is_available() inside the function.",
                  "device-ignored")
@@ -663,6 +714,9 @@ def test_eval_values(student, memo, tol):
     if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
         fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
     for key in ("loss", "accuracy"):
+        if key == "accuracy" and isinstance(result[key], torch.Tensor) and \
+                _accuracy_type_to_blame(student, result[key]):
+            continue  # a tensor because the student's accuracy() returns one: charged there
         if isinstance(result[key], torch.Tensor) or not isinstance(result[key], (int, float)):
             fail(f"evaluate returned {key} as {describe(result[key])}: return a Python "
                  "float (use .item()).", "returned-tensor")
@@ -728,7 +782,15 @@ def _number_or_none(value: Any) -> float | None:
         else None
 
 
-def _accuracy_to_blame(student, accuracy: float) -> bool:
+def _accuracy_type_to_blame(student, accuracy: Any) -> bool:
+    """evaluate's accuracy is a one-element tensor because the student's accuracy() returns
+    tensors (probe calls on the evaluation's predictions), and its number is right for that
+    accuracy(): the type follows the helper's, whose check charges it (as for a floor-dividing
+    accuracy)."""
+    return _accuracy_to_blame(student, accuracy, typed=True)
+
+
+def _accuracy_to_blame(student, accuracy: Any, typed: bool = False) -> bool:
     """evaluate's accuracy is right for the student's own accuracy(): over every sample at
     once, or batch by batch weighted by the batch sizes, on the predictions of the model,
     while that accuracy() is wrong there (its check charges the mistake)."""
@@ -750,8 +812,21 @@ def _accuracy_to_blame(student, accuracy: float) -> bool:
         number = _number_or_none(value)
         return number is not None and math.isclose(number, expected, abs_tol=1e-6)
 
-    return helper_to_blame(student, accuracy, close, [Composition(
-        "evaluate", "accuracy", ACC_VALUES, calls, compose, close)])
+    if not typed:
+        return helper_to_blame(student, accuracy, close, [Composition(
+            "evaluate", "accuracy", ACC_VALUES, calls, compose, close)])
+
+    def helper_right(value: Any, expected: Any) -> bool:  # a Python float, as the spec says
+        return type(value) is float and close(value, expected)
+
+    def caller_agrees(value: Any, expected: Any) -> bool:  # a tensor, as the helper's are
+        return isinstance(value, torch.Tensor) and close(value, expected)
+
+    def tensors_only(outputs: list[Any]) -> list[float]:
+        return compose(outputs) if all(isinstance(out, torch.Tensor) for out in outputs) else []
+
+    return helper_to_blame(student, accuracy, caller_agrees, [Composition(
+        "evaluate", "accuracy", ACC_VALUES, calls, tensors_only, helper_right)])
 
 
 EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
@@ -846,6 +921,7 @@ def test_fit(student, tol):
               "start_train": True, "seed": SEED}
     real = _scenario(student, "fit", params)
     _raise_student("fit", real)
+    _fit_trains_in_train_mode(real, len(x), BATCH, 2)
     # Behaviour decides, not the helper names: a fit that trains and evaluates like the
     # reference (same parameters after every epoch, same history) is correct however it
     # is written.
@@ -868,6 +944,39 @@ def test_fit(student, tol):
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _fit_trains_in_train_mode(outcome: dict, n: int, batch: int, epochs: int) -> None:
+    """Every training forward pass of an inline fit (one a backward() follows before the next
+    forward) runs in train mode, in every epoch: evaluate() leaves the model in eval mode, so
+    a model.train() once before the epoch loop trains epochs 2+ in eval mode (with BatchNorm
+    or Dropout, other updates; here the hooks' record shows it whatever the layers)."""
+    events, forwards = outcome.get("events", []), outcome.get("forward", [])
+    if events.count("forward") != len(forwards):
+        return  # (a record that does not line up decides nothing)
+    per_epoch = max(1, -(-n // batch))
+    modes: list[bool] = []
+    index = -1
+    for position, event in enumerate(events):
+        if event != "forward":
+            continue
+        index += 1
+        after = events[position + 1:]
+        upto = after.index("forward") if "forward" in after else len(after)
+        if "backward" in after[:upto]:
+            training_flag = forwards[index].get("training")
+            modes.append(training_flag if isinstance(training_flag, bool) else True)
+    if len(modes) != per_epoch * epochs:
+        return  # another loop shape: the history/parameter comparison below judges it
+    wrong = sorted({i // per_epoch + 1 for i, mode in enumerate(modes) if not mode})
+    if not wrong:
+        return
+    which = (f"epoch {wrong[0]}" if len(wrong) == 1
+             else "epochs " + ", ".join(str(e) for e in wrong))
+    fail(f"fit trains {which} of {epochs} in eval mode (model.training is False in its "
+         "training forward passes): evaluate() switches the model to eval mode, so call "
+         "model.train() at the start of every epoch (inside the epoch loop, or let "
+         "train_one_epoch do it), not once before the loop.", "fit-eval-mode-training")
 
 
 def _history_values_kind(returned: Any, expected: dict) -> str:

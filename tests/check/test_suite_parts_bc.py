@@ -248,7 +248,10 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
         raise ValueError("bad reduction")
     if logits.shape != targets.shape:
         raise ValueError(f"shapes {tuple(logits.shape)} and {tuple(targets.shape)} differ")
-    neg_log_sigmoid = torch.clamp(-logits, min=0) + torch.log1p(torch.exp(-logits.abs()))
+    # (torch.maximum, not clamp or relu: its gradient at a logit of exactly 0 splits the tie,
+    # as the smooth loss's does; a clamp's is one-sided, test_helper_blame)
+    neg_log_sigmoid = (torch.maximum(-logits, torch.zeros_like(logits))
+                       + torch.log1p(torch.exp(-logits.abs())))
     if pos_weight is None:
         loss = (1 - targets) * logits + neg_log_sigmoid
     else:
