@@ -573,6 +573,14 @@ def _cpu_while_gpu_params(params: dict) -> dict:
     return {**params, "device": "cpu", "fake_cuda": None, "cuda_as_cpu": False}
 
 
+def _cpu_without_gpu_params(params: dict) -> dict:
+    """Without a GPU: the device argument says cpu, no GPU is there (none faked) and a
+    hard-coded "cuda" has no CPU stand-in, so it raises. The emulated run alone could be
+    told apart by its device ("meta"): an outside red team's loop used the device argument
+    only when it was "meta" and "cuda" otherwise."""
+    return {**params, "device": "cpu", "fake_cuda": False, "cuda_as_cpu": False}
+
+
 TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
 
 
@@ -594,9 +602,11 @@ def test_train_device(student, source, tol):
         return
     # On the emulated device nothing is computed, only where tensors go: two batches (a
     # full one and a short one) show it, at a fraction of the cost of the meta kernels.
-    outcome = _scenario(student, "train_one_epoch", _emulated(
-        _train_params(lr=0.5, start_train=True, device="meta", fake_cuda=True, n=BATCH + 2)))
+    params = _train_params(lr=0.5, start_train=True, device="meta", fake_cuda=True, n=BATCH + 2)
+    outcome = _scenario(student, "train_one_epoch", _emulated(params))
     _device_feedback("train_one_epoch", outcome, source)
+    cpu = _scenario(student, "train_one_epoch", _cpu_without_gpu_params(_emulated(params)))
+    _device_feedback("train_one_epoch", cpu, source)
 
 
 # ---------------------------------------------------------------- evaluate
@@ -878,7 +888,9 @@ def test_eval_device(student, source):
     _device_feedback("evaluate", outcome, source)
     if student.cuda_available:
         cpu = _scenario(student, "evaluate", _cpu_while_gpu_params(_eval_params()))
-        _device_feedback("evaluate", cpu, source)
+    else:
+        cpu = _scenario(student, "evaluate", _cpu_without_gpu_params(_emulated(params)))
+    _device_feedback("evaluate", cpu, source)
 
 
 # ---------------------------------------------------------------- fit

@@ -31,6 +31,7 @@ NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
 STEP_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
 TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
 TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
+EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
 
 
 def _ce_library_check(result: SubmissionResult) -> str:
@@ -207,3 +208,16 @@ def test_a_str_named_like_torch_device_is_not_a_device(grade_tamper):
     check = _by_name(result)[GET_DEVICE]
     assert not check.passed and check.mistake == "returned-string", check.output
     assert [t.name for t in result.tests if not t.passed] == [GET_DEVICE]
+
+
+def test_a_device_argument_used_only_on_the_emulated_gpu_is_seen(grade_tamper):
+    """'cuda' hard-coded except when the device argument is the emulated GPU's: the device
+    checks also run without a GPU and without a CPU stand-in, where 'cuda' raises."""
+    result = grade_tamper("hostile_uses_cuda_except_on_meta")
+    tests = _by_name(result)
+    for name in (TRAIN_DEVICE, EVAL_DEVICE):
+        # (the 'cuda' is in a helper here: the words say the run, not the source)
+        assert not tests[name].passed and tests[name].mistake == "device-ignored", \
+            tests[name].output
+    assert sorted(t.name for t in result.tests if not t.passed) == sorted([TRAIN_DEVICE,
+                                                                           EVAL_DEVICE])
