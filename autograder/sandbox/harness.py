@@ -499,7 +499,11 @@ class Unchanged:
     put everything back before it returns: see README, "What the sandbox guarantees".)"""
 
     def __init__(self, **objects: Any) -> None:
-        self.seen = [(label, obj, dict(vars(obj))) for label, obj in objects.items()]
+        # (a module's own machinery is not the instrument's state: an honest `loss_fn.eval()`
+        # sets `training`, a hook of the student's own fills a hooks dict)
+        self.seen = [(label, obj, {name: value for name, value in vars(obj).items()
+                                   if not (isinstance(obj, nn.Module) and name in _MACHINERY)})
+                     for label, obj in objects.items()]
 
     def findings(self, grown: tuple[str, ...] = ()) -> list[str]:
         """What was rebound, and a watched log's records edited (`Log.edited`); `grown`:
@@ -517,6 +521,9 @@ class Unchanged:
                 elif current is not value:
                     found.append(f"the scenario's {label}.{name} was replaced")
         return found
+
+
+_MACHINERY = frozenset(vars(nn.Module()))
 
 
 def _not_below(current: Any, before: Any) -> bool:

@@ -41,3 +41,17 @@ def test_a_layers_hook_removed_is_found() -> None:
     model, _, handles = _instrumented()
     model[0]._forward_pre_hooks.clear()
     assert harness.hooks_findings(model, handles)
+
+
+def test_a_module_s_own_machinery_is_not_the_instrument_s_state() -> None:
+    """An honest `loss_fn.eval()` (or `.train()`, or a hook of the student's own on the
+    loss) changes nn.Module's machinery, not what the instruments keep: not tampering."""
+    _, log, _ = _instrumented()
+    loss = harness.InstrumentedLoss(log)
+    loss.reveal = 0.25
+    watch = harness.Unchanged(loss=loss, log=log)
+    loss.eval()
+    loss.register_forward_hook(lambda module, inputs, output: None)
+    assert watch.findings(grown=("inner_grad",)) == []
+    loss.reveal = 0.0
+    assert watch.findings(grown=("inner_grad",)) == ["the scenario's loss.reveal was replaced"]
