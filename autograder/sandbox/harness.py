@@ -400,6 +400,14 @@ class Log:
         self.events.append(name)
         self.note("events", name)
 
+    def __copy__(self) -> Log:
+        # One log per scenario: a student's copy of the loss (or of the model, whose hooks
+        # hold the log) records into it, and its ledger stays whole.
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Log:
+        return self
+
 
 def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
     """(note(kind, record): keep a frozen copy; edited(): whether the log's records differ

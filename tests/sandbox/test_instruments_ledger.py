@@ -55,3 +55,16 @@ def test_a_module_s_own_machinery_is_not_the_instrument_s_state() -> None:
     assert watch.findings(grown=("inner_grad",)) == []
     loss.reveal = 0.0
     assert watch.findings(grown=("inner_grad",)) == ["the scenario's loss.reveal was replaced"]
+
+
+def test_a_copy_of_the_loss_records_into_the_same_log() -> None:
+    """An honest `copy.deepcopy(loss_fn)` (or of the model, whose hooks hold the log): the copy
+    records into the scenario's own log, so its ledger stays whole — not tampering."""
+    import copy
+
+    model, log, _ = _instrumented()
+    loss = copy.deepcopy(harness.InstrumentedLoss(log))
+    assert loss.log is log
+    copy.deepcopy(model)(torch.randn(2, 3))
+    loss(model(torch.randn(2, 3)), torch.tensor([0, 1]))
+    assert not log.edited()
