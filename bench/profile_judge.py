@@ -65,13 +65,24 @@ def timed(owner: Any, name: str, key: Any) -> None:
     setattr(owner, name, wrapper)
 
 
-def instrument() -> None:
+def request_label(by_check: bool) -> Any:
+    """A worker request's row: its op (and a scenario's name); with `by_check`, also the
+    running check and a call's function, and whether it ran under a library block."""
+    def label(self: session.StudentSession, header: dict[str, Any], *a: Any, **k: Any) -> str:
+        text = f"worker request: {header['op']}"
+        if header["op"] == "scenario" or (by_check and header["op"] == "call"):
+            text += f" {header['name']}"
+        if by_check and header["op"] in ("call", "scenario"):
+            text += f" [{self._check}]" + (" blocked" if header.get("block") else "")
+        return text
+    return label
+
+
+def instrument(by_check: bool = False) -> None:
     timed(client.ZygoteConnection, "spawn", "worker spawn (zygote fork + confinement)")
     timed(client.ZygoteConnection, "kill", "worker kill (zygote kill + uid sweep)")
     timed(session.StudentSession, "_execute_cells", "cells executed in the worker")
-    timed(session.StudentSession, "_ask",
-          lambda self, header, *a, **k: f"worker request: {header['op']}"
-          + (f" {header['name']}" if header["op"] == "scenario" else ""))
+    timed(session.StudentSession, "_ask", request_label(by_check))
     timed(session.StudentSession, "close", "session close")
     timed(runner.SuiteRunner, "run", "SuiteRunner.run (pytest + checks)")
     timed(runner.DirectRunner, "run", "DirectRunner.run (checks)")
@@ -115,6 +126,8 @@ def main() -> None:
                         help="leave the judge's garbage collector as it is (Grader.settle)")
     parser.add_argument("--pytest", action="store_true",
                         help="run the checks in a pytest session (SuiteRunner), as before")
+    parser.add_argument("--by-check", action="store_true",
+                        help="a row for each check's requests made one by one (and function)")
     parser.add_argument("--pytest-args", default="",
                         help="experiment: extra pytest arguments, e.g. '-p no:logging'")
     args = parser.parse_args()
@@ -124,7 +137,7 @@ def main() -> None:
     config_path = ROOT / "grading_config.yaml"
     config = load_config(config_path)
     hide = hidden_paths([work.resolve()])
-    instrument()
+    instrument(args.by_check)
     if args.pytest_args:
         extra_pytest_args(args.pytest_args.split())
     per_submission: list[float] = []
@@ -192,10 +205,11 @@ def main() -> None:
     print(f"CPU per notebook: judge {judge_cpu / n:.3f} s, workers (and the zygote serving them) "
           f"{workers_cpu / n:.3f} s (system {system / n:.3f} s, {faults / n:.0f} page faults), "
           f"together {(judge_cpu + workers_cpu) / n:.3f} s")
-    print(f"{'stage':58}{'s/subm':>9}{'calls/subm':>11}")
+    width = 90 if args.by_check else 58
+    print(f"{'stage':{width}}{'s/subm':>9}{'calls/subm':>11}")
     for label in sorted(TIMES, key=lambda k: -TIMES[k]):
         count = COUNTS.get(label, 0)
-        print(f"{label:58}{TIMES[label] / n:>9.3f}{(count / n if count else float('nan')):>11.1f}")
+        print(f"{label:{width}}{TIMES[label] / n:>9.3f}{(count / n if count else float('nan')):>11.1f}")
 
     from floor import FloorGrader
 
