@@ -160,6 +160,9 @@ class CallResult:
     grads: Any = None
     gradcheck: Any = None
     recorded: bool = False  # the call was made with record=True: `called` is evidence
+    # gpu=True: each tensor of the value, where the call left it ("gpu" or "cpu"), in the
+    # order a depth-first walk meets them (`sandbox.devices.to_host`)
+    devices: list[str] | None = None
 
 
 @dataclass
@@ -376,14 +379,15 @@ def blocked_plan(ops: tuple[str, ...]) -> tuple[harness.PlanEntry, ...]:
 
 def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                     grad_args: tuple[int, ...], gradcheck: bool, seed: int, record: bool,
-                    upstream: torch.Tensor | None, block: tuple[str, ...] = ()) -> CallKey | None:
+                    upstream: torch.Tensor | None, block: tuple[str, ...] = (),
+                    gpu: bool = False) -> CallKey | None:
     """The key of `StudentSession.call`'s request, without building the request: encoding
     a call's arguments to key it was a third of the judge's time in a call answered from its
     plan (~300 a submission). None when an argument is not plain (`_plain_key`): the request
     is then built and keyed by `call_key` (a different first element: never the same key)."""
     if (type(name) is not str or type(gradcheck) is not bool or type(record) is not bool
             or type(seed) is not int or not all(type(i) is int for i in grad_args)
-            or not all(type(op) is str for op in block)):
+            or not all(type(op) is str for op in block) or type(gpu) is not bool):
         return None
     plain_args, plain_kwargs = _plain_key(list(args)), _plain_key(dict(kwargs))
     if plain_args is None or plain_kwargs is None:
@@ -394,7 +398,7 @@ def direct_call_key(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
         if sent_upstream is None:
             return None
     return ("call", name, plain_args, plain_kwargs, tuple(grad_args), gradcheck, seed, record,
-            sent_upstream, tuple(block))
+            sent_upstream, tuple(block), gpu)
 
 
 def direct_scenario_key(name: str, params: dict[str, Any], record: bool) -> CallKey | None:
@@ -817,14 +821,18 @@ class StudentSession:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
+             **kwargs: Any) -> CallResult:
         """Call the student's `name` in the worker. `record`: also record which library
         functions it ran (by name and at the ATen dispatcher) and verify the worker's
         integrity around it — the evidence a no-library check needs. Off by default: it
         costs more than most student functions, and a value the judge compares itself needs
         no such evidence (the student controls their function's value anyway). `block`: ATen
         operators unavailable during the call (`harness.LibraryBlock`): reaching one raises
-        `LibraryBlocked` in the student's function (a `StudentError` of that kind here)."""
+        `LibraryBlocked` in the student's function (a `StudentError` of that kind here).
+        `gpu`: the tensor arguments on the GPU — the worker's own, else one emulated with real
+        data (`sandbox.devices`) — and, in the result, where each returned tensor was
+        (`CallResult.devices`); no gradients then."""
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
             header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
@@ -833,6 +841,8 @@ class StudentSession:
                       "record": record}
             if block:
                 header["block"] = blocked_plan(tuple(block))
+            if gpu:
+                header["gpu"] = True
             items = dict(tensors.items)
             if upstream is not None:
                 items["upstream"] = upstream.detach().contiguous()
@@ -842,7 +852,7 @@ class StudentSession:
         key = None
         if self._check is not None:
             key = direct_call_key(name, args, kwargs, grad_args, gradcheck, seed, record,
-                                  upstream, block) or call_key(*request())
+                                  upstream, block, gpu) or call_key(*request())
         reply = self._answer(key, request, self.limits.call_timeout_s,
                              ("value", "grads", "gradcheck"))
         if record:
@@ -861,6 +871,7 @@ class StudentSession:
             grads=reply.values.get("grads"),
             gradcheck=reply.values.get("gradcheck"),
             recorded=record,
+            devices=_names(answer.get("devices")) if gpu else None,
         )
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,

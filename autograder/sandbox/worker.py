@@ -28,7 +28,7 @@ from typing import Any
 
 import torch
 
-from autograder.sandbox import harness, integrity, protocol
+from autograder.sandbox import devices, harness, integrity, protocol
 from autograder.sandbox.rng import seed_rngs
 
 # (verify, its code, snapshot, the part of it calls rely on, tools, findings): held by
@@ -446,8 +446,11 @@ class Worker:
         record = request.get("record") is True
         recorded = harness.RecordedCall(request.get("block"), record)
         seed_rngs(int(request.get("seed", 0)))
+        gpu = request.get("gpu") is True  # the tensor arguments on the (emulated) GPU
 
         def run() -> Any:
+            if gpu:
+                return recorded(devices.call_on_gpu, fn, args, kwargs, devices.real_gpu())
             return recorded(fn, *args, **kwargs)
 
         value: Any = None
@@ -476,10 +479,14 @@ class Worker:
                 failure["error"]["tamper"] = markers
             return {**failure, "called": [*recorded.names, *markers]}, {}
         extra: dict[str, Any] = {}
+        where: list[str] = []
+        if gpu:  # (plain CPU data back, and where each tensor was; no gradients asked)
+            value, where = devices.to_host(value)
+            grad_args = []
         if grad_args:
             extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                _own_copy(tensors.get("upstream")))
-        if request.get("gradcheck"):
+        if request.get("gradcheck") and not gpu:
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
         mutated = [i for i, watched in enumerate(before) if watched and _edited(watched)]
         if record and (grad_args or request.get("gradcheck")):  # they ran student code
@@ -490,8 +497,11 @@ class Worker:
             if harness.switches_changed():
                 findings.append(("the grader's device switches were changed", integrity.BOTH))
             markers = integrity.encode(findings)
-        return ({"ok": True, "called": [*recorded.names, *markers], "mutated": mutated},
-                {"value": value, **extra})
+        answer: dict[str, Any] = {"ok": True, "called": [*recorded.names, *markers],
+                                  "mutated": mutated}
+        if gpu:
+            answer["devices"] = where[:WATCH_TENSORS]
+        return answer, {"value": value, **extra}
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:

@@ -34,6 +34,8 @@ def _sent(args: list[Any], kwargs: dict[str, Any], upstream: torch.Tensor | None
               "grad_args": list(options.get("grad_args", ())),
               "gradcheck": options.get("gradcheck", False), "seed": options.get("seed", 0),
               "record": options.get("record", False)}
+    if options.get("gpu", False):
+        header["gpu"] = True
     items = dict(tensors.items)
     if upstream is not None:
         items["upstream"] = upstream.detach().contiguous()
@@ -47,7 +49,8 @@ def _key(args: list[Any], kwargs: dict[str, Any], upstream: torch.Tensor | None 
          **options: Any) -> Any:
     return direct_call_key(options.get("name", "f"), tuple(args), kwargs,
                            tuple(options.get("grad_args", ())), options.get("gradcheck", False),
-                           options.get("seed", 0), options.get("record", False), upstream)
+                           options.get("seed", 0), options.get("record", False), upstream,
+                           gpu=options.get("gpu", False))
 
 
 _FLOATS = st.sampled_from([0.0, -0.0, 1.0, -1.5, 1e-300, float("nan"), float("inf"),
@@ -85,7 +88,7 @@ _VALUES = st.recursive(
 _OPTIONS = st.fixed_dictionaries({
     "name": st.sampled_from(["f", "g"]), "grad_args": st.sampled_from([(), (0,), (True,)]),
     "gradcheck": st.sampled_from([False, True, 0, 1]), "seed": st.sampled_from([0, 1, True]),
-    "record": st.sampled_from([False, True])})
+    "record": st.sampled_from([False, True]), "gpu": st.sampled_from([False, True, 1])})
 
 
 @settings(max_examples=400, deadline=None)
@@ -127,6 +130,7 @@ def test_each_part_of_a_request_is_in_its_key() -> None:
     assert _key([x], {}) != _key([x], {}, upstream=torch.ones(2))
     assert _key([x], {}, upstream=torch.ones(2)) != _key([x], {}, upstream=torch.ones(2).double())
     assert _key([x], {}, record=True) != _key([x], {}) != _key([x], {}, name="g")
+    assert _key([x], {}, gpu=True) != _key([x], {})
 
 
 def test_what_the_key_does_not_cover_is_keyed_by_the_encoded_request() -> None:

@@ -1,0 +1,253 @@
+"""A GPU for calls of a student's function: the real one where the worker has it, else an
+emulated one that holds real data.
+
+Why: the spec asks every function to work on the input's device and to return its tensors
+there. The classic mistake — a tensor made on the CPU inside the function (`torch.zeros(n)`,
+a one-hot mask, a confusion matrix's counts) beside inputs on the GPU — shows only when the
+inputs are on a GPU, and most grading machines have none. Part D's scenarios emulate the GPU
+with the `meta` device, which holds no data: fine for following where a training loop's
+batches go, useless for a loss or a metric whose value, indexing and `.item()` need data.
+
+Here the emulated GPU is the `meta` device (the only device besides the CPU a CPU build of
+torch can put autograd state on) with the data kept on the CPU: an `OnGPU` tensor reports
+`device == meta`, computes on its CPU data, and refuses what a real GPU refuses — an
+operation mixing it with a CPU tensor of one or more dimensions (a CPU scalar tensor is
+allowed, as CUDA allows it), indexing a CPU tensor with it, `.numpy()`. New tensors made on
+its device (`torch.zeros(n, device=x.device)`, `zeros_like`, `new_zeros`) are on the
+emulated GPU too; `.cpu()`/`.to("cpu")` brings one back. What the call returns goes back to
+the judge as plain CPU data with, for each tensor, whether it was on the GPU
+(`to_host`). Nothing here is evidence of anything but where the student's tensors went: the
+judge compares the values itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten, tree_map
+
+EMULATED = torch.device("meta")  # what an emulated GPU tensor reports as its device
+# taken at import (in the zygote, before the harness wraps it and before any notebook)
+_cuda_is_available = torch.cuda.is_available
+_aten = torch.ops.aten
+# Indexing: the indices may be on the CPU or on the indexed tensor's device (CUDA's rule).
+_INDEXING = frozenset({_aten.index.Tensor, _aten.index_put.default, _aten.index_put_.default,
+                       _aten._index_put_impl_.default})
+# Copies between devices are what these are for.
+_COPIES = frozenset({_aten.copy_.default, _aten._to_copy.default, _aten.lift_fresh.default,
+                     _aten.lift_fresh_copy.default, _aten._local_scalar_dense.default})
+MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
+         "cuda:0 and cpu!")
+CPU_INDEXED = ("indices should be either on cpu or on the same device as the indexed tensor "
+               "(cpu)")
+NUMPY = ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+         "tensor to host memory first.")
+
+
+class OnGPU(torch.Tensor):
+    """A tensor on the emulated GPU: `meta` by its device, its values in `data_` on the CPU."""
+
+    data_: torch.Tensor
+
+    @staticmethod
+    def __new__(cls, data: torch.Tensor) -> OnGPU:
+        wrapped = torch.Tensor._make_wrapper_subclass(  # type: ignore[attr-defined]
+            cls, data.size(), strides=data.stride(), storage_offset=data.storage_offset(),
+            dtype=data.dtype, layout=data.layout, device=EMULATED,
+            requires_grad=data.requires_grad)
+        wrapped.data_ = data
+        return wrapped
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:  # type: ignore[override]
+        return f"{self.data_!r} (on the GPU)"
+
+    def __str__(self) -> str:
+        return f"{self.data_} (on the GPU)"
+
+    def __format__(self, spec: str) -> str:  # (as a CPU or CUDA tensor formats)
+        return format(self.data_.item() if self.dim() == 0 else self.data_, spec)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OnGPU:
+        copied = OnGPU(self.data_.detach().clone())
+        copied.requires_grad_(self.requires_grad)
+        memo[id(self)] = copied
+        return copied
+
+    def tolist(self) -> Any:  # (a GPU tensor's tolist copies it to the host)
+        return self.data_.tolist()
+
+    def numpy(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(NUMPY)
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(NUMPY)
+
+    @classmethod
+    def __torch_dispatch__(cls, func: Any, types: Any, args: Any = (),  # type: ignore[override]
+                           kwargs: Any = None) -> Any:
+        return _dispatch_checked(func, args, kwargs or {})
+
+
+def _data(value: Any) -> Any:
+    return value.data_ if isinstance(value, OnGPU) else value
+
+
+def _plain_cpu(value: Any) -> bool:
+    """A CPU tensor a GPU operation refuses beside a GPU tensor (a 0-dimensional one is a
+    scalar to CUDA)."""
+    return type(value) is torch.Tensor and value.device.type == "cpu" and value.dim() > 0
+
+
+def _on_emulated(device: Any) -> bool:
+    try:
+        return device is not None and torch.device(device) == EMULATED
+    except (RuntimeError, TypeError):
+        return False
+
+
+def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    flat, _ = tree_flatten((args, kwargs))
+    gpu = [value for value in flat if isinstance(value, OnGPU)]
+    device = kwargs.get("device")
+    made_here = _on_emulated(device)
+    if func is _aten._to_copy.default and device is not None and not made_here:
+        return func(*tree_map(_data, args), **kwargs)  # to the CPU: plain again
+    if not gpu and not made_here:
+        return func(*args, **kwargs)
+    if gpu and func not in _COPIES:
+        if func in _INDEXING:
+            if not isinstance(args[0], OnGPU):
+                raise RuntimeError(CPU_INDEXED)
+            if len(args) > 2 and _plain_cpu(args[2]):  # index_put's values
+                raise RuntimeError(MIXED)
+        elif any(_plain_cpu(value) for value in flat):
+            raise RuntimeError(MIXED)
+    if made_here:
+        kwargs = {**kwargs, "device": torch.device("cpu")}
+    result = func(*tree_map(_data, args), **tree_map(_data, kwargs))
+    if func is _aten._local_scalar_dense.default:
+        return result
+    inputs = {id(value.data_): value for value in gpu}  # in place: the same tensor back
+
+    def wrap(value: Any) -> Any:
+        if type(value) is not torch.Tensor:
+            return value
+        same = inputs.get(id(value))
+        return OnGPU(value) if same is None else same
+
+    return tree_map(wrap, result)
+
+
+class EmulationGap(RuntimeError):
+    """The emulated GPU met a tensor it holds no data for: torch made it below the level the
+    emulation sees. Not the student's mistake: the call is not assessed."""
+
+
+def _dispatch_checked(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    flat, _ = tree_flatten((args, kwargs))
+    if any(type(value) is torch.Tensor and value.device == EMULATED for value in flat):
+        raise EmulationGap(f"{func}: a tensor on the emulated GPU without its data")
+    return _dispatch(func, args, kwargs)
+
+
+# torch's constructors from data build their tensor in C++ and move it to the device below
+# what a dispatch mode sees (a tensor on `meta` with no data): made on the CPU here and moved.
+_FROM_DATA = frozenset({torch.tensor, torch.as_tensor, torch.asarray, torch.scalar_tensor})
+_INDEXERS = frozenset({torch.Tensor.__getitem__, torch.Tensor.__setitem__})
+
+
+def _index(index: Any) -> Any:
+    """An index with its Python sequences (`range`, lists of ints or bools) as CPU tensors:
+    torch turns them into tensors on the indexed tensor's device the same hidden way."""
+    if isinstance(index, tuple):
+        return tuple(_index(part) for part in index)
+    if isinstance(index, range) or (type(index) is list and index and all(
+            type(item) in (int, bool) for item in index)):
+        return torch.tensor(list(index))
+    return index
+
+
+class _PlacedOnGPU(TorchFunctionMode):
+    """While a call runs on the emulated GPU: a tensor built from data for its device is
+    built there, and an index holding Python sequences keeps its data."""
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (),
+                           kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        if func in _FROM_DATA and _on_emulated(kwargs.get("device")):
+            made = func(*args, **{**kwargs, "device": "cpu"})
+            return OnGPU(made.detach()).requires_grad_(made.requires_grad)
+        if func is torch.Tensor.new_tensor and args and isinstance(args[0], OnGPU) \
+                and ("device" not in kwargs or _on_emulated(kwargs["device"])):
+            made = args[0].data_.new_tensor(*args[1:], **{**kwargs, "device": "cpu"})
+            return OnGPU(made.detach()).requires_grad_(made.requires_grad)
+        if func in _INDEXERS and len(args) >= 2:
+            args = (args[0], _index(args[1]), *args[2:])
+        return func(*args, **kwargs)
+
+
+class _MadeOnGPU(TorchDispatchMode):
+    """While a call runs on the emulated GPU: a tensor made on its device is made there."""
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (),
+                           kwargs: Any = None) -> Any:
+        return _dispatch_checked(func, args, kwargs or {})
+
+
+def real_gpu() -> bool:
+    """Whether this process has a GPU (torch's own answer, taken before any notebook ran)."""
+    try:
+        return bool(_cuda_is_available())
+    except Exception:  # (a broken driver is no GPU)
+        return False
+
+
+def to_gpu(value: Any, real: bool) -> Any:
+    """`value` with every tensor in it moved to the GPU (`real`) or the emulated one."""
+    def move(item: Any) -> Any:
+        if type(item) is not torch.Tensor:
+            return item
+        moved = item.detach().to("cuda") if real else OnGPU(item.detach())
+        return moved.requires_grad_(item.requires_grad)
+    return tree_map(move, value)
+
+
+@contextlib.contextmanager
+def running(real: bool) -> Iterator[None]:
+    """The context a call on the GPU runs in (nothing to add on a real GPU)."""
+    if real:
+        yield
+        return
+    with _MadeOnGPU(), _PlacedOnGPU():
+        yield
+
+
+def to_host(value: Any, depth: int = 0) -> tuple[Any, list[str]]:
+    """`value` with its tensors as plain CPU tensors, and each tensor's device as the call
+    left it: "gpu" or "cpu", in the order a depth-first walk meets them."""
+    devices: list[str] = []
+
+    def bring(item: Any) -> Any:
+        if isinstance(item, OnGPU):
+            devices.append("gpu")
+            return item.data_.detach()
+        if isinstance(item, torch.Tensor):
+            on_gpu = item.device.type == "cuda"
+            devices.append("gpu" if on_gpu else "cpu")
+            return item.detach().cpu() if on_gpu else item
+        return item
+
+    return tree_map(bring, value), devices
+
+
+def call_on_gpu(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any],
+                real: bool) -> Any:
+    """`fn` called with its tensor arguments on the GPU (real or emulated)."""
+    args, kwargs = to_gpu(args, real), to_gpu(kwargs, real)
+    with running(real):
+        return fn(*args, **kwargs)

@@ -1,0 +1,58 @@
+"""A call with its tensor arguments on the GPU, through a real worker (`session.call(...,
+gpu=True)`): the value comes back as plain CPU data with where each tensor was, a device
+mistake comes back as the student's error, and the call leaves the worker untouched (the
+integrity check after it finds nothing)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from autograder.sandbox import devices
+from autograder.sandbox.session import StudentError
+from tests.engine.conftest import one_cell_session
+
+CELL = '''
+import torch
+
+def on_device(logits, targets):
+    mask = torch.zeros(logits.shape, device=logits.device)
+    mask[torch.arange(len(targets)), targets] = 1
+    return -(logits.log_softmax(1) * mask).sum(1), float(logits.sum())
+
+def mask_on_cpu(logits, targets):
+    mask = torch.zeros(logits.shape)
+    mask[torch.arange(len(targets)), targets] = 1
+    return -(logits.log_softmax(1) * mask).sum(1)
+
+def counts_on_cpu(t, p):
+    matrix = torch.zeros(3, 3, dtype=torch.int64)
+    for a, b in zip(t.tolist(), p.tolist()):
+        matrix[a, b] += 1
+    return matrix
+
+def double(x):
+    return x * 2
+'''
+
+LOGITS = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+TARGETS = torch.tensor([0, 2])
+
+
+def test_calls_on_the_gpu_through_the_worker(zygote) -> None:
+    with one_cell_session(zygote, CELL) as session:
+        assert session.cells[1].error is None, session.cells[1].error
+        result = session.call("on_device", LOGITS, TARGETS, gpu=True)
+        losses, total = result.value
+        assert result.devices == ["gpu"]
+        expected = -LOGITS.log_softmax(1)[torch.arange(2), TARGETS]
+        assert type(losses) is torch.Tensor and torch.allclose(losses, expected)
+        assert total == pytest.approx(float(LOGITS.sum()))
+        assert session.call("on_device", LOGITS, TARGETS).devices is None  # (on the CPU)
+        with pytest.raises(StudentError) as raised:
+            session.call("mask_on_cpu", LOGITS, TARGETS, gpu=True)
+        assert devices.CPU_INDEXED in raised.value.excerpt()
+        counts = session.call("counts_on_cpu", TARGETS, TARGETS, gpu=True)
+        assert counts.devices == ["cpu"] and counts.value.sum() == 2
+        session.call("double", torch.ones(2), record=True)  # evidence: verified after it
+        assert session.findings() == []
