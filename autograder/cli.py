@@ -167,8 +167,9 @@ def _export_canvas(args: argparse.Namespace) -> int:
         config = load_config(_config_path(args))
         column = config.export.canvas_column or config.assignment
     try:
+        allow = {"mixed_max": True} if args.mixed_max else {}  # (refused by default)
         report = export_canvas(Path(args.grades), out, column,
-                               Path(args.roster) if args.roster else None)
+                               Path(args.roster) if args.roster else None, **allow)
     except CanvasExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -287,6 +288,9 @@ def parser() -> argparse.ArgumentParser:
     canvas.add_argument("--config", default=None,
                         help=CONFIG_HELP + ": its export.canvas_column, when --column is not "
                         "given")
+    canvas.add_argument("--mixed-max", action="store_true",
+                        help="export even when rows were graded out of different maximums (a "
+                        "config changed between runs; refused otherwise, naming the rows)")
     canvas.add_argument("--lab", default=None, help=LAB_HELP)
     canvas.set_defaults(run=_export_canvas)
     return top

@@ -34,7 +34,8 @@ from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
 from autograder.load.notebook import read_submission
-from autograder.sandbox import harness, protocol
+from autograder.sandbox import devices, harness, protocol
+from autograder.sandbox.harness import error_info as _error_info
 from autograder.sandbox.rng import seed_rngs
 from autograder.sandbox.session import (
     CallResult,
@@ -43,7 +44,6 @@ from autograder.sandbox.session import (
     StudentError,
     blocked_plan,
 )
-from autograder.sandbox.harness import error_info as _error_info
 from autograder.sandbox.worker import _fake_otter
 from autograder.score.results import SubmissionResult
 from autograder.score.scoring import score
@@ -66,10 +66,18 @@ class InProcessStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
+             **kwargs: Any) -> CallResult:
         fn = self.namespace.get(name)
         if not callable(fn):
             raise MissingFunction(name)
+        if gpu:  # as the worker makes it (no gradients then)
+            try:
+                value, where = devices.to_host(devices.call_on_gpu(
+                    fn, _plain(list(args)), _plain(dict(kwargs)), devices.real_gpu()))
+            except BaseException as exc:
+                raise StudentError(name, _error_info(exc)) from None
+            return CallResult(value=_plain(value), called=[], mutated=[], devices=where)
         call_args: list[Any] = _plain(list(args))
         call_kwargs: dict[str, Any] = _plain(dict(kwargs))
         for i in grad_args:

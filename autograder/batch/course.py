@@ -17,13 +17,14 @@ while the roster, overrides and deadline are this run's, as for every row.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TypeVar
 
 from autograder import __version__
-from autograder.batch.discover import Discovery, Found
+from autograder.batch.discover import Discovery, Found, _safe
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.batch.submitted import LmsRecords, canvas_marked_late, read_lms_records
 from autograder.config import ConfigError, GradingConfig
@@ -46,6 +47,7 @@ ENROLLED = "enrolled"
 MISSING_REASON = "no submission received"
 GRADESCOPE_TIME = "Gradescope metadata"
 T = TypeVar("T")
+_FURTHER = re.compile(r"^(.+)-\d+$")  # a student's further notebook: `<main row's id>-<n>`
 
 
 @dataclass
@@ -135,20 +137,30 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
     outcome = CourseOutcome(results=[], problems=list(lms.problems))
     owners: dict[str, Student | None] = {}
     for result in results:
-        _trace(result, found.get(result.submission_id), now)
-        owners[result.submission_id] = _owner(roster, result.submission_id, lms) or (
-            None if result.submission_id in found else _earlier_owner(roster, result))
+        sid = result.submission_id
+        _trace(result, found.get(sid), now)
+        owners[sid] = _owner(roster, sid, lms, found.get(sid)) or (
+            None if sid in found else _earlier_owner(roster, result))
+    _extras_follow_their_main(owners, found)
     rows = list(results)
     if roster is not None:
         claimed = {s.key for s in owners.values() if s is not None}
+        taken = {sid.casefold() for sid in owners}
         for student in roster.students:
-            if student.key not in claimed and student.key not in owners:
-                missing = unscored(student.key, config, Status.MISSING, MISSING_REASON)
-                missing.trace = Trace(graded_at=now, engine_version=__version__)
-                rows.append(missing)
-                owners[student.key] = student
-                outcome.missing.append(student.key)
+            if student.key in claimed:
+                continue
+            key = _free_id(student, taken)  # never the id of a row that is not theirs
+            missing = unscored(key, config, Status.MISSING, MISSING_REASON)
+            missing.trace = Trace(graded_at=now, engine_version=__version__)
+            rows.append(missing)
+            owners[key] = student
+            taken.add(key.casefold())
+            outcome.missing.append(key)
         outcome.not_on_roster = sorted(sid for sid, s in owners.items() if s is None)
+        every = {s.key for s in owners.values() if s is not None}
+        assert len(every) == len(roster.students), (  # every enrolled student has a row
+            f"rostered rows for {len(every)} of {len(roster.students)} students")
+    outcome.problems += _not_given_again(results, found, owners)
     targets = _override_targets(course, owners, outcome)
     for table, what in ((course.extensions, "extension not applied"),
                         (course.times, "time not used")):
@@ -156,22 +168,101 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
     for result in rows:
         sid = result.submission_id
         owner = owners.get(sid)
+        record = lms.gradescope.get(_lms_id(sid, found.get(sid)))
         standing = Standing()
         if roster is not None:
             standing.roster = ENROLLED if owner is not None else NOT_ON_ROSTER
         if owner is not None:
             standing.name, standing.roster_id = owner.name, owner.roster_id
         else:
-            standing.name = (", ".join(lms.gradescope[sid].names) if sid in lms.gradescope
+            standing.name = (", ".join(record.names) if record is not None
                              else _earlier(result, found).name)
         if config.deadline is not None and result.status is not Status.MISSING:
             standing.late = _late(course, result, found.get(sid), owner, lms)
         scores = {t.name: t.score for t in result.tests}
         standing.overrides = apply_overrides(scores, targets.get(sid, []))
         result.final = finalise(result.score, standing)
+        outcome.problems += _out_of_range(result)
         outcome.results.append(result)
     outcome.results.sort(key=lambda r: r.submission_id)
     return outcome
+
+
+def _out_of_range(result: SubmissionResult) -> list[str]:
+    """An override that takes a final past the maximum or below 0: kept (a person decided it,
+    extra credit too), but said, since a typo (`12` for `1.2`) would reach the LMS as well."""
+    final = result.final
+    if final is None or not final.overrides or 0 <= final.final <= result.max_score:
+        return []
+    where = f"above the maximum {result.max_score:g}" if final.final > 0 else "below 0"
+    return [f"{result.submission_id}: final {final.final:g} is {where} after overrides "
+            f"({', '.join(o.reason for o in final.overrides)}); kept as decided: check "
+            "overrides.csv if it is not extra credit"]
+
+
+def _lms_id(sid: str, found: Found | None) -> str:
+    """Whose LMS record a row reads: a further notebook (`submission_504-2`) is part of the
+    same submission as its student's main row, so it has that row's submitters and time."""
+    return found.main if found is not None and found.main else sid
+
+
+def extra_of(sid: str, ids: set[str]) -> str:
+    """The main row `sid` is a further notebook of (`tina_1030-2` → `tina_1030`, when that
+    row is in `ids`), else ""."""
+    match = _FURTHER.match(sid)
+    return match[1] if match is not None and match[1] in ids else ""
+
+
+def _extras_follow_their_main(owners: dict[str, Student | None], found: dict[str, Found]) -> None:
+    """A student's further notebook (`<id>-2`) is theirs as its main row is (a Gradescope
+    submission's `scratch.ipynb`, an older result without a roster id)."""
+    for sid, owner in owners.items():
+        if owner is not None:
+            continue
+        main = found[sid].main if sid in found and found[sid].main else extra_of(sid, set(owners))
+        if main and owners.get(main) is not None:
+            owners[sid] = owners[main]
+
+
+def _free_id(student: Student, taken: set[str]) -> str:
+    """The id of a rostered student's `missing` row: their key, unless a row that is not
+    theirs already has it (a folder `alpha` when `alpha` names two students, so neither):
+    then their whole email, else `<key>+2`, `+3`, ... A row never stands for two people."""
+    if student.key.casefold() not in taken:
+        return student.key
+    email = _safe(student.email) if student.email else ""
+    if email and email.casefold() not in taken:
+        return email
+    n = 2
+    while f"{student.key}+{n}".casefold() in taken:
+        n += 1
+    return f"{student.key}+{n}"
+
+
+def _not_given_again(results: list[SubmissionResult], found: dict[str, Found],
+                     owners: dict[str, Student | None]) -> list[str]:
+    """Rows kept from earlier runs whose student (or main row) this run graded again from
+    its inputs without them: an extra notebook of an older upload (a new download holds
+    only the latest), or an older hand-in under another id. Kept, never dropped in
+    silence, and named: a TA decides (delete the folder to drop one)."""
+    given: dict[str, list[str]] = {}
+    for sid in found:
+        owner = owners.get(sid)
+        given.setdefault(owner.key if owner is not None else sid, []).append(sid)
+    lines = []
+    for result in results:
+        sid = result.submission_id
+        if sid in found or result.status is Status.MISSING:
+            continue
+        owner = owners.get(sid)
+        whose = owner.key if owner is not None else extra_of(sid, set(found))
+        if whose and whose in given:
+            lines.append(f"{sid}: kept from an earlier run, though this run graded "
+                         f"{', '.join(sorted(given[whose]))} for the same student without it "
+                         "(a file of an older upload?): still in the gradebook, not exported "
+                         "as their grade; delete its folder in the output folder if it no "
+                         "longer counts")
+    return lines
 
 
 def _trace(result: SubmissionResult, found: Found | None, now: str) -> None:
@@ -193,18 +284,23 @@ def _earlier(result: SubmissionResult, found: dict[str, Found]) -> Final:
 
 
 def _earlier_owner(roster: Roster | None, result: SubmissionResult) -> Student | None:
-    """The student an earlier run matched this row to (by LMS metadata this run lacks)."""
+    """The student an earlier run matched this row to (by LMS metadata or a folder's name
+    this run lacks): by the roster id it recorded, exactly, else by any of their ids."""
     final = result.final
     if roster is None or final is None or final.roster != ENROLLED or not final.roster_id:
         return None
-    return roster.find(final.roster_id)
+    return roster.by_roster_id(final.roster_id) or roster.find(final.roster_id)
 
 
-def _owner(roster: Roster | None, sid: str, lms: LmsRecords) -> Student | None:
+def _owner(roster: Roster | None, sid: str, lms: LmsRecords, found: Found | None) -> Student | None:
+    """Who on the roster a row is: by the ids the LMS gave, by the folder's or file's own
+    name before it was made an id (`five@uni.edu`, whose id is `five_uni.edu`), by its id."""
     if roster is None:
         return None
-    submitters = lms.gradescope[sid].submitters if sid in lms.gradescope else ()
-    return roster.match(sid, submitters)
+    record = lms.gradescope.get(_lms_id(sid, found))
+    submitters = record.submitters if record is not None else ()
+    raw = (found.raw,) if found is not None and found.raw else ()
+    return roster.match(sid, (*submitters, *raw))
 
 
 def _override_targets(course: Course, owners: dict[str, Student | None],
@@ -235,7 +331,7 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     assert deadline is not None
     sid = result.submission_id
     extension = _lookup(course.extensions, sid, student, course.roster)
-    record = lms.gradescope.get(sid)
+    record = lms.gradescope.get(_lms_id(sid, found))
     submitted: datetime | None = None
     if record is not None and record.at is not None:
         submitted, source = record.at, GRADESCOPE_TIME

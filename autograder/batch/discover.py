@@ -127,6 +127,8 @@ class Found:
     attempt: int = 0  # the number the LMS put in the name (Canvas: the file's id), for the record
     problem: str = ""  # not empty: nothing to grade; the row is `invalid` with this reason
     shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab.ipynb`)
+    raw: str = ""  # the folder or file name the id was cleaned from (`five@uni.edu`); "" if the LMS named it
+    main: str = ""  # for a student's further notebook (`<id>-2`): the id of their main row
 
     @property
     def origin(self) -> str:
@@ -703,7 +705,8 @@ def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
                 walk.found.duplicates.append(
                     f"{item.shown}: another notebook for {sid}; graded as {rid} ({sid} is "
                     f"{kept[0].origin}, {_why(named)})")
-            kept.append(Found(rid, item.path, owner.number, shown=item.shown))
+            kept.append(Found(rid, item.path, owner.number, shown=item.shown, raw=owner.raw,
+                              main=sid if kept else ""))
             rows[rid] = kept[-1]
     return rows
 
@@ -746,7 +749,7 @@ def _invalid(walk: _Walk, graded: dict[str, Found]) -> dict[str, Found]:
                                     f"({empty.reason})")
         else:
             invalid[sid] = Found(sid, empty.path, empty.owner.number, problem=empty.reason,
-                                 shown=empty.shown)
+                                 shown=empty.shown, raw=empty.owner.raw)
     return invalid
 
 

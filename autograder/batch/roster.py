@@ -20,7 +20,8 @@ A Canvas student's key is what Canvas's download names them
 (`<sortable name, only letters and digits, lower case>_<user id>`, Unicode
 letters kept: `müllerjürgen_1002`), so a student's row has the same id whether
 they handed something in or not. A Gradescope student without a SID is keyed
-by their email's local part, or by the whole email when two students share it.
+by their email's local part, or by the whole email when another student also goes
+by that local part (their own email's, or their SID).
 """
 
 from __future__ import annotations
@@ -93,6 +94,10 @@ class Roster:
                     return student
         return None
 
+    def by_roster_id(self, roster_id: str) -> Student | None:
+        """The student whose `roster_id` this is (recorded in a row's final: always one)."""
+        return next((s for s in self.students if roster_id and s.roster_id == roster_id), None)
+
     def find(self, key: str) -> Student | None:
         """The student a person named in a side file (extensions, overrides): any of their ids."""
         lowered = key.strip().lower()
@@ -161,9 +166,13 @@ def canvas_name(sortable: str) -> str:
 
 
 def _email_keys(students: list[Student]) -> list[Student]:
-    """Students keyed by an email's local part that another student shares: keyed by the whole email."""
-    local = Counter(s.key for s in students if not s.sid and s.email)
-    return [replace(s, key=_safe(s.email)) if not s.sid and s.email and local[s.key] > 1 else s
+    """Students keyed by an email's local part that another student also goes by (the local
+    part of their email, their SID, ...): keyed by the whole email (`alpha_y.edu`). A shared id
+    names nobody, so a row named by it would be nobody's: a submission of that name (a folder
+    `alpha`) is not this student's, and their own row must not take its id."""
+    counts = Counter(name for s in students for name in s.names())
+    return [replace(s, key=_safe(s.email))
+            if not s.sid and s.email and counts[s.key.lower()] > 1 else s
             for s in students]
 
 

@@ -97,7 +97,8 @@ class Summary:
             counts[result.status.value] = counts.get(result.status.value, 0) + 1
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         earlier = set(self.record.earlier) if self.record is not None else set()
-        kept = f", {len(earlier)} kept from earlier runs" if earlier else ""
+        kept = (f", {len(earlier)} kept from earlier runs ({_ids(sorted(earlier))})"
+                if earlier else "")
         lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
                  f"{self.reused} up to date{kept}, in {self.seconds:.1f} s"]
         if self.checks_changed:

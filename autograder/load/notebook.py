@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.load.transform import parse, to_plain_python
+from autograder.load.transform import Budget, parse, to_plain_python
 
 
 class InvalidNotebook(Exception):
@@ -33,6 +33,7 @@ FIRST_LINE_CHARS = 60
 _DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
 _CELL_LINE = re.compile(r"\bcell (\d+), line (\d+)\b")
 _ASSIGN = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+_HEADING = re.compile(r" {0,3}(#{1,6})(?=\s|$)")  # linear: the text is cut with str methods
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def code_cells(notebook: nbformat.NotebookNode) -> tuple[Cell, ...]:
     """The code cells in order, each with its place among all cells and the headings above."""
     cells: list[Cell] = []
     open_headings: dict[int, str] = {}  # level → text of the last heading at that level
+    budget = Budget()  # IPython's transformer, for the whole notebook
     for position, cell in enumerate(notebook.cells, start=1):
         source = cell.get("source", "")
         if cell.cell_type == "markdown":
@@ -136,7 +138,7 @@ def code_cells(notebook: nbformat.NotebookNode) -> tuple[Cell, ...]:
             # The notebook's title (a lone level-1 heading) says nothing about the place.
             if len(levels) > 1 and levels[0] == 1:
                 levels = levels[1:]
-            cells.append(Cell(index=len(cells) + 1, source=to_plain_python(source),
+            cells.append(Cell(index=len(cells) + 1, source=to_plain_python(source, budget),
                               position=position,
                               headings=tuple(open_headings[lv] for lv in levels),
                               first_line=first_line(source), defines=defined_names(source)))
@@ -150,10 +152,18 @@ def markdown_headings(source: str) -> list[tuple[int, str]]:
     for line in source.splitlines():
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
-        match = None if fenced else re.match(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$", line)
-        if match and match.group(2):
-            found.append((len(match.group(1)), shorten(match.group(2), 80)))
+        match = None if fenced else _HEADING.match(line)
+        text = heading_text(line[match.end(1):]) if match else ""
+        if match and text:
+            found.append((len(match.group(1)), shorten(text, 80)))
     return found
+
+
+def heading_text(rest: str) -> str:
+    """The text of an ATX heading after its opening `#`s: without its closing run of `#` and
+    the whitespace around (what `\\s+(.*?)\\s*#*\\s*$` took, in linear time: that pattern
+    backtracked cubically on a heading of thousands of spaces)."""
+    return rest.strip().rstrip("#").rstrip()
 
 
 def shorten(text: str, limit: int) -> str:

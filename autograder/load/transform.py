@@ -10,6 +10,12 @@ indented first line) is a syntax error in plain Python, except an `In [1]: ` pro
 annotated assignment to `In[1]`): so a cell without that prompt that parses as Python is left
 as it is, without running IPython's tokenizer over it (~10 ms for a cell of a few hundred
 lines; a `%`, `!=` or `?` in a docstring is in nearly every cell).
+
+IPython's transformer re-tokenizes the whole cell once per line it rewrites (up to 500 times):
+a cell of thousands of `!echo` lines held the judge for minutes. Its cost is estimated before
+it runs (the lines it may rewrite, times the cell's size), and a cell over the budget, or a
+notebook whose cells together are, is replaced by a one-line `raise` that tells the student
+why: only that cell fails, as it would have failed to compile anyway.
 """
 
 from __future__ import annotations
@@ -21,6 +27,24 @@ import re
 from IPython.core.inputtransformer2 import TransformerManager
 
 _PROMPT = re.compile(r"(?m)^In \[\d*\]: ")
+_ESCAPED_ASSIGN = re.compile(r"=[ \t]*[!%]")  # `x = !ls`, `t = %timeit f()`
+_ESCAPES = "!%?,;/"  # a line that starts with one of these may be IPython's syntax
+MAX_PASSES = 501  # IPython gives up after 500 rewrites (RuntimeError: the cell is left as is)
+# Characters tokenized, summed over IPython's passes: ~2 µs each, so ~1 s at most a cell and a
+# notebook. A real cell (`!pip install …` over a few hundred lines) costs a few thousand.
+CELL_BUDGET = 500_000
+NOTEBOOK_BUDGET = 500_000
+TOO_LARGE = "raise SyntaxError({!r})\n"
+TOO_LARGE_MESSAGE = ("this cell is too large to convert its IPython syntax ({} of its {} lines use "
+                     "`!`, `%` or `?`): split it into smaller cells or remove the shell and "
+                     "magic lines")
+
+
+class Budget:
+    """What is left of one notebook's allowance for IPython's transformer."""
+
+    def __init__(self, total: int = NOTEBOOK_BUDGET) -> None:
+        self.left = total
 
 
 @functools.lru_cache(maxsize=16)
@@ -30,7 +54,22 @@ def parse(source: str) -> ast.Module:
     return ast.parse(source)
 
 
-def to_plain_python(source: str) -> str:
+def transform_cost(source: str) -> tuple[int, int]:
+    """`(lines IPython may rewrite, estimated characters tokenized)`: each rewrite is one more
+    pass over the whole cell. Counted with string methods and one linear regex."""
+    rewrites = 0
+    quadratic = 0  # IPython's own regex for `obj?` backtracks quadratically in a long line
+    for line in source.splitlines():
+        text = line.strip()
+        if text and (text[0] in _ESCAPES or text[-1] == "?" or _ESCAPED_ASSIGN.search(text)):
+            rewrites += 1
+            quadratic += len(text) * len(text) // 40
+    return rewrites, min(rewrites + 1, MAX_PASSES) * max(len(source), 1) + quadratic
+
+
+def to_plain_python(source: str, budget: Budget | None = None) -> str:
+    """`source` as plain Python; `budget` shared by the cells of one notebook (None: a fresh
+    one for this cell alone)."""
     if "%" not in source and "!" not in source and "?" not in source:
         return source
     if not _PROMPT.search(source):
@@ -39,6 +78,11 @@ def to_plain_python(source: str) -> str:
             return source
         except Exception:  # SyntaxError, and what a pathological cell makes the parser raise
             pass
+    rewrites, cost = transform_cost(source)
+    budget = budget if budget is not None else Budget()
+    if cost > min(CELL_BUDGET, budget.left):
+        return TOO_LARGE.format(TOO_LARGE_MESSAGE.format(rewrites, source.count("\n") + 1))
+    budget.left -= cost
     try:
         return TransformerManager().transform_cell(source)
     except Exception:

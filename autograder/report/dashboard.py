@@ -266,8 +266,11 @@ def _attention(results: list[SubmissionResult]) -> list[Attention]:
     rows = []
     for r in results:
         share = percent(r.score, r.max_score)
+        shown = r.score
         if r.status is not Status.GRADED:
             rank, why = 0, r.reason or STATUS_LABEL[r.status]
+            if r.final_score != r.score:  # nothing (or nothing whole) ran: the final is a person's
+                shown, why = r.final_score, f"{why}; final {r.final_score:g} after overrides"
         elif r.tampered:
             rank, why = 1, "changed the grader or torch internals: review before releasing"
         elif share < LOW_SCORE:
@@ -275,13 +278,15 @@ def _attention(results: list[SubmissionResult]) -> list[Attention]:
             rank = 2
             why = (f"{len(skipped)} function{'s' if len(skipped) != 1 else ''} not attempted"
                    if skipped else f"lost points in {_failed_summary(r)}")
+            if r.reason:  # a cell crashed its process and was skipped: that comes first
+                why = f"{r.reason} ({why})"
         elif r.reason:
             rank, why = 3, f"every check ran, but {r.reason}"
         else:
             continue
         rows.append((rank, r.score, r.submission_id,
                      Attention(r.submission_id, feedback_href(r.submission_id), r.status.value,
-                               r.score, r.max_score, why)))
+                               shown, r.max_score, why)))
     return [row[-1] for row in sorted(rows, key=lambda row: row[:3])]
 
 

@@ -15,8 +15,10 @@ import re
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 # C0 and C1 controls and DEL; bidi embeddings, overrides and isolates; line/paragraph separators.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_KEEP_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")  # (lone surrogates: not writable as UTF-8)
+_KEEP_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e"
+                         "\u2066-\u2069\ud800-\udfff]")
 # What makes a spreadsheet read a cell as a formula (OWASP), fullwidth forms included.
 _FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 

@@ -71,7 +71,9 @@ _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _INT = frozenset({int})
 # C0/C1 controls but newline (ESC, BEL, NUL, ...), and the invisible format characters that
 # reorder or hide text (bidi overrides, zero-width characters, line/paragraph separators).
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+# (lone surrogates too: text holding one cannot be written as UTF-8)
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
+                      "\ud800-\udfff]")
 
 
 class ProtocolError(Exception):

@@ -23,9 +23,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
-from autograder.check.registry import CheckFailed, attributed_to
+import torch
+
+from autograder.check.registry import CheckFailed, attributed_to, fail
 from autograder.sandbox.session import StudentError
 
 #: `agrees(student_value, expected)`: quietly, is this the expected value?
@@ -129,3 +131,76 @@ def naming_helper(student, compositions: Iterable[Composition],
                     f"fix {composition.helper} first, see its check.)", failure.mistake,
                 ) from failure
         raise
+
+
+def gradient_cut(function: str, on: str, where: str = "") -> NoReturn:
+    """backward() gave no gradient at all for the input (autograd's None: the result does not
+    reach it through the graph). Said as what happened and what to change; the gradient
+    check charges it, and the checks of gradients at the edges defer to it (one mistake,
+    one cost)."""
+    fail(f"{function}: backward(){where} gives no gradient for {on} at all (its .grad stays "
+         f"None): the result is cut off from {on} in the autograd graph. A .detach() (with or "
+         "without .requires_grad_() after it), torch.tensor(...) or .item() of an "
+         f"intermediate starts a new graph — compute every step from {on} with tensor "
+         "operations.", "no-gradient")
+
+
+def float32_evidence(value: Any, expected: torch.Tensor, in_float32: torch.Tensor,
+                     rtol: float = 1e-6, atol: float = 1e-7) -> str:
+    """How a run shows a float64 input computed in float32 (a .float() inside), within
+    `rtol`/`atol` of `in_float32` (the reference computed on the inputs cast to float32): the
+    result is float32, or float64 whose every element is a float32 number (cast back at the
+    end) where the float64 reference's are not. Being merely close to `in_float32` is no
+    evidence: an eps in a log or any other small offset is too. "" where the run does not
+    show it."""
+    if not isinstance(value, torch.Tensor) or value.shape != expected.shape \
+            or expected.dtype != torch.float64 or not value.is_floating_point() \
+            or not bool(torch.allclose(value.double(), in_float32.double(), rtol=rtol, atol=atol,
+                                       equal_nan=True)):
+        return ""
+    if value.dtype == torch.float32:
+        return "its result is float32"
+    if value.dtype == torch.float64 and _all_float32(value) and not _all_float32(expected):
+        return "its values carry float32's rounding"
+    return ""
+
+
+def _all_float32(values: torch.Tensor) -> bool:
+    """Every finite element exactly a float32 number."""
+    finite = values[torch.isfinite(values)]
+    return bool(torch.equal(finite, finite.float().double()))
+
+
+def float32_message(function: str, evidence: str) -> str:
+    return (f"{function}: torch.autograd.gradcheck fails because {function} computes in "
+            f"float32 for float64 input ({evidence}): gradcheck's finite differences need "
+            "float64's precision — keep the input's dtype throughout (no .float(), no float32 "
+            "constant tensors).")
+
+
+def held_to_float32(function: str, values_check: str, value: Any, got: Any,
+                    args: tuple[Any, ...], reference: Callable[..., torch.Tensor],
+                    upstream: torch.Tensor | None, expected_value: torch.Tensor,
+                    charged: bool, **kwargs: Any) -> bool:
+    """A gradient check whose gradients or gradcheck disagree, for a function the run shows
+    computing in float32 for float64 input (`float32_evidence`, on the same call): its
+    gradients are judged against the reference computed in float32 (False where they are
+    not those either: the check goes on as usual). The float32 step is one mistake: where the
+    values check charges it (`charged`: the value is outside float64's tolerance there), this
+    check is attributed to it; where it does not, gradcheck's failure names the cause."""
+    leaf = args[0].detach().clone().requires_grad_(True)
+    rest = tuple(a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                 for a in args[1:])
+    out = reference(leaf.float(), *rest, **kwargs)
+    evidence = float32_evidence(value, expected_value, out.detach())
+    if not evidence:
+        return False
+    (want,) = torch.autograd.grad(out, leaf, grad_outputs=None if upstream is None
+                                  else upstream.to(out.dtype))
+    if not isinstance(got, torch.Tensor) or got.shape != want.shape or not bool(
+            torch.allclose(got.double(), want.double(), rtol=1e-4, atol=1e-6)):
+        return False
+    if charged:
+        attributed_to(values_check)
+        return True
+    fail(float32_message(function, evidence), "float32-precision")

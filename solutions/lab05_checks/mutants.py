@@ -93,7 +93,8 @@ BCE_LOGS = ("safe_p = torch.where(probs > 0, probs, 1.0)\n"
 
 GATE = ("the error / no-library checks count only once the function returns correct values "
         "on valid input (no free points for a broken function)")
-FLOAT32_GRAD = "gradcheck runs in float64, where float32's rounding is far outside its tolerance"
+# (a float32 computation is charged once, by the values check: the gradient check, whose
+# gradcheck it fails, is then attributed to it — lab05_checks.blame.held_to_float32)
 
 MUTANTS: list[Mutant] = [
     # ================================================================ Part A: regression losses
@@ -745,9 +746,10 @@ MUTANTS += [
     Mutant("mutant_huber_threshold_at_twice_delta", "huber_loss",
            edit("huber_loss", "torch.where(abs_diff < delta,", "torch.where(abs_diff < 2 * delta,"),
            HUBER_VALUES, "condition that selects it",
-           also_fails=frozenset({HUBER_GRAD, HUBER_NO_LIB}),
+           also_fails=frozenset({HUBER_GRAD}),
            why="the quadratic branch runs past delta, so the function is wrong at delta = 1 "
-               "too (gradient check), and " + GATE),
+               "too (gradient check); the error and no-library checks count on the branch "
+               "where it is right, not assessed separately"),
     Mutant("mutant_log_softmax_log_eps", "log_softmax", rewrite('''
 def log_softmax(logits, dim=-1):
     return torch.log(softmax(logits, dim=dim) + 1e-8)
@@ -778,22 +780,19 @@ MUTANTS += [
            edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
                 "return _reduce(((pred.float() - target.float()) ** 2).to(pred.dtype), "
                 "reduction)"),
-           MSE_VALUES, "float32", also_fails=frozenset({MSE_GRAD}),
-           why=FLOAT32_GRAD),
+           MSE_VALUES, "float32"),
 ]
 MUTANTS += [  # (the same, where a diagnosis of a formula used to misname it: one-hot width, soft targets)
     Mutant("mutant_ce_log_softmax_in_float32", "cross_entropy",
            edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
                 "log_probs = log_softmax(logits.float(), dim=1).to(logits.dtype)"),
-           CE_VALUES, "float32", also_fails=frozenset({CE_GRAD}),
-           why=FLOAT32_GRAD),
+           CE_VALUES, "float32"),
     Mutant("mutant_bce_in_float32", "binary_cross_entropy",
            edit("binary_cross_entropy",
                 "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
                 "return _reduce(-(targets.float() * log_p.float() + (1 - targets.float())"
                 " * log_1mp.float()).to(probs.dtype), reduction)"),
-           BCE_VALUES, "float32", also_fails=frozenset({BCE_GRAD}),
-           why=FLOAT32_GRAD),
+           BCE_VALUES, "float32"),
 ]
 MUTANTS += [  # the spec's equivalent library loss, used where its values are exact
     Mutant("mutant_bcel_bce_on_sigmoid_for_moderate_logits", "binary_cross_entropy_with_logits",
@@ -987,4 +986,38 @@ def precision_recall_f1(preds, targets, positive_class=1):
            edit("train_one_epoch", "model.train()",
                 "model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),
            TRAIN_ORDER, "optimizer of its own"),
+]
+
+# fe5: one mistake, one cost — a values mistake confined to part of the input (one Huber
+# branch) is charged by the values check only (the error and no-library checks are then not
+# assessed separately); a float32 computation by the values check only (not again by the
+# extreme and gradient checks); a result cut off from its input by the gradient check only
+# (not again by the extreme check). And the point a Huber gradient is wrong at, named; the
+# BCE clamp a torch.where alone misses, named.
+MUTANTS += [
+    Mutant("mutant_fe5_huber_linear_branch_missing_half_delta", "huber_loss",
+           edit("huber_loss", "linear = delta * (abs_diff - 0.5 * delta)",
+                "linear = delta * abs_diff"),
+           HUBER_VALUES, "where |d| >= delta"),
+    Mutant("mutant_fe5_huber_abs_as_sqrt_of_square", "huber_loss",
+           edit("huber_loss", "abs_diff = diff.abs()", "abs_diff = torch.sqrt(diff ** 2)"),
+           HUBER_GRAD, "difference of exactly 0"),
+    Mutant("mutant_fe5_softmax_casts_to_float32", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    x = logits.float()
+    shifted = x - x.max(dim=dim, keepdim=True).values
+    e = torch.exp(shifted)
+    return e / e.sum(dim=dim, keepdim=True)
+'''), SOFTMAX_VALUES, "dtype"),
+    Mutant("mutant_fe5_ce_log_probs_new_leaf", "cross_entropy",
+           edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
+                "log_probs = log_softmax(logits, dim=1).detach().requires_grad_(True)"),
+           CE_GRAD, "no gradient for the input at all"),
+    Mutant("mutant_fe5_bce_where_without_clamp", "binary_cross_entropy",
+           edit("binary_cross_entropy", BCE_LOGS,
+                "log_p = torch.where(probs > 0, torch.log(torch.where(probs > 0, probs, 1)), "
+                "-100.)\n"
+                "    log_1mp = torch.where(probs < 1, torch.log1p(-torch.where(probs < 1, probs, "
+                "0)), -100.)"),
+           BCE_CLAMP, "tiny p whose log is below -100"),
 ]

@@ -15,9 +15,16 @@ from autograder.check.compare import (
     expect_tensor,
     matches,
 )
-from autograder.check.registry import check, fail
+from autograder.check.registry import attributed_to, check, fail
+from autograder.config import Tolerances
 from autograder.sandbox.session import StudentError
-from lab05_checks.blame import Composition, HelperCall, helper_to_blame
+from lab05_checks.blame import (
+    Composition,
+    HelperCall,
+    gradient_cut,
+    held_to_float32,
+    helper_to_blame,
+)
 from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
 from lab05_checks.gradients import cannot_backpropagate, wrong_gradients
 from lab05_checks.precision import expect_not_float32
@@ -78,6 +85,23 @@ def _agrees(value: Any, expected: torch.Tensor) -> bool:
     return matches(value, expected, 1e-5, 1e-6)
 
 
+def _float32_charged(student, function: str, reference, reduction: str, tol: Tolerances,
+                     **extra) -> bool:
+    """On a few hundred ordinary float64 values the function's float32 rounding shows beyond
+    float64's tolerance, where the values check charges it."""
+    gen = torch.Generator().manual_seed(41)
+    pred, target = (torch.randn(16, 20, generator=gen, dtype=torch.float64) * 3 for _ in "pt")
+    return _charged(_quiet(student, function, pred, target, reduction=reduction, **extra),
+                    reference(pred, target, reduction=reduction, **extra), tol)
+
+
+def _charged(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
+    """Does the values check charge this value (wrong dtype, or outside the tolerance)?"""
+    tolerance = tol.float64 if expected.dtype == torch.float64 else tol.float32
+    return not isinstance(value, torch.Tensor) or value.dtype != expected.dtype or not matches(
+        value, expected, tolerance.rtol, tolerance.atol)
+
+
 def _working(student, memo, function: str, reference, **extra) -> tuple[str, ...]:
     """The reductions the student gets right on ordinary float64 inputs, 1-D and 2-D
     (cached): the checks of other behaviours (gradients, errors, no library) use those, so a
@@ -132,7 +156,7 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                    reference(pred, target, reduction="mean", **extra), tol)
 
 
-def _expect_gradients(student, memo, function, reference, **extra) -> None:
+def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
     gen = torch.Generator().manual_seed(5)
     pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
@@ -165,6 +189,16 @@ def _expect_gradients(student, memo, function, reference, **extra) -> None:
     out = reference(leaf, target, reduction=reduction, **extra)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=up)
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
+    if got is None:
+        gradient_cut(function, "pred", where)
+    if (not matches(got, expected, rtol=1e-6, atol=1e-9) or result.gradcheck is not True) \
+            and held_to_float32(function, VALUES_CHECK[function], result.value, got,
+                                (pred, target), reference, up, out.detach(),
+                                _charged(result.value, out.detach(), tol or Tolerances())
+                                or _float32_charged(student, function, reference, reduction,
+                                                    tol or Tolerances(), **extra),
+                                reduction=reduction, **extra):
+        return  # (computed in float32: the values check charges it)
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
         wrong_gradients(function, where,
                         matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "pred")
@@ -199,11 +233,17 @@ def _one_sided(reference, pred: torch.Tensor, target: torch.Tensor, upstream: to
 
 def _expect_kink_gradients(student, function: str, reference, reduction: str = "none",
                            **extra) -> None:
-    """Gradients at the spec's edges: d = 0 (MAE's kink) and |d| = delta (Huber's seam). Any
-    value between the one-sided derivatives is right there (torch.where's choice, abs's 0);
-    nan or inf (sqrt(d**2) at 0) is not. Through `reduction` (one that works): 'sum' is the
+    """Gradients at the spec's edges: d = 0 (MAE's kink, a smooth point of MSE and Huber)
+    and |d| = delta (where Huber's pieces meet). At MAE's kink any value between the
+    one-sided derivatives is right (torch.where's choice, abs's 0); at Huber's junction any
+    value between 0 and 2·delta with the sign of d (what ties broken by minimum, maximum,
+    clamp or relu give: each piece's derivative there is anywhere from 0 to its full value,
+    so 0.5·delta for minimum + relu, 2·delta for two inclusive clamps), the rule the
+    notebook states; PyTorch's value everywhere else. nan or inf
+    (sqrt(d**2) at 0) is never right. Through `reduction` (one that works): 'sum' is the
     elementwise derivative with an upstream of ones, 'mean' with 1/N."""
-    pred, target = _kink_inputs(float(extra.get("delta", 1.0)))
+    delta = float(extra.get("delta", 1.0))
+    pred, target = _kink_inputs(delta)
     upstream = torch.tensor([1.0, -2.0, 0.5, 1.5, -1.0, 2.0, 0.25, -0.75], dtype=torch.float64)
     grads = student.call(function, pred, target, grad_args=(0,),
                          upstream=upstream if reduction == "none" else None,
@@ -211,22 +251,142 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
     if reduction != "none":
         upstream = torch.full_like(pred, 1.0 / pred.numel() if reduction == "mean" else 1.0)
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
+    if got is None:
+        gradient_cut(function, "pred")
     leaf = pred.clone().requires_grad_(True)
     (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
                                       grad_outputs=upstream)
     left = _one_sided(reference, pred, target, upstream, -1.0, **extra)
     right = _one_sided(reference, pred, target, upstream, 1.0, **extra)
+    lower, upper = torch.minimum(left, right), torch.maximum(left, right)
+    d = pred - target
+    points = {"d = 0": d == 0}
+    if "delta" in extra:  # Huber: between 0 and twice PyTorch's ±delta where the pieces meet
+        seam = d.abs() == delta
+        zero, twice = torch.zeros_like(expected), 2 * expected
+        lower = torch.where(seam, torch.minimum(twice, zero), lower)
+        upper = torch.where(seam, torch.maximum(twice, zero), upper)
+        points["|d| = delta"] = seam
+    points["elsewhere"] = ~torch.stack(list(points.values())).any(dim=0)
+    if isinstance(got, torch.Tensor) and got.shape == expected.shape:
+        _name_kink_point(function, got.to(expected.dtype), expected, lower, upper, points)
     where = "at differences of exactly 0 and ±delta" if "delta" in extra else \
         "at differences of exactly 0"  # (MAE has no delta)
-    expect_edge_gradient(got, expected, torch.minimum(left, right), torch.maximum(left, right),
-                         function, where, rtol=1e-5, atol=1e-6)
+    expect_edge_gradient(got, expected, lower, upper, function, where, rtol=1e-5, atol=1e-6)
+
+
+KINK_RULES = {
+    ("mae_loss", "d = 0"): "MAE has a kink there, where any value between −1 and 1 (times the "
+                           "upstream gradient) is accepted, abs's 0 included",
+    ("huber_loss", "|d| = delta"): "the two pieces meet there, and any value between 0 and "
+                                   "2·delta with the sign of d (times the upstream gradient) is "
+                                   "accepted, what ties broken by minimum, clamp or relu give",
+}
+
+
+def _name_kink_point(function: str, got: torch.Tensor, expected: torch.Tensor,
+                     lower: torch.Tensor, upper: torch.Tensor,
+                     points: dict[str, torch.Tensor]) -> None:
+    """Fail naming the first kind of point where the gradient is wrong: d = 0, |d| = delta
+    or an ordinary difference, with the rule that holds there."""
+    slack = 1e-6 + 1e-5 * torch.maximum(lower.abs(), upper.abs())
+    finite = torch.isfinite(got)
+    inside = finite & (got >= lower - slack) & (got <= upper + slack)
+    for label, mask in points.items():
+        bad = mask & ~inside
+        if not bool(bad.any()):
+            continue
+        rule = KINK_RULES.get((function, label))
+        if rule is None:
+            rule = ("the loss is smooth there and its gradient must be PyTorch's" +
+                    (" (0 at d = 0)" if label == "d = 0" else ""))
+        at = ("at a difference of exactly 0 (pred == target)" if label == "d = 0" else
+              "at a difference of exactly ±delta" if label == "|d| = delta" else
+              "at ordinary differences (not 0, not ±delta)")
+        if not bool(finite[bad].all()):
+            fix = " (sqrt(d**2) or d / |d| give nan at d = 0: use .abs())" \
+                if label == "d = 0" else ""
+            fail(f"{function}: backward gives nan or inf {at}, where PyTorch's gradient is "
+                 f"finite{fix}: {rule}.", "not-finite-gradient")
+        fail(f"{function}: backward gives a gradient {at} that is not accepted there: {rule}.",
+             "kink-gradient")
+
+
+# Where a values mistake can be confined: each sign of d and, for huber_loss, each branch.
+# (name, sign of d, lowest |d| and highest |d| as multiples of delta: 1 for mse and mae)
+Region = tuple[str, float, float, float]
+SIGNS = (("d > 0", 1.0), ("d < 0", -1.0))
+
+
+def _regions(function: str) -> tuple[Region, ...]:
+    bands = ((("|d| < delta", 0.1, 0.9), ("|d| > delta", 1.2, 3.0)) if function == "huber_loss"
+             else (("", 0.2, 3.0),))
+    return tuple((f"{band}, {sign}" if band else sign, value, low, high)
+                 for band, low, high in bands for sign, value in SIGNS)
+
+
+def _region_pair(gen: torch.Generator, shape: tuple[int, ...], region: Region, delta: float,
+                 dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """Targets anywhere, predictions off by a difference d inside the region."""
+    _, sign, low, high = region
+    target = torch.randn(shape, generator=gen, dtype=torch.float64) * 3
+    size = (low + (high - low) * torch.rand(shape, generator=gen, dtype=torch.float64)) * delta
+    return (target + sign * size).to(dtype), target.to(dtype)
+
+
+def _working_region(student, memo, function: str, reference, **extra
+                    ) -> tuple[Region, str] | None:
+    """Where no reduction is right on ordinary inputs: a region of the valid input (one sign
+    of d, one Huber branch) where one is, 1-D and 2-D (cached). The function works there, so
+    its mistake is confined elsewhere: a values mistake (a wrong branch, a missing abs for
+    one sign), the values check's to charge. A stub is right in none (the losses there are
+    not 0)."""
+    key = f"{function}:working-region:{sorted(extra.items())}"
+    if key not in memo:
+        memo[key] = None
+        delta = float(extra.get("delta", 1.0))
+        for region in _regions(function):
+            gen = torch.Generator().manual_seed(17)
+            pairs = [_region_pair(gen, shape, region, delta) for shape in ((7,), (4, 5))]
+            reduction = next((r for r in ("none", "mean", "sum") if all(
+                _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
+                        reference(pred, target, reduction=r, **extra))
+                for pred, target in pairs)), None)
+            if reduction is not None:
+                memo[key] = (region, reduction)
+                break
+    return memo[key]  # type: ignore[no-any-return]
+
+
+VALUES_CHECK: dict[str, str] = {}  # (filled below: each function's values check)
+
+
+def _gate(student, memo, function: str, reference, gen: torch.Generator, size: int,
+          **extra) -> tuple[str, torch.Tensor, torch.Tensor]:
+    """The error and no-library checks count once the function returns correct values on
+    valid input (a stub scores nothing), as in Part B: a reduction that works on ordinary
+    inputs (so a reduction mistake costs only the values check), else a region of the input
+    where the function is right, with the check then attributed to the values check, which
+    charges the mistake once (`settle_attributions`: the points stay only if it fails).
+    Returns the reduction and the inputs (drawn from `gen`) for the check's own call."""
+    working = _working(student, memo, function, reference, **extra)
+    if working:
+        return working[0], torch.randn(size, generator=gen), torch.randn(size, generator=gen)
+    found = _working_region(student, memo, function, reference, **extra)
+    if found is not None:
+        region, reduction = found
+        attributed_to(VALUES_CHECK[function])
+        pred, target = _region_pair(gen, (size,), region, float(extra.get("delta", 1.0)),
+                                    torch.float32)
+        return reduction, pred, target
+    return "none", torch.randn(size, generator=gen), torch.randn(size, generator=gen)
 
 
 def _expect_value_errors(student, memo, function, reference, **extra) -> None:
-    good_pred, good_target = torch.randn(5), torch.randn(5)
-    # Gate on a reduction that works, so a reduction mistake costs only the values check
-    # (and a stub, none working, scores nothing).
-    reduction = next(iter(_working(student, memo, function, reference, **extra)), "none")
+    # Gate on a reduction that works (or a region where one does), so a values mistake costs
+    # only the values check (and a stub, none working, scores nothing).
+    reduction, good_pred, good_target = _gate(student, memo, function, reference,
+                                              torch.Generator().manual_seed(23), 5, **extra)
     value = student.call(function, good_pred, good_target, reduction=reduction, **extra).value
     expected = reference(good_pred, good_target, reduction=reduction, **extra)
     if not matches(value, expected, rtol=1e-5, atol=1e-5):
@@ -268,8 +428,8 @@ MSE_GRAD = "mse_loss: backward gives the reference gradients (float64, gradcheck
 
 @check(MSE_GRAD,
        "mse_loss must stay differentiable: build it from tensor operations on pred.")
-def test_mse_gradients(student, memo):
-    _expect_gradients(student, memo, "mse_loss", F.mse_loss)
+def test_mse_gradients(student, memo, tol):
+    _expect_gradients(student, memo, "mse_loss", F.mse_loss, tol)
 
 
 MSE_ERRORS = "mse_loss: raises ValueError on mismatched shapes or an unknown reduction"
@@ -293,10 +453,9 @@ MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian
 @check(MSE_NO_LIB,
        "Compute the squared error yourself instead of calling the library loss.")
 def test_mse_no_library(student, source, memo):
-    # (a reduction that works: the library call is this check's, the values another's)
-    reduction = next(iter(_working(student, memo, "mse_loss", F.mse_loss)), "none")
-    gen = fresh_generator()  # (never seen by the notebook before this call)
-    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    # (a reduction that works: the library call is this check's, the values another's;
+    # the inputs never seen by the notebook before this call)
+    reduction, pred, target = _gate(student, memo, "mse_loss", F.mse_loss, fresh_generator(), 4)
     result = library_call("mse_loss", set(MSE_FORBIDDEN), lambda block: student.call(
         "mse_loss", pred, target, reduction=reduction, record=True, block=block))
     assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
@@ -319,8 +478,8 @@ MAE_GRAD = "mae_loss: backward gives the reference gradients (float64, gradcheck
 
 @check(MAE_GRAD,
        "mae_loss must stay differentiable: use .abs() on a tensor, not Python abs on floats.")
-def test_mae_gradients(student, memo):
-    _expect_gradients(student, memo, "mae_loss", F.l1_loss)
+def test_mae_gradients(student, memo, tol):
+    _expect_gradients(student, memo, "mae_loss", F.l1_loss, tol)
 
 
 MAE_ERRORS = "mae_loss: raises ValueError on mismatched shapes or an unknown reduction"
@@ -343,10 +502,9 @@ MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ra
 @check(MAE_NO_LIB,
        "Compute the absolute error yourself instead of calling the library loss.")
 def test_mae_no_library(student, source, memo):
-    # (a reduction that works: the library call is this check's, the values another's)
-    reduction = next(iter(_working(student, memo, "mae_loss", F.l1_loss)), "none")
-    gen = fresh_generator()  # (never seen by the notebook before this call)
-    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    # (a reduction that works: the library call is this check's, the values another's;
+    # the inputs never seen by the notebook before this call)
+    reduction, pred, target = _gate(student, memo, "mae_loss", F.l1_loss, fresh_generator(), 4)
     result = library_call("mae_loss", set(MAE_FORBIDDEN), lambda block: student.call(
         "mae_loss", pred, target, reduction=reduction, record=True, block=block))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
@@ -489,11 +647,12 @@ HUBER_GRAD = "huber_loss: backward gives the reference gradients (float64, gradc
 
 @check(HUBER_GRAD,
        "huber_loss must stay differentiable: select the branch with torch.where, not Python "
-       "if on tensor values.")
-def test_huber_gradients(student, memo):
+       "if on tensor values.",
+       clauses=("where the pieces meet any gradient between 0 and 2 delta is accepted",))
+def test_huber_gradients(student, memo, tol):
     _expect_gradients(student, memo, "huber_loss",
                       lambda p, t, delta=1.0, reduction="mean": F.huber_loss(
-                          p, t, delta=delta, reduction=reduction), delta=1.0)
+                          p, t, delta=delta, reduction=reduction), tol, delta=1.0)
 
 
 HUBER_ERRORS = "huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0"
@@ -525,12 +684,15 @@ HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss"})
 @check(HUBER_NO_LIB,
        "Compute the Huber loss yourself instead of calling the library loss.")
 def test_huber_no_library(student, source, memo):
-    # (a reduction that works: the library call is this check's, the values another's)
-    reduction = next(iter(_working(student, memo, "huber_loss", F.huber_loss)), "none")
-    gen = fresh_generator()  # (never seen by the notebook before this call)
-    pred, target = torch.randn(4, generator=gen), torch.randn(4, generator=gen)
+    # (a reduction that works: the library call is this check's, the values another's;
+    # the inputs never seen by the notebook before this call)
+    reduction, pred, target = _gate(student, memo, "huber_loss", F.huber_loss,
+                                    fresh_generator(), 4)
     result = library_call("huber_loss", set(HUBER_FORBIDDEN),
                           lambda block: student.call("huber_loss", pred, target,
                                                      reduction=reduction, record=True, block=block))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
                            F.huber_loss(pred, target, reduction=reduction))
+
+
+VALUES_CHECK.update(mse_loss=MSE_VALUES, mae_loss=MAE_VALUES, huber_loss=HUBER_VALUES)

@@ -107,7 +107,8 @@ class FakeStudent:
 
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
-             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
+             **kwargs: Any) -> CallResult:
         mode = self.data.draw(st.sampled_from(("reference", "perturbed", "arbitrary", "raise")))
         if mode == "raise":
             self._raise(name)
@@ -129,7 +130,8 @@ class FakeStudent:
             ("softmax", "aten::nll_loss_forward", "exp", "tamper:calls:x")), max_size=2)),
             mutated=self.data.draw(st.lists(st.integers(0, 2), max_size=1)), grads=grads,
             gradcheck=self.data.draw(st.one_of(st.booleans(), st.none(), st.text(max_size=3))),
-            recorded=record)
+            recorded=record, devices=self.data.draw(st.lists(st.sampled_from(
+                ("gpu", "cpu", "x")), max_size=2)) if gpu else None)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True) -> dict[str, Any]:

@@ -265,7 +265,7 @@ def accuracy(preds, targets):
     return (preds == targets).float().mean().item()
 ''', '''
 def confusion_matrix(preds, targets, num_classes):
-    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long, device=preds.device)
     for t, p in zip(targets.tolist(), preds.tolist()):
         matrix[t, p] += 1
     return matrix

@@ -1,0 +1,158 @@
+"""NOT GRADED YET (not a test_*.py module: the suite does not collect it). Graded on the
+selftest's library, 13 mutants written for other mistakes also fail these checks (a
+`torch.tensor(x.item())` rewrap, counts made on the CPU, a function that raises on the probe):
+each must be declared (`also_fails` with its reason) or held to the values check before this
+module becomes `test_gpu_inputs.py` with its config entries and notebook rule (next round).
+
+Parts A–C on GPU inputs: every function that returns tensors (the losses, softmax,
+log_softmax, confusion_matrix) works with its inputs on a GPU and returns them there (the
+spec's "on the input's device"). The metrics that return Python floats are not held to it:
+their result has no device.
+
+Each function is called once more with the inputs of a plain valid call on the GPU — the
+grading machine's own, else one emulated with real data (`autograder.sandbox.devices`), which
+refuses what a GPU refuses. A check charges only what the GPU run showed: an error a GPU
+raises for a tensor left on the CPU (a mask, a constant vector, a confusion matrix's counts
+made without `device=`), `.numpy()` of a GPU tensor, or a tensor result returned on the CPU.
+The function's values are the other checks' business: here it is held to what it computes
+on the CPU for the same inputs (a wrong function is not charged twice), and an error the
+emulation cannot tell from its own limits is not charged at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from autograder.check.registry import attributed_to, check, fail
+from autograder.sandbox.session import StudentError
+from lab05_checks.test_part_a_regression import HUBER_VALUES, MAE_VALUES, MSE_VALUES
+from lab05_checks.test_part_b_classification import (
+    BCE_VALUES,
+    BCEL_POS_WEIGHT,
+    BCEL_VALUES,
+    CE_VALUES,
+    LOG_SOFTMAX_VALUES,
+    SOFTMAX_VALUES,
+)
+from lab05_checks.test_part_c_metrics import CM_VALUES
+
+# Each function's values check: a function wrong on the CPU is held here to what it computes
+# (attributed to that check, which charges the mistake once).
+VALUES = {"mse_loss": MSE_VALUES, "mae_loss": MAE_VALUES, "huber_loss": HUBER_VALUES,
+          "softmax": SOFTMAX_VALUES, "log_softmax": LOG_SOFTMAX_VALUES, "cross_entropy": CE_VALUES,
+          "binary_cross_entropy": BCE_VALUES, "binary_cross_entropy_with_logits": BCEL_VALUES,
+          "confusion_matrix": CM_VALUES}
+
+# What a GPU says when a tensor is on the wrong device (CUDA's own words; the emulated GPU
+# uses them too), and what it says to `.numpy()`.
+MIXED_DEVICES = ("Expected all tensors to be on the same device",
+                 "indices should be either on cpu or on the same device")
+NUMPY_ON_GPU = "can't convert cuda"
+
+ON_GPU = "works on GPU inputs, tensors on their device (GPU emulated or real)"
+
+
+def _labels(values: list[int]) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.int64)
+
+
+def _calls() -> dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]]:
+    """Each function's valid calls made with their inputs on the GPU."""
+    gen = torch.Generator().manual_seed(7)
+    pred, target = torch.randn(6, generator=gen), torch.randn(6, generator=gen)
+    logits = torch.randn(5, 3, generator=gen)
+    classes = _labels([0, 2, 1, 2, 0])
+    probs = torch.tensor([0.05, 0.3, 0.9, 0.99, 0.5])  # (0 and 1 are the clamp check's)
+    binary = torch.tensor([1.0, 0.0, 1.0, 0.0, 1.0])
+    preds, truth = _labels([0, 1, 2, 1, 1, 0, 2]), _labels([0, 1, 1, 1, 2, 0, 2])  # (C = 3)
+    regression = [((pred, target), {}), ((pred, target), {"reduction": "none"})]
+    return {
+        "mse_loss": regression,
+        "mae_loss": regression,
+        "huber_loss": regression,
+        "softmax": [((logits,), {})],
+        "log_softmax": [((logits,), {})],
+        "cross_entropy": [((logits, classes), {})],
+        "binary_cross_entropy": [((probs, binary), {})],
+        "binary_cross_entropy_with_logits": [
+            ((logits[:, 0], binary), {}),
+            ((logits[:, 0], binary), {"pos_weight": torch.tensor([2.0])})],
+        "confusion_matrix": [((preds, truth, 3), {})],
+    }
+
+
+def _where(kwargs: dict[str, Any]) -> str:
+    return "".join(f", {key}={value!r}" if not isinstance(value, torch.Tensor) else f", {key}=…"
+                   for key, value in kwargs.items())
+
+
+def _is_device_error(error: StudentError) -> bool:
+    return any(text in error.info.get("message", "") for text in MIXED_DEVICES)
+
+
+def _same(value: Any, expected: Any) -> bool:
+    return (isinstance(value, torch.Tensor) and isinstance(expected, torch.Tensor)
+            and value.shape == expected.shape
+            and torch.allclose(value.double(), expected.double(), rtol=1e-4, atol=1e-6))
+
+
+def _moved(value: Any) -> Any:
+    """Other valid inputs of the same kind (floats shifted, labels rotated within [0, C))."""
+    if not isinstance(value, torch.Tensor):
+        return value
+    if value.is_floating_point():
+        return (value * 0.5 + 0.25).clamp(0, 1) if bool(((value >= 0) & (value <= 1)).all()) \
+            else value * 1.5 - 0.5
+    return value.roll(1)
+
+
+def _expect_on_gpu(student, ref, function: str,
+                   calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+    for args, kwargs in calls:
+        on_cpu = student.call(function, *args, **kwargs)  # (its error is every check's)
+        if not _same(on_cpu.value, getattr(ref, function)(*args, **kwargs)):
+            # Wrong on the CPU: the values check charges that. A function that gives the same
+            # result for other inputs (a stub: zeros, a constant) earns nothing here; another
+            # is held to what it computes.
+            other = student.call(function, *map(_moved, args), **kwargs).value
+            if on_cpu.value is None or (_same(other, on_cpu.value)
+                                        or (type(other) is type(on_cpu.value) is not torch.Tensor
+                                        and other == on_cpu.value)):
+                fail(f"{function}: this check counts once {function} returns correct values "
+                     "on valid input; fix the values check first.", "not-working")
+            attributed_to(BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function])
+        try:
+            result = student.call(function, *args, gpu=True, **kwargs)
+        except StudentError as error:
+            if _is_device_error(error):
+                fail(f"{function} fails when its inputs are on a GPU: it mixes them with a "
+                     "tensor it made on the CPU (\"" + error.excerpt() + "\"). Make new "
+                     "tensors on the input's device: torch.zeros(..., device=x.device), "
+                     "torch.zeros_like(x), x.new_tensor(...).", "device")
+            if NUMPY_ON_GPU in error.info.get("message", ""):
+                fail(f"{function} calls .numpy() on a tensor that is on the GPU, which fails "
+                     "there: compute with torch operations, or call .cpu() first.", "device")
+            continue  # another error: not one a GPU alone explains (or the emulation's limit)
+        if "cpu" in (result.devices or []):
+            fail(f"{function} returns its result on the CPU when its inputs are on a GPU "
+                 f"(called as {function}(…{_where(kwargs)})): build the result on the "
+                 "input's device, e.g. torch.zeros(..., device=x.device).", "device")
+
+
+def _on_gpu_check(function: str) -> Callable[..., None]:
+    @check(f"{function}: {ON_GPU}",
+           f"{function} must work when its inputs are on a GPU and return its tensors there: "
+           "make every new tensor on the input's device (device=x.device).")
+    def test(student, ref) -> None:
+        _expect_on_gpu(student, ref, function, _calls()[function])
+
+    test.__name__ = test.__qualname__ = f"test_{function}_on_gpu"
+    return test
+
+
+FUNCTIONS = tuple(_calls())
+for _function in FUNCTIONS:
+    globals()[f"test_{_function}_on_gpu"] = _on_gpu_check(_function)
