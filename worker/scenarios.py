@@ -293,7 +293,8 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
         if params.get("gradcheck"):
             outcome["gradcheck"] = harness.run_gradcheck(ns["cross_entropy"], args, kwargs,
                                                          grad_args)
-        outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value
+        plain = recorded.plain  # (copied under the block: harness.plain_copy)
+        outcome["value"] = plain.detach() if type(plain) is torch.Tensor else plain
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     finally:

@@ -72,6 +72,7 @@ ends, error or not.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import lzma
 import os
@@ -383,6 +384,17 @@ class _Walk:
                     self.upload(inside, self.folder)
                 else:
                     self.folder(inside)
+        elif path.is_symlink() and not item.given:
+            # A link found inside a folder (an unzipped upload's `lab05.ipynb -> /…/solutions/…`,
+            # or another student's file): never followed, like a link to a folder. Only a path
+            # the instructor names on the command line may be a link.
+            self.found.skipped.append(f"{item.shown}: a link to a file, not followed")
+            self.seen.append(f"{item.shown} (a link)")
+            if path.suffix.lower() == ".ipynb" or lms is not None:  # a row says why: nothing lost
+                owner = item.owner or lms or _owner_for(path.name, item.folders)
+                self.empty.append(_Empty(owner, path, item.shown,
+                                         f"{path.name} is a link to a file, which is never "
+                                         "followed: hand in the notebook itself"))
         elif not path.exists():
             self.found.skipped.append(f"{item.shown}: no such file")
         elif path.suffix.lower() == ".ipynb":
@@ -527,7 +539,8 @@ class _Walk:
                         budget.take(len(chunk))
                         out.write(chunk)
             except _ZIP_ERRORS as exc:
-                dest.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # (a name too long to create is too long to remove)
+                    dest.unlink(missing_ok=True)
                 self.found.skipped.append(f"{item.shown}:{member.name}: could not be "
                                           f"unpacked ({exc})")
         shown = "/".join((item.shown, *start))

@@ -44,7 +44,9 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+        # (errors="replace": a lone surrogate — a file name that was not UTF-8, decoded with
+        # surrogate escapes — cannot end a batch; it is written as "?")
+        with os.fdopen(fd, "w", encoding=encoding, errors="replace", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

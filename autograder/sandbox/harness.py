@@ -301,6 +301,50 @@ def _python_function(name: str) -> FunctionType | None:
     return next((function for known, function in _PYTHON_LIBRARY if known == name), None)
 
 
+_PLAIN_DEPTH, _PLAIN_ITEMS = 20, 10_000  # (as protocol.encode: deeper or longer is cut there)
+
+
+def plain_copy(value: Any, depth: int = 0) -> Any:
+    """What the student's function returned, as plain data of exact types (a tensor: a
+    detached copy of its values, its gradient flag kept; lists, tuples and dicts of exact
+    type; numpy values as exact arrays): made while the library block and the recorders still
+    hold (`RecordedCall`), so that encoding the reply runs none of the student's code. A
+    tensor subclass's own methods (`__torch_function__`, `__torch_dispatch__`), a list's
+    `__iter__`, a number's `__float__` run here, blocked, or not at all — after the block is
+    lifted they could compute the library's answer into the value sent back."""
+    kind = type(value)
+    if kind is torch.Tensor or isinstance(value, torch.Tensor):
+        try:
+            base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
+            copy = base.detach().clone()
+            if value.requires_grad and (copy.is_floating_point() or copy.is_complex()):
+                copy.requires_grad_(True)
+            return copy
+        except Exception:
+            return f"<{kind.__name__}>"[:200]  # (sent as a string: what it was)
+    if value is None or kind in (bool, int, float, str, torch.device, torch.dtype):
+        return value
+    if depth >= _PLAIN_DEPTH:
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [plain_copy(item, depth + 1) for item in list(value)[:_PLAIN_ITEMS]]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {plain_copy(k, depth + 1): plain_copy(v, depth + 1)
+                for k, v in list(value.items())[:_PLAIN_ITEMS]}
+    for exact in (bool, int, float, str):
+        if isinstance(value, exact):
+            return exact(value)
+    if type(value).__module__ == "numpy" and hasattr(value, "dtype"):
+        import numpy
+
+        try:
+            return numpy.array(value, copy=True)
+        except Exception:
+            return f"<{kind.__name__}>"[:200]
+    return value
+
+
 class RecordedCall:
     """A student function called under a library block and, when `record`, the call
     recorders: what a no-library check's evidence rests on, the same for a direct call in the
@@ -309,11 +353,13 @@ class RecordedCall:
     exception propagates, and a recorder's exit error after a return (the mode it popped)
     does not."""
 
-    def __init__(self, block: Any, record: bool) -> None:
+    def __init__(self, block: Any, record: bool, plain: bool = True) -> None:
         self.calls, self.ops = CallRecorder(), AtenRecorder()
         self.block = LibraryBlock(block)
         self.record = record
         self.intact = True
+        self.plain_wanted = plain
+        self.plain: Any = None  # the value as plain data, made under the block (`plain_copy`)
 
     @property
     def names(self) -> list[str]:
@@ -323,7 +369,10 @@ class RecordedCall:
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
             with self.block:
-                return fn(*args, **kwargs)
+                value = fn(*args, **kwargs)
+                if self.plain_wanted:
+                    self.plain = plain_copy(value)
+                return value
         value: Any = None
         returned, raised = False, []
         # What the student's code could reach and change during the call, kept here first:
@@ -334,6 +383,8 @@ class RecordedCall:
             with self.block, calls, ops:
                 try:
                     value = fn(*args, **kwargs)
+                    if self.plain_wanted:  # (recorded and blocked too)
+                        self.plain = plain_copy(value)
                     returned = True
                 except BaseException as exc:
                     raised.append(exc)

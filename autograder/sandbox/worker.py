@@ -444,9 +444,9 @@ class Worker:
             _watch(arg, sent[i] if isinstance(sent, list) and i < len(sent) else None,
                    tensors, 0, budget, before[-1])
         record = request.get("record") is True
-        recorded = harness.RecordedCall(request.get("block"), record)
-        seed_rngs(int(request.get("seed", 0)))
         gpu = request.get("gpu") is True  # the tensor arguments on the (emulated) GPU
+        recorded = harness.RecordedCall(request.get("block"), record, plain=not gpu)
+        seed_rngs(int(request.get("seed", 0)))
 
         def run() -> Any:
             if gpu:
@@ -501,7 +501,9 @@ class Worker:
                                   "mutated": mutated}
         if gpu:
             answer["devices"] = where[:WATCH_TENSORS]
-        return answer, {"value": value, **extra}
+        # (the value as it was when the function returned, copied under its block: see
+        # `harness.plain_copy`; gradients above were taken from the value itself)
+        return answer, {"value": value if gpu else recorded.plain, **extra}
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:
