@@ -369,10 +369,10 @@ class RecordedCall:
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
             with self.block:
-                value = fn(*args, **kwargs)
+                result = fn(*args, **kwargs)
                 if self.plain_wanted:
-                    self.plain = plain_copy(value)
-                return value
+                    self.plain = plain_copy(result)
+                return result
         value: Any = None
         returned, raised = False, []
         # What the student's code could reach and change during the call, kept here first:
