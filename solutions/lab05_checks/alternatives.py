@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from autograder.selftest.library import Alternative
 from autograder.selftest.source import chain, edit, replace, rewrite
+from lab05_checks.devices_library import DEVICE_ALTERNATIVES
 
 ALTERNATIVES: list[Alternative] = [
     # ---------------------------------------------------------------- Part A
@@ -138,7 +139,8 @@ def accuracy(preds, targets):
 def confusion_matrix(preds, targets, num_classes):
     if preds.shape != targets.shape:
         raise ValueError("shapes differ")
-    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    # (on the input's device: the GPU-input check)
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.long, device=preds.device)
     for t, p in zip(targets.tolist(), preds.tolist()):
         matrix[t, p] += 1
     return matrix
@@ -481,8 +483,8 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
 def confusion_matrix(preds, targets, num_classes):
     if preds.shape != targets.shape:
         raise ValueError("shape mismatch")
-    m = torch.zeros((num_classes, num_classes), dtype=torch.int64)
-    ones = torch.ones(preds.numel(), dtype=torch.int64)
+    m = torch.zeros((num_classes, num_classes), dtype=torch.int64, device=preds.device)
+    ones = torch.ones(preds.numel(), dtype=torch.int64, device=preds.device)
     m.index_put_((targets.reshape(-1).long(), preds.reshape(-1).long()), ones, accumulate=True)
     return m
 ''')),
@@ -765,7 +767,7 @@ def accuracy(preds, targets):
 def confusion_matrix(preds, targets, num_classes):
     if preds.shape != targets.shape:
         raise ValueError("shape")
-    m = torch.zeros(num_classes, num_classes, dtype=torch.long)
+    m = torch.zeros(num_classes, num_classes, dtype=torch.long, device=preds.device)
     for i in range(num_classes):
         for j in range(num_classes):
             m[i, j] = ((targets == i) & (preds == j)).sum()
@@ -1058,3 +1060,5 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     return _reduce(-(targets * log_p + (1 - targets) * log_q), reduction)
 ''')),
 ]
+
+ALTERNATIVES += DEVICE_ALTERNATIVES  # (tensors made on the input's device)

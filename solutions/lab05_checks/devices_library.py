@@ -1,13 +1,13 @@
 """The selftest library of the GPU-input checks (`test_gpu_inputs.py`): tensors made on the
 CPU beside GPU inputs (mutants), and the ways of making them on the input's device that
-must keep full marks (alternatives). To be joined to `mutants.MUTANTS`
-and `alternatives.ALTERNATIVES` with the checks (see `pending_gpu_inputs`)."""
+must keep full marks (alternatives). Joined to `mutants.MUTANTS` and
+`alternatives.ALTERNATIVES`."""
 
 from __future__ import annotations
 
 from autograder.selftest.library import Alternative, Mutant
 from autograder.selftest.source import edit, rewrite
-from lab05_checks.pending_gpu_inputs import ON_GPU
+from lab05_checks.test_gpu_inputs import ON_GPU
 
 
 def _on_gpu(function: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from autograder.selftest.library import Mutant
 from autograder.selftest.source import chain, edit, rewrite, unchanged
+from lab05_checks.devices_library import DEVICE_MUTANTS
+from lab05_checks.test_gpu_inputs import ON_GPU
 from lab05_checks.test_part_a_regression import (
     HUBER_ERRORS,
     HUBER_GRAD,
@@ -96,6 +98,13 @@ GATE = ("the error / no-library checks count only once the function returns corr
 # (a float32 computation is charged once, by the values check: the gradient check, whose
 # gradcheck it fails, is then attributed to it — lab05_checks.blame.held_to_float32)
 
+# A second contract clause the same line breaks: what the GPU-input checks charge.
+_GPU_NEW_TENSOR = ("torch.tensor(...) of the value is a new tensor made on the CPU: with GPU "
+                   "inputs the result is left there, which the GPU-input check charges")
+_GPU_CPU_MATRIX = ("the matrix is made on the CPU (torch.zeros without device=): with GPU inputs "
+                   "it is left there, which the GPU-input check charges")
+_GPU_NUMPY = ".numpy() of a GPU tensor fails on a GPU, which the GPU-input check charges"
+
 MUTANTS: list[Mutant] = [
     # ================================================================ Part A: regression losses
     Mutant("mutant_mse_sum_for_mean", "mse_loss",
@@ -169,7 +178,9 @@ def mae_loss(pred, target, reduction="mean"):
                 '    if reduction == "mean":\n'
                 "        return torch.tensor(values.mean().item(), dtype=pred.dtype)\n"
                 "    return _reduce(values, reduction)"),
-           MSE_GRAD, "detached"),
+           MSE_GRAD, "detached",
+           also_fails=frozenset({f"mse_loss: {ON_GPU}"}),
+           why=_GPU_NEW_TENSOR),
     # ================================================================ Part B: softmax family
     Mutant("mutant_softmax_no_max_shift", "softmax", rewrite('''
 def softmax(logits, dim=-1):
@@ -220,7 +231,9 @@ def log_softmax(logits, dim=-1):
     Mutant("mutant_ce_detached_tolist", "cross_entropy",
            edit("cross_entropy", "return _reduce(nll, reduction)",
                 "return torch.tensor(_reduce(nll, reduction).tolist(), dtype=logits.dtype)"),
-           CE_GRAD, "detached"),
+           CE_GRAD, "detached",
+           also_fails=frozenset({f"cross_entropy: {ON_GPU}"}),
+           why=_GPU_NEW_TENSOR),
     Mutant("mutant_ce_log_of_softmax", "cross_entropy",
            edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
                 "log_probs = torch.log(softmax(logits, dim=1))"),
@@ -237,7 +250,9 @@ def log_softmax(logits, dim=-1):
                 'if reduction == "mean":\n'
                 "        return torch.tensor(nll.mean().item(), dtype=logits.dtype)\n"
                 "    return _reduce(nll, reduction)"),
-           CE_GRAD, "detached"),
+           CE_GRAD, "detached",
+           also_fails=frozenset({f"cross_entropy: {ON_GPU}"}),
+           why=_GPU_NEW_TENSOR),
     Mutant("mutant_ce_no_target_check", "cross_entropy",
            edit("cross_entropy",
                 "    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= "
@@ -295,7 +310,9 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     with np.errstate(divide="ignore"):
         values = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
     return _reduce(torch.from_numpy(values), reduction)
-'''), BCE_GRAD, "numpy"),
+'''), BCE_GRAD, "numpy",
+           also_fails=frozenset({f"binary_cross_entropy: {ON_GPU}"}),
+           why=_GPU_NUMPY),
     Mutant("mutant_bcel_naive_sigmoid_log", "binary_cross_entropy_with_logits", rewrite('''
 def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
     _check_reduction(reduction)
@@ -346,7 +363,9 @@ def confusion_matrix(preds, targets, num_classes):
     for t, p in zip(targets.tolist(), preds.tolist()):
         matrix[t, p] += 1
     return matrix
-'''), CM_VALUES, "int64"),
+'''), CM_VALUES, "int64",
+           also_fails=frozenset({f"confusion_matrix: {ON_GPU}"}),
+           why=_GPU_CPU_MATRIX),
     Mutant("mutant_prf_precision_recall_swapped", "precision_recall_f1",
            edit("precision_recall_f1", "return precision, recall, f1",
                 "return recall, precision, f1"),
@@ -867,7 +886,9 @@ def accuracy(preds, targets):
 '''
 MUTANTS += [
     Mutant("mutant_r30_cm_transposed_prf_on_it", "confusion_matrix",
-           rewrite(_TRANSPOSED_CM, _PRF_ON_CM), CM_VALUES, "transposed"),
+           rewrite(_TRANSPOSED_CM, _PRF_ON_CM), CM_VALUES, "transposed",
+           also_fails=frozenset({f"confusion_matrix: {ON_GPU}"}),
+           why=_GPU_CPU_MATRIX),
     Mutant("mutant_r30_log_softmax_max_not_added_back", "log_softmax",
            rewrite(_LOG_SOFTMAX_NO_ADD_BACK), LOG_SOFTMAX_VALUES, "too high"),
     Mutant("mutant_r30_log_softmax_max_not_added_back_softmax_on_it", "log_softmax",
@@ -1021,3 +1042,5 @@ def softmax(logits, dim=-1):
                 "0)), -100.)"),
            BCE_CLAMP, "tiny p whose log is below -100"),
 ]
+
+MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)

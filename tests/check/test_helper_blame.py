@@ -25,7 +25,7 @@ from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
 from lab05_checks import test_part_e_experiments as part_e
-from lab05_checks.pending_gpu_inputs import ON_GPU
+from lab05_checks.test_gpu_inputs import ON_GPU
 
 from autograder.check.context import Reference
 from autograder.check.plugin import Verdict, verdict_for

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import torch
+from lab05_checks.test_gpu_inputs import ON_GPU
 from lab05_checks.test_part_b_classification import (
     BCE_CLAMP,
     BCE_ERRORS,
@@ -58,7 +59,7 @@ from autograder.selftest import source
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
 REFERENCE = (ROOT / "solutions" / "reference.py").read_text()
-SUITE_FILES = ("test_part_b_classification.py", "test_part_c_metrics.py")
+SUITE_FILES = ("test_part_b_classification.py", "test_part_c_metrics.py", "test_gpu_inputs.py")
 
 PART_BC = frozenset({"softmax", "log_softmax", "cross_entropy", "binary_cross_entropy",
                      "binary_cross_entropy_with_logits", "accuracy", "confusion_matrix",
@@ -124,7 +125,8 @@ def log_softmax(logits, dim=-1):
     "ce_detached_item": (edit_function(
         "cross_entropy", "return _reduce(nll, reduction)",
         "return torch.tensor(_reduce(nll, reduction).tolist(), dtype=logits.dtype)"),
-        {CE_GRAD}, "detached"),
+        # (torch.tensor(...) of the value is also made on the CPU: on a GPU it is left there)
+        {CE_GRAD, f"cross_entropy: {ON_GPU}"}, "detached"),
     "ce_log_of_softmax": (edit_function(
         "cross_entropy", "log_probs = log_softmax(logits, dim=1)",
         "log_probs = torch.log(softmax(logits, dim=1))"), {CE_EXTREME}, "inf/nan"),
@@ -408,6 +410,7 @@ def test_double_softmax_marks_the_checks_it_did_not_assess(grade) -> None:
     student wrote and keep their points, but say so: not assessed separately, see CE_RAW."""
     result = grade("ce_double_softmax")
     waived = {t.name: t.assessed_by for t in result.tests if t.waived}
-    assert waived == {CE_VALUES: CE_RAW, CE_EXTREME: CE_RAW, CE_GRAD: CE_RAW}
+    assert waived == {CE_VALUES: CE_RAW, CE_EXTREME: CE_RAW, CE_GRAD: CE_RAW,
+                      f"cross_entropy: {ON_GPU}": CE_VALUES}  # (held to its own values too)
     assert all("Not assessed separately" in t.output for t in result.tests if t.waived)
     assert not [t.name for t in grade("reference").tests if t.assessed_by]

@@ -1,10 +1,4 @@
-"""NOT GRADED YET (not a test_*.py module: the suite does not collect it). Graded on the
-selftest's library, 13 mutants written for other mistakes also fail these checks (a
-`torch.tensor(x.item())` rewrap, counts made on the CPU, a function that raises on the probe):
-each must be declared (`also_fails` with its reason) or held to the values check before this
-module becomes `test_gpu_inputs.py` with its config entries and notebook rule (next round).
-
-Parts A–C on GPU inputs: every function that returns tensors (the losses, softmax,
+"""Parts A–C on GPU inputs: every function that returns tensors (the losses, softmax,
 log_softmax, confusion_matrix) works with its inputs on a GPU and returns them there (the
 spec's "on the input's device"). The metrics that return Python floats are not held to it:
 their result has no device.
@@ -99,31 +93,57 @@ def _same(value: Any, expected: Any) -> bool:
             and torch.allclose(value.double(), expected.double(), rtol=1e-4, atol=1e-6))
 
 
-def _moved(value: Any) -> Any:
-    """Other valid inputs of the same kind (floats shifted, labels rotated within [0, C))."""
-    if not isinstance(value, torch.Tensor):
-        return value
-    if value.is_floating_point():
-        return (value * 0.5 + 0.25).clamp(0, 1) if bool(((value >= 0) & (value <= 1)).all()) \
-            else value * 1.5 - 0.5
-    return value.roll(1)
+def _moved(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Other valid inputs of the same kind: the first argument's values changed (floats
+    shifted, labels rotated within [0, C)), the others as they were."""
+    first, *rest = args
+    if first.is_floating_point():
+        first = (first * 0.5 + 0.25).clamp(0, 1) if bool(((first >= 0) & (first <= 1)).all()) \
+            else first * 1.5 - 0.5
+    else:
+        first = first.roll(1)
+    return (first, *rest)
+
+
+def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
+    """cross_entropy is graded with PyTorch's log_softmax and softmax in place of the
+    student's (its own checks): where it is wrong only through one of them, the values check
+    of that helper is the one that charges it."""
+    if function != "cross_entropy":
+        return ""
+    logits = args[0]
+    for helper, reference, values in (("log_softmax", torch.log_softmax, LOG_SOFTMAX_VALUES),
+                                      ("softmax", torch.softmax, SOFTMAX_VALUES)):
+        try:
+            if not _same(student.call(helper, logits, dim=1).value, reference(logits, dim=1)):
+                return values
+        except StudentError:
+            return values
+    return ""
 
 
 def _expect_on_gpu(student, ref, function: str,
                    calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
     for args, kwargs in calls:
-        on_cpu = student.call(function, *args, **kwargs)  # (its error is every check's)
+        charged = BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]
+        try:
+            on_cpu = student.call(function, *args, **kwargs)
+        except StudentError as error:
+            if error.kind == "NotImplementedError":  # a stub earns nothing here
+                raise
+            attributed_to(_wrong_helper(student, function, args) or charged)
+            return  # (raises on the CPU: its checks there charge it)
         if not _same(on_cpu.value, getattr(ref, function)(*args, **kwargs)):
             # Wrong on the CPU: the values check charges that. A function that gives the same
             # result for other inputs (a stub: zeros, a constant) earns nothing here; another
             # is held to what it computes.
-            other = student.call(function, *map(_moved, args), **kwargs).value
+            other = student.call(function, *_moved(args), **kwargs).value
             if on_cpu.value is None or (_same(other, on_cpu.value)
                                         or (type(other) is type(on_cpu.value) is not torch.Tensor
-                                        and other == on_cpu.value)):
+                                            and other == on_cpu.value)):
                 fail(f"{function}: this check counts once {function} returns correct values "
                      "on valid input; fix the values check first.", "not-working")
-            attributed_to(BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function])
+            attributed_to(_wrong_helper(student, function, args) or charged)
         try:
             result = student.call(function, *args, gpu=True, **kwargs)
         except StudentError as error:
