@@ -287,13 +287,16 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     recorded = harness.RecordedCall(params.get("block"), record)
     try:
         value = recorded(ns["cross_entropy"], *args, **kwargs)
+        frozen = recorded.plain  # (made under the block: harness.plain_copy; held here)
         if grad_args:
             outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                  params.get("upstream"))
         if params.get("gradcheck"):
             outcome["gradcheck"] = harness.run_gradcheck(ns["cross_entropy"], args, kwargs,
                                                          grad_args)
-        plain = recorded.plain  # (copied under the block: harness.plain_copy)
+        harness.silence_hooks()
+        harness.strip_modes()
+        plain = harness.thaw(frozen)
         outcome["value"] = plain.detach() if type(plain) is torch.Tensor else plain
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)

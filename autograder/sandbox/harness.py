@@ -13,9 +13,11 @@ returned; otherwise it chooses the wording of feedback at most.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import opcode
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
@@ -24,6 +26,7 @@ from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 
 import torch
+import torch.utils._python_dispatch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -40,6 +43,15 @@ _dispatch_stack_len = torch._C._len_torch_dispatch_stack
 _dispatch_stack_at = torch._C._get_dispatch_stack_at
 
 MAX_NAMES = 300
+
+# Python's own hooks and torch's mode stacks, as the grader clears them (`quiet`): taken at
+# import, in the zygote, before any notebook.
+_SET_PROFILE, _SET_TRACE = sys.setprofile, sys.settrace
+_GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
+_POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
+_PUSH_FUNCTION_MODE = torch._C._push_on_torch_function_stack
+_POP_DISPATCH_MODE = torch.utils._python_dispatch._pop_mode
+_PUSH_DISPATCH_MODE = torch.utils._python_dispatch._push_mode
 
 # What the forward hook compares while student code runs: a notebook that swaps these
 # for the duration of a call (and puts them back before returning, out of the reach
@@ -85,6 +97,18 @@ class AtenRecorder(TorchDispatchMode):
         if name not in self.names and len(self.names) < MAX_NAMES:
             self.names.append(name)
         return func(*args, **(kwargs or {}))
+
+
+def _mode_positions(calls: CallRecorder, ops: AtenRecorder) -> tuple[int, int] | None:
+    """How many modes up to and including the recorders (what lies above them the student's
+    code entered during the call); None when a recorder is gone (the call's `intact` says so)."""
+    functions = [_function_stack_at(i) for i in range(_function_stack_len())]
+    dispatch = [_dispatch_stack_at(i) for i in range(_dispatch_stack_len())]
+    try:
+        return (max(i for i, m in enumerate(functions) if m is calls) + 1,
+                max(i for i, m in enumerate(dispatch) if m is ops) + 1)
+    except ValueError:
+        return None
 
 
 def recorders_installed(calls: CallRecorder, ops: AtenRecorder) -> bool:
@@ -301,6 +325,41 @@ def _python_function(name: str) -> FunctionType | None:
     return next((function for known, function in _PYTHON_LIBRARY if known == name), None)
 
 
+def silence_hooks() -> None:
+    """No profile or trace function of the student's runs while the grader works (one set in
+    a cell or a graded function would run the student's code after the library block is
+    lifted, in the grader's own frames, and could change what is sent back); nor a garbage
+    collector's callback, nor a weakref callback run by a collection (the collector stays off
+    in a worker once grading calls start: a worker lives for one submission)."""
+    _SET_PROFILE(None)
+    _SET_TRACE(None)
+    threading.setprofile(None)  # type: ignore[arg-type]
+    threading.settrace(None)  # type: ignore[arg-type]
+    _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)
+    _GC_DISABLE()  # (no collection of the student's garbage: no weakref callback runs from one)
+
+
+Modes = list[tuple[bool, Any]]  # (a function mode?, the mode), innermost last
+
+
+def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
+    """Pop every torch function and dispatch mode above the first `keep` (`keep_dispatch`)
+    of their stacks: a mode a notebook entered and never left sees every torch call the
+    grader makes (it kept the copy of a returned value and filled it with the library's
+    answer after the block was lifted). Returned in order, for `restore_modes`."""
+    popped: Modes = []
+    while _function_stack_len() > keep:
+        popped.append((True, _POP_FUNCTION_MODE()))
+    while _dispatch_stack_len() > keep_dispatch:
+        popped.append((False, _POP_DISPATCH_MODE()))
+    return popped
+
+
+def restore_modes(popped: Modes) -> None:
+    for function, mode in reversed(popped):
+        (_PUSH_FUNCTION_MODE if function else _PUSH_DISPATCH_MODE)(mode)
+
+
 _PLAIN_DEPTH, _PLAIN_ITEMS = 20, 10_000  # (as protocol.encode: deeper or longer is cut there)
 
 
@@ -316,10 +375,14 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     if kind is torch.Tensor or isinstance(value, torch.Tensor):
         try:
             base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
-            copy = base.detach().clone()
-            if value.requires_grad and (copy.is_floating_point() or copy.is_complex()):
-                copy.requires_grad_(True)
-            return copy
+            if base.device.type == "meta":  # (the emulated device's: no data)
+                return Frozen((str(base.dtype), tuple(base.shape), bool(value.requires_grad),
+                               "meta", b""))
+            copy = base.detach().contiguous().cpu()
+            # frozen: its bytes, which nothing the student's code does later can change (a
+            # tensor object is reachable through `gc`; `thaw` rebuilds it just before sending)
+            return Frozen((str(copy.dtype), tuple(copy.shape), bool(value.requires_grad),
+                           str(value.device), copy.reshape(-1).view(torch.uint8).numpy().tobytes()))
         except Exception:
             return f"<{kind.__name__}>"[:200]  # (sent as a string: what it was)
     if value is None or kind in (bool, int, float, str, torch.device, torch.dtype):
@@ -342,6 +405,44 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
             return numpy.array(value, copy=True)
         except Exception:
             return f"<{kind.__name__}>"[:200]
+    return value
+
+
+class Frozen(tuple):  # type: ignore[type-arg]
+    """A returned tensor as `plain_copy` froze it: (dtype, shape, requires_grad, device, bytes)."""
+
+
+_DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64,
+                                torch.complex64, torch.complex128, torch.uint8, torch.int8,
+                                torch.int16, torch.int32, torch.int64, torch.bool)}
+
+
+def thaw(value: Any, depth: int = 0) -> Any:
+    """`plain_copy`'s result with its frozen tensors rebuilt (exact types throughout)."""
+    kind = type(value)
+    if kind is Frozen:
+        dtype, shape, requires_grad, device, data = value
+        if dtype not in _DTYPES:
+            return f"<tensor of {dtype}>"
+        if device == "meta":
+            tensor = torch.empty(shape, dtype=_DTYPES[dtype], device="meta")
+        else:
+            raw = torch.frombuffer(bytearray(data), dtype=torch.uint8) if data else \
+                torch.empty(0, dtype=torch.uint8)
+            tensor = raw.view(_DTYPES[dtype]).reshape(shape).clone()
+            if device.startswith("cuda"):
+                tensor = tensor.to(device)
+        if requires_grad and (tensor.is_floating_point() or tensor.is_complex()):
+            tensor.requires_grad_(True)
+        return tensor
+    if depth >= _PLAIN_DEPTH:
+        return value
+    if kind is list:
+        return [thaw(item, depth + 1) for item in value]
+    if kind is tuple:
+        return tuple(thaw(item, depth + 1) for item in value)
+    if kind is dict:
+        return {thaw(k, depth + 1): thaw(v, depth + 1) for k, v in value.items()}
     return value
 
 
@@ -368,9 +469,12 @@ class RecordedCall:
 
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
+            entry = (_function_stack_len(), _dispatch_stack_len())
             with self.block:
                 result = fn(*args, **kwargs)
-                if self.plain_wanted:
+                if self.plain_wanted:  # (the student's modes left by the call, and hooks, gone)
+                    silence_hooks()
+                    strip_modes(*entry)
                     self.plain = plain_copy(result)
                 return result
         value: Any = None
@@ -383,7 +487,11 @@ class RecordedCall:
             with self.block, calls, ops:
                 try:
                     value = fn(*args, **kwargs)
-                    if self.plain_wanted:  # (recorded and blocked too)
+                    if self.plain_wanted:  # (recorded and blocked too; see above)
+                        silence_hooks()
+                        ours = _mode_positions(calls, ops)
+                        if ours is not None:
+                            strip_modes(*ours)
                         self.plain = plain_copy(value)
                     returned = True
                 except BaseException as exc:

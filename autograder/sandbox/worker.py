@@ -307,6 +307,11 @@ class Worker:
             # variable's value and the ping report nothing the judge takes on trust.
             if op == "shutdown":
                 return
+            if op != "exec_cells":
+                # (a hook, a collector callback or a torch mode a cell left behind would run
+                # the student's code inside the grader's own work: see `harness.strip_modes`)
+                harness.silence_hooks()
+                harness.strip_modes()
             handler = handlers.get(str(op))
             if handler is None:
                 protocol.send(self.sock, {"ok": False, "error": {"type": "Protocol",
@@ -454,9 +459,11 @@ class Worker:
             return recorded(fn, *args, **kwargs)
 
         value: Any = None
+        frozen: Any = None
         failure: dict[str, Any] | None = None
         try:
             value = self._run_limited(float(request.get("timeout", 10)), run)
+            frozen = recorded.plain  # (made under the block; held here, not in its object)
         except GradingTimeout:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
@@ -501,9 +508,14 @@ class Worker:
                                   "mutated": mutated}
         if gpu:
             answer["devices"] = where[:WATCH_TENSORS]
-        # (the value as it was when the function returned, copied under its block: see
-        # `harness.plain_copy`; gradients above were taken from the value itself)
-        return answer, {"value": value if gpu else recorded.plain, **extra}
+        # The value as it was when the function returned, frozen under its block
+        # (`harness.plain_copy`; gradients above were taken from the value itself), rebuilt
+        # with no code of the student's able to run: hooks silenced, modes popped.
+        if not gpu:
+            harness.silence_hooks()
+            harness.strip_modes()
+            value = harness.thaw(frozen)
+        return answer, {"value": value, **extra}
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                     guard: Guard) -> None:

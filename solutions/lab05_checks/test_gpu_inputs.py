@@ -9,8 +9,9 @@ refuses what a GPU refuses. A check charges only what the GPU run showed: an err
 raises for a tensor left on the CPU (a mask, a constant vector, a confusion matrix's counts
 made without `device=`), `.numpy()` of a GPU tensor, or a tensor result returned on the CPU.
 The function's values are the other checks' business: here it is held to what it computes
-on the CPU for the same inputs (a wrong function is not charged twice), and an error the
-emulation cannot tell from its own limits is not charged at all.
+on the CPU for the same inputs (a wrong function is not charged twice). Any error on the GPU
+where the same call works on the CPU is charged (a notebook could otherwise raise something
+else on purpose), but for the emulation's own limit (`EmulationGap`), never charged.
 """
 
 from __future__ import annotations
@@ -155,7 +156,10 @@ def _expect_on_gpu(student, ref, function: str,
             if NUMPY_ON_GPU in error.info.get("message", ""):
                 fail(f"{function} calls .numpy() on a tensor that is on the GPU, which fails "
                      "there: compute with torch operations, or call .cpu() first.", "device")
-            continue  # another error: not one a GPU alone explains (or the emulation's limit)
+            if error.kind == "EmulationGap":  # the emulation's own limit: not assessed
+                continue
+            fail(f"{function} works on the CPU but raises {error.excerpt()} when its inputs are "
+                 "on a GPU: it must work on the input's device too.", "device")
         if "cpu" in (result.devices or []):
             fail(f"{function} returns its result on the CPU when its inputs are on a GPU "
                  f"(called as {function}(…{_where(kwargs)})): build the result on the "

@@ -63,3 +63,67 @@ def test_a_lazy_value_is_sent_as_it_was_when_the_function_returned(zygote) -> No
         listed = session.call("as_list", PRED, TARGET, record=True, block=("mse_loss",)).value
         assert [float(v) for v in listed] == [0.0]
         assert library != 0.0  # (what the library would have given)
+
+
+# Red team 7: code that runs after the block is lifted — a mode a cell entered and never left
+# (it keeps the copy of the returned value and fills it at the grader's next torch call), a
+# profile hook, a collector callback, a weakref callback of a collected cycle — reaching the
+# call's record to put the library's answer in its place.
+LATE = '''
+import gc, sys, weakref
+import torch
+import torch.nn.functional as F
+from torch.overrides import TorchFunctionMode
+
+seen, pending = [], []
+
+class Keep(TorchFunctionMode):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if pending and torch._C._len_torch_function_stack() == 0:
+            for t in seen:
+                if isinstance(t, torch.Tensor) and t.numel() == 1:
+                    t.fill_(pending[0])
+        if isinstance(out, torch.Tensor):
+            seen.append(out)
+        return out
+
+Keep().__enter__()  # entered in a cell, never left
+
+def _record():
+    f = sys._getframe(2)
+    while f is not None:
+        s = f.f_locals.get("self")
+        if type(s).__name__ == "RecordedCall":
+            return s
+        f = f.f_back
+
+def _late(*event):
+    r = _record() or (holder[0] if holder else None)
+    if r is not None and r.block.library is None and pending:
+        r.plain = torch.tensor(pending[0])
+
+holder = []
+class Cycle:
+    pass
+
+def mse_loss(pred, target, reduction="mean"):
+    pending[:] = [float(F.mse_loss(pred.detach(), target.detach()))] if False else [1.6666666]
+    holder[:] = [_record()]
+    sys.setprofile(lambda *a: _late())
+    gc.callbacks.append(lambda phase, info: _late())
+    gc.set_threshold(1, 1, 1)
+    c = Cycle(); c.me = c
+    weakref.ref(c, lambda ref: _late())
+    del c
+    return torch.zeros(())
+'''
+
+
+def test_code_run_after_the_block_does_not_change_the_value_sent(zygote) -> None:
+    with one_cell_session(zygote, LATE) as session:
+        assert session.cells[1].error is None, session.cells[1].error
+        for _ in range(2):
+            value = session.call("mse_loss", PRED, TARGET, record=True,
+                                 block=("mse_loss",)).value
+            assert type(value) is torch.Tensor and float(value) == 0.0, value
