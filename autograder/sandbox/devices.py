@@ -41,12 +41,21 @@ _INDEXING = frozenset({_aten.index.Tensor, _aten.index_put.default, _aten.index_
 # Copies between devices are what these are for.
 _COPIES = frozenset({_aten.copy_.default, _aten._to_copy.default, _aten.lift_fresh.default,
                      _aten.lift_fresh_copy.default, _aten._local_scalar_dense.default})
+# CUDA has no integer matrix products (cuBLAS has no integer GEMM): "addmm_cuda" not
+# implemented for 'Long' — a confusion matrix as one_hot(t).T @ one_hot(p) in int64 fails there.
+_MATMUL = frozenset({_aten.mm.default, _aten.bmm.default, _aten.addmm.default,
+                     _aten.baddbmm.default, _aten.addbmm.default, _aten.mv.default,
+                     _aten.addmv.default, _aten.dot.default, _aten.vdot.default})
 MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
          "cuda:0 and cpu!")
 CPU_INDEXED = ("indices should be either on cpu or on the same device as the indexed tensor "
                "(cpu)")
 NUMPY = ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
          "tensor to host memory first.")
+
+
+_CUDA_NAMES = {torch.int64: "Long", torch.int32: "Int", torch.int16: "Short",
+               torch.int8: "Char", torch.uint8: "Byte", torch.bool: "Bool"}
 
 
 class OnGPU(torch.Tensor):
@@ -127,6 +136,9 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 raise RuntimeError(MIXED)
         elif any(_plain_cpu(value) for value in flat):
             raise RuntimeError(MIXED)
+        if func in _MATMUL and not (gpu[0].is_floating_point() or gpu[0].is_complex()):
+            raise RuntimeError(f'"{func.__name__.split(".")[0]}_cuda" not implemented for '
+                               f"'{_CUDA_NAMES.get(gpu[0].dtype, str(gpu[0].dtype))}'")
     if made_here:
         kwargs = {**kwargs, "device": torch.device("cpu")}
     result = func(*tree_map(_data, args), **tree_map(_data, kwargs))

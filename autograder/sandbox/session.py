@@ -459,6 +459,11 @@ class StudentSession:
         self.incidents = Incidents()
         self.worker: WorkerHandle | None = None
         self.restarts = 0
+        # Functions (and scenarios) whose call had to be killed: run past its limit where the
+        # worker could not interrupt it (a loop inside C, SIGALRM ignored). Not run again:
+        # each such call would cost a worker and a restart, and the restarts would run out
+        # before the student's other functions are graded.
+        self.hung: set[str] = set()
         self.started = time.monotonic()
         self.deadline = self.started + limits.submission_timeout_s
         self.cuda_available = False
@@ -652,6 +657,8 @@ class StudentSession:
             self._drop_worker(kill=True)
             if cut:
                 raise self._out_of_time() from exc
+            if header["op"] in ("call", "scenario"):
+                self.hung.add(what)
             message = f"{what} ran past its {limit:.0f} s limit"
             self.incidents.timeouts.append(message)
             raise CallTimeout(message) from exc
@@ -848,6 +855,9 @@ class StudentSession:
                 items["upstream"] = upstream.detach().contiguous()
             return header, items
 
+        if name in self.hung:
+            raise CallTimeout(f"{name} ran past its limit earlier and could not be interrupted "
+                              "(not run again)")
         request = _once(build)  # (built only when sent or first planned)
         key = None
         if self._check is not None:
@@ -890,6 +900,9 @@ class StudentSession:
                       "record": record}
             return header, dict(tensors.items)
 
+        if name in self.hung:
+            raise CallTimeout(f"{name} ran past its limit earlier and could not be interrupted "
+                              "(not run again)")
         request = _once(build)  # (as in `call`)
 
         limit = timeout or self.limits.call_timeout_s

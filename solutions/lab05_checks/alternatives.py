@@ -149,8 +149,9 @@ def confusion_matrix(preds, targets, num_classes):
 def confusion_matrix(preds, targets, num_classes):
     if preds.shape != targets.shape:
         raise ValueError("shapes differ")
-    rows = F.one_hot(targets.long(), num_classes)
-    cols = F.one_hot(preds.long(), num_classes)
+    # (in float64: a GPU has no integer matrix product, see mutant_confusion_matrix_int_matmul)
+    rows = F.one_hot(targets.long(), num_classes).double()
+    cols = F.one_hot(preds.long(), num_classes).double()
     return (rows.T @ cols).to(torch.int64)
 ''')),
     Alternative("alt_prf_via_confusion_matrix", ("precision_recall_f1", "macro_f1"), rewrite('''

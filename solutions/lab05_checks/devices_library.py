@@ -45,6 +45,15 @@ def confusion_matrix(preds, targets, num_classes):
            _on_gpu("binary_cross_entropy_with_logits"), "device"),
 ]
 
+DEVICE_MUTANTS += [
+    Mutant("mutant_confusion_matrix_int_matmul", "confusion_matrix", rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    return F.one_hot(targets.long(), num_classes).T @ F.one_hot(preds.long(), num_classes)
+'''), _on_gpu("confusion_matrix"), "not implemented for 'Long'"),
+]
+
 DEVICE_ALTERNATIVES: list[Alternative] = [
     Alternative("alt_ce_one_hot_mask_zeros_like", ("cross_entropy",), edit(
         "cross_entropy", "nll = -log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)",

@@ -19,7 +19,7 @@ import torch
 from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
-from autograder.sandbox.session import CallResult, StudentError
+from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
 
 
@@ -85,9 +85,40 @@ def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
         return None
 
 
-def _kept_inputs(result: CallResult, function: str) -> Any:
+# The graded metrics a function may be built on: an input changed in place by one of them is
+# that helper's mistake, charged once by its own values check (fresh eyes 6: a
+# confusion_matrix doing `targets *= C` also cost macro_f1, which only called it).
+_HELPERS_OF = {"precision_recall_f1": ("confusion_matrix", "accuracy"),
+               "macro_f1": ("confusion_matrix", "precision_recall_f1", "accuracy")}
+
+
+def _helper_edits_inputs(student, function: str, preds: torch.Tensor,
+                         targets: torch.Tensor, num_classes: int | None) -> str:
+    """The values check of a helper of `function` that changes these inputs in place ("" for
+    none): a probe of each helper on the same inputs."""
+    classes = num_classes or int(max(int(preds.max()), int(targets.max()))) + 1
+    args = {"confusion_matrix": (preds, targets, classes), "accuracy": (preds, targets),
+            "precision_recall_f1": (preds, targets)}
+    for helper in _HELPERS_OF.get(function, ()):
+        try:
+            if student.call(helper, *args[helper]).mutated:
+                return HELPER_VALUES[helper]
+        except (StudentError, MissingFunction):
+            continue
+    return ""
+
+
+def _kept_inputs(result: CallResult, function: str, student: Any = None,
+                 inputs: tuple[torch.Tensor, torch.Tensor, int | None] | None = None) -> Any:
     """The call's value, once the run shows the function left its inputs as they were (the
-    notebook's rule for every graded function: a caller's preds and targets are theirs)."""
+    notebook's rule for every graded function: a caller's preds and targets are theirs).
+    Where one of its helpers changes them (`student` and `inputs` given), that helper's
+    check charges it: this one is held to the value."""
+    if result.mutated and student is not None and inputs is not None:
+        helper = _helper_edits_inputs(student, function, *inputs)
+        if helper:
+            attributed_to(helper)
+            return result.value
     if result.mutated:
         names = ("preds", "targets")
         which = [names[i] for i in result.mutated if isinstance(i, int) and 0 <= i < 2]
@@ -532,7 +563,7 @@ def test_prf_binary(student, ref, tol, memo):
              "either is low.", "f1-arithmetic-mean")
     for preds, targets in _binary_cases():
         value = _kept_inputs(student.call("precision_recall_f1", preds, targets),
-                             "precision_recall_f1")
+                             "precision_recall_f1", student, (preds, targets, None))
         if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol) and \
                 _prf_blamed(student, ref, value, preds, targets, 1, tol, floats=True):
             continue
@@ -767,7 +798,8 @@ def test_macro_values(student, ref, tol, memo):
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
             cases.append((preds, targets, num_classes))
     for preds, targets, num_classes in cases:
-        value = _kept_inputs(student.call("macro_f1", preds, targets, num_classes), "macro_f1")
+        value = _kept_inputs(student.call("macro_f1", preds, targets, num_classes), "macro_f1",
+                             student, (preds, targets, num_classes))
         expected = ref.macro_f1(preds, targets, num_classes)
         if not _close(value, expected, tol) and type(value) is float and _macro_blamed(
                 student, ref, value, preds, targets, num_classes, tol):
@@ -828,3 +860,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
                  "counting an absent class's F1 as 0.", "present-classes-only")
         fail(f"macro_f1 gives a wrong value {what}: every class in range(num_classes) counts, "
              "and a class with 2·TP + FP + FN = 0 has F1 = 0.", "absent-class")
+
+
+HELPER_VALUES = {"confusion_matrix": CM_VALUES, "accuracy": ACC_VALUES,
+                 "precision_recall_f1": PRF_BINARY}

@@ -127,13 +127,19 @@ def through_numpy(t, p):
     return float((t.numpy() == p.numpy()).mean())
 
 
+def counts_by_integer_matmul(t, p):  # (CUDA has no integer matrix product)
+    return F.one_hot(t, 3).T @ F.one_hot(p, 3)
+
+
 @pytest.mark.parametrize("fn, args, message", [
     (mask_on_cpu, (LOGITS, TARGETS), devices.CPU_INDEXED),
     (eye_on_cpu, (LOGITS, TARGETS), devices.CPU_INDEXED),
     (weights_on_cpu, (PROBS, LABELS), devices.MIXED),
     (counts_on_cpu, (TARGETS, TARGETS), devices.CPU_INDEXED),
     (through_numpy, (TARGETS, TARGETS), devices.NUMPY),
-], ids=["mask_on_cpu", "eye_on_cpu", "weights_on_cpu", "counts_on_cpu", "through_numpy"])
+    (counts_by_integer_matmul, (TARGETS, TARGETS), "\"mm_cuda\" not implemented for 'Long'"),
+], ids=["mask_on_cpu", "eye_on_cpu", "weights_on_cpu", "counts_on_cpu", "through_numpy",
+        "counts_by_integer_matmul"])
 def test_what_a_gpu_refuses_is_refused(fn, args, message) -> None:
     fn(*args)  # (fine on the CPU)
     with pytest.raises((RuntimeError, TypeError)) as raised:
