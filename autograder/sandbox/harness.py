@@ -422,14 +422,15 @@ def thaw(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind is Frozen:
         dtype, shape, requires_grad, device, data = value
-        if dtype not in _DTYPES:
+        kind_of = _DTYPES.get(dtype) or getattr(torch, dtype.removeprefix("torch."), None)
+        if not isinstance(kind_of, torch.dtype):
             return f"<tensor of {dtype}>"
         if device == "meta":
-            tensor = torch.empty(shape, dtype=_DTYPES[dtype], device="meta")
+            tensor = torch.empty(shape, dtype=kind_of, device="meta")
         else:
             raw = torch.frombuffer(bytearray(data), dtype=torch.uint8) if data else \
                 torch.empty(0, dtype=torch.uint8)
-            tensor = raw.view(_DTYPES[dtype]).reshape(shape).clone()
+            tensor = raw.view(kind_of).reshape(shape).clone()
             if device.startswith("cuda"):
                 tensor = tensor.to(device)
         if requires_grad and (tensor.is_floating_point() or tensor.is_complex()):

@@ -391,7 +391,11 @@ class Worker:
         max_bytes = int(request.get("max_bytes", 1 << 20))
         max_header = int(request.get("max_header", 1 << 20))
         collected = protocol.Tensors()
-        results: list[bytes] = []  # each call's reply, in the JSON the frame carries
+        # Each call's reply, in the JSON the frame carries, and its tensors' bytes: immutable
+        # as soon as the call is encoded, held in this frame (a later call's code that finds
+        # the grader's containers through `gc` cannot rewrite an earlier call's result).
+        results: tuple[bytes, ...] = ()
+        sealed: tuple[tuple[str, Any], ...] = ()
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time", "cut" or "caps"
         for sub in request.get("calls", []):
@@ -423,10 +427,14 @@ class Worker:
                     del collected.items[key]
                 stopped = "caps"
                 break
-            results.append(encoded)
+            results += (encoded,)
+            sealed += tuple((key, harness.plain_copy(collected.items[key])) for key in added)
+        harness.silence_hooks()
+        harness.strip_modes()
+        tensors_sent = {key: harness.thaw(frozen) for key, frozen in sealed}
         protocol.send(self.sock, {"ok": True, "stopped": stopped},
                       ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
-                                             protocol.serialize(collected.items)))
+                                             protocol.serialize(tensors_sent)))
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:

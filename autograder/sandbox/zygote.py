@@ -289,6 +289,7 @@ class Zygote:
                 if self._uid_lock is not None:  # a worker must not hold (or flock) the lock
                     self._uid_lock.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)  # (as Python starts)
                 fd = _keep_only(fd)
                 cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
                 if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups
@@ -454,6 +455,9 @@ def main() -> None:
     # probe: ~0.02 s now, ~0.2 s after the imports).
     zygote = Zygote(socket_path, scratch_root, parent_pipe)
     signal.signal(signal.SIGTERM, lambda *a: zygote.shutdown())  # (its cgroups exist now)
+    # A terminal's Ctrl-C reaches every process of the batch: the batch says "interrupted"
+    # and ends the zygote itself (SIGTERM, or its pipe closing); a traceback here was noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_up()
     # Everything a worker runs is imported now: its private root has no project folder and
     # no lab folder. The lab's scenarios register themselves; then the registry is closed.
