@@ -48,6 +48,7 @@ MAX_NAMES = 300
 # import, in the zygote, before any notebook.
 _SET_PROFILE, _SET_TRACE = sys.setprofile, sys.settrace
 _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
+_SHOW_WARNING = warnings.showwarning
 _POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
 _PUSH_FUNCTION_MODE = torch._C._push_on_torch_function_stack
 _POP_DISPATCH_MODE = torch.utils._python_dispatch._pop_mode
@@ -337,6 +338,11 @@ def silence_hooks() -> None:
     threading.settrace(None)  # type: ignore[arg-type]
     _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)
     _GC_DISABLE()  # (no collection of the student's garbage: no weakref callback runs from one)
+    # nor a warnings hook, nor an unraisable-exception hook (a `__del__` that raises)
+    warnings.resetwarnings()
+    warnings.simplefilter("ignore")
+    warnings.showwarning = _SHOW_WARNING
+    sys.unraisablehook = sys.__unraisablehook__
 
 
 Modes = list[tuple[bool, Any]]  # (a function mode?, the mode), innermost last

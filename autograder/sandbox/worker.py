@@ -127,8 +127,22 @@ class Baseline:
 _BASELINE: list[Baseline] = []
 
 
+_AUDIT_HOOKS: list[Any] = []
+
+
+def _no_more_audit_hooks(event: str, args: Any) -> None:
+    """The worker's one audit hook: no other may be added. A notebook's audit hook would run
+    its code at every audited event of the grader's own work (an attribute set on a function
+    when the integrity check restores it, a compile), after the library block is lifted."""
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not available in the grader")
+
+
 def _shared_setup() -> None:
     """What every worker sets up the same way, before the snapshot (so it is "untouched")."""
+    if _no_more_audit_hooks not in _AUDIT_HOOKS:  # (once per process: hooks stay for good)
+        sys.addaudithook(_no_more_audit_hooks)
+        _AUDIT_HOOKS.append(_no_more_audit_hooks)
     sys.modules["otter"] = _fake_otter()
     builtins.get_ipython = lambda: _NoShell()  # type: ignore[attr-defined]
     harness.install()  # the scenarios' switchable wrappers, part of the baseline

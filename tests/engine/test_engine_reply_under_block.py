@@ -127,3 +127,19 @@ def test_code_run_after_the_block_does_not_change_the_value_sent(zygote) -> None
             value = session.call("mse_loss", PRED, TARGET, record=True,
                                  block=("mse_loss",)).value
             assert type(value) is torch.Tensor and float(value) == 0.0, value
+
+
+AUDIT = '''
+import sys
+heard = []
+sys.addaudithook(lambda event, args: heard.append(event))  # (refused quietly, as Python does)
+compile("1", "<x>", "eval")
+'''
+
+
+def test_a_notebook_cannot_add_an_audit_hook(zygote) -> None:
+    """An audit hook, unlike every other hook, cannot be removed once added: it would run the
+    notebook's code at each audited event of the grader's own work."""
+    with one_cell_session(zygote, AUDIT) as session:
+        assert session.cells[1].error is None, session.cells[1].error
+        assert session.get_var("heard") == []
