@@ -31,33 +31,22 @@ import torch
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks.blame import held_to_float32
-from test_helper_blame import CHECKS, REFERENCE, InProcessStudent, namespace
+from test_helper_blame import CHECKS, REFERENCE, namespace
+from test_helper_blame import verdicts as run_checks
 
-from autograder.check.plugin import Verdict, settle_attributions, verdict_for
-from autograder.check.registry import CheckFailed, take_attribution
-from autograder.check.static import SourceFacts
-from autograder.config import Tolerances
+from autograder.check.plugin import Verdict, settle_attributions
+from autograder.check.registry import CheckFailed
 
 ROOT = Path(__file__).resolve().parents[2]
 OURS = {part_a.__name__, part_b.__name__}
+CHECK_MODULE = {spec.name: test.__module__ for spec, test in CHECKS}
 
 
 def verdicts(ns: dict[str, Any], *functions: str) -> dict[str, Verdict]:
-    """The Part A/B checks of `functions`, run in-process, settled as the engine does."""
-    values = {"student": InProcessStudent(ns), "memo": {}, "tol": Tolerances(),
-              "source": SourceFacts(), "ref": REFERENCE.module, "answers": REFERENCE.answers}
-    found = {}
-    for spec, test in CHECKS:
-        if test.__module__ not in OURS or spec.name.split(":", 1)[0] not in functions:
-            continue
-        names = test.__code__.co_varnames[:test.__code__.co_argcount]
-        take_attribution()
-        try:
-            test(**{name: values[name] for name in names})
-            error = None
-        except Exception as exc:
-            error = exc
-        found[spec.name] = verdict_for(spec, error, take_attribution())
+    """The Part A/B checks of `functions`, run in-process (`test_helper_blame.verdicts`),
+    settled as the engine does."""
+    found = {name: verdict for name, verdict in run_checks(ns, *functions).items()
+             if CHECK_MODULE[name] in OURS}
     assert found
     return settle_attributions(found)
 
