@@ -87,6 +87,24 @@ class OnGPU(torch.Tensor):
         memo[id(self)] = copied
         return copied
 
+    # What a CUDA tensor answers (its `device` must stay the emulated one: every operation
+    # is routed by it): code choosing a device by hand sees a GPU.
+    @property
+    def is_cuda(self) -> bool:  # type: ignore[override]
+        return True
+
+    def get_device(self) -> int:
+        return 0
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        if dtype is None and not kwargs:
+            return self.data_.type().replace("torch.", "torch.cuda.", 1)
+        if isinstance(dtype, str) and dtype.startswith("torch.cuda."):
+            kind = getattr(torch, dtype.removeprefix("torch.cuda."), None)
+            if isinstance(kind, type) and hasattr(kind, "dtype"):
+                return self.to(kind.dtype)
+        return super().type(dtype, non_blocking, **kwargs)
+
     def tolist(self) -> Any:  # (a GPU tensor's tolist copies it to the host)
         return self.data_.tolist()
 
@@ -124,8 +142,10 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     gpu = [value for value in flat if isinstance(value, OnGPU)]
     device = kwargs.get("device")
     made_here = _on_emulated(device)
-    if func is _aten._to_copy.default and device is not None and not made_here:
-        return func(*tree_map(_data, args), **kwargs)  # to the CPU: plain again
+    if device is not None and not made_here and gpu:
+        # to the CPU (`.cpu()`, `new_zeros(..., device="cpu")`, `zeros_like(x, device="cpu")`):
+        # a plain CPU result, as on a GPU
+        return func(*tree_map(_data, args), **kwargs)
     if not gpu and not made_here:
         return func(*args, **kwargs)
     if gpu and func not in _COPIES:
@@ -184,6 +204,23 @@ def _index(index: Any) -> Any:
     return index
 
 
+def _cuda_like(device: Any, index: bool = True) -> bool:
+    """A device naming CUDA: "cuda", "cuda:0", torch.device("cuda"), or (`index`) a device
+    index as `get_device()` gives it."""
+    if index and type(device) is int:
+        return device >= 0
+    if isinstance(device, str):
+        return device == "cuda" or device.startswith("cuda:")
+    return isinstance(device, torch.device) and device.type == "cuda"
+
+
+def _host_values(value: Any) -> Any:
+    """`value` with each GPU tensor inside it as CUDA's constructors read one: a 0-dim one as
+    its number, another as its values."""
+    return tree_map(lambda v: (v.data_.item() if v.dim() == 0 else v.data_)
+                    if isinstance(v, OnGPU) else v, value)
+
+
 class _PlacedOnGPU(TorchFunctionMode):
     """While a call runs on the emulated GPU: a tensor built from data for its device is
     built there, and an index holding Python sequences keeps its data."""
@@ -191,6 +228,19 @@ class _PlacedOnGPU(TorchFunctionMode):
     def __torch_function__(self, func: Any, types: Any, args: Any = (),
                            kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
+        # "cuda" named by hand (`"cuda" if x.is_cuda else "cpu"`, `x.get_device()`, `.cuda()`)
+        # is this GPU: the emulated one
+        if _cuda_like(kwargs.get("device")):
+            kwargs = {**kwargs, "device": EMULATED}
+        if func is torch.Tensor.cuda and args:
+            return args[0].to(EMULATED)
+        if func is torch.Tensor.to:
+            args = tuple(EMULATED if i and _cuda_like(a, index=False) else a
+                         for i, a in enumerate(args))
+        if func in _FROM_DATA or func is torch.Tensor.new_tensor:
+            # (data holding GPU tensors is read as CUDA reads it: their values)
+            args = (args[0], *_host_values(args[1:])) if func is torch.Tensor.new_tensor \
+                else _host_values(args)
         if func in _FROM_DATA and _on_emulated(kwargs.get("device")):
             made = func(*args, **{**kwargs, "device": "cpu"})
             return OnGPU(made.detach()).requires_grad_(made.requires_grad)
@@ -198,6 +248,11 @@ class _PlacedOnGPU(TorchFunctionMode):
                 and ("device" not in kwargs or _on_emulated(kwargs["device"])):
             made = args[0].data_.new_tensor(*args[1:], **{**kwargs, "device": "cpu"})
             return OnGPU(made.detach()).requires_grad_(made.requires_grad)
+        if func is torch.Tensor.type and len(args) >= 2 and isinstance(args[1], str) \
+                and args[1].startswith("torch.cuda."):  # (a GPU tensor's own type string)
+            kind = getattr(torch, args[1].removeprefix("torch.cuda."), None)
+            if isinstance(kind, type) and hasattr(kind, "dtype"):
+                return args[0].to(kind.dtype)
         if func in _INDEXERS and len(args) >= 2:
             args = (args[0], _index(args[1]), *args[2:])
         return func(*args, **kwargs)

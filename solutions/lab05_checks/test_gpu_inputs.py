@@ -9,9 +9,10 @@ refuses what a GPU refuses. A check charges only what the GPU run showed: an err
 raises for a tensor left on the CPU (a mask, a constant vector, a confusion matrix's counts
 made without `device=`), `.numpy()` of a GPU tensor, or a tensor result returned on the CPU.
 The function's values are the other checks' business: here it is held to what it computes
-on the CPU for the same inputs (a wrong function is not charged twice). Any error on the GPU
-where the same call works on the CPU is charged (a notebook could otherwise raise something
-else on purpose), but for the emulation's own limit (`EmulationGap`), never charged.
+on the CPU for the same inputs (a wrong function is not charged twice), on the GPU too: the
+same values there. Any error on the GPU where the same call works on the CPU is charged (a
+notebook could otherwise raise something else on purpose, or an exception named like the
+emulation's own).
 """
 
 from __future__ import annotations
@@ -94,6 +95,16 @@ def _same(value: Any, expected: Any) -> bool:
             and torch.allclose(value.double(), expected.double(), rtol=1e-4, atol=1e-6))
 
 
+def _agrees(value: Any, on_cpu: Any) -> bool:
+    """The GPU call's value is the CPU call's (tensors within rounding, nan where nan)."""
+    if isinstance(on_cpu, torch.Tensor):
+        return (isinstance(value, torch.Tensor) and value.shape == on_cpu.shape
+                and value.dtype == on_cpu.dtype
+                and bool(torch.allclose(value.double(), on_cpu.double(), rtol=1e-5, atol=1e-7,
+                                        equal_nan=True)))
+    return type(value) is type(on_cpu)
+
+
 def _moved(args: tuple[Any, ...]) -> tuple[Any, ...]:
     """Other valid inputs of the same kind: the first argument's values changed (floats
     shifted, labels rotated within [0, C)), the others as they were."""
@@ -156,14 +167,15 @@ def _expect_on_gpu(student, ref, function: str,
             if NUMPY_ON_GPU in error.info.get("message", ""):
                 fail(f"{function} calls .numpy() on a tensor that is on the GPU, which fails "
                      "there: compute with torch operations, or call .cpu() first.", "device")
-            if error.kind == "EmulationGap":  # the emulation's own limit: not assessed
-                continue
             fail(f"{function} works on the CPU but raises {error.excerpt()} when its inputs are "
                  "on a GPU: it must work on the input's device too.", "device")
         if "cpu" in (result.devices or []):
             fail(f"{function} returns its result on the CPU when its inputs are on a GPU "
                  f"(called as {function}(…{_where(kwargs)})): build the result on the "
                  "input's device, e.g. torch.zeros(..., device=x.device).", "device")
+        if not _agrees(result.value, on_cpu.value):  # (what it computes there: the same)
+            fail(f"{function} gives other values when its inputs are on a GPU than for the same "
+                 "inputs on the CPU: compute the same way on every device.", "device")
 
 
 def _on_gpu_check(function: str) -> Callable[..., None]:

@@ -83,7 +83,20 @@ def made_from_data(x):
     return (x[:, :3] * weights).sum(1) + x[[0, 1, 2, 3], [0, 0, 0, 0]] + float(f"{x.sum():.3f}")
 
 
-CORRECT = [(ce_gather, (LOGITS, TARGETS)), (ce_one_hot, (LOGITS, TARGETS)),
+def confusion_from_scalars(t, p):  # (torch.tensor of a list of GPU scalars: read by value)
+    return torch.tensor([[((t == i) & (p == j)).sum()
+                          for j in range(3)] for i in range(3)], device=p.device)
+
+
+def device_by_hand(x):  # (red team 8: "cuda" named by hand, a type string, a device index)
+    device = "cuda" if x.is_cuda else "cpu"
+    ones = torch.ones(x.shape, device=device) + torch.zeros(x.shape, device=x.get_device()
+                                                            if x.is_cuda else "cpu")
+    return (x * ones).type(x.type()) + x.new_tensor([x.sum()] * x.shape[-1])
+
+
+CORRECT = [(confusion_from_scalars, (TARGETS, TARGETS.flip(0))), (device_by_hand, (LOGITS,)),
+           (ce_gather, (LOGITS, TARGETS)), (ce_one_hot, (LOGITS, TARGETS)),
            (ce_range_index, (LOGITS, TARGETS)), (ce_mask_on_device, (LOGITS, TARGETS)),
            (bce_constants, (PROBS.clamp(1e-6, 1 - 1e-6), LABELS)),
            (confusion_loop, (TARGETS, TARGETS.flip(0))),
@@ -157,6 +170,9 @@ def test_a_result_built_on_the_cpu_is_reported_there() -> None:
     value, where = _on_gpu(loop_on_cpu, TARGETS, TARGETS)
     assert where == ["cpu"] and torch.equal(value, loop_on_cpu(TARGETS, TARGETS))
     assert _on_gpu(lambda x: (x.cpu(), x * 2, [x.to("cpu")]), LOGITS)[1] == ["cpu", "gpu", "cpu"]
+    # an explicit CPU device is the CPU, also beside GPU inputs (red team 8)
+    assert _on_gpu(lambda x: (x.new_zeros(2, device="cpu"), torch.zeros_like(x, device="cpu")),
+                   LOGITS)[1] == ["cpu", "cpu"]
 
 
 def test_gradients_flow_on_the_emulated_gpu() -> None:
