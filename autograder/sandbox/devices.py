@@ -31,7 +31,8 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_map
 
-EMULATED = torch.device("meta")  # what an emulated GPU tensor reports as its device
+EMULATED = torch.device("meta")  # the emulated GPU tensor's device, as torch routes it
+_CUDA = torch.device("cuda", 0)  # ... and as Python code reading `.device` sees it
 # taken at import (in the zygote, before the harness wraps it and before any notebook)
 _cuda_is_available = torch.cuda.is_available
 _aten = torch.ops.aten
@@ -92,6 +93,16 @@ class OnGPU(torch.Tensor):
     @property
     def is_cuda(self) -> bool:  # type: ignore[override]
         return True
+
+    @property
+    def device(self) -> torch.device:  # type: ignore[override]
+        """What Python code reads (`x.device`, `x.device.type == "cuda"`); torch's own C++ still
+        routes by the emulated device (a tensor made with `device=x.device` is made there)."""
+        return _CUDA
+
+    @property
+    def is_meta(self) -> bool:  # type: ignore[override]
+        return False
 
     def get_device(self) -> int:
         return 0

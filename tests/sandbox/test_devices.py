@@ -188,3 +188,15 @@ def test_a_tensor_without_its_data_is_the_emulations_gap_not_a_mistake() -> None
     hidden = torch.zeros(4, device="meta")  # what torch makes below the emulation's reach
     with pytest.raises(devices.EmulationGap):
         _on_gpu(lambda x: x + hidden, PROBS)
+
+
+def test_python_code_reading_the_device_sees_a_gpu() -> None:
+    """Red team 8: `x.device.type == "meta"` told the emulation apart (and honest code choosing
+    a device by hand got the CPU): what Python reads is CUDA's; torch still routes by the
+    emulated device."""
+    def probe(x):
+        made = torch.zeros(2, device=x.device)
+        return (x.device.type, x.is_cuda, x.is_meta, x.type(), made.device.type)
+
+    value, _ = _on_gpu(probe, LOGITS)
+    assert value == ("cuda", True, False, "torch.cuda.FloatTensor", "cuda")
