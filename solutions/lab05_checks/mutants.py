@@ -105,6 +105,28 @@ _GPU_CPU_MATRIX = ("the matrix is made on the CPU (torch.zeros without device=):
                    "it is left there, which the GPU-input check charges")
 _GPU_NUMPY = ".numpy() of a GPU tensor fails on a GPU, which the GPU-input check charges"
 
+# fit training in eval mode after its first epoch (model.train() once, before the loop)
+FIT_TRAIN_MODE_ONCE = '''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    model.train()
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for x, y in train_loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            count += len(y)
+        history["train_loss"].append(total / count)
+        metrics = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(metrics["loss"])
+        history["val_accuracy"].append(metrics["accuracy"])
+    return history
+'''
+
 MUTANTS: list[Mutant] = [
     # ================================================================ Part A: regression losses
     Mutant("mutant_mse_sum_for_mean", "mse_loss",
@@ -974,26 +996,8 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
                 "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",
                 "pass"),
            BCEL_POS_WEIGHT, "negative term"),
-    Mutant("mutant_r31_fit_train_mode_once", "fit", rewrite('''
-def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
-    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    model.train()
-    for _ in range(epochs):
-        total, count = 0.0, 0
-        for x, y in train_loader:
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y)
-            count += len(y)
-        history["train_loss"].append(total / count)
-        metrics = evaluate(model, val_loader, loss_fn, device)
-        history["val_loss"].append(metrics["loss"])
-        history["val_accuracy"].append(metrics["accuracy"])
-    return history
-'''), FIT, "eval mode"),
+    Mutant("mutant_r31_fit_train_mode_once", "fit", rewrite(FIT_TRAIN_MODE_ONCE), FIT,
+           "eval mode"),
     Mutant("mutant_r31_prf_fn_counts_true_negatives", "precision_recall_f1", rewrite('''
 def precision_recall_f1(preds, targets, positive_class=1):
     k = positive_class

@@ -17,6 +17,7 @@ emulation's own).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,8 +56,10 @@ def _labels(values: list[int]) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.int64)
 
 
+@functools.cache
 def _calls() -> dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]]:
-    """Each function's valid calls made with their inputs on the GPU."""
+    """Each function's valid calls made with their inputs on the GPU (built once per judge:
+    the same for every submission; a call hands the worker copies)."""
     gen = torch.Generator().manual_seed(7)
     pred, target = torch.randn(6, generator=gen), torch.randn(6, generator=gen)
     logits = torch.randn(5, 3, generator=gen)
@@ -78,6 +81,13 @@ def _calls() -> dict[str, list[tuple[tuple[Any, ...], dict[str, Any]]]]:
             ((logits[:, 0], binary), {"pos_weight": torch.tensor([2.0])})],
         "confusion_matrix": [((preds, truth, 3), {})],
     }
+
+
+@functools.cache
+def _expected(ref: Any, function: str, index: int) -> Any:
+    """The reference's value for a function's call `index` (once per judge)."""
+    args, kwargs = _calls()[function][index]
+    return getattr(ref, function)(*args, **kwargs)
 
 
 def _where(kwargs: dict[str, Any]) -> str:
@@ -136,7 +146,7 @@ def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
 
 def _expect_on_gpu(student, ref, function: str,
                    calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
-    for args, kwargs in calls:
+    for index, (args, kwargs) in enumerate(calls):
         charged = BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]
         try:
             on_cpu = student.call(function, *args, **kwargs)
@@ -145,7 +155,7 @@ def _expect_on_gpu(student, ref, function: str,
                 raise
             attributed_to(_wrong_helper(student, function, args) or charged)
             return  # (raises on the CPU: its checks there charge it)
-        if not _same(on_cpu.value, getattr(ref, function)(*args, **kwargs)):
+        if not _same(on_cpu.value, _expected(ref, function, index)):
             # Wrong on the CPU: the values check charges that. A function that gives the same
             # result for other inputs (a stub: zeros, a constant) earns nothing here; another
             # is held to what it computes.
