@@ -33,6 +33,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
+from autograder.sandbox.protocol import Frozen
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
 # (or these names, restored from the snapshot) does not change what the hooks see.
@@ -386,7 +387,7 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
                                "meta", b""))
             copy = base.detach().contiguous().cpu()
             # frozen: its bytes, which nothing the student's code does later can change (a
-            # tensor object is reachable through `gc`; `thaw` rebuilds it just before sending)
+            # tensor object is reachable through `gc`); sent as they are (`protocol.Frozen`)
             return Frozen((str(copy.dtype), tuple(copy.shape), bool(value.requires_grad),
                            str(value.device), copy.reshape(-1).view(torch.uint8).numpy().tobytes()))
         except Exception:
@@ -414,17 +415,14 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     return value
 
 
-class Frozen(tuple):  # type: ignore[type-arg]
-    """A returned tensor as `plain_copy` froze it: (dtype, shape, requires_grad, device, bytes)."""
-
-
 _DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64,
                                 torch.complex64, torch.complex128, torch.uint8, torch.int8,
                                 torch.int16, torch.int32, torch.int64, torch.bool)}
 
 
 def thaw(value: Any, depth: int = 0) -> Any:
-    """`plain_copy`'s result with its frozen tensors rebuilt (exact types throughout)."""
+    """`plain_copy`'s result with its frozen tensors rebuilt (exact types throughout), for
+    a lab's own scenario that works on the value (a reply can carry `Frozen` ones as they are)."""
     kind = type(value)
     if kind is Frozen:
         dtype, shape, requires_grad, device, data = value

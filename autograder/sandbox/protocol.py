@@ -22,6 +22,7 @@ say why.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import re
@@ -132,20 +133,39 @@ def clean_text(value: Any, limit: int = MAX_LABEL, keep_newlines: bool = False) 
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
+class Frozen(tuple):  # type: ignore[type-arg]
+    """A tensor as bytes, made while a library block held (`harness.plain_copy`): (dtype,
+    shape, requires_grad, device, data). `encode` references it as it does a tensor and
+    `serialize` writes its bytes as they are: nothing is rebuilt from it in the worker, so no
+    code of the student's can run on a value between its block and the wire."""
+
+
+_FLOATING = frozenset({"torch.float16", "torch.bfloat16", "torch.float32", "torch.float64",
+                       "torch.complex64", "torch.complex128"})
+
+
 class Tensors:
-    """Collects tensors while encoding a value into JSON-able data."""
+    """Collects tensors (and `Frozen` ones) while encoding a value into JSON-able data."""
 
     def __init__(self) -> None:
-        self.items: dict[str, torch.Tensor] = {}
+        self.items: dict[str, torch.Tensor | Frozen] = {}
 
     def since(self, count: int) -> list[str]:
         """The keys of the tensors added after the first `count` (keys are "t0", "t1", ... in
         the order added: no walk over the ones before)."""
         return [f"t{i}" for i in range(count, len(self.items))]
 
-    def add(self, tensor: torch.Tensor) -> str:
+    def plain(self) -> dict[str, torch.Tensor]:
+        """The tensors collected, none `Frozen` (what the judge encodes: its own tensors)."""
+        plain = {key: item for key, item in self.items.items() if isinstance(item, torch.Tensor)}
+        if len(plain) != len(self.items):
+            raise TypeError("frozen tensors are the worker's")
+        return plain
+
+    def add(self, tensor: torch.Tensor | Frozen) -> str:
         key = f"t{len(self.items)}"
-        if (type(tensor) is torch.Tensor and not tensor.requires_grad  # the common case,
+        if isinstance(tensor, Frozen) or (
+                type(tensor) is torch.Tensor and not tensor.requires_grad  # the common case,
                 and tensor.device.type == "cpu" and tensor.is_contiguous()  # as it is
                 and not tensor.is_conj() and not tensor.is_neg()):
             self.items[key] = tensor
@@ -156,12 +176,21 @@ class Tensors:
         return key
 
 
+def nbytes(tensor: torch.Tensor | Frozen) -> int:
+    """The bytes a collected tensor takes in a frame."""
+    if type(tensor) is Frozen:
+        return len(tensor[4])
+    return tensor.numel() * tensor.element_size()  # type: ignore[union-attr]
+
+
 def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     """Worker side: any Python value to JSON data, with tensors set aside."""
     if depth > 20:
         return {"__object__": "too deeply nested"}
     if type(value) is torch.Tensor:  # (the common value: first)
         return _tensor_reference(value, tensors)
+    if type(value) is Frozen:
+        return _frozen_reference(value, tensors)
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -202,6 +231,16 @@ def _tensor_reference(value: torch.Tensor, tensors: Tensors) -> dict[str, Any]:
         "requires_grad": bool(value.requires_grad),
         "subclass": type(value).__name__ if type(value) is not torch.Tensor else "",
     }
+
+
+def _frozen_reference(value: Frozen, tensors: Tensors) -> Any:
+    """A `Frozen` tensor referenced as `_tensor_reference` references the tensor it was
+    (a frozen tensor is never a subclass: `plain_copy` took its values as a plain tensor)."""
+    dtype, shape, requires_grad, device, _ = value
+    if device == "meta":
+        return {"__meta__": list(shape), "dtype": dtype}
+    return {"__tensor__": tensors.add(value), "device": device,
+            "requires_grad": bool(requires_grad) and dtype in _FLOATING, "subclass": ""}
 
 
 class Opaque:
@@ -340,16 +379,31 @@ def decode(data: Any, tensors: dict[str, torch.Tensor], deadline: float | None =
 _EMPTY = torch.zeros(1)
 
 
-def _serialize(tensors: dict[str, torch.Tensor]) -> bytes:
+def _serialize(tensors: dict[str, torch.Tensor] | dict[str, torch.Tensor | Frozen]) -> bytes:
     """safetensors bytes, written by safetensors' own serializer straight from each tensor's
-    memory: `safetensors.torch.save` first looks for shared storage and goes through numpy's
-    ctypes (~50 µs a frame), which made it a large share of a worker call."""
-    specs = {k: TensorSpec(dtype=str(t.dtype).split(".")[-1], shape=t.shape,
-                           # an empty tensor has no buffer: any valid address, no bytes
-                           data_ptr=t.data_ptr() if t.numel() else _EMPTY.data_ptr(),
-                           data_len=t.numel() * t.element_size())
-             for k, t in tensors.items()}  # `tensors` keeps every buffer alive meanwhile
+    memory (a `Frozen` one's: its bytes): `safetensors.torch.save` first looks for shared
+    storage and goes through numpy's ctypes (~50 µs a frame), which made it a large share of
+    a worker call."""
+    specs = {}
+    for key, tensor in tensors.items():  # (`tensors` keeps every buffer alive meanwhile)
+        if type(tensor) is Frozen:
+            dtype, shape, _, _, data = tensor
+            # an empty tensor has no buffer: any valid address, no bytes
+            specs[key] = TensorSpec(dtype=dtype.split(".")[-1], shape=shape,
+                                    data_ptr=_address(data) if data else _EMPTY.data_ptr(),
+                                    data_len=len(data))
+            continue
+        specs[key] = TensorSpec(dtype=str(tensor.dtype).split(".")[-1],  # type: ignore[union-attr]
+                                shape=tensor.shape,  # type: ignore[union-attr]
+                                data_ptr=(tensor.data_ptr()  # type: ignore[union-attr]
+                                          if tensor.numel() else _EMPTY.data_ptr()),  # type: ignore[union-attr]
+                                data_len=nbytes(tensor))
     return bytes(st_serialize(specs, metadata=None))
+
+
+def _address(data: bytes) -> int:
+    """Where a bytes object's contents are (read in place: `c_char_p` does not copy bytes)."""
+    return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
 
 
 def _arm(sock: socket.socket, deadline: float | None) -> None:
@@ -382,12 +436,13 @@ class Encoded:
     blob: bytes
 
 
-def serialize(tensors: dict[str, torch.Tensor]) -> bytes:
+def serialize(tensors: dict[str, torch.Tensor] | dict[str, torch.Tensor | Frozen]) -> bytes:
     """Tensors as a frame carries them (for `Encoded`)."""
     return _serialize(tensors) if tensors else b""
 
 
-def send(sock: socket.socket, header: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None,
+def send(sock: socket.socket, header: dict[str, Any],
+         tensors: dict[str, torch.Tensor] | dict[str, torch.Tensor | Frozen] | None = None,
          deadline: float | None = None, ready: Encoded | None = None) -> None:
     """One frame; with a deadline, the whole frame is sent by then or `FrameTimeout`.
     `ready`: fields and tensors encoded already, sent after the header's own fields."""

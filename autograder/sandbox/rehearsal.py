@@ -66,7 +66,7 @@ def _call(name: str, args: list[Any], **options: Any) -> tuple[dict[str, Any],
     header = {"op": "call", "name": name, "args": protocol.encode(args, tensors),
               "kwargs": protocol.encode({}, tensors), "grad_args": [], "gradcheck": False,
               "seed": 0, "record": False, **options}
-    return header, dict(tensors.items)
+    return header, tensors.plain()
 
 
 # A block (`harness.LibraryBlock`) rehearsed over the library's loss and normalisation

@@ -850,7 +850,7 @@ class StudentSession:
                 header["block"] = blocked_plan(tuple(block))
             if gpu:
                 header["gpu"] = True
-            items = dict(tensors.items)
+            items = tensors.plain()
             if upstream is not None:
                 items["upstream"] = upstream.detach().contiguous()
             return header, items
@@ -898,7 +898,7 @@ class StudentSession:
             tensors = protocol.Tensors()
             header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
                       "record": record}
-            return header, dict(tensors.items)
+            return header, tensors.plain()
 
         if name in self.hung:
             raise CallTimeout(f"{name} ran past its limit earlier and could not be interrupted "

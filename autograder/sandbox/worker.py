@@ -431,8 +431,7 @@ class Worker:
             for key, value in values.items():
                 header[key] = protocol.encode(value, collected)
             added = collected.since(before)
-            used += sum(collected.items[k].numel() * collected.items[k].element_size()
-                        for k in added)
+            used += sum(protocol.nbytes(collected.items[k]) for k in added)
             encoded = protocol.encoded(header)  # once: measured here, sent as it is
             header_bytes += len(encoded)
             if (len(collected.items) > max_tensors or used > max_bytes
@@ -442,13 +441,15 @@ class Worker:
                 stopped = "caps"
                 break
             results += (encoded,)
-            sealed += tuple((key, harness.plain_copy(collected.items[key])) for key in added)
+            # (a value's own tensors came frozen: `_call`; its gradients are frozen here)
+            sealed += tuple((key, item if type(item) is protocol.Frozen
+                             else harness.plain_copy(item))
+                            for key in added for item in (collected.items[key],))
         harness.silence_hooks()
         harness.strip_modes()
-        tensors_sent = {key: harness.thaw(frozen) for key, frozen in sealed}
         protocol.send(self.sock, {"ok": True, "stopped": stopped},
                       ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
-                                             protocol.serialize(tensors_sent)))
+                                             protocol.serialize(dict(sealed))))
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -531,12 +532,12 @@ class Worker:
         if gpu:
             answer["devices"] = where[:WATCH_TENSORS]
         # The value as it was when the function returned, frozen under its block
-        # (`harness.plain_copy`; gradients above were taken from the value itself), rebuilt
-        # with no code of the student's able to run: hooks silenced, modes popped.
+        # (`harness.plain_copy`; gradients above were taken from the value itself): its
+        # tensors are bytes, sent as they are (`protocol.Frozen`), nothing rebuilt from them.
         if not gpu:
             harness.silence_hooks()
             harness.strip_modes()
-            value = harness.thaw(frozen)
+            value = frozen
         return answer, {"value": value, **extra}
 
     def op_scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],

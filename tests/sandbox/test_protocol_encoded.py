@@ -98,3 +98,34 @@ def test_the_tensors_added_since_a_count_are_the_last_ones() -> None:
     protocol.encode({"a": torch.ones(4), "b": [1.0, torch.ones(5)]}, collected)
     assert collected.since(count) == list(collected.items)[count:] == ["t3", "t4"]
     assert collected.since(len(collected.items)) == []
+
+
+_VALUES = [torch.tensor(1.5), torch.arange(6.0).reshape(2, 3), torch.zeros(0, 4),
+           torch.tensor([[1, 2]], dtype=torch.int64), torch.tensor([True, False]),
+           torch.arange(4.0, dtype=torch.float64).requires_grad_(True),
+           torch.arange(8.0)[::2],  # not contiguous
+           torch.empty(2, 3, device="meta")]
+
+
+@pytest.mark.parametrize("value", _VALUES, ids=lambda v: f"{v.dtype}-{tuple(v.shape)}")
+def test_a_frozen_value_is_sent_as_the_tensor_it_froze_byte_for_byte(value: torch.Tensor) -> None:
+    """The worker sends a call's value as `plain_copy` froze it under the block (no tensor
+    rebuilt from it): the frame is the one the value itself, inside a list, would make."""
+    from autograder.sandbox.harness import plain_copy, thaw
+
+    frozen = plain_copy([value, 2])
+    assert type(frozen[0]) is protocol.Frozen
+    sent_frozen, sent_tensor = protocol.Tensors(), protocol.Tensors()
+    header = {"value": protocol.encode(frozen, sent_frozen)}
+    assert header == {"value": protocol.encode(thaw(frozen), sent_tensor)}
+    assert [protocol.nbytes(t) for t in sent_frozen.items.values()] == \
+        [protocol.nbytes(t) for t in sent_tensor.items.values()]
+    assert protocol.serialize(sent_frozen.items) == protocol.serialize(sent_tensor.items)
+    got, tensors = _through(header, sent_frozen.items)
+    decoded = protocol.decode(got["value"], tensors)
+    if value.device.type == "meta":
+        assert isinstance(decoded[0], protocol.MetaTensor)
+    else:
+        assert torch.equal(decoded[0], value.detach())
+        assert got["value"][0]["requires_grad"] == value.requires_grad  # (a header field)
+    assert decoded[1] == 2
