@@ -240,7 +240,8 @@ class CallPlans:
     def __init__(self) -> None:
         self.by_check: dict[str, list[PlannedCall]] = {}
         self.order: dict[str, None] = {}  # the checks in the order they first ran
-        self._made: dict[str, set[CallKey]] = {}  # the keys of each check's calls, last pass
+        # each check's last submission, the keys of its calls then, and those of the one before
+        self._made: dict[str, tuple[object, set[CallKey], set[CallKey]]] = {}
         # requests sending calls ahead, encoded, by the calls they hold (see `encoded`)
         self._frames: dict[tuple[int, ...], tuple[list[PlannedCall], protocol.Encoded]] = {}
 
@@ -251,15 +252,24 @@ class CallPlans:
         """`check` starts (its place in the order the checks run)."""
         self.order.setdefault(check)
 
-    def learn(self, check: str, calls: list[PlannedCall]) -> None:
-        """`check` passed making `calls`: its plan from now on. After its first pass, only
-        the calls it made again: a call with fresh values each time (a check that draws
-        them on purpose) would be run ahead for nothing and rebuild the request every time."""
+    def learn(self, check: str, calls: list[PlannedCall], submission: object = None) -> None:
+        """`check` passed making `calls` for `submission`. Its plan from now on: the calls it
+        made byte for byte for this submission and for the one before it (two different
+        submissions). A call whose arguments came from a submission's own results (a check
+        that feeds a student's value back: an upstream gradient times the value) is so
+        never sent ahead to another student's worker, unless two submissions gave the very
+        same bytes — nothing then that is one student's; and a call with fresh values each
+        time (a check that draws them on purpose) is not run ahead for nothing."""
         self.note(check)
         made = {call.key for call in calls}
-        before, self._made[check] = self._made.get(check), made
-        if before is not None:
-            calls = [call for call in calls if call.key in before]
+        before = self._made.get(check)
+        if before is not None and before[0] is submission:  # (a check passing twice for one
+            made |= before[1]  # submission is still that submission's: nothing planned from it)
+            calls = [call for call in calls if call.key in before[2]]
+            self._made[check] = (submission, made, before[2])
+        else:
+            self._made[check] = (submission, made, before[1] if before is not None else set())
+            calls = [call for call in calls if before is not None and call.key in before[1]]
         if 1 <= len(calls) <= MAX_PLANNED:
             self.by_check[check] = calls
         elif not calls:
@@ -699,7 +709,7 @@ class StudentSession:
 
     def end_check(self, learn: bool = True) -> None:
         if learn and self.plans is not None and self._check is not None:
-            self.plans.learn(self._check, self._made)
+            self.plans.learn(self._check, self._made, self.submission)
         self._check, self._made, self._prefetched = None, [], {}
 
     def _send_ahead(self) -> None:

@@ -90,13 +90,15 @@ def _count_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def _learn_then_replay(zygote: Zygote, plans: CallPlans, monkeypatch: pytest.MonkeyPatch,
                        run_checks) -> tuple[list[object], list[object], list[str]]:
-    """A first submission learns the plans; a second makes the same calls: both results, and
-    the requests the second sent after its start."""
-    first = _session(zygote, plans)
-    try:
-        expected = run_checks(first)
-    finally:
-        first.close()
+    """Two submissions learn the plans (a call is planned once two submissions made it byte
+    for byte); a third makes the same calls: the results, and the requests the third sent
+    after its start."""
+    for _ in range(2):
+        first = _session(zygote, plans)
+        try:
+            expected = run_checks(first)
+        finally:
+            first.close()
     sent = _count_requests(monkeypatch)
     second = _session(zygote, plans)
     sent.clear()  # (the start's ping)
@@ -122,16 +124,18 @@ def _check(session: StudentSession, inputs: list[torch.Tensor], function: str = 
     return out
 
 
-def test_the_second_submission_gets_its_calls_in_one_request(zygote, monkeypatch) -> None:
+def test_the_third_submission_gets_its_calls_in_one_request(zygote, monkeypatch) -> None:
     plans = CallPlans()
     inputs = [torch.arange(3.0) + i for i in range(5)]
-    first = _session(zygote, plans)
     sent = _count_requests(monkeypatch)
-    try:
-        values = _check(first, inputs)
-    finally:
-        first.close()
-    assert sent == ["call"] * 5 and len(plans.get("a check")) == 5
+    for planned in (0, 5):  # planned once two submissions made the calls
+        first = _session(zygote, plans)
+        sent.clear()
+        try:
+            values = _check(first, inputs)
+        finally:
+            first.close()
+        assert sent[-5:] == ["call"] * 5 and len(plans.get("a check")) == planned
     second = _session(zygote, plans)
     sent.clear()
     try:
@@ -219,7 +223,7 @@ def test_a_large_plan_goes_in_several_requests_within_the_caps(zygote, monkeypat
 def test_errors_come_back_as_the_call_would_have_raised_them(zygote) -> None:
     plans = CallPlans()
     inputs = [torch.ones(2), -torch.ones(2), torch.zeros(2)]
-    for _ in range(2):  # learn, then served from the plan
+    for _ in range(3):  # learn (two submissions), then served from the plan
         session = _session(zygote, plans)
         try:
             out = _check(session, inputs, "picky")
@@ -232,8 +236,9 @@ def test_errors_come_back_as_the_call_would_have_raised_them(zygote) -> None:
 def test_a_call_that_hangs_is_made_again_with_its_own_limit(zygote, monkeypatch) -> None:
     monkeypatch.setattr(session_module, "PREFETCH_CALL_S", 0.5)
     plans = CallPlans()
-    plans.learn("a check", [_planned("sleepy", torch.ones(2)), _planned("sleepy", torch.full((2,), 99.0)),
-                            _planned("sleepy", torch.full((2,), 1000.0))])
+    _plan(plans, "a check", [_planned("sleepy", torch.ones(2)),
+                             _planned("sleepy", torch.full((2,), 99.0)),
+                             _planned("sleepy", torch.full((2,), 1000.0))])
     session = _session(zygote, plans, call_timeout_s=1.5)
     try:
         session.begin_check("a check")
@@ -257,8 +262,8 @@ def test_a_call_cut_while_sent_ahead_is_made_again_in_a_fresh_worker(zygote,
     (no restart counted) and gives what it gives when it is not cut."""
     monkeypatch.setattr(session_module, "PREFETCH_CALL_S", 0.3)
     plans = CallPlans()
-    plans.learn("a check", [_planned("double", torch.ones(2)),
-                            _planned("warms_up_slowly", torch.ones(2))])
+    _plan(plans, "a check", [_planned("double", torch.ones(2)),
+                             _planned("warms_up_slowly", torch.ones(2))])
     session = _session(zygote, plans, call_timeout_s=5)
     try:
         first = session.worker.pid
@@ -274,8 +279,8 @@ def test_a_call_cut_while_sent_ahead_is_made_again_in_a_fresh_worker(zygote,
 
 def test_a_worker_lost_while_calls_are_sent_ahead_costs_no_restart(zygote) -> None:
     plans = CallPlans()
-    plans.learn("a check", [_planned("crashes", torch.ones(2)),
-                            _planned("crashes", torch.full((2,), 1000.0))])
+    _plan(plans, "a check", [_planned("crashes", torch.ones(2)),
+                             _planned("crashes", torch.full((2,), 1000.0))])
     session = _session(zygote, plans)
     try:
         session.begin_check("a check")  # the worker dies during the request sent ahead
@@ -287,6 +292,13 @@ def test_a_worker_lost_while_calls_are_sent_ahead_costs_no_restart(zygote) -> No
         assert len(session.incidents.crashes) == 1
     finally:
         session.close()
+
+
+def _plan(plans: CallPlans, check: str, calls: list[PlannedCall]) -> None:
+    """`calls` planned for `check`: made by two submissions."""
+    for submission in (object(), object()):
+        plans.learn(check, calls, submission)
+    assert plans.get(check) == calls
 
 
 def _planned(name: str, x: torch.Tensor) -> PlannedCall:
@@ -321,29 +333,62 @@ def test_the_key_is_the_request() -> None:
     assert a.key != _planned("picky", torch.ones(2)).key
     assert call_key({"op": "call"}, {"t0": torch.zeros(2, device="meta")}) is None
     plans = CallPlans()
-    plans.learn("c", [a])  # one call is worth sending ahead with the others' calls
-    assert plans.get("c") == [a]
-    plans.learn("c", [a, a])
+    _plan(plans, "c", [a])  # one call is worth sending ahead with the others' calls
+    plans.learn("c", [a, a], object())
     assert len(plans.get("c")) == 2
-    plans.learn("c", [])  # a pass that made no call: nothing left to send
+    plans.learn("c", [], object())  # a pass that made no call: nothing left to send
     assert plans.get("c") == [] and list(plans.order) == ["c"]
 
 
 def test_a_call_made_with_fresh_values_each_time_is_not_sent_ahead() -> None:
-    """After a check's first pass, its plan keeps the calls it made again: one with values
+    """A check's plan keeps the calls it made again for another submission: one with values
     drawn afresh every time would run ahead for nothing (and rebuild the request)."""
     plans = CallPlans()
     a, b = _planned("double", torch.ones(2)), _planned("double", torch.zeros(2))
-    plans.learn("c", [a, b])  # a first pass: all of it
-    assert plans.get("c") == [a, b]
+    plans.learn("c", [a, b], object())  # a first pass: nothing yet
+    assert plans.get("c") == []
     fresh = _planned("double", torch.full((2,), 7.0))
-    plans.learn("c", [a, fresh])
+    plans.learn("c", [a, fresh], object())
     assert plans.get("c") == [a]
-    plans.learn("c", [a, _planned("double", torch.full((2,), 8.0))])  # fresh again
+    plans.learn("c", [a, _planned("double", torch.full((2,), 8.0))], object())  # fresh again
     assert plans.get("c") == [a]
     again = _planned("double", torch.full((2,), 8.0))
-    plans.learn("c", [a, again])  # the same call twice in a row: planned
+    plans.learn("c", [a, again], object())  # the same call twice in a row: planned
     assert plans.get("c") == [a, again]
+
+
+def test_a_call_fed_one_submissions_results_never_reaches_another_students_worker(
+        zygote, monkeypatch) -> None:
+    """A check that feeds a student's value back (an upstream gradient times the value) makes
+    a call holding that student's data: it is planned only when two submissions gave the
+    same bytes, so a call sent ahead never carries one student's results to another's
+    worker (red team 9: the next student's code read them)."""
+    plans = CallPlans()
+
+    def run_checks(session: StudentSession, own: float) -> None:
+        session.begin_check("feeds back")
+        try:
+            value = session.call("double", torch.ones(2)).value
+            # an input built from the student's value (`own`: what differs between students)
+            session.call("double", value * 3 + own)
+        finally:
+            session.end_check()
+
+    for own in (1.0, 2.0, 5.0):  # three students
+        session = _session(zygote, plans)
+        try:
+            run_checks(session, own)
+        finally:
+            session.close()
+        # what the next student's worker would be sent ahead: nothing built from this one's
+        assert all(torch.equal(tensor, torch.ones(2))
+                   for call in plans.get("feeds back") for tensor in call.tensors.values())
+    # only the call every submission made alike is planned: the fed-back one never
+    planned = plans.get("feeds back")
+    assert len(planned) == 1 and torch.equal(planned[0].tensors["t0"], torch.ones(2))
+    frame = plans.encoded(planned)
+    index = protocol._check_blob(frame.blob, protocol.DEFAULT_CAPS)
+    assert len([k for k in index if k != "__metadata__"]) == 1  # the check's own input only
 
 
 def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
@@ -392,9 +437,8 @@ def test_a_scenario_is_sent_ahead_and_what_it_found_still_voids_its_evidence(mon
     from autograder.sandbox import integrity
 
     plans = CallPlans()
-    submission = Submission("evidence", Path("evidence.ipynb"), (Cell(1, EVIDENCE),), "0")
-
     def graded() -> tuple[dict[str, object], list[str], dict[str, set[str]]]:
+        submission = Submission("evidence", Path("evidence.ipynb"), (Cell(1, EVIDENCE),), "0")
         session = StudentSession(lab_zygote.connect(), submission, Limits(), plans=plans)
         session.start()
         try:
@@ -409,6 +453,7 @@ def test_a_scenario_is_sent_ahead_and_what_it_found_still_voids_its_evidence(mon
     with Zygote([], worker_modules=Lab.load(Path(__file__).resolve().parents[2]).worker_modules) \
             as lab_zygote:
         first = graded()
+        graded()  # (two submissions: planned)
         sent = _count_requests(monkeypatch)
         second = graded()
     assert sent == ["ping", "calls", "verify"]  # no scenario request of its own

@@ -45,6 +45,7 @@ def _run(zygote, plans: CallPlans) -> list[torch.Tensor]:
 
 def test_a_later_call_cannot_rewrite_an_earlier_calls_result(zygote) -> None:
     plans = CallPlans()
-    _run(zygote, plans)  # (learns the plan: one by one)
+    _run(zygote, plans)  # (learns the plan: one by one, two submissions)
+    _run(zygote, plans)
     first, _ = _run(zygote, plans)  # (both sent ahead, in one request)
     assert torch.equal(first, torch.zeros(3)), first

@@ -74,10 +74,11 @@ def test_every_submission_gets_the_same_inputs_and_calls(zygote, tmp_path: Path,
         else:
             assert isinstance(grader._checks(), runner.DirectRunner)
         results, keys = [], []
-        for name in ("a", "b"):
+        for name in ("a", "b", "c"):
             results.append(grader.grade(notebook, name))
             keys.append([call.key for call in grader.plans.get(second)])
             _draws()  # the judge's generators moved on, as other work moves them
     outputs = [[t.output for t in result.tests if t.name == first] for result in results]
-    assert outputs[0] == outputs[1] and "[" in outputs[0][0]
-    assert len(keys[0]) == 1 and keys[0] == keys[1]  # the same request: sent ahead the 2nd time
+    assert outputs[0] == outputs[1] == outputs[2] and "[" in outputs[0][0]
+    # the same request each time: planned once two submissions made it, sent ahead the 3rd time
+    assert keys[0] == [] and len(keys[1]) == 1 and keys[1] == keys[2]
