@@ -38,6 +38,8 @@ LIBRARY_NAME = {
     "log_softmax": "torch.log_softmax / F.log_softmax (a PyTorch log-softmax routine)",
     "logsumexp": "torch.logsumexp",
     "softmin": "F.softmin",
+    "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
+                 "computes a softmax)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
@@ -67,6 +69,9 @@ def _aten_named(*parts: str, but: tuple[str, ...] = ("backward",)) -> tuple[str,
 SOFTMAX_OPS = _aten_named("softmax", but=("backward", "log_softmax"))
 LOG_SOFTMAX_OPS = _aten_named("log_softmax")
 LOGSUMEXP_OPS = _aten_named("logsumexp", "logcumsumexp")
+# Attention computes a softmax of its scores (and its fused kernels the log-sum-exp too:
+# `_scaled_dot_product_flash_attention_for_cpu` returns both, an outside red team's route).
+ATTENTION_OPS = _aten_named("attention", "transformer")
 
 
 
@@ -96,6 +101,7 @@ ALIASES: dict[str, str] = {
     "margin_ranking_loss": "margin_ranking_loss",
     **{op: "softmax" for op in SOFTMAX_OPS}, **{op: "log_softmax" for op in LOG_SOFTMAX_OPS},
     **{op: "logsumexp" for op in LOGSUMEXP_OPS},
+    **{op: "attention" for op in ATTENTION_OPS},
 }
 
 
@@ -113,6 +119,7 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "softmin": SOFTMAX_OPS,
     "log_softmax": LOG_SOFTMAX_OPS,
     "logsumexp": LOGSUMEXP_OPS,
+    "attention": ATTENTION_OPS,
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),

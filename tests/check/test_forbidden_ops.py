@@ -175,6 +175,19 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
         lambda: torch.sparse.softmax(X.to_sparse(), 1).to_dense(), SOFTMAX_FORBIDDEN),
     "log_softmax as sparse log_softmax": (
         lambda: torch.sparse.log_softmax(X.to_sparse(), 1).to_dense(), SOFTMAX_FORBIDDEN),
+    # a ninth red team's: attention's scores go through a softmax (the CPU flash kernel also
+    # returns their log-sum-exp), softmax(x) = attention(query of 0s, keys of 0s, values = I)
+    "softmax through scaled dot-product attention": (
+        lambda: F.scaled_dot_product_attention(
+            torch.zeros(1, 1, 1), torch.zeros(1, 4, 1), torch.eye(4)[None],
+            attn_mask=X[0].detach()[None, None]), SOFTMAX_FORBIDDEN),
+    "log-sum-exp from the CPU flash attention kernel": (
+        lambda: torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+            torch.zeros(1, 1, 6, 4), torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 4))[1],
+        SOFTMAX_FORBIDDEN),
+    "softmax through nn.MultiheadAttention": (
+        lambda: nn.MultiheadAttention(4, 1)(X[None].detach(), X[None].detach(),
+                                            X[None].detach()), SOFTMAX_FORBIDDEN),
 }
 
 
