@@ -64,16 +64,16 @@ def huber_loss(
     return _reduce(torch.where(abs_diff < delta, quadratic, linear), reduction)
 
 
+def log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
 # ---------------------------------------------------------------- Part B
 def softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
     shifted = logits - logits.amax(dim=dim, keepdim=True)
     exps = shifted.exp()
     return exps / exps.sum(dim=dim, keepdim=True)
-
-
-def log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    shifted = logits - logits.amax(dim=dim, keepdim=True)
-    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 
 
 def cross_entropy(

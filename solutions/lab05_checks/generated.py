@@ -10,7 +10,7 @@ a hash of its code: when the reference changes, a stale entry simply matches not
 from __future__ import annotations
 
 EQUIVALENT: dict[str, str] = {
-    "gen_evaluate_reorder-statements_5f7856be": (
+    "gen_evaluate_reorder-statements_14c91cf8": (
         "evaluate counts the correct predictions before adding the batch's loss: the same "
         "figures; only where the 'devices' probe's deliberately failing run stops moves"),
 }

@@ -411,6 +411,27 @@ def confusion_matrix(preds, targets, num_classes):
                 "predicted_pos = preds >= positive_class\n"
                 "    actual_pos = targets >= positive_class"),
            PRF_MULTI, "one-vs-rest"),
+    # fresh eyes 7: one numpy habit, charged once — by the metric that returns numpy values,
+    # not again by macro_f1 built on it nor by the experiment's answer computed with it
+    Mutant("mutant_prf_numpy_values_macro_built_on_it", "precision_recall_f1", rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted_pos = preds == positive_class
+    actual_pos = targets == positive_class
+    tp = int((predicted_pos & actual_pos).sum())
+    fp = int((predicted_pos & ~actual_pos).sum())
+    fn = int((~predicted_pos & actual_pos).sum())
+    ratios = (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+              _safe_ratio(2 * tp, 2 * tp + fp + fn))
+    return tuple(torch.tensor(r).numpy() for r in ratios)  # float32 0-d arrays
+''', '''
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        total += precision_recall_f1(preds, targets, positive_class=c)[2]
+    return total / num_classes
+'''), PRF_BINARY, "numpy"),
     Mutant("mutant_macro_f1_harmonic_mean", "macro_f1", rewrite('''
 def macro_f1(preds, targets, num_classes):
     matrix = confusion_matrix(preds, targets, num_classes)

@@ -127,6 +127,28 @@ def _moved(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (first, *rest)
 
 
+def _works_elsewhere(student, function: str, args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> bool:
+    """Whether `function` returns for other valid inputs of the same kind: the first
+    argument's values moved, and a square batch (C rows of C classes) for a 2-D one. One that
+    raises on all of them does no work (a stub raising an error of its own: an outside red
+    team's `raise ValueError` took every GPU check's point); one that works there has a
+    mistake on these inputs, which the values checks charge."""
+    variants = [_moved(args)]
+    first = args[0]
+    if first.dim() == 2 and first.shape[0] > first.shape[1]:
+        rows = first.shape[1]
+        variants.append(tuple(a[:rows] if isinstance(a, torch.Tensor) and a.dim() >= 1
+                              and a.shape[0] == first.shape[0] else a for a in args))
+    for variant in variants:
+        try:
+            student.call(function, *variant, **kwargs)
+        except StudentError:
+            continue
+        return True
+    return False
+
+
 def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
     """cross_entropy is graded with PyTorch's log_softmax and softmax in place of the
     student's (its own checks): where it is wrong only through one of them, the values check
@@ -146,6 +168,7 @@ def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
 
 def _expect_on_gpu(student, ref, function: str,
                    calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+    assessed, raised = 0, None
     for index, (args, kwargs) in enumerate(calls):
         charged = BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]
         try:
@@ -153,8 +176,9 @@ def _expect_on_gpu(student, ref, function: str,
         except StudentError as error:
             if error.kind == "NotImplementedError":  # a stub earns nothing here
                 raise
-            attributed_to(_wrong_helper(student, function, args) or charged)
-            return  # (raises on the CPU: its checks there charge it)
+            raised = error  # (raises on the CPU: its checks there charge it; this call is
+            continue  # not assessed on the GPU, and a function no call of which works earns
+            # nothing here: one that raises on every valid input is a stub)
         if not _same(on_cpu.value, _expected(ref, function, index)):
             # Wrong on the CPU: the values check charges that. A function that gives the same
             # result for other inputs (a stub: zeros, a constant) earns nothing here; another
@@ -186,6 +210,16 @@ def _expect_on_gpu(student, ref, function: str,
         if not _agrees(result.value, on_cpu.value):  # (what it computes there: the same)
             fail(f"{function} gives other values when its inputs are on a GPU than for the same "
                  "inputs on the CPU: compute the same way on every device.", "device")
+        assessed += 1
+    if raised is not None and not assessed:
+        args, kwargs = calls[0]
+        if not _works_elsewhere(student, function, args, kwargs):
+            fail(f"{function}: this check counts once {function} works on valid input (on the "
+                 f"CPU it raises {raised.excerpt()}); fix its values check first.", "not-working")
+        # It works on other valid inputs: a mistake on these (its own, or an earlier function's
+        # it calls) is charged by the values checks, once.
+        attributed_to(_wrong_helper(student, function, args)
+                      or (BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]))
 
 
 def _on_gpu_check(function: str) -> Callable[..., None]:

@@ -9,6 +9,7 @@ import torch
 
 from autograder.check.compare import describe, is_placeholder
 from autograder.check.registry import attributed_to, check, fail
+from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import StudentError
 from autograder.score.results import WRONG_ANSWER
 from lab05_checks.test_part_c_metrics import ACC_VALUES, PRF_BINARY, PRF_ZERO
@@ -35,14 +36,23 @@ def _experiment_data() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _as_number(value: Any) -> Any:
+    if isinstance(value, NumpyArray):
+        value = value.tensor
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         return value.item()
     return value
 
 
+def _kind(value: Any) -> str:
+    return ("tensor" if isinstance(value, torch.Tensor)
+            else "numpy" if isinstance(value, NumpyArray) else "plain")
+
+
 def _same_answer(a: Any, b: Any) -> bool:
-    """The same value and kind (a tensor for a tensor, nan for nan)."""
-    if isinstance(a, torch.Tensor) != isinstance(b, torch.Tensor):
+    """The same value and kind (a tensor for a tensor, a numpy value for a numpy value — a
+    metric returning numpy values hands them to the answer computed with it —, nan for
+    nan)."""
+    if _kind(a) != _kind(b):
         return False
     a, b = _as_number(a), _as_number(b)
     if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) \
@@ -136,7 +146,7 @@ def test_always_negative_f1(student, answers):
     value = _number(student, "always_negative_f1", lambda v: not _same_answer(
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_f1", v, expected, "precision_recall_f1",
-        lambda got: got[2], lambda got: PRF_BINARY if isinstance(got, torch.Tensor)
+        lambda got: got[2], lambda got: PRF_BINARY if isinstance(got, (torch.Tensor, NumpyArray))
         else PRF_ZERO))
     if value is None:
         return

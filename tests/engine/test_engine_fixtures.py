@@ -10,10 +10,13 @@ from lab05_checks.test_part_a_regression import (
     MAE_GRAD,
     MSE_VALUES,
 )
+from lab05_checks.test_part_c_metrics import ACC_ERRORS, PRF_BINARY
 from lab05_checks.test_part_d_training import (
     CLS_LOGITS,
+    EVAL_DEVICE,
     EVAL_MODE,
     EVAL_NO_GRAD,
+    FIT,
     GET_DEVICE,
     TRAIN_DEVICE,
     TRAIN_LOGITS,
@@ -45,6 +48,7 @@ MUTANTS = {
     "mutant_get_device_always_cpu": (GET_DEVICE, "expected cuda"),
     "mutant_wrong_concept_answer": ("q_logits: why raw logits go to cross-entropy",
                                     "not the best answer"),
+    "mutant_prf_numpy_values_macro_built_on_it": (PRF_BINARY, "numpy"),
 }
 
 ALTERNATIVES = ["alt_huber_piecewise_mask", "alt_training_model_zero_grad_inference_mode",
@@ -84,6 +88,25 @@ def test_untouched_template_scores_zero(grader):
         else:
             assert "not implemented yet" in test.output, test
         assert test.mistake in {"not-implemented", "no-answer"}, test
+
+
+@pytest.mark.parametrize("fixture", ["near_stub_raises_value_error",
+                                     "near_stub_loops_without_the_model"])
+def test_work_not_done_earns_nothing_whatever_it_raises_or_returns(grade, fixture):
+    """A function raising another error than NotImplementedError on valid input, a training
+    loop that never runs the model, an accuracy that validates its input and returns a
+    constant (an outside red team's, 9 and 12 points of 135 before): only fit, wired
+    correctly around train_one_epoch and evaluate, earns its points."""
+    result = grade(fixture)
+    assert result.status is Status.GRADED, result.reason
+    earned = {t.name: t.score for t in result.tests if t.score}
+    assert set(earned) <= {FIT}, earned
+    if fixture == "near_stub_loops_without_the_model":
+        assert set(earned) == {FIT}
+        outputs = failed(result)
+        for name in (TRAIN_LOGITS, TRAIN_DEVICE, EVAL_MODE, EVAL_NO_GRAD, EVAL_DEVICE):
+            assert "never runs the model" in outputs[name], (name, outputs[name])
+        assert "counts once accuracy returns a correct value" in outputs[ACC_ERRORS]
 
 
 @pytest.mark.parametrize("fixture", sorted(MUTANTS))
