@@ -138,6 +138,11 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
              "is finite: look for a division by zero, a log of 0 or an overflow, and use a "
              "numerically stable formulation.", "not-finite")
     if not close(actual, expected, tolerance(tol, expected.dtype)):
+        if actual.is_floating_point() and bool((expected != 0).any()) and \
+                close(-actual, expected, tolerance(tol, expected.dtype)):
+            fail(f"{function} gives the right values with the opposite sign {what}: check the "
+                 "sign in the formula (a log-likelihood loss is minus the mean log-probability).",
+                 "wrong-sign")
         fail(f"{function} gives wrong values {what}.", mistake)
     return actual
 

@@ -108,10 +108,44 @@ class Unchanged(NamedTuple):
     as_list: Any    # `numpy.ndarray.tolist`
 
 
+class Kernels(NamedTuple):
+    """What the dispatcher runs for the operators the worker's own evidence is computed with
+    (`KERNEL_OPS`), as `torch._C._dispatch_dump` (captured here) printed it at the snapshot:
+    a kernel a notebook registers over one (`torch.library`: an outside red team replaced
+    `aten::equal`, and the in-place edit check compared nothing) shows there, under the
+    operator, whatever the dispatch key. It cannot be put back (the registration lives as
+    long as the notebook's handle): it is a finding on every evidence."""
+
+    names: tuple[str, ...]
+    dumps: tuple[str, ...]
+    dump: Any
+    scopes: tuple[str, ...]
+
+
+# The operators the worker runs on the student's results and arguments after their code
+# (copies, views, comparisons, `.item()`): their kernels must stay torch's.
+KERNEL_OPS = ("aten::equal", "aten::clone", "aten::detach", "aten::_to_copy", "aten::copy_",
+              "aten::view", "aten::_reshape_alias", "aten::_unsafe_view", "aten::reshape",
+              "aten::contiguous", "aten::alias", "aten::eq.Tensor", "aten::eq.Scalar",
+              "aten::ne.Tensor", "aten::ne.Scalar", "aten::isnan", "aten::all", "aten::any",
+              "aten::_local_scalar_dense", "aten::lift_fresh")
+
+
+def kernels() -> Kernels | None:
+    try:
+        import torch
+
+        dump = torch._C._dispatch_dump
+        return Kernels(KERNEL_OPS, tuple(dump(name) for name in KERNEL_OPS), dump, BOTH)
+    except (ImportError, AttributeError, RuntimeError):  # (another torch: nothing to compare)
+        return None
+
+
 class Snapshot(NamedTuple):
     owners: tuple[Owner, ...]
     codes: Codes
     unchanged: Unchanged | None = None  # None: no such reader here (`_unchanged`)
+    kernels: Kernels | None = None
 
     @property
     def size(self) -> int:
@@ -217,7 +251,7 @@ class _Builder:
                       tuple(label for _, label, _ in self.functions),
                       tuple(scopes for _, _, scopes in self.functions))
         owners = tuple(self.owners)
-        return Snapshot(owners, codes, _unchanged(owners, codes))
+        return Snapshot(owners, codes, _unchanged(owners, codes), kernels())
 
 
 # Where CPython 3.11 (a release build) keeps the words `Unchanged` reads, in bytes from the
@@ -373,14 +407,20 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
     case, nothing changed, is one read of the words the comparison rests on (`Unchanged`);
     without it, one C-level comparison per module or class and one for all the code.
     """
-    owners, codes, unchanged = snapshot
+    owners, codes, unchanged, kernels = snapshot
+    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
+     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
+    if kernels is not None:  # (a kernel registered over torch's: reported, never put back)
+        names, dumps, dump, kernel_scopes = kernels
+        for name, text in pairs(names, dumps):
+            if dump(name) != text:
+                findings.append(("a kernel was registered over torch's " + name
+                                 + " (torch.library)", kernel_scopes))
     if unchanged is not None:
         take, where, as_bytes, expected, differ, nonzero, as_list = unchanged
         now = take(where)
         if as_bytes(now) == expected:
             return 0
-    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
-     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
     functions, code_objects, defaults, kwdefaults, labels, scopes_of = codes
     if unchanged is None:  # every owner; the functions, if the comparison below finds any
         owner_ids: Any = span(length(owners))
@@ -461,4 +501,4 @@ def subset(snapshot: Snapshot, scope: str) -> Snapshot:
     codes = Codes(tuple(c.functions[i] for i in keep), tuple(c.codes[i] for i in keep),
                   tuple(c.defaults[i] for i in keep), tuple(c.kwdefaults[i] for i in keep),
                   tuple(c.labels[i] for i in keep), tuple(c.scopes[i] for i in keep))
-    return Snapshot(owners, codes, _unchanged(owners, codes))
+    return Snapshot(owners, codes, _unchanged(owners, codes), snapshot.kernels)

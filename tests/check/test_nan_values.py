@@ -170,3 +170,20 @@ def test_non_finite_metrics_fail_their_value_checks(grade, key: str, checks: set
     for name in saying:
         assert "returned nan" in failures[name] or "returned inf" in failures[name], \
             failures[name]
+
+
+def test_values_of_the_opposite_sign_are_named_as_such_and_only_they() -> None:
+    """A loss with its minus sign dropped (fresh eyes 7: "gives wrong values" and the tags of
+    a reduction and a clamp mistake) is named for what the run shows: the values negated."""
+    tol = Tolerances()
+    want = torch.tensor([0.7, 1.2, 0.0], dtype=torch.float64)
+    with pytest.raises(CheckFailed, match="opposite sign") as caught:
+        expect_tensor(-want, want, tol, "binary_cross_entropy", "with reduction='none'",
+                      mistake="reduction-mean")
+    assert caught.value.mistake == "wrong-sign"
+    for other in (want * 2, want + 1, torch.zeros(3, dtype=torch.float64)):
+        with pytest.raises(CheckFailed, match="gives wrong values") as caught:
+            expect_tensor(other, want, tol, "binary_cross_entropy", "here", mistake="m")
+        assert caught.value.mistake == "m"
+    zero = torch.zeros(2, dtype=torch.float64)  # (-0 is 0: right, not negated)
+    assert torch.equal(expect_tensor(-zero, zero, tol, "f", "here"), -zero)
