@@ -33,7 +33,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
-from autograder.sandbox.protocol import Frozen
+from autograder.sandbox.protocol import Described, Frozen
+from autograder.sandbox.protocol import describe as protocol_describe
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
 # (or these names, restored from the snapshot) does not change what the hooks see.
@@ -379,7 +380,8 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     `__iter__`, a number's `__float__` run here, blocked, or not at all — after the block is
     lifted they could compute the library's answer into the value sent back."""
     kind = type(value)
-    if kind is torch.Tensor or isinstance(value, torch.Tensor):
+    # (kinds by `type`, which a value cannot misreport: `isinstance` asks its `__class__`)
+    if kind is torch.Tensor or issubclass(kind, torch.Tensor):
         try:
             base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
             if base.device.type == "meta":  # (the emulated device's: no data)
@@ -395,15 +397,15 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     if value is None or kind in (bool, int, float, str, torch.device, torch.dtype):
         return value
     if depth >= _PLAIN_DEPTH:
-        return value
-    if isinstance(value, (list, tuple)):
+        return Described(("__object__", "too deeply nested"))
+    if issubclass(kind, (list, tuple)):
         items = [plain_copy(item, depth + 1) for item in list(value)[:_PLAIN_ITEMS]]
-        return tuple(items) if isinstance(value, tuple) else items
-    if isinstance(value, dict):
+        return tuple(items) if issubclass(kind, tuple) else items
+    if issubclass(kind, dict):
         return {plain_copy(k, depth + 1): plain_copy(v, depth + 1)
                 for k, v in list(value.items())[:_PLAIN_ITEMS]}
     for exact in (bool, int, float, str):
-        if isinstance(value, exact):
+        if issubclass(kind, exact):
             return exact(value)
     if type(value).__module__ == "numpy" and hasattr(value, "dtype"):
         import numpy
@@ -412,7 +414,12 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
             return numpy.array(value, copy=True)
         except Exception:
             return f"<{kind.__name__}>"[:200]
-    return value
+    # Anything else is sent by what it is (`protocol.describe`), decided now: encoding it
+    # after the block would run its class's code (`__class__`, `__instancecheck__`).
+    try:
+        return Described(protocol_describe(value))
+    except Exception:
+        return Described(("__object__", "object"))
 
 
 _DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64,

@@ -120,6 +120,7 @@ class Kernels(NamedTuple):
     dumps: tuple[str, ...]
     dump: Any
     scopes: tuple[str, ...]
+    pairs: Any  # `zip`, captured here (`verify` looks up no name)
 
 
 # The operators the worker runs on the student's results and arguments after their code
@@ -136,7 +137,7 @@ def kernels() -> Kernels | None:
         import torch
 
         dump = torch._C._dispatch_dump
-        return Kernels(KERNEL_OPS, tuple(dump(name) for name in KERNEL_OPS), dump, BOTH)
+        return Kernels(KERNEL_OPS, tuple(dump(name) for name in KERNEL_OPS), dump, BOTH, zip)
     except (ImportError, AttributeError, RuntimeError):  # (another torch: nothing to compare)
         return None
 
@@ -408,11 +409,9 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
     without it, one C-level comparison per module or class and one for all the code.
     """
     owners, codes, unchanged, kernels = snapshot
-    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
-     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
     if kernels is not None:  # (a kernel registered over torch's: reported, never put back)
-        names, dumps, dump, kernel_scopes = kernels
-        for name, text in pairs(names, dumps):
+        names, dumps, dump, kernel_scopes, both = kernels
+        for name, text in both(names, dumps):
             if dump(name) != text:
                 findings.append(("a kernel was registered over torch's " + name
                                  + " (torch.library)", kernel_scopes))
@@ -421,6 +420,8 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
         now = take(where)
         if as_bytes(now) == expected:
             return 0
+    (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
+     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
     functions, code_objects, defaults, kwdefaults, labels, scopes_of = codes
     if unchanged is None:  # every owner; the functions, if the comparison below finds any
         owner_ids: Any = span(length(owners))

@@ -140,6 +140,13 @@ class Frozen(tuple):  # type: ignore[type-arg]
     code of the student's can run on a value between its block and the wire."""
 
 
+class Described(tuple):  # type: ignore[type-arg]
+    """A value sent by what it is only, as `harness.plain_copy` described it while the block
+    held: (`"__module__"` or `"__object__"`, its type's name) — what `encode` writes for a
+    module or another object, computed before the block was lifted (an object's own
+    `__class__` or `__instancecheck__` would otherwise run as the reply is encoded)."""
+
+
 _FLOATING = frozenset({"torch.float16", "torch.bfloat16", "torch.float32", "torch.float64",
                        "torch.complex64", "torch.complex128"})
 
@@ -191,6 +198,8 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
         return _tensor_reference(value, tensors)
     if type(value) is Frozen:
         return _frozen_reference(value, tensors)
+    if type(value) is Described:
+        return {value[0]: value[1]}
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -216,9 +225,15 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
             return {"__ndarray__": tensors.add(array)}
         except TypeError:
             pass
+    return dict([describe(value)])
+
+
+def describe(value: Any) -> tuple[str, str]:
+    """What `encode` sends for a value that is no plain data: a module's class name, or any
+    other object's module and class."""
     if isinstance(value, torch.nn.Module):
-        return {"__module__": type(value).__name__}
-    return {"__object__": f"{module}.{type(value).__name__}"[:200]}
+        return "__module__", type(value).__name__
+    return "__object__", f"{type(value).__module__}.{type(value).__name__}"[:200]
 
 
 def _tensor_reference(value: torch.Tensor, tensors: Tensors) -> dict[str, Any]:

@@ -3,6 +3,7 @@ calls a judge sends ahead, `CallPlans.encoded`) reach the peer as the same frame
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -129,3 +130,36 @@ def test_a_frozen_value_is_sent_as_the_tensor_it_froze_byte_for_byte(value: torc
         assert torch.equal(decoded[0], value.detach())
         assert got["value"][0]["requires_grad"] == value.requires_grad  # (a header field)
     assert decoded[1] == 2
+
+
+class _Watched:
+    """An object whose class answers `isinstance` through code of its own (a property)."""
+
+    looked = 0
+
+    @property  # type: ignore[misc]
+    def __class__(self):
+        _Watched.looked += 1
+        return dict
+
+
+def test_a_value_that_is_no_plain_data_is_described_under_the_block_not_after() -> None:
+    """`plain_copy` (run while the library block holds) decides what such a value is sent
+    as; encoding the reply afterwards runs none of its class's code (red team 9: the
+    object's own `__class__` ran as the reply was encoded)."""
+    from torch import nn
+
+    from autograder.sandbox.harness import plain_copy
+
+    for value in (nn.Linear(2, 2), object(), 1 + 2j, [nn.ReLU(), {"k": object()}]):
+        assert protocol.encode(plain_copy(value), protocol.Tensors()) == \
+            protocol.encode(value, protocol.Tensors())
+    watched = _Watched()
+    frozen = plain_copy(watched)
+    looked = _Watched.looked
+    assert protocol.encode(frozen, protocol.Tensors()) == {"__object__": f"{__name__}._Watched"}
+    assert _Watched.looked == looked
+    deep: list = []
+    for _ in range(30):
+        deep = [deep]
+    assert "too deeply nested" in json.dumps(protocol.encode(plain_copy(deep), protocol.Tensors()))
