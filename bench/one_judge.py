@@ -4,7 +4,7 @@
 
 Imports the grader from TREE (not from this file's tree), grades the first N notebooks of
 POOL_DIR (the timing-out one is not there) with one `Grader`, as each judge of
-`grade_batch` does, after one warm-up submission, and prints what one submission cost:
+`grade_batch` does, after two warm-up submissions (a call is planned once two made it), and prints what one submission cost:
 the judge's CPU, the CPU and copy-on-write page faults of the zygote and the workers it
 forked (from /proc: what it has reaped), the wall time and the score sum (the same notebooks
 must score the same in both trees).
@@ -37,7 +37,8 @@ def main() -> None:
     with Zygote(hide, overlap=warm_up, worker_modules=lab.worker_modules) as zygote:
         grader = Grader(config, config_path.read_text(), zygote.connect(), lab)
         grader.settle()
-        grader.grade(files[0], "warm-up")
+        for name in ("warm-up", "warm-up again"):  # (a judge's plans are learnt from two)
+            grader.grade(files[0], name)
         before, own, started = tree_stat(zygote.process.pid), own_cpu(), time.perf_counter()
         score = sum(grader.grade(path, path.stem).score for path in files[1:])
         wall = time.perf_counter() - started

@@ -71,7 +71,12 @@ LOG_SOFTMAX_OPS = _aten_named("log_softmax")
 LOGSUMEXP_OPS = _aten_named("logsumexp", "logcumsumexp")
 # Attention computes a softmax of its scores (and its fused kernels the log-sum-exp too:
 # `_scaled_dot_product_flash_attention_for_cpu` returns both, an outside red team's route).
-ATTENTION_OPS = _aten_named("attention", "transformer")
+# Only those with a kernel on this machine (the CUDA-only ones on a GPU host): one with none
+# cannot run here, and each blocked operator costs the block's set-up and check.
+ATTENTION_OPS = tuple(
+    op for op in _aten_named("attention", "transformer")
+    if any(torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{op}", key)
+           for key in ("CPU", "CUDA", "CompositeImplicitAutograd", "CompositeExplicitAutograd")))
 
 
 
