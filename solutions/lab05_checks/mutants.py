@@ -377,6 +377,11 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
                 "num_classes = int(torch.unique(torch.cat([preds, targets])).numel())\n"
                 "    index = targets.long()"),
            CM_ABSENT, "num_classes"),
+    # fresh eyes 8: the size taken from the labels by bincount itself, charged once
+    Mutant("mutant_confusion_bincount_without_minlength", "confusion_matrix",
+           edit("confusion_matrix", "torch.bincount(index.flatten(), minlength=num_classes * "
+                "num_classes)", "torch.bincount(index.flatten())"),
+           CM_ABSENT, "size it by num_classes"),
     Mutant("mutant_confusion_float_counts", "confusion_matrix", rewrite('''
 def confusion_matrix(preds, targets, num_classes):
     if preds.shape != targets.shape:

@@ -273,9 +273,20 @@ def test_confusion_values(student, ref):
              (_labels([2, 0, 2, 1, 2]), _labels([0, 0, 2, 2, 1]), 3),
              (_labels([1]), _labels([0]), 2)]
     for preds, targets, num_classes in cases:
-        value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
-                             "confusion_matrix")
+        try:
+            value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
+                                 "confusion_matrix")
+        except StudentError as error:
+            if error.kind != "NotImplementedError" and _sized_by_data(student, ref, preds,
+                                                                     targets, num_classes):
+                attributed_to(CM_ABSENT)  # (sized by the data: the absent-class check's)
+                continue
+            raise
         expected = ref.confusion_matrix(preds, targets, num_classes)
+        if isinstance(value, torch.Tensor) and value.shape != expected.shape and \
+                _sized_by_data(student, ref, preds, targets, num_classes):
+            attributed_to(CM_ABSENT)
+            continue
         if isinstance(value, NumpyArray):
             fail("confusion_matrix returned a numpy array: return a torch.Tensor.",
                  "returned-numpy")
@@ -301,6 +312,19 @@ def test_confusion_values(student, ref):
 CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is absent"
 
 
+def _sized_by_data(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                   num_classes: int) -> bool:
+    """The matrix is right once the labels reach its last cell (a sample of class C − 1
+    predicted as C − 1 appended): it takes its size from the labels (`bincount` without
+    `minlength`, `max() + 1`), which the absent-class check charges (fresh eyes 8: one
+    missing `minlength` cost both checks)."""
+    last = torch.tensor([num_classes - 1], dtype=preds.dtype)
+    more_preds, more_targets = torch.cat([preds, last]), torch.cat([targets, last])
+    value = _quiet(student, "confusion_matrix", more_preds, more_targets, num_classes)
+    return isinstance(value, torch.Tensor) and _matrix_right(
+        value, ref.confusion_matrix(more_preds, more_targets, num_classes))
+
+
 @check(CM_ABSENT,
        "Size the matrix by num_classes, not by the labels that happen to appear.",
        clauses=("(C, C) even if some class never occurs",))
@@ -318,7 +342,17 @@ def test_confusion_absent_classes(student, ref):
              (_labels([0, 1, 1, 0]), _labels([1, 1, 0, 0]), 4),  # classes 2, 3 absent
              (_labels([2, 2, 2]), _labels([2, 2, 2]), 3)]  # only the last class
     for preds, targets, num_classes in cases:
-        value = _matrix(student.call("confusion_matrix", preds, targets, num_classes).value)
+        try:
+            value = _matrix(student.call("confusion_matrix", preds, targets, num_classes).value)
+        except StudentError as error:
+            if error.kind != "NotImplementedError" and _sized_by_data(student, ref, preds,
+                                                                     targets, num_classes):
+                fail(f"confusion_matrix raises {error.excerpt()} when the labels never reach "
+                     f"the last cell (class {num_classes - 1} predicted as {num_classes - 1}):"
+                     " it takes its size from the labels — size it by num_classes "
+                     "(torch.bincount(..., minlength=num_classes ** 2), or torch.zeros((C, C), "
+                     "dtype=torch.int64) filled with index_put_).", "size-from-labels")
+            raise
         expected = ref.confusion_matrix(preds, targets, num_classes)
         if value is None:
             fail("confusion_matrix did not return a tensor of shape (num_classes, "
@@ -865,6 +899,11 @@ def test_macro_absent_classes(student, ref, tol, memo):
                     and _macro_blamed(student, ref, value, preds, targets, num_classes, tol):
                 continue  # right for the student's own helper: that helper's mistake
         except StudentError as error:
+            raising = None if error.is_a("NotImplementedError") else \
+                _raising_matrix(student, ref, preds, targets, num_classes)
+            if raising:  # (its confusion_matrix raises here too: that helper's mistake)
+                attributed_to(raising)
+                continue
             if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
                     error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
                 _zero_division_fail("macro_f1", error, what)
@@ -883,6 +922,25 @@ def test_macro_absent_classes(student, ref, tol, memo):
                  "counting an absent class's F1 as 0.", "present-classes-only")
         fail(f"macro_f1 gives a wrong value {what}: every class in range(num_classes) counts, "
              "and a class with 2·TP + FP + FN = 0 has F1 = 0.", "absent-class")
+
+
+def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                    num_classes: int) -> str:
+    """The confusion_matrix check that charges the student's confusion_matrix raising on
+    these labels while it works once they reach its last cell ("" otherwise): macro_f1 built
+    on it raises there too, the helper's mistake (fresh eyes 8: a missing `minlength` was
+    also a macro_f1 "0/0")."""
+    try:
+        student.call("confusion_matrix", preds, targets, num_classes)
+    except StudentError as error:
+        if error.is_a("NotImplementedError"):
+            return ""
+        # (only where it works on other labels: a matrix that raises on any is no helper,
+        # and a stub earns nothing through it)
+        return CM_ABSENT if _sized_by_data(student, ref, preds, targets, num_classes) else ""
+    except MissingFunction:
+        return ""
+    return ""
 
 
 HELPER_VALUES = {"confusion_matrix": CM_VALUES, "accuracy": ACC_VALUES,

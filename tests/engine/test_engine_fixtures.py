@@ -10,7 +10,7 @@ from lab05_checks.test_part_a_regression import (
     MAE_GRAD,
     MSE_VALUES,
 )
-from lab05_checks.test_part_c_metrics import ACC_ERRORS, PRF_BINARY
+from lab05_checks.test_part_c_metrics import ACC_ERRORS, CM_ABSENT, PRF_BINARY
 from lab05_checks.test_part_d_training import (
     CLS_LOGITS,
     EVAL_DEVICE,
@@ -49,6 +49,7 @@ MUTANTS = {
     "mutant_wrong_concept_answer": ("q_logits: why raw logits go to cross-entropy",
                                     "not the best answer"),
     "mutant_prf_numpy_values_macro_built_on_it": (PRF_BINARY, "numpy"),
+    "mutant_confusion_bincount_without_minlength": (CM_ABSENT, "size it by num_classes"),
 }
 
 ALTERNATIVES = ["alt_huber_piecewise_mask", "alt_training_model_zero_grad_inference_mode",
