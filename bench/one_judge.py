@@ -4,7 +4,8 @@
 
 Imports the grader from TREE (not from this file's tree), grades the first N notebooks of
 POOL_DIR (the timing-out one is not there) with one `Grader`, as each judge of
-`grade_batch` does, after two warm-up submissions (a call is planned once two made it), and prints what one submission cost:
+`grade_batch` does, after two warm-up submissions (a call is planned once two made it),
+and prints what one submission cost:
 the judge's CPU, the CPU and copy-on-write page faults of the zygote and the workers it
 forked (from /proc: what it has reaped), the wall time and the score sum (the same notebooks
 must score the same in both trees).

@@ -34,7 +34,6 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import Described, Frozen
-from autograder.sandbox.protocol import describe as protocol_describe
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
 # (or these names, restored from the snapshot) does not change what the hooks see.
@@ -164,8 +163,31 @@ _KERNEL_KEYS = ("SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "Qua
                 "QuantizedCUDA", "NestedTensorCPU", "NestedTensorCUDA", "MkldnnCPU", "XPU", "MPS",
                 "CompositeExplicitAutograd", "CompositeExplicitAutogradNonFunctional")
 _COMPOSITE = "CompositeImplicitAutograd"
+# Under torch.func's transforms (`vmap`) an operator runs its batching rule, or a
+# decomposition registered at one of these keys, never reaching its CPU or composite kernel
+# (a tenth outside red team's `vmap(F.cross_entropy)` and `vmap(F.l1_loss)` under a block):
+# every planned operator is blocked at the batching key, and at each other one it has a
+# kernel at. functorch's Python decompositions are registered at import (below), before any
+# block, so that a block sits over them.
+_BATCHED = "FuncTorchBatched"
+_FUNCTORCH_KEYS = ("FuncTorchDynamicLayerFrontMode", "FuncTorchDynamicLayerBackMode",
+                   "FuncTorchVmapMode", "FuncTorchGradWrapper", "BatchedNestedTensor")
 PYTHON = "python"  # a plan entry's keys for a library function written in Python
-_PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, PYTHON})
+_PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, _BATCHED, *_FUNCTORCH_KEYS,
+                        PYTHON})
+
+
+def _load_functorch_decompositions() -> None:
+    """functorch registers its Python decompositions for `vmap` at the first `vmap` call: were
+    that inside a block, theirs would sit over the block's (`_BATCHED`)."""
+    try:
+        from torch._functorch.vmap import lazy_load_decompositions
+    except ImportError:  # (another torch)
+        return
+    lazy_load_decompositions()
+
+
+_load_functorch_decompositions()
 
 
 def _spend_override_warning() -> None:
@@ -223,11 +245,14 @@ def block_plan(ops: Iterable[str]) -> list[PlanEntry]:
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
+            transforms = (_BATCHED, *(key for key in _FUNCTORCH_KEYS
+                                      if _HAS_KERNEL(f"aten::{name}", key)))
             if _HAS_KERNEL(f"aten::{name}", _COMPOSITE):
-                plan.append((name, (_COMPOSITE,)))
+                plan.append((name, (_COMPOSITE, *transforms)))
             else:
-                plan.append((name, (*_ALWAYS_KEYS, *(key for key in _KERNEL_KEYS
-                                                     if _HAS_KERNEL(f"aten::{name}", key)))))
+                plan.append((name, (*_ALWAYS_KEYS, *transforms,
+                                    *(key for key in _KERNEL_KEYS
+                                      if _HAS_KERNEL(f"aten::{name}", key)))))
     return plan
 
 
@@ -363,6 +388,19 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
     return popped
 
 
+_SET_GRAD_ENABLED = torch._C._set_grad_enabled
+_SET_DEFAULT_DTYPE = torch._C._set_default_dtype
+_FLOAT32 = torch.float32
+
+
+def reset_thread_state() -> None:
+    """Gradients on and float32 the default dtype, as every request expects them: a cell that
+    switched grad mode off and never back made an `evaluate` without `no_grad` look right
+    (a tenth outside red team's: the student's other functions wrapped in `enable_grad`)."""
+    _SET_GRAD_ENABLED(True)
+    _SET_DEFAULT_DTYPE(_FLOAT32)
+
+
 def restore_modes(popped: Modes) -> None:
     for function, mode in reversed(popped):
         (_PUSH_FUNCTION_MODE if function else _PUSH_DISPATCH_MODE)(mode)
@@ -374,52 +412,66 @@ _PLAIN_DEPTH, _PLAIN_ITEMS = 20, 10_000  # (as protocol.encode: deeper or longer
 def plain_copy(value: Any, depth: int = 0) -> Any:
     """What the student's function returned, as plain data of exact types (a tensor: a
     detached copy of its values, its gradient flag kept; lists, tuples and dicts of exact
-    type; numpy values as exact arrays): made while the library block and the recorders still
-    hold (`RecordedCall`), so that encoding the reply runs none of the student's code. A
-    tensor subclass's own methods (`__torch_function__`, `__torch_dispatch__`), a list's
-    `__iter__`, a number's `__float__` run here, blocked, or not at all — after the block is
-    lifted they could compute the library's answer into the value sent back."""
+    type; numpy values as exact arrays; anything else described by its type's name), made
+    without running any of the student's code: kinds are read with `type()` (a value's
+    `__class__` can lie to `isinstance`), containers read with the base type's own C methods
+    (`dict.items`, `list.__iter__`: a subclass's overrides never run), numbers converted the
+    same way. A direct call freezes its value under the library block (`RecordedCall`); a
+    scenario freezes its outcome before anything reads it (`Worker._scenario`: a tenth
+    outside red team's dict subclass edited the records from its `items()` as the reply was
+    encoded). Encoding the result then runs none of the student's code either."""
     kind = type(value)
-    # (kinds by `type`, which a value cannot misreport: `isinstance` asks its `__class__`)
     if kind is torch.Tensor or issubclass(kind, torch.Tensor):
         try:
             base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
             if base.device.type == "meta":  # (the emulated device's: no data)
-                return Frozen((str(base.dtype), tuple(base.shape), bool(value.requires_grad),
+                return Frozen((str(base.dtype), tuple(base.shape), bool(base.requires_grad),
                                "meta", b""))
             copy = base.detach().contiguous().cpu()
             # frozen: its bytes, which nothing the student's code does later can change (a
             # tensor object is reachable through `gc`); sent as they are (`protocol.Frozen`)
-            return Frozen((str(copy.dtype), tuple(copy.shape), bool(value.requires_grad),
-                           str(value.device), copy.reshape(-1).view(torch.uint8).numpy().tobytes()))
+            return Frozen((str(copy.dtype), tuple(copy.shape), bool(base.requires_grad),
+                           str(base.device), copy.reshape(-1).view(torch.uint8).numpy().tobytes()))
         except Exception:
-            return f"<{kind.__name__}>"[:200]  # (sent as a string: what it was)
+            return f"<{_type_name(kind)}>"[:200]  # (sent as a string: what it was)
     if value is None or kind in (bool, int, float, str, torch.device, torch.dtype):
         return value
     if depth >= _PLAIN_DEPTH:
         return Described(("__object__", "too deeply nested"))
-    if issubclass(kind, (list, tuple)):
-        items = [plain_copy(item, depth + 1) for item in list(value)[:_PLAIN_ITEMS]]
-        return tuple(items) if issubclass(kind, tuple) else items
+    if issubclass(kind, tuple):
+        return tuple(plain_copy(item, depth + 1)
+                     for item in list(tuple.__iter__(value))[:_PLAIN_ITEMS])
+    if issubclass(kind, list):
+        return [plain_copy(item, depth + 1) for item in list(list.__iter__(value))[:_PLAIN_ITEMS]]
     if issubclass(kind, dict):
         return {plain_copy(k, depth + 1): plain_copy(v, depth + 1)
-                for k, v in list(value.items())[:_PLAIN_ITEMS]}
-    for exact in (bool, int, float, str):
-        if issubclass(kind, exact):
-            return exact(value)
-    if type(value).__module__ == "numpy" and hasattr(value, "dtype"):
-        import numpy
-
+                for k, v in list(dict.items(value))[:_PLAIN_ITEMS]}
+    if issubclass(kind, int):  # (bool is never subclassed)
+        return int.__index__(value)
+    if issubclass(kind, float):
+        return float.__float__(value)
+    if issubclass(kind, str):
+        return str.__str__(value)
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and (issubclass(kind, numpy.generic) or kind is numpy.ndarray):
         try:
             return numpy.array(value, copy=True)
         except Exception:
-            return f"<{kind.__name__}>"[:200]
-    # Anything else is sent by what it is (`protocol.describe`), decided now: encoding it
-    # after the block would run its class's code (`__class__`, `__instancecheck__`).
+            return f"<{_type_name(kind)}>"[:200]
+    if numpy is not None and issubclass(kind, numpy.ndarray):  # (a subclass: its data only)
+        return numpy.ndarray.view(value, numpy.ndarray).copy()
+    # Anything else is sent by what it is (as `protocol.describe` would), decided now.
+    if issubclass(kind, nn.Module):
+        return Described(("__module__", _type_name(kind)))
+    return Described(("__object__", f"{_type_name(kind, '__module__')}.{_type_name(kind)}"[:200]))
+
+
+def _type_name(kind: type, part: str = "__name__") -> str:
+    """A class's name (or module) as `type` stores it (a metaclass's property never runs)."""
     try:
-        return Described(protocol_describe(value))
+        return str.__str__(type.__dict__[part].__get__(kind, type))
     except Exception:
-        return Described(("__object__", "object"))
+        return "object"
 
 
 _DTYPES = {str(d): d for d in (torch.float16, torch.bfloat16, torch.float32, torch.float64,

@@ -323,9 +323,11 @@ class Worker:
                 return
             if op != "exec_cells":
                 # (a hook, a collector callback or a torch mode a cell left behind would run
-                # the student's code inside the grader's own work: see `harness.strip_modes`)
+                # the student's code inside the grader's own work: see `harness.strip_modes`;
+                # grad mode or the default dtype it left changed would change what it shows)
                 harness.silence_hooks()
                 harness.strip_modes()
+                harness.reset_thread_state()
             handler = handlers.get(str(op))
             if handler is None:
                 protocol.send(self.sock, {"ok": False, "error": {"type": "Protocol",
@@ -475,6 +477,7 @@ class Worker:
         gpu = request.get("gpu") is True  # the tensor arguments on the (emulated) GPU
         recorded = harness.RecordedCall(request.get("block"), record, plain=not gpu)
         seed_rngs(int(request.get("seed", 0)))
+        harness.reset_thread_state()  # (as a request's start: an earlier call may have left it)
 
         def run() -> Any:
             if gpu:
@@ -553,6 +556,7 @@ class Worker:
             return {"ok": False, "unknown": True}, {}
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
         record = request.get("record") is not False
+        harness.reset_thread_state()  # (as a request's start: an earlier call may have left it)
         outcome: Any = None
         failure: dict[str, Any] | None = None
         try:
@@ -564,6 +568,13 @@ class Worker:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
             failure = {"ok": False, "error": harness.error_info(exc)}
+        if failure is None and type(outcome) is dict:
+            # Frozen to plain data at once, running none of the student's code (a value it
+            # returned that edits the records from its own `items()` or `__iter__` would
+            # otherwise run as the reply is encoded, after the check below)
+            harness.silence_hooks()
+            harness.strip_modes()
+            outcome = harness.plain_copy(outcome)
         if record:  # the outcome is evidence: verify before anything reads it
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None

@@ -61,7 +61,7 @@ def test_a_lazy_value_is_sent_as_it_was_when_the_function_returned(zygote) -> No
             assert value == "<Lazy>" or (type(value) is torch.Tensor and float(value) == 0.0), \
                 (record, value)
         listed = session.call("as_list", PRED, TARGET, record=True, block=("mse_loss",)).value
-        assert [float(v) for v in listed] == [0.0]
+        assert listed == []  # the list's own items: its `__iter__` never runs
         assert library != 0.0  # (what the library would have given)
 
 

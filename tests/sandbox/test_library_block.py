@@ -97,9 +97,11 @@ def test_malformed_or_unknown_names_are_skipped() -> None:
     assert block_plan(["no_such_operator", "../x", "", 3, "A" * 100]) == []  # type: ignore[list-item]
     plan = dict(block_plan(["softmax", "_softmax", "gaussian_nll_loss"]))
     # every overload; composite ones at their composite kernel, the others wherever they
-    # have a kernel (an MKL-DNN or nested tensor's softmax too), Python losses by their code
-    assert plan["softmax.int"] == ("CompositeImplicitAutograd",)
-    assert {"CPU", "CUDA", "MkldnnCPU", "NestedTensorCPU"} <= set(plan["_softmax"])
+    # have a kernel (an MKL-DNN or nested tensor's softmax too), Python losses by their code;
+    # each also where torch.vmap would reach it (a batching rule or decomposition)
+    assert plan["softmax.int"] == ("CompositeImplicitAutograd", "FuncTorchBatched")
+    assert {"CPU", "CUDA", "FuncTorchBatched", "MkldnnCPU", "NestedTensorCPU"} <= \
+        set(plan["_softmax"])
     assert "Meta" not in plan["_softmax"] and plan["gaussian_nll_loss"] == ("python",)
     # a request's plan is checked entry by entry: malformed ones are dropped
     block = LibraryBlock([["mse_loss", ["CPU"]], ["../x", ["CPU"]], ["mse_loss", ["Meta"]],

@@ -163,3 +163,44 @@ def test_a_value_that_is_no_plain_data_is_described_under_the_block_not_after() 
     for _ in range(30):
         deep = [deep]
     assert "too deeply nested" in json.dumps(protocol.encode(plain_copy(deep), protocol.Tensors()))
+
+
+def test_containers_and_numbers_are_read_with_their_base_types_own_methods() -> None:
+    """A dict subclass whose `items()` edits what is around it, a list whose `__iter__` lies,
+    a float whose `__float__` does: `plain_copy` reads what they hold with the base type's C
+    methods and runs none of their code (red team 10: a scenario's returned dict rewrote the
+    records from `items()` while the reply was encoded)."""
+    from collections import OrderedDict, defaultdict
+
+    from autograder.sandbox.harness import plain_copy
+
+    ran: list[str] = []
+
+    class Sneaky(dict):
+        def items(self):  # type: ignore[override]
+            ran.append("items")
+            return super().items()
+
+        def __iter__(self):
+            ran.append("iter")
+            return super().__iter__()
+
+    class Liar(list):
+        def __iter__(self):
+            ran.append("list")
+            return iter([99])
+
+    class Odd(float):
+        def __float__(self) -> float:
+            ran.append("float")
+            return 99.0
+
+    value = Sneaky(loss=Odd(0.25), seen=Liar([1, 2]), history=defaultdict(list, a=[1.5]),
+                   order=OrderedDict(b=2))
+    copy = plain_copy(value)
+    assert ran == []
+    assert copy == {"loss": 0.25, "seen": [1, 2], "history": {"a": [1.5]}, "order": {"b": 2}}
+    assert type(copy) is dict and type(copy["loss"]) is float and type(copy["seen"]) is list
+    assert protocol.encode(copy, protocol.Tensors()) == protocol.encode(
+        {"loss": 0.25, "seen": [1, 2], "history": {"a": [1.5]}, "order": {"b": 2}},
+        protocol.Tensors())
