@@ -210,9 +210,20 @@ def _python_library() -> tuple[tuple[str, FunctionType], ...]:
     loss`, ...), taken at import, before any notebook: a block stops them by their code."""
     import torch.nn.functional as F
 
-    return tuple((name, value) for name, value in sorted(vars(F).items())
-                 if name.endswith("_loss") and isinstance(value, FunctionType)
-                 and not _SCHEMAS(f"aten::{name}"))
+    found = [(name, value) for name, value in sorted(vars(F).items())
+             if name.endswith("_loss") and isinstance(value, FunctionType)
+             and not _SCHEMAS(f"aten::{name}")]
+    # Other libraries' routines written in Python, by a name of their own: SciPy's softmax
+    # family (a tenth outside red team's softmax, its gradient from torch's backward kernel)
+    try:
+        import scipy.special as special
+    except ImportError:
+        return tuple(found)
+    for name in ("softmax", "log_softmax", "logsumexp"):
+        value = getattr(special, name, None)
+        if isinstance(value, FunctionType):
+            found.append((f"scipy_special_{name}", value))
+    return tuple(found)
 
 
 def _python_blocked(*args: Any, _blocked: tuple[str, type[Exception]] = ("", RuntimeError),

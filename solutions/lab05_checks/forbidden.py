@@ -40,6 +40,8 @@ LIBRARY_NAME = {
     "softmin": "F.softmin",
     "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
                  "computes a softmax)",
+    "scipy_softmax": "scipy.special.softmax / log_softmax / logsumexp (another library's "
+                     "softmax routine)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
@@ -107,6 +109,8 @@ ALIASES: dict[str, str] = {
     **{op: "softmax" for op in SOFTMAX_OPS}, **{op: "log_softmax" for op in LOG_SOFTMAX_OPS},
     **{op: "logsumexp" for op in LOGSUMEXP_OPS},
     **{op: "attention" for op in ATTENTION_OPS},
+    "scipy_special_softmax": "scipy_softmax", "scipy_special_log_softmax": "scipy_softmax",
+    "scipy_special_logsumexp": "scipy_softmax",
 }
 
 
@@ -125,6 +129,9 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "log_softmax": LOG_SOFTMAX_OPS,
     "logsumexp": LOGSUMEXP_OPS,
     "attention": ATTENTION_OPS,
+    # another library's softmax, written in Python: blocked by its code (harness.LibraryBlock)
+    "scipy_softmax": ("scipy_special_softmax", "scipy_special_log_softmax",
+                      "scipy_special_logsumexp"),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),

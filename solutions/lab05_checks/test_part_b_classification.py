@@ -599,7 +599,8 @@ def _held_to_own_gradients(student, memo, tol, function: str, value: Any, x: tor
     wrong_gradients(function, "", True, "the logits")
 
 
-SOFTMAX_FORBIDDEN = frozenset({"softmax", "log_softmax", "logsumexp", "softmin", "attention"})
+SOFTMAX_FORBIDDEN = frozenset({"softmax", "log_softmax", "logsumexp", "softmin", "attention",
+                               "scipy_softmax"})
 
 
 SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and float64)"
