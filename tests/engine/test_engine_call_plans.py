@@ -88,17 +88,24 @@ def _count_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
+def _graded(zygote: Zygote, plans: CallPlans, run_checks, times: int) -> list:
+    """`run_checks` for `times` submissions, one after the other: each one's results."""
+    results = []
+    for _ in range(times):
+        session = _session(zygote, plans)
+        try:
+            results.append(run_checks(session))
+        finally:
+            session.close()
+    return results
+
+
 def _learn_then_replay(zygote: Zygote, plans: CallPlans, monkeypatch: pytest.MonkeyPatch,
                        run_checks) -> tuple[list[object], list[object], list[str]]:
     """Two submissions learn the plans (a call is planned once two submissions made it byte
     for byte); a third makes the same calls: the results, and the requests the third sent
     after its start."""
-    for _ in range(2):
-        first = _session(zygote, plans)
-        try:
-            expected = run_checks(first)
-        finally:
-            first.close()
+    expected = _graded(zygote, plans, run_checks, 2)[-1]
     sent = _count_requests(monkeypatch)
     second = _session(zygote, plans)
     sent.clear()  # (the start's ping)
@@ -497,10 +504,5 @@ def test_an_unknown_scenario_is_the_checks_error_not_the_students(zygote) -> Non
     the grader's own error, which the runner reports to the instructor, never a student's
     exception — made alone and answered from a plan sent ahead alike."""
     plans = CallPlans()
-    for _ in range(2):
-        session = _session(zygote, plans)
-        try:
-            out = _unknown_scenario(session)
-        finally:
-            session.close()
+    for out in _graded(zygote, plans, _unknown_scenario, 3):  # (the third from a plan)
         assert len(out) == 2 and all("no worker scenario 'no_such_scenario'" in o for o in out)
