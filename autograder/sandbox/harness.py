@@ -47,7 +47,7 @@ MAX_NAMES = 300
 
 # Python's own hooks and torch's mode stacks, as the grader clears them (`quiet`): taken at
 # import, in the zygote, before any notebook.
-_SET_PROFILE, _SET_TRACE = sys.setprofile, sys.settrace
+_SET_PROFILE, _SET_TRACE, _GET_TRACE = sys.setprofile, sys.settrace, sys.gettrace
 _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
 _SHOW_WARNING = warnings.showwarning
 _POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
@@ -305,6 +305,8 @@ class LibraryBlock:
         self.plan = tuple(_plan_entries(plan))
         self.library: Any = None
         self.swapped: tuple[tuple[FunctionType, Any, Any, Any], ...] = ()
+        self.tracer: Any = None
+        self.fired: list[str] = []  # the library functions the tracer refused (what ran)
 
     def __enter__(self) -> LibraryBlock:
         # No Python a notebook can reach runs from here to the last registration: the
@@ -314,12 +316,14 @@ class LibraryBlock:
             return self
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
         swapped = []
+        names = {}
         for name, keys in plan:
             if keys == (PYTHON,):  # its code swapped for the blocked one's, until __exit__
                 python = _python_function(name)
                 if python is not None:
                     swapped.append((python, python.__code__, python.__defaults__,
                                     python.__kwdefaults__))
+                    names[python.__code__] = name
                     python.__code__, python.__defaults__ = _BLOCKED_CODE, None
                     python.__kwdefaults__ = {"_blocked": (name, LibraryBlocked)}
                 continue
@@ -330,7 +334,16 @@ class LibraryBlock:
             for key in keys:
                 _IMPL(library, name, key, blocked)
         self.library, self.swapped = library, tuple(swapped)
+        if swapped:  # a copy of one made from its code runs that code: refused when called
+            self.tracer = _code_tracer(names, self.fired)
+            _SET_TRACE(self.tracer)
         return self
+
+    def tracing(self) -> bool:
+        """The block's refusal of the library's Python code is still in place, or it refused
+        a call (Python then unsets a trace function): read right after the student's code
+        returns; removing it otherwise is lifting the block."""
+        return self.tracer is None or bool(self.fired) or _GET_TRACE() is self.tracer
 
     def holds(self, plan: tuple[PlanEntry, ...] | None = None) -> bool:
         """Every planned operator still has the block's registration and every planned Python
@@ -351,6 +364,9 @@ class LibraryBlock:
         return True
 
     def __exit__(self, *exc: Any) -> None:
+        if self.tracer is not None:
+            self.tracer = None
+            _SET_TRACE(None)
         if self.library is not None:
             library, self.library = self.library, None
             _RESET(library)
@@ -358,6 +374,22 @@ class LibraryBlock:
         for function, code, defaults, kwdefaults in swapped:
             function.__code__, function.__defaults__ = code, defaults
             function.__kwdefaults__ = kwdefaults
+
+
+def _code_tracer(codes: dict[Any, str], fired: list[str]) -> Callable[..., None]:
+    """A trace function refusing, at its first line, any call running the code of a library
+    function the block stopped: a copy made beforehand from its code object
+    (`types.FunctionType(F.gaussian_nll_loss.__code__, ...)`, a tenth outside red team's)
+    swaps nothing the block swapped. (Equal code objects: a copy's `replace()` too.) What it
+    refused is recorded (`fired`, reported as what ran): Python unsets a trace function that
+    raises, so a later call of the copy would run — the library was reached all the same."""
+    def trace(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            name = codes.get(frame.f_code)
+            if name is not None:
+                fired.append(name)
+                raise LibraryBlocked(f"{name} is not available here")
+    return trace
 
 
 def _python_function(name: str) -> FunctionType | None:
@@ -539,8 +571,9 @@ class RecordedCall:
 
     @property
     def names(self) -> list[str]:
-        """What ran: the torch functions by name, then the ATen operators."""
-        return [*self.calls.names, *self.ops.names]
+        """What ran: the torch functions by name, then the ATen operators (and a library
+        function written in Python that the block refused: `_code_tracer`)."""
+        return [*self.calls.names, *self.ops.names, *self.block.fired]
 
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
@@ -561,7 +594,10 @@ class RecordedCall:
         try:
             with self.block, calls, ops:
                 try:
-                    value = fn(*args, **kwargs)
+                    try:
+                        value = fn(*args, **kwargs)
+                    finally:
+                        traced = self.block.tracing()  # (before hooks are silenced below)
                     if self.plain_wanted:  # (recorded and blocked too; see above)
                         silence_hooks()
                         ours = _mode_positions(calls, ops)
@@ -574,7 +610,7 @@ class RecordedCall:
                     raise
                 finally:  # (returned or raised: a recorder popped is a finding either way)
                     self.intact = (recorders_installed(calls, ops) and self.block.holds(plan)
-                                   and self.block.plan is plan
+                                   and traced and self.block.plan is plan
                                    and calls.names is names[0] and ops.names is names[1])
         except BaseException:
             if raised:

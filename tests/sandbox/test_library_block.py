@@ -178,3 +178,67 @@ def test_a_blocked_operator_is_blocked_for_every_layout(path) -> None:
     with LibraryBlock(block_plan((*SOFTMAX_OPS, "_sparse_softmax", "_sparse_log_softmax"))), \
             pytest.raises(LibraryBlocked):
         path(x)
+
+
+def test_a_copy_of_a_python_library_loss_made_from_its_code_is_blocked_too() -> None:
+    """A block swaps the code of the library's Python-written losses; a copy made beforehand
+    from the code object (a tenth outside red team's `types.FunctionType(F.gaussian_nll_loss
+    .__code__, ...)`, 2 * it is MSE) would run the original: refused when called, and taking
+    the refusal away is lifting the block (a recorded call is then not intact)."""
+    import sys
+    import types
+
+    from autograder.sandbox.harness import RecordedCall
+
+    original = F.gaussian_nll_loss
+    copy = types.FunctionType(original.__code__, original.__globals__, "copy",
+                              original.__defaults__)
+    copy.__kwdefaults__ = original.__kwdefaults__
+    x = torch.randn(4)
+
+    def mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return 2 * copy(pred, target, torch.ones_like(pred))
+
+    plan = block_plan(["gaussian_nll_loss"])
+    with pytest.raises(LibraryBlocked), LibraryBlock(plan):
+        mse(x, x * 2)
+    assert torch.isfinite(mse(x, x * 2))  # the library is back after the block
+    assert sys.gettrace() is None
+
+    def lifts(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        sys.settrace(None)
+        with torch._C.DisableTorchFunction():  # (past the recorder, as the red team's)
+            return mse(pred, target)
+
+    recorded = RecordedCall(plan, record=True)
+    recorded(lifts, x, x * 2)
+    assert not recorded.intact and sys.gettrace() is None
+
+
+def test_a_refused_copy_is_what_ran_and_no_tampering() -> None:
+    """A function that tries the copy and falls back to its own code when refused: the
+    library is reported as called (the no-library check charges it, as for a blocked
+    operator), and the trace function Python unset when the refusal was raised is no lifted
+    block."""
+    import sys
+    import types
+
+    from autograder.sandbox.harness import RecordedCall
+
+    original = F.gaussian_nll_loss
+    copy = types.FunctionType(original.__code__, original.__globals__, "copy",
+                              original.__defaults__)
+    copy.__kwdefaults__ = original.__kwdefaults__
+
+    def falls_back(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        try:
+            with torch._C.DisableTorchFunction():
+                return 2 * copy(pred, target, torch.ones_like(pred))
+        except Exception:
+            return ((pred - target) ** 2).mean()
+
+    recorded = RecordedCall(block_plan(["gaussian_nll_loss"]), record=True)
+    x = torch.randn(4)
+    assert torch.allclose(recorded(falls_back, x, x * 2), (x ** 2).mean())
+    assert recorded.intact and "gaussian_nll_loss" in recorded.names
+    assert sys.gettrace() is None
