@@ -31,15 +31,15 @@ def test_cross_entropy_rejects_bad_reduction(cross_entropy):
         raise AssertionError("cross_entropy: reduction='avg' should raise ValueError")
 
 @test_case(points=None, hidden=False)
-def test_cross_entropy_extreme_logits(cross_entropy, log_softmax):
+def test_cross_entropy_extreme_logits(cross_entropy):
     import torch
     import torch.nn.functional as F
     "tolerances.float64: the grader's own, from grading_config.yaml"
     rtol, atol = 1e-07, 1e-09
     logits = torch.tensor([[10000.0, -10000.0, 0.0], [-10000.0, 10000.0, 5.0]], dtype=torch.float64)
     targets = torch.tensor([1, 2])
-    assert torch.allclose(log_softmax(logits, dim=1), torch.log_softmax(logits, dim=1), rtol=rtol, atol=atol), 'log_softmax: not exact for logits of ±1e4 (shifted − log(sum(exp(shifted)))); cross_entropy uses it'
     loss = cross_entropy(logits, targets, reduction='none')
     expected = F.cross_entropy(logits, targets, reduction='none')
     assert torch.isfinite(loss).all(), 'cross_entropy: inf/nan for logits of ±1e4: subtract the row max before exp (log-sum-exp)'
-    assert torch.allclose(loss, expected, rtol=rtol, atol=atol), 'cross_entropy: inexact for logits of ±1e4 (an eps inside the log caps the loss)'
+    assert loss.dtype == logits.dtype, "cross_entropy: float64 logits give a result of another dtype: keep the input's dtype"
+    assert torch.allclose(loss, expected, rtol=rtol, atol=atol), 'cross_entropy: inexact for logits of ±1e4 (an eps inside the log, or the log of a softmax, caps the loss)'
