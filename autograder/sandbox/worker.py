@@ -324,10 +324,9 @@ class Worker:
             if op != "exec_cells":
                 # (a hook, a collector callback or a torch mode a cell left behind would run
                 # the student's code inside the grader's own work: see `harness.strip_modes`;
-                # grad mode or the default dtype it left changed would change what it shows)
+                # grad mode and the default dtype are put back by each call and scenario)
                 harness.silence_hooks()
                 harness.strip_modes()
-                harness.reset_thread_state()
             handler = handlers.get(str(op))
             if handler is None:
                 protocol.send(self.sock, {"ok": False, "error": {"type": "Protocol",

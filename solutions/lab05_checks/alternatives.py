@@ -10,6 +10,29 @@ from autograder.selftest.library import Alternative
 from autograder.selftest.source import chain, edit, replace, rewrite
 from lab05_checks.devices_library import DEVICE_ALTERNATIVES
 
+# fit written inline, model.train() at the start of every epoch (the mutant that calls it once,
+# before the loop, is this source with that line moved: mutants.FIT_TRAIN_MODE_ONCE)
+FIT_TRAIN_EACH_EPOCH = '''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        model.train()
+        total, count = 0.0, 0
+        for x, y in train_loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            count += len(y)
+        history["train_loss"].append(total / count)
+        metrics = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(metrics["loss"])
+        history["val_accuracy"].append(metrics["accuracy"])
+    return history
+'''
+
 ALTERNATIVES: list[Alternative] = [
     # ---------------------------------------------------------------- Part A
     Alternative("alt_huber_piecewise_mask", ("huber_loss",), rewrite('''
@@ -981,26 +1004,7 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
     w = 1.0 if pos_weight is None else pos_weight
     return _reduce(-(w * targets * log_p + (1 - targets) * log_1mp), reduction)
 ''')),
-    Alternative("alt_r31_fit_train_each_epoch_inline", ("fit",), rewrite('''
-def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
-    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    for _ in range(epochs):
-        model.train()
-        total, count = 0.0, 0
-        for x, y in train_loader:
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y)
-            count += len(y)
-        history["train_loss"].append(total / count)
-        metrics = evaluate(model, val_loader, loss_fn, device)
-        history["val_loss"].append(metrics["loss"])
-        history["val_accuracy"].append(metrics["accuracy"])
-    return history
-''')),
+    Alternative("alt_r31_fit_train_each_epoch_inline", ("fit",), rewrite(FIT_TRAIN_EACH_EPOCH)),
     # the loss switched to eval/train mode with the model (an nn.Module's own machinery, not
     # the scenario's instruments: was flagged as tampering for a while)
     Alternative("alt_r31_loss_fn_modes_follow_the_model", ("evaluate", "train_one_epoch"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from autograder.selftest.library import Mutant
 from autograder.selftest.source import chain, edit, rewrite, unchanged
+from lab05_checks.alternatives import FIT_TRAIN_EACH_EPOCH
 from lab05_checks.devices_library import DEVICE_MUTANTS
 from lab05_checks.test_gpu_inputs import ON_GPU
 from lab05_checks.test_part_a_regression import (
@@ -106,26 +107,10 @@ _GPU_CPU_MATRIX = ("the matrix is made on the CPU (torch.zeros without device=):
 _GPU_NUMPY = ".numpy() of a GPU tensor fails on a GPU, which the GPU-input check charges"
 
 # fit training in eval mode after its first epoch (model.train() once, before the loop)
-FIT_TRAIN_MODE_ONCE = '''
-def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:
-    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    model.train()
-    for _ in range(epochs):
-        total, count = 0.0, 0
-        for x, y in train_loader:
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y)
-            count += len(y)
-        history["train_loss"].append(total / count)
-        metrics = evaluate(model, val_loader, loss_fn, device)
-        history["val_loss"].append(metrics["loss"])
-        history["val_accuracy"].append(metrics["accuracy"])
-    return history
-'''
+_EACH_EPOCH, _ONCE = ("    for _ in range(epochs):\n        model.train()\n",
+                     "    model.train()\n    for _ in range(epochs):\n")
+assert _EACH_EPOCH in FIT_TRAIN_EACH_EPOCH
+FIT_TRAIN_MODE_ONCE = FIT_TRAIN_EACH_EPOCH.replace(_EACH_EPOCH, _ONCE)
 
 MUTANTS: list[Mutant] = [
     # ================================================================ Part A: regression losses
