@@ -98,7 +98,8 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward,
-                   backward_calls=log.backward_calls, loss_values=list(loss_fn.values))
+                   layer_inputs=log.layer_inputs, backward_calls=log.backward_calls,
+                   loss_values=list(loss_fn.values))
     return outcome
 
 
@@ -126,6 +127,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward, inner_grad=log.inner_grad,
+                   layer_inputs=log.layer_inputs,
                    grads_present=any(p.grad is not None for p in model.parameters()))
     return outcome
 

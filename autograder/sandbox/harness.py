@@ -664,6 +664,9 @@ class Log:
         self.forward: list[dict[str, Any]] = []
         self.backward_calls: list[dict[str, Any]] = []
         self.inner_grad = False  # a layer inside the model ran with gradients on
+        # layers that saw their input on another device than their parameters (the first
+        # few): `model.forward(x)` skips the model's own hook, never its layers'
+        self.layer_inputs: list[dict[str, Any]] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -682,7 +685,8 @@ class Log:
 def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
     """(note(kind, record): keep a frozen copy; edited(): whether the log's records differ
     from their copies, or a layer's grad flag was set back)."""
-    kept: dict[str, list[Any]] = {"forward": [], "loss_calls": [], "events": []}
+    kept: dict[str, list[Any]] = {"forward": [], "loss_calls": [], "events": [],
+                                  "layer_inputs": []}
     layers = [False]
 
     def note(kind: str, record: Any) -> None:
@@ -693,7 +697,8 @@ def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
                               else record)
 
     def edited() -> bool:
-        now = {"forward": log.forward, "loss_calls": log.loss_calls, "events": log.events}
+        now = {"forward": log.forward, "loss_calls": log.loss_calls, "events": log.events,
+               "layer_inputs": log.layer_inputs}
         for kind, copies in kept.items():
             records = now[kind]
             if not isinstance(records, list) or len(records) != len(copies):
@@ -808,6 +813,9 @@ def _not_below(current: Any, before: Any) -> bool:
     return type(current) is type(before) and (current >= before)
 
 
+_LAYER_RECORDS = 4  # layers' device records kept per scenario: the first show the mistake
+
+
 def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:
     handles: list[Any] = []
 
@@ -832,9 +840,18 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
         if _grad_enabled():
             log.inner_grad = True
             log.note("inner_grad", True)
+        x = inputs[0] if inputs else None
+        if isinstance(x, torch.Tensor) and len(log.layer_inputs) < _LAYER_RECORDS:
+            weight = next(module.parameters(recurse=False))
+            if x.device != weight.device:
+                record = {"input_device": str(x.device), "param_device": str(weight.device)}
+                log.layer_inputs.append(record)
+                log.note("layer_inputs", record)
 
-    # Grad mode as each layer saw it too: `model.forward(x)` skips the model's own hooks,
-    # not its layers'.
+    # Grad mode and devices as each layer saw them too: `model.forward(x)` skips the model's
+    # own hooks, not its layers' (an evaluate calling model.forward(x) before moving x to the
+    # device showed nothing wrong on the emulated GPU, whose C++ meta kernels do not all
+    # refuse a CPU tensor beside a meta one).
     handles += [layer.register_forward_pre_hook(inner_forward) for layer in model.modules()
                 if layer is not model and next(layer.children(), None) is None
                 and next(layer.parameters(recurse=False), None) is not None]

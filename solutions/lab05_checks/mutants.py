@@ -1018,6 +1018,33 @@ def precision_recall_f1(preds, targets, positive_class=1):
     return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
             _safe_ratio(2 * tp, 2 * tp + fp + fn))
 '''), PRF_BINARY, "recall"),
+    # Mutants of the alternatives (a mechanical corpus): the model run through model.forward
+    # on the batch before it is moved (the model's own hook never sees it; its layers' do)
+    Mutant("mutant_eval_forward_before_moving_inputs", "evaluate", edit(
+        "evaluate", "            x, y = x.to(device), y.to(device)\n            logits = model(x)",
+        "            logits = model.forward(x)\n            x, y = x.to(device), y.to(device)"),
+        EVAL_DEVICE, "not on the device"),
+    Mutant("mutant_train_forward_before_moving_inputs", "train_one_epoch", edit(
+        "train_one_epoch", "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n"
+        "        logits = model(x)",
+        "        logits = model.forward(x)\n        x, y = x.to(device), y.to(device)\n"
+        "        optimizer.zero_grad()"),
+        TRAIN_DEVICE, "not on the device"),
+    # ... and the shapes compared after the arithmetic: shapes that do not broadcast raise
+    # torch's RuntimeError before the ValueError the spec asks for
+    Mutant("mutant_mae_shape_check_after_computing", "mae_loss", rewrite('''
+def mae_loss(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    errors = (pred - target).abs()
+    _check_same_shape(pred, target)
+    return _reduce(errors, reduction)
+'''), MAE_ERRORS, "before any arithmetic"),
+    Mutant("mutant_bce_shape_check_after_computing", "binary_cross_entropy", edit(
+        "binary_cross_entropy", "    _check_same_shape(probs, targets)\n", "",
+        "    return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+        "    losses = -(targets * log_p + (1 - targets) * log_1mp)\n"
+        "    _check_same_shape(probs, targets)\n    return _reduce(losses, reduction)"),
+        BCE_ERRORS, "before any arithmetic"),
     Mutant("mutant_r31_train_own_optimizer", "train_one_epoch",
            edit("train_one_epoch", "model.train()",
                 "model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),

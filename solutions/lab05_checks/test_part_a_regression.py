@@ -402,6 +402,7 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
         fail(f"{function} accepted pred of shape (N, 1) with target of shape (N,): raise "
              "ValueError naming both shapes instead of silently broadcasting to (N, N).",
              "no-shape-check")
+    _expect_shape_check_first(student, function, **extra)
     try:
         student.call(function, torch.randn(3), torch.randn(3), reduction="avg", **extra)
     except StudentError as error:
@@ -410,6 +411,23 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
     else:
         fail(f"{function} accepted reduction='avg': raise ValueError unless reduction is "
              "'mean', 'sum' or 'none'.", "no-reduction-check")
+
+
+def _expect_shape_check_first(student, function: str, **extra) -> None:
+    """Shapes that do not broadcast are mismatched too (the spec: any pred.shape !=
+    target.shape raises ValueError): a function that computes before it compares the shapes
+    raises torch's RuntimeError there instead (mutants of the alternatives: the check moved
+    below the arithmetic)."""
+    try:
+        student.call(function, torch.randn(4), torch.randn(3), **extra)
+    except StudentError as error:
+        if error.is_a("ValueError"):
+            return
+        fail(f"{function} raised {error.kind} for pred of shape (4,) with target of shape (3,): "
+             "compare the shapes first, before any arithmetic, and raise ValueError naming "
+             "both.", "shape-check-late")
+    fail(f"{function} accepted pred of shape (4,) with target of shape (3,): raise ValueError "
+         "naming both shapes whenever pred.shape != target.shape.", "no-shape-check")
 
 
 # ---------------------------------------------------------------- mse_loss

@@ -1511,6 +1511,13 @@ def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
         "input of shape (5, 1) with targets of shape (5,)",
         "raise ValueError naming both shapes instead of silently broadcasting to (5, 5).",
         "no-shape-check")
+    # Shapes that do not broadcast are mismatched too: a function that computes before it
+    # compares the shapes raises torch's RuntimeError there (mutants of the alternatives).
+    _expect_value_error(
+        student, function, (first[:4, 0], torch.rand(5)), {},
+        "input of shape (4,) with targets of shape (5,)",
+        "compare the shapes first, before any arithmetic, and raise ValueError naming both.",
+        "shape-check-late")
 
 
 BCE_ERRORS = "binary_cross_entropy: raises ValueError on mismatched shapes or an unknown reduction"

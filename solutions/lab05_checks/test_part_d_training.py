@@ -95,6 +95,7 @@ _RECORDS: dict[str, dict[str, Any]] = {
                    "requires_grad": False, "grad_enabled": False, "swapped": False},
     "backward_calls": {"graph": True},
     "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False},
+    "layer_inputs": {"input_device": "?", "param_device": "?"},
 }
 _TEXTS = ("with_cuda", "without_cuda", "with_cuda_type", "without_cuda_type")
 
@@ -555,7 +556,9 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     error = outcome.get("error")
     calls = outcome.get("loss_calls", [])
     forwards = outcome.get("forward", [])
-    moved = [f for f in forwards if f["input_device"] != f["param_device"]]
+    # (the model's own hook, and each layer's: `model.forward(x)` reaches only the layers)
+    moved = [f for f in [*forwards, *outcome["layer_inputs"]]
+             if f["input_device"] != f["param_device"]]
     if moved:
         if names_cuda() and any(f["input_device"].startswith("cuda") for f in moved):
             fail(*hard_coded())

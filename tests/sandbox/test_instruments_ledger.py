@@ -4,6 +4,8 @@ the call (an outside red team's `evaluate` did all three and passed the no-grad 
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
@@ -68,3 +70,21 @@ def test_a_copy_of_the_loss_records_into_the_same_log() -> None:
     copy.deepcopy(model)(torch.randn(2, 3))
     loss(model(torch.randn(2, 3)), torch.tensor([0, 1]))
     assert not log.edited()
+
+
+def test_layers_record_inputs_on_another_device_than_their_parameters() -> None:
+    """`model.forward(x)` skips the model's own hook, not its layers': a batch on another
+    device than the parameters is recorded by the first layer it reaches (an evaluate that ran
+    the model before moving the batch passed the device check on the emulated GPU), and the
+    record is kept in the ledger like the others."""
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)).to("meta")
+    log = harness.Log()
+    harness.instrument(model, torch.optim.SGD(model.parameters(), lr=0.1), log)
+    model(torch.randn(2, 3, device="meta"))
+    assert log.layer_inputs == [] and not log.edited()
+    with contextlib.suppress(RuntimeError):  # (a C++ meta kernel may or may not refuse it)
+        model.forward(torch.randn(2, 3))
+    assert len(log.forward) == 1  # (the model's own hook saw only the first call)
+    assert log.layer_inputs[0] == {"input_device": "cpu", "param_device": "meta"}
+    log.layer_inputs.clear()
+    assert log.edited()
