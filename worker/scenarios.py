@@ -234,6 +234,11 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     model.eval()
     with torch.no_grad():
         outcome["logits"] = model(params["x"])
+    # and as training runs it (an outside red team's model ended with a softmax in train
+    # mode only): Linear → ReLU → Linear gives the same outputs in both modes
+    model.train()
+    with torch.enable_grad():
+        outcome["logits_train"] = model(params["x"]).detach()
     outcome["params"] = [[name, p.detach().clone()] for name, p in model.named_parameters()]
     outcome["leaf_types"] = [type(m).__name__ for m in model.modules()
                              if not list(m.children())]

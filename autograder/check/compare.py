@@ -47,6 +47,8 @@ def describe(value: Any) -> str:
             return "the `...` placeholder (not filled in yet)"
         if value.kind == "module":
             return f"a module ({value.description})"
+        if " of dtype " in value.description:  # (a tensor or array of a dtype no check reads)
+            return f"a {value.description}"
         name = value.description.rsplit(".", 1)[-1]
         return f"a `{name}` object"
     return f"a `{type(value).__name__}`"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import opcode
+import os
 import sys
 import threading
 import warnings
@@ -33,7 +34,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.sandbox import probes
-from autograder.sandbox.protocol import Described, Frozen
+from autograder.sandbox.protocol import WIRE_DTYPES, WIRE_NUMPY_DTYPES, Described, Frozen
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
 # (or these names, restored from the snapshot) does not change what the hooks see.
@@ -173,8 +174,9 @@ _BATCHED = "FuncTorchBatched"
 _FUNCTORCH_KEYS = ("FuncTorchDynamicLayerFrontMode", "FuncTorchDynamicLayerBackMode",
                    "FuncTorchVmapMode", "FuncTorchGradWrapper", "BatchedNestedTensor")
 PYTHON = "python"  # a plan entry's keys for a library function written in Python
+PACKAGE = "package"  # ... and for a whole library written in Python (`_PACKAGES`)
 _PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, _BATCHED, *_FUNCTORCH_KEYS,
-                        PYTHON})
+                        PYTHON, PACKAGE})
 
 
 def _load_functorch_decompositions() -> None:
@@ -238,6 +240,28 @@ _PYTHON_LIBRARY = _python_library()
 _BLOCKED_CODE = _python_blocked.__code__
 
 
+def _package_folders() -> dict[str, tuple[str, ...]]:
+    """Where the numeric libraries written in Python that have softmax routines of their own
+    live (SciPy, scikit-learn), found at import (before any notebook, without importing
+    them): a block may stop every function of one by the file its code comes from — an
+    eleventh outside red team's softmax from `sklearn.utils.extmath.softmax` and SciPy's
+    private `_logsumexp` passed a block that knew three public names."""
+    found = {}
+    for name in ("scipy", "sklearn"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+        if len(locations) == 1:  # (its code's file names: as imported, or resolved)
+            found[name] = tuple({os.path.join(os.path.abspath(locations[0]), ""),
+                                 os.path.join(os.path.realpath(locations[0]), "")})
+    return found
+
+
+_PACKAGES: dict[str, tuple[str, ...]] = _package_folders()
+
+
 PlanEntry = tuple[str, tuple[str, ...]]  # (operator[.overload] or function, its keys)
 
 
@@ -253,6 +277,9 @@ def block_plan(ops: Iterable[str]) -> list[PlanEntry]:
             continue
         if any(name == op for name, _ in _PYTHON_LIBRARY):
             plan.append((op, (PYTHON,)))
+            continue
+        if op in _PACKAGES:
+            plan.append((op, (PACKAGE,)))
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
@@ -278,7 +305,8 @@ def _plan_entries(plan: Any) -> list[PlanEntry]:
         if isinstance(name, str) and 0 < len(name) <= 96 and set(name) <= _OP_NAME | {"."} \
                 and isinstance(keys, (list, tuple)) and 0 < len(keys) <= len(_PLAN_KEYS) \
                 and all(type(key) is str and key in _PLAN_KEYS for key in keys) \
-                and (PYTHON not in keys or len(keys) == 1):
+                and (PYTHON not in keys or len(keys) == 1) \
+                and (PACKAGE not in keys or len(keys) == 1):
             entries.append((name, tuple(keys)))
     return entries
 
@@ -317,7 +345,11 @@ class LibraryBlock:
         library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCK_SOURCE, 0)
         swapped = []
         names = {}
+        folders = []
         for name, keys in plan:
+            if keys == (PACKAGE,):  # any of its functions refused when called, until __exit__
+                folders += [(folder, name) for folder in _PACKAGES.get(name, ())]
+                continue
             if keys == (PYTHON,):  # its code swapped for the blocked one's, until __exit__
                 python = _python_function(name)
                 if python is not None:
@@ -334,8 +366,8 @@ class LibraryBlock:
             for key in keys:
                 _IMPL(library, name, key, blocked)
         self.library, self.swapped = library, tuple(swapped)
-        if swapped:  # a copy of one made from its code runs that code: refused when called
-            self.tracer = _code_tracer(names, self.fired)
+        if swapped or folders:  # a copy of one made from its code runs that code: refused
+            self.tracer = _code_tracer(names, self.fired, tuple(folders))
             _SET_TRACE(self.tracer)
         return self
 
@@ -359,6 +391,8 @@ class LibraryBlock:
                 python = _python_function(name)
                 if python is not None and python.__code__ is not _BLOCKED_CODE:
                     return False
+            elif keys == (PACKAGE,):
+                continue  # (refused by the trace function: `tracing`)
             elif BLOCK_SOURCE not in _DUMP(f"aten::{name}"):
                 return False
         return True
@@ -376,7 +410,8 @@ class LibraryBlock:
             function.__kwdefaults__ = kwdefaults
 
 
-def _code_tracer(codes: dict[Any, str], fired: list[str]) -> Callable[..., None]:
+def _code_tracer(codes: dict[Any, str], fired: list[str],
+                 folders: tuple[tuple[str, str], ...] = ()) -> Callable[..., None]:
     """A trace function refusing, at its first line, any call running the code of a library
     function the block stopped: a copy made beforehand from its code object
     (`types.FunctionType(F.gaussian_nll_loss.__code__, ...)`, a tenth outside red team's)
@@ -385,7 +420,12 @@ def _code_tracer(codes: dict[Any, str], fired: list[str]) -> Callable[..., None]
     raises, so a later call of the copy would run — the library was reached all the same."""
     def trace(frame: Any, event: str, arg: Any) -> None:
         if event == "call":
-            name = codes.get(frame.f_code)
+            code = frame.f_code
+            name = codes.get(code)
+            if name is None and folders:  # a whole library, by where its code comes from
+                filename = code.co_filename
+                name = next((package for folder, package in folders
+                             if type(filename) is str and filename.startswith(folder)), None)
             if name is not None:
                 fired.append(name)
                 raise LibraryBlocked(f"{name} is not available here")
@@ -467,6 +507,8 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     if kind is torch.Tensor or issubclass(kind, torch.Tensor):
         try:
             base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
+            if str(base.dtype) not in WIRE_DTYPES:  # (described: a wrong type, not a crash)
+                return Described(("__object__", f"torch.Tensor of dtype {base.dtype}"[:200]))
             if base.device.type == "meta":  # (the emulated device's: no data)
                 return Frozen((str(base.dtype), tuple(base.shape), bool(base.requires_grad),
                                "meta", b""))
@@ -498,15 +540,25 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     numpy = sys.modules.get("numpy")
     if numpy is not None and (issubclass(kind, numpy.generic) or kind is numpy.ndarray):
         try:
-            return numpy.array(value, copy=True)
+            return _wire_array(numpy.array(value, copy=True), kind)
         except Exception:
             return f"<{_type_name(kind)}>"[:200]
     if numpy is not None and issubclass(kind, numpy.ndarray):  # (a subclass: its data only)
-        return numpy.ndarray.view(value, numpy.ndarray).copy()
+        return _wire_array(numpy.ndarray.view(value, numpy.ndarray).copy(), kind)
     # Anything else is sent by what it is (as `protocol.describe` would), decided now.
     if issubclass(kind, nn.Module):
         return Described(("__module__", _type_name(kind)))
     return Described(("__object__", f"{_type_name(kind, '__module__')}.{_type_name(kind)}"[:200]))
+
+
+def _wire_array(array: Any, kind: type) -> Any:
+    """A numpy copy as it is when the wire carries its dtype, else described (its dtype
+    named): a complex or uint16 array is a wrong type, not a reply the judge refuses."""
+    name = str(array.dtype)
+    if name in WIRE_NUMPY_DTYPES:
+        return array
+    return Described(("__object__", f"{_type_name(kind, '__module__')}.{_type_name(kind)} "
+                                    f"of dtype {name}"[:200]))
 
 
 def _type_name(kind: type, part: str = "__name__") -> str:

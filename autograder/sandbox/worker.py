@@ -514,6 +514,7 @@ class Worker:
         where: list[str] = []
         if gpu:  # (plain CPU data back, and where each tensor was; no gradients asked)
             value, where = devices.to_host(value)
+            value = harness.plain_copy(value)  # (a dtype the wire does not carry: described)
             grad_args = []
         if grad_args:
             extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
@@ -612,7 +613,9 @@ class Worker:
         name = str(request["name"])
         if name not in self.namespace:
             return {"ok": False, "missing": True}, {}
-        return {"ok": True}, {"value": self.namespace[name]}
+        # (as plain data, as a call's value: no code of the student's runs while it is
+        # encoded, and a dtype the wire does not carry is described, not a refused reply)
+        return {"ok": True}, {"value": harness.plain_copy(self.namespace[name])}
 
     def op_verify(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                   guard: Guard) -> None:

@@ -40,8 +40,8 @@ LIBRARY_NAME = {
     "softmin": "F.softmin",
     "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
                  "computes a softmax)",
-    "scipy_softmax": "scipy.special.softmax / log_softmax / logsumexp (another library's "
-                     "softmax routine)",
+    "scipy_softmax": "SciPy or scikit-learn (scipy.special.softmax / logsumexp, "
+                     "sklearn.utils.extmath.softmax, ...: another library's softmax routine)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
@@ -111,6 +111,7 @@ ALIASES: dict[str, str] = {
     **{op: "attention" for op in ATTENTION_OPS},
     "scipy_special_softmax": "scipy_softmax", "scipy_special_log_softmax": "scipy_softmax",
     "scipy_special_logsumexp": "scipy_softmax",
+    "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
 }
 
 
@@ -129,9 +130,11 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "log_softmax": LOG_SOFTMAX_OPS,
     "logsumexp": LOGSUMEXP_OPS,
     "attention": ATTENTION_OPS,
-    # another library's softmax, written in Python: blocked by its code (harness.LibraryBlock)
+    # another library's softmax, written in Python: blocked by its code (harness.LibraryBlock),
+    # and every function of SciPy and scikit-learn by the files their code comes from (an
+    # eleventh outside red team's sklearn.utils.extmath.softmax and SciPy's private _logsumexp)
     "scipy_softmax": ("scipy_special_softmax", "scipy_special_log_softmax",
-                      "scipy_special_logsumexp"),
+                      "scipy_special_logsumexp", "scipy", "sklearn"),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),

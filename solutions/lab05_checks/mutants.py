@@ -1045,6 +1045,22 @@ def mae_loss(pred, target, reduction="mean"):
         "    losses = -(targets * log_p + (1 - targets) * log_1mp)\n"
         "    _check_same_shape(probs, targets)\n    return _reduce(losses, reduction)"),
         BCE_ERRORS, "before any arithmetic"),
+    # red team 11: a mistake outside the catalogue (a scaled loss) no longer lets the step-order
+    # check take the blame for the softmax before the loss (judged on an epoch with lr = 0)
+    Mutant("mutant_train_softmax_and_scaled_backward", "train_one_epoch", edit(
+        "train_one_epoch", "        loss = loss_fn(logits, y)\n        loss.backward()",
+        "        loss = loss_fn(torch.softmax(logits, dim=1), y)\n        (loss * 1.5).backward()"),
+        TRAIN_LOGITS, "softmax", also_fails=frozenset({TRAIN_ORDER}),
+        why="two mistakes: the scaled backward is the step-order check's"),
+    Mutant("mutant_classifier_softmax_in_train_mode_only", "build_classifier", rewrite('''
+def build_classifier(in_features, hidden, num_classes):
+    class Classifier(nn.Sequential):
+        def forward(self, x):
+            out = super().forward(x)
+            return torch.softmax(out, dim=1) if self.training else out
+
+    return Classifier(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
+'''), CLS_LOGITS, "train mode"),
     Mutant("mutant_r31_train_own_optimizer", "train_one_epoch",
            edit("train_one_epoch", "model.train()",
                 "model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),

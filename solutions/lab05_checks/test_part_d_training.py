@@ -285,8 +285,43 @@ def _loop_variant(student, memo, tol) -> training.Variant | None:
         return run["matched"]  # type: ignore[no-any-return]
     variant = _one_batch_variant(student, memo, tol)
     if variant is None:
+        variant = _still_epoch_variant(student, memo, tol)
+    if variant is None:
         attributed_to(TRAIN_ORDER)
     return variant
+
+
+def _still_epoch_variant(student, memo, tol) -> training.Variant | None:
+    """The logits and mode mistakes on an epoch with lr = 0, for a loop whose epoch and single
+    batch both match no replay (cached per submission).
+
+    Why: with lr = 0 nothing the loop does to the gradients moves the parameters — a
+    zero_grad() out of place, a scaled loss, an extra backward — so the losses loss_fn
+    computed and BatchNorm's statistics (which only a train-mode forward moves) show what
+    the model was fed and in which mode, whatever else the loop gets wrong. An outside red
+    team's loop with a softmax before the loss, no model.train() and a loss scaled before
+    backward() matched no replay, and the step-order check took the blame for all three."""
+    if "still_epoch" in memo:
+        return memo["still_epoch"]  # type: ignore[no-any-return]
+    params = _train_params(lr=0.0, start_train=False)
+    outcome = _scenario(student, "train_one_epoch", params)
+    own = _run_losses(outcome)
+    matched = None
+    if outcome.get("error") is None and own is not None:
+        for variant in (training.Variant(logits=logits, mode=mode)
+                        for logits in training.LOGITS for mode in training.MODE):
+            replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.0, False,
+                                              variant)
+            if len(own[0]) == len(replay.losses) and all(
+                    math.isclose(loss, expected, rel_tol=tol.training.rtol,
+                                 abs_tol=tol.training.atol)
+                    for loss, expected in zip(own[0], replay.losses, strict=True)) \
+                    and training.states_match(outcome.get("state"), replay.state,
+                                              tol.training.rtol, tol.training.atol):
+                matched = variant
+                break
+    memo["still_epoch"] = matched
+    return matched
 
 
 def _require_run(run: dict) -> None:
@@ -1124,8 +1159,23 @@ def test_classifier_architecture(student, memo):
         fail("build_classifier has the wrong number of parameters for "
              "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes).", "wrong-sizes")
     expected = _reference_logits(outcome, x)
-    logits = outcome.get("logits")
-    if expected is None or not isinstance(logits, torch.Tensor):
+    if expected is None:
+        fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
+             "(num_classes, hidden).", "wrong-sizes")
+    # (the architecture on the eval-mode outputs: a Dropout of the student's own is not this
+    # check's business; the logits check reads both modes' outputs)
+    _judge_architecture(outcome, x, expected, outcome.get("logits"))
+
+
+# The model's outputs the scenario reports: in eval mode without gradients, and in train mode
+# with them, as the training loop runs it (an outside red team's model ended with a softmax
+# in train mode only).
+_CLASSIFIER_OUTPUTS = ("logits", "logits_train")
+
+
+def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,
+                        logits: Any) -> None:
+    if not isinstance(logits, torch.Tensor):
         fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
              "(num_classes, hidden).", "wrong-sizes")
     if logits.shape != expected.shape or not logits.is_floating_point():
@@ -1165,14 +1215,19 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
        clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
     _x, outcome = _classifier(student, memo)
-    logits = outcome.get("logits")
-    if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
-        fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
-    if not logits.is_floating_point():
-        fail(f"build_classifier's output is {logits.dtype}: return float logits.", "wrong-shape")
-    if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(9), atol=1e-4):
-        fail("build_classifier ends with a softmax: its outputs are probabilities, but "
-             "cross-entropy expects raw logits — remove the final softmax.", "softmax-at-end")
+    for key in _CLASSIFIER_OUTPUTS:
+        logits = outcome.get(key)
+        if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
+            fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
+        if not logits.is_floating_point():
+            fail(f"build_classifier's output is {logits.dtype}: return float logits.",
+                 "wrong-shape")
+        if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(9),
+                                                  atol=1e-4):
+            where = " in train mode" if key == "logits_train" else ""
+            fail(f"build_classifier ends with a softmax{where}: its outputs are probabilities, "
+                 "but cross-entropy expects raw logits — remove the final softmax.",
+                 "softmax-at-end")
 
 
 GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"

@@ -242,3 +242,39 @@ def test_a_refused_copy_is_what_ran_and_no_tampering() -> None:
     assert torch.allclose(recorded(falls_back, x, x * 2), (x ** 2).mean())
     assert recorded.intact and "gaussian_nll_loss" in recorded.names
     assert sys.gettrace() is None
+
+
+def test_a_whole_python_library_is_refused_by_where_its_code_comes_from() -> None:
+    """SciPy and scikit-learn are stopped by the files their code comes from, not by names:
+    an eleventh outside red team's softmax from `sklearn.utils.extmath.softmax` and SciPy's
+    private `_logsumexp` passed a block that knew three public names. What is refused is
+    reported as called; numpy (which students compute with) and the elementary torch
+    operators still run, and everything runs again after the block."""
+    import contextlib
+    import sys
+
+    import numpy as np
+    import sklearn.utils.extmath as extmath
+    from scipy.special import _logsumexp
+
+    from autograder.sandbox.harness import RecordedCall
+
+    rows = np.ones((2, 3))
+    plan = block_plan(["scipy", "sklearn"])
+    assert plan == [("scipy", ("package",)), ("sklearn", ("package",))]
+    for library, name in ((lambda: extmath.softmax(rows), "sklearn"),
+                          (lambda: _logsumexp._logsumexp(rows, None, axis=1, return_sign=False,
+                                                         xp=np), "scipy")):
+        with pytest.raises(LibraryBlocked, match=name), LibraryBlock(plan):
+            library()
+
+        def falls_back(x: torch.Tensor, library=library) -> torch.Tensor:
+            with contextlib.suppress(Exception):  # (falls back to its own code)
+                library()
+            return x.exp() / x.exp().sum() + float(np.sum(rows)) * 0
+
+        recorded = RecordedCall(plan, record=True)
+        recorded(falls_back, torch.randn(3))
+        assert recorded.intact and name in recorded.names
+        assert sys.gettrace() is None
+        library()  # (back after the block)

@@ -23,6 +23,8 @@ ELLIPSIS = Opaque("object", "builtins.ellipsis")
     (ELLIPSIS, "the `...` placeholder (not filled in yet)"),
     (Opaque("object", "sklearn.linear_model.LogisticRegression"), "a `LogisticRegression` object"),
     (Opaque("module", "numpy"), "a module (numpy)"),
+    (Opaque("object", "torch.Tensor of dtype torch.uint16"),
+     "a torch.Tensor of dtype torch.uint16"),
 ])
 def test_describe(value: object, words: str) -> None:
     assert describe(value) == words
