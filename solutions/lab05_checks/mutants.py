@@ -1061,6 +1061,15 @@ def build_classifier(in_features, hidden, num_classes):
 
     return Classifier(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, num_classes))
 '''), CLS_LOGITS, "train mode"),
+    # fresh eyes 9: repeated (target, prediction) pairs counted once (index assignment with
+    # tensors does not accumulate), precision_recall_f1 built on it: charged once, by the
+    # matrix's values check (not its absent-class check, nor prf's 0/0 check)
+    Mutant("mutant_confusion_repeated_pairs_once_prf_on_it", "confusion_matrix", rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=preds.device)
+    matrix[targets.long(), preds.long()] += 1
+    return matrix
+''', _PRF_ON_CM), CM_VALUES, "at most once"),
     Mutant("mutant_r31_train_own_optimizer", "train_one_epoch",
            edit("train_one_epoch", "model.train()",
                 "model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),

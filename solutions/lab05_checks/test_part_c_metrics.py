@@ -305,6 +305,12 @@ def test_confusion_values(student, ref):
             fail("confusion_matrix is transposed: rows are the true classes and columns the "
                  "predicted ones, M[target, pred] += 1 (you counted M[pred, target]).",
                  "transposed")
+        if torch.equal(value, (expected > 0).to(torch.int64)) or \
+                torch.equal(value, (expected.T > 0).to(torch.int64)):
+            fail("confusion_matrix counts each (target, prediction) pair at most once: "
+                 "M[targets, preds] += 1 with index tensors does not add up repeated pairs — "
+                 "use M.index_put_((targets, preds), torch.ones_like(targets), accumulate=True), "
+                 "torch.bincount, or a loop.", "repeated-pairs")
         fail(f"confusion_matrix gives wrong counts for num_classes={num_classes}: M[i, j] is the "
              "number of samples with target i and prediction j.", "wrong-value")
 
@@ -365,9 +371,23 @@ def test_confusion_absent_classes(student, ref):
         # The orientation is the first check's business: either orientation counts here.
         if not (torch.equal(value.to(torch.int64), expected)
                 or torch.equal(value.to(torch.int64), expected.T)):
+            if _absent_kept_empty(value, expected):
+                # absent classes right (their rows and columns empty), the counts of the
+                # present ones wrong: the values check's mistake (fresh eyes 9: repeated pairs
+                # counted once, charged by both checks)
+                attributed_to(CM_VALUES)
+                continue
             fail("confusion_matrix gives wrong counts when some classes are absent: absent "
                  "classes keep their own (all-zero) row and column, in label order.",
                  "absent-class")
+
+
+def _absent_kept_empty(value: torch.Tensor, expected: torch.Tensor) -> bool:
+    """Every class absent from the labels has an empty row and column in `value`, as in
+    `expected` (the absent-class rule kept, whatever the other counts)."""
+    absent = [c for c in range(expected.shape[0])
+              if not expected[c].any() and not expected[:, c].any()]
+    return bool(absent) and all(not value[c].any() and not value[:, c].any() for c in absent)
 
 
 # ---------------------------------------------------------------- built on the student's helpers
@@ -413,11 +433,13 @@ def _via_matrix(ref, caller: str, preds: torch.Tensor, targets: torch.Tensor,
 
 
 # Controls (`blame.Composition.control`): labels where the usual wrong helpers are right (a
-# symmetric confusion with every class present: a transposed or label-sized matrix is the
-# true one, and every class has class 1's precision, recall and F1), so a caller built on
-# them must be right there, and a stub over a stub (zeros over a matrix of zeros) is not.
-CONTROL_BINARY = (_labels([0, 1, 1, 0, 1, 0]), _labels([1, 0, 1, 0, 1, 0]))
-CONTROL_MULTI = (_labels([0, 1, 2, 1, 0, 2]), _labels([1, 0, 2, 1, 0, 2]))
+# symmetric confusion with every class present, each (true, predicted) pair once: a
+# transposed or label-sized matrix is the true one, and so is one that counts a repeated
+# pair once — `m[targets, preds] += 1`, fresh eyes 9's, charged then on every function built
+# on it), so a caller built on them must be right there, and a stub over a stub (zeros over
+# a matrix of zeros) is not.
+CONTROL_BINARY = (_labels([0, 1, 0, 1]), _labels([0, 0, 1, 1]))
+CONTROL_MULTI = (_labels([0, 1, 2, 1, 0]), _labels([0, 1, 2, 0, 1]))
 
 
 def _matrix_control(student, ref, labels: tuple[torch.Tensor, torch.Tensor], num_classes: int,
@@ -723,7 +745,7 @@ PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
        "When TP + FP = 0 (or TP + FN = 0) the ratio is 0/0: return 0.0 for it, as sklearn's "
        "zero_division=0 does.",
        clauses=("zero_division=0",))
-def test_prf_zero_division(student, tol, memo):
+def test_prf_zero_division(student, tol, memo, ref):
     model = _prf_model(student, memo, tol)
     # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once some of the
     # function works on valid input (a ratio right where it is not 0, on each gate input), or
@@ -733,7 +755,10 @@ def test_prf_zero_division(student, tol, memo):
         value = student.call("precision_recall_f1", preds, targets).value
         expected = _prf_reference(preds, targets, 1, model)
         if not (isinstance(value, (tuple, list)) and len(value) == 3 and any(
-                _close(v, e, tol) for v, e in zip(value, expected, strict=True))):
+                _close(v, e, tol) for v, e in zip(value, expected, strict=True))) \
+                and not _prf_blamed(student, ref, value, preds, targets, 1, tol):
+            # (right for the student's own wrong confusion_matrix is working: fresh eyes 9's
+            # matrix that counts a repeated pair once cost this check too)
             fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
                  "correct values on valid input; fix the values check first.", "not-working")
     cases = [
