@@ -6,7 +6,7 @@ name = "evaluate"
 points = None
 
 @test_case(points=None, hidden=False)
-def test_evaluate_returns_loss_and_accuracy(evaluate):
+def test_evaluate_returns_loss_and_accuracy(evaluate, accuracy):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -17,5 +17,12 @@ def test_evaluate_returns_loss_and_accuracy(evaluate):
     result = evaluate(model, DataLoader(data, batch_size=4), F.cross_entropy, torch.device('cpu'))
     assert isinstance(result, dict), 'evaluate: return a dict'
     assert set(result) == {'loss', 'accuracy'}, "evaluate: keys should be 'loss' and 'accuracy'"
-    assert all((isinstance(v, float) for v in result.values())), 'evaluate: values are floats'
+    assert isinstance(result['loss'], float), 'evaluate: the loss is a float (use .item())'
+    if not isinstance(result['accuracy'], float):
+        try:
+            own = accuracy(torch.tensor([0, 1]), torch.tensor([0, 1]))
+        except Exception:
+            own = None
+        assert isinstance(own, torch.Tensor), 'evaluate: the accuracy is a float'
+        return
     assert 0.0 <= result['accuracy'] <= 1.0, 'evaluate: accuracy is a fraction in [0, 1]'

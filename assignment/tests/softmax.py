@@ -6,7 +6,7 @@ name = "softmax"
 points = None
 
 @test_case(points=None, hidden=False)
-def test_softmax_matches_torch(softmax):
+def test_softmax_matches_torch(softmax, log_softmax):
     import torch
     "tolerances.float32: the grader's own, from grading_config.yaml"
     rtol, atol = 0.0001, 1e-05
@@ -15,5 +15,11 @@ def test_softmax_matches_torch(softmax):
         return torch.allclose(a, b, rtol=rtol, atol=atol)
     logits = torch.tensor([[3.2, 5.1, -1.7], [0.0, 0.0, 0.0]])
     probs = softmax(logits, dim=-1)
+    try:
+        own = torch.exp(log_softmax(logits, dim=-1))
+        if not close(own, torch.softmax(logits, dim=-1)) and close(probs, own):
+            return
+    except Exception:
+        pass
     assert close(probs, torch.softmax(logits, dim=-1)), 'softmax: values differ from torch.softmax'
     assert close(probs.sum(dim=-1), torch.ones(2)), 'softmax: each row should sum to 1'

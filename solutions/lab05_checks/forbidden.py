@@ -232,3 +232,36 @@ def _same(value: Any, expected: Any) -> bool:
     if isinstance(expected, float):
         return isinstance(value, (int, float)) and abs(value - expected) <= 1e-6
     return bool(value == expected)
+
+
+def right_without_the_library(student, function: str, forbidden: set[str], source: SourceFacts,
+                              args: tuple[Any, ...], held: tuple[Any, ...],
+                              expected: Callable[[tuple[Any, ...]], Any],
+                              outcome: Callable[[CallResult], Any],
+                              same: Callable[[Any, Any], bool], what: str,
+                              grad_args: tuple[int, ...] = (), **kwargs: Any) -> None:
+    """A function right at the edges (`args`: inputs of an edge check's kind) where the
+    library is available — every call but the no-library one — must be right with it
+    unavailable too, on new inputs of the same kind (`held`, drawn afresh: no answer for them
+    exists before). `outcome` picks what is compared from a call's result (its value, or its
+    gradients), `expected` gives PyTorch's for some inputs.
+
+    Why: an eleventh outside red team's functions told the no-library call from the others
+    (the block, the recorders: too many signals to hide) and fell back to naive code of their
+    own only there, the library doing the work every other check grades (135, where the same
+    naive code everywhere scores 125). An honest function is one function: right at the
+    edges in both calls, or wrong in both — which the edge check charges, once."""
+    result = library_call(function, forbidden, lambda block: student.call(
+        function, *held, record=True, block=block, grad_args=grad_args, **kwargs))
+    assert_no_library_call(function, forbidden, result, source)
+    if same(outcome(result), expected(held)):
+        return
+    try:
+        free = student.call(function, *args, grad_args=grad_args, **kwargs)
+    except StudentError:
+        return
+    if same(outcome(free), expected(args)):
+        fail(f"{function} is right {what} in every check but this one, where the library is "
+             "unavailable and new inputs of the same kind get another answer: it uses the "
+             "library outside this check. Compute it yourself, the same way, in every call.",
+             "library-elsewhere")

@@ -25,7 +25,12 @@ from lab05_checks.blame import (
     held_to_float32,
     helper_to_blame,
 )
-from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
+from lab05_checks.forbidden import (
+    assert_no_library_call,
+    fresh_generator,
+    library_call,
+    right_without_the_library,
+)
 from lab05_checks.gradients import cannot_backpropagate, wrong_gradients
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
@@ -527,6 +532,29 @@ def test_mae_no_library(student, source, memo):
         "mae_loss", pred, target, reduction=reduction, record=True, block=block))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
                            F.l1_loss(pred, target, reduction=reduction))
+    # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
+    # library unavailable too (an eleventh outside red team's sqrt(d ** 2) only in this call).
+    edge = torch.tensor([1.5, -0.5, 2.0, 0.25, -1.0], dtype=torch.float64)
+    fresh = torch.randn(5, generator=fresh_generator(), dtype=torch.float64)
+    ties = torch.tensor([True, False, True, False, True])
+    right_without_the_library(
+        student, "mae_loss", set(MAE_FORBIDDEN), source,
+        (edge, torch.where(ties, edge, edge + 1.0)), (fresh, torch.where(ties, fresh, fresh - 0.75)),
+        lambda inputs: _l1_gradients(*inputs), lambda result: result.grads,
+        _same_gradients, "where pred == target (its gradient there is 0)", grad_args=(0, 1),
+        reduction="sum")
+
+
+def _l1_gradients(pred: torch.Tensor, target: torch.Tensor) -> list[torch.Tensor]:
+    pred, target = pred.clone().requires_grad_(), target.clone().requires_grad_()
+    return list(torch.autograd.grad(F.l1_loss(pred, target, reduction="sum"), (pred, target)))
+
+
+def _same_gradients(got: Any, expected: list[torch.Tensor]) -> bool:
+    return (isinstance(got, (list, tuple)) and len(got) == len(expected)
+            and all(isinstance(g, torch.Tensor) and g.shape == e.shape
+                    and bool(torch.allclose(g.to(e.dtype), e, rtol=1e-6, atol=1e-9))
+                    for g, e in zip(got, expected, strict=True)))
 
 
 # ---------------------------------------------------------------- huber_loss

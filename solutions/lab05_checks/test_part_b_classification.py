@@ -43,7 +43,12 @@ from lab05_checks.blame import (
     helper_to_blame,
     naming_helper,
 )
-from lab05_checks.forbidden import assert_no_library_call, fresh_generator, library_call
+from lab05_checks.forbidden import (
+    assert_no_library_call,
+    fresh_generator,
+    library_call,
+    right_without_the_library,
+)
 from lab05_checks.gradients import cannot_backpropagate, wrong_gradients
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
@@ -147,6 +152,30 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input; fix the values check first.", "not-working")
     return result
+
+
+def _right_without_the_library(student, tol, source, function: str, forbidden: frozenset[str],
+                               args: tuple[Any, ...], held: tuple[Any, ...],
+                               reference: Callable[..., Any], **kwargs: Any) -> None:
+    """`forbidden.right_without_the_library` on values, at the edge checks' tolerances."""
+    edge_tol = _extreme_tol(tol)
+    right_without_the_library(
+        student, function, set(forbidden), source, args, held,
+        lambda inputs: reference(*inputs, **kwargs), lambda result: result.value,
+        lambda value, expected: _same(value, expected, edge_tol),
+        "at the edges (logits of ±1e4, probabilities of 0 and 1)", **kwargs)
+
+
+def _fresh_noise(x: torch.Tensor) -> torch.Tensor:
+    """`x` moved by up to ±0.5 at random (drawn afresh): inputs of the same kind, whose
+    answer no notebook can have seen. In steps of 1/64, so that they stay exact in float32 as
+    the edge check's are (a function computing in float32 is as right on both)."""
+    return x + _fresh_steps(x.shape, x.dtype) - 0.5
+
+
+def _fresh_steps(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
+    """Fresh values in [0, 1) in steps of 1/64."""
+    return torch.randint(0, 64, shape, generator=fresh_generator()).to(dtype) / 64
 
 
 def _charged(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
@@ -654,6 +683,9 @@ def test_softmax_no_library(student, source, tol, memo):
                              forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
                                  student, memo, _loose(tol), "softmax", value, x, 1))
     assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
+    edge = _extreme_logits(torch.float64)
+    _right_without_the_library(student, tol, source, "softmax", SOFTMAX_FORBIDDEN, (edge,),
+                               (_fresh_noise(edge),), torch.softmax, dim=-1)
 
 
 def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -756,6 +788,9 @@ def test_log_softmax_no_library(student, source, tol, memo):
                              forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
                                  student, memo, _loose(tol), "log_softmax", value, x, 1))
     assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
+    edge = _extreme_logits(torch.float64)
+    _right_without_the_library(student, tol, source, "log_softmax", SOFTMAX_FORBIDDEN, (edge,),
+                               (_fresh_noise(edge),), torch.log_softmax, dim=-1)
 
 
 # ---------------------------------------------------------------- cross_entropy
@@ -1187,6 +1222,10 @@ def test_ce_no_library(student, source, tol, memo):
     # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
     result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
     assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
+    logits, targets = _ce_extreme_case(torch.float64)
+    _right_without_the_library(_LibraryHelpers(student), tol, source, "cross_entropy",
+                               CE_FORBIDDEN, (logits, targets), (_fresh_noise(logits), targets),
+                               F.cross_entropy, reduction="none")
 
 
 # ---------------------------------------------------------------- binary_cross_entropy
@@ -1546,6 +1585,18 @@ BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
 def test_bce_no_library(student, source, tol, memo):
     result = _bce_expect_working(student, tol, memo, BCE_FORBIDDEN)
     assert_no_library_call("binary_cross_entropy", set(BCE_FORBIDDEN), result, source)
+    probs, targets = _bce_edge_case()
+    inside = _fresh_steps(probs.shape, probs.dtype) * 0.75 + 0.125
+    held = torch.where((probs == 0) | (probs == 1), probs, inside)  # (the edges kept exact)
+    _right_without_the_library(student, tol, source, "binary_cross_entropy", BCE_FORBIDDEN,
+                               (probs, targets), (held, targets), F.binary_cross_entropy,
+                               reduction="none")
+
+
+def _bce_edge_case() -> tuple[torch.Tensor, torch.Tensor]:
+    """The clamp check's probabilities (exactly 0 and 1 among others) and targets, float64."""
+    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=torch.float64)
+    return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5], dtype=torch.float64)
 
 
 # ---------------------------------------------------------------- binary_cross_entropy_with_logits
@@ -1786,6 +1837,11 @@ BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
 def test_bcel_no_library(student, source, tol, memo):
     result = _bcel_expect_working(student, tol, memo, BCEL_FORBIDDEN)
     assert_no_library_call(BCEL, set(BCEL_FORBIDDEN), result, source)
+    logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.0, 60.0, -60.0, BIG], dtype=torch.float64)
+    targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
+    _right_without_the_library(student, tol, source, BCEL, BCEL_FORBIDDEN, (logits, targets),
+                               (_fresh_noise(logits), targets),
+                               F.binary_cross_entropy_with_logits, reduction="none")
 
 
 # Each function's values check (charges a float32 computation) and gradient check (charges a

@@ -133,6 +133,32 @@ def test_the_library_by_a_sibling_loss_or_a_kept_answer_is_a_library_call(grade_
     assert values and all(t.passed for t in values), [t.output for t in values]
 
 
+def test_a_function_right_at_the_edges_only_with_the_library_fails_its_no_library_check(
+        grade_tamper):
+    """Red team 11: the library everywhere but in the no-library call (told apart by the
+    block), naive code of its own there: right at the edges elsewhere, wrong at the edges on
+    new inputs of the same kind under the block — the library was used elsewhere."""
+    result = grade_tamper("hostile_uses_the_library_except_under_the_block")
+    for function in ("softmax", "mae_loss"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-elsewhere", check.output
+    passed = [t for t in result.tests if t.name.startswith(("softmax: finite", "mae_loss: back"))]
+    assert passed and all(t.passed for t in passed)  # (the library served them)
+
+
+def test_another_library_s_softmax_is_a_library_call(grade_tamper):
+    """Red team 11: softmax from scikit-learn and log_softmax from SciPy's private log-sum-exp
+    (names the block did not know): both libraries are refused by where their code comes
+    from."""
+    result = grade_tamper("hostile_takes_softmax_from_another_library")
+    for function in ("softmax", "log_softmax"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-call", check.output
+        assert "scikit-learn" in check.output
+
+
 def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
     """evaluate without no_grad through model.forward(x) (the model's own hook never runs)
     with the loss given detached logits (no graph for the figure's offset): the layers'
