@@ -183,6 +183,7 @@ def _selftest(args: argparse.Namespace) -> int:
     lab, config = _lab_and_config(args, "checks", "reference", "master", "template")
     report = run_selftest(config, only=args.only, workers=args.workers, lab=lab,
                           variants=args.variants, generated=args.generated,
+                          alternative_mutants=args.alternative_mutants,
                           out=Path(args.out) if args.out else None,
                           progress=sys.stderr.isatty())
     text = report.render()
@@ -261,6 +262,9 @@ def parser() -> argparse.ArgumentParser:
     selftest.add_argument("--generated", type=int, default=None, metavar="N",
                           help="grade N of the lab's generated (mechanical) mutants, a fixed "
                           "sample (default: all of them; 0: none)")
+    selftest.add_argument("--alternative-mutants", type=int, default=120, metavar="N",
+                          help="grade N mechanical mutants of the lab's hand-written "
+                          "alternatives, a fixed sample (default 120; 0: none)")
     selftest.add_argument("--strict", action="store_true",
                           help="also fail on known gaps marked in the library")
     selftest.add_argument("--lab", default=None, help=LAB_HELP)

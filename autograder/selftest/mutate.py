@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +48,7 @@ class Generated:
     operator: str
     description: str
     source: str
+    base: str = ""  # the alternative it is a mutant of ("": the reference)
 
 
 def _functions(tree: ast.Module, only: Sequence[str] | None) -> list[ast.FunctionDef]:
@@ -174,6 +175,39 @@ def generate(source: str, functions: Sequence[str] | None = None) -> list[Genera
     return result
 
 
+def alternative_mutants(lab: Any, alternatives: Sequence[Any]) -> tuple[list[Generated],
+                                                                         dict[str, str]]:
+    """Every mutant of the functions each (hand-written, not known-gap) alternative rewrites,
+    in that alternative's module, but those the reference's mutants already are: mistakes in
+    the styles students write, which nobody hand-picks either (`gen_alt_*`, each naming its
+    alternative). Also returns each alternative's module, to judge equivalence against.
+
+    Why: mutants of the reference alone are mistakes in one style. Mutants of the
+    alternatives found what the reference's never could: an evaluate running the model through
+    `model.forward` before moving the batch (its model's hook never saw it), a shape check
+    moved below the arithmetic (torch's RuntimeError before the ValueError)."""
+    from autograder.selftest import source as sources
+
+    reference = sources.reference_source(lab)
+    seen = {m.source for m in lab_mutants(lab)}
+    found: list[Generated] = []
+    bases: dict[str, str] = {}
+    for alternative in alternatives:
+        if alternative.known_gap or alternative.generated:
+            continue
+        code = alternative.transform(reference)
+        bases[alternative.name] = code
+        for mutant in generate(code, list(alternative.functions)):
+            if mutant.source in seen:
+                continue
+            seen.add(mutant.source)
+            found.append(Generated("gen_alt_" + mutant.name.removeprefix("gen_"),
+                                   mutant.function, mutant.operator,
+                                   f"{mutant.description} (in {alternative.name})",
+                                   mutant.source, alternative.name))
+    return found, bases
+
+
 def sample(mutants: Sequence[Generated], size: int | None, seed: int = 0) -> list[Generated]:
     """A deterministic sample (every mutant when `size` is None or large enough)."""
     if size is None or size >= len(mutants):
@@ -230,8 +264,8 @@ def has_probes(lab: Any) -> bool:
     return (lab.checks / "variants.py").is_file()
 
 
-def judge_equivalence(lab: Any, mutants: Sequence[Generated],
-                      seconds: float = 10.0) -> dict[str, Verdict]:
+def judge_equivalence(lab: Any, mutants: Sequence[Generated], seconds: float = 10.0,
+                      bases: Mapping[str, str] | None = None) -> dict[str, Verdict]:
     """Run each mutant on the lab's probes (`<lab>_checks/variants.py`, the same probes
     that prove a generated correct variant) in this process, beside the reference.
 
@@ -264,15 +298,22 @@ def judge_equivalence(lab: Any, mutants: Sequence[Generated],
     previous = signal.signal(signal.SIGALRM, expire)
     try:
         expected = variants.run_probes(lab.reference.read_text(encoding="utf-8"), probes)
+        # a mutant of an alternative is judged against that alternative (`bases`)
+        theirs: dict[str, dict[str, Any]] = {}
         verdicts: dict[str, Verdict] = {}
         for mutant in mutants:
             signal.setitimer(signal.ITIMER_REAL, seconds)
             try:
-                found = variants.prove(expected, mutant.source, probes)
+                if mutant.base and mutant.base not in theirs:
+                    theirs[mutant.base] = variants.run_probes(dict(bases or {})[mutant.base],
+                                                              probes)
+                found = variants.prove(theirs.get(mutant.base, expected), mutant.source,
+                                       probes)
             except TimeoutError as exc:  # our own generated code: a loop that never ends
                 found = str(exc)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
+                torch.set_grad_enabled(True)  # (a mutant may leave it off: grading needs it)
             verdicts[mutant.name] = Verdict(found is None, (found or "")[:300],
                                             declared.get(mutant.name, ""))
         return verdicts

@@ -165,10 +165,16 @@ class Report:
         percent = f"{100 * killed / counted:.1f} %" if counted else "n/a"
         unchecked = self.fates("unchecked")
         unprobed = f", {len(unchecked)} unchecked (no probes)" if unchecked else ""
+        theirs = [r for r in self.generated if r.generated is not None and r.generated.base]
+        of_alternatives = ""
+        if theirs:
+            alive = [r for r in theirs if r.fate != "equivalent"]
+            of_alternatives = (f"; of them {len(theirs)} mutants of the alternatives: "
+                               f"{sum(r.fate == 'killed' for r in alive)}/{len(alive)} killed")
         return (f"mutation score over {len(self.generated)} generated mutants: {killed}/{counted}"
                 f" = {percent} ({len(self.fates('equivalent'))} equivalent, "
                 f"{len(self.fates('survived'))} survived{unprobed}, "
-                f"{len(self.fates('not-graded'))} not graded)")
+                f"{len(self.fates('not-graded'))} not graded){of_alternatives}")
 
     @property
     def caught(self) -> list[Row]:
@@ -268,6 +274,19 @@ def select_generated(only: Sequence[str] | None, lab: Lab, size: int | None,
     return mutate.sample(chosen, size)
 
 
+def select_alternative_mutants(only: Sequence[str] | None, lab: Lab, size: int | None,
+                               alternatives: Sequence[Alternative],
+                               ) -> tuple[list[mutate.Generated], dict[str, str]]:
+    """A deterministic sample of `size` mutants of the lab's hand-written alternatives (all
+    when None; none when 0), and each alternative's module (`mutate.alternative_mutants`)."""
+    if size == 0 or (only and not any(p.startswith(("gen", "*", "?", "[")) for p in only)):
+        return [], {}
+    found, bases = mutate.alternative_mutants(lab, alternatives)
+    chosen = [m for m in found
+              if not only or any(fnmatch.fnmatchcase(m.name, p) for p in only)]
+    return mutate.sample(chosen, size, seed=1), bases
+
+
 def validate_library(config: GradingConfig, mutants: Sequence[Mutant]) -> None:
     """Every check a mutant names must be a check of the config being graded with."""
     known = set(config.tests)
@@ -337,9 +356,11 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
 # ---------------------------------------------------------------- grading
 def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: int | None = None,
                  out: Path | None = None, progress: bool = False, lab: Lab | None = None,
-                 variants: int | None = None, generated: int | None = 0) -> Report:
+                 variants: int | None = None, generated: int | None = 0,
+                 alternative_mutants: int | None = 0) -> Report:
     """Build and grade every selected notebook; `out` keeps the graded results (else a temp
-    dir). `generated`: how many of the lab's mechanical mutants (None: all of them)."""
+    dir). `generated`: how many of the lab's mechanical mutants (None: all of them);
+    `alternative_mutants`: how many mechanical mutants of its hand-written alternatives."""
     from autograder.batch.run import grade_batch
 
     started = time.monotonic()
@@ -347,8 +368,11 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
     config = load_config(config_path)
     baselines, mutants, alternatives = select(only, lab, variants)
     mechanical = select_generated(only, lab, generated)
+    theirs, bases = select_alternative_mutants(
+        only, lab, alternative_mutants, load_library(lab)[1])
+    mechanical += theirs
     validate_library(config, mutants)
-    verdicts = mutate.judge_equivalence(lab, mechanical) if mechanical else {}
+    verdicts = mutate.judge_equivalence(lab, mechanical, bases=bases) if mechanical else {}
     work = Path(tempfile.mkdtemp(prefix="autograder-selftest-"))
     try:
         submissions = work / "submissions"
@@ -391,6 +415,7 @@ def _declaration_notes(lab: Lab, path: Path, every: bool) -> list[str]:
              for name, why in declared.items() if not why]
     if every:
         names = {m.name for m in mutate.lab_mutants(lab)}
+        names |= {m.name for m in mutate.alternative_mutants(lab, load_library(lab)[1])[0]}
         notes += [f"{path}: EQUIVALENT names {name}, which is not generated any more (the "
                   "reference changed?): remove it" for name in declared if name not in names]
     return notes
@@ -637,7 +662,8 @@ def render_generated(report: Report) -> list[str]:
             elif verdict is not None and verdict.declared:
                 lines.append(_wrap(f"declared equivalent: {verdict.declared}", pad))
             elif verdict is not None and verdict.same:
-                lines.append(_wrap("equal to the reference on every probe of the lab", pad))
+                lines.append(_wrap(f"equal to {row.generated.base or 'the reference'} on every "
+                                   "probe of the lab", pad))
             elif verdict is not None and not verdict.probed:
                 lines.append(_wrap("no probes: equivalence not checked (a gap, or a change "
                                    "no input shows)", pad))
@@ -648,7 +674,8 @@ def render_generated(report: Report) -> list[str]:
     for row in report.killed_though_equal:
         assert row.generated is not None
         lines.append(f"  {'note':<10} {row.name}  {_score(row)}  {row.generated.description}")
-        lines.append(_wrap("killed, yet equal to the reference on every probe: a false "
+        lines.append(_wrap(f"killed, yet equal to {row.generated.base or 'the reference'} "
+                           "on every probe: a false "
                            "positive, or a probe to strengthen; failed: "
                            + "; ".join(f"{c}: {m}" for c, m in row.failed.items()), pad))
     return lines

@@ -372,7 +372,9 @@ def test_selftest_catches_every_mutant_and_passes_every_alternative(tmp_path: Pa
     # 36 of the ~210 generated variants (two per function, round-robin) and 40 of the ~530
     # generated mutants (a fixed sample): the full corpora take ~10 min on two cores;
     # `python -m autograder selftest` grades all of them.
-    report = run_selftest(fast_config(tmp_path), workers=2, lab=LAB, variants=36, generated=40)
+    # ... and 12 mechanical mutants of the hand-written alternatives (`gen_alt_*`).
+    report = run_selftest(fast_config(tmp_path), workers=2, lab=LAB, variants=36, generated=40,
+                          alternative_mutants=12)
     print(report.render())  # shown by pytest -rA or on failure
 
     assert report.problems == []
@@ -407,6 +409,7 @@ def test_selftest_catches_every_mutant_and_passes_every_alternative(tmp_path: Pa
     assert len(report.full_marks) == len(report.alternatives)
     assert sum(bool(r.alternative and r.alternative.generated) for r in report.alternatives) == 36
     assert report.dropped == []
-    assert len(report.generated) == 40
+    assert len(report.generated) == 52
+    assert sum(bool(r.generated and r.generated.base) for r in report.generated) == 12
     assert report.fates("survived") == [] and report.fates("not-graded") == []
     assert report.ok(strict=True)  # no mutant left marked as a known gap
