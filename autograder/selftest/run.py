@@ -278,8 +278,10 @@ def select_alternative_mutants(only: Sequence[str] | None, lab: Lab, size: int |
                                alternatives: Sequence[Alternative],
                                ) -> tuple[list[mutate.Generated], dict[str, str]]:
     """A deterministic sample of `size` mutants of the lab's hand-written alternatives (all
-    when None; none when 0), and each alternative's module (`mutate.alternative_mutants`)."""
-    if size == 0 or (only and not any(p.startswith(("gen", "*", "?", "[")) for p in only)):
+    when None; none when 0), and each alternative's module (`mutate.alternative_mutants`).
+    None in a lab without probes: nothing could tell an equivalent one from a gap there."""
+    if size == 0 or (only and not any(p.startswith(("gen", "*", "?", "[")) for p in only)) \
+            or not mutate.has_probes(lab):
         return [], {}
     found, bases = mutate.alternative_mutants(lab, alternatives)
     chosen = [m for m in found

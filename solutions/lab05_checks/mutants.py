@@ -1070,6 +1070,21 @@ def confusion_matrix(preds, targets, num_classes):
     matrix[targets.long(), preds.long()] += 1
     return matrix
 ''', _PRF_ON_CM), CM_VALUES, "at most once"),
+    # red team 11: a missing eval() no longer makes evaluate's figures unjudged (they are
+    # judged on a run that starts in eval mode)
+    Mutant("mutant_eval_no_eval_mode_and_mean_of_batch_means", "evaluate", rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    losses, correct, total_samples = [], 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            losses.append(loss_fn(logits, y).item())
+            correct += int((logits.argmax(dim=1) == y).sum())
+            total_samples += x.shape[0]
+    return {"loss": sum(losses) / len(losses), "accuracy": correct / total_samples}
+'''), EVAL_VALUES, "mean of the batch means", also_fails=frozenset({EVAL_MODE}),
+        why="two mistakes: no model.eval() is the mode check's"),
     Mutant("mutant_r31_train_own_optimizer", "train_one_epoch",
            edit("train_one_epoch", "model.train()",
                 "model.train()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),

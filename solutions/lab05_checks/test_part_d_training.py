@@ -777,6 +777,16 @@ EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
                 "accuracy from the argmax of the logits"))
 def test_eval_values(student, memo, tol):
     outcome = _eval_run(student, memo)
+    start: dict[str, Any] = {}
+    if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0) \
+            and outcome.get("error") is None:
+        # A missing eval() is the mode check's verdict; the figures are judged on a run that
+        # starts in eval mode, where the mode is not at stake (red team 11: with the state
+        # changed, no value mistake was judged at all)
+        start = {"start_train": False}
+        outcome = _scenario(student, "evaluate",
+                            {**_eval_params(), "reveal_grad": GRAD_REVEAL, **start})
+        _raise_student("evaluate", outcome)
     result = outcome.get("returned")
     if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
         fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
@@ -815,7 +825,7 @@ def test_eval_values(student, memo, tol):
         fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
              "samples and divide by the number of samples.", "eval-accuracy")
     # Another loss_fn must change the loss as it changes the reference's.
-    params = {**_eval_params(), "reveal_grad": GRAD_REVEAL}
+    params = {**_eval_params(), "reveal_grad": GRAD_REVEAL, **start}
     params["label_smoothing"] = 0.3
     other = _scenario(student, "evaluate", params)
     _raise_student("evaluate", other)

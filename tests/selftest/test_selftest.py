@@ -350,17 +350,19 @@ def test_cli_prints_the_report_and_fails_on_a_miss(monkeypatch, capsys, tmp_path
             return self._ok
 
     def fake_run(config_path, only=None, workers=None, out=None, progress=False, lab=None,
-                 variants=None, generated=0):
+                 variants=None, generated=0, alternative_mutants=0):
         calls.update(config=config_path, only=only, workers=workers, out=out, variants=variants,
-                     generated=generated)
+                     generated=generated, alternative_mutants=alternative_mutants)
         return Fake(calls.get("ok", True))
 
     monkeypatch.setattr("autograder.selftest.run.run_selftest", fake_run)
     argv = ["selftest", "--config", str(tmp_path / "c.yaml"), "--only", "mutant_ce_*",
-            "reference", "--workers", "3", "--variants", "5", "--generated", "7"]
+            "reference", "--workers", "3", "--variants", "5", "--generated", "7",
+            "--alternative-mutants", "9"]
     assert cli.main(argv) == 0
     assert calls == {"config": tmp_path / "c.yaml", "only": ["mutant_ce_*", "reference"],
-                     "workers": 3, "out": None, "variants": 5, "generated": 7}
+                     "workers": 3, "out": None, "variants": 5, "generated": 7,
+                     "alternative_mutants": 9}
     assert "0 false positives" in capsys.readouterr().out
     calls["ok"] = False
     assert cli.main(argv) == 1
