@@ -43,7 +43,7 @@ CENTRAL = {
     "mutant_ce_log_of_softmax": "test_cross_entropy_extreme_logits",
     "mutant_ce_log_eps": "test_cross_entropy_extreme_logits",
     "mutant_bce_no_shape_check": "test_binary_cross_entropy_rejects_n1_vs_n",
-    "mutant_macro_f1_present_classes_only": "test_macro_f1_empty_class",
+    "mutant_macro_f1_present_classes_only": "test_macro_f1_per_class_mean",
     "mutant_prf_nan_on_zero_division": "test_precision_recall_f1_zero_division",
 }
 
