@@ -67,6 +67,13 @@ def attributed_to(other: str) -> None:
     _attribution.name = other
 
 
+def attribution_pending() -> bool:
+    """Whether the running check has attributed its verdict elsewhere so far (a check that
+    records what it found right, for another check to rely on, must not count a pass held to
+    the student's own variant)."""
+    return bool(getattr(_attribution, "name", ""))
+
+
 def take_attribution() -> str:
     """The check named by the running test's `attributed_to` call ("" when none), cleared."""
     name: str = getattr(_attribution, "name", "")

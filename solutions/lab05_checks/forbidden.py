@@ -239,7 +239,8 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
                               expected: Callable[[tuple[Any, ...]], Any],
                               outcome: Callable[[CallResult], Any],
                               same: Callable[[Any, Any], bool], what: str,
-                              grad_args: tuple[int, ...] = (), **kwargs: Any) -> None:
+                              grad_args: tuple[int, ...] = (), known_right: bool | None = None,
+                              upstream: torch.Tensor | None = None, **kwargs: Any) -> None:
     """A function right at the edges (`args`: inputs of an edge check's kind) where the
     library is available — every call but the no-library one — must be right with it
     unavailable too, on new inputs of the same kind (`held`, drawn afresh: no answer for them
@@ -250,17 +251,25 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
     (the block, the recorders: too many signals to hide) and fell back to naive code of their
     own only there, the library doing the work every other check grades (135, where the same
     naive code everywhere scores 125). An honest function is one function: right at the
-    edges in both calls, or wrong in both — which the edge check charges, once."""
+    edges in both calls, or wrong in both — which the edge check charges, once.
+
+    `known_right`: what the function's own edge check found, earlier, with the library
+    available (None where it did not run: then `args` are asked now, after the blocked call —
+    a twelfth outside red team's function stayed naive for the call after a block)."""
     result = library_call(function, forbidden, lambda block: student.call(
-        function, *held, record=True, block=block, grad_args=grad_args, **kwargs))
+        function, *held, record=True, block=block, grad_args=grad_args, upstream=upstream,
+        **kwargs))
     assert_no_library_call(function, forbidden, result, source)
     if same(outcome(result), expected(held)):
         return
-    try:
-        free = student.call(function, *args, grad_args=grad_args, **kwargs)
-    except StudentError:
-        return
-    if same(outcome(free), expected(args)):
+    if known_right is None:
+        try:
+            free = student.call(function, *args, grad_args=grad_args, upstream=upstream,
+                                **kwargs)
+        except StudentError:
+            return
+        known_right = same(outcome(free), expected(args))
+    if known_right:
         fail(f"{function} is right {what} in every check but this one, where the library is "
              "unavailable and new inputs of the same kind get another answer: it uses the "
              "library outside this check. Compute it yourself, the same way, in every call.",

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from autograder.check.registry import attributed_to, check, fail
+from autograder.sandbox.protocol import Opaque
 from autograder.sandbox.session import StudentError
 from lab05_checks.test_part_a_regression import HUBER_VALUES, MAE_VALUES, MSE_VALUES
 from lab05_checks.test_part_b_classification import (
@@ -184,9 +185,12 @@ def _expect_on_gpu(student, ref, function: str,
             # result for other inputs (a stub: zeros, a constant) earns nothing here; another
             # is held to what it computes.
             other = student.call(function, *_moved(args), **kwargs).value
-            if on_cpu.value is None or (_same(other, on_cpu.value)
-                                        or (type(other) is type(on_cpu.value) is not torch.Tensor
-                                            and other == on_cpu.value)):
+            # (an object the grader cannot read — `object()`, a tensor of a dtype the wire does
+            # not carry — is no work to assess either: red team 12's stubs took all nine)
+            if on_cpu.value is None or isinstance(on_cpu.value, Opaque) or (
+                    _same(other, on_cpu.value)
+                    or (type(other) is type(on_cpu.value) is not torch.Tensor
+                        and other == on_cpu.value)):
                 fail(f"{function}: this check counts once {function} returns correct values "
                      "on valid input; fix the values check first.", "not-working")
             attributed_to(_wrong_helper(student, function, args) or charged)

@@ -15,7 +15,7 @@ from autograder.check.compare import (
     expect_tensor,
     matches,
 )
-from autograder.check.registry import attributed_to, check, fail
+from autograder.check.registry import attributed_to, attribution_pending, check, fail
 from autograder.config import Tolerances
 from autograder.sandbox.session import StudentError
 from lab05_checks.blame import (
@@ -162,6 +162,7 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
 
 
 def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
+    memo[EDGES, function] = False  # (right everywhere, kinks included: set at the end)
     gen = torch.Generator().manual_seed(5)
     pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
@@ -217,6 +218,7 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
     _expect_kink_gradients(student, function, reference, reduction, **extra)
+    memo[EDGES, function] = not attribution_pending()
 
 
 def _kink_inputs(delta: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -541,8 +543,8 @@ def test_mae_no_library(student, source, memo):
         student, "mae_loss", set(MAE_FORBIDDEN), source,
         (edge, torch.where(ties, edge, edge + 1.0)), (fresh, torch.where(ties, fresh, fresh - 0.75)),
         lambda inputs: _l1_gradients(*inputs), lambda result: result.grads,
-        _same_gradients, "where pred == target (its gradient there is 0)", grad_args=(0, 1),
-        reduction="sum")
+        _same_gradients, "where pred == target (its gradient there: any value in [-1, 1])",
+        grad_args=(0, 1), known_right=memo.get((EDGES, "mae_loss")), reduction="sum")
 
 
 def _l1_gradients(pred: torch.Tensor, target: torch.Tensor) -> list[torch.Tensor]:
@@ -551,10 +553,23 @@ def _l1_gradients(pred: torch.Tensor, target: torch.Tensor) -> list[torch.Tensor
 
 
 def _same_gradients(got: Any, expected: list[torch.Tensor]) -> bool:
+    """L1's gradients (reduction 'sum'): PyTorch's where pred != target, and at a tie (where
+    PyTorch's is 0) any value of the subdifferential [-1, 1], as the spec allows at a kink."""
+    def right(g: Any, e: torch.Tensor) -> bool:
+        if not (isinstance(g, torch.Tensor) and g.shape == e.shape):
+            return False
+        g = g.to(e.dtype)
+        ties = e == 0
+        return bool(torch.isfinite(g).all() and (g[ties].abs() <= 1 + 1e-9).all()
+                    and torch.allclose(g[~ties], e[~ties], rtol=1e-6, atol=1e-9))
     return (isinstance(got, (list, tuple)) and len(got) == len(expected)
-            and all(isinstance(g, torch.Tensor) and g.shape == e.shape
-                    and bool(torch.allclose(g.to(e.dtype), e, rtol=1e-6, atol=1e-9))
-                    for g, e in zip(got, expected, strict=True)))
+            and all(right(g, e) for g, e in zip(got, expected, strict=True)))
+
+
+# memo key: (EDGES, function) -> its gradient check found it right, kinks included, with the
+# library available (False: it did not; absent: it did not run)
+EDGES = "right at the edges"
+EVERY_DELTA = ("right for every delta", "huber_loss")  # (its values check's verdict)
 
 
 # ---------------------------------------------------------------- huber_loss
@@ -677,7 +692,8 @@ def _huber_held_to_helpers(student, tol) -> bool:
 @check(HUBER_VALUES,
        "huber_loss is 0.5·d² where |d| < delta and delta·(|d| − 0.5·delta) elsewhere, then "
        "reduced like the other losses.")
-def test_huber_values(student, tol):
+def test_huber_values(student, tol, memo):
+    memo[EVERY_DELTA] = False  # (right for every delta, with the library: at the end)
     if _huber_held_to_helpers(student, tol):
         return
     _huber_probes(student)
@@ -686,6 +702,7 @@ def test_huber_values(student, tol):
         _expect_matches(student, tol, "huber_loss",
                         lambda p, t, reduction, delta=delta: F.huber_loss(
                             p, t, delta=delta, reduction=reduction), delta=delta)
+    memo[EVERY_DELTA] = not attribution_pending()
 
 
 HUBER_GRAD = "huber_loss: backward gives the reference gradients (float64, gradcheck)"
@@ -739,6 +756,19 @@ def test_huber_no_library(student, source, memo):
                                                      reduction=reduction, record=True, block=block))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
                            F.huber_loss(pred, target, reduction=reduction))
+    # Its delta is the same function's with the library unavailable too (red team 12: a
+    # fallback that ignored delta only in this call)
+    fixed = torch.linspace(-4, 4, 9, dtype=torch.float64)
+    fresh = torch.randn(9, generator=fresh_generator(), dtype=torch.float64) * 3
+    right_without_the_library(
+        student, "huber_loss", set(HUBER_FORBIDDEN), source, (fixed, torch.zeros(9)),
+        (fresh, torch.zeros(9)),
+        lambda inputs: F.huber_loss(inputs[0], inputs[1], delta=2.5, reduction="none"),
+        lambda result: result.value,
+        lambda value, expected: isinstance(value, torch.Tensor) and value.shape == expected.shape
+        and bool(torch.allclose(value.to(expected.dtype), expected, rtol=1e-6, atol=1e-9)),
+        "for every delta", known_right=memo.get(EVERY_DELTA), delta=2.5,
+        reduction="none")
 
 
 VALUES_CHECK.update(mse_loss=MSE_VALUES, mae_loss=MAE_VALUES, huber_loss=HUBER_VALUES)

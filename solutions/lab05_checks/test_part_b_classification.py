@@ -31,7 +31,13 @@ from autograder.check.compare import (
     matches,
     tolerance,
 )
-from autograder.check.registry import CheckFailed, attributed_to, check, fail
+from autograder.check.registry import (
+    CheckFailed,
+    attributed_to,
+    attribution_pending,
+    check,
+    fail,
+)
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import CallResult, StudentError, blocked_plan
 from lab05_checks.blame import (
@@ -154,16 +160,44 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
     return result
 
 
-def _right_without_the_library(student, tol, source, function: str, forbidden: frozenset[str],
-                               args: tuple[Any, ...], held: tuple[Any, ...],
-                               reference: Callable[..., Any], **kwargs: Any) -> None:
-    """`forbidden.right_without_the_library` on values, at the edge checks' tolerances."""
+# memo key: (EDGES, function) -> the function's edge check found it right at the edges, values
+# and gradients, with the library available (False: it did not; absent: it did not run)
+EDGES = "right at the edges"
+POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # ... and BCE-with-logits for every pos_weight
+
+
+def _right_without_the_library(student, tol, memo, source, function: str,
+                               forbidden: frozenset[str], args: tuple[Any, ...],
+                               held: tuple[Any, ...], reference: Callable[..., Any],
+                               edges: torch.Tensor | None = None,
+                               also: tuple[tuple[str, str], ...] = (), **kwargs: Any) -> None:
+    """`forbidden.right_without_the_library` on values and gradients (a random upstream
+    gradient), at the edge checks' tolerances and rules."""
     edge_tol = _extreme_tol(tol)
+    upstream = torch.randn(reference(*held, **kwargs).shape, generator=fresh_generator(),
+                           dtype=torch.float64)
+
+    def expected(inputs: tuple[Any, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        return (reference(*inputs, **kwargs),
+                _reference_gradient(reference, inputs, upstream, **kwargs))
+
+    def same(got: tuple[Any, Any], want: tuple[torch.Tensor, torch.Tensor]) -> bool:
+        value, grads = got
+        grad = grads[0] if isinstance(grads, list) and grads else None
+        return _same(value, want[0], edge_tol) and _edge_gradient_right(grad, want[1], edges)
+
     right_without_the_library(
-        student, function, set(forbidden), source, args, held,
-        lambda inputs: reference(*inputs, **kwargs), lambda result: result.value,
-        lambda value, expected: _same(value, expected, edge_tol),
-        "at the edges (logits of ±1e4, probabilities of 0 and 1)", **kwargs)
+        student, function, set(forbidden), source, args, held, expected,
+        lambda result: (result.value, result.grads), same,
+        "at the edges (logits of ±1e4, probabilities of 0 and 1, values and gradients)",
+        grad_args=(0,), known_right=_known_right(memo, ((EDGES, function), *also)),
+        upstream=upstream, **kwargs)
+
+
+def _known_right(memo, keys: tuple[tuple[str, str], ...]) -> bool | None:
+    """What the checks named by `keys` found (None when one did not run)."""
+    found = [memo.get(key) for key in keys]
+    return None if None in found else all(found)
 
 
 def _fresh_noise(x: torch.Tensor) -> torch.Tensor:
@@ -279,27 +313,48 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
 
 def _expect_edge_gradients(student, function: str, args: tuple[Any, ...], expected_fn: Loss,
                            what: str, upstream: torch.Tensor | None = None,
-                           edges: torch.Tensor | None = None, **kwargs: Any) -> None:
+                           edges: torch.Tensor | None = None, **kwargs: Any) -> bool:
     """The gradient at the spec's edges (±1e4 logits, p at the clamp): finite wherever
     PyTorch's is, and PyTorch's value elsewhere; at `edges` (a clamp, like a kink) any finite
-    value is accepted. A result that cannot be backpropagated is the gradient check's to charge."""
+    value is accepted. A result that cannot be backpropagated is the gradient check's to charge.
+    True when the gradients were judged and right."""
     try:
         grads = student.call(function, *args, grad_args=(0,), upstream=upstream, **kwargs).grads
     except StudentError:  # raises when differentiated (e.g. .numpy()): the gradient check's
-        return
+        return False
     if isinstance(grads, dict):
-        return
+        return False
     got = grads[0] if isinstance(grads, list) and grads else None
     if got is None:  # no gradient reaches the input at all: the gradient check's to charge
         attributed_to(GRAD_CHECK[function])
-        return
-    leaf = args[0].clone().requires_grad_(True)
-    (expected,) = torch.autograd.grad(expected_fn(leaf, *args[1:], **kwargs), leaf,
-                                      grad_outputs=upstream)
+        return False
+    expected = _reference_gradient(expected_fn, args, upstream, **kwargs)
     lower, upper = expected.clone(), expected.clone()
     if edges is not None:
         lower[edges], upper[edges] = -math.inf, math.inf
     expect_edge_gradient(got, expected, lower, upper, function, what, rtol=1e-5, atol=1e-6)
+    return True
+
+
+def _reference_gradient(reference: Loss, args: tuple[Any, ...], upstream: torch.Tensor | None,
+                        **kwargs: Any) -> torch.Tensor:
+    leaf = args[0].clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(reference(leaf, *args[1:], **kwargs), leaf,
+                                      grad_outputs=upstream)
+    return expected
+
+
+def _edge_gradient_right(got: Any, expected: torch.Tensor,
+                         edges: torch.Tensor | None = None) -> bool:
+    """`_expect_edge_gradients`' rule as a verdict: finite wherever PyTorch's is, PyTorch's
+    value away from `edges` (where any finite value is accepted)."""
+    if not (isinstance(got, torch.Tensor) and got.shape == expected.shape):
+        return False
+    got = got.to(expected.dtype)
+    if bool((torch.isfinite(expected) & ~torch.isfinite(got)).any()):
+        return False
+    away = torch.ones_like(expected, dtype=torch.bool) if edges is None else ~edges
+    return bool(torch.allclose(got[away], expected[away], rtol=1e-5, atol=1e-6, equal_nan=True))
 
 
 def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
@@ -537,6 +592,7 @@ def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
 
 def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                             naive: dict[str, tuple[Loss | tuple[Loss, ...], str]]) -> None:
+    memo[EDGES, function] = False  # (right at the edges, with the library available: below)
     dims = (-1, 0) if _honours_dim(student, memo, tol, function, reference) else (-1,)
     tol = _extreme_tol(tol)
     excused = False
@@ -566,8 +622,9 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     x = _extreme_logits(torch.float64)
     upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(12),
                            dtype=torch.float64)
-    _expect_edge_gradients(student, function, (x,), reference, "for logits of ±1e4 (float64)",
-                           upstream=upstream, dim=-1)
+    memo[EDGES, function] = _expect_edge_gradients(
+        student, function, (x,), reference, "for logits of ±1e4 (float64)", upstream=upstream,
+        dim=-1) and not attribution_pending()
 
 
 def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -684,7 +741,7 @@ def test_softmax_no_library(student, source, tol, memo):
                                  student, memo, _loose(tol), "softmax", value, x, 1))
     assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
     edge = _extreme_logits(torch.float64)
-    _right_without_the_library(student, tol, source, "softmax", SOFTMAX_FORBIDDEN, (edge,),
+    _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN, (edge,),
                                (_fresh_noise(edge),), torch.softmax, dim=-1)
 
 
@@ -789,7 +846,8 @@ def test_log_softmax_no_library(student, source, tol, memo):
                                  student, memo, _loose(tol), "log_softmax", value, x, 1))
     assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
     edge = _extreme_logits(torch.float64)
-    _right_without_the_library(student, tol, source, "log_softmax", SOFTMAX_FORBIDDEN, (edge,),
+    _right_without_the_library(student, tol, memo, source, "log_softmax", SOFTMAX_FORBIDDEN,
+                               (edge,),
                                (_fresh_noise(edge),), torch.log_softmax, dim=-1)
 
 
@@ -1081,6 +1139,7 @@ CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
        "Compute log-probabilities with the log-sum-exp trick (shifted − log(sum(exp(shifted))), "
        "shifted = logits − max along dim 1), never log(softmax(...)) or log(p + eps).")
 def test_ce_extreme(student, tol, memo):
+    memo[EDGES, "cross_entropy"] = False
     student = _LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = _held_to_own_model(diagnosis)
@@ -1117,9 +1176,10 @@ def test_ce_extreme(student, tol, memo):
     logits, targets = _ce_extreme_case(torch.float64)
     reduction = _gradient_reductions(diagnosis["working"])[0]
     upstream = _probe(14, 5).double() if reduction == "none" else None
-    _expect_edge_gradients(student, "cross_entropy", (logits, targets), model,
-                           f"for logits of ±1e4 (float64, reduction='{reduction}')",
-                           upstream=upstream, reduction=reduction)
+    memo[EDGES, "cross_entropy"] = _expect_edge_gradients(
+        student, "cross_entropy", (logits, targets), model,
+        f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
+        reduction=reduction) and model is CE_MODELS["raw"] and not attribution_pending()
 
 
 CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
@@ -1223,7 +1283,7 @@ def test_ce_no_library(student, source, tol, memo):
     result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
     assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
     logits, targets = _ce_extreme_case(torch.float64)
-    _right_without_the_library(_LibraryHelpers(student), tol, source, "cross_entropy",
+    _right_without_the_library(_LibraryHelpers(student), tol, memo, source, "cross_entropy",
                                CE_FORBIDDEN, (logits, targets), (_fresh_noise(logits), targets),
                                F.cross_entropy, reduction="none")
 
@@ -1416,6 +1476,7 @@ def _bce_clamp_case_failed(student, tol, dtype: torch.dtype, reduction: str) -> 
        f"gradient is accepted there): {BCE_CLAMP_FIX}.",
        clauses=("finite gradient at p exactly 0 or 1",))
 def test_bce_clamp(student, tol, memo):
+    memo[EDGES, "binary_cross_entropy"] = False
     working = _bce_working(student, memo, tol)
     for dtype in DTYPES:
         probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=dtype)
@@ -1450,14 +1511,15 @@ def test_bce_clamp(student, tol, memo):
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
                           f"below -100 {what}", mistake="clamp")
-    _bce_clamp_gradients(student, working)
+    memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, working)
+                                           and not attribution_pending())
 
 
 BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTorch's own is "
                   "finite there), nan or inf is not")
 
 
-def _bce_clamp_gradients(student, working: tuple[str, ...]) -> None:
+def _bce_clamp_gradients(student, working: tuple[str, ...]) -> bool:
     """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
     internal eps gives about ±1e12); the student's must be finite too, any finite value."""
     probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
@@ -1469,7 +1531,7 @@ def _bce_clamp_gradients(student, working: tuple[str, ...]) -> None:
         grads = student.call("binary_cross_entropy", probs, targets, grad_args=(0,),
                              upstream=upstream, reduction=reduction).grads
     except StudentError:  # raises when differentiated (e.g. .numpy()): the gradient check's
-        return
+        return False
     got = grads[0] if isinstance(grads, list) and grads else None
     if isinstance(got, torch.Tensor) and got.shape == probs.shape and bool(
             (edges & ~torch.isfinite(got.to(probs.dtype))).any()):
@@ -1479,9 +1541,9 @@ def _bce_clamp_gradients(student, working: tuple[str, ...]) -> None:
              "multiplies the clamp's zero gradient by log's infinite one (0·inf = nan): take "
              f"the log of a safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
              "clamp-gradient")
-    _expect_edge_gradients(student, "binary_cross_entropy", (probs, targets),
-                           F.binary_cross_entropy, "at probabilities of exactly 0 and 1",
-                           upstream=upstream, edges=edges, reduction=reduction)
+    return _expect_edge_gradients(student, "binary_cross_entropy", (probs, targets),
+                                  F.binary_cross_entropy, "at probabilities of exactly 0 and 1",
+                                  upstream=upstream, edges=edges, reduction=reduction)
 
 
 BCE_GRAD = "binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)"
@@ -1588,8 +1650,9 @@ def test_bce_no_library(student, source, tol, memo):
     probs, targets = _bce_edge_case()
     inside = _fresh_steps(probs.shape, probs.dtype) * 0.75 + 0.125
     held = torch.where((probs == 0) | (probs == 1), probs, inside)  # (the edges kept exact)
-    _right_without_the_library(student, tol, source, "binary_cross_entropy", BCE_FORBIDDEN,
-                               (probs, targets), (held, targets), F.binary_cross_entropy,
+    _right_without_the_library(student, tol, memo, source, "binary_cross_entropy",
+                               BCE_FORBIDDEN, (probs, targets), (held, targets),
+                               F.binary_cross_entropy, edges=(held == 0) | (held == 1),
                                reduction="none")
 
 
@@ -1639,6 +1702,7 @@ BCEL_POS_WEIGHT = f"{BCEL}: matches F.{BCEL} including pos_weight"
        "pos_weight multiplies the positive term only: -(pos_weight·y·log σ(x) + "
        "(1 − y)·log(1 − σ(x))).")
 def test_bcel_pos_weight(student, tol, memo):
+    memo[POS_WEIGHT_RIGHT] = False  # (right for every pos_weight, with the library: at the end)
     reductions = _for_edge_cases(_bcel_working(student, memo, tol))
     gen = torch.Generator().manual_seed(6)
     for dtype in DTYPES:
@@ -1681,6 +1745,7 @@ def test_bcel_pos_weight(student, tol, memo):
                               f"with pos_weight of shape {tuple(pos_weight.shape)} "
                               f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
                               mistake="pos-weight")
+    memo[POS_WEIGHT_RIGHT] = not attribution_pending()
 
 
 def _pos_weight_on_negatives(logits: torch.Tensor, targets: torch.Tensor,
@@ -1704,6 +1769,7 @@ BCEL_EXTREME = f"{BCEL}: finite and exact for logits of ±1e4"
        "Use F.logsigmoid (or the stable form max(x, 0) − x·y + log1p(exp(−|x|))), never "
        "log(sigmoid(x)).")
 def test_bcel_extreme(student, tol, memo):
+    memo[EDGES, BCEL] = False
     working = _bcel_working(student, memo, tol)
     tol = _extreme_tol(tol)
     excused = False
@@ -1740,9 +1806,10 @@ def test_bcel_extreme(student, tol, memo):
     targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
     reduction = _gradient_reductions(working)[0]
     upstream = _probe(16, 8).double() if reduction == "none" else None
-    _expect_edge_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
-                           f"for logits of ±1e4 (float64, reduction='{reduction}')",
-                           upstream=upstream, reduction=reduction)
+    memo[EDGES, BCEL] = _expect_edge_gradients(
+        student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
+        f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
+        reduction=reduction) and not attribution_pending()
 
 
 BCEL_GRAD = f"{BCEL}: backward gives the reference gradients (float64, gradcheck)"
@@ -1839,9 +1906,11 @@ def test_bcel_no_library(student, source, tol, memo):
     assert_no_library_call(BCEL, set(BCEL_FORBIDDEN), result, source)
     logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.0, 60.0, -60.0, BIG], dtype=torch.float64)
     targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
-    _right_without_the_library(student, tol, source, BCEL, BCEL_FORBIDDEN, (logits, targets),
-                               (_fresh_noise(logits), targets),
-                               F.binary_cross_entropy_with_logits, reduction="none")
+    _right_without_the_library(student, tol, memo, source, BCEL, BCEL_FORBIDDEN,
+                               (logits, targets), (_fresh_noise(logits), targets),
+                               F.binary_cross_entropy_with_logits, also=(POS_WEIGHT_RIGHT,),
+                               pos_weight=torch.tensor([1.75], dtype=torch.float64),
+                               reduction="none")
 
 
 # Each function's values check (charges a float32 computation) and gradient check (charges a

@@ -147,6 +147,27 @@ def test_a_function_right_at_the_edges_only_with_the_library_fails_its_no_librar
     assert passed and all(t.passed for t in passed)  # (the library served them)
 
 
+def test_naive_only_under_the_block_and_the_call_after_it_is_still_seen(grade_tamper):
+    """Red team 12: a function naive under the block and in the one call after it (where the
+    first fix asked it again, unblocked) — and one ignoring delta there — is judged against
+    what its own edge and values checks found earlier, with the library available."""
+    result = grade_tamper("hostile_stays_naive_after_the_block")
+    for function in ("softmax", "huber_loss"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-elsewhere", check.output
+
+
+def test_unreadable_returns_earn_no_gpu_check(grade_tamper):
+    """Red team 12: an object the grader cannot read (`object()`, a complex32 tensor) is no
+    work to assess on the GPU either."""
+    result = grade_tamper("hostile_returns_unreadable_objects")
+    for function in ("mse_loss", "softmax"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: works on GPU inputs"))
+        assert not check.passed and check.mistake == "not-working", check.output
+
+
 def test_another_library_s_softmax_is_a_library_call(grade_tamper):
     """Red team 11: softmax from scikit-learn and log_softmax from SciPy's private log-sum-exp
     (names the block did not know): both libraries are refused by where their code comes
