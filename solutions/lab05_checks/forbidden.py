@@ -256,9 +256,17 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
     `known_right`: what the function's own edge check found, earlier, with the library
     available (None where it did not run: then `args` are asked now, after the blocked call —
     a twelfth outside red team's function stayed naive for the call after a block)."""
-    result = library_call(function, forbidden, lambda block: student.call(
-        function, *held, record=True, block=block, grad_args=grad_args, upstream=upstream,
-        **kwargs))
+    try:
+        result = library_call(function, forbidden, lambda block: student.call(
+            function, *held, record=True, block=block, grad_args=grad_args, upstream=upstream,
+            **kwargs))
+    except StudentError:  # (its own error, not the block's: right with the library, it was
+        if known_right:  # not raising on inputs of this kind — else its other checks charge it)
+            fail(f"{function} works {what} in every check but this one, where the library is "
+                 "unavailable and it raises on new inputs of the same kind: it uses the "
+                 "library outside this check. Compute it yourself, the same way, in every "
+                 "call.", "library-elsewhere")
+        return
     assert_no_library_call(function, forbidden, result, source)
     if same(outcome(result), expected(held)):
         return
