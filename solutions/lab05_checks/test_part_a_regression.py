@@ -172,6 +172,7 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     # a working one ('mean', then 'sum') carries the same derivative.
     working = _working(student, memo, function, reference, **extra)
     reduction = next((r for r in ("none", "mean", "sum") if r in working), "none")
+    memo[EDGE_REDUCTION, function] = reduction  # (the blocked edge call's too)
     where = "" if reduction == "none" else f" with reduction='{reduction}'"
     up = upstream if reduction == "none" else None
     result = student.call(function, pred, target, grad_args=(0,), gradcheck=True,
@@ -539,28 +540,34 @@ def test_mae_no_library(student, source, memo):
     edge = torch.tensor([1.5, -0.5, 2.0, 0.25, -1.0], dtype=torch.float64)
     fresh = torch.randn(5, generator=fresh_generator(), dtype=torch.float64)
     ties = torch.tensor([True, False, True, False, True])
+    reduction = memo.get((EDGE_REDUCTION, "mae_loss"), "sum")  # (one that works for it)
     right_without_the_library(
         student, "mae_loss", set(MAE_FORBIDDEN), source,
         (edge, torch.where(ties, edge, edge + 1.0)), (fresh, torch.where(ties, fresh, fresh - 0.75)),
-        lambda inputs: _l1_gradients(*inputs), lambda result: result.grads,
-        _same_gradients, "where pred == target (its gradient there: any value in [-1, 1])",
-        grad_args=(0, 1), known_right=memo.get((EDGES, "mae_loss")), reduction="sum")
+        lambda inputs: _l1_gradients(inputs[0], inputs[1], reduction),
+        lambda result: result.grads,
+        lambda got, expected: _same_gradients(got, expected, 1 / 5 if reduction == "mean" else 1),
+        "where pred == target (its gradient there: any value in its subdifferential)",
+        grad_args=(0, 1), known_right=memo.get((EDGES, "mae_loss")), reduction=reduction)
 
 
-def _l1_gradients(pred: torch.Tensor, target: torch.Tensor) -> list[torch.Tensor]:
+def _l1_gradients(pred: torch.Tensor, target: torch.Tensor,
+                  reduction: str = "sum") -> list[torch.Tensor]:
+    """PyTorch's L1 gradients (for 'none', of the sum of the losses: the worker's upstream)."""
     pred, target = pred.clone().requires_grad_(), target.clone().requires_grad_()
-    return list(torch.autograd.grad(F.l1_loss(pred, target, reduction="sum"), (pred, target)))
+    loss = F.l1_loss(pred, target, reduction=reduction)
+    return list(torch.autograd.grad(loss.sum(), (pred, target)))
 
 
-def _same_gradients(got: Any, expected: list[torch.Tensor]) -> bool:
-    """L1's gradients (reduction 'sum'): PyTorch's where pred != target, and at a tie (where
-    PyTorch's is 0) any value of the subdifferential [-1, 1], as the spec allows at a kink."""
+def _same_gradients(got: Any, expected: list[torch.Tensor], scale: float = 1.0) -> bool:
+    """L1's gradients: PyTorch's where pred != target, and at a tie (where PyTorch's is 0) any
+    value of the subdifferential [-scale, scale], as the spec allows at a kink."""
     def right(g: Any, e: torch.Tensor) -> bool:
         if not (isinstance(g, torch.Tensor) and g.shape == e.shape):
             return False
         g = g.to(e.dtype)
         ties = e == 0
-        return bool(torch.isfinite(g).all() and (g[ties].abs() <= 1 + 1e-9).all()
+        return bool(torch.isfinite(g).all() and (g[ties].abs() <= scale + 1e-9).all()
                     and torch.allclose(g[~ties], e[~ties], rtol=1e-6, atol=1e-9))
     return (isinstance(got, (list, tuple)) and len(got) == len(expected)
             and all(right(g, e) for g, e in zip(got, expected, strict=True)))
@@ -569,6 +576,7 @@ def _same_gradients(got: Any, expected: list[torch.Tensor]) -> bool:
 # memo key: (EDGES, function) -> its gradient check found it right, kinks included, with the
 # library available (False: it did not; absent: it did not run)
 EDGES = "right at the edges"
+EDGE_REDUCTION = "edge reduction"  # (EDGE_REDUCTION, function) -> the reduction it judged
 EVERY_DELTA = ("right for every delta", "huber_loss")  # (its values check's verdict)
 
 

@@ -164,6 +164,7 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
 # and gradients, with the library available (False: it did not; absent: it did not run)
 EDGES = "right at the edges"
 POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # ... and BCE-with-logits for every pos_weight
+EDGE_REDUCTION = "edge reduction"  # (EDGE_REDUCTION, function) -> the reduction it judged
 
 
 def _right_without_the_library(student, tol, memo, source, function: str,
@@ -174,6 +175,8 @@ def _right_without_the_library(student, tol, memo, source, function: str,
     """`forbidden.right_without_the_library` on values and gradients (a random upstream
     gradient), at the edge checks' tolerances and rules."""
     edge_tol = _extreme_tol(tol)
+    if "reduction" in kwargs:  # (the one its edge check judged: one that works for it)
+        kwargs["reduction"] = memo.get((EDGE_REDUCTION, function), kwargs["reduction"])
     upstream = torch.randn(reference(*held, **kwargs).shape, generator=fresh_generator(),
                            dtype=torch.float64)
 
@@ -1175,6 +1178,7 @@ def test_ce_extreme(student, tol, memo):
         return  # (its gradient there is that of the function charged elsewhere)
     logits, targets = _ce_extreme_case(torch.float64)
     reduction = _gradient_reductions(diagnosis["working"])[0]
+    memo[EDGE_REDUCTION, "cross_entropy"] = reduction  # (the blocked edge call's too)
     upstream = _probe(14, 5).double() if reduction == "none" else None
     memo[EDGES, "cross_entropy"] = _expect_edge_gradients(
         student, "cross_entropy", (logits, targets), model,
@@ -1511,7 +1515,7 @@ def test_bce_clamp(student, tol, memo):
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
                           f"below -100 {what}", mistake="clamp")
-    memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, working)
+    memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, memo, working)
                                            and not attribution_pending())
 
 
@@ -1519,13 +1523,14 @@ BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTor
                   "finite there), nan or inf is not")
 
 
-def _bce_clamp_gradients(student, working: tuple[str, ...]) -> bool:
+def _bce_clamp_gradients(student, memo, working: tuple[str, ...]) -> bool:
     """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
     internal eps gives about ±1e12); the student's must be finite too, any finite value."""
     probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
     targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.3], dtype=torch.float64)
     edges = (probs == 0) | (probs == 1)
     reduction = _gradient_reductions(working)[0]
+    memo[EDGE_REDUCTION, "binary_cross_entropy"] = reduction  # (the blocked edge call's too)
     upstream = _probe(15, 7).double() if reduction == "none" else None
     try:
         grads = student.call("binary_cross_entropy", probs, targets, grad_args=(0,),
@@ -1805,6 +1810,7 @@ def test_bcel_extreme(student, tol, memo):
     logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.5, 60.0, -60.0, BIG], dtype=torch.float64)
     targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
     reduction = _gradient_reductions(working)[0]
+    memo[EDGE_REDUCTION, BCEL] = reduction  # (the blocked edge call's too)
     upstream = _probe(16, 8).double() if reduction == "none" else None
     memo[EDGES, BCEL] = _expect_edge_gradients(
         student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
