@@ -153,9 +153,7 @@ def test_naive_only_under_the_block_and_the_call_after_it_is_still_seen(grade_ta
     what its own edge and values checks found earlier, with the library available."""
     result = grade_tamper("hostile_stays_naive_after_the_block")
     for function in ("softmax", "huber_loss"):
-        check = next(t for t in result.tests
-                     if t.name.startswith(f"{function}: implemented without"))
-        assert not check.passed and check.mistake == "library-elsewhere", check.output
+        _expect_failed(result, f"{function}: implemented without", "library-elsewhere")
 
 
 def test_unreadable_returns_earn_no_gpu_check(grade_tamper):
@@ -163,9 +161,12 @@ def test_unreadable_returns_earn_no_gpu_check(grade_tamper):
     work to assess on the GPU either."""
     result = grade_tamper("hostile_returns_unreadable_objects")
     for function in ("mse_loss", "softmax"):
-        check = next(t for t in result.tests
-                     if t.name.startswith(f"{function}: works on GPU inputs"))
-        assert not check.passed and check.mistake == "not-working", check.output
+        _expect_failed(result, f"{function}: works on GPU inputs", "not-working")
+
+
+def _expect_failed(result, check_prefix: str, mistake: str) -> None:
+    check = next(t for t in result.tests if t.name.startswith(check_prefix))
+    assert not check.passed and check.mistake == mistake, check.output
 
 
 def test_another_library_s_softmax_is_a_library_call(grade_tamper):
