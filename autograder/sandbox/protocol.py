@@ -209,7 +209,7 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
-        return value if abs(value) < 2**63 else float(value)
+        return value if abs(value) < 2**63 else _as_float(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else {"__float__": repr(value)}
     if isinstance(value, torch.Tensor):
@@ -232,6 +232,16 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
         except TypeError:
             pass
     return dict([describe(value)])
+
+
+def _as_float(value: int) -> Any:
+    """A large int as the float nearest it, or as ±inf beyond float's range (an int of 4,300
+    digits made the reply fail to encode: a red team's row was `crashed`, its reason the
+    harness broken)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return {"__float__": "inf" if value > 0 else "-inf"}
 
 
 def describe(value: Any) -> tuple[str, str]:

@@ -395,3 +395,14 @@ def test_a_session_out_of_time_raises_records_and_closes_its_worker() -> None:
     finally:
         session.close()
         conn.close()
+
+
+def test_an_int_beyond_float_range_is_sent_as_an_infinity() -> None:
+    """An answer of 10 ** 5000 (a twelfth outside red team's) encodes, as ±inf (it once made
+    the reply fail to encode and its row `crashed`, the reason a harness broken)."""
+    tensors = protocol.Tensors()
+    assert protocol.encode(10 ** 5000, tensors) == {"__float__": "inf"}
+    assert protocol.encode(-(10 ** 5000), tensors) == {"__float__": "-inf"}
+    assert protocol.encode(2 ** 70, tensors) == float(2 ** 70)
+    decoded = protocol.Decoder({}).decode({"__float__": "-inf"})
+    assert decoded == float("-inf")
