@@ -206,8 +206,10 @@ def _known_right(memo, keys: tuple[tuple[str, str], ...]) -> bool | None:
 def _fresh_noise(x: torch.Tensor) -> torch.Tensor:
     """`x` moved by up to ±0.5 at random (drawn afresh): inputs of the same kind, whose
     answer no notebook can have seen. In steps of 1/64, so that they stay exact in float32 as
-    the edge check's are (a function computing in float32 is as right on both)."""
-    return x + _fresh_steps(x.shape, x.dtype) - 0.5
+    the edge check's are (a function computing in float32 is as right on both), and never by
+    0: a logit of 0 stays off 0 (the edge checks judge no gradient there; a one-sided one is
+    the gradient check's to charge, and a draw of exactly 0 charged it here too, by chance)."""
+    return x + _fresh_steps(x.shape, x.dtype) + 1 / 128 - 0.5
 
 
 def _fresh_steps(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
