@@ -189,6 +189,10 @@ def alternative_mutants(lab: Any, alternatives: Sequence[Any]) -> tuple[list[Gen
     from autograder.selftest import source as sources
 
     reference = sources.reference_source(lab)
+    key = (str(lab.root), reference, tuple(a.name for a in alternatives))
+    if key in _ALTERNATIVE_CACHE:  # (a few seconds of generating: once per process)
+        cached, modules = _ALTERNATIVE_CACHE[key]
+        return list(cached), dict(modules)
     seen = {m.source for m in lab_mutants(lab)}
     found: list[Generated] = []
     bases: dict[str, str] = {}
@@ -205,7 +209,12 @@ def alternative_mutants(lab: Any, alternatives: Sequence[Any]) -> tuple[list[Gen
                                    mutant.function, mutant.operator,
                                    f"{mutant.description} (in {alternative.name})",
                                    mutant.source, alternative.name))
-    return found, bases
+    _ALTERNATIVE_CACHE[key] = (found, bases)
+    return list(found), dict(bases)
+
+
+_ALTERNATIVE_CACHE: dict[tuple[str, str, tuple[str, ...]],
+                         tuple[list[Generated], dict[str, str]]] = {}
 
 
 def sample(mutants: Sequence[Generated], size: int | None, seed: int = 0) -> list[Generated]:

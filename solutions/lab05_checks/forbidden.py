@@ -234,6 +234,15 @@ def _same(value: Any, expected: Any) -> bool:
     return bool(value == expected)
 
 
+# What a function's own checks found, with the library available, for the no-library check
+# to compare its blocked call with (`right_without_the_library`): memo keys.
+# (EDGES, function) -> its edge (or gradient) check found it right at the edges, values and
+# gradients (False: it did not; absent: the check did not run)
+EDGES = "right at the edges"
+# (EDGE_REDUCTION, function) -> the reduction that check judged (one that works for it)
+EDGE_REDUCTION = "edge reduction"
+
+
 def right_without_the_library(student, function: str, forbidden: set[str], source: SourceFacts,
                               args: tuple[Any, ...], held: tuple[Any, ...],
                               expected: Callable[[tuple[Any, ...]], Any],

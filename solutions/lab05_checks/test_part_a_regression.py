@@ -26,6 +26,8 @@ from lab05_checks.blame import (
     helper_to_blame,
 )
 from lab05_checks.forbidden import (
+    EDGE_REDUCTION,
+    EDGES,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -573,10 +575,6 @@ def _same_gradients(got: Any, expected: list[torch.Tensor], scale: float = 1.0) 
             and all(right(g, e) for g, e in zip(got, expected, strict=True)))
 
 
-# memo key: (EDGES, function) -> its gradient check found it right, kinks included, with the
-# library available (False: it did not; absent: it did not run)
-EDGES = "right at the edges"
-EDGE_REDUCTION = "edge reduction"  # (EDGE_REDUCTION, function) -> the reduction it judged
 EVERY_DELTA = ("right for every delta", "huber_loss")  # (its values check's verdict)
 
 

@@ -50,6 +50,8 @@ from lab05_checks.blame import (
     naming_helper,
 )
 from lab05_checks.forbidden import (
+    EDGE_REDUCTION,
+    EDGES,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -160,11 +162,7 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
     return result
 
 
-# memo key: (EDGES, function) -> the function's edge check found it right at the edges, values
-# and gradients, with the library available (False: it did not; absent: it did not run)
-EDGES = "right at the edges"
-POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # ... and BCE-with-logits for every pos_weight
-EDGE_REDUCTION = "edge reduction"  # (EDGE_REDUCTION, function) -> the reduction it judged
+POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # BCE-with-logits right for every pos_weight
 
 
 def _right_without_the_library(student, tol, memo, source, function: str,
