@@ -1125,4 +1125,34 @@ def softmax(logits, dim=-1):
            BCE_CLAMP, "tiny p whose log is below -100"),
 ]
 
+# Mutants of the alternatives: a 0/0 test written on the wrong count is wrong only at the edges
+# of the counts (a precision of exactly 1, TP = FP), which random labels never showed; the
+# metric checks now look there, and macro_f1 built on such a precision_recall_f1 is judged on
+# control labels where its helper is right (charged once, to the helper).
+MUTANTS += [
+    Mutant("mutant_prf_zero_precision_without_false_positives", "precision_recall_f1",
+           edit("precision_recall_f1", "precision = _safe_ratio(tp, tp + fp)",
+                "precision = tp / (tp + fp) if fp else 0.0"),
+           PRF_BINARY, "FP = 0"),
+    Mutant("mutant_prf_zero_division_test_on_tp_minus_fp_macro_on_it", "precision_recall_f1",
+           rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    p, a = preds == positive_class, targets == positive_class
+    tp, fp, fn = int((p & a).sum()), int((p & ~a).sum()), int((~p & a).sum())
+    precision = tp / (tp + fp) if tp - fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+''', '''
+def macro_f1(preds, targets, num_classes):
+    return sum(precision_recall_f1(preds, targets, c)[2] for c in range(num_classes)) / num_classes
+'''), PRF_BINARY, "TP = FP = FN"),
+    Mutant("mutant_macro_f1_perfect_class_scores_zero", "macro_f1",
+           edit("macro_f1", "per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n))",
+                "per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n)) if int(p + n) else 0.0"),
+           MACRO_VALUES, "predicted perfectly"),
+]
+
 MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)

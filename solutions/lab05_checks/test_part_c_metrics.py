@@ -371,9 +371,10 @@ def test_confusion_absent_classes(student, ref):
         # The orientation is the first check's business: either orientation counts here.
         if not (torch.equal(value.to(torch.int64), expected)
                 or torch.equal(value.to(torch.int64), expected.T)):
-            if _absent_kept_empty(value, expected) and _matrix_right(
-                    _quiet(student, "confusion_matrix", *CONTROL_MULTI, 3),
-                    ref.confusion_matrix(*CONTROL_MULTI, 3)):  # (and it works: no stub)
+            if _absent_kept_empty(value, expected) and _first_right(
+                    CONTROLS_MULTI, lambda labels: _matrix_right(
+                        _quiet(student, "confusion_matrix", *labels, 3),
+                        ref.confusion_matrix(*labels, 3))) is not None:  # (it works: no stub)
                 # absent classes right (their rows and columns empty), the counts of the
                 # present ones wrong: the values check's mistake (fresh eyes 9: repeated pairs
                 # counted once, charged by both checks)
@@ -439,35 +440,46 @@ def _via_matrix(ref, caller: str, preds: torch.Tensor, targets: torch.Tensor,
 # transposed or label-sized matrix is the true one, and so is one that counts a repeated
 # pair once — `m[targets, preds] += 1`, fresh eyes 9's, charged then on every function built
 # on it), so a caller built on them must be right there, and a stub over a stub (zeros over
-# a matrix of zeros) is not.
+# a matrix of zeros) is not. A helper wrong there too (a precision_recall_f1 that tests
+# `tp - fp` for its 0/0 is wrong wherever TP = FP, as in every symmetric confusion) is asked
+# on the next labels, whose counts differ from one another within every class (binary: TP,
+# FP, FN, TN of 4, 1, 2, 3; three classes: TP, FP, FN of 4, 1, 2 / 3, 1, 2 / 2, 3, 1): the
+# caller is judged on the first labels where its helper is right.
 CONTROL_BINARY = (_labels([0, 1, 0, 1]), _labels([0, 0, 1, 1]))
 CONTROL_MULTI = (_labels([0, 1, 2, 1, 0]), _labels([0, 1, 2, 0, 1]))
+CONTROLS_BINARY = (CONTROL_BINARY, (_labels([1, 1, 1, 1, 1, 0, 0, 0, 0, 0]),
+                                    _labels([1, 1, 1, 1, 0, 1, 1, 0, 0, 0])))
+CONTROLS_MULTI = (CONTROL_MULTI, (_labels([0, 0, 0, 0, 1, 2, 1, 1, 1, 2, 2, 0, 2, 2]),
+                                  _labels([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2])))
 
 
-def _matrix_control(student, ref, labels: tuple[torch.Tensor, torch.Tensor], num_classes: int,
-                    caller_right) -> bool:
-    preds, targets = labels
-    return _matrix_right(_quiet(student, "confusion_matrix", preds, targets, num_classes),
-                         ref.confusion_matrix(preds, targets, num_classes)) and caller_right()
+def _first_right(candidates, helper_right) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The first control labels where the student's helper is right (None: right on none)."""
+    return next((labels for labels in candidates if helper_right(labels)), None)
+
+
+def _matrix_control(student, ref, candidates, num_classes: int, caller_right) -> bool:
+    labels = _first_right(candidates, lambda labels: _matrix_right(
+        _quiet(student, "confusion_matrix", *labels, num_classes),
+        ref.confusion_matrix(*labels, num_classes)))
+    return labels is not None and caller_right(labels)
 
 
 def _prf_control(student, ref, tol) -> bool:
-    return _matrix_control(student, ref, CONTROL_BINARY, 2, lambda: _same_triple(
-        _quiet(student, "precision_recall_f1", *CONTROL_BINARY),
-        ref.precision_recall_f1(*CONTROL_BINARY), tol))
+    return _matrix_control(student, ref, CONTROLS_BINARY, 2, lambda labels: _same_triple(
+        _quiet(student, "precision_recall_f1", *labels),
+        ref.precision_recall_f1(*labels), tol))
 
 
 def _macro_control(student, ref, tol, helper: str) -> bool:
     if helper == "confusion_matrix":
-        return _matrix_control(student, ref, CONTROL_MULTI, 3, lambda: _close(
-            _quiet(student, "macro_f1", *CONTROL_MULTI, 3), ref.macro_f1(*CONTROL_MULTI, 3),
-            tol))
-    preds, targets = CONTROL_BINARY
-    return all(_same_triple(_quiet(student, "precision_recall_f1", preds, targets,
-                                   positive_class=c),
-                            ref.precision_recall_f1(preds, targets, positive_class=c), tol)
-               for c in (0, 1)) and _close(_quiet(student, "macro_f1", preds, targets, 2),
-                                           ref.macro_f1(preds, targets, 2), tol)
+        return _matrix_control(student, ref, CONTROLS_MULTI, 3, lambda labels: _close(
+            _quiet(student, "macro_f1", *labels, 3), ref.macro_f1(*labels, 3), tol))
+    labels = _first_right(CONTROLS_BINARY, lambda labels: all(_same_triple(
+        _quiet(student, "precision_recall_f1", *labels, positive_class=c),
+        ref.precision_recall_f1(*labels, positive_class=c), tol) for c in (0, 1)))
+    return labels is not None and _close(_quiet(student, "macro_f1", *labels, 2),
+                                         ref.macro_f1(*labels, 2), tol)
 
 
 def _prf_compositions(student, ref, preds: torch.Tensor, targets: torch.Tensor,
@@ -496,12 +508,27 @@ def _prf_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.Te
                            _prf_compositions(student, ref, preds, targets, positive, tol))
 
 
-def _prf_check(student, tol) -> Any:
+def _prf_check(student, tol, calls: tuple[HelperCall, ...]) -> Any:
+    """The precision_recall_f1 check that charges its wrong outputs on `calls`: the 0/0 check
+    when one is nan, the binary check when the formula is wrong on binary labels too, the 0/0
+    check again when only classes whose ratios are 0/0 are wrong (an F1 of -1 for an absent
+    class) and the outputs differ by class, else the one-vs-rest check (the same answer for
+    every positive_class is one that ignores it, whichever classes it happens to fit)."""
+    def zero_division(call: HelperCall) -> bool:
+        preds, targets = call.args
+        tp, fp, fn = _counts(preds, targets, call.kwargs["positive_class"])
+        return tp + fp == 0 or tp + fn == 0
+
     def check(outputs: list[Any]) -> str:
         if any(isinstance(out, (tuple, list)) and any(_is_nan(v) for v in out)
                for out in outputs):
             return PRF_ZERO
-        return PRF_BINARY if _wrong_on_binary_labels(student, "reference", tol) else PRF_MULTI
+        if _wrong_on_binary_labels(student, "reference", tol):
+            return PRF_BINARY
+        wrong = [call for out, call in zip(outputs, calls, strict=True)
+                 if not _same_triple(out, call.expected, tol)]
+        alike = all(_same_triple(out, outputs[0], tol) for out in outputs)
+        return PRF_ZERO if wrong and not alike and all(map(zero_division, wrong)) else PRF_MULTI
     return check
 
 
@@ -519,7 +546,8 @@ def _macro_compositions(student, ref, preds: torch.Tensor, targets: torch.Tensor
     return [
         _via_matrix(ref, "macro_f1", preds, targets, num_classes, over_matrix,
                     functools.partial(_macro_control, student, ref, tol, "confusion_matrix")),
-        Composition("macro_f1", "precision_recall_f1", _prf_check(student, tol), per_class,
+        Composition("macro_f1", "precision_recall_f1", _prf_check(student, tol, per_class),
+                    per_class,
                     lambda outputs: [sum(_number(out[2]) for out in outputs) / num_classes],
                     lambda v, e: _same_triple(v, e, tol),
                     functools.partial(_macro_control, student, ref, tol,
@@ -609,14 +637,34 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
 PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_class=1)"
 
 
-def _binary_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """The binary check's labels (0/1, positive_class=1, every ratio defined)."""
+# Binary labels at the edges of the counts (every ratio defined): a condition written on the
+# wrong count (`if fp`, `if tp - fp`, `if fn` for a 0/0 test) is wrong only there — random
+# labels never showed a precision of exactly 1 or TP = FP (mutants of the alternatives).
+BINARY_EDGES = (
+    (_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0]), ""),  # (the self-check's)
+    (_labels([1, 1, 0, 0, 0, 1]), _labels([1, 1, 1, 0, 0, 1]),
+     " where every predicted positive is right (FP = 0, so precision is 1)"),
+    (_labels([1, 1, 1, 0, 1, 0]), _labels([1, 1, 0, 0, 1, 0]),
+     " where every actual positive is found (FN = 0, so recall is 1)"),
+    (_labels([1, 0, 1, 1, 0, 0]), _labels([1, 0, 1, 1, 0, 0]),
+     " where every prediction is right (FP = FN = 0)"),
+    (_labels([1, 1, 1, 1, 0, 0, 0, 0]), _labels([1, 1, 0, 0, 1, 1, 0, 0]),
+     " where TP = FP = FN"),
+    (_labels([1, 1, 1, 0, 0, 0]), _labels([1, 1, 0, 1, 1, 1]),
+     " with no true negatives (TN = 0)"),
+)
+
+
+def _binary_cases() -> list[tuple[torch.Tensor, torch.Tensor, str]]:
+    """The binary check's labels (0/1, positive_class=1, every ratio defined): the edges of
+    the counts, then random ones; each with what to say about it after "for N labels"."""
     gen = torch.Generator().manual_seed(42)
-    cases = [(_labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0]))]
-    while len(cases) < 5:
+    cases = [(_labels([1, 0, 1, 1, 0, 1, 0, 0]), _labels([1, 1, 0, 1, 0, 1, 1, 0]), ""),
+             *BINARY_EDGES]
+    while len(cases) < 5 + len(BINARY_EDGES):
         preds, targets = _random_labels(gen, 30, 2), _random_labels(gen, 30, 2)
         if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
-            cases.append((preds, targets))
+            cases.append((preds, targets, ""))
     return cases
 
 
@@ -638,14 +686,14 @@ def test_prf_binary(student, ref, tol, memo):
         fail("precision_recall_f1 returns the arithmetic mean (P + R) / 2 as F1: F1 is their "
              "harmonic mean, 2·P·R / (P + R) = 2·TP / (2·TP + FP + FN), which stays low when "
              "either is low.", "f1-arithmetic-mean")
-    for preds, targets in _binary_cases():
+    for preds, targets, edge in _binary_cases():
         value = _kept_inputs(student.call("precision_recall_f1", preds, targets),
                              "precision_recall_f1", student, (preds, targets, None))
         if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol) and \
                 _prf_blamed(student, ref, value, preds, targets, 1, tol, floats=True):
             continue
         _expect_triple(value, ref.precision_recall_f1(preds, targets), tol,
-                       f"for N = {preds.numel()} binary labels", strict_types=True)
+                       f"for N = {preds.numel()} binary labels{edge}", strict_types=True)
 
 
 PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"
@@ -727,7 +775,7 @@ def _ignores_positive_class(student, value: Any, preds: torch.Tensor, targets: t
 def _wrong_on_binary_labels(student, model: str, tol) -> bool:
     """One of the binary check's cases (positive_class=1 on 0/1 labels) is wrong as well (a
     formula may be right on one by chance: counting true negatives as FN is, on the first)."""
-    for preds, targets in _binary_cases():
+    for preds, targets, _ in _binary_cases():
         value = _quiet(student, "precision_recall_f1", preds, targets)
         expected = _prf_reference(preds, targets, 1, model)
         if not (isinstance(value, (tuple, list)) and len(value) == 3
@@ -857,6 +905,14 @@ def _macro_model(student, memo, tol) -> str:
 
 
 MACRO_VALUES = "macro_f1: mean of per-class F1 over num_classes (sklearn average='macro')"
+# Every class present, at the edges of its counts (`BINARY_EDGES`' reason): a class predicted
+# perfectly (F1 = 1: the self-check's labels), and TP = FP = FN in every class.
+MACRO_EDGES = (
+    (_labels([0, 0, 1, 1, 1, 1, 2, 2, 0, 0, 2, 2]), _labels([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2]),
+     3, " where TP = FP = FN in every class"),
+    (_labels([0, 0, 1, 1, 2, 2]), _labels([0, 0, 1, 2, 2, 2]), 3,
+     ", one of them predicted perfectly (its F1 is 1)"),
+)
 
 
 @check(MACRO_VALUES,
@@ -870,14 +926,14 @@ def test_macro_values(student, ref, tol, memo):
             *MACRO_MODEL_PROBE, 3, tol):
         fail(MACRO_MESSAGES[model], f"macro-{model}")
     gen = torch.Generator().manual_seed(44)
-    cases = [(_labels([0, 1, 1, 0, 1]), _labels([0, 1, 0, 0, 1]), 2)]
-    while len(cases) < 5:
+    cases = [(_labels([0, 1, 1, 0, 1]), _labels([0, 1, 0, 0, 1]), 2, ""), *MACRO_EDGES]
+    while len(cases) < 5 + len(MACRO_EDGES):
         num_classes = 3 + len(cases) % 2
         preds = _random_labels(gen, 40, num_classes)
         targets = _random_labels(gen, 40, num_classes)
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
-            cases.append((preds, targets, num_classes))
-    for preds, targets, num_classes in cases:
+            cases.append((preds, targets, num_classes, ""))
+    for preds, targets, num_classes, edge in cases:
         value = _kept_inputs(student.call("macro_f1", preds, targets, num_classes), "macro_f1",
                              student, (preds, targets, num_classes))
         expected = ref.macro_f1(preds, targets, num_classes)
@@ -888,9 +944,9 @@ def test_macro_values(student, ref, tol, memo):
                 _kind_from_helper(student, value, preds, targets):
             attributed_to(PRF_BINARY)  # (the kind its helper returns: charged there, once)
             continue
-        _reject_non_finite("macro_f1", value, f"for {num_classes} classes")
+        _reject_non_finite("macro_f1", value, f"for {num_classes} classes{edge}")
         expect_float(value, expected, _slack(tol, expected), "macro_f1",
-                     f"for {num_classes} classes", mistake="wrong-value")
+                     f"for {num_classes} classes{edge}", mistake="wrong-value")
 
 
 MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)"
@@ -941,6 +997,11 @@ def test_macro_absent_classes(student, ref, tol, memo):
         expected = models["reference" if model not in models else model]
         if _close(value, expected, tol):
             continue
+        if _wrong_without_absent(student, ref, preds, targets, model, tol):
+            # wrong on the same labels with no class absent: a mistake in the per-class F1
+            # (a test on the wrong count, wrong where TP = FP), the values check's to charge
+            attributed_to(MACRO_VALUES)
+            continue
         present = {int(c) for c in torch.cat([preds, targets]).unique()}
         f1 = [_ratio(2 * tp, 2 * tp + fp + fn)
               for tp, fp, fn in _per_class(preds, targets, num_classes)]
@@ -949,6 +1010,20 @@ def test_macro_absent_classes(student, ref, tol, memo):
                  "counting an absent class's F1 as 0.", "present-classes-only")
         fail(f"macro_f1 gives a wrong value {what}: every class in range(num_classes) counts, "
              "and a class with 2·TP + FP + FN = 0 has F1 = 0.", "absent-class")
+
+
+def _wrong_without_absent(student, ref, preds: torch.Tensor, targets: torch.Tensor, model: str,
+                         tol) -> bool:
+    """macro_f1 is wrong (and not for its own helper) on the same labels with the classes
+    present renumbered 0 … k − 1 and num_classes = k: no class is absent there."""
+    present = sorted({int(c) for c in torch.cat([preds, targets]).unique()})
+    renumber = torch.full((max(present) + 1,), -1, dtype=torch.int64)
+    renumber[present] = torch.arange(len(present))
+    preds, targets, k = renumber[preds], renumber[targets], len(present)
+    value = _quiet(student, "macro_f1", preds, targets, k)
+    models = _macro_models(preds, targets, k)
+    return not _close(value, models["reference" if model not in models else model], tol) \
+        and not _macro_blamed(student, ref, value, preds, targets, k, tol)
 
 
 def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from autograder.selftest.variants import VariantSpec
+from lab05_checks.test_part_c_metrics import BINARY_EDGES, MACRO_EDGES
 
 # Words a text-matching check would trip on: they go into docstrings and comments.
 WORDS = (
@@ -217,8 +218,8 @@ def _errors(ns: dict[str, Any]) -> Any:
              lambda: ns["binary_cross_entropy"](torch.rand(3), torch.rand(3, 1)),
              lambda: ns["binary_cross_entropy_with_logits"](torch.rand(3), torch.rand(3), None, "x"),
              lambda: ns["accuracy"](torch.zeros(0), torch.zeros(0)),
-             lambda: ns["accuracy"](torch.zeros(2), torch.zeros(3)),
-             lambda: ns["precision_recall_f1"](torch.zeros(2), torch.zeros(3))]
+             lambda: ns["accuracy"](torch.zeros(2), torch.zeros(3))]
+    # (precision_recall_f1 on labels of two shapes: the spec sets no error for it)
     out = []
     for call in calls:
         try:
@@ -235,7 +236,10 @@ def _metrics(ns: dict[str, Any]) -> Any:
     return [ns["accuracy"](preds, targets), ns["confusion_matrix"](preds, targets, 5),
             ns["precision_recall_f1"](preds, targets), ns["precision_recall_f1"](preds, targets, 3),
             ns["precision_recall_f1"](torch.zeros(4), torch.zeros(4)),
-            ns["macro_f1"](preds, targets, 4), ns["macro_f1"](preds, targets, 6)]
+            ns["macro_f1"](preds, targets, 4), ns["macro_f1"](preds, targets, 6),
+            # the edges of the counts the checks look at (a precision of exactly 1, TP = FP)
+            *(ns["precision_recall_f1"](p, t) for p, t, _ in BINARY_EDGES),
+            *(ns["macro_f1"](p, t, k) for p, t, k, _ in MACRO_EDGES)]
 
 
 def _data(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:

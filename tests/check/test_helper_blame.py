@@ -647,3 +647,75 @@ def test_an_inline_fit_in_train_mode_every_epoch_passes() -> None:
     fit = FIT_TRAIN_ONCE.replace("    model.train()\n    for _ in range(epochs):\n",
                                  "    for _ in range(epochs):\n        model.train()\n")
     assert not failed(verdicts(namespace(fit), "fit"))
+
+
+# ---------------------------------------------------------------- the edges of the counts
+PRF_CONDITIONS = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    p, a = preds == positive_class, targets == positive_class
+    tp, fp, fn = int((p & a).sum()), int((p & ~a).sum()), int((~p & a).sum())
+    precision = tp / (tp + fp) if PRECISION else 0.0
+    recall = tp / (tp + fn) if RECALL else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+'''
+
+
+def prf_testing(precision: str = "tp + fp", recall: str = "tp + fn", f1: str = "") -> str:
+    """precision_recall_f1 with its 0/0 tests written on these counts (`f1`: F1's 0/0 value)."""
+    code = PRF_CONDITIONS.replace("PRECISION", precision).replace("RECALL", recall)
+    return code.replace("precision + recall else 0.0", f"precision + recall else {f1}") \
+        if f1 else code
+
+
+@pytest.mark.parametrize(("precision", "recall", "named"), [
+    ("fp", "tp + fn", "FP = 0, so precision is 1"),  # precision 0 where it is exactly 1
+    ("tp + fp", "fn", "FN = 0, so recall is 1"),
+    ("tp - fp", "tp + fn", "TP = FP = FN"),  # wrong only where TP = FP
+    ("tp + fp", "tp - fn", "TP = FP = FN"),
+])
+def test_a_zero_division_test_on_the_wrong_count_is_caught_at_its_edge(precision, recall,
+                                                                      named) -> None:
+    """Random labels with every count positive never showed these: the binary check's labels
+    include the edges of the counts, and its message says which one."""
+    found = verdicts(namespace(prf_testing(precision, recall)), "precision_recall_f1")
+    assert set(failed(found)) == {part_c.PRF_BINARY}
+    assert named in failed(found)[part_c.PRF_BINARY].message
+    assert verdicts(namespace(prf_testing()), "precision_recall_f1") == \
+        verdicts(namespace(), "precision_recall_f1")  # (the same code, tests right: passes)
+
+
+@pytest.mark.parametrize(("condition", "named"), [
+    ("fp + fn", "predicted perfectly"),  # a class with F1 = 1 scored 0
+    ("t - fp", "TP = FP = FN"),
+])
+def test_macro_f1_wrong_at_an_edge_of_the_counts_is_charged_once_and_named(condition,
+                                                                         named) -> None:
+    macro = f'''
+def macro_f1(preds, targets, num_classes):
+    scores = []
+    for c in range(num_classes):
+        p, a = preds == c, targets == c
+        t, fp, fn = int((p & a).sum()), int((p & ~a).sum()), int((~p & a).sum())
+        scores.append(2 * t / (2 * t + fp + fn) if {condition} else 0.0)
+    return sum(scores) / num_classes
+'''
+    found = verdicts(namespace(macro), "macro_f1")
+    assert set(failed(found)) == {part_c.MACRO_VALUES}
+    assert named in failed(found)[part_c.MACRO_VALUES].message
+    # (the absent-class check's labels have a tie as well: charged there once only)
+    assert excused(found).get(part_c.MACRO_ABSENT, part_c.MACRO_VALUES) == part_c.MACRO_VALUES
+
+
+@pytest.mark.parametrize(("helper", "charged"), [
+    (prf_testing("tp - fp"), part_c.PRF_BINARY),  # wrong on the first control (TP = FP there)
+    (prf_testing(f1="-1.0"), part_c.PRF_ZERO),  # F1 of -1 for a class that never occurs
+])
+def test_macro_f1_on_a_helper_wrong_on_the_first_control_is_charged_to_the_helper(
+        helper, charged) -> None:
+    """A helper wrong on the control labels too is asked on the next ones (whose counts
+    differ within each class): macro_f1 built right on it is excused, the helper charged."""
+    found = verdicts(namespace(helper, MACRO_ON_PRF), "macro_f1")
+    assert not failed(found), {n: v.message for n, v in failed(found).items()}
+    assert set(excused(found).values()) == {charged}
+    assert charged in failed(verdicts(namespace(helper), "precision_recall_f1"))
