@@ -179,3 +179,20 @@ def test_float32_metrics_pass_their_self_checks() -> None:
 def test_an_upper_case_answer_passes_its_self_check_as_it_passes_grading() -> None:
     namespace = _namespace(REFERENCE, {**ANSWERS, "q_logits": ANSWERS["q_logits"].upper()})
     assert "test_q_logits_is_a_letter" not in _public_failures(namespace)
+
+
+def test_a_nan_from_a_helper_shows_its_cross_on_the_helper_only() -> None:
+    """A log_softmax that gives nan (expm1 for exp: the log of a negative sum), with softmax
+    and cross_entropy built right on it: their hidden checks run them over PyTorch's or judge
+    them right for it, so their self-checks show ✓ (nan where the helper's output is nan
+    too), and only log_softmax's shows ✗ (a generated mutant's contradiction)."""
+    code = source.chain(
+        source.edit("log_softmax", "shifted.exp()", "shifted.expm1()"),
+        source.rewrite('''
+def softmax(logits, dim=-1):
+    return torch.exp(log_softmax(logits, dim=dim))
+'''))(REFERENCE)
+    failed = _public_failures(_namespace(code, ANSWERS))
+    assert failed
+    assert {f for test, params in failed.items() for f in _tested(test, params)} == \
+        {"log_softmax"}, sorted(failed)
