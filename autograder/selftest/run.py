@@ -34,7 +34,7 @@ import nbformat
 from autograder.config import ConfigError, GradingConfig, load_config
 from autograder.lab import Lab
 from autograder.score.results import Status, SubmissionResult
-from autograder.selftest import mutate, source
+from autograder.selftest import agreement, mutate, source
 from autograder.selftest.library import Alternative, Mutant, load_library, resolve_answers
 
 BASELINES = ("reference", "master", "template")
@@ -52,6 +52,10 @@ class Row:
     verdict: mutate.Verdict | None = None  # what the lab's probes say of a generated mutant
     result: SubmissionResult | None = None
     error: str = ""  # could not be built or graded
+    code: str = ""  # the module it was built from, and its answers (not for a notebook copied)
+    answers: dict = field(default_factory=dict)
+    # public self-checks that fail where no hidden check of their function does (`agreement`)
+    contradictions: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> dict[str, str]:
@@ -200,6 +204,17 @@ class Report:
         return [(r.name, check, r.failed[check]) for r in self.rows for check in r.unexpected]
 
     @property
+    def contradictions(self) -> list[tuple[str, str]]:
+        """(notebook, public test) for each self-check that fails where the grade of its
+        function is full (`agreement`)."""
+        return [(r.name, test) for r in self.rows for test in r.contradictions]
+
+    def self_checks_line(self) -> str:
+        compared = [r for r in self.rows if r.code and r.graded and not r.known_gap]
+        return (f"self-checks against the grades of {len(compared)} notebooks: "
+                f"{len(self.contradictions)} failing where the grade of their function is full")
+
+    @property
     def fixed_gaps(self) -> list[Row]:
         """Marked known gaps that now pass: the mark should be removed."""
         return ([r for r in self.mutants if r.known_gap and r.outcome == "caught"]
@@ -211,7 +226,7 @@ class Report:
         # An unchecked survivor fails the run as a survivor does: it is a gap until a check
         # kills it or a human declares why it changes nothing (or probes show it).
         return not (self.problems or self.misses or self.false_positives
-                    or penalised_alternatives or self.fates("survived")
+                    or self.contradictions or penalised_alternatives or self.fates("survived")
                     or self.fates("unchecked") or self.fates("not-graded")
                     or (strict and (self.known_gaps or self.fixed_gaps)))
 
@@ -311,13 +326,15 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
     rows: list[Row] = []
     problems: list[str] = []
 
-    def write(name: str, code: str, nb_answers: dict) -> None:
-        nbformat.write(source.notebook(name, code, nb_answers, lab.notebook_name), folder / f"{name}.ipynb")
+    def write(row: Row, code: str, nb_answers: dict) -> None:
+        nbformat.write(source.notebook(row.name, code, nb_answers, lab.notebook_name),
+                       folder / f"{row.name}.ipynb")
+        row.code, row.answers = code, dict(nb_answers)  # (its self-checks run on them)
 
     for name in baselines:
         row = Row(name, name)
         if name == "reference":
-            write(name, reference, answers)
+            write(row, reference, answers)
         else:
             original = lab.master if name == "master" else lab.template
             if not original.exists():
@@ -334,7 +351,7 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
             if code == reference and mutant_answers == answers:
                 raise source.StaleTransform("the change leaves the reference as it was")
             compile(code, mutant.name, "exec")
-            write(mutant.name, code, mutant_answers)
+            write(row, code, mutant_answers)
         except (source.StaleTransform, SyntaxError) as exc:
             row.error = f"stale mutant (update the lab's mutants.py): {exc}"
             problems.append(f"{mutant.name}: {row.error}")
@@ -344,14 +361,15 @@ def build(folder: Path, baselines: Sequence[str], mutants: Sequence[Mutant],
         try:
             code = alternative.transform(reference)
             compile(code, alternative.name, "exec")
-            write(alternative.name, code, answers)
+            write(row, code, answers)
         except (source.StaleTransform, SyntaxError) as exc:
             row.error = f"stale alternative (update the lab's alternatives.py): {exc}"
             problems.append(f"{alternative.name}: {row.error}")
         rows.append(row)
     for mechanical in generated:  # compiled by the generator: nothing can go stale
-        write(mechanical.name, mechanical.source, answers)
-        rows.append(Row(mechanical.name, "generated", generated=mechanical))
+        row = Row(mechanical.name, "generated", generated=mechanical)
+        write(row, mechanical.source, answers)
+        rows.append(row)
     return rows, problems
 
 
@@ -393,6 +411,7 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
                         row.error = "not graded (the batch engine did not return it)"
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    _self_check_agreement(lab, rows)
     report = Report(list(config.tests), rows, workers=workers, problems=problems)
     if mechanical:
         report.declarations = lab.checks / "generated.py"
@@ -406,6 +425,25 @@ def run_selftest(config_path: Path, only: Sequence[str] | None = None, workers: 
     report.problems += _baseline_problems(report)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _self_check_agreement(lab: Lab, rows: Sequence[Row]) -> None:
+    """Each graded notebook built from code through the assignment's public tests: those that
+    fail where no hidden check of their function failed are its `contradictions`."""
+    folder = lab.assignment / "tests"
+    if not folder.is_dir():
+        return
+    tests = agreement.public_tests(folder)
+    verdicts: dict[str, bool] = {}
+    for row in rows:
+        if not row.code or not row.graded or row.known_gap:
+            continue
+        try:
+            namespace = agreement.namespace_of(row.code, row.answers)
+            failed = agreement.public_failures(tests, namespace, row.code, verdicts)
+        except (Exception, agreement.SelfCheckTimeout):  # (its module does not run: nor
+            continue  # does the notebook; a test past its limit: no verdict to compare)
+        row.contradictions = agreement.contradictions(failed, row.failed)
 
 
 def _declaration_notes(lab: Lab, path: Path, every: bool) -> list[str]:
@@ -606,10 +644,15 @@ def render(report: Report) -> str:
         lines += [_wrap(n, "  note: ") for n in notes]
     if report.generated:
         lines += ["", *render_generated(report)]
+    if report.contradictions:
+        lines += ["", "Self-checks showing ✗ where the grade is full (the assignment's public "
+                      "tests; `autograder.selftest.agreement`)"]
+        lines += [f"  CONTRADICTS {name}  {test}" for name, test in report.contradictions]
     if report.known_gaps:
         lines += ["", _wrap("known gaps (marked in the library, not caught yet): "
                             + ", ".join(r.name for r in report.known_gaps), "")]
     lines += ["", report.summary()]
+    lines.append(report.self_checks_line())
     if report.alternatives:
         lines.append(report.variants_line())
     if report.generated:

@@ -16,11 +16,6 @@ exactly its expected check and declared extras; an alternative fails nothing):
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import inspect
-import io
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +24,7 @@ import pytest
 from autograder.assign.build import BuildError, apply_tolerances
 from autograder.config import load_config
 from autograder.lab import Lab
-from autograder.selftest import source
+from autograder.selftest import agreement, source
 from autograder.selftest.library import resolve_answers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,85 +42,16 @@ CENTRAL = {
     "mutant_prf_nan_on_zero_division": "test_precision_recall_f1_zero_division",
 }
 
-PublicTest = tuple[str, Callable[..., Any]]
-
-
-def _public_tests() -> list[PublicTest]:
-    tests: list[PublicTest] = []
-    for path in sorted((LAB.assignment / "tests").glob("*.py")):
-        text = path.read_text(encoding="utf-8").replace(
-            "from otter.test_files import test_case", "")
-        namespace: dict[str, Any] = {"test_case": lambda **_: (lambda test: test)}
-        exec(compile(text, str(path), "exec"), namespace)
-        tests += [(name, fn) for name, fn in namespace.items()
-                  if name.startswith("test_") and name != "test_case" and callable(fn)]
-    return tests
-
-
-PUBLIC = _public_tests()
-
-
-def _namespace(code: str, answers: dict[str, Any]) -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__name__": "submission"}
-    exec(compile(code, "submission", "exec"), namespace)
-    namespace.update(answers)
-    return namespace
-
-
-def _definitions(code: str) -> dict[str, tuple[str, set[str]]]:
-    """Top-level definition -> (its source, the names it refers to)."""
-    found = {}
-    for node in ast.parse(code).body:
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-            found[node.name] = (ast.unparse(node), names)
-    return found
-
-
-def _key(test: str, params: list[str], definitions: dict[str, tuple[str, set[str]]],
-         namespace: dict[str, Any]) -> str:
-    """What a public test's verdict depends on: the definitions it can reach, the answers."""
-    seen, todo = set(), [p for p in params if p in definitions]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += [n for n in definitions[name][1] if n in definitions]
-    answers = [repr(namespace.get(p)) for p in params if p not in definitions]
-    return "\n".join([test, *answers, *(definitions[n][0] for n in sorted(seen))])
-
-
+PUBLIC = agreement.public_tests(LAB.assignment / "tests")
 _VERDICTS: dict[str, bool] = {}  # a verdict per (test, reachable code): mutants share most
+_namespace = agreement.namespace_of
+_tested = agreement.tested
+_hidden_functions = agreement.checked_functions
 
 
 def _public_failures(namespace: dict[str, Any], code: str = "") -> dict[str, list[str]]:
     """Failing public test -> the graded names it calls (its parameters)."""
-    failed: dict[str, list[str]] = {}
-    definitions = _definitions(code) if code else {}
-    for name, fn in PUBLIC:
-        params = list(inspect.signature(fn).parameters)
-        key = _key(name, params, definitions, namespace) if code else ""
-        if key not in _VERDICTS or not key:
-            try:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    fn(**{p: namespace[p] for p in params})
-                _VERDICTS[key] = True
-            except Exception:
-                _VERDICTS[key] = False
-        if not _VERDICTS[key]:
-            failed[name] = list(params)
-    return failed
-
-
-def _tested(test: str, params: list[str]) -> set[str]:
-    """The function a public test is written for (its first parameter, which its name
-    starts with), not the helpers it also calls to tell their mistakes from its own."""
-    first = [p for p in params if test.startswith(f"test_{p}")]
-    return set(first[:1]) or set(params)
-
-
-def _hidden_functions(checks: set[str]) -> set[str]:
-    return {check.split(":", 1)[0] for check in checks}
+    return agreement.public_failures(PUBLIC, namespace, code, _VERDICTS)
 
 
 NOTEBOOKS = ([("reference", source.unchanged, {}, set(), False)]
