@@ -41,6 +41,9 @@ class Limits(_Strict):
     max_open_files: int = Field(256, ge=32)
     max_notebook_mb: float = Field(64, gt=0)
     max_code_cells: int = Field(1000, ge=1)
+    # The code cells' source, all together: read and parsed by the grader's own processes
+    # (names, messages), where a statement of one character costs ~900 bytes of syntax tree.
+    max_code_kb: int = Field(512, ge=16)
     max_restarts: int = Field(3, ge=0)
     # Caps on one reply of a worker, read by the judge (a reply over a cap kills the worker):
     # room for the lab's largest honest reply many times over, far below the judge's memory.

@@ -110,7 +110,7 @@ class Grader:
         try:
             limits = self.config.limits
             submission = prepared or read_submission(path, submission_id, limits.max_notebook_mb,
-                                                     limits.max_code_cells)
+                                                     limits.max_code_cells, limits.max_code_kb)
         except InvalidNotebook as exc:
             return unscored(submission_id, self.config, Status.INVALID, str(exc))
         session = StudentSession(self.connection, submission, self.config.limits,

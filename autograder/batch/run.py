@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,7 @@ def _remove_partial(out: Path) -> None:
 
 
 def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any,
-                lab: Lab, batch: int) -> None:
+                lab: Lab, batch: int, grading: Any = None) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
 
@@ -237,6 +238,7 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any
     grader = Grader(load_config(Path(config_path)), config_text, connection, lab)
     grader.settle()
     _JUDGE["grader"] = grader
+    _JUDGE["slot"] = (grading, index)
 
 
 def _pin_judge(index: int) -> None:
@@ -248,15 +250,21 @@ def _pin_judge(index: int) -> None:
         os.sched_setaffinity(0, {cpus[index % len(cpus)]})
 
 
-def _judge(found: Found, out: str, engine: str) -> dict[str, object]:
+def _judge(found: Found, out: str, engine: str, position: int = -1) -> dict[str, object]:
     from autograder.grader import Grader
 
     grader = _JUDGE["grader"]
     assert isinstance(grader, Grader)
+    slot: Any = _JUDGE.get("slot", (None, 0))
+    grading, index = slot
+    if grading is not None:  # (what this judge holds, read by the batch if the judge dies)
+        grading[index] = position
     result = grader.grade(found.path, found.submission_id,
                           _PREPARED.pop(found.submission_id, None))
     _stamp(result, engine)
     write_results(result, results_path(Path(out), found.submission_id))
+    if grading is not None:
+        grading[index] = -1
     return result.to_gradescope()
 
 
@@ -386,7 +394,7 @@ def _prepare(todo: list[Found], config: GradingConfig, ready: Callable[[], bool]
         with contextlib.suppress(InvalidNotebook, OSError):
             _PREPARED[found.submission_id] = read_submission(
                 found.path, found.submission_id, config.limits.max_notebook_mb,
-                config.limits.max_code_cells)
+                config.limits.max_code_cells, config.limits.max_code_kb)
 
 
 def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: list[str],
@@ -407,20 +415,55 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
         bar.set_postfix_str(f"not graded: {failures}")
         bar.update()
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_init_judge,
-                             initargs=(zygote.socket_path, hide, str(config_path),
-                                       context.Value("i", 0), lab, os.getpid())) as pool:
-        futures = {pool.submit(_judge, found, str(out), engine): found for found in todo}
-        for future in as_completed(futures):
-            found = futures[future]
-            try:
-                result = SubmissionResult.from_gradescope(future.result())  # type: ignore[arg-type]
-            except Exception as exc:  # a judge died: the submission still gets its row
-                result = unscored(found.submission_id, config, Status.CRASHED,
-                                  f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}"[:300])
-                _stamp(result, engine)
-                write_results(result, results_path(out, found.submission_id))
-            record(result)
+    def crashed(found: Found, why: str) -> SubmissionResult:
+        result = unscored(found.submission_id, config, Status.CRASHED,
+                          f"{INTERNAL_ERROR}: {why}"[:300])
+        _stamp(result, engine)
+        write_results(result, results_path(out, found.submission_id))
+        return result
+
+    def pool(batch: list[Found], judges: int) -> tuple[list[Found], list[Found]]:
+        """Grade `batch` with `judges` judges; when one dies (its process killed: the pool
+        is then broken and fails every pending submission), the submissions not graded and,
+        of them, those a judge was grading then."""
+        context = multiprocessing.get_context("fork")
+        grading = context.Array("i", [-1] * judges, lock=False)
+        unfinished: list[Found] = []
+        with ProcessPoolExecutor(judges, mp_context=context, initializer=_init_judge,
+                                 initargs=(zygote.socket_path, hide, str(config_path),
+                                           context.Value("i", 0), lab, os.getpid(),
+                                           grading)) as executor:
+            futures = {executor.submit(_judge, found, str(out), engine, i): found
+                       for i, found in enumerate(batch)}
+            for future in as_completed(futures):
+                found = futures[future]
+                try:
+                    record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
+                except BrokenProcessPool:
+                    unfinished.append(found)
+                except Exception as exc:  # the judge could not send its result back
+                    record(crashed(found, f"{type(exc).__name__}: {exc}"))
+        held = {batch[i].submission_id for i in grading if 0 <= i < len(batch)}
+        return unfinished, [f for f in unfinished if f.submission_id in held]
+
+    # One judge's death (a grading process killed, for memory or by a crash outside any
+    # sandbox) must not cost the other submissions their rows: those it left pending are
+    # graded again in a fresh pool; each one a judge was grading then is graded alone, and
+    # charged only if it kills its judge there too (an outside red team's notebook that took
+    # a judge's memory crashed two honest rows with it).
+    remaining, idle_deaths = list(todo), 0
+    while remaining:
+        unfinished, suspects = pool(remaining, min(count, len(remaining)))
+        for found in suspects:
+            if pool([found], 1)[0]:
+                record(crashed(found, "the grading process was killed while it graded this "
+                                      "notebook, alone as well (out of memory, or a crash "
+                                      "outside the sandbox)"))
+        remaining = [f for f in unfinished if f not in suspects]
+        idle_deaths = 0 if suspects else idle_deaths + 1  # (a judge killed between rows)
+        if remaining and idle_deaths >= 3:  # killed from outside, again and again
+            for found in remaining:
+                record(crashed(found, "the grading processes kept being killed"))
+            break
     bar.close()
     return results

@@ -16,6 +16,7 @@ import ast
 import hashlib
 import json
 import re
+from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -96,13 +97,17 @@ class Submission:
 
 
 def read_submission(path: Path, submission_id: str, max_mb: float,
-                    max_code_cells: int | None = None) -> Submission:
-    """The notebook at `path` as code cells; `max_code_cells` None: no cap (tests)."""
+                    max_code_cells: int | None = None,
+                    max_code_kb: int | None = None) -> Submission:
+    """The notebook at `path` as code cells; `max_code_cells`, `max_code_kb` None: no cap
+    (tests)."""
     raw = _read_bytes(path, max_mb)
     try:
         text = _decode(raw)
         notebook = _parse(text)
         _require_python(notebook)
+        if max_code_kb is not None:
+            _require_code_size(notebook, max_code_kb)
         cells = code_cells(notebook)
     except InvalidNotebook:
         raise
@@ -120,6 +125,19 @@ def read_submission(path: Path, submission_id: str, max_mb: float,
         raise InvalidNotebook(f"the notebook has {len(cells)} code cells (limit "
                               f"{max_code_cells}): merge or delete cells and submit again")
     return Submission(submission_id, path, cells, hashlib.sha256(raw).hexdigest())
+
+
+def _require_code_size(notebook: nbformat.NotebookNode, max_kb: int) -> None:
+    """The code cells' source is read and parsed by the grader's own processes (the names a
+    cell defines, the words of its messages), outside the sandbox's limits: a statement of one
+    character costs ~900 bytes of syntax tree there, so 44 MB of `x;` (an outside red team's)
+    took a grading process's memory, and every row it held. Measured before any parsing."""
+    size = sum(len(cell.get("source", "")) for cell in notebook.cells
+               if cell.get("cell_type") == "code")
+    if size > max_kb * 1024:
+        raise InvalidNotebook(
+            f"the notebook's code cells hold {size / 1024:,.0f} KB of source (limit {max_kb} KB):"
+            " move data out of the code (load it from a file) and submit again")
 
 
 def code_cells(notebook: nbformat.NotebookNode) -> tuple[Cell, ...]:
@@ -186,9 +204,9 @@ def defined_names(source: str) -> tuple[str, ...]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return tuple(dict.fromkeys(_DEF.findall(source) + _ASSIGN.findall(source)))
     names: list[str] = []
-    todo: list[ast.stmt | ast.ExceptHandler] = list(tree.body)
+    todo: deque[ast.stmt | ast.ExceptHandler] = deque(tree.body)
     while todo:  # the cell's own level, including inside if/try/for/with, never in a def
-        node = todo.pop(0)
+        node = todo.popleft()  # (a list's pop(0): quadratic in the cell's statements)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.append(node.name)
             continue

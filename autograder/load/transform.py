@@ -47,10 +47,17 @@ class Budget:
         self.left = total
 
 
-@functools.lru_cache(maxsize=16)
+CACHED_SOURCE = 64 * 1024  # a larger cell's tree is not kept (16 of them could be GBs)
+
+
 def parse(source: str) -> ast.Module:
     """The cell's syntax tree, parsed once for the loader, the transform and the source facts
     of one notebook (a SyntaxError is raised each time; callers only read the tree)."""
+    return _parse_cached(source) if len(source) <= CACHED_SOURCE else ast.parse(source)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_cached(source: str) -> ast.Module:
     return ast.parse(source)
 
 

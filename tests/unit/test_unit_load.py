@@ -180,7 +180,7 @@ def test_each_cell_is_parsed_once_for_the_loader_and_the_source_facts(tmp_path: 
         return real_parse(source, *args, **kwargs)
 
     monkeypatch.setattr(transform.ast, "parse", counting_parse)
-    transform.parse.cache_clear()
+    transform._parse_cached.cache_clear()
     cell = "def f(x):\n    \"\"\"Why? 100%!\"\"\"\n    return F.softmax(x, dim=1)  # !\n"
     submission = read_submission(save(tmp_path, notebook(cell, "answer = 'b'")), "s1", 64)
     facts = SourceFacts.from_submission(submission)
@@ -196,3 +196,33 @@ def test_a_notebook_past_the_code_cell_cap_is_refused_by_its_count(tmp_path: Pat
                              "s1", 64, max_code_cells=30)
     assert len(at_cap.cells) == 30
     assert at_cap.cell(30) is at_cap.cells[-1] and at_cap.cell(31) is None
+
+
+def test_a_notebook_past_the_code_size_cap_is_refused_before_any_parsing(tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """An outside red team's 44 MB of one-character statements: parsed in the grader's own
+    process (~900 bytes of tree each) it took that process's memory and every row it held."""
+    from autograder.load import transform
+
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args, **kwargs):  # type: ignore[no-untyped-def]
+        parsed.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    path = save(tmp_path, notebook("x;" * 40 * 1024, "y = 1"))
+    monkeypatch.setattr(transform.ast, "parse", counting_parse)
+    with pytest.raises(InvalidNotebook, match=r"80 KB of source \(limit 64 KB\)"):
+        read_submission(path, "s1", 64, max_code_kb=64)
+    assert not any(source.startswith("x;") for source in parsed)
+    assert len(read_submission(path, "s1", 64, max_code_kb=96).cells) == 2
+
+
+def test_a_large_cell_is_parsed_without_keeping_its_tree() -> None:
+    from autograder.load import transform
+
+    transform._parse_cached.cache_clear()
+    transform.parse("y = 2\n" * (transform.CACHED_SOURCE // 6 + 1))
+    transform.parse("y = 2\n")
+    assert transform._parse_cached.cache_info().currsize == 1

@@ -1,0 +1,73 @@
+"""A judge's death costs no other submission its row (an outside red team: a notebook that
+took a judge's memory crashed two honest rows with it, as the process pool, once broken,
+failed every pending submission). The pending ones are graded in a fresh pool; the one a
+judge was grading is graded alone, and charged only if its judge dies there too."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from autograder.batch.run import grade_batch
+from autograder.grader import Grader
+from autograder.score.results import Status
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "submissions"
+HONEST = ("ada", "bob", "cy")
+
+
+def batch_of(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for name in names:
+        (folder / f"{name}.ipynb").write_bytes((FIXTURES / "reference_code.ipynb").read_bytes())
+    return folder
+
+
+def killing(monkeypatch: pytest.MonkeyPatch, kills) -> None:
+    """Judges (forked from this process) kill themselves when `kills(submission_id)`."""
+    grade = Grader.grade
+
+    def grade_or_die(self, path, submission_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if kills(submission_id):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return grade(self, path, submission_id, *args, **kwargs)
+
+    monkeypatch.setattr(Grader, "grade", grade_or_die)
+
+
+@pytest.mark.slow
+def test_a_notebook_that_kills_its_judge_costs_only_its_own_row(tmp_path: Path,
+                                                                 short_config: Path,
+                                                                 monkeypatch) -> None:
+    killing(monkeypatch, lambda submission_id: submission_id == "killer")
+    summary = grade_batch([batch_of(tmp_path, "killer", *HONEST)], tmp_path / "out",
+                          short_config, workers=2, progress=False)
+    rows = {r.submission_id: r for r in summary.results}
+    assert set(rows) == {"killer", *HONEST}
+    assert all(rows[n].status is Status.GRADED and rows[n].score == rows[n].max_score
+               for n in HONEST), {n: (rows[n].status, rows[n].reason) for n in HONEST}
+    assert rows["killer"].status is Status.CRASHED
+    assert "killed while it graded this notebook, alone as well" in rows["killer"].reason
+
+
+@pytest.mark.slow
+def test_a_judge_killed_once_from_outside_loses_nothing(tmp_path: Path, short_config: Path,
+                                                        monkeypatch) -> None:
+    flag = tmp_path / "killed-once"
+
+    def once(submission_id: str) -> bool:
+        if submission_id != "bob" or flag.exists():
+            return False
+        flag.touch()
+        return True
+
+    killing(monkeypatch, once)
+    summary = grade_batch([batch_of(tmp_path, *HONEST)], tmp_path / "out", short_config,
+                          workers=2, progress=False)
+    assert flag.exists()  # (bob's first judge was killed)
+    assert sorted(r.submission_id for r in summary.results) == sorted(HONEST)
+    assert all(r.status is Status.GRADED and r.score == r.max_score for r in summary.results)
