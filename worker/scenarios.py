@@ -121,6 +121,8 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
             outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
+    # (gradients on at the start, as every request starts: still on, or switched off for good)
+    outcome["grad_enabled_after"] = torch.is_grad_enabled()
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings,
                             *watch.findings(grown=("inner_grad",))]
     for handle in handles:

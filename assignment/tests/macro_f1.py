@@ -20,7 +20,8 @@ def test_macro_f1_per_class_mean(macro_f1, confusion_matrix, precision_recall_f1
         try:
             m = confusion_matrix(preds, targets, num_classes)
             tp, fp, fn = (m.diagonal(), m.sum(dim=0) - m.diagonal(), m.sum(dim=1) - m.diagonal())
-            found.append(sum((2 * int(t) / (2 * int(t) + int(p) + int(n)) if int(t) else 0.0 for t, p, n in zip(tp, fp, fn, strict=True))) / num_classes)
+            f1 = [2 * int(t) / (2 * int(t) + int(p) + int(n)) if int(t) else 0.0 for t, p, n in zip(tp, fp, fn, strict=True)]
+            found += [sum(f1) / num_classes, sum(f1) / len(f1) if f1 else 0.0]
         except Exception as error:
             found.append(error)
         try:

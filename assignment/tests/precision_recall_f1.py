@@ -31,4 +31,4 @@ def test_precision_recall_f1_zero_division(precision_recall_f1):
     import torch
     preds = torch.tensor([0, 0, 0, 0])
     targets = torch.tensor([1, 0, 1, 0])
-    assert precision_recall_f1(preds, targets) == (0.0, 0.0, 0.0), 'precision_recall_f1: with no predicted positives return 0.0, not nan'
+    assert tuple(precision_recall_f1(preds, targets)) == (0.0, 0.0, 0.0), 'precision_recall_f1: with no predicted positives return 0.0, not nan'

@@ -1155,4 +1155,12 @@ def macro_f1(preds, targets, num_classes):
            MACRO_VALUES, "predicted perfectly"),
 ]
 
+# Fresh eyes 11: evaluate switching gradients off for good (full marks; fit's next epoch and
+# the notebook's own training cells crashed)
+MUTANTS += [
+    Mutant("mutant_fe11_evaluate_leaves_gradients_off", "evaluate",
+           edit("evaluate", "    model.eval()\n", "    model.eval()\n    torch.set_grad_enabled(False)\n"),
+           EVAL_NO_GRAD, "leaves it off"),
+]
+
 MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)

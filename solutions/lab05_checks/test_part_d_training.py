@@ -912,9 +912,16 @@ EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
 @check(EVAL_NO_GRAD,
        "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
        "never call backward() while evaluating.",
-       clauses=("torch.no_grad()",))
+       clauses=("torch.no_grad()", "gradient tracking back on"))
 def test_eval_no_grad(student, memo):
     outcome = _eval_run(student, memo)
+    if outcome.get("grad_enabled_after") is False and not outcome.get("error"):
+        # (fresh eyes 11: torch.set_grad_enabled(False) never undone — full marks, while
+        # fit's next epoch could not train and the notebook's own training cells crashed)
+        fail("evaluate switches gradient tracking off and leaves it off "
+             "(torch.set_grad_enabled(False) never undone): every backward() after it fails, "
+             "so fit cannot train its next epoch — use `with torch.no_grad():`, which turns "
+             "it back on when the block ends.", "grad-left-off")
     if outcome.get("grads_present"):
         fail("evaluate computed gradients (backward() during evaluation): evaluation must not "
              "touch gradients or parameters.", "backward-in-evaluate")

@@ -122,3 +122,34 @@ def softmax(logits, dim=-1):
     assert failed
     assert {f for test, params in failed.items() for f in _tested(test, params)} == \
         {"log_softmax"}, sorted(failed)
+
+
+@pytest.mark.parametrize("definitions", [
+    # fresh eyes 11's b41: a matrix sized by its labels, macro_f1 averaging over its classes
+    ('''
+def confusion_matrix(preds, targets, num_classes):
+    size = int(max(preds.max(), targets.max())) + 1
+    return torch.bincount(targets * size + preds, minlength=size * size).reshape(size, size)
+''', '''
+def macro_f1(preds, targets, num_classes):
+    m = confusion_matrix(preds, targets, num_classes)
+    tp = m.diagonal()
+    f1 = 2 * tp / (m.sum(dim=0) + m.sum(dim=1)).clamp(min=1)
+    return float(f1.mean())
+'''),
+    # fresh eyes 11's b93: the three values in a list (graded as the tuple's values)
+    ('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    return list(_reference_prf(preds, targets, positive_class))
+''',),
+])
+def test_a_self_check_agrees_with_the_grade_on_fresh_eyes_11s_contradictions(
+        definitions) -> None:
+    if any("_reference_prf" in d for d in definitions):  # (the reference's, renamed)
+        code = REFERENCE.replace("def precision_recall_f1(", "def _reference_prf(", 1) \
+            + "".join(definitions)
+    else:
+        code = source.rewrite(*definitions)(REFERENCE)
+    failed = _public_failures(_namespace(code, ANSWERS))
+    tested = {f for test, params in failed.items() for f in _tested(test, params)}
+    assert not tested & {"macro_f1", "precision_recall_f1"}, sorted(failed)

@@ -719,3 +719,26 @@ def test_macro_f1_on_a_helper_wrong_on_the_first_control_is_charged_to_the_helpe
     assert not failed(found), {n: v.message for n, v in failed(found).items()}
     assert set(excused(found).values()) == {charged}
     assert charged in failed(verdicts(namespace(helper), "precision_recall_f1"))
+
+
+def test_an_evaluate_leaving_gradients_off_is_charged_by_the_no_grad_check() -> None:
+    """Fresh eyes 11: torch.set_grad_enabled(False) never undone scored full marks, while
+    fit's next epoch could not train. (Each request starts with gradients on, as here.)"""
+    ev = edited("evaluate", "    model.eval()\n",
+                "    model.eval()\n    torch.set_grad_enabled(False)\n")
+    student = InProcessStudent(namespace(ev))
+    scenario = student.scenario
+
+    def fresh(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        torch.set_grad_enabled(True)  # (as the worker's reset_thread_state does)
+        try:
+            return scenario(*args, **kwargs)
+        finally:
+            torch.set_grad_enabled(True)
+
+    student.scenario = fresh  # type: ignore[method-assign]
+    memo: dict[str, Any] = {}
+    with pytest.raises(AssertionError, match="leaves it off") as failure:
+        part_d.test_eval_no_grad(student, memo)
+    assert getattr(failure.value, "mistake", "") == "grad-left-off"
+    part_d.test_eval_no_grad(InProcessStudent(namespace()), {})  # (the reference passes)
