@@ -742,3 +742,45 @@ def test_an_evaluate_leaving_gradients_off_is_charged_by_the_no_grad_check() -> 
         part_d.test_eval_no_grad(student, memo)
     assert getattr(failure.value, "mistake", "") == "grad-left-off"
     part_d.test_eval_no_grad(InProcessStudent(namespace()), {})  # (the reference passes)
+
+
+CM_DROPS_LAST = '''
+def confusion_matrix(preds, targets, num_classes):
+    M = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=preds.device)
+    for i in range(len(preds) - 1):
+        M[targets[i], preds[i]] += 1
+    return M
+'''
+CM_ZEROS = '''
+def confusion_matrix(preds, targets, num_classes):
+    return torch.zeros(num_classes, num_classes, dtype=torch.int64)
+'''
+
+
+@pytest.mark.parametrize("caller", ["precision_recall_f1", "macro_f1"])
+def test_a_caller_over_a_matrix_wrong_everywhere_is_charged_to_the_matrix(caller) -> None:
+    """Fresh eyes 11: a matrix that drops the last sample is right on no control labels;
+    prf and macro_f1 built right on it were charged too. It counts something on every
+    control: the callers are judged by composing over it there."""
+    found = verdicts(namespace(CM_DROPS_LAST, PRF_ON_CM, MACRO_ON_CM), caller)
+    assert not failed(found), {n: v.message for n, v in failed(found).items()}
+    ends = set()
+    for check in excused(found):  # (a chain of attributions, as the plugin settles it)
+        while check in excused(found):
+            check = excused(found)[check]
+        ends.add(check)
+    assert ends and ends <= {part_c.CM_VALUES, part_c.CM_ABSENT}
+    assert part_c.CM_VALUES in failed(verdicts(namespace(CM_DROPS_LAST), "confusion_matrix"))
+
+
+def test_a_caller_over_a_matrix_of_zeros_is_not_excused() -> None:
+    found = verdicts(namespace(CM_ZEROS, PRF_ON_CM, MACRO_ON_CM), "precision_recall_f1",
+                     "macro_f1")
+    assert part_c.PRF_BINARY in failed(found) and part_c.MACRO_VALUES in failed(found)
+
+
+def test_a_matrix_dropping_a_sample_is_charged_by_its_values_check_only() -> None:
+    """Its absent classes keep their empty rows: the absent-class check leaves its counts to
+    the values check (it works on the controls, though right on none of them)."""
+    found = verdicts(namespace(CM_DROPS_LAST), "confusion_matrix")
+    assert set(failed(found)) == {part_c.CM_VALUES}
