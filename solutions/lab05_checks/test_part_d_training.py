@@ -1043,14 +1043,12 @@ def _fit_trains_in_train_mode(outcome: dict, n: int, batch: int, epochs: int) ->
         return  # (a record that does not line up decides nothing)
     per_epoch = max(1, -(-n // batch))
     modes: list[bool] = []
-    index = -1
-    for position, event in enumerate(events):
-        if event != "forward":
-            continue
-        index += 1
-        after = events[position + 1:]
-        upto = after.index("forward") if "forward" in after else len(after)
-        if "backward" in after[:upto]:
+    index, pending = -1, False  # the last forward pass, not yet followed by a backward()
+    for event in events:  # (one pass: the records are the student's run, of any length)
+        if event == "forward":
+            index, pending = index + 1, True
+        elif event == "backward" and pending:
+            pending = False
             training_flag = forwards[index].get("training")
             modes.append(training_flag if isinstance(training_flag, bool) else True)
     if len(modes) != per_epoch * epochs:

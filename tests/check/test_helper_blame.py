@@ -784,3 +784,23 @@ def test_a_matrix_dropping_a_sample_is_charged_by_its_values_check_only() -> Non
     the values check (it works on the controls, though right on none of them)."""
     found = verdicts(namespace(CM_DROPS_LAST), "confusion_matrix")
     assert set(failed(found)) == {part_c.CM_VALUES}
+
+
+def test_an_inline_fit_is_judged_in_one_pass_over_its_records() -> None:
+    """Red team 13 B3: the records are the student's run (43 k forward passes and 290 k
+    zero_grad events fit in one reply): slicing them after every forward pass took 27 s of
+    the judge's time, outside any deadline. The events are read once, front to back."""
+    class OnePass(list):  # (no slice, no search: what a quadratic walk would use)
+        def __getitem__(self, item):  # type: ignore[no-untyped-def]
+            if isinstance(item, slice):
+                raise AssertionError("the events were sliced")
+            return super().__getitem__(item)
+
+        def index(self, *args):  # type: ignore[no-untyped-def]
+            raise AssertionError("the events were searched")
+
+    events = OnePass(["zero_grad", "forward", "loss", "backward", "step"] * 2
+                     + ["forward"] + ["zero_grad", "forward", "loss", "backward", "step"] * 2)
+    forwards = [{"training": True}] * 2 + [{"training": False}] + [{"training": False}] * 2
+    with pytest.raises(AssertionError, match="epoch 2 of 2 in eval mode"):
+        part_d._fit_trains_in_train_mode({"events": events, "forward": forwards}, 4, 2, 2)
