@@ -1155,6 +1155,16 @@ def macro_f1(preds, targets, num_classes):
            MACRO_VALUES, "predicted perfectly"),
 ]
 
+# A mutant of an alternative: a loss whose 'sum' is detached (values right) scored full marks
+# while only 'none' and the mean were backpropagated
+MUTANTS += [
+    Mutant("mutant_mse_sum_detached", "mse_loss",
+           edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                "value = _reduce((pred - target) ** 2, reduction)\n"
+                '    return value.detach() if reduction == "sum" else value'),
+           MSE_GRAD, "reduction='sum'"),
+]
+
 # Fresh eyes 11: evaluate switching gradients off for good (full marks; fit's next epoch and
 # the notebook's own training cells crashed)
 MUTANTS += [

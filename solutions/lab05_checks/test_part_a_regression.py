@@ -211,12 +211,25 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
         wrong_gradients(function, where,
                         matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "pred")
-    # Training uses the mean: it too must stay in the graph (not rebuilt with torch.tensor(x.item())).
-    mean = student.call(function, pred, target, grad_args=(0,), **extra).grads
-    if isinstance(mean, dict) and mean.get("problem") == "detached":
-        fail(f"{function}'s result with reduction='mean' is detached from the autograd graph: "
-             "don't rebuild it with torch.tensor(...) or .item(); reduce the tensor itself.",
-             "detached")
+    # Every other reduction that gives right values must stay in the graph and give the
+    # reference's gradients too (training uses the mean; a 'sum' detached — `.sum().detach()`,
+    # a mutant of an alternative — scored full marks when only the mean was asked).
+    for other in (r for r in ("mean", "sum") if r != reduction and r in working):
+        grads = student.call(function, pred, target, grad_args=(0,), reduction=other,
+                             **extra).grads
+        if isinstance(grads, dict) and grads.get("problem") == "detached":
+            fail(f"{function}'s result with reduction='{other}' is detached from the autograd "
+                 "graph: don't rebuild it with torch.tensor(...), .item() or .detach(); reduce "
+                 "the tensor itself.", "detached")
+        if isinstance(grads, dict):
+            cannot_backpropagate(function, f" with reduction='{other}'", grads.get("problem"))
+        got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
+        if got is None:
+            gradient_cut(function, "pred", f" with reduction='{other}'")
+        leaf = pred.clone().requires_grad_(True)
+        (wanted,) = torch.autograd.grad(reference(leaf, target, reduction=other, **extra), leaf)
+        if not matches(got, wanted, rtol=1e-6, atol=1e-9):
+            wrong_gradients(function, f" with reduction='{other}'", True, "pred")
     if result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")

@@ -804,3 +804,18 @@ def test_an_inline_fit_is_judged_in_one_pass_over_its_records() -> None:
     forwards = [{"training": True}] * 2 + [{"training": False}] + [{"training": False}] * 2
     with pytest.raises(AssertionError, match="epoch 2 of 2 in eval mode"):
         part_d._fit_trains_in_train_mode({"events": events, "forward": forwards}, 4, 2, 2)
+
+
+@pytest.mark.parametrize("function", ["mse_loss", "mae_loss", "huber_loss"])
+def test_a_loss_detached_for_one_reduction_is_charged_by_the_gradient_check(function) -> None:
+    """A mutant of an alternative: `.sum().detach()` — right values, no gradient — passed when
+    only 'none' and the mean were backpropagated. Every working reduction is, now."""
+    source = reference_source(function)
+    body_return = [line for line in source.splitlines() if "return _reduce(" in line][-1]
+    changed = source.replace(body_return, body_return.replace(
+        "return _reduce(", "value = _reduce(") + "\n    return value.detach() if "
+        "reduction == 'sum' else value")
+    found = verdicts(namespace(changed), function)
+    gradient = next(name for name in failed(found) if "backward" in name)
+    assert set(failed(found)) == {gradient}
+    assert "reduction='sum'" in failed(found)[gradient].message
