@@ -819,3 +819,40 @@ def test_a_loss_detached_for_one_reduction_is_charged_by_the_gradient_check(func
     gradient = next(name for name in failed(found) if "backward" in name)
     assert set(failed(found)) == {gradient}
     assert "reduction='sum'" in failed(found)[gradient].message
+
+
+LOG_SOFTMAX_NO_KEEPDIM = '''
+def log_softmax(logits, dim=-1):
+    m = logits.max(dim=dim).values
+    shifted = logits - m
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
+'''
+LOG_SOFTMAX_DIM_ONE = '''
+def log_softmax(logits, dim=-1):
+    m = logits.max(dim=1, keepdim=True).values
+    shifted = logits - m
+    return shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))
+'''
+
+
+@pytest.mark.parametrize("helper", [LOG_SOFTMAX_NO_KEEPDIM, LOG_SOFTMAX_DIM_ONE])
+def test_softmax_on_a_log_softmax_that_crashes_is_charged_to_log_softmax(helper) -> None:
+    """Fresh eyes 11's b13 and b14: softmax written as exp(log_softmax(x)) over a log_softmax
+    that raises (no keepdim, dim ignored) failed its own checks with log_softmax's error. A run
+    with PyTorch's log_softmax shows softmax right: the crash is charged to log_softmax."""
+    found = verdicts(namespace(helper, SOFTMAX_ON_LOG_SOFTMAX), "softmax", "log_softmax")
+    assert not {n for n in failed(found) if n.startswith("softmax:")}, \
+        {n: v.message for n, v in failed(found).items()}
+    assert part_b.LOG_SOFTMAX_VALUES in failed(found)
+    assert any(by == part_b.LOG_SOFTMAX_VALUES for by in excused(found).values())
+
+
+def test_a_softmax_that_crashes_on_its_own_beside_a_crashing_log_softmax_is_charged() -> None:
+    own = '''
+def softmax(logits, dim=-1):
+    if logits.dim() == 1:
+        raise RuntimeError("not for vectors")
+    return torch.exp(log_softmax(logits, dim=dim))
+'''
+    found = verdicts(namespace(LOG_SOFTMAX_NO_KEEPDIM, own), "softmax")
+    assert part_b.SOFTMAX_VALUES in failed(found)
