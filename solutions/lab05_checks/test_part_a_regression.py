@@ -423,8 +423,8 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
             raise
     else:
         fail(f"{function} accepted pred of shape (N, 1) with target of shape (N,): raise "
-             "ValueError naming both shapes instead of silently broadcasting to (N, N).",
-             "no-shape-check")
+             "ValueError naming both shapes — never let them meet in the arithmetic (it "
+             "would be broadcasting to (N, N)) nor reshape one to fit.", "no-shape-check")
     _expect_shape_check_first(student, function, **extra)
     try:
         student.call(function, torch.randn(3), torch.randn(3), reduction="avg", **extra)

@@ -1693,7 +1693,8 @@ def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
     _expect_value_error(
         student, function, (first, torch.rand(5)), {},
         "input of shape (5, 1) with targets of shape (5,)",
-        "raise ValueError naming both shapes instead of silently broadcasting to (5, 5).",
+        "raise ValueError naming both shapes — never let them meet in the arithmetic (it "
+        "would be broadcasting to (5, 5)) nor reshape one to fit.",
         "no-shape-check")
     # Shapes that do not broadcast are mismatched too: a function that computes before it
     # compares the shapes raises torch's RuntimeError there (mutants of the alternatives).
