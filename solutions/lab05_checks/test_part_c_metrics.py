@@ -460,24 +460,45 @@ def _first_right(candidates, helper_right) -> tuple[torch.Tensor, torch.Tensor] 
     return next((labels for labels in candidates if helper_right(labels)), None)
 
 
+# Labels where some (true, predicted) pairs never occur, each other pair once: a helper counts
+# only the pairs the labels hold (right, transposed, off by a dropped sample, or counting a
+# repeated pair once); a stub of ones or of constants counts pairs that never occur, and one
+# that counts something else (m[targets, targets] = 1) misses the total (an outside red team
+# made constant metrics pass over a matrix of ones: a constant composes over a constant).
+SPARSE = {2: (_labels([0, 1, 1]), _labels([0, 0, 1])),
+          3: (_labels([0, 1, 1, 2, 0, 2]), _labels([0, 0, 1, 1, 2, 2]))}
+
+
+def _is_a_matrix(student, ref, num_classes: int) -> bool:
+    """The student's confusion_matrix counts the labels' pairs (`SPARSE`): a helper whose
+    callers may be judged over it."""
+    labels = SPARSE[num_classes]
+    expected = ref.confusion_matrix(*labels, num_classes)
+    m = _matrix(_quiet(student, "confusion_matrix", *labels, num_classes))
+    if m is None or m.shape != expected.shape:
+        return False
+    if _matrix_right(m, expected):
+        return True
+    m = m.to(torch.int64)
+    occur = expected != 0
+    only_pairs = not bool(((m != 0) & ~occur).any()) or not bool(((m != 0) & ~occur.T).any())
+    return only_pairs and int(m.sum()) > 0 and abs(int(m.sum()) - int(expected.sum())) <= 1
+
+
 def _matrix_works(student, ref) -> bool:
-    """The student's matrix is right on some control labels, or counts something of the
-    right shape on each of them (no stub of zeros, no error)."""
-    matrices = [_matrix(_quiet(student, "confusion_matrix", *labels, 3))
-                for labels in CONTROLS_MULTI]
-    return any(m is not None and _matrix_right(m, ref.confusion_matrix(*labels, 3))
-               for labels, m in zip(CONTROLS_MULTI, matrices, strict=True)) or all(
-        m is not None and m.shape == (3, 3) and int(m.to(torch.int64).sum()) > 0
-        for m in matrices)
+    """The student's matrix counts the labels' pairs (`_is_a_matrix`): no stub, no error."""
+    return _is_a_matrix(student, ref, 3)
 
 
 def _matrix_control(student, ref, candidates, num_classes: int, caller_right,
                     caller_composes) -> bool:
-    """The caller is right on the first control labels where the student's matrix is. A
-    matrix right on none (one that drops the last sample: fresh eyes 11's, which cost
-    precision_recall_f1 and macro_f1 built on it their values checks too) is a helper when it
-    counts something on each of them (a stub's zeros are not), and the caller is then judged
-    by composing right over it on each of them."""
+    """The student's matrix counts the labels' pairs (`_is_a_matrix`), and the caller is
+    right on the first control labels where it is right too. A matrix right on none (one
+    that drops the last sample: fresh eyes 11's, which cost precision_recall_f1 and macro_f1
+    built on it their values checks too) has its callers judged by composing over it on
+    each of them."""
+    if not _is_a_matrix(student, ref, num_classes):
+        return False
     matrices = [_matrix(_quiet(student, "confusion_matrix", *labels, num_classes))
                 for labels in candidates]
     for labels, matrix in zip(candidates, matrices, strict=True):
@@ -485,7 +506,7 @@ def _matrix_control(student, ref, candidates, num_classes: int, caller_right,
                                                                               num_classes)):
             return bool(caller_right(labels))
     return all(matrix is not None and matrix.shape == (num_classes, num_classes)
-               and int(matrix.to(torch.int64).sum()) > 0 and caller_composes(labels, matrix)
+               and caller_composes(labels, matrix)
                for labels, matrix in zip(candidates, matrices, strict=True))
 
 
@@ -1033,7 +1054,11 @@ def test_macro_absent_classes(student, ref, tol, memo):
             continue
         if _wrong_without_absent(student, ref, preds, targets, model, tol):
             # wrong on the same labels with no class absent: a mistake in the per-class F1
-            # (a test on the wrong count, wrong where TP = FP), the values check's to charge
+            # (a test on the wrong count, wrong where TP = FP), the values check's to charge —
+            # once macro_f1 works somewhere (a constant earns nothing here: red team 14)
+            if not _macro_works(student, ref, model, tol):
+                fail("macro_f1: this check counts once macro_f1 returns correct values on "
+                     "valid input; fix the values check first.", "not-working")
             attributed_to(MACRO_VALUES)
             continue
         present = {int(c) for c in torch.cat([preds, targets]).unique()}
@@ -1044,6 +1069,18 @@ def test_macro_absent_classes(student, ref, tol, memo):
                  "counting an absent class's F1 as 0.", "present-classes-only")
         fail(f"macro_f1 gives a wrong value {what}: every class in range(num_classes) counts, "
              "and a class with 2·TP + FP + FN = 0 has F1 = 0.", "absent-class")
+
+
+def _macro_works(student, ref, model: str, tol) -> bool:
+    """macro_f1 gives the right value (or its own diagnosed formula's) on some labels where
+    every class occurs, or is right for the student's own helper there."""
+    for preds, targets in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3]):
+        value = _quiet(student, "macro_f1", preds, targets, 3)
+        models = _macro_models(preds, targets, 3)
+        if _close(value, models["reference" if model not in models else model], tol) or \
+                _macro_blamed(student, ref, value, preds, targets, 3, tol):
+            return True
+    return False
 
 
 def _wrong_without_absent(student, ref, preds: torch.Tensor, targets: torch.Tensor, model: str,

@@ -856,3 +856,58 @@ def softmax(logits, dim=-1):
 '''
     found = verdicts(namespace(LOG_SOFTMAX_NO_KEEPDIM, own), "softmax")
     assert part_b.SOFTMAX_VALUES in failed(found)
+
+
+# ---------------------------------------------------------------- red team 14: no work, no points
+LOG_SOFTMAX_TODO = '''
+def log_softmax(logits, dim=-1):
+    raise ValueError("todo")
+'''
+LOG_SOFTMAX_ONLY_IN_THE_PROBE = '''
+def log_softmax(logits, dim=-1):
+    if getattr(softmax, "__name__", "") == "<lambda>" and logits.dim() == 2:
+        return torch.log_softmax(logits, dim=dim)
+    raise ValueError("todo")
+'''
+
+
+@pytest.mark.parametrize("helper", [LOG_SOFTMAX_TODO, LOG_SOFTMAX_ONLY_IN_THE_PROBE])
+def test_softmax_over_a_log_softmax_that_never_works_earns_nothing(helper) -> None:
+    """A partner that raises on every ordinary call is a stub, whatever it raises (or returns
+    in the grader's own run with PyTorch's other member): softmax over it is charged."""
+    found = verdicts(namespace(helper, SOFTMAX_ON_LOG_SOFTMAX), "softmax")
+    assert {part_b.SOFTMAX_VALUES, part_b.SOFTMAX_EXTREME} <= set(failed(found))
+    assert not excused(found)
+
+
+ONES_MATRIX = '''
+def confusion_matrix(preds, targets, num_classes):
+    return torch.ones((num_classes, num_classes), dtype=torch.int64)
+'''
+CONSTANT_PRF = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if not bool((targets == positive_class).any()) and not bool((preds == positive_class).any()):
+        return (0.0, 0.0, 0.0)
+    return (0.5, 0.5, 0.5)
+'''
+CONSTANT_MACRO = '''
+def macro_f1(preds, targets, num_classes):
+    return 1.0 / num_classes
+'''
+TARGETS_ON_THE_DIAGONAL = '''
+def confusion_matrix(preds, targets, num_classes):
+    m = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    m[targets, targets] = 1
+    return m
+'''
+
+
+def test_constant_metrics_over_a_matrix_of_ones_earn_nothing() -> None:
+    found = verdicts(namespace(ONES_MATRIX, CONSTANT_PRF, CONSTANT_MACRO),
+                     "precision_recall_f1", "macro_f1")
+    assert {part_c.PRF_BINARY, part_c.MACRO_VALUES, part_c.MACRO_ABSENT} <= set(failed(found))
+
+
+def test_a_matrix_that_counts_no_pair_earns_no_absent_class_check() -> None:
+    found = verdicts(namespace(TARGETS_ON_THE_DIAGONAL), "confusion_matrix")
+    assert {part_c.CM_VALUES, part_c.CM_ABSENT} <= set(failed(found))
