@@ -331,8 +331,14 @@ def scenario_family_with_library(ns: dict[str, Any], params: dict[str, Any]) -> 
     saved = {name: ns.get(name) for name in LIBRARY_EQUIVALENTS
              if name in ns and name != function}
     ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
+    upstream = params.get("upstream")  # (asked: the gradient too, with this upstream)
+    x = params["x"]
+    if isinstance(upstream, torch.Tensor):
+        x = x.detach().clone().requires_grad_(True)
     try:
-        value = ns[function](params["x"], dim=int(params["dim"]))
+        value = ns[function](x, dim=int(params["dim"]))
+        if isinstance(upstream, torch.Tensor):
+            outcome["grads"] = harness.gradients(value, [x], upstream)
         outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)

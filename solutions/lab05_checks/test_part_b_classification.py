@@ -692,9 +692,36 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     x = _extreme_logits(torch.float64)
     upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(12),
                            dtype=torch.float64)
-    memo[EDGES, function] = _expect_edge_gradients(
-        student, function, (x,), reference, "for logits of ±1e4 (float64)", upstream=upstream,
-        dim=-1) and not attribution_pending()
+    try:
+        memo[EDGES, function] = _expect_edge_gradients(
+            student, function, (x,), reference, "for logits of ±1e4 (float64)",
+            upstream=upstream, dim=-1) and not attribution_pending()
+    except CheckFailed:
+        if not _partner_edge_gradient(student, tol, function, reference, x, upstream):
+            raise
+        attributed_to(_helper_check(FAMILY[function][0], x))
+
+
+def _partner_edge_gradient(student, tol, function: str, reference: Loss, x: torch.Tensor,
+                           upstream: torch.Tensor) -> bool:
+    """The function's gradient at ±1e4 is wrong only through its other member: that member's
+    values are wrong there, and with PyTorch's in its place (worker scenario
+    `family_with_library`) the function's gradient is the reference's (fresh eyes 11: softmax
+    as exp(log_softmax(x)) over a log_softmax computed as log(softmax): nan gradients, charged
+    by both ±1e4 checks)."""
+    partner, _, partner_reference = FAMILY[function]
+    if _same(_quiet_call(student, partner, x, dim=-1), partner_reference(x, dim=-1), tol):
+        return False
+    try:
+        outcome = student.scenario("family_with_library", {"function": function, "x": x,
+                                                            "dim": -1, "upstream": upstream})
+    except Exception:  # (a call cut at its limit, a missing function)
+        return False
+    grads = outcome.get("grads") if isinstance(outcome, dict) else None
+    got = grads[0] if isinstance(grads, list) and grads else None
+    leaf = x.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(reference(leaf, dim=-1), leaf, upstream)
+    return isinstance(got, torch.Tensor) and matches(got, expected, rtol=1e-6, atol=1e-9)
 
 
 def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:

@@ -911,3 +911,33 @@ def test_constant_metrics_over_a_matrix_of_ones_earn_nothing() -> None:
 def test_a_matrix_that_counts_no_pair_earns_no_absent_class_check() -> None:
     found = verdicts(namespace(TARGETS_ON_THE_DIAGONAL), "confusion_matrix")
     assert {part_c.CM_VALUES, part_c.CM_ABSENT} <= set(failed(found))
+
+
+LOG_OF_SOFTMAX = '''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    e = shifted.exp()
+    return torch.log(e / e.sum(dim=dim, keepdim=True))
+'''
+
+
+def test_softmax_on_a_log_of_softmax_is_not_charged_for_its_edge_gradient() -> None:
+    """Fresh eyes 11's b12: softmax as exp(log_softmax(x)) over log(softmax(x)): right values
+    at ±1e4, nan gradients there — log_softmax's ±1e4 mistake, charged by its own check only
+    (with PyTorch's log_softmax, softmax's gradient is right)."""
+    found = verdicts(namespace(LOG_OF_SOFTMAX, SOFTMAX_ON_LOG_SOFTMAX), "softmax", "log_softmax")
+    assert part_b.LOG_SOFTMAX_EXTREME in failed(found)
+    assert part_b.SOFTMAX_EXTREME not in failed(found), failed(found)[part_b.SOFTMAX_EXTREME].message
+    assert excused(found).get(part_b.SOFTMAX_EXTREME) == part_b.LOG_SOFTMAX_EXTREME
+
+
+def test_a_softmax_with_its_own_nan_edge_gradient_is_charged_beside_a_wrong_log_softmax() -> None:
+    own = '''
+def softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    e = torch.exp(shifted)
+    s = e.sum(dim=dim, keepdim=True)
+    return torch.exp(torch.log(e) - torch.log(s))
+'''
+    found = verdicts(namespace(LOG_OF_SOFTMAX, own), "softmax")
+    assert part_b.SOFTMAX_EXTREME in failed(found)
