@@ -7,8 +7,11 @@ on the same input are right), never by the source text."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
+import torch
+
+from autograder.check.compare import matches
 from autograder.check.registry import fail
 
 # PyTorch's error for a tensor saved for backward and changed in place afterwards.
@@ -35,3 +38,28 @@ def wrong_gradients(function: str, where: str, values_right: bool, on: str) -> N
          f"although the values are right: make sure every step is a differentiable tensor "
          f"operation on {on} (no Python floats, no .detach() of a term that depends on it, "
          "no in-place edits of intermediate results).", "wrong-gradient")
+
+
+# Losses whose unreduced value at an element depends on that element alone: their gradient
+# there is judged apart from the others.
+ELEMENTWISE = frozenset({"mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy",
+                         "binary_cross_entropy_with_logits"})
+
+
+def right_where_right(function: str, value: Any, reference_value: torch.Tensor, got: Any,
+                      expected: torch.Tensor) -> bool:
+    """An elementwise loss (reduction 'none') right on some elements of the input and wrong
+    on others has the reference's gradient wherever its value is right: the notebook's rule
+    ("a function right on some inputs ... its other checks are then judged where it is
+    right"; fresh eyes 11: a Huber branch chosen on the signed difference lost its gradient
+    check as well as its values check)."""
+    if function not in ELEMENTWISE or not all(
+            isinstance(t, torch.Tensor) for t in (value, got)):
+        return False
+    if not (value.shape == reference_value.shape == got.shape == expected.shape):
+        return False
+    right = torch.isclose(value.detach().to(reference_value.dtype), reference_value,
+                          rtol=1e-6, atol=1e-9)
+    if not bool(right.any()) or bool(right.all()):
+        return False
+    return matches(got[right], expected[right], rtol=1e-6, atol=1e-9)

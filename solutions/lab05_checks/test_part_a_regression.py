@@ -33,7 +33,7 @@ from lab05_checks.forbidden import (
     library_call,
     right_without_the_library,
 )
-from lab05_checks.gradients import cannot_backpropagate, wrong_gradients
+from lab05_checks.gradients import cannot_backpropagate, right_where_right, wrong_gradients
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
 
@@ -209,8 +209,11 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
                                 reduction=reduction, **extra):
         return  # (computed in float32: the values check charges it)
     if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        wrong_gradients(function, where,
-                        matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "pred")
+        if right_where_right(function, result.value, out.detach(), got, expected):
+            attributed_to(VALUES_CHECK[function])  # (judged where it is right)
+        else:
+            wrong_gradients(function, where,
+                            matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "pred")
     # Every other reduction that gives right values must stay in the graph and give the
     # reference's gradients too (training uses the mean; a 'sum' detached — `.sum().detach()`,
     # a mutant of an alternative — scored full marks when only the mean was asked).
@@ -268,9 +271,30 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
     delta = float(extra.get("delta", 1.0))
     pred, target = _kink_inputs(delta)
     upstream = torch.tensor([1.0, -2.0, 0.5, 1.5, -1.0, 2.0, 0.25, -0.75], dtype=torch.float64)
-    grads = student.call(function, pred, target, grad_args=(0,),
-                         upstream=upstream if reduction == "none" else None,
-                         reduction=reduction, **extra).grads
+    result = student.call(function, pred, target, grad_args=(0,),
+                          upstream=upstream if reduction == "none" else None,
+                          reduction=reduction, **extra)
+    grads = result.grads
+    if reduction == "none" and isinstance(result.value, torch.Tensor) \
+            and isinstance(grads, (list, tuple)) and grads \
+            and isinstance(grads[0], torch.Tensor) and grads[0].shape == pred.shape:
+        # judged where the values are right (the notebook's rule): elsewhere the values
+        # check charges the formula, and the gradient there follows it
+        reference_value = reference(pred, target, reduction="none", **extra)
+        value = result.value.detach()
+        if value.shape == reference_value.shape:
+            right = torch.isclose(value.to(reference_value.dtype), reference_value,
+                                  rtol=1e-6, atol=1e-9)
+            if not bool(right.any()):
+                attributed_to(VALUES_CHECK[function])
+                return
+            if not bool(right.all()):
+                attributed_to(VALUES_CHECK[function])
+                leaf = pred.clone().requires_grad_(True)
+                (reference_grad,) = torch.autograd.grad(
+                    reference(leaf, target, reduction="none", **extra), leaf,
+                    grad_outputs=upstream)
+                grads = [torch.where(right, grads[0].to(reference_grad.dtype), reference_grad)]
     if reduction != "none":
         upstream = torch.full_like(pred, 1.0 / pred.numel() if reduction == "mean" else 1.0)
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None

@@ -941,3 +941,30 @@ def softmax(logits, dim=-1):
 '''
     found = verdicts(namespace(LOG_OF_SOFTMAX, own), "softmax")
     assert part_b.SOFTMAX_EXTREME in failed(found)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("torch.where(abs_diff < delta, quadratic, linear)",  # the branch on the signed difference
+     "torch.where(diff < delta, quadratic, linear)"),
+    ("quadratic = 0.5 * diff**2", "quadratic = diff**2"),  # no 0.5 in the quadratic piece
+])
+def test_a_loss_right_on_some_elements_has_its_gradient_judged_there(old, new) -> None:
+    """Fresh eyes 11's b07 and b10: a Huber right wherever its branch is right lost its
+    gradient check too ("the values on this input are wrong too"), against the notebook's rule
+    that a function right on some inputs has its other checks judged where it is right."""
+    found = verdicts(namespace(edited("huber_loss", old, new)), "huber_loss")
+    assert set(failed(found)) == {part_a.HUBER_VALUES}
+    assert excused(found).get(part_a.HUBER_GRAD) == part_a.HUBER_VALUES
+
+
+def test_a_loss_with_a_wrong_gradient_where_its_values_are_right_is_charged() -> None:
+    wrong = '''
+def mae_loss(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    d = pred - target
+    values = torch.where(d > 0, d, d.detach().abs())  # right values, no gradient below
+    return _reduce(values, reduction)
+'''
+    found = verdicts(namespace(wrong), "mae_loss")
+    assert part_a.MAE_GRAD in failed(found)
