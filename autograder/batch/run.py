@@ -259,12 +259,14 @@ def _judge(found: Found, out: str, engine: str, position: int = -1) -> dict[str,
     grading, index = slot
     if grading is not None:  # (what this judge holds, read by the batch if the judge dies)
         grading[index] = position
-    result = grader.grade(found.path, found.submission_id,
-                          _PREPARED.pop(found.submission_id, None))
-    _stamp(result, engine)
-    write_results(result, results_path(Path(out), found.submission_id))
-    if grading is not None:
-        grading[index] = -1
+    try:
+        result = grader.grade(found.path, found.submission_id,
+                              _PREPARED.pop(found.submission_id, None))
+        _stamp(result, engine)
+        write_results(result, results_path(Path(out), found.submission_id))
+    finally:
+        if grading is not None:
+            grading[index] = -1
     return result.to_gradescope()
 
 

@@ -46,6 +46,15 @@ ELEMENTWISE = frozenset({"mse_loss", "mae_loss", "huber_loss", "binary_cross_ent
                          "binary_cross_entropy_with_logits"})
 
 
+def values_right(value: Any, reference_value: torch.Tensor) -> torch.Tensor | None:
+    """Where an unreduced value is the reference's, element by element (None: not a tensor
+    of the reference's shape)."""
+    if not isinstance(value, torch.Tensor) or value.shape != reference_value.shape:
+        return None
+    return torch.isclose(value.detach().to(reference_value.dtype), reference_value,
+                         rtol=1e-6, atol=1e-9)
+
+
 def right_where_right(function: str, value: Any, reference_value: torch.Tensor, got: Any,
                       expected: torch.Tensor) -> bool:
     """An elementwise loss (reduction 'none') right on some elements of the input and wrong
@@ -53,13 +62,8 @@ def right_where_right(function: str, value: Any, reference_value: torch.Tensor, 
     ("a function right on some inputs ... its other checks are then judged where it is
     right"; fresh eyes 11: a Huber branch chosen on the signed difference lost its gradient
     check as well as its values check)."""
-    if function not in ELEMENTWISE or not all(
-            isinstance(t, torch.Tensor) for t in (value, got)):
-        return False
-    if not (value.shape == reference_value.shape == got.shape == expected.shape):
-        return False
-    right = torch.isclose(value.detach().to(reference_value.dtype), reference_value,
-                          rtol=1e-6, atol=1e-9)
-    if not bool(right.any()) or bool(right.all()):
+    right = values_right(value, reference_value) if function in ELEMENTWISE else None
+    if right is None or not isinstance(got, torch.Tensor) or got.shape != expected.shape \
+            or not bool(right.any()) or bool(right.all()):
         return False
     return matches(got[right], expected[right], rtol=1e-6, atol=1e-9)

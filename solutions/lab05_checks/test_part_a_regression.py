@@ -33,7 +33,12 @@ from lab05_checks.forbidden import (
     library_call,
     right_without_the_library,
 )
-from lab05_checks.gradients import cannot_backpropagate, right_where_right, wrong_gradients
+from lab05_checks.gradients import (
+    cannot_backpropagate,
+    right_where_right,
+    values_right,
+    wrong_gradients,
+)
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
 
@@ -275,26 +280,13 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
                           upstream=upstream if reduction == "none" else None,
                           reduction=reduction, **extra)
     grads = result.grads
-    if reduction == "none" and isinstance(result.value, torch.Tensor) \
-            and isinstance(grads, (list, tuple)) and grads \
-            and isinstance(grads[0], torch.Tensor) and grads[0].shape == pred.shape:
-        # judged where the values are right (the notebook's rule): elsewhere the values
-        # check charges the formula, and the gradient there follows it
-        reference_value = reference(pred, target, reduction="none", **extra)
-        value = result.value.detach()
-        if value.shape == reference_value.shape:
-            right = torch.isclose(value.to(reference_value.dtype), reference_value,
-                                  rtol=1e-6, atol=1e-9)
-            if not bool(right.any()):
-                attributed_to(VALUES_CHECK[function])
-                return
-            if not bool(right.all()):
-                attributed_to(VALUES_CHECK[function])
-                leaf = pred.clone().requires_grad_(True)
-                (reference_grad,) = torch.autograd.grad(
-                    reference(leaf, target, reduction="none", **extra), leaf,
-                    grad_outputs=upstream)
-                grads = [torch.where(right, grads[0].to(reference_grad.dtype), reference_grad)]
+    # Judged where the values are right (the notebook's rule): elsewhere the values check
+    # charges the formula, and the gradient there follows it.
+    right = values_right(result.value, reference(pred, target, reduction="none", **extra)) \
+        if reduction == "none" else None
+    if right is not None and not bool(right.any()):
+        attributed_to(VALUES_CHECK[function])
+        return
     if reduction != "none":
         upstream = torch.full_like(pred, 1.0 / pred.numel() if reduction == "mean" else 1.0)
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
@@ -303,6 +295,10 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
     leaf = pred.clone().requires_grad_(True)
     (expected,) = torch.autograd.grad(reference(leaf, target, reduction="none", **extra), leaf,
                                       grad_outputs=upstream)
+    if right is not None and not bool(right.all()) and isinstance(got, torch.Tensor) \
+            and got.shape == expected.shape:
+        attributed_to(VALUES_CHECK[function])
+        got = torch.where(right, got.to(expected.dtype), expected)
     left = _one_sided(reference, pred, target, upstream, -1.0, **extra)
     right = _one_sided(reference, pred, target, upstream, 1.0, **extra)
     lower, upper = torch.minimum(left, right), torch.maximum(left, right)
