@@ -8,7 +8,10 @@ namespace, user namespaces included), starting another process (fork, vfork, any
 clone but a thread's: torch code needs threads, never a process, and a second
 process would hold a copy of torch that no check's library block reaches), the
 kernel keyring, BPF, perf events,
-io_uring, module loading, kexec, reboot, swap, accounting, handle-based opens.
+io_uring, module loading, kexec, reboot, swap, accounting, handle-based opens,
+and every socket family but the three a private network namespace confines (Unix,
+IPv4, IPv6): the namespace does not cover vsock (a listener on the host's hypervisor
+channel), netlink, packet or Bluetooth sockets, so the filter allows only those three.
 They fail with EPERM, so a curious cell gets an error it can read instead of a
 dead worker. `clone3` answers ENOSYS: its flags sit in memory a filter cannot
 read, and the C library then falls back to `clone`, whose flags it can.
@@ -54,6 +57,11 @@ DENIED = (
 )
 
 CLONE_THREAD = 0x00010000
+
+# socket() and socketpair(): the families allowed, every other refused (deny by default).
+SOCKET_FAMILIES_ALLOWED = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
+SCMP_CMP_EQ = 4
+SCMP_CMP_GT = 6
 
 # Any of these in clone()'s flags asks for a namespace.
 CLONE_NAMESPACE_FLAGS = (
@@ -140,6 +148,9 @@ def program() -> bytes:
         # A new process, not a thread: refused (as fork and vfork are).
         _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
         _rule(lib, ctx, SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
+        for name in ("socket", "socketpair"):
+            for comparison in _families_refused():
+                _rule(lib, ctx, deny, name, comparison)
         read_end, write_end = os.pipe()
         try:
             result = lib.seccomp_export_bpf(ctx, write_end)
@@ -160,6 +171,18 @@ def program() -> bytes:
     if not code or len(code) % 8:
         raise OSError(errno.EINVAL, "libseccomp exported a malformed filter")
     return code
+
+
+def _families_refused() -> list[_ArgCmp]:
+    """Comparisons on a socket call's family covering every value but the allowed ones.
+
+    One rule per comparison (libseccomp ORs rules): each family below the largest allowed
+    that is not allowed, and everything above it (a family with high bits set included).
+    """
+    top = max(SOCKET_FAMILIES_ALLOWED)
+    refused = [_ArgCmp(0, SCMP_CMP_EQ, family, 0)
+               for family in range(top) if family not in SOCKET_FAMILIES_ALLOWED]
+    return [*refused, _ArgCmp(0, SCMP_CMP_GT, top, 0)]
 
 
 def _rule(lib: ctypes.CDLL, ctx: int, action: int, name: str, *args: _ArgCmp) -> None:
