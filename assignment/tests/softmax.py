@@ -23,3 +23,20 @@ def test_softmax_matches_torch(softmax, log_softmax):
         pass
     assert close(probs, torch.softmax(logits, dim=-1)), 'softmax: values differ from torch.softmax'
     assert close(probs.sum(dim=-1), torch.ones(2)), 'softmax: each row should sum to 1'
+
+@test_case(points=None, hidden=False)
+def test_softmax_extreme_logits(softmax, log_softmax):
+    import torch
+    "tolerances.float64: the grader's own, from grading_config.yaml"
+    rtol, atol = 1e-07, 1e-09
+    logits = torch.tensor([[10000.0, -10000.0, 0.0], [-10000.0, 10000.0, 5.0], [-10000.0, -10000.0, 5 - 10000.0]], dtype=torch.float64)
+    probs = softmax(logits, dim=1)
+    expected = torch.softmax(logits, dim=1)
+    try:
+        own = torch.exp(log_softmax(logits, dim=1))
+        if not torch.allclose(own, expected, rtol=rtol, atol=atol) and torch.allclose(probs, own, rtol=rtol, atol=atol, equal_nan=True):
+            return
+    except Exception:
+        pass
+    assert torch.isfinite(probs).all(), 'softmax: inf/nan for logits of ±1e4: subtract the max along dim before exp'
+    assert torch.allclose(probs, expected, rtol=rtol, atol=atol), "softmax: inexact for logits of ±1e4 (an eps in the denominator, or the max of the whole tensor instead of each row's)"

@@ -207,7 +207,8 @@ def student_files(otter_out: Path, master_nb: Any, spec: Spec) -> dict[str, byte
     nb = nbformat.read(student_dir / name, as_version=4)
     master_ids = [c.get("id") for c in master_nb.cells if c.get("id")]
     stem = Path(name).stem
-    nb = handin.apply(_normalise_student_notebook(nb, master_ids, stem), name, spec.limits, stem)
+    nb = handin.apply(_normalise_student_notebook(nb, master_ids, stem), name, spec.limits, stem,
+                       spec.tolerances)
     files = {name: _notebook_bytes(nb)}
     for path in sorted((student_dir / "tests").glob("*.py")):
         text = path.read_text(encoding="utf-8").rstrip("\n") + "\n"

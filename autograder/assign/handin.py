@@ -14,6 +14,7 @@ from `grading_config.yaml` at build time (never copied by hand, so never stale):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import nbformat
@@ -23,7 +24,8 @@ from autograder.config import Limits
 OTTER_INIT_MARK = "# Initialize Otter"
 
 
-def handing_in_markdown(notebook: str, limits: Limits) -> str:
+def handing_in_markdown(notebook: str, limits: Limits,
+                        tolerances: Mapping[str, tuple[float, float]] | None = None) -> str:
     return f"""## Handing in
 
 * **What:** this notebook, `{notebook}`, with your code in it, and nothing else. Keep
@@ -42,7 +44,24 @@ def handing_in_markdown(notebook: str, limits: Limits) -> str:
   folder that came with this notebook, with the grader's tolerances. Keep `tests/` next to
   the notebook (on Colab, upload the folder too); without it the checks say so once and
   your work is graded the same.
-"""
+{_comparisons(tolerances or {})}"""
+
+
+#: What the engine's own tolerance kinds compare (a lab's own kinds are named as declared).
+_KINDS = {"float32": "float32 results", "float64": "float64 results",
+          "training": "a training run's losses and parameters",
+          "metric": "metrics"}
+
+
+def _comparisons(tolerances: Mapping[str, tuple[float, float]]) -> str:
+    """How values are compared, with the grader's tolerances (the config's, at build time)."""
+    if not tolerances:
+        return ""
+    kinds = "; ".join(f"{_KINDS.get(kind, f'`{kind}`')} rtol {rtol:g}, atol {atol:g}"
+                      for kind, (rtol, atol) in tolerances.items())
+    return ("* **How values are compared:** as `torch.allclose(yours, expected, rtol, atol)` "
+            f"(or `math.isclose` for a number) with the grader's tolerances — {kinds}. The "
+            "self-checks use the same ones.\n")
 
 
 def self_check_init(notebook: str) -> str:
@@ -74,13 +93,14 @@ grader = (otter.Notebook("{notebook}") if otter is not None and os.path.isdir("t
           else _SelfChecksOff())'''
 
 
-def apply(nb: Any, notebook: str, limits: Limits, stem: str) -> Any:
+def apply(nb: Any, notebook: str, limits: Limits, stem: str,
+          tolerances: Mapping[str, tuple[float, float]] | None = None) -> Any:
     """Add the handing-in cell after the first markdown cell; replace otter's init cell."""
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith(OTTER_INIT_MARK):
             cell.source = self_check_init(notebook)
     title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
-    cell = nbformat.v4.new_markdown_cell(handing_in_markdown(notebook, limits))
+    cell = nbformat.v4.new_markdown_cell(handing_in_markdown(notebook, limits, tolerances))
     cell["id"] = f"{stem}-handing-in"
     nb.cells.insert(title + 1, cell)
     return nb

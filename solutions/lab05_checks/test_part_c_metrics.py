@@ -524,12 +524,39 @@ def _macro_control(student, ref, tol, helper: str) -> bool:
         return _matrix_control(
             student, ref, CONTROLS_MULTI, 3,
             lambda labels: _close(_quiet(student, "macro_f1", *labels, 3),
-                                  ref.macro_f1(*labels, 3), tol), composes)
+                                  ref.macro_f1(*labels, 3), tol), composes) \
+            and _composes_across_a_gap(student, tol)
     labels = _first_right(CONTROLS_BINARY, lambda labels: all(_same_triple(
         _quiet(student, "precision_recall_f1", *labels, positive_class=c),
         ref.precision_recall_f1(*labels, positive_class=c), tol) for c in (0, 1)))
     return labels is not None and _close(_quiet(student, "macro_f1", *labels, 2),
                                          ref.macro_f1(*labels, 2), tol)
+
+
+# Labels with classes 0 and 3 of 4 absent: 2 classes present, a matrix sized by the labels
+# (max + 1) has 3, num_classes is 4, so a macro_f1 that averages over the classes present and
+# one that averages over its matrix's classes (or num_classes) give three different values.
+GAP = (_labels([1, 2, 2, 1, 2]), _labels([1, 2, 1, 1, 2]), 4)
+
+
+def _composes_across_a_gap(student, tol) -> bool:
+    """macro_f1 composes over the student's confusion_matrix on labels with an absent class
+    below the largest (`GAP`): where that matrix is sized by the labels, the controls (every
+    class present) cannot tell a macro_f1 built on it from one that averages over the classes
+    present without it (fresh eyes 13's m07: that mistake was excused as the matrix's). A
+    caller that raises counts as composing where the matrix is not num_classes square (reading
+    class num_classes − 1 off it raises in a correct caller too) or could not be made."""
+    preds, targets, num_classes = GAP
+    m = _matrix(_quiet(student, "confusion_matrix", preds, targets, num_classes))
+    value = _quiet(student, "macro_f1", preds, targets, num_classes)
+    if m is None or m.ndim != 2 or m.shape[0] != m.shape[1] or (m.is_floating_point() \
+            and not bool(torch.isfinite(m).all())):
+        return value is None
+    if value is None:
+        return tuple(m.shape) != (num_classes, num_classes)
+    f1 = _f1_per_class(m)
+    return bool(f1) and (_close(value, sum(f1) / len(f1), tol)
+                         or _close(value, sum(f1) / num_classes, tol))
 
 
 def _prf_compositions(student, ref, preds: torch.Tensor, targets: torch.Tensor,
@@ -1012,8 +1039,13 @@ def test_macro_absent_classes(student, ref, tol, memo):
     got = (_quiet(student, "macro_f1", preds, targets, 3),
            _quiet(student, "macro_f1", preds, targets, 5))
     want = (_macro_models(preds, targets, 3)[chosen], _macro_models(preds, targets, 5)[chosen])
+    over_smaller = [g is None and _over_a_smaller_matrix(student, ref, preds, targets, c, tol)
+                    for g, c in zip(got, (3, 5), strict=True)]
+    if any(over_smaller):
+        attributed_to(next(check for check in over_smaller if check))
     if not all(_close(g, w, tol) or _macro_blamed(student, ref, g, preds, targets, c, tol)
-               for g, w, c in zip(got, want, (3, 5), strict=True)):
+               or bool(smaller)
+               for g, w, c, smaller in zip(got, want, (3, 5), over_smaller, strict=True)):
         expect_argument_used(
             "macro_f1", "num_classes", got, want,
             "with num_classes=3 and num_classes=5 on the same labels",
@@ -1036,6 +1068,11 @@ def test_macro_absent_classes(student, ref, tol, memo):
                 _raising_matrix(student, ref, preds, targets, num_classes)
             if raising:  # (its confusion_matrix raises here too: that helper's mistake)
                 attributed_to(raising)
+                continue
+            smaller = "" if error.is_a("NotImplementedError") else \
+                _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol)
+            if smaller:  # (its matrix is too small here: that helper's mistake)
+                attributed_to(smaller)
                 continue
             if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
                     error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
@@ -1090,6 +1127,21 @@ def _wrong_without_absent(student, ref, preds: torch.Tensor, targets: torch.Tens
     models = _macro_models(preds, targets, k)
     return not _close(value, models["reference" if model not in models else model], tol) \
         and not _macro_blamed(student, ref, value, preds, targets, k, tol)
+
+
+def _over_a_smaller_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                           num_classes: int, tol) -> str:
+    """The confusion_matrix check that charges the matrix when macro_f1 raised on these labels
+    because the student's matrix is not num_classes square here (sized by the labels): a
+    correct macro_f1 that reads class num_classes − 1 off it raises too (fresh eyes 13's
+    x_bug3: its IndexError was charged as a 0/0). Confirmed by a run: macro_f1 is right where
+    the matrix is, and composes over it where a class is absent (`_macro_control`). ""
+    otherwise."""
+    m = _matrix(_quiet(student, "confusion_matrix", preds, targets, num_classes))
+    if m is None or tuple(m.shape) == (num_classes, num_classes) \
+            or not _macro_control(student, ref, tol, "confusion_matrix"):
+        return ""
+    return _matrix_check(num_classes)([m])
 
 
 def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,

@@ -1250,9 +1250,22 @@ GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
 
 @check(GET_DEVICE,
        "Return torch.device('cuda' if torch.cuda.is_available() else 'cpu').",
-       clauses=("cuda when available, otherwise the CPU, as a torch.device",))
+       clauses=("cuda when available, otherwise the CPU, as a torch.device",
+                "asks torch.cuda.is_available() each time it is called"))
 def test_get_device(student, source):
     outcome = _scenario(student, "get_device", {})
+    same = outcome.get("with_cuda")
+    if same and same == outcome.get("without_cuda") and {
+            outcome.get("with_cuda_type"), outcome.get("without_cuda_type")} == {"device"}:
+        # (fresh eyes 13's x_ok1: a device decided once, when its cell ran, said as such)
+        wrong = ("expected cuda when it is True" if same.split(":")[0] != "cuda"
+                 else "expected cpu when it is False")
+        fail(f"get_device returned {same} both when torch.cuda.is_available() is True and "
+             f"when it is False ({wrong}): it does not ask when it is called (a device fixed "
+             "in advance, or decided once when a cell ran). Call torch.cuda.is_available() "
+             "inside get_device, every time."
+             + _uncalled_hint(source, "get_device", "is_available", "torch.cuda.is_available"),
+             "wrong-device")
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
         if label + "_error" in outcome:
             raise StudentError("get_device", outcome[label + "_error"])

@@ -10,7 +10,7 @@ import torch
 from autograder.check.compare import describe, is_placeholder
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import MissingFunction, StudentError
 from autograder.score.results import WRONG_ANSWER
 from lab05_checks.test_part_c_metrics import ACC_VALUES, PRF_BINARY, PRF_ZERO
 
@@ -102,10 +102,39 @@ def _works_elsewhere(student, function: str) -> bool:
     return True
 
 
-def _number(student, name: str, blame: Any = None) -> float | None:
+def _metric_raises(student, function: str, kind: str, check_for: str) -> bool:
+    """The answer is missing because the student's own metric function raises `kind` on the
+    experiment's data (its cell stopped there) while it works elsewhere: the metric's check
+    charges that mistake once, and this item is held to it (fresh eyes 13: a
+    precision_recall_f1 raising ZeroDivisionError when nothing is predicted positive, the
+    experiment's 0/0, also cost always_negative_f1, "not defined")."""
+    preds, targets = _experiment_data()
+    try:
+        student.call(function, preds, targets)
+    except StudentError as error:
+        if not error.is_a(kind) or not _works_elsewhere(student, function):
+            return False
+        attributed_to(check_for)
+        return True
+    except MissingFunction:
+        return False
+    return False
+
+
+def _number(student, name: str, blame: Any = None,
+            raised: tuple[str, str, str] | None = None) -> float | None:
     """The answer as a float; None where `blame` holds the student's own metric function
-    responsible (the item is then held to it: nothing more to judge)."""
-    value = student.get_var(name)
+    responsible (the item is then held to it: nothing more to judge), or where the answer is
+    missing and `raised` (the metric function, an exception, the check charging it) raises
+    on the experiment's data."""
+    try:
+        value = student.get_var(name)
+    except MissingFunction:
+        if raised is not None and _metric_raises(student, *raised):
+            return None
+        raise
+    if is_placeholder(value) and raised is not None and _metric_raises(student, *raised):
+        return None
     if is_placeholder(value):
         fail(f"{name} is not filled in yet: compute it in its experiment cell and run the "
              "cell.", "no-answer")
@@ -147,7 +176,7 @@ def test_always_negative_f1(student, answers):
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_f1", v, expected, "precision_recall_f1",
         lambda got: got[2], lambda got: PRF_BINARY if isinstance(got, (torch.Tensor, NumpyArray))
-        else PRF_ZERO))
+        else PRF_ZERO), raised=("precision_recall_f1", "ZeroDivisionError", PRF_ZERO))
     if value is None:
         return
     if not math.isclose(value, answers["always_negative_f1"], abs_tol=1e-6):

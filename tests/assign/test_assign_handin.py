@@ -33,6 +33,9 @@ def test_handing_in_cell_follows_the_title_and_states_the_configs_limits():
                  f"{limits.memory_mb} MB", f"{limits.max_file_mb} MB", "`lab05.ipynb`",
                  "tests/", "no network"):
         assert fact in text, fact
+    # every tolerance the checks compare with, as the config sets it
+    for kind, tolerance in config.tolerances:
+        assert f"rtol {tolerance.rtol:g}, atol {tolerance.atol:g}" in text, kind
 
 
 def test_the_self_check_cell_is_the_generated_one():

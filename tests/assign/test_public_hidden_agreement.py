@@ -40,6 +40,12 @@ CENTRAL = {
     "mutant_bce_no_shape_check": "test_binary_cross_entropy_rejects_n1_vs_n",
     "mutant_macro_f1_present_classes_only": "test_macro_f1_per_class_mean",
     "mutant_prf_nan_on_zero_division": "test_precision_recall_f1_zero_division",
+    # fresh eyes 13: these two passed every public test, against the README's claim
+    "mutant_softmax_no_max_shift": "test_softmax_extreme_logits",
+    "mutant_softmax_global_max": "test_softmax_extreme_logits",
+    "mutant_classifier_softmax_at_end": "test_build_classifier_outputs_logits",
+    "mutant_log_softmax_no_max_shift": "test_log_softmax_extreme_logits",
+    "mutant_log_softmax_log_of_softmax": "test_log_softmax_extreme_logits",
 }
 
 PUBLIC = agreement.public_tests(LAB.assignment / "tests")

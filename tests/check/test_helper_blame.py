@@ -36,7 +36,7 @@ from autograder.check.static import SourceFacts
 from autograder.config import Tolerances
 from autograder.lab import Lab
 from autograder.sandbox import devices, harness
-from autograder.sandbox.session import CallResult, StudentError
+from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
@@ -103,6 +103,8 @@ class InProcessStudent:
         return dict(harness.SCENARIOS[name](self.ns, params))
 
     def get_var(self, name: str) -> Any:
+        if name not in self.ns:
+            raise MissingFunction(name)
         return self.ns[name]
 
 
@@ -113,8 +115,13 @@ def namespace(*definitions: str, **variables: Any) -> dict[str, Any]:
         exec(compile(textwrap.dedent(definition), "<cell 1>", "exec"), ns)
     targets = experiment_targets()
     preds = torch.zeros_like(targets)
-    ns.update(always_negative_accuracy=ns["accuracy"](preds, targets),
-              always_negative_f1=ns["precision_recall_f1"](preds, targets)[2])
+    for name, value in (("always_negative_accuracy", lambda: ns["accuracy"](preds, targets)),
+                        ("always_negative_f1",
+                         lambda: ns["precision_recall_f1"](preds, targets)[2])):
+        try:  # (the experiment cell, as the notebook runs it: a raise leaves it undefined)
+            ns[name] = value()
+        except Exception:
+            ns.pop(name, None)
     ns.update(variables)
     return ns
 
@@ -269,6 +276,84 @@ def macro_f1(preds, targets, num_classes):
 '''
     found = verdicts(namespace(CM_FROM_LABELS, micro), "macro_f1")
     assert failed(found)[part_c.MACRO_VALUES].mistake == "macro-micro"
+
+
+MACRO_PRESENT_ONLY = '''
+def macro_f1(preds, targets, num_classes):
+    present = torch.unique(torch.cat([preds, targets])).tolist()
+    f1s = []
+    for c in present:
+        tp = int(((preds == c) & (targets == c)).sum())
+        fp = int(((preds == c) & (targets != c)).sum())
+        fn = int(((preds != c) & (targets == c)).sum())
+        f1s.append(2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0)
+    return sum(f1s) / len(f1s)
+'''
+MACRO_LOOP_ON_CM = '''
+def macro_f1(preds, targets, num_classes):
+    M = confusion_matrix(preds, targets, num_classes)
+    total = 0.0
+    for c in range(num_classes):
+        tp = int(M[c, c])
+        fp, fn = int(M[:, c].sum()) - tp, int(M[c, :].sum()) - tp
+        total += 2 * tp / (2 * tp + fp + fn) if 2 * tp + fp + fn else 0.0
+    return total / num_classes
+'''
+
+
+def test_macro_f1_over_the_classes_present_beside_a_label_sized_matrix_is_charged() -> None:
+    """Fresh eyes 13's m07: a macro_f1 that averages over the classes present, not built on
+    the matrix, gives the same values as one averaging over a label-sized matrix wherever
+    the absent classes are the last ones; labels with a gap (class 0 absent) tell them
+    apart, so its own mistake is charged, not excused as the matrix's."""
+    found = verdicts(namespace(CM_FROM_LABELS, MACRO_PRESENT_ONLY), "macro_f1")
+    assert part_c.MACRO_ABSENT in failed(found)
+    assert not excused(found)
+
+
+def test_macro_f1_raising_on_a_label_sized_matrix_is_charged_to_the_matrix() -> None:
+    """Fresh eyes 13's x_bug3: a correct macro_f1 that reads every class off its own
+    label-sized matrix raises IndexError where a class is absent; it was charged as a 0/0."""
+    found = verdicts(namespace(CM_FROM_LABELS, MACRO_LOOP_ON_CM), "confusion_matrix",
+                     "macro_f1")
+    assert set(failed(found)) == {part_c.CM_ABSENT}
+    assert excused(found) == {part_c.MACRO_ABSENT: part_c.CM_ABSENT}
+
+
+def test_macro_f1_raising_on_its_own_beside_a_label_sized_matrix_is_charged() -> None:
+    """Not built on the matrix (it raises even on labels where the matrix is right): its own."""
+    raising = MACRO_PRESENT_ONLY.replace("return sum(f1s) / len(f1s)",
+                                         "return sum(f1s) / (len(f1s) - len(f1s))")
+    found = verdicts(namespace(CM_FROM_LABELS, raising), "macro_f1")
+    assert part_c.MACRO_ABSENT in failed(found)
+    assert part_c.MACRO_ABSENT not in excused(found)
+
+
+PRF_RAISES_ON_ZERO = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    p, t = preds == positive_class, targets == positive_class
+    tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+'''
+
+
+def test_an_answer_left_undefined_by_its_metric_raising_is_charged_to_the_metric() -> None:
+    """Fresh eyes 13's x_bug2: precision_recall_f1 raising ZeroDivisionError when nothing is
+    predicted positive stops the experiment cell, leaving always_negative_f1 undefined; the
+    0/0 check charges it once."""
+    ns = namespace(PRF_RAISES_ON_ZERO)
+    assert "always_negative_f1" not in ns
+    found = verdicts(ns, "precision_recall_f1", "always_negative_f1")
+    assert part_c.PRF_ZERO in failed(found)
+    assert excused(found) == {part_e.ALWAYS_NEGATIVE_F1: part_c.PRF_ZERO}
+
+
+def test_an_answer_left_undefined_beside_a_right_metric_is_charged() -> None:
+    ns = namespace()
+    del ns["always_negative_f1"]
+    found = verdicts(ns, "always_negative_f1")
+    assert failed(found)[part_e.ALWAYS_NEGATIVE_F1].mistake == "missing"
 
 
 # (a function held to its own values on the GPU is attributed to its values check too)

@@ -206,6 +206,19 @@ def test_a_wrong_return_is_described_in_words_not_a_class_name(function, old, ne
     assert "NoneType" not in verdict.message and " str:" not in verdict.message
 
 
+def test_a_device_decided_once_when_its_cell_ran_is_said_as_such() -> None:
+    """Fresh eyes 13's x_ok1: `DEVICE = torch.device(...)` in a cell, `return DEVICE` —
+    the notebook states that get_device asks each time it is called; the message says why
+    it failed (the same device with and without a GPU)."""
+    ns = namespace("get_device", 'return torch.device("cuda" if torch.cuda.is_available() '
+                   'else "cpu")', "return DEVICE")
+    ns["DEVICE"] = torch.device("cpu")  # (as the cell ran, on a machine without a GPU)
+    verdict = verdicts(ns, "get_device")[part_d.GET_DEVICE]
+    assert not verdict.passed
+    assert "both when" in verdict.message and "expected cuda" in verdict.message
+    assert "every time" in verdict.message
+
+
 def test_a_backward_the_student_replaced_is_left_for_the_integrity_check() -> None:
     original = torch.autograd.backward
 
