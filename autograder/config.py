@@ -73,7 +73,7 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 class Tolerances(BaseModel):
-    """Named tolerances the checks compare with (`tol.float32`, `tol["adam"]`). The four
+    """Named tolerances the checks compare with (`tol.float32`, `tol["adam"]`). The five
     below always exist (their defaults are the engine's); a lab may declare kinds of its
     own (`tolerances: {adam: {rtol: 1e-5, atol: 1e-7}}`), each with `rtol` and `atol`.
     A kind's name is a Python identifier not starting with `_` or `model_`, so a check
@@ -86,6 +86,10 @@ class Tolerances(BaseModel):
     float64: Tolerance = Tolerance(rtol=1e-7, atol=1e-9)
     training: Tolerance = Tolerance(rtol=1e-4, atol=1e-5)
     metric: Tolerance = Tolerance(rtol=0, atol=1e-9)
+    # a float64 gradient from backward() against the reference's (autograd's, exact): looser
+    # than float64 values, since a correct formula may differ from PyTorch's in the order
+    # of its operations and a gradient compounds the difference
+    gradient: Tolerance = Tolerance(rtol=1e-6, atol=1e-9)
 
     @model_validator(mode="after")
     def _kinds_are_names(self) -> Tolerances:
@@ -104,7 +108,7 @@ class Tolerances(BaseModel):
         return self
 
     def kinds(self) -> dict[str, Tolerance]:
-        """Every kind, the engine's four first, then the lab's in the config's order."""
+        """Every kind, the engine's five first, then the lab's in the config's order."""
         return dict(iter(self))
 
     def __getitem__(self, kind: str) -> Tolerance:

@@ -50,7 +50,8 @@ def handing_in_markdown(notebook: str, limits: Limits,
 #: What the engine's own tolerance kinds compare (a lab's own kinds are named as declared).
 _KINDS = {"float32": "float32 results", "float64": "float64 results",
           "training": "a training run's losses and parameters",
-          "metric": "metrics"}
+          "metric": "metrics", "gradient": "float64 gradients (backward())"}
+#: (a lab's own kinds: named by the config's key, e.g. `edge_gradient`)
 
 
 def _comparisons(tolerances: Mapping[str, tuple[float, float]]) -> str:

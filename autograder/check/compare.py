@@ -173,8 +173,7 @@ KINK_RULE = ("where PyTorch's gradient is finite yours must be finite too, and a
 
 
 def expect_edge_gradient(got: Any, expected: torch.Tensor, lower: torch.Tensor,
-                         upper: torch.Tensor, function: str, what: str, rtol: float = 1e-6,
-                         atol: float = 1e-9) -> None:
+                         upper: torch.Tensor, function: str, what: str, tol: Tolerance) -> None:
     """The gradient at the edges the spec names (kinks, huge logits): finite wherever
     `expected` (PyTorch's) is finite, and within [lower, upper] elementwise — equal bounds
     where the function is differentiable, the one-sided derivatives at a kink."""
@@ -187,7 +186,7 @@ def expect_edge_gradient(got: Any, expected: torch.Tensor, lower: torch.Tensor,
         fail(f"{function}: backward gives {_non_finite_kind(got[bad])} {what} where PyTorch's "
              f"gradient is finite (e.g. sqrt(d**2) at d = 0, or exp overflowing): the rule is "
              f"that {KINK_RULE}.", "not-finite-gradient")
-    slack = atol + rtol * torch.maximum(lower.abs(), upper.abs())
+    slack = tol.atol + tol.rtol * torch.maximum(lower.abs(), upper.abs())
     inside = (got >= torch.minimum(lower, upper) - slack) & (got <= torch.maximum(lower, upper)
                                                             + slack)
     if not bool(inside[torch.isfinite(expected)].all()):

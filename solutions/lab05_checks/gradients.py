@@ -13,6 +13,7 @@ import torch
 
 from autograder.check.compare import matches
 from autograder.check.registry import fail
+from autograder.config import Tolerance
 
 # PyTorch's error for a tensor saved for backward and changed in place afterwards.
 IN_PLACE = "modified by an inplace operation"
@@ -46,24 +47,25 @@ ELEMENTWISE = frozenset({"mse_loss", "mae_loss", "huber_loss", "binary_cross_ent
                          "binary_cross_entropy_with_logits"})
 
 
-def values_right(value: Any, reference_value: torch.Tensor) -> torch.Tensor | None:
-    """Where an unreduced value is the reference's, element by element (None: not a tensor
-    of the reference's shape)."""
+def values_right(value: Any, reference_value: torch.Tensor,
+                 tol: Tolerance) -> torch.Tensor | None:
+    """Where an unreduced value is the reference's, element by element, within the gradient
+    checks' tolerance (None: not a tensor of the reference's shape)."""
     if not isinstance(value, torch.Tensor) or value.shape != reference_value.shape:
         return None
     return torch.isclose(value.detach().to(reference_value.dtype), reference_value,
-                         rtol=1e-6, atol=1e-9)
+                         rtol=tol.rtol, atol=tol.atol)
 
 
 def right_where_right(function: str, value: Any, reference_value: torch.Tensor, got: Any,
-                      expected: torch.Tensor) -> bool:
+                      expected: torch.Tensor, tol: Tolerance) -> bool:
     """An elementwise loss (reduction 'none') right on some elements of the input and wrong
     on others has the reference's gradient wherever its value is right: the notebook's rule
     ("a function right on some inputs ... its other checks are then judged where it is
     right"; fresh eyes 11: a Huber branch chosen on the signed difference lost its gradient
     check as well as its values check)."""
-    right = values_right(value, reference_value) if function in ELEMENTWISE else None
+    right = values_right(value, reference_value, tol) if function in ELEMENTWISE else None
     if right is None or not isinstance(got, torch.Tensor) or got.shape != expected.shape \
             or not bool(right.any()) or bool(right.all()):
         return False
-    return matches(got[right], expected[right], rtol=1e-6, atol=1e-9)
+    return matches(got[right], expected[right], tol.rtol, tol.atol)

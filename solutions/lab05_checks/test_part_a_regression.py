@@ -16,7 +16,7 @@ from autograder.check.compare import (
     matches,
 )
 from autograder.check.registry import attributed_to, attribution_pending, check, fail
-from autograder.config import Tolerances
+from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.session import StudentError
 from lab05_checks.blame import (
     Composition,
@@ -169,6 +169,7 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
 
 
 def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
+    grad = (tol or Tolerances()).gradient
     memo[EDGES, function] = False  # (right everywhere, kinks included: set at the end)
     gen = torch.Generator().manual_seed(5)
     pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
@@ -205,7 +206,7 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     got = grads[0] if isinstance(grads, (list, tuple)) and grads else None
     if got is None:
         gradient_cut(function, "pred", where)
-    if (not matches(got, expected, rtol=1e-6, atol=1e-9) or result.gradcheck is not True) \
+    if (not matches(got, expected, rtol=grad.rtol, atol=grad.atol) or result.gradcheck is not True) \
             and held_to_float32(function, VALUES_CHECK[function], result.value, got,
                                 (pred, target), reference, up, out.detach(),
                                 _charged(result.value, out.detach(), tol or Tolerances())
@@ -213,12 +214,13 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
                                                     tol or Tolerances(), **extra),
                                 reduction=reduction, **extra):
         return  # (computed in float32: the values check charges it)
-    if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        if right_where_right(function, result.value, out.detach(), got, expected):
+    if not matches(got, expected, rtol=grad.rtol, atol=grad.atol):
+        if right_where_right(function, result.value, out.detach(), got, expected,
+                             grad):
             attributed_to(VALUES_CHECK[function])  # (judged where it is right)
         else:
             wrong_gradients(function, where,
-                            matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "pred")
+                            matches(result.value, out.detach(), rtol=grad.rtol, atol=grad.atol), "pred")
     # Every other reduction that gives right values must stay in the graph and give the
     # reference's gradients too (training uses the mean; a 'sum' detached — `.sum().detach()`,
     # a mutant of an alternative — scored full marks when only the mean was asked).
@@ -236,12 +238,13 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
             gradient_cut(function, "pred", f" with reduction='{other}'")
         leaf = pred.clone().requires_grad_(True)
         (wanted,) = torch.autograd.grad(reference(leaf, target, reduction=other, **extra), leaf)
-        if not matches(got, wanted, rtol=1e-6, atol=1e-9):
+        if not matches(got, wanted, rtol=grad.rtol, atol=grad.atol):
             wrong_gradients(function, f" with reduction='{other}'", True, "pred")
     if result.gradcheck is not True:
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
-    _expect_kink_gradients(student, function, reference, reduction, **extra)
+    _expect_kink_gradients(student, function, reference, tol or Tolerances(), reduction,
+                           **extra)
     memo[EDGES, function] = not attribution_pending()
 
 
@@ -262,8 +265,8 @@ def _one_sided(reference, pred: torch.Tensor, target: torch.Tensor, upstream: to
     return upstream * (step - here) / (side * h)
 
 
-def _expect_kink_gradients(student, function: str, reference, reduction: str = "none",
-                           **extra) -> None:
+def _expect_kink_gradients(student, function: str, reference, tol: Tolerances,
+                           reduction: str = "none", **extra) -> None:
     """Gradients at the spec's edges: d = 0 (MAE's kink, a smooth point of MSE and Huber)
     and |d| = delta (where Huber's pieces meet). At MAE's kink any value between the
     one-sided derivatives is right (torch.where's choice, abs's 0); at Huber's junction any
@@ -282,8 +285,8 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
     grads = result.grads
     # Judged where the values are right (the notebook's rule): elsewhere the values check
     # charges the formula, and the gradient there follows it.
-    right = values_right(result.value, reference(pred, target, reduction="none", **extra)) \
-        if reduction == "none" else None
+    right = values_right(result.value, reference(pred, target, reduction="none", **extra),
+                         tol.gradient) if reduction == "none" else None
     if right is not None and not bool(right.any()):
         attributed_to(VALUES_CHECK[function])
         return
@@ -312,10 +315,11 @@ def _expect_kink_gradients(student, function: str, reference, reduction: str = "
         points["|d| = delta"] = seam
     points["elsewhere"] = ~torch.stack(list(points.values())).any(dim=0)
     if isinstance(got, torch.Tensor) and got.shape == expected.shape:
-        _name_kink_point(function, got.to(expected.dtype), expected, lower, upper, points)
+        _name_kink_point(function, got.to(expected.dtype), expected, lower, upper, points,
+                         tol["edge_gradient"])
     where = "at differences of exactly 0 and ±delta" if "delta" in extra else \
         "at differences of exactly 0"  # (MAE has no delta)
-    expect_edge_gradient(got, expected, lower, upper, function, where, rtol=1e-5, atol=1e-6)
+    expect_edge_gradient(got, expected, lower, upper, function, where, tol["edge_gradient"])
 
 
 KINK_RULES = {
@@ -329,10 +333,10 @@ KINK_RULES = {
 
 def _name_kink_point(function: str, got: torch.Tensor, expected: torch.Tensor,
                      lower: torch.Tensor, upper: torch.Tensor,
-                     points: dict[str, torch.Tensor]) -> None:
+                     points: dict[str, torch.Tensor], tol: Tolerance) -> None:
     """Fail naming the first kind of point where the gradient is wrong: d = 0, |d| = delta
     or an ordinary difference, with the rule that holds there."""
-    slack = 1e-6 + 1e-5 * torch.maximum(lower.abs(), upper.abs())
+    slack = tol.atol + tol.rtol * torch.maximum(lower.abs(), upper.abs())
     finite = torch.isfinite(got)
     inside = finite & (got >= lower - slack) & (got <= upper + slack)
     for label, mask in points.items():
@@ -562,7 +566,7 @@ MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ra
 
 @check(MAE_NO_LIB,
        "Compute the absolute error yourself instead of calling the library loss.")
-def test_mae_no_library(student, source, memo):
+def test_mae_no_library(student, source, memo, tol):
     # (a reduction that works: the library call is this check's, the values another's;
     # the inputs never seen by the notebook before this call)
     reduction, pred, target = _gate(student, memo, "mae_loss", F.l1_loss, fresh_generator(), 4)
@@ -581,7 +585,8 @@ def test_mae_no_library(student, source, memo):
         (edge, torch.where(ties, edge, edge + 1.0)), (fresh, torch.where(ties, fresh, fresh - 0.75)),
         lambda inputs: _l1_gradients(inputs[0], inputs[1], reduction),
         lambda result: result.grads,
-        lambda got, expected: _same_gradients(got, expected, 1 / 5 if reduction == "mean" else 1),
+        lambda got, expected: _same_gradients(got, expected, tol,
+                                              1 / 5 if reduction == "mean" else 1),
         "where pred == target (its gradient there: any value in its subdifferential)",
         grad_args=(0, 1), known_right=memo.get((EDGES, "mae_loss")), reduction=reduction)
 
@@ -594,7 +599,8 @@ def _l1_gradients(pred: torch.Tensor, target: torch.Tensor,
     return list(torch.autograd.grad(loss.sum(), (pred, target)))
 
 
-def _same_gradients(got: Any, expected: list[torch.Tensor], scale: float = 1.0) -> bool:
+def _same_gradients(got: Any, expected: list[torch.Tensor], tol: Tolerances,
+                    scale: float = 1.0) -> bool:
     """L1's gradients: PyTorch's where pred != target, and at a tie (where PyTorch's is 0) any
     value of the subdifferential [-scale, scale], as the spec allows at a kink."""
     def right(g: Any, e: torch.Tensor) -> bool:
@@ -603,7 +609,8 @@ def _same_gradients(got: Any, expected: list[torch.Tensor], scale: float = 1.0) 
         g = g.to(e.dtype)
         ties = e == 0
         return bool(torch.isfinite(g).all() and (g[ties].abs() <= scale + 1e-9).all()
-                    and torch.allclose(g[~ties], e[~ties], rtol=1e-6, atol=1e-9))
+                    and torch.allclose(g[~ties], e[~ties], rtol=tol.gradient.rtol,
+                                       atol=tol.gradient.atol))
     return (isinstance(got, (list, tuple)) and len(got) == len(expected)
             and all(right(g, e) for g, e in zip(got, expected, strict=True)))
 

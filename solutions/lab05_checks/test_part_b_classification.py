@@ -277,6 +277,7 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
                       tol: Tolerances | None = None, **kwargs: Any) -> None:
     """Backpropagate the student's function (first argument) and, unless told not to, run
     gradcheck (once per function is enough: the gradients are compared for every call)."""
+    grad = (tol or Tolerances()).gradient
     result = student.call(function, *args, grad_args=(0,), gradcheck=gradcheck,
                           upstream=upstream, **kwargs)
     grads = result.grads
@@ -304,14 +305,14 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
     got = grads[0] if isinstance(grads, list) and grads else None
     if got is None:
         gradient_cut(function, "the input", where)
-    if (not matches(got, expected, rtol=1e-6, atol=1e-9) or (
+    if (not matches(got, expected, grad.rtol, grad.atol) or (
             gradcheck and result.gradcheck is not True)) and held_to_float32(
             function, VALUES_CHECK[function], result.value, got, args, expected_fn, upstream,
             out.detach(), _charged(result.value, out.detach(), tol or Tolerances())
             or _float32_confirmed(student, {}, tol or Tolerances(), function), **kwargs):
         return  # (computed in float32: the values check charges it)
-    if not matches(got, expected, rtol=1e-6, atol=1e-9):
-        if right_where_right(function, result.value, out.detach(), got, expected):
+    if not matches(got, expected, grad.rtol, grad.atol):
+        if right_where_right(function, result.value, out.detach(), got, expected, grad):
             attributed_to(VALUES_CHECK[function])  # (judged where it is right)
         else:
             wrong_gradients(function, where, matches(result.value, out.detach(), rtol=1e-6,
@@ -321,8 +322,8 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
              "gradients disagree.", "gradcheck")
 
 
-def _expect_edge_gradients(student, function: str, args: tuple[Any, ...], expected_fn: Loss,
-                           what: str, upstream: torch.Tensor | None = None,
+def _expect_edge_gradients(student, tol: Tolerances, function: str, args: tuple[Any, ...],
+                           expected_fn: Loss, what: str, upstream: torch.Tensor | None = None,
                            edges: torch.Tensor | None = None, **kwargs: Any) -> bool:
     """The gradient at the spec's edges (±1e4 logits, p at the clamp): finite wherever
     PyTorch's is, and PyTorch's value elsewhere; at `edges` (a clamp, like a kink) any finite
@@ -342,7 +343,7 @@ def _expect_edge_gradients(student, function: str, args: tuple[Any, ...], expect
     lower, upper = expected.clone(), expected.clone()
     if edges is not None:
         lower[edges], upper[edges] = -math.inf, math.inf
-    expect_edge_gradient(got, expected, lower, upper, function, what, rtol=1e-5, atol=1e-6)
+    expect_edge_gradient(got, expected, lower, upper, function, what, tol["edge_gradient"])
     return True
 
 
@@ -700,7 +701,7 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                            dtype=torch.float64)
     try:
         memo[EDGES, function] = _expect_edge_gradients(
-            student, function, (x,), reference, "for logits of ±1e4 (float64)",
+            student, tol, function, (x,), reference, "for logits of ±1e4 (float64)",
             upstream=upstream, dim=-1) and not attribution_pending()
     except CheckFailed:
         if not _partner_edge_gradient(student, tol, function, reference, x, upstream):
@@ -727,7 +728,8 @@ def _partner_edge_gradient(student, tol, function: str, reference: Loss, x: torc
     got = grads[0] if isinstance(grads, list) and grads else None
     leaf = x.clone().requires_grad_(True)
     (expected,) = torch.autograd.grad(reference(leaf, dim=-1), leaf, upstream)
-    return isinstance(got, torch.Tensor) and matches(got, expected, rtol=1e-6, atol=1e-9)
+    return isinstance(got, torch.Tensor) and matches(got, expected, tol.gradient.rtol,
+                                                     tol.gradient.atol)
 
 
 def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -782,7 +784,7 @@ def _held_to_own_gradients(student, memo, tol, function: str, value: Any, x: tor
             wanted.append(grads[0])
         except (StudentError, TypeError, IndexError, KeyError):
             pass
-    if any(matches(got, want, rtol=1e-6, atol=1e-9) for want in wanted
+    if any(matches(got, want, tol.gradient.rtol, tol.gradient.atol) for want in wanted
            if isinstance(want, torch.Tensor)):
         return True
     wrong_gradients(function, "", True, "the logits")
@@ -1305,7 +1307,7 @@ def test_ce_extreme(student, tol, memo):
     memo[EDGE_REDUCTION, "cross_entropy"] = reduction  # (the blocked edge call's too)
     upstream = _probe(14, 5).double() if reduction == "none" else None
     memo[EDGES, "cross_entropy"] = _expect_edge_gradients(
-        student, "cross_entropy", (logits, targets), model,
+        student, tol, "cross_entropy", (logits, targets), model,
         f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
         reduction=reduction) and model is CE_MODELS["raw"] and not attribution_pending()
 
@@ -1639,7 +1641,7 @@ def test_bce_clamp(student, tol, memo):
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
                           f"below -100 {what}", mistake="clamp")
-    memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, memo, working)
+    memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, memo, tol, working)
                                            and not attribution_pending())
 
 
@@ -1647,7 +1649,7 @@ BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTor
                   "finite there), nan or inf is not")
 
 
-def _bce_clamp_gradients(student, memo, working: tuple[str, ...]) -> bool:
+def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...]) -> bool:
     """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
     internal eps gives about ±1e12); the student's must be finite too, any finite value."""
     probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
@@ -1670,7 +1672,7 @@ def _bce_clamp_gradients(student, memo, working: tuple[str, ...]) -> bool:
              "multiplies the clamp's zero gradient by log's infinite one (0·inf = nan): take "
              f"the log of a safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
              "clamp-gradient")
-    return _expect_edge_gradients(student, "binary_cross_entropy", (probs, targets),
+    return _expect_edge_gradients(student, tol, "binary_cross_entropy", (probs, targets),
                                   F.binary_cross_entropy, "at probabilities of exactly 0 and 1",
                                   upstream=upstream, edges=edges, reduction=reduction)
 
@@ -1938,7 +1940,7 @@ def test_bcel_extreme(student, tol, memo):
     memo[EDGE_REDUCTION, BCEL] = reduction  # (the blocked edge call's too)
     upstream = _probe(16, 8).double() if reduction == "none" else None
     memo[EDGES, BCEL] = _expect_edge_gradients(
-        student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
+        student, tol, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
         f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
         reduction=reduction) and not attribution_pending()
 
@@ -1958,10 +1960,11 @@ def test_bcel_gradients(student, tol, memo):
         _expect_gradients(student, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
                           upstream=upstream if reduction == "none" else None,
                           gradcheck=index == 0, reduction=reduction, tol=tol)
-    _bcel_smooth_at_zero(student, reductions[0], upstream)
+    _bcel_smooth_at_zero(student, tol, reductions[0], upstream)
 
 
-def _bcel_smooth_at_zero(student, reduction: str, upstream: torch.Tensor) -> None:
+def _bcel_smooth_at_zero(student, tol: Tolerances, reduction: str,
+                         upstream: torch.Tensor) -> None:
     """Logits of exactly 0, where the loss is smooth (d/dx = σ(x) − y = 0.5 − y) but the
     pieces of the usual stable form meet: clamp(x, min=0), relu(x) and |x| each give a
     one-sided derivative there (1, 0, 0), so max(x, 0) − x·y + log1p(exp(−|x|)) with clamp
@@ -1980,11 +1983,12 @@ def _bcel_smooth_at_zero(student, reduction: str, upstream: torch.Tensor) -> Non
     leaf = logits.clone().requires_grad_(True)
     out = F.binary_cross_entropy_with_logits(leaf, targets, reduction=reduction)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=up)
-    if matches(got, expected, rtol=1e-6, atol=1e-9):
+    grad = tol.gradient
+    if matches(got, expected, grad.rtol, grad.atol):
         return
     zero = logits == 0
     if isinstance(got, torch.Tensor) and got.shape == expected.shape and \
-            matches(got[~zero], expected[~zero], rtol=1e-6, atol=1e-9):
+            matches(got[~zero], expected[~zero], grad.rtol, grad.atol):
         fail(f"{BCEL}: backward() gives a wrong gradient at logits of exactly 0 (off by "
              f"{_off_by(got[zero], expected[zero], up, zero, reduction)}), although the values "
              "are right and the loss is smooth there (its derivative is σ(0) − y = 0.5 − y): "
@@ -1994,7 +1998,7 @@ def _bcel_smooth_at_zero(student, reduction: str, upstream: torch.Tensor) -> Non
              "torch.maximum(x, torch.zeros_like(x)), which splits the tie).",
              "one-sided-gradient-at-zero")
     wrong_gradients(BCEL, f" at logits of exactly 0 with reduction='{reduction}'",
-                    matches(result.value, out.detach(), rtol=1e-6, atol=1e-9), "the logits")
+                    matches(result.value, out.detach(), grad.rtol, grad.atol), "the logits")
 
 
 def _off_by(got: torch.Tensor, expected: torch.Tensor, upstream: torch.Tensor | None,

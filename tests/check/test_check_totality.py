@@ -27,7 +27,7 @@ from autograder.check.context import Reference
 from autograder.check.plugin import verdict_for
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
-from autograder.config import Tolerances
+from autograder.config import load_config
 from autograder.lab import Lab
 from autograder.sandbox import harness
 from autograder.sandbox.protocol import MetaTensor, NumpyArray, Opaque
@@ -35,6 +35,7 @@ from autograder.sandbox.session import CallResult, CallTimeout, MissingFunction,
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
+TOLERANCES = load_config(LAB.config).tolerances  # the lab's own, as a judge has them
 REFERENCE = Reference.load(LAB.solutions)
 CHECKS = suite_checks(LAB.checks)
 harness.load_lab_modules(LAB.worker_modules)
@@ -152,7 +153,7 @@ class FakeStudent:
 
 def fixtures(data: st.DataObject) -> dict[str, Any]:
     return {"student": FakeStudent(data), "ref": REFERENCE.module,
-            "answers": REFERENCE.answers, "source": SourceFacts(), "tol": Tolerances(),
+            "answers": REFERENCE.answers, "source": SourceFacts(), "tol": TOLERANCES,
             "memo": {}}
 
 

@@ -33,13 +33,14 @@ from autograder.check.plugin import Verdict, verdict_for
 from autograder.check.registry import take_attribution
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
-from autograder.config import Tolerances
+from autograder.config import load_config
 from autograder.lab import Lab
 from autograder.sandbox import devices, harness
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
+TOLERANCES = load_config(LAB.config).tolerances  # the lab's own, as a judge has them
 REFERENCE = Reference.load(LAB.solutions)
 CHECKS = suite_checks(LAB.checks)
 harness.load_lab_modules(LAB.worker_modules)
@@ -134,7 +135,7 @@ def experiment_targets() -> torch.Tensor:
 
 def verdicts(ns: dict[str, Any], *functions: str) -> dict[str, Verdict]:
     memo: dict[str, Any] = {}
-    values = {"student": InProcessStudent(ns), "memo": memo, "tol": Tolerances(),
+    values = {"student": InProcessStudent(ns), "memo": memo, "tol": TOLERANCES,
               "source": SourceFacts(), "ref": REFERENCE.module,
               "answers": REFERENCE.answers}
     found = {}

@@ -28,7 +28,7 @@ from lab05_checks.test_part_c_metrics import (
 
 from autograder.check.compare import close, close_float, expect_float, expect_tensor, matches
 from autograder.check.registry import CheckFailed
-from autograder.config import Tolerance, Tolerances, load_config
+from autograder.config import Tolerance, load_config
 from autograder.grader import Grader, hidden_paths
 from autograder.lab import Lab
 from autograder.sandbox.client import Zygote
@@ -37,6 +37,7 @@ from autograder.selftest import source
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
+TOLERANCES = load_config(LAB.config).tolerances  # the lab's own, as a judge has them
 NAN, INF = math.nan, math.inf
 TOL = Tolerance(rtol=1e-6, atol=1e-9)
 
@@ -72,7 +73,7 @@ def test_tensor_comparisons_require_the_same_non_finite_pattern() -> None:
     finite = torch.tensor([0.5, 1.0])
     assert not matches(torch.tensor([0.5, NAN]), finite, 1e-6, 1e-9)
     assert not matches([0.5, 1.0], finite, 1e-6, 1e-9)
-    tol = Tolerances()
+    tol = TOLERANCES
     with pytest.raises(CheckFailed, match="returned nan") as caught:
         expect_tensor(torch.tensor([0.5, NAN]), finite, tol, "mse_loss", "for reduction='none'")
     assert caught.value.mistake == "not-finite"
@@ -91,7 +92,7 @@ def test_an_identical_value_is_close_and_any_other_goes_the_long_way() -> None:
     assert close(want.to(torch.float32), want, Tolerance(rtol=1e-6, atol=1e-7))
     assert not close(want.to(torch.float32), want, Tolerance(rtol=0.0, atol=0.0))
     assert not close(want.reshape(3, 1), want, TOL)
-    tol = Tolerances()
+    tol = TOLERANCES
     assert torch.equal(expect_tensor(want.clone(), want, tol, "f", "here"), want)
     with pytest.raises(CheckFailed, match="float32") as caught:
         expect_tensor(want.to(torch.float32), want, tol, "f", "here")
@@ -175,7 +176,7 @@ def test_non_finite_metrics_fail_their_value_checks(grade, key: str, checks: set
 def test_values_of_the_opposite_sign_are_named_as_such_and_only_they() -> None:
     """A loss with its minus sign dropped (fresh eyes 7: "gives wrong values" and the tags of
     a reduction and a clamp mistake) is named for what the run shows: the values negated."""
-    tol = Tolerances()
+    tol = TOLERANCES
     want = torch.tensor([0.7, 1.2, 0.0], dtype=torch.float64)
     with pytest.raises(CheckFailed, match="opposite sign") as caught:
         expect_tensor(-want, want, tol, "binary_cross_entropy", "with reduction='none'",

@@ -23,12 +23,13 @@ from autograder.check.plugin import Verdict, verdict_for
 from autograder.check.registry import take_attribution
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
-from autograder.config import Tolerances
+from autograder.config import load_config
 from autograder.lab import Lab
 from autograder.sandbox import harness
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
+TOLERANCES = load_config(LAB.config).tolerances  # the lab's own, as a judge has them
 REFERENCE = Reference.load(LAB.solutions)
 CHECKS = suite_checks(LAB.checks)
 harness.load_lab_modules(LAB.worker_modules)
@@ -62,7 +63,7 @@ def namespace(function: str, old: str, new: str, *more: tuple[str, str]) -> dict
 
 def verdicts(ns: dict[str, Any], function: str) -> dict[str, Verdict]:
     memo: dict[str, Any] = {}
-    values = {"student": InProcessStudent(ns), "memo": memo, "tol": Tolerances(),
+    values = {"student": InProcessStudent(ns), "memo": memo, "tol": TOLERANCES,
               "source": SourceFacts()}
     found = {}
     for spec, test in CHECKS:

@@ -89,7 +89,7 @@ def test_a_lab_declares_tolerance_kinds_of_its_own(tmp_path: Path) -> None:
     tol = config.tolerances
     assert tol.adam.rtol == 1e-5 and tol["adam"].atol == 1e-7  # as a check reads them
     assert tol.float32.rtol == 1e-3 and tol.float64 == Tolerances().float64  # defaults kept
-    assert list(tol.kinds()) == ["float32", "float64", "training", "metric", "adam"]
+    assert list(tol.kinds()) == ["float32", "float64", "training", "metric", "gradient", "adam"]
     assert dict(tol)["adam"] == tol.adam  # what `assign` writes into the public tests
     with pytest.raises(KeyError, match=r"no tolerance kind 'sgd'.*adam"):
         tol["sgd"]
