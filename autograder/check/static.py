@@ -123,6 +123,15 @@ class SourceFacts:
         return any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
                    and sub.func.attr == attribute for sub in ast.walk(node))
 
+    def calls_name(self, function: str, name: str) -> bool:
+        """`function` calls `name(...)` by its plain name (e.g. the notebook's own
+        `get_device()`)."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        return any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
+                   and sub.func.id == name for sub in ast.walk(node))
+
     def disables_grad(self, function: str) -> bool:
         """`with torch.no_grad()`, `inference_mode`, `set_grad_enabled(False)` or the decorators."""
         node = self.functions.get(function)

@@ -580,6 +580,10 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
         return bool(source.mentions_cuda(function))
 
     def hard_coded() -> tuple[str, str]:  # (words and tag only, as above)
+        if source.calls_name(function, "get_device"):
+            return (f"{function} picks a device of its own (your get_device() inside the "
+                    "function): use the device argument it is given for every tensor of the "
+                    "batch, so the caller's choice is the one used."), "own-device"
         if source.calls_attribute(function, "is_available"):
             return (f"{function} picks a device of its own (torch.cuda.is_available() inside "
                     "the function): use the device argument it is given for every tensor of "
@@ -611,11 +615,11 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
     if error:
         message = error["message"]
         if "CUDA" in message or "cuda" in message:
-            if names_cuda():
+            if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
             fail(f"{function} moves data to 'cuda' instead of the device it was given: use the "
-                 "device argument, not torch.cuda.is_available() inside the function.",
-                 "device-ignored")
+                 "device argument, not a device of its own (torch.cuda.is_available() or "
+                 "get_device() inside the function).", "device-ignored")
         fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
              f"{message[:120]}", "device-error")
 

@@ -121,3 +121,18 @@ def train(model):
     assert not found.calls_attribute("get_device", "is_available")  # named, never called
     assert not found.names_uncalled("train", "eval")
     assert not found.names_uncalled("not_defined", "train")
+
+
+def test_a_call_of_a_notebook_function_by_its_name() -> None:
+    found = facts("""
+def train(model, x, device):
+    x = x.to(get_device())
+    return model(x)
+
+def evaluate(model, x, device):
+    pick = get_device
+    return model(x.to(device))
+""")
+    assert found.calls_name("train", "get_device")
+    assert not found.calls_name("evaluate", "get_device")  # named, never called
+    assert not found.calls_name("not_defined", "get_device")
