@@ -90,6 +90,15 @@ def build_pool(out: Path, size: int, seed: int = SEED) -> list[dict[str, str]]:
     return manifest
 
 
+
+def profile_pool(n: int) -> tuple[Path, list[Path]]:
+    """The profilers' folder (results/profile) and the first `n` notebooks of the benchmark's
+    pool there, without the one that times out (it would profile the limit, not the work)."""
+    work = Path(__file__).resolve().parent / "results" / "profile"
+    manifest = build_pool(work / "pool", n + 1)
+    files = [work / "pool" / e["file"] for e in manifest if e["category"] != "timeout"][:n]
+    return work, files
+
 def subset(pool: Path, manifest: list[dict[str, str]], n: int, dest: Path) -> Path:
     """A folder holding the first `n` notebooks of the pool (what an instructor would pass)."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -131,9 +131,7 @@ def main() -> None:
     parser.add_argument("--pytest-args", default="",
                         help="experiment: extra pytest arguments, e.g. '-p no:logging'")
     args = parser.parse_args()
-    work = HERE / "results" / "profile"
-    manifest = generate.build_pool(work / "pool", args.n + 1)
-    files = [work / "pool" / e["file"] for e in manifest if e["category"] != "timeout"][: args.n]
+    work, files = generate.profile_pool(args.n)
     config_path = ROOT / "grading_config.yaml"
     config = load_config(config_path)
     hide = hidden_paths([work.resolve()])

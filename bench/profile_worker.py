@@ -132,9 +132,7 @@ def main() -> None:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--top", type=int, default=45)
     args = parser.parse_args()
-    work = HERE / "results" / "profile"
-    manifest = generate.build_pool(work / "pool", args.n + 1)
-    files = [work / "pool" / e["file"] for e in manifest if e["category"] != "timeout"][: args.n]
+    work, files = generate.profile_pool(args.n)
     config_path = ROOT / "grading_config.yaml"
     config = load_config(config_path)
     become_zygote()
