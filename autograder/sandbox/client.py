@@ -219,6 +219,8 @@ class ZygoteConnection:
         ours = self._ask_spawn(request)
         try:
             reply = self._reply(30)
+            if "error" in reply:
+                raise SandboxError(f"the sandbox could not start a worker: {reply['error']}")
         except SandboxError:
             ours.close()
             raise

@@ -174,6 +174,8 @@ class Incidents:
 
 
 def describe_exit(status: dict[str, Any]) -> str:
+    if status.get("killed"):
+        return "stopped answering the grader (its connection closed) and was ended"
     if not status.get("exited"):
         return "stopped responding"
     sig = status.get("signal")

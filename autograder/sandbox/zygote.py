@@ -122,6 +122,10 @@ def _fd_limit() -> int:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     return soft if 0 < soft < 1 << 20 else 1 << 20
 
+
+class NoWorkerUid(Exception):
+    """Every uid of the block is held by a live worker: this spawn cannot drop privileges."""
+
 class Zygote:
     def __init__(self, socket_path: str, scratch_root: str, parent_pipe: int | None = None) -> None:
         from autograder.sandbox import cleanup, limits
@@ -205,13 +209,24 @@ class Zygote:
                 try:
                     self.handle(sock)
                 except (protocol.ProtocolError, OSError, ValueError, KeyError, IndexError):
-                    # a client that broke the one-request-one-reply rule loses its line;
-                    # the zygote keeps serving the others
-                    self.selector.unregister(sock)
-                    self.clients.remove(sock)
-                    sock.close()
+                    # a client that broke the one-request-one-reply rule (or left) loses its
+                    # line, and its workers end with it; the zygote keeps serving the others
+                    self.drop_client(sock)
             self.reap()
             self.answer_waits()
+
+    def drop_client(self, sock: socket.socket) -> None:
+        """A judge's connection is gone: every worker it started ends now (red team 16: a
+        worker whose judge stopped listening ran on, holding its uid, its memory and a CPU,
+        until the batch ended)."""
+        self.selector.unregister(sock)
+        self.clients.remove(sock)
+        sock.close()
+        for pid, info in list(self.workers.items()):
+            if info.get("client") is sock:
+                self.kill(pid)
+                self.unawaited.add(pid)
+        self.waiting = [(s, pid, deadline) for s, pid, deadline in self.waiting if s is not sock]
 
     def parent_pipe_readable(self) -> None:
         """Nothing is ever written to it: readable means end of file, so the run is gone."""
@@ -232,8 +247,14 @@ class Zygote:
         request = json.loads(msg.decode("utf-8"))
         op = request["op"]
         if op == "spawn":
-            pid = self.spawn(request, fds[0])
-            os.close(fds[0])
+            try:
+                pid = self.spawn(request, fds[0])
+            except NoWorkerUid as exc:  # (said to the judge: one submission's error, not its line)
+                sock.sendall(json.dumps({"error": str(exc)}).encode() + b"\n")
+                return
+            finally:
+                os.close(fds[0])
+            self.workers[pid]["client"] = sock
             sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
         elif op == "wait":
             self.waiting.append((sock, int(request["pid"]), time.monotonic() + float(request["timeout"])))
@@ -246,6 +267,8 @@ class Zygote:
             sock.sendall(b'{"ended": true}\n')  # (one request, one reply: no framing else)
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
+        if self.caps.drop_privileges and not self.free_uids:
+            raise NoWorkerUid(f"all {len(self.workers)} worker uids are in use")
         uid = self.free_uids.pop(0) if self.caps.drop_privileges else None
         scratch = ""
         if not self.caps.mount_namespace:  # no private root: home is a host folder
@@ -388,6 +411,13 @@ class Zygote:
             if pid in self.exited or now > deadline or pid not in self.workers:
                 status = self.exited.pop(pid, None)
                 reply: dict[str, Any] = {"pid": pid, "exited": status is not None}
+                if status is None and pid in self.workers:
+                    # waited for in vain: the judge has given up on it, so it ends now (red
+                    # team 16: a cell that closed its socket and slept ran until the batch
+                    # ended, and 32 such notebooks held every worker uid)
+                    self.kill(pid)
+                    self.unawaited.add(pid)
+                    reply["killed"] = True
                 if status is not None:
                     if os.WIFSIGNALED(status):
                         reply["signal"] = os.WTERMSIG(status)
