@@ -23,7 +23,7 @@ from autograder.check.runner import DirectRunner, SuiteRunner, runner_for
 from autograder.check.static import SourceFacts
 from autograder.config import GradingConfig
 from autograder.lab import Lab
-from autograder.load.notebook import InvalidNotebook, Submission, read_submission
+from autograder.load.notebook import InvalidNotebook, Submission, read_submission, sha256_of
 from autograder.sandbox.client import SandboxError, ZygoteConnection
 from autograder.sandbox.limits import expand_hidden
 from autograder.sandbox.session import CallPlans, OutOfTime, StudentSession
@@ -95,7 +95,7 @@ class Grader:
         """Grade the notebook at `path`. `prepared`: the notebook as read already (a batch
         reads them while its zygote starts), used only if the file still holds those bytes."""
         started = time.monotonic()
-        source_sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        source_sha256 = sha256_of(path)  # (streamed; never a blocking read of a FIFO)
         if prepared is not None and prepared.sha256 != source_sha256:
             prepared = None  # changed since it was read: graded as it is now
         result = self._grade(path, submission_id, prepared)

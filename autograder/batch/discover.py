@@ -89,6 +89,7 @@ from datetime import UTC
 from pathlib import Path, PurePosixPath
 
 from autograder.batch.submitted import MAX_ID_BYTES, METADATA, read_lms_records
+from autograder.load.notebook import open_regular
 from autograder.report.sanitize import printable
 
 # name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
@@ -397,6 +398,15 @@ class _Walk:
                                          "followed: hand in the notebook itself"))
         elif not path.exists():
             self.found.skipped.append(f"{item.shown}: no such file")
+        elif not path.is_file():  # a FIFO, socket or device: never opened (red team 16)
+            self.found.skipped.append(f"{item.shown}: not a regular file, never read")
+            self.seen.append(f"{item.shown} (not a regular file)")
+            if path.suffix.lower() in (".ipynb", ".zip") or lms is not None:
+                owner = item.owner or lms or _owner_for(path.name, item.folders)
+                self.empty.append(_Empty(owner, path, item.shown,
+                                         f"{path.name} is not a regular file (a pipe, socket "
+                                         "or device), which is never read: hand in the "
+                                         "notebook file itself"))
         elif path.suffix.lower() == ".ipynb":
             self.candidates.append((item, item.owner or _owner_for(path.name, item.folders)))
         elif path.suffix.lower() == ".zip":
@@ -814,7 +824,7 @@ def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None,
 
 def _digest(path: Path) -> str:
     sha = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_CHUNK):
             sha.update(chunk)
     return sha.hexdigest()

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import json
+import os
 import re
+import stat
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -220,8 +223,49 @@ def defined_names(source: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+class NotARegularFile(OSError):
+    """A pipe, socket or device where a file was expected: never read (red team 16: a FIFO
+    named lab05.ipynb in an upload held the whole batch on its first read)."""
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """`path` opened for reading, only where it is a regular file: opened without blocking
+    (a FIFO with no writer would wait forever) and checked on the open descriptor (no race
+    with a swap after a check by name)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path.name} is not a regular file (a pipe, socket or device)")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256, read in chunks; "" where it is not a regular file (its row says
+    why: `read_submission`)."""
+    try:
+        handle = open_regular(path)
+    except NotARegularFile:
+        return ""
+    with handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _read_bytes(path: Path, max_mb: float) -> bytes:
-    size = path.stat().st_size
+    try:
+        handle = open_regular(path)
+    except NotARegularFile as exc:
+        raise InvalidNotebook(f"{exc}, which is never read: hand in the notebook file "
+                              "itself") from exc
+    with handle:
+        return _read_limited(handle, max_mb)
+
+
+def _read_limited(handle: io.BufferedReader, max_mb: float) -> bytes:
+    size = os.fstat(handle.fileno()).st_size
     if size == 0:
         raise InvalidNotebook("the file is empty (0 bytes): re-download and submit the notebook")
     if size > max_mb * 1024 * 1024:
@@ -229,7 +273,7 @@ def _read_bytes(path: Path, max_mb: float) -> bytes:
             f"the notebook is {size / 2**20:.0f} MB (limit {max_mb:.0f} MB): "
             "clear all outputs (Kernel → Restart & Clear Output) and submit again"
         )
-    return path.read_bytes()
+    return handle.read()
 
 
 def _decode(raw: bytes) -> str:
