@@ -36,7 +36,7 @@ LIBRARY_NAME = {
     "nll_loss": "F.nll_loss",
     "softmax": "torch.softmax / F.softmax (a PyTorch softmax routine)",
     "log_softmax": "torch.log_softmax / F.log_softmax (a PyTorch log-softmax routine)",
-    "logsumexp": "torch.logsumexp",
+    "logsumexp": "torch.logsumexp (or logcumsumexp, logaddexp: a log-sum-exp routine)",
     "softmin": "F.softmin",
     "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
                  "computes a softmax)",
@@ -70,7 +70,9 @@ def _aten_named(*parts: str, but: tuple[str, ...] = ("backward",)) -> tuple[str,
 
 SOFTMAX_OPS = _aten_named("softmax", but=("backward", "log_softmax"))
 LOG_SOFTMAX_OPS = _aten_named("log_softmax")
-LOGSUMEXP_OPS = _aten_named("logsumexp", "logcumsumexp")
+# (`logaddexp`, `logaddexp2`: a log-sum-exp of two, folded over a dim — red team 16's
+# softmax, finite at ±1e4 without the max shift the lesson teaches)
+LOGSUMEXP_OPS = _aten_named("logsumexp", "logcumsumexp", "logaddexp")
 # Attention computes a softmax of its scores (and its fused kernels the log-sum-exp too:
 # `_scaled_dot_product_flash_attention_for_cpu` returns both, an outside red team's route).
 # Only those with a kernel on this machine (the CUDA-only ones on a GPU host): one with none

@@ -154,6 +154,14 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
     "softmax as _masked_softmax": (lambda: torch._masked_softmax(X, torch.zeros_like(X).bool(),
                                                                  1, 0), SOFTMAX_FORBIDDEN),
     "log_softmax with logcumsumexp": (lambda: X - X.logcumsumexp(1)[:, -1:], SOFTMAX_FORBIDDEN),
+    # a sixteenth red team's: a log-sum-exp of two, folded over the classes
+    "log_softmax with logaddexp folded over dim": (
+        lambda: X - __import__("functools").reduce(torch.logaddexp, X.unbind(1))[:, None],
+        SOFTMAX_FORBIDDEN),
+    "log_softmax with logaddexp2": (
+        lambda: X - __import__("functools").reduce(torch.logaddexp2, (X / 0.6931471805599453)
+                                                   .unbind(1))[:, None] * 0.6931471805599453,
+        SOFTMAX_FORBIDDEN),
     # a third outside red team's: losses written in Python over elementary operators (blocked
     # by their code), a family's every routine (sparse softmax), a two-class cross-entropy
     "mse as 2 * gaussian nll with variance 1": (
