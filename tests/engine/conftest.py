@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,22 @@ def one_cell_session(zygote: Zygote, source: str) -> Iterator[StudentSession]:
     finally:
         session.close()
         connection.close()
+
+
+def alive(pid: int) -> bool:
+    """The process exists and has not exited (a zombie or a dead one is not alive)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    """The process ends within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False

@@ -11,7 +11,6 @@ error, not the connection's end.
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from autograder.config import Limits
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 from autograder.sandbox.session import StudentSession
+from tests.engine.conftest import alive, gone
 
 CLOSE_AND_SLEEP = """
 import os, time
@@ -33,21 +33,6 @@ while True:
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def _gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _recording(connection: ZygoteConnection) -> list[int]:
@@ -78,7 +63,7 @@ def test_a_worker_that_closed_its_socket_ends_while_the_batch_goes_on(zygote) ->
             abandoned = pids[0]
             assert session.worker is not None and session.worker.pid != abandoned
             # ended while this connection (the batch) is still open
-            assert _gone(abandoned), "the worker the judge gave up on is still running"
+            assert gone(abandoned), "the worker the judge gave up on is still running"
         finally:
             session.close()
     finally:
@@ -88,10 +73,10 @@ def test_a_worker_that_closed_its_socket_ends_while_the_batch_goes_on(zygote) ->
 def test_the_workers_of_a_closed_connection_end_with_it(zygote) -> None:
     connection, limits = zygote.connect(), Limits()
     worker = connection.spawn(limits, [])
-    assert _alive(worker.pid)
+    assert alive(worker.pid)
     connection.sock.shutdown(socket.SHUT_RDWR)  # the judge's line gone (a judge that died)
     connection.sock.close()
     try:
-        assert _gone(worker.pid), "a worker outlived its judge's connection"
+        assert gone(worker.pid), "a worker outlived its judge's connection"
     finally:
         worker.sock.close()

@@ -6,30 +6,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 from autograder.config import Limits
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox.client import ZygoteConnection
 from autograder.sandbox.session import MissingFunction, StudentSession
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def _gone(pid: int, within: float = 10.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return True
-        time.sleep(0.05)
-    return False
+from tests.engine.conftest import alive, gone
 
 
 def _session(connection: ZygoteConnection, source: str, limits: Limits) -> StudentSession:
@@ -76,7 +59,7 @@ def test_a_spare_that_died_is_replaced_by_a_fresh_worker(zygote) -> None:
         connection.prepare_spare(limits, [])
         spare = _spare_pid(connection)
         os.kill(spare, signal.SIGKILL)
-        assert _gone(spare)
+        assert gone(spare)
         session = _session(connection, "x = 2", limits)
         try:
             assert session.worker is not None and session.worker.pid != spare
@@ -98,7 +81,7 @@ def test_a_spare_made_for_other_limits_is_ended_not_used(zygote) -> None:
             assert session.worker is not None and session.worker.pid != spare
         finally:
             session.close()
-        assert _gone(spare)
+        assert gone(spare)
     finally:
         connection.close()
 
@@ -107,9 +90,9 @@ def test_closing_the_connection_ends_its_spare(zygote) -> None:
     connection = zygote.connect()
     connection.prepare_spare(Limits(), [])
     spare = _spare_pid(connection)
-    assert _alive(spare)
+    assert alive(spare)
     connection.close()
-    assert _gone(spare)
+    assert gone(spare)
 
 
 def test_the_spare_is_asked_for_without_waiting_and_its_reply_read_first(zygote) -> None:
@@ -126,7 +109,7 @@ def test_the_spare_is_asked_for_without_waiting_and_its_reply_read_first(zygote)
         first.close()  # its `end` reads the spare's reply before its own
         assert connection._due is None and connection._spare is not None
         spare = connection._spare[1].pid
-        assert spare != last and _gone(last) and _alive(spare)
+        assert spare != last and gone(last) and alive(spare)
         second = _session(connection, "y = 2", limits)
         try:
             assert second.worker is not None and second.worker.pid == spare
