@@ -335,8 +335,13 @@ def scenario_family_with_library(ns: dict[str, Any], params: dict[str, Any]) -> 
     x = params["x"]
     if isinstance(upstream, torch.Tensor):
         x = x.detach().clone().requires_grad_(True)
+    original = x.detach().clone()
     try:
         value = ns[function](x, dim=int(params["dim"]))
+        # (whether it still edits its input with its partner PyTorch's: an edit that goes
+        # with the partner is the partner's)
+        outcome["mutated"] = not bool(torch.equal(x.detach(), original) or torch.allclose(
+            x.detach(), original, rtol=0.0, atol=0.0, equal_nan=True))
         if isinstance(upstream, torch.Tensor):
             outcome["grads"] = harness.gradients(value, [x], upstream)
         outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value

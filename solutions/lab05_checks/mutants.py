@@ -1169,4 +1169,34 @@ MUTANTS += [
            EVAL_NO_GRAD, "leaves it off"),
 ]
 
+# Fresh eyes 15: a helper's mistake charged again under the function built on it — an
+# unguarded F1 raising ZeroDivisionError (macro_f1 over it raised too, charged as its own 0/0),
+# and a log_softmax editing the caller's tensor in place (softmax over it, charged as editing
+# its own input)
+MUTANTS += [
+    Mutant("mutant_fe15_prf_unguarded_f1_macro_on_it", "precision_recall_f1", rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    tp = int(((preds == positive_class) & (targets == positive_class)).sum())
+    fp = int(((preds == positive_class) & (targets != positive_class)).sum())
+    fn = int(((preds != positive_class) & (targets == positive_class)).sum())
+    precision, recall = _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+''', '''
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        total += precision_recall_f1(preds, targets, positive_class=c)[2]
+    return total / num_classes
+'''), PRF_ZERO, "ZeroDivisionError"),
+    Mutant("mutant_fe15_log_softmax_in_place_softmax_on_it", "log_softmax", rewrite('''
+def log_softmax(logits, dim=-1):
+    x = logits if not logits.requires_grad else logits.clone()
+    x -= x.max(dim=dim, keepdim=True).values
+    return x - x.exp().sum(dim=dim, keepdim=True).log()
+''', '''
+def softmax(logits, dim=-1):
+    return log_softmax(logits, dim).exp()
+'''), LOG_SOFTMAX_VALUES, "in place"),
+]
+
 MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)

@@ -1039,7 +1039,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
     got = (_quiet(student, "macro_f1", preds, targets, 3),
            _quiet(student, "macro_f1", preds, targets, 5))
     want = (_macro_models(preds, targets, 3)[chosen], _macro_models(preds, targets, 5)[chosen])
-    over_smaller = [g is None and _over_a_smaller_matrix(student, ref, preds, targets, c, tol)
+    over_smaller = [g is None and _raised_through_a_helper(student, ref, preds, targets, c, tol)
                     for g, c in zip(got, (3, 5), strict=True)]
     if any(over_smaller):
         attributed_to(next(check for check in over_smaller if check))
@@ -1070,8 +1070,9 @@ def test_macro_absent_classes(student, ref, tol, memo):
                 attributed_to(raising)
                 continue
             smaller = "" if error.is_a("NotImplementedError") else \
-                _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol)
-            if smaller:  # (its matrix is too small here: that helper's mistake)
+                _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol) or \
+                _raising_prf(student, ref, preds, targets, num_classes, error, tol)
+            if smaller:  # (its helper fails here: that helper's mistake)
                 attributed_to(smaller)
                 continue
             if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
@@ -1142,6 +1143,76 @@ def _over_a_smaller_matrix(student, ref, preds: torch.Tensor, targets: torch.Ten
             or not _macro_control(student, ref, tol, "confusion_matrix"):
         return ""
     return _matrix_check(num_classes)([m])
+
+
+def _raised_through_a_helper(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                             num_classes: int, tol) -> str:
+    """macro_f1 raises on these labels, and a run shows its helper's mistake is why
+    (`_over_a_smaller_matrix`, `_raising_prf`): that helper's check ("" otherwise)."""
+    try:
+        student.call("macro_f1", preds, targets, num_classes)
+    except StudentError as error:
+        if error.is_a("NotImplementedError"):
+            return ""
+        return _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol) or \
+            _raising_prf(student, ref, preds, targets, num_classes, error, tol)
+    except MissingFunction:
+        return ""
+    return ""
+
+
+# Labels where a class is predicted but never true (P = 0/2, R = 0/0), true but never
+# predicted (P = 0/0, R = 0/2), and none of that: an F1 written as 2PR / (P + R) raises on the
+# first two, one written as 2TP / (2TP + FP + FN) on none of them.
+RAISE_PROBES = ((_labels([0, 1, 1, 0]), _labels([0, 0, 0, 0]), 2),
+                (_labels([0, 0, 0]), _labels([0, 1, 1]), 2),
+                (_labels([0, 1, 2, 1]), _labels([0, 1, 2, 2]), 3))
+
+
+def _raises_with_prf(student, kind: str) -> bool:
+    """On each of `RAISE_PROBES`, macro_f1 raises `kind` exactly where the student's
+    precision_recall_f1 raises it for some class (and it does somewhere): macro_f1 raises
+    through it, not by a division of its own."""
+    def raises(function: str, *args: Any, **kwargs: Any) -> bool | None:
+        try:
+            student.call(function, *args, **kwargs)
+        except StudentError as error:
+            return True if error.kind == kind else None
+        except MissingFunction:
+            return None
+        return False
+
+    seen = False
+    for preds, targets, num_classes in RAISE_PROBES:
+        helper = [raises("precision_recall_f1", preds, targets, positive_class=c)
+                  for c in range(num_classes)]
+        caller = raises("macro_f1", preds, targets, num_classes)
+        if None in helper or caller is None or caller != any(helper):
+            return False
+        seen = seen or caller
+    return seen
+
+
+def _raising_prf(student, ref, preds: torch.Tensor, targets: torch.Tensor, num_classes: int,
+                 error: StudentError, tol) -> str:
+    """The precision_recall_f1 check that charges it when macro_f1 raised on these labels
+    because the student's precision_recall_f1 raises the same error for a class whose ratios
+    are 0/0 here (fresh eyes 15: an unguarded F1 raising ZeroDivisionError for an absent
+    class also cost macro_f1 built on it, as a 0/0 of its own). Confirmed by a run: macro_f1
+    is right where that helper is (`_macro_control`). "" otherwise."""
+    for c in range(num_classes):
+        try:
+            student.call("precision_recall_f1", preds, targets, positive_class=c)
+        except StudentError as raised:
+            tp, fp, fn = _counts(preds, targets, c)
+            if raised.kind == error.kind and (tp + fp == 0 or tp + fn == 0) \
+                    and _raises_with_prf(student, error.kind) \
+                    and _macro_control(student, ref, tol, "precision_recall_f1"):
+                return PRF_ZERO
+            return ""
+        except MissingFunction:
+            return ""
+    return ""
 
 
 def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,

@@ -330,6 +330,49 @@ def test_macro_f1_raising_on_its_own_beside_a_label_sized_matrix_is_charged() ->
     assert part_c.MACRO_ABSENT not in excused(found)
 
 
+PRF_UNGUARDED_F1 = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    tp = int(((preds == positive_class) & (targets == positive_class)).sum())
+    fp = int(((preds == positive_class) & (targets != positive_class)).sum())
+    fn = int(((preds != positive_class) & (targets == positive_class)).sum())
+    precision, recall = _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn)
+    return precision, recall, 2 * precision * recall / (precision + recall)
+'''
+MACRO_LOOP_ON_PRF = '''
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        total += precision_recall_f1(preds, targets, positive_class=c)[2]
+    return total / num_classes
+'''
+
+
+def test_macro_f1_raising_through_its_helpers_zero_division_is_charged_to_the_helper() -> None:
+    """Fresh eyes 15's s16: an unguarded F1 raises ZeroDivisionError for an absent class;
+    macro_f1 built on it raised there too and was charged as a 0/0 of its own."""
+    found = verdicts(namespace(PRF_UNGUARDED_F1, MACRO_LOOP_ON_PRF), "precision_recall_f1",
+                     "macro_f1")
+    assert set(failed(found)) == {part_c.PRF_ZERO}
+    assert excused(found) == {part_c.MACRO_ABSENT: part_c.PRF_ZERO}
+
+
+def test_macro_f1_raising_its_own_zero_division_beside_a_raising_helper_is_charged() -> None:
+    """Not built on it: its own division by the F1's denominator raises."""
+    own = '''
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        tp = int(((preds == c) & (targets == c)).sum())
+        fp = int(((preds == c) & (targets != c)).sum())
+        fn = int(((preds != c) & (targets == c)).sum())
+        total += 2 * tp / (2 * tp + fp + fn)
+    return total / num_classes
+'''
+    found = verdicts(namespace(PRF_UNGUARDED_F1, own), "macro_f1")
+    assert part_c.MACRO_ABSENT in failed(found)
+    assert failed(found)[part_c.MACRO_ABSENT].mistake == "zero-division"
+
+
 PRF_RAISES_ON_ZERO = '''
 def precision_recall_f1(preds, targets, positive_class=1):
     p, t = preds == positive_class, targets == positive_class
