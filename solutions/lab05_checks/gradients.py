@@ -14,6 +14,7 @@ import torch
 from autograder.check.compare import matches
 from autograder.check.registry import fail
 from autograder.config import Tolerance
+from autograder.sandbox.session import StudentError
 
 # PyTorch's error for a tensor saved for backward and changed in place afterwards.
 IN_PLACE = "modified by an inplace operation"
@@ -69,3 +70,21 @@ def right_where_right(function: str, value: Any, reference_value: torch.Tensor, 
             or not bool(right.any()) or bool(right.all()):
         return False
     return matches(got[right], expected[right], tol.rtol, tol.atol)
+
+
+#: autograd's error when a function edits, in place, an input that requires grad
+LEAF_IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
+
+
+def raised_by_editing_its_input(student, function: str, error: StudentError,
+                                args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """The gradient check's call raised autograd's in-place-on-a-leaf error, and the same
+    call without gradients shows the function editing its input: one mistake, which the
+    values check charges (fresh eyes 14: `logits.sub_(m)` cost log_softmax its values check
+    and, through that error, its gradient check too)."""
+    if not error.is_a("RuntimeError") or LEAF_IN_PLACE not in str(error.info.get("message")):
+        return False
+    try:
+        return bool(student.call(function, *args, **kwargs).mutated)
+    except StudentError:
+        return False
