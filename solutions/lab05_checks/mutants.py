@@ -1203,6 +1203,18 @@ def softmax(logits, dim=-1):
            edit("log_softmax", "shifted = logits - logits.amax(dim=dim, keepdim=True)",
                 "shifted = logits.sub_(logits.amax(dim=dim, keepdim=True))"),
            LOG_SOFTMAX_VALUES, "in place"),
+    # fresh eyes 14's s32: the public macro_f1 self-check handed this matrix its own targets,
+    # which it multiplied in place, and showed a cross on a correct macro_f1
+    Mutant("mutant_fe14_cm_mutates_targets", "confusion_matrix", rewrite('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError(f"shapes differ: {tuple(preds.shape)} vs {tuple(targets.shape)}")
+    index = targets
+    index *= num_classes
+    index += preds
+    return torch.bincount(index.flatten(), minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes)
+'''), CM_VALUES, "modifies its inputs"),
 ]
 
 MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)
