@@ -452,6 +452,23 @@ def softmax(logits, dim=-1):
     assert "likely cause" in failed(found)[part_b.SOFTMAX_VALUES].message
 
 
+def test_log_softmax_as_the_log_of_a_broken_softmax_is_still_its_own_mistake() -> None:
+    """Fresh eyes 14's m08: log(softmax) is log_softmax's own mistake at ±1e4 whatever the
+    softmax (with PyTorch's it is still -inf there); beside an unshifted softmax it went
+    free as that softmax's mistake."""
+    log_of_softmax = '''
+def log_softmax(logits, dim=-1):
+    return torch.log(softmax(logits, dim=dim))
+'''
+    unshifted = '''
+def softmax(logits, dim=-1):
+    e = torch.exp(logits)
+    return e / e.sum(dim=dim, keepdim=True)
+'''
+    found = verdicts(namespace(log_of_softmax, unshifted), "softmax", "log_softmax")
+    assert {part_b.SOFTMAX_EXTREME, part_b.LOG_SOFTMAX_EXTREME} <= set(failed(found))
+
+
 def test_huber_on_a_wrong_mse_is_charged_to_mse() -> None:
     mse = edited("mse_loss", "(pred - target) ** 2", "(pred - target).abs() ** 2.5")
     huber = '''
