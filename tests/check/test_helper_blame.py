@@ -25,7 +25,7 @@ from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
 from lab05_checks import test_part_e_experiments as part_e
-from lab05_checks.mutants import FIT_TRAIN_MODE_ONCE
+from lab05_checks.mutants import FIT_TRAIN_MODE_ONCE, MUTANTS
 from lab05_checks.test_gpu_inputs import ON_GPU
 
 from autograder.check.context import Reference
@@ -37,6 +37,7 @@ from autograder.config import load_config
 from autograder.lab import Lab
 from autograder.sandbox import devices, harness
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
+from autograder.selftest import source as selftest_source
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = Lab.load(ROOT)
@@ -330,21 +331,12 @@ def test_macro_f1_raising_on_its_own_beside_a_label_sized_matrix_is_charged() ->
     assert part_c.MACRO_ABSENT not in excused(found)
 
 
-PRF_UNGUARDED_F1 = '''
-def precision_recall_f1(preds, targets, positive_class=1):
-    tp = int(((preds == positive_class) & (targets == positive_class)).sum())
-    fp = int(((preds == positive_class) & (targets != positive_class)).sum())
-    fn = int(((preds != positive_class) & (targets == positive_class)).sum())
-    precision, recall = _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn)
-    return precision, recall, 2 * precision * recall / (precision + recall)
-'''
-MACRO_LOOP_ON_PRF = '''
-def macro_f1(preds, targets, num_classes):
-    total = 0.0
-    for c in range(num_classes):
-        total += precision_recall_f1(preds, targets, positive_class=c)[2]
-    return total / num_classes
-'''
+# (the selftest mutant's two functions: an F1 written 2PR / (P + R), macro_f1 looping over it)
+UNGUARDED = next(m for m in MUTANTS if m.name == "mutant_fe15_prf_unguarded_f1_macro_on_it")
+PRF_UNGUARDED_F1, MACRO_LOOP_ON_PRF = (
+    selftest_source.function_source(UNGUARDED.transform(selftest_source.reference_source(LAB)),
+                                    name)
+    for name in ("precision_recall_f1", "macro_f1"))
 
 
 def test_macro_f1_raising_through_its_helpers_zero_division_is_charged_to_the_helper() -> None:
