@@ -461,6 +461,30 @@ def softmax(logits, dim=-1):
     assert {part_b.SOFTMAX_EXTREME, part_b.LOG_SOFTMAX_EXTREME} <= set(failed(found))
 
 
+@pytest.mark.parametrize(("function", "source", "gradient_check"), [
+    ("softmax", '''
+def softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    exps = torch.exp(shifted)
+    return exps / exps.sum(dim=dim, keepdim=True).detach()
+''', part_b.SOFTMAX_GRAD),
+    ("log_softmax", '''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=dim, keepdim=True)
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True)).detach()
+''', part_b.LOG_SOFTMAX_GRAD),
+])
+def test_a_gradient_wrong_everywhere_costs_the_gradient_check_only(function, source,
+                                                                    gradient_check) -> None:
+    """Fresh eyes 14's s11 and s12: a detached term (values exact everywhere) also lost the
+    ±1e4 check, with a message about kinks; wrong on ordinary inputs too, it is the gradient
+    check's mistake, charged once."""
+    found = verdicts(namespace(source), function)
+    assert set(failed(found)) == {gradient_check}
+    assert excused(found).get(f"{function}: finite and exact for logits of ±1e4") \
+        == gradient_check
+
+
 def test_huber_on_a_wrong_mse_is_charged_to_mse() -> None:
     mse = edited("mse_loss", "(pred - target) ** 2", "(pred - target).abs() ** 2.5")
     huber = '''
