@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autograder import NO_GPU
 from autograder.config import Limits
 from autograder.sandbox.cleanup import remove_tree
 from autograder.sandbox.zygote import PARENT_PIPE, SMALL_PAGES
@@ -103,7 +104,7 @@ class Zygote:
         # Only what the zygote needs: a worker forked from it inherits this environment block.
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": package_root,
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-               PARENT_PIPE: "0"}
+               PARENT_PIPE: "0", **NO_GPU}
         # Its stdin is a pipe nobody writes to: end of file when this process and the judges
         # forked from it (which inherit the write end) are all gone, killed or not; the
         # zygote then ends its workers and exits (`zygote.Zygote.parent_pipe_readable`).

@@ -43,7 +43,8 @@ _INDEXING = frozenset({_aten.index.Tensor, _aten.index_put.default, _aten.index_
 _COPIES = frozenset({_aten.copy_.default, _aten._to_copy.default, _aten.lift_fresh.default,
                      _aten.lift_fresh_copy.default, _aten._local_scalar_dense.default})
 # CUDA has no integer matrix products (cuBLAS has no integer GEMM): "addmm_cuda" not
-# implemented for 'Long' — a confusion matrix as one_hot(t).T @ one_hot(p) in int64 fails there.
+# implemented for 'Long' (a NotImplementedError, as an H200 answered) — a confusion matrix
+# as one_hot(t).T @ one_hot(p) in int64 fails there.
 _MATMUL = frozenset({_aten.mm.default, _aten.bmm.default, _aten.addmm.default,
                      _aten.baddbmm.default, _aten.addbmm.default, _aten.mv.default,
                      _aten.addmv.default, _aten.dot.default, _aten.vdot.default})
@@ -51,6 +52,9 @@ MIXED = ("Expected all tensors to be on the same device, but found at least two 
          "cuda:0 and cpu!")
 CPU_INDEXED = ("indices should be either on cpu or on the same device as the indexed tensor "
                "(cpu)")
+# `index_put_(..., accumulate=True)` (the `+=` of indexing) checks its values on its own, in
+# other words (an H200's, torch 2.11)
+CPU_VALUES = "expected device cuda:0 but got device cpu for value tensor"
 NUMPY = ("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
          "tensor to host memory first.")
 
@@ -191,12 +195,14 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
             if not isinstance(args[0], OnGPU):
                 raise RuntimeError(CPU_INDEXED)
             if len(args) > 2 and _plain_cpu(args[2]):  # index_put's values
-                raise RuntimeError(MIXED)
+                accumulate = args[3] if len(args) > 3 else kwargs.get("accumulate", False)
+                raise RuntimeError(CPU_VALUES if accumulate else MIXED)
         elif any(_plain_cpu(value) for value in flat):
             raise RuntimeError(MIXED)
         if func in _MATMUL and not (gpu[0].is_floating_point() or gpu[0].is_complex()):
-            raise RuntimeError(f'"{func.__name__.split(".")[0]}_cuda" not implemented for '
-                               f"'{_CUDA_NAMES.get(gpu[0].dtype, str(gpu[0].dtype))}'")
+            raise NotImplementedError(
+                f'"{func.__name__.split(".")[0]}_cuda" not implemented for '
+                f"'{_CUDA_NAMES.get(gpu[0].dtype, str(gpu[0].dtype))}'")
     if made_here:
         kwargs = {**kwargs, "device": torch.device("cpu")}
     result = func(*_map(_data, args), **_map(_data, kwargs))

@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from autograder import NO_GPU
 from autograder.sandbox import rootfs, seccomp
 from autograder.sandbox.cgroups import Cgroups
 
@@ -284,7 +285,8 @@ def _address_space_now() -> int:
 def clean_environment(home: str) -> None:
     """The worker sees nothing of the grader's environment, paths or arguments."""
     keep = {"PATH": "/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
-            "OMP_NUM_THREADS": "1", "TMPDIR": "/tmp" if home == rootfs.HOME else home}
+            "OMP_NUM_THREADS": "1", "TMPDIR": "/tmp" if home == rootfs.HOME else home,
+            **NO_GPU}  # (CUDA reads it when it starts: in a worker, after this)
     os.environ.clear()
     os.environ.update(keep)
     runtime = tuple(r.rstrip("/") + "/" for r in runtime_paths())

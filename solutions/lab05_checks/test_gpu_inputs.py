@@ -47,7 +47,8 @@ VALUES = {"mse_loss": MSE_VALUES, "mae_loss": MAE_VALUES, "huber_loss": HUBER_VA
 # What a GPU says when a tensor is on the wrong device (CUDA's own words; the emulated GPU
 # uses them too), and what it says to `.numpy()`.
 MIXED_DEVICES = ("Expected all tensors to be on the same device",
-                 "indices should be either on cpu or on the same device")
+                 "indices should be either on cpu or on the same device",
+                 "but got device cpu for value tensor")  # (index_put_ accumulating)
 NUMPY_ON_GPU = "can't convert cuda"
 
 ON_GPU = "works on GPU inputs, tensors on their device (GPU emulated or real)"

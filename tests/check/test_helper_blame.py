@@ -1130,3 +1130,21 @@ def mae_loss(pred, target, reduction="mean"):
 '''
     found = verdicts(namespace(wrong), "mae_loss")
     assert part_a.MAE_GRAD in failed(found)
+
+
+def test_values_accumulated_from_the_cpu_are_named_a_device_mistake():
+    """`index_put_(..., accumulate=True)` with values made on the CPU: a real GPU refuses it in
+    words of its own ("expected device cuda:0 but got device cpu for value tensor", an H200),
+    which the emulation says too; the check names the mistake, not only the error."""
+    found = verdicts(namespace('''
+        def confusion_matrix(preds, targets, num_classes):
+            if preds.shape != targets.shape:
+                raise ValueError("shapes differ")
+            matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64, device=preds.device)
+            ones = torch.ones(preds.numel(), dtype=torch.int64)
+            matrix.index_put_((targets.flatten().long(), preds.flatten().long()), ones,
+                              accumulate=True)
+            return matrix
+        '''), "confusion_matrix")
+    assert set(failed(found)) == {f"confusion_matrix: {ON_GPU}"}
+    assert "made on the CPU" in failed(found)[f"confusion_matrix: {ON_GPU}"].message

@@ -85,6 +85,9 @@ def environ_block():
         return open("/proc/self/environ", "rb").read().decode("utf-8", "replace")
     except PermissionError:
         return ""
+
+def gpu_setting():
+    return os.environ.get("CUDA_VISIBLE_DEVICES")
 '''
 
 LEAVE_BEHIND = r'''
@@ -220,6 +223,17 @@ def test_a_worker_can_read_only_the_runtime_and_its_own_folders(zygote, grader, 
         assert not [t for t in fds.values() if "lock" in t or str(ROOT) in t], fds
         environ = session.call("environ_block").value
         assert str(ROOT) not in environ and "PYTHONPATH" not in environ
+    finally:
+        session.close()
+
+
+def test_no_process_of_the_grader_can_see_a_gpu(zygote, grader):
+    """A CUDA build that saw a GPU would poison every fork (judges, workers): hidden in the
+    grader's own process, the zygote's environment and each worker's cleaned one."""
+    assert os.environ.get("CUDA_VISIBLE_DEVICES") == ""
+    session = _session(zygote, grader, WALK)
+    try:
+        assert session.call("gpu_setting").value == ""
     finally:
         session.close()
 

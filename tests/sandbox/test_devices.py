@@ -136,6 +136,12 @@ def counts_on_cpu(t, p):
     return matrix
 
 
+def counts_accumulated_from_cpu(t, p):  # (the matrix on the GPU, the ones added on the CPU)
+    matrix = torch.zeros(3, 3, dtype=torch.int64, device=t.device)
+    matrix.index_put_((t, p), torch.ones(len(t), dtype=torch.int64), accumulate=True)
+    return matrix
+
+
 def through_numpy(t, p):
     return float((t.numpy() == p.numpy()).mean())
 
@@ -149,15 +155,19 @@ def counts_by_integer_matmul(t, p):  # (CUDA has no integer matrix product)
     (eye_on_cpu, (LOGITS, TARGETS), devices.CPU_INDEXED),
     (weights_on_cpu, (PROBS, LABELS), devices.MIXED),
     (counts_on_cpu, (TARGETS, TARGETS), devices.CPU_INDEXED),
+    (counts_accumulated_from_cpu, (TARGETS, TARGETS), devices.CPU_VALUES),
     (through_numpy, (TARGETS, TARGETS), devices.NUMPY),
     (counts_by_integer_matmul, (TARGETS, TARGETS), "\"mm_cuda\" not implemented for 'Long'"),
-], ids=["mask_on_cpu", "eye_on_cpu", "weights_on_cpu", "counts_on_cpu", "through_numpy",
+], ids=["mask_on_cpu", "eye_on_cpu", "weights_on_cpu", "counts_on_cpu",
+        "counts_accumulated_from_cpu", "through_numpy",
         "counts_by_integer_matmul"])
 def test_what_a_gpu_refuses_is_refused(fn, args, message) -> None:
     fn(*args)  # (fine on the CPU)
-    with pytest.raises((RuntimeError, TypeError)) as raised:
+    with pytest.raises((RuntimeError, TypeError, NotImplementedError)) as raised:
         _on_gpu(fn, *args)
     assert str(raised.value) == message
+    # (CUDA's own type for an operation it lacks: NotImplementedError, on an H200)
+    assert isinstance(raised.value, NotImplementedError) == ("not implemented" in message)
 
 
 def test_a_result_built_on_the_cpu_is_reported_there() -> None:
