@@ -91,22 +91,24 @@ class Grader:
         return self._runner
 
     def grade(self, path: Path, submission_id: str,
-              prepared: Submission | None = None) -> SubmissionResult:
+              prepared: Submission | None = None, student: str = "") -> SubmissionResult:
         """Grade the notebook at `path`. `prepared`: the notebook as read already (a batch
-        reads them while its zygote starts), used only if the file still holds those bytes."""
+        reads them while its zygote starts), used only if the file still holds those bytes;
+        `student`: whose work it is, when not only this row's (a further notebook of a
+        student, a group's member: `Found.student`)."""
         started = time.monotonic()
         source_sha256 = sha256_of(path)  # (streamed; never a blocking read of a FIFO)
         if prepared is not None and prepared.sha256 != source_sha256:
             prepared = None  # changed since it was read: graded as it is now
-        result = self._grade(path, submission_id, prepared)
+        result = self._grade(path, submission_id, prepared, student or submission_id)
         self.graded += 1
         result.execution_time = time.monotonic() - started
         result.config_sha256 = self.config_sha256
         result.source_sha256 = source_sha256
         return result
 
-    def _grade(self, path: Path, submission_id: str,
-               prepared: Submission | None) -> SubmissionResult:
+    def _grade(self, path: Path, submission_id: str, prepared: Submission | None,
+               student: str) -> SubmissionResult:
         try:
             limits = self.config.limits
             submission = prepared or read_submission(path, submission_id, limits.max_notebook_mb,
@@ -114,7 +116,7 @@ class Grader:
         except InvalidNotebook as exc:
             return unscored(submission_id, self.config, Status.INVALID, str(exc))
         session = StudentSession(self.connection, submission, self.config.limits,
-                                 plans=self.plans)
+                                 plans=self.plans, student=student)
         try:
             session.start()
         except OutOfTime as exc:

@@ -131,6 +131,13 @@ class Found:
     shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab.ipynb`)
     raw: str = ""  # the folder or file name the id was cleaned from (`five@uni.edu`); "" if the LMS named it
     main: str = ""  # for a student's further notebook (`<id>-2`): the id of their main row
+    group: str = ""  # for a member of a group submission: the id the group's notebook came as
+
+    @property
+    def student(self) -> str:
+        """Whose work the notebook is: one student's further notebooks and a group's rows
+        are one student's (what a judge's call plans keep apart: `session.CallPlans`)."""
+        return self.group or self.main or self.submission_id
 
     @property
     def origin(self) -> str:
@@ -784,7 +791,7 @@ def _group_members(found: Discovery, inputs: list[Path]) -> dict[str, str]:
     for sub in list(found.submissions):
         others = [m for m in groups.get(sub.submission_id, ()) if m not in ids]
         for member in others:
-            found.submissions.append(replace(sub, submission_id=member))
+            found.submissions.append(replace(sub, submission_id=member, group=sub.submission_id))
             members[member] = sub.submission_id
         if others:
             found.duplicates.append(f"{sub.origin}: a group submission; graded for each member: "

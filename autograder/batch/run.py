@@ -261,7 +261,7 @@ def _judge(found: Found, out: str, engine: str, position: int = -1) -> dict[str,
         grading[index] = position
     try:
         result = grader.grade(found.path, found.submission_id,
-                              _PREPARED.pop(found.submission_id, None))
+                              _PREPARED.pop(found.submission_id, None), student=found.student)
         _stamp(result, engine)
         write_results(result, results_path(Path(out), found.submission_id))
     finally:

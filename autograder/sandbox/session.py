@@ -254,23 +254,25 @@ class CallPlans:
         """`check` starts (its place in the order the checks run)."""
         self.order.setdefault(check)
 
-    def learn(self, check: str, calls: list[PlannedCall], submission: object = None) -> None:
-        """`check` passed making `calls` for `submission`. Its plan from now on: the calls it
-        made byte for byte for this submission and for the one before it (two different
-        submissions). A call whose arguments came from a submission's own results (a check
-        that feeds a student's value back: an upstream gradient times the value) is so
-        never sent ahead to another student's worker, unless two submissions gave the very
-        same bytes — nothing then that is one student's; and a call with fresh values each
-        time (a check that draws them on purpose) is not run ahead for nothing."""
+    def learn(self, check: str, calls: list[PlannedCall], student: object = None) -> None:
+        """`check` passed making `calls` for a notebook of `student`. Its plan from now on:
+        the calls it made byte for byte for this student and for the one before (two
+        different students). A call whose arguments came from a submission's own results (a
+        check that feeds a student's value back: an upstream gradient times the value) is so
+        never sent ahead to another student's worker, unless two students' notebooks gave
+        the very same bytes — nothing then that is one student's (two notebooks of one
+        student, or a group's rows, are one student's: a sixteenth outside red team's two
+        notebooks carried their values to the next student's worker); and a call with fresh
+        values each time (a check that draws them on purpose) is not run ahead for nothing."""
         self.note(check)
         made = {call.key for call in calls}
         before = self._made.get(check)
-        if before is not None and before[0] is submission:  # (a check passing twice for one
-            made |= before[1]  # submission is still that submission's: nothing planned from it)
+        if before is not None and before[0] == student:  # (a check passing twice for one
+            made |= before[1]  # student is still that student's: nothing planned from it)
             calls = [call for call in calls if call.key in before[2]]
-            self._made[check] = (submission, made, before[2])
+            self._made[check] = (student, made, before[2])
         else:
-            self._made[check] = (submission, made, before[1] if before is not None else set())
+            self._made[check] = (student, made, before[1] if before is not None else set())
             calls = [call for call in calls if before is not None and call.key in before[1]]
         if 1 <= len(calls) <= MAX_PLANNED:
             self.by_check[check] = calls
@@ -447,9 +449,12 @@ def _ints(value: Any) -> list[int]:
 
 class StudentSession:
     def __init__(self, conn: ZygoteConnection, submission: Submission, limits: Limits,
-                 extra_hidden: list[str] | None = None, plans: CallPlans | None = None) -> None:
+                 extra_hidden: list[str] | None = None, plans: CallPlans | None = None,
+                 student: str = "") -> None:
         self.conn = conn
         self.plans = plans
+        # whose work it is: the plans learn nothing one student's notebooks alone made
+        self.student = student or submission.submission_id
         self._check: str | None = None  # the check running now (begin_check)
         self._made: list[PlannedCall] = []  # the calls it made so far
         self._prefetched: dict[CallKey, deque[tuple[dict[str, Any], dict[str, Any]]]] = {}
@@ -711,7 +716,7 @@ class StudentSession:
 
     def end_check(self, learn: bool = True) -> None:
         if learn and self.plans is not None and self._check is not None:
-            self.plans.learn(self._check, self._made, self.submission)
+            self.plans.learn(self._check, self._made, self.student)
         self._check, self._made, self._prefetched = None, [], {}
 
     def _send_ahead(self) -> None:

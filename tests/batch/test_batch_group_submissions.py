@@ -69,6 +69,9 @@ def test_every_member_of_a_group_submission_gets_a_row(tmp_path: Path):
         assert any(f"a group submission; graded for each member: {', '.join(MEMBERS)}" in d
                    for d in found.duplicates)
         assert not any("same bytes as" in d for d in found.duplicates)
+        # one group's work: its rows are one student's to the judges' call plans
+        assert {f.student for f in group} == {"submission_1003"}
+        assert {f.student for f in found.submissions if f not in group} == {"submission_1001"}
 
 
 def test_metadata_gives_each_member_a_record_of_their_own(tmp_path: Path):

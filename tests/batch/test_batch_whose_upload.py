@@ -52,6 +52,9 @@ def test_students_zips_with_two_notebooks_are_their_own(tmp_path: Path):
     assert sources(given) == expected
     assert any("cal.zip/notes.ipynb: another notebook for cal; graded as cal-2" in d
                for d in found.duplicates)
+    # a student's further notebook is still their work (to the judges' call plans)
+    assert {f.submission_id: f.student for f in found.submissions} == {
+        "ben": "ben", "ben-2": "ben", "cal": "cal", "cal-2": "cal", "eve": "eve"}
 
 
 def test_student_folders_given_one_by_one_are_named_after_the_folder(tmp_path: Path):

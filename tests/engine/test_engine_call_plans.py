@@ -8,6 +8,7 @@ the same errors, the same time limits, no incident or restart of its own.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -69,9 +70,15 @@ def zygote():
         yield running
 
 
-def _session(zygote: Zygote, plans: CallPlans, **limits: float) -> StudentSession:
-    submission = Submission("plans", Path("plans.ipynb"), (Cell(1, CODE),), "0")
-    session = StudentSession(zygote.connect(), submission, Limits(**limits), plans=plans)
+_IDS = itertools.count()
+
+
+def _session(zygote: Zygote, plans: CallPlans, student: str = "",
+             **limits: float) -> StudentSession:
+    """A session of a notebook of its own (`student`: whose, when not only its own)."""
+    submission = Submission(f"plans{next(_IDS)}", Path("plans.ipynb"), (Cell(1, CODE),), "0")
+    session = StudentSession(zygote.connect(), submission, Limits(**limits), plans=plans,
+                             student=student)
     session.start()
     return session
 
@@ -398,6 +405,50 @@ def test_a_call_fed_one_submissions_results_never_reaches_another_students_worke
     assert len([k for k in index if k != "__metadata__"]) == 1  # the check's own input only
 
 
+def test_one_students_two_notebooks_never_plan_their_own_values(zygote) -> None:
+    """Two notebooks of one student (a further notebook, a group's rows) giving the very
+    same bytes are still one student's: a call fed their values back is not planned, so
+    it never reaches the next student's worker (a sixteenth outside red team's two
+    notebooks did). Two students giving the same bytes share nothing that is one's."""
+    plans = CallPlans()
+
+    def run_checks(session: StudentSession) -> None:
+        session.begin_check("feeds back")
+        try:
+            value = session.call("double", torch.ones(2)).value
+            session.call("double", value * 3 + 7.0)  # built from the student's value
+        finally:
+            session.end_check()
+
+    def fed_back_planned() -> bool:
+        return any(not torch.equal(tensor, torch.ones(2))
+                   for call in plans.get("feeds back") for tensor in call.tensors.values())
+
+    for student in ("lee_1001", "lee_1001", "lee_1001"):  # main notebook, -2, -3
+        session = _session(zygote, plans, student=student)
+        try:
+            run_checks(session)
+        finally:
+            session.close()
+        assert not fed_back_planned()
+    session = _session(zygote, plans, student="kim_1002")  # another student, the same bytes
+    try:
+        run_checks(session)
+    finally:
+        session.close()
+    assert fed_back_planned()
+
+
+def test_the_plans_learn_from_two_students_not_two_notebooks() -> None:
+    plans = CallPlans()
+    a = _planned("double", torch.ones(2))
+    plans.learn("c", [a], "lee_1001")
+    plans.learn("c", [a], "lee_1001")  # their further notebook: still one student
+    assert plans.get("c") == []
+    plans.learn("c", [a], "kim_1002")
+    assert plans.get("c") == [a]
+
+
 def test_library_calls_are_recorded_only_when_asked(zygote) -> None:
     code = "import torch.nn.functional as F\ndef loss(p, t):\n    return F.mse_loss(p, t)\n"
     submission = Submission("rec", Path("rec.ipynb"), (Cell(1, code),), "0")
@@ -445,7 +496,8 @@ def test_a_scenario_is_sent_ahead_and_what_it_found_still_voids_its_evidence(mon
 
     plans = CallPlans()
     def graded() -> tuple[dict[str, object], list[str], dict[str, set[str]]]:
-        submission = Submission("evidence", Path("evidence.ipynb"), (Cell(1, EVIDENCE),), "0")
+        submission = Submission(f"evidence{next(_IDS)}", Path("evidence.ipynb"),
+                                (Cell(1, EVIDENCE),), "0")  # (each its own student)
         session = StudentSession(lab_zygote.connect(), submission, Limits(), plans=plans)
         session.start()
         try:
