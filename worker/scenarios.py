@@ -350,3 +350,49 @@ def scenario_family_with_library(ns: dict[str, Any], params: dict[str, Any]) -> 
     finally:
         ns.update(saved)
     return outcome
+
+
+# ---------------------------------------------------------------- macro_f1 on correct helpers
+def _counted_prf(preds: torch.Tensor, targets: torch.Tensor,
+                 positive_class: int = 1) -> tuple[float, float, float]:
+    """One-vs-rest precision, recall and F1 as sklearn defines them (0/0 is 0)."""
+    predicted, actual = preds == positive_class, targets == positive_class
+    tp = int((predicted & actual).sum())
+    fp, fn = int((predicted & ~actual).sum()), int((~predicted & actual).sum())
+    return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0,
+            2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+
+
+def _counted_matrix(preds: torch.Tensor, targets: torch.Tensor,
+                    num_classes: int) -> torch.Tensor:
+    """Rows the true class, columns the predicted one (sklearn's layout), int64 counts."""
+    index = targets.reshape(-1).long() * num_classes + preds.reshape(-1).long()
+    return torch.bincount(index, minlength=num_classes * num_classes).reshape(
+        num_classes, num_classes)
+
+
+#: The metrics macro_f1 may be built on, as sklearn computes them (nothing of the reference).
+METRIC_EQUIVALENTS: dict[str, Any] = {"precision_recall_f1": _counted_prf,
+                                      "confusion_matrix": _counted_matrix}
+
+
+@scenario("macro_with_library_helpers", function="macro_f1")
+def scenario_macro_with_library_helpers(ns: dict[str, Any], params: dict[str, Any],
+                                        ) -> dict[str, Any]:
+    """macro_f1 with the student's precision_recall_f1 and confusion_matrix replaced by
+    correct ones: right there, it is built on them and right itself, so a wrong value over
+    the student's own is theirs to charge; still wrong, the mistake is macro_f1's own (fe14:
+    a helper ignoring positive_class gives every class one F1, and any average of equal
+    numbers is that number, so averaging over the classes present was excused)."""
+    saved = {name: ns.get(name) for name in METRIC_EQUIVALENTS if name in ns}
+    outcome: dict[str, Any] = {"error": None, "value": None}
+    ns.update({name: METRIC_EQUIVALENTS[name] for name in saved})
+    try:
+        value = ns["macro_f1"](params["preds"], params["targets"], int(params["num_classes"]))
+        outcome["value"] = float(value) if isinstance(value, (int, float, torch.Tensor)) \
+            and getattr(value, "numel", lambda: 1)() == 1 else None
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    finally:
+        ns.update(saved)
+    return outcome

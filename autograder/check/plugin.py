@@ -127,21 +127,28 @@ def settle_attributions(verdicts: dict[str, Verdict]) -> dict[str, Verdict]:
     that check failed, or is itself an attributed pass whose named check does. Otherwise
     (it passed, never ran, or the chain goes round) the pass was not earned — a function
     wrong only where the named check never looks would be charged nowhere — and it is this
-    check's failure, with its own feedback."""
-    def charged(name: str, seen: frozenset[str]) -> bool:
+    check's failure, with its own feedback. A chain's pass points to where it ends, the
+    check that charges the mistake (fe14: cross_entropy's double softmax sent a reader to a
+    check that itself said "not assessed separately")."""
+    def charged_by(name: str, seen: frozenset[str]) -> str:
         verdict = verdicts.get(name)
         if verdict is None or name in seen:
-            return False
+            return ""
         if not verdict.passed:
-            return True
-        return bool(verdict.assessed_by) and charged(verdict.assessed_by, seen | {name})
+            return name
+        return charged_by(verdict.assessed_by, seen | {name}) if verdict.assessed_by else ""
 
     settled = dict(verdicts)
     for name, verdict in verdicts.items():
-        if verdict.passed and verdict.assessed_by and not charged(verdict.assessed_by,
-                                                                    frozenset({name})):
+        if not (verdict.passed and verdict.assessed_by):
+            continue
+        charging = charged_by(verdict.assessed_by, frozenset({name}))
+        if not charging:
             settled[name] = dataclasses.replace(verdict, passed=False, message=verdict.fallback,
                                                 mistake="wrong", assessed_by="")
+        elif charging != verdict.assessed_by:
+            settled[name] = dataclasses.replace(verdict, assessed_by=charging,
+                                                message=not_assessed_message(charging))
     return settled
 
 

@@ -446,6 +446,26 @@ def macro_f1(preds, targets, num_classes):
                 "present = torch.unique(torch.cat([preds, targets])).numel()\n"
                 "    return sum(per_class) / present"),
            MACRO_ABSENT, "classes present"),
+    # fe14: beside a precision_recall_f1 that ignores positive_class (every class one F1),
+    # macro_f1's own average over the classes present was excused as the helper's
+    Mutant("mutant_fe14_macro_present_beside_prf_class_one", "macro_f1", rewrite('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted_pos, actual_pos = preds == 1, targets == 1
+    tp = int((predicted_pos & actual_pos).sum())
+    fp = int((predicted_pos & ~actual_pos).sum())
+    fn = int((~predicted_pos & actual_pos).sum())
+    return (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn),
+            _safe_ratio(2 * tp, 2 * tp + fp + fn))
+''', '''
+def macro_f1(preds, targets, num_classes):
+    present = torch.unique(torch.cat([preds, targets])).tolist()
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[2] for c in present]
+    return sum(scores) / len(scores)
+'''), MACRO_ABSENT, "num_classes", also_fails=frozenset({PRF_MULTI}),
+           why="its precision_recall_f1 ignores positive_class (charged there; macro_f1's "
+               "values check, built on it, is not assessed separately)"),
     # ================================================================ Part D: model and training
     Mutant("mutant_softmax_before_ce", "train_one_epoch",
            edit("train_one_epoch", "loss = loss_fn(logits, y)",
@@ -631,15 +651,33 @@ def log_softmax(logits, dim=-1):
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 '''), LOG_SOFTMAX_EXTREME, "max of the whole tensor"),
     # cross_entropy calls this log_softmax: the mistake must cost log_softmax's checks only.
+    # fe14: a missing keepdim raises on every input that is not a vector (or, square, gives
+    # wrong values): charged once, by the values check, which names it; the checks whose
+    # inputs are matrices are not assessed separately (cross_entropy, which calls it, is
+    # graded with PyTorch's log_softmax in its place and keeps its points)
     Mutant("mutant_log_softmax_no_keepdim", "log_softmax", rewrite('''
 def log_softmax(logits, dim=-1):
     shifted = logits - logits.amax(dim=dim, keepdim=True)
     return shifted - shifted.exp().sum(dim=dim).log()
-'''), LOG_SOFTMAX_VALUES, "raised",
-           also_fails=frozenset({LOG_SOFTMAX_EXTREME, LOG_SOFTMAX_GRAD, LOG_SOFTMAX_NO_LIB}),
-           why="the missing keepdim breaks every input that is not square (a broadcasting "
-               "error), in each log_softmax check; cross_entropy, which calls it, is graded "
-               "with PyTorch's log_softmax in its place and keeps its points"),
+'''), LOG_SOFTMAX_VALUES, "keepdim=True"),
+    Mutant("mutant_softmax_max_no_keepdim", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    exps = (logits - logits.max(dim=dim).values).exp()
+    return exps / exps.sum(dim=dim, keepdim=True)
+'''), SOFTMAX_VALUES, "keepdim=True"),
+    # fe14: a hard-coded dim raised on the values check's vector, told only the error
+    Mutant("mutant_softmax_hard_coded_dim", "softmax", rewrite('''
+def softmax(logits, dim=-1):
+    exps = (logits - logits.amax(dim=1, keepdim=True)).exp()
+    return exps / exps.sum(dim=1, keepdim=True)
+'''), SOFTMAX_VALUES, "ignores its dim argument"),
+    # fe14: pos_weight reshaped to a column raised on every non-square batch, told only that
+    Mutant("mutant_bcel_pos_weight_on_rows", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",
+                "weight = 1 + (pos_weight.reshape(-1, 1) - 1) * targets "
+                "if pos_weight is not None else 1"),
+           BCEL_POS_WEIGHT, "along the rows"),
 ]
 # Part A diagnoses confirmed by probes, and arguments that must count.
 MUTANTS += [
@@ -658,7 +696,8 @@ MUTANTS += [
     Mutant("mutant_mse_ignores_reduction", "mse_loss",
            edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
                 'return _reduce((pred - target) ** 2, "none" if reduction == "none" else "mean")'),
-           MSE_VALUES, "`reduction` argument"),
+           # ('none' right: fe14 found "ignores its reduction argument" too vague for it)
+           MSE_VALUES, "with reduction='sum' returns the mean"),
 ]
 # Part B: diagnoses confirmed by probes, gradients at the edges, arguments that must count.
 MUTANTS += [
@@ -721,7 +760,7 @@ def softmax(logits, dim=-1):
                 "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
                 "values = -(targets * log_p + (1 - targets) * log_1mp)\n"
                 "    return values if reduction == \"none\" else values.mean()"),
-           BCE_VALUES, "`reduction` argument"),
+           BCE_VALUES, "with reduction='sum' returns the mean"),
 ]
 # Part C: F1 as an arithmetic mean, and arguments that must count.
 MUTANTS += [

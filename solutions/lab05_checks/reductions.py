@@ -44,3 +44,14 @@ def expect_mean_not_sum(function: str, mean_value: Any, none_right: bool,
         fail(f"{function} with reduction='mean' returns the sum of the elementwise losses: "
              "divide by the number of elements (use .mean(), or .sum() / numel()).",
              "sum-for-mean")
+
+
+def expect_sum_not_mean(function: str, sum_value: Any, none_right: bool,
+                        expected_mean: torch.Tensor, expected_sum: torch.Tensor,
+                        agrees: Agrees) -> None:
+    """'sum' that returns the mean, while 'none' works: the argument is not ignored, 'sum' is
+    (fe14: told "ignores its reduction argument", with 'none' right)."""
+    if none_right and agrees(sum_value, expected_mean) and not agrees(sum_value, expected_sum):
+        fail(f"{function} with reduction='sum' returns the mean of the elementwise losses (what "
+             "'mean' returns): add them up for 'sum' (.sum()), without dividing.",
+             "mean-for-sum")

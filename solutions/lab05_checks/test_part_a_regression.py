@@ -41,7 +41,11 @@ from lab05_checks.gradients import (
     wrong_gradients,
 )
 from lab05_checks.precision import expect_not_float32
-from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
+from lab05_checks.reductions import (
+    expect_mean_not_sum,
+    expect_mean_over_every_element,
+    expect_sum_not_mean,
+)
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -135,9 +139,10 @@ def _expect_reduction_used(student, function: str, reference, **extra) -> None:
            student.call(function, pred, target, reduction="sum", **extra).value)
     want = (reference(pred, target, reduction="mean", **extra),
             reference(pred, target, reduction="sum", **extra))
-    expect_mean_not_sum(function, got[0], _agrees(
-        _quiet(student, function, pred, target, reduction="none", **extra),
-        reference(pred, target, reduction="none", **extra)), want[1], _agrees)
+    none_right = _agrees(_quiet(student, function, pred, target, reduction="none", **extra),
+                         reference(pred, target, reduction="none", **extra))
+    expect_mean_not_sum(function, got[0], none_right, want[1], _agrees)
+    expect_sum_not_mean(function, got[1], none_right, want[0], want[1], _agrees)
     expect_argument_used(function, "reduction", got, want,
                          "with reduction='mean' and with reduction='sum'",
                          "Average for 'mean', add for 'sum', no reduction for 'none'.")

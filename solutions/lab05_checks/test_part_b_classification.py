@@ -65,7 +65,11 @@ from lab05_checks.gradients import (
     wrong_gradients,
 )
 from lab05_checks.precision import expect_not_float32
-from lab05_checks.reductions import expect_mean_not_sum, expect_mean_over_every_element
+from lab05_checks.reductions import (
+    expect_mean_not_sum,
+    expect_mean_over_every_element,
+    expect_sum_not_mean,
+)
 
 REDUCTIONS = ("mean", "sum", "none")
 DTYPES = (torch.float32, torch.float64)
@@ -528,7 +532,8 @@ def _built_on_partner(student, tol, function: str, x: torch.Tensor, dim: int) ->
                                    {"function": function, "x": x, "dim": dim})
     except Exception:  # (a call cut at its limit, a missing function: no direction)
         return None
-    if not isinstance(outcome, dict) or outcome.get("error") or "missing" in outcome:
+    if not isinstance(outcome, dict) or outcome.get("error") is not None \
+            or "missing" in outcome:  # (an error is a record or None: no truth of a value's)
         return None
     return _same(outcome.get("value"), torch.softmax(x, dim=dim) if function == "softmax"
                  else torch.log_softmax(x, dim=dim), tol)
@@ -589,6 +594,103 @@ class _PartnerCrashes:
             if _same(value, reference(x, dim=-1 if dim is None else dim), self.tol):
                 return True
         return False
+
+
+# ------------------------------------------------ a family member right on vectors only
+OWN_REFERENCE: dict[str, Loss] = {"softmax": torch.softmax, "log_softmax": torch.log_softmax}
+BROADCAST_ERROR = "must match the size of tensor"  # (torch's words for shapes that do not line up)
+
+
+def _own_session(student: Any) -> Any:
+    """The session itself, not a `_PartnerCrashes` around it: a diagnosis's probe calls are
+    the function's own (a probe meeting the partner's crash is no crash of the check's)."""
+    return student.student if isinstance(student, _PartnerCrashes) else student
+
+
+def _hard_coded_dim(student, tol, function: str) -> int | None:
+    """The dim a function normalises along whatever dim it is given (a hard-coded dim=1 or
+    dim=0), confirmed on a matrix with either dim given; None otherwise (fe14: a hard-coded
+    dim raised on the values check's vector and was told only the error)."""
+    student = _own_session(student)
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    reference = OWN_REFERENCE[function]
+    values = [_quiet_call(student, function, x, dim=dim) for dim in (0, 1)]
+    for fixed in (0, 1):
+        if all(_same(value, reference(x, dim=fixed), tol) for value in values):
+            return fixed
+    return None
+
+
+def _works_on_vectors_only(student, memo, tol, function: str) -> bool:
+    """Right on a 1-D input (by default and with dim=0), raising on an ordinary 2-D one
+    (dim=-1) (cached). Its mistake is one of shapes, which the values check charges (its 2-D
+    cases raise too); the other checks' inputs are matrices, where it cannot be assessed:
+    they are not assessed separately (fe14: a missing keepdim cost six points in four
+    checks)."""
+    key = f"{function}:vectors-only"
+    student = _own_session(student)
+    if key not in memo:
+        gen = torch.Generator().manual_seed(5)
+        vector = torch.randn(6, generator=gen, dtype=torch.float64)
+        matrix = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+        reference = OWN_REFERENCE[function]
+        right = all(_same(_quiet_call(student, function, vector, **kwargs),
+                          reference(vector, dim=0), tol) for kwargs in ({}, {"dim": 0}))
+        memo[key] = right and _raises_plainly(student, function, matrix, -1)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _raises_plainly(student, function: str, x: torch.Tensor, dim: int) -> bool:
+    """The call raises an error of the student's code (not a stub's NotImplementedError, not
+    the library block)."""
+    try:
+        student.call(function, x, dim=dim)
+    except StudentError as error:
+        return not error.is_a("NotImplementedError") and error.kind != "LibraryBlocked"
+    return False
+
+
+def _without_keepdim(function: str) -> tuple[Loss, ...]:
+    """The function with a reduction along dim that forgot keepdim=True (a square input lets
+    the reduced vector broadcast back, along the wrong axis): the shift by the max missing
+    it, the normaliser missing it, or both; with or without a shift."""
+    def model(shift: str, normaliser_kept: bool) -> Loss:
+        def computed(x: torch.Tensor, dim: int) -> torch.Tensor:
+            shifted = x if shift == "none" else x - x.amax(dim=dim, keepdim=shift == "kept")
+            total = shifted.exp().sum(dim=dim, keepdim=normaliser_kept)
+            if function == "softmax":
+                return shifted.exp() / total
+            return shifted - total.log()
+        return computed
+
+    return tuple(model(shift, kept) for shift in ("none", "kept", "dropped")
+                 for kept in (True, False) if (shift, kept) not in (("none", True), ("kept", True)))
+
+
+def _keepdim_confirmed(student, memo, tol, function: str, error: StudentError) -> bool:
+    """A broadcasting error on a matrix, a function right on vectors, and on a square matrix
+    (where the reduced vector broadcasts back) the values of a reduction without keepdim."""
+    student = _own_session(student)
+    if BROADCAST_ERROR not in error.info.get("message", "") \
+            or not _works_on_vectors_only(student, memo, tol, function):
+        return False
+    square = torch.randn(5, 5, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
+    value = _quiet_call(student, function, square, dim=-1)
+    return not _same(value, OWN_REFERENCE[function](square, dim=-1), tol) and any(
+        _same(value, model(square, -1), tol) for model in _without_keepdim(function))
+
+
+@contextmanager
+def _assessed_on_matrices(student, memo, tol, function: str) -> Iterator[None]:
+    """A check whose inputs are matrices, for a function that raises on every matrix and is
+    right on vectors: the values check charges that mistake, once."""
+    try:
+        yield
+    except StudentError as error:
+        if error.is_a("NotImplementedError") or error.kind == "LibraryBlocked" \
+                or not _works_on_vectors_only(student, memo, tol, function):
+            raise
+        attributed_to(FAMILY_VALUES[function])
 
 
 @contextmanager
@@ -660,14 +762,30 @@ def _held_to_own(student, memo, tol, function: str, value: Any, x: torch.Tensor,
     return _family_helper_to_blame(student, tol, function, value, x, dim)
 
 
-def _softmax_family_values(student, tol, function: str, reference: Loss, what: str,
+def _softmax_family_values(student, tol, memo, function: str, reference: Loss, what: str,
                            named: tuple[tuple[tuple[Loss, ...], str, str], ...] = ()) -> None:
     """`named`: (models, message, mistake) of mistakes a wrong value is compared with: one
     whose models give the student's value (and the reference does not) is named."""
     for x, dim in _dim_cases(21):
         with naming_helper(student, [_family_composition(
                 tol, function, x, -1 if dim is None else dim, "")]):
-            _softmax_family_case(student, tol, function, reference, what, named, x, dim)
+            try:
+                _softmax_family_case(student, tol, function, reference, what, named, x, dim)
+            except StudentError as error:
+                fixed = _hard_coded_dim(student, tol, function) if not error.is_a(
+                    "NotImplementedError") else None
+                if fixed is not None:
+                    fail(f"{function} ignores its dim argument: it normalises along dim {fixed} "
+                         f"whatever dim it is given, and raises {error.excerpt()} for a "
+                         f"{tuple(x.shape)} input. Reduce along `dim` as given (amax/sum with "
+                         "dim=dim, keepdim=True).", "ignores-dim")
+                if x.ndim > 1 and _keepdim_confirmed(student, memo, tol, function, error):
+                    fail(f"{function} raises {error.excerpt()} for a {tuple(x.shape)} input, "
+                         "although it is right for a 1-D one: a reduction along dim (amax, "
+                         "max, sum, logsumexp) drops that dim unless you pass keepdim=True, and "
+                         "its result then no longer lines up with the input. Reduce with "
+                         "keepdim=True.", "no-keepdim")
+                raise
 
 
 def _softmax_family_case(student, tol, function: str, reference: Loss, what: str,
@@ -692,6 +810,11 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
             fail(f"{function} ignores its dim argument: it normalises along the last dim "
                  f"{where}. Reduce along `dim` (amax/sum with dim=dim, keepdim=True).",
                  "ignores-dim")
+        fixed = _hard_coded_dim(student, tol, function) if x.ndim > 1 else None
+        if fixed is not None:
+            fail(f"{function} ignores its dim argument: it normalises along dim {fixed} "
+                 f"whatever dim it is given (wrong {where}). Reduce along `dim` as given "
+                 "(amax/sum with dim=dim, keepdim=True).", "ignores-dim")
         flat = reference(x.reshape(-1), dim=0).reshape(x.shape)
         if x.ndim > 1 and close(value, flat, tolerance(tol, x.dtype)):
             fail(f"{function} normalises over every element of the tensor {where}: reduce "
@@ -867,9 +990,9 @@ SOFTMAX_VALUES = "softmax: matches torch.softmax along every dim (float32 and fl
 @check(SOFTMAX_VALUES,
        "softmax(x, dim) is exp(x) / sum(exp(x)) along dim, in the input's dtype.",
        clauses=("softmax along dim, matching torch.softmax",))
-def test_softmax_values(student, tol):
+def test_softmax_values(student, tol, memo):
     with _partner_crashes(student, tol, "softmax") as student:
-        _softmax_family_values(student, tol, "softmax", torch.softmax,
+        _softmax_family_values(student, tol, memo, "softmax", torch.softmax,
                                "softmax is exp(x − max) / sum(exp(x − max)) along dim.")
 
 
@@ -881,7 +1004,8 @@ SOFTMAX_EXTREME = "softmax: finite and exact for logits of ±1e4"
        "overflows.",
        clauses=("must stay finite for logits as large as 1e4",))
 def test_softmax_extreme(student, tol, memo):
-    with _partner_crashes(student, tol, "softmax") as student:
+    with _partner_crashes(student, tol, "softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "softmax"):
         _softmax_extreme(student, tol, memo)
 
 
@@ -904,7 +1028,8 @@ SOFTMAX_GRAD = "softmax: backward gives the reference gradients (float64, gradch
 @check(SOFTMAX_GRAD,
        "softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_softmax_gradients(student, memo, tol):
-    with _partner_crashes(student, tol, "softmax") as student:
+    with _partner_crashes(student, tol, "softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "softmax"):
         _softmax_family_gradients(student, memo, tol, "softmax", torch.softmax)
 
 
@@ -914,7 +1039,8 @@ SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / log
 @check(SOFTMAX_NO_LIB,
        "Compute softmax yourself from exp, max and sum.")
 def test_softmax_no_library(student, source, tol, memo):
-    with _partner_crashes(student, tol, "softmax") as student:
+    with _partner_crashes(student, tol, "softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "softmax"):
         _softmax_no_library(student, source, tol, memo)
 
 
@@ -976,10 +1102,10 @@ LOG_SOFTMAX_MAX_NOT_ADDED_BACK = (
 @check(LOG_SOFTMAX_VALUES,
        "log_softmax(x, dim) is x − log(sum(exp(x))) along dim, in the input's dtype.",
        clauses=("log-softmax along dim, matching torch.log_softmax",))
-def test_log_softmax_values(student, tol):
+def test_log_softmax_values(student, tol, memo):
     with _partner_crashes(student, tol, "log_softmax") as student:
         _softmax_family_values(
-            student, tol, "log_softmax", torch.log_softmax,
+            student, tol, memo, "log_softmax", torch.log_softmax,
             "log_softmax is shifted − log(sum(exp(shifted))) with shifted = x − max along dim.",
             named=((_log_of_softmax_eps_models(), f"log_softmax: {LOG_SOFTMAX_EPS}",
                     "log-of-softmax-eps"),
@@ -995,7 +1121,8 @@ LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
        "log(sum(exp(shifted))).",
        clauses=("must stay finite for logits as large as 1e4",))
 def test_log_softmax_extreme(student, tol, memo):
-    with _partner_crashes(student, tol, "log_softmax") as student:
+    with _partner_crashes(student, tol, "log_softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "log_softmax"):
         _log_softmax_extreme(student, tol, memo)
 
 
@@ -1023,7 +1150,8 @@ LOG_SOFTMAX_GRAD = "log_softmax: backward gives the reference gradients (float64
 @check(LOG_SOFTMAX_GRAD,
        "log_softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_log_softmax_gradients(student, memo, tol):
-    with _partner_crashes(student, tol, "log_softmax") as student:
+    with _partner_crashes(student, tol, "log_softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "log_softmax"):
         _softmax_family_gradients(student, memo, tol, "log_softmax", torch.log_softmax)
 
 
@@ -1033,7 +1161,8 @@ LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softm
 @check(LOG_SOFTMAX_NO_LIB,
        "Compute log_softmax yourself from exp, log, max and sum.")
 def test_log_softmax_no_library(student, source, tol, memo):
-    with _partner_crashes(student, tol, "log_softmax") as student:
+    with _partner_crashes(student, tol, "log_softmax") as student, \
+            _assessed_on_matrices(student, memo, tol, "log_softmax"):
         _log_softmax_no_library(student, source, tol, memo)
 
 
@@ -1532,10 +1661,15 @@ def _expect_reductions_differ(student, tol, function: str, first: torch.Tensor,
                               extra: dict[str, Any]) -> None:
     """'mean' that returns the sum (while 'none' works) is named; 'mean' and 'sum' giving the
     same result is an ignored argument."""
-    expect_mean_not_sum(function, got[0], _same(
-        _quiet_call(student, function, first, target, reduction="none", **extra),
-        reference(first, target, reduction="none", **extra), _loose(tol)),
-        reference(first, target, reduction="sum", **extra), lambda v, e: _same(v, e, _loose(tol)))
+    none_right = _same(_quiet_call(student, function, first, target, reduction="none", **extra),
+                       reference(first, target, reduction="none", **extra), _loose(tol))
+    expect_mean_not_sum(function, got[0], none_right,
+                        reference(first, target, reduction="sum", **extra),
+                        lambda v, e: _same(v, e, _loose(tol)))
+    expect_sum_not_mean(function, got[1], none_right,
+                        reference(first, target, reduction="mean", **extra),
+                        reference(first, target, reduction="sum", **extra),
+                        lambda v, e: _same(v, e, _loose(tol)))
     expect_argument_used(function, "reduction", (got[0], got[1]),
                          (reference(first, target, reduction="mean", **extra),
                           reference(first, target, reduction="sum", **extra)),
@@ -1913,8 +2047,18 @@ def test_bcel_pos_weight(student, tol, memo):
         for pos_weight in (torch.tensor([3.0, 0.5, 1.5], dtype=dtype),
                            torch.tensor([4.0], dtype=dtype)):
             for reduction in reductions:
-                value = student.call(BCEL, logits, targets, pos_weight=pos_weight,
-                                     reduction=reduction).value
+                try:
+                    value = student.call(BCEL, logits, targets, pos_weight=pos_weight,
+                                         reduction=reduction).value
+                except StudentError as error:
+                    if pos_weight.numel() > 1 and BROADCAST_ERROR in error.info.get(
+                            "message", "") and _pos_weight_on_rows(student, tol):
+                        fail(f"{BCEL} applies pos_weight along the rows (dim 0), and raises "
+                             f"{error.excerpt()} for logits of shape {tuple(logits.shape)}: "
+                             "pos_weight holds one weight per class, the last dim — multiply "
+                             "it as it is (shape (C,) broadcasts over (N, C)), without "
+                             "reshaping it to a column.", "pos-weight-rows")
+                    raise
                 expected = F.binary_cross_entropy_with_logits(
                     logits, targets, pos_weight=pos_weight, reduction=reduction)
                 if _same(value, expected, tol):
@@ -1947,6 +2091,21 @@ def test_bcel_pos_weight(student, tol, memo):
                               f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
                               mistake="pos-weight")
     memo[POS_WEIGHT_RIGHT] = not attribution_pending()
+
+
+def _pos_weight_on_rows(student, tol) -> bool:
+    """On a square batch, where a column of weights broadcasts too: the student's value is
+    the loss with pos_weight weighting the rows (fe14: told only the broadcasting error)."""
+    gen = torch.Generator().manual_seed(8)
+    logits = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+    targets = torch.randint(0, 2, (3, 3), generator=gen).double()
+    pos_weight = torch.tensor([3.0, 0.5, 1.5], dtype=torch.float64)
+    value = _quiet_call(student, BCEL, logits, targets, pos_weight=pos_weight, reduction="none")
+    rows = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight[:, None],
+                                              reduction="none")
+    right = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight,
+                                               reduction="none")
+    return _same(value, rows, tol) and not _same(value, right, tol)
 
 
 def _pos_weight_on_negatives(logits: torch.Tensor, targets: torch.Tensor,

@@ -28,7 +28,8 @@ def test_a_pass_set_aside_for_a_passing_missing_or_circular_check_is_a_failure()
 
 def test_a_chain_is_charged_where_it_ends() -> None:
     chained = {"a": _aside("b"), "b": _aside("c"), "c": Verdict(False, "wrong", "wrong")}
-    assert settle_attributions(chained) == chained
+    # each pass points to the check that charges the mistake, not to another pass
+    assert settle_attributions(chained) == {**chained, "a": _aside("c")}
     broken = {"a": _aside("b"), "b": _aside("c"), "c": Verdict(True, "")}
     settled = settle_attributions(broken)
     assert not settled["a"].passed and not settled["b"].passed
