@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from lab05_checks import test_part_b_classification as part_b
-from test_helper_blame import excused, failed, namespace, verdicts
+from test_helper_blame import edited, excused, failed, namespace, verdicts
 
 KEEPDIM = {
     "softmax": '''
@@ -54,30 +54,22 @@ def test_a_hard_coded_dim_is_told_it_ignores_dim(fixed) -> None:
 
 
 def test_sum_returning_the_mean_is_named_and_not_an_ignored_argument() -> None:
-    found = verdicts(namespace('''
-        def binary_cross_entropy(probs, targets, reduction="mean"):
-            _check_reduction(reduction)
-            _check_same_shape(probs, targets)
-            safe_p = torch.where(probs > 0, probs, 1.0)
-            safe_q = torch.where(probs < 1, probs, 0.0)
-            log_p = torch.clamp(torch.where(probs > 0, torch.log(safe_p), -100.0), min=-100)
-            log_1mp = torch.clamp(torch.where(probs < 1, torch.log1p(-safe_q), -100.0), min=-100)
-            losses = -(targets * log_p + (1 - targets) * log_1mp)
-            return losses if reduction == "none" else losses.mean()
-        '''), "binary_cross_entropy")
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy",
+        "return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)",
+        "losses = -(targets * log_p + (1 - targets) * log_1mp)\n"
+        "    return losses if reduction == 'none' else losses.mean()")),
+        "binary_cross_entropy")
     verdict = failed(found)[part_b.BCE_VALUES]
     assert verdict.mistake == "mean-for-sum", verdict.message
 
 
 def test_pos_weight_along_the_rows_is_named() -> None:
-    found = verdicts(namespace('''
-        def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
-            _check_reduction(reduction)
-            _check_same_shape(logits, targets)
-            neg_log_sigmoid = -F.logsigmoid(logits)
-            weight = 1 + (pos_weight.reshape(-1, 1) - 1) * targets if pos_weight is not None else 1
-            return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)
-        '''), "binary_cross_entropy_with_logits")
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy_with_logits",
+        "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",
+        "weight = 1 + (pos_weight.reshape(-1, 1) - 1) * targets if pos_weight is not None else 1")),
+        "binary_cross_entropy_with_logits")
     assert failed(found)[part_b.BCEL_POS_WEIGHT].mistake == "pos-weight-rows"
 
 
