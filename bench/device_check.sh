@@ -8,7 +8,8 @@
 #   3. the sandbox's capabilities on this host;
 #   4. the bundled examples and the fixture submissions graded on the GPU host (the grader
 #      hides the GPU from its processes: their gradebook must equal a CPU machine's, check
-#      by check);
+#      by check: unpack gpu-grade.tgz here, grade the same folders here, then
+#      `bench/compare_grades.py CPU_OUT gpu-grade`);
 #   5. the self-test's mutants and alternatives graded there: every mistake caught by its
 #      check and every correct alternative at full marks, as on the CPU;
 #   6. the emulated GPU against the real one (`bench/device_fidelity.py`): every function
