@@ -541,14 +541,20 @@ def _right_on_library_helpers(student, ref, tol, preds: torch.Tensor, targets: t
     place of the student's (worker scenario `macro_with_library_helpers`) is right: a wrong
     value over the student's helpers is then theirs. A helper that ignores positive_class
     gives every class one F1, so no composition of its outputs can tell an average over the
-    classes present from one over num_classes (fe14: the absent-classes check excused it)."""
+    classes present from one over num_classes (fe14: the absent-classes check excused it).
+    A run whose value the swap did not change cannot tell (a helper reached by another name,
+    an alias or a default argument): the composition's evidence stands, as before."""
     try:
         outcome = student.scenario("macro_with_library_helpers", {
             "preds": preds, "targets": targets, "num_classes": num_classes})
     except Exception:  # (a call cut at its limit, a missing function: nothing confirmed)
         return False
-    return isinstance(outcome, dict) and outcome.get("error") is None \
-        and _close(outcome.get("value"), ref.macro_f1(preds, targets, num_classes), tol)
+    if not isinstance(outcome, dict) or outcome.get("error") is not None:
+        return False
+    value = outcome.get("value")
+    return _close(value, ref.macro_f1(preds, targets, num_classes), tol) or (
+        isinstance(value, float) and _close(_quiet(student, "macro_f1", preds, targets,
+                                                   num_classes), value, tol))
 
 
 # Labels with classes 0 and 3 of 4 absent: 2 classes present, a matrix sized by the labels

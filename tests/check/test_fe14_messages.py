@@ -98,3 +98,26 @@ def test_macro_f1_over_the_classes_present_is_its_own_beside_a_helper_ignoring_t
     macro = {name for name in failed(found) if name.startswith("macro_f1")}
     assert macro == {part_c.MACRO_ABSENT}, macro
     assert excused(found).get(part_c.MACRO_VALUES, "").startswith("precision_recall_f1")
+
+
+def test_a_correct_macro_f1_reaching_its_helper_by_an_alias_keeps_the_excuse():
+    """The run on correct helpers swaps them by name: a macro_f1 holding the student's own
+    helper in a default argument does not see the swap, and the unchanged value cannot tell
+    (it stays the helper's mistake, charged once)."""
+    from lab05_checks import test_part_c_metrics as part_c
+
+    found = verdicts(namespace('''
+        def precision_recall_f1(preds, targets, positive_class=1):
+            if preds.shape != targets.shape:
+                raise ValueError("shapes")
+            p, t = preds == 1, targets == 1
+            tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+            return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0,
+                    2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+
+        def macro_f1(preds, targets, num_classes, _prf=precision_recall_f1):
+            scores = [_prf(preds, targets, positive_class=c)[2] for c in range(num_classes)]
+            return sum(scores) / num_classes
+        '''), "precision_recall_f1", "macro_f1")
+    assert not [name for name in failed(found) if name.startswith("macro_f1")]
+    assert excused(found)[part_c.MACRO_ABSENT].startswith("precision_recall_f1")
