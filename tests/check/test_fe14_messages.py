@@ -73,6 +73,17 @@ def test_pos_weight_along_the_rows_is_named() -> None:
     assert failed(found)[part_b.BCEL_POS_WEIGHT].mistake == "pos-weight-rows"
 
 
+# precision_recall_f1 that ignores positive_class: every class gets class 1's F1
+PRF_IGNORING_THE_CLASS = '''
+        def precision_recall_f1(preds, targets, positive_class=1):
+            if preds.shape != targets.shape:
+                raise ValueError("shapes")
+            p, t = preds == 1, targets == 1
+            tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+            return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0,
+                    2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+        '''
+
 def test_macro_f1_over_the_classes_present_is_its_own_beside_a_helper_ignoring_the_class():
     """A precision_recall_f1 that ignores positive_class gives every class one F1, and any
     average of equal numbers is that number: macro_f1 averaging over the classes present was
@@ -81,15 +92,7 @@ def test_macro_f1_over_the_classes_present_is_its_own_beside_a_helper_ignoring_t
     on them, and its values check stays the helper's."""
     from lab05_checks import test_part_c_metrics as part_c
 
-    found = verdicts(namespace('''
-        def precision_recall_f1(preds, targets, positive_class=1):
-            if preds.shape != targets.shape:
-                raise ValueError("shapes")
-            p, t = preds == 1, targets == 1
-            tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
-            return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0,
-                    2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-
+    found = verdicts(namespace(PRF_IGNORING_THE_CLASS, '''
         def macro_f1(preds, targets, num_classes):
             present = sorted(set(targets.tolist()) | set(preds.tolist()))
             scores = [precision_recall_f1(preds, targets, positive_class=c)[2] for c in present]
@@ -106,15 +109,7 @@ def test_a_correct_macro_f1_reaching_its_helper_by_an_alias_keeps_the_excuse():
     (it stays the helper's mistake, charged once)."""
     from lab05_checks import test_part_c_metrics as part_c
 
-    found = verdicts(namespace('''
-        def precision_recall_f1(preds, targets, positive_class=1):
-            if preds.shape != targets.shape:
-                raise ValueError("shapes")
-            p, t = preds == 1, targets == 1
-            tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
-            return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0,
-                    2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-
+    found = verdicts(namespace(PRF_IGNORING_THE_CLASS, '''
         def macro_f1(preds, targets, num_classes, _prf=precision_recall_f1):
             scores = [_prf(preds, targets, positive_class=c)[2] for c in range(num_classes)]
             return sum(scores) / num_classes
