@@ -8,7 +8,9 @@ instead gets a new root, built in its private mount namespace and entered with
 - the Python runtime read-only: the interpreter's prefix, the virtual
   environment's, and the system's shared libraries (`/usr/lib`, `/lib*`);
 - a few generated files in `/etc` (users, the loader cache, the time zone);
-- `/dev` with null, zero, full, random, urandom (and GPU nodes when present);
+- `/dev` with null, zero, full, random, urandom, and nothing else: no GPU node even on a
+  GPU host (no grader process uses a GPU, `autograder.NO_GPU`; a notebook that set
+  `CUDA_VISIBLE_DEVICES` again would otherwise reach the host's driver);
 - `/proc` of its own PID namespace (its own processes only);
 - private, size-capped tmpfs mounts: `/home/student` (its cwd and HOME), `/tmp`
   and `/dev/shm`. They live in memory charged to the worker's cgroup and vanish
@@ -169,12 +171,10 @@ def build_and_enter(layout: Layout) -> None:
     os.chdir(HOME)
 
 
-def _make_devices(root: str, layout: Layout) -> None:
+def _make_devices(root: str, layout: Layout, host: str = "/dev") -> None:
     dev = _make_target(root, "/dev", directory=True)
-    names = list(DEVICES)
-    names += sorted(n for n in os.listdir("/dev") if n.startswith("nvidia"))  # a GPU host
-    for name in names:
-        source = os.path.join("/dev", name)
+    for name in DEVICES:  # (only these, whatever else the host's `/dev` holds)
+        source = os.path.join(host, name)
         if os.path.exists(source) and not os.path.isdir(source):
             _mount(source, _make_target(root, f"/dev/{name}", directory=False), None, MS_BIND)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),

@@ -1,0 +1,30 @@
+"""The worker's `/dev`: the five harmless devices and nothing the host adds (a GPU host's
+`nvidia*` nodes stay out, since no grader process uses a GPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import rootfs
+
+
+def test_a_worker_gets_no_gpu_node_even_on_a_gpu_host(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    host = tmp_path / "host-dev"
+    host.mkdir()
+    for name in (*rootfs.DEVICES, "nvidia0", "nvidiactl", "nvidia-uvm", "kvm", "sda"):
+        (host / name).write_text("")
+    mounted: list[tuple[str, str]] = []
+    monkeypatch.setattr(rootfs, "_mount", lambda source, target, *rest: mounted.append(
+        (source, target)))
+    monkeypatch.setattr(rootfs, "_tmpfs", lambda *args, **kwargs: None)
+    root = tmp_path / "root"
+    layout = rootfs.Layout(mountpoint=str(root), uid=None, scratch_mb=8)
+
+    rootfs._make_devices(str(root), layout, host=str(host))
+
+    assert sorted(Path(source).name for source, _ in mounted) == sorted(rootfs.DEVICES)
+    assert sorted(Path(target).name for _, target in mounted) == sorted(rootfs.DEVICES)
+    assert not [p.name for p in (root / "dev").iterdir() if p.name.startswith("nvidia")]
