@@ -49,6 +49,7 @@ MAX_NAMES = 300
 # Python's own hooks and torch's mode stacks, as the grader clears them (`quiet`): taken at
 # import, in the zygote, before any notebook.
 _SET_PROFILE, _SET_TRACE, _GET_TRACE = sys.setprofile, sys.settrace, sys.gettrace
+_GET_PROFILE = sys.getprofile
 _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
 _SHOW_WARNING = warnings.showwarning
 _POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
@@ -175,8 +176,10 @@ _FUNCTORCH_KEYS = ("FuncTorchDynamicLayerFrontMode", "FuncTorchDynamicLayerBackM
                    "FuncTorchVmapMode", "FuncTorchGradWrapper", "BatchedNestedTensor")
 PYTHON = "python"  # a plan entry's keys for a library function written in Python
 PACKAGE = "package"  # ... and for a whole library written in Python (`_PACKAGES`)
+UFUNC = "ufunc"  # ... and for a compiled NumPy routine (`_UFUNCS`)
 _PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, _BATCHED, *_FUNCTORCH_KEYS,
-                        PYTHON, PACKAGE})
+                        PYTHON, PACKAGE, UFUNC})
+_ALONE = (PYTHON, PACKAGE, UFUNC)  # keys a plan entry holds on their own
 
 
 def _load_functorch_decompositions() -> None:
@@ -262,6 +265,67 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
 _PACKAGES: dict[str, tuple[str, ...]] = _package_folders()
 
 
+def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ...]]]:
+    """NumPy's log-sum-exp routines (`numpy.logaddexp`, `logaddexp2`: folded over an axis by
+    their `reduce`, a log-sum-exp), each with the bindings of it in NumPy's loaded modules,
+    found at import (before any notebook): a seventeenth outside red team's softmax, finite at
+    ±1e4 without the max shift, came from `np.logaddexp.reduce`. They are compiled (no Python
+    frame for the block's trace function to refuse): a block refuses their methods (`reduce`,
+    `accumulate`, ... whatever reference they are reached by: `_ufunc_profiler`) and replaces
+    their bindings in NumPy's modules (a direct call of `np.logaddexp`). A reference taken
+    before the call and called pairwise is out of reach (a ufunc's own call is invisible to
+    Python's hooks before 3.12)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None:
+        try:
+            import numpy
+        except ImportError:
+            return {}
+    found = {}
+    for name in ("logaddexp", "logaddexp2"):
+        ufunc = getattr(numpy, name, None)
+        if not isinstance(ufunc, numpy.ufunc):
+            continue
+        homes = []
+        for module_name, module in sorted(sys.modules.items()):
+            if module_name.split(".", 1)[0] != "numpy" or not isinstance(module, ModuleType):
+                continue
+            namespace = vars(module)
+            homes += [(namespace, key) for key, value in list(namespace.items()) if value is ufunc]
+        found[f"numpy_{name}"] = (ufunc, tuple(homes))
+    return found
+
+
+_UFUNCS = _numpy_ufuncs()
+
+
+def _ufunc_blocked(*args: Any, _blocked: tuple[str, type[Exception], list[str]] = (
+        "", RuntimeError, []), **kwargs: Any) -> Any:
+    """What a NumPy routine's bindings are while a block holds (its keyword default names it,
+    the error and the block's list of what ran)."""
+    _blocked[2].append(_blocked[0])
+    raise _blocked[1](f"{_blocked[0]} is not available here")
+
+
+_UFUNC_BLOCKED_CODE = _ufunc_blocked.__code__
+_UFUNC_METHODS = ("reduce", "accumulate", "reduceat", "outer", "at")
+
+
+def _ufunc_profiler(ufuncs: tuple[tuple[Any, str], ...], fired: list[str]) -> Callable[..., None]:
+    """A profile function refusing a blocked NumPy routine's methods (`np.logaddexp.reduce`:
+    a builtin method whose `__self__` is the routine, reported by Python as a C call, which
+    an exception raised here stops before it runs). What it refused is recorded (`fired`):
+    Python unsets a profile function that raises."""
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "c_call":
+            owner = getattr(arg, "__self__", None)
+            for ufunc, name in ufuncs:
+                if owner is ufunc:
+                    fired.append(name)
+                    raise LibraryBlocked(f"{name} is not available here")
+    return profile
+
+
 PlanEntry = tuple[str, tuple[str, ...]]  # (operator[.overload] or function, its keys)
 
 
@@ -280,6 +344,9 @@ def block_plan(ops: Iterable[str]) -> list[PlanEntry]:
             continue
         if op in _PACKAGES:
             plan.append((op, (PACKAGE,)))
+            continue
+        if op in _UFUNCS:
+            plan.append((op, (UFUNC,)))
             continue
         for schema in _SCHEMAS(f"aten::{op}"):
             name = f"{op}.{schema.overload_name}" if schema.overload_name else op
@@ -305,8 +372,7 @@ def _plan_entries(plan: Any) -> list[PlanEntry]:
         if isinstance(name, str) and 0 < len(name) <= 96 and set(name) <= _OP_NAME | {"."} \
                 and isinstance(keys, (list, tuple)) and 0 < len(keys) <= len(_PLAN_KEYS) \
                 and all(type(key) is str and key in _PLAN_KEYS for key in keys) \
-                and (PYTHON not in keys or len(keys) == 1) \
-                and (PACKAGE not in keys or len(keys) == 1):
+                and all(key not in keys for key in _ALONE if len(keys) > 1):
             entries.append((name, tuple(keys)))
     return entries
 
@@ -334,6 +400,8 @@ class LibraryBlock:
         self.library: Any = None
         self.swapped: tuple[tuple[FunctionType, Any, Any, Any], ...] = ()
         self.tracer: Any = None
+        self.profiler: Any = None
+        self.rebound: tuple[tuple[dict[str, Any], str, Any], ...] = ()
         self.fired: list[str] = []  # the library functions the tracer refused (what ran)
 
     def __enter__(self) -> LibraryBlock:
@@ -346,7 +414,23 @@ class LibraryBlock:
         swapped = []
         names = {}
         folders = []
+        ufuncs = []
+        rebound = []
         for name, keys in plan:
+            if keys == (UFUNC,):  # its methods refused when called, its bindings replaced
+                ufunc, homes = _UFUNCS.get(name, (None, ()))
+                if ufunc is None:
+                    continue
+                ufuncs.append((ufunc, name))
+                refuse = FunctionType(_UFUNC_BLOCKED_CODE, {}, name, None, None)
+                refuse.__kwdefaults__ = {"_blocked": (name, LibraryBlocked, self.fired)}
+                for method in _UFUNC_METHODS:  # (`np.logaddexp.reduce(...)` refused too)
+                    setattr(refuse, method, refuse)
+                for namespace, key in homes:
+                    if namespace.get(key) is ufunc:
+                        rebound.append((namespace, key, ufunc))
+                        namespace[key] = refuse
+                continue
             if keys == (PACKAGE,):  # any of its functions refused when called, until __exit__
                 folders += [(folder, name) for folder in _PACKAGES.get(name, ())]
                 continue
@@ -365,7 +449,10 @@ class LibraryBlock:
 
             for key in keys:
                 _IMPL(library, name, key, blocked)
-        self.library, self.swapped = library, tuple(swapped)
+        self.library, self.swapped, self.rebound = library, tuple(swapped), tuple(rebound)
+        if ufuncs:
+            self.profiler = _ufunc_profiler(tuple(ufuncs), self.fired)
+            _SET_PROFILE(self.profiler)
         if swapped or folders:  # a copy of one made from its code runs that code: refused
             self.tracer = _code_tracer(names, self.fired, tuple(folders))
             _SET_TRACE(self.tracer)
@@ -375,7 +462,8 @@ class LibraryBlock:
         """The block's refusal of the library's Python code is still in place, or it refused
         a call (Python then unsets a trace function): read right after the student's code
         returns; removing it otherwise is lifting the block."""
-        return self.tracer is None or bool(self.fired) or _GET_TRACE() is self.tracer
+        return bool(self.fired) or ((self.tracer is None or _GET_TRACE() is self.tracer)
+                                    and (self.profiler is None or _GET_PROFILE() is self.profiler))
 
     def holds(self, plan: tuple[PlanEntry, ...] | None = None) -> bool:
         """Every planned operator still has the block's registration and every planned Python
@@ -393,6 +481,12 @@ class LibraryBlock:
                     return False
             elif keys == (PACKAGE,):
                 continue  # (refused by the trace function: `tracing`)
+            elif keys == (UFUNC,):
+                for namespace, key in _UFUNCS.get(name, (None, ()))[1]:
+                    bound = namespace.get(key)
+                    if type(bound) is not FunctionType or bound.__code__ is not \
+                            _UFUNC_BLOCKED_CODE:
+                        return False
             elif BLOCK_SOURCE not in _DUMP(f"aten::{name}"):
                 return False
         return True
@@ -401,6 +495,12 @@ class LibraryBlock:
         if self.tracer is not None:
             self.tracer = None
             _SET_TRACE(None)
+        if self.profiler is not None:
+            self.profiler = None
+            _SET_PROFILE(None)
+        rebound, self.rebound = self.rebound, ()
+        for namespace, key, ufunc in rebound:
+            namespace[key] = ufunc
         if self.library is not None:
             library, self.library = self.library, None
             _RESET(library)

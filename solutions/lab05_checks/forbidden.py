@@ -40,8 +40,9 @@ LIBRARY_NAME = {
     "softmin": "F.softmin",
     "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
                  "computes a softmax)",
-    "scipy_softmax": "SciPy or scikit-learn (scipy.special.softmax / logsumexp, "
-                     "sklearn.utils.extmath.softmax, ...: another library's softmax routine)",
+    "scipy_softmax": "SciPy, scikit-learn or NumPy's logaddexp (scipy.special.softmax / "
+                     "logsumexp, sklearn.utils.extmath.softmax, np.logaddexp.reduce, ...: "
+                     "another library's softmax or log-sum-exp routine)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
@@ -114,6 +115,7 @@ ALIASES: dict[str, str] = {
     "scipy_special_softmax": "scipy_softmax", "scipy_special_log_softmax": "scipy_softmax",
     "scipy_special_logsumexp": "scipy_softmax",
     "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
+    "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
 }
 
 
@@ -134,9 +136,11 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "attention": ATTENTION_OPS,
     # another library's softmax, written in Python: blocked by its code (harness.LibraryBlock),
     # and every function of SciPy and scikit-learn by the files their code comes from (an
-    # eleventh outside red team's sklearn.utils.extmath.softmax and SciPy's private _logsumexp)
+    # eleventh outside red team's sklearn.utils.extmath.softmax and SciPy's private _logsumexp),
+    # and NumPy's log-sum-exp routines, compiled (a seventeenth's `np.logaddexp.reduce`)
     "scipy_softmax": ("scipy_special_softmax", "scipy_special_log_softmax",
-                      "scipy_special_logsumexp", "scipy", "sklearn"),
+                      "scipy_special_logsumexp", "scipy", "sklearn", "numpy_logaddexp",
+                      "numpy_logaddexp2"),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),

@@ -181,6 +181,18 @@ def test_another_library_s_softmax_is_a_library_call(grade_tamper):
         assert "scikit-learn" in check.output
 
 
+def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
+    """Red team 17: softmax and log_softmax from `np.logaddexp.reduce` (compiled, no Python
+    frame), finite at ±1e4 without the max shift: the block refuses NumPy's log-sum-exp
+    routines, and the notebook's rule names them."""
+    result = grade_tamper("hostile_takes_softmax_from_numpy")
+    for function in ("softmax", "log_softmax"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-call", check.output
+        assert "logaddexp" in check.output
+
+
 def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
     """evaluate without no_grad through model.forward(x) (the model's own hook never runs)
     with the loss given detached logits (no graph for the figure's offset): the layers'

@@ -278,3 +278,66 @@ def test_a_whole_python_library_is_refused_by_where_its_code_comes_from() -> Non
         assert recorded.intact and name in recorded.names
         assert sys.gettrace() is None
         library()  # (back after the block)
+
+
+def test_numpys_log_sum_exp_is_refused_by_any_reference_to_its_methods() -> None:
+    """A seventeenth outside red team's softmax came from `np.logaddexp.reduce` (compiled:
+    no Python frame for the trace function). Under a block its methods are refused whatever
+    reference reaches them (one taken before the call included), and so is a call through
+    NumPy's own bindings; what was refused is reported as called. NumPy's elementary
+    routines still run, and everything is back after the block."""
+    import contextlib
+    import sys
+
+    import numpy as np
+
+    from autograder.sandbox.harness import RecordedCall
+
+    held = np.logaddexp  # (a reference taken before the block)
+    rows = np.ones((2, 3))
+    plan = block_plan(["numpy_logaddexp", "numpy_logaddexp2"])
+    assert plan == [("numpy_logaddexp", ("ufunc",)), ("numpy_logaddexp2", ("ufunc",))]
+    for reach, name in ((lambda: held.reduce(rows, axis=1), "numpy_logaddexp"),
+                        (lambda: np.logaddexp(rows, rows), "numpy_logaddexp"),
+                        (lambda: np.logaddexp.reduce(rows, axis=1), "numpy_logaddexp"),
+                        (lambda: np.logaddexp2.accumulate(rows, axis=1), "numpy_logaddexp2")):
+        with pytest.raises(LibraryBlocked, match=name), LibraryBlock(plan):
+            reach()
+
+        def falls_back(x: torch.Tensor, reach=reach) -> torch.Tensor:
+            with contextlib.suppress(Exception):  # (its own code when refused)
+                reach()
+            return x.exp() / x.exp().sum() + float(np.exp(rows).sum()) * 0
+
+        recorded = RecordedCall(plan, record=True)
+        recorded(falls_back, torch.randn(3))
+        assert recorded.intact and name in recorded.names
+        assert sys.getprofile() is None and np.logaddexp is held
+        assert np.allclose(held.reduce(rows, axis=1), np.log(3) + 1)  # (back after it)
+
+
+def test_a_notebook_that_puts_numpys_routine_back_under_the_block_lifted_it() -> None:
+    """Rebinding `np.logaddexp` to the routine during the call, or removing the block's
+    profile function, is lifting the block: the recorded call is not intact."""
+    import sys
+
+    import numpy as np
+
+    from autograder.sandbox.harness import RecordedCall
+
+    held = np.logaddexp
+    plan = block_plan(["numpy_logaddexp"])
+
+    def rebinds(x: torch.Tensor) -> torch.Tensor:
+        np.logaddexp = held
+        return x
+
+    def unprofiles(x: torch.Tensor) -> torch.Tensor:
+        sys.setprofile(None)
+        return x
+
+    for lifts in (rebinds, unprofiles):
+        recorded = RecordedCall(plan, record=True)
+        recorded(lifts, torch.randn(3))
+        assert not recorded.intact, lifts.__name__
+        np.logaddexp = held
