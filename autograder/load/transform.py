@@ -27,6 +27,12 @@ import re
 from IPython.core.inputtransformer2 import TransformerManager
 
 _PROMPT = re.compile(r"(?m)^In \[\d*\]: ")
+# IPython's magics that run their code in the notebook's namespace, as a kernel does: the
+# code is kept (the timing, capture or profile dropped), so `%%time` over a cell that defines
+# a graded function defines it here too (a no-op shell would lose the function). `%%timeit`
+# and `%timeit` are not here: IPython runs their code in a scope of its own (nothing kept).
+_RUNS_ITS_BODY = re.compile(r"\A(?:[ \t]*\n)*%%(?:time|capture|prun)\b[^\n]*")
+_RUNS_ITS_LINE = re.compile(r"(?m)^([ \t]*)%time[ \t]+(?=\S)")
 _ESCAPED_ASSIGN = re.compile(r"=[ \t]*[!%]")  # `x = !ls`, `t = %timeit f()`
 _ESCAPES = "!%?,;/"  # a line that starts with one of these may be IPython's syntax
 MAX_PASSES = 501  # IPython gives up after 500 rewrites (RuntimeError: the cell is left as is)
@@ -74,11 +80,21 @@ def transform_cost(source: str) -> tuple[int, int]:
     return rewrites, min(rewrites + 1, MAX_PASSES) * max(len(source), 1) + quadratic
 
 
+def _keep_code_of_magics(source: str) -> str:
+    """`%%time` / `%%capture` / `%%prun` on a cell's first line and `%time` before a
+    statement replaced by the code they run (the magic's line left empty: line numbers kept)."""
+    if "%time" not in source and "%%" not in source:
+        return source
+    source = _RUNS_ITS_BODY.sub(lambda m: m.group(0)[:m.group(0).index("%%")], source, count=1)
+    return _RUNS_ITS_LINE.sub(r"\1", source)
+
+
 def to_plain_python(source: str, budget: Budget | None = None) -> str:
     """`source` as plain Python; `budget` shared by the cells of one notebook (None: a fresh
     one for this cell alone)."""
     if "%" not in source and "!" not in source and "?" not in source:
         return source
+    source = _keep_code_of_magics(source)
     if not _PROMPT.search(source):
         try:
             parse(source)

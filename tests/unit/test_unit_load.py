@@ -156,6 +156,32 @@ def test_ipython_syntax_is_never_plain_python() -> None:
     assert to_plain_python("In [1]: x = 1 % 2\n") == "x = 1 % 2\n"
 
 
+@pytest.mark.parametrize("cell", [
+    "%%time\ndef mse_loss(a, b):\n    return a - b\n",
+    "\n%%capture captured\ndef mse_loss(a, b):\n    return a - b\n",
+    "%%prun -s cumulative\ndef mse_loss(a, b):\n    return a - b\n",
+    "%time mse_loss = lambda a, b: a - b\n",
+    "%%time\n!echo training\n%time mse_loss = lambda a, b: a - b\n",
+])
+def test_magics_that_run_their_code_in_the_notebook_keep_what_it_defines(cell: str) -> None:
+    """`%%time` / `%%capture` / `%%prun` over a cell and `%time` before a statement run the
+    code in the notebook's namespace in a kernel (a fresh-eyes tester's Colab-style notebook
+    lost every check of the function a `%%time` cell defined): the code is kept here too."""
+    namespace: dict[str, object] = {"get_ipython": lambda: type(
+        "NoShell", (), {"__getattr__": lambda self, name: lambda *a, **k: None})()}
+    exec(compile(to_plain_python(cell), "cell", "exec"), namespace)
+    assert namespace["mse_loss"](3, 1) == 2  # type: ignore[operator]
+
+
+def test_timeit_keeps_nothing_as_in_a_kernel() -> None:
+    """IPython runs `%%timeit`'s code in a scope of its own: nothing it defines is kept."""
+    for cell in ("%%timeit\nx = 1\n", "%timeit x = 1\n"):
+        namespace: dict[str, object] = {"get_ipython": lambda: type(
+            "NoShell", (), {"__getattr__": lambda self, name: lambda *a, **k: None})()}
+        exec(compile(to_plain_python(cell), "cell", "exec"), namespace)
+        assert "x" not in namespace
+
+
 def test_a_syntax_error_is_left_for_the_worker_to_report() -> None:
     plain = to_plain_python("def broken(:\n    %time x")  # never raises here
     with pytest.raises(SyntaxError):
