@@ -275,12 +275,10 @@ def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ..
     their bindings in NumPy's modules (a direct call of `np.logaddexp`). A reference taken
     before the call and called pairwise is out of reach (a ufunc's own call is invisible to
     Python's hooks before 3.12)."""
-    numpy = sys.modules.get("numpy")
-    if numpy is None:
-        try:
-            import numpy
-        except ImportError:
-            return {}
+    try:
+        import numpy
+    except ImportError:
+        return {}
     found = {}
     for name in ("logaddexp", "logaddexp2"):
         ufunc = getattr(numpy, name, None)
