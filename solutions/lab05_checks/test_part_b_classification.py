@@ -217,7 +217,14 @@ def _right_without_the_library(student, tol, memo, source, function: str,
     def same(got: tuple[Any, Any], want: tuple[torch.Tensor, torch.Tensor]) -> bool:
         value, grads = got
         grad = grads[0] if isinstance(grads, list) and grads else None
-        return _same(value, want[0], edge_tol) and _edge_gradient_right(grad, want[1], edges)
+        if not _edge_gradient_right(grad, want[1], edges):
+            return False
+        # Imprecision the values check charges (fresh eyes 17: a float32 step, exact at ±1e4
+        # and off by float32's rounding on the fresh inputs) is that check's mistake, not a
+        # sign of the library used elsewhere (whose absence gives inf, nan or worse).
+        return _same(value, want[0], edge_tol) or (
+            _same(value, want[0], _loose(edge_tol))
+            and _only_imprecise(student, memo, tol, function))
 
     right_without_the_library(
         student, function, set(forbidden), source, args, held, expected,
@@ -278,9 +285,19 @@ def _float32_confirmed(student, memo, tol, function: str) -> bool:
         value = _quiet_call(student, function, *args, **kwargs)
         expected = reference(*args, **kwargs)
         cast = tuple(a.float() if a.is_floating_point() else a for a in args)
+        charged = _charged(value, expected, tol)
         memo[key] = bool(float32_evidence(value, expected, reference(*cast, **kwargs))) \
-            and _charged(value, expected, tol)
+            and charged
+        # charged, and by no more than float32's rounding: imprecise, whatever its cause
+        memo[f"{function}:imprecise"] = charged and _same(value, expected, _loose(tol))
     return memo[key]  # type: ignore[no-any-return]
+
+
+def _only_imprecise(student, memo, tol, function: str) -> bool:
+    """On ordinary input of a few hundred values, the values check charges the function, and
+    its values are off by no more than float32's rounding (a `.float()` somewhere inside)."""
+    _float32_confirmed(student, memo, tol, function)
+    return memo[f"{function}:imprecise"]  # type: ignore[no-any-return]
 
 
 def _float32_excused(student, memo, tol, function: str, value: Any,
@@ -352,6 +369,12 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
             wrong_gradients(function, where, matches(result.value, out.detach(), rtol=1e-6,
                                                      atol=1e-9), "the input")
     if gradcheck and result.gradcheck is not True:
+        if _charged(result.value, out.detach(), tol or Tolerances()) and _same(
+                result.value, out.detach(), _loose(tol or Tolerances())):
+            # Its gradients are right; its values carry rounding the values check charges
+            # (a float32 step), which gradcheck's finite differences magnify: one mistake.
+            attributed_to(VALUES_CHECK[function])
+            return
         fail(f"{function}: torch.autograd.gradcheck fails: the analytical and numerical "
              "gradients disagree.", "gradcheck")
 
@@ -802,6 +825,7 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
     if not _same(value, expected, tol) and _family_helper_to_blame(
             student, tol, function, value, x, used):
         return  # right for the student's own other member: that one's mistake
+    expect_not_float32(tol, function, value, expected, reference, (x,), where, dim=used)
     if isinstance(value, torch.Tensor) and value.shape == expected.shape \
             and value.dtype == expected.dtype and not close(value, expected,
                                                             tolerance(tol, x.dtype)):
