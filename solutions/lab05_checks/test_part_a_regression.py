@@ -633,10 +633,13 @@ EVERY_DELTA = ("right for every delta", "huber_loss")  # (its values check's ver
 
 # ---------------------------------------------------------------- huber_loss
 def _huber_branch_message(student) -> None:
-    """Say which branch is wrong: where |d| < delta, or where |d| >= delta."""
+    """Say which branch is wrong: where |d| < delta, where |d| >= delta, or both — and when
+    both are smooth L1's (Huber divided by delta), say so."""
     delta = 1.5
     inside = (torch.tensor([0.2, -0.7, 1.0]), torch.zeros(3))
     outside = (torch.tensor([2.0, -3.5, 6.0]), torch.zeros(3))
+    wrong = []
+    smooth_l1 = True
     for (pred, target), label, fix in (
         (inside, "where |d| < delta", "there the loss is the quadratic branch 0.5·d²"),
         (outside, "where |d| >= delta", "there the loss is the linear branch "
@@ -647,7 +650,18 @@ def _huber_branch_message(student) -> None:
         want = F.huber_loss(pred, target, delta=delta, reduction="none")
         if isinstance(got, torch.Tensor) and got.shape == want.shape and not matches(
                 got, want, rtol=1e-5, atol=1e-5):
-            fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
+            wrong.append((label, fix))
+        smooth_l1 = smooth_l1 and matches(got, F.smooth_l1_loss(
+            pred, target, beta=delta, reduction="none"), rtol=1e-5, atol=1e-5)
+    if len(wrong) == 2 and smooth_l1:
+        fail("huber_loss computes smooth L1 (0.5·d²/delta inside, |d| − 0.5·delta outside), "
+             "which is Huber divided by delta: Huber is 0.5·d² where |d| < delta and "
+             "delta·(|d| − 0.5·delta) elsewhere.", "smooth-l1")
+    if len(wrong) == 2:
+        fail("huber_loss gives wrong values in both branches: where |d| < delta the loss is "
+             "0.5·d², and where |d| >= delta it is delta·(|d| − 0.5·delta).", "huber-branch")
+    for label, fix in wrong:
+        fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
 
 
 HUBER_VALUES = "huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)"

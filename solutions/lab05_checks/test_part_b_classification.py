@@ -2070,6 +2070,7 @@ def test_bcel_pos_weight(student, tol, memo):
         targets[0] = 0.3  # a soft row too
         for pos_weight in (torch.tensor([3.0, 0.5, 1.5], dtype=dtype),
                            torch.tensor([4.0], dtype=dtype)):
+            right: list[str] = []  # (the reductions it is right for, with this pos_weight)
             for reduction in reductions:
                 try:
                     value = student.call(BCEL, logits, targets, pos_weight=pos_weight,
@@ -2086,14 +2087,17 @@ def test_bcel_pos_weight(student, tol, memo):
                 expected = F.binary_cross_entropy_with_logits(
                     logits, targets, pos_weight=pos_weight, reduction=reduction)
                 if _same(value, expected, tol):
+                    right.append(reduction)
                     continue
                 plain = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
                 ignored = _reduce(plain, reduction)
                 whole = _reduce(plain * pos_weight, reduction)
                 if _same(value, ignored, tol):
-                    fail(f"{BCEL} ignores pos_weight: multiply the positive term "
-                         "y·(−log σ(x)) by pos_weight (broadcast over the last dim).",
-                         "pos-weight-ignored")
+                    where = (f" with reduction='{reduction}' (it is right with "
+                             + " and ".join(f"'{r}'" for r in right) + ")") if right else ""
+                    fail(f"{BCEL} ignores pos_weight{where}: multiply the positive term "
+                         "y·(−log σ(x)) by pos_weight (broadcast over the last dim)"
+                         + (" in that branch too." if right else "."), "pos-weight-ignored")
                 if _same(value, _pos_weight_in_targets(logits, targets, pos_weight, reduction),
                          tol):
                     fail(f"{BCEL} multiplies the targets by pos_weight (y·pos_weight in both "

@@ -923,9 +923,10 @@ def test_eval_no_grad(student, memo):
         # (fresh eyes 11: torch.set_grad_enabled(False) never undone — full marks, while
         # fit's next epoch could not train and the notebook's own training cells crashed)
         fail("evaluate switches gradient tracking off and leaves it off "
-             "(torch.set_grad_enabled(False) never undone): every backward() after it fails, "
-             "so fit cannot train its next epoch — use `with torch.no_grad():`, which turns "
-             "it back on when the block ends.", "grad-left-off")
+             "(torch.set_grad_enabled(False) never undone): code run after it that does not "
+             "turn it back on itself (the notebook's next cells, a training loop) builds no "
+             "graph, and its backward() fails — use `with torch.no_grad():`, which turns it "
+             "back on when the block ends.", "grad-left-off")
     if outcome.get("grads_present"):
         fail("evaluate computed gradients (backward() during evaluation): evaluation must not "
              "touch gradients or parameters.", "backward-in-evaluate")

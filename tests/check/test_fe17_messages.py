@@ -6,8 +6,9 @@ check (exact at ±1e4, float32's rounding on that check's fresh inputs)."""
 from __future__ import annotations
 
 import pytest
+from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
-from test_helper_blame import excused, failed, namespace, verdicts
+from test_helper_blame import edited, excused, failed, namespace, verdicts
 
 FLOAT32_INSIDE = {
     "log_softmax: one sum in float32": ("log_softmax", '''
@@ -45,3 +46,27 @@ def test_a_float32_step_is_named_once_and_is_no_library_call(case) -> None:
     assert failed(found)[values].mistake == "float32-precision"
     assert "float32" in failed(found)[values].message
     assert all(check == values for check in excused(found).values())
+
+
+def test_smooth_l1_for_huber_is_named_as_such() -> None:
+    """Both branches of smooth L1 (Huber divided by delta): named, not the quadratic branch
+    alone."""
+    found = verdicts(namespace(edited(
+        "huber_loss", "quadratic = 0.5 * diff**2\n    linear = delta * (abs_diff - 0.5 * delta)",
+        "quadratic = 0.5 * diff**2 / delta\n    linear = abs_diff - 0.5 * delta")), "huber_loss")
+    verdict = failed(found)[part_a.HUBER_VALUES]
+    assert verdict.mistake == "smooth-l1" and "smooth L1" in verdict.message
+
+
+def test_pos_weight_ignored_in_one_reduction_says_which() -> None:
+    """pos_weight dropped in the 'sum' branch only: the message says where, and that the
+    other reductions are right."""
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy_with_logits",
+        "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+        "if reduction == 'sum':\n        weight = 1\n"
+        "    return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)")),
+        "binary_cross_entropy_with_logits")
+    verdict = failed(found)[part_b.BCEL_POS_WEIGHT]
+    assert verdict.mistake == "pos-weight-ignored"
+    assert "reduction='sum'" in verdict.message and "right with 'mean'" in verdict.message
