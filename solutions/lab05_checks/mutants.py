@@ -466,6 +466,20 @@ def macro_f1(preds, targets, num_classes):
 '''), MACRO_ABSENT, "num_classes", also_fails=frozenset({PRF_MULTI}),
            why="its precision_recall_f1 ignores positive_class (charged there; macro_f1's "
                "values check, built on it, is not assessed separately)"),
+    # fe17: a loop that starts at class 1 (class 0 left out), divided by num_classes or by
+    # the classes kept: named, and charged once (the absent-class check judges its own model)
+    Mutant("mutant_fe17_macro_skips_class0", "macro_f1", rewrite('''
+def macro_f1(preds, targets, num_classes):
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[2]
+              for c in range(1, num_classes)]
+    return sum(scores) / num_classes
+'''), MACRO_VALUES, "leaves class 0 out"),
+    Mutant("mutant_fe17_macro_skips_last_class_mean", "macro_f1", rewrite('''
+def macro_f1(preds, targets, num_classes):
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[2]
+              for c in range(num_classes - 1)]
+    return sum(scores) / len(scores)
+'''), MACRO_VALUES, "leaves the last class out"),
     # ================================================================ Part D: model and training
     Mutant("mutant_softmax_before_ce", "train_one_epoch",
            edit("train_one_epoch", "loss = loss_fn(logits, y)",
