@@ -659,7 +659,9 @@ def _huber_branch_message(student) -> None:
              "delta·(|d| − 0.5·delta) elsewhere.", "smooth-l1")
     if len(wrong) == 2:
         fail("huber_loss gives wrong values in both branches: where |d| < delta the loss is "
-             "0.5·d², and where |d| >= delta it is delta·(|d| − 0.5·delta).", "huber-branch")
+             "the quadratic branch 0.5·d², and where |d| >= delta the linear branch "
+             "delta·(|d| − 0.5·delta) — check the condition that selects each and its "
+             "formula.", "huber-branch")
     for label, fix in wrong:
         fail(f"huber_loss gives wrong values {label}: {fix}.", "huber-branch")
 
