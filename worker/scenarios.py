@@ -10,6 +10,7 @@ at most; verdicts rest on what the judge recomputes (see the hidden Part D check
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import weakref
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from autograder.sandbox import harness, probes
+from autograder.sandbox import devices, harness, probes
 from autograder.sandbox.harness import scenario
 from autograder.sandbox.rng import seed_rngs
 
@@ -40,7 +41,28 @@ class _Tag(torch.autograd.Function):
         return grad, None
 
 
-class GraphWatchLoss(harness.InstrumentedLoss):
+def _emulated_gpu(params: dict[str, Any]) -> contextlib.AbstractContextManager[Any]:
+    """Where the check asks for the emulated GPU (`emulated_gpu`): the model's setup and the
+    student's call run under `sandbox.devices`, so the model a device of "cuda" moves is on
+    the emulated GPU with its real data, and every "cuda" the call names (the device
+    argument, `.cuda()`, a hard-coded one) is that GPU. What the loop reads back on the host
+    is then what a GPU gives (fe17: the `meta` device read every value as 0, so correct
+    loops dividing by a count kept on the device raised ZeroDivisionError)."""
+    return devices.running(False) if params.get("emulated_gpu") is True \
+        else contextlib.nullcontext()
+
+
+class DeviceLoss(harness.InstrumentedLoss):
+    """The instrumented loss, its own bookkeeping (the probabilities test's constant) made on
+    the logits' device: on a GPU, real or emulated, a CPU tensor of one element beside GPU
+    logits is refused, which is no mistake of the student's."""
+
+    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        with devices.made_beside(input):
+            return super().forward(input, target)
+
+
+class GraphWatchLoss(DeviceLoss):
     """The instrumented loss (optionally label-smoothed), counting how many graphs of batches
     before the previous one are still alive when each batch's loss is computed (the previous
     batch's `loss` variable is legitimately alive until it is reassigned)."""
@@ -74,7 +96,8 @@ class GraphWatchLoss(harness.InstrumentedLoss):
 
 @scenario("train_one_epoch")
 def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, log = harness.setup(params)
+    with _emulated_gpu(params):
+        model, device, log = harness.setup(params)
     optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]),
                                 momentum=float(params.get("momentum", 0.0)))
     handles = harness.instrument(model, optimizer, log)
@@ -85,7 +108,8 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
     try:
-        with harness.device_context(params), harness.BackwardRecorder(model, log):
+        with harness.device_context(params), harness.BackwardRecorder(model, log), \
+                _emulated_gpu(params):
             outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
@@ -105,19 +129,20 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
 
 @scenario("evaluate")
 def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    model, device, log = harness.setup(params)
+    with _emulated_gpu(params):
+        model, device, log = harness.setup(params)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
-    loss_fn = harness.InstrumentedLoss(log)
+    loss_fn = DeviceLoss(log)
     if params.get("label_smoothing"):
         loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
     loss_fn.reveal = float(params.get("reveal_grad", 0.0))  # (see InstrumentedLoss)
     watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
     try:
-        with harness.device_context(params):
+        with harness.device_context(params), _emulated_gpu(params):
             outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)

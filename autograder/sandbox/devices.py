@@ -4,20 +4,25 @@ emulated one that holds real data.
 Why: the spec asks every function to work on the input's device and to return its tensors
 there. The classic mistake — a tensor made on the CPU inside the function (`torch.zeros(n)`,
 a one-hot mask, a confusion matrix's counts) beside inputs on the GPU — shows only when the
-inputs are on a GPU, and most grading machines have none. Part D's scenarios emulate the GPU
-with the `meta` device, which holds no data: fine for following where a training loop's
-batches go, useless for a loss or a metric whose value, indexing and `.item()` need data.
+inputs are on a GPU, and most grading machines have none. The bare `meta` device holds no
+data: fine for following where a training loop's batches go, useless for a loss or a metric
+whose value, indexing and `.item()` need data (Part D's scenarios once emulated the GPU so,
+and read every value back as zeros: fe17's correct loops divided by them).
 
 Here the emulated GPU is the `meta` device (the only device besides the CPU a CPU build of
 torch can put autograd state on) with the data kept on the CPU: an `OnGPU` tensor reports
 `device == meta`, computes on its CPU data, and refuses what a real GPU refuses — an
 operation mixing it with a CPU tensor of one or more dimensions (a CPU scalar tensor is
-allowed, as CUDA allows it), indexing a CPU tensor with it, `.numpy()`. New tensors made on
+allowed, as CUDA allows it), indexing a CPU tensor with it, `.numpy()` (but not
+`.numpy(force=True)`, a copy to the host). New tensors made on
 its device (`torch.zeros(n, device=x.device)`, `zeros_like`, `new_zeros`) are on the
 emulated GPU too; `.cpu()`/`.to("cpu")` brings one back. What the call returns goes back to
 the judge as plain CPU data with, for each tensor, whether it was on the GPU
-(`to_host`). Nothing here is evidence of anything but where the student's tensors went: the
-judge compares the values itself.
+(`to_host`). A model moved there while a call runs (`model.to("cuda")`) holds its
+parameters and buffers there the same way: Part D's device scenarios train and evaluate on
+it, so whatever a loop reads back on the host (`.item()`, `.tolist()`, `bool(loss)`) is the
+value a GPU gives. Nothing here is evidence of anything but where the student's tensors
+went: the judge compares the values itself.
 """
 
 from __future__ import annotations
@@ -123,8 +128,12 @@ class OnGPU(torch.Tensor):
     def tolist(self) -> Any:  # (a GPU tensor's tolist copies it to the host)
         return self.data_.tolist()
 
-    def numpy(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(NUMPY)
+    def numpy(self, *, force: bool = False) -> Any:  # type: ignore[override]
+        """CUDA's answer: refused, unless `force=True`, which is
+        `t.detach().cpu().resolve_conj().resolve_neg().numpy()` — a copy on the host."""
+        if not force:
+            raise TypeError(NUMPY)
+        return self.data_.detach().clone().resolve_conj().resolve_neg().numpy()
 
     def __array__(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(NUMPY)
@@ -336,6 +345,17 @@ def running(real: bool) -> Iterator[None]:
         return
     with _MadeOnGPU(), _PlacedOnGPU():
         yield
+
+
+def made_beside(value: Any) -> contextlib.AbstractContextManager[Any]:
+    """For the grader's own code computing on a student's tensor (a scenario's instrumented
+    loss): a tensor made without a device is made on `value`'s GPU, real or emulated, as
+    `torch.ones(1)` beside GPU logits must be for CUDA to accept the pair."""
+    if isinstance(value, OnGPU):
+        return torch.device(EMULATED)
+    if isinstance(value, torch.Tensor) and value.device.type == "cuda":
+        return torch.device(value.device)
+    return contextlib.nullcontext()
 
 
 def to_host(value: Any, depth: int = 0) -> tuple[Any, list[str]]:

@@ -27,6 +27,7 @@ from autograder.sandbox.protocol import MetaTensor
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
+from lab05_checks.test_gpu_inputs import MIXED_DEVICES, NUMPY_ON_GPU
 from lab05_checks.test_part_c_metrics import ACC_VALUES
 
 
@@ -155,11 +156,29 @@ def _train_params(lr: float, start_train: bool, device: str = "cpu",
 
 
 def _emulated(params: dict) -> dict:
-    """A device check's parameters for the emulated GPU (`meta`): where inputs, labels and
-    the model go does not depend on the layers, and every operation on `meta` costs more
-    than on the CPU (Python, where torch has no C++ meta kernel), so the model is one linear
+    """A device check's parameters for a run beside the emulated GPU: where inputs, labels
+    and the model go does not depend on the layers, and every operation on the emulated GPU
+    costs more than on the CPU (each passes through Python), so the model is one linear
     layer, the fewest operations."""
-    return {**params, "arch": "linear", "state": training.initial_state("linear", SEED)}
+    return {**params, "arch": "linear", "state": training.initial_state("linear", SEED),
+            "emulated_gpu": False}
+
+
+def _on_emulated_gpu(params: dict) -> dict:
+    """The GPU run where the worker has no GPU: the device argument is "cuda", the model on
+    it, and the call runs on the emulated GPU (`sandbox.devices`, real data: what the loop
+    reads back with `.item()`, `.tolist()` or `bool()` is what a GPU gives; fe17's correct
+    loops kept their counts on the device and divided by them)."""
+    return {**_emulated(params), "device": "cuda", "fake_cuda": True, "emulated_gpu": True}
+
+
+def _cpu_beside_emulated_gpu(params: dict) -> dict:
+    """`_cpu_while_gpu_params` on the emulated GPU: the device argument says cpu while a GPU
+    is there, and a "cuda" of the function's own (hard-coded, get_device(),
+    torch.cuda.is_available()) reaches it, so the run shows the batch leaving the model's
+    device."""
+    return {**_emulated(params), "device": "cpu", "fake_cuda": True, "cuda_as_cpu": False,
+            "emulated_gpu": True}
 
 
 def _order_hint(events: list[str], loader_batches: int = EPOCH_BATCHES) -> str:
@@ -571,6 +590,11 @@ def _weighted_over_the_batches_it_ran(student, memo, tol, value: float, losses: 
     return False
 
 
+DEVICE_IGNORED = ("{function} moves data to 'cuda' instead of the device it was given: use "
+                  "the device argument, not a device of its own (torch.cuda.is_available() or "
+                  "get_device() inside the function).")
+
+
 def _device_feedback(function: str, outcome: dict, source) -> None:
     """A device verdict rests on the run: where the inputs, labels and parameters really
     were, or the error moving them raised. The source only chooses the words (a function
@@ -592,21 +616,32 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
                 "every tensor of the batch, so the same code runs on CPU and GPU."), \
             "hard-coded-cuda"
 
+    def own_device() -> bool:  # (words only, as above)
+        return (names_cuda() or source.calls_name(function, "get_device")
+                or source.calls_attribute(function, "is_available"))
+
+    def to_cuda(pairs: list[tuple[str, str]]) -> None:
+        """A batch tensor on a GPU beside the model's (or the logits') device: sent to a
+        "cuda" of the function's own, the device argument (the model's) saying cpu."""
+        if any(data.startswith("cuda") for data, _ in pairs) and own_device():
+            fail(*hard_coded())
+        if any(data.startswith("cuda") and model == "cpu" for data, model in pairs):
+            fail(DEVICE_IGNORED.format(function=function), "device-ignored")
+
     error = outcome.get("error")
     calls = outcome.get("loss_calls", [])
     forwards = outcome.get("forward", [])
     # (the model's own hook, and each layer's: `model.forward(x)` reaches only the layers)
-    moved = [f for f in [*forwards, *outcome["layer_inputs"]]
+    moved = [(f["input_device"], f["param_device"]) for f in [*forwards, *outcome["layer_inputs"]]
              if f["input_device"] != f["param_device"]]
     if moved:
-        if names_cuda() and any(f["input_device"].startswith("cuda") for f in moved):
-            fail(*hard_coded())
+        to_cuda(moved)
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
-    stray = [c for c in calls if c["targets_device"] != c["logits_device"]]
+    stray = [(c["targets_device"], c["logits_device"]) for c in calls
+             if c["targets_device"] != c["logits_device"]]
     if stray:
-        if names_cuda() and any(c["targets_device"].startswith("cuda") for c in stray):
-            fail(*hard_coded())
+        to_cuda(stray)
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
     _explain_error(function, outcome)
@@ -614,12 +649,20 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
         raise StudentError(function, error)
     if error:
         message = error["message"]
+        # (CUDA's own words, which the emulated GPU says too: a run that met them is the
+        # mistake they name, unless a "cuda" of the function's own put the tensor there)
+        if NUMPY_ON_GPU in message:
+            fail(f"{function} calls .numpy() on a tensor that is on the device, which fails on "
+                 "a GPU: read a number with .item(), or call .cpu() before .numpy().",
+                 "numpy-on-device")
+        if any(words in message for words in MIXED_DEVICES) and not own_device():
+            fail(f"{function} mixes a tensor it made on the CPU with tensors on the device, "
+                 f"which fails on a GPU (\"{message[:100]}\"): make new tensors on the device "
+                 "argument, e.g. torch.zeros(..., device=device).", "device-mixed")
         if "CUDA" in message or "cuda" in message:
             if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
-            fail(f"{function} moves data to 'cuda' instead of the device it was given: use the "
-                 "device argument, not a device of its own (torch.cuda.is_available() or "
-                 "get_device() inside the function).", "device-ignored")
+            fail(DEVICE_IGNORED.format(function=function), "device-ignored")
         fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
              f"{message[:120]}", "device-error")
 
@@ -632,9 +675,10 @@ def _cpu_while_gpu_params(params: dict) -> dict:
 
 def _cpu_without_gpu_params(params: dict) -> dict:
     """Without a GPU: the device argument says cpu, no GPU is there (none faked) and a
-    hard-coded "cuda" has no CPU stand-in, so it raises. The emulated run alone could be
-    told apart by its device ("meta"): an outside red team's loop used the device argument
-    only when it was "meta" and "cuda" otherwise."""
+    hard-coded "cuda" has no CPU stand-in, so it raises (the model moved to a "cuda" of its
+    own too shows nowhere else). The emulated run alone was once told apart by its device
+    ("meta"): an outside red team's loop used the device argument only when it was "meta"
+    and "cuda" otherwise."""
     return {**params, "device": "cpu", "fake_cuda": False, "cuda_as_cpu": False}
 
 
@@ -659,14 +703,15 @@ def test_train_device(student, source, tol):
                  "model, batches and optimizer): keep the batches, the model and the loss on "
                  "the device argument throughout the loop.", "gpu-trajectory")
         return
-    # On the emulated device nothing is computed, only where tensors go: two batches (a
-    # full one and a short one) show it, at a fraction of the cost of the meta kernels.
-    params = _train_params(lr=0.5, start_train=True, device="meta", fake_cuda=True, n=BATCH + 2)
-    outcome = _scenario(student, "train_one_epoch", _emulated(params))
+    # On the emulated GPU, as on a real one, then with the device argument saying cpu while
+    # the GPU is there, then without a GPU (a "cuda" of its own raises): two batches (a full
+    # one and a short one) show where tensors go.
+    params = _train_params(lr=0.5, start_train=True, n=BATCH + 2)
+    outcome = _scenario(student, "train_one_epoch", _on_emulated_gpu(params))
     _device_feedback("train_one_epoch", outcome, source)
     _require_forward("train_one_epoch", outcome)
-    cpu = _scenario(student, "train_one_epoch", _cpu_without_gpu_params(_emulated(params)))
-    _device_feedback("train_one_epoch", cpu, source)
+    for other in (_cpu_beside_emulated_gpu(params), _cpu_without_gpu_params(_emulated(params))):
+        _device_feedback("train_one_epoch", _scenario(student, "train_one_epoch", other), source)
 
 
 # ---------------------------------------------------------------- evaluate
@@ -958,19 +1003,18 @@ EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emu
 @check(EVAL_DEVICE,
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
 def test_eval_device(student, source):
-    device, fake = ("cuda", None) if student.cuda_available else ("meta", True)
-    # (emulated: two batches show where tensors go, as for train_one_epoch)
-    params = _eval_params(device=device, fake_cuda=fake,
-                          n=34 if student.cuda_available else BATCH + 2)
-    outcome = _scenario(student, "evaluate",
-                        params if student.cuda_available else _emulated(params))
+    if student.cuda_available:
+        params = _eval_params(device="cuda", fake_cuda=None)
+        runs = [params, _cpu_while_gpu_params(_eval_params())]
+    else:  # (emulated: two batches show where tensors go, as for train_one_epoch)
+        params = _eval_params(n=BATCH + 2)
+        runs = [_on_emulated_gpu(params), _cpu_beside_emulated_gpu(params),
+                _cpu_without_gpu_params(_emulated(params))]
+    outcome = _scenario(student, "evaluate", runs[0])
     _device_feedback("evaluate", outcome, source)
     _require_forward("evaluate", outcome)
-    if student.cuda_available:
-        cpu = _scenario(student, "evaluate", _cpu_while_gpu_params(_eval_params()))
-    else:
-        cpu = _scenario(student, "evaluate", _cpu_without_gpu_params(_emulated(params)))
-    _device_feedback("evaluate", cpu, source)
+    for other in runs[1:]:
+        _device_feedback("evaluate", _scenario(student, "evaluate", other), source)
 
 
 # ---------------------------------------------------------------- fit
