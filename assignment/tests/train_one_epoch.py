@@ -14,9 +14,13 @@ def test_train_one_epoch_updates_the_model(train_one_epoch):
     torch.manual_seed(0)
     model = nn.Linear(3, 2)
     before = [p.detach().clone() for p in model.parameters()]
-    data = TensorDataset(torch.randn(10, 3), torch.randint(0, 2, (10,)))
+    data = TensorDataset(torch.randn(9, 3), torch.randint(0, 2, (9,)))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    loss = train_one_epoch(model, DataLoader(data, batch_size=4), F.cross_entropy, optimizer, torch.device('cpu'))
+
+    def loss_fn(input, target):
+        assert input.dim() == 2, 'train_one_epoch: hand loss_fn the logits of shape (N, num_classes) for every batch, a batch of one sample too (no .squeeze())'
+        return F.cross_entropy(input, target)
+    loss = train_one_epoch(model, DataLoader(data, batch_size=4), loss_fn, optimizer, torch.device('cpu'))
     assert isinstance(loss, float), 'train_one_epoch: return the mean loss as a Python float'
     changed = any((not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True)))
     assert changed, 'train_one_epoch: the parameters did not change; call optimizer.step()'

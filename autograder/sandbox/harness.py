@@ -906,6 +906,8 @@ class InstrumentedLoss(nn.Module):
             "requires_grad": bool(getattr(logits, "requires_grad", False)),
             "grad_enabled": bool(_grad_enabled()),
             "swapped": swapped(logits, targets),
+            # (a loop that squeezes the logits hands a batch of one sample over as 1-D)
+            "logits_ndim": int(logits.ndim) if isinstance(logits, torch.Tensor) else -1,
         }
         if isinstance(logits, torch.Tensor) and logits.device.type != "meta" and logits.ndim == 2:
             detached = logits.detach()

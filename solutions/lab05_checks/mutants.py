@@ -481,6 +481,13 @@ def macro_f1(preds, targets, num_classes):
     return sum(scores) / len(scores)
 '''), MACRO_VALUES, "leaves the last class out"),
     # ================================================================ Part D: model and training
+    # fe17: the logits squeezed, full marks while every graded loader's last batch held two
+    Mutant("mutant_fe17_train_squeezes_logits", "train_one_epoch",
+           edit("train_one_epoch", "logits = model(x)", "logits = model(x).squeeze()"),
+           TRAIN_LOGITS, "batch of one sample"),
+    Mutant("mutant_fe17_eval_squeezes_logits", "evaluate",
+           edit("evaluate", "logits = model(x)", "logits = model(x).squeeze()"),
+           EVAL_VALUES, "batch of one sample"),
     Mutant("mutant_softmax_before_ce", "train_one_epoch",
            edit("train_one_epoch", "loss = loss_fn(logits, y)",
                 "loss = loss_fn(torch.softmax(logits, dim=1), y)"),

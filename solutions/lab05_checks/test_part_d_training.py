@@ -93,7 +93,8 @@ def _scenario(student, name: str, params: dict) -> dict:
 
 _RECORDS: dict[str, dict[str, Any]] = {
     "loss_calls": {"logits_device": "?", "targets_device": "?", "probs": False,
-                   "requires_grad": False, "grad_enabled": False, "swapped": False},
+                   "requires_grad": False, "grad_enabled": False, "swapped": False,
+                   "logits_ndim": 2},
     "backward_calls": {"graph": True},
     "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False},
     "layer_inputs": {"input_device": "?", "param_device": "?"},
@@ -423,6 +424,31 @@ def test_train_logits(student, memo, tol):
         fail("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss expects "
              "raw logits and applies log-softmax itself; pass model(x) directly.",
              "softmax-before-loss")
+    if variant is not None:
+        # (a model without BatchNorm, whose train mode refuses a batch of one sample)
+        _single_sample_batch(student, "train_one_epoch", {
+            **_train_params(lr=0.0, start_train=True, n=BATCH + 1), "arch": "linear",
+            "state": training.initial_state("linear", SEED)})
+
+
+def _single_sample_batch(student, function: str, params: dict) -> None:
+    """The function run on a loader whose last batch holds one sample (`n = BATCH + 1`, as
+    any dataset of a size one more than a multiple of the batch size gives): fresh eyes 17's
+    `model(x).squeeze()` handed the loss a 1-D tensor there (full marks, where every graded
+    loader's last batch held two). Judged on the run: the logits the loss received, or the
+    error the batch raised."""
+    outcome = _scenario(student, function, params)
+    if any(call["logits_ndim"] == 1 for call in outcome["loss_calls"]):
+        fail(f"{function} hands loss_fn 1-D logits for a batch of one sample (the last batch "
+             f"of a loader of {BATCH + 1} samples): .squeeze() drops the batch dimension when "
+             "it is 1 — pass model(x) as it is, shape (N, num_classes), for every batch.",
+             "squeezed-logits")
+    error = outcome.get("error")
+    if error:
+        fail(f"{function} fails on a batch of one sample (the last batch of a loader of "
+             f"{BATCH + 1} samples): {error.get('type', 'Error')}: "
+             f"{str(error.get('message', ''))[:120]} — keep the batch dimension of x, y and "
+             "the logits (no .squeeze()), whatever the batch size.", "single-sample-batch")
 
 
 TRAIN_MODE = "train_one_epoch: puts the model in train mode"
@@ -887,6 +913,9 @@ def test_eval_values(student, memo, tol):
              "smoothed cross-entropy) it returns another figure than that loss — compute "
              "loss_fn(model(x), y) with the argument, not a loss of its own.",
              "eval-ignores-loss-fn")
+    # (in eval mode from the start: BatchNorm's train mode refuses a batch of one sample)
+    _single_sample_batch(student, "evaluate", {**_eval_params(n=BATCH + 1),
+                                               "start_train": False})
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import edited, excused, failed, namespace, verdicts
 
 FLOAT32_INSIDE = {
@@ -70,3 +71,16 @@ def test_pos_weight_ignored_in_one_reduction_says_which() -> None:
     verdict = failed(found)[part_b.BCEL_POS_WEIGHT]
     assert verdict.mistake == "pos-weight-ignored"
     assert "reduction='sum'" in verdict.message and "right with 'mean'" in verdict.message
+
+
+@pytest.mark.parametrize(("function", "check"), [
+    ("train_one_epoch", part_d.TRAIN_LOGITS), ("evaluate", part_d.EVAL_VALUES)])
+def test_logits_squeezed_are_seen_on_a_batch_of_one_sample(function, check) -> None:
+    """`model(x).squeeze()` hands the loss 1-D logits on a last batch of one sample: full
+    marks while every graded loader's last batch held two. Charged by the check of what the
+    loss is handed, named, once."""
+    found = verdicts(namespace(edited(function, "logits = model(x)",
+                                      "logits = model(x).squeeze()")), function)
+    assert set(failed(found)) == {check}
+    assert failed(found)[check].mistake == "squeezed-logits"
+    assert ".squeeze()" in failed(found)[check].message
