@@ -10,6 +10,10 @@ import torch
 
 from autograder.check.registry import fail
 
+#: Reductions every loss refuses with ValueError, as PyTorch does: a name of its own, another
+#: case (fresh eyes 17: `.lower()` first accepted "Mean"), None (taken for 'none')
+UNKNOWN_REDUCTIONS: tuple[str | None, ...] = ("avg", "Mean", None)
+
 #: `agrees(student_value, expected)`: quietly, is this the expected tensor?
 Agrees = Callable[[Any, torch.Tensor], bool]
 

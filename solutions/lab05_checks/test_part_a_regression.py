@@ -42,6 +42,7 @@ from lab05_checks.gradients import (
 )
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
+    UNKNOWN_REDUCTIONS,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -463,14 +464,15 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
              "ValueError naming both shapes — never let them meet in the arithmetic (it "
              "would be broadcasting to (N, N)) nor reshape one to fit.", "no-shape-check")
     _expect_shape_check_first(student, function, **extra)
-    try:
-        student.call(function, torch.randn(3), torch.randn(3), reduction="avg", **extra)
-    except StudentError as error:
-        if not error.is_a("ValueError"):
-            raise
-    else:
-        fail(f"{function} accepted reduction='avg': raise ValueError unless reduction is "
-             "'mean', 'sum' or 'none'.", "no-reduction-check")
+    for unknown in UNKNOWN_REDUCTIONS:
+        try:
+            student.call(function, torch.randn(3), torch.randn(3), reduction=unknown, **extra)
+        except StudentError as error:
+            if not error.is_a("ValueError"):
+                raise
+        else:
+            fail(f"{function} accepted reduction={unknown!r}: raise ValueError unless "
+                 "reduction is exactly 'mean', 'sum' or 'none'.", "no-reduction-check")
 
 
 def _expect_shape_check_first(student, function: str, **extra) -> None:

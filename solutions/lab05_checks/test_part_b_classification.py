@@ -66,6 +66,7 @@ from lab05_checks.gradients import (
 )
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
+    UNKNOWN_REDUCTIONS,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -472,9 +473,10 @@ def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: d
 
 
 def _expect_reduction_error(student, function: str, *args: Any) -> None:
-    _expect_value_error(student, function, args, {"reduction": "avg"}, "reduction='avg'",
-                        "raise ValueError unless reduction is 'mean', 'sum' or 'none'.",
-                        "no-reduction-check")
+    for unknown in UNKNOWN_REDUCTIONS:
+        _expect_value_error(student, function, args, {"reduction": unknown},
+                            f"reduction={unknown!r}", "raise ValueError unless reduction is "
+                            "exactly 'mean', 'sum' or 'none'.", "no-reduction-check")
 
 
 # ---------------------------------------------------------------- softmax / log_softmax

@@ -84,3 +84,18 @@ def test_logits_squeezed_are_seen_on_a_batch_of_one_sample(function, check) -> N
     assert set(failed(found)) == {check}
     assert failed(found)[check].mistake == "squeezed-logits"
     assert ".squeeze()" in failed(found)[check].message
+
+
+@pytest.mark.parametrize(("function", "taken", "check"), [
+    ("mse_loss", "reduction = reduction.lower()", part_a.MSE_ERRORS),
+    ("binary_cross_entropy", "reduction = 'none' if reduction is None else reduction",
+     part_b.BCE_ERRORS),
+])
+def test_an_unknown_reduction_in_another_case_or_none_is_refused(function, taken, check) -> None:
+    """"Mean" taken for 'mean' (`.lower()` first) or None for 'none': the spec refuses every
+    value but the three names, as PyTorch does (fresh eyes 17: full marks)."""
+    found = verdicts(namespace(edited(function, "    _check_reduction(reduction)",
+                                      f"    {taken}\n    _check_reduction(reduction)")),
+                     function)
+    assert set(failed(found)) == {check}
+    assert failed(found)[check].mistake == "no-reduction-check"
