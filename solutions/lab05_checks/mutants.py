@@ -466,6 +466,10 @@ def macro_f1(preds, targets, num_classes):
 '''), MACRO_ABSENT, "num_classes", also_fails=frozenset({PRF_MULTI}),
            why="its precision_recall_f1 ignores positive_class (charged there; macro_f1's "
                "values check, built on it, is not assessed separately)"),
+    # fe17: the signature's default positive class changed to 0 (told it swapped P and R)
+    Mutant("mutant_fe17_prf_default_class_zero", "precision_recall_f1",
+           edit("precision_recall_f1", "positive_class: int = 1", "positive_class: int = 0"),
+           PRF_BINARY, "default must be positive_class=1"),
     # fe17: a loop that starts at class 1 (class 0 left out), divided by num_classes or by
     # the classes kept: named, and charged once (the absent-class check judges its own model)
     Mutant("mutant_fe17_macro_skips_class0", "macro_f1", rewrite('''

@@ -692,6 +692,22 @@ PRF_MODEL_PROBE = (_labels([1, 1, 1, 1, 0, 0, 1, 0, 0, 1]),
                    _labels([1, 1, 0, 0, 0, 1, 1, 0, 0, 0]))  # precision 3/6, recall 3/4
 
 
+DEFAULT_ZERO = "default-class-0"  # a model: right, with a default positive_class of 0
+
+
+def _default_class_zero(student, value: Any, tol) -> bool:
+    """Called without positive_class, the function scores class 0 (fresh eyes 17's signature
+    `positive_class: int = 0`), and given positive_class=1 it is right: confirmed by the
+    explicit call, where the default's values are class 0's."""
+    preds, targets = PRF_MODEL_PROBE
+    explicit = _quiet(student, "precision_recall_f1", preds, targets, positive_class=1)
+    return (isinstance(explicit, (tuple, list)) and len(explicit) == 3
+            and all(_close(v, e, tol) for v, e in zip(
+                explicit, _prf_reference(preds, targets, 1, "reference"), strict=True))
+            and all(_close(v, e, tol) for v, e in zip(
+                value, _prf_reference(preds, targets, 0, "reference"), strict=True)))
+
+
 def _prf_model(student, memo, tol) -> str:
     """'swapped' when the student's precision and recall trade places, 'arithmetic' when
     their F1 is (P + R) / 2 (cached): the other checks hold them to that model, so the
@@ -710,6 +726,8 @@ def _prf_model(student, memo, tol) -> str:
             arithmetic = _prf_reference(preds, targets, 1, "arithmetic")
             if all(_close(v, e, tol) for v, e in zip(value, arithmetic, strict=True)):
                 model = "arithmetic"
+            if model == "swapped" and _default_class_zero(student, value, tol):
+                model = DEFAULT_ZERO  # (class 0's P and R are class 1's swapped on the probe)
         memo["precision_recall_f1:model"] = model
     return memo["precision_recall_f1:model"]  # type: ignore[no-any-return]
 
@@ -779,6 +797,10 @@ def test_prf_binary(student, ref, tol, memo):
             student, ref, _quiet(student, "precision_recall_f1", *PRF_MODEL_PROBE),
             *PRF_MODEL_PROBE, 1, tol):
         model = "reference"  # right for the student's own confusion_matrix: that one's mistake
+    if model == DEFAULT_ZERO:
+        fail("precision_recall_f1 scores class 0 when positive_class is not given: its default "
+             "must be positive_class=1, as in the signature you were given (given "
+             "positive_class=1 explicitly, it is right).", "default-positive-class")
     if model == "swapped":
         fail("precision_recall_f1 has precision and recall swapped: precision = TP / (TP + FP) "
              "is the share of predicted positives that are right, recall = TP / (TP + FN) the "
@@ -904,7 +926,8 @@ def test_prf_zero_division(student, tol, memo, ref):
     # true negatives) is the values checks' to charge; its 0/0 handling is judged here.
     for preds, targets in PRF_ZERO_GATE:
         value = student.call("precision_recall_f1", preds, targets).value
-        expected = _prf_reference(preds, targets, 1, model)
+        expected = _prf_reference(preds, targets, 0, "reference") if model == DEFAULT_ZERO \
+            else _prf_reference(preds, targets, 1, model)  # (its default: the binary check's)
         if not (isinstance(value, (tuple, list)) and len(value) == 3 and any(
                 _close(v, e, tol) for v, e in zip(value, expected, strict=True))) \
                 and not _prf_blamed(student, ref, value, preds, targets, 1, tol):

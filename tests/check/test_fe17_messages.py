@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
-from test_helper_blame import edited, excused, failed, namespace, verdicts
+from test_helper_blame import edited, excused, failed, namespace, reference_source, verdicts
 
 FLOAT32_INSIDE = {
     "log_softmax: one sum in float32": ("log_softmax", '''
@@ -99,3 +100,13 @@ def test_an_unknown_reduction_in_another_case_or_none_is_refused(function, taken
                      function)
     assert set(failed(found)) == {check}
     assert failed(found)[check].mistake == "no-reduction-check"
+
+
+def test_a_default_positive_class_of_zero_is_named_once() -> None:
+    """`positive_class: int = 0` in the signature: class 0's precision and recall were class
+    1's swapped on the probe, so it was told it swapped them, and charged twice."""
+    source = reference_source("precision_recall_f1").replace(
+        "positive_class: int = 1", "positive_class: int = 0")
+    found = verdicts(namespace(source), "precision_recall_f1")
+    assert set(failed(found)) == {part_c.PRF_BINARY}
+    assert failed(found)[part_c.PRF_BINARY].mistake == "default-positive-class"
