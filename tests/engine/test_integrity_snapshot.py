@@ -280,3 +280,28 @@ def test_a_namespace_torch_writes_itself_is_the_only_one_read_again() -> None:
         tuple(o if o.owner is python_dispatch else o._replace(getter=_Trap(), store=_Trap())
               for o in snapshot.owners), codes, snapshot.unchanged)
     assert integrity.verify(trapped, integrity.tools(), []) == 0
+
+
+def test_copying_or_saving_tensors_and_datasets_is_no_finding(tmp_path: Path) -> None:
+    """Python caches a class's slot names on the class (`__slotnames__`) the first time one
+    of its objects is copied or pickled: `torch.save(model.state_dict(), ...)`, `copy.copy`
+    of a tensor, `copy.deepcopy` of a dataset or loader in a notebook added a name to a
+    closed class, flagged as tampering (fresh eyes 17: 38 points)."""
+    import copy
+    import pickle
+
+    from torch.utils.data import DataLoader, TensorDataset
+
+    warm_up()  # (as the zygote is: torch's own first-use patches done)
+    closed = (torch.Tensor, torch.nn.Parameter, TensorDataset, DataLoader, torch.optim.SGD)
+    for cls in closed:  # (as in a fresh process, whatever this one copied before)
+        vars(cls).get("__slotnames__") is not None and delattr(cls, "__slotnames__")
+    snapshot = integrity.take()
+    model = torch.nn.Linear(3, 2)
+    torch.save(model.state_dict(), tmp_path / "checkpoint.pt")
+    pickle.dumps(torch.zeros(2))
+    copy.copy(torch.ones(3))
+    data = TensorDataset(torch.randn(4, 3), torch.randint(0, 2, (4,)))
+    copy.deepcopy(DataLoader(copy.deepcopy(data), batch_size=2))
+    torch.save(torch.optim.SGD(model.parameters(), lr=0.1).state_dict(), tmp_path / "opt.pt")
+    assert _verify(snapshot) == []
