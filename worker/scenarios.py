@@ -57,9 +57,10 @@ class DeviceLoss(harness.InstrumentedLoss):
     the logits' device: on a GPU, real or emulated, a CPU tensor of one element beside GPU
     logits is refused, which is no mistake of the student's."""
 
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
+                **options: Any) -> torch.Tensor:
         with devices.made_beside(input):
-            return super().forward(input, target)
+            return super().forward(input, target, *more, **options)
 
 
 class GraphWatchLoss(DeviceLoss):
@@ -78,12 +79,13 @@ class GraphWatchLoss(DeviceLoss):
         # weighs the returned figure against the losses of the run it made.
         self.values: list[list[float]] = []
 
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
+                **options: Any) -> torch.Tensor:
         older = self.markers[:-1]
         alive = sum(ref() is not None for ref in older)
         self.counts.append(alive)
         self.graphs_alive = max(self.graphs_alive, alive)
-        loss = super().forward(input, target)
+        loss = super().forward(input, target, *more, **options)
         if isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.device.type != "meta" \
                 and isinstance(target, torch.Tensor) and target.ndim >= 1:
             self.values.append([float(loss.detach()), float(len(target))])

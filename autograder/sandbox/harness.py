@@ -878,6 +878,13 @@ def swapped(first: Any, second: Any) -> bool:
 _REQUIRES_GRAD: Callable[[torch.Tensor], bool] = vars(torch._C.TensorBase)["requires_grad"].__get__
 
 
+def _plain_repr(value: Any) -> str:
+    """A value's repr where it is plain (no code of the student's runs), else its kind."""
+    if value is None or type(value) in (bool, int, float, str):
+        return repr(value)[:40]
+    return "a " + _type_name(type(value))
+
+
 class InstrumentedLoss(nn.Module):
     """The loss a scenario hands the student's function: what it is called with is logged.
 
@@ -893,8 +900,15 @@ class InstrumentedLoss(nn.Module):
         self.inner = nn.CrossEntropyLoss()
         self.reveal = 0.0
 
-    def forward(self, input: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
+                **options: Any) -> torch.Tensor:
         # (PyTorch's parameter names: a student may call loss_fn(input=..., target=...))
+        if more or options:  # (in the student's words, not this class's: fresh eyes 17)
+            given = [*(f"a third argument {_plain_repr(m)}" for m in more[:1]),
+                     *(f"{k}={_plain_repr(v)}" for k, v in list(options.items())[:2])]
+            raise TypeError(f"call loss_fn(logits, y) with nothing else, not "
+                            f"{', '.join(given)}: it is the loss the function is given "
+                            "(here an nn.CrossEntropyLoss())")
         logits, targets = input, target
         info: dict[str, Any] = {
             "logits_device": str(getattr(logits, "device", "?")),

@@ -110,3 +110,14 @@ def test_a_default_positive_class_of_zero_is_named_once() -> None:
     found = verdicts(namespace(source), "precision_recall_f1")
     assert set(failed(found)) == {part_c.PRF_BINARY}
     assert failed(found)[part_c.PRF_BINARY].mistake == "default-positive-class"
+
+
+def test_a_loss_fn_called_with_options_is_told_in_the_students_words() -> None:
+    """evaluate calling loss_fn(logits, y, reduction="sum"): the error named the grader's own
+    loss class; it says what loss_fn is and how to call it."""
+    found = verdicts(namespace(edited("evaluate", "loss_fn(logits, y)",
+                                      'loss_fn(logits, y, reduction="sum")')), "evaluate")
+    messages = [verdict.message for verdict in failed(found).values()]
+    assert messages and all("loss_fn(logits, y)" in m and "Loss" not in m.split(":")[0]
+                            for m in messages)
+    assert not any("DeviceLoss" in m or "InstrumentedLoss" in m for m in messages)
