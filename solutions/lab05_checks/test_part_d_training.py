@@ -231,6 +231,14 @@ def _order_diagnosis(events: list[str],
         return (f"the loop makes {forwards} forward passes for the loader's {batches} "
                 "batches: compute the loss from one forward pass per batch (a second pass "
                 "in train mode moves BatchNorm's statistics again)."), "extra-forward"
+    if text.count("zero_grad forward loss backward step") == batches:
+        # (fresh eyes 17: gradient clipping between backward() and step() was told the order
+        # of its calls was wrong)
+        return ("its calls come in the right order (zero_grad → forward → loss → backward → "
+                "step on every batch), yet the parameters after the epoch are not that loop's: "
+                "something changes the gradients or the parameters between backward() and "
+                "step() (clipping, scaling, an edit of .grad or .data) — leave them as "
+                "backward() leaves them."), "update-changed"
     return ("the order of calls differs from zero_grad → forward → loss → backward → step on "
             "every batch."), None
 
@@ -1102,6 +1110,11 @@ def test_fit(student, tol):
         fail(f"fit's history holds {held}, not Python floats: append numbers (the float "
              "train_one_epoch returns, evaluate's figures, or .item() of a tensor).",
              "fit-history-types")
+    if _one_shared_list(returned, expected):
+        fail("fit's three history lists are one and the same list, each holding every figure "
+             "(dict.fromkeys(keys, []) or a = b = [] shares one list): give each key a list of "
+             "its own, e.g. {'train_loss': [], 'val_loss': [], 'val_accuracy': []}.",
+             "fit-shared-list")
     epochs = _epochs_run(returned, expected)
     if epochs is not None:
         fail(f"fit's history holds {epochs} entries per list for epochs=3: run exactly `epochs` "
@@ -1143,15 +1156,34 @@ def _fit_trains_in_train_mode(outcome: dict, n: int, batch: int, epochs: int) ->
 
 
 def _history_values_kind(returned: Any, expected: dict) -> str:
-    """What the history's lists hold when it is not numbers (words only: "tensors")."""
-    lists = [returned.get(key) for key in expected] if isinstance(returned, dict) else []
-    values = [v for values in lists if isinstance(values, (list, tuple)) for v in values]
-    odd = [v for v in values if not (isinstance(v, (int, float)) and not isinstance(v, bool))]
-    if not odd or len(odd) != len(values):
+    """What the history's lists hold when one of them holds no number (words only:
+    "tensors", or "tensors in 'train_loss'" where the others hold numbers: fresh eyes 17's
+    `append(torch.tensor(train_one_epoch(...)))` was told its wiring was wrong)."""
+    lists = {key: returned.get(key) for key in expected} if isinstance(returned, dict) else {}
+    found = []
+    for key, values in lists.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            continue
+        odd = [v for v in values if not (isinstance(v, (int, float)) and not isinstance(v, bool))]
+        if odd and len(odd) == len(values):
+            found.append((key, "tensors" if all(isinstance(v, (torch.Tensor, MetaTensor))
+                                                for v in odd)
+                          else f"values such as {describe(odd[0])}"))
+    if not found:
         return ""
-    if all(isinstance(v, (torch.Tensor, MetaTensor)) for v in odd):
-        return "tensors"
-    return f"values such as {describe(odd[0])}"
+    if len(found) == len(expected) and len({kind for _, kind in found}) == 1:
+        return found[0][1]
+    return ", ".join(f"{kind} in '{key}'" for key, kind in found)
+
+
+def _one_shared_list(returned: Any, expected: dict) -> bool:
+    """The history's lists are one list (`dict.fromkeys(keys, [])`, `a = b = c = []`): after
+    the epochs, each holds every figure appended (words only)."""
+    lists = [returned.get(key) for key in expected] if isinstance(returned, dict) else []
+    epochs = len(next(iter(expected.values())))
+    first = lists[0] if lists else None
+    return (isinstance(first, list) and len(lists) == len(expected)
+            and all(v == first for v in lists) and len(first) == len(expected) * epochs)
 
 
 def _epochs_run(returned: Any, expected: dict) -> int | None:

@@ -146,6 +146,9 @@ def _number(student, name: str, blame: Any = None,
              "cell.", "no-answer")
     if blame is not None and blame(value):
         return None
+    if isinstance(value, torch.Tensor) and value.numel() == 1:  # (fresh eyes 17: a 0-d tensor)
+        fail(f"{name} holds a tensor ({describe(value)}), where the answer is a Python float: "
+             "convert it with .item() or float(...) in its experiment cell.", "not-a-number")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{name} should hold a number computed in the notebook (it holds "
              f"{describe(value)}); run the experiment cell.", "not-a-number")

@@ -121,3 +121,41 @@ def test_a_loss_fn_called_with_options_is_told_in_the_students_words() -> None:
     assert messages and all("loss_fn(logits, y)" in m and "Loss" not in m.split(":")[0]
                             for m in messages)
     assert not any("DeviceLoss" in m or "InstrumentedLoss" in m for m in messages)
+
+
+FIT_HISTORY = '{"train_loss": [], "val_loss": [], "val_accuracy": []}'
+
+
+@pytest.mark.parametrize(("function", "old", "new", "mistake", "words"), [
+    ("fit", FIT_HISTORY, 'dict.fromkeys(["train_loss", "val_loss", "val_accuracy"], [])',
+     "fit-shared-list", "one and the same list"),
+    ("fit", 'history["train_loss"].append(train_one_epoch(',
+     'history["train_loss"].append(torch.tensor(train_one_epoch(', "fit-history-types",
+     "tensors in 'train_loss'"),
+    ("train_one_epoch", "loss.backward()\n",
+     "loss.backward()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.01)\n",
+     "update-changed", "between backward() and step()"),
+])
+def test_fit_and_training_mistakes_are_named_for_what_they_are(function, old, new, mistake,
+                                                               words) -> None:
+    """Fresh eyes 17: a shared history list was told to run `epochs` epochs, a history of
+    tensors in one list that its wiring was wrong, gradient clipping that its calls were in
+    the wrong order."""
+    source = reference_source(function).replace(old, new)
+    if function == "fit" and "torch.tensor(" in new:
+        source = source.replace("device))  # noqa", "device)))  # noqa")
+    assert source != reference_source(function)
+    found = verdicts(namespace(source), function)
+    verdict = next(v for v in failed(found).values() if v.mistake == mistake)
+    assert words in verdict.message
+
+
+def test_an_answer_left_a_tensor_is_told_to_convert_it() -> None:
+    """`always_negative_accuracy = (preds == targets).float().mean()`: a 0-d tensor, told to
+    run the experiment cell (fresh eyes 17); it says to convert it."""
+    import torch
+
+    found = verdicts(namespace(always_negative_accuracy=torch.tensor(0.95)),
+                     "always_negative_accuracy")
+    (verdict,) = failed(found).values()
+    assert verdict.mistake == "not-a-number" and ".item()" in verdict.message
