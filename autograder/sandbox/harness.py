@@ -249,17 +249,29 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
     them): a block may stop every function of one by the file its code comes from — an
     eleventh outside red team's softmax from `sklearn.utils.extmath.softmax` and SciPy's
     private `_logsumexp` passed a block that knew three public names."""
-    found = {}
-    for name in ("scipy", "sklearn"):
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            continue
-        locations = list(spec.submodule_search_locations or ()) if spec is not None else []
-        if len(locations) == 1:  # (its code's file names: as imported, or resolved)
-            found[name] = tuple({os.path.join(os.path.abspath(locations[0]), ""),
-                                 os.path.join(os.path.realpath(locations[0]), "")})
+    found: dict[str, tuple[str, ...]] = {}
+    for name, packages in _PACKAGE_NAMES.items():
+        folders: set[str] = set()
+        for package in packages:
+            try:
+                spec = importlib.util.find_spec(package)
+            except (ImportError, ValueError):
+                continue
+            locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+            if len(locations) == 1:  # (its code's file names: as imported, or resolved)
+                folders |= {os.path.join(os.path.abspath(locations[0]), ""),
+                            os.path.join(os.path.realpath(locations[0]), "")}
+        if folders:
+            found[name] = tuple(sorted(folders))
     return found
+
+
+# A whole library refused by its folders, by name: SciPy, scikit-learn, and PyTorch's own
+# reference implementations written in Python over elementary operators (`torch._refs`,
+# `torch._decomp`: an eighteenth outside red team's softmax, log_softmax and losses, which
+# dispatch no operator a block names)
+_PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
+                  "torch_refs": ("torch._refs", "torch._decomp")}
 
 
 _PACKAGES: dict[str, tuple[str, ...]] = _package_folders()

@@ -43,6 +43,8 @@ LIBRARY_NAME = {
     "scipy_softmax": "SciPy, scikit-learn or NumPy's logaddexp (scipy.special.softmax / "
                      "logsumexp, sklearn.utils.extmath.softmax, np.logaddexp.reduce, ...: "
                      "another library's softmax or log-sum-exp routine)",
+    "torch_internal": "PyTorch's own implementation written in Python (torch._refs, "
+                      "torch._decomp: the library's losses and softmax, step by step)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
@@ -116,6 +118,7 @@ ALIASES: dict[str, str] = {
     "scipy_special_logsumexp": "scipy_softmax",
     "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
     "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
+    "torch_refs": "torch_internal",
 }
 
 
@@ -141,6 +144,9 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "scipy_softmax": ("scipy_special_softmax", "scipy_special_log_softmax",
                       "scipy_special_logsumexp", "scipy", "sklearn", "numpy_logaddexp",
                       "numpy_logaddexp2"),
+    # PyTorch's reference implementations in Python (`torch._refs`, `torch._decomp`), by
+    # their folders: forbidden in every no-library check (`LIBRARY_ANYWHERE`)
+    "torch_internal": ("torch_refs",),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),
@@ -158,6 +164,10 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "multilabel_soft_margin_loss": ("multilabel_soft_margin_loss",),
     "margin_ranking_loss": ("margin_ranking_loss",),
 }
+# What every no-library check forbids, whatever the function: the library's own code for
+# it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss
+# and torch._decomp's softmax, +11)
+LIBRARY_ANYWHERE = frozenset({"torch_internal"})
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
 
 

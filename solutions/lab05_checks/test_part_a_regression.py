@@ -28,6 +28,7 @@ from lab05_checks.blame import (
 from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
+    LIBRARY_ANYWHERE,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -527,7 +528,8 @@ def test_mse_errors(student, memo):
 MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
 # its library loss, and those that give its values (Huber or smooth L1 with a delta no
 # difference reaches is half the squared error)
-MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss"})
+MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss",
+                           *LIBRARY_ANYWHERE})
 
 
 @check(MSE_NO_LIB,
@@ -576,7 +578,8 @@ def test_mae_errors(student, memo):
 
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
 # (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1)
-MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ranking_loss"})
+MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ranking_loss",
+                           *LIBRARY_ANYWHERE})
 
 
 @check(MAE_NO_LIB,
@@ -818,7 +821,7 @@ def test_huber_errors(student, memo):
 
 HUBER_NO_LIB = "huber_loss: implemented without F.huber_loss"
 # the spec's equivalent library loss too (F.smooth_l1_loss)
-HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss"})
+HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", *LIBRARY_ANYWHERE})
 
 
 @check(HUBER_NO_LIB,

@@ -193,6 +193,25 @@ def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
         assert "logaddexp" in check.output
 
 
+@pytest.mark.parametrize(("fixture", "functions", "named"), [
+    ("hostile_takes_softmax_from_torch_decomp", ("softmax", "log_softmax"), "torch._decomp"),
+    ("hostile_takes_losses_from_torch_refs",
+     ("mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy_with_logits"), "torch._refs"),
+    ("hostile_takes_log_sum_exp_from_ctc_loss", ("softmax", "log_softmax"), "ctc_loss"),
+])
+def test_the_librarys_own_code_in_python_and_ctc_loss_are_library_calls(grade_tamper, fixture,
+                                                                         functions, named):
+    """Red team 18: PyTorch's reference implementations written in Python (`torch._refs`,
+    `torch._decomp`: elementary operators only) and a log-sum-exp from `F.ctc_loss` passed
+    the no-library checks (+4, +7): refused by the block, and named."""
+    result = grade_tamper(fixture)
+    for function in functions:
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-call", check.output
+        assert named in check.output
+
+
 def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
     """evaluate without no_grad through model.forward(x) (the model's own hook never runs)
     with the loss given detached logits (no graph for the figure's offset): the layers'
