@@ -17,6 +17,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import linecache
 import os
 import signal
 import socket
@@ -359,7 +360,11 @@ class Worker:
             error = None
             try:
                 # (as Jupyter compiles a cell: none of this module's __future__ imports)
-                code = compile(source, f"<cell {index}>", "exec", dont_inherit=True)
+                name = f"<cell {index}>"
+                code = compile(source, name, "exec", dont_inherit=True)
+                # ... and keeps its source where `inspect` finds it, as IPython does: code
+                # that reads its own source (`torch.jit.script`, fresh eyes 17) runs here too
+                linecache.cache[name] = (len(source), None, source.splitlines(True), name)
 
                 def run(code: Any = code) -> None:
                     exec(code, self.namespace)
