@@ -102,6 +102,22 @@ def warm_up() -> None:
     from torch.utils.data import DataLoader, TensorDataset
 
     list(DataLoader(TensorDataset(torch.zeros(4, 2), torch.zeros(4)), batch_size=2))
+    _spend_compile_first_use()
+
+
+def _spend_compile_first_use() -> None:
+    """`torch.compile`'s first use patches torch's own classes, once per process: nn.Module's
+    `__init__` and `__setstate__` to tag generations, the optimizers' `_init_group` kept out
+    of tracing. Done here, before any worker's snapshot, so that a notebook's
+    `torch.compile(...)` changes nothing a snapshot holds (fresh eyes 17: flagged as
+    tampering, 28 points). Both are torch's own once-only functions; nothing is compiled."""
+    try:
+        from torch._dynamo.eval_frame import TorchPatcher
+        from torch._dynamo.mutation_guard import install_generation_tagging_init
+    except ImportError:  # (another torch: nothing to spend)
+        return
+    TorchPatcher.patch()
+    install_generation_tagging_init()
 
 
 

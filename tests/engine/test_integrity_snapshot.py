@@ -305,3 +305,22 @@ def test_copying_or_saving_tensors_and_datasets_is_no_finding(tmp_path: Path) ->
     copy.deepcopy(DataLoader(copy.deepcopy(data), batch_size=2))
     torch.save(torch.optim.SGD(model.parameters(), lr=0.1).state_dict(), tmp_path / "opt.pt")
     assert _verify(snapshot) == []
+
+
+def test_torch_compile_in_a_notebook_is_no_finding() -> None:
+    """`torch.compile`'s first use patches torch's own classes (nn.Module's `__init__`, the
+    optimizers' `_init_group`): spent in the zygote's warm-up, before the snapshot, so that
+    a notebook compiling a helper is not flagged (fresh eyes 17: 28 points, tampering)."""
+    warm_up()
+    snapshot = integrity.take()
+
+    @torch.compile(backend="eager")
+    def square(d: torch.Tensor) -> torch.Tensor:
+        return d * d
+
+    assert torch.equal(square(torch.full((3,), 2.0)), torch.full((3,), 4.0))
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(torch.randn(1, 2)).sum().backward()
+    optimizer.step()
+    assert _verify(snapshot) == []
