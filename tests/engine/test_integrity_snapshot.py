@@ -324,3 +324,77 @@ def test_torch_compile_in_a_notebook_is_no_finding() -> None:
     model(torch.randn(1, 2)).sum().backward()
     optimizer.step()
     assert _verify(snapshot) == []
+
+
+def _model() -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+
+
+def _saved_and_loaded(value: Any) -> Any:
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(value, buffer)
+    return torch.load(io.BytesIO(buffer.getvalue()), weights_only=False)
+
+
+# Public PyTorch features a notebook may use in a cell or a helper, each run once after the
+# snapshot: torch may set itself up on first use (a cache on a class, a patch of its own
+# classes), which must never read as tampering (fresh eyes 17 found two such first uses).
+FEATURES: dict[str, Any] = {
+    "fx": lambda: torch.fx.symbolic_trace(_model()),
+    "jit.trace": lambda: torch.jit.trace(_model(), torch.randn(2, 4)),
+    "compile (eager)": lambda: torch.compile(lambda x: x * 2, backend="eager")(torch.ones(2)),
+    "func": lambda: (torch.func.vmap(torch.sin)(torch.randn(3)),
+                     torch.func.grad(lambda x: x.sin().sum())(torch.randn(3)),
+                     torch.func.jacrev(torch.sin)(torch.randn(3))),
+    "autograd.functional": lambda: torch.autograd.functional.jacobian(torch.exp, torch.randn(3)),
+    "checkpoint": lambda: torch.utils.checkpoint.checkpoint(
+        _model(), torch.randn(2, 4, requires_grad=True), use_reentrant=False).sum().backward(),
+    "parametrizations": lambda: (
+        torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 3)),
+        torch.nn.utils.parametrizations.spectral_norm(torch.nn.Linear(3, 3))),
+    "distributions": lambda: (
+        torch.distributions.Categorical(logits=torch.randn(3)).log_prob(torch.tensor(1)),
+        torch.distributions.Normal(0.0, 1.0).sample()),
+    "optimizers and schedulers": lambda: [
+        torch.optim.lr_scheduler.StepLR(kind(_model().parameters(), lr=0.1), 1).step()
+        for kind in (torch.optim.Adam, torch.optim.AdamW, torch.optim.RMSprop)],
+    "data": lambda: list(torch.utils.data.DataLoader(torch.utils.data.random_split(
+        torch.utils.data.TensorDataset(torch.randn(10, 2)), [5, 5])[0], batch_size=2,
+        shuffle=True)),
+    "save and load": lambda: (_saved_and_loaded(_model()),
+                              _saved_and_loaded(torch.optim.Adam(_model().parameters()))),
+    "quantize_dynamic": lambda: torch.ao.quantization.quantize_dynamic(
+        _model(), {torch.nn.Linear}, dtype=torch.qint8),
+    "attention and transformer": lambda: torch.nn.TransformerEncoderLayer(4, 2, 8)(
+        torch.randn(3, 1, 4)),
+    "sparse and nested": lambda: (
+        torch.sparse.mm(torch.randn(3, 3).to_sparse(), torch.randn(3, 2)),
+        torch.nested.nested_tensor([torch.randn(2), torch.randn(3)])),
+    "layers": lambda: (torch.nn.LazyLinear(3)(torch.randn(2, 4)),
+                       torch.nn.LSTM(3, 4)(torch.randn(2, 1, 3)),
+                       torch.nn.Conv2d(1, 2, 3)(torch.randn(1, 1, 5, 5))),
+    "module conversions": lambda: _model().double().float().half().float().to("cpu"),
+    "settings": lambda: (torch.use_deterministic_algorithms(True),
+                         torch.use_deterministic_algorithms(False),
+                         torch.set_default_dtype(torch.float64),
+                         torch.set_default_dtype(torch.float32)),
+    "testing": lambda: torch.testing.assert_close(torch.ones(2), torch.ones(2)),
+}
+
+
+def test_public_pytorch_features_used_in_a_notebook_are_no_finding() -> None:
+    import warnings
+
+    warm_up()
+    snapshot = integrity.take()
+    flagged = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for label, use in FEATURES.items():
+            use()
+            found = _verify(snapshot)
+            if found:
+                flagged[label] = found
+    assert flagged == {}
