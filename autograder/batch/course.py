@@ -332,14 +332,14 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     sid = result.submission_id
     extension = _lookup(course.extensions, sid, student, course.roster)
     record = lms.gradescope.get(_lms_id(sid, found))
-    submitted: datetime | None = None
-    if record is not None and record.at is not None:
+    # The instructor's own file first: a time it gives wins over one read among the uploads
+    # (an outside red team's forged metadata made a late upload look on time)
+    submitted = _lookup(course.times, sid, student, course.roster)
+    source = "submission_times" if submitted is not None else ""
+    if submitted is None and record is not None and record.at is not None:
         submitted, source = record.at, GRADESCOPE_TIME
-    else:
-        submitted = _lookup(course.times, sid, student, course.roster)
-        source = "submission_times" if submitted is not None else ""
-        if submitted is None and found is None:  # an earlier run's row: its Gradescope time
-            submitted, source = _earlier_time(result)
+    elif submitted is None and found is None:  # an earlier run's row: its Gradescope time
+        submitted, source = _earlier_time(result)
     origin = found.origin if found is not None else result.trace.source
     marked = bool(origin) and canvas_marked_late(origin)
     if submitted is None and marked:

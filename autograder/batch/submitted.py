@@ -153,26 +153,52 @@ def read_lms_records(inputs: list[Path], where: tzinfo) -> LmsRecords:
 
 
 def _export_metadata(folder: Path) -> list[Path]:
-    """The export's own metadata: at the folder's top, else one level in (the export's
-    folder inside the one given) — never inside a submission's folder, where a file of
-    that name is what a student uploaded (a red team's rewrote other students' times and
-    identities)."""
-    top = folder / METADATA
-    if top.is_file():
-        return [top]
-    return [meta for meta in sorted(folder.glob(f"*/{METADATA}"))
-            if meta.is_file() and not _is_submission_folder(meta.parent.name)]
+    """The export's own metadata: at the top of the folder given, else of the one folder it
+    holds (the export's folder inside the one given) — and only where that level has an
+    export's shape, nothing beside the metadata but `submission_<n>` folders. A file of that
+    name anywhere else is what a student uploaded: inside a submission's folder, in a
+    student's own folder of a class folder, or at the top of a student's folder graded on its
+    own (outside red teams: one rewrote other students' times and identities from
+    `submission_<n>/`, another from `class/<student>/` and from a late student's folder)."""
+    for level in (folder, *_only_folder(folder)):
+        meta = level / METADATA
+        if meta.is_file() and _export_shaped(entry.name for entry in level.iterdir()
+                                             if entry.is_dir()) and not any(
+                entry.is_file() and entry.name != METADATA for entry in level.iterdir()):
+            return [meta]
+    return []
+
+
+def _only_folder(folder: Path) -> list[Path]:
+    """The one folder `folder` holds that is not a submission's (none where it holds several:
+    a class folder of students' folders)."""
+    found = [entry for entry in folder.iterdir()
+             if entry.is_dir() and not _is_submission_folder(entry.name)]
+    return found if len(found) == 1 else []
+
+
+def _export_shaped(folders: Any) -> bool:
+    return all(_is_submission_folder(name) for name in folders)
 
 
 def _export_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    """As `_export_metadata`, inside a zip: its top level if it has one, else one level in."""
-    found = [info for info in zf.infolist()
-             if PurePosixPath(info.filename).parts[-1:] == (METADATA,)]
-    top = [info for info in found if len(PurePosixPath(info.filename).parts) == 1]
-    if top:
-        return top
-    return [info for info in found if len(PurePosixPath(info.filename).parts) == 2
-            and not _is_submission_folder(PurePosixPath(info.filename).parts[0])]
+    """As `_export_metadata`, inside a zip: its top level if it has an export's shape, else
+    the one folder it holds if that has."""
+    names = [PurePosixPath(info.filename).parts for info in zf.infolist()]
+    tops = {parts[0] for parts in names if len(parts) > 1 and not _is_submission_folder(parts[0])}
+    levels: list[tuple[str, ...]] = [()]
+    if len(tops) == 1:
+        levels.append((next(iter(tops)),))
+    for prefix in levels:
+        depth = len(prefix)
+        inside = [parts[depth:] for parts in names if parts[:depth] == prefix and
+                  len(parts) > depth]
+        files = {rest[0] for rest in inside if len(rest) == 1}
+        folders = {rest[0] for rest in inside if len(rest) > 1}
+        if METADATA in files and files <= {METADATA} | folders and _export_shaped(folders):
+            return [info for info in zf.infolist()
+                    if PurePosixPath(info.filename).parts == (*prefix, METADATA)]
+    return []
 
 
 def _is_submission_folder(name: str) -> bool:
@@ -190,6 +216,10 @@ def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo) -> None:
         return
     for folder, entry in data.items():
         if not isinstance(entry, dict):
+            continue
+        if not _is_submission_folder(str(folder)):  # (Gradescope names its folders so)
+            records.problems.append(f"{shown}: a record for {str(folder)[:40]!r} is not one "
+                                    "of Gradescope's submission_<n> folders: ignored")
             continue
         entry = _keys(entry)  # Ruby symbols: `:created_at:` reads as the key ":created_at"
         at = _moment(entry.get("created_at"), where)

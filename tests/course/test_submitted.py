@@ -107,3 +107,29 @@ def test_ruby_anchors_of_an_ordinary_export_are_read(tmp_path: Path):
     (tmp_path / METADATA).write_text(shared + "  :score: *s\n")
     assert set(read_lms_records([tmp_path], UTC).gradescope) == {"submission_101",
                                                                  "submission_102"}
+
+
+def test_a_students_own_folder_or_zip_holds_no_export_metadata(tmp_path: Path):
+    """An outside red team's: a `submission_metadata.yml` in a student's own folder of a class
+    folder, at the top of a student's zip given as an input, or of a late student's folder
+    graded on its own, rewrote times and identities of the class. Only an export's shape
+    counts (nothing beside the file but `submission_<n>` folders), and only records for
+    Gradescope's own `submission_<n>` names."""
+    forged = "alice:\n  :created_at: 2025-03-14 12:00:00 -05:00\n" + FORGED
+    for student in ("alice", "bob"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        (tmp_path / "class" / student / "lab05.ipynb").write_text("{}")
+    (tmp_path / "class" / "alice" / METADATA).write_text(forged)
+    assert read_lms_records([tmp_path / "class"], UTC).gradescope == {}
+    assert read_lms_records([tmp_path / "class" / "alice"], UTC).gradescope == {}
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(METADATA, forged)
+        zf.writestr("lab05.ipynb", "{}")
+    assert read_lms_records([archive], UTC).gradescope == {}
+    export = tmp_path / "export"
+    (export / "submission_101").mkdir(parents=True)
+    (export / METADATA).write_text(forged)  # an export's shape: its submission_<n> records only
+    records = read_lms_records([export], UTC)
+    assert set(records.gradescope) == {"submission_101"}
+    assert any("'alice'" in problem for problem in records.problems)
