@@ -267,6 +267,26 @@ def _cuda_like(device: Any, index: bool = True) -> bool:
     return isinstance(device, torch.device) and device.type == "cuda"
 
 
+# Made from a GPU tensor with no other device asked: on CUDA, on its GPU (`as_tensor` and
+# `asarray` the tensor itself where nothing changes, `tensor` a copy there)
+_SAME_DEVICE = frozenset({torch.tensor, torch.as_tensor, torch.asarray})
+
+
+def _kept_on_gpu(func: Any, source: OnGPU, kwargs: dict[str, Any]) -> Any:
+    """`torch.as_tensor(x)` / `torch.asarray(x)` / `torch.tensor(x)` of a GPU tensor, as CUDA
+    makes it: on the GPU (red team 19: the emulation gave a CPU tensor, so a correct function
+    starting with `pred = torch.as_tensor(pred)` lost its GPU check, and one then mixing it
+    with a CPU tensor passed)."""
+    dtype = kwargs.get("dtype")
+    if func is not torch.tensor and not kwargs.get("copy"):
+        return source if dtype is None or dtype == source.dtype else source.to(dtype)
+    data = source.data_.detach()
+    made = (data if dtype is None else data.to(dtype)).clone()
+    wanted = kwargs.get("requires_grad")
+    keep = source.requires_grad if func is not torch.tensor and wanted is None else bool(wanted)
+    return OnGPU(made).requires_grad_(keep and (made.is_floating_point() or made.is_complex()))
+
+
 def _host_values(value: Any) -> Any:
     """`value` with each GPU tensor inside it as CUDA's constructors read one: a 0-dim one as
     its number, another as its values."""
@@ -290,6 +310,9 @@ class _PlacedOnGPU(TorchFunctionMode):
         if func is torch.Tensor.to:
             args = tuple(EMULATED if i and _cuda_like(a, index=False) else a
                          for i, a in enumerate(args))
+        if func in _SAME_DEVICE and args and isinstance(args[0], OnGPU) \
+                and (kwargs.get("device") is None or _on_emulated(kwargs["device"])):
+            return _kept_on_gpu(func, args[0], kwargs)
         if func in _FROM_DATA or func is torch.Tensor.new_tensor:
             # (data holding GPU tensors is read as CUDA reads it: their values)
             args = (args[0], *_host_values(args[1:])) if func is torch.Tensor.new_tensor \

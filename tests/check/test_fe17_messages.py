@@ -10,6 +10,7 @@ from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
+from lab05_checks.test_gpu_inputs import ON_GPU
 from test_helper_blame import edited, excused, failed, namespace, reference_source, verdicts
 
 FLOAT32_INSIDE = {
@@ -159,3 +160,20 @@ def test_an_answer_left_a_tensor_is_told_to_convert_it() -> None:
                      "always_negative_accuracy")
     (verdict,) = failed(found).values()
     assert verdict.mistake == "not-a-number" and ".item()" in verdict.message
+
+
+def test_as_tensor_of_a_gpu_tensor_stays_on_the_gpu() -> None:
+    """`torch.as_tensor(pred)` of a GPU tensor is that tensor on CUDA: a correct function
+    starting so kept its GPU check, and one then mixing it with a CPU tensor loses it
+    (outside red team 19: the emulation gave a CPU tensor, both ways wrong)."""
+    correct = reference_source("mse_loss").replace(
+        "    _check_reduction(reduction)",
+        "    pred, target = torch.as_tensor(pred), torch.asarray(target)\n"
+        "    _check_reduction(reduction)", 1)
+    assert not failed(verdicts(namespace(correct), "mse_loss"))
+    mixed = reference_source("mse_loss").replace(
+        "return _reduce((pred - target) ** 2, reduction)",
+        "pred = torch.as_tensor(pred)\n"
+        "    return _reduce((pred - target) ** 2 * torch.ones(pred.shape), reduction)")
+    verdict = failed(verdicts(namespace(mixed), "mse_loss"))[f"mse_loss: {ON_GPU}"]
+    assert verdict.mistake == "device"
