@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -167,7 +168,10 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                         result.value, pred, target, reference, _agrees, **extra)
             expect_not_float32(tol, function, result.value, expected, reference,
                                (pred, target), f"reduction='{reduction}'",
-                               reduction=reduction, **extra)
+                               reduction=reduction, **extra,
+                               elementwise=functools.partial(
+                                   _quiet, student, function, pred, target,
+                                   reduction="none", **extra))
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
     pred, target = _pairs(11)[0]

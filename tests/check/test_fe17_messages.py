@@ -177,3 +177,19 @@ def test_as_tensor_of_a_gpu_tensor_stays_on_the_gpu() -> None:
         "    return _reduce((pred - target) ** 2 * torch.ones(pred.shape), reduction)")
     verdict = failed(verdicts(namespace(mixed), "mse_loss"))[f"mse_loss: {ON_GPU}"]
     assert verdict.mistake == "device"
+
+
+def test_an_eps_inside_bces_log_is_charged_once_by_the_clamp_check() -> None:
+    """`log(p + 1e-7)`: the values check said "computes in float32" (a mean has too few
+    numbers to tell rounding from an offset), the gradient check "although the values are
+    right", and the clamp check named the eps: one mistake, three charges (fresh eyes 17)."""
+    found = verdicts(namespace('''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(probs, targets)
+    return _reduce(-(targets * torch.log(probs + 1e-7)
+                     + (1 - targets) * torch.log(1 - probs + 1e-7)), reduction)
+'''), "binary_cross_entropy")
+    assert set(failed(found)) == {part_b.BCE_CLAMP}
+    assert failed(found)[part_b.BCE_CLAMP].mistake == "eps-not-clamp"
+    assert set(excused(found).values()) == {part_b.BCE_CLAMP}
