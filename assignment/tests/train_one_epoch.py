@@ -23,4 +23,4 @@ def test_train_one_epoch_updates_the_model(train_one_epoch):
     loss = train_one_epoch(model, DataLoader(data, batch_size=4), loss_fn, optimizer, torch.device('cpu'))
     assert isinstance(loss, float), 'train_one_epoch: return the mean loss as a Python float'
     changed = any((not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True)))
-    assert changed, 'train_one_epoch: the parameters did not change; call optimizer.step()'
+    assert changed, 'train_one_epoch: the parameters did not change; call optimizer.step() after loss.backward(), with optimizer.zero_grad() before the forward pass (not between backward() and step())'
