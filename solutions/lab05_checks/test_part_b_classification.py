@@ -1441,7 +1441,11 @@ def test_ce_values(student, tol, memo):
             what = (f"with reduction='{reduction}' for {str(logits.dtype).replace('torch.', '')} "
                     f"logits of shape {tuple(logits.shape)}")
             expect_not_float32(tol, "cross_entropy", result.value, expected,
-                               lambda x, t, r=reduction: model(x, t, r), (logits, targets), what)
+                               lambda x, t, reduction: model(x, t, reduction),
+                               (logits, targets), what, reduction=reduction,
+                               elementwise=functools.partial(
+                                   _quiet_call, student, "cross_entropy", logits, targets,
+                                   reduction="none"))
             if not _same(result.value, expected, tol):
                 for mistake, (counterfactual, message) in CE_MISTAKES.items():
                     if _same(result.value, counterfactual(logits, targets, reduction), tol):
