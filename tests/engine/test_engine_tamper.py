@@ -173,24 +173,25 @@ def test_another_library_s_softmax_is_a_library_call(grade_tamper):
     """Red team 11: softmax from scikit-learn and log_softmax from SciPy's private log-sum-exp
     (names the block did not know): both libraries are refused by where their code comes
     from."""
-    result = grade_tamper("hostile_takes_softmax_from_another_library")
-    for function in ("softmax", "log_softmax"):
+    _library_call_named(grade_tamper("hostile_takes_softmax_from_another_library"),
+                        ("softmax", "log_softmax"), "scikit-learn")
+
+
+def _library_call_named(result, functions: tuple[str, ...], named: str) -> None:
+    """Each function's no-library check failed as a library call, naming `named`."""
+    for function in functions:
         check = next(t for t in result.tests
                      if t.name.startswith(f"{function}: implemented without"))
         assert not check.passed and check.mistake == "library-call", check.output
-        assert "scikit-learn" in check.output
+        assert named in check.output
 
 
 def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
     """Red team 17: softmax and log_softmax from `np.logaddexp.reduce` (compiled, no Python
     frame), finite at ±1e4 without the max shift: the block refuses NumPy's log-sum-exp
     routines, and the notebook's rule names them."""
-    result = grade_tamper("hostile_takes_softmax_from_numpy")
-    for function in ("softmax", "log_softmax"):
-        check = next(t for t in result.tests
-                     if t.name.startswith(f"{function}: implemented without"))
-        assert not check.passed and check.mistake == "library-call", check.output
-        assert "logaddexp" in check.output
+    _library_call_named(grade_tamper("hostile_takes_softmax_from_numpy"),
+                        ("softmax", "log_softmax"), "logaddexp")
 
 
 @pytest.mark.parametrize(("fixture", "functions", "named"), [
@@ -204,12 +205,7 @@ def test_the_librarys_own_code_in_python_and_ctc_loss_are_library_calls(grade_ta
     """Red team 18: PyTorch's reference implementations written in Python (`torch._refs`,
     `torch._decomp`: elementary operators only) and a log-sum-exp from `F.ctc_loss` passed
     the no-library checks (+4, +7): refused by the block, and named."""
-    result = grade_tamper(fixture)
-    for function in functions:
-        check = next(t for t in result.tests
-                     if t.name.startswith(f"{function}: implemented without"))
-        assert not check.passed and check.mistake == "library-call", check.output
-        assert named in check.output
+    _library_call_named(grade_tamper(fixture), functions, named)
 
 
 def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
