@@ -3,12 +3,13 @@ BCE, BCE with logits), each named only where a probe confirms it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import torch
 
-from autograder.check.registry import fail
+from autograder.check.registry import CheckFailed, fail
 
 #: Reductions every loss refuses with ValueError, as PyTorch does: a name of its own, another
 #: case (fresh eyes 17: `.lower()` first accepted "Mean"), None (taken for 'none')
@@ -59,3 +60,46 @@ def expect_sum_not_mean(function: str, sum_value: Any, none_right: bool,
         fail(f"{function} with reduction='sum' returns the mean of the elementwise losses (what "
              "'mean' returns): add them up for 'sum' (.sum()), without dividing.",
              "mean-for-sum")
+
+
+#: An input a function must refuse with ValueError: (its words, args, kwargs)
+Invalid = tuple[str, tuple[Any, ...], dict[str, Any]]
+
+
+def elementwise_invalid(make: Callable[..., torch.Tensor],
+                        *more: Invalid) -> list[Invalid]:
+    """The inputs every elementwise loss refuses (`make(*shape)` gives a valid input tensor):
+    mismatched shapes and each unknown reduction, then `more`."""
+    return [("a (5, 1) input with a (5,) target", (make(5, 1), make(5)), {}),
+            ("a (4,) input with a (3,) target", (make(4), make(3)), {}),
+            *((f"reduction={unknown!r}", (make(3), make(3)), {"reduction": unknown})
+              for unknown in UNKNOWN_REDUCTIONS), *more]
+
+
+@contextlib.contextmanager
+def every_invalid_named(call: Callable[..., Any], invalid: list[Invalid]) -> Iterator[None]:
+    """An error check's failure names the first input accepted; the others it also accepts
+    are added to it (fresh eyes 17: a huber_loss missing two validations was told of one,
+    its self-check of the other, and fixing either still lost the check). `call(*args,
+    **kwargs)` is the student's function, raising `StudentError` when it raises."""
+    try:
+        yield
+    except CheckFailed as failure:
+        if failure.mistake == "not-working":
+            raise
+        accepted = [words for words, args, kwargs in invalid
+                    if words not in failure.message and _accepts(call, args, kwargs)]
+        if not accepted:
+            raise
+        fail(f"{failure.message} It also accepts {'; '.join(accepted)}: raise ValueError for "
+             "each of those too.", failure.mistake)
+
+
+def _accepts(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    from autograder.sandbox.session import StudentError
+
+    try:
+        call(*args, **kwargs)
+    except StudentError:
+        return False
+    return True

@@ -45,6 +45,9 @@ from lab05_checks.gradients import (
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
     UNKNOWN_REDUCTIONS,
+    Invalid,
+    elementwise_invalid,
+    every_invalid_named,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -526,7 +529,14 @@ MSE_ERRORS = "mse_loss: raises ValueError on mismatched shapes or an unknown red
        clauses=("raises ValueError for mismatched shapes",
                 "raises ValueError for an unknown reduction"))
 def test_mse_errors(student, memo):
-    _expect_value_errors(student, memo, "mse_loss", F.mse_loss)
+    with _every_invalid_named(student, "mse_loss"):
+        _expect_value_errors(student, memo, "mse_loss", F.mse_loss)
+
+
+def _every_invalid_named(student, function: str, *more: Invalid):
+    return every_invalid_named(
+        lambda *args, **kwargs: student.call(function, *args, **kwargs),
+        elementwise_invalid(torch.randn, *more))
 
 
 MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
@@ -577,7 +587,8 @@ MAE_ERRORS = "mae_loss: raises ValueError on mismatched shapes or an unknown red
        clauses=("raises ValueError for mismatched shapes",
                 "raises ValueError for an unknown reduction"))
 def test_mae_errors(student, memo):
-    _expect_value_errors(student, memo, "mae_loss", F.l1_loss)
+    with _every_invalid_named(student, "mae_loss"):
+        _expect_value_errors(student, memo, "mae_loss", F.l1_loss)
 
 
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
@@ -811,6 +822,13 @@ HUBER_ERRORS = "huber_loss: raises ValueError on mismatched shapes, unknown redu
        clauses=("raises ValueError for mismatched shapes",
                 "raises ValueError for an unknown reduction", "raises ValueError for delta <= 0"))
 def test_huber_errors(student, memo):
+    with _every_invalid_named(student, "huber_loss", *(
+            (f"delta={delta}", (torch.randn(3), torch.randn(3)), {"delta": delta})
+            for delta in (0.0, -1.0))):
+        _huber_errors(student, memo)
+
+
+def _huber_errors(student, memo) -> None:
     _expect_value_errors(student, memo, "huber_loss", F.huber_loss)
     for delta in (0.0, -1.0):
         try:

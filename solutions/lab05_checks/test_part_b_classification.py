@@ -69,6 +69,8 @@ from lab05_checks.gradients import (
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
     UNKNOWN_REDUCTIONS,
+    elementwise_invalid,
+    every_invalid_named,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -1616,6 +1618,20 @@ def test_ce_errors(student, tol, memo):
     student = _LibraryHelpers(student)
     _ce_expect_working(student, tol, memo)
     logits = _probe(4, 4, 3)
+    labels = torch.tensor([0, 1, 2, 1])
+    invalid = [("a target equal to C=3", (logits, torch.tensor([0, 1, 3, 2])), {}),
+               ("a negative target", (logits, torch.tensor([0, -1, 2, 1])), {}),
+               *((f"reduction={unknown!r}", (logits, labels), {"reduction": unknown})
+                 for unknown in UNKNOWN_REDUCTIONS),
+               ("1-D logits of shape (3,)", (logits[0], labels), {}),
+               ("targets of shape (4, 1)", (logits, labels[:, None]), {}),
+               ("4 rows of logits with 3 targets", (logits, labels[:3]), {})]
+    with every_invalid_named(
+            lambda *args, **kwargs: student.call("cross_entropy", *args, **kwargs), invalid):
+        _ce_errors(student, logits)
+
+
+def _ce_errors(student, logits: torch.Tensor) -> None:
     fix = "check targets.min() >= 0 and targets.max() < C and raise ValueError otherwise."
     _expect_value_error(student, "cross_entropy", (logits, torch.tensor([0, 1, 3, 2])), {},
                         "a target equal to C=3", fix, "no-target-check")
@@ -2038,8 +2054,11 @@ BCE_ERRORS = "binary_cross_entropy: raises ValueError on mismatched shapes or an
                 "raises ValueError for an unknown reduction"))
 def test_bce_errors(student, tol, memo):
     _bce_expect_working(student, tol, memo)
-    _expect_shape_error(student, "binary_cross_entropy", torch.rand(5, 1))
-    _expect_reduction_error(student, "binary_cross_entropy", torch.rand(3), torch.rand(3))
+    with every_invalid_named(
+            lambda *args, **kwargs: student.call("binary_cross_entropy", *args, **kwargs),
+            elementwise_invalid(torch.rand)):
+        _expect_shape_error(student, "binary_cross_entropy", torch.rand(5, 1))
+        _expect_reduction_error(student, "binary_cross_entropy", torch.rand(3), torch.rand(3))
 
 
 BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
@@ -2328,8 +2347,10 @@ BCEL_ERRORS = f"{BCEL}: raises ValueError on mismatched shapes or an unknown red
                 "raises ValueError for an unknown reduction"))
 def test_bcel_errors(student, tol, memo):
     _bcel_expect_working(student, tol, memo)
-    _expect_shape_error(student, BCEL, torch.randn(5, 1))
-    _expect_reduction_error(student, BCEL, torch.randn(3), torch.rand(3))
+    with every_invalid_named(lambda *args, **kwargs: student.call(BCEL, *args, **kwargs),
+                             elementwise_invalid(torch.rand)):
+        _expect_shape_error(student, BCEL, torch.randn(5, 1))
+        _expect_reduction_error(student, BCEL, torch.randn(3), torch.rand(3))
 
 
 BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"

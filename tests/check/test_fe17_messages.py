@@ -193,3 +193,16 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     assert set(failed(found)) == {part_b.BCE_CLAMP}
     assert failed(found)[part_b.BCE_CLAMP].mistake == "eps-not-clamp"
     assert set(excused(found).values()) == {part_b.BCE_CLAMP}
+
+
+def test_an_error_check_names_every_invalid_input_the_function_accepts() -> None:
+    """A huber_loss checking neither its reduction nor its delta was told of the reduction
+    only, and its self-check of the delta only: fixing either still lost the check (fresh
+    eyes 17). The failure names the first and lists the others."""
+    source = reference_source("huber_loss").replace("    _check_reduction(reduction)\n", "")
+    source = source.replace(
+        '    if delta <= 0:\n        raise ValueError(f"delta must be positive, got {delta}")\n',
+        "")
+    verdict = failed(verdicts(namespace(source), "huber_loss"))[part_a.HUBER_ERRORS]
+    assert verdict.mistake == "no-reduction-check"
+    assert "reduction='avg'" in verdict.message and "delta=0.0" in verdict.message
