@@ -52,18 +52,7 @@ def _emulated_gpu(params: dict[str, Any]) -> contextlib.AbstractContextManager[A
         else contextlib.nullcontext()
 
 
-class DeviceLoss(harness.InstrumentedLoss):
-    """The instrumented loss, its own bookkeeping (the probabilities test's constant) made on
-    the logits' device: on a GPU, real or emulated, a CPU tensor of one element beside GPU
-    logits is refused, which is no mistake of the student's."""
-
-    def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
-                **options: Any) -> torch.Tensor:
-        with devices.made_beside(input):
-            return super().forward(input, target, *more, **options)
-
-
-class GraphWatchLoss(DeviceLoss):
+class GraphWatchLoss(harness.InstrumentedLoss):
     """The instrumented loss (optionally label-smoothed), counting how many graphs of batches
     before the previous one are still alive when each batch's loss is computed (the previous
     batch's `loss` variable is legitimately alive until it is reassigned)."""
@@ -137,7 +126,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "returned": None}
-    loss_fn = DeviceLoss(log)
+    loss_fn = harness.InstrumentedLoss(log)
     if params.get("label_smoothing"):
         loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
     loss_fn.reveal = float(params.get("reveal_grad", 0.0))  # (see InstrumentedLoss)

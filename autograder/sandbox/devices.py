@@ -370,17 +370,6 @@ def running(real: bool) -> Iterator[None]:
         yield
 
 
-def made_beside(value: Any) -> contextlib.AbstractContextManager[Any]:
-    """For the grader's own code computing on a student's tensor (a scenario's instrumented
-    loss): a tensor made without a device is made on `value`'s GPU, real or emulated, as
-    `torch.ones(1)` beside GPU logits must be for CUDA to accept the pair."""
-    if isinstance(value, OnGPU):
-        return torch.device(EMULATED)
-    if isinstance(value, torch.Tensor) and value.device.type == "cuda":
-        return torch.device(value.device)
-    return contextlib.nullcontext()
-
-
 def to_host(value: Any, depth: int = 0) -> tuple[Any, list[str]]:
     """`value` with its tensors as plain CPU tensors, and each tensor's device as the call
     left it: "gpu" or "cpu", in the order a depth-first walk meets them."""

@@ -938,9 +938,9 @@ class InstrumentedLoss(nn.Module):
         if isinstance(logits, torch.Tensor) and logits.device.type != "meta" and logits.ndim == 2:
             detached = logits.detach()
             info["probs"] = bool(
-                (detached >= 0).all() and torch.allclose(detached.sum(1),
-                                                         torch.ones(1, dtype=detached.dtype),
-                                                         atol=1e-4)
+                (detached >= 0).all() and torch.allclose(
+                    detached.sum(1), torch.ones(1, dtype=detached.dtype, device=detached.device),
+                    atol=1e-4)  # (made beside the logits: a GPU refuses a CPU tensor there)
             )
         self.log.event("loss")
         self.log.loss_calls.append(info)

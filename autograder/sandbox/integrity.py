@@ -221,8 +221,8 @@ class _Builder:
             # Python caches a class's slot names on the class the first time one of its
             # objects is copied or pickled (`copyreg._slotnames`): made now, so that a
             # notebook's `torch.save(...)` or `copy.copy(tensor)` adds no name to a closed
-            # class (fresh eyes 17: flagged as tampering, 38 points). (Made in the zygote's
-            # rehearsal first: a worker finds it there and writes nothing.)
+            # class (fresh eyes 17: flagged as tampering, 38 points). (The zygote takes the
+            # snapshot once, before its first fork: no worker writes it.)
             copyreg._slotnames(owner)  # type: ignore[attr-defined]
         label = _label(owner)
         namespace = vars(owner)

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from autograder.check.registry import CheckFailed, fail
+from autograder.sandbox.session import StudentError
 
 #: Reductions every loss refuses with ValueError, as PyTorch does: a name of its own, another
 #: case (fresh eyes 17: `.lower()` first accepted "Mean"), None (taken for 'none')
@@ -96,8 +97,6 @@ def every_invalid_named(call: Callable[..., Any], invalid: list[Invalid]) -> Ite
 
 
 def _accepts(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
-    from autograder.sandbox.session import StudentError
-
     try:
         call(*args, **kwargs)
     except StudentError:
