@@ -134,25 +134,37 @@ def experiment_targets() -> torch.Tensor:
                       torch.ones(50, dtype=torch.int64)])[torch.randperm(1000)]
 
 
+def _fixtures(ns: dict[str, Any], source: SourceFacts | None = None) -> dict[str, Any]:
+    return {"student": InProcessStudent(ns), "memo": {}, "tol": TOLERANCES,
+            "source": source or SourceFacts(), "ref": REFERENCE.module,
+            "answers": REFERENCE.answers}
+
+
+def _verdict(spec: Any, test: Any, values: dict[str, Any]) -> Verdict:
+    names = test.__code__.co_varnames[:test.__code__.co_argcount]
+    take_attribution()
+    try:
+        test(**{name: values[name] for name in names})
+        error = None
+    except Exception as exc:
+        error = exc
+    return verdict_for(spec, error, take_attribution())
+
+
 def verdicts(ns: dict[str, Any], *functions: str) -> dict[str, Verdict]:
-    memo: dict[str, Any] = {}
-    values = {"student": InProcessStudent(ns), "memo": memo, "tol": TOLERANCES,
-              "source": SourceFacts(), "ref": REFERENCE.module,
-              "answers": REFERENCE.answers}
-    found = {}
-    for spec, test in CHECKS:
-        if spec.name.split(":", 1)[0] not in functions:
-            continue
-        names = test.__code__.co_varnames[:test.__code__.co_argcount]
-        take_attribution()
-        try:
-            test(**{name: values[name] for name in names})
-            error = None
-        except Exception as exc:
-            error = exc
-        found[spec.name] = verdict_for(spec, error, take_attribution())
+    values = _fixtures(ns)  # (one memo for the function's checks, as a judge keeps it)
+    found = {spec.name: _verdict(spec, test, values) for spec, test in CHECKS
+             if spec.name.split(":", 1)[0] in functions}
     assert found
     return found
+
+
+def verdict(ns: dict[str, Any], check: str, *definitions: str) -> Verdict:
+    """One check's verdict, its source facts read from `definitions` (the cells a notebook
+    would hold: the words of some messages depend on them)."""
+    spec, test = next((spec, test) for spec, test in CHECKS if spec.name == check)
+    source = SourceFacts(tuple(textwrap.dedent(d) for d in definitions))
+    return _verdict(spec, test, _fixtures(ns, source))
 
 
 def failed(found: dict[str, Verdict]) -> dict[str, Verdict]:

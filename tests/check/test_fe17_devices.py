@@ -14,84 +14,15 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from lab05_checks import test_part_d_training as part_d
 from lab05_checks.test_gpu_inputs import ON_GPU
+from test_helper_blame import REFERENCE, namespace, verdict
 
-from autograder.check.context import Reference
-from autograder.check.plugin import Verdict, verdict_for
-from autograder.check.registry import take_attribution
-from autograder.check.runner import suite_checks
-from autograder.check.static import SourceFacts
-from autograder.config import load_config
-from autograder.lab import Lab
 from autograder.sandbox import devices, harness
-from autograder.sandbox.session import CallResult, StudentError
-
-ROOT = Path(__file__).resolve().parents[2]
-LAB = Lab.load(ROOT)
-TOLERANCES = load_config(LAB.config).tolerances
-REFERENCE = Reference.load(LAB.solutions)
-CHECKS = {spec.name: (spec, test) for spec, test in suite_checks(LAB.checks)}
-harness.load_lab_modules(LAB.worker_modules)
-
-
-class InProcessStudent:
-    """A session that runs a namespace's functions here: GPU calls as the worker makes them
-    (`devices.call_on_gpu`), plain calls, and the lab's scenarios (no GPU: emulated)."""
-
-    cuda_available = False
-
-    def __init__(self, ns: dict[str, Any]) -> None:
-        self.ns = ns
-
-    def call(self, name: str, *args: Any, gpu: bool = False, **kwargs: Any) -> CallResult:
-        try:
-            if gpu:
-                value, where = devices.to_host(devices.call_on_gpu(
-                    self.ns[name], list(args), kwargs, real=False))
-                return CallResult(value=value, called=[], mutated=[], devices=where)
-            value = self.ns[name](*(a.clone() if isinstance(a, torch.Tensor) else a
-                                    for a in args), **kwargs)
-        except Exception as exc:
-            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
-                                      "where": "", "kinds": [k.__name__ for k in
-                                                             type(exc).__mro__]}) from exc
-        return CallResult(value=value, called=[], mutated=[])
-
-    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 record: bool = False) -> dict[str, Any]:
-        return dict(harness.SCENARIOS[name](self.ns, params))
-
-
-def namespace(*definitions: str) -> dict[str, Any]:
-    """The reference's namespace with each definition put in place of its namesake (compiled
-    as the worker compiles a cell)."""
-    ns = dict(vars(REFERENCE.module))
-    for definition in definitions:
-        exec(compile(textwrap.dedent(definition), "<cell 1>", "exec"), ns)
-    return ns
-
-
-def verdict(ns: dict[str, Any], check: str, *definitions: str) -> Verdict:
-    """One hidden check's verdict on the namespace, its source facts read from
-    `definitions` (the cells a notebook would hold)."""
-    spec, test = CHECKS[check]
-    values = {"student": InProcessStudent(ns), "memo": {}, "tol": TOLERANCES,
-              "source": SourceFacts(tuple(textwrap.dedent(d) for d in definitions)),
-              "ref": REFERENCE.module, "answers": REFERENCE.answers}
-    names = test.__code__.co_varnames[:test.__code__.co_argcount]
-    take_attribution()
-    try:
-        test(**{name: values[name] for name in names})
-        error = None
-    except Exception as exc:
-        error = exc
-    return verdict_for(spec, error, take_attribution())
 
 
 # ---------------------------------------------------------------- numpy(force=True)
