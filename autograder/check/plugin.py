@@ -101,8 +101,9 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
         # The error and where it happened, not this check's own advice: the advice is about
         # what the check looks at (model.eval(), no_grad …), which misleads when the function
         # did not get that far.
-        return Verdict(False, f"{error.name} raised {error.excerpt()} — fix this error first: "
-                              f"this check needs {error.name} to run to the end.", "raised")
+        on = f" when called as {error.called_with}" if error.called_with else ""
+        return Verdict(False, f"{error.name} raised {error.excerpt()}{on} — fix this error "
+                              f"first: this check needs {error.name} to run to the end.", "raised")
     if isinstance(error, CallTimeout):
         return Verdict(False, f"{function} did not finish within the time limit: look for a "
                               "loop that never ends.", "timeout")

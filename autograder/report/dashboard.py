@@ -141,6 +141,13 @@ class Mistake:
         """The most frequent message (ties: the one seen first)."""
         return self.messages.most_common(1)[0][0] if self.messages else ""
 
+    @property
+    def shared_by(self) -> int:
+        """How many of the group got `message` word for word: fewer than `count` when the
+        messages differ (a line of the student's own code, the input it raised on), and the
+        dashboard then says the one it shows is one student's of several."""
+        return self.messages.most_common(1)[0][1] if self.messages else 0
+
 
 @dataclass(frozen=True)
 class Bar:

@@ -92,13 +92,47 @@ def _builtin_kinds(raw: Any) -> tuple[str, ...]:
                  and issubclass(getattr(builtins, k), BaseException))
 
 
+def describe_value(value: Any) -> str:
+    """What an argument the judge sent is, in a student's words, without its values (hidden
+    inputs stay hidden): a tensor's dtype and shape, a container's length, a flag, a name, an
+    int or a float parameter (a reduction, a dim, a delta) as it is."""
+    kind = type(value)
+    if isinstance(value, torch.Tensor):
+        return _a(f"{str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}")
+    if value is None or kind in (bool, str, int):
+        text = repr(value)
+        return text if len(text) <= 40 else _a(kind.__name__)
+    if kind is float:
+        return format(value, ".6g")
+    if kind in (list, tuple, dict):
+        return _a(f"{kind.__name__} of {len(value)} item{'s' if len(value) != 1 else ''}")
+    shape = getattr(value, "shape", None)
+    if kind.__module__ == "numpy" and isinstance(shape, tuple):
+        return _a(f"{getattr(value, 'dtype', '')} NumPy array of shape {shape}")
+    return _a(kind.__name__)
+
+
+def _a(words: str) -> str:
+    return ("an " if words[:1] in tuple("aeiou") else "a ") + words
+
+
+def describe_call(name: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  gpu: bool = False) -> str:
+    """`name(...)` as the judge called it (`describe_value` for each argument): where a
+    student's function raised, the input it raised on, which the student can then rebuild."""
+    parts = [describe_value(a) for a in args]
+    parts += [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})" + (" with its tensors on the GPU" if gpu else "")
+
+
 class StudentError(Exception):
     """The student's function raised; `info` holds type, message and cell, each already
     shortened and cleaned (see `student_error_info`)."""
 
-    def __init__(self, name: str, info: Any) -> None:
+    def __init__(self, name: str, info: Any, called_with: str = "") -> None:
         self.name = name
         self.info = student_error_info(info)
+        self.called_with = called_with  # the call as `describe_call` words it ("" unknown)
         super().__init__(f"{self.info['type']}: {self.info['message']}")
 
     @property
@@ -890,7 +924,7 @@ class StudentSession:
         if answer.get("timeout"):
             raise self._worker_timed_out(name, reply)
         if not answer.get("ok"):
-            raise StudentError(name, answer.get("error"))
+            raise StudentError(name, answer.get("error"), describe_call(name, args, kwargs, gpu))
         return CallResult(
             value=reply.values.get("value"),
             called=_names(answer.get("called")),

@@ -113,6 +113,11 @@ def test_common_mistakes_grouped_with_students_and_one_message(site):
                                "floats raised")
     # The representative message is the most frequent one (bob's and frank's, not carol's).
     assert WRONG_SUM in items[0] and items[0].endswith("bob carol frank")
+    # ... and says it is two students' of three, carol's worded otherwise; a group
+    # all told alike says nothing more.
+    assert "2 of these 3 students got this message word for word; the others' differ" in \
+        html.unescape(items[0])
+    assert "word for word" not in items[1]
     assert items[1].endswith("carol dave")
     assert str(escape(WRONG_SUM)) in text
 

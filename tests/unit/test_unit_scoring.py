@@ -10,6 +10,8 @@ from autograder.check.registry import CheckFailed, CheckSpec
 from autograder.config import GradingConfig
 from autograder.sandbox import protocol
 from autograder.sandbox.session import (
+    describe_call,
+    describe_value,
     CallTimeout,
     Incidents,
     MissingFunction,
@@ -114,6 +116,28 @@ def test_a_student_error_says_where_and_not_the_checks_own_advice() -> None:
                                                    "where": "cell 2, line 3"}))
     assert "f raised RuntimeError: size (cell 2, line 3)" in verdict.message
     assert "fix this error first" in verdict.message and SPEC.feedback not in verdict.message
+
+
+def test_a_student_error_names_the_call_it_raised_on_without_its_values() -> None:
+    """The input a function raised on, rebuilt from what the student is told: each tensor's
+    dtype and shape, the parameters as they are (a hidden tensor's values never)."""
+    import numpy as np
+    import torch
+
+    secret = torch.tensor([[0.123456, 9.87654]], dtype=torch.float64)
+    called = describe_call("f", (secret, [1, 2, 3], np.zeros((2, 3), dtype=np.int64)),
+                           {"reduction": "sum", "dim": -1, "delta": 0.5, "flag": None}, gpu=True)
+    assert called == ("f(a float64 tensor of shape (1, 2), a list of 3 items, an int64 NumPy array "
+                      "of shape (2, 3), reduction='sum', dim=-1, delta=0.5, flag=None) with its "
+                      "tensors on the GPU")
+    assert describe_value("x" * 100) == "a str" and describe_value((1,)) == "a tuple of 1 item"
+    assert describe_value(torch.zeros(2, dtype=torch.int64)) == "an int64 tensor of shape (2,)"
+    error = StudentError("f", {"type": "IndexError", "message": "tuple index out of range",
+                               "where": "cell 2, line 3"}, describe_call("f", (secret,), {}))
+    verdict = verdict_for(SPEC, error)
+    assert ("f raised IndexError: tuple index out of range (cell 2, line 3) when called as "
+            "f(a float64 tensor of shape (1, 2)) — fix this error first") in verdict.message
+    assert "0.123" not in verdict.message and "9.87" not in verdict.message
 
 
 def test_a_crash_that_cost_only_a_cell_leaves_the_row_graded_with_a_note() -> None:
