@@ -10,14 +10,14 @@ from autograder.check.registry import CheckFailed, CheckSpec
 from autograder.config import GradingConfig
 from autograder.sandbox import protocol
 from autograder.sandbox.session import (
-    describe_call,
-    describe_value,
     CallTimeout,
     Incidents,
     MissingFunction,
     OutOfTime,
     StudentError,
     WorkerLost,
+    describe_call,
+    describe_value,
 )
 from autograder.score.results import GRADER_ERROR, Status
 from autograder.score.scoring import score, unscored
