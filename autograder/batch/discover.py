@@ -390,6 +390,13 @@ class _Walk:
                 inside = replace(item, folders=(*item.folders, path.name), owner=item.owner or lms)
                 if lms is not None:  # a Canvas-named or Gradescope submission folder: one student's
                     self.upload(inside, self.folder)
+                elif item.owner is None and not item.folders and not item.depth \
+                        and not _export_inside(path):
+                    # A folder per student: everything below is that student's, whatever the
+                    # names inside say, as in a student's zip (an outside red team's `ben/`
+                    # holding `okafor_1001_99999_lab05.ipynb` took Okafor's row). (In a class
+                    # download's zip, `depth` > 0, the zip was judged an export as a whole.)
+                    self.folder(replace(inside, owner=_named(path.name)))
                 else:
                     self.folder(inside)
         elif path.is_symlink() and not item.given:
@@ -647,20 +654,42 @@ def _folder_per_student(notebooks: list[str]) -> tuple[str, ...] | None:
     return None
 
 
+MAX_EXPORT_SCAN = 20_000  # files looked at to tell a folder per student from an export
+
+
+def _export_inside(folder: Path) -> bool:
+    """Whether a folder found in a class folder is an LMS export unpacked there (read as if
+    its contents sat where it is: `_class_layout`, as for a zip), not one student's folder."""
+    keys = []
+    for path in folder.rglob("*"):
+        if len(keys) >= MAX_EXPORT_SCAN:
+            break
+        key = path.relative_to(folder).as_posix()
+        if not _hidden(key) and not path.is_symlink() and path.is_file():
+            keys.append(key)
+    return _class_layout(keys, folder.name, False) is not None
+
+
 def _one_students(folder: Path, assignment: str) -> bool:
     """Whether a folder given on the command line is one student's hand-in, not a class's.
 
-    It is when the notebooks at its top are all the assignment's (`lab05.ipynb`,
-    `lab05-1.ipynb`), and nothing else in it looks like another student's: no
-    LMS-named entry, no zip, no sub-folder holding notebooks at its top.
+    It is when the notebooks at its top are the assignment's (`lab05.ipynb`,
+    `lab05-1.ipynb`), and nothing else in it looks like another student's: no zip, no
+    sub-folder holding notebooks at its top, no LMS-named entry — unless beside the
+    assignment's notebook, naming one student: an export holds no file the LMS did not
+    name, so there the LMS name is the student's own file's (an outside red team's `ben/`,
+    graded alone, gave Okafor's row Ben's `okafor_1001_99999_lab05.ipynb`).
     """
     children = [c for c in folder.iterdir() if not c.name.startswith(".") and c.name != "__MACOSX"]
     notebooks = [c for c in children if c.is_file() and c.suffix.lower() == ".ipynb"]
-    if not notebooks or not all(named_like(c.name, assignment) and _lms(c.name) is None
-                                for c in notebooks):
+    plain = [c for c in notebooks if _lms(c.name) is None]
+    if not plain or not all(named_like(c.name, assignment) for c in plain):
+        return False
+    named = {owner.sid for c in children for owner in (_lms(c.name),) if owner is not None}
+    if len(named) > 1:
         return False
     for child in children:
-        if _lms(child.name) is not None or (child.is_file() and child.suffix.lower() == ".zip"):
+        if child.is_file() and child.suffix.lower() == ".zip":
             return False
         if child.is_dir() and not child.is_symlink() and any(
                 g.suffix.lower() == ".ipynb" and not g.name.startswith(".") for g in child.iterdir()):

@@ -91,6 +91,8 @@ class Summary:
     record: BatchRecord | None = None  # batch.json: roster, overrides, lateness, duplicates
     engine: str = ""  # `grading_code`: what graded this run's results
     checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
+    # a row graded before from another file, replaced by this run's (`_replaced`)
+    replaced: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
@@ -114,6 +116,7 @@ class Summary:
                   for r in self.results if r.status is not Status.GRADED]
         lines += [f"  graded, with a note: {r.submission_id}: {r.reason[:200]}"
                   for r in self.results if r.status is Status.GRADED and r.reason]
+        lines += [f"  replaced: {line}" for line in self.replaced]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
         lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
         lines += course_lines(self.record) if self.record is not None else []
@@ -175,6 +178,26 @@ def _up_to_date(out: Path, found: Found, config_sha: str,
     if previous.trace.engine_version != engine:
         return None, True
     return previous, False
+
+
+def _replaced(out: Path, found: Found) -> str:
+    """What is said when this run grades `found` over a row an earlier run graded from
+    another file ("" when it came from the same one, or there was none): a row that changes
+    hands is never replaced in silence (red team 20: a notebook in one student's folder
+    graded into the class's results replaced another student's row, and the run said
+    nothing)."""
+    path = results_path(out, found.submission_id)
+    if not path.exists():
+        return ""
+    try:
+        previous = read_results(path)
+    except (ValueError, KeyError, OSError):
+        return ""
+    before = previous.trace.source
+    if previous.status is Status.MISSING or not before or before == found.origin:
+        return ""
+    return (f"{found.submission_id}: graded earlier from {before}, now from {found.origin} "
+            "(check this file is theirs)")
 
 
 @contextlib.contextmanager
@@ -330,6 +353,9 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
             todo.append(found)
             if changed:
                 summary.checks_changed.append(found.submission_id)
+            replaced = _replaced(out, found)
+            if replaced:
+                summary.replaced.append(replaced)
     summary.reused = sum(1 for found in summary.discovery.submissions
                          if not found.problem and found.submission_id in done)
     if todo:

@@ -103,3 +103,54 @@ def test_only_lms_exports_of_several_students_are_class_downloads(tmp_path: Path
                                                               "q/lab05.ipynb": nb("q = 1")})})
     assert set(ids(discover([classroom], tmp_path / "u-cls", assignment="lab05"))) == {
         "pairs", "pairs-2"}
+
+
+def test_a_canvas_named_file_in_a_students_folder_stays_theirs(tmp_path: Path):
+    """Red team 20: Ben's folder held `okafor_1001_99999_lab05.ipynb` (the template); it took
+    Okafor's row and demoted Okafor's own work to a duplicate — in the class's run and when
+    Ben's folder was graded alone into the class's results. A folder per student is that
+    student's, as a zip is; an LMS export unpacked into a folder is still read as one."""
+    classroom = write(tmp_path / "cls", {
+        "okafor_1001/lab05.ipynb": nb("okafor = 1"),
+        "ben/okafor_1001_99999_lab05.ipynb": nb("stub = 1"),
+        "canvas/ada_1_11_lab05.ipynb": nb("ada = 1"),  # Canvas's download, unzipped here
+        "canvas/bo_2_22_lab05.ipynb": nb("bo = 1"),
+    })
+    found = discover([classroom], tmp_path / "u1", assignment="lab05")
+    assert sources(found) == {"okafor_1001": nb("okafor = 1"), "ben": nb("stub = 1"),
+                              "ada_1": nb("ada = 1"), "bo_2": nb("bo = 1")}
+    assert found.duplicates == []
+    # Ben's folder graded on its own: his own notebook and the other one, both his
+    write(tmp_path / "late", {"ben/lab05.ipynb": nb("ben = 1"),
+                              "ben/okafor_1001_99999_lab05.ipynb": nb("stub = 1")})
+    alone = discover([tmp_path / "late" / "ben"], tmp_path / "u2", assignment="lab05")
+    assert sources(alone) == {"ben": nb("ben = 1"), "ben-2": nb("stub = 1")}
+    # ... while a folder of Canvas files of two students given alone is the class's
+    both = discover([classroom / "canvas"], tmp_path / "u3", assignment="lab05")
+    assert set(ids(both)) == {"ada_1", "bo_2"}
+
+
+def test_a_row_graded_again_from_another_file_is_said(tmp_path: Path):
+    """Red team 20: Ben's folder graded alone into the class's results replaced Okafor's row
+    (graded earlier from Okafor's own file) and the run said nothing. A row that changes files
+    is named in the run's summary; one graded again from the same file is not."""
+    from autograder.batch.discover import Found
+    from autograder.batch.run import Summary, _replaced
+    from autograder.config import load_config
+    from autograder.report.gradescope import results_path, write_results
+    from autograder.score.final import Trace
+    from autograder.score.results import Status
+    from autograder.score.scoring import unscored
+
+    out = tmp_path / "out"
+    config = load_config(Path(__file__).resolve().parents[2] / "grading_config.yaml")
+    result = unscored("okafor_1001", config, Status.GRADED, "")
+    result.trace = Trace(source="class/okafor_1001_5001_lab05.ipynb")
+    write_results(result, results_path(out, "okafor_1001"))
+    same = Found("okafor_1001", tmp_path / "x.ipynb", shown="class/okafor_1001_5001_lab05.ipynb")
+    other = Found("okafor_1001", tmp_path / "y.ipynb", shown="late/ben/okafor_1001_99999_lab05.ipynb")
+    assert _replaced(out, same) == "" and _replaced(out, Found("new", tmp_path / "z.ipynb")) == ""
+    said = _replaced(out, other)
+    assert said == ("okafor_1001: graded earlier from class/okafor_1001_5001_lab05.ipynb, now "
+                    "from late/ben/okafor_1001_99999_lab05.ipynb (check this file is theirs)")
+    assert f"  replaced: {said}" in Summary(out=out, replaced=[said]).describe().splitlines()
