@@ -660,7 +660,7 @@ MAX_EXPORT_SCAN = 20_000  # files looked at to tell a folder per student from an
 def _export_inside(folder: Path) -> bool:
     """Whether a folder found in a class folder is an LMS export unpacked there (read as if
     its contents sat where it is: `_class_layout`, as for a zip), not one student's folder."""
-    keys = []
+    keys: list[str] = []
     for path in folder.rglob("*"):
         if len(keys) >= MAX_EXPORT_SCAN:
             break
