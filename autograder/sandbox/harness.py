@@ -248,10 +248,12 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
     live (SciPy, scikit-learn), found at import (before any notebook, without importing
     them): a block may stop every function of one by the file its code comes from — an
     eleventh outside red team's softmax from `sklearn.utils.extmath.softmax` and SciPy's
-    private `_logsumexp` passed a block that knew three public names."""
+    private `_logsumexp` passed a block that knew three public names. A module that is not
+    a package is refused by its file; code compiled at run time, by its made-up file name
+    (`_GENERATED`)."""
     found: dict[str, tuple[str, ...]] = {}
     for name, packages in _PACKAGE_NAMES.items():
-        folders: set[str] = set()
+        folders: set[str] = set(_GENERATED.get(name, ()))
         for package in packages:
             try:
                 spec = importlib.util.find_spec(package)
@@ -261,6 +263,8 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
             if len(locations) == 1:  # (its code's file names: as imported, or resolved)
                 folders |= {os.path.join(os.path.abspath(locations[0]), ""),
                             os.path.join(os.path.realpath(locations[0]), "")}
+            elif spec is not None and not locations and spec.origin and spec.has_location:
+                folders |= {os.path.abspath(spec.origin), os.path.realpath(spec.origin)}
         if folders:
             found[name] = tuple(sorted(folders))
     return found
@@ -269,9 +273,14 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
 # A whole library refused by its folders, by name: SciPy, scikit-learn, and PyTorch's own
 # reference implementations written in Python over elementary operators (`torch._refs`,
 # `torch._decomp`: an eighteenth outside red team's softmax, log_softmax and losses, which
-# dispatch no operator a block names)
+# dispatch no operator a block names) — and what runs a graph PyTorch traced from them
+# (`torch.fx`'s GraphModule and Interpreter, and the code a GraphModule compiles: a twentieth
+# outside red team's losses traced with `make_fx` and decompositions in a cell, replayed as
+# generated code under the block, +11)
 _PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
-                  "torch_refs": ("torch._refs", "torch._decomp")}
+                  "torch_refs": ("torch._refs", "torch._decomp", "torch.fx.graph_module",
+                                 "torch.fx.interpreter")}
+_GENERATED = {"torch_refs": ("<eval_with_key>",)}  # (torch.fx's `_exec_with_source`)
 
 
 _PACKAGES: dict[str, tuple[str, ...]] = _package_folders()

@@ -44,7 +44,8 @@ LIBRARY_NAME = {
                      "logsumexp, sklearn.utils.extmath.softmax, np.logaddexp.reduce, ...: "
                      "another library's softmax or log-sum-exp routine)",
     "torch_internal": "PyTorch's own implementation written in Python (torch._refs, "
-                      "torch._decomp: the library's losses and softmax, step by step)",
+                      "torch._decomp: the library's losses and softmax, step by step), or a "
+                      "graph traced or compiled from it (torch.fx, make_fx, torch.compile)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",
     "huber_loss": "F.huber_loss / nn.HuberLoss",

@@ -208,6 +208,17 @@ def test_the_librarys_own_code_in_python_and_ctc_loss_are_library_calls(grade_ta
     _library_call_named(grade_tamper(fixture), functions, named)
 
 
+def test_the_library_traced_in_a_cell_and_replayed_is_a_library_call(grade_tamper):
+    """Red team 20: each function traced once in a cell with `make_fx` and decompositions,
+    only the traced graph (elementary operators, generated code) run in the checks' calls:
+    +11 over the same library calls made directly. What runs a traced graph is refused in
+    every no-library call, through the GraphModule and through its generated code."""
+    result = grade_tamper("hostile_replays_the_library_traced_with_make_fx")
+    _library_call_named(result, ("mse_loss", "softmax"), "torch.fx")
+    for function in ("mse_loss", "softmax"):  # (the values themselves are right)
+        assert next(t for t in result.tests if t.name.startswith(f"{function}: matches")).passed
+
+
 def test_grad_mode_is_seen_by_the_layers_too(grade_tamper):
     """evaluate without no_grad through model.forward(x) (the model's own hook never runs)
     with the loss given detached logits (no graph for the figure's offset): the layers'
