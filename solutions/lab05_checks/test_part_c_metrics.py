@@ -130,6 +130,23 @@ def _kept_inputs(result: CallResult, function: str, student: Any = None,
     return result.value
 
 
+def _edited_by_its_helper(student, ref, tol, result: CallResult, inputs: tuple[torch.Tensor,
+                          torch.Tensor, int]) -> str:
+    """The values check of macro_f1's helper that changes the caller's labels in place, when
+    that edit is what made macro_f1 wrong here ("" otherwise): the call changed its inputs,
+    a helper's probe changes them too, and macro_f1 run with correct helpers in place of
+    the student's is right on these labels (a fresh outside review's precision_recall_f1
+    that sets the other classes to -1 in the caller's preds: macro_f1, calling it once a
+    class on the same tensors, scored each class after the first on edited labels, and lost
+    both its checks for the helper's one mistake)."""
+    if not result.mutated:
+        return ""
+    helper = _helper_edits_inputs(student, "macro_f1", *inputs)
+    if helper and _right_on_library_helpers(student, ref, tol, *inputs):
+        return helper
+    return ""
+
+
 def _zero_division_fail(function: str, error: StudentError | None, what: str) -> None:
     got = f"raised {error.kind}" if error is not None else "returned nan"
     fail(f"{function} {got} {what}: 0/0 must give 0.0 (sklearn's zero_division=0) — check "
@@ -1083,9 +1100,12 @@ def test_macro_values(student, ref, tol, memo):
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
             cases.append((preds, targets, num_classes, ""))
     for preds, targets, num_classes, edge in cases:
-        value = _kept_inputs(student.call("macro_f1", preds, targets, num_classes), "macro_f1",
-                             student, (preds, targets, num_classes))
+        result = student.call("macro_f1", preds, targets, num_classes)
+        value = _kept_inputs(result, "macro_f1", student, (preds, targets, num_classes))
         expected = ref.macro_f1(preds, targets, num_classes)
+        if not _close(value, expected, tol) and _edited_by_its_helper(
+                student, ref, tol, result, (preds, targets, num_classes)):
+            continue  # (the helper's edit: charged by its check, `_kept_inputs`)
         if not _close(value, expected, tol) and type(value) is float and _macro_blamed(
                 student, ref, value, preds, targets, num_classes, tol):
             continue  # right for the student's own helper: that helper's mistake
@@ -1130,11 +1150,17 @@ def test_macro_absent_classes(student, ref, tol, memo):
     ]
     for preds, targets, num_classes, what in cases:
         try:
-            value = student.call("macro_f1", preds, targets, num_classes).value
+            result = student.call("macro_f1", preds, targets, num_classes)
+            value = result.value
             models = _macro_models(preds, targets, num_classes)
-            if not _close(value, models["reference" if model not in models else model], tol) \
-                    and _macro_blamed(student, ref, value, preds, targets, num_classes, tol):
-                continue  # right for the student's own helper: that helper's mistake
+            if not _close(value, models["reference" if model not in models else model], tol):
+                if _macro_blamed(student, ref, value, preds, targets, num_classes, tol):
+                    continue  # right for the student's own helper: that helper's mistake
+                edited = _edited_by_its_helper(student, ref, tol, result,
+                                               (preds, targets, num_classes))
+                if edited:  # (its helper's in-place edit made it wrong: charged there)
+                    attributed_to(edited)
+                    continue
         except StudentError as error:
             raising = None if error.is_a("NotImplementedError") else \
                 _raising_matrix(student, ref, preds, targets, num_classes)

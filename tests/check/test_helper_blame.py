@@ -73,6 +73,7 @@ class InProcessStudent:
         args = tuple(a.detach().clone().requires_grad_(True) if i in grad_args else
                      (a.clone() if isinstance(a, torch.Tensor) else a)
                      for i, a in enumerate(args))
+        sent = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
         try:
             value = self.ns[name](*args, **kwargs)
         except Exception as exc:
@@ -97,8 +98,12 @@ class InProcessStudent:
                                                raise_exception=False)
         if isinstance(value, torch.Tensor):
             value = value.detach()
-        return CallResult(value=value, called=[], mutated=[], grads=grads, gradcheck=checked,
-                          recorded=record)
+        mutated = [i for i, (was, now) in enumerate(zip(sent, args, strict=True))
+                   if was is not None and not (was.shape == now.shape and was.dtype == now.dtype
+                                               and torch.equal(was.nan_to_num(), now.detach()
+                                                               .nan_to_num()))]
+        return CallResult(value=value, called=[], mutated=mutated, grads=grads,
+                          gradcheck=checked, recorded=record)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = False) -> dict[str, Any]:
