@@ -184,8 +184,8 @@ def test_always_negative_f1(student, answers, tol):
     value = _number(student, "always_negative_f1", lambda v: not _same_answer(
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_f1", v, expected, "precision_recall_f1",
-        lambda got: got[2], lambda got: PRF_BINARY if isinstance(got, (torch.Tensor, NumpyArray))
-        else PRF_ZERO), raised=("precision_recall_f1", "ZeroDivisionError", PRF_ZERO))
+        lambda got: got[2], lambda got: _prf_charging(student, got, expected)),
+        raised=("precision_recall_f1", "ZeroDivisionError", PRF_ZERO))
     if value is None:
         return
     if not _close(value, answers["always_negative_f1"], tol):
@@ -193,6 +193,25 @@ def test_always_negative_f1(student, answers, tol):
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
              "predictions and those targets, and think about what predicting no positives "
              "means for the true positives.", "wrong-value")
+
+
+def _prf_charging(student, got: Any, expected: float) -> str:
+    """The precision_recall_f1 check that charges the F1 it gives on the experiment's data
+    (`got`, called as the experiment cell calls it: without positive_class): the binary check
+    for a tensor or array where a float is due, or for a default positive_class of 0 (given
+    positive_class=1 it is right here: a fresh outside review's `positive_class=0` signature
+    was told "compute the F1 of the positive class"), else the 0/0 check."""
+    if isinstance(got, (torch.Tensor, NumpyArray)):
+        return PRF_BINARY
+    preds, targets = _experiment_data()
+    try:
+        explicit = student.call("precision_recall_f1", preds, targets, positive_class=1).value
+    except StudentError:
+        return PRF_ZERO
+    if isinstance(explicit, (tuple, list)) and len(explicit) == 3 and \
+            type(explicit[2]) is float and math.isclose(explicit[2], expected, abs_tol=1e-6):
+        return PRF_BINARY
+    return PRF_ZERO
 
 
 def _choice(student, answers, name: str) -> None:

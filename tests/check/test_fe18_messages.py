@@ -5,7 +5,8 @@ mistake is charged once, by the helper's own check."""
 from __future__ import annotations
 
 from lab05_checks import test_part_c_metrics as part_c
-from test_helper_blame import excused, failed, namespace, verdicts
+from lab05_checks import test_part_e_experiments as part_e
+from test_helper_blame import edited, excused, failed, namespace, verdicts
 
 PRF_EDITS_PREDS = '''
 def precision_recall_f1(preds, targets, positive_class=1):
@@ -37,3 +38,17 @@ def test_a_helper_that_edits_the_labels_is_charged_once() -> None:
     assert failed(found)[part_c.PRF_BINARY].mistake == "in-place"
     assert excused(found).get(part_c.MACRO_VALUES) == part_c.PRF_BINARY
     assert excused(found).get(part_c.MACRO_ABSENT) == part_c.PRF_BINARY
+
+
+def test_a_default_positive_class_of_0_is_charged_once() -> None:
+    """precision_recall_f1 with `positive_class=0` in its signature: the experiment cell,
+    calling it without positive_class, gets class 0's F1. The binary check charges the
+    default; always_negative_f1 is held to it (it was told "compute the F1 of the positive
+    class", and lost 2 points)."""
+    found = verdicts(namespace(edited("precision_recall_f1", "positive_class: int = 1",
+                                      "positive_class: int = 0")),
+                     "precision_recall_f1", "always_negative_f1")
+    assert set(failed(found)) == {part_c.PRF_BINARY}, {k: v.message for k, v in
+                                                       failed(found).items()}
+    assert failed(found)[part_c.PRF_BINARY].mistake == "default-positive-class"
+    assert excused(found).get(part_e.ALWAYS_NEGATIVE_F1) == part_c.PRF_BINARY
