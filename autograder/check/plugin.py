@@ -20,7 +20,7 @@ import numpy
 import pytest
 
 from autograder.check.context import CheckContext
-from autograder.check.registry import CheckFailed, CheckSpec, take_attribution
+from autograder.check.registry import CheckFailed, CheckSpec, HeldTo, take_attribution
 from autograder.check.tamper import take_declared
 from autograder.config import Tolerances
 from autograder.sandbox import protocol
@@ -77,6 +77,8 @@ def not_assessed_message(other: str) -> str:
 
 def verdict_for(spec: CheckSpec, error: BaseException | None, assessed_by: str = "",
                 rests_on: frozenset[str] = frozenset()) -> Verdict:
+    if isinstance(error, HeldTo):  # (a pass held to another check: `registry.held_to`)
+        assessed_by, error = assessed_by or error.other, None
     return dataclasses.replace(_verdict(spec, error, assessed_by), rests_on=rests_on)
 
 

@@ -67,6 +67,21 @@ def attributed_to(other: str) -> None:
     _attribution.name = other
 
 
+class HeldTo(Exception):  # (not an error: the check ends here, attributed)
+    """Raised by `held_to`: the running check ends, its verdict attributed to `other`."""
+
+    def __init__(self, other: str) -> None:
+        super().__init__(other)
+        self.other = other
+
+
+def held_to(other: str) -> NoReturn:
+    """`attributed_to(other)`, and the running check ends there: nothing more it would judge
+    can be judged (its run stopped at the mistake the check named `other` charges)."""
+    attributed_to(other)
+    raise HeldTo(other)
+
+
 def attribution_pending() -> bool:
     """Whether the running check has attributed its verdict elsewhere so far (a check that
     records what it found right, for another check to rely on, must not count a pass held to

@@ -43,6 +43,23 @@ def expect_mean_over_every_element(call: Callable[..., Any], function: str, valu
              f"{first.shape[0]}): use .mean() or divide by numel().", "mean-over-rows")
 
 
+def expect_formula_before_reduction(function: str, reduction: str, elementwise: Any,
+                                    wanted: torch.Tensor, agrees: Agrees, what: str) -> None:
+    """A reduced value found wrong, where the function's own 'none' values (`elementwise`:
+    its call with reduction='none', None if it raised) are wrong too, with the reference's
+    shape and dtype (`wanted`): the per-element formula is the mistake, not the reduction (a
+    fresh outside review's BCE with its two terms swapped was told "wrong values with
+    reduction='mean'", tagged as a reduction mistake). Return otherwise."""
+    if reduction == "none":
+        return
+    if not isinstance(elementwise, torch.Tensor) or elementwise.shape != wanted.shape \
+            or elementwise.dtype != wanted.dtype or agrees(elementwise, wanted):
+        return
+    fail(f"{function} gives wrong values {what}, and element by element too "
+         "(reduction='none'): the per-element formula is wrong, not the reduction — check it "
+         "against the definition on one element first.", "wrong-values")
+
+
 def expect_mean_not_sum(function: str, mean_value: Any, none_right: bool,
                         expected_sum: torch.Tensor, agrees: Agrees) -> None:
     """'mean' that returns the sum, while 'none' works (so the argument is not ignored)."""

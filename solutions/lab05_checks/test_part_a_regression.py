@@ -48,6 +48,7 @@ from lab05_checks.reductions import (
     Invalid,
     elementwise_invalid,
     every_invalid_named,
+    expect_formula_before_reduction,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -175,6 +176,12 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                                elementwise=functools.partial(
                                    _quiet, student, function, pred, target,
                                    reduction="none", **extra))
+            if reduction != "none" and not _agrees(result.value, expected):
+                expect_formula_before_reduction(
+                    function, reduction,
+                    _quiet(student, function, pred, target, reduction="none", **extra),
+                    reference(pred, target, reduction="none", **extra), _agrees,
+                    f"with reduction='{reduction}'")
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
     pred, target = _pairs(11)[0]

@@ -71,6 +71,7 @@ from lab05_checks.reductions import (
     UNKNOWN_REDUCTIONS,
     elementwise_invalid,
     every_invalid_named,
+    expect_formula_before_reduction,
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
@@ -1803,6 +1804,15 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                     lambda *a, **k: _quiet_call(student, function, *a, **k), function,
                     result.value, pred, target, reference, lambda v, e: _same(v, e, tol),
                     **extra)
+            if reduction != "none" and not _same(result.value, expected, tol):
+                elementwise = _quiet_call(student, function, pred, target, reduction="none",
+                                          **extra)
+                _expect_terms_in_place(function, elementwise, pred, target, reference, tol,
+                                       extra)
+                expect_formula_before_reduction(
+                    function, reduction, elementwise,
+                    reference(pred, target, reduction="none", **extra),
+                    lambda v, e: _same(v, e, tol), what)
             expect_tensor(result.value, expected, tol, function, what,
                           mistake=f"reduction-{reduction}")
     if "mean" in reductions:
@@ -1813,6 +1823,25 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
             return
         expect_default(function, "reduction", "mean", value,
                        reference(first, cases[0][1], reduction="mean", **extra), tol)
+
+
+def _expect_terms_in_place(function: str, elementwise: Any, probs: torch.Tensor,
+                           targets: torch.Tensor, reference: Loss, tol,
+                           extra: dict[str, Any]) -> None:
+    """A binary loss whose 'none' values are the loss of the flipped targets (1 − y): its two
+    terms swapped, y with log(1 − p) and 1 − y with log p (a fresh outside review's, told of
+    a reduction)."""
+    if function not in ("binary_cross_entropy", "binary_cross_entropy_with_logits") or \
+            extra.get("pos_weight") is not None or not isinstance(elementwise, torch.Tensor):
+        return
+    wanted = reference(probs, targets, reduction="none", **extra)
+    if not _same(elementwise, wanted, tol) and _same(
+            elementwise, reference(probs, 1 - targets, reduction="none", **extra), tol):
+        which = "log p" if function == "binary_cross_entropy" else "log σ(x)"
+        other = "log(1 − p)" if function == "binary_cross_entropy" else "log(1 − σ(x))"
+        fail(f"{function} has its two terms swapped: it computes the loss of the flipped "
+             f"targets 1 − y. The target y multiplies {which} and 1 − y multiplies {other}.",
+             "terms-swapped")
 
 
 BCE_VALUES = ("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.compare import describe
-from autograder.check.registry import attributed_to, check, fail
+from autograder.check.registry import attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
 from autograder.sandbox.session import StudentError, student_error_info
@@ -31,12 +31,27 @@ from lab05_checks.test_gpu_inputs import MIXED_DEVICES, NUMPY_ON_GPU
 from lab05_checks.test_part_c_metrics import ACC_VALUES
 
 
-def _raise_student(function: str, outcome: dict) -> None:
+def _raise_student(function: str, outcome: dict, charges: bool = False) -> None:
     """A student exception inside a scenario reads like one from a direct call, unless a
-    recorder saw its cause (then the message names that)."""
+    recorder saw its cause (then the message names that). A loop that raised after it ran
+    the model (the notebook's rule: a loop's other checks count once it runs the model on
+    its batches) is charged once, by one check (`_CRASH_CHARGED_BY`; `charges`: the running
+    check is that one); every other check of the loop is held to it (a fresh outside review's evaluate
+    raising at its accuracy line lost all four of its checks, 8 points, though its mode,
+    no_grad and devices were right as far as it ran)."""
     if outcome.get("error"):
+        error = outcome["error"]
+        if not charges and function in _CRASH_CHARGED_BY and _ran_the_model(outcome) \
+                and not StudentError(function, error).is_a("NotImplementedError"):
+            held_to(_CRASH_CHARGED_BY[function])
         _explain_error(function, outcome)
-        raise StudentError(function, outcome["error"])
+        raise StudentError(function, error)
+
+
+def _ran_the_model(outcome: dict) -> bool:
+    """The loop ran the model on a batch before it stopped (`_require_forward`'s test)."""
+    events = outcome.get("events", [])
+    return "forward" in events or "loss" in events
 
 
 SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(targets, "
@@ -354,7 +369,7 @@ def _still_epoch_variant(student, memo, tol) -> training.Variant | None:
 
 def _require_run(run: dict) -> None:
     outcome = run["outcome"]
-    _raise_student("train_one_epoch", outcome)
+    _raise_student("train_one_epoch", outcome, charges=True)
     if run["matched"] is None:
         problem = _backward_problem("train_one_epoch", outcome)
         if problem is not None:
@@ -377,7 +392,7 @@ def _arguments_followed(student, memo, tol, matched: training.Variant) -> None:
     params.update(momentum=COUNTERFACTUAL["momentum"],
                   label_smoothing=COUNTERFACTUAL["label_smoothing"])
     outcome = _scenario(student, "train_one_epoch", params)
-    _raise_student("train_one_epoch", outcome)
+    _raise_student("train_one_epoch", outcome, charges=True)
     replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, COUNTERFACTUAL["lr"],
                                       False, matched, COUNTERFACTUAL["momentum"],
                                       COUNTERFACTUAL["label_smoothing"])
@@ -629,11 +644,13 @@ DEVICE_IGNORED = ("{function} moves data to 'cuda' instead of the device it was 
                   "get_device() inside the function).")
 
 
-def _device_feedback(function: str, outcome: dict, source) -> None:
+def _device_feedback(function: str, outcome: dict, source, plain: dict | None = None) -> None:
     """A device verdict rests on the run: where the inputs, labels and parameters really
     were, or the error moving them raised. The source only chooses the words (a function
     whose code names "cuda" is told it hard-codes it), never the verdict: a docstring
-    that mentions CUDA or `non_blocking=(device.type == "cuda")` is correct code."""
+    that mentions CUDA or `non_blocking=(device.type == "cuda")` is correct code. An error
+    the plain run on the CPU (`plain`) raises too, after running the model, is no device's:
+    the loop's values check charges it (`_raise_student`)."""
     def names_cuda() -> bool:  # (read only to word a failure: most runs never need it)
         return bool(source.mentions_cuda(function))
 
@@ -697,6 +714,9 @@ def _device_feedback(function: str, outcome: dict, source) -> None:
             if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
             fail(DEVICE_IGNORED.format(function=function), "device-ignored")
+        cpu_error = (plain or {}).get("error") or {}
+        if cpu_error.get("type") == error.get("type") and _ran_the_model(plain or {}):
+            held_to(_CRASH_CHARGED_BY[function])  # (it raises on the CPU as well)
         fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
              f"{message[:120]}", "device-error")
 
@@ -722,14 +742,15 @@ TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument 
 @check(TRAIN_DEVICE,
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.",
        clauses=("move both to device",))
-def test_train_device(student, source, tol):
+def test_train_device(student, source, tol, memo):
+    plain = _train_run(student, memo, tol)["outcome"]
     if student.cuda_available:
         params = _train_params(lr=0.5, start_train=True, device="cuda", fake_cuda=None)
         outcome = _scenario(student, "train_one_epoch", params)
-        _device_feedback("train_one_epoch", outcome, source)
+        _device_feedback("train_one_epoch", outcome, source, plain)
         _require_forward("train_one_epoch", outcome)
         cpu = _scenario(student, "train_one_epoch", _cpu_while_gpu_params(params))
-        _device_feedback("train_one_epoch", cpu, source)
+        _device_feedback("train_one_epoch", cpu, source, plain)
         # What the loop does on the GPU is what it does on the CPU (its order of operations,
         # right or wrong, is the other checks' business: judged alike on every host).
         if not training.states_match(outcome.get("state"), cpu.get("state") or {}, 1e-3, 1e-4):
@@ -742,10 +763,11 @@ def test_train_device(student, source, tol):
     # one and a short one) show where tensors go.
     params = _train_params(lr=0.5, start_train=True, n=BATCH + 2)
     outcome = _scenario(student, "train_one_epoch", _on_emulated_gpu(params))
-    _device_feedback("train_one_epoch", outcome, source)
+    _device_feedback("train_one_epoch", outcome, source, plain)
     _require_forward("train_one_epoch", outcome)
     for other in (_cpu_beside_emulated_gpu(params), _cpu_without_gpu_params(_emulated(params))):
-        _device_feedback("train_one_epoch", _scenario(student, "train_one_epoch", other), source)
+        _device_feedback("train_one_epoch", _scenario(student, "train_one_epoch", other), source,
+                         plain)
 
 
 # ---------------------------------------------------------------- evaluate
@@ -823,12 +845,17 @@ def _revealed(loss: float, label_smoothing: float = 0.0) -> bool:
     return any(math.isclose(loss, value, rel_tol=1e-6, abs_tol=1e-4) for value in figures)
 
 
-def _eval_run(student, memo) -> dict:
+def _eval_run_outcome(student, memo) -> dict:
+    """The plain run the evaluate checks judge (cached per submission), raised or not."""
     if "eval" not in memo:
         memo["eval"] = _scenario(student, "evaluate",
                                  {**_eval_params(), "reveal_grad": GRAD_REVEAL})
-    outcome = memo["eval"]
-    _raise_student("evaluate", outcome)
+    return memo["eval"]  # type: ignore[no-any-return]
+
+
+def _eval_run(student, memo, charges: bool = False) -> dict:
+    outcome = _eval_run_outcome(student, memo)
+    _raise_student("evaluate", outcome, charges)
     _require_forward("evaluate", outcome)
     return outcome
 
@@ -850,6 +877,9 @@ def test_eval_mode(student, memo, tol, source):
 
 
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
+# The check that charges a loop's crash once it ran the model (`_raise_student`)
+# (the training loop's mechanics, "on every batch", and evaluate's figures)
+_CRASH_CHARGED_BY = {"train_one_epoch": TRAIN_ORDER, "evaluate": EVAL_VALUES}
 
 
 @check(EVAL_VALUES,
@@ -859,7 +889,7 @@ EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
                 "loss and accuracy both sample-weighted",
                 "accuracy from the argmax of the logits"))
 def test_eval_values(student, memo, tol):
-    outcome = _eval_run(student, memo)
+    outcome = _eval_run(student, memo, charges=True)
     start: dict[str, Any] = {}
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0) \
             and outcome.get("error") is None:
@@ -869,7 +899,7 @@ def test_eval_values(student, memo, tol):
         start = {"start_train": False}
         outcome = _scenario(student, "evaluate",
                             {**_eval_params(), "reveal_grad": GRAD_REVEAL, **start})
-        _raise_student("evaluate", outcome)
+        _raise_student("evaluate", outcome, charges=True)
     result = outcome.get("returned")
     if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
         fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
@@ -911,7 +941,7 @@ def test_eval_values(student, memo, tol):
     params = {**_eval_params(), "reveal_grad": GRAD_REVEAL, **start}
     params["label_smoothing"] = 0.3
     other = _scenario(student, "evaluate", params)
-    _raise_student("evaluate", other)
+    _raise_student("evaluate", other, charges=True)
     returned = other.get("returned")
     got = returned.get("loss") if isinstance(returned, dict) else None
     smoothed = _eval_figures(0.3, offset=offset)["loss"]
@@ -1039,7 +1069,8 @@ EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emu
 
 @check(EVAL_DEVICE,
        "Move x and y with .to(device) using the device argument; never hard-code 'cuda'.")
-def test_eval_device(student, source):
+def test_eval_device(student, source, memo):
+    plain = _eval_run_outcome(student, memo)
     if student.cuda_available:
         params = _eval_params(device="cuda", fake_cuda=None)
         runs = [params, _cpu_while_gpu_params(_eval_params())]
@@ -1048,10 +1079,10 @@ def test_eval_device(student, source):
         runs = [_on_emulated_gpu(params), _cpu_beside_emulated_gpu(params),
                 _cpu_without_gpu_params(_emulated(params))]
     outcome = _scenario(student, "evaluate", runs[0])
-    _device_feedback("evaluate", outcome, source)
+    _device_feedback("evaluate", outcome, source, plain)
     _require_forward("evaluate", outcome)
     for other in runs[1:]:
-        _device_feedback("evaluate", _scenario(student, "evaluate", other), source)
+        _device_feedback("evaluate", _scenario(student, "evaluate", other), source, plain)
 
 
 # ---------------------------------------------------------------- fit

@@ -4,7 +4,11 @@ mistake is charged once, by the helper's own check."""
 
 from __future__ import annotations
 
+import pytest
+from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks import test_part_d_training as part_d
 from lab05_checks import test_part_e_experiments as part_e
 from test_helper_blame import edited, excused, failed, namespace, verdicts
 
@@ -52,3 +56,53 @@ def test_a_default_positive_class_of_0_is_charged_once() -> None:
                                                        failed(found).items()}
     assert failed(found)[part_c.PRF_BINARY].mistake == "default-positive-class"
     assert excused(found).get(part_e.ALWAYS_NEGATIVE_F1) == part_c.PRF_BINARY
+
+
+@pytest.mark.parametrize(("function", "old", "new", "charging"), [
+    ("evaluate", "logits.argmax(dim=1) == y", "logits.argmax(dim=0) == y", "EVAL_VALUES"),
+    ("train_one_epoch", "total_loss += loss.item() * x.shape[0]",
+     "total_loss += loss.item() * y.shape[1]", "TRAIN_ORDER"),
+])
+def test_a_loop_that_raises_after_running_the_model_is_charged_once(function, old, new,
+                                                                      charging) -> None:
+    """A fresh outside review's evaluate raising at its accuracy line lost all four of its
+    checks (8 points), and a train_one_epoch raising after step() all five (10): the notebook
+    says a loop's other checks count once it runs the model on its batches, and these did.
+    One check charges the crash, naming the error and its line; the others are held to it
+    (not shown as passed, points kept) — the device check too, where the CPU run raises
+    alike (it said "failed on the (emulated) GPU device")."""
+    found = verdicts(namespace(edited(function, old, new)), function)
+    check = getattr(part_d, charging)
+    assert set(failed(found)) == {check}, {k: v.message for k, v in failed(found).items()}
+    assert failed(found)[check].mistake == "raised" and "fix this error first" in \
+        failed(found)[check].message
+    assert set(excused(found)) == set(found) - {check}
+    assert set(excused(found).values()) == {check}
+
+
+def test_a_loop_that_raises_before_running_the_model_earns_nothing() -> None:
+    """The rule's other side: a loop that raises before it runs the model does none of the
+    work its checks grade, so each of them says the error (as a stub's would)."""
+    found = verdicts(namespace(edited("evaluate", "logits = model(x)",
+                                      "logits = model(x[0, 0, 0])")), "evaluate")
+    assert set(failed(found)) == set(found) and not excused(found)
+
+
+def test_bce_with_its_two_terms_swapped_is_named() -> None:
+    """-(y·log(1 − p) + (1 − y)·log p): told "wrong values with reduction='mean'" and tagged
+    as a reduction mistake; it is the loss of the flipped targets, named as such."""
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy", "-(targets * log_p + (1 - targets) * log_1mp)",
+        "-(targets * log_1mp + (1 - targets) * log_p)")), "binary_cross_entropy")
+    verdict = failed(found)[part_b.BCE_VALUES]
+    assert verdict.mistake == "terms-swapped" and "swapped" in verdict.message
+
+
+def test_a_wrong_per_element_formula_is_not_called_a_reduction_mistake() -> None:
+    """mse_loss with |d|^1.5 per element: every reduction is wrong because each element is;
+    the message says the per-element formula, not reduction='mean'."""
+    found = verdicts(namespace(edited("mse_loss", "(pred - target) ** 2",
+                                      "(pred - target).abs() ** 1.5")), "mse_loss")
+    verdict = failed(found)[part_a.MSE_VALUES]
+    assert verdict.mistake == "wrong-values", verdict.message
+    assert "element by element too (reduction='none')" in verdict.message
