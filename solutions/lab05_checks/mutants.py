@@ -806,13 +806,19 @@ def macro_f1(preds, targets, num_classes):
            why="a fixed size is the wrong shape for every other num_classes"),
 ]
 # Part D: the loss's arguments swapped, and a backward that never reaches the model (issue 15).
-# A loop that raises after it ran the model is charged once (the step-order check, evaluate's
-# values check), the cause the worker's recorder saw named there; its other checks are held
-# to that one (a fresh outside review's evaluate lost all four checks for one crash).
+# An epoch that raises before its first step() leaves none of train_one_epoch's checks a run
+# to judge: each names the cause the worker's recorder saw. An evaluate that raises after it
+# ran the model is charged once, by its values check, naming the cause; its other checks
+# judge what ran before (a fresh outside review's evaluate lost all four checks for one crash).
+_TRAIN_RAISES = ("the epoch raises on its first batch, before any step(), so none of "
+                 "train_one_epoch's checks can run it; each names the cause the worker's "
+                 "recorder saw")
 MUTANTS += [
     Mutant("mutant_train_loss_arguments_swapped", "train_one_epoch",
            edit("train_one_epoch", "loss = loss_fn(logits, y)", "loss = loss_fn(y, logits)"),
-           TRAIN_ORDER, "arguments swapped"),
+           TRAIN_ORDER, "arguments swapped",
+           also_fails=frozenset({TRAIN_LOGITS, TRAIN_MODE, TRAIN_RETURN, TRAIN_DEVICE}),
+           why=_TRAIN_RAISES),
     Mutant("mutant_evaluate_loss_arguments_swapped", "evaluate",
            edit("evaluate", "loss_fn(logits, y)", "loss_fn(y, logits)"),
            EVAL_VALUES, "arguments swapped"),
@@ -825,7 +831,9 @@ MUTANTS += [
            TRAIN_ORDER, "cut from the graph"),
     Mutant("mutant_backward_on_detached_loss_raises", "train_one_epoch",
            edit("train_one_epoch", "loss.backward()", "loss.detach().backward()"),
-           TRAIN_ORDER, "cut from the graph"),
+           TRAIN_ORDER, "cut from the graph",
+           also_fails=frozenset({TRAIN_LOGITS, TRAIN_MODE, TRAIN_RETURN, TRAIN_DEVICE}),
+           why=_TRAIN_RAISES),
     Mutant("mutant_no_backward", "train_one_epoch",
            edit("train_one_epoch", "        loss.backward()\n", ""),
            TRAIN_ORDER, "never calls loss.backward()"),

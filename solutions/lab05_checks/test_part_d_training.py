@@ -14,6 +14,7 @@ import functools
 import itertools
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -31,27 +32,32 @@ from lab05_checks.test_gpu_inputs import MIXED_DEVICES, NUMPY_ON_GPU
 from lab05_checks.test_part_c_metrics import ACC_VALUES
 
 
-def _raise_student(function: str, outcome: dict, charges: bool = False) -> None:
+def _raise_student(function: str, outcome: dict, charges: bool = False,
+                   seen: Callable[[dict], None] | None = None) -> None:
     """A student exception inside a scenario reads like one from a direct call, unless a
-    recorder saw its cause (then the message names that). A loop that raised after it ran
-    the model (the notebook's rule: a loop's other checks count once it runs the model on
-    its batches) is charged once, by one check (`_CRASH_CHARGED_BY`; `charges`: the running
-    check is that one); every other check of the loop is held to it (a fresh outside review's evaluate
-    raising at its accuracy line lost all four of its checks, 8 points, though its mode,
-    no_grad and devices were right as far as it ran)."""
+    recorder saw its cause (then the message names that).
+
+    A loop that raised after it did its work on a batch (`_got_going`: a training step, or
+    the model run in evaluate) is charged once, by the check of the figure it never
+    returned (`_CRASH_CHARGED_BY`; `charges`: the running check is that one); every other
+    check judges what its run showed before the error (`seen`, which fails on a mistake
+    there) and is otherwise held to that check (a fresh outside review's evaluate raising at
+    its accuracy line lost all four of its checks, 8 points, its mode, no_grad and devices
+    right as far as it ran)."""
     if outcome.get("error"):
-        error = outcome["error"]
-        if not charges and function in _CRASH_CHARGED_BY and _ran_the_model(outcome) \
-                and not StudentError(function, error).is_a("NotImplementedError"):
+        if not charges and function in _CRASH_CHARGED_BY and _got_going(function, outcome):
+            if seen is not None:
+                seen(outcome)
             held_to(_CRASH_CHARGED_BY[function])
         _explain_error(function, outcome)
-        raise StudentError(function, error)
+        raise StudentError(function, outcome["error"])
 
 
-def _ran_the_model(outcome: dict) -> bool:
-    """The loop ran the model on a batch before it stopped (`_require_forward`'s test)."""
+def _got_going(function: str, outcome: dict) -> bool:
+    """The loop did its work on at least one batch before it raised: a whole training step
+    (train_one_epoch), the model run on a batch (evaluate)."""
     events = outcome.get("events", [])
-    return "forward" in events or "loss" in events
+    return "step" in events if function == "train_one_epoch" else "forward" in events
 
 
 SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(targets, "
@@ -316,13 +322,14 @@ def _require_forward(function: str, outcome: dict) -> None:
              f"model(x), the loss).", "not-working")
 
 
-def _loop_variant(student, memo, tol) -> training.Variant | None:
+def _loop_variant(student, memo, tol,
+                  seen: Callable[[dict], None] | None = None) -> training.Variant | None:
     """The variant the logits and mode checks judge: the epoch's match, else the single
     batch's. None when neither matches: the check is then not assessed separately (the
     step-order check charges the loop once) and keeps its points — when the loop ran the
     model at all (`_require_forward`)."""
     run = _train_run(student, memo, tol)
-    _raise_student("train_one_epoch", run["outcome"])
+    _raise_student("train_one_epoch", run["outcome"], seen=seen)
     _require_forward("train_one_epoch", run["outcome"])
     if run["matched"] is not None:
         return run["matched"]  # type: ignore[no-any-return]
@@ -369,7 +376,7 @@ def _still_epoch_variant(student, memo, tol) -> training.Variant | None:
 
 def _require_run(run: dict) -> None:
     outcome = run["outcome"]
-    _raise_student("train_one_epoch", outcome, charges=True)
+    _raise_student("train_one_epoch", outcome)
     if run["matched"] is None:
         problem = _backward_problem("train_one_epoch", outcome)
         if problem is not None:
@@ -392,7 +399,7 @@ def _arguments_followed(student, memo, tol, matched: training.Variant) -> None:
     params.update(momentum=COUNTERFACTUAL["momentum"],
                   label_smoothing=COUNTERFACTUAL["label_smoothing"])
     outcome = _scenario(student, "train_one_epoch", params)
-    _raise_student("train_one_epoch", outcome, charges=True)
+    _raise_student("train_one_epoch", outcome)
     replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, COUNTERFACTUAL["lr"],
                                       False, matched, COUNTERFACTUAL["momentum"],
                                       COUNTERFACTUAL["label_smoothing"])
@@ -435,6 +442,17 @@ def test_train_step_order(student, memo, tol):
     _arguments_followed(student, memo, tol, run["matched"])
 
 
+def _softmax_seen(outcome: dict) -> None:
+    """Before a crash: the loss got probabilities (rows of non-negative values summing to 1)."""
+    if any(call.get("probs") for call in outcome.get("loss_calls", [])):
+        fail(SOFTMAX_BEFORE_LOSS, "softmax-before-loss")
+
+
+SOFTMAX_BEFORE_LOSS = ("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss "
+                       "expects raw logits and applies log-softmax itself; pass model(x) "
+                       "directly.")
+
+
 TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before it)"
 
 
@@ -442,11 +460,9 @@ TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before
        "Pass the model's raw logits straight to loss_fn; CrossEntropyLoss applies "
        "log-softmax itself.")
 def test_train_logits(student, memo, tol):
-    variant = _loop_variant(student, memo, tol)
+    variant = _loop_variant(student, memo, tol, seen=_softmax_seen)
     if variant is not None and variant.logits != "ok":
-        fail("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss expects "
-             "raw logits and applies log-softmax itself; pass model(x) directly.",
-             "softmax-before-loss")
+        fail(SOFTMAX_BEFORE_LOSS, "softmax-before-loss")
     if variant is not None:
         # (a model without BatchNorm, whose train mode refuses a batch of one sample)
         _single_sample_batch(student, "train_one_epoch", {
@@ -482,7 +498,14 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        "eval mode, and BatchNorm/Dropout must train in train mode.",
        clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol, source):
-    variant = _loop_variant(student, memo, tol)
+    def mode_seen(outcome: dict) -> None:  # (before a crash: a forward pass in eval mode)
+        if any(f.get("training") is False for f in outcome.get("forward", [])):
+            fail("train_one_epoch never calls model.train(): after evaluate() the model stays "
+                 "in eval mode, so BatchNorm and Dropout behave as at test time while training."
+                 + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
+                 "no-train-mode")
+
+    variant = _loop_variant(student, memo, tol, seen=mode_seen)
     if variant is not None and variant.mode != "ok":
         if _train_run(student, memo, tol)["outcome"].get("training_after") is True:
             # (words only) it trained in eval mode and left the model in train mode
@@ -515,7 +538,7 @@ TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a floa
 def test_train_return(student, memo, tol):
     params = _train_params(lr=0.0, start_train=True)
     outcome = _scenario(student, "train_one_epoch", params)
-    _raise_student("train_one_epoch", outcome)
+    _raise_student("train_one_epoch", outcome, charges=True)
     value = outcome.get("returned")
     if isinstance(value, torch.Tensor):
         fail("train_one_epoch returned a tensor: return a Python float (accumulate "
@@ -695,6 +718,10 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
         to_cuda(stray)
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
+    if error and plain is not None and plain.get("error") and _got_going(function, plain) \
+            and not _device_words(str(error.get("message", ""))):
+        # (it raises on the CPU as well, after its work on a batch: no device's mistake)
+        held_to(_CRASH_CHARGED_BY[function])
     _explain_error(function, outcome)
     if error and error.get("type") == "NotImplementedError":
         raise StudentError(function, error)
@@ -714,11 +741,14 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
             if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
             fail(DEVICE_IGNORED.format(function=function), "device-ignored")
-        cpu_error = (plain or {}).get("error") or {}
-        if cpu_error.get("type") == error.get("type") and _ran_the_model(plain or {}):
-            held_to(_CRASH_CHARGED_BY[function])  # (it raises on the CPU as well)
         fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
              f"{message[:120]}", "device-error")
+
+
+def _device_words(message: str) -> bool:
+    """An error message in the words a GPU (or the emulated one) uses for a device mistake."""
+    return NUMPY_ON_GPU in message or any(words in message for words in MIXED_DEVICES) \
+        or "cuda" in message.lower()
 
 
 def _cpu_while_gpu_params(params: dict) -> dict:
@@ -853,9 +883,10 @@ def _eval_run_outcome(student, memo) -> dict:
     return memo["eval"]  # type: ignore[no-any-return]
 
 
-def _eval_run(student, memo, charges: bool = False) -> dict:
+def _eval_run(student, memo, charges: bool = False,
+              seen: Callable[[dict], None] | None = None) -> dict:
     outcome = _eval_run_outcome(student, memo)
-    _raise_student("evaluate", outcome, charges)
+    _raise_student("evaluate", outcome, charges, seen)
     _require_forward("evaluate", outcome)
     return outcome
 
@@ -868,18 +899,20 @@ EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics 
        "updates its running statistics.",
        clauses=("uses evaluation mode",))
 def test_eval_mode(student, memo, tol, source):
-    outcome = _eval_run(student, memo)
-    if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
-        fail("evaluate changed the model's BatchNorm statistics or parameters: call "
-             "model.eval() first (and never step the optimizer while evaluating)."
-             + _uncalled_hint(source, "evaluate", "eval", "model.eval"),
-             "no-eval-mode")
+    def changed(outcome: dict) -> None:
+        if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
+            fail("evaluate changed the model's BatchNorm statistics or parameters: call "
+                 "model.eval() first (and never step the optimizer while evaluating)."
+                 + _uncalled_hint(source, "evaluate", "eval", "model.eval"),
+                 "no-eval-mode")
+
+    changed(_eval_run(student, memo, seen=changed))  # (before a crash too: the state then)
 
 
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
 # The check that charges a loop's crash once it ran the model (`_raise_student`)
-# (the training loop's mechanics, "on every batch", and evaluate's figures)
-_CRASH_CHARGED_BY = {"train_one_epoch": TRAIN_ORDER, "evaluate": EVAL_VALUES}
+# (the figure a loop that raised never returned)
+_CRASH_CHARGED_BY = {"train_one_epoch": TRAIN_RETURN, "evaluate": EVAL_VALUES}
 
 
 @check(EVAL_VALUES,
@@ -1030,7 +1063,7 @@ EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
        "never call backward() while evaluating.",
        clauses=("torch.no_grad()", "gradient tracking back on"))
 def test_eval_no_grad(student, memo):
-    outcome = _eval_run(student, memo)
+    outcome = _eval_run(student, memo, seen=_gradients_seen)
     if outcome.get("grad_enabled_after") is False and not outcome.get("error"):
         # (fresh eyes 11: torch.set_grad_enabled(False) never undone — full marks, while
         # fit's next epoch could not train and the notebook's own training cells crashed)
@@ -1060,8 +1093,22 @@ def test_eval_no_grad(student, memo):
                  or any(c.get("requires_grad") for c in calls)
                  or outcome.get("inner_grad") is True)  # (a layer's own hook: model.forward)
     if grad_seen:
-        fail("evaluate runs the model with gradient tracking on: wrap the loop in "
-             "`with torch.no_grad():` to save memory and time.", "no-no-grad")
+        fail(NO_NO_GRAD, "no-no-grad")
+
+
+NO_NO_GRAD = ("evaluate runs the model with gradient tracking on: wrap the loop in "
+              "`with torch.no_grad():` to save memory and time.")
+
+
+def _gradients_seen(outcome: dict) -> None:
+    """Before a crash: a forward pass or the loss with gradients on, or a backward."""
+    if outcome.get("grads_present"):
+        fail("evaluate computed gradients (backward() during evaluation): evaluation must not "
+             "touch gradients or parameters.", "backward-in-evaluate")
+    if any(f["grad_enabled"] for f in outcome.get("forward", [])) or any(
+            c.get("requires_grad") for c in outcome.get("loss_calls", [])) or \
+            outcome.get("inner_grad") is True:
+        fail(NO_NO_GRAD, "no-no-grad")
 
 
 EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"

@@ -61,16 +61,17 @@ def test_a_default_positive_class_of_0_is_charged_once() -> None:
 @pytest.mark.parametrize(("function", "old", "new", "charging"), [
     ("evaluate", "logits.argmax(dim=1) == y", "logits.argmax(dim=0) == y", "EVAL_VALUES"),
     ("train_one_epoch", "total_loss += loss.item() * x.shape[0]",
-     "total_loss += loss.item() * y.shape[1]", "TRAIN_ORDER"),
+     "total_loss += loss.item() * y.shape[1]", "TRAIN_RETURN"),
 ])
 def test_a_loop_that_raises_after_running_the_model_is_charged_once(function, old, new,
                                                                       charging) -> None:
     """A fresh outside review's evaluate raising at its accuracy line lost all four of its
     checks (8 points), and a train_one_epoch raising after step() all five (10): the notebook
     says a loop's other checks count once it runs the model on its batches, and these did.
-    One check charges the crash, naming the error and its line; the others are held to it
-    (not shown as passed, points kept) — the device check too, where the CPU run raises
-    alike (it said "failed on the (emulated) GPU device")."""
+    The check of the figure it never returned charges the crash, naming the error and its
+    line; the others judge what ran and are held to it (not shown as passed, points kept) —
+    the device check too, where the CPU run raises alike (it said "failed on the (emulated)
+    GPU device")."""
     found = verdicts(namespace(edited(function, old, new)), function)
     check = getattr(part_d, charging)
     assert set(failed(found)) == {check}, {k: v.message for k, v in failed(found).items()}
@@ -106,3 +107,23 @@ def test_a_wrong_per_element_formula_is_not_called_a_reduction_mistake() -> None
     verdict = failed(found)[part_a.MSE_VALUES]
     assert verdict.mistake == "wrong-values", verdict.message
     assert "element by element too (reduction='none')" in verdict.message
+
+
+@pytest.mark.parametrize(("function", "old", "new", "check", "mistake"), [
+    ("evaluate", "model.eval()", "pass", "EVAL_MODE", "no-eval-mode"),
+    ("evaluate", "with torch.no_grad():", "if True:", "EVAL_NO_GRAD", "no-no-grad"),
+    ("train_one_epoch", "model.train()", "pass", "TRAIN_MODE", "no-train-mode"),
+    ("train_one_epoch", "logits = model(x)", "logits = model(x).softmax(dim=1)", "TRAIN_LOGITS",
+     "softmax-before-loss"),
+])
+def test_a_mistake_seen_before_the_crash_is_still_charged(function, old, new, check,
+                                                          mistake) -> None:
+    """Held to the crash only where the run shows nothing wrong before it: a loop that
+    raised after a step (or evaluate after the model ran) is still charged for a mode,
+    no_grad or softmax mistake its run showed."""
+    crash = {"evaluate": ("logits.argmax(dim=1) == y", "logits.argmax(dim=0) == y"),
+             "train_one_epoch": ("total_loss += loss.item() * x.shape[0]",
+                                 "total_loss += loss.item() * y.shape[1]")}[function]
+    source = edited(function, *crash).replace(old, new)
+    found = verdicts(namespace(source), function)
+    assert failed(found)[getattr(part_d, check)].mistake == mistake

@@ -131,15 +131,26 @@ def test_the_reference_epoch_records_no_swap_and_backwards_on_its_graph() -> Non
 SWAPPED = "arguments swapped, loss_fn(targets, outputs)"
 
 
-@pytest.mark.parametrize("function", ["train_one_epoch", "evaluate"])
-def test_swapped_loss_arguments_are_named_in_every_check_they_break(function) -> None:
-    ns = namespace(function, "loss_fn(logits, y)", "loss_fn(y, logits)")
-    found = verdicts(ns, function)
+def test_swapped_loss_arguments_are_named_in_every_check_they_break() -> None:
+    """train_one_epoch raises at its first loss, before any step(): no check has a run."""
+    ns = namespace("train_one_epoch", "loss_fn(logits, y)", "loss_fn(y, logits)")
+    found = verdicts(ns, "train_one_epoch")
     assert all(not v.passed for v in found.values())  # it raises: nothing can be graded
     for name, verdict in found.items():
         assert SWAPPED in verdict.message, (name, verdict.message)
         assert verdict.mistake == "loss-arguments-swapped"
         assert "not implemented" not in verdict.message
+
+
+def test_swapped_loss_arguments_in_evaluate_are_named_once() -> None:
+    """evaluate ran the model before its loss raised: its values check names the swap, once;
+    its mode, no_grad and device checks judge what ran and are held to it."""
+    ns = namespace("evaluate", "loss_fn(logits, y)", "loss_fn(y, logits)")
+    found = verdicts(ns, "evaluate")
+    values = found.pop(part_d.EVAL_VALUES)
+    assert not values.passed and values.mistake == "loss-arguments-swapped"
+    assert SWAPPED in values.message and "not implemented" not in values.message
+    assert all(v.passed and v.assessed_by == part_d.EVAL_VALUES for v in found.values())
 
 
 def test_an_error_without_a_swap_stays_the_students_own_error() -> None:
