@@ -33,7 +33,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.sandbox import probes
+from autograder.sandbox import cuda_runtime, probes
 from autograder.sandbox.protocol import WIRE_DTYPES, WIRE_NUMPY_DTYPES, Described, Frozen
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
@@ -1228,7 +1228,8 @@ def install() -> None:
             (torch.cuda, "device_count", cuda_device_count),
             (torch.Tensor, "to", to_tensor), (torch.Tensor, "cuda", cuda_tensor),
             (torch.Tensor, "cpu", cpu_tensor),
-            (nn.Module, "to", to_module), (nn.Module, "cuda", cuda_module)):
+            (nn.Module, "to", to_module), (nn.Module, "cuda", cuda_module),
+            *cuda_runtime.wrappers(lambda: s.fake_cuda is True)):
         setattr(owner, name, wrapper)
     for name in META_READ_NAMES:
         original = getattr(torch.Tensor, name)

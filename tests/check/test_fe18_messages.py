@@ -127,3 +127,36 @@ def test_a_mistake_seen_before_the_crash_is_still_charged(function, old, new, ch
     source = edited(function, *crash).replace(old, new)
     found = verdicts(namespace(source), function)
     assert failed(found)[getattr(part_d, check)].mistake == mistake
+
+
+CUDA_RUNTIME = {
+    "get_device": ("return torch.device(\"cuda\" if torch.cuda.is_available() else \"cpu\")",
+                   "if torch.cuda.is_available():\n"
+                   "        print('GPU:', torch.cuda.get_device_name(0), torch.cuda.current_device())\n"
+                   "        torch.cuda.set_device(0)\n"
+                   "        return torch.device('cuda')\n"
+                   "    return torch.device('cpu')"),
+    "train_one_epoch": ("    return total_loss / total_samples",
+                        "    if torch.device(device).type == 'cuda':\n"
+                        "        torch.cuda.synchronize()\n"
+                        "        torch.cuda.max_memory_allocated(device)\n"
+                        "    return total_loss / total_samples"),
+    "evaluate": ("x, y = x.to(device), y.to(device)",
+                 "if torch.device(device).type == 'cuda':\n"
+                 "                x = x.pin_memory().to(device, non_blocking=True)\n"
+                 "                y = y.pin_memory().to(device, non_blocking=True)\n"
+                 "                start = torch.cuda.Event(enable_timing=True)\n"
+                 "                start.record()\n"
+                 "            else:\n"
+                 "                x, y = x.to(device), y.to(device)"),
+}
+
+
+@pytest.mark.parametrize("function", sorted(CUDA_RUNTIME))
+def test_the_cuda_runtime_api_behind_a_guard_is_correct_work(function) -> None:
+    """Fresh eyes 18: a GPU's name printed in get_device, synchronize() and peak memory after
+    a loop, pin_memory() with a non-blocking copy and CUDA events: each valid on any CUDA
+    machine, behind `is_available()` or the device argument, and each refused by a CPU build
+    under the emulated GPU (2 points each, "fix this error first", "hard-codes 'cuda'")."""
+    found = verdicts(namespace(edited(function, *CUDA_RUNTIME[function])), function)
+    assert not failed(found), {k: v.message for k, v in failed(found).items()}
