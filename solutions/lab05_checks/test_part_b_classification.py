@@ -2275,9 +2275,10 @@ def test_bcel_extreme(student, tol, memo):
                     f"reduction='{reduction}')")
             if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
                     value.dtype == expected.dtype and not torch.isfinite(value).all():
-                fail(f"{BCEL} returns inf/nan {what}: sigmoid saturates to 0 or 1 and the log "
-                     "gives -inf — use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))) "
-                     "instead of log(sigmoid(x)).", "not-finite")
+                fail(f"{BCEL} returns inf/nan {what}: exp of a large logit overflows to inf, "
+                     "or sigmoid saturates to 0 or 1 and log(sigmoid(x)) is -inf — compute log σ(x) "
+                     "with F.logsigmoid(x), or the loss as max(x, 0) − x·y + log1p(exp(−|x|)), "
+                     "which neither overflows nor saturates.", "not-finite")
             if working and _finite_but_inexact(value, expected):
                 fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, "
                      "caps the loss): use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))), "

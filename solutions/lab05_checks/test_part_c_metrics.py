@@ -21,6 +21,7 @@ from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
+from lab05_checks.reductions import every_invalid_named
 
 
 def _labels(values: list[int]) -> torch.Tensor:
@@ -241,7 +242,7 @@ def test_accuracy_errors(student, tol):
         fail("accuracy: this check counts once accuracy returns a correct value on valid "
              "input; fix the values check first.", "not-working")
     empty = torch.zeros(0, dtype=torch.int64)
-    for preds, targets, accepted, fix, mistake in (
+    cases = (
         (empty, empty, "empty inputs (N = 0)",
          "accuracy of no samples is undefined — raise ValueError instead of dividing by 0.",
          "no-empty-check"),
@@ -252,16 +253,21 @@ def test_accuracy_errors(student, tol):
          "preds of shape (5, 1) with targets of shape (5,)",
          "check preds.shape == targets.shape and raise ValueError instead of silently "
          "broadcasting to (5, 5).", "no-shape-check"),
-    ):
-        try:
-            student.call("accuracy", preds, targets)
-        except StudentError as error:
-            if error.is_a("ValueError"):
-                continue
-            if error.kind == "NotImplementedError":
-                raise
-            fail(f"accuracy raised {error.kind} for {accepted}: {fix}", mistake)
-        fail(f"accuracy accepted {accepted}: {fix}", mistake)
+    )
+    # (each invalid input it accepts named, not only the first: a fresh outside review's)
+    with every_invalid_named(lambda *a, **k: student.call("accuracy", *a, **k),
+                             [(accepted, (preds, targets), {})
+                              for preds, targets, accepted, _, _ in cases]):
+        for preds, targets, accepted, fix, mistake in cases:
+            try:
+                student.call("accuracy", preds, targets)
+            except StudentError as error:
+                if error.is_a("ValueError"):
+                    continue
+                if error.kind == "NotImplementedError":
+                    raise
+                fail(f"accuracy raised {error.kind} for {accepted}: {fix}", mistake)
+            fail(f"accuracy accepted {accepted}: {fix}", mistake)
 
 
 # ---------------------------------------------------------------- confusion_matrix

@@ -160,3 +160,15 @@ def test_the_cuda_runtime_api_behind_a_guard_is_correct_work(function) -> None:
     under the emulated GPU (2 points each, "fix this error first", "hard-codes 'cuda'")."""
     found = verdicts(namespace(edited(function, *CUDA_RUNTIME[function])), function)
     assert not failed(found), {k: v.message for k, v in failed(found).items()}
+
+
+def test_accuracy_without_validation_is_told_of_every_input_it_accepts() -> None:
+    """No validation at all: the error check named only the empty input; it now names the
+    mismatched and the broadcasting shapes too."""
+    found = verdicts(namespace('''
+def accuracy(preds, targets):
+    return (preds == targets).float().mean().item()
+'''), "accuracy")
+    message = failed(found)[part_c.ACC_ERRORS].message
+    assert "empty inputs (N = 0)" in message and "It also accepts" in message
+    assert "(5, 1) with targets of shape (5,)" in message
