@@ -374,9 +374,26 @@ def _still_epoch_variant(student, memo, tol) -> training.Variant | None:
     return matched
 
 
+def _order_seen(outcome: dict) -> None:
+    """Before a crash: an order mistake the completed steps show for certain (zero_grad()
+    between backward() and step(), step() before backward(), gradients not zeroed between
+    two steps), so a loop made to raise after its first step cannot keep this check for an
+    order it would be charged for (a zero_grad() at the end of a batch, accepted, is none)."""
+    events = outcome.get("events", [])
+    steps = events.count("step")
+    done = events[:len(events) - events[::-1].index("step")] if steps else []
+    hint, mistake = _order_diagnosis(done, loader_batches=steps)
+    if mistake in ("zero-grad-after_backward", "zero-grad-step_first"):
+        fail("train_one_epoch: " + hint, mistake)
+    if steps >= 2 and done.count("zero_grad") < steps - 1:
+        fail("train_one_epoch: optimizer.zero_grad() is not called between batches, so "
+             "gradients from earlier batches accumulate: call it at the start of every batch.",
+             "zero-grad-count")
+
+
 def _require_run(run: dict) -> None:
     outcome = run["outcome"]
-    _raise_student("train_one_epoch", outcome)
+    _raise_student("train_one_epoch", outcome, seen=_order_seen)
     if run["matched"] is None:
         problem = _backward_problem("train_one_epoch", outcome)
         if problem is not None:

@@ -172,3 +172,37 @@ def accuracy(preds, targets):
     message = failed(found)[part_c.ACC_ERRORS].message
     assert "empty inputs (N = 0)" in message and "It also accepts" in message
     assert "(5, 1) with targets of shape (5,)" in message
+
+
+CRASHING_LOOP = """
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total = 0.0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+{body}
+        total += loss.item() * y.shape[1]
+    return total
+"""
+
+
+@pytest.mark.parametrize(("body", "mistake"), [
+    ("        logits = model(x)\n        loss = loss_fn(logits, y)\n        loss.backward()\n"
+     "        optimizer.zero_grad()\n        optimizer.step()", "zero-grad-after_backward"),
+    ("        optimizer.zero_grad()\n        logits = model(x)\n        loss = loss_fn(logits, y)\n"
+     "        optimizer.step()\n        loss.backward()", "zero-grad-step_first"),
+])
+def test_an_order_mistake_seen_before_the_crash_is_still_charged(body, mistake) -> None:
+    """A loop made to raise after its first step cannot keep the order check for an order
+    that step showed wrong (the crash alone would cost the return check only)."""
+    found = verdicts(namespace(CRASHING_LOOP.format(body=body)), "train_one_epoch")
+    assert failed(found)[part_d.TRAIN_ORDER].mistake == mistake, failed(found)
+
+
+def test_fit_with_a_compiled_model_trains_the_callers_model() -> None:
+    """Fresh eyes 19: `torch.compile(model)` handed to train_one_epoch and evaluate inside fit
+    (the caller's parameters, behind a wrapper) was told it trained a model of its own."""
+    found = verdicts(namespace(edited(
+        "fit", "for _ in range(epochs):",
+        "model = torch.compile(model, backend='eager')\n    for _ in range(epochs):")), "fit")
+    assert not failed(found), {k: v.message for k, v in failed(found).items()}
