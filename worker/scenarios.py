@@ -150,7 +150,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     return outcome
 
 
-def _wraps(got: Any, model: nn.Module) -> bool:
+def _wraps(got: Any, model: Any) -> bool:
     """`got` is a module whose parameters are exactly the model's own (the same tensors, in
     order): the model itself behind a wrapper — `torch.compile(model)` (fresh eyes 19: told
     it trained a model of its own), `nn.DataParallel` — that trains what the caller gave."""
