@@ -1371,6 +1371,10 @@ _SPAWNERS = ("/subprocess.py", "/multiprocessing/", "/torch/utils/data/", "/conc
 NO_PROCESS_HINT = ("a new process cannot be started here: the grader runs your notebook in "
                    "one process (use DataLoader(..., num_workers=0), no subprocess or "
                    "multiprocessing)")
+# A thread refused (seccomp: no `clone` at all), as `_thread` reports it
+_NO_THREAD = "can't start new thread"
+NO_THREAD_HINT = ("a thread cannot be started here: the grader runs your notebook on one "
+                  "thread (no threading, concurrent.futures or background workers)")
 
 
 def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
@@ -1400,6 +1404,8 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     message = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
     if spawning and isinstance(exc, PermissionError):
         message = NO_PROCESS_HINT
+    elif isinstance(exc, RuntimeError) and message == _NO_THREAD:
+        message = NO_THREAD_HINT
     # The built-in classes it is an instance of: a `class ShapeError(ValueError)` is a
     # ValueError to any `except ValueError:`, and so to the checks.
     kinds = [c.__name__ for c in type(exc).__mro__

@@ -56,24 +56,10 @@ DENIED = (
     "fork", "vfork",
 )
 
-CLONE_THREAD = 0x00010000
-
 # socket() and socketpair(): the families allowed, every other refused (deny by default).
 SOCKET_FAMILIES_ALLOWED = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
 SCMP_CMP_EQ = 4
 SCMP_CMP_GT = 6
-
-# Any of these in clone()'s flags asks for a namespace.
-CLONE_NAMESPACE_FLAGS = (
-    0x10000000,  # CLONE_NEWUSER
-    0x00020000,  # CLONE_NEWNS
-    0x20000000,  # CLONE_NEWPID
-    0x40000000,  # CLONE_NEWNET
-    0x08000000,  # CLONE_NEWIPC
-    0x04000000,  # CLONE_NEWUTS
-    0x02000000,  # CLONE_NEWCGROUP
-)
-
 
 class _ArgCmp(ctypes.Structure):
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
@@ -143,10 +129,11 @@ def program() -> bytes:
         deny = SCMP_ACT_ERRNO(errno.EPERM)
         for name in DENIED:
             _rule(lib, ctx, deny, name)
-        for flag in CLONE_NAMESPACE_FLAGS:
-            _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, flag, flag))
-        # A new process, not a thread: refused (as fork and vfork are).
-        _rule(lib, ctx, deny, "clone", _ArgCmp(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))
+        # Neither a process (as fork and vfork) nor a thread: a thread of the notebook's runs
+        # beside the grader's calls, where no block's trace, recorder or mode reaches (an
+        # outside red team's torch._refs losses computed in a thread under the no-library
+        # block, +11). Torch works on one thread here (`zygote.warm_up`).
+        _rule(lib, ctx, deny, "clone")
         _rule(lib, ctx, SCMP_ACT_ERRNO(errno.ENOSYS), "clone3")
         for name in ("socket", "socketpair"):
             for comparison in _families_refused():

@@ -146,7 +146,8 @@ def refused(call):
     result = call()
     return result == -1 and ctypes.get_errno() in (errno.EPERM, errno.ENOSYS, errno.EINVAL, errno.EACCES)
 def no_process():
-    # a second process would hold a copy of torch no library block reaches; threads are fine
+    # a second process would hold a copy of torch no library block reaches, a thread runs
+    # beside the grader's calls where no block's trace reaches: neither can be started
     import subprocess, sys, threading
     try:
         pid = os.fork()
@@ -161,10 +162,12 @@ def no_process():
         spawned = True
     except OSError:
         spawned = False
-    thread = threading.Thread(target=lambda: None)
-    thread.start()
-    thread.join()
-    return pid is None and not spawned
+    try:
+        threading.Thread(target=lambda: None).start()
+        threaded = True
+    except RuntimeError:
+        threaded = False
+    return pid is None and not spawned and not threaded
 escapes = {
     "user_namespace": refused(lambda: libc.unshare(0x10000000)),
     "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
@@ -344,3 +347,27 @@ def test_a_refused_process_is_said_in_a_students_words(zygote, grader, isolated)
     finally:
         session.close()
     assert error is not None and error["message"] == NO_PROCESS_HINT, error
+
+
+THREAD_IN_A_CELL = """
+import threading
+threading.Thread(target=lambda: None).start()
+"""
+
+
+def test_a_refused_thread_is_said_in_a_students_words(zygote, grader, isolated):
+    """Red team 21: a thread of the notebook's ran torch._refs' losses beside the no-library
+    call, where the block's trace and the recorders (per thread) do not reach (+11). No
+    thread starts in a worker; a cell that tries is told so in a student's words."""
+    if not zygote.info.seccomp:
+        pytest.skip("no seccomp filter on this host: threads are not refused")
+    from autograder.sandbox.harness import NO_THREAD_HINT
+
+    submission = Submission("thread", ROOT / "thread.ipynb", (Cell(1, THREAD_IN_A_CELL),), "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits)
+    try:
+        session.start()
+        error = session.cells[1].error
+    finally:
+        session.close()
+    assert error is not None and error["message"] == NO_THREAD_HINT, error
