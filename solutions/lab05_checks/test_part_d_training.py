@@ -54,10 +54,14 @@ def _raise_student(function: str, outcome: dict, charges: bool = False,
 
 
 def _got_going(function: str, outcome: dict) -> bool:
-    """The loop did its work on at least one batch before it raised: a whole training step
-    (train_one_epoch), the model run on a batch (evaluate)."""
-    events = outcome.get("events", [])
-    return "step" in events if function == "train_one_epoch" else "forward" in events
+    """The loop did its work on at least one batch before it raised: a whole training step,
+    forward → loss → backward → step (train_one_epoch: a red team's `optimizer.step();
+    raise` kept 8 of 10 points when a step alone counted), the model run and its loss
+    computed (evaluate)."""
+    events = iter(outcome.get("events", []))
+    wanted = ("forward", "loss", "backward", "step") if function == "train_one_epoch" else \
+        ("forward", "loss")
+    return all(event in events for event in wanted)  # (in this order: one iterator)
 
 
 SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(targets, "
@@ -480,6 +484,9 @@ def test_train_logits(student, memo, tol):
     variant = _loop_variant(student, memo, tol, seen=_softmax_seen)
     if variant is not None and variant.logits != "ok":
         fail(SOFTMAX_BEFORE_LOSS, "softmax-before-loss")
+    # (what the loss got on every batch, beside the replays: red team 21's loop applied
+    # softmax from its second batch on, which no replay of the catalogue shows)
+    _softmax_seen(_train_run(student, memo, tol)["outcome"])
     if variant is not None:
         # (a model without BatchNorm, whose train mode refuses a batch of one sample)
         _single_sample_batch(student, "train_one_epoch", {
@@ -515,12 +522,18 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        "eval mode, and BatchNorm/Dropout must train in train mode.",
        clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol, source):
-    def mode_seen(outcome: dict) -> None:  # (before a crash: a forward pass in eval mode)
-        if any(f.get("training") is False for f in outcome.get("forward", [])):
-            fail("train_one_epoch never calls model.train(): after evaluate() the model stays "
-                 "in eval mode, so BatchNorm and Dropout behave as at test time while training."
-                 + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
-                 "no-train-mode")
+    def mode_seen(outcome: dict) -> None:  # (a forward pass in eval mode: before a crash too)
+        modes = [f.get("training") for f in outcome.get("forward", [])]
+        if False not in modes:
+            return
+        if modes[0] is True:  # (red team 21's loop: eval mode from its second batch on)
+            fail("train_one_epoch switches the model to eval mode during the epoch (some of its "
+                 "forward passes ran in eval mode): keep it in train mode for every batch and "
+                 "call model.eval() only in evaluate.", "no-train-mode")
+        fail("train_one_epoch never calls model.train(): after evaluate() the model stays "
+             "in eval mode, so BatchNorm and Dropout behave as at test time while training."
+             + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
+             "no-train-mode")
 
     variant = _loop_variant(student, memo, tol, seen=mode_seen)
     if variant is not None and variant.mode != "ok":
@@ -534,6 +547,7 @@ def test_train_mode(student, memo, tol, source):
              "eval mode, so BatchNorm and Dropout behave as at test time while training."
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
+    mode_seen(_train_run(student, memo, tol)["outcome"])  # (every batch's forward pass)
 
 
 def _uncalled_hint(source, function: str, attribute: str, written: str) -> str:
@@ -1118,7 +1132,13 @@ NO_NO_GRAD = ("evaluate runs the model with gradient tracking on: wrap the loop 
 
 
 def _gradients_seen(outcome: dict) -> None:
-    """Before a crash: a forward pass or the loss with gradients on, or a backward."""
+    """Before a crash: a forward pass or the loss with gradients on, or a backward, or
+    gradients switched off for good (`set_grad_enabled(False)` never undone: `no_grad`
+    puts them back even when the block raises)."""
+    if outcome.get("grad_enabled_after") is False:
+        fail("evaluate switches gradient tracking off and leaves it off "
+             "(torch.set_grad_enabled(False) never undone): use `with torch.no_grad():`, "
+             "which turns it back on when the block ends.", "grad-left-off")
     if outcome.get("grads_present"):
         fail("evaluate computed gradients (backward() during evaluation): evaluation must not "
              "touch gradients or parameters.", "backward-in-evaluate")

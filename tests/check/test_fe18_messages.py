@@ -189,8 +189,6 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
 @pytest.mark.parametrize(("body", "mistake"), [
     ("        logits = model(x)\n        loss = loss_fn(logits, y)\n        loss.backward()\n"
      "        optimizer.zero_grad()\n        optimizer.step()", "zero-grad-after_backward"),
-    ("        optimizer.zero_grad()\n        logits = model(x)\n        loss = loss_fn(logits, y)\n"
-     "        optimizer.step()\n        loss.backward()", "zero-grad-step_first"),
 ])
 def test_an_order_mistake_seen_before_the_crash_is_still_charged(body, mistake) -> None:
     """A loop made to raise after its first step cannot keep the order check for an order
@@ -206,3 +204,39 @@ def test_fit_with_a_compiled_model_trains_the_callers_model() -> None:
         "fit", "for _ in range(epochs):",
         "model = torch.compile(model, backend='eager')\n    for _ in range(epochs):")), "fit")
     assert not failed(found), {k: v.message for k, v in failed(found).items()}
+
+
+def test_a_loop_that_steps_without_running_the_model_earns_nothing_when_it_raises() -> None:
+    """Red team 21: `optimizer.step(); raise` kept 8 of 10 points (a step counted as work
+    done). Held only after a whole step, forward → loss → backward → step."""
+    found = verdicts(namespace(CRASHING_LOOP.format(body="        optimizer.step()")),
+                     "train_one_epoch")
+    assert set(failed(found)) == set(found) and not excused(found)
+
+
+@pytest.mark.parametrize(("change", "check"), [
+    ("        if len(seen) > 1:\n            logits = logits.softmax(dim=1)", "TRAIN_LOGITS"),
+    ("        if len(seen) > 1:\n            model.eval()", "TRAIN_MODE"),
+])
+def test_a_mistake_from_the_second_batch_on_is_charged_by_its_check(change, check) -> None:
+    """Red team 21: softmax before the loss, or eval mode, from the second batch on (no
+    replay shows it): the loss's inputs and the forward passes' mode, batch by batch."""
+    source = """
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total, n, seen = 0.0, 0, []
+    for x, y in loader:
+        seen.append(1)
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        logits = model(x)
+{change}
+        loss = loss_fn(logits, y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * x.shape[0]
+        n += x.shape[0]
+    return total / n
+""".format(change=change.replace("model.eval()", "model.eval()\n            logits = model(x)"))
+    found = verdicts(namespace(source), "train_one_epoch")
+    assert getattr(part_d, check) in failed(found), {k: v.message for k, v in found.items()}
