@@ -35,7 +35,9 @@ class download) whose notebooks all carry LMS names of at least two students
 (or of one, in a zip Canvas named `..._submissions.zip`), or that holds
 Gradescope's `submission_metadata.yml`; a zip given on the command line is a
 class download too when its notebooks all sit in two or more folders (one per
-student, possibly inside a wrapping folder). A class download is transparent,
+student, possibly inside a wrapping folder), unless one of those folders names the
+student of another path given (an outside red team's `ben.zip` holding `okafor/`
+and `ben/`, given beside `okafor.zip`, took Okafor's row). A class download is transparent,
 as if its contents sat where it is. So an inner file named like another
 student's Canvas upload is graded as its uploader's notebook, and a student's
 zip of two notebooks stays theirs. (A zip inside a plain sub-folder is that
@@ -361,6 +363,9 @@ class _Walk:
         self.seen: list[str] = []  # files that are not notebooks, as shown
         self.total = _Budget(limits.total_bytes, limits.total_entries)
         self.targets: set[Path] = set()
+        # whose each path given is by its name: a zip of one folder per student is not the
+        # class's when a folder in it names another path's student (`_claims_another`)
+        self.names: set[str] = set()
 
     def given(self, path: Path) -> None:
         """One path from the command line: a file, a class folder, or one student's folder."""
@@ -475,8 +480,10 @@ class _Walk:
         """Unpack one readable zip as an upload (its own budget), inside one, or as a class download."""
         owner, start = item.owner or lms, None
         if owner is None and not item.folders:
-            start = _class_layout([m.key for m in members if not _hidden(m.key)],
-                                  OTTER_STAMP.sub("", item.path.stem), item.given)
+            keys = [m.key for m in members if not _hidden(m.key)]
+            start = _class_layout(keys, OTTER_STAMP.sub("", item.path.stem), item.given)
+            if start is not None and item.given and self._claims_another(item, keys, start):
+                start = None
         if owner is None and start is None:
             owner = _owner_for(item.path.name, item.folders)  # a student's folder, or their zip
         inner = replace(item, folders=(*item.folders, item.path.stem), owner=owner)
@@ -492,6 +499,16 @@ class _Walk:
                 self.unpack(zf, members, entries, item, start or ())
             except _TooLarge as exc:
                 self.found.skipped.append(f"{item.shown}: {exc}")
+
+    def _claims_another(self, item: _Item, keys: list[str], start: tuple[str, ...]) -> bool:
+        """A zip given on the command line, of one folder per student, one of whose folders
+        names the student of another path given: a student's zip claiming another's row
+        (an outside red team's `ben.zip` holding `okafor/` and `ben/`, given as `grade
+        ben.zip lee.zip okafor.zip`, took Okafor's row), so its uploader's upload."""
+        depth = len(start)
+        folders = {_named(key.split("/")[depth]).sid for key in keys
+                   if key.count("/") > depth and key.split("/")[:depth] == list(start)}
+        return bool(folders & (self.names - {_owner_for(item.path.name).sid}))
 
     def unreadable(self, item: _Item, lms: _Owner | None, exc: BaseException) -> None:
         self.found.skipped.append(f"{item.shown}: not a readable zip ({exc})")
@@ -838,6 +855,7 @@ def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None,
     it: neither, every folder given is a class's).
     """
     walk = _Walk(unpack_dir, limits or Limits(), assignment)
+    walk.names = {_owner_for(path.name).sid for path in inputs}
     for path in inputs:
         walk.given(path)
     _unique_ids(walk)

@@ -154,3 +154,20 @@ def test_a_row_graded_again_from_another_file_is_said(tmp_path: Path):
     assert said == ("okafor_1001: graded earlier from class/okafor_1001_5001_lab05.ipynb, now "
                     "from late/ben/okafor_1001_99999_lab05.ipynb (check this file is theirs)")
     assert f"  replaced: {said}" in Summary(out=out, replaced=[said]).describe().splitlines()
+
+
+def test_a_students_zip_of_folders_given_beside_others_stays_theirs(tmp_path: Path):
+    """Red team 21: `grade ben.zip lee.zip okafor.zip`, Ben's zip holding `okafor/lab05.ipynb`
+    (a template) and `ben/lab05.ipynb`, was read as a class download: Okafor's row became
+    Ben's forgery. A zip whose folders name another given path's student is its uploader's;
+    given alone, a zip of one folder per student is still a class's."""
+    write(tmp_path, {
+        "ben.zip": zipped({"okafor/lab05.ipynb": nb("forged = 1"), "ben/lab05.ipynb": nb("ben = 1")}),
+        "okafor.zip": zipped({"lab05.ipynb": nb("okafor = 1")}),
+    })
+    found = discover([tmp_path / "ben.zip", tmp_path / "okafor.zip"], tmp_path / "u1",
+                     assignment="lab05")
+    assert sources(found)["okafor"] == nb("okafor = 1")
+    assert {sources(found)[k] for k in ("ben", "ben-2")} == {nb("forged = 1"), nb("ben = 1")}
+    alone = discover([tmp_path / "ben.zip"], tmp_path / "u2", assignment="lab05")
+    assert set(ids(alone)) == {"okafor", "ben"}
