@@ -1247,8 +1247,8 @@ CE_MISTAKES: dict[str, tuple[Loss, str]] = {
     "column-indexing": (
         _column_indexed_ce,
         "cross_entropy indexes log_probs[:, targets], which takes every target's column for "
-        "every sample (an N×N matrix): take one entry per sample, "
-        "log_probs[torch.arange(N), targets] (or gather along dim 1)."),
+        "every sample (an N×N matrix): take one entry per sample — the row index running "
+        "over the samples beside the target index (or gather along dim 1)."),
     "log-softmax-wrong-dim": (
         _batch_dim_ce,
         "cross_entropy normalises over the batch (log_softmax along dim=0): each row of "
