@@ -332,6 +332,17 @@ batches = [b for b in loader]
 """
 
 
+def _cell_error(zygote, grader, name: str, source: str) -> dict | None:
+    """The error one cell of `source` raised in a worker (None: it ran)."""
+    submission = Submission(name, ROOT / f"{name}.ipynb", (Cell(1, source),), "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits)
+    try:
+        session.start()
+        return session.cells[1].error
+    finally:
+        session.close()
+
+
 def test_a_refused_process_is_said_in_a_students_words(zygote, grader, isolated):
     """A DataLoader with worker processes in a cell: the refusal names the fix, not a bare
     "Operation not permitted"."""
@@ -339,13 +350,7 @@ def test_a_refused_process_is_said_in_a_students_words(zygote, grader, isolated)
         pytest.skip("no seccomp filter on this host: processes are not refused")
     from autograder.sandbox.harness import NO_PROCESS_HINT
 
-    submission = Submission("loader", ROOT / "loader.ipynb", (Cell(1, WORKERS_IN_A_LOADER),), "0")
-    session = StudentSession(zygote.connect(), submission, grader.config.limits)
-    try:
-        session.start()
-        error = session.cells[1].error
-    finally:
-        session.close()
+    error = _cell_error(zygote, grader, "loader", WORKERS_IN_A_LOADER)
     assert error is not None and error["message"] == NO_PROCESS_HINT, error
 
 
@@ -363,11 +368,5 @@ def test_a_refused_thread_is_said_in_a_students_words(zygote, grader, isolated):
         pytest.skip("no seccomp filter on this host: threads are not refused")
     from autograder.sandbox.harness import NO_THREAD_HINT
 
-    submission = Submission("thread", ROOT / "thread.ipynb", (Cell(1, THREAD_IN_A_CELL),), "0")
-    session = StudentSession(zygote.connect(), submission, grader.config.limits)
-    try:
-        session.start()
-        error = session.cells[1].error
-    finally:
-        session.close()
+    error = _cell_error(zygote, grader, "thread", THREAD_IN_A_CELL)
     assert error is not None and error["message"] == NO_THREAD_HINT, error
