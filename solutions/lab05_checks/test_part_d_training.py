@@ -698,7 +698,8 @@ DEVICE_IGNORED = ("{function} moves data to 'cuda' instead of the device it was 
                   "get_device() inside the function).")
 
 
-def _device_feedback(function: str, outcome: dict, source, plain: dict | None = None) -> None:
+def _device_feedback(function: str, outcome: dict, source, plain: dict | None = None,
+                     emulated: bool = False) -> None:
     """A device verdict rests on the run: where the inputs, labels and parameters really
     were, or the error moving them raised. The source only chooses the words (a function
     whose code names "cuda" is told it hard-codes it), never the verdict: a docstring
@@ -768,12 +769,22 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
             fail(f"{function} mixes a tensor it made on the CPU with tensors on the device, "
                  f"which fails on a GPU (\"{message[:100]}\"): make new tensors on the device "
                  "argument, e.g. torch.zeros(..., device=device).", "device-mixed")
+        if emulated and _NOT_COMPILED in message:
+            # (on the emulated GPU a "cuda" tensor is fine: what raised is a torch.cuda call
+            # its emulation does not answer, not a hard-coded device — fresh eyes 18)
+            fail(f"{function} calls a torch.cuda function the grader's emulated GPU does not "
+                 f"provide (\"{message[:80]}\"): keep the loop to the device argument and "
+                 ".to(device); the notebook lists the torch.cuda calls the emulation answers.",
+                 "cuda-runtime-call")
         if "CUDA" in message or "cuda" in message:
             if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
             fail(DEVICE_IGNORED.format(function=function), "device-ignored")
         fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
              f"{message[:120]}", "device-error")
+
+
+_NOT_COMPILED = "not compiled with CUDA"  # (a CPU build's refusal of the CUDA runtime)
 
 
 def _device_words(message: str) -> bool:
@@ -824,7 +835,7 @@ def test_train_device(student, source, tol, memo):
     # one and a short one) show where tensors go.
     params = _train_params(lr=0.5, start_train=True, n=BATCH + 2)
     outcome = _scenario(student, "train_one_epoch", _on_emulated_gpu(params))
-    _device_feedback("train_one_epoch", outcome, source, plain)
+    _device_feedback("train_one_epoch", outcome, source, plain, emulated=True)
     _require_forward("train_one_epoch", outcome)
     for other in (_cpu_beside_emulated_gpu(params), _cpu_without_gpu_params(_emulated(params))):
         _device_feedback("train_one_epoch", _scenario(student, "train_one_epoch", other), source,
@@ -1163,7 +1174,8 @@ def test_eval_device(student, source, memo):
         runs = [_on_emulated_gpu(params), _cpu_beside_emulated_gpu(params),
                 _cpu_without_gpu_params(_emulated(params))]
     outcome = _scenario(student, "evaluate", runs[0])
-    _device_feedback("evaluate", outcome, source, plain)
+    _device_feedback("evaluate", outcome, source, plain,
+                     emulated=not student.cuda_available)
     _require_forward("evaluate", outcome)
     for other in runs[1:]:
         _device_feedback("evaluate", _scenario(student, "evaluate", other), source, plain)

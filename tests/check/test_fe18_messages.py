@@ -240,3 +240,16 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
 """.format(change=change.replace("model.eval()", "model.eval()\n            logits = model(x)"))
     found = verdicts(namespace(source), "train_one_epoch")
     assert getattr(part_d, check) in failed(found), {k: v.message for k, v in found.items()}
+
+
+def test_a_cuda_call_the_emulation_lacks_is_not_called_a_hard_coded_device() -> None:
+    """A guarded torch.cuda call the emulated GPU does not answer (the RNG state) fails on
+    it, named as such: not "hard-codes 'cuda'" (fresh eyes 18)."""
+    found = verdicts(namespace(edited(
+        "evaluate", "x, y = x.to(device), y.to(device)",
+        "x, y = x.to(device), y.to(device)\n"
+        "            if torch.device(device).type == 'cuda':\n"
+        "                torch.cuda.get_rng_state()")), "evaluate")
+    verdict = failed(found)[part_d.EVAL_DEVICE]
+    assert verdict.mistake == "cuda-runtime-call", verdict.message
+    assert "hard-codes" not in verdict.message
