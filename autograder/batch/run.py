@@ -161,15 +161,23 @@ def _files(*paths: Path) -> Iterator[Path]:
                         and p.suffix not in (".pyc", ".pyo"))
 
 
-def _up_to_date(out: Path, found: Found, config_sha: str,
-                engine: str) -> tuple[SubmissionResult | None, bool]:
-    """(the result to reuse, or None; whether only the grading code made it stale)."""
+def _earlier(out: Path, found: Found) -> SubmissionResult | None:
+    """The result an earlier run wrote for `found`'s id (None: none, or unreadable)."""
     path = results_path(out, found.submission_id)
     if not path.exists():
-        return None, False
+        return None
     try:
-        previous = read_results(path)
+        return read_results(path)
     except (ValueError, KeyError, OSError):
+        return None
+
+
+def _up_to_date(out: Path, found: Found, config_sha: str, engine: str,
+                previous: SubmissionResult | None = None) -> tuple[SubmissionResult | None, bool]:
+    """(the result to reuse, or None; whether only the grading code made it stale).
+    `previous`: the earlier result, already read (`_earlier`)."""
+    previous = previous or _earlier(out, found)
+    if previous is None:
         return None, False
     if previous.reason.startswith(INTERNAL_ERROR) or previous.status is Status.MISSING:
         return None, False  # the grader failed, not the submission (or no notebook then)
@@ -180,18 +188,13 @@ def _up_to_date(out: Path, found: Found, config_sha: str,
     return previous, False
 
 
-def _replaced(out: Path, found: Found) -> str:
+def _replaced(previous: SubmissionResult | None, found: Found) -> str:
     """What is said when this run grades `found` over a row an earlier run graded from
-    another file ("" when it came from the same one, or there was none): a row that changes
-    hands is never replaced in silence (red team 20: a notebook in one student's folder
-    graded into the class's results replaced another student's row, and the run said
-    nothing)."""
-    path = results_path(out, found.submission_id)
-    if not path.exists():
-        return ""
-    try:
-        previous = read_results(path)
-    except (ValueError, KeyError, OSError):
+    another file (`previous`; "" when it came from the same one, or there was none): a row
+    that changes hands is never replaced in silence (red team 20: a notebook in one
+    student's folder graded into the class's results replaced another student's row, and
+    the run said nothing)."""
+    if previous is None:
         return ""
     before = previous.trace.source
     if previous.status is Status.MISSING or not before or before == found.origin:
@@ -345,15 +348,16 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
             write_results(result, results_path(out, found.submission_id))
             done[found.submission_id] = result
             continue
-        previous, changed = (None, False) if regrade else _up_to_date(out, found, config_sha,
-                                                                      engine)
-        if previous is not None:
-            done[found.submission_id] = previous
+        earlier = _earlier(out, found)
+        reuse, changed = (None, False) if regrade else _up_to_date(out, found, config_sha,
+                                                                   engine, earlier)
+        if reuse is not None:
+            done[found.submission_id] = reuse
         else:
             todo.append(found)
             if changed:
                 summary.checks_changed.append(found.submission_id)
-            replaced = _replaced(out, found)
+            replaced = _replaced(earlier, found)
             if replaced:
                 summary.replaced.append(replaced)
     summary.reused = sum(1 for found in summary.discovery.submissions

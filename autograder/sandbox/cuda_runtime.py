@@ -107,7 +107,8 @@ def _zero(*args: Any, **kwargs: Any) -> int:
     return 0
 
 
-# torch.cuda's name -> what it does on the emulated device
+# torch.cuda's name -> what it does on the emulated device (what a CPU build refuses; its
+# `empty_cache()` and `memory_allocated()` family already answer as an idle device)
 EMULATED: dict[str, Callable[..., Any]] = {
     "synchronize": _none,
     "set_device": _none,
@@ -116,12 +117,7 @@ EMULATED: dict[str, Callable[..., Any]] = {
     "reset_max_memory_allocated": _none,
     "reset_max_memory_cached": _none,
     "reset_accumulated_memory_stats": _none,
-    "empty_cache": _none,
     "current_device": _zero,
-    "memory_allocated": _zero,
-    "memory_reserved": _zero,
-    "max_memory_allocated": _zero,
-    "max_memory_reserved": _zero,
     "get_device_name": lambda device=None: NAME,
     "get_device_capability": lambda device=None: CAPABILITY,
     "get_device_properties": lambda device=None: EmulatedProperties(),

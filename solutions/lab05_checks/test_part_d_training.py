@@ -523,7 +523,7 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol, source):
     def mode_seen(outcome: dict) -> None:  # (a forward pass in eval mode: before a crash too)
-        modes = [f.get("training") for f in outcome.get("forward", [])]
+        modes = [f.get("training") for f in _training_forwards(outcome)]
         if False not in modes:
             return
         if modes[0] is True:  # (red team 21's loop: eval mode from its second batch on)
@@ -548,6 +548,22 @@ def test_train_mode(student, memo, tol, source):
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
     mode_seen(_train_run(student, memo, tol)["outcome"])  # (every batch's forward pass)
+
+
+def _training_forwards(outcome: dict) -> list[dict]:
+    """The records of the forward passes a backward() followed (before the next forward):
+    the ones the loop trained on. An extra pass in eval mode (a training accuracy measured
+    at the end of the epoch) is no training forward."""
+    records = iter(outcome.get("forward", []))
+    trained: list[dict] = []
+    last: dict | None = None
+    for event in outcome.get("events", []):
+        if event == "forward":
+            last = next(records, None)
+        elif event == "backward" and last is not None:
+            trained.append(last)
+            last = None
+    return trained
 
 
 def _uncalled_hint(source, function: str, attribute: str, written: str) -> str:

@@ -135,7 +135,7 @@ def test_a_row_graded_again_from_another_file_is_said(tmp_path: Path):
     (graded earlier from Okafor's own file) and the run said nothing. A row that changes files
     is named in the run's summary; one graded again from the same file is not."""
     from autograder.batch.discover import Found
-    from autograder.batch.run import Summary, _replaced
+    from autograder.batch.run import Summary, _earlier, _replaced
     from autograder.config import load_config
     from autograder.report.gradescope import results_path, write_results
     from autograder.score.final import Trace
@@ -149,8 +149,9 @@ def test_a_row_graded_again_from_another_file_is_said(tmp_path: Path):
     write_results(result, results_path(out, "okafor_1001"))
     same = Found("okafor_1001", tmp_path / "x.ipynb", shown="class/okafor_1001_5001_lab05.ipynb")
     other = Found("okafor_1001", tmp_path / "y.ipynb", shown="late/ben/okafor_1001_99999_lab05.ipynb")
-    assert _replaced(out, same) == "" and _replaced(out, Found("new", tmp_path / "z.ipynb")) == ""
-    said = _replaced(out, other)
+    assert _replaced(_earlier(out, same), same) == ""
+    assert _replaced(_earlier(out, Found("new", tmp_path / "z.ipynb")), same) == ""
+    said = _replaced(_earlier(out, other), other)
     assert said == ("okafor_1001: graded earlier from class/okafor_1001_5001_lab05.ipynb, now "
                     "from late/ben/okafor_1001_99999_lab05.ipynb (check this file is theirs)")
     assert f"  replaced: {said}" in Summary(out=out, replaced=[said]).describe().splitlines()

@@ -253,3 +253,17 @@ def test_a_cuda_call_the_emulation_lacks_is_not_called_a_hard_coded_device() -> 
     verdict = failed(found)[part_d.EVAL_DEVICE]
     assert verdict.mistake == "cuda-runtime-call", verdict.message
     assert "hard-codes" not in verdict.message
+
+
+def test_an_extra_pass_in_eval_mode_after_training_is_no_mode_mistake() -> None:
+    """Only the forward passes the loop trained on are held to train mode: one that measures
+    a training accuracy in eval mode after the loop (and sets train mode back) is correct."""
+    found = verdicts(namespace(edited(
+        "train_one_epoch", "    return total_loss / total_samples",
+        "    model.eval()\n"
+        "    with torch.no_grad():\n"
+        "        for x, y in loader:\n"
+        "            model(x.to(device))\n"
+        "    model.train()\n"
+        "    return total_loss / total_samples")), "train_one_epoch")
+    assert not failed(found), {k: v.message for k, v in failed(found).items()}
