@@ -158,10 +158,13 @@ BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name 
 # values (Meta computes none). A tensor of another layout goes to its own key (a sparse
 # softmax's kernel is at SparseCPU only, a softmax of an MKL-DNN or nested tensor at theirs),
 # and a catch-all kernel (CompositeExplicitAutograd) serves any backend without one: each is
-# blocked where the operator has it. CPU and CUDA always, whether or not this process has a
-# GPU: asking torch.cuda would run Python a notebook can reach while the block is built.
-_ALWAYS_KEYS = ("CPU", "CUDA")
-_KERNEL_KEYS = ("SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "QuantizedCPU",
+# blocked where the operator has it. CPU always. CUDA where the operator has a CUDA kernel, as
+# any backend (the dispatcher's own table says, in C, in the judge: no torch.cuda query, no
+# Python a notebook can reach): a build without CUDA has none, and its CUDA entry falls back to
+# the catch-all kernels, blocked where they exist (registering at CUDA there cost a quarter of
+# a block's registrations and blocked nothing).
+_ALWAYS_KEYS = ("CPU",)
+_KERNEL_KEYS = ("CUDA", "SparseCPU", "SparseCUDA", "SparseCsrCPU", "SparseCsrCUDA", "QuantizedCPU",
                 "QuantizedCUDA", "NestedTensorCPU", "NestedTensorCUDA", "MkldnnCPU", "XPU", "MPS",
                 "CompositeExplicitAutograd", "CompositeExplicitAutogradNonFunctional")
 _COMPOSITE = "CompositeImplicitAutograd"

@@ -100,8 +100,10 @@ def test_malformed_or_unknown_names_are_skipped() -> None:
     # have a kernel (an MKL-DNN or nested tensor's softmax too), Python losses by their code;
     # each also where torch.vmap would reach it (a batching rule or decomposition)
     assert plan["softmax.int"] == ("CompositeImplicitAutograd", "FuncTorchBatched")
-    assert {"CPU", "CUDA", "FuncTorchBatched", "MkldnnCPU", "NestedTensorCPU"} <= \
-        set(plan["_softmax"])
+    assert {"CPU", "FuncTorchBatched", "MkldnnCPU", "NestedTensorCPU"} <= set(plan["_softmax"])
+    # CUDA as any backend: where this build has a CUDA kernel for it
+    cuda_kernel = torch._C._dispatch_has_kernel_for_dispatch_key("aten::_softmax", "CUDA")
+    assert ("CUDA" in plan["_softmax"]) == cuda_kernel
     assert "Meta" not in plan["_softmax"] and plan["gaussian_nll_loss"] == ("python",)
     # a request's plan is checked entry by entry: malformed ones are dropped
     block = LibraryBlock([["mse_loss", ["CPU"]], ["../x", ["CPU"]], ["mse_loss", ["Meta"]],
@@ -109,6 +111,26 @@ def test_malformed_or_unknown_names_are_skipped() -> None:
     assert block.plan == (("mse_loss", ("CPU",)),)
     with LibraryBlock(None) as nothing:
         assert nothing.holds() and torch.isfinite(F.mse_loss(torch.ones(2), torch.zeros(2)))
+
+
+@pytest.mark.parametrize("op, args", [
+    ("_softmax", lambda x, t: (x, 1, False)), ("_log_softmax", lambda x, t: (x, 1, False)),
+    ("logsumexp", lambda x, t: (x, [1], False)), ("mse_loss", lambda x, t: (x, t, 1)),
+    ("logaddexp", lambda x, t: (x, t)),
+])
+def test_the_cuda_entry_is_blocked_with_or_without_a_cuda_kernel(op, args) -> None:
+    """Sent to the CUDA key by hand (`redispatch`), a CPU tensor reaches the operator's CUDA
+    kernel where the build has one (blocked there) or the catch-all kernel CUDA falls back to
+    (blocked where it exists; else there is nothing to run): never the library's values.
+    Each of these computes there without a block, on a build with or without CUDA."""
+    x, t = torch.randn(3, 4), torch.randn(3, 4)
+    overload = getattr(torch.ops.aten, op).default
+    cuda = torch._C.DispatchKeySet(torch._C.DispatchKey.CUDA)
+    assert torch.isfinite(overload.redispatch(cuda, *args(x, t))).all()
+    with LibraryBlock(block_plan([op])) as block:
+        with pytest.raises((LibraryBlocked, NotImplementedError, RuntimeError)):
+            overload.redispatch(cuda, *args(x, t))
+        assert block.holds()
 
 
 def test_building_the_block_runs_no_python_a_notebook_can_reach(monkeypatch) -> None:
