@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import importlib.util
 import opcode
+import operator
 import os
 import sys
 import threading
@@ -136,6 +137,28 @@ def withhold_kernel_handles() -> None:
     for owner, name in KERNEL_HANDLES:
         if name in vars(owner):
             delattr(owner, name)
+
+
+_TORCH_SET_NUM_THREADS = torch.set_num_threads
+
+
+def _one_thread(count: int) -> None:
+    """`torch.set_num_threads` / `set_num_interop_threads` in a worker: the count checked as
+    torch checks it, and the worker kept on its one thread (a notebook's
+    `torch.set_num_threads(2)` made torch start a thread the worker refuses, and the worker
+    died: fresh eyes 22, 91 points)."""
+    if operator.index(count) <= 0:
+        raise RuntimeError("Number of threads must be positive")
+
+
+def keep_one_thread() -> None:
+    """A worker runs on one thread (`seccomp` refuses every new one): torch's setters of its
+    thread counts, in `torch` and `torch._C`, accept a count and change nothing."""
+    _TORCH_SET_NUM_THREADS(1)
+    for owner in (torch, torch._C):
+        for name in ("set_num_threads", "set_num_interop_threads"):
+            if name in vars(owner):
+                setattr(owner, name, _one_thread)
 
 
 class LibraryBlocked(RuntimeError):

@@ -213,7 +213,8 @@ class _Builder:
         self.seen_functions: set[int] = set()
 
     def owner(self, owner: Any, scopes: tuple[str, ...], *, closed: bool = False,
-              everything: bool = False, only: Iterable[str] | None = None) -> None:
+              everything: bool = False, only: Iterable[str] | None = None,
+              rebound_by_owner: frozenset[str] = frozenset()) -> None:
         if id(owner) in self.seen_owners:
             return
         self.seen_owners.add(id(owner))
@@ -227,7 +228,8 @@ class _Builder:
         label = _label(owner)
         namespace = vars(owner)
         names = tuple(n for n, v in namespace.items()
-                      if (everything or _interesting(v)) and (only is None or n in only))
+                      if (everything or _interesting(v)) and (only is None or n in only)
+                      and n not in rebound_by_owner)
         values = tuple(namespace[n] for n in names)
         # two names at least, so that the getter always returns a tuple
         getter = operator.itemgetter(*names, *names[:1], *names[:1]) if names else None
@@ -325,6 +327,13 @@ TORCH_C_NAMES = frozenset({
 
 # Torch namespaces and classes the harness and the call recorder use. Every callable
 # bound in them is compared; functions written in Python also by their code.
+# Bindings torch itself rewrites when a public setting changes: `torch.Storage` follows the
+# default dtype (`torch.set_default_dtype(torch.float64)` makes it `DoubleStorage`). A cell
+# that sets float64 as the default was flagged as tampering (fresh eyes 22: 28 points);
+# nothing the grader reads goes through it.
+TORCH_REBINDS = frozenset({"Storage"})
+
+
 def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
     import torch
     import torch.nn.functional as F
@@ -396,7 +405,8 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
     # `_cuda_getDeviceCount`, absent from a CPU build, before it calls it)
     builder.owner(torch._C, BOTH, closed=True, only=TORCH_C_NAMES)
     for owner, scopes, closed in _torch_owners():
-        builder.owner(owner, scopes, closed=closed)
+        builder.owner(owner, scopes, closed=closed,
+                      rebound_by_owner=TORCH_REBINDS if owner is torch else frozenset())
     builder.owner(builtins, BOTH)
     return builder.snapshot()
 

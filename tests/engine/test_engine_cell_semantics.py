@@ -3,6 +3,7 @@ not reach it, so its annotations are evaluated when its functions are defined.""
 
 from __future__ import annotations
 
+from autograder.load.transform import to_plain_python
 from tests.engine.conftest import one_cell_session
 
 CELL = '''
@@ -66,3 +67,29 @@ def test_code_that_reads_its_own_source_runs_as_in_jupyter(zygote) -> None:
         assert session.cells[1].error is None, session.cells[1].error
         assert session.call("first_line").value == "def first_line():"
         assert abs(session.call("lse_of_zeros").value - 0.6931471805599453) < 1e-6
+
+
+# What a notebook does in Jupyter outside its graded functions (fresh eyes 22: each of these
+# cost a correct notebook points: 91, 2 and 12)
+JUPYTER_HABITS = '''
+import torch
+torch.set_num_threads(2)  # "use both cores"
+torch.set_num_interop_threads(2)
+x = torch.randn(600, 600)
+product = float((x @ x).sum())  # (parallel work: a second thread would have been started)
+threads = torch.get_num_threads()
+display("a table")  # IPython puts `display` in every notebook's namespace
+''' + to_plain_python("%%writefile metric_helpers.py\ndef safe_div(a, b):\n    "
+                      "return a / b if b else 0.0\n") + '''
+from metric_helpers import safe_div
+'''
+
+
+def test_jupyter_habits_outside_the_graded_functions_run_as_in_jupyter(zygote) -> None:
+    """`torch.set_num_threads(2)` accepted (the worker stays on its one thread: it used to
+    die starting the second), `display` there, and a module written by `%%writefile`
+    importable by the next line, as Jupyter writes it."""
+    with one_cell_session(zygote, JUPYTER_HABITS) as session:
+        assert session.cells[1].error is None, session.cells[1].error
+        assert session.get_var("threads") == 1
+        assert session.call("safe_div", 1.0, 0).value == 0.0

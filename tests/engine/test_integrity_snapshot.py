@@ -51,6 +51,22 @@ def test_patches_are_restored_and_reported() -> None:
     assert _verify(snapshot) == []
 
 
+def test_a_default_dtype_set_by_the_notebook_is_no_finding() -> None:
+    """torch itself rebinds `torch.Storage` whenever the default dtype changes: a notebook
+    that set float64 as its default was flagged as tampering and lost its scenarios (fresh
+    eyes 22: 28 points). Its other bindings stay watched."""
+    snapshot = integrity.take()
+    try:
+        torch.set_default_dtype(torch.float64)
+        assert _verify(snapshot) == []
+        real_tensor = torch.tensor
+        torch.tensor = lambda *a, **k: None  # type: ignore[assignment]
+        assert any("torch.tensor" in f for f in _verify(snapshot))
+        assert torch.tensor is real_tensor
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
 def test_scenarios_on_the_reference_leave_nothing_to_report() -> None:
     spec = importlib.util.spec_from_file_location("ref_for_snapshot",
                                                   ROOT / "solutions" / "reference.py")
