@@ -19,7 +19,7 @@ from typing import Any
 from autograder import NO_GPU
 from autograder.config import Limits
 from autograder.sandbox.cleanup import remove_tree
-from autograder.sandbox.zygote import PARENT_PIPE, SMALL_PAGES
+from autograder.sandbox.zygote import NATIVE_FOR_SANDBOX_TESTS, PARENT_PIPE, SMALL_PAGES
 
 
 class SandboxError(Exception):
@@ -81,7 +81,7 @@ class Zygote:
                  overlap: Callable[[], object] | None = None,
                  worker_modules: Sequence[Path] = (),
                  idle: Callable[[Callable[[], bool]], object] | None = None,
-                 huge_pages: bool = True) -> None:
+                 huge_pages: bool = True, native_code: bool = False) -> None:
         """`launcher` prefixes the zygote's command (e.g. to drop a capability in tests);
         `overlap` is work of the caller's to do while the zygote starts (about 3 s of
         importing and warming torch), such as warming the judges' own torch before they fork;
@@ -90,7 +90,9 @@ class Zygote:
         worker-side modules (its scenarios), which the zygote imports before its first fork;
         `huge_pages`: the zygote moves its memory to huge pages before its first fork
         (`hugepages`: ~0.5 s once, ~12 ms less a worker), worth it for more than a few
-        dozen workers. The zygote dies with the thread that starts it (PR_SET_PDEATHSIG) and
+        dozen workers. `native_code`: the sandbox's own tests only, workers that do not
+        refuse ctypes (`worker.refuse_native_code`), to probe the kernel's layer below it.
+        The zygote dies with the thread that starts it (PR_SET_PDEATHSIG) and
         when every holder of its stdin pipe is gone: start it from the thread that uses it."""
         self.hide_paths = [str(p.resolve()) for p in hide_paths]
         sweep_stale_roots()
@@ -104,7 +106,8 @@ class Zygote:
         # Only what the zygote needs: a worker forked from it inherits this environment block.
         env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": package_root,
                "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
-               PARENT_PIPE: "0", **NO_GPU}
+               PARENT_PIPE: "0", **NO_GPU,
+               **({NATIVE_FOR_SANDBOX_TESTS: "1"} if native_code else {})}
         # Its stdin is a pipe nobody writes to: end of file when this process and the judges
         # forked from it (which inherit the write end) are all gone, killed or not; the
         # zygote then ends its workers and exits (`zygote.Zygote.parent_pipe_readable`).

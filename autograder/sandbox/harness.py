@@ -128,15 +128,43 @@ KERNEL_HANDLES = ((torch._C, "_dispatch_get_computed_kernel_for_dispatch_key"),
                   (torch.library, "get_kernel"))
 
 
+# TorchScript's executors that run ATen's kernels below the dispatcher (an outside red team,
+# 22: Static Runtime's out variants computed `aten::_softmax` and `mse_loss` past the block,
+# +4; the tensor-expression fuser, switched on for the CPU, lowered `torch.softmax` itself,
+# +1), and the switches that turn fusers on: withheld, with every binding of them in a loaded
+# module. The plain TorchScript interpreter stays: its operators go through the dispatcher.
+NATIVE_EXECUTORS = ("StaticModule", "_jit_to_static_module", "_fuse_to_static_module", "_te",
+                    "_jit_override_can_fuse_on_cpu", "_jit_override_can_fuse_on_cpu_legacy",
+                    "_jit_override_can_fuse_on_gpu", "_jit_set_te_must_use_llvm_cpu",
+                    "_jit_set_texpr_fuser_enabled", "_jit_set_texpr_reductions_enabled",
+                    "_jit_set_texpr_dynamic_shape_enabled", "_jit_texpr_set_fallback_allowed",
+                    "_jit_pass_fuse_tensorexprs", "_jit_set_llga_enabled",
+                    "_jit_set_nvfuser_enabled")
+
+
 def withhold_kernel_handles() -> None:
     """Remove from torch, in a worker's baseline, the ways to take a kernel out of the
     dispatcher (`torch.library.get_kernel`): such a kernel is called around every
     registration, the library block's included, so a notebook that took cross_entropy's CPU
-    kernel before the check could call it under the block. Deny by default: nothing a lab
-    asks of a student needs one. (The block keeps its own C entry points, taken at import.)"""
+    kernel before the check could call it under the block; and the executors that call
+    kernels without the dispatcher (`NATIVE_EXECUTORS`). Deny by default: nothing a lab asks
+    of a student needs one. (The block keeps its own C entry points, taken at import.)"""
     for owner, name in KERNEL_HANDLES:
         if name in vars(owner):
             delattr(owner, name)
+    withheld = {id(vars(torch._C)[name]): name for name in NATIVE_EXECUTORS
+                if name in vars(torch._C)}
+    if not withheld:
+        return
+    for module_name, module in list(sys.modules.items()):
+        if id(module) in withheld:
+            del sys.modules[module_name]
+            continue
+        if not isinstance(module, ModuleType):
+            continue
+        namespace = vars(module)
+        for key in [key for key, value in list(namespace.items()) if id(value) in withheld]:
+            del namespace[key]
 
 
 _TORCH_SET_NUM_THREADS = torch.set_num_threads

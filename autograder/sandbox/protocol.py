@@ -22,7 +22,6 @@ say why.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import math
 import re
@@ -32,6 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy
 import torch
 from safetensors import TensorSpec
 from safetensors import serialize as st_serialize
@@ -433,8 +433,10 @@ def _serialize(tensors: dict[str, torch.Tensor] | dict[str, torch.Tensor | Froze
 
 
 def _address(data: bytes) -> int:
-    """Where a bytes object's contents are (read in place: `c_char_p` does not copy bytes)."""
-    return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
+    """Where a bytes object's contents are (read in place: numpy's view of bytes copies
+    nothing). Not with ctypes: a worker refuses every ctypes call once it serves
+    (`worker.refuse_native_code`)."""
+    return int(numpy.frombuffer(data, dtype=numpy.uint8).__array_interface__["data"][0])
 
 
 def _arm(sock: socket.socket, deadline: float | None) -> None:

@@ -136,9 +136,14 @@ def build_and_enter(layout: Layout) -> None:
     _tmpfs(root, 4, "755", None)
     # The private folders first: a runtime that lives under /tmp or /home (a checkout in a
     # temporary folder) is then bound on top of them instead of being covered by them.
+    # Writable, and never a place code is loaded from (noexec): a shared library or an
+    # extension module the notebook writes there cannot be loaded (an outside red team's
+    # calls of torch's kernels below the dispatcher, past the no-library block: native code
+    # is refused by every route, see `worker.refuse_native_code`)
     home = _make_target(root, HOME, directory=True)
-    _tmpfs(home, layout.scratch_mb, "700", layout.uid)
-    _tmpfs(_make_target(root, "/tmp", directory=True), layout.scratch_mb, "1777", None)
+    _tmpfs(home, layout.scratch_mb, "700", layout.uid, exec_ok=False)
+    _tmpfs(_make_target(root, "/tmp", directory=True), layout.scratch_mb, "1777", None,
+           exec_ok=False)
     for path in runtime_paths():
         _bind_readonly(path, _make_target(root, path, directory=True))
     for path in SYSTEM_LIBRARIES:
@@ -180,7 +185,8 @@ def _make_devices(root: str, layout: Layout, host: str = "/dev") -> None:
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
-    _tmpfs(_make_target(root, "/dev/shm", directory=True), layout.scratch_mb, "1777", None)
+    _tmpfs(_make_target(root, "/dev/shm", directory=True), layout.scratch_mb, "1777", None,
+           exec_ok=False)
 
 
 def _pivot(root: str) -> None:

@@ -161,7 +161,9 @@ def _no_more_audit_hooks(event: str, args: Any) -> None:
     """The worker's one audit hook: no other may be added. A notebook's audit hook would run
     its code at every audited event of the grader's own work (an attribute set on a function
     when the integrity check restores it, a compile), after the library block is lifted."""
-    if event == "sys.addaudithook":
+    if event == "sys.addaudithook" and _AUDIT_HOOKS[-1:] != [_refuse_native]:
+        # (the one let in: the worker's own second hook, `refuse_native_code`, which from
+        # then on refuses every other whatever this list holds)
         raise RuntimeError("audit hooks are not available in the grader")
 
 
@@ -677,5 +679,41 @@ class Worker:
                 plt.close("all")
 
 
+# What a notebook could call native code with, refused once the worker serves: every ctypes
+# operation (an outside red team, 22: torch's own CPU kernels, `at::cpu::_softmax_out` and the
+# losses', called through `ctypes.PyDLL` on the runtime's libtorch, below the dispatcher and
+# so past the no-library block and the recorders, +11). A library file the notebook writes
+# cannot be loaded either: every writable folder is noexec (`rootfs`), and no anonymous file
+# can be made (`seccomp`: memfd_create).
+NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the grader: "
+               "compute with torch's tensor operations in Python")
+
+
+def _refuse_native(event: str, args: Any) -> None:
+    """A worker's second audit hook, added as it starts to serve (so after its own
+    confinement, which uses ctypes, and before any cell): refuses every ctypes event, and
+    any further audit hook. Audit hooks cannot be removed, so the refusal lasts as long as
+    the worker; nothing of it can be switched off."""
+    if event.startswith("ctypes."):
+        raise RuntimeError(NATIVE_HINT)
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not available in the grader")
+
+
+def refuse_native_code() -> None:
+    """Add `_refuse_native` (once per process: the zygote's first audit hook lets exactly
+    this one in)."""
+    if _refuse_native not in _AUDIT_HOOKS:
+        _AUDIT_HOOKS.append(_refuse_native)
+        sys.addaudithook(_refuse_native)
+        _AUDIT_HOOKS.append(sys.addaudithook)  # (the door closed behind it)
+
+
+NATIVE_FOR_SANDBOX_TESTS: list[bool] = []  # (`zygote.NATIVE_FOR_SANDBOX_TESTS`)
+
+
 def serve(sock: socket.socket, network_namespace: bool) -> None:
-    Worker(sock, network_namespace).serve()
+    worker = Worker(sock, network_namespace)
+    if not NATIVE_FOR_SANDBOX_TESTS:
+        refuse_native_code()
+    worker.serve()

@@ -450,6 +450,11 @@ SMALL_PAGES = "--small-pages"
 # Environment variable the client sets: the fd (0, its stdin) holding the read end of the
 # pipe whose end of file says the grading run is gone (see the module docstring).
 PARENT_PIPE = "AUTOGRADER_PARENT_PIPE"
+# Set by the sandbox's own tests only (`client.Zygote(native_code=True)`): workers that do not
+# refuse ctypes, so that a test can call the kernel directly and show the layer below
+# (seccomp, namespaces, the dropped uid) refusing. Read and removed by the zygote at start: a
+# worker's environment never holds it, and nothing a notebook does reaches the zygote's.
+NATIVE_FOR_SANDBOX_TESTS = "AUTOGRADER_NATIVE_FOR_SANDBOX_TESTS"
 PR_SET_PDEATHSIG = 1
 
 
@@ -495,6 +500,7 @@ def main() -> None:
     gc.disable()
     die_with_parent(None, signal.SIGTERM)  # (SIGTERM: `shutdown`, once its handler is set)
     parent_pipe = _take_parent_pipe()
+    native_for_tests = os.environ.pop(NATIVE_FOR_SANDBOX_TESTS, None) == "1"
     socket_path, scratch_root, huge_pages, lab_modules = arguments(sys.argv)
     # First, while the process is small: the capability probe forks a child per protection
     # it tries, and a fork copies the page tables of all the memory torch will take (the
@@ -510,6 +516,8 @@ def main() -> None:
     global worker
     from autograder.sandbox import harness, worker
 
+    if native_for_tests:
+        worker.NATIVE_FOR_SANDBOX_TESTS.append(True)
     harness.load_lab_modules(lab_modules)
     harness.seal()
     harness.prefer_native_meta_kernels()  # the emulated device's kernels: C++ where torch has them

@@ -202,6 +202,20 @@ def _session(zygote, grader, source: str) -> StudentSession:
     return session
 
 
+@pytest.fixture(scope="module")
+def native_zygote():
+    """Workers that do not refuse ctypes (`Zygote(native_code=True)`, for these tests only):
+    the probes below call the kernel directly, to show the layer under the refusal
+    (seccomp, the namespaces, the dropped uid) holding on its own."""
+    from autograder.grader import hidden_paths
+    from autograder.sandbox.client import Zygote
+    from tests.engine.conftest import FIXTURES, LAB
+
+    with Zygote([Path(p) for p in hidden_paths([FIXTURES], LAB)], huge_pages=False,
+                worker_modules=LAB.worker_modules, native_code=True) as z:
+        yield z
+
+
 @pytest.fixture
 def isolated(zygote):
     if not (zygote.info.mount_namespace and zygote.info.pid_namespace):
@@ -241,12 +255,12 @@ def test_no_process_of_the_grader_can_see_a_gpu(zygote, grader):
         session.close()
 
 
-def test_escapes_are_refused(zygote, grader, isolated):
-    session = _session(zygote, grader, ESCAPES)
+def test_escapes_are_refused(native_zygote, grader, isolated):
+    session = _session(native_zygote, grader, ESCAPES)
     try:
         escapes = session.get_var("escapes")
         refused = {name for name, ok in escapes.items() if ok}
-        if zygote.info.seccomp:
+        if native_zygote.info.seccomp:
             assert refused == set(escapes), escapes
         else:  # without the filter the dropped uid still refuses all but these
             assert refused >= set(escapes) - {"user_namespace", "cpu_affinity", "new_process",
@@ -278,7 +292,8 @@ def _sysv_keys() -> set[int]:
     return {int(line.split()[0]) for line in lines if line.strip()}
 
 
-def test_a_worker_leaves_nothing_behind(zygote, grader, isolated):
+def test_a_worker_leaves_nothing_behind(native_zygote, grader, isolated):
+    zygote = native_zygote
     token = f"leftover-{secrets.token_hex(6)}"
     session = _session(zygote, grader, LEAVE_BEHIND.format(token=token))
     uid = session.get_var("my_uid")
@@ -370,3 +385,68 @@ def test_a_refused_thread_is_said_in_a_students_words(zygote, grader, isolated):
 
     error = _cell_error(zygote, grader, "thread", THREAD_IN_A_CELL)
     assert error is not None and error["message"] == NO_THREAD_HINT, error
+
+
+NATIVE = r"""
+import glob, importlib.util, os, shutil, sys
+def refused(attempt):
+    try:
+        attempt()
+    except (RuntimeError, ImportError, OSError, AttributeError):
+        return True
+    return False
+def ctypes_library():
+    import ctypes  # (imported already by the grader: no event of its own)
+    ctypes.PyDLL(glob.glob(os.path.dirname(torch.__file__) + "/lib/libtorch_cpu.so")[0])
+def ctypes_address():
+    import ctypes
+    ctypes.string_at(id(refused), 8)
+def extension_from_scratch():  # a module of native code the notebook wrote: noexec
+    source = glob.glob(sys.base_prefix + "/lib/python3.11/lib-dynload/_json*.so")[0]
+    shutil.copy(source, os.path.expanduser("~/_json_copy.so"))
+    spec = importlib.util.spec_from_file_location("_json", os.path.expanduser("~/_json_copy.so"))
+    importlib.util.module_from_spec(spec)
+def anonymous_file():
+    os.memfd_create("code")
+def static_runtime():
+    torch._C._jit_to_static_module
+def fuser_switch():
+    torch._C._jit_override_can_fuse_on_cpu(True)
+def tensor_expressions():
+    import torch._C._te
+def audit_hook():  # (refused in silence, as Python does: the hook is not added)
+    heard = []
+    sys.addaudithook(lambda event, args: heard.append(event))
+    open(os.devnull).close()
+    if heard:
+        return
+    raise RuntimeError("not added")
+import torch
+native = {name: refused(attempt) for name, attempt in [
+    ("ctypes_library", ctypes_library), ("ctypes_address", ctypes_address),
+    ("extension_from_scratch", extension_from_scratch), ("static_runtime", static_runtime),
+    ("fuser_switch", fuser_switch), ("tensor_expressions", tensor_expressions),
+    ("audit_hook", audit_hook)]}
+native["anonymous_file"] = refused(anonymous_file)
+def doubled_sum(x: torch.Tensor) -> torch.Tensor:
+    return (x * 2).sum()
+scripted = torch.jit.script(doubled_sum)(torch.ones(3)).item()  # plain TorchScript: fine
+"""
+
+
+def test_native_code_is_refused_by_every_route(zygote, grader, isolated):
+    """An outside red team (22) called torch's own CPU kernels below the dispatcher (ctypes on
+    the runtime's libtorch, +11; TorchScript's Static Runtime, +4; the tensor-expression
+    fuser switched on for the CPU, +1), past the no-library block and the recorders. A
+    worker refuses every ctypes operation (and any audit hook of the notebook's) once it
+    serves, holds no Static Runtime or fuser switch, and loads no code from the folders it can write
+    (noexec) or from an anonymous file; plain TorchScript still runs."""
+    session = _session(zygote, grader, NATIVE)
+    try:
+        native = session.get_var("native")
+        expected = set(native) if zygote.info.seccomp else set(native) - {"anonymous_file"}
+        assert {name for name, refused in native.items() if refused} >= expected, \
+            {name for name, refused in native.items() if not refused}
+        assert session.get_var("scripted") == 6.0
+    finally:
+        session.close()

@@ -37,7 +37,7 @@ HOSTILE = {
     "hostile_opens_socket": ({G}, ""),
     "hostile_spawns_subprocess": ({G}, ""),
     "hostile_fork_bomb": ({G}, ""),
-    "hostile_ctypes_segfault": ({G}, "segmentation fault"),  # the cell skipped, a note
+    "hostile_segfault": ({G}, "segmentation fault"),  # the cell skipped, a note
     "hostile_kills_parent": ({G}, ""),
     "hostile_loop_in_graded_function": ({T}, "mae_loss"),
     "hostile_loop_in_training": ({T}, "train_one_epoch"),
