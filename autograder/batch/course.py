@@ -28,7 +28,15 @@ from autograder.batch.discover import Discovery, Found, _safe
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.batch.submitted import LmsRecords, canvas_marked_late, read_lms_records
 from autograder.config import ConfigError, GradingConfig
-from autograder.score.final import Final, Late, Standing, Trace, finalise
+from autograder.score.final import (
+    ENROLLED,
+    NOT_ON_ROSTER,
+    Final,
+    Late,
+    Standing,
+    Trace,
+    finalise,
+)
 from autograder.score.late import (
     Extension,
     LateError,
@@ -39,15 +47,13 @@ from autograder.score.late import (
     zone,
 )
 from autograder.score.overrides import Override, OverrideError, apply_overrides, load_overrides
-from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import Status, SubmissionResult, extra_of
 from autograder.score.scoring import unscored
 
-NOT_ON_ROSTER = "not on roster"
-ENROLLED = "enrolled"
 MISSING_REASON = "no submission received"
 GRADESCOPE_TIME = "Gradescope metadata"
 T = TypeVar("T")
-_FURTHER = re.compile(r"^(.+)-\d+$")  # a student's further notebook: `<main row's id>-<n>`
+_MEMBER = re.compile(r"^(submission_\d+)\.")  # a Gradescope group member's row: `<submission>.<id>`
 
 
 @dataclass
@@ -161,7 +167,7 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
         assert len(every) == len(roster.students), (  # every enrolled student has a row
             f"rostered rows for {len(every)} of {len(roster.students)} students")
     outcome.problems += _not_given_again(results, found, owners)
-    targets = _override_targets(course, owners, outcome)
+    targets = _override_targets(course, owners, outcome, _hand_ins(owners, found, lms))
     for table, what in ((course.extensions, "extension not applied"),
                         (course.times, "time not used")):
         outcome.problems += unmatched(table, lambda key: bool(_rows_for(key, roster, owners)), what)
@@ -204,13 +210,6 @@ def _lms_id(sid: str, found: Found | None) -> str:
     """Whose LMS record a row reads: a further notebook (`submission_504-2`) is part of the
     same submission as its student's main row, so it has that row's submitters and time."""
     return found.main if found is not None and found.main else sid
-
-
-def extra_of(sid: str, ids: set[str]) -> str:
-    """The main row `sid` is a further notebook of (`tina_1030-2` → `tina_1030`, when that
-    row is in `ids`), else ""."""
-    match = _FURTHER.match(sid)
-    return match[1] if match is not None and match[1] in ids else ""
 
 
 def _extras_follow_their_main(owners: dict[str, Student | None], found: dict[str, Found]) -> None:
@@ -303,11 +302,46 @@ def _owner(roster: Roster | None, sid: str, lms: LmsRecords, found: Found | None
     return roster.match(sid, (*submitters, *raw))
 
 
+def _hand_ins(owners: dict[str, Student | None], found: dict[str, Found],
+              lms: LmsRecords) -> dict[str, str]:
+    """{row: the submission it was graded from} for each member of a Gradescope group
+    submission (`submission_202.1003` → `submission_202`), this run's or an earlier one's."""
+    of: dict[str, str] = {}
+    for group, members in lms.groups.items():
+        for member in members:
+            if member in owners and group in owners:
+                of[member] = group
+    for sid in owners:
+        item = found.get(sid)
+        if item is not None and item.group:
+            of[sid] = item.group
+        elif item is None and sid not in of:  # an earlier run's member row: `<submission>.<id>`
+            match = _MEMBER.match(sid)
+            if match is not None and match[1] in owners:
+                of[sid] = match[1]
+    return of
+
+
 def _override_targets(course: Course, owners: dict[str, Student | None],
-                      outcome: CourseOutcome) -> dict[str, list[Override]]:
+                      outcome: CourseOutcome,
+                      hand_ins: dict[str, str]) -> dict[str, list[Override]]:
+    """The rows each override applies to. A submission id: every row graded from that
+    submission (each member of a group; Gradescope regrades a group's submission as one);
+    a roster id: that student's rows, not their further notebooks (those count only through
+    their main row, which an override there decides)."""
     targets: dict[str, list[Override]] = {}
     for override in course.overrides:
-        ids = _rows_for(override.target, course.roster, owners)
+        if override.target in owners:
+            submission = hand_ins.get(override.target, override.target)
+            ids = sorted(sid for sid in owners
+                         if sid == submission or hand_ins.get(sid) == submission)
+            if len(ids) > 1:
+                override = replace(override, scope=f"{submission} is a group submission: "
+                                   f"applied to each member's row, {', '.join(ids)}")
+        else:
+            ids = _rows_for(override.target, course.roster, owners)
+            mains = [sid for sid in ids if not extra_of(sid, set(ids))]
+            ids = mains or ids
         if not ids:
             outcome.problems.append(f"{course.files.get('overrides', 'overrides')}:{override.line}: "
                                     f"{override.target}: matches no submission or student; "

@@ -25,24 +25,34 @@ missing-submission policy applies). A submission no roster student owns cannot
 be imported and is listed instead. Rows graded out of different maximums (the
 config changed between runs) are refused, naming them, unless `mixed_max`:
 Canvas would read every score against the one `Points Possible`.
+
+Canvas reads an existing column's scores against the points that assignment is worth in
+Canvas, never against the file's `Points Possible` row. So when the roster is Canvas's own
+gradebook export and its `Points Possible` row gives the target column another maximum
+than the lab's (a 135-point lab in a 100-point column), every score is scaled to it
+(`final × 100 / 135`, to 0.01) and the summary says so: written unscaled, 135 / 135 would
+import as 135 %. A column without Canvas's assignment id (`Lab 5` rather than `Lab 5
+(123456)`) is written, with a warning: Canvas creates a new assignment from it.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.batch.course import extra_of
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.report.batch_record import BATCH, BatchRecord
-from autograder.report.csvfile import write_csv
+from autograder.report.csvfile import read_csv, write_csv
 from autograder.report.gradescope import read_results, results_path
 from autograder.report.sanitize import csv_cell
-from autograder.score.results import Status, SubmissionResult
+from autograder.score.results import Status, SubmissionResult, own_row
 
 HEADER = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 POINTS_POSSIBLE = "Points Possible"
+_ASSIGNMENT_ID = re.compile(r"\(\d+\)\s*$")  # Canvas's column name ends in its assignment id
 NO_ROSTER = ("no roster to match students through: give --roster with Canvas's gradebook "
              "export (Grades → Export; it also names the column, '<name> (<assignment id>)'), "
              "or grade with --roster; Canvas ids are never guessed from file names")
@@ -57,22 +67,49 @@ class CanvasExport:
     path: Path
     students: int = 0
     scores: int = 0
-    blank: list[str] = field(default_factory=list)  # rostered, nothing handed in
+    blank: list[str] = field(default_factory=list)  # rostered, nothing handed in, no override
     left_out: list[str] = field(default_factory=list)  # "id: why"
     several: list[str] = field(default_factory=list)  # a student with more than one row
     unchosen: list[str] = field(default_factory=list)  # "key: why": left blank, rows disagree
+    no_row: list[str] = field(default_factory=list)  # rostered, no row in the grades folder
     mixed: list[str] = field(default_factory=list)  # exported rows out of another maximum
-    points: float = 0.0  # Points Possible
+    points: float = 0.0  # Points Possible (the column's, when the scores were scaled to it)
+    lab_max: float = 0.0  # the lab's maximum, as graded
+    column: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def scaled(self) -> bool:
+        return bool(self.lab_max) and self.points != self.lab_max
 
     def describe(self) -> str:
+        kinds = [(len(self.blank), "nothing handed in"),
+                 (len(self.unchosen), "with rows that disagree"),
+                 (len(self.no_row), "with no row in the grades folder")]
+        blanks = sum(n for n, _ in kinds)
+        why = ", ".join(f"{n} {what}" for n, what in kinds if n)
         lines = [f"canvas: {self.path}: {self.students} students, {self.scores} scores, "
-                 f"{len(self.blank)} left blank (nothing handed in)"]
-        lines += [f"  not exported: {line}" for line in self.left_out]
+                 f"{blanks} left blank" + (f" ({why})" if why else "")]
+        if self.scaled:
+            lines.append(
+                f"  scaled: {self.column!r} is worth {self.points:g} points in Canvas (the "
+                f"roster's Points Possible row), the lab {self.lab_max:g}: each final score "
+                f"× {self.points:g}/{self.lab_max:g}, to 0.01 ({self.lab_max:g} is sent as "
+                f"{self.points:g}). To send points out of {self.lab_max:g}, make the "
+                f"assignment worth {self.lab_max:g} in Canvas and give its new gradebook "
+                "export as --roster")
+        lines += [f"  warning: {line}" for line in self.warnings]
+        if self.blank:
+            lines.append(f"  left blank, nothing handed in and no override: {', '.join(self.blank)}")
         lines += [f"  left blank: {line}" for line in self.unchosen]
+        if self.no_row:
+            lines.append(f"  left blank, no row in the grades folder (not on the run's roster?): "
+                         f"{', '.join(self.no_row)}")
+        lines += [f"  not exported: {line}" for line in self.left_out]
         lines += [f"  several rows: {line}" for line in self.several]
         if self.mixed:
             lines.append(f"  warning: exported out of another maximum than Points Possible "
-                         f"{self.points:g} (--mixed-max): {', '.join(self.mixed)}")
+                         f"{self.lab_max or self.points:g} (--mixed-max): {', '.join(self.mixed)}")
         return "\n".join(lines)
 
 
@@ -101,9 +138,10 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
         raise CanvasExportError(str(exc)) from None
     if roster is None:
         raise CanvasExportError(NO_ROSTER)
-    report = CanvasExport(out)
+    report = CanvasExport(out, column=column)
     chosen = _students_rows(roster, results, report)
     top = _maximum(record, [r for r in chosen.values() if r is not None] or results)
+    worth = _column_points(roster, column, report)
     report.mixed = [f"{r.submission_id} (out of {r.max_score:g})" for r in chosen.values()
                     if r is not None and _score(r) != "" and r.max_score != top]
     if report.mixed and not mixed_max:
@@ -113,16 +151,57 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
             f"Points Possible {top:g}. Grade them again with the current config (give `grade` "
             "their notebooks again: a changed config grades them anew), or export anyway with "
             "--mixed-max")
-    rows = [[*_identity(student, roster.kind), _score(chosen[student.key])]
+    points = worth if worth is not None and worth > 0 and worth != top and top > 0 else top
+    rows = [[*_identity(student, roster.kind), _score(chosen[student.key], top, points)]
             for student in roster.students]
-    write_csv(out, [*HEADER, column], [_points_possible(top), *rows])
+    write_csv(out, [*HEADER, column], [_points_possible(points), *rows])
     report.students = len(rows)
     report.scores = sum(1 for row in rows if row[-1] != "")
     undecided = {line.split(": ", 1)[0] for line in report.unchosen}
+    mine = {key for key, row in chosen.items() if row is not None}
     report.blank = [s.key for s in roster.students
-                    if _score(chosen[s.key]) == "" and s.key not in undecided]
-    report.points = top
+                    if s.key in mine and _score(chosen[s.key]) == ""]
+    report.no_row = [s.key for s in roster.students
+                     if s.key not in mine and s.key not in undecided]
+    assert report.students == (report.scores + len(report.blank) + len(report.no_row)
+                               + len(undecided)), "every empty cell has its reason"
+    report.points, report.lab_max = points, top
+    if worth == 0 and top > 0:
+        report.warnings.append(
+            f"{column!r} is worth 0 points in Canvas (the roster's Points Possible row): "
+            f"scores are sent out of the lab's {top:g}, as extra credit")
     return report
+
+
+def _column_points(roster: Roster, column: str, report: CanvasExport) -> float | None:
+    """What Canvas's column is worth, from the `Points Possible` row of Canvas's gradebook
+    export given as the roster (None: not said there); a column without an assignment id
+    is warned about (Canvas creates a new assignment from it)."""
+    try:
+        rows = read_csv(roster.path) if roster.kind == "canvas" else []
+    except (OSError, UnicodeDecodeError, ValueError):
+        rows = []
+    known = [c for c in (rows[0] if rows else {}) if _ASSIGNMENT_ID.search(c)]
+    if not _ASSIGNMENT_ID.search(column):
+        like = [c for c in known if c.casefold().startswith(column.strip().casefold())]
+        report.warnings.append(
+            f"column {column!r} has no Canvas assignment id ('<name> (<id>)'): Canvas creates a "
+            "new assignment from it" + (f"; to fill the existing one, pass --column {like[0]!r}"
+                                        if like else
+                                        "; to fill an existing one, pass its name as Canvas's "
+                                        "gradebook export writes it, e.g. 'Lab 5 (123456)'"))
+    elif known and column not in known:
+        report.warnings.append(f"column {column!r} is not in the roster's gradebook export "
+                               f"{roster.path} (its assignments: {', '.join(known[:5])}"
+                               f"{' ...' if len(known) > 5 else ''})")
+    for row in rows:
+        if row.get("Student", "").strip().casefold() == POINTS_POSSIBLE.casefold():
+            try:
+                worth = float(row.get(column, "").strip())
+            except ValueError:
+                return None
+            return worth if math.isfinite(worth) and worth >= 0 else None
+    return None
 
 
 def _maximum(record: BatchRecord, results: list[SubmissionResult]) -> float:
@@ -140,12 +219,15 @@ def _points_possible(top: float) -> list[str]:
     return [POINTS_POSSIBLE, *[""] * (len(HEADER) - 1), f"{round(top, 6):g}"]
 
 
-def _score(result: SubmissionResult | None) -> str:
-    """The final score the gradebook shows; empty only for nothing handed in and no override."""
-    if result is None or (result.status is Status.MISSING
-                          and not (result.final and result.final.overrides)):
+def _score(result: SubmissionResult | None, lab_max: float = 0.0, points: float = 0.0) -> str:
+    """The final score the gradebook shows (scaled from `lab_max` to `points` when they
+    differ, to 0.01); empty only for nothing handed in and no override."""
+    score = result.lms_score if result is not None else None
+    if score is None:
         return ""
-    return f"{round(result.final_score, 6):g}"
+    if lab_max > 0 and points != lab_max:
+        return f"{round(score * points / lab_max, 2):g}"
+    return f"{score:g}"
 
 
 def _students_rows(roster: Roster, results: list[SubmissionResult],
@@ -164,33 +246,24 @@ def _students_rows(roster: Roster, results: list[SubmissionResult],
 
 def _own_row(key: str, mine: list[SubmissionResult],
              report: CanvasExport) -> SubmissionResult | None:
-    """The student's row the gradebook gives them: never a maximum over their rows. Their
-    further notebooks (`<id>-2`, ...: not the assignment's notebook) are not their grade;
-    the TA chooses one with an override on the main row. Two rows that are each a main
-    one (two hand-ins under two ids) with different finals: none is exported."""
-    ids = {r.submission_id for r in mine}
-    main = [r for r in mine if not extra_of(r.submission_id, ids)]
-    extras = sorted(r.submission_id for r in mine if r not in main)
-    if len(main) == 1:
-        chosen = main[0]
-        if extras:
-            report.several.append(
-                f"{key}: exported {chosen.submission_id} ({_score(chosen) or 'blank'}), their "
-                f"main notebook's row; not their further notebooks {', '.join(extras)}. To count "
-                f"one of those, override {chosen.submission_id} (overrides.csv: "
-                f"{chosen.submission_id},total,<points>,<reason>,<who>)")
-        return chosen
-    if not main:
-        return None
-    finals = {_score(r) for r in main}
-    listed = ", ".join(f"{r.submission_id} ({_score(r) or 'blank'})" for r in main)
-    if len(finals) == 1:
+    """The student's row the gradebook gives them (`results.own_row`, the rule the dashboard
+    counts by too), with what was not exported listed in `report`."""
+    own = own_row(mine)
+    chosen = own.row
+    if chosen is not None and own.extras:
+        report.several.append(
+            f"{key}: exported {chosen.submission_id} ({_score(chosen) or 'blank'}), their "
+            f"main notebook's row; not their further notebooks {', '.join(own.extras)}. To count "
+            f"one of those, override {chosen.submission_id} (overrides.csv: "
+            f"{chosen.submission_id},total,<points>,<reason>,<who>)")
+    listed = ", ".join(f"{r.submission_id} ({_score(r) or 'blank'})" for r in own.mains)
+    if chosen is not None and own.others:
         report.several.append(f"{key}: rows {listed} give the same final; exported it")
-        return main[0]
-    report.unchosen.append(f"{key}: several rows, each a hand-in of its own: {listed}; left "
-                           "blank: keep one (delete the other's folder in the grades folder) "
-                           "or decide with an override, then export again")
-    return None
+    if own.disagree:
+        report.unchosen.append(f"{key}: several rows, each a hand-in of its own: {listed}; left "
+                               "blank: keep one (delete the other's folder in the grades folder) "
+                               "or decide with an override, then export again")
+    return chosen
 
 
 def _identity(student: Student, kind: str) -> list[str]:

@@ -76,7 +76,7 @@ class BatchRecord:
                 self.overrides.append({"id": result.submission_id, **asdict(o)})
             if final.late is not None and (final.late.days_late or final.late.note):
                 self.late.append({"id": result.submission_id, **asdict(final.late),
-                                  "penalty": final.penalty})
+                                  "penalty": final.penalty, "adjusted": final.adjusted})
 
 
 def write_final_grades(results: list[SubmissionResult], path: Path) -> None:
@@ -86,12 +86,24 @@ def write_final_grades(results: list[SubmissionResult], path: Path) -> None:
     write_csv(path, ["id", "name", "status", "final_score", "max_score"], rows)
 
 
+def late_cost(entry: dict[str, Any]) -> str:
+    """What lateness cost a row, sign-correct: "-13.1 points", or why nothing was taken."""
+    penalty = float(entry.get("penalty") or 0.0)
+    if penalty > 0:
+        return f"-{penalty:g} points"
+    adjusted = entry.get("adjusted")
+    if isinstance(adjusted, (int, float)) and adjusted < 0:
+        return f"nothing taken: the score after overrides, {adjusted:g}, is below 0"
+    return "nothing taken: the score is 0" if adjusted == 0 else "nothing taken"
+
+
 def course_lines(record: BatchRecord) -> list[str]:
     """The summary's lines for what the course added (the terminal view of batch.json)."""
     lines = [f"  not on roster: {sid}" for sid in record.not_on_roster]  # (missing: a status)
     lines += [f"  override: {o['id']}: {o['check'].split(':', 1)[0]} {o['before']:g} → "
-              f"{o['after']:g} ({o['reason']}, {o['who']})" for o in record.overrides]
-    lines += [f"  late: {entry['id']}: {entry['days_late']} day(s), -{entry['penalty']:g} points"
+              f"{o['after']:g} ({o['reason']}, {o['who']}"
+              + (f"; {o['scope']}" if o.get("scope") else "") + ")" for o in record.overrides]
+    lines += [f"  late: {entry['id']}: {entry['days_late']} day(s), {late_cost(entry)}"
               + (f" ({entry['note']})" if entry["note"] else "")
               for entry in record.late if entry["days_late"]]
     lines += [f"  problem: {line}" for line in record.problems]

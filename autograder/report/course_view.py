@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autograder.report.batch_record import BatchRecord
-from autograder.report.feedback import feedback_href, percent, points
+from autograder.report.feedback import feedback_href, late_cost, late_line, percent, points
 from autograder.score.final import TOTAL, AppliedOverride, Late
 from autograder.score.results import SubmissionResult
 
@@ -29,6 +29,7 @@ class Adjusted:
     penalty: float
     overrides: tuple[AppliedOverride, ...]
     late: Late | None
+    cost: str = ""  # what lateness cost: "−13.1 (10%)", or why nothing was taken
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,12 @@ class CourseView:
 
 
 def course_view(results: list[SubmissionResult], batch: BatchRecord) -> CourseView:
-    adjusted = [
+    adjusted = [  # as the heading says: only rows whose final is not the checks' sum
         Adjusted(r.submission_id, feedback_href(r.submission_id), r.final.name, r.final.raw,
-                 r.final.final, r.max_score, r.final.penalty, r.final.overrides, r.final.late)
+                 r.final.final, r.max_score, r.final.penalty, r.final.overrides, r.final.late,
+                 late_cost(r.final))
         for r in sorted(results, key=lambda r: r.submission_id)
-        if r.final is not None and (r.final.overrides or r.final.penalty
-                                    or (r.final.late and r.final.late.days_late))
+        if r.final is not None and r.final.final != r.final.raw
     ]
     return CourseView(batch, adjusted,
                       [(sid, feedback_href(sid)) for sid in batch.missing],
@@ -70,10 +71,7 @@ def final_lines(result: SubmissionResult) -> list[str]:
         when = f" on {o.when}" if o.when else ""
         lines.append(f"  {'Total' if o.check == TOTAL else o.check}: {points(o.before)} → "
                      f"{points(o.after)}, by {o.who}{when}: “{o.reason}”")
-    late = final.late
-    if late is not None and late.days_late:
-        handed = f" (handed in {late.submitted_at}, due {late.due})" if late.submitted_at else ""
-        note = f"; {late.note}" if late.note else ""
-        lines.append(f"  Late by {late.days_late} day{'' if late.days_late == 1 else 's'}{handed}: "
-                     f"−{points(final.penalty)} ({points(late.percent)}%){note}")
+    late = late_line(final)
+    if late:
+        lines.append(f"  {late}")
     return lines

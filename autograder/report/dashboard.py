@@ -10,9 +10,14 @@ headers click-to-sort.
 The class's scores (mean, median, full marks, distribution, every student's
 row) are final scores, what the gradebook's `final` column and the LMS get:
 a dashboard that disagreed with the grades students receive would mislead
-the TA reading it. The checks' own totals stay beside them (the students'
-table, "before overrides and late penalties"), and what is about the checks
-(pass rates, Parts, mistakes, who needs attention) counts the checks alone.
+the TA reading it. So the class figures count one row per student, the one
+`export canvas` sends (`results.own_row`): a row nobody on the roster owns, a
+student's further notebook, a second row with the same final and the rows of a
+student whose rows disagree (left blank) are counted apart and named; a student
+with nothing handed in is no submission, and their empty cell no score. The
+checks' own totals stay beside them (the students' table, "before overrides and
+late penalties"), and what is about the checks (pass rates, Parts, mistakes, who
+needs attention) counts the checks alone, over every row.
 """
 
 from __future__ import annotations
@@ -43,7 +48,14 @@ from autograder.report.feedback import (
     write_feedback,
 )
 from autograder.report.visibility import Audience, student_audience
-from autograder.score.results import WRONG_ANSWER, Status, SubmissionResult
+from autograder.score.final import ENROLLED, NOT_ON_ROSTER
+from autograder.score.results import (
+    WRONG_ANSWER,
+    Status,
+    SubmissionResult,
+    extra_of,
+    own_row,
+)
 
 INDEX = "index.html"
 BINS = 10
@@ -276,8 +288,8 @@ def _attention(results: list[SubmissionResult]) -> list[Attention]:
         shown = r.score
         if r.status is not Status.GRADED:
             rank, why = 0, r.reason or STATUS_LABEL[r.status]
-            if r.final_score != r.score:  # nothing (or nothing whole) ran: the final is a person's
-                shown, why = r.final_score, f"{why}; final {r.final_score:g} after overrides"
+            if r.final_score != r.score:  # not all ran: the final is a person's, or lateness's
+                shown, why = r.final_score, f"{why}; final {r.final_score:g} {_made_by(r)}"
         elif r.tampered:
             rank, why = 1, "changed the grader or torch internals: review before releasing"
         elif share < LOW_SCORE:
@@ -295,6 +307,19 @@ def _attention(results: list[SubmissionResult]) -> list[Attention]:
                      Attention(r.submission_id, feedback_href(r.submission_id), r.status.value,
                                shown, r.max_score, why)))
     return [row[-1] for row in sorted(rows, key=lambda row: row[:3])]
+
+
+def _made_by(result: SubmissionResult) -> str:
+    """What took the final away from the checks' sum: "after overrides", "after the late
+    penalty (after the cutoff ...: no credit)", or both."""
+    final = result.final
+    if final is None:
+        return ""
+    late = final.late
+    why = [w for w, present in (("overrides", bool(final.overrides)),
+                                ("the late penalty", final.penalty > 0)) if present]
+    note = f" ({late.note})" if final.penalty > 0 and late is not None and late.note else ""
+    return f"after {' and '.join(why)}{note}" if why else ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +388,69 @@ def _histogram(results: list[SubmissionResult]) -> list[Bar]:
     return bars
 
 
+@dataclass
+class ClassRows:
+    """The rows the class figures count, one per student: the row the LMS export sends
+    (`results.own_row`, as `export canvas` chooses it), and every other row by why not."""
+
+    rows: list[SubmissionResult] = field(default_factory=list)  # one per student
+    disagree: list[str] = field(default_factory=list)  # "key: a, b": left blank, rows disagree
+    not_on_roster: list[str] = field(default_factory=list)
+    further: list[str] = field(default_factory=list)  # a student's further notebooks
+    second: list[str] = field(default_factory=list)  # another row of the same final
+
+    @property
+    def students(self) -> int:
+        return len(self.rows) + len(self.disagree)
+
+    @property
+    def scored(self) -> list[SubmissionResult]:
+        """The rows sent with a score (not: nothing handed in and no override)."""
+        return [r for r in self.rows if r.lms_score is not None]
+
+    @property
+    def submissions(self) -> list[SubmissionResult]:
+        return [r for r in self.rows if r.status is not Status.MISSING]
+
+    @property
+    def apart(self) -> list[tuple[str, list[str]]]:
+        """Each kind of row not counted, with the rows (for one line on the page)."""
+        kinds = [(("row", "rows"), "not on the roster", self.not_on_roster),
+                 (("further notebook", "further notebooks"), "", self.further),
+                 (("second row", "second rows"), "with the same final", self.second),
+                 (("student", "students"), "left blank, their rows disagree", self.disagree)]
+        return [(" ".join(w for w in (f"{len(ids)} {noun[len(ids) != 1]}", what) if w), ids)
+                for noun, what, ids in kinds if ids]
+
+
+def class_rows(results: list[SubmissionResult]) -> ClassRows:
+    """One row per student, as the LMS export sends it: a rostered student's rows by their
+    roster id; without a roster, each main row with its further notebooks (`<id>-2`)."""
+    ids = {r.submission_id for r in results}
+    out = ClassRows()
+    students: dict[str, list[SubmissionResult]] = {}
+    for result in sorted(results, key=lambda r: r.submission_id):
+        final = result.final
+        if final is not None and final.roster == NOT_ON_ROSTER:
+            out.not_on_roster.append(result.submission_id)
+            continue
+        if final is not None and final.roster == ENROLLED:
+            key = "roster:" + (final.roster_id or result.submission_id)
+        else:
+            key = "row:" + (extra_of(result.submission_id, ids) or result.submission_id)
+        students.setdefault(key, []).append(result)
+    for rows in students.values():
+        own = own_row(rows)
+        out.further += own.extras
+        if own.row is not None:
+            out.rows.append(own.row)
+            out.second += own.others
+        elif own.disagree:
+            out.disagree.append(", ".join(r.submission_id for r in own.mains))
+    out.rows.sort(key=lambda r: r.submission_id)
+    return out
+
+
 @dataclass(frozen=True)
 class ChecksSummary:
     """The checks' own totals, shown beside the final scores when any of them differ."""
@@ -386,22 +474,26 @@ def render_dashboard(results: list[SubmissionResult], config: GradingConfig,
     `assignment`)."""
     names = _test_names(results, config)
     all_mistakes = _mistakes(results, names)
-    scores = [r.final_score for r in results]
+    counted = class_rows(results)  # the class figures: one row per student, as exported
+    scored = counted.scored
+    scores = [r.final_score for r in scored]
     max_score = config.max_score
-    counts = Counter(r.status for r in results)
-    graded_scores = [r.final_score for r in results if r.status is Status.GRADED]
-    histogram = _histogram(results)
+    counts = Counter(r.status for r in counted.rows)
+    graded_scores = [r.final_score for r in scored if r.status is Status.GRADED]
+    histogram = _histogram(scored)
     top = max((b.count for b in histogram), default=0)
     return environment().get_template("dashboard.html.j2").render(
         assignment=title or config.assignment,
-        total=len(results),
+        total=len(counted.submissions),
+        counted=counted,
+        roster=any(r.final is not None and r.final.roster for r in results),
         max_score=max_score,
         statuses=[(s.value, STATUS_LABEL[s], counts.get(s, 0)) for s in Status],
         mean=statistics.fmean(scores) if scores else None,
         median=statistics.median(scores) if scores else None,
         graded_mean=statistics.fmean(graded_scores) if graded_scores else None,
-        full_marks=sum(1 for r in results if max_score > 0 and r.final_score >= max_score),
-        checks=_checks_summary(results),
+        full_marks=sum(1 for r in scored if max_score > 0 and r.final_score >= max_score),
+        checks=_checks_summary(scored),
         histogram=histogram,
         histogram_top=top,
         tests=_test_stats(results, names, config),

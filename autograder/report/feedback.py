@@ -12,8 +12,10 @@ it is escaped: check messages quote what the student's code returned or raised.
 
 Every mark is true: a check that kept its points because its mistake is charged by
 another check (`TestResult.assessed_by`) shows a neutral "–" with "not assessed
-separately: see …", never ✓. And a student sees only what `visibility` allows
-(report/visibility.py, Gradescope's rule); the instructor's copy shows everything.
+separately: see …", never ✓; a check whose points a person changed (overrides.csv) shows
+"✎" with the points they gave, who and why, and what the check itself gave. And a student
+sees only what `visibility` allows (report/visibility.py, Gradescope's rule); the
+instructor's copy shows everything.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from markupsafe import Markup, escape
 
 from autograder.report.atomic import write_text
 from autograder.report.visibility import STUDENT, Audience, Withheld, for_audience
+from autograder.score.final import AppliedOverride, Final
 from autograder.score.results import CellIssue, Status, SubmissionResult, TestResult
+
+#: A check's overrides by check name (`Final.by_check`): what a person set on single checks.
+Changes = dict[str, tuple[AppliedOverride, ...]]
+MARK = {"pass": "✓", "fail": "✗", "waived": "–", "changed": "✎"}
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FEEDBACK = "feedback.html"
@@ -128,10 +135,15 @@ class TestView:
     hidden: bool
     waived: str = ""  # not assessed separately: the check that charges the mistake
     visibility: str = "visible"  # the config's, named on the instructor's copy
+    # a person changed its points (overrides.csv): who, why, and what the check gave
+    changed: str = ""
 
     @property
     def state(self) -> str:
-        """pass, fail or waived (neutral): the mark the page and `show` print."""
+        """pass, fail, waived (neutral) or changed (by a person): the mark the page and
+        `show` print."""
+        if self.changed:
+            return "changed"
         return "waived" if self.waived else "pass" if self.passed else "fail"
 
 
@@ -170,6 +182,15 @@ class FunctionView:
         return [t for t in self.tests if t.state == "waived"]
 
     @property
+    def changed(self) -> list[TestView]:
+        return [t for t in self.tests if t.state == "changed"]
+
+    @property
+    def shown_open(self) -> list[TestView]:
+        """The checks listed open: failed, changed by a person, not assessed separately."""
+        return self.failed + self.changed + self.waived
+
+    @property
     def anchor(self) -> str:
         return "fn-" + _slug(self.function)
 
@@ -200,9 +221,9 @@ class PartView:
 
     @property
     def failing(self) -> list[FunctionView]:
-        """Functions shown open: a failed check, or one not assessed separately (never
-        folded under "all passed")."""
-        return [f for f in self.functions if f.failed or f.waived]
+        """Functions shown open: a failed check, one a person changed, or one not assessed
+        separately (never folded under "all passed")."""
+        return [f for f in self.functions if f.shown_open]
 
     @property
     def to_fix(self) -> list[FunctionView]:
@@ -210,7 +231,7 @@ class PartView:
 
     @property
     def passing(self) -> list[FunctionView]:
-        return [f for f in self.functions if not f.failed and not f.waived]
+        return [f for f in self.functions if not f.shown_open]
 
     @property
     def anchor(self) -> str:
@@ -231,7 +252,18 @@ def description(name: str) -> str:
     return name.split(":", 1)[1].strip() if ":" in name else name
 
 
-def _view(result: SubmissionResult, test: TestResult) -> TestView:
+def _changed(test: TestResult, changes: tuple[AppliedOverride, ...]) -> str:
+    """A check's overrides in a sentence: the points now, by whom and why, what it gave."""
+    said = "; ".join(f"set to {points(o.after)} by {o.who}{' on ' + o.when if o.when else ''}: "
+                     f"“{o.reason}”" for o in changes)
+    verdict = "passed" if test.passed and not test.waived else (
+        "not assessed separately" if test.waived else "failed")
+    return f"Points changed by hand: {said} (the check {verdict}: {points(test.score)} / " \
+           f"{points(test.max_score)})."
+
+
+def _view(result: SubmissionResult, test: TestResult,
+          changes: tuple[AppliedOverride, ...] = ()) -> TestView:
     text = test.output.strip()
     if not was_run(result) and text == f"Not graded: {result.reason}".strip():
         text = ""  # the banner already says why; don't repeat it on every row
@@ -240,10 +272,11 @@ def _view(result: SubmissionResult, test: TestResult) -> TestView:
     mistake = "" if hidden or test.passed or not was_checked(result, test) else test.mistake
     return TestView(
         description=description(test.name), passed=test.passed and not test.waived,
-        score=test.score, max_score=test.max_score, message=message.strip(),
+        score=changes[-1].after if changes else test.score, max_score=test.max_score,
+        message=message.strip(),
         detail="" if hidden else detail.strip("\n"),
         mistake=mistake, hidden=hidden, waived=test.assessed_by if test.waived else "",
-        visibility=test.visibility,
+        visibility=test.visibility, changed=_changed(test, changes) if changes else "",
     )
 
 
@@ -279,20 +312,57 @@ def _summary(result: SubmissionResult, function: str, tests: list[TestResult]) -
     return ""
 
 
-def parts(result: SubmissionResult) -> list[PartView]:
+def check_changes(result: SubmissionResult) -> Changes:
+    """The overrides a person set on single checks of `result` (none before finalising)."""
+    return result.final.by_check() if result.final is not None else {}
+
+
+def parts(result: SubmissionResult, changes: Changes | None = None) -> list[PartView]:
     """The tests grouped by Part, then by function, in the order the results list them
-    (notebook order: see `GradingConfig.ordered_tests`)."""
+    (notebook order: see `GradingConfig.ordered_tests`); a check a person changed
+    (`changes`, default: the result's own overrides) shows the points they gave."""
+    changes = check_changes(result) if changes is None else changes
     grouped: dict[str, dict[str, list[TestResult]]] = {}
     for test in result.tests:
         function = test.function.strip()
         grouped.setdefault(test.part or function, {}).setdefault(function, []).append(test)
     return [
-        PartView(title, [FunctionView(function, [_view(result, t) for t in tests],
-                                      _summary(result, function, tests),
+        PartView(title, [FunctionView(function,
+                                      [_view(result, t, changes.get(t.name, ())) for t in tests],
+                                      "" if any(t.name in changes for t in tests)
+                                      else _summary(result, function, tests),
                                       defining_cell(result, function))
                          for function, tests in functions.items()])
         for title, functions in grouped.items()
     ]
+
+
+def shown_score(views: list[PartView]) -> float:
+    """The points the checks shown add up to, a person's changes to single checks included."""
+    return round(sum(t.score for part in views for t in part.tests), 6)
+
+
+def late_cost(final: Final) -> str:
+    """What lateness cost, sign-correct: "−13.1 (10%)", or why nothing was taken (a penalty
+    is a share of the points earned: a score at or below 0 has none)."""
+    late = final.late
+    percent_taken = f"{points(late.percent)}%" if late is not None else "0%"
+    if final.penalty > 0 or late is None or not late.percent:
+        return f"−{points(final.penalty)} ({percent_taken})"
+    if final.adjusted < 0:
+        return f"nothing taken (the score before it, {points(final.adjusted)}, is below 0)"
+    return "nothing taken (the score is 0)"
+
+
+def late_line(final: Final) -> str:
+    """The late penalty as the student's page and `show` say it; "" when not late."""
+    late = final.late
+    if late is None or not late.days_late:
+        return ""
+    handed = f" (handed in {late.submitted_at}, due {late.due})" if late.submitted_at else ""
+    note = f"; {late.note}" if late.note else ""
+    return (f"Late by {late.days_late} day{'' if late.days_late == 1 else 's'}{handed}: "
+            f"{late_cost(final)}{note}")
 
 
 @dataclass(frozen=True)
@@ -348,6 +418,9 @@ def environment() -> jinja2.Environment:
     env.filters["points"] = points
     env.filters["code"] = inline_code
     env.filters["counted"] = counted
+    env.globals["late_line"] = late_line
+    env.globals["late_cost"] = late_cost
+    env.globals["MARK"] = MARK
     env.globals["STATUS_LABEL"] = {s.value: label for s, label in STATUS_LABEL.items()}
     return env
 
@@ -362,12 +435,15 @@ def render_feedback(result: SubmissionResult, assignment: str = "",
     """The page for `audience`: a student's shows only the checks `visibility` allows them
     now (report/visibility.py; the default: a student, no deadline, nothing published —
     visible checks only, so a page made without thought leaks nothing)."""
+    changes = check_changes(result)  # (the view drops `final` while checks are withheld)
     result, withheld = for_audience(result, audience)
-    return _render(result, assignment, withheld, audience.instructor)
+    return _render(result, assignment, withheld, audience.instructor, changes)
 
 
 def _render(result: SubmissionResult, assignment: str, withheld: Withheld,
-            instructor: bool) -> str:
+            instructor: bool, changes: Changes | None = None) -> str:
+    views = parts(result, changes)
+    score = shown_score(views)
     return environment().get_template("feedback.html.j2").render(
         withheld=withheld.describe(),
         instructor=instructor,
@@ -376,11 +452,13 @@ def _render(result: SubmissionResult, assignment: str, withheld: Withheld,
         status=result.status.value,
         status_label=STATUS_LABEL[result.status],
         status_help=STATUS_HELP[result.status],
-        percent=percent(result.score, result.max_score),
-        parts=parts(result),
+        score=score,
+        percent=percent(score, result.max_score),
+        parts=views,
         cells=failed_cells(result),
-        passed=passed_count(result),
-        waived=sum(t.waived for t in result.tests),
+        passed=sum(t.state == "pass" for part in views for t in part.tests),
+        waived=sum(t.state == "waived" for part in views for t in part.tests),
+        changed=sum(t.state == "changed" for part in views for t in part.tests),
         ran=was_run(result),
     )
 

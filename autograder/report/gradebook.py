@@ -41,7 +41,7 @@ def write_gradebook(results: list[SubmissionResult], test_names: list[str], path
                                             *COURSE_COLUMNS, *test_names, "tampering",
                                             "not_assessed_separately"]])
     for result in sorted(results, key=lambda r: r.submission_id):
-        by_name = {t.name: t.score for t in result.tests}
+        by_name = result.check_scores()  # a person's override of a check (overrides.csv) included
         writer.writerow([csv_cell(result.submission_id), csv_cell(result.status.value),
                          csv_cell(result.reason),
                          f"{result.score:g}", f"{result.max_score:g}", *course_cells(result),

@@ -7,7 +7,8 @@ line), then each Part in notebook order with its functions, failures first; a fu
 not attempted yet is one line. `failed_only` leaves out what passed. Like the page, it
 shows a student only the checks `visibility` allows (report/visibility.py; `show --all`:
 the instructor's view, everything) and marks a check that was not assessed separately
-with "–", never ✓. Control characters
+with "–", never ✓, and a check whose points a person changed with "✎", the points given, who
+and why. Control characters
 are replaced, because messages quote what student code printed or raised and must not
 drive the terminal.
 """
@@ -18,14 +19,16 @@ import textwrap
 
 from autograder.report.course_view import final_lines
 from autograder.report.feedback import (
+    MARK,
     STATUS_LABEL,
     FunctionView,
     TestView,
+    check_changes,
     failed_cells,
     parts,
-    passed_count,
     percent,
     points,
+    shown_score,
     was_run,
 )
 from autograder.report.sanitize import printable
@@ -59,9 +62,9 @@ def _row(mark: str, text: str, right: str, width: int, indent: str = "  ") -> li
 
 def _test(test: TestView, width: int) -> list[str]:
     label = test.description + (f" [{test.visibility}]" if test.visibility != "visible" else "")
-    lines = _row({"pass": "✓", "fail": "✗", "waived": "–"}[test.state], label,
+    lines = _row(MARK[test.state], label,
                  f"{points(test.score)} / {points(test.max_score)}", width, indent="    ")
-    for text in (test.message, test.detail):
+    for text in (test.changed, test.message, test.detail):
         if text:
             lines += _wrap(text, " " * 8, width)
     if test.mistake:
@@ -70,7 +73,7 @@ def _test(test: TestView, width: int) -> list[str]:
 
 
 def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
-    mark = "✗" if fn.failed else "✓"
+    mark = "✗" if fn.failed else MARK["changed"] if fn.changed else "✓"
     lines = _row(mark, fn.function, f"{points(fn.score)} / {points(fn.max_score)}", width)
     if fn.summary:
         lines += _wrap(fn.summary, " " * 6, width)
@@ -78,7 +81,7 @@ def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
             where = f"in {fn.cell.location}" + (f", line {fn.cell.line}" if fn.cell.line else "")
             lines += _wrap(where + (f": {fn.cell.code}" if fn.cell.code else ""), " " * 6, width)
         return lines
-    for test in fn.failed + fn.waived:
+    for test in fn.shown_open:
         lines += _test(test, width)
     if fn.passing and fn.failed:
         if failed_only:
@@ -94,13 +97,17 @@ def _function(fn: FunctionView, width: int, failed_only: bool) -> list[str]:
 
 def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = False,
            audience: Audience = STUDENT) -> str:
+    changes = check_changes(result)  # (the view drops `final` while checks are withheld)
     result, withheld = for_audience(result, audience)
-    passed = passed_count(result)
-    waived = sum(t.waived for t in result.tests)
+    views = parts(result, changes)
+    states = [t.state for part in views for t in part.tests]
+    passed, waived, changed = (states.count(s) for s in ("pass", "waived", "changed"))
+    score = shown_score(views)
     lines = [f"Submission {clean(result.submission_id)}: {STATUS_LABEL[result.status].lower()}"]
-    lines += _wrap(f"Score {points(result.score)} / {points(result.max_score)} "
-                   f"({percent(result.score, result.max_score):.0f}%), {passed} of "
+    lines += _wrap(f"Score {points(score)} / {points(result.max_score)} "
+                   f"({percent(score, result.max_score):.0f}%), {passed} of "
                    f"{len(result.tests)} checks passed"
+                   + (f", {changed} changed by hand ({MARK['changed']})" if changed else "")
                    + (f", {waived} not assessed separately" if waived else ""), "", width)
     for line in final_lines(result):  # overrides and late penalty, as the page shows them
         lines += _wrap(line.lstrip(), "  " if line.startswith(" ") else "", width)
@@ -123,7 +130,7 @@ def render(result: SubmissionResult, width: int = WIDTH, failed_only: bool = Fal
     if not was_run(result):
         lines += ["", "No check could run."]
     else:
-        for part in parts(result):
+        for part in views:
             if failed_only and not part.failing:
                 continue
             lines.append("")

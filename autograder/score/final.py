@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 TOTAL = "total"  # an override of the whole score rather than of one check
+ENROLLED = "enrolled"  # `Final.roster` of a row a rostered student owns
+NOT_ON_ROSTER = "not on roster"  # ... of a row nobody on the roster owns ("": no roster)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class AppliedOverride:
     reason: str
     who: str
     when: str = ""
+    # how far one line of overrides.csv reached, when further than the row named: "group
+    # submission_202: every member's row (submission_202, submission_202.1003)"
+    scope: str = ""
 
     @property
     def delta(self) -> float:
@@ -57,6 +62,14 @@ class Final:
     roster_id: str = ""  # the roster's id for the student (Canvas ID, SID, ...)
     overrides: tuple[AppliedOverride, ...] = ()
     late: Late | None = None
+
+    def by_check(self) -> dict[str, tuple[AppliedOverride, ...]]:
+        """The overrides of single checks (not of the total), by check, in file order."""
+        changed: dict[str, tuple[AppliedOverride, ...]] = {}
+        for override in self.overrides:
+            if override.check != TOTAL:
+                changed[override.check] = (*changed.get(override.check, ()), override)
+        return changed
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,13 +116,17 @@ class Standing:
 
 
 def finalise(raw: float, standing: Standing) -> Final:
-    """Overrides first (each on the score before it), then the late penalty on what is left."""
+    """Overrides first (each on the score before it), then the late penalty on what is left.
+
+    The penalty is a share of the points earned, so it only ever lowers a score: a score an
+    override took to 0 or below (an integrity deduction) has nothing to take, and stays as
+    decided, also after the cutoff (a share of a negative score would raise it)."""
     adjusted = raw
     for override in standing.overrides:
         adjusted += override.delta
     adjusted = round(adjusted, 6)  # no clamp: a person decided it (extra credit too)
     percent = standing.late.percent if standing.late else 0.0
-    penalty = round(adjusted * percent / 100, 6)
+    penalty = round(max(adjusted, 0.0) * percent / 100, 6)
     return Final(raw=raw, adjusted=adjusted, penalty=penalty, final=round(adjusted - penalty, 6),
                  name=standing.name, roster=standing.roster, roster_id=standing.roster_id,
                  overrides=tuple(standing.overrides), late=standing.late)

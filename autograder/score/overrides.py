@@ -4,6 +4,10 @@
 or any roster id of the student), `check` (a check's name, a prefix naming one
 check only, or `total`), `points`, `reason`, `who` and optionally `when`.
 `points` sets the score (`2`); a signed number changes it (`+1.5`, `-2`).
+An `id` that is a submission id applies to every row graded from that submission: each
+member of a Gradescope group submission (`submission_202`, `submission_202.1003`), as
+Gradescope's own regrades are per submission; a roster id applies to that student's own
+rows only (not their further notebooks `<id>-2`, which count only through their main row).
 They are applied on top of the grader's verdicts on every run, in file order,
 never written into them, so a regrade keeps them and nothing is applied twice.
 A row that cannot be applied stops the run before any grading (one line per
@@ -39,11 +43,12 @@ class Override:
     who: str
     when: str = ""
     line: int = 0
+    scope: str = ""  # set per row when the line reaches further than the row it names
 
     def apply(self, before: float) -> AppliedOverride:
         after = before + self.points if self.relative else self.points
         return AppliedOverride(self.check, round(before, 6), round(after, 6), self.reason,
-                               self.who, self.when)
+                               self.who, self.when, self.scope)
 
 
 def load_overrides(path: Path, checks: list[str]) -> list[Override]:

@@ -7,6 +7,7 @@ view are all renderings of these, so they can never disagree.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -127,6 +128,22 @@ class SubmissionResult:
         return self.final.final if self.final is not None else self.score
 
     @property
+    def lms_score(self) -> float | None:
+        """The score an LMS export sends for this row: the final one; None (left empty) only
+        for nothing handed in and no override (the LMS's missing-work policy applies)."""
+        if self.status is Status.MISSING and not (self.final and self.final.overrides):
+            return None
+        return round(self.final_score, 6)
+
+    def check_scores(self) -> dict[str, float]:
+        """Each check's points after the overrides a person set on single checks (the
+        gradebook's check columns, the pages' marks); the verdicts in `tests` stay as graded."""
+        scores = {t.name: t.score for t in self.tests}
+        for name, changes in (self.final.by_check() if self.final is not None else {}).items():
+            scores[name] = changes[-1].after
+        return scores
+
+    @property
     def tampering(self) -> list[str]:
         """Checks the worker's integrity check voided: the notebook changed the grader or
         torch internals they rely on. Non-empty means "flag for the instructor"."""
@@ -211,3 +228,45 @@ class SubmissionResult:
         data = asdict(self)
         data["status"] = self.status.value
         return data
+
+
+_FURTHER = re.compile(r"^(.+)-\d+$")  # a student's further notebook: `<main row's id>-<n>`
+
+
+def extra_of(sid: str, ids: set[str]) -> str:
+    """The main row `sid` is a further notebook of (`tina_1030-2` → `tina_1030`, when that
+    row is in `ids`), else ""."""
+    match = _FURTHER.match(sid)
+    return match[1] if match is not None and match[1] in ids else ""
+
+
+@dataclass(frozen=True)
+class OwnRow:
+    """Which of one student's rows is their grade, as `export canvas` sends it and the
+    dashboard counts it: never a maximum over their rows. Their main notebook's row; their
+    further notebooks (`<id>-2`, ...) are not their grade (an override on the main row counts
+    one). Two rows that are each a hand-in of its own count when their finals agree (the
+    first is sent), else none is (`row` None, `disagree`)."""
+
+    row: SubmissionResult | None
+    mains: tuple[SubmissionResult, ...] = ()
+    extras: tuple[str, ...] = ()  # further notebooks' ids
+
+    @property
+    def disagree(self) -> bool:
+        return self.row is None and len(self.mains) > 1
+
+    @property
+    def others(self) -> tuple[str, ...]:
+        """Main rows not sent because another one with the same final is."""
+        return tuple(r.submission_id for r in self.mains if r is not self.row) if self.row else ()
+
+
+def own_row(rows: list[SubmissionResult]) -> OwnRow:
+    """One student's grade among `rows` (all theirs): see `OwnRow`."""
+    ids = {r.submission_id for r in rows}
+    mains = tuple(r for r in rows if not extra_of(r.submission_id, ids))
+    extras = tuple(sorted(r.submission_id for r in rows if r not in mains))
+    if len({r.lms_score for r in mains}) == 1:
+        return OwnRow(mains[0], mains, extras)
+    return OwnRow(None, mains, extras)
