@@ -347,6 +347,10 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
            edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
                 "return (preds == targets).mean().item()"),
            ACC_VALUES, "Bool", also_fails=frozenset({ACC_ERRORS}), why=GATE),
+    Mutant("mutant_accuracy_rounded_to_3_decimals", "accuracy",
+           edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                "return round(int((preds == targets).sum()) / preds.numel(), 3)"),
+           ACC_VALUES, "rounds its result to 3 decimals"),
     Mutant("mutant_accuracy_no_empty_check", "accuracy",
            edit("accuracy", "    if preds.numel() == 0:\n"
                 '        raise ValueError("accuracy of an empty set is undefined")\n', ""),
@@ -430,6 +434,10 @@ def macro_f1(preds, targets, num_classes):
                  for c in range(num_classes)) / num_classes
     return _safe_ratio(2 * precision * recall, precision + recall)
 '''), MACRO_VALUES, "harmonic mean"),
+    Mutant("mutant_macro_f1_rounded_to_4_decimals", "macro_f1",
+           edit("macro_f1", "return sum(per_class) / num_classes",
+                "return round(sum(per_class) / num_classes, 4)"),
+           MACRO_VALUES, "rounds its result to 4 decimals"),
     Mutant("mutant_macro_f1_is_micro", "macro_f1", rewrite('''
 def macro_f1(preds, targets, num_classes):
     return int((preds == targets).sum()) / preds.numel()

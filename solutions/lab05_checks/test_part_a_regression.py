@@ -475,7 +475,7 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
         if not error.is_a("ValueError"):
             raise
     else:
-        fail(f"{function} accepted pred of shape (N, 1) with target of shape (N,): raise "
+        fail(f"{function} accepted a (5, 1) input with a (5,) target: raise "
              "ValueError naming both shapes — never let them meet in the arithmetic (it "
              "would be broadcasting to (N, N)) nor reshape one to fit.", "no-shape-check")
     _expect_shape_check_first(student, function, **extra)

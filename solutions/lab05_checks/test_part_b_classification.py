@@ -2060,7 +2060,7 @@ def _bcel_expect_working(student, tol, memo, forbidden: frozenset[str] = frozens
 def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
     _expect_value_error(
         student, function, (first, torch.rand(5)), {},
-        "input of shape (5, 1) with targets of shape (5,)",
+        "a (5, 1) input with a (5,) target",  # (as `reductions.elementwise_invalid` words it)
         "raise ValueError naming both shapes — never let them meet in the arithmetic (it "
         "would be broadcasting to (5, 5)) nor reshape one to fit.",
         "no-shape-check")

@@ -168,6 +168,24 @@ def _same_triple(value: Any, expected: Any, tol) -> bool:
             and all(_same_number(v, e, tol) for v, e in zip(value, expected, strict=True)))
 
 
+def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None:
+    """Fails naming the rounding when `value` is the right one rounded to a few decimals
+    where the exact value is not such a short decimal (this input is the probe: a mistakes
+    review's `round(accuracy, 2)` was told only "a wrong value", and `round(..., 3)` passed
+    on sizes that divide 1000)."""
+    number = _number(value)
+    if type(number) not in (int, float) or not math.isfinite(expected) \
+            or _close(number, expected, tol):
+        return
+    for digits in range(7):
+        short = round(expected, digits)
+        if short != expected and abs(float(number) - short) <= 1e-12:
+            fail(f"{function} rounds its result to {digits} decimal"
+                 f"{'' if digits == 1 else 's'} {what} ({float(number)!r} where the exact value "
+                 f"is {expected!r}): return the exact value, and round only when you print "
+                 "it.", "rounded")
+
+
 # ---------------------------------------------------------------- accuracy
 ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
 
@@ -182,7 +200,10 @@ def test_accuracy_values(student, ref, tol):
              (_labels([1, 0, 2, 2]), _labels([1, 0, 2, 2])),
              (_labels([0, 0, 1]), _labels([1, 1, 0])),
              (_labels([4]), _labels([4])),
-             (_random_labels(gen, 40, 2), _random_labels(gen, 40, 2))]
+             (_random_labels(gen, 40, 2), _random_labels(gen, 40, 2)),
+             # 4 of 7: no short decimal (every size above divides 1000, so a result rounded
+             # to 3 decimals was exact on all of them)
+             (_labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1]))]
     for preds, targets in cases:
         value = _kept_inputs(student.call("accuracy", preds, targets), "accuracy")
         expected = ref.accuracy(preds, targets)
@@ -196,6 +217,7 @@ def test_accuracy_values(student, ref, tol):
                 fail("accuracy returned a percentage: return a fraction in [0, 1] (no × 100).",
                      "percentage")
             _integer_division_diagnosis(student, value, expected, n, tol)
+            _rounded("accuracy", value, expected, tol, f"for N = {n}")
         expect_float(value, expected, _slack(tol, expected), "accuracy",
                      f"for N = {n}", mistake="wrong-value")
 
@@ -1120,6 +1142,7 @@ def test_macro_values(student, ref, tol, memo):
             attributed_to(PRF_BINARY)  # (the kind its helper returns: charged there, once)
             continue
         _reject_non_finite("macro_f1", value, f"for {num_classes} classes{edge}")
+        _rounded("macro_f1", value, expected, tol, f"for {num_classes} classes{edge}")
         expect_float(value, expected, _slack(tol, expected), "macro_f1",
                      f"for {num_classes} classes{edge}", mistake="wrong-value")
 
