@@ -1954,11 +1954,65 @@ def test_bce_clamp(student, tol, memo):
                      f"or 1 {what}: clamp each log at -100 (p=0 with y=1 gives exactly 100) "
                      f"instead of adding an epsilon or clipping p ({BCE_CLAMP_FIX}).",
                      "eps-not-clamp")
+            if _judged_where_right(student, tol, "binary_cross_entropy", F.binary_cross_entropy,
+                                   torch.linspace(0.2, 0.8, targets.numel(), dtype=dtype),
+                                   probs, targets, BCE_VALUES, what):
+                continue
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
                           f"below -100 {what}", mistake="clamp")
     memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, memo, tol, working)
                                            and not attribution_pending())
+
+
+def _formula_where_right(student, tol: Tolerances, function: str, reference: Loss,
+                         interior: torch.Tensor, first: torch.Tensor, targets: torch.Tensor,
+                         edge_tol: Tolerances | None = None, **extra: Any) -> str:
+    """An edge check's cases judged where the student's per-element formula is right (the
+    notebook: "its other checks are then judged where it is right"): "" when the formula
+    (no `extra`) is right on the ordinary input `interior` for every target here (the edge
+    `first`, with `extra`, is then the check's own), "nowhere" when it is right for none of
+    them, "right where judged" when the edge is right at each position whose target the
+    formula gets right on the ordinary input, else "wrong where judged". (A mistakes review,
+    22: `log1p(p)` for `log1p(-p)`, and a hard-targets-only `where`, were told their clamp,
+    pos_weight or ±1e4 handling was wrong, which was right.)"""
+    ordinary = _quiet_call(student, function, interior, targets, reduction="none")
+    edge = _quiet_call(student, function, first, targets, reduction="none", **extra)
+    if not (isinstance(ordinary, torch.Tensor) and isinstance(edge, torch.Tensor)
+            and ordinary.shape == targets.shape and edge.shape == targets.shape):
+        return ""
+    bound = tolerance(_loose(tol), targets.dtype)
+    right = torch.isclose(ordinary.detach().to(targets.dtype),
+                          reference(interior, targets, reduction="none"),
+                          rtol=bound.rtol, atol=bound.atol)
+    if bool(right.all()):
+        return ""
+    if not bool(right.any()):
+        return "nowhere"
+    bound = tolerance(edge_tol or tol, targets.dtype)
+    at_edges = torch.isclose(edge.detach().to(targets.dtype),
+                             reference(first, targets, reduction="none", **extra),
+                             rtol=bound.rtol, atol=bound.atol, equal_nan=True)
+    return "right where judged" if bool(at_edges[right].all()) else "wrong where judged"
+
+
+def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss,
+                        interior: torch.Tensor, first: torch.Tensor, targets: torch.Tensor,
+                        values_check: str, what: str, edge_tol: Tolerances | None = None,
+                        **extra: Any) -> bool:
+    """Before an edge check's last, generic failure: fails naming the formula when it is
+    wrong for every target here; True (the check attributed to `values_check`, the case
+    skipped) when the edge is right wherever the formula is."""
+    formula = _formula_where_right(student, tol, function, reference, interior, first,
+                                   targets, edge_tol, **extra)
+    if formula == "nowhere":
+        fail(f"{function}'s values are wrong for ordinary inputs with these targets too "
+             f"{what}: the values check names the per-element formula — fix it first; this "
+             "check then looks at its own cases.", "not-working")
+    if formula == "right where judged":
+        attributed_to(values_check)  # (one mistake, the formula's: charged there)
+        return True
+    return False
 
 
 BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTorch's own is "
@@ -2211,10 +2265,13 @@ def test_bcel_pos_weight(student, tol, memo):
                     fail(f"{BCEL} multiplies the whole loss by pos_weight: it weights only the "
                          "positive term, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
                          "pos-weight-whole")
-                expect_tensor(value, expected, tol, BCEL,
-                              f"with pos_weight of shape {tuple(pos_weight.shape)} "
-                              f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')",
-                              mistake="pos-weight")
+                what = (f"with pos_weight of shape {tuple(pos_weight.shape)} "
+                        f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')")
+                if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
+                                       logits, logits, targets, BCEL_VALUES, what,
+                                       pos_weight=pos_weight):
+                    continue
+                expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
     memo[POS_WEIGHT_RIGHT] = not attribution_pending()
 
 
@@ -2284,6 +2341,10 @@ def test_bcel_extreme(student, tol, memo):
                      "caps the loss): use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))), "
                      "which is exact.",
                      "inexact-extreme")
+            if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
+                                   torch.linspace(-2.0, 2.0, targets.numel(), dtype=dtype),
+                                   logits, targets, BCEL_VALUES, what, edge_tol=tol):
+                continue
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)

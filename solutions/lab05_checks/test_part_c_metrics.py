@@ -181,9 +181,8 @@ def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None
         short = round(expected, digits)
         if short != expected and abs(float(number) - short) <= 1e-12:
             fail(f"{function} rounds its result to {digits} decimal"
-                 f"{'' if digits == 1 else 's'} {what} ({float(number)!r} where the exact value "
-                 f"is {expected!r}): return the exact value, and round only when you print "
-                 "it.", "rounded")
+                 f"{'' if digits == 1 else 's'} {what} (it returned {float(number)!r}): return "
+                 "the exact value, and round only when you print it.", "rounded")
 
 
 # ---------------------------------------------------------------- accuracy

@@ -5,6 +5,7 @@ input accepted is named once."""
 from __future__ import annotations
 
 from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from test_helper_blame import edited, failed, namespace, verdicts
 
@@ -41,3 +42,27 @@ def mse_loss(pred, target, reduction="mean"):
     message = failed(found)[part_a.MSE_ERRORS].message
     assert message.count("(5, 1)") == 1 and "(N, 1)" not in message, message
     assert "It also accepts" in message, message
+
+
+def test_a_wrong_bce_formula_is_not_told_its_clamp_is_wrong() -> None:
+    """`log1p(p)` for `log1p(-p)`, its clamp at -100 right: the clamp check said "wrong values
+    for probabilities of exactly 0 and 1". It is judged where the formula is right (targets
+    of 1) and held to the values check, which names the formula."""
+    found = verdicts(namespace(edited("binary_cross_entropy", "torch.log1p(-safe_q)",
+                                      "torch.log1p(safe_q)")), "binary_cross_entropy")
+    assert part_b.BCE_VALUES in failed(found)
+    assert part_b.BCE_CLAMP not in failed(found), failed(found)[part_b.BCE_CLAMP].message
+
+
+def test_a_hard_targets_only_bce_with_logits_is_charged_by_its_values_check() -> None:
+    """`where(targets == 1, ...)`: right for 0/1 targets, wrong for soft ones. Its pos_weight
+    and ±1e4 checks said "wrong values" there too (8 points for one mistake): judged where
+    the formula is right (the hard targets), they are held to the values check."""
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy_with_logits",
+        "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+        "hard = torch.where(targets == 1, weight * neg_log_sigmoid, logits + neg_log_sigmoid)\n"
+        "    return _reduce(hard, reduction)")), "binary_cross_entropy_with_logits")
+    assert part_b.BCEL_VALUES in failed(found)
+    assert not {part_b.BCEL_POS_WEIGHT, part_b.BCEL_EXTREME} & set(failed(found)), \
+        {k: v.message for k, v in failed(found).items()}
