@@ -770,6 +770,13 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
             and not _device_words(str(error.get("message", ""))):
         # (it raises on the CPU as well, after its work on a batch: no device's mistake)
         held_to(_CRASH_CHARGED_BY[function])
+    if error and plain is not None and plain.get("error") \
+            and not _device_words(str(error.get("message", ""))):
+        # (it raises on the CPU as well, before a whole step: the loop's error, said as its
+        # other checks say it, not "failed on the GPU" — a mistakes review, 22: a target
+        # dtype error was blamed on the device)
+        _explain_error(function, plain)
+        raise StudentError(function, plain["error"])
     _explain_error(function, outcome)
     if error and error.get("type") == "NotImplementedError":
         raise StudentError(function, error)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import edited, failed, namespace, verdicts
 
 
@@ -66,3 +67,12 @@ def test_a_hard_targets_only_bce_with_logits_is_charged_by_its_values_check() ->
     assert part_b.BCEL_VALUES in failed(found)
     assert not {part_b.BCEL_POS_WEIGHT, part_b.BCEL_EXTREME} & set(failed(found)), \
         {k: v.message for k, v in failed(found).items()}
+
+
+def test_a_loop_raising_on_the_cpu_too_is_not_told_the_gpu_failed() -> None:
+    """`loss_fn(logits, y.float())` raises a dtype error on every device: its device check
+    said "failed on the (emulated) GPU device"; it now says the error as the other checks do."""
+    found = verdicts(namespace(edited("train_one_epoch", "loss = loss_fn(logits, y)",
+                                      "loss = loss_fn(logits, y.float())")), "train_one_epoch")
+    message = failed(found)[part_d.TRAIN_DEVICE].message
+    assert "GPU" not in message and "target dtype" in message, message
