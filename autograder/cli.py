@@ -30,10 +30,20 @@ def _lab_and_config(args: argparse.Namespace, *pieces: str) -> tuple[Lab, Path]:
     return lab, Path(args.config) if args.config else lab.config
 
 
+def _sweep(out: Path) -> None:
+    """Remove what a killed grade run left unpacked in the output folder `out`
+    (`.unpacked-<pid>-…` of a run that is gone): every command given one does, whichever."""
+    from autograder.batch.discover import remove_stale_unpacked
+
+    if out.is_dir():
+        remove_stale_unpacked(out)
+
+
 def _grade(args: argparse.Namespace) -> int:
     from autograder.batch.inputs import check_grade_inputs
     from autograder.batch.run import grade_batch
 
+    _sweep(Path(args.out))
     check_grade_inputs([Path(p) for p in args.paths], Path(args.out), args.workers)
     lab, config = _lab_and_config(args, "checks", "reference")
     summary = grade_batch([Path(p) for p in args.paths], Path(args.out), config,
@@ -52,6 +62,7 @@ def _show(args: argparse.Namespace) -> int:
     from autograder.report.terminal import render
 
     out, wanted = Path(args.out), args.submission_id
+    _sweep(out)
     path = results_path(out, wanted)
     if wanted in ("", ".", "..") or "/" in wanted or "\\" in wanted or not path.is_file():
         if not out.is_dir():
@@ -102,6 +113,7 @@ def _publish(args: argparse.Namespace) -> int:
     from autograder.report.visibility import set_published, student_audience
 
     out = Path(args.out)
+    _sweep(out)
     paths = sorted(out.glob(f"*/{RESULTS}"))
     if not paths:
         print(f"error: {out} holds no results (make them with `python -m autograder grade "
@@ -162,6 +174,7 @@ def _export_canvas(args: argparse.Namespace) -> int:
     if out.is_dir():
         print(f"error: --out {out} is a folder; name the CSV to write", file=sys.stderr)
         return 2
+    _sweep(Path(args.grades))
     column = args.column
     if column is None:  # the lab's (or --config's) export.canvas_column, else its name
         config = load_config(_config_path(args))

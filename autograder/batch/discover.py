@@ -80,6 +80,8 @@ import lzma
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import unicodedata
 import zipfile
@@ -259,24 +261,69 @@ def notebook_rank(shown: str, assignment: str, number: int = 0) -> tuple[bool, i
 
 @contextmanager
 def unpacking(parent: Path) -> Iterator[Path]:
-    """A fresh folder for one run's unpacked zips under `parent`, removed when the run ends.
+    """A fresh folder for one run's unpacked zips under `parent`, removed when the run ends,
+    however it ends: by this process (an error too), or, when it is killed (`kill`, `kill
+    -9`), by a small process of its own that waits for it (`_sweeper`).
 
     Folders left by killed runs (their pid is gone) and the `.inputs` folder of
     earlier versions are removed first.
     """
     parent.mkdir(parents=True, exist_ok=True)
-    for stale in parent.glob(f"{UNPACKED_PREFIX}*"):
-        pid = stale.name[len(UNPACKED_PREFIX):].split("-", 1)[0]
-        if stale.is_dir() and not stale.is_symlink() and pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
+    remove_stale_unpacked(parent)
     legacy = parent / ".inputs"
     if legacy.is_dir() and not legacy.is_symlink():
         shutil.rmtree(legacy, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{UNPACKED_PREFIX}{os.getpid()}-", dir=parent))
+    sweeper = _sweeper(folder)
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # member names are depth-capped: no deep tree
+        if sweeper is not None:
+            _dismiss(sweeper)
+
+
+def remove_stale_unpacked(parent: Path) -> None:
+    """Remove the unpacked zips a run killed before its `_sweeper` could act left in `parent`
+    (the folders whose run's pid is gone; a running one's are left alone). Every command that
+    is given an output folder does it (cli.py), so none stays until the next `grade`."""
+    with contextlib.suppress(OSError):
+        for stale in parent.glob(f"{UNPACKED_PREFIX}*"):
+            pid = stale.name[len(UNPACKED_PREFIX):].split("-", 1)[0]
+            if stale.is_dir() and not stale.is_symlink() and pid.isdigit() \
+                    and not _alive(int(pid)):
+                shutil.rmtree(stale, ignore_errors=True)
+
+
+# The sweeper: ignores the signals a terminal or `kill` sends the run's group, waits for end of
+# file on its stdin, which comes only when the run and every process forked from it (judges,
+# which hold the pipe too) are gone, however they ended, then removes the folder.
+_SWEEP = """import shutil, signal, sys
+for s in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+    signal.signal(s, signal.SIG_IGN)
+sys.stdin.buffer.read()
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
+
+
+def _sweeper(folder: Path) -> subprocess.Popen[bytes] | None:
+    """Start the process that removes `folder` when this one ends (None if it cannot start:
+    then the next run's `remove_stale_unpacked` does)."""
+    try:
+        return subprocess.Popen([sys.executable, "-I", "-S", "-c", _SWEEP, str(folder)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd="/")
+    except (OSError, ValueError):
+        return None
+
+
+def _dismiss(sweeper: subprocess.Popen[bytes]) -> None:
+    """The run ended here: close the sweeper's pipe (it finds the folder gone and exits)."""
+    with contextlib.suppress(OSError):
+        if sweeper.stdin is not None:
+            sweeper.stdin.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        sweeper.wait(timeout=5)
 
 
 def _alive(pid: int) -> bool:
@@ -337,6 +384,7 @@ class _Item:
     depth: int = 0  # zips opened on the way
     budget: _Budget | None = None  # the upload's (None: only the run's total)
     given: bool = False  # named on the command line
+    students: bool = False  # a folder of a class zip whose folders are each one student's
 
 
 @dataclass
@@ -344,7 +392,23 @@ class _Empty:
     owner: _Owner
     path: Path
     shown: str
-    reason: str
+    reason: str  # what came (also for the instructor, when the student is graded elsewhere)
+    advice: str = ""  # what to hand in instead, for the student's row
+
+    @property
+    def problem(self) -> str:
+        return f"{self.reason}; {self.advice}" if self.advice else self.reason
+
+
+@dataclass(frozen=True)
+class _Absent:
+    """A member of a class download left in its archive (not a notebook, or unreadable): the
+    walk of the unpacked folders meets it where it would lie, so the student it belongs to
+    (a Gradescope submission's folder, a student's folder) gets a row saying what came."""
+
+    name: str
+    archive: Path
+    damage: str = ""  # why it could not be unpacked; "" for a file that is not a notebook
 
 
 @dataclass
@@ -361,6 +425,8 @@ class _Walk:
         self.candidates: list[tuple[_Item, _Owner]] = []
         self.empty: list[_Empty] = []
         self.seen: list[str] = []  # files that are not notebooks, as shown
+        self.broken: list[tuple[str, str]] = []  # (as shown, why) notebooks or zips not unpacked
+        self.absent: dict[Path, list[_Absent]] = {}  # by the folder they would lie in
         self.total = _Budget(limits.total_bytes, limits.total_entries)
         self.targets: set[Path] = set()
         # whose each path given is by its name: a zip of one folder per student is not the
@@ -382,8 +448,43 @@ class _Walk:
         for child in sorted(item.path.iterdir()):
             if child.name.startswith(".") or child.name == "__MACOSX":
                 continue  # .ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS metadata: never read
-            self.visit(_Item(child, f"{item.shown}/{child.name}", item.folders, item.owner,
-                             item.depth, item.budget))
+            inner = _Item(child, f"{item.shown}/{child.name}", item.folders, item.owner,
+                          item.depth, item.budget)
+            if item.students and child.is_dir() and not child.is_symlink():
+                self.student_folder(inner)
+            else:
+                self.visit(inner)
+        for absent in self.absent.pop(item.path, []):
+            self.left_in_archive(item, absent)
+
+    def student_folder(self, item: _Item) -> None:
+        """A folder of a class zip of one folder per student: walked as before (`visit`), and,
+        when it held files but gave nobody a row, its student's `invalid` row saying what came."""
+        candidates, empty, seen = len(self.candidates), len(self.empty), len(self.seen)
+        broken = len(self.broken)
+        self.visit(item)
+        if len(self.candidates) == candidates and len(self.empty) == empty \
+                and len(self.seen) > seen:
+            self.empty.append(_Empty(_named(item.path.name), item.path, item.shown,
+                                     *self.nothing_to_grade(seen, broken, item.shown)))
+
+    def left_in_archive(self, item: _Item, absent: _Absent) -> None:
+        """A class download's member that was not unpacked, met where it would lie."""
+        shown = f"{item.shown}/{absent.name}"
+        self.seen.append(f"{shown} (could not be read)" if absent.damage else shown)
+        if item.owner is not None:  # inside one student's upload: `upload` says what came
+            if absent.damage:
+                self.broken.append((shown, absent.damage))
+            return
+        lms = _lms(absent.name)
+        if absent.damage and (lms is not None
+                              or PurePosixPath(absent.name).suffix.lower() in (".ipynb", ".zip")):
+            owner = lms or _owner_for(absent.name, item.folders)  # whose it would have been
+            self.empty.append(_Empty(owner, absent.archive, shown,
+                                     _unreadable(absent.name, absent.damage), AGAIN))
+        elif lms is not None:  # e.g. a PDF uploaded to Canvas instead of the notebook
+            self.empty.append(_Empty(lms, absent.archive, shown,
+                                     _no_notebook([absent.name]), self.hand_in))
 
     def visit(self, item: _Item) -> None:
         path = item.path
@@ -401,7 +502,12 @@ class _Walk:
                     # names inside say, as in a student's zip (an outside red team's `ben/`
                     # holding `okafor_1001_99999_lab05.ipynb` took Okafor's row). (In a class
                     # download's zip, `depth` > 0, the zip was judged an export as a whole.)
-                    self.folder(replace(inside, owner=_named(path.name)))
+                    # Their upload: a folder holding files but no notebook (`kevin/lab05.pdf`)
+                    # is their `invalid` row, never `missing`; its zips share one budget.
+                    budget = _Budget(self.limits.upload_bytes, self.limits.upload_entries,
+                                     self.total)
+                    self.upload(replace(inside, owner=_named(path.name), budget=budget),
+                                self.folder, plain=True)
                 else:
                     self.folder(inside)
         elif path.is_symlink() and not item.given:
@@ -434,12 +540,14 @@ class _Walk:
             self.found.skipped.append(f"{item.shown}: not a notebook (.ipynb), skipped")
             self.seen.append(item.shown)
             if lms is not None:  # e.g. a PDF uploaded to Canvas instead of the notebook
-                self.empty.append(_Empty(lms, path, item.shown, _no_notebook([path.name])))
+                self.empty.append(_Empty(lms, path, item.shown, _no_notebook([path.name]),
+                                         self.hand_in))
 
-    def upload(self, item: _Item, walk: Callable[[_Item], None]) -> None:
-        """Walk one student's upload: everything below is `item.owner`'s; nothing → an invalid row."""
+    def upload(self, item: _Item, walk: Callable[[_Item], None], plain: bool = False) -> None:
+        """Walk one student's upload: everything below is `item.owner`'s; nothing → an invalid row.
+        `plain`: a folder named for its student, which gives no row when it holds no file."""
         assert item.owner is not None
-        candidates, seen = len(self.candidates), len(self.seen)
+        candidates, seen, broken = len(self.candidates), len(self.seen), len(self.broken)
         try:
             walk(item)
         except _TooLarge as exc:
@@ -448,9 +556,23 @@ class _Walk:
             reason = f"your upload holds {exc}" if str(exc).startswith("more") else str(exc)
             self.empty.append(_Empty(item.owner, item.path, item.shown, reason))
             return
-        if len(self.candidates) == candidates:
+        if len(self.candidates) == candidates and (not plain or len(self.seen) > seen):
             self.empty.append(_Empty(item.owner, item.path, item.shown,
-                                     _no_notebook(self.seen[seen:], item.shown)))
+                                     *self.nothing_to_grade(seen, broken, item.shown)))
+
+    @property
+    def hand_in(self) -> str:
+        """What a student who handed in no notebook is asked for."""
+        return f"hand in the notebook itself ({_notebook(self.assignment)})"
+
+    def nothing_to_grade(self, seen: int, broken: int, upload: str) -> tuple[str, str]:
+        """(why an upload gave no notebook, what to hand in): the first file that could not be
+        read, else what it held (`seen`, `broken`: where the upload's entries start)."""
+        if self.broken[broken:]:
+            shown, why = self.broken[broken]
+            name = shown[len(upload) + 1:] if shown.startswith(upload + "/") else shown
+            return _unreadable(name, why), AGAIN
+        return _no_notebook(self.seen[seen:], upload), self.hand_in
 
     def archive(self, item: _Item, lms: _Owner | None) -> None:
         if item.depth >= self.limits.nesting:
@@ -495,8 +617,10 @@ class _Walk:
                                             self.total)
             self.unpack(zf, members, entries, replace(inner, budget=budget))
         else:  # a class download: transparent
+            students = not _lms_export([m.key for m in members if not _hidden(m.key)],
+                                       OTTER_STAMP.sub("", item.path.stem))
             try:
-                self.unpack(zf, members, entries, item, start or ())
+                self.unpack(zf, members, entries, item, start or (), students)
             except _TooLarge as exc:
                 self.found.skipped.append(f"{item.shown}: {exc}")
 
@@ -515,8 +639,10 @@ class _Walk:
         self.seen.append(f"{item.shown} (not a readable zip)")
         if item.owner is None:  # at the top: it was someone's upload
             owner = lms or _owner_for(item.path.name, item.folders)
-            self.empty.append(_Empty(owner, item.path, item.shown,
-                                     f"your upload is not a readable zip ({exc})"))
+            self.empty.append(_Empty(owner, item.path, item.shown, "your upload is not a "
+                                     f"readable zip ({_why_unreadable(exc)})", self.hand_in))
+        else:  # inside an upload: its row says so, if it gave no notebook
+            self.broken.append((item.shown, f"not a readable zip: {_why_unreadable(exc)}"))
 
     def members(self, zf: zipfile.ZipFile, shown: str) -> tuple[list[_Member], int]:
         """(the entries to consider, how many there are); refused and repeated names reported.
@@ -550,27 +676,33 @@ class _Walk:
         return list(kept.values()), len(infos)
 
     def unpack(self, zf: zipfile.ZipFile, members: list[_Member], entries: int, item: _Item,
-               start: tuple[str, ...] = ()) -> None:
-        """Extract the notebooks and zips of one archive, then walk what came out (from `start`)."""
+               start: tuple[str, ...] = (), students: bool = False) -> None:
+        """Extract the notebooks and zips of one archive, then walk what came out (from `start`;
+        `students`: its folders there are each one student's)."""
         budget = item.budget or self.total
         budget.entries(entries)
+        # A class download's members are met again where they would lie (`left_in_archive`):
+        # whose each is, is known only there (a Gradescope submission's folder, a student's)
+        transparent = item.owner is None
         wanted: list[_Member] = []
+        others: list[_Member] = []
         for member in members:
             hidden = _hidden(member.key)
             if PurePosixPath(member.key).suffix.lower() not in (".ipynb", ".zip"):
                 why = "hidden file ignored (never loaded)" if hidden else "not a notebook, skipped"
                 self.found.skipped.append(f"{item.shown}:{member.name}: {why}")
-                if not hidden:
+                if hidden:
+                    continue
+                if transparent:
+                    others.append(member)
+                else:
                     self.seen.append(member.key)
-                lms = None if item.owner or hidden else _lms(member.key.split("/")[-1])
-                if lms is not None:  # a class download's PDF uploaded instead of the notebook
-                    shown = f"{item.shown}/{member.key}"
-                    self.empty.append(_Empty(lms, item.path, shown,
-                                             _no_notebook([member.key.split("/")[-1]])))
             elif not hidden:  # .ipynb_checkpoints, __MACOSX: skipped silently, as in a folder
                 wanted.append(member)
         budget.fits(sum(m.info.file_size for m in wanted))  # what the archive admits to
         target = self.target(item.path)
+        for member in others:
+            self.leave(target, member, item.path)
         for member in wanted:
             dest = target.joinpath(*member.key.split("/"))
             try:
@@ -584,9 +716,25 @@ class _Walk:
                     dest.unlink(missing_ok=True)
                 self.found.skipped.append(f"{item.shown}:{member.name}: could not be "
                                           f"unpacked ({exc})")
+                why = _why_unreadable(exc)
+                if transparent:  # its student's row says so (not `missing`: it came)
+                    self.leave(target, member, item.path, why)
+                else:
+                    self.seen.append(f"{member.key} (could not be read)")
+                    self.broken.append((member.key, why))
         shown = "/".join((item.shown, *start))
         self.folder(_Item(target.joinpath(*start), shown, item.folders, item.owner, item.depth + 1,
-                          item.budget))
+                          item.budget, students=students))
+
+    def leave(self, target: Path, member: _Member, archive: Path, damage: str = "") -> None:
+        """Note a member not unpacked where the walk will meet it (`left_in_archive`)."""
+        parts = member.key.split("/")
+        folder = target.joinpath(*parts[:-1])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return  # (a name too long to create, or a file in its place: listed as skipped)
+        self.absent.setdefault(folder, []).append(_Absent(parts[-1], archive, damage))
 
     def target(self, archive: Path) -> Path:
         """Where one archive is unpacked: stable across runs, never shared within one."""
@@ -622,12 +770,33 @@ def _hidden(key: str) -> bool:
 
 
 def _no_notebook(seen: list[str], upload: str = "") -> str:
+    """What came instead of a notebook."""
     names = [s[len(upload) + 1:] if upload and s.startswith(upload + "/") else s for s in seen]
     names = [printable(n)[:80] for n in names]
     if not names:
         return "no notebook in your upload (it holds no files)"
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
     return f"no notebook in your upload (found: {', '.join(names[:5])}{more})"
+
+
+AGAIN = "hand in the notebook again"  # what a student whose notebook came damaged is asked for
+
+
+def _notebook(assignment: str) -> str:
+    """The assignment's notebook's file name, for a reason (`lab05.ipynb`)."""
+    if not assignment:
+        return "an .ipynb file"
+    return assignment if assignment.lower().endswith(".ipynb") else f"{assignment}.ipynb"
+
+
+def _why_unreadable(exc: BaseException) -> str:
+    """A member's unpacking error, short (`Bad CRC-32 for file …`, `Error -3 while …`)."""
+    return printable(str(exc) or type(exc).__name__)[:120]
+
+
+def _unreadable(name: str, why: str) -> str:
+    """The reason of a row whose notebook came but could not be read out of its archive."""
+    return f"your {printable(_own_name(name))[:80]} arrived damaged and could not be read ({why})"
 
 
 def _class_layout(keys: list[str], stem: str, given: bool) -> tuple[str, ...] | None:
@@ -639,16 +808,23 @@ def _class_layout(keys: list[str], stem: str, given: bool) -> tuple[str, ...] | 
     or for one in a zip Canvas named `..._submissions.zip`), or, given on the
     command line, a zip of one folder per student.
     """
+    if _lms_export(keys, stem):
+        return ()
+    notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
+    return _folder_per_student(notebooks) if given else None
+
+
+def _lms_export(keys: list[str], stem: str) -> bool:
+    """Whether a zip's (or folder's) visible entries `keys` are an LMS's export of several
+    students: Gradescope's, or Canvas's (see `_class_layout`)."""
     notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
     if any(k.split("/")[-1] == METADATA and k.count("/") <= 1 for k in keys) and any(
             GRADESCOPE.match(part) for k in notebooks for part in k.split("/")[:-1]):
-        return ()
+        return True
     owners = [_key_owner(k) for k in keys]
     named = {o.sid for o in owners if o is not None}
-    if all(_key_owner(k) is not None for k in notebooks) and (
-            len(named) >= 2 or (named and CANVAS_DOWNLOAD.search(stem))):
-        return ()
-    return _folder_per_student(notebooks) if given else None
+    return all(_key_owner(k) is not None for k in notebooks) and bool(
+        len(named) >= 2 or (named and CANVAS_DOWNLOAD.search(stem)))
 
 
 def _key_owner(key: str) -> _Owner | None:
@@ -824,7 +1000,7 @@ def _invalid(walk: _Walk, graded: dict[str, Found]) -> dict[str, Found]:
             found.duplicates.append(f"{empty.shown}: another upload of {sid} without a notebook "
                                     f"({empty.reason})")
         else:
-            invalid[sid] = Found(sid, empty.path, empty.owner.number, problem=empty.reason,
+            invalid[sid] = Found(sid, empty.path, empty.owner.number, problem=empty.problem,
                                  shown=empty.shown, raw=empty.owner.raw)
     return invalid
 

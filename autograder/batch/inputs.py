@@ -1,8 +1,9 @@
 """What `grade` was asked to do, checked before anything is written.
 
-A typo (`grade nope.ipynb`), an empty folder, `--out` naming a file or a
-folder inside the submissions (the next run would grade the results as
-input), a worker count below one: each is one line naming the problem and
+A typo (`grade nope.ipynb`), an empty folder, a zip that cannot be opened
+(a download cut short), `--out` naming a file or a folder inside the
+submissions (the next run would grade the results as input), a worker count
+below one: each is one line naming the problem and
 exit code 2, with nothing created or changed on disk. Checked here, not
 half-way through a run.
 """
@@ -10,9 +11,10 @@ half-way through a run.
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
-from autograder.batch.discover import Discovery, _lms_owner
+from autograder.batch.discover import _ZIP_ERRORS, Discovery, _lms_owner
 
 
 class InputError(Exception):
@@ -35,9 +37,29 @@ def check_grade_inputs(paths: list[Path], out: Path, workers: int | None) -> Non
                              "grade the results; choose a folder outside it")
         if source.is_relative_to(target):
             raise InputError(f"the input {path} is inside --out {out}: choose another --out")
+    unreadable = [_unreadable_archive(p) for p in paths]
+    if any(unreadable):
+        raise InputError("\n".join(line for line in unreadable if line))
     if not any(_may_hold_submission(p) for p in paths):
         raise InputError(f"no submission found in {', '.join(str(p) for p in paths)} "
                          "(no .ipynb, .zip or LMS-named file)")
+
+
+def _unreadable_archive(path: Path) -> str:
+    """Why a zip named on the command line cannot be opened at all (its list of contents, at
+    the end, is missing or damaged: a download cut short), else "". Such a file is no
+    student's upload that came damaged but the instructor's download: graded, it would mark
+    the whole class missing and make a row of its file name. (A zip that opens but has some
+    damaged members is graded: their students get `invalid` rows saying so.)"""
+    if not path.is_file() or path.suffix.lower() != ".zip":
+        return ""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.infolist()
+    except _ZIP_ERRORS as exc:
+        return (f"{path} cannot be read as a zip archive ({exc}): it is probably cut short or "
+                "damaged; download it again (or leave it out)")
+    return ""
 
 
 def _may_hold_submission(path: Path) -> bool:

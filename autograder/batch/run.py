@@ -6,8 +6,8 @@ per submission, so a batch killed halfway resumes by skipping every
 submission whose results.json matches the same notebook bytes, config and
 grading code.
 Zips are unpacked into a folder of this run's own, removed when the run ends
-(error or not); an upload discovery found nothing to grade in still gets its
-`invalid` row, and the summary printed for the TA is made printable.
+(error or not, killed too); an upload discovery found nothing to grade in still
+gets its `invalid` row, and the summary printed for the TA is made printable.
 
 Why the rest is here. A result is reused only if the same notebook bytes were
 graded with the same config *and the same grading code*: `grading_code` digests
@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,34 +174,57 @@ def _earlier(out: Path, found: Found) -> SubmissionResult | None:
 
 
 def _up_to_date(out: Path, found: Found, config_sha: str, engine: str,
-                previous: SubmissionResult | None = None) -> tuple[SubmissionResult | None, bool]:
+                previous: SubmissionResult | None = None,
+                sha: str | None = None) -> tuple[SubmissionResult | None, bool]:
     """(the result to reuse, or None; whether only the grading code made it stale).
-    `previous`: the earlier result, already read (`_earlier`)."""
+    `previous`: the earlier result, already read (`_earlier`); `sha`: the notebook's, if known."""
     previous = previous or _earlier(out, found)
     if previous is None:
         return None, False
     if previous.reason.startswith(INTERNAL_ERROR) or previous.status is Status.MISSING:
         return None, False  # the grader failed, not the submission (or no notebook then)
-    if previous.source_sha256 != _sha(found.path) or previous.config_sha256 != config_sha:
+    if previous.source_sha256 != (sha or _sha(found.path)) or previous.config_sha256 != config_sha:
         return None, False
     if previous.trace.engine_version != engine:
         return None, True
     return previous, False
 
 
-def _replaced(previous: SubmissionResult | None, found: Found) -> str:
+def _same_problem(previous: SubmissionResult | None, found: Found) -> str:
+    """When an earlier run found the same problem in the same upload (its `graded_at`;
+    "" if none did): a row made again unchanged keeps when it was first made."""
+    if (previous is None or previous.status is not Status.INVALID
+            or previous.reason != found.problem or previous.trace.source != found.origin):
+        return ""
+    return previous.trace.graded_at
+
+
+def _replaced(previous: SubmissionResult | None, found: Found, sha: str | None = None) -> str:
     """What is said when this run grades `found` over a row an earlier run graded from
     another file (`previous`; "" when it came from the same one, or there was none): a row
     that changes hands is never replaced in silence (red team 20: a notebook in one
     student's folder graded into the class's results replaced another student's row, and
-    the run said nothing)."""
+    the run said nothing). The same file is the same bytes (`sha`: `found`'s, if known), or
+    the same file id of the LMS (Canvas's): not the same path, which a fresh download of the
+    same class changes for every row (ops 22: ten false `replaced:` lines hid three real)."""
     if previous is None:
         return ""
     before = previous.trace.source
     if previous.status is Status.MISSING or not before or before == found.origin:
         return ""
+    if found.attempt and found.attempt == previous.trace.attempt:
+        return ""  # the LMS's own id of the file: the one graded before
+    if previous.source_sha256 and previous.source_sha256 == (sha or _sha_or_none(found.path)):
+        return ""
     return (f"{found.submission_id}: graded earlier from {before}, now from {found.origin} "
             "(check this file is theirs)")
+
+
+def _sha_or_none(path: Path) -> str | None:
+    try:
+        return _sha(path)
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager
@@ -296,9 +320,13 @@ def _judge(found: Found, out: str, engine: str, position: int = -1) -> dict[str,
     return result.to_gradescope()
 
 
-def _stamp(result: SubmissionResult, engine: str) -> None:
-    """Record what graded `result` (`grading_code`): the key a later run reuses it by."""
-    result.trace = dataclasses.replace(result.trace, engine_version=engine)
+def _stamp(result: SubmissionResult, engine: str, graded_at: str = "") -> None:
+    """Record what graded `result` (`grading_code`): the key a later run reuses it by; and
+    when (`graded_at`, else now), written with the result itself: a run killed before its
+    end leaves results that say when they were graded, and the run that resumes keeps it."""
+    result.trace = dataclasses.replace(
+        result.trace, engine_version=engine,
+        graded_at=graded_at or datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
@@ -344,20 +372,23 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
     for found in summary.discovery.submissions:
         if found.problem:  # nothing to grade in that upload: its row says why
             result = unscored(found.submission_id, config, Status.INVALID, found.problem)
-            _stamp(result, engine)
+            result.trace = dataclasses.replace(result.trace, source=found.origin,
+                                               attempt=found.attempt)
+            _stamp(result, engine, _same_problem(_earlier(out, found), found))
             write_results(result, results_path(out, found.submission_id))
             done[found.submission_id] = result
             continue
         earlier = _earlier(out, found)
+        sha = _sha_or_none(found.path) if earlier is not None else None
         reuse, changed = (None, False) if regrade else _up_to_date(out, found, config_sha,
-                                                                   engine, earlier)
+                                                                   engine, earlier, sha)
         if reuse is not None:
             done[found.submission_id] = reuse
         else:
             todo.append(found)
             if changed:
                 summary.checks_changed.append(found.submission_id)
-            replaced = _replaced(earlier, found)
+            replaced = _replaced(earlier, found, sha)
             if replaced:
                 summary.replaced.append(replaced)
     summary.reused = sum(1 for found in summary.discovery.submissions

@@ -131,7 +131,7 @@ def test_zips_nested_too_deep_are_skipped(tmp_path: Path):
     found = discover([tmp_path / "deep.zip"], tmp_path / "unpacked")
     assert [(f.submission_id, f.problem) for f in found.submissions] == [
         ("deep", "no notebook in your upload (found: level5.zip/level4.zip/level3.zip/level2.zip "
-                 "(nested too deep))")]
+                 "(nested too deep)); hand in the notebook itself (an .ipynb file)")]
     assert any("nested more than" in s for s in found.skipped)
 
 

@@ -48,13 +48,14 @@ def test_zip_with_only_a_pdf_is_the_uploaders_invalid_row(tmp_path: Path):
         "empty.zip": zipped({}),
     })
     found = discover([batch], tmp_path / "unpacked")
+    hand_in = "; hand in the notebook itself (an .ipynb file)"  # (no assignment given here)
     assert rows(found) == {
-        "smith_1234": "no notebook in your upload (found: report.pdf, notes/data.csv)",
+        "smith_1234": "no notebook in your upload (found: report.pdf, notes/data.csv)" + hand_in,
         "okafor_1001": "",
-        "lee_77": "no notebook in your upload (found: lee_77_3_report.pdf)",
-        "jones_55": "no notebook in your upload (found: jones_55_2_scan.pdf)",
+        "lee_77": "no notebook in your upload (found: lee_77_3_report.pdf)" + hand_in,
+        "jones_55": "no notebook in your upload (found: jones_55_2_scan.pdf)" + hand_in,
         "ng_66": "",
-        "empty": "no notebook in your upload (it holds no files)",
+        "empty": "no notebook in your upload (it holds no files)" + hand_in,
     }
     smith = next(f for f in found.submissions if f.submission_id == "smith_1234")
     assert smith.path == batch / f"{SMITH}.zip" and smith.attempt == 5678
@@ -181,7 +182,8 @@ def test_control_characters_in_member_names_never_reach_a_reason(tmp_path: Path)
         f"{SMITH}.zip": zipped({"\x1b]0;pwned\x07\x1b[2Jreport.pdf": b"%PDF"})})
     found = discover([batch], tmp_path / "unpacked")
     problem = found.submissions[0].problem
-    assert problem.startswith("no notebook in your upload (found: ") and problem.endswith("report.pdf)")
+    assert problem.startswith("no notebook in your upload (found: ")
+    assert problem.endswith("report.pdf); hand in the notebook itself (an .ipynb file)")
     assert "\x1b" not in problem and "\x07" not in problem
 
 
@@ -242,7 +244,8 @@ def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp
     assert {sid: row["status"] for sid, row in gradebook.items()} == {
         "HYPERLINK_1": "graded", "bomb_77": "invalid", "jones_55": "graded", "mallory_999": "graded",
         "okafor_1001": "graded", "smith_1234": "invalid"}
-    assert gradebook["smith_1234"]["reason"] == "no notebook in your upload (found: report.pdf)"
+    assert gradebook["smith_1234"]["reason"] == ("no notebook in your upload (found: report.pdf); "
+                                                 "hand in the notebook itself (lab05.ipynb)")
     assert gradebook["bomb_77"]["reason"] == ("your upload holds more than 8 MB once unpacked "
                                               "(nested zips included), not unpacked")
     by_id = {r.submission_id: r for r in summary.results}
@@ -255,7 +258,7 @@ def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp
     assert summary.graded_now == 4  # mallory's two notebooks are the same bytes: graded once
 
     text = summary.describe()
-    assert "invalid: smith_1234: no notebook in your upload (found: report.pdf)" in text
+    assert "invalid: smith_1234: no notebook in your upload (found: report.pdf); hand in" in text
     assert "readme.txt: not a notebook" in text
     assert not any(c in text for c in "\x1b\x07\r")
     assert not any(cell.lstrip().startswith(("=", "+", "-", "@"))
