@@ -238,8 +238,10 @@ def parser() -> argparse.ArgumentParser:
     show.add_argument("--lab", default=None, help=LAB_HELP + " (its config gives the due date)")
     show.add_argument("--config", default=None, help=CONFIG_HELP)
     show.set_defaults(run=_show)
-    publish = sub.add_parser("publish", help="release after_published checks to students: "
-                             "mark a grade run's output folder published, rewrite its pages")
+    publish = sub.add_parser("publish", help="release after_published checks to students "
+                             "(after_due_date ones still wait for the configured (late) due "
+                             "date; with no deadline configured, they are released too): mark "
+                             "a grade run's output folder published, rewrite its pages")
     publish.add_argument("--out", required=True, help="the output folder of a grade run")
     publish.add_argument("--undo", action="store_true", help="withdraw: unpublish")
     publish.add_argument("--config", default=None, help=CONFIG_HELP)

@@ -50,11 +50,11 @@ class Audience:
             return True
         if visibility == "hidden":
             return False
-        if self.published:  # publishing releases every check that is not `hidden`
-            return True
         if visibility == "after_due_date" and self.reveal_after is not None:
+            # its own date, published or not: publishing on-time grades during the late
+            # window showed the concept checks to students who could still hand in (ops 22)
             return (self.now or datetime.now(UTC)) >= self.reveal_after
-        return False
+        return self.published  # after_published; after_due_date with no deadline known
 
     def why_withheld(self, visibility: str) -> str:
         if visibility == "after_due_date" and self.reveal_after is not None:

@@ -39,6 +39,12 @@ DUE = datetime(2025, 3, 14, 23, 59, tzinfo=UTC)
     ("after_due_date", Audience(published=True), True),
     ("after_due_date", Audience(now=DUE - timedelta(minutes=1), reveal_after=DUE), False),
     ("after_due_date", Audience(now=DUE, reveal_after=DUE), True),
+    # publishing before the (late) due date releases after_published checks only: students
+    # who can still hand in never see the concept checks (ops review 22)
+    ("after_due_date", Audience(now=DUE - timedelta(days=1), reveal_after=DUE, published=True),
+     False),
+    ("after_published", Audience(now=DUE - timedelta(days=1), reveal_after=DUE, published=True),
+     True),
     ("after_published", Audience(now=DUE + timedelta(days=9), reveal_after=DUE), False),
     ("after_published", Audience(published=True), True),
     ("after_published", INSTRUCTOR, True),
