@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
@@ -297,7 +298,11 @@ def _parse(text: str) -> nbformat.NotebookNode:
     if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):
         raise InvalidNotebook("the file is JSON but not a Jupyter notebook (no cells)")
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():
+            # (a notebook without cell ids, from an older Jupyter, is fine: nbformat's
+            # MissingIDFieldWarning went to the instructor's terminal for each one, ops 22)
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises many types for malformed input
         raise InvalidNotebook(f"the notebook is malformed and cannot be read: {exc}"[:300]) from exc
     if not isinstance(notebook.get("cells"), list):

@@ -252,3 +252,18 @@ def test_a_large_cell_is_parsed_without_keeping_its_tree() -> None:
     transform.parse("y = 2\n" * (transform.CACHED_SOURCE // 6 + 1))
     transform.parse("y = 2\n")
     assert transform._parse_cached.cache_info().currsize == 1
+
+
+def test_a_notebook_without_cell_ids_is_read_without_a_warning(tmp_path: Path) -> None:
+    """An older Jupyter writes no cell ids (nbformat 4.4): nbformat's MissingIDFieldWarning
+    went to the instructor's terminal for each such notebook (ops review 22)."""
+    raw = json.loads(nbformat.writes(notebook("x = 1")))
+    raw["nbformat_minor"] = 5
+    for cell in raw["cells"]:
+        cell.pop("id", None)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        submission = read_submission(save(tmp_path, json.dumps(raw)), "s1", 64)
+    assert [c.source for c in submission.cells] == ["x = 1"]
