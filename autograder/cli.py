@@ -104,6 +104,17 @@ def _show_audience(args: argparse.Namespace, out: Path) -> Any:
         return Audience(published=is_published(out))
 
 
+def _still_grading(out: Path, what: str) -> bool:
+    """A grade run is writing `out` now: said, and nothing done (exit 2)."""
+    from autograder.batch.run import running_in
+
+    holder = running_in(out)
+    if holder is not None:
+        print(f"error: a grade run (pid {holder}) is still writing {out}: {what} when it has "
+              "finished", file=sys.stderr)
+    return holder is not None
+
+
 def _publish(args: argparse.Namespace) -> int:
     """Release `after_published` checks (and `after_due_date` ones when no deadline is
     configured): mark the output folder published and rewrite every student's page."""
@@ -114,6 +125,8 @@ def _publish(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _sweep(out)
+    if _still_grading(out, "publish"):
+        return 2
     paths = sorted(out.glob(f"*/{RESULTS}"))
     if not paths:
         print(f"error: {out} holds no results (make them with `python -m autograder grade "
@@ -175,6 +188,8 @@ def _export_canvas(args: argparse.Namespace) -> int:
         print(f"error: --out {out} is a folder; name the CSV to write", file=sys.stderr)
         return 2
     _sweep(Path(args.grades))
+    if _still_grading(Path(args.grades), "export"):
+        return 2
     column = args.column
     if column is None:  # the lab's (or --config's) export.canvas_column, else its name
         config = load_config(_config_path(args))

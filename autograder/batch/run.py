@@ -247,6 +247,25 @@ def _exclusive(out: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def running_in(out: Path) -> str | None:
+    """The pid (as its lock file says) of a grade run now using `out`, else None: what reads
+    a run's results (`export canvas`, `publish`) waits for it to finish (ops review 22: an
+    export made mid-run took half a class's scores)."""
+    try:
+        fd = os.open(out / LOCK, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 def _require_writable(out: Path) -> None:
     """InputError before anything is graded if a file the run writes at the end cannot be
     written: a folder in its place (a student's results from before those names were

@@ -113,3 +113,28 @@ def test_leftovers_of_interrupted_writes_are_removed_and_nothing_else(tmp_path: 
     assert [p for p in stale if p.exists()] == []
     assert [p for p in kept if not p.exists()] == []
     assert not is_leftover(out / "ana", {"ana"})  # a folder is never one
+
+
+def test_export_and_publish_wait_for_a_run_still_writing_the_folder(tmp_path: Path) -> None:
+    """An export made while a grade run still writes the folder takes half a class's scores,
+    and publishing rewrites pages under it (ops review 22): both refuse, naming the run; once
+    it is done they go ahead."""
+    subs = tmp_path / "subs"
+    upload_without_notebook(subs, "ana.zip")
+    out = tmp_path / "out"
+    grade_batch([subs], out, CONFIG, workers=1, progress=False)
+    commands = (["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv"),
+                 "--column", "Lab 5 (1)"], ["publish", "--out", str(out)])
+    with (out / LOCK).open("r+") as held:  # a second run, as it holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        for command in commands:
+            done = subprocess.run([sys.executable, "-m", "autograder", *command], cwd=ROOT,
+                                  capture_output=True, text=True, timeout=120)
+            assert done.returncode == 2, done.stderr
+            assert f"a grade run (pid 4242) is still writing {out}" in done.stderr
+    assert not (tmp_path / "c.csv").exists()
+    done = subprocess.run([sys.executable, "-m", "autograder", *commands[1]], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
