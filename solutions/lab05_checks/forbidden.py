@@ -59,6 +59,8 @@ LIBRARY_NAME = {
     "gaussian_nll_loss": "F.gaussian_nll_loss / nn.GaussianNLLLoss",
     "multilabel_soft_margin_loss": "F.multilabel_soft_margin_loss / nn.MultiLabelSoftMarginLoss",
     "margin_ranking_loss": "F.margin_ranking_loss / nn.MarginRankingLoss",
+    "multi_margin_loss": "F.multi_margin_loss / nn.MultiMarginLoss",
+    "triplet_margin_loss": "F.triplet_margin_loss / nn.TripletMarginLoss",
 }
 
 
@@ -112,6 +114,7 @@ ALIASES: dict[str, str] = {
     "gaussian_nll_loss": "gaussian_nll_loss",
     "multilabel_soft_margin_loss": "multilabel_soft_margin_loss",
     "margin_ranking_loss": "margin_ranking_loss",
+    "multi_margin_loss": "multi_margin_loss", "triplet_margin_loss": "triplet_margin_loss",
     **{op: "softmax" for op in SOFTMAX_OPS}, **{op: "log_softmax" for op in LOG_SOFTMAX_OPS},
     **{op: "logsumexp" for op in LOGSUMEXP_OPS},
     **{op: "attention" for op in ATTENTION_OPS},
@@ -120,6 +123,11 @@ ALIASES: dict[str, str] = {
     "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
     "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
     "torch_refs": "torch_internal",
+    # F.linear_cross_entropy's chunked cross-entropy (Python in torch/nn/modules, a custom
+    # operator of the `torch_nn` namespace): PyTorch's own implementation (red team 23)
+    "linear_cross_entropy": "torch_internal",
+    "_linear_cross_entropy_batch_chunked": "torch_internal",
+    "_linear_cross_entropy_batch_chunked_no_reduction": "torch_internal",
 }
 
 
@@ -164,6 +172,10 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "gaussian_nll_loss": ("gaussian_nll_loss",),
     "multilabel_soft_margin_loss": ("multilabel_soft_margin_loss",),
     "margin_ranking_loss": ("margin_ranking_loss",),
+    # margin losses that give d² or |d| with their mean (red team 23: F.multi_margin_loss
+    # with margin 0 on rows [0, d] and [0, -d] for mse_loss and mae_loss, +4)
+    "multi_margin_loss": ("multi_margin_loss",),
+    "triplet_margin_loss": ("triplet_margin_loss",),
 }
 # What every no-library check forbids, whatever the function: the library's own code for
 # it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss

@@ -550,7 +550,7 @@ MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
 # its library loss, and those that give its values (Huber or smooth L1 with a delta no
 # difference reaches is half the squared error)
 MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss",
-                           *LIBRARY_ANYWHERE})
+                           "multi_margin_loss", *LIBRARY_ANYWHERE})
 
 
 @check(MSE_NO_LIB,
@@ -601,7 +601,7 @@ def test_mae_errors(student, memo):
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
 # (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1)
 MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ranking_loss",
-                           *LIBRARY_ANYWHERE})
+                           "multi_margin_loss", "triplet_margin_loss", *LIBRARY_ANYWHERE})
 
 
 @check(MAE_NO_LIB,

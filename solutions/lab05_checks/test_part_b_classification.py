@@ -2149,7 +2149,7 @@ BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
 # (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the binary one)
 BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
                            "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div",
-                           *LIBRARY_ANYWHERE})
+                           "poisson_nll_loss", *LIBRARY_ANYWHERE})
 
 
 @check(BCE_NO_LIB,

@@ -208,6 +208,32 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
     "log_softmax through scipy.special": (
         lambda: torch.from_numpy(__import__("scipy.special").special.log_softmax(
             X.detach().numpy(), axis=1)), SOFTMAX_FORBIDDEN),
+    # a twenty-third red team's: margin losses with margin 0 give d² and |d| with their mean,
+    # a Poisson NLL on probabilities gives -log p, and F.linear_cross_entropy's chunked
+    # cross-entropy (PyTorch's own, in Python) gives the cross-entropies and log_softmax
+    "mse as a multi-margin loss": (
+        lambda: F.multi_margin_loss(torch.stack([torch.zeros(24), (X - P).reshape(-1)], -1),
+                                    torch.zeros(24, dtype=torch.long), p=2, margin=0.0),
+        MSE_FORBIDDEN),
+    "mae as a multi-margin loss": (
+        lambda: F.multi_margin_loss(torch.stack([torch.zeros(24), (X - P).reshape(-1)], -1),
+                                    torch.zeros(24, dtype=torch.long), p=1, margin=0.0),
+        MAE_FORBIDDEN),
+    "mae as a triplet margin loss": (
+        lambda: F.triplet_margin_loss(X.reshape(-1, 1), P.reshape(-1, 1), X.reshape(-1, 1),
+                                      margin=1e-12, p=1), MAE_FORBIDDEN),
+    "bce's -log p from a poisson nll": (
+        lambda: F.poisson_nll_loss(P, torch.ones_like(P), log_input=False, eps=0.0),
+        BCE_FORBIDDEN),
+    "cross entropy through linear_cross_entropy": (
+        lambda: F.linear_cross_entropy(X, torch.eye(4), Y, options=__import__(
+            "torch.nn.modules.linear_cross_entropy_options",
+            fromlist=["_"]).LinearCrossEntropyOptions(acc_policy="accurate")), CE_FORBIDDEN),
+    "log_softmax through linear_cross_entropy": (
+        lambda: F.linear_cross_entropy(X, torch.eye(4), Y, reduction="none", options=__import__(
+            "torch.nn.modules.linear_cross_entropy_options",
+            fromlist=["_"]).LinearCrossEntropyOptions(acc_policy="accurate")),
+        SOFTMAX_FORBIDDEN),
     "softmax through nn.MultiheadAttention": (
         lambda: nn.MultiheadAttention(4, 1)(X[None].detach(), X[None].detach(),
                                             X[None].detach()), SOFTMAX_FORBIDDEN),

@@ -414,6 +414,21 @@ def fuser_switch():
     torch._C._jit_override_can_fuse_on_cpu(True)
 def tensor_expressions():
     import torch._C._te
+def found_again_through_gc():  # (what was withheld, kept alive by cycles or pybind's registry)
+    import gc, types
+    gc.unfreeze()
+    for thing in gc.get_objects():
+        if isinstance(thing, types.ModuleType) and thing.__name__ == "torch._C._te" \
+                and hasattr(thing, "lower"):
+            return
+        if isinstance(thing, type) and getattr(thing, "__module__", "") == "torch._C._te" \
+                and (hasattr(thing, "call_raw") or hasattr(thing, "call")):
+            return
+    try:
+        [k for k in gc.get_objects() if isinstance(k, type) and k.__name__ == "StaticModule"
+         and k.__module__.startswith("torch")][0]()
+    except (IndexError, TypeError):
+        raise RuntimeError("nothing usable left") from None
 def audit_hook():  # (refused in silence, as Python does: the hook is not added)
     heard = []
     sys.addaudithook(lambda event, args: heard.append(event))
@@ -426,6 +441,7 @@ native = {name: refused(attempt) for name, attempt in [
     ("ctypes_library", ctypes_library), ("ctypes_address", ctypes_address),
     ("extension_from_scratch", extension_from_scratch), ("static_runtime", static_runtime),
     ("fuser_switch", fuser_switch), ("tensor_expressions", tensor_expressions),
+    ("found_again_through_gc", found_again_through_gc),
     ("audit_hook", audit_hook)]}
 native["anonymous_file"] = refused(anonymous_file)
 def doubled_sum(x: torch.Tensor) -> torch.Tensor:

@@ -133,6 +133,14 @@ def test_the_cuda_entry_is_blocked_with_or_without_a_cuda_kernel(op, args) -> No
         assert block.holds()
 
 
+def test_the_worker_keeps_every_entry_of_the_judges_plan() -> None:
+    """An overload's name may hold capitals (`_ctc_loss.Tensor`): the worker's check of a
+    request's plan dropped such entries, their kernels left unblocked (red team 23)."""
+    plan = block_plan(["_ctc_loss", "softmax", "_softmax", "mse_loss", "logsumexp"])
+    assert any(not name.islower() for name, _ in plan)  # (this torch has such an overload)
+    assert LibraryBlock([list(entry) for entry in plan]).plan == tuple(plan)
+
+
 def test_building_the_block_runs_no_python_a_notebook_can_reach(monkeypatch) -> None:
     """An outside red team's: a hook on the device query the block once made while it was
     being built rewrote its plan to a harmless operator. The block asks no device (both
