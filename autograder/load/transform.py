@@ -32,6 +32,7 @@ _PROMPT = re.compile(r"(?m)^In \[\d*\]: ")
 # a graded function defines it here too (a no-op shell would lose the function). `%%timeit`
 # and `%timeit` are not here: IPython runs their code in a scope of its own (nothing kept).
 _RUNS_ITS_BODY = re.compile(r"\A(?:[ \t]*\n)*%%(?:time|capture|prun)\b[^\n]*")
+# (each of several stacked magics leaves its line empty: the body's lines keep their numbers)
 _RUNS_ITS_LINE = re.compile(r"(?m)^([ \t]*)%time[ \t]+(?=\S)")
 _ESCAPED_ASSIGN = re.compile(r"=[ \t]*[!%]")  # `x = !ls`, `t = %timeit f()`
 _ESCAPES = "!%?,;/"  # a line that starts with one of these may be IPython's syntax
@@ -85,7 +86,12 @@ def _keep_code_of_magics(source: str) -> str:
     statement replaced by the code they run (the magic's line left empty: line numbers kept)."""
     if "%time" not in source and "%%" not in source:
         return source
-    source = _RUNS_ITS_BODY.sub(lambda m: m.group(0)[:m.group(0).index("%%")], source, count=1)
+    while True:  # (stacked: `%%time` over `%%capture`, in either order, as Jupyter runs them)
+        kept = _RUNS_ITS_BODY.sub(lambda m: m.group(0)[:m.group(0).index("%%")], source,
+                                  count=1)
+        if kept == source:
+            break
+        source = kept
     return _RUNS_ITS_LINE.sub(r"\1", source)
 
 

@@ -83,19 +83,70 @@ def _write_file(line: str, cell: str) -> None:
         handle.write(cell)
 
 
+def _run_file(line: str, namespace: dict[str, Any]) -> None:
+    """IPython's `%run [-i] FILE [ARGS]`: FILE's code run as `__main__` (its namespace the
+    notebook's with -i, else a fresh one), its names then the notebook's (fresh eyes 23: a
+    module of helpers written by `%%writefile` and loaded with `%run`, 9 points)."""
+    words = shlex.split(line)
+    shared = "-i" in words[:1]
+    words = words[1:] if shared else words
+    if not words:
+        raise ValueError("%run needs a file name")
+    path = os.path.expanduser(words[0])
+    with open(path, encoding="utf-8") as handle:
+        code = compile(handle.read(), path, "exec", dont_inherit=True)
+    scope = namespace if shared else {"__name__": "__main__", "__file__": path,
+                                      "__builtins__": builtins}
+    argv, sys.argv = sys.argv, [path, *words[1:]]
+    try:
+        exec(code, scope)
+    finally:
+        sys.argv = argv
+    if not shared:
+        namespace.update({key: value for key, value in scope.items()
+                          if key not in ("__name__", "__file__", "__builtins__")})
+
+
+def _make_folders(command: str) -> None:
+    """`!mkdir [-p] DIR...` (and `%mkdir`): the folders made, as the shell would; any other
+    command does nothing (fresh eyes 23: `!mkdir -p checkpoints` before `fit` saved there)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return
+    if len(words) < 2 or words[0] != "mkdir" or any(
+            word.startswith("-") and word not in ("-p", "--parents") for word in words[1:]):
+        return
+    parents = any(word in ("-p", "--parents") for word in words[1:])
+    for folder in (word for word in words[1:] if not word.startswith("-")):
+        try:
+            if parents:
+                os.makedirs(os.path.expanduser(folder), exist_ok=True)
+            else:
+                os.mkdir(os.path.expanduser(folder))
+        except OSError as exc:
+            print(f"mkdir: cannot create directory '{folder}': {exc.strerror}")
+
+
 class _NoShell:
     """Stands in for `get_ipython()`: magics and `!commands` do nothing."""
 
-    def run_line_magic(self, *args: Any, **kwargs: Any) -> None:
+    def run_line_magic(self, name: Any = None, line: Any = "", *args: Any,
+                       **kwargs: Any) -> None:
+        if name == "run":  # (a file the notebook wrote with %%writefile, run as Jupyter does)
+            _run_file(str(line), sys._getframe(1).f_globals)
+        elif name == "mkdir":
+            _make_folders(f"mkdir {line}")
         return None
 
     def run_cell_magic(self, name: Any = None, line: Any = "", cell: Any = "", *args: Any,
                        **kwargs: Any) -> None:
-        if name == "writefile":  # (a module the notebook imports next: as Jupyter writes it)
+        if name in ("writefile", "file"):  # (a module imported next: as Jupyter writes it)
             _write_file(str(line), str(cell))
         return None
 
-    def system(self, *args: Any, **kwargs: Any) -> None:
+    def system(self, command: Any = "", *args: Any, **kwargs: Any) -> None:
+        _make_folders(str(command))  # (no shell here: `!mkdir -p DIR` alone is done)
         return None
 
     def getoutput(self, *args: Any, **kwargs: Any) -> list[str]:

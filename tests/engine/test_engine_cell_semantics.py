@@ -93,3 +93,25 @@ def test_jupyter_habits_outside_the_graded_functions_run_as_in_jupyter(zygote) -
         assert session.cells[1].error is None, session.cells[1].error
         assert session.get_var("threads") == 1
         assert session.call("safe_div", 1.0, 0).value == 0.0
+
+
+# More of the same (fresh eyes 23): stacked cell magics over a graded function (8 points),
+# `%run` of a file written by `%%writefile` (9), `%%file` (9), `!mkdir -p` before a save (2)
+MORE_HABITS = [
+    to_plain_python("%%time\n%%capture\ndef stacked(x):\n    return x + 1\n"),
+    to_plain_python("%%file run_helpers.py\nimport sys\n"
+                    "def squared_error(a, b):\n    return (a - b) ** 2\n"
+                    "ARGS = sys.argv[1:]\n"),
+    to_plain_python("%run run_helpers.py one two\n"),
+    to_plain_python("!mkdir -p checkpoints/last\n%mkdir figures\n") +
+    "import os\nfolders = [os.path.isdir('checkpoints/last'), os.path.isdir('figures')]\n",
+]
+
+
+def test_more_jupyter_habits_run_as_in_jupyter(zygote) -> None:
+    with one_cell_session(zygote, "\n".join(MORE_HABITS)) as session:
+        assert session.cells[1].error is None, session.cells[1].error
+        assert session.call("stacked", 1).value == 2
+        assert session.call("squared_error", 3, 1).value == 4
+        assert session.get_var("ARGS") == ["one", "two"]
+        assert session.get_var("folders") == [True, True]
