@@ -1955,8 +1955,8 @@ def test_bce_clamp(student, tol, memo):
                      f"instead of adding an epsilon or clipping p ({BCE_CLAMP_FIX}).",
                      "eps-not-clamp")
             if _judged_where_right(student, tol, "binary_cross_entropy", F.binary_cross_entropy,
-                                   torch.linspace(0.2, 0.8, targets.numel(), dtype=dtype),
-                                   probs, targets, BCE_VALUES, what):
+                                   probs, targets, (probs == 0) | (probs == 1) | (probs < 1e-30),
+                                   BCE_VALUES, what):
                 continue
             expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
@@ -1965,46 +1965,80 @@ def test_bce_clamp(student, tol, memo):
                                            and not attribution_pending())
 
 
+def _formula_right_by_target(student, tol: Tolerances, function: str, reference: Loss,
+                             dtype: torch.dtype, logits: bool) -> dict[str, bool]:
+    """Which kinds of target the student's per-element formula gets right on ordinary inputs
+    — targets of 1, of 0, soft ones — from two calls on fresh random inputs like the values
+    check's (hard targets, then soft; probabilities inside (0.02, 0.98), or logits of about
+    ±2), reduction 'none'. Fresh: a function cannot tell these calls from the values check's
+    and answer them wrong on purpose to be judged on fewer positions (red team 24)."""
+    gen = fresh_generator()
+    n = 12
+    first = (torch.randn(n, generator=gen, dtype=torch.float64) * 2 if logits else
+             0.02 + 0.96 * torch.rand(n, generator=gen, dtype=torch.float64)).to(dtype)
+    hard = torch.randint(0, 2, (n,), generator=gen).to(dtype)
+    if bool(hard.all()) or not bool(hard.any()):  # (both kinds, wherever they fall)
+        hard[int(torch.randint(0, n, (1,), generator=gen))] = 1 - hard[0]
+    soft = (0.05 + 0.9 * torch.rand(n, generator=gen, dtype=torch.float64)).to(dtype)
+    bound = tolerance(_loose(tol), dtype)
+    right: dict[str, bool] = {}
+    for targets, kinds in ((hard, (("positive", hard == 1), ("negative", hard == 0))),
+                           (soft, (("soft", soft == soft),))):
+        value = _quiet_call(student, function, first, targets, reduction="none")
+        close = (torch.isclose(value.detach().to(dtype), reference(first, targets,
+                                                                  reduction="none"),
+                               rtol=bound.rtol, atol=bound.atol)
+                 if isinstance(value, torch.Tensor) and value.shape == targets.shape
+                 else torch.zeros_like(targets, dtype=torch.bool))
+        for kind, where in kinds:
+            right[kind] = bool(where.any()) and bool(close[where].all())
+    return right
+
+
 def _formula_where_right(student, tol: Tolerances, function: str, reference: Loss,
-                         interior: torch.Tensor, first: torch.Tensor, targets: torch.Tensor,
-                         edge_tol: Tolerances | None = None, **extra: Any) -> str:
+                         first: torch.Tensor, targets: torch.Tensor, relevant: torch.Tensor,
+                         edge_tol: Tolerances | None = None, logits: bool = False,
+                         **extra: Any) -> str:
     """An edge check's cases judged where the student's per-element formula is right (the
-    notebook: "its other checks are then judged where it is right"): "" when the formula
-    (no `extra`) is right on the ordinary input `interior` for every target here (the edge
-    `first`, with `extra`, is then the check's own), "nowhere" when it is right for none of
-    them, "right where judged" when the edge is right at each position whose target the
-    formula gets right on the ordinary input, else "wrong where judged". (A mistakes review,
-    22: `log1p(p)` for `log1p(-p)`, and a hard-targets-only `where`, were told their clamp,
-    pos_weight or ±1e4 handling was wrong, which was right.)"""
-    ordinary = _quiet_call(student, function, interior, targets, reduction="none")
-    edge = _quiet_call(student, function, first, targets, reduction="none", **extra)
-    if not (isinstance(ordinary, torch.Tensor) and isinstance(edge, torch.Tensor)
-            and ordinary.shape == targets.shape and edge.shape == targets.shape):
+    notebook: "its other checks are then judged where it is right"): "" when the formula is
+    right for every kind of target (the edge `first`, with `extra`, is then the check's
+    own), "nowhere" when it is right for none; else, over the positions the edge is about
+    (`relevant`: a p of 0 or 1, a logit of ±1e4, a positive target for pos_weight) whose
+    target the formula gets right, "right where judged" when the edge is right at each,
+    "wrong where judged" when not, and "unjudged" when there is no such position (the check
+    then judges as before: red team 24 kept pos_weight by being wrong on every positive
+    target). (A mistakes review, 22: `log1p(p)` for `log1p(-p)`, and a hard-targets-only
+    `where`, were told their clamp, pos_weight or ±1e4 handling was wrong, which was
+    right.)"""
+    right = _formula_right_by_target(student, tol, function, reference, targets.dtype, logits)
+    if all(right.values()):
         return ""
-    bound = tolerance(_loose(tol), targets.dtype)
-    right = torch.isclose(ordinary.detach().to(targets.dtype),
-                          reference(interior, targets, reduction="none"),
-                          rtol=bound.rtol, atol=bound.atol)
-    if bool(right.all()):
-        return ""
-    if not bool(right.any()):
+    if not any(right.values()):
         return "nowhere"
+    soft = (targets != 0) & (targets != 1)
+    judged = relevant & (((targets == 1) & right["positive"]) | ((targets == 0) & right["negative"])
+                         | (soft & right["soft"]))
+    if not bool(judged.any()):
+        return "unjudged"
+    edge = _quiet_call(student, function, first, targets, reduction="none", **extra)
+    if not (isinstance(edge, torch.Tensor) and edge.shape == targets.shape):
+        return "unjudged"
     bound = tolerance(edge_tol or tol, targets.dtype)
     at_edges = torch.isclose(edge.detach().to(targets.dtype),
                              reference(first, targets, reduction="none", **extra),
                              rtol=bound.rtol, atol=bound.atol, equal_nan=True)
-    return "right where judged" if bool(at_edges[right].all()) else "wrong where judged"
+    return "right where judged" if bool(at_edges[judged].all()) else "wrong where judged"
 
 
 def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss,
-                        interior: torch.Tensor, first: torch.Tensor, targets: torch.Tensor,
+                        first: torch.Tensor, targets: torch.Tensor, relevant: torch.Tensor,
                         values_check: str, what: str, edge_tol: Tolerances | None = None,
-                        **extra: Any) -> bool:
+                        logits: bool = False, **extra: Any) -> bool:
     """Before an edge check's last, generic failure: fails naming the formula when it is
-    wrong for every target here; True (the check attributed to `values_check`, the case
+    wrong for every kind of target; True (the check attributed to `values_check`, the case
     skipped) when the edge is right wherever the formula is."""
-    formula = _formula_where_right(student, tol, function, reference, interior, first,
-                                   targets, edge_tol, **extra)
+    formula = _formula_where_right(student, tol, function, reference, first, targets,
+                                   relevant, edge_tol, logits, **extra)
     if formula == "nowhere":
         fail(f"{function}'s values are wrong for ordinary inputs with these targets too "
              f"{what}: the values check names the per-element formula — fix it first; this "
@@ -2268,8 +2302,8 @@ def test_bcel_pos_weight(student, tol, memo):
                 what = (f"with pos_weight of shape {tuple(pos_weight.shape)} "
                         f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')")
                 if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
-                                       logits, logits, targets, BCEL_VALUES, what,
-                                       pos_weight=pos_weight):
+                                       logits, targets, targets > 0, BCEL_VALUES, what,
+                                       logits=True, pos_weight=pos_weight):
                     continue
                 expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
     memo[POS_WEIGHT_RIGHT] = not attribution_pending()
@@ -2342,8 +2376,8 @@ def test_bcel_extreme(student, tol, memo):
                      "which is exact.",
                      "inexact-extreme")
             if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
-                                   torch.linspace(-2.0, 2.0, targets.numel(), dtype=dtype),
-                                   logits, targets, BCEL_VALUES, what, edge_tol=tol):
+                                   logits, targets, logits.abs() >= 50, BCEL_VALUES, what,
+                                   edge_tol=tol, logits=True):
                 continue
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
     if excused:

@@ -76,3 +76,16 @@ def test_a_loop_raising_on_the_cpu_too_is_not_told_the_gpu_failed() -> None:
                                       "loss = loss_fn(logits, y.float())")), "train_one_epoch")
     message = failed(found)[part_d.TRAIN_DEVICE].message
     assert "GPU" not in message and "target dtype" in message, message
+
+
+def test_an_edge_check_is_not_kept_by_being_wrong_on_every_position_it_is_about() -> None:
+    """Red team 24: a BCE-with-logits with no positive term at all (so no pos_weight code) was
+    "judged where it is right" — the negative targets, where pos_weight changes nothing — and
+    kept its pos_weight check. Judged only on the positions an edge is about, it is charged."""
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy_with_logits",
+        "return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+        "return _reduce((1 - targets) * (logits + neg_log_sigmoid), reduction)")),
+        "binary_cross_entropy_with_logits")
+    assert {part_b.BCEL_VALUES, part_b.BCEL_POS_WEIGHT} <= set(failed(found)), \
+        {k: v.message for k, v in failed(found).items()}
