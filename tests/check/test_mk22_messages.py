@@ -89,3 +89,4 @@ def test_an_edge_check_is_not_kept_by_being_wrong_on_every_position_it_is_about(
         "binary_cross_entropy_with_logits")
     assert {part_b.BCEL_VALUES, part_b.BCEL_POS_WEIGHT} <= set(failed(found)), \
         {k: v.message for k, v in failed(found).items()}
+
