@@ -9,11 +9,10 @@ import csv
 from pathlib import Path
 
 from autograder.export.canvas import export_canvas
-from autograder.report.batch_record import BATCH, BatchRecord
-from autograder.report.gradescope import results_path, write_results
 from autograder.score.final import Standing, finalise
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as Check  # not a test class for pytest
+from tests.export.grades_folder import grades_folder
 
 CHECK = "f: does it"
 COLUMN = "Lab 5 (123456)"
@@ -42,15 +41,7 @@ def grades(tmp_path: Path, roster: str = ROSTER) -> Path:
     results = [result("andersonamy_1001", 135.0, "1001"), result("amy_uni.edu", 131.0, "1001"),
                result("chencarl_1003", 117.9, "1003"), result("garciagina_1007", 135.0, "1007"),
                result("kimkevin_1010", 0.0, "1010", Status.MISSING)]
-    out = tmp_path / "grades"
-    for row in results:
-        write_results(row, results_path(out, row.submission_id))
-    (tmp_path / "roster.csv").write_text(roster, encoding="utf-8")
-    record = BatchRecord("2025-03-15T00:00:00+00:00", "test", "config.yaml", "0" * 64,
-                         files={"roster": str(tmp_path / "roster.csv")})
-    record.add_results(results)
-    record.write(out / BATCH)
-    return out
+    return grades_folder(tmp_path, results, roster)
 
 
 def read(path: Path, column: str = COLUMN) -> dict[str, str]:

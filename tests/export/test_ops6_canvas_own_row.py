@@ -13,11 +13,10 @@ import pytest
 
 from autograder.cli import main
 from autograder.export.canvas import CanvasExportError, export_canvas
-from autograder.report.batch_record import BATCH, BatchRecord
-from autograder.report.gradescope import results_path, write_results
 from autograder.score.final import Standing, finalise
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as Check  # not a test class for pytest
+from tests.export.grades_folder import grades_folder
 
 CHECK = "f: does it"
 COLUMN = "Lab 5 (4242)"
@@ -37,15 +36,7 @@ def result(sid: str, score: float, maximum: float = 10.0, status: Status = Statu
 
 
 def grades(tmp_path: Path, results: list[SubmissionResult]) -> Path:
-    out = tmp_path / "grades"
-    for row in results:
-        write_results(row, results_path(out, row.submission_id))
-    (tmp_path / "roster.csv").write_text(ROSTER, encoding="utf-8")
-    record = BatchRecord("2025-03-15T00:00:00+00:00", "test", "config.yaml", "0" * 64,
-                         files={"roster": str(tmp_path / "roster.csv")})
-    record.add_results(results)
-    record.write(out / BATCH)
-    return out
+    return grades_folder(tmp_path, results, ROSTER)
 
 
 def exported(path: Path) -> dict[str, str]:
