@@ -70,6 +70,9 @@ SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(ta
 DETACHED_BACKWARD = ("{function} calls backward() on a tensor cut from the graph (detach(), "
                      ".item() or a new tensor), so no gradient reaches the parameters: call "
                      "loss.backward() on the loss computed from model(x).")
+DETACHED_LOGITS = ("{function} gives loss_fn outputs cut from the graph (logits.detach(), or "
+                   "the forward pass under torch.no_grad()), so the loss has no gradient to "
+                   "the parameters and backward() raises: pass model(x) to loss_fn as it is.")
 NO_BACKWARD = ("{function} never calls loss.backward(), so the parameters get no gradient "
                "and optimizer.step() changes nothing: call loss.backward() between the loss "
                "and optimizer.step().")
@@ -97,8 +100,15 @@ def _explain_error(function: str, outcome: dict) -> None:
     without a graph. The exception decided the verdict; this only names its cause."""
     if not outcome.get("error"):
         return
-    if any(c["swapped"] for c in outcome.get("loss_calls", [])):
+    losses = outcome.get("loss_calls", [])
+    if any(c["swapped"] for c in losses):
         fail(SWAPPED_LOSS.format(function=function), "loss-arguments-swapped")
+    message = str((outcome.get("error") or {}).get("message", ""))
+    if losses and not any(c["requires_grad"] for c in losses) \
+            and "does not require grad" in message:
+        # (a mistakes review, 24: told only PyTorch's "element 0 of tensors does not
+        # require grad")
+        fail(DETACHED_LOGITS.format(function=function), "loss-input-detached")
     problem = _backward_problem(function, outcome)
     if problem is not None and problem[1] == "backward-detached":
         fail(*problem)  # (a missing backward raises nothing: the error is another one)

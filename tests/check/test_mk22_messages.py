@@ -90,3 +90,12 @@ def test_an_edge_check_is_not_kept_by_being_wrong_on_every_position_it_is_about(
     assert {part_b.BCEL_VALUES, part_b.BCEL_POS_WEIGHT} <= set(failed(found)), \
         {k: v.message for k, v in failed(found).items()}
 
+
+
+def test_a_loop_handing_the_loss_detached_logits_is_told_so() -> None:
+    """`loss_fn(logits.detach(), y)`: backward() raises PyTorch's "element 0 of tensors does
+    not require grad", and the loop was told only that (a mistakes review, 24)."""
+    found = verdicts(namespace(edited("train_one_epoch", "loss = loss_fn(logits, y)",
+                                      "loss = loss_fn(logits.detach(), y)")), "train_one_epoch")
+    messages = {v.message for v in failed(found).values()}
+    assert messages and all("cut from the graph" in m for m in messages), messages
