@@ -206,16 +206,18 @@ _BASELINE: list[Baseline] = []
 
 
 _AUDIT_HOOKS: list[Any] = []
+_LETTING_IN: list[Any] = []  # the worker's own second audit hook, while it is being added
+NO_AUDIT_HOOK = "audit hooks are not available in the grader"
 
 
 def _no_more_audit_hooks(event: str, args: Any) -> None:
     """The worker's one audit hook: no other may be added. A notebook's audit hook would run
     its code at every audited event of the grader's own work (an attribute set on a function
     when the integrity check restores it, a compile), after the library block is lifted."""
-    if event == "sys.addaudithook" and _AUDIT_HOOKS[-1:] != [_refuse_native]:
+    if event == "sys.addaudithook" and not _LETTING_IN:
         # (the one let in: the worker's own second hook, `refuse_native_code`, which from
-        # then on refuses every other whatever this list holds)
-        raise RuntimeError("audit hooks are not available in the grader")
+        # then on refuses every other, whatever a notebook does to this module)
+        raise RuntimeError(NO_AUDIT_HOOK)
 
 
 def _shared_setup() -> None:
@@ -228,8 +230,8 @@ def _shared_setup() -> None:
     # Jupyter's `display` (IPython puts it in every notebook's namespace): a cell or a graded
     # function that shows a table with it ran in Jupyter (fresh eyes 22: `fit` failed on it)
     builtins.display = _display  # type: ignore[attr-defined]
-    harness.install()
-    harness.keep_one_thread()  # the scenarios' switchable wrappers, part of the baseline
+    harness.install()  # the scenarios' switchable wrappers, part of the baseline
+    harness.keep_one_thread()
     harness.withhold_kernel_handles()
 
 
@@ -748,16 +750,20 @@ def _refuse_native(event: str, args: Any) -> None:
     if event.startswith("ctypes."):
         raise RuntimeError(NATIVE_HINT)
     if event == "sys.addaudithook":
-        raise RuntimeError("audit hooks are not available in the grader")
+        raise RuntimeError(NO_AUDIT_HOOK)
 
 
 def refuse_native_code() -> None:
     """Add `_refuse_native` (once per process: the zygote's first audit hook lets exactly
-    this one in)."""
-    if _refuse_native not in _AUDIT_HOOKS:
-        _AUDIT_HOOKS.append(_refuse_native)
+    this one in, `_LETTING_IN`)."""
+    if _refuse_native in _AUDIT_HOOKS:
+        return
+    _LETTING_IN.append(_refuse_native)
+    try:
         sys.addaudithook(_refuse_native)
-        _AUDIT_HOOKS.append(sys.addaudithook)  # (the door closed behind it)
+    finally:
+        _LETTING_IN.clear()
+    _AUDIT_HOOKS.append(_refuse_native)
 
 
 NATIVE_FOR_SANDBOX_TESTS: list[bool] = []  # (`zygote.NATIVE_FOR_SANDBOX_TESTS`)
