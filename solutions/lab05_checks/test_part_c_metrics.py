@@ -785,6 +785,7 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
              "(precision, recall, f1) of three Python floats.", "wrong-type")
     _reject_non_finite(function, value, what)
     for name, got, want in zip(("precision", "recall", "f1"), value, expected, strict=True):
+        _rounded(function, got, want, tol, f"({name}) {what}")
         if strict_types:
             expect_float(got, want, _slack(tol, want), function, f"({name}) {what}",
                          mistake=mistake)

@@ -99,3 +99,13 @@ def test_a_loop_handing_the_loss_detached_logits_is_told_so() -> None:
                                       "loss = loss_fn(logits.detach(), y)")), "train_one_epoch")
     messages = {v.message for v in failed(found).values()}
     assert messages and all("cut from the graph" in m for m in messages), messages
+
+
+def test_a_rounded_precision_recall_f1_is_named() -> None:
+    """The rounding is named for every metric that returns floats, precision_recall_f1's
+    three included (the class, not only accuracy and macro_f1)."""
+    found = verdicts(namespace(edited(
+        "precision_recall_f1", "return precision, recall, f1",
+        "return round(precision, 3), round(recall, 3), round(f1, 3)")), "precision_recall_f1")
+    messages = " ".join(v.message for v in failed(found).values())
+    assert "rounds its result to 3 decimals" in messages, messages
