@@ -6,7 +6,8 @@ debugging other processes (ptrace, process_vm_*), changing mounts or
 namespaces (mount, pivot_root, unshare, setns, any clone that asks for a new
 namespace, user namespaces included), starting another process (fork, vfork, any
 clone but a thread's: torch code needs threads, never a process, and a second
-process would hold a copy of torch that no check's library block reaches), the
+process would hold a copy of torch that no check's library block reaches) or another
+program (execve, execveat: a new image sheds the worker's audit hooks), the
 kernel keyring, BPF, perf events,
 io_uring, module loading, kexec, reboot, swap, accounting, handle-based opens,
 and every socket family but the three a private network namespace confines (Unix,
@@ -54,6 +55,10 @@ DENIED = (
     # slow the other lanes' students into timeouts
     "sched_setaffinity",
     "fork", "vfork",
+    # a worker is forked from the zygote and never needs to run a program: a fresh image
+    # (its own interpreter, `os.execv`) would shed the worker's audit hooks, ctypes refusal
+    # included, and be dumpable again (red team 25 ran native code in one)
+    "execve", "execveat",
     # an anonymous file is on no mount, so its code could be loaded (`dlopen` of
     # /proc/self/fd/N) where every writable folder is mounted noexec (`rootfs`)
     "memfd_create", "memfd_secret",

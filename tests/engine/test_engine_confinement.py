@@ -168,6 +168,14 @@ def no_process():
     except RuntimeError:
         threaded = False
     return pid is None and not spawned and not threaded
+def no_exec():
+    # a new image (red team 25: a fresh interpreter) has none of the worker's audit hooks
+    import sys
+    try:
+        os.execv(sys.executable, [sys.executable, "-c", "pass"])
+    except PermissionError:
+        return True
+    return False
 escapes = {
     "user_namespace": refused(lambda: libc.unshare(0x10000000)),
     "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
@@ -178,6 +186,7 @@ escapes = {
     # every CPU in the mask: a worker may not leave its judge's CPU (spinners on every core)
     "cpu_affinity": refused(lambda: libc.sched_setaffinity(0, 128, ctypes.byref(every_cpu))),
     "new_process": no_process(),
+    "new_program": no_exec(),
     # the network namespace does not cover these families: seccomp allows only Unix and IP
     "vsock_socket": refused(lambda: libc.socket(40, 1, 0)),  # AF_VSOCK: the hypervisor's channel
     "netlink_socket": refused(lambda: libc.socket(16, 3, 0)),  # AF_NETLINK, NETLINK_ROUTE
@@ -264,6 +273,7 @@ def test_escapes_are_refused(native_zygote, grader, isolated):
             assert refused == set(escapes), escapes
         else:  # without the filter the dropped uid still refuses all but these
             assert refused >= set(escapes) - {"user_namespace", "cpu_affinity", "new_process",
+                                              "new_program",
                                               "vsock_socket", "netlink_socket",
                                               "vsock_socketpair", "vsock_high_bits"}, escapes
         assert session.get_var("unix_works") is True
