@@ -92,7 +92,8 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]),
                                 momentum=float(params.get("momentum", 0.0)))
     handles = harness.instrument(model, optimizer, log)
-    loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
+    loader = harness.loader(params["x"], params["y"], int(params["batch_size"]),
+                            params.get("shuffle_seed"))
     outcome: dict[str, Any] = {"error": None, "returned": None}
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
     counts = loss_fn.counts

@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import FunctionType, MappingProxyType, ModuleType
@@ -32,7 +32,7 @@ import torch.utils._python_dispatch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 from autograder.sandbox import cuda_runtime, probes
 from autograder.sandbox.protocol import WIRE_DTYPES, WIRE_NUMPY_DTYPES, Described, Frozen
@@ -1515,7 +1515,30 @@ def setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, Log]:
     return model, device, Log()
 
 
-def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int) -> DataLoader:
+class Reshuffled(Sampler[int]):
+    """A shuffling loader's order that the judge knows: its k-th pass is
+    `probes.shuffled_order(n, seed, k)`, another each pass, as a loader with `shuffle=True`
+    goes. A loop that takes a batch's inputs and its labels from two passes (mistakes review
+    25) pairs them wrongly here, as on a training loader, where an unshuffled one hid it."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n, self.seed, self.passes = n, seed, 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        order = probes.shuffled_order(self.n, self.seed, self.passes)
+        self.passes += 1
+        return iter(order.tolist())
+
+
+def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int,
+           shuffle_seed: Any = None) -> DataLoader:
+    """The scenario's loader: in order, or shuffled as `Reshuffled` (an int seed)."""
+    if type(shuffle_seed) is int:
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size,
+                          sampler=Reshuffled(len(x), shuffle_seed))
     return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
 
 

@@ -9,6 +9,7 @@ Dropout makes a missing `eval()` visible in the evaluation loss.
 
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 IN_FEATURES = 6
@@ -32,3 +33,11 @@ def build(arch: str) -> nn.Module:
     if arch not in ARCHS:
         raise ValueError(f"unknown probe architecture {arch}")
     return nn.Sequential(*layers)
+
+
+def shuffled_order(n: int, seed: int, shuffle: int) -> torch.Tensor:
+    """The order of the `shuffle`-th pass (0, 1, ...) over a shuffling loader of `n` samples
+    (`harness.Reshuffled`): another each pass, as `shuffle=True` gives, and known to the
+    judge, which replays the epoch on it."""
+    generator = torch.Generator().manual_seed(seed * 1009 + shuffle)
+    return torch.randperm(n, generator=generator)

@@ -278,23 +278,57 @@ def _order_diagnosis(events: list[str],
             "every batch."), None
 
 
+# The graded epoch's loader shuffles, as a training loader does (`harness.Reshuffled`): a loop
+# that takes inputs and labels from two passes over it, or trains on the dataset in its stored
+# order, trains on other batches than the loader's (mistakes review 25: both kept their points
+# on a loader in order). A loop may go over the loader before it trains (a count, a peek at
+# one batch): it then trains on a later pass, which is as right.
+SHUFFLE_SEED = 5
+PASSES = 3
+
+
 def _train_run(student, memo, tol) -> dict:
     """Run the student's epoch once and find which replay it matches (cached per submission)."""
     if "train" in memo:
         return memo["train"]
-    params = _train_params(lr=0.5, start_train=False)
+    params = {**_train_params(lr=0.5, start_train=False), "shuffle_seed": SHUFFLE_SEED}
     outcome = _scenario(student, "train_one_epoch", params)
     matched = None
     if outcome.get("error") is None:
-        for variant in training.all_variants():
-            replay = training.standard_replay(ARCH, SEED, len(params["x"]), BATCH, 0.5, False,
-                                              variant)
-            if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
-                                     tol.training.atol):
-                matched = variant
-                break
+        matched = next((variant for shuffle in range(PASSES)
+                        for variant in training.all_variants()
+                        if training.states_match(outcome.get("state"), training.shuffled_replay(
+                            ARCH, SEED, len(params["x"]), BATCH, 0.5, False, variant,
+                            SHUFFLE_SEED, shuffle).state, tol.training.rtol, tol.training.atol)),
+                       None)
     memo["train"] = {"outcome": outcome, "matched": matched}
     return memo["train"]
+
+
+_BATCH_MISTAKE_WORDS = {
+    "unpaired": ("takes each batch's inputs and its labels from two different passes over the "
+                 "loader, which shuffles (each pass has its own order), so inputs are trained "
+                 "with other samples' labels: take x and y together, for x, y in loader.",
+                 "batches-unpaired"),
+    "stored_order": ("trains on the dataset in its stored order, not on the batches the loader "
+                     "gives (it shuffles): iterate over the loader itself, for x, y in loader.",
+                     "ignores-loader"),
+    "same_batch": ("trains on the same batch at every step (the loader's first): take the next "
+                   "batch each step, for x, y in loader.", "same-batch"),
+}
+
+
+def _batch_mistake(outcome: dict, tol) -> tuple[str, str] | None:
+    """The words for an epoch trained on other batches than the loader's, where the judge's
+    replay of that mistake matches its parameters (None: none does)."""
+    for mistake in training.BATCH_MISTAKES:
+        replay = training.batch_mistake_replay(mistake, ARCH, SEED, EPOCH_N, BATCH, 0.5, False,
+                                               SHUFFLE_SEED)
+        if training.states_match(outcome.get("state"), replay.state, tol.training.rtol,
+                                 tol.training.atol):
+            text, tag = _BATCH_MISTAKE_WORDS[mistake]
+            return "train_one_epoch " + text, tag
+    return None
 
 
 def _one_batch_variant(student, memo, tol) -> training.Variant | None:
@@ -405,11 +439,11 @@ def _order_seen(outcome: dict) -> None:
              "zero-grad-count")
 
 
-def _require_run(run: dict) -> None:
+def _require_run(run: dict, tol) -> None:
     outcome = run["outcome"]
     _raise_student("train_one_epoch", outcome, seen=_order_seen)
     if run["matched"] is None:
-        problem = _backward_problem("train_one_epoch", outcome)
+        problem = _backward_problem("train_one_epoch", outcome) or _batch_mistake(outcome, tol)
         if problem is not None:
             fail(*problem)
         hint, mistake = _order_diagnosis(outcome.get("events", []))
@@ -462,7 +496,7 @@ TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → 
                 "zero the gradients, forward, loss, backward, step for every batch"))
 def test_train_step_order(student, memo, tol):
     run = _train_run(student, memo, tol)
-    _require_run(run)
+    _require_run(run, tol)
     if run["matched"].zero_grad != "ok":
         # No gradient reaching the model matches the replays whose step() sees none.
         problem = _backward_problem("train_one_epoch", run["outcome"])
@@ -1455,9 +1489,20 @@ def test_classifier_architecture(student, memo):
     if expected is None:
         fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
              "(num_classes, hidden).", "wrong-sizes")
-    # (the architecture on the eval-mode outputs: a Dropout of the student's own is not this
-    # check's business; the logits check reads both modes' outputs)
+    # (the architecture on the eval-mode outputs first, then as training runs it: a layer
+    # that acts in train mode only, such as a Dropout, makes another model there — mistakes
+    # review 25; a softmax there is the logits check's verdict)
     _judge_architecture(outcome, x, expected, outcome.get("logits"))
+    train = outcome.get("logits_train")
+    if isinstance(train, torch.Tensor) and train.shape == expected.shape \
+            and train.is_floating_point():
+        train = train.to(expected.dtype)
+        if not (torch.allclose(train, expected, atol=1e-5)
+                or torch.allclose(train, torch.softmax(expected, 1), atol=1e-5)):
+            fail("build_classifier computes Linear → ReLU → Linear in eval mode only: in train "
+                 "mode (as the training loop runs it) its outputs differ, so a layer acts "
+                 "there (a Dropout?). The model is nn.Linear(in_features, hidden), nn.ReLU(), "
+                 "nn.Linear(hidden, num_classes) and nothing else.", "train-mode-layer")
 
 
 # The model's outputs the scenario reports: in eval mode without gradients, and in train mode

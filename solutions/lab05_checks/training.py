@@ -109,6 +109,43 @@ def standard_replay(arch: str, seed: int, n: int, batch_size: int, lr: float, st
                   seed, momentum, label_smoothing)
 
 
+@functools.lru_cache(maxsize=256)
+def shuffled_replay(arch: str, seed: int, n: int, batch_size: int, lr: float,
+                    start_train: bool, variant: Variant, shuffle_seed: int,
+                    shuffle: int) -> Replay:
+    """`standard_replay` on the `shuffle`-th pass of a shuffling loader
+    (`probes.shuffled_order`), computed once per judge."""
+    x, y = make_data(seed, n)
+    order = probes.shuffled_order(n, shuffle_seed, shuffle)
+    return replay(arch, initial_state(arch, seed), x[order], y[order], batch_size, lr,
+                  start_train, variant, seed)
+
+
+# Loops that take their batches otherwise than one pass of the loader gives them, each as the
+# data it trains on (from the shuffled loader's first two passes, `first` and `second`).
+BATCH_MISTAKES = ("unpaired", "stored_order", "same_batch")
+
+
+@functools.lru_cache(maxsize=32)
+def batch_mistake_replay(mistake: str, arch: str, seed: int, n: int, batch_size: int,
+                         lr: float, start_train: bool, shuffle_seed: int) -> Replay:
+    """The correct loop's epoch on the batches one of `BATCH_MISTAKES` trains on: inputs
+    from one pass and labels from another (`unpaired`), the dataset in its stored order
+    (`stored_order`), or the first batch at every step (`same_batch`)."""
+    x, y = make_data(seed, n)
+    first = probes.shuffled_order(n, shuffle_seed, 0)
+    second = probes.shuffled_order(n, shuffle_seed, 1)
+    if mistake == "unpaired":
+        x, y = x[first], y[second]
+    elif mistake == "same_batch":
+        steps = -(-n // batch_size)
+        x, y = x[first[:batch_size]].repeat(steps, 1), y[first[:batch_size]].repeat(steps)
+    elif mistake != "stored_order":
+        raise ValueError(mistake)
+    return replay(arch, initial_state(arch, seed), x, y, batch_size, lr, start_train, Variant(),
+                  seed)
+
+
 def all_variants() -> list[Variant]:
     return [Variant(z, lo, m) for z, lo, m in itertools.product(ZERO_GRAD, LOGITS, MODE)]
 
