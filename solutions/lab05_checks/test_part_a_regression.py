@@ -248,8 +248,10 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
                              grad):
             attributed_to(VALUES_CHECK[function])  # (judged where it is right)
         else:
+            # (right by the values check's own standard: what it charges, this names)
             wrong_gradients(function, where,
-                            matches(result.value, out.detach(), rtol=grad.rtol, atol=grad.atol), "pred")
+                            not _charged(result.value, out.detach(), tol or Tolerances()),
+                            "pred")
     # Every other reduction that gives right values must stay in the graph and give the
     # reference's gradients too (training uses the mean; a 'sum' detached — `.sum().detach()`,
     # a mutant of an alternative — scored full marks when only the mean was asked).

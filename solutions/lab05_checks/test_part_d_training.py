@@ -1010,6 +1010,17 @@ EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics 
 def test_eval_mode(student, memo, tol, source):
     def changed(outcome: dict) -> None:
         if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0):
+            if any(isinstance(f, dict) and f.get("training") is True
+                   for f in outcome.get("forward", [])) \
+                    and source.calls_attribute("evaluate", "eval") \
+                    and source.calls_attribute("evaluate", "train"):
+                # (the words only; mistakes review 25: model.train() inside the loop was told
+                # to call model.eval() first, which it did)
+                fail("evaluate's forward passes ran in train mode although it calls "
+                     "model.eval(): its model.train() switches the model back, and BatchNorm "
+                     "updated its statistics while evaluating — call model.eval() before the "
+                     "loop and leave the model in eval mode until evaluate returns.",
+                     "no-eval-mode")
             fail("evaluate changed the model's BatchNorm statistics or parameters: call "
                  "model.eval() first (and never step the optimizer while evaluating)."
                  + _uncalled_hint(source, "evaluate", "eval", "model.eval"),

@@ -5,8 +5,9 @@ training loop that does not train on the batches its loader gives is caught and 
 from __future__ import annotations
 
 import pytest
+from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_d_training as part_d
-from test_helper_blame import edited, failed, namespace, verdicts
+from test_helper_blame import edited, failed, namespace, verdict, verdicts
 
 LAST = "        nn.Linear(hidden, num_classes),\n"
 
@@ -70,3 +71,31 @@ def test_a_loop_that_goes_over_the_loader_before_it_trains_keeps_its_points() ->
 def test_the_reference_training_loop_keeps_its_points() -> None:
     found = verdicts(namespace(), TRAIN_CHECKS)
     assert not failed(found), {k: v.message for k, v in failed(found).items()}
+
+
+def test_softmax_with_an_eps_in_its_denominator_is_told_its_gradients_follow_its_values() -> None:
+    """`e / (e.sum(...) + 1e-6)`: the values check charged the values, and the gradient check
+    said "although the values are right" (its own bar for right values was looser)."""
+    found = verdicts(namespace(edited("softmax", "exps.sum(dim=dim, keepdim=True)",
+                                      "(exps.sum(dim=dim, keepdim=True) + 1e-6)")), "softmax")
+    assert part_b.SOFTMAX_VALUES in failed(found), failed(found)
+    gradient = failed(found)[part_b.SOFTMAX_GRAD]
+    assert "values on this input are wrong too" in gradient.message, gradient.message
+
+
+def test_evaluate_switching_back_to_train_mode_is_not_told_to_call_eval() -> None:
+    """model.eval() first, then model.train() before each forward pass: told "call
+    model.eval() first", which it did. The run shows train-mode forward passes; the words
+    name the model.train() that switches it back."""
+    source = edited("evaluate", "            logits = model(x)\n",
+                    "            model.train()\n            logits = model(x)\n")
+    found = verdict(namespace(source), part_d.EVAL_MODE, source)
+    assert not found.passed
+    message = found.message
+    assert "although it calls model.eval()" in message and "model.train()" in message, message
+
+
+def test_evaluate_without_eval_is_still_told_to_call_it() -> None:
+    found = verdicts(namespace(edited("evaluate", "    model.eval()\n", "")), "evaluate")
+    message = failed(found)[part_d.EVAL_MODE].message
+    assert "call model.eval() first" in message, message
