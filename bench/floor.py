@@ -67,7 +67,7 @@ class InProcessStudent:
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
-             **kwargs: Any) -> CallResult:
+             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         fn = self.namespace.get(name)
         if not callable(fn):
             raise MissingFunction(name)
@@ -103,7 +103,8 @@ class InProcessStudent:
                           grads=grads, gradcheck=gradcheck_result, recorded=record)
 
     def scenario(self, name: str, params: dict[str, Any],
-                 timeout: float | None = None, record: bool = True) -> dict[str, Any]:
+                 timeout: float | None = None, record: bool = True,
+                 evidence: tuple[str, ...] = (), block: tuple[str, ...] = ()) -> dict[str, Any]:
         try:
             outcome = harness.run_scenario(name, self.namespace, _plain(params))
         except BaseException as exc:

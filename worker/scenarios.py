@@ -302,12 +302,21 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
 
 
 # ---------------------------------------------------------------- one mistake, one cost
-#: The graded functions another graded function may call, as PyTorch computes them (public
-#: semantics with the lab's defaults; nothing of the reference solution).
-LIBRARY_EQUIVALENTS: dict[str, Any] = {
-    "log_softmax": lambda logits, dim=-1: torch.log_softmax(logits, dim=dim),
-    "softmax": lambda logits, dim=-1: torch.softmax(logits, dim=dim),
-}
+def _log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    shifted = logits - logits.amax(dim=dim, keepdim=True).detach()
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
+def _softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    exps = (logits - logits.amax(dim=dim, keepdim=True).detach()).exp()
+    return exps / exps.sum(dim=dim, keepdim=True)
+
+
+#: The graded functions another graded function may call, as PyTorch's semantics define them
+#: (with the lab's defaults; nothing of the reference solution), written from elementary
+#: operations: the evidence worker of a no-library check has PyTorch's softmax routines
+#: blocked for good (`session.evidence`), and cross_entropy's check runs this there.
+LIBRARY_EQUIVALENTS: dict[str, Any] = {"log_softmax": _log_softmax, "softmax": _softmax}
 
 
 @scenario("cross_entropy_with_library", function="cross_entropy")

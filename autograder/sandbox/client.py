@@ -243,11 +243,16 @@ class ZygoteConnection:
             except (SandboxError, ValueError, KeyError, TypeError):
                 ours.close()
 
-    def spawn(self, limits: Limits, extra_hidden: list[str]) -> WorkerHandle:
+    def spawn(self, limits: Limits, extra_hidden: list[str],
+              block_for_good: Any = None) -> WorkerHandle:
         """A fresh worker: the spare forked ahead when it was made for the same request and
-        is still waiting, else one forked now."""
+        is still waiting, else one forked now. `block_for_good`: a library block plan the
+        worker puts in place for its whole life before it serves (an evidence worker's)."""
         self._settle()
         request = self._request(limits, extra_hidden)
+        if block_for_good:  # (never the spare, which stays for the next submission)
+            request["block_for_good"] = block_for_good
+            return self._spawn(request)
         spare, self._spare = self._spare, None
         if spare is not None:
             if spare[0] == request and _waiting(spare[1].sock):

@@ -488,6 +488,40 @@ def _plan_entries(plan: Any) -> list[PlanEntry]:
     return entries
 
 
+BLOCKED_FOR_GOOD = "<autograder: library blocked for good>"  # (their debug name)
+
+
+def block_for_good(plan: Any) -> int:
+    """Block the plan's operators for the rest of this process's life, before any of the
+    student's code runs in it (an evidence worker's, `zygote.spawn`); how many kernels.
+
+    Why: a worker's cells run the student's code, which from then on can do anything the
+    worker can — a red team's cell took over the request loop and answered the no-library
+    calls with no block at all (+11). A block put in place by the worker's own code when a
+    request asks for it holds only as long as that code runs. Registered here, with the
+    dispatcher's handle dropped from every Python reference (it is no object the collector
+    tracks, so nothing can find it and lift it), the library's kernels for these operators
+    are gone from this process whatever answers the judge; a value it returns was computed
+    without them. Python-level entries (a library written in Python, NumPy routines) are
+    left to the per-call block."""
+    library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCKED_FOR_GOOD, 0)
+    count = 0
+    for name, keys in _plan_entries(plan):
+        if keys in ((UFUNC,), (PACKAGE,), (PYTHON,)):
+            continue
+
+        def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+            raise LibraryBlocked(f"aten::{_name} is not available here")
+
+        for key in keys:
+            _IMPL(library, name, key, blocked)
+            count += 1
+    import ctypes  # (before the worker serves: its audit hook refuses ctypes from then on)
+
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))  # kept alive by no reference
+    return count
+
+
 class LibraryBlock:
     """The planned library operators (`block_plan`) unavailable while the block holds: each
     raises `LibraryBlocked` instead of computing.

@@ -484,8 +484,11 @@ def _ints(value: Any) -> list[int]:
 class StudentSession:
     def __init__(self, conn: ZygoteConnection, submission: Submission, limits: Limits,
                  extra_hidden: list[str] | None = None, plans: CallPlans | None = None,
-                 student: str = "") -> None:
+                 student: str = "", block_for_good: tuple[harness.PlanEntry, ...] = ()) -> None:
         self.conn = conn
+        # An evidence worker's library block, in place before its cells (`evidence`)
+        self.block_for_good = block_for_good
+        self._evidence: dict[tuple[str, ...], StudentSession] = {}
         self.plans = plans
         # whose work it is: the plans learn nothing one student's notebooks alone made
         self.student = student or submission.submission_id
@@ -522,8 +525,9 @@ class StudentSession:
 
     # ----------------------------------------------------------- lifecycle
     def start(self) -> None:
+        own = {"block_for_good": list(self.block_for_good)} if self.block_for_good else {}
         while True:
-            self.worker = self.conn.spawn(self.limits, self.extra_hidden)
+            self.worker = self.conn.spawn(self.limits, self.extra_hidden, **own)
             if self._execute_cells():
                 break
             if self.restarts >= self.limits.max_restarts or self._remaining() <= 0:
@@ -533,6 +537,9 @@ class StudentSession:
         self._ask({"op": "ping"}, None, 10)
 
     def close(self) -> None:
+        evidence, self._evidence = self._evidence, {}
+        for session in evidence.values():
+            session.close()
         if self.worker is not None:
             worker, self.worker = self.worker, None
             with contextlib.suppress(OSError, protocol.ProtocolError):
@@ -581,7 +588,8 @@ class StudentSession:
         ready = False  # the worker's first word, before any of the notebook ran: its GPU
         try:
             protocol.send(self.worker.sock, {"op": "exec_cells", "cells": cells,
-                                             "cell_timeout": cell_timeout},
+                                             "cell_timeout": cell_timeout,
+                                             "statements": bool(self.block_for_good)},
                           deadline=time.monotonic() + max(self._remaining(), 0.1) + GRACE_S)
             while True:
                 # A cell has its own limit, and the submission's total is a hard end: many
@@ -877,10 +885,71 @@ class StudentSession:
         self._note(reply.header, reply.values)
         return reply
 
+    # ----------------------------------------------------------- evidence workers
+    def evidence(self, ops: tuple[str, ...]) -> StudentSession:
+        """The submission's evidence worker for these operators (made at first use): a
+        worker of its own whose library kernels for them are blocked before its cells run,
+        for good (`harness.block_for_good`).
+
+        Why: a worker's evidence of how a value was computed — its library block, its
+        recorders, what it says it called — holds only while the worker's own code runs, and
+        a cell can take that over (red team 25's cell answered every request itself, the
+        no-library calls with no block: +11). Where the kernels are gone for the process's
+        life, whatever answers the judge cannot have used them. Its cells run as the main
+        worker's did (one statement at a time: a library call in a cell before a `def` does
+        not keep the function from being defined), but for those the main run timed out or
+        lost; its time is the submission's, and nothing of its cells is reported."""
+        key = tuple(sorted(set(ops)))
+        session = self._evidence.get(key)
+        if session is not None:
+            return session
+        session = StudentSession(self.conn, self.submission, self.limits, self.extra_hidden,
+                                 student=self.student, block_for_good=blocked_plan(key))
+        session.started, session.deadline = self.started, self.deadline
+        for index, record in self.cells.items():
+            if record.fatal or (record.error or {}).get("type") == "Timeout":
+                session.cells[index].fatal = record.fatal or "timed out in the main run"
+        self._evidence[key] = session
+        try:
+            session.start()
+        except OutOfTime:
+            raise self._out_of_time() from None
+        return session
+
+    def _on_evidence(self, ask: Callable[[StudentSession], _T], evidence: tuple[str, ...],
+                     block: tuple[str, ...]) -> _T:
+        """`ask` the evidence worker for `evidence`; where the function reached an operator
+        blocked there that its own `block` allows (a library function another graded
+        function may not call, but this one may), ask the evidence worker for `block` alone.
+        What the call's run adds to the incidents and integrity markers is the submission's."""
+        session = self.evidence(evidence)
+        try:
+            found = self._asked(session, ask)
+        except StudentError as exc:
+            if not _blocked_elsewhere(exc.kind, exc.info, block):
+                raise
+        else:  # (a scenario reports its function's error in its outcome)
+            error = found.get("error") if isinstance(found, dict) else None
+            if not (isinstance(error, dict)
+                    and _blocked_elsewhere(str(error.get("type")), error, block)):
+                return found
+        return self._asked(self.evidence(block), ask)
+
+    def _asked(self, session: StudentSession, ask: Callable[[StudentSession], _T]) -> _T:
+        timeouts, crashes = len(session.incidents.timeouts), len(session.incidents.crashes)
+        try:
+            return ask(session)
+        except OutOfTime:
+            raise self._out_of_time() from None
+        finally:
+            self.incidents.timeouts += session.incidents.timeouts[timeouts:]
+            self.incidents.crashes += session.incidents.crashes[crashes:]
+            self.markers.update(session.markers)
+
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
-             **kwargs: Any) -> CallResult:
+             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         """Call the student's `name` in the worker. `record`: also record which library
         functions it ran (by name and at the ATen dispatcher) and verify the worker's
         integrity around it — the evidence a no-library check needs. Off by default: it
@@ -890,7 +959,16 @@ class StudentSession:
         `LibraryBlocked` in the student's function (a `StudentError` of that kind here).
         `gpu`: the tensor arguments on the GPU — the worker's own, else one emulated with real
         data (`sandbox.devices`) — and, in the result, where each returned tensor was
-        (`CallResult.devices`); no gradients then."""
+        (`CallResult.devices`); no gradients then. `evidence`: a call with a `block` is made
+        in the evidence worker whose library kernels for these operators are gone
+        (`evidence`), under its `block` too."""
+        if evidence and block:
+            result = self._on_evidence(lambda session: session.call(
+                name, *args, grad_args=grad_args, upstream=upstream, gradcheck=gradcheck,
+                seed=seed, record=record, block=block, gpu=gpu, **kwargs), evidence, block)
+            if record:
+                self._took(integrity.CALLS)
+            return result
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
             header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
@@ -936,7 +1014,8 @@ class StudentSession:
         )
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 record: bool = True) -> dict[str, Any]:
+                 record: bool = True, evidence: tuple[str, ...] = (),
+                 block: tuple[str, ...] = ()) -> dict[str, Any]:
         """Run the lab's worker-side scenario `name`. Its outcome is evidence, so the worker
         verifies its integrity after it — unless `record` is False: a scenario that only
         computes the student's values (which the judge compares itself) skips that cost.
@@ -944,7 +1023,15 @@ class StudentSession:
         after it there as here, and what it finds comes back with the result, kept on
         arrival; only the request and its round trip are saved (~12 a submission). Not one
         given a longer limit than a call's: it is expected to run long (sent ahead, it would
-        stop the others at the short limit there), and a round trip is nothing beside it."""
+        stop the others at the short limit there), and a round trip is nothing beside it.
+        `evidence`, `block`: as `call`'s (the scenario's own block is in its `params`)."""
+        if evidence and block:
+            found = self._on_evidence(lambda session: session.scenario(
+                name, params, timeout, record), evidence, block)
+            if record:
+                self._took(integrity.SCENARIOS)
+            return found
+
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
             header = {"op": "scenario", "name": name, "params": protocol.encode(params, tensors),
@@ -984,6 +1071,16 @@ class StudentSession:
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")
+
+
+def _blocked_elsewhere(kind: str, info: dict[str, Any], block: tuple[str, ...]) -> bool:
+    """An error that is an operator blocked in an evidence worker but not in `block` (the
+    call's own): the function may call it, another graded function may not."""
+    if kind != "LibraryBlocked" or not block:
+        return False
+    reached = str(info.get("message", "")).split()[:1]
+    return bool(reached) and reached[0] not in {f"aten::{name}"
+                                                for name, _ in blocked_plan(tuple(block))}
 
 
 class UnknownScenario(RuntimeError):

@@ -13,7 +13,9 @@ had to put back, so the judge can flag the submission and refuse the evidence.
 """
 
 from __future__ import annotations
+import __future__
 
+import ast
 import builtins
 import contextlib
 import io
@@ -437,6 +439,7 @@ class Worker:
     def op_exec_cells(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                       guard: Guard) -> None:
         timeout = float(request.get("cell_timeout", 30))
+        statements = request.get("statements") is True
         # Before any cell: what the judge is told about the GPU comes from an untouched torch.
         protocol.send(self.sock, {"event": "ready", "cuda": bool(torch.cuda.is_available())})
         for cell in request["cells"]:
@@ -446,13 +449,23 @@ class Worker:
             try:
                 # (as Jupyter compiles a cell: none of this module's __future__ imports)
                 name = f"<cell {index}>"
-                code = compile(source, name, "exec", dont_inherit=True)
+                codes = _statements(source, name) if statements else \
+                    [compile(source, name, "exec", dont_inherit=True)]
                 # ... and keeps its source where `inspect` finds it, as IPython does: code
                 # that reads its own source (`torch.jit.script`, fresh eyes 17) runs here too
                 linecache.cache[name] = (len(source), None, source.splitlines(True), name)
 
-                def run(code: Any = code) -> None:
-                    exec(code, self.namespace)
+                def run(codes: list[Any] = codes) -> None:
+                    failed: list[Exception] = []
+                    for code in codes:  # (one code object, or a statement each: see below)
+                        try:
+                            exec(code, self.namespace)
+                        except Exception as exc:  # (not the cell's time limit: a BaseException)
+                            if not statements:
+                                raise
+                            failed.append(exc)
+                    if failed:
+                        raise failed[0]
 
                 self._run_limited(timeout, run)
             except GradingTimeout:
@@ -740,6 +753,26 @@ class Worker:
 # can be made (`seccomp`: memfd_create).
 NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the grader: "
                "compute with torch's tensor operations in Python")
+
+
+def _statements(source: str, name: str) -> list[Any]:
+    """A cell's top-level statements, compiled one by one (with the cell's __future__
+    features): an evidence worker runs each even when one before it raised, since there the
+    library a cell calls before it defines a function is blocked (`session.evidence`).
+    The whole cell as one, where it does not parse (its error is the cell's)."""
+    try:
+        tree = ast.parse(source, name)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [compile(source, name, "exec", dont_inherit=True)]
+    flags = 0
+    for statement in tree.body:
+        if not (isinstance(statement, ast.ImportFrom) and statement.module == "__future__"):
+            break
+        for alias in statement.names:
+            feature = getattr(__future__, alias.name, None)
+            flags |= getattr(feature, "compiler_flag", 0)
+    return [compile(ast.Module(body=[statement], type_ignores=[]), name, "exec", flags=flags,
+                    dont_inherit=True) for statement in tree.body]
 
 
 def _refuse_native(event: str, args: Any) -> None:

@@ -198,6 +198,13 @@ def blocked_ops(forbidden: set[str]) -> tuple[str, ...]:
     return tuple(sorted({op for name in forbidden for op in BLOCKED_OPS[name]}))
 
 
+# The operators the evidence worker of every no-library call has blocked for good, before
+# the notebook runs there (`StudentSession.evidence`): every library function any graded
+# function may not call. A function that may call one of them (cross_entropy and
+# torch.log_softmax) is asked again in a worker that blocks its own set alone.
+EVIDENCE = blocked_ops(set(BLOCKED_OPS))
+
+
 def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, ...]], Any]) -> Any:
     """`call(block)` — the no-library evidence call, made with `forbidden`'s operators
     blocked — and its result; a blocked operator reached fails the check (what the function
@@ -296,7 +303,8 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
     a twelfth outside red team's function stayed naive for the call after a block)."""
     try:
         result = library_call(function, forbidden, lambda block: student.call(
-            function, *held, record=True, block=block, grad_args=grad_args, upstream=upstream,
+            function, *held, record=True, block=block, evidence=EVIDENCE, grad_args=grad_args,
+            upstream=upstream,
             **kwargs))
     except StudentError:  # (its own error, not the block's: right with the library, it was
         if known_right:  # not raising on inputs of this kind — else its other checks charge it)

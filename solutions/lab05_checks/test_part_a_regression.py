@@ -29,6 +29,7 @@ from lab05_checks.blame import (
 from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
+    EVIDENCE,
     LIBRARY_ANYWHERE,
     assert_no_library_call,
     fresh_generator,
@@ -562,7 +563,8 @@ def test_mse_no_library(student, source, memo):
     # the inputs never seen by the notebook before this call)
     reduction, pred, target = _gate(student, memo, "mse_loss", F.mse_loss, fresh_generator(), 4)
     result = library_call("mse_loss", set(MSE_FORBIDDEN), lambda block: student.call(
-        "mse_loss", pred, target, reduction=reduction, record=True, block=block))
+        "mse_loss", pred, target, reduction=reduction, record=True, block=block,
+        evidence=EVIDENCE))
     assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
                            F.mse_loss(pred, target, reduction=reduction))
 
@@ -613,7 +615,8 @@ def test_mae_no_library(student, source, memo, tol):
     # the inputs never seen by the notebook before this call)
     reduction, pred, target = _gate(student, memo, "mae_loss", F.l1_loss, fresh_generator(), 4)
     result = library_call("mae_loss", set(MAE_FORBIDDEN), lambda block: student.call(
-        "mae_loss", pred, target, reduction=reduction, record=True, block=block))
+        "mae_loss", pred, target, reduction=reduction, record=True, block=block,
+        evidence=EVIDENCE))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
                            F.l1_loss(pred, target, reduction=reduction))
     # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
@@ -864,7 +867,8 @@ def test_huber_no_library(student, source, memo):
                                     fresh_generator(), 4)
     result = library_call("huber_loss", set(HUBER_FORBIDDEN),
                           lambda block: student.call("huber_loss", pred, target,
-                                                     reduction=reduction, record=True, block=block))
+                                                     reduction=reduction, record=True, block=block,
+                                                     evidence=EVIDENCE))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
                            F.huber_loss(pred, target, reduction=reduction))
     # Its delta is the same function's with the library unavailable too (red team 12: a

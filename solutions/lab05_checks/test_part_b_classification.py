@@ -54,6 +54,7 @@ from lab05_checks.blame import (
 from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
+    EVIDENCE,
     LIBRARY_ANYWHERE,
     assert_no_library_call,
     fresh_generator,
@@ -192,7 +193,8 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
     are used, so a mistake charged elsewhere does not also cost these. `forbidden`: the
     no-library check's library functions, unavailable during the call (`library_call`)."""
     result = library_call(function, set(forbidden), lambda block: student.call(
-        function, *args, record=True, block=block, **kwargs))  # the no-library evidence
+        function, *args, record=True, block=block, evidence=EVIDENCE,
+        **kwargs))  # the no-library evidence
     if not _same(result.value, expected, _loose(tol)) and not (
             excused is not None and excused(result.value)):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
@@ -1283,14 +1285,17 @@ class _LibraryHelpers:
 
     def call(self, function: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False,
-             record: bool = False, block: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+             record: bool = False, block: tuple[str, ...] = (),
+             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         if function != "cross_entropy":
             return self.student.call(function, *args, grad_args=grad_args, upstream=upstream,
-                                     gradcheck=gradcheck, record=record, block=block, **kwargs)
+                                     gradcheck=gradcheck, record=record, block=block,
+                                     evidence=evidence, **kwargs)
         outcome = self.student.scenario("cross_entropy_with_library", {
             "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
             "upstream": upstream, "gradcheck": gradcheck, "record": record,
-            **({"block": blocked_plan(tuple(block))} if block else {})}, record=record)
+            **({"block": blocked_plan(tuple(block))} if block else {})}, record=record,
+            evidence=evidence, block=block)
         tamper.require_untampered_outcome(function, outcome)
         if outcome.get("error"):
             raise StudentError(function, outcome["error"])

@@ -109,7 +109,7 @@ class FakeStudent:
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
-             **kwargs: Any) -> CallResult:
+             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         mode = self.data.draw(st.sampled_from(("reference", "perturbed", "arbitrary", "raise")))
         if mode == "raise":
             self._raise(name)
@@ -135,7 +135,8 @@ class FakeStudent:
                 ("gpu", "cpu", "x")), max_size=2)) if gpu else None)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 record: bool = True) -> dict[str, Any]:
+                 record: bool = True, evidence: tuple[str, ...] = (),
+                 block: tuple[str, ...] = ()) -> dict[str, Any]:
         if self.data.draw(st.integers(0, 9)) == 0:
             self._raise(name)
         try:

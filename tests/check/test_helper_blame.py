@@ -60,7 +60,7 @@ class InProcessStudent:
     def call(self, name: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
-             **kwargs: Any) -> CallResult:
+             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
         if gpu:  # (as the worker makes it: see sandbox.devices)
             try:
                 value, where = devices.to_host(devices.call_on_gpu(
@@ -106,7 +106,8 @@ class InProcessStudent:
                           gradcheck=checked, recorded=record)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 record: bool = False) -> dict[str, Any]:
+                 record: bool = False, evidence: tuple[str, ...] = (),
+                 block: tuple[str, ...] = ()) -> dict[str, Any]:
         return dict(harness.SCENARIOS[name](self.ns, params))
 
     def get_var(self, name: str) -> Any:

@@ -44,7 +44,8 @@ class InProcessStudent:
         self.ns = ns
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
-                 ) -> dict[str, Any]:
+                 record: bool = True, evidence: tuple[str, ...] = (),
+                 block: tuple[str, ...] = ()) -> dict[str, Any]:
         return dict(harness.SCENARIOS[name](self.ns, params))
 
 

@@ -19,7 +19,7 @@ import pytest
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import rootfs
 from autograder.sandbox.limits import runtime_paths
-from autograder.sandbox.session import StudentSession
+from autograder.sandbox.session import StudentSession, blocked_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -474,5 +474,44 @@ def test_native_code_is_refused_by_every_route(zygote, grader, isolated):
         assert {name for name, refused in native.items() if refused} >= expected, \
             {name for name, refused in native.items() if not refused}
         assert session.get_var("scripted") == 6.0
+    finally:
+        session.close()
+
+
+BLOCKED_FOR_GOOD = r'''
+import gc
+import torch
+import torch.nn.functional as F
+before = F.mse_loss(torch.ones(2), torch.zeros(2))  # (raises here: the next statements run)
+def defined_after(a, b):
+    return F.mse_loss(a, b)
+handles = [o for o in gc.get_objects() if type(o).__name__ == "_DispatchModule"]
+for handle in handles:
+    handle.reset()
+mine = torch.library.Library("aten", "IMPL")  # (a kernel of the notebook's: its own code)
+try:
+    defined_after(torch.ones(2), torch.zeros(2))
+    lifted = True
+except RuntimeError:
+    lifted = False
+'''
+
+
+def test_an_evidence_workers_library_block_holds_whatever_its_cells_do(zygote, grader,
+                                                                       isolated):
+    """An evidence worker's block is in place before its first cell and no handle to it is
+    reachable (the collector does not track it): a cell can neither find it nor lift it.
+    Its cells run a statement at a time, so a library call before a `def` does not keep the
+    function from being defined."""
+    submission = Submission("evidence", ROOT / "evidence.ipynb", (Cell(1, BLOCKED_FOR_GOOD),),
+                            "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits,
+                             block_for_good=blocked_plan(("mse_loss",)))
+    session.start()
+    try:
+        error = session.cells[1].error
+        assert error is not None and "mse_loss is not available" in error["message"], error
+        assert session.get_var("lifted") is False
+        assert session.get_var("handles") == []
     finally:
         session.close()

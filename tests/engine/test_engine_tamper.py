@@ -212,9 +212,15 @@ def test_the_library_traced_in_a_cell_and_replayed_is_a_library_call(grade_tampe
     """Red team 20: each function traced once in a cell with `make_fx` and decompositions,
     only the traced graph (elementary operators, generated code) run in the checks' calls:
     +11 over the same library calls made directly. What runs a traced graph is refused in
-    every no-library call, through the GraphModule and through its generated code."""
+    every no-library call, through the GraphModule and through its generated code; in the
+    evidence worker, where the library is gone before any cell runs, the trace itself
+    cannot be made, and the library routine the function then reaches is named."""
     result = grade_tamper("hostile_replays_the_library_traced_with_make_fx")
-    _library_call_named(result, ("mse_loss", "softmax"), "torch.fx")
+    for function, routine in (("mse_loss", "F.mse_loss"), ("softmax", "torch.softmax")):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-call", check.output
+        assert "torch.fx" in check.output or routine in check.output, check.output
     for function in ("mse_loss", "softmax"):  # (the values themselves are right)
         assert next(t for t in result.tests if t.name.startswith(f"{function}: matches")).passed
 
@@ -307,3 +313,19 @@ def test_a_device_argument_used_only_on_the_emulated_gpu_is_seen(grade_tamper):
             tests[name].output
     assert sorted(t.name for t in result.tests if not t.passed) == sorted([TRAIN_DEVICE,
                                                                            EVAL_DEVICE])
+
+
+def test_a_cell_that_takes_over_the_request_loop_gains_no_library_call(grade_tamper):
+    """Red team 25: every loss the library's, and a last cell that finds the worker's request
+    loop in the frames above it and answers every request itself — no library block ever,
+    and "nothing was called" in every reply: all eight no-library checks passed (+11). What a
+    worker reports of how it computed is its code's word, which a cell can take over; the
+    no-library calls are made in an evidence worker whose library kernels are gone before
+    any cell runs, so whatever answers there could not use them."""
+    result = grade_tamper("hostile_takes_over_the_request_loop")
+    for function in ("mse_loss", "mae_loss", "huber_loss", "softmax", "log_softmax",
+                     "cross_entropy", "binary_cross_entropy",
+                     "binary_cross_entropy_with_logits"):
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed and check.mistake == "library-call", (function, check.output)

@@ -1,0 +1,37 @@
+"""The no-library calls' evidence workers (`StudentSession.evidence`) on correct work: a
+function that may call a library routine another graded function may not still has its
+no-library check passed (fresh eyes 24: cross_entropy on F.log_softmax lost it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+
+OWN_LOG_SOFTMAX = "    log_probs = log_softmax(logits, dim=1)\n"
+OWN_LOG_SIGMOID = "    neg_log_sigmoid = -F.logsigmoid(logits)\n"
+
+
+@pytest.mark.parametrize(("name", "old", "new"), [
+    ("ce_on_F_log_softmax", OWN_LOG_SOFTMAX,
+     "    log_probs = F.log_softmax(logits, dim=1)\n"),
+    ("ce_on_torch_logsumexp", OWN_LOG_SOFTMAX,
+     "    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)\n"),
+    ("bce_with_logits_on_logaddexp", OWN_LOG_SIGMOID,
+     "    neg_log_sigmoid = torch.logaddexp(torch.zeros_like(logits), -logits)\n"),
+])
+def test_a_library_routine_the_function_may_call_keeps_its_no_library_check(
+        grader, tmp_path: Path, name: str, old: str, new: str) -> None:
+    """The evidence worker blocks every routine any graded function may not call; a call
+    that reaches one its own function may call is made again where only its own set is
+    blocked (torch.log_softmax and torch.logsumexp are forbidden in softmax and log_softmax,
+    not in cross_entropy; torch.logaddexp in softmax, not in a BCE)."""
+    assert old in REFERENCE
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook(REFERENCE.replace(old, new), answers()), path)
+    result = grader.grade(path, name)
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
