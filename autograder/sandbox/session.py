@@ -489,6 +489,7 @@ class StudentSession:
         # An evidence worker's library block, in place before its cells (`evidence`)
         self.block_for_good = block_for_good
         self._evidence: dict[tuple[str, ...], StudentSession] = {}
+        self.definitions_only: set[int] = set()  # cells run for their definitions alone
         self.plans = plans
         # whose work it is: the plans learn nothing one student's notebooks alone made
         self.student = student or submission.submission_id
@@ -576,7 +577,9 @@ class StudentSession:
         assert self.worker is not None
         order = [c.index for c in self.submission.cells
                  if not self.cells[c.index].fatal and c.source.strip()]
-        cells = [{"index": i, "source": self.submission.cells_by_index[i].source} for i in order]
+        cells = [{"index": i, "source": self.submission.cells_by_index[i].source,
+                  **({"definitions": True} if i in self.definitions_only else {})}
+                 for i in order]
         cell_timeout = self.limits.cell_timeout_s
         # The cells run in this order, so the one running is the one after the last that
         # ended (the worker sends no message when a cell starts: one wake-up less per cell).
@@ -886,7 +889,7 @@ class StudentSession:
         return reply
 
     # ----------------------------------------------------------- evidence workers
-    def evidence(self, ops: tuple[str, ...]) -> StudentSession:
+    def evidence(self, ops: tuple[str, ...], complete: bool = False) -> StudentSession:
         """The submission's evidence worker for these operators (made at first use): a
         worker of its own whose library kernels for them are blocked before its cells run,
         for good (`harness.block_for_good`).
@@ -896,19 +899,25 @@ class StudentSession:
         a cell can take that over (red team 25's cell answered every request itself, the
         no-library calls with no block: +11). Where the kernels are gone for the process's
         life, whatever answers the judge cannot have used them. Its cells run as the main
-        worker's did (one statement at a time: a library call in a cell before a `def` does
+        worker's did, one statement at a time (a library call in a cell before a `def` does
         not keep the function from being defined), but for those the main run timed out or
-        lost; its time is the submission's, and nothing of its cells is reported."""
-        key = tuple(sorted(set(ops)))
+        lost; of a cell that ran `EVIDENCE_SLOW_CELL_S` or more there (an experiment, a
+        training run), only its definitions run, unless `complete` (what a function needs
+        from the rest of such a cell: `_on_evidence`). Its time is the submission's, and
+        nothing of its cells is reported."""
+        key = (*sorted(set(ops)), "complete" if complete else "")
         session = self._evidence.get(key)
         if session is not None:
             return session
         session = StudentSession(self.conn, self.submission, self.limits, self.extra_hidden,
-                                 student=self.student, block_for_good=blocked_plan(key))
+                                 student=self.student, block_for_good=blocked_plan(
+                                     tuple(sorted(set(ops)))))
         session.started, session.deadline = self.started, self.deadline
         for index, record in self.cells.items():
             if record.fatal or (record.error or {}).get("type") == "Timeout":
                 session.cells[index].fatal = record.fatal or "timed out in the main run"
+            elif not complete and record.seconds >= EVIDENCE_SLOW_CELL_S:
+                session.definitions_only.add(index)
         self._evidence[key] = session
         try:
             session.start()
@@ -918,22 +927,33 @@ class StudentSession:
 
     def _on_evidence(self, ask: Callable[[StudentSession], _T], evidence: tuple[str, ...],
                      block: tuple[str, ...]) -> _T:
-        """`ask` the evidence worker for `evidence`; where the function reached an operator
-        blocked there that its own `block` allows (a library function another graded
-        function may not call, but this one may), ask the evidence worker for `block` alone.
-        What the call's run adds to the incidents and integrity markers is the submission's."""
-        session = self.evidence(evidence)
-        try:
-            found = self._asked(session, ask)
-        except StudentError as exc:
-            if not _blocked_elsewhere(exc.kind, exc.info, block):
-                raise
-        else:  # (a scenario reports its function's error in its outcome)
-            error = found.get("error") if isinstance(found, dict) else None
-            if not (isinstance(error, dict)
-                    and _blocked_elsewhere(str(error.get("type")), error, block)):
-                return found
-        return self._asked(self.evidence(block), ask)
+        """`ask` the evidence worker for `evidence`. Asked again where the run shows the
+        worker could not answer for the function: in one whose cells all ran in full, where
+        a name was missing (a definition of a slow cell's other statements); in one that
+        blocks only the call's own `block`, where the function reached an operator blocked
+        there that `block` allows (a library function another graded function may not call,
+        but this one may). What the call's run adds to the incidents and integrity markers
+        is the submission's."""
+        ops, complete = evidence, False
+        while True:
+            found: Any
+            try:
+                found = self._asked(self.evidence(ops, complete), ask)
+                error = found.get("error") if isinstance(found, dict) else None
+                kind, info = (str(error.get("type")), error) if isinstance(error, dict) \
+                    else ("", {})
+            except MissingFunction as exc:
+                found, kind, info = exc, "NameError", {}
+            except StudentError as exc:
+                found, kind, info = exc, exc.kind, exc.info
+            if kind == "NameError" and not complete:
+                complete = True
+            elif ops != block and _blocked_elsewhere(kind, info, block):
+                ops = block
+            elif isinstance(found, Exception):
+                raise found
+            else:
+                return found  # type: ignore[no-any-return]
 
     def _asked(self, session: StudentSession, ask: Callable[[StudentSession], _T]) -> _T:
         timeouts, crashes = len(session.incidents.timeouts), len(session.incidents.crashes)
@@ -1071,6 +1091,12 @@ class StudentSession:
         if reply.header.get("missing"):
             raise MissingFunction(name)
         return reply.values.get("value")
+
+
+# A cell that ran this long in the main worker runs only its definitions in an evidence
+# worker (`StudentSession.evidence`): an experiment's training run, made again there, doubled
+# a notebook's grading time.
+EVIDENCE_SLOW_CELL_S = 0.025
 
 
 def _blocked_elsewhere(kind: str, info: dict[str, Any], block: tuple[str, ...]) -> bool:

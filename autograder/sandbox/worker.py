@@ -449,8 +449,8 @@ class Worker:
             try:
                 # (as Jupyter compiles a cell: none of this module's __future__ imports)
                 name = f"<cell {index}>"
-                codes = _statements(source, name) if statements else \
-                    [compile(source, name, "exec", dont_inherit=True)]
+                codes = _statements(source, name, cell.get("definitions") is True) \
+                    if statements else [compile(source, name, "exec", dont_inherit=True)]
                 # ... and keeps its source where `inspect` finds it, as IPython does: code
                 # that reads its own source (`torch.jit.script`, fresh eyes 17) runs here too
                 linecache.cache[name] = (len(source), None, source.splitlines(True), name)
@@ -755,11 +755,29 @@ NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the g
                "compute with torch's tensor operations in Python")
 
 
-def _statements(source: str, name: str) -> list[Any]:
+# What a cell run for its definitions alone runs (`_statements`): imports, functions and
+# classes, and names bound to literal values.
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _definition(statement: ast.stmt) -> bool:
+    if isinstance(statement, _DEFINITIONS):
+        return True
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+        return False
+    try:
+        ast.literal_eval(statement.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _statements(source: str, name: str, definitions_only: bool = False) -> list[Any]:
     """A cell's top-level statements, compiled one by one (with the cell's __future__
     features): an evidence worker runs each even when one before it raised, since there the
-    library a cell calls before it defines a function is blocked (`session.evidence`).
-    The whole cell as one, where it does not parse (its error is the cell's)."""
+    library a cell calls before it defines a function is blocked (`session.evidence`); with
+    `definitions_only`, only its definitions (`_definition`). The whole cell as one, where
+    it does not parse (its error is the cell's)."""
     try:
         tree = ast.parse(source, name)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -772,7 +790,8 @@ def _statements(source: str, name: str) -> list[Any]:
             feature = getattr(__future__, alias.name, None)
             flags |= getattr(feature, "compiler_flag", 0)
     return [compile(ast.Module(body=[statement], type_ignores=[]), name, "exec", flags=flags,
-                    dont_inherit=True) for statement in tree.body]
+                    dont_inherit=True) for statement in tree.body
+            if not definitions_only or _definition(statement)]
 
 
 def _refuse_native(event: str, args: Any) -> None:

@@ -35,3 +35,24 @@ def test_a_library_routine_the_function_may_call_keeps_its_no_library_check(
     result = grader.grade(path, name)
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed and result.score == result.max_score, failed
+
+
+SLOW_CELL_WITH_A_HELPER = '''
+import time
+time.sleep(0.1)  # (an experiment's training run, say)
+squared = lambda d: d * d  # a helper bound by an assignment, not a def
+'''
+
+
+def test_a_helper_from_a_slow_cells_other_statements_is_found(grader, tmp_path: Path) -> None:
+    """In the evidence worker a slow cell runs its definitions alone (an experiment's
+    training run is not made twice); a function that needs a name the rest of such a cell
+    binds is asked again in an evidence worker whose cells all ran in full."""
+    old = "    return _reduce((pred - target) ** 2, reduction)\n"
+    assert old in REFERENCE
+    source = REFERENCE.replace(old, "    return _reduce(squared(pred - target), reduction)\n")
+    path = tmp_path / "helper_in_a_slow_cell.ipynb"
+    nbformat.write(notebook(SLOW_CELL_WITH_A_HELPER, source, answers()), path)
+    result = grader.grade(path, "helper_in_a_slow_cell")
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
