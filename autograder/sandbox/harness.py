@@ -263,6 +263,7 @@ _FUNCTORCH_KEYS = ("FuncTorchDynamicLayerFrontMode", "FuncTorchDynamicLayerBackM
 PYTHON = "python"  # a plan entry's keys for a library function written in Python
 PACKAGE = "package"  # ... and for a whole library written in Python (`_PACKAGES`)
 UFUNC = "ufunc"  # ... and for a compiled NumPy routine (`_UFUNCS`)
+PYTHON_LEVEL = ((PYTHON,), (PACKAGE,), (UFUNC,))  # the keys of entries no kernel blocks
 _PLAN_KEYS = frozenset({*_ALWAYS_KEYS, *_KERNEL_KEYS, _COMPOSITE, _BATCHED, *_FUNCTORCH_KEYS,
                         PYTHON, PACKAGE, UFUNC})
 _ALONE = (PYTHON, PACKAGE, UFUNC)  # keys a plan entry holds on their own
@@ -507,7 +508,7 @@ def block_for_good(plan: Any) -> int:
     library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCKED_FOR_GOOD, 0)
     count = 0
     for name, keys in _plan_entries(plan):
-        if keys in ((UFUNC,), (PACKAGE,), (PYTHON,)):
+        if keys in PYTHON_LEVEL:
             continue
 
         def blocked(*args: Any, _name: str = name, **kwargs: Any) -> Any:

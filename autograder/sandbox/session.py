@@ -989,14 +989,20 @@ class StudentSession:
             if record:
                 self._took(integrity.CALLS)
             return result
+        held = frozenset(self.block_for_good)
+
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
             header = {"op": "call", "name": name, "args": protocol.encode(list(args), tensors),
                       "kwargs": protocol.encode(dict(kwargs), tensors),
                       "grad_args": list(grad_args), "gradcheck": gradcheck, "seed": seed,
                       "record": record}
-            if block:
-                header["block"] = blocked_plan(tuple(block))
+            # (in an evidence worker, an operator blocked for good needs no block of its own;
+            # a library written in Python is blocked by each call: `harness.block_for_good`)
+            plan = [entry for entry in blocked_plan(tuple(block))
+                    if entry not in held or entry[1] in harness.PYTHON_LEVEL]
+            if plan:
+                header["block"] = plan
             if gpu:
                 header["gpu"] = True
             items = tensors.plain()
