@@ -173,11 +173,14 @@ class ZygoteConnection:
         self.sock.connect(socket_path)
         self.reader = self.sock.makefile("rb")
         self.hide_paths = hide_paths
-        # A worker forked ahead for the next submission, with the request it was made for;
-        # until the zygote's reply to that request is read, the request and our end of the
-        # worker's socket (`_settle`).
-        self._spare: tuple[dict[str, Any], WorkerHandle] | None = None
-        self._due: tuple[dict[str, Any], socket.socket] | None = None
+        # Workers forked ahead for the next submission, by the request each was made for
+        # (its text); until the zygote's reply to a request is read, the request and our end
+        # of the worker's socket, in the order sent (`_settle`).
+        self._spares: dict[str, WorkerHandle] = {}
+        self._due: list[tuple[str, socket.socket]] = []
+        # The library block of the last evidence worker asked for: the next submission's is
+        # forked ahead too (`prepare_spare`)
+        self._evidence_plan: Any = None
 
     def _reply(self, timeout: float) -> dict[str, Any]:
         """The zygote's reply to this connection's latest request; the reply to a spare's
@@ -192,8 +195,10 @@ class ZygoteConnection:
             raise SandboxError("the sandbox zygote exited")
         return json.loads(line)  # type: ignore[no-any-return]
 
-    def _request(self, limits: Limits, extra_hidden: list[str]) -> dict[str, Any]:
+    def _request(self, limits: Limits, extra_hidden: list[str],
+                 block_for_good: Any = None) -> dict[str, Any]:
         return {
+            **({"block_for_good": block_for_good} if block_for_good else {}),
             "op": "spawn",
             "memory_mb": limits.memory_mb,
             "cpu_s": limits.cpu_s,
@@ -231,47 +236,56 @@ class ZygoteConnection:
         return WorkerHandle(int(reply["pid"]), ours)
 
     def _settle(self) -> None:
-        """Read the zygote's reply to the spare's spawn request, if still unread: the zygote
-        answers one request after another, so it comes before the reply to any request sent
-        after it (`_reply` reads it first). A spare the zygote could not make is no spare
-        (the next spawn forks one)."""
-        due, self._due = self._due, None
-        if due is not None:
-            request, ours = due
+        """Read the zygote's replies to the spares' spawn requests, if still unread: the
+        zygote answers one request after another, so they come before the reply to any
+        request sent after them (`_reply` reads them first). A spare the zygote could not
+        make is no spare (the next spawn forks one)."""
+        due, self._due = self._due, []
+        for key, ours in due:
             try:
-                self._spare = (request, WorkerHandle(int(self._reply(30)["pid"]), ours))
+                worker = WorkerHandle(int(self._reply(30)["pid"]), ours)
             except (SandboxError, ValueError, KeyError, TypeError):
                 ours.close()
+                continue
+            older = self._spares.pop(key, None)
+            if older is not None:
+                self._discard(older)
+            self._spares[key] = worker
 
     def spawn(self, limits: Limits, extra_hidden: list[str],
               block_for_good: Any = None) -> WorkerHandle:
-        """A fresh worker: the spare forked ahead when it was made for the same request and
-        is still waiting, else one forked now. `block_for_good`: a library block plan the
-        worker puts in place for its whole life before it serves (an evidence worker's)."""
+        """A fresh worker: the spare forked ahead for the same request if it is still
+        waiting, else one forked now. `block_for_good`: a library block plan the worker puts
+        in place for its whole life before it serves (an evidence worker's)."""
         self._settle()
-        request = self._request(limits, extra_hidden)
-        if block_for_good:  # (never the spare, which stays for the next submission)
-            request["block_for_good"] = block_for_good
-            return self._spawn(request)
-        spare, self._spare = self._spare, None
+        request = self._request(limits, extra_hidden, block_for_good)
+        if block_for_good:
+            self._evidence_plan = block_for_good
+        key = _key(request)
+        spare = self._spares.pop(key, None)
+        # (a spare of the same kind made for another request, other limits: not this one's)
+        for other in [k for k in self._spares if _evidence(k) == _evidence(key)]:
+            self._discard(self._spares.pop(other))
         if spare is not None:
-            if spare[0] == request and _waiting(spare[1].sock):
-                return spare[1]
-            self._discard(spare[1])
+            if _waiting(spare.sock):
+                return spare
+            self._discard(spare)
         return self._spawn(request)
 
     def prepare_spare(self, limits: Limits, extra_hidden: list[str]) -> None:
-        """Fork the next submission's worker now, while this one is graded: its fork, its
-        confinement (the cgroup attach waits out an RCU grace period, ~5 ms, during which the
-        judge's CPU had nothing to do) and its first page faults then overlap the checks
-        instead of holding up the next submission. The spare is a worker like any other:
-        forked from the clean zygote, it has run nothing and is used once; one that is not
-        used ends with this connection. The request is only sent: the judge goes on with its
-        checks while the zygote forks (~5 ms), and the reply is read with the next one
-        (`_settle`)."""
-        if self._spare is None and self._due is None:
-            request = self._request(limits, extra_hidden)
-            self._due = (request, self._ask_spawn(request))
+        """Fork the next submission's worker now, while this one is graded — and its
+        evidence worker, when this submission's asked for one: its fork, its confinement
+        (the cgroup attach waits out an RCU grace period, ~5 ms, during which the judge's CPU
+        had nothing to do) and its first page faults then overlap the checks instead of
+        holding up the next submission. A spare is a worker like any other: forked from the
+        clean zygote, it has run nothing and is used once; one that is not used ends with
+        this connection. The request is only sent: the judge goes on with its checks while
+        the zygote forks (~5 ms), and the reply is read with the next one (`_settle`)."""
+        for plan in (None,) if self._evidence_plan is None else (None, self._evidence_plan):
+            request = self._request(limits, extra_hidden, plan)
+            key = _key(request)
+            if key not in self._spares and all(key != due for due, _ in self._due):
+                self._due.append((key, self._ask_spawn(request)))
 
     def _discard(self, worker: WorkerHandle) -> None:
         worker.sock.close()  # (a spare waiting for its first request exits at end of file)
@@ -298,11 +312,20 @@ class ZygoteConnection:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._settle()
-        spare, self._spare = self._spare, None
-        if spare is not None:
+        spares, self._spares = self._spares, {}
+        for spare in spares.values():
             with contextlib.suppress(SandboxError, OSError):
-                self._discard(spare[1])
+                self._discard(spare)
         self.sock.close()
+
+
+def _key(request: dict[str, Any]) -> str:
+    return json.dumps(request, sort_keys=True)
+
+
+def _evidence(key: str) -> bool:
+    """An evidence worker's request (`_key`)."""
+    return '"block_for_good":' in key
 
 
 def _waiting(sock: socket.socket) -> bool:

@@ -23,10 +23,10 @@ def _session(connection: ZygoteConnection, source: str, limits: Limits) -> Stude
 
 
 def _spare_pid(connection: ZygoteConnection) -> int:
-    assert connection._spare is None and connection._due is not None  # (asked, not read)
+    assert not connection._spares and connection._due  # (asked, not read)
     connection._settle()  # what the connection's next request does first
-    assert connection._spare is not None and connection._due is None
-    return connection._spare[1].pid
+    assert len(connection._spares) == 1 and not connection._due
+    return next(iter(connection._spares.values())).pid
 
 
 def test_the_next_submission_runs_in_the_spare_and_sees_nothing_of_the_last(zygote) -> None:
@@ -48,7 +48,7 @@ def test_the_next_submission_runs_in_the_spare_and_sees_nothing_of_the_last(zygo
                 pass
         finally:
             second.close()
-        assert connection._spare is None  # used once
+        assert not connection._spares  # used once
     finally:
         connection.close()
 
@@ -105,10 +105,10 @@ def test_the_spare_is_asked_for_without_waiting_and_its_reply_read_first(zygote)
         assert first.worker is not None
         last = first.worker.pid
         connection.prepare_spare(limits, first.extra_hidden)
-        assert connection._due is not None and connection._spare is None  # not waited for
+        assert connection._due and not connection._spares  # not waited for
         first.close()  # its `end` reads the spare's reply before its own
-        assert connection._due is None and connection._spare is not None
-        spare = connection._spare[1].pid
+        assert not connection._due and len(connection._spares) == 1
+        spare = next(iter(connection._spares.values())).pid
         assert spare != last and gone(last) and alive(spare)
         second = _session(connection, "y = 2", limits)
         try:
@@ -116,5 +116,37 @@ def test_the_spare_is_asked_for_without_waiting_and_its_reply_read_first(zygote)
             assert second.get_var("y") == 2
         finally:
             second.close()
+    finally:
+        connection.close()
+
+
+def test_the_next_submissions_evidence_worker_is_forked_ahead_too(zygote) -> None:
+    """Once a submission asked for an evidence worker (`StudentSession.evidence`), the next
+    submission's is a spare too, with the same library block, and runs nothing of the last."""
+    from autograder.sandbox.session import blocked_plan
+
+    connection, limits = zygote.connect(), Limits()
+    try:
+        first = _session(connection, "secret = 41", limits)
+        first.evidence(("mse_loss",))
+        connection.prepare_spare(limits, first.extra_hidden)
+        connection._settle()
+        spares = {json_key: worker.pid for json_key, worker in connection._spares.items()}
+        assert len(spares) == 2, spares
+        first.close()
+        second = _session(connection, "x = 1", limits)
+        try:
+            evidence = second.evidence(("mse_loss",))
+            assert evidence.worker is not None and evidence.worker.pid in spares.values()
+            assert evidence.block_for_good == blocked_plan(("mse_loss",))
+            assert evidence.get_var("x") == 1
+            try:
+                evidence.get_var("secret")
+                raise AssertionError("the evidence spare saw the last submission's variables")
+            except MissingFunction:
+                pass
+        finally:
+            second.close()
+        assert not connection._spares
     finally:
         connection.close()
