@@ -163,6 +163,9 @@ class Zygote:
 class WorkerHandle:
     pid: int
     sock: socket.socket
+    # The lab's scenarios, as the zygote that forked the worker registered them: a worker
+    # that says one of them is unknown is not the harness speaking (`session.scenario`).
+    scenarios: frozenset[str] = frozenset()
 
 
 class ZygoteConnection:
@@ -233,7 +236,7 @@ class ZygoteConnection:
         except SandboxError:
             ours.close()
             raise
-        return WorkerHandle(int(reply["pid"]), ours)
+        return WorkerHandle(int(reply["pid"]), ours, _names(reply))
 
     def _settle(self) -> None:
         """Read the zygote's replies to the spares' spawn requests, if still unread: the
@@ -243,7 +246,8 @@ class ZygoteConnection:
         due, self._due = self._due, []
         for key, ours in due:
             try:
-                worker = WorkerHandle(int(self._reply(30)["pid"]), ours)
+                reply = self._reply(30)
+                worker = WorkerHandle(int(reply["pid"]), ours, _names(reply))
             except (SandboxError, ValueError, KeyError, TypeError):
                 ours.close()
                 continue
@@ -317,6 +321,12 @@ class ZygoteConnection:
             with contextlib.suppress(SandboxError, OSError):
                 self._discard(spare)
         self.sock.close()
+
+
+def _names(reply: dict[str, Any]) -> frozenset[str]:
+    names = reply.get("scenarios")
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) \
+        else frozenset()
 
 
 def _key(request: dict[str, Any]) -> str:

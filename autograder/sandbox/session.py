@@ -1077,6 +1077,10 @@ class StudentSession:
         if record:
             self._took(integrity.SCENARIOS)
         if reply.header.get("unknown"):
+            if self.worker is not None and name in self.worker.scenarios:
+                # (the zygote registered it: what answered is not the worker's harness — red
+                # team 25's cell answering requests itself, filing its row as the grader's error)
+                raise protocol.ProtocolError(f"the worker denied the lab's scenario {name!r}")
             raise UnknownScenario(f"the lab registers no worker scenario {name!r} (a check's "
                                   "mistake: see the lab's worker/ modules)")
         if reply.header.get("timeout"):

@@ -271,7 +271,10 @@ class Zygote:
             finally:
                 os.close(fds[0])
             self.workers[pid]["client"] = sock
-            sock.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+            from autograder.sandbox import harness
+
+            sock.sendall(json.dumps({"pid": pid, "scenarios": sorted(harness.SCENARIOS)}).encode()
+                         + b"\n")
         elif op == "wait":
             self.waiting.append((sock, int(request["pid"]), time.monotonic() + float(request["timeout"])))
         elif op == "kill":

@@ -329,3 +329,15 @@ def test_a_cell_that_takes_over_the_request_loop_gains_no_library_call(grade_tam
         check = next(t for t in result.tests
                      if t.name.startswith(f"{function}: implemented without"))
         assert not check.passed and check.mistake == "library-call", (function, check.output)
+
+
+def test_a_worker_that_denies_a_scenario_of_the_lab_fails_that_check_alone(grade_tamper):
+    """Red team 25's loop answered "the lab registers no such scenario" for get_device: the
+    row was filed as an internal grader error, a row the student could put in the
+    instructors' queue at will. The zygote names its scenarios with each worker it forks; a
+    worker that denies one of them fails the check that asked (a worker misbehaving), and the
+    row is graded."""
+    result = grade_tamper("hostile_denies_a_scenario")
+    assert result.status == "graded", (result.status, result.reason)
+    check = next(t for t in result.tests if t.name.startswith("get_device:"))
+    assert not check.passed and check.mistake == "crashed", check.output
