@@ -928,12 +928,12 @@ class StudentSession:
     def _on_evidence(self, ask: Callable[[StudentSession], _T], evidence: tuple[str, ...],
                      block: tuple[str, ...]) -> _T:
         """`ask` the evidence worker for `evidence`. Asked again where the run shows the
-        worker could not answer for the function: in one whose cells all ran in full, where
-        a name was missing (a definition of a slow cell's other statements); in one that
-        blocks only the call's own `block`, where the function reached an operator blocked
-        there that `block` allows (a library function another graded function may not call,
-        but this one may). What the call's run adds to the incidents and integrity markers
-        is the submission's."""
+        worker could not answer for the function: in one that blocks only the call's own
+        `block`, where the function reached an operator blocked there that `block` allows (a
+        library function another graded function may not call, but this one may); in one
+        whose cells all ran in full, where it raised anything else (a name, a key, a state
+        that a slow cell's other statements make). What the call's run adds to the incidents
+        and integrity markers is the submission's."""
         ops, complete = evidence, False
         while True:
             found: Any
@@ -946,10 +946,10 @@ class StudentSession:
                 found, kind, info = exc, "NameError", {}
             except StudentError as exc:
                 found, kind, info = exc, exc.kind, exc.info
-            if kind == "NameError" and not complete:
-                complete = True
-            elif ops != block and _blocked_elsewhere(kind, info, block):
+            if ops != block and _blocked_elsewhere(kind, info, block):
                 ops = block
+            elif kind and kind != "LibraryBlocked" and not complete:
+                complete = True  # (any error: a slow cell's other statements may be missing)
             elif isinstance(found, Exception):
                 raise found
             else:

@@ -56,3 +56,24 @@ def test_a_helper_from_a_slow_cells_other_statements_is_found(grader, tmp_path: 
     result = grader.grade(path, "helper_in_a_slow_cell")
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed and result.score == result.max_score, failed
+
+
+SLOW_CELL_THAT_FILLS_A_TABLE = '''
+import time
+time.sleep(0.1)
+TERMS = {}
+TERMS["square"] = lambda d: d * d  # (a statement no definition: run only in full)
+'''
+
+
+def test_any_error_of_a_function_in_a_cell_run_for_its_definitions_is_asked_again(
+        grader, tmp_path: Path) -> None:
+    """Not only a missing name: a table the slow cell fills by other statements is there,
+    empty (a KeyError); the call is asked again where every cell ran in full."""
+    old = "    return _reduce((pred - target) ** 2, reduction)\n"
+    source = REFERENCE.replace(old, "    return _reduce(TERMS['square'](pred - target), reduction)\n")
+    path = tmp_path / "table_in_a_slow_cell.ipynb"
+    nbformat.write(notebook(SLOW_CELL_THAT_FILLS_A_TABLE, source, answers()), path)
+    result = grader.grade(path, "table_in_a_slow_cell")
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
