@@ -490,6 +490,7 @@ class StudentSession:
         self.block_for_good = block_for_good
         self._evidence: dict[tuple[str, ...], StudentSession] = {}
         self.definitions_only: set[int] = set()  # cells run for their definitions alone
+        self._fingerprints: dict[tuple[str, bool], dict[str, Any] | None] = {}
         self.plans = plans
         # whose work it is: the plans learn nothing one student's notebooks alone made
         self.student = student or submission.submission_id
@@ -925,20 +926,46 @@ class StudentSession:
             raise self._out_of_time() from None
         return session
 
+    def _prints(self, function: tuple[str, bool]) -> dict[str, Any] | None:
+        """What `function` (a name, and whether it is a scenario's) reads in this worker
+        (`worker.fingerprints`), asked once; None where the worker could not say."""
+        if function not in self._fingerprints:
+            name, scenario = function
+            if self.worker is None:  # (never a new worker to ask: only this one knows)
+                return None
+            try:
+                reply = self._ask({"op": "fingerprint", "name": name, "scenario": scenario},
+                                  None, 10)
+                prints = reply.header.get("prints")
+            except (CallTimeout, WorkerLost, protocol.ProtocolError):
+                prints = None
+            self._fingerprints[function] = prints if isinstance(prints, dict) else None
+        return self._fingerprints[function]
+
     def _on_evidence(self, ask: Callable[[StudentSession], _T], evidence: tuple[str, ...],
-                     block: tuple[str, ...]) -> _T:
+                     block: tuple[str, ...], function: tuple[str, bool]) -> _T:
         """`ask` the evidence worker for `evidence`. Asked again where the run shows the
         worker could not answer for the function: in one that blocks only the call's own
         `block`, where the function reached an operator blocked there that `block` allows (a
         library function another graded function may not call, but this one may); in one
         whose cells all ran in full, where it raised anything else (a name, a key, a state
         that a slow cell's other statements make). What the call's run adds to the incidents
-        and integrity markers is the submission's."""
+        and integrity markers is the submission's. Where its cells ran some slow cells for
+        their definitions alone, the bindings `function` reads are compared with the main
+        worker's first, and it is asked where every cell ran in full if they differ (the main
+        worker's word decides only where the call is made: a worker that lies about them
+        changes nothing the blocked kernels allow)."""
         ops, complete = evidence, False
         while True:
             found: Any
+            session = self.evidence(ops, complete)
+            if not complete and session.definitions_only:
+                mine = self._prints(function)
+                if mine is None or mine != session._prints(function):
+                    complete = True  # (what the function reads differs: a slow cell's)
+                    continue
             try:
-                found = self._asked(self.evidence(ops, complete), ask)
+                found = self._asked(session, ask)
                 error = found.get("error") if isinstance(found, dict) else None
                 kind, info = (str(error.get("type")), error) if isinstance(error, dict) \
                     else ("", {})
@@ -985,7 +1012,8 @@ class StudentSession:
         if evidence and block:
             result = self._on_evidence(lambda session: session.call(
                 name, *args, grad_args=grad_args, upstream=upstream, gradcheck=gradcheck,
-                seed=seed, record=record, block=block, gpu=gpu, **kwargs), evidence, block)
+                seed=seed, record=record, block=block, gpu=gpu, **kwargs), evidence, block,
+                (name, False))
             if record:
                 self._took(integrity.CALLS)
             return result
@@ -1053,7 +1081,7 @@ class StudentSession:
         `evidence`, `block`: as `call`'s (the scenario's own block is in its `params`)."""
         if evidence and block:
             found = self._on_evidence(lambda session: session.scenario(
-                name, params, timeout, record), evidence, block)
+                name, params, timeout, record), evidence, block, (name, True))
             if record:
                 self._took(integrity.SCENARIOS)
             return found

@@ -18,6 +18,8 @@ import __future__
 import ast
 import builtins
 import contextlib
+import functools
+import hashlib
 import io
 import linecache
 import os
@@ -707,6 +709,20 @@ class Worker:
             outcome["tamper"] = markers
         return {"ok": True}, {"outcome": outcome}
 
+    def op_fingerprint(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
+                       guard: Guard) -> None:
+        """The bindings a function reads (`fingerprints`), for an evidence worker's cells to
+        be compared with the main worker's; a scenario's by the function it runs."""
+        name = str(request.get("name", ""))
+        name = harness.FUNCTIONS.get(name, name) if request.get("scenario") else name
+        try:
+            prints = fingerprints(self.namespace, name)
+        except Exception:  # (a binding that cannot be read: said as such)
+            prints = {name: "unreadable"}
+        harness.silence_hooks()
+        harness.strip_modes()
+        protocol.send(self.sock, {"ok": True, "prints": prints})
+
     def op_get_var(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                    guard: Guard) -> None:
         header, values = self._get_var(request)
@@ -756,20 +772,116 @@ NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the g
 
 
 # What a cell run for its definitions alone runs (`_statements`): imports, functions and
-# classes, and names bound to literal values.
-_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# classes, and assignments that call nothing and loop over nothing (a constant, an alias, a
+# lambda, arithmetic on names). What the function needs beyond them shows in its names'
+# fingerprints (`fingerprints`), and the call is then made where every cell ran in full.
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                ast.Global, ast.Pass)
+_NOT_CHEAP = (ast.Call, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Await,
+              ast.Yield, ast.YieldFrom, ast.NamedExpr)
 
 
 def _definition(statement: ast.stmt) -> bool:
     if isinstance(statement, _DEFINITIONS):
         return True
-    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
-        return False
+    return isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and not any(
+        isinstance(node, _NOT_CHEAP) for node in ast.walk(statement))
+
+
+_MISSING = object()
+_PLAIN = (bool, int, float, complex, str, bytes, type(None))
+MAX_PRINTED = 256  # names a fingerprint follows at most
+
+
+def _codes(value: Any, depth: int = 0) -> list[types.CodeType]:
+    """The code objects a value runs when called: a function's (nested ones too), a
+    partial's or a bound method's function's, a class's functions'."""
+    if depth > 3:
+        return []
+    kind = type(value)
+    if kind is types.FunctionType:
+        found: list[types.CodeType] = []
+        todo = [value.__code__]
+        while todo and len(found) < 64:
+            code = todo.pop()
+            found.append(code)
+            todo += [c for c in code.co_consts if type(c) is types.CodeType]
+        return found
+    if kind is types.MethodType:
+        return _codes(value.__func__, depth + 1)
+    if kind is functools.partial:
+        return _codes(value.func, depth + 1)
+    if kind in (staticmethod, classmethod):
+        return _codes(value.__func__, depth + 1)
+    if isinstance(value, type):
+        return [c for item in list(type.__dict__["__dict__"].__get__(value).values())[:64]
+                for c in _codes(item, depth + 1)]
+    return []
+
+
+def _print(value: Any) -> str:
+    """What a name is bound to, as plain text: enough to tell two processes' bindings apart
+    (a value, a function's code and defaults), made without running the notebook's code."""
+    kind = type(value)
+    if value is _MISSING:
+        return "missing"
+    if kind in _PLAIN:
+        return f"{kind.__name__}:{value!r}"[:200]
+    if kind in (tuple, list, frozenset, set) and len(value) <= 32:
+        return f"{kind.__name__}:" + ",".join(_print(item) for item in value)
+    if kind is dict and len(value) <= 32:
+        return "dict:" + ",".join(f"{_print(k)}={_print(v)}" for k, v in dict.items(value))
+    if kind is torch.Tensor and value.numel() <= 4096:
+        data = value.detach().cpu().contiguous().to(torch.float64 if value.is_floating_point()
+                                                    else torch.int64)
+        data_digest = hashlib.sha1(data.numpy().tobytes()).hexdigest()
+        return f"tensor:{value.dtype}:{tuple(value.shape)}:{data_digest}"
+    codes = _codes(value)
+    if codes:
+        digest = hashlib.sha1()
+        for code in codes:
+            digest.update(code.co_code)
+            digest.update(repr([c for c in code.co_consts if type(c) in _PLAIN]).encode())
+            digest.update(repr(code.co_names).encode())
+        extra = ""
+        if kind is types.FunctionType:
+            extra = _print(value.__defaults__) + _print(value.__kwdefaults__) + ",".join(
+                _print(cell.cell_contents) if _filled(cell) else "empty"
+                for cell in value.__closure__ or ())
+        return f"code:{kind.__name__}:{digest.hexdigest()}:{extra}"[:2000]
+    if kind is types.ModuleType:
+        return f"module:{getattr(value, '__name__', '')!s}"[:200]
+    return f"object:{kind.__qualname__}"[:200]
+
+
+def _filled(cell: Any) -> bool:
     try:
-        ast.literal_eval(statement.value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        cell.cell_contents  # noqa: B018 - (an empty cell raises)
+    except ValueError:
         return False
     return True
+
+
+def fingerprints(namespace: dict[str, Any], name: str) -> dict[str, str]:
+    """The bindings the function `name` reads, followed through the globals its code names
+    (and the functions among them), each as `_print` writes it."""
+    prints: dict[str, str] = {}
+    todo = [name]
+    while todo and len(prints) < MAX_PRINTED:
+        key = todo.pop()
+        if key in prints:
+            continue
+        value = namespace.get(key, _MISSING)
+        prints[key] = _print(value)
+        for code in _codes(value):
+            todo += [ref for ref in code.co_names if ref in namespace and ref not in prints]
+        if type(value) is types.FunctionType:
+            for cell in value.__closure__ or ():
+                if _filled(cell):
+                    for code in _codes(cell.cell_contents):
+                        todo += [ref for ref in code.co_names
+                                 if ref in namespace and ref not in prints]
+    return prints
 
 
 def _statements(source: str, name: str, definitions_only: bool = False) -> list[Any]:

@@ -77,3 +77,50 @@ def test_any_error_of_a_function_in_a_cell_run_for_its_definitions_is_asked_agai
     result = grader.grade(path, "table_in_a_slow_cell")
     failed = {t.name: t.output for t in result.tests if not t.passed}
     assert not failed and result.score == result.max_score, failed
+
+
+SLOW_CELL_THAT_SETS_A_CONSTANT = '''
+import time
+SCALE = 0.0
+def _setup():
+    global SCALE
+    SCALE = 1.0
+_setup()  # (a call: not run where the cell runs for its definitions alone)
+time.sleep(0.1)
+'''
+
+
+def test_a_constant_a_slow_cell_changes_by_a_call_is_read_as_the_main_run_left_it(
+        grader, tmp_path: Path) -> None:
+    """Fresh eyes 25: a constant a slow cell sets by a call (or any statement its
+    definitions-only run leaves out) gave the evidence worker another value and no error:
+    the no-library check failed a correct function. The bindings the function reads are
+    compared with the main worker's, and the call is made where every cell ran in full."""
+    old = "    return _reduce((pred - target) ** 2, reduction)\n"
+    source = REFERENCE.replace(old, "    return _reduce(SCALE * (pred - target) ** 2, reduction)\n")
+    path = tmp_path / "constant_set_by_a_call.ipynb"
+    nbformat.write(notebook(SLOW_CELL_THAT_SETS_A_CONSTANT, source, answers()), path)
+    result = grader.grade(path, "constant_set_by_a_call")
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
+
+
+def test_an_alias_in_a_slow_cell_is_the_function_graded(grader, tmp_path: Path) -> None:
+    """Fresh eyes 25: a draft on the library, then a correct function of another name and an
+    alias to it in a slow cell: the evidence worker graded the draft (the alias left out)."""
+    draft = '''
+import time
+def mse_loss(pred, target, reduction="mean"):
+    return F.mse_loss(pred, target, reduction=reduction)
+def my_mse(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    return _reduce((pred - target) ** 2, reduction)
+time.sleep(0.1)
+mse_loss = my_mse
+'''
+    path = tmp_path / "alias_in_a_slow_cell.ipynb"
+    nbformat.write(notebook(REFERENCE, draft, answers()), path)
+    result = grader.grade(path, "alias_in_a_slow_cell")
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
