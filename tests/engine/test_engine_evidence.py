@@ -12,6 +12,16 @@ import pytest
 from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
 
 OWN_LOG_SOFTMAX = "    log_probs = log_softmax(logits, dim=1)\n"
+SQUARED = "    return _reduce((pred - target) ** 2, reduction)\n"
+
+
+def _at_full_marks(grader, tmp_path: Path, name: str, *cells: str) -> None:
+    """The notebook of these cells (and the answers) graded: every check passed."""
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook(*cells, answers()), path)
+    result = grader.grade(path, name)
+    failed = {t.name: t.output for t in result.tests if not t.passed}
+    assert not failed and result.score == result.max_score, failed
 OWN_LOG_SIGMOID = "    neg_log_sigmoid = -F.logsigmoid(logits)\n"
 
 
@@ -30,11 +40,7 @@ def test_a_library_routine_the_function_may_call_keeps_its_no_library_check(
     blocked (torch.log_softmax and torch.logsumexp are forbidden in softmax and log_softmax,
     not in cross_entropy; torch.logaddexp in softmax, not in a BCE)."""
     assert old in REFERENCE
-    path = tmp_path / f"{name}.ipynb"
-    nbformat.write(notebook(REFERENCE.replace(old, new), answers()), path)
-    result = grader.grade(path, name)
-    failed = {t.name: t.output for t in result.tests if not t.passed}
-    assert not failed and result.score == result.max_score, failed
+    _at_full_marks(grader, tmp_path, name, REFERENCE.replace(old, new))
 
 
 SLOW_CELL_WITH_A_HELPER = '''
@@ -48,14 +54,9 @@ def test_a_helper_from_a_slow_cells_other_statements_is_found(grader, tmp_path: 
     """In the evidence worker a slow cell runs its definitions alone (an experiment's
     training run is not made twice); a function that needs a name the rest of such a cell
     binds is asked again in an evidence worker whose cells all ran in full."""
-    old = "    return _reduce((pred - target) ** 2, reduction)\n"
-    assert old in REFERENCE
-    source = REFERENCE.replace(old, "    return _reduce(squared(pred - target), reduction)\n")
-    path = tmp_path / "helper_in_a_slow_cell.ipynb"
-    nbformat.write(notebook(SLOW_CELL_WITH_A_HELPER, source, answers()), path)
-    result = grader.grade(path, "helper_in_a_slow_cell")
-    failed = {t.name: t.output for t in result.tests if not t.passed}
-    assert not failed and result.score == result.max_score, failed
+    assert SQUARED in REFERENCE
+    source = REFERENCE.replace(SQUARED, "    return _reduce(squared(pred - target), reduction)\n")
+    _at_full_marks(grader, tmp_path, "helper_in_a_slow_cell", SLOW_CELL_WITH_A_HELPER, source)
 
 
 SLOW_CELL_THAT_FILLS_A_TABLE = '''
@@ -70,13 +71,9 @@ def test_any_error_of_a_function_in_a_cell_run_for_its_definitions_is_asked_agai
         grader, tmp_path: Path) -> None:
     """Not only a missing name: a table the slow cell fills by other statements is there,
     empty (a KeyError); the call is asked again where every cell ran in full."""
-    old = "    return _reduce((pred - target) ** 2, reduction)\n"
-    source = REFERENCE.replace(old, "    return _reduce(TERMS['square'](pred - target), reduction)\n")
-    path = tmp_path / "table_in_a_slow_cell.ipynb"
-    nbformat.write(notebook(SLOW_CELL_THAT_FILLS_A_TABLE, source, answers()), path)
-    result = grader.grade(path, "table_in_a_slow_cell")
-    failed = {t.name: t.output for t in result.tests if not t.passed}
-    assert not failed and result.score == result.max_score, failed
+    source = REFERENCE.replace(SQUARED,
+                               "    return _reduce(TERMS['square'](pred - target), reduction)\n")
+    _at_full_marks(grader, tmp_path, "table_in_a_slow_cell", SLOW_CELL_THAT_FILLS_A_TABLE, source)
 
 
 SLOW_CELL_THAT_SETS_A_CONSTANT = '''
@@ -96,13 +93,10 @@ def test_a_constant_a_slow_cell_changes_by_a_call_is_read_as_the_main_run_left_i
     definitions-only run leaves out) gave the evidence worker another value and no error:
     the no-library check failed a correct function. The bindings the function reads are
     compared with the main worker's, and the call is made where every cell ran in full."""
-    old = "    return _reduce((pred - target) ** 2, reduction)\n"
-    source = REFERENCE.replace(old, "    return _reduce(SCALE * (pred - target) ** 2, reduction)\n")
-    path = tmp_path / "constant_set_by_a_call.ipynb"
-    nbformat.write(notebook(SLOW_CELL_THAT_SETS_A_CONSTANT, source, answers()), path)
-    result = grader.grade(path, "constant_set_by_a_call")
-    failed = {t.name: t.output for t in result.tests if not t.passed}
-    assert not failed and result.score == result.max_score, failed
+    source = REFERENCE.replace(SQUARED,
+                               "    return _reduce(SCALE * (pred - target) ** 2, reduction)\n")
+    _at_full_marks(grader, tmp_path, "constant_set_by_a_call", SLOW_CELL_THAT_SETS_A_CONSTANT,
+                   source)
 
 
 def test_an_alias_in_a_slow_cell_is_the_function_graded(grader, tmp_path: Path) -> None:
@@ -119,8 +113,4 @@ def my_mse(pred, target, reduction="mean"):
 time.sleep(0.1)
 mse_loss = my_mse
 '''
-    path = tmp_path / "alias_in_a_slow_cell.ipynb"
-    nbformat.write(notebook(REFERENCE, draft, answers()), path)
-    result = grader.grade(path, "alias_in_a_slow_cell")
-    failed = {t.name: t.output for t in result.tests if not t.passed}
-    assert not failed and result.score == result.max_score, failed
+    _at_full_marks(grader, tmp_path, "alias_in_a_slow_cell", REFERENCE, draft)
