@@ -488,6 +488,7 @@ class StudentSession:
         self.conn = conn
         # An evidence worker's library block, in place before its cells (`evidence`)
         self.block_for_good = block_for_good
+        self._held = frozenset(block_for_good)
         self._evidence: dict[tuple[str, ...], StudentSession] = {}
         self.definitions_only: set[int] = set()  # cells run for their definitions alone
         self._fingerprints: dict[tuple[str, bool], dict[str, Any] | None] = {}
@@ -960,8 +961,12 @@ class StudentSession:
             found: Any
             session = self.evidence(ops, complete)
             if not complete and session.definitions_only:
-                mine = self._prints(function)
-                if mine is None or mine != session._prints(function):
+                try:
+                    mine = self._prints(function)
+                    differ = mine is None or mine != session._prints(function)
+                except OutOfTime:
+                    raise self._out_of_time() from None
+                if differ:
                     complete = True  # (what the function reads differs: a slow cell's)
                     continue
             try:
@@ -1017,7 +1022,6 @@ class StudentSession:
             if record:
                 self._took(integrity.CALLS)
             return result
-        held = frozenset(self.block_for_good)
 
         def build() -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
             tensors = protocol.Tensors()
@@ -1028,7 +1032,7 @@ class StudentSession:
             # (in an evidence worker, an operator blocked for good needs no block of its own;
             # a library written in Python is blocked by each call: `harness.block_for_good`)
             plan = [entry for entry in blocked_plan(tuple(block))
-                    if entry not in held or entry[1] in harness.PYTHON_LEVEL]
+                    if entry not in self._held or entry[1] in harness.PYTHON_LEVEL]
             if plan:
                 header["block"] = plan
             if gpu:
