@@ -14,8 +14,19 @@ and every socket family but the three a private network namespace confines (Unix
 IPv4, IPv6): the namespace does not cover vsock (a listener on the host's hypervisor
 channel), netlink, packet or Bluetooth sockets, so the filter allows only those three.
 They fail with EPERM, so a curious cell gets an error it can read instead of a
-dead worker. `clone3` answers ENOSYS: its flags sit in memory a filter cannot
-read, and the C library then falls back to `clone`, whose flags it can.
+dead worker.
+
+Nor a channel to another worker through what they share (the read-only runtime): a file
+lock (`flock`, a POSIX or open-file-description lock by `fcntl`) taken by one worker was seen
+by the next student's worker, and by the submission's own evidence worker (a twenty-sixth
+outside red team's). A worker is one process with one thread, so a lock excludes nothing
+that matters inside it: the lock calls succeed and take no lock (`LOCKS`). Watches on files
+and folders (`inotify`, `fanotify`, `fcntl`'s `F_NOTIFY` and leases) see another worker's
+reads: refused. Advice to drop a file's cached pages (`fadvise`) slows every other
+reader of it, a timing signal: accepted and ignored.
+
+`clone3` answers ENOSYS: its flags sit in memory a filter cannot read, and the C library
+then falls back to `clone`, whose flags it can.
 
 libseccomp (libseccomp2, in every Debian/Ubuntu image) is bound with ctypes:
 no compiled dependency. Where it is missing, `install` says so and the caller
@@ -63,6 +74,16 @@ DENIED = (
     # /proc/self/fd/N) where every writable folder is mounted noexec (`rootfs`)
     "memfd_create", "memfd_secret",
 )
+
+# Watches on what every worker can read: another worker's reads would be seen.
+WATCHES = ("inotify_init", "inotify_init1", "fanotify_init")
+# fcntl's commands that take a lock (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW): done as
+# asked, with no lock taken (see the module's docstring); a query (F_GETLK) is left as it is.
+LOCK_COMMANDS = (6, 7, 37, 38)
+# ... and those that watch a folder or lease a file: refused (F_SETLEASE, F_NOTIFY)
+WATCH_COMMANDS = (1024, 1026)
+# calls that succeed without doing anything: a lock in a one-process worker, and advice
+LOCKS = ("flock", "fadvise64")
 
 # socket() and socketpair(): the families allowed, every other refused (deny by default).
 SOCKET_FAMILIES_ALLOWED = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
@@ -146,6 +167,16 @@ def program() -> bytes:
         for name in ("socket", "socketpair"):
             for comparison in _families_refused():
                 _rule(lib, ctx, deny, name, comparison)
+        for name in WATCHES:
+            _rule(lib, ctx, deny, name)
+        ignored = SCMP_ACT_ERRNO(0)  # (an errno of 0: the call returns 0, having done nothing)
+        for name in LOCKS:
+            _rule(lib, ctx, ignored, name)
+        # (the kernel reads the command's low 32 bits: compared under that mask)
+        for command in LOCK_COMMANDS:
+            _rule(lib, ctx, ignored, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
+        for command in WATCH_COMMANDS:
+            _rule(lib, ctx, deny, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
         read_end, write_end = os.pipe()
         try:
             result = lib.seccomp_export_bpf(ctx, write_end)

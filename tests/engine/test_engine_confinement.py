@@ -193,6 +193,9 @@ escapes = {
     "vsock_socketpair": refused(lambda: libc.socketpair(40, 1, 0, (ctypes.c_int * 2)())),
     # a family with high bits set reaches the kernel as its low 32 bits (AF_VSOCK)
     "vsock_high_bits": refused(lambda: libc.syscall(41, (1 << 32) | 40, 1, 0)),
+    # watches on what every worker reads would see another worker's reads (red team 26)
+    "file_watch": refused(lambda: libc.inotify_init1(0)),
+    "folder_watch": refused(lambda: libc.fcntl(os.open("/", os.O_RDONLY), 1026, 1)),  # F_NOTIFY
 }
 import socket
 left, right = socket.socketpair()  # a Unix socket still works (torch and Python use them)
@@ -273,13 +276,59 @@ def test_escapes_are_refused(native_zygote, grader, isolated):
             assert refused == set(escapes), escapes
         else:  # without the filter the dropped uid still refuses all but these
             assert refused >= set(escapes) - {"user_namespace", "cpu_affinity", "new_process",
-                                              "new_program",
+                                              "new_program", "file_watch", "folder_watch",
                                               "vsock_socket", "netlink_socket",
                                               "vsock_socketpair", "vsock_high_bits"}, escapes
         assert session.get_var("unix_works") is True
         assert session.get_var("hostname") == "sandbox"
     finally:
         session.close()
+
+
+LOCK_HOLDER = """
+import fcntl, os
+held = open(os.__file__, "rb")  # the runtime: every worker can read it
+fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+fcntl.lockf(held, fcntl.LOCK_SH | fcntl.LOCK_NB)
+"""
+
+LOCK_TAKER = """
+import fcntl, os
+taken = []
+mine = open(os.__file__, "rb")
+for name, lock in (("flock", lambda: fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)),
+                   ("lockf", lambda: fcntl.lockf(mine, fcntl.LOCK_EX | fcntl.LOCK_NB))):
+    try:
+        lock()
+        taken.append(name)
+    except OSError:
+        pass
+leases = []
+try:
+    fcntl.fcntl(mine, fcntl.F_SETLEASE, fcntl.F_RDLCK)
+except PermissionError:
+    leases.append("refused")
+except OSError as exc:
+    leases.append(exc.errno)
+"""
+
+
+def test_a_lock_one_worker_takes_is_nothing_another_sees(zygote, grader, isolated):
+    # Red team 26: a lock on a runtime file, taken by one student's worker while it was being
+    # ended, was seen by the next student's worker (and a main worker's by its evidence
+    # worker): a channel between them. Locks succeed in a worker and take nothing.
+    if not zygote.info.seccomp:
+        pytest.skip("no seccomp filter on this host")
+    holder = _session(zygote, grader, LOCK_HOLDER)
+    try:
+        taker = _session(zygote, grader, LOCK_TAKER)
+        try:
+            assert taker.get_var("taken") == ["flock", "lockf"]
+            assert taker.get_var("leases") == ["refused"]
+        finally:
+            taker.close()
+    finally:
+        holder.close()
 
 
 def _alive_with_uid(uid: int) -> list[int]:
