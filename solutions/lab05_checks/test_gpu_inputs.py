@@ -117,16 +117,61 @@ def _agrees(value: Any, on_cpu: Any) -> bool:
     return type(value) is type(on_cpu)
 
 
-def _moved(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Other valid inputs of the same kind: the first argument's values changed (floats
-    shifted, labels rotated within [0, C)), the others as they were."""
-    first, *rest = args
-    if first.is_floating_point():
-        first = (first * 0.5 + 0.25).clamp(0, 1) if bool(((first >= 0) & (first <= 1)).all()) \
-            else first * 1.5 - 0.5
-    else:
-        first = first.roll(1)
-    return (first, *rest)
+def _move(tensor: torch.Tensor) -> torch.Tensor:
+    """Other valid values of the same kind: floats shifted (within [0, 1] where they are
+    probabilities or targets), labels rotated within [0, C)."""
+    if tensor.is_floating_point():
+        inside = bool(((tensor >= 0) & (tensor <= 1)).all())
+        return (tensor * 0.5 + 0.25).clamp(0, 1) if inside else tensor * 1.5 - 0.5
+    return tensor.roll(1)
+
+
+def _moved(args: tuple[Any, ...], which: int = 0) -> tuple[Any, ...]:
+    """The inputs with argument `which` moved (`_move`), the others as they were."""
+    return tuple(_move(a) if i == which else a for i, a in enumerate(args))
+
+
+def _unchanged(value: Any, other: Any) -> bool:
+    """The same result twice: tensors within rounding, containers item by item, anything else
+    equal (never an error, whatever the student's function returned)."""
+    if isinstance(value, torch.Tensor) or isinstance(other, torch.Tensor):
+        return _same(value, other)
+    if type(value) is not type(other):
+        return False
+    if isinstance(value, (list, tuple)):
+        return len(value) == len(other) and all(map(_unchanged, value, other))
+    if isinstance(value, dict):
+        return value.keys() == other.keys() and all(_unchanged(value[k], other[k]) for k in value)
+    try:
+        return bool(value == other)
+    except Exception:
+        return False
+
+
+def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  value: Any) -> bool:
+    """`value` (the function's, wrong on the CPU) shows no work on the inputs: it hands an input
+    back, or stays the same when any one tensor input moves where the reference's value
+    moves (a constant, `pred * 2` or `pred.sum()` for a loss that never reads its target).
+    Red team 26's functions that returned their first argument took all eight of these
+    checks' points, each "not assessed separately" as a values mistake."""
+    reference = getattr(ref, function)
+    if any(isinstance(a, torch.Tensor) and _unchanged(value, a)
+           and not _unchanged(reference(*args, **kwargs), a) for a in args):
+        return True
+    for which, arg in enumerate(args):
+        if not isinstance(arg, torch.Tensor):
+            continue
+        moved = _moved(args, which)
+        if _unchanged(reference(*moved, **kwargs), reference(*args, **kwargs)):
+            continue  # (this input does not matter here: nothing to learn from it)
+        try:
+            other = student.call(function, *moved, **kwargs).value
+        except StudentError:
+            continue  # (raising elsewhere is no sign of a constant: `_works_elsewhere`)
+        if _unchanged(other, value):
+            return True
+    return False
 
 
 def _works_elsewhere(student, function: str, args: tuple[Any, ...],
@@ -182,16 +227,13 @@ def _expect_on_gpu(student, ref, function: str,
             continue  # not assessed on the GPU, and a function no call of which works earns
             # nothing here: one that raises on every valid input is a stub)
         if not _same(on_cpu.value, _expected(ref, function, index)):
-            # Wrong on the CPU: the values check charges that. A function that gives the same
-            # result for other inputs (a stub: zeros, a constant) earns nothing here; another
-            # is held to what it computes.
-            other = student.call(function, *_moved(args), **kwargs).value
+            # Wrong on the CPU: the values check charges that. A function that shows no work
+            # on its inputs (a stub: zeros, a constant, an input handed back) earns nothing
+            # here; another is held to what it computes.
             # (an object the grader cannot read — `object()`, a tensor of a dtype the wire does
             # not carry — is no work to assess either: red team 12's stubs took all nine)
-            if on_cpu.value is None or isinstance(on_cpu.value, Opaque) or (
-                    _same(other, on_cpu.value)
-                    or (type(other) is type(on_cpu.value) is not torch.Tensor
-                        and other == on_cpu.value)):
+            if on_cpu.value is None or isinstance(on_cpu.value, Opaque) or _does_no_work(
+                    student, ref, function, args, kwargs, on_cpu.value):
                 fail(f"{function}: this check counts once {function} returns correct values "
                      "on valid input; fix the values check first.", "not-working")
             attributed_to(_wrong_helper(student, function, args) or charged)

@@ -1583,8 +1583,9 @@ def test_ce_raw_logits(student, tol, memo):
     bound = math.log(logits.shape[1]) + 1.0 + 1e-6
     per_sample = _quiet_call(student, "cross_entropy", logits, targets, reduction="none")
     for candidate in (per_sample, value):
-        if isinstance(candidate, torch.Tensor) and candidate.numel() and \
-                torch.isfinite(candidate).all() and bool((candidate.abs() <= bound).all()):
+        if isinstance(candidate, torch.Tensor) and candidate.is_floating_point() and \
+                candidate.numel() and torch.isfinite(candidate).all() and \
+                bool((candidate.abs() <= bound).all()):  # (a loss: a bool tensor is none)
             fail("cross_entropy stays below log(C) + 1 even for confidently wrong logits: it "
                  "treats its input as probabilities (softmax applied to inputs that are already "
                  "probabilities, or probabilities where log-probabilities belong) — "

@@ -86,6 +86,53 @@ def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
         return None
 
 
+def _same_result(value: Any, other: Any) -> bool:
+    """Two results of a metric alike: numbers equal (nan with nan), containers item by item,
+    tensors element by element (never an error, whatever a function returned)."""
+    if isinstance(value, torch.Tensor) or isinstance(other, torch.Tensor):
+        return (isinstance(value, torch.Tensor) and isinstance(other, torch.Tensor)
+                and value.shape == other.shape
+                and bool(torch.equal(value.double().nan_to_num(-7.0),
+                                     other.double().nan_to_num(-7.0))))
+    if isinstance(value, (tuple, list)) or isinstance(other, (tuple, list)):
+        return (type(value) is type(other) and len(value) == len(other)
+                and all(map(_same_result, value, other)))
+    if _is_nan(value) and _is_nan(other):
+        return True
+    try:
+        return type(value) is type(other) and bool(value == other)
+    except Exception:
+        return False
+
+
+def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
+                      **kwargs: Any) -> bool:
+    """The function does no work on one of its labels: on random labels of `classes` classes,
+    its result stays the same whenever only the predictions, or only the targets, are
+    rotated (where the reference's result changes). Such a result is never excused as its
+    helper's mistake (red team 26's macro_f1 and precision_recall_f1, both the mean of the
+    predictions: the one a "composition" over the other, each the other's mistake to
+    charge, +4 for no work). Labels of their own, 40 of them, not a check's few: a function
+    that reads them changes with some rotation of so many."""
+    gen = torch.Generator().manual_seed(26)
+    preds, targets = (_random_labels(gen, 40, classes), _random_labels(gen, 40, classes))
+    mine = _quiet(student, function, preds, targets, *rest, **kwargs)
+    if mine is None:
+        return False
+    right = getattr(ref, function)(preds, targets, *rest, **kwargs)
+    for which in (0, 1):
+        moved = []
+        for shift in (1, 2, 3):
+            labels = [preds, targets]
+            labels[which] = labels[which].roll(shift)
+            if not _same_result(getattr(ref, function)(*labels, *rest, **kwargs), right):
+                moved.append(labels)  # (a change that makes a difference to the reference)
+        if moved and all(_same_result(_quiet(student, function, *labels, *rest, **kwargs), mine)
+                         for labels in moved):
+            return True
+    return False
+
+
 # The graded metrics a function may be built on: an input changed in place by one of them is
 # that helper's mistake, charged once by its own values check (fresh eyes 6: a
 # confusion_matrix doing `targets *= C` also cost macro_f1, which only called it).
@@ -649,6 +696,9 @@ def _prf_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.Te
     if floats and not (isinstance(value, (tuple, list))
                        and all(type(v) is float for v in value)):
         return False
+    if _ignores_an_input(student, ref, "precision_recall_f1", max(positive + 1, 3),
+                         positive_class=positive):
+        return False
     return helper_to_blame(student, value, lambda v, e: _same_triple(v, e, tol),
                            _prf_compositions(student, ref, preds, targets, positive, tol))
 
@@ -717,6 +767,8 @@ def _kind_from_helper(student, value: Any, preds: torch.Tensor, targets: torch.T
 
 def _macro_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.Tensor,
                   num_classes: int, tol) -> bool:
+    if _ignores_an_input(student, ref, "macro_f1", num_classes, num_classes):
+        return False
     return helper_to_blame(student, value, lambda v, e: _same_number(v, e, tol),
                            _macro_compositions(student, ref, preds, targets, num_classes, tol))
 

@@ -177,3 +177,98 @@ def test_every_check_gives_a_student_verdict_whatever_the_student_returns(spec, 
         assert not verdict.harness_error, verdict.harness_error
 
     property_()
+
+
+# One way of being wrong, the same in every call: what a real notebook does (red team 26's
+# `mae_loss` that returned `(pred - target,)` every time, a `cross_entropy` returning a bool
+# tensor), where the draws above, new at every call, seldom take a check down the branch
+# that meets such a value twice. Every wire dtype, containers around the value, an input
+# handed back, the wrong kind altogether.
+def _first_input(value: Any, args: tuple[Any, ...]) -> Any:
+    return next((a for a in args if isinstance(a, torch.Tensor)), value)
+
+
+def _tensor_map(how: Callable[[torch.Tensor], Any]) -> Callable[[Any, tuple[Any, ...]], Any]:
+    def apply(value: Any, args: tuple[Any, ...]) -> Any:
+        if isinstance(value, torch.Tensor):
+            return how(value)
+        if isinstance(value, tuple):
+            return tuple(apply(v, args) for v in value)
+        if isinstance(value, float):
+            return how(torch.tensor(value))
+        return value
+    return apply
+
+
+WAYS: dict[str, Callable[[Any, tuple[Any, ...]], Any]] = {
+    **{f"as {dtype}": _tensor_map(lambda t, d=dtype: t.to(d))
+       for dtype in (torch.bool, torch.int64, torch.int8, torch.uint8, torch.float16,
+                     torch.bfloat16, torch.int32)},
+    "in a 1-tuple": lambda value, args: (value,),
+    "in a pair": lambda value, args: (value, value),
+    "in a list": lambda value, args: [value, value],
+    "in a dict": lambda value, args: {"loss": value},
+    "an input handed back": lambda value, args: _first_input(value, args),
+    "inputs handed back": lambda value, args: tuple(args),
+    "a numpy array": _tensor_map(NumpyArray),
+    "one more dimension": _tensor_map(lambda t: t.unsqueeze(0)),
+    "flattened": _tensor_map(lambda t: t.reshape(-1)),
+    "empty": _tensor_map(lambda t: t.reshape(-1)[:0]),
+    "nan": _tensor_map(lambda t: t.double() * math.nan),
+    "a list of numbers": _tensor_map(lambda t: t.tolist()),
+    "a string": lambda value, args: "loss",
+    "None": lambda value, args: None,
+    "an opaque object": lambda value, args: Opaque("object", "<object>"),
+    "a meta tensor": lambda value, args: MetaTensor([3, 2], "float32"),
+}
+
+
+class ConsistentStudent:
+    """A `StudentSession` whose functions are the reference's, each value changed one way,
+    the same way in every call; scenarios' outcomes the reference's, what the student's
+    function returned changed that way too."""
+
+    cuda_available = False
+
+    def __init__(self, way: Callable[[Any, tuple[Any, ...]], Any]) -> None:
+        self.way = way
+
+    def call(self, name: str, *args: Any, gpu: bool = False, **kwargs: Any) -> CallResult:
+        options = {k: v for k, v in kwargs.items() if k not in (
+            "grad_args", "upstream", "gradcheck", "seed", "record", "block", "evidence")}
+        try:
+            value = getattr(REFERENCE.module, name)(*args, **options)
+        except Exception as exc:
+            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+                                      "where": ""}) from None
+        return CallResult(value=self.way(value, args), called=[], mutated=[], grads=None,
+                          gradcheck=None, recorded=bool(kwargs.get("record")),
+                          devices=["gpu"] if gpu else None)
+
+    def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
+                 record: bool = True, evidence: tuple[str, ...] = (),
+                 block: tuple[str, ...] = ()) -> dict[str, Any]:
+        try:
+            outcome = dict(harness.SCENARIOS[name](vars(REFERENCE.module), params))
+        except Exception:
+            return {}
+        for key in ("returned", "value", "result"):
+            if key in outcome:
+                outcome[key] = self.way(outcome[key], ())
+        return outcome
+
+    def get_var(self, name: str) -> Any:
+        return self.way(getattr(REFERENCE.module, name, None), ())
+
+
+@pytest.mark.parametrize(("spec", "test"), CHECKS, ids=[spec.name[:60] for spec, _ in CHECKS])
+def test_every_check_gives_a_student_verdict_for_one_mistake_made_every_time(spec, test) -> None:
+    problems = []
+    for way_name, way in WAYS.items():
+        values = {"student": ConsistentStudent(way), "ref": REFERENCE.module,
+                  "answers": REFERENCE.answers, "source": SourceFacts(), "tol": TOLERANCES,
+                  "memo": {}}
+        verdict = verdict_for(spec, _run(test, values))
+        if verdict.harness_error:
+            problems.append(f"{way_name}: {verdict.harness_error}")
+    assert not problems, problems
