@@ -535,8 +535,9 @@ def _helper_check(helper: str, x: torch.Tensor) -> str:
 def _named_models(function: str) -> tuple[Loss, ...]:
     """Mistakes of a member's own formula on the logits (never on the other member)."""
     if function == "softmax":
-        return (_no_shift_softmax, _global_shift_softmax)
+        return (_no_shift_softmax, _global_shift_softmax, _min_shift_softmax)
     return (_max_not_added_back, _no_shift_log_softmax, _global_shift_log_softmax,
+            _min_shift_log_softmax,
             _log_of_softmax, *_log_of_softmax_eps_models())
 
 
@@ -964,6 +965,23 @@ def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return e / e.sum(dim=dim, keepdim=True)
 
 
+# (mistakes review 26: the min along dim subtracted, told only "a division by zero, a log of
+# 0 or an overflow")
+MIN_SHIFT = ("you subtracted the min along dim, not the max, so exp(x − min) overflows to inf "
+             "for logits of ±1e4: subtract the max along dim (amax(dim, keepdim=True)), so "
+             "that the largest exponent is 0.")
+
+
+def _min_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    e = (x - x.amin(dim=dim, keepdim=True)).exp()
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def _min_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    shifted = x - x.amin(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
 def _global_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     e = (x - x.max()).exp()
     return e / e.sum(dim=dim, keepdim=True)
@@ -1058,6 +1076,7 @@ def _softmax_extreme(student, tol, memo) -> None:
                              "you subtracted the max of the whole tensor, so rows far below it "
                              "underflow to 0/0 = nan for logits of ±1e4: subtract the max along "
                              "dim (amax(dim, keepdim=True)), one per row."),
+        "min-shift": (_min_shift_softmax, MIN_SHIFT),
     })
 
 
@@ -1175,6 +1194,7 @@ def _log_softmax_extreme(student, tol, memo) -> None:
                          "exp overflows to inf for logits of ±1e4 (inf − inf = nan): subtract "
                          "the max along dim first (the log-sum-exp trick)."),
         "log-of-softmax-eps": (_log_of_softmax_eps_models(), LOG_SOFTMAX_EPS),
+        "min-shift": (_min_shift_log_softmax, MIN_SHIFT),
         "global-max-shift": (_global_shift_log_softmax,
                              "you subtracted the max of the whole tensor, so in rows far below "
                              "it every exp underflows to 0 and log(0) gives -inf for logits of "

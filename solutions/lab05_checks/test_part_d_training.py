@@ -759,13 +759,14 @@ DEVICE_IGNORED = ("{function} moves data to 'cuda' instead of the device it was 
 
 
 def _device_feedback(function: str, outcome: dict, source, plain: dict | None = None,
-                     emulated: bool = False) -> None:
+                     emulated: bool = False, given: str = "cpu") -> None:
     """A device verdict rests on the run: where the inputs, labels and parameters really
     were, or the error moving them raised. The source only chooses the words (a function
     whose code names "cuda" is told it hard-codes it), never the verdict: a docstring
     that mentions CUDA or `non_blocking=(device.type == "cuda")` is correct code. An error
     the plain run on the CPU (`plain`) raises too, after running the model, is no device's:
-    the loop's values check charges it (`_raise_student`)."""
+    the loop's values check charges it (`_raise_student`). `given`: the device argument of
+    the run (where the data belongs)."""
     def names_cuda() -> bool:  # (read only to word a failure: most runs never need it)
         return bool(source.mentions_cuda(function))
 
@@ -792,6 +793,11 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
         if any(data.startswith("cuda") for data, _ in pairs) and own_device():
             fail(*hard_coded())
         if any(data.startswith("cuda") and model == "cpu" for data, model in pairs):
+            if given.startswith("cuda"):  # (the batch is where it belongs: the model left)
+                fail(f"{function} moves the model to the CPU while the device argument is a "
+                     "GPU (model.to('cpu') or model.cpu() in the function): leave the model "
+                     "where the caller put it, or move it with model.to(device).",
+                     "model-moved-off")
             fail(DEVICE_IGNORED.format(function=function), "device-ignored")
 
     error = outcome.get("error")
@@ -886,7 +892,7 @@ def test_train_device(student, source, tol, memo):
     if student.cuda_available:
         params = _train_params(lr=0.5, start_train=True, device="cuda", fake_cuda=None)
         outcome = _scenario(student, "train_one_epoch", params)
-        _device_feedback("train_one_epoch", outcome, source, plain)
+        _device_feedback("train_one_epoch", outcome, source, plain, given="cuda")
         _require_forward("train_one_epoch", outcome)
         cpu = _scenario(student, "train_one_epoch", _cpu_while_gpu_params(params))
         _device_feedback("train_one_epoch", cpu, source, plain)
@@ -902,7 +908,7 @@ def test_train_device(student, source, tol, memo):
     # one and a short one) show where tensors go.
     params = _train_params(lr=0.5, start_train=True, n=BATCH + 2)
     outcome = _scenario(student, "train_one_epoch", _on_emulated_gpu(params))
-    _device_feedback("train_one_epoch", outcome, source, plain, emulated=True)
+    _device_feedback("train_one_epoch", outcome, source, plain, emulated=True, given="cuda")
     _require_forward("train_one_epoch", outcome)
     for other in (_cpu_beside_emulated_gpu(params), _cpu_without_gpu_params(_emulated(params))):
         _device_feedback("train_one_epoch", _scenario(student, "train_one_epoch", other), source,
@@ -1253,7 +1259,7 @@ def test_eval_device(student, source, memo):
                 _cpu_without_gpu_params(_emulated(params))]
     outcome = _scenario(student, "evaluate", runs[0])
     _device_feedback("evaluate", outcome, source, plain,
-                     emulated=not student.cuda_available)
+                     emulated=not student.cuda_available, given=runs[0]["device"])
     _require_forward("evaluate", outcome)
     for other in runs[1:]:
         _device_feedback("evaluate", _scenario(student, "evaluate", other), source, plain)
@@ -1329,6 +1335,13 @@ def test_fit(student, tol):
              "epoch, and build a new history inside fit on every call (a history kept "
              "between calls — a mutable default argument such as history={...}, or a "
              "global — keeps growing).", "fit-epochs")
+    if epochs == 1 and _history_matches(returned, {key: values[-1:] for key, values
+                                                   in expected.items()}):
+        # (the stand-ins ran three times, and only the last epoch's figures are kept: a
+        # history made anew inside the loop — mistakes review 26's, told to run `epochs`)
+        fail("fit runs all 3 epochs but its history keeps only the last one's figures: create "
+             "the history once, before the epoch loop, and append each epoch's figures to it "
+             "(a history made inside the loop starts over every epoch).", "fit-history-reset")
     if epochs is not None:
         fail(f"fit's history holds {epochs} entries per list for epochs=3: run exactly `epochs` "
              "epochs (for epoch in range(epochs)) and append once per epoch.", "fit-epochs")

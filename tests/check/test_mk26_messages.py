@@ -1,0 +1,61 @@
+"""Mistakes review 26: mistakes caught under words that pointed elsewhere.
+
+Each test is one of the review's notebooks' mistakes, judged in-process on the reference
+with that one change, and asserts the message names what the code does.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import edited, failed, namespace, verdict, verdicts
+
+
+def test_a_model_moved_to_the_cpu_inside_the_loop_is_named_so() -> None:
+    # (it was told it "moves data to 'cuda' instead of the device it was given")
+    found = verdicts(namespace(edited("train_one_epoch", "    model.train()\n",
+                                      "    model.train()\n    model.to('cpu')\n")),
+                     "train_one_epoch")
+    verdict = failed(found)[part_d.TRAIN_DEVICE]
+    assert verdict.mistake == "model-moved-off", verdict.message
+    assert "moves the model to the CPU" in verdict.message
+
+
+def test_data_sent_to_a_cuda_of_its_own_is_still_told_to_use_the_device_argument() -> None:
+    source = edited("train_one_epoch", "x, y = x.to(device), y.to(device)",
+                    "x, y = x.to('cuda'), y.to('cuda')")
+    found = verdict(namespace(source), part_d.TRAIN_DEVICE, source)
+    assert not found.passed and found.mistake == "hard-coded-cuda", found.message
+
+
+def test_a_history_made_anew_every_epoch_is_named_so() -> None:
+    # (it was told to "run exactly `epochs` epochs", which the loop did)
+    found = verdicts(namespace('''
+        def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+            for _ in range(epochs):
+                train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+                metrics = evaluate(model, val_loader, loss_fn, device)
+                history = {"train_loss": [train_loss], "val_loss": [metrics["loss"]],
+                           "val_accuracy": [metrics["accuracy"]]}
+            return history
+        '''), "fit")
+    verdict = failed(found)[part_d.FIT]
+    assert verdict.mistake == "fit-history-reset", verdict.message
+
+
+def test_a_fit_that_runs_one_epoch_is_still_told_to_run_epochs() -> None:
+    found = verdicts(namespace(edited("fit", "for _ in range(epochs):", "for _ in range(1):")),
+                     "fit")
+    assert failed(found)[part_d.FIT].mistake == "fit-epochs"
+
+
+@pytest.mark.parametrize(("function", "check"), [("softmax", part_b.SOFTMAX_EXTREME),
+                                                 ("log_softmax", part_b.LOG_SOFTMAX_EXTREME)])
+def test_a_shift_by_the_min_is_named_at_the_extremes(function: str, check: str) -> None:
+    # (it was told only to "look for a division by zero, a log of 0 or an overflow")
+    found = verdicts(namespace(edited(function, "logits.amax(dim=dim, keepdim=True)",
+                                      "logits.amin(dim=dim, keepdim=True)")), function)
+    verdict = failed(found)[check]
+    assert verdict.mistake == "min-shift", verdict.message
+    assert "not the max" in verdict.message
