@@ -674,6 +674,21 @@ def evaluate(model, loader, loss_fn, device):
             count += y.numel()
     return {"loss": losses / count, "accuracy": correct / count}
 ''')),
+    # fresh eyes 26: a key of its own beside loss and accuracy passes grading, and failed the
+    # public self-check (a self-check that contradicted the grade)
+    Alternative("alt_fe26_evaluate_extra_key", ("evaluate",), rewrite('''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            loss_sum += loss_fn(logits, y).item() * y.shape[0]
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            seen += y.shape[0]
+    return {"loss": loss_sum / seen, "accuracy": correct / seen, "num_samples": seen}
+''')),
     Alternative("alt_r28_bcel_two_logsigmoids", ("binary_cross_entropy_with_logits",), rewrite('''
 def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
     _check_reduction(reduction)
