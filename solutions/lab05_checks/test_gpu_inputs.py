@@ -119,11 +119,14 @@ def _agrees(value: Any, on_cpu: Any) -> bool:
 
 def _move(tensor: torch.Tensor) -> torch.Tensor:
     """Other valid values of the same kind: floats shifted (within [0, 1] where they are
-    probabilities or targets), labels rotated within [0, C)."""
+    probabilities or targets), labels each one class on within [0, C) (not only reordered: a
+    mean over every pair, such as an N×N loss's, does not see a reordering)."""
     if tensor.is_floating_point():
         inside = bool(((tensor >= 0) & (tensor <= 1)).all())
         return (tensor * 0.5 + 0.25).clamp(0, 1) if inside else tensor * 1.5 - 0.5
-    return tensor.roll(1)
+    if tensor.numel() == 0 or int(tensor.max()) < 1:
+        return tensor.roll(1)
+    return (tensor + 1) % (int(tensor.max()) + 1)
 
 
 def _moved(args: tuple[Any, ...], which: int = 0) -> tuple[Any, ...]:

@@ -107,28 +107,37 @@ def _same_result(value: Any, other: Any) -> bool:
 
 def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
                       **kwargs: Any) -> bool:
-    """The function does no work on one of its labels: on random labels of `classes` classes,
-    its result stays the same whenever only the predictions, or only the targets, are
-    rotated (where the reference's result changes). Such a result is never excused as its
-    helper's mistake (red team 26's macro_f1 and precision_recall_f1, both the mean of the
-    predictions: the one a "composition" over the other, each the other's mistake to
-    charge, +4 for no work). Labels of their own, 40 of them, not a check's few: a function
-    that reads them changes with some rotation of so many."""
+    """The function does no work on one of its labels: on labels of its own (three draws of
+    ten labels of `classes` classes), its result stays the same whenever only the
+    predictions, or only the targets, change (reordered, or each a class on) where the
+    reference's result changes. Such a result is never excused as its helper's mistake (red
+    team 26's macro_f1 and precision_recall_f1, both the mean of the predictions: the one a
+    "composition" over the other, each the other's mistake to charge, +4 for no work). A
+    function that reads its labels, even wrongly (a matrix counting each pair once), changes
+    with one of these."""
+    moves = (lambda t: t.roll(1), lambda t: t.roll(3), lambda t: (t + 1) % classes)
     gen = torch.Generator().manual_seed(26)
-    preds, targets = (_random_labels(gen, 40, classes), _random_labels(gen, 40, classes))
-    mine = _quiet(student, function, preds, targets, *rest, **kwargs)
-    if mine is None:
-        return False
-    right = getattr(ref, function)(preds, targets, *rest, **kwargs)
+    draws = [(_random_labels(gen, 10, classes), _random_labels(gen, 10, classes))
+             for _ in range(3)]
     for which in (0, 1):
-        moved = []
-        for shift in (1, 2, 3):
-            labels = [preds, targets]
-            labels[which] = labels[which].roll(shift)
-            if not _same_result(getattr(ref, function)(*labels, *rest, **kwargs), right):
-                moved.append(labels)  # (a change that makes a difference to the reference)
-        if moved and all(_same_result(_quiet(student, function, *labels, *rest, **kwargs), mine)
-                         for labels in moved):
+        unchanged, seen = True, False
+        for preds, targets in draws:
+            mine = _quiet(student, function, preds, targets, *rest, **kwargs)
+            if mine is None:
+                return False
+            right = getattr(ref, function)(preds, targets, *rest, **kwargs)
+            for move in moves:
+                labels = [preds, targets]
+                labels[which] = move(labels[which])
+                if _same_result(getattr(ref, function)(*labels, *rest, **kwargs), right):
+                    continue  # (a change that makes no difference to the reference)
+                seen = True
+                if not _same_result(_quiet(student, function, *labels, *rest, **kwargs), mine):
+                    unchanged = False
+                    break
+            if not unchanged:
+                break
+        if seen and unchanged:
             return True
     return False
 
@@ -960,7 +969,50 @@ def test_prf_multiclass(student, tol, memo):
                      "positive_class — count a prediction "
                      "as positive when preds == positive_class and a target as positive when "
                      "targets == positive_class (one-vs-rest).", "one-vs-rest")
+            for mistake, counts, words in PRF_COUNT_MISTAKES:
+                if all(_close(v, e, tol) for v, e in zip(
+                        value, _prf_of_counts(*counts(preds, targets, positive), model),
+                        strict=True)):
+                    fail(f"precision_recall_f1 gives wrong values {what}: {words}", mistake)
         _expect_triple(value, expected, tol, what, strict_types=False)
+
+
+def _prf_of_counts(tp: int, fp: int, fn: int, model: str) -> tuple[float, float, float]:
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    if model == "arithmetic":
+        return precision, recall, (precision + recall) / 2
+    return (recall, precision, f1) if model == "swapped" else (precision, recall, f1)
+
+
+def _negatives_class_zero(preds: torch.Tensor, targets: torch.Tensor,
+                          positive: int) -> tuple[int, int, int]:
+    """Counts with class 0 as the only negative class (a false positive where the target is
+    0, a false negative where the prediction is 0)."""
+    predicted, actual = preds == positive, targets == positive
+    return (int((predicted & actual).sum()), int((predicted & (targets == 0)).sum()),
+            int(((preds == 0) & actual).sum()))
+
+
+def _product_counts(preds: torch.Tensor, targets: torch.Tensor,
+                    positive: int) -> tuple[int, int, int]:
+    """True positives as (preds * targets).sum(), the rest by difference."""
+    tp = int((preds * targets).sum())
+    return tp, int((preds == positive).sum()) - tp, int((targets == positive).sum()) - tp
+
+
+# Counting mistakes of one-vs-rest, named where the values are theirs (mistakes review 26:
+# each was told only "a wrong precision")
+PRF_COUNT_MISTAKES = (
+    ("negatives-class-0", _negatives_class_zero,
+     "only class 0 counts as negative. One-vs-rest makes every class other than "
+     "positive_class negative: a false positive is preds == positive_class where targets != "
+     "positive_class, a false negative the other way round."),
+    ("product-counts", _product_counts,
+     "true positives are counted as (preds * targets).sum(), which counts the samples where "
+     "both labels are 1 (right for 0/1 labels with positive_class=1 only): count where "
+     "preds == positive_class and targets == positive_class."),
+)
 
 
 def _one_vs_rest_mistake(value: Any, preds: torch.Tensor, targets: torch.Tensor, model: str,

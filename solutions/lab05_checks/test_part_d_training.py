@@ -723,6 +723,12 @@ def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> No
             fail(f"train_one_epoch divides by the wrong number: its loss is the weighted sum "
                  f"divided by {what}; add loss.item() * batch_size for every batch and divide "
                  "by the number of samples.", "wrong-divisor")
+    if math.isclose(value, sum(losses) * BATCH / sum(sizes), rel_tol=1e-4):
+        # (mistakes review 26: loss.item() * loader.batch_size, told only "not the weighted
+        # mean")
+        fail("train_one_epoch weights every batch by the loader's batch size, but the last "
+             "batch is smaller: weight each batch's loss by its own size, x.shape[0] (or "
+             "len(y)), and divide by the number of samples.", "weight-by-loader-batch-size")
     if math.isclose(value, sum(losses) / len(losses), rel_tol=1e-4):
         fail("train_one_epoch returns the mean of the batch means: the last batch is smaller, "
              "so weight each batch's loss by its size and divide by the number of samples.",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import edited, failed, namespace, verdict, verdicts
 
@@ -59,3 +60,28 @@ def test_a_shift_by_the_min_is_named_at_the_extremes(function: str, check: str) 
     verdict = failed(found)[check]
     assert verdict.mistake == "min-shift", verdict.message
     assert "not the max" in verdict.message
+
+
+def test_weighting_by_the_loaders_batch_size_is_named() -> None:
+    found = verdicts(namespace(edited("train_one_epoch", "total_loss += loss.item() * x.shape[0]",
+                                      "total_loss += loss.item() * loader.batch_size")),
+                     "train_one_epoch")
+    assert failed(found)[part_d.TRAIN_RETURN].mistake == "weight-by-loader-batch-size"
+
+
+COUNTS = ("    fp = int((predicted_pos & ~actual_pos).sum())\n"
+          "    fn = int((~predicted_pos & actual_pos).sum())\n")
+
+
+@pytest.mark.parametrize(("mistake", "old", "new"), [
+    ("negatives-class-0", COUNTS, "    fp = int((predicted_pos & (targets == 0)).sum())\n"
+                                  "    fn = int(((preds == 0) & actual_pos).sum())\n"),
+    ("product-counts", "    tp = int((predicted_pos & actual_pos).sum())\n" + COUNTS,
+     "    tp = int((preds * targets).sum())\n"
+     "    fp = int(predicted_pos.sum()) - tp\n"
+     "    fn = int(actual_pos.sum()) - tp\n"),
+])
+def test_a_one_vs_rest_counting_mistake_is_named(mistake: str, old: str, new: str) -> None:
+    # (each was told only "a wrong precision")
+    found = verdicts(namespace(edited("precision_recall_f1", old, new)), "precision_recall_f1")
+    assert failed(found)[part_c.PRF_MULTI].mistake == mistake, failed(found)
