@@ -35,6 +35,10 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     if isinstance(value, NumpyArray):
+        # (a 0-d one is a numpy scalar such as np.float32, which a sum or mean over an array
+        # gives: mistakes review 26's accuracy was told "a numpy array")
+        if value.tensor.dim() == 0:
+            return f"a numpy scalar (numpy.{str(value.tensor.dtype).removeprefix('torch.')})"
         return "a numpy array"
     if isinstance(value, torch.Tensor):
         return f"a tensor of shape {tuple(value.shape)}"

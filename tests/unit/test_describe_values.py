@@ -18,6 +18,7 @@ ELLIPSIS = Opaque("object", "builtins.ellipsis")
     (3.5, "a Python number"),
     ("0.5", "a string"),
     (NumpyArray(torch.from_numpy(np.zeros(3))), "a numpy array"),
+    (NumpyArray(torch.from_numpy(np.array(0.5, dtype=np.float32))), "a numpy scalar (numpy.float32)"),
     (torch.zeros(2, 3), "a tensor of shape (2, 3)"),
     ([1.0], "a Python list"),
     (ELLIPSIS, "the `...` placeholder (not filled in yet)"),
