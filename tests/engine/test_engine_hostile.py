@@ -24,6 +24,7 @@ HOSTILE = {
     "hostile_reads_solutions": (Status.GRADED, ""),
     "hostile_os_exit": (Status.GRADED, "os._exit"),
     "hostile_infinite_loop": (Status.TIMEOUT, "cell"),
+    "hostile_no_work_stubs": (Status.GRADED, ""),
 }
 
 
