@@ -31,9 +31,10 @@ Müller` and `Anna_Müller`) are never merged: the second (by name) becomes
 **Uploads.** A zip is a student's *upload*, and everything in it belongs to the
 uploader whatever the names inside say, unless it is a class download: a zip
 found at the top (given, at the top of a given folder, or at the top of a
-class download) whose notebooks all carry LMS names of at least two students
-(or of one, in a zip Canvas named `..._submissions.zip`), or that holds
-Gradescope's `submission_metadata.yml`; a zip given on the command line is a
+class download) that Canvas named `..._submissions.zip` and whose notebooks all
+carry LMS names (under any other name, a zip of Canvas names is what someone
+handed in: a student's late `ben.zip` holding a classmate's name took her row),
+or that holds Gradescope's `submission_metadata.yml`; a zip given on the command line is a
 class download too when its notebooks all sit in two or more folders (one per
 student, possibly inside a wrapping folder), unless one of those folders names the
 student of another path given (an outside red team's `ben.zip` holding `okafor/`
@@ -603,7 +604,8 @@ class _Walk:
         owner, start = item.owner or lms, None
         if owner is None and not item.folders:
             keys = [m.key for m in members if not _hidden(m.key)]
-            start = _class_layout(keys, OTTER_STAMP.sub("", item.path.stem), item.given)
+            start = _class_layout(keys, OTTER_STAMP.sub("", item.path.stem), item.given,
+                                  zipped=True)
             if start is not None and item.given and self._claims_another(item, keys, start):
                 start = None
         if owner is None and start is None:
@@ -618,7 +620,7 @@ class _Walk:
             self.unpack(zf, members, entries, replace(inner, budget=budget))
         else:  # a class download: transparent
             students = not _lms_export([m.key for m in members if not _hidden(m.key)],
-                                       OTTER_STAMP.sub("", item.path.stem))
+                                       OTTER_STAMP.sub("", item.path.stem), zipped=True)
             try:
                 self.unpack(zf, members, entries, item, start or (), students)
             except _TooLarge as exc:
@@ -799,24 +801,29 @@ def _unreadable(name: str, why: str) -> str:
     return f"your {printable(_own_name(name))[:80]} arrived damaged and could not be read ({why})"
 
 
-def _class_layout(keys: list[str], stem: str, given: bool) -> tuple[str, ...] | None:
+def _class_layout(keys: list[str], stem: str, given: bool,
+                  zipped: bool = False) -> tuple[str, ...] | None:
     """Where to start walking a zip that is a class download; None: it is a student's upload.
 
     `keys`: its visible entries. A class download is an LMS's export of several
     students, not anything a student could be asked to name: Gradescope's (its
     metadata file), Canvas's (every notebook LMS-named, for two or more students,
     or for one in a zip Canvas named `..._submissions.zip`), or, given on the
-    command line, a zip of one folder per student.
+    command line, a zip of one folder per student. A zip of Canvas-named files is Canvas's
+    download only under the name Canvas gives it (`..._submissions.zip`): a zip by any
+    other name is what someone handed in, and a student's zip holding Canvas names of two
+    students (their own and a classmate's, graded as late work) took the classmate's row
+    and grade (a twenty-seventh outside red team's).
     """
-    if _lms_export(keys, stem):
+    if _lms_export(keys, stem, zipped):
         return ()
     notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
     return _folder_per_student(notebooks) if given else None
 
 
-def _lms_export(keys: list[str], stem: str) -> bool:
-    """Whether a zip's (or folder's) visible entries `keys` are an LMS's export of several
-    students: Gradescope's, or Canvas's (see `_class_layout`)."""
+def _lms_export(keys: list[str], stem: str, zipped: bool = False) -> bool:
+    """Whether a zip's (`zipped`) or folder's visible entries `keys` are an LMS's export of
+    several students: Gradescope's, or Canvas's (see `_class_layout`)."""
     notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
     if any(k.split("/")[-1] == METADATA and k.count("/") <= 1 for k in keys) and any(
             GRADESCOPE.match(part) for k in notebooks for part in k.split("/")[:-1]):
@@ -824,7 +831,7 @@ def _lms_export(keys: list[str], stem: str) -> bool:
     owners = [_key_owner(k) for k in keys]
     named = {o.sid for o in owners if o is not None}
     return all(_key_owner(k) is not None for k in notebooks) and bool(
-        len(named) >= 2 or (named and CANVAS_DOWNLOAD.search(stem)))
+        (len(named) >= 2 and not zipped) or (named and CANVAS_DOWNLOAD.search(stem)))
 
 
 def _key_owner(key: str) -> _Owner | None:

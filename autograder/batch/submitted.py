@@ -45,6 +45,8 @@ class LmsRecords:
     gradescope: dict[str, Submitted] = field(default_factory=dict)  # by row id
     groups: dict[str, list[str]] = field(default_factory=dict)  # folder: its other members' ids
     problems: list[str] = field(default_factory=list)  # metadata that could not be read
+    # each submission's record as its export gave it (None: two exports disagreed)
+    sources: dict[str, Any] = field(default_factory=dict)
 
 
 def canvas_marked_late(shown: str) -> bool:
@@ -140,13 +142,15 @@ def read_lms_records(inputs: list[Path], where: tzinfo) -> LmsRecords:
             if path.is_dir():
                 for meta in _export_metadata(path):
                     if meta.stat().st_size <= MAX_METADATA_BYTES:
-                        _merge(records, meta.read_text(encoding="utf-8"), str(meta), where)
+                        held = {entry.name for entry in meta.parent.iterdir() if entry.is_dir()}
+                        _merge(records, meta.read_text(encoding="utf-8"), str(meta), where,
+                               held)
             elif path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
                 with zipfile.ZipFile(path) as zf:
                     for info in _export_entries(zf):
                         if info.file_size <= MAX_METADATA_BYTES:
                             _merge(records, zf.read(info).decode("utf-8"),
-                                   f"{path}:{info.filename}", where)
+                                   f"{path}:{info.filename}", where, _beside(zf, info))
         except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ValueError) as exc:
             records.problems.append(f"{path}: {METADATA} not read ({exc})")
     return records
@@ -201,11 +205,26 @@ def _export_entries(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     return []
 
 
+def _beside(zf: zipfile.ZipFile, meta: zipfile.ZipInfo) -> set[str]:
+    """The folders a zip holds beside its metadata file (the export's submissions)."""
+    level = PurePosixPath(meta.filename).parts[:-1]
+    return {parts[len(level)] for info in zf.infolist()
+            for parts in (PurePosixPath(info.filename).parts,)
+            if parts[:len(level)] == level and len(parts) > len(level) + 1}
+
+
 def _is_submission_folder(name: str) -> bool:
     return re.fullmatch(r"submission_\d+", name) is not None
 
 
-def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo) -> None:
+def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo, held: set[str]) -> None:
+    """One export's metadata into `records`: a record only for a submission the same export
+    holds (`held`, its folders), and none where two exports disagree about one submission.
+
+    Why: an export's metadata speaks for its own submissions only. A twenty-seventh outside
+    red team's zip, shaped like an export and given as a student's late work, held a
+    record for a classmate's submission of the real export: it set her submission time 47
+    days late (the late penalty took her grade) and swapped the two students' identities."""
     try:
         data = yaml.load(text, Loader=_Lenient)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -221,15 +240,34 @@ def _merge(records: LmsRecords, text: str, shown: str, where: tzinfo) -> None:
             records.problems.append(f"{shown}: a record for {str(folder)[:40]!r} is not one "
                                     "of Gradescope's submission_<n> folders: ignored")
             continue
+        if str(folder) not in held:
+            records.problems.append(f"{shown}: a record for {str(folder)!r}, which this "
+                                    "export does not hold: ignored")
+            continue
         entry = _keys(entry)  # Ruby symbols: `:created_at:` reads as the key ":created_at"
         at = _moment(entry.get("created_at"), where)
         people = _people(entry.get("submitters"))
         first_ids, first_name = people[0] if people else ((), ())
-        records.gradescope[str(folder)] = Submitted(at, first_ids, first_name)
+        own = {str(folder): Submitted(at, first_ids, first_name)}
+        members = []
         for position, (ids, name) in enumerate(people[1:], start=2):
             member = member_id(str(folder), ids, position)
-            records.gradescope[member] = Submitted(at, ids, name)
-            records.groups.setdefault(str(folder), []).append(member)
+            own[member] = Submitted(at, ids, name)
+            members.append(member)
+        if str(folder) in records.sources and records.sources[str(folder)] != (own, members):
+            records.problems.append(f"{shown}: {str(folder)!r} is also in another export, "
+                                    "whose record differs: neither is used (its time and "
+                                    "submitters are left to submission_times and the roster)")
+            for key in (str(folder), *records.groups.pop(str(folder), [])):
+                records.gradescope.pop(key, None)
+            records.sources[str(folder)] = None
+            continue
+        if str(folder) in records.sources:  # (the same record again, or refused before)
+            continue
+        records.sources[str(folder)] = (own, members)
+        records.gradescope.update(own)
+        if members:
+            records.groups[str(folder)] = members
 
 
 def _people(submitters: object) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

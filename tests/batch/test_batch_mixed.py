@@ -50,7 +50,7 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
         "smith_123_2_lab05.ipynb": fixture(NO_ZERO_GRAD),  # the one numbered last graded as smith_123
         "submission_12345/lab05.ipynb": fixture(ONLY_MSE),  # Gradescope export: a folder each
         "submission_12345/submission_metadata.yml": b"submission_12345:\n  :submitters: []\n",
-        "class.zip": zipped({"jones_55_1_lab05.ipynb": fixture(NO_ZERO_GRAD),  # a Canvas download
+        "class_submissions.zip": zipped({"jones_55_1_lab05.ipynb": fixture(NO_ZERO_GRAD),  # a Canvas download
                              "lee_66_2_lab05.zip": lee, "README.txt": b"from the LMS"}),
         "corrupt.ipynb": fixture(REFERENCE)[:700],  # truncated JSON
         "loop.ipynb": fixture("hostile_infinite_loop"),
@@ -88,7 +88,7 @@ def test_a_messy_batch_gets_one_row_each_and_the_same_scores_as_alone(tmp_path: 
     skipped = "\n".join(summary.discovery.skipped)
     assert "lee_66_2_lab05.zip:.OTTER_LOG: hidden file ignored (never loaded)" in skipped
     assert "submission_metadata.yml: not a notebook" in skipped
-    assert "class.zip:README.txt: not a notebook" in skipped
+    assert "class_submissions.zip:README.txt: not a notebook" in skipped
     assert "duplicate: " in summary.describe() and "skipped: " in summary.describe()
     assert not canary.exists() and not list(out.rglob(".OTTER_LOG"))
 

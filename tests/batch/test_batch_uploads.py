@@ -44,7 +44,8 @@ def test_zip_with_only_a_pdf_is_the_uploaders_invalid_row(tmp_path: Path):
         f"{SMITH}.zip": zipped({"report.pdf": b"%PDF", "notes/data.csv": b"1,2"}),
         "okafor_1001_1_lab05.ipynb": nb("honest = 1"),
         "lee_77_3_report.pdf": b"%PDF",  # a PDF uploaded to Canvas instead of the notebook
-        "class.zip": zipped({"jones_55_2_scan.pdf": b"%PDF", "ng_66_1_lab05.ipynb": nb("ng = 1")}),
+        "class_submissions.zip": zipped({"jones_55_2_scan.pdf": b"%PDF",
+                                         "ng_66_1_lab05.ipynb": nb("ng = 1")}),
         "empty.zip": zipped({}),
     })
     found = discover([batch], tmp_path / "unpacked")

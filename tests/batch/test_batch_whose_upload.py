@@ -88,9 +88,13 @@ def test_only_lms_exports_of_several_students_are_class_downloads(tmp_path: Path
                       "assignment_9_export/submission_7/lab05.ipynb": nb("gs = 1")}
     write(tmp_path, {"mail.zip": zipped(canvas_two), "kim.zip": zipped(canvas_one),
                      "CS101-Lab_5_submissions.zip": zipped(canvas_one),
+                     "CS101-Lab_6_submissions.zip": zipped(canvas_two),
                      "export.zip": zipped(gradescope_one),
                      "pairs.zip": zipped({"p/lab05.ipynb": nb("p = 1"), "q/lab05.ipynb": nb("q = 1")})})
-    cases = {"mail.zip": {"ada_1", "bo_2"},  # Canvas names of two students
+    cases = {"CS101-Lab_6_submissions.zip": {"ada_1", "bo_2"},  # Canvas's download
+             # Canvas names of two students in a zip by another name: what someone handed in
+             # (red team 27's `ben.zip`, graded as late work, took a classmate's row)
+             "mail.zip": {"mail", "mail-2"},
              "kim.zip": {"kim"},  # of one: the uploader's own zip
              "CS101-Lab_5_submissions.zip": {"ada_1"},  # ...unless Canvas named the zip
              "export.zip": {"submission_7"},  # Gradescope's export layout

@@ -99,7 +99,8 @@ def test_a_folder_of_a_class_zip_holding_only_a_pdf_is_its_students_row(tmp_path
 
 def test_a_damaged_member_of_a_canvas_download_is_its_students_invalid_row(tmp_path: Path):
     members = {"andersonamy_1001_5001_lab05.ipynb": nb("amy = 1"), IVAN: nb("ivan = 1" * 50)}
-    download = write(tmp_path, {"crc_bad.zip": damaged(members, IVAN)}) / "crc_bad.zip"
+    name = "crc_bad_submissions.zip"
+    download = write(tmp_path, {name: damaged(members, IVAN)}) / name
     check_grade_inputs([download], tmp_path / "out", 1)  # it opens: graded, not refused
     found = discover([download], tmp_path / "unpacked", assignment="lab05")
     rows = problems(found)
@@ -107,7 +108,7 @@ def test_a_damaged_member_of_a_canvas_download_is_its_students_invalid_row(tmp_p
     assert rows["ivanovaivan_1011"].startswith("your lab05.ipynb arrived damaged and could not "
                                                "be read (Bad CRC-32")
     assert rows["ivanovaivan_1011"].endswith("; hand in the notebook again")
-    assert any(f"crc_bad.zip:{IVAN}: could not be unpacked" in s for s in found.skipped)
+    assert any(f"crc_bad_submissions.zip:{IVAN}: could not be unpacked" in s for s in found.skipped)
 
 
 def test_a_damaged_notebook_in_a_students_own_zip_says_so(tmp_path: Path):
