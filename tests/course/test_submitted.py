@@ -44,7 +44,8 @@ def test_canvas_late_mark_on_names_in_any_script():
 
 def test_gradescope_metadata_in_a_folder(tmp_path: Path):
     export = tmp_path / "export"
-    export.mkdir()
+    for folder in ("submission_101", "submission_102"):  # (each record's own submission)
+        (export / folder).mkdir(parents=True)
     (export / METADATA).write_text(GRADESCOPE_YML)
     records = read_lms_records([export], UTC)
     first = records.gradescope["submission_101"]
@@ -59,6 +60,7 @@ def test_gradescope_metadata_read_from_a_zip_without_unpacking(tmp_path: Path):
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(f"assignment_1_export/{METADATA}", GRADESCOPE_YML)
         zf.writestr("assignment_1_export/submission_101/lab05.ipynb", "{}")
+        zf.writestr("assignment_1_export/submission_102/lab05.ipynb", "{}")
     assert set(read_lms_records([archive], UTC).gradescope) == {"submission_101", "submission_102"}
 
 
@@ -80,6 +82,7 @@ submission_101:
 def test_a_metadata_file_a_student_uploaded_is_never_read(tmp_path: Path):
     # (an outside red team's: it rewrote other students' submission times and identities)
     export = tmp_path / "export"
+    (export / "submission_101").mkdir(parents=True)
     (export / "submission_102").mkdir(parents=True)
     (export / METADATA).write_text(GRADESCOPE_YML)
     (export / "submission_102" / METADATA).write_text(FORGED)
@@ -89,6 +92,7 @@ def test_a_metadata_file_a_student_uploaded_is_never_read(tmp_path: Path):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr(f"assignment_1_export/{METADATA}", GRADESCOPE_YML)
+        zf.writestr("assignment_1_export/submission_101/lab05.ipynb", "{}")
         zf.writestr(f"assignment_1_export/submission_102/{METADATA}", FORGED)
         zf.writestr(f"submission_102/{METADATA}", FORGED)
     assert read_lms_records([archive], UTC).gradescope["submission_101"].names == ("Ada Okafor",)
@@ -104,6 +108,8 @@ def test_an_alias_bomb_is_a_problem_not_gigabytes(tmp_path: Path):
 
 def test_ruby_anchors_of_an_ordinary_export_are_read(tmp_path: Path):
     shared = GRADESCOPE_YML.replace(":score: 10.0\n  :results:", ":score: &s 10.0\n  :results:")
+    for folder in ("submission_101", "submission_102"):
+        (tmp_path / folder).mkdir()
     (tmp_path / METADATA).write_text(shared + "  :score: *s\n")
     assert set(read_lms_records([tmp_path], UTC).gradescope) == {"submission_101",
                                                                  "submission_102"}
