@@ -608,6 +608,12 @@ class _Walk:
                                   zipped=True)
             if start is not None and item.given and self._claims_another(item, keys, start):
                 start = None
+            if start is None and _lms_export(keys, OTTER_STAMP.sub("", item.path.stem)):
+                self.found.skipped.append(
+                    f"{item.shown}: holds Canvas-named notebooks of several students but is "
+                    "not named as Canvas names its download (..._submissions.zip): graded as "
+                    "one upload. If it is the class's download, name it so, or unzip it into "
+                    "a folder.")
         if owner is None and start is None:
             owner = _owner_for(item.path.name, item.folders)  # a student's folder, or their zip
         inner = replace(item, folders=(*item.folders, item.path.stem), owner=owner)

@@ -40,6 +40,8 @@ def test_a_students_zip_of_canvas_names_stays_the_students(tmp_path: Path) -> No
     rows = {f.submission_id: f.path.read_bytes() for f in found.submissions}
     assert rows[ALICE] == nb("alice = 1")  # (Ben's blank one, numbered last, took it)
     assert {rows["ben"], rows["ben-2"]} == {nb("blank = 1"), nb("ben = 1")}
+    # (and the TA is told why, in case it was the class's download renamed)
+    assert any("ben.zip: holds Canvas-named notebooks" in why for why in found.skipped)
 
 
 EXPORT = """\
