@@ -185,6 +185,11 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     device = torch.device(str(params.get("device", "cpu")))
     calls: list[str] = []  # "train" / "eval", in order
     foreign: list[str] = []  # the arguments a stand-in got that fit was not given
+    # The model each stand-in was handed, as the one before left it: a fit that re-initialises
+    # the parameters between epochs (or before the first) trains from scratch every epoch,
+    # and its history of stand-in figures would still be right (mistakes review 27).
+    left = [_weights(model)]  # (the caller's model, then each training stand-in's result)
+    moved: list[str] = []  # "train N" / "eval N": a stand-in handed other weights than left
 
     def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
         expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
@@ -201,10 +206,21 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
             if not same and name not in foreign:
                 foreign.append(name)
 
+    def kept(what: str) -> None:
+        now = _weights(model)
+        if now is not None and left[0] is not None and now != left[0]:
+            moved.append(f"{what} {counters['train']}")
+
     def train_stub(*args: Any, **kwargs: Any) -> float:
         counters["train"] += 1
         calls.append("train")
         given(args, kwargs, ("loss_fn", "optimizer", "device"))
+        kept("train")
+        with torch.no_grad():  # (an epoch's training: the weights move, by a known step)
+            for weight in nn.Module.parameters(model):
+                if weight.device.type != "meta":
+                    weight.add_(1 / 64)
+        left[0] = _weights(model)
         loader = args[1] if len(args) > 1 else kwargs.get("loader")
         return train_base + counters["train"] / 8 if loader is train_loader else -1.0
 
@@ -214,6 +230,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         counters["eval"] += 1
         calls.append("eval")
         given(args, kwargs, ("loss_fn", "device"))
+        kept("eval")
         loader = args[1] if len(args) > 1 else kwargs.get("loader")
         if loader is not val_loader:
             return {"loss": -1.0, "accuracy": -1.0}
@@ -229,8 +246,20 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         outcome["error"] = harness.error_info(exc)
     finally:
         ns.update(saved)
-    outcome.update(calls=calls, foreign=foreign)
+    outcome.update(calls=calls, foreign=foreign, moved=moved)
     return outcome
+
+
+def _weights(model: nn.Module) -> tuple[float, ...] | None:
+    """The model's parameters in a few exact numbers (None where they hold no data: a fit
+    that moved the model to the emulated device)."""
+    sums: list[float] = []
+    for weight in nn.Module.parameters(model):
+        if weight.device.type == "meta":
+            return None
+        values = weight.detach().double()
+        sums += [float(values.sum()), float((values * values).sum())]
+    return tuple(sums)
 
 
 @scenario("fit")

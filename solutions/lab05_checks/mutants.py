@@ -657,6 +657,14 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
                 "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
                 "    for _ in range(epochs):\n"),
            FIT, "own optimizer"),
+    # mistakes review 27: each epoch trained from scratch, the stand-ins' history still right
+    Mutant("mutant_fit_resets_parameters_each_epoch", "fit",
+           edit("fit", "    for _ in range(epochs):\n",
+                "    for _ in range(epochs):\n"
+                "        for layer in model.modules():\n"
+                "            if hasattr(layer, 'reset_parameters'):\n"
+                "                layer.reset_parameters()\n"),
+           FIT, "between epochs"),
     Mutant("mutant_fit_ignores_device", "fit",
            edit("fit", "    for _ in range(epochs):\n",
                 "    device = get_device()\n    for _ in range(epochs):\n"),

@@ -1488,6 +1488,12 @@ def test_ce_values(student, tol, memo):
                     result.value, -logits.gather(1, targets[:, None]).squeeze(1), tol):
                 fail("cross_entropy returns -logits[i, targets[i]]: take the log-softmax of the "
                      "logits first (log-probabilities, not raw scores).", "no-log-softmax")
+            if reduction != "none" and not _same(result.value, expected, tol):
+                # (mistakes review 27: a label-smoothed loss was told "reduction='mean'")
+                expect_formula_before_reduction(
+                    "cross_entropy", reduction,
+                    _quiet_call(student, "cross_entropy", logits, targets, reduction="none"),
+                    model(logits, targets, "none"), lambda v, e: _same(v, e, tol), what)
             expect_tensor(result.value, expected, tol, "cross_entropy", what,
                           mistake=f"reduction-{reduction}")
     logits, targets = _ce_cases(13)[0]

@@ -1295,6 +1295,7 @@ def test_fit(student, tol):
     returned = outcome.get("returned")
     if _history_matches(returned, expected):
         _fit_arguments(outcome)
+        _fit_carries_the_model(outcome)
         return
     behind = {"train_loss": expected["train_loss"],
               "val_loss": [eval_base + k / 16 for k in (0, 1, 2)],
@@ -1303,6 +1304,13 @@ def test_fit(student, tol):
         fail("fit evaluates before training in each epoch, so every validation figure is one "
              "epoch behind: call train_one_epoch first, then evaluate, in every epoch.",
              "evaluate-before-train")
+    calls = outcome.get("calls")
+    trained = calls.count("train") if isinstance(calls, list) else 0
+    if trained > 3 and outcome.get("error") is None:
+        # (mistakes review 27: told to check which loader each call gets)
+        fail(f"fit calls train_one_epoch {trained} times for epochs=3: call it once per epoch "
+             "and append the figure it returns (a second call, e.g. inside append(...) beside "
+             "one before it, trains another epoch).", "fit-trains-twice")
     # Not wired through train_one_epoch/evaluate: accept it if it trains like the reference.
     x, y = training.make_data(SEED)
     vx, vy = training.make_data(SEED + 2, n=30)
@@ -1428,6 +1436,22 @@ def _epochs_run(returned: Any, expected: dict) -> int | None:
     (length,) = lengths
     wanted = len(next(iter(expected.values())))
     return None if length == wanted else length
+
+
+def _fit_carries_the_model(outcome: dict) -> None:
+    """Every epoch trains on from where the one before left the model, the first from the
+    model fit was given (the stand-ins saw the weights each one left): a fit that
+    re-initialises the parameters (`reset_parameters()`, a fresh init) trains from scratch,
+    though its history of stand-in figures is right (mistakes review 27: full marks)."""
+    moved = outcome.get("moved")
+    moved = [m for m in moved if isinstance(m, str)] if isinstance(moved, list) else []
+    if moved:
+        later = any(m.split()[-1] not in ("0", "1") for m in moved)
+        fail("fit changes the model's parameters " + (
+            "between epochs" if later else "before the first epoch") + " (re-initialising "
+             "them, e.g. reset_parameters() or an init function): train the model it is "
+             "given, and let every epoch continue from where the last one left it.",
+             "fit-resets-model")
 
 
 def _fit_arguments(outcome: dict) -> None:

@@ -6,6 +6,8 @@ with that one change, and asserts the message names what the code does.
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
@@ -85,3 +87,35 @@ def test_a_one_vs_rest_counting_mistake_is_named(mistake: str, old: str, new: st
     # (each was told only "a wrong precision")
     found = verdicts(namespace(edited("precision_recall_f1", old, new)), "precision_recall_f1")
     assert failed(found)[part_c.PRF_MULTI].mistake == mistake, failed(found)
+
+
+@pytest.mark.parametrize("where", ["epoch", "once"])
+def test_a_fit_that_reinitialises_the_model_is_caught(where: str) -> None:
+    # (mistakes review 27: reset_parameters() in every epoch scored full marks)
+    reset = ("    for layer in model.modules():\n"
+             "        if hasattr(layer, 'reset_parameters'):\n"
+             "            layer.reset_parameters()\n")
+    loop = "    for _ in range(epochs):\n"
+    source = edited("fit", loop, loop + textwrap.indent(reset, "    ")) if where == "epoch" \
+        else edited("fit", loop, reset + loop)
+    verdict = failed(verdicts(namespace(source), "fit"))[part_d.FIT]
+    assert verdict.mistake == "fit-resets-model", verdict.message
+    assert ("between epochs" if where == "epoch" else "before the first epoch") in verdict.message
+
+
+def test_a_fit_that_trains_twice_an_epoch_is_named_so() -> None:
+    found = verdicts(namespace(edited(
+        "fit", "history[\"train_loss\"].append(train_one_epoch(",
+        "train_one_epoch(model, train_loader, loss_fn, optimizer, device)\n"
+        "        history[\"train_loss\"].append(train_one_epoch(")), "fit")
+    assert failed(found)[part_d.FIT].mistake == "fit-trains-twice"
+
+
+def test_a_wrong_cross_entropy_formula_is_not_called_a_reduction_mistake() -> None:
+    # (mistakes review 27: label smoothing, wrong for 'none' too, was tagged reduction-mean)
+    found = verdicts(namespace(edited(
+        "cross_entropy", "return _reduce(nll, reduction)",
+        "nll = 0.9 * nll - 0.1 * log_probs.mean(dim=1)\n    return _reduce(nll, reduction)")),
+        "cross_entropy")
+    verdict = failed(found)[part_b.CE_VALUES]
+    assert verdict.mistake == "wrong-values", verdict.message
