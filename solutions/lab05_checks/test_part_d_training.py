@@ -363,8 +363,10 @@ def _require_forward(function: str, outcome: dict) -> None:
     tensor on a wrong device): it earns nothing there, as a stub does (an outside red team's
     `return 0.0` and `return None` loops took five checks' points)."""
     events = outcome.get("events", [])
-    # (the model's own hook misses `model.forward(x)`; the loss_fn given is then still called)
-    if "forward" not in events and "loss" not in events:
+    # (the model's own hook misses `model.forward(x)`; its layers' hooks still see it. A
+    # loss called on anything but the model's outputs is no run of the model: red team 28's
+    # loops called loss_fn on zeros and kept 14 points of checks they never earned)
+    if "forward" not in events and not outcome.get("layer_inputs"):
         fail(f"{function} never runs the model on the batches it is given: this check counts "
              f"once it does (for each batch of the loader: move x and y to the device, "
              f"model(x), the loss).", "not-working")
@@ -630,6 +632,7 @@ def test_train_return(student, memo, tol):
     params = _train_params(lr=0.0, start_train=True)
     outcome = _scenario(student, "train_one_epoch", params)
     _raise_student("train_one_epoch", outcome, charges=True)
+    _require_forward("train_one_epoch", outcome)  # (losses of something else: no figure)
     value = outcome.get("returned")
     if isinstance(value, torch.Tensor):
         fail("train_one_epoch returned a tensor: return a Python float (accumulate "
@@ -1170,9 +1173,10 @@ def _accuracy_to_blame(student, accuracy: Any, typed: bool = False) -> bool:
         number = _number_or_none(value)
         return number is not None and math.isclose(number, expected, abs_tol=1e-6)
 
+    reads = functools.partial(_accuracy_reads_its_labels, student)
     if not typed:
         return helper_to_blame(student, accuracy, close, [Composition(
-            "evaluate", "accuracy", ACC_VALUES, calls, compose, close)])
+            "evaluate", "accuracy", ACC_VALUES, calls, compose, close, reads)])
 
     def helper_right(value: Any, expected: Any) -> bool:  # a Python float, as the spec says
         return type(value) is float and close(value, expected)
@@ -1184,7 +1188,27 @@ def _accuracy_to_blame(student, accuracy: Any, typed: bool = False) -> bool:
         return compose(outputs) if all(isinstance(out, torch.Tensor) for out in outputs) else []
 
     return helper_to_blame(student, accuracy, caller_agrees, [Composition(
-        "evaluate", "accuracy", ACC_VALUES, calls, tensors_only, helper_right)])
+        "evaluate", "accuracy", ACC_VALUES, calls, tensors_only, helper_right, reads)])
+
+
+def _accuracy_reads_its_labels(student) -> bool:
+    """The student's accuracy() changes when only the predictions, or only the targets, go
+    from all right to all wrong: it reads both. One that does not (a constant 0.0) does no
+    work, and an evaluate that returns its value is not excused as its mistake (red team
+    28: `return {"loss": ..., "accuracy": accuracy(None, None)}` over a stub, +2)."""
+    labels = torch.arange(10) % 3
+    wrong = (labels + 1) % 3
+
+    def value(preds: torch.Tensor, targets: torch.Tensor) -> float | None:
+        try:
+            return _number_or_none(student.call("accuracy", preds, targets).value)
+        except StudentError:
+            return None
+
+    right = value(labels, labels)
+    return right is not None and all(
+        other is not None and not math.isclose(other, right, abs_tol=1e-9)
+        for other in (value(wrong, labels), value(labels, wrong)))
 
 
 EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
@@ -1614,12 +1638,27 @@ def test_classifier_logits(student, memo):
         if not logits.is_floating_point():
             fail(f"build_classifier's output is {logits.dtype}: return float logits.",
                  "wrong-shape")
+        if _hands_its_input_back(_x, logits) or not outcome.get("params"):
+            # (red team 28: a module returning x[:, :5] kept this check's points)
+            fail("build_classifier's model does no work on its input (it has no weights, or "
+                 "hands back part of its input): this check counts once its layers compute "
+                 "the logits (Linear → ReLU → Linear).", "not-working")
         if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(9),
                                                   atol=1e-4):
             where = " in train mode" if key == "logits_train" else ""
             fail(f"build_classifier ends with a softmax{where}: its outputs are probabilities, "
                  "but cross-entropy expects raw logits — remove the final softmax.",
                  "softmax-at-end")
+
+
+def _hands_its_input_back(x: Any, logits: torch.Tensor) -> bool:
+    """The output is some of the input's columns, unchanged."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 2 or logits.dim() != 2 \
+            or x.shape[0] != logits.shape[0] or x.shape[1] < logits.shape[1]:
+        return False
+    width = logits.shape[1]
+    return any(torch.equal(logits.double(), x[:, j:j + width].double())
+               for j in range(x.shape[1] - width + 1))
 
 
 GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"

@@ -1,0 +1,90 @@
+"""Red team 28: Part D loops and models that did none of the work kept their points.
+
+A loop that called the loss on zeros, never the model, counted as running the model, so
+its mode, logits, device and no-grad checks were "not assessed separately" or passed with
+nothing to see (+14); a model handing back part of its input kept the raw-logits check
+(+2); an evaluate returning a stub accuracy's constant was excused as the stub's mistake
+(+2). A run of the model is its forward (its own hook or its layers'), a model does work
+with weights, and a helper that reads neither its predictions nor its targets excuses
+nothing.
+"""
+
+from __future__ import annotations
+
+from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import failed, namespace, verdicts
+
+NO_MODEL = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    value = 0.0
+    for x, y in loader:
+        value = loss_fn(torch.zeros(len(y), 5), y).item()
+    with torch.no_grad():
+        next(iter(model.parameters())).add_(1.0)
+    return value
+
+def evaluate(model, loader, loss_fn, device):
+    for x, y in loader:
+        loss_fn(torch.zeros(len(y), 5), y)
+    return {"loss": 0.0, "accuracy": 0.0}
+'''
+
+
+def test_loops_that_never_run_the_model_earn_nothing() -> None:
+    found = verdicts(namespace(NO_MODEL), "train_one_epoch", "evaluate")
+    passed = [name for name, verdict in found.items() if verdict.passed]
+    assert passed == [], passed
+
+
+def test_a_model_handing_back_its_input_earns_no_logits_point() -> None:
+    found = verdicts(namespace('''
+        class _Slice(nn.Module):
+            def forward(self, x):
+                return x[:, :5]
+
+        def build_classifier(in_features, hidden, num_classes):
+            return _Slice()
+        '''), "build_classifier")
+    assert failed(found)[part_d.CLS_LOGITS].mistake == "not-working"
+
+
+def test_an_evaluate_over_a_constant_accuracy_is_not_excused() -> None:
+    found = verdicts(namespace('''
+        def accuracy(preds, targets):
+            return 0.0
+
+        def evaluate(model, loader, loss_fn, device):
+            model.eval()
+            total, n = 0.0, 0
+            with torch.no_grad():
+                for x, y in loader:
+                    x, y = x.to(device), y.to(device)
+                    logits = model(x)
+                    total += loss_fn(logits, y).item() * len(y)
+                    n += len(y)
+            return {"loss": total / n, "accuracy": accuracy(None, None)}
+        '''), "evaluate")
+    assert part_d.EVAL_VALUES in failed(found), found[part_d.EVAL_VALUES]
+
+
+def test_an_evaluate_over_a_floor_dividing_accuracy_is_still_excused() -> None:
+    # (a helper that reads its labels: its mistake stays its own, charged once)
+    found = verdicts(namespace('''
+        def accuracy(preds, targets):
+            return float((preds == targets).sum().item() // len(targets))
+
+        def evaluate(model, loader, loss_fn, device):
+            model.eval()
+            total, n, preds, ys = 0.0, 0, [], []
+            with torch.no_grad():
+                for x, y in loader:
+                    x, y = x.to(device), y.to(device)
+                    logits = model(x)
+                    total += loss_fn(logits, y).item() * len(y)
+                    n += len(y)
+                    preds.append(logits.argmax(dim=1))
+                    ys.append(y)
+            return {"loss": total / n, "accuracy": accuracy(torch.cat(preds), torch.cat(ys))}
+        '''), "evaluate")
+    assert part_d.EVAL_VALUES not in failed(found), found[part_d.EVAL_VALUES]
+    assert found[part_d.EVAL_VALUES].assessed_by, found[part_d.EVAL_VALUES]
