@@ -720,6 +720,20 @@ def _threshold_on_square_confirmed(student) -> bool:
     return True
 
 
+def _threshold_fixed_confirmed(student) -> bool:
+    """The branch chosen by |d| < 1 whatever delta is, both branches otherwise Huber's: on a
+    grid of |d| from 0 to 3 with delta = 0.5 and delta = 2.0."""
+    pred = torch.linspace(-3.0, 3.0, 25)
+    target = torch.zeros(25)
+    for delta in (0.5, 2.0):
+        d = pred - target
+        fixed = torch.where(d.abs() < 1.0, 0.5 * d**2, delta * (d.abs() - 0.5 * delta))
+        got = student.call("huber_loss", pred, target, delta=delta, reduction="none").value
+        if not matches(got, fixed, 1e-5, 1e-6):
+            return False
+    return True
+
+
 def _huber_probes(student) -> None:
     """Confirmed by probes: the threshold compared with d² instead of |d| (the two agree at
     delta = 1 only), and delta ignored (the same result for another delta)."""
@@ -733,6 +747,11 @@ def _huber_probes(student) -> None:
         fail("huber_loss compares d² with delta to choose the branch (the same as |d| < delta "
              "only when delta = 1): the quadratic branch is where |d| < delta.",
              "threshold-on-square")
+    if not matches(got, want, 1e-5, 1e-6) and _threshold_fixed_confirmed(student):
+        # (mistakes review 27: told that the quadratic branch, which was right, is 0.5·d²)
+        fail("huber_loss switches branches at |d| = 1, not at delta: compare |d| with delta in "
+             "the condition that chooses the quadratic branch (|d| < delta).",
+             "threshold-not-delta")
     other = student.call("huber_loss", pred, target, delta=2.5, reduction="none").value
     expect_argument_used("huber_loss", "delta", (got, other),
                          (want, F.huber_loss(pred, target, delta=2.5, reduction="none")),

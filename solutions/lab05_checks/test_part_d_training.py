@@ -1095,6 +1095,13 @@ def test_eval_values(student, memo, tol):
         for mistake, message in EVAL_LOSS_MISTAKES.items():
             if math.isclose(loss, expected[mistake], rel_tol=1e-4, abs_tol=1e-6):
                 fail(message, f"eval-{mistake}")
+        batches = -(-len(_eval_params()["x"]) // BATCH)
+        ran = [e for e in outcome.get("events", []) if e == "forward"]
+        if 0 < len(ran) < batches:  # (mistakes review 27: `next(iter(loader))`, told "likely
+            # the weighting by batch size")
+            fail(f"evaluate runs the model on {len(ran)} of the loader's {batches} batches "
+                 "(next(iter(loader)), or a break or return inside the loop): go through "
+                 "every batch of the loader.", "eval-partial-loader")
         fail(f"evaluate returns a loss of {loss:.4g} where the size-weighted mean of the batch "
              "losses is expected: likely the weighting by batch size, the divisor, or a loss "
              "computed on something other than model(x).", "eval-loss")

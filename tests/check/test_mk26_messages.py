@@ -12,7 +12,7 @@ import pytest
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
-from test_helper_blame import edited, failed, namespace, verdict, verdicts
+from test_helper_blame import edited, failed, namespace, reference_source, verdict, verdicts
 
 
 def test_a_model_moved_to_the_cpu_inside_the_loop_is_named_so() -> None:
@@ -119,3 +119,28 @@ def test_a_wrong_cross_entropy_formula_is_not_called_a_reduction_mistake() -> No
         "cross_entropy")
     verdict = failed(found)[part_b.CE_VALUES]
     assert verdict.mistake == "wrong-values", verdict.message
+
+
+def test_an_evaluate_over_one_batch_is_named_so() -> None:
+    found = verdicts(namespace('''
+        def evaluate(model, loader, loss_fn, device):
+            model.eval()
+            with torch.no_grad():
+                x, y = next(iter(loader))
+                x, y = x.to(device), y.to(device)
+                logits = model(x)
+                loss = loss_fn(logits, y).item()
+                accuracy = (logits.argmax(dim=1) == y).float().mean().item()
+            return {"loss": loss, "accuracy": accuracy}
+        '''), "evaluate")
+    assert failed(found)[part_d.EVAL_VALUES].mistake == "eval-partial-loader"
+
+
+def test_a_huber_switching_at_one_not_delta_is_named_so() -> None:
+    from lab05_checks import test_part_a_regression as part_a
+
+    source = reference_source("huber_loss")
+    condition = next(line for line in source.splitlines() if "< delta" in line)
+    found = verdicts(namespace(source.replace(condition, condition.replace("< delta", "< 1.0"))),
+                     "huber_loss")
+    assert failed(found)[part_a.HUBER_VALUES].mistake == "threshold-not-delta", failed(found)
