@@ -528,6 +528,10 @@ TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before
        "log-softmax itself.")
 def test_train_logits(student, memo, tol):
     variant = _loop_variant(student, memo, tol, seen=_softmax_seen)
+    if "loss" not in _train_run(student, memo, tol)["outcome"].get("events", []):
+        # (red team 28: a loop of `model(x)` alone handed nothing to any loss, softmax or not)
+        fail("train_one_epoch never calls loss_fn on the model's outputs: this check counts "
+             "once it does (for each batch: loss = loss_fn(model(x), y)).", "not-working")
     if variant is not None and variant.logits != "ok":
         fail(SOFTMAX_BEFORE_LOSS, "softmax-before-loss")
     # (what the loss got on every batch, beside the replays: red team 21's loop applied

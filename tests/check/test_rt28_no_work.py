@@ -88,3 +88,13 @@ def test_an_evaluate_over_a_floor_dividing_accuracy_is_still_excused() -> None:
         '''), "evaluate")
     assert part_d.EVAL_VALUES not in failed(found), found[part_d.EVAL_VALUES]
     assert found[part_d.EVAL_VALUES].assessed_by, found[part_d.EVAL_VALUES]
+
+
+def test_a_loop_that_never_calls_the_loss_earns_no_logits_point() -> None:
+    found = verdicts(namespace('''
+        def train_one_epoch(model, loader, loss_fn, optimizer, device):
+            for x, y in loader:
+                model(x)
+            return 0.0
+        '''), "train_one_epoch")
+    assert failed(found)[part_d.TRAIN_LOGITS].mistake == "not-working"
