@@ -114,7 +114,8 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward,
-                   layer_inputs=log.layer_inputs, backward_calls=log.backward_calls,
+                   layer_inputs=log.layer_inputs, layer_calls=log.layer_calls,
+                   backward_calls=log.backward_calls,
                    loss_values=list(loss_fn.values))
     return outcome
 
@@ -146,7 +147,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
         handle.remove()
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward, inner_grad=log.inner_grad,
-                   layer_inputs=log.layer_inputs,
+                   layer_inputs=log.layer_inputs, layer_calls=log.layer_calls,
                    grads_present=any(p.grad is not None for p in model.parameters()))
     return outcome
 

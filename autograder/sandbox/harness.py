@@ -965,6 +965,9 @@ class Log:
         # layers that saw their input on another device than their parameters (the first
         # few): `model.forward(x)` skips the model's own hook, never its layers'
         self.layer_inputs: list[dict[str, Any]] = []
+        # the first few layers that ran (their kinds): the model ran, by whatever path —
+        # `model.forward(x)` included — where a loss called on zeros never runs one
+        self.layer_calls: list[str] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -984,7 +987,7 @@ def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
     """(note(kind, record): keep a frozen copy; edited(): whether the log's records differ
     from their copies, or a layer's grad flag was set back)."""
     kept: dict[str, list[Any]] = {"forward": [], "loss_calls": [], "events": [],
-                                  "layer_inputs": []}
+                                  "layer_inputs": [], "layer_calls": []}
     layers = [False]
 
     def note(kind: str, record: Any) -> None:
@@ -996,7 +999,7 @@ def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
 
     def edited() -> bool:
         now = {"forward": log.forward, "loss_calls": log.loss_calls, "events": log.events,
-               "layer_inputs": log.layer_inputs}
+               "layer_inputs": log.layer_inputs, "layer_calls": log.layer_calls}
         for kind, copies in kept.items():
             records = now[kind]
             if not isinstance(records, list) or len(records) != len(copies):
@@ -1155,6 +1158,9 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
             log.inner_grad = True
             log.note("inner_grad", True)
         x = inputs[0] if inputs else None
+        if len(log.layer_calls) < _LAYER_RECORDS:
+            log.layer_calls.append(type(module).__name__)
+            log.note("layer_calls", log.layer_calls[-1])
         if isinstance(x, torch.Tensor) and len(log.layer_inputs) < _LAYER_RECORDS:
             weight = next(module.parameters(recurse=False))
             if x.device != weight.device:

@@ -155,6 +155,9 @@ def _well_formed(outcome: Any) -> dict[str, Any]:
     clean = dict(outcome)
     events = clean.get("events")
     clean["events"] = [e for e in events if isinstance(e, str)] if isinstance(events, list) else []
+    layers = clean.get("layer_calls")
+    clean["layer_calls"] = [e for e in layers if isinstance(e, str)] \
+        if isinstance(layers, list) else []
     for key, defaults in _RECORDS.items():
         records = clean.get(key)
         clean[key] = ([{**defaults, **{k: v for k, v in r.items()
@@ -366,7 +369,7 @@ def _require_forward(function: str, outcome: dict) -> None:
     # (the model's own hook misses `model.forward(x)`; its layers' hooks still see it. A
     # loss called on anything but the model's outputs is no run of the model: red team 28's
     # loops called loss_fn on zeros and kept 14 points of checks they never earned)
-    if "forward" not in events and not outcome.get("layer_inputs"):
+    if "forward" not in events and not outcome.get("layer_calls"):
         fail(f"{function} never runs the model on the batches it is given: this check counts "
              f"once it does (for each batch of the loader: move x and y to the device, "
              f"model(x), the loss).", "not-working")
@@ -528,8 +531,11 @@ TRAIN_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before
        "log-softmax itself.")
 def test_train_logits(student, memo, tol):
     variant = _loop_variant(student, memo, tol, seen=_softmax_seen)
-    if "loss" not in _train_run(student, memo, tol)["outcome"].get("events", []):
-        # (red team 28: a loop of `model(x)` alone handed nothing to any loss, softmax or not)
+    events = _train_run(student, memo, tol)["outcome"].get("events", [])
+    if "loss" not in events and "step" not in events:
+        # (red team 28: a loop of `model(x)` alone handed nothing to any loss, softmax or not,
+        # and its untouched parameters fit a replay of any logits; one that trains with a loss
+        # of its own is judged by the replay its steps match)
         fail("train_one_epoch never calls loss_fn on the model's outputs: this check counts "
              "once it does (for each batch: loss = loss_fn(model(x), y)).", "not-working")
     if variant is not None and variant.logits != "ok":

@@ -25,6 +25,7 @@ HOSTILE = {
     "hostile_os_exit": (Status.GRADED, "os._exit"),
     "hostile_infinite_loop": (Status.TIMEOUT, "cell"),
     "hostile_no_work_stubs": (Status.GRADED, ""),
+    "hostile_part_d_no_work": (Status.GRADED, ""),
 }
 
 
