@@ -14,20 +14,10 @@ from __future__ import annotations
 from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import failed, namespace, verdicts
 
-NO_MODEL = '''
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    value = 0.0
-    for x, y in loader:
-        value = loss_fn(torch.zeros(len(y), 5), y).item()
-    with torch.no_grad():
-        next(iter(model.parameters())).add_(1.0)
-    return value
+from tests.fixtures.make_fixtures import FIXTURES
 
-def evaluate(model, loader, loss_fn, device):
-    for x, y in loader:
-        loss_fn(torch.zeros(len(y), 5), y)
-    return {"loss": 0.0, "accuracy": 0.0}
-'''
+# (the hostile fixture's Part D: loops that call the loss on zeros, never the model)
+NO_MODEL = FIXTURES["hostile_part_d_no_work"][1]
 
 
 def test_loops_that_never_run_the_model_earn_nothing() -> None:
