@@ -99,6 +99,8 @@ def helper_to_blame(student, value: Any, agrees: Agrees,
         if outputs is None or all(composition.helper_right(out, call.expected)
                                   for out, call in zip(outputs, composition.calls, strict=True)):
             continue  # the helper is right here (or unusable): the fault is the caller's own
+        if _no_work(outputs, composition):
+            continue  # (a stub helper excuses nothing: the caller did the work it shows)
         try:
             candidates = list(composition.compose(outputs))
         except Exception:  # outputs of the wrong kind: a correct caller would raise on them
@@ -109,6 +111,37 @@ def helper_to_blame(student, value: Any, agrees: Agrees,
             attributed_to(check if isinstance(check, str) else check(outputs))
             return True
     return False
+
+
+def _no_work(outputs: list[Any], composition: Composition) -> bool:
+    """The helper's tensor outputs show no work on these calls: each a constant where the
+    correct output varies, or one of the call's own inputs handed back where the correct
+    output is not. A caller over such a helper is no composition over work done (red team
+    29: huber as half the MSE over a `mae_loss` of zeros, softmax as the exp of a
+    `log_softmax` that returned its logits, +16, each excused as the stub's mistake)."""
+    shown = False
+    for out, call in zip(outputs, composition.calls, strict=True):
+        expected = call.expected
+        if not (isinstance(out, torch.Tensor) and isinstance(expected, torch.Tensor)
+                and out.shape == expected.shape and out.numel() > 1):
+            continue
+        shown = True
+        if _constant(out) and not _constant(expected):
+            continue
+        handed = [a for a in call.args if isinstance(a, torch.Tensor) and a.shape == out.shape]
+        if any(_equal(out, a) and not _equal(expected, a) for a in handed):
+            continue
+        return False
+    return shown
+
+
+def _constant(tensor: torch.Tensor) -> bool:
+    flat = tensor.detach().reshape(-1).double()
+    return bool(torch.equal(flat, flat[:1].expand_as(flat)))
+
+
+def _equal(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return bool(torch.equal(a.detach().double(), b.detach().double()))
 
 
 @contextmanager

@@ -88,16 +88,24 @@ def _metric_to_blame(student, name: str, value: Any, expected: float, function: 
 # Labels where the usual wrong metrics are right (every prediction right; a symmetric
 # confusion with both classes): a function that is wrong on the experiment's data only in the
 # way its own check charges is right here, a constant stub is not.
-WORKS = {"accuracy": (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),),
+# (each metric's value differs from probe to probe, and precision_recall_f1's from the
+# accuracy of its labels: red team 29's constant accuracy and accuracy-as-F1 each passed, and
+# the answer built on them was excused as their mistake)
+WORKS = {"accuracy": (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),
+                      ((torch.tensor([2, 0, 1]), torch.tensor([0, 1, 2])), 0.0)),
          "precision_recall_f1": (((torch.tensor([0, 1, 1, 0, 1, 0]),
                                    torch.tensor([1, 0, 1, 0, 1, 0])), 2 / 3),
-                                 ((torch.tensor([1, 1, 0]), torch.tensor([1, 1, 0])), 1.0))}
+                                 ((torch.tensor([1, 1, 0]), torch.tensor([1, 1, 0])), 1.0),
+                                 ((torch.tensor([1, 1, 0, 0, 0, 0]),
+                                   torch.tensor([1, 0, 1, 0, 0, 0])), 0.5))}
 
 
 def _works_elsewhere(student, function: str) -> bool:
+    # (positive_class given: a default of 0 is the binary check's mistake, charged there)
+    given = {"positive_class": 1} if function == "precision_recall_f1" else {}
     for (preds, targets), expected in WORKS[function]:
         try:
-            got = student.call(function, preds, targets).value
+            got = student.call(function, preds, targets, **given).value
         except StudentError:
             return False
         values = got if function == "accuracy" else (

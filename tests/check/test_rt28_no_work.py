@@ -12,6 +12,7 @@ nothing.
 from __future__ import annotations
 
 from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import InProcessStudent as InProcess
 from test_helper_blame import failed, namespace, verdicts
 
 from tests.fixtures.make_fixtures import FIXTURES
@@ -88,3 +89,45 @@ def test_a_loop_that_never_calls_the_loss_earns_no_logits_point() -> None:
             return 0.0
         '''), "train_one_epoch")
     assert failed(found)[part_d.TRAIN_LOGITS].mistake == "not-working"
+
+
+# Red team 29: a caller over a stub helper was excused as the stub's mistake.
+def test_a_huber_over_a_zeros_mae_is_not_the_maes_mistake() -> None:
+    from lab05_checks import test_part_a_regression as part_a
+
+    found = verdicts(namespace('''
+        def mae_loss(pred, target, reduction="mean"):
+            return torch.zeros_like(pred)
+
+        def huber_loss(pred, target, delta=1.0, reduction="mean"):
+            return 0.5 * mse_loss(pred, target, reduction)
+        '''), "huber_loss")
+    assert part_a.HUBER_VALUES in failed(found), found[part_a.HUBER_VALUES]
+
+
+def test_a_softmax_over_a_log_softmax_handing_back_its_logits_is_its_own() -> None:
+    from lab05_checks import test_part_b_classification as part_b
+
+    found = verdicts(namespace('''
+        def log_softmax(logits, dim=-1):
+            return logits * 1.0
+
+        def softmax(logits, dim=-1):
+            return torch.exp(log_softmax(logits, dim=dim))
+        '''), "softmax")
+    assert part_b.SOFTMAX_VALUES in failed(found), found[part_b.SOFTMAX_VALUES]
+
+
+def test_part_e_answers_over_stub_metrics_are_not_the_metrics_mistakes() -> None:
+    from lab05_checks import test_part_e_experiments as part_e
+
+    ns = namespace('''
+        def accuracy(preds, targets):
+            return 1.0
+
+        def precision_recall_f1(preds, targets, positive_class=1):
+            a = float((preds == targets).float().mean())
+            return (a, a, a)
+        ''')
+    assert not part_e._works_elsewhere(InProcess(ns), "accuracy")
+    assert not part_e._works_elsewhere(InProcess(ns), "precision_recall_f1")
