@@ -114,9 +114,10 @@ def helper_to_blame(student, value: Any, agrees: Agrees,
 
 
 def _no_work(outputs: list[Any], composition: Composition) -> bool:
-    """The helper's tensor outputs show no work on these calls: each a constant where the
-    correct output varies, or one of the call's own inputs handed back where the correct
-    output is not. A caller over such a helper is no composition over work done (red team
+    """The helper's tensor outputs show no work on these calls: each all zeros where the
+    correct output is not, or one of the call's own inputs handed back where the correct
+    output is not (a constant of another value can be a mistake in work done: a confusion
+    matrix counting each pair once is all ones where every pair occurs). A caller over such a helper is no composition over work done (red team
     29: huber as half the MSE over a `mae_loss` of zeros, softmax as the exp of a
     `log_softmax` that returned its logits, +16, each excused as the stub's mistake)."""
     shown = False
@@ -126,7 +127,7 @@ def _no_work(outputs: list[Any], composition: Composition) -> bool:
                 and out.shape == expected.shape and out.numel() > 1):
             continue
         shown = True
-        if _constant(out) and not _constant(expected):
+        if _zeros(out) and not _zeros(expected):
             continue
         handed = [a for a in call.args if isinstance(a, torch.Tensor) and a.shape == out.shape]
         if any(_equal(out, a) and not _equal(expected, a) for a in handed):
@@ -135,9 +136,8 @@ def _no_work(outputs: list[Any], composition: Composition) -> bool:
     return shown
 
 
-def _constant(tensor: torch.Tensor) -> bool:
-    flat = tensor.detach().reshape(-1).double()
-    return bool(torch.equal(flat, flat[:1].expand_as(flat)))
+def _zeros(tensor: torch.Tensor) -> bool:
+    return not bool(tensor.detach().double().abs().sum())
 
 
 def _equal(a: torch.Tensor, b: torch.Tensor) -> bool:
