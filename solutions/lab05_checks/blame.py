@@ -117,9 +117,10 @@ def _no_work(outputs: list[Any], composition: Composition) -> bool:
     """The helper's tensor outputs show no work on these calls: each all zeros where the
     correct output is not, or one of the call's own inputs handed back where the correct
     output is not (a constant of another value can be a mistake in work done: a confusion
-    matrix counting each pair once is all ones where every pair occurs). A caller over such a helper is no composition over work done (red team
-    29: huber as half the MSE over a `mae_loss` of zeros, softmax as the exp of a
-    `log_softmax` that returned its logits, +16, each excused as the stub's mistake)."""
+    matrix counting each pair once is all ones where every pair occurs). A caller over such
+    a helper is no composition over work done (red team 29: huber as half the MSE over a
+    `mae_loss` of zeros, softmax as the exp of a `log_softmax` that returned its logits,
+    +16, each excused as the stub's mistake)."""
     shown = False
     for out, call in zip(outputs, composition.calls, strict=True):
         expected = call.expected
