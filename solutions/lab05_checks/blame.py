@@ -20,6 +20,7 @@ the helper is wrong too, the caller's message may add that the helper is the lik
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,18 +132,39 @@ def _no_work(outputs: list[Any], composition: Composition) -> bool:
         if _zeros(out) and not _zeros(expected):
             continue
         handed = [a for a in call.args if isinstance(a, torch.Tensor) and a.shape == out.shape]
-        if any(_equal(out, a) and not _equal(expected, a) for a in handed):
+        if any(same_result(out, a) and not same_result(expected, a) for a in handed):
             continue
         return False
     return shown
 
 
+def same_result(value: Any, other: Any) -> bool:
+    """Two results of a student's function alike: tensors element by element (nan with nan),
+    containers item by item, numbers equal (nan with nan), anything else equal — never an
+    error, whatever a function returned. What the no-work probes compare (a result that
+    stays the same when an input it should read moves)."""
+    if isinstance(value, torch.Tensor) or isinstance(other, torch.Tensor):
+        return (isinstance(value, torch.Tensor) and isinstance(other, torch.Tensor)
+                and value.shape == other.shape
+                and bool(torch.equal(value.detach().double().nan_to_num(-7.0),
+                                     other.detach().double().nan_to_num(-7.0))))
+    if type(value) is not type(other):
+        return False
+    if isinstance(value, (tuple, list)):
+        return len(value) == len(other) and all(map(same_result, value, other))
+    if isinstance(value, dict):
+        return value.keys() == other.keys() and all(same_result(value[k], other[k])
+                                                    for k in value)
+    if isinstance(value, float) and math.isnan(value) and math.isnan(other):
+        return True
+    try:
+        return bool(value == other)
+    except Exception:
+        return False
+
+
 def _zeros(tensor: torch.Tensor) -> bool:
     return not bool(tensor.detach().double().abs().sum())
-
-
-def _equal(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return bool(torch.equal(a.detach().double(), b.detach().double()))
 
 
 @contextmanager

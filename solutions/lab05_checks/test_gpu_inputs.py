@@ -26,6 +26,7 @@ import torch
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import Opaque
 from autograder.sandbox.session import StudentError
+from lab05_checks.blame import same_result
 from lab05_checks.test_part_a_regression import HUBER_VALUES, MAE_VALUES, MSE_VALUES
 from lab05_checks.test_part_b_classification import (
     BCE_VALUES,
@@ -134,23 +135,6 @@ def _moved(args: tuple[Any, ...], which: int = 0) -> tuple[Any, ...]:
     return tuple(_move(a) if i == which else a for i, a in enumerate(args))
 
 
-def _unchanged(value: Any, other: Any) -> bool:
-    """The same result twice: tensors within rounding, containers item by item, anything else
-    equal (never an error, whatever the student's function returned)."""
-    if isinstance(value, torch.Tensor) or isinstance(other, torch.Tensor):
-        return _same(value, other)
-    if type(value) is not type(other):
-        return False
-    if isinstance(value, (list, tuple)):
-        return len(value) == len(other) and all(map(_unchanged, value, other))
-    if isinstance(value, dict):
-        return value.keys() == other.keys() and all(_unchanged(value[k], other[k]) for k in value)
-    try:
-        return bool(value == other)
-    except Exception:
-        return False
-
-
 def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                   value: Any) -> bool:
     """`value` (the function's, wrong on the CPU) shows no work on the inputs: it hands an input
@@ -159,20 +143,20 @@ def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: di
     Red team 26's functions that returned their first argument took all eight of these
     checks' points, each "not assessed separately" as a values mistake."""
     reference = getattr(ref, function)
-    if any(isinstance(a, torch.Tensor) and _unchanged(value, a)
-           and not _unchanged(reference(*args, **kwargs), a) for a in args):
+    if any(isinstance(a, torch.Tensor) and same_result(value, a)
+           and not same_result(reference(*args, **kwargs), a) for a in args):
         return True
     for which, arg in enumerate(args):
         if not isinstance(arg, torch.Tensor):
             continue
         moved = _moved(args, which)
-        if _unchanged(reference(*moved, **kwargs), reference(*args, **kwargs)):
+        if same_result(reference(*moved, **kwargs), reference(*args, **kwargs)):
             continue  # (this input does not matter here: nothing to learn from it)
         try:
             other = student.call(function, *moved, **kwargs).value
         except StudentError:
             continue  # (raising elsewhere is no sign of a constant: `_works_elsewhere`)
-        if _unchanged(other, value):
+        if same_result(other, value):
             return True
     return False
 

@@ -20,7 +20,7 @@ from autograder.check.compare import close_float, describe, expect_argument_used
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
-from lab05_checks.blame import Composition, HelperCall, helper_to_blame
+from lab05_checks.blame import Composition, HelperCall, helper_to_blame, same_result
 from lab05_checks.reductions import every_invalid_named
 
 
@@ -86,25 +86,6 @@ def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
         return None
 
 
-def _same_result(value: Any, other: Any) -> bool:
-    """Two results of a metric alike: numbers equal (nan with nan), containers item by item,
-    tensors element by element (never an error, whatever a function returned)."""
-    if isinstance(value, torch.Tensor) or isinstance(other, torch.Tensor):
-        return (isinstance(value, torch.Tensor) and isinstance(other, torch.Tensor)
-                and value.shape == other.shape
-                and bool(torch.equal(value.double().nan_to_num(-7.0),
-                                     other.double().nan_to_num(-7.0))))
-    if isinstance(value, (tuple, list)) or isinstance(other, (tuple, list)):
-        return (type(value) is type(other) and len(value) == len(other)
-                and all(map(_same_result, value, other)))
-    if _is_nan(value) and _is_nan(other):
-        return True
-    try:
-        return type(value) is type(other) and bool(value == other)
-    except Exception:
-        return False
-
-
 def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
                       **kwargs: Any) -> bool:
     """The function does no work on one of its labels: on labels of its own (three draws of
@@ -129,10 +110,10 @@ def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
             for move in moves:
                 labels = [preds, targets]
                 labels[which] = move(labels[which])
-                if _same_result(getattr(ref, function)(*labels, *rest, **kwargs), right):
+                if same_result(getattr(ref, function)(*labels, *rest, **kwargs), right):
                     continue  # (a change that makes no difference to the reference)
                 seen = True
-                if not _same_result(_quiet(student, function, *labels, *rest, **kwargs), mine):
+                if not same_result(_quiet(student, function, *labels, *rest, **kwargs), mine):
                     unchanged = False
                     break
             if not unchanged:
