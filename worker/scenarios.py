@@ -304,6 +304,17 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     model.train()
     with torch.enable_grad():
         outcome["logits_train"] = model(params["x"]).detach()
+    # ... and on inputs of other sizes, in both modes, after those two calls (red team 31's
+    # model ended with a softmax unless the batch had the probe's 9 rows, or from its third
+    # call on): one model, whatever input it is given and however often
+    outcome["more"] = []
+    for x in params.get("more", []):
+        model.eval()
+        with torch.no_grad():
+            evaluated = model(x)
+        model.train()
+        with torch.enable_grad():
+            outcome["more"].append([evaluated, model(x).detach()])
     outcome["params"] = [[name, p.detach().clone()] for name, p in model.named_parameters()]
     outcome["leaf_types"] = [type(m).__name__ for m in model.modules()
                              if not list(m.children())]

@@ -12,7 +12,7 @@ def test_binary_cross_entropy_matches_torch(binary_cross_entropy):
     rtol, atol = 0.0001, 1e-05
 
     def close(a, b):
-        return torch.allclose(a, b, rtol=rtol, atol=atol)
+        return a.dtype == b.dtype and torch.allclose(a, b, rtol=rtol, atol=atol)
     import torch.nn.functional as F
     probs = torch.tensor([0.9, 0.2, 0.6, 0.01])
     targets = torch.tensor([1.0, 0.0, 0.0, 1.0])

@@ -34,7 +34,12 @@ def test_macro_f1_per_class_mean(macro_f1, confusion_matrix, precision_recall_f1
         try:
             got = float(macro_f1(preds.clone(), targets.clone(), num_classes=num_classes))
         except Exception as error:
-            return any((type(own) is type(error) and str(own) == str(error) for own in yours(num_classes)))
+            try:
+                m = confusion_matrix(preds.clone(), targets.clone(), num_classes)
+                smaller = tuple(m.shape) != (num_classes, num_classes)
+            except Exception:
+                smaller = False
+            return smaller or any((type(own) is type(error) and str(own) == str(error) for own in yours(num_classes)))
         slack = atol + rtol * expected
         return any((not isinstance(own, Exception) and (not abs(own - expected) <= slack) and (abs(got - own) <= slack or (math.isnan(got) and math.isnan(own))) for own in yours(num_classes)))
     for num_classes, expected, message in cases:

@@ -12,7 +12,7 @@ def test_mae_loss_matches_torch(mae_loss):
     rtol, atol = 0.0001, 1e-05
 
     def close(a, b):
-        return torch.allclose(a, b, rtol=rtol, atol=atol)
+        return a.dtype == b.dtype and torch.allclose(a, b, rtol=rtol, atol=atol)
     import torch.nn.functional as F
     pred = torch.tensor([0.5, -1.0, 2.0, 3.0])
     target = torch.tensor([1.0, -1.0, 0.0, 3.5])

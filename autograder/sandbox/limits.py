@@ -247,9 +247,19 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     _set_rlimits(policy, address_space)
     if caps.seccomp:
         seccomp.install()
+        _no_code_written_at_run_time()
     # A write past the file-size limit then fails with EFBIG inside the cell
     # instead of killing the whole worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def _no_code_written_at_run_time() -> None:
+    """oneDNN writes its kernels' machine code as it runs (convolutions, recurrent layers):
+    under the filter's no-new-code rules (`seccomp`) that fails ("could not create a
+    primitive"), so a worker computes those with torch's own compiled kernels instead."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.backends.mkldnn.enabled = False
 
 
 def _set_rlimits(policy: Policy, address_space: int) -> None:
@@ -260,6 +270,9 @@ def _set_rlimits(policy: Policy, address_space: int) -> None:
         resource.RLIMIT_FSIZE: policy.max_file_mb * mb,
         resource.RLIMIT_NOFILE: policy.max_open_files,
         resource.RLIMIT_CORE: 0,
+        # (as it is, but for good: a raised stack limit changes where the kernel lays out
+        # memory, and nothing a notebook needs)
+        resource.RLIMIT_STACK: resource.getrlimit(resource.RLIMIT_STACK)[0],
     }
     if policy.uid is not None:
         # Per-uid accounting: meaningful only when each worker has its own uid.

@@ -139,7 +139,7 @@ def build_and_enter(layout: Layout) -> None:
     # Writable, and never a place code is loaded from (noexec): a shared library or an
     # extension module the notebook writes there cannot be loaded (an outside red team's
     # calls of torch's kernels below the dispatcher, past the no-library block: native code
-    # is refused by every route, see `worker.refuse_native_code`)
+    # is refused by every route, see `worker.refuse_native_code` and `seccomp._no_new_code`)
     home = _make_target(root, HOME, directory=True)
     _tmpfs(home, layout.scratch_mb, "700", layout.uid, exec_ok=False)
     _tmpfs(_make_target(root, "/tmp", directory=True), layout.scratch_mb, "1777", None,
@@ -181,7 +181,11 @@ def _make_devices(root: str, layout: Layout, host: str = "/dev") -> None:
     for name in DEVICES:  # (only these, whatever else the host's `/dev` holds)
         source = os.path.join(host, name)
         if os.path.exists(source) and not os.path.isdir(source):
-            _mount(source, _make_target(root, f"/dev/{name}", directory=False), None, MS_BIND)
+            target = _make_target(root, f"/dev/{name}", directory=False)
+            _mount(source, target, None, MS_BIND)
+            # (noexec: a private mapping of /dev/zero is fresh memory, which may not be code:
+            # `seccomp`'s no-new-code rules see no file behind a mapping)
+            _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_NOEXEC | MS_NOSUID)
     for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                          ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))

@@ -25,6 +25,13 @@ and folders (`inotify`, `fanotify`, `fcntl`'s `F_NOTIFY` and leases) see another
 reads: refused. Advice to drop a file's cached pages (`fadvise`) slows every other
 reader of it, a timing signal: accepted and ignored.
 
+Nor new machine code (W^X): memory a worker can write is never made executable — an
+anonymous or a writable executable mapping, `mprotect` to executable, an executable SysV
+segment, the personality that makes readable memory executable (`_no_new_code`). A notebook
+can write anywhere in its own memory without ctypes (NumPy's array interface at an address),
+and a thirtieth outside red team ran shellcode so, calling torch's kernels below the
+dispatcher. oneDNN writes its kernels as it runs: a worker has it off (`limits`).
+
 `clone3` answers ENOSYS: its flags sit in memory a filter cannot read, and the C library
 then falls back to `clone`, whose flags it can.
 
@@ -40,6 +47,7 @@ import ctypes.util
 import errno
 import os
 from functools import cache
+from typing import Any
 
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_CMP_MASKED_EQ = 7
@@ -89,6 +97,14 @@ LOCKS = ("flock", "fadvise64")
 SOCKET_FAMILIES_ALLOWED = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
 SCMP_CMP_EQ = 4
 SCMP_CMP_GT = 6
+
+# No new machine code (W^X): memory is writable or executable, never both, and no memory
+# becomes executable once the worker runs. Executable mappings come only from files on the
+# read-only runtime (a library an import loads), every writable folder being noexec.
+PROT_WRITE, PROT_EXEC = 0x2, 0x4
+MAP_ANONYMOUS = 0x20
+SHM_EXEC = 0o100000
+READ_IMPLIES_EXEC = 0x0400000  # (a query, 0xffffffff, has the bit too: refused as well)
 
 class _ArgCmp(ctypes.Structure):
     _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
@@ -177,6 +193,8 @@ def program() -> bytes:
             _rule(lib, ctx, ignored, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
         for command in WATCH_COMMANDS:
             _rule(lib, ctx, deny, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
+        for rule in _no_new_code():
+            _rule(lib, ctx, deny, *rule)
         read_end, write_end = os.pipe()
         try:
             result = lib.seccomp_export_bpf(ctx, write_end)
@@ -197,6 +215,27 @@ def program() -> bytes:
     if not code or len(code) % 8:
         raise OSError(errno.EINVAL, "libseccomp exported a malformed filter")
     return code
+
+
+def _no_new_code() -> list[tuple[Any, ...]]:
+    """The rules that keep a worker from making memory it can both write and run: an
+    anonymous executable mapping, a writable and executable one (a private copy of a
+    runtime file), any change of protection to executable (`mprotect`, `pkey_mprotect`), an
+    executable SysV segment, and a personality that makes readable memory executable.
+
+    Why: a notebook that can write anywhere in its own memory (NumPy's array interface
+    at an address, no ctypes needed) and run what it wrote calls torch's kernels below the
+    dispatcher, past an evidence worker's blocked kernels and every recorder (a thirtieth
+    outside red team's shellcode ran the library's softmax: +2, nothing flagged)."""
+    exec_bit = _ArgCmp(2, SCMP_CMP_MASKED_EQ, PROT_EXEC, PROT_EXEC)
+    return [
+        ("mmap", exec_bit, _ArgCmp(3, SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS)),
+        ("mmap", _ArgCmp(2, SCMP_CMP_MASKED_EQ, PROT_WRITE | PROT_EXEC, PROT_WRITE | PROT_EXEC)),
+        ("mprotect", exec_bit),
+        ("pkey_mprotect", exec_bit),
+        ("shmat", _ArgCmp(2, SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC)),
+        ("personality", _ArgCmp(0, SCMP_CMP_MASKED_EQ, READ_IMPLIES_EXEC, READ_IMPLIES_EXEC)),
+    ]
 
 
 def _families_refused() -> list[_ArgCmp]:

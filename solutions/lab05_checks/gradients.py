@@ -76,6 +76,21 @@ def right_where_right(function: str, value: Any, reference_value: torch.Tensor, 
 LEAF_IN_PLACE = "leaf Variable that requires grad is being used in an in-place operation"
 
 
+def gradcheck_failed_by_editing_its_input(student, function: str, result: Any,
+                                          args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """gradcheck failed on a function that edits an input in place (the gradient call shows
+    it, or the same call without gradients does): gradcheck's repeated calls see inputs that
+    change under them, whatever the derivative. One mistake, which the values check charges
+    (red team 31: an MSE that scaled `target` in place after computing the loss was also told
+    its analytical and numerical gradients disagree)."""
+    if getattr(result, "mutated", None):
+        return True
+    try:
+        return bool(student.call(function, *args, **kwargs).mutated)
+    except StudentError:
+        return False
+
+
 def raised_by_editing_its_input(student, function: str, error: StudentError,
                                 args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """The gradient check's call raised autograd's in-place-on-a-leaf error, and the same

@@ -164,10 +164,7 @@ def mae_loss(pred, target, reduction="mean"):
     Mutant("mutant_mse_modifies_target_in_place", "mse_loss",
            edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
                 "return _reduce(target.sub_(pred) ** 2, reduction)"),
-           MSE_VALUES, "in place",
-           also_fails=frozenset({MSE_GRAD}),
-           why="gradcheck evaluates the loss repeatedly on the same tensors, which the in-place "
-               "edit keeps changing, so numerical and analytical gradients disagree"),
+           MSE_VALUES, "in place"),  # (gradcheck then fails too: one mistake, red team 31)
     Mutant("mutant_mse_float64_output", "mse_loss",
            edit("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
                 "return _reduce((pred.double() - target.double()) ** 2, reduction)"),

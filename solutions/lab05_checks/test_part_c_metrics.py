@@ -625,17 +625,26 @@ def _right_on_library_helpers(student, ref, tol, preds: torch.Tensor, targets: t
     classes present from one over num_classes (fe14: the absent-classes check excused it).
     A run whose value the swap did not change cannot tell (a helper reached by another name,
     an alias or a default argument): the composition's evidence stands, as before."""
+    value = _on_library_helpers(student, preds, targets, num_classes)
+    return _close(value, ref.macro_f1(preds, targets, num_classes), tol) or (
+        isinstance(value, float) and _close(_quiet(student, "macro_f1", preds, targets,
+                                                   num_classes), value, tol))
+
+
+def _on_library_helpers(student, preds: torch.Tensor, targets: torch.Tensor,
+                        num_classes: int) -> float | None:
+    """macro_f1's value on these inputs with correct precision_recall_f1 and confusion_matrix
+    in place of the student's (worker scenario `macro_with_library_helpers`); None where the
+    run raised or gave no number."""
     try:
         outcome = student.scenario("macro_with_library_helpers", {
             "preds": preds, "targets": targets, "num_classes": num_classes})
     except Exception:  # (a call cut at its limit, a missing function: nothing confirmed)
-        return False
+        return None
     if not isinstance(outcome, dict) or outcome.get("error") is not None:
-        return False
+        return None
     value = outcome.get("value")
-    return _close(value, ref.macro_f1(preds, targets, num_classes), tol) or (
-        isinstance(value, float) and _close(_quiet(student, "macro_f1", preds, targets,
-                                                   num_classes), value, tol))
+    return value if isinstance(value, float) else None
 
 
 # Labels with classes 0 and 3 of 4 absent: 2 classes present, a matrix sized by the labels
@@ -758,7 +767,11 @@ def _kind_from_helper(student, value: Any, preds: torch.Tensor, targets: torch.T
 def _macro_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.Tensor,
                   num_classes: int, tol) -> bool:
     if _ignores_an_input(student, ref, "macro_f1", num_classes, num_classes):
-        return False
+        # No work shows over the student's helpers. Correct helpers in its place make it
+        # right: it is built on them and does its own part (red team 31: a correct macro_f1
+        # over an all-zeros confusion_matrix was charged, and told it ignores num_classes).
+        return _close(_on_library_helpers(student, preds, targets, num_classes),
+                      ref.macro_f1(preds, targets, num_classes), tol)
     return helper_to_blame(student, value, lambda v, e: _same_number(v, e, tol),
                            _macro_compositions(student, ref, preds, targets, num_classes, tol))
 

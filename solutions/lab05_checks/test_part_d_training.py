@@ -1552,8 +1552,30 @@ def _classifier(student, memo) -> dict:
     if "classifier" not in memo:
         x = torch.randn(9, 7, generator=torch.Generator().manual_seed(1))
         memo["classifier"] = (x, _scenario(student, "build_classifier",
-                                                  {"args": (7, 13, 5), "x": x, "seed": 0}))
+                                                  {"args": (7, 13, 5), "x": x, "seed": 0,
+                                                   "more": list(_MORE_INPUTS)}))
     return memo["classifier"]
+
+
+# Inputs of other sizes the model is run on too, after the (9, 7) batch: its outputs are the
+# same model's whatever the batch (red team 31's ended with a softmax on all but 9 rows).
+_MORE_INPUTS = tuple(torch.randn(rows, 7, generator=torch.Generator().manual_seed(seed))
+                     for rows, seed in ((1, 2), (33, 3)))
+
+
+def _outputs(x: torch.Tensor, outcome: dict) -> list[tuple[torch.Tensor, str, Any]]:
+    """Each input the model ran on, how it ran (eval mode without gradients, or train mode
+    with them, as the training loop runs it: an outside red team's model ended with a softmax
+    in train mode only) and its output: the (9, 7) batch first, then the others (`_MORE_INPUTS`); an
+    output the scenario did not report is None."""
+    found = [(x, "eval", outcome.get("logits")), (x, "train", outcome.get("logits_train"))]
+    more = outcome.get("more")
+    more = more if isinstance(more, list) else []
+    for i, extra in enumerate(_MORE_INPUTS):
+        pair = more[i] if i < len(more) and isinstance(more[i], list) else []
+        for j, mode in enumerate(("eval", "train")):
+            found.append((extra, mode, pair[j] if j < len(pair) else None))
+    return found
 
 
 def _reference_logits(outcome: dict, x: torch.Tensor) -> torch.Tensor | None:
@@ -1598,12 +1620,10 @@ def test_classifier_architecture(student, memo):
                  "mode (as the training loop runs it) its outputs differ, so a layer acts "
                  "there (a Dropout?). The model is nn.Linear(in_features, hidden), nn.ReLU(), "
                  "nn.Linear(hidden, num_classes) and nothing else.", "train-mode-layer")
-
-
-# The model's outputs the scenario reports: in eval mode without gradients, and in train mode
-# with them, as the training loop runs it (an outside red team's model ended with a softmax
-# in train mode only).
-_CLASSIFIER_OUTPUTS = ("logits", "logits_train")
+    for extra, _mode, logits in _outputs(x, outcome)[2:]:
+        wanted = _reference_logits(outcome, extra)
+        if wanted is not None:  # (its layers' shapes were judged above)
+            _judge_architecture(outcome, extra, wanted, logits)
 
 
 def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,
@@ -1613,8 +1633,8 @@ def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,
              "(num_classes, hidden).", "wrong-sizes")
     if logits.shape != expected.shape or not logits.is_floating_point():
         fail(f"build_classifier's output has shape {tuple(logits.shape)} and dtype "
-             f"{logits.dtype} for a (9, 7) float32 batch: expected (N, num_classes) floats.",
-             "wrong-shape")
+             f"{logits.dtype} for a {tuple(x.shape)} float32 batch: expected (N, num_classes) "
+             "floats.", "wrong-shape")
     logits = logits.to(expected.dtype)
     if torch.allclose(logits, expected, atol=1e-5):
         return
@@ -1647,22 +1667,22 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
        "log-softmax itself.",
        clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
-    _x, outcome = _classifier(student, memo)
-    for key in _CLASSIFIER_OUTPUTS:
-        logits = outcome.get(key)
-        if not isinstance(logits, torch.Tensor) or logits.shape != (9, 5):
+    x, outcome = _classifier(student, memo)
+    for given, mode, logits in _outputs(x, outcome):
+        rows = given.shape[0]
+        if not isinstance(logits, torch.Tensor) or logits.shape != (rows, 5):
             fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
         if not logits.is_floating_point():
             fail(f"build_classifier's output is {logits.dtype}: return float logits.",
                  "wrong-shape")
-        if _hands_its_input_back(_x, logits) or not outcome.get("params"):
+        if _hands_its_input_back(given, logits) or not outcome.get("params"):
             # (red team 28: a module returning x[:, :5] kept this check's points)
             fail("build_classifier's model does no work on its input (it has no weights, or "
                  "hands back part of its input): this check counts once its layers compute "
                  "the logits (Linear → ReLU → Linear).", "not-working")
-        if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(9),
+        if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(rows),
                                                   atol=1e-4):
-            where = " in train mode" if key == "logits_train" else ""
+            where = " in train mode" if mode == "train" else ""
             fail(f"build_classifier ends with a softmax{where}: its outputs are probabilities, "
                  "but cross-entropy expects raw logits — remove the final softmax.",
                  "softmax-at-end")

@@ -176,6 +176,27 @@ def no_exec():
     except PermissionError:
         return True
     return False
+def no_code_memory(*args, **kwargs):
+    # memory a notebook could write machine code into and run (red team 30: shellcode that
+    # called torch's kernels below the dispatcher, past the evidence worker's block)
+    import mmap
+    try:
+        mmap.mmap(*args, **kwargs)
+    except OSError as exc:
+        return exc.errno in (errno.EPERM, errno.EACCES)
+    return False
+def no_code_made_executable():
+    import mmap
+    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    address = ctypes.addressof(ctypes.c_char.from_buffer(page))
+    return refused(lambda: libc.mprotect(ctypes.c_void_p(address), 4096, 5))  # READ|EXEC
+def no_executable_segment():
+    segment = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
+    return segment >= 0 and refused(lambda: libc.shmat(segment, None, 0o100000)) and \
+        ctypes.get_errno() == errno.EPERM
+READ_WRITE_EXEC = 7
+zero = os.open("/dev/zero", os.O_RDWR)
+runtime_file = os.open(os.__file__, os.O_RDONLY)
 escapes = {
     "user_namespace": refused(lambda: libc.unshare(0x10000000)),
     "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
@@ -196,6 +217,14 @@ escapes = {
     # watches on what every worker reads would see another worker's reads (red team 26)
     "file_watch": refused(lambda: libc.inotify_init1(0)),
     "folder_watch": refused(lambda: libc.fcntl(os.open("/", os.O_RDONLY), 1026, 1)),  # F_NOTIFY
+    "code_memory": no_code_memory(-1, 4096, prot=READ_WRITE_EXEC),
+    "code_memory_read_only": no_code_memory(-1, 4096, prot=5),
+    "code_memory_of_dev_zero": no_code_memory(zero, 4096, prot=5),
+    "writable_copy_of_runtime_code": no_code_memory(runtime_file, 4096, prot=READ_WRITE_EXEC,
+                                                    flags=2),  # MAP_PRIVATE
+    "code_made_executable": no_code_made_executable(),
+    "executable_shared_memory": no_executable_segment(),
+    "read_implies_exec": refused(lambda: libc.personality(0x0400000)),
 }
 import socket
 left, right = socket.socketpair()  # a Unix socket still works (torch and Python use them)
@@ -278,7 +307,12 @@ def test_escapes_are_refused(native_zygote, grader, isolated):
             assert refused >= set(escapes) - {"user_namespace", "cpu_affinity", "new_process",
                                               "new_program", "file_watch", "folder_watch",
                                               "vsock_socket", "netlink_socket",
-                                              "vsock_socketpair", "vsock_high_bits"}, escapes
+                                              "vsock_socketpair", "vsock_high_bits",
+                                              "code_memory", "code_memory_read_only",
+                                              "writable_copy_of_runtime_code",
+                                              "code_made_executable",
+                                              "executable_shared_memory",
+                                              "read_implies_exec"}, escapes
         assert session.get_var("unix_works") is True
         assert session.get_var("hostname") == "sandbox"
     finally:
@@ -562,5 +596,27 @@ def test_an_evidence_workers_library_block_holds_whatever_its_cells_do(zygote, g
         assert error is not None and "mse_loss is not available" in error["message"], error
         assert session.get_var("lifted") is False
         assert session.get_var("handles") == []
+    finally:
+        session.close()
+
+
+LAYERS = """
+import torch
+from torch import nn
+torch.manual_seed(0)
+x = torch.randn(2, 3, 8, 8, requires_grad=True)
+conv = nn.Conv2d(3, 4, 3)
+conv(x).sum().backward()
+rnn_out = nn.LSTM(5, 6, batch_first=True)(torch.randn(2, 4, 5))[0]
+layers_ran = bool(x.grad.abs().sum() > 0) and tuple(rnn_out.shape) == (2, 4, 6)
+"""
+
+
+def test_layers_whose_library_kernels_write_code_still_run(zygote, grader):
+    """oneDNN writes its convolution and LSTM kernels as it runs, which the filter's no-new-code
+    rules refuse: a worker computes them with torch's own kernels (`limits`)."""
+    session = _session(zygote, grader, LAYERS)
+    try:
+        assert session.get_var("layers_ran") is True
     finally:
         session.close()
