@@ -1296,4 +1296,33 @@ def confusion_matrix(preds, targets, num_classes):
 '''), CM_VALUES, "modifies its inputs"),
 ]
 
+# fresh eyes 28: one mistake each, charged once, named, and no self-check that contradicts it
+MUTANTS += [
+    # right on a 1-D input: the other checks hold the student to it
+    Mutant("mutant_fe28_softmax_sums_every_element", "softmax",
+           edit("softmax", "return exps / exps.sum(dim=dim, keepdim=True)",
+                "return exps / exps.sum()"),
+           SOFTMAX_VALUES, "every element"),
+    # exact, in float64 for float32 input: the values check's dtype (the public cross_entropy
+    # self-check crashed comparing float64 with float32)
+    Mutant("mutant_fe28_log_softmax_float64_not_cast_back", "log_softmax",
+           edit("log_softmax", "shifted = logits - logits.amax(dim=dim, keepdim=True)",
+                "logits = logits.double()\n"
+                "    shifted = logits - logits.amax(dim=dim, keepdim=True)"),
+           LOG_SOFTMAX_VALUES, "float64"),
+    # whole rows picked: named by the shape of its per-sample losses
+    Mutant("mutant_fe28_ce_picks_rows", "cross_entropy",
+           edit("cross_entropy", "nll = -log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1)",
+                "nll = -log_probs[targets]"),
+           CE_VALUES, "one loss per sample",
+           also_fails=frozenset({CE_EXTREME, CE_GRAD, CE_RAW, CE_ERRORS, CE_NO_LIB}),
+           why="work first: a cross_entropy right on no valid input earns none of its other "
+               "checks"),
+    # an int from integer division: the public always_negative self-check demanded a float
+    Mutant("mutant_fe28_accuracy_integer_division", "accuracy",
+           edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                "return int((preds == targets).sum()) // preds.numel()"),
+           ACC_VALUES, "int"),
+]
+
 MUTANTS += DEVICE_MUTANTS  # (tensors made on the CPU beside GPU inputs)

@@ -52,6 +52,15 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
     reduction='mean'", tagged as a reduction mistake). Return otherwise."""
     if reduction == "none":
         return
+    if isinstance(elementwise, torch.Tensor) and elementwise.dim() > wanted.dim() \
+            and elementwise.shape[:wanted.dim()] == wanted.shape:
+        # (fresh eyes 28: `-logp[targets]` picks whole rows, and was told "wrong values with
+        # reduction='mean'", a reduction mistake; only the gradient check named the shape)
+        fail(f"{function} gives wrong values {what}, and with reduction='none' it returns "
+             f"shape {tuple(elementwise.shape)} where there is one loss per sample, shape "
+             f"{tuple(wanted.shape)}: the per-element formula keeps more than one value per "
+             "sample, not the reduction (e.g. index each row at its own target: "
+             "logp[torch.arange(N), targets]).", "wrong-shape")
     if not isinstance(elementwise, torch.Tensor) or elementwise.shape != wanted.shape \
             or elementwise.dtype != wanted.dtype or agrees(elementwise, wanted):
         return

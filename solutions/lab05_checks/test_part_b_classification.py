@@ -789,7 +789,26 @@ def _own_model(student, memo, tol, function: str) -> Loss | None:
                      _loose(tol)) and _same(_quiet_call(student, function, x, dim=0),
                                             _max_not_added_back(x, 0), _loose(tol)):
                 memo[key] = _max_not_added_back
+        if function == "softmax":  # (the sum over every element, not along dim)
+            x = _probe(24, 4, 5).double() * 3
+            memo[key] = next((model for model in OVER_EVERY_ELEMENT if all(
+                _same(_quiet_call(student, function, x, dim=dim), model(x, dim), _loose(tol))
+                for dim in (0, 1))), None)
     return memo[key]  # type: ignore[no-any-return]
+
+
+def _row_shift_over_every_element(x: torch.Tensor, dim: int,
+                                  detach: bool = False) -> torch.Tensor:
+    shift = x.amax(dim=dim, keepdim=True)
+    exps = (x - (shift.detach() if detach else shift)).exp()
+    return exps / exps.sum()
+
+
+# softmax divided by the sum of every element's exp (a `.sum()` without dim): right on a
+# 1-D input, so the other checks hold the student to it (fresh eyes 28: one mistake cost 6 of
+# softmax's 7 points) — shifted by the whole tensor's max, or along dim
+OVER_EVERY_ELEMENT: tuple[Loss, ...] = (
+    lambda x, dim: torch.softmax(x.flatten(), 0).view_as(x), _row_shift_over_every_element)
 
 
 def _held_to_own(student, memo, tol, function: str, value: Any, x: torch.Tensor,
@@ -798,7 +817,7 @@ def _held_to_own(student, memo, tol, function: str, value: Any, x: torch.Tensor,
     or a composition over their wrong other member (charged by its check)."""
     model = _own_model(student, memo, tol, function)
     if model is not None and _same(value, model(x, dim), tol):
-        attributed_to(LOG_SOFTMAX_VALUES)
+        attributed_to(VALUES_CHECK[function])
         return True
     return _family_helper_to_blame(student, tol, function, value, x, dim)
 
@@ -858,7 +877,9 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
                  f"whatever dim it is given (wrong {where}). Reduce along `dim` as given "
                  "(amax/sum with dim=dim, keepdim=True).", "ignores-dim")
         flat = reference(x.reshape(-1), dim=0).reshape(x.shape)
-        if x.ndim > 1 and close(value, flat, tolerance(tol, x.dtype)):
+        if x.ndim > 1 and (close(value, flat, tolerance(tol, x.dtype)) or (
+                function == "softmax" and close(value, _row_shift_over_every_element(x, used),
+                                                tolerance(tol, x.dtype)))):
             fail(f"{function} normalises over every element of the tensor {where}: reduce "
                  "along `dim` only, with keepdim=True.", "whole-tensor")
         for models, message, mistake in named:
@@ -915,6 +936,15 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                     (wrong or getattr(value, "dtype", None) != expected.dtype)
                     and _float32_excused(student, memo, tol, function, value,
                                          reference(x.float(), dim=dim))):
+                excused = True
+                continue
+            if (dtype == torch.float32 and isinstance(value, torch.Tensor)
+                    and value.dtype == torch.float64
+                    and _same(value.to(expected.dtype), expected, tol)):
+                # Exact, returned in float64 for a float32 input: the values check charges
+                # that dtype, once (fresh eyes 28: a log_softmax that never cast back lost
+                # this check too, though the notebook judges exactness at ±1e4 in float64)
+                attributed_to(VALUES_CHECK[function])
                 excused = True
                 continue
             if not _same(value, expected, tol):
@@ -1018,10 +1048,14 @@ def _held_to_own_gradients(student, memo, tol, function: str, value: Any, x: tor
     model = _own_model(student, memo, tol, function)
     wanted = []
     if model is not None:
-        for detach in (False, True):
+        for detach in (False, True):  # (its shift taken out of the graph, or not)
             leaf = x.clone().requires_grad_(True)
-            m = leaf.amax(dim=1, keepdim=True)
-            out = torch.log_softmax(leaf, dim=1) + (m.detach() if detach else m)
+            if model is _max_not_added_back:
+                m = leaf.amax(dim=1, keepdim=True)
+                out = torch.log_softmax(leaf, dim=1) + (m.detach() if detach else m)
+            else:
+                out = _row_shift_over_every_element(leaf, 1, detach) \
+                    if model is _row_shift_over_every_element else model(leaf, 1)
             wanted.append(torch.autograd.grad(out, leaf, grad_outputs=upstream)[0])
     else:
         helper, _, _ = FAMILY[function]
