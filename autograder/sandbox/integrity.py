@@ -80,7 +80,6 @@ class Tools(NamedTuple):
     code_of: Any
     defaults_of: Any
     kwdefaults_of: Any
-    version_of: Any         # a dict's version (`DICT_VERSION`), or None
 
 
 class Unchanged(NamedTuple):
@@ -155,23 +154,37 @@ class Snapshot(NamedTuple):
         return sum(len(o.names) for o in self.owners) + len(self.codes.functions)
 
 
+_MA_VERSION_TAG = 24  # PyDictObject.ma_version_tag in CPython 3.11 (x86-64, arm64)
+
+
 def _dict_version_reader() -> Any:
-    """CPython's reader of a dict's version (PEP 509), where it exists and behaves: a C
-    function, so nothing a notebook does in Python changes what it returns. Every change of
-    a dict made through Python (a binding set to another object, added, removed) gives the
-    dict a new version; a dict whose version is the snapshot's holds the snapshot's bindings.
-    None where it is missing or does not behave so: then every namespace is compared."""
+    """A reader of a dict's version (PEP 509), where it behaves: every change of a dict made
+    through Python (a binding set to another object, added, removed) gives the dict a new
+    version; a dict whose version is the snapshot's holds the snapshot's bindings. Read from
+    the dict's memory (CPython 3.11's layout) when a snapshot is taken, before any cell runs;
+    `verify` reads the same words through `Unchanged`, and calls no reader. None where the
+    layout is another interpreter's or does not behave so: then every namespace is compared.
+
+    Not `_testcapi.dict_get_version`: a module once loaded in the zygote is every worker's to
+    load again from the interpreter's cache (`_imp.create_dynamic`), and `_testcapi` starts
+    an interpreter that no audit hook of the worker's reaches (red team 32)."""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] != (3, 11):
+        return None
     try:
-        from _testcapi import dict_get_version
+        import ctypes
     except ImportError:
         return None
+
+    def read(store: dict[Any, Any]) -> int:
+        return int(ctypes.c_uint64.from_address(id(store) + _MA_VERSION_TAG).value)
+
     probe: dict[str, Any] = {}
-    seen = [dict_get_version(probe)]
+    seen = [read(probe)]
     for change in (lambda: probe.__setitem__("a", probe), lambda: probe.__setitem__("a", seen),
                    lambda: probe.pop("a"), lambda: probe.update(b=1), probe.clear):
         change()
-        seen.append(dict_get_version(probe))
-    return dict_get_version if len(set(seen)) == len(seen) else None
+        seen.append(read(probe))
+    return read if len(set(seen)) == len(seen) else None
 
 
 # Why it matters: comparing a namespace's bindings reads every one of them, and reading an
@@ -269,7 +282,6 @@ class _Builder:
 # Where CPython 3.11 (a release build) keeps the words `Unchanged` reads, in bytes from the
 # object's start; `_unchanged` checks every word against what Python reads before using any.
 _OB_TYPE = 8
-_MA_VERSION_TAG = 24
 _FUNC_CODE, _FUNC_DEFAULTS, _FUNC_KWDEFAULTS = 48, 56, 64
 
 
@@ -414,8 +426,7 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
 def tools() -> Tools:
     return Tools(type, setattr, delattr, len, tuple, sorted, all, map, operator.is_,
                  range, zip, operator.attrgetter("__code__"),
-                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"),
-                 DICT_VERSION)
+                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"))
 
 
 def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ...]]]) -> int:
@@ -440,26 +451,28 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
         if as_bytes(now) == expected:
             return 0
     (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
-     pairs, code_of, defaults_of, kwdefaults_of, version_of) = t
+     pairs, code_of, defaults_of, kwdefaults_of) = t
     functions, code_objects, defaults, kwdefaults, labels, scopes_of = codes
     if unchanged is None:  # every owner; the functions, if the comparison below finds any
         owner_ids: Any = span(length(owners))
         function_ids: Any = None
+        moved: Any = None  # (no versions read: every owner's bindings are compared)
     else:
         # the owners and functions whose words differ (two words an owner, three a function)
         changed = as_list(nonzero(differ(now))[0])
         split = 2 * length(owners)
         owner_ids = in_order({i // 2 for i in changed if i < split})
         function_ids = in_order({(i - split) // 3 for i in changed if i >= split})
+        moved = {i // 2 for i in changed if i < split and i % 2}  # (its dict's version word)
     missing = findings  # a sentinel no namespace holds
     fixed = 0
     for k in owner_ids:
-        owner, kind, label, scopes, names, values, closed, getter, store, version = owners[k]
+        owner, kind, label, scopes, names, values, closed, getter, _store, _version = owners[k]
         if kind_of(owner) is not kind:
             owner.__class__ = kind
             findings.append((label + " had its type replaced", scopes))
             fixed += 1
-        if version is not None and version_of(store) == version:
+        if moved is not None and k not in moved:
             continue  # its dict is as the snapshot saw it: no binding to read (see DICT_VERSION)
         namespace = owner.__dict__
         try:

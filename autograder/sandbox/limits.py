@@ -180,6 +180,7 @@ def _compiles() -> bool:
 def probe(mountpoint: str | None = None) -> Capabilities:
     """Try each protection in a throwaway child; the parent stays unchanged."""
     caps = Capabilities()
+    rootfs.unsafe_module_files()  # (found once, here: every worker hides them)
     caps.network_namespace = _in_child(lambda: _unshare(CLONE_NEWNET))
     caps.pid_namespace = _in_child(lambda: _unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS))
     root = os.geteuid() == 0

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import importlib.util
 import os
 import platform
 import sys
@@ -48,6 +49,31 @@ SYSTEM_LIBRARIES = tuple(p for p in (
     f"/lib/{_TRIPLET}" if _TRIPLET else "") if p)
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+
+
+# CPython's own test and example extension modules: `_testcapi` starts another interpreter
+# with no thread state, which no audit hook sees (red team 32 ran ctypes in one, past the
+# worker's refusal), and the others expose the interpreter's internals the same way. A worker
+# finds each as an empty file (none is ever loaded in the zygote: a module once loaded there
+# would come back from the interpreter's cache, `_imp.create_dynamic`, whatever the file).
+UNSAFE_MODULES = ("_testcapi", "_testinternalcapi", "_testmultiphase", "_testsinglephase",
+                  "_testbuffer", "_testimportmultiple", "_testclinic", "_ctypes_test",
+                  "_xxsubinterpreters", "_xxinterpchannels", "_xxtestfuzz", "xxlimited",
+                  "xxlimited_35", "xxsubtype")
+
+
+@functools.cache
+def unsafe_module_files() -> tuple[str, ...]:
+    """Where the runtime keeps `UNSAFE_MODULES` (found, not imported)."""
+    found = []
+    for name in UNSAFE_MODULES:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin and os.path.isfile(spec.origin):
+            found.append(os.path.realpath(spec.origin))
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -157,7 +183,8 @@ def build_and_enter(layout: Layout) -> None:
             covered = any(path == r or path.startswith(r.rstrip("/") + "/") for r in runtime_paths())
             if not covered:
                 _bind_readonly(path, _make_target(root, path, directory=True))
-    for hidden in layout.hide_paths:  # e.g. a project installed into site-packages
+    for hidden in (*layout.hide_paths, *unsafe_module_files()):  # e.g. a project installed
+        # into site-packages; CPython's test modules
         inside = root + hidden
         if os.path.isdir(inside):
             _tmpfs(inside, 1, "000", None, exec_ok=False)

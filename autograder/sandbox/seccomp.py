@@ -104,6 +104,7 @@ SCMP_CMP_GT = 6
 PROT_WRITE, PROT_EXEC = 0x2, 0x4
 MAP_ANONYMOUS = 0x20
 SHM_EXEC = 0o100000
+PR_SET_DUMPABLE = 4
 READ_IMPLIES_EXEC = 0x0400000  # (a query, 0xffffffff, has the bit too: refused as well)
 
 class _ArgCmp(ctypes.Structure):
@@ -221,7 +222,8 @@ def _no_new_code() -> list[tuple[Any, ...]]:
     """The rules that keep a worker from making memory it can both write and run: an
     anonymous executable mapping, a writable and executable one (a private copy of a
     runtime file), any change of protection to executable (`mprotect`, `pkey_mprotect`), an
-    executable SysV segment, and a personality that makes readable memory executable.
+    executable SysV segment, a personality that makes readable memory executable, and a
+    dumpable process (`/proc/self/mem` writes past page protections).
 
     Why: a notebook that can write anywhere in its own memory (NumPy's array interface
     at an address, no ctypes needed) and run what it wrote calls torch's kernels below the
@@ -235,6 +237,9 @@ def _no_new_code() -> list[tuple[Any, ...]]:
         ("pkey_mprotect", exec_bit),
         ("shmat", _ArgCmp(2, SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC)),
         ("personality", _ArgCmp(0, SCMP_CMP_MASKED_EQ, READ_IMPLIES_EXEC, READ_IMPLIES_EXEC)),
+        # a dumpable worker may write its own code through /proc/self/mem, whose writes
+        # ignore page protections (red team 32: machine code over libc's strfry)
+        ("prctl", _ArgCmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, PR_SET_DUMPABLE)),
     ]
 
 

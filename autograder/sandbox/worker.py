@@ -769,6 +769,7 @@ class Worker:
 # can be made (`seccomp`: memfd_create).
 NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the grader: "
                "compute with torch's tensor operations in Python")
+NO_INTERPRETER = "another Python interpreter is not available in the grader"
 
 
 # What a cell run for its definitions alone runs (`_statements`): imports, functions and
@@ -910,11 +911,17 @@ def _refuse_native(event: str, args: Any) -> None:
     """A worker's second audit hook, added as it starts to serve (so after its own
     confinement, which uses ctypes, and before any cell): refuses every ctypes event, and
     any further audit hook. Audit hooks cannot be removed, so the refusal lasts as long as
-    the worker; nothing of it can be switched off."""
+    the worker; nothing of it can be switched off. Nor another interpreter: a Python audit
+    hook is its own interpreter's, so one started in the worker (`_xxsubinterpreters`) runs
+    ctypes with none (red team 32: torch's softmax kernel called past the evidence worker's
+    block, +2); the modules that start one with no hook asked (`_testcapi`) are not there
+    (`rootfs.UNSAFE_MODULES`)."""
     if event.startswith("ctypes."):
         raise RuntimeError(NATIVE_HINT)
     if event == "sys.addaudithook":
         raise RuntimeError(NO_AUDIT_HOOK)
+    if event == "cpython.PyInterpreterState_New":
+        raise RuntimeError(NO_INTERPRETER)
 
 
 def refuse_native_code() -> None:

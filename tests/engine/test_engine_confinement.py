@@ -225,6 +225,8 @@ escapes = {
     "code_made_executable": no_code_made_executable(),
     "executable_shared_memory": no_executable_segment(),
     "read_implies_exec": refused(lambda: libc.personality(0x0400000)),
+    # dumpable, /proc/self/mem writes past page protections (red team 32)
+    "dumpable": refused(lambda: libc.prctl(4, 1, 0, 0, 0)),
 }
 import socket
 left, right = socket.socketpair()  # a Unix socket still works (torch and Python use them)
@@ -312,7 +314,7 @@ def test_escapes_are_refused(native_zygote, grader, isolated):
                                               "writable_copy_of_runtime_code",
                                               "code_made_executable",
                                               "executable_shared_memory",
-                                              "read_implies_exec"}, escapes
+                                              "read_implies_exec", "dumpable"}, escapes
         assert session.get_var("unix_works") is True
         assert session.get_var("hostname") == "sandbox"
     finally:
@@ -618,5 +620,45 @@ def test_layers_whose_library_kernels_write_code_still_run(zygote, grader):
     session = _session(zygote, grader, LAYERS)
     try:
         assert session.get_var("layers_ran") is True
+    finally:
+        session.close()
+
+
+OTHER_INTERPRETERS = """
+import importlib.util, sys
+def refused(start):
+    try:
+        start()
+    except (RuntimeError, ImportError, OSError):
+        return True
+    return False
+def sub_interpreter():
+    import _xxsubinterpreters
+    _xxsubinterpreters.create()
+def test_module():
+    import _testcapi
+    _testcapi.run_in_subinterp("pass")
+def from_the_cache():  # (a module once loaded comes back from the interpreter's cache)
+    import _imp
+    from importlib.machinery import ModuleSpec
+    from autograder.sandbox import rootfs
+    origin = next(p for p in rootfs.unsafe_module_files() if "_testcapi." in p)
+    _imp.create_dynamic(ModuleSpec("_testcapi", None, origin=origin))
+interpreters = {name: refused(start) for name, start in (
+    ("sub_interpreter", sub_interpreter), ("test_module", test_module),
+    ("from_the_cache", from_the_cache))}
+test_modules_loaded = [m for m in sys.modules if m.startswith(("_test", "_xx"))]
+"""
+
+
+def test_no_other_interpreter_starts_in_a_worker(zygote, grader, isolated):
+    """A Python audit hook is its own interpreter's: one started in the worker would run
+    ctypes with none (red team 32). `_xxsubinterpreters` is refused by the worker's hook;
+    `_testcapi`, which starts one with no thread state (no hook asked), is not there."""
+    session = _session(zygote, grader, OTHER_INTERPRETERS)
+    try:
+        assert session.get_var("interpreters") == {
+            "sub_interpreter": True, "test_module": True, "from_the_cache": True}
+        assert session.get_var("test_modules_loaded") == []
     finally:
         session.close()
