@@ -1318,6 +1318,13 @@ MUTANTS += [
            also_fails=frozenset({CE_EXTREME, CE_GRAD, CE_RAW, CE_ERRORS, CE_NO_LIB}),
            why="work first: a cross_entropy right on no valid input earns none of its other "
                "checks"),
+    # mistakes review 29: the error rate, named; the Part E answer built on it is excused
+    Mutant("mutant_mk29_accuracy_error_rate", "accuracy",
+           edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                "return int((preds != targets).sum()) / preds.numel()"),
+           ACC_VALUES, "error rate",
+           also_fails=frozenset({ACC_ERRORS}),
+           why="work first: an accuracy right on no valid input earns no error check"),
     # an int from integer division: the public always_negative self-check demanded a float
     Mutant("mutant_fe28_accuracy_integer_division", "accuracy",
            edit("accuracy", "return int((preds == targets).sum()) / preds.numel()",

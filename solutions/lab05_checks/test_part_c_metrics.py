@@ -252,6 +252,12 @@ def test_accuracy_values(student, ref, tol):
             if expected > 0 and _close(value, expected * 100, tol):
                 fail("accuracy returned a percentage: return a fraction in [0, 1] (no × 100).",
                      "percentage")
+            if expected != 0.5 and _close(value, 1.0 - expected, tol) and _close(
+                    _quiet(student, "accuracy", _labels([0, 1, 2]), _labels([0, 1, 2])), 0.0,
+                    tol):
+                # (confirmed: 0.0 where every prediction is right — mistakes review 29)
+                fail("accuracy returned the error rate, the fraction of wrong predictions: "
+                     "count preds == targets, not !=.", "error-rate")
             _integer_division_diagnosis(student, value, expected, n, tol)
             _rounded("accuracy", value, expected, tol, f"for N = {n}")
         expect_float(value, expected, _slack(tol, expected), "accuracy",

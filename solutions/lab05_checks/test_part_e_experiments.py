@@ -79,7 +79,8 @@ def _metric_to_blame(student, name: str, value: Any, expected: float, function: 
         return False
     if type(got) is float and math.isclose(got, expected, abs_tol=1e-6):
         return False  # the function is right here: the experiment cell is at fault
-    if not _same_answer(value, got) or not _works_elsewhere(student, function):
+    if not _same_answer(value, got) or not (_works_elsewhere(student, function) or (
+            function == "accuracy" and _scaled_accuracy(student))):
         return False
     attributed_to(check_for(got))
     return True
@@ -98,6 +99,35 @@ WORKS = {"accuracy": (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),
                                  ((torch.tensor([1, 1, 0]), torch.tensor([1, 1, 0])), 1.0),
                                  ((torch.tensor([1, 1, 0, 0, 0, 0]),
                                    torch.tensor([1, 0, 1, 0, 0, 0])), 0.5))}
+
+
+# An accuracy that is a fixed scale of the true one (a percentage, the error rate 1 − acc):
+# labels whose true accuracy is 1, 0 and 1/3 for one set of predictions, and 0 for other
+# predictions — it must read both (mistakes review 29: the answer built on a percentage
+# accuracy was charged as well as the accuracy)
+SCALED = (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),
+          ((torch.tensor([2, 0, 1]), torch.tensor([0, 1, 2])), 0.0),
+          ((torch.tensor([2, 0, 1]), torch.tensor([2, 1, 0])), 1 / 3),
+          ((torch.tensor([0, 1, 2]), torch.tensor([2, 0, 1])), 0.0))
+
+
+def _scaled_accuracy(student) -> bool:
+    """The student's accuracy is a * acc + b (a != 0) on `SCALED`: it measures agreement,
+    on a scale of its own that its values check charges; a constant or a function of one
+    input is no such scale."""
+    values = []
+    for (preds, targets), _ in SCALED:
+        try:
+            got = _as_number(student.call("accuracy", preds, targets).value)
+        except StudentError:
+            return False
+        if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got):
+            return False
+        values.append(float(got))
+    b = values[1]
+    a = values[0] - b
+    return abs(a) > 1e-9 and all(math.isclose(v, a * t + b, abs_tol=1e-6 * max(1.0, abs(a)))
+                                 for v, (_, t) in zip(values, SCALED, strict=True))
 
 
 def _works_elsewhere(student, function: str) -> bool:

@@ -1,0 +1,36 @@
+"""Mistakes review 29: an accuracy on a scale of its own (a percentage, the error rate) also
+cost the Part E answer computed with it, and the error rate went unnamed.
+
+The answer built on the student's own accuracy is that accuracy's mistake, charged once,
+where the accuracy measures agreement on a fixed scale (a * acc + b, a != 0: it reads both
+its inputs); a constant is no such scale, and still earns the answer nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks import test_part_e_experiments as part_e
+from test_helper_blame import edited, failed, namespace, verdicts
+
+PERCENT = edited("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                 "return 100 * int((preds == targets).sum()) / preds.numel()")
+ERROR_RATE = edited("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                    "return int((preds != targets).sum()) / preds.numel()")
+
+
+@pytest.mark.parametrize(("source", "mistake"), [(PERCENT, "percentage"),
+                                                 (ERROR_RATE, "error-rate")])
+def test_an_answer_built_on_a_scaled_accuracy_is_that_accuracys_mistake(source: str,
+                                                                        mistake: str) -> None:
+    found = verdicts(namespace(source), "accuracy", "always_negative_accuracy")
+    assert failed(found)[part_c.ACC_VALUES].mistake == mistake
+    assert part_e.ALWAYS_NEGATIVE_ACC not in failed(found), found[part_e.ALWAYS_NEGATIVE_ACC]
+
+
+def test_an_answer_built_on_a_constant_accuracy_is_still_charged() -> None:
+    found = verdicts(namespace('''
+        def accuracy(preds, targets):
+            return 0.5
+        '''), "accuracy", "always_negative_accuracy")
+    assert part_e.ALWAYS_NEGATIVE_ACC in failed(found)
