@@ -61,6 +61,7 @@ class Policy:
     scratch_mb: int = 256
     rootfs_mountpoint: str = ""
     cgroup: str = ""  # the worker's group name in `Capabilities.cgroups`
+    no_new_code: bool = False  # an evidence worker's: `seccomp._no_new_code`
 
 
 @dataclass
@@ -172,6 +173,7 @@ def _seccomp_loads() -> bool:
 def _compiles() -> bool:
     try:
         seccomp.program()
+        seccomp.program(no_new_code=True)
     except OSError:
         return False
     return True
@@ -247,8 +249,9 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _set_rlimits(policy, address_space)
     if caps.seccomp:
-        seccomp.install()
-        _no_code_written_at_run_time()
+        seccomp.install(policy.no_new_code)
+        if policy.no_new_code:
+            _no_code_written_at_run_time()
     # A write past the file-size limit then fails with EFBIG inside the cell
     # instead of killing the whole worker.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

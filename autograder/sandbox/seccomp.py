@@ -30,7 +30,8 @@ anonymous or a writable executable mapping, `mprotect` to executable, an executa
 segment, the personality that makes readable memory executable (`_no_new_code`). A notebook
 can write anywhere in its own memory without ctypes (NumPy's array interface at an address),
 and a thirtieth outside red team ran shellcode so, calling torch's kernels below the
-dispatcher. oneDNN writes its kernels as it runs: a worker has it off (`limits`).
+dispatcher. In evidence workers, whose blocked kernels this keeps blocked; oneDNN writes its
+kernels as it runs, and is off there (`limits`).
 
 `clone3` answers ENOSYS: its flags sit in memory a filter cannot read, and the C library
 then falls back to `clone`, whose flags it can.
@@ -137,14 +138,14 @@ def available() -> bool:
     return _library() is not None
 
 
-def install() -> None:
+def install(no_new_code: bool = False) -> None:
     """Load the filter into the calling process (and so every process it starts).
 
     Raises OSError when libseccomp is missing or the kernel refuses the filter.
     Needs no_new_privs or CAP_SYS_ADMIN, as the kernel requires. The program is compiled
     once (`program`: the zygote compiles it before its first fork, so a worker only loads it).
     """
-    code = program()
+    code = program(no_new_code)
     fprog = _SockFprog(len(code) // 8, ctypes.cast(ctypes.c_char_p(code), ctypes.c_void_p))
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
@@ -163,8 +164,9 @@ SECCOMP_MODE_FILTER = 2
 
 
 @cache
-def program() -> bytes:
-    """The filter as the kernel's BPF instructions (libseccomp compiles the rules)."""
+def program(no_new_code: bool = False) -> bytes:
+    """The filter as the kernel's BPF instructions (libseccomp compiles the rules);
+    `no_new_code`: with `_no_new_code`'s rules (an evidence worker's)."""
     lib = _library()
     if lib is None:
         raise OSError(errno.ENOSYS, "libseccomp is not installed")
@@ -194,7 +196,10 @@ def program() -> bytes:
             _rule(lib, ctx, ignored, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
         for command in WATCH_COMMANDS:
             _rule(lib, ctx, deny, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
-        for rule in _no_new_code():
+        # (no process makes itself dumpable: /proc/self/mem writes ignore page protections)
+        _rule(lib, ctx, deny, "prctl", _ArgCmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF,
+                                               PR_SET_DUMPABLE))
+        for rule in _no_new_code() if no_new_code else ():
             _rule(lib, ctx, deny, *rule)
         read_end, write_end = os.pipe()
         try:
@@ -222,8 +227,14 @@ def _no_new_code() -> list[tuple[Any, ...]]:
     """The rules that keep a worker from making memory it can both write and run: an
     anonymous executable mapping, a writable and executable one (a private copy of a
     runtime file), any change of protection to executable (`mprotect`, `pkey_mprotect`), an
-    executable SysV segment, a personality that makes readable memory executable, and a
-    dumpable process (`/proc/self/mem` writes past page protections).
+    executable SysV segment, a personality that makes readable memory executable (and, in
+    every worker, a dumpable process: `/proc/self/mem` writes past page protections).
+
+    In an evidence worker only: there, library kernels are blocked for good, and code of the
+    notebook's own that calls them below the dispatcher is what these rules keep out. A main
+    worker runs the library anyway, and torch writes code as it runs where fbgemm computes
+    (an int64 matrix product, `EmbeddingBag`, quantized layers: a segfault under these
+    rules; the zygote runs an int64 product once, so its kernel is there before a fork).
 
     Why: a notebook that can write anywhere in its own memory (NumPy's array interface
     at an address, no ctypes needed) and run what it wrote calls torch's kernels below the
@@ -237,9 +248,6 @@ def _no_new_code() -> list[tuple[Any, ...]]:
         ("pkey_mprotect", exec_bit),
         ("shmat", _ArgCmp(2, SCMP_CMP_MASKED_EQ, SHM_EXEC, SHM_EXEC)),
         ("personality", _ArgCmp(0, SCMP_CMP_MASKED_EQ, READ_IMPLIES_EXEC, READ_IMPLIES_EXEC)),
-        # a dumpable worker may write its own code through /proc/self/mem, whose writes
-        # ignore page protections (red team 32: machine code over libc's strfry)
-        ("prctl", _ArgCmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, PR_SET_DUMPABLE)),
     ]
 
 

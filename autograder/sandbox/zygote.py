@@ -102,6 +102,10 @@ def warm_up() -> None:
     from torch.utils.data import DataLoader, TensorDataset
 
     list(DataLoader(TensorDataset(torch.zeros(4, 2), torch.zeros(4)), batch_size=2))
+    # fbgemm writes its int64 matrix product's kernel at first use (a confusion matrix as a
+    # product of one-hot matrices): written here, every worker has it, an evidence worker
+    # too, where no code is written (`seccomp._no_new_code`)
+    torch.ones(2, 3, dtype=torch.int64) @ torch.ones(3, 2, dtype=torch.int64)
     _spend_compile_first_use()
 
 
@@ -303,6 +307,7 @@ class Zygote:
             max_open_files=int(request["max_open_files"]), scratch=scratch,
             hide_paths=tuple(request.get("hide_paths", [])), uid=uid, scratch_mb=scratch_mb,
             rootfs_mountpoint=self.rootfs_mountpoint, cgroup=name,
+            no_new_code=bool(request.get("block_for_good")),
         )
         # The address-space rlimit is the friendly limit (MemoryError in the cell); the
         # group's cap also counts the in-memory folders, which no rlimit sees.

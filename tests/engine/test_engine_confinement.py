@@ -176,6 +176,43 @@ def no_exec():
     except PermissionError:
         return True
     return False
+escapes = {
+    "user_namespace": refused(lambda: libc.unshare(0x10000000)),
+    "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
+    "mount": refused(lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+    "ptrace": refused(lambda: libc.ptrace(16, 1, 0, 0)),
+    "setuid_root": refused(lambda: libc.setuid(0)),
+    "chroot": refused(lambda: libc.chroot(b"/tmp")),
+    # every CPU in the mask: a worker may not leave its judge's CPU (spinners on every core)
+    "cpu_affinity": refused(lambda: libc.sched_setaffinity(0, 128, ctypes.byref(every_cpu))),
+    "new_process": no_process(),
+    "new_program": no_exec(),
+    # the network namespace does not cover these families: seccomp allows only Unix and IP
+    "vsock_socket": refused(lambda: libc.socket(40, 1, 0)),  # AF_VSOCK: the hypervisor's channel
+    "netlink_socket": refused(lambda: libc.socket(16, 3, 0)),  # AF_NETLINK, NETLINK_ROUTE
+    "vsock_socketpair": refused(lambda: libc.socketpair(40, 1, 0, (ctypes.c_int * 2)())),
+    # a family with high bits set reaches the kernel as its low 32 bits (AF_VSOCK)
+    "vsock_high_bits": refused(lambda: libc.syscall(41, (1 << 32) | 40, 1, 0)),
+    # watches on what every worker reads would see another worker's reads (red team 26)
+    "file_watch": refused(lambda: libc.inotify_init1(0)),
+    "folder_watch": refused(lambda: libc.fcntl(os.open("/", os.O_RDONLY), 1026, 1)),  # F_NOTIFY
+    # dumpable, /proc/self/mem writes past page protections (red team 32)
+    "dumpable": refused(lambda: libc.prctl(4, 1, 0, 0, 0)),
+}
+import socket
+left, right = socket.socketpair()  # a Unix socket still works (torch and Python use them)
+left.sendall(b"x")
+unix_works = right.recv(1) == b"x"
+hostname = os.uname().nodename
+'''
+
+
+NEW_CODE = r'''
+import ctypes, errno, mmap, os
+libc = ctypes.CDLL(None, use_errno=True)
+def refused(call):
+    result = call()
+    return result == -1 and ctypes.get_errno() in (errno.EPERM, errno.EACCES)
 def no_code_memory(*args, **kwargs):
     # memory a notebook could write machine code into and run (red team 30: shellcode that
     # called torch's kernels below the dispatcher, past the evidence worker's block)
@@ -197,26 +234,7 @@ def no_executable_segment():
 READ_WRITE_EXEC = 7
 zero = os.open("/dev/zero", os.O_RDWR)
 runtime_file = os.open(os.__file__, os.O_RDONLY)
-escapes = {
-    "user_namespace": refused(lambda: libc.unshare(0x10000000)),
-    "mount_namespace": refused(lambda: libc.unshare(0x00020000)),
-    "mount": refused(lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
-    "ptrace": refused(lambda: libc.ptrace(16, 1, 0, 0)),
-    "setuid_root": refused(lambda: libc.setuid(0)),
-    "chroot": refused(lambda: libc.chroot(b"/tmp")),
-    # every CPU in the mask: a worker may not leave its judge's CPU (spinners on every core)
-    "cpu_affinity": refused(lambda: libc.sched_setaffinity(0, 128, ctypes.byref(every_cpu))),
-    "new_process": no_process(),
-    "new_program": no_exec(),
-    # the network namespace does not cover these families: seccomp allows only Unix and IP
-    "vsock_socket": refused(lambda: libc.socket(40, 1, 0)),  # AF_VSOCK: the hypervisor's channel
-    "netlink_socket": refused(lambda: libc.socket(16, 3, 0)),  # AF_NETLINK, NETLINK_ROUTE
-    "vsock_socketpair": refused(lambda: libc.socketpair(40, 1, 0, (ctypes.c_int * 2)())),
-    # a family with high bits set reaches the kernel as its low 32 bits (AF_VSOCK)
-    "vsock_high_bits": refused(lambda: libc.syscall(41, (1 << 32) | 40, 1, 0)),
-    # watches on what every worker reads would see another worker's reads (red team 26)
-    "file_watch": refused(lambda: libc.inotify_init1(0)),
-    "folder_watch": refused(lambda: libc.fcntl(os.open("/", os.O_RDONLY), 1026, 1)),  # F_NOTIFY
+new_code = {
     "code_memory": no_code_memory(-1, 4096, prot=READ_WRITE_EXEC),
     "code_memory_read_only": no_code_memory(-1, 4096, prot=5),
     "code_memory_of_dev_zero": no_code_memory(zero, 4096, prot=5),
@@ -225,15 +243,34 @@ escapes = {
     "code_made_executable": no_code_made_executable(),
     "executable_shared_memory": no_executable_segment(),
     "read_implies_exec": refused(lambda: libc.personality(0x0400000)),
-    # dumpable, /proc/self/mem writes past page protections (red team 32)
-    "dumpable": refused(lambda: libc.prctl(4, 1, 0, 0, 0)),
 }
-import socket
-left, right = socket.socketpair()  # a Unix socket still works (torch and Python use them)
-left.sendall(b"x")
-unix_works = right.recv(1) == b"x"
-hostname = os.uname().nodename
 '''
+
+
+def _evidence_session(zygote, grader, source: str) -> StudentSession:
+    """An evidence worker's session (library kernels blocked for good: `seccomp`'s
+    no-new-code rules apply there)."""
+    submission = Submission("confinement", ROOT / "confinement.ipynb", (Cell(1, source),), "0")
+    session = StudentSession(zygote.connect(), submission, grader.config.limits,
+                             block_for_good=blocked_plan(("softmax",)))
+    session.start()
+    record = session.cells[1]
+    assert record.error is None and not record.fatal, (record.error, record.fatal)
+    return session
+
+
+def test_an_evidence_worker_makes_no_memory_executable(native_zygote, grader, isolated):
+    """Red team 30 wrote machine code into an executable mapping and called torch's kernels
+    below the dispatcher, past the evidence worker's blocked ones: no memory becomes code
+    there, in any of the ways below."""
+    if not native_zygote.info.seccomp:
+        pytest.skip("no seccomp filter here")
+    session = _evidence_session(native_zygote, grader, NEW_CODE)
+    try:
+        found = session.get_var("new_code")
+        assert all(found.values()), found
+    finally:
+        session.close()
 
 
 def _session(zygote, grader, source: str) -> StudentSession:
@@ -310,11 +347,7 @@ def test_escapes_are_refused(native_zygote, grader, isolated):
                                               "new_program", "file_watch", "folder_watch",
                                               "vsock_socket", "netlink_socket",
                                               "vsock_socketpair", "vsock_high_bits",
-                                              "code_memory", "code_memory_read_only",
-                                              "writable_copy_of_runtime_code",
-                                              "code_made_executable",
-                                              "executable_shared_memory",
-                                              "read_implies_exec", "dumpable"}, escapes
+                                              "dumpable"}, escapes
         assert session.get_var("unix_works") is True
         assert session.get_var("hostname") == "sandbox"
     finally:
@@ -610,18 +643,32 @@ x = torch.randn(2, 3, 8, 8, requires_grad=True)
 conv = nn.Conv2d(3, 4, 3)
 conv(x).sum().backward()
 rnn_out = nn.LSTM(5, 6, batch_first=True)(torch.randn(2, 4, 5))[0]
-layers_ran = bool(x.grad.abs().sum() > 0) and tuple(rnn_out.shape) == (2, 4, 6)
+one_hot = torch.nn.functional.one_hot(torch.tensor([0, 2, 1, 2]), 3)
+counts = (one_hot.T @ one_hot).diagonal().tolist()  # (an int64 product: fbgemm's kernel)
+layers_ran = bool(x.grad.abs().sum() > 0) and tuple(rnn_out.shape) == (2, 4, 6) \\
+    and counts == [1, 1, 2]
+"""
+
+BAGS = """
+import torch
+bags = torch.nn.EmbeddingBag(10, 3, mode="sum")(torch.tensor([[1, 2], [3, 4]]))
+bags_ran = tuple(bags.shape) == (2, 3)
 """
 
 
-def test_layers_whose_library_kernels_write_code_still_run(zygote, grader):
-    """oneDNN writes its convolution and LSTM kernels as it runs, which the filter's no-new-code
-    rules refuse: a worker computes them with torch's own kernels (`limits`)."""
-    session = _session(zygote, grader, LAYERS)
-    try:
-        assert session.get_var("layers_ran") is True
-    finally:
-        session.close()
+def test_layers_whose_library_kernels_write_code_run_in_every_worker(zygote, grader):
+    """oneDNN writes its convolution and LSTM kernels as it runs, fbgemm its int64 product's
+    and EmbeddingBag's: a main worker runs them all; an evidence worker, where no code is
+    written (`seccomp._no_new_code`), runs the first three with torch's own kernels (oneDNN
+    off) and fbgemm's product written in the zygote."""
+    for start, source, name in ((_session, LAYERS + BAGS, "bags_ran"),
+                                (_evidence_session, LAYERS, "layers_ran")):
+        session = start(zygote, grader, source)
+        try:
+            assert session.get_var("layers_ran") is True
+            assert session.get_var(name) is True
+        finally:
+            session.close()
 
 
 OTHER_INTERPRETERS = """
