@@ -1400,9 +1400,38 @@ def test_fit(student, tol):
     if epochs is not None:
         fail(f"fit's history holds {epochs} entries per list for epochs=3: run exactly `epochs` "
              "epochs (for epoch in range(epochs)) and append once per epoch.", "fit-epochs")
+    _fit_loaders(returned, expected)
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _fit_loaders(returned: Any, expected: dict) -> None:
+    """The stand-ins answer -1.0 when handed a loader other than theirs: a history of -1.0s
+    where the other figures are right names the call given the wrong loader (mistakes review
+    29: both mistakes were told "check which loader each call gets")."""
+    if not isinstance(returned, dict):
+        return
+    def wrong(key: str) -> bool:
+        values = returned.get(key)
+        return isinstance(values, list) and len(values) == 3 and all(
+            isinstance(v, (int, float)) and v == -1.0 for v in values)
+
+    def right(key: str) -> bool:
+        return _history_matches({key: returned.get(key)}, {key: expected[key]})
+
+    train_wrong = wrong("train_loss")
+    eval_wrong = wrong("val_loss") and wrong("val_accuracy")
+    if train_wrong and eval_wrong:
+        fail("fit hands train_one_epoch and evaluate each the other's loader: train with "
+             "train_one_epoch(model, train_loader, ...) and evaluate with evaluate(model, "
+             "val_loader, ...).", "fit-loaders")
+    if train_wrong and right("val_loss") and right("val_accuracy"):
+        fail("fit trains on another loader than train_loader (val_loader?): call "
+             "train_one_epoch(model, train_loader, ...).", "fit-train-loader")
+    if eval_wrong and right("train_loss"):
+        fail("fit evaluates on another loader than val_loader (train_loader?): call "
+             "evaluate(model, val_loader, ...) after each epoch's training.", "fit-val-loader")
 
 
 def _fit_trains_in_train_mode(outcome: dict, n: int, batch: int, epochs: int) -> None:

@@ -34,3 +34,13 @@ def test_an_answer_built_on_a_constant_accuracy_is_still_charged() -> None:
             return 0.5
         '''), "accuracy", "always_negative_accuracy")
     assert part_e.ALWAYS_NEGATIVE_ACC in failed(found)
+
+
+@pytest.mark.parametrize(("old", "new", "mistake"), [
+    ("train_one_epoch(model, train_loader,", "train_one_epoch(model, val_loader,",
+     "fit-train-loader"),
+    ("evaluate(model, val_loader,", "evaluate(model, train_loader,", "fit-val-loader"),
+])
+def test_fit_names_the_call_given_the_wrong_loader(old: str, new: str, mistake: str) -> None:
+    found = verdicts(namespace(edited("fit", old, new)), "fit")
+    assert [v.mistake for v in failed(found).values()] == [mistake]
