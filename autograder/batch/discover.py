@@ -201,6 +201,22 @@ def _lms(name: str) -> _Owner | None:
     return None
 
 
+def _several_lms_students(folder: Path) -> bool:
+    """The folder's own entries carry LMS names of two or more students."""
+    owners = set()
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                owner = _lms(entry.name)
+                if owner is not None:
+                    owners.add(owner.sid)
+                    if len(owners) > 1:
+                        return True
+    except OSError:
+        return False
+    return False
+
+
 def _canvas(name: str) -> re.Match[str] | None:
     """Canvas's download name, whose name part is what Canvas keeps: letters, marks, digits, `_`."""
     match = CANVAS.match(name)
@@ -437,7 +453,8 @@ class _Walk:
     def given(self, path: Path) -> None:
         """One path from the command line: a file, a class folder, or one student's folder."""
         item = _Item(path, str(path), given=True)
-        if not path.is_dir() or path.is_symlink() or _lms(path.name) is not None:
+        if not path.is_dir() or path.is_symlink() or (
+                _lms(path.name) is not None and not _several_lms_students(path)):
             self.visit(item)
         elif self.assignment and _one_students(path, self.assignment):
             owner = _named(path.absolute().name or path.resolve().name)
@@ -490,6 +507,12 @@ class _Walk:
     def visit(self, item: _Item) -> None:
         path = item.path
         lms = None if item.owner is not None else _lms(path.name)
+        if lms is not None and path.is_dir() and not path.is_symlink() \
+                and _several_lms_students(path):
+            # A folder named like a Canvas upload (`lab05_2025_03_14`: name, user id, file id,
+            # file) that holds LMS-named notebooks of two or more students is a class folder,
+            # not one student's (an outside red team's took the whole class as one student)
+            lms = None
         if path.is_dir():
             if path.is_symlink():
                 self.found.skipped.append(f"{item.shown}: a link to a folder, not followed")

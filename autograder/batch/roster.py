@@ -81,12 +81,15 @@ class Roster:
 
     def match(self, submission_id: str, submitters: Iterable[str] = ()) -> Student | None:
         """The student a submission belongs to; `submitters`: ids the LMS gave (SID, email)."""
+        # The id itself (or the LMS's submitters) first: `jane-2` is a student of its own
+        # when the roster says so, and a further notebook of `jane` only when it does not (an
+        # outside red team's roster of jane and jane-2 gave jane-2's row to jane)
+        exact = {submission_id.lower(), *(s.lower() for s in submitters if s)} - self.shared
         base = _EXTRA.sub("", submission_id)
-        wanted = {submission_id.lower(), base.lower(), *(s.lower() for s in submitters if s)}
-        wanted -= self.shared
-        for student in self.students:
-            if student.names() & wanted:
-                return student
+        for wanted in (exact, {base.lower()} - self.shared):
+            for student in self.students:
+                if student.names() & wanted:
+                    return student
         canvas = _CANVAS_ID.match(submission_id)
         if canvas is not None:
             for student in self.students:
@@ -194,5 +197,7 @@ def _plain(row: dict[str, str]) -> Student | None:
     key = _get(row, "id")
     if not key:
         return None
+    # (the id as written is what the LMS knows, and what an export sends: `alice@uni.edu`,
+    # whose row is `alice_uni.edu` — an outside red team's export sent the row's id)
     return Student(key=_safe(key), name=_get(row, "name"), email=_get(row, "email"),
-                   section=_get(row, "section"))
+                   section=_get(row, "section"), sis_user_id=key)

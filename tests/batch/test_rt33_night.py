@@ -1,0 +1,60 @@
+"""Red team 33: three ways a grading night gave a student's work to nobody, or to another.
+
+A class folder named with a date (`lab05_2025_03_14`) reads as a Canvas upload's name
+(name, user id, file id, file): the whole class was one student's. A roster of `jane` and
+`jane-2` gave the folder `jane-2` to Jane (its `-2` read as a further notebook of hers). A
+plain roster's `alice@uni.edu` was exported as the row's id, `alice_uni.edu`, which Canvas
+matches to nobody.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from upload_helpers import write
+
+from autograder.batch.discover import discover
+from autograder.batch.roster import load_roster
+from autograder.export.canvas import _identity
+
+
+def nb(source: str) -> bytes:
+    return json.dumps({"cells": [{"cell_type": "code", "source": source, "metadata": {},
+                                  "outputs": [], "execution_count": None}],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def test_a_class_folder_named_like_a_canvas_upload_is_the_class(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "lab05_2025_03_14/okafor_1001_5001_lab05.ipynb": nb("a = 1"),
+        "lab05_2025_03_14/lee_1002_5002_lab05.ipynb": nb("b = 1"),
+        "lab05_2025_03_14/kim_LATE_1003_5003_lab05.ipynb": nb("c = 1"),
+    })
+    found = discover([tmp_path / "lab05_2025_03_14"], tmp_path / "unpacked", assignment="lab05")
+    rows = {f.submission_id: f.path.read_bytes() for f in found.submissions}
+    assert rows == {"okafor_1001": nb("a = 1"), "lee_1002": nb("b = 1"), "kim_1003": nb("c = 1")}
+
+
+def test_one_students_canvas_named_folder_is_still_theirs(tmp_path: Path) -> None:
+    write(tmp_path, {"okafor_1001_5001_lab05/lab05.ipynb": nb("a = 1"),
+                     "okafor_1001_5001_lab05/notes.ipynb": nb("n = 1")})
+    found = discover([tmp_path / "okafor_1001_5001_lab05"], tmp_path / "unpacked",
+                     assignment="lab05")
+    assert {f.submission_id for f in found.submissions} == {"okafor_1001", "okafor_1001-2"}
+
+
+def test_a_rostered_id_ending_in_a_number_is_its_own_student(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text("id,name\njane,Jane J\njane-2,Jane Two\n")
+    roster = load_roster(tmp_path / "roster.csv")
+    assert roster.match("jane-2").name == "Jane Two"  # type: ignore[union-attr]
+    assert roster.match("jane").name == "Jane J"  # type: ignore[union-attr]
+    assert roster.match("jane-3").name == "Jane J"  # type: ignore[union-attr]  # (hers)
+
+
+def test_a_plain_rosters_id_is_exported_as_written(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text("id,name\nalice@uni.edu,Alice A\n")
+    roster = load_roster(tmp_path / "roster.csv")
+    alice = roster.match("alice_uni.edu")
+    assert alice is not None and alice.key == "alice_uni.edu"
+    assert _identity(alice, "plain")[2] == "alice@uni.edu"  # (Canvas's SIS User ID column)
