@@ -280,4 +280,13 @@ def _owner(roster: Roster, result: SubmissionResult) -> Student | None:
         for student in roster.students:
             if student.roster_id == final.roster_id:
                 return student
+        # The id another roster knew them by, which this one holds too (a Gradescope SID is
+        # Canvas's SIS User ID: an outside red team's export of a Gradescope-roster run with
+        # Canvas's gradebook as the roster matched nobody). Never a Canvas user id: those are
+        # numbers another student's SID may be.
+        wanted = final.roster_id.strip().lower()
+        if wanted and wanted not in roster.shared:
+            for student in roster.students:
+                if wanted in student.names():
+                    return student
     return roster.match(result.submission_id)

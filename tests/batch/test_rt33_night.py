@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from upload_helpers import write
 
 from autograder.batch.discover import discover
 from autograder.batch.roster import load_roster
-from autograder.export.canvas import _identity
+from autograder.export.canvas import _identity, _owner
 
 
 def nb(source: str) -> bytes:
@@ -58,3 +59,16 @@ def test_a_plain_rosters_id_is_exported_as_written(tmp_path: Path) -> None:
     alice = roster.match("alice_uni.edu")
     assert alice is not None and alice.key == "alice_uni.edu"
     assert _identity(alice, "plain")[2] == "alice@uni.edu"  # (Canvas's SIS User ID column)
+
+
+def test_a_row_graded_with_a_gradescope_roster_exports_to_canvas(tmp_path: Path) -> None:
+    """The row recorded its student's SID (the Gradescope roster's id); Canvas's gradebook
+    holds it as the SIS User ID."""
+    (tmp_path / "canvas.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section\n"
+        "\"Roe, Jane\",9001,2001,jroe,Sec1\n"
+        "\"Smith, Carl\",9003,2003,csmith,Sec1\n")
+    roster = load_roster(tmp_path / "canvas.csv")
+    row = SimpleNamespace(submission_id="submission_1", final=SimpleNamespace(roster_id="2003"))
+    owner = _owner(roster, row)  # type: ignore[arg-type]
+    assert owner is not None and owner.name == "Smith, Carl"
