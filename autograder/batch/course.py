@@ -364,11 +364,18 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     deadline = course.config.deadline
     assert deadline is not None
     sid = result.submission_id
-    extension = _lookup(course.extensions, sid, student, course.roster)
-    record = lms.gradescope.get(_lms_id(sid, found))
+    # (each by this row, its student, else the LMS submission it is part of: a group's
+    # members' rows `submission_1003` and `submission_1003.2004` are one hand-in, one time —
+    # an outside red team's time for the submission made only one member late)
+    handed_in = found.group if found is not None and found.group else _lms_id(sid, found)
+    extension = _lookup(course.extensions, sid, student, course.roster) or \
+        course.extensions.get(handed_in)
+    record = lms.gradescope.get(handed_in)
     # The instructor's own file first: a time it gives wins over one read among the uploads
     # (an outside red team's forged metadata made a late upload look on time)
     submitted = _lookup(course.times, sid, student, course.roster)
+    if submitted is None:
+        submitted = course.times.get(handed_in)
     source = "submission_times" if submitted is not None else ""
     if submitted is None and record is not None and record.at is not None:
         submitted, source = record.at, GRADESCOPE_TIME

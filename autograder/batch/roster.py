@@ -64,7 +64,9 @@ class Student:
     def names(self) -> set[str]:
         ids = {self.key, self.sid, self.sis_user_id, self.sis_login_id, self.email,
                self.email.split("@", 1)[0] if "@" in self.email else ""}
-        return {i.lower() for i in ids if i}
+        # ... and each as a row's id spells it (a folder `five@uni.edu/` is the row
+        # `five_uni.edu`: a row graded before the roster was given is matched by that)
+        return {n.lower() for i in ids if i for n in (i, _safe(i))}
 
 
 @dataclass

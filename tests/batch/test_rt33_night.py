@@ -72,3 +72,12 @@ def test_a_row_graded_with_a_gradescope_roster_exports_to_canvas(tmp_path: Path)
     row = SimpleNamespace(submission_id="submission_1", final=SimpleNamespace(roster_id="2003"))
     owner = _owner(roster, row)  # type: ignore[arg-type]
     assert owner is not None and owner.name == "Smith, Carl"
+
+
+def test_a_row_named_by_a_cleaned_email_is_its_students(tmp_path: Path) -> None:
+    """A folder `five@uni.edu/` graded before the roster was given is the row
+    `five_uni.edu`: the roster given later knows her by it."""
+    (tmp_path / "roster.csv").write_text("First Name,Last Name,SID,Email,Role\n"
+                                         "Five,F,S2001,five@uni.edu,Student\n")
+    five = load_roster(tmp_path / "roster.csv").match("five_uni.edu")
+    assert five is not None and five.sid == "S2001"

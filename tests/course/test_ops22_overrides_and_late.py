@@ -153,3 +153,23 @@ def test_a_roster_id_override_leaves_the_students_further_notebooks_alone(tmp_pa
     outcome = run(tmp_path, "dana@uni.edu,total,+1,regrade request: typo,TA Lee\n",
                   {"submission_203": 131.0, "submission_203-2": 0.0}, found)
     assert finals(outcome) == {"submission_203": 132.0, "submission_203-2": 0.0}
+
+
+def test_a_time_given_for_a_group_submission_reaches_every_member(tmp_path: Path):
+    """Red team 33: `submission_202,<time>` in submission_times made the row
+    `submission_202` 3 days late while the member's row `submission_202.1003` of the same
+    hand-in kept the export's (on-time) time."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "submission_metadata.yml").write_text(METADATA)
+    nb = tmp_path / "lab05.ipynb"
+    found = [Found("submission_202", nb), Found("submission_202.1003", nb, group="submission_202")]
+    config = config_file(tmp_path, "")
+    (tmp_path / "times.csv").write_text("id,submitted_at\n"
+                                        "submission_202,2025-03-17T10:00:00-05:00\n")
+    course = load_course(load_config(config), config)
+    results = [graded(sid, 133.0) for sid in ("submission_202", "submission_202.1003")]
+    outcome = apply_course(course, results, Discovery(found), [export])
+    late = {r.submission_id: r.final.late.days_late  # type: ignore[union-attr]
+            for r in outcome.results if r.status is not Status.MISSING}
+    assert late == {"submission_202": 3, "submission_202.1003": 3}
