@@ -20,7 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from autograder import __version__
@@ -156,7 +156,9 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
             if student.key in claimed:
                 continue
             key = _free_id(student, taken)  # never the id of a row that is not theirs
-            missing = unscored(key, config, Status.MISSING, MISSING_REASON)
+            came = _stray(discovery, roster, student)
+            missing = unscored(key, config, Status.INVALID, came) if came else \
+                unscored(key, config, Status.MISSING, MISSING_REASON)
             missing.trace = Trace(graded_at=now, engine_version=__version__)
             rows.append(missing)
             owners[key] = student
@@ -221,6 +223,20 @@ def _extras_follow_their_main(owners: dict[str, Student | None], found: dict[str
         main = found[sid].main if sid in found and found[sid].main else extra_of(sid, set(owners))
         if main and owners.get(main) is not None:
             owners[sid] = owners[main]
+
+
+def _stray(discovery: Discovery, roster: Roster, student: Student) -> str:
+    """Why a rostered student with no notebook has an `invalid` row, not a `missing` one:
+    a file of theirs at the top of the class folder that is no notebook (an outside red
+    team's `hugo.tar.gz`, `ivan.ipynb.txt`: "no submission received" for work handed in)."""
+    shown = [where for sid, where in discovery.stray if roster.match(sid) == student]
+    if not shown:
+        return ""
+    names = ", ".join(PurePosixPath(where).name for where in shown[:3])
+    renamed = any(where.lower().endswith(".ipynb.txt") for where in shown)
+    return (f"handed in {names}, which is not a notebook, so nothing was graded: "
+            + ("rename it to end in .ipynb (a browser added .txt) and hand it in again"
+               if renamed else "hand in the .ipynb file itself (or a .zip holding it)"))
 
 
 def _free_id(student: Student, taken: set[str]) -> str:

@@ -154,6 +154,9 @@ class Discovery:
     submissions: list[Found] = field(default_factory=list)  # one row each, invalid ones included
     skipped: list[str] = field(default_factory=list)  # "path: why"
     duplicates: list[str] = field(default_factory=list)
+    # Files at the top of a class folder that are no notebook or zip, by the id their name
+    # gives (`hugo.tar.gz`: hugo): a rostered student's row says what came (`batch.course`)
+    stray: list[tuple[str, str]] = field(default_factory=list)  # (id, as shown)
 
 
 @dataclass(frozen=True)
@@ -563,6 +566,8 @@ class _Walk:
         else:
             self.found.skipped.append(f"{item.shown}: not a notebook (.ipynb), skipped")
             self.seen.append(item.shown)
+            if item.owner is None and lms is None and not item.folders:
+                self.found.stray.append((_named(path.name.split(".", 1)[0]).sid, item.shown))
             if lms is not None:  # e.g. a PDF uploaded to Canvas instead of the notebook
                 self.empty.append(_Empty(lms, path, item.shown, _no_notebook([path.name]),
                                          self.hand_in))

@@ -81,3 +81,18 @@ def test_a_row_named_by_a_cleaned_email_is_its_students(tmp_path: Path) -> None:
                                          "Five,F,S2001,five@uni.edu,Student\n")
     five = load_roster(tmp_path / "roster.csv").match("five_uni.edu")
     assert five is not None and five.sid == "S2001"
+
+
+def test_a_rostered_students_stray_upload_is_an_invalid_row_saying_what_came(
+        tmp_path: Path) -> None:
+    from autograder.batch.course import _stray
+
+    write(tmp_path, {"class/hugo.tar.gz": b"\x1f\x8b", "class/ivan.ipynb.txt": nb("x = 1"),
+                     "class/bert.ipynb": nb("b = 1"), "class/README.md": b"notes"})
+    (tmp_path / "roster.csv").write_text("id,name\nhugo,Hugo\nivan,Ivan\nbert,Bert\nzoe,Zoe\n")
+    roster = load_roster(tmp_path / "roster.csv")
+    found = discover([tmp_path / "class"], tmp_path / "unpacked", assignment="lab05")
+    why = {s.key: _stray(found, roster, s) for s in roster.students}
+    assert "hugo.tar.gz" in why["hugo"] and "ivan.ipynb.txt" in why["ivan"]
+    assert "rename it to end in .ipynb" in why["ivan"]
+    assert why["zoe"] == "" and why["bert"] == ""  # (nothing of Zoe's; Bert's is graded)
