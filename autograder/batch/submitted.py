@@ -31,6 +31,7 @@ import yaml
 METADATA = "submission_metadata.yml"
 MAX_METADATA_BYTES = 32 * 1024 * 1024
 _CANVAS_LATE = re.compile(r"^(?P<student>.+?)_late_[0-9]+_[0-9]+_.+$", re.IGNORECASE)
+_CANVAS_NAME = re.compile(r"^(?P<student>.+?)(?:_late)?_[0-9]+_[0-9]+_.+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,16 @@ class LmsRecords:
 
 
 def canvas_marked_late(shown: str) -> bool:
-    """Whether any Canvas-named part of where a file came from carries `_LATE_`."""
-    return any(_late(unicodedata.normalize("NFC", part)) for part in re.split(r"[/\\]", shown))
+    """Whether the Canvas-named part of where a file came from, the last one (the file's own
+    name, else the upload that holds it), carries `_LATE_`: a folder of the instructor's
+    above it (`lab05_late_2025_03_regrades/`) is no Canvas upload's name, whatever it looks
+    like (an outside red team's path marked the whole class late)."""
+    named = [part for part in (unicodedata.normalize("NFC", p) for p in re.split(r"[/\\]", shown))
+             if _canvas_named(_CANVAS_NAME.match(part))]
+    return bool(named) and _canvas_named(_CANVAS_LATE.match(named[-1]))
 
 
-def _late(part: str) -> bool:
-    match = _CANVAS_LATE.match(part)
+def _canvas_named(match: re.Match[str] | None) -> bool:
     if match is None:
         return False
     student = match["student"]  # what Canvas keeps of a name: letters, marks, digits, `_`

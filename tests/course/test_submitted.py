@@ -139,3 +139,10 @@ def test_a_students_own_folder_or_zip_holds_no_export_metadata(tmp_path: Path):
     records = read_lms_records([export], UTC)
     assert set(records.gradescope) == {"submission_101"}
     assert any("'alice'" in problem for problem in records.problems)
+
+
+def test_an_instructors_folder_named_like_a_late_upload_marks_nobody_late():
+    """Red team 33: `lab05_late_2025_03_regrades/` above the class's files marked every one
+    of them late by the LMS's mark."""
+    assert not canvas_marked_late("lab05_late_2025_03_regrades/okafor_1001_5001_lab05.ipynb")
+    assert canvas_marked_late("lab05_late_2025_03_regrades/okafor_LATE_1001_5001_lab05.ipynb")
