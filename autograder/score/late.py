@@ -150,7 +150,9 @@ def _rows(path: Path, where: tzinfo, parse: Callable[[Row, tzinfo], T]) -> SideR
             problems.append(f"{path}:{line}: {too_many_cells(row)}")
         elif not key:
             problems.append(f"{path}:{line}: no `id`")
-        elif key in found.lines:
+        elif key.casefold() in {k.casefold() for k in found.lines}:
+            # (in any case: ids are matched so, and one of two rows would win in silence —
+            # an outside red team's `bob,3` and `BOB,0`)
             problems.append(f"{path}:{line}: {key} appears twice")
         else:
             found.lines[key] = line

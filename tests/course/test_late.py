@@ -75,14 +75,15 @@ def test_extension_and_time_files(tmp_path: Path):
 
 def test_bad_rows_are_reported_one_line_each(tmp_path: Path):
     ext = tmp_path / "extensions.csv"
-    ext.write_text("id,days\na,two\n,1\nb,-1\nc,\na,1\n")
+    ext.write_text("id,days\na,two\n,1\nb,-1\nc,\na,1\nC,0\n")
     with pytest.raises(LateError) as caught:
         load_extensions(ext, UTC)
     lines = str(caught.value).splitlines()
     assert lines == [f"{ext}:2: a: days 'two' is not a number", f"{ext}:3: no `id`",
                      f"{ext}:4: b: days '-1' must be 0 or more",
                      f"{ext}:5: c: give `days` (extra days) or `due` (a new due date)",
-                     f"{ext}:6: a appears twice"]
+                     f"{ext}:6: a appears twice",
+                     f"{ext}:7: C appears twice"]  # (ids match in any case: red team 33)
 
 
 CHICAGO = Deadline.model_validate({  # the day before the US spring change (2025-03-09)
