@@ -52,6 +52,10 @@ MAX_FRAMES = 8  # requests sending calls ahead kept encoded per judge (a plan ta
 # identifier (a 200 KB one turned feedback pages into 11 MB); a message one short paragraph.
 MAX_TYPE_NAME = 80
 MAX_MESSAGE = 300
+# Four or more numbers in a row (a tensor's or a list's values), whatever separates them
+_NUMBER_RUN = re.compile(r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+|nan|inf)"
+                         r"(?:[\s,;\]\[()]+[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+|nan|inf)){3,}",
+                         re.IGNORECASE)
 MAX_WHERE = 80
 _WHERE = re.compile(r"cell \d+, line \d+")
 _WHERE_LINE = re.compile(r"cell (\d+), line (\d+)")
@@ -151,9 +155,13 @@ class StudentError(Exception):
         return self.info["own"] is True
 
     def excerpt(self) -> str:
+        """The error as feedback shows it: its type, its message's first line, where. A run
+        of four or more numbers in the message is cut (`…`): the student's own exception can
+        carry the values it was called with, and feedback never shows a hidden input (an
+        outside red team's functions raised their arguments, up to 200 characters a check)."""
         where = f" ({self.info['where']})" if self.info["where"] else ""
         message = self.info["message"].strip().splitlines()
-        first = message[0][:160] if message else ""
+        first = _NUMBER_RUN.sub("…", message[0][:160]) if message else ""
         return f"{self.kind}: {first}{where}" if first else f"{self.kind}{where}"
 
 
