@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from types import FunctionType, MappingProxyType, ModuleType
+from types import CodeType, FunctionType, MappingProxyType, ModuleType
 from typing import Any
 
 import torch
@@ -367,6 +367,9 @@ def _package_folders() -> dict[str, tuple[str, ...]]:
 _PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
                   "torch_refs": ("torch._refs", "torch._decomp", "torch.fx.graph_module",
                                  "torch.fx.interpreter",
+                                 # tensor parallelism's log_softmax and nll_loss ("follows
+                                 # torch._decomp._log_softmax": red team 34, +2)
+                                 "torch.distributed.tensor.parallel.loss",
                                  # F.linear_cross_entropy's chunked cross-entropy, written in
                                  # Python as a custom operator (red team 23: softmax, log_softmax
                                  # and the cross-entropies from it, past the block, +3)
@@ -374,7 +377,65 @@ _PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
 _GENERATED = {"torch_refs": ("<eval_with_key>",)}  # (torch.fx's `_exec_with_source`)
 
 
-_PACKAGES: dict[str, tuple[str, ...]] = _package_folders()
+# (immutable: what a block reads a notebook cannot change — a dict's contents it could)
+_PACKAGES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(_package_folders().items()))
+_PACKAGE_OPS = frozenset(name for name, _ in _PACKAGES)
+
+# A library function's code, however its copy is labelled: its bytecode, the names and the
+# variables it uses (`code.replace(co_filename="<cell>")` keeps them: red team 34 relabelled
+# torch._decomp's softmax, log_softmax and losses and ran them under the block, +8). Small
+# code (a one-line helper any notebook may write alike) is not one.
+_SIGNATURE_MIN_BYTES = 48
+
+
+def _code_signature(code: Any) -> tuple[Any, ...] | None:
+    if type(code) is not CodeType or len(code.co_code) < _SIGNATURE_MIN_BYTES:
+        return None
+    return (code.co_code, code.co_names, code.co_varnames)
+
+
+def _codes_within(code: Any) -> Iterator[Any]:
+    yield code
+    for constant in code.co_consts:
+        if type(constant) is CodeType:
+            yield from _codes_within(constant)
+
+
+def library_signatures(skip: frozenset[str] = frozenset()
+                       ) -> tuple[frozenset[str], frozenset[tuple[Any, ...]]]:
+    """The library modules loaded now (`_PACKAGES`' folders) but those in `skip`, and the
+    signatures of their code: their functions, what those wrap, and the code nested in them."""
+    folders = [folder for _, found in _PACKAGES for folder in found]
+    names, signatures = set(), set()
+    for module_name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None)
+        if module_name in skip or type(where) is not str \
+                or not any(where.startswith(folder) for folder in folders):
+            continue
+        names.add(module_name)
+        try:
+            values = list(vars(module).values())
+        except TypeError:
+            continue
+        for value in values:
+            for _ in range(8):  # (a decorated function's `__wrapped__` chain)
+                if type(value) is not FunctionType:
+                    break
+                filename = value.__code__.co_filename
+                if type(filename) is str and any(filename.startswith(f) for f in folders):
+                    # (the library's own code: not what it imported from torch at large)
+                    for inner in _codes_within(value.__code__):
+                        signature = _code_signature(inner)
+                        if signature is not None:
+                            signatures.add(signature)
+                value = getattr(value, "__wrapped__", None)
+    return frozenset(names), frozenset(signatures)
+
+
+# The zygote's: torch's own reference code, read again as it seals (a module a cell imports
+# later is read as a block starts)
+_LIBRARY_MODULES, _SIGNATURES = library_signatures()
+_ZYGOTE_MODULES = len(sys.modules)
 
 
 def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ...]]]:
@@ -452,7 +513,7 @@ def block_plan(ops: Iterable[str]) -> list[PlanEntry]:
         if any(name == op for name, _ in _PYTHON_LIBRARY):
             plan.append((op, (PYTHON,)))
             continue
-        if op in _PACKAGES:
+        if op in _PACKAGE_OPS:
             plan.append((op, (PACKAGE,)))
             continue
         if op in _UFUNCS:
@@ -578,7 +639,8 @@ class LibraryBlock:
                         namespace[key] = refuse
                 continue
             if keys == (PACKAGE,):  # any of its functions refused when called, until __exit__
-                folders += [(folder, name) for folder in _PACKAGES.get(name, ())]
+                folders += [(folder, name) for package, found in _PACKAGES if package == name
+                            for folder in found]
                 continue
             if keys == (PYTHON,):  # its code swapped for the blocked one's, until __exit__
                 python = _python_function(name)
@@ -600,7 +662,10 @@ class LibraryBlock:
             self.profiler = _ufunc_profiler(tuple(ufuncs), self.fired)
             _SET_PROFILE(self.profiler)
         if swapped or folders:  # a copy of one made from its code runs that code: refused
-            self.tracer = _code_tracer(names, self.fired, tuple(folders))
+            signatures = _SIGNATURES
+            if folders and len(sys.modules) > _ZYGOTE_MODULES:  # (a library module a cell
+                signatures = signatures | library_signatures(_LIBRARY_MODULES)[1]  # imported)
+            self.tracer = _code_tracer(names, self.fired, tuple(folders), signatures)
             _SET_TRACE(self.tracer)
         return self
 
@@ -657,7 +722,8 @@ class LibraryBlock:
 
 
 def _code_tracer(codes: dict[Any, str], fired: list[str],
-                 folders: tuple[tuple[str, str], ...] = ()) -> Callable[..., None]:
+                 folders: tuple[tuple[str, str], ...] = (),
+                 signatures: frozenset[tuple[Any, ...]] = frozenset()) -> Callable[..., None]:
     """A trace function refusing, at its first line, any call running the code of a library
     function the block stopped: a copy made beforehand from its code object
     (`types.FunctionType(F.gaussian_nll_loss.__code__, ...)`, a tenth outside red team's)
@@ -672,6 +738,10 @@ def _code_tracer(codes: dict[Any, str], fired: list[str],
                 filename = code.co_filename
                 name = next((package for folder, package in folders
                              if type(filename) is str and filename.startswith(folder)), None)
+                if name is None and (code.co_code, code.co_names,
+                                     code.co_varnames) in signatures:
+                    # ... or by the code itself, wherever its copy says it comes from
+                    name = folders[0][1]
             if name is not None:
                 fired.append(name)
                 raise LibraryBlocked(f"{name} is not available here")
@@ -1653,8 +1723,12 @@ def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
 
 
 def seal() -> None:
-    """No scenario may be registered any more (called by the zygote before forking)."""
+    """No scenario may be registered any more (called by the zygote before forking); the
+    library code loaded by now is read once, for every worker (`library_signatures`)."""
+    global _LIBRARY_MODULES, _SIGNATURES, _ZYGOTE_MODULES
     _sealed.append(True)
+    _LIBRARY_MODULES, _SIGNATURES = library_signatures()
+    _ZYGOTE_MODULES = len(sys.modules)
 
 
 def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -770,6 +770,10 @@ class Worker:
 NATIVE_HINT = ("native code (ctypes, a shared library) is not available in the grader: "
                "compute with torch's tensor operations in Python")
 NO_INTERPRETER = "another Python interpreter is not available in the grader"
+# A code object made at run time: a library function's code relabelled as a cell's passed
+# the library block (red team 34: torch._decomp's softmax and losses, +8); write the code
+NO_NEW_CODE = ("code objects cannot be built or changed in the grader (types.CodeType, "
+               "code.replace): write the function in a cell")
 
 
 # What a cell run for its definitions alone runs (`_statements`): imports, functions and
@@ -915,13 +919,15 @@ def _refuse_native(event: str, args: Any) -> None:
     hook is its own interpreter's, so one started in the worker (`_xxsubinterpreters`) runs
     ctypes with none (red team 32: torch's softmax kernel called past the evidence worker's
     block, +2); the modules that start one with no hook asked (`_testcapi`) are not there
-    (`rootfs.UNSAFE_MODULES`)."""
+    (`rootfs.UNSAFE_MODULES`). Nor a code object made at run time (`NO_NEW_CODE`)."""
     if event.startswith("ctypes."):
         raise RuntimeError(NATIVE_HINT)
     if event == "sys.addaudithook":
         raise RuntimeError(NO_AUDIT_HOOK)
     if event == "cpython.PyInterpreterState_New":
         raise RuntimeError(NO_INTERPRETER)
+    if event == "code.__new__":  # (`CodeType(...)`, `code.replace(...)`)
+        raise RuntimeError(NO_NEW_CODE)
 
 
 def refuse_native_code() -> None:

@@ -709,3 +709,42 @@ def test_no_other_interpreter_starts_in_a_worker(zygote, grader, isolated):
         assert session.get_var("test_modules_loaded") == []
     finally:
         session.close()
+
+
+LIBRARIES = """
+import dataclasses
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import scipy.special
+import sklearn.metrics
+import torch
+
+@dataclasses.dataclass
+class History:
+    losses: list = dataclasses.field(default_factory=list)
+
+def square(x: torch.Tensor) -> torch.Tensor:
+    return x * x
+
+scripted = torch.jit.script(square)
+libraries_ran = (bool(scripted(torch.ones(2)).sum() == 2)
+                 and sklearn.metrics.f1_score([0, 1], [0, 1]) == 1.0
+                 and History().losses == [])
+try:
+    relabelled = square.__code__.replace(co_filename="<cell 9>")
+except RuntimeError:
+    relabelled = None
+"""
+
+
+def test_no_code_object_is_made_at_run_time_and_libraries_still_load(zygote, grader):
+    """Red team 34 relabelled torch._decomp's code (`code.replace(co_filename=...)`) and ran
+    it past the library block: a worker makes no code object at run time. What notebooks
+    import and run (scikit-learn, SciPy, pandas, dataclasses, `torch.jit.script`) needs none."""
+    session = _session(zygote, grader, LIBRARIES)
+    try:
+        assert session.get_var("libraries_ran") is True
+        assert session.get_var("relabelled") is None
+    finally:
+        session.close()
