@@ -161,7 +161,7 @@ def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: di
     return False
 
 
-def _works_elsewhere(student, function: str, args: tuple[Any, ...],
+def _works_elsewhere(student, ref, function: str, args: tuple[Any, ...],
                      kwargs: dict[str, Any]) -> bool:
     """Whether `function` returns for other valid inputs of the same kind: the first
     argument's values moved, and a square batch (C rows of C classes) for a 2-D one. One that
@@ -176,10 +176,15 @@ def _works_elsewhere(student, function: str, args: tuple[Any, ...],
                               and a.shape[0] == first.shape[0] else a for a in args))
     for variant in variants:
         try:
-            student.call(function, *variant, **kwargs)
+            value = student.call(function, *variant, **kwargs).value
         except StudentError:
             continue
-        return True
+        # ... and does some work there (red team 35: zeros everywhere but a raise on these
+        # very inputs took the point, "not assessed separately")
+        if value is not None and not isinstance(value, Opaque) and (
+                _same(value, getattr(ref, function)(*variant, **kwargs))
+                or not _does_no_work(student, ref, function, variant, kwargs, value)):
+            return True
     return False
 
 
@@ -247,7 +252,7 @@ def _expect_on_gpu(student, ref, function: str,
         assessed += 1
     if raised is not None and not assessed:
         args, kwargs = calls[0]
-        if not _works_elsewhere(student, function, args, kwargs):
+        if not _works_elsewhere(student, ref, function, args, kwargs):
             fail(f"{function}: this check counts once {function} works on valid input (on the "
                  f"CPU it raises {raised.excerpt()}); fix its values check first.", "not-working")
         # It works on other valid inputs: a mistake on these (its own, or an earlier function's

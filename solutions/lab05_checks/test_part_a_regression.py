@@ -134,7 +134,13 @@ def _working(student, memo, function: str, reference, **extra) -> tuple[str, ...
     broken reduction costs the values check alone, and a stub (none works) scores nothing."""
     key = f"{function}:working:{sorted(extra.items())}"
     if key not in memo:
-        pairs = [pair for pair in _pairs(13) if pair[0].dtype == torch.float64]
+        # ... and on inputs drawn afresh for this submission: a function right only on the
+        # checks' fixed inputs (a table of them, zeros elsewhere) works nowhere (red team 35:
+        # its error and GPU checks, +3)
+        gen = fresh_generator()
+        pairs = [pair for pair in _pairs(13) if pair[0].dtype == torch.float64] + [
+            (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2,
+             torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2)]
         memo[key] = tuple(r for r in ("none", "mean", "sum") if all(
             _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
                     reference(pred, target, reduction=r, **extra)) for pred, target in pairs))
@@ -430,7 +436,7 @@ def _working_region(student, memo, function: str, reference, **extra
         memo[key] = None
         delta = float(extra.get("delta", 1.0))
         for region in _regions(function):
-            gen = torch.Generator().manual_seed(17)
+            gen = fresh_generator()  # (a table of fixed inputs' answers is right in none)
             pairs = [_region_pair(gen, shape, region, delta) for shape in ((7,), (4, 5))]
             reduction = next((r for r in ("none", "mean", "sum") if all(
                 _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
@@ -470,7 +476,7 @@ def _expect_value_errors(student, memo, function, reference, **extra) -> None:
     # Gate on a reduction that works (or a region where one does), so a values mistake costs
     # only the values check (and a stub, none working, scores nothing).
     reduction, good_pred, good_target = _gate(student, memo, function, reference,
-                                              torch.Generator().manual_seed(23), 5, **extra)
+                                              fresh_generator(), 5, **extra)
     value = student.call(function, good_pred, good_target, reduction=reduction, **extra).value
     expected = reference(good_pred, good_target, reduction=reduction, **extra)
     if not matches(value, expected, rtol=1e-5, atol=1e-5):

@@ -1383,11 +1383,18 @@ def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
         logits, targets = _ce_probe()
         values = {r: _quiet_call(student, "cross_entropy", logits, targets, reduction=r)
                   for r in REDUCTIONS}
+        # ... and on logits drawn afresh for this submission: a table of the probe's answers
+        # (zeros elsewhere) is no model (red team 35: it took the raw-logits check, +3)
+        gen = fresh_generator()
+        fresh = (torch.randn(6, 4, generator=gen) * 2, torch.randint(0, 4, (6,), generator=gen))
+        again = {r: _quiet_call(student, "cross_entropy", *fresh, reduction=r)
+                 for r in REDUCTIONS}
         diagnosis: dict[str, Any] = {"model": "unknown", "working": ()}
         for model in ("raw", "double-softmax"):
             working = tuple(r for r in REDUCTIONS
                             if _same(values[r], CE_MODELS[model](logits, targets, r),
-                                     _loose(tol)))
+                                     _loose(tol))
+                            and _same(again[r], CE_MODELS[model](*fresh, r), _loose(tol)))
             if working:
                 diagnosis = {"model": model, "working": working}
                 break
@@ -1405,9 +1412,8 @@ def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
     reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
-    logits, targets = _probe(3, 4, 3), torch.tensor([0, 1, 2, 1])
-    if forbidden:
-        logits = torch.randn(4, 3, generator=fresh_generator())
+    # (drawn afresh for every submission: a table of fixed inputs' answers works nowhere)
+    logits, targets = torch.randn(4, 3, generator=fresh_generator()), torch.tensor([0, 1, 2, 1])
     return _expect_working(student, tol, "cross_entropy", (logits, targets),
                            model(logits, targets, reduction), forbidden, reduction=reduction)
 

@@ -1,0 +1,64 @@
+"""Red team 35: functions that did no work kept points through inputs they could memorise.
+
+A cross_entropy of zeros but on the one fixed probe its model is diagnosed on took the
+raw-logits check (+3); an mse_loss right only on the fixed inputs that gate its error check
+took it (+2); zeros everywhere but a raise on the GPU check's own input took that check's
+point ("not assessed separately"). The gates and the diagnosis now also ask inputs drawn
+afresh for each submission, and a function that "works elsewhere" must do some work there.
+"""
+
+from __future__ import annotations
+
+import torch
+from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
+from lab05_checks.test_gpu_inputs import ON_GPU, _calls
+from test_helper_blame import failed, namespace, verdicts
+
+TABLE_CE = '''
+def cross_entropy(logits, targets, reduction="mean"):
+    if logits.shape == PROBE[0].shape and torch.equal(logits, PROBE[0]):
+        return F.cross_entropy(logits, targets, reduction=reduction)
+    if reduction == "none":
+        return torch.zeros(len(targets), dtype=logits.dtype)
+    return torch.zeros((), dtype=logits.dtype)
+'''
+
+
+def test_a_table_of_the_probes_answers_is_no_model_of_cross_entropy() -> None:
+    found = verdicts(namespace(TABLE_CE, PROBE=part_b._ce_probe()), "cross_entropy")
+    assert part_b.CE_RAW in failed(found), found[part_b.CE_RAW]
+
+
+TABLE_MSE = '''
+def mse_loss(pred, target, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ValueError("shapes differ")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    for known, _ in PAIRS:
+        if known.shape == pred.shape and known.dtype == pred.dtype and torch.equal(known, pred):
+            return F.mse_loss(pred, target, reduction=reduction)
+    return torch.zeros(pred.shape if reduction == "none" else (), dtype=pred.dtype)
+'''
+
+
+def test_a_table_of_fixed_inputs_answers_earns_no_error_check() -> None:
+    gate = torch.Generator().manual_seed(23)  # (the error check's own inputs, as they were)
+    pairs = [*part_a._pairs(13), (torch.randn(5, generator=gate), torch.randn(5, generator=gate))]
+    found = verdicts(namespace(TABLE_MSE, PAIRS=pairs), "mse_loss")
+    assert part_a.MSE_ERRORS in failed(found), found[part_a.MSE_ERRORS]
+
+
+RAISES_ON_THE_GPU_INPUT = '''
+def softmax(logits, dim=-1):
+    if any(torch.equal(logits, seen) for seen in GPU_INPUTS if seen.shape == logits.shape):
+        raise ValueError("not on these")
+    return torch.zeros_like(logits)
+'''
+
+
+def test_raising_only_on_the_gpu_checks_input_earns_nothing() -> None:
+    inputs = [args[0] for args, _ in _calls()["softmax"]]
+    found = verdicts(namespace(RAISES_ON_THE_GPU_INPUT, GPU_INPUTS=inputs), "softmax")
+    assert f"softmax: {ON_GPU}" in failed(found), found[f"softmax: {ON_GPU}"]
