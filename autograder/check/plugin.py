@@ -98,6 +98,13 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
                        "missing")
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError" and error.own:
+            helper = error.info.get("function", "")
+            if helper and helper != error.name and not helper.startswith("<"):
+                # (red team 35: a correct cross_entropy over a stub log_softmax was told it
+                # is not implemented itself)
+                return Verdict(False, f"{error.name} calls {helper}, which is not implemented "
+                                      "yet (it still raises NotImplementedError): this check "
+                                      f"counts once {helper} works.", "not-implemented")
             return Verdict(False, f"{error.name} is not implemented yet (it still raises "
                                   "NotImplementedError).", "not-implemented")
         # The error and where it happened, not this check's own advice: the advice is about

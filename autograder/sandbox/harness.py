@@ -1590,12 +1590,14 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     # column positions, for a few dozen expected errors a submission.
     tb = exc.__traceback__
     spawning = False  # through the library's ways to start a process (refused in a worker)
+    function = ""  # the student's function whose line raised (a helper of the one called)
     while tb is not None:
         code = tb.tb_frame.f_code
         spawning = spawning or any(part in code.co_filename for part in _SPAWNERS)
         own = code.co_filename.startswith("<cell")
         if own:
             where = f"{code.co_filename.strip('<>')}, line {tb.tb_lineno}"
+            function = code.co_name
             # A C function (torch's `.cpu()`) raising adds no frame: the cell's instruction
             # there is the call, not a `raise`.
             own = code.co_code[tb.tb_lasti:tb.tb_lasti + 1] == _RAISE
@@ -1614,7 +1616,7 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     kinds = [c.__name__ for c in type(exc).__mro__
              if c.__module__ == "builtins" and issubclass(c, BaseException)][:8]
     return {"type": type(exc).__name__, "message": message[:limit], "where": where, "own": own,
-            "kinds": kinds}
+            "kinds": kinds, "function": function}
 
 
 def setup(params: dict[str, Any]) -> tuple[nn.Module, torch.device, Log]:

@@ -78,7 +78,10 @@ def student_error_info(raw: Any) -> dict[str, Any]:
                  or not all(part.isidentifier() for part in kind.split("."))):
         kind = UNUSUAL_TYPE
     where = protocol.clean_text(info.get("where", ""), MAX_WHERE)
-    return {"type": kind,
+    function = info.get("function")
+    function = function if isinstance(function, str) and len(function) <= MAX_TYPE_NAME \
+        and function.isidentifier() else ""
+    return {"type": kind, "function": function,
             "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
                                            keep_newlines=True),
             "where": where if _WHERE.fullmatch(where) else "",

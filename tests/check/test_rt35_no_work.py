@@ -13,7 +13,7 @@ import torch
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks.test_gpu_inputs import ON_GPU, _calls
-from test_helper_blame import failed, namespace, verdicts
+from test_helper_blame import CHECKS, failed, namespace, verdicts
 
 TABLE_CE = '''
 def cross_entropy(logits, targets, reduction="mean"):
@@ -62,3 +62,23 @@ def test_raising_only_on_the_gpu_checks_input_earns_nothing() -> None:
     inputs = [args[0] for args, _ in _calls()["softmax"]]
     found = verdicts(namespace(RAISES_ON_THE_GPU_INPUT, GPU_INPUTS=inputs), "softmax")
     assert f"softmax: {ON_GPU}" in failed(found), found[f"softmax: {ON_GPU}"]
+
+
+def test_a_callers_check_names_the_stub_helper_it_waits_on() -> None:
+    """A correct cross_entropy over the template's log_softmax (still a stub) was told it is
+    not implemented itself: the worker reports which of the student's functions raised."""
+    from autograder.check.plugin import verdict_for
+    from autograder.sandbox.harness import error_info
+    from autograder.sandbox.session import StudentError
+
+    namespace_ = {}
+    exec(compile("def log_softmax(x, dim=-1):\n    raise NotImplementedError\n"
+                 "def cross_entropy(x, t):\n    return -log_softmax(x, 1)[0, 0]\n",
+                 "<cell 4>", "exec"), namespace_)
+    try:
+        namespace_["cross_entropy"](None, None)
+    except NotImplementedError as exc:
+        error = StudentError("cross_entropy", error_info(exc))
+    spec = next(spec for spec, _ in CHECKS if spec.name.startswith("cross_entropy"))
+    message = verdict_for(spec, error).message
+    assert message.startswith("cross_entropy calls log_softmax, which is not implemented yet")
