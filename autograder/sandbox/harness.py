@@ -438,6 +438,29 @@ _LIBRARY_MODULES, _SIGNATURES = library_signatures()
 _ZYGOTE_MODULES = len(sys.modules)
 
 
+def _torch_implementations() -> tuple[tuple[str, FunctionType], ...]:
+    """torch's own Python implementations of operators (its reference code: `torch_refs`),
+    by the operator name they carry (`_log_softmax` → log_softmax, `nll_loss_forward`): what
+    an evidence worker disables for good where the operator is blocked (`block_for_good`)."""
+    folders = [folder for name, found in _PACKAGES if name == "torch_refs" for folder in found]
+    found: dict[int, tuple[str, FunctionType]] = {}
+    for module in list(sys.modules.values()):
+        where = getattr(module, "__file__", None)
+        if type(where) is not str or not any(where.startswith(f) for f in folders):
+            continue
+        for value in list(vars(module).values()):
+            for _ in range(8):
+                if type(value) is not FunctionType:
+                    break
+                if any(value.__code__.co_filename.startswith(f) for f in folders):
+                    found[id(value)] = (value.__name__.lstrip("_"), value)
+                value = getattr(value, "__wrapped__", None)
+    return tuple(found.values())
+
+
+_IMPLEMENTATIONS = _torch_implementations()
+
+
 def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ...]]]:
     """NumPy's log-sum-exp routines (`numpy.logaddexp`, `logaddexp2`: folded over an axis by
     their `reduce`, a log-sum-exp), each with the bindings of it in NumPy's loaded modules,
@@ -568,7 +591,10 @@ def block_for_good(plan: Any) -> int:
     left to the per-call block."""
     library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCKED_FOR_GOOD, 0)
     count = 0
-    for name, keys in _plan_entries(plan):
+    entries = tuple(_plan_entries(plan))
+    count += _disable_implementations({name.split(".")[0].lstrip("_") for name, keys in entries
+                                       if keys not in PYTHON_LEVEL})
+    for name, keys in entries:
         if keys in PYTHON_LEVEL:
             continue
 
@@ -581,6 +607,24 @@ def block_for_good(plan: Any) -> int:
     import ctypes  # (before the worker serves: its audit hook refuses ctypes from then on)
 
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))  # kept alive by no reference
+    return count
+
+
+def _disable_implementations(ops: set[str]) -> int:
+    """torch's Python implementations of these operators (`_IMPLEMENTATIONS`) run the
+    blocked code from now on, in this process (an evidence worker's, before its cells): a
+    graph `torch.jit.trace` recorded from one in a cell ran in TorchScript's interpreter,
+    where the block sees no frame (red team 34, +7). Their own code is then referenced by
+    nothing, so no copy of it can be made."""
+    count = 0
+    for base, function in _IMPLEMENTATIONS:
+        if not any(base == op or base.startswith(op + "_") for op in ops):
+            continue
+        if function.__code__.co_freevars:  # (a closure's: its cells do not fit the blocked code)
+            continue
+        function.__code__, function.__defaults__ = _BLOCKED_CODE, None
+        function.__kwdefaults__ = {"_blocked": (f"torch's own {base}", LibraryBlocked)}
+        count += 1
     return count
 
 
@@ -1727,10 +1771,11 @@ def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
 def seal() -> None:
     """No scenario may be registered any more (called by the zygote before forking); the
     library code loaded by now is read once, for every worker (`library_signatures`)."""
-    global _LIBRARY_MODULES, _SIGNATURES, _ZYGOTE_MODULES
+    global _LIBRARY_MODULES, _SIGNATURES, _ZYGOTE_MODULES, _IMPLEMENTATIONS
     _sealed.append(True)
     _LIBRARY_MODULES, _SIGNATURES = library_signatures()
     _ZYGOTE_MODULES = len(sys.modules)
+    _IMPLEMENTATIONS = _torch_implementations()
 
 
 def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

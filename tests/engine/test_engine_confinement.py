@@ -748,3 +748,26 @@ def test_no_code_object_is_made_at_run_time_and_libraries_still_load(zygote, gra
         assert session.get_var("relabelled") is None
     finally:
         session.close()
+
+
+TRACED = """
+import torch
+import torch._refs as refs
+try:
+    traced = torch.jit.trace(lambda x: refs.softmax(x, 1), torch.randn(3, 4))
+    refused = False
+except Exception as error:
+    refused = "not available" in str(error)
+"""
+
+
+def test_an_evidence_worker_runs_none_of_torchs_own_code_for_a_blocked_operator(zygote, grader):
+    """Red team 34 traced torch's reference softmax in a cell (`torch.jit.trace`) and replayed
+    the graph under the block, where TorchScript's interpreter shows no frame (+7): in an
+    evidence worker torch's Python implementations of its blocked operators run the blocked
+    code from the start, before any cell."""
+    session = _evidence_session(zygote, grader, TRACED)
+    try:
+        assert session.get_var("refused") is True
+    finally:
+        session.close()
