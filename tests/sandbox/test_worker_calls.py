@@ -48,13 +48,14 @@ def test_an_error_raised_by_the_students_own_line_is_theirs() -> None:
     assert _error_info(exc) == {"type": "NotImplementedError", "message": "",
                                 "where": "cell 4, line 2", "own": True,
                                 "kinds": ["NotImplementedError", "RuntimeError", "Exception",
-                                          "BaseException"]}
+                                          "BaseException"],
+                                "function": "f"}  # (the student's function whose line raised)
 
 
 def test_an_error_outside_any_cell_has_no_place_and_a_long_message_is_cut() -> None:
     info = _error_info(ValueError("x" * 1000), limit=50)
     assert info == {"type": "ValueError", "message": "x" * 50, "where": "", "own": False,
-                    "kinds": ["ValueError", "Exception", "BaseException"]}
+                    "kinds": ["ValueError", "Exception", "BaseException"], "function": ""}
 
 
 def test_a_cell_that_does_not_compile_names_its_line() -> None:
