@@ -204,3 +204,20 @@ def test_containers_and_numbers_are_read_with_their_base_types_own_methods() -> 
     assert protocol.encode(copy, protocol.Tensors()) == protocol.encode(
         {"loss": 0.25, "seen": [1, 2], "history": {"a": [1.5]}, "order": {"b": 2}},
         protocol.Tensors())
+
+
+def test_empty_tensors_arrive_whatever_their_names_sort_as() -> None:
+    """An empty tensor starts where the next one does: a frame whose empty int64 tensor
+    (`u99`, last of its dtype) sat where the float64 ones began (`u0`) was refused, and the
+    rest of a submission's planned calls went one by one."""
+    for empty_name, first_name in (("u99", "u0"), ("u0", "u99"), ("z", "a"), ("a", "z")):
+        for empty_dtype in (torch.int64, torch.float64, torch.float32, torch.bool):
+            tensors = {"m": torch.tensor([7, 8], dtype=torch.int64),
+                       empty_name: torch.zeros(0, dtype=empty_dtype),
+                       first_name: torch.arange(6.0, dtype=torch.float64).reshape(2, 3),
+                       "n": torch.zeros((2, 0), dtype=torch.float32),
+                       "o": torch.ones(3, dtype=torch.float32)}
+            _, got = _through({"op": "calls"}, tensors)
+            assert set(got) == set(tensors)
+            assert all(torch.equal(got[k], v) and got[k].dtype == v.dtype
+                       for k, v in tensors.items())
