@@ -403,16 +403,18 @@ def _codes_within(code: Any) -> Iterator[Any]:
             yield from _codes_within(constant)
 
 
-def library_signatures(skip: frozenset[str] = frozenset()
+def library_signatures(only: Iterable[str] | None = None
                        ) -> tuple[frozenset[str], frozenset[tuple[Any, ...]]]:
-    """The library modules loaded now (`_PACKAGES`' folders) but those in `skip`, and the
-    signatures of their code: their functions, what those wrap, and the code nested in them."""
+    """The library modules loaded now (`_PACKAGES`' folders), of those named `only` where
+    given, and the signatures of their code: their functions, what those wrap, and the code
+    nested in them."""
     folders = [folder for _, found in _PACKAGES for folder in found]
     names, signatures = set(), set()
-    for module_name, module in list(sys.modules.items()):
+    modules = list(sys.modules.items()) if only is None else [
+        (name, sys.modules.get(name)) for name in only]
+    for module_name, module in modules:
         where = getattr(module, "__file__", None)
-        if module_name in skip or type(where) is not str \
-                or not any(where.startswith(folder) for folder in folders):
+        if type(where) is not str or not any(where.startswith(folder) for folder in folders):
             continue
         names.add(module_name)
         try:
@@ -437,23 +439,26 @@ def library_signatures(skip: frozenset[str] = frozenset()
 # The zygote's: torch's own reference code, read again as it seals (a module a cell imports
 # later is read as a block starts)
 _LIBRARY_MODULES, _SIGNATURES = library_signatures()
-_ZYGOTE_MODULES = len(sys.modules)
+_ZYGOTE_MODULES = frozenset(sys.modules)
 
 
-# Library modules a cell imported, read once each (`_signatures_now`): a cache only (what a
-# notebook does to it makes a block refuse more, or its own copies of code it could paste)
+# Modules a cell imported, each read once (`_signatures_now`), and the signatures known now:
+# a cache only (what a notebook does to it makes a block refuse more, or its own copies of
+# code it could paste)
 _LATER: dict[str, frozenset[Any]] = {"modules": frozenset(), "signatures": frozenset()}
 
 
 def _signatures_now() -> frozenset[tuple[Any, ...]]:
-    """`_SIGNATURES`, and those of library modules imported since the zygote sealed."""
-    if len(sys.modules) <= _ZYGOTE_MODULES:
-        return _SIGNATURES
-    modules, signatures = library_signatures(_LIBRARY_MODULES | _LATER["modules"])
-    if modules:
-        _LATER["modules"] = _LATER["modules"] | modules
-        _LATER["signatures"] = _LATER["signatures"] | signatures
-    return _SIGNATURES | _LATER["signatures"]
+    """`_SIGNATURES`, and those of library modules imported since the zygote sealed. Only a
+    name never seen is read (reading every module again took ~30 ms a blocked call with
+    scikit-learn loaded)."""
+    new = sys.modules.keys() - _ZYGOTE_MODULES - _LATER["modules"]
+    if new:
+        _, signatures = library_signatures(new)
+        _LATER["modules"] = _LATER["modules"] | new
+        if signatures - _LATER["signatures"]:
+            _LATER["signatures"] = _LATER["signatures"] | signatures | _SIGNATURES
+    return _LATER["signatures"] or _SIGNATURES
 
 
 def _torch_implementations() -> tuple[tuple[str, FunctionType], ...]:
@@ -1791,7 +1796,7 @@ def seal() -> None:
     global _LIBRARY_MODULES, _SIGNATURES, _ZYGOTE_MODULES, _IMPLEMENTATIONS
     _sealed.append(True)
     _LIBRARY_MODULES, _SIGNATURES = library_signatures()
-    _ZYGOTE_MODULES = len(sys.modules)
+    _ZYGOTE_MODULES = frozenset(sys.modules)
     _IMPLEMENTATIONS = _torch_implementations()
 
 

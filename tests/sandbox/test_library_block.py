@@ -411,3 +411,34 @@ def test_a_relabelled_copy_of_torchs_reference_code_is_still_the_library() -> No
     assert torch.allclose(copy(x, 1, False), torch.log_softmax(x, 1))  # (it is the library)
     with pytest.raises(LibraryBlocked), LibraryBlock(block_plan(["torch_refs"])):
         copy(x, 1, False)
+
+
+def test_a_library_module_imported_after_the_seal_is_read_once(monkeypatch) -> None:
+    """The signatures of a library module a cell imports join the block's as it starts, and
+    a module is read once (reading every module again for each blocked call cost ~30 ms a
+    call with scikit-learn loaded)."""
+    import inspect
+    import sys
+
+    from torch._decomp import decompositions
+
+    from autograder.sandbox import harness
+
+    name = decompositions.__name__
+    signature = harness._code_signature(inspect.unwrap(decompositions._log_softmax).__code__)
+    _, without = harness.library_signatures([m for m in sys.modules if m != name])
+    assert signature is not None and signature not in without
+    monkeypatch.setattr(harness, "_ZYGOTE_MODULES", frozenset(sys.modules) - {name})
+    monkeypatch.setattr(harness, "_SIGNATURES", without)
+    monkeypatch.setattr(harness, "_LATER", {"modules": frozenset(), "signatures": frozenset()})
+    read: list[frozenset[str]] = []
+    original = harness.library_signatures
+
+    def counted(only=None):  # type: ignore[no-untyped-def]
+        read.append(frozenset(only))
+        return original(only)
+
+    monkeypatch.setattr(harness, "library_signatures", counted)
+    now = harness._signatures_now()
+    assert signature in now and without <= now
+    assert harness._signatures_now() is now and read == [frozenset({name})]
