@@ -55,7 +55,9 @@ name, a zip, a sub-folder with notebooks); anything else is a class folder.
   none or several are, the shallowest, then the one Canvas numbered last, then
   the first by path. Each other is graded as `<id>-2`, `<id>-3`, … (the same
   bytes once) and listed under duplicates: nothing the student handed in is
-  dropped silently, and the TA chooses.
+  dropped silently, and the TA chooses. At most `Limits.notebooks_per_student` (10)
+  different notebooks of one student are graded: each further one is a row of its own,
+  `invalid`, saying so (a zip of thousands of tiny notebooks was as many gradings).
 - No notebook (only a PDF, an empty or unreadable zip, one too large or too
   deep to unpack): the uploader's row is `invalid` with a reason naming what
   was found, unless the same student has a notebook elsewhere in the batch
@@ -125,6 +127,9 @@ class Limits:
     total_entries: int = 200_000
     nesting: int = 4  # zips inside zips
     name_depth: int = 32  # folders in one member name
+    # one student's notebooks graded: each further one is a row of its own saying why it was
+    # not graded (a zip of 5,000 tiny notebooks was 5,000 gradings, an hour of the night)
+    notebooks_per_student: int = 10
 
 
 @dataclass(frozen=True)
@@ -987,13 +992,22 @@ def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
         files.sort(key=lambda f: _preference(f, walk.assignment))
         named = sum(named_like(item.path.name, walk.assignment) for item, _ in files)
         kept: list[Found] = []
+        over = 0  # further notebooks past the cap: rows, not graded
         for item, owner in files:
             same = next((f for f in kept if digest(f.path) == digest(item.path)), None)
             if same is not None:
                 walk.found.duplicates.append(f"{item.shown}: identical to {same.origin} "
                                              f"(graded once as {same.submission_id})")
                 continue
-            rid = _extra_id(sid, len(kept) + 1, taken) if kept else sid
+            rid = _extra_id(sid, len(kept) + over + 1, taken) if kept else sid
+            if len(kept) >= walk.limits.notebooks_per_student:
+                over += 1
+                rows[rid] = Found(rid, item.path, owner.number, shown=item.shown, raw=owner.raw,
+                                  main=sid, problem=_over_cap(sid, walk.limits, kept[0]))
+                walk.found.duplicates.append(f"{item.shown}: another notebook for {sid}, past "
+                                             f"the {walk.limits.notebooks_per_student} graded; "
+                                             f"row {rid}, not graded")
+                continue
             if kept:
                 walk.found.duplicates.append(
                     f"{item.shown}: another notebook for {sid}; graded as {rid} ({sid} is "
@@ -1002,6 +1016,12 @@ def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
                               main=sid if kept else ""))
             rows[rid] = kept[-1]
     return rows
+
+
+def _over_cap(sid: str, limits: Limits, main: Found) -> str:
+    return (f"not graded: {sid} handed in more than {limits.notebooks_per_student} different "
+            f"notebooks, and only that many are graded ({sid} is {main.origin}); if this is "
+            f"the one to mark, grade it on its own")
 
 
 def _extra_id(sid: str, n: int, taken: set[str]) -> str:

@@ -149,3 +149,26 @@ def test_a_zip_whose_lzma_member_is_corrupt_is_its_uploaders_invalid_row(tmp_pat
     rows = {f.submission_id: f for f in found.submissions}
     assert set(rows) == {"lzma_bad", "fine"}
     assert rows["lzma_bad"].problem and not rows["fine"].problem
+
+
+def test_a_student_s_notebooks_past_the_cap_are_rows_saying_why_not_graded(tmp_path: Path):
+    """A zip of thousands of tiny notebooks was as many gradings: one student's upload took
+    the grading night. The first `notebooks_per_student` different ones are graded (the
+    assignment's first); each further one is still a row, `invalid`, saying why."""
+    from autograder.batch.discover import Limits
+
+    files = {f"work/n{i:02d}.ipynb": nb(f"x = {i}") for i in range(13)}
+    files["lab05.ipynb"] = nb("main = 1")
+    files["copy.ipynb"] = nb("x = 0")  # identical to one graded: reported, no row
+    batch = write(tmp_path / "batch", {"lee.zip": zipped(files), "ada.ipynb": nb("ada = 1")})
+    found = discover([batch], tmp_path / "unpack", Limits(notebooks_per_student=4),
+                     assignment="lab05")
+    lee = {f.submission_id: f for f in found.submissions if f.submission_id.startswith("lee")}
+    assert len(lee) == 14 and lee["lee"].path.name == "lab05.ipynb" and not lee["lee"].problem
+    graded = sorted(sid for sid, f in lee.items() if not f.problem)
+    assert graded == ["lee", "lee-2", "lee-3", "lee-4"]
+    for sid, f in lee.items():
+        if f.problem:
+            assert f.main == "lee" and "more than 4 different notebooks" in f.problem, sid
+    assert {f.submission_id for f in found.submissions} >= {"ada"}
+    assert any("copy.ipynb" in d and "identical" in d for d in found.duplicates)
