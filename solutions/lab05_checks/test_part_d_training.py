@@ -1763,3 +1763,7 @@ def test_get_device(student, source):
                  + _uncalled_hint(source, "get_device", "is_available",
                                   "torch.cuda.is_available"),
                  "wrong-device")
+        if got not in (want, f"{want}:0"):
+            # the first device: a machine with one GPU has no cuda:7 (red team 37's took it)
+            fail(f"get_device returned {got}: a machine with one GPU has only {want}:0. "
+                 f"Return torch.device({want!r}), which is always there.", "wrong-device")
