@@ -504,6 +504,9 @@ def _dim_cases(seed: int) -> list[tuple[torch.Tensor, int | None]]:
                             ((3, 4, 5), (0, 1, 2, -2))):
             x = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3).to(dtype)
             cases.extend((x, dim) for dim in dims)
+    # ... and a dim far wider than the others (a function right only on narrow ones: red team
+    # 37's softmax dropped its max shift past 64 classes)
+    cases.append((torch.randn(3, 257, generator=gen, dtype=torch.float64) * 3, 1))
     return cases
 
 
@@ -926,9 +929,13 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     dims = (-1, 0) if _honours_dim(student, memo, tol, function, reference) else (-1,)
     tol = _extreme_tol(tol)
     excused = False
-    for dtype in DTYPES:
-        x = _extreme_logits(dtype)
-        for dim in dims:
+    # ... and rows as wide as a large classifier's (red team 37's softmax dropped its max
+    # shift past 64 classes: every probe was narrow)
+    cases = [*((_extreme_logits(dtype), dims) for dtype in DTYPES),
+             (_extreme_logits(torch.float64).repeat(1, 86), (-1,))]
+    for x, case_dims in cases:
+        dtype = x.dtype
+        for dim in case_dims:
             value = student.call(function, x, dim=dim).value
             expected = reference(x, dim=dim)
             wrong = not _same(value, expected, tol)
@@ -953,9 +960,10 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                         counterfactual,)
                     if any(_same(value, model(x, dim), tol) for model in models):
                         fail(f"{function}: {message}", mistake)
+            wide = f", {x.shape[1]} classes" if x.shape[1] > 3 else ""
             expect_tensor(value, expected, tol, function,
-                          f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim})",
-                          mistake="inexact-extreme")
+                          f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim}"
+                          f"{wide})", mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
     x = _extreme_logits(torch.float64)
@@ -1435,6 +1443,9 @@ def _ce_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
         for n, c in ((6, 4), (1, 3), (5, 2), (7, 10)):
             logits = (torch.randn(n, c, generator=gen, dtype=torch.float64) * 3).to(dtype)
             cases.append((logits, torch.randint(0, c, (n,), generator=gen)))
+    # ... and a batch far larger than the others (red team 37's returned 0 past 256 samples)
+    cases.append((torch.randn(300, 37, generator=gen, dtype=torch.float64) * 3,
+                  torch.randint(0, 37, (300,), generator=gen)))
     return cases
 
 
@@ -1760,6 +1771,9 @@ def _bce_cases(seed: int, low: float) -> list[tuple[torch.Tensor, torch.Tensor]]
             soft = torch.rand(shape, generator=gen, dtype=torch.float64)
             cases.append((probs.to(dtype), hard.to(dtype)))
             cases.append((probs.to(dtype), soft.to(dtype)))
+    # ... and one far larger (float64; a function right only on small inputs is wrong here)
+    cases.append((low + (1 - 2 * low) * torch.rand(3001, generator=gen, dtype=torch.float64),
+                  torch.randint(0, 2, (3001,), generator=gen).to(torch.float64)))
     return cases
 
 
@@ -2298,6 +2312,9 @@ def _bcel_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
             soft = torch.rand(shape, generator=gen, dtype=torch.float64)
             cases.append((logits.to(dtype), hard.to(dtype)))
             cases.append((logits.to(dtype), soft.to(dtype)))
+    # ... and one far larger (float64; a function right only on small inputs is wrong here)
+    cases.append(((torch.randn(3001, generator=gen, dtype=torch.float64) * 2).clamp(-6, 6),
+                  torch.rand(3001, generator=gen, dtype=torch.float64)))
     return cases
 
 

@@ -32,6 +32,18 @@ def _random_labels(gen: torch.Generator, n: int, num_classes: int) -> torch.Tens
     return torch.randint(0, num_classes, (n,), generator=gen)
 
 
+def _large_labels(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(preds, targets): 1,531 labels of `num_classes` classes, about 60 % right, every class
+    predicted and present: far more than the other cases, so a function right only on small
+    inputs (a branch on N or on the number of classes) is wrong here (red team 37's accuracy
+    of 1.0 past 64 samples and confusion matrix of zeros past 6 classes kept every point)."""
+    gen = torch.Generator().manual_seed(37 + num_classes)
+    targets = torch.randint(0, num_classes, (1531,), generator=gen)
+    guesses = torch.randint(0, num_classes, (1531,), generator=gen)
+    preds = torch.where(torch.rand(1531, generator=gen) < 0.6, targets, guesses)
+    return preds, targets
+
+
 def _number(value: Any) -> Any:
     """A 0-dim tensor or numpy scalar as its Python number; anything else unchanged."""
     if isinstance(value, NumpyArray):
@@ -89,8 +101,8 @@ def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
 def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
                       **kwargs: Any) -> bool:
     """The function does no work on one of its labels: on labels of its own (three draws of
-    ten labels of `classes` classes), its result stays the same whenever only the
-    predictions, or only the targets, change (reordered, or each a class on) where the
+    ten labels of `classes` classes, four a class for more than two), its result stays the
+    same whenever only the predictions, or only the targets, change (reordered, or each a class on) where the
     reference's result changes. Such a result is never excused as its helper's mistake (red
     team 26's macro_f1 and precision_recall_f1, both the mean of the predictions: the one a
     "composition" over the other, each the other's mistake to charge, +4 for no work). A
@@ -98,7 +110,8 @@ def _ignores_an_input(student, ref, function: str, classes: int, *rest: Any,
     with one of these."""
     moves = (lambda t: t.roll(1), lambda t: t.roll(3), lambda t: (t + 1) % classes)
     gen = torch.Generator().manual_seed(26)
-    draws = [(_random_labels(gen, 10, classes), _random_labels(gen, 10, classes))
+    n = max(10, 4 * classes)  # (ten labels of 13 classes: most of them absent everywhere)
+    draws = [(_random_labels(gen, n, classes), _random_labels(gen, n, classes))
              for _ in range(3)]
     for which in (0, 1):
         unchanged, seen = True, False
@@ -239,7 +252,8 @@ def test_accuracy_values(student, ref, tol):
              (_random_labels(gen, 40, 2), _random_labels(gen, 40, 2)),
              # 4 of 7: no short decimal (every size above divides 1000, so a result rounded
              # to 3 decimals was exact on all of them)
-             (_labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1]))]
+             (_labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1])),
+             _large_labels(5)]
     for preds, targets in cases:
         value = _kept_inputs(student.call("accuracy", preds, targets), "accuracy")
         expected = ref.accuracy(preds, targets)
@@ -358,7 +372,7 @@ def test_confusion_values(student, ref):
     cases = [(_random_labels(gen, 40, 4), _random_labels(gen, 40, 4), 4),
              (_labels([1, 1, 1, 0, 0, 1]), _labels([0, 1, 1, 0, 1, 1]), 2),
              (_labels([2, 0, 2, 1, 2]), _labels([0, 0, 2, 2, 1]), 3),
-             (_labels([1]), _labels([0]), 2)]
+             (_labels([1]), _labels([0]), 2), (*_large_labels(13), 13)]
     for preds, targets, num_classes in cases:
         try:
             value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
@@ -890,7 +904,7 @@ def _binary_cases() -> list[tuple[torch.Tensor, torch.Tensor, str]]:
         preds, targets = _random_labels(gen, 30, 2), _random_labels(gen, 30, 2)
         if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
             cases.append((preds, targets, ""))
-    return cases
+    return [*cases, (*_large_labels(2), "")]
 
 
 @check(PRF_BINARY,
@@ -950,6 +964,7 @@ def test_prf_multiclass(student, tol, memo):
         positive = len(cases) % 4
         if min(_counts(preds, targets, positive)) > 0:
             cases.append((preds, targets, positive, 4))
+    cases.append((*_large_labels(9), 7, 9))
     for preds, targets, positive, num_classes in cases:
         value = student.call("precision_recall_f1", preds, targets,
                              positive_class=positive).value
@@ -1231,6 +1246,7 @@ def test_macro_values(student, ref, tol, memo):
         targets = _random_labels(gen, 40, num_classes)
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
             cases.append((preds, targets, num_classes, ""))
+    cases.append((*_large_labels(13), 13, ""))
     for preds, targets, num_classes, edge in cases:
         result = student.call("macro_f1", preds, targets, num_classes)
         value = _kept_inputs(result, "macro_f1", student, (preds, targets, num_classes))
