@@ -633,15 +633,35 @@ def block_for_good(plan: Any) -> int:
     return count
 
 
+# What an operator's name says beside the function it computes (`nll_loss_forward`,
+# `_nll_loss_nd`, `nll_loss2d_backward` are all nll_loss): an implementation is known by its stem
+_STEM_PARTS = ("_forward", "_backward", "_nd", "2d", "_out", "_data", "_handler")
+
+
+def _stem(name: str) -> str:
+    name = name.lstrip("_")
+    cut = True
+    while cut:
+        cut = False
+        for part in _STEM_PARTS:
+            if name.endswith(part) and len(name) > len(part):
+                name, cut = name[:-len(part)], True
+    return name
+
+
 def _disable_implementations(ops: set[str]) -> int:
     """torch's Python implementations of these operators (`_IMPLEMENTATIONS`) run the
     blocked code from now on, in this process (an evidence worker's, before its cells): a
     graph `torch.jit.trace` recorded from one in a cell ran in TorchScript's interpreter,
     where the block sees no frame (red team 34, +7). Their own code is then referenced by
-    nothing, so no copy of it can be made."""
+    nothing, so no copy of it can be made. Known by name or by stem: torch._refs' `nll_loss`
+    and `_nll_loss_nd` (for `nll_loss_forward`) stayed live, and a trace of them took the
+    cross-entropy no-library point (red team 36)."""
     count = 0
+    stems = {_stem(op) for op in ops}
     for base, function in _IMPLEMENTATIONS:
-        if not any(base == op or base.startswith(op + "_") for op in ops):
+        if not any(base == op or base.startswith(op + "_") for op in ops) \
+                and _stem(base) not in stems:
             continue
         if function.__code__.co_freevars:  # (a closure's: its cells do not fit the blocked code)
             continue

@@ -247,12 +247,13 @@ new_code = {
 '''
 
 
-def _evidence_session(zygote, grader, source: str) -> StudentSession:
+def _evidence_session(zygote, grader, source: str,
+                      ops: tuple[str, ...] = ("softmax",)) -> StudentSession:
     """An evidence worker's session (library kernels blocked for good: `seccomp`'s
     no-new-code rules apply there)."""
     submission = Submission("confinement", ROOT / "confinement.ipynb", (Cell(1, source),), "0")
     session = StudentSession(zygote.connect(), submission, grader.config.limits,
-                             block_for_good=blocked_plan(("softmax",)))
+                             block_for_good=blocked_plan(ops))
     session.start()
     record = session.cells[1]
     assert record.error is None and not record.fatal, (record.error, record.fatal)
@@ -759,6 +760,31 @@ try:
 except Exception as error:
     refused = "not available" in str(error)
 """
+
+
+TRACED_NLL = """
+import torch
+import torch._refs.nn.functional as refs
+refused = {}
+for name in ("nll_loss", "_nll_loss_nd"):
+    try:
+        torch.jit.trace(lambda x, t: getattr(refs, name)(x, t), (torch.randn(3, 4).log_softmax(1),
+                                                               torch.tensor([0, 1, 2])))
+        refused[name] = False
+    except Exception as error:
+        refused[name] = "not available" in str(error)
+"""
+
+
+def test_an_evidence_worker_knows_torchs_own_code_by_the_operators_stem(zygote, grader):
+    """Red team 36 traced torch._refs' `nll_loss`, whose name is not the blocked operator's
+    (`nll_loss_forward`), and took the cross-entropy no-library point: an implementation is
+    known by its stem too."""
+    session = _evidence_session(zygote, grader, TRACED_NLL, ("nll_loss_forward",))
+    try:
+        assert session.get_var("refused") == {"nll_loss": True, "_nll_loss_nd": True}
+    finally:
+        session.close()
 
 
 def test_an_evidence_worker_runs_none_of_torchs_own_code_for_a_blocked_operator(zygote, grader):
