@@ -381,7 +381,14 @@ _GENERATED = {"torch_refs": ("<eval_with_key>",)}  # (torch.fx's `_exec_with_sou
 
 # (immutable: what a block reads a notebook cannot change — a dict's contents it could)
 _PACKAGES: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(_package_folders().items()))
-_PACKAGE_OPS = frozenset(name for name, _ in _PACKAGES)
+# The lab's own worker code (`load_lab_modules`), refused like a library by a block that names
+# it: its scenarios hold correct implementations of what the student writes (its softmax,
+# log_softmax, a counted confusion matrix), and every worker has the module loaded (red team
+# 36's softmax and log_softmax returned the scenarios' own, +15). Its files are known once the
+# lab's modules load; its name is known to the judge, which loads none of them.
+LAB_WORKER = "lab_worker"
+_LAB_FILES: tuple[str, ...] = ()
+_PACKAGE_OPS = frozenset([*(name for name, _ in _PACKAGES), LAB_WORKER])
 
 # A library function's code, however its copy is labelled: its bytecode, the names and the
 # variables it uses (`code.replace(co_filename="<cell>")` keeps them: red team 34 relabelled
@@ -689,8 +696,11 @@ class LibraryBlock:
     could rebind); `holds` tells whether the registrations are still there after the
     student's code ran (the object that owns them is reachable from it)."""
 
-    def __init__(self, plan: Any) -> None:
+    def __init__(self, plan: Any, allow: tuple[Any, ...] = ()) -> None:
         self.plan = tuple(_plan_entries(plan))
+        # the lab's own code put in the student's place by the grader (a scenario running a
+        # function on correct helpers): not refused as the lab's code (`LAB_WORKER`)
+        self.allow = frozenset(code for code in allow if type(code) is CodeType)
         self.library: Any = None
         self.swapped: tuple[tuple[FunctionType, Any, Any, Any], ...] = ()
         self.tracer: Any = None
@@ -728,6 +738,8 @@ class LibraryBlock:
             if keys == (PACKAGE,):  # any of its functions refused when called, until __exit__
                 folders += [(folder, name) for package, found in _PACKAGES if package == name
                             for folder in found]
+                if name == LAB_WORKER:
+                    folders += [(path, name) for path in _LAB_FILES]
                 continue
             if keys == (PYTHON,):  # its code swapped for the blocked one's, until __exit__
                 python = _python_function(name)
@@ -750,7 +762,8 @@ class LibraryBlock:
             _SET_PROFILE(self.profiler)
         if swapped or folders:  # a copy of one made from its code runs that code: refused
             signatures = _signatures_now() if folders else _SIGNATURES
-            self.tracer = _code_tracer(names, self.fired, tuple(folders), signatures)
+            self.tracer = _code_tracer(names, self.fired, tuple(folders), signatures,
+                                       self.allow)
             _SET_TRACE(self.tracer)
         return self
 
@@ -808,7 +821,8 @@ class LibraryBlock:
 
 def _code_tracer(codes: dict[Any, str], fired: list[str],
                  folders: tuple[tuple[str, str], ...] = (),
-                 signatures: frozenset[tuple[Any, ...]] = frozenset()) -> Callable[..., None]:
+                 signatures: frozenset[tuple[Any, ...]] = frozenset(),
+                 allow: frozenset[Any] = frozenset()) -> Callable[..., None]:
     """A trace function refusing, at its first line, any call running the code of a library
     function the block stopped: a copy made beforehand from its code object
     (`types.FunctionType(F.gaussian_nll_loss.__code__, ...)`, a tenth outside red team's)
@@ -818,6 +832,8 @@ def _code_tracer(codes: dict[Any, str], fired: list[str],
     def trace(frame: Any, event: str, arg: Any) -> None:
         if event == "call":
             code = frame.f_code
+            if code in allow:
+                return
             name = codes.get(code)
             if name is None and folders:  # a whole library, by where its code comes from
                 filename = code.co_filename
@@ -1015,9 +1031,10 @@ class RecordedCall:
     exception propagates, and a recorder's exit error after a return (the mode it popped)
     does not."""
 
-    def __init__(self, block: Any, record: bool, plain: bool = True) -> None:
+    def __init__(self, block: Any, record: bool, plain: bool = True,
+                 allow: tuple[Any, ...] = ()) -> None:
         self.calls, self.ops = CallRecorder(), AtenRecorder()
-        self.block = LibraryBlock(block)
+        self.block = LibraryBlock(block, allow)
         self.record = record
         self.intact = True
         self.plain_wanted = plain
@@ -1792,7 +1809,7 @@ def scenario(name: str, function: str | None = None) -> Callable[[Scenario], Sce
 def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
     """Import a lab's worker-side modules (by path: a worker's root has no lab folder), which
     register their scenarios; the same path twice is imported once."""
-    global LAB_MODULES
+    global LAB_MODULES, _LAB_FILES
     loaded = {getattr(m, "__file__", ""): m for m in LAB_MODULES}
     for raw in paths:
         path = str(Path(raw).resolve())
@@ -1807,6 +1824,8 @@ def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
         spec.loader.exec_module(module)
         loaded[path] = module
     LAB_MODULES = tuple(loaded.values())
+    _LAB_FILES = tuple(sorted({form for path in loaded
+                               for form in (os.path.abspath(path), os.path.realpath(path))}))
     return LAB_MODULES
 
 

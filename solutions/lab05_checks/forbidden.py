@@ -43,6 +43,7 @@ LIBRARY_NAME = {
     "scipy_softmax": "SciPy, scikit-learn or NumPy's logaddexp (scipy.special.softmax / "
                      "logsumexp, sklearn.utils.extmath.softmax, np.logaddexp.reduce, ...: "
                      "another library's softmax or log-sum-exp routine)",
+    "grader_code": "the grader's own helper code (from the module its workers load)",
     "torch_internal": "PyTorch's own implementation written in Python (torch._refs, "
                       "torch._decomp: the library's losses and softmax, step by step), or a "
                       "graph traced or compiled from it (torch.fx, make_fx, torch.compile)",
@@ -123,6 +124,7 @@ ALIASES: dict[str, str] = {
     "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
     "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
     "torch_refs": "torch_internal",
+    "lab_worker": "grader_code",
     # F.linear_cross_entropy's chunked cross-entropy (Python in torch/nn/modules, a custom
     # operator of the `torch_nn` namespace): PyTorch's own implementation (red team 23)
     "linear_cross_entropy": "torch_internal",
@@ -156,6 +158,9 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     # PyTorch's reference implementations in Python (`torch._refs`, `torch._decomp`), by
     # their folders: forbidden in every no-library check (`LIBRARY_ANYWHERE`)
     "torch_internal": ("torch_refs",),
+    # the grader's own worker code (`harness.LAB_WORKER`): its scenarios' correct helpers
+    # (red team 36's softmax and log_softmax returned them, +15)
+    "grader_code": ("lab_worker",),
     "mse_loss": ("mse_loss",),
     "l1_loss": ("l1_loss",),
     "huber_loss": ("huber_loss",),
@@ -180,7 +185,7 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
 # What every no-library check forbids, whatever the function: the library's own code for
 # it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss
 # and torch._decomp's softmax, +11)
-LIBRARY_ANYWHERE = frozenset({"torch_internal"})
+LIBRARY_ANYWHERE = frozenset({"torch_internal", "grader_code"})
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
 
 

@@ -199,6 +199,8 @@ def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
     ("hostile_takes_losses_from_torch_refs",
      ("mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy_with_logits"), "torch._refs"),
     ("hostile_takes_log_sum_exp_from_ctc_loss", ("softmax", "log_softmax"), "ctc_loss"),
+    # red team 36: the grader's own helpers (the lab's worker module), +15
+    ("hostile_returns_the_graders_own_helpers", ("softmax", "log_softmax"), "grader's own"),
 ])
 def test_the_librarys_own_code_in_python_and_ctc_loss_are_library_calls(grade_tamper, fixture,
                                                                          functions, named):
