@@ -1463,6 +1463,11 @@ def _ce_mean_message(value: Any, logits: torch.Tensor, targets: torch.Tensor, mo
         fail("cross_entropy with reduction='mean' divided by N·C (averaging over every logit, "
              "e.g. a one-hot product then .mean()): average the N per-sample losses instead.",
              "mean-over-classes")
+    if c != n and _same(value, total / c, tol):
+        # (mistakes review 30: said only "wrong values", its 'none' right)
+        fail(f"cross_entropy with reduction='mean' divided the summed loss by C = {c}, the "
+             f"number of classes, not by N = {n}, the number of samples: divide by "
+             "logits.shape[0], or take .mean() of the per-sample losses.", "mean-by-classes")
 
 
 def _ce_call_or_one_hot(student, tol, logits: torch.Tensor, targets: torch.Tensor,

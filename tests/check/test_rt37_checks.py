@@ -12,7 +12,7 @@ from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks.test_part_d_training import GET_DEVICE
-from test_helper_blame import failed, namespace, verdicts
+from test_helper_blame import edited, failed, namespace, verdicts
 
 AN_INDEX_OF_ITS_OWN = '''
 def get_device():
@@ -103,3 +103,14 @@ def test_a_function_right_only_on_small_inputs_fails_its_values_check() -> None:
     for function, source in SIZE_GATED.items():
         found = verdicts(namespace(source), function)
         assert VALUES[function] in failed(found), (function, found[VALUES[function]])
+
+
+def test_a_mean_over_the_classes_count_is_named() -> None:
+    """Mistakes review 30: cross_entropy's 'mean' dividing by C was told only "wrong values"
+    (its 'none' right): what it divided by is said, and what to divide by."""
+    source = edited("cross_entropy", "return _reduce(nll, reduction)",
+                    "return nll.sum() / logits.shape[1] if reduction == 'mean' "
+                    "else _reduce(nll, reduction)")
+    found = verdicts(namespace(source), "cross_entropy")
+    assert found[part_b.CE_VALUES].mistake == "mean-by-classes", found[part_b.CE_VALUES]
+    assert "number of classes" in found[part_b.CE_VALUES].message
