@@ -108,6 +108,57 @@ def _diagnose(function: str, value: Any, expected: torch.Tensor, pred: torch.Ten
             fail(f"{message} (seen with reduction='{reduction}')", mistake)
 
 
+def _huber_swapped(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+                   delta: float = 1.0) -> torch.Tensor:
+    d = (pred - target).abs()
+    return _reduce(torch.where(d < delta, delta * (d - 0.5 * delta), 0.5 * d**2), reduction)
+
+
+def _smooth_l1(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> torch.Tensor:
+    return F.smooth_l1_loss(pred, target, beta=delta, reduction=reduction)
+
+
+def _formula(mistake: Formula) -> Callable[..., torch.Tensor]:
+    return lambda pred, target, reduction="mean": mistake(pred, target, reduction)
+
+
+# Whole-formula mistakes a function is then held to (one mistake, one cost): a function
+# right nowhere that computes one of these everywhere did the work of its own formula, so the
+# checks of its other behaviours (errors, no library, gradients) judge it on that formula,
+# and the values check charges the mistake once (mistakes review 30: Huber's branches swapped
+# cost 8 of its 9 points, in four checks).
+OWN_MODELS: dict[str, tuple[tuple[str, Callable[..., torch.Tensor]], ...]] = {
+    "huber_loss": (("branches-swapped", _huber_swapped), ("smooth-l1", _smooth_l1)),
+    "mae_loss": tuple((mistake, _formula(formula)) for mistake, formula, _ in MISTAKES["mae_loss"]),
+}
+
+
+def _own_model(student, memo, function: str, reference, **extra
+               ) -> tuple[Callable[..., torch.Tensor], tuple[str, ...]] | None:
+    """The formula of `OWN_MODELS` the function computes (and the reductions it does so
+    for) on ordinary float64 inputs, one drawn afresh, where it differs from the reference;
+    None when it computes none of them (cached)."""
+    key = f"{function}:own-model:{sorted(extra.items())}"
+    if key not in memo:
+        memo[key] = None
+        gen = fresh_generator()
+        pairs = [pair for pair in _pairs(13) if pair[0].dtype == torch.float64] + [
+            (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2,
+             torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2)]
+        for _, model in OWN_MODELS.get(function, ()):
+            reductions = tuple(r for r in ("none", "mean", "sum") if all(
+                _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
+                        model(pred, target, reduction=r, **extra)) for pred, target in pairs)
+                and not all(_agrees(model(pred, target, reduction=r, **extra),
+                                    reference(pred, target, reduction=r, **extra))
+                            for pred, target in pairs))
+            if reductions:
+                memo[key] = (model, reductions)
+                break
+    return memo[key]  # type: ignore[no-any-return]
+
+
 def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
     """The student's value, or None where their function raised (its own check reports it)."""
     try:
@@ -218,7 +269,9 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     # reduction mistake costs only the values check. Where 'none' is the broken reduction,
     # a working one ('mean', then 'sum') carries the same derivative.
     working = _working(student, memo, function, reference, **extra)
-    reduction = next((r for r in ("none", "mean", "sum") if r in working), "none")
+    own = None if working else _own_model(student, memo, function, reference, **extra)
+    reduction = next((r for r in ("none", "mean", "sum") if r in (own[1] if own else working)),
+                     "none")
     memo[EDGE_REDUCTION, function] = reduction  # (the blocked edge call's too)
     where = "" if reduction == "none" else f" with reduction='{reduction}'"
     up = upstream if reduction == "none" else None
@@ -260,6 +313,13 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
                                                     tol or Tolerances(), **extra),
                                 reduction=reduction, **extra):
         return  # (computed in float32: the values check charges it)
+    if own is not None and not matches(got, expected, rtol=grad.rtol, atol=grad.atol):
+        leaf = pred.clone().requires_grad_(True)
+        (theirs,) = torch.autograd.grad(own[0](leaf, target, reduction=reduction, **extra), leaf,
+                                        grad_outputs=up)
+        if matches(got, theirs, rtol=grad.rtol, atol=grad.atol):
+            attributed_to(VALUES_CHECK[function])  # (the gradients of its own formula)
+            return
     if not matches(got, expected, rtol=grad.rtol, atol=grad.atol):
         if right_where_right(function, result.value, out.detach(), got, expected,
                              grad):
@@ -461,33 +521,42 @@ VALUES_CHECK: dict[str, str] = {}  # (filled below: each function's values check
 
 
 def _gate(student, memo, function: str, reference, gen: torch.Generator, size: int,
-          **extra) -> tuple[str, torch.Tensor, torch.Tensor]:
+          **extra) -> tuple[str, torch.Tensor, torch.Tensor, Callable[..., Any]]:
     """The error and no-library checks count once the function returns correct values on
     valid input (a stub scores nothing), as in Part B: a reduction that works on ordinary
     inputs (so a reduction mistake costs only the values check), else a region of the input
     where the function is right, with the check then attributed to the values check, which
     charges the mistake once (`settle_attributions`: the points stay only if it fails).
-    Returns the reduction and the inputs (drawn from `gen`) for the check's own call."""
+    Right nowhere, a function computing a formula of its own (`OWN_MODELS`) is judged on
+    it, the check attributed to the values check likewise. Returns the reduction, the inputs
+    (drawn from `gen`) for the check's own call, and the formula its value is judged by."""
     working = _working(student, memo, function, reference, **extra)
     if working:
-        return working[0], torch.randn(size, generator=gen), torch.randn(size, generator=gen)
+        return (working[0], torch.randn(size, generator=gen), torch.randn(size, generator=gen),
+                reference)
     found = _working_region(student, memo, function, reference, **extra)
     if found is not None:
         region, reduction = found
         attributed_to(VALUES_CHECK[function])
         pred, target = _region_pair(gen, (size,), region, float(extra.get("delta", 1.0)),
                                     torch.float32)
-        return reduction, pred, target
-    return "none", torch.randn(size, generator=gen), torch.randn(size, generator=gen)
+        return reduction, pred, target, reference
+    own = _own_model(student, memo, function, reference, **extra)
+    if own is not None:
+        attributed_to(VALUES_CHECK[function])
+        return own[1][0], torch.randn(size, generator=gen), torch.randn(size, generator=gen), \
+            own[0]
+    return ("none", torch.randn(size, generator=gen), torch.randn(size, generator=gen),
+            reference)
 
 
 def _expect_value_errors(student, memo, function, reference, **extra) -> None:
     # Gate on a reduction that works (or a region where one does), so a values mistake costs
     # only the values check (and a stub, none working, scores nothing).
-    reduction, good_pred, good_target = _gate(student, memo, function, reference,
-                                              fresh_generator(), 5, **extra)
+    reduction, good_pred, good_target, model = _gate(student, memo, function, reference,
+                                                     fresh_generator(), 5, **extra)
     value = student.call(function, good_pred, good_target, reduction=reduction, **extra).value
-    expected = reference(good_pred, good_target, reduction=reduction, **extra)
+    expected = model(good_pred, good_target, reduction=reduction, **extra)
     if not matches(value, expected, rtol=1e-5, atol=1e-5):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input for some reduction; fix the values check first.", "not-working")
@@ -581,12 +650,13 @@ MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian
 def test_mse_no_library(student, source, memo):
     # (a reduction that works: the library call is this check's, the values another's;
     # the inputs never seen by the notebook before this call)
-    reduction, pred, target = _gate(student, memo, "mse_loss", F.mse_loss, fresh_generator(), 4)
+    reduction, pred, target, model = _gate(student, memo, "mse_loss", F.mse_loss,
+                                           fresh_generator(), 4)
     result = library_call("mse_loss", set(MSE_FORBIDDEN), lambda block: student.call(
         "mse_loss", pred, target, reduction=reduction, record=True, block=block,
         evidence=EVIDENCE))
     assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
-                           F.mse_loss(pred, target, reduction=reduction))
+                           model(pred, target, reduction=reduction))
 
 
 # ---------------------------------------------------------------- mae_loss
@@ -633,12 +703,13 @@ MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ra
 def test_mae_no_library(student, source, memo, tol):
     # (a reduction that works: the library call is this check's, the values another's;
     # the inputs never seen by the notebook before this call)
-    reduction, pred, target = _gate(student, memo, "mae_loss", F.l1_loss, fresh_generator(), 4)
+    reduction, pred, target, model = _gate(student, memo, "mae_loss", F.l1_loss,
+                                           fresh_generator(), 4)
     result = library_call("mae_loss", set(MAE_FORBIDDEN), lambda block: student.call(
         "mae_loss", pred, target, reduction=reduction, record=True, block=block,
         evidence=EVIDENCE))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
-                           F.l1_loss(pred, target, reduction=reduction))
+                           model(pred, target, reduction=reduction))
     # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
     # library unavailable too (an eleventh outside red team's sqrt(d ** 2) only in this call).
     edge = torch.tensor([1.5, -0.5, 2.0, 0.25, -1.0], dtype=torch.float64)
@@ -705,6 +776,13 @@ def _huber_branch_message(student) -> None:
             wrong.append((label, fix))
         smooth_l1 = smooth_l1 and matches(got, F.smooth_l1_loss(
             pred, target, beta=delta, reduction="none"), rtol=1e-5, atol=1e-5)
+    if len(wrong) == 2 and all(matches(
+            student.call("huber_loss", pred, target, delta=delta, reduction="none").value,
+            _huber_swapped(pred, target, "none", delta), rtol=1e-5, atol=1e-5)
+            for pred, target in (inside, outside)):
+        fail("huber_loss has its two branches swapped: it gives delta·(|d| − 0.5·delta) where "
+             "|d| < delta and 0.5·d² elsewhere. The quadratic branch 0.5·d² is the one for "
+             "|d| < delta (small errors), the linear one for |d| >= delta.", "huber-swapped")
     if len(wrong) == 2 and smooth_l1:
         fail("huber_loss computes smooth L1 (0.5·d²/delta inside, |d| − 0.5·delta outside), "
              "which is Huber divided by delta: Huber is 0.5·d² where |d| < delta and "
@@ -902,14 +980,14 @@ HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", *LIBRARY_ANYWHERE})
 def test_huber_no_library(student, source, memo):
     # (a reduction that works: the library call is this check's, the values another's;
     # the inputs never seen by the notebook before this call)
-    reduction, pred, target = _gate(student, memo, "huber_loss", F.huber_loss,
-                                    fresh_generator(), 4)
+    reduction, pred, target, model = _gate(student, memo, "huber_loss", F.huber_loss,
+                                           fresh_generator(), 4)
     result = library_call("huber_loss", set(HUBER_FORBIDDEN),
                           lambda block: student.call("huber_loss", pred, target,
                                                      reduction=reduction, record=True, block=block,
                                                      evidence=EVIDENCE))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
-                           F.huber_loss(pred, target, reduction=reduction))
+                           model(pred, target, reduction=reduction))
     # Its delta is the same function's with the library unavailable too (red team 12: a
     # fallback that ignored delta only in this call)
     fixed = torch.linspace(-4, 4, 9, dtype=torch.float64)

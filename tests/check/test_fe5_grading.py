@@ -247,10 +247,12 @@ def test_a_stub_still_scores_neither_the_error_nor_the_no_library_check(body: st
 
 
 def test_a_function_wrong_everywhere_is_not_excused() -> None:
-    swapped = HUBER_HEAD + '''
-    return _reduce(torch.where(a < delta, delta * (a - 0.5 * delta), 0.5 * a ** 2), reduction)
+    """(Unless it computes a whole formula of its own the checks know, such as the branches
+    swapped: `OWN_MODELS`, tests/check/test_rt37_checks.py)"""
+    wrong = HUBER_HEAD + '''
+    return _reduce(torch.where(a < delta, 3 * a ** 2, delta * a ** 3), reduction)
 '''
-    found = verdicts(define(swapped), "huber_loss")
+    found = verdicts(define(wrong), "huber_loss")
     assert failed(found)[part_a.HUBER_ERRORS].mistake == "not-working"
     assert not attributed(found)
 

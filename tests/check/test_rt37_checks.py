@@ -114,3 +114,29 @@ def test_a_mean_over_the_classes_count_is_named() -> None:
     found = verdicts(namespace(source), "cross_entropy")
     assert found[part_b.CE_VALUES].mistake == "mean-by-classes", found[part_b.CE_VALUES]
     assert "number of classes" in found[part_b.CE_VALUES].message
+
+
+def test_hubers_branches_swapped_cost_its_values_check_once() -> None:
+    """Mistakes review 30: Huber's branches swapped (right nowhere, its own formula
+    everywhere) lost 8 of 9 points in four checks: the other checks judge it on its own
+    formula, and the values check names the swap."""
+    for swapped in ("torch.where(abs_diff < delta, linear, quadratic)",
+                    "torch.where(abs_diff > delta, quadratic, linear)"):
+        source = f'''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ValueError(f"shapes {{pred.shape}} and {{target.shape}}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    abs_diff = (pred - target).abs()
+    quadratic = 0.5 * abs_diff ** 2
+    linear = delta * (abs_diff - 0.5 * delta)
+    loss = {swapped}
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+'''
+        found = verdicts(namespace(source), "huber_loss")
+        assert set(failed(found)) == {part_a.HUBER_VALUES}, {k: v.message
+                                                             for k, v in failed(found).items()}
+        assert found[part_a.HUBER_VALUES].mistake == "huber-swapped"
