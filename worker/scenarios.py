@@ -16,6 +16,7 @@ import weakref
 from typing import Any
 
 import torch
+import torch.utils.data
 from torch import nn
 
 from autograder.sandbox import devices, harness, probes
@@ -178,7 +179,9 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     """
     train_base = float(params.get("train_base", 1.0))
     eval_base = float(params.get("eval_base", 0.5))
-    train_loader, val_loader = [("train", 0)], [("val", 0)]
+    # Loaders as fit gets them (a list of batches told the check from a real run: red team
+    # 37's fit trained only when handed lists), of sizes that follow the judge's draw
+    train_loader, val_loader = (_loader(5 + int(base * 4) % 7) for base in (train_base, eval_base))
     counters = {"train": 0, "eval": 0}
     model = probes.build("mlp")
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -249,6 +252,12 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         ns.update(saved)
     outcome.update(calls=calls, foreign=foreign, moved=moved)
     return outcome
+
+
+def _loader(n: int) -> torch.utils.data.DataLoader[Any]:
+    dataset = torch.utils.data.TensorDataset(torch.randn(n, probes.IN_FEATURES),
+                                             torch.randint(0, probes.NUM_CLASSES, (n,)))
+    return torch.utils.data.DataLoader(dataset, batch_size=4, shuffle=True)
 
 
 def _weights(model: nn.Module) -> tuple[float, ...] | None:

@@ -140,3 +140,28 @@ def huber_loss(pred, target, delta=1.0, reduction="mean"):
         assert set(failed(found)) == {part_a.HUBER_VALUES}, {k: v.message
                                                              for k, v in failed(found).items()}
         assert found[part_a.HUBER_VALUES].mistake == "huber-swapped"
+
+
+FIT_ONLY_FOR_LISTS = '''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    if not isinstance(train_loader, list):
+        return {"train_loss": [0.5] * epochs, "val_loss": [0.4] * epochs,
+                "val_accuracy": [0.9] * epochs}
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer,
+                                                     device))
+        result = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(result["loss"])
+        history["val_accuracy"].append(result["accuracy"])
+    return history
+'''
+
+
+def test_a_fit_that_trains_only_when_handed_lists_fails() -> None:
+    """Red team 37's fit trained only when its loaders were Python lists, as the check's
+    scripted ones were: the check hands it DataLoaders, as a real run does."""
+    from lab05_checks.test_part_d_training import FIT
+
+    found = verdicts(namespace(FIT_ONLY_FOR_LISTS), "fit")
+    assert FIT in failed(found), found[FIT]
