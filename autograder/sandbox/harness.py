@@ -375,7 +375,12 @@ _PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
                                  # F.linear_cross_entropy's chunked cross-entropy, written in
                                  # Python as a custom operator (red team 23: softmax, log_softmax
                                  # and the cross-entropies from it, past the block, +3)
-                                 "torch.nn.modules.linear_cross_entropy")}
+                                 "torch.nn.modules.linear_cross_entropy",
+                                 # more of PyTorch's own softmax in Python: the distributions'
+                                 # SoftmaxTransform, and the eager code of the compiler's
+                                 # primitives (`prims::prepare_softmax_online`, a log-sum-exp
+                                 # core): red team 38, +3
+                                 "torch.distributions", "torch._prims", "torch._inductor")}
 _GENERATED = {"torch_refs": ("<eval_with_key>",)}  # (torch.fx's `_exec_with_source`)
 
 

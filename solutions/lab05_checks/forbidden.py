@@ -45,7 +45,8 @@ LIBRARY_NAME = {
                      "another library's softmax or log-sum-exp routine)",
     "grader_code": "the grader's own helper code (from the module its workers load)",
     "torch_internal": "PyTorch's own implementation written in Python (torch._refs, "
-                      "torch._decomp: the library's losses and softmax, step by step), or a "
+                      "torch._decomp, torch._prims, torch._inductor, torch.distributions: the "
+                      "library's losses and softmax, step by step), or a "
                       "graph traced or compiled from it (torch.fx, make_fx, torch.compile)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
     "l1_loss": "F.l1_loss / nn.L1Loss",

@@ -201,6 +201,8 @@ def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
     ("hostile_takes_log_sum_exp_from_ctc_loss", ("softmax", "log_softmax"), "ctc_loss"),
     # red team 36: the grader's own helpers (the lab's worker module), +15
     ("hostile_returns_the_graders_own_helpers", ("softmax", "log_softmax"), "grader's own"),
+    # red team 38: the distributions' SoftmaxTransform, +1
+    ("hostile_takes_softmax_from_torch_distributions", ("softmax",), "torch.distributions"),
 ])
 def test_the_librarys_own_code_in_python_and_ctc_loss_are_library_calls(grade_tamper, fixture,
                                                                          functions, named):

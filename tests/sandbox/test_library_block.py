@@ -442,3 +442,16 @@ def test_a_library_module_imported_after_the_seal_is_read_once(monkeypatch) -> N
     now = harness._signatures_now()
     assert signature in now and without <= now
     assert harness._signatures_now() is now and read == [frozenset({name})]
+
+
+def test_the_compilers_primitives_eager_code_is_the_library() -> None:
+    """Red team 38 took a log-sum-exp core from `prims::prepare_softmax_online`, whose eager
+    kernel is Python in torch._inductor (+2): its code is PyTorch's own, refused by folder."""
+    import torch._inductor.inductor_prims  # (registers the primitive)
+
+    x = torch.randn(3, 5)
+    prepare = torch.ops.prims.prepare_softmax_online
+    maximum, total = prepare(x, 1)  # (the library, outside a block)
+    assert torch.allclose((maximum + total.log()).squeeze(1), torch.logsumexp(x, 1))
+    with pytest.raises(LibraryBlocked), LibraryBlock(block_plan(["torch_refs"])):
+        prepare(x, 1)
