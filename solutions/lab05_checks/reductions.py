@@ -93,12 +93,28 @@ def expect_sum_not_mean(function: str, sum_value: Any, none_right: bool,
 Invalid = tuple[str, tuple[Any, ...], dict[str, Any]]
 
 
+# Shapes of one rank that differ and still broadcast (or hold as many elements): a shape
+# check that compares only the number of dimensions, the first size or the element count
+# lets them meet in the arithmetic (red team 39's mse_loss kept the error check)
+SAME_RANK_MISMATCHES = (((2, 3), (2, 1)), ((3, 1), (3, 4)), ((2, 3), (3, 2)))
+SAME_RANK_FIX = ("compare the whole shapes (pred.shape != target.shape), not only their number "
+                 "of dimensions, first size or number of elements: these would broadcast (or "
+                 "be reshaped) without an error.")
+
+
+def same_rank_mismatches(make: Callable[..., torch.Tensor]) -> list[Invalid]:
+    """`SAME_RANK_MISMATCHES` as inputs (`make(*shape)` gives a valid input tensor)."""
+    return [(f"a {first} input with a {second} target", (make(*first), make(*second)), {})
+            for first, second in SAME_RANK_MISMATCHES]
+
+
 def elementwise_invalid(make: Callable[..., torch.Tensor],
                         *more: Invalid) -> list[Invalid]:
     """The inputs every elementwise loss refuses (`make(*shape)` gives a valid input tensor):
     mismatched shapes and each unknown reduction, then `more`."""
     return [("a (5, 1) input with a (5,) target", (make(5, 1), make(5)), {}),
             ("a (4,) input with a (3,) target", (make(4), make(3)), {}),
+            *same_rank_mismatches(make),
             *((f"reduction={unknown!r}", (make(3), make(3)), {"reduction": unknown})
               for unknown in UNKNOWN_REDUCTIONS), *more]
 

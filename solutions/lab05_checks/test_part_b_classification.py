@@ -70,6 +70,7 @@ from lab05_checks.gradients import (
 )
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
+    SAME_RANK_FIX,
     UNKNOWN_REDUCTIONS,
     elementwise_invalid,
     every_invalid_named,
@@ -77,6 +78,7 @@ from lab05_checks.reductions import (
     expect_mean_not_sum,
     expect_mean_over_every_element,
     expect_sum_not_mean,
+    same_rank_mismatches,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -2251,6 +2253,9 @@ def _expect_shape_error(student, function: str, first: torch.Tensor) -> None:
         "raise ValueError naming both shapes — never let them meet in the arithmetic (it "
         "would be broadcasting to (5, 5)) nor reshape one to fit.",
         "no-shape-check")
+    for words, args, _ in same_rank_mismatches(torch.rand):
+        _expect_value_error(student, function, args, {}, words, SAME_RANK_FIX,
+                            "partial-shape-check")
     # Shapes that do not broadcast are mismatched too: a function that computes before it
     # compares the shapes raises torch's RuntimeError there (mutants of the alternatives).
     _expect_value_error(

@@ -1607,13 +1607,46 @@ def _outputs(x: torch.Tensor, outcome: dict) -> list[tuple[torch.Tensor, str, An
     return found
 
 
-def _reference_logits(outcome: dict, x: torch.Tensor) -> torch.Tensor | None:
+def _reference_logits(outcome: dict, x: torch.Tensor,
+                      sizes: tuple[int, int, int] = (7, 13, 5)) -> torch.Tensor | None:
+    inputs, hidden, classes = sizes
     shapes = {tuple(p.shape): p for _, p in outcome.get("params", [])}
     try:
-        w1, b1, w2, b2 = shapes[(13, 7)], shapes[(13,)], shapes[(5, 13)], shapes[(5,)]
+        w1, b1 = shapes[(hidden, inputs)], shapes[(hidden,)]
+        w2, b2 = shapes[(classes, hidden)], shapes[(classes,)]
     except KeyError:
         return None
     return F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
+
+
+# A second model of other sizes: its layers follow its arguments (red team 39's returned
+# the probe's sizes, 7 → 13 → 5, whatever it was asked, and took the architecture check)
+OTHER_SIZES = (4, 11, 3)
+
+
+def _other_classifier(student, memo) -> tuple[torch.Tensor, dict]:
+    if "other classifier" not in memo:
+        x = torch.randn(6, OTHER_SIZES[0], generator=torch.Generator().manual_seed(4))
+        try:
+            outcome = _scenario(student, "build_classifier",
+                                {"args": OTHER_SIZES, "x": x, "seed": 0})
+        except StudentError:  # (a model of other sizes raises on this batch: judged below)
+            outcome = {}
+        memo["other classifier"] = (x, outcome)
+    return memo["other classifier"]
+
+
+def _expect_sizes_followed(student, memo) -> None:
+    x, outcome = _other_classifier(student, memo)
+    inputs, hidden, classes = OTHER_SIZES
+    count = sum(p.numel() for _, p in outcome.get("params", []))
+    expected = _reference_logits(outcome, x, OTHER_SIZES)
+    logits = outcome.get("logits")
+    if count != inputs * hidden + hidden + hidden * classes + classes or expected is None \
+            or not isinstance(logits, torch.Tensor) or logits.shape != expected.shape:
+        fail(f"build_classifier{OTHER_SIZES} builds layers of other sizes than it is asked "
+             "for: use its arguments, nn.Linear(in_features, hidden) and nn.Linear(hidden, "
+             "num_classes), whatever their values.", "ignores-arguments")
 
 
 CLS_ARCH = "build_classifier: Linear → ReLU → Linear with the requested sizes"
@@ -1653,6 +1686,7 @@ def test_classifier_architecture(student, memo):
         wanted = _reference_logits(outcome, extra)
         if wanted is not None:  # (its layers' shapes were judged above)
             _judge_architecture(outcome, extra, wanted, logits)
+    _expect_sizes_followed(student, memo)
 
 
 def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,

@@ -108,7 +108,12 @@ class InProcessStudent:
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = False, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:
-        return dict(harness.SCENARIOS[name](self.ns, params))
+        try:  # (a scenario that raises is the student's error, as the worker reports it)
+            return dict(harness.SCENARIOS[name](self.ns, params))
+        except Exception as exc:
+            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+                                      "where": "", "kinds": [k.__name__ for k in
+                                                             type(exc).__mro__]}) from exc
 
     def get_var(self, name: str) -> Any:
         if name not in self.ns:

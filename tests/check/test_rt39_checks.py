@@ -1,0 +1,58 @@
+"""Red team 39: points for work not done, by recognising how the checks call a function.
+
+`build_classifier` returning the probe's sizes (7 → 13 → 5) whatever it was asked kept the
+architecture check: a second model of other sizes is built too.
+"""
+
+from __future__ import annotations
+
+from lab05_checks.test_part_d_training import CLS_ARCH
+from test_helper_blame import failed, namespace, verdicts
+
+THE_PROBES_SIZES = '''
+def build_classifier(in_features, hidden, num_classes):
+    return nn.Sequential(nn.Linear(7, 13), nn.ReLU(), nn.Linear(13, 5))
+'''
+
+
+def test_a_classifier_of_fixed_sizes_fails_the_architecture_check() -> None:
+    found = verdicts(namespace(THE_PROBES_SIZES), "build_classifier")
+    assert CLS_ARCH in failed(found), found[CLS_ARCH]
+    assert found[CLS_ARCH].mistake == "ignores-arguments"
+
+
+HALF_A_SHAPE_CHECK = {
+    "mse_loss": '''
+def mse_loss(pred, target, reduction="mean"):
+    if pred.dim() != target.dim() or pred.shape[0] != target.shape[0]:
+        raise ValueError(f"shapes {tuple(pred.shape)} and {tuple(target.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    d = (pred - target) ** 2
+    return d.mean() if reduction == "mean" else d.sum() if reduction == "sum" else d
+''',
+    "binary_cross_entropy": '''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    if probs.dim() != targets.dim() or probs.shape[0] != targets.shape[0]:
+        raise ValueError(f"shapes {tuple(probs.shape)} and {tuple(targets.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    loss = -(targets * probs.log().clamp(min=-100)
+             + (1 - targets) * (1 - probs).log().clamp(min=-100))
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+''',
+}
+
+
+def test_a_shape_check_of_the_rank_first_size_or_count_only_fails_the_error_check() -> None:
+    """Red team 39's mse_loss compared only the number of dimensions and the first size and
+    kept the error check: same-rank shapes that broadcast (and ones of equal element count)
+    must raise too."""
+    from lab05_checks import test_part_a_regression as part_a
+    from lab05_checks import test_part_b_classification as part_b
+
+    errors = {"mse_loss": part_a.MSE_ERRORS, "binary_cross_entropy": part_b.BCE_ERRORS}
+    for function, source in HALF_A_SHAPE_CHECK.items():
+        found = verdicts(namespace(source), function)
+        assert found[errors[function]].mistake == "partial-shape-check", (
+            function, found[errors[function]])
