@@ -90,6 +90,12 @@ def _reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
 # where that formula differs from the right one.
 Formula = Callable[[torch.Tensor, torch.Tensor, str], torch.Tensor]
 MISTAKES: dict[str, list[tuple[str, Formula, str]]] = {
+    "mse_loss": [
+        ("half-squared-error", lambda p, t, r: _reduce(0.5 * (p - t) ** 2, r),
+         "mse_loss multiplies by 0.5 (the ½·(pred − target)² some textbooks use for a neater "
+         "gradient): the mean squared error is the plain mean of (pred − target)², with no "
+         "0.5."),
+    ],
     "mae_loss": [
         ("abs-of-mean", lambda p, t, r: _reduce(p - t, r).abs(),
          "mae_loss takes the absolute value after reducing (|mean(pred − target)|), so "
@@ -132,7 +138,8 @@ def _formula(mistake: Formula) -> Callable[..., torch.Tensor]:
 # cost 8 of its 9 points, in four checks).
 OWN_MODELS: dict[str, tuple[tuple[str, Callable[..., torch.Tensor]], ...]] = {
     "huber_loss": (("branches-swapped", _huber_swapped), ("smooth-l1", _smooth_l1)),
-    "mae_loss": tuple((mistake, _formula(formula)) for mistake, formula, _ in MISTAKES["mae_loss"]),
+    **{function: tuple((mistake, _formula(formula)) for mistake, formula, _ in MISTAKES[function])
+       for function in ("mse_loss", "mae_loss")},
 }
 
 
@@ -936,6 +943,14 @@ def test_huber_values(student, tol, memo):
         _expect_matches(student, tol, "huber_loss",
                         lambda p, t, reduction, delta=delta: F.huber_loss(
                             p, t, delta=delta, reduction=reduction), delta=delta)
+    # ... and delta given by position, as the signature allows (red team 39's keyword-only
+    # delta, `huber_loss(pred, target, *_, delta=1.0, ...)`, used 1 for huber_loss(p, t, 2.5))
+    pred, target = _pairs(11)[3]
+    if not _agrees(_quiet(student, "huber_loss", pred, target, 2.5),
+                   F.huber_loss(pred, target, delta=2.5)):
+        fail("huber_loss(pred, target, 2.5) does not use delta=2.5: keep the signature "
+             "huber_loss(pred, target, delta=1.0, reduction='mean'), so that delta can be "
+             "given by position too.", "positional-argument")
     memo[EVERY_DELTA] = not attribution_pending()
 
 

@@ -32,6 +32,11 @@ def _random_labels(gen: torch.Generator, n: int, num_classes: int) -> torch.Tens
     return torch.randint(0, num_classes, (n,), generator=gen)
 
 
+def _close_triple(value: Any, expected: tuple[float, float, float], tol) -> bool:
+    return isinstance(value, (tuple, list)) and len(value) == 3 and all(
+        _close(v, e, tol) for v, e in zip(value, expected, strict=True))
+
+
 def _large_labels(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(preds, targets): 1,531 labels of `num_classes` classes, about 60 % right, every class
     predicted and present: far more than the other cases, so a function right only on small
@@ -957,6 +962,15 @@ def test_prf_multiclass(student, tol, memo):
         "with positive_class=0 and positive_class=2 on the same labels",
         "Count a prediction as positive when preds == positive_class and a target when "
         "targets == positive_class (one-vs-rest).")
+    # ... and positive_class given by position, as the signature allows (red team 39's
+    # keyword-only one scored class 1 for precision_recall_f1(p, t, 2))
+    if _close_triple(_quiet(student, "precision_recall_f1", preds, targets, positive_class=2),
+                     _prf_reference(preds, targets, 2, model), tol) and not _close_triple(
+            _quiet(student, "precision_recall_f1", preds, targets, 2),
+            _prf_reference(preds, targets, 2, model), tol):
+        fail("precision_recall_f1(preds, targets, 2) does not score class 2: keep the "
+             "signature precision_recall_f1(preds, targets, positive_class=1), so that "
+             "positive_class can be given by position too.", "positional-argument")
     gen = torch.Generator().manual_seed(43)
     cases = [(_labels([0, 1, 0, 0, 1, 1]), _labels([0, 0, 0, 1, 1, 0]), 0, 2)]
     while len(cases) < 5:

@@ -56,3 +56,51 @@ def test_a_shape_check_of_the_rank_first_size_or_count_only_fails_the_error_chec
         found = verdicts(namespace(source), function)
         assert found[errors[function]].mistake == "partial-shape-check", (
             function, found[errors[function]])
+
+
+KEYWORD_ONLY = {
+    "huber_loss": ('''
+def huber_loss(pred, target, *_, delta=1.0, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ValueError(f"shapes {tuple(pred.shape)} and {tuple(target.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    return F.huber_loss(pred, target, delta=delta, reduction=reduction)
+''', "huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)"),
+    "precision_recall_f1": ('''
+def precision_recall_f1(preds, targets, *_, positive_class=1):
+    p, t = preds == positive_class, targets == positive_class
+    tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, (2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+''', "precision_recall_f1: one-vs-rest on positive_class for multiclass input"),
+}
+
+
+def test_an_argument_the_signature_gives_by_position_is_used_by_position() -> None:
+    """Red team 39: a keyword-only delta and positive_class, ignored when given by position
+    (against the signature the notebook gives), kept every point."""
+    for function, (source, check) in KEYWORD_ONLY.items():
+        found = verdicts(namespace(source), function)
+        assert found[check].mistake == "positional-argument", (function, found[check])
+
+
+def test_half_the_squared_error_costs_its_values_check_once_and_is_named() -> None:
+    """Mistakes review 31: mse_loss as ½·(pred − target)² lost 8 of its 9 points in four
+    checks: it is named, and the other checks judge it on its own formula."""
+    from lab05_checks import test_part_a_regression as part_a
+
+    found = verdicts(namespace('''
+def mse_loss(pred, target, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ValueError(f"shapes {tuple(pred.shape)} and {tuple(target.shape)}")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    d = 0.5 * (pred - target) ** 2
+    return d.mean() if reduction == "mean" else d.sum() if reduction == "sum" else d
+'''), "mse_loss")
+    assert set(failed(found)) == {part_a.MSE_VALUES}, {k: v.message for k, v in failed(found).items()}
+    assert found[part_a.MSE_VALUES].mistake == "half-squared-error"
