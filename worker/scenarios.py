@@ -121,6 +121,40 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     return outcome
 
 
+@scenario("called_again", function="train_one_epoch")
+def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The loop (`params["function"]`: train_one_epoch or evaluate) called twice on one model,
+    the other mode set in between, as fit alternates them: the modes of the second call's
+    forward passes. Each check's own run calls it once, on a fresh model (red team 39's loops
+    set the mode only the first time they met a model, and kept the mode checks)."""
+    function = str(params["function"])
+    with _emulated_gpu(params):
+        model, device, log = harness.setup(params)
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(params.get("lr", 0.1)))
+    handles = harness.instrument(model, optimizer, log)
+    loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
+    outcome: dict[str, Any] = {"error": None, "forward": [], "events": []}
+    seed_rngs(int(params.get("seed", 0)))
+    try:
+        for call in range(2):
+            if call:
+                model.train(function == "evaluate")  # (the mode the other loop leaves)
+                start, events = len(log.forward), len(log.events)
+            loss_fn = nn.CrossEntropyLoss()
+            with harness.device_context(params), _emulated_gpu(params):
+                if function == "evaluate":
+                    ns["evaluate"](model, loader, loss_fn, device)
+                else:
+                    ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
+        outcome.update(forward=log.forward[start:], events=log.events[events:])
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
+    for handle in handles:
+        handle.remove()
+    return outcome
+
+
 @scenario("evaluate")
 def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     with _emulated_gpu(params):

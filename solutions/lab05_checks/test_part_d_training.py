@@ -604,6 +604,27 @@ def test_train_mode(student, memo, tol, source):
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
     mode_seen(_train_run(student, memo, tol)["outcome"])  # (every batch's forward pass)
+    if False in _modes_when_called_again(student, "train_one_epoch",
+                                         _train_params(lr=0.1, start_train=False)):
+        fail("train_one_epoch trains in eval mode when it is called again on a model that "
+             "evaluate() left in eval mode (as fit calls it every epoch): call model.train() "
+             "at the start of every call.", "no-train-mode")
+
+
+def _modes_when_called_again(student, function: str, params: dict) -> list[Any]:
+    """The modes of the forward passes of `function`'s second call on one model, the other
+    mode set in between (worker scenario `called_again`); [] where a call raised (the
+    function's other checks charge that)."""
+    try:
+        outcome = _scenario(student, "called_again", {**params, "function": function})
+    except StudentError:
+        return []
+    if outcome.get("error") is not None:
+        return []
+    # (of training, only the passes it trained on: `_training_forwards`)
+    forwards = _training_forwards(outcome) if function == "train_one_epoch" else [
+        f for f in outcome.get("forward", []) if isinstance(f, dict)]
+    return [f.get("training") for f in forwards]
 
 
 def _training_forwards(outcome: dict) -> list[dict]:
@@ -1052,6 +1073,10 @@ def test_eval_mode(student, memo, tol, source):
                  "no-eval-mode")
 
     changed(_eval_run(student, memo, seen=changed))  # (before a crash too: the state then)
+    if True in _modes_when_called_again(student, "evaluate", _eval_params()):
+        fail("evaluate runs the model in train mode when it is called again on a model that "
+             "train_one_epoch() left in train mode (as fit calls it every epoch): call "
+             "model.eval() at the start of every call.", "no-eval-mode")
 
 
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"

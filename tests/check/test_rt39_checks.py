@@ -104,3 +104,58 @@ def mse_loss(pred, target, reduction="mean"):
 '''), "mse_loss")
     assert set(failed(found)) == {part_a.MSE_VALUES}, {k: v.message for k, v in failed(found).items()}
     assert found[part_a.MSE_VALUES].mistake == "half-squared-error"
+
+
+FIRST_TIME_ONLY = {
+    "train_one_epoch": '''
+import weakref
+_SEEN_TRAIN = weakref.WeakSet()
+
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    if model not in _SEEN_TRAIN:
+        _SEEN_TRAIN.add(model)
+        model.train()
+    model.to(device)
+    total, n = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(x)
+        n += len(x)
+    return total / n
+''',
+    "evaluate": '''
+import weakref
+_SEEN_EVAL = weakref.WeakSet()
+
+def evaluate(model, loader, loss_fn, device):
+    if model not in _SEEN_EVAL:
+        _SEEN_EVAL.add(model)
+        model.eval()
+    model.to(device)
+    total, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total += loss_fn(logits, y).item() * len(x)
+            correct += int((logits.argmax(dim=1) == y).sum())
+            n += len(x)
+    return {"loss": total / n, "accuracy": correct / n}
+''',
+}
+
+
+def test_a_loop_that_sets_the_mode_only_the_first_time_fails_its_mode_check() -> None:
+    """Red team 39's loops set the mode only the first time they met a model (under fit, the
+    later epochs trained in eval mode and evaluated in train mode) and kept their mode
+    checks, each check's run calling them once on a fresh model: they are called twice."""
+    from lab05_checks.test_part_d_training import EVAL_MODE, TRAIN_MODE
+
+    for function, check in (("train_one_epoch", TRAIN_MODE), ("evaluate", EVAL_MODE)):
+        found = verdicts(namespace(FIRST_TIME_ONLY[function]), function)
+        assert check in failed(found), (function, found[check])
+        assert "called again" in found[check].message
