@@ -1168,6 +1168,9 @@ def _macro_models(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) 
                           for tp, fp, fn in counts) / num_classes,
         # a class left out of the loop (fresh eyes 17: `range(1, num_classes)`), the sum
         # divided by num_classes or by the classes kept
+        # the mean of one of the two ratios F1 combines (mistakes review 31: precision)
+        "precision": precision,
+        "recall": recall,
         "skips-first": sum(f1[1:]) / num_classes,
         "skips-first-mean": sum(f1[1:]) / max(num_classes - 1, 1),
         "skips-last": sum(f1[:-1]) / num_classes,
@@ -1190,6 +1193,12 @@ MACRO_MESSAGES = {
                   "for each class, then average.",
     "weighted": "macro_f1 weights each class's F1 by its support: macro-F1 is the plain mean "
                 "over classes (every class counts the same, however rare).",
+    "precision": "macro_f1 averages each class's precision, TP / (TP + FP), not its F1: a "
+                 "class's F1 is 2·TP / (2·TP + FP + FN), which also counts what it misses — "
+                 "compute that for each class, then average.",
+    "recall": "macro_f1 averages each class's recall, TP / (TP + FN), not its F1: a class's F1 "
+              "is 2·TP / (2·TP + FP + FN), which also counts its false alarms — compute that "
+              "for each class, then average.",
     "skips-first": SKIPS_FIRST,
     "skips-first-mean": SKIPS_FIRST,
     "skips-last": SKIPS_LAST,

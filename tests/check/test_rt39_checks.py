@@ -159,3 +159,17 @@ def test_a_loop_that_sets_the_mode_only_the_first_time_fails_its_mode_check() ->
         found = verdicts(namespace(FIRST_TIME_ONLY[function]), function)
         assert check in failed(found), (function, found[check])
         assert "called again" in found[check].message
+
+
+def test_a_macro_average_of_precision_is_named() -> None:
+    """Mistakes review 31: macro_f1 averaging each class's precision was told only "a wrong
+    value": the ratio it averaged is named."""
+    from lab05_checks import test_part_c_metrics as part_c
+
+    found = verdicts(namespace('''
+def macro_f1(preds, targets, num_classes):
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[0]
+              for c in range(num_classes)]
+    return sum(scores) / num_classes
+'''), "macro_f1")
+    assert found[part_c.MACRO_VALUES].mistake == "macro-precision", found[part_c.MACRO_VALUES]
