@@ -1436,22 +1436,32 @@ def _raised_through_a_helper(student, ref, preds: torch.Tensor, targets: torch.T
             return ""
         return _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol) or \
             _raising_prf(student, ref, preds, targets, num_classes, error, tol) or \
-            _matrix_raises_alike(student, preds, targets, num_classes, error)
+            _matrix_raises_alike(student, ref, preds, targets, num_classes, error, tol)
     except MissingFunction:
         return ""
     return ""
 
 
-def _matrix_raises_alike(student, preds: torch.Tensor, targets: torch.Tensor,
-                         num_classes: int, raised: StudentError) -> str:
+def _matrix_raises_alike(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                         num_classes: int, raised: StudentError, tol) -> str:
     """The student's confusion_matrix raises on these labels the very error macro_f1 raised
-    (a size of its own that does not fit 13 classes): the matrix's values check charges it."""
+    (a size of its own that does not fit 13 classes), and both are right on three classes:
+    the matrix's values check charges it. (A stub raising one error everywhere is no helper,
+    and earns nothing through one.)"""
     try:
         student.call("confusion_matrix", preds, targets, num_classes)
     except StudentError as error:
         same = (error.kind == raised.kind
                 and error.info.get("message") == raised.info.get("message"))
-        return CM_VALUES if same and not error.is_a("NotImplementedError") else ""
+        right = False
+        for classes in (2, 3, 4):  # (right on a few classes: both do work)
+            small = (torch.arange(8) % classes, (torch.arange(8) // 2) % classes, classes)
+            matrix = _matrix(_quiet(student, "confusion_matrix", *small))
+            right = right or (matrix is not None and matrix.shape == (classes, classes)
+                              and bool(torch.equal(matrix.long(), ref.confusion_matrix(*small)))
+                              and _close(_quiet(student, "macro_f1", *small),
+                                         ref.macro_f1(*small), tol))
+        return CM_VALUES if same and right and not error.is_a("NotImplementedError") else ""
     except MissingFunction:
         return ""
     return ""
