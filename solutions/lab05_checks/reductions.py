@@ -108,6 +108,19 @@ def same_rank_mismatches(make: Callable[..., torch.Tensor]) -> list[Invalid]:
             for first, second in SAME_RANK_MISMATCHES]
 
 
+def expect_same_rank_refused(call: Callable[..., Any], function: str,
+                             make: Callable[..., torch.Tensor]) -> None:
+    """`function` (`call(*args)`, raising `StudentError` when it raises) accepts none of
+    `SAME_RANK_MISMATCHES`. One that raises another error there compares too late, which the
+    check of a late comparison names (shapes that do not broadcast)."""
+    for words, args, _ in same_rank_mismatches(make):
+        try:
+            call(*args)
+        except StudentError:
+            continue
+        fail(f"{function} accepted {words}: {SAME_RANK_FIX}", "partial-shape-check")
+
+
 def elementwise_invalid(make: Callable[..., torch.Tensor],
                         *more: Invalid) -> list[Invalid]:
     """The inputs every elementwise loss refuses (`make(*shape)` gives a valid input tensor):
