@@ -7,7 +7,7 @@ architecture check: a second model of other sizes is built too.
 from __future__ import annotations
 
 from lab05_checks.test_part_d_training import CLS_ARCH
-from test_helper_blame import failed, namespace, verdicts
+from test_helper_blame import edited, failed, namespace, verdicts
 
 THE_PROBES_SIZES = '''
 def build_classifier(in_features, hidden, num_classes):
@@ -106,46 +106,11 @@ def mse_loss(pred, target, reduction="mean"):
     assert found[part_a.MSE_VALUES].mistake == "half-squared-error"
 
 
-FIRST_TIME_ONLY = {
-    "train_one_epoch": '''
-import weakref
-_SEEN_TRAIN = weakref.WeakSet()
-
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    if model not in _SEEN_TRAIN:
-        _SEEN_TRAIN.add(model)
-        model.train()
-    model.to(device)
-    total, n = 0.0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * len(x)
-        n += len(x)
-    return total / n
-''',
-    "evaluate": '''
-import weakref
-_SEEN_EVAL = weakref.WeakSet()
-
-def evaluate(model, loader, loss_fn, device):
-    if model not in _SEEN_EVAL:
-        _SEEN_EVAL.add(model)
-        model.eval()
-    model.to(device)
-    total, correct, n = 0.0, 0, 0
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            logits = model(x)
-            total += loss_fn(logits, y).item() * len(x)
-            correct += int((logits.argmax(dim=1) == y).sum())
-            n += len(x)
-    return {"loss": total / n, "accuracy": correct / n}
-''',
+FIRST_TIME_ONLY = {  # (the reference's loops, the mode set only for a model not seen)
+    function: "import weakref\n_SEEN = weakref.WeakSet()\n" + edited(
+        function, f"    model.{mode}()\n",
+        f"    if model not in _SEEN:\n        _SEEN.add(model)\n        model.{mode}()\n")
+    for function, mode in (("train_one_epoch", "train"), ("evaluate", "eval"))
 }
 
 
