@@ -135,18 +135,20 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "forward": [], "events": []}
     seed_rngs(int(params.get("seed", 0)))
+
+    def run() -> None:
+        with harness.device_context(params), _emulated_gpu(params):
+            if function == "evaluate":
+                ns["evaluate"](model, loader, nn.CrossEntropyLoss(), device)
+            else:
+                ns["train_one_epoch"](model, loader, nn.CrossEntropyLoss(), optimizer, device)
+
     try:
-        for call in range(2):
-            if call:
-                model.train(function == "evaluate")  # (the mode the other loop leaves)
-                start, events = len(log.forward), len(log.events)
-            loss_fn = nn.CrossEntropyLoss()
-            with harness.device_context(params), _emulated_gpu(params):
-                if function == "evaluate":
-                    ns["evaluate"](model, loader, loss_fn, device)
-                else:
-                    ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
-        outcome.update(forward=log.forward[start:], events=log.events[events:])
+        run()
+        model.train(function == "evaluate")  # (the mode the other loop leaves)
+        forwards, events = len(log.forward), len(log.events)
+        run()
+        outcome.update(forward=log.forward[forwards:], events=log.events[events:])
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]

@@ -29,7 +29,8 @@ def handing_in_markdown(notebook: str, limits: Limits,
     return f"""## Handing in
 
 * **What:** this notebook, `{notebook}`, with your code in it, and nothing else. Keep
-  every function's name and signature as given, and the `q_…` answer variables.
+  every function's name and signature as given (the autograder also passes arguments by
+  position, in the order given), and the `q_…` answer variables.
 * **How:** first *Kernel → Restart & Run All* and check that it runs from top to bottom,
   then save it and upload `{notebook}` where your course collects this lab (Gradescope or
   the LMS assignment). You may hand in again before the deadline; your latest upload is

@@ -415,20 +415,18 @@ def _codes_within(code: Any) -> Iterator[Any]:
             yield from _codes_within(constant)
 
 
-def library_signatures(only: Iterable[str] | None = None
-                       ) -> tuple[frozenset[str], frozenset[tuple[Any, ...]]]:
-    """The library modules loaded now (`_PACKAGES`' folders), of those named `only` where
-    given, and the signatures of their code: their functions, what those wrap, and the code
-    nested in them."""
+def library_signatures(only: Iterable[str] | None = None) -> frozenset[tuple[Any, ...]]:
+    """The signatures of the code of the library modules loaded now (`_PACKAGES`' folders),
+    of those named `only` where given: their functions, what those wrap, and the code nested
+    in them."""
     folders = [folder for _, found in _PACKAGES for folder in found]
-    names, signatures = set(), set()
-    modules = list(sys.modules.items()) if only is None else [
-        (name, sys.modules.get(name)) for name in only]
-    for module_name, module in modules:
+    signatures = set()
+    modules = list(sys.modules.values()) if only is None else [
+        sys.modules.get(name) for name in only]
+    for module in modules:
         where = getattr(module, "__file__", None)
         if type(where) is not str or not any(where.startswith(folder) for folder in folders):
             continue
-        names.add(module_name)
         try:
             values = list(vars(module).values())
         except TypeError:
@@ -445,12 +443,12 @@ def library_signatures(only: Iterable[str] | None = None
                         if signature is not None:
                             signatures.add(signature)
                 value = getattr(value, "__wrapped__", None)
-    return frozenset(names), frozenset(signatures)
+    return frozenset(signatures)
 
 
 # The zygote's: torch's own reference code, read again as it seals (a module a cell imports
 # later is read as a block starts)
-_LIBRARY_MODULES, _SIGNATURES = library_signatures()
+_SIGNATURES = library_signatures()
 _ZYGOTE_MODULES = frozenset(sys.modules)
 
 
@@ -466,10 +464,10 @@ def _signatures_now() -> frozenset[tuple[Any, ...]]:
     scikit-learn loaded)."""
     new = sys.modules.keys() - _ZYGOTE_MODULES - _LATER["modules"]
     if new:
-        _, signatures = library_signatures(new)
+        signatures = library_signatures(new)
         _LATER["modules"] = _LATER["modules"] | new
-        if signatures - _LATER["signatures"]:
-            _LATER["signatures"] = _LATER["signatures"] | signatures | _SIGNATURES
+        if signatures:
+            _LATER["signatures"] = (_LATER["signatures"] or _SIGNATURES) | signatures
     return _LATER["signatures"] or _SIGNATURES
 
 
@@ -1837,9 +1835,9 @@ def load_lab_modules(paths: Iterable[str | Path]) -> tuple[ModuleType, ...]:
 def seal() -> None:
     """No scenario may be registered any more (called by the zygote before forking); the
     library code loaded by now is read once, for every worker (`library_signatures`)."""
-    global _LIBRARY_MODULES, _SIGNATURES, _ZYGOTE_MODULES, _IMPLEMENTATIONS
+    global _SIGNATURES, _ZYGOTE_MODULES, _IMPLEMENTATIONS
     _sealed.append(True)
-    _LIBRARY_MODULES, _SIGNATURES = library_signatures()
+    _SIGNATURES = library_signatures()
     _ZYGOTE_MODULES = frozenset(sys.modules)
     _IMPLEMENTATIONS = _torch_implementations()
 

@@ -540,9 +540,9 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
     base = torch.frombuffer(data, dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
     try:
         # by where each starts and then ends: an empty tensor starts where the next one does,
-        # and ordered by name after it, the frame was refused (a plan's second request
-        # with an empty tensor named `u9` beside `u10` failed, and every call of the rest of
-        # the submission went alone: 2.5x its cost)
+        # and ordered by name after it, the frame was refused (a plan's second request, its
+        # empty int64 `u99` where the float64 `u0` began, failed, and every call of the rest
+        # of the submission went alone: 2.5x its cost)
         entries = sorted(((spec["data_offsets"][0], spec["data_offsets"][1]), key, spec)
                          for key, spec in index.items() if key != "__metadata__")
     except (TypeError, KeyError, IndexError) as exc:

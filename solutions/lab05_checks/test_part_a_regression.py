@@ -145,15 +145,12 @@ OWN_MODELS: dict[str, tuple[tuple[str, Callable[..., torch.Tensor]], ...]] = {
 def _own_model(student, memo, function: str, reference, **extra
                ) -> tuple[Callable[..., torch.Tensor], tuple[str, ...]] | None:
     """The formula of `OWN_MODELS` the function computes (and the reductions it does so
-    for) on ordinary float64 inputs, one drawn afresh, where it differs from the reference;
-    None when it computes none of them (cached)."""
+    for) on `_ordinary_pairs`, where it differs from the reference; None when it computes
+    none of them (cached)."""
     key = f"{function}:own-model:{sorted(extra.items())}"
     if key not in memo:
         memo[key] = None
-        gen = fresh_generator()
-        pairs = [pair for pair in _pairs(13) if pair[0].dtype == torch.float64] + [
-            (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2,
-             torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2)]
+        pairs = _ordinary_pairs()
         for _, model in OWN_MODELS.get(function, ()):
             reductions = tuple(r for r in ("none", "mean", "sum") if all(
                 _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
@@ -196,19 +193,23 @@ def _charged(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
         value, expected, tolerance.rtol, tolerance.atol)
 
 
+def _ordinary_pairs() -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Ordinary float64 inputs, 1-D and 2-D, and one drawn afresh for this submission: a
+    function right only on the checks' fixed inputs (a table of them, zeros elsewhere) works
+    nowhere (red team 35: its error and GPU checks, +3)."""
+    gen = fresh_generator()
+    return [pair for pair in _pairs(13) if pair[0].dtype == torch.float64] + [
+        (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2,
+         torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2)]
+
+
 def _working(student, memo, function: str, reference, **extra) -> tuple[str, ...]:
     """The reductions the student gets right on ordinary float64 inputs, 1-D and 2-D
     (cached): the checks of other behaviours (gradients, errors, no library) use those, so a
     broken reduction costs the values check alone, and a stub (none works) scores nothing."""
     key = f"{function}:working:{sorted(extra.items())}"
     if key not in memo:
-        # ... and on inputs drawn afresh for this submission: a function right only on the
-        # checks' fixed inputs (a table of them, zeros elsewhere) works nowhere (red team 35:
-        # its error and GPU checks, +3)
-        gen = fresh_generator()
-        pairs = [pair for pair in _pairs(13) if pair[0].dtype == torch.float64] + [
-            (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2,
-             torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2)]
+        pairs = _ordinary_pairs()
         memo[key] = tuple(r for r in ("none", "mean", "sum") if all(
             _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
                     reference(pred, target, reduction=r, **extra)) for pred, target in pairs))

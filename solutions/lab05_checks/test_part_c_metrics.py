@@ -32,11 +32,6 @@ def _random_labels(gen: torch.Generator, n: int, num_classes: int) -> torch.Tens
     return torch.randint(0, num_classes, (n,), generator=gen)
 
 
-def _close_triple(value: Any, expected: tuple[float, float, float], tol) -> bool:
-    return isinstance(value, (tuple, list)) and len(value) == 3 and all(
-        _close(v, e, tol) for v, e in zip(value, expected, strict=True))
-
-
 def _large_labels(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(preds, targets): 1,531 labels of `num_classes` classes, about 60 % right, every class
     predicted and present: far more than the other cases, so a function right only on small
@@ -964,8 +959,8 @@ def test_prf_multiclass(student, tol, memo):
         "targets == positive_class (one-vs-rest).")
     # ... and positive_class given by position, as the signature allows (red team 39's
     # keyword-only one scored class 1 for precision_recall_f1(p, t, 2))
-    if _close_triple(_quiet(student, "precision_recall_f1", preds, targets, positive_class=2),
-                     _prf_reference(preds, targets, 2, model), tol) and not _close_triple(
+    if _same_triple(_quiet(student, "precision_recall_f1", preds, targets, positive_class=2),
+                    _prf_reference(preds, targets, 2, model), tol) and not _same_triple(
             _quiet(student, "precision_recall_f1", preds, targets, 2),
             _prf_reference(preds, targets, 2, model), tol):
         fail("precision_recall_f1(preds, targets, 2) does not score class 2: keep the "
@@ -1276,8 +1271,9 @@ def test_macro_values(student, ref, tol, memo):
         except StudentError as error:
             # (raised through its helper's mistake — a matrix of a size of its own on 13
             # classes —: that helper's check charges it, once)
-            helper = "" if error.is_a("NotImplementedError") else _raised_through_a_helper(
-                student, ref, preds, targets, num_classes, tol)
+            helper = "" if error.is_a("NotImplementedError") else (
+                _raising_matrix(student, ref, preds, targets, num_classes, tol)
+                or _raised_through_a_helper(student, ref, preds, targets, num_classes, tol))
             if not helper:
                 raise
             attributed_to(helper)
@@ -1345,7 +1341,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
                     continue
         except StudentError as error:
             raising = None if error.is_a("NotImplementedError") else \
-                _raising_matrix(student, ref, preds, targets, num_classes)
+                _raising_matrix(student, ref, preds, targets, num_classes, tol)
             if raising:  # (its confusion_matrix raises here too: that helper's mistake)
                 attributed_to(raising)
                 continue
@@ -1435,33 +1431,7 @@ def _raised_through_a_helper(student, ref, preds: torch.Tensor, targets: torch.T
         if error.is_a("NotImplementedError"):
             return ""
         return _over_a_smaller_matrix(student, ref, preds, targets, num_classes, tol) or \
-            _raising_prf(student, ref, preds, targets, num_classes, error, tol) or \
-            _matrix_raises_alike(student, ref, preds, targets, num_classes, error, tol)
-    except MissingFunction:
-        return ""
-    return ""
-
-
-def _matrix_raises_alike(student, ref, preds: torch.Tensor, targets: torch.Tensor,
-                         num_classes: int, raised: StudentError, tol) -> str:
-    """The student's confusion_matrix raises on these labels the very error macro_f1 raised
-    (a size of its own that does not fit 13 classes), and both are right on three classes:
-    the matrix's values check charges it. (A stub raising one error everywhere is no helper,
-    and earns nothing through one.)"""
-    try:
-        student.call("confusion_matrix", preds, targets, num_classes)
-    except StudentError as error:
-        same = (error.kind == raised.kind
-                and error.info.get("message") == raised.info.get("message"))
-        right = False
-        for classes in (2, 3, 4):  # (right on a few classes: both do work)
-            small = (torch.arange(8) % classes, (torch.arange(8) // 2) % classes, classes)
-            matrix = _matrix(_quiet(student, "confusion_matrix", *small))
-            right = right or (matrix is not None and matrix.shape == (classes, classes)
-                              and bool(torch.equal(matrix.long(), ref.confusion_matrix(*small)))
-                              and _close(_quiet(student, "macro_f1", *small),
-                                         ref.macro_f1(*small), tol))
-        return CM_VALUES if same and right and not error.is_a("NotImplementedError") else ""
+            _raising_prf(student, ref, preds, targets, num_classes, error, tol)
     except MissingFunction:
         return ""
     return ""
@@ -1522,11 +1492,13 @@ def _raising_prf(student, ref, preds: torch.Tensor, targets: torch.Tensor, num_c
 
 
 def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,
-                    num_classes: int) -> str:
+                    num_classes: int, tol) -> str:
     """The confusion_matrix check that charges the student's confusion_matrix raising on
-    these labels while it works once they reach its last cell ("" otherwise): macro_f1 built
-    on it raises there too, the helper's mistake (fresh eyes 8: a missing `minlength` was
-    also a macro_f1 "0/0")."""
+    these labels while it works on others ("" otherwise): macro_f1 built on it raises there
+    too, the helper's mistake. Sized by the labels (it works once they reach its last cell:
+    fresh eyes 8's missing `minlength`, also a macro_f1 "0/0"), the absent-class check's;
+    right on a few classes, macro_f1 too (a size of its own, 4, that 13 classes do not fit),
+    its values check's."""
     try:
         student.call("confusion_matrix", preds, targets, num_classes)
     except StudentError as error:
@@ -1534,10 +1506,22 @@ def _raising_matrix(student, ref, preds: torch.Tensor, targets: torch.Tensor,
             return ""
         # (only where it works on other labels: a matrix that raises on any is no helper,
         # and a stub earns nothing through it)
-        return CM_ABSENT if _sized_by_data(student, ref, preds, targets, num_classes) else ""
+        if _sized_by_data(student, ref, preds, targets, num_classes):
+            return CM_ABSENT
+        return CM_VALUES if any(_both_right(student, ref, tol, classes)
+                                for classes in (2, 3, 4)) else ""
     except MissingFunction:
         return ""
     return ""
+
+
+def _both_right(student, ref, tol, classes: int) -> bool:
+    """confusion_matrix and macro_f1 are right on eight labels of `classes` classes."""
+    small = (torch.arange(8) % classes, (torch.arange(8) // 2) % classes, classes)
+    matrix = _matrix(_quiet(student, "confusion_matrix", *small))
+    return (matrix is not None and matrix.shape == (classes, classes)
+            and bool(torch.equal(matrix.long(), ref.confusion_matrix(*small)))
+            and _close(_quiet(student, "macro_f1", *small), ref.macro_f1(*small), tol))
 
 
 HELPER_VALUES = {"confusion_matrix": CM_VALUES, "accuracy": ACC_VALUES,
