@@ -471,12 +471,35 @@ def _signatures_now() -> frozenset[tuple[Any, ...]]:
     return _LATER["signatures"] or _SIGNATURES
 
 
-def _torch_implementations() -> tuple[tuple[str, FunctionType], ...]:
+# What an operator's name says beside the function it computes (`nll_loss_forward`,
+# `_nll_loss_nd`, `nll_loss2d_backward` are all nll_loss): an implementation is known by its stem
+_STEM_PARTS = ("_forward", "_backward", "_nd", "2d", "_out", "_data", "_handler")
+
+
+def _stem(name: str) -> str:
+    name = name.lstrip("_")
+    cut = True
+    while cut:
+        cut = False
+        for part in _STEM_PARTS:
+            if name.endswith(part) and len(name) > len(part):
+                name, cut = name[:-len(part)], True
+    return name
+
+
+Implementation = tuple[str, FunctionType, frozenset[str], str]
+
+
+def _torch_implementations() -> tuple[Implementation, ...]:
     """torch's own Python implementations of operators (its reference code: `torch_refs`),
     by the operator name they carry (`_log_softmax` → log_softmax, `nll_loss_forward`): what
-    an evidence worker disables for good where the operator is blocked (`block_for_good`)."""
+    an evidence worker disables for good where the operator is blocked (`block_for_good`).
+    Each with what `_disable_implementations` matches an operator against, computed here
+    once (in the zygote; matched in every evidence worker, it was a tenth of one's time):
+    the name and each of its beginnings that ends before a `_` (`nll_loss_forward` is
+    nll_loss's and nll's), and its stem (`_stem`)."""
     folders = [folder for name, found in _PACKAGES if name == "torch_refs" for folder in found]
-    found: dict[int, tuple[str, FunctionType]] = {}
+    found: dict[int, Implementation] = {}
     for module in list(sys.modules.values()):
         where = getattr(module, "__file__", None)
         if type(where) is not str or not any(where.startswith(f) for f in folders):
@@ -486,7 +509,10 @@ def _torch_implementations() -> tuple[tuple[str, FunctionType], ...]:
                 if type(value) is not FunctionType:
                     break
                 if any(value.__code__.co_filename.startswith(f) for f in folders):
-                    found[id(value)] = (value.__name__.lstrip("_"), value)
+                    base = value.__name__.lstrip("_")
+                    found[id(value)] = (base, value, frozenset(
+                        [base, *(base[:i] for i, c in enumerate(base) if c == "_")]),
+                        _stem(base))
                 value = getattr(value, "__wrapped__", None)
     return tuple(found.values())
 
@@ -643,22 +669,6 @@ def block_for_good(plan: Any) -> int:
     return count
 
 
-# What an operator's name says beside the function it computes (`nll_loss_forward`,
-# `_nll_loss_nd`, `nll_loss2d_backward` are all nll_loss): an implementation is known by its stem
-_STEM_PARTS = ("_forward", "_backward", "_nd", "2d", "_out", "_data", "_handler")
-
-
-def _stem(name: str) -> str:
-    name = name.lstrip("_")
-    cut = True
-    while cut:
-        cut = False
-        for part in _STEM_PARTS:
-            if name.endswith(part) and len(name) > len(part):
-                name, cut = name[:-len(part)], True
-    return name
-
-
 def _disable_implementations(ops: set[str]) -> int:
     """torch's Python implementations of these operators (`_IMPLEMENTATIONS`) run the
     blocked code from now on, in this process (an evidence worker's, before its cells): a
@@ -669,9 +679,9 @@ def _disable_implementations(ops: set[str]) -> int:
     cross-entropy no-library point (red team 36)."""
     count = 0
     stems = {_stem(op) for op in ops}
-    for base, function in _IMPLEMENTATIONS:
-        if not any(base == op or base.startswith(op + "_") for op in ops) \
-                and _stem(base) not in stems:
+    for base, function, named, stem in _IMPLEMENTATIONS:
+        # (the operator is the name, or a beginning of it before a `_`; or the same stem)
+        if named.isdisjoint(ops) and stem not in stems:
             continue
         if function.__code__.co_freevars:  # (a closure's: its cells do not fit the blocked code)
             continue

@@ -455,3 +455,19 @@ def test_the_compilers_primitives_eager_code_is_the_library() -> None:
     assert torch.allclose((maximum + total.log()).squeeze(1), torch.logsumexp(x, 1))
     with pytest.raises(LibraryBlocked), LibraryBlock(block_plan(["torch_refs"])):
         prepare(x, 1)
+
+
+def test_an_implementation_is_matched_by_its_name_and_each_beginning_before_an_underscore():
+    """An evidence worker disables torch's implementation of a blocked operator when the
+    operator is its name, or a beginning of its name followed by `_` (`nll_loss` is
+    `nll_loss_forward`'s), or its stem: the beginnings are computed once, in the zygote, and
+    must be exactly those."""
+    from autograder.sandbox.harness import _IMPLEMENTATIONS, _stem
+
+    assert _IMPLEMENTATIONS, "torch's reference implementations were not found"
+    for base, _, named, stem in _IMPLEMENTATIONS:
+        assert stem == _stem(base)
+        candidates = {base, base + "x", base[:-1], *(base[:i] for i in range(len(base) + 1))}
+        for op in candidates:
+            assert (op in named) == (base == op or base.startswith(op + "_")), (base, op)
+    assert "nll_loss" in {base for base, _, named, _ in _IMPLEMENTATIONS if "nll_loss" in named}
