@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 import torch
+import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.registry import fail
@@ -63,6 +64,11 @@ LIBRARY_NAME = {
     "margin_ranking_loss": "F.margin_ranking_loss / nn.MarginRankingLoss",
     "multi_margin_loss": "F.multi_margin_loss / nn.MultiMarginLoss",
     "triplet_margin_loss": "F.triplet_margin_loss / nn.TripletMarginLoss",
+    "library_loss": "another of PyTorch's losses (any torch.nn.functional loss or nn loss "
+                    "module: none is allowed inside a loss you write)",
+    "log_sum_exp_pair": "F.softplus / F.logsigmoid (each a log-sum-exp of two terms, "
+                        "log(exp(a) + exp(b)) with b = 0: folded over a dimension, a "
+                        "log-sum-exp routine)",
 }
 
 
@@ -85,10 +91,30 @@ LOGSUMEXP_OPS = _aten_named("logsumexp", "logcumsumexp", "logaddexp")
 # `_scaled_dot_product_flash_attention_for_cpu` returns both, an outside red team's route).
 # Only those with a kernel on this machine (the CUDA-only ones on a GPU host): one with none
 # cannot run here, and each blocked operator costs the block's set-up and check.
-ATTENTION_OPS = tuple(
-    op for op in _aten_named("attention", "transformer")
-    if any(torch._C._dispatch_has_kernel_for_dispatch_key(f"aten::{op}", key)
-           for key in ("CPU", "CUDA", "CompositeImplicitAutograd", "CompositeExplicitAutograd")))
+def _with_kernel(ops: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `ops` with a kernel on this machine (an overload of theirs has one)."""
+    return tuple(op for op in ops if any(
+        torch._C._dispatch_has_kernel_for_dispatch_key(
+            f"aten::{op}.{schema.overload_name}" if schema.overload_name else f"aten::{op}", key)
+        for schema in torch._C._jit_get_schemas_for_operator(f"aten::{op}")
+        for key in ("CPU", "CUDA", "CompositeImplicitAutograd", "CompositeExplicitAutograd")))
+
+
+ATTENTION_OPS = _with_kernel(_aten_named("attention", "transformer"))
+# Every loss of the library, as a family (none is ever needed inside a loss the notebook
+# writes, and many give a lab loss's values under another name: red team 23's margin losses,
+# red team 40's F.triplet_margin_with_distance_loss with a 1-D distance for |d|): each
+# forward ATen operator with "loss" in its name, and each loss of torch.nn.functional written
+# in Python (blocked by its code: `harness.LibraryBlock`).
+LOSS_OPS = tuple(sorted({
+    *_with_kernel(_aten_named("loss")),
+    *(name for name, value in vars(F).items() if name.endswith("_loss") and callable(value)
+      and not torch._C._jit_get_schemas_for_operator(f"aten::{name}"))}))
+# A log-sum-exp of two terms with 0 (softplus(x) = log(exp(x) + exp(0)); logsigmoid(x) =
+# -softplus(-x)), stable at ±1e4 with no max shift: folded along a dimension, a log-sum-exp
+# (red team 40's softmax and log_softmax, as red team 16's with torch.logaddexp). Elementary
+# ops everywhere else (a BCE with logits is written with them).
+LOG_SUM_EXP_PAIR_OPS = _with_kernel(("softplus", "log_sigmoid", "log_sigmoid_forward"))
 
 
 
@@ -125,13 +151,19 @@ ALIASES: dict[str, str] = {
     "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
     "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
     "torch_refs": "torch_internal",
+    "torch's": "torch_internal",  # ("torch's own <name> is not available here": an evidence
+    # worker's disabled implementation, `harness._disable_implementations`)
     "lab_worker": "grader_code",
     # F.linear_cross_entropy's chunked cross-entropy (Python in torch/nn/modules, a custom
     # operator of the `torch_nn` namespace): PyTorch's own implementation (red team 23)
     "linear_cross_entropy": "torch_internal",
     "_linear_cross_entropy_batch_chunked": "torch_internal",
     "_linear_cross_entropy_batch_chunked_no_reduction": "torch_internal",
+    **{op: "log_sum_exp_pair" for op in (*LOG_SUM_EXP_PAIR_OPS, "logsigmoid")},
 }
+for _op in LOSS_OPS:  # (a loss with a name of its own above keeps it)
+    ALIASES.setdefault(_op.lstrip("_"), "library_loss")
+    ALIASES.setdefault(_op, "library_loss")
 
 
 # Each library function -> the ATen operators that block it (`harness.LibraryBlock`, during
@@ -182,11 +214,23 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     # with margin 0 on rows [0, d] and [0, -d] for mse_loss and mae_loss, +4)
     "multi_margin_loss": ("multi_margin_loss",),
     "triplet_margin_loss": ("triplet_margin_loss",),
+    "library_loss": LOSS_OPS,
+    "log_sum_exp_pair": LOG_SUM_EXP_PAIR_OPS,
 }
+# Every library loss: forbidden inside every loss the notebook writes, and inside softmax and
+# log_softmax (`LOSS_OPS`)
+LIBRARY_LOSSES = frozenset({
+    "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "ctc_loss",
+    "poisson_nll_loss", "soft_margin_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss",
+    "margin_ranking_loss", "multi_margin_loss", "triplet_margin_loss", "library_loss"})
 # What every no-library check forbids, whatever the function: the library's own code for
 # it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss
 # and torch._decomp's softmax, +11)
 LIBRARY_ANYWHERE = frozenset({"torch_internal", "grader_code"})
+# What a loss the notebook writes may not call: any of the library's losses (`LOSS_OPS`), and
+# the library's own code
+LOSS_FORBIDDEN = LIBRARY_LOSSES | LIBRARY_ANYWHERE
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
 
 
@@ -208,7 +252,13 @@ def blocked_ops(forbidden: set[str]) -> tuple[str, ...]:
 # the notebook runs there (`StudentSession.evidence`): every library function any graded
 # function may not call. A function that may call one of them (cross_entropy and
 # torch.log_softmax) is asked again in a worker that blocks its own set alone.
-EVIDENCE = blocked_ops(set(BLOCKED_OPS))
+#
+# Not for good: softplus and log-sigmoid, forbidden in softmax and log_softmax only, and the
+# stable BCE with logits the notebook teaches is written with F.logsigmoid — every correct
+# one would be asked again in a third worker. They are blocked by each softmax call's own
+# block in the evidence worker.
+PER_CALL_ONLY = frozenset({"log_sum_exp_pair"})
+EVIDENCE = blocked_ops(set(BLOCKED_OPS) - PER_CALL_ONLY)
 
 
 def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, ...]], Any]) -> Any:
@@ -221,11 +271,12 @@ def library_call(function: str, forbidden: set[str], call: Callable[[tuple[str, 
         if exc.kind != BLOCKED:
             raise
         reached = exc.info.get("message", "").split()[:1]  # "aten::<operator> is not ..."
-        _fail_library_call(function, (library_functions(reached) & forbidden) or forbidden)
+        _fail_library_call(function, library_functions(reached) & forbidden)
 
 
 def _fail_library_call(function: str, used: set[str]) -> NoReturn:
-    listed = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
+    # (a routine the block stopped that no name here knows: said as such, not every name)
+    listed = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used)) or "a library routine"
     fail(f"{function} calls {listed}, which computes what you are asked to implement: "
          "write it from elementary tensor operations (exp, log, sum, max, where, …) and your "
          "own functions.", "library-call")

@@ -30,7 +30,7 @@ from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
     EVIDENCE,
-    LIBRARY_ANYWHERE,
+    LOSS_FORBIDDEN,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -650,10 +650,9 @@ def _every_invalid_named(student, function: str, *more: Invalid):
 
 
 MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
-# its library loss, and those that give its values (Huber or smooth L1 with a delta no
-# difference reaches is half the squared error)
-MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss",
-                           "multi_margin_loss", *LIBRARY_ANYWHERE})
+# every library loss (Huber or smooth L1 with a delta no difference reaches is half the
+# squared error, a margin loss gives d² with its mean: `forbidden.LOSS_OPS`)
+MSE_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(MSE_NO_LIB,
@@ -704,9 +703,8 @@ def test_mae_errors(student, memo):
 
 
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
-# (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1)
-MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_ranking_loss",
-                           "multi_margin_loss", "triplet_margin_loss", *LIBRARY_ANYWHERE})
+# every library loss (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1)
+MAE_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(MAE_NO_LIB,
@@ -990,8 +988,8 @@ def _huber_errors(student, memo) -> None:
 
 
 HUBER_NO_LIB = "huber_loss: implemented without F.huber_loss"
-# the spec's equivalent library loss too (F.smooth_l1_loss)
-HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", *LIBRARY_ANYWHERE})
+# every library loss: the spec's equivalent one (F.smooth_l1_loss) and all the others
+HUBER_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(HUBER_NO_LIB,

@@ -56,6 +56,8 @@ from lab05_checks.forbidden import (
     EDGES,
     EVIDENCE,
     LIBRARY_ANYWHERE,
+    LIBRARY_LOSSES,
+    LOSS_FORBIDDEN,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -1082,9 +1084,11 @@ def _held_to_own_gradients(student, memo, tol, function: str, value: Any, x: tor
     wrong_gradients(function, "", True, "the logits")
 
 
-# (ctc_loss computes a log-sum-exp over its alignments: an eighteenth outside red team's
-# softmax, finite at ±1e4 without the max shift)
+# (any library loss too: ctc_loss computes a log-sum-exp over its alignments, an eighteenth
+# outside red team's softmax, finite at ±1e4 without the max shift; and softplus and
+# logsigmoid, a log-sum-exp of two terms folded along the dim: red team 40's)
 SOFTMAX_FORBIDDEN = frozenset({"softmax", "log_softmax", "logsumexp", "softmin", "attention",
+                               "log_sum_exp_pair", *LIBRARY_LOSSES,
                                "scipy_softmax", "ctc_loss", *LIBRARY_ANYWHERE})
 
 
@@ -1747,9 +1751,8 @@ def _ce_errors(student, logits: torch.Tensor) -> None:
 
 
 CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
-# (and the library losses that give its values: kl_div to a one-hot, ctc, poisson nll)
-CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss", "kl_div", "ctc_loss", "poisson_nll_loss",
-                          *LIBRARY_ANYWHERE})
+# every library loss (kl_div to a one-hot, ctc, poisson nll give its values too)
+CE_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(CE_NO_LIB,
@@ -2280,11 +2283,9 @@ def test_bce_errors(student, tol, memo):
 
 
 BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
-# (and the library losses that give its values on logit(p))
-# (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the binary one)
-BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
-                           "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div",
-                           "poisson_nll_loss", *LIBRARY_ANYWHERE})
+# every library loss (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the
+# binary one, soft margin losses give its values on logit(p))
+BCE_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(BCE_NO_LIB,
@@ -2583,11 +2584,9 @@ def test_bcel_errors(student, tol, memo):
 
 
 BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
-# The spec's equivalent library loss is the same call: F.binary_cross_entropy on sigmoid
-# (torch.sigmoid and F.logsigmoid stay allowed).
-BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
-                            "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div",
-                            *LIBRARY_ANYWHERE})
+# every library loss (the spec's equivalent one is F.binary_cross_entropy on sigmoid);
+# torch.sigmoid, F.logsigmoid and F.softplus stay allowed
+BCEL_FORBIDDEN = LOSS_FORBIDDEN
 
 
 @check(BCEL_NO_LIB,

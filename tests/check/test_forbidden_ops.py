@@ -87,9 +87,11 @@ HONEST: dict[str, tuple[Callable[[], object], set[str]]] = {
         1 - X.sigmoid())).mean(), set()),
     "bce with logits from log1p/exp": (lambda: (X.clamp(min=0) - X * P + torch.log1p(
         torch.exp(-X.abs()))).mean(), set()),
-    "bce with logits from softplus": (lambda: (F.softplus(X) - X * P).mean(), set()),
+    # (seen as a log-sum-exp of two terms: forbidden in softmax and log_softmax alone)
+    "bce with logits from softplus": (lambda: (F.softplus(X) - X * P).mean(),
+                                      {"log_sum_exp_pair"}),
     "bce with logits from logsigmoid": (lambda: -(P * F.logsigmoid(X) + (1 - P) * F.logsigmoid(
-        -X)).mean(), set()),
+        -X)).mean(), {"log_sum_exp_pair"}),
 }
 
 
@@ -237,6 +239,22 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
     "softmax through nn.MultiheadAttention": (
         lambda: nn.MultiheadAttention(4, 1)(X[None].detach(), X[None].detach(),
                                             X[None].detach()), SOFTMAX_FORBIDDEN),
+    # red team 40's: a log-sum-exp of two terms with 0 folded over the classes, stable with no
+    # max shift; and any other library loss inside a loss (a triplet loss with a distance of
+    # its own gives |d|)
+    "log_softmax with softplus folded over dim": (
+        lambda: X - __import__("functools").reduce(lambda a, b: a + F.softplus(b - a),
+                                                   X.unbind(1))[:, None], SOFTMAX_FORBIDDEN),
+    "log_softmax with logsigmoid folded over dim": (
+        lambda: X - __import__("functools").reduce(lambda a, b: a - F.logsigmoid(a - b),
+                                                   X.unbind(1))[:, None], SOFTMAX_FORBIDDEN),
+    "mae as a triplet margin loss with a distance of its own": (
+        lambda: F.triplet_margin_with_distance_loss(
+            X.reshape(-1, 1), P.reshape(-1, 1), X.reshape(-1, 1),
+            distance_function=lambda u, v: (u - v).abs().sum(1), margin=1e-30),
+        MAE_FORBIDDEN),
+    "mse as a hinge embedding loss": (
+        lambda: F.hinge_embedding_loss((X - P) ** 2, torch.ones_like(X)), MSE_FORBIDDEN),
 }
 
 

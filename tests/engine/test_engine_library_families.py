@@ -1,0 +1,88 @@
+"""Red team 40: no-library points kept by a library routine of another name, in the real
+engine (the library block and the evidence worker are the sandbox's).
+
+A log-sum-exp folded along the dim with `F.softplus` or `F.logsigmoid` (each a log-sum-exp
+of two terms, as `torch.logaddexp` is) kept softmax's and log_softmax's no-library checks;
+`F.triplet_margin_with_distance_loss` gave mae_loss its |d| and kept its check. Every library
+loss is now forbidden inside every loss (a family: `forbidden.LOSS_OPS`), and softplus and
+log-sigmoid inside softmax and log_softmax — not in a BCE with logits, written with them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+
+FOLDED = '''
+def log_softmax(logits, dim=-1):
+    x = logits.movedim(dim, -1)
+    acc = x[..., 0]
+    for i in range(1, x.shape[-1]):
+        {fold}
+    return (x - acc.unsqueeze(-1)).movedim(-1, dim)
+
+
+def softmax(logits, dim=-1):
+    return log_softmax(logits, dim).exp()
+'''
+BY_SOFTPLUS = FOLDED.format(fold="acc = acc + F.softplus(x[..., i] - acc)")
+BY_LOGSIGMOID = FOLDED.format(fold="acc = acc - F.logsigmoid(acc - x[..., i])")
+
+MAE_BY_TRIPLET = '''
+def mae_loss(pred, target, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ValueError("shapes differ")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    a = pred.reshape(-1, 1)
+    loss = F.triplet_margin_with_distance_loss(
+        a, target.reshape(-1, 1), a, distance_function=lambda u, v: (u - v).abs().sum(1),
+        margin=1e-30, reduction="none").reshape(pred.shape)
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+'''
+
+BCEL_BY_SOFTPLUS = '''
+def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weight=None):
+    if logits.shape != targets.shape:
+        raise ValueError("shapes differ")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("unknown reduction")
+    weight = 1.0 if pos_weight is None else pos_weight
+    loss = weight * targets * F.softplus(-logits) + (1 - targets) * F.softplus(logits)
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+'''
+
+SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / logsumexp"
+LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softmax / logsumexp"
+MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
+
+
+def _failed(grader, tmp_path: Path, name: str, override: str) -> dict[str, str]:
+    """The reference with `override`'s functions in place of its own, graded: the failed
+    checks and their messages."""
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook(REFERENCE, override, answers()), path)
+    result = grader.grade(path, name)
+    return {t.name: t.output for t in result.tests if not t.passed}
+
+
+def test_a_log_sum_exp_folded_from_softplus_or_logsigmoid_is_a_library_call(
+        grader, tmp_path: Path) -> None:
+    for name, source in (("softplus", BY_SOFTPLUS), ("logsigmoid", BY_LOGSIGMOID)):
+        failed = _failed(grader, tmp_path, name, source)
+        assert set(failed) == {SOFTMAX_NO_LIB, LOG_SOFTMAX_NO_LIB}, (name, failed)
+        assert all("F.softplus / F.logsigmoid" in text for text in failed.values()), failed
+
+
+def test_any_library_loss_inside_a_loss_is_a_library_call(grader, tmp_path: Path) -> None:
+    failed = _failed(grader, tmp_path, "triplet", MAE_BY_TRIPLET)
+    assert set(failed) == {MAE_NO_LIB}, failed
+    assert "another of PyTorch's losses" in failed[MAE_NO_LIB]
+
+
+def test_softplus_stays_allowed_in_a_bce_with_logits(grader, tmp_path: Path) -> None:
+    """The reference's BCE with logits is written with F.logsigmoid; F.softplus is its twin."""
+    assert _failed(grader, tmp_path, "bcel_softplus", BCEL_BY_SOFTPLUS) == {}
