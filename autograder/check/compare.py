@@ -231,8 +231,11 @@ def expect_argument_used(function: str, argument: str, got: tuple[Any, Any],
     if _same_result(want[0], want[1]) or not _same_result(got[0], got[1]) \
             or not _all_finite(got[0]):
         return  # nan/inf: the value checks say that first
-    fail(f"{function} ignores its `{argument}` argument: {settings} it returns the same result, "
-         f"where the correct result changes. {fix}", f"ignores-{argument.replace('_', '-')}")
+    # (what the probe saw, and what it implies: a part of the result that does not follow the
+    # argument — mistakes review 32's true positives counted over every class)
+    fail(f"{function} does not use its `{argument}` argument everywhere it should: {settings} it "
+         f"returns the same result, where the correct result changes. {fix}",
+         f"ignores-{argument.replace('_', '-')}")
 
 
 def expect_default(function: str, argument: str, default: Any, got: Any,

@@ -1630,6 +1630,17 @@ def test_ce_extreme(student, tol, memo):
                      "log(0) and exp overflows — compute log-probabilities as shifted − "
                      "log(sum(exp(shifted))) with shifted = logits − max along dim 1.",
                      "not-finite")
+            if reduction != "none" and _same(
+                    _quiet_call(student, "cross_entropy", logits, targets, reduction="none"),
+                    model(logits, targets, "none"), tol):
+                # (each sample's loss exact, some of them exactly 0 here: mistakes review
+                # 32's mean over the non-zero losses was told to use the log-sum-exp trick)
+                fail("cross_entropy's per-sample losses are exact for logits of ±1e4 "
+                     f"({str(dtype).replace('torch.', '')}), but "
+                     f"reduction='{reduction}' does not give their "
+                     f"{'mean' if reduction == 'mean' else 'sum'}: every sample counts, one "
+                     "whose loss is exactly 0 too (the mean divides the sum by N).",
+                     f"reduction-{reduction}")
             if diagnosis["working"] and _finite_but_inexact(value, expected):
                 fail(f"cross_entropy is finite but inexact {what} (an eps inside the log, or a "
                      "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
@@ -2000,12 +2011,16 @@ BCE_CLAMP_FIX = f"e.g. {BCE_CLAMP_HINT}, and the same for 1 − p"
 
 def _bce_clamp_cases(dtype: torch.dtype) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """The clamp's two cases, apart: p of exactly 0 and 1 (log(0) = -inf), and a tiny p whose
-    log is finite but below -100 (float64 only: float32 rounds it to 0)."""
+    log is finite but below -100 (1e-45 is a float32 subnormal; 1e-50 and 1e-60, float64's
+    alone: float32 rounds them to 0), with a soft target too — a clamp of the whole loss at
+    100 instead of each log is right for a hard one (mistakes review 32)."""
     cases = {"exact": (torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5], dtype=dtype),
                        torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0], dtype=dtype))}
+    cases["tiny"] = (torch.tensor([1e-45, 0.25, 1e-45], dtype=dtype),
+                     torch.tensor([0.5, 0.5, 1.0], dtype=dtype))
     if dtype == torch.float64:
-        cases["tiny"] = (torch.tensor([1e-50, 1e-45, 0.25, 1e-60], dtype=dtype),
-                         torch.tensor([1.0, 0.5, 0.5, 1.0], dtype=dtype))
+        cases["tiny"] = (torch.tensor([1e-50, 1e-45, 0.25, 1e-60, 1e-50], dtype=dtype),
+                         torch.tensor([1.0, 0.5, 0.5, 1.0, 0.3], dtype=dtype))
     return cases
 
 
@@ -2028,8 +2043,8 @@ def test_bce_clamp(student, tol, memo):
     memo[EDGES, "binary_cross_entropy"] = False
     working = _bce_working(student, memo, tol)
     for dtype in DTYPES:
-        probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=dtype)
-        targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5], dtype=dtype)
+        probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25, 1e-45], dtype=dtype)
+        targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5], dtype=dtype)
         for reduction in _for_edge_cases(working):
             value = student.call("binary_cross_entropy", probs, targets,
                                  reduction=reduction).value
@@ -2049,8 +2064,9 @@ def test_bce_clamp(student, tol, memo):
             case = _bce_clamp_case_failed(student, tol, dtype, reduction)
             if working and case == "tiny" and _finite_but_inexact(value, expected):
                 fail("binary_cross_entropy is right at p of exactly 0 and 1 but not for a tiny "
-                     "p whose log is below -100 (p < e^-100 ≈ 3.7e-44, possible in float64) "
-                     f"{what}: clamp every log at -100, not only where p is 0 — "
+                     "p whose log is below -100 (p < e^-100 ≈ 3.7e-44: a float64 value or a "
+                     f"float32 subnormal) {what}: clamp every log at -100 before multiplying "
+                     "by the target — not only where p is 0, nor the loss as a whole — "
                      f"{BCE_CLAMP_FIX}.", "no-clamp-tiny")
             if working and _finite_but_inexact(value, expected):
                 fail("binary_cross_entropy is finite but not PyTorch's value for p of exactly 0 "

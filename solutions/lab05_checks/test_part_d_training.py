@@ -1394,6 +1394,9 @@ def test_fit(student, tol):
             and _history_matches(real.get("returned"), history, 1e-4, 1e-6)):
         return
     if not isinstance(returned, dict) or not set(expected) <= set(returned):
+        _judged_on_the_real_run(real.get("returned"), history,
+                                training.states_match(real.get("state"), state,
+                                                      tol.training.rtol, tol.training.atol))
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
     held = _history_values_kind(returned, expected)
@@ -1582,6 +1585,34 @@ def _reference_fit(params: dict) -> tuple[dict, dict]:
         history["val_loss"].append(scores["loss"])
         history["val_accuracy"].append(scores["accuracy"])
     return state, history
+
+
+def _judged_on_the_real_run(history: Any, reference: dict, trained_right: bool) -> None:
+    """The stand-ins' run gave no history, the real run one of the right shape: its figures
+    are judged (an inline validation loop cannot run on the stand-ins' meta device — mistakes
+    review 32's unweighted mean of batch means was told its history had the wrong shape)."""
+    if not (isinstance(history, dict) and set(reference) <= set(history) and all(
+            isinstance(history[key], (list, tuple)) and len(history[key]) == len(values)
+            for key, values in reference.items())):
+        return
+    held = _history_values_kind(history, reference)
+    if held:
+        fail(f"fit's history holds {held}, not Python floats: append numbers (the float "
+             "train_one_epoch returns, evaluate's figures, or .item() of a tensor).",
+             "fit-history-types")
+    wrong = [key for key, values in reference.items()
+             if not _history_matches({key: history[key]}, {key: values}, 1e-4, 1e-6)]
+    if not trained_right or not wrong:
+        return
+    if "train_loss" in wrong:
+        fail("fit trains the model as the reference does, but its train_loss entries are not "
+             "the figure train_one_epoch returns for each epoch: append train_one_epoch's "
+             "return value (the epoch's sample-weighted mean loss).", "fit-train-values")
+    fail(f"fit trains the model as the reference does, but its validation figures "
+         f"({', '.join(wrong)}) are not evaluate's on the validation loader after each epoch: "
+         "call evaluate(model, val_loader, loss_fn, device), or compute them as it does (each "
+         "batch's loss and correct count weighted by its size, divided by the number of "
+         "samples, with the model in eval mode and no gradients).", "fit-validation-values")
 
 
 def _history_matches(returned, expected, rel_tol: float = 0.0, abs_tol: float = 1e-9) -> bool:
@@ -1802,9 +1833,10 @@ def test_get_device(student, source):
         wrong = ("expected cuda when it is True" if same.split(":")[0] != "cuda"
                  else "expected cpu when it is False")
         fail(f"get_device returned {same} both when torch.cuda.is_available() is True and "
-             f"when it is False ({wrong}): it does not ask when it is called (a device fixed "
-             "in advance, or decided once when a cell ran). Call torch.cuda.is_available() "
-             "inside get_device, every time."
+             f"when it is False ({wrong}): its answer does not follow torch.cuda.is_available() "
+             "at the time it is called (a device fixed in advance, one decided once when a "
+             "cell ran, or another test than torch.cuda.is_available()). Call "
+             "torch.cuda.is_available() inside get_device, every time."
              + _uncalled_hint(source, "get_device", "is_available", "torch.cuda.is_available"),
              "wrong-device")
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
