@@ -370,17 +370,23 @@ def running(real: bool) -> Iterator[None]:
         yield
 
 
+# Where a tensor's storage really is: the C getter, taken at import (a subclass's own `device`
+# property says what it likes — red team 41's CPU results dressed as CUDA ones)
+_REAL_DEVICE = torch._C.TensorBase.__dict__["device"].__get__
+
+
 def to_host(value: Any, depth: int = 0) -> tuple[Any, list[str]]:
     """`value` with its tensors as plain CPU tensors, and each tensor's device as the call
-    left it: "gpu" or "cpu", in the order a depth-first walk meets them."""
+    left it: "gpu" or "cpu", in the order a depth-first walk meets them. On the GPU means an
+    emulated GPU tensor (this module's own class, exactly) or storage on a real GPU."""
     devices: list[str] = []
 
     def bring(item: Any) -> Any:
-        if isinstance(item, OnGPU):
+        if type(item) is OnGPU:
             devices.append("gpu")
             return item.data_.detach()
         if isinstance(item, torch.Tensor):
-            on_gpu = item.device.type == "cuda"
+            on_gpu = not isinstance(item, OnGPU) and _REAL_DEVICE(item).type == "cuda"
             devices.append("gpu" if on_gpu else "cpu")
             return item.detach().cpu() if on_gpu else item
         return item

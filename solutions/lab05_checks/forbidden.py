@@ -61,14 +61,15 @@ LIBRARY_NAME = {
     "ctc_loss": "F.ctc_loss / nn.CTCLoss",
     "gaussian_nll_loss": "F.gaussian_nll_loss / nn.GaussianNLLLoss",
     "multilabel_soft_margin_loss": "F.multilabel_soft_margin_loss / nn.MultiLabelSoftMarginLoss",
-    "margin_ranking_loss": "F.margin_ranking_loss / nn.MarginRankingLoss",
-    "multi_margin_loss": "F.multi_margin_loss / nn.MultiMarginLoss",
-    "triplet_margin_loss": "F.triplet_margin_loss / nn.TripletMarginLoss",
-    "library_loss": "another of PyTorch's losses (any torch.nn.functional loss or nn loss "
-                    "module: none is allowed inside a loss you write)",
-    "log_sum_exp_pair": "F.softplus / F.logsigmoid (each a log-sum-exp of two terms, "
-                        "log(exp(a) + exp(b)) with b = 0: folded over a dimension, a "
-                        "log-sum-exp routine)",
+    "library_loss": "a PyTorch loss (any torch.nn.functional loss or nn loss module: none is "
+                    "allowed inside softmax and log_softmax)",
+    "margin_loss": "a PyTorch margin or embedding loss (F.margin_ranking_loss, "
+                   "F.multi_margin_loss, F.triplet_margin_loss, "
+                   "F.triplet_margin_with_distance_loss, F.hinge_embedding_loss, ...: each gives "
+                   "|d| or d²)",
+    "log_sum_exp_pair": "F.softplus / F.logsigmoid / F.mish (each computes a log-sum-exp of "
+                        "two terms, log(exp(a) + exp(b)) with b = 0: folded over a dimension, "
+                        "a log-sum-exp routine)",
 }
 
 
@@ -101,11 +102,9 @@ def _with_kernel(ops: tuple[str, ...]) -> tuple[str, ...]:
 
 
 ATTENTION_OPS = _with_kernel(_aten_named("attention", "transformer"))
-# Every loss of the library, as a family (none is ever needed inside a loss the notebook
-# writes, and many give a lab loss's values under another name: red team 23's margin losses,
-# red team 40's F.triplet_margin_with_distance_loss with a 1-D distance for |d|): each
-# forward ATen operator with "loss" in its name, and each loss of torch.nn.functional written
-# in Python (blocked by its code: `harness.LibraryBlock`).
+# Every loss of the library, as a family: each forward ATen operator with "loss" in its name,
+# and each loss of torch.nn.functional written in Python (blocked by its code:
+# `harness.LibraryBlock`). Forbidden inside softmax and log_softmax (none is needed there).
 LOSS_OPS = tuple(sorted({
     *_with_kernel(_aten_named("loss")),
     *(name for name, value in vars(F).items() if name.endswith("_loss") and callable(value)
@@ -114,7 +113,16 @@ LOSS_OPS = tuple(sorted({
 # -softplus(-x)), stable at ±1e4 with no max shift: folded along a dimension, a log-sum-exp
 # (red team 40's softmax and log_softmax, as red team 16's with torch.logaddexp). Elementary
 # ops everywhere else (a BCE with logits is written with them).
-LOG_SUM_EXP_PAIR_OPS = _with_kernel(("softplus", "log_sigmoid", "log_sigmoid_forward"))
+LOG_SUM_EXP_PAIR_OPS = _with_kernel(("softplus", "log_sigmoid", "log_sigmoid_forward",
+                                     # (mish(d) / d = tanh(softplus(d)): red team 41's fold)
+                                     "mish"))
+# The margin and embedding losses, as a family: with a margin of 0 (or a tiny one) and a
+# second input of 0 (or the first), each gives |d| or d² (red team 23: F.multi_margin_loss
+# with margin 0 on rows [0, d] and [0, -d], +4; red team 40's
+# F.triplet_margin_with_distance_loss): forbidden inside mse_loss and mae_loss. (The soft
+# margin losses are logistic: a BCE's.)
+MARGIN_LOSS_OPS = tuple(op for op in LOSS_OPS
+                        if ("margin" in op or "embedding" in op) and "soft_margin" not in op)
 
 
 
@@ -141,8 +149,6 @@ ALIASES: dict[str, str] = {
     "ctc_loss": "ctc_loss", "_ctc_loss": "ctc_loss",
     "gaussian_nll_loss": "gaussian_nll_loss",
     "multilabel_soft_margin_loss": "multilabel_soft_margin_loss",
-    "margin_ranking_loss": "margin_ranking_loss",
-    "multi_margin_loss": "multi_margin_loss", "triplet_margin_loss": "triplet_margin_loss",
     **{op: "softmax" for op in SOFTMAX_OPS}, **{op: "log_softmax" for op in LOG_SOFTMAX_OPS},
     **{op: "logsumexp" for op in LOGSUMEXP_OPS},
     **{op: "attention" for op in ATTENTION_OPS},
@@ -162,8 +168,9 @@ ALIASES: dict[str, str] = {
     **{op: "log_sum_exp_pair" for op in (*LOG_SUM_EXP_PAIR_OPS, "logsigmoid")},
 }
 for _op in LOSS_OPS:  # (a loss with a name of its own above keeps it)
-    ALIASES.setdefault(_op.lstrip("_"), "library_loss")
-    ALIASES.setdefault(_op, "library_loss")
+    _family = "margin_loss" if _op in MARGIN_LOSS_OPS else "library_loss"
+    ALIASES.setdefault(_op.lstrip("_"), _family)
+    ALIASES.setdefault(_op, _family)
 
 
 # Each library function -> the ATen operators that block it (`harness.LibraryBlock`, during
@@ -209,28 +216,21 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     # written in Python over elementary operators: blocked by their code (harness.LibraryBlock)
     "gaussian_nll_loss": ("gaussian_nll_loss",),
     "multilabel_soft_margin_loss": ("multilabel_soft_margin_loss",),
-    "margin_ranking_loss": ("margin_ranking_loss",),
-    # margin losses that give d² or |d| with their mean (red team 23: F.multi_margin_loss
-    # with margin 0 on rows [0, d] and [0, -d] for mse_loss and mae_loss, +4)
-    "multi_margin_loss": ("multi_margin_loss",),
-    "triplet_margin_loss": ("triplet_margin_loss",),
     "library_loss": LOSS_OPS,
+    "margin_loss": MARGIN_LOSS_OPS,
     "log_sum_exp_pair": LOG_SUM_EXP_PAIR_OPS,
 }
-# Every library loss: forbidden inside every loss the notebook writes, and inside softmax and
-# log_softmax (`LOSS_OPS`)
+# Every library loss: forbidden inside softmax and log_softmax, which need none (`LOSS_OPS`:
+# some compute a log-sum-exp, or a softplus)
 LIBRARY_LOSSES = frozenset({
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "ctc_loss",
     "poisson_nll_loss", "soft_margin_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss",
-    "margin_ranking_loss", "multi_margin_loss", "triplet_margin_loss", "library_loss"})
+    "margin_loss", "library_loss"})
 # What every no-library check forbids, whatever the function: the library's own code for
 # it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss
 # and torch._decomp's softmax, +11)
 LIBRARY_ANYWHERE = frozenset({"torch_internal", "grader_code"})
-# What a loss the notebook writes may not call: any of the library's losses (`LOSS_OPS`), and
-# the library's own code
-LOSS_FORBIDDEN = LIBRARY_LOSSES | LIBRARY_ANYWHERE
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
 
 

@@ -30,7 +30,7 @@ from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
     EVIDENCE,
-    LOSS_FORBIDDEN,
+    LIBRARY_ANYWHERE,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -650,9 +650,10 @@ def _every_invalid_named(student, function: str, *more: Invalid):
 
 
 MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
-# every library loss (Huber or smooth L1 with a delta no difference reaches is half the
-# squared error, a margin loss gives d² with its mean: `forbidden.LOSS_OPS`)
-MSE_FORBIDDEN = LOSS_FORBIDDEN
+# its library loss, and those that give its values (Huber or smooth L1 with a delta no
+# difference reaches is half the squared error; a margin loss, d² with its mean)
+MSE_FORBIDDEN = frozenset({"mse_loss", "huber_loss", "smooth_l1_loss", "gaussian_nll_loss",
+                           "margin_loss", *LIBRARY_ANYWHERE})
 
 
 @check(MSE_NO_LIB,
@@ -703,8 +704,9 @@ def test_mae_errors(student, memo):
 
 
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
-# every library loss (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1)
-MAE_FORBIDDEN = LOSS_FORBIDDEN
+# (smooth L1 with beta = 0 is L1; Huber with a tiny delta is delta·L1; a margin loss, |d|)
+MAE_FORBIDDEN = frozenset({"l1_loss", "smooth_l1_loss", "huber_loss", "margin_loss",
+                           *LIBRARY_ANYWHERE})
 
 
 @check(MAE_NO_LIB,
@@ -988,8 +990,9 @@ def _huber_errors(student, memo) -> None:
 
 
 HUBER_NO_LIB = "huber_loss: implemented without F.huber_loss"
-# every library loss: the spec's equivalent one (F.smooth_l1_loss) and all the others
-HUBER_FORBIDDEN = LOSS_FORBIDDEN
+# the spec's equivalent library loss too (F.smooth_l1_loss); the other losses' elementwise
+# pieces (F.mse_loss, F.l1_loss with reduction='none') are not Huber's value
+HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", *LIBRARY_ANYWHERE})
 
 
 @check(HUBER_NO_LIB,

@@ -57,7 +57,6 @@ from lab05_checks.forbidden import (
     EVIDENCE,
     LIBRARY_ANYWHERE,
     LIBRARY_LOSSES,
-    LOSS_FORBIDDEN,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -1762,8 +1761,9 @@ def _ce_errors(student, logits: torch.Tensor) -> None:
 
 
 CE_NO_LIB = "cross_entropy: implemented without F.cross_entropy / F.nll_loss"
-# every library loss (kl_div to a one-hot, ctc, poisson nll give its values too)
-CE_FORBIDDEN = LOSS_FORBIDDEN
+# (and the library losses that give its values: kl_div to a one-hot, ctc, poisson nll)
+CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss", "kl_div", "ctc_loss", "poisson_nll_loss",
+                          *LIBRARY_ANYWHERE})
 
 
 @check(CE_NO_LIB,
@@ -2299,9 +2299,11 @@ def test_bce_errors(student, tol, memo):
 
 
 BCE_NO_LIB = "binary_cross_entropy: implemented without F.binary_cross_entropy"
-# every library loss (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the
-# binary one, soft margin losses give its values on logit(p))
-BCE_FORBIDDEN = LOSS_FORBIDDEN
+# (and the library losses that give its values on logit(p))
+# (a two-class cross-entropy over [log(1 - p), log p] or [0, x] is the binary one)
+BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
+                           "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div",
+                           "poisson_nll_loss", *LIBRARY_ANYWHERE})
 
 
 @check(BCE_NO_LIB,
@@ -2600,9 +2602,11 @@ def test_bcel_errors(student, tol, memo):
 
 
 BCEL_NO_LIB = f"{BCEL}: implemented without F.{BCEL}"
-# every library loss (the spec's equivalent one is F.binary_cross_entropy on sigmoid);
-# torch.sigmoid, F.logsigmoid and F.softplus stay allowed
-BCEL_FORBIDDEN = LOSS_FORBIDDEN
+# The spec's equivalent library loss is the same call: F.binary_cross_entropy on sigmoid
+# (torch.sigmoid, F.logsigmoid and F.softplus stay allowed).
+BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
+                            "multilabel_soft_margin_loss", "cross_entropy", "nll_loss", "kl_div",
+                            *LIBRARY_ANYWHERE})
 
 
 @check(BCEL_NO_LIB,

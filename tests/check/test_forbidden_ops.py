@@ -253,6 +253,12 @@ SIBLINGS: dict[str, tuple[Callable[[], object], frozenset[str]]] = {
             X.reshape(-1, 1), P.reshape(-1, 1), X.reshape(-1, 1),
             distance_function=lambda u, v: (u - v).abs().sum(1), margin=1e-30),
         MAE_FORBIDDEN),
+    "log_softmax with mish folded over dim (softplus(d) = atanh(mish(d) / d))": (
+        lambda: X - __import__("functools").reduce(
+            lambda a, b: torch.maximum(a, b) + torch.atanh(
+                F.mish(torch.minimum(a, b) - torch.maximum(a, b) - 1e-9)
+                / (torch.minimum(a, b) - torch.maximum(a, b) - 1e-9)),
+            X.unbind(1))[:, None], SOFTMAX_FORBIDDEN),
     "mse as a hinge embedding loss": (
         lambda: F.hinge_embedding_loss((X - P) ** 2, torch.ones_like(X)), MSE_FORBIDDEN),
 }

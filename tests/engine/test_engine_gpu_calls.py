@@ -33,6 +33,18 @@ def counts_on_cpu(t, p):
 
 def double(x):
     return x * 2
+
+class Dressed(torch.Tensor):  # (red team 41: a CPU result saying it is on CUDA)
+    @property
+    def device(self):
+        return torch.device("cuda", 0)
+
+    @property
+    def is_cuda(self):
+        return True
+
+def counts_dressed_as_cuda(t, p):
+    return counts_on_cpu(t, p).as_subclass(Dressed)
 '''
 
 LOGITS = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
@@ -54,5 +66,8 @@ def test_calls_on_the_gpu_through_the_worker(zygote) -> None:
         assert devices.CPU_INDEXED in raised.value.excerpt()
         counts = session.call("counts_on_cpu", TARGETS, TARGETS, gpu=True)
         assert counts.devices == ["cpu"] and counts.value.sum() == 2
+        # where the storage is, not what a subclass's `device` says
+        dressed = session.call("counts_dressed_as_cuda", TARGETS, TARGETS, gpu=True)
+        assert dressed.devices == ["cpu"] and dressed.value.sum() == 2
         session.call("double", torch.ones(2), record=True)  # evidence: verified after it
         assert session.findings() == []

@@ -4,8 +4,10 @@ engine (the library block and the evidence worker are the sandbox's).
 A log-sum-exp folded along the dim with `F.softplus` or `F.logsigmoid` (each a log-sum-exp
 of two terms, as `torch.logaddexp` is) kept softmax's and log_softmax's no-library checks;
 `F.triplet_margin_with_distance_loss` gave mae_loss its |d| and kept its check. Every library
-loss is now forbidden inside every loss (a family: `forbidden.LOSS_OPS`), and softplus and
-log-sigmoid inside softmax and log_softmax — not in a BCE with logits, written with them.
+margin or embedding loss is now forbidden inside mse_loss and mae_loss (a family:
+`forbidden.MARGIN_LOSS_OPS`), and softplus, log-sigmoid and mish (red team 41's fold) inside
+softmax and log_softmax — not in a BCE with logits, written with them; other losses'
+elementwise pieces stay allowed where they are not the function's value.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ def softmax(logits, dim=-1):
 '''
 BY_SOFTPLUS = FOLDED.format(fold="acc = acc + F.softplus(x[..., i] - acc)")
 BY_LOGSIGMOID = FOLDED.format(fold="acc = acc - F.logsigmoid(acc - x[..., i])")
+# softplus(d) = atanh(mish(d) / d), for d < 0: the fold adds the smaller term to the larger
+BY_MISH = FOLDED.format(fold="""hi, lo = torch.maximum(acc, x[..., i]), torch.minimum(acc, x[..., i])
+        d = torch.where(lo < hi, lo - hi, torch.full_like(hi, -1e-30))
+        acc = hi + torch.where(lo < hi, torch.atanh(F.mish(d) / d), torch.log(torch.tensor(2.0)))""")
 
 MAE_BY_TRIPLET = '''
 def mae_loss(pred, target, reduction="mean"):
@@ -71,18 +77,37 @@ def _failed(grader, tmp_path: Path, name: str, override: str) -> dict[str, str]:
 
 def test_a_log_sum_exp_folded_from_softplus_or_logsigmoid_is_a_library_call(
         grader, tmp_path: Path) -> None:
-    for name, source in (("softplus", BY_SOFTPLUS), ("logsigmoid", BY_LOGSIGMOID)):
+    for name, source in (("softplus", BY_SOFTPLUS), ("logsigmoid", BY_LOGSIGMOID),
+                         ("mish", BY_MISH)):
         failed = _failed(grader, tmp_path, name, source)
         assert set(failed) == {SOFTMAX_NO_LIB, LOG_SOFTMAX_NO_LIB}, (name, failed)
-        assert all("F.softplus / F.logsigmoid" in text for text in failed.values()), failed
+        assert all("F.softplus / F.logsigmoid / F.mish" in text for text in failed.values()), failed
 
 
-def test_any_library_loss_inside_a_loss_is_a_library_call(grader, tmp_path: Path) -> None:
+def test_a_margin_loss_inside_mae_is_a_library_call(grader, tmp_path: Path) -> None:
     failed = _failed(grader, tmp_path, "triplet", MAE_BY_TRIPLET)
     assert set(failed) == {MAE_NO_LIB}, failed
-    assert "another of PyTorch's losses" in failed[MAE_NO_LIB]
+    assert "margin or embedding loss" in failed[MAE_NO_LIB]
 
 
 def test_softplus_stays_allowed_in_a_bce_with_logits(grader, tmp_path: Path) -> None:
     """The reference's BCE with logits is written with F.logsigmoid; F.softplus is its twin."""
     assert _failed(grader, tmp_path, "bcel_softplus", BCEL_BY_SOFTPLUS) == {}
+
+
+HUBER_FROM_PIECES = """
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be > 0")
+    sq = F.mse_loss(pred, target, reduction="none")
+    ab = F.l1_loss(pred, target, reduction="none")
+    return _reduce(torch.where(ab < delta, 0.5 * sq, delta * (ab - 0.5 * delta)), reduction)
+"""
+
+
+def test_another_losss_elementwise_pieces_stay_allowed_in_huber(grader, tmp_path: Path) -> None:
+    """F.mse_loss and F.l1_loss with reduction='none' are d² and |d|, not Huber's value: the
+    spec forbids Huber's own library loss and its equivalents, not every loss."""
+    assert _failed(grader, tmp_path, "huber_pieces", HUBER_FROM_PIECES) == {}
