@@ -341,6 +341,12 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     outcome: dict[str, Any] = {"is_module": isinstance(model, nn.Module)}
     if not isinstance(model, nn.Module):
         return outcome
+    # A second model of the same sizes is another model, with parameters of its own (mistakes
+    # review 33's build_classifier behind functools.lru_cache gave the one already trained)
+    again = ns["build_classifier"](*params["args"])
+    mine = {id(p) for p in nn.Module.parameters(model)}
+    outcome["fresh"] = again is not model and (not isinstance(again, nn.Module) or mine.isdisjoint(
+        id(p) for p in nn.Module.parameters(again)))
     model.eval()
     with torch.no_grad():
         outcome["logits"] = model(params["x"])

@@ -346,6 +346,14 @@ def test_accuracy_errors(student, tol):
          "preds of shape (5, 1) with targets of shape (5,)",
          "check preds.shape == targets.shape and raise ValueError instead of silently "
          "broadcasting to (5, 5).", "no-shape-check"),
+        # (scores of 3 classes are not labels: mistakes review 33's accuracy took their
+        # argmax, as an evaluate loop would, where the spec asks for labels of shape (N,))
+        (torch.tensor([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.2, 0.6], [0.3, 0.4, 0.3],
+                       [0.5, 0.2, 0.3]]), _labels([1, 0, 2, 1, 0]),
+         "preds of shape (5, 3) (scores, not labels) with targets of shape (5,)",
+         "accuracy takes predicted labels of shape (N,): check preds.shape == targets.shape "
+         "and raise ValueError (take the argmax of scores before calling it).",
+         "no-shape-check"),
     )
     # (each invalid input it accepts named, not only the first: a fresh outside review's)
     with every_invalid_named(lambda *a, **k: student.call("accuracy", *a, **k),

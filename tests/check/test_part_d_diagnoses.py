@@ -271,7 +271,7 @@ def test_a_fit_one_epoch_short_is_told_its_count() -> None:
     ns = namespace("fit", "for _ in range(epochs):", "for _ in range(1, epochs):")
     verdict = verdicts(ns, "fit")[part_d.FIT]
     assert not verdict.passed and verdict.mistake == "fit-epochs", verdict.message
-    assert "2 entries per list for epochs=3" in verdict.message
+    assert "5 entries per list for epochs=6" in verdict.message
 
 
 def test_a_history_with_a_key_of_its_own_is_correct_work() -> None:
