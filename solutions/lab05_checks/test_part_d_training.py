@@ -1359,18 +1359,18 @@ def test_fit(student, tol):
                         {"epochs": STUB_EPOCHS, "train_base": train_base,
                          "eval_base": eval_base,
                          "device": "meta"})  # a device fit would not choose by itself
-    epochs = range(1, STUB_EPOCHS + 1)
-    expected = {"train_loss": [train_base + k / 8 for k in epochs],
-                "val_loss": [eval_base + k / 16 for k in epochs],
-                "val_accuracy": [k / 32 for k in epochs]}
+    stub_epochs = range(1, STUB_EPOCHS + 1)
+    expected = {"train_loss": [train_base + k / 8 for k in stub_epochs],
+                "val_loss": [eval_base + k / 16 for k in stub_epochs],
+                "val_accuracy": [k / 32 for k in stub_epochs]}
     returned = outcome.get("returned")
     if _history_matches(returned, expected):
         _fit_arguments(outcome)
         _fit_carries_the_model(outcome)
         return
     behind = {"train_loss": expected["train_loss"],
-              "val_loss": [eval_base + (k - 1) / 16 for k in epochs],
-              "val_accuracy": [(k - 1) / 32 for k in epochs]}
+              "val_loss": [eval_base + (k - 1) / 16 for k in stub_epochs],
+              "val_accuracy": [(k - 1) / 32 for k in stub_epochs]}
     if _history_matches(returned, behind):
         fail("fit evaluates before training in each epoch, so every validation figure is one "
              "epoch behind: call train_one_epoch first, then evaluate, in every epoch.",
