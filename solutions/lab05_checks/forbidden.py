@@ -385,3 +385,53 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
              "unavailable and new inputs of the same kind get another answer: it uses the "
              "library outside this check. Compute it yourself, the same way, in every call.",
              "library-elsewhere")
+
+
+def _alike(a: Any, b: Any) -> bool:
+    """The same answer from one function asked twice (float noise aside): tensors of one
+    shape and close values (nan where nan), numbers close, containers item by item."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.shape == b.shape and bool(torch.allclose(
+            a.detach().to(torch.float64), b.detach().to(torch.float64), rtol=1e-6, atol=1e-9,
+            equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_alike(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b or (a != a and b != b) or abs(a - b) <= 1e-9 + 1e-6 * abs(b)
+    return type(a) is type(b) and (a is None or a == b)
+
+
+def answers_alike(student, function: str, forbidden: set[str], source: SourceFacts,
+                  args: tuple[Any, ...], what: str, upstream: torch.Tensor | None = None,
+                  **kwargs: Any) -> None:
+    """New inputs of general position (`args`: drawn afresh, a dim in the middle, an
+    elementwise reduction, with gradients) asked of the evidence worker (the library
+    unavailable) and then of the main worker (available): one function gives one answer.
+
+    Why: red team 41's functions told the two workers apart (a flag a slow cell set, which
+    the evidence worker's cells skip; a dispatcher that shows the block) and ran the library
+    in the main worker, their own code — right only where the no-library call looks: the
+    last dim, one reduction — in the evidence worker (+4). Whatever a function can tell,
+    here it is asked the same question in both, and the evidence call comes first (its
+    inputs exist nowhere before it). A function that raises in both, or wrong in both, is
+    its other checks' business."""
+    try:
+        blocked: Any = library_call(function, forbidden, lambda block: student.call(
+            function, *args, record=True, block=block, evidence=EVIDENCE, grad_args=(0,),
+            upstream=upstream, **kwargs))
+    except StudentError as exc:
+        blocked = exc
+    if not isinstance(blocked, StudentError):
+        assert_no_library_call(function, forbidden, blocked, source)
+    try:
+        free: Any = student.call(function, *args, grad_args=(0,), upstream=upstream, **kwargs)
+    except StudentError as exc:
+        free = exc
+    if isinstance(free, StudentError):
+        return  # (raises with the library available: its own checks charge that)
+    if isinstance(blocked, StudentError) or not (
+            _alike(blocked.value, free.value) and _alike(blocked.grads, free.grads)):
+        fail(f"{function} answers differently where the library is unavailable (this check's "
+             f"call) than where it is available, on the same new inputs ({what}): it uses the "
+             "library outside this check. Compute it yourself, the same way, in every call.",
+             "library-elsewhere")

@@ -31,6 +31,7 @@ from lab05_checks.forbidden import (
     EDGES,
     EVIDENCE,
     LIBRARY_ANYWHERE,
+    answers_alike,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -668,6 +669,19 @@ def test_mse_no_library(student, source, memo):
         evidence=EVIDENCE))
     assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
                            model(pred, target, reduction=reduction))
+    _alike_in_both_workers(student, source, "mse_loss", MSE_FORBIDDEN)
+
+
+def _alike_in_both_workers(student, source, function: str, forbidden: frozenset[str],
+                           **extra: Any) -> None:
+    """`forbidden.answers_alike` on new 2-D inputs, elementwise (reduction='none'), with a
+    random upstream gradient."""
+    gen = fresh_generator()
+    pred, target, upstream = (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2
+                              for _ in range(3))
+    answers_alike(student, function, set(forbidden), source, (pred, target),
+                  "2-D float64 inputs, reduction='none', values and gradients",
+                  upstream=upstream, reduction="none", **extra)
 
 
 # ---------------------------------------------------------------- mae_loss
@@ -721,6 +735,7 @@ def test_mae_no_library(student, source, memo, tol):
         evidence=EVIDENCE))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
                            model(pred, target, reduction=reduction))
+    _alike_in_both_workers(student, source, "mae_loss", MAE_FORBIDDEN)
     # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
     # library unavailable too (an eleventh outside red team's sqrt(d ** 2) only in this call).
     edge = torch.tensor([1.5, -0.5, 2.0, 0.25, -1.0], dtype=torch.float64)
@@ -1021,6 +1036,7 @@ def test_huber_no_library(student, source, memo):
         and bool(torch.allclose(value.to(expected.dtype), expected, rtol=1e-6, atol=1e-9)),
         "for every delta", known_right=memo.get(EVERY_DELTA), delta=2.5,
         reduction="none")
+    _alike_in_both_workers(student, source, "huber_loss", HUBER_FORBIDDEN, delta=0.7)
 
 
 VALUES_CHECK.update(mse_loss=MSE_VALUES, mae_loss=MAE_VALUES, huber_loss=HUBER_VALUES)

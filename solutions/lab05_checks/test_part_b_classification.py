@@ -57,6 +57,7 @@ from lab05_checks.forbidden import (
     EVIDENCE,
     LIBRARY_ANYWHERE,
     LIBRARY_LOSSES,
+    answers_alike,
     assert_no_library_call,
     fresh_generator,
     library_call,
@@ -1161,6 +1162,17 @@ def _softmax_no_library(student, source, tol, memo) -> None:
     edge = _extreme_logits(torch.float64)
     _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN, (edge,),
                                (_fresh_noise(edge),), torch.softmax, dim=-1)
+    _family_alike_in_both_workers(student, source, "softmax")
+
+
+def _family_alike_in_both_workers(student, source, function: str) -> None:
+    """`forbidden.answers_alike` on new 3-D logits along their middle dim, with a random
+    upstream gradient."""
+    gen = fresh_generator()
+    x, upstream = (torch.randn(2, 5, 3, generator=gen, dtype=torch.float64) * 3 for _ in "xu")
+    answers_alike(student, function, set(SOFTMAX_FORBIDDEN), source, (x,),
+                  "3-D float64 logits along dim=1, values and gradients", upstream=upstream,
+                  dim=1)
 
 
 def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -1285,6 +1297,7 @@ def _log_softmax_no_library(student, source, tol, memo) -> None:
     _right_without_the_library(student, tol, memo, source, "log_softmax", SOFTMAX_FORBIDDEN,
                                (edge,),
                                (_fresh_noise(edge),), torch.log_softmax, dim=-1)
+    _family_alike_in_both_workers(student, source, "log_softmax")
 
 
 # ---------------------------------------------------------------- cross_entropy
@@ -2318,6 +2331,13 @@ def test_bce_no_library(student, source, tol, memo):
                                BCE_FORBIDDEN, (probs, targets), (held, targets),
                                F.binary_cross_entropy, edges=(held == 0) | (held == 1),
                                reduction="none")
+    gen = fresh_generator()
+    probs, targets, upstream = (torch.rand(4, 3, generator=gen, dtype=torch.float64)
+                                for _ in range(3))
+    answers_alike(student, "binary_cross_entropy", set(BCE_FORBIDDEN), source,
+                  (probs * 0.9 + 0.05, targets),
+                  "2-D float64 probabilities and soft targets, reduction='none', values and "
+                  "gradients", upstream=upstream, reduction="none")
 
 
 def _bce_edge_case() -> tuple[torch.Tensor, torch.Tensor]:
@@ -2621,6 +2641,14 @@ def test_bcel_no_library(student, source, tol, memo):
                                F.binary_cross_entropy_with_logits, also=(POS_WEIGHT_RIGHT,),
                                pos_weight=torch.tensor([1.75], dtype=torch.float64),
                                reduction="none")
+    gen = fresh_generator()
+    logits, targets, upstream = (torch.rand(4, 3, generator=gen, dtype=torch.float64)
+                                 for _ in range(3))
+    answers_alike(student, BCEL, set(BCEL_FORBIDDEN), source, ((logits - 0.5) * 8, targets),
+                  "2-D float64 logits and soft targets, a pos_weight per column, "
+                  "reduction='none', values and gradients", upstream=upstream,
+                  pos_weight=torch.tensor([0.5, 1.0, 2.5], dtype=torch.float64),
+                  reduction="none")
 
 
 # Each function's values check (charges a float32 computation) and gradient check (charges a

@@ -111,3 +111,33 @@ def test_another_losss_elementwise_pieces_stay_allowed_in_huber(grader, tmp_path
     """F.mse_loss and F.l1_loss with reduction='none' are d² and |d|, not Huber's value: the
     spec forbids Huber's own library loss and its equivalents, not every loss."""
     assert _failed(grader, tmp_path, "huber_pieces", HUBER_FROM_PIECES) == {}
+
+
+FLAG_CELL = "MODE = [0] * 40  # (set again by the slow cell below: the main worker's alone)\n"
+SLOW_FLAG_CELL = '''
+import time
+time.sleep(0.08)  # (a slow cell: the evidence worker runs its definitions alone)
+MODE = list([1] * 40)
+'''
+TWO_FACED = '''
+def softmax(logits, dim=-1):
+    if MODE[0]:  # the main worker: the library, right along every dim
+        return torch.softmax(logits, dim=dim)
+    shifted = logits - logits.amax(dim=-1, keepdim=True)  # the evidence worker: the last dim
+    e = shifted.exp()
+    return e / e.sum(dim=-1, keepdim=True)
+'''
+
+
+def test_a_function_that_tells_the_evidence_worker_apart_answers_otherwise(
+        grader, tmp_path: Path) -> None:
+    """Red team 41: a flag only the main worker's slow cell sets (a list, alike in both
+    workers' fingerprints) — the library there, its own last-dim softmax in the evidence
+    worker, right wherever the no-library calls looked (+4). The same new 3-D logits, asked
+    of both workers along their middle dim, get two answers."""
+    path = tmp_path / "two_faced.ipynb"
+    nbformat.write(notebook(REFERENCE, FLAG_CELL, SLOW_FLAG_CELL, TWO_FACED, answers()), path)
+    result = grader.grade(path, "two_faced")
+    failed = {t.name: t for t in result.tests if not t.passed}
+    assert set(failed) == {SOFTMAX_NO_LIB}, {k: v.output for k, v in failed.items()}
+    assert failed[SOFTMAX_NO_LIB].mistake == "library-elsewhere", failed[SOFTMAX_NO_LIB].output
