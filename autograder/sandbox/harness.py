@@ -1062,8 +1062,15 @@ class RecordedCall:
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
             entry = (_function_stack_len(), _dispatch_stack_len())
+            plan = self.block.plan
             with self.block:
-                result = fn(*args, **kwargs)
+                try:
+                    result = fn(*args, **kwargs)
+                finally:
+                    traced = self.block.tracing()  # (before hooks are silenced below)
+                if plan:  # ... but a block lifted is a finding all the same (the value of a
+                    # call asked in both workers is compared: `lab05_checks.answers_alike`)
+                    self.intact = self.block.holds(plan) and traced and self.block.plan is plan
                 if self.plain_wanted:  # (the student's modes left by the call, and hooks, gone)
                     silence_hooks()
                     strip_modes(*entry)

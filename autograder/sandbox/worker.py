@@ -610,7 +610,9 @@ class Worker:
         if not recorded.intact:
             findings.append((f"the grader's call recorders (or its library block) were removed "
                              f"during {name}", (integrity.CALLS,)))
-        markers = integrity.encode(findings) if record else []
+        # (a call that records reports what the worker found; one that lifted its block,
+        # recorded or not, reports that)
+        markers = integrity.encode(findings) if record or not recorded.intact else []
         if failure is not None:
             if "error" in failure and markers:
                 failure["error"]["tamper"] = markers

@@ -471,3 +471,25 @@ def test_an_implementation_is_matched_by_its_name_and_each_beginning_before_an_u
         for op in candidates:
             assert (op in named) == (base == op or base.startswith(op + "_")), (base, op)
     assert "nll_loss" in {base for base, _, named, _ in _IMPLEMENTATIONS if "nll_loss" in named}
+
+
+def test_a_call_that_records_nothing_still_notices_its_block_lifted() -> None:
+    """A value-only call under a block (asked in both workers and compared) whose code takes
+    the block's refusal away is not intact either."""
+    import sys
+
+    from autograder.sandbox.harness import RecordedCall
+
+    plan = block_plan(["gaussian_nll_loss"])
+    x = torch.randn(4)
+
+    def lifts(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        sys.settrace(None)
+        return (pred - target) ** 2
+
+    recorded = RecordedCall(plan, record=False)
+    recorded(lifts, x, x * 2)
+    assert not recorded.intact and sys.gettrace() is None
+    honest = RecordedCall(plan, record=False)
+    honest(lambda pred, target: (pred - target) ** 2, x, x * 2)
+    assert honest.intact
