@@ -121,6 +121,32 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     return outcome
 
 
+@scenario("train_one_epoch_plain", function="train_one_epoch")
+def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """An epoch with plain objects: torch's own model layers with no hook, a plain
+    `nn.CrossEntropyLoss`, `torch.optim.SGD` and `DataLoader` — nothing of the grader's for
+    the loop to tell apart (red team 41's loop was right only when its loss had a `.log` or
+    its model hooks: +4). The parameters it leaves are compared with the epoch the watched
+    run matched."""
+    model = probes.build(str(params["arch"]))
+    model.load_state_dict(params["state"])
+    model.train(bool(params.get("start_train", True)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(params["x"], params["y"]),
+        batch_size=int(params["batch_size"]))
+    outcome: dict[str, Any] = {"error": None}
+    seed_rngs(int(params.get("seed", 0)))
+    try:
+        with harness.device_context({"device": "cpu"}):
+            ns["train_one_epoch"](model, loader, nn.CrossEntropyLoss(), optimizer,
+                                  torch.device("cpu"))
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    outcome["state"] = harness.state_of(model)
+    return outcome
+
+
 @scenario("called_again", function="train_one_epoch")
 def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The loop (`params["function"]`: train_one_epoch or evaluate) called twice on one model,

@@ -116,7 +116,7 @@ def _explain_error(function: str, outcome: dict) -> None:
 
 def _scenario(student, name: str, params: dict) -> dict:
     """Run a scenario; an outcome the worker's integrity check flagged is not evidence."""
-    function = "fit" if name.startswith("fit") else name
+    function = next((f for f in ("fit", "train_one_epoch") if name.startswith(f)), name)
     try:
         outcome = student.scenario(name, params)
     except StudentError as exc:
@@ -510,6 +510,31 @@ def test_train_step_order(student, memo, tol):
         hint, mistake = _order_diagnosis(run["outcome"].get("events", []))
         fail("train_one_epoch: " + hint, mistake or f"zero-grad-{run['matched'].zero_grad}")
     _arguments_followed(student, memo, tol, run["matched"])
+    _same_with_plain_objects(student, tol, run["matched"])
+
+
+def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
+    """The epoch again with plain objects (`train_one_epoch_plain`: no hook, no recording, no
+    class of the grader's), on the same data in the loader's order: its parameters must be
+    those of the epoch the watched run matched. One loop, whatever the objects it is given:
+    red team 41's took the right steps only when the loss or the model showed the grader's
+    instruments."""
+    x, y = training.make_data(SEED, n=EPOCH_N)
+    outcome = _scenario(student, "train_one_epoch_plain",
+                        {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x,
+                         "y": y, "batch_size": BATCH, "lr": 0.5, "start_train": False,
+                         "seed": SEED})
+    replay = training.standard_replay(ARCH, SEED, EPOCH_N, BATCH, 0.5, False, matched)
+    if outcome.get("error") is None and training.states_match(
+            outcome.get("state"), replay.state, tol.training.rtol, tol.training.atol):
+        return
+    error = outcome.get("error")
+    what = (f"it raises {error.get('type', 'an error')} there" if error
+            else "the parameters it leaves differ")
+    fail("train_one_epoch trains otherwise when it is given a plain model, loss and optimizer "
+         f"(torch's own, with nothing watching them) than in the graded runs: {what}. Write "
+         "one loop, whatever objects it is given — zero_grad, forward, loss, backward, step "
+         "on every batch.", "plain-objects-differ")
 
 
 def _softmax_seen(outcome: dict) -> None:
