@@ -95,22 +95,17 @@ def test_softplus_stays_allowed_in_a_bce_with_logits(grader, tmp_path: Path) -> 
     assert _failed(grader, tmp_path, "bcel_softplus", BCEL_BY_SOFTPLUS) == {}
 
 
-HUBER_FROM_PIECES = """
-def huber_loss(pred, target, delta=1.0, reduction="mean"):
-    _check_reduction(reduction)
-    _check_same_shape(pred, target)
-    if delta <= 0:
-        raise ValueError("delta must be > 0")
-    sq = F.mse_loss(pred, target, reduction="none")
-    ab = F.l1_loss(pred, target, reduction="none")
-    return _reduce(torch.where(ab < delta, 0.5 * sq, delta * (ab - 0.5 * delta)), reduction)
-"""
-
-
 def test_another_losss_elementwise_pieces_stay_allowed_in_huber(grader, tmp_path: Path) -> None:
     """F.mse_loss and F.l1_loss with reduction='none' are d² and |d|, not Huber's value: the
-    spec forbids Huber's own library loss and its equivalents, not every loss."""
-    assert _failed(grader, tmp_path, "huber_pieces", HUBER_FROM_PIECES) == {}
+    spec forbids Huber's own library loss and its equivalents, not every loss (the lab's
+    alternative, graded here on the engine as a student's notebook)."""
+    from lab05_checks.alternatives import ALTERNATIVES
+
+    pieces = next(a for a in ALTERNATIVES if a.name == "alt_r29_huber_from_mse_and_l1_pieces")
+    path = tmp_path / "huber_pieces.ipynb"
+    nbformat.write(notebook(pieces.transform(REFERENCE), answers()), path)
+    result = grader.grade(path, "huber_pieces")
+    assert result.score == result.max_score, [t.output for t in result.tests if not t.passed]
 
 
 FLAG_CELL = "MODE = [0] * 40  # (set again by the slow cell below: the main worker's alone)\n"
