@@ -69,18 +69,17 @@ _CUDA_NAMES = {torch.int64: "Long", torch.int32: "Int", torch.int16: "Short",
 
 
 class OnGPU(torch.Tensor):
-    """A tensor on the emulated GPU: `meta` by its device, its values in `data_` on the CPU."""
+    """A tensor on the emulated GPU: `meta` by its device, its values in `data_` on the CPU.
+    Made by the emulation alone (`_on_gpu`)."""
 
     data_: torch.Tensor
 
     @staticmethod
-    def __new__(cls, data: torch.Tensor) -> OnGPU:
-        wrapped = torch.Tensor._make_wrapper_subclass(  # type: ignore[attr-defined]
-            cls, data.size(), strides=data.stride(), storage_offset=data.storage_offset(),
-            dtype=data.dtype, layout=data.layout, device=EMULATED,
-            requires_grad=data.requires_grad)
-        wrapped.data_ = data
-        return wrapped
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+        # `type(x)(...)` of a CUDA tensor is `torch.Tensor(...)` on a real GPU, the legacy
+        # constructor of a CPU tensor: so here (red team 42 wrapped CPU results as
+        # `type(preds)(counts)` and passed the GPU check)
+        return torch.Tensor(*args, **kwargs)
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:  # type: ignore[override]
         return f"{self.data_!r} (on the GPU)"
@@ -92,7 +91,7 @@ class OnGPU(torch.Tensor):
         return format(self.data_.item() if self.dim() == 0 else self.data_, spec)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> OnGPU:
-        copied = OnGPU(self.data_.detach().clone())
+        copied = _on_gpu(self.data_.detach().clone())
         copied.requires_grad_(self.requires_grad)
         memo[id(self)] = copied
         return copied
@@ -142,6 +141,15 @@ class OnGPU(torch.Tensor):
     def __torch_dispatch__(cls, func: Any, types: Any, args: Any = (),  # type: ignore[override]
                            kwargs: Any = None) -> Any:
         return _dispatch_checked(func, args, kwargs or {})
+
+
+def _on_gpu(data: torch.Tensor) -> OnGPU:
+    """`data` on the emulated GPU (the one way an `OnGPU` is made)."""
+    wrapped = torch.Tensor._make_wrapper_subclass(  # type: ignore[attr-defined]
+        OnGPU, data.size(), strides=data.stride(), storage_offset=data.storage_offset(),
+        dtype=data.dtype, layout=data.layout, device=EMULATED, requires_grad=data.requires_grad)
+    wrapped.data_ = data
+    return wrapped
 
 
 def _data(value: Any) -> Any:
@@ -223,7 +231,7 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
         if type(value) is not torch.Tensor:
             return value
         same = inputs.get(id(value))
-        return OnGPU(value) if same is None else same
+        return _on_gpu(value) if same is None else same
 
     return _map(wrap, result)
 
@@ -284,7 +292,7 @@ def _kept_on_gpu(func: Any, source: OnGPU, kwargs: dict[str, Any]) -> Any:
     made = (data if dtype is None else data.to(dtype)).clone()
     wanted = kwargs.get("requires_grad")
     keep = source.requires_grad if func is not torch.tensor and wanted is None else bool(wanted)
-    return OnGPU(made).requires_grad_(keep and (made.is_floating_point() or made.is_complex()))
+    return _on_gpu(made).requires_grad_(keep and (made.is_floating_point() or made.is_complex()))
 
 
 def _host_values(value: Any) -> Any:
@@ -319,11 +327,11 @@ class _PlacedOnGPU(TorchFunctionMode):
                 else _host_values(args)
         if func in _FROM_DATA and _on_emulated(kwargs.get("device")):
             made = func(*args, **{**kwargs, "device": "cpu"})
-            return OnGPU(made.detach()).requires_grad_(made.requires_grad)
+            return _on_gpu(made.detach()).requires_grad_(made.requires_grad)
         if func is torch.Tensor.new_tensor and args and isinstance(args[0], OnGPU) \
                 and ("device" not in kwargs or _on_emulated(kwargs["device"])):
             made = args[0].data_.new_tensor(*args[1:], **{**kwargs, "device": "cpu"})
-            return OnGPU(made.detach()).requires_grad_(made.requires_grad)
+            return _on_gpu(made.detach()).requires_grad_(made.requires_grad)
         if func is torch.Tensor.type and len(args) >= 2 and isinstance(args[1], str) \
                 and args[1].startswith("torch.cuda."):  # (a GPU tensor's own type string)
             kind = getattr(torch, args[1].removeprefix("torch.cuda."), None)
@@ -355,7 +363,7 @@ def to_gpu(value: Any, real: bool) -> Any:
     def move(item: Any) -> Any:
         if type(item) is not torch.Tensor:
             return item
-        moved = item.detach().to("cuda") if real else OnGPU(item.detach())
+        moved = item.detach().to("cuda") if real else _on_gpu(item.detach())
         return moved.requires_grad_(item.requires_grad)
     return tree_map(move, value)
 

@@ -401,9 +401,32 @@ def _alike(a: Any, b: Any) -> bool:
     return type(a) is type(b) and (a is None or a == b)
 
 
+# What a loss's graded behaviour varies: every reduction
+EVERY_REDUCTION = ({"reduction": "none"}, {"reduction": "mean"}, {"reduction": "sum"})
+
+
+def for_elementwise(upstream: torch.Tensor) -> Callable[[dict[str, Any]], torch.Tensor | None]:
+    """The upstream gradient of a variant: `upstream` for reduction='none', none for a
+    scalar (its gradient is 1)."""
+    return lambda variant: upstream if variant.get("reduction") == "none" else None
+
+
 def answers_alike(student, function: str, forbidden: set[str], source: SourceFacts,
-                  args: tuple[Any, ...], what: str, upstream: torch.Tensor | None = None,
+                  args: tuple[Any, ...], what: str, variants: tuple[dict[str, Any], ...],
+                  upstream: Callable[[dict[str, Any]], torch.Tensor | None] = lambda _: None,
                   **kwargs: Any) -> None:
+    """`answer_alike` for each of `variants` (the keyword arguments a graded behaviour varies:
+    every reduction, a first and a middle dim — red team 42's functions were right in the
+    evidence worker only for the one variant asked there, the one the library made work),
+    `upstream(variant)` the upstream gradient for each."""
+    for variant in variants:
+        answer_alike(student, function, forbidden, source, args, what, upstream(variant),
+                     **kwargs, **variant)
+
+
+def answer_alike(student, function: str, forbidden: set[str], source: SourceFacts,
+                 args: tuple[Any, ...], what: str, upstream: torch.Tensor | None = None,
+                 **kwargs: Any) -> None:
     """New inputs of general position (`args`: drawn afresh, a dim in the middle, an
     elementwise reduction, with gradients) asked of the evidence worker (the library
     unavailable) and then of the main worker (available): one function gives one answer.
@@ -432,6 +455,8 @@ def answers_alike(student, function: str, forbidden: set[str], source: SourceFac
     if isinstance(blocked, StudentError) or not (
             _alike(blocked.value, free.value) and _alike(blocked.grads, free.grads)):
         fail(f"{function} answers differently where the library is unavailable (this check's "
-             f"call) than where it is available, on the same new inputs ({what}): it uses the "
+             f"call) than where it is available, on the same new inputs ({what}, "
+             f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items() if isinstance(v, (str, int)))}"
+             "): it uses the "
              "library outside this check. Compute it yourself, the same way, in every call.",
              "library-elsewhere")

@@ -29,10 +29,12 @@ from lab05_checks.blame import (
 from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
+    EVERY_REDUCTION,
     EVIDENCE,
     LIBRARY_ANYWHERE,
     answers_alike,
     assert_no_library_call,
+    for_elementwise,
     fresh_generator,
     library_call,
     right_without_the_library,
@@ -674,14 +676,14 @@ def test_mse_no_library(student, source, memo):
 
 def _alike_in_both_workers(student, source, function: str, forbidden: frozenset[str],
                            **extra: Any) -> None:
-    """`forbidden.answers_alike` on new 2-D inputs, elementwise (reduction='none'), with a
-    random upstream gradient."""
+    """`forbidden.answers_alike` on new 2-D inputs, every reduction (a random upstream
+    gradient for 'none')."""
     gen = fresh_generator()
     pred, target, upstream = (torch.randn(4, 3, generator=gen, dtype=torch.float64) * 2
                               for _ in range(3))
     answers_alike(student, function, set(forbidden), source, (pred, target),
-                  "2-D float64 inputs, reduction='none', values and gradients",
-                  upstream=upstream, reduction="none", **extra)
+                  "2-D float64 inputs, values and gradients", EVERY_REDUCTION,
+                  for_elementwise(upstream), **extra)
 
 
 # ---------------------------------------------------------------- mae_loss

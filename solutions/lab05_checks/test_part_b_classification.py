@@ -54,11 +54,13 @@ from lab05_checks.blame import (
 from lab05_checks.forbidden import (
     EDGE_REDUCTION,
     EDGES,
+    EVERY_REDUCTION,
     EVIDENCE,
     LIBRARY_ANYWHERE,
     LIBRARY_LOSSES,
     answers_alike,
     assert_no_library_call,
+    for_elementwise,
     fresh_generator,
     library_call,
     right_without_the_library,
@@ -1166,13 +1168,13 @@ def _softmax_no_library(student, source, tol, memo) -> None:
 
 
 def _family_alike_in_both_workers(student, source, function: str) -> None:
-    """`forbidden.answers_alike` on new 3-D logits along their middle dim, with a random
-    upstream gradient."""
+    """`forbidden.answers_alike` on new 3-D logits along their first and their middle dim
+    (the last is the edge checks'), with a random upstream gradient."""
     gen = fresh_generator()
     x, upstream = (torch.randn(2, 5, 3, generator=gen, dtype=torch.float64) * 3 for _ in "xu")
     answers_alike(student, function, set(SOFTMAX_FORBIDDEN), source, (x,),
-                  "3-D float64 logits along dim=1, values and gradients", upstream=upstream,
-                  dim=1)
+                  "3-D float64 logits, values and gradients", ({"dim": 0}, {"dim": 1}),
+                  lambda _: upstream)
 
 
 def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -2336,8 +2338,8 @@ def test_bce_no_library(student, source, tol, memo):
                                 for _ in range(3))
     answers_alike(student, "binary_cross_entropy", set(BCE_FORBIDDEN), source,
                   (probs * 0.9 + 0.05, targets),
-                  "2-D float64 probabilities and soft targets, reduction='none', values and "
-                  "gradients", upstream=upstream, reduction="none")
+                  "2-D float64 probabilities and soft targets, values and gradients",
+                  EVERY_REDUCTION, for_elementwise(upstream))
 
 
 def _bce_edge_case() -> tuple[torch.Tensor, torch.Tensor]:
@@ -2645,10 +2647,9 @@ def test_bcel_no_library(student, source, tol, memo):
     logits, targets, upstream = (torch.rand(4, 3, generator=gen, dtype=torch.float64)
                                  for _ in range(3))
     answers_alike(student, BCEL, set(BCEL_FORBIDDEN), source, ((logits - 0.5) * 8, targets),
-                  "2-D float64 logits and soft targets, a pos_weight per column, "
-                  "reduction='none', values and gradients", upstream=upstream,
-                  pos_weight=torch.tensor([0.5, 1.0, 2.5], dtype=torch.float64),
-                  reduction="none")
+                  "2-D float64 logits and soft targets, a pos_weight per column, values and "
+                  "gradients", EVERY_REDUCTION, for_elementwise(upstream),
+                  pos_weight=torch.tensor([0.5, 1.0, 2.5], dtype=torch.float64))
 
 
 # Each function's values check (charges a float32 computation) and gradient check (charges a

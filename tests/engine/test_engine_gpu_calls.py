@@ -45,6 +45,9 @@ class Dressed(torch.Tensor):  # (red team 41: a CPU result saying it is on CUDA)
 
 def counts_dressed_as_cuda(t, p):
     return counts_on_cpu(t, p).as_subclass(Dressed)
+
+def counts_wrapped_in_the_inputs_type(t, p):  # (red team 42: torch.Tensor(...) on a real GPU)
+    return type(t)(counts_on_cpu(t, p))
 '''
 
 LOGITS = torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
@@ -69,5 +72,7 @@ def test_calls_on_the_gpu_through_the_worker(zygote) -> None:
         # where the storage is, not what a subclass's `device` says
         dressed = session.call("counts_dressed_as_cuda", TARGETS, TARGETS, gpu=True)
         assert dressed.devices == ["cpu"] and dressed.value.sum() == 2
+        wrapped = session.call("counts_wrapped_in_the_inputs_type", TARGETS, TARGETS, gpu=True)
+        assert wrapped.devices == ["cpu"] and wrapped.value.sum() == 2
         session.call("double", torch.ones(2), record=True)  # evidence: verified after it
         assert session.findings() == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
 
@@ -124,15 +125,34 @@ def softmax(logits, dim=-1):
 '''
 
 
+# red team 42's: right along dim 1 only, and a 'mean' that is the sum, where the library is not
+TWO_FACED_DIM_1 = TWO_FACED.replace("amax(dim=-1", "amax(dim=1").replace("sum(dim=-1",
+                                                                         "sum(dim=1")
+TWO_FACED_MEAN = '''
+def mse_loss(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if MODE[0]:
+        return F.mse_loss(pred, target, reduction=reduction)
+    squared = (pred - target) ** 2
+    return squared if reduction == "none" else squared.sum()
+'''
+MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
+
+
+@pytest.mark.parametrize(("name", "source", "check"), [
+    ("last_dim", TWO_FACED, SOFTMAX_NO_LIB), ("dim_1", TWO_FACED_DIM_1, SOFTMAX_NO_LIB),
+    ("mean_is_sum", TWO_FACED_MEAN, MSE_NO_LIB)])
 def test_a_function_that_tells_the_evidence_worker_apart_answers_otherwise(
-        grader, tmp_path: Path) -> None:
+        grader, tmp_path: Path, name: str, source: str, check: str) -> None:
     """Red team 41: a flag only the main worker's slow cell sets (a list, alike in both
-    workers' fingerprints) — the library there, its own last-dim softmax in the evidence
-    worker, right wherever the no-library calls looked (+4). The same new 3-D logits, asked
-    of both workers along their middle dim, get two answers."""
-    path = tmp_path / "two_faced.ipynb"
-    nbformat.write(notebook(REFERENCE, FLAG_CELL, SLOW_FLAG_CELL, TWO_FACED, answers()), path)
-    result = grader.grade(path, "two_faced")
+    workers' fingerprints) — the library there, its own code in the evidence worker, right
+    wherever the no-library calls looked (+4); red team 42: right there only for the dim or
+    the reduction those calls asked. The same new inputs, asked of both workers for every
+    reduction and along a first and a middle dim, get two answers."""
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook(REFERENCE, FLAG_CELL, SLOW_FLAG_CELL, source, answers()), path)
+    result = grader.grade(path, name)
     failed = {t.name: t for t in result.tests if not t.passed}
-    assert set(failed) == {SOFTMAX_NO_LIB}, {k: v.output for k, v in failed.items()}
-    assert failed[SOFTMAX_NO_LIB].mistake == "library-elsewhere", failed[SOFTMAX_NO_LIB].output
+    assert set(failed) == {check}, {k: v.output for k, v in failed.items()}
+    assert failed[check].mistake == "library-elsewhere", failed[check].output
