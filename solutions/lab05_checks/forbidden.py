@@ -364,7 +364,9 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
             upstream=upstream,
             **kwargs))
     except StudentError:  # (its own error, not the block's: right with the library, it was
-        if known_right:  # not raising on inputs of this kind — else its other checks charge it)
+        # not raising on inputs of this kind — else its other checks charge it)
+        if known_right and not _same_where_available(student, function, held, None,
+                                                     outcome, grad_args, upstream, kwargs):
             fail(f"{function} works {what} in every check but this one, where the library is "
                  "unavailable and it raises on new inputs of the same kind: it uses the "
                  "library outside this check. Compute it yourself, the same way, in every "
@@ -380,11 +382,28 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
         except StudentError:
             return
         known_right = same(outcome(free), expected(args))
-    if known_right:
+    if known_right and not _same_where_available(student, function, held, outcome(result),
+                                                  outcome, grad_args, upstream, kwargs):
         fail(f"{function} is right {what} in every check but this one, where the library is "
              "unavailable and new inputs of the same kind get another answer: it uses the "
              "library outside this check. Compute it yourself, the same way, in every call.",
              "library-elsewhere")
+
+
+def _same_where_available(student, function: str, held: tuple[Any, ...], blocked: Any,
+                          outcome: Callable[[CallResult], Any], grad_args: tuple[int, ...],
+                          upstream: torch.Tensor | None, kwargs: dict[str, Any]) -> bool:
+    """The held inputs asked of the main worker (the library available) give what the
+    no-library call gave (`blocked`: its outcome; None, it raised): then the function is wrong
+    on these inputs wherever it runs — no sign of the library, and nothing to accuse it of
+    (mistakes review 34's BCE with logits, which reshaped a 1-D pos_weight in place, was told
+    it used the library)."""
+    try:
+        free = outcome(student.call(function, *held, grad_args=grad_args, upstream=upstream,
+                                    **kwargs))
+    except StudentError:
+        return blocked is None
+    return blocked is not None and _alike(blocked, free)
 
 
 def _alike(a: Any, b: Any) -> bool:

@@ -156,3 +156,31 @@ def test_a_function_that_tells_the_evidence_worker_apart_answers_otherwise(
     failed = {t.name: t for t in result.tests if not t.passed}
     assert set(failed) == {check}, {k: v.output for k, v in failed.items()}
     assert failed[check].mistake == "library-elsewhere", failed[check].output
+
+
+RESHAPES_POS_WEIGHT = '''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    log_p = F.logsigmoid(logits)
+    log_1mp = F.logsigmoid(-logits)
+    pos = targets * log_p
+    if pos_weight is not None:
+        pos_weight.unsqueeze_(0) if pos_weight.ndim == 1 else None  # make it a (1, C) row
+        pos = pos * pos_weight
+    return _reduce(-(pos + (1 - targets) * log_1mp), reduction)
+'''
+BCEL_NO_LIB = ("binary_cross_entropy_with_logits: implemented without "
+               "F.binary_cross_entropy_with_logits")
+
+
+def test_a_function_wrong_alike_in_both_workers_is_not_accused_of_the_library(
+        grader, tmp_path: Path) -> None:
+    """Mistakes review 34: a 1-D pos_weight made a (1, C) row in place gives a (1, N) loss for
+    1-D logits, in both workers alike; it was told it used the library outside the
+    no-library check. What the main worker answers to the same inputs decides."""
+    path = tmp_path / "reshapes.ipynb"
+    nbformat.write(notebook(REFERENCE, RESHAPES_POS_WEIGHT, answers()), path)
+    result = grader.grade(path, "reshapes")
+    accused = [t for t in result.tests if t.mistake == "library-elsewhere"]
+    assert not accused, [t.output for t in accused]
