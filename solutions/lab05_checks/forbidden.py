@@ -434,48 +434,39 @@ def answers_alike(student, function: str, forbidden: set[str], source: SourceFac
                   args: tuple[Any, ...], what: str, variants: tuple[dict[str, Any], ...],
                   upstream: Callable[[dict[str, Any]], torch.Tensor | None] = lambda _: None,
                   **kwargs: Any) -> None:
-    """`answer_alike` for each of `variants` (the keyword arguments a graded behaviour varies:
-    every reduction, a first and a middle dim — red team 42's functions were right in the
-    evidence worker only for the one variant asked there, the one the library made work),
-    `upstream(variant)` the upstream gradient for each."""
-    for variant in variants:
-        answer_alike(student, function, forbidden, source, args, what, upstream(variant),
-                     **kwargs, **variant)
-
-
-def answer_alike(student, function: str, forbidden: set[str], source: SourceFacts,
-                 args: tuple[Any, ...], what: str, upstream: torch.Tensor | None = None,
-                 **kwargs: Any) -> None:
-    """New inputs of general position (`args`: drawn afresh, a dim in the middle, an
-    elementwise reduction, with gradients) asked of the evidence worker (the library
-    unavailable) and then of the main worker (available): one function gives one answer.
+    """New inputs of general position (`args`: drawn afresh, with gradients) asked of the
+    evidence worker (the library unavailable) and then of the main worker (available), for
+    each of `variants` (the keyword arguments a graded behaviour varies: every reduction, a
+    first and a middle dim; `upstream(variant)` its upstream gradient): one function gives
+    one answer.
 
     Why: red team 41's functions told the two workers apart (a flag a slow cell set, which
-    the evidence worker's cells skip; a dispatcher that shows the block) and ran the library
-    in the main worker, their own code — right only where the no-library call looks: the
-    last dim, one reduction — in the evidence worker (+4). Whatever a function can tell,
-    here it is asked the same question in both, and the evidence call comes first (its
-    inputs exist nowhere before it). A function that raises in both, or wrong in both, is
-    its other checks' business."""
-    # (no recorders: the value is compared, with the other worker's, and the block alone
-    # decides whether the library was reached — the check's recorded call came before)
-    try:
-        blocked: Any = library_call(function, forbidden, lambda block: student.call(
+    the evidence worker's cells skip) and ran the library in the main worker, their own code
+    — right only where the no-library call looks — in the evidence worker (+4); red team
+    42's were right there only for the one variant asked (the dim, the reduction the library
+    made work). Whatever a function can tell, here it is asked the same questions in both,
+    the evidence worker first (its inputs exist nowhere before). A function that raises in
+    both, or is wrong alike in both, is its other checks' business. (No recorders: the value
+    is compared, and the block alone decides whether the library was reached — the check's
+    recorded call came before; a block lifted is reported all the same.)"""
+    def outcome(result: CallResult) -> Any:
+        return result.value, result.grads
+
+    def evidence_call(asked: dict[str, Any], gradient: torch.Tensor | None) -> Any:
+        return outcome(library_call(function, forbidden, lambda block: student.call(
             function, *args, block=block, evidence=EVIDENCE, grad_args=(0,),
-            upstream=upstream, **kwargs))
-    except StudentError as exc:
-        blocked = exc
-    try:
-        free: Any = student.call(function, *args, grad_args=(0,), upstream=upstream, **kwargs)
-    except StudentError as exc:
-        free = exc
-    if isinstance(free, StudentError):
-        return  # (raises with the library available: its own checks charge that)
-    if isinstance(blocked, StudentError) or not (
-            _alike(blocked.value, free.value) and _alike(blocked.grads, free.grads)):
-        fail(f"{function} answers differently where the library is unavailable (this check's "
-             f"call) than where it is available, on the same new inputs ({what}, "
-             f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items() if isinstance(v, (str, int)))}"
-             "): it uses the "
-             "library outside this check. Compute it yourself, the same way, in every call.",
-             "library-elsewhere")
+            upstream=gradient, **asked)))
+
+    for variant in variants:
+        asked, gradient = {**kwargs, **variant}, upstream(variant)
+        try:
+            blocked: Any = evidence_call(asked, gradient)
+        except StudentError:
+            blocked = None
+        if not _same_where_available(student, function, args, blocked, outcome, (0,),
+                                     gradient, asked):
+            settings = ", ".join(f"{k}={v!r}" for k, v in variant.items())
+            fail(f"{function} answers differently where the library is unavailable (this "
+                 f"check's call) than where it is available, on the same new inputs ({what}, "
+                 f"{settings}): it uses the library outside this check. Compute it yourself, "
+                 "the same way, in every call.", "library-elsewhere")
