@@ -201,7 +201,7 @@ class CellRecord:
 class CallResult:
     value: Any
     called: list[str]  # what the worker's recorders saw (empty unless `recorded`)
-    mutated: list[int]
+    mutated: list[int | str]  # the arguments it edited in place: index, or keyword's name
     grads: Any = None
     gradcheck: Any = None
     recorded: bool = False  # the call was made with record=True: `called` is evidence
@@ -486,10 +486,12 @@ def _names(value: Any) -> list[str]:
     return [protocol.clean_text(n, 120) for n in value] if isinstance(value, list) else []
 
 
-def _ints(value: Any) -> list[int]:
+def _arguments(value: Any) -> list[int | str]:
+    """The arguments a reply names: positional by index, keyword by name."""
     if not isinstance(value, list):
         return []
-    return [i for i in value if isinstance(i, int) and not isinstance(i, bool)]
+    return [i for i in value if (isinstance(i, int) and not isinstance(i, bool))
+            or isinstance(i, str)]
 
 
 class StudentSession:
@@ -1075,7 +1077,7 @@ class StudentSession:
         return CallResult(
             value=reply.values.get("value"),
             called=_names(answer.get("called")),
-            mutated=_ints(answer.get("mutated")),
+            mutated=_arguments(answer.get("mutated")),
             grads=reply.values.get("grads"),
             gradcheck=reply.values.get("gradcheck"),
             recorded=record,

@@ -318,6 +318,31 @@ def _watch(value: Any, sent: Any, tensors: dict[str, torch.Tensor], depth: int,
         _watch(item, forms[j] if forms is not None else None, tensors, depth + 1, budget, found)
 
 
+def _watch_arguments(args: list[Any], sent: Any, kwargs: dict[str, Any], sent_kwargs: Any,
+                     tensors: dict[str, torch.Tensor]) -> list[tuple[int | str, Watched]]:
+    """`_watch` each argument of a call, positional (by index) then keyword (by name, so a
+    `pos_weight=` edited in place is found as a first argument is: mistakes review 34), under
+    one budget."""
+    budget = [WATCH_TENSORS]
+    found: list[tuple[int | str, Watched]] = []
+    for i, arg in enumerate(args):
+        found.append((i, []))
+        _watch(arg, sent[i] if isinstance(sent, list) and i < len(sent) else None,
+               tensors, 0, budget, found[-1][1])
+    pairs = sent_kwargs.get("__dict__") if type(sent_kwargs) is dict else None
+    forms = {p[0]: p[1] for p in pairs if type(p) is list and len(p) == 2
+             and type(p[0]) is str} if type(pairs) is list else {}
+    for key, arg in kwargs.items():
+        found.append((key, []))
+        _watch(arg, forms.get(key), tensors, 0, budget, found[-1][1])
+    return found
+
+
+def _edited_arguments(found: list[tuple[int | str, Watched]]) -> list[int | str]:
+    """The arguments (index or keyword) `_watch_arguments` watched that the call changed."""
+    return [key for key, watched in found if watched and _edited(watched)]
+
+
 def _edited(watched: Watched) -> bool:
     """Whether anything `_watch` recorded of one argument changed during the call."""
     for now, before in watched:
@@ -571,12 +596,7 @@ class Worker:
         grad_args: list[int] = list(request.get("grad_args", []))
         for i in grad_args:
             args[i] = args[i].detach().clone().requires_grad_(True)
-        budget = [WATCH_TENSORS]
-        before: list[Watched] = []
-        for i, arg in enumerate(args):
-            before.append([])
-            _watch(arg, sent[i] if isinstance(sent, list) and i < len(sent) else None,
-                   tensors, 0, budget, before[-1])
+        before = _watch_arguments(args, sent, kwargs, request.get("kwargs"), tensors)
         record = request.get("record") is True
         gpu = request.get("gpu") is True  # the tensor arguments on the (emulated) GPU
         recorded = harness.RecordedCall(request.get("block"), record, plain=not gpu)
@@ -628,7 +648,7 @@ class Worker:
                                                _own_copy(tensors.get("upstream")))
         if request.get("gradcheck") and not gpu:
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
-        mutated = [i for i, watched in enumerate(before) if watched and _edited(watched)]
+        mutated = _edited_arguments(before)
         if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None

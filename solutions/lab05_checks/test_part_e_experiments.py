@@ -252,14 +252,20 @@ def _prf_charging(student, got: Any, expected: float) -> str:
     return PRF_ZERO
 
 
+def letter(value: str) -> str:
+    """The option an answer names, as the notebook's self-check reads it: case, surrounding
+    spaces and brackets do not matter ("(d)", "D", " d." are all 'd'; mistakes review 34)."""
+    return value.strip().strip("().").strip().lower()
+
+
 def _choice(student, answers, name: str) -> None:
     value = student.get_var(name)
-    if not isinstance(value, str) or value.strip().lower() not in ("a", "b", "c", "d"):
+    if not isinstance(value, str) or letter(value) not in ("a", "b", "c", "d"):
         fail(f"{name} should be one of 'a', 'b', 'c', 'd'.", "no-answer")
-    if value.strip().lower() != answers[name]:
+    if letter(value) != answers[name]:
         # the option chosen, in the tag only: the dashboard shows the class's choices
         fail(f"{name}: not the best answer — reread the section on {QUESTIONS[name]}.",
-             f"{WRONG_ANSWER}{value.strip().lower()}")
+             f"{WRONG_ANSWER}{letter(value)}")
 
 
 Q_LOGITS = "q_logits: why raw logits go to cross-entropy"

@@ -74,6 +74,9 @@ class InProcessStudent:
                      (a.clone() if isinstance(a, torch.Tensor) else a)
                      for i, a in enumerate(args))
         sent = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
+        kwargs = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
+        sent_kw = {k: v.detach().clone() for k, v in kwargs.items()
+                   if isinstance(v, torch.Tensor)}
         try:
             value = self.ns[name](*args, **kwargs)
         except Exception as exc:
@@ -98,10 +101,13 @@ class InProcessStudent:
                                                raise_exception=False)
         if isinstance(value, torch.Tensor):
             value = value.detach()
-        mutated = [i for i, (was, now) in enumerate(zip(sent, args, strict=True))
-                   if was is not None and not (was.shape == now.shape and was.dtype == now.dtype
-                                               and torch.equal(was.nan_to_num(), now.detach()
-                                                               .nan_to_num()))]
+        def changed(was: torch.Tensor, now: torch.Tensor) -> bool:
+            return not (was.shape == now.shape and was.dtype == now.dtype
+                        and torch.equal(was.nan_to_num(), now.detach().nan_to_num()))
+
+        mutated: list[int | str] = [i for i, (was, now) in enumerate(zip(sent, args, strict=True))
+                                    if was is not None and changed(was, now)]
+        mutated += [k for k, was in sent_kw.items() if changed(was, kwargs[k])]
         return CallResult(value=value, called=[], mutated=mutated, grads=grads,
                           gradcheck=checked, recorded=record)
 

@@ -12,19 +12,17 @@ import torch
 from autograder.sandbox import protocol, worker
 
 
-def _mutated(function: Callable[..., Any], *values: Any) -> list[int]:
+def _mutated(function: Callable[..., Any], *values: Any, **keywords: Any) -> list[int | str]:
     """Which arguments `function` edits in place, found as `Worker._call` finds them: the
     arguments sent through the protocol, decoded, watched, then the function called."""
     frame = protocol.Tensors()
     sent = [protocol.encode(v, frame) for v in values]
+    sent_kwargs = protocol.encode(keywords, frame)
     args = protocol.decode(sent, frame.items)
-    budget = [worker.WATCH_TENSORS]
-    before: list[worker.Watched] = []
-    for i, arg in enumerate(args):
-        before.append([])
-        worker._watch(arg, sent[i], frame.items, 0, budget, before[-1])
-    function(*args)
-    return [i for i, watched in enumerate(before) if watched and worker._edited(watched)]
+    kwargs = protocol.decode(sent_kwargs, frame.items)
+    watched = worker._watch_arguments(args, sent, kwargs, sent_kwargs, frame.items)
+    function(*args, **kwargs)
+    return worker._edited_arguments(watched)
 
 
 def _sub_(x: Any) -> None:
@@ -50,6 +48,19 @@ def test_tensors_nested_in_lists_tuples_and_dicts_are_watched() -> None:
     assert _mutated(lambda d: {k: v for k, v in d.items()}, state) == []
     # which argument: the second holds the edited tensor
     assert _mutated(lambda a, b: b[0].mul_(2), [torch.ones(1)], [torch.ones(1)]) == [1]
+
+
+def test_a_keyword_argument_edited_in_place_is_found_by_its_name() -> None:
+    def weighted(x: Any, pos_weight: Any = None) -> Any:
+        pos_weight -= 1  # (mistakes review 34: the caller's pos_weight changed)
+        return x * pos_weight
+
+    x, weight = torch.ones(3), torch.tensor([3.0, 0.5, 1.5])
+    assert _mutated(weighted, x, pos_weight=weight) == ["pos_weight"]
+    assert _mutated(lambda x, pos_weight=None: x * pos_weight, x, pos_weight=weight) == []
+    assert _mutated(lambda x, w=None: w.unsqueeze_(0), x, w=weight) == ["w"]  # (its shape)
+    assert _mutated(lambda x, w=None: x.add_(1), x, w=weight) == [0]
+    assert _mutated(lambda x, w=None: w[0].add_(1), x, w=[weight]) == ["w"]  # nested too
 
 
 def test_a_list_or_dict_whose_items_were_replaced_was_edited_in_place() -> None:
