@@ -288,7 +288,7 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     where = "" if reduction == "none" else f" with reduction='{reduction}'"
     up = upstream if reduction == "none" else None
     try:
-        result = student.call(function, pred, target, grad_args=(0,), gradcheck=True,
+        result = student.call(function, pred, target, grad_args=(0, 1), gradcheck=True,
                               upstream=up, reduction=reduction, **extra)
     except StudentError as error:
         if raised_by_editing_its_input(student, function, error, (pred, target),
@@ -341,6 +341,9 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
             wrong_gradients(function, where,
                             not _charged(result.value, out.detach(), tol or Tolerances()),
                             "pred")
+    if matches(got, expected, rtol=grad.rtol, atol=grad.atol) and not attribution_pending():
+        _expect_target_gradient(function, reference, grads, pred, target, up, where, grad,
+                                reduction=reduction, **extra)
     # Every other reduction that gives right values must stay in the graph and give the
     # reference's gradients too (training uses the mean; a 'sum' detached — `.sum().detach()`,
     # a mutant of an alternative — scored full marks when only the mean was asked).
@@ -370,6 +373,25 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
     _expect_kink_gradients(student, function, reference, tol or Tolerances(), reduction,
                            **extra)
     memo[EDGES, function] = not attribution_pending()
+
+
+def _expect_target_gradient(function: str, reference, grads: Any, pred: torch.Tensor,
+                            target: torch.Tensor, upstream: torch.Tensor | None, where: str,
+                            grad: Tolerance, **kwargs: Any) -> None:
+    """PyTorch's regression losses differentiate their target too (the notebook says so): a
+    `target.detach()` inside the loss, right for pred, gives target no gradient (mistakes
+    review 35). Judged once pred's gradient is right."""
+    got = grads[1] if isinstance(grads, (list, tuple)) and len(grads) > 1 else None
+    if got is None:
+        gradient_cut(function, "target", where)
+    leaf = target.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(reference(pred, leaf, **kwargs), leaf,
+                                      grad_outputs=upstream)
+    if not matches(got, expected, rtol=grad.rtol, atol=grad.atol):
+        fail(f"{function}: backward(){where} gives the reference gradient for pred but not for "
+             f"target, which PyTorch's loss differentiates too (here d/dtarget = −d/dpred): "
+             "keep target in the graph — no .detach(), .data or Python numbers made from it.",
+             "target-gradient")
 
 
 def _kink_inputs(delta: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1410,6 +1410,12 @@ CE_MISTAKES: dict[str, tuple[Loss, str]] = {
         "(argmax) class — pick each sample's true class instead, -log_probs[i, targets[i]]."),
 }
 
+# The values check's mistakes that are right on some valid inputs: indexing log_probs[:, targets]
+# (an N×N matrix) is right for one sample. (A softmax over the batch is right on none; the
+# loss of the predicted class never reads its targets, and no check credits a function that
+# ignores an input: "work first".)
+RIGHT_SOMEWHERE = frozenset({"column-indexing"})
+
 DOUBLE_SOFTMAX_MESSAGE = (
     "cross_entropy: you applied softmax to inputs that are already probabilities — "
     "cross-entropy expects raw logits; apply log_softmax once to the logits and take "
@@ -1490,6 +1496,13 @@ def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
                 (name for name, (counterfactual, _) in CE_MISTAKES.items()
                  if any(_same(values[r], counterfactual(logits, targets, r), _loose(tol))
                         for r in REDUCTIONS)), None)
+            if diagnosis["mistake"] in RIGHT_SOMEWHERE:
+                counterfactual = CE_MISTAKES[diagnosis["mistake"]][0]
+                own = tuple(r for r in REDUCTIONS
+                            if _same(values[r], counterfactual(logits, targets, r), _loose(tol))
+                            and _same(again[r], counterfactual(*fresh, r), _loose(tol)))
+                if own:  # (its other checks hold it to that function: see `_held_to_own_model`)
+                    diagnosis.update(model=diagnosis["mistake"], working=own)
         memo["cross_entropy:diagnosis"] = diagnosis
     return memo["cross_entropy:diagnosis"]  # type: ignore[no-any-return]
 
@@ -1497,7 +1510,7 @@ def _ce_diagnosis(student, memo, tol) -> dict[str, Any]:
 def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset()):
     """cross_entropy's gate, on the student's own model and a reduction that works."""
     diagnosis = _ce_diagnosis(student, memo, tol)
-    model = CE_MODELS["double-softmax" if diagnosis["model"] == "double-softmax" else "raw"]
+    model = _own_ce_model(diagnosis)
     reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
     # (drawn afresh for every submission: a table of fixed inputs' answers works nowhere)
     logits, targets = torch.randn(4, 3, generator=fresh_generator()), torch.tensor([0, 1, 2, 1])
@@ -1505,13 +1518,28 @@ def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset
                            model(logits, targets, reduction), forbidden, reduction=reduction)
 
 
-def _held_to_own_model(diagnosis: dict[str, Any]) -> Loss:
+def _own_ce_model(diagnosis: dict[str, Any]) -> Loss:
+    """The cross_entropy the student implemented, as diagnosed: PyTorch's, a double softmax,
+    or a mistake of the values check's that is right on some valid inputs (`RIGHT_SOMEWHERE`)."""
+    model = diagnosis["model"]
+    return CE_MISTAKES[model][0] if model in RIGHT_SOMEWHERE else CE_MODELS[model] \
+        if model in CE_MODELS else CE_MODELS["raw"]
+
+
+def _held_to_own_model(diagnosis: dict[str, Any], values_check: bool = False) -> Loss:
     """The cross_entropy a check holds the student to. After a double softmax that is the
     function they wrote, and the raw-logits check charges the mistake: the check calling this
-    then keeps its points but is not assessed separately (never shown as passed)."""
+    then keeps its points but is not assessed separately (never shown as passed). After a
+    mistake right on some valid inputs (`RIGHT_SOMEWHERE`: the notebook's "judged where it is
+    right"), the other checks hold it to its own function likewise, the values check charging
+    it, once (mistakes review 35: `log_probs[:, targets]`, right for one sample, cost six of
+    seven checks); the values check itself (`values_check`) judges PyTorch's."""
     if diagnosis["model"] == "double-softmax":
         attributed_to(CE_RAW)
         return CE_MODELS["double-softmax"]
+    if diagnosis["model"] in RIGHT_SOMEWHERE and not values_check:
+        attributed_to(CE_VALUES)
+        return _own_ce_model(diagnosis)
     return CE_MODELS["raw"]
 
 
@@ -1602,7 +1630,7 @@ def test_ce_values(student, tol, memo):
     diagnosis = _ce_diagnosis(student, memo, tol)
     # A double softmax is the raw-logits check's mistake: here the student is held to the
     # function they implemented, so that mistake is charged once.
-    model = _held_to_own_model(diagnosis)
+    model = _held_to_own_model(diagnosis, values_check=True)
     _ce_reduction_used(student, tol)
     for logits, targets in _ce_cases(13):
         for reduction in REDUCTIONS:
@@ -1725,7 +1753,8 @@ def test_ce_extreme(student, tol, memo):
     logits, targets = _ce_extreme_case(torch.float64)
     reduction = _gradient_reductions(diagnosis["working"])[0]
     memo[EDGE_REDUCTION, "cross_entropy"] = reduction  # (the blocked edge call's too)
-    upstream = _probe(14, 5).double() if reduction == "none" else None
+    upstream = _probe(14, *model(logits, targets, "none").shape).double() \
+        if reduction == "none" else None
     memo[EDGES, "cross_entropy"] = _expect_edge_gradients(
         student, tol, "cross_entropy", (logits, targets), model,
         f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
@@ -1784,7 +1813,9 @@ def test_ce_gradients(student, tol, memo):
     gen = torch.Generator().manual_seed(17)
     logits = torch.randn(6, 4, generator=gen, dtype=torch.float64) * 2
     targets = torch.randint(0, 4, (6,), generator=gen)
-    upstream = torch.randn(6, generator=gen, dtype=torch.float64)
+    # (one per loss of its 'none': an N×N one for the column-indexing function it is held to)
+    upstream = torch.randn(model(logits, targets, "none").shape, generator=gen,
+                           dtype=torch.float64)
     for index, reduction in enumerate(_gradient_reductions(diagnosis["working"])):
         _expect_gradients(student, "cross_entropy", (logits, targets), model,
                           upstream=upstream if reduction == "none" else None,

@@ -288,8 +288,11 @@ def test_public_tests_do_not_reveal_answers(fresh: dict[str, bytes]) -> None:
         key = next(k for k, v in fresh.items() if k.startswith("assignment/tests/")
                    and f"def test_{name}_" in v.decode())
         src = fresh[key].decode()
-        assert f"{name}.strip().lower() in {tuple(allowed)!r}" in src, (
-            f"{name}: test must accept every letter, in either case, as grading does")
+        # (as grading reads it: `test_part_e_experiments.letter`)
+        assert f"answer = {name} if isinstance({name}, str)" in src and (
+            f"answer.strip().strip('().').strip().lower() in {tuple(allowed)!r}" in src), (
+            f"{name}: test must accept every letter, in either case or brackets, as grading "
+            "does")
         assert f"== {answers[name]!r}" not in src and f'== "{answers[name]}"' not in src
     always_negative = fresh["assignment/tests/always_negative.py"].decode()
     assert "0.95" not in always_negative and "950" not in always_negative
