@@ -62,6 +62,8 @@ class Grader:
         self._runner: DirectRunner | SuiteRunner | None = None  # made for the first submission
         self.plans = CallPlans()  # what each check called last time: sent ahead next time
         self.graded = 0  # submissions this grader has graded (from the second on: spares)
+        # what the checks read: the part of each check's name before ': ' (`cell_issues`)
+        self._graded_names = frozenset(name.split(": ", 1)[0] for name in config.tests)
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
 
@@ -123,7 +125,7 @@ class Grader:
             result = unscored(submission_id, self.config, Status.TIMEOUT,
                               "; ".join(session.incidents.timeouts + session.incidents.crashes)
                               or str(exc))
-            result.cells = cell_issues(session)
+            result.cells = cell_issues(session, self._graded_names)
             return result
         if self.graded:  # a grader that graded one submission is likely to grade another
             with contextlib.suppress(SandboxError, OSError):  # (the next spawn will say)
@@ -140,7 +142,7 @@ class Grader:
                     for name, v in verdicts.items()}
         notes = [c.fatal for c in session.cells.values() if c.fatal]
         result = score(submission_id, verdicts, self.config, session.incidents, notes)
-        result.cells = cell_issues(session)
+        result.cells = cell_issues(session, self._graded_names)
         harness = [v.harness_error for v in verdicts.values() if v.harness_error]
         if harness:  # the grade is not the student's: the instructor's row to look at
             result.status = Status.CRASHED
@@ -182,8 +184,13 @@ def void_tampered(verdicts: dict[str, Verdict], session: StudentSession) -> dict
     return out
 
 
-def cell_issues(session: StudentSession) -> list[CellIssue]:
-    """The cells that raised or were skipped, in notebook order, as feedback shows them."""
+def cell_issues(session: StudentSession, graded: frozenset[str] = frozenset(),
+                ) -> list[CellIssue]:
+    """The cells that raised or were skipped, in notebook order, as feedback shows them: the
+    first `LISTED_CELLS`, and past them every skipped cell and every cell that would have
+    defined a graded name (`graded`: what the checks read), the rest counted. (Every cell that
+    defined any name was listed: a notebook raising one slice of a string per cell carried
+    the grader's worker code out through its feedback, unbounded — red team 43.)"""
     issues: list[CellIssue] = []
     unlisted = 0
     for record in sorted(session.cells.values(), key=lambda r: r.index):
@@ -192,9 +199,10 @@ def cell_issues(session: StudentSession) -> list[CellIssue]:
         error = record.error or {}
         kind, message = error.get("type", ""), error.get("message", "").strip()
         cell = session.submission.cell(record.index)
-        if len(issues) >= LISTED_CELLS and not record.fatal and not (cell and cell.defines):
-            unlisted += 1  # listed: what was skipped, what failed to define a name, the first
-            continue
+        if len(issues) >= LISTED_CELLS and not record.fatal and not (
+                cell and graded.intersection(cell.defines)):
+            unlisted += 1  # listed: what was skipped, what failed to define a graded name,
+            continue  # the first
         issues.append(CellIssue(
             location=record.location or f"cell {record.index}",
             error=f"{kind}: {message.splitlines()[0][:200]}" if kind and message else kind,

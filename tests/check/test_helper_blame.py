@@ -13,6 +13,7 @@ session that calls them here as the worker would.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import textwrap
 from pathlib import Path
@@ -61,6 +62,11 @@ class InProcessStudent:
              upstream: torch.Tensor | None = None, gradcheck: bool = False, seed: int = 0,
              record: bool = False, block: tuple[str, ...] = (), gpu: bool = False,
              evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+        # The function gets copies, as the worker's does (a judge's inputs are cached for
+        # every submission: `test_gpu_inputs._calls`; a `pos_weight -= 1` in one test's
+        # notebook changed them for the judges the selftest then forked from this process).
+        args = tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+        kwargs = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
         if gpu:  # (as the worker makes it: see sandbox.devices)
             try:
                 value, where = devices.to_host(devices.call_on_gpu(
@@ -70,11 +76,9 @@ class InProcessStudent:
                                           "where": "", "kinds": [k.__name__ for k in
                                                                  type(exc).__mro__]}) from exc
             return CallResult(value=value, called=[], mutated=[], devices=where)
-        args = tuple(a.detach().clone().requires_grad_(True) if i in grad_args else
-                     (a.clone() if isinstance(a, torch.Tensor) else a)
+        args = tuple(a.detach().clone().requires_grad_(True) if i in grad_args else a
                      for i, a in enumerate(args))
         sent = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
-        kwargs = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
         sent_kw = {k: v.detach().clone() for k, v in kwargs.items()
                    if isinstance(v, torch.Tensor)}
         try:
@@ -114,6 +118,7 @@ class InProcessStudent:
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = False, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:
+        params = copy.deepcopy(params)  # (copies, as a worker's: see `call`)
         try:  # (a scenario that raises is the student's error, as the worker reports it)
             return dict(harness.SCENARIOS[name](self.ns, params))
         except Exception as exc:
