@@ -250,6 +250,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     loss_fn = nn.CrossEntropyLoss()
     device = torch.device(str(params.get("device", "cpu")))
     calls: list[str] = []  # "train" / "eval", in order
+    loaders: list[str] = []  # each call's loader: "train:own", "eval:other", ...
     foreign: list[str] = []  # the arguments a stand-in got that fit was not given
     # The model each stand-in was handed, as the one before left it: a fit that re-initialises
     # the parameters between epochs (or before the first) trains from scratch every epoch,
@@ -288,6 +289,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
                     weight.add_(1 / 64)
         left[0] = _weights(model)
         loader = args[1] if len(args) > 1 else kwargs.get("loader")
+        loaders.append("train:" + ("own" if loader is train_loader else "other"))
         return train_base + counters["train"] / 8 if loader is train_loader else -1.0
 
     def evaluate_stub(*args: Any, **kwargs: Any) -> dict[str, float]:
@@ -298,6 +300,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         given(args, kwargs, ("loss_fn", "device"))
         kept("eval")
         loader = args[1] if len(args) > 1 else kwargs.get("loader")
+        loaders.append("eval:" + ("own" if loader is val_loader else "other"))
         if loader is not val_loader:
             return {"loss": -1.0, "accuracy": -1.0}
         return {"loss": eval_base + counters["train"] / 16, "accuracy": counters["train"] / 32}
@@ -312,7 +315,7 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         outcome["error"] = harness.error_info(exc)
     finally:
         ns.update(saved)
-    outcome.update(calls=calls, foreign=foreign, moved=moved)
+    outcome.update(calls=calls, foreign=foreign, moved=moved, loaders=loaders)
     return outcome
 
 
@@ -398,12 +401,31 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     return outcome
 
 
+@contextlib.contextmanager
+def _mps_available() -> Any:
+    """Apple's MPS backend says it is available, as on a Mac without CUDA (mistakes review
+    36: a get_device asking for MPS first kept its points — the spec's device is cuda when
+    available, otherwise the CPU)."""
+    backend = torch.backends.mps
+    saved = backend.is_available, backend.is_built
+    def yes() -> bool:
+        return True
+
+    backend.is_available = yes  # type: ignore[assignment]
+    backend.is_built = yes  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        backend.is_available, backend.is_built = saved
+
+
 @scenario("get_device")
 def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     outcome: dict[str, Any] = {}
     for label, available in (("with_cuda", True), ("without_cuda", False)):
         try:
-            with harness.FakeCuda(available):
+            with harness.FakeCuda(available), \
+                    (contextlib.nullcontext() if available else _mps_available()):
                 value = ns["get_device"]()
             # Told apart by the value's own type, never by a class name the notebook picks
             # (an outside red team's `class device(str)` passed as a torch.device).

@@ -1472,18 +1472,29 @@ def test_fit(student, tol):
         fail(f"fit's history holds {epochs} entries per list for epochs={STUB_EPOCHS}: run "
              "exactly `epochs` epochs (for epoch in range(epochs), with no early stop) and "
              "append once per epoch.", "fit-epochs")
-    _fit_loaders(returned, expected)
+    _fit_loaders(returned, expected, outcome.get("loaders"))
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
 
 
-def _fit_loaders(returned: Any, expected: dict) -> None:
+def _fit_loaders(returned: Any, expected: dict, loaders: Any = None) -> None:
     """The stand-ins answer -1.0 when handed a loader other than theirs: a history of -1.0s
     where the other figures are right names the call given the wrong loader (mistakes review
-    29: both mistakes were told "check which loader each call gets")."""
+    29: both mistakes were told "check which loader each call gets"). `loaders`: each call's
+    loader as the stand-ins saw it ("train:own", "eval:other", ...)."""
     if not isinstance(returned, dict):
         return
+    seen = loaders if isinstance(loaders, list) else []
+    if "eval:other" in seen and "train:other" not in seen and _history_matches(
+            {k: returned.get(k) for k in ("val_loss", "val_accuracy")},
+            {k: expected[k] for k in ("val_loss", "val_accuracy")}):
+        # (mistakes review 36: train_loss from evaluate(model, train_loader), every epoch
+        # trained on train_loader, was told "fit trains on another loader")
+        fail("fit's train_loss is not the figure train_one_epoch returns: it trains on "
+             "train_loader, then evaluates that loader again (evaluate(model, train_loader, "
+             "...)) and records that — append the float train_one_epoch returns for the epoch.",
+             "fit-train-loss-source")
     def wrong(key: str) -> bool:
         values = returned.get(key)
         return isinstance(values, list) and len(values) == len(expected[key]) and all(
@@ -1838,7 +1849,13 @@ def test_classifier_logits(student, memo):
     x, outcome = _classifier(student, memo)
     for given, mode, logits in _outputs(x, outcome):
         rows = given.shape[0]
-        if not isinstance(logits, torch.Tensor) or logits.shape != (rows, 5):
+        if isinstance(logits, torch.Tensor) and logits.dim() == 2 and logits.shape[0] == rows \
+                and logits.shape[1] not in (0, 5):
+            # Another number of classes: the sizes check charges its last layer, once
+            # (mistakes review 36: num_classes - 1 also lost this check); the question here,
+            # logits or probabilities, is judged on the output as it is.
+            attributed_to(CLS_ARCH)
+        elif not isinstance(logits, torch.Tensor) or logits.shape != (rows, 5):
             fail("build_classifier's output should have shape (N, num_classes).", "wrong-shape")
         if not logits.is_floating_point():
             fail(f"build_classifier's output is {logits.dtype}: return float logits.",
@@ -1897,6 +1914,11 @@ def test_get_device(student, source):
             fail(f"get_device returned the string {got!r}: return a torch.device, "
                  f"torch.device({want!r}), so that .type and device comparisons work.",
                  "returned-string")
+        if label == "without_cuda" and got.split(":")[0] == "mps":
+            fail("get_device returned mps when torch.cuda.is_available() is False (the grader "
+                 "reports Apple's MPS available there, as a Mac without CUDA does): the "
+                 "device is cuda when it is available, otherwise the CPU — return "
+                 "torch.device('cpu') then, not mps.", "wrong-device")
         if kind != "device" or got.split(":")[0] != want:  # (only a torch.device is one)
             fail(f"get_device returned {got or describe(outcome.get(label + '_returned'))} when "
                  f"torch.cuda.is_available() is {label == 'with_cuda'}: expected {want}."
