@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import os
 import weakref
 from typing import Any
 
@@ -403,20 +404,28 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
 
 @contextlib.contextmanager
 def _mps_available() -> Any:
-    """Apple's MPS backend says it is available, as on a Mac without CUDA (mistakes review
-    36: a get_device asking for MPS first kept its points — the spec's device is cuda when
-    available, otherwise the CPU)."""
+    """A machine without CUDA as many are: Apple's MPS backend says it is available (mistakes
+    review 36: a get_device asking for MPS first kept its points — the spec's device is cuda
+    when available, otherwise the CPU), and CUDA_VISIBLE_DEVICES is set, as a cluster's CPU
+    node may have it (red team 44's get_device read the variable, never is_available())."""
     backend = torch.backends.mps
     saved = backend.is_available, backend.is_built
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+
     def yes() -> bool:
         return True
 
     backend.is_available = yes  # type: ignore[assignment]
     backend.is_built = yes  # type: ignore[assignment]
+    os.environ["CUDA_VISIBLE_DEVICES"] = "0"
     try:
         yield
     finally:
         backend.is_available, backend.is_built = saved
+        if visible is None:
+            os.environ.pop("CUDA_VISIBLE_DEVICES", None)
+        else:
+            os.environ["CUDA_VISIBLE_DEVICES"] = visible
 
 
 @scenario("get_device")
