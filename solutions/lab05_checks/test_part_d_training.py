@@ -1194,6 +1194,33 @@ def test_eval_values(student, memo, tol):
     # (in eval mode from the start: BatchNorm's train mode refuses a batch of one sample)
     _single_sample_batch(student, "evaluate", {**_eval_params(n=BATCH + 1),
                                                "start_train": False})
+    _every_batch_evaluated(student)
+
+
+def _every_batch_evaluated(student) -> None:
+    """On a loader of nine batches (`PLAIN_N` samples), more than any other run's, the loss is
+    the reference's too (red team 44's evaluate stopped after five batches and kept every
+    point: each loader the checks built held three or four). Judged on the figures, not on
+    the forward passes the hooks saw (`model.forward(x)` runs none of them)."""
+    outcome = _scenario(student, "evaluate", {**_eval_params(n=PLAIN_N), "start_train": False})
+    _raise_student("evaluate", outcome, charges=True)
+    result = outcome.get("returned")
+    expected = _many_batches_figures()
+    loss = result.get("loss") if isinstance(result, dict) else None
+    # (the loss alone: the accuracy may be the student's own accuracy()'s, charged there)
+    if not isinstance(loss, (int, float)) or isinstance(loss, bool) or math.isclose(
+            float(loss), expected["loss"], rel_tol=1e-4, abs_tol=1e-6):
+        return
+    batches = -(-PLAIN_N // BATCH)
+    fail(f"evaluate is right on the other loaders but returns another loss on a loader of "
+         f"{batches} batches: a break or return inside the loop, or a cap on the batches? Go "
+         "through every batch of the loader.", "eval-partial-loader")
+
+
+@functools.lru_cache(maxsize=1)
+def _many_batches_figures() -> dict:
+    """`_reference_eval` on `PLAIN_N` samples, in eval mode from the start (once per judge)."""
+    return _reference_eval({**_eval_params(n=PLAIN_N), "start_train": False})
 
 
 @functools.lru_cache(maxsize=1)

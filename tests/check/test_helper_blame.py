@@ -90,8 +90,11 @@ class InProcessStudent:
         grads: Any = None
         if grad_args:
             try:
+                # (as `harness.gradients`: no upstream is ones of the value's shape)
+                out = upstream if upstream is not None or not isinstance(
+                    value, torch.Tensor) else torch.ones_like(value)
                 grads = list(torch.autograd.grad(value, [args[i] for i in grad_args],
-                                                 grad_outputs=upstream, allow_unused=True))
+                                                 grad_outputs=out, allow_unused=True))
             except RuntimeError as exc:
                 grads = {"problem": str(exc)}
         checked = None

@@ -37,3 +37,13 @@ def get_device():
 
 def test_the_reference_loop_and_device_keep_their_points() -> None:
     assert not failed(verdicts(namespace(), "train_one_epoch", "get_device"))
+
+
+def test_an_evaluate_that_stops_after_a_few_batches_fails_its_values_check() -> None:
+    """Red team 44's evaluate stopped after five batches; every loader held four at most."""
+    source = edited("evaluate", "        for x, y in loader:\n",
+                    "        for i, (x, y) in enumerate(loader):\n            if i >= 5:\n"
+                    "                break\n")
+    found = failed(verdicts(namespace(source), "evaluate"))
+    assert set(found) == {part_d.EVAL_VALUES}, {k: v.message for k, v in found.items()}
+    assert found[part_d.EVAL_VALUES].mistake == "eval-partial-loader"
