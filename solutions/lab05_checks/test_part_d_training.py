@@ -537,9 +537,10 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
     what = (f"it raises {error.get('type', 'an error')} there" if error
             else "the parameters it leaves differ")
     fail("train_one_epoch trains otherwise when it is given a plain model, loss and optimizer "
-         f"(torch's own, with nothing watching them) than in the graded runs: {what}. Write "
-         "one loop, whatever objects it is given — zero_grad, forward, loss, backward, step "
-         "on every batch.", "plain-objects-differ")
+         f"(torch's own, with nothing watching them) on a loader of {-(-PLAIN_N // BATCH)} "
+         f"batches than in the graded runs: {what}. Write one loop, whatever objects it is "
+         "given, over every batch of the loader (no cap, no break) — zero_grad, forward, loss, "
+         "backward, step on each.", "plain-objects-differ")
 
 
 def _softmax_seen(outcome: dict) -> None:
