@@ -125,14 +125,17 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
 @scenario("train_one_epoch_plain", function="train_one_epoch")
 def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """An epoch with plain objects: torch's own model layers with no hook, a plain
-    `nn.CrossEntropyLoss`, `torch.optim.SGD` and `DataLoader` — nothing of the grader's for
+    `nn.CrossEntropyLoss`, `torch.optim.SGD` (or `ASGD`) and `DataLoader` — nothing of the grader's for
     the loop to tell apart (red team 41's loop was right only when its loss had a `.log` or
     its model hooks: +4). The parameters it leaves are compared with the epoch the watched
     run matched."""
     model = probes.build(str(params["arch"]))
     model.load_state_dict(params["state"])
     model.train(bool(params.get("start_train", True)))
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(params["lr"]))
+    lr = float(params["lr"])  # (torch's averaged SGD where asked: an optimizer that is no
+    optimizer = (torch.optim.ASGD(model.parameters(), lr=lr)  # SGD, red team 44's zero_grad
+                 if params.get("optimizer") == "asgd"  # ran for SGD alone)
+                 else torch.optim.SGD(model.parameters(), lr=lr))
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(params["x"], params["y"]),
         batch_size=int(params["batch_size"]))

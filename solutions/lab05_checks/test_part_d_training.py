@@ -520,16 +520,18 @@ def test_train_step_order(student, memo, tol):
 def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
     """The epoch again with plain objects (`train_one_epoch_plain`: no hook, no recording, no
     class of the grader's), on more batches of the same kind of data (`PLAIN_N`) in the
-    loader's order: its parameters must be those of the epoch the watched run matched,
-    replayed on them. One loop, whatever the objects it is given:
-    red team 41's took the right steps only when the loss or the model showed the grader's
-    instruments."""
+    loader's order, with an optimizer that is not an SGD (torch's ASGD: red team 44's loop
+    zeroed the gradients for SGD alone, the only optimizer the runs gave it): its parameters
+    must be those of the epoch the watched run matched, replayed on them. One loop, whatever
+    the objects it is given: red team 41's took the right steps only when the loss or the
+    model showed the grader's instruments."""
     x, y = training.make_data(SEED, n=PLAIN_N)
     outcome = _scenario(student, "train_one_epoch_plain",
                         {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x,
                          "y": y, "batch_size": BATCH, "lr": 0.5, "start_train": False,
-                         "seed": SEED})
-    replay = training.standard_replay(ARCH, SEED, PLAIN_N, BATCH, 0.5, False, matched)
+                         "seed": SEED, "optimizer": "asgd"})
+    replay = training.standard_replay(ARCH, SEED, PLAIN_N, BATCH, 0.5, False, matched,
+                                      optimizer_kind="asgd")
     if outcome.get("error") is None and training.states_match(
             outcome.get("state"), replay.state, tol.training.rtol, tol.training.atol):
         return

@@ -64,16 +64,18 @@ def _built(arch: str, seed: int) -> tuple[dict[str, torch.Tensor], torch.Tensor]
 
 def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor,
            batch_size: int, lr: float, start_train: bool, variant: Variant, seed: int,
-           momentum: float = 0.0, label_smoothing: float = 0.0) -> Replay:
-    """One epoch as `variant` trains it, with SGD(lr, momentum) and a cross-entropy of that
-    label smoothing (the counterfactual runs change both, so an epoch that trains with an
-    optimizer or loss of its own shows it)."""
+           momentum: float = 0.0, label_smoothing: float = 0.0,
+           optimizer_kind: str = "sgd") -> Replay:
+    """One epoch as `variant` trains it, with SGD(lr, momentum) (or, `optimizer_kind`
+    "asgd", torch's averaged SGD: an optimizer that is not an SGD) and a cross-entropy of
+    that label smoothing (the counterfactual runs change both, so an epoch that trains with
+    an optimizer or loss of its own shows it)."""
     model = probes.build(arch)
     model.load_state_dict(state)
     model.train(start_train)
     if variant.mode == "ok":
         model.train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    optimizer = make_optimizer(optimizer_kind, model, lr, momentum)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     losses, sizes = [], []
     seed_rngs(seed)
@@ -97,16 +99,24 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
     return Replay(variant, state_after, losses, sizes)
 
 
+def make_optimizer(kind: str, model: nn.Module, lr: float,
+                   momentum: float = 0.0) -> torch.optim.Optimizer:
+    """The optimizer a run trains with, as the worker's scenario makes it (the same call)."""
+    if kind == "asgd":
+        return torch.optim.ASGD(model.parameters(), lr=lr)
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+
+
 @functools.lru_cache(maxsize=256)
 def standard_replay(arch: str, seed: int, n: int, batch_size: int, lr: float, start_train: bool,
                     variant: Variant, momentum: float = 0.0,
-                    label_smoothing: float = 0.0) -> Replay:
+                    label_smoothing: float = 0.0, optimizer_kind: str = "sgd") -> Replay:
     """`replay` on `make_data(seed, n)` from `initial_state(arch, seed)`, computed once per
     judge: every submission is replayed against the same epochs, so a judge pays for the 24
     variants once, not per submission (callers must not modify the result)."""
     x, y = make_data(seed, n)
     return replay(arch, initial_state(arch, seed), x, y, batch_size, lr, start_train, variant,
-                  seed, momentum, label_smoothing)
+                  seed, momentum, label_smoothing, optimizer_kind)
 
 
 @functools.lru_cache(maxsize=256)

@@ -47,3 +47,13 @@ def test_an_evaluate_that_stops_after_a_few_batches_fails_its_values_check() -> 
     found = failed(verdicts(namespace(source), "evaluate"))
     assert set(found) == {part_d.EVAL_VALUES}, {k: v.message for k, v in found.items()}
     assert found[part_d.EVAL_VALUES].mistake == "eval-partial-loader"
+
+
+def test_a_loop_that_zeroes_gradients_for_sgd_alone_fails_the_order_check() -> None:
+    """The plain-objects epoch trains with torch's ASGD, which is not an SGD."""
+    source = edited("train_one_epoch", "        optimizer.zero_grad()\n",
+                    "        if isinstance(optimizer, torch.optim.SGD):\n"
+                    "            optimizer.zero_grad()\n")
+    found = failed(verdicts(namespace(source), "train_one_epoch"))
+    assert set(found) == {part_d.TRAIN_ORDER}, {k: v.message for k, v in found.items()}
+    assert found[part_d.TRAIN_ORDER].mistake == "plain-objects-differ"
