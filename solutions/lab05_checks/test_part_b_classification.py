@@ -1137,6 +1137,7 @@ def _softmax_extreme(student, tol, memo) -> None:
                              "dim (amax(dim, keepdim=True)), one per row."),
         "min-shift": (_min_shift_softmax, MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("softmax")[:2],
+        "clamped-logits": (_clamped_logits_models(torch.softmax), CLAMPED_LOGITS),
     })
 
 
@@ -1255,6 +1256,24 @@ def _eps_in_the_sum(function: str) -> tuple[tuple[Loss, ...], str, str]:
             "eps-in-the-sum")
 
 
+# The bounds a clamp of the logits before exp usually takes (exp(88) is near float32's max)
+CLAMP_BOUNDS = (10.0, 20.0, 30.0, 50.0, 60.0, 80.0, 85.0, 88.0, 100.0, 500.0, 700.0, 709.0)
+
+CLAMPED_LOGITS = ("you clamp the logits before exp (to avoid an overflow): for logits of ±1e4 "
+                  "every logit beyond the bound becomes the bound, so the answer changes — "
+                  "subtract the max along dim instead (amax(dim, keepdim=True)), which never "
+                  "overflows and changes nothing.")
+
+
+def _clamped_logits_models(reference: Loss) -> tuple[Loss, ...]:
+    """`reference` on logits clamped to [-c, c] (or at c from above) for each usual bound:
+    mistakes review 36's softmax of `logits.clamp(-80, 80).exp()` was told only "wrong at
+    ±1e4"."""
+    def model(bound: float, lower: bool) -> Loss:
+        return lambda x, dim: reference(x.clamp(-bound if lower else None, bound), dim=dim)
+    return tuple(model(c, lower) for c in CLAMP_BOUNDS for lower in (True, False))
+
+
 def _named_for(function: str, entry: tuple[tuple[Loss, ...], str, str],
                ) -> tuple[tuple[Loss, ...], str, str]:
     models, message, mistake = entry
@@ -1319,6 +1338,7 @@ def _log_softmax_extreme(student, tol, memo) -> None:
         "log-of-softmax-eps": (_log_of_softmax_eps_models(), LOG_SOFTMAX_EPS),
         "min-shift": (_min_shift_log_softmax, MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("log_softmax")[:2],
+        "clamped-logits": (_clamped_logits_models(torch.log_softmax), CLAMPED_LOGITS),
         "global-max-shift": (_global_shift_log_softmax,
                              "you subtracted the max of the whole tensor, so in rows far below "
                              "it every exp underflows to 0 and log(0) gives -inf for logits of "

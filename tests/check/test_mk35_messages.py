@@ -93,3 +93,22 @@ def test_a_fit_recording_the_train_loaders_evaluation_is_told_where_its_train_lo
     found = failed(verdicts(namespace(source), "fit"))
     assert set(found) == {part_d.FIT}, {k: v.message for k, v in found.items()}
     assert found[part_d.FIT].mistake == "fit-train-loss-source", found[part_d.FIT].message
+
+
+@pytest.mark.parametrize(("function", "source", "check"), [
+    ("softmax", '''
+def softmax(logits, dim=-1):
+    exps = logits.clamp(-80, 80).exp()      # avoid overflow
+    return exps / exps.sum(dim=dim, keepdim=True)
+''', part_b.SOFTMAX_EXTREME),
+    ("log_softmax", '''
+def log_softmax(logits, dim=-1):
+    x = logits.clamp(-50, 50)
+    return x - x.exp().sum(dim=dim, keepdim=True).log()
+''', part_b.LOG_SOFTMAX_EXTREME)])
+def test_logits_clamped_before_exp_are_named_at_the_edges(function: str, source: str,
+                                                          check: str) -> None:
+    """Mistakes review 36: `logits.clamp(-80, 80).exp()` was told only "wrong at ±1e4"."""
+    found = failed(verdicts(namespace(source), function))
+    assert check in found, {k: v.message for k, v in found.items()}
+    assert found[check].mistake == "clamped-logits", found[check].message
