@@ -125,17 +125,16 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
 @scenario("train_one_epoch_plain", function="train_one_epoch")
 def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """An epoch with plain objects: torch's own model layers with no hook, a plain
-    `nn.CrossEntropyLoss`, `torch.optim.SGD` (or `ASGD`) and `DataLoader` — nothing of the grader's for
-    the loop to tell apart (red team 41's loop was right only when its loss had a `.log` or
-    its model hooks: +4). The parameters it leaves are compared with the epoch the watched
-    run matched."""
+    `nn.CrossEntropyLoss`, `DataLoader` and optimizer — nothing of the grader's for the loop
+    to tell apart (red team 41's loop was right only when its loss had a `.log` or its model
+    hooks: +4). The optimizer is torch's averaged SGD, which is no `torch.optim.SGD` (red
+    team 44's loop zeroed the gradients for SGD alone, the only optimizer the other runs
+    give). The parameters it leaves are compared with the epoch the watched run matched
+    (`training.make_optimizer("asgd", ...)` judge-side)."""
     model = probes.build(str(params["arch"]))
     model.load_state_dict(params["state"])
     model.train(bool(params.get("start_train", True)))
-    lr = float(params["lr"])  # (torch's averaged SGD where asked: an optimizer that is no
-    optimizer = (torch.optim.ASGD(model.parameters(), lr=lr)  # SGD, red team 44's zero_grad
-                 if params.get("optimizer") == "asgd"  # ran for SGD alone)
-                 else torch.optim.SGD(model.parameters(), lr=lr))
+    optimizer = torch.optim.ASGD(model.parameters(), lr=float(params["lr"]))
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(params["x"], params["y"]),
         batch_size=int(params["batch_size"]))
@@ -406,7 +405,7 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
 
 
 @contextlib.contextmanager
-def _mps_available() -> Any:
+def _without_cuda() -> Any:
     """A machine without CUDA as many are: Apple's MPS backend says it is available (mistakes
     review 36: a get_device asking for MPS first kept its points — the spec's device is cuda
     when available, otherwise the CPU), and CUDA_VISIBLE_DEVICES is set, as a cluster's CPU
@@ -437,7 +436,7 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
     for label, available in (("with_cuda", True), ("without_cuda", False)):
         try:
             with harness.FakeCuda(available), \
-                    (contextlib.nullcontext() if available else _mps_available()):
+                    (contextlib.nullcontext() if available else _without_cuda()):
                 value = ns["get_device"]()
             # Told apart by the value's own type, never by a class name the notebook picks
             # (an outside red team's `class device(str)` passed as a torch.device).

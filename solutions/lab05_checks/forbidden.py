@@ -371,12 +371,9 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
                  "unavailable and it raises on new inputs of the same kind: it uses the "
                  "library outside this check. Compute it yourself, the same way, in every "
                  "call.", "library-elsewhere")
-        if known_right and not _still_right(student, function, args, expected, outcome, same,
-                                            grad_args, upstream, kwargs):
-            fail(f"{function} was right {what} earlier and now, asked the very same inputs "
-                 "again where the library is available, answers otherwise: its answers change "
-                 "from call to call (a counter, a flag set by a later cell). Compute it "
-                 "yourself, the same way, in every call.", "library-elsewhere")
+        if known_right:
+            _expect_still_right(student, function, args, expected, outcome, same, what,
+                                grad_args, upstream, kwargs)
         return
     assert_no_library_call(function, forbidden, result, source)
     if same(outcome(result), expected(held)):
@@ -394,29 +391,31 @@ def right_without_the_library(student, function: str, forbidden: set[str], sourc
              "unavailable and new inputs of the same kind get another answer: it uses the "
              "library outside this check. Compute it yourself, the same way, in every call.",
              "library-elsewhere")
-    if known_right and not _still_right(student, function, args, expected, outcome, same,
-                                        grad_args, upstream, kwargs):
+    if known_right:
+        _expect_still_right(student, function, args, expected, outcome, same, what,
+                            grad_args, upstream, kwargs)
+
+
+def _expect_still_right(student, function: str, args: tuple[Any, ...],
+                        expected: Callable[[tuple[Any, ...]], Any],
+                        outcome: Callable[[CallResult], Any], same: Callable[[Any, Any], bool],
+                        what: str, grad_args: tuple[int, ...], upstream: torch.Tensor | None,
+                        kwargs: dict[str, Any]) -> None:
+    """Wrong (or raising) alike in both workers on the new inputs, a function its edge check
+    found right is asked those edge inputs again in the main worker: right still, it is one
+    function wrong on the new inputs (mistakes review 34's); wrong now, its answers changed
+    between calls (red team 44: the library for its first few calls at ±1e4, its naive code
+    after, so that the new inputs found it naive in both workers)."""
+    try:
+        again = outcome(student.call(function, *args, grad_args=grad_args, upstream=upstream,
+                                     **kwargs))
+    except StudentError:
+        again = None
+    if again is None or not same(again, expected(args)):
         fail(f"{function} was right {what} earlier and now, asked the very same inputs again "
              "where the library is available, answers otherwise: its answers change from call "
-             "to call (a counter, a flag set by a later cell), and this check's call got the "
-             "other one. Compute it yourself, the same way, in every call.",
-             "library-elsewhere")
-
-
-def _still_right(student, function: str, args: tuple[Any, ...],
-                 expected: Callable[[tuple[Any, ...]], Any], outcome: Callable[[CallResult], Any],
-                 same: Callable[[Any, Any], bool], grad_args: tuple[int, ...],
-                 upstream: torch.Tensor | None, kwargs: dict[str, Any]) -> bool:
-    """Wrong alike in both workers on the new inputs, a function its edge check found right
-    is asked those edge inputs again in the main worker: right still, it is one function
-    wrong on the new inputs (mistakes review 34's); wrong now, its answers changed between
-    calls (red team 44: the library for its first few calls at ±1e4, its naive code after,
-    so that the new inputs found it naive in both workers)."""
-    try:
-        again = student.call(function, *args, grad_args=grad_args, upstream=upstream, **kwargs)
-    except StudentError:
-        return False
-    return same(outcome(again), expected(args))
+             "to call (a counter, a flag set by a later cell). Compute it yourself, the same "
+             "way, in every call.", "library-elsewhere")
 
 
 def _same_where_available(student, function: str, held: tuple[Any, ...], blocked: Any,

@@ -529,7 +529,7 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
     outcome = _scenario(student, "train_one_epoch_plain",
                         {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x,
                          "y": y, "batch_size": BATCH, "lr": 0.5, "start_train": False,
-                         "seed": SEED, "optimizer": "asgd"})
+                         "seed": SEED})
     replay = training.standard_replay(ARCH, SEED, PLAIN_N, BATCH, 0.5, False, matched,
                                       optimizer_kind="asgd")
     if outcome.get("error") is None and training.states_match(

@@ -101,7 +101,8 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
 
 def make_optimizer(kind: str, model: nn.Module, lr: float,
                    momentum: float = 0.0) -> torch.optim.Optimizer:
-    """The optimizer a run trains with, as the worker's scenario makes it (the same call)."""
+    """The optimizer a run trains with, as the worker's scenario makes it (the same call):
+    "asgd" is `train_one_epoch_plain`'s."""
     if kind == "asgd":
         return torch.optim.ASGD(model.parameters(), lr=lr)
     return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
