@@ -104,6 +104,15 @@ class AtenRecorder(TorchDispatchMode):
         return func(*args, **(kwargs or {}))
 
 
+class _Unrecorded:
+    """What a call that does not record reports it ran: nothing (`RecordedCall.names`)."""
+
+    names: tuple[str, ...] = ()
+
+
+_NO_RECORDERS: Any = (_Unrecorded(), _Unrecorded())
+
+
 def _mode_positions(calls: CallRecorder, ops: AtenRecorder) -> tuple[int, int] | None:
     """How many modes up to and including the recorders (what lies above them the student's
     code entered during the call); None when a recorder is gone (the call's `intact` says so)."""
@@ -880,10 +889,19 @@ def silence_hooks() -> None:
     _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)
     _GC_DISABLE()  # (no collection of the student's garbage: no weakref callback runs from one)
     # nor a warnings hook, nor an unraisable-exception hook (a `__del__` that raises)
-    warnings.resetwarnings()
-    warnings.simplefilter("ignore")
+    filters = warnings.filters
+    if not (type(filters) is list and len(filters) == 1 and _IGNORED  # (as we left them:
+            and filters[0] is _IGNORED[0]):  # our own entry, by identity; ~3 µs a call saved)
+        warnings.resetwarnings()
+        warnings.simplefilter("ignore")
+        _IGNORED[:] = warnings.filters[:1]
     warnings.showwarning = _SHOW_WARNING
     sys.unraisablehook = sys.__unraisablehook__
+
+
+# The one warnings filter `silence_hooks` leaves (`simplefilter("ignore")`'s entry, a tuple):
+# while `warnings.filters` holds exactly it, there is nothing to reset
+_IGNORED: list[Any] = []
 
 
 Modes = list[tuple[bool, Any]]  # (a function mode?, the mode), innermost last
@@ -904,6 +922,7 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
 
 _SET_GRAD_ENABLED = torch._C._set_grad_enabled
 _SET_DEFAULT_DTYPE = torch._C._set_default_dtype
+_GET_DEFAULT_DTYPE = torch.get_default_dtype  # (a C function, taken at import)
 _FLOAT32 = torch.float32
 
 
@@ -912,13 +931,18 @@ def reset_thread_state() -> None:
     switched grad mode off and never back made an `evaluate` without `no_grad` look right
     (a tenth outside red team's: the student's other functions wrapped in `enable_grad`)."""
     _SET_GRAD_ENABLED(True)
-    _SET_DEFAULT_DTYPE(_FLOAT32)
+    if _GET_DEFAULT_DTYPE() is not _FLOAT32:  # (setting it is ~1 µs, reading it far less)
+        _SET_DEFAULT_DTYPE(_FLOAT32)
 
 
 def restore_modes(popped: Modes) -> None:
     for function, mode in reversed(popped):
         (_PUSH_FUNCTION_MODE if function else _PUSH_DISPATCH_MODE)(mode)
 
+
+# The wire's dtypes numpy also has (`plain_copy`'s short path), by dtype: their names
+_NUMPY_WIRE_DTYPES = {dtype: str(dtype) for dtype in (
+    getattr(torch, name) for name in WIRE_NUMPY_DTYPES) if str(dtype) in WIRE_DTYPES}
 
 _PLAIN_DEPTH, _PLAIN_ITEMS = 20, 10_000  # (as protocol.encode: deeper or longer is cut there)
 
@@ -935,6 +959,16 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
     outside red team's dict subclass edited the records from its `items()` as the reply was
     encoded). Encoding the result then runs none of the student's code either."""
     kind = type(value)
+    if kind is torch.Tensor:  # the common case, a CPU tensor numpy can read: a few µs less
+        name = _NUMPY_WIRE_DTYPES.get(value.dtype)
+        if name is not None and value.is_cpu and not value.is_neg() and not value.is_conj():
+            try:  # (numpy writes the bytes in C order, whatever the strides)
+                data = value.detach().numpy().tobytes()
+            except Exception:  # (anything numpy refuses goes the long way)
+                pass
+            else:
+                return Frozen((name, tuple(value.shape), bool(value.requires_grad), "cpu",
+                               data))
     if kind is torch.Tensor or issubclass(kind, torch.Tensor):
         try:
             base = value if kind is torch.Tensor else torch.Tensor.as_subclass(value, torch.Tensor)
@@ -1046,7 +1080,10 @@ class RecordedCall:
 
     def __init__(self, block: Any, record: bool, plain: bool = True,
                  allow: tuple[Any, ...] = ()) -> None:
-        self.calls, self.ops = CallRecorder(), AtenRecorder()
+        # (made only where they record: a torch mode is a few µs to make, ~500 calls a
+        # submission, and a call that does not record never enters them)
+        self.calls: Any = CallRecorder() if record else _NO_RECORDERS[0]
+        self.ops: Any = AtenRecorder() if record else _NO_RECORDERS[1]
         self.block = LibraryBlock(block, allow)
         self.record = record
         self.intact = True
