@@ -147,6 +147,18 @@ def wrappers(emulating: Callable[[], bool]) -> list[tuple[Any, str, Any]]:
         wrapper.__name__ = wrapper.__qualname__ = name
         wrapper.__doc__ = getattr(original, "__doc__", None)
         found.append((torch.cuda, name, wrapper))
+    # (`torch.backends.cuda.is_built()`: what a CUDA build answers — fresh eyes 35's
+    # get_device tested it before `is_available()`, as torch itself does inside it)
+    import torch.backends.cuda as backends_cuda
+
+    is_built = vars(backends_cuda).get("is_built")
+    if is_built is not None:
+        def built() -> bool:
+            return True if emulating() else bool(is_built())
+
+        built.__name__ = built.__qualname__ = "is_built"
+        built.__doc__ = getattr(is_built, "__doc__", None)
+        found.append((backends_cuda, "is_built", built))
     pin_memory = torch.Tensor.pin_memory
 
     def pinned(t: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:

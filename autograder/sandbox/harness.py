@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -929,10 +930,47 @@ _FLOAT32 = torch.float32
 def reset_thread_state() -> None:
     """Gradients on and float32 the default dtype, as every request expects them: a cell that
     switched grad mode off and never back made an `evaluate` without `no_grad` look right
-    (a tenth outside red team's: the student's other functions wrapped in `enable_grad`)."""
+    (a tenth outside red team's: the student's other functions wrapped in `enable_grad`).
+    And no hook a cell left in torch's process-wide registries (`clear_global_hooks`)."""
     _SET_GRAD_ENABLED(True)
     if _GET_DEFAULT_DTYPE() is not _FLOAT32:  # (setting it is ~1 µs, reading it far less)
         _SET_DEFAULT_DTYPE(_FLOAT32)
+    clear_global_hooks()
+
+
+# torch's process-wide hook registries, as torch made them at import (in the zygote): every
+# module's forward, backward and registration hooks, every optimizer's step hooks — each with
+# the namespace that holds it (a module's own dict) and the C method that empties it
+_MODULE_OWNER = importlib.import_module("torch.nn.modules.module")
+_OPTIMIZER_OWNER = importlib.import_module("torch.optim.optimizer")
+_REGISTRIES = tuple(
+    (vars(owner), name, value, OrderedDict.clear if type(value) is OrderedDict else dict.clear)
+    for owner in (_MODULE_OWNER, _OPTIMIZER_OWNER) for name, value in list(vars(owner).items())
+    if name.startswith("_global_") and type(value) in (dict, OrderedDict))
+_MODULE_NAMES = vars(_MODULE_OWNER)
+_TOP_SAVED_HOOKS = torch._C._autograd._top_saved_tensors_default_hooks
+_POP_SAVED_HOOKS = torch._C._autograd._pop_saved_tensors_default_hooks
+
+
+def clear_global_hooks() -> None:
+    """Empty torch's process-wide hook registries before each request: a cell's global
+    module hook (grad switched off around every module in eval mode), global optimizer step
+    hook (gradients zeroed after every step) or saved-tensor hooks left on the thread (a p of
+    0 replaced inside the grader's own backward) ran the student's code inside every run the
+    checks watch, without replacing any function the integrity check compares (red team 45:
+    an evaluate without no_grad, a loop without zero_grad, a BCE with a nan gradient, each
+    kept its points). What a graded function registers while it runs is its own behaviour."""
+    for names, name, registry, clear in _REGISTRIES:
+        if names.get(name) is not registry:  # (rebound: torch's own put back)
+            names[name] = registry
+        if registry:
+            clear(registry)
+    if _MODULE_NAMES.get("_global_is_full_backward_hook") is not None:
+        _MODULE_NAMES["_global_is_full_backward_hook"] = None
+    for _ in range(1000):  # (each `saved_tensors_hooks` a cell entered and never left)
+        if _TOP_SAVED_HOOKS(False) is None:
+            break
+        _POP_SAVED_HOOKS()
 
 
 def restore_modes(popped: Modes) -> None:
@@ -1696,9 +1734,23 @@ class MetaCopies(_Switch):
 
 class FakeCuda(_Switch):
     """What `torch.cuda.is_available()` answers, and `torch.cuda.device_count()` with it (1 or
-    0; None: the truth)."""
+    0; None: the truth); while it says True on a CPU build, `torch.version.cuda` names a CUDA
+    version too, as on a CUDA build (a test of it beside `is_available()` is no mistake)."""
 
     name = "fake_cuda"
+
+    def __enter__(self) -> None:
+        super().__enter__()
+        self.version = torch.version.cuda
+        if self.value is True and self.version is None:
+            torch.version.cuda = EMULATED_CUDA_VERSION  # type: ignore[misc]
+
+    def __exit__(self, *exc: Any) -> None:
+        torch.version.cuda = self.version  # type: ignore[misc]
+        super().__exit__(*exc)
+
+
+EMULATED_CUDA_VERSION = "12.1"
 
 
 class CudaAsCpu(_Switch):

@@ -10,11 +10,13 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check.compare import (
+    close,
     expect_argument_used,
     expect_default,
     expect_edge_gradient,
     expect_tensor,
     matches,
+    tolerance,
 )
 from autograder.check.registry import attributed_to, attribution_pending, check, fail
 from autograder.config import Tolerance, Tolerances
@@ -116,6 +118,24 @@ def _diagnose(function: str, value: Any, expected: torch.Tensor, pred: torch.Ten
         wrong = formula(pred, target, reduction)
         if not matches(wrong, expected, 1e-6, 1e-6) and matches(value, wrong, 1e-5, 1e-6):
             fail(f"{message} (seen with reduction='{reduction}')", mistake)
+
+
+def _expect_zero_where_equal(student, function: str, target: torch.Tensor, **extra) -> None:
+    """Probe: where pred equals target every element's loss is 0 (for each regression loss).
+    Small values there instead show a constant inside the formula — an eps under a square
+    root, added to the difference — that shifts every element (mistakes review 37's
+    sqrt(d² + 1e-12) was told its reduction='none' was wrong)."""
+    value = _quiet(student, function, target.clone(), target.clone(), reduction="none",
+                   **extra)
+    if not isinstance(value, torch.Tensor) or value.shape != target.shape or \
+            not value.is_floating_point() or not bool(torch.isfinite(value).all()):
+        return
+    largest = float(value.abs().max()) if value.numel() else 0.0
+    if 0.0 < largest <= 1e-2:
+        fail(f"{function} is not 0 where pred equals target (it gives up to {largest:.1g} "
+             "there): a small constant inside the formula (an eps under a square root, or "
+             "added to the difference) shifts every element's loss — compute the exact "
+             "formula, which needs no eps.", "eps-in-formula")
 
 
 def _huber_swapped(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean",
@@ -262,6 +282,9 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                     _quiet(student, function, pred, target, reduction="none", **extra),
                     reference(pred, target, reduction="none", **extra), _agrees,
                     f"with reduction='{reduction}'")
+            if not (isinstance(result.value, torch.Tensor) and close(
+                    result.value, expected, tolerance(tol, expected.dtype))):
+                _expect_zero_where_equal(student, function, target, **extra)
             expect_tensor(result.value, expected, tol, function,
                           f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
     pred, target = _pairs(11)[0]

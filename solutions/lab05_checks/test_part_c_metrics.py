@@ -501,10 +501,13 @@ def test_confusion_absent_classes(student, ref):
         # The orientation is the first check's business: either orientation counts here.
         if not (torch.equal(value.to(torch.int64), expected)
                 or torch.equal(value.to(torch.int64), expected.T)):
-            if _absent_kept_empty(value, expected) and _is_a_matrix(student, ref, 3):
+            if (_absent_kept_empty(value, expected) and _is_a_matrix(student, ref, 3)) \
+                    or _wrong_with_every_class(student, ref):
                 # absent classes right (their rows and columns empty), the counts of the
                 # present ones wrong: the values check's mistake (fresh eyes 9: repeated pairs
-                # counted once, charged by both checks)
+                # counted once, charged by both checks); or wrong where no class is absent
+                # too, though it counts right somewhere (mistakes review 37: a flat index
+                # t·(C − 1) + p whose cells collide, told "absent classes keep their row")
                 attributed_to(CM_VALUES)
                 continue
             fail("confusion_matrix gives wrong counts when some classes are absent: absent "
@@ -518,6 +521,42 @@ def _absent_kept_empty(value: torch.Tensor, expected: torch.Tensor) -> bool:
     absent = [c for c in range(expected.shape[0])
               if not expected[c].any() and not expected[:, c].any()]
     return bool(absent) and all(not value[c].any() and not value[:, c].any() for c in absent)
+
+
+# Labels where every class occurs (3 and 4 classes: each class a true and a predicted label)
+EVERY_CLASS = ((_labels([0, 1, 2, 1, 0]), _labels([0, 1, 2, 0, 1]), 3),
+               (_labels([1, 2, 0, 3, 0, 1, 3, 2]), _labels([3, 2, 0, 1, 1, 0, 3, 2]), 4))
+# A few labels of two kinds of (true, predicted) pair each: a matrix right on one of them
+# counts pairs into their cells (a stub, a constant or a matrix of ones is right on none)
+FEW_PAIRS = ((_labels([1]), _labels([0]), 2), (_labels([0, 1]), _labels([0, 0]), 2),
+             (_labels([1, 0]), _labels([1, 1]), 2), (_labels([0, 1]), _labels([0, 0]), 3),
+             (_labels([2, 0]), _labels([2, 2]), 3), (_labels([1, 2]), _labels([0, 0]), 3))
+
+
+def _either_way(value: Any, expected: torch.Tensor) -> bool:
+    """`value` is the matrix `expected` or its transpose (the orientation is the values
+    check's to judge)."""
+    matrix = _matrix(value)
+    return matrix is not None and matrix.shape == expected.shape and (
+        torch.equal(matrix.to(torch.int64), expected)
+        or torch.equal(matrix.to(torch.int64), expected.T))
+
+
+def _counts_somewhere(student, ref, num_classes: int | None = None) -> bool:
+    """The student's confusion_matrix is right (either way round) on one of `FEW_PAIRS`
+    (of `num_classes` classes, if given): it counts pairs into cells, right at least there."""
+    return any(_either_way(_quiet(student, "confusion_matrix", preds, targets, c),
+                           ref.confusion_matrix(preds, targets, c))
+               for preds, targets, c in FEW_PAIRS if num_classes in (None, c))
+
+
+def _wrong_with_every_class(student, ref) -> bool:
+    """The student's confusion_matrix is wrong on labels where no class is absent, though it
+    counts right somewhere (`_counts_somewhere`): a mistake of the values check's, which a
+    case with absent classes shows too."""
+    return any(not _either_way(_quiet(student, "confusion_matrix", preds, targets, c),
+                               ref.confusion_matrix(preds, targets, c))
+               for preds, targets, c in EVERY_CLASS) and _counts_somewhere(student, ref)
 
 
 # ---------------------------------------------------------------- built on the student's helpers
@@ -607,7 +646,12 @@ def _is_a_matrix(student, ref, num_classes: int) -> bool:
     m = m.to(torch.int64)
     occur = expected != 0
     only_pairs = not bool(((m != 0) & ~occur).any()) or not bool(((m != 0) & ~occur.T).any())
-    return only_pairs and int(m.sum()) > 0 and abs(int(m.sum()) - int(expected.sum())) <= 1
+    if only_pairs and int(m.sum()) > 0 and abs(int(m.sum()) - int(expected.sum())) <= 1:
+        return True
+    # ... or each sample counted once, into cells of its own reckoning, by a matrix right on
+    # some labels (mistakes review 37: a flat index t·(C − 1) + p, whose cells collide, cost
+    # the precision_recall_f1 and macro_f1 built on it their checks too)
+    return int(m.sum()) == int(expected.sum()) and _counts_somewhere(student, ref, num_classes)
 
 
 def _matrix_control(student, ref, candidates, num_classes: int, caller_right,
@@ -1340,6 +1384,26 @@ def test_macro_absent_classes(student, ref, tol, memo):
     if not all(_close(g, w, tol) or _macro_blamed(student, ref, g, preds, targets, c, tol)
                or bool(smaller)
                for g, w, c, smaller in zip(got, want, (3, 5), over_smaller, strict=True)):
+        if type(got[0]) is float and math.isfinite(got[0]) and not (
+                _close(got[0], want[0], tol) or over_smaller[0]
+                or _macro_blamed(student, ref, got[0], preds, targets, 3, tol)):
+            # wrong with num_classes=3, where no class of these labels is absent: a mistake
+            # in the per-class F1 (mistakes review 37: precision_recall_f1 called without
+            # positive_class=c, told it ignores num_classes), the values check's to charge
+            # once macro_f1 works somewhere (or its helper's in-place edit, charged there)
+            try:
+                edited = _edited_by_its_helper(student, ref, tol, student.call(
+                    "macro_f1", preds, targets, 3), (preds, targets, 3))
+            except StudentError:
+                edited = ""
+            if edited:
+                attributed_to(edited)
+                return
+            if not _macro_works(student, ref, model, tol):
+                fail("macro_f1: this check counts once macro_f1 returns correct values on "
+                     "valid input; fix the values check first.", "not-working")
+            attributed_to(MACRO_VALUES)
+            return
         expect_argument_used(
             "macro_f1", "num_classes", got, want,
             "with num_classes=3 and num_classes=5 on the same labels",
@@ -1404,16 +1468,27 @@ def test_macro_absent_classes(student, ref, tol, memo):
              "and a class with 2·TP + FP + FN = 0 has F1 = 0.", "absent-class")
 
 
+# Two classes of equal F1 (0.8 each: the values check's first labels), where a macro_f1 that
+# scores one class for all is right, and a function of one input (the mean prediction) is not
+MACRO_EQUAL_F1 = (_labels([0, 1, 1, 0, 1]), _labels([0, 1, 0, 0, 1]))
+
+
 def _macro_works(student, ref, model: str, tol) -> bool:
     """macro_f1 gives the right value (or its own diagnosed formula's) on some labels where
-    every class occurs, or is right for the student's own helper there."""
-    for preds, targets in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3]):
-        value = _quiet(student, "macro_f1", preds, targets, 3)
-        models = _macro_models(preds, targets, 3)
-        if _close(value, models["reference" if model not in models else model], tol) or \
-                _macro_blamed(student, ref, value, preds, targets, 3, tol):
-            return True
-    return False
+    every class occurs, of three classes or two (mistakes review 37's was right on two: F1 of
+    class 1 for every class, `MACRO_EQUAL_F1`), or
+    is right for the student's own helper there — and not one value for all of them (a
+    constant is no computation: red team 14)."""
+    right, values = False, set()
+    probes = [(*labels, 3) for labels in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3])]
+    for preds, targets, num_classes in [*probes, (*MACRO_EQUAL_F1, 2)]:
+        value = _quiet(student, "macro_f1", preds, targets, num_classes)
+        values.add(repr(value))
+        models = _macro_models(preds, targets, num_classes)
+        right = right or _close(value, models["reference" if model not in models else model],
+                                tol) or _macro_blamed(student, ref, value, preds, targets,
+                                                      num_classes, tol)
+    return right and len(values) > 1
 
 
 def _wrong_without_absent(student, ref, preds: torch.Tensor, targets: torch.Tensor, model: str,

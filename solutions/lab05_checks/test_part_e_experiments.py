@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -165,19 +166,45 @@ def _metric_raises(student, function: str, kind: str, check_for: str) -> bool:
     return False
 
 
+def _stopped_before(student, function: str, check_for: str,
+                    own_answer: Callable[[], bool]) -> bool:
+    """The answer is missing because its cell stopped at an earlier line: the student's own
+    `function` raises on the experiment's data (a mistake `check_for` charges), and the
+    answer's own metric, asked here, gives the right value: the item is held to that check
+    (mistakes review 37: an accuracy raising for N > 1 also cost always_negative_f1, set after
+    it in the same cell by a precision_recall_f1 that was right)."""
+    preds, targets = _experiment_data()
+    try:
+        student.call(function, preds, targets)
+    except StudentError as error:
+        if error.is_a("NotImplementedError") or not own_answer():
+            return False
+        attributed_to(check_for)
+        return True
+    except MissingFunction:
+        return False
+    return False
+
+
 def _number(student, name: str, blame: Any = None,
-            raised: tuple[str, str, str] | None = None) -> float | None:
+            raised: tuple[str, str, str] | None = None,
+            stopped: Callable[[], bool] | None = None) -> float | None:
     """The answer as a float; None where `blame` holds the student's own metric function
     responsible (the item is then held to it: nothing more to judge), or where the answer is
     missing and `raised` (the metric function, an exception, the check charging it) raises
-    on the experiment's data."""
+    on the experiment's data, or `stopped` finds its cell stopped earlier by another
+    function's mistake (`_stopped_before`)."""
+    def excused() -> bool:
+        return (raised is not None and _metric_raises(student, *raised)) or \
+            (stopped is not None and stopped())
+
     try:
         value = student.get_var(name)
     except MissingFunction:
-        if raised is not None and _metric_raises(student, *raised):
+        if excused():
             return None
         raise
-    if is_placeholder(value) and raised is not None and _metric_raises(student, *raised):
+    if is_placeholder(value) and excused():
         return None
     if is_placeholder(value):
         fail(f"{name} is not filled in yet: compute it in its experiment cell and run the "
@@ -223,7 +250,9 @@ def test_always_negative_f1(student, answers, tol):
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_f1", v, expected, "precision_recall_f1",
         lambda got: got[2], lambda got: _prf_charging(student, got, expected)),
-        raised=("precision_recall_f1", "ZeroDivisionError", PRF_ZERO))
+        raised=("precision_recall_f1", "ZeroDivisionError", PRF_ZERO),
+        stopped=lambda: _stopped_before(student, "accuracy", ACC_VALUES,
+                                        lambda: _prf_gives(student, float(expected))))
     if value is None:
         return
     if not _close(value, answers["always_negative_f1"], tol):
@@ -231,6 +260,18 @@ def test_always_negative_f1(student, answers, tol):
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
              "predictions and those targets, and think about what predicting no positives "
              "means for the true positives.", "wrong-value")
+
+
+def _prf_gives(student, expected: float) -> bool:
+    """The student's precision_recall_f1, called as the experiment cell calls it, gives
+    `expected` as its F1 on the experiment's data."""
+    try:
+        got = student.call("precision_recall_f1", *_experiment_data()).value
+    except StudentError:
+        return False
+    f1 = _as_number(got[2]) if isinstance(got, (tuple, list)) and len(got) == 3 else None
+    return isinstance(f1, (int, float)) and not isinstance(f1, bool) and \
+        math.isclose(f1, expected, abs_tol=1e-6)
 
 
 def _prf_charging(student, got: Any, expected: float) -> str:

@@ -27,3 +27,40 @@ def test_a_cell_or_an_earlier_call_cannot_leave_grad_mode_off(zygote) -> None:
         assert session.call("state", torch.ones(1)).value == (True, "torch.float32")
         session.call("leaves_it_off", torch.ones(1))
         assert session.call("state", torch.zeros(1)).value == (True, "torch.float32")
+
+
+HOOKS_CELL = """
+import torch
+import torch.nn.modules.module as module_hooks
+import torch.optim.optimizer as optimizer_hooks
+
+RAN = []
+module_hooks.register_module_forward_pre_hook(lambda m, a: RAN.append("module"))
+module_hooks._global_forward_hooks = {7: lambda m, a, o: RAN.append("rebound")}
+optimizer_hooks.register_optimizer_step_post_hook(lambda o, a, k: RAN.append("optimizer"))
+torch.autograd.graph.saved_tensors_hooks(lambda t: RAN.append("pack") or t,
+                                         lambda t: RAN.append("unpack") or t).__enter__()
+
+def ran(x):
+    RAN.clear()
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(x).sum().backward()
+    optimizer.step()
+    return list(RAN)
+
+def leaves_hooks(x):
+    module_hooks.register_module_forward_hook(lambda m, a, o: RAN.append("left by a call"))
+    return ran(x)
+"""
+
+
+def test_hooks_a_cell_left_in_torchs_global_registries_run_in_no_call(zygote) -> None:
+    """Red team 45: a global module hook, a global optimizer step hook and saved-tensor hooks
+    left on the thread by a cell ran the student's code inside every run the checks watch
+    (an evaluate without no_grad, a loop without zero_grad looked right). They are emptied
+    before each call and scenario; what a call registers while it runs is its own."""
+    with one_cell_session(zygote, HOOKS_CELL) as session:
+        assert session.call("ran", torch.ones(1, 2)).value == []
+        assert session.call("leaves_hooks", torch.ones(1, 2)).value == ["left by a call"]
+        assert session.call("ran", torch.ones(1, 2)).value == []
