@@ -402,10 +402,15 @@ def _expect_still_right(student, function: str, args: tuple[Any, ...],
                         what: str, grad_args: tuple[int, ...], upstream: torch.Tensor | None,
                         kwargs: dict[str, Any]) -> None:
     """Wrong (or raising) alike in both workers on the new inputs, a function its edge check
-    found right is asked those edge inputs again in the main worker: right still, it is one
-    function wrong on the new inputs (mistakes review 34's); wrong now, its answers changed
-    between calls (red team 44: the library for its first few calls at ±1e4, its naive code
-    after, so that the new inputs found it naive in both workers)."""
+    found right is asked the edge inputs `args` again in the main worker. Wrong now, its
+    answers changed between calls (red team 44: the library for its first few calls at ±1e4,
+    its naive code after, so that the new inputs found it naive in both workers). Right
+    still, it is right on one draw of the edge inputs and wrong on another of the same kind:
+    `args` and the new inputs come from one distribution (`_fresh_big`, `_kink_inputs`), so
+    no function right at the edges can be wrong on the new ones, unless it tells draws apart
+    — red team 45's took the library for inputs that looked hand-written and its own naive
+    code for the rest; this once excused it as one function wrong on the new inputs (the
+    edge checks' inputs were fixed then, and a mistake could show on the new ones alone)."""
     try:
         again = outcome(student.call(function, *args, grad_args=grad_args, upstream=upstream,
                                      **kwargs))
@@ -416,6 +421,11 @@ def _expect_still_right(student, function: str, args: tuple[Any, ...],
              "where the library is available, answers otherwise: its answers change from call "
              "to call (a counter, a flag set by a later cell). Compute it yourself, the same "
              "way, in every call.", "library-elsewhere")
+    fail(f"{function} is right {what} for some inputs and wrong for new ones of the same kind "
+         "(drawn afresh here, where it is wrong alike with the library available or not): a "
+         "function right there is right for every such input. Compute it yourself, the same "
+         "way, for every input — test it on values you did not write by hand.",
+         "right-on-some-edges")
 
 
 def _same_where_available(student, function: str, held: tuple[Any, ...], blocked: Any,

@@ -418,8 +418,12 @@ def _expect_target_gradient(function: str, reference, grads: Any, pred: torch.Te
 
 
 def _kink_inputs(delta: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Differences of exactly 0 and ±delta (the kinks of MAE and Huber) among ordinary ones."""
-    target = torch.tensor([0.5, -1.25, 2.0, 0.0, 1.0, -0.5, 3.0, 0.25], dtype=torch.float64)
+    """Differences of exactly 0 and ±delta (the kinks of MAE and Huber) among ordinary ones,
+    the targets drawn afresh at every call (in [-2, 2), steps of 1/64: every difference
+    exact): the no-library check's new inputs of the same kind are another draw, so no
+    function can tell which call is which (red team 45's MAE took the library for targets on
+    a grid of 1/20 — these were multiples of 1/4 — and its own sqrt(d²) elsewhere)."""
+    target = torch.randint(0, 256, (8,), generator=fresh_generator()).to(torch.float64) / 64 - 2
     diff = torch.tensor([0.0, 0.0, delta, -delta, 0.75, -2.0 * delta, 0.0, 3.0 * delta],
                         dtype=torch.float64)
     return target + diff, target
@@ -785,17 +789,15 @@ def test_mae_no_library(student, source, memo, tol):
     _alike_in_both_workers(student, source, "mae_loss", MAE_FORBIDDEN)
     # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
     # library unavailable too (an eleventh outside red team's sqrt(d ** 2) only in this call).
-    edge = torch.tensor([1.5, -0.5, 2.0, 0.25, -1.0], dtype=torch.float64)
-    fresh = torch.randn(5, generator=fresh_generator(), dtype=torch.float64)
-    ties = torch.tensor([True, False, True, False, True])
     reduction = memo.get((EDGE_REDUCTION, "mae_loss"), "sum")  # (one that works for it)
+    edge, held = _kink_inputs(1.0), _kink_inputs(1.0)  # (two draws: `_kink_inputs`)
     right_without_the_library(
-        student, "mae_loss", set(MAE_FORBIDDEN), source,
-        (edge, torch.where(ties, edge, edge + 1.0)), (fresh, torch.where(ties, fresh, fresh - 0.75)),
+        student, "mae_loss", set(MAE_FORBIDDEN), source, edge, held,
         lambda inputs: _l1_gradients(inputs[0], inputs[1], reduction),
         lambda result: result.grads,
         lambda got, expected: _same_gradients(got, expected, tol,
-                                              1 / 5 if reduction == "mean" else 1),
+                                              1 / held[0].numel() if reduction == "mean"
+                                              else 1),
         "where pred == target (its gradient there: any value in its subdifferential)",
         grad_args=(0, 1), known_right=memo.get((EDGES, "mae_loss")), reduction=reduction)
 

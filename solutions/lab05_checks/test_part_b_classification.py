@@ -254,18 +254,28 @@ def _known_right(memo, keys: tuple[tuple[str, str], ...]) -> bool | None:
     return None if None in found else all(found)
 
 
-def _fresh_noise(x: torch.Tensor) -> torch.Tensor:
-    """`x` moved by up to ±0.5 at random (drawn afresh): inputs of the same kind, whose
-    answer no notebook can have seen. In steps of 1/64, so that they stay exact in float32 as
-    the edge check's are (a function computing in float32 is as right on both), and never by
-    0: a logit of 0 stays off 0 (the edge checks judge no gradient there; a one-sided one is
-    the gradient check's to charge, and a draw of exactly 0 charged it here too, by chance)."""
-    return x + _fresh_steps(x.shape, x.dtype) + 1 / 128 - 0.5
-
-
 def _fresh_steps(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
     """Fresh values in [0, 1) in steps of 1/64."""
     return torch.randint(0, 64, shape, generator=fresh_generator()).to(dtype) / 64
+
+
+def _fresh_big(template: list[Any], dtype: torch.dtype) -> torch.Tensor:
+    """`template` with each ±BIG made ± a magnitude drawn afresh at every call, in
+    [BIG/2, BIG) in steps of 1/64 (exact in float32, as integers are): one magnitude a row
+    of a matrix (its ties and offsets kept: BIG − 1 stays 1 below its row's), one an element
+    of a vector; every other entry as it is.
+
+    Why: an edge check's inputs and the no-library check's new ones of the same kind are
+    draws of this one distribution, so no function can tell which call is which (red team
+    45's answered integers at ±1e4 with the library and its own naive code everywhere else,
+    keeping four ±1e4 checks: the no-library check's inputs, moved by a fraction, were not
+    integers)."""
+    t = torch.tensor(template, dtype=torch.float64)
+    sign = torch.round(t / BIG)
+    shape = (t.shape[0], 1) if t.dim() == 2 else t.shape
+    magnitude = BIG / 2 + torch.randint(0, int(BIG / 2) * 64, shape,
+                                        generator=fresh_generator()).to(torch.float64) / 64
+    return (sign * magnitude + (t - sign * BIG)).to(dtype)
 
 
 def _charged(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
@@ -516,11 +526,12 @@ def _dim_cases(seed: int) -> list[tuple[torch.Tensor, int | None]]:
 
 
 def _extreme_logits(dtype: torch.dtype) -> torch.Tensor:
-    """Rows far apart (so no single shift fits all), ties at the max, a ±1e4 spread."""
-    return torch.tensor([[BIG, 0.0, -BIG],
-                         [-BIG, -BIG, -BIG + 5],
-                         [BIG, BIG, BIG],
-                         [-BIG, BIG, BIG - 1]], dtype=dtype)
+    """Rows far apart (so no single shift fits all), ties at the max, a ±1e4 spread: drawn
+    afresh at every call (`_fresh_big`)."""
+    return _fresh_big([[BIG, 0.0, -BIG],
+                       [-BIG, -BIG, -BIG + 5],
+                       [BIG, BIG, BIG],
+                       [-BIG, BIG, BIG - 1]], dtype)
 
 
 # The other member of the family each may be built on, and how: softmax = exp(log_softmax),
@@ -1169,20 +1180,27 @@ def _softmax_no_library(student, source, tol, memo) -> None:
                              forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
                                  student, memo, _loose(tol), "softmax", value, x, 1))
     assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
-    edge = _extreme_logits(torch.float64)
-    _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN, (edge,),
-                               (_fresh_noise(edge),), torch.softmax, dim=-1)
+    _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN,
+                               (_extreme_logits(torch.float64),),
+                               (_extreme_logits(torch.float64),), torch.softmax, dim=-1)
     _family_alike_in_both_workers(student, source, "softmax")
 
 
 def _family_alike_in_both_workers(student, source, function: str) -> None:
-    """`forbidden.answers_alike` on new 3-D logits along their first and their middle dim
-    (the last is the edge checks'), with a random upstream gradient."""
+    """`forbidden.answers_alike` on new logits along their first and their second dim, with a
+    random upstream gradient."""
     gen = fresh_generator()
-    x, upstream = (torch.randn(2, 5, 3, generator=gen, dtype=torch.float64) * 3 for _ in "xu")
+    # (of a shape the values check asks, drawn at random: red team 45's softmax answered in
+    # float32 of its own only for the one shape this call took, the library for the rest)
+    shape = FAMILY_SHAPES[int(torch.randint(0, len(FAMILY_SHAPES), (1,), generator=gen))]
+    x, upstream = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3 for _ in "xu")
     answers_alike(student, function, set(SOFTMAX_FORBIDDEN), source, (x,),
-                  "3-D float64 logits, values and gradients", ({"dim": 0}, {"dim": 1}),
-                  lambda _: upstream)
+                  f"{len(shape)}-D float64 logits, values and gradients",
+                  ({"dim": 0}, {"dim": 1}), lambda _: upstream)
+
+
+# The values check's shapes of two dims or more (`_softmax_family_cases`)
+FAMILY_SHAPES = ((4, 5), (3, 4, 5), (3, 257))
 
 
 def _log_of_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
@@ -1375,10 +1393,9 @@ def _log_softmax_no_library(student, source, tol, memo) -> None:
                              forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
                                  student, memo, _loose(tol), "log_softmax", value, x, 1))
     assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
-    edge = _extreme_logits(torch.float64)
     _right_without_the_library(student, tol, memo, source, "log_softmax", SOFTMAX_FORBIDDEN,
-                               (edge,),
-                               (_fresh_noise(edge),), torch.log_softmax, dim=-1)
+                               (_extreme_logits(torch.float64),),
+                               (_extreme_logits(torch.float64),), torch.log_softmax, dim=-1)
     _family_alike_in_both_workers(student, source, "log_softmax")
 
 
@@ -1690,11 +1707,12 @@ def test_ce_values(student, tol, memo):
 
 
 def _ce_extreme_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    logits = torch.tensor([[BIG, -BIG, 0.0],
-                           [-BIG, BIG, BIG],
-                           [0.0, 0.0, BIG],
-                           [-BIG, -BIG, -BIG],
-                           [BIG, 0.0, -BIG]], dtype=dtype)
+    """Logits of ±1e4 (drawn afresh at every call: `_fresh_big`) and their targets."""
+    logits = _fresh_big([[BIG, -BIG, 0.0],
+                         [-BIG, BIG, BIG],
+                         [0.0, 0.0, BIG],
+                         [-BIG, -BIG, -BIG],
+                         [BIG, 0.0, -BIG]], dtype)
     return logits, torch.tensor([1, 0, 2, 2, 2])
 
 
@@ -1899,10 +1917,10 @@ def test_ce_no_library(student, source, tol, memo):
     # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
     result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
     assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
-    logits, targets = _ce_extreme_case(torch.float64)
     _right_without_the_library(_LibraryHelpers(student), tol, memo, source, "cross_entropy",
-                               CE_FORBIDDEN, (logits, targets), (_fresh_noise(logits), targets),
-                               F.cross_entropy, reduction="none")
+                               CE_FORBIDDEN, _ce_extreme_case(torch.float64),
+                               _ce_extreme_case(torch.float64), F.cross_entropy,
+                               reduction="none")
 
 
 # ---------------------------------------------------------------- binary_cross_entropy
@@ -2169,8 +2187,7 @@ def test_bce_clamp(student, tol, memo):
     memo[EDGES, "binary_cross_entropy"] = False
     working = _bce_working(student, memo, tol)
     for dtype in DTYPES:
-        probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25, 1e-45], dtype=dtype)
-        targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5], dtype=dtype)
+        probs, targets = _bce_edge_case(dtype)
         for reduction in _for_edge_cases(working):
             value = student.call("binary_cross_entropy", probs, targets,
                                  reduction=reduction).value
@@ -2301,8 +2318,7 @@ BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTor
 def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...]) -> bool:
     """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
     internal eps gives about ±1e12); the student's must be finite too, any finite value."""
-    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
-    targets = torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.3], dtype=torch.float64)
+    probs, targets = _bce_gradient_case()
     edges = (probs == 0) | (probs == 1)
     reduction = _gradient_reductions(working)[0]
     memo[EDGE_REDUCTION, "binary_cross_entropy"] = reduction  # (the blocked edge call's too)
@@ -2324,6 +2340,16 @@ def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...
     return _expect_edge_gradients(student, tol, "binary_cross_entropy", (probs, targets),
                                   F.binary_cross_entropy, "at probabilities of exactly 0 and 1",
                                   upstream=upstream, edges=edges, reduction=reduction)
+
+
+def _bce_gradient_case() -> tuple[torch.Tensor, torch.Tensor]:
+    """Probabilities of exactly 0 and 1 among others drawn afresh at every call (as
+    `_bce_edge_case`'s), float64, and targets: the clamp check's gradient inputs, and the
+    no-library check's (two more draws)."""
+    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
+    inside = _fresh_steps(probs.shape, torch.float64) * 0.75 + 0.125
+    probs = torch.where((probs == 0) | (probs == 1), probs, inside)
+    return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.3], dtype=torch.float64)
 
 
 BCE_GRAD = "binary_cross_entropy: backward gives the reference gradients (float64, gradcheck)"
@@ -2462,12 +2488,12 @@ BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
 def test_bce_no_library(student, source, tol, memo):
     result = _bce_expect_working(student, tol, memo, BCE_FORBIDDEN)
     assert_no_library_call("binary_cross_entropy", set(BCE_FORBIDDEN), result, source)
-    probs, targets = _bce_edge_case()
-    inside = _fresh_steps(probs.shape, probs.dtype) * 0.75 + 0.125
-    held = torch.where((probs == 0) | (probs == 1), probs, inside)  # (the edges kept exact)
+    # (as the clamp check's gradient inputs: no tiny p, where PyTorch's gradient is its own
+    # formula's, not the clamped log's)
+    held = _bce_gradient_case()
     _right_without_the_library(student, tol, memo, source, "binary_cross_entropy",
-                               BCE_FORBIDDEN, (probs, targets), (held, targets),
-                               F.binary_cross_entropy, edges=(held == 0) | (held == 1),
+                               BCE_FORBIDDEN, _bce_gradient_case(), held,
+                               F.binary_cross_entropy, edges=(held[0] == 0) | (held[0] == 1),
                                reduction="none")
     gen = fresh_generator()
     probs, targets, upstream = (torch.rand(4, 3, generator=gen, dtype=torch.float64)
@@ -2478,10 +2504,16 @@ def test_bce_no_library(student, source, tol, memo):
                   EVERY_REDUCTION, for_elementwise(upstream))
 
 
-def _bce_edge_case() -> tuple[torch.Tensor, torch.Tensor]:
-    """The clamp check's probabilities (exactly 0 and 1 among others) and targets, float64."""
-    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25], dtype=torch.float64)
-    return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5], dtype=torch.float64)
+def _bce_edge_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+    """The clamp check's probabilities, exactly 0 and 1 and tiny ones whose logs are below
+    -100, among others drawn afresh at every call (in [1/8, 7/8), steps of 1/64: exact in
+    float32), and targets (red team 45: `_fresh_big`'s reason; the no-library check's new
+    inputs are `_bce_gradient_case`'s)."""
+    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25, 1e-45], dtype=dtype)
+    inside = _fresh_steps(probs.shape, dtype) * 0.75 + 0.125
+    probs = torch.where(torch.tensor([False, False, False, False, True, False, True, False]),
+                        inside, probs)
+    return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5], dtype=dtype)
 
 
 # ---------------------------------------------------------------- binary_cross_entropy_with_logits
@@ -2639,8 +2671,7 @@ def test_bcel_extreme(student, tol, memo):
     tol = _extreme_tol(tol)
     excused = False
     for dtype in DTYPES:
-        logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.0, 60.0, -60.0, BIG], dtype=dtype)
-        targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=dtype)
+        logits, targets = _bcel_extreme_case(dtype)
         for reduction in _for_edge_cases(working):
             value = student.call(BCEL, logits, targets, reduction=reduction).value
             expected = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)
@@ -2672,8 +2703,7 @@ def test_bcel_extreme(student, tol, memo):
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
     # No logit of exactly 0 here: the gradient at ±1e4 is what this probes.
-    logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.5, 60.0, -60.0, BIG], dtype=torch.float64)
-    targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
+    logits, targets = _bcel_extreme_case(torch.float64, middle=0.5)
     reduction = _gradient_reductions(working)[0]
     memo[EDGE_REDUCTION, BCEL] = reduction  # (the blocked edge call's too)
     upstream = _probe(16, 8).double() if reduction == "none" else None
@@ -2681,6 +2711,14 @@ def test_bcel_extreme(student, tol, memo):
         student, tol, BCEL, (logits, targets), F.binary_cross_entropy_with_logits,
         f"for logits of ±1e4 (float64, reduction='{reduction}')", upstream=upstream,
         reduction=reduction) and not attribution_pending()
+
+
+def _bcel_extreme_case(dtype: torch.dtype, middle: float = 0.0
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits of ±1e4 (drawn afresh at every call: `_fresh_big`) beside ±60 and `middle`,
+    with hard and soft targets."""
+    logits = _fresh_big([BIG, -BIG, BIG, -BIG, middle, 60.0, -60.0, BIG], dtype)
+    return logits, torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=dtype)
 
 
 BCEL_GRAD = f"{BCEL}: backward gives the reference gradients (float64, gradcheck)"
@@ -2786,10 +2824,9 @@ BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
 def test_bcel_no_library(student, source, tol, memo):
     result = _bcel_expect_working(student, tol, memo, BCEL_FORBIDDEN)
     assert_no_library_call(BCEL, set(BCEL_FORBIDDEN), result, source)
-    logits = torch.tensor([BIG, -BIG, BIG, -BIG, 0.0, 60.0, -60.0, BIG], dtype=torch.float64)
-    targets = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=torch.float64)
     _right_without_the_library(student, tol, memo, source, BCEL, BCEL_FORBIDDEN,
-                               (logits, targets), (_fresh_noise(logits), targets),
+                               _bcel_extreme_case(torch.float64, middle=0.5),
+                               _bcel_extreme_case(torch.float64, middle=0.5),
                                F.binary_cross_entropy_with_logits, also=(POS_WEIGHT_RIGHT,),
                                pos_weight=torch.tensor([1.75], dtype=torch.float64),
                                reduction="none")

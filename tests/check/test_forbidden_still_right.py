@@ -1,8 +1,9 @@
 """`forbidden.right_without_the_library` when a function is wrong alike in both workers on
 the new inputs: its edge inputs are asked again in the main worker, and a function right
 there before and wrong now changes its answers between calls (red team 44: the library for
-its first few calls at ±1e4, its naive code after; it kept its no-library point), where one
-right there still is one function wrong on the new inputs (mistakes review 34's)."""
+its first few calls at ±1e4, its naive code after; it kept its no-library point), and one
+right there still is right on one draw of the edge inputs and wrong on another (red team
+45)."""
 
 from __future__ import annotations
 
@@ -63,5 +64,13 @@ def test_a_function_whose_edge_answer_changed_is_accused() -> None:
     assert "change from call to call" in failed.value.message
 
 
-def test_a_function_wrong_alike_and_still_right_at_its_edge_is_not_accused() -> None:
-    _judge(_Student(changes=False))  # (no CheckFailed: wrong on the new inputs everywhere)
+def test_a_function_right_on_one_draw_of_the_edge_and_wrong_alike_on_another_is_charged(
+        ) -> None:
+    """Red team 45: right on the edge inputs (the library, where they looked hand-written),
+    naive on the new ones in both workers. The edge inputs and the new ones are draws of one
+    distribution now, so being right on one and wrong on the other is no honest mistake the
+    new inputs alone show: it is charged, without an accusation of the library."""
+    with pytest.raises(CheckFailed) as failed:
+        _judge(_Student(changes=False))
+    assert failed.value.mistake == "right-on-some-edges"
+    assert "for some inputs and wrong for new ones of the same kind" in failed.value.message
