@@ -147,43 +147,42 @@ def _works_elsewhere(student, function: str) -> bool:
     return True
 
 
-def _metric_raises(student, function: str, kind: str, check_for: str) -> bool:
-    """The answer is missing because the student's own metric function raises `kind` on the
-    experiment's data (its cell stopped there) while it works elsewhere: the metric's check
-    charges that mistake once, and this item is held to it (fresh eyes 13: a
-    precision_recall_f1 raising ZeroDivisionError when nothing is predicted positive, the
-    experiment's 0/0, also cost always_negative_f1, "not defined")."""
+def _raising_on_the_experiment(student, function: str, check_for: str,
+                               excuses: Callable[[StudentError], bool]) -> bool:
+    """The student's own `function` raises on the experiment's data, an error `excuses`
+    accepts: the item, missing because its cell stopped there, is held to `check_for`, the
+    check that charges that mistake once."""
     preds, targets = _experiment_data()
     try:
         student.call(function, preds, targets)
     except StudentError as error:
-        if not error.is_a(kind) or not _works_elsewhere(student, function):
+        if not excuses(error):
             return False
         attributed_to(check_for)
         return True
     except MissingFunction:
         return False
     return False
+
+
+def _metric_raises(student, function: str, kind: str, check_for: str) -> bool:
+    """The answer is missing because the student's own metric function raises `kind` on the
+    experiment's data (its cell stopped there) while it works elsewhere (fresh eyes 13: a
+    precision_recall_f1 raising ZeroDivisionError when nothing is predicted positive, the
+    experiment's 0/0, also cost always_negative_f1, "not defined")."""
+    return _raising_on_the_experiment(student, function, check_for, lambda error: error.is_a(
+        kind) and _works_elsewhere(student, function))
 
 
 def _stopped_before(student, function: str, check_for: str,
                     own_answer: Callable[[], bool]) -> bool:
-    """The answer is missing because its cell stopped at an earlier line: the student's own
-    `function` raises on the experiment's data (a mistake `check_for` charges), and the
-    answer's own metric, asked here, gives the right value: the item is held to that check
-    (mistakes review 37: an accuracy raising for N > 1 also cost always_negative_f1, set after
-    it in the same cell by a precision_recall_f1 that was right)."""
-    preds, targets = _experiment_data()
-    try:
-        student.call(function, preds, targets)
-    except StudentError as error:
-        if error.is_a("NotImplementedError") or not own_answer():
-            return False
-        attributed_to(check_for)
-        return True
-    except MissingFunction:
-        return False
-    return False
+    """The answer is missing because its cell stopped at an earlier line, where the student's
+    own `function` raises on the experiment's data, and the answer's own metric, asked here,
+    gives the right value (mistakes review 37: an accuracy raising for N > 1 also cost
+    always_negative_f1, set after it in the same cell by a precision_recall_f1 that was
+    right)."""
+    return _raising_on_the_experiment(student, function, check_for, lambda error: not error.is_a(
+        "NotImplementedError") and own_answer())
 
 
 def _number(student, name: str, blame: Any = None,
