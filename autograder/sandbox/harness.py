@@ -924,6 +924,7 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
 _SET_GRAD_ENABLED = torch._C._set_grad_enabled
 _SET_DEFAULT_DTYPE = torch._C._set_default_dtype
 _GET_DEFAULT_DTYPE = torch.get_default_dtype  # (a C function, taken at import)
+_ANOMALY_ENABLED, _SET_ANOMALY = torch.is_anomaly_enabled, torch.set_anomaly_enabled
 _FLOAT32 = torch.float32
 
 
@@ -935,6 +936,8 @@ def reset_thread_state() -> None:
     _SET_GRAD_ENABLED(True)
     if _GET_DEFAULT_DTYPE() is not _FLOAT32:  # (setting it is ~1 µs, reading it far less)
         _SET_DEFAULT_DTYPE(_FLOAT32)
+    if _ANOMALY_ENABLED():  # (anomaly mode makes a backward through nan raise: red team 46's
+        _SET_ANOMALY(False)  # edge gradient, unassessable, was then not charged)
     clear_global_hooks()
 
 
@@ -1186,7 +1189,19 @@ class RecordedCall:
         return value
 
 
+def _base_tensor(value: Any) -> Any:
+    """A tensor subclass's value as a plain tensor (the same data and autograd graph:
+    `as_subclass` runs none of the subclass's code), anything else as it is: the grader's
+    `autograd.grad` on a subclass ran the student's `__torch_function__`, which answered it
+    itself (red team 46: a loss of detached tensors passed the gradient checks)."""
+    kind = type(value)
+    if kind is not torch.Tensor and isinstance(value, torch.Tensor):
+        return torch.Tensor.as_subclass(value, torch.Tensor)
+    return value
+
+
 def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | None) -> Any:
+    value = _base_tensor(value)
     if not isinstance(value, torch.Tensor):
         return {"problem": "not a tensor"}
     if not value.requires_grad:
@@ -1207,7 +1222,7 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
         call_args = list(args)
         for i, x in zip(grad_args, xs, strict=False):
             call_args[i] = x
-        return fn(*call_args, **kwargs)
+        return _base_tensor(fn(*call_args, **kwargs))
 
     try:  # fast mode: a random projection of the Jacobian, as PyTorch's own tests use
         return bool(torch.autograd.gradcheck(wrapped, inputs, eps=1e-6, atol=1e-5,

@@ -355,6 +355,9 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
     from torch.autograd import grad_mode
     from torch.nn.modules import activation, batchnorm, dropout, linear, loss, module
     from torch.utils import data
+    from torch.utils.data import dataloader as loader_module
+    from torch.utils.data import sampler
+    from torch.utils.data._utils import collate, fetch
 
     owners: list[tuple[Any, tuple[str, ...], bool]] = [
         # (owner, scopes, closed: must not gain names that would shadow a base class)
@@ -375,7 +378,19 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
         (torch.optim.Optimizer, (SCENARIOS,), True),
         (data.DataLoader, (SCENARIOS,), True),
         (data.TensorDataset, (SCENARIOS,), True),
+        # ... and what a loader runs for every batch (red team 46 rebound the iterator's
+        # `__next__` and the batch fetcher from a cell: at every batch of every training run,
+        # code that zeroed the gradients and set the modes the graded loop left out)
+        (loader_module, (SCENARIOS,), False),
+        (fetch, (SCENARIOS,), False),
+        (collate, (SCENARIOS,), False),
+        (sampler, (SCENARIOS,), False),
     ]
+    batches: tuple[type, ...] = (
+        loader_module._BaseDataLoaderIter, loader_module._SingleProcessDataLoaderIter,
+        fetch._BaseDatasetFetcher, fetch._MapDatasetFetcher, fetch._IterableDatasetFetcher,
+        sampler.Sampler, sampler.SequentialSampler, sampler.RandomSampler, sampler.BatchSampler)
+    owners += [(owned, (SCENARIOS,), True) for owned in batches]
     for cls in (nn.Module, nn.Sequential, linear.Linear, activation.ReLU, batchnorm.BatchNorm1d,
                 batchnorm._BatchNorm, batchnorm._NormBase, dropout.Dropout, dropout._DropoutNd,
                 loss.CrossEntropyLoss, loss._WeightedLoss, loss._Loss, grad_mode.no_grad,

@@ -181,8 +181,10 @@ for _op in LOSS_OPS:  # (a loss with a name of its own above keeps it)
 # A function that needs one of them fails there instead of computing. Elementary operators
 # (exp, log, sum, amax, gather, where, ...) are never here.
 BLOCKED_OPS: dict[str, tuple[str, ...]] = {
-    "cross_entropy": ("cross_entropy_loss", "nll_loss_forward", "nll_loss2d_forward"),
-    "nll_loss": ("nll_loss_forward", "nll_loss2d_forward"),
+    "cross_entropy": ("cross_entropy_loss", "nll_loss_forward", "nll_loss2d_forward",
+                      "nll_loss_backward", "nll_loss2d_backward"),
+    "nll_loss": ("nll_loss_forward", "nll_loss2d_forward", "nll_loss_backward",
+                 "nll_loss2d_backward"),
     "softmax": SOFTMAX_OPS,
     "softmin": SOFTMAX_OPS,
     "log_softmax": LOG_SOFTMAX_OPS,
@@ -201,18 +203,21 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     # the grader's own worker code (`harness.LAB_WORKER`): its scenarios' correct helpers
     # (red team 36's softmax and log_softmax returned them, +15)
     "grader_code": ("lab_worker",),
-    "mse_loss": ("mse_loss",),
+    # (each loss with its backward kernel: red team 46 wrote a naive forward and took the
+    # gradient from torch's `binary_cross_entropy_backward` / `smooth_l1_loss_backward` in an
+    # autograd.Function of its own, right at p of 0 and at ties where its own is nan)
+    "mse_loss": ("mse_loss", "mse_loss_backward"),
     "l1_loss": ("l1_loss",),
-    "huber_loss": ("huber_loss",),
-    "smooth_l1_loss": ("smooth_l1_loss",),
-    "binary_cross_entropy": ("binary_cross_entropy",),
+    "huber_loss": ("huber_loss", "huber_loss_backward"),
+    "smooth_l1_loss": ("smooth_l1_loss", "smooth_l1_loss_backward"),
+    "binary_cross_entropy": ("binary_cross_entropy", "binary_cross_entropy_backward"),
     "binary_cross_entropy_with_logits": ("binary_cross_entropy_with_logits",),
     # other library losses that give a lab loss's values (an outside red team's), forbidden
     # where they do (see each check's set and the notebook's rule)
     "kl_div": ("kl_div",),
     "ctc_loss": ("_ctc_loss",),
     "poisson_nll_loss": ("poisson_nll_loss",),
-    "soft_margin_loss": ("soft_margin_loss",),
+    "soft_margin_loss": ("soft_margin_loss", "soft_margin_loss_backward"),
     # written in Python over elementary operators: blocked by their code (harness.LibraryBlock)
     "gaussian_nll_loss": ("gaussian_nll_loss",),
     "multilabel_soft_margin_loss": ("multilabel_soft_margin_loss",),

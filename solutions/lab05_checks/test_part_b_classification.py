@@ -419,9 +419,12 @@ def _expect_edge_gradients(student, tol: Tolerances, function: str, args: tuple[
     True when the gradients were judged and right."""
     try:
         grads = student.call(function, *args, grad_args=(0,), upstream=upstream, **kwargs).grads
-    except StudentError:  # raises when differentiated (e.g. .numpy()): the gradient check's
-        return False
+    except StudentError as error:  # raises when differentiated (e.g. .numpy()): the gradient
+        _expect_edge_specific(student, function, args, upstream, what, error.excerpt(), **kwargs)
+        return False  # check's
     if isinstance(grads, dict):
+        _expect_edge_specific(student, function, args, upstream, what,
+                              str(grads.get("problem", ""))[:120], **kwargs)
         return False
     got = grads[0] if isinstance(grads, list) and grads else None
     if got is None:  # no gradient reaches the input at all: the gradient check's to charge
@@ -442,6 +445,37 @@ def _expect_edge_gradients(student, tol: Tolerances, function: str, args: tuple[
     return True
 
 
+def _ordinary_like(function: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`args` with ordinary values of the same shape in place of the edge ones (logits of a
+    few units, probabilities inside (0, 1))."""
+    generator = torch.Generator().manual_seed(31)
+    first = args[0]
+    ordinary = (torch.rand(first.shape, generator=generator, dtype=first.dtype) * 0.8 + 0.1
+                if function == "binary_cross_entropy"
+                else torch.randn(first.shape, generator=generator, dtype=first.dtype) * 2)
+    return (ordinary, *args[1:])
+
+
+def _expect_edge_specific(student, function: str, args: tuple[Any, ...],
+                          upstream: torch.Tensor | None, what: str, problem: str,
+                          **kwargs: Any) -> None:
+    """No gradient could be taken at the edges (the result detached, or backward raising):
+    where it can on ordinary inputs of the same shape, that is the edge's mistake, charged
+    here — red team 46 detached (or raised in a backward of its own) only at ±1e4 and at p
+    of 0 and 1, where the library gave its values, and kept the edge check on its values
+    alone; elsewhere it is the gradient check's."""
+    try:
+        grads = student.call(function, *_ordinary_like(function, args), grad_args=(0,),
+                             upstream=upstream, **kwargs).grads
+    except StudentError:
+        return
+    if isinstance(grads, list) and grads and isinstance(grads[0], torch.Tensor):
+        fail(f"{function}: backward() {what} cannot be taken ({problem}), though it can on "
+             "ordinary inputs: the result must stay in the autograd graph, with a gradient, "
+             "for every input — no .detach(), no branch of its own that PyTorch cannot "
+             "differentiate, there.", "edge-gradient-missing")
+
+
 def _wrong_on_ordinary_inputs(student, tol: Tolerances, function: str, args: tuple[Any, ...],
                               reference: Loss, upstream: torch.Tensor | None,
                               **kwargs: Any) -> bool:
@@ -449,12 +483,7 @@ def _wrong_on_ordinary_inputs(student, tol: Tolerances, function: str, args: tup
     a few units, probabilities inside (0, 1)): the mistake is not the edge's but the
     gradient's, which the gradient check charges, once (fresh eyes 14: a detached
     denominator in softmax also lost the ±1e4 check, with a message about kinks)."""
-    generator = torch.Generator().manual_seed(31)
-    first = args[0]
-    ordinary = (torch.rand(first.shape, generator=generator, dtype=first.dtype) * 0.8 + 0.1
-                if function == "binary_cross_entropy"
-                else torch.randn(first.shape, generator=generator, dtype=first.dtype) * 2)
-    probe = (ordinary, *args[1:])
+    probe = _ordinary_like(function, args)
     try:
         grads = student.call(function, *probe, grad_args=(0,), upstream=upstream,
                              **kwargs).grads
@@ -2326,8 +2355,15 @@ def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...
     try:
         grads = student.call("binary_cross_entropy", probs, targets, grad_args=(0,),
                              upstream=upstream, reduction=reduction).grads
-    except StudentError:  # raises when differentiated (e.g. .numpy()): the gradient check's
-        return False
+    except StudentError as error:  # raises when differentiated (e.g. .numpy()): the gradient
+        _expect_edge_specific(student, "binary_cross_entropy", (probs, targets), upstream,
+                              "at probabilities of exactly 0 and 1", error.excerpt(),
+                              reduction=reduction)
+        return False  # check's
+    if isinstance(grads, dict):
+        _expect_edge_specific(student, "binary_cross_entropy", (probs, targets), upstream,
+                              "at probabilities of exactly 0 and 1",
+                              str(grads.get("problem", ""))[:120], reduction=reduction)
     got = grads[0] if isinstance(grads, list) and grads else None
     if isinstance(got, torch.Tensor) and got.shape == probs.shape and bool(
             (edges & ~torch.isfinite(got.to(probs.dtype))).any()):

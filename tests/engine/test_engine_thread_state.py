@@ -64,3 +64,36 @@ def test_hooks_a_cell_left_in_torchs_global_registries_run_in_no_call(zygote) ->
         assert session.call("ran", torch.ones(1, 2)).value == []
         assert session.call("leaves_hooks", torch.ones(1, 2)).value == ["left by a call"]
         assert session.call("ran", torch.ones(1, 2)).value == []
+
+
+STATE_CELL = """
+import torch
+torch.autograd.set_detect_anomaly(True)
+
+class Answered(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.autograd.grad:  # (answers the grader's question itself)
+            return tuple(torch.ones_like(t) for t in args[1])
+        with torch._C.DisableTorchFunctionSubclass():
+            return func(*args, **(kwargs or {}))
+
+def anomaly(x):
+    return torch.is_anomaly_enabled()
+
+def detached_loss(pred, target):
+    return ((pred - target) ** 2).mean().detach().as_subclass(Answered)
+"""
+
+
+def test_anomaly_mode_is_off_and_a_subclass_answers_no_gradient_question(zygote) -> None:
+    """Red team 46: anomaly mode left on by a cell (a backward through nan then raises, and
+    an edge gradient could not be assessed), and a returned tensor subclass answering the
+    grader's `autograd.grad` itself (a detached loss passed the gradient checks)."""
+    with one_cell_session(zygote, STATE_CELL) as session:
+        assert session.call("anomaly", torch.ones(1)).value is False
+        result = session.call("detached_loss", torch.ones(3, dtype=torch.float64),
+                              torch.zeros(3, dtype=torch.float64), grad_args=(0,),
+                              gradcheck=True)
+        assert result.grads == {"problem": "detached"}
+        assert result.gradcheck is not True

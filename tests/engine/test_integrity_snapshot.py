@@ -414,3 +414,24 @@ def test_public_pytorch_features_used_in_a_notebook_are_no_finding() -> None:
             if found:
                 flagged[label] = found
     assert flagged == {}
+
+
+def test_what_a_loader_runs_for_every_batch_is_restored_and_reported() -> None:
+    """Red team 46 rebound the loader's iterator and its batch fetcher from a cell: at every
+    batch of every training run, code of its own zeroed the gradients and set the modes the
+    graded loop left out."""
+    from torch.utils.data import dataloader
+    from torch.utils.data._utils import collate, fetch
+
+    snapshot = integrity.take()
+    real_next = dataloader._BaseDataLoaderIter.__next__
+    real_fetch, real_collate = fetch._MapDatasetFetcher.fetch, collate.default_collate
+    dataloader._BaseDataLoaderIter.__next__ = lambda self: None  # type: ignore[method-assign]
+    fetch._MapDatasetFetcher.fetch = lambda self, index: None  # type: ignore[method-assign]
+    collate.default_collate = lambda batch: batch
+    found = _verify(snapshot)
+    assert dataloader._BaseDataLoaderIter.__next__ is real_next
+    assert fetch._MapDatasetFetcher.fetch is real_fetch
+    assert collate.default_collate is real_collate
+    assert len(found) >= 3, found
+    assert _verify(snapshot) == []
