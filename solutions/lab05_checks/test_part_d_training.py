@@ -112,6 +112,13 @@ def _explain_error(function: str, outcome: dict) -> None:
     problem = _backward_problem(function, outcome)
     if problem is not None and problem[1] == "backward-detached":
         fail(*problem)  # (a missing backward raises nothing: the error is another one)
+    if "more than 1 value per channel" in message or "(got 1D input)" in message:
+        # (the model's BatchNorm refused what it was given, in train mode: mistakes review
+        # 38's loop over loader.dataset was told only PyTorch's words)
+        fail(f"{function} feeds the model one sample at a time (PyTorch: "
+             f"\"{message[:90]}\"), which its BatchNorm layer refuses in train mode — a loop "
+             "over loader.dataset, or a batch indexed down to one sample: iterate over the "
+             "loader's batches, for x, y in loader.", "single-samples")
 
 
 def _scenario(student, name: str, params: dict) -> dict:
