@@ -111,7 +111,7 @@ class _Unrecorded:
     names: tuple[str, ...] = ()
 
 
-_NO_RECORDERS: Any = (_Unrecorded(), _Unrecorded())
+_UNRECORDED: Any = _Unrecorded()
 
 
 def _mode_positions(calls: CallRecorder, ops: AtenRecorder) -> tuple[int, int] | None:
@@ -1123,8 +1123,8 @@ class RecordedCall:
                  allow: tuple[Any, ...] = ()) -> None:
         # (made only where they record: a torch mode is a few µs to make, ~500 calls a
         # submission, and a call that does not record never enters them)
-        self.calls: Any = CallRecorder() if record else _NO_RECORDERS[0]
-        self.ops: Any = AtenRecorder() if record else _NO_RECORDERS[1]
+        self.calls: Any = CallRecorder() if record else _UNRECORDED
+        self.ops: Any = AtenRecorder() if record else _UNRECORDED
         self.block = LibraryBlock(block, allow)
         self.record = record
         self.intact = True

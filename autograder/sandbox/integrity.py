@@ -386,15 +386,15 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
         (collate, (SCENARIOS,), False),
         (sampler, (SCENARIOS,), False),
     ]
-    batches: tuple[type, ...] = (
+    classes: tuple[type, ...] = (
+        nn.Module, nn.Sequential, linear.Linear, activation.ReLU, batchnorm.BatchNorm1d,
+        batchnorm._BatchNorm, batchnorm._NormBase, dropout.Dropout, dropout._DropoutNd,
+        loss.CrossEntropyLoss, loss._WeightedLoss, loss._Loss, grad_mode.no_grad,
+        grad_mode.enable_grad, grad_mode.set_grad_enabled, grad_mode.inference_mode,
         loader_module._BaseDataLoaderIter, loader_module._SingleProcessDataLoaderIter,
         fetch._BaseDatasetFetcher, fetch._MapDatasetFetcher, fetch._IterableDatasetFetcher,
         sampler.Sampler, sampler.SequentialSampler, sampler.RandomSampler, sampler.BatchSampler)
-    owners += [(owned, (SCENARIOS,), True) for owned in batches]
-    for cls in (nn.Module, nn.Sequential, linear.Linear, activation.ReLU, batchnorm.BatchNorm1d,
-                batchnorm._BatchNorm, batchnorm._NormBase, dropout.Dropout, dropout._DropoutNd,
-                loss.CrossEntropyLoss, loss._WeightedLoss, loss._Loss, grad_mode.no_grad,
-                grad_mode.enable_grad, grad_mode.set_grad_enabled, grad_mode.inference_mode):
+    for cls in classes:
         owners.append((cls, (SCENARIOS,), True))
     return owners
 

@@ -2382,9 +2382,7 @@ def _bce_gradient_case() -> tuple[torch.Tensor, torch.Tensor]:
     """Probabilities of exactly 0 and 1 among others drawn afresh at every call (as
     `_bce_edge_case`'s), float64, and targets: the clamp check's gradient inputs, and the
     no-library check's (two more draws)."""
-    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], dtype=torch.float64)
-    inside = _fresh_steps(probs.shape, torch.float64) * 0.75 + 0.125
-    probs = torch.where((probs == 0) | (probs == 1), probs, inside)
+    probs = _fresh_probabilities([0.0, 1.0, 0.0, 1.0, 0.5, 0.25, 0.9], torch.float64)
     return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 0.5, 0.3], dtype=torch.float64)
 
 
@@ -2545,11 +2543,17 @@ def _bce_edge_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
     -100, among others drawn afresh at every call (in [1/8, 7/8), steps of 1/64: exact in
     float32), and targets (red team 45: `_fresh_big`'s reason; the no-library check's new
     inputs are `_bce_gradient_case`'s)."""
-    probs = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25, 1e-45], dtype=dtype)
-    inside = _fresh_steps(probs.shape, dtype) * 0.75 + 0.125
-    probs = torch.where(torch.tensor([False, False, False, False, True, False, True, False]),
-                        inside, probs)
+    probs = _fresh_probabilities([0.0, 1.0, 0.0, 1.0, 0.5, 1e-50, 0.25, 1e-45], dtype)
     return probs, torch.tensor([1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5], dtype=dtype)
+
+
+def _fresh_probabilities(template: list[float], dtype: torch.dtype) -> torch.Tensor:
+    """`template` with its edges kept (exactly 0 and 1, and tiny ones whose logs are below
+    -100) and every other probability drawn afresh at every call, in [1/8, 7/8) in steps of
+    1/64 (exact in float32)."""
+    probs = torch.tensor(template, dtype=dtype)
+    edges = (probs == 0) | (probs == 1) | (probs < 1e-30)
+    return torch.where(edges, probs, _fresh_steps(probs.shape, dtype) * 0.75 + 0.125)
 
 
 # ---------------------------------------------------------------- binary_cross_entropy_with_logits

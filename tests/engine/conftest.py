@@ -85,3 +85,16 @@ def gone(pid: int, within: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def failed_checks(grader: Grader, tmp_path: Path, name: str, override: str) -> dict[str, str]:
+    """The reference with `override`'s functions in place of its own, graded: the failed
+    checks and their messages."""
+    import nbformat
+
+    from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook(REFERENCE, override, answers()), path)
+    result = grader.grade(path, name)
+    return {t.name: t.output for t in result.tests if not t.passed}

@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.engine.conftest import failed_checks
 from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
 
 FOLDED = '''
@@ -67,33 +68,24 @@ LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softm
 MAE_NO_LIB = "mae_loss: implemented without F.l1_loss"
 
 
-def _failed(grader, tmp_path: Path, name: str, override: str) -> dict[str, str]:
-    """The reference with `override`'s functions in place of its own, graded: the failed
-    checks and their messages."""
-    path = tmp_path / f"{name}.ipynb"
-    nbformat.write(notebook(REFERENCE, override, answers()), path)
-    result = grader.grade(path, name)
-    return {t.name: t.output for t in result.tests if not t.passed}
-
-
 def test_a_log_sum_exp_folded_from_softplus_or_logsigmoid_is_a_library_call(
         grader, tmp_path: Path) -> None:
     for name, source in (("softplus", BY_SOFTPLUS), ("logsigmoid", BY_LOGSIGMOID),
                          ("mish", BY_MISH)):
-        failed = _failed(grader, tmp_path, name, source)
+        failed = failed_checks(grader, tmp_path, name, source)
         assert set(failed) == {SOFTMAX_NO_LIB, LOG_SOFTMAX_NO_LIB}, (name, failed)
         assert all("F.softplus / F.logsigmoid / F.mish" in text for text in failed.values()), failed
 
 
 def test_a_margin_loss_inside_mae_is_a_library_call(grader, tmp_path: Path) -> None:
-    failed = _failed(grader, tmp_path, "triplet", MAE_BY_TRIPLET)
+    failed = failed_checks(grader, tmp_path, "triplet", MAE_BY_TRIPLET)
     assert set(failed) == {MAE_NO_LIB}, failed
     assert "margin or embedding loss" in failed[MAE_NO_LIB]
 
 
 def test_softplus_stays_allowed_in_a_bce_with_logits(grader, tmp_path: Path) -> None:
     """The reference's BCE with logits is written with F.logsigmoid; F.softplus is its twin."""
-    assert _failed(grader, tmp_path, "bcel_softplus", BCEL_BY_SOFTPLUS) == {}
+    assert failed_checks(grader, tmp_path, "bcel_softplus", BCEL_BY_SOFTPLUS) == {}
 
 
 def test_another_losss_elementwise_pieces_stay_allowed_in_huber(grader, tmp_path: Path) -> None:

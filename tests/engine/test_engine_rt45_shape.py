@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
-from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+from tests.engine.conftest import failed_checks
 
 GUARDED = '''
 def _graded_probe(x):
@@ -40,9 +38,6 @@ def softmax(logits, dim=-1):
 
 def test_the_library_for_all_but_the_no_library_checks_shape_costs_that_check(
         grader, tmp_path: Path) -> None:
-    path = tmp_path / "guarded.ipynb"
-    nbformat.write(notebook(REFERENCE, GUARDED, answers()), path)
-    result = grader.grade(path, "guarded")
-    failed = {t.name for t in result.tests if not t.passed}
+    failed = set(failed_checks(grader, tmp_path, "guarded", GUARDED))
     assert {"softmax: implemented without torch.softmax / log_softmax / logsumexp",
             "log_softmax: implemented without torch.log_softmax / softmax / logsumexp"} <= failed

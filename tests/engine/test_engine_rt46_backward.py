@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
-
-from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+from tests.engine.conftest import failed_checks
 
 LIBRARY_GRADIENT = '''
 class _LibraryGradient(torch.autograd.Function):
@@ -35,8 +33,5 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
 
 def test_a_gradient_taken_from_the_loss_backward_kernel_is_a_library_call(
         grader, tmp_path: Path) -> None:
-    path = tmp_path / "library_gradient.ipynb"
-    nbformat.write(notebook(REFERENCE, LIBRARY_GRADIENT, answers()), path)
-    result = grader.grade(path, "library_gradient")
-    failed = {t.name for t in result.tests if not t.passed}
+    failed = set(failed_checks(grader, tmp_path, "library_gradient", LIBRARY_GRADIENT))
     assert "binary_cross_entropy: implemented without F.binary_cross_entropy" in failed, failed
