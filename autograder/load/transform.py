@@ -31,7 +31,7 @@ _PROMPT = re.compile(r"(?m)^In \[\d*\]: ")
 # code is kept (the timing, capture or profile dropped), so `%%time` over a cell that defines
 # a graded function defines it here too (a no-op shell would lose the function). `%%timeit`
 # and `%timeit` are not here: IPython runs their code in a scope of its own (nothing kept).
-_RUNS_ITS_BODY = re.compile(r"\A(?:[ \t]*\n)*%%(?:time|capture|prun)\b[^\n]*")
+_RUNS_ITS_BODY = re.compile(r"%%(?:time|capture|prun)\b")  # (a line of the cell's first ones)
 # (each of several stacked magics leaves its line empty: the body's lines keep their numbers)
 _RUNS_ITS_LINE = re.compile(r"(?m)^([ \t]*)%time[ \t]+(?=\S)")
 _ESCAPED_ASSIGN = re.compile(r"=[ \t]*[!%]")  # `x = !ls`, `t = %timeit f()`
@@ -81,18 +81,55 @@ def transform_cost(source: str) -> tuple[int, int]:
     return rewrites, min(rewrites + 1, MAX_PASSES) * max(len(source), 1) + quadratic
 
 
+# `%%capture [--no-stdout] [--no-stderr] [--no-display] [name]`: the name it binds
+_CAPTURE_NAME = re.compile(r"%%capture((?:[ \t]+--[\w-]+)*)[ \t]+([A-Za-z_]\w*)[ \t]*")
+CAPTURED = "{} = get_ipython().run_cell_magic('capture', '', '')"
+
+
 def _keep_code_of_magics(source: str) -> str:
     """`%%time` / `%%capture` / `%%prun` on a cell's first line and `%time` before a
-    statement replaced by the code they run (the magic's line left empty: line numbers kept)."""
+    statement replaced by the code they run (the magic's line left empty: line numbers kept).
+    `%%capture name` binds `name`, as Jupyter does, to what the worker's shell gives for a
+    capture (`worker._Captured`: no output kept; fresh eyes 37's `display(cap.stdout)` in the
+    next cell failed, and the answers in that cell with it): before the body runs, as
+    Jupyter binds it whether the body raises or not (`_bind_first`)."""
     if "%time" not in source and "%%" not in source:
         return source
-    while True:  # (stacked: `%%time` over `%%capture`, in either order, as Jupyter runs them)
-        kept = _RUNS_ITS_BODY.sub(lambda m: m.group(0)[:m.group(0).index("%%")], source,
-                                  count=1)
-        if kept == source:
+    lines = source.split("\n")
+    names, first = [], 0
+    for i, line in enumerate(lines):  # (stacked: `%%time` over `%%capture`, in either order)
+        if not line.strip():
+            continue
+        if not _RUNS_ITS_BODY.match(line):
             break
-        source = kept
-    return _RUNS_ITS_LINE.sub(r"\1", source)
+        named = _CAPTURE_NAME.fullmatch(line)
+        if named is not None:
+            names.append(named.group(2))
+            first = first or i + 1
+        lines[i] = ""
+    source = _RUNS_ITS_LINE.sub(r"\1", "\n".join(lines))
+    return _bind_first(source, "; ".join(CAPTURED.format(n) for n in names), first - 1) \
+        if names else source
+
+
+def _bind_first(source: str, binding: str, line: int) -> str:
+    """`binding` (a statement) run first in `source`, no line moved: on the empty line
+    `line` (0-based), or after the body's `from __future__` imports, which must come first."""
+    try:
+        body = parse(source).body
+    except Exception:  # (IPython's syntax, or an error the worker reports: left first)
+        body = []
+    futures = [node for node in body[:64] if isinstance(node, ast.ImportFrom)
+               and node.module == "__future__"]
+    lines = source.split("\n")
+    if not futures:
+        lines[line] = binding
+        return "\n".join(lines)
+    last = futures[-1]
+    row, col = (last.end_lineno or last.lineno) - 1, last.end_col_offset or 0
+    text = lines[row].encode("utf-8")  # (offsets are in bytes)
+    lines[row] = (text[:col] + f"; {binding}".encode() + text[col:]).decode("utf-8")
+    return "\n".join(lines)
 
 
 def to_plain_python(source: str, budget: Budget | None = None) -> str:

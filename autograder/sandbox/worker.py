@@ -132,6 +132,24 @@ def _make_folders(command: str) -> None:
             print(f"mkdir: cannot create directory '{folder}': {exc.strerror}")
 
 
+class _Captured:
+    """What `%%capture name` binds (IPython's `CapturedIO`): the cell's output is not kept
+    here, so it holds none; showing it shows nothing."""
+
+    def __init__(self) -> None:
+        self.stdout = ""
+        self.stderr = ""
+        self.outputs: list[Any] = []
+
+    def show(self) -> None:
+        return None
+
+    __call__ = show
+
+    def __str__(self) -> str:
+        return self.stdout
+
+
 class _NoShell:
     """Stands in for `get_ipython()`: magics and `!commands` do nothing."""
 
@@ -144,9 +162,11 @@ class _NoShell:
         return None
 
     def run_cell_magic(self, name: Any = None, line: Any = "", cell: Any = "", *args: Any,
-                       **kwargs: Any) -> None:
+                       **kwargs: Any) -> Any:
         if name in ("writefile", "file"):  # (a module imported next: as Jupyter writes it)
             _write_file(str(line), str(cell))
+        if name == "capture":  # (`%%capture cap`: the name bound, `load.transform`)
+            return _Captured()
         return None
 
     def system(self, command: Any = "", *args: Any, **kwargs: Any) -> None:

@@ -65,10 +65,16 @@ from lab05_checks.reductions import (
 REDUCTIONS = ("mean", "sum", "none")
 
 
+# 1-D, 2-D, and a column (N, 1), a regression model's output: reduction='none' keeps the
+# inputs' shape, a dimension of size 1 included (mistakes review 39: a `.squeeze()` of the
+# per-element losses was right on every other shape)
+SHAPES = ((7,), (4, 5), (5, 1))
+
+
 def _pairs(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     gen = torch.Generator().manual_seed(seed)
     pairs = []
-    for shape in ((7,), (4, 5)):
+    for shape in SHAPES:
         for dtype in (torch.float32, torch.float64):
             pred = torch.randn(shape, generator=gen).to(dtype) * 3
             target = torch.randn(shape, generator=gen).to(dtype) * 3

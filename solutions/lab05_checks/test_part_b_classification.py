@@ -769,16 +769,44 @@ def _keepdim_confirmed(student, memo, tol, function: str, error: StudentError) -
         _same(value, model(square, -1), tol) for model in _without_keepdim(function))
 
 
+def _right_on_vectors_only(student, memo, tol, function: str) -> bool:
+    """Right on a 1-D input (by default and with dim=0), not on an ordinary 2-D one with
+    dim=-1 (wrong values or an error) (cached): a mistake of axes (a normaliser summed over
+    dim 0 or over every element) that the values check charges (mistakes review 39: a
+    softmax right on every vector lost four checks as "not working")."""
+    key = f"{function}:right-on-vectors-only"
+    student = _own_session(student)
+    if key not in memo:
+        gen = torch.Generator().manual_seed(5)
+        vector = torch.randn(6, generator=gen, dtype=torch.float64)
+        matrix = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+        reference = OWN_REFERENCE[function]
+        memo[key] = all(_same(_quiet_call(student, function, vector, **kwargs),
+                              reference(vector, dim=0), tol) for kwargs in ({}, {"dim": 0})) \
+            and not _same(_quiet_call(student, function, matrix, dim=-1),
+                          reference(matrix, dim=-1), tol)
+    return memo[key]  # type: ignore[no-any-return]
+
+
 @contextmanager
-def _assessed_on_matrices(student, memo, tol, function: str) -> Iterator[None]:
-    """A check whose inputs are matrices, for a function that raises on every matrix and is
-    right on vectors: the values check charges that mistake, once."""
+def _assessed_on_matrices(student, memo, tol, function: str,
+                          on_vectors: Callable[[], None]) -> Iterator[None]:
+    """A check whose inputs are matrices, for a function right on vectors and wrong (or
+    raising) on matrices: the values check charges that mistake, once, and this check is
+    judged where the function is right, on vectors (`on_vectors`: the check's own run on 1-D
+    inputs, failing with its own message), as the notebook's "work first" rule says."""
     try:
         yield
     except StudentError as error:
         if error.is_a("NotImplementedError") or error.kind == "LibraryBlocked" \
-                or not _works_on_vectors_only(student, memo, tol, function):
+                or not _right_on_vectors_only(student, memo, tol, function):
             raise
+        on_vectors()
+        attributed_to(FAMILY_VALUES[function])
+    except CheckFailed:
+        if not _right_on_vectors_only(student, memo, tol, function):
+            raise
+        on_vectors()
         attributed_to(FAMILY_VALUES[function])
 
 
@@ -972,15 +1000,20 @@ def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
 
 
 def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
-                            naive: dict[str, tuple[Loss | tuple[Loss, ...], str]]) -> None:
+                            naive: dict[str, tuple[Loss | tuple[Loss, ...], str]],
+                            vectors: bool = False) -> None:
+    """`vectors`: judged on 1-D logits (the logits of ±1e4 flattened), for a function right
+    on vectors only (`_assessed_on_matrices`)."""
     memo[EDGES, function] = False  # (right at the edges, with the library available: below)
-    dims = (-1, 0) if _honours_dim(student, memo, tol, function, reference) else (-1,)
+    shape = _flat if vectors else _same_shape
+    dims = (-1,) if vectors or not _honours_dim(student, memo, tol, function, reference) \
+        else (-1, 0)
     tol = _extreme_tol(tol)
     excused = False
     # ... and rows as wide as a large classifier's (red team 37's softmax dropped its max
     # shift past 64 classes: every probe was narrow)
-    cases = [*((_extreme_logits(dtype), dims) for dtype in DTYPES),
-             (_extreme_logits(torch.float64).repeat(1, 86), (-1,))]
+    cases = [*((shape(_extreme_logits(dtype)), dims) for dtype in DTYPES),
+             (shape(_extreme_logits(torch.float64).repeat(1, 86)), (-1,))]
     for x, case_dims in cases:
         dtype = x.dtype
         for dim in case_dims:
@@ -1008,13 +1041,13 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                         counterfactual,)
                     if any(_same(value, model(x, dim), tol) for model in models):
                         fail(f"{function}: {message}", mistake)
-            wide = f", {x.shape[1]} classes" if x.shape[1] > 3 else ""
+            wide = f", {x.shape[-1]} classes" if x.shape[-1] > 3 and x.dim() > 1 else ""
             expect_tensor(value, expected, tol, function,
                           f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim}"
                           f"{wide})", mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
-    x = _extreme_logits(torch.float64)
+    x = shape(_extreme_logits(torch.float64))
     upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(12),
                            dtype=torch.float64)
     try:
@@ -1025,6 +1058,14 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
         if not _partner_edge_gradient(student, tol, function, reference, x, upstream):
             raise
         attributed_to(_helper_check(FAMILY[function][0], x))
+
+
+def _flat(x: torch.Tensor) -> torch.Tensor:
+    return x.reshape(-1)
+
+
+def _same_shape(x: torch.Tensor) -> torch.Tensor:
+    return x
 
 
 def _partner_edge_gradient(student, tol, function: str, reference: Loss, x: torch.Tensor,
@@ -1077,8 +1118,14 @@ def _global_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return e / e.sum(dim=dim, keepdim=True)
 
 
-def _softmax_family_gradients(student, memo, tol, function: str, reference: Loss) -> None:
+def _softmax_family_gradients(student, memo, tol, function: str, reference: Loss,
+                              vectors: bool = False) -> None:
+    """`vectors`: judged on a 1-D input, for a function right on vectors only."""
     gen = torch.Generator().manual_seed(8)
+    if vectors:
+        x, upstream = (torch.randn(6, generator=gen, dtype=torch.float64) * 2 for _ in "xu")
+        _expect_gradients(student, function, (x,), reference, upstream=upstream, tol=tol, dim=0)
+        return
     x = torch.randn(4, 5, generator=gen, dtype=torch.float64) * 2
     upstream = torch.randn(4, 5, generator=gen, dtype=torch.float64)
     value = _quiet_call(student, function, x, dim=1)
@@ -1161,11 +1208,12 @@ SOFTMAX_EXTREME = "softmax: finite and exact for logits of ±1e4"
        clauses=("must stay finite for logits as large as 1e4",))
 def test_softmax_extreme(student, tol, memo):
     with _partner_crashes(student, tol, "softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "softmax"):
+            _assessed_on_matrices(student, memo, tol, "softmax", lambda: _softmax_extreme(
+                student, tol, memo, vectors=True)):
         _softmax_extreme(student, tol, memo)
 
 
-def _softmax_extreme(student, tol, memo) -> None:
+def _softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
     _softmax_family_extreme(student, tol, memo, "softmax", torch.softmax, {
         "no-max-shift": (_no_shift_softmax,
                          "exp overflows to inf for logits of ±1e4 and inf/inf gives nan: "
@@ -1178,7 +1226,7 @@ def _softmax_extreme(student, tol, memo) -> None:
         "min-shift": (_min_shift_softmax, MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("softmax")[:2],
         "clamped-logits": (_clamped_logits_models(torch.softmax), CLAMPED_LOGITS),
-    })
+    }, vectors=vectors)
 
 
 SOFTMAX_GRAD = "softmax: backward gives the reference gradients (float64, gradcheck)"
@@ -1188,7 +1236,8 @@ SOFTMAX_GRAD = "softmax: backward gives the reference gradients (float64, gradch
        "softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_softmax_gradients(student, memo, tol):
     with _partner_crashes(student, tol, "softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "softmax"):
+            _assessed_on_matrices(student, memo, tol, "softmax", lambda: _softmax_family_gradients(
+                student, memo, tol, "softmax", torch.softmax, vectors=True)):
         _softmax_family_gradients(student, memo, tol, "softmax", torch.softmax)
 
 
@@ -1199,33 +1248,38 @@ SOFTMAX_NO_LIB = "softmax: implemented without torch.softmax / log_softmax / log
        "Compute softmax yourself from exp, max and sum.")
 def test_softmax_no_library(student, source, tol, memo):
     with _partner_crashes(student, tol, "softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "softmax"):
+            _assessed_on_matrices(student, memo, tol, "softmax", lambda: _softmax_no_library(
+                student, source, tol, memo, vectors=True)):
         _softmax_no_library(student, source, tol, memo)
 
 
-def _softmax_no_library(student, source, tol, memo) -> None:
-    x = torch.randn(3, 4, generator=fresh_generator())
-    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=1),
-                             forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
-                                 student, memo, _loose(tol), "softmax", value, x, 1))
+def _softmax_no_library(student, source, tol, memo, vectors: bool = False) -> None:
+    """`vectors`: judged on 1-D logits, for a function right on vectors only."""
+    shape, dim = (_flat, 0) if vectors else (_same_shape, 1)
+    x = shape(torch.randn(3, 4, generator=fresh_generator()))
+    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=dim),
+                             forbidden=SOFTMAX_FORBIDDEN, dim=dim, excused=lambda value: _held_to_own(
+                                 student, memo, _loose(tol), "softmax", value, x, dim))
     assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
     _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN,
-                               (_extreme_logits(torch.float64),),
-                               (_extreme_logits(torch.float64),), torch.softmax, dim=-1)
-    _family_alike_in_both_workers(student, source, "softmax")
+                               (shape(_extreme_logits(torch.float64)),),
+                               (shape(_extreme_logits(torch.float64)),), torch.softmax, dim=-1)
+    _family_alike_in_both_workers(student, source, "softmax", vectors)
 
 
-def _family_alike_in_both_workers(student, source, function: str) -> None:
-    """`forbidden.answers_alike` on new logits along their first and their second dim, with a
-    random upstream gradient."""
+def _family_alike_in_both_workers(student, source, function: str,
+                                  vectors: bool = False) -> None:
+    """`forbidden.answers_alike` on new logits along their first and their second dim (their
+    one dim: `vectors`), with a random upstream gradient."""
     gen = fresh_generator()
     # (of a shape the values check asks, drawn at random: red team 45's softmax answered in
     # float32 of its own only for the one shape this call took, the library for the rest)
-    shape = FAMILY_SHAPES[int(torch.randint(0, len(FAMILY_SHAPES), (1,), generator=gen))]
+    shape = (int(torch.randint(5, 12, (1,), generator=gen)),) if vectors else \
+        FAMILY_SHAPES[int(torch.randint(0, len(FAMILY_SHAPES), (1,), generator=gen))]
     x, upstream = (torch.randn(shape, generator=gen, dtype=torch.float64) * 3 for _ in "xu")
     answers_alike(student, function, set(SOFTMAX_FORBIDDEN), source, (x,),
                   f"{len(shape)}-D float64 logits, values and gradients",
-                  ({"dim": 0}, {"dim": 1}), lambda _: upstream)
+                  ({"dim": 0},) if vectors else ({"dim": 0}, {"dim": 1}), lambda _: upstream)
 
 
 # The values check's shapes of two dims or more (`_softmax_family_cases`)
@@ -1369,11 +1423,12 @@ LOG_SOFTMAX_EXTREME = "log_softmax: finite and exact for logits of ±1e4"
        clauses=("must stay finite for logits as large as 1e4",))
 def test_log_softmax_extreme(student, tol, memo):
     with _partner_crashes(student, tol, "log_softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "log_softmax"):
+            _assessed_on_matrices(student, memo, tol, "log_softmax", lambda: _log_softmax_extreme(
+                student, tol, memo, vectors=True)):
         _log_softmax_extreme(student, tol, memo)
 
 
-def _log_softmax_extreme(student, tol, memo) -> None:
+def _log_softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
     _softmax_family_extreme(student, tol, memo, "log_softmax", torch.log_softmax, {
         "log-of-softmax": (_log_of_softmax,
                            "log(softmax(x)) gives -inf where a probability underflows to 0 "
@@ -1391,7 +1446,7 @@ def _log_softmax_extreme(student, tol, memo) -> None:
                              "it every exp underflows to 0 and log(0) gives -inf for logits of "
                              "±1e4: subtract the max along dim (amax(dim, keepdim=True)), one "
                              "per row."),
-    })
+    }, vectors=vectors)
 
 
 LOG_SOFTMAX_GRAD = "log_softmax: backward gives the reference gradients (float64, gradcheck)"
@@ -1401,7 +1456,8 @@ LOG_SOFTMAX_GRAD = "log_softmax: backward gives the reference gradients (float64
        "log_softmax must stay differentiable: build it from tensor operations on the logits.")
 def test_log_softmax_gradients(student, memo, tol):
     with _partner_crashes(student, tol, "log_softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "log_softmax"):
+            _assessed_on_matrices(student, memo, tol, "log_softmax", lambda: _softmax_family_gradients(
+                student, memo, tol, "log_softmax", torch.log_softmax, vectors=True)):
         _softmax_family_gradients(student, memo, tol, "log_softmax", torch.log_softmax)
 
 
@@ -1412,20 +1468,23 @@ LOG_SOFTMAX_NO_LIB = "log_softmax: implemented without torch.log_softmax / softm
        "Compute log_softmax yourself from exp, log, max and sum.")
 def test_log_softmax_no_library(student, source, tol, memo):
     with _partner_crashes(student, tol, "log_softmax") as student, \
-            _assessed_on_matrices(student, memo, tol, "log_softmax"):
+            _assessed_on_matrices(student, memo, tol, "log_softmax", lambda: _log_softmax_no_library(
+                student, source, tol, memo, vectors=True)):
         _log_softmax_no_library(student, source, tol, memo)
 
 
-def _log_softmax_no_library(student, source, tol, memo) -> None:
-    x = torch.randn(3, 4, generator=fresh_generator())
-    result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=1),
-                             forbidden=SOFTMAX_FORBIDDEN, dim=1, excused=lambda value: _held_to_own(
-                                 student, memo, _loose(tol), "log_softmax", value, x, 1))
+def _log_softmax_no_library(student, source, tol, memo, vectors: bool = False) -> None:
+    """`vectors`: judged on 1-D logits, for a function right on vectors only."""
+    shape, dim = (_flat, 0) if vectors else (_same_shape, 1)
+    x = shape(torch.randn(3, 4, generator=fresh_generator()))
+    result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=dim),
+                             forbidden=SOFTMAX_FORBIDDEN, dim=dim, excused=lambda value: _held_to_own(
+                                 student, memo, _loose(tol), "log_softmax", value, x, dim))
     assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
     _right_without_the_library(student, tol, memo, source, "log_softmax", SOFTMAX_FORBIDDEN,
-                               (_extreme_logits(torch.float64),),
-                               (_extreme_logits(torch.float64),), torch.log_softmax, dim=-1)
-    _family_alike_in_both_workers(student, source, "log_softmax")
+                               (shape(_extreme_logits(torch.float64)),),
+                               (shape(_extreme_logits(torch.float64)),), torch.log_softmax, dim=-1)
+    _family_alike_in_both_workers(student, source, "log_softmax", vectors)
 
 
 # ---------------------------------------------------------------- cross_entropy
@@ -1967,6 +2026,9 @@ def _bce_cases(seed: int, low: float) -> list[tuple[torch.Tensor, torch.Tensor]]
     # ... and one far larger (float64; a function right only on small inputs is wrong here)
     cases.append((low + (1 - 2 * low) * torch.rand(3001, generator=gen, dtype=torch.float64),
                   torch.randint(0, 2, (3001,), generator=gen).to(torch.float64)))
+    # ... and a column (N, 1), a binary classifier's output: reduction='none' keeps it
+    cases.append((low + (1 - 2 * low) * torch.rand(5, 1, generator=gen, dtype=torch.float64),
+                  torch.rand(5, 1, generator=gen, dtype=torch.float64)))
     return cases
 
 
@@ -2571,6 +2633,9 @@ def _bcel_cases(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     # ... and one far larger (float64; a function right only on small inputs is wrong here)
     cases.append(((torch.randn(3001, generator=gen, dtype=torch.float64) * 2).clamp(-6, 6),
                   torch.rand(3001, generator=gen, dtype=torch.float64)))
+    # ... and a column (N, 1), a binary classifier's output: reduction='none' keeps it
+    cases.append(((torch.randn(5, 1, generator=gen, dtype=torch.float64) * 2).clamp(-6, 6),
+                  torch.rand(5, 1, generator=gen, dtype=torch.float64)))
     return cases
 
 

@@ -278,3 +278,23 @@ def test_stacked_cell_magics_keep_the_code_they_run(magics: str) -> None:
     plain = to_plain_python(f"{magics}\ndef f(x):\n    return x\n")
     assert plain.strip() == "def f(x):\n    return x"
     assert plain.count("\n") == magics.count("\n") + 3  # (line numbers kept)
+
+
+@pytest.mark.parametrize("magics", ["%%capture cap", "%%capture --no-stderr cap",
+                                    "%%time\n%%capture cap", "%%capture cap\n%%time"])
+@pytest.mark.parametrize("future", ["", "from __future__ import annotations  # (first)\n"])
+def test_a_named_capture_binds_its_name_before_its_body(magics: str, future: str) -> None:
+    """`%%capture cap` binds `cap` as Jupyter does, whether the body raises or not (fresh eyes
+    37: `display(cap.stdout)` in the next cell raised NameError, and the answers in that
+    cell were lost); a `from __future__` import stays first, and the lines keep their
+    numbers."""
+    body = f"{future}def f(x):\n    return x\nraise ValueError"
+    plain = to_plain_python(f"{magics}\n{body}")
+    assert plain.count("\n") == magics.count("\n") + body.count("\n") + 1
+    assert plain.split("\n")[-1] == "raise ValueError"
+    captured = object()
+    namespace: dict[str, object] = {"get_ipython": lambda: type(
+        "Shell", (), {"run_cell_magic": lambda self, *a: captured})()}
+    with pytest.raises(ValueError):
+        exec(compile(plain, "cell", "exec"), namespace)
+    assert namespace["cap"] is captured and namespace["f"](3) == 3  # type: ignore[operator]
