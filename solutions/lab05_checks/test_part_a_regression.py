@@ -540,21 +540,33 @@ def _name_kink_point(function: str, got: torch.Tensor, expected: torch.Tensor,
 
 # Where a values mistake can be confined: each sign of d and, for huber_loss, each branch.
 # (name, sign of d, lowest |d| and highest |d| as multiples of delta: 1 for mse and mae)
-Region = tuple[str, float, float, float]
+# (what it is, the sign of d = pred − target (0: either), |d|'s band in units of delta, and
+# the sign both pred and target have (0: either))
+Region = tuple[str, float, float, float, float]
 SIGNS = (("d > 0", 1.0), ("d < 0", -1.0))
+# Values of one sign, d of either (mistakes review 39: |pred| − |target| is right where both
+# have one sign, and its other checks were charged as "not working")
+SIDES = (("pred and target > 0", 1.0), ("pred and target < 0", -1.0))
 
 
 def _regions(function: str) -> tuple[Region, ...]:
     bands = ((("|d| < delta", 0.1, 0.9), ("|d| > delta", 1.2, 3.0)) if function == "huber_loss"
              else (("", 0.2, 3.0),))
-    return tuple((f"{band}, {sign}" if band else sign, value, low, high)
-                 for band, low, high in bands for sign, value in SIGNS)
+    return (*((f"{band}, {sign}" if band else sign, value, low, high, 0.0)
+              for band, low, high in bands for sign, value in SIGNS),
+            *((side, 0.0, 0.2, 3.0, value) for side, value in SIDES))
 
 
 def _region_pair(gen: torch.Generator, shape: tuple[int, ...], region: Region, delta: float,
                  dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
-    """Targets anywhere, predictions off by a difference d inside the region."""
-    _, sign, low, high = region
+    """Targets anywhere, predictions off by a difference d inside the region; or both of one
+    sign, anywhere from 0.2 to 3.2 times delta."""
+    _, sign, low, high, side = region
+    if side:
+        pred, target = (side * (low + high * torch.rand(shape, generator=gen,
+                                                        dtype=torch.float64)) * delta
+                        for _ in "pt")
+        return pred.to(dtype), target.to(dtype)
     target = torch.randn(shape, generator=gen, dtype=torch.float64) * 3
     size = (low + (high - low) * torch.rand(shape, generator=gen, dtype=torch.float64)) * delta
     return (target + sign * size).to(dtype), target.to(dtype)

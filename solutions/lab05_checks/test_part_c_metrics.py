@@ -1149,10 +1149,14 @@ def _wrong_on_binary_labels(student, model: str, tol) -> bool:
 
 
 PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or true positives"
-# Valid inputs whose ratios are all nonzero and differ between the two (P, R, F1 = 2/3, 2/3,
-# 2/3, then 3/5, 3/4, 2/3): a stub of constants cannot match a ratio of both.
+# Valid inputs whose ratios are all nonzero and differ between them (P, R, F1 = 2/3, 2/3,
+# 2/3, then 3/5, 3/4, 2/3, then 3/4, 3/4, 3/4): the function works where it is right on one
+# and its answers differ (a stub of constants matches none or answers alike). The last has no
+# true negative (mistakes review 39: a TP counting every correct prediction is right there,
+# and its 0/0 handling was charged as "not working").
 PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
-                 (_labels([1, 1, 1, 1, 1, 0, 0, 0]), _labels([1, 1, 1, 0, 0, 1, 0, 0])))
+                 (_labels([1, 1, 1, 1, 1, 0, 0, 0]), _labels([1, 1, 1, 0, 0, 1, 0, 0])),
+                 (_labels([1, 1, 0, 1, 1]), _labels([1, 0, 1, 1, 1])))
 
 
 @check(PRF_ZERO,
@@ -1162,29 +1166,49 @@ PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
 def test_prf_zero_division(student, tol, memo, ref):
     model = _prf_model(student, memo, tol)
     # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once some of the
-    # function works on valid input (a ratio right where it is not 0, on each gate input), or
-    # a stub returning zeros would score it. A formula wrong in one ratio (FN counted from the
-    # true negatives) is the values checks' to charge; its 0/0 handling is judged here.
+    # function works on valid input (a ratio right where it is not 0, on each of the first
+    # two gate inputs, or on one with answers that differ between them), or a stub returning
+    # zeros would score it. A formula
+    # wrong in one ratio (FN counted from the true negatives) or on some inputs is the values
+    # checks' to charge; its 0/0 handling is judged here.
+    right, answers = [], set()
     for preds, targets in PRF_ZERO_GATE:
         value = student.call("precision_recall_f1", preds, targets).value
+        answers.add(repr(value))
         expected = _prf_reference(preds, targets, 0, "reference") if model == DEFAULT_ZERO \
             else _prf_reference(preds, targets, 1, model)  # (its default: the binary check's)
-        if not (isinstance(value, (tuple, list)) and len(value) == 3 and any(
-                _close(v, e, tol) for v, e in zip(value, expected, strict=True))) \
-                and not _prf_blamed(student, ref, value, preds, targets, 1, tol):
-            # (right for the student's own wrong confusion_matrix is working: fresh eyes 9's
-            # matrix that counts a repeated pair once cost this check too)
-            fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
-                 "correct values on valid input; fix the values check first.", "not-working")
-    cases = [
-        (_labels([0, 0, 0, 0, 0]), _labels([1, 0, 1, 0, 0]), 1,
-         "when nothing is predicted positive"),
-        (_labels([1, 0, 1, 0, 0]), _labels([0, 0, 0, 0, 0]), 1,
-         "when no target is positive"),
-        (_labels([0, 0, 0]), _labels([0, 0, 0]), 1, "when there are no positives at all"),
-        (_labels([0, 2, 1, 0]), _labels([1, 2, 0, 0]), 3,
-         "when positive_class=3 never occurs"),
-    ]
+        # (right for the student's own wrong confusion_matrix is working: fresh eyes 9's
+        # matrix that counts a repeated pair once cost this check too)
+        right.append((isinstance(value, (tuple, list)) and len(value) == 3 and any(
+            _close(v, e, tol) for v, e in zip(value, expected, strict=True)))
+            or _prf_blamed(student, ref, value, preds, targets, 1, tol))
+    if not all(right[:-1]) and (not any(right) or len(answers) < 2):
+        fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
+             "correct values on valid input; fix the values check first.", "not-working")
+    if not any(right[:-1]):  # right only without a true negative: judged where it is right
+        attributed_to(PRF_BINARY)
+        cases = [(_labels([0, 0, 0]), _labels([1, 1, 1]), 1,
+                  "when nothing is predicted positive"),
+                 (_labels([1, 1, 1, 1]), _labels([0, 0, 0, 0]), 1,
+                  "when no target is positive")]
+    else:
+        cases = _PRF_ZERO_CASES
+    _expect_zero_divisions(student, tol, model, cases)
+
+
+_PRF_ZERO_CASES = [
+    (_labels([0, 0, 0, 0, 0]), _labels([1, 0, 1, 0, 0]), 1,
+     "when nothing is predicted positive"),
+    (_labels([1, 0, 1, 0, 0]), _labels([0, 0, 0, 0, 0]), 1,
+     "when no target is positive"),
+    (_labels([0, 0, 0]), _labels([0, 0, 0]), 1, "when there are no positives at all"),
+    (_labels([0, 2, 1, 0]), _labels([1, 2, 0, 0]), 3,
+     "when positive_class=3 never occurs"),
+]
+
+
+def _expect_zero_divisions(student, tol, model: str,
+                           cases: list[tuple[torch.Tensor, torch.Tensor, int, str]]) -> None:
     for preds, targets, positive, what in cases:
         try:
             value = student.call("precision_recall_f1", preds, targets,
@@ -1402,6 +1426,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
             if not _macro_works(student, ref, model, tol):
                 fail("macro_f1: this check counts once macro_f1 returns correct values on "
                      "valid input; fix the values check first.", "not-working")
+            _expect_absent_where_right(student, tol)
             attributed_to(MACRO_VALUES)
             return
         expect_argument_used(
@@ -1456,6 +1481,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
             if not _macro_works(student, ref, model, tol):
                 fail("macro_f1: this check counts once macro_f1 returns correct values on "
                      "valid input; fix the values check first.", "not-working")
+            _expect_absent_where_right(student, tol)
             attributed_to(MACRO_VALUES)
             continue
         present = {int(c) for c in torch.cat([preds, targets]).unique()}
@@ -1473,15 +1499,20 @@ def test_macro_absent_classes(student, ref, tol, memo):
 MACRO_EQUAL_F1 = (_labels([0, 1, 1, 0, 1]), _labels([0, 1, 0, 0, 1]))
 
 
+# Every prediction right, every class present: F1 = 1 for each (mistakes review 39's
+# integer division 2·TP // (2·TP + FP + FN) is right there, and nowhere else)
+MACRO_PERFECT = (_labels([0, 1, 2, 1, 0, 2, 2]), _labels([0, 1, 2, 1, 0, 2, 2]))
+
+
 def _macro_works(student, ref, model: str, tol) -> bool:
     """macro_f1 gives the right value (or its own diagnosed formula's) on some labels where
     every class occurs, of three classes or two (mistakes review 37's was right on two: F1 of
-    class 1 for every class, `MACRO_EQUAL_F1`), or
+    class 1 for every class, `MACRO_EQUAL_F1`; review 39's on perfect predictions alone), or
     is right for the student's own helper there — and not one value for all of them (a
     constant is no computation: red team 14)."""
     right, values = False, set()
     probes = [(*labels, 3) for labels in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3])]
-    for preds, targets, num_classes in [*probes, (*MACRO_EQUAL_F1, 2)]:
+    for preds, targets, num_classes in [*probes, (*MACRO_EQUAL_F1, 2), (*MACRO_PERFECT, 3)]:
         value = _quiet(student, "macro_f1", preds, targets, num_classes)
         values.add(repr(value))
         models = _macro_models(preds, targets, num_classes)
@@ -1489,6 +1520,22 @@ def _macro_works(student, ref, model: str, tol) -> bool:
                                 tol) or _macro_blamed(student, ref, value, preds, targets,
                                                       num_classes, tol)
     return right and len(values) > 1
+
+
+# Every prediction right, classes 1 and 3 absent: (1 + 0 + 1 + 0) / 4 (class 1 absent: a
+# macro_f1 scoring class 1 for every class gives 0 here, not the 1.0 of the classes present)
+MACRO_PERFECT_ABSENT = (_labels([0, 2, 0, 2, 2]), _labels([0, 2, 0, 2, 2]), 4, 0.5)
+
+
+def _expect_absent_where_right(student, tol) -> None:
+    """The absent classes judged where a macro_f1 wrong elsewhere may be right, on perfect
+    predictions: averaged over the classes present there (1.0), it is charged."""
+    preds, targets, num_classes, expected = MACRO_PERFECT_ABSENT
+    value = _quiet(student, "macro_f1", preds, targets, num_classes)
+    if not _close(value, expected, tol) and _close(value, 1.0, tol):
+        fail("macro_f1 averages over the classes present when classes 1 and 3 never occur: "
+             "divide by num_classes, counting an absent class's F1 as 0.",
+             "present-classes-only")
 
 
 def _wrong_without_absent(student, ref, preds: torch.Tensor, targets: torch.Tensor, model: str,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_c_metrics as part_c
 from test_helper_blame import failed, namespace, verdicts
 
 
@@ -62,3 +63,56 @@ def softmax(logits, dim=-1):
     assert set(found) == {part_b.SOFTMAX_VALUES, part_b.SOFTMAX_EXTREME}, {
         k: v.message for k, v in found.items()}
     assert found[part_b.SOFTMAX_EXTREME].mistake == "no-max-shift"
+
+
+def test_a_mae_right_where_pred_and_target_share_a_sign_loses_its_values_check_alone() -> None:
+    """(|pred| − |target|).abs() is |pred − target| wherever both have one sign: its error and
+    no-library checks were charged as "not working" (while its backward and GPU checks were
+    judged where it is right): all are judged there now."""
+    found = verdicts(namespace('''
+def mae_loss(pred, target, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    return _reduce((pred.abs() - target.abs()).abs(), reduction)
+'''), "mae_loss")
+    assert set(failed(found)) == {part_a.MAE_VALUES}, {
+        k: v.message for k, v in failed(found).items()}
+
+
+def test_a_macro_f1_right_on_perfect_predictions_only_loses_its_values_check_alone() -> None:
+    """Integer division (2·TP // (2·TP + FP + FN)): right where every prediction is, its
+    absent-class check was charged as "not working"; it is judged there now (and passes:
+    an absent class's F1 is 0 in it)."""
+    found = verdicts(namespace('''
+def macro_f1(preds, targets, num_classes):
+    matrix = confusion_matrix(preds, targets, num_classes)
+    tp = matrix.diag()
+    fp = matrix.sum(dim=0) - tp
+    fn = matrix.sum(dim=1) - tp
+    per_class = [int(2 * t) // int(2 * t + p + n) if int(2 * t + p + n) else 0
+                 for t, p, n in zip(tp, fp, fn)]
+    return sum(per_class) / num_classes
+'''), "macro_f1")
+    assert set(failed(found)) == {part_c.MACRO_VALUES}, {
+        k: v.message for k, v in failed(found).items()}
+
+
+def test_a_precision_recall_f1_right_without_true_negatives_keeps_its_zero_division_check(
+        ) -> None:
+    """TP counted as every correct prediction (true negatives too): right on labels without
+    a true negative; its 0/0 check was charged as "not working"."""
+    found = verdicts(namespace('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted_pos = preds == positive_class
+    actual_pos = targets == positive_class
+    tp = int((preds == targets).sum())
+    fp = int((predicted_pos & ~actual_pos).sum())
+    fn = int((~predicted_pos & actual_pos).sum())
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+'''), "precision_recall_f1")
+    assert part_c.PRF_ZERO not in failed(found), failed(found)[part_c.PRF_ZERO].message
