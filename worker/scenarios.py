@@ -122,6 +122,9 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     return outcome
 
 
+STALE_GRAD = 0.5  # each parameter's gradient left from before, where a run asks for one
+
+
 @scenario("train_one_epoch_plain", function="train_one_epoch")
 def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """An epoch with plain objects: torch's own model layers with no hook, a plain
@@ -130,10 +133,15 @@ def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -
     hooks: +4). The optimizer is torch's averaged SGD, which is no `torch.optim.SGD` (red
     team 44's loop zeroed the gradients for SGD alone, the only optimizer the other runs
     give). The parameters it leaves are compared with the epoch the watched run matched
-    (`training.make_optimizer("asgd", ...)` judge-side)."""
+    (`training.make_optimizer("asgd", ...)` judge-side). `stale_grads`: the parameters come
+    with gradients left from before (mistakes review 39: a loop zeroing after step() alone
+    stepped on them at its first batch)."""
     model = probes.build(str(params["arch"]))
     model.load_state_dict(params["state"])
     model.train(bool(params.get("start_train", True)))
+    if params.get("stale_grads"):  # (gradients left from before: the first batch zeroes them)
+        for parameter in model.parameters():
+            parameter.grad = torch.full_like(parameter, STALE_GRAD)
     optimizer = torch.optim.ASGD(model.parameters(), lr=float(params["lr"]))
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(params["x"], params["y"]),

@@ -442,7 +442,8 @@ def _order_seen(outcome: dict) -> None:
     """Before a crash: an order mistake the completed steps show for certain (zero_grad()
     between backward() and step(), step() before backward(), gradients not zeroed between
     two steps), so a loop made to raise after its first step cannot keep this check for an
-    order it would be charged for (a zero_grad() at the end of a batch, accepted, is none)."""
+    order it would be charged for (a zero_grad() at the end of a batch is none: a run whose
+    parameters come with gradients shows it, `_same_with_plain_objects`)."""
     events = outcome.get("events", [])
     steps = events.count("step")
     done = events[:len(events) - events[::-1].index("step")] if steps else []
@@ -531,17 +532,23 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
     zeroed the gradients for SGD alone, the only optimizer the runs gave it): its parameters
     must be those of the epoch the watched run matched, replayed on them. One loop, whatever
     the objects it is given: red team 41's took the right steps only when the loss or the
-    model showed the grader's instruments."""
-    x, y = training.make_data(SEED, n=PLAIN_N)
-    outcome = _scenario(student, "train_one_epoch_plain",
-                        {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x,
-                         "y": y, "batch_size": BATCH, "lr": 0.5, "start_train": False,
-                         "seed": SEED})
-    replay = training.standard_replay(ARCH, SEED, PLAIN_N, BATCH, 0.5, False, matched,
-                                      optimizer_kind="asgd")
-    if outcome.get("error") is None and training.states_match(
-            outcome.get("state"), replay.state, tol.training.rtol, tol.training.atol):
+    model showed the grader's instruments.
+
+    Where the watched run zeroed the gradients, the parameters come with gradients left from
+    before (`stale_grads`): the first batch must not step on them, as every batch starts with
+    zero_grad() (mistakes review 39: a loop zeroing after step() alone went free, its graded
+    runs starting from none). Where that run differs, it is run again without them, to tell
+    that mistake from the others."""
+    stale = matched.zero_grad == "ok"
+    outcome = _plain_run(student, stale)
+    if _plain_matches(outcome, tol, matched):
         return
+    if stale and _plain_matches(_plain_run(student, False), tol, matched):
+        fail("train_one_epoch's first step uses the gradients the parameters already had: "
+             "optimizer.zero_grad() runs after step() (or not before the first backward()), "
+             "so an epoch that starts with gradients left from before steps on them — call "
+             "zero_grad() at the start of every batch, before the forward pass.",
+             "zero-grad-at-end")
     error = outcome.get("error")
     what = (f"it raises {error.get('type', 'an error')} there" if error
             else "the parameters it leaves differ")
@@ -550,6 +557,21 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
          f"batches than in the graded runs: {what}. Write one loop, whatever objects it is "
          "given, over every batch of the loader (no cap, no break) — zero_grad, forward, loss, "
          "backward, step on each.", "plain-objects-differ")
+
+
+def _plain_run(student, stale: bool) -> dict:
+    x, y = training.make_data(SEED, n=PLAIN_N)
+    return _scenario(student, "train_one_epoch_plain",
+                     {"arch": ARCH, "state": training.initial_state(ARCH, SEED), "x": x,
+                      "y": y, "batch_size": BATCH, "lr": 0.5, "start_train": False,
+                      "seed": SEED, **({"stale_grads": True} if stale else {})})
+
+
+def _plain_matches(outcome: dict, tol, matched: training.Variant) -> bool:
+    replay = training.standard_replay(ARCH, SEED, PLAIN_N, BATCH, 0.5, False, matched,
+                                      optimizer_kind="asgd")
+    return outcome.get("error") is None and training.states_match(
+        outcome.get("state"), replay.state, tol.training.rtol, tol.training.atol)
 
 
 def _softmax_seen(outcome: dict) -> None:

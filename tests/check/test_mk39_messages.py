@@ -7,6 +7,7 @@ import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import failed, namespace, verdicts
 
 
@@ -116,3 +117,35 @@ def precision_recall_f1(preds, targets, positive_class=1):
     return precision, recall, f1
 '''), "precision_recall_f1")
     assert part_c.PRF_ZERO not in failed(found), failed(found)[part_c.PRF_ZERO].message
+
+
+TRAIN_LOOP = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total_loss, total_samples = 0.0, 0
+{before}    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        logits = model(x)
+        loss = loss_fn(logits, y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        total_loss += loss.item() * x.shape[0]
+        total_samples += x.shape[0]
+    return total_loss / total_samples
+'''
+
+
+def test_a_loop_zeroing_only_after_step_is_told_its_first_step_uses_old_gradients() -> None:
+    """zero_grad() at the end of each batch alone: its graded epochs started with no
+    gradients, so it went free; an epoch whose parameters come with gradients shows it."""
+    found = failed(verdicts(namespace(TRAIN_LOOP.format(before="")), "train_one_epoch"))
+    assert set(found) == {part_d.TRAIN_ORDER}, {k: v.message for k, v in found.items()}
+    assert found[part_d.TRAIN_ORDER].mistake == "zero-grad-at-end"
+
+
+def test_a_loop_zeroing_before_it_and_after_each_step_is_right() -> None:
+    """... where it also zeroes before the loop, every step sees its own batch's gradients."""
+    found = failed(verdicts(namespace(TRAIN_LOOP.format(
+        before="    optimizer.zero_grad()\n")), "train_one_epoch"))
+    assert not found, {k: v.message for k, v in found.items()}
