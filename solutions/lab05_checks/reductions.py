@@ -64,6 +64,10 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
     if not isinstance(elementwise, torch.Tensor) or elementwise.shape != wanted.shape \
             or elementwise.dtype != wanted.dtype or agrees(elementwise, wanted):
         return
+    if agrees(elementwise, -wanted):  # (mistakes review 39: a missing minus, told "wrong")
+        fail(f"{function} gives the right values with the opposite sign {what}, and element "
+             "by element too (reduction='none'): check the sign in the formula (a "
+             "log-likelihood loss is minus the log-probability of the target).", "wrong-sign")
     fail(f"{function} gives wrong values {what}, and element by element too "
          "(reduction='none'): the per-element formula is wrong, not the reduction — check it "
          "against the definition on one element first.", "wrong-values")

@@ -68,8 +68,9 @@ SWAPPED_LOSS = ("{function} calls loss_fn with its arguments swapped, loss_fn(ta
                 "outputs): PyTorch losses take (predictions, targets), so write "
                 "loss_fn(model(x), y).")
 DETACHED_BACKWARD = ("{function} calls backward() on a tensor cut from the graph (detach(), "
-                     ".item() or a new tensor), so no gradient reaches the parameters: call "
-                     "loss.backward() on the loss computed from model(x).")
+                     ".item(), a new tensor, or a forward pass run under torch.no_grad()), so "
+                     "no gradient reaches the parameters: call loss.backward() on the loss "
+                     "computed from model(x), with gradients enabled.")
 DETACHED_LOGITS = ("{function} gives loss_fn outputs cut from the graph (logits.detach(), or "
                    "the forward pass under torch.no_grad()), so the loss has no gradient to "
                    "the parameters and backward() raises: pass model(x) to loss_fn as it is.")
@@ -956,9 +957,14 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
                  "a GPU: read a number with .item(), or call .cpu() before .numpy().",
                  "numpy-on-device")
         if any(words in message for words in MIXED_DEVICES) and not own_device():
-            fail(f"{function} mixes a tensor it made on the CPU with tensors on the device, "
-                 f"which fails on a GPU (\"{message[:100]}\"): make new tensors on the device "
-                 "argument, e.g. torch.zeros(..., device=device).", "device-mixed")
+            if source.calls_attribute(function, "cpu"):  # (the words only: mistakes review 39)
+                fail(f"{function} combines a tensor it moved to the CPU (.cpu()) with tensors "
+                     f"on the device, which fails on a GPU (\"{message[:100]}\"): compare and "
+                     "compute on the device, and read a number with .item().", "device-mixed")
+            fail(f"{function} mixes a tensor made on the CPU (or moved there) with tensors "
+                 f"on the device, which fails on a GPU (\"{message[:100]}\"): make new "
+                 "tensors on the device argument, e.g. torch.zeros(..., device=device), and "
+                 "keep the others there.", "device-mixed")
         if emulated and _NOT_COMPILED in message:
             # (on the emulated GPU a "cuda" tensor is fine: what raised is a torch.cuda call
             # its emulation does not answer, not a hard-coded device — fresh eyes 18)
@@ -1600,6 +1606,19 @@ def _fit_loaders(returned: Any, expected: dict, loaders: Any = None) -> None:
     if eval_wrong and right("train_loss"):
         fail("fit evaluates on another loader than val_loader (train_loader?): call "
              "evaluate(model, val_loader, ...) after each epoch's training.", "fit-val-loader")
+    for key in expected:  # (a figure appended under another key: mistakes review 39)
+        source = next((other for other in expected if other != key and not right(key)
+                       and _history_matches({key: returned.get(key)},
+                                            {key: expected[other]})), None)
+        if source is not None:
+            fail(f"fit's {key} holds the figures of {source}: append {HISTORY_SOURCE[key]} "
+                 f"to {key}.", "fit-history-keys")
+
+
+# What each history list holds, in words
+HISTORY_SOURCE = {"train_loss": "the float train_one_epoch returns",
+                  "val_loss": "evaluate(model, val_loader, ...)['loss']",
+                  "val_accuracy": "evaluate(model, val_loader, ...)['accuracy']"}
 
 
 def _fit_trains_in_train_mode(outcome: dict, n: int, batch: int, epochs: int) -> None:
@@ -1874,6 +1893,12 @@ def test_classifier_architecture(student, memo):
         fail(f"build_classifier adds layers the model does not have ({', '.join(added)[:80]}): "
              "it is exactly nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, "
              "num_classes) — no normalisation or other layer.", "extra-layer")
+    if count in (7 * 13 + 13 * 5 + 5, 7 * 13 + 13 + 13 * 5, 7 * 13 + 13 * 5) \
+            and isinstance(leaves, list) and [t for t in leaves if t == "Linear"] == [
+                "Linear", "Linear"]:  # (mistakes review 39: told "the wrong number")
+        fail("build_classifier leaves out a bias: nn.Linear(..., bias=False) has a weight "
+             "alone, where both layers of the model have their bias (nn.Linear's default, "
+             "bias=True).", "no-bias")
     if count != 7 * 13 + 13 + 13 * 5 + 5:
         fail("build_classifier has the wrong number of parameters for "
              "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes).", "wrong-sizes")

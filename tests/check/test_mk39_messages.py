@@ -149,3 +149,76 @@ def test_a_loop_zeroing_before_it_and_after_each_step_is_right() -> None:
     found = failed(verdicts(namespace(TRAIN_LOOP.format(
         before="    optimizer.zero_grad()\n")), "train_one_epoch"))
     assert not found, {k: v.message for k, v in found.items()}
+
+
+def _only_failure(source: str, function: str, check: str):
+    found = failed(verdicts(namespace(source), function))
+    assert set(found) == {check}, {k: v.message for k, v in found.items()}
+    return found[check]
+
+
+def test_a_cross_entropy_missing_its_minus_is_told_the_sign() -> None:
+    found = failed(verdicts(namespace('''
+def cross_entropy(logits, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
+        raise ValueError("expected logits (N, C) and targets (N,)")
+    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
+        raise ValueError("targets out of range")
+    nll = log_softmax(logits, dim=1).gather(1, targets.long().unsqueeze(1)).squeeze(1)
+    return _reduce(nll, reduction)
+'''), "cross_entropy"))
+    assert found[part_b.CE_VALUES].mistake == "wrong-sign", found[part_b.CE_VALUES].message
+    assert "opposite sign" in found[part_b.CE_VALUES].message
+
+
+def test_a_forward_pass_under_no_grad_is_named() -> None:
+    verdict = _only_failure(TRAIN_LOOP.format(before="").replace(
+        "        logits = model(x)\n", "        with torch.no_grad():\n            logits = "
+        "model(x)\n        logits.requires_grad_()\n").replace(
+        "        optimizer.step()\n        optimizer.zero_grad()\n",
+        "        optimizer.step()\n").replace(
+        "        x, y = x.to(device), y.to(device)\n",
+        "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n"),
+        "train_one_epoch", part_d.TRAIN_ORDER)
+    assert verdict.mistake == "backward-detached" and "torch.no_grad()" in verdict.message
+
+
+def test_a_classifier_without_a_bias_is_told_so() -> None:
+    verdict = _only_failure('''
+def build_classifier(in_features, hidden, num_classes):
+    return nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(),
+                         nn.Linear(hidden, num_classes, bias=False))
+''', "build_classifier", part_d.CLS_ARCH)
+    assert verdict.mistake == "no-bias" and "bias=False" in verdict.message
+
+
+def test_a_fit_appending_the_training_loss_as_the_validation_loss_is_told_so() -> None:
+    verdict = _only_failure('''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device)
+        metrics = evaluate(model, val_loader, loss_fn, device)
+        history["train_loss"].append(train_loss)
+        history["val_loss"].append(train_loss)
+        history["val_accuracy"].append(metrics["accuracy"])
+    return history
+''', "fit", part_d.FIT)
+    assert verdict.mistake == "fit-history-keys"
+    assert "val_loss holds the figures of train_loss" in verdict.message
+
+
+def test_a_macro_f1_weighted_by_true_positives_is_charged_once() -> None:
+    """A mean of the per-class F1 weighted by TP ignores absent classes (their TP is 0) as one
+    consequence of its one mistake: the values check charges it; the absent-class check,
+    judged on perfect predictions for a function right there alone, does not charge it too."""
+    _only_failure('''
+def macro_f1(preds, targets, num_classes):
+    matrix = confusion_matrix(preds, targets, num_classes)
+    tp = matrix.diag()
+    fp = matrix.sum(dim=0) - tp
+    fn = matrix.sum(dim=1) - tp
+    per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n)) for t, p, n in zip(tp, fp, fn)]
+    return sum(f * int(t) for f, t in zip(per_class, tp)) / max(int(tp.sum()), 1)
+''', "macro_f1", part_c.MACRO_VALUES)
