@@ -1824,6 +1824,14 @@ def _helper_is_to_blame(student, value: Any, logits: torch.Tensor, targets: torc
         composition("softmax", torch.log, torch.softmax, SOFTMAX_EXTREME)])
 
 
+def _global_shift_ce(logits: torch.Tensor, targets: torch.Tensor,
+                     reduction: str) -> torch.Tensor:
+    """cross_entropy with log_softmax shifted by the max of the whole tensor."""
+    shifted = logits - logits.max()
+    log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+    return F.nll_loss(log_probs, targets, reduction=reduction)
+
+
 CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
 
 
@@ -1852,6 +1860,14 @@ def test_ce_extreme(student, tol, memo):
                 continue
             what = (f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, "
                     f"reduction='{reduction}')")
+            if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
+                    value.dtype == expected.dtype and not torch.isfinite(value).all() and \
+                    _same(value, _global_shift_ce(logits, targets, reduction), tol):
+                # (mistakes review 40: told of log(softmax(...)) it did not compute)
+                fail(f"cross_entropy returns inf/nan {what}: you subtracted the max of the whole "
+                     "tensor, so in rows far below it every exp underflows to 0 and log(0) is "
+                     "-inf — subtract each row's own max (logits.amax(dim=1, keepdim=True)).",
+                     "global-max-shift")
             if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
                     value.dtype == expected.dtype and not torch.isfinite(value).all():
                 fail(f"cross_entropy returns inf/nan {what}: log(softmax(...)) underflows to "

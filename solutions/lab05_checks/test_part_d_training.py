@@ -268,6 +268,10 @@ def _order_diagnosis(events: list[str],
         return (f"the loop makes {forwards} forward passes for the loader's {batches} "
                 "batches: go over every batch of the loader exactly once (for x, y in "
                 "loader)."), "batches-skipped"
+    if zeroed < batches and steps < batches:  # (mistakes review 40: told of zero_grad alone)
+        return (f"optimizer.zero_grad() runs {zeroed} and optimizer.step() {steps} times for "
+                f"{batches} batches, so the gradients of several batches pile up into fewer "
+                "updates: zero the gradients and step once in every batch."), "step-count"
     if zeroed < batches:
         return (f"optimizer.zero_grad() runs {zeroed} times for {batches} batches, so "
                 "gradients accumulate across the batches in between: call it at the start "
@@ -465,6 +469,13 @@ def _require_run(run: dict, tol) -> None:
         if problem is not None:
             fail(*problem)
         hint, mistake = _order_diagnosis(outcome.get("events", []))
+        modes = [f.get("training") for f in _training_forwards(outcome)]
+        if mistake == "update-changed" and modes and modes[0] is True and False in modes:
+            # The calls in the right order on every batch, some forward passes in eval mode
+            # (model.eval() inside the loop): the parameters are another model's, which the
+            # train-mode check charges (mistakes review 40: told "something changes the
+            # gradients between backward() and step()")
+            held_to(TRAIN_MODE)
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
              + hint, mistake or "unknown-trajectory")
 

@@ -213,6 +213,10 @@ def _number(student, name: str, blame: Any = None,
     if isinstance(value, torch.Tensor) and value.numel() == 1:  # (fresh eyes 17: a 0-d tensor)
         fail(f"{name} holds a tensor ({describe(value)}), where the answer is a Python float: "
              "convert it with .item() or float(...) in its experiment cell.", "not-a-number")
+    if isinstance(value, (tuple, list)) and len(value) == 3:  # (mistakes review 40)
+        fail(f"{name} holds three values (precision_recall_f1's whole result, precision, "
+             "recall and F1), where the answer is one number: keep the one it asks for (the "
+             "F1 is the third, result[2]).", "not-a-number")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{name} should hold a number computed in the notebook (it holds "
              f"{describe(value)}); run the experiment cell.", "not-a-number")
@@ -229,7 +233,10 @@ def test_always_negative_accuracy(student, answers, tol):
     value = _number(student, "always_negative_accuracy", lambda v: not _same_answer(
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_accuracy", v, expected, "accuracy", lambda got: got,
-        lambda got: ACC_VALUES))
+        lambda got: ACC_VALUES),
+        stopped=lambda: _raising_on_the_experiment(
+            student, "accuracy", ACC_VALUES, lambda error: not error.is_a(
+                "NotImplementedError") and _raises_on_ordinary_labels(student, error)))
     if value is None:
         return
     if not _close(value, answers["always_negative_accuracy"], tol):
@@ -259,6 +266,25 @@ def test_always_negative_f1(student, answers, tol):
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
              "predictions and those targets, and think about what predicting no positives "
              "means for the true positives.", "wrong-value")
+
+
+# Ordinary labels, both classes predicted and true: the kind the accuracy check asks about
+ORDINARY_LABELS = (torch.tensor([0, 1, 1, 0, 1]), torch.tensor([0, 1, 0, 0, 0]))
+
+
+def _raises_on_ordinary_labels(student, raised: StudentError) -> bool:
+    """The student's accuracy raises the same error on ordinary labels: the accuracy check
+    charges it, so the answer its cell could not compute is held to that check (mistakes
+    review 40: `preds.argmax(dim=1)` on class indices cost always_negative_accuracy too, while
+    always_negative_f1, in the same cell, was held to accuracy's check). One raising on the
+    experiment's data alone is charged here: nothing else charges it."""
+    try:
+        student.call("accuracy", *ORDINARY_LABELS)
+    except StudentError as error:
+        return error.kind == raised.kind
+    except MissingFunction:
+        return False
+    return False
 
 
 def _prf_gives(student, expected: float) -> bool:

@@ -8,7 +8,8 @@ from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
-from test_helper_blame import failed, namespace, verdicts
+from lab05_checks import test_part_e_experiments as part_e
+from test_helper_blame import excused, failed, namespace, verdicts
 
 
 @pytest.mark.parametrize(("function", "values"), [
@@ -222,3 +223,100 @@ def macro_f1(preds, targets, num_classes):
     per_class = [_safe_ratio(int(2 * t), int(2 * t + p + n)) for t, p, n in zip(tp, fp, fn)]
     return sum(f * int(t) for f, t in zip(per_class, tp)) / max(int(tp.sum()), 1)
 ''', "macro_f1", part_c.MACRO_VALUES)
+
+
+
+ARGMAX_ACCURACY = '''
+def accuracy(preds, targets):
+    if preds.shape[0] != targets.shape[0] or preds.shape[0] == 0:
+        raise ValueError("bad input")
+    return float((preds.argmax(dim=1) == targets).float().mean())
+'''
+
+
+def test_an_accuracy_answer_lost_to_accuracy_raising_on_class_indices_is_held_to_it() -> None:
+    """Mistakes review 40: accuracy taking argmax(dim=1) of class indices raises on every 1-D
+    input, its check charges it; the experiment cell stopped there, and
+    always_negative_accuracy was charged "not defined" (always_negative_f1, set after it, was
+    held to accuracy's check)."""
+    ns = namespace(ARGMAX_ACCURACY)
+    ns.pop("always_negative_f1", None)  # (the cell stopped at the accuracy line)
+    ns.pop("always_negative_accuracy", None)
+    found = verdicts(ns, "always_negative_accuracy", "always_negative_f1")
+    assert excused(found).get(part_e.ALWAYS_NEGATIVE_ACC) == part_c.ACC_VALUES, found
+    assert excused(found).get(part_e.ALWAYS_NEGATIVE_F1) == part_c.ACC_VALUES, found
+
+
+def test_an_accuracy_answer_missing_where_accuracy_raises_on_its_data_alone_is_charged() -> None:
+    """... but an accuracy that raises on the experiment's data alone (nothing else charges
+    that) leaves its answer charged: no answer is excused for free."""
+    ns = namespace('''
+_reference_accuracy = accuracy
+
+def accuracy(preds, targets):
+    if preds.numel() == 1000 and int(preds.sum()) == 0:
+        raise ValueError("no positives")
+    return _reference_accuracy(preds, targets)
+''')
+    ns.pop("always_negative_accuracy", None)
+    found = verdicts(ns, "always_negative_accuracy")
+    assert part_e.ALWAYS_NEGATIVE_ACC in failed(found)
+
+
+def test_a_precision_recall_f1_for_two_classes_only_keeps_its_zero_division_check() -> None:
+    """Mistakes review 40: precision_recall_f1 over confusion_matrix(preds, targets, 2) raises
+    on every multiclass input (the one-vs-rest check charges it); its 0/0 check said its
+    RuntimeError on the multiclass 0/0 case was a division by zero."""
+    found = failed(verdicts(namespace('''
+def precision_recall_f1(preds, targets, positive_class=1):
+    matrix = confusion_matrix(preds, targets, 2)
+    tp = int(matrix[positive_class, positive_class])
+    fp = int(matrix[:, positive_class].sum()) - tp
+    fn = int(matrix[positive_class, :].sum()) - tp
+    return _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), _safe_ratio(2 * tp, 2 * tp + fp + fn)
+'''), "precision_recall_f1"))
+    assert part_c.PRF_ZERO not in found, found[part_c.PRF_ZERO].message
+    assert part_c.PRF_MULTI in found
+
+
+def test_a_loop_switching_to_eval_mode_inside_is_charged_by_the_mode_check_alone() -> None:
+    """Mistakes review 40: model.eval() after each step (to log): the later batches train in
+    eval mode. The mode check names it; the order check said "something changes the gradients
+    between backward() and step()"."""
+    loop = TRAIN_LOOP.format(before="").replace(
+        "        optimizer.step()\n        optimizer.zero_grad()\n",
+        "        optimizer.step()\n        model.eval()\n").replace(
+        "        x, y = x.to(device), y.to(device)\n",
+        "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n")
+    verdict = _only_failure(loop, "train_one_epoch", part_d.TRAIN_MODE)
+    assert verdict.mistake == "no-train-mode"
+
+
+def test_an_f1_answer_holding_the_whole_result_is_told_to_take_the_f1() -> None:
+    ns = namespace()
+    ns["always_negative_f1"] = (0.0, 0.0, 0.0)
+    verdict = failed(verdicts(ns, "always_negative_f1"))[part_e.ALWAYS_NEGATIVE_F1]
+    assert "result[2]" in verdict.message, verdict.message
+
+
+def test_a_cross_entropy_shifted_by_the_global_max_is_told_so() -> None:
+    found = failed(verdicts(namespace('''
+def cross_entropy(logits, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
+        raise ValueError("expected logits (N, C) and targets (N,)")
+    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
+        raise ValueError("targets out of range")
+    shifted = logits - logits.max()
+    log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+    return _reduce(-log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1), reduction)
+'''), "cross_entropy"))
+    assert found[part_b.CE_EXTREME].mistake == "global-max-shift", found[part_b.CE_EXTREME].message
+
+
+def test_a_loop_zeroing_and_stepping_once_an_epoch_is_told_both() -> None:
+    loop = TRAIN_LOOP.format(before="    optimizer.zero_grad()\n").replace(
+        "        optimizer.step()\n        optimizer.zero_grad()\n", "")
+    loop = loop.replace("    return total_loss", "    optimizer.step()\n    return total_loss")
+    verdict = failed(verdicts(namespace(loop), "train_one_epoch"))[part_d.TRAIN_ORDER]
+    assert "optimizer.step() 1 times" in verdict.message, verdict.message
