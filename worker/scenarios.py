@@ -226,6 +226,36 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     return outcome
 
 
+@scenario("evaluate_plain", function="evaluate")
+def scenario_evaluate_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """`evaluate` with plain objects: torch's own model layers with no hook, a plain
+    `nn.CrossEntropyLoss` and `DataLoader`, the CPU — nothing of the grader's for it to tell
+    apart (red team 48's evaluate was right only when the model had hooks or the loss was
+    not torch's: +6). The judge compares its figures and the state it leaves with the
+    watched run's reference."""
+    model = probes.build(str(params["arch"]))
+    model.load_state_dict(params["state"])
+    model.train(bool(params.get("start_train", True)))
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(params["x"], params["y"]),
+        batch_size=int(params["batch_size"]))
+    outcome: dict[str, Any] = {"error": None, "returned": None}
+    seed_rngs(int(params.get("seed", 0)))
+    try:
+        with harness.device_context({"device": "cpu"}):
+            returned = ns["evaluate"](model, loader, nn.CrossEntropyLoss(),
+                                      torch.device("cpu"))
+        if isinstance(returned, dict):  # (its two figures as numbers, nothing else)
+            outcome["returned"] = {key: float(value) for key, value in returned.items()
+                                   if key in ("loss", "accuracy")
+                                   and isinstance(value, (int, float, torch.Tensor))
+                                   and getattr(value, "numel", lambda: 1)() == 1}
+    except Exception as exc:
+        outcome["error"] = harness.error_info(exc)
+    outcome["state"] = harness.state_of(model)
+    return outcome
+
+
 def _wraps(got: Any, model: Any) -> bool:
     """`got` is a module whose parameters are exactly the model's own (the same tensors, in
     order): the model itself behind a wrapper — `torch.compile(model)` (fresh eyes 19: told

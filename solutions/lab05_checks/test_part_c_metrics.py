@@ -21,6 +21,7 @@ from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame, same_result
+from lab05_checks.forbidden import fresh_generator
 from lab05_checks.reductions import every_invalid_named
 
 
@@ -1149,14 +1150,23 @@ def _wrong_on_binary_labels(student, model: str, tol) -> bool:
 
 
 PRF_ZERO = "precision_recall_f1: 0 instead of nan when there are no predicted or true positives"
-# Valid inputs whose ratios are all nonzero and differ between them (P, R, F1 = 2/3, 2/3,
-# 2/3, then 3/5, 3/4, 2/3, then 3/4, 3/4, 3/4): the function works where it is right on one
-# and its answers differ (a stub of constants matches none or answers alike). The last has no
-# true negative (mistakes review 39: a TP counting every correct prediction is right there,
-# and its 0/0 handling was charged as "not working").
+# Valid inputs whose ratios are all nonzero and differ between the two (P, R, F1 = 2/3, 2/3,
+# 2/3, then 3/5, 3/4, 2/3): a stub of constants cannot match a ratio of both.
 PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
-                 (_labels([1, 1, 1, 1, 1, 0, 0, 0]), _labels([1, 1, 1, 0, 0, 1, 0, 0])),
-                 (_labels([1, 1, 0, 1, 1]), _labels([1, 0, 1, 1, 1])))
+                 (_labels([1, 1, 1, 1, 1, 0, 0, 0]), _labels([1, 1, 1, 0, 0, 1, 0, 0])))
+
+
+def _without_true_negatives() -> tuple[torch.Tensor, torch.Tensor]:
+    """Binary labels drawn afresh with no true negative (every sample predicted or truly
+    positive), TP, FP and FN all nonzero and precision ≠ recall: a precision_recall_f1 that
+    counts every correct prediction as a TP is right here (mistakes review 39), a formula of
+    one ratio for all three, or a table of fixed inputs, is not (red team 49)."""
+    gen = fresh_generator()
+    while True:
+        kinds = torch.randint(0, 3, (9,), generator=gen)  # 0: TP, 1: FP, 2: FN
+        tp, fp, fn = (int((kinds == k).sum()) for k in range(3))
+        if tp and fp and fn and fp != fn:
+            return (kinds != 2).long(), (kinds != 1).long()
 
 
 @check(PRF_ZERO,
@@ -1166,23 +1176,24 @@ PRF_ZERO_GATE = ((_labels([1, 1, 0, 1, 0, 0]), _labels([1, 0, 0, 1, 1, 0])),
 def test_prf_zero_division(student, tol, memo, ref):
     model = _prf_model(student, memo, tol)
     # Every 0/0 case has TP = 0, so the answer is (0, 0, 0): it counts once some of the
-    # function works on valid input (a ratio right where it is not 0, on each of the first
-    # two gate inputs, or on one with answers that differ between them), or a stub returning
-    # zeros would score it. A formula
+    # function works on valid input (a ratio right where it is not 0, on each of the two gate
+    # inputs, or every ratio on labels without a true negative), or a stub returning zeros
+    # would score it. A formula
     # wrong in one ratio (FN counted from the true negatives) or on some inputs is the values
     # checks' to charge; its 0/0 handling is judged here.
-    right, answers = [], set()
-    for preds, targets in PRF_ZERO_GATE:
+    right = []
+    for index, (preds, targets) in enumerate((*PRF_ZERO_GATE, _without_true_negatives())):
         value = student.call("precision_recall_f1", preds, targets).value
-        answers.add(repr(value))
         expected = _prf_reference(preds, targets, 0, "reference") if model == DEFAULT_ZERO \
             else _prf_reference(preds, targets, 1, model)  # (its default: the binary check's)
         # (right for the student's own wrong confusion_matrix is working: fresh eyes 9's
-        # matrix that counts a repeated pair once cost this check too)
-        right.append((isinstance(value, (tuple, list)) and len(value) == 3 and any(
+        # matrix that counts a repeated pair once cost this check too; on the last input,
+        # every ratio right)
+        right.append((isinstance(value, (tuple, list)) and len(value) == 3 and (
+            any if index < len(PRF_ZERO_GATE) else all)(
             _close(v, e, tol) for v, e in zip(value, expected, strict=True)))
             or _prf_blamed(student, ref, value, preds, targets, 1, tol))
-    if not all(right[:-1]) and (not any(right) or len(answers) < 2):
+    if not all(right[:-1]) and not right[-1]:
         fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
              "correct values on valid input; fix the values check first.", "not-working")
     if not any(right[:-1]):  # right only without a true negative: judged where it is right
@@ -1521,6 +1532,8 @@ MACRO_EQUAL_F1 = (_labels([0, 1, 1, 0, 1]), _labels([0, 1, 0, 0, 1]))
 # Every prediction right, every class present: F1 = 1 for each (mistakes review 39's
 # integer division 2·TP // (2·TP + FP + FN) is right there, and nowhere else)
 MACRO_PERFECT = (_labels([0, 1, 2, 1, 0, 2, 2]), _labels([0, 1, 2, 1, 0, 2, 2]))
+# Class 0 predicted perfectly, classes 1 and 2 not: F1 = 1, 1/2, 1/2
+MACRO_ONE_PERFECT = (_labels([0, 0, 1, 2, 1, 2]), _labels([0, 0, 1, 1, 2, 2]))
 
 
 def _macro_works(student, ref, model: str, tol, perfect: bool = True) -> bool:
@@ -1528,13 +1541,17 @@ def _macro_works(student, ref, model: str, tol, perfect: bool = True) -> bool:
     every class occurs, of three classes or two (mistakes review 37's was right on two: F1 of
     class 1 for every class, `MACRO_EQUAL_F1`; review 39's on perfect predictions alone), or
     is right for the student's own helper there — and not one value for all of them (a
-    constant is no computation: red team 14). `perfect`: perfect predictions among them."""
+    constant is no computation: red team 14) where some prediction is wrong (red team 49's
+    stub was 0 wherever one is, and right on perfect predictions). `perfect`: perfect
+    predictions among them."""
     right, values = False, set()
-    probes = [(*labels, 3) for labels in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3])]
+    probes = [(*labels, 3) for labels in (*CONTROLS_MULTI, MACRO_MODEL_PROBE, SPARSE[3],
+                                          MACRO_ONE_PERFECT)]
     probes += [(*MACRO_EQUAL_F1, 2), *([(*MACRO_PERFECT, 3)] if perfect else [])]
     for preds, targets, num_classes in probes:
         value = _quiet(student, "macro_f1", preds, targets, num_classes)
-        values.add(repr(value))
+        if not bool((preds == targets).all()):  # (a value of its own where not all is right)
+            values.add(repr(value))
         models = _macro_models(preds, targets, num_classes)
         right = right or _close(value, models["reference" if model not in models else model],
                                 tol) or _macro_blamed(student, ref, value, preds, targets,

@@ -1171,6 +1171,22 @@ def test_eval_mode(student, memo, tol, source):
         fail("evaluate runs the model in train mode when it is called again on a model that "
              "train_one_epoch() left in train mode (as fit calls it every epoch): call "
              "model.eval() at the start of every call.", "no-eval-mode")
+    plain = _eval_plain(student, memo)
+    if plain.get("error") is None and not training.states_match(
+            plain.get("state"), _eval_params()["state"], 0, 0):
+        fail("evaluate changes the model's BatchNorm statistics when it is given a plain "
+             "model, loss and loader (torch's own, with nothing watching them), unlike in the "
+             "graded runs: call model.eval() first, whatever objects it is given.",
+             "plain-objects-differ")
+
+
+def _eval_plain(student, memo) -> dict:
+    """`evaluate` on the watched run's model, data and batches with plain objects (worker
+    scenario `evaluate_plain`), cached per submission: one evaluation, whatever the objects
+    it is given (red team 48's was right only where the model had hooks)."""
+    if "eval plain" not in memo:
+        memo["eval plain"] = _scenario(student, "evaluate_plain", _eval_params())
+    return memo["eval plain"]  # type: ignore[no-any-return]
 
 
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
@@ -1258,6 +1274,20 @@ def test_eval_values(student, memo, tol):
     # (in eval mode from the start: BatchNorm's train mode refuses a batch of one sample)
     _single_sample_batch(student, "evaluate", {**_eval_params(n=BATCH + 1),
                                                "start_train": False})
+    if offset or start:
+        return  # (gradients on, or no eval(): the plain run's figures differ for those)
+    plain = _eval_plain(student, memo)
+    figures = plain.get("returned") if plain.get("error") is None else None
+    watched = {"loss": loss, "accuracy": accuracy}  # (the same model, data and batches)
+    if training.states_match(plain.get("state"), _eval_params()["state"], 0, 0) and not (
+            isinstance(figures, dict) and all(
+                key in figures and math.isclose(figures[key], watched[key], rel_tol=1e-4,
+                                                abs_tol=1e-6) for key in ("loss", "accuracy"))):
+        what = (f"it raises {plain['error'].get('type', 'an error')} there"
+                if plain.get("error") else "its figures differ")
+        fail("evaluate computes otherwise when it is given a plain model, loss and loader "
+             f"(torch's own, with nothing watching them) than in the graded runs: {what}. "
+             "Write one evaluation, whatever objects it is given.", "plain-objects-differ")
     _every_batch_evaluated(student)
 
 

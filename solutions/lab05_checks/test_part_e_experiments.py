@@ -233,10 +233,7 @@ def test_always_negative_accuracy(student, answers, tol):
     value = _number(student, "always_negative_accuracy", lambda v: not _same_answer(
         v, float(expected)) and _metric_to_blame(
         student, "always_negative_accuracy", v, expected, "accuracy", lambda got: got,
-        lambda got: ACC_VALUES),
-        stopped=lambda: _raising_on_the_experiment(
-            student, "accuracy", ACC_VALUES, lambda error: not error.is_a(
-                "NotImplementedError") and _raises_on_ordinary_labels(student, error)))
+        lambda got: ACC_VALUES))
     if value is None:
         return
     if not _close(value, answers["always_negative_accuracy"], tol):
@@ -266,25 +263,6 @@ def test_always_negative_f1(student, answers, tol):
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
              "predictions and those targets, and think about what predicting no positives "
              "means for the true positives.", "wrong-value")
-
-
-# Ordinary labels, both classes predicted and true: the kind the accuracy check asks about
-ORDINARY_LABELS = (torch.tensor([0, 1, 1, 0, 1]), torch.tensor([0, 1, 0, 0, 0]))
-
-
-def _raises_on_ordinary_labels(student, raised: StudentError) -> bool:
-    """The student's accuracy raises the same error on ordinary labels: the accuracy check
-    charges it, so the answer its cell could not compute is held to that check (mistakes
-    review 40: `preds.argmax(dim=1)` on class indices cost always_negative_accuracy too, while
-    always_negative_f1, in the same cell, was held to accuracy's check). One raising on the
-    experiment's data alone is charged here: nothing else charges it."""
-    try:
-        student.call("accuracy", *ORDINARY_LABELS)
-    except StudentError as error:
-        return error.kind == raised.kind
-    except MissingFunction:
-        return False
-    return False
 
 
 def _prf_gives(student, expected: float) -> bool:
