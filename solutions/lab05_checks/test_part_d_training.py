@@ -1180,13 +1180,17 @@ def test_eval_mode(student, memo, tol, source):
              "plain-objects-differ")
 
 
-def _eval_plain(student, memo) -> dict:
+def _eval_plain(student, memo, start_train: bool = True) -> dict:
     """`evaluate` on the watched run's model, data and batches with plain objects (worker
     scenario `evaluate_plain`), cached per submission: one evaluation, whatever the objects
-    it is given (red team 48's was right only where the model had hooks)."""
-    if "eval plain" not in memo:
-        memo["eval plain"] = _scenario(student, "evaluate_plain", _eval_params())
-    return memo["eval plain"]  # type: ignore[no-any-return]
+    it is given (red team 48's was right only where the model had hooks). `start_train`:
+    the model comes in train mode (else in eval mode, where a missing eval() is not at
+    stake)."""
+    key = f"eval plain {start_train}"
+    if key not in memo:
+        memo[key] = _scenario(student, "evaluate_plain",
+                              {**_eval_params(), "start_train": start_train})
+    return memo[key]  # type: ignore[no-any-return]
 
 
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
@@ -1274,12 +1278,16 @@ def test_eval_values(student, memo, tol):
     # (in eval mode from the start: BatchNorm's train mode refuses a batch of one sample)
     _single_sample_batch(student, "evaluate", {**_eval_params(n=BATCH + 1),
                                                "start_train": False})
-    if offset or start:
-        return  # (gradients on, or no eval(): the plain run's figures differ for those)
-    plain = _eval_plain(student, memo)
+    if offset:
+        return  # (gradients on: the watched run's loss carries the scenario's offset)
+    plain = _eval_plain(student, memo, start_train=not start)
+    if not training.states_match(plain.get("state"), _eval_params()["state"], 0, 0):
+        # (no eval() with plain objects: the mode check's verdict; the figures judged on a
+        # plain run that starts in eval mode, as the watched run's are above)
+        plain = _eval_plain(student, memo, start_train=False)
     figures = plain.get("returned") if plain.get("error") is None else None
     watched = {"loss": loss, "accuracy": accuracy}  # (the same model, data and batches)
-    if training.states_match(plain.get("state"), _eval_params()["state"], 0, 0) and not (
+    if not (
             isinstance(figures, dict) and all(
                 key in figures and math.isclose(figures[key], watched[key], rel_tol=1e-4,
                                                 abs_tol=1e-6) for key in ("loss", "accuracy"))):

@@ -321,3 +321,26 @@ def precision_recall_f1(preds, targets, positive_class=1):
 '''), "macro_f1", "precision_recall_f1"))
     assert found[part_c.MACRO_ABSENT].mistake == "not-working", found[part_c.MACRO_ABSENT]
     assert found[part_c.PRF_ZERO].mistake == "not-working", found[part_c.PRF_ZERO]
+
+
+def test_an_evaluate_right_only_under_the_graders_instruments_is_charged() -> None:
+    """Red team 48: an evaluate right only where the model had hooks (the watched runs' kind)
+    kept its eval-mode and figures checks; with plain objects it neither switches to eval
+    mode nor weights the batches."""
+    found = failed(verdicts(namespace('''
+_reference_evaluate = evaluate
+
+def evaluate(model, loader, loss_fn, device):
+    if any(m._forward_hooks or m._forward_pre_hooks for m in model.modules()):
+        return _reference_evaluate(model, loader, loss_fn, device)
+    losses, correct, count = [], 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            logits = model(x)
+            losses.append(loss_fn(logits, y).item())
+            correct += int((logits.argmax(dim=1) == y).sum())
+            count += len(y)
+    return {"loss": sum(losses) / len(losses), "accuracy": correct / count}
+'''), "evaluate"))
+    assert found[part_d.EVAL_MODE].mistake == "plain-objects-differ", found
+    assert found[part_d.EVAL_VALUES].mistake == "plain-objects-differ", found
