@@ -710,22 +710,44 @@ def _hard_coded_dim(student, tol, function: str) -> int | None:
     return None
 
 
+def _vector_and_matrix() -> tuple[torch.Tensor, torch.Tensor]:
+    """A vector and an ordinary matrix of logits, for the functions right on vectors alone."""
+    gen = torch.Generator().manual_seed(5)
+    return (torch.randn(6, generator=gen, dtype=torch.float64),
+            torch.randn(4, 5, generator=gen, dtype=torch.float64))
+
+
+_VECTOR, _MATRIX = _vector_and_matrix()
+
+
+def _right_on_a_vector(student, memo, tol, function: str) -> bool:
+    """Right on a 1-D input, by default and with dim=0 (cached)."""
+    key = f"{function}:right-on-a-vector"
+    if key not in memo:
+        memo[key] = all(_same(_quiet_call(_own_session(student), function, _VECTOR, **kwargs),
+                              OWN_REFERENCE[function](_VECTOR, dim=0), tol)
+                        for kwargs in ({}, {"dim": 0}))
+    return memo[key]  # type: ignore[no-any-return]
+
+
 def _works_on_vectors_only(student, memo, tol, function: str) -> bool:
     """Right on a 1-D input (by default and with dim=0), raising on an ordinary 2-D one
-    (dim=-1) (cached). Its mistake is one of shapes, which the values check charges (its 2-D
-    cases raise too); the other checks' inputs are matrices, where it cannot be assessed:
-    they are not assessed separately (fe14: a missing keepdim cost six points in four
-    checks)."""
-    key = f"{function}:vectors-only"
-    student = _own_session(student)
+    (dim=-1). Its mistake is one of shapes, which the values check charges (its 2-D cases
+    raise too): fe14's missing keepdim cost six points in four checks."""
+    return _right_on_a_vector(student, memo, tol, function) and _raises_plainly(
+        _own_session(student), function, _MATRIX, -1)
+
+
+def _right_on_vectors_only(student, memo, tol, function: str) -> bool:
+    """Right on a 1-D input (by default and with dim=0), not on an ordinary 2-D one with
+    dim=-1 (wrong values or an error) (cached): a mistake of axes (a normaliser summed over
+    dim 0 or over every element, a missing keepdim) that the values check charges (mistakes
+    review 39: a softmax right on every vector lost four checks as "not working")."""
+    key = f"{function}:right-on-vectors-only"
     if key not in memo:
-        gen = torch.Generator().manual_seed(5)
-        vector = torch.randn(6, generator=gen, dtype=torch.float64)
-        matrix = torch.randn(4, 5, generator=gen, dtype=torch.float64)
-        reference = OWN_REFERENCE[function]
-        right = all(_same(_quiet_call(student, function, vector, **kwargs),
-                          reference(vector, dim=0), tol) for kwargs in ({}, {"dim": 0}))
-        memo[key] = right and _raises_plainly(student, function, matrix, -1)
+        memo[key] = _right_on_a_vector(student, memo, tol, function) and not _same(
+            _quiet_call(_own_session(student), function, _MATRIX, dim=-1),
+            OWN_REFERENCE[function](_MATRIX, dim=-1), tol)
     return memo[key]  # type: ignore[no-any-return]
 
 
@@ -767,25 +789,6 @@ def _keepdim_confirmed(student, memo, tol, function: str, error: StudentError) -
     value = _quiet_call(student, function, square, dim=-1)
     return not _same(value, OWN_REFERENCE[function](square, dim=-1), tol) and any(
         _same(value, model(square, -1), tol) for model in _without_keepdim(function))
-
-
-def _right_on_vectors_only(student, memo, tol, function: str) -> bool:
-    """Right on a 1-D input (by default and with dim=0), not on an ordinary 2-D one with
-    dim=-1 (wrong values or an error) (cached): a mistake of axes (a normaliser summed over
-    dim 0 or over every element) that the values check charges (mistakes review 39: a
-    softmax right on every vector lost four checks as "not working")."""
-    key = f"{function}:right-on-vectors-only"
-    student = _own_session(student)
-    if key not in memo:
-        gen = torch.Generator().manual_seed(5)
-        vector = torch.randn(6, generator=gen, dtype=torch.float64)
-        matrix = torch.randn(4, 5, generator=gen, dtype=torch.float64)
-        reference = OWN_REFERENCE[function]
-        memo[key] = all(_same(_quiet_call(student, function, vector, **kwargs),
-                              reference(vector, dim=0), tol) for kwargs in ({}, {"dim": 0})) \
-            and not _same(_quiet_call(student, function, matrix, dim=-1),
-                          reference(matrix, dim=-1), tol)
-    return memo[key]  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -1254,17 +1257,22 @@ def test_softmax_no_library(student, source, tol, memo):
 
 
 def _softmax_no_library(student, source, tol, memo, vectors: bool = False) -> None:
+    _family_no_library(student, source, tol, memo, "softmax", vectors)
+
+
+def _family_no_library(student, source, tol, memo, function: str, vectors: bool) -> None:
     """`vectors`: judged on 1-D logits, for a function right on vectors only."""
     shape, dim = (_flat, 0) if vectors else (_same_shape, 1)
+    reference = OWN_REFERENCE[function]
     x = shape(torch.randn(3, 4, generator=fresh_generator()))
-    result = _expect_working(student, tol, "softmax", (x,), torch.softmax(x, dim=dim),
+    result = _expect_working(student, tol, function, (x,), reference(x, dim=dim),
                              forbidden=SOFTMAX_FORBIDDEN, dim=dim, excused=lambda value: _held_to_own(
-                                 student, memo, _loose(tol), "softmax", value, x, dim))
-    assert_no_library_call("softmax", set(SOFTMAX_FORBIDDEN), result, source)
-    _right_without_the_library(student, tol, memo, source, "softmax", SOFTMAX_FORBIDDEN,
+                                 student, memo, _loose(tol), function, value, x, dim))
+    assert_no_library_call(function, set(SOFTMAX_FORBIDDEN), result, source)
+    _right_without_the_library(student, tol, memo, source, function, SOFTMAX_FORBIDDEN,
                                (shape(_extreme_logits(torch.float64)),),
-                               (shape(_extreme_logits(torch.float64)),), torch.softmax, dim=-1)
-    _family_alike_in_both_workers(student, source, "softmax", vectors)
+                               (shape(_extreme_logits(torch.float64)),), reference, dim=-1)
+    _family_alike_in_both_workers(student, source, function, vectors)
 
 
 def _family_alike_in_both_workers(student, source, function: str,
@@ -1474,17 +1482,7 @@ def test_log_softmax_no_library(student, source, tol, memo):
 
 
 def _log_softmax_no_library(student, source, tol, memo, vectors: bool = False) -> None:
-    """`vectors`: judged on 1-D logits, for a function right on vectors only."""
-    shape, dim = (_flat, 0) if vectors else (_same_shape, 1)
-    x = shape(torch.randn(3, 4, generator=fresh_generator()))
-    result = _expect_working(student, tol, "log_softmax", (x,), torch.log_softmax(x, dim=dim),
-                             forbidden=SOFTMAX_FORBIDDEN, dim=dim, excused=lambda value: _held_to_own(
-                                 student, memo, _loose(tol), "log_softmax", value, x, dim))
-    assert_no_library_call("log_softmax", set(SOFTMAX_FORBIDDEN), result, source)
-    _right_without_the_library(student, tol, memo, source, "log_softmax", SOFTMAX_FORBIDDEN,
-                               (shape(_extreme_logits(torch.float64)),),
-                               (shape(_extreme_logits(torch.float64)),), torch.log_softmax, dim=-1)
-    _family_alike_in_both_workers(student, source, "log_softmax", vectors)
+    _family_no_library(student, source, tol, memo, "log_softmax", vectors)
 
 
 # ---------------------------------------------------------------- cross_entropy

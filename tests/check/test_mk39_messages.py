@@ -152,6 +152,19 @@ def test_a_loop_zeroing_before_it_and_after_each_step_is_right() -> None:
     assert not found, {k: v.message for k, v in found.items()}
 
 
+# A cross_entropy of the reference's checks with its own log-probabilities and sign
+CROSS_ENTROPY = '''
+def cross_entropy(logits, targets, reduction="mean"):
+    _check_reduction(reduction)
+    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
+        raise ValueError("expected logits (N, C) and targets (N,)")
+    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
+        raise ValueError("targets out of range")
+    log_probs = {log_probs}
+    return _reduce({sign}log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1), reduction)
+'''
+
+
 def _only_failure(source: str, function: str, check: str):
     found = failed(verdicts(namespace(source), function))
     assert set(found) == {check}, {k: v.message for k, v in found.items()}
@@ -159,16 +172,8 @@ def _only_failure(source: str, function: str, check: str):
 
 
 def test_a_cross_entropy_missing_its_minus_is_told_the_sign() -> None:
-    found = failed(verdicts(namespace('''
-def cross_entropy(logits, targets, reduction="mean"):
-    _check_reduction(reduction)
-    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
-        raise ValueError("expected logits (N, C) and targets (N,)")
-    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
-        raise ValueError("targets out of range")
-    nll = log_softmax(logits, dim=1).gather(1, targets.long().unsqueeze(1)).squeeze(1)
-    return _reduce(nll, reduction)
-'''), "cross_entropy"))
+    found = failed(verdicts(namespace(CROSS_ENTROPY.format(log_probs="log_softmax(logits, dim=1)",
+                                                           sign="")), "cross_entropy"))
     assert found[part_b.CE_VALUES].mistake == "wrong-sign", found[part_b.CE_VALUES].message
     assert "opposite sign" in found[part_b.CE_VALUES].message
 
@@ -282,17 +287,9 @@ def test_an_f1_answer_holding_the_whole_result_is_told_to_take_the_f1() -> None:
 
 
 def test_a_cross_entropy_shifted_by_the_global_max_is_told_so() -> None:
-    found = failed(verdicts(namespace('''
-def cross_entropy(logits, targets, reduction="mean"):
-    _check_reduction(reduction)
-    if logits.ndim != 2 or targets.ndim != 1 or logits.shape[0] != targets.shape[0]:
-        raise ValueError("expected logits (N, C) and targets (N,)")
-    if targets.numel() and (int(targets.min()) < 0 or int(targets.max()) >= logits.shape[1]):
-        raise ValueError("targets out of range")
-    shifted = logits - logits.max()
-    log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
-    return _reduce(-log_probs.gather(1, targets.long().unsqueeze(1)).squeeze(1), reduction)
-'''), "cross_entropy"))
+    global_shift = "(logits - logits.max()) - (logits - logits.max()).exp().sum(1, True).log()"
+    found = failed(verdicts(namespace(CROSS_ENTROPY.format(log_probs=global_shift, sign="-")),
+                            "cross_entropy"))
     assert found[part_b.CE_EXTREME].mistake == "global-max-shift", found[part_b.CE_EXTREME].message
 
 
