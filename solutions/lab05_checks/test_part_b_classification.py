@@ -1101,9 +1101,9 @@ def _no_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
 
 # (mistakes review 26: the min along dim subtracted, told only "a division by zero, a log of
 # 0 or an overflow")
-MIN_SHIFT = ("you subtracted the min along dim, not the max, so exp(x − min) overflows to inf "
-             "for logits of ±1e4: subtract the max along dim (amax(dim, keepdim=True)), so "
-             "that the largest exponent is 0.")
+MIN_SHIFT = ("the shift you subtract is not the max along dim (the min, the mean, or another "
+             "value below it), so exp(x − shift) overflows to inf for logits of ±1e4: subtract "
+             "the max along dim (amax(dim, keepdim=True)), so that the largest exponent is 0.")
 
 
 def _min_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -249,6 +250,13 @@ def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None
             fail(f"{function} rounds its result to {digits} decimal"
                  f"{'' if digits == 1 else 's'} {what} (it returned {float(number)!r}): return "
                  "the exact value, and round only when you print it.", "rounded")
+
+
+def _is_rounded(value: Any, expected: float) -> bool:
+    """`value` is `expected` rounded to 1 to 6 decimals (`_rounded`'s test, quietly)."""
+    number = _number(value)
+    return type(number) in (int, float) and math.isfinite(expected) and any(
+        abs(float(number) - round(expected, digits)) <= 1e-12 for digits in range(1, 7))
 
 
 # ---------------------------------------------------------------- accuracy
@@ -1004,8 +1012,34 @@ def test_prf_binary(student, ref, tol, memo):
         if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol) and \
                 _prf_blamed(student, ref, value, preds, targets, 1, tol, floats=True):
             continue
+        _expect_f1_formula(value, preds, targets, tol)
         _expect_triple(value, ref.precision_recall_f1(preds, targets), tol,
                        f"for N = {preds.numel()} binary labels{edge}", strict_types=True)
+
+
+# F1 written another way, from the counts: its name and the fix (mistakes review 40's IoU was
+# told only "a wrong value (F1)")
+F1_MISTAKES: dict[str, tuple[Callable[[int, int, int], float], str]] = {
+    "f1-jaccard": (lambda tp, fp, fn: _ratio(tp, tp + fp + fn),
+                   "precision_recall_f1's F1 is TP / (TP + FP + FN), the Jaccard index (IoU): "
+                   "F1 counts the true positives twice, 2·TP / (2·TP + FP + FN) = 2·P·R / (P + R)."),
+    "f1-missing-2": (lambda tp, fp, fn: _ratio(2 * tp, 2 * tp + fp + fn) / 2,
+                     "precision_recall_f1's F1 is half the right one, P·R / (P + R): the "
+                     "harmonic mean is 2·P·R / (P + R)."),
+}
+
+
+def _expect_f1_formula(value: Any, preds: torch.Tensor, targets: torch.Tensor, tol) -> None:
+    """Precision and recall right, and the F1 one of `F1_MISTAKES`: named."""
+    tp, fp, fn = _counts(preds, targets, 1)
+    precision, recall, f1 = _ratio(tp, tp + fp), _ratio(tp, tp + fn), _ratio(2 * tp, 2 * tp + fp + fn)
+    if not (isinstance(value, (tuple, list)) and len(value) == 3) or _close(value[2], f1, tol) \
+            or not (_close(value[0], precision, tol) and _close(value[1], recall, tol)):
+        return
+    for mistake, (formula, message) in F1_MISTAKES.items():
+        wrong = formula(tp, fp, fn)
+        if not math.isclose(wrong, f1, abs_tol=1e-9) and _close(value[2], wrong, tol):
+            fail(message, mistake)
 
 
 PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"
@@ -1189,9 +1223,11 @@ def test_prf_zero_division(student, tol, memo, ref):
         # (right for the student's own wrong confusion_matrix is working: fresh eyes 9's
         # matrix that counts a repeated pair once cost this check too; on the last input,
         # every ratio right)
+        # (to a rounding's width: a value rounded to 3 decimals computes the ratio, its
+        # values check charges the rounding — mistakes review 41)
         right.append((isinstance(value, (tuple, list)) and len(value) == 3 and (
             any if index < len(PRF_ZERO_GATE) else all)(
-            _close(v, e, tol) for v, e in zip(value, expected, strict=True)))
+            _close(v, e, tol) or _is_rounded(v, e) for v, e in zip(value, expected, strict=True)))
             or _prf_blamed(student, ref, value, preds, targets, 1, tol))
     if not all(right[:-1]) and not right[-1]:
         fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
@@ -1289,6 +1325,9 @@ def _macro_models(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) 
         "skips-first-mean": sum(f1[1:]) / max(num_classes - 1, 1),
         "skips-last": sum(f1[:-1]) / num_classes,
         "skips-last-mean": sum(f1[:-1]) / max(num_classes - 1, 1),
+        # each class's F1 as P·R / (P + R), or TP / (TP + FP + FN) (mistakes review 40)
+        "half": sum(f1) / 2 / num_classes,
+        "jaccard": sum(_ratio(tp, tp + fp + fn) for tp, fp, fn in counts) / num_classes,
     }
 
 
@@ -1313,6 +1352,10 @@ MACRO_MESSAGES = {
     "recall": "macro_f1 averages each class's recall, TP / (TP + FN), not its F1: a class's F1 "
               "is 2·TP / (2·TP + FP + FN), which also counts its false alarms — compute that "
               "for each class, then average.",
+    "half": "macro_f1 averages P·R / (P + R) over the classes, half of each class's F1: the "
+            "harmonic mean is 2·P·R / (P + R) = 2·TP / (2·TP + FP + FN).",
+    "jaccard": "macro_f1 averages each class's TP / (TP + FP + FN), the Jaccard index (IoU), "
+               "not its F1: F1 counts the true positives twice, 2·TP / (2·TP + FP + FN).",
     "skips-first": SKIPS_FIRST,
     "skips-first-mean": SKIPS_FIRST,
     "skips-last": SKIPS_LAST,

@@ -470,7 +470,7 @@ def _require_run(run: dict, tol) -> None:
             fail(*problem)
         hint, mistake = _order_diagnosis(outcome.get("events", []))
         modes = [f.get("training") for f in _training_forwards(outcome)]
-        if mistake == "update-changed" and modes and modes[0] is True and False in modes:
+        if mistake == "update-changed" and False in modes:
             # The calls in the right order on every batch, some forward passes in eval mode
             # (model.eval() inside the loop): the parameters are another model's, which the
             # train-mode check charges (mistakes review 40: told "something changes the
@@ -854,8 +854,8 @@ def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> No
              "len(y)), and divide by the number of samples.", "weight-by-loader-batch-size")
     if math.isclose(value, sum(losses) / len(losses), rel_tol=1e-4):
         fail("train_one_epoch returns the mean of the batch means: the last batch is smaller, "
-             "so weight each batch's loss by its size and divide by the number of samples.",
-             "mean-of-batch-means")
+             "so weight each batch's loss by its own size (x.shape[0], not loader.batch_size) "
+             "and divide by the number of samples.", "mean-of-batch-means")
     if math.isclose(value, sum(losses), rel_tol=1e-4):
         fail("train_one_epoch returns the sum of batch losses: divide by the number of "
              "samples (after weighting each batch by its size).", "sum-of-losses")
@@ -1101,8 +1101,8 @@ def _eval_figures(label_smoothing: float = 0.0, softmax_first: bool = False,
 
 EVAL_LOSS_MISTAKES = {
     "mean-of-batch-means": "evaluate returns the mean of the batch means: the last batch is "
-                           "smaller, so weight each batch's loss by its size and divide by the "
-                           "number of samples.",
+                           "smaller, so weight each batch's loss by its own size (x.shape[0], "
+                           "not loader.batch_size) and divide by the number of samples.",
     "per-batch-count": "evaluate divides the size-weighted loss by the number of batches: "
                        "divide by the number of samples.",
     "sum": "evaluate returns the sum of the weighted batch losses: divide by the number of "

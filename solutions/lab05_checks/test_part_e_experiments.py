@@ -13,6 +13,7 @@ from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
 from autograder.sandbox.session import MissingFunction, StudentError
 from autograder.score.results import WRONG_ANSWER
+from lab05_checks.forbidden import fresh_generator
 from lab05_checks.test_part_c_metrics import ACC_VALUES, PRF_BINARY, PRF_ZERO
 
 QUESTIONS = {
@@ -112,14 +113,31 @@ SCALED = (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),
           ((torch.tensor([0, 1, 2]), torch.tensor([2, 0, 1])), 0.0))
 
 
+def _disguised(preds: torch.Tensor, targets: torch.Tensor, gen: torch.Generator,
+               relabel: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """The same labels drawn afresh in a form of their own (red team 50's metrics answered a
+    table of these probes, and the answers built on them were excused): every sample repeated
+    1 to 4 times, the samples shuffled, and (`relabel`) the classes renamed by a random
+    bijection of 0 … 9 — accuracy, precision, recall and F1 are unchanged."""
+    times = int(torch.randint(1, 5, (1,), generator=gen))
+    order = torch.randperm(preds.numel() * times, generator=gen)
+    preds, targets = preds.repeat(times)[order], targets.repeat(times)[order]
+    if relabel:
+        names = torch.randperm(10, generator=gen)
+        preds, targets = names[preds], names[targets]
+    return preds, targets
+
+
 def _scaled_accuracy(student) -> bool:
-    """The student's accuracy is a * acc + b (a != 0) on `SCALED`: it measures agreement,
-    on a scale of its own that its values check charges; a constant or a function of one
-    input is no such scale."""
+    """The student's accuracy is a * acc + b (a != 0) on `SCALED` (`_disguised`): it measures
+    agreement, on a scale of its own that its values check charges; a constant or a function
+    of one input is no such scale."""
     values = []
+    gen = fresh_generator()
     for (preds, targets), _ in SCALED:
         try:
-            got = _as_number(student.call("accuracy", preds, targets).value)
+            got = _as_number(student.call("accuracy", *_disguised(preds, targets, gen,
+                                                                   relabel=True)).value)
         except StudentError:
             return False
         if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got):
@@ -134,9 +152,11 @@ def _scaled_accuracy(student) -> bool:
 def _works_elsewhere(student, function: str) -> bool:
     # (positive_class given: a default of 0 is the binary check's mistake, charged there)
     given = {"positive_class": 1} if function == "precision_recall_f1" else {}
+    gen = fresh_generator()
     for (preds, targets), expected in WORKS[function]:
         try:
-            got = student.call(function, preds, targets, **given).value
+            got = student.call(function, *_disguised(preds, targets, gen, relabel=function == (
+                "accuracy")), **given).value
         except StudentError:
             return False
         values = got if function == "accuracy" else (

@@ -341,3 +341,59 @@ def evaluate(model, loader, loss_fn, device):
 '''), "evaluate"))
     assert found[part_d.EVAL_MODE].mistake == "plain-objects-differ", found
     assert found[part_d.EVAL_VALUES].mistake == "plain-objects-differ", found
+
+
+PRF_OF_F1 = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted_pos, actual_pos = preds == positive_class, targets == positive_class
+    tp = int((predicted_pos & actual_pos).sum())
+    fp = int((predicted_pos & ~actual_pos).sum())
+    fn = int((~predicted_pos & actual_pos).sum())
+    return _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), {f1}
+'''
+
+
+@pytest.mark.parametrize(("f1", "mistake"), [("_safe_ratio(tp, tp + fp + fn)", "f1-jaccard"),
+                                             ("_safe_ratio(tp, 2 * tp + fp + fn)",
+                                              "f1-missing-2")])
+def test_an_f1_of_another_formula_is_named(f1, mistake) -> None:
+    """Mistakes review 40: F1 as the Jaccard index was told only "a wrong value (F1)"."""
+    verdict = failed(verdicts(namespace(PRF_OF_F1.format(f1=f1)), "precision_recall_f1"))[
+        part_c.PRF_BINARY]
+    assert verdict.mistake == mistake, verdict.message
+
+
+def test_a_macro_f1_of_half_each_f1_is_named() -> None:
+    verdict = _only_failure('''
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        p, r, _ = precision_recall_f1(preds, targets, c)
+        total += _safe_ratio(p * r, p + r)
+    return total / num_classes
+''', "macro_f1", part_c.MACRO_VALUES)
+    assert verdict.mistake == "macro-half", verdict.message
+
+
+def test_a_precision_recall_f1_rounding_its_ratios_keeps_its_zero_division_check() -> None:
+    """Mistakes review 41: rounded to 3 decimals, its 0/0 check was charged as "not working";
+    its values check charges the rounding, once."""
+    verdict = _only_failure(PRF_OF_F1.format(f1="_safe_ratio(2 * tp, 2 * tp + fp + fn)").replace(
+        "    return _safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), ",
+        "    return tuple(round(v, 3) for v in (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), "
+    ).replace("fp + fn)\n", "fp + fn)))\n"), "precision_recall_f1", part_c.PRF_BINARY)
+    assert verdict.mistake == "rounded", verdict.message
+
+
+def test_a_loop_calling_train_after_its_first_forward_is_charged_by_the_mode_check_alone() -> None:
+    """Mistakes review 41: model.train() after the first batch's forward pass; the order
+    check said "something changes the gradients between backward() and step()"."""
+    loop = TRAIN_LOOP.format(before="").replace("    model.train()\n", "").replace(
+        "        optimizer.step()\n        optimizer.zero_grad()\n",
+        "        optimizer.step()\n        model.train()\n").replace(
+        "        x, y = x.to(device), y.to(device)\n",
+        "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n")
+    verdict = _only_failure(loop, "train_one_epoch", part_d.TRAIN_MODE)
+    assert verdict.mistake == "no-train-mode"
