@@ -169,10 +169,14 @@ def _zeros(tensor: torch.Tensor) -> bool:
 
 @contextmanager
 def naming_helper(student, compositions: Iterable[Composition],
-                  generic: frozenset[str] = frozenset({"wrong-value"})) -> Iterator[None]:
+                  generic: frozenset[str] = frozenset({"wrong-value"}),
+                  built_on_caller: Callable[[Composition], bool] | None = None,
+                  ) -> Iterator[None]:
     """A failure of the caller's check inside this block that names no mistake of the
     caller's own (its tag is in `generic`), on inputs where the student's helper is wrong too
-    (and no composition was confirmed), says that the helper is the likely cause. The
+    (and no composition was confirmed), says that the helper is the likely cause — unless a
+    run shows the helper wrong only through the caller (`built_on_caller`: mistakes review
+    41's log_softmax was sent to fix a softmax built on it, whose check sent it back). The
     verdict and the mistake tag are unchanged."""
     try:
         yield
@@ -180,7 +184,8 @@ def naming_helper(student, compositions: Iterable[Composition],
         if failure.mistake not in generic:
             raise
         for composition in compositions:
-            if helper_wrong(student, composition):
+            if helper_wrong(student, composition) and not (
+                    built_on_caller is not None and built_on_caller(composition)):
                 raise CheckFailed(
                     f"{failure.message} (Your {composition.helper} is wrong on these inputs "
                     f"as well: if {composition.caller} calls it, that is the likely cause — "

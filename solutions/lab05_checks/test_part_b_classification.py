@@ -909,8 +909,15 @@ def _softmax_family_values(student, tol, memo, function: str, reference: Loss, w
     """`named`: (models, message, mistake) of mistakes a wrong value is compared with: one
     whose models give the student's value (and the reference does not) is named."""
     for x, dim in _dim_cases(21):
-        with naming_helper(student, [_family_composition(
-                tol, function, x, -1 if dim is None else dim, "")]):
+        helper_dim = -1 if dim is None else dim
+
+        def partner_built_on_it(_: Composition, x: torch.Tensor = x,
+                                dim: int = helper_dim) -> bool:
+            return bool(_built_on_partner(_own_session(student), tol, FAMILY[function][0], x,
+                                          dim))
+
+        with naming_helper(student, [_family_composition(tol, function, x, helper_dim, "")],
+                           built_on_caller=partner_built_on_it):
             try:
                 _softmax_family_case(student, tol, function, reference, what, named, x, dim)
             except StudentError as error:

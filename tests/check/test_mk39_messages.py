@@ -397,3 +397,20 @@ def test_a_loop_calling_train_after_its_first_forward_is_charged_by_the_mode_che
         "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n")
     verdict = _only_failure(loop, "train_one_epoch", part_d.TRAIN_MODE)
     assert verdict.mistake == "no-train-mode"
+
+
+def test_a_log_softmax_is_not_sent_to_fix_a_softmax_built_on_it() -> None:
+    """Mistakes review 41: softmax = exp(log_softmax), log_softmax wrong (its shift along the
+    last dim whatever dim is given): softmax's check defers to log_softmax's, whose message
+    said "your softmax is wrong on these inputs as well … fix softmax first"."""
+    found = failed(verdicts(namespace('''
+def log_softmax(logits, dim=-1):
+    shifted = logits - logits.amax(dim=-1, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+def softmax(logits, dim=-1):
+    return log_softmax(logits, dim=dim).exp()
+'''), "log_softmax", "softmax"))
+    message = found[part_b.LOG_SOFTMAX_VALUES].message
+    assert "fix softmax first" not in message, message
+    assert part_b.SOFTMAX_VALUES not in found
