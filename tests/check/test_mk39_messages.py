@@ -266,15 +266,21 @@ def precision_recall_f1(preds, targets, positive_class=1):
     assert part_c.PRF_MULTI in found
 
 
-def test_a_loop_switching_to_eval_mode_inside_is_charged_by_the_mode_check_alone() -> None:
-    """Mistakes review 40: model.eval() after each step (to log): the later batches train in
-    eval mode. The mode check names it; the order check said "something changes the gradients
-    between backward() and step()"."""
+@pytest.mark.parametrize(("after_step", "first_train"), [("model.eval()", True),
+                                                        ("model.train()", False)])
+def test_a_loop_switching_modes_inside_is_charged_by_the_mode_check_alone(after_step,
+                                                                         first_train) -> None:
+    """Mistakes reviews 40 and 41: model.eval() after each step (to log: the later batches
+    train in eval mode), or model.train() only after the first batch's step (the first one
+    trains in eval mode). The mode check names it; the order check said "something changes
+    the gradients between backward() and step()"."""
     loop = TRAIN_LOOP.format(before="").replace(
         "        optimizer.step()\n        optimizer.zero_grad()\n",
-        "        optimizer.step()\n        model.eval()\n").replace(
+        f"        optimizer.step()\n        {after_step}\n").replace(
         "        x, y = x.to(device), y.to(device)\n",
         "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n")
+    if not first_train:
+        loop = loop.replace("    model.train()\n    total_loss", "    total_loss")
     verdict = _only_failure(loop, "train_one_epoch", part_d.TRAIN_MODE)
     assert verdict.mistake == "no-train-mode"
 
@@ -385,18 +391,6 @@ def test_a_precision_recall_f1_rounding_its_ratios_keeps_its_zero_division_check
         "    return tuple(round(v, 3) for v in (_safe_ratio(tp, tp + fp), _safe_ratio(tp, tp + fn), "
     ).replace("fp + fn)\n", "fp + fn)))\n"), "precision_recall_f1", part_c.PRF_BINARY)
     assert verdict.mistake == "rounded", verdict.message
-
-
-def test_a_loop_calling_train_after_its_first_forward_is_charged_by_the_mode_check_alone() -> None:
-    """Mistakes review 41: model.train() after the first batch's forward pass; the order
-    check said "something changes the gradients between backward() and step()"."""
-    loop = TRAIN_LOOP.format(before="").replace("    model.train()\n", "").replace(
-        "        optimizer.step()\n        optimizer.zero_grad()\n",
-        "        optimizer.step()\n        model.train()\n").replace(
-        "        x, y = x.to(device), y.to(device)\n",
-        "        x, y = x.to(device), y.to(device)\n        optimizer.zero_grad()\n")
-    verdict = _only_failure(loop, "train_one_epoch", part_d.TRAIN_MODE)
-    assert verdict.mistake == "no-train-mode"
 
 
 def test_a_log_softmax_is_not_sent_to_fix_a_softmax_built_on_it() -> None:
