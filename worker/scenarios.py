@@ -125,6 +125,17 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
 STALE_GRAD = 0.5  # each parameter's gradient left from before, where a run asks for one
 
 
+def _plain_objects(params: dict[str, Any]) -> tuple[nn.Module, Any]:
+    """The probe model in the given state and mode, and a plain loader over the given data:
+    torch's own objects, with nothing of the grader's on them."""
+    model = probes.build(str(params["arch"]))
+    model.load_state_dict(params["state"])
+    model.train(bool(params.get("start_train", True)))
+    return model, torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(params["x"], params["y"]),
+        batch_size=int(params["batch_size"]))
+
+
 @scenario("train_one_epoch_plain", function="train_one_epoch")
 def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """An epoch with plain objects: torch's own model layers with no hook, a plain
@@ -136,16 +147,11 @@ def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -
     (`training.make_optimizer("asgd", ...)` judge-side). `stale_grads`: the parameters come
     with gradients left from before (mistakes review 39: a loop zeroing after step() alone
     stepped on them at its first batch)."""
-    model = probes.build(str(params["arch"]))
-    model.load_state_dict(params["state"])
-    model.train(bool(params.get("start_train", True)))
+    model, loader = _plain_objects(params)
     if params.get("stale_grads"):  # (gradients left from before: the first batch zeroes them)
         for parameter in model.parameters():
             parameter.grad = torch.full_like(parameter, STALE_GRAD)
     optimizer = torch.optim.ASGD(model.parameters(), lr=float(params["lr"]))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(params["x"], params["y"]),
-        batch_size=int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None}
     seed_rngs(int(params.get("seed", 0)))
     try:
@@ -233,12 +239,7 @@ def scenario_evaluate_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[
     apart (red team 48's evaluate was right only when the model had hooks or the loss was
     not torch's: +6). The judge compares its figures and the state it leaves with the
     watched run's reference."""
-    model = probes.build(str(params["arch"]))
-    model.load_state_dict(params["state"])
-    model.train(bool(params.get("start_train", True)))
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(params["x"], params["y"]),
-        batch_size=int(params["batch_size"]))
+    model, loader = _plain_objects(params)
     outcome: dict[str, Any] = {"error": None, "returned": None}
     seed_rngs(int(params.get("seed", 0)))
     try:

@@ -42,15 +42,17 @@ def expect_not_float32(tol: Tolerances, function: str, value: Any, expected: tor
     # Computed in float32, or some floating inputs rounded to float32 first (mistakes review
     # 40: the targets alone, told "it assumes hard labels": 0/1 targets lose nothing there)
     floating = [i for i, t in enumerate(inputs) if t.is_floating_point()]
-    in_float32 = [reference(*(t.float() if i in floating else t for i, t in enumerate(inputs)),
-                            **kwargs).double()]
-    for size in range(1, len(floating) + 1):
-        for rounded in itertools.combinations(floating, size):
-            in_float32.append(reference(*(t.float().to(t.dtype) if i in rounded else t
-                                          for i, t in enumerate(inputs)), **kwargs).double())
+    casts = [(set(floating), False), *((set(rounded), True) for size in range(
+        1, len(floating) + 1) for rounded in itertools.combinations(floating, size))]
+
+    def in_float32(cast: set[int], rounded: bool) -> torch.Tensor:
+        return reference(*((t.float().to(t.dtype) if rounded else t.float()) if i in cast
+                           else t for i, t in enumerate(inputs)), **kwargs).double()
+
     # Rounding goes both ways; an eps inside a log (fresh eyes 6), as close to both references,
     # moves every value the same way: an offset, not float32.
-    if any(close(value, each, NEAR) for each in in_float32) and not _one_way(value, expected):
+    if any(close(value, in_float32(*cast), NEAR) for cast in casts) \
+            and not _one_way(value, expected):
         fail(f"{function} computes in float32 for float64 input ({what}): its values carry "
              "float32's rounding — keep the input's dtype throughout (no .float(), no float32 "
              "constant tensors).", "float32-precision")

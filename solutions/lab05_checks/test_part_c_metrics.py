@@ -240,23 +240,23 @@ def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None
     on sizes that divide 1000). Not to 0 decimals: 0 and 1 are what many a wrong metric
     returns (mistakes review 32's true positives counted over every class was told it
     rounded)."""
-    number = _number(value)
-    if type(number) not in (int, float) or not math.isfinite(expected) \
-            or _close(number, expected, tol):
+    if _close(_number(value), expected, tol):
         return
-    for digits in range(1, 7):
-        short = round(expected, digits)
-        if short != expected and abs(float(number) - short) <= 1e-12:
-            fail(f"{function} rounds its result to {digits} decimal"
-                 f"{'' if digits == 1 else 's'} {what} (it returned {float(number)!r}): return "
-                 "the exact value, and round only when you print it.", "rounded")
+    digits = _rounded_digits(value, expected)
+    if digits:
+        fail(f"{function} rounds its result to {digits} decimal"
+             f"{'' if digits == 1 else 's'} {what} (it returned {float(_number(value))!r}): "
+             "return the exact value, and round only when you print it.", "rounded")
 
 
-def _is_rounded(value: Any, expected: float) -> bool:
-    """`value` is `expected` rounded to 1 to 6 decimals (`_rounded`'s test, quietly)."""
+def _rounded_digits(value: Any, expected: float) -> int:
+    """The 1 to 6 decimals `value` is `expected` rounded to, where the exact value is not so
+    short a decimal (0: none)."""
     number = _number(value)
-    return type(number) in (int, float) and math.isfinite(expected) and any(
-        abs(float(number) - round(expected, digits)) <= 1e-12 for digits in range(1, 7))
+    if type(number) not in (int, float) or not math.isfinite(expected):
+        return 0
+    return next((digits for digits in range(1, 7) if round(expected, digits) != expected
+                 and abs(float(number) - round(expected, digits)) <= 1e-12), 0)
 
 
 # ---------------------------------------------------------------- accuracy
@@ -1227,7 +1227,8 @@ def test_prf_zero_division(student, tol, memo, ref):
         # values check charges the rounding — mistakes review 41)
         right.append((isinstance(value, (tuple, list)) and len(value) == 3 and (
             any if index < len(PRF_ZERO_GATE) else all)(
-            _close(v, e, tol) or _is_rounded(v, e) for v, e in zip(value, expected, strict=True)))
+            _close(v, e, tol) or bool(_rounded_digits(v, e))
+            for v, e in zip(value, expected, strict=True)))
             or _prf_blamed(student, ref, value, preds, targets, 1, tol))
     if not all(right[:-1]) and not right[-1]:
         fail("precision_recall_f1: this check counts once precision_recall_f1 returns "
@@ -1493,12 +1494,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
             if edited:
                 attributed_to(edited)
                 return
-            if not _macro_works(student, ref, model, tol):
-                fail("macro_f1: this check counts once macro_f1 returns correct values on "
-                     "valid input; fix the values check first.", "not-working")
-            if not _macro_works(student, ref, model, tol, perfect=False):
-                _expect_absent_where_right(student, tol)  # (it works there alone)
-            attributed_to(MACRO_VALUES)
+            _held_to_macro_values(student, ref, model, tol)
             return
         expect_argument_used(
             "macro_f1", "num_classes", got, want,
@@ -1550,12 +1546,7 @@ def test_macro_absent_classes(student, ref, tol, memo):
             # wrong on the same labels with no class absent: a mistake in the per-class F1
             # (a test on the wrong count, wrong where TP = FP), the values check's to charge —
             # once macro_f1 works somewhere (a constant earns nothing here: red team 14)
-            if not _macro_works(student, ref, model, tol):
-                fail("macro_f1: this check counts once macro_f1 returns correct values on "
-                     "valid input; fix the values check first.", "not-working")
-            if not _macro_works(student, ref, model, tol, perfect=False):
-                _expect_absent_where_right(student, tol)  # (it works there alone)
-            attributed_to(MACRO_VALUES)
+            _held_to_macro_values(student, ref, model, tol)
             continue
         present = {int(c) for c in torch.cat([preds, targets]).unique()}
         f1 = [_ratio(2 * tp, 2 * tp + fp + fn)
@@ -1605,6 +1596,18 @@ def _macro_works(student, ref, model: str, tol, perfect: bool = True) -> bool:
 # Every prediction right, classes 1 and 3 absent: (1 + 0 + 1 + 0) / 4 (class 1 absent: a
 # macro_f1 scoring class 1 for every class gives 0 here, not the 1.0 of the classes present)
 MACRO_PERFECT_ABSENT = (_labels([0, 2, 0, 2, 2]), _labels([0, 2, 0, 2, 2]), 4, 0.5)
+
+
+def _held_to_macro_values(student, ref, model: str, tol) -> None:
+    """A macro_f1 wrong where no class is absent: its values check charges that once it works
+    somewhere ("not working" otherwise); where it works on perfect predictions alone, its
+    absent classes are judged there (`_expect_absent_where_right`)."""
+    if not _macro_works(student, ref, model, tol):
+        fail("macro_f1: this check counts once macro_f1 returns correct values on valid "
+             "input; fix the values check first.", "not-working")
+    if not _macro_works(student, ref, model, tol, perfect=False):
+        _expect_absent_where_right(student, tol)
+    attributed_to(MACRO_VALUES)
 
 
 def _expect_absent_where_right(student, tol) -> None:
