@@ -430,7 +430,8 @@ def test_a_library_module_imported_after_the_seal_is_read_once(monkeypatch) -> N
     assert signature is not None and signature not in without
     monkeypatch.setattr(harness, "_ZYGOTE_MODULES", frozenset(sys.modules) - {name})
     monkeypatch.setattr(harness, "_SIGNATURES", without)
-    monkeypatch.setattr(harness, "_LATER", {"modules": frozenset(), "signatures": frozenset()})
+    monkeypatch.setattr(harness, "_LATER", {"modules": frozenset(), "signatures": frozenset(),
+                                              "count": -1})
     read: list[frozenset[str]] = []
     original = harness.library_signatures
 
