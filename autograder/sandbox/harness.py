@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from types import CodeType, FunctionType, MappingProxyType, ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.utils._python_dispatch
@@ -665,12 +665,12 @@ def block_for_good(plan: Any) -> int:
     tracks, so nothing can find it and lift it), the library's kernels for these operators
     are gone from this process whatever answers the judge; a value it returns was computed
     without them. Python-level entries (a library written in Python, NumPy routines) are
-    left to the per-call block."""
+    left to the per-call block. `plan`: a request's, or what `prepare_for_good` made of it
+    in the zygote."""
+    prepared = plan if type(plan) is ForGood else prepare_for_good(plan)
+    entries = prepared.entries
     library = _DISPATCH_LIBRARY("IMPL", "aten", "", BLOCKED_FOR_GOOD, 0)
-    count = 0
-    entries = tuple(_plan_entries(plan))
-    count += _disable_implementations({name.split(".")[0].lstrip("_") for name, keys in entries
-                                       if keys not in PYTHON_LEVEL})
+    count = _disable_implementations(prepared.implementations)
     for name, keys in entries:
         if keys in PYTHON_LEVEL:
             continue
@@ -687,26 +687,46 @@ def block_for_good(plan: Any) -> int:
     return count
 
 
-def _disable_implementations(ops: set[str]) -> int:
-    """torch's Python implementations of these operators (`_IMPLEMENTATIONS`) run the
-    blocked code from now on, in this process (an evidence worker's, before its cells): a
-    graph `torch.jit.trace` recorded from one in a cell ran in TorchScript's interpreter,
-    where the block sees no frame (red team 34, +7). Their own code is then referenced by
-    nothing, so no copy of it can be made. Known by name or by stem: torch._refs' `nll_loss`
-    and `_nll_loss_nd` (for `nll_loss_forward`) stayed live, and a trace of them took the
-    cross-entropy no-library point (red team 36)."""
-    count = 0
+class ForGood(NamedTuple):
+    """What `block_for_good` does with a plan, worked out once in the zygote for each plan
+    (`prepare_for_good`): matching the plan's operators against torch's ~1,000 Python
+    implementations in every evidence worker read each of them, which copied ~1,100 pages of
+    the zygote's memory (~4 ms a worker); the worker now touches only what it disables."""
+
+    entries: tuple[PlanEntry, ...]
+    implementations: tuple[tuple[str, FunctionType], ...]  # (its name, torch's function)
+
+
+def prepare_for_good(plan: Any) -> ForGood:
+    entries = tuple(_plan_entries(plan))
+    return ForGood(entries, _implementations_of({name.split(".")[0].lstrip("_")
+                                                 for name, keys in entries
+                                                 if keys not in PYTHON_LEVEL}))
+
+
+def _implementations_of(ops: set[str]) -> tuple[tuple[str, FunctionType], ...]:
+    """torch's Python implementations of these operators (`_IMPLEMENTATIONS`), which an
+    evidence worker disables for good (`_disable_implementations`). Known by name or by stem:
+    torch._refs' `nll_loss` and `_nll_loss_nd` (for `nll_loss_forward`) stayed live, and a
+    trace of them took the cross-entropy no-library point (red team 36)."""
     stems = {_stem(op) for op in ops}
-    for base, function, named, stem in _IMPLEMENTATIONS:
-        # (the operator is the name, or a beginning of it before a `_`; or the same stem)
-        if named.isdisjoint(ops) and stem not in stems:
-            continue
-        if function.__code__.co_freevars:  # (a closure's: its cells do not fit the blocked code)
-            continue
+    # (the operator is the name, or a beginning of it before a `_`; or the same stem; not a
+    # closure's: its cells do not fit the blocked code)
+    return tuple((base, function) for base, function, named, stem in _IMPLEMENTATIONS
+                 if not (named.isdisjoint(ops) and stem not in stems)
+                 and not function.__code__.co_freevars)
+
+
+def _disable_implementations(implementations: tuple[tuple[str, FunctionType], ...]) -> int:
+    """These implementations of torch's (`_implementations_of`) run the blocked code from now
+    on, in this process (an evidence worker's, before its cells): a graph `torch.jit.trace`
+    recorded from one in a cell ran in TorchScript's interpreter, where the block sees no
+    frame (red team 34, +7). Their own code is then referenced by nothing, so no copy of it
+    can be made."""
+    for base, function in implementations:
         function.__code__, function.__defaults__ = _BLOCKED_CODE, None
         function.__kwdefaults__ = {"_blocked": (f"torch's own {base}", LibraryBlocked)}
-        count += 1
-    return count
+    return len(implementations)
 
 
 class LibraryBlock:
@@ -1972,7 +1992,9 @@ def seal() -> None:
     _sealed.append(True)
     _SIGNATURES = library_signatures()
     _ZYGOTE_MODULES = frozenset(sys.modules)
-    _LATER["count"] = -1
+    # (as `_signatures_now` leaves it for the modules loaded now: a worker that imports none
+    # never reads their ~2,400 names, which copied their pages of the zygote's memory)
+    _LATER.update(modules=frozenset(), signatures=frozenset(), count=len(sys.modules))
     _IMPLEMENTATIONS = _torch_implementations()
     _CLEAR_FILES = clear_files()
 

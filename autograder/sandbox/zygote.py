@@ -193,6 +193,7 @@ class Zygote:
         self.unawaited: set[int] = set()  # ended workers whose exit nobody waits for
         self._uid_lock: Any = None
         self.collapsing: list[tuple[int, int]] = []  # memory still to move to huge pages
+        self.prepared: dict[str, Any] = {}  # evidence workers' blocks, by plan (`_for_good`)
         if self.caps.drop_privileges:
             uids, self._uid_lock = claim_uid_block()
             self.free_uids = list(uids)
@@ -313,6 +314,7 @@ class Zygote:
         # group's cap also counts the in-memory folders, which no rlimit sees.
         self.caps.cgroups.make_worker(name, (memory_mb + 3 * scratch_mb + 256) << 20,
                                       int(request["max_processes"]) + 8)
+        for_good = self._for_good(request.get("block_for_good"))
         if self.caps.pid_namespace:
             self.limits._unshare(self.limits.CLONE_NEWPID)  # the next child is pid 1 of a new one
         pid = -1
@@ -344,10 +346,10 @@ class Zygote:
                 self.limits.apply(policy, self.caps)
                 self.limits.clean_environment(
                     self.limits.rootfs.HOME if self.caps.mount_namespace else scratch)
-                if request.get("block_for_good"):  # an evidence worker's (session.evidence)
+                if for_good is not None:  # an evidence worker's (session.evidence)
                     from autograder.sandbox import harness
 
-                    harness.block_for_good(request["block_for_good"])
+                    harness.block_for_good(for_good)
                 worker.serve(socket.socket(fileno=fd), self.caps.network_namespace)
                 code = 0
             except BaseException:
@@ -358,6 +360,18 @@ class Zygote:
                 os._exit(code)
         self.workers[pid] = {"uid": uid, "scratch": scratch, "cgroup": name}
         return pid
+
+    def _for_good(self, plan: Any) -> Any:
+        """An evidence worker's block, worked out here once for each plan
+        (`harness.prepare_for_good`): every worker forked after inherits it as it is."""
+        if not plan:
+            return None
+        from autograder.sandbox import harness
+
+        key = json.dumps(plan)
+        if key not in self.prepared:
+            self.prepared[key] = harness.prepare_for_good(plan)
+        return self.prepared[key]
 
     def kill(self, pid: int) -> None:
         """End a worker and everything it started. With a PID namespace, killing its pid 1
