@@ -194,6 +194,7 @@ class Zygote:
         self._uid_lock: Any = None
         self.collapsing: list[tuple[int, int]] = []  # memory still to move to huge pages
         self.prepared: dict[str, Any] = {}  # evidence workers' blocks, by plan (`_for_good`)
+        self.huge = False  # its memory is (being) moved to huge pages
         if self.caps.drop_privileges:
             uids, self._uid_lock = claim_uid_block()
             self.free_uids = list(uids)
@@ -285,6 +286,11 @@ class Zygote:
         elif op == "kill":
             self.kill(int(request["pid"]))
             self.waiting.append((sock, int(request["pid"]), time.monotonic() + 5.0))
+        elif op == "huge_pages":  # (started ahead in small pages: `client.start_early`)
+            if not self.huge:
+                self.huge = True
+                self.collapsing = hugepages.pending()
+            sock.sendall(b'{"ok": true}\n')
         elif op == "end":  # a finished worker: killed the same way, answered at once
             self.kill(int(request["pid"]))
             self.unawaited.add(int(request["pid"]))
@@ -560,6 +566,7 @@ def main() -> None:
     gc.enable()
     # ... and, step by step while it waits for requests, in huge pages: a fork copies, and an
     # exit drops, 512 times fewer page-table entries (see `hugepages`)
+    zygote.huge = huge_pages
     zygote.collapsing = hugepages.pending() if huge_pages else []
     zygote.announce()
     zygote.run()
