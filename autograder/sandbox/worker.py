@@ -257,6 +257,11 @@ def _shared_setup() -> None:
     harness.install()  # the scenarios' switchable wrappers, part of the baseline
     harness.keep_one_thread()
     harness.withhold_kernel_handles()
+    # what the audit hook a worker adds as it serves uses (`refuse_native_code`): set before
+    # the snapshot, which compares its defaults too
+    _refuse_native.__defaults__ = (
+        grader_namespaces(), types.FunctionType, type, id, RuntimeError,
+        (NATIVE_HINT, NO_AUDIT_HOOK, NO_INTERPRETER, NO_NEW_CODE, NO_GRADER_CHANGE))
 
 
 def prepare() -> None:
@@ -824,6 +829,11 @@ NO_INTERPRETER = "another Python interpreter is not available in the grader"
 # the library block (red team 34: torch._decomp's softmax and losses, +8); write the code
 NO_NEW_CODE = ("code objects cannot be built or changed in the grader (types.CodeType, "
                "code.replace): write the function in a cell")
+# A function of the grader's own given other code or defaults: the worker's audit hook with a
+# do-nothing body opened ctypes to a cell (`_refuse_native.__code__ = ...`), and the code of
+# any harness function swapped during a call and put back before it returned left nothing
+# for the integrity check to find.
+NO_GRADER_CHANGE = "the grader's own functions cannot be changed"
 
 
 # What a cell run for its definitions alone runs (`_statements`): imports, functions and
@@ -961,7 +971,9 @@ def _statements(source: str, name: str, definitions_only: bool = False) -> list[
             if not definitions_only or _definition(statement)]
 
 
-def _refuse_native(event: str, args: Any) -> None:
+def _refuse_native(event: str, args: Any, _grader: frozenset[int] = frozenset(),
+                   _function: Any = types.FunctionType, _type: Any = type, _id: Any = id,
+                   _error: Any = RuntimeError, _hints: tuple[str, ...] = ()) -> None:
     """A worker's second audit hook, added as it starts to serve (so after its own
     confinement, which uses ctypes, and before any cell): refuses every ctypes event, and
     any further audit hook. Audit hooks cannot be removed, so the refusal lasts as long as
@@ -969,20 +981,41 @@ def _refuse_native(event: str, args: Any) -> None:
     hook is its own interpreter's, so one started in the worker (`_xxsubinterpreters`) runs
     ctypes with none (red team 32: torch's softmax kernel called past the evidence worker's
     block, +2); the modules that start one with no hook asked (`_testcapi`) are not there
-    (`rootfs.UNSAFE_MODULES`). Nor a code object made at run time (`NO_NEW_CODE`)."""
+    (`rootfs.UNSAFE_MODULES`). Nor a code object made at run time (`NO_NEW_CODE`). Nor new
+    code or defaults for a function of the grader's (`_grader`: the ids of its modules'
+    namespaces, which are its functions' globals, whatever code they hold), itself included
+    (`NO_GRADER_CHANGE`).
+
+    It looks up no global or builtin name (a cell can rebind those in this module): what it
+    uses comes as its defaults, a tuple (no dict a cell could edit in place, as keyword
+    defaults are), set as it is added (`refuse_native_code`) and, like its code, refused to
+    change from then on."""
     if event.startswith("ctypes."):
-        raise RuntimeError(NATIVE_HINT)
+        raise _error(_hints[0])
     if event == "sys.addaudithook":
-        raise RuntimeError(NO_AUDIT_HOOK)
+        raise _error(_hints[1])
     if event == "cpython.PyInterpreterState_New":
-        raise RuntimeError(NO_INTERPRETER)
+        raise _error(_hints[2])
     if event == "code.__new__":  # (`CodeType(...)`, `code.replace(...)`)
-        raise RuntimeError(NO_NEW_CODE)
+        raise _error(_hints[3])
+    if event == "object.__setattr__" and args[1] in ("__code__", "__defaults__",
+                                                     "__kwdefaults__") \
+            and _type(args[0]) is _function and _id(args[0].__globals__) in _grader:
+        raise _error(_hints[4])
+
+
+def grader_namespaces() -> frozenset[int]:
+    """The ids of the namespaces of the grader's worker-side modules (its own package's and
+    the lab's worker modules, `harness.LAB_MODULES`): the globals of every function they
+    define. They live as long as the worker."""
+    modules = [module for name, module in list(sys.modules.items())
+               if name == "autograder" or name.startswith("autograder.")]
+    return frozenset(id(vars(module)) for module in [*modules, *harness.LAB_MODULES])
 
 
 def refuse_native_code() -> None:
     """Add `_refuse_native` (once per process: the zygote's first audit hook lets exactly
-    this one in, `_LETTING_IN`)."""
+    this one in, `_LETTING_IN`), with what it uses (`_shared_setup`)."""
     if _refuse_native in _AUDIT_HOOKS:
         return
     _LETTING_IN.append(_refuse_native)

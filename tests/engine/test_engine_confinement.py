@@ -558,6 +558,26 @@ def found_again_through_gc():  # (what was withheld, kept alive by cycles or pyb
          and k.__module__.startswith("torch")][0]()
     except (IndexError, TypeError):
         raise RuntimeError("nothing usable left") from None
+def hook_body_replaced():  # (the worker's hook given a body that refuses nothing)
+    hook = sys.modules["autograder.sandbox.worker"]._refuse_native
+    hook.__code__ = (lambda event, args, *rest: None).__code__
+    import ctypes
+    ctypes.string_at(id(refused), 8)
+def hook_defaults_replaced():  # (what it compares with, emptied)
+    hook = sys.modules["autograder.sandbox.worker"]._refuse_native
+    hook.__defaults__ = (frozenset(), None, type, id, RuntimeError, ("",) * 5)
+    hook.__code__ = (lambda event, args, *rest: None).__code__
+    import ctypes
+    ctypes.string_at(id(refused), 8)
+def hook_names_rebound():  # (the names it would look up, rebound in its module)
+    module = sys.modules["autograder.sandbox.worker"]
+    module.type = lambda value: None
+    module.RuntimeError = Warning
+    try:
+        import ctypes
+        ctypes.string_at(id(refused), 8)
+    finally:
+        del module.type, module.RuntimeError
 def audit_hook():  # (refused in silence, as Python does: the hook is not added)
     heard = []
     sys.addaudithook(lambda event, args: heard.append(event))
@@ -571,7 +591,8 @@ native = {name: refused(attempt) for name, attempt in [
     ("extension_from_scratch", extension_from_scratch), ("static_runtime", static_runtime),
     ("fuser_switch", fuser_switch), ("tensor_expressions", tensor_expressions),
     ("found_again_through_gc", found_again_through_gc),
-    ("audit_hook", audit_hook)]}
+    ("hook_body_replaced", hook_body_replaced), ("hook_defaults_replaced", hook_defaults_replaced),
+    ("hook_names_rebound", hook_names_rebound), ("audit_hook", audit_hook)]}
 native["anonymous_file"] = refused(anonymous_file)
 def doubled_sum(x: torch.Tensor) -> torch.Tensor:
     return (x * 2).sum()
@@ -585,7 +606,10 @@ def test_native_code_is_refused_by_every_route(zygote, grader, isolated):
     fuser switched on for the CPU, +1), past the no-library block and the recorders. A
     worker refuses every ctypes operation (and any audit hook of the notebook's) once it
     serves, holds no Static Runtime or fuser switch, and loads no code from the folders it can write
-    (noexec) or from an anonymous file; plain TorchScript still runs."""
+    (noexec) or from an anonymous file; plain TorchScript still runs. Its audit hook cannot be
+    switched off: a cell that gave it a do-nothing body opened ctypes (this stop's own
+    review), and neither its code, its defaults nor the names of its module change what it
+    refuses."""
     session = _session(zygote, grader, NATIVE)
     try:
         native = session.get_var("native")
