@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import itertools
 import opcode
 import operator
 import os
@@ -570,31 +571,40 @@ def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ..
 _UFUNCS = _numpy_ufuncs()
 
 
-def _ufunc_blocked(*args: Any, _blocked: tuple[str, type[Exception], list[str]] = (
-        "", RuntimeError, []), **kwargs: Any) -> Any:
+def _ufunc_blocked(*args: Any, _blocked: tuple[Any, ...] = ("", RuntimeError, None, None),
+                   **kwargs: Any) -> Any:
     """What a NumPy routine's bindings are while a block holds (its keyword default names it,
-    the error and the block's list of what ran)."""
-    _blocked[2].append(_blocked[0])
-    raise _blocked[1](f"{_blocked[0]} is not available here")
+    the error, and the block's count of its refusals, with `next`: `LibraryBlock.refusals`)."""
+    _blocked[3](_blocked[2])
+    raise _blocked[1](_blocked[0] + " is not available here")
 
 
 _UFUNC_BLOCKED_CODE = _ufunc_blocked.__code__
 _UFUNC_METHODS = ("reduce", "accumulate", "reduceat", "outer", "at")
 
 
-def _ufunc_profiler(ufuncs: tuple[tuple[Any, str], ...], fired: list[str]) -> Callable[..., None]:
+def _refusing_profile(frame: Any, event: str, arg: Any, _state: tuple[Any, ...] = ()) -> None:
     """A profile function refusing a blocked NumPy routine's methods (`np.logaddexp.reduce`:
     a builtin method whose `__self__` is the routine, reported by Python as a C call, which
-    an exception raised here stops before it runs). What it refused is recorded (`fired`):
-    Python unsets a profile function that raises."""
-    def profile(frame: Any, event: str, arg: Any) -> None:
-        if event == "c_call":
-            owner = getattr(arg, "__self__", None)
-            for ufunc, name in ufuncs:
-                if owner is ufunc:
-                    fired.append(name)
-                    raise LibraryBlocked(f"{name} is not available here")
-    return profile
+    an exception raised here stops before it runs). What it refused is recorded (`fired`, and
+    counted in `refused`, which nothing can count down): Python unsets a profile function
+    that raises. Made for each block by `_ufunc_profiler`, its state in its defaults (see
+    `_refusing_trace`)."""
+    if event == "c_call":
+        ufuncs, refusals, count, get, blocked = _state
+        owner = get(arg, "__self__", None)
+        for ufunc, name in ufuncs:
+            if owner is ufunc:
+                for known, counter in refusals:
+                    if known == name:
+                        count(counter)
+                raise blocked(name + " is not available here")
+
+
+def _ufunc_profiler(ufuncs: tuple[tuple[Any, str], ...],
+                    refusals: tuple[tuple[str, Any], ...]) -> Callable[..., None]:
+    return FunctionType(_refusing_profile.__code__, _refusing_profile.__globals__, "profile",
+                        ((ufuncs, refusals, next, getattr, LibraryBlocked),))
 
 
 PlanEntry = tuple[str, tuple[str, ...]]  # (operator[.overload] or function, its keys)
@@ -757,7 +767,10 @@ class LibraryBlock:
         self.tracer: Any = None
         self.profiler: Any = None
         self.rebound: tuple[tuple[dict[str, Any], str, Any], ...] = ()
-        self.fired: list[str] = []  # the library functions the tracer refused (what ran)
+        # How many times it refused each library written in Python it holds (what ran), an
+        # `itertools.count` each: nothing counts one down, whatever the student's code does
+        self.refusals = tuple((name, itertools.count()) for name, keys in self.plan
+                              if keys in PYTHON_LEVEL)
 
     def __enter__(self) -> LibraryBlock:
         # No Python a notebook can reach runs from here to the last registration: the
@@ -778,7 +791,8 @@ class LibraryBlock:
                     continue
                 ufuncs.append((ufunc, name))
                 refuse = FunctionType(_UFUNC_BLOCKED_CODE, {}, name, None, None)
-                refuse.__kwdefaults__ = {"_blocked": (name, LibraryBlocked, self.fired)}
+                refuse.__kwdefaults__ = {"_blocked": (name, LibraryBlocked,
+                                                      self._counter(name), next)}
                 for method in _UFUNC_METHODS:  # (`np.logaddexp.reduce(...)` refused too)
                     setattr(refuse, method, refuse)
                 for namespace, key in homes:
@@ -809,21 +823,28 @@ class LibraryBlock:
                 _IMPL(library, name, key, blocked)
         self.library, self.swapped, self.rebound = library, tuple(swapped), tuple(rebound)
         if ufuncs:
-            self.profiler = _ufunc_profiler(tuple(ufuncs), self.fired)
+            self.profiler = _ufunc_profiler(tuple(ufuncs), self.refusals)
             _SET_PROFILE(self.profiler)
         if swapped or folders:  # a copy of one made from its code runs that code: refused
             signatures = _signatures_now() if folders else _SIGNATURES
-            self.tracer = _code_tracer(names, self.fired, tuple(folders), signatures,
+            self.tracer = _code_tracer(names, self.refusals, tuple(folders), signatures,
                                        self.allow, _CLEAR_FILES)
             _SET_TRACE(self.tracer)
         return self
 
-    def tracing(self) -> bool:
+    def watch(self) -> Watch:
+        """What `tracing` reads after the student's code: taken as the block starts, before
+        that code runs (this object's attributes are within its reach)."""
+        return (self.tracer, self.profiler, self.refusals)
+
+    def _counter(self, name: str) -> Any:
+        return next(counter for known, counter in self.refusals if known == name)
+
+    def tracing(self, watch: Watch | None = None) -> bool:
         """The block's refusal of the library's Python code is still in place, or it refused
         a call (Python then unsets a trace function): read right after the student's code
         returns; removing it otherwise is lifting the block."""
-        return bool(self.fired) or ((self.tracer is None or _GET_TRACE() is self.tracer)
-                                    and (self.profiler is None or _GET_PROFILE() is self.profiler))
+        return _tracing(self.watch() if watch is None else watch)
 
     def holds(self, plan: tuple[PlanEntry, ...] | None = None) -> bool:
         """Every planned operator still has the block's registration and every planned Python
@@ -870,39 +891,79 @@ class LibraryBlock:
             function.__kwdefaults__ = kwdefaults
 
 
-def _code_tracer(codes: dict[Any, str], fired: list[str],
-                 folders: tuple[tuple[str, str], ...] = (),
-                 signatures: frozenset[tuple[Any, ...]] = frozenset(),
-                 allow: frozenset[Any] = frozenset(),
-                 clear: frozenset[str] = frozenset()) -> Callable[..., None]:
+def _refusing_trace(frame: Any, event: str, arg: Any, _state: tuple[Any, ...] = ()) -> None:
     """A trace function refusing, at its first line, any call running the code of a library
     function the block stopped: a copy made beforehand from its code object
     (`types.FunctionType(F.gaussian_nll_loss.__code__, ...)`, a tenth outside red team's)
     swaps nothing the block swapped. (Equal code objects: a copy's `replace()` too.) What it
-    refused is recorded (`fired`, reported as what ran): Python unsets a trace function that
-    raises, so a later call of the copy would run — the library was reached all the same.
-    `clear`: files in none of the folders (`clear_files`), not searched for one."""
-    def trace(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            code = frame.f_code
-            if allow and code in allow:
-                return
-            name = codes.get(code) if codes else None
-            if name is None and folders:  # a whole library, by where its code comes from
-                filename = code.co_filename
-                if not (type(filename) is str and filename in clear):
-                    name = next((package for folder, package in folders
-                                 if type(filename) is str and filename.startswith(folder)),
-                                None)
-                if name is None and (code.co_code, code.co_names,
-                                     code.co_varnames) in signatures:
-                    # ... or by the code itself, wherever its copy says it comes from (torch's
-                    # reference code, the library the signatures are mostly taken from)
-                    name = next((p for _, p in folders if p == "torch_refs"), folders[0][1])
-            if name is not None:
-                fired.append(name)
-                raise LibraryBlocked(f"{name} is not available here")
-    return trace
+    refused is counted, by name (`refusals`: an `itertools.count` each, which nothing counts
+    down; reported as what ran): Python unsets a trace function that raises, so a later call
+    of the copy would run — the library was reached all the same.
+
+    Made for each block (`_code_tracer`) with its state in its defaults: a tuple of frozen
+    things (and the counts it adds to), with the builtins it uses, so that
+    neither a closure's cells (which a call could empty: this stop's own review ran
+    scikit-learn's softmax past the block so), nor a name of this module, nor its code or
+    defaults (the worker's audit hook refuses those for the grader's functions) can change
+    what it refuses. `clear`: files in none of the folders (`clear_files`), not searched for
+    one."""
+    if event == "call":
+        (codes, names, folders, signatures, allow, clear, refusals, count, kind,
+         blocked) = _state
+        code = frame.f_code
+        if allow and code in allow:
+            return
+        name = None
+        if codes and code in codes:
+            name = next(n for c, n in names if c == code)
+        if name is None and folders:  # a whole library, by where its code comes from
+            filename = code.co_filename
+            if not (kind(filename) is str and filename in clear):
+                name = next((package for folder, package in folders
+                             if kind(filename) is str and filename.startswith(folder)), None)
+            if name is None and (code.co_code, code.co_names, code.co_varnames) in signatures:
+                # ... or by the code itself, wherever its copy says it comes from (torch's
+                # reference code, the library the signatures are mostly taken from)
+                name = next((p for _, p in folders if p == "torch_refs"), folders[0][1])
+        if name is not None:
+            for known, counter in refusals:
+                if known == name:
+                    count(counter)
+            raise blocked(name + " is not available here")
+
+
+def _code_tracer(codes: dict[Any, str], refusals: tuple[tuple[str, Any], ...],
+                 folders: tuple[tuple[str, str], ...] = (),
+                 signatures: frozenset[tuple[Any, ...]] = frozenset(),
+                 allow: frozenset[Any] = frozenset(),
+                 clear: frozenset[str] = frozenset()) -> Callable[..., None]:
+    """`_refusing_trace` for one block: `codes` the library functions' own code (the block
+    swapped it out), by the name reported; `refusals` the block's counts, by name."""
+    state = (frozenset(codes), tuple(codes.items()), tuple(folders), frozenset(signatures),
+             frozenset(allow), frozenset(clear), refusals, next, type, LibraryBlocked)
+    return FunctionType(_refusing_trace.__code__, _refusing_trace.__globals__, "trace",
+                        (state,))
+
+
+# (tracer, profiler, refusals by name): `LibraryBlock.watch`
+Watch = tuple[Any, Any, tuple[tuple[str, Any], ...]]
+
+
+def _tracing(watch: Watch, _get_trace: Any = sys.gettrace, _get_profile: Any = sys.getprofile,
+             _text: Any = repr) -> bool:
+    """`LibraryBlock.tracing` from what was taken before the student's code ran (no name
+    looked up that a cell could rebind: see `_refusing_trace`)."""
+    tracer, profiler, refusals = watch
+    for _, counter in refusals:
+        if _text(counter) != "count(0)":  # (it refused a call: the library was reached)
+            return True
+    return ((tracer is None or _get_trace() is tracer)
+            and (profiler is None or _get_profile() is profiler))
+
+
+def fired(watch: Watch) -> list[str]:
+    """What the block refused (reported as what ran), by its counts."""
+    return [name for name, counter in watch[2] if repr(counter) != "count(0)"]
 
 
 def _python_function(name: str) -> FunctionType | None:
@@ -1162,22 +1223,25 @@ class RecordedCall:
         self.intact = True
         self.plain_wanted = plain
         self.plain: Any = None  # the value as plain data, made under the block (`plain_copy`)
+        self.fired: list[str] = []  # what the block refused, once the student's code is done
 
     @property
     def names(self) -> list[str]:
         """What ran: the torch functions by name, then the ATen operators (and a library
-        function written in Python that the block refused: `_code_tracer`)."""
-        return [*self.calls.names, *self.ops.names, *self.block.fired]
+        function written in Python that the block refused: `_refusing_trace`)."""
+        return [*self.calls.names, *self.ops.names, *self.fired]
 
     def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         if not self.record:  # values only: nothing here is evidence the judge takes on trust
             entry = (_function_stack_len(), _dispatch_stack_len())
             plan = self.block.plan
             with self.block:
+                watch = self.block.watch()  # (before the student's code: see `watch`)
                 try:
                     result = fn(*args, **kwargs)
                 finally:
-                    traced = self.block.tracing()  # (before hooks are silenced below)
+                    traced = _tracing(watch)  # (before hooks are silenced below)
+                    self.fired = fired(watch)
                 if plan:  # ... but a block lifted is a finding all the same (the value of a
                     # call asked in both workers is compared: `lab05_checks.answers_alike`)
                     self.intact = self.block.holds(plan) and traced and self.block.plan is plan
@@ -1194,11 +1258,13 @@ class RecordedCall:
         names = (calls.names, ops.names)
         try:
             with self.block, calls, ops:
+                watch = self.block.watch()  # (before the student's code: see `watch`)
                 try:
                     try:
                         value = fn(*args, **kwargs)
                     finally:
-                        traced = self.block.tracing()  # (before hooks are silenced below)
+                        traced = _tracing(watch)  # (before hooks are silenced below)
+                        self.fired = fired(watch)
                     if self.plain_wanted:  # (recorded and blocked too; see above)
                         silence_hooks()
                         ours = _mode_positions(calls, ops)

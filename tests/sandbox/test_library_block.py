@@ -494,3 +494,64 @@ def test_a_call_that_records_nothing_still_notices_its_block_lifted() -> None:
     honest = RecordedCall(plan, record=False)
     honest(lambda pred, target: (pred - target) ** 2, x, x * 2)
     assert honest.intact
+
+
+def test_the_refusing_trace_holds_nothing_a_call_can_empty() -> None:
+    """This stop's own review emptied the trace function's closure cells (its folders, its
+    signatures, its swapped code) from inside a graded softmax and ran scikit-learn's softmax
+    past the block (+1). Its state is now a tuple of frozen things in its defaults (which,
+    like its code, the worker's audit hook refuses to change: `worker._refuse_native`)."""
+    import sys
+
+    import numpy as np
+    import sklearn.utils.extmath as extmath
+
+    from autograder.sandbox.harness import RecordedCall
+
+    def empties_the_trace(x: torch.Tensor) -> torch.Tensor:
+        trace = sys.gettrace()
+        for cell in trace.__closure__ or ():  # (none now)
+            cell.cell_contents = ()
+        for part in trace.__defaults__[0]:
+            if isinstance(part, (list, dict, set)):
+                part.clear()
+        return torch.from_numpy(extmath.softmax(x.numpy()[None].copy())[0])
+
+    recorded = RecordedCall(block_plan(["sklearn"]), record=False)
+    with pytest.raises(LibraryBlocked, match="sklearn"):
+        recorded(empties_the_trace, torch.randn(3, dtype=torch.float64))
+    assert "sklearn" in recorded.names
+    extmath.softmax(np.ones((1, 3)))  # (back after the block)
+
+
+def test_a_refusal_stays_counted_whatever_the_call_does_after() -> None:
+    """Refused once (Python then unsets the trace function), a function that runs the
+    library again with nothing tracing it and puts the trace function back before it
+    returns has still reached the library: the refusal is counted where nothing counts it
+    down (`LibraryBlock.refusals`), and reported as what ran."""
+    import contextlib
+    import sys
+
+    import numpy as np
+    import sklearn.utils.extmath as extmath
+
+    from autograder.sandbox.harness import RecordedCall
+
+    def refused_then_again(x: torch.Tensor) -> torch.Tensor:
+        trace = sys.gettrace()
+        with contextlib.suppress(LibraryBlocked):
+            extmath.softmax(np.ones((1, 3)))
+        value = extmath.softmax(x.numpy()[None].copy())[0]  # (no trace function now)
+        reachable = [cell.cell_contents for cell in trace.__closure__ or ()]
+        for part in [*reachable, *(trace.__defaults__ or ((),))[0]]:
+            if isinstance(part, list):  # (a list of what it refused, emptied)
+                part.clear()
+        sys.settrace(trace)
+        return torch.from_numpy(value)
+
+    x = torch.randn(3, dtype=torch.float64)
+    for record in (False, True):
+        recorded = RecordedCall(block_plan(["sklearn"]), record=record)
+        assert torch.allclose(recorded(refused_then_again, x), torch.softmax(x, 0))
+        assert recorded.intact and "sklearn" in recorded.names
+    assert sys.gettrace() is None
