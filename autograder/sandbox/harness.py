@@ -835,7 +835,7 @@ class LibraryBlock:
     def watch(self) -> Watch:
         """What `tracing` reads after the student's code: taken as the block starts, before
         that code runs (this object's attributes are within its reach)."""
-        return (self.tracer, self.profiler, self.refusals)
+        return (self.tracer, self.profiler, self.refusals, _trace_sets())
 
     def _counter(self, name: str) -> Any:
         return next(counter for known, counter in self.refusals if known == name)
@@ -945,18 +945,31 @@ def _code_tracer(codes: dict[Any, str], refusals: tuple[tuple[str, Any], ...],
                         (state,))
 
 
-# (tracer, profiler, refusals by name): `LibraryBlock.watch`
-Watch = tuple[Any, Any, tuple[tuple[str, Any], ...]]
+# (tracer, profiler, refusals by name, trace functions set so far): `LibraryBlock.watch`
+Watch = tuple[Any, Any, tuple[tuple[str, Any], ...], str]
+
+# Every trace or profile function set in a worker, counted by its audit hook (the events
+# `sys.settrace` and `sys.setprofile`, whoever sets one: `worker._refuse_native`): a call
+# that unset the block's trace function, ran the library untraced and set the very same
+# function again left the block looking in place (this stop's own review). Nothing counts
+# it down; where no hook counts (the judge's own tests), it stays at 0.
+TRACE_SETS = itertools.count()
+
+
+def _trace_sets(_sets: Any = TRACE_SETS, _text: Any = repr) -> str:
+    return _text(_sets)
 
 
 def _tracing(watch: Watch, _get_trace: Any = sys.gettrace, _get_profile: Any = sys.getprofile,
-             _text: Any = repr) -> bool:
+             _text: Any = repr, _sets: Any = TRACE_SETS) -> bool:
     """`LibraryBlock.tracing` from what was taken before the student's code ran (no name
     looked up that a cell could rebind: see `_refusing_trace`)."""
-    tracer, profiler, refusals = watch
+    tracer, profiler, refusals, sets = watch
     for _, counter in refusals:
         if _text(counter) != "count(0)":  # (it refused a call: the library was reached)
             return True
+    if (tracer is not None or profiler is not None) and _text(_sets) != sets:
+        return False  # (a trace or profile function was set during the call)
     return ((tracer is None or _get_trace() is tracer)
             and (profiler is None or _get_profile() is profiler))
 

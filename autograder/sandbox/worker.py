@@ -261,7 +261,8 @@ def _shared_setup() -> None:
     # the snapshot, which compares its defaults too
     _refuse_native.__defaults__ = (
         grader_namespaces(), types.FunctionType, type, id, RuntimeError,
-        (NATIVE_HINT, NO_AUDIT_HOOK, NO_INTERPRETER, NO_NEW_CODE, NO_GRADER_CHANGE))
+        (NATIVE_HINT, NO_AUDIT_HOOK, NO_INTERPRETER, NO_NEW_CODE, NO_GRADER_CHANGE),
+        harness.TRACE_SETS, next)
 
 
 def prepare() -> None:
@@ -973,7 +974,8 @@ def _statements(source: str, name: str, definitions_only: bool = False) -> list[
 
 def _refuse_native(event: str, args: Any, _grader: frozenset[int] = frozenset(),
                    _function: Any = types.FunctionType, _type: Any = type, _id: Any = id,
-                   _error: Any = RuntimeError, _hints: tuple[str, ...] = ()) -> None:
+                   _error: Any = RuntimeError, _hints: tuple[str, ...] = (),
+                   _sets: Any = None, _count: Any = next) -> None:
     """A worker's second audit hook, added as it starts to serve (so after its own
     confinement, which uses ctypes, and before any cell): refuses every ctypes event, and
     any further audit hook. Audit hooks cannot be removed, so the refusal lasts as long as
@@ -984,7 +986,8 @@ def _refuse_native(event: str, args: Any, _grader: frozenset[int] = frozenset(),
     (`rootfs.UNSAFE_MODULES`). Nor a code object made at run time (`NO_NEW_CODE`). Nor new
     code or defaults for a function of the grader's (`_grader`: the ids of its modules'
     namespaces, which are its functions' globals, whatever code they hold), itself included
-    (`NO_GRADER_CHANGE`).
+    (`NO_GRADER_CHANGE`). And every trace or profile function set is counted
+    (`harness.TRACE_SETS`: a library block's trace function unset and set again).
 
     It looks up no global or builtin name (a cell can rebind those in this module): what it
     uses comes as its defaults, a tuple (no dict a cell could edit in place, as keyword
@@ -998,7 +1001,11 @@ def _refuse_native(event: str, args: Any, _grader: frozenset[int] = frozenset(),
         raise _error(_hints[2])
     if event == "code.__new__":  # (`CodeType(...)`, `code.replace(...)`)
         raise _error(_hints[3])
-    if event == "object.__setattr__" and args[1] in ("__code__", "__defaults__",
+    if event == "sys.settrace" or event == "sys.setprofile":
+        # (counted, not refused: Python itself unsets a trace function that raises — the
+        # block's, refusing the library — and a refusal here would change what it raised)
+        _count(_sets)
+    elif event == "object.__setattr__" and args[1] in ("__code__", "__defaults__",
                                                      "__kwdefaults__") \
             and _type(args[0]) is _function and _id(args[0].__globals__) in _grader:
         raise _error(_hints[4])
