@@ -559,6 +559,9 @@ def main() -> None:
     from autograder.sandbox import rehearsal
 
     rehearsal.run()
+    # (the grader's classes immutable for every worker: `worker.freeze_grader_classes`; here,
+    # in the zygote's own process, never in a judge's or a test's)
+    worker.freeze_grader_classes()
     worker.prepare()
     # Everything alive now is shared with every worker; frozen, a worker's garbage collections
     # leave it alone instead of writing to (and so copying) each of its pages.

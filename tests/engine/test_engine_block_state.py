@@ -51,3 +51,30 @@ def test_scikit_learns_softmax_is_refused_whatever_the_function_does_to_the_trac
     result = grader.grade(path, name)
     verdict = {t.name: t for t in result.tests}[SOFTMAX_NO_LIB]
     assert not verdict.passed, verdict.output
+
+
+GRADER_CLASSES = r"""
+import sys
+refused = {}
+for module, owner, name in [("autograder.sandbox.worker", "Worker", "_call"),
+                            ("autograder.sandbox.harness", "CallRecorder", "__torch_function__"),
+                            ("autograder.sandbox.harness", "LibraryBlock", "holds")]:
+    cls = getattr(sys.modules[module], owner)
+    try:
+        setattr(cls, name, lambda *args, **kwargs: None)
+        refused[owner] = False
+    except TypeError:
+        refused[owner] = True
+"""
+
+
+def test_a_cell_cannot_replace_a_method_of_the_graders(zygote) -> None:
+    """A class attribute set raises no audit event in Python 3.11, and the integrity check
+    finds it only when it next runs: a method of the grader's replaced from a cell (the
+    worker's own `_call`, a recorder's), used, and put back before that would go unseen. The
+    grader's classes are immutable in every worker (`worker.freeze_grader_classes`)."""
+    from tests.engine.conftest import one_cell_session
+
+    with one_cell_session(zygote, GRADER_CLASSES) as session:
+        assert session.get_var("refused") == {"Worker": True, "CallRecorder": True,
+                                              "LibraryBlock": True}
