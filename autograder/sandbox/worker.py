@@ -279,6 +279,8 @@ def freeze_grader_classes() -> int:
     `__torch_function__`) replaced from a cell, used by the grader, and put back before that
     check would have gone unseen. Done with ctypes before any worker refuses it: the type's
     flags word is found by its value (`type.__flags__`), never by a fixed offset."""
+    if sys.implementation.name != "cpython":  # (another interpreter's types: left alone)
+        return 0
     import ctypes
 
     classes = [value for module in _grader_modules() for value in list(vars(module).values())
@@ -1063,7 +1065,8 @@ def _refuse_native(event: str, args: Any, _grader: frozenset[int] = frozenset(),
     if event == "sys.settrace" or event == "sys.setprofile":
         # (counted, not refused: Python itself unsets a trace function that raises — the
         # block's, refusing the library — and a refusal here would change what it raised)
-        _count(_sets)
+        if _sets is not None:
+            _count(_sets)
     elif event == "object.__setattr__" and args[1] in ("__code__", "__defaults__",
                                                      "__kwdefaults__") \
             and _type(args[0]) is _function and _id(args[0].__globals__) in _grader:
