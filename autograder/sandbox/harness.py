@@ -586,9 +586,9 @@ _UFUNC_METHODS = ("reduce", "accumulate", "reduceat", "outer", "at")
 def _refusing_profile(frame: Any, event: str, arg: Any, _state: tuple[Any, ...] = ()) -> None:
     """A profile function refusing a blocked NumPy routine's methods (`np.logaddexp.reduce`:
     a builtin method whose `__self__` is the routine, reported by Python as a C call, which
-    an exception raised here stops before it runs). What it refused is recorded (`fired`, and
-    counted in `refused`, which nothing can count down): Python unsets a profile function
-    that raises. Made for each block by `_ufunc_profiler`, its state in its defaults (see
+    an exception raised here stops before it runs). What it refused is counted by name
+    (`refusals`, which nothing counts down): Python unsets a profile function that raises.
+    Made for each block by `_ufunc_profiler`, its state in its defaults (see
     `_refusing_trace`)."""
     if event == "c_call":
         ufuncs, refusals, count, get, blocked = _state
@@ -833,18 +833,13 @@ class LibraryBlock:
         return self
 
     def watch(self) -> Watch:
-        """What `tracing` reads after the student's code: taken as the block starts, before
-        that code runs (this object's attributes are within its reach)."""
+        """What `_tracing` and `fired` read after the student's code: taken as the block
+        starts, before that code runs (this object's attributes are within its reach)."""
         return (self.tracer, self.profiler, self.refusals, _trace_sets())
 
     def _counter(self, name: str) -> Any:
         return next(counter for known, counter in self.refusals if known == name)
 
-    def tracing(self, watch: Watch | None = None) -> bool:
-        """The block's refusal of the library's Python code is still in place, or it refused
-        a call (Python then unsets a trace function): read right after the student's code
-        returns; removing it otherwise is lifting the block."""
-        return _tracing(self.watch() if watch is None else watch)
 
     def holds(self, plan: tuple[PlanEntry, ...] | None = None) -> bool:
         """Every planned operator still has the block's registration and every planned Python
@@ -962,8 +957,11 @@ def _trace_sets(_sets: Any = TRACE_SETS, _text: Any = repr) -> str:
 
 def _tracing(watch: Watch, _get_trace: Any = sys.gettrace, _get_profile: Any = sys.getprofile,
              _text: Any = repr, _sets: Any = TRACE_SETS) -> bool:
-    """`LibraryBlock.tracing` from what was taken before the student's code ran (no name
-    looked up that a cell could rebind: see `_refusing_trace`)."""
+    """The block's refusal of the library's Python code is still in place, or it refused a
+    call (Python then unsets a trace function): read right after the student's code returns,
+    from what `LibraryBlock.watch` took before it ran; removing it otherwise, or setting any
+    trace function meanwhile, is lifting the block. No name looked up that a cell could
+    rebind (see `_refusing_trace`)."""
     tracer, profiler, refusals, sets = watch
     for _, counter in refusals:
         if _text(counter) != "count(0)":  # (it refused a call: the library was reached)
@@ -974,9 +972,10 @@ def _tracing(watch: Watch, _get_trace: Any = sys.gettrace, _get_profile: Any = s
             and (profiler is None or _get_profile() is profiler))
 
 
-def fired(watch: Watch) -> list[str]:
-    """What the block refused (reported as what ran), by its counts."""
-    return [name for name, counter in watch[2] if repr(counter) != "count(0)"]
+def fired(watch: Watch, _text: Any = repr) -> list[str]:
+    """What the block refused (reported as what ran), by its counts (as `_tracing`, no name
+    looked up that a cell could rebind)."""
+    return [name for name, counter in watch[2] if _text(counter) != "count(0)"]
 
 
 def _python_function(name: str) -> FunctionType | None:
