@@ -904,6 +904,12 @@ MUTANTS += [
                 "return _reduce(((pred.float() - target.float()) ** 2).to(pred.dtype), "
                 "reduction)"),
            MSE_VALUES, "float32"),
+    # (the target alone rounded: gradcheck's finite differences in the target fail too, one
+    # mistake charged once — stop 50)
+    Mutant("mutant_mae_target_rounded_to_float32", "mae_loss",
+           edit("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                "return _reduce((pred - target.float()).abs(), reduction)"),
+           MAE_VALUES, "float32"),
 ]
 MUTANTS += [  # (the same, where a diagnosis of a formula used to misname it: one-hot width, soft targets)
     Mutant("mutant_ce_log_softmax_in_float32", "cross_entropy",

@@ -293,6 +293,16 @@ def test_softmax_in_float32_is_charged_by_its_values_check_only() -> None:
     ("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
      "log_probs = log_softmax(logits.float(), dim=1).to(logits.dtype)",
      part_b.CE_VALUES, part_b.CE_GRAD),
+    # the target alone rounded to float32: the pred gradient is right, gradcheck's finite
+    # differences in the target are not (fresh eyes of stop 50)
+    ("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+     "return _reduce((pred - target.float()) ** 2, reduction)",
+     part_a.MSE_VALUES, part_a.MSE_GRAD),
+    ("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+     "return _reduce((pred - target.float()).abs(), reduction)",
+     part_a.MAE_VALUES, part_a.MAE_GRAD),
+    ("huber_loss", "diff = pred - target\n", "diff = pred - target.float()\n",
+     part_a.HUBER_VALUES, part_a.HUBER_GRAD),
 ])
 def test_a_float32_step_costs_the_gradient_check_nothing_more(function, old, new, values,
                                                               grad) -> None:
