@@ -14,6 +14,8 @@ returned; otherwise it chooses the wording of feedback at most.
 from __future__ import annotations
 
 import gc
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import itertools
 import opcode
@@ -313,20 +315,11 @@ def _python_library() -> tuple[tuple[str, FunctionType], ...]:
     loss`, ...), taken at import, before any notebook: a block stops them by their code."""
     import torch.nn.functional as F
 
-    found = [(name, value) for name, value in sorted(vars(F).items())
-             if name.endswith("_loss") and isinstance(value, FunctionType)
-             and not _SCHEMAS(f"aten::{name}")]
-    # Other libraries' routines written in Python, by a name of their own: SciPy's softmax
-    # family (a tenth outside red team's softmax, its gradient from torch's backward kernel)
-    try:
-        import scipy.special as special
-    except ImportError:
-        return tuple(found)
-    for name in ("softmax", "log_softmax", "logsumexp"):
-        value = getattr(special, name, None)
-        if isinstance(value, FunctionType):
-            found.append((f"scipy_special_{name}", value))
-    return tuple(found)
+    # (SciPy is not imported here: a library no worker has loaded can be taken from an
+    # evidence worker whole, compiled code and all — `ForGood.refused`)
+    return tuple((name, value) for name, value in sorted(vars(F).items())
+                 if name.endswith("_loss") and isinstance(value, FunctionType)
+                 and not _SCHEMAS(f"aten::{name}"))
 
 
 def _python_blocked(*args: Any, _blocked: tuple[str, type[Exception]] = ("", RuntimeError),
@@ -393,6 +386,9 @@ _PACKAGE_NAMES = {"scipy": ("scipy",), "sklearn": ("sklearn",),
                                  # core): red team 38, +3
                                  "torch.distributions", "torch._prims", "torch._inductor")}
 _GENERATED = {"torch_refs": ("<eval_with_key>",)}  # (torch.fx's `_exec_with_source`)
+# The libraries no worker needs: never imported by the grader, so an evidence worker can be
+# without them for good (`ForGood.refused`); a student's import in a main worker loads them
+_UNLOADED = frozenset({"scipy", "sklearn"})
 
 
 # (immutable: what a block reads a notebook cannot change — a dict's contents it could)
@@ -691,6 +687,9 @@ def block_for_good(plan: Any) -> int:
         for key in keys:
             _IMPL(library, name, key, blocked)
             count += 1
+    if prepared.refused:
+        sys.meta_path.insert(0, RefusedImports(frozenset(prepared.refused)))
+    count += _ufuncs_for_good(prepared.ufuncs)
     import ctypes  # (before the worker serves: its audit hook refuses ctypes from then on)
 
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(library))  # kept alive by no reference
@@ -705,13 +704,137 @@ class ForGood(NamedTuple):
 
     entries: tuple[PlanEntry, ...]
     implementations: tuple[tuple[str, FunctionType], ...]  # (its name, torch's function)
+    # The plan's libraries that no worker has loaded (SciPy, scikit-learn: `_UNLOADED`): their
+    # top-level names, refused at import (`RefusedImports`), and their folders, which the
+    # worker's file system hides (`zygote.spawn`)
+    refused: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    # The plan's NumPy routines (`_UFUNCS`), by name, with every binding of each in the
+    # loaded modules' namespaces: (module, name) pairs, replaced for good in the worker
+    ufuncs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 def prepare_for_good(plan: Any) -> ForGood:
     entries = tuple(_plan_entries(plan))
+    packages = {name for name, keys in entries if keys == (PACKAGE,)}
+    unloaded = [(name, folders) for name, folders in _PACKAGES
+                if name in packages and name in _UNLOADED and not _loaded(name)]
+    hidden = sorted({folder.rstrip("/") for _, folders in unloaded for folder in folders
+                     if os.path.isabs(folder)})
     return ForGood(entries, _implementations_of({name.split(".")[0].lstrip("_")
                                                  for name, keys in entries
-                                                 if keys not in PYTHON_LEVEL}))
+                                                 if keys not in PYTHON_LEVEL}),
+                   tuple(sorted(m for name, _ in unloaded for m in _PACKAGE_NAMES[name])),
+                   tuple(hidden),
+                   tuple((name, _bindings_of(_UFUNCS[name][0])) for name, keys in entries
+                         if keys == (UFUNC,) and name in _UFUNCS))
+
+
+def _loaded(package: str) -> bool:
+    """Is a module of this library (`_PACKAGE_NAMES`) loaded in this process?"""
+    names = _PACKAGE_NAMES.get(package, ())
+    return any(module == name or module.startswith(name + ".")
+               for module in list(sys.modules) for name in names)
+
+
+def _bindings_of(value: Any) -> tuple[tuple[str, str], ...]:
+    """Every (module, name) of the loaded modules whose namespace binds `value`."""
+    found = []
+    for module_name, module in sorted(sys.modules.items()):
+        namespace = getattr(module, "__dict__", None) if isinstance(module, ModuleType) \
+            else None
+        if type(namespace) is dict:
+            found += [(module_name, key) for key, bound in list(namespace.items())
+                      if bound is value and type(key) is str]
+    return tuple(found)
+
+
+def _ufuncs_for_good(ufuncs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> int:
+    """These NumPy routines (`ForGood.ufuncs`) gone from this process: every binding of each
+    refuses from now on, before any cell, and the harness drops its own reference; nothing
+    then holds the routine, which is freed. Why: a block that rebinds them for one call lets
+    a reference taken in a cell through (red team of stop 50: `functools.partial(np.logaddexp
+    .reduce)` called from C raises no profile event), and compiled code runs no Python frame
+    for a trace function to refuse."""
+    count = 0
+    for name, bindings in ufuncs:
+        refuse = FunctionType(_UFUNC_BLOCKED_CODE, {}, name, None, None)
+        refuse.__kwdefaults__ = {"_blocked": (name, LibraryBlocked, itertools.count(), next)}
+        for method in _UFUNC_METHODS:  # (`np.logaddexp.reduce(...)` refused too)
+            setattr(refuse, method, refuse)
+        for module_name, key in bindings:
+            module = sys.modules.get(module_name)
+            namespace = getattr(module, "__dict__", None) if module is not None else None
+            if type(namespace) is dict and key in namespace:
+                namespace[key] = refuse
+                count += 1
+        _UFUNCS.pop(name, None)
+    return count
+
+
+class RefusedImports:
+    """An evidence worker's importer of the libraries it blocks for good that no worker has
+    loaded (`ForGood.refused`: SciPy, scikit-learn), first on `sys.meta_path`: any module of
+    theirs is a stand-in whose every routine raises `LibraryBlocked` when called (`Refused`).
+    Why: a block that refuses a library's frames by their files (`_code_tracer`) sees no
+    compiled code — a red team of stop 50 computed every loss from scikit-learn's Cython
+    losses (`sklearn._loss._loss`), and Huber from SciPy's `special.huber` ufunc, under the
+    block. Here the library is not in the process at all: its folders are hidden from the
+    worker's file system too (`zygote.spawn`), so the stand-in is all an import can find,
+    this importer removed or not. A stand-in rather than an ImportError: a notebook that
+    imports the library at its top still defines its functions, and the call that needs the
+    library is told so by name."""
+
+    def __init__(self, names: frozenset[str]) -> None:
+        self.names = names
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        top = fullname.partition(".")[0]
+        if top not in self.names:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, _RefusedLoader(top), is_package=True)
+
+
+class _RefusedLoader(importlib.abc.Loader):
+    def __init__(self, library: str) -> None:
+        self.library = library
+
+    def create_module(self, spec: Any) -> ModuleType:
+        return RefusedModule(spec.name, self.library)
+
+    def exec_module(self, module: ModuleType) -> None:
+        return None
+
+
+class RefusedModule(ModuleType):
+    """A module of a library taken from an evidence worker (`RefusedImports`): its names are
+    routines that refuse (`Refused`)."""
+
+    def __init__(self, name: str, library: str) -> None:
+        super().__init__(name)
+        self.__library = library
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Refused(self.__library)
+
+
+class Refused:
+    """A routine, class or submodule of a library taken from an evidence worker: calling it
+    raises `LibraryBlocked` naming the library (what a no-library check reads); any attribute
+    of it is another."""
+
+    def __init__(self, library: str) -> None:
+        self.__library = library
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise LibraryBlocked(f"{self.__library} is not available here")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Refused(self.__library)
 
 
 def _implementations_of(ops: set[str]) -> tuple[tuple[str, FunctionType], ...]:

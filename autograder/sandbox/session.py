@@ -995,10 +995,29 @@ class StudentSession:
                 ops = block
             elif kind and kind != "LibraryBlocked" and not complete:
                 complete = True  # (any error: a slow cell's other statements may be missing)
-            elif isinstance(found, Exception):
-                raise found
             else:
+                refused = self._refused_in_cells(session) if kind == "NameError" else None
+                if isinstance(found, StudentError) and refused is not None:
+                    raise StudentError(found.name, refused, found.called_with)
+                if isinstance(found, Exception):
+                    raise found
+                if refused is not None:  # (a scenario's outcome, its error in it)
+                    return {**found, "error": refused}  # type: ignore[return-value]
                 return found  # type: ignore[no-any-return]
+
+    def _refused_in_cells(self, session: StudentSession) -> dict[str, Any] | None:
+        """For a function that lacked a name in the evidence worker (NameError): the error of
+        a cell there whose statement was refused the library, where that cell ran here (None
+        where none was). The function needs what that library made (an object built at the
+        notebook's top from a blocked library, `_MN = CyHalfMultinomialLoss()`: stop 50's red
+        team): said as the block's own error, which names the library — not "fix this
+        NameError first", which the student's notebook does not raise."""
+        for index, record in sorted(session.cells.items()):
+            mine = self.cells.get(index)
+            if (record.error or {}).get("type") == "LibraryBlocked" and mine is not None \
+                    and not mine.error:
+                return record.error
+        return None
 
     def _asked(self, session: StudentSession, ask: Callable[[StudentSession], _T]) -> _T:
         timeouts, crashes = len(session.incidents.timeouts), len(session.incidents.crashes)

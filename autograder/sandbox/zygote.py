@@ -306,13 +306,17 @@ class Zygote:
             if uid is not None:
                 os.chown(scratch, uid, uid)
         name = f"w{next(self.names)}"
+        for_good = self._for_good(request.get("block_for_good"))
+        # (an evidence worker's file system is without the libraries it blocks for good that
+        # no worker has loaded: `harness.ForGood.hidden`)
+        hidden = for_good.hidden if for_good is not None else ()
         memory_mb = int(request["memory_mb"])
         scratch_mb = int(request.get("scratch_mb", 256))
         policy = self.limits.Policy(
             memory_mb=memory_mb, cpu_s=int(request["cpu_s"]),
             max_processes=int(request["max_processes"]), max_file_mb=int(request["max_file_mb"]),
             max_open_files=int(request["max_open_files"]), scratch=scratch,
-            hide_paths=tuple(request.get("hide_paths", [])), uid=uid, scratch_mb=scratch_mb,
+            hide_paths=(*request.get("hide_paths", []), *hidden), uid=uid, scratch_mb=scratch_mb,
             rootfs_mountpoint=self.rootfs_mountpoint, cgroup=name,
             no_new_code=bool(request.get("block_for_good")),
         )
@@ -320,7 +324,6 @@ class Zygote:
         # group's cap also counts the in-memory folders, which no rlimit sees.
         self.caps.cgroups.make_worker(name, (memory_mb + 3 * scratch_mb + 256) << 20,
                                       int(request["max_processes"]) + 8)
-        for_good = self._for_good(request.get("block_for_good"))
         if self.caps.pid_namespace:
             self.limits._unshare(self.limits.CLONE_NEWPID)  # the next child is pid 1 of a new one
         pid = -1

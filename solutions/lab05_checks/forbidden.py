@@ -41,9 +41,10 @@ LIBRARY_NAME = {
     "softmin": "F.softmin",
     "attention": "F.scaled_dot_product_attention / nn.MultiheadAttention (an attention routine "
                  "computes a softmax)",
-    "scipy_softmax": "SciPy, scikit-learn or NumPy's logaddexp (scipy.special.softmax / "
-                     "logsumexp, sklearn.utils.extmath.softmax, np.logaddexp.reduce, ...: "
-                     "another library's softmax or log-sum-exp routine)",
+    "numpy_log_sum_exp": "NumPy's logaddexp (np.logaddexp.reduce, np.logaddexp2, ...: "
+                         "another library's log-sum-exp routine)",
+    "other_library": "SciPy or scikit-learn (their losses, metrics, softmax and log-sum-exp "
+                     "routines, compiled or not: another library's implementation)",
     "grader_code": "the grader's own helper code (from the module its workers load)",
     "torch_internal": "PyTorch's own implementation written in Python (torch._refs, "
                       "torch._decomp, torch._prims, torch._inductor, torch.distributions: the "
@@ -152,10 +153,8 @@ ALIASES: dict[str, str] = {
     **{op: "softmax" for op in SOFTMAX_OPS}, **{op: "log_softmax" for op in LOG_SOFTMAX_OPS},
     **{op: "logsumexp" for op in LOGSUMEXP_OPS},
     **{op: "attention" for op in ATTENTION_OPS},
-    "scipy_special_softmax": "scipy_softmax", "scipy_special_log_softmax": "scipy_softmax",
-    "scipy_special_logsumexp": "scipy_softmax",
-    "scipy": "scipy_softmax", "sklearn": "scipy_softmax",
-    "numpy_logaddexp": "scipy_softmax", "numpy_logaddexp2": "scipy_softmax",
+    "scipy": "other_library", "sklearn": "other_library",
+    "numpy_logaddexp": "numpy_log_sum_exp", "numpy_logaddexp2": "numpy_log_sum_exp",
     "torch_refs": "torch_internal",
     "torch's": "torch_internal",  # ("torch's own <name> is not available here": an evidence
     # worker's disabled implementation, `harness._disable_implementations`)
@@ -190,13 +189,14 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     "log_softmax": LOG_SOFTMAX_OPS,
     "logsumexp": LOGSUMEXP_OPS,
     "attention": ATTENTION_OPS,
-    # another library's softmax, written in Python: blocked by its code (harness.LibraryBlock),
-    # and every function of SciPy and scikit-learn by the files their code comes from (an
-    # eleventh outside red team's sklearn.utils.extmath.softmax and SciPy's private _logsumexp),
-    # and NumPy's log-sum-exp routines, compiled (a seventeenth's `np.logaddexp.reduce`)
-    "scipy_softmax": ("scipy_special_softmax", "scipy_special_log_softmax",
-                      "scipy_special_logsumexp", "scipy", "sklearn", "numpy_logaddexp",
-                      "numpy_logaddexp2"),
+    # NumPy's log-sum-exp routines, compiled (a seventeenth outside red team's
+    # `np.logaddexp.reduce`): gone from the evidence worker for good (`harness.ForGood`)
+    "numpy_log_sum_exp": ("numpy_logaddexp", "numpy_logaddexp2"),
+    # every function of SciPy and scikit-learn (an eleventh outside red team's
+    # sklearn.utils.extmath.softmax and SciPy's private _logsumexp; stop 50's red team's
+    # compiled losses, `sklearn._loss._loss` and `scipy.special.huber`): no worker loads them,
+    # and the evidence worker is without them (`harness.RefusedImports`)
+    "other_library": ("scipy", "sklearn"),
     # PyTorch's reference implementations in Python (`torch._refs`, `torch._decomp`), by
     # their folders: forbidden in every no-library check (`LIBRARY_ANYWHERE`)
     "torch_internal": ("torch_refs",),
@@ -234,8 +234,9 @@ LIBRARY_LOSSES = frozenset({
     "margin_loss", "library_loss"})
 # What every no-library check forbids, whatever the function: the library's own code for
 # it, wherever it lives (an eighteenth outside red team's torch._refs.nn.functional.mse_loss
-# and torch._decomp's softmax, +11)
-LIBRARY_ANYWHERE = frozenset({"torch_internal", "grader_code"})
+# and torch._decomp's softmax, +11), and another library's (stop 50's red team's
+# scikit-learn losses in every loss, +10: "a library loss" is any library's)
+LIBRARY_ANYWHERE = frozenset({"torch_internal", "grader_code", "other_library"})
 BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harness.LibraryBlocked)
 
 

@@ -195,6 +195,20 @@ def test_numpys_log_sum_exp_is_another_librarys_routine(grade_tamper):
 
 
 @pytest.mark.parametrize(("fixture", "functions", "named"), [
+    # stop 50's red team: compiled code runs no Python frame for a block to refuse — the
+    # evidence worker is without SciPy and scikit-learn, and NumPy's log-sum-exp, for good
+    ("hostile_takes_losses_from_compiled_sklearn",
+     ("mse_loss", "mae_loss", "huber_loss", "softmax", "log_softmax", "cross_entropy",
+      "binary_cross_entropy_with_logits"), "scikit-learn"),
+    ("hostile_keeps_numpy_log_sum_exp_in_a_partial", ("softmax", "log_softmax"), "logaddexp"),
+    ("hostile_takes_huber_from_a_scipy_ufunc", ("huber_loss",), "SciPy"),
+])
+def test_another_librarys_compiled_routine_is_a_library_call(grade_tamper, fixture, functions,
+                                                             named):
+    _library_call_named(grade_tamper(fixture), functions, named)
+
+
+@pytest.mark.parametrize(("fixture", "functions", "named"), [
     ("hostile_takes_softmax_from_torch_decomp", ("softmax", "log_softmax"), "torch._decomp"),
     ("hostile_takes_losses_from_torch_refs",
      ("mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy_with_logits"), "torch._refs"),
