@@ -1445,6 +1445,8 @@ def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | N
                                     .reshape(value.shape), allow_unused=True)
     except Exception as exc:
         return {"problem": f"{type(exc).__name__}: {exc}"[:300]}
+    finally:
+        silence_hooks()  # (its backward is the student's code: none of it runs in ours)
     return list(grads)
 
 
@@ -1462,6 +1464,8 @@ def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: l
                                              raise_exception=False, fast_mode=True))
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        silence_hooks()  # (it ran the student's function: none of its hooks runs in ours)
 
 
 # ---------------------------------------------------------------- instruments for scenarios

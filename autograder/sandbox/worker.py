@@ -456,6 +456,15 @@ def _changed(now: torch.Tensor, before: torch.Tensor) -> bool:
     return not bool(((now == before) | (now.isnan() & before.isnan())).all())
 
 
+def _frozen_gradients(grads: Any) -> tuple[str, tuple[Any, ...]]:
+    """The gradients `harness.gradients` took, as nothing the student's code runs later can
+    change (its gradcheck, a finalizer): each tensor's bytes (`harness.plain_copy`) in a
+    tuple, or the problem it reported, as a tuple of its items."""
+    if type(grads) is dict:
+        return "dict", tuple(grads.items())
+    return "list", tuple(harness.plain_copy(g) for g in grads)
+
+
 def _taken(sub: dict[str, Any], tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """One call of a `calls` request: the frame's tensors it takes, under its own names
     (`"tensors"`: its name → the frame's; calls with the same input share the frame's one,
@@ -594,8 +603,10 @@ class Worker:
 
     def op_call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                 guard: Guard) -> None:
-        header, values = self._call(request, tensors, guard)
+        held: list[Any] = []  # (the student's objects, alive until the reply is sent)
+        header, values = self._call(request, tensors, guard, held)
         protocol.send_value(self.sock, header, **values)
+        held.clear()
 
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
@@ -628,6 +639,7 @@ class Worker:
         # the grader's containers through `gc` cannot rewrite an earlier call's result).
         results: tuple[bytes, ...] = ()
         sealed: tuple[tuple[str, Any], ...] = ()
+        held: list[Any] = []  # (every call's objects of the student's, until the reply is sent)
         used = header_bytes = 0
         stopped = ""  # why the run ended before the last call: "time", "cut" or "caps"
         for sub in request.get("calls", []):
@@ -639,9 +651,10 @@ class Worker:
             own = _taken(sub, tensors)
             if sub.get("op") == "get_var":
                 header, values = self._get_var(sub)
+            elif sub.get("op") == "scenario":
+                header, values = self._scenario({**sub, "timeout": limit}, own, guard)
             else:
-                run = self._scenario if sub.get("op") == "scenario" else self._call
-                header, values = run({**sub, "timeout": limit}, own, guard)
+                header, values = self._call({**sub, "timeout": limit}, own, guard, held)
             if header.get("timeout"):
                 stopped = "cut"  # interrupted in the middle: this process is suspect now
                 break
@@ -668,10 +681,20 @@ class Worker:
         protocol.send(self.sock, {"ok": True, "stopped": stopped},
                       ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
                                              protocol.serialize(dict(sealed))))
+        held.clear()
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
-              guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One call of the student's function: (the reply's header, its values to encode)."""
+              guard: Guard, held: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One call of the student's function: (the reply's header, its values to encode).
+
+        `held`: where every object of the call the student's code could hold a finalizer on
+        (its arguments, its value, an exception it raised) is kept until the caller has
+        encoded the reply; and no trace or profile function of the student's runs once its
+        code has returned (each part that runs it is followed by `silence_hooks`). Why: a
+        finalizer, a `__del__` or a trace function is the student's code run inside the
+        grader's — a red team of stop 50's `weakref.finalize` on the returned loss doubled
+        the gradients the grader had just taken, found through the frames, when the loss was
+        freed after them."""
         verify, verify_code, _, snapshot, tools, findings = guard
         name = str(request["name"])
         fn = self.namespace.get(name)
@@ -698,12 +721,15 @@ class Worker:
         value: Any = None
         frozen: Any = None
         failure: dict[str, Any] | None = None
+        held.append((args, kwargs, recorded))
         try:
             value = self._run_limited(float(request.get("timeout", 10)), run)
+            held.append(value)
             frozen = recorded.plain  # (made under the block; held here, not in its object)
         except GradingTimeout:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
+            held.append(exc)
             failure = {"ok": False, "error": harness.error_info(exc)}
         # Student code is done: put the snapshot back (inline, see serve) before using
         # anything it could have replaced — when the reply carries evidence.
@@ -730,11 +756,16 @@ class Worker:
             value, where = devices.to_host(value)
             value = harness.plain_copy(value)  # (a dtype the wire does not carry: described)
             grad_args = []
+        grads: Any = None
         if grad_args:
-            extra["grads"] = harness.gradients(value, [args[i] for i in grad_args],
-                                               _own_copy(tensors.get("upstream")))
+            taken = harness.gradients(value, [args[i] for i in grad_args],
+                                      _own_copy(tensors.get("upstream")))
+            held.append(taken)
+            grads = _frozen_gradients(taken)  # (gradcheck runs the student's code again)
         if request.get("gradcheck") and not gpu:
             extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
+        if grads is not None:
+            extra["grads"] = list(grads[1]) if grads[0] == "list" else dict(grads[1])
         mutated = _edited_arguments(before)
         if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:

@@ -359,3 +359,15 @@ def test_a_worker_that_denies_a_scenario_of_the_lab_fails_that_check_alone(grade
     assert result.status == "graded", (result.status, result.reason)
     check = next(t for t in result.tests if t.name.startswith("get_device:"))
     assert not check.passed and check.mistake == "crashed", check.output
+
+
+def test_a_finalizer_cannot_change_the_gradients_the_grader_took(grade_tamper):
+    """Stop 50's red team: a `weakref.finalize` on each returned loss, run as the grader frees
+    it, doubled the gradients the grader had taken (found through its frames) and set their
+    gradcheck result. The gradients are bytes as soon as they are taken, no hook of the
+    student's runs after its code, and what a call made lives until its reply is sent: the
+    backward missing its factor 2 is charged as the same code without the finalizer is."""
+    check = next(t for t in grade_tamper("hostile_finalizer_fixes_the_gradients").tests
+                 if t.name == "mse_loss: backward gives the reference gradients (float64, "
+                              "gradcheck)")
+    assert not check.passed and check.mistake == "wrong-gradient", check.output
