@@ -858,7 +858,7 @@ MUTANTS += [
                 "    for x, y in loader:\n", "    for i, (x, y) in enumerate(loader):\n",
                 "        optimizer.zero_grad()\n",
                 "        if i % 2 == 0:\n            optimizer.zero_grad()\n"),
-           TRAIN_ORDER, "zero_grad() runs 2 times for 4 batches"),
+           TRAIN_ORDER, "zero_grad() runs twice for 4 batches"),
     Mutant("mutant_no_step_on_last_batch", "train_one_epoch",
            edit("train_one_epoch",
                 "    for x, y in loader:\n", "    for i, (x, y) in enumerate(loader):\n",

@@ -269,15 +269,16 @@ def _order_diagnosis(events: list[str],
                 "batches: go over every batch of the loader exactly once (for x, y in "
                 "loader)."), "batches-skipped"
     if zeroed < batches and steps < batches:  # (mistakes review 40: told of zero_grad alone)
-        return (f"optimizer.zero_grad() runs {zeroed} and optimizer.step() {steps} times for "
-                f"{batches} batches, so the gradients of several batches pile up into fewer "
-                "updates: zero the gradients and step once in every batch."), "step-count"
+        return (f"optimizer.zero_grad() runs {_times(zeroed)} and optimizer.step() "
+                f"{_times(steps)} for {batches} batches, so the gradients of several batches "
+                "pile up into fewer updates: zero the gradients and step once in every "
+                "batch."), "step-count"
     if zeroed < batches:
-        return (f"optimizer.zero_grad() runs {zeroed} times for {batches} batches, so "
+        return (f"optimizer.zero_grad() runs {_times(zeroed)} for {batches} batches, so "
                 "gradients accumulate across the batches in between: call it at the start "
                 "of every batch."), "zero-grad-count"
     if steps != batches:
-        return (f"optimizer.step() runs {steps} times for {batches} batches: step once after "
+        return (f"optimizer.step() runs {_times(steps)} for {batches} batches: step once after "
                 "every batch's backward()"
                 + (", so some batches never update the parameters." if steps < batches
                    else ", not more (each extra step moves the weights again).")), "step-count"
@@ -1602,9 +1603,10 @@ def test_fit(student, tol):
         # (the stand-ins ran three times, and only the last epoch's figures are kept: a
         # history made anew inside the loop — mistakes review 26's, told to run `epochs`)
         fail(f"fit runs all {STUB_EPOCHS} epochs but its history keeps only the last one's "
-             "figures: create "
-             "the history once, before the epoch loop, and append each epoch's figures to it "
-             "(a history made inside the loop starts over every epoch).", "fit-history-reset")
+             "figures: create the history once, before the epoch loop, and append each "
+             "epoch's figures to it inside the loop (a history made inside the loop starts "
+             "over every epoch; appends after the loop see only the last epoch).",
+             "fit-history-reset")
     if epochs is not None:
         # (early stopping included: the stand-ins' validation loss grows every epoch, so a
         # fit that stops after a few epochs without improvement stops here — mistakes review
@@ -1612,6 +1614,7 @@ def test_fit(student, tol):
         fail(f"fit's history holds {epochs} entries per list for epochs={STUB_EPOCHS}: run "
              "exactly `epochs` epochs (for epoch in range(epochs), with no early stop) and "
              "append once per epoch.", "fit-epochs")
+    _fit_lists_apart(returned, expected)
     _fit_loaders(returned, expected, outcome.get("loaders"))
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
@@ -1737,6 +1740,25 @@ def _one_shared_list(returned: Any, expected: dict) -> bool:
             and all(v == first for v in lists) and len(first) == len(expected) * epochs)
 
 
+def _fit_lists_apart(returned: Any, expected: dict) -> None:
+    """The history's lists hold different numbers of entries: said with each count (fresh
+    eyes of stop 50: an evaluation before the first epoch, told only that the history does
+    not follow train-then-evaluate)."""
+    if not isinstance(returned, dict):
+        return
+    counts = {key: len(returned[key]) for key in expected
+              if isinstance(returned.get(key), (list, tuple))}
+    if len(counts) != len(expected) or len(set(counts.values())) == 1:
+        return
+    wanted = len(next(iter(expected.values())))
+    extra = " (an evaluation before the first epoch adds one)" \
+        if counts.get("val_loss") == wanted + 1 and counts.get("train_loss") == wanted else ""
+    held = ", ".join(f"{n} for {key}" for key, n in counts.items())
+    fail(f"fit's history holds {held} with epochs={STUB_EPOCHS}: append one figure to each "
+         f"list per epoch, in every epoch and nowhere else — train, then evaluate{extra}.",
+         "fit-epochs")
+
+
 def _epochs_run(returned: Any, expected: dict) -> int | None:
     """How many entries each of the history's lists holds, when they agree and differ from
     the epochs asked for (words only: an off-by-one in the epoch loop)."""
@@ -1747,6 +1769,10 @@ def _epochs_run(returned: Any, expected: dict) -> int | None:
     (length,) = lengths
     wanted = len(next(iter(expected.values())))
     return None if length == wanted else length
+
+
+def _times(count: int) -> str:
+    return {0: "no times", 1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _fit_carries_the_model(outcome: dict) -> None:
@@ -2022,7 +2048,14 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
        "log-softmax itself.",
        clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
-    x, outcome = _classifier(student, memo)
+    try:
+        x, outcome = _classifier(student, memo)
+    except StudentError:
+        # a model that raises cannot be told logits from probabilities: its error is the
+        # architecture check's, charged once (fresh eyes of stop 50: a second Linear of the
+        # wrong width lost both checks to one crash)
+        attributed_to(CLS_ARCH)
+        return
     for given, mode, logits in _outputs(x, outcome):
         rows = given.shape[0]
         if isinstance(logits, torch.Tensor) and logits.dim() == 2 and logits.shape[0] == rows \

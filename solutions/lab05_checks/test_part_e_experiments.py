@@ -256,6 +256,10 @@ def test_always_negative_accuracy(student, answers, tol):
         lambda got: ACC_VALUES))
     if value is None:
         return
+    if not _close(value, answers["always_negative_accuracy"], tol) \
+            and _close(value / 100, answers["always_negative_accuracy"], tol):
+        fail(f"always_negative_accuracy holds {value:g}, a percentage: keep the accuracy a "
+             "fraction in [0, 1], as your accuracy() returns it (no × 100).", "percentage")
     if not _close(value, answers["always_negative_accuracy"], tol):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "

@@ -44,3 +44,13 @@ def test_an_answer_built_on_a_constant_accuracy_is_still_charged() -> None:
 def test_fit_names_the_call_given_the_wrong_loader(old: str, new: str, mistake: str) -> None:
     found = verdicts(namespace(edited("fit", old, new)), "fit")
     assert [v.mistake for v in failed(found).values()] == [mistake]
+
+
+def test_an_answer_kept_as_a_percentage_is_told_so() -> None:
+    """Fresh eyes of stop 50: the answer ×100 beside an accuracy() that is right, told only
+    to predict all zeros with the targets' shape."""
+    right = namespace()["always_negative_accuracy"]
+    found = verdicts(namespace(always_negative_accuracy=100 * right),
+                     "always_negative_accuracy")
+    verdict = failed(found)[part_e.ALWAYS_NEGATIVE_ACC]
+    assert verdict.mistake == "percentage" and "a fraction in [0, 1]" in verdict.message

@@ -304,3 +304,52 @@ def test_a_history_of_tensors_is_told_so() -> None:
                     'history["val_accuracy"].append(torch.tensor(metrics["accuracy"]))'))
     verdict = verdicts(ns, "fit")[part_d.FIT]
     assert not verdict.passed and verdict.mistake == "fit-history-types", verdict.message
+
+
+def test_an_evaluation_before_the_first_epoch_is_told_each_lists_count() -> None:
+    """Fresh eyes of stop 50: one evaluation more than the epochs, told only that the history
+    does not follow train-then-evaluate."""
+    ns = namespace("fit", "    for _ in range(epochs):\n",
+                   "    first = evaluate(model, val_loader, loss_fn, device)\n"
+                   '    history["val_loss"].append(first["loss"])\n'
+                   '    history["val_accuracy"].append(first["accuracy"])\n'
+                   "    for _ in range(epochs):\n")
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-epochs", verdict.message
+    assert "6 for train_loss, 7 for val_loss, 7 for val_accuracy" in verdict.message
+    assert "an evaluation before the first epoch" in verdict.message
+
+
+def test_zero_grad_once_an_epoch_is_said_in_words() -> None:
+    ns = namespace("train_one_epoch", "        optimizer.zero_grad()\n", "",
+                   ("    for x, y in loader:\n",
+                    "    optimizer.zero_grad()\n    for x, y in loader:\n"))
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_ORDER]
+    assert not verdict.passed and "zero_grad() runs once for 4 batches" in verdict.message
+
+
+def test_a_model_that_raises_is_charged_by_the_architecture_check_alone() -> None:
+    """Fresh eyes of stop 50: a second Linear of the wrong width lost both build_classifier
+    checks to one crash."""
+    from autograder.sandbox.session import StudentError
+
+    class Raising(InProcessStudent):  # (a worker reports the model's error as the student's)
+        def scenario(self, name: str, params: dict[str, Any], *rest: Any, **options: Any) -> Any:
+            try:
+                return super().scenario(name, params)
+            except Exception as exc:
+                raise StudentError(name, harness.error_info(exc)) from None
+
+    ns = namespace("build_classifier", "nn.Linear(hidden, num_classes)",
+                   "nn.Linear(in_features, num_classes)")
+    memo: dict[str, Any] = {}
+    found = {}
+    for check in (part_d.test_classifier_architecture, part_d.test_classifier_logits):
+        try:
+            check(Raising(ns), memo)
+            error = None
+        except Exception as exc:
+            error = exc
+        found[check] = (error, take_attribution())
+    assert isinstance(found[part_d.test_classifier_architecture][0], StudentError)
+    assert found[part_d.test_classifier_logits] == (None, part_d.CLS_ARCH)
