@@ -2309,11 +2309,15 @@ def test_bce_clamp(student, tol, memo):
             what = f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')"
             if isinstance(value, torch.Tensor) and value.shape == expected.shape:
                 if torch.isinf(value).any():
-                    fail("binary_cross_entropy returns inf for p=0 with y=1 (or p=1 with y=0) "
+                    where = _bce_edges_at(student, probs, targets) \
+                        or "inf for p=0 with y=1 (or p=1 with y=0)"
+                    fail(f"binary_cross_entropy returns {where} "
                          f"{what}: clamp each log at -100 as PyTorch does, so the loss is 100 "
                          f"({BCE_CLAMP_FIX}).", "no-clamp")
                 if torch.isnan(value).any():
-                    fail("binary_cross_entropy returns nan for p=0 with y=0 (or p=1 with y=1) "
+                    where = _bce_edges_at(student, probs, targets) \
+                        or "nan for p=0 with y=0 (or p=1 with y=1)"
+                    fail(f"binary_cross_entropy returns {where} "
                          f"{what}: 0·log(0) is 0·(-inf) = nan — clamp each log at -100 before "
                          f"multiplying by the target ({BCE_CLAMP_FIX}).", "no-clamp")
             case = _bce_clamp_case_failed(student, tol, dtype, reduction)
@@ -2619,6 +2623,24 @@ def test_bce_no_library(student, source, tol, memo):
                   (probs * 0.9 + 0.05, targets),
                   "2-D float64 probabilities and soft targets, values and gradients",
                   EVERY_REDUCTION, for_elementwise(upstream))
+
+
+def _bce_edges_at(student, probs: torch.Tensor, targets: torch.Tensor) -> str:
+    """The edge pairs (p of exactly 0 or 1, y of 0 or 1) where the function's own
+    reduction='none' values are inf or nan, in words ("inf for p=1 with y=0"; "" where its
+    values do not say): the message names the cases the run shows, not every case that
+    could be (fresh eyes of stop 50: a clamp of log p alone was told of p=0 with y=0)."""
+    values = _quiet_call(student, "binary_cross_entropy", probs, targets, reduction="none")
+    if not isinstance(values, torch.Tensor) or values.shape != probs.shape \
+            or not values.is_floating_point():
+        return ""
+    found: list[str] = []
+    for p, y, value in zip(probs.tolist(), targets.tolist(), values.tolist(), strict=True):
+        said = f"{value} for p={p:g} with y={y:g}".replace("-inf", "inf")
+        if not math.isfinite(value) and p in (0.0, 1.0) and y in (0.0, 1.0) \
+                and said not in found:
+            found.append(said)
+    return " and ".join(found)
 
 
 def _bce_edge_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:

@@ -343,3 +343,15 @@ def test_a_cut_graph_is_charged_by_the_gradient_check_in_plain_words() -> None:
     assert "no gradient for the input at all" in message and ".detach()" in message
     assert "of the input's shape" not in message and "1e4" not in message
     assert attributed(found) == {part_b.CE_EXTREME: part_b.CE_GRAD}
+
+
+def test_a_bce_clamp_message_names_the_edge_cases_the_run_shows() -> None:
+    """Fresh eyes of stop 50: log(1 − p) left unclamped was told of p=0 with y=0, which it
+    gets right; the values at p = 1 are what it gets wrong."""
+    found = verdicts(namespace(part_a_edit(
+        "binary_cross_entropy",
+        "log_1mp = torch.clamp(torch.where(probs < 1, torch.log1p(-safe_q), -100.0), min=-100)",
+        "log_1mp = torch.log1p(-probs)")), "binary_cross_entropy")
+    verdict = failed(found)[part_b.BCE_CLAMP]
+    assert "inf for p=1 with y=0 and nan for p=1 with y=1" in verdict.message, verdict.message
+    assert "p=0 with y=0" not in verdict.message
