@@ -183,6 +183,7 @@ def probe(mountpoint: str | None = None) -> Capabilities:
     """Try each protection in a throwaway child; the parent stays unchanged."""
     caps = Capabilities()
     rootfs.unsafe_module_files()  # (found once, here: every worker hides them)
+    rootfs.unused_package_folders()  # (likewise)
     caps.network_namespace = _in_child(lambda: _unshare(CLONE_NEWNET))
     caps.pid_namespace = _in_child(lambda: _unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS))
     root = os.geteuid() == 0

@@ -28,6 +28,7 @@ import importlib.util
 import os
 import platform
 import sys
+import sysconfig
 from dataclasses import dataclass
 
 MS_RDONLY = 1
@@ -74,6 +75,26 @@ def unsafe_module_files() -> tuple[str, ...]:
         if spec is not None and spec.origin and os.path.isfile(spec.origin):
             found.append(os.path.realpath(spec.origin))
     return tuple(found)
+
+
+@functools.cache
+def unused_package_folders() -> tuple[str, ...]:
+    """The package folders of the runtime's prefixes that this interpreter does not import
+    from (a virtual environment's base interpreter's own site-packages, left out of its
+    `sys.path`): hidden from every worker, which needs none of them. Why: a red team of stop
+    50 found a whole SciPy and a second NumPy there, outside what an evidence worker hides
+    (`harness.ForGood.hidden`), and imported them past its importer by their path."""
+    on_path = {os.path.realpath(p) for p in sys.path if p}
+    found = set()
+    for prefix in {sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix}:
+        paths = sysconfig.get_paths(vars={"base": prefix, "platbase": prefix,
+                                          "installed_base": prefix,
+                                          "installed_platbase": prefix})
+        for key in ("purelib", "platlib"):
+            folder = os.path.realpath(paths[key])
+            if os.path.isdir(folder) and folder not in on_path:
+                found.add(folder)
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -183,7 +204,8 @@ def build_and_enter(layout: Layout) -> None:
             covered = any(path == r or path.startswith(r.rstrip("/") + "/") for r in runtime_paths())
             if not covered:
                 _bind_readonly(path, _make_target(root, path, directory=True))
-    for hidden in (*layout.hide_paths, *unsafe_module_files()):  # e.g. a project installed
+    for hidden in (*layout.hide_paths, *unsafe_module_files(),
+                   *unused_package_folders()):  # e.g. a project installed
         # into site-packages; CPython's test modules
         inside = root + hidden
         if os.path.isdir(inside):

@@ -303,6 +303,28 @@ def isolated(zygote):
         pytest.skip("this host gives no private root: " + "; ".join(zygote.info.warnings))
 
 
+UNUSED_PACKAGES = """
+import os
+from autograder.sandbox import rootfs
+seen = {folder: (os.listdir(folder) if os.path.isdir(folder) else []) if os.access(folder, os.R_OK)
+        else [] for folder in rootfs.unused_package_folders()}
+"""
+
+
+def test_a_worker_sees_no_package_folder_its_interpreter_does_not_import_from(zygote, grader,
+                                                                             isolated):
+    """Stop 50's red team imported a whole SciPy, and a second NumPy, from the base
+    interpreter's own site-packages (outside the virtual environment's `sys.path`): every
+    worker has those folders empty, whatever they hold on the host."""
+    session = _session(zygote, grader, UNUSED_PACKAGES)
+    try:
+        seen = session.get_var("seen")
+        assert set(seen) == set(rootfs.unused_package_folders())
+        assert all(found == [] for found in seen.values()), seen
+    finally:
+        session.close()
+
+
 def test_a_worker_can_read_only_the_runtime_and_its_own_folders(zygote, grader, isolated):
     allowed = [*runtime_paths(), *(os.path.realpath(p) for p in rootfs.SYSTEM_LIBRARIES),
                *rootfs.SYSTEM_LIBRARIES, "/etc", "/dev", "/proc", rootfs.HOME, "/tmp"]

@@ -100,3 +100,20 @@ def test_numpys_log_sum_exp_is_gone_however_it_was_to_be_reached() -> None:
     assert found["refused"] == ["numpy_logaddexp is not available here"] * 3
     assert found["still"] == []
     assert found["add"] == 3.0  # (NumPy's other routines run as ever)
+
+
+def test_the_package_folders_a_worker_hides_are_those_its_interpreter_does_not_use() -> None:
+    """A virtual environment's base interpreter keeps packages of its own (a whole SciPy, a
+    second NumPy: stop 50's red team imported them by path): not on this `sys.path`, so
+    hidden from every worker (`rootfs.unused_package_folders`); nothing on it is."""
+    found = _run("""
+        import json, os, sys
+        from autograder.sandbox import rootfs
+        on_path = {os.path.realpath(p) for p in sys.path if p}
+        hidden = rootfs.unused_package_folders()
+        print(json.dumps({"hidden": hidden, "overlap": sorted(on_path & set(hidden)),
+                          "venv": sys.prefix != sys.base_prefix}))
+    """)
+    assert found["overlap"] == []
+    if found["venv"]:  # (this project runs in one: its base's site-packages is not used)
+        assert any(p.endswith("site-packages") for p in found["hidden"]), found
