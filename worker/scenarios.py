@@ -418,28 +418,35 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     mine = {id(p) for p in nn.Module.parameters(model)}
     outcome["fresh"] = again is not model and (not isinstance(again, nn.Module) or mine.isdisjoint(
         id(p) for p in nn.Module.parameters(again)))
-    model.eval()
-    with torch.no_grad():
-        outcome["logits"] = model(params["x"])
-    # and as training runs it (an outside red team's model ended with a softmax in train
-    # mode only): Linear → ReLU → Linear gives the same outputs in both modes
-    model.train()
-    with torch.enable_grad():
-        outcome["logits_train"] = model(params["x"]).detach()
-    # ... and on inputs of other sizes, in both modes, after those two calls (red team 31's
-    # model ended with a softmax unless the batch had the probe's 9 rows, or from its third
-    # call on): one model, whatever input it is given and however often
-    outcome["more"] = []
-    for x in params.get("more", []):
-        model.eval()
-        with torch.no_grad():
-            evaluated = model(x)
-        model.train()
-        with torch.enable_grad():
-            outcome["more"].append([evaluated, model(x).detach()])
     outcome["params"] = [[name, p.detach().clone()] for name, p in model.named_parameters()]
     outcome["leaf_types"] = [type(m).__name__ for m in model.modules()
                              if not list(m.children())]
+    # A model that is built but raises when it runs (layers of the wrong widths) is the
+    # architecture check's to charge, once, its layers judged first (fresh eyes of stop 50:
+    # one crash cost both build_classifier checks)
+    outcome["forward_error"] = None
+    try:
+        model.eval()
+        with torch.no_grad():
+            outcome["logits"] = model(params["x"])
+        # and as training runs it (an outside red team's model ended with a softmax in train
+        # mode only): Linear → ReLU → Linear gives the same outputs in both modes
+        model.train()
+        with torch.enable_grad():
+            outcome["logits_train"] = model(params["x"]).detach()
+        # ... and on inputs of other sizes, in both modes, after those two calls (red team
+        # 31's model ended with a softmax unless the batch had the probe's 9 rows, or from
+        # its third call on): one model, whatever input it is given and however often
+        outcome["more"] = []
+        for x in params.get("more", []):
+            model.eval()
+            with torch.no_grad():
+                evaluated = model(x)
+            model.train()
+            with torch.enable_grad():
+                outcome["more"].append([evaluated, model(x).detach()])
+    except Exception as exc:
+        outcome["forward_error"] = harness.error_info(exc)
     return outcome
 
 

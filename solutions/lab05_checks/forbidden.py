@@ -84,6 +84,15 @@ def _aten_named(*parts: str, but: tuple[str, ...] = ("backward",)) -> tuple[str,
                         and not any(b in n for b in but)))
 
 
+def _with_variants(ops: tuple[str, ...]) -> tuple[str, ...]:
+    """`ops`, each with its in-place and backward operators where ATen has them (`mish_`,
+    `mish_backward`): one routine, however it is reached."""
+    names = {schema.name.removeprefix("aten::") for schema in torch._C._jit_get_all_schemas()
+             if schema.name.startswith("aten::")}
+    return tuple(sorted({*ops, *(f"{op}{end}" for op in ops for end in ("_", "_backward")
+                                 if f"{op}{end}" in names)}))
+
+
 SOFTMAX_OPS = _aten_named("softmax", but=("backward", "log_softmax"))
 LOG_SOFTMAX_OPS = _aten_named("log_softmax")
 # (`logaddexp`, `logaddexp2`: a log-sum-exp of two, folded over a dim — red team 16's
@@ -103,20 +112,24 @@ def _with_kernel(ops: tuple[str, ...]) -> tuple[str, ...]:
 
 
 ATTENTION_OPS = _with_kernel(_aten_named("attention", "transformer"))
-# Every loss of the library, as a family: each forward ATen operator with "loss" in its name,
-# and each loss of torch.nn.functional written in Python (blocked by its code:
-# `harness.LibraryBlock`). Forbidden inside softmax and log_softmax (none is needed there).
+# Every loss of the library, as a family: each ATen operator with "loss" in its name, its
+# backward kernels too (stop 50's second red team: `_ctc_loss_backward` gives a log-sum-exp,
+# `multi_margin_loss_backward` |d|), and each loss of torch.nn.functional written in Python
+# (blocked by its code: `harness.LibraryBlock`). Forbidden inside softmax and log_softmax
+# (none is needed there).
 LOSS_OPS = tuple(sorted({
-    *_with_kernel(_aten_named("loss")),
+    *_with_kernel(_aten_named("loss", but=())),
     *(name for name, value in vars(F).items() if name.endswith("_loss") and callable(value)
       and not torch._C._jit_get_schemas_for_operator(f"aten::{name}"))}))
 # A log-sum-exp of two terms with 0 (softplus(x) = log(exp(x) + exp(0)); logsigmoid(x) =
 # -softplus(-x)), stable at ±1e4 with no max shift: folded along a dimension, a log-sum-exp
 # (red team 40's softmax and log_softmax, as red team 16's with torch.logaddexp). Elementary
 # ops everywhere else (a BCE with logits is written with them).
-LOG_SUM_EXP_PAIR_OPS = _with_kernel(("softplus", "log_sigmoid", "log_sigmoid_forward",
-                                     # (mish(d) / d = tanh(softplus(d)): red team 41's fold)
-                                     "mish"))
+LOG_SUM_EXP_PAIR_OPS = _with_kernel(_with_variants(
+    ("softplus", "log_sigmoid", "log_sigmoid_forward",
+     # (mish(d) / d = tanh(softplus(d)): red team 41's fold; in place too, `mish_`: stop 50's
+     # second red team, +2; and its backward, which holds tanh(softplus(d)) as well)
+     "mish")))
 # The margin and embedding losses, as a family: with a margin of 0 (or a tiny one) and a
 # second input of 0 (or the first), each gives |d| or d² (red team 23: F.multi_margin_loss
 # with margin 0 on rows [0, d] and [0, -d], +4; red team 40's
@@ -215,7 +228,7 @@ BLOCKED_OPS: dict[str, tuple[str, ...]] = {
     # other library losses that give a lab loss's values (an outside red team's), forbidden
     # where they do (see each check's set and the notebook's rule)
     "kl_div": ("kl_div",),
-    "ctc_loss": ("_ctc_loss",),
+    "ctc_loss": ("_ctc_loss", "_ctc_loss_backward"),
     "poisson_nll_loss": ("poisson_nll_loss",),
     "soft_margin_loss": ("soft_margin_loss", "soft_margin_loss_backward"),
     # written in Python over elementary operators: blocked by their code (harness.LibraryBlock)
@@ -293,6 +306,7 @@ def library_functions(names: list[str]) -> set[str]:
     found = set()
     for raw in names:
         name = raw.removeprefix("aten::").split(".", 1)[0]
+        name = name if name in ALIASES else name.rstrip("_")  # (an in-place variant's)
         if name in ALIASES:
             found.add(ALIASES[name])
     return found

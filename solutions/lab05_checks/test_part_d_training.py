@@ -180,7 +180,8 @@ def _well_formed(outcome: Any) -> dict[str, Any]:
                         and len(p) == 2 and isinstance(p[1], torch.Tensor)
                         and p[1].is_floating_point()]
                        if isinstance(params, list) else [])
-    for key in ("error", *(f"{label}_error" for label in ("with_cuda", "without_cuda"))):
+    for key in ("error", "forward_error",
+                *(f"{label}_error" for label in ("with_cuda", "without_cuda"))):
         if clean.get(key):
             clean[key] = student_error_info(clean[key])
     if "logits" in clean and not isinstance(clean["logits"], torch.Tensor):
@@ -1976,7 +1977,12 @@ def test_classifier_architecture(student, memo):
              "bias=True).", "no-bias")
     if count != 7 * 13 + 13 + 13 * 5 + 5:
         fail("build_classifier has the wrong number of parameters for "
-             "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes).", "wrong-sizes")
+             "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes)"
+             + (" (and raises when it runs: each layer's input width is the width the layer "
+                "before it outputs)" if outcome.get("forward_error") is not None else "")
+             + ".", "wrong-sizes")
+    if outcome.get("forward_error") is not None:
+        raise StudentError("build_classifier", outcome["forward_error"])
     expected = _reference_logits(outcome, x)
     if expected is None:
         fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
@@ -2048,12 +2054,12 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
        "log-softmax itself.",
        clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
-    try:
-        x, outcome = _classifier(student, memo)
-    except StudentError:
-        # a model that raises cannot be told logits from probabilities: its error is the
-        # architecture check's, charged once (fresh eyes of stop 50: a second Linear of the
-        # wrong width lost both checks to one crash)
+    x, outcome = _classifier(student, memo)
+    if outcome.get("forward_error") is not None and outcome.get("is_module"):
+        # a model built but raising when it runs cannot be told logits from probabilities:
+        # its error is the architecture check's, charged once (fresh eyes of stop 50: a
+        # second Linear of the wrong width lost both checks to one crash); a build_classifier
+        # that raises itself earns neither
         attributed_to(CLS_ARCH)
         return
     for given, mode, logits in _outputs(x, outcome):

@@ -330,26 +330,21 @@ def test_zero_grad_once_an_epoch_is_said_in_words() -> None:
 
 def test_a_model_that_raises_is_charged_by_the_architecture_check_alone() -> None:
     """Fresh eyes of stop 50: a second Linear of the wrong width lost both build_classifier
-    checks to one crash."""
-    from autograder.sandbox.session import StudentError
-
-    class Raising(InProcessStudent):  # (a worker reports the model's error as the student's)
-        def scenario(self, name: str, params: dict[str, Any], *rest: Any, **options: Any) -> Any:
-            try:
-                return super().scenario(name, params)
-            except Exception as exc:
-                raise StudentError(name, harness.error_info(exc)) from None
-
+    checks to one crash. Its layers are judged (the wrong sizes, said with the crash), and
+    the logits check defers to that verdict."""
     ns = namespace("build_classifier", "nn.Linear(hidden, num_classes)",
                    "nn.Linear(in_features, num_classes)")
-    memo: dict[str, Any] = {}
-    found = {}
-    for check in (part_d.test_classifier_architecture, part_d.test_classifier_logits):
-        try:
-            check(Raising(ns), memo)
-            error = None
-        except Exception as exc:
-            error = exc
-        found[check] = (error, take_attribution())
-    assert isinstance(found[part_d.test_classifier_architecture][0], StudentError)
-    assert found[part_d.test_classifier_logits] == (None, part_d.CLS_ARCH)
+    found = verdicts(ns, "build_classifier")
+    arch = found[part_d.CLS_ARCH]
+    assert not arch.passed and arch.mistake == "wrong-sizes", arch.message
+    assert "raises when it runs" in arch.message
+    assert found[part_d.CLS_LOGITS].assessed_by == part_d.CLS_ARCH
+
+
+def test_a_build_classifier_that_raises_itself_earns_neither_check() -> None:
+    """Work first: a stub that raises scores nothing, its logits check included."""
+    ns = namespace("build_classifier", "    return nn.Sequential(",
+                   "    raise NotImplementedError\n    return nn.Sequential(")
+    found = verdicts(ns, "build_classifier")
+    assert not found[part_d.CLS_ARCH].passed and not found[part_d.CLS_LOGITS].passed
+    assert not found[part_d.CLS_LOGITS].assessed_by

@@ -371,3 +371,23 @@ def test_a_finalizer_cannot_change_the_gradients_the_grader_took(grade_tamper):
                  if t.name == "mse_loss: backward gives the reference gradients (float64, "
                               "gradcheck)")
     assert not check.passed and check.mistake == "wrong-gradient", check.output
+
+
+@pytest.mark.parametrize(("fixture", "functions"), [
+    # stop 50's second red team: SciPy, and a second NumPy, imported by path from the base
+    # interpreter's site-packages (hidden from every worker now); loss backward kernels and
+    # the in-place mish (blocked with their families now)
+    ("hostile_imports_scipy_from_the_base_interpreter",
+     ("mse_loss", "huber_loss", "softmax", "log_softmax", "cross_entropy",
+      "binary_cross_entropy_with_logits")),
+    ("hostile_imports_a_second_numpy", ("softmax", "log_softmax")),
+    ("hostile_takes_loss_backward_kernels", ("mae_loss", "softmax", "log_softmax")),
+    ("hostile_takes_softplus_from_in_place_mish", ("softmax", "log_softmax")),
+])
+def test_a_library_reached_another_way_earns_no_no_library_point(grade_tamper, fixture,
+                                                                 functions):
+    result = grade_tamper(fixture)
+    for function in functions:
+        check = next(t for t in result.tests
+                     if t.name.startswith(f"{function}: implemented without"))
+        assert not check.passed, (function, check.output)
