@@ -31,7 +31,7 @@ import torch
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks.blame import held_to_float32
-from test_helper_blame import CHECKS, REFERENCE, namespace
+from test_helper_blame import CHECKS, REFERENCE, namespace, verdict
 from test_helper_blame import verdicts as run_checks
 
 from autograder.check.plugin import Verdict, settle_attributions
@@ -355,3 +355,20 @@ def test_a_bce_clamp_message_names_the_edge_cases_the_run_shows() -> None:
     verdict = failed(found)[part_b.BCE_CLAMP]
     assert "inf for p=1 with y=0 and nan for p=1 with y=1" in verdict.message, verdict.message
     assert "p=0 with y=0" not in verdict.message
+
+
+BCEL_WHERE_BRANCHES = part_a_edit(
+    "binary_cross_entropy_with_logits", "neg_log_sigmoid = -F.logsigmoid(logits)",
+    "neg_log_sigmoid = torch.where(logits >= 0, torch.log1p(torch.exp(-logits)),\n"
+    "                                  -logits + torch.log1p(torch.exp(logits)))")
+
+
+def test_a_nan_gradient_from_both_branches_of_where_is_told_so() -> None:
+    """Fresh eyes of stop 50: two branches, each stable where it is chosen, have a nan
+    gradient at ±1e4 (the other branch overflows); the source picks the words, the run
+    showed the nan."""
+    found = verdict(namespace(BCEL_WHERE_BRANCHES), part_b.BCEL_EXTREME, BCEL_WHERE_BRANCHES)
+    assert not found.passed and found.mistake == "not-finite-gradient", found.message
+    assert "torch.where differentiates both of its branches" in found.message
+    plain = verdicts(namespace(BCEL_WHERE_BRANCHES), "binary_cross_entropy_with_logits")
+    assert "sqrt(d**2)" in failed(plain)[part_b.BCEL_EXTREME].message  # (no source: no words)
