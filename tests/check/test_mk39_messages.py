@@ -304,7 +304,7 @@ def test_a_loop_zeroing_and_stepping_once_an_epoch_is_told_both() -> None:
         "        optimizer.step()\n        optimizer.zero_grad()\n", "")
     loop = loop.replace("    return total_loss", "    optimizer.step()\n    return total_loss")
     verdict = failed(verdicts(namespace(loop), "train_one_epoch"))[part_d.TRAIN_ORDER]
-    assert "optimizer.step() 1 times" in verdict.message, verdict.message
+    assert "zero_grad() runs once and optimizer.step() once" in verdict.message, verdict.message
 
 
 def test_stubs_through_the_relaxed_gates_earn_nothing() -> None:
