@@ -30,8 +30,9 @@ class _Marker:
 
 
 class _Tag(torch.autograd.Function):
-    """Identity on the loss whose node holds a marker: while the marker lives, that batch's
-    autograd graph is still reachable from something the student kept."""
+    """Identity on the loss (or the model's output) whose node holds a marker: while the
+    marker lives, that batch's autograd graph is still reachable from something the student
+    kept."""
 
     @staticmethod
     def forward(ctx: Any, loss: torch.Tensor, marker: Any) -> torch.Tensor:
@@ -64,6 +65,11 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         if label_smoothing:
             self.inner = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
         self.markers: list[weakref.ref[_Marker]] = []
+        # the same for each of the model's outputs (`watch_output`), and how many there were
+        # at each loss call: a graph kept through the logits (`kept.append(logits)`) never
+        # reaches the loss's marker (a red team of stop 50: full marks)
+        self.output_markers: list[weakref.ref[_Marker]] = []
+        self.cuts: list[int] = []
         self.graphs_alive = 0
         self.counts: list[int] = []  # each batch's count (the scenario keeps this list too)
         # Each call's loss and batch size, as the student's run computed them: the judge
@@ -74,6 +80,10 @@ class GraphWatchLoss(harness.InstrumentedLoss):
                 **options: Any) -> torch.Tensor:
         older = self.markers[:-1]
         alive = sum(ref() is not None for ref in older)
+        if len(self.cuts) >= 2:  # (the outputs of batches before the previous one)
+            alive = max(alive, sum(ref() is not None
+                                   for ref in self.output_markers[:self.cuts[-2]]))
+        self.cuts.append(len(self.output_markers))
         self.counts.append(alive)
         self.graphs_alive = max(self.graphs_alive, alive)
         loss = super().forward(input, target, *more, **options)
@@ -85,6 +95,14 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         marker = _Marker()
         self.markers.append(weakref.ref(marker))
         return _Tag.apply(loss, marker)
+
+    def watch_output(self, module: nn.Module, inputs: Any, output: Any) -> Any:
+        """The model's forward hook: its output, tagged where it carries a graph."""
+        if not (isinstance(output, torch.Tensor) and output.requires_grad):
+            return None
+        marker = _Marker()
+        self.output_markers.append(weakref.ref(marker))
+        return _Tag.apply(output, marker)
 
 
 @scenario("train_one_epoch")
@@ -98,6 +116,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
                             params.get("shuffle_seed"))
     outcome: dict[str, Any] = {"error": None, "returned": None}
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
+    handles.append(model.register_forward_hook(loss_fn.watch_output))
     counts = loss_fn.counts
     watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))

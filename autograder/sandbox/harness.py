@@ -1488,6 +1488,9 @@ class Log:
         # the first few layers that ran (their kinds): the model ran, by whatever path —
         # `model.forward(x)` included — where a loss called on zeros never runs one
         self.layer_calls: list[str] = []
+        # the model's outputs since the last loss call (detached: no graph kept), which the
+        # instrumented loss compares with what it is handed (`InstrumentedLoss.forward`)
+        self.outputs: list[torch.Tensor] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -1556,6 +1559,21 @@ def _plain_repr(value: Any) -> str:
     return "a " + _type_name(type(value))
 
 
+def _same_loss(inner: nn.Module, handed: torch.Tensor, output: torch.Tensor,
+               targets: torch.Tensor) -> bool | None:
+    """Does the loss of what the loop handed over equal that of the model's output (None:
+    they cannot be compared — another size, a device without data)?"""
+    if handed.numel() != output.numel() or "meta" in (handed.device.type, output.device.type):
+        return None
+    try:
+        with torch.no_grad():
+            mine = inner(output, targets)
+            theirs = inner(handed.detach().reshape(output.shape).to(output.dtype), targets)
+        return bool(torch.allclose(theirs, mine, rtol=1e-5, atol=1e-7))
+    except Exception:  # (a shape or dtype the loss refuses: the student's call will say)
+        return None
+
+
 class InstrumentedLoss(nn.Module):
     """The loss a scenario hands the student's function: what it is called with is logged.
 
@@ -1570,6 +1588,21 @@ class InstrumentedLoss(nn.Module):
         self.log = log
         self.inner = nn.CrossEntropyLoss()
         self.reveal = 0.0
+
+    def _transformed(self, logits: Any, targets: Any) -> bool:
+        """The loss was handed something that is not the model's output since the last loss
+        call, and whose loss differs from that output's: a softmax, a scaled softmax, a
+        sigmoid before the loss (a red team of stop 50's `2 * softmax(logits)` matched no
+        replay and no probabilities test). A reshape, a dtype change or a log_softmax (whose
+        loss is the logits' own) is not. Unknown (False) where the model's output was not
+        seen (`model.forward(x)` skips its hooks)."""
+        outputs = list(self.log.outputs)
+        self.log.outputs.clear()  # (in place: the log's attributes are watched, `Unchanged`)
+        if not (isinstance(logits, torch.Tensor) and isinstance(targets, torch.Tensor)
+                and outputs):
+            return False
+        verdicts = [_same_loss(self.inner, logits, output, targets) for output in outputs]
+        return False in verdicts and True not in verdicts
 
     def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
                 **options: Any) -> torch.Tensor:
@@ -1601,6 +1634,7 @@ class InstrumentedLoss(nn.Module):
                     detached.sum(1), torch.ones(1, dtype=detached.dtype, device=detached.device),
                     atol=1e-4)  # (made beside the logits: a GPU refuses a CPU tensor there)
             )
+        info["transformed"] = self._transformed(logits, targets)
         self.log.event("loss")
         self.log.loss_calls.append(info)
         self.log.note("loss_calls", info)
@@ -1655,6 +1689,8 @@ _LAYER_RECORDS = 4  # layers' device records kept per scenario: the first show t
 
 def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:
     handles: list[Any] = []
+    moded = [layer for layer in model.modules() if layer is not model and isinstance(
+        layer, (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd))]
 
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         x = inputs[0] if inputs else None
@@ -1667,11 +1703,22 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
             "param_device": str(next(module.parameters()).device),
             "grad_enabled": bool(_grad_enabled()),
             "training": module.training,
+            # a layer whose work depends on the mode (BatchNorm, Dropout) in another mode than
+            # the model's (a red team of stop 50's BatchNorm layers set to eval by a loop that
+            # left the model itself in train mode)
+            "mixed": any(layer.training != module.training for layer in moded),
         }
         log.forward.append(record)
         log.note("forward", record)
 
     handles.append(model.register_forward_pre_hook(pre_forward))
+
+    def post_forward(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        if isinstance(output, torch.Tensor):
+            log.outputs.append(output.detach())
+            del log.outputs[:-4]
+
+    handles.append(model.register_forward_hook(post_forward))
 
     def inner_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         if _grad_enabled():

@@ -137,9 +137,10 @@ def _scenario(student, name: str, params: dict) -> dict:
 _RECORDS: dict[str, dict[str, Any]] = {
     "loss_calls": {"logits_device": "?", "targets_device": "?", "probs": False,
                    "requires_grad": False, "grad_enabled": False, "swapped": False,
-                   "logits_ndim": 2},
+                   "logits_ndim": 2, "transformed": False},
     "backward_calls": {"graph": True},
-    "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False},
+    "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False,
+                "mixed": False},
     "layer_inputs": {"input_device": "?", "param_device": "?"},
 }
 _TEXTS = ("with_cuda", "without_cuda", "with_cuda_type", "without_cuda_type")
@@ -471,13 +472,20 @@ def _require_run(run: dict, tol) -> None:
         if problem is not None:
             fail(*problem)
         hint, mistake = _order_diagnosis(outcome.get("events", []))
-        modes = [f.get("training") for f in _training_forwards(outcome)]
-        if mistake == "update-changed" and False in modes:
+        forwards = _training_forwards(outcome)
+        modes = [f.get("training") for f in forwards]
+        if mistake == "update-changed" and (False in modes
+                                            or any(f.get("mixed") is True for f in forwards)):
             # The calls in the right order on every batch, some forward passes in eval mode
-            # (model.eval() inside the loop): the parameters are another model's, which the
-            # train-mode check charges (mistakes review 40: told "something changes the
-            # gradients between backward() and step()")
+            # (model.eval() inside the loop, or its BatchNorm layers'): the parameters are
+            # another model's, which the train-mode check charges (mistakes review 40: told
+            # "something changes the gradients between backward() and step()")
             held_to(TRAIN_MODE)
+        if mistake == "update-changed" and any(
+                call.get("transformed") is True for call in outcome.get("loss_calls", [])):
+            # ... the loss handed a transform of the logits (a scaled softmax, a sigmoid):
+            # the logits check charges it (red team of stop 50)
+            held_to(TRAIN_LOGITS)
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
              + hint, mistake or "unknown-trajectory")
 
@@ -589,9 +597,19 @@ def _plain_matches(outcome: dict, tol, matched: training.Variant) -> bool:
 
 
 def _softmax_seen(outcome: dict) -> None:
-    """Before a crash: the loss got probabilities (rows of non-negative values summing to 1)."""
-    if any(call.get("probs") for call in outcome.get("loss_calls", [])):
+    """The loss got probabilities (rows of non-negative values summing to 1), or another
+    transform of the model's outputs that changes the loss (`harness.InstrumentedLoss`:
+    a scaled softmax, a sigmoid); before a crash too. Judged on the run whatever replay the
+    loop matches: a red team of stop 50's `2 * softmax(logits)` matched none, and the
+    step-order check's failure for another mistake kept this check's points."""
+    calls = outcome.get("loss_calls", [])
+    if any(call.get("probs") for call in calls):
         fail(SOFTMAX_BEFORE_LOSS, "softmax-before-loss")
+    if any(call.get("transformed") is True for call in calls):
+        fail("train_one_epoch hands loss_fn something other than the model's outputs (a "
+             "softmax, scaled or not, a sigmoid, another transform of them): CrossEntropyLoss "
+             "expects the raw logits and applies log-softmax itself; pass model(x) directly.",
+             "softmax-before-loss")
 
 
 SOFTMAX_BEFORE_LOSS = ("train_one_epoch: you applied softmax before the loss — CrossEntropyLoss "
@@ -670,6 +688,7 @@ TRAIN_MODE = "train_one_epoch: puts the model in train mode"
        clauses=("puts the model in training mode",))
 def test_train_mode(student, memo, tol, source):
     def mode_seen(outcome: dict) -> None:  # (a forward pass in eval mode: before a crash too)
+        _mixed_modes_seen(outcome)
         modes = [f.get("training") for f in _training_forwards(outcome)]
         if False not in modes:
             return
@@ -684,6 +703,7 @@ def test_train_mode(student, memo, tol, source):
 
     variant = _loop_variant(student, memo, tol, seen=mode_seen)
     if variant is not None and variant.mode != "ok":
+        _mixed_modes_seen(_train_run(student, memo, tol)["outcome"])  # (the closer words)
         if _train_run(student, memo, tol)["outcome"].get("training_after") is True:
             # (words only) it trained in eval mode and left the model in train mode
             fail("train_one_epoch calls model.train() too late: the forward passes ran in eval "
@@ -700,6 +720,18 @@ def test_train_mode(student, memo, tol, source):
         fail("train_one_epoch trains in eval mode when it is called again on a model that "
              "evaluate() left in eval mode (as fit calls it every epoch): call model.train() "
              "at the start of every call.", "no-train-mode")
+
+
+def _mixed_modes_seen(outcome: dict) -> None:
+    """A forward pass of the model in train mode with some of its mode-dependent layers
+    (BatchNorm, Dropout) in eval mode (a red team of stop 50's loop set its BatchNorm layers
+    to eval under a model left in train mode: it matched no replay, and the step-order
+    check's failure for another mistake kept this check's points)."""
+    if any(f.get("training") is True and f.get("mixed") is True
+           for f in _training_forwards(outcome)):
+        fail("train_one_epoch runs some of the model's layers (BatchNorm, Dropout) in eval "
+             "mode while the model trains: call model.train() on the whole model and switch "
+             "no layer to eval inside the loop.", "no-train-mode")
 
 
 def _modes_when_called_again(student, function: str, params: dict) -> list[Any]:
@@ -2080,8 +2112,11 @@ def test_classifier_logits(student, memo):
             fail("build_classifier's model does no work on its input (it has no weights, or "
                  "hands back part of its input): this check counts once its layers compute "
                  "the logits (Linear → ReLU → Linear).", "not-working")
-        if (logits >= 0).all() and torch.allclose(logits.sum(1).float(), torch.ones(rows),
-                                                  atol=1e-4):
+        sums = logits.sum(1).double()
+        if (logits >= 0).all() and bool(sums.min() > 0) and torch.allclose(
+                sums, sums.mean().expand_as(sums), rtol=1e-4, atol=1e-4):
+            # (probabilities, or probabilities scaled or shifted: rows of non-negative values
+            # with one sum — a red team of stop 50's 2 * softmax at the end)
             where = " in train mode" if mode == "train" else ""
             fail(f"build_classifier ends with a softmax{where}: its outputs are probabilities, "
                  "but cross-entropy expects raw logits — remove the final softmax.",

@@ -348,3 +348,55 @@ def test_a_build_classifier_that_raises_itself_earns_neither_check() -> None:
     found = verdicts(ns, "build_classifier")
     assert not found[part_d.CLS_ARCH].passed and not found[part_d.CLS_LOGITS].passed
     assert not found[part_d.CLS_LOGITS].assessed_by
+
+
+# ---------------------------------------------------------------- red team of stop 50 (third)
+def test_a_scaled_softmax_before_the_loss_is_the_logits_checks_alone() -> None:
+    """`2 * softmax(logits)` matched no replay and no probabilities test: the step-order
+    check took the blame, and its failure for another mistake kept the logits check's
+    points. The loss is now seen handed a transform of the model's outputs."""
+    ns = namespace("train_one_epoch", "        loss = loss_fn(logits, y)\n",
+                   "        loss = loss_fn(2 * torch.softmax(logits, 1), y)\n")
+    found = verdicts(ns, "train_one_epoch")
+    logits = found[part_d.TRAIN_LOGITS]
+    assert not logits.passed and logits.mistake == "softmax-before-loss", logits.message
+    assert found[part_d.TRAIN_ORDER].assessed_by == part_d.TRAIN_LOGITS  # (charged once)
+
+
+@pytest.mark.parametrize("handed", ["logits.reshape(len(y), -1)", "logits.float()",
+                                    "torch.log_softmax(logits, 1)"])
+def test_what_gives_the_logits_own_loss_is_not_a_transform(handed: str) -> None:
+    ns = namespace("train_one_epoch", "        loss = loss_fn(logits, y)\n",
+                   f"        loss = loss_fn({handed}, y)\n")
+    assert verdicts(ns, "train_one_epoch")[part_d.TRAIN_LOGITS].passed
+
+
+def test_batchnorm_set_to_eval_under_a_training_model_is_the_mode_checks() -> None:
+    ns = namespace("train_one_epoch", "    model.train()\n",
+                   "    model.train()\n    for layer in model.modules():\n"
+                   "        if isinstance(layer, nn.BatchNorm1d):\n            layer.eval()\n")
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_MODE]
+    assert not verdict.passed and "some of the model's layers" in verdict.message, \
+        verdict.message
+
+
+def test_a_graph_kept_through_the_logits_is_seen() -> None:
+    """`kept.append(logits)` holds every batch's graph without reaching the loss's marker:
+    full marks before the model's outputs were tagged too."""
+    ns = namespace("train_one_epoch", "    total_loss, total_samples = 0.0, 0\n",
+                   "    total_loss, total_samples = 0.0, 0\n    kept = []\n",
+                   ("        logits = model(x)\n",
+                    "        logits = model(x)\n        kept.append(logits)\n"))
+    verdict = verdicts(ns, "train_one_epoch")[part_d.TRAIN_RETURN]
+    assert not verdict.passed, verdict.message
+
+
+def test_a_scaled_softmax_at_the_end_of_the_model_is_a_softmax() -> None:
+    ns = namespace("build_classifier", "        nn.Linear(hidden, num_classes),\n",
+                   "        nn.Linear(hidden, num_classes),\n        nn.Softmax(dim=1),\n",
+                   ("    return nn.Sequential(", "    class _Twice(nn.Module):\n"
+                    "        def forward(self, x):\n            return 2 * x\n"
+                    "    return nn.Sequential("),
+                   ("        nn.Softmax(dim=1),\n", "        nn.Softmax(dim=1),\n        _Twice(),\n"))
+    verdict = verdicts(ns, "build_classifier")[part_d.CLS_LOGITS]
+    assert not verdict.passed and verdict.mistake == "softmax-at-end", verdict.message
