@@ -58,18 +58,20 @@ def _emulated_gpu(params: dict[str, Any]) -> contextlib.AbstractContextManager[A
 class GraphWatchLoss(harness.InstrumentedLoss):
     """The instrumented loss (optionally label-smoothed), counting how many graphs of batches
     before the previous one are still alive when each batch's loss is computed (the previous
-    batch's `loss` variable is legitimately alive until it is reassigned)."""
+    batch's `loss` variable is legitimately alive until it is reassigned). A batch is told by
+    the optimizer's steps before it (the log's "step" events), whatever the number of loss
+    calls or forward passes it makes (a fourth red team of stop 50: a correct loop with a
+    second, detached loss call per batch, or an evaluate after the loop, was counted as
+    keeping graphs)."""
 
     def __init__(self, log: harness.Log, label_smoothing: float = 0.0) -> None:
         super().__init__(log)
         if label_smoothing:
             self.inner = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-        self.markers: list[weakref.ref[_Marker]] = []
-        # the same for each of the model's outputs (`watch_output`), and how many there were
-        # at each loss call: a graph kept through the logits (`kept.append(logits)`) never
+        # each marker with the steps taken before it was made; the model's outputs marked too
+        # (`watch_output`): a graph kept through the logits (`kept.append(logits)`) never
         # reaches the loss's marker (a red team of stop 50: full marks)
-        self.output_markers: list[weakref.ref[_Marker]] = []
-        self.cuts: list[int] = []
+        self.markers: list[tuple[weakref.ref[_Marker], int]] = []
         self.graphs_alive = 0
         self.counts: list[int] = []  # each batch's count (the scenario keeps this list too)
         # Each call's loss and batch size, as the student's run computed them: the judge
@@ -78,12 +80,9 @@ class GraphWatchLoss(harness.InstrumentedLoss):
 
     def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
                 **options: Any) -> torch.Tensor:
-        older = self.markers[:-1]
-        alive = sum(ref() is not None for ref in older)
-        if len(self.cuts) >= 2:  # (the outputs of batches before the previous one)
-            alive = max(alive, sum(ref() is not None
-                                   for ref in self.output_markers[:self.cuts[-2]]))
-        self.cuts.append(len(self.output_markers))
+        steps = self._steps()
+        alive = len({made for ref, made in self.markers
+                     if made <= steps - 2 and ref() is not None})  # (batches, not markers)
         self.counts.append(alive)
         self.graphs_alive = max(self.graphs_alive, alive)
         loss = super().forward(input, target, *more, **options)
@@ -92,17 +91,22 @@ class GraphWatchLoss(harness.InstrumentedLoss):
             self.values.append([float(loss.detach()), float(len(target))])
         if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
             return loss
-        marker = _Marker()
-        self.markers.append(weakref.ref(marker))
-        return _Tag.apply(loss, marker)
+        return self._tagged(loss)
 
     def watch_output(self, module: nn.Module, inputs: Any, output: Any) -> Any:
-        """The model's forward hook: its output, tagged where it carries a graph."""
+        """The output layer's forward hook (`harness.output_layer`: it runs under
+        `model.forward(x)` too): the model's output, tagged where it carries a graph."""
         if not (isinstance(output, torch.Tensor) and output.requires_grad):
             return None
+        return self._tagged(output)
+
+    def _tagged(self, value: torch.Tensor) -> torch.Tensor:
         marker = _Marker()
-        self.output_markers.append(weakref.ref(marker))
-        return _Tag.apply(output, marker)
+        self.markers.append((weakref.ref(marker), self._steps()))
+        return _Tag.apply(value, marker)
+
+    def _steps(self) -> int:
+        return self.log.events.count("step")
 
 
 @scenario("train_one_epoch")
@@ -116,7 +120,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
                             params.get("shuffle_seed"))
     outcome: dict[str, Any] = {"error": None, "returned": None}
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
-    handles.append(model.register_forward_hook(loss_fn.watch_output))
+    handles.append(harness.output_layer(model).register_forward_hook(loss_fn.watch_output))
     counts = loss_fn.counts
     watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))

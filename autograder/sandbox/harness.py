@@ -1590,14 +1590,12 @@ class InstrumentedLoss(nn.Module):
         self.reveal = 0.0
 
     def _transformed(self, logits: Any, targets: Any) -> bool:
-        """The loss was handed something that is not the model's output since the last loss
-        call, and whose loss differs from that output's: a softmax, a scaled softmax, a
-        sigmoid before the loss (a red team of stop 50's `2 * softmax(logits)` matched no
-        replay and no probabilities test). A reshape, a dtype change or a log_softmax (whose
-        loss is the logits' own) is not. Unknown (False) where the model's output was not
-        seen (`model.forward(x)` skips its hooks)."""
-        outputs = list(self.log.outputs)
-        self.log.outputs.clear()  # (in place: the log's attributes are watched, `Unchanged`)
+        """The loss was handed something that is none of the model's last outputs and whose
+        loss differs from theirs: a softmax, a scaled softmax, a sigmoid before the loss (a
+        red team of stop 50's `2 * softmax(logits)` matched no replay and no probabilities
+        test). A reshape, a dtype change or a log_softmax (whose loss is the logits' own) is
+        not. Unknown (False) where no output of the model was seen."""
+        outputs = list(self.log.outputs)  # (the last few: every call of a batch is judged)
         if not (isinstance(logits, torch.Tensor) and isinstance(targets, torch.Tensor)
                 and outputs):
             return False
@@ -1687,13 +1685,25 @@ def _not_below(current: Any, before: Any) -> bool:
 _LAYER_RECORDS = 4  # layers' device records kept per scenario: the first show the mistake
 
 
+def output_layer(model: nn.Module) -> nn.Module:
+    """The layer whose output is the model's: its last leaf module (the scenarios' models
+    are the grader's, each a stack of layers ending with the one that makes the logits)."""
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    return leaves[-1] if leaves else model
+
+
 def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> list[Any]:
     handles: list[Any] = []
     moded = [layer for layer in model.modules() if layer is not model and isinstance(
         layer, (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd))]
 
+    pending = [0]  # the model's own forward passes whose output layer has not run yet
+
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
-        x = inputs[0] if inputs else None
+        pending[0] += 1
+        forward_record(module, inputs[0] if inputs else None)
+
+    def forward_record(module: nn.Module, x: Any) -> None:
         log.event("forward")
         for finding in _grad_functions_replaced():
             if finding not in log.findings:
@@ -1714,11 +1724,19 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
     handles.append(model.register_forward_pre_hook(pre_forward))
 
     def post_forward(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
+        if pending[0] > 0:
+            pending[0] -= 1
+        else:  # (`model.forward(x)`, or the layers called one by one: a forward pass all
+            # the same, recorded as the model's own hook would have — the input's device
+            # read from the output layer's)
+            forward_record(model, inputs[0] if inputs else None)
         if isinstance(output, torch.Tensor):
             log.outputs.append(output.detach())
             del log.outputs[:-4]
 
-    handles.append(model.register_forward_hook(post_forward))
+    # (on the layer that makes the model's output: `model.forward(x)` and a loop over the
+    # layers skip the model's own hooks, never its layers' — a fourth red team of stop 50)
+    handles.append(output_layer(model).register_forward_hook(post_forward))
 
     def inner_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         if _grad_enabled():

@@ -400,3 +400,33 @@ def test_a_scaled_softmax_at_the_end_of_the_model_is_a_softmax() -> None:
                    ("        nn.Softmax(dim=1),\n", "        nn.Softmax(dim=1),\n        _Twice(),\n"))
     verdict = verdicts(ns, "build_classifier")[part_d.CLS_LOGITS]
     assert not verdict.passed and verdict.mistake == "softmax-at-end", verdict.message
+
+
+# ---------------------------------------------------------------- red team of stop 50 (fourth)
+@pytest.mark.parametrize(("old", "new"), [
+    ("        total_loss += loss.item() * x.shape[0]\n",  # (a second, detached loss call)
+     "        total_loss += loss_fn(logits.detach(), y).item() * x.shape[0]\n"),
+    ("    return total_loss / total_samples\n",  # (an evaluation after the loop)
+     "    evaluate(model, loader, loss_fn, device)\n    return total_loss / total_samples\n"),
+])
+def test_a_correct_loop_with_more_loss_calls_keeps_no_graph(old: str, new: str) -> None:
+    """A batch is told by the optimizer's steps, not by loss calls: these correct loops were
+    counted as keeping graphs alive."""
+    ns = namespace("train_one_epoch", old, new)
+    assert verdicts(ns, "train_one_epoch")[part_d.TRAIN_RETURN].passed
+
+
+def test_model_forward_hides_neither_a_kept_graph_nor_a_transform() -> None:
+    """`model.forward(x)` skips the model's own hooks, not its output layer's."""
+    kept = namespace("train_one_epoch", "    total_loss, total_samples = 0.0, 0\n",
+                     "    total_loss, total_samples = 0.0, 0\n    kept = []\n",
+                     ("        logits = model(x)\n",
+                      "        logits = model.forward(x)\n        kept.append(logits)\n"))
+    assert not verdicts(kept, "train_one_epoch")[part_d.TRAIN_RETURN].passed
+    scaled = namespace("train_one_epoch", "        logits = model(x)\n",
+                       "        logits = model.forward(x)\n",
+                       ("        loss = loss_fn(logits, y)\n",
+                        "        loss = loss_fn(2 * torch.softmax(logits, 1), y)\n"))
+    found = verdicts(scaled, "train_one_epoch")
+    assert not found[part_d.TRAIN_LOGITS].passed
+    assert found[part_d.TRAIN_ORDER].passed  # (charged once: no "0 forward passes")
