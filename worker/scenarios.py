@@ -473,6 +473,40 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     return outcome
 
 
+class _DeviceOrdinals(type):
+    def __instancecheck__(cls, value: Any) -> bool:
+        return isinstance(value, _TORCH_DEVICE)
+
+
+_TORCH_DEVICE = torch.device
+
+
+class _Device(metaclass=_DeviceOrdinals):
+    """`torch.device` while CUDA is emulated for get_device: an index alone names the GPU,
+    as on a machine that has one (`torch.device(torch.cuda.current_device())` is cuda:0
+    there; this CPU build refuses an index without an accelerator). What it makes is a real
+    `torch.device`."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+        if len(args) == 1 and not kwargs and type(args[0]) is int:
+            return _TORCH_DEVICE("cuda", args[0])
+        return _TORCH_DEVICE(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def _cuda_as_a_gpu_machine_has_it() -> Any:
+    """get_device on a machine with a GPU, emulated as far as it reaches: the GPU's index
+    names it (`_Device`), and a tensor made on "cuda" is made there (`devices.running`:
+    fresh eyes of stop 50's `torch.device(torch.cuda.current_device())` and
+    `torch.empty(0, device="cuda").device`, right on a GPU, raised here)."""
+    torch.device = _Device  # type: ignore[misc]
+    try:
+        with devices.running(False):
+            yield
+    finally:
+        torch.device = _TORCH_DEVICE  # type: ignore[misc]
+
+
 @contextlib.contextmanager
 def _without_cuda() -> Any:
     """A machine without CUDA as many are: Apple's MPS backend says it is available (mistakes
@@ -505,7 +539,7 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
     for label, available in (("with_cuda", True), ("without_cuda", False)):
         try:
             with harness.FakeCuda(available), \
-                    (contextlib.nullcontext() if available else _without_cuda()):
+                    (_cuda_as_a_gpu_machine_has_it() if available else _without_cuda()):
                 value = ns["get_device"]()
             # Told apart by the value's own type, never by a class name the notebook picks
             # (an outside red team's `class device(str)` passed as a torch.device).

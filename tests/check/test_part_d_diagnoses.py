@@ -430,3 +430,23 @@ def test_model_forward_hides_neither_a_kept_graph_nor_a_transform() -> None:
     found = verdicts(scaled, "train_one_epoch")
     assert not found[part_d.TRAIN_LOGITS].passed
     assert found[part_d.TRAIN_ORDER].passed  # (charged once: no "0 forward passes")
+
+
+@pytest.mark.parametrize("body", [
+    "torch.device(torch.cuda.current_device() if torch.cuda.is_available() else 'cpu')",
+    "(torch.empty(0, device='cuda') if torch.cuda.is_available() else torch.empty(0)).device",
+])
+def test_get_device_right_on_a_gpu_machine_is_right_under_emulation(body: str) -> None:
+    """Fresh eyes of stop 50: an index alone names the GPU on a machine with one, and a
+    tensor made on "cuda" is made there; this CPU build refused both (a false positive)."""
+    ns = namespace("get_device", 'return torch.device("cuda" if torch.cuda.is_available() '
+                                 'else "cpu")', f"return {body}")
+    verdict = verdicts(ns, "get_device")[part_d.GET_DEVICE]
+    assert verdict.passed, verdict.message
+    assert torch.device is not None and isinstance(torch.device("cpu"), torch.device)
+
+
+def test_a_hard_coded_gpu_index_is_still_wrong_without_one() -> None:
+    ns = namespace("get_device", 'return torch.device("cuda" if torch.cuda.is_available() '
+                                 'else "cpu")', "return torch.device(0)")
+    assert not verdicts(ns, "get_device")[part_d.GET_DEVICE].passed
