@@ -493,12 +493,21 @@ class _Device(metaclass=_DeviceOrdinals):
         return _TORCH_DEVICE(*args, **kwargs)
 
 
+# What this CPU build says where a GPU machine answers: of `torch.device(0)` (an index alone
+# names the accelerator), and of a tensor made on "cuda"
+_NO_GPU_HERE = ("Cannot access accelerator device when none is available",
+                "Torch not compiled with CUDA enabled")
+
+
 @contextlib.contextmanager
-def _cuda_as_a_gpu_machine_has_it() -> Any:
-    """get_device on a machine with a GPU, emulated as far as it reaches: the GPU's index
-    names it (`_Device`), and a tensor made on "cuda" is made there (`devices.running`:
-    fresh eyes of stop 50's `torch.device(torch.cuda.current_device())` and
-    `torch.empty(0, device="cuda").device`, right on a GPU, raised here)."""
+def _as_a_gpu_machine_has_it() -> Any:
+    """get_device on a machine with a GPU, as far as emulation reaches: an index alone names
+    the GPU (`_Device`), and a tensor made on "cuda" is made on the emulated GPU
+    (`devices.running`). Fresh eyes of stop 50's `torch.device(torch.cuda.current_device())`
+    and `torch.empty(0, device="cuda").device`, right on a GPU, raised here. Only for a
+    function that met this build's refusal: rebinding `torch.device` changes the torch
+    module's namespace, which every later integrity check of the worker then compares in
+    full instead of reading its version (`integrity.Unchanged`)."""
     torch.device = _Device  # type: ignore[misc]
     try:
         with devices.running(False):
@@ -539,8 +548,14 @@ def scenario_get_device(ns: dict[str, Any], params: dict[str, Any]) -> dict[str,
     for label, available in (("with_cuda", True), ("without_cuda", False)):
         try:
             with harness.FakeCuda(available), \
-                    (_cuda_as_a_gpu_machine_has_it() if available else _without_cuda()):
-                value = ns["get_device"]()
+                    (contextlib.nullcontext() if available else _without_cuda()):
+                try:
+                    value = ns["get_device"]()
+                except (RuntimeError, AssertionError) as exc:
+                    if not available or not any(said in str(exc) for said in _NO_GPU_HERE):
+                        raise
+                    with _as_a_gpu_machine_has_it():  # (asked again: see its docstring)
+                        value = ns["get_device"]()
             # Told apart by the value's own type, never by a class name the notebook picks
             # (an outside red team's `class device(str)` passed as a torch.device).
             kind = ("device" if type(value) is torch.device
