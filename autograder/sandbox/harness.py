@@ -1599,7 +1599,14 @@ class InstrumentedLoss(nn.Module):
         if not (isinstance(logits, torch.Tensor) and isinstance(targets, torch.Tensor)
                 and outputs):
             return False
-        verdicts = [_same_loss(self.inner, logits, output, targets) for output in outputs]
+        handed = logits.detach()
+        for output in reversed(outputs):  # (the common case first: the output itself)
+            if handed.shape == output.shape and handed.dtype == output.dtype \
+                    and handed.device == output.device and output.device.type != "meta" \
+                    and torch.equal(handed, output):
+                return False
+        verdicts = [_same_loss(self.inner, logits, output, targets)
+                    for output in reversed(outputs)]
         return False in verdicts and True not in verdicts
 
     def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
