@@ -535,6 +535,21 @@ def _torch_implementations() -> tuple[Implementation, ...]:
 _IMPLEMENTATIONS = _torch_implementations()
 
 
+def _bindings_of(value: Any, package: str = "") -> tuple[tuple[str, str], ...]:
+    """Every (module, name) of the loaded modules (of `package` only, where one is named)
+    whose namespace binds `value`."""
+    found = []
+    for module_name, module in sorted(sys.modules.items()):
+        if package and module_name.split(".", 1)[0] != package:
+            continue
+        namespace = getattr(module, "__dict__", None) if isinstance(module, ModuleType) \
+            else None
+        if type(namespace) is dict:
+            found += [(module_name, key) for key, bound in list(namespace.items())
+                      if bound is value and type(key) is str]
+    return tuple(found)
+
+
 def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ...]]]:
     """NumPy's log-sum-exp routines (`numpy.logaddexp`, `logaddexp2`: folded over an axis by
     their `reduce`, a log-sum-exp), each with the bindings of it in NumPy's loaded modules,
@@ -554,13 +569,8 @@ def _numpy_ufuncs() -> dict[str, tuple[Any, tuple[tuple[dict[str, Any], str], ..
         ufunc = getattr(numpy, name, None)
         if not isinstance(ufunc, numpy.ufunc):
             continue
-        homes = []
-        for module_name, module in sorted(sys.modules.items()):
-            if module_name.split(".", 1)[0] != "numpy" or not isinstance(module, ModuleType):
-                continue
-            namespace = vars(module)
-            homes += [(namespace, key) for key, value in list(namespace.items()) if value is ufunc]
-        found[f"numpy_{name}"] = (ufunc, tuple(homes))
+        found[f"numpy_{name}"] = (ufunc, tuple((vars(sys.modules[module]), key)
+                                               for module, key in _bindings_of(ufunc, "numpy")))
     return found
 
 
@@ -735,18 +745,6 @@ def _loaded(package: str) -> bool:
     names = _PACKAGE_NAMES.get(package, ())
     return any(module == name or module.startswith(name + ".")
                for module in list(sys.modules) for name in names)
-
-
-def _bindings_of(value: Any) -> tuple[tuple[str, str], ...]:
-    """Every (module, name) of the loaded modules whose namespace binds `value`."""
-    found = []
-    for module_name, module in sorted(sys.modules.items()):
-        namespace = getattr(module, "__dict__", None) if isinstance(module, ModuleType) \
-            else None
-        if type(namespace) is dict:
-            found += [(module_name, key) for key, bound in list(namespace.items())
-                      if bound is value and type(key) is str]
-    return tuple(found)
 
 
 def _ufuncs_for_good(ufuncs: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]) -> int:
@@ -1488,8 +1486,8 @@ class Log:
         # the first few layers that ran (their kinds): the model ran, by whatever path —
         # `model.forward(x)` included — where a loss called on zeros never runs one
         self.layer_calls: list[str] = []
-        # the model's outputs since the last loss call (detached: no graph kept), which the
-        # instrumented loss compares with what it is handed (`InstrumentedLoss.forward`)
+        # the model's last few outputs (detached: no graph kept), which the instrumented
+        # loss compares with what it is handed (`InstrumentedLoss._transformed`)
         self.outputs: list[torch.Tensor] = []
         self.note, self.edited = _ledger(self)
 

@@ -1805,7 +1805,7 @@ def _epochs_run(returned: Any, expected: dict) -> int | None:
 
 
 def _times(count: int) -> str:
-    return {0: "no times", 1: "once", 2: "twice"}.get(count, f"{count} times")
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
 def _fit_carries_the_model(outcome: dict) -> None:
@@ -2087,13 +2087,10 @@ CLS_LOGITS = "build_classifier: outputs raw logits (no softmax at the end)"
        clauses=("raw logits, no softmax at the end",))
 def test_classifier_logits(student, memo):
     x, outcome = _classifier(student, memo)
-    if outcome.get("forward_error") is not None and outcome.get("is_module"):
-        # a model built but raising when it runs cannot be told logits from probabilities:
-        # its error is the architecture check's, charged once (fresh eyes of stop 50: a
-        # second Linear of the wrong width lost both checks to one crash); a build_classifier
-        # that raises itself earns neither
-        attributed_to(CLS_ARCH)
-        return
+    if outcome.get("forward_error") is not None:
+        # work first: a model that raises when it runs has no outputs to judge (the
+        # architecture check names its layers' widths)
+        raise StudentError("build_classifier", outcome["forward_error"])
     for given, mode, logits in _outputs(x, outcome):
         rows = given.shape[0]
         if isinstance(logits, torch.Tensor) and logits.dim() == 2 and logits.shape[0] == rows \

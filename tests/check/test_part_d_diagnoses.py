@@ -328,17 +328,17 @@ def test_zero_grad_once_an_epoch_is_said_in_words() -> None:
     assert not verdict.passed and "zero_grad() runs once for 4 batches" in verdict.message
 
 
-def test_a_model_that_raises_is_charged_by_the_architecture_check_alone() -> None:
-    """Fresh eyes of stop 50: a second Linear of the wrong width lost both build_classifier
-    checks to one crash. Its layers are judged (the wrong sizes, said with the crash), and
-    the logits check defers to that verdict."""
+def test_a_model_that_raises_is_told_its_layers_widths() -> None:
+    """Fresh eyes of stop 50: a second Linear of the wrong width was told only the crash.
+    Its layers are judged (the wrong sizes, said with the crash); the logits check, which
+    counts once the model runs (work first), has no outputs to judge."""
     ns = namespace("build_classifier", "nn.Linear(hidden, num_classes)",
                    "nn.Linear(in_features, num_classes)")
     found = verdicts(ns, "build_classifier")
     arch = found[part_d.CLS_ARCH]
     assert not arch.passed and arch.mistake == "wrong-sizes", arch.message
     assert "raises when it runs" in arch.message
-    assert found[part_d.CLS_LOGITS].assessed_by == part_d.CLS_ARCH
+    assert not found[part_d.CLS_LOGITS].passed and not found[part_d.CLS_LOGITS].assessed_by
 
 
 def test_a_build_classifier_that_raises_itself_earns_neither_check() -> None:
