@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
+import json
 import os
 import pstats
 import signal
@@ -53,6 +54,7 @@ class LocalConnection:
         self.profiles = profiles
         self.hide_paths: list[str] = []
         self.children_cpu = 0.0
+        self.prepared: dict[str, Any] = {}
 
     def spawn(self, limits: Any, extra_hidden: list[str],
               block_for_good: Any = None) -> WorkerHandle:
@@ -60,6 +62,11 @@ class LocalConnection:
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         profiles = self.profiles
+        if block_for_good:  # worked out once, before the fork, as the zygote does (`_for_good`)
+            key = json.dumps(block_for_good)
+            if key not in self.prepared:
+                self.prepared[key] = harness.prepare_for_good(block_for_good)
+            block_for_good = self.prepared[key]
         pid = os.fork()
         if pid == 0:  # the worker
             code = 1
