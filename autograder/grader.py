@@ -60,21 +60,50 @@ class Grader:
         self.reference = Reference.load(lab.solutions)
         self.suite = suite or lab.checks
         self._runner: DirectRunner | SuiteRunner | None = None  # made for the first submission
-        self.plans = CallPlans()  # what each check called last time: sent ahead next time
+        self.lab = lab
+        # What each check calls on the lab's own solution, sent ahead to every worker: learned
+        # by `rehearse` alone, frozen otherwise (empty: every call asked when its check runs)
+        self.plans = CallPlans(frozen=True)
         self.graded = 0  # submissions this grader has graded (from the second on: spares)
         # what the checks read: the part of each check's name before ': ' (`cell_issues`)
         self._graded_names = frozenset(name.split(": ", 1)[0] for name in config.tests)
         # The judge's tensors are tiny; thread pools only add latency (and contend with workers).
         torch.set_num_threads(1)
 
-    def settle(self) -> None:
-        """Before a judge's first submission: load the suite, then take everything alive
-        (torch, the suite, the reference) out of the garbage collector's reach. These live as
-        long as the judge; without this, each full collection scanned their ~1M objects
-        again, about a tenth of a judge's CPU. (Objects frozen still die by refcount.)"""
+    def settle(self, rehearse: bool = False) -> None:
+        """Before a judge's first submission: load the suite (and, `rehearse`, learn the
+        plan of calls: `rehearse`), then take everything alive (torch, the suite, the
+        reference) out of the garbage collector's reach. These live as long as the judge;
+        without this, each full collection scanned their ~1M objects again, about a tenth of
+        a judge's CPU. (Objects frozen still die by refcount.)"""
         self._checks()
+        if rehearse:
+            self.rehearse()
         gc.collect()
         gc.freeze()
+
+    def rehearse(self) -> None:
+        """Learn the plan of calls sent ahead (`CallPlans`) from the lab's own solution,
+        graded twice as two students (a call with fresh inputs each time is then left out),
+        and freeze it: the calls every correct notebook's checks make, in the order they make
+        them. Why not from the students graded before: the plan was what the checks had
+        called for the last two students whose check passed, and a notebook that tells a
+        call sent ahead from one asked alone (the frames above it) read its classmates'
+        results from it, and an outside red team's row scored 135 after two honest classmates
+        and 131 after two failing ones, the same bytes. Learned from the solution, the plan
+        is the lab's alone: the same for every student whoever was graded before. Costs two
+        gradings per judge: a batch asks for it where its judges have several notebooks each
+        (`batch.run`); a lab without a master notebook sends nothing ahead."""
+        master = self.lab.master if self.lab is not None else None
+        if master is None or not master.is_file():
+            return
+        self.plans = CallPlans()
+        try:
+            for student in ("rehearsal-1", "rehearsal-2"):
+                self._grade(master, student, None, student)
+        except Exception:  # (a judge that cannot rehearse grades all the same, sending nothing
+            self.plans = CallPlans()  # ahead: a failed initializer would break its batch)
+        self.plans.frozen = True
 
     def close(self) -> None:
         if self._runner is not None:

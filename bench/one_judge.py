@@ -37,7 +37,7 @@ def main() -> None:
     lab = Lab.load(tree)
     with Zygote(hide, overlap=warm_up, worker_modules=lab.worker_modules) as zygote:
         grader = Grader(config, config_path.read_text(), zygote.connect(), lab)
-        grader.settle()
+        grader.settle(rehearse=True)
         for name in ("warm-up", "warm-up again"):  # (a judge's plans are learnt from two)
             grader.grade(files[0], name)
         before, own, started = tree_stat(zygote.process.pid), own_cpu(), time.perf_counter()

@@ -182,7 +182,9 @@ def main() -> None:
         t0 = time.perf_counter()
         grader = Grader(config, config_path.read_text(), connection)
         if not args.no_settle:
-            grader.settle()  # as each judge of grade_batch
+            grader.settle(rehearse=True)  # as each judge of grade_batch
+        else:
+            grader.rehearse()
         init_s = time.perf_counter() - t0
         started = time.perf_counter()
         for path in files:

@@ -163,7 +163,7 @@ def main() -> None:
     before = own_cpu()
     started = time.perf_counter()
     grader = Grader(config, config_path.read_text(), connection)  # type: ignore[arg-type]
-    grader.settle()
+    grader.settle(rehearse=True)
     for path in files:
         grader.grade(path, path.stem)
     grader.close()

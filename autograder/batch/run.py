@@ -291,8 +291,14 @@ def _remove_partial(out: Path) -> None:
                 tmp.unlink(missing_ok=True)
 
 
+# A judge learns its plan of calls (`Grader.rehearse`: two gradings of the lab's solution)
+# where it has at least this many notebooks to grade: a correct notebook whose calls are sent
+# ahead costs about half of one whose calls go one by one.
+REHEARSE_FROM = 3
+
+
 def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any,
-                lab: Lab, batch: int, grading: Any = None) -> None:
+                lab: Lab, batch: int, grading: Any = None, rehearse: bool = False) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
 
@@ -305,7 +311,7 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any
     _pin_judge(index)
     connection = ZygoteConnection(socket_path, hide)
     grader = Grader(load_config(Path(config_path)), config_text, connection, lab)
-    grader.settle()
+    grader.settle(rehearse)
     _JUDGE["grader"] = grader
     _JUDGE["slot"] = (grading, index)
 
@@ -514,7 +520,8 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
         with ProcessPoolExecutor(judges, mp_context=context, initializer=_init_judge,
                                  initargs=(zygote.socket_path, hide, str(config_path),
                                            context.Value("i", 0), lab, os.getpid(),
-                                           grading)) as executor:
+                                           grading, len(batch) >= REHEARSE_FROM * judges)) \
+                as executor:
             futures = {executor.submit(_judge, found, str(out), engine, i): found
                        for i, found in enumerate(batch)}
             for future in as_completed(futures):

@@ -64,6 +64,67 @@ CallKey = tuple[Any, ...]  # (see `call_key`)
 _T = TypeVar("_T")
 
 
+# The code of the notebook the judge is grading (`quoting_from`): what an error's words may
+# be quoted from. One submission at a time per judge; "" before the first.
+_QUOTABLE: dict[str, Any] = {"code": "", "names": frozenset()}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+_LONG_NUMBER = re.compile(r"[-+]?(?:\d[\d_]{4,}|\d*\.\d+|\d+\.\d*)(?:e[-+]?\d+)?",
+                          re.IGNORECASE)
+_LONG_WORD = re.compile(r"[A-Za-z0-9_+/=]{25,}")
+WITHHELD = "(its message is not quoted: it is made from the values of the call)"
+# Names a library's message quotes that carry nothing of a call ("'NoneType' object has no
+# attribute ..."): Python's built-in names and the types a student's code meets most
+_TYPE_WORDS = frozenset(dir(builtins)) | frozenset({
+    "NoneType", "Tensor", "Parameter", "Module", "Sequential", "Linear", "DataLoader",
+    "TensorDataset", "Generator", "device", "dtype", "ndarray", "float32", "float64", "int64",
+    "Long", "Float", "Double", "Int", "Bool", "cpu", "cuda", "meta", "mean", "sum", "none"})
+
+
+def quoting_from(code: str) -> None:
+    """The notebook whose errors are quoted from now on: its code, joined (`StudentSession`)."""
+    _QUOTABLE.update(code=code, names=frozenset(_IDENTIFIER.findall(code)))
+
+
+def quotable_message(message: str, own: bool) -> str:
+    """The first line of an error's message as feedback may quote it, deny by default: the
+    student's code raised it with the values the judge called it with in reach, and
+    feedback never shows a hidden input (an outside red team's functions raised them joined
+    by "|" and in base64, past the cut of number runs: every mse_loss input, in the student's
+    own page). Quoted whole where the notebook's code holds it word for word (a message
+    written as a literal: nothing of the call in it); else, raised by the student's own line,
+    withheld (`WITHHELD`); raised inside a library, with what a call could have put in it
+    cut: quoted text other than a name of the notebook's, numbers of five or more digits or
+    with a fraction, runs of numbers, long runs of letters and digits (base64)."""
+    first = message.strip().splitlines()[0][:160] if message.strip() else ""
+    if not first or first in _QUOTABLE["code"]:
+        return first
+    if own:
+        return WITHHELD
+    names = _QUOTABLE["names"] | _TYPE_WORDS
+
+    def quoted(match: re.Match[str]) -> str:
+        inner = match.group()[1:-1]
+        return match.group() if inner in names else "…"
+
+    cut = _QUOTED.sub(quoted, first)
+    cut = _NUMBER_RUN.sub("…", cut)
+    cut = _LONG_WORD.sub("…", cut)
+    return _LONG_NUMBER.sub("…", cut)
+
+
+def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
+    """An exception's type name as feedback may quote it: a built-in exception, or one whose
+    name the notebook's code holds (a class of its own, torch's named where the code names
+    it); else, a name made at run time (it could spell a hidden input), its nearest built-in
+    kind."""
+    last = kind.rsplit(".", 1)[-1]
+    if not kind or last in _QUOTABLE["names"] or (
+            "." not in kind and isinstance(getattr(builtins, kind, None), type)):
+        return kind
+    return f"{kinds[0]} of another class" if kinds else UNUSUAL_TYPE
+
+
 def student_error_info(raw: Any) -> dict[str, Any]:
     """The worker's report of a student exception, as the judge may show it.
 
@@ -158,14 +219,15 @@ class StudentError(Exception):
         return self.info["own"] is True
 
     def excerpt(self) -> str:
-        """The error as feedback shows it: its type, its message's first line, where. A run
-        of four or more numbers in the message is cut (`…`): the student's own exception can
-        carry the values it was called with, and feedback never shows a hidden input (an
-        outside red team's functions raised their arguments, up to 200 characters a check)."""
+        """The error as feedback shows it: its type, its message's first line, where — each
+        as far as it may be quoted (`quotable_message`, `_quotable_type`): the student's own
+        exception can carry the values it was called with, and feedback never shows a hidden
+        input."""
         where = f" ({self.info['where']})" if self.info["where"] else ""
         message = self.info["message"].strip().splitlines()
-        first = _NUMBER_RUN.sub("…", message[0][:160]) if message else ""
-        return f"{self.kind}: {first}{where}" if first else f"{self.kind}{where}"
+        first = quotable_message(self.info["message"], self.own) if message else ""
+        kind = _quotable_type(self.kind, self.info["kinds"])
+        return f"{kind}: {first}{where}" if first else f"{kind}{where}"
 
 
 class MissingFunction(Exception):
@@ -284,7 +346,10 @@ class CallPlans:
     before when not (a check that reacts to a wrong answer). Learned from the grading itself:
     nothing to configure, any lab, no check written for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, frozen: bool = False) -> None:
+        # A frozen plan learns nothing more (`learn`): a judge's plan is learned from its
+        # rehearsal on the lab's own solution alone (`Grader.rehearse`), never from students
+        self.frozen = frozen
         self.by_check: dict[str, list[PlannedCall]] = {}
         self.order: dict[str, None] = {}  # the checks in the order they first ran
         # each check's last submission, the keys of its calls then, and those of the one before
@@ -308,8 +373,11 @@ class CallPlans:
         the very same bytes — nothing then that is one student's (two notebooks of one
         student, or a group's rows, are one student's: a sixteenth outside red team's two
         notebooks carried their values to the next student's worker); and a call with fresh
-        values each time (a check that draws them on purpose) is not run ahead for nothing."""
+        values each time (a check that draws them on purpose) is not run ahead for nothing.
+        Nothing, once the plan is frozen."""
         self.note(check)
+        if self.frozen:
+            return
         made = {call.key for call in calls}
         before = self._made.get(check)
         if before is not None and before[0] == student:  # (a check passing twice for one
@@ -521,6 +589,7 @@ class StudentSession:
         self.relied: dict[str, set[str]] = {}
         self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
         self.submission = submission
+        quoting_from("\n".join(cell.source for cell in submission.cells))
         self.limits = limits
         self.caps = reply_caps(limits)
         self.extra_hidden = extra_hidden or []

@@ -1,6 +1,6 @@
-"""The lab's own plan holds: once two students' notebooks taught the judge a submission's
-calls, the next correct notebook gets them all in the requests sent ahead, and its checks
-take nearly every answer from there.
+"""The lab's own plan holds: once the judge rehearsed on the lab's solution (`Grader.rehearse`),
+a correct notebook gets its calls in the requests sent ahead, and its checks take nearly
+every answer from there; and the plan is the lab's alone, whoever is graded after.
 
 Why: a plan that fails falls back to one request a call, and nothing a student sees
 changes (by design: `StudentSession._prefetch`), so no other test notices. A frame holding
@@ -42,8 +42,7 @@ def test_a_correct_notebook_gets_its_calls_from_the_plan(zygote,
     notebook: Path = FIXTURES / "reference_code.ipynb"
     with Grader(GradingConfig.model_validate(yaml.safe_load(text)), text, zygote.connect(),
                 LAB) as grader:
-        for student in ("a", "b"):
-            grader.grade(notebook, student)
+        grader.rehearse()
         monkeypatch.setattr(StudentSession, "_prefetch", counted_prefetch)
         monkeypatch.setattr(StudentSession, "_planned", counted_planned)
         result = grader.grade(notebook, "c")
@@ -51,3 +50,31 @@ def test_a_correct_notebook_gets_its_calls_from_the_plan(zygote,
     assert sent and all(done == calls for calls, done in sent), sent
     assert sum(calls for calls, _ in sent) >= 200
     assert sum(answered) >= 0.8 * len(answered), (sum(answered), len(answered))
+
+
+@pytest.mark.slow
+def test_the_plan_is_learned_from_the_solution_alone(zygote) -> None:
+    """An outside red team's notebook read, from which of its calls came sent ahead, what the
+    checks had called for the classmates graded before it (the plan was learned from the last
+    two students whose check passed): its row scored 135 after two honest classmates and 131
+    after two failing ones. Now the plan is the rehearsal's, frozen: students graded after it,
+    right or wrong, change nothing of it, and a judge that did not rehearse sends nothing
+    ahead, whatever it graded."""
+    text = fast_config_text()
+    config = GradingConfig.model_validate(yaml.safe_load(text))
+
+    def planned(grader: Grader) -> list[tuple[str, object]]:
+        return [(check, call.key) for check, call in grader.plans.ahead()]
+
+    with Grader(config, text, zygote.connect(), LAB) as grader, \
+            Grader(config, text, zygote.connect(), LAB) as unrehearsed:
+        grader.rehearse()
+        rehearsed = planned(grader)
+        assert len(rehearsed) >= 200
+        for student, notebook in (("a", "reference_code"), ("b", "reference_code"),
+                                  ("c", "mutant_mse_sum_for_mean"), ("d", "mutant_mse_sum_for_mean")):
+            grader.grade(FIXTURES / f"{notebook}.ipynb", student)
+            assert planned(grader) == rehearsed, student
+        for student in ("a", "b"):
+            unrehearsed.grade(FIXTURES / "reference_code.ipynb", student)
+        assert planned(unrehearsed) == []
