@@ -25,7 +25,7 @@ from autograder.check.compare import describe
 from autograder.check.registry import attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
-from autograder.sandbox.session import StudentError, student_error_info
+from autograder.sandbox.session import StudentError, quotable_message, student_error_info
 from lab05_checks import training
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
 from lab05_checks.test_gpu_inputs import MIXED_DEVICES, NUMPY_ON_GPU
@@ -95,6 +95,12 @@ def _backward_problem(function: str, outcome: dict) -> tuple[str, str] | None:
     return None
 
 
+def _quoted(error: Any) -> str:
+    """A scenario's error message as feedback may quote it (`session.quotable_message`)."""
+    info = student_error_info(error)
+    return quotable_message(info["message"], info["own"])
+
+
 def _explain_error(function: str, outcome: dict) -> None:
     """The student's function raised, and a recorder saw why: the loss called with its
     arguments swapped (a float/Long dtype error from PyTorch), or backward() on a tensor
@@ -117,9 +123,9 @@ def _explain_error(function: str, outcome: dict) -> None:
         # (the model's BatchNorm refused what it was given, in train mode: mistakes review
         # 38's loop over loader.dataset was told only PyTorch's words)
         fail(f"{function} feeds the model one sample at a time (PyTorch: "
-             f"\"{message[:90]}\"), which its BatchNorm layer refuses in train mode — a loop "
-             "over loader.dataset, or a batch indexed down to one sample: iterate over the "
-             "loader's batches, for x, y in loader.", "single-samples")
+             f"\"{_quoted(outcome['error'])[:90]}\"), which its BatchNorm layer refuses in "
+             "train mode — a loop over loader.dataset, or a batch indexed down to one sample: "
+             "iterate over the loader's batches, for x, y in loader.", "single-samples")
 
 
 def _scenario(student, name: str, params: dict) -> dict:
@@ -665,7 +671,7 @@ def _single_sample_batch(student, function: str, params: dict) -> None:
     if error:
         fail(f"{function} fails on a batch of one sample (the last batch of a loader of "
              f"{BATCH + 1} samples): {error.get('type', 'Error')}: "
-             f"{str(error.get('message', ''))[:120]} — keep the batch dimension of x, y and "
+             f"{_quoted(error)[:120]} — keep the batch dimension of x, y and "
              "the logits (no .squeeze()), whatever the batch size.", "single-sample-batch")
 
 
@@ -1004,17 +1010,17 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
         if any(words in message for words in MIXED_DEVICES) and not own_device():
             if source.calls_attribute(function, "cpu"):  # (the words only: mistakes review 39)
                 fail(f"{function} combines a tensor it moved to the CPU (.cpu()) with tensors "
-                     f"on the device, which fails on a GPU (\"{message[:100]}\"): compare and "
-                     "compute on the device, and read a number with .item().", "device-mixed")
+                     f"on the device, which fails on a GPU (\"{_quoted(error)[:100]}\"): compare "
+                     "and compute on the device, and read a number with .item().", "device-mixed")
             fail(f"{function} mixes a tensor made on the CPU (or moved there) with tensors "
-                 f"on the device, which fails on a GPU (\"{message[:100]}\"): make new "
+                 f"on the device, which fails on a GPU (\"{_quoted(error)[:100]}\"): make new "
                  "tensors on the device argument, e.g. torch.zeros(..., device=device), and "
                  "keep the others there.", "device-mixed")
         if emulated and _NOT_COMPILED in message:
             # (on the emulated GPU a "cuda" tensor is fine: what raised is a torch.cuda call
             # its emulation does not answer, not a hard-coded device — fresh eyes 18)
             fail(f"{function} calls a torch.cuda function the grader's emulated GPU does not "
-                 f"provide (\"{message[:80]}\"): keep the loop to the device argument and "
+                 f"provide (\"{_quoted(error)[:80]}\"): keep the loop to the device argument and "
                  ".to(device); the notebook lists the torch.cuda calls the emulation answers.",
                  "cuda-runtime-call")
         if "CUDA" in message or "cuda" in message:

@@ -3,9 +3,11 @@ team 33's functions raised their arguments; feedback never shows a hidden input)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import WITHHELD, StudentError, quoting_from
 
 
 def shown(message: str) -> str:
@@ -29,3 +31,76 @@ def test_runs_of_numbers_are_cut(message: str) -> None:
 ])
 def test_what_explains_an_error_stays(message: str) -> None:
     assert shown(message) == f"ValueError: {message}"
+
+
+# ------------------------------------------------------- quoted only what cannot carry inputs
+NOTEBOOK = '''
+class ShapeError(ValueError):
+    pass
+
+def mse_loss(pred, target, reduction="mean"):
+    if pred.shape != target.shape:
+        raise ShapeError("pred and target must have the same shape")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"unknown reduction {reduction}")
+    return torch.nn.functional.mse_loss(pred, target, reduction=reduction)
+'''
+
+
+@pytest.fixture
+def notebook() -> Iterator[None]:
+    quoting_from(NOTEBOOK)
+    yield
+    quoting_from("")
+
+
+def raised(message: str, own: bool, kind: str = "ValueError",
+           kinds: tuple[str, ...] = ("ValueError",)) -> str:
+    return StudentError("mse_loss", {"type": kind, "message": message, "own": own,
+                                     "kinds": list(kinds), "where": "cell 2, line 7"}).excerpt()
+
+
+@pytest.mark.parametrize("message", [
+    # an outside red team's: the hidden inputs joined by "|", then their float64 bytes
+    "PIPE -2.3645|-2.4223|-0.8871|-0.4385|1.0923 B64 AAAAMITqAsAAAAAo5WADwAAAAHDmYuy/AAAAcCAR3L8",
+    "first input -2.3645099401474",
+    "unknown reduction sum2",  # (an f-string of the call's own values: not in the code)
+])
+def test_a_message_the_code_made_from_its_values_is_withheld(notebook, message: str) -> None:
+    shown = raised(message, own=True)
+    assert shown == f"ValueError: {WITHHELD} (cell 2, line 7)", shown
+
+
+def test_a_message_written_in_the_code_is_quoted(notebook) -> None:
+    shown = raised("pred and target must have the same shape", own=True, kind="ShapeError")
+    assert shown == "ShapeError: pred and target must have the same shape (cell 2, line 7)"
+
+
+@pytest.mark.parametrize(("message", "kept", "cut"), [
+    # int() of a string the code built: the string is the call's, not the code's
+    ("invalid literal for int() with base 10: 'PIPE-2.3645|-2.4223'", "invalid literal for int()",
+     "2.3645"),
+    ("Trying to create tensor with negative dimension -236450: [-236450]",
+     "negative dimension", "236450"),
+    ("'Tensor' object has no attribute 'QUFBQU1JVHFBc0FBQUFBbzVXQUR3'",
+     "object has no attribute", "QUFBQU1"),
+    ("value 0.7686 is not allowed", "is not allowed", "7686"),
+])
+def test_a_library_message_keeps_its_words_not_the_values(notebook, message: str, kept: str,
+                                                           cut: str) -> None:
+    shown = raised(message, own=False)
+    assert kept in shown and cut not in shown, shown
+
+
+def test_a_library_message_keeps_the_names_the_code_holds(notebook) -> None:
+    shown = raised("name 'reduction' is not defined", own=False, kind="NameError",
+                   kinds=("NameError",))
+    assert shown == "NameError: name 'reduction' is not defined (cell 2, line 7)"
+
+
+def test_a_type_name_made_at_run_time_is_not_quoted(notebook) -> None:
+    shown = raised("pred and target must have the same shape", own=True,
+                   kind="ShapeErrorAAAAMITqAsAAAAAo5WADw", kinds=("ValueError",))
+    assert shown.startswith("ValueError of another class: pred and target"), shown
+    assert raised("x", own=False, kind="torch.OutOfMemoryError", kinds=("RuntimeError",)) \
+        .startswith("RuntimeError of another class"), "torch's own type, the code never names"
