@@ -190,9 +190,13 @@ def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -
 @scenario("called_again", function="train_one_epoch")
 def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The loop (`params["function"]`: train_one_epoch or evaluate) called twice on one model,
-    the other mode set in between, as fit alternates them: the modes of the second call's
-    forward passes. Each check's own run calls it once, on a fresh model (red team 39's loops
-    set the mode only the first time they met a model, and kept the mode checks)."""
+    the other mode set in between, as fit alternates them: what the second call did, watched
+    as each check's own run is (its forward passes and their modes, its events, what the
+    loss got, the graphs it kept, what it returned, the state it left), and what the first
+    returned. Each check's own run calls it once, on a fresh model: red team 39's loops set
+    the mode only the first time they met a model, and an outside red team's of this stop
+    were right on their first call on a model only (no zero_grad, a softmax before the loss,
+    a graph kept, no no_grad, from the second call on)."""
     function = str(params["function"])
     with _emulated_gpu(params):
         model, device, log = harness.setup(params)
@@ -200,26 +204,42 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "forward": [], "events": []}
+    training = function != "evaluate"
+    loss_fn: harness.InstrumentedLoss = GraphWatchLoss(log) if training \
+        else harness.InstrumentedLoss(log)
+    if isinstance(loss_fn, GraphWatchLoss):
+        handles.append(harness.output_layer(model).register_forward_hook(loss_fn.watch_output))
+    watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
 
-    def run() -> None:
+    def run() -> Any:
         with harness.device_context(params), _emulated_gpu(params):
-            if function == "evaluate":
-                ns["evaluate"](model, loader, nn.CrossEntropyLoss(), device)
-            else:
-                ns["train_one_epoch"](model, loader, nn.CrossEntropyLoss(), optimizer, device)
+            if not training:
+                return ns["evaluate"](model, loader, loss_fn, device)
+            with harness.BackwardRecorder(model, log):
+                return ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
 
     try:
-        run()
-        model.train(function == "evaluate")  # (the mode the other loop leaves)
-        forwards, events = len(log.forward), len(log.events)
-        run()
-        outcome.update(forward=log.forward[forwards:], events=log.events[events:])
+        outcome["first_returned"] = run()
+        model.train(not training)  # (the mode the other loop leaves)
+        marks = (len(log.forward), len(log.events), len(log.loss_calls),
+                 len(getattr(loss_fn, "counts", ())), len(getattr(loss_fn, "values", ())))
+        outcome["returned"] = run()
+        outcome.update(forward=log.forward[marks[0]:], events=log.events[marks[1]:],
+                       loss_calls=log.loss_calls[marks[2]:])
+        if isinstance(loss_fn, GraphWatchLoss):
+            outcome.update(graphs_alive=max(loss_fn.counts[marks[3]:], default=0),
+                           loss_values=list(loss_fn.values[marks[4]:]))
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
-    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings]
+    outcome["grad_enabled_after"] = torch.is_grad_enabled()
+    outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings,
+                            *watch.findings(grown=("graphs_alive", "inner_grad"))]
     for handle in handles:
         handle.remove()
+    outcome.update(state=harness.state_of(model), inner_grad=log.inner_grad,
+                   grads_present=not training and any(p.grad is not None
+                                                      for p in model.parameters()))
     return outcome
 
 

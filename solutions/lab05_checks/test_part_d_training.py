@@ -551,6 +551,33 @@ def test_train_step_order(student, memo, tol):
         fail("train_one_epoch: " + hint, mistake or f"zero-grad-{run['matched'].zero_grad}")
     _arguments_followed(student, memo, tol, run["matched"])
     _same_with_plain_objects(student, tol, run["matched"])
+    _same_when_called_again(student, memo, tol, run["matched"])
+
+
+def _same_when_called_again(student, memo, tol, matched: training.Variant) -> None:
+    """The loop called a second time on the same model and optimizer (`_called_again`), as fit
+    calls it every epoch: its parameters after the second epoch must be those of the two
+    epochs the first call's replay trains (an outside red team's loops were right on their
+    first call on a model only — no zero_grad() from the second on — and every check's own
+    run is a first call). A softmax or an eval mode the second call shows is its own check's
+    to charge."""
+    again = _called_again(student, memo, "train_one_epoch")
+    if again is None:
+        return
+    replay = training.called_again_replay(ARCH, SEED, EPOCH_N, BATCH, AGAIN_LR, matched)
+    if training.states_match(again.get("state"), replay.state, tol.training.rtol,
+                             tol.training.atol):
+        return
+    if any(call.get("probs") or call.get("transformed") is True
+           for call in again.get("loss_calls", [])):
+        held_to(TRAIN_LOGITS)
+    if False in [f.get("training") for f in _training_forwards(again)] \
+            or any(f.get("mixed") is True for f in _training_forwards(again)):
+        held_to(TRAIN_MODE)
+    hint, mistake = _order_diagnosis(again.get("events", []))
+    fail("train_one_epoch trains otherwise when it is called again on the same model (as fit "
+         "calls it every epoch): after a second epoch the parameters differ from the reference "
+         "loop's; " + hint, mistake or "differs-when-called-again")
 
 
 def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
@@ -643,6 +670,9 @@ def test_train_logits(student, memo, tol):
     # (what the loss got on every batch, beside the replays: red team 21's loop applied
     # softmax from its second batch on, which no replay of the catalogue shows)
     _softmax_seen(_train_run(student, memo, tol)["outcome"])
+    again = _called_again(student, memo, "train_one_epoch")
+    if again is not None:  # (and on a second call on the model: `_called_again`)
+        _softmax_seen(again)
     if variant is not None:
         # (a model without BatchNorm, whose train mode refuses a batch of one sample)
         _single_sample_batch(student, "train_one_epoch", {
@@ -721,8 +751,7 @@ def test_train_mode(student, memo, tol, source):
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
     mode_seen(_train_run(student, memo, tol)["outcome"])  # (every batch's forward pass)
-    if False in _modes_when_called_again(student, "train_one_epoch",
-                                         _train_params(lr=0.1, start_train=False)):
+    if False in _modes_when_called_again(student, memo, "train_one_epoch"):
         fail("train_one_epoch trains in eval mode when it is called again on a model that "
              "evaluate() left in eval mode (as fit calls it every epoch): call model.train() "
              "at the start of every call.", "no-train-mode")
@@ -740,15 +769,31 @@ def _mixed_modes_seen(outcome: dict) -> None:
              "no layer to eval inside the loop.", "no-train-mode")
 
 
-def _modes_when_called_again(student, function: str, params: dict) -> list[Any]:
-    """The modes of the forward passes of `function`'s second call on one model, the other
-    mode set in between (worker scenario `called_again`); [] where a call raised (the
-    function's other checks charge that)."""
-    try:
-        outcome = _scenario(student, "called_again", {**params, "function": function})
-    except StudentError:
-        return []
-    if outcome.get("error") is not None:
+def _called_again(student, memo, function: str) -> dict | None:
+    """`function`'s second call on one model, the other mode set in between (worker scenario
+    `called_again`), as its checks' own runs are watched (cached per submission); None where
+    a call raised (the function's other checks charge that). Each check's own run calls it
+    once on a fresh model: what the second call does is judged as the first is."""
+    key = ("called_again", function)
+    if key not in memo:
+        params = _train_params(lr=AGAIN_LR, start_train=False) if function == "train_one_epoch" \
+            else _eval_params()
+        try:
+            outcome = _scenario(student, "called_again", {**params, "function": function})
+        except StudentError:
+            outcome = None
+        memo[key] = outcome if outcome is not None and outcome.get("error") is None else None
+    return memo[key]  # type: ignore[no-any-return]
+
+
+AGAIN_LR = 0.1
+
+
+def _modes_when_called_again(student, memo, function: str) -> list[Any]:
+    """The modes of the forward passes of `function`'s second call on one model (`_called_again`);
+    [] where a call raised."""
+    outcome = _called_again(student, memo, function)
+    if outcome is None:
         return []
     # (of training, only the passes it trained on: `_training_forwards`)
     forwards = _training_forwards(outcome) if function == "train_one_epoch" else [
@@ -818,13 +863,8 @@ def test_train_return(student, memo, tol):
     if matched:
         if all(mode != "ok" for _, mode in matched):
             attributed_to(TRAIN_MODE)  # right for the eval-mode run the loop made
-        alive = outcome.get("graphs_alive")
-        if isinstance(alive, int) and not isinstance(alive, bool) and alive > 0:
-            fail("train_one_epoch keeps every batch's autograd graph alive until the epoch "
-                 "ends (the graph of an earlier batch was still reachable after its step(), "
-                 "e.g. total += loss or a list of loss tensors): accumulate loss.item() (or "
-                 "loss.detach()) instead, so each graph is freed after its step.",
-                 "graph-kept-alive")
+        _no_graph_kept(outcome)
+        _returns_the_same_when_called_again(student, memo)
         return
     _, replay = candidates["ok", "ok"]
     losses = replay.losses
@@ -847,6 +887,40 @@ def test_train_return(student, memo, tol):
         _return_diagnosis(value, own[0], [int(n) for n in own[1]])
     fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
          "losses.", "wrong-return")
+
+
+def _no_graph_kept(outcome: dict, again: str = "") -> None:
+    alive = outcome.get("graphs_alive")
+    if isinstance(alive, int) and not isinstance(alive, bool) and alive > 0:
+        fail(f"train_one_epoch keeps every batch's autograd graph alive until the epoch ends{again} "
+             "(the graph of an earlier batch was still reachable after its step(), e.g. total "
+             "+= loss or a list of loss tensors): accumulate loss.item() (or loss.detach()) "
+             "instead, so each graph is freed after its step.", "graph-kept-alive")
+
+
+def _returns_the_same_when_called_again(student, memo) -> None:
+    """The second call on one model (`_called_again`) keeps no graph either, and returns the
+    sample-weighted mean of its own epoch's losses as a float (an outside red team's loop
+    kept `total += loss` from its second call on a model only)."""
+    again = _called_again(student, memo, "train_one_epoch")
+    if again is None:
+        return
+    _no_graph_kept(again, " when it is called again on the same model")
+    value = again.get("returned")
+    if isinstance(value, torch.Tensor):
+        fail("train_one_epoch returns a tensor when it is called again on the same model: "
+             "return a Python float on every call (accumulate loss.item()).", "returned-tensor")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(f"train_one_epoch returns {describe(value)} when it is called again on the same "
+             "model: return the mean loss as a float on every call.", "wrong-type")
+    own = _run_losses(again)
+    if own is not None and not math.isclose(
+            _as_float(value), sum(loss * n for loss, n in zip(*own, strict=True)) / sum(own[1]),
+            rel_tol=1e-4, abs_tol=1e-6):
+        fail("train_one_epoch returns another figure than the sample-weighted mean of its batch "
+             "losses when it is called again on the same model (as fit calls it every epoch): "
+             "start every call from a total of 0 and divide by that epoch's number of samples.",
+             "wrong-return")
 
 
 def _run_losses(outcome: dict) -> tuple[list[float], list[float]] | None:
@@ -1207,7 +1281,7 @@ def test_eval_mode(student, memo, tol, source):
                  "no-eval-mode")
 
     changed(_eval_run(student, memo, seen=changed))  # (before a crash too: the state then)
-    if True in _modes_when_called_again(student, "evaluate", _eval_params()):
+    if True in _modes_when_called_again(student, memo, "evaluate"):
         fail("evaluate runs the model in train mode when it is called again on a model that "
              "train_one_epoch() left in train mode (as fit calls it every epoch): call "
              "model.eval() at the start of every call.", "no-eval-mode")
@@ -1337,6 +1411,27 @@ def test_eval_values(student, memo, tol):
              f"(torch's own, with nothing watching them) than in the graded runs: {what}. "
              "Write one evaluation, whatever objects it is given.", "plain-objects-differ")
     _every_batch_evaluated(student)
+    _same_figures_when_called_again(student, memo, watched)
+
+
+def _same_figures_when_called_again(student, memo, watched: dict[str, float]) -> None:
+    """Called a second time on the same model (`_called_again`: the model set to train mode
+    in between, as a training epoch leaves it), evaluate returns the figures of its first
+    call: nothing it is given changed (an outside red team's evaluate was right on its
+    first call on a model only). A second call in train mode is the mode check's."""
+    again = _called_again(student, memo, "evaluate")
+    if again is None or True in [f.get("training") for f in again.get("forward", [])
+                                 if isinstance(f, dict)]:
+        return
+    figures = again.get("returned")
+    if not (isinstance(figures, dict) and all(
+            isinstance(figures.get(key), (int, float)) and not isinstance(figures[key], bool)
+            and math.isclose(figures[key], watched[key], rel_tol=1e-4, abs_tol=1e-6)
+            for key in ("loss", "accuracy"))):
+        fail("evaluate returns other figures when it is called again on the same model (as fit "
+             "calls it every epoch), though nothing it is given changed: compute the loss and "
+             "the accuracy afresh on every call (totals started at 0 inside the function).",
+             "differs-when-called-again")
 
 
 def _every_batch_evaluated(student) -> None:
@@ -1491,6 +1586,9 @@ def test_eval_no_grad(student, memo):
                  or outcome.get("inner_grad") is True)  # (a layer's own hook: model.forward)
     if grad_seen:
         fail(NO_NO_GRAD, "no-no-grad")
+    again = _called_again(student, memo, "evaluate")
+    if again is not None:  # (and on a second call on the model: `_called_again`)
+        _gradients_seen(again)
 
 
 NO_NO_GRAD = ("evaluate runs the model with gradient tracking on: wrap the loop in "

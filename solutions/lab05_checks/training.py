@@ -77,8 +77,41 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
         model.train()
     optimizer = make_optimizer(optimizer_kind, model, lr, momentum)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
-    losses, sizes = [], []
     seed_rngs(seed)
+    losses, sizes = _epoch(model, optimizer, loss_fn, x, y, batch_size, variant)
+    state_after = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return Replay(variant, state_after, losses, sizes)
+
+
+@functools.lru_cache(maxsize=32)
+def called_again_replay(arch: str, seed: int, n: int, batch_size: int, lr: float,
+                        variant: Variant) -> Replay:
+    """Two epochs on one model and one SGD (the worker's `called_again`: the model starts in
+    eval mode and is set to eval mode again between the epochs, as evaluate leaves it), from
+    `initial_state(arch, seed)` on `make_data(seed, n)`, as `variant` trains each: the state
+    after the second and the second epoch's losses (computed once per judge)."""
+    x, y = make_data(seed, n)
+    model = probes.build(arch)
+    model.load_state_dict(initial_state(arch, seed))
+    optimizer = make_optimizer("sgd", model, lr)
+    loss_fn = nn.CrossEntropyLoss()
+    seed_rngs(seed)
+    losses: list[float] = []
+    sizes: list[int] = []
+    for _ in range(2):
+        model.train(False)
+        if variant.mode == "ok":
+            model.train()
+        losses, sizes = _epoch(model, optimizer, loss_fn, x, y, batch_size, variant)
+    state_after = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return Replay(variant, state_after, losses, sizes)
+
+
+def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, loss_fn: nn.Module,
+           x: torch.Tensor, y: torch.Tensor, batch_size: int,
+           variant: Variant) -> tuple[list[float], list[int]]:
+    """One epoch over (x, y) in order, as `variant` trains it: each batch's loss and size."""
+    losses, sizes = [], []
     for xb, yb in DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False):
         if variant.zero_grad in ("ok", "step_first", "after_backward"):
             optimizer.zero_grad() if variant.zero_grad != "after_backward" else None
@@ -95,8 +128,7 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
             optimizer.step()
         losses.append(loss.item())
         sizes.append(len(xb))
-    state_after = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    return Replay(variant, state_after, losses, sizes)
+    return losses, sizes
 
 
 def make_optimizer(kind: str, model: nn.Module, lr: float,
