@@ -259,9 +259,27 @@ def _fresh_steps(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
     return torch.randint(0, 64, shape, generator=fresh_generator()).to(dtype) / 64
 
 
-def _fresh_big(template: list[Any], dtype: torch.dtype) -> torch.Tensor:
-    """`template` with each ±BIG made ± a magnitude drawn afresh at every call, in
-    [BIG/2, BIG) in steps of 1/64 (exact in float32, as integers are): one magnitude a row
+# The magnitudes a ±BIG of an edge case takes, one band a call (`EDGE_SCALES`): log-uniform in
+# it. An outside red team's softmax, log_softmax and BCE with logits shifted (or switched to
+# the asymptote) only when the input held a logit past 1000 (or 50), and kept three ±1e4
+# checks, while float32's exp overflows past 88: every magnitude up to 1e4 is the edge.
+BIG_BANDS = ((BIG / 2, BIG), (1000.0, BIG / 2), (100.0, 1000.0), (20.0, 100.0))
+LOWEST_BIG = BIG_BANDS[-1][0]
+# (dtype, band) of each call of an edge check: both dtypes near 1e4, then float32 (whose exp
+# overflows first) down the bands, float64 in the thousands (where its exp overflows)
+EDGE_SCALES = ((torch.float32, 0), (torch.float64, 0), (torch.float32, 1), (torch.float64, 1),
+               (torch.float32, 2), (torch.float32, 3))
+
+
+def _scale(dtype: torch.dtype, band: int) -> str:
+    """An edge call's inputs in words: their dtype and magnitudes."""
+    low, high = BIG_BANDS[band]
+    return f"logits of ±{low:g} to ±{high:g}, {str(dtype).replace('torch.', '')}"
+
+
+def _fresh_big(template: list[Any], dtype: torch.dtype, band: int = 0) -> torch.Tensor:
+    """`template` with each ±BIG made ± a magnitude drawn afresh at every call from the band
+    (`BIG_BANDS`), in steps of 1/64 (exact in float32, as integers are): one magnitude a row
     of a matrix (its ties and offsets kept: BIG − 1 stays 1 below its row's), one an element
     of a vector; every other entry as it is.
 
@@ -273,8 +291,9 @@ def _fresh_big(template: list[Any], dtype: torch.dtype) -> torch.Tensor:
     t = torch.tensor(template, dtype=torch.float64)
     sign = torch.round(t / BIG)
     shape = (t.shape[0], 1) if t.dim() == 2 else t.shape
-    magnitude = BIG / 2 + torch.randint(0, int(BIG / 2) * 64, shape,
-                                        generator=fresh_generator()).to(torch.float64) / 64
+    low, high = BIG_BANDS[band]
+    drawn = torch.rand(shape, generator=fresh_generator(), dtype=torch.float64)
+    magnitude = torch.floor(torch.exp(math.log(low) + drawn * math.log(high / low)) * 64) / 64
     return (sign * magnitude + (t - sign * BIG)).to(dtype)
 
 
@@ -556,13 +575,13 @@ def _dim_cases(seed: int) -> list[tuple[torch.Tensor, int | None]]:
     return cases
 
 
-def _extreme_logits(dtype: torch.dtype) -> torch.Tensor:
+def _extreme_logits(dtype: torch.dtype, band: int = 0) -> torch.Tensor:
     """Rows far apart (so no single shift fits all), ties at the max, a ±1e4 spread: drawn
     afresh at every call (`_fresh_big`)."""
     return _fresh_big([[BIG, 0.0, -BIG],
                        [-BIG, -BIG, -BIG + 5],
                        [BIG, BIG, BIG],
-                       [-BIG, BIG, BIG - 1]], dtype)
+                       [-BIG, BIG, BIG - 1]], dtype, band)
 
 
 # The other member of the family each may be built on, and how: softmax = exp(log_softmax),
@@ -1024,11 +1043,11 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     excused = False
     # ... and rows as wide as a large classifier's (red team 37's softmax dropped its max
     # shift past 64 classes: every probe was narrow)
-    cases = [*((shape(_extreme_logits(dtype)), dims) for dtype in DTYPES),
-             (shape(_extreme_logits(torch.float64).repeat(1, 86)), (-1,))]
-    for x, case_dims in cases:
+    cases = [*((shape(_extreme_logits(dtype, band)), dims, band) for dtype, band in EDGE_SCALES),
+             (shape(_extreme_logits(torch.float64).repeat(1, 86)), (-1,), 0)]
+    for x, case_dims, band in cases:
         dtype = x.dtype
-        for dim in case_dims:
+        for dim in case_dims[:None if band == 0 else 1]:
             value = student.call(function, x, dim=dim).value
             expected = reference(x, dim=dim)
             wrong = not _same(value, expected, tol)
@@ -1055,7 +1074,7 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                         fail(f"{function}: {message}", mistake)
             wide = f", {x.shape[-1]} classes" if x.shape[-1] > 3 and x.dim() > 1 else ""
             expect_tensor(value, expected, tol, function,
-                          f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, dim={dim}"
+                          f"for {_scale(dtype, band)} (dim={dim}"
                           f"{wide})", mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
@@ -1228,9 +1247,10 @@ def test_softmax_extreme(student, tol, memo):
 def _softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
     _softmax_family_extreme(student, tol, memo, "softmax", torch.softmax, {
         "no-max-shift": (_no_shift_softmax,
-                         "exp overflows to inf for logits of ±1e4 and inf/inf gives nan: "
-                         "subtract the max along dim (logits.amax(dim, keepdim=True)) before "
-                         "exp — softmax does not change when a constant is subtracted."),
+                         "exp overflows to inf for large logits (past 88 in float32) and "
+                         "inf/inf gives nan: subtract the max along dim "
+                         "(logits.amax(dim, keepdim=True)) before exp — softmax does not "
+                         "change when a constant is subtracted."),
         "global-max-shift": (_global_shift_softmax,
                              "you subtracted the max of the whole tensor, so rows far below it "
                              "underflow to 0/0 = nan for logits of ±1e4: subtract the max along "
@@ -1452,8 +1472,8 @@ def _log_softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
                            "(logits of ±1e4): compute log_softmax directly as shifted − "
                            "log(sum(exp(shifted))), with shifted = x − max along dim."),
         "no-max-shift": (_no_shift_log_softmax,
-                         "exp overflows to inf for logits of ±1e4 (inf − inf = nan): subtract "
-                         "the max along dim first (the log-sum-exp trick)."),
+                         "exp overflows to inf for large logits (past 88 in float32; inf − inf "
+                         "= nan): subtract the max along dim first (the log-sum-exp trick)."),
         "log-of-softmax-eps": (_log_of_softmax_eps_models(), LOG_SOFTMAX_EPS),
         "min-shift": (_min_shift_log_softmax, MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("log_softmax")[:2],
@@ -1801,13 +1821,13 @@ def test_ce_values(student, tol, memo):
                    model(logits, targets, "mean"), tol)
 
 
-def _ce_extreme_case(dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+def _ce_extreme_case(dtype: torch.dtype, band: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits of ±1e4 (drawn afresh at every call: `_fresh_big`) and their targets."""
     logits = _fresh_big([[BIG, -BIG, 0.0],
                          [-BIG, BIG, BIG],
                          [0.0, 0.0, BIG],
                          [-BIG, -BIG, -BIG],
-                         [BIG, 0.0, -BIG]], dtype)
+                         [BIG, 0.0, -BIG]], dtype, band)
     return logits, torch.tensor([1, 0, 2, 2, 2])
 
 
@@ -1852,9 +1872,9 @@ def test_ce_extreme(student, tol, memo):
     model = _held_to_own_model(diagnosis)
     tol = _extreme_tol(tol)
     excused = False
-    for dtype in DTYPES:
-        logits, targets = _ce_extreme_case(dtype)
-        for reduction in _for_edge_cases(diagnosis["working"]):
+    for dtype, band in EDGE_SCALES:  # (every reduction near 1e4, the first below)
+        logits, targets = _ce_extreme_case(dtype, band)
+        for reduction in _for_edge_cases(diagnosis["working"])[:None if band == 0 else 1]:
             value = student.call("cross_entropy", logits, targets, reduction=reduction).value
             expected = model(logits, targets, reduction)
             if _same(value, expected, tol):
@@ -1865,8 +1885,7 @@ def test_ce_extreme(student, tol, memo):
                                 model(logits.float(), targets, reduction)):
                 excused = True
                 continue
-            what = (f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, "
-                    f"reduction='{reduction}')")
+            what = f"for {_scale(dtype, band)} (reduction='{reduction}')"
             if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
                     value.dtype == expected.dtype and not torch.isfinite(value).all() and \
                     _same(value, _global_shift_ce(logits, targets, reduction), tol):
@@ -1886,8 +1905,8 @@ def test_ce_extreme(student, tol, memo):
                     model(logits, targets, "none"), tol):
                 # (each sample's loss exact, some of them exactly 0 here: mistakes review
                 # 32's mean over the non-zero losses was told to use the log-sum-exp trick)
-                fail("cross_entropy's per-sample losses are exact for logits of ±1e4 "
-                     f"({str(dtype).replace('torch.', '')}), but "
+                fail(f"cross_entropy's per-sample losses are exact for {_scale(dtype, band)}, "
+                     "but "
                      f"reduction='{reduction}' does not give their "
                      f"{'mean' if reduction == 'mean' else 'sum'}: every sample counts, one "
                      "whose loss is exactly 0 too (the mean divides the sum by N).",
@@ -2826,9 +2845,9 @@ def test_bcel_extreme(student, tol, memo, source):
     working = _bcel_working(student, memo, tol)
     tol = _extreme_tol(tol)
     excused = False
-    for dtype in DTYPES:
-        logits, targets = _bcel_extreme_case(dtype)
-        for reduction in _for_edge_cases(working):
+    for dtype, band in EDGE_SCALES:  # (every reduction near 1e4, the first below)
+        logits, targets = _bcel_extreme_case(dtype, band=band)
+        for reduction in _for_edge_cases(working)[:None if band == 0 else 1]:
             value = student.call(BCEL, logits, targets, reduction=reduction).value
             expected = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)
             if _same(value, expected, tol):
@@ -2838,8 +2857,7 @@ def test_bcel_extreme(student, tol, memo, source):
                                     logits.float(), targets.float(), reduction=reduction)):
                 excused = True
                 continue
-            what = (f"for logits of ±1e4 ({str(dtype).replace('torch.', '')}, "
-                    f"reduction='{reduction}')")
+            what = f"for {_scale(dtype, band)} (reduction='{reduction}')"
             if isinstance(value, torch.Tensor) and value.shape == expected.shape and \
                     value.dtype == expected.dtype and not torch.isfinite(value).all():
                 fail(f"{BCEL} returns inf/nan {what}: exp of a large logit overflows to inf, "
@@ -2852,7 +2870,8 @@ def test_bcel_extreme(student, tol, memo, source):
                      "which is exact.",
                      "inexact-extreme")
             if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
-                                   logits, targets, logits.abs() >= 50, BCEL_VALUES, what,
+                                   logits, targets, logits.abs() >= LOWEST_BIG, BCEL_VALUES,
+                                   what,
                                    edge_tol=tol, logits=True):
                 continue
             expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
@@ -2870,11 +2889,11 @@ def test_bcel_extreme(student, tol, memo, source):
         else "") and not attribution_pending()
 
 
-def _bcel_extreme_case(dtype: torch.dtype, middle: float = 0.0
+def _bcel_extreme_case(dtype: torch.dtype, middle: float = 0.0, band: int = 0
                        ) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits of ±1e4 (drawn afresh at every call: `_fresh_big`) beside ±60 and `middle`,
     with hard and soft targets."""
-    logits = _fresh_big([BIG, -BIG, BIG, -BIG, middle, 60.0, -60.0, BIG], dtype)
+    logits = _fresh_big([BIG, -BIG, BIG, -BIG, middle, 60.0, -60.0, BIG], dtype, band)
     return logits, torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.0, 1.0, 0.25], dtype=dtype)
 
 
