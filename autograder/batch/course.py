@@ -92,14 +92,14 @@ def load_course(config: GradingConfig, config_path: Path, roster: Path | None = 
     if roster_path is not None:
         try:
             course.roster = load_roster(roster_path)
-            course.files["roster"] = str(roster_path)
+            course.files["roster"] = str(roster_path.resolve())
         except RosterError as exc:
             problems.append(str(exc))
     overrides_path = _where(overrides, config.overrides, config_path)
     if overrides_path is not None:
         try:
             course.overrides = load_overrides(overrides_path, list(config.tests))
-            course.files["overrides"] = str(overrides_path)
+            course.files["overrides"] = str(overrides_path.resolve())
         except OverrideError as exc:
             problems += str(exc).splitlines()
     deadline = config.deadline

@@ -94,6 +94,8 @@ class Summary:
     checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
     # a row graded before from another file, replaced by this run's (`_replaced`)
     replaced: list[str] = field(default_factory=list)
+    # the roster or overrides file taken from the folder's last run (`_as_last_run`)
+    files_kept: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         counts: dict[str, int] = {}
@@ -120,11 +122,36 @@ class Summary:
         lines += [f"  replaced: {line}" for line in self.replaced]
         lines += [f"  skipped: {s}" for s in self.discovery.skipped]
         lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
+        lines += [f"  {line}" for line in self.files_kept]
         lines += course_lines(self.record) if self.record is not None else []
         lines.append(f"gradebook: {self.out / 'gradebook.csv'}")
         if (self.out / "index.html").exists():
             lines.append(f"dashboard: {self.out / 'index.html'}")
         return "\n".join(printable(line) for line in lines)  # names students chose: no ESC, BEL, CR
+
+
+def _as_last_run(out: Path, config: GradingConfig, roster: Path | None,
+                 overrides: Path | None) -> tuple[Path | None, Path | None, list[str]]:
+    """The roster and overrides files of this output folder's last run (its batch.json),
+    where this run names none (neither on the command line nor in the config) and the file
+    is still there, with the lines that say so. Why: an instructor's review of a grading
+    night gave `--overrides` once and regraded one late notebook without it, as the README's
+    own example does: every override was dropped from the gradebook and the LMS export, and
+    nothing said so (export remembered the roster already)."""
+    kept: list[str] = []
+    try:
+        files = BatchRecord.read(out / BATCH).files
+    except (OSError, ValueError, TypeError):
+        return roster, overrides, kept
+    chosen = {"roster": roster, "overrides": overrides}
+    for key in chosen:
+        last = files.get(key) if isinstance(files, dict) else None
+        if chosen[key] is None and getattr(config, key) is None and isinstance(last, str) \
+                and Path(last).is_file():
+            chosen[key] = Path(last)
+            kept.append(f"{key}: {last}, as the last run of {out} (give --{key} to use another "
+                        "file)")
+    return chosen["roster"], chosen["overrides"], kept
 
 
 def _ids(ids: list[str], shown: int = 20) -> str:
@@ -368,6 +395,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
     except SuiteError as exc:
         raise ConfigError(str(exc)) from exc
     config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
+    roster, overrides, kept = _as_last_run(out, config, roster, overrides)
     course = load_course(config, config_path, roster, overrides)  # its errors: before any output
     engine = grading_code(lab)
     out.mkdir(parents=True, exist_ok=True)
@@ -385,6 +413,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
                 list(config.tests), instructor_pages, engine=engine,
                 checks_changed=summary.checks_changed)
     summary.seconds = time.monotonic() - started
+    summary.files_kept = kept
     return summary
 
 
