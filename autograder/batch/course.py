@@ -98,7 +98,8 @@ def load_course(config: GradingConfig, config_path: Path, roster: Path | None = 
     overrides_path = _where(overrides, config.overrides, config_path)
     if overrides_path is not None:
         try:
-            course.overrides = load_overrides(overrides_path, list(config.tests))
+            course.overrides = load_overrides(overrides_path, list(config.tests),
+                                              {name: t.points for name, t in config.tests.items()})
             course.files["overrides"] = str(overrides_path.resolve())
         except OverrideError as exc:
             problems += str(exc).splitlines()

@@ -51,7 +51,10 @@ class Override:
                                self.who, self.when, self.scope)
 
 
-def load_overrides(path: Path, checks: list[str]) -> list[Override]:
+def load_overrides(path: Path, checks: list[str],
+                   maxima: dict[str, float] | None = None) -> list[Override]:
+    """`maxima`: each check's points, which a check's override stays within (a 20 typed for
+    2.0 on a 2-point check was taken, and noticed only if the total went past its maximum)."""
     rows = read_side_file(path, OverrideError, "overrides ")
     overrides: list[Override] = []
     problems: list[str] = []
@@ -59,7 +62,7 @@ def load_overrides(path: Path, checks: list[str]) -> list[Override]:
         if not any(row.values()) and not any(row.extra):
             continue  # a blank line a spreadsheet left
         try:
-            overrides.append(_parse(row, checks))
+            overrides.append(_within(_parse(row, checks), maxima or {}))
         except ValueError as exc:
             problems.append(f"{path}:{row.line}: {exc}")
     if problems:
@@ -81,6 +84,17 @@ def _parse(row: Row, checks: list[str]) -> Override:
         raise ValueError("points below 0")
     return Override(row["id"], resolve_check(row["check"], checks), float(text), relative,
                     row["reason"], row["who"], row.get("when", ""), row.line)
+
+
+def _within(override: Override, maxima: dict[str, float]) -> Override:
+    """The override, if it keeps its check within the check's points."""
+    most = maxima.get(override.check)
+    if most is not None and override.check != TOTAL and abs(override.points) > most:
+        change = "changes it by" if override.relative else "sets it to"
+        raise ValueError(f"{override.check!r} is worth {most:g} points and this {change} "
+                         f"{override.points:g} (a check's override stays within 0 to {most:g}; "
+                         "give points beyond a check's with `total`)")
+    return override
 
 
 def resolve_check(given: str, checks: list[str]) -> str:

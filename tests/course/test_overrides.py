@@ -83,3 +83,25 @@ def test_an_extra_empty_cell_is_refused_too(tmp_path: Path):
     path = write(tmp_path, "id,check,points,reason,who\ncarol,total,+1,regrade, second look,\n")
     with pytest.raises(OverrideError, match=r":2: more cells than the header"):
         load_overrides(path, CHECKS)
+
+
+def test_a_checks_override_stays_within_its_points(tmp_path: Path):
+    """An instructor's review: 20 typed for 2.0 on a 2-point check was taken, and seen only
+    if the total went past its maximum. Beyond a check's points, the file says so by line;
+    a bonus goes on `total`."""
+    maxima = {CHECKS[0]: 2.0, CHECKS[1]: 2.0, CHECKS[2]: 1.0}
+    path = write(tmp_path, (
+        "id,check,points,reason,who\n"
+        "lee,mse_loss: backward,20,regrade,TA\n"
+        "lee,mae_loss,+3,regrade,TA\n"
+        "lee,mae_loss,1,regrade,TA\n"
+        "lee,total,+20,bonus project,Prof\n"))
+    with pytest.raises(OverrideError) as raised:
+        load_overrides(path, CHECKS, maxima)
+    lines = str(raised.value).splitlines()
+    assert [line.split(":")[1] for line in lines] == ["2", "3"], lines
+    assert "worth 2 points and this sets it to 20" in lines[0]
+    assert "worth 1 points and this changes it by 3" in lines[1]
+    assert len(load_overrides(write(tmp_path, "id,check,points,reason,who\n"
+                                    "lee,mae_loss,1,regrade,TA\nlee,total,+20,bonus,Prof\n"),
+                              CHECKS, maxima)) == 2
