@@ -976,6 +976,10 @@ def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> No
     if math.isclose(value, losses[-1], rel_tol=1e-4):
         fail("train_one_epoch returns only the last batch's loss: accumulate over every batch.",
              "last-batch")
+    if math.isclose(value, total, rel_tol=1e-4):
+        # (fresh eyes of stop 51: told only "not the sample-weighted mean")
+        fail("train_one_epoch returns the weighted total of the batch losses, never divided: "
+             "divide it by the number of samples (len(loader.dataset)).", "total-not-divided")
 
 
 def _weighted_over_the_batches_it_ran(student, memo, tol, value: float, losses: list[float],

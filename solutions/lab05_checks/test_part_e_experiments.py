@@ -282,6 +282,12 @@ def test_always_negative_f1(student, answers, tol):
                                         lambda: _prf_gives(student, float(expected))))
     if value is None:
         return
+    if isinstance(value, float) and math.isnan(value):
+        # (fresh eyes of stop 51: a nan was told only to think about the true positives)
+        fail("always_negative_f1 is nan: a metric is never nan (the notebook's rule) — with no "
+             "predicted positives, precision and F1 are 0 by convention (sklearn's "
+             "zero_division=0); compute it with your precision_recall_f1 on all-zero "
+             "predictions.", "nan-metric")
     if not _close(value, answers["always_negative_f1"], tol):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
