@@ -141,3 +141,18 @@ def test_gradebook_names_the_check_not_assessed_separately(tmp_path):
         row = next(csv.DictReader(handle))
     assert row[VALUES] == "3"
     assert row["not_assessed_separately"] == f"{VALUES} → see {RAW}"
+
+
+def test_a_page_with_withheld_checks_never_says_every_check_passed():
+    """An instructor's review: before the due date a student whose withheld concept answer was
+    wrong (133/135 in truth) read "121 / 121 … Every check passed" above the notice that 7
+    checks are withheld. A mark shown is true: the page says what it shows passed."""
+    passing = SubmissionResult("s2", Status.GRADED, "", [
+        Row(RAW, 2.0, 2.0, True, "", "visible"),
+        Row(SECRET, 0.0, 1.0, False, "the secret message", "hidden", "wrong")], max_score=3.0)
+    student = render_feedback(passing, "lab", STUDENT)
+    assert "Every check passed" not in student and "the withheld checks" in student
+    assert "the secret message" not in student
+    everyone = SubmissionResult("s3", Status.GRADED, "", [Row(RAW, 2.0, 2.0, True, "", "visible")],
+                                max_score=2.0)
+    assert "Every check passed" in render_feedback(everyone, "lab", STUDENT)
