@@ -410,6 +410,7 @@ class _Item:
     budget: _Budget | None = None  # the upload's (None: only the run's total)
     given: bool = False  # named on the command line
     students: bool = False  # a folder of a class zip whose folders are each one student's
+    export: bool = False  # inside a folder that is an LMS's download (`_export_inside`)
 
 
 @dataclass
@@ -475,7 +476,7 @@ class _Walk:
             if child.name.startswith(".") or child.name == "__MACOSX":
                 continue  # .ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS metadata: never read
             inner = _Item(child, f"{item.shown}/{child.name}", item.folders, item.owner,
-                          item.depth, item.budget)
+                          item.depth, item.budget, export=item.export)
             if item.students and child.is_dir() and not child.is_symlink():
                 self.student_folder(inner)
             else:
@@ -529,7 +530,7 @@ class _Walk:
                 if lms is not None:  # a Canvas-named or Gradescope submission folder: one student's
                     self.upload(inside, self.folder)
                 elif item.owner is None and not item.folders and not item.depth \
-                        and not _export_inside(path):
+                        and not (export := _export_inside(path)):
                     # A folder per student: everything below is that student's, whatever the
                     # names inside say, as in a student's zip (an outside red team's `ben/`
                     # holding `okafor_1001_99999_lab05.ipynb` took Okafor's row). (In a class
@@ -541,7 +542,8 @@ class _Walk:
                     self.upload(replace(inside, owner=_named(path.name), budget=budget),
                                 self.folder, plain=True)
                 else:
-                    self.folder(inside)
+                    self.folder(replace(inside, export=item.export or (
+                        item.owner is None and not item.folders and not item.depth and export)))
         elif path.is_symlink() and not item.given:
             # A link found inside a folder (an unzipped upload's `lab05.ipynb -> /…/solutions/…`,
             # or another student's file): never followed, like a link to a folder. Only a path
@@ -565,7 +567,17 @@ class _Walk:
                                          "or device), which is never read: hand in the "
                                          "notebook file itself"))
         elif path.suffix.lower() == ".ipynb":
-            self.candidates.append((item, item.owner or _owner_for(path.name, item.folders)))
+            if item.export and item.owner is None and lms is None:
+                # A notebook the LMS did not name, beside its download's (a TA's `ivanova
+                # fixed.ipynb`): its own row by its own name, never the folder's
+                owner = _named(path.stem)
+                self.found.skipped.append(
+                    f"{item.shown}: not named as the LMS names its files, in its download: "
+                    f"graded as its own row {owner.sid} (rename it as the LMS would to give it "
+                    "its student's row)")
+                self.candidates.append((item, owner))
+            else:
+                self.candidates.append((item, item.owner or _owner_for(path.name, item.folders)))
         elif path.suffix.lower() == ".zip":
             self.archive(item, lms)
         else:
@@ -869,7 +881,11 @@ def _lms_export(keys: list[str], stem: str, zipped: bool = False) -> bool:
         return True
     owners = [_key_owner(k) for k in keys]
     named = {o.sid for o in owners if o is not None}
-    return all(_key_owner(k) is not None for k in notebooks) and bool(
+    # Every notebook LMS-named, or all but a few beside those of two or more students (an
+    # instructor's review: one `ivanova fixed.ipynb` dropped into the unzipped download made
+    # the whole class one student's, and past ten notebooks ungraded)
+    unnamed = sum(_key_owner(k) is None for k in notebooks)
+    return (unnamed == 0 or (len(named) >= 2 and 4 * unnamed <= len(notebooks))) and bool(
         (len(named) >= 2 and not zipped) or (named and CANVAS_DOWNLOAD.search(stem)))
 
 

@@ -119,7 +119,7 @@ def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
     it); else, a name made at run time (it could spell a hidden input), its nearest built-in
     kind."""
     last = kind.rsplit(".", 1)[-1]
-    if not kind or last in _QUOTABLE["names"] or (
+    if not kind or kind == UNUSUAL_TYPE or last in _QUOTABLE["names"] or (
             "." not in kind and isinstance(getattr(builtins, kind, None), type)):
         return kind
     return f"{kinds[0]} of another class" if kinds else UNUSUAL_TYPE

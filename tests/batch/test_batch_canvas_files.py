@@ -111,3 +111,24 @@ def test_non_ascii_canvas_names_are_canvas_names_in_a_folder_and_in_canvas_zip(t
         for sid in expected:  # each matches its student, whose missing row would have the same id
             student = roster.match(sid)
             assert student is not None and student.key == sid
+
+
+def test_a_notebook_the_lms_did_not_name_beside_its_download_is_its_own_row(tmp_path: Path):
+    """An instructor's review: one `ivanova fixed.ipynb` dropped into the unzipped Canvas
+    download (a section folder of the class folder) made every notebook there one student's
+    (`sec1`, `sec1-2`, ...), 13 students `missing`, and past ten notebooks ungraded. A few
+    notebooks the LMS did not name beside those of several students leave the download a
+    download: each student keeps their row, the stray notebook gets its own, and the run says
+    so. (A folder of mostly unnamed notebooks stays one student's folder.)"""
+    students = {f"student{k}_{1000 + k}_{5000 + k}_lab05.ipynb": nb(f"s = {k}") for k in range(6)}
+    write(tmp_path / "class" / "sec1", {**students, "ivanova fixed.ipynb": nb("fixed = 1")})
+    found = discover([tmp_path / "class"], tmp_path / "unpacked", assignment="lab05")
+    assert ids(found) == {**{f"student{k}_{1000 + k}": f"student{k}_{1000 + k}_{5000 + k}_lab05.ipynb"
+                             for k in range(6)}, "ivanova_fixed": "ivanova fixed.ipynb"}
+    assert any("ivanova fixed.ipynb: not named as the LMS names its files" in line
+               and "its own row ivanova_fixed" in line for line in found.skipped)
+    write(tmp_path / "class2" / "ben", {"student0_1000_5000_lab05.ipynb": nb(),
+                                         "student1_1001_5001_lab05.ipynb": nb(),
+                                         "mine.ipynb": nb(), "scratch.ipynb": nb()})
+    found = discover([tmp_path / "class2"], tmp_path / "unpacked2", assignment="lab05")
+    assert ids(found) and all(sid.split("-")[0] == "ben" for sid in ids(found))  # (ben's)
