@@ -7,6 +7,8 @@ grading with a default.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import keyword
 from datetime import datetime
 from pathlib import Path
@@ -240,6 +242,20 @@ class GradingConfig(_Strict):
         order = {name: i for i, name in enumerate(self.tests)}
         return sorted(order, key=lambda n: (*rank.get(n.split(":", 1)[0].strip(),
                                                       (len(rank), 0)), order[n]))
+
+
+# The config's fields a result is graded under (its feedback and visibility included); the
+# course's (roster, deadline, overrides, export) are applied to every row on every run
+GRADED_FIELDS = frozenset({"assignment", "default_visibility", "limits", "tolerances", "tests",
+                           "parts"})
+
+
+def grading_sha256(config: GradingConfig) -> str:
+    """What a result was graded under: a hash of the config's graded fields as values (not
+    its text: an instructor's review added a comment, a deadline or a roster line to the
+    config and every notebook was graded again, 30 s there, tens of minutes for a class)."""
+    data = config.model_dump(mode="json", include=set(GRADED_FIELDS))
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def load_config(path: Path) -> GradingConfig:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import time
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from autograder.check.context import CheckContext, Reference
 from autograder.check.plugin import Verdict
 from autograder.check.runner import DirectRunner, SuiteRunner, runner_for
 from autograder.check.static import SourceFacts
-from autograder.config import GradingConfig
+from autograder.config import GradingConfig, grading_sha256
 from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, Submission, read_submission, sha256_of
 from autograder.sandbox.client import SandboxError, ZygoteConnection
@@ -55,7 +54,7 @@ class Grader:
         """`suite` narrows the lab's hidden checks to another package of them (tests)."""
         lab = lab or Lab.load()
         self.config = config
-        self.config_sha256 = hashlib.sha256(config_text.encode()).hexdigest()
+        self.config_sha256 = grading_sha256(config)  # (`config_text`: what it was read from)
         self.connection = connection
         self.reference = Reference.load(lab.solutions)
         self.suite = suite or lab.checks

@@ -47,7 +47,7 @@ from autograder.batch.discover import Discovery, Found, Limits, discover, unpack
 from autograder.batch.finish import finish
 from autograder.batch.inputs import InputError, require_submissions
 from autograder.check.runner import SuiteError, validate
-from autograder.config import ConfigError, GradingConfig, load_config
+from autograder.config import ConfigError, GradingConfig, grading_sha256, load_config
 from autograder.lab import Lab
 from autograder.load.notebook import InvalidNotebook, Submission, read_submission
 from autograder.report.atomic import is_leftover
@@ -94,6 +94,8 @@ class Summary:
     checks_changed: list[str] = field(default_factory=list)  # regraded: grading code changed
     # a row graded before from another file, replaced by this run's (`_replaced`)
     replaced: list[str] = field(default_factory=list)
+    # regraded: the config's graded fields changed (`grading_sha256`)
+    config_changed: list[str] = field(default_factory=list)
     # the roster or overrides file taken from the folder's last run (`_as_last_run`)
     files_kept: list[str] = field(default_factory=list)
 
@@ -110,6 +112,10 @@ class Summary:
         if self.checks_changed:
             lines.append(f"  regraded {len(self.checks_changed)}: the hidden checks or grading "
                          f"code changed since they were graded: {_ids(self.checks_changed)}")
+        if self.config_changed:
+            lines.append(f"  regraded {len(self.config_changed)}: the config's tests, limits, "
+                         f"tolerances or visibility changed since they were graded: "
+                         f"{_ids(self.config_changed)}")
         stale = [r.submission_id for r in self.results if r.submission_id in earlier
                  and r.status is not Status.MISSING and r.trace.engine_version != self.engine]
         if stale:
@@ -202,19 +208,25 @@ def _earlier(out: Path, found: Found) -> SubmissionResult | None:
 
 def _up_to_date(out: Path, found: Found, config_sha: str, engine: str,
                 previous: SubmissionResult | None = None,
-                sha: str | None = None) -> tuple[SubmissionResult | None, bool]:
-    """(the result to reuse, or None; whether only the grading code made it stale).
-    `previous`: the earlier result, already read (`_earlier`); `sha`: the notebook's, if known."""
+                sha: str | None = None) -> tuple[SubmissionResult | None, str]:
+    """(the result to reuse, or None; what alone made it stale, for the summary to say:
+    `CODE_CHANGED`, `CONFIG_CHANGED`, or ""). `previous`: the earlier result, already read
+    (`_earlier`); `sha`: the notebook's, if known."""
     previous = previous or _earlier(out, found)
     if previous is None:
-        return None, False
+        return None, ""
     if previous.reason.startswith(INTERNAL_ERROR) or previous.status is Status.MISSING:
-        return None, False  # the grader failed, not the submission (or no notebook then)
-    if previous.source_sha256 != (sha or _sha(found.path)) or previous.config_sha256 != config_sha:
-        return None, False
+        return None, ""  # the grader failed, not the submission (or no notebook then)
+    if previous.source_sha256 != (sha or _sha(found.path)):
+        return None, ""
+    if previous.config_sha256 != config_sha:
+        return None, CONFIG_CHANGED
     if previous.trace.engine_version != engine:
-        return None, True
-    return previous, False
+        return None, CODE_CHANGED
+    return previous, ""
+
+
+CODE_CHANGED, CONFIG_CHANGED = "code", "config"
 
 
 def _same_problem(previous: SubmissionResult | None, found: Found) -> str:
@@ -394,7 +406,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         validate(list(config.tests), lab.checks)
     except SuiteError as exc:
         raise ConfigError(str(exc)) from exc
-    config_sha = hashlib.sha256(config_path.read_text(encoding="utf-8").encode()).hexdigest()
+    config_sha = grading_sha256(config)
     roster, overrides, kept = _as_last_run(out, config, roster, overrides)
     course = load_course(config, config_path, roster, overrides)  # its errors: before any output
     engine = grading_code(lab)
@@ -434,14 +446,16 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
             continue
         earlier = _earlier(out, found)
         sha = _sha_or_none(found.path) if earlier is not None else None
-        reuse, changed = (None, False) if regrade else _up_to_date(out, found, config_sha,
-                                                                   engine, earlier, sha)
+        reuse, changed = (None, "") if regrade else _up_to_date(out, found, config_sha,
+                                                                engine, earlier, sha)
         if reuse is not None:
             done[found.submission_id] = reuse
         else:
             todo.append(found)
-            if changed:
+            if changed == CODE_CHANGED:
                 summary.checks_changed.append(found.submission_id)
+            elif changed == CONFIG_CHANGED:
+                summary.config_changed.append(found.submission_id)
             replaced = _replaced(earlier, found, sha)
             if replaced:
                 summary.replaced.append(replaced)

@@ -72,8 +72,8 @@ def test_a_result_made_by_other_grading_code_is_not_reused(tmp_path: Path) -> No
     result.trace = Trace(engine_version="0.1.0+old")
     write_results(result, results_path(out, "ana"))
     found = Found("ana", notebook)
-    assert _up_to_date(out, found, "c" * 64, "0.1.0+new") == (None, True)
-    assert _up_to_date(out, found, "d" * 64, "0.1.0+new") == (None, False)  # (the config)
+    assert _up_to_date(out, found, "c" * 64, "0.1.0+new") == (None, "code")
+    assert _up_to_date(out, found, "d" * 64, "0.1.0+new") == (None, "config")
     reused, changed = _up_to_date(out, found, "c" * 64, "0.1.0+old")
     assert reused is not None and reused.submission_id == "ana" and not changed
 
@@ -85,6 +85,9 @@ def test_the_summary_says_what_was_regraded_because_the_checks_changed(tmp_path:
         trace=Trace(engine_version="0.1.0+new")) for sid in ("ana", "ben")]
     assert ("  regraded 2: the hidden checks or grading code changed since they were graded: "
             "ana, ben") in summary.describe().splitlines()
+    summary.checks_changed, summary.config_changed = [], ["ben"]
+    assert ("  regraded 1: the config's tests, limits, tolerances or visibility changed since "
+            "they were graded: ben") in summary.describe().splitlines()
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.config import ConfigError, GradingConfig, Tolerances, load_config
+from autograder.config import ConfigError, GradingConfig, Tolerances, grading_sha256, load_config
 
 MINIMAL = {"tests": {"f: does the thing": {"points": 2}}}
 
@@ -197,3 +197,24 @@ def test_the_readme_example_config_is_valid() -> None:
     config = GradingConfig.model_validate(yaml.safe_load(example))
     assert config.tolerances.adam.rtol == 1e-5 and config.limits.cell_timeout_s == 10
     assert config.part("q_why: why the factor is applied last") == "Part B — Questions"
+
+
+def test_a_result_is_stale_only_when_a_graded_field_changes(tmp_path: Path) -> None:
+    """`grading_sha256`: a comment, a deadline, a roster or overrides line leaves every result
+    up to date (an instructor's review: each regraded the whole class, saying nothing); a
+    test's points, a limit, a tolerance or a visibility does not."""
+    base = {"tests": {"f: does it": {"points": 2}}}
+
+    def sha(extra: dict, comment: str = "") -> str:
+        path = tmp_path / "c.yaml"
+        path.write_text(yaml.safe_dump({**base, **extra}) + comment)
+        return grading_sha256(load_config(path))
+
+    first = sha({})
+    assert sha({}, "# a note\n") == first
+    assert sha({"roster": "roster.csv", "overrides": "overrides.csv",
+                "deadline": {"due": "2025-03-14T23:59:00+00:00"}}) == first
+    for changed in ({"tests": {"f: does it": {"points": 3}}}, {"limits": {"cell_timeout_s": 20}},
+                    {"tolerances": {"default": {"rtol": 1e-3, "atol": 1e-6}}},
+                    {"default_visibility": "hidden"}):
+        assert sha(changed) != first, changed
