@@ -113,6 +113,19 @@ def quotable_message(message: str, own: bool) -> str:
     return _LONG_NUMBER.sub("…", cut)
 
 
+def quotable_problem(text: object) -> str:
+    """A worker's "<Type>: <message>" of an error (a gradient that could not be taken, raised
+    in a backward of the student's own on the hidden inputs), as feedback may quote it: its
+    type and message each as `_quotable_type` and `quotable_message` allow."""
+    if text in ("detached", "not a tensor"):  # (the harness's own words: `harness.gradients`)
+        return str(text)
+    kind, _, message = protocol.clean_text(str(text), MAX_MESSAGE).partition(": ")
+    kind = kind if kind.replace(".", "").replace("_", "").isalnum() else UNUSUAL_TYPE
+    said = _quotable_type(kind, ())
+    cut = quotable_message(message, own=False) if message else ""
+    return f"{said}: {cut}" if cut else said
+
+
 def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
     """An exception's type name as feedback may quote it: a built-in exception, or one whose
     name the notebook's code holds (a class of its own, torch's named where the code names

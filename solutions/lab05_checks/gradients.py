@@ -14,14 +14,14 @@ import torch
 from autograder.check.compare import matches
 from autograder.check.registry import fail
 from autograder.config import Tolerance
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import StudentError, quotable_problem
 
 # PyTorch's error for a tensor saved for backward and changed in place afterwards.
 IN_PLACE = "modified by an inplace operation"
 
 
 def cannot_backpropagate(function: str, where: str, problem: object) -> NoReturn:
-    text = str(problem)
+    text = quotable_problem(problem)  # (raised on the hidden inputs: quoted as it may be)
     if IN_PLACE in text:
         fail(f"{function}'s result{where} cannot be backpropagated: an in-place operation "
              "(exp_(), div_(), +=, x[...] = …) changed a tensor backward() still needs — use "

@@ -41,7 +41,13 @@ from autograder.check.registry import (
     fail,
 )
 from autograder.config import Tolerance, Tolerances
-from autograder.sandbox.session import CallResult, MissingFunction, StudentError, blocked_plan
+from autograder.sandbox.session import (
+    CallResult,
+    MissingFunction,
+    StudentError,
+    blocked_plan,
+    quotable_problem,
+)
 from lab05_checks.blame import (
     Composition,
     HelperCall,
@@ -444,7 +450,7 @@ def _expect_edge_gradients(student, tol: Tolerances, function: str, args: tuple[
         return False  # check's
     if isinstance(grads, dict):
         _expect_edge_specific(student, function, args, upstream, what,
-                              str(grads.get("problem", ""))[:120], **kwargs)
+                              quotable_problem(grads.get("problem", ""))[:120], **kwargs)
         return False
     got = grads[0] if isinstance(grads, list) and grads else None
     if got is None:  # no gradient reaches the input at all: the gradient check's to charge
@@ -2448,9 +2454,6 @@ def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss
     return False
 
 
-BCE_CLAMP_RULE = ("at p of exactly 0 or 1 any finite gradient is accepted (PyTorch's own is "
-                  "finite there), nan or inf is not")
-
 
 def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...]) -> bool:
     """p at the clamp: the value is -100 per log and PyTorch's gradient is finite (its
@@ -2471,15 +2474,14 @@ def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...
     if isinstance(grads, dict):
         _expect_edge_specific(student, "binary_cross_entropy", (probs, targets), upstream,
                               "at probabilities of exactly 0 and 1",
-                              str(grads.get("problem", ""))[:120], reduction=reduction)
+                              quotable_problem(grads.get("problem", ""))[:120], reduction=reduction)
     got = grads[0] if isinstance(grads, list) and grads else None
     if isinstance(got, torch.Tensor) and got.shape == probs.shape and bool(
             (edges & ~torch.isfinite(got.to(probs.dtype))).any()):
         fail(f"binary_cross_entropy: backward gives {'nan' if bool(torch.isnan(got).any()) else 'inf'} "
-             "at probabilities of exactly 0 or 1: the rule is that "
-             f"{BCE_CLAMP_RULE}. torch.clamp(torch.log(p), min=-100) has the right value but "
-             "multiplies the clamp's zero gradient by log's infinite one (0·inf = nan): take "
-             f"the log of a safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
+             "at probabilities of exactly 0 or 1, where any finite gradient is accepted: a "
+             "clamp of log(p) multiplies its zero gradient by log's infinite one (0·inf = "
+             f"nan). Take the log of a safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
              "clamp-gradient")
     return _expect_edge_gradients(student, tol, "binary_cross_entropy", (probs, targets),
                                   F.binary_cross_entropy, "at probabilities of exactly 0 and 1",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autograder.sandbox.session import WITHHELD, StudentError, quoting_from
+from autograder.sandbox.session import WITHHELD, StudentError, quotable_problem, quoting_from
 
 
 def shown(message: str) -> str:
@@ -104,3 +104,14 @@ def test_a_type_name_made_at_run_time_is_not_quoted(notebook) -> None:
     assert shown.startswith("ValueError of another class: pred and target"), shown
     assert raised("x", own=False, kind="torch.OutOfMemoryError", kinds=("RuntimeError",)) \
         .startswith("RuntimeError of another class"), "torch's own type, the code never names"
+
+
+def test_a_gradient_problem_raised_in_the_students_backward_is_cut(notebook) -> None:
+    """A backward of the student's own raised on the hidden inputs: the worker's "<Type>:
+    <message>" of it is quoted as a library's message is (`quotable_problem`)."""
+    said = quotable_problem("RuntimeError: PIPE -2.3645|-2.4223 AAAAMITqAsAAAAAo5WADwAAAAHDmYuy")
+    assert said.startswith("RuntimeError: PIPE") and "2.3645" not in said \
+        and "AAAAMITq" not in said, said
+    assert quotable_problem("not a tensor") == "not a tensor"  # (the harness's own words)
+    assert quotable_problem("ErrAAAAMITqAsAAAAAo5WADwAAAAHDmYuy: x") \
+        == "an exception with an unusual type name: x"
