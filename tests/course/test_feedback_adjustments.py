@@ -21,6 +21,17 @@ def test_overrides_and_penalty_on_the_students_page():
     assert "Your final score: 2.7 / 4" in page
     assert "emailed the notebook on time" in page and "Prof. Ruiz" in page
     assert "Late by 1 day" in page and "−0.3" in page
+    # the headline and the title are the final score (an instructor's review: a late student's
+    # read the checks' total there, the final further down)
+    assert "<strong>2.7</strong> / 4 points, your final score" in page
+    assert "(2.7/4)</title>" in page
+
+
+def test_the_headline_is_the_checks_total_without_adjustments():
+    result = unscored("lee", CONFIG, Status.INVALID, "not a notebook")
+    result.final = finalise(0.0, Standing())
+    page = render_feedback(result, "lab")
+    assert "<strong>0</strong> / 4 points</div>" in page and "your final score" not in page
 
 
 def test_no_section_without_adjustments():
