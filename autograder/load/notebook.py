@@ -323,8 +323,8 @@ def _require_python(notebook: nbformat.NotebookNode) -> None:
     if str(language).lower() != "python":
         # The student's own text, quoted in a reason copied into every check's row: short.
         raise InvalidNotebook(
-            f"the notebook uses a {shorten(str(language), 40)} kernel; this lab must be done in "
-            "Python"
+            f"the notebook's kernel is {shorten(str(language), 40)}, not Python: this lab must be "
+            "done in a Python notebook"
         )
 
 

@@ -84,7 +84,7 @@ def test_an_nbformat_3_notebook_is_upgraded(tmp_path: Path) -> None:
 
 def test_an_r_kernel_is_refused(tmp_path: Path) -> None:
     nb = notebook("x <- 1", kernelspec={"name": "ir", "display_name": "R", "language": "R"})
-    assert "R kernel" in refused(tmp_path, nb)
+    assert "kernel is R, not Python" in refused(tmp_path, nb)
 
 
 def test_a_kernel_language_is_quoted_short(tmp_path: Path) -> None:
