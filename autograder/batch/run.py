@@ -259,6 +259,23 @@ def _replaced(previous: SubmissionResult | None, found: Found, sha: str | None =
             "(check this file is theirs)")
 
 
+def _newer_attempt(previous: SubmissionResult | None, found: Found, config_sha: str,
+                   engine: str) -> str:
+    """What is said when the row stays as an earlier run graded it from a newer upload than
+    `found` (the LMS's own number of the file, Canvas's file id, is higher), up to date with
+    this config and grading code; "" otherwise. Why: an instructor's review graded a
+    student's fixed notebook, named as Canvas names its files, then ran the night's download
+    again: the older file took the row back (invalid, 0), said by one `replaced:` line among
+    many."""
+    if previous is None or not found.attempt or previous.trace.attempt <= found.attempt \
+            or previous.status is Status.MISSING or previous.trace.source == found.origin \
+            or previous.config_sha256 != config_sha or previous.trace.engine_version != engine:
+        return ""
+    return (f"{found.origin}: an older upload (the LMS's file {found.attempt}) than the one "
+            f"{found.submission_id}'s row was graded from, {previous.trace.source} (file "
+            f"{previous.trace.attempt}): the row is kept")
+
+
 def _sha_or_none(path: Path) -> str | None:
     try:
         return _sha(path)
@@ -435,6 +452,7 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
     summary = Summary(out=out, discovery=discovery, engine=engine)
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
+    superseded: list[Found] = []  # older uploads than the row's (`_newer_attempt`)
     for found in summary.discovery.submissions:
         if found.problem:  # nothing to grade in that upload: its row says why
             result = unscored(found.submission_id, config, Status.INVALID, found.problem)
@@ -445,6 +463,11 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
             done[found.submission_id] = result
             continue
         earlier = _earlier(out, found)
+        newer = _newer_attempt(earlier, found, config_sha, engine)
+        if newer:  # (the row: kept from the earlier run as it is, by `finish`)
+            superseded.append(found)
+            summary.discovery.skipped.append(newer)
+            continue
         sha = _sha_or_none(found.path) if earlier is not None else None
         reuse, changed = (None, "") if regrade else _up_to_date(out, found, config_sha,
                                                                 engine, earlier, sha)
@@ -459,6 +482,8 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
             replaced = _replaced(earlier, found, sha)
             if replaced:
                 summary.replaced.append(replaced)
+    summary.discovery.submissions = [f for f in summary.discovery.submissions
+                                     if not any(f is older for older in superseded)]
     summary.reused = sum(1 for found in summary.discovery.submissions
                          if not found.problem and found.submission_id in done)
     if todo:
