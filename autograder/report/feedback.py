@@ -309,7 +309,17 @@ def _summary(result: SubmissionResult, function: str, tests: list[TestResult]) -
                 "name from the assignment.")
     if kind == "no-answer" and len(failed) == 1:
         return ""  # the check's own message already says it in one line
+    if kind == "raised" and len(failed) == len(tests) > 1:
+        # every check stopped at the same error (an instructor's review: the same two lines
+        # under each of seven checks), said once with the count
+        said = {_RAISED_ON.sub("", t.output) for t in failed}
+        if len(said) == 1:
+            return said.pop().replace("this check needs", f"its {len(failed)} checks need", 1)
     return ""
+
+
+# The call a "raised" verdict names (`check.plugin`): each check's own, the error the same
+_RAISED_ON = re.compile(r" when called as .*?(?= — fix this error first)", re.DOTALL)
 
 
 def check_changes(result: SubmissionResult) -> Changes:

@@ -183,3 +183,23 @@ def test_a_skipped_cell_is_placed_once_not_twice():
     shown = render(result)
     assert shown.count("that starts “# quick experiment”") == 2
     assert "- This cell crashed with a segmentation fault; it was skipped" in shown
+
+
+def test_the_same_error_in_every_check_of_a_function_is_said_once():
+    """An instructor's review: a function that raises repeated the same "raised ValueError …
+    fix this error first" under each of its checks; said once, with the count (each check's
+    own call is the only difference)."""
+    def raised(call: str) -> tuple[str, str]:
+        return (f"huber_loss raised ValueError: bad delta (cell 3, line 4) when called as "
+                f"huber_loss({call}) — fix this error first: this check needs huber_loss to "
+                "run to the end.", "raised")
+
+    result = _result({"huber_loss: matches F.huber_loss": raised("a, b"),
+                      "huber_loss: backward works": raised("c, d, delta=2.0")})
+    page = Page(render_feedback(result))
+    assert page.text.count("bad delta") == 1
+    assert ("huber_loss raised ValueError: bad delta (cell 3, line 4) — fix this error first: "
+            "its 2 checks need huber_loss to run to the end.") in page.text
+    other = _result({"huber_loss: matches F.huber_loss": raised("a, b"),
+                     "huber_loss: backward works": ("huber_loss: wrong gradient.", "wrong")})
+    assert Page(render_feedback(other)).text.count("bad delta") == 1  # (one check raised)
