@@ -68,6 +68,15 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
         fail(f"{function} gives the right values with the opposite sign {what}, and element "
              "by element too (reduction='none'): check the sign in the formula (a "
              "log-likelihood loss is minus the log-probability of the target).", "wrong-sign")
+    gap = (elementwise - wanted).abs()
+    if bool(torch.isfinite(gap).all()) and float(gap.max()) <= 1e-4 * (
+            1.0 + float(wanted.abs().max())):
+        # (fresh eyes of stop 51: log(p + 1e-8) was told only "the per-element formula is
+        # wrong")
+        fail(f"{function} gives values {what} that are close to the reference's but not equal, "
+             "element by element too (reduction='none'): something shifts every value a "
+             "little — an eps added inside a log or to a denominator, or a clamp where none is "
+             "needed; compute it as the definition does.", "nearly-right")
     fail(f"{function} gives wrong values {what}, and element by element too "
          "(reduction='none'): the per-element formula is wrong, not the reduction — check it "
          "against the definition on one element first.", "wrong-values")
