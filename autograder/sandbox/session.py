@@ -944,6 +944,11 @@ class StudentSession:
         if self._check is not None:
             self.relied.setdefault(self._check, set()).add(scope)
 
+    def relies_on_scenarios(self) -> None:
+        """The running check judges a scenario's outcome another check took (a lab's cache):
+        it rests on that evidence as if it had taken it (`grader.void_tampered`)."""
+        self._took(integrity.SCENARIOS)
+
     def findings(self) -> list[str]:
         """Every integrity marker of the submission, the worker asked last of all (a change
         made after the last evidence is found too), whatever order its calls ran in."""

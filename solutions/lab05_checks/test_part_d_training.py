@@ -189,11 +189,20 @@ def _well_formed(outcome: Any) -> dict[str, Any]:
                        if isinstance(params, list) else [])
     for key in ("error", "forward_error",
                 *(f"{label}_error" for label in ("with_cuda", "without_cuda"))):
-        if clean.get(key):
+        if _present(clean.get(key)):
             clean[key] = student_error_info(clean[key])
     if "logits" in clean and not isinstance(clean["logits"], torch.Tensor):
         clean["logits"] = None
     return clean
+
+def _present(value: Any) -> bool:
+    """A field that is there: truthy, or of no truth value (an empty tensor in an error's
+    place raised in `bool`; checks are total)."""
+    try:
+        return bool(value)
+    except Exception:
+        return True
+
 
 ARCH = "bn_mlp"
 SEED = 3
@@ -779,11 +788,14 @@ def _called_again(student, memo, function: str) -> dict | None:
         params = _train_params(lr=AGAIN_LR, start_train=False) if function == "train_one_epoch" \
             else _eval_params()
         try:
-            outcome = _scenario(student, "called_again", {**params, "function": function})
-        except StudentError:
-            outcome = None
-        memo[key] = outcome if outcome is not None and outcome.get("error") is None else None
-    return memo[key]  # type: ignore[no-any-return]
+            memo[key] = _scenario(student, "called_again", {**params, "function": function})
+        except StudentError as exc:
+            memo[key] = {"error": exc.info}
+    else:  # (taken by an earlier check: this one rests on it too, and tampering voids it here)
+        tamper.require_untampered_outcome(function, memo[key])
+        getattr(student, "relies_on_scenarios", lambda: None)()
+    outcome = memo[key]
+    return outcome if outcome.get("error") is None else None  # type: ignore[no-any-return]
 
 
 AGAIN_LR = 0.1
@@ -864,7 +876,7 @@ def test_train_return(student, memo, tol):
         if all(mode != "ok" for _, mode in matched):
             attributed_to(TRAIN_MODE)  # right for the eval-mode run the loop made
         _no_graph_kept(outcome)
-        _returns_the_same_when_called_again(student, memo)
+        _returns_the_same_when_called_again(student, memo, tol)
         return
     _, replay = candidates["ok", "ok"]
     losses = replay.losses
@@ -898,10 +910,12 @@ def _no_graph_kept(outcome: dict, again: str = "") -> None:
              "instead, so each graph is freed after its step.", "graph-kept-alive")
 
 
-def _returns_the_same_when_called_again(student, memo) -> None:
+def _returns_the_same_when_called_again(student, memo, tol) -> None:
     """The second call on one model (`_called_again`) keeps no graph either, and returns the
-    sample-weighted mean of its own epoch's losses as a float (an outside red team's loop
-    kept `total += loss` from its second call on a model only)."""
+    sample-weighted mean of its epoch's losses as a float — those of the two epochs the first
+    call's replay trains, or those its own run computed (a loop that trains otherwise is the
+    step-order check's) — (an outside red team's loop kept `total += loss` from its second
+    call on a model only)."""
     again = _called_again(student, memo, "train_one_epoch")
     if again is None:
         return
@@ -914,9 +928,16 @@ def _returns_the_same_when_called_again(student, memo) -> None:
         fail(f"train_one_epoch returns {describe(value)} when it is called again on the same "
              "model: return the mean loss as a float on every call.", "wrong-type")
     own = _run_losses(again)
-    if own is not None and not math.isclose(
-            _as_float(value), sum(loss * n for loss, n in zip(*own, strict=True)) / sum(own[1]),
-            rel_tol=1e-4, abs_tol=1e-6):
+    matched = _train_run(student, memo, tol)["matched"]
+    weighted = []
+    if own is not None:  # (every loss_fn call's: a loop that logs a second loss has more)
+        weighted.append(sum(loss * n for loss, n in zip(*own, strict=True)) / sum(own[1]))
+    if matched is not None:
+        replay = training.called_again_replay(ARCH, SEED, EPOCH_N, BATCH, AGAIN_LR, matched)
+        weighted.append(sum(loss * n for loss, n in zip(replay.losses, replay.sizes,
+                                                           strict=True)) / sum(replay.sizes))
+    if weighted and not any(math.isclose(_as_float(value), figure, rel_tol=1e-4, abs_tol=1e-6)
+                            for figure in weighted):
         fail("train_one_epoch returns another figure than the sample-weighted mean of its batch "
              "losses when it is called again on the same model (as fit calls it every epoch): "
              "start every call from a total of 0 and divide by that epoch's number of samples.",
@@ -1428,10 +1449,12 @@ def _same_figures_when_called_again(student, memo, watched: dict[str, float]) ->
                                  if isinstance(f, dict)]:
         return
     figures = again.get("returned")
-    if not (isinstance(figures, dict) and all(
-            isinstance(figures.get(key), (int, float)) and not isinstance(figures[key], bool)
-            and math.isclose(figures[key], watched[key], rel_tol=1e-4, abs_tol=1e-6)
-            for key in ("loss", "accuracy"))):
+    got = {key: _number_or_none(figures.get(key)) for key in ("loss", "accuracy")} \
+        if isinstance(figures, dict) else {}
+    if any(got.get(key) is None for key in ("loss", "accuracy")):
+        return  # (not two numbers: the type is the first call's checks' to charge)
+    if not all(math.isclose(got[key], watched[key], rel_tol=1e-4, abs_tol=1e-6)  # type: ignore[arg-type]
+               for key in ("loss", "accuracy")):
         fail("evaluate returns other figures when it is called again on the same model (as fit "
              "calls it every epoch), though nothing it is given changed: compute the loss and "
              "the accuracy afresh on every call (totals started at 0 inside the function).",
