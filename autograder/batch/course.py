@@ -364,6 +364,17 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
                                     f"{override.target}: matches no submission or student; "
                                     "not applied")
         for sid in ids:
+            same = next((o for o in targets.get(sid, [])
+                         if (o.check, o.points, o.relative, o.reason)
+                         == (override.check, override.points, override.relative,
+                             override.reason)), None)
+            if same is not None:
+                # (an instructor's review: one decision entered under a Canvas id and a SID
+                # applied twice, +5 +5, and nothing said so)
+                outcome.problems.append(
+                    f"{course.files.get('overrides', 'overrides')}:{override.line}: {sid}: "
+                    f"the same override as line {same.line} (check, points and reason), "
+                    "applied again; delete one if it is one decision")
             targets.setdefault(sid, []).append(override)
     return targets
 

@@ -136,3 +136,23 @@ def test_an_override_past_the_maximum_or_below_zero_is_kept_and_said(tmp_path: P
     assert len(said) == 2
     assert said[0].startswith("lee: final 7 is above the maximum 4 after overrides")
     assert said[1].startswith("kim: final -8 is below 0 after overrides")
+
+
+def test_one_decision_entered_twice_for_a_row_is_applied_and_said(tmp_path: Path):
+    """An instructor's review: the same +5 entered twice for one row (a copied line, or under
+    the row's id and the student's SID) applied twice, and nothing said so. It is still
+    applied as written (two decisions may be alike), and the summary names both lines."""
+    config = course_files(tmp_path, "id,name\nlee,Lee L\nkim,Kim K\n")
+    (tmp_path / "overrides.csv").write_text(
+        "id,check,points,reason,who\n"
+        "lee,total,+1,participation,TA Kim\n"
+        "lee,total,+1,participation,TA Lee\n"
+        "kim,total,+1,participation,TA Kim\n"
+        "kim,total,+1,second bonus,TA Kim\n")
+    course = load_course(load_config(config), config, overrides=tmp_path / "overrides.csv")
+    found = [Found(sid, tmp_path / f"{sid}.ipynb") for sid in ("lee", "kim")]
+    outcome = apply_course(course, [graded(f.submission_id) for f in found], Discovery(found), [])
+    said = [line for line in outcome.problems if "the same override as" in line]
+    assert len(said) == 1 and ":3: lee: the same override as line 2" in said[0], said
+    finals = {r.submission_id: r.final.final for r in outcome.results}  # type: ignore[union-attr]
+    assert finals == {"lee": 6.0, "kim": 6.0}
