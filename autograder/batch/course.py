@@ -188,6 +188,7 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
                              else _earlier(result, found).name)
         if config.deadline is not None and result.status is not Status.MISSING:
             standing.late = _late(course, result, found.get(sid), owner, lms)
+            outcome.problems += _late_mark_unheeded(standing.late, found.get(sid), result)
         scores = {t.name: t.score for t in result.tests}
         standing.overrides = apply_overrides(scores, targets.get(sid, []))
         result.final = finalise(result.score, standing)
@@ -195,6 +196,19 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
         outcome.results.append(result)
     outcome.results.sort(key=lambda r: r.submission_id)
     return outcome
+
+
+def _late_mark_unheeded(late: Late, found: Found | None, result: SubmissionResult) -> list[str]:
+    """A row the submission-times file calls on time whose file Canvas marked `_LATE_`: the
+    file's time wins, and the summary says they disagree (an instructor's review: a times.csv
+    row from the first download made a later `_LATE_` resubmission on time, silently)."""
+    origin = found.origin if found is not None else result.trace.source
+    if late.source != "submission_times" or late.days_late or not origin \
+            or not canvas_marked_late(origin):
+        return []
+    return [f"{result.submission_id}: on time by the submission-times file "
+            f"({late.submitted_at}), but Canvas marked its file late ({origin}): check that "
+            "the file's time is this upload's"]
 
 
 def _out_of_range(result: SubmissionResult) -> list[str]:

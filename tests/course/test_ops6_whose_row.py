@@ -156,3 +156,27 @@ def test_one_decision_entered_twice_for_a_row_is_applied_and_said(tmp_path: Path
     assert len(said) == 1 and ":3: lee: the same override as line 2" in said[0], said
     finals = {r.submission_id: r.final.final for r in outcome.results}  # type: ignore[union-attr]
     assert finals == {"lee": 6.0, "kim": 6.0}
+
+
+def test_a_times_file_calling_a_canvas_late_upload_on_time_is_said(tmp_path: Path):
+    """An instructor's review: a submission-times row from the first download (on time) made a
+    later resubmission Canvas marked `_LATE_` on time, silently. The file still wins (it is the
+    instructor's), and the summary says the two disagree."""
+    raw = {"tests": {CHECK: {"points": 4}}, "roster": "roster.csv",
+           "deadline": {"due": "2025-03-14T23:59:00+00:00", "penalty": {"per_day_percent": 10},
+                        "submission_times": "times.csv"}}
+    (tmp_path / "roster.csv").write_text("id,name\nlee,Lee L\nkim,Kim K\n", encoding="utf-8")
+    (tmp_path / "times.csv").write_text("id,submitted_at\nlee,2025-03-14T23:00:00+00:00\n"
+                                        "kim,2025-03-14T23:00:00+00:00\n", encoding="utf-8")
+    config = tmp_path / "grading_config.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    found = [Found("lee", tmp_path / "lee_LATE_1001_5001_lab05.ipynb",
+                   shown="dl/lee_LATE_1001_5001_lab05.ipynb"),
+             Found("kim", tmp_path / "kim_1002_5002_lab05.ipynb",
+                   shown="dl/kim_1002_5002_lab05.ipynb")]
+    outcome = apply(config, found)
+    said = [line for line in outcome.problems if "Canvas marked its file late" in line]
+    assert len(said) == 1 and said[0].startswith("lee: on time by the submission-times file"), \
+        outcome.problems
+    assert {r.submission_id: r.final.late.days_late  # type: ignore[union-attr]
+            for r in outcome.results} == {"lee": 0, "kim": 0}
