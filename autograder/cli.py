@@ -187,6 +187,19 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config(grades: Path) -> Path | None:
+    """The config the grade run into `grades` used (its batch.json), where it still exists:
+    what `export` reads its column from when given no --config or --lab (an instructor's
+    review: run from another folder, it named the column after that folder's config)."""
+    from autograder.report.batch_record import BATCH, BatchRecord
+
+    try:
+        path = Path(BatchRecord.read(grades / BATCH).config_path)
+    except (OSError, ValueError, TypeError):
+        return None
+    return path if path.is_file() else None
+
+
 def _export_canvas(args: argparse.Namespace) -> int:
     from autograder.config import load_config
     from autograder.export.canvas import CanvasExportError, export_canvas
@@ -199,8 +212,10 @@ def _export_canvas(args: argparse.Namespace) -> int:
     if _still_grading(Path(args.grades), "export"):
         return 2
     column = args.column
-    if column is None:  # the lab's (or --config's) export.canvas_column, else its name
-        config = load_config(_config_path(args))
+    if column is None:  # the run's (or --config's) export.canvas_column, else its name
+        ran = _run_config(Path(args.grades)) if args.config is None and args.lab is None \
+            else None
+        config = load_config(ran or _config_path(args))
         column = config.export.canvas_column or config.assignment
     try:
         allow = {"mixed_max": True} if args.mixed_max else {}  # (refused by default)

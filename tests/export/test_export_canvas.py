@@ -93,3 +93,25 @@ def test_a_roster_without_canvas_ids_leaves_id_empty_and_fills_the_sis_columns(
     out = grades(tmp_path, [result(sid, 7.0)], roster)
     export_canvas(out, tmp_path / "canvas.csv", COLUMN)
     assert read(tmp_path / "canvas.csv")[2] == [*identity, "7"]
+
+
+def test_the_column_is_the_runs_configs_when_none_is_named(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    """An instructor's review ran `export canvas` from another folder: the column was named
+    after that folder's config (a new Canvas assignment) instead of the run's
+    `export.canvas_column`. Without --column, --config or --lab, the run's config (its
+    batch.json) names it."""
+    out = grades(tmp_path, [result("okafor_1001", 10.0)], CANVAS_ROSTER)
+    config = tmp_path / "run_config.yaml"
+    config.write_text(f"tests:\n  '{CHECK}': {{points: 10}}\nexport:\n  canvas_column: "
+                      f"'{COLUMN}'\n", encoding="utf-8")
+    record = BatchRecord.read(out / BATCH)
+    record.config_path = str(config)
+    record.write(out / BATCH)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "grading_config.yaml").write_text(f"tests:\n  '{CHECK}': {{points: 10}}\n"
+                                                   "assignment: other\n", encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    assert main(["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv")]) == 0
+    assert read(tmp_path / "c.csv")[0][-1] == COLUMN
