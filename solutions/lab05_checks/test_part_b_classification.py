@@ -2206,6 +2206,7 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                                           **extra)
                 _expect_terms_in_place(function, elementwise, pred, target, reference, tol,
                                        extra)
+                _expect_both_terms(student, function, pred, reference, tol, extra)
                 expect_formula_before_reduction(
                     function, reduction, elementwise,
                     reference(pred, target, reduction="none", **extra),
@@ -2239,6 +2240,29 @@ def _expect_terms_in_place(function: str, elementwise: Any, probs: torch.Tensor,
         fail(f"{function} has its two terms swapped: it computes the loss of the flipped "
              f"targets 1 − y. The target y multiplies {which} and 1 − y multiplies {other}.",
              "terms-swapped")
+
+
+def _expect_both_terms(student, function: str, probs: torch.Tensor, reference: Loss, tol,
+                       extra: dict[str, Any]) -> None:
+    """A binary loss right on every element whose target is 1 and wrong where it is 0, or the
+    reverse (asked with all-1 and all-0 targets): one of its two terms is the mistake (fresh
+    eyes of stop 51: `log1p(p)` for log(1 − p) was told only "the per-element formula")."""
+    if function not in ("binary_cross_entropy", "binary_cross_entropy_with_logits") or \
+            extra.get("pos_weight") is not None:
+        return
+    right = {}
+    for y in (1.0, 0.0):
+        targets = torch.full_like(probs, y)
+        right[y] = _same(_quiet_call(student, function, probs, targets, reduction="none",
+                                     **extra), reference(probs, targets, reduction="none", **extra), tol)
+    p = "p" if function == "binary_cross_entropy" else "σ(x)"
+    if right[1.0] and not right[0.0]:
+        fail(f"{function} is right where the target is 1 and wrong where it is 0: the "
+             f"(1 − y)·log(1 − {p}) term is wrong — check log(1 − {p}) (log1p(−{p}), with the "
+             "minus inside) and its factor 1 − y.", "negative-term")
+    if right[0.0] and not right[1.0]:
+        fail(f"{function} is right where the target is 0 and wrong where it is 1: the "
+             f"y·log {p} term is wrong — check log {p} and its factor y.", "positive-term")
 
 
 BCE_VALUES = ("binary_cross_entropy: matches F.binary_cross_entropy for every reduction "
