@@ -17,6 +17,7 @@ any of it can reach feedback.
 
 from __future__ import annotations
 
+import ast
 import builtins
 import contextlib
 import functools
@@ -66,13 +67,21 @@ _T = TypeVar("_T")
 
 # The code of the notebook the judge is grading (`quoting_from`): what an error's words may
 # be quoted from. One submission at a time per judge; "" before the first.
-_QUOTABLE: dict[str, Any] = {"code": "", "names": frozenset()}
+_QUOTABLE: dict[str, Any] = {"code": "", "names": frozenset(), "literals": frozenset(),
+                              "classes": frozenset(), "lines": {}}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 _LONG_NUMBER = re.compile(r"[-+]?(?:\d[\d_]{4,}|\d*\.\d+|\d+\.\d*)(?:e[-+]?\d+)?",
                           re.IGNORECASE)
 _LONG_WORD = re.compile(r"[A-Za-z0-9_+/=]{25,}")
 WITHHELD = "(its message is not quoted: it is made from the values of the call)"
+# A word of letters and digits (`p1647`: a letter glued to a hidden value, past the cut of
+# numbers), kept only when it is a dtype, a device or a dimension count
+_MIXED = re.compile(r"\b(?=[A-Za-z_]*\d)(?=\d*[A-Za-z_])[A-Za-z0-9_]+\b")
+_SAFE_MIXED = re.compile(r"(?:b?float|u?int|complex)(?:8|16|32|64|128)|[Ff]loat(?:16|32|64)|"
+                         r"[0-4]D|dim\d|[a-z]+[12]|\d{1,3}x\d{1,3}")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
+MAX_NUMBERS = 4  # a message's numbers quoted, of at most 3 digits (sizes, a dim), the rest cut
 # Names a library's message quotes that carry nothing of a call ("'NoneType' object has no
 # attribute ..."): Python's built-in names and the types a student's code meets most
 _TYPE_WORDS = frozenset(dir(builtins)) | frozenset({
@@ -81,9 +90,51 @@ _TYPE_WORDS = frozenset(dir(builtins)) | frozenset({
     "Long", "Float", "Double", "Int", "Bool", "cpu", "cuda", "meta", "mean", "sum", "none"})
 
 
-def quoting_from(code: str) -> None:
-    """The notebook whose errors are quoted from now on: its code, joined (`StudentSession`)."""
-    _QUOTABLE.update(code=code, names=frozenset(_IDENTIFIER.findall(code)))
+def quoting_from(code: str, lines: dict[int, int] | None = None) -> None:
+    """The notebook whose errors are quoted from now on (`StudentSession`): its code, joined,
+    and each code cell's number of lines by its index (a "where" must name one of them)."""
+    literals, classes = _string_literals(code)
+    _QUOTABLE.update(code=code, names=frozenset(_IDENTIFIER.findall(code)),
+                     literals=literals, classes=classes, lines=dict(lines or {}))
+
+
+def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The string constants the notebook's code holds (its cells parsed one by one: a cell
+    that does not parse gives none), at most `MAX_LITERALS` of them: a message is quoted only
+    as one of these, so the choice among them is all a message can say of a call (an outside
+    red team put a 100 KB table of every 5-digit string in a comment)."""
+    found: set[str] = set()
+    classes: set[str] = set()  # (the exception classes it defines: their names may be said)
+    for cell in code.split(_CELL_BREAK):
+        try:
+            tree = ast.parse(cell)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and 0 < len(node.value) <= 300:
+                found.add(node.value.strip().splitlines()[0][:160] if node.value.strip() else "")
+            elif isinstance(node, ast.ClassDef):
+                classes.add(node.name)
+        if len(found) > MAX_LITERALS or len(classes) > MAX_LITERALS:
+            return frozenset(), frozenset()  # (a table, not messages: none quoted)
+    found.discard("")
+    return frozenset(found), frozenset(classes)
+
+
+MAX_LITERALS = 500
+_CELL_BREAK = "\n#%%cell%%\n"
+
+
+def real_where(where: str) -> str:
+    """A "cell N, line M" that names a line of the notebook's code cells, else "" (an outside
+    red team compiled code under `<cell DIGITS>`: the digits were the hidden inputs)."""
+    match = _WHERE_LINE.fullmatch(where)
+    lines = _QUOTABLE["lines"]
+    if match is None or not lines:
+        return where if match is not None and not lines else ""
+    cell, line = int(match[1]), int(match[2])
+    return where if cell in lines and 1 <= line <= lines[cell] else ""
 
 
 def quotable_message(message: str, own: bool) -> str:
@@ -97,7 +148,7 @@ def quotable_message(message: str, own: bool) -> str:
     cut: quoted text other than a name of the notebook's, numbers of five or more digits or
     with a fraction, runs of numbers, long runs of letters and digits (base64)."""
     first = message.strip().splitlines()[0][:160] if message.strip() else ""
-    if not first or first in _QUOTABLE["code"]:
+    if not first or first in _QUOTABLE["literals"]:
         return first
     if own:
         return WITHHELD
@@ -110,7 +161,16 @@ def quotable_message(message: str, own: bool) -> str:
     cut = _QUOTED.sub(quoted, first)
     cut = _NUMBER_RUN.sub("…", cut)
     cut = _LONG_WORD.sub("…", cut)
-    return _LONG_NUMBER.sub("…", cut)
+    cut = _LONG_NUMBER.sub("…", cut)
+    cut = _MIXED.sub(lambda m: m.group() if _SAFE_MIXED.fullmatch(m.group()) else "…", cut)
+    kept = 0
+
+    def few(match: re.Match[str]) -> str:  # (a shape's sizes, a dim: a few small numbers)
+        nonlocal kept
+        kept += 1
+        return match.group() if kept <= MAX_NUMBERS and len(match.group()) <= 3 else "…"
+
+    return _NUMBER.sub(few, cut)
 
 
 def quotable_problem(text: object) -> str:
@@ -132,7 +192,7 @@ def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
     it); else, a name made at run time (it could spell a hidden input), its nearest built-in
     kind."""
     last = kind.rsplit(".", 1)[-1]
-    if not kind or kind == UNUSUAL_TYPE or last in _QUOTABLE["names"] or (
+    if not kind or kind == UNUSUAL_TYPE or last in _QUOTABLE["classes"] or (
             "." not in kind and isinstance(getattr(builtins, kind, None), type)):
         return kind
     return f"{kinds[0]} of another class" if kinds else UNUSUAL_TYPE
@@ -158,7 +218,7 @@ def student_error_info(raw: Any) -> dict[str, Any]:
     return {"type": kind, "function": function,
             "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
                                            keep_newlines=True),
-            "where": where if _WHERE.fullmatch(where) else "",
+            "where": real_where(where) if _WHERE.fullmatch(where) else "",
             "own": info.get("own") is True,
             "kinds": _builtin_kinds(info.get("kinds"))}
 
@@ -602,7 +662,8 @@ class StudentSession:
         self.relied: dict[str, set[str]] = {}
         self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
         self.submission = submission
-        quoting_from("\n".join(cell.source for cell in submission.cells))
+        quoting_from(_CELL_BREAK.join(cell.source for cell in submission.cells),
+                     {cell.index: cell.source.count("\n") + 1 for cell in submission.cells})
         self.limits = limits
         self.caps = reply_caps(limits)
         self.extra_hidden = extra_hidden or []

@@ -943,7 +943,10 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
                          mistake=mistake)
         elif not _close(got, want, tol):
             if mistake == "zero-division" and isinstance(_number(got), (int, float)):
-                fail(f"{function} gives {name} = {_number(got)!r} {what}, where it must be "
+                # (4 significant digits: the student's own float, quoted in full, carried
+                # hidden labels past the decimal point — an outside red team)
+                fail(f"{function} gives {name} = {float(f'{_number(got):.4g}')!r} {what}, "
+                     "where it must be "
                      f"{want!r}: a ratio whose denominator is 0 (0/0) gives 0.0 (sklearn's "
                      "zero_division=0) — check the denominator and return 0.0 when it is 0.",
                      mistake)

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from autograder.sandbox.session import WITHHELD, StudentError, quotable_problem, quoting_from
+from autograder.sandbox.session import (
+    MAX_LITERALS,
+    WITHHELD,
+    StudentError,
+    quotable_problem,
+    quoting_from,
+)
 
 
 def shown(message: str) -> str:
@@ -115,3 +121,47 @@ def test_a_gradient_problem_raised_in_the_students_backward_is_cut(notebook) -> 
     assert quotable_problem("not a tensor") == "not a tensor"  # (the harness's own words)
     assert quotable_problem("ErrAAAAMITqAsAAAAAo5WADwAAAAHDmYuy: x") \
         == "an exception with an unusual type name: x"
+
+
+def test_a_where_names_a_real_line_of_the_notebook() -> None:
+    """An outside red team compiled its code under `<cell DIGITS>`: "cell 0164711484…, line 1"
+    carried the hidden inputs. A "where" is quoted only when it names a line of one of the
+    notebook's code cells."""
+    quoting_from("x = 1\ny = 2\n", {1: 3, 2: 10})
+    try:
+        def where(text: str) -> str:
+            return StudentError("f", {"type": "ValueError", "message": "", "where": text}) \
+                .info["where"]
+
+        assert where("cell 2, line 7") == "cell 2, line 7"
+        assert where("cell 016471148401526016331280501408100210, line 1") == ""
+        assert where("cell 2, line 1647") == "" and where("cell 3, line 1") == ""
+    finally:
+        quoting_from("")
+
+
+@pytest.mark.parametrize("message", [
+    "p1647 n1484 p1526 p1633 n2805 p1408",  # (torch._assert(False, msg): a library's raise)
+    "a 1647 b 1484 c 152 d 163 e 280 f 140 g 100 h 210 i 170",
+])
+def test_a_library_message_keeps_few_numbers_and_no_glued_ones(notebook, message: str) -> None:
+    shown = raised(message, own=False)
+    assert "1647" not in shown and "1484" not in shown and shown.count("…") >= 2, shown
+    assert raised("expected scalar type Float but found Double in float32 of shape (3, 4)",
+                  own=False).endswith("Float but found Double in float32 of shape (3, 4) "
+                                      "(cell 2, line 7)")
+
+
+def test_only_a_string_constant_of_the_code_is_quoted_whole() -> None:
+    """Quoted whole only as a string constant of the notebook's code (at most
+    `MAX_LITERALS`), never as any substring of it: an outside red team's comment held every
+    5-digit string."""
+    quoting_from("# 01647 01648 01649\nraise ValueError('bad reduction')\n")
+    try:
+        assert raised("bad reduction", own=True).startswith("ValueError: bad reduction")
+        assert WITHHELD in raised("01647", own=True)
+        table = "\n".join(f"E{k:04d} = 'v{k:04d}'" for k in range(MAX_LITERALS + 1))
+        quoting_from(table)
+        assert WITHHELD in raised("v0021", own=True)  # (a table: nothing quoted whole)
+    finally:
+        quoting_from("")
