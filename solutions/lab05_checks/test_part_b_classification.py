@@ -268,13 +268,21 @@ def _fresh_steps(shape: torch.Size, dtype: torch.dtype) -> torch.Tensor:
 # The magnitudes a ±BIG of an edge case takes, one band a call (`EDGE_SCALES`): log-uniform in
 # it. An outside red team's softmax, log_softmax and BCE with logits shifted (or switched to
 # the asymptote) only when the input held a logit past 1000 (or 50), and kept three ±1e4
-# checks, while float32's exp overflows past 88: every magnitude up to 1e4 is the edge.
-BIG_BANDS = ((BIG / 2, BIG), (1000.0, BIG / 2), (100.0, 1000.0), (20.0, 100.0))
+# checks, while float32's exp overflows past 88; a second kept them with the naive formula
+# below 1000 in float64 (whose exp overflows past 709). What a function tells the calls
+# apart by is the input's largest logit: below the band near 1e4, each band is narrow (12 %
+# wide), one a call, on a ladder from where a naive formula fails in the dtype (a log-sigmoid
+# saturates past 17 in float32, an exp overflows past 88 there and past 709 in float64, a
+# log of a softmax underflows for a spread past 2·372 in float64) up to 1e4: a switch to the
+# stable formula at any larger logit meets a call below it that still fails.
+BIG_BANDS = ((BIG / 2, BIG), (2000.0, 2240.0), (710.0, 795.0), (360.0, 403.0),
+             (250.0, 280.0), (89.0, 99.7), (50.0, 56.0), (20.0, 22.4))
 LOWEST_BIG = BIG_BANDS[-1][0]
-# (dtype, band) of each call of an edge check: both dtypes near 1e4, then float32 (whose exp
-# overflows first) down the bands, float64 in the thousands (where its exp overflows)
+# (dtype, band) of each call of an edge check: both dtypes near 1e4 first (the no-library
+# check's inputs are draws of that band), then down each dtype's ladder
 EDGE_SCALES = ((torch.float32, 0), (torch.float64, 0), (torch.float32, 1), (torch.float64, 1),
-               (torch.float32, 2), (torch.float32, 3))
+               (torch.float32, 2), (torch.float64, 2), (torch.float64, 3), (torch.float32, 4),
+               (torch.float32, 5), (torch.float32, 6), (torch.float32, 7))
 
 
 def _scale(dtype: torch.dtype, band: int) -> str:

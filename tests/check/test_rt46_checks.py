@@ -13,7 +13,7 @@ def test_a_softmax_detached_only_at_the_edges_loses_its_edge_check() -> None:
     found nothing wrong — the edge check passed on values alone (+8 with the others)."""
     found = failed(verdicts(namespace('''
 def softmax(logits, dim=-1):
-    if logits.detach().abs().max() > 100:
+    if logits.detach().abs().max() > 50:  # (naive code only where it is exact: below 88)
         out = torch.softmax(logits, dim=dim)
         return out.detach() if logits.requires_grad else out
     e = logits.exp()
