@@ -189,14 +189,16 @@ def scenario_train_one_epoch_plain(ns: dict[str, Any], params: dict[str, Any]) -
 
 @scenario("called_again", function="train_one_epoch")
 def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """The loop (`params["function"]`: train_one_epoch or evaluate) called twice on one model,
-    the other mode set in between, as fit alternates them: what the second call did, watched
-    as each check's own run is (its forward passes and their modes, its events, what the
-    loss got, the graphs it kept, what it returned, the state it left), and what the first
-    returned. Each check's own run calls it once, on a fresh model: red team 39's loops set
-    the mode only the first time they met a model, and an outside red team's of this stop
-    were right on their first call on a model only (no zero_grad, a softmax before the loss,
-    a graph kept, no no_grad, from the second call on)."""
+    """The loop (`params["function"]`: train_one_epoch or evaluate) called `calls` times (3)
+    on one model, the other mode set before each later call, as fit alternates them: what the
+    later calls did, watched as each check's own run is (their forward passes and modes,
+    events, what the loss got, the graphs they kept, the state they left; what the last
+    returned and its losses), and what the first returned (an outside red team's loops were
+    wrong from their third call on a model when two were asked). Each check's own run calls
+    it once, on a fresh model: red team 39's loops set the mode only the first time they met
+    a model, and an outside red team's of this stop were right on their first call on a model
+    only (no zero_grad, a softmax before the loss, a graph kept, no no_grad, from the second
+    call on)."""
     function = str(params["function"])
     with _emulated_gpu(params):
         model, device, log = harness.setup(params)
@@ -221,15 +223,18 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
 
     try:
         outcome["first_returned"] = run()
-        model.train(not training)  # (the mode the other loop leaves)
         marks = (len(log.forward), len(log.events), len(log.loss_calls),
-                 len(getattr(loss_fn, "counts", ())), len(getattr(loss_fn, "values", ())))
-        outcome["returned"] = run()
+                 len(getattr(loss_fn, "counts", ())))
+        last = 0
+        for _ in range(max(1, min(int(params.get("calls", 3)), 4)) - 1):  # (the later calls)
+            model.train(not training)  # (the mode the other loop leaves)
+            last = len(getattr(loss_fn, "values", ()))
+            outcome["returned"] = run()
         outcome.update(forward=log.forward[marks[0]:], events=log.events[marks[1]:],
                        loss_calls=log.loss_calls[marks[2]:])
         if isinstance(loss_fn, GraphWatchLoss):
             outcome.update(graphs_alive=max(loss_fn.counts[marks[3]:], default=0),
-                           loss_values=list(loss_fn.values[marks[4]:]))
+                           loss_values=list(loss_fn.values[last:]))  # (the last call's)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     outcome["grad_enabled_after"] = torch.is_grad_enabled()

@@ -85,11 +85,11 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
 
 @functools.lru_cache(maxsize=32)
 def called_again_replay(arch: str, seed: int, n: int, batch_size: int, lr: float,
-                        variant: Variant) -> Replay:
-    """Two epochs on one model and one SGD (the worker's `called_again`: the model starts in
-    eval mode and is set to eval mode again between the epochs, as evaluate leaves it), from
-    `initial_state(arch, seed)` on `make_data(seed, n)`, as `variant` trains each: the state
-    after the second and the second epoch's losses (computed once per judge)."""
+                        variant: Variant, epochs: int = 3) -> Replay:
+    """`epochs` epochs on one model and one SGD (the worker's `called_again`: the model starts
+    in eval mode and is set to eval mode again between the epochs, as evaluate leaves it),
+    from `initial_state(arch, seed)` on `make_data(seed, n)`, as `variant` trains each: the
+    state after the last and the last epoch's losses (computed once per judge)."""
     x, y = make_data(seed, n)
     model = probes.build(arch)
     model.load_state_dict(initial_state(arch, seed))
@@ -98,7 +98,7 @@ def called_again_replay(arch: str, seed: int, n: int, batch_size: int, lr: float
     seed_rngs(seed)
     losses: list[float] = []
     sizes: list[int] = []
-    for _ in range(2):
+    for _ in range(epochs):
         model.train(False)
         if variant.mode == "ok":
             model.train()

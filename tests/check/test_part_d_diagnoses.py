@@ -450,3 +450,23 @@ def test_a_hard_coded_gpu_index_is_still_wrong_without_one() -> None:
     ns = namespace("get_device", 'return torch.device("cuda" if torch.cuda.is_available() '
                                  'else "cpu")', "return torch.device(0)")
     assert not verdicts(ns, "get_device")[part_d.GET_DEVICE].passed
+
+
+# ---------------------------------------------------------------- later calls on one model
+@pytest.mark.parametrize("from_call", [2, 3])
+def test_a_loop_wrong_from_a_later_call_on_its_model_loses_the_order_check(from_call) -> None:
+    """Outside red teams of stop 51: loops right on their first call on a model (then their
+    second) and without zero_grad after it kept the step-order check: every check's own run
+    was a first call, and the second-call run made two. The `called_again` run makes three,
+    and the parameters after them must be the reference's."""
+    ns = namespace("train_one_epoch", "    model.train()\n",
+                   "    seen = model.__dict__.setdefault('_calls', [0])\n"
+                   "    seen[0] += 1\n"
+                   "    model.train()\n",
+                   ("        optimizer.zero_grad()\n",
+                    f"        if seen[0] < {from_call}:\n"
+                    "            optimizer.zero_grad()\n"))
+    found = verdicts(ns, "train_one_epoch")
+    assert not found[part_d.TRAIN_ORDER].passed, found[part_d.TRAIN_ORDER]
+    assert "called again on the same model" in found[part_d.TRAIN_ORDER].message
+    assert [name for name, v in found.items() if not v.passed] == [part_d.TRAIN_ORDER]
