@@ -1926,8 +1926,9 @@ def test_ce_extreme(student, tol, memo):
                      "whose loss is exactly 0 too (the mean divides the sum by N).",
                      f"reduction-{reduction}")
             if diagnosis["working"] and _finite_but_inexact(value, expected):
-                fail(f"cross_entropy is finite but inexact {what} (an eps inside the log, or a "
-                     "clamp, caps the loss): use the log-sum-exp trick, which is exact.",
+                fail(f"cross_entropy is finite but inexact {what} (an eps inside the log or a "
+                     "clamp caps the loss, or the log of a softmax that underflowed to a tiny "
+                     "value lost its digits): use the log-sum-exp trick, which is exact.",
                      "inexact-extreme")
             expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
     if excused:

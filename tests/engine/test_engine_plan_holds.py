@@ -49,7 +49,9 @@ def test_a_correct_notebook_gets_its_calls_from_the_plan(zygote,
     assert result.score == result.max_score
     assert sent and all(done == calls for calls, done in sent), sent
     assert sum(calls for calls, _ in sent) >= 200
-    assert sum(answered) >= 0.8 * len(answered), (sum(answered), len(answered))
+    # (most: the edge checks' and no-library checks' inputs are drawn afresh on purpose,
+    # never planned — ~22 % of the calls since the edge ladder; a broken plan gives none)
+    assert sum(answered) >= 0.7 * len(answered), (sum(answered), len(answered))
 
 
 @pytest.mark.slow
