@@ -853,14 +853,7 @@ def test_train_return(student, memo, tol):
     outcome = _scenario(student, "train_one_epoch", params)
     _raise_student("train_one_epoch", outcome, charges=True)
     _require_forward("train_one_epoch", outcome)  # (losses of something else: no figure)
-    value = outcome.get("returned")
-    if isinstance(value, torch.Tensor):
-        fail("train_one_epoch returned a tensor: return a Python float (accumulate "
-             "loss.item(), which also frees each batch's graph).", "returned-tensor")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"train_one_epoch returned {describe(value)}: return the mean loss as a "
-             "float.", "wrong-type")
-    value = _as_float(value)
+    value = _float_returned(outcome.get("returned"))
     candidates = {}
     # The epoch's losses as the student's run produced them: in train mode, or in eval mode
     # where the loop put the model there (lr = 0, so nothing else moves them). The mode is
@@ -904,6 +897,22 @@ def test_train_return(student, memo, tol):
          "losses.", "wrong-return")
 
 
+def _float_returned(value: Any, again: bool = False) -> float:
+    """The figure train_one_epoch returned, as a float; a tensor or anything but a number
+    fails (`again`: said of a later call on the same model)."""
+    if isinstance(value, torch.Tensor):
+        fail("train_one_epoch returns a tensor when it is called again on the same model: "
+             "return a Python float on every call (accumulate loss.item())." if again else
+             "train_one_epoch returned a tensor: return a Python float (accumulate "
+             "loss.item(), which also frees each batch's graph).", "returned-tensor")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(f"train_one_epoch returns {describe(value)} when it is called again on the same "
+             "model: return the mean loss as a float on every call." if again else
+             f"train_one_epoch returned {describe(value)}: return the mean loss as a float.",
+             "wrong-type")
+    return _as_float(value)
+
+
 def _no_graph_kept(outcome: dict, again: str = "") -> None:
     alive = outcome.get("graphs_alive")
     if isinstance(alive, int) and not isinstance(alive, bool) and alive > 0:
@@ -923,13 +932,7 @@ def _returns_the_same_when_called_again(student, memo, tol) -> None:
     if again is None:
         return
     _no_graph_kept(again, " when it is called again on the same model")
-    value = again.get("returned")
-    if isinstance(value, torch.Tensor):
-        fail("train_one_epoch returns a tensor when it is called again on the same model: "
-             "return a Python float on every call (accumulate loss.item()).", "returned-tensor")
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        fail(f"train_one_epoch returns {describe(value)} when it is called again on the same "
-             "model: return the mean loss as a float on every call.", "wrong-type")
+    value = _float_returned(again.get("returned"), again=True)
     own = _run_losses(again)
     matched = _train_run(student, memo, tol)["matched"]
     weighted = []
@@ -940,7 +943,7 @@ def _returns_the_same_when_called_again(student, memo, tol) -> None:
                                             AGAIN_CALLS)
         weighted.append(sum(loss * n for loss, n in zip(replay.losses, replay.sizes,
                                                            strict=True)) / sum(replay.sizes))
-    if weighted and not any(math.isclose(_as_float(value), figure, rel_tol=1e-4, abs_tol=1e-6)
+    if weighted and not any(math.isclose(value, figure, rel_tol=1e-4, abs_tol=1e-6)
                             for figure in weighted):
         fail("train_one_epoch returns another figure than the sample-weighted mean of its batch "
              "losses when it is called again on the same model (as fit calls it every epoch): "
