@@ -358,13 +358,19 @@ def _only_imprecise(student, memo, tol, function: str) -> bool:
 
 
 def _float32_excused(student, memo, tol, function: str, value: Any,
-                     in_float32: torch.Tensor) -> bool:
+                     in_float32: torch.Tensor, exact: torch.Tensor | None = None) -> bool:
     """On float64 extreme inputs, the value is the function computed in float32 (the
-    reference on the inputs cast to float32, at float32's tolerance) and the run confirms the
-    float32 step on ordinary input: one mistake, charged by the values check (the check is
-    attributed to it) and not again here."""
-    if not _float32_confirmed(student, memo, tol, function) or not _same(
-            value, in_float32, tol.model_copy(update={"float64": tol.float32})):
+    reference on the inputs cast to float32, or the float64 reference (`exact`), each at
+    float32's tolerance: a float32 step inside, on inputs kept in float64, is as far from
+    either) and the run confirms the float32 step on ordinary input: one mistake, charged by
+    the values check (the check is attributed to it) and not again here. (The edge ladder's
+    float64 calls at ±710 met a log_softmax summing in float32 that matched neither the first
+    way nor, on 1 draw in 75, anything but an eps model.)"""
+    as_float32 = tol.model_copy(update={"float64": tol.float32})
+    if not (_float32_confirmed(student, memo, tol, function)
+            or (exact is not None and _only_imprecise(student, memo, tol, function))) or not (
+            _same(value, in_float32, as_float32)
+            or (exact is not None and _same(value, exact, as_float32))):
         return False
     attributed_to(VALUES_CHECK[function])
     return True
@@ -1068,7 +1074,7 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
             if (wrong and _held_to_own(student, memo, tol, function, value, x, dim)) or (
                     (wrong or getattr(value, "dtype", None) != expected.dtype)
                     and _float32_excused(student, memo, tol, function, value,
-                                         reference(x.float(), dim=dim))):
+                                         reference(x.float(), dim=dim), expected)):
                 excused = True
                 continue
             if (dtype == torch.float32 and isinstance(value, torch.Tensor)
@@ -1896,7 +1902,7 @@ def test_ce_extreme(student, tol, memo):
             if _helper_is_to_blame(student, value, logits, targets, reduction, tol):
                 continue
             if _float32_excused(student, memo, tol, "cross_entropy", value,
-                                model(logits.float(), targets, reduction)):
+                                model(logits.float(), targets, reduction), expected):
                 excused = True
                 continue
             what = f"for {_scale(dtype, band)} (reduction='{reduction}')"
@@ -2889,7 +2895,8 @@ def test_bcel_extreme(student, tol, memo, source):
                 continue
             if _float32_excused(student, memo, tol, BCEL, value,
                                 F.binary_cross_entropy_with_logits(
-                                    logits.float(), targets.float(), reduction=reduction)):
+                                    logits.float(), targets.float(), reduction=reduction),
+                                expected):
                 excused = True
                 continue
             what = f"for {_scale(dtype, band)} (reduction='{reduction}')"
