@@ -152,11 +152,13 @@ def quotable_message(message: str, own: bool) -> str:
     student's code raised it with the values the judge called it with in reach, and
     feedback never shows a hidden input (an outside red team's functions raised them joined
     by "|" and in base64, past the cut of number runs: every mse_loss input, in the student's
-    own page). Quoted whole where the notebook's code holds it word for word (a message
-    written as a literal: nothing of the call in it); else, raised by the student's own line,
-    withheld (`WITHHELD`); raised inside a library, with what a call could have put in it
-    cut: quoted text other than a name of the notebook's, numbers of five or more digits or
-    with a fraction, runs of numbers, long runs of letters and digits (base64)."""
+    own page). Quoted whole where it is one of the notebook's string constants (a message
+    written as a literal: nothing of the call in it but which one); else, raised by the
+    student's own line, withheld (`WITHHELD`); raised inside a library, with what a call
+    could have put in it cut: quoted text other than a name of the notebook's, numbers of
+    four or more digits or with a fraction, runs of numbers, long runs of letters and digits
+    (base64), words glued to digits (dtypes and shapes aside), every number past the
+    fourth."""
     first = message.strip().splitlines()[0][:160] if message.strip() else ""
     if not first or first in _quotable("literals"):
         return first
@@ -197,10 +199,9 @@ def quotable_problem(text: object) -> str:
 
 
 def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
-    """An exception's type name as feedback may quote it: a built-in exception, or one whose
-    name the notebook's code holds (a class of its own, torch's named where the code names
-    it); else, a name made at run time (it could spell a hidden input), its nearest built-in
-    kind."""
+    """An exception's type name as feedback may quote it: a built-in exception, or a class
+    the notebook's code defines; else (a name made at run time could spell a hidden input;
+    torch's own), its nearest built-in kind."""
     last = kind.rsplit(".", 1)[-1]
     if not kind or kind == UNUSUAL_TYPE or last in _quotable("classes") or (
             "." not in kind and isinstance(getattr(builtins, kind, None), type)):
