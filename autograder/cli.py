@@ -211,16 +211,17 @@ def _export_canvas(args: argparse.Namespace) -> int:
     _sweep(Path(args.grades))
     if _still_grading(Path(args.grades), "export"):
         return 2
-    column = args.column
-    if column is None:  # the run's (or --config's) export.canvas_column, else its name
+    column, missing = args.column, args.missing
+    if column is None or missing is None:  # the run's (or --config's) export settings
         ran = _run_config(Path(args.grades)) if args.config is None and args.lab is None \
             else None
         config = load_config(ran or _config_path(args))
-        column = config.export.canvas_column or config.assignment
+        column = column or config.export.canvas_column or config.assignment
+        missing = missing or config.export.missing
     try:
-        allow = {"mixed_max": True} if args.mixed_max else {}  # (refused by default)
         report = export_canvas(Path(args.grades), out, column,
-                               Path(args.roster) if args.roster else None, **allow)
+                               Path(args.roster) if args.roster else None,
+                               mixed_max=bool(args.mixed_max), missing=missing)
     except CanvasExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -345,6 +346,11 @@ def parser() -> argparse.ArgumentParser:
     canvas.add_argument("--config", default=None,
                         help=CONFIG_HELP + ": its export.canvas_column, when --column is not "
                         "given")
+    canvas.add_argument("--missing", choices=("blank", "zero"), default=None,
+                        help="a rostered student with nothing handed in and no override: "
+                        "an empty cell (blank; Canvas's missing policy applies) or 0 once "
+                        "their hand-in window closed (zero) (default: the config's "
+                        "export.missing, else blank)")
     canvas.add_argument("--mixed-max", action="store_true",
                         help="export even when rows were graded out of different maximums (a "
                         "config changed between runs; refused otherwise, naming the rows)")

@@ -170,6 +170,10 @@ class Export(_Strict):
     # Canvas's gradebook column for this assignment, "<name> (<assignment id>)" as in a
     # Canvas gradebook export (default: `assignment`; Canvas then makes a new column).
     canvas_column: str | None = Field(None, min_length=1)
+    # What a rostered student with nothing handed in (and no override) gets in the export:
+    # `blank` (the LMS's missing-work policy applies) or `zero` (0 once their hand-in window
+    # has closed, `Late.closes`; left blank while it is still open).
+    missing: Literal["blank", "zero"] = "blank"
 
 
 class GradingConfig(_Strict):

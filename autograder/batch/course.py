@@ -41,6 +41,7 @@ from autograder.score.late import (
     Extension,
     LateError,
     assess,
+    closing,
     load_extensions,
     load_submission_times,
     unmatched,
@@ -189,6 +190,9 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
         if config.deadline is not None and result.status is not Status.MISSING:
             standing.late = _late(course, result, found.get(sid), owner, lms)
             outcome.problems += _late_mark_unheeded(standing.late, found.get(sid), result)
+        elif config.deadline is not None:  # nothing handed in: when it would stop counting
+            standing.late = closing(config.deadline,
+                                    _lookup(course.extensions, sid, owner, course.roster))
         scores = {t.name: t.score for t in result.tests}
         standing.overrides = apply_overrides(scores, targets.get(sid, []))
         result.final = finalise(result.score, standing)

@@ -41,6 +41,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
@@ -68,6 +69,8 @@ class CanvasExport:
     students: int = 0
     scores: int = 0
     blank: list[str] = field(default_factory=list)  # rostered, nothing handed in, no override
+    zeroed: list[str] = field(default_factory=list)  # ... sent as 0 (`missing="zero"`)
+    still_open: list[str] = field(default_factory=list)  # "id (until ...)": ... window open
     left_out: list[str] = field(default_factory=list)  # "id: why"
     several: list[str] = field(default_factory=list)  # a student with more than one row
     unchosen: list[str] = field(default_factory=list)  # "key: why": left blank, rows disagree
@@ -84,6 +87,7 @@ class CanvasExport:
 
     def describe(self) -> str:
         kinds = [(len(self.blank), "nothing handed in"),
+                 (len(self.still_open), "nothing handed in yet, still open"),
                  (len(self.unchosen), "with rows that disagree"),
                  (len(self.no_row), "with no row in the grades folder")]
         blanks = sum(n for n, _ in kinds)
@@ -99,6 +103,12 @@ class CanvasExport:
                 f"assignment worth {self.lab_max:g} in Canvas and give its new gradebook "
                 "export as --roster")
         lines += [f"  warning: {line}" for line in self.warnings]
+        if self.zeroed:
+            lines.append(f"  0 for nothing handed in (missing: zero), no override: "
+                         f"{', '.join(self.zeroed)}")
+        if self.still_open:
+            lines.append(f"  left blank, nothing handed in yet, still open to them (missing: "
+                         f"zero waits until then): {', '.join(self.still_open)}")
         if self.blank:
             lines.append(f"  left blank, nothing handed in and no override: {', '.join(self.blank)}")
         lines += [f"  left blank: {line}" for line in self.unchosen]
@@ -126,9 +136,13 @@ def _results(grades: Path) -> tuple[BatchRecord, list[SubmissionResult]]:
 
 
 def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None = None,
-                  mixed_max: bool = False) -> CanvasExport:
+                  mixed_max: bool = False, missing: str = "blank",
+                  now: datetime | None = None) -> CanvasExport:
     """Write the import; `mixed_max`: export even when the rows' maximums differ (a config
-    changed between runs; refused otherwise, CanvasExportError naming the rows)."""
+    changed between runs; refused otherwise, CanvasExportError naming the rows); `missing`:
+    "zero" sends 0 for a rostered student with nothing handed in and no override, once their
+    hand-in window (`Late.closes`, extension applied) has closed at `now` (default: the
+    moment of the export), "blank" leaves the cell empty."""
     record, results = _results(grades)
     if roster_path is None and record.files.get("roster"):
         roster_path = Path(record.files["roster"])
@@ -152,25 +166,56 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
             "their notebooks again: a changed config grades them anew), or export anyway with "
             "--mixed-max")
     points = worth if worth is not None and worth > 0 and worth != top and top > 0 else top
-    rows = [[*_identity(student, roster.kind), _score(chosen[student.key], top, points)]
+    zero = _zero_for_missing(chosen, report, now or datetime.now(UTC)) \
+        if missing == "zero" else set()
+    rows = [[*_identity(student, roster.kind),
+             "0" if student.key in zero else _score(chosen[student.key], top, points)]
             for student in roster.students]
     write_csv(out, [*HEADER, column], [_points_possible(points), *rows])
     report.students = len(rows)
     report.scores = sum(1 for row in rows if row[-1] != "")
     undecided = {line.split(": ", 1)[0] for line in report.unchosen}
     mine = {key for key, row in chosen.items() if row is not None}
-    report.blank = [s.key for s in roster.students
-                    if s.key in mine and _score(chosen[s.key]) == ""]
+    waiting = {line.split(" (", 1)[0] for line in report.still_open}
+    report.blank = [s.key for s in roster.students if s.key in mine and s.key not in zero
+                    and s.key not in waiting and _score(chosen[s.key]) == ""]
     report.no_row = [s.key for s in roster.students
                      if s.key not in mine and s.key not in undecided]
     assert report.students == (report.scores + len(report.blank) + len(report.no_row)
-                               + len(undecided)), "every empty cell has its reason"
+                               + len(undecided) + len(waiting)), "every empty cell has its reason"
     report.points, report.lab_max = points, top
     if worth == 0 and top > 0:
         report.warnings.append(
             f"{column!r} is worth 0 points in Canvas (the roster's Points Possible row): "
             f"scores are sent out of the lab's {top:g}, as extra credit")
     return report
+
+
+def _zero_for_missing(chosen: dict[str, SubmissionResult | None], report: CanvasExport,
+                      now: datetime) -> set[str]:
+    """The students sent 0 for nothing handed in: no override, and their window closed (a
+    row with no deadline known closes at once); the rest still open are listed, not zeroed
+    (a 0 in Canvas while an extension runs tells the student they failed)."""
+    zero: set[str] = set()
+    for key, row in chosen.items():
+        if row is None or row.status is not Status.MISSING or _score(row) != "":
+            continue
+        late = row.final.late if row.final is not None else None
+        closes = _moment(late.closes) if late is not None else None
+        if closes is not None and closes > now:
+            report.still_open.append(f"{key} (until {late.closes})" if late else key)
+        else:
+            zero.add(key)
+            report.zeroed.append(key)
+    return zero
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _column_points(roster: Roster, column: str, report: CanvasExport) -> float | None:

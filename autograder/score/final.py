@@ -49,6 +49,10 @@ class Late:
     days_late: int = 0  # days of 24 h (or part days) after due, once past the grace; 0: on time
     percent: float = 0.0  # share of the score taken
     note: str = ""  # why, in a sentence (an extension, a cutoff, an unknown time)
+    # When hand-ins stop counting for this student (extension applied): the cutoff where the
+    # config sets one, else the due date and its grace. Set on rows with nothing handed in,
+    # so an export that writes 0 for missing work leaves a still-open one empty.
+    closes: str = ""
 
 
 @dataclass(frozen=True)

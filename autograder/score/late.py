@@ -174,11 +174,7 @@ def assess(deadline: Deadline, *, submitted: datetime | None, source: str = "",
            marked_late: bool = False, extension: Extension | None = None) -> Late:
     """How late one submission is and what share of its score that costs."""
     where = zone(deadline)
-    base = aware(deadline.due, where).astimezone(where)
-    due = extension.apply(base, where) if extension else base
-    cutoff = deadline.penalty.zero_after
-    if cutoff is not None:  # the late window keeps its real length when the due date moves
-        cutoff = (due.astimezone(UTC) + elapsed(aware(cutoff, where), base)).astimezone(where)
+    due, cutoff = _due_and_cutoff(deadline, extension)
     granted = f"extension to {due.isoformat()}" if extension else ""
     if submitted is None:
         if marked_late and extension is None:
@@ -194,6 +190,27 @@ def assess(deadline: Deadline, *, submitted: datetime | None, source: str = "",
     if delay <= timedelta(minutes=deadline.grace_minutes):
         return Late(stamp, source, due.isoformat(), 0, 0.0, granted)
     return _charge(deadline, _days(delay), stamp, source, due, granted)
+
+
+def closing(deadline: Deadline, extension: Extension | None = None) -> Late:
+    """A row with nothing handed in: the student's due date and when hand-ins stop counting
+    for them (`Late.closes`: the cutoff, moved with the due date, else due + grace)."""
+    due, cutoff = _due_and_cutoff(deadline, extension)
+    closes = cutoff if cutoff is not None else due + timedelta(minutes=deadline.grace_minutes)
+    return Late(due=due.isoformat(), closes=closes.isoformat())
+
+
+def _due_and_cutoff(deadline: Deadline,
+                    extension: Extension | None) -> tuple[datetime, datetime | None]:
+    """The student's due date and cutoff, in the course's zone; an extension moves both (the
+    late window keeps its real length when the due date moves)."""
+    where = zone(deadline)
+    base = aware(deadline.due, where).astimezone(where)
+    due = extension.apply(base, where) if extension else base
+    cutoff = deadline.penalty.zero_after
+    if cutoff is not None:
+        cutoff = (due.astimezone(UTC) + elapsed(aware(cutoff, where), base)).astimezone(where)
+    return due, cutoff
 
 
 def _days(delay: timedelta) -> int:

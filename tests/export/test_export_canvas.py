@@ -115,3 +115,23 @@ def test_the_column_is_the_runs_configs_when_none_is_named(tmp_path: Path,
     monkeypatch.chdir(elsewhere)
     assert main(["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv")]) == 0
     assert read(tmp_path / "c.csv")[0][-1] == COLUMN
+
+
+def test_missing_is_the_runs_configs_unless_the_command_names_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`export.missing: zero` in the run's config sends 0 for nothing handed in (no deadline
+    known: the window is closed); `--missing blank` on the command wins over it."""
+    out = grades(tmp_path, [result("okafor_1001", 10.0),
+                            result("yetnobody_1099", 0.0, Status.MISSING)], CANVAS_ROSTER)
+    config = tmp_path / "run_config.yaml"
+    config.write_text(f"tests:\n  '{CHECK}': {{points: 10}}\nexport:\n  canvas_column: "
+                      f"'{COLUMN}'\n  missing: zero\n", encoding="utf-8")
+    record = BatchRecord.read(out / BATCH)
+    record.config_path = str(config)
+    record.write(out / BATCH)
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv")]) == 0
+    assert read(tmp_path / "c.csv")[4][-1] == "0"  # Yet, Nobody
+    assert main(["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv"),
+                 "--missing", "blank"]) == 0
+    assert read(tmp_path / "c.csv")[4][-1] == ""
