@@ -14,7 +14,7 @@ checks, the judge's own computation inside the checks, closing the worker.
 Then it grades the same notebooks with the floor (bench/floor.py) in this
 process and prints both side by side, with the CPU time of the judge and of the
 zygote and its workers. pyinstrument (optional) profiles the thread the checks
-run in; workers are separate processes (py-spy, see README).
+run in; workers are separate processes (py-spy, see docs/benchmark.md).
 """
 
 from __future__ import annotations

@@ -678,7 +678,7 @@ def _unchecked_hint(report: Report) -> list[str]:
     lines += ["      }",
               _wrap(f"or give the lab probes ({probes}: VARIANTS = VariantSpec(functions={{}}, "
                     "probes={name: probe})), which excuse the mutants that give the "
-                    "reference's results on every probe: README › Proving the autograder › "
+                    "reference's results on every probe: docs/selftest.md › "
                     "Probes and equivalent mutants.", "  ")]
     return lines
 

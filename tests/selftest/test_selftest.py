@@ -292,7 +292,7 @@ VARIANTS = VariantSpec(functions={}, probes={"scale": _scale})
 
 
 def test_probes_alone_let_selftest_judge_equivalence(tmp_path: Path) -> None:
-    """README's example: a `variants.py` of probes only (no generated variants)."""
+    """docs/selftest.md's example: a `variants.py` of probes only (no generated variants)."""
     from autograder.selftest.variants import lab_corpus
 
     lab = _scaffold(tmp_path, "lab_probes_only")
