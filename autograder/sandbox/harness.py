@@ -1653,7 +1653,7 @@ class Unchanged:
     rebound, so a notebook that zeroes the loss's offset or clears the log's records (an
     outside red team's) voids the scenario as tampering instead of passing its check.
     (Held by the scenario, outside what it hands over; code that reads the harness can still
-    put everything back before it returns: see README, "What the sandbox guarantees".)"""
+    put everything back before it returns: see docs/sandbox.md.)"""
 
     def __init__(self, **objects: Any) -> None:
         # (a module's own machinery is not the instrument's state: an honest `loss_fn.eval()`

@@ -14,7 +14,8 @@ import torch
 from autograder.check.compare import matches
 from autograder.check.registry import fail
 from autograder.config import Tolerance
-from autograder.sandbox.session import StudentError, quotable_problem
+from autograder.sandbox.quoting import quotable_problem
+from autograder.sandbox.session import StudentError
 
 # PyTorch's error for a tensor saved for backward and changed in place afterwards.
 IN_PLACE = "modified by an inplace operation"

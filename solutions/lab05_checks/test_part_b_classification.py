@@ -41,12 +41,12 @@ from autograder.check.registry import (
     fail,
 )
 from autograder.config import Tolerance, Tolerances
+from autograder.sandbox.quoting import quotable_problem
 from autograder.sandbox.session import (
     CallResult,
     MissingFunction,
     StudentError,
     blocked_plan,
-    quotable_problem,
 )
 from lab05_checks.blame import (
     Composition,

@@ -25,7 +25,8 @@ from autograder.check.compare import describe
 from autograder.check.registry import attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
-from autograder.sandbox.session import StudentError, quotable_message, student_error_info
+from autograder.sandbox.quoting import quotable_message
+from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
 from lab05_checks.test_gpu_inputs import MIXED_DEVICES, NUMPY_ON_GPU

@@ -24,8 +24,8 @@ from autograder.config import Limits
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import protocol
 from autograder.sandbox.client import WorkerHandle
+from autograder.sandbox.quoting import UNUSUAL_TYPE
 from autograder.sandbox.session import (
-    UNUSUAL_TYPE,
     CallTimeout,
     OutOfTime,
     StudentError,

@@ -7,13 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from autograder.sandbox.session import (
-    MAX_LITERALS,
-    WITHHELD,
-    StudentError,
-    quotable_problem,
-    quoting_from,
-)
+from autograder.sandbox.quoting import MAX_LITERALS, WITHHELD, quotable_problem, quoting_from
+from autograder.sandbox.session import StudentError
 
 
 def shown(message: str) -> str:
