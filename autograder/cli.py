@@ -212,16 +212,17 @@ def _export_canvas(args: argparse.Namespace) -> int:
     if _still_grading(Path(args.grades), "export"):
         return 2
     column, missing = args.column, args.missing
-    if column is None or missing is None:  # the run's (or --config's) export settings
-        ran = _run_config(Path(args.grades)) if args.config is None and args.lab is None \
-            else None
+    ran = _run_config(Path(args.grades)) if args.config is None and args.lab is None else None
+    # the run's (or --config's, --lab's) export settings; a --column needs no config (then
+    # missing work is left blank unless --missing says otherwise)
+    if column is None or (missing is None and (ran or args.config or args.lab)):
         config = load_config(ran or _config_path(args))
         column = column or config.export.canvas_column or config.assignment
         missing = missing or config.export.missing
     try:
         report = export_canvas(Path(args.grades), out, column,
                                Path(args.roster) if args.roster else None,
-                               mixed_max=bool(args.mixed_max), missing=missing)
+                               mixed_max=bool(args.mixed_max), missing=missing or "blank")
     except CanvasExportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

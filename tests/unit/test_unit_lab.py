@@ -139,7 +139,8 @@ def test_export_canvas_takes_the_column_from_the_lab_given(tmp_path: Path,
     monkeypatch.chdir(elsewhere)  # not a lab: only --lab can say which
     seen: dict[str, object] = {}
 
-    def fake_export(grades: Path, out: Path, column: str, roster: Path | None) -> object:
+    def fake_export(grades: Path, out: Path, column: str, roster: Path | None,
+                    **options: object) -> object:
         seen["column"] = column
         return type("Report", (), {"describe": lambda self: "exported"})()
 
