@@ -2,7 +2,8 @@
 
 Each helper either returns quietly or fails the check with a message about
 the student's value (its type, shape, dtype, or where it differs), never with
-the hidden input or the expected numbers.
+the hidden input or the expected numbers — and never with more of the student's own value
+than `sandbox.quoting` allows (a class name or a shape made from the hidden inputs).
 
 NaN and inf never pass: every value must be finite where the reference is, and
 non-finite exactly where the reference is (same nan, same signed inf). Plain
@@ -21,6 +22,12 @@ import torch
 from autograder.check.registry import fail
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.protocol import MetaTensor, NumpyArray, Opaque
+from autograder.sandbox.quoting import quotable_class, quotable_dtype_description, quotable_shape
+
+# A class feedback may not name (`quoting.quotable_class`): neither the notebook's own, nor a
+# built-in, nor one of a library the grader has loaded (a name made at run time could
+# spell the call's values)
+RUN_TIME_CLASS = "a class not the notebook's, Python's or PyTorch's (its name is not quoted)"
 
 
 def describe(value: Any) -> str:
@@ -41,7 +48,7 @@ def describe(value: Any) -> str:
             return f"a numpy scalar (numpy.{str(value.tensor.dtype).removeprefix('torch.')})"
         return "a numpy array"
     if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}"
+        return f"a tensor of shape {quotable_shape(value.shape)}"
     if isinstance(value, MetaTensor):
         return "a tensor on another device"
     if isinstance(value, (list, tuple, dict, set)):
@@ -49,12 +56,15 @@ def describe(value: Any) -> str:
     if isinstance(value, Opaque):
         if value.description.endswith("ellipsis"):
             return "the `...` placeholder (not filled in yet)"
+        # (each name as `quoting` allows: a class made at run time can spell hidden inputs)
         if value.kind == "module":
-            return f"a module ({value.description})"
+            name = quotable_class(value.description)
+            return f"a module ({name})" if name else f"a module of {RUN_TIME_CLASS}"
         if " of dtype " in value.description:  # (a tensor or array of a dtype no check reads)
-            return f"a {value.description}"
-        name = value.description.rsplit(".", 1)[-1]
-        return f"a `{name}` object"
+            said = quotable_dtype_description(value.description)
+            return f"a {said}" if said else "a tensor or array of a dtype no check reads"
+        name = quotable_class(value.description)
+        return f"a `{name}` object" if name else f"an object of {RUN_TIME_CLASS}"
     return f"a `{type(value).__name__}`"
 
 
@@ -131,7 +141,8 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
     """Type, shape, dtype, finiteness, then values — in the order a student should fix them."""
     actual = as_tensor(value, function)
     if actual.shape != expected.shape:
-        fail(f"{function} returned shape {tuple(actual.shape)} {what}, expected "
+        fail(f"{function} returned shape {quotable_shape(actual.shape, expected.shape)} {what}, "
+             f"expected "
              f"{tuple(expected.shape)}: check the reduction and any broadcasting.", "wrong-shape")
     if actual.dtype != expected.dtype:
         fail(f"{function} returned {actual.dtype} for {expected.dtype} input {what}: keep the "

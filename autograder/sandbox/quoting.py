@@ -18,7 +18,10 @@ from __future__ import annotations
 import ast
 import builtins
 import re
+import sys
 from typing import Any
+
+import torch
 
 from autograder.sandbox import protocol
 
@@ -178,3 +181,85 @@ def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
             "." not in kind and isinstance(getattr(builtins, kind, None), type)):
         return kind
     return f"{kinds[0]} of another class" if kinds else UNUSUAL_TYPE
+
+
+def quotable_class(description: str) -> str:
+    """The class a reply names (`module.Name` as the worker writes it, or a module's bare
+    name) as feedback may say it: its name where the notebook's code defines a class of that
+    name, where it is a built-in type, or where a module the judge has itself loaded holds a
+    class under that very path (torch's, numpy's: never imported for the asking); "" otherwise
+    (a class made at run time can be named after the hidden inputs: an outside red team's
+    `accuracy` returned a `P1220012001…` object spelling its call's labels)."""
+    module, _, name = description.strip().rpartition(".")
+    if not name.isidentifier() or len(name) > MAX_TYPE_NAME:
+        return ""
+    if name in _quotable("classes") or (module in ("", "builtins")
+                                        and isinstance(getattr(builtins, name, None), type)):
+        return name
+    owner = sys.modules.get(module) if module else None
+    if owner is None and not module:  # (a module's bare class name: torch.nn's own)
+        owner = sys.modules.get("torch.nn")
+    found = getattr(owner, name, None) if owner is not None else None
+    return name if isinstance(found, type) else ""
+
+
+_DESCRIBED_DTYPE = re.compile(r"(?P<kind>[\w.]{1,120}) of dtype (?P<dtype>[\w.]{1,40})")
+
+
+def quotable_dtype_description(description: str) -> str:
+    """"torch.Tensor of dtype torch.complex64" (a value of a dtype the wire does not carry),
+    as feedback may say it: the class as `quotable_class` allows, the dtype where torch or
+    numpy knows it by that name; "" otherwise."""
+    match = _DESCRIBED_DTYPE.fullmatch(description.strip())
+    if match is None:
+        return ""
+    kind = quotable_class(match["kind"])
+    dtype = match["dtype"]
+    numpy = sys.modules.get("numpy")
+    known = isinstance(getattr(torch, dtype.removeprefix("torch."), None), torch.dtype) or (
+        numpy is not None and dtype in getattr(numpy, "sctypeDict", {}))
+    if not kind or not known:
+        return ""
+    return f"{'tensor' if kind == 'Tensor' else kind} of dtype {dtype.removeprefix('torch.')}"
+
+
+# Sizes the grader gave the student in the running check (`new_check`, `gave`): a returned
+# shape is quoted where each of its sizes is one of them, one off one, 0, 1 or the expected
+# shape's; the rest are cut (an outside red team's mse_loss returned `torch.empty(0, 442,
+# 1166, 419, 781, 307)`: its call's predictions, ×100, in the sizes of an empty tensor).
+_SIZES: set[int] = set()
+MAX_SHAPE_DIMS = 4  # a shape of more dimensions is said by its number of dimensions
+_GAVE_ITEMS = 64
+
+
+def new_check() -> None:
+    """A check begins: no size of it given yet."""
+    _SIZES.clear()
+
+
+def gave(value: Any, depth: int = 0) -> None:
+    """Note the sizes of what the grader sends the student's code: every tensor's
+    dimensions and every small integer (a `num_classes`), in lists and dicts too."""
+    if isinstance(value, torch.Tensor):
+        _SIZES.update(int(n) for n in value.shape)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value <= 1 << 20:
+            _SIZES.add(value)
+    elif depth < 3 and isinstance(value, (list, tuple)):
+        for item in value[:_GAVE_ITEMS]:
+            gave(item, depth + 1)
+    elif depth < 3 and isinstance(value, dict):
+        for item in list(value.values())[:_GAVE_ITEMS]:
+            gave(item, depth + 1)
+
+
+def quotable_shape(shape: Any, expected: Any = ()) -> str:
+    """A returned tensor's shape as feedback may say it, "(25, 3)": each size one the grader
+    gave in the running check (or one off it), 0, 1 or one of `expected`'s, else "…"; more
+    than `MAX_SHAPE_DIMS` dimensions, by their number alone."""
+    sizes = tuple(int(n) for n in shape)
+    if len(sizes) > MAX_SHAPE_DIMS:
+        return f"(a shape of {len(sizes)} dimensions)"
+    known = {0, 1, *(int(n) for n in expected)} | {n + d for n in _SIZES for d in (-1, 0, 1)}
+    said = [str(n) if n in known else "…" for n in sizes]
+    return f"({said[0]},)" if len(said) == 1 else f"({', '.join(said)})"

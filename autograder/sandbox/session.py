@@ -31,7 +31,7 @@ import torch
 
 from autograder.config import Limits
 from autograder.load.notebook import Submission
-from autograder.sandbox import harness, integrity, protocol
+from autograder.sandbox import harness, integrity, protocol, quoting
 from autograder.sandbox.client import WorkerHandle, ZygoteConnection
 from autograder.sandbox.quoting import (
     _CELL_BREAK,
@@ -774,6 +774,7 @@ class StudentSession:
         made last time (CallPlans) are sent to the worker, in as few requests as the caps
         allow; each check then takes its own results."""
         self._check, self._made = check, []
+        quoting.new_check()
         self._known = {c.key: c for c in self.plans.get(check)} \
             if self.plans is not None and check else {}
         if self.plans is not None and check:
@@ -1060,6 +1061,8 @@ class StudentSession:
         (`CallResult.devices`); no gradients then. `evidence`: a call with a `block` is made
         in the evidence worker whose library kernels for these operators are gone
         (`evidence`), under its `block` too."""
+        quoting.gave(args)
+        quoting.gave(kwargs)
         if evidence and block:
             result = self._on_evidence(lambda session: session.call(
                 name, *args, grad_args=grad_args, upstream=upstream, gradcheck=gradcheck,
@@ -1129,6 +1132,7 @@ class StudentSession:
         given a longer limit than a call's: it is expected to run long (sent ahead, it would
         stop the others at the short limit there), and a round trip is nothing beside it.
         `evidence`, `block`: as `call`'s (the scenario's own block is in its `params`)."""
+        quoting.gave(params)
         if evidence and block:
             found = self._on_evidence(lambda session: session.scenario(
                 name, params, timeout, record), evidence, block, (name, True))

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from autograder.check.registry import CheckFailed, fail
+from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import StudentError
 
 #: Reductions every loss refuses with ValueError, as PyTorch does: a name of its own, another
@@ -57,7 +58,8 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
         # (fresh eyes 28: `-logp[targets]` picks whole rows, and was told "wrong values with
         # reduction='mean'", a reduction mistake; only the gradient check named the shape)
         fail(f"{function} gives wrong values {what}, and with reduction='none' it returns "
-             f"shape {tuple(elementwise.shape)} where there is one loss per sample, shape "
+             f"shape {quotable_shape(elementwise.shape, wanted.shape)} where there is one loss per "
+             "sample, shape "
              f"{tuple(wanted.shape)}: the per-element formula keeps more than one value per "
              "sample, not the reduction (e.g. index each row at its own target: "
              "logp[torch.arange(N), targets]).", "wrong-shape")

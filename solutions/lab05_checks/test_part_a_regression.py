@@ -20,6 +20,7 @@ from autograder.check.compare import (
 )
 from autograder.check.registry import attributed_to, attribution_pending, check, fail
 from autograder.config import Tolerance, Tolerances
+from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import StudentError
 from lab05_checks.blame import (
     Composition,
@@ -341,7 +342,8 @@ def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> 
         value = result.value
         if reduction == "none" and isinstance(value, torch.Tensor) \
                 and value.shape != upstream.shape:
-            fail(f"{function} returns shape {tuple(value.shape)} with reduction='none' for a "
+            fail(f"{function} returns shape {quotable_shape(value.shape, upstream.shape)} with "
+                 "reduction='none' for a "
                  f"{tuple(pred.shape)} input, where it should return one loss per element "
                  f"(shape {tuple(pred.shape)}), and no other reduction gives correct values "
                  "yet: fix the values check first; the gradients are checked on a reduction "

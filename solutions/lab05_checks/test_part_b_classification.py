@@ -41,7 +41,7 @@ from autograder.check.registry import (
     fail,
 )
 from autograder.config import Tolerance, Tolerances
-from autograder.sandbox.quoting import quotable_problem
+from autograder.sandbox.quoting import quotable_problem, quotable_shape
 from autograder.sandbox.session import (
     CallResult,
     MissingFunction,
@@ -405,7 +405,7 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
         value = result.value
         if upstream is not None and isinstance(value, torch.Tensor) \
                 and value.shape != upstream.shape:
-            fail(f"{function} returns shape {tuple(value.shape)}{where} for a "
+            fail(f"{function} returns shape {quotable_shape(value.shape, upstream.shape)}{where} for a "
                  f"{tuple(args[0].shape)} input, where it should return shape "
                  f"{tuple(upstream.shape)}"
                  + (", and no other reduction gives correct values yet" if where else "")

@@ -20,6 +20,7 @@ import torch
 from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
+from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame, same_result
 from lab05_checks.forbidden import fresh_generator
@@ -428,8 +429,8 @@ def test_confusion_values(student, ref):
             fail(f"confusion_matrix returned {describe(value)}: return a torch.Tensor of "
                  "shape (num_classes, num_classes).", "wrong-type")
         if value.shape != expected.shape:
-            fail(f"confusion_matrix returned shape {tuple(value.shape)} for num_classes="
-                 f"{num_classes}: it must be (num_classes, num_classes).", "wrong-shape")
+            fail(f"confusion_matrix returned shape {quotable_shape(value.shape, expected.shape)} "
+                 f"for num_classes={num_classes}: it must be (num_classes, num_classes).", "wrong-shape")
         if value.dtype != torch.int64:
             fail(f"confusion_matrix returned {value.dtype}: counts are int64 (create the matrix "
                  "with dtype=torch.int64 / torch.long).", "wrong-dtype")
@@ -503,9 +504,9 @@ def test_confusion_absent_classes(student, ref):
             fail("confusion_matrix did not return a tensor of shape (num_classes, "
                  "num_classes).", "wrong-type")
         if value.shape != expected.shape:
-            fail(f"confusion_matrix returned shape {tuple(value.shape)} for num_classes="
-                 f"{num_classes} when some classes are absent: size the matrix by num_classes, "
-                 "not by the labels present (torch.unique / max + 1 miss absent classes).",
+            fail(f"confusion_matrix returned shape {quotable_shape(value.shape, expected.shape)} "
+                 f"for num_classes={num_classes} when some classes are absent: size the matrix "
+                 "by num_classes, not by the labels present (torch.unique / max + 1 miss absent classes).",
                  "size-from-labels")
         # The orientation is the first check's business: either orientation counts here.
         if not (torch.equal(value.to(torch.int64), expected)
@@ -943,9 +944,10 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
                          mistake=mistake)
         elif not _close(got, want, tol):
             if mistake == "zero-division" and isinstance(_number(got), (int, float)):
-                # (4 significant digits: the student's own float, quoted in full, carried
-                # hidden labels past the decimal point — an outside red team)
-                fail(f"{function} gives {name} = {float(f'{_number(got):.4g}')!r} {what}, "
+                # (2 significant digits: the student's own float, quoted in full, carried
+                # hidden labels past the decimal point — an outside red team; 4 still spelt
+                # a few bits of them a message: enough to tell 0.5 or 1.0 from 0.0)
+                fail(f"{function} gives {name} = {float(f'{_number(got):.2g}')!r} {what}, "
                      "where it must be "
                      f"{want!r}: a ratio whose denominator is 0 (0/0) gives 0.0 (sklearn's "
                      "zero_division=0) — check the denominator and return 0.0 when it is 0.",

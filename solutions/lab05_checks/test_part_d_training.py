@@ -14,6 +14,7 @@ import functools
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from autograder.check.compare import describe
 from autograder.check.registry import attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
-from autograder.sandbox.quoting import quotable_message
+from autograder.sandbox.quoting import quotable_message, quotable_shape
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
@@ -1134,8 +1135,8 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
             if names_cuda() or source.calls_name(function, "get_device"):
                 fail(*hard_coded())
             fail(DEVICE_IGNORED.format(function=function), "device-ignored")
-        fail(f"{function} failed on the (emulated) GPU device: {error['type']}: "
-             f"{message[:120]}", "device-error")
+        fail(f"{function} failed on the (emulated) GPU device: "
+             f"{StudentError(function, error).excerpt()[:160]}", "device-error")
 
 
 _NOT_COMPILED = "not compiled with CUDA"  # (a CPU build's refusal of the CUDA runtime)
@@ -1398,8 +1399,8 @@ def test_eval_values(student, memo, tol):
             fail(f"evaluate runs the model on {len(ran)} of the loader's {batches} batches "
                  "(next(iter(loader)), or a break or return inside the loop): go through "
                  "every batch of the loader.", "eval-partial-loader")
-        fail(f"evaluate returns a loss of {loss:.4g} where the size-weighted mean of the batch "
-             "losses is expected: likely the weighting by batch size, the divisor, or a loss "
+        fail("evaluate returns a loss other than the size-weighted mean of the batch "
+             "losses: likely the weighting by batch size, the divisor, or a loss "
              "computed on something other than model(x).", "eval-loss")
     if not math.isclose(accuracy, expected["accuracy"], abs_tol=1e-6) and not \
             _accuracy_to_blame(student, accuracy):
@@ -2190,7 +2191,8 @@ def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,
         fail("build_classifier's layers do not have the shapes (hidden, in_features) and "
              "(num_classes, hidden).", "wrong-sizes")
     if logits.shape != expected.shape or not logits.is_floating_point():
-        fail(f"build_classifier's output has shape {tuple(logits.shape)} and dtype "
+        fail(f"build_classifier's output has shape {quotable_shape(logits.shape, expected.shape)} "
+             "and dtype "
              f"{logits.dtype} for a {tuple(x.shape)} float32 batch: expected (N, num_classes) "
              "floats.", "wrong-shape")
     logits = logits.to(expected.dtype)
@@ -2270,6 +2272,16 @@ def _hands_its_input_back(x: Any, logits: torch.Tensor) -> bool:
 
 
 GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
+_DEVICE_WORDS = re.compile(r"(?:cpu|cuda|mps|meta|xpu)(?::\d{1,2})?")
+
+
+def _said_device(text: object) -> str:
+    """What get_device returned (a device's or a string's text), as feedback may say it: a
+    device's name and a small index, else "another value" (a string of the student's making
+    can spell what earlier calls saw)."""
+    if not isinstance(text, str) or not text:
+        return ""
+    return text if _DEVICE_WORDS.fullmatch(text) else "another value"
 
 
 @check(GET_DEVICE,
@@ -2278,8 +2290,8 @@ GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
                 "asks torch.cuda.is_available() each time it is called"))
 def test_get_device(student, source):
     outcome = _scenario(student, "get_device", {})
-    same = outcome.get("with_cuda")
-    if same and same == outcome.get("without_cuda") and {
+    same = _said_device(outcome.get("with_cuda") or "")
+    if same and outcome.get("with_cuda") == outcome.get("without_cuda") and {
             outcome.get("with_cuda_type"), outcome.get("without_cuda_type")} == {"device"}:
         # (fresh eyes 13's x_ok1: a device decided once, when its cell ran, said as such)
         wrong = ("expected cuda when it is True" if same.split(":")[0] != "cuda"
@@ -2296,6 +2308,7 @@ def test_get_device(student, source):
             raise StudentError("get_device", outcome[label + "_error"])
         got = outcome.get(label) or ""
         kind = outcome.get(label + "_type")
+        got = _said_device(got)
         if kind == "str" and got.split(":")[0] == want:
             fail(f"get_device returned the string {got!r}: return a torch.device, "
                  f"torch.device({want!r}), so that .type and device comparisons work.",
