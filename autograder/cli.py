@@ -230,6 +230,29 @@ def _export_canvas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_feedback(args: argparse.Namespace) -> int:
+    from autograder.config import load_config
+    from autograder.export.feedback import FeedbackExportError, export_feedback
+    from autograder.report.feedback import lab_title
+
+    grades = Path(args.grades)
+    _sweep(grades)
+    if _still_grading(grades, "export"):
+        return 2
+    ran = _run_config(grades) if args.config is None and args.lab is None else None
+    config_path = ran or _config_path(args)
+    config = load_config(config_path)
+    root = Lab.locate(args.lab).root if args.lab else config_path.resolve().parent
+    try:
+        report = export_feedback(grades, Path(args.out), config,
+                                 lab_title(root, config.assignment))
+    except FeedbackExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.describe())
+    return 0
+
+
 def _selftest(args: argparse.Namespace) -> int:
     from autograder.selftest.run import run_selftest
 
@@ -357,6 +380,18 @@ def parser() -> argparse.ArgumentParser:
                         "config changed between runs; refused otherwise, naming the rows)")
     canvas.add_argument("--lab", default=None, help=LAB_HELP)
     canvas.set_defaults(run=_export_canvas)
+    feedback = targets.add_parser(
+        "feedback", help="the students' feedback pages of a grades folder, and nothing else of "
+        "it, in a folder of their own to hand back (the grades folder's results.json hold "
+        "every check, withheld ones too)")
+    feedback.add_argument("--out", default="feedback", help="the folder to write (new, or "
+                          "one this command wrote)")
+    feedback.add_argument("--grades", default="grades", help="the output folder of a grade run")
+    feedback.add_argument("--config", default=None,
+                          help=CONFIG_HELP + ": its deadline decides what is shown (default: "
+                          "the run's)")
+    feedback.add_argument("--lab", default=None, help=LAB_HELP)
+    feedback.set_defaults(run=_export_feedback)
     return top
 
 
