@@ -49,6 +49,17 @@ def grades(tmp_path: Path, results: list[SubmissionResult], roster: str | None) 
     return out
 
 
+def ran_with(out: Path, tmp_path: Path, export: str) -> None:
+    """The run in `out` used a config (its batch.json names it) with `COLUMN` and `export`'s
+    further lines under `export:`."""
+    config = tmp_path / "run_config.yaml"
+    config.write_text(f"tests:\n  '{CHECK}': {{points: 10}}\nexport:\n  canvas_column: "
+                      f"'{COLUMN}'\n{export}", encoding="utf-8")
+    record = BatchRecord.read(out / BATCH)
+    record.config_path = str(config)
+    record.write(out / BATCH)
+
+
 def read(path: Path) -> list[list[str]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         return list(csv.reader(handle))
@@ -102,12 +113,7 @@ def test_the_column_is_the_runs_configs_when_none_is_named(tmp_path: Path,
     `export.canvas_column`. Without --column, --config or --lab, the run's config (its
     batch.json) names it."""
     out = grades(tmp_path, [result("okafor_1001", 10.0)], CANVAS_ROSTER)
-    config = tmp_path / "run_config.yaml"
-    config.write_text(f"tests:\n  '{CHECK}': {{points: 10}}\nexport:\n  canvas_column: "
-                      f"'{COLUMN}'\n", encoding="utf-8")
-    record = BatchRecord.read(out / BATCH)
-    record.config_path = str(config)
-    record.write(out / BATCH)
+    ran_with(out, tmp_path, "")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "grading_config.yaml").write_text(f"tests:\n  '{CHECK}': {{points: 10}}\n"
@@ -123,12 +129,7 @@ def test_missing_is_the_runs_configs_unless_the_command_names_it(
     known: the window is closed); `--missing blank` on the command wins over it."""
     out = grades(tmp_path, [result("okafor_1001", 10.0),
                             result("yetnobody_1099", 0.0, Status.MISSING)], CANVAS_ROSTER)
-    config = tmp_path / "run_config.yaml"
-    config.write_text(f"tests:\n  '{CHECK}': {{points: 10}}\nexport:\n  canvas_column: "
-                      f"'{COLUMN}'\n  missing: zero\n", encoding="utf-8")
-    record = BatchRecord.read(out / BATCH)
-    record.config_path = str(config)
-    record.write(out / BATCH)
+    ran_with(out, tmp_path, "  missing: zero\n")
     monkeypatch.chdir(tmp_path)
     assert main(["export", "canvas", "--grades", str(out), "--out", str(tmp_path / "c.csv")]) == 0
     assert read(tmp_path / "c.csv")[4][-1] == "0"  # Yet, Nobody
