@@ -70,18 +70,36 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
         fail(f"{function} gives the right values with the opposite sign {what}, and element "
              "by element too (reduction='none'): check the sign in the formula (a "
              "log-likelihood loss is minus the log-probability of the target).", "wrong-sign")
-    gap = (elementwise - wanted).abs()
-    if bool(torch.isfinite(gap).all()) and float(gap.max()) <= 1e-4 * (
-            1.0 + float(wanted.abs().max())):
-        # (fresh eyes of stop 51: log(p + 1e-8) was told only "the per-element formula is
-        # wrong")
-        fail(f"{function} gives values {what} that are close to the reference's but not equal, "
-             "element by element too (reduction='none'): something shifts every value a "
-             "little — an eps added inside a log or to a denominator, or a clamp where none is "
-             "needed; compute it as the definition does.", "nearly-right")
+    expect_not_nearly_right(function, elementwise, wanted, what,
+                            ", element by element too (reduction='none')")
     fail(f"{function} gives wrong values {what}, and element by element too "
          "(reduction='none'): the per-element formula is wrong, not the reduction — check it "
          "against the definition on one element first.", "wrong-values")
+
+
+def expect_not_nearly_right(function: str, value: Any, wanted: torch.Tensor, what: str,
+                            also: str = "") -> None:
+    """Values of `wanted`'s shape and dtype, wrong, yet within 1e-4 of it (relative to its
+    largest): a small constant shifts every value — named as such, not as a wrong formula or
+    reduction (fresh eyes of stop 51: log(p + 1e-8) was told only "the per-element formula is
+    wrong"; fresh eyes 43: -log(softmax + 1e-9) was told "wrong values with
+    reduction='none'", tagged as a reduction mistake). Return otherwise."""
+    if not isinstance(value, torch.Tensor) or value.shape != wanted.shape \
+            or value.dtype != wanted.dtype:
+        return
+    gap = (value - wanted).abs()
+    if bool(torch.isfinite(gap).all()) and gap.numel() and float(gap.max()) <= 1e-4 * (
+            1.0 + float(wanted.abs().max())):
+        fail(f"{function} gives values {what} that are close to the reference's but not "
+             f"equal{also}: something shifts every value a little — an eps added inside a log "
+             "or to a denominator, or a clamp where none is needed; compute it as the "
+             "definition does.", "nearly-right")
+
+
+def values_mistake(reduction: str) -> str:
+    """A values check's tag for wrong values with `reduction`: with 'none' the per-element
+    formula is what is wrong, not a reduction (fresh eyes 43: tagged "reduction-none")."""
+    return "wrong-values" if reduction == "none" else f"reduction-{reduction}"
 
 
 def expect_mean_not_sum(function: str, mean_value: Any, none_right: bool,

@@ -59,8 +59,10 @@ from lab05_checks.reductions import (
     expect_formula_before_reduction,
     expect_mean_not_sum,
     expect_mean_over_every_element,
+    expect_not_nearly_right,
     expect_same_rank_refused,
     expect_sum_not_mean,
+    values_mistake,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -299,8 +301,11 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
             if not (isinstance(result.value, torch.Tensor) and close(
                     result.value, expected, tolerance(tol, expected.dtype))):
                 _expect_zero_where_equal(student, function, target, **extra)
+                if reduction == "none":
+                    expect_not_nearly_right(function, result.value, expected,
+                                            "with reduction='none'")
             expect_tensor(result.value, expected, tol, function,
-                          f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
+                          f"with reduction='{reduction}'", mistake=values_mistake(reduction))
     pred, target = _pairs(11)[0]
     expect_default(function, "reduction", "mean", student.call(function, pred, target,
                                                                **extra).value,
@@ -1017,7 +1022,7 @@ def _huber_held_to_helpers(student, tol) -> bool:
                                                                   delta, reduction):
                     continue
                 expect_tensor(value, expected, tol, "huber_loss",
-                              f"with reduction='{reduction}'", mistake=f"reduction-{reduction}")
+                              f"with reduction='{reduction}'", mistake=values_mistake(reduction))
     return True
 
 

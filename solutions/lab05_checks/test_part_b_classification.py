@@ -86,8 +86,10 @@ from lab05_checks.reductions import (
     expect_formula_before_reduction,
     expect_mean_not_sum,
     expect_mean_over_every_element,
+    expect_not_nearly_right,
     expect_same_rank_refused,
     expect_sum_not_mean,
+    values_mistake,
 )
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -1833,8 +1835,10 @@ def test_ce_values(student, tol, memo):
                     "cross_entropy", reduction,
                     _quiet_call(student, "cross_entropy", logits, targets, reduction="none"),
                     model(logits, targets, "none"), lambda v, e: _same(v, e, tol), what)
+            if reduction == "none" and not _same(result.value, expected, tol):
+                expect_not_nearly_right("cross_entropy", result.value, expected, what)
             expect_tensor(result.value, expected, tol, "cross_entropy", what,
-                          mistake=f"reduction-{reduction}")
+                          mistake=values_mistake(reduction))
     logits, targets = _ce_cases(13)[0]
     expect_default("cross_entropy", "reduction", "mean",
                    student.call("cross_entropy", logits, targets).value,
@@ -2226,8 +2230,10 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                     function, reduction, elementwise,
                     reference(pred, target, reduction="none", **extra),
                     lambda v, e: _same(v, e, tol), what)
+            if reduction == "none" and not _same(result.value, expected, tol):
+                expect_not_nearly_right(function, result.value, expected, what)
             expect_tensor(result.value, expected, tol, function, what,
-                          mistake=f"reduction-{reduction}")
+                          mistake=values_mistake(reduction))
     if "mean" in reductions:
         value = student.call(function, first, cases[0][1], **extra).value
         if excuse is not None and not _same(value, reference(

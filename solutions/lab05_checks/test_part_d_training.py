@@ -1093,6 +1093,17 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
         to_cuda(stray)
         fail(f"{function} leaves the labels on the CPU: move y with y = y.to(device) too.",
              "labels-not-moved")
+    if given.startswith("cuda") and any(f["input_device"] == "cpu" for f in forwards):
+        # (the model and the batch both moved to the CPU agree with each other, so no
+        # mismatch shows: an outside review's `model.to('cpu')` and `x.to('cpu')` kept
+        # every device point while ignoring the GPU it was given)
+        with_model = all(f["param_device"] == "cpu" for f in forwards
+                         if f["input_device"] == "cpu")
+        fail(f"{function} runs the model on the CPU while the device argument is a GPU"
+             + (" (the model and the batch moved to the CPU: a hard-coded 'cpu' or .cpu())"
+                if with_model else "")
+             + ": use the device argument for the model and every tensor of the batch — "
+             "x.to(device), y.to(device) — never a device of your own.", "device-ignored")
     if error and plain is not None and plain.get("error") and _got_going(function, plain) \
             and not _device_words(str(error.get("message", ""))):
         # (it raises on the CPU as well, after its work on a batch: no device's mistake)

@@ -1,0 +1,75 @@
+"""Fresh eyes 43, in the real engine. A training loop and an evaluate that moved the model
+and every batch to a hard-coded 'cpu' kept both device checks on the emulated GPU (the
+model and its inputs agreed, so no mismatch showed); a run on the CPU while the device
+argument is a GPU is now the device check's failure. The reference's loops keep it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.engine.conftest import failed_checks
+
+TRAIN_ON_CPU = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    model.to("cpu")
+    total, n = 0.0, 0
+    for x, y in loader:
+        x, y = x.to("cpu"), y.to("cpu")
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * x.shape[0]
+        n += x.shape[0]
+    return total / n
+'''
+EVAL_ON_CPU = '''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    model.cpu()
+    total, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.cpu(), y.cpu()
+            logits = model(x)
+            total += loss_fn(logits, y).item() * x.shape[0]
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            n += x.shape[0]
+    return {"loss": total / n, "accuracy": correct / n}
+'''
+TRAIN = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
+EVAL = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
+
+
+def test_a_loop_on_a_hard_coded_cpu_loses_its_device_check_only(grader, tmp_path: Path):
+    failed = failed_checks(grader, tmp_path, "train_on_cpu", TRAIN_ON_CPU)
+    assert list(failed) == [TRAIN], failed
+    assert "runs the model on the CPU while the device argument is a GPU" in failed[TRAIN]
+    failed = failed_checks(grader, tmp_path, "eval_on_cpu", EVAL_ON_CPU)
+    assert list(failed) == [EVAL], failed
+    assert "hard-coded 'cpu' or .cpu()" in failed[EVAL]
+
+
+CE_EPS = '''
+def cross_entropy(logits, targets, reduction="mean"):
+    if logits.dim() != 2 or targets.dim() != 1 or logits.shape[0] != targets.shape[0]:
+        raise ValueError("shapes")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError("reduction")
+    if ((targets < 0) | (targets >= logits.shape[1])).any():
+        raise ValueError("targets")
+    p = softmax(logits, dim=1)
+    losses = -torch.log(p[torch.arange(len(targets)), targets] + 1e-9)
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \\
+        else losses
+'''
+CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
+
+
+def test_an_eps_inside_the_log_is_named_not_blamed_on_the_reduction(grader, tmp_path: Path):
+    """Fresh eyes 43: -log(softmax + 1e-9) was told "wrong values with reduction='none'",
+    tagged `reduction-none`."""
+    failed = failed_checks(grader, tmp_path, "ce_eps", CE_EPS)
+    assert "close to the reference's but not equal" in failed[CE_VALUES], failed[CE_VALUES]
+    assert "eps added inside a log" in failed[CE_VALUES]
