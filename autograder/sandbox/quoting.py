@@ -228,7 +228,7 @@ def quotable_dtype_description(description: str) -> str:
 # shape's; the rest are cut (an outside red team's mse_loss returned `torch.empty(0, 442,
 # 1166, 419, 781, 307)`: its call's predictions, ×100, in the sizes of an empty tensor).
 _SIZES: set[int] = set()
-MAX_SHAPE_DIMS = 4  # a shape of more dimensions is said by its number of dimensions
+MAX_SHAPE_DIMS = 4  # a shape of more dimensions is said as such (not how many)
 _GAVE_ITEMS = 64
 
 
@@ -253,13 +253,21 @@ def gave(value: Any, depth: int = 0) -> None:
             gave(item, depth + 1)
 
 
+def quotable_count(count: int, most: int) -> str:
+    """A count of the student's making — calls it made, entries it returned — as feedback
+    may say it: the number up to `most` (what the grader asked for and a little beyond), else
+    "more than `most`" (an outside red team's fit appended 447, 213 and 713 entries to its
+    lists: hidden labels, told back as the lists' lengths)."""
+    return str(count) if 0 <= count <= most else f"more than {most}"
+
+
 def quotable_shape(shape: Any, expected: Any = ()) -> str:
     """A returned tensor's shape as feedback may say it, "(25, 3)": each size one the grader
     gave in the running check (or one off it), 0, 1 or one of `expected`'s, else "…"; more
-    than `MAX_SHAPE_DIMS` dimensions, by their number alone."""
+    than `MAX_SHAPE_DIMS` dimensions, as such (not how many)."""
     sizes = tuple(int(n) for n in shape)
-    if len(sizes) > MAX_SHAPE_DIMS:
-        return f"(a shape of {len(sizes)} dimensions)"
+    if len(sizes) > MAX_SHAPE_DIMS:  # (not how many: a count is a number of its making)
+        return f"(more than {MAX_SHAPE_DIMS} dimensions)"
     known = {0, 1, *(int(n) for n in expected)} | {n + d for n in _SIZES for d in (-1, 0, 1)}
     said = [str(n) if n in known else "…" for n in sizes]
     return f"({said[0]},)" if len(said) == 1 else f"({', '.join(said)})"

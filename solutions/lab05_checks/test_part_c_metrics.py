@@ -20,7 +20,7 @@ import torch
 from autograder.check.compare import close_float, describe, expect_argument_used, expect_float
 from autograder.check.registry import attributed_to, check, fail
 from autograder.sandbox.protocol import NumpyArray
-from autograder.sandbox.quoting import quotable_shape
+from autograder.sandbox.quoting import quotable_count, quotable_shape
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame, same_result
 from lab05_checks.forbidden import fresh_generator
@@ -234,6 +234,16 @@ def _same_triple(value: Any, expected: Any, tol) -> bool:
             and all(_same_number(v, e, tol) for v, e in zip(value, expected, strict=True)))
 
 
+def _zero_division_value(number: float) -> str:
+    """What a metric gave for a 0/0, as feedback may say it: the usual wrong answers (1.0, 0.5,
+    nan) by name, any other as such (the student's own float, quoted to any precision, can
+    spell hidden labels: outside red teams did it past the decimal point, then in the
+    exponent of 6.5e+134)."""
+    if math.isnan(number):
+        return "nan"
+    return repr(float(number)) if number in (1.0, 0.5, -0.0, 0.0) else "another value"
+
+
 def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None:
     """Fails naming the rounding when `value` is the right one rounded to a few decimals
     where the exact value is not such a short decimal (this input is the probe: a mistakes
@@ -245,9 +255,11 @@ def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None
         return
     digits = _rounded_digits(value, expected)
     if digits:
+        # (the value not quoted: its last digits are the student's to choose — an outside
+        # red team spelt hidden labels in them — and the rest is the hidden answer)
         fail(f"{function} rounds its result to {digits} decimal"
-             f"{'' if digits == 1 else 's'} {what} (it returned {float(_number(value))!r}): "
-             "return the exact value, and round only when you print it.", "rounded")
+             f"{'' if digits == 1 else 's'} {what}: return the exact value, and round only "
+             "when you print it.", "rounded")
 
 
 def _rounded_digits(value: Any, expected: float) -> int:
@@ -448,7 +460,11 @@ def test_confusion_values(student, ref):
                  "repeated-pairs")
         counted, samples = int(value.sum()), int(expected.sum())
         if counted != samples:  # (fresh eyes 11: a loop over range(len(preds) - 1))
-            fail(f"confusion_matrix counts {counted} samples where there are {samples} (for "
+            # (a total far from the samples' is not quoted: an outside red team's matrix
+            # summed to 902820284340750070, hidden predictions in its digits)
+            said = str(counted) if abs(counted - samples) <= 3 or counted in (
+                0, 2 * samples) else "another number of"
+            fail(f"confusion_matrix counts {said} samples where there are {samples} (for "
                  f"num_classes={num_classes}): every (target, prediction) pair is counted exactly "
                  "once — check the range of your loop or what you index.", "wrong-total")
         fail(f"confusion_matrix gives wrong counts for num_classes={num_classes}: M[i, j] is the "
@@ -933,7 +949,8 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
                    strict_types: bool, mistake: str = "wrong-value") -> None:
     function = "precision_recall_f1"
     if not isinstance(value, (tuple, list)) or len(value) != 3:
-        sized = f" of {len(value)} values" if isinstance(value, (tuple, list)) else ""
+        sized = f" of {quotable_count(len(value), 6)} values" \
+            if isinstance(value, (tuple, list)) else ""
         fail(f"{function} returned {describe(value)}{sized}: return a tuple "
              "(precision, recall, f1) of three Python floats.", "wrong-type")
     _reject_non_finite(function, value, what)
@@ -947,7 +964,7 @@ def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: 
                 # (2 significant digits: the student's own float, quoted in full, carried
                 # hidden labels past the decimal point — an outside red team; 4 still spelt
                 # a few bits of them a message: enough to tell 0.5 or 1.0 from 0.0)
-                fail(f"{function} gives {name} = {float(f'{_number(got):.2g}')!r} {what}, "
+                fail(f"{function} gives {name} = {_zero_division_value(_number(got))} {what}, "
                      "where it must be "
                      f"{want!r}: a ratio whose denominator is 0 (0/0) gives 0.0 (sklearn's "
                      "zero_division=0) — check the denominator and return 0.0 when it is 0.",

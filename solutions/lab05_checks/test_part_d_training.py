@@ -26,7 +26,12 @@ from autograder.check.compare import describe
 from autograder.check.registry import attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
-from autograder.sandbox.quoting import quotable_message, quotable_shape
+from autograder.sandbox.quoting import (
+    quotable_class,
+    quotable_count,
+    quotable_message,
+    quotable_shape,
+)
 from autograder.sandbox.session import StudentError, student_error_info
 from lab05_checks import training
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame
@@ -1686,6 +1691,7 @@ FIT = "fit: trains then evaluates every epoch and returns the history"
 # The stand-ins' run: epochs enough that an early stop after two or three epochs without
 # improvement (its validation loss grows every epoch) shows
 STUB_EPOCHS = 6
+MOST_EPOCHS = 2 * STUB_EPOCHS + 2  # a count of the student's quoted up to this (`quoting`)
 
 
 @check(FIT,
@@ -1721,15 +1727,16 @@ def test_fit(student, tol):
              "evaluate-before-train")
     calls = outcome.get("calls")
     trained = calls.count("train") if isinstance(calls, list) else 0
+    said = quotable_count(trained, MOST_EPOCHS)  # (the student's count: as it may be quoted)
     if trained > STUB_EPOCHS and outcome.get("error") is None:
         if isinstance(calls, list) and calls.count("eval") == trained:  # (an epoch too many,
             # each whole: mistakes review 38's range(epochs + 1), told it trained twice)
-            fail(f"fit runs {trained} epochs for epochs={STUB_EPOCHS} (train_one_epoch, then "
+            fail(f"fit runs {said} epochs for epochs={STUB_EPOCHS} (train_one_epoch, then "
                  "evaluate, each time): run exactly `epochs` epochs — for epoch in "
                  "range(epochs), not range(epochs + 1) or range(1, epochs + 1) with <=.",
                  "fit-epochs")
         # (mistakes review 27: told to check which loader each call gets)
-        fail(f"fit calls train_one_epoch {trained} times for epochs={STUB_EPOCHS}: call it "
+        fail(f"fit calls train_one_epoch {said} times for epochs={STUB_EPOCHS}: call it "
              "once per epoch "
              "and append the figure it returns (a second call, e.g. inside append(...) beside "
              "one before it, trains another epoch).", "fit-trains-twice")
@@ -1752,7 +1759,8 @@ def test_fit(student, tol):
             # (the stand-ins' validation loss grows every epoch: a fit that stops after a few
             # epochs without improvement stops there, where a real run of two epochs does not
             # — mistakes review 33's patience of 2 and 3 kept the point)
-            fail(f"fit trains {trained} epochs for epochs={STUB_EPOCHS} when its validation "
+            fail(f"fit trains {quotable_count(trained, MOST_EPOCHS)} epochs for "
+                 f"epochs={STUB_EPOCHS} when its validation "
                  "loss stops improving: run exactly `epochs` epochs (for epoch in "
                  "range(epochs), with no early stop) and append once per epoch.", "fit-epochs")
         return
@@ -1795,7 +1803,8 @@ def test_fit(student, tol):
         # (early stopping included: the stand-ins' validation loss grows every epoch, so a
         # fit that stops after a few epochs without improvement stops here — mistakes review
         # 33's patience of 2 ran exactly the 3 epochs this run once asked for)
-        fail(f"fit's history holds {epochs} entries per list for epochs={STUB_EPOCHS}: run "
+        fail(f"fit's history holds {quotable_count(epochs, MOST_EPOCHS)} entries per list for "
+             f"epochs={STUB_EPOCHS}: run "
              "exactly `epochs` epochs (for epoch in range(epochs), with no early stop) and "
              "append once per epoch.", "fit-epochs")
     _fit_lists_apart(returned, expected)
@@ -1937,7 +1946,7 @@ def _fit_lists_apart(returned: Any, expected: dict) -> None:
     wanted = len(next(iter(expected.values())))
     extra = " (an evaluation before the first epoch adds one)" \
         if counts.get("val_loss") == wanted + 1 and counts.get("train_loss") == wanted else ""
-    held = ", ".join(f"{n} for {key}" for key, n in counts.items())
+    held = ", ".join(f"{quotable_count(n, MOST_EPOCHS)} for {key}" for key, n in counts.items())
     fail(f"fit's history holds {held} with epochs={STUB_EPOCHS}: append one figure to each "
          f"list per epoch, in every epoch and nowhere else — train, then evaluate{extra}.",
          "fit-epochs")
@@ -2143,8 +2152,8 @@ def test_classifier_architecture(student, memo):
         fail("build_classifier must return an nn.Module.", "not-a-module")
     count = sum(p.numel() for _, p in outcome.get("params", []))
     leaves = outcome.get("leaf_types")
-    added = sorted({str(t) for t in leaves if t not in ("Linear", "ReLU")}) \
-        if isinstance(leaves, list) else []
+    added = sorted({quotable_class(str(t)) or "a layer of another class" for t in leaves
+                    if t not in ("Linear", "ReLU")}) if isinstance(leaves, list) else []
     if count != 7 * 13 + 13 + 13 * 5 + 5 and added and [t for t in leaves if t == "Linear"] == [
             "Linear", "Linear"]:
         # (the two Linear layers and a normalisation of its own: mistakes review 38 was told
@@ -2283,16 +2292,20 @@ def _hands_its_input_back(x: Any, logits: torch.Tensor) -> bool:
 
 
 GET_DEVICE = "get_device: returns cuda when available, otherwise cpu"
-_DEVICE_WORDS = re.compile(r"(?:cpu|cuda|mps|meta|xpu)(?::\d{1,2})?")
+_DEVICE_WORDS = re.compile(r"(cpu|cuda|mps|meta|xpu)(:\d{1,4})?")
 
 
 def _said_device(text: object) -> str:
     """What get_device returned (a device's or a string's text), as feedback may say it: a
-    device's name and a small index, else "another value" (a string of the student's making
-    can spell what earlier calls saw)."""
+    device's name, with its index where that is 0 ("cuda:N" for another), else "another
+    value" (a string or an index of the student's making can spell what earlier calls saw:
+    an outside red team's cuda:35 held four hidden labels)."""
     if not isinstance(text, str) or not text:
         return ""
-    return text if _DEVICE_WORDS.fullmatch(text) else "another value"
+    match = _DEVICE_WORDS.fullmatch(text)
+    if match is None:
+        return "another value"
+    return text if match[2] in (None, ":0") else f"{match[1]}:N"
 
 
 @check(GET_DEVICE,

@@ -28,7 +28,7 @@ def get_device():
 def test_a_gpu_the_machine_may_not_have_is_the_wrong_device() -> None:
     found = verdicts(namespace(AN_INDEX_OF_ITS_OWN), "get_device")
     assert GET_DEVICE in failed(found), found[GET_DEVICE]
-    assert "cuda:7" in found[GET_DEVICE].message
+    assert "cuda:N" in found[GET_DEVICE].message  # (its index not quoted: red team 59)
 
 
 def test_the_first_gpu_by_its_index_is_the_right_device() -> None:
