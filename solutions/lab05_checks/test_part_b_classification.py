@@ -2876,17 +2876,20 @@ def _pos_weight_in_targets(logits: torch.Tensor, targets: torch.Tensor, pos_weig
 
 
 BCEL_EXTREME = f"{BCEL}: finite and exact for logits of ±1e4"
+# The stable form every message recommends: right at x = 0 and with pos_weight (fresh eyes 43:
+# max(x, 0) − x·y + log1p(exp(−|x|)), recommended here, is off by 0.5 in the gradient at 0 when
+# built with clamp, relu or abs — as the one-sided-gradient message says — and drops pos_weight)
+STABLE_FORM = "−(w·y·F.logsigmoid(x) + (1 − y)·F.logsigmoid(−x)), w the pos_weight"
 # (the source picks these words only: the run showed the non-finite gradient — fresh eyes of
 # stop 50's two branches, each stable where it is chosen, were told of sqrt(d**2))
 WHERE_BOTH_BRANCHES = ("torch.where differentiates both of its branches, so one that "
                        "overflows where it is not chosen, exp(1e4) say, still gives nan; "
                        "write one formula stable for every logit, such as "
-                       "max(x, 0) − x·y + log1p(exp(−|x|)) or one built on F.logsigmoid")
+                       f"{STABLE_FORM}")
 
 
 @check(BCEL_EXTREME,
-       "Use F.logsigmoid (or the stable form max(x, 0) − x·y + log1p(exp(−|x|))), never "
-       "log(sigmoid(x)).")
+       f"Use F.logsigmoid: {STABLE_FORM}; never log(sigmoid(x)).")
 def test_bcel_extreme(student, tol, memo, source):
     memo[EDGES, BCEL] = False
     working = _bcel_working(student, memo, tol)
@@ -2910,12 +2913,12 @@ def test_bcel_extreme(student, tol, memo, source):
                     value.dtype == expected.dtype and not torch.isfinite(value).all():
                 fail(f"{BCEL} returns inf/nan {what}: exp of a large logit overflows to inf, "
                      "or sigmoid saturates to 0 or 1 and log(sigmoid(x)) is -inf — compute log σ(x) "
-                     "with F.logsigmoid(x), or the loss as max(x, 0) − x·y + log1p(exp(−|x|)), "
-                     "which neither overflows nor saturates.", "not-finite")
+                     f"with F.logsigmoid(x), the loss as {STABLE_FORM}, which neither "
+                     "overflows nor saturates.", "not-finite")
             if working and _finite_but_inexact(value, expected):
                 fail(f"{BCEL} is finite but inexact {what} (an eps inside the log, or a clamp, "
-                     "caps the loss): use F.logsigmoid(x) (or max(x, 0) − x·y + log1p(exp(−|x|))), "
-                     "which is exact.",
+                     f"caps the loss): use F.logsigmoid(x), the loss as {STABLE_FORM}, which "
+                     "is exact.",
                      "inexact-extreme")
             if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
                                    logits, targets, logits.abs() >= LOWEST_BIG, BCEL_VALUES,

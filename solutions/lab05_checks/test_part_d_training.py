@@ -281,11 +281,11 @@ def _order_diagnosis(events: list[str],
     text = " ".join(events)
     if "backward zero_grad step" in text:
         return ("zero_grad() runs between backward() and step(), so step() sees no gradient: "
-                "call zero_grad() before the forward pass."), "zero-grad-after_backward"
+                "call zero_grad() before the forward pass."), "zero-grad-after-backward"
     if "step backward" in text or text.startswith("zero_grad forward loss step"):
         return ("step() runs before backward(), so each update uses no or stale gradients: "
                 "the order is zero_grad → forward → loss → backward → step."), \
-            "zero-grad-step_first"
+            "zero-grad-step-first"
     forwards, zeroed, steps = (events.count(e) for e in ("forward", "zero_grad", "step"))
     batches = loader_batches  # the loader's, not the forward passes (a loop may make two)
     if forwards < batches:
@@ -478,7 +478,7 @@ def _order_seen(outcome: dict) -> None:
     steps = events.count("step")
     done = events[:len(events) - events[::-1].index("step")] if steps else []
     hint, mistake = _order_diagnosis(done, loader_batches=steps)
-    if mistake in ("zero-grad-after_backward", "zero-grad-step_first"):
+    if mistake in ("zero-grad-after-backward", "zero-grad-step-first"):
         fail("train_one_epoch: " + hint, mistake)
     if steps >= 2 and done.count("zero_grad") < steps - 1:
         fail("train_one_epoch: optimizer.zero_grad() is not called between batches, so "
@@ -564,7 +564,8 @@ def test_train_step_order(student, memo, tol):
         if problem is not None:
             fail(*problem)
         hint, mistake = _order_diagnosis(run["outcome"].get("events", []))
-        fail("train_one_epoch: " + hint, mistake or f"zero-grad-{run['matched'].zero_grad}")
+        fail("train_one_epoch: " + hint,
+             mistake or f"zero-grad-{run['matched'].zero_grad.replace('_', '-')}")
     _arguments_followed(student, memo, tol, run["matched"])
     _same_with_plain_objects(student, tol, run["matched"])
     _same_when_called_again(student, memo, tol, run["matched"])

@@ -188,7 +188,7 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
 
 @pytest.mark.parametrize(("body", "mistake"), [
     ("        logits = model(x)\n        loss = loss_fn(logits, y)\n        loss.backward()\n"
-     "        optimizer.zero_grad()\n        optimizer.step()", "zero-grad-after_backward"),
+     "        optimizer.zero_grad()\n        optimizer.step()", "zero-grad-after-backward"),
 ])
 def test_an_order_mistake_seen_before_the_crash_is_still_charged(body, mistake) -> None:
     """A loop made to raise after its first step cannot keep the order check for an order

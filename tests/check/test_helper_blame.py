@@ -831,7 +831,7 @@ def test_step_before_backward_has_its_own_tag() -> None:
     loop = edited("train_one_epoch", "        loss.backward()\n        optimizer.step()",
                   "        optimizer.step()\n        loss.backward()")
     verdict = failed(verdicts(namespace(loop), "train_one_epoch"))[part_d.TRAIN_ORDER]
-    assert verdict.mistake == "zero-grad-step_first" and "before backward" in verdict.message
+    assert verdict.mistake == "zero-grad-step-first" and "before backward" in verdict.message
 
 
 FIT_TRAIN_ONCE = FIT_TRAIN_MODE_ONCE  # (the selftest library's mutant)
