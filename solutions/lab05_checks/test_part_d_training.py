@@ -990,6 +990,11 @@ def _return_diagnosis(value: float, losses: list[float], sizes: list[int]) -> No
     total = sum(loss * n for loss, n in zip(losses, sizes, strict=True))
     for wrong, what in ((total / len(losses), "the number of batches"),
                         (total / BATCH, "the batch size"),
+                        # (fresh eyes 43: len(loader) * batch_size, told only "not the
+                        # sample-weighted mean")
+                        (total / (len(losses) * BATCH), "the number of batches × the batch "
+                                                        "size, which counts the short last "
+                                                        "batch as full"),
                         (sum(losses) / sum(sizes), "the number of samples without weighting "
                                                    "each batch's loss by its size")):
         if math.isclose(value, wrong, rel_tol=1e-4):

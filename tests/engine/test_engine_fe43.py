@@ -73,3 +73,25 @@ def test_an_eps_inside_the_log_is_named_not_blamed_on_the_reduction(grader, tmp_
     failed = failed_checks(grader, tmp_path, "ce_eps", CE_EPS)
     assert "close to the reference's but not equal" in failed[CE_VALUES], failed[CE_VALUES]
     assert "eps added inside a log" in failed[CE_VALUES]
+
+
+TRAIN_BY_BATCHES_TIMES_SIZE = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total = 0.0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * x.shape[0]
+    return total / (len(loader) * loader.batch_size)
+'''
+TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
+
+
+def test_dividing_by_batches_times_their_size_is_named(grader, tmp_path: Path):
+    """Fresh eyes 43: len(loader) * batch_size was told only "not the sample-weighted mean"."""
+    failed = failed_checks(grader, tmp_path, "by_batches_times_size", TRAIN_BY_BATCHES_TIMES_SIZE)
+    assert "the number of batches × the batch size" in failed[TRAIN_RETURN], failed
