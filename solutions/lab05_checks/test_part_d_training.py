@@ -1258,7 +1258,8 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
             n += len(xb)
     return {"loss": total / n, "accuracy": correct / n,
             "mean-of-batch-means": sum(batch_losses) / len(batch_losses),
-            "per-batch-count": total / len(batch_losses), "sum": total}
+            "per-batch-count": total / len(batch_losses), "sum": total,
+            "batches-times-size": total / (len(batch_losses) * BATCH)}
 
 
 @functools.lru_cache(maxsize=16)
@@ -1277,6 +1278,9 @@ EVAL_LOSS_MISTAKES = {
                        "divide by the number of samples.",
     "sum": "evaluate returns the sum of the weighted batch losses: divide by the number of "
            "samples.",
+    "batches-times-size": "evaluate divides the size-weighted loss by the number of batches × "
+                          "the batch size, which counts the short last batch as full: divide "
+                          "by the number of samples (len(loader.dataset)).",
 }
 
 

@@ -95,3 +95,24 @@ def test_dividing_by_batches_times_their_size_is_named(grader, tmp_path: Path):
     """Fresh eyes 43: len(loader) * batch_size was told only "not the sample-weighted mean"."""
     failed = failed_checks(grader, tmp_path, "by_batches_times_size", TRAIN_BY_BATCHES_TIMES_SIZE)
     assert "the number of batches × the batch size" in failed[TRAIN_RETURN], failed
+
+
+EVAL_BY_BATCHES_TIMES_SIZE = '''
+def evaluate(model, loader, loss_fn, device):
+    model.eval()
+    total, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            logits = model(x)
+            total += loss_fn(logits, y).item() * x.shape[0]
+            correct += (logits.argmax(dim=1) == y).sum().item()
+            n += x.shape[0]
+    return {"loss": total / (len(loader) * loader.batch_size), "accuracy": correct / n}
+'''
+EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
+
+
+def test_evaluate_dividing_by_batches_times_their_size_is_named(grader, tmp_path: Path):
+    failed = failed_checks(grader, tmp_path, "eval_batches_times_size", EVAL_BY_BATCHES_TIMES_SIZE)
+    assert "the number of batches × the batch size" in failed[EVAL_VALUES], failed
