@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.check.registry import fail
+from autograder.sandbox.quoting import quotable_finding
 from autograder.score.results import TAMPERING
 
 MARKER = "tamper|"  # as written by autograder.sandbox.integrity.encode
@@ -42,7 +43,8 @@ def parse(markers: Iterable[Any]) -> list[Finding]:
         scopes = frozenset(parts[0].split(",")) if len(parts) == 2 else frozenset()
         if not scopes <= {CALLS, SCENARIOS} or not scopes:
             scopes = frozenset({CALLS, SCENARIOS})
-        findings.append(Finding(parts[-1][:200], scopes))
+        # (its words as feedback may say them: the worker is the student's process)
+        findings.append(Finding(quotable_finding(parts[-1][:200]), scopes))
     return findings
 
 

@@ -29,10 +29,6 @@ from autograder.sandbox import protocol
 # identifier (a 200 KB one turned feedback pages into 11 MB); a message one short paragraph.
 MAX_TYPE_NAME = 80
 MAX_MESSAGE = 300
-# Four or more numbers in a row (a tensor's or a list's values), whatever separates them
-_NUMBER_RUN = re.compile(r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+|nan|inf)"
-                         r"(?:[\s,;\]\[()]+[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|\.\d+|nan|inf)){3,}",
-                         re.IGNORECASE)
 MAX_WHERE = 80
 _WHERE = re.compile(r"cell \d+, line \d+")
 _WHERE_LINE = re.compile(r"cell (\d+), line (\d+)")
@@ -43,18 +39,7 @@ UNUSUAL_TYPE = "an exception with an unusual type name"
 # be quoted from. One submission at a time per judge; "" before the first.
 _QUOTABLE: dict[str, Any] = {"code": "", "lines": {}, "facts": None}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
-_LONG_NUMBER = re.compile(r"[-+]?(?:\d[\d_]{4,}|\d*\.\d+|\d+\.\d*)(?:e[-+]?\d+)?",
-                          re.IGNORECASE)
-_LONG_WORD = re.compile(r"[A-Za-z0-9_+/=]{25,}")
 WITHHELD = "(its message is not quoted: it is made from the values of the call)"
-# A word of letters and digits (`p1647`: a letter glued to a hidden value, past the cut of
-# numbers), kept only when it is a dtype, a device or a dimension count
-_MIXED = re.compile(r"\b(?=[A-Za-z_]*\d)(?=\d*[A-Za-z_])[A-Za-z0-9_]+\b")
-_SAFE_MIXED = re.compile(r"(?:b?float|u?int|complex)(?:8|16|32|64|128)|[Ff]loat(?:16|32|64)|"
-                         r"[0-4]D|dim\d|[a-z]+[12]|\d{1,3}x\d{1,3}")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?![\w.])")
-MAX_NUMBERS = 4  # a message's numbers quoted, of at most 3 digits (sizes, a dim), the rest cut
 # Names a library's message quotes that carry nothing of a call ("'NoneType' object has no
 # attribute ..."): Python's built-in names and the types a student's code meets most
 _TYPE_WORDS = frozenset(dir(builtins)) | frozenset({
@@ -128,35 +113,178 @@ def quotable_message(message: str, own: bool) -> str:
     by "|" and in base64, past the cut of number runs: every mse_loss input, in the student's
     own page). Quoted whole where it is one of the notebook's string constants (a message
     written as a literal: nothing of the call in it but which one); else, raised by the
-    student's own line, withheld (`WITHHELD`); raised inside a library, with what a call
-    could have put in it cut: quoted text other than a name of the notebook's, numbers of
-    four or more digits or with a fraction, runs of numbers, long runs of letters and digits
-    (base64), words glued to digits (dtypes and shapes aside), every number past the
-    fourth."""
+    student's own line, withheld (`WITHHELD`); raised inside a library, only as one of the
+    library messages a student meets (`LIBRARY_MESSAGES`), each of its slots as its kind
+    allows (a size one the check gave, a small dim, a name of the notebook's or a type's),
+    else withheld (`LIBRARY_WITHHELD`): a library can repeat text the caller chose —
+    `torch._check(False, lambda: text)` carried five-letter words spelling every hidden value
+    past the cuts of numbers and runs (an outside red team)."""
     first = message.strip().splitlines()[0][:160] if message.strip() else ""
     if not first or first in _quotable("literals"):
         return first
     if own:
         return WITHHELD
+    return _library_message(first)
+
+
+LIBRARY_WITHHELD = "(a library's message, not quoted: it can carry the values of the call)"
+
+# The library messages a student of these labs meets (PyTorch's and Python's, as they word
+# them), matched at the start of the message's first line: what follows is left out ("…").
+# Slots: {size} a tensor size (one the running check gave, 0 or 1), {sizes} a list of them,
+# {dim} a dimension index, {count} a small count, {name} a name (the notebook's, a built-in's
+# or a type word), {dtype} a dtype's name, {device} a device, {op} an operator.
+LIBRARY_MESSAGES = (
+    "The size of tensor a ({size}) must match the size of tensor b ({size}) at non-singleton "
+    "dimension {dim}",
+    "The expanded size of the tensor ({size}) must match the existing size ({size}) at "
+    "non-singleton dimension {dim}",
+    "Expected all tensors to be on the same device, but found at least two devices, {device} "
+    "and {device}",
+    "Expected all tensors to be on the same device",
+    "indices should be either on cpu or on the same device as the indexed tensor ({device})",
+    "Index tensor must have the same number of dimensions as input tensor",
+    "shape '[{sizes}]' is invalid for input of size {size}",
+    "mat1 and mat2 shapes cannot be multiplied ({size}x{size} and {size}x{size})",
+    "Dimension out of range (expected to be in range of [{dim}, {dim}], but got {dim})",
+    "index {size} is out of bounds for dimension {dim} with size {size}",
+    "Target {size} is out of bounds",
+    "Expected input batch_size ({size}) to match target batch_size ({size})",
+    "Expected more than 1 value per channel when training, got input size "
+    "torch.Size([{sizes}])",
+    "Using a target size (torch.Size([{sizes}])) that is different to the input size "
+    "(torch.Size([{sizes}]))",
+    "Target size (torch.Size([{sizes}])) must be the same as input size "
+    "(torch.Size([{sizes}]))",
+    "The shape of the mask [{sizes}] at index {dim} does not match the shape of the indexed "
+    "tensor [{sizes}] at index {dim}",
+    "Sizes of tensors must match except in dimension {dim}. Expected size {size} but got size "
+    "{size} for tensor number {count} in the list",
+    "Tensors must have same number of dimensions: got {count} and {count}",
+    "zero-dimensional tensor (at position {count}) cannot be concatenated",
+    "inconsistent tensor size, expected tensor [{sizes}] and src [{sizes}] to have the same "
+    "number of elements, but got {size} and {size} elements respectively",
+    "Trying to create tensor with negative dimension",
+    "expected target dtype to be Long or Byte, but got {dtype}",
+    "expected scalar type {dtype} but found {dtype}",
+    "Found dtype {dtype} but expected {dtype}",
+    "result type {dtype} can't be cast to the desired output type {dtype}",
+    "Index put requires the source and destination dtypes match, got {dtype} for the "
+    "destination and {dtype} for the source",
+    "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+    "complex dtype. Got: {dtype}",
+    "\"{name}_cuda\" not implemented for '{dtype}'",
+    "\"{name}\" not implemented for '{dtype}'",
+    "bincount only supports 1-d non-negative integral inputs",
+    "all elements of input should be between 0 and 1",
+    "Boolean value of Tensor with more than one value is ambiguous",
+    "a Tensor with {size} elements cannot be converted to Scalar",
+    "only integer tensors of a single element can be converted to an index",
+    "element 0 of tensors does not require grad and does not have a grad_fn",
+    "Trying to backward through the graph a second time",
+    "one of the variables needed for gradient computation has been modified by an inplace "
+    "operation",
+    "a leaf Variable that requires grad is being used in an in-place operation",
+    "Can't call numpy() on Tensor that requires grad",
+    "can't convert {device} device type tensor to numpy",
+    "expected device {device} but got device {device} for value tensor",
+    "Cannot copy out of meta tensor",
+    # the grader's own, raised in its instruments and its emulated GPU
+    "call loss_fn(logits, y) with nothing else",
+    "elapsed_time: both events must be recorded first",
+    "Torch not compiled with CUDA enabled",
+    "Cannot access accelerator device when none is available",
+    "Expected one of",
+    "{name} is not a Module subclass",
+    "'{name}' object has no attribute '{name}'",
+    "module '{name}' has no attribute '{name}'",
+    "'{name}' object is not subscriptable",
+    "'{name}' object is not callable",
+    "'{name}' object is not iterable",
+    "'{name}' object does not support the context manager protocol",
+    "'{name}' object does not support item assignment",
+    "cannot unpack non-iterable {name} object",
+    "too many values to unpack (expected {count})",
+    "not enough values to unpack (expected {count}, got {count})",
+    "unsupported operand type(s) for {op}: '{name}' and '{name}'",
+    "can only concatenate {name} (not \"{name}\") to {name}",
+    "{name}() got an unexpected keyword argument '{name}'",
+    "{name}() got multiple values for argument '{name}'",
+    "{name}() missing {count} required positional argument",
+    "{name}() takes {count} positional arguments but {count} were given",
+    "{name}() takes from {count} to {count} positional arguments but {count} were given",
+    "name '{name}' is not defined",
+    "invalid literal for int() with base {count}",
+    "could not convert string to float",
+    "list index out of range",
+    "list assignment index out of range",
+    "tuple index out of range",
+    "division by zero",
+    "float division by zero",
+    "integer division or modulo by zero",
+    "math domain error",
+)
+_SLOTS = {"size": r"-?\d+", "sizes": r"[-\d, ]*", "dim": r"-?\d+", "count": r"\d+",
+          "name": r"[A-Za-z_][\w.]*", "dtype": r"[A-Za-z_][\w.]*",
+          "device": r"[a-z]+(?::\d+)?", "op": r"[-+*/@%&|^<>=!]{1,3}"}
+_DTYPE_WORD = re.compile(r"(?:torch\.)?(?:(?:b?float|u?int|complex)(?:8|16|32|64|128)?|bool|"
+                         r"half|double|long|short|Float|Double|Half|BFloat16|Long|Int|Short|"
+                         r"Char|Byte|Bool|ComplexFloat|ComplexDouble)")
+
+
+def _compiled(template: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    parts = re.split(r"\{(\w+)\}", template)
+    pattern, kinds = "", []
+    for i, part in enumerate(parts):
+        if i % 2:
+            pattern += f"({_SLOTS[part]})"
+            kinds.append(part)
+        else:
+            pattern += re.escape(part)
+    return re.compile(pattern), tuple(kinds)
+
+
+_TEMPLATES = tuple((template, *_compiled(template)) for template in LIBRARY_MESSAGES)
+
+
+def _library_message(first: str) -> str:
+    """`first` as one of `LIBRARY_MESSAGES` says it, each slot as its kind allows; what
+    follows the message's known words is left out; `LIBRARY_WITHHELD` if it is none."""
+    for template, pattern, kinds in _TEMPLATES:
+        match = pattern.match(first)
+        if match is None:
+            continue
+        said = [_slot(kind, value) for kind, value in zip(kinds, match.groups(), strict=True)]
+        pieces = re.split(r"\{\w+\}", template)
+        text = pieces[0] + "".join(value + piece for value, piece in
+                                   zip(said, pieces[1:], strict=True))
+        rest = first[match.end():].strip()
+        return text + (" …" if rest and rest not in ".!" else rest)
+    return LIBRARY_WITHHELD
+
+
+def _slot(kind: str, value: str) -> str:
+    """One slot of a library message as feedback may say it (see `LIBRARY_MESSAGES`)."""
+    if kind == "size":
+        return value if int(value) in _SIZES or int(value) in (0, 1) else "…"
+    if kind == "sizes":
+        return ", ".join(_slot("size", n.strip()) if n.strip().lstrip("-").isdigit() else "…"
+                         for n in value.split(",")) if value.strip() else value
+    if kind == "dim":
+        return value if -8 <= int(value) <= 8 else "…"
+    if kind == "count":
+        return value if int(value) <= 16 else "…"
+    if kind == "dtype":
+        return value if _DTYPE_WORD.fullmatch(value) else "…"
+    if kind == "device":
+        kind_of, _, index = value.partition(":")
+        known = kind_of in ("cpu", "cuda", "mps", "meta", "xpu")
+        return "another device" if not known else value if index in ("", "0") else \
+            f"{kind_of}:N"
+    if kind == "op":
+        return value
     names = _quotable("names") | _TYPE_WORDS
-
-    def quoted(match: re.Match[str]) -> str:
-        inner = match.group()[1:-1]
-        return match.group() if inner in names else "…"
-
-    cut = _QUOTED.sub(quoted, first)
-    cut = _NUMBER_RUN.sub("…", cut)
-    cut = _LONG_WORD.sub("…", cut)
-    cut = _LONG_NUMBER.sub("…", cut)
-    cut = _MIXED.sub(lambda m: m.group() if _SAFE_MIXED.fullmatch(m.group()) else "…", cut)
-    kept = 0
-
-    def few(match: re.Match[str]) -> str:  # (a shape's sizes, a dim: a few small numbers)
-        nonlocal kept
-        kept += 1
-        return match.group() if kept <= MAX_NUMBERS and len(match.group()) <= 3 else "…"
-
-    return _NUMBER.sub(few, cut)
+    return value if value in names or value.rsplit(".", 1)[-1] in names else "…"
 
 
 def quotable_problem(text: object) -> str:
@@ -186,21 +314,27 @@ def _quotable_type(kind: str, kinds: tuple[str, ...]) -> str:
 def quotable_class(description: str) -> str:
     """The class a reply names (`module.Name` as the worker writes it, or a module's bare
     name) as feedback may say it: its name where the notebook's code defines a class of that
-    name, where it is a built-in type, or where a module the judge has itself loaded holds a
-    class under that very path (torch's, numpy's: never imported for the asking); "" otherwise
-    (a class made at run time can be named after the hidden inputs: an outside red team's
-    `accuracy` returned a `P1220012001…` object spelling its call's labels)."""
+    name, or where it is one of the few namespaces' classes a student's code meets (Python's
+    built-ins and `collections`, `torch`, `torch.nn`, `numpy`: looked up as the judge has
+    them, never imported for the asking) under that name and module; "" otherwise (a class
+    made at run time can be named after the hidden inputs: an outside red team's `accuracy`
+    returned a `P1220012001…` object spelling its call's labels; and a choice among every
+    class of every loaded module would say ~12 bits)."""
     module, _, name = description.strip().rpartition(".")
     if not name.isidentifier() or len(name) > MAX_TYPE_NAME:
         return ""
-    if name in _quotable("classes") or (module in ("", "builtins")
-                                        and isinstance(getattr(builtins, name, None), type)):
+    if name in _quotable("classes"):
         return name
-    owner = sys.modules.get(module) if module else None
-    if owner is None and not module:  # (a module's bare class name: torch.nn's own)
-        owner = sys.modules.get("torch.nn")
-    found = getattr(owner, name, None) if owner is not None else None
-    return name if isinstance(found, type) else ""
+    for namespace in _CLASS_NAMESPACES:
+        owner = builtins if namespace == "builtins" else sys.modules.get(namespace)
+        found = vars(owner).get(name) if owner is not None else None
+        if isinstance(found, type) and (not module or module == namespace
+                                        or module == getattr(found, "__module__", None)):
+            return name
+    return ""
+
+
+_CLASS_NAMESPACES = ("builtins", "collections", "torch", "torch.nn", "numpy")
 
 
 _DESCRIBED_DTYPE = re.compile(r"(?P<kind>[\w.]{1,120}) of dtype (?P<dtype>[\w.]{1,40})")
@@ -224,7 +358,7 @@ def quotable_dtype_description(description: str) -> str:
 
 
 # Sizes the grader gave the student in the running check (`new_check`, `gave`): a returned
-# shape is quoted where each of its sizes is one of them, one off one, 0, 1 or the expected
+# shape is quoted where each of its sizes is one of them, 0, 1 or the expected
 # shape's; the rest are cut (an outside red team's mse_loss returned `torch.empty(0, 442,
 # 1166, 419, 781, 307)`: its call's predictions, ×100, in the sizes of an empty tensor).
 _SIZES: set[int] = set()
@@ -263,11 +397,75 @@ def quotable_count(count: int, most: int) -> str:
 
 def quotable_shape(shape: Any, expected: Any = ()) -> str:
     """A returned tensor's shape as feedback may say it, "(25, 3)": each size one the grader
-    gave in the running check (or one off it), 0, 1 or one of `expected`'s, else "…"; more
+    gave in the running check, 0, 1 or one of `expected`'s, else "…"; more
     than `MAX_SHAPE_DIMS` dimensions, as such (not how many)."""
     sizes = tuple(int(n) for n in shape)
     if len(sizes) > MAX_SHAPE_DIMS:  # (not how many: a count is a number of its making)
         return f"(more than {MAX_SHAPE_DIMS} dimensions)"
-    known = {0, 1, *(int(n) for n in expected)} | {n + d for n in _SIZES for d in (-1, 0, 1)}
+    known = {0, 1, *(int(n) for n in expected)} | _SIZES
     said = [str(n) if n in known else "…" for n in sizes]
     return f"({said[0]},)" if len(said) == 1 else f"({', '.join(said)})"
+
+
+# What a worker's integrity check reports it put back, as its own words make it (integrity,
+# worker, harness): each variable part said only as far as the judge can vouch for it.
+_FINDINGS = (
+    (re.compile(r"(?P<path>[\w.]{1,200}) had its (?P<what>type|code) replaced"),
+     "{path} had its {what} replaced"),
+    (re.compile(r"(?P<path>[\w.]{1,200}) was replaced(?P<when> while the scenario ran)?"),
+     "{path} was replaced{when}"),
+    (re.compile(r"(?P<path>[\w.]{1,200})\.\w+ was added"), "an attribute was added to {path}"),
+    (re.compile(r"a kernel was registered over torch's .* \(torch\.library\)"),
+     "a kernel was registered over one of torch's operators (torch.library)"),
+    (re.compile(r"the scenario's .*'s records were edited"), "the scenario's records were edited"),
+    (re.compile(r"the scenario's .* was (?:replaced|set back)"),
+     "the scenario's instruments were changed"),
+    (re.compile(r"the grader's call recorders \(or its library block\) were removed during "
+                r"(?P<name>\w{1,80})"),
+     "the grader's call recorders (or its library block) were removed during {name}"),
+    (re.compile(r"the grader's (?:integrity check was replaced|device switches were changed|"
+                r"hooks on the scenario's model were removed)"), "{0}"),
+)
+UNVOUCHED = "one of the grader's or PyTorch's objects"
+SOME_CHANGE = "the grader's or PyTorch's internals were changed"
+
+
+def quotable_finding(text: str) -> str:
+    """A worker's report of what its integrity check put back, as feedback may say it: the
+    worker is the student's process, so its words are the student's to choose (an outside red
+    team's `setattr(torch.Tensor, "v=2.2129,5.8378,…", 0)` made "torch.Tensor.v=… was added"
+    carry a hidden input). Only the integrity check's own wordings are said, an object's
+    path only where it names one the judge has itself (`_vouched`), an added attribute's name
+    never."""
+    for pattern, said in _FINDINGS:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        if "path" in parts:
+            parts["path"] = parts["path"] if _vouched(parts["path"]) else UNVOUCHED
+        if "name" in parts:
+            parts["name"] = parts["name"] if parts["name"] in _quotable("names") else "a call"
+        parts["when"] = parts.get("when") or ""
+        return said.format(match.group(), **parts)
+    return SOME_CHANGE
+
+
+def _vouched(path: str) -> bool:
+    """`path` names a module the judge has loaded, or something its modules' own namespaces
+    (and those of the classes in them) hold under that name: read from their `__dict__`s,
+    so nothing is imported or computed for the asking."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        owner: Any = sys.modules.get(".".join(parts[:cut]))
+        if owner is None:
+            continue
+        for part in parts[cut:]:
+            try:
+                owner = vars(owner).get(part)
+            except TypeError:  # (no namespace of its own)
+                return False
+            if owner is None:
+                return False
+        return True
+    return False

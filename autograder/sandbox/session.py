@@ -230,14 +230,15 @@ def describe_exit(status: dict[str, Any]) -> str:
                  signal.SIGXCPU: "used up its CPU-time limit",
                  signal.SIGKILL: "was killed (out of memory or over a limit)",
                  signal.SIGABRT: "aborted"}
-        return names.get(sig, f"was killed by signal {sig}")
+        return names.get(sig, "was killed by a signal")  # (not which: a number of its choosing)
     code = status.get("exitcode")
     if code == 70:  # zygote.HARNESS_BROKEN, not imported: the zygote module is worker-side
         return ("broke the grading harness inside its own process (e.g. by replacing Python "
                 "builtins)")
     if code == 0:
         return "ended the grading process itself (os._exit or similar)"
-    return f"exited with code {code}"
+    # (not the code: the student's own number, which carried a hidden value — red team 60)
+    return "exited with a non-zero code (sys.exit or os._exit in the notebook)"
 
 
 def reply_caps(limits: Limits) -> protocol.Caps:

@@ -53,7 +53,7 @@ def test_placeholders_are_work_not_done() -> None:
 
 def test_a_class_the_notebook_defines_is_named_and_a_shape_only_by_sizes_it_was_given() -> None:
     """The notebook's own classes are named; a returned shape keeps the sizes the grader gave
-    in the running check (one off too), 0, 1 and the expected shape's, and cuts the rest (an
+    in the running check, 0, 1 and the expected shape's, and cuts the rest (an
     outside red team's `torch.empty(0, 442, 1166, 419, 781)` spelt its call's inputs)."""
     quoting_from("class MyLoss(torch.nn.Module):\n    pass\n")
     try:
@@ -65,7 +65,7 @@ def test_a_class_the_notebook_defines_is_named_and_a_shape_only_by_sizes_it_was_
     gave([torch.zeros(25, 3), torch.zeros(25, dtype=torch.long)])
     gave({"num_classes": 7})
     assert quotable_shape((25, 3)) == "(25, 3)" and quotable_shape((25, 25)) == "(25, 25)"
-    assert quotable_shape((6, 6)) == "(6, 6)" and quotable_shape((0, 1)) == "(0, 1)"
+    assert quotable_shape((6, 6)) == "(…, …)" and quotable_shape((0, 1)) == "(0, 1)"  # (no one-offs)
     assert quotable_shape((442, 25, 1166)) == "(…, 25, …)"
     assert quotable_shape((5,), expected=(5,)) == "(5,)"
     assert quotable_shape((0, 442, 1166, 419, 781)) == "(more than 4 dimensions)"

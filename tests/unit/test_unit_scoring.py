@@ -112,9 +112,11 @@ def test_an_unscored_submission_still_has_every_row_at_zero() -> None:
 def test_a_student_error_says_where_and_not_the_checks_own_advice() -> None:
     """The check's advice is about what it looks at; a function that raised never got there
     (an evaluate that raises is not told to call model.eval())."""
-    verdict = verdict_for(SPEC, StudentError("f", {"type": "RuntimeError", "message": "size",
-                                                   "where": "cell 2, line 3"}))
-    assert "f raised RuntimeError: size (cell 2, line 3)" in verdict.message
+    verdict = verdict_for(SPEC, StudentError("f", {
+        "type": "RuntimeError", "message": "Boolean value of Tensor with more than one value is "
+        "ambiguous", "where": "cell 2, line 3"}))
+    assert "f raised RuntimeError: Boolean value of Tensor with more than one value is " \
+        "ambiguous (cell 2, line 3)" in verdict.message
     assert "fix this error first" in verdict.message and SPEC.feedback not in verdict.message
 
 
