@@ -1035,8 +1035,11 @@ def test_prf_binary(student, ref, tol, memo):
                 _prf_blamed(student, ref, value, preds, targets, 1, tol, floats=True):
             continue
         _expect_f1_formula(value, preds, targets, tol)
-        _expect_triple(value, ref.precision_recall_f1(preds, targets), tol,
-                       f"for N = {preds.numel()} binary labels{edge}", strict_types=True)
+        what = f"for N = {preds.numel()} binary labels{edge}"
+        if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol):
+            _expect_count_mistakes(value, preds, targets, 1, model, tol, what)
+        _expect_triple(value, ref.precision_recall_f1(preds, targets), tol, what,
+                       strict_types=True)
 
 
 # F1 written another way, from the counts: its name and the fix (mistakes review 40's IoU was
@@ -1118,12 +1121,20 @@ def test_prf_multiclass(student, tol, memo):
                      "positive_class — count a prediction "
                      "as positive when preds == positive_class and a target as positive when "
                      "targets == positive_class (one-vs-rest).", "one-vs-rest")
-            for mistake, counts, words in PRF_COUNT_MISTAKES:
-                if all(_close(v, e, tol) for v, e in zip(
-                        value, _prf_of_counts(*counts(preds, targets, positive), model),
-                        strict=True)):
-                    fail(f"precision_recall_f1 gives wrong values {what}: {words}", mistake)
+            _expect_count_mistakes(value, preds, targets, positive, model, tol, what)
         _expect_triple(value, expected, tol, what, strict_types=False)
+
+
+def _expect_count_mistakes(value: Any, preds: torch.Tensor, targets: torch.Tensor,
+                           positive: int, model: str, tol, what: str) -> None:
+    """Wrong values that are those of one of `PRF_COUNT_MISTAKES`' counts: named."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 3):
+        return
+    right = _prf_of_counts(*_counts(preds, targets, positive), model)
+    for mistake, counts, words in PRF_COUNT_MISTAKES:
+        wrong = _prf_of_counts(*counts(preds, targets, positive), model)
+        if wrong != right and all(_close(v, e, tol) for v, e in zip(value, wrong, strict=True)):
+            fail(f"precision_recall_f1 gives wrong values {what}: {words}", mistake)
 
 
 def _prf_of_counts(tp: int, fp: int, fn: int, model: str) -> tuple[float, float, float]:
@@ -1152,7 +1163,51 @@ def _product_counts(preds: torch.Tensor, targets: torch.Tensor,
 
 # Counting mistakes of one-vs-rest, named where the values are theirs (mistakes review 26:
 # each was told only "a wrong precision")
+def _preds_at_class_one(preds: torch.Tensor, targets: torch.Tensor,
+                        positive: int) -> tuple[int, int, int]:
+    """Predictions compared with class 1, targets with positive_class."""
+    return _mixed_counts(preds == 1, targets == positive)
+
+
+def _targets_at_class_one(preds: torch.Tensor, targets: torch.Tensor,
+                          positive: int) -> tuple[int, int, int]:
+    """Targets compared with class 1, predictions with positive_class."""
+    return _mixed_counts(preds == positive, targets == 1)
+
+
+def _mixed_counts(predicted: torch.Tensor, actual: torch.Tensor) -> tuple[int, int, int]:
+    return (int((predicted & actual).sum()), int((predicted & ~actual).sum()),
+            int((~predicted & actual).sum()))
+
+
+def _recall_over_n(preds: torch.Tensor, targets: torch.Tensor,
+                   positive: int) -> tuple[int, int, int]:
+    """Recall as TP / N: the counts whose recall that is (FN = N − TP)."""
+    tp, fp, _ = _counts(preds, targets, positive)
+    return tp, fp, preds.numel() - tp
+
+
+def _precision_over_n(preds: torch.Tensor, targets: torch.Tensor,
+                      positive: int) -> tuple[int, int, int]:
+    """Precision as TP / N: the counts whose precision that is (FP = N − TP)."""
+    tp, _, fn = _counts(preds, targets, positive)
+    return tp, preds.numel() - tp, fn
+
+
 PRF_COUNT_MISTAKES = (
+    # (fresh eyes 44: each told only "wrong precision for 4 classes")
+    ("preds-at-class-1", _preds_at_class_one,
+     "the predictions are compared with class 1 and the targets with positive_class: compare "
+     "both with positive_class (preds == positive_class, targets == positive_class)."),
+    ("targets-at-class-1", _targets_at_class_one,
+     "the targets are compared with class 1 and the predictions with positive_class: compare "
+     "both with positive_class (preds == positive_class, targets == positive_class)."),
+    ("recall-over-n", _recall_over_n,
+     "recall divides the true positives by every sample (N): recall = TP / (TP + FN), over "
+     "the samples whose target is positive_class."),
+    ("precision-over-n", _precision_over_n,
+     "precision divides the true positives by every sample (N): precision = TP / (TP + FP), "
+     "over the samples predicted as positive_class."),
     ("negatives-class-0", _negatives_class_zero,
      "only class 0 counts as negative. One-vs-rest makes every class other than "
      "positive_class negative: a false positive is preds == positive_class where targets != "

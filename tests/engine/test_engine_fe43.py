@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.engine.conftest import failed_checks
 
 TRAIN_ON_CPU = '''
@@ -116,3 +118,58 @@ EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
 def test_evaluate_dividing_by_batches_times_their_size_is_named(grader, tmp_path: Path):
     failed = failed_checks(grader, tmp_path, "eval_batches_times_size", EVAL_BY_BATCHES_TIMES_SIZE)
     assert "the number of batches × the batch size" in failed[EVAL_VALUES], failed
+
+
+TRAIN_STEPS_TWICE = '''
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    model.train()
+    total, n = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        optimizer.step()
+        total += loss.item() * x.shape[0]
+        n += x.shape[0]
+    return total / n
+'''
+
+
+def test_a_second_step_a_batch_is_not_a_kept_graph(grader, tmp_path: Path):
+    """Fresh eyes 44: a loop stepping twice a batch lost its step-order check (right) and its
+    returned-loss check too, told it kept every batch's graph alive (it keeps none)."""
+    failed = failed_checks(grader, tmp_path, "steps_twice", TRAIN_STEPS_TWICE)
+    assert failed and TRAIN_RETURN not in failed, failed
+    assert not any("graph alive" in message for message in failed.values()), failed
+
+
+def prf(predicted: str, actual: str, recall: str = "_safe_ratio(tp, tp + fn)") -> str:
+    return f'''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted_pos = {predicted}
+    actual_pos = {actual}
+    tp = int((predicted_pos & actual_pos).sum())
+    fp = int((predicted_pos & ~actual_pos).sum())
+    fn = int((~predicted_pos & actual_pos).sum())
+    precision = _safe_ratio(tp, tp + fp)
+    recall = {recall}
+    f1 = _safe_ratio(2 * precision * recall, precision + recall)
+    return precision, recall, f1
+'''
+
+
+@pytest.mark.parametrize(("code", "said"), [
+    (prf("preds == 1", "targets == positive_class"), "the predictions are compared with class 1"),
+    (prf("preds == positive_class", "targets == 1"), "targets == positive_class"),
+    (prf("preds == positive_class", "targets == positive_class",
+         "_safe_ratio(tp, preds.numel())"), "recall divides the true positives by every sample"),
+])
+def test_a_counting_mistake_in_precision_recall_f1_is_named(grader, tmp_path: Path, code: str,
+                                                            said: str):
+    """Fresh eyes 44: each was told only "wrong precision for 4 classes"."""
+    failed = failed_checks(grader, tmp_path, "prf", code)
+    assert any(said in message for message in failed.values()), failed
