@@ -11,13 +11,16 @@ import torch
 from autograder.sandbox.quoting import (
     LIBRARY_WITHHELD,
     MAX_LITERALS,
+    SOME_CHANGE,
+    UNVOUCHED,
     WITHHELD,
     gave,
     new_check,
+    quotable_finding,
     quotable_problem,
     quoting_from,
 )
-from autograder.sandbox.session import StudentError
+from autograder.sandbox.session import StudentError, describe_exit
 
 
 def shown(message: str) -> str:
@@ -197,3 +200,26 @@ def test_only_a_string_constant_of_the_code_is_quoted_whole() -> None:
         assert WITHHELD in raised("v0021", own=True)  # (a table: nothing quoted whole)
     finally:
         quoting_from("")
+
+
+@pytest.mark.parametrize(("reported", "said"), [
+    # an outside red team's setattr(torch.Tensor, "v=2.2129,5.8378,...", 0): its name is not said
+    ("torch.Tensor.v=2.2129,5.8378,-2.0986 was added", SOME_CHANGE),
+    ("torch.Tensor.P1220012001 was added", "an attribute was added to torch.Tensor"),
+    ("torch.allclose was replaced", "torch.allclose was replaced"),
+    ("torch.P1220012001 was replaced", f"{UNVOUCHED} was replaced"),
+    ("a kernel was registered over torch's aten::p1220012 (torch.library)",
+     "a kernel was registered over one of torch's operators (torch.library)"),
+    ("the grader's integrity check was replaced", "the grader's integrity check was replaced"),
+    ("bayay bejse azgpu", SOME_CHANGE),
+])
+def test_an_integrity_finding_is_said_in_the_checks_own_words(reported: str, said: str) -> None:
+    assert quotable_finding(reported) == said
+
+
+def test_a_workers_exit_is_said_without_its_number() -> None:
+    """Red team 60: `os._exit(round(v * 10) + 128)` put a hidden value in "exited with code
+    150" (gradebook reason, page and results.json)."""
+    said = describe_exit({"exited": True, "exitcode": 150})
+    assert "150" not in said and "non-zero" in said
+    assert "37" not in describe_exit({"exited": True, "signal": 37})
