@@ -1819,9 +1819,25 @@ def test_fit(student, tol):
              "append once per epoch.", "fit-epochs")
     _fit_lists_apart(returned, expected)
     _fit_loaders(returned, expected, outcome.get("loaders"))
+    _fit_percentage(returned, expected)
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _fit_percentage(returned: Any, expected: dict) -> None:
+    """The losses right and every accuracy 100 times the right one: a percentage (fresh
+    eyes 44: told only to check which loader each call gets)."""
+    accuracies = returned.get("val_accuracy") if isinstance(returned, dict) else None
+    if not isinstance(accuracies, list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in accuracies):
+        return
+    losses = {key: values for key, values in expected.items() if key != "val_accuracy"}
+    if _history_matches({key: returned.get(key) for key in losses}, losses) and _history_matches(
+            {"val_accuracy": [v / 100 for v in accuracies]},
+            {"val_accuracy": expected["val_accuracy"]}, 1e-6):
+        fail("fit appends the validation accuracy as a percentage (× 100): keep it the fraction "
+             "in [0, 1] that evaluate returns.", "fit-percentage")
 
 
 def _fit_loaders(returned: Any, expected: dict, loaders: Any = None) -> None:

@@ -173,3 +173,23 @@ def test_a_counting_mistake_in_precision_recall_f1_is_named(grader, tmp_path: Pa
     """Fresh eyes 44: each was told only "wrong precision for 4 classes"."""
     failed = failed_checks(grader, tmp_path, "prf", code)
     assert any(said in message for message in failed.values()), failed
+
+
+FIT_PERCENT = '''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn, optimizer,
+                                                     device))
+        result = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(result["loss"])
+        history["val_accuracy"].append(result["accuracy"] * 100)
+    return history
+'''
+FIT = "fit: trains then evaluates every epoch and returns the history"
+
+
+def test_a_percentage_in_fits_history_is_named(grader, tmp_path: Path):
+    """Fresh eyes 44: told only to check which loader each call gets."""
+    failed = failed_checks(grader, tmp_path, "fit_percent", FIT_PERCENT)
+    assert "as a percentage" in failed[FIT], failed

@@ -24,7 +24,7 @@ from autograder.config import Limits
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import protocol
 from autograder.sandbox.client import WorkerHandle
-from autograder.sandbox.quoting import UNUSUAL_TYPE
+from autograder.sandbox.quoting import LIBRARY_WITHHELD, UNUSUAL_TYPE
 from autograder.sandbox.session import (
     CallTimeout,
     OutOfTime,
@@ -274,10 +274,10 @@ def test_student_exception_info_is_capped_and_cleaned() -> None:
     assert "secret" not in error.excerpt()
     assert len(error.info["message"]) <= 300
     assert "\x1b" not in error.excerpt() and "\x07" not in error.excerpt()
-    assert error.excerpt().startswith(f"{UNUSUAL_TYPE}: bad[") \
-        and error.excerpt().endswith(" thing (cell 3, line 2)")  # ("31m": a mixed word, cut)
-    plain = StudentError("f", {"type": "ValueError", "message": "shapes differ", "where": "x" * 9})
-    assert plain.kind == "ValueError" and plain.excerpt() == "ValueError: shapes differ"
+    assert error.excerpt().startswith(f"{UNUSUAL_TYPE}: {LIBRARY_WITHHELD}")  # (no known words)
+    plain = StudentError("f", {"type": "ValueError", "message": "division by zero",
+                               "where": "x" * 9})
+    assert plain.kind == "ValueError" and plain.excerpt() == "ValueError: division by zero"
     assert StudentError("f", "not a dict").kind == ""
 
 
