@@ -3,10 +3,25 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from autograder.lab import Lab
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = Lab.load(ROOT)
 LAB.activate()
+
+
+@pytest.fixture(autouse=True)
+def _collector_as_it_was() -> Iterator[None]:
+    """A test that runs a worker's harness in this process (`harness.silence_hooks` turns the
+    collector off, as a worker wants it) gives the collector back on: the tests after it
+    would otherwise depend on the order they run in (a batch test found it off)."""
+    enabled = gc.isenabled()
+    yield
+    if enabled and not gc.isenabled():
+        gc.enable()
