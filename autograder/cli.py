@@ -57,7 +57,8 @@ def _grade(args: argparse.Namespace) -> int:
                               progress=not args.no_progress,
                               roster=Path(args.roster) if args.roster else None,
                               overrides=Path(args.overrides) if args.overrides else None,
-                              instructor_pages=args.instructor_pages)
+                              instructor_pages=args.instructor_pages,
+                              allow_unconfined=args.allow_unconfined)
     finally:
         client.discard_early()  # (nothing to grade: the batch took none)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
@@ -290,6 +291,10 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--instructor-pages", action="store_true",
                        help="also write OUT/instructor/<id>/feedback.html, listing every check "
                        "whatever its visibility (keep that folder away from students)")
+    grade.add_argument("--allow-unconfined", action="store_true",
+                       help="grade even where the sandbox's workers get no private root (no "
+                       "mount or PID namespace here): they would see the host's files, the "
+                       "hidden checks and other submissions included — trusted notebooks only")
     grade.set_defaults(run=_grade)
     show = sub.add_parser("show", help="print one submission's results in the terminal")
     show.add_argument("submission_id", metavar="ID", help="the submission's folder name in --out")

@@ -410,12 +410,30 @@ def _stamp(result: SubmissionResult, engine: str, graded_at: str = "") -> None:
         graded_at=graded_at or datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+# Deny by default: without a private root a worker sees the host's files as its uid can
+# (an outside red team's notebook, on a host where Python lived under a 0700 /root, ran as
+# root on the host's filesystem: it read solutions/answers.json and rewrote a classmate's
+# notebook before it was graded). Refused unless the caller says the host is trusted to
+# hide them otherwise (Gradescope's runner makes the hidden files root-only and drops the
+# workers' uid) or the instructor asks for it knowingly.
+ALLOW_UNCONFINED = "AUTOGRADER_ALLOW_UNCONFINED"
+UNCONFINED = (
+    "this host gives the sandbox's workers no private root (mount and PID namespaces: the "
+    "'sandbox:' lines above say what is missing), so a student's code would see the host's "
+    "files as the workers' uid can: the hidden checks, the solutions, other submissions. "
+    "Nothing was graded. Run the grader as root on a host (or in a container) that allows "
+    "namespaces; to grade here anyway, trusting the notebooks, pass --allow-unconfined (or "
+    f"set {ALLOW_UNCONFINED}=1)")
+
+
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
                 regrade: bool = False, progress: bool = True, limits: Limits | None = None,
                 lab: Lab | None = None, roster: Path | None = None,
-                overrides: Path | None = None, instructor_pages: bool = False) -> Summary:
+                overrides: Path | None = None, instructor_pages: bool = False,
+                allow_unconfined: bool = False) -> Summary:
     """Grade `inputs` for `lab` (default: the folder holding the config when it is a lab
-    folder, else the current directory; see `Lab.locate`)."""
+    folder, else the current directory; see `Lab.locate`). `allow_unconfined`: grade even
+    where workers get no private root (see `UNCONFINED`; refused otherwise)."""
     started = time.monotonic()
     lab = lab or Lab.locate(config=config_path)
     config = load_config(config_path)
@@ -436,7 +454,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
             require_submissions(discovery, inputs)
             summary = _grade_found(inputs, out, config, config_path, config_sha,
                                    discovery, workers, regrade, progress,
-                                   lab, engine)
+                                   lab, engine, allow_unconfined)
             summary.results, summary.record = finish(
                 summary.results, discovery, course, inputs, config_path, config_sha, out,
                 list(config.tests), instructor_pages, engine=engine,
@@ -448,7 +466,8 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
 
 def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_path: Path,
                  config_sha: str, discovery: Discovery, workers: int | None, regrade: bool,
-                 progress: bool, lab: Lab, engine: str) -> Summary:
+                 progress: bool, lab: Lab, engine: str,
+                 allow_unconfined: bool = False) -> Summary:
     summary = Summary(out=out, discovery=discovery, engine=engine)
     done: dict[str, SubmissionResult] = {}
     todo: list[Found] = []
@@ -504,6 +523,9 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
                 summary.sandbox_warnings = zygote.info.warnings
                 for warning in zygote.info.warnings:
                     print(f"sandbox: {warning}", file=sys.stderr)
+                if not zygote.info.mount_namespace and not (
+                        allow_unconfined or os.environ.get(ALLOW_UNCONFINED) == "1"):
+                    raise InputError(UNCONFINED)
                 for result in _run(todo, out, config_path, zygote, hide, workers, progress,
                                    lab, engine):
                     done[result.submission_id] = result

@@ -407,8 +407,10 @@ def _grade(config_path: Path, submission: Path, work: Path, lab: Lab) -> dict[st
         print(f"not graded: {choice.message}")
         return unscored("submission", config, Status.INVALID, choice.message).to_gradescope()
     print(f"grading {choice.notebook}")
+    # (no private root in Gradescope's container: the hidden files were made root-only above
+    # and each worker runs as an unprivileged uid, which file permissions then stop)
     summary = grade_batch([choice.notebook], work / "out", config_path, workers=1, regrade=True,
-                          progress=False, lab=lab)
+                          progress=False, lab=lab, allow_unconfined=os.geteuid() == 0)
     if len(summary.results) != 1:
         raise RuntimeError(f"expected one result, got {len(summary.results)}: {summary.describe()}")
     result = summary.results[0]

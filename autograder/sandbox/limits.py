@@ -139,6 +139,10 @@ def _private_root_works(mountpoint: str, uid: int | None) -> bool:
     that the (dropped) uid can still run Python from it."""
     if not _unshare(CLONE_NEWPID):
         return False
+    # (resolved here, where a venv reached through a symlink still resolves: inside, the
+    # link's own folder may not exist, and an outside red team's grader fell back to no
+    # private root at all for it)
+    executable = os.path.realpath(sys.executable)
 
     def inside() -> bool:
         if not _unshare(CLONE_NEWNS):
@@ -149,7 +153,7 @@ def _private_root_works(mountpoint: str, uid: int | None) -> bool:
             os.setgid(uid)
             os.setuid(uid)
         readable = all(os.access(p, os.R_OK | os.X_OK) for p in runtime_paths())
-        return readable and os.access(os.path.realpath(sys.executable), os.X_OK) \
+        return readable and os.access(executable, os.X_OK) \
             and os.access(rootfs.HOME, os.W_OK) and not os.path.exists(os.path.dirname(
                 os.path.dirname(os.path.abspath(__file__))) + "/sandbox")
 
