@@ -2114,6 +2114,12 @@ NO_THREAD_HINT = ("a thread cannot be started here: the grader runs your noteboo
                   "thread (no threading, concurrent.futures or background workers)")
 
 
+def _library_file(filename: str) -> bool:
+    """A frame of a library's (a module file, or one frozen into the interpreter), as opposed
+    to code the student compiled (a cell's, or `exec`'s "<string>")."""
+    return filename.startswith(("/", "<frozen "))
+
+
 def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
     """The student's exception, as a short excerpt pointing at their own cell (a call's, a
     cell's or a scenario's: one report, which the judge cleans with `student_error_info`)."""
@@ -2132,8 +2138,11 @@ def error_info(exc: BaseException, limit: int = 300) -> dict[str, Any]:
         if own:
             where = f"{code.co_filename.strip('<>')}, line {tb.tb_lineno}"
             function = code.co_name
+        if own or not _library_file(code.co_filename):
             # A C function (torch's `.cpu()`) raising adds no frame: the cell's instruction
-            # there is the call, not a `raise`.
+            # there is the call, not a `raise`. Code that is no library's file (`exec` of a
+            # string: "<string>") is the student's as a cell is (red team 61's raise there
+            # passed for a library's message).
             own = code.co_code[tb.tb_lasti:tb.tb_lasti + 1] == _RAISE
         tb = tb.tb_next
     # A cell that does not compile has no frame of its own: the error names the line.

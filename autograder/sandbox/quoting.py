@@ -38,7 +38,6 @@ UNUSUAL_TYPE = "an exception with an unusual type name"
 # The code of the notebook the judge is grading (`quoting_from`): what an error's words may
 # be quoted from. One submission at a time per judge; "" before the first.
 _QUOTABLE: dict[str, Any] = {"code": "", "lines": {}, "facts": None}
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 WITHHELD = "(its message is not quoted: it is made from the values of the call)"
 # Names a library's message quotes that carry nothing of a call ("'NoneType' object has no
 # attribute ..."): Python's built-in names and the types a student's code meets most
@@ -48,10 +47,12 @@ _TYPE_WORDS = frozenset(dir(builtins)) | frozenset({
     "Long", "Float", "Double", "Int", "Bool", "cpu", "cuda", "meta", "mean", "sum", "none"})
 
 
-def quoting_from(code: str, lines: dict[int, int] | None = None) -> None:
+def quoting_from(code: str, lines: dict[int, int] | None = None,
+                 cells: dict[int, str] | None = None) -> None:
     """The notebook whose errors are quoted from now on (`StudentSession`): its code, joined,
-    and each code cell's number of lines by its index (a "where" must name one of them)."""
-    _QUOTABLE.update(code=code, lines=dict(lines or {}), facts=None)
+    and each code cell's number of lines by its index (a "where" must name one of them) and,
+    where given, its source (a "where" must name one of its lines of code)."""
+    _QUOTABLE.update(code=code, lines=dict(lines or {}), cells=dict(cells or {}), facts=None)
 
 
 def _quotable(fact: str) -> frozenset[str]:
@@ -61,19 +62,22 @@ def _quotable(fact: str) -> frozenset[str]:
     facts = _QUOTABLE.get("facts")
     if facts is None:
         code = _QUOTABLE["code"]
-        literals, classes = _string_literals(code)
-        facts = _QUOTABLE["facts"] = {"names": frozenset(_IDENTIFIER.findall(code)),
-                                      "literals": literals, "classes": classes}
+        literals, classes, names = _string_literals(code)
+        facts = _QUOTABLE["facts"] = {"names": names, "literals": literals, "classes": classes}
     return facts[fact]  # type: ignore[no-any-return]
 
 
-def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str]]:
+def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """The string constants the notebook's code holds (its cells parsed one by one: a cell
     that does not parse gives none), at most `MAX_LITERALS` of them: a message is quoted only
     as one of these, so the choice among them is all a message can say of a call (an outside
-    red team put a 100 KB table of every 5-digit string in a comment)."""
+    red team put a 100 KB table of every 5-digit string in a comment); the classes it
+    defines; and the names its code uses (variables, attributes, functions, arguments — not
+    its comments), at most `MAX_NAMES` of them (red team 61: `d0000 … d9999` in a comment made
+    every name slot of a library message a 13-bit channel)."""
     found: set[str] = set()
     classes: set[str] = set()  # (the exception classes it defines: their names may be said)
+    names: set[str] = set()
     for cell in code.split(_CELL_BREAK):
         try:
             tree = ast.parse(cell)
@@ -85,25 +89,44 @@ def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str]]:
                 found.add(node.value.strip().splitlines()[0][:160] if node.value.strip() else "")
             elif isinstance(node, ast.ClassDef):
                 classes.add(node.name)
+            name = _NAMED.get(type(node))
+            if name is not None and isinstance(getattr(node, name, None), str):
+                names.add(getattr(node, name))
         if len(found) > MAX_LITERALS or len(classes) > MAX_LITERALS:
-            return frozenset(), frozenset()  # (a table, not messages: none quoted)
+            return frozenset(), frozenset(), frozenset()  # (a table, not messages)
     found.discard("")
-    return frozenset(found), frozenset(classes)
+    return (frozenset(found), frozenset(classes),
+            frozenset(names) if len(names) <= MAX_NAMES else frozenset())
 
 
 MAX_LITERALS = 500
+MAX_NAMES = 1000  # names of a notebook's code that a message may repeat (more: a table, none)
+_NAMED = {ast.Name: "id", ast.Attribute: "attr", ast.FunctionDef: "name", ast.ClassDef: "name",
+          ast.AsyncFunctionDef: "name", ast.arg: "arg", ast.keyword: "arg", ast.alias: "name"}
 _CELL_BREAK = "\n#%%cell%%\n"
 
 
 def real_where(where: str) -> str:
-    """A "cell N, line M" that names a line of the notebook's code cells, else "" (an outside
-    red team compiled code under `<cell DIGITS>`: the digits were the hidden inputs)."""
+    """A "cell N, line M" that names a line of code of the notebook's code cells (not blank,
+    not a comment; in a cell of at most `MAX_WHERE_LINES` lines), else "" (an outside red team
+    compiled code under `<cell DIGITS>`: the digits were the hidden inputs; another compiled
+    it under a cell's own name at a line of its choosing, in a cell of 20,000 comments)."""
     match = _WHERE_LINE.fullmatch(where)
     lines = _QUOTABLE["lines"]
     if match is None or not lines:
         return where if match is not None and not lines else ""
     cell, line = int(match[1]), int(match[2])
-    return where if cell in lines and 1 <= line <= lines[cell] else ""
+    if cell not in lines or not 1 <= line <= lines[cell]:
+        return ""
+    source = _QUOTABLE.get("cells", {}).get(cell)
+    if source is None:
+        return where
+    text = source.split("\n")[line - 1].strip() if line <= source.count("\n") + 1 else ""
+    return where if lines[cell] <= MAX_WHERE_LINES and text and not text.startswith("#") \
+        else ""
+
+
+MAX_WHERE_LINES = 400
 
 
 def quotable_message(message: str, own: bool) -> str:
@@ -225,6 +248,7 @@ LIBRARY_MESSAGES = (
     "math domain error",
 )
 _SLOTS = {"size": r"-?\d+", "sizes": r"[-\d, ]*", "dim": r"-?\d+", "count": r"\d+",
+          # (a name matched dotted, said only whole: `_slot`)
           "name": r"[A-Za-z_][\w.]*", "dtype": r"[A-Za-z_][\w.]*",
           "device": r"[a-z]+(?::\d+)?", "op": r"[-+*/@%&|^<>=!]{1,3}"}
 _DTYPE_WORD = re.compile(r"(?:torch\.)?(?:(?:b?float|u?int|complex)(?:8|16|32|64|128)?|bool|"
@@ -282,9 +306,13 @@ def _slot(kind: str, value: str) -> str:
         return "another device" if not known else value if index in ("", "0") else \
             f"{kind_of}:N"
     if kind == "op":
-        return value
-    names = _quotable("names") | _TYPE_WORDS
-    return value if value in names or value.rsplit(".", 1)[-1] in names else "…"
+        return value if value in _OPERATORS else "…"
+    return value if value in _quotable("names") or value in _TYPE_WORDS else "…"
+
+
+_OPERATORS = frozenset({"+", "-", "*", "/", "//", "%", "**", "@", "&", "|", "^", "<<", ">>",
+                        "<", ">", "<=", ">=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=",
+                        "&=", "|=", "^=", "<<=", ">>=", "divmod()", "pow()"})
 
 
 def quotable_problem(text: object) -> str:

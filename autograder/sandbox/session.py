@@ -530,7 +530,8 @@ class StudentSession:
         self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
         self.submission = submission
         quoting_from(_CELL_BREAK.join(cell.source for cell in submission.cells),
-                     {cell.index: cell.source.count("\n") + 1 for cell in submission.cells})
+                     {cell.index: cell.source.count("\n") + 1 for cell in submission.cells},
+                     {cell.index: cell.source for cell in submission.cells})
         self.limits = limits
         self.caps = reply_caps(limits)
         self.extra_hidden = extra_hidden or []

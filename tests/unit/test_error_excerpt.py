@@ -8,17 +8,22 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from autograder.sandbox.harness import error_info
 from autograder.sandbox.quoting import (
     LIBRARY_WITHHELD,
     MAX_LITERALS,
+    MAX_NAMES,
+    MAX_WHERE_LINES,
     SOME_CHANGE,
     UNVOUCHED,
     WITHHELD,
     gave,
     new_check,
     quotable_finding,
+    quotable_message,
     quotable_problem,
     quoting_from,
+    real_where,
 )
 from autograder.sandbox.session import StudentError, describe_exit
 
@@ -223,3 +228,54 @@ def test_a_workers_exit_is_said_without_its_number() -> None:
     said = describe_exit({"exited": True, "exitcode": 150})
     assert "150" not in said and "non-zero" in said
     assert "37" not in describe_exit({"exited": True, "signal": 37})
+
+
+def test_a_library_messages_name_slot_is_a_name_of_the_codes_whole() -> None:
+    """Red team 61: a dotted name whose last part was known passed (`'v7_n23645….Tensor'`:
+    every mse_loss input), and a comment of 10,000 names made each name slot a table."""
+    quoting_from("x = torch.zeros(1)\ny = x.shape\n# " + " ".join(f"d{k:04d}" for k in range(2000)))
+    try:
+        said = quotable_message("'Tensor' object has no attribute 'v7_n23645n24223.Tensor'", False)
+        assert said == "'Tensor' object has no attribute '…'", said
+        assert quotable_message("'Tensor' object has no attribute 'shape'", False) \
+            == "'Tensor' object has no attribute 'shape'"
+        assert quotable_message("'d3818' object has no attribute 'd3789'", False) \
+            == "'…' object has no attribute '…'"  # (comments hold no names)
+        assert quotable_message("unsupported operand type(s) for @&>: 'PermissionError' and "
+                                "'ImportWarning'", False).startswith(
+            "unsupported operand type(s) for …:")
+    finally:
+        quoting_from("")
+    table = "\n".join(f"d{k:04d} = {k}" for k in range(MAX_NAMES + 1))  # (names in code)
+    quoting_from(table)
+    try:
+        assert quotable_message("name 'd0001' is not defined", False) == "name '…' is not defined"
+    finally:
+        quoting_from("")
+
+
+def test_a_where_names_a_line_of_code_in_a_cell_of_reasonable_length() -> None:
+    """Red team 61 compiled code under a cell's own name, at a line of its choosing among
+    20,000 comment lines."""
+    long = "\n".join("x = 1" for _ in range(MAX_WHERE_LINES + 1))
+    cells = {1: "x = 1\n\n# a note\ny = 2", 2: long}
+    quoting_from("", {i: s.count("\n") + 1 for i, s in cells.items()}, cells)
+    try:
+        assert [real_where(f"cell 1, line {n}") for n in (1, 2, 3, 4)] == [
+            "cell 1, line 1", "", "", "cell 1, line 4"]
+        assert real_where("cell 2, line 7") == ""
+    finally:
+        quoting_from("")
+
+
+def test_a_raise_in_code_the_student_compiled_is_their_own() -> None:
+    """Red team 61: `exec` of a raise ran in "<string>", which passed for a library's frame,
+    so its message went through the library's wordings."""
+    try:
+        exec(compile("raise ValueError('spelt')", "<string>", "exec"))
+    except ValueError as exc:
+        assert error_info(exc)["own"] is True
+    try:
+        int("spelt")
+    except ValueError as exc:
+        assert error_info(exc)["own"] is False  # (raised inside the interpreter: a library's)
