@@ -156,7 +156,8 @@ LIBRARY_WITHHELD = "(a library's message, not quoted: it can carry the values of
 # them), matched at the start of the message's first line: what follows is left out ("…").
 # Slots: {size} a tensor size (one the running check gave, 0 or 1), {sizes} a list of them,
 # {dim} a dimension index, {count} a small count, {name} a name (the notebook's, a built-in's
-# or a type word), {dtype} a dtype's name, {device} a device, {op} an operator.
+# or a type word), {key} a string constant or name of the notebook's, {dtype} a dtype's name,
+# {device} a device, {op} an operator.
 LIBRARY_MESSAGES = (
     "The size of tensor a ({size}) must match the size of tensor b ({size}) at non-singleton "
     "dimension {dim}",
@@ -237,6 +238,9 @@ LIBRARY_MESSAGES = (
     "{name}() takes {count} positional arguments but {count} were given",
     "{name}() takes from {count} to {count} positional arguments but {count} were given",
     "name '{name}' is not defined",
+    "'{key}'",  # a KeyError's: the key
+    "No module named '{name}'",
+    "cannot import name '{name}' from '{name}'",
     "invalid literal for int() with base {count}",
     "could not convert string to float",
     "list index out of range",
@@ -249,7 +253,7 @@ LIBRARY_MESSAGES = (
 )
 _SLOTS = {"size": r"-?\d+", "sizes": r"[-\d, ]*", "dim": r"-?\d+", "count": r"\d+",
           # (a name matched dotted, said only whole: `_slot`)
-          "name": r"[A-Za-z_][\w.]*", "dtype": r"[A-Za-z_][\w.]*",
+          "name": r"[A-Za-z_][\w.]*", "dtype": r"[A-Za-z_][\w.]*", "key": r"[^'\n]{1,160}",
           "device": r"[a-z]+(?::\d+)?", "op": r"[-+*/@%&|^<>=!]{1,3}"}
 _DTYPE_WORD = re.compile(r"(?:torch\.)?(?:(?:b?float|u?int|complex)(?:8|16|32|64|128)?|bool|"
                          r"half|double|long|short|Float|Double|Half|BFloat16|Long|Int|Short|"
@@ -307,6 +311,8 @@ def _slot(kind: str, value: str) -> str:
             f"{kind_of}:N"
     if kind == "op":
         return value if value in _OPERATORS else "…"
+    if kind == "key":  # (a dict's key: one of the notebook's string constants or names)
+        return value if value in _quotable("literals") or value in _quotable("names") else "…"
     return value if value in _quotable("names") or value in _TYPE_WORDS else "…"
 
 

@@ -279,3 +279,15 @@ def test_a_raise_in_code_the_student_compiled_is_their_own() -> None:
         int("spelt")
     except ValueError as exc:
         assert error_info(exc)["own"] is False  # (raised inside the interpreter: a library's)
+
+
+def test_a_missing_key_is_said_when_the_notebook_wrote_it() -> None:
+    """A KeyError's message is its key: said where it is a string the code holds (a typo in
+    `history['val_accuracy']` is the student's own words), else cut (a key built at run time
+    can spell what a call saw)."""
+    quoting_from("history = {'val_acc': []}\nhistory['val_accuracy'].append(1)\n")
+    try:
+        assert quotable_message("'val_accuracy'", False) == "'val_accuracy'"
+        assert quotable_message("'p1647n1484'", False) == "'…'"
+    finally:
+        quoting_from("")
