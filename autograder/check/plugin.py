@@ -24,6 +24,7 @@ from autograder.check.registry import CheckFailed, CheckSpec, HeldTo, take_attri
 from autograder.check.tamper import take_declared
 from autograder.config import Tolerances
 from autograder.sandbox import protocol
+from autograder.sandbox.quoting import quotable_function
 from autograder.sandbox.rng import seed_rngs
 from autograder.sandbox.session import (
     CallTimeout,
@@ -99,7 +100,7 @@ def _verdict(spec: CheckSpec, error: BaseException | None, assessed_by: str) -> 
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError" and error.own:
             helper = error.info.get("function", "")
-            if helper and helper != error.name and not helper.startswith("<"):
+            if helper and helper != error.name and quotable_function(helper):
                 # (red team 35: a correct cross_entropy over a stub log_softmax was told it
                 # is not implemented itself)
                 return Verdict(False, f"{error.name} calls {helper}, which is not implemented "

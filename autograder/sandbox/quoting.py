@@ -62,22 +62,27 @@ def _quotable(fact: str) -> frozenset[str]:
     facts = _QUOTABLE.get("facts")
     if facts is None:
         code = _QUOTABLE["code"]
-        literals, classes, names = _string_literals(code)
-        facts = _QUOTABLE["facts"] = {"names": names, "literals": literals, "classes": classes}
+        literals, classes, names, functions = _string_literals(code)
+        facts = _QUOTABLE["facts"] = {"names": names, "literals": literals, "classes": classes,
+                                      "functions": functions}
     return facts[fact]  # type: ignore[no-any-return]
 
 
-def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str], frozenset[str],
+                                         frozenset[str]]:
     """The string constants the notebook's code holds (its cells parsed one by one: a cell
     that does not parse gives none), at most `MAX_LITERALS` of them: a message is quoted only
     as one of these, so the choice among them is all a message can say of a call (an outside
     red team put a 100 KB table of every 5-digit string in a comment); the classes it
     defines; and the names its code uses (variables, attributes, functions, arguments — not
     its comments), at most `MAX_NAMES` of them (red team 61: `d0000 … d9999` in a comment made
-    every name slot of a library message a 13-bit channel)."""
+    every name slot of a library message a 13-bit channel); and the functions it defines
+    with `def` (red team 62: a function made at run time, named after its call's inputs,
+    was named in "calls H_c002ea84…, which is not implemented yet")."""
     found: set[str] = set()
     classes: set[str] = set()  # (the exception classes it defines: their names may be said)
     names: set[str] = set()
+    functions: set[str] = set()
     for cell in code.split(_CELL_BREAK):
         try:
             tree = ast.parse(cell)
@@ -89,21 +94,34 @@ def _string_literals(code: str) -> tuple[frozenset[str], frozenset[str], frozens
                 found.add(node.value.strip().splitlines()[0][:160] if node.value.strip() else "")
             elif isinstance(node, ast.ClassDef):
                 classes.add(node.name)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.add(node.name)
             name = _NAMED.get(type(node))
             if name is not None and isinstance(getattr(node, name, None), str):
                 names.add(getattr(node, name))
         if len(found) > MAX_LITERALS or len(classes) > MAX_LITERALS:
-            return frozenset(), frozenset(), frozenset()  # (a table, not messages)
+            return frozenset(), frozenset(), frozenset(), frozenset()  # (a table)
     found.discard("")
-    return (frozenset(found), frozenset(classes),
-            frozenset(names) if len(names) <= MAX_NAMES else frozenset())
+    few = len(names) <= MAX_NAMES
+    # (more classes than a notebook needs: a table to pick a type name from, one more choice
+    # multiplied with a message's literal and its line — red team 62's 29 bits a check)
+    return (frozenset(found), frozenset(classes) if len(classes) <= MAX_CLASSES else frozenset(),
+            frozenset(names) if few else frozenset(),
+            frozenset(functions) if few else frozenset())
 
 
 MAX_LITERALS = 500
 MAX_NAMES = 1000  # names of a notebook's code that a message may repeat (more: a table, none)
+MAX_CLASSES = 16  # classes a notebook defines whose names may be said (more: a table, none)
 _NAMED = {ast.Name: "id", ast.Attribute: "attr", ast.FunctionDef: "name", ast.ClassDef: "name",
           ast.AsyncFunctionDef: "name", ast.arg: "arg", ast.keyword: "arg", ast.alias: "name"}
 _CELL_BREAK = "\n#%%cell%%\n"
+
+
+def quotable_function(name: str) -> bool:
+    """A function the notebook's code defines with `def` (its name may be said: a student's
+    helper), as opposed to one made at run time, whose name can spell a call's values."""
+    return name in _quotable("functions")
 
 
 def real_where(where: str) -> str:

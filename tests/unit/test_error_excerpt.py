@@ -11,6 +11,7 @@ import torch
 from autograder.sandbox.harness import error_info
 from autograder.sandbox.quoting import (
     LIBRARY_WITHHELD,
+    MAX_CLASSES,
     MAX_LITERALS,
     MAX_NAMES,
     MAX_WHERE_LINES,
@@ -289,5 +290,36 @@ def test_a_missing_key_is_said_when_the_notebook_wrote_it() -> None:
     try:
         assert quotable_message("'val_accuracy'", False) == "'val_accuracy'"
         assert quotable_message("'p1647n1484'", False) == "'…'"
+    finally:
+        quoting_from("")
+
+
+def test_a_helper_is_named_only_when_the_notebook_defines_it() -> None:
+    """Red team 62: a function made at run time, named `H_c002ea84…` after its call's inputs,
+    was named in "mse_loss calls H_…, which is not implemented yet"."""
+    from autograder.check.plugin import verdict_for  # (the verdict a check's error ends in)
+    from autograder.check.registry import CheckSpec
+
+    spec = CheckSpec("cross_entropy: matches", "")
+    quoting_from("def log_softmax(x, dim=-1):\n    raise NotImplementedError\n")
+    try:
+        def told(helper: str) -> str:
+            error = StudentError("cross_entropy", {"type": "NotImplementedError", "message": "",
+                                                   "own": True, "function": helper})
+            return verdict_for(spec, error).message
+
+        assert "calls log_softmax, which is not implemented" in told("log_softmax")
+        said = told("H_c002ea8430000000c00360e528000000")
+        assert "H_c002" not in said and "cross_entropy is not implemented yet" in said, said
+    finally:
+        quoting_from("")
+
+
+def test_a_notebook_with_a_table_of_classes_has_none_named() -> None:
+    quoting_from("\n".join(f"class Q{k:03d}(ValueError): pass" for k in range(MAX_CLASSES + 1)))
+    try:
+        said = StudentError("f", {"type": "Q192", "message": "", "own": True,
+                                  "kinds": ["ValueError"]}).excerpt()
+        assert "Q192" not in said and said.startswith("ValueError of another class"), said
     finally:
         quoting_from("")
