@@ -978,6 +978,30 @@ def _softmax_family_values(student, tol, memo, function: str, reference: Loss, w
                          "its result then no longer lines up with the input. Reduce with "
                          "keepdim=True.", "no-keepdim")
                 raise
+    _dim_by_position(student, tol, function, reference)
+
+
+def _dim_by_position(student, tol, function: str, reference: Loss) -> None:
+    """`dim` given by position gives what it gives by name (red team 63: a log_softmax that
+    normalised over the batch when dim came by position, which its own cross_entropy did —
+    `log_softmax(logits, 1)` — kept every point: every call here named dim, and
+    cross_entropy's checks run on the library's helpers). The notebook states the rule."""
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(63), dtype=torch.float64) * 2
+    for dim in (1, 0):
+        named = _quiet_call(student, function, x, dim=dim)
+        if not _same(named, reference(x, dim=dim), tol):
+            return  # (wrong by name too: the values above, or a partner's mistake, say why)
+        try:
+            value = student.call(function, x, dim).value
+        except StudentError as error:
+            fail(f"{function}(x, {dim}) raises {error.excerpt()}, though {function}(x, "
+                 f"dim={dim}) works: keep the signature {function}(logits, dim=-1), so that dim "
+                 "can be given by position too.", "positional-argument")
+        if not _same(value, reference(x, dim=dim), tol):
+            fail(f"{function}(x, {dim}), with dim given by position, is not {function} along dim "
+                 f"{dim}, though {function}(x, dim={dim}) is: keep the signature "
+                 f"{function}(logits, dim=-1) and use dim however it is passed.",
+                 "positional-argument")
 
 
 def _softmax_family_case(student, tol, function: str, reference: Loss, what: str,
