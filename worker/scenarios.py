@@ -132,7 +132,13 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     try:
         with harness.device_context(params), harness.BackwardRecorder(model, log), \
                 _emulated_gpu(params):
-            outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer, device)
+            if params.get("by_name"):  # (its arguments by name, as a caller may pass them)
+                outcome["returned"] = ns["train_one_epoch"](
+                    model=model, loader=loader, loss_fn=loss_fn, optimizer=optimizer,
+                    device=device)
+            else:
+                outcome["returned"] = ns["train_one_epoch"](model, loader, loss_fn, optimizer,
+                                                            device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     outcome["graphs_alive"] = max(counts, default=0)

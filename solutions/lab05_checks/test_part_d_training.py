@@ -569,6 +569,28 @@ def test_train_step_order(student, memo, tol):
     _arguments_followed(student, memo, tol, run["matched"])
     _same_with_plain_objects(student, tol, run["matched"])
     _same_when_called_again(student, memo, tol, run["matched"])
+    _same_by_name(student, memo, tol)
+
+
+def _same_by_name(student, memo, tol) -> None:
+    """The loop called with its arguments by name trains as it does by position (red team 63:
+    a train_one_epoch that skipped step() when called by name — as its own fit called it —
+    kept every point: every run here passed them by position). Parameters renamed from the
+    signature's (a TypeError by name) are not judged here."""
+    run = _train_run(student, memo, tol)
+    params = {**_train_params(lr=0.5, start_train=False), "shuffle_seed": SHUFFLE_SEED,
+              "by_name": True}
+    named = _scenario(student, "train_one_epoch", params)
+    error = named.get("error")
+    if error is not None and error.get("type") == "TypeError":
+        return
+    if error is None and training.states_match(named.get("state"), run["outcome"].get("state"),
+                                               tol.training.rtol, tol.training.atol):
+        return
+    fail("train_one_epoch trains otherwise when its arguments are passed by name "
+         "(train_one_epoch(model=model, loader=loader, loss_fn=loss_fn, optimizer=optimizer, "
+         "device=device), as a caller may) than by position: keep the signature and use each "
+         "argument however it is passed.", "positional-argument")
 
 
 def _same_when_called_again(student, memo, tol, matched: training.Variant) -> None:

@@ -23,3 +23,60 @@ LOG_SOFTMAX_VALUES = "log_softmax: matches torch.log_softmax along every dim (fl
 def test_dim_given_by_position_is_asked_too(grader, tmp_path: Path) -> None:
     failed = failed_checks(grader, tmp_path, "by_position", BY_POSITION_ELSEWHERE)
     assert "with dim given by position" in failed[LOG_SOFTMAX_VALUES], failed
+
+
+STEPS_ONLY_BY_POSITION = '''
+def train_one_epoch(model, loader, *given, **named):
+    loss_fn, optimizer, device = given if given else (named["loss_fn"], named["optimizer"],
+                                                      named["device"])
+    model.train()
+    total, n = 0.0, 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if given:
+            optimizer.step()
+        total += loss.item() * x.shape[0]
+        n += x.shape[0]
+    return total / n
+
+
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        history["train_loss"].append(train_one_epoch(model, train_loader, loss_fn=loss_fn,
+                                                     optimizer=optimizer, device=device))
+        result = evaluate(model, val_loader, loss_fn, device)
+        history["val_loss"].append(result["loss"])
+        history["val_accuracy"].append(result["accuracy"])
+    return history
+'''
+TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
+RENAMED = '''
+def train_one_epoch(net, batches, criterion, opt, dev):
+    net.train()
+    total, n = 0.0, 0
+    for x, y in batches:
+        x, y = x.to(dev), y.to(dev)
+        opt.zero_grad()
+        loss = criterion(net(x), y)
+        loss.backward()
+        opt.step()
+        total += loss.item() * x.shape[0]
+        n += x.shape[0]
+    return total / n
+'''
+
+
+def test_a_loop_that_trains_only_when_called_by_position_loses_its_order_check(
+        grader, tmp_path: Path) -> None:
+    """Red team 63: it skipped step() when called by name, as its own fit called it (the
+    model never trained in the notebook), and kept every point."""
+    failed = failed_checks(grader, tmp_path, "steps_by_position", STEPS_ONLY_BY_POSITION)
+    assert "when its arguments are passed by name" in failed.get(TRAIN_ORDER, ""), failed
+
+
+def test_parameters_renamed_from_the_signature_are_not_charged(grader, tmp_path: Path) -> None:
+    assert failed_checks(grader, tmp_path, "renamed", RENAMED) == {}
