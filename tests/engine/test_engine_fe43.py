@@ -11,13 +11,13 @@ import pytest
 
 from tests.engine.conftest import failed_checks
 
-TRAIN_ON_CPU = '''
+# A right train_one_epoch and evaluate, each variant below one edit of them (`edited`)
+TRAIN = '''
 def train_one_epoch(model, loader, loss_fn, optimizer, device):
     model.train()
-    model.to("cpu")
     total, n = 0.0, 0
     for x, y in loader:
-        x, y = x.to("cpu"), y.to("cpu")
+        x, y = x.to(device), y.to(device)
         optimizer.zero_grad()
         loss = loss_fn(model(x), y)
         loss.backward()
@@ -26,31 +26,43 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
         n += x.shape[0]
     return total / n
 '''
-EVAL_ON_CPU = '''
+EVALUATE = '''
 def evaluate(model, loader, loss_fn, device):
     model.eval()
-    model.cpu()
     total, correct, n = 0.0, 0, 0
     with torch.no_grad():
         for x, y in loader:
-            x, y = x.cpu(), y.cpu()
+            x, y = x.to(device), y.to(device)
             logits = model(x)
             total += loss_fn(logits, y).item() * x.shape[0]
             correct += (logits.argmax(dim=1) == y).sum().item()
             n += x.shape[0]
     return {"loss": total / n, "accuracy": correct / n}
 '''
-TRAIN = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
-EVAL = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
+
+
+def edited(source: str, *changes: tuple[str, str]) -> str:
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new, 1)
+    return source
+
+
+TRAIN_ON_CPU = edited(TRAIN, ("model.train()\n", "model.train()\n    model.to(\"cpu\")\n"),
+                      ("x.to(device), y.to(device)", "x.to(\"cpu\"), y.to(\"cpu\")"))
+EVAL_ON_CPU = edited(EVALUATE, ("model.eval()\n", "model.eval()\n    model.cpu()\n"),
+                     ("x.to(device), y.to(device)", "x.cpu(), y.cpu()"))
+TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
+EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
 
 
 def test_a_loop_on_a_hard_coded_cpu_loses_its_device_check_only(grader, tmp_path: Path):
     failed = failed_checks(grader, tmp_path, "train_on_cpu", TRAIN_ON_CPU)
-    assert list(failed) == [TRAIN], failed
-    assert "runs the model on the CPU while the device argument is a GPU" in failed[TRAIN]
+    assert list(failed) == [TRAIN_DEVICE], failed
+    assert "runs the model on the CPU while the device argument is a GPU" in failed[TRAIN_DEVICE]
     failed = failed_checks(grader, tmp_path, "eval_on_cpu", EVAL_ON_CPU)
-    assert list(failed) == [EVAL], failed
-    assert "hard-coded 'cpu' or .cpu()" in failed[EVAL]
+    assert list(failed) == [EVAL_DEVICE], failed
+    assert "hard-coded 'cpu' or .cpu()" in failed[EVAL_DEVICE]
 
 
 CE_EPS = '''
@@ -77,19 +89,8 @@ def test_an_eps_inside_the_log_is_named_not_blamed_on_the_reduction(grader, tmp_
     assert "eps added inside a log" in failed[CE_VALUES]
 
 
-TRAIN_BY_BATCHES_TIMES_SIZE = '''
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    model.train()
-    total = 0.0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * x.shape[0]
-    return total / (len(loader) * loader.batch_size)
-'''
+TRAIN_BY_BATCHES_TIMES_SIZE = edited(TRAIN, ("return total / n",
+                                           "return total / (len(loader) * loader.batch_size)"))
 TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
 
 
@@ -99,19 +100,8 @@ def test_dividing_by_batches_times_their_size_is_named(grader, tmp_path: Path):
     assert "the number of batches × the batch size" in failed[TRAIN_RETURN], failed
 
 
-EVAL_BY_BATCHES_TIMES_SIZE = '''
-def evaluate(model, loader, loss_fn, device):
-    model.eval()
-    total, correct, n = 0.0, 0, 0
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            logits = model(x)
-            total += loss_fn(logits, y).item() * x.shape[0]
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            n += x.shape[0]
-    return {"loss": total / (len(loader) * loader.batch_size), "accuracy": correct / n}
-'''
+EVAL_BY_BATCHES_TIMES_SIZE = edited(EVALUATE, ('"loss": total / n',
+                                               '"loss": total / (len(loader) * loader.batch_size)'))
 EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
 
 
@@ -120,21 +110,7 @@ def test_evaluate_dividing_by_batches_times_their_size_is_named(grader, tmp_path
     assert "the number of batches × the batch size" in failed[EVAL_VALUES], failed
 
 
-TRAIN_STEPS_TWICE = '''
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    model.train()
-    total, n = 0.0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        optimizer.step()
-        total += loss.item() * x.shape[0]
-        n += x.shape[0]
-    return total / n
-'''
+TRAIN_STEPS_TWICE = edited(TRAIN, ("optimizer.step()\n", "optimizer.step()\n        optimizer.step()\n"))
 
 
 def test_a_second_step_a_batch_is_not_a_kept_graph(grader, tmp_path: Path):
