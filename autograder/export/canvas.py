@@ -202,8 +202,8 @@ def _zero_for_missing(chosen: dict[str, SubmissionResult | None], report: Canvas
             continue
         late = row.final.late if row.final is not None else None
         closes = _moment(late.closes) if late is not None else None
-        if closes is not None and closes > now:
-            report.still_open.append(f"{key} (until {late.closes})" if late else key)
+        if late is not None and closes is not None and closes > now:
+            report.still_open.append(f"{key} (until {late.closes})")
         else:
             zero.add(key)
             report.zeroed.append(key)

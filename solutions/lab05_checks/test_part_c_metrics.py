@@ -101,9 +101,7 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def _counts(preds: torch.Tensor, targets: torch.Tensor, positive: int) -> tuple[int, int, int]:
-    predicted, actual = preds == positive, targets == positive
-    return (int((predicted & actual).sum()), int((predicted & ~actual).sum()),
-            int((~predicted & actual).sum()))
+    return _mixed_counts(preds == positive, targets == positive)
 
 
 def _quiet(student, function: str, *args: Any, **kwargs: Any) -> Any:
@@ -1176,6 +1174,7 @@ def _targets_at_class_one(preds: torch.Tensor, targets: torch.Tensor,
 
 
 def _mixed_counts(predicted: torch.Tensor, actual: torch.Tensor) -> tuple[int, int, int]:
+    """TP, FP, FN of the samples predicted positive and those actually positive."""
     return (int((predicted & actual).sum()), int((predicted & ~actual).sum()),
             int((~predicted & actual).sum()))
 

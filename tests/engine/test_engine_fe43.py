@@ -10,43 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.conftest import failed_checks
-
-# A right train_one_epoch and evaluate, each variant below one edit of them (`edited`)
-TRAIN = '''
-def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    model.train()
-    total, n = 0.0, 0
-    for x, y in loader:
-        x, y = x.to(device), y.to(device)
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        total += loss.item() * x.shape[0]
-        n += x.shape[0]
-    return total / n
-'''
-EVALUATE = '''
-def evaluate(model, loader, loss_fn, device):
-    model.eval()
-    total, correct, n = 0.0, 0, 0
-    with torch.no_grad():
-        for x, y in loader:
-            x, y = x.to(device), y.to(device)
-            logits = model(x)
-            total += loss_fn(logits, y).item() * x.shape[0]
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            n += x.shape[0]
-    return {"loss": total / n, "accuracy": correct / n}
-'''
-
-
-def edited(source: str, *changes: tuple[str, str]) -> str:
-    for old, new in changes:
-        assert old in source, old
-        source = source.replace(old, new, 1)
-    return source
-
+from tests.engine.loops import EVALUATE, TRAIN, edited
 
 TRAIN_ON_CPU = edited(TRAIN, ("model.train()\n", "model.train()\n    model.to(\"cpu\")\n"),
                       ("x.to(device), y.to(device)", "x.to(\"cpu\"), y.to(\"cpu\")"))

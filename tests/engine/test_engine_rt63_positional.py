@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.engine.conftest import failed_checks
+from tests.engine.loops import TRAIN, edited
 
 BY_POSITION_ELSEWHERE = '''
 def log_softmax(logits, *args, dim=-1):
@@ -54,20 +55,12 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
     return history
 '''
 TRAIN_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → step on every batch"
-RENAMED = '''
-def train_one_epoch(net, batches, criterion, opt, dev):
-    net.train()
-    total, n = 0.0, 0
-    for x, y in batches:
-        x, y = x.to(dev), y.to(dev)
-        opt.zero_grad()
-        loss = criterion(net(x), y)
-        loss.backward()
-        opt.step()
-        total += loss.item() * x.shape[0]
-        n += x.shape[0]
-    return total / n
-'''
+RENAMED = edited(  # (every parameter renamed from the signature's)
+    TRAIN, ("model, loader, loss_fn, optimizer, device):", "net, batches, criterion, opt, dev):"),
+    ("model.train()", "net.train()"), ("in loader:", "in batches:"),
+    ("x.to(device), y.to(device)", "x.to(dev), y.to(dev)"),
+    ("optimizer.zero_grad()", "opt.zero_grad()"), ("loss_fn(model(x), y)", "criterion(net(x), y)"),
+    ("optimizer.step()", "opt.step()"))
 
 
 def test_a_loop_that_trains_only_when_called_by_position_loses_its_order_check(
