@@ -169,6 +169,10 @@ class StudentError(Exception):
         return f"{kind}: {first}{where}" if first else f"{kind}{where}"
 
 
+class _Noted(Exception):
+    """A request `StudentSession.ahead` noted instead of sending (never leaves the session)."""
+
+
 class MissingFunction(Exception):
     """The notebook never defined the name (or its defining cell failed)."""
 
@@ -349,25 +353,32 @@ class CallPlans:
         key = tuple(id(call) for call in calls)
         held = self._frames.pop(key, None)
         if held is None:  # (each call's own part encoded once: `PlannedCall.parts`)
-            fields: list[bytes] = []
-            items: dict[str, torch.Tensor] = {}
-            names: dict[tuple[str, tuple[int, ...], bytes], str] = {}  # content -> frame name
-            for call in calls:
-                header, contents = call.parts
-                taken: dict[str, str] = {}
-                for name, content in contents:
-                    if content not in names:
-                        names[content] = f"u{len(names)}"
-                        items[names[content]] = call.tensors[name]
-                    taken[name] = names[content]
-                # {**header, "tensors": taken}, as JSON (a header is never empty: it has "op")
-                fields.append(header + b',"tensors":' + protocol.encoded(taken) + b"}")
-            held = (list(calls), protocol.Encoded({"calls": b"[" + b",".join(fields) + b"]"},
-                                                  protocol.serialize(items)))
+            held = (list(calls), encode_calls(calls))
             while len(self._frames) >= MAX_FRAMES:
                 self._frames.pop(next(iter(self._frames)))  # the least recently used
         self._frames[key] = held
         return held[1]
+
+
+def encode_calls(calls: list[PlannedCall]) -> protocol.Encoded:
+    """The `calls` field and the tensors of a request holding these calls (`op: calls`).
+    Each distinct tensor goes once, and each call names the frame's tensors it takes
+    (`"tensors"`: its own name → the frame's); the worker hands each call copies."""
+    fields: list[bytes] = []
+    items: dict[str, torch.Tensor] = {}
+    names: dict[tuple[str, tuple[int, ...], bytes], str] = {}  # content -> frame name
+    for call in calls:
+        header, contents = call.parts
+        taken: dict[str, str] = {}
+        for name, content in contents:
+            if content not in names:
+                names[content] = f"u{len(names)}"
+                items[names[content]] = call.tensors[name]
+            taken[name] = names[content]
+        # {**header, "tensors": taken}, as JSON (a header is never empty: it has "op")
+        fields.append(header + b',"tensors":' + protocol.encoded(taken) + b"}")
+    return protocol.Encoded({"calls": b"[" + b",".join(fields) + b"]"},
+                            protocol.serialize(items))
 
 
 def _content(tensor: torch.Tensor) -> tuple[str, tuple[int, ...], bytes]:
@@ -528,6 +539,7 @@ class StudentSession:
         self.markers: dict[str, None] = {}
         self.relied: dict[str, set[str]] = {}
         self._prefetch_off = False  # slow code, or a prefetch the worker did not survive
+        self._collecting: list[PlannedCall] | None = None  # (`ahead`'s calls, while noted)
         self.submission = submission
         quoting_from(_CELL_BREAK.join(cell.source for cell in submission.cells),
                      {cell.index: cell.source.count("\n") + 1 for cell in submission.cells},
@@ -792,7 +804,13 @@ class StudentSession:
         self._check, self._made, self._prefetched = None, [], {}
 
     def _send_ahead(self) -> None:
-        planned = self.plans.ahead() if self.plans is not None else []
+        plans = self.plans
+        if plans is not None:
+            self._send(plans.ahead(), plans.encoded)
+
+    def _send(self, planned: list[tuple[str, PlannedCall]],
+              encode: Callable[[list[PlannedCall]], protocol.Encoded]) -> None:
+        """Send these calls (two or more) in as few requests as the worker's caps allow."""
         start = 0
         while start < len(planned) - 1 and not self._prefetch_off:
             # a request within the worker's own caps on what it receives
@@ -802,15 +820,46 @@ class StudentSession:
                 if tensors > AHEAD_TENSORS and end > start:
                     break
                 end += 1
-            done = self._prefetch(planned[start:end])
+            done = self._prefetch(planned[start:end],
+                                  encode([call for _, call in planned[start:end]]))
             if done == 0:
                 break
             start += done
 
-    def _prefetch(self, planned: list[tuple[str, PlannedCall]]) -> int:
+    def ahead(self, *asks: Callable[[], object]) -> None:
+        """The running check's next calls (or scenarios), sent to the worker together: each
+        of `asks` makes one on this session (or a wrapper of it) as the check will make it
+        later, and is only noted here; the check's own call is then answered from its result when it is the
+        same request, byte for byte (same function, arguments, options), else made as ever.
+
+        Why: a check whose inputs are drawn afresh for every submission (an edge ladder:
+        a call for each magnitude band and dtype) has no plan — `CallPlans` learns only
+        calls that repeat — and made them one round trip each (~90 a submission). Nothing a
+        call answers changes: the same worker, the same order, each call with its own (short)
+        limit and its own copies of its inputs, its integrity markers kept (`_prefetch`); a
+        call cut at that limit is made again alone, with its full limit. A check that stops
+        early leaves the rest unused. Not for a call with a library block in an evidence
+        worker (`evidence`): that one comes alone, its inputs drawn after its block is in
+        place (`fresh_generator` in the lab's checks); noted as nothing here."""
+        if self._check is None or self._prefetch_off or self.worker is None:
+            return
+        noted: list[PlannedCall] = []
+        self._collecting = noted
+        try:
+            for ask in asks:
+                try:
+                    ask()
+                except (_Noted, CallTimeout):  # (a hung function: the check's call says so)
+                    continue
+        finally:
+            self._collecting = None
+        check = self._check
+        self._send([(check, call) for call in noted], encode_calls)
+        for key, results in self._ahead.pop(check, {}).items():
+            self._prefetched.setdefault(key, deque()).extend(results)
+
+    def _prefetch(self, planned: list[tuple[str, PlannedCall]], ready: protocol.Encoded) -> int:
         """Send these calls in one request; how many came back (0: sending ahead is off)."""
-        assert self.plans is not None
-        ready = self.plans.encoded([call for _, call in planned])
         # never more time than the call would have had on its own
         header = {"op": "calls",
                   "limit": min(PREFETCH_CALL_S, self.limits.call_timeout_s),
@@ -911,6 +960,11 @@ class StudentSession:
                 dict[str, torch.Tensor]]], limit: float, decode: tuple[str, ...]) -> Reply:
         """The request's reply: its result sent ahead when the plan held it (its markers were
         kept when it arrived), else asked now (`request()` builds it only then)."""
+        if self._collecting is not None:  # (`ahead`: noted, not sent — nor sent twice)
+            if key is not None and not self._prefetched.get(key):
+                header, items = request()
+                self._collecting.append(PlannedCall(key, dict(header), dict(items)))
+            raise _Noted
         ready = self._planned(key, request)
         if ready:
             answer, values = ready.popleft()
@@ -1066,6 +1120,8 @@ class StudentSession:
         quoting.gave(args)
         quoting.gave(kwargs)
         if evidence and block:
+            if self._collecting is not None:
+                raise _Noted  # (`ahead`: an evidence call comes alone)
             result = self._on_evidence(lambda session: session.call(
                 name, *args, grad_args=grad_args, upstream=upstream, gradcheck=gradcheck,
                 seed=seed, record=record, block=block, gpu=gpu, **kwargs), evidence, block,
@@ -1136,6 +1192,8 @@ class StudentSession:
         `evidence`, `block`: as `call`'s (the scenario's own block is in its `params`)."""
         quoting.gave(params)
         if evidence and block:
+            if self._collecting is not None:
+                raise _Noted  # (`ahead`: an evidence call comes alone)
             found = self._on_evidence(lambda session: session.scenario(
                 name, params, timeout, record), evidence, block, (name, True))
             if record:

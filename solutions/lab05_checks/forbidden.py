@@ -506,7 +506,8 @@ def answers_alike(student, function: str, forbidden: set[str], source: SourceFac
     the evidence worker first (its inputs exist nowhere before). A function that raises in
     both, or is wrong alike in both, is its other checks' business. (No recorders: the value
     is compared, and the block alone decides whether the library was reached — the check's
-    recorded call came before; a block lifted is reported all the same.)"""
+    recorded call came before; a block lifted is reported all the same.) Every variant's
+    evidence call comes before the main worker's calls, which go together (`ahead`)."""
     def outcome(result: CallResult) -> Any:
         return result.value, result.grads
 
@@ -515,12 +516,17 @@ def answers_alike(student, function: str, forbidden: set[str], source: SourceFac
             function, *args, block=block, evidence=EVIDENCE, grad_args=(0,),
             upstream=gradient, **asked)))
 
-    for variant in variants:
-        asked, gradient = {**kwargs, **variant}, upstream(variant)
+    asks = [({**kwargs, **variant}, upstream(variant)) for variant in variants]
+    answers: list[Any] = []
+    for asked, gradient in asks:  # (every variant's evidence call first, one by one)
         try:
-            blocked: Any = evidence_call(asked, gradient)
+            answers.append(evidence_call(asked, gradient))
         except StudentError:
-            blocked = None
+            answers.append(None)
+    # ... then the same calls in the main worker, sent together
+    student.ahead(*(lambda asked=asked, gradient=gradient: student.call(
+        function, *args, grad_args=(0,), upstream=gradient, **asked) for asked, gradient in asks))
+    for variant, (asked, gradient), blocked in zip(variants, asks, answers, strict=True):
         if not _same_where_available(student, function, args, blocked, outcome, (0,),
                                      gradient, asked):
             settings = ", ".join(f"{k}={v!r}" for k, v in variant.items())

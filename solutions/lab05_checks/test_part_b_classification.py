@@ -1091,6 +1091,9 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     # shift past 64 classes: every probe was narrow)
     cases = [*((shape(_extreme_logits(dtype, band)), dims, band) for dtype, band in EDGE_SCALES),
              (shape(_extreme_logits(torch.float64).repeat(1, 86)), (-1,), 0)]
+    student.ahead(*(lambda x=x, dim=dim: student.call(function, x, dim=dim)
+                    for x, case_dims, band in cases
+                    for dim in case_dims[:None if band == 0 else 1]))
     for x, case_dims, band in cases:
         dtype = x.dtype
         for dim in case_dims[:None if band == 0 else 1]:
@@ -1920,8 +1923,12 @@ def test_ce_extreme(student, tol, memo):
     model = _held_to_own_model(diagnosis)
     tol = _extreme_tol(tol)
     excused = False
-    for dtype, band in EDGE_SCALES:  # (every reduction near 1e4, the first below)
-        logits, targets = _ce_extreme_case(dtype, band)
+    cases = [(dtype, band, *_ce_extreme_case(dtype, band)) for dtype, band in EDGE_SCALES]
+    student.ahead(*(lambda logits=logits, targets=targets, reduction=reduction: student.call(
+        "cross_entropy", logits, targets, reduction=reduction)
+        for _, band, logits, targets in cases
+        for reduction in _for_edge_cases(diagnosis["working"])[:None if band == 0 else 1]))
+    for dtype, band, logits, targets in cases:  # (every reduction near 1e4, the first below)
         for reduction in _for_edge_cases(diagnosis["working"])[:None if band == 0 else 1]:
             value = student.call("cross_entropy", logits, targets, reduction=reduction).value
             expected = model(logits, targets, reduction)
@@ -2394,8 +2401,11 @@ def _bce_clamp_case_failed(student, tol, dtype: torch.dtype, reduction: str) -> 
 def test_bce_clamp(student, tol, memo):
     memo[EDGES, "binary_cross_entropy"] = False
     working = _bce_working(student, memo, tol)
-    for dtype in DTYPES:
-        probs, targets = _bce_edge_case(dtype)
+    cases = [(dtype, *_bce_edge_case(dtype)) for dtype in DTYPES]
+    student.ahead(*(lambda probs=probs, targets=targets, reduction=reduction: student.call(
+        "binary_cross_entropy", probs, targets, reduction=reduction)
+        for _, probs, targets in cases for reduction in _for_edge_cases(working)))
+    for dtype, probs, targets in cases:
         for reduction in _for_edge_cases(working):
             value = student.call("binary_cross_entropy", probs, targets,
                                  reduction=reduction).value
@@ -2919,8 +2929,13 @@ def test_bcel_extreme(student, tol, memo, source):
     working = _bcel_working(student, memo, tol)
     tol = _extreme_tol(tol)
     excused = False
-    for dtype, band in EDGE_SCALES:  # (every reduction near 1e4, the first below)
-        logits, targets = _bcel_extreme_case(dtype, band=band)
+    cases = [(dtype, band, *_bcel_extreme_case(dtype, band=band))
+             for dtype, band in EDGE_SCALES]
+    student.ahead(*(lambda logits=logits, targets=targets, reduction=reduction: student.call(
+        BCEL, logits, targets, reduction=reduction)
+        for _, band, logits, targets in cases
+        for reduction in _for_edge_cases(working)[:None if band == 0 else 1]))
+    for dtype, band, logits, targets in cases:  # (every reduction near 1e4, the first below)
         for reduction in _for_edge_cases(working)[:None if band == 0 else 1]:
             value = student.call(BCEL, logits, targets, reduction=reduction).value
             expected = F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction)

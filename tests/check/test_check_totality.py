@@ -134,6 +134,9 @@ class FakeStudent:
             recorded=record, devices=self.data.draw(st.lists(st.sampled_from(
                 ("gpu", "cpu", "x")), max_size=2)) if gpu else None)
 
+    def ahead(self, *asks: Any) -> None:
+        pass  # (the session's round-trip saving: nothing a check can observe)
+
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -244,6 +247,9 @@ class ConsistentStudent:
         return CallResult(value=self.way(value, args), called=[], mutated=[], grads=None,
                           gradcheck=None, recorded=bool(kwargs.get("record")),
                           devices=["gpu"] if gpu else None)
+
+    def ahead(self, *asks: Any) -> None:
+        pass  # (the session's round-trip saving: nothing a check can observe)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),

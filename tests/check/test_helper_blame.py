@@ -118,6 +118,9 @@ class InProcessStudent:
         return CallResult(value=value, called=[], mutated=mutated, grads=grads,
                           gradcheck=checked, recorded=record)
 
+    def ahead(self, *asks: Any) -> None:
+        pass  # (the session's round-trip saving: nothing a check can observe)
+
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = False, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -43,6 +43,9 @@ class InProcessStudent:
     def __init__(self, ns: dict[str, Any]) -> None:
         self.ns = ns
 
+    def ahead(self, *asks: Any) -> None:
+        pass  # (the session's round-trip saving: nothing a check can observe)
+
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:

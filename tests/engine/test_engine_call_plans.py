@@ -558,3 +558,99 @@ def test_an_unknown_scenario_is_the_checks_error_not_the_students(zygote) -> Non
     plans = CallPlans()
     for out in _graded(zygote, plans, _unknown_scenario, 3):  # (the third from a plan)
         assert len(out) == 2 and all("no worker scenario 'no_such_scenario'" in o for o in out)
+
+
+# ------------------------------------------------------- a check's calls asked ahead
+
+def test_a_checks_fresh_calls_asked_ahead_go_in_one_request(zygote, monkeypatch) -> None:
+    """`StudentSession.ahead`: calls a check will make (inputs drawn for this submission, so
+    never planned) go in one request; the check's own calls, made after, are answered from
+    it with what they answer alone — values and errors — and a call it did not announce
+    (other bytes) is made as ever."""
+    inputs = [torch.rand(3) for _ in range(4)] + [-torch.ones(2)]  # (drawn now: fresh)
+    alone = _session(zygote, CallPlans())
+    try:
+        expected = _check(alone, inputs, "picky", learn=False)
+    finally:
+        alone.close()
+    sent = _count_requests(monkeypatch)
+    session = _session(zygote, CallPlans())
+    sent.clear()
+    try:
+        session.begin_check("a check")
+        session.ahead(*(lambda x=x: session.call("picky", x) for x in inputs))
+        assert sent == ["calls"]
+        out: list[object] = []
+        for x in inputs:
+            try:
+                out.append(session.call("picky", x).value)
+            except StudentError as error:
+                out.append(error.kind)
+        assert sent == ["calls"]  # every one answered from the request sent ahead
+        assert torch.equal(session.call("picky", torch.ones(2)).value, torch.full((2,), 2.0))
+        assert sent == ["calls", "call"]
+        session.end_check(learn=False)
+    finally:
+        session.close()
+    assert out[-1] == expected[-1] == "ValueError"
+    assert all(torch.equal(a, b) for a, b in zip(out[:-1], expected[:-1], strict=True))
+
+
+def test_calls_asked_ahead_are_used_once_and_only_by_their_check(zygote, monkeypatch) -> None:
+    """A result asked ahead answers one call, of the check that asked: the same call made
+    twice is made again the second time, and the next check asks for its own."""
+    x = torch.arange(3.0)
+    sent = _count_requests(monkeypatch)
+    session = _session(zygote, CallPlans())
+    try:
+        session.begin_check("a check")
+        session.ahead(lambda: session.call("double", x), lambda: session.call("picky", x))
+        sent.clear()
+        assert torch.equal(session.call("double", x).value, x * 2)
+        assert sent == []
+        assert torch.equal(session.call("double", x).value, x * 2)
+        assert sent == ["call"]
+        session.end_check(learn=False)
+        session.begin_check("another check")
+        assert torch.equal(session.call("picky", x).value, x + 1)
+        assert sent == ["call", "call"]
+        session.end_check(learn=False)
+    finally:
+        session.close()
+
+
+def test_a_call_asked_ahead_that_hangs_is_made_again_with_its_own_limit(zygote,
+                                                                       monkeypatch) -> None:
+    monkeypatch.setattr(session_module, "PREFETCH_CALL_S", 0.5)
+    session = _session(zygote, CallPlans(), call_timeout_s=1.5)
+    try:
+        session.begin_check("a check")
+        session.ahead(lambda: session.call("sleepy", torch.ones(2)),
+                      lambda: session.call("sleepy", torch.full((2,), 1000.0)))
+        assert session._prefetch_off and session.incidents.timeouts == []
+        assert torch.equal(session.call("sleepy", torch.ones(2)).value, torch.ones(2))
+        with pytest.raises(CallTimeout, match=r"ran past its [12] s limit"):
+            session.call("sleepy", torch.full((2,), 1000.0))
+        assert len(session.incidents.timeouts) == 1  # the check's own call, once
+        session.end_check(learn=False)
+    finally:
+        session.close()
+
+
+def test_an_evidence_call_is_never_asked_ahead(zygote, monkeypatch) -> None:
+    """A call with a library block in the evidence worker comes alone (its inputs drawn
+    once the block is in place): `ahead` notes nothing of it and sends nothing."""
+    sent = _count_requests(monkeypatch)
+    session = _session(zygote, CallPlans())
+    try:
+        session.begin_check("a check")
+        sent.clear()
+        x = torch.arange(3.0)
+        session.ahead(lambda: session.call("double", x, block=("softmax",),
+                                           evidence=("softmax",)),
+                      lambda: session.call("double", x, block=("softmax",),
+                                           evidence=("softmax",)))
+        assert sent == [] and session._prefetched == {}
+        session.end_check(learn=False)
+    finally:
+        session.close()
