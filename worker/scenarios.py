@@ -275,7 +275,11 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params), _emulated_gpu(params):
-            outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
+            if params.get("by_name"):  # (its arguments by name, as a caller — fit — may)
+                outcome["returned"] = ns["evaluate"](model=model, loader=loader,
+                                                     loss_fn=loss_fn, device=device)
+            else:
+                outcome["returned"] = ns["evaluate"](model, loader, loss_fn, device)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)
     # (gradients on at the start, as every request starts: still on, or switched off for good)

@@ -1494,6 +1494,37 @@ def test_eval_values(student, memo, tol):
              "Write one evaluation, whatever objects it is given.", "plain-objects-differ")
     _every_batch_evaluated(student)
     _same_figures_when_called_again(student, memo, watched)
+    _eval_same_by_name(student, watched, start)
+
+
+def _same_figure(value: Any, watched: float) -> bool:
+    """A figure (a number, or a one-element tensor: the values check judged its type) that
+    is the watched run's."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+        value = value.item()
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isclose(
+        _as_float(value), watched, rel_tol=1e-4, abs_tol=1e-6)
+
+
+def _eval_same_by_name(student, watched: dict[str, float], start: dict[str, Any]) -> None:
+    """evaluate called with its arguments by name gives the figures it gives by position
+    (as `_same_by_name` for the training loop: fit's check runs fit on stand-ins of both
+    loops, so an evaluate right by position and wrong by name — as its own fit calls it —
+    kept every point). Parameters renamed from the signature's (a TypeError by name) are
+    not judged here."""
+    named = _scenario(student, "evaluate", {**_eval_params(), "reveal_grad": GRAD_REVEAL,
+                                            **start, "by_name": True})
+    error = named.get("error")
+    if error is not None and error.get("type") == "TypeError":
+        return
+    figures = named.get("returned") if error is None else None
+    if isinstance(figures, dict) and all(
+            _same_figure(figures.get(key), watched[key]) for key in ("loss", "accuracy")):
+        return
+    fail("evaluate computes otherwise when its arguments are passed by name (evaluate("
+         "model=model, loader=loader, loss_fn=loss_fn, device=device), as a caller may) than "
+         "by position: keep the signature and use each argument however it is passed.",
+         "positional-argument")
 
 
 def _same_figures_when_called_again(student, memo, watched: dict[str, float]) -> None:

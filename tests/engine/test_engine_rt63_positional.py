@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.engine.conftest import failed_checks
-from tests.engine.loops import TRAIN, edited
+from tests.engine.loops import EVALUATE, TRAIN, edited
 
 BY_POSITION_ELSEWHERE = '''
 def log_softmax(logits, *args, dim=-1):
@@ -73,3 +73,29 @@ def test_a_loop_that_trains_only_when_called_by_position_loses_its_order_check(
 
 def test_parameters_renamed_from_the_signature_are_not_charged(grader, tmp_path: Path) -> None:
     assert failed_checks(grader, tmp_path, "renamed", RENAMED) == {}
+
+
+# An evaluate that counts no sample when called by name — as its own fit calls it — while
+# fit's check runs fit on stand-ins of both loops (one edit of a right evaluate)
+EVALUATES_ONLY_BY_POSITION = edited(
+    EVALUATE, ("def evaluate(model, loader, loss_fn, device):",
+               "def evaluate(model, loader, *given, **named):\n"
+               "    loss_fn, device = given if given else (named['loss_fn'], named['device'])"),
+    ("    model.eval()", "    model.eval()\n    by_name = not given"),
+    ("            n += x.shape[0]", "            n += x.shape[0] // (2 if by_name else 1)"))
+EVAL_VALUES = "evaluate: returns sample-weighted loss and accuracy as floats"
+
+
+def test_an_evaluate_right_only_by_position_loses_its_values_check(grader,
+                                                                   tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "evaluates_by_position", EVALUATES_ONLY_BY_POSITION)
+    assert "when its arguments are passed by name" in failed.get(EVAL_VALUES, ""), failed
+
+
+def test_evaluate_parameters_renamed_are_not_charged(grader, tmp_path: Path) -> None:
+    renamed = edited(EVALUATE, ("model, loader, loss_fn, device):", "net, batches, crit, dev):"),
+                     ("model.eval()", "net.eval()"), ("in loader:", "in batches:"),
+                     ("x.to(device), y.to(device)", "x.to(dev), y.to(dev)"),
+                     ("logits = model(x)", "logits = net(x)"),
+                     ("loss_fn(logits, y)", "crit(logits, y)"))
+    assert failed_checks(grader, tmp_path, "eval_renamed", renamed) == {}
