@@ -108,10 +108,12 @@ OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
 # Canvas's "Download Submissions": `<course>-<assignment>_submissions.zip` (a browser may add ` (1)`)
 CANVAS_DOWNLOAD = re.compile(r"(?:^|[_\s-])submissions(?: \(\d+\))?$", re.IGNORECASE)
 RENAMED = re.compile(r"(?:-\d+| \(\d+\))$")  # lab05-1 (Canvas), lab05 (1) (a browser)
-# What a grade run writes at the top of its output folder (batch/finish.py, report/visibility.py):
-# never a student's id, so no student's folder is one of them (tests/batch/test_batch_out_folder.py)
+# What a grade run writes at the top of its output folder (batch/finish.py, report/visibility.py),
+# and `export feedback` at the top of its own beside the students' folders (its manifest: red
+# team 64's `manifest.csv.ipynb` made a folder of that name, and every export failed): never a
+# student's id, so no student's folder is one of them (tests/batch/test_batch_out_folder.py)
 RESERVED = {"gradebook.csv", "index.html", "final_grades.csv", "batch.json", "published.json",
-            "instructor"}
+            "instructor", "manifest.csv"}
 UNPACKED_PREFIX = ".unpacked-"
 MIB = 1024 * 1024
 _CHUNK = MIB
@@ -474,7 +476,11 @@ class _Walk:
     def folder(self, item: _Item) -> None:
         for child in sorted(item.path.iterdir()):
             if child.name.startswith(".") or child.name == "__MACOSX":
-                continue  # .ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS metadata: never read
+                # .ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS metadata: never read;
+                # a notebook (or zip) of a hidden name is listed, never lost without a word
+                if _hidden_upload(child.name) and child.is_file():
+                    self.found.skipped.append(f"{item.shown}/{child.name}: {HIDDEN_UPLOAD}")
+                continue
             inner = _Item(child, f"{item.shown}/{child.name}", item.folders, item.owner,
                           item.depth, item.budget, export=item.export)
             if item.students and child.is_dir() and not child.is_symlink():
@@ -752,6 +758,8 @@ class _Walk:
                     self.seen.append(member.key)
             elif not hidden:  # .ipynb_checkpoints, __MACOSX: skipped silently, as in a folder
                 wanted.append(member)
+            elif _hidden_upload(member.key) and not _hidden(member.key.rpartition("/")[0]):
+                self.found.skipped.append(f"{item.shown}:{member.name}: {HIDDEN_UPLOAD}")
         budget.fits(sum(m.info.file_size for m in wanted))  # what the archive admits to
         target = self.target(item.path)
         for member in others:
@@ -820,6 +828,18 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 def _hidden(key: str) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in key.split("/"))
+
+
+# (red team 64: a `.hank.ipynb` in a class folder had no row and no line saying why)
+HIDDEN_UPLOAD = ("hidden file (its name starts with '.'), never loaded: rename it without the "
+                 "dot to have it graded")
+
+
+def _hidden_upload(key: str) -> bool:
+    """A notebook or zip whose own name is hidden (`.hank.ipynb`): listed as skipped. What
+    lies in a hidden folder (`.ipynb_checkpoints/`, Jupyter's autosaved copies) is not."""
+    name = key.rpartition("/")[2]
+    return name.startswith(".") and PurePosixPath(name).suffix.lower() in (".ipynb", ".zip")
 
 
 def _no_notebook(seen: list[str], upload: str = "") -> str:

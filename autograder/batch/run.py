@@ -426,6 +426,21 @@ UNCONFINED = (
     f"set {ALLOW_UNCONFINED}=1)")
 
 
+# ... and never as root: allowed unconfined, a worker that could not drop to an unprivileged
+# uid would run the student's code as root on the host (red team 64: a Python installation
+# under a 0700 /root, which no other uid can read, kept the workers at uid 0 — they read
+# the solutions, scored full marks with no code and rewrote a classmate's notebook; the
+# Gradescope runner allows unconfined grading as root, trusting the uid drop). Refused
+# whatever the caller allows.
+UNCONFINED_ROOT = (
+    "this host gives the sandbox's workers no private root and they cannot drop to an "
+    "unprivileged uid (one cannot read the Python installation: "
+    f"{sys.base_prefix}), so a student's code would run as root on the host. Nothing was "
+    "graded. Make the installation readable by every user (chmod -R o+rX on it and the "
+    "folders above it), or run the grader on a host (or in a container) that allows "
+    "namespaces")
+
+
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
                 regrade: bool = False, progress: bool = True, limits: Limits | None = None,
                 lab: Lab | None = None, roster: Path | None = None,
@@ -526,6 +541,9 @@ def _grade_found(inputs: list[Path], out: Path, config: GradingConfig, config_pa
                 if not zygote.info.mount_namespace and not (
                         allow_unconfined or os.environ.get(ALLOW_UNCONFINED) == "1"):
                     raise InputError(UNCONFINED)
+                if not zygote.info.mount_namespace and not zygote.info.drop_privileges \
+                        and os.geteuid() == 0:
+                    raise InputError(UNCONFINED_ROOT)
                 for result in _run(todo, out, config_path, zygote, hide, workers, progress,
                                    lab, engine):
                     done[result.submission_id] = result

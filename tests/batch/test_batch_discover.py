@@ -172,3 +172,19 @@ def test_a_student_s_notebooks_past_the_cap_are_rows_saying_why_not_graded(tmp_p
             assert f.main == "lee" and "more than 4 different notebooks" in f.problem, sid
     assert {f.submission_id for f in found.submissions} >= {"ada"}
     assert any("copy.ipynb" in d and "identical" in d for d in found.duplicates)
+
+
+def test_a_hidden_notebook_is_listed_as_skipped_never_silently_dropped(tmp_path: Path):
+    """Red team 64: `.hank.ipynb` in a class folder (or a zip) had no row and no line saying
+    why; Jupyter's autosaved copies in `.ipynb_checkpoints/` stay unlisted."""
+    write(tmp_path / "class", {"ana.ipynb": nb(), ".hank.ipynb": nb("y = 2"),
+                               ".ipynb_checkpoints/ana-checkpoint.ipynb": nb(),
+                               "ben.zip": zipped({"lab05.ipynb": nb("z = 3"),
+                                                  ".lab05.ipynb": nb("z = 4"),
+                                                  "__MACOSX/._lab05.ipynb": b"\0"})})
+    found = discover([tmp_path / "class"], tmp_path / "unpacked")
+    assert sorted(ids(found)) == ["ana", "ben"]
+    skipped = "\n".join(found.skipped)
+    assert "class/.hank.ipynb: hidden file (its name starts with '.')" in skipped
+    assert "ben.zip:.lab05.ipynb: hidden file" in skipped
+    assert "checkpoint" not in skipped and "__MACOSX" not in skipped

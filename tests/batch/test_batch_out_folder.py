@@ -20,6 +20,7 @@ from autograder.batch.discover import RESERVED, student_id
 from autograder.batch.inputs import InputError
 from autograder.batch.roster import load_roster
 from autograder.batch.run import LOCK, TOP_FILES, _remove_partial, grade_batch
+from autograder.export.feedback import MANIFEST
 from autograder.report.atomic import is_leftover
 from autograder.report.visibility import INSTRUCTOR_PAGES
 
@@ -37,7 +38,8 @@ def upload_without_notebook(folder: Path, name: str) -> Path:
 
 
 def test_every_name_the_run_writes_at_the_top_is_reserved() -> None:
-    assert {*TOP_FILES, INSTRUCTOR_PAGES} <= RESERVED
+    assert {*TOP_FILES, INSTRUCTOR_PAGES, MANIFEST} <= RESERVED
+    assert student_id("manifest.csv.ipynb") == ("manifest.csv_", 0)  # (red team 64)
     assert student_id("final_grades.csv.ipynb") == ("final_grades.csv_", 0)
     assert student_id("batch.json.ipynb") == ("batch.json_", 0)
     assert student_id("lab05.ipynb", ("Instructor",)) == ("Instructor_", 0)

@@ -16,7 +16,7 @@ import pytest
 
 from autograder.batch import run
 from autograder.batch.inputs import InputError
-from autograder.batch.run import ALLOW_UNCONFINED, UNCONFINED, grade_batch
+from autograder.batch.run import ALLOW_UNCONFINED, UNCONFINED, UNCONFINED_ROOT, grade_batch
 from autograder.sandbox.client import Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +47,35 @@ def test_a_host_without_a_private_root_is_refused_and_nothing_graded(
     summary = grade_batch([inbox], tmp_path / "out", ROOT / "grading_config.yaml", workers=1,
                           progress=False, allow_unconfined=True)  # (asked for knowingly)
     assert [r.status.value for r in summary.results] == ["graded"]
+
+
+class NoPrivateRootNorUidDrop(Zygote):
+    """... and an unprivileged uid cannot read the Python installation (red team 64: Python
+    under a 0700 /root)."""
+
+    def __enter__(self) -> Zygote:
+        self.info.mount_namespace = False
+        self.info.drop_privileges = False
+        return self
+
+
+def test_workers_that_would_run_as_root_are_refused_whatever_the_caller_allows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team 64: allowed unconfined (as the Gradescope runner allows it as root), workers
+    that could not drop their uid ran the notebooks as root: one read the solutions and
+    rewrote a classmate's notebook."""
+    monkeypatch.setenv(ALLOW_UNCONFINED, "1")
+    monkeypatch.setattr(run, "Zygote", NoPrivateRootNorUidDrop)
+    monkeypatch.setattr(run.os, "geteuid", lambda: 0)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(REFERENCE, inbox / "ana.ipynb")
+    with pytest.raises(InputError, match="run as root") as refused:
+        grade_batch([inbox], tmp_path / "out", ROOT / "grading_config.yaml", workers=1,
+                    progress=False, allow_unconfined=True)
+    assert str(refused.value) == UNCONFINED_ROOT and sys.base_prefix in UNCONFINED_ROOT
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+    assert not list((tmp_path / "out").glob("*/results.json"))
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the private root needs root (and namespaces)")
