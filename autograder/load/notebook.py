@@ -287,7 +287,32 @@ def _decode(raw: bytes) -> str:
         ) from exc
 
 
+# JSON objects and arrays a notebook may hold (its cells, their metadata and outputs): a
+# Jupyter notebook at the code-cell cap with ten outputs a cell holds ~50,000. Parsed twice
+# outside the sandbox (json, then nbformat, which converts and validates every one), each
+# costs ~0.4 KB of the grading process's memory: red team 64's 32 MB of `{}` (a 36 KB zip)
+# took 6.8 GB and ~55 s, 60 MB of empty markdown cells 2.5 GB and ~100 s. Counted first.
+MAX_JSON_CONTAINERS = 200_000
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def _containers(text: str) -> int:
+    """How many JSON objects and arrays `text` holds (brackets inside strings not counted:
+    looked at only when the quick count, which counts them, is over the limit)."""
+    quick = text.count("{") + text.count("[")
+    if quick <= MAX_JSON_CONTAINERS:
+        return quick
+    bare = _JSON_STRING.sub("", text)
+    return bare.count("{") + bare.count("[")
+
+
 def _parse(text: str) -> nbformat.NotebookNode:
+    containers = _containers(text)
+    if containers > MAX_JSON_CONTAINERS:
+        raise InvalidNotebook(
+            f"the notebook holds {containers:,} JSON objects and lists (cells, metadata, "
+            f"outputs; limit {MAX_JSON_CONTAINERS:,}): clear the outputs, delete empty cells "
+            "and submit the .ipynb saved by Jupyter")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -89,3 +89,46 @@ def test_the_budget_is_shared_by_the_notebook_and_other_cells_still_convert() ->
 
 def test_the_message_names_the_fix() -> None:
     assert "split it into smaller cells" in TOO_LARGE_MESSAGE
+
+
+def _notebook(cells: list[dict[str, object]], **metadata: object) -> str:
+    import json
+
+    return json.dumps({"cells": cells, "metadata": metadata, "nbformat": 4,
+                       "nbformat_minor": 5})
+
+
+def test_a_notebook_of_millions_of_json_objects_is_refused_before_it_is_parsed(
+        tmp_path) -> None:
+    """Red team 64: 32 MB of `{}` in the metadata (a 36 KB zip) took the grading process to
+    6.8 GB parsing it twice; 60 MB of empty markdown cells, 2.5 GB. Counted first, refused."""
+    import pytest
+
+    from autograder.load.notebook import MAX_JSON_CONTAINERS, InvalidNotebook, read_submission
+
+    code = {"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [],
+            "execution_count": None}
+    flooded = {
+        "metadata": _notebook([code], flood=[{}] * (MAX_JSON_CONTAINERS + 1)),
+        "markdown": _notebook([code, *[{"cell_type": "markdown", "source": "",
+                                        "metadata": {}}] * (MAX_JSON_CONTAINERS // 2)]),
+    }
+    for name, text in flooded.items():
+        path = tmp_path / f"{name}.ipynb"
+        path.write_text(text)
+        with pytest.raises(InvalidNotebook, match="JSON objects and lists"):
+            read_submission(path, name, 64)
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    """Code and outputs full of brackets (a printed dict) are text, not structure."""
+    from autograder.load.notebook import MAX_JSON_CONTAINERS, _containers, _parse
+
+    cell = {"cell_type": "code", "source": "d = {'a': [1]}\n" + "{[" * MAX_JSON_CONTAINERS,
+            "metadata": {}, "outputs": [{"output_type": "stream", "name": "stdout",
+                                         "text": '{"k": "\\" {"}\n' * 1000}],
+            "execution_count": 1}
+    text = _notebook([cell])
+    # the notebook and its metadata, the cells, the cell, its metadata, outputs and output
+    assert _containers(text) == 7
+    assert len(_parse(text).cells) == 1
