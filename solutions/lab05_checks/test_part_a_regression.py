@@ -64,6 +64,7 @@ from lab05_checks.reductions import (
     expect_sum_not_mean,
     values_mistake,
 )
+from lab05_checks.signature import expect_same_by_position
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -313,6 +314,10 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
     expect_default(function, "reduction", "mean", student.call(function, pred, target,
                                                                **extra).value,
                    reference(pred, target, reduction="mean", **extra), tol)
+    expected = reference(pred, target, reduction="sum", **extra)
+    expect_same_by_position(lambda *a, **k: student.call(function, *a, **k).value, function,
+                            (pred, target), {**extra, "reduction": "sum"},
+                            lambda value: _agrees(value, expected))
 
 
 def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
@@ -1050,6 +1055,11 @@ def test_huber_values(student, tol, memo):
         fail("huber_loss(pred, target, 2.5) does not use delta=2.5: keep the signature "
              "huber_loss(pred, target, delta=1.0, reduction='mean'), so that delta can be "
              "given by position too.", "positional-argument")
+    # ... and delta left out is the signature's default (fresh eyes 45: a default of 2.0
+    # passed here, every call naming delta, and cost the checks that leave it out instead)
+    pred, target = _pairs(11)[3]
+    expect_default("huber_loss", "delta", 1.0, _quiet(student, "huber_loss", pred, target),
+                   F.huber_loss(pred, target), tol)
     memo[EVERY_DELTA] = not attribution_pending()
 
 
@@ -1082,7 +1092,8 @@ def test_huber_errors(student, memo):
 
 
 def _huber_errors(student, memo) -> None:
-    _expect_value_errors(student, memo, "huber_loss", F.huber_loss)
+    # (delta named: a wrong default is the values check's to charge, once)
+    _expect_value_errors(student, memo, "huber_loss", F.huber_loss, delta=1.0)
     for delta in (0.0, -1.0):
         try:
             student.call("huber_loss", torch.randn(3), torch.randn(3), delta=delta)
@@ -1105,14 +1116,15 @@ HUBER_FORBIDDEN = frozenset({"huber_loss", "smooth_l1_loss", *LIBRARY_ANYWHERE})
 def test_huber_no_library(student, source, memo):
     # (a reduction that works: the library call is this check's, the values another's;
     # the inputs never seen by the notebook before this call)
+    # (delta named: a wrong default is the values check's to charge, once)
     reduction, pred, target, model = _gate(student, memo, "huber_loss", F.huber_loss,
-                                           fresh_generator(), 4)
+                                           fresh_generator(), 4, delta=1.0)
     result = library_call("huber_loss", set(HUBER_FORBIDDEN),
-                          lambda block: student.call("huber_loss", pred, target,
+                          lambda block: student.call("huber_loss", pred, target, delta=1.0,
                                                      reduction=reduction, record=True, block=block,
                                                      evidence=EVIDENCE))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
-                           model(pred, target, reduction=reduction))
+                           model(pred, target, reduction=reduction, delta=1.0))
     # Its delta is the same function's with the library unavailable too (red team 12: a
     # fallback that ignored delta only in this call)
     fixed = torch.linspace(-4, 4, 9, dtype=torch.float64)

@@ -91,6 +91,7 @@ from lab05_checks.reductions import (
     expect_sum_not_mean,
     values_mistake,
 )
+from lab05_checks.signature import by_position_problem, expect_same_by_position
 
 REDUCTIONS = ("mean", "sum", "none")
 DTYPES = (torch.float32, torch.float64)
@@ -1870,6 +1871,10 @@ def test_ce_values(student, tol, memo):
     expect_default("cross_entropy", "reduction", "mean",
                    student.call("cross_entropy", logits, targets).value,
                    model(logits, targets, "mean"), tol)
+    expected = model(logits, targets, "sum")
+    expect_same_by_position(lambda *a, **k: student.call("cross_entropy", *a, **k).value,
+                            "cross_entropy", (logits, targets), {"reduction": "sum"},
+                            lambda value: _same(value, expected, tol))
 
 
 def _ce_extreme_case(dtype: torch.dtype, band: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -2273,6 +2278,11 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
             return
         expect_default(function, "reduction", "mean", value,
                        reference(first, cases[0][1], reduction="mean", **extra), tol)
+    if "sum" in reductions:
+        expected = reference(first, cases[0][1], reduction="sum", **extra)
+        expect_same_by_position(lambda *a, **k: student.call(function, *a, **k).value,
+                                function, (first, cases[0][1]), {**extra, "reduction": "sum"},
+                                lambda value: _same(value, expected, tol))
 
 
 def _expect_terms_in_place(function: str, elementwise: Any, probs: torch.Tensor,
@@ -2877,6 +2887,20 @@ def test_bcel_pos_weight(student, tol, memo):
                                        logits=True, pos_weight=pos_weight):
                     continue
                 expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
+    weighted = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight)
+    summed = F.binary_cross_entropy_with_logits(logits, targets, reduction="sum")
+
+    def values(*args: Any, **kwargs: Any) -> Any:
+        return student.call(BCEL, *args, **kwargs).value
+
+    problem = by_position_problem(values, BCEL, (logits, targets), {"pos_weight": pos_weight},
+                                  lambda value: _same(value, weighted, tol))
+    if problem is not None:
+        if by_position_problem(values, BCEL, (logits, targets), {"reduction": "sum"},
+                               lambda value: _same(value, summed, tol)) is not None:
+            attributed_to(BCEL_VALUES)  # (one signature kept otherwise: charged there, once)
+        else:
+            fail(*problem)
     memo[POS_WEIGHT_RIGHT] = not attribution_pending()
 
 

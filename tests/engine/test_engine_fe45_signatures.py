@@ -1,0 +1,62 @@
+"""Fresh eyes 45, in the real engine: the notebook's rule "Keep each signature" (a graded
+function is called by position and by name, as its signature allows) held for `dim`,
+`delta` and the metrics, but every loss's `reduction` (and BCE with logits' `pos_weight`)
+was always named — a keyword-only `reduction`, or `reduction` before `pos_weight`, kept every
+point. And huber_loss's default delta was judged by the checks that leave it out (errors,
+no library, GPU: three wrong messages) rather than by its values check, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.engine.conftest import failed_checks
+
+MSE_VALUES = "mse_loss: matches F.mse_loss for every reduction (float32 and float64)"
+HUBER_VALUES = "huber_loss: matches F.huber_loss for every reduction and delta (float32 and float64)"
+BCEL_VALUES = ("binary_cross_entropy_with_logits: matches F.binary_cross_entropy_with_logits "
+               "for every reduction (float32 and float64)")
+
+KEYWORD_ONLY_REDUCTION = '''
+def mse_loss(pred, target, *, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    return _reduce((pred - target) ** 2, reduction)
+'''
+
+POS_WEIGHT_AFTER_REDUCTION = '''
+def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weight=None):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1
+    return _reduce((1 - targets) * logits - weight * F.logsigmoid(logits), reduction)
+'''
+
+DEFAULT_DELTA_TWO = '''
+def huber_loss(pred, target, delta=2.0, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    d = (pred - target).abs()
+    return _reduce(torch.where(d < delta, 0.5 * d ** 2, delta * (d - 0.5 * delta)), reduction)
+'''
+
+
+def test_a_keyword_only_reduction_loses_the_values_check_once(grader, tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "kwonly_reduction", KEYWORD_ONLY_REDUCTION)
+    assert list(failed) == [MSE_VALUES], failed
+    assert "mse_loss(pred, target, 'sum') raises TypeError" in failed[MSE_VALUES]
+    assert "keep the signature mse_loss(pred, target, reduction='mean')" in failed[MSE_VALUES]
+
+
+def test_reduction_before_pos_weight_is_charged_once(grader, tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "pos_weight_last", POS_WEIGHT_AFTER_REDUCTION)
+    assert list(failed) == [BCEL_VALUES], failed
+    assert ("keep the signature binary_cross_entropy_with_logits(logits, targets, "
+            "pos_weight=None, reduction='mean')") in failed[BCEL_VALUES]
+
+
+def test_a_wrong_default_delta_costs_the_values_check_alone(grader, tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "default_delta", DEFAULT_DELTA_TWO)
+    assert list(failed) == [HUBER_VALUES], failed
+    assert "keep the signature's default, delta=1.0" in failed[HUBER_VALUES]
