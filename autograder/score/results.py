@@ -157,7 +157,14 @@ class SubmissionResult:
         """Gradescope's results schema plus our own `status`, `reason`, `max_score`."""
         output = self.reason if self.status is not Status.GRADED else ""
         output = "\n".join(part for part in [output, *self.notes] if part)
+        # Gradescope hides the total while a test is `after_due_date` or `after_published`,
+        # but not for a `hidden` one, "which should not carry points" (its autograder spec):
+        # one that does would move the total students see, the hidden check's verdict in
+        # three resubmissions (red team 64). The whole result then waits for publishing
+        # (each test keeps its own visibility: the visible ones are shown at once).
+        withheld = any(t.visibility == "hidden" and t.max_score > 0 for t in self.tests)
         return {
+            **({"visibility": "after_published"} if withheld else {}),
             "score": self.final_score,
             "max_score": self.max_score,
             "execution_time": round(self.execution_time, 3),

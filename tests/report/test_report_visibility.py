@@ -111,6 +111,20 @@ def test_results_json_keeps_gradescope_status_and_carries_the_state():
     assert next(t for t in back.tests if t.name == VALUES).waived
 
 
+def test_a_hidden_check_with_points_holds_back_gradescopes_total():
+    """Gradescope shows the total unless a test waits for a date or for publishing; a
+    `hidden` test is assumed to carry no points (red team 64): its points would move the
+    total students see. The whole result then waits for publishing; each test keeps its own
+    visibility."""
+    data = _result().to_gradescope()
+    assert data["visibility"] == "after_published"
+    assert {t["name"]: t["visibility"] for t in data["tests"]}[RAW] == "visible"
+    pointless = SubmissionResult("s2", Status.GRADED, "", [
+        Row(RAW, 0.0, 2.0, False, "", "visible"), Row(SECRET, 0.0, 0.0, True, "", "hidden")],
+        max_score=2.0)
+    assert "visibility" not in pointless.to_gradescope()
+
+
 def test_student_view_withholds_checks_and_their_points():
     view, withheld = for_audience(_result(), STUDENT)
     assert [t.name for t in view.tests] == [RAW, VALUES]
