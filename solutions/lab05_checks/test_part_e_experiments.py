@@ -69,6 +69,27 @@ def _close(value: float, expected: float, tol) -> bool:
     return abs(value - expected) <= tol.metric.atol + tol.metric.rtol * abs(expected)
 
 
+# The answer is what the student's own metric gives on the experiment's data, as the step
+# asks, and that metric is wrong there — and elsewhere too, so the answer is not excused as
+# the metric's mistake (`_metric_to_blame`: a function right on other labels): fresh eyes 45's
+# accuracy dividing by the number of classes was told to "pass both to your accuracy()",
+# which it did.
+OWN_METRIC_WRONG = ("{name} is what your {function}() gives on the experiment's data, as this "
+                    "step asks, but that is not the right value: your {function}() is wrong "
+                    "(its own check in Part C says how) — fix it and run this cell again.")
+
+
+def _own_metric_gives(student, function: str, pick: Any, value: Any) -> bool:
+    """The student's `function` on the experiment's data gives `value` (`pick`: the number
+    of its result the answer is)."""
+    preds, targets = _experiment_data()
+    try:
+        got = pick(student.call(function, preds, targets).value)
+    except (StudentError, LookupError, TypeError):
+        return False
+    return _same_answer(value, got)
+
+
 def _metric_to_blame(student, name: str, value: Any, expected: float, function: str,
                      pick: Any, check_for: Any) -> bool:
     """The answer is wrong (or not a float) because the student's own metric function is: a
@@ -117,9 +138,11 @@ def _disguised(preds: torch.Tensor, targets: torch.Tensor, gen: torch.Generator,
                relabel: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """The same labels drawn afresh in a form of their own (red team 50's metrics answered a
     table of these probes, and the answers built on them were excused): every sample repeated
-    1 to 4 times, the samples shuffled, and (`relabel`) the classes renamed by a random
-    bijection of 0 … 9 — accuracy, precision, recall and F1 are unchanged."""
-    times = int(torch.randint(1, 5, (1,), generator=gen))
+    2 to 4 times, the samples shuffled, and (`relabel`) the classes renamed by a random
+    bijection of 0 … 9 — accuracy, precision, recall and F1 are unchanged. (Never once: an
+    accuracy dividing by the number of classes is right on three distinct samples of three
+    classes, so whether its answer was excused depended on the draw — fresh eyes 45.)"""
+    times = int(torch.randint(2, 5, (1,), generator=gen))
     order = torch.randperm(preds.numel() * times, generator=gen)
     preds, targets = preds.repeat(times)[order], targets.repeat(times)[order]
     if relabel:
@@ -260,6 +283,10 @@ def test_always_negative_accuracy(student, answers, tol):
             and _close(value / 100, answers["always_negative_accuracy"], tol):
         fail(f"always_negative_accuracy holds {value:g}, a percentage: keep the accuracy a "
              "fraction in [0, 1], as your accuracy() returns it (no × 100).", "percentage")
+    if not _close(value, answers["always_negative_accuracy"], tol) and _own_metric_gives(
+            student, "accuracy", lambda got: got, value):
+        fail(OWN_METRIC_WRONG.format(name="always_negative_accuracy", function="accuracy"),
+             "own-metric-wrong")
     if not _close(value, answers["always_negative_accuracy"], tol):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "
@@ -288,6 +315,10 @@ def test_always_negative_f1(student, answers, tol):
              "predicted positives, precision and F1 are 0 by convention (sklearn's "
              "zero_division=0); compute it with your precision_recall_f1 on all-zero "
              "predictions.", "nan-metric")
+    if not _close(value, answers["always_negative_f1"], tol) and _own_metric_gives(
+            student, "precision_recall_f1", lambda got: got[2], value):
+        fail(OWN_METRIC_WRONG.format(name="always_negative_f1", function="precision_recall_f1"),
+             "own-metric-wrong")
     if not _close(value, answers["always_negative_f1"], tol):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "

@@ -60,3 +60,37 @@ def test_a_wrong_default_delta_costs_the_values_check_alone(grader, tmp_path: Pa
     failed = failed_checks(grader, tmp_path, "default_delta", DEFAULT_DELTA_TWO)
     assert list(failed) == [HUBER_VALUES], failed
     assert "keep the signature's default, delta=1.0" in failed[HUBER_VALUES]
+
+
+ACCURACY_OVER_CLASSES = '''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape or preds.numel() == 0:
+        raise ValueError("bad")
+    return float((preds == targets).sum()) / float(torch.unique(targets).numel())
+'''
+ALWAYS_NEGATIVE_ACC = "always_negative_accuracy: accuracy of the always-negative classifier"
+
+
+def test_an_answer_built_on_a_wrong_metric_says_so(grader, tmp_path: Path) -> None:
+    """Fresh eyes 45: an accuracy dividing by the number of classes (wrong on other labels
+    too, so the answer is not excused as its mistake) made always_negative_accuracy wrong,
+    which was told to "pass both to your accuracy()" — what it did."""
+    import nbformat
+
+    from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
+
+    # the experiment cell as the notebook writes it, after the answers
+    experiment = """
+generator = torch.Generator().manual_seed(0)
+imbalanced_targets = torch.cat([torch.zeros(950, dtype=torch.int64),
+                                torch.ones(50, dtype=torch.int64)])[torch.randperm(
+                                    1000, generator=generator)]
+always_negative_preds = torch.zeros_like(imbalanced_targets)
+always_negative_accuracy = accuracy(always_negative_preds, imbalanced_targets)
+"""
+    path = tmp_path / "accuracy_over_classes.ipynb"
+    nbformat.write(notebook(REFERENCE, ACCURACY_OVER_CLASSES, answers(), experiment), path)
+    failed = {t.name: t.output for t in grader.grade(path, "over_classes").tests
+              if not t.passed}
+    assert "is what your accuracy() gives on the experiment's data" in \
+        failed[ALWAYS_NEGATIVE_ACC], failed
