@@ -94,3 +94,30 @@ always_negative_accuracy = accuracy(always_negative_preds, imbalanced_targets)
               if not t.passed}
     assert "is what your accuracy() gives on the experiment's data" in \
         failed[ALWAYS_NEGATIVE_ACC], failed
+
+
+PRF_KEYWORD_ONLY = '''
+def precision_recall_f1(preds, targets, *, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    predicted, actual = preds == positive_class, targets == positive_class
+    tp = int((predicted & actual).sum())
+    fp = int((predicted & ~actual).sum())
+    fn = int((~predicted & actual).sum())
+    precision = _safe_ratio(tp, tp + fp)
+    recall = _safe_ratio(tp, tp + fn)
+    return precision, recall, _safe_ratio(2 * tp, 2 * tp + fp + fn)
+
+
+def macro_f1(preds, targets, num_classes):
+    return sum(precision_recall_f1(preds, targets, c)[2] for c in range(num_classes)) / num_classes
+'''
+PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"
+
+
+def test_a_keyword_only_positive_class_is_charged_once_not_again_in_macro_f1(
+        grader, tmp_path: Path) -> None:
+    """Fresh eyes 45: macro_f1 passing positive_class by position raised through the
+    helper's keyword-only signature, and lost both its checks as well."""
+    failed = failed_checks(grader, tmp_path, "prf_kwonly", PRF_KEYWORD_ONLY)
+    assert list(failed) == [PRF_MULTI], failed
