@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.compare import describe
-from autograder.check.registry import attributed_to, check, fail, held_to
+from autograder.check.registry import CheckFailed, attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
 from autograder.sandbox.quoting import (
@@ -923,8 +923,28 @@ def test_train_return(student, memo, tol):
         _return_diagnosis(value, candidates["ok", mode][1].losses, sizes)
     if own and own[0] != losses and len(own[0]) == len(losses):
         _return_diagnosis(value, own[0], [int(n) for n in own[1]])
+    _kept_across_calls(student, params, value)
     fail("train_one_epoch: the returned loss is not the sample-weighted mean of the batch "
          "losses.", "wrong-return")
+
+
+def _kept_across_calls(student, params: dict, value: float) -> None:
+    """The very same epoch run again (same model state, data and batches) returns another
+    figure: the loop keeps its total (or count) across calls — a global, a default argument
+    — where each call must start from 0 (fresh eyes 45: a module-level total, told only that
+    the figure was wrong). Nothing else changes between the two runs."""
+    again = _scenario(student, "train_one_epoch", params)
+    if again.get("error") is not None:
+        return
+    try:
+        figure = _float_returned(again.get("returned"))
+    except CheckFailed:
+        return
+    if not math.isclose(figure, value, rel_tol=1e-6, abs_tol=1e-9):
+        fail("train_one_epoch returns another figure for the very same epoch when it is run "
+             "again: its total (or sample count) carries over from call to call — a global or "
+             "a default argument. Start every call from total = 0 and count = 0 inside the "
+             "function.", "total-kept-across-calls")
 
 
 def _float_returned(value: Any, again: bool = False) -> float:
@@ -974,11 +994,27 @@ def _returns_the_same_when_called_again(student, memo, tol) -> None:
         weighted.append(sum(loss * n for loss, n in zip(replay.losses, replay.sizes,
                                                            strict=True)) / sum(replay.sizes))
     if weighted and not any(math.isclose(value, figure, rel_tol=1e-4, abs_tol=1e-6)
+                            for figure in weighted) and matched is None \
+            and _more_forwards_than_batches(again):
+        # (a loss computed again after step(), on a second forward pass: the order check
+        # names that pass, and the figure follows from it — fresh eyes 45 was told to start
+        # every call from a total of 0)
+        attributed_to(TRAIN_ORDER)
+        return
+    if weighted and not any(math.isclose(value, figure, rel_tol=1e-4, abs_tol=1e-6)
                             for figure in weighted):
         fail("train_one_epoch returns another figure than the sample-weighted mean of its batch "
              "losses when it is called again on the same model (as fit calls it every epoch): "
              "start every call from a total of 0 and divide by that epoch's number of samples.",
              "wrong-return")
+
+
+def _more_forwards_than_batches(outcome: dict) -> bool:
+    """The run made more forward passes than the loader has batches (each batch's loss
+    recorded twice, say)."""
+    events = outcome.get("events", [])
+    batches = -(-EPOCH_N // BATCH)
+    return isinstance(events, list) and events.count("forward") > batches * AGAIN_CALLS
 
 
 def _run_losses(outcome: dict) -> tuple[list[float], list[float]] | None:
