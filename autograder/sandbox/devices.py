@@ -53,6 +53,28 @@ _COPIES = frozenset({_aten.copy_.default, _aten._to_copy.default, _aten.lift_fre
 _MATMUL = frozenset({_aten.mm.default, _aten.bmm.default, _aten.addmm.default,
                      _aten.baddbmm.default, _aten.addbmm.default, _aten.mv.default,
                      _aten.addmv.default, _aten.dot.default, _aten.vdot.default})
+# Operators with a CPU kernel and none CUDA can run (no CUDA kernel, no composite one):
+# `dispatch:` entries of torch's native_functions.yaml (torchgen/packaged/ATen/native/;
+# tests/sandbox/test_devices_cpu_only.py recomputes this from the installed torch). A CPU
+# build registers no CUDA kernel to ask the dispatcher about. Red team 65's confusion matrix
+# from `torch.histogram` passed the GPU check on the emulation and raises on a real GPU.
+CPU_ONLY = frozenset(f"aten::{name}" for name in (
+    "_add_relu.Scalar", "_add_relu.Tensor", "_add_relu.out", "_add_relu_.Scalar",
+    "_add_relu_.Tensor", "_convert_weight_to_int4pack_for_cpu", "_dyn_quant_matmul_4bit",
+    "_dyn_quant_pack_4bit_weight", "_empty_affine_quantized",
+    "_empty_per_channel_affine_quantized", "_foobar", "_functional_assert_async.msg",
+    "_histogramdd_bin_edges", "_histogramdd_from_bin_cts", "_histogramdd_from_bin_tensors",
+    "_make_dep_token", "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_flash_attention_for_cpu_backward", "_spdiags",
+    "_test_functorch_fallback", "_test_optional_filled_intlist", "_test_optional_floatlist",
+    "_test_optional_intlist", "_upsample_lanczos2d_aa.out",
+    "_upsample_lanczos2d_aa_backward.grad_input", "_weight_int4pack_mm_for_cpu", "from_file",
+    "histogram.bin_ct", "histogram.bin_ct_out", "histogram.bins_tensor",
+    "histogram.bins_tensor_out", "mkldnn_rnn_layer", "mkldnn_rnn_layer_backward",
+    "narrow_copy.out", "quantize_per_tensor.tensors", "slow_conv3d_forward",
+    "slow_conv3d_forward.output", "to_mkldnn"))
+NO_CUDA_KERNEL = ("Could not run '{op}' with arguments from the 'CUDA' backend. This could be "
+                  "because the operator doesn't exist for this backend")
 MIXED = ("Expected all tensors to be on the same device, but found at least two devices, "
          "cuda:0 and cpu!")
 CPU_INDEXED = ("indices should be either on cpu or on the same device as the indexed tensor "
@@ -207,6 +229,8 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
         return func(*_map(_data, args), **kwargs)
     if not gpu and not made_here:
         return func(*args, **kwargs)
+    if (gpu or made_here) and func.name() in CPU_ONLY:
+        raise NotImplementedError(NO_CUDA_KERNEL.format(op=func.name()))
     if gpu and func not in _COPIES:
         if func in _INDEXING:
             if not isinstance(args[0], OnGPU):

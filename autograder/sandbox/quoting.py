@@ -24,6 +24,7 @@ from typing import Any
 import torch
 
 from autograder.sandbox import protocol
+from autograder.sandbox.devices import CPU_ONLY
 
 # Longest excerpts of the student's exception that feedback may quote: a type name is an
 # identifier (a 200 KB one turned feedback pages into 11 MB); a message one short paragraph.
@@ -231,6 +232,7 @@ LIBRARY_MESSAGES = (
     "can't convert {device} device type tensor to numpy",
     "expected device {device} but got device {device} for value tensor",
     "Cannot copy out of meta tensor",
+    "Could not run '{aten}' with arguments from the 'CUDA' backend",
     # the grader's own, raised in its instruments and its emulated GPU
     "call loss_fn(logits, y) with nothing else",
     "elapsed_time: both events must be recorded first",
@@ -272,7 +274,8 @@ LIBRARY_MESSAGES = (
 _SLOTS = {"size": r"-?\d+", "sizes": r"[-\d, ]*", "dim": r"-?\d+", "count": r"\d+",
           # (a name matched dotted, said only whole: `_slot`)
           "name": r"[A-Za-z_][\w.]*", "dtype": r"[A-Za-z_][\w.]*", "key": r"[^'\n]{1,160}",
-          "device": r"[a-z]+(?::\d+)?", "op": r"[-+*/@%&|^<>=!]{1,3}"}
+          "device": r"[a-z]+(?::\d+)?", "op": r"[-+*/@%&|^<>=!]{1,3}",
+          "aten": r"aten::[\w.]+"}
 _DTYPE_WORD = re.compile(r"(?:torch\.)?(?:(?:b?float|u?int|complex)(?:8|16|32|64|128)?|bool|"
                          r"half|double|long|short|Float|Double|Half|BFloat16|Long|Int|Short|"
                          r"Char|Byte|Bool|ComplexFloat|ComplexDouble)")
@@ -329,6 +332,8 @@ def _slot(kind: str, value: str) -> str:
             f"{kind_of}:N"
     if kind == "op":
         return value if value in _OPERATORS else "…"
+    if kind == "aten":  # (an operator no GPU runs: one of a few dozen, `devices.CPU_ONLY`)
+        return value if value in CPU_ONLY else "…"
     if kind == "key":  # (a dict's key: one of the notebook's string constants or names)
         return value if value in _quotable("literals") or value in _quotable("names") else "…"
     return value if value in _quotable("names") or value in _TYPE_WORDS else "…"
