@@ -123,6 +123,9 @@ class InProcessStudent:
     def ahead(self, *asks: Any) -> None:
         pass  # (no worker: each call is answered when made)
 
+    def blocked_in_its_cells(self, function: str) -> list[tuple[str, str]]:
+        return []  # (no evidence worker runs the cells here)
+
     def get_var(self, name: str) -> Any:
         if name not in self.namespace:
             raise MissingFunction(name)

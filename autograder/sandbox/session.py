@@ -81,12 +81,17 @@ def student_error_info(raw: Any) -> dict[str, Any]:
     function = info.get("function")
     function = function if isinstance(function, str) and len(function) <= MAX_TYPE_NAME \
         and function.isidentifier() else ""
+    through = info.get("through")
     return {"type": kind, "function": function,
             "message": protocol.clean_text(info.get("message", ""), MAX_MESSAGE,
                                            keep_newlines=True),
             "where": real_where(where) if _WHERE.fullmatch(where) else "",
             "own": info.get("own") is True,
-            "kinds": _builtin_kinds(info.get("kinds"))}
+            "kinds": _builtin_kinds(info.get("kinds")),
+            # (a cell's error: the notebook's functions it raised through, by name)
+            "through": tuple(name for name in through[:8] if isinstance(name, str)
+                             and len(name) <= MAX_TYPE_NAME and name.isidentifier())
+            if isinstance(through, list) else ()}
 
 
 def _builtin_kinds(raw: Any) -> tuple[str, ...]:
@@ -1026,6 +1031,26 @@ class StudentSession:
                 prints = None
             self._fingerprints[function] = prints if isinstance(prints, dict) else None
         return self._fingerprints[function]
+
+    def blocked_in_its_cells(self, function: str) -> list[tuple[str, str]]:
+        """In the notebook's own use of `function` — its cells, run again in the evidence
+        workers started so far, whose library kernels are gone — each cell whose run
+        reached a blocked operator through `function`: (the cell, the operator's name).
+
+        Why: every call the grader makes is the grader's, which a function can tell from
+        its call stack; red team 65's losses handed their work to the library whenever a
+        notebook cell was on the stack (ordinary use) and used their own code in every call
+        of the grader's (+29 with the training loops). A cell calling the function is the
+        notebook's own use, observed: where the library is gone, it shows. Each cell is said
+        as feedback says where it is."""
+        found: list[tuple[str, str]] = []
+        for session in self._evidence.values():
+            for record in session.cells.values():
+                error = record.error or {}
+                if error.get("type") == "LibraryBlocked" and function in error.get("through", ()):
+                    words = str(error.get("message", "")).split()
+                    found.append((self._where(record.index), words[0] if words else ""))
+        return found
 
     def _on_evidence(self, ask: Callable[[StudentSession], _T], evidence: tuple[str, ...],
                      block: tuple[str, ...], function: tuple[str, bool]) -> _T:

@@ -568,7 +568,7 @@ class Worker:
         for cell in request["cells"]:
             index, source = int(cell["index"]), str(cell["source"])
             started = time.perf_counter()
-            error = None
+            error: dict[str, Any] | None = None
             try:
                 # (as Jupyter compiles a cell: none of this module's __future__ imports)
                 name = f"<cell {index}>"
@@ -594,7 +594,7 @@ class Worker:
             except GradingTimeout:
                 error = {"type": "Timeout", "message": f"cell ran past {timeout:.0f} s", "where": ""}
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                error = harness.error_info(exc)
+                error = {**harness.error_info(exc), "through": _through(exc, self.namespace)}
             finally:
                 self._close_figures()
             protocol.send(self.sock, {"event": "cell_end", "index": index, "error": error,
@@ -1040,6 +1040,25 @@ def fingerprints(namespace: dict[str, Any], name: str) -> dict[str, str]:
                         todo += [ref for ref in code.co_names
                                  if ref in namespace and ref not in prints]
     return prints
+
+
+def _through(exc: BaseException, namespace: dict[str, Any]) -> list[str]:
+    """The notebook's functions (by the names it binds them to) whose own code is on the
+    traceback of an error its cell raised: which of them the cell was calling when it was
+    raised (an evidence worker's cell reaching a blocked library operator through a graded
+    function is that function's use of the library in the notebook's own use of it)."""
+    names: dict[types.CodeType, str] = {}
+    for name, value in list(namespace.items())[:10_000]:
+        if type(value) is types.FunctionType and value.__code__.co_filename.startswith("<cell"):
+            names.setdefault(value.__code__, name)
+    found: list[str] = []
+    tb = exc.__traceback__
+    while tb is not None and len(found) < 8:
+        bound = names.get(tb.tb_frame.f_code)
+        if bound is not None and bound not in found:
+            found.append(bound)
+        tb = tb.tb_next
+    return found
 
 
 def _statements(source: str, name: str, definitions_only: bool = False) -> list[Any]:

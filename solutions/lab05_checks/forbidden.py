@@ -334,6 +334,22 @@ def assert_no_library_call(function: str, forbidden: set[str], observed: CallRes
         _fail_library_call(function, used)
 
 
+def assert_not_in_its_cells(student, function: str, forbidden: set[str]) -> None:
+    """Fails where the notebook's own cells, run again in the evidence worker (the library
+    gone), reached a forbidden operator through `function` (`StudentSession.
+    blocked_in_its_cells`): the notebook's own use of it calls the library, whatever the
+    grader's calls saw (red team 65: functions that looked for a notebook cell on their call
+    stack and called the library there alone)."""
+    for where, operator in student.blocked_in_its_cells(function):
+        used = library_functions([operator]) & forbidden
+        if used:
+            listed = ", ".join(LIBRARY_NAME.get(n, n) for n in sorted(used))
+            fail(f"{function} calls {listed} when your notebook's own code calls it ({where}), "
+                 "though not in the grader's calls: it computes what you are asked to "
+                 "implement with the library in ordinary use. Write it from elementary tensor "
+                 "operations, one way for every caller.", "library-in-ordinary-use")
+
+
 def _same(value: Any, expected: Any) -> bool:
     if isinstance(expected, torch.Tensor):
         return (isinstance(value, torch.Tensor) and value.shape == expected.shape

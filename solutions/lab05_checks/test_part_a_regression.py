@@ -37,6 +37,7 @@ from lab05_checks.forbidden import (
     LIBRARY_ANYWHERE,
     answers_alike,
     assert_no_library_call,
+    assert_not_in_its_cells,
     for_elementwise,
     fresh_generator,
     library_call,
@@ -766,6 +767,7 @@ def test_mse_no_library(student, source, memo):
         evidence=EVIDENCE))
     assert_no_library_call("mse_loss", set(MSE_FORBIDDEN), result, source,
                            model(pred, target, reduction=reduction))
+    assert_not_in_its_cells(student, "mse_loss", set(MSE_FORBIDDEN))
     _alike_in_both_workers(student, source, "mse_loss", MSE_FORBIDDEN)
 
 
@@ -832,6 +834,7 @@ def test_mae_no_library(student, source, memo, tol):
         evidence=EVIDENCE))
     assert_no_library_call("mae_loss", set(MAE_FORBIDDEN), result, source,
                            model(pred, target, reduction=reduction))
+    assert_not_in_its_cells(student, "mae_loss", set(MAE_FORBIDDEN))
     _alike_in_both_workers(student, source, "mae_loss", MAE_FORBIDDEN)
     # Its gradient where pred == target (PyTorch's is 0 there) is the same function's with the
     # library unavailable too (an eleventh outside red team's sqrt(d ** 2) only in this call).
@@ -1125,6 +1128,7 @@ def test_huber_no_library(student, source, memo):
                                                      evidence=EVIDENCE))
     assert_no_library_call("huber_loss", set(HUBER_FORBIDDEN), result, source,
                            model(pred, target, reduction=reduction, delta=1.0))
+    assert_not_in_its_cells(student, "huber_loss", set(HUBER_FORBIDDEN))
     # Its delta is the same function's with the library unavailable too (red team 12: a
     # fallback that ignored delta only in this call)
     fixed = torch.linspace(-4, 4, 9, dtype=torch.float64)

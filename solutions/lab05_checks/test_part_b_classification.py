@@ -66,6 +66,7 @@ from lab05_checks.forbidden import (
     LIBRARY_LOSSES,
     answers_alike,
     assert_no_library_call,
+    assert_not_in_its_cells,
     for_elementwise,
     fresh_generator,
     library_call,
@@ -1348,6 +1349,7 @@ def _family_no_library(student, source, tol, memo, function: str, vectors: bool)
                              forbidden=SOFTMAX_FORBIDDEN, dim=dim, excused=lambda value: _held_to_own(
                                  student, memo, _loose(tol), function, value, x, dim))
     assert_no_library_call(function, set(SOFTMAX_FORBIDDEN), result, source)
+    assert_not_in_its_cells(student, function, set(SOFTMAX_FORBIDDEN))
     _right_without_the_library(student, tol, memo, source, function, SOFTMAX_FORBIDDEN,
                                (shape(_extreme_logits(torch.float64)),),
                                (shape(_extreme_logits(torch.float64)),), reference, dim=-1)
@@ -2108,6 +2110,7 @@ def test_ce_no_library(student, source, tol, memo):
     # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
     result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
     assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
+    assert_not_in_its_cells(student, "cross_entropy", set(CE_FORBIDDEN))
     _right_without_the_library(_LibraryHelpers(student), tol, memo, source, "cross_entropy",
                                CE_FORBIDDEN, _ce_extreme_case(torch.float64),
                                _ce_extreme_case(torch.float64), F.cross_entropy,
@@ -2721,6 +2724,7 @@ BCE_FORBIDDEN = frozenset({"binary_cross_entropy", BCEL, "soft_margin_loss",
 def test_bce_no_library(student, source, tol, memo):
     result = _bce_expect_working(student, tol, memo, BCE_FORBIDDEN)
     assert_no_library_call("binary_cross_entropy", set(BCE_FORBIDDEN), result, source)
+    assert_not_in_its_cells(student, "binary_cross_entropy", set(BCE_FORBIDDEN))
     # (as the clamp check's gradient inputs: no tiny p, where PyTorch's gradient is its own
     # formula's, not the clamped log's)
     held = _bce_gradient_case()
@@ -3117,6 +3121,7 @@ BCEL_FORBIDDEN = frozenset({BCEL, "binary_cross_entropy", "soft_margin_loss",
 def test_bcel_no_library(student, source, tol, memo):
     result = _bcel_expect_working(student, tol, memo, BCEL_FORBIDDEN)
     assert_no_library_call(BCEL, set(BCEL_FORBIDDEN), result, source)
+    assert_not_in_its_cells(student, BCEL, set(BCEL_FORBIDDEN))
     _right_without_the_library(student, tol, memo, source, BCEL, BCEL_FORBIDDEN,
                                _bcel_extreme_case(torch.float64, middle=0.5),
                                _bcel_extreme_case(torch.float64, middle=0.5),

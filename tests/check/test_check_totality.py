@@ -137,6 +137,10 @@ class FakeStudent:
     def ahead(self, *asks: Any) -> None:
         pass  # (the session's round-trip saving: nothing a check can observe)
 
+    def blocked_in_its_cells(self, function: str) -> list[tuple[str, str]]:
+        return self.data.draw(st.lists(st.tuples(st.sampled_from(("cell 3", "")), st.sampled_from(
+            ("aten::mse_loss", "aten::_softmax", "aten::exp", "", "x"))), max_size=2))
+
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -250,6 +254,9 @@ class ConsistentStudent:
 
     def ahead(self, *asks: Any) -> None:
         pass  # (the session's round-trip saving: nothing a check can observe)
+
+    def blocked_in_its_cells(self, function: str) -> list[tuple[str, str]]:
+        return []  # (no evidence worker ran the notebook's cells)
 
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),

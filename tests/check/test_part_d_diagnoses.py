@@ -46,6 +46,9 @@ class InProcessStudent:
     def ahead(self, *asks: Any) -> None:
         pass  # (the session's round-trip saving: nothing a check can observe)
 
+    def blocked_in_its_cells(self, function: str) -> list[tuple[str, str]]:
+        return []  # (no evidence worker ran the notebook's cells)
+
     def scenario(self, name: str, params: dict[str, Any], timeout: float | None = None,
                  record: bool = True, evidence: tuple[str, ...] = (),
                  block: tuple[str, ...] = ()) -> dict[str, Any]:
