@@ -174,6 +174,11 @@ def expect_float(value: Any, expected: float, atol: float, function: str, what: 
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{function} returned {describe(value)}; it should return a Python float.",
              "wrong-type")
+    if isinstance(value, int) and close_float(value, expected, atol):
+        # (the right number as an int: `return 0` or `return 1` on an edge case — fresh
+        # eyes 46; the spec's metrics are floats, as sklearn's are)
+        fail(f"{function} returned the int {int(value)} {what}: return a Python float there "
+             f"too ({float(value)}), as in every other case.", "int-not-float")
     if math.isfinite(expected) and isinstance(value, float) and not math.isfinite(value):
         fail(f"{function} returned {value!r} {what} where the true value is finite: look for "
              "a 0/0 or a division by zero and return the defined value instead.", "not-finite")

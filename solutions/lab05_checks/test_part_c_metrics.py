@@ -438,6 +438,15 @@ def test_confusion_values(student, ref):
         if not isinstance(value, torch.Tensor):
             fail(f"confusion_matrix returned {describe(value)}: return a torch.Tensor of "
                  "shape (num_classes, num_classes).", "wrong-type")
+        if value.dim() == 2 and tuple(value.shape) in (
+                (num_classes + 1, num_classes + 1), (num_classes - 1, num_classes - 1)):
+            # (fresh eyes 46: num_classes ± 1, told only of a shape)
+            more = value.shape[0] > num_classes
+            fail(f"confusion_matrix returned a matrix one row and one column too "
+                 f"{'large' if more else 'small'} for num_classes={num_classes}: the classes "
+                 "are 0 … num_classes − 1, so the matrix is (num_classes, num_classes) — "
+                 f"{'no' if more else 'not'} num_classes {'+' if more else '−'} 1.",
+                 "wrong-shape")
         if value.shape != expected.shape:
             fail(f"confusion_matrix returned shape {quotable_shape(value.shape, expected.shape)} "
                  f"for num_classes={num_classes}: it must be (num_classes, num_classes).", "wrong-shape")
@@ -485,6 +494,14 @@ def _sized_by_data(student, ref, preds: torch.Tensor, targets: torch.Tensor,
         value, ref.confusion_matrix(more_preds, more_targets, num_classes))
 
 
+def _sized_otherwise(student, num_classes: int, shape: torch.Size) -> bool:
+    """On labels where every class of num_classes occurs, the matrix has this same (wrong)
+    shape: its size comes from something other than the labels present."""
+    every = torch.arange(num_classes)
+    value = _matrix(_quiet(student, "confusion_matrix", every, every.flip(0), num_classes))
+    return value is not None and value.shape == shape
+
+
 @check(CM_ABSENT,
        "Size the matrix by num_classes, not by the labels that happen to appear.",
        clauses=("(C, C) even if some class never occurs",))
@@ -517,6 +534,12 @@ def test_confusion_absent_classes(student, ref):
         if value is None:
             fail("confusion_matrix did not return a tensor of shape (num_classes, "
                  "num_classes).", "wrong-type")
+        if value.shape != expected.shape and _sized_otherwise(student, num_classes,
+                                                              value.shape):
+            # (the same wrong size with every class present: not the labels' — fresh eyes
+            # 46's num_classes + 1 was told to stop sizing by the labels present)
+            attributed_to(CM_VALUES)
+            return
         if value.shape != expected.shape:
             fail(f"confusion_matrix returned shape {quotable_shape(value.shape, expected.shape)} "
                  f"for num_classes={num_classes} when some classes are absent: size the matrix "
@@ -821,9 +844,9 @@ def _prf_check(student, tol, calls: tuple[HelperCall, ...]) -> Any:
     class) and the outputs differ by class, else the one-vs-rest check (the same answer for
     every positive_class is one that ignores it, whichever classes it happens to fit)."""
     def zero_division(call: HelperCall) -> bool:
+        # (TP = 0: a ratio's 0/0, or the F1's 2PR / (P + R) with P = R = 0)
         preds, targets = call.args
-        tp, fp, fn = _counts(preds, targets, call.kwargs["positive_class"])
-        return tp + fp == 0 or tp + fn == 0
+        return _counts(preds, targets, call.kwargs["positive_class"])[0] == 0
 
     def check(outputs: list[Any]) -> str:
         if any(isinstance(out, (tuple, list)) and any(_is_nan(v) for v in out)
@@ -833,7 +856,9 @@ def _prf_check(student, tol, calls: tuple[HelperCall, ...]) -> Any:
             return PRF_BINARY
         wrong = [call for out, call in zip(outputs, calls, strict=True)
                  if not _same_triple(out, call.expected, tol)]
-        alike = all(_same_triple(out, outputs[0], tol) for out in outputs)
+        # (one answer for every class, where the classes' answers differ, ignores the class)
+        alike = all(_same_triple(out, outputs[0], tol) for out in outputs) and not all(
+            _same_triple(call.expected, calls[0].expected, tol) for call in calls)
         return PRF_ZERO if wrong and not alike and all(map(zero_division, wrong)) else PRF_MULTI
     return check
 
@@ -1360,6 +1385,23 @@ def _expect_zero_divisions(student, tol, model: str,
             _zero_division_fail("precision_recall_f1", None, what)
         _expect_triple(value, expected, tol, what, strict_types=False,
                        mistake="zero-division")
+        if isinstance(value, (tuple, list)) and any(type(v) is int for v in value) \
+                and _floats_elsewhere(student):
+            # (its ratios floats where they are defined: the 0 of a 0/0 an int — fresh eyes
+            # 46's `return 0, 0, 0` — is this check's; a function returning ints everywhere
+            # is its values check's, once)
+            fail(f"precision_recall_f1 returns an int 0 {what}: return 0.0, a Python float, "
+                 "as it does where the ratios are defined.", "int-not-float")
+
+
+def _floats_elsewhere(student) -> bool:
+    """precision_recall_f1 returns three Python floats on ordinary labels (`CONTROL_MULTI`)."""
+    try:
+        value = student.call("precision_recall_f1", *CONTROL_MULTI, positive_class=2).value
+    except StudentError:
+        return False
+    return isinstance(value, (tuple, list)) and len(value) == 3 and all(
+        type(v) is float for v in value)
 
 
 def _raises_on_multiclass(student, raised: StudentError) -> bool:
@@ -1482,6 +1524,8 @@ MACRO_EDGES = (
      3, " where TP = FP = FN in every class"),
     (_labels([0, 0, 1, 1, 2, 2]), _labels([0, 0, 1, 2, 2, 2]), 3,
      ", one of them predicted perfectly (its F1 is 1)"),
+    # (no prediction right: every F1 is 0 — fresh eyes 46's `return 0`, an int, there)
+    (_labels([1, 2, 0, 1]), _labels([0, 1, 2, 0]), 3, ", no prediction right (every F1 is 0)"),
 )
 
 
@@ -1835,8 +1879,9 @@ def _raising_prf(student, ref, preds: torch.Tensor, targets: torch.Tensor, num_c
         try:
             student.call("precision_recall_f1", preds, targets, positive_class=c)
         except StudentError as raised:
-            tp, fp, fn = _counts(preds, targets, c)
-            if raised.kind == error.kind and (tp + fp == 0 or tp + fn == 0) \
+            tp = _counts(preds, targets, c)[0]
+            # (TP = 0: a ratio's 0/0, or the F1's 2PR / (P + R) with P = R = 0)
+            if raised.kind == error.kind and tp == 0 \
                     and _raises_with_prf(student, error.kind) \
                     and _macro_control(student, ref, tol, "precision_recall_f1"):
                 return PRF_ZERO

@@ -121,3 +121,35 @@ def test_a_keyword_only_positive_class_is_charged_once_not_again_in_macro_f1(
     helper's keyword-only signature, and lost both its checks as well."""
     failed = failed_checks(grader, tmp_path, "prf_kwonly", PRF_KEYWORD_ONLY)
     assert list(failed) == [PRF_MULTI], failed
+
+
+# Fresh eyes 46: metrics returning an int on an edge case, where the spec's are floats
+ACCURACY_INT_WHEN_PERFECT = '''
+def accuracy(preds, targets):
+    if preds.shape != targets.shape or preds.numel() == 0:
+        raise ValueError("bad")
+    correct = int((preds == targets).sum())
+    return 1 if correct == preds.numel() else correct / preds.numel()
+'''
+CM_PLUS_ONE = '''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    size = num_classes + 1
+    counts = torch.bincount(targets.long() * size + preds.long(), minlength=size * size)
+    return counts.reshape(size, size)
+'''
+ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
+CM_VALUES = "confusion_matrix: int64 (C, C) with rows = true class, columns = predicted class"
+
+
+def test_an_int_returned_on_an_edge_case_is_named(grader, tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "accuracy_int", ACCURACY_INT_WHEN_PERFECT)
+    assert list(failed) == [ACC_VALUES], failed
+    assert "returned the int 1" in failed[ACC_VALUES]
+
+
+def test_a_matrix_one_class_too_large_is_charged_once_and_named(grader, tmp_path: Path) -> None:
+    failed = failed_checks(grader, tmp_path, "cm_plus_one", CM_PLUS_ONE)
+    assert list(failed) == [CM_VALUES], failed
+    assert "one row and one column too large" in failed[CM_VALUES]
