@@ -164,6 +164,29 @@ class OnGPU(torch.Tensor):
                            kwargs: Any = None) -> Any:
         return _dispatch_checked(func, args, kwargs or {})
 
+    @classmethod
+    def __torch_function__(cls, func: Any, types: Any, args: Any = (),
+                           kwargs: Any = None) -> Any:
+        """The answers above however they are read: torch's own getters of a tensor's
+        device (`torch._C.TensorBase.__dict__["device"].__get__(x)`) route a subclass's
+        tensor here, and answered `meta` (red team 65: a notebook told the emulated GPU from
+        a real one so, and moved nothing to the device anywhere else)."""
+        if args and type(args[0]) is OnGPU:
+            answer = _GETTERS.get(func, _ASK)
+            if answer is not _ASK:
+                return answer
+        # (everything else as torch leaves a class with a `__torch_dispatch__`: no
+        # function-level handling at all, the dispatch does the work)
+        return _DISABLED(func, types, args, kwargs or {})
+
+
+_ASK = object()
+_DISABLED = torch._C._disabled_torch_function_impl
+# torch's getters of what `OnGPU`'s properties answer, with those answers
+_GETTERS: dict[Any, Any] = {torch._C.TensorBase.device.__get__: _CUDA,  # type: ignore[attr-defined]
+                            torch._C.TensorBase.is_cuda.__get__: True,  # type: ignore[attr-defined]
+                            torch._C.TensorBase.is_meta.__get__: False}  # type: ignore[attr-defined]
+
 
 def _on_gpu(data: torch.Tensor) -> OnGPU:
     """`data` on the emulated GPU (the one way an `OnGPU` is made)."""

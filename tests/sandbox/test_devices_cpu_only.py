@@ -54,3 +54,18 @@ def test_an_operator_no_gpu_runs_is_refused_on_the_emulated_gpu_as_cuda_refuses_
         lambda p, t, n: torch.bincount(t * n + p, minlength=n * n).reshape(n, n),
         [preds, targets, 3], {}, devices.real_gpu()))
     assert value.tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 1]] and where == ["gpu"]
+
+
+def test_torchs_own_getters_see_the_gpu_a_notebook_sees() -> None:
+    """Red team 65 read a tensor's device with torch's own getter
+    (`torch._C.TensorBase.__dict__["device"].__get__(x)`), which answered `meta` on the
+    emulated GPU alone, and moved nothing to the device anywhere else: the getters answer
+    what the tensor's properties answer."""
+    def read(x: torch.Tensor) -> list[object]:
+        getters = torch._C.TensorBase.__dict__
+        return [getters["device"].__get__(x), getters["is_cuda"].__get__(x),
+                getters["is_meta"].__get__(x), x.device, (x * 2).device]
+
+    seen, _ = devices.to_host(devices.call_on_gpu(read, [torch.ones(2)], {}, devices.real_gpu()))
+    assert seen == [torch.device("cuda", 0), True, False, torch.device("cuda", 0),
+                    torch.device("cuda", 0)]
