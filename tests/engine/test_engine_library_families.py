@@ -53,7 +53,7 @@ def mae_loss(pred, target, reduction="mean"):
 '''
 
 BCEL_BY_SOFTPLUS = '''
-def binary_cross_entropy_with_logits(logits, targets, reduction="mean", pos_weight=None):
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
     if logits.shape != targets.shape:
         raise ValueError("shapes differ")
     if reduction not in ("mean", "sum", "none"):
