@@ -135,14 +135,15 @@ SCALED = (((torch.tensor([2, 0, 1]), torch.tensor([2, 0, 1])), 1.0),
 
 
 def _disguised(preds: torch.Tensor, targets: torch.Tensor, gen: torch.Generator,
-               relabel: bool) -> tuple[torch.Tensor, torch.Tensor]:
+               relabel: bool, times: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The same labels drawn afresh in a form of their own (red team 50's metrics answered a
     table of these probes, and the answers built on them were excused): every sample repeated
     2 to 4 times, the samples shuffled, and (`relabel`) the classes renamed by a random
     bijection of 0 … 9 — accuracy, precision, recall and F1 are unchanged. (Never once: an
     accuracy dividing by the number of classes is right on three distinct samples of three
     classes, so whether its answer was excused depended on the draw — fresh eyes 45.)"""
-    times = int(torch.randint(2, 5, (1,), generator=gen))
+    if times is None:
+        times = int(torch.randint(2, 5, (1,), generator=gen))
     order = torch.randperm(preds.numel() * times, generator=gen)
     preds, targets = preds.repeat(times)[order], targets.repeat(times)[order]
     if relabel:
@@ -157,10 +158,14 @@ def _scaled_accuracy(student) -> bool:
     of one input is no such scale."""
     values = []
     gen = fresh_generator()
-    for (preds, targets), _ in SCALED:
+    # (each probe repeated a different number of times: an accuracy dividing by something
+    # other than N — the number of classes — is a scale of the true one only for one
+    # repetition, which the probes sharing a draw made it, 1 in 9: fresh eyes 45)
+    repeats = (torch.randperm(len(SCALED), generator=gen) + 2).tolist()
+    for ((preds, targets), _), times in zip(SCALED, repeats, strict=True):
         try:
-            got = _as_number(student.call("accuracy", *_disguised(preds, targets, gen,
-                                                                   relabel=True)).value)
+            got = _as_number(student.call("accuracy", *_disguised(
+                preds, targets, gen, relabel=True, times=times)).value)
         except StudentError:
             return False
         if isinstance(got, bool) or not isinstance(got, (int, float)) or not math.isfinite(got):
