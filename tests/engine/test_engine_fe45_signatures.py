@@ -153,3 +153,20 @@ def test_a_matrix_one_class_too_large_is_charged_once_and_named(grader, tmp_path
     failed = failed_checks(grader, tmp_path, "cm_plus_one", CM_PLUS_ONE)
     assert list(failed) == [CM_VALUES], failed
     assert "one row and one column too large" in failed[CM_VALUES]
+
+
+PRECISION_AS_ACCURACY = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    p, t = preds == positive_class, targets == positive_class
+    tp, fp, fn = int((p & t).sum()), int((p & ~t).sum()), int((~p & t).sum())
+    precision = (preds == targets).sum().item() / max(len(preds), 1)
+    return float(precision), _safe_ratio(tp, tp + fn), _safe_ratio(2 * tp, 2 * tp + fp + fn)
+'''
+PRF_BINARY = "precision_recall_f1: matches sklearn for binary labels (positive_class=1)"
+
+
+def test_a_wrong_formula_is_not_told_to_check_its_zero_division(grader, tmp_path: Path) -> None:
+    """Fresh eyes 46: precision computed as the accuracy was also told, by the 0/0 check, to
+    check a denominator: one mistake, charged by the binary check alone."""
+    failed = failed_checks(grader, tmp_path, "precision_as_accuracy", PRECISION_AS_ACCURACY)
+    assert list(failed) == [PRF_BINARY], failed
