@@ -171,16 +171,13 @@ class OnGPU(torch.Tensor):
         device (`torch._C.TensorBase.__dict__["device"].__get__(x)`) route a subclass's
         tensor here, and answered `meta` (red team 65: a notebook told the emulated GPU from
         a real one so, and moved nothing to the device anywhere else)."""
-        if args and type(args[0]) is OnGPU:
-            answer = _GETTERS.get(func, _ASK)
-            if answer is not _ASK:
-                return answer
+        if func in _GETTERS and args and type(args[0]) is OnGPU:
+            return _GETTERS[func]
         # (everything else as torch leaves a class with a `__torch_dispatch__`: no
         # function-level handling at all, the dispatch does the work)
         return _DISABLED(func, types, args, kwargs or {})
 
 
-_ASK = object()
 _DISABLED = torch._C._disabled_torch_function_impl
 # torch's getters of what `OnGPU`'s properties answer, with those answers
 _GETTERS: dict[Any, Any] = {torch._C.TensorBase.device.__get__: _CUDA,  # type: ignore[attr-defined]
@@ -252,7 +249,7 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
         return func(*_map(_data, args), **kwargs)
     if not gpu and not made_here:
         return func(*args, **kwargs)
-    if (gpu or made_here) and func.name() in CPU_ONLY:
+    if func.name() in CPU_ONLY:  # (a GPU tensor here, or one made on the GPU)
         raise NotImplementedError(NO_CUDA_KERNEL.format(op=func.name()))
     if gpu and func not in _COPIES:
         if func in _INDEXING:

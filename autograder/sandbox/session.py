@@ -834,8 +834,9 @@ class StudentSession:
     def ahead(self, *asks: Callable[[], object]) -> None:
         """The running check's next calls (or scenarios), sent to the worker together: each
         of `asks` makes one on this session (or a wrapper of it) as the check will make it
-        later, and is only noted here; the check's own call is then answered from its result when it is the
-        same request, byte for byte (same function, arguments, options), else made as ever.
+        later, and is only noted here; the check's own call is then answered from its
+        result when it is the same request, byte for byte (same function, arguments,
+        options), else made as ever.
 
         Why: a check whose inputs are drawn afresh for every submission (an edge ladder:
         a call for each magnitude band and dtype) has no plan — `CallPlans` learns only
