@@ -1799,23 +1799,17 @@ MOST_EPOCHS = 2 * STUB_EPOCHS + 2  # a count of the student's quoted up to this 
        clauses=("every epoch trains first, then evaluates",
                 "use the model, loss_fn, optimizer and device you are given",
                 "evaluating on val_loader after each epoch",
-                "one float per epoch"))
+                "one float per epoch",
+                "a new history on every call"))
 def test_fit(student, tol):
-    # Fresh offsets per submission: only a fit that calls the stand-ins can return them.
-    draw = random.SystemRandom()
-    train_base, eval_base = draw.randint(8, 1024) / 4, draw.randint(8, 1024) / 4
-    outcome = _scenario(student, "fit_stubbed",
-                        {"epochs": STUB_EPOCHS, "train_base": train_base,
-                         "eval_base": eval_base,
-                         "device": "meta"})  # a device fit would not choose by itself
+    outcome, expected = _stubbed_fit(student)
     stub_epochs = range(1, STUB_EPOCHS + 1)
-    expected = {"train_loss": [train_base + k / 8 for k in stub_epochs],
-                "val_loss": [eval_base + k / 16 for k in stub_epochs],
-                "val_accuracy": [k / 32 for k in stub_epochs]}
+    eval_base = expected["val_loss"][0] - 1 / 16  # (exact: quarters and sixteenths)
     returned = outcome.get("returned")
     if _history_matches(returned, expected):
         _fit_arguments(outcome)
         _fit_carries_the_model(outcome)
+        _fit_history_fresh(student, returned)
         return
     behind = {"train_loss": expected["train_loss"],
               "val_loss": [eval_base + (k - 1) / 16 for k in stub_epochs],
@@ -1906,12 +1900,66 @@ def test_fit(student, tol):
              f"epochs={STUB_EPOCHS}: run "
              "exactly `epochs` epochs (for epoch in range(epochs), with no early stop) and "
              "append once per epoch.", "fit-epochs")
+    evaluated = calls.count("eval") if isinstance(calls, list) else 0
+    if trained == STUB_EPOCHS and 0 < evaluated < trained and outcome.get("error") is None:
+        # (fresh eyes 46: evaluated once after the loop, its figures repeated per epoch, was
+        # told to check which loader each call gets)
+        times = "once" if evaluated == 1 else f"{evaluated} times"
+        fail(f"fit calls evaluate {times} for epochs={STUB_EPOCHS}, where it trains "
+             f"{STUB_EPOCHS} times: evaluate on "
+             "val_loader inside the epoch loop, right after each epoch's training, and append "
+             "that epoch's figures.", "fit-evaluates-once")
     _fit_lists_apart(returned, expected)
     _fit_loaders(returned, expected, outcome.get("loaders"))
     _fit_percentage(returned, expected)
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _stubbed_fit(student) -> tuple[dict, dict[str, list[float]]]:
+    """fit run on the stand-ins (`fit_stubbed`), with offsets drawn afresh for every call
+    (only a fit that calls the stand-ins can return them): its outcome and the history it
+    must return."""
+    draw = random.SystemRandom()
+    train_base, eval_base = draw.randint(8, 1024) / 4, draw.randint(8, 1024) / 4
+    outcome = _scenario(student, "fit_stubbed",
+                        {"epochs": STUB_EPOCHS, "train_base": train_base,
+                         "eval_base": eval_base,
+                         "device": "meta"})  # a device fit would not choose by itself
+    stub_epochs = range(1, STUB_EPOCHS + 1)
+    return outcome, {"train_loss": [train_base + k / 8 for k in stub_epochs],
+                     "val_loss": [eval_base + k / 16 for k in stub_epochs],
+                     "val_accuracy": [k / 32 for k in stub_epochs]}
+
+
+def _fit_history_fresh(student, first: Any) -> None:
+    """fit called a second time returns that call's history alone. A history kept between
+    calls (a mutable default argument `history={...}`, a global dict) is right on a first
+    call and holds both calls' figures on the next: no check called fit twice, so it kept
+    every point (fresh eyes 47), though a notebook that compares learning rates calls it
+    several times."""
+    before = {key: len(first[key]) for key in ("train_loss", "val_loss", "val_accuracy")}
+    outcome, expected = _stubbed_fit(student)
+    returned = outcome.get("returned")
+    if outcome.get("error") is not None or _history_matches(returned, expected):
+        return  # (an error on a second call: the student's own, said where it is charged)
+    if not isinstance(returned, dict):
+        fail("fit returns no history when it is called a second time: build a new history "
+             "inside fit on every call, and return it.", "fit-history-kept")
+    grown = all(
+        isinstance(returned.get(key), (list, tuple))
+        and len(returned[key]) == before[key] + len(values)
+        for key, values in expected.items())
+    if grown and _history_matches({key: list(returned[key][before[key]:])
+                                   for key in expected}, expected):
+        fail("fit's history keeps growing from call to call: a second call returns the first "
+             "call's figures followed by its own. Build a new history inside fit on every "
+             "call (history = {'train_loss': [], ...} in the function body), not as a default "
+             "argument or a global.", "fit-history-kept")
+    fail("fit returns another history when it is called a second time: build a new history "
+         "inside fit on every call, with one figure per epoch of that call.",
+         "fit-history-kept")
 
 
 def _fit_percentage(returned: Any, expected: dict) -> None:

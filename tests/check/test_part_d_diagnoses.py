@@ -280,6 +280,42 @@ def test_a_fit_one_epoch_short_is_told_its_count() -> None:
     assert "5 entries per list for epochs=6" in verdict.message
 
 
+FRESH_HISTORY = ('    history: dict[str, list[float]] = {"train_loss": [], "val_loss": [], '
+                 '"val_accuracy": []}\n')
+
+
+@pytest.mark.parametrize("edits", [
+    [("def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device) -> dict:",
+      "def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device,\n"
+      '        history={"train_loss": [], "val_loss": [], "val_accuracy": []}) -> dict:'),
+     (FRESH_HISTORY, "")],
+    [(FRESH_HISTORY, "    history = HISTORY\n")],
+], ids=["default-argument", "global"])
+def test_a_history_kept_between_calls_is_told_so(edits) -> None:
+    """Fresh eyes 47: a default-argument (or global) history is right on a first call; no
+    check called fit twice, so it kept its point."""
+    ns = namespace("fit", *edits[0], *edits[1:])
+    ns["HISTORY"] = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-history-kept", verdict.message
+    assert "a second call returns the first call's figures followed by its own" in \
+        verdict.message
+
+
+def test_one_evaluation_after_the_loop_is_told_its_count() -> None:
+    """Fresh eyes 46: evaluate once after the epoch loop, its figures repeated for every
+    epoch, was told to check which loader each call gets."""
+    ns = namespace("fit", '        metrics = evaluate(model, val_loader, loss_fn, device)\n'
+                          '        history["val_loss"].append(metrics["loss"])\n'
+                          '        history["val_accuracy"].append(metrics["accuracy"])\n',
+                   '    metrics = evaluate(model, val_loader, loss_fn, device)\n'
+                   '    history["val_loss"] = [metrics["loss"]] * epochs\n'
+                   '    history["val_accuracy"] = [metrics["accuracy"]] * epochs\n')
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-evaluates-once", verdict.message
+    assert "fit calls evaluate once for epochs=6, where it trains 6 times" in verdict.message
+
+
 def test_a_history_with_a_key_of_its_own_is_correct_work() -> None:
     ns = namespace("fit", 'history["val_accuracy"].append(metrics["accuracy"])',
                    'history["val_accuracy"].append(metrics["accuracy"])\n'
