@@ -253,13 +253,13 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     _set_rlimits(policy, address_space)
+    # A write past the file-size limit then fails with EFBIG inside the cell
+    # instead of killing the whole worker. (Before the filter: it refuses new handlers.)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     if caps.seccomp:
         seccomp.install(policy.no_new_code)
         if policy.no_new_code:
             _no_code_written_at_run_time()
-    # A write past the file-size limit then fails with EFBIG inside the cell
-    # instead of killing the whole worker.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 def _no_code_written_at_run_time() -> None:

@@ -111,7 +111,7 @@ def run(rounds: int = ROUNDS) -> list[dict[str, Any]]:
     """Rehearse the worker's paths `rounds` times in this process (the zygote's); the
     replies' headers of the last round."""
     state, py_state = torch.get_rng_state(), random.getstate()
-    previous_alarm = signal.signal(signal.SIGALRM, worker._on_alarm)
+    previous_alarm = signal.signal(signal.SIGALRM, worker.on_alarm)
     judge, own = socket.socketpair()
     try:
         harness.install()  # (as `worker.prepare` does before its baseline)

@@ -25,6 +25,10 @@ and folders (`inotify`, `fanotify`, `fcntl`'s `F_NOTIFY` and leases) see another
 reads: refused. Advice to drop a file's cached pages (`fadvise`) slows every other
 reader of it, a timing signal: accepted and ignored.
 
+Nor a signal handler (`rt_sigaction` with a new action): the worker sets its own before the
+filter; one a notebook set would run its code between any two bytecodes of the grader's,
+after the integrity check, while a reply is encoded.
+
 Nor new machine code (W^X): memory a worker can write is never made executable — an
 anonymous or a writable executable mapping, `mprotect` to executable, an executable SysV
 segment, the personality that makes readable memory executable (`_no_new_code`). A notebook
@@ -96,6 +100,7 @@ LOCKS = ("flock", "fadvise64")
 
 # socket() and socketpair(): the families allowed, every other refused (deny by default).
 SOCKET_FAMILIES_ALLOWED = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
+SCMP_CMP_NE = 1
 SCMP_CMP_EQ = 4
 SCMP_CMP_GT = 6
 
@@ -196,6 +201,12 @@ def program(no_new_code: bool = False) -> bytes:
             _rule(lib, ctx, ignored, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
         for command in WATCH_COMMANDS:
             _rule(lib, ctx, deny, "fcntl", _ArgCmp(1, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF, command))
+        # No signal handler of the notebook's: one runs between any two bytecodes of the
+        # grader's own code, after the integrity check and while a reply is encoded (red team
+        # 66: a SIGPROF handler on an interval timer ran in `plain_copy`, `_serialize`,
+        # `send`). Every handler a worker has is set before this filter; a query (no new
+        # action: a null second argument) is left as it is.
+        _rule(lib, ctx, deny, "rt_sigaction", _ArgCmp(1, SCMP_CMP_NE, 0, 0))
         # (no process makes itself dumpable: /proc/self/mem writes ignore page protections)
         _rule(lib, ctx, deny, "prctl", _ArgCmp(0, SCMP_CMP_MASKED_EQ, 0xFFFFFFFF,
                                                PR_SET_DUMPABLE))

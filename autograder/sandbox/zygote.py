@@ -348,6 +348,9 @@ class Zygote:
                     self._uid_lock.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.signal(signal.SIGINT, signal.default_int_handler)  # (as Python starts)
+                # (the worker's time limits: set before its seccomp filter, which refuses
+                # every new signal handler)
+                signal.signal(signal.SIGALRM, worker.on_alarm)
                 fd = _keep_only(fd)
                 cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
                 if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups

@@ -520,6 +520,32 @@ def test_a_refused_process_is_said_in_a_students_words(zygote, grader, isolated)
     assert error is not None and error["message"] == NO_PROCESS_HINT, error
 
 
+SIGNAL_HANDLERS = """
+import errno, signal
+def handler(signum, frame):
+    pass
+refused = {}
+for name in ("SIGPROF", "SIGVTALRM", "SIGALRM", "SIGUSR1", "SIGINT"):
+    try:
+        signal.signal(getattr(signal, name), handler)
+    except OSError as exc:
+        refused[name] = exc.errno == errno.EPERM
+    else:
+        refused[name] = False
+assert all(refused.values()), refused
+assert signal.getsignal(signal.SIGALRM) is not handler
+"""
+
+
+def test_a_cell_sets_no_signal_handler(zygote, grader, isolated):
+    """Red team 66: a SIGPROF handler on an interval timer, set in a cell, ran the notebook's
+    code between the grader's own bytecodes (freezing a reply, encoding it), after the
+    integrity check. Every handler is refused, the worker's time limit included."""
+    if not zygote.info.seccomp:
+        pytest.skip("no seccomp filter on this host: handlers are not refused")
+    assert _cell_error(zygote, grader, "signals", SIGNAL_HANDLERS) is None
+
+
 THREAD_IN_A_CELL = """
 import threading
 threading.Thread(target=lambda: None).start()
