@@ -201,7 +201,15 @@ def _lms_owner(name: str) -> tuple[str, int] | None:
     return None if owner is None else (owner.sid, owner.number)
 
 
+# No file system holds a longer name (NAME_MAX), nor does an LMS write one; a zip's entry can
+# be any length, and the Canvas pattern's search grows with the square of it (red team 66: a
+# 16 KB entry name, 13.8 s in discovery)
+MAX_LMS_NAME = 255
+
+
 def _lms(name: str) -> _Owner | None:
+    if len(name) > MAX_LMS_NAME:
+        return None
     stem = re.sub(r"\.(ipynb|zip)$", "", unicodedata.normalize("NFC", name), flags=re.I)
     match = _canvas(OTTER_STAMP.sub("", stem))
     if match is not None:
@@ -476,10 +484,7 @@ class _Walk:
     def folder(self, item: _Item) -> None:
         for child in sorted(item.path.iterdir()):
             if child.name.startswith(".") or child.name == "__MACOSX":
-                # .ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS metadata: never read;
-                # a notebook (or zip) of a hidden name is listed, never lost without a word
-                if _hidden_upload(child.name) and child.is_file():
-                    self.found.skipped.append(f"{item.shown}/{child.name}: {HIDDEN_UPLOAD}")
+                self.hidden(item, child)
                 continue
             inner = _Item(child, f"{item.shown}/{child.name}", item.folders, item.owner,
                           item.depth, item.budget, export=item.export)
@@ -489,6 +494,31 @@ class _Walk:
                 self.visit(inner)
         for absent in self.absent.pop(item.path, []):
             self.left_in_archive(item, absent)
+
+    def hidden(self, item: _Item, child: Path) -> None:
+        """A hidden entry of a folder (.ipynb_checkpoints, otter's pickled .OTTER_LOG, macOS
+        metadata): never read. A notebook (or zip) of a hidden name, or a hidden folder that
+        holds some, counts as what its upload held — a student whose only notebook is hidden
+        gets an `invalid` row saying so — and is listed as skipped (Jupyter's autosaved copies
+        in `.ipynb_checkpoints/`, in nearly every folder, only where they are all there is):
+        never lost without a word (red teams 64 and 66: `.hank.ipynb`, a file named `.ipynb`,
+        a `.hank/` student folder, a checkpoint the only notebook of a folder)."""
+        shown = f"{item.shown}/{child.name}"
+        if child.is_symlink() or child.name == "__MACOSX":
+            return
+        if child.is_file():
+            if _hidden_upload(child.name):
+                self.found.skipped.append(f"{shown}: {HIDDEN_UPLOAD}")
+                self.seen.append(f"{shown} (hidden)")
+            return
+        if not child.is_dir():
+            return
+        count = _notebooks_below(child)
+        if count:
+            words = "1 notebook or zip" if count == 1 else f"{count} notebooks or zips"
+            if child.name != ".ipynb_checkpoints":  # (autosaved copies: in every folder)
+                self.found.skipped.append(f"{shown}/: holds {words}: {HIDDEN_FOLDER}")
+            self.seen.append(f"{shown}/ (hidden, {words})")
 
     def student_folder(self, item: _Item) -> None:
         """A folder of a class zip of one folder per student: walked as before (`visit`), and,
@@ -747,7 +777,7 @@ class _Walk:
         others: list[_Member] = []
         for member in members:
             hidden = _hidden(member.key)
-            if PurePosixPath(member.key).suffix.lower() not in (".ipynb", ".zip"):
+            if not member.key.lower().endswith((".ipynb", ".zip")):
                 why = "hidden file ignored (never loaded)" if hidden else "not a notebook, skipped"
                 self.found.skipped.append(f"{item.shown}:{member.name}: {why}")
                 if hidden:
@@ -756,10 +786,16 @@ class _Walk:
                     others.append(member)
                 else:
                     self.seen.append(member.key)
-            elif not hidden:  # .ipynb_checkpoints, __MACOSX: skipped silently, as in a folder
+            elif not hidden:
                 wanted.append(member)
-            elif _hidden_upload(member.key) and not _hidden(member.key.rpartition("/")[0]):
-                self.found.skipped.append(f"{item.shown}:{member.name}: {HIDDEN_UPLOAD}")
+            elif "__MACOSX" not in member.key.split("/"):  # (macOS metadata: no notebook)
+                # as in a folder (`_Walk.hidden`): listed, and what the upload held
+                folder = member.key.rpartition("/")[0]
+                if ".ipynb_checkpoints" not in folder.split("/"):  # (autosaved copies)
+                    why = HIDDEN_FOLDER if _hidden(folder) else HIDDEN_UPLOAD
+                    self.found.skipped.append(f"{item.shown}:{member.name}: {why}")
+                if not transparent:
+                    self.seen.append(f"{member.key} (hidden)")
         budget.fits(sum(m.info.file_size for m in wanted))  # what the archive admits to
         target = self.target(item.path)
         for member in others:
@@ -835,11 +871,28 @@ HIDDEN_UPLOAD = ("hidden file (its name starts with '.'), never loaded: rename i
                  "dot to have it graded")
 
 
+HIDDEN_FOLDER = ("in a hidden folder (its name starts with '.'), never loaded: rename the "
+                 "folder without the dot to have them graded")
+HIDDEN_COUNT_MOST = 1000  # (a hidden folder's notebooks counted up to this many entries)
+
+
 def _hidden_upload(key: str) -> bool:
-    """A notebook or zip whose own name is hidden (`.hank.ipynb`): listed as skipped. What
-    lies in a hidden folder (`.ipynb_checkpoints/`, Jupyter's autosaved copies) is not."""
+    """A notebook or zip whose own name is hidden (`.hank.ipynb`, or just `.ipynb`, which has
+    no suffix to Python): listed as skipped, as a hidden folder holding some is (`_Walk.hidden`)."""
     name = key.rpartition("/")[2]
-    return name.startswith(".") and PurePosixPath(name).suffix.lower() in (".ipynb", ".zip")
+    return name.startswith(".") and name.lower().endswith((".ipynb", ".zip"))
+
+
+def _notebooks_below(folder: Path) -> int:
+    """How many notebooks or zips a hidden folder holds, at any depth (links not followed),
+    looking at no more than `HIDDEN_COUNT_MOST` entries."""
+    count = looked = 0
+    for _, folders, files in os.walk(folder):
+        looked += len(folders) + len(files)
+        count += sum(name.lower().endswith((".ipynb", ".zip")) for name in files)
+        if looked >= HIDDEN_COUNT_MOST:
+            break
+    return count
 
 
 def _no_notebook(seen: list[str], upload: str = "") -> str:

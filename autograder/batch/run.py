@@ -126,8 +126,8 @@ class Summary:
         lines += [f"  graded, with a note: {r.submission_id}: {r.reason[:200]}"
                   for r in self.results if r.status is Status.GRADED and r.reason]
         lines += [f"  replaced: {line}" for line in self.replaced]
-        lines += [f"  skipped: {s}" for s in self.discovery.skipped]
-        lines += [f"  duplicate: {d}" for d in self.discovery.duplicates]
+        lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped]
+        lines += [f"  duplicate: {_shortened(d)}" for d in self.discovery.duplicates]
         lines += [f"  {line}" for line in self.files_kept]
         lines += course_lines(self.record) if self.record is not None else []
         lines.append(f"gradebook: {self.out / 'gradebook.csv'}")
@@ -158,6 +158,12 @@ def _as_last_run(out: Path, config: GradingConfig, roster: Path | None,
             kept.append(f"{key}: {last}, as the last run of {out} (give --{key} to use another "
                         "file)")
     return chosen["roster"], chosen["overrides"], kept
+
+
+def _shortened(line: str, most: int = 400) -> str:
+    """A summary line about a file, at most `most` characters: a zip's entry name can be 64 KB
+    (red team 66's filled the terminal), and its start says which entry it is."""
+    return line if len(line) <= most else f"{line[:most - 30]}… ({len(line):,} characters)"
 
 
 def _ids(ids: list[str], shown: int = 20) -> str:

@@ -293,7 +293,12 @@ def _decode(raw: bytes) -> str:
 # costs ~0.4 KB of the grading process's memory: red team 64's 32 MB of `{}` (a 36 KB zip)
 # took 6.8 GB and ~55 s, 60 MB of empty markdown cells 2.5 GB and ~100 s. Counted first.
 MAX_JSON_CONTAINERS = 200_000
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# A JSON string, or what is left of the text after an opening quote that never closes: every
+# match then ends where its string does or at the end, so the text is read once (red team 66:
+# with the closing quote required, each of 120,000 escaped quotes after an unclosed one began
+# a match that read to the end and failed — 11 minutes in a judge). Valid JSON closes every
+# string, where this is the same count; an unclosed one fails `json.loads` after.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
 
 
 def _containers(text: str) -> int:

@@ -188,3 +188,40 @@ def test_a_hidden_notebook_is_listed_as_skipped_never_silently_dropped(tmp_path:
     assert "class/.hank.ipynb: hidden file (its name starts with '.')" in skipped
     assert "ben.zip:.lab05.ipynb: hidden file" in skipped
     assert "checkpoint" not in skipped and "__MACOSX" not in skipped
+
+
+def test_a_notebook_hidden_by_its_folder_or_a_bare_name_ends_as_a_row_or_a_line(tmp_path: Path):
+    """Red team 66: a `.zed/` student folder, a file named `.ipynb` (no suffix to Python), a
+    student folder whose only notebook is hidden or Jupyter's checkpoint copy, a zip whose
+    notebooks are all in hidden folders: no row and no line. Each student whose upload held
+    only hidden notebooks now has an `invalid` row saying what came; every hidden notebook
+    (but the autosaved copies) is listed as skipped."""
+    write(tmp_path / "class", {
+        "okafor/lab05.ipynb": nb(), "hank/.ipynb": nb("y = 2"),
+        "ivy/.ipynb_checkpoints/lab05-checkpoint.ipynb": nb(), ".zed/lab05.ipynb": nb(),
+        ".ipynb": nb(), "ben.zip": zipped({".work/lab05.ipynb": nb(),
+                                           ".ipynb_checkpoints/lab05-checkpoint.ipynb": nb()})})
+    found = discover([tmp_path / "class"], tmp_path / "unpacked")
+    rows = {f.submission_id: f.problem for f in found.submissions}
+    assert sorted(rows) == ["ben", "hank", "ivy", "okafor"]
+    assert not rows["okafor"]
+    assert ".ipynb (hidden)" in rows["hank"]
+    assert ".ipynb_checkpoints/ (hidden, 1 notebook or zip)" in rows["ivy"]
+    assert ".work/lab05.ipynb (hidden)" in rows["ben"]
+    skipped = "\n".join(found.skipped)
+    assert "class/.zed/: holds 1 notebook or zip: in a hidden folder" in skipped
+    assert "class/.ipynb: hidden file" in skipped and "class/hank/.ipynb: hidden file" in skipped
+    assert "ben.zip:.work/lab05.ipynb: in a hidden folder" in skipped
+    assert "checkpoint" not in skipped  # (autosaved copies: in rows only where all there is)
+
+
+def test_a_long_entry_name_is_not_read_as_an_lms_name() -> None:
+    """Red team 66: the Canvas pattern's search grows with the square of a name's length, and a
+    zip's entry name can be 64 KB (13.8 s for 16 KB in discovery). No file system or LMS
+    writes a name past NAME_MAX: such a name is no LMS name, and the pattern never sees it."""
+    from autograder.batch import discover as found
+
+    canvas_like = "smith_123_456_lab05.ipynb"
+    assert found._lms(canvas_like) is not None
+    assert found._lms("a_1_" * 4_000 + canvas_like) is None
+    assert found._lms("x" * (found.MAX_LMS_NAME - len(canvas_like)) + canvas_like) is not None

@@ -132,3 +132,28 @@ def test_brackets_inside_strings_do_not_count() -> None:
     # the notebook and its metadata, the cells, the cell, its metadata, outputs and output
     assert _containers(text) == 7
     assert len(_parse(text).cells) == 1
+
+
+def test_an_unclosed_string_is_counted_in_one_reading() -> None:
+    """Red team 66: past the quick count, one opening quote and then 120,000 escaped quotes:
+    each began a match of a closed string that read to the end and failed (quadratic: 11
+    minutes in a judge for 440 KB). A match that begins at a quote now always succeeds, an
+    unclosed string ending with the text, so no quote is a new start; the JSON is refused as
+    it is (not valid) once counted."""
+    import pytest
+
+    from autograder.load.notebook import (
+        _JSON_STRING,
+        MAX_JSON_CONTAINERS,
+        InvalidNotebook,
+        _containers,
+        _parse,
+    )
+
+    for tail in ('\\"' * 120_000, '\\"' * 120_000 + "\\", "\\" * 240_001):
+        text = "{" * (MAX_JSON_CONTAINERS + 1) + '"' + tail
+        found = _JSON_STRING.match(text, MAX_JSON_CONTAINERS + 1)
+        assert found is not None and found.end() >= len(text) - 1  # (a lone last backslash)
+        assert _containers(text) == MAX_JSON_CONTAINERS + 1
+        with pytest.raises(InvalidNotebook):
+            _parse(text)
