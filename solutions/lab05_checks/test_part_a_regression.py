@@ -110,8 +110,15 @@ MISTAKES: dict[str, list[tuple[str, Formula, str]]] = {
          "mse_loss multiplies by 0.5 (the ½·(pred − target)² some textbooks use for a neater "
          "gradient): the mean squared error is the plain mean of (pred − target)², with no "
          "0.5."),
+        ("rmse", lambda p, t, r: torch.sqrt(_reduce((p - t) ** 2, r)),
+         "mse_loss takes the square root of the reduced squared error (that is the RMSE): the "
+         "mean squared error is the mean of (pred − target)² itself, with no square root."),
     ],
     "mae_loss": [
+        ("no-abs", lambda p, t, r: _reduce(p - t, r),
+         "mae_loss takes no absolute value: it reduces the signed differences pred − target, "
+         "so positive and negative errors cancel. Take the abs of each difference, "
+         "(pred − target).abs(), then reduce."),
         ("abs-of-mean", lambda p, t, r: _reduce(p - t, r).abs(),
          "mae_loss takes the absolute value after reducing (|mean(pred − target)|), so "
          "positive and negative errors cancel: take the abs of each difference first, then "
@@ -286,6 +293,13 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                      "(e.g. diff = pred - target) instead of -= / .sub_().", "in-place")
             expected = reference(pred, target, reduction=reduction, **extra)
             if not matches(result.value, expected, 1e-5, 1e-6):
+                if reduction != "none":  # (the elements first: a reduced value can be two
+                    # mistakes' at once — no abs at all, or an abs after the mean, on a pair
+                    # whose mean difference is positive: fresh eyes 47's was told the latter)
+                    _diagnose(function, _quiet(student, function, pred, target,
+                                               reduction="none", **extra),
+                              reference(pred, target, reduction="none", **extra), pred, target,
+                              "none")
                 _diagnose(function, result.value, expected, pred, target, reduction)
                 if reduction == "mean":
                     expect_mean_over_every_element(

@@ -34,3 +34,22 @@ def test_a_lookup_of_the_reduction_is_told_to_raise_value_error() -> None:
     assert verdict.mistake == "no-reduction-check"
     assert "mse_loss raised KeyError for reduction=" in verdict.message
     assert "where the spec asks for ValueError" in verdict.message
+
+
+@pytest.mark.parametrize(("function", "old", "new", "check", "mistake", "words"), [
+    ("mae_loss", "(pred - target).abs()", "(pred - target)", part_a.MAE_VALUES, "no-abs",
+     "mae_loss takes no absolute value"),
+    ("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+     "sq = (pred - target) ** 2\n    if reduction == 'mean':\n        return sq.mean().sqrt()\n"
+     "    return _reduce(sq, reduction)", part_a.MSE_VALUES, "rmse",
+     "mse_loss takes the square root of the reduced squared error"),
+])
+def test_a_formula_mistake_is_named_for_what_it_computes(function, old, new, check, mistake,
+                                                        words) -> None:
+    """No abs at all was told it takes the abs after the mean (the two agree on a pair whose
+    mean difference is positive: the elements decide); the root of the mean, only told its
+    'mean' values are wrong."""
+    found = verdicts(namespace(edited(function, old, new)), function)
+    verdict = failed(found)[check]
+    assert verdict.mistake == mistake and words in verdict.message, verdict.message
+    assert set(failed(found)) == {check}, {k: v.message for k, v in failed(found).items()}
