@@ -755,6 +755,24 @@ def _hard_coded_dim(student, tol, function: str) -> int | None:
     return None
 
 
+def _right_with_dim(student, tol, function: str, x: torch.Tensor, dim: int) -> bool:
+    """The function's value for `x` along `dim`, given by name, is the reference's."""
+    value = _quiet_call(_own_session(student), function, x, dim=dim)
+    return _same(value, OWN_REFERENCE[function](x, dim=dim), tol)
+
+
+def _last_dim_only(student, tol, function: str) -> bool:
+    """Right along the last dimension of a matrix and of a 3-D input (by -1 and by its
+    index), not along the first (fresh eyes 47: a sum re-inserted by unsqueeze(-1), which
+    lines up only there, was told the broadcasting error alone)."""
+    gen = torch.Generator().manual_seed(47)
+    matrix = torch.randn(4, 5, generator=gen, dtype=torch.float64)
+    cube = torch.randn(3, 4, 5, generator=gen, dtype=torch.float64)
+    return all(_right_with_dim(student, tol, function, x, dim)
+               for x, dim in ((matrix, -1), (matrix, 1), (cube, 2))) \
+        and not _right_with_dim(student, tol, function, matrix, 0)
+
+
 def _vector_and_matrix() -> tuple[torch.Tensor, torch.Tensor]:
     """A vector and an ordinary matrix of logits, for the functions right on vectors alone."""
     gen = torch.Generator().manual_seed(5)
@@ -973,6 +991,18 @@ def _softmax_family_values(student, tol, memo, function: str, reference: Loss, w
                          f"whatever dim it is given, and raises {error.excerpt()} for a "
                          f"{tuple(x.shape)} input. Reduce along `dim` as given (amax/sum with "
                          "dim=dim, keepdim=True).", "ignores-dim")
+                if dim is None and _right_with_dim(student, tol, function, x, -1):
+                    fail(f"{function}(logits) with no dim raises {error.excerpt()} for a "
+                         f"{tuple(x.shape)} input, though {function}(logits, dim=-1) is right: "
+                         "the default dim must be the last one — keep the signature "
+                         f"{function}(logits, dim=-1).", "default-dim")
+                if dim is not None and dim % x.ndim != x.ndim - 1 \
+                        and _last_dim_only(student, tol, function):
+                    fail(f"{function} is right along the last dimension only: with dim={dim} it "
+                         f"raises {error.excerpt()} for a {tuple(x.shape)} input. What you "
+                         "reduce along dim must stay lined up with the input where dim was: "
+                         "reduce with keepdim=True (or unsqueeze(dim), not unsqueeze(-1)).",
+                         "last-dim-only")
                 if x.ndim > 1 and _keepdim_confirmed(student, memo, tol, function, error):
                     fail(f"{function} raises {error.excerpt()} for a {tuple(x.shape)} input, "
                          "although it is right for a 1-D one: a reduction along dim (amax, "

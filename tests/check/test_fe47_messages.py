@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
 from test_helper_blame import edited, failed, namespace, verdicts
 
 
@@ -53,3 +54,27 @@ def test_a_formula_mistake_is_named_for_what_it_computes(function, old, new, che
     verdict = failed(found)[check]
     assert verdict.mistake == mistake and words in verdict.message, verdict.message
     assert set(failed(found)) == {check}, {k: v.message for k, v in failed(found).items()}
+
+
+@pytest.mark.parametrize(("function", "old", "new"), [
+    ("softmax", "exps / exps.sum(dim=dim, keepdim=True)", "exps / exps.sum(dim=dim).unsqueeze(-1)"),
+    ("log_softmax", "logits - logits.amax(dim=dim, keepdim=True)",
+     "logits - logits.amax(dim=dim).unsqueeze(-1)"),
+])
+def test_a_sum_put_back_at_the_end_is_right_along_the_last_dim_only(function, old, new) -> None:
+    """unsqueeze(-1) after a reduction lines up only when dim is the last one: named, not the
+    broadcasting error alone with "fix this error first"."""
+    found = verdicts(namespace(edited(function, old, new)), function)
+    verdict = failed(found)[part_b.FAMILY_VALUES[function]]
+    assert verdict.mistake == "last-dim-only", verdict.message
+    assert f"{function} is right along the last dimension only: with dim=0" in verdict.message
+
+
+@pytest.mark.parametrize("function", ["softmax", "log_softmax"])
+def test_a_default_dim_of_one_is_told_the_default(function) -> None:
+    """dim=1 by default raises on a vector: the default named, with the signature."""
+    found = verdicts(namespace(edited(function, "dim: int = -1", "dim: int = 1")), function)
+    verdict = failed(found)[part_b.FAMILY_VALUES[function]]
+    assert verdict.mistake == "default-dim", verdict.message
+    assert f"{function}(logits) with no dim raises IndexError" in verdict.message
+    assert f"keep the signature {function}(logits, dim=-1)" in verdict.message
