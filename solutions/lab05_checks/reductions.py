@@ -96,6 +96,22 @@ def expect_not_nearly_right(function: str, value: Any, wanted: torch.Tensor, wha
              "definition does.", "nearly-right")
 
 
+# What each of the spec's reductions returns, as a refusal of it is told
+REDUCTION_MEANS = {"mean": "'mean' averages the elementwise losses over every element",
+                   "sum": "'sum' adds them up",
+                   "none": "'none' returns them unreduced, one per element (the input's shape)"}
+
+
+def expect_reduction_accepted(function: str, error: StudentError, reduction: str) -> None:
+    """A reduction the spec asks for, refused by the function's own ValueError (it supports
+    'mean' and 'sum' only, say): named, with what that reduction returns (fresh eyes 47: told
+    to fix its own error first). Any other error is the caller's to word."""
+    if reduction in REDUCTION_MEANS and error.own and error.is_a("ValueError"):
+        fail(f"{function} refuses reduction={reduction!r} (it raises ValueError): the spec's "
+             f"reductions are 'mean', 'sum' and 'none', and {REDUCTION_MEANS[reduction]}.",
+             "reduction-refused")
+
+
 def values_mistake(reduction: str) -> str:
     """A values check's tag for wrong values with `reduction`: with 'none' the per-element
     formula is what is wrong, not a reduction (fresh eyes 43: tagged "reduction-none")."""

@@ -78,3 +78,19 @@ def test_a_default_dim_of_one_is_told_the_default(function) -> None:
     assert verdict.mistake == "default-dim", verdict.message
     assert f"{function}(logits) with no dim raises IndexError" in verdict.message
     assert f"keep the signature {function}(logits, dim=-1)" in verdict.message
+
+
+@pytest.mark.parametrize(("function", "check"), [
+    ("mse_loss", part_a.MSE_VALUES), ("huber_loss", part_a.HUBER_VALUES),
+    ("cross_entropy", part_b.CE_VALUES), ("binary_cross_entropy", part_b.BCE_VALUES)])
+def test_a_refused_reduction_none_is_told_what_none_returns(function, check) -> None:
+    """'none' refused with the function's own ValueError was told to fix that error first."""
+    found = verdicts(namespace(edited(
+        function, "    _check_reduction(reduction)",
+        '    if reduction not in ("mean", "sum"):\n'
+        '        raise ValueError("unsupported reduction")')), function)
+    verdict = failed(found)[check]
+    assert verdict.mistake == "reduction-refused", verdict.message
+    assert (f"{function} refuses reduction='none' (it raises ValueError): the spec's "
+            "reductions are 'mean', 'sum' and 'none', and 'none' returns them unreduced"
+            ) in verdict.message

@@ -48,6 +48,14 @@ CHECKS = suite_checks(LAB.checks)
 harness.load_lab_modules(LAB.worker_modules)
 
 
+
+
+def _own(exc: BaseException) -> dict[str, Any]:
+    """Whether a `raise` of the notebook's own code (a cell's line) raised it, and in which of
+    its functions, as the worker reports them."""
+    info = harness.error_info(exc)
+    return {"own": info["own"], "function": info["function"]}
+
 class InProcessStudent:
     """A session that runs the functions of a namespace here: values, gradients (with an
     upstream), gradcheck, the inputs' mutation, scenarios and variables, as the worker
@@ -72,7 +80,7 @@ class InProcessStudent:
                 value, where = devices.to_host(devices.call_on_gpu(
                     self.ns[name], list(args), kwargs, real=False))
             except Exception as exc:
-                raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+                raise StudentError(name, {**_own(exc), "type": type(exc).__name__, "message": str(exc),
                                           "where": "", "kinds": [k.__name__ for k in
                                                                  type(exc).__mro__]}) from exc
             return CallResult(value=value, called=[], mutated=[], devices=where)
@@ -84,7 +92,7 @@ class InProcessStudent:
         try:
             value = self.ns[name](*args, **kwargs)
         except Exception as exc:
-            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+            raise StudentError(name, {**_own(exc), "type": type(exc).__name__, "message": str(exc),
                                       "where": "", "kinds": [k.__name__ for k in
                                                              type(exc).__mro__]}) from exc
         grads: Any = None
@@ -131,7 +139,7 @@ class InProcessStudent:
         try:  # (a scenario that raises is the student's error, as the worker reports it)
             return dict(harness.SCENARIOS[name](self.ns, params))
         except Exception as exc:
-            raise StudentError(name, {"type": type(exc).__name__, "message": str(exc),
+            raise StudentError(name, {**_own(exc), "type": type(exc).__name__, "message": str(exc),
                                       "where": "", "kinds": [k.__name__ for k in
                                                              type(exc).__mro__]}) from exc
 
