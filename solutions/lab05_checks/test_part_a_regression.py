@@ -116,10 +116,6 @@ MISTAKES: dict[str, list[tuple[str, Formula, str]]] = {
          "mean squared error is the mean of (pred − target)² itself, with no square root."),
     ],
     "mae_loss": [
-        ("no-abs", lambda p, t, r: _reduce(p - t, r),
-         "mae_loss takes no absolute value: it reduces the signed differences pred − target, "
-         "so positive and negative errors cancel. Take the abs of each difference, "
-         "(pred − target).abs(), then reduce."),
         ("abs-of-mean", lambda p, t, r: _reduce(p - t, r).abs(),
          "mae_loss takes the absolute value after reducing (|mean(pred − target)|), so "
          "positive and negative errors cancel: take the abs of each difference first, then "
@@ -127,6 +123,12 @@ MISTAKES: dict[str, list[tuple[str, Formula, str]]] = {
         ("rmse", lambda p, t, r: torch.sqrt(_reduce((p - t) ** 2, r)),
          "mae_loss computes the root of the reduced squared error (RMSE), not the mean "
          "absolute error: reduce |pred − target|, no squares and no square root."),
+        # (after abs-of-mean: a reduced value is both where the mean difference is positive;
+        # the elements, diagnosed first, tell no abs at all: `_expect_matches`)
+        ("no-abs", lambda p, t, r: _reduce(p - t, r),
+         "mae_loss takes no absolute value: it reduces the signed differences pred − target, "
+         "so positive and negative errors cancel. Take the abs of each difference, "
+         "(pred − target).abs(), then reduce."),
     ],
 }
 

@@ -22,7 +22,8 @@ def test_a_history_kept_between_calls_is_named_without_the_call_count(grader, tm
         if cell["cell_type"] == "code" and head in source:
             lines = source.split("\n")
             start = next(i for i, line in enumerate(lines) if line.startswith(head))
-            body = next(i for i, line in enumerate(lines) if i > start and "history" in line)
+            body = next(i for i, line in enumerate(lines)
+                        if i > start and line.lstrip().startswith("history"))
             cell["source"] = "\n".join([*lines[:start], KEPT.rstrip("\n"), *lines[body + 1:]])
             changed += 1
     assert changed == 1

@@ -1,4 +1,4 @@
-"""A graded function that cannot be interrupted (a loop inside C, SIGALRM ignored) costs a
+"""A graded function that cannot be interrupted (a loop inside C, which checks no signal) costs a
 worker each time it is called: red team 7 saw the restarts run out on its first three calls,
 and every later check of the student's other functions said "could not be restarted"
 (16 points instead of 126). Such a function is not called again: its later calls time out at
@@ -16,12 +16,10 @@ from autograder.load.notebook import Cell, Submission
 from autograder.sandbox.session import CallTimeout, StudentSession
 
 CELL = '''
-import signal, torch
-signal.signal(signal.SIGALRM, signal.SIG_IGN)  # the worker's own limit cannot stop it
+import torch
 
-def stuck(x):
-    while True:
-        pass
+def stuck(x):  # (a builtin's loop in C: the worker's limit, a signal, waits for its end;
+    return sum(range(10**15))  # a cell can no longer ignore that signal: seccomp)
 
 def fine(x):
     return x * 2
