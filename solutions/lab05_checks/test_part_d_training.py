@@ -1154,6 +1154,21 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
              if f["input_device"] != f["param_device"]]
     if moved:
         to_cuda(moved)
+        kind = given.split(":")[0]
+        if all(data.split(":")[0] == kind for data, _ in moved) and kind != "cuda" \
+                and any(model.startswith("cuda") for _, model in moved):
+            # (the batch is on the device argument, the model on a GPU of its own: fresh eyes
+            # 47's model.to("cuda") was told to move its inputs, which it did)
+            why, tag = "", "model-moved-off"
+            if source.calls_name(function, "get_device"):
+                why, tag = " (your get_device() inside the function)", "own-device"
+            elif source.calls_attribute(function, "is_available"):
+                why, tag = " (torch.cuda.is_available() inside the function)", "own-device"
+            elif names_cuda():
+                why, tag = " (a hard-coded 'cuda')", "hard-coded-cuda"
+            fail(f"{function} moves the model to a GPU of its own{why} while the device "
+                 f"argument is {kind}: use the device argument for the model too — leave it "
+                 "where the caller put it, or move it with model.to(device).", tag)
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
     stray = [(c["targets_device"], c["logits_device"]) for c in calls

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
-from test_helper_blame import edited, failed, namespace, verdicts
+from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import edited, failed, namespace, verdict, verdicts
 
 
 @pytest.mark.parametrize(("function", "check"), [
@@ -94,3 +95,19 @@ def test_a_refused_reduction_none_is_told_what_none_returns(function, check) -> 
     assert (f"{function} refuses reduction='none' (it raises ValueError): the spec's "
             "reductions are 'mean', 'sum' and 'none', and 'none' returns them unreduced"
             ) in verdict.message
+
+
+@pytest.mark.parametrize(("moved", "mistake", "words"), [
+    ("    if torch.cuda.is_available():\n        model.to('cuda')\n", "own-device",
+     "(torch.cuda.is_available() inside the function)"),
+    ("    model.to('cuda')\n", "hard-coded-cuda", "(a hard-coded 'cuda')"),
+])
+def test_a_model_sent_to_a_gpu_of_its_own_is_told_so_not_to_move_its_inputs(moved, mistake,
+                                                                          words) -> None:
+    """The batch on the device argument, the model moved to 'cuda' by the function itself:
+    told to write x = x.to(device), which it did."""
+    source = edited("train_one_epoch", "    model.train()\n", "    model.train()\n" + moved)
+    found = verdict(namespace(source), part_d.TRAIN_DEVICE, source)
+    assert not found.passed and found.mistake == mistake, found.message
+    assert (f"train_one_epoch moves the model to a GPU of its own {words} while the device "
+            "argument is cpu") in found.message
