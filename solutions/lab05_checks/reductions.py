@@ -138,6 +138,22 @@ def expect_sum_not_mean(function: str, sum_value: Any, none_right: bool,
              "mean-for-sum")
 
 
+def expect_value_error(function: str, error: StudentError, given: str, fix: str,
+                       mistake: str) -> None:
+    """An invalid input (`given`, in words) must be refused with ValueError: returns for one
+    (a subclass too); another exception (an `assert`, a KeyError from a lookup of the
+    reduction) is named with the fix — not left to "fix this error first", as if the function
+    had to run to the end (fresh eyes 47). A stub's NotImplementedError is the engine's to
+    word."""
+    if error.is_a("ValueError"):
+        return
+    if error.is_a("NotImplementedError"):
+        raise error
+    how = " (an assert raises AssertionError)" if error.kind == "AssertionError" else ""
+    fail(f"{function} raised {error.kind} for {given}{how}, where the spec asks for ValueError: "
+         f"{fix}", mistake)
+
+
 #: An input a function must refuse with ValueError: (its words, args, kwargs)
 Invalid = tuple[str, tuple[Any, ...], dict[str, Any]]
 

@@ -91,6 +91,7 @@ from lab05_checks.reductions import (
     expect_reduction_accepted,
     expect_same_rank_refused,
     expect_sum_not_mean,
+    expect_value_error,
     values_mistake,
 )
 from lab05_checks.signature import by_position_problem, expect_same_by_position
@@ -569,11 +570,8 @@ def _expect_value_error(student, function: str, args: tuple[Any, ...], kwargs: d
     try:
         student.call(function, *args, **kwargs)
     except StudentError as error:
-        if error.is_a("ValueError"):
-            return
-        if error.kind == "NotImplementedError":
-            raise
-        fail(f"{function} raised {error.kind} for {accepted}: {fix}", mistake)
+        expect_value_error(function, error, accepted, fix, mistake)
+        return
     fail(f"{function} accepted {accepted}: {fix}", mistake)
 
 

@@ -24,7 +24,7 @@ from autograder.sandbox.quoting import quotable_count, quotable_shape
 from autograder.sandbox.session import CallResult, MissingFunction, StudentError
 from lab05_checks.blame import Composition, HelperCall, helper_to_blame, same_result
 from lab05_checks.forbidden import fresh_generator
-from lab05_checks.reductions import every_invalid_named
+from lab05_checks.reductions import every_invalid_named, expect_value_error
 
 
 def _labels(values: list[int]) -> torch.Tensor:
@@ -383,11 +383,8 @@ def test_accuracy_errors(student, tol):
             try:
                 student.call("accuracy", preds, targets)
             except StudentError as error:
-                if error.is_a("ValueError"):
-                    continue
-                if error.kind == "NotImplementedError":
-                    raise
-                fail(f"accuracy raised {error.kind} for {accepted}: {fix}", mistake)
+                expect_value_error("accuracy", error, accepted, fix, mistake)
+                continue
             fail(f"accuracy accepted {accepted}: {fix}", mistake)
 
 

@@ -1116,15 +1116,20 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
     def names_cuda() -> bool:  # (read only to word a failure: most runs never need it)
         return bool(source.mentions_cuda(function))
 
-    def hard_coded() -> tuple[str, str]:  # (words and tag only, as above)
+    def own_choice() -> tuple[str, str]:  # (words and tag only, as above)
+        """How the function chose a device of its own, in words, and the mistake's tag."""
         if source.calls_name(function, "get_device"):
-            return (f"{function} picks a device of its own (your get_device() inside the "
-                    "function): use the device argument it is given for every tensor of the "
-                    "batch, so the caller's choice is the one used."), "own-device"
+            return "your get_device() inside the function", "own-device"
         if source.calls_attribute(function, "is_available"):
-            return (f"{function} picks a device of its own (torch.cuda.is_available() inside "
-                    "the function): use the device argument it is given for every tensor of "
-                    "the batch, so the caller's choice is the one used."), "own-device"
+            return "torch.cuda.is_available() inside the function", "own-device"
+        return ("a hard-coded 'cuda'", "hard-coded-cuda") if names_cuda() else ("", "")
+
+    def hard_coded() -> tuple[str, str]:  # (words and tag only, as above)
+        why, tag = own_choice()
+        if tag == "own-device":
+            return (f"{function} picks a device of its own ({why}): use the device argument "
+                    "it is given for every tensor of the batch, so the caller's choice is the "
+                    "one used."), tag
         return (f"{function} hard-codes 'cuda': use the device argument for the model and "
                 "every tensor of the batch, so the same code runs on CPU and GPU."), \
             "hard-coded-cuda"
@@ -1159,16 +1164,11 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
                 and any(model.startswith("cuda") for _, model in moved):
             # (the batch is on the device argument, the model on a GPU of its own: fresh eyes
             # 47's model.to("cuda") was told to move its inputs, which it did)
-            why, tag = "", "model-moved-off"
-            if source.calls_name(function, "get_device"):
-                why, tag = " (your get_device() inside the function)", "own-device"
-            elif source.calls_attribute(function, "is_available"):
-                why, tag = " (torch.cuda.is_available() inside the function)", "own-device"
-            elif names_cuda():
-                why, tag = " (a hard-coded 'cuda')", "hard-coded-cuda"
-            fail(f"{function} moves the model to a GPU of its own{why} while the device "
-                 f"argument is {kind}: use the device argument for the model too — leave it "
-                 "where the caller put it, or move it with model.to(device).", tag)
+            why, tag = own_choice()
+            fail(f"{function} moves the model to a GPU of its own{f' ({why})' if why else ''} "
+                 f"while the device argument is {kind}: use the device argument for the model "
+                 "too — leave it where the caller put it, or move it with model.to(device).",
+                 tag or "model-moved-off")
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
     stray = [(c["targets_device"], c["logits_device"]) for c in calls
@@ -1957,8 +1957,13 @@ def _fit_history_fresh(student, first: Any) -> None:
     before = {key: len(first[key]) for key in ("train_loss", "val_loss", "val_accuracy")}
     outcome, expected = _stubbed_fit(student)
     returned = outcome.get("returned")
-    if outcome.get("error") is not None or _history_matches(returned, expected):
-        return  # (an error on a second call: the student's own, said where it is charged)
+    if _history_matches(returned, expected):
+        return
+    if outcome.get("error") is not None:
+        error = StudentError("fit", outcome["error"])
+        fail(f"fit raises {error.excerpt()} when it is called a second time, though its first "
+             "call is right: every call must work on its own — keep no state from one call to "
+             "the next.", "fit-called-again")
     if not isinstance(returned, dict):
         fail("fit returns no history when it is called a second time: build a new history "
              "inside fit on every call, and return it.", "fit-history-kept")

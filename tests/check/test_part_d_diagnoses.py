@@ -302,6 +302,18 @@ def test_a_history_kept_between_calls_is_told_so(edits) -> None:
         verdict.message
 
 
+def test_a_fit_that_fails_when_called_again_is_charged() -> None:
+    """A fit right on its first call that raises on the second (state kept from the first)."""
+    ns = namespace("fit", FRESH_HISTORY,
+                   '    if RAN:\n        raise RuntimeError("fit already ran")\n'
+                   "    RAN.append(1)\n" + FRESH_HISTORY)
+    ns["RAN"] = []
+    verdict = verdicts(ns, "fit")[part_d.FIT]
+    assert not verdict.passed and verdict.mistake == "fit-called-again", verdict.message
+    assert "fit raises RuntimeError" in verdict.message
+    assert "when it is called a second time" in verdict.message
+
+
 def test_one_evaluation_after_the_loop_is_told_its_count() -> None:
     """Fresh eyes 46: evaluate once after the epoch loop, its figures repeated for every
     epoch, was told to check which loader each call gets."""
