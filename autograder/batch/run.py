@@ -31,10 +31,11 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -357,10 +358,18 @@ def _remove_partial(out: Path) -> None:
 # where it has at least this many notebooks to grade: a correct notebook whose calls are sent
 # ahead costs about half of one whose calls go one by one.
 REHEARSE_FROM = 3
+# The judge's own stages have no limit of their own (reading, comparing, scoring, writing: all
+# bounded by what a notebook can make them do, not by a clock). A judge still on one
+# submission this long after its submission's total limit is stopped by the batch, and that
+# row alone is charged (`_Watch`): a C-level hang in the judge (red team 66's malformed
+# notebook held one for 11 minutes) costs one row its time limit, not the batch its night.
+JUDGE_GRACE_S = 60.0
+WATCH_S = 1.0  # how often the batch looks at its judges' clocks
 
 
 def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any,
-                lab: Lab, batch: int, grading: Any = None, rehearse: bool = False) -> None:
+                lab: Lab, batch: int, watch: _Watch | None = None,
+                rehearse: bool = False) -> None:
     from autograder.grader import Grader
     from autograder.sandbox.client import ZygoteConnection
 
@@ -375,7 +384,9 @@ def _init_judge(socket_path: str, hide: list[str], config_path: str, judges: Any
     grader = Grader(load_config(Path(config_path)), config_text, connection, lab)
     grader.settle(rehearse)
     _JUDGE["grader"] = grader
-    _JUDGE["slot"] = (grading, index)
+    if watch is not None:
+        watch.pids[index] = os.getpid()
+        _JUDGE["slot"] = (watch, index)
 
 
 def _pin_judge(index: int) -> None:
@@ -393,18 +404,59 @@ def _judge(found: Found, out: str, engine: str, position: int = -1) -> dict[str,
     grader = _JUDGE["grader"]
     assert isinstance(grader, Grader)
     slot: Any = _JUDGE.get("slot", (None, 0))
-    grading, index = slot
-    if grading is not None:  # (what this judge holds, read by the batch if the judge dies)
-        grading[index] = position
+    watch, index = slot
+    if watch is not None:  # (what this judge holds and since when, read by the batch)
+        watch.start(index, position)
     try:
         result = grader.grade(found.path, found.submission_id,
                               _PREPARED.pop(found.submission_id, None), student=found.student)
         _stamp(result, engine)
         write_results(result, results_path(Path(out), found.submission_id))
     finally:
-        if grading is not None:
-            grading[index] = -1
+        if watch is not None:
+            watch.done(index)
     return result.to_gradescope()
+
+
+class _Watch:
+    """A pool's judges as the batch sees them, in memory shared with them: each judge's pid,
+    the position in the batch of the submission it is grading (-1: none) and when it began
+    (`time.monotonic`, the same clock in every process).
+
+    Why: a judge that dies is seen by the pool (`BrokenProcessPool`) and the batch knows from
+    `grading` which rows were in its hands; a judge that hangs is seen by nobody. `overdue`
+    names those past `limit` and kills them (the pool breaks, as for a death)."""
+
+    def __init__(self, context: Any, judges: int, limit: float) -> None:
+        self.grading = context.Array("i", [-1] * judges, lock=False)
+        self.since = context.Array("d", [0.0] * judges, lock=False)
+        self.pids = context.Array("i", [0] * judges, lock=False)
+        self.limit = limit
+
+    def start(self, index: int, position: int) -> None:
+        self.grading[index] = position
+        self.since[index] = time.monotonic()
+
+    def done(self, index: int) -> None:
+        self.since[index] = 0.0
+        self.grading[index] = -1
+
+    def held(self) -> set[int]:
+        return {i for i in self.grading if i >= 0}
+
+    def overdue(self) -> list[int]:
+        """Kill each judge past its limit; the positions it held."""
+        now, stopped = time.monotonic(), []
+        for index in range(len(self.since)):
+            # (read around its clock: a judge that moved on meanwhile is looked at next time)
+            position, began, pid = self.grading[index], self.since[index], self.pids[index]
+            if (began <= 0 or now - began <= self.limit or position < 0 or pid <= 0
+                    or self.grading[index] != position):
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            stopped.append(position)
+        return stopped
 
 
 def _stamp(result: SubmissionResult, engine: str, graded_at: str = "") -> None:
@@ -624,29 +676,49 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
         write_results(result, results_path(out, found.submission_id))
         return result
 
+    def timed_out(found: Found) -> SubmissionResult:
+        limits = config.limits
+        result = unscored(found.submission_id, config, Status.TIMEOUT,
+                          f"grading this notebook ran past its time limit "
+                          f"({limits.submission_timeout_s:g} s, and {JUDGE_GRACE_S:g} s more "
+                          "for the grader's own work) and was stopped; nothing of it was graded")
+        _stamp(result, engine)
+        write_results(result, results_path(out, found.submission_id))
+        return result
+
     def pool(batch: list[Found], judges: int) -> tuple[list[Found], list[Found]]:
         """Grade `batch` with `judges` judges; when one dies (its process killed: the pool
         is then broken and fails every pending submission), the submissions not graded and,
-        of them, those a judge was grading then."""
+        of them, those a judge was grading then. A judge past its limit (`_Watch`) is killed
+        and the row it held charged as a timeout here: not graded again."""
         context = multiprocessing.get_context("fork")
-        grading = context.Array("i", [-1] * judges, lock=False)
+        watch = _Watch(context, judges, config.limits.submission_timeout_s + JUDGE_GRACE_S)
         unfinished: list[Found] = []
+        stopped: set[int] = set()
         with ProcessPoolExecutor(judges, mp_context=context, initializer=_init_judge,
                                  initargs=(zygote.socket_path, hide, str(config_path),
                                            context.Value("i", 0), lab, os.getpid(),
-                                           grading, len(batch) >= REHEARSE_FROM * judges)) \
+                                           watch, len(batch) >= REHEARSE_FROM * judges)) \
                 as executor:
-            futures = {executor.submit(_judge, found, str(out), engine, i): found
-                       for i, found in enumerate(batch)}
-            for future in as_completed(futures):
-                found = futures[future]
-                try:
-                    record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
-                except BrokenProcessPool:
-                    unfinished.append(found)
-                except Exception as exc:  # the judge could not send its result back
-                    record(crashed(found, f"{type(exc).__name__}: {exc}"))
-        held = {batch[i].submission_id for i in grading if 0 <= i < len(batch)}
+            futures: dict[Future[dict[str, object]], int] = {
+                executor.submit(_judge, found, str(out), engine, i): i
+                for i, found in enumerate(batch)}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
+                for future in done:
+                    found = batch[futures[future]]
+                    try:
+                        record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
+                    except BrokenProcessPool:
+                        if futures[future] in stopped:
+                            record(timed_out(found))
+                        else:
+                            unfinished.append(found)
+                    except Exception as exc:  # the judge could not send its result back
+                        record(crashed(found, f"{type(exc).__name__}: {exc}"))
+                stopped.update(watch.overdue())
+        held = {batch[i].submission_id for i in watch.held() - stopped if i < len(batch)}
         return unfinished, [f for f in unfinished if f.submission_id in held]
 
     # One judge's death (a grading process killed, for memory or by a crash outside any
