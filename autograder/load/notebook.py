@@ -189,6 +189,12 @@ def heading_text(rest: str) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, with no character a terminal or a page
+    would act on rather than show (ESC, BEL, a bidi override, a zero-width character): a
+    heading or a first line is quoted in every report of where a cell is (red team 67: ESC
+    and BEL in a heading reached feedback.html raw)."""
+    if not text.isprintable():
+        text = "".join(c for c in text if c.isprintable() or c.isspace())
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 

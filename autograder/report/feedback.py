@@ -31,6 +31,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from autograder.report.atomic import write_text
+from autograder.report.sanitize import printable
 from autograder.report.visibility import STUDENT, Audience, Withheld, for_audience
 from autograder.score.final import AppliedOverride, Final
 from autograder.score.results import CellIssue, Status, SubmissionResult, TestResult
@@ -415,6 +416,14 @@ def failed_cells(result: SubmissionResult) -> list[CellView]:
     return views
 
 
+def _shown(value: object) -> object:
+    """A value as a page shows it (`environment`'s finalize): text with no control or bidi
+    character (a filter's markup stays markup: removing them adds none)."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value), keep_newlines=True))
+    return printable(value, keep_newlines=True) if isinstance(value, str) else value
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -424,6 +433,10 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # every value a page shows, whatever field it came from, with no control or bidi
+        # character: escaping stops markup, not a terminal's ESC or a reordered line (red
+        # team 67: a heading's ESC and BEL reached feedback.html through a cell's location)
+        finalize=_shown,
     )
     env.filters["points"] = points
     env.filters["code"] = inline_code

@@ -36,6 +36,8 @@ import torch
 from safetensors import TensorSpec
 from safetensors import serialize as st_serialize
 
+from autograder.report.sanitize import INVISIBLE
+
 # Defaults of `Caps` (the config's `limits` overrides them on the judge side); the worker
 # reads the judge's requests with these, which an honest judge never comes near.
 MAX_HEADER = 8 * 1024 * 1024
@@ -79,8 +81,7 @@ _INT = frozenset({int})
 # C0/C1 controls but newline (ESC, BEL, NUL, ...), and the invisible format characters that
 # reorder or hide text (bidi overrides, zero-width characters, line/paragraph separators).
 # (lone surrogates too: text holding one cannot be written as UTF-8)
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff"
-                      "\ud800-\udfff]")
+_CONTROL = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
 
 
 class ProtocolError(Exception):

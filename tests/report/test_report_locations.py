@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 
+import nbformat
 import pytest
 from pydantic import ValidationError
 from report_samples import Page
@@ -203,3 +204,22 @@ def test_the_same_error_in_every_check_of_a_function_is_said_once():
     other = _result({"huber_loss: matches F.huber_loss": raised("a, b"),
                      "huber_loss: backward works": ("huber_loss: wrong gradient.", "wrong")})
     assert Page(render_feedback(other)).text.count("bad delta") == 1  # (one check raised)
+
+
+def test_a_heading_or_first_line_drives_no_terminal_and_reorders_no_page():
+    """Red team 67: ESC, BEL and a right-to-left override in a heading and a cell's first
+    line reached feedback.html (and results.json's cell locations) raw: a TA who cats the
+    page runs the student's escape codes. They are dropped where the location is made, and
+    every value a page shows is cleaned too (whatever field it came from)."""
+    nasty = "\x1b[31mRED\x1b]0;title\x07 \u202eevil\u200b"
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": f"## Part A {nasty}"},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+         "source": f"x = 1  # {nasty}\n"}]}
+    (cell,) = code_cells(nbformat.from_dict(notebook))
+    assert all(c.isprintable() for c in cell.location), ascii(cell.location)
+    assert "RED" in cell.location and "evil" in cell.location  # (the text itself is kept)
+    issue = CellIssue(location=f"the cell under “{nasty}”", error=f"ValueError: {nasty}",
+                      line=1, code=f"x = 1  # {nasty}")
+    page = render_feedback(_result({}, [issue]))
+    assert not any(c in page for c in "\x1b\x07\u202e\u200b"), "a control character was shown"
