@@ -496,12 +496,15 @@ def _require_run(run: dict, tol) -> None:
         hint, mistake = _order_diagnosis(outcome.get("events", []))
         forwards = _training_forwards(outcome)
         modes = [f.get("training") for f in forwards]
-        if mistake == "update-changed" and (False in modes
-                                            or any(f.get("mixed") is True for f in forwards)):
+        if mistake in ("update-changed", "extra-forward") and _eval_mode_alone(outcome) and (
+                False in modes or any(f.get("mixed") is True for f in forwards)):
             # The calls in the right order on every batch, some forward passes in eval mode
             # (model.eval() inside the loop, or its BatchNorm layers'): the parameters are
             # another model's, which the train-mode check charges (mistakes review 40: told
-            # "something changes the gradients between backward() and step()")
+            # "something changes the gradients between backward() and step()"). So too with
+            # an extra pass in eval mode (a batch's accuracy logged after model.eval(), never
+            # switched back: fresh eyes 47's loop was charged here for its extra pass, which
+            # moves nothing in eval mode, and there for the eval mode)
             held_to(TRAIN_MODE)
         if mistake == "update-changed" and any(
                 call.get("transformed") is True for call in outcome.get("loss_calls", [])):
@@ -844,6 +847,15 @@ def _modes_when_called_again(student, memo, function: str) -> list[Any]:
     forwards = _training_forwards(outcome) if function == "train_one_epoch" else [
         f for f in outcome.get("forward", []) if isinstance(f, dict)]
     return [f.get("training") for f in forwards]
+
+
+def _eval_mode_alone(outcome: dict) -> bool:
+    """Every forward pass no backward() followed (a logged accuracy, a peek) ran entirely in
+    eval mode, so none moved BatchNorm's statistics: an extra pass is then no mistake of its
+    own (one in train mode, or one whose BatchNorm was left training, is)."""
+    trained = {id(f) for f in _training_forwards(outcome)}
+    return all(f.get("training") is False and f.get("mixed") is not True
+               for f in outcome.get("forward", []) if id(f) not in trained)
 
 
 def _training_forwards(outcome: dict) -> list[dict]:

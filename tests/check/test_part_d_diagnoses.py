@@ -434,6 +434,28 @@ def test_batchnorm_set_to_eval_under_a_training_model_is_the_mode_checks() -> No
         verdict.message
 
 
+@pytest.mark.parametrize(("restored", "charged"), [(False, True), (True, False)])
+def test_a_logged_pass_in_eval_mode_is_charged_once_for_the_mode(restored: bool,
+                                                                 charged: bool) -> None:
+    """Fresh eyes 47: a batch's accuracy logged after model.eval(), the mode never switched
+    back, was charged twice — the mode, and the order for its extra pass (which moves nothing
+    in eval mode). The mode check alone charges it; switched back, nothing is charged; an
+    extra pass in train mode is still the order check's (`extra-forward`)."""
+    log = ("        model.eval()\n        with torch.no_grad():\n            _ = model(x)\n"
+           + ("        model.train()\n" if restored else ""))
+    ns = namespace("train_one_epoch", "        total_samples += x.shape[0]\n",
+                   "        total_samples += x.shape[0]\n" + log)
+    found = verdicts(ns, "train_one_epoch")
+    assert found[part_d.TRAIN_MODE].passed is not charged, found[part_d.TRAIN_MODE].message
+    order = found[part_d.TRAIN_ORDER]
+    assert order.passed and order.assessed_by == (part_d.TRAIN_MODE if charged else ""), \
+        order.message
+    in_train_mode = namespace("train_one_epoch", "        total_samples += x.shape[0]\n",
+                              "        total_samples += x.shape[0]\n        _ = model(x)\n")
+    assert verdicts(in_train_mode, "train_one_epoch")[part_d.TRAIN_ORDER].mistake == \
+        "extra-forward"
+
+
 def test_a_graph_kept_through_the_logits_is_seen() -> None:
     """`kept.append(logits)` holds every batch's graph without reaching the loss's marker:
     full marks before the model's outputs were tagged too."""
