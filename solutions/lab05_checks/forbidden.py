@@ -51,7 +51,7 @@ LIBRARY_NAME = {
                       "library's losses and softmax, step by step), or a "
                       "graph traced or compiled from it (torch.fx, make_fx, torch.compile)",
     "mse_loss": "F.mse_loss / nn.MSELoss",
-    "l1_loss": "F.l1_loss / nn.L1Loss",
+    "l1_loss": "F.l1_loss / nn.L1Loss (or a loss that runs it: F.smooth_l1_loss with beta=0)",
     "huber_loss": "F.huber_loss / nn.HuberLoss",
     "smooth_l1_loss": "F.smooth_l1_loss",
     "binary_cross_entropy": "F.binary_cross_entropy / nn.BCELoss",

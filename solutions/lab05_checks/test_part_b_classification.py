@@ -2921,6 +2921,14 @@ def test_bcel_pos_weight(student, tol, memo):
                     fail(f"{BCEL} multiplies the whole loss by pos_weight: it weights only the "
                          "positive term, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
                          "pos-weight-whole")
+                if _same(value, _reduce(plain * (1 + (pos_weight - 1) * targets), reduction),
+                         tol):
+                    # (fresh eyes 48: told only "wrong values with pos_weight")
+                    fail(f"{BCEL} multiplies each element's whole loss by 1 + (pos_weight − 1)·y, "
+                         "which weights both terms for a target between 0 and 1 (a soft target): "
+                         "it is right only for targets of exactly 0 or 1 — weight the "
+                         "positive term alone, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
+                         "pos-weight-factor")
                 what = (f"with pos_weight of shape {tuple(pos_weight.shape)} "
                         f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')")
                 if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,

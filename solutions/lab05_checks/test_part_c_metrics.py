@@ -456,6 +456,12 @@ def test_confusion_values(student, ref):
             fail("confusion_matrix is transposed: rows are the true classes and columns the "
                  "predicted ones, M[target, pred] += 1 (you counted M[pred, target]).",
                  "transposed")
+        if any(torch.equal(value, torch.roll(expected, (shift, shift), (0, 1)))
+               for shift in (-1, 1)):
+            fail("confusion_matrix puts every class one row and one column off (M[t − 1, p − 1] "
+                 "or M[t + 1, p + 1], as if the classes were 1 … num_classes): the classes are "
+                 "0 … num_classes − 1, each its own row and column — count M[t, p].",
+                 "shifted-index")
         if torch.equal(value, (expected > 0).to(torch.int64)) or \
                 torch.equal(value, (expected.T > 0).to(torch.int64)):
             fail("confusion_matrix counts each (target, prediction) pair at most once: "
@@ -965,6 +971,26 @@ def _prf_model(student, memo, tol) -> str:
     return memo["precision_recall_f1:model"]  # type: ignore[no-any-return]
 
 
+# The orders (precision, recall, f1) can be returned in, by the position each value takes
+# (recall and precision swapped alone is `_prf_model`'s "swapped", named before this)
+_ORDERS = {(2, 0, 1): "(f1, precision, recall)", (2, 1, 0): "(f1, recall, precision)",
+           (0, 2, 1): "(precision, f1, recall)", (1, 2, 0): "(recall, f1, precision)",
+           (1, 0, 2): "(recall, precision, f1)"}
+
+
+def _expect_order(value: Any, expected: tuple[float, float, float], tol, what: str) -> None:
+    """The right three values in another order (fresh eyes 48's `return f1, p, r` was told
+    only "a wrong value (precision)"): named, with the order it returned."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 3):
+        return
+    for order, words in _ORDERS.items():
+        moved = tuple(expected[i] for i in order)
+        if not all(_close(m, e, tol) for m, e in zip(moved, expected, strict=True)) and all(
+                _close(v, m, tol) for v, m in zip(value, moved, strict=True)):
+            fail(f"precision_recall_f1 returns the right values in another order {what}: it "
+                 f"returns {words}, where the order is (precision, recall, f1).", "wrong-order")
+
+
 def _expect_triple(value: Any, expected: tuple[float, float, float], tol, what: str,
                    strict_types: bool, mistake: str = "wrong-value") -> None:
     function = "precision_recall_f1"
@@ -1057,7 +1083,10 @@ def test_prf_binary(student, ref, tol, memo):
         _expect_f1_formula(value, preds, targets, tol)
         what = f"for N = {preds.numel()} binary labels{edge}"
         if not _same_triple(value, ref.precision_recall_f1(preds, targets), tol):
+            _expect_order(value, ref.precision_recall_f1(preds, targets), tol, what)
             _expect_count_mistakes(value, preds, targets, 1, model, tol, what)
+            if model == "reference":
+                _expect_denominators(value, preds, targets, 1, tol, what)
         _expect_triple(value, ref.precision_recall_f1(preds, targets), tol, what,
                        strict_types=True)
 
@@ -1141,7 +1170,10 @@ def test_prf_multiclass(student, tol, memo):
                      "positive_class — count a prediction "
                      "as positive when preds == positive_class and a target as positive when "
                      "targets == positive_class (one-vs-rest).", "one-vs-rest")
+            _expect_order(value, expected, tol, what)
             _expect_count_mistakes(value, preds, targets, positive, model, tol, what)
+            if model == "reference":
+                _expect_denominators(value, preds, targets, positive, tol, what)
         _expect_triple(value, expected, tol, what, strict_types=False)
 
 
@@ -1155,6 +1187,41 @@ def _expect_count_mistakes(value: Any, preds: torch.Tensor, targets: torch.Tenso
         wrong = _prf_of_counts(*counts(preds, targets, positive), model)
         if wrong != right and all(_close(v, e, tol) for v, e in zip(value, wrong, strict=True)):
             fail(f"precision_recall_f1 gives wrong values {what}: {words}", mistake)
+
+
+# A ratio over another count than its own (fresh eyes 48: precision over the actual
+# positives, recall over TP + TN — each told only "a wrong value"): what it was divided by,
+# from the four counts and N, as words; the right denominator is left out where it is equal.
+_DENOMINATORS: tuple[tuple[str, Callable[[int, int, int, int], int]], ...] = (
+    ("TP + FN, the actual positives (recall's denominator)", lambda tp, fp, fn, tn: tp + fn),
+    ("TP + FP, the predicted positives (precision's denominator)", lambda tp, fp, fn, tn: tp + fp),
+    ("TP + TN", lambda tp, fp, fn, tn: tp + tn),
+    ("TP + FP + FN", lambda tp, fp, fn, tn: tp + fp + fn),
+    ("TN + FP, the actual negatives", lambda tp, fp, fn, tn: tn + fp),
+    ("TN + FN, the predicted negatives", lambda tp, fp, fn, tn: tn + fn),
+)
+_RATIOS = ((0, "precision", "TP / (TP + FP), over the samples predicted positive",
+            lambda tp, fp, fn: tp + fp),
+           (1, "recall", "TP / (TP + FN), over the samples whose target is positive",
+            lambda tp, fp, fn: tp + fn))
+
+
+def _expect_denominators(value: Any, preds: torch.Tensor, targets: torch.Tensor,
+                         positive: int, tol, what: str) -> None:
+    """Precision or recall equal to TP over another count of `_DENOMINATORS` (and not to the
+    right ratio): named, with the count it was divided by."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 3):
+        return
+    tp, fp, fn = _counts(preds, targets, positive)
+    tn = preds.numel() - tp - fp - fn
+    for index, name, right_words, right in _RATIOS:
+        if _close(value[index], _ratio(tp, right(tp, fp, fn)), tol):
+            continue
+        for words, denominator in _DENOMINATORS:
+            count = denominator(tp, fp, fn, tn)
+            if count != right(tp, fp, fn) and _close(value[index], _ratio(tp, count), tol):
+                fail(f"precision_recall_f1 divides the true positives by {words} for its "
+                     f"{name} {what}: {name} = {right_words}.", f"{name}-denominator")
 
 
 def _prf_of_counts(tp: int, fp: int, fn: int, model: str) -> tuple[float, float, float]:
@@ -1452,6 +1519,11 @@ def _macro_models(preds: torch.Tensor, targets: torch.Tensor, num_classes: int) 
         # each class's F1 as P·R / (P + R), or TP / (TP + FP + FN) (mistakes review 40)
         "half": sum(f1) / 2 / num_classes,
         "jaccard": sum(_ratio(tp, tp + fp + fn) for tp, fp, fn in counts) / num_classes,
+        # the sum over num_classes − 1, and each F1 by floor division (fresh eyes 48: told
+        # only "a wrong value for 2 classes")
+        "over-c-minus-1": sum(f1) / max(num_classes - 1, 1),
+        "floor-division": sum((2 * tp) // (2 * tp + fp + fn) if tp else 0
+                              for tp, fp, fn in counts) / num_classes,
     }
 
 
@@ -1484,7 +1556,13 @@ MACRO_MESSAGES = {
     "skips-first-mean": SKIPS_FIRST,
     "skips-last": SKIPS_LAST,
     "skips-last-mean": SKIPS_LAST,
+    "over-c-minus-1": "macro_f1 divides the sum of the per-class F1 by num_classes − 1: the "
+                      "mean over all num_classes classes divides by num_classes.",
+    "floor-division": "macro_f1 computes each class's F1 with floor division (//), so every "
+                      "F1 is 0 or 1: use true division (/) — 2·TP / (2·TP + FP + FN) is a "
+                      "fraction.",
 }
+
 
 
 # Unequal support (2, 4 and 6 samples), so that every wrong formula gives its own value.
@@ -1495,6 +1573,16 @@ MACRO_MODEL_PROBE = (_labels([0, 0, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2]),
 # Four classes, TP different from FP and from FN in each (none scores 0 by an edge's mistake)
 MACRO_SKIP_PROBE = (_labels([1, 2, 0, 2, 0, 1, 1, 1, 1, 0, 3, 2, 0, 2, 3, 1, 2, 2, 2, 3]),
                     _labels([3, 2, 3, 2, 1, 2, 0, 0, 1, 0, 2, 2, 1, 2, 3, 2, 2, 3, 2, 3]))
+
+
+# Labels whose classes 0 is predicted perfectly (F1 = 1) and the others not: where F1s taken
+# by floor division (0 or 1 each) sum to something, not to 0 as on the other probes.
+MACRO_PERFECT_CLASS_PROBE = (_labels([0, 0, 1, 1, 2, 2]), _labels([0, 0, 1, 2, 2, 2]))
+# A model confirmed on labels of its own before it is named (`_macro_model`), with their
+# number of classes: each fits an F1 of 0 somewhere, which many a wrong value gives too.
+_CONFIRMED_ON = {**dict.fromkeys(("skips-first", "skips-first-mean", "skips-last",
+                                  "skips-last-mean"), (MACRO_SKIP_PROBE, 4)),
+                 "floor-division": (MACRO_PERFECT_CLASS_PROBE, 3)}
 
 
 def _macro_model(student, memo, tol) -> str:
@@ -1512,10 +1600,10 @@ def _macro_model(student, memo, tol) -> str:
                 if _close(value, candidates[name], tol):
                     model = name
                     break
-        if model.startswith("skips-"):  # (one class's F1 of 0 fits it too: confirmed apart)
-            preds, targets = MACRO_SKIP_PROBE
-            if not _close(_quiet(student, "macro_f1", preds, targets, 4),
-                          _macro_models(preds, targets, 4)[model], tol):
+        if model in _CONFIRMED_ON:  # (one class's F1 of 0 fits it too: confirmed apart)
+            (preds, targets), classes = _CONFIRMED_ON[model]
+            if not _close(_quiet(student, "macro_f1", preds, targets, classes),
+                          _macro_models(preds, targets, classes)[model], tol):
                 model = "reference"
         memo["macro_f1:model"] = model
     return memo["macro_f1:model"]  # type: ignore[no-any-return]
