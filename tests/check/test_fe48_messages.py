@@ -80,3 +80,16 @@ def test_pos_weight_as_a_factor_of_the_whole_element_is_named() -> None:
     verdict = found[part_b.BCEL_POS_WEIGHT]
     assert verdict.mistake == "pos-weight-factor", verdict.message
     assert "right only for targets of exactly 0 or 1" in verdict.message
+
+
+def test_a_function_for_binary_labels_only_is_told_so() -> None:
+    """confusion_matrix(preds, targets, 2) inside precision_recall_f1: right on binary labels,
+    a reshape error on more classes — told only that error, at the helper's line."""
+    found = failed(verdicts(namespace(edited(
+        PRF, "    predicted_pos = preds == positive_class\n",
+        "    confusion_matrix(preds, targets, 2)\n    predicted_pos = preds == positive_class\n")),
+        PRF))
+    verdict = found[part_c.PRF_MULTI]
+    assert verdict.mistake == "binary-only", verdict.message
+    assert "on labels of more than two classes, though it is right on binary labels" in \
+        verdict.message
