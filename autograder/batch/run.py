@@ -33,9 +33,10 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -444,19 +445,36 @@ class _Watch:
     def held(self) -> set[int]:
         return {i for i in self.grading if i >= 0}
 
-    def overdue(self) -> list[int]:
-        """Kill each judge past its limit; the positions it held."""
-        now, stopped = time.monotonic(), []
+    def overdue(self, stopped: set[int]) -> None:
+        """Kill each judge past its limit, the position it held added to `stopped` first (the
+        pool fails that row's future as soon as the judge is gone)."""
+        now = time.monotonic()
         for index in range(len(self.since)):
             # (read around its clock: a judge that moved on meanwhile is looked at next time)
             position, began, pid = self.grading[index], self.since[index], self.pids[index]
             if (began <= 0 or now - began <= self.limit or position < 0 or pid <= 0
                     or self.grading[index] != position):
                 continue
+            stopped.add(position)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            stopped.append(position)
-        return stopped
+
+    @contextlib.contextmanager
+    def watching(self, stopped: set[int]) -> Iterator[None]:
+        """`overdue` every `WATCH_S` in a thread of the batch's process, while the block runs."""
+        halt = threading.Event()
+
+        def watch() -> None:
+            while not halt.wait(WATCH_S):
+                self.overdue(stopped)
+
+        thread = threading.Thread(target=watch, name="judge-watch", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            halt.set()
+            thread.join()
 
 
 def _stamp(result: SubmissionResult, engine: str, graded_at: str = "") -> None:
@@ -703,10 +721,8 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
             futures: dict[Future[dict[str, object]], int] = {
                 executor.submit(_judge, found, str(out), engine, i): i
                 for i, found in enumerate(batch)}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=WATCH_S, return_when=FIRST_COMPLETED)
-                for future in done:
+            with watch.watching(stopped):
+                for future in as_completed(futures):
                     found = batch[futures[future]]
                     try:
                         record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
@@ -717,7 +733,6 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
                             unfinished.append(found)
                     except Exception as exc:  # the judge could not send its result back
                         record(crashed(found, f"{type(exc).__name__}: {exc}"))
-                stopped.update(watch.overdue())
         held = {batch[i].submission_id for i in watch.held() - stopped if i < len(batch)}
         return unfinished, [f for f in unfinished if f.submission_id in held]
 
