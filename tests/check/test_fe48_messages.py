@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
-from test_helper_blame import edited, failed, namespace, verdicts
+from test_helper_blame import edited, excused, failed, namespace, verdicts
 
 PRF = "precision_recall_f1"
 
@@ -93,3 +93,22 @@ def test_a_function_for_binary_labels_only_is_told_so() -> None:
     assert verdict.mistake == "binary-only", verdict.message
     assert "on labels of more than two classes, though it is right on binary labels" in \
         verdict.message
+
+
+def test_macro_f1_built_on_a_binary_only_helper_is_not_charged_again() -> None:
+    """macro_f1 built on that precision_recall_f1 raised through it on multiclass labels: both
+    macro checks were charged too (one told "0/0 must give 0.0"), against the notebook's "a
+    mistake in an earlier function is charged once"."""
+    found = verdicts(namespace(edited(
+        PRF, "    predicted_pos = preds == positive_class\n",
+        "    confusion_matrix(preds, targets, 2)\n    predicted_pos = preds == positive_class\n"),
+        """
+def macro_f1(preds, targets, num_classes):
+    total = 0.0
+    for c in range(num_classes):
+        total += precision_recall_f1(preds, targets, positive_class=c)[2]
+    return float(total / num_classes)
+"""), PRF, "macro_f1")
+    assert set(failed(found)) == {part_c.PRF_MULTI}, {k: v.message for k, v in failed(found).items()}
+    assert excused(found)[part_c.MACRO_VALUES] == part_c.PRF_MULTI
+    assert excused(found)[part_c.MACRO_ABSENT] == part_c.PRF_MULTI
