@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
-from test_helper_blame import edited, excused, failed, namespace, verdicts
+from test_helper_blame import edited, excused, failed, namespace, reference_source, verdicts
 
 PRF = "precision_recall_f1"
 
@@ -112,3 +112,15 @@ def macro_f1(preds, targets, num_classes):
     assert set(failed(found)) == {part_c.PRF_MULTI}, {k: v.message for k, v in failed(found).items()}
     assert excused(found)[part_c.MACRO_VALUES] == part_c.PRF_MULTI
     assert excused(found)[part_c.MACRO_ABSENT] == part_c.PRF_MULTI
+
+
+@pytest.mark.parametrize("dim", ["1", "-1"])
+def test_accuracy_taking_the_argmax_of_its_labels_is_named(dim: str) -> None:
+    """Fresh eyes 47: an accuracy that takes preds.argmax(dim) (as evaluate would, of scores)
+    raised on labels and was told only that error, "fix this error first", in both its checks;
+    named in the values check, and the error check waits for the values, as for any mistake."""
+    source = reference_source("accuracy").replace(
+        ") -> float:\n", f") -> float:\n    preds = preds.argmax(dim={dim})\n", 1)
+    found = failed(verdicts(namespace(source), "accuracy"))
+    assert found[part_c.ACC_VALUES].mistake == "argmax-of-labels", found[part_c.ACC_VALUES].message
+    assert found[part_c.ACC_ERRORS].mistake == "not-working", found[part_c.ACC_ERRORS].message
