@@ -34,7 +34,9 @@ found at the top (given, at the top of a given folder, or at the top of a
 class download) that Canvas named `..._submissions.zip` and whose notebooks all
 carry LMS names (under any other name, a zip of Canvas names is what someone
 handed in: a student's late `ben.zip` holding a classmate's name took her row),
-or that holds Gradescope's `submission_metadata.yml`; a zip given on the command line is a
+or that has Gradescope's export shape (`submission_metadata.yml` and nothing beside it but
+`submission_<n>` folders: a student's zip with a metadata file took a classmate's row); a zip
+given on the command line is a
 class download too when its notebooks all sit in two or more folders (one per
 student, possibly inside a wrapping folder), unless one of those folders names the
 student of another path given (an outside red team's `ben.zip` holding `okafor/`
@@ -949,8 +951,7 @@ def _lms_export(keys: list[str], stem: str, zipped: bool = False) -> bool:
     """Whether a zip's (`zipped`) or folder's visible entries `keys` are an LMS's export of
     several students: Gradescope's, or Canvas's (see `_class_layout`)."""
     notebooks = [k for k in keys if PurePosixPath(k).suffix.lower() in (".ipynb", ".zip")]
-    if any(k.split("/")[-1] == METADATA and k.count("/") <= 1 for k in keys) and any(
-            GRADESCOPE.match(part) for k in notebooks for part in k.split("/")[:-1]):
+    if _gradescope_shaped(keys):
         return True
     owners = [_key_owner(k) for k in keys]
     named = {o.sid for o in owners if o is not None}
@@ -960,6 +961,24 @@ def _lms_export(keys: list[str], stem: str, zipped: bool = False) -> bool:
     unnamed = sum(_key_owner(k) is None for k in notebooks)
     return (unnamed == 0 or (len(named) >= 2 and 4 * unnamed <= len(notebooks))) and bool(
         (len(named) >= 2 and not zipped) or (named and CANVAS_DOWNLOAD.search(stem)))
+
+
+def _gradescope_shaped(keys: list[str]) -> bool:
+    """Gradescope's export: its metadata at the top or in the one folder at the top, and
+    beside it nothing but `submission_<n>` folders (as `submitted.py` reads it). A metadata
+    file beside anything else is what a student made: an outside red team's `bob.zip`, with
+    `submission_metadata.yml`, `submission_77/` and a `carol/lab05.ipynb`, was taken for an
+    export in a class folder and its notebook graded as carol's row."""
+    split = [key.split("/") for key in keys]
+    for prefix in ([], *([top] for top in {parts[0] for parts in split if len(parts) > 1})):
+        inside = [parts[len(prefix):] for parts in split if parts[:len(prefix)] == prefix]
+        if len(inside) != len(split) or [*prefix, METADATA] not in split:
+            continue  # (something outside this level, or no metadata at it)
+        files = {rest[0] for rest in inside if len(rest) == 1}
+        folders = {rest[0] for rest in inside if len(rest) > 1}
+        if files == {METADATA} and folders and all(GRADESCOPE.match(f) for f in folders):
+            return True
+    return False
 
 
 def _key_owner(key: str) -> _Owner | None:

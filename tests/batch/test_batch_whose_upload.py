@@ -176,3 +176,24 @@ def test_a_students_zip_of_folders_given_beside_others_stays_theirs(tmp_path: Pa
     assert {sources(found)[k] for k in ("ben", "ben-2")} == {nb("forged = 1"), nb("ben = 1")}
     alone = discover([tmp_path / "ben.zip"], tmp_path / "u2", assignment="lab05")
     assert set(ids(alone)) == {"okafor", "ben"}
+
+
+def test_a_students_zip_shaped_like_a_gradescope_export_stays_theirs(tmp_path: Path):
+    """Red team 68: `bob.zip` in a class folder, holding a `submission_metadata.yml`, its own
+    `submission_77/lab05.ipynb` and a planted `carol/lab05.ipynb`, was taken for Gradescope's
+    export: the planted notebook became carol's row (hers moved to carol-2), and no row was
+    bob's. An export holds nothing beside its metadata but `submission_<n>` folders."""
+    classroom = write(tmp_path / "cls", {
+        "carol/lab05.ipynb": nb("carol = 1"),
+        "bob.zip": zipped({"submission_metadata.yml": b"submission_77: {}\n",
+                           "submission_77/lab05.ipynb": nb("bob = 1"),
+                           "carol/lab05.ipynb": nb("planted = 1")}),
+    })
+    found = discover([classroom], tmp_path / "unpacked", assignment="lab05")
+    assert sources(found)["carol"] == nb("carol = 1")
+    assert {sources(found)[k] for k in ("bob", "bob-2")} == {nb("bob = 1"), nb("planted = 1")}
+    export = write(tmp_path / "gs", {"export.zip": zipped({
+        "submission_metadata.yml": b"submission_77: {}\n",
+        "submission_77/lab05.ipynb": nb("bob = 1")})})
+    assert set(ids(discover([export], tmp_path / "unpacked2", assignment="lab05"))) == \
+        {"submission_77"}  # (an export's shape: still Gradescope's)
