@@ -631,9 +631,10 @@ def _helper_check(helper: str, x: torch.Tensor) -> str:
 def _named_models(function: str) -> tuple[Loss, ...]:
     """Mistakes of a member's own formula on the logits (never on the other member)."""
     if function == "softmax":
-        return (_no_shift_softmax, _global_shift_softmax, _min_shift_softmax)
+        return (_no_shift_softmax, _global_shift_softmax, _min_shift_softmax,
+                _mean_shift_softmax)
     return (_max_not_added_back, _no_shift_log_softmax, _global_shift_log_softmax,
-            _min_shift_log_softmax,
+            _min_shift_log_softmax, _mean_shift_log_softmax,
             _log_of_softmax, *_log_of_softmax_eps_models())
 
 
@@ -1224,6 +1225,18 @@ def _min_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
 
 
+# (fresh eyes 49: the mean along dim subtracted, told only "a division by zero, a log of 0 or
+# an overflow" where the min's was named)
+def _mean_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    e = (x - x.mean(dim=dim, keepdim=True)).exp()
+    return e / e.sum(dim=dim, keepdim=True)
+
+
+def _mean_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
+    shifted = x - x.mean(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+
+
 def _global_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
     e = (x - x.max()).exp()
     return e / e.sum(dim=dim, keepdim=True)
@@ -1335,7 +1348,7 @@ def _softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
                              "you subtracted the max of the whole tensor, so rows far below it "
                              "underflow to 0/0 = nan for logits of ±1e4: subtract the max along "
                              "dim (amax(dim, keepdim=True)), one per row."),
-        "min-shift": (_min_shift_softmax, MIN_SHIFT),
+        "min-shift": ((_min_shift_softmax, _mean_shift_softmax), MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("softmax")[:2],
         "clamped-logits": (_clamped_logits_models(torch.softmax), CLAMPED_LOGITS),
     }, vectors=vectors)
@@ -1556,7 +1569,7 @@ def _log_softmax_extreme(student, tol, memo, vectors: bool = False) -> None:
                          "exp overflows to inf for large logits (past 88 in float32; inf − inf "
                          "= nan): subtract the max along dim first (the log-sum-exp trick)."),
         "log-of-softmax-eps": (_log_of_softmax_eps_models(), LOG_SOFTMAX_EPS),
-        "min-shift": (_min_shift_log_softmax, MIN_SHIFT),
+        "min-shift": ((_min_shift_log_softmax, _mean_shift_log_softmax), MIN_SHIFT),
         "eps-in-the-sum": _eps_in_the_sum("log_softmax")[:2],
         "clamped-logits": (_clamped_logits_models(torch.log_softmax), CLAMPED_LOGITS),
         "global-max-shift": (_global_shift_log_softmax,

@@ -1344,7 +1344,8 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
     return {"loss": total / n, "accuracy": correct / n,
             "mean-of-batch-means": sum(batch_losses) / len(batch_losses),
             "per-batch-count": total / len(batch_losses), "sum": total,
-            "batches-times-size": total / (len(batch_losses) * BATCH)}
+            "batches-times-size": total / (len(batch_losses) * BATCH),
+            "loader-batch-size": sum(batch_losses) * BATCH / n}
 
 
 @functools.lru_cache(maxsize=16)
@@ -1366,6 +1367,11 @@ EVAL_LOSS_MISTAKES = {
     "batches-times-size": "evaluate divides the size-weighted loss by the number of batches × "
                           "the batch size, which counts the short last batch as full: divide "
                           "by the number of samples (len(loader.dataset)).",
+    # (fresh eyes 49: told "likely the weighting by batch size, the divisor, or ...", where
+    # train_one_epoch's same mistake is named)
+    "loader-batch-size": "evaluate weights every batch by the loader's batch size, but the last "
+                         "batch is smaller: weight each batch's loss by its own size, x.shape[0] "
+                         "(or len(y)), and divide by the number of samples.",
 }
 
 
@@ -1890,6 +1896,16 @@ def test_fit(student, tol):
                                                       tol.training.rtol, tol.training.atol))
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
              "with one float per epoch.", "fit-history-shape")
+    if all(type(returned[key]) in (int, float) for key in expected):
+        # (fresh eyes 49: `{k: v[-1] for k, v in history.items()}`, told to check which
+        # loader each call gets)
+        last = all(expected[key] and math.isclose(returned[key], expected[key][-1],
+                                                  rel_tol=1e-4, abs_tol=1e-6)
+                   for key in expected)
+        fail("fit returns one number for each key" + (" (the last epoch's figures)" if last
+                                                      else "")
+             + ", not a list: return the history itself, {'train_loss': [...], 'val_loss': "
+             "[...], 'val_accuracy': [...]} with one float per epoch.", "fit-history-shape")
     held = _history_values_kind(returned, expected)
     if held:
         fail(f"fit's history holds {held}, not Python floats: append numbers (the float "
