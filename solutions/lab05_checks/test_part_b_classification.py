@@ -1215,26 +1215,33 @@ MIN_SHIFT = ("the shift you subtract is not the max along dim (the min, the mean
              "the max along dim (amax(dim, keepdim=True)), so that the largest exponent is 0.")
 
 
-def _min_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
-    e = (x - x.amin(dim=dim, keepdim=True)).exp()
-    return e / e.sum(dim=dim, keepdim=True)
+def _shifted_by(shift: Callable[[torch.Tensor, int], torch.Tensor],
+                log: bool) -> Loss:
+    """softmax (`log`: log_softmax) computed with `shift` along dim subtracted in place of
+    the max: a shift below the max overflows exp at ±1e4."""
+    def model(x: torch.Tensor, dim: int) -> torch.Tensor:
+        shifted = x - shift(x, dim)
+        if log:
+            return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+        e = shifted.exp()
+        return e / e.sum(dim=dim, keepdim=True)
+    return model
 
 
-def _min_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
-    shifted = x - x.amin(dim=dim, keepdim=True)
-    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+def _min_along(x: torch.Tensor, dim: int) -> torch.Tensor:
+    return x.amin(dim=dim, keepdim=True)
 
 
 # (fresh eyes 49: the mean along dim subtracted, told only "a division by zero, a log of 0 or
 # an overflow" where the min's was named)
-def _mean_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
-    e = (x - x.mean(dim=dim, keepdim=True)).exp()
-    return e / e.sum(dim=dim, keepdim=True)
+def _mean_along(x: torch.Tensor, dim: int) -> torch.Tensor:
+    return x.mean(dim=dim, keepdim=True)
 
 
-def _mean_shift_log_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
-    shifted = x - x.mean(dim=dim, keepdim=True)
-    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()
+_min_shift_softmax = _shifted_by(_min_along, log=False)
+_min_shift_log_softmax = _shifted_by(_min_along, log=True)
+_mean_shift_softmax = _shifted_by(_mean_along, log=False)
+_mean_shift_log_softmax = _shifted_by(_mean_along, log=True)
 
 
 def _global_shift_softmax(x: torch.Tensor, dim: int) -> torch.Tensor:
