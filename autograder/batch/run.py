@@ -687,22 +687,21 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
         bar.set_postfix_str(f"not graded: {failures}")
         bar.update()
 
-    def crashed(found: Found, why: str) -> SubmissionResult:
-        result = unscored(found.submission_id, config, Status.CRASHED,
-                          f"{INTERNAL_ERROR}: {why}"[:300])
+    def charged(found: Found, status: Status, reason: str) -> SubmissionResult:
+        result = unscored(found.submission_id, config, status, reason)
         _stamp(result, engine)
         write_results(result, results_path(out, found.submission_id))
         return result
 
+    def crashed(found: Found, why: str) -> SubmissionResult:
+        return charged(found, Status.CRASHED, f"{INTERNAL_ERROR}: {why}"[:300])
+
     def timed_out(found: Found) -> SubmissionResult:
-        limits = config.limits
-        result = unscored(found.submission_id, config, Status.TIMEOUT,
-                          f"grading this notebook ran past its time limit "
-                          f"({limits.submission_timeout_s:g} s, and {JUDGE_GRACE_S:g} s more "
-                          "for the grader's own work) and was stopped; nothing of it was graded")
-        _stamp(result, engine)
-        write_results(result, results_path(out, found.submission_id))
-        return result
+        return charged(found, Status.TIMEOUT,
+                       "grading this notebook ran past its time limit "
+                       f"({config.limits.submission_timeout_s:g} s, and {JUDGE_GRACE_S:g} s "
+                       "more for the grader's own work) and was stopped; nothing of it was "
+                       "graded")
 
     def pool(batch: list[Found], judges: int) -> tuple[list[Found], list[Found]]:
         """Grade `batch` with `judges` judges; when one dies (its process killed: the pool

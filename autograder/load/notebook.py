@@ -27,6 +27,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.load.text import without_controls
 from autograder.load.transform import Budget, parse, to_plain_python
 
 
@@ -193,9 +194,7 @@ def shorten(text: str, limit: int) -> str:
     would act on rather than show (ESC, BEL, a bidi override, a zero-width character): a
     heading or a first line is quoted in every report of where a cell is (red team 67: ESC
     and BEL in a heading reached feedback.html raw)."""
-    if not text.isprintable():
-        text = "".join(c for c in text if c.isprintable() or c.isspace())
-    text = " ".join(text.split())
+    text = " ".join(without_controls(text).split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 

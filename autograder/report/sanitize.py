@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import re
 
+from autograder.load.text import CONTROL, INVISIBLE
+
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
-# What reorders or hides text without being a C0/C1 control: zero-width characters and
-# marks, line/paragraph separators, bidi embeddings, overrides and isolates, invisible
-# operators, the byte-order mark; and lone surrogates (text holding one cannot be written as
-# UTF-8). One set for every place that shows a student's text (`protocol.clean_text` too).
-INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff"
-_CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
+_CONTROL = CONTROL
 _KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
 # What makes a spreadsheet read a cell as a formula (OWASP), fullwidth forms included.
 _FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")

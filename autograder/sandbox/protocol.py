@@ -36,7 +36,7 @@ import torch
 from safetensors import TensorSpec
 from safetensors import serialize as st_serialize
 
-from autograder.report.sanitize import INVISIBLE
+from autograder.load.text import INVISIBLE
 
 # Defaults of `Caps` (the config's `limits` overrides them on the judge side); the worker
 # reads the judge's requests with these, which an honest judge never comes near.

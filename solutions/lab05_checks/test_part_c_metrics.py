@@ -1608,7 +1608,6 @@ MACRO_MESSAGES = {
 }
 
 
-
 # Unequal support (2, 4 and 6 samples), so that every wrong formula gives its own value.
 MACRO_MODEL_PROBE = (_labels([0, 0, 0, 1, 1, 2, 2, 2, 2, 0, 1, 2]),
                      _labels([0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 1, 1]))

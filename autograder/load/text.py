@@ -1,0 +1,26 @@
+"""Which characters of a student's text may be shown to a person.
+
+Why one place: a notebook's headings and lines, a worker's report of an exception and the
+names in an upload all reach pages, terminals and CSV files. Escaping stops markup, not a
+terminal's ESC, a BEL, a right-to-left override that reorders what is read, or a zero-width
+character that hides text (red team 67: a heading's ESC and BEL reached feedback.html). The
+loader (the first stage), the protocol and the reports all read the set here.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What reorders or hides text without being a C0/C1 control: zero-width characters and
+# marks, line/paragraph separators, bidi embeddings, overrides and isolates, invisible
+# operators, the byte-order mark; and lone surrogates (text holding one cannot be written as
+# UTF-8).
+INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff"
+# ... and the C0 and C1 controls and DEL with them
+CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
+
+
+def without_controls(text: str) -> str:
+    """`text` with every control and invisible character gone (one that is whitespace, a tab
+    or a newline, becomes a space)."""
+    return CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)
