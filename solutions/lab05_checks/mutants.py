@@ -36,6 +36,7 @@ from lab05_checks.test_part_b_classification import (
     BCE_ERRORS,
     BCE_GRAD,
     BCE_VALUES,
+    BCEL_ERRORS,
     BCEL_EXTREME,
     BCEL_GRAD,
     BCEL_NO_LIB,
@@ -245,10 +246,8 @@ def log_softmax(logits, dim=-1):
     Mutant("mutant_ce_log_eps", "cross_entropy",
            edit("cross_entropy", "log_probs = log_softmax(logits, dim=1)",
                 "log_probs = torch.log(softmax(logits, dim=1) + 1e-8)"),
-           CE_EXTREME, "eps",
-           also_fails=frozenset({CE_VALUES, CE_GRAD}),
-           why="adding 1e-8 to probabilities of ~1e-3 moves the loss and its gradient by ~1e-5 "
-               "relative: inexact at float64 precision on ordinary inputs too"),
+           CE_EXTREME, "eps"),  # (charged once: the values and gradient checks, inexact at
+    # float64 precision by ~1e-5 relative, are attributed to the ±1e4 check that names the eps)
     Mutant("mutant_ce_mean_rewrapped_in_new_tensor", "cross_entropy",
            edit("cross_entropy", "return _reduce(nll, reduction)",
                 'if reduction == "mean":\n'
@@ -326,6 +325,23 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
     loss = -(weight * targets * torch.log(p) + (1 - targets) * torch.log(1 - p))
     return _reduce(loss, reduction)
 '''), BCEL_EXTREME, "log(sigmoid(x))"),
+    # (fresh eyes 50: both were told only that the values were wrong)
+    Mutant("mutant_bcel_sigmoid_twice", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits", "neg_log_sigmoid = -F.logsigmoid(logits)",
+                "logits = torch.sigmoid(logits)\n    neg_log_sigmoid = -F.logsigmoid(logits)"),
+           BCEL_VALUES, "twice",
+           also_fails=frozenset({BCEL_POS_WEIGHT, BCEL_EXTREME, BCEL_GRAD, BCEL_ERRORS,
+                                 BCEL_NO_LIB}),
+           why="the loss of σ(x) is a different function of the logits: its values with "
+               "pos_weight, at ±1e4 and its gradients differ, and " + GATE),
+    Mutant("mutant_bcel_mean_over_the_weights", "binary_cross_entropy_with_logits",
+           edit("binary_cross_entropy_with_logits",
+                "    return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)",
+                "    loss = (1 - targets) * logits + weight * neg_log_sigmoid\n"
+                "    if reduction == \"mean\" and pos_weight is not None:\n"
+                "        return loss.sum() / (1 + (pos_weight - 1) * targets).sum()\n"
+                "    return _reduce(loss, reduction)"),
+           BCEL_POS_WEIGHT, "sum of the weights"),
     Mutant("mutant_bcel_pos_weight_ignored", "binary_cross_entropy_with_logits",
            edit("binary_cross_entropy_with_logits",
                 "weight = 1 + (pos_weight - 1) * targets if pos_weight is not None else 1",

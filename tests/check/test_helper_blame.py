@@ -30,7 +30,7 @@ from lab05_checks.mutants import FIT_TRAIN_MODE_ONCE, MUTANTS
 from lab05_checks.test_gpu_inputs import ON_GPU
 
 from autograder.check.context import Reference
-from autograder.check.plugin import Verdict, verdict_for
+from autograder.check.plugin import Verdict, seed_check, verdict_for
 from autograder.check.registry import take_attribution
 from autograder.check.runner import suite_checks
 from autograder.check.static import SourceFacts
@@ -182,6 +182,8 @@ def _fixtures(ns: dict[str, Any], source: SourceFacts | None = None) -> dict[str
 def _verdict(spec: Any, test: Any, values: dict[str, Any]) -> Verdict:
     names = test.__code__.co_varnames[:test.__code__.co_argcount]
     take_attribution()
+    seed_check(spec.name)  # (as both runners: the inputs it draws are a grading's, not what
+    # the tests run before it left in the generators)
     try:
         test(**{name: values[name] for name in names})
         error = None
