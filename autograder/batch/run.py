@@ -517,6 +517,19 @@ UNCONFINED_ROOT = (
     "namespaces")
 
 
+def _stop_judges(executor: ProcessPoolExecutor) -> None:
+    """Ctrl-C: every judge killed now and nothing more handed out, so that nothing goes on
+    writing into the output folder once the run says it stopped (an ops review: leaving the
+    pool, Python waited for every submission already queued, and the judges, which take a
+    KeyboardInterrupt as a failed task and go on to the next, wrote a dozen more rows in the
+    next 14 s). A row a judge was writing is whole or absent (atomic writes); the next run
+    grades what is missing."""
+    for process in list(getattr(executor, "_processes", None) or {}):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process, signal.SIGKILL)
+    executor.shutdown(wait=False, cancel_futures=True)
+
+
 def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int | None = None,
                 regrade: bool = False, progress: bool = True, limits: Limits | None = None,
                 lab: Lab | None = None, roster: Path | None = None,
@@ -720,18 +733,22 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
             futures: dict[Future[dict[str, object]], int] = {
                 executor.submit(_judge, found, str(out), engine, i): i
                 for i, found in enumerate(batch)}
-            with watch.watching(stopped):
-                for future in as_completed(futures):
-                    found = batch[futures[future]]
-                    try:
-                        record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
-                    except BrokenProcessPool:
-                        if futures[future] in stopped:
-                            record(timed_out(found))
-                        else:
-                            unfinished.append(found)
-                    except Exception as exc:  # the judge could not send its result back
-                        record(crashed(found, f"{type(exc).__name__}: {exc}"))
+            try:
+                with watch.watching(stopped):
+                    for future in as_completed(futures):
+                        found = batch[futures[future]]
+                        try:
+                            record(SubmissionResult.from_gradescope(future.result()))  # type: ignore[arg-type]
+                        except BrokenProcessPool:
+                            if futures[future] in stopped:
+                                record(timed_out(found))
+                            else:
+                                unfinished.append(found)
+                        except Exception as exc:  # the judge could not send its result back
+                            record(crashed(found, f"{type(exc).__name__}: {exc}"))
+            except KeyboardInterrupt:
+                _stop_judges(executor)
+                raise
         held = {batch[i].submission_id for i in watch.held() - stopped if i < len(batch)}
         return unfinished, [f for f in unfinished if f.submission_id in held]
 
