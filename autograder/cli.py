@@ -96,6 +96,11 @@ def _show(args: argparse.Namespace) -> int:
     text = render(result, failed_only=args.failed, audience=_show_audience(args, out))
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(text.encode(encoding, errors="replace").decode(encoding))
+    if result.final is None:  # (a row a stopped run wrote: `report.gradescope.unfinished`)
+        print(f"note: {wanted} has no final score yet: the grade run into {out} that wrote it "
+              "did not finish (run the grade command again without --regrade to finish it); "
+              "the score above is the checks' alone (no overrides, no late penalty)",
+              file=sys.stderr)
     return 0
 
 
@@ -107,8 +112,9 @@ def _show_audience(args: argparse.Namespace, out: Path) -> Any:
 
     if args.all:
         return INSTRUCTOR
-    try:
-        return student_audience(load_config(_config_path(args)), out)
+    ran = _run_config(out) if args.config is None and args.lab is None else None
+    try:  # (the run's config, as the pages it wrote: an ops review's show read the lab's)
+        return student_audience(load_config(ran or _config_path(args)), out)
     except (ConfigError, OSError, ValueError):
         return Audience(published=is_published(out))
 
@@ -129,7 +135,7 @@ def _publish(args: argparse.Namespace) -> int:
     configured): mark the output folder published and rewrite every student's page."""
     from autograder.config import load_config
     from autograder.report.feedback import lab_title, write_feedback
-    from autograder.report.gradescope import RESULTS, read_results
+    from autograder.report.gradescope import RESULTS, read_results, unfinished
     from autograder.report.visibility import set_published, student_audience
 
     out = Path(args.out)
@@ -141,13 +147,26 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"error: {out} holds no results (make them with `python -m autograder grade "
               f"... --out {out}`)", file=sys.stderr)
         return 2
-    lab, config_path = _lab_and_config(args)
+    try:
+        results = [read_results(path) for path in paths]
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        print(f"error: {out}: results could not be read ({exc})", file=sys.stderr)
+        return 2
+    stopped = unfinished(results, out)
+    if stopped:
+        print(f"error: {stopped}", file=sys.stderr)
+        return 2
+    # the run's config (its deadline, its title), as the grade run wrote the pages with it
+    # (an ops review: publish --undo rewrote pages from the lab's, the late penalty gone)
+    ran = _run_config(out) if args.config is None and args.lab is None else None
+    config_path = ran or _lab_and_config(args)[1]
     config = load_config(config_path)
+    root = Lab.locate(args.lab).root if args.lab else config_path.resolve().parent
     set_published(out, not args.undo)
     audience = student_audience(config, out)
-    title = lab_title(lab.root, config.assignment)
-    for path in paths:
-        write_feedback(read_results(path), out, title, audience)
+    title = lab_title(root, config.assignment)
+    for result in results:
+        write_feedback(result, out, title, audience)
     state = "no longer published" if args.undo else "published"
     print(f"{out}: {state}; rewrote {len(paths)} feedback pages")
     return 0
@@ -409,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # Ctrl-C: every result written so far is kept (writes are atomic)
-        print("interrupted: what was graded is kept; run the same command again to go on",
-              file=sys.stderr)
+        again = ("run the same command again without --regrade to go on"
+                 if getattr(args, "regrade", False) else "run the same command again to go on")
+        print(f"interrupted: what was graded is kept; {again}", file=sys.stderr)
         return 130

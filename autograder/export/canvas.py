@@ -47,7 +47,7 @@ from pathlib import Path
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.report.batch_record import BATCH, BatchRecord
 from autograder.report.csvfile import read_csv, write_csv
-from autograder.report.gradescope import read_results, results_path
+from autograder.report.gradescope import read_results, results_path, unfinished
 from autograder.report.sanitize import csv_cell
 from autograder.score.results import Status, SubmissionResult, own_row
 
@@ -130,9 +130,13 @@ def _results(grades: Path) -> tuple[BatchRecord, list[SubmissionResult]]:
                                 f"(`python -m autograder grade ... --out {grades}`)")
     try:
         record = BatchRecord.read(batch_path)
-        return record, [read_results(results_path(grades, sid)) for sid in record.rows]
+        results = [read_results(results_path(grades, sid)) for sid in record.rows]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CanvasExportError(f"{grades}: results could not be read ({exc})") from None
+    stopped = unfinished(results, grades)
+    if stopped:
+        raise CanvasExportError(stopped)
+    return record, results
 
 
 def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None = None,

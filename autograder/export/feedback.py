@@ -26,7 +26,7 @@ from autograder.report.atomic import write_text
 from autograder.report.batch_record import BATCH, BatchRecord
 from autograder.report.csvfile import write_csv
 from autograder.report.feedback import FEEDBACK, feedback_path, write_feedback
-from autograder.report.gradescope import read_results, results_path
+from autograder.report.gradescope import read_results, results_path, unfinished
 from autograder.report.sanitize import csv_cell
 from autograder.report.visibility import for_audience, student_audience
 from autograder.score.results import Status
@@ -82,6 +82,9 @@ def export_feedback(grades: Path, out: Path, config: GradingConfig, title: str,
         results = [read_results(results_path(grades, sid)) for sid in record.rows]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise FeedbackExportError(f"{grades}: results could not be read ({exc})") from None
+    stopped = unfinished(results, grades)
+    if stopped:
+        raise FeedbackExportError(stopped)
     audience = student_audience(config, grades, now)
     report = FeedbackExport(out)
     out.mkdir(parents=True, exist_ok=True)

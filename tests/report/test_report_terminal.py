@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from report_samples import (
     INVALID_REASON,
@@ -17,6 +19,7 @@ from autograder.cli import main
 from autograder.report.gradescope import results_path, write_results
 from autograder.report.terminal import WIDTH, render
 from autograder.report.visibility import INSTRUCTOR
+from autograder.score.final import Standing, finalise
 from autograder.score.results import Status, SubmissionResult
 from autograder.score.results import TestResult as Row  # not a test class for pytest
 
@@ -76,8 +79,9 @@ def test_render_wraps_to_100_columns_and_neutralises_control_characters():
 
 @pytest.fixture
 def out(results, tmp_path):
-    for result in results:
-        write_results(result, results_path(tmp_path, result.submission_id))
+    for result in results:  # (as a finished run writes them: each with its final score)
+        row = dataclasses.replace(result, final=finalise(result.score, Standing()))
+        write_results(row, results_path(tmp_path, row.submission_id))
     return tmp_path
 
 
