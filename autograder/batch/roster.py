@@ -66,7 +66,7 @@ class Student:
                self.email.split("@", 1)[0] if "@" in self.email else ""}
         # ... and each as a row's id spells it (a folder `five@uni.edu/` is the row
         # `five_uni.edu`: a row graded before the roster was given is matched by that)
-        return {n.lower() for i in ids if i for n in (i, _safe(i))}
+        return {_folded(n) for i in ids if i for n in (i, _safe(i))}
 
 
 @dataclass
@@ -86,9 +86,9 @@ class Roster:
         # The id itself (or the LMS's submitters) first: `jane-2` is a student of its own
         # when the roster says so, and a further notebook of `jane` only when it does not (an
         # outside red team's roster of jane and jane-2 gave jane-2's row to jane)
-        exact = {submission_id.lower(), *(s.lower() for s in submitters if s)} - self.shared
+        exact = {_folded(submission_id), *(_folded(s) for s in submitters if s)} - self.shared
         base = _EXTRA.sub("", submission_id)
-        for wanted in (exact, {base.lower()} - self.shared):
+        for wanted in (exact, {_folded(base)} - self.shared):
             for student in self.students:
                 if student.names() & wanted:
                     return student
@@ -105,13 +105,19 @@ class Roster:
 
     def find(self, key: str) -> Student | None:
         """The student a person named in a side file (extensions, overrides): any of their ids."""
-        lowered = key.strip().lower()
+        lowered = _folded(key)
         if lowered in self.shared:
             return None
         for student in self.students:
             if lowered in student.names() or (student.canvas_id and lowered == student.canvas_id):
                 return student
         return None
+
+
+def _folded(text: str) -> str:
+    """An id as matching compares it: composed (NFC, as submission ids are: a decomposed é
+    typed or pasted from a macOS file name is the same letter) and in lower case."""
+    return unicodedata.normalize("NFC", text.strip()).lower()
 
 
 def load_roster(path: Path) -> Roster:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -51,15 +52,24 @@ class Row(dict[str, str]):
         self.extra = extra
 
 
+def _typed(text: str) -> str:
+    """A cell as typed, stripped and in Unicode's composed form (NFC), as submission ids are
+    (`batch.discover`): an id copied from a macOS file name comes decomposed (é as e and a
+    combining accent), looks the same and matched nothing (an ops review's extension for
+    moreauélodie was not applied: −54)."""
+    return unicodedata.normalize("NFC", text.strip())
+
+
 def read_csv(path: Path) -> list[Row]:
-    """Rows of a CSV a person made (BOM or not, Excel's or anyone's), keys and cells stripped."""
+    """Rows of a CSV a person made (BOM or not, Excel's or anyone's), keys and cells stripped
+    and composed (`_typed`)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle, restkey=_REST)
         rows = []
         for record in reader:
             rest = record.pop(_REST, None) or []
-            cells = {(k or "").strip(): (v or "").strip() for k, v in record.items()}
-            rows.append(Row(cells, reader.line_num, tuple(str(c).strip() for c in rest)))
+            cells = {_typed(k or ""): _typed(v or "") for k, v in record.items()}
+            rows.append(Row(cells, reader.line_num, tuple(_typed(str(c)) for c in rest)))
         return rows
 
 
@@ -77,8 +87,16 @@ def read_side_file(path: Path, error: Callable[[str], Exception],
     """`read_csv` for a file an instructor names (roster, overrides, extensions): a missing
     or unreadable file becomes `error` with one line naming it, nothing else."""
     try:
-        return read_csv(path)
+        rows = read_csv(path)
     except FileNotFoundError:
         raise error(f"{label}{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise error(f"{label}{path}: is not UTF-8 text (a spreadsheet's legacy encoding): save "
+                    "it as \"CSV UTF-8\" and give it again") from None
+    except OSError as exc:
         raise error(f"{label}{path}: cannot be read ({exc})") from None
+    header = list(rows[0]) if rows else []
+    if len(header) == 1 and ";" in header[0]:
+        raise error(f"{label}{path}: its columns are separated by ';' (a spreadsheet set to a "
+                    "European locale): save it with commas (\"CSV UTF-8\", comma-delimited)")
+    return rows
