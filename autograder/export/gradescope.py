@@ -6,10 +6,10 @@ writes a zip holding `setup.sh` (pinned dependencies, CPU-only torch),
 `solutions/reference.py` + `answers.json` (never the master notebook), its hidden checks
 (`solutions/NAME_checks/`, without the selftest library), its worker-side modules,
 `grading_config.yaml`, `requirements.lock` and `pyproject.toml`. The config ships
-without the course's side files (`roster`, `overrides`, `deadline.extensions`,
-`deadline.submission_times`): a Gradescope run grades one upload with no
-roster, and Gradescope keeps its own roster, extensions and regrades, so a
-config naming them would fail every submission on files that are not there.
+without the course around the checks (`roster`, `overrides`, the `deadline` with its
+penalty and side files): a Gradescope run grades one upload with no roster, Gradescope
+keeps its own roster, extensions, late policy and regrades, and a config naming side files
+would fail every submission on files that are not there.
 
 Run (Gradescope, for every submission): `run_autograder` calls
 `python -m autograder.export.gradescope run --root /autograder`, which picks
@@ -57,8 +57,10 @@ CONFIG = "grading_config.yaml"
 # The lab's selftest library: correct alternatives, and it cannot run there.
 SELFTEST_MODULES = ("mutants.py", "alternatives.py")
 # The course's side files, left out of the packaged config (see the module's docstring).
-COURSE_KEYS = (("roster",), ("overrides",), ("deadline", "extensions"),
-               ("deadline", "submission_times"))
+# The deadline too: Gradescope applies its own due date and late policy (an ops review: a
+# Gradescope upload named like a Canvas late file, `x_LATE_1001_…`, lost 10 % to ours, on
+# top of Gradescope's).
+COURSE_KEYS = (("roster",), ("overrides",), ("deadline",))
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: same project, same bytes
 RESULTS = "results.json"
 
@@ -89,7 +91,8 @@ class Package:
             f"wrote {self.path} ({len(self.entries)} files, {size:.0f} KiB)",
             f"  {len(self.config.tests)} checks ({shown}), {self.config.max_score:g} points",
             *([f"  the packaged config leaves out {', '.join(self.left_out)}: Gradescope's own "
-               "roster, extensions and regrades apply there"] if self.left_out else []),
+               "roster, extensions, late policy and regrades apply there"]
+              if self.left_out else []),
             "upload it on Gradescope: the assignment's Configure Autograder page → Zip file upload",
             f"(Ubuntu 22.04 or later); then Test Autograder with solutions/{self.notebook} (expect "
             f"full marks) and assignment/{self.notebook} (expect 0)",
@@ -146,7 +149,7 @@ def packaged_config(config_path: Path) -> tuple[bytes, list[str]]:
     if not left_out:
         return data, []
     note = (f"# {config_path.name} as packaged for Gradescope, without {', '.join(left_out)}\n"
-            "# (files not shipped; Gradescope keeps its own roster, extensions and regrades)\n")
+            "# (Gradescope keeps its own roster, extensions, late policy and regrades)\n")
     return (note + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)).encode(), left_out
 
 

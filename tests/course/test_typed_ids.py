@@ -47,7 +47,7 @@ def test_a_semicolon_separated_file_is_told_to_use_commas(tmp_path: Path) -> Non
     path = tmp_path / "overrides.csv"
     path.write_text("id;check;points;reason;who\nokafor_1001;total;9;by hand;Prof\n",
                     encoding="utf-8")
-    with pytest.raises(RosterError, match="separated by ';'.*save it with commas"):
+    with pytest.raises(RosterError, match=r"separated by ';'.*save it with commas"):
         read_side_file(path, RosterError)
 
 
