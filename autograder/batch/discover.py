@@ -107,6 +107,10 @@ CANVAS = re.compile(r"^(?P<student>.+?)(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<atte
 GRADESCOPE = re.compile(r"^submission_[0-9]+$")
 # otter's export zip: `<notebook>_YYYY_MM_DDTHH_MM_SS_ffffff.zip`, not a Canvas name
 OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
+# What a zip of several students' Canvas-named notebooks under another name is told: a TA
+# reads it first in the run's summary (`Summary.describe`: an ops review renamed the class's
+# download, and 17 students became one upload's rows, the line among thirty)
+RENAMED_DOWNLOAD = "holds Canvas-named notebooks of several students"
 # Canvas's "Download Submissions": `<course>-<assignment>_submissions.zip` (a browser may add ` (1)`)
 CANVAS_DOWNLOAD = re.compile(r"(?:^|[_\s-])submissions(?: \(\d+\))?$", re.IGNORECASE)
 RENAMED = re.compile(r"(?:-\d+| \(\d+\))$")  # lab05-1 (Canvas), lab05 (1) (a browser)
@@ -693,7 +697,7 @@ class _Walk:
                 start = None
             if start is None and _lms_export(keys, OTTER_STAMP.sub("", item.path.stem)):
                 self.found.skipped.append(
-                    f"{item.shown}: holds Canvas-named notebooks of several students but is "
+                    f"{item.shown}: {RENAMED_DOWNLOAD} but is "
                     "not named as Canvas names its download (..._submissions.zip): graded as "
                     "one upload. If it is the class's download, name it so, or unzip it into "
                     "a folder.")

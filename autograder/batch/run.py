@@ -45,7 +45,7 @@ from typing import Any
 
 import autograder
 from autograder.batch.course import load_course
-from autograder.batch.discover import Discovery, Found, Limits, discover, unpacking
+from autograder.batch.discover import RENAMED_DOWNLOAD, Discovery, Found, Limits, discover, unpacking
 from autograder.batch.finish import finish
 from autograder.batch.inputs import InputError, require_submissions
 from autograder.check.runner import SuiteError, validate
@@ -111,6 +111,8 @@ class Summary:
                 if earlier else "")
         lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
                  f"{self.reused} up to date{kept}, in {self.seconds:.1f} s"]
+        first = [s for s in self.discovery.skipped if RENAMED_DOWNLOAD in s]
+        lines += [f"  check first: {_shortened(s)}" for s in first]
         if self.checks_changed:
             lines.append(f"  regraded {len(self.checks_changed)}: the hidden checks or grading "
                          f"code changed since they were graded: {_ids(self.checks_changed)}")
@@ -128,7 +130,7 @@ class Summary:
         lines += [f"  graded, with a note: {r.submission_id}: {r.reason[:200]}"
                   for r in self.results if r.status is Status.GRADED and r.reason]
         lines += [f"  replaced: {line}" for line in self.replaced]
-        lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped]
+        lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped if s not in first]
         lines += [f"  duplicate: {_shortened(d)}" for d in self.discovery.duplicates]
         lines += [f"  {line}" for line in self.files_kept]
         lines += course_lines(self.record) if self.record is not None else []

@@ -60,7 +60,7 @@ SELFTEST_MODULES = ("mutants.py", "alternatives.py")
 # The deadline too: Gradescope applies its own due date and late policy (an ops review: a
 # Gradescope upload named like a Canvas late file, `x_LATE_1001_…`, lost 10 % to ours, on
 # top of Gradescope's).
-COURSE_KEYS = (("roster",), ("overrides",), ("deadline",))
+COURSE_KEYS: tuple[tuple[str, ...], ...] = (("roster",), ("overrides",), ("deadline",))
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: same project, same bytes
 RESULTS = "results.json"
 

@@ -197,3 +197,21 @@ def test_a_students_zip_shaped_like_a_gradescope_export_stays_theirs(tmp_path: P
         "submission_77/lab05.ipynb": nb("bob = 1")})})
     assert set(ids(discover([export], tmp_path / "unpacked2", assignment="lab05"))) == \
         {"submission_77"}  # (an export's shape: still Gradescope's)
+
+
+def test_a_renamed_class_download_is_the_summarys_first_word(tmp_path: Path):
+    """An ops review renamed the class's Canvas download (`lab5_canvas.zip`): 17 students
+    became one upload's rows, and the line saying why sat among thirty others. It is graded
+    as one upload still (a student's zip of classmates' names must stay theirs: red team 27),
+    and the summary says so first, before any row."""
+    from autograder.batch.run import Summary
+
+    write(tmp_path, {"lab5_canvas.zip": zipped({"ada_1_11_lab05.ipynb": nb("ada = 1"),
+                                                "bo_2_22_lab05.ipynb": nb("bo = 1")}),
+                     "class/zed_3_33_lab05.txt": b"not a notebook"})
+    found = discover([tmp_path / "lab5_canvas.zip", tmp_path / "class"], tmp_path / "u",
+                     assignment="lab05")
+    lines = Summary(out=tmp_path / "out", discovery=found).describe().splitlines()
+    assert lines[1].startswith("  check first: ") and lines[1].endswith(
+        "unzip it into a folder.") and "lab5_canvas.zip: holds Canvas-named notebooks" in lines[1]
+    assert sum("holds Canvas-named notebooks" in line for line in lines) == 1
