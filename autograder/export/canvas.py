@@ -80,6 +80,7 @@ class CanvasExport:
     lab_max: float = 0.0  # the lab's maximum, as graded
     column: str = ""
     warnings: list[str] = field(default_factory=list)
+    check: list[str] = field(default_factory=list)  # "key: why": sent, worth a look first
 
     @property
     def scaled(self) -> bool:
@@ -103,6 +104,7 @@ class CanvasExport:
                 f"assignment worth {self.lab_max:g} in Canvas and give its new gradebook "
                 "export as --roster")
         lines += [f"  warning: {line}" for line in self.warnings]
+        lines += [f"  check: {line}" for line in self.check]
         if self.zeroed:
             lines.append(f"  0 for nothing handed in (missing: zero), no override: "
                          f"{', '.join(self.zeroed)}")
@@ -188,11 +190,30 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
     assert report.students == (report.scores + len(report.blank) + len(report.no_row)
                                + len(undecided) + len(waiting)), "every empty cell has its reason"
     report.points, report.lab_max = points, top
+    report.check = _to_check(chosen, top)
     if worth == 0 and top > 0:
         report.warnings.append(
             f"{column!r} is worth 0 points in Canvas (the roster's Points Possible row): "
             f"scores are sent out of the lab's {top:g}, as extra credit")
     return report
+
+
+def _to_check(chosen: dict[str, SubmissionResult | None], top: float) -> list[str]:
+    """The scores sent that a TA should look at before importing them, as `grade`'s summary
+    flagged them (an ops review: the export said nothing of a final of -69 or of 136, nor of
+    a notebook that could not be graded, sent as 0): a final outside 0..maximum, and a row
+    whose notebook was not graded (invalid, timed out, crashed)."""
+    found = []
+    for key, row in chosen.items():
+        if row is None or row.status is Status.MISSING or _score(row) == "":
+            continue
+        final = row.final.final if row.final is not None else row.score
+        if final < 0 or final > top:
+            found.append(f"{key}: final {final:g} is outside 0..{top:g} (overrides)")
+        if row.status is not Status.GRADED:
+            why = f" ({row.reason[:120]})" if row.reason else ""
+            found.append(f"{key}: {row.status.value}{why}, sent as {final:g}")
+    return found
 
 
 def _zero_for_missing(chosen: dict[str, SubmissionResult | None], report: CanvasExport,

@@ -85,3 +85,17 @@ def test_show_reads_the_runs_config(tmp_path: Path, capsys: pytest.CaptureFixtur
     monkeypatch.chdir(elsewhere)
     assert main(["show", "okafor_1001", "--out", str(out)]) == 0
     assert "does it" in capsys.readouterr().out
+
+
+def test_the_export_names_the_scores_to_check_before_importing(tmp_path: Path) -> None:
+    """An ops review: a final of -69 after an override and a notebook that could not be graded
+    (sent as 0) went to Canvas with nothing said; `grade` had flagged them."""
+    from autograder.score.final import TOTAL, AppliedOverride
+    from autograder.score.results import Status
+
+    deducted = Standing(overrides=[AppliedOverride(TOTAL, 10.0, -5.0, "integrity", "Prof")])
+    out = grades(tmp_path, [result("okafor_1001", 10.0, standing=deducted),
+                            result("erin_1005", 0.0, Status.INVALID)], CANVAS_ROSTER)
+    said = export_canvas(out, tmp_path / "canvas.csv", COLUMN).describe()
+    assert "  check: okaforada_1001: final -5 is outside 0..10 (overrides)" in said
+    assert "  check: eerin_1005: invalid, sent as 0" in said  # (by their roster keys)
