@@ -121,7 +121,7 @@ def _show_audience(args: argparse.Namespace, out: Path) -> Any:
 
 def _still_grading(out: Path, what: str) -> bool:
     """A grade run is writing `out` now: said, and nothing done (exit 2)."""
-    from autograder.batch.run import running_in
+    from autograder.batch.inputs import running_in
 
     holder = running_in(out)
     if holder is not None:

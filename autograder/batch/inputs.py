@@ -10,6 +10,7 @@ half-way through a run.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import zipfile
 from pathlib import Path
@@ -21,6 +22,33 @@ class InputError(Exception):
     """The command line asks for something that cannot be done; the message says what."""
 
 
+LOCK = ".grade.lock"  # in --out: held (flock) by the run using that folder (`batch.run`)
+
+
+def running_in(out: Path) -> str | None:
+    """The pid (as its lock file says) of a grade run now using `out`, else None: what reads
+    a run's results (`export canvas`, `publish`) waits for it to finish (ops review 22: an
+    export made mid-run took half a class's scores), and a second `grade` is told at once."""
+    try:
+        fd = os.open(out / LOCK, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def in_use(out: Path, holder: str) -> str:
+    return (f"another grade run (pid {holder}) is using --out {out}: wait for it to finish, "
+            "or choose another --out")
+
+
 def check_grade_inputs(paths: list[Path], out: Path, workers: int | None) -> None:
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be 1 or more (got {workers})")
@@ -29,6 +57,9 @@ def check_grade_inputs(paths: list[Path], out: Path, workers: int | None) -> Non
         raise InputError(f"no such file or folder: {', '.join(missing)}")
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file, not a folder")
+    holder = running_in(out)  # (told now, not after the imports and the sandbox's start: an
+    if holder is not None:    # ops review's second run said so after 40 s; the run's own
+        raise InputError(in_use(out, holder))  # lock, taken later, is what holds it)
     target = out.resolve()
     for path in paths:
         source = path.resolve()

@@ -47,7 +47,7 @@ import autograder
 from autograder.batch.course import load_course
 from autograder.batch.discover import RENAMED_DOWNLOAD, Discovery, Found, Limits, discover, unpacking
 from autograder.batch.finish import finish
-from autograder.batch.inputs import InputError, require_submissions
+from autograder.batch.inputs import LOCK, InputError, in_use, require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, grading_sha256, load_config
 from autograder.lab import Lab
@@ -75,7 +75,6 @@ HUGE_PAGES_FROM = 40
 # are removed at the start of the next (`_remove_partial`).
 WRITTEN = frozenset({RESULTS, FEEDBACK, "gradebook.csv", INDEX, BATCH, FINAL_GRADES, PUBLISHED})
 TOP_FILES = ("gradebook.csv", INDEX, BATCH, FINAL_GRADES, PUBLISHED)  # files at the top of --out
-LOCK = ".grade.lock"  # in --out: held (flock) by the run using that folder
 # The engine's modules that decide a grade (with the lab's checks, reference and worker
 # modules): a change to any of them regrades (`grading_code`).
 ENGINE_GRADING = ("__init__.py", "grader.py", "config.py", "lab.py", "check", "load", "sandbox",
@@ -304,30 +303,10 @@ def _exclusive(out: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise InputError(f"another grade run (pid {holder}) is using --out {out}: wait for "
-                             "it to finish, or choose another --out") from None
+            raise InputError(in_use(out, holder)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
-    finally:
-        os.close(fd)
-
-
-def running_in(out: Path) -> str | None:
-    """The pid (as its lock file says) of a grade run now using `out`, else None: what reads
-    a run's results (`export canvas`, `publish`) waits for it to finish (ops review 22: an
-    export made mid-run took half a class's scores)."""
-    try:
-        fd = os.open(out / LOCK, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
     finally:
         os.close(fd)
 

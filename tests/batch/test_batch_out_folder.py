@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from autograder.batch.discover import RESERVED, student_id
-from autograder.batch.inputs import InputError
+from autograder.batch.inputs import InputError, check_grade_inputs
 from autograder.batch.roster import load_roster
 from autograder.batch.run import LOCK, TOP_FILES, _remove_partial, grade_batch
 from autograder.export.feedback import MANIFEST
@@ -88,6 +88,10 @@ def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=r"another grade run \(pid 4242\) is using --out"):
             grade_batch([subs], out, CONFIG, workers=1, progress=False)
         assert not (out / "ana").exists() and not (out / "gradebook.csv").exists()
+        # ... and `grade` says so among its first checks, before the sandbox starts (an ops
+        # review's second run was told after 40 s)
+        with pytest.raises(InputError, match=r"another grade run \(pid 4242\) is using --out"):
+            check_grade_inputs([subs], out, None)
         done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out",
                                str(out), "--no-progress"], cwd=ROOT, capture_output=True,
                               text=True, timeout=120)
