@@ -82,12 +82,20 @@ def _show(args: argparse.Namespace) -> int:
         if not available:
             print(f"error: no submission {wanted!r}: {out} holds no results", file=sys.stderr)
             return 2
-        close = difflib.get_close_matches(wanted, available, n=5, cutoff=0.5)
-        some = list(dict.fromkeys([*close, *available]))[:5]
-        more = f" and {len(available) - len(some)} more" if len(available) > len(some) else ""
-        print(f"error: no submission {wanted!r} in {out}; available: {', '.join(some)}{more}",
-              file=sys.stderr)
-        return 2
+        rows = _rows_of(out, wanted, available)  # (ids of rows on disk: never a path given)
+        if len(rows) > 1:
+            print(f"error: {wanted!r} names several rows in {out}: {', '.join(rows)}; show "
+                  "one of them", file=sys.stderr)
+            return 2
+        if not rows:
+            close = difflib.get_close_matches(wanted, available, n=5, cutoff=0.5)
+            some = list(dict.fromkeys([*close, *available]))[:5]
+            more = f" and {len(available) - len(some)} more" if len(available) > len(some) \
+                else ""
+            print(f"error: no submission {wanted!r} in {out}; available: {', '.join(some)}"
+                  f"{more}", file=sys.stderr)
+            return 2
+        wanted, path = rows[0], results_path(out, rows[0])
     try:
         result = read_results(path)
     except (ValueError, KeyError, TypeError, OSError) as exc:
@@ -102,6 +110,25 @@ def _show(args: argparse.Namespace) -> int:
               "the score above is the checks' alone (no overrides, no late penalty)",
               file=sys.stderr)
     return 0
+
+
+def _rows_of(out: Path, wanted: str, available: list[str]) -> list[str]:
+    """The rows `wanted` names when it is no row's id as written: a row's id in another case,
+    else any id the run's roster knows the student by (SIS id, login, email, Canvas id), as
+    overrides and extensions accept them (an ops review: `show S1011`, `show Okafor_1001`
+    found nothing)."""
+    from autograder.batch.roster import RosterError, load_roster
+    from autograder.report.batch_record import BATCH, BatchRecord
+
+    folded = [row for row in available if row.casefold() == wanted.strip().casefold()]
+    if folded:
+        return folded
+    try:
+        roster = load_roster(Path(BatchRecord.read(out / BATCH).files["roster"]))
+    except (OSError, ValueError, TypeError, KeyError, RosterError):
+        return []
+    student = roster.find(wanted)
+    return [row for row in available if student is not None and roster.match(row) is student]
 
 
 def _show_audience(args: argparse.Namespace, out: Path) -> Any:

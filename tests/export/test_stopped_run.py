@@ -99,3 +99,20 @@ def test_the_export_names_the_scores_to_check_before_importing(tmp_path: Path) -
     said = export_canvas(out, tmp_path / "canvas.csv", COLUMN).describe()
     assert "  check: okaforada_1001: final -5 is outside 0..10 (overrides)" in said
     assert "  check: eerin_1005: invalid, sent as 0" in said  # (by their roster keys)
+
+
+@pytest.mark.parametrize("typed", ["OKAFOR_1001", "S1001", "aokafor", "1001"])
+def test_show_finds_a_row_by_any_id_the_roster_knows(tmp_path: Path, typed: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """An ops review: `show S1011`, `show 1011` and `show Okafor_1001` found nothing, while
+    overrides and extensions take those ids."""
+    out = late_class(tmp_path)
+    assert main(["show", typed, "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("Submission okafor_1001: graded")
+
+
+def test_show_refuses_a_path_and_lists_what_there_is(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    out = late_class(tmp_path)
+    assert main(["show", "../grades/okafor_1001", "--out", str(out)]) == 2
+    assert "available: " in capsys.readouterr().err
