@@ -124,9 +124,9 @@ class Summary:
         if stale:
             lines.append(f"  kept from earlier runs but graded with other checks or grading code "
                          f"(give their notebooks again to regrade): {_ids(stale)}")
-        lines += [f"  {r.status.value}: {r.submission_id}: {r.reason[:200]}"
+        lines += [f"  {r.status.value}: {r.submission_id}: {_clipped(r.reason)}"
                   for r in self.results if r.status is not Status.GRADED]
-        lines += [f"  graded, with a note: {r.submission_id}: {r.reason[:200]}"
+        lines += [f"  graded, with a note: {r.submission_id}: {_clipped(r.reason)}"
                   for r in self.results if r.status is Status.GRADED and r.reason]
         lines += [f"  replaced: {line}" for line in self.replaced]
         lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped if s not in first]
@@ -167,6 +167,15 @@ def _shortened(line: str, most: int = 400) -> str:
     """A summary line about a file, at most `most` characters: a zip's entry name can be 64 KB
     (red team 66's filled the terminal), and its start says which entry it is."""
     return line if len(line) <= most else f"{line[:most - 30]}… ({len(line):,} characters)"
+
+
+def _clipped(reason: str, most: int = 200) -> str:
+    """A row's reason in the summary: whole up to `most` characters, else cut at a word with
+    "…" (an ops review read "if this is the one to ma"; the row's page has all of it)."""
+    if len(reason) <= most:
+        return reason
+    cut = reason[:most].rsplit(" ", 1)[0].rstrip(" ,;:(")
+    return f"{cut} …"
 
 
 def _ids(ids: list[str], shown: int = 20) -> str:

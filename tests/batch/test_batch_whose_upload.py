@@ -215,3 +215,15 @@ def test_a_renamed_class_download_is_the_summarys_first_word(tmp_path: Path):
     assert lines[1].startswith("  check first: ") and lines[1].endswith(
         "unzip it into a folder.") and "lab5_canvas.zip: holds Canvas-named notebooks" in lines[1]
     assert sum("holds Canvas-named notebooks" in line for line in lines) == 1
+
+
+def test_a_long_reason_is_cut_at_a_word_in_the_summary(tmp_path: Path):
+    """An ops review read "... if this is the one to ma" in the summary."""
+    from autograder.batch.run import Summary
+    from autograder.score.results import Status, SubmissionResult
+
+    reason = ("two notebooks in this upload, " + "word " * 60).strip()
+    row = SubmissionResult("ana", Status.INVALID, reason, [], 10.0)
+    line = next(line for line in Summary(out=tmp_path, results=[row]).describe().splitlines()
+                if line.startswith("  invalid: ana: "))
+    assert line.endswith("word …") and len(line) <= len("  invalid: ana: ") + 202
