@@ -62,8 +62,13 @@ def final_lines(result: SubmissionResult) -> list[str]:
     """The final score, what the checks gave, each override and the late penalty, as the
     student's page words them; none when no override or penalty changed the checks' sum."""
     final = result.final
+    late = final.late if final is not None else None
+    # (on time by an extension, or with a note on the time: said, as nothing else shows it —
+    # an ops review found extensions in no gradebook column, page or `show`)
+    on_time = [f"On time: {late.note}"] if late is not None and not late.days_late \
+        and late.note else []
     if final is None or not (final.overrides or final.penalty):
-        return []
+        return on_time
     lines = [f"Final score {points(final.final)} / {points(result.max_score)} "
              f"({percent(final.final, result.max_score):.0f}%); the checks gave "
              f"{points(final.raw)}:"]
@@ -71,7 +76,7 @@ def final_lines(result: SubmissionResult) -> list[str]:
         when = f" on {o.when}" if o.when else ""
         lines.append(f"  {'Total' if o.check == TOTAL else o.check}: {points(o.before)} → "
                      f"{points(o.after)}, by {o.who}{when}: “{o.reason}”")
-    late = late_line(final)
-    if late:
-        lines.append(f"  {late}")
-    return lines
+    charged = late_line(final)
+    if charged:
+        lines.append(f"  {charged}")
+    return lines + [f"  {line}" for line in on_time]

@@ -52,3 +52,14 @@ def test_nothing_more_when_nothing_changed_the_checks_sum(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]):
     lines = show(tmp_path, Standing(name="O'Brien, Seán", roster="enrolled"), capsys)
     assert not any(line.startswith("Final score") for line in lines)
+
+
+def test_an_extension_that_made_it_on_time_is_said(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]):
+    """An ops review: an extension showed in no gradebook column, page or `show` line."""
+    extended = Late(submitted_at="2025-03-16T10:00:00-05:00", source="Canvas",
+                    due="2025-03-18T23:59:00-05:00", days_late=0,
+                    note="extension to 2025-03-18T23:59:00-05:00")
+    lines = show(tmp_path, Standing(late=extended), capsys)
+    assert "On time: extension to 2025-03-18T23:59:00-05:00" in lines
+    assert not any(line.startswith("Final score") for line in lines)
