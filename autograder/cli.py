@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import sys
 from pathlib import Path
@@ -40,27 +41,32 @@ def _sweep(out: Path) -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.batch.inputs import check_grade_inputs
+    from autograder.batch.inputs import check_grade_inputs, holding
     from autograder.sandbox import client
 
     _sweep(Path(args.out))
     check_grade_inputs([Path(p) for p in args.paths], Path(args.out), args.workers)
     lab, config = _lab_and_config(args, "checks", "reference")
-    # The sandbox's zygote starts now, importing torch on one CPU while this process imports
-    # it on the other (~1.5 s of every run); the batch takes it (`client.start_early`).
-    client.start_early(lab.worker_modules)
-    try:
-        from autograder.batch.run import grade_batch
+    out = Path(args.out)
+    # an existing folder is locked now, for the whole run (exports and publish wait for it);
+    # a new one, by the batch once it makes it (nothing in it to read meanwhile)
+    with holding(out) if out.is_dir() else contextlib.nullcontext():
+        # The sandbox's zygote starts now, importing torch on one CPU while this process
+        # imports it on the other (~1.5 s of every run); the batch takes it
+        # (`client.start_early`).
+        client.start_early(lab.worker_modules)
+        try:
+            from autograder.batch.run import grade_batch
 
-        summary = grade_batch([Path(p) for p in args.paths], Path(args.out), config,
-                              workers=args.workers, regrade=args.regrade, lab=lab,
-                              progress=not args.no_progress,
-                              roster=Path(args.roster) if args.roster else None,
-                              overrides=Path(args.overrides) if args.overrides else None,
-                              instructor_pages=args.instructor_pages,
-                              allow_unconfined=args.allow_unconfined)
-    finally:
-        client.discard_early()  # (nothing to grade: the batch took none)
+            summary = grade_batch([Path(p) for p in args.paths], out, config,
+                                  workers=args.workers, regrade=args.regrade, lab=lab,
+                                  progress=not args.no_progress,
+                                  roster=Path(args.roster) if args.roster else None,
+                                  overrides=Path(args.overrides) if args.overrides else None,
+                                  instructor_pages=args.instructor_pages,
+                                  allow_unconfined=args.allow_unconfined)
+        finally:
+            client.discard_early()  # (nothing to grade: the batch took none)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     sys.stdout.write(summary.describe().encode(encoding, errors="replace").decode(encoding) + "\n")
     return 0

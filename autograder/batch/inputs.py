@@ -10,9 +10,11 @@ half-way through a run.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from autograder.batch.discover import _ZIP_ERRORS, Discovery, _lms_owner
@@ -40,6 +42,39 @@ def running_in(out: Path) -> str | None:
             return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
+    finally:
+        os.close(fd)
+
+
+_HELD: dict[Path, int] = {}  # the folders this process holds the lock of, by resolved path
+
+
+@contextlib.contextmanager
+def holding(out: Path) -> Iterator[None]:
+    """Hold `out`'s lock (`out` exists); InputError (exit 2), naming the holder, if another
+    run holds it. Taken again by the process holding it, it holds on (`grade` takes it as soon
+    as the folder exists, before the imports and the sandbox's start, and the batch within:
+    an ops review exported pages from a folder whose next run, 40 s into its start, had not
+    locked it yet). The lock dies with its holder (flock), so a killed run never leaves the
+    folder locked; the lock file stays (removing it would let two runs lock two files)."""
+    key = out.resolve()
+    if key in _HELD:
+        yield
+        return
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise InputError(in_use(out, holder)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD[key] = fd
+        try:
+            yield
+        finally:
+            del _HELD[key]
     finally:
         os.close(fd)
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import gc
 import hashlib
 import multiprocessing
@@ -47,7 +46,7 @@ import autograder
 from autograder.batch.course import load_course
 from autograder.batch.discover import RENAMED_DOWNLOAD, Discovery, Found, Limits, discover, unpacking
 from autograder.batch.finish import finish
-from autograder.batch.inputs import LOCK, InputError, in_use, require_submissions
+from autograder.batch.inputs import InputError, holding, require_submissions
 from autograder.check.runner import SuiteError, validate
 from autograder.config import ConfigError, GradingConfig, grading_sha256, load_config
 from autograder.lab import Lab
@@ -301,25 +300,6 @@ def _sha_or_none(path: Path) -> str | None:
         return None
 
 
-@contextlib.contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
-    """Hold `out`'s lock for the run; InputError (exit 2), naming the holder, if another
-    run holds it. The lock dies with its holder (flock), so a killed run never leaves the
-    folder locked; the lock file stays (removing it would let two runs lock two files)."""
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise InputError(in_use(out, holder)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _require_writable(out: Path) -> None:
     """InputError before anything is graded if a file the run writes at the end cannot be
     written: a folder in its place (a student's results from before those names were
@@ -540,7 +520,7 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
     course = load_course(config, config_path, roster, overrides)  # its errors: before any output
     engine = grading_code(lab)
     out.mkdir(parents=True, exist_ok=True)
-    with _exclusive(out):
+    with holding(out):
         _require_writable(out)
         _remove_partial(out)
         with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from autograder.batch.discover import RESERVED, student_id
-from autograder.batch.inputs import InputError, check_grade_inputs
+from autograder.batch.inputs import LOCK, InputError, check_grade_inputs
 from autograder.batch.roster import load_roster
-from autograder.batch.run import LOCK, TOP_FILES, _remove_partial, grade_batch
+from autograder.batch.run import TOP_FILES, _remove_partial, grade_batch
 from autograder.export.feedback import MANIFEST
 from autograder.report.atomic import is_leftover
 from autograder.report.visibility import INSTRUCTOR_PAGES
@@ -144,3 +144,47 @@ def test_export_and_publish_wait_for_a_run_still_writing_the_folder(tmp_path: Pa
     done = subprocess.run([sys.executable, "-m", "autograder", *commands[1]], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_lock_is_held_again_by_its_holder_and_released_at_its_end(tmp_path: Path) -> None:
+    import os
+
+    from autograder.batch.inputs import holding, running_in
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with holding(out):
+        assert running_in(out) == str(os.getpid())  # (what export and publish read)
+        with holding(out):  # the batch, inside `grade`'s own hold
+            pass
+        assert running_in(out) == str(os.getpid())
+    assert running_in(out) is None
+
+
+def test_grade_holds_an_existing_folder_before_the_sandbox_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ops review exported pages from a folder whose next run had been starting for 40 s
+    (imports, the sandbox) without locking it yet."""
+    import os
+
+    from autograder.batch.inputs import running_in
+    from autograder.cli import main
+    from autograder.sandbox import client
+
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    upload_without_notebook(subs, "ana.zip")
+    out.mkdir()
+    seen: list[str | None] = []
+
+    class Started(Exception):
+        pass
+
+    def start_early(*args: object) -> None:
+        seen.append(running_in(out))
+        raise Started
+
+    monkeypatch.setattr(client, "start_early", start_early)
+    with pytest.raises(Started):
+        main(["grade", str(subs), "--out", str(out), "--no-progress"])
+    assert seen == [str(os.getpid())]
+    assert running_in(out) is None  # (released when the run ended, here by the exception)
