@@ -167,15 +167,22 @@ def _publish(args: argparse.Namespace) -> int:
     """Release `after_published` checks (and `after_due_date` ones when no deadline is
     configured): mark the output folder published and rewrite every student's page."""
     from autograder.config import load_config
+    from autograder.report.batch_record import BATCH, BatchRecord
     from autograder.report.feedback import lab_title, write_feedback
-    from autograder.report.gradescope import RESULTS, read_results, unfinished
+    from autograder.report.gradescope import RESULTS, read_results, results_path, unfinished
     from autograder.report.visibility import set_published, student_audience
 
     out = Path(args.out)
     _sweep(out)
     if _still_grading(out, "publish"):
         return 2
-    paths = sorted(out.glob(f"*/{RESULTS}"))
+    # the gradebook's rows (a folder a later run left out, an emailed hand-in's old `missing`
+    # row, is no row: an ops review's publish rewrote 21 pages for 20 rows)
+    try:
+        rows = BatchRecord.read(out / BATCH).rows
+        paths = [path for sid in rows if (path := results_path(out, sid)).is_file()]
+    except (OSError, ValueError, TypeError, KeyError):
+        paths = sorted(out.glob(f"*/{RESULTS}"))  # (no finished run yet: what there is)
     if not paths:
         print(f"error: {out} holds no results (make them with `python -m autograder grade "
               f"... --out {out}`)", file=sys.stderr)

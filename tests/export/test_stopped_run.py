@@ -116,3 +116,16 @@ def test_show_refuses_a_path_and_lists_what_there_is(tmp_path: Path,
     out = late_class(tmp_path)
     assert main(["show", "../grades/okafor_1001", "--out", str(out)]) == 2
     assert "available: " in capsys.readouterr().err
+
+
+def test_publish_rewrites_the_gradebooks_rows_only(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder a later run left out of the gradebook (an emailed hand-in's old `missing`
+    row) is no row: an ops review's publish said "rewrote 21 pages" for 20 rows."""
+    out = late_class(tmp_path)
+    ran_with(out, tmp_path, "")
+    stale = result("duboisfrancois_1012", 0.0)
+    write_results(stale, results_path(out, stale.submission_id))  # (not in batch.json)
+    assert main(["publish", "--out", str(out)]) == 0
+    assert "rewrote 2 feedback pages" in capsys.readouterr().out
+    assert not (out / stale.submission_id / "feedback.html").exists()
