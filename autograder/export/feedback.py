@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from autograder.batch.roster import Roster, RosterError, load_roster
 from autograder.config import GradingConfig
 from autograder.report.atomic import write_text
 from autograder.report.batch_record import BATCH, BatchRecord
@@ -32,7 +33,9 @@ from autograder.report.visibility import for_audience, student_audience
 from autograder.score.results import Status
 
 MANIFEST = "manifest.csv"
-MANIFEST_HEADER = ["id", "name", "roster_id", "status", "page", "withheld_checks"]
+# (email and login from the run's roster, where it has them: the TA mails the pages from it)
+MANIFEST_HEADER = ["id", "name", "roster_id", "email", "login", "status", "page",
+                   "withheld_checks"]
 # Written first and last: a folder holding it is one of ours (never write into another)
 MARK = ".autograder-feedback"
 
@@ -59,6 +62,15 @@ class FeedbackExport:
         if self.removed:
             lines.append(f"  removed, no longer a row of the run: {', '.join(self.removed)}")
         return "\n".join(lines)
+
+
+def _run_roster(record: BatchRecord) -> Roster | None:
+    """The roster the run used, where it still reads (an ops review: the manifest had no
+    email or login to send the pages with)."""
+    try:
+        return load_roster(Path(record.files["roster"]))
+    except (KeyError, OSError, RosterError):
+        return None
 
 
 def export_feedback(grades: Path, out: Path, config: GradingConfig, title: str,
@@ -91,6 +103,7 @@ def export_feedback(grades: Path, out: Path, config: GradingConfig, title: str,
     write_text(out / MARK, "pages for students made by `python -m autograder export "
                            "feedback`\n")
     rows: list[list[str]] = []
+    roster = _run_roster(record)
     for result in results:
         if result.status is Status.MISSING:
             report.missing.append(result.submission_id)
@@ -100,8 +113,11 @@ def export_feedback(grades: Path, out: Path, config: GradingConfig, title: str,
         report.pages += 1
         report.withheld += bool(held)
         final = result.final
+        student = roster.by_roster_id(final.roster_id) if roster and final else None
         rows.append([csv_cell(result.submission_id), csv_cell(final.name if final else ""),
-                     csv_cell(final.roster_id if final else ""), result.status.value,
+                     csv_cell(final.roster_id if final else ""),
+                     csv_cell(student.email if student else ""),
+                     csv_cell(student.sis_login_id if student else ""), result.status.value,
                      csv_cell(str(page.relative_to(out))), str(held)])
     write_csv(out / MANIFEST, MANIFEST_HEADER, rows)
     kept = {result.submission_id for result in results if result.status is not Status.MISSING}

@@ -51,8 +51,8 @@ def test_only_the_students_pages_and_a_manifest_go_into_the_folder(tmp_path: Pat
     assert "mse_loss" in page and "q_logits" not in page and "reread" not in page
     with (back / MANIFEST).open(newline="", encoding="utf-8-sig") as handle:
         assert list(csv.DictReader(handle)) == [{
-            "id": "1001", "name": "Ada Okafor", "roster_id": "1001", "status": "graded",
-            "page": "1001/feedback.html", "withheld_checks": "1"}]
+            "id": "1001", "name": "Ada Okafor", "roster_id": "1001", "email": "", "login": "",
+            "status": "graded", "page": "1001/feedback.html", "withheld_checks": "1"}]
     assert (report.pages, report.withheld, report.missing) == (1, 1, ["1002"])
     assert "1 pages withhold checks" in report.describe()
     # published, exported again: the concept check is shown, the same folder rewritten
@@ -100,3 +100,13 @@ def test_the_command_reads_the_runs_config(tmp_path: Path, capsys: pytest.Captur
     assert "feedback: " in capsys.readouterr().out
     assert (tmp_path / "back" / "1001" / "feedback.html").is_file()
     assert main(["export", "feedback", "--grades", str(grades), "--out", str(grades)]) == 2
+
+
+def test_the_manifest_gives_each_students_email_from_the_runs_roster(tmp_path: Path):
+    """An ops review: no email or login column to mail the pages from."""
+    roster = "First Name,Last Name,SID,Email,Role\nAda,Okafor,1001,aokafor@uni.edu,Student\n"
+    grades = grades_folder(tmp_path, [row("1001", roster_id="1001")], roster)
+    export_feedback(grades, tmp_path / "back", GradingConfig.model_validate(CONFIG), "Lab 5")
+    with (tmp_path / "back" / MANIFEST).open(newline="", encoding="utf-8-sig") as handle:
+        (written,) = list(csv.DictReader(handle))
+    assert (written["roster_id"], written["email"]) == ("1001", "aokafor@uni.edu")
