@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -467,6 +468,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             print(f"error: {line}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # (`… | head`: the reader went away; nothing to say, no traceback)
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:  # Ctrl-C: every result written so far is kept (writes are atomic)
         again = ("run the same command again without --regrade to go on"
                  if getattr(args, "regrade", False) else "run the same command again to go on")

@@ -129,3 +129,19 @@ def test_publish_rewrites_the_gradebooks_rows_only(tmp_path: Path,
     assert main(["publish", "--out", str(out)]) == 0
     assert "rewrote 2 feedback pages" in capsys.readouterr().out
     assert not (out / stale.submission_id / "feedback.html").exists()
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """An ops review piped an export's summary into `head`: a BrokenPipeError traceback."""
+    import subprocess
+    import sys
+
+    out = late_class(tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.Popen([sys.executable, "-m", "autograder", "show", "okafor_1001", "--out",
+                            str(out), "--all"], cwd=root, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    assert run.stdout is not None
+    run.stdout.close()  # (the reader gone before anything was written)
+    _, stderr = run.communicate(timeout=120)
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
