@@ -43,14 +43,18 @@ def cross_entropy(logits, targets, reduction="mean"):
         else losses
 '''
 CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
+CE_EXTREME = "cross_entropy: finite and exact for logits of ±1e4"
 
 
 def test_an_eps_inside_the_log_is_named_not_blamed_on_the_reduction(grader, tmp_path: Path):
     """Fresh eyes 43: -log(softmax + 1e-9) was told "wrong values with reduction='none'",
-    tagged `reduction-none`."""
+    tagged `reduction-none`. Since stop 56 the eps is one mistake, charged by the ±1e4 check
+    that names it (the values check holds the function to its eps:
+    `tests/check/test_ce_eps_charged_once.py`)."""
     failed = failed_checks(grader, tmp_path, "ce_eps", CE_EPS)
-    assert "close to the reference's but not equal" in failed[CE_VALUES], failed[CE_VALUES]
-    assert "eps added inside a log" in failed[CE_VALUES]
+    assert CE_VALUES not in failed, failed[CE_VALUES]
+    assert "an eps inside the log" in failed[CE_EXTREME], failed
+    assert "reduction='none'" not in failed[CE_EXTREME]
 
 
 TRAIN_BY_BATCHES_TIMES_SIZE = edited(TRAIN, ("return total / n",
