@@ -128,7 +128,12 @@ class Summary:
         lines += [f"  graded, with a note: {r.submission_id}: {_clipped(r.reason)}"
                   for r in self.results if r.status is Status.GRADED and r.reason]
         lines += [f"  replaced: {line}" for line in self.replaced]
-        lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped if s not in first]
+        # (a file that is a row's whole upload, `invalid: … no notebook in your upload`, is that
+        # row's line: not said again as skipped — the demo's garcia_1010 was both)
+        rows_own = tuple(f"{r.trace.source}: " for r in self.results
+                         if r.status is Status.INVALID and r.trace.source)
+        lines += [f"  skipped: {_shortened(s)}" for s in self.discovery.skipped
+                  if s not in first and not s.startswith(rows_own)]
         lines += [f"  duplicate: {_shortened(d)}" for d in self.discovery.duplicates]
         lines += [f"  {line}" for line in self.files_kept]
         lines += course_lines(self.record) if self.record is not None else []

@@ -227,3 +227,20 @@ def test_a_long_reason_is_cut_at_a_word_in_the_summary(tmp_path: Path):
     line = next(line for line in Summary(out=tmp_path, results=[row]).describe().splitlines()
                 if line.startswith("  invalid: ana: "))
     assert line.endswith("word …") and len(line) <= len("  invalid: ana: ") + 202
+
+
+def test_a_file_that_is_an_invalid_rows_upload_is_said_once(tmp_path: Path):
+    """The demo's garcia_1010 (a .txt handed in) was an `invalid` row and a `skipped` line."""
+    from autograder.batch.discover import Discovery
+    from autograder.batch.run import Summary
+    from autograder.score.results import Status, SubmissionResult, Trace
+
+    upload = "class/garcia_1010_5010_notes.txt"
+    row = SubmissionResult("garcia_1010", Status.INVALID, "no notebook in your upload", [], 10.0)
+    row.trace = Trace(source=upload)
+    found = Discovery(skipped=[f"{upload}: not a notebook (.ipynb), skipped",
+                               "class/README.txt: not a notebook (.ipynb), skipped"])
+    lines = Summary(out=tmp_path, results=[row], discovery=found).describe().splitlines()
+    assert "  invalid: garcia_1010: no notebook in your upload" in lines
+    assert not any(line.startswith(f"  skipped: {upload}") for line in lines)
+    assert "  skipped: class/README.txt: not a notebook (.ipynb), skipped" in lines
