@@ -1895,8 +1895,8 @@ def test_ce_values(student, tol, memo):
             result = _ce_call_or_one_hot(student, tol, logits, targets, reduction)
             _expect_unmutated(result, "cross_entropy")
             expected = model(logits, targets, reduction)
-            if diagnosis["model"] == "raw" and _ce_eps_explains(result.value, logits, targets,
-                                                                reduction, tol):
+            if model is CE_MODELS["raw"] and _ce_eps_explains(result.value, logits, targets,
+                                                              reduction, tol):
                 attributed_to(CE_EXTREME)  # (one mistake: the ±1e4 check names the eps)
                 with_eps = True
                 continue
@@ -2136,7 +2136,7 @@ def test_ce_gradients(student, tol, memo):
     upstream = torch.randn(model(logits, targets, "none").shape, generator=gen,
                            dtype=torch.float64)
     for index, reduction in enumerate(_gradient_reductions(diagnosis["working"])):
-        if diagnosis["model"] == "raw" and _ce_eps_explains(_quiet_call(
+        if model is CE_MODELS["raw"] and _ce_eps_explains(_quiet_call(
                 student, "cross_entropy", logits, targets, reduction=reduction), logits, targets,
                 reduction, tol):
             attributed_to(CE_EXTREME)  # (its gradients are its eps's: named by the ±1e4 check)
