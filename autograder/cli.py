@@ -146,7 +146,7 @@ def _show_audience(args: argparse.Namespace, out: Path) -> Any:
 
     if args.all:
         return INSTRUCTOR
-    ran = _run_config(out) if args.config is None and args.lab is None else None
+    ran = _run_config(out, args)
     try:  # (the run's config, as the pages it wrote: an ops review's show read the lab's)
         return student_audience(load_config(ran or _config_path(args)), out)
     except (ConfigError, OSError, ValueError):
@@ -199,7 +199,7 @@ def _publish(args: argparse.Namespace) -> int:
         return 2
     # the run's config (its deadline, its title), as the grade run wrote the pages with it
     # (an ops review: publish --undo rewrote pages from the lab's, the late penalty gone)
-    ran = _run_config(out) if args.config is None and args.lab is None else None
+    ran = _run_config(out, args)
     config_path = ran or _lab_and_config(args)[1]
     config = load_config(config_path)
     root = Lab.locate(args.lab).root if args.lab else config_path.resolve().parent
@@ -248,12 +248,15 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_config(grades: Path) -> Path | None:
-    """The config the grade run into `grades` used (its batch.json), where it still exists:
-    what `export` reads its column from when given no --config or --lab (an instructor's
-    review: run from another folder, it named the column after that folder's config)."""
+def _run_config(grades: Path, args: argparse.Namespace) -> Path | None:
+    """The config the grade run into `grades` used (its batch.json), where it still exists,
+    when the command names none (no --config, no --lab): what `export`, `show` and `publish`
+    read (an instructor's review: run from another folder, export named the column after that
+    folder's config; an ops review: publish --undo rewrote pages without the late penalty)."""
     from autograder.report.batch_record import BATCH, BatchRecord
 
+    if args.config is not None or args.lab is not None:
+        return None
     try:
         path = Path(BatchRecord.read(grades / BATCH).config_path)
     except (OSError, ValueError, TypeError):
@@ -273,7 +276,7 @@ def _export_canvas(args: argparse.Namespace) -> int:
     if _still_grading(Path(args.grades), "export"):
         return 2
     column, missing = args.column, args.missing
-    ran = _run_config(Path(args.grades)) if args.config is None and args.lab is None else None
+    ran = _run_config(Path(args.grades), args)
     # the run's (or --config's, --lab's) export settings; a --column needs no config (then
     # missing work is left blank unless --missing says otherwise)
     if column is None or (missing is None and (ran or args.config or args.lab)):
@@ -300,7 +303,7 @@ def _export_feedback(args: argparse.Namespace) -> int:
     _sweep(grades)
     if _still_grading(grades, "export"):
         return 2
-    ran = _run_config(grades) if args.config is None and args.lab is None else None
+    ran = _run_config(grades, args)
     config_path = ran or _config_path(args)
     config = load_config(config_path)
     root = Lab.locate(args.lab).root if args.lab else config_path.resolve().parent

@@ -39,14 +39,19 @@ def running_in(out: Path) -> str | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            return _holder(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
 
 
-_HELD: dict[Path, int] = {}  # the folders this process holds the lock of, by resolved path
+_HELD: set[Path] = set()  # the folders this process holds the lock of, resolved
+
+
+def _holder(fd: int) -> str:
+    """The pid the lock file holds (its holder wrote it), as text."""
+    return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
 
 
 @contextlib.contextmanager
@@ -66,15 +71,14 @@ def holding(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-            raise InputError(in_use(out, holder)) from None
+            raise InputError(in_use(out, _holder(fd))) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        _HELD[key] = fd
+        _HELD.add(key)
         try:
             yield
         finally:
-            del _HELD[key]
+            _HELD.discard(key)
     finally:
         os.close(fd)
 
