@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import time
 from pathlib import Path
 
@@ -47,6 +48,30 @@ def hidden_paths(extra: list[Path], lab: Lab | None = None) -> list[str]:
     return expand_hidden([str(p.resolve()) for p in base + extra if p.exists()])
 
 
+def hidden_secret(paths: list[Path]) -> bytes:
+    """A digest of the lab's hidden files (every file under each of `paths`, by its path
+    there and its bytes): the secret part of a submission's fresh key (`fresh_key`). No
+    worker sees these files; any change to the checks or the reference gives other draws,
+    as it may give other grades."""
+    digest = hashlib.blake2b(b"fresh draws", digest_size=32)
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts) if root.is_dir() else [root]
+        for path in files:
+            if path.is_file():
+                digest.update(str(path.relative_to(root.parent)).encode("utf-8") + b"\0")
+                digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def fresh_key(secret: bytes, sha256: str, salt: str = "") -> bytes:
+    """The key of one submission's fresh draws (`check.fresh`): its bytes' digest and
+    the lab's hidden files' (`hidden_secret`). The same file graded again draws the same
+    inputs (a regrade, a resumed batch, two students' identical notebooks); `salt` tells
+    apart gradings of one file that must not (the two rehearsals: `Grader.rehearse`)."""
+    return hashlib.blake2b(f"{sha256}\0{salt}".encode(), key=secret).digest()
+
+
 class Grader:
     def __init__(self, config: GradingConfig, config_text: str,
                  connection: ZygoteConnection, lab: Lab | None = None,
@@ -58,6 +83,7 @@ class Grader:
         self.connection = connection
         self.reference = Reference.load(lab.solutions)
         self.suite = suite or lab.checks
+        self.secret = hidden_secret([self.suite, lab.reference, lab.answers])
         self._runner: DirectRunner | SuiteRunner | None = None  # made for the first submission
         self.lab = lab
         # What each check calls on the lab's own solution, sent ahead to every worker: learned
@@ -98,8 +124,8 @@ class Grader:
             return
         self.plans = CallPlans()
         try:
-            for student in ("rehearsal-1", "rehearsal-2"):
-                self._grade(master, student, None, student)
+            for student in ("rehearsal-1", "rehearsal-2"):  # (fresh draws apart: `fresh_key`)
+                self._grade(master, student, None, student, salt=student)
         except Exception:  # (a judge that cannot rehearse grades all the same, sending nothing
             self.plans = CallPlans()  # ahead: a failed initializer would break its batch)
         self.plans.frozen = True
@@ -138,7 +164,7 @@ class Grader:
         return result
 
     def _grade(self, path: Path, submission_id: str, prepared: Submission | None,
-               student: str) -> SubmissionResult:
+               student: str, salt: str = "") -> SubmissionResult:
         try:
             limits = self.config.limits
             submission = prepared or read_submission(path, submission_id, limits.max_notebook_mb,
@@ -160,7 +186,8 @@ class Grader:
                 self.connection.prepare_spare(self.config.limits, session.extra_hidden)
         try:
             context = CheckContext(session, self.reference, SourceFacts.from_submission(submission),
-                                   self.config)
+                                   self.config,
+                                   fresh=fresh_key(self.secret, submission.sha256, salt))
             verdicts = void_tampered(self._checks().run(context), session)
         finally:
             session.close()

@@ -41,3 +41,6 @@ class CheckContext:
     config: GradingConfig
     # Per-submission cache: one scenario run can serve several checks.
     memo: dict[str, Any] = field(default_factory=dict)
+    # The key of this submission's fresh draws (`check.fresh`; `grader.fresh_key`):
+    # none, and every fresh draw comes from the operating system
+    fresh: bytes = b""

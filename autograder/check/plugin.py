@@ -20,6 +20,7 @@ import numpy
 import pytest
 
 from autograder.check.context import CheckContext
+from autograder.check.fresh import begin_draws
 from autograder.check.registry import CheckFailed, CheckSpec, HeldTo, take_attribution
 from autograder.check.tamper import take_declared
 from autograder.config import Tolerances
@@ -54,9 +55,10 @@ class Verdict:
     fallback: str = ""
 
 
-def seed_check(name: str) -> None:
+def seed_check(name: str, fresh: bytes = b"") -> None:
     """The judge's random generators (torch's, Python's, numpy's), seeded from the check's
-    name just before the check runs (both runners).
+    name just before the check runs (both runners); `fresh`: the submission's key for the
+    check's fresh draws (`fresh_seed`).
 
     Why: a check that draws its inputs from them (`torch.randn(5)`) otherwise got whatever
     the judge's earlier work left in them — the submissions graded before this one, in this
@@ -64,12 +66,13 @@ def seed_check(name: str) -> None:
     depended on the batch's order, its number of judges and whether it was resumed. Seeded
     by name, a check draws the same inputs for every submission and every regrade, and its
     calls are the same requests each time (answered from those sent ahead:
-    `sandbox.session.CallPlans`). A check that wants fresh values on purpose draws them from
-    a source no seed reaches (`random.SystemRandom`)."""
+    `sandbox.session.CallPlans`). A check that wants values no notebook can know beforehand
+    draws them with `fresh_seed`."""
     seed = zlib.crc32(name.encode("utf-8"))
     seed_rngs(seed)
     random.seed(seed)
     numpy.random.seed(seed)
+    begin_draws(name, fresh)
 
 
 def not_assessed_message(other: str) -> str:
@@ -186,7 +189,8 @@ class GradingPlugin:
     def _seeded(self, request: pytest.FixtureRequest) -> None:
         """Every check starts from its own seeds (`seed_check`), before its other fixtures."""
         marker = request.node.get_closest_marker("grading")
-        seed_check(marker.kwargs["spec"].name if marker is not None else request.node.nodeid)
+        seed_check(marker.kwargs["spec"].name if marker is not None else request.node.nodeid,
+                   self.context.fresh if self._context is not None else b"")
 
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> Iterator[StudentSession]:

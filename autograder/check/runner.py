@@ -251,7 +251,7 @@ class DirectRunner:
             take_declared()
             error: BaseException | None = None
             try:
-                seed_check(spec.name)  # as the plugin's `_seeded` fixture
+                seed_check(spec.name, context.fresh)  # as the plugin's `_seeded` fixture
                 session.begin_check(spec.name)  # as the `student` fixture's set-up
                 fn(**{name: fixtures[name] for name in names})
             except KeyboardInterrupt:

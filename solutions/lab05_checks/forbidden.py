@@ -20,7 +20,6 @@ the words of a failure the run confirmed.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -28,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder.check import tamper
+from autograder.check.fresh import fresh_seed
 from autograder.check.registry import fail
 from autograder.check.static import SourceFacts
 from autograder.sandbox.session import CallResult, StudentError
@@ -254,12 +254,13 @@ BLOCKED = "LibraryBlocked"  # the kind of error a blocked operator raises (harne
 
 
 def fresh_generator() -> torch.Generator:
-    """The no-library call's inputs, drawn afresh for every submission (from a source no seed
-    reaches): inputs the notebook has seen before (another check's call, or a call of this
-    one sent ahead with the plan, readable from the worker's frames) could have been given
-    to the library beforehand, the answer kept, and returned under the block. Fresh inputs
-    are never planned, so the call arrives alone, with the block already in place."""
-    return torch.Generator().manual_seed(random.SystemRandom().getrandbits(63))
+    """The no-library call's inputs, drawn afresh for every submission (`check.fresh`:
+    no notebook can know them before the call, and the same file graded again draws the
+    same): inputs the notebook has seen before (another check's call, or a call of this one
+    sent ahead with the plan, readable from the worker's frames) could have been given to
+    the library beforehand, the answer kept, and returned under the block. Fresh inputs are
+    never planned, so the call arrives alone, with the block already in place."""
+    return torch.Generator().manual_seed(fresh_seed())
 
 
 def blocked_ops(forbidden: set[str]) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from autograder.check import tamper
 from autograder.check.compare import describe
+from autograder.check.fresh import fresh_seed
 from autograder.check.registry import CheckFailed, attributed_to, check, fail, held_to
 from autograder.sandbox import probes
 from autograder.sandbox.protocol import MetaTensor
@@ -1964,7 +1965,7 @@ def _stubbed_fit(student) -> tuple[dict, dict[str, list[float]]]:
     """fit run on the stand-ins (`fit_stubbed`), with offsets drawn afresh for every call
     (only a fit that calls the stand-ins can return them): its outcome and the history it
     must return."""
-    draw = random.SystemRandom()
+    draw = random.Random(fresh_seed())  # (the same for a regrade of this file)
     train_base, eval_base = draw.randint(8, 1024) / 4, draw.randint(8, 1024) / 4
     outcome = _scenario(student, "fit_stubbed",
                         {"epochs": STUB_EPOCHS, "train_base": train_base,
