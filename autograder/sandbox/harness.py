@@ -181,16 +181,88 @@ def _neuter(value: Any) -> None:
                 continue
 
 
+# TorchScript's loaders of a graph made elsewhere: an archive (`torch.jit.load`, the lite and
+# mobile interpreters' loaders) or IR text (`torch._C.parse_ir`). TorchScript's interpreter
+# runs no Python frame, so a graph recorded outside the worker from torch's own softmax
+# (`make_fx` over `torch._decomp`, traced, saved and shipped in the notebook as bytes: an
+# outside red team 70, +2) ran in a no-library call past the block of torch's Python
+# implementations. A graph scripted or traced in the worker from the notebook's own code
+# still runs.
+GRAPH_LOADERS = ("import_ir_module", "import_ir_module_from_buffer",
+                 "_import_ir_module_from_package", "_load_for_lite_interpreter",
+                 "_load_for_lite_interpreter_from_buffer", "_load_jit_module_from_bytes",
+                 "_load_jit_module_from_file", "_load_mobile_module_from_bytes",
+                 "_load_mobile_module_from_file", "parse_ir")
+
+
+def _withhold_graph_loaders() -> None:
+    """Every reference to each of `GRAPH_LOADERS` replaced by a stand-in raising
+    `LibraryBlocked` ("torch's own …", which a no-library check names as the library's
+    implementation): in the loaded modules' namespaces, and in whatever else holds one (the
+    TorchScript compiler's table of builtins, `torch.jit._builtins._builtin_ops`, and the
+    dict keyed by them). The loader is then referenced by nothing and freed: no cell finds it
+    again through the collector. In the zygote before its rehearsal and baseline (`seal`), so
+    no snapshot holds one either."""
+    olds: list[Any] = []
+    news: list[Any] = []
+    for name in GRAPH_LOADERS:
+        original = vars(torch._C).get(name)
+        if original is None or isinstance(original, FunctionType):  # (withheld already)
+            continue
+        stand_in = FunctionType(_BLOCKED_CODE, {"__builtins__": {}}, name)
+        stand_in.__kwdefaults__ = {"_blocked": (f"torch's own TorchScript loader ({name})",
+                                                LibraryBlocked)}
+        olds.append(original)
+        news.append(stand_in)
+    del original
+    _replace_everywhere(olds, news)
+
+
+def _replace_everywhere(olds: list[Any], news: list[Any]) -> None:
+    """Each of `olds` replaced by the new object at its place in `news` in every dict (as a
+    value or a key), list and tuple that holds it; a tuple holding one is itself replaced,
+    where it is held, by its copy holding the new one. One scan of the collector's objects a
+    level (~0.1 s in the zygote)."""
+    while olds:
+        index = {id(old): i for i, old in enumerate(olds)}
+
+        def new(item: Any, index: dict[int, int] = index, olds: list[Any] = olds,
+                news: list[Any] = news) -> Any:
+            i = index.get(id(item))
+            return news[i] if i is not None and olds[i] is item else item
+
+        mine = {id(olds), id(news), id(index)}
+        tuples_old: list[Any] = []
+        tuples_new: list[Any] = []
+        for holder in gc.get_referrers(*olds):
+            if id(holder) in mine:
+                continue
+            if type(holder) is dict:
+                for key, value in list(holder.items()):
+                    if new(value) is not value:
+                        holder[key] = new(value)
+                    if new(key) is not key:
+                        holder[new(key)] = holder.pop(key)
+            elif type(holder) is list:
+                holder[:] = [new(item) for item in holder]
+            elif type(holder) is tuple:
+                tuples_old.append(holder)
+                tuples_new.append(tuple(new(item) for item in holder))
+        olds, news = tuples_old, tuples_new
+
+
 def withhold_kernel_handles() -> None:
     """Remove from torch, in a worker's baseline, the ways to take a kernel out of the
     dispatcher (`torch.library.get_kernel`): such a kernel is called around every
     registration, the library block's included, so a notebook that took cross_entropy's CPU
     kernel before the check could call it under the block; and the executors that call
     kernels without the dispatcher (`NATIVE_EXECUTORS`). Deny by default: nothing a lab asks
-    of a student needs one. (The block keeps its own C entry points, taken at import.)"""
+    of a student needs one. (The block keeps its own C entry points, taken at import.) Nor
+    the loaders of TorchScript graphs made elsewhere (`GRAPH_LOADERS`)."""
     for owner, name in KERNEL_HANDLES:
         if name in vars(owner):
             delattr(owner, name)
+    _withhold_graph_loaders()
     withheld = {id(vars(torch._C)[name]): name for name in NATIVE_EXECUTORS
                 if name in vars(torch._C)}
     if not withheld:
@@ -2274,6 +2346,7 @@ def seal() -> None:
     library code loaded by now is read once, for every worker (`library_signatures`)."""
     global _SIGNATURES, _ZYGOTE_MODULES, _IMPLEMENTATIONS, _CLEAR_FILES
     _sealed.append(True)
+    _withhold_graph_loaders()  # (before any snapshot: `withhold_kernel_handles`)
     _SIGNATURES = library_signatures()
     _ZYGOTE_MODULES = frozenset(sys.modules)
     # (as `_signatures_now` leaves it for the modules loaded now: a worker that imports none

@@ -2667,12 +2667,13 @@ def _bce_clamp_gradients(student, memo, tol: Tolerances, working: tuple[str, ...
     got = grads[0] if isinstance(grads, list) and grads else None
     if isinstance(got, torch.Tensor) and got.shape == probs.shape and bool(
             (edges & ~torch.isfinite(got.to(probs.dtype))).any()):
+        # (the where named beside the clamp: fresh eyes 50's where(p > 0, log(p), -100) was
+        # told only of a clamp)
         fail(f"binary_cross_entropy: backward gives {'nan' if bool(torch.isnan(got).any()) else 'inf'} "
              "at probabilities of exactly 0 or 1, where any finite gradient is accepted: a "
              "clamp or a torch.where around log(p) still differentiates log(p) at p = 0, and "
-             "its infinite gradient times the zero it gets there is nan (0·inf; fresh eyes "
-             "50's where(p > 0, log(p), -100) was told only of a clamp). Take the log of a "
-             f"safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
+             "its infinite gradient times the zero it gets there is nan (0·inf). Take the "
+             f"log of a safe value where p is 0, then clamp — {BCE_CLAMP_FIX}.",
              "clamp-gradient")
     return _expect_edge_gradients(student, tol, "binary_cross_entropy", (probs, targets),
                                   F.binary_cross_entropy, "at probabilities of exactly 0 and 1",

@@ -633,8 +633,30 @@ def audit_hook():  # (refused in silence, as Python does: the hook is not added)
     if heard:
         return
     raise RuntimeError("not added")
+def torchscript_archive():  # (a graph made elsewhere, shipped as bytes: red team 70)
+    import io
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(torch.nn.ReLU()), buffer)  # (saving is fine)
+    buffer.seek(0)
+    torch.jit.load(buffer)
+def torchscript_ir_text():
+    torch._C.parse_ir("graph(%x : Tensor):\n  return (%x)")
+def torchscript_loader_below_torch_jit():
+    torch.import_ir_module_from_buffer
+    torch._C.import_ir_module_from_buffer(torch._C.CompilationUnit(), b"", None, {}, False)
+def graph_loader_found_again_through_gc():
+    import gc
+    gc.unfreeze()
+    for thing in gc.get_objects():
+        if type(thing).__name__ == "builtin_function_or_method" and getattr(
+                thing, "__name__", "") in ("import_ir_module_from_buffer", "parse_ir"):
+            return
+    raise RuntimeError("nothing usable left")
 import torch
 native = {name: refused(attempt) for name, attempt in [
+    ("torchscript_archive", torchscript_archive), ("torchscript_ir_text", torchscript_ir_text),
+    ("torchscript_loader_below_torch_jit", torchscript_loader_below_torch_jit),
+    ("graph_loader_found_again_through_gc", graph_loader_found_again_through_gc),
     ("ctypes_library", ctypes_library), ("ctypes_address", ctypes_address),
     ("extension_from_scratch", extension_from_scratch), ("static_runtime", static_runtime),
     ("fuser_switch", fuser_switch), ("tensor_expressions", tensor_expressions),
@@ -654,7 +676,9 @@ def test_native_code_is_refused_by_every_route(zygote, grader, isolated):
     fuser switched on for the CPU, +1), past the no-library block and the recorders. A
     worker refuses every ctypes operation (and any audit hook of the notebook's) once it
     serves, holds no Static Runtime or fuser switch, and loads no code from the folders it can write
-    (noexec) or from an anonymous file; plain TorchScript still runs. Its audit hook cannot be
+    (noexec) or from an anonymous file; plain TorchScript still runs, but no TorchScript graph
+    made elsewhere loads (red team 70 shipped torch._decomp's softmax, traced and saved, as
+    bytes in the notebook: TorchScript's interpreter runs no frame the block sees, +2). Its audit hook cannot be
     switched off: a cell that gave it a do-nothing body opened ctypes (this stop's own
     review), and neither its code, its defaults nor the names of its module change what it
     refuses."""
