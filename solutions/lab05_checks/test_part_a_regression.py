@@ -98,6 +98,32 @@ def _large_pair() -> tuple[torch.Tensor, torch.Tensor]:
             torch.randn(61, 97, generator=gen, dtype=torch.float64) * 3)
 
 
+def _wide_pair() -> tuple[torch.Tensor, torch.Tensor]:
+    """Values of every magnitude from 1e-3 to 1e5, either sign (float64): a function right
+    only on values of the usual size (its differences clamped "to keep the squares from
+    overflowing", a cast to half precision, a saturating formula) is wrong here (fresh eyes
+    51's mse_loss clamping the differences at ±100 kept every point)."""
+    gen = torch.Generator().manual_seed(51)
+    sizes = 10 ** (torch.rand(2, 40, generator=gen, dtype=torch.float64) * 8 - 3)
+    signs = torch.randint(0, 2, (2, 40), generator=gen).to(torch.float64) * 2 - 1
+    wide = sizes * signs
+    return wide[0], wide[1]
+
+
+def _expect_right_at_every_size(function: str, got: Any, want: torch.Tensor,
+                                pred: torch.Tensor, target: torch.Tensor) -> None:
+    """Right element by element where pred and target are close, wrong where they are far
+    apart (`_wide_pair`): a clamp, a cast or a cut-off on the values, named as such."""
+    if not (isinstance(got, torch.Tensor) and got.shape == want.shape):
+        return
+    near = (pred - target).abs() <= 10
+    right = torch.isclose(got.detach().to(torch.float64), want, rtol=1e-5, atol=1e-6)
+    if bool(right[near].all()) and not bool(right[~near].all()):
+        fail(f"{function} is right where pred and target differ by a little and wrong where "
+             "they differ by thousands: the formula holds at every size — no clamp, cut-off "
+             "or lower-precision cast on the differences or their squares.", "large-values")
+
+
 def _reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
     return values.mean() if reduction == "mean" else values.sum() if reduction == "sum" \
         else values
@@ -289,7 +315,8 @@ def _expect_reduction_used(student, function: str, reference, **extra) -> None:
 
 def _expect_matches(student, tol, function, reference, **extra) -> None:
     _expect_reduction_used(student, function, reference, **extra)
-    for pred, target in (*_pairs(11), _large_pair()):
+    wide = _wide_pair()
+    for pred, target in (*_pairs(11), _large_pair(), wide):
         for reduction in REDUCTIONS:
             try:
                 result = student.call(function, pred, target, reduction=reduction, **extra)
@@ -300,6 +327,11 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                 fail(f"{function} modified its input tensors in place: compute on new tensors "
                      "(e.g. diff = pred - target) instead of -= / .sub_().", "in-place")
             expected = reference(pred, target, reduction=reduction, **extra)
+            if pred is wide[0] and not matches(result.value, expected, 1e-5, 1e-6):
+                _expect_right_at_every_size(function, _quiet(student, function, pred, target,
+                                                             reduction="none", **extra),
+                                            reference(pred, target, reduction="none", **extra),
+                                            pred, target)
             if not matches(result.value, expected, 1e-5, 1e-6):
                 if reduction != "none":  # (the elements first: a reduced value can be two
                     # mistakes' at once — no abs at all, or an abs after the mean, on a pair

@@ -1201,6 +1201,13 @@ def test_prf_multiclass(student, tol, memo):
             _expect_count_mistakes(value, preds, targets, positive, model, tol, what)
             if model == "reference":
                 _expect_denominators(value, preds, targets, positive, tol, what)
+            # (right on 0/1 labels, or the binary check would charge it: the classes are what
+            # it gets wrong — fresh eyes 51's products preds * targets, told only "a wrong
+            # precision")
+            fail(f"precision_recall_f1 gives wrong values {what}, though it is right for 0/1 "
+                 "labels: count a prediction as positive when preds == positive_class and a "
+                 "target as positive when targets == positive_class (one-vs-rest), not from "
+                 "the labels' values as numbers.", "one-vs-rest")
         _expect_triple(value, expected, tol, what, strict_types=False)
 
 

@@ -1880,8 +1880,13 @@ def test_fit(student, tol):
     # reference (same parameters after every epoch, same history) is correct however it
     # is written.
     state, history = _reference_fit(params)
+    evaluated = calls.count("eval") if isinstance(calls, list) else 0
     if (training.states_match(real.get("state"), state, tol.training.rtol, tol.training.atol)
             and _history_matches(real.get("returned"), history, 1e-4, 1e-6)):
+        # (the real run's two epochs do not show a fit that evaluates only now and then — fresh
+        # eyes 51's `epoch % 2 == 0 or last`, its stale figures appended between: the
+        # stand-ins' run counts the calls)
+        _fit_evaluates_every_epoch(trained, evaluated, outcome)
         if 0 < trained < STUB_EPOCHS and outcome.get("error") is None:
             # (the stand-ins' validation loss grows every epoch: a fit that stops after a few
             # epochs without improvement stops there, where a real run of two epochs does not
@@ -1944,21 +1949,25 @@ def test_fit(student, tol):
              f"epochs={STUB_EPOCHS}: run "
              "exactly `epochs` epochs (for epoch in range(epochs), with no early stop) and "
              "append once per epoch.", "fit-epochs")
-    evaluated = calls.count("eval") if isinstance(calls, list) else 0
-    if trained == STUB_EPOCHS and 0 < evaluated < trained and outcome.get("error") is None:
-        # (fresh eyes 46: evaluated once after the loop, its figures repeated per epoch, was
-        # told to check which loader each call gets)
-        times = "once" if evaluated == 1 else f"{evaluated} times"
-        fail(f"fit calls evaluate {times} for epochs={STUB_EPOCHS}, where it trains "
-             f"{STUB_EPOCHS} times: evaluate on "
-             "val_loader inside the epoch loop, right after each epoch's training, and append "
-             "that epoch's figures.", "fit-evaluates-once")
+    _fit_evaluates_every_epoch(trained, evaluated, outcome)
     _fit_lists_apart(returned, expected)
     _fit_loaders(returned, expected, outcome.get("loaders"))
     _fit_percentage(returned, expected)
     fail("fit: the history does not follow 'train_one_epoch on train_loader, then evaluate on "
          "val_loader' for every epoch; check which loader each call gets and what you append.",
          "fit-wiring")
+
+
+def _fit_evaluates_every_epoch(trained: int, evaluated: int, outcome: dict) -> None:
+    """fit, run on the stand-ins, trained every epoch but evaluated fewer times (once after
+    the loop, its figures repeated per epoch — fresh eyes 46, told to check which loader each
+    call gets; every other epoch — fresh eyes 51, full marks)."""
+    if trained == STUB_EPOCHS and 0 < evaluated < trained and outcome.get("error") is None:
+        times = "once" if evaluated == 1 else f"{evaluated} times"
+        fail(f"fit calls evaluate {times} for epochs={STUB_EPOCHS}, where it trains "
+             f"{STUB_EPOCHS} times: evaluate on "
+             "val_loader inside the epoch loop, right after each epoch's training, and append "
+             "that epoch's figures.", "fit-evaluates-once")
 
 
 def _stubbed_fit(student) -> tuple[dict, dict[str, list[float]]]:
@@ -2532,13 +2541,17 @@ def test_get_device(student, source):
         # (fresh eyes 13's x_ok1: a device decided once, when its cell ran, said as such)
         wrong = ("expected cuda when it is True" if same.split(":")[0] != "cuda"
                  else "expected cpu when it is False")
+        if source.names_uncalled("get_device", "is_available"):  # (the words only: fresh
+            # eyes 51 read the likely cause last, after three others)
+            fail(f"get_device returned {same} both when torch.cuda.is_available() is True and "
+                 f"when it is False ({wrong}): torch.cuda.is_available without parentheses "
+                 "only names the method, which is always true in a condition — call it, "
+                 "torch.cuda.is_available(), inside get_device.", "wrong-device")
         fail(f"get_device returned {same} both when torch.cuda.is_available() is True and "
              f"when it is False ({wrong}): its answer does not follow torch.cuda.is_available() "
              "at the time it is called (a device fixed in advance, one decided once when a "
              "cell ran, or another test than torch.cuda.is_available()). Call "
-             "torch.cuda.is_available() inside get_device, every time."
-             + _uncalled_hint(source, "get_device", "is_available", "torch.cuda.is_available"),
-             "wrong-device")
+             "torch.cuda.is_available() inside get_device, every time.", "wrong-device")
     for label, want in (("with_cuda", "cuda"), ("without_cuda", "cpu")):
         if label + "_error" in outcome:
             raise StudentError("get_device", outcome[label + "_error"])

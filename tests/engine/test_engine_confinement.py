@@ -678,8 +678,8 @@ def test_native_code_is_refused_by_every_route(zygote, grader, isolated):
     serves, holds no Static Runtime or fuser switch, and loads no code from the folders it can write
     (noexec) or from an anonymous file; plain TorchScript still runs, but no TorchScript graph
     made elsewhere loads (red team 70 shipped torch._decomp's softmax, traced and saved, as
-    bytes in the notebook: TorchScript's interpreter runs no frame the block sees, +2). Its audit hook cannot be
-    switched off: a cell that gave it a do-nothing body opened ctypes (this stop's own
+    bytes in the notebook: TorchScript's interpreter runs no frame the block sees, +2). Its
+    audit hook cannot be switched off: a cell that gave it a do-nothing body opened ctypes (this stop's own
     review), and neither its code, its defaults nor the names of its module change what it
     refuses."""
     session = _session(zygote, grader, NATIVE)
