@@ -137,13 +137,17 @@ def matches(value: Any, expected: torch.Tensor, rtol: float, atol: float) -> boo
 
 
 def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function: str,
-                  what: str, mistake: str = "wrong-value") -> torch.Tensor:
-    """Type, shape, dtype, finiteness, then values — in the order a student should fix them."""
+                  what: str, mistake: str = "wrong-value", sign_hint: str = "") -> torch.Tensor:
+    """Type, shape, dtype, finiteness, then values — in the order a student should fix them.
+    `sign_hint`: the lab's words after "check the sign in the formula" for values right but
+    for their sign (" (a log-likelihood loss is minus …)"); the engine's own words name no
+    kind of function (a lab author's week-6 dropout read of log-likelihood losses)."""
     actual = as_tensor(value, function)
     if actual.shape != expected.shape:
         fail(f"{function} returned shape {quotable_shape(actual.shape, expected.shape)} {what}, "
              f"expected "
-             f"{tuple(expected.shape)}: check the reduction and any broadcasting.", "wrong-shape")
+             f"{tuple(expected.shape)}: check which dimensions it reduces and any "
+             "broadcasting.", "wrong-shape")
     if actual.dtype != expected.dtype:
         fail(f"{function} returned {actual.dtype} for {expected.dtype} input {what}: keep the "
              "input's dtype (don't hard-code float32/float64).", "wrong-dtype")
@@ -158,8 +162,7 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
         if actual.is_floating_point() and bool((expected != 0).any()) and \
                 close(-actual, expected, tolerance(tol, expected.dtype)):
             fail(f"{function} gives the right values with the opposite sign {what}: check the "
-                 "sign in the formula (a log-likelihood loss is minus the mean log-probability).",
-                 "wrong-sign")
+                 f"sign in the formula{sign_hint}.", "wrong-sign")
         fail(f"{function} gives wrong values {what}.", mistake)
     return actual
 
@@ -169,7 +172,7 @@ def expect_float(value: Any, expected: float, atol: float, function: str, what: 
     """A plain Python float within `atol` of `expected`; nan or inf fail unless the
     reference is that same nan or inf."""
     if isinstance(value, torch.Tensor):
-        fail(f"{function} returned a tensor; metrics return a plain Python float "
+        fail(f"{function} returned a tensor; it should return a plain Python float "
              "(use .item()).", "returned-tensor")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{function} returned {describe(value)}; it should return a Python float.",

@@ -54,8 +54,10 @@ NOT_FOR_GRADING = frozenset({"pytest-xdist", "hypothesis", "scikit-learn", "ruff
 # (path in the engine's project, path in the zip); the lab's files come from `lab_files`.
 SOURCE_FILES = (("requirements.lock", "requirements.lock"), ("pyproject.toml", "pyproject.toml"))
 CONFIG = "grading_config.yaml"
-# The lab's selftest library: correct alternatives, and it cannot run there.
-SELFTEST_MODULES = ("mutants.py", "alternatives.py")
+# The lab's selftest library: correct alternatives, and it cannot run there; its probes and
+# equivalent mutants' reasons too (no check imports them: a lab author found generated.py
+# shipped)
+SELFTEST_MODULES = ("mutants.py", "alternatives.py", "variants.py", "generated.py")
 # The course's side files, left out of the packaged config (see the module's docstring).
 # The deadline too: Gradescope applies its own due date and late policy (an ops review: a
 # Gradescope upload named like a Canvas late file, `x_LATE_1001_…`, lost 10 % to ours, on

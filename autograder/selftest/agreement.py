@@ -19,6 +19,7 @@ import inspect
 import io
 import signal
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,20 @@ def public_tests(folder: Path) -> list[PublicTest]:
 def namespace_of(code: str, answers: dict[str, Any]) -> dict[str, Any]:
     """The notebook's names: its code run as a module, then its answers."""
     namespace: dict[str, Any] = {"__name__": "submission"}
-    exec(compile(code, "submission", "exec"), namespace)
+    with _quiet():
+        exec(compile(code, "submission", "exec"), namespace)
     namespace.update(answers)
     return namespace
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """The notebook's prints and warnings kept off the instructor's terminal (a lab author's
+    selftest printed an alternative's `UserWarning` from `float(loss)` there)."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _definitions(code: str) -> dict[str, tuple[str, set[str]]]:
@@ -112,7 +124,7 @@ def public_failures(tests: Iterable[PublicTest], namespace: dict[str, Any], code
         if key not in cache:
             grad_mode, dtype = torch.is_grad_enabled(), torch.get_default_dtype()
             try:
-                with contextlib.redirect_stdout(io.StringIO()), _limited(SECONDS):
+                with _quiet(), _limited(SECONDS):
                     fn(**{p: namespace[p] for p in params})
                 cache[key] = True
             except Exception:

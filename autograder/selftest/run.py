@@ -231,9 +231,13 @@ class Report:
                     or (strict and (self.known_gaps or self.fixed_gaps)))
 
     def summary(self) -> str:
+        on_mutants = sum(1 for r in self.rows if r.mutant is not None for _ in r.unexpected)
         line = (f"{len(self.caught)}/{len(self.mutants)} mutants caught, "
                 f"{len(self.full_marks)}/{len(self.alternatives)} alternatives full marks, "
                 f"{len(self.false_positives)} false positives")
+        if on_mutants:  # (a lab author read "1 false positives" as correct work penalised)
+            line += (f" ({on_mutants} of them a mutant's check its change should not reach: "
+                     "# in the matrix; declare it in the mutant's also_fails if it should)")
         if self.known_gaps:
             line += f" ({len(self.known_gaps)} known gaps)"
         return line

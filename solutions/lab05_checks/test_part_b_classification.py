@@ -104,6 +104,19 @@ BCEL = "binary_cross_entropy_with_logits"
 Loss = Callable[..., torch.Tensor]
 
 
+# What a wrong sign means in this lab's losses (each a negative log-likelihood), said after
+# the engine's "check the sign in the formula" (`compare.expect_tensor`)
+LOG_LIKELIHOOD_LOSSES = frozenset({"cross_entropy", "binary_cross_entropy",
+                                   "binary_cross_entropy_with_logits"})
+LOG_LIKELIHOOD_SIGN = " (a log-likelihood loss is minus the mean log-probability)"
+
+
+def _expect_tensor(value: Any, expected: torch.Tensor, tol: Any, function: str, what: str,
+                   mistake: str = "wrong-value") -> torch.Tensor:
+    return expect_tensor(value, expected, tol, function, what, mistake,
+                         LOG_LIKELIHOOD_SIGN if function in LOG_LIKELIHOOD_LOSSES else "")
+
+
 # ---------------------------------------------------------------- shared helpers
 def _same(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
     """Quietly: is the student's value this tensor (nan/inf positions included)?"""
@@ -1075,7 +1088,7 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
                 fail(message, mistake)
         if dim is None:
             _default_dim_diagnosis(student, tol, function, reference, x, where, what)
-    expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
+    _expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
 
 
 def _default_dim_diagnosis(student, tol, function: str, reference: Loss, x: torch.Tensor,
@@ -1154,7 +1167,7 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                     if any(_same(value, model(x, dim), tol) for model in models):
                         fail(f"{function}: {message}", mistake)
             wide = f", {x.shape[-1]} classes" if x.shape[-1] > 3 and x.dim() > 1 else ""
-            expect_tensor(value, expected, tol, function,
+            _expect_tensor(value, expected, tol, function,
                           f"for {_scale(dtype, band)} (dim={dim}"
                           f"{wide})", mistake="inexact-extreme")
     if excused:
@@ -1926,7 +1939,7 @@ def test_ce_values(student, tol, memo):
                     model(logits, targets, "none"), lambda v, e: _same(v, e, tol), what)
             if reduction == "none" and not _same(result.value, expected, tol):
                 expect_not_nearly_right("cross_entropy", result.value, expected, what)
-            expect_tensor(result.value, expected, tol, "cross_entropy", what,
+            _expect_tensor(result.value, expected, tol, "cross_entropy", what,
                           mistake=values_mistake(reduction))
     logits, targets = _ce_cases(13)[0]
     # (the default and the order of the arguments: against its own explicit calls where its
@@ -2066,7 +2079,7 @@ def test_ce_extreme(student, tol, memo):
                      "clamp caps the loss, or the log of a softmax that underflowed to a tiny "
                      "value lost its digits): use the log-sum-exp trick, which is exact.",
                      "inexact-extreme")
-            expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
+            _expect_tensor(value, expected, tol, "cross_entropy", what, mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
     logits, targets = _ce_extreme_case(torch.float64)
@@ -2368,7 +2381,7 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                     lambda v, e: _same(v, e, tol), what)
             if reduction == "none" and not _same(result.value, expected, tol):
                 expect_not_nearly_right(function, result.value, expected, what)
-            expect_tensor(result.value, expected, tol, function, what,
+            _expect_tensor(result.value, expected, tol, function, what,
                           mistake=values_mistake(reduction))
     if "mean" in reductions:
         value = student.call(function, first, cases[0][1], **extra).value
@@ -2552,7 +2565,7 @@ def test_bce_clamp(student, tol, memo):
                                    probs, targets, (probs == 0) | (probs == 1) | (probs < 1e-30),
                                    BCE_VALUES, what):
                 continue
-            expect_tensor(value, expected, tol, "binary_cross_entropy",
+            _expect_tensor(value, expected, tol, "binary_cross_entropy",
                           "for probabilities of exactly 0 and 1 and a tiny p whose log is "
                           f"below -100 {what}", mistake="clamp")
     memo[EDGES, "binary_cross_entropy"] = (_bce_clamp_gradients(student, memo, tol, working)
@@ -3024,7 +3037,7 @@ def test_bcel_pos_weight(student, tol, memo):
                                        logits, targets, targets > 0, BCEL_VALUES, what,
                                        logits=True, pos_weight=pos_weight):
                     continue
-                expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
+                _expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
     weighted = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight)
     summed = F.binary_cross_entropy_with_logits(logits, targets, reduction="sum")
 
@@ -3126,7 +3139,7 @@ def test_bcel_extreme(student, tol, memo, source):
                                    what,
                                    edge_tol=tol, logits=True):
                 continue
-            expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
+            _expect_tensor(value, expected, tol, BCEL, what, mistake="inexact-extreme")
     if excused:
         return  # (its gradient there is that of the function charged elsewhere)
     # No logit of exactly 0 here: the gradient at ±1e4 is what this probes.

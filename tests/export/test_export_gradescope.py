@@ -62,6 +62,10 @@ class Canary:
         return (open, (str(self.path), "w"))
 
 
+# (a lab author found generated.py in the package: no check imports it)
+SELFTEST_LIBRARY = ("mutants.py", "alternatives.py", "variants.py", "generated.py")
+
+
 def validate(data: dict) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(data)
     assert data["score"] == pytest.approx(sum(t["score"] for t in data["tests"]))
@@ -147,10 +151,11 @@ def test_zip_holds_the_engine_and_nothing_a_student_should_see(package: Package,
         assert required in entries, required
     suite = sorted(p.relative_to(ROOT).as_posix()
                    for p in (ROOT / "solutions" / "lab05_checks").glob("*.py")
-                   if p.name not in ("mutants.py", "alternatives.py"))
+                   if p.name not in SELFTEST_LIBRARY)
     assert suite and set(suite) <= set(entries)
-    # the selftest library (correct alternatives) stays home; the worker-side scenarios go
-    assert not [e for e in entries if e.endswith(("/mutants.py", "/alternatives.py"))]
+    # the selftest library (correct alternatives, probes, equivalent mutants' reasons) stays
+    # home; the worker-side scenarios go
+    assert not [e for e in entries if e.endswith(tuple(f"/{n}" for n in SELFTEST_LIBRARY))]
     assert "worker/scenarios.py" in entries
     assert bundled_config == config_path.read_bytes()
 

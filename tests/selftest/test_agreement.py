@@ -75,3 +75,16 @@ def test_a_test_past_its_limit_has_no_verdict(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr(agreement, "SECONDS", 0.2)
     with pytest.raises(agreement.SelfCheckTimeout):
         agreement.public_failures(slow, agreement.namespace_of(RIGHT, {}), RIGHT, {})
+
+
+def test_a_notebooks_prints_and_warnings_stay_off_the_terminal(
+        tests, capfd: pytest.CaptureFixture[str]) -> None:
+    """A lab author's selftest printed an alternative's `UserWarning` (`float(loss)`) on the
+    instructor's terminal: the notebook's code and the public tests run quietly."""
+    noisy = ("import sys, warnings\nwarnings.warn('NOISY-CELL')\nprint('NOISY-PRINT')\n"
+             "sys.stderr.write('NOISY-ERR\\n')\n" + RIGHT.replace(
+                 "return 2 * x", "warnings.warn('NOISY-CALL')\n    return 2 * x"))
+    failed = agreement.public_failures(tests, agreement.namespace_of(noisy, {}), noisy, {})
+    assert failed == {}
+    out, err = capfd.readouterr()
+    assert "NOISY" not in out + err, out + err

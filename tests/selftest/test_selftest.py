@@ -135,7 +135,10 @@ def test_report_counts_misses_missing_keywords_and_false_positives() -> None:
     assert [r.outcome for r in report.mutants] == ["caught", "no-keyword"]
     assert report.false_positives == [(no_zero_grad.name, "other: check", "x")]
     assert not report.ok()
-    assert report.summary() == "1/2 mutants caught, 1/1 alternatives full marks, 1 false positives"
+    assert report.summary() == (
+        "1/2 mutants caught, 1/1 alternatives full marks, 1 false positives (1 of them a "
+        "mutant's check its change should not reach: # in the matrix; declare it in the "
+        "mutant's also_fails if it should)")
     text = report.render()
     assert "NO-KEYWORD" in text and "keyword 'never called' is not in the message" in text
     assert "  ---" in text  # mutants, then alternatives below a rule
