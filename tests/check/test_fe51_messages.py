@@ -61,3 +61,17 @@ def test_evaluating_every_other_epoch_is_told_its_count() -> None:
     found = part_d_verdicts(ns, "fit")[part_d.FIT]
     assert not found.passed and found.mistake == "fit-evaluates-once", found.message
     assert "fit calls evaluate 4 times for epochs=6" in found.message
+
+
+def test_the_mean_of_the_batches_accuracies_is_named() -> None:
+    ns = edited_namespace(
+        "evaluate", "            correct += int((logits.argmax(dim=1) == y).sum())\n",
+        "            correct += float((logits.argmax(dim=1) == y).float().mean())\n",
+        ("    total_loss, correct, total_samples = 0.0, 0, 0\n",
+         "    total_loss, correct, total_samples, batches = 0.0, 0, 0, 0\n"),
+        ("            total_samples += x.shape[0]\n",
+         "            total_samples += x.shape[0]\n            batches += 1\n"),
+        ('"accuracy": correct / total_samples}', '"accuracy": correct / batches}'))
+    found = part_d_verdicts(ns, "evaluate")[part_d.EVAL_VALUES]
+    assert not found.passed, found.message
+    assert found.mistake == "eval-accuracy-mean-of-batch-means", found.message
