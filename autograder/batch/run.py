@@ -740,8 +740,13 @@ def _run(todo: list[Found], out: Path, config_path: Path, zygote: Zygote, hide: 
                 record(crashed(found, "the grading process was killed while it graded this "
                                       "notebook, alone as well (out of memory, or a crash "
                                       "outside the sandbox)"))
+        # A pool that recorded a row (one a judge finished, or one the watch stopped past its
+        # limit) went forward: only deaths with none between them count (red team 71: three
+        # notebooks each stopped by the watch, one judge, and every row after them was
+        # charged "kept being killed")
+        progressed = suspects or len(unfinished) < len(remaining)
         remaining = [f for f in unfinished if f not in suspects]
-        idle_deaths = 0 if suspects else idle_deaths + 1  # (a judge killed between rows)
+        idle_deaths = 0 if progressed else idle_deaths + 1  # (a judge killed between rows)
         if remaining and idle_deaths >= 3:  # killed from outside, again and again
             for found in remaining:
                 record(crashed(found, "the grading processes kept being killed"))

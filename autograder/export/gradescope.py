@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
 import os
 import re
 import shutil
@@ -429,6 +428,7 @@ def _grade(config_path: Path, submission: Path, work: Path, lab: Lab) -> dict[st
 def run(root: Path) -> int:
     """Grade `root`/submission into `root`/results/results.json (Gradescope's layout)."""
     from autograder.report.atomic import write_text
+    from autograder.report.sanitize import json_text
 
     started = time.monotonic()
     source, results = root / "source", root / "results"
@@ -452,7 +452,7 @@ def run(root: Path) -> int:
     data["stdout_visibility"] = "hidden"  # stdout is for the instructor: sandbox notes, tracebacks
     data["execution_time"] = round(time.monotonic() - started, 3)
     path = results / RESULTS
-    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, json_text(data))
     os.chmod(path, 0o644)
     print(f"wrote {path}: {data.get('score')} / {data.get('max_score', '?')} "
           f"({data.get('status', 'failed')})")

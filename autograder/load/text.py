@@ -13,9 +13,10 @@ import re
 
 # What reorders or hides text without being a C0/C1 control: zero-width characters and
 # marks, line/paragraph separators, bidi embeddings, overrides and isolates, invisible
-# operators, the byte-order mark; and lone surrogates (text holding one cannot be written as
-# UTF-8).
-INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff"
+# operators, the byte-order mark, the Arabic letter mark, interlinear annotations and tag
+# characters (red team 71); and lone surrogates (text holding one cannot be written as UTF-8).
+INVISIBLE = ("\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+             "\U000e0000-\U000e007f\ud800-\udfff")
 # ... and the C0 and C1 controls and DEL with them
 CONTROL = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from autograder.report.atomic import write_text
 from autograder.report.csvfile import write_csv
-from autograder.report.sanitize import csv_cell
+from autograder.report.sanitize import csv_cell, json_text
 from autograder.score.results import SubmissionResult
 
 BATCH = "batch.json"
@@ -55,7 +55,7 @@ class BatchRecord:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
     def write(self, path: Path) -> None:
-        write_text(path, json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n")
+        write_text(path, json_text(asdict(self)))
 
     def sort_duplicates(self, duplicates: list[str]) -> None:
         """Discovery's duplicate lines by kind (batch/discover.py words them)."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from autograder.report.atomic import write_text
+from autograder.report.sanitize import json_text
 from autograder.score.results import SubmissionResult
 
 RESULTS = "results.json"
@@ -18,7 +19,7 @@ def results_path(out: Path, submission_id: str) -> Path:
 def write_results(result: SubmissionResult, path: Path) -> None:
     """Atomically; a file that already says the same is left alone, so a resumed or
     repeated run (which re-applies the course to every row) rewrites only what changed."""
-    text = json.dumps(result.to_gradescope(), indent=2, ensure_ascii=False) + "\n"
+    text = json_text(result.to_gradescope())
     try:
         if path.read_text(encoding="utf-8") == text:
             return

@@ -11,13 +11,18 @@ carries such text goes through one of the two functions here.
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from autograder.load.text import CONTROL, INVISIBLE
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 _CONTROL = CONTROL
 _KEEP_LINES = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{INVISIBLE}]")
+# What JSON leaves raw in its strings that a terminal or an editor acts on (its structure is
+# ASCII: only a string can hold one)
+_RAW_IN_JSON = re.compile(f"[\x7f-\x9f{INVISIBLE}]")
 # What makes a spreadsheet read a cell as a formula (OWASP), fullwidth forms included.
 _FORMULA_START = tuple("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 
@@ -42,3 +47,21 @@ def csv_cell(text: str) -> str:
     if text.lstrip(" ").startswith(_FORMULA_START):
         text = "'" + text
     return printable(text)
+
+
+def json_text(data: Any) -> str:
+    """`data` as the JSON text of a file people read (`results.json`, `batch.json`): every C1
+    control, DEL and invisible character in its strings written as a `\\u` escape. JSON
+    escapes the C0 controls but not these: a zip member named with an 8-bit CSI or a
+    right-to-left override reached `batch.json` raw, where `cat` runs it (red team 71). The
+    data read back is the same, bit for bit; other characters (accents, scripts) stay
+    readable."""
+    return _RAW_IN_JSON.sub(_escaped, json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:  # (JSON escapes a character beyond the BMP as its surrogate pair)
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"

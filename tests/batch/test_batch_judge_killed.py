@@ -109,3 +109,31 @@ def test_a_judge_that_hangs_past_the_limit_is_stopped_and_only_its_row_charged(
     assert "ran past its time limit" in rows["hangs"].reason
     written = read_results(tmp_path / "out" / "hangs" / "results.json")
     assert written.status is Status.TIMEOUT
+
+
+@pytest.mark.slow
+def test_judges_the_watch_stops_again_and_again_cost_only_their_own_rows(
+        tmp_path: Path, short_config: Path, monkeypatch) -> None:
+    """Red team 71: each judge the watch stops breaks its pool; with one judge nothing else was
+    held then, so each such stop counted as a death from outside, and after the third every
+    row not yet graded was charged "the grading processes kept being killed". A pool that
+    recorded a row went forward: the rows after three hung notebooks are graded."""
+    grade = Grader.grade
+
+    def grade_or_hang(self, path, submission_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if submission_id.startswith("hangs"):
+            time.sleep(HANG_S)
+        return grade(self, path, submission_id, *args, **kwargs)
+
+    monkeypatch.setattr(Grader, "grade", grade_or_hang)
+    monkeypatch.setattr(run, "JUDGE_GRACE_S", 1.0, raising=False)
+    raw = yaml.safe_load(short_config.read_text())
+    raw["limits"]["submission_timeout_s"] = 6
+    config = tmp_path / "grading_config.yaml"
+    config.write_text(yaml.safe_dump(raw, sort_keys=False))
+    summary = grade_batch([batch_of(tmp_path, "hangs1", "hangs2", "hangs3", "later")],
+                          tmp_path / "out", config, workers=1, progress=False)
+    rows = {r.submission_id: r for r in summary.results}
+    assert {rows[n].status for n in ("hangs1", "hangs2", "hangs3")} == {Status.TIMEOUT}
+    assert rows["later"].status is Status.GRADED, rows["later"].reason
+    assert rows["later"].score == rows["later"].max_score

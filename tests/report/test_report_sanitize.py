@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,26 @@ def test_gradebook_cells_are_never_formulas_or_escapes(tmp_path: Path):
 def test_render_of_an_id_with_escapes_is_printable():
     text = render(unscored("lee" + ESC_BEL, CONFIG, Status.INVALID, ESC_BEL))
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\u202e" not in text
+
+
+def test_json_files_people_read_hold_no_raw_c1_or_invisible_character(tmp_path) -> None:
+    """Red team 71: zip members named with an 8-bit CSI (U+009B) and a right-to-left override
+    reached batch.json raw (JSON escapes C0 controls only), where `cat` acts on them. Every
+    such character is a \\u escape now; the data reads back the same, accents stay as they
+    are."""
+    from autograder.report.batch_record import BatchRecord
+    from autograder.report.sanitize import json_text
+
+    names = ["\x9b31mc1.txt", "evil\u202eexe.txt", "tag\U000e0041.txt", "del\x7f", "Müller",
+             "\x1b]0;PWNED\x07"]
+    text = json_text({"skipped": names})
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\U000e0041]", text), text
+    assert json.loads(text) == {"skipped": names}
+    assert "Müller" in text
+    record = BatchRecord("2026-12-07T00:00:00Z", "0.1.0", "grading_config.yaml", "0" * 64,
+                         skipped=names)
+    path = tmp_path / "batch.json"
+    record.write(path)
+    raw = path.read_bytes()
+    assert b"\xc2\x9b" not in raw and "\u202e".encode() not in raw, raw
+    assert BatchRecord.read(path).skipped == names
