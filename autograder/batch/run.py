@@ -123,6 +123,14 @@ class Summary:
         if stale:
             lines.append(f"  kept from earlier runs but graded with other checks or grading code "
                          f"(give their notebooks again to regrade): {_ids(stale)}")
+        config_sha = self.record.config_sha256 if self.record is not None else ""
+        other_config = [r.submission_id for r in self.results if r.submission_id in earlier
+                        and r.status is not Status.MISSING and config_sha and r.config_sha256
+                        and r.config_sha256 != config_sha and r.submission_id not in stale]
+        if other_config:  # (a semester review: one section re-run after a tolerance fix)
+            lines.append(f"  kept from earlier runs but graded under another config (its tests, "
+                         f"limits, tolerances or visibility; give their notebooks again to "
+                         f"regrade): {_ids(other_config)}")
         lines += [f"  {r.status.value}: {r.submission_id}: {_clipped(r.reason)}"
                   for r in self.results if r.status is not Status.GRADED]
         lines += [f"  graded, with a note: {r.submission_id}: {_clipped(r.reason)}"

@@ -190,7 +190,7 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
     assert report.students == (report.scores + len(report.blank) + len(report.no_row)
                                + len(undecided) + len(waiting)), "every empty cell has its reason"
     report.points, report.lab_max = points, top
-    report.check = _to_check(chosen, top)
+    report.check = _to_check(chosen, top, record.config_sha256)
     if worth == 0 and top > 0:
         report.warnings.append(
             f"{column!r} is worth 0 points in Canvas (the roster's Points Possible row): "
@@ -198,15 +198,21 @@ def export_canvas(grades: Path, out: Path, column: str, roster_path: Path | None
     return report
 
 
-def _to_check(chosen: dict[str, SubmissionResult | None], top: float) -> list[str]:
+def _to_check(chosen: dict[str, SubmissionResult | None], top: float,
+              config_sha256: str = "") -> list[str]:
     """The scores sent that a TA should look at before importing them, as `grade`'s summary
     flagged them (an ops review: the export said nothing of a final of -69 or of 136, nor of
-    a notebook that could not be graded, sent as 0): a final outside 0..maximum, and a row
-    whose notebook was not graded (invalid, timed out, crashed)."""
+    a notebook that could not be graded, sent as 0): a final outside 0..maximum, a row whose
+    notebook was not graded (invalid, timed out, crashed), and a row kept from a run under
+    another config than the last run's (`config_sha256`: a semester review re-ran one section
+    after a tolerance fix; the other sections' rows kept the old one, exported silently)."""
     found = []
     for key, row in chosen.items():
         if row is None or row.status is Status.MISSING or _score(row) == "":
             continue
+        if config_sha256 and row.config_sha256 and row.config_sha256 != config_sha256:
+            found.append(f"{key}: graded under another config than the last run's (its tests, "
+                         "limits, tolerances or visibility): give `grade` its notebook again")
         final = row.final.final if row.final is not None else row.score
         if final < 0 or final > top:
             found.append(f"{key}: final {final:g} is outside 0..{top:g} (overrides)")
