@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path, PurePosixPath
@@ -41,6 +42,7 @@ from autograder.score.late import (
     Extension,
     LateError,
     assess,
+    aware,
     closing,
     load_extensions,
     load_submission_times,
@@ -175,6 +177,10 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
     for table, what in ((course.extensions, "extension not applied"),
                         (course.times, "time not used")):
         outcome.problems += unmatched(table, lambda key: bool(_rows_for(key, roster, owners)), what)
+    outcome.problems += _several_rows(course.extensions, roster, owners,
+                                      "the latest due date they give is applied")
+    outcome.problems += _several_rows(course.times, roster, owners,
+                                      "the one by submission id, else the first, is used")
     for result in rows:
         sid = result.submission_id
         owner = owners.get(sid)
@@ -191,8 +197,7 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
             standing.late = _late(course, result, found.get(sid), owner, lms)
             outcome.problems += _late_mark_unheeded(standing.late, found.get(sid), result)
         elif config.deadline is not None:  # nothing handed in: when it would stop counting
-            standing.late = closing(config.deadline,
-                                    _lookup(course.extensions, sid, owner, course.roster))
+            standing.late = closing(config.deadline, _extension_for(course, sid, owner))
         scores = {t.name: t.score for t in result.tests}
         standing.overrides = apply_overrides(scores, targets.get(sid, []))
         result.final = finalise(result.score, standing)
@@ -405,6 +410,39 @@ def _rows_for(key: str, roster: Roster | None, owners: dict[str, Student | None]
     return [sid for sid, s in owners.items() if student is not None and s == student]
 
 
+def _several_rows(table: Mapping[str, object], roster: Roster | None,
+                  owners: dict[str, Student | None], rule: str) -> list[str]:
+    """A line for each row (submission) that more than one id of a side file names — its
+    submission id and a roster id, or two roster ids of one student (a semester review: a
+    section's blanket `1003,1` above the accommodation `S1003,2`, and the first won, in
+    silence)."""
+    path = getattr(table, "path", "?")
+    lines: dict[str, int] = getattr(table, "lines", {})
+    named: dict[str, list[str]] = {}
+    for key in table:
+        for sid in _rows_for(key, roster, owners):
+            named.setdefault(sid, []).append(key)
+    return [f"{path}: {sid} is named by {len(keys)} rows "
+            f"({', '.join(f'line {lines.get(k, chr(63))}: {k}' for k in keys)}); {rule}"
+            for sid, keys in sorted(named.items()) if len(keys) > 1]
+
+
+def _extension_for(course: Course, sid: str, student: Student | None,
+                   handed_in: str = "") -> Extension | None:
+    """The extension of this row: of every row of the extensions file that names it (by
+    submission id, a roster id of its student, the LMS hand-in), the one that moves the due
+    date furthest (`_several_rows` says so)."""
+    deadline = course.config.deadline
+    found = [value for key, value in course.extensions.items()
+             if key in (sid, handed_in) or (student is not None and course.roster is not None
+                                            and course.roster.find(key) == student)]
+    if deadline is None or len(found) < 2:
+        return found[0] if found else None
+    where = zone(deadline)
+    base = aware(deadline.due, where).astimezone(where)
+    return max(found, key=lambda e: e.apply(base, where))
+
+
 def _late(course: Course, result: SubmissionResult, found: Found | None, student: Student | None,
           lms: LmsRecords) -> Late:
     deadline = course.config.deadline
@@ -414,8 +452,7 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     # members' rows `submission_1003` and `submission_1003.2004` are one hand-in, one time —
     # an outside red team's time for the submission made only one member late)
     handed_in = found.group if found is not None and found.group else _lms_id(sid, found)
-    extension = _lookup(course.extensions, sid, student, course.roster) or \
-        course.extensions.get(handed_in)
+    extension = _extension_for(course, sid, student, handed_in)
     record = lms.gradescope.get(handed_in)
     # The instructor's own file first: a time it gives wins over one read among the uploads
     # (an outside red team's forged metadata made a late upload look on time)

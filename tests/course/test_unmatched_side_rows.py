@@ -65,3 +65,19 @@ def test_a_row_naming_a_roster_student_by_another_id_matches(tmp_path: Path):
     problems, rows = apply(tmp_path, course_files(tmp_path, roster))
     assert [p.split(": ", 2)[1] for p in problems] == ["s999", "s1O2"]
     assert rows["s101"].final is not None and rows["s101"].final.penalty == 0  # S101 = s101
+
+
+def test_two_rows_for_one_student_are_named_and_the_latest_due_date_applies(tmp_path: Path):
+    """A semester review: a section's blanket `1003,1` above the accommodation `S1003,2` for
+    the same student; the first row found won, in silence, and the student lost a day."""
+    roster = "Student,ID,SIS User ID\nAnn,101,s101\nBo,102,s102\n"
+    config = course_files(tmp_path, roster)
+    ext = tmp_path / "extensions.csv"
+    ext.write_text("id,days\n101,1\ns101,3\n")
+    (tmp_path / "times.csv").write_text("id,submitted_at\ns101,2025-03-10T12:00:00+00:00\n")
+    problems, rows = apply(tmp_path, config)
+    named = [p for p in problems if "is named by" in p]
+    assert named == [f"{ext}: s101 is named by 2 rows (line 2: 101, line 3: s101); the latest "
+                     "due date they give is applied"], problems
+    late = rows["s101"].final.late if rows["s101"].final is not None else None
+    assert late is not None and late.days_late == 0 and late.due.startswith("2025-03-11")
