@@ -284,6 +284,8 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
         outcome["error"] = harness.error_info(exc)
     # (gradients on at the start, as every request starts: still on, or switched off for good)
     outcome["grad_enabled_after"] = torch.is_grad_enabled()
+    # (every parameter requires gradients at the start: any that does not now was frozen)
+    outcome["frozen_after"] = sum(1 for p in nn.Module.parameters(model) if not p.requires_grad)
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings,
                             *watch.findings(grown=("inner_grad",))]
     for handle in handles:

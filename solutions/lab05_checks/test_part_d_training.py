@@ -1746,9 +1746,16 @@ EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
 @check(EVAL_NO_GRAD,
        "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
        "never call backward() while evaluating.",
-       clauses=("torch.no_grad()", "gradient tracking back on"))
+       clauses=("torch.no_grad()", "gradient tracking back on", "keep requires_grad"))
 def test_eval_no_grad(student, memo):
     outcome = _eval_run(student, memo, seen=_gradients_seen)
+    if outcome.get("frozen_after") and not outcome.get("error"):
+        # (fresh eyes 52: model.requires_grad_(False) "to freeze for eval", never undone —
+        # full marks, while the student's own fit crashed in its second epoch)
+        fail("evaluate leaves the model's parameters with requires_grad=False "
+             "(requires_grad_(False) never undone): the next training epoch builds no graph "
+             "and its backward() fails — use `with torch.no_grad():`, which changes nothing "
+             "on the model.", "params-frozen")
     if outcome.get("grad_enabled_after") is False and not outcome.get("error"):
         # (fresh eyes 11: torch.set_grad_enabled(False) never undone — full marks, while
         # fit's next epoch could not train and the notebook's own training cells crashed)
