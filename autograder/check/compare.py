@@ -136,6 +136,40 @@ def matches(value: Any, expected: torch.Tensor, rtol: float, atol: float) -> boo
                                                                                atol=atol))
 
 
+def half_precision(actual: Any, expected: torch.Tensor) -> str:
+    """"float16" or "bfloat16" where `actual` (a float32 or float64 tensor) carries that
+    format's rounding and `expected` does not: every value exactly one of the format's, on
+    enough distinct values that the reference's own are not (a function that casts to half
+    precision, computes, and casts back). "" otherwise. The values' bits are the probe: no
+    model of the student's code is guessed (fresh eyes 52's float16 softmax was told it
+    clamped its logits)."""
+    if not (isinstance(actual, torch.Tensor) and actual.dtype in (torch.float32, torch.float64)
+            and actual.shape == expected.shape and expected.is_floating_point()):
+        return ""
+    seen = actual.detach().flatten()
+    finite = seen[torch.isfinite(seen) & (seen != 0)]
+    if finite.numel() < 4 or torch.unique(finite).numel() < 4:
+        return ""
+    want = expected.detach().flatten().to(actual.dtype)
+    want = want[torch.isfinite(want) & (want != 0)]
+    for half, name in ((torch.bfloat16, "bfloat16"), (torch.float16, "float16")):
+        if torch.equal(finite, finite.to(half).to(finite.dtype)) and not torch.equal(
+                want, want.to(half).to(want.dtype)):
+            return name
+    return ""
+
+
+def expect_half_precision_named(function: str, actual: Any, expected: torch.Tensor,
+                                what: str) -> None:
+    """Fail naming the cast where `actual` carries half precision's rounding
+    (`half_precision`); return otherwise."""
+    half = half_precision(actual, expected)
+    if half:
+        fail(f"{function} computes in {half} {what}: its values carry {half}'s rounding — keep "
+             f"the input's dtype throughout (no .half(), .to(torch.{half}) or autocast).",
+             "half-precision")
+
+
 def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function: str,
                   what: str, mistake: str = "wrong-value", sign_hint: str = "") -> torch.Tensor:
     """Type, shape, dtype, finiteness, then values — in the order a student should fix them.
@@ -159,6 +193,7 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
              "is finite: look for a division by zero, a log of 0 or an overflow, and use a "
              "numerically stable formulation.", "not-finite")
     if not close(actual, expected, tolerance(tol, expected.dtype)):
+        expect_half_precision_named(function, actual, expected, what)
         if actual.is_floating_point() and bool((expected != 0).any()) and \
                 close(-actual, expected, tolerance(tol, expected.dtype)):
             fail(f"{function} gives the right values with the opposite sign {what}: check the "

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from autograder.check.compare import expect_half_precision_named
 from autograder.check.registry import CheckFailed, fail
 from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import StudentError
@@ -30,7 +31,15 @@ def expect_mean_over_every_element(call: Callable[..., Any], function: str, valu
     rows are as many as the columns were: fail naming it; return otherwise. `call(first,
     second, reduction=..., **extra)` is the student's function, quietly (None where it
     raises)."""
-    if first.ndim != 2 or first.shape[0] == first.shape[1] or not isinstance(value, torch.Tensor):
+    if not isinstance(value, torch.Tensor):
+        return
+    total = reference(first, second, reduction="sum", **extra)
+    if first.numel() > 2 and agrees(value, total / (first.numel() - 1)):
+        # (fresh eyes 52: the unbiased variance's N − 1, told only "wrong values")
+        fail(f"{function} with reduction='mean' divides the sum by N − 1 ({first.numel() - 1} "
+             f"for {first.numel()} elements), as an unbiased variance does: the mean loss "
+             "divides by the number of elements, N — use .mean().", "mean-n-minus-1")
+    if first.ndim != 2 or first.shape[0] == first.shape[1]:
         return
     rows = reference(first, second, reduction="sum", **extra) / first.shape[0]
     if not agrees(value, rows):
@@ -70,6 +79,7 @@ def expect_formula_before_reduction(function: str, reduction: str, elementwise: 
         fail(f"{function} gives the right values with the opposite sign {what}, and element "
              "by element too (reduction='none'): check the sign in the formula (a "
              "log-likelihood loss is minus the log-probability of the target).", "wrong-sign")
+    expect_half_precision_named(function, elementwise, wanted, "element by element")
     expect_not_nearly_right(function, elementwise, wanted, what,
                             ", element by element too (reduction='none')")
     fail(f"{function} gives wrong values {what}, and element by element too "

@@ -29,6 +29,7 @@ from autograder.check.compare import (
     expect_argument_used,
     expect_default,
     expect_edge_gradient,
+    expect_half_precision_named,
     expect_tensor,
     matches,
     tolerance,
@@ -1097,6 +1098,7 @@ def _default_dim_diagnosis(student, tol, function: str, reference: Loss, x: torc
     dim=-1 is right) or the handling of a 1-D input (2-D inputs are right by default)."""
     explicit = _quiet_call(student, function, x, dim=-1)
     if not _same(explicit, reference(x, dim=-1), tol):
+        _expect_full_precision(student, function)  # (fresh eyes 52's float16 softmax)
         if x.ndim == 1:
             matrix = x.reshape(2, -1)
             if _same(_quiet_call(student, function, matrix), reference(matrix, dim=-1), tol):
@@ -1119,6 +1121,23 @@ def _honours_dim(student, memo, tol, function: str, reference: Loss) -> bool:
         memo[key] = _same(_quiet_call(student, function, x, dim=0), reference(x, dim=0),
                           _loose(tol))
     return memo[key]  # type: ignore[no-any-return]
+
+
+def _expect_full_precision(student, function: str) -> None:
+    """Fail naming half precision where the function's values on ordinary float32 logits carry
+    its rounding (`compare.half_precision`: their bits are the probe). Asked before the ±1e4
+    checks name a model of the code: fresh eyes 52's float16 softmax was told it clamped its
+    logits, its float16 cross_entropy of an eps inside the log."""
+    gen = torch.Generator().manual_seed(52)
+    x = torch.randn(6, 5, generator=gen) * 2
+    if function == "cross_entropy":
+        y = torch.randint(0, 5, (6,), generator=gen)
+        got = _quiet_call(student, function, x, y, reduction="none")
+        want = F.cross_entropy(x, y, reduction="none")
+    else:
+        got = _quiet_call(student, function, x, dim=1)
+        want = (torch.softmax if function == "softmax" else torch.log_softmax)(x, dim=1)
+    expect_half_precision_named(function, got, want, "for float32 logits")
 
 
 def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
@@ -1161,6 +1180,7 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
                 excused = True
                 continue
             if not _same(value, expected, tol):
+                _expect_full_precision(student, function)
                 for mistake, (counterfactual, message) in naive.items():
                     models = counterfactual if isinstance(counterfactual, tuple) else (
                         counterfactual,)
@@ -2074,6 +2094,7 @@ def test_ce_extreme(student, tol, memo):
                      f"{'mean' if reduction == 'mean' else 'sum'}: every sample counts, one "
                      "whose loss is exactly 0 too (the mean divides the sum by N).",
                      f"reduction-{reduction}")
+            _expect_full_precision(student, "cross_entropy")
             if diagnosis["working"] and _finite_but_inexact(value, expected):
                 fail(f"cross_entropy is finite but inexact {what} (an eps inside the log or a "
                      "clamp caps the loss, or the log of a softmax that underflowed to a tiny "

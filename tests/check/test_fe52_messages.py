@@ -26,3 +26,36 @@ def test_parameters_frozen_and_thawed_again_are_fine() -> None:
         "evaluate", "    model.eval()\n", "    model.eval()\n    model.requires_grad_(False)\n",
         ('    return {"loss"', '    model.requires_grad_(True)\n    return {"loss"'))
     assert all(v.passed for v in part_d_verdicts(ns, "evaluate").values())
+
+
+def test_a_mean_over_n_minus_one_is_named() -> None:
+    from lab05_checks import test_part_a_regression as part_a
+    from test_helper_blame import edited, failed, namespace, verdicts
+
+    source = edited("mse_loss", "return _reduce((pred - target) ** 2, reduction)",
+                    "d = (pred - target) ** 2\n    return d.sum() / (d.numel() - 1) "
+                    "if reduction == 'mean' else _reduce(d, reduction)")
+    charged = failed(verdicts(namespace(source), "mse_loss"))
+    assert charged[part_a.MSE_VALUES].mistake == "mean-n-minus-1", charged[part_a.MSE_VALUES].message
+
+
+def test_a_loss_computed_in_float16_is_named_by_its_values_bits() -> None:
+    """Fresh eyes 52's float16 mae_loss was told "the per-element formula is wrong", its
+    float16 softmax that it clamped its logits: the values' bits are the probe."""
+    from lab05_checks import test_part_a_regression as part_a
+    from lab05_checks import test_part_b_classification as part_b
+    from test_helper_blame import edited, failed, namespace, verdicts
+
+    mae = edited("mae_loss", "return _reduce((pred - target).abs(), reduction)",
+                 "return _reduce((pred.half() - target.half()).abs(), reduction).to(pred.dtype)")
+    charged = failed(verdicts(namespace(mae), "mae_loss"))
+    assert charged[part_a.MAE_VALUES].mistake == "half-precision", charged[part_a.MAE_VALUES].message
+    softmax = '''
+def softmax(x, dim=-1):
+    h = x.half()
+    e = (h - h.amax(dim=dim, keepdim=True)).exp()
+    return (e / e.sum(dim=dim, keepdim=True)).to(x.dtype)
+'''
+    charged = failed(verdicts(namespace(softmax), "softmax"))
+    assert charged[part_b.SOFTMAX_EXTREME].mistake == "half-precision", \
+        charged[part_b.SOFTMAX_EXTREME].message
