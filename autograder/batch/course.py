@@ -200,6 +200,7 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
             standing.late = closing(config.deadline, _extension_for(course, sid, owner))
         scores = {t.name: t.score for t in result.tests}
         standing.overrides = apply_overrides(scores, targets.get(sid, []))
+        outcome.problems += _lowering(sid, targets.get(sid, []), scores)
         result.final = finalise(result.score, standing)
         outcome.problems += _out_of_range(result)
         outcome.results.append(result)
@@ -408,6 +409,17 @@ def _rows_for(key: str, roster: Roster | None, owners: dict[str, Student | None]
         return [key]
     student = roster.find(key) if roster else None
     return [sid for sid, s in owners.items() if student is not None and s == student]
+
+
+def _lowering(sid: str, overrides: list[Override], scores: dict[str, float]) -> list[str]:
+    """A line for each override that sets a check's score (not `+1`/`-2`) below what the check
+    gives now: written for an earlier grade, it takes points back once the check passes (a
+    semester review: half credit 0 → 1 on a failing check, then a fixed check gave 2, and the
+    stale override silently made it 1 again). Applied as written all the same."""
+    return [f"override: {sid}: {o.check} set to {o.points:g}, below the {scores[o.check]:g} "
+            "its check gives now (written for an earlier grade?): applied as written"
+            for o in overrides if not o.relative and o.check in scores
+            and o.points < scores[o.check]]
 
 
 def _several_rows(table: Mapping[str, object], roster: Roster | None,

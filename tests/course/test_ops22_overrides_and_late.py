@@ -173,3 +173,19 @@ def test_a_time_given_for_a_group_submission_reaches_every_member(tmp_path: Path
     late = {r.submission_id: r.final.late.days_late  # type: ignore[union-attr]
             for r in outcome.results if r.status is not Status.MISSING}
     assert late == {"submission_202": 3, "submission_202.1003": 3}
+
+
+def test_an_override_that_sets_a_check_below_its_grade_is_named(tmp_path: Path):
+    """A semester review: half credit on a failing check (0 → 60 here), then a fixed check
+    gave the row full marks, and the stale override took points back in silence. It is
+    applied as written, and named; a change (`-10`) or a raise is not."""
+    outcome = run(tmp_path, f"1002,{CHECK},60,half credit,TA\n1003,{CHECK},-10,integrity,TA\n"
+                            f"1004,{CHECK},100,regrade,TA\n",
+                  {"s1": 135.0, "s2": 135.0, "s3": 50.0},
+                  found=[Found("s1", tmp_path / "a.ipynb", raw="bob@uni.edu"),
+                         Found("s2", tmp_path / "b.ipynb", raw="carl@uni.edu"),
+                         Found("s3", tmp_path / "c.ipynb", raw="dana@uni.edu")])
+    named = [p for p in outcome.problems if "below the" in p]
+    assert named == [f"override: s1: {CHECK} set to 60, below the 135 its check gives now "
+                     "(written for an earlier grade?): applied as written"], outcome.problems
+    assert finals(outcome)["s1"] == 60 and finals(outcome)["s2"] == 125
