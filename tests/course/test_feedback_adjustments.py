@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from autograder.config import GradingConfig
 from autograder.report.feedback import render_feedback
 from autograder.score.final import AppliedOverride, Late, Standing, finalise
@@ -38,3 +40,17 @@ def test_no_section_without_adjustments():
     result = unscored("lee", CONFIG, Status.INVALID, "not a notebook")
     result.final = finalise(0.0, Standing())
     assert 'id="adjustments"' not in render_feedback(result, "lab")
+
+
+def test_the_headline_and_the_adjustments_say_the_same_checks_total():
+    """A semester review: with an override on a check, the headline read "the checks gave
+    132" (the total after it) and the adjustments below "The checks gave 131"."""
+    config = GradingConfig.model_validate({"tests": {"f: does it": {"points": 4},
+                                                     "f: again": {"points": 4}}})
+    result = unscored("lee", config, Status.GRADED, "")
+    result.tests[0] = dataclasses.replace(result.tests[0], score=4.0, passed=True, output="")
+    result.final = finalise(4.0, Standing(
+        overrides=[AppliedOverride("f: again", 0.0, 1.0, "partial credit", "TA Kim")]))
+    page = render_feedback(result, "lab")
+    assert "your final score <small>(the checks gave 4:" in page, page[page.find("final"):][:300]
+    assert "The checks gave 4" in page or "the checks gave 4:" in page
