@@ -48,6 +48,7 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     because it changed."""
     config: GradingConfig = course.config
     earlier, notes = earlier_results(out, results, discovery)
+    discovery.duplicates += same_as_earlier(results, earlier)
     outcome = apply_course(course, results + earlier, discovery, inputs)
     audience = student_audience(config, out)  # (one "now" for every page of the batch)
     title = lab_title(config_path.parent, config.assignment)  # the lab's TITLE, else its name
@@ -77,6 +78,26 @@ def finish(results: list[SubmissionResult], discovery: Discovery, course: Course
     record.write(out / BATCH)
     write_dashboard(outcome.results, config, out, batch=record, pages=False, title=title)
     return outcome.results, record
+
+
+def same_as_earlier(results: list[SubmissionResult],
+                    earlier: list[SubmissionResult]) -> list[str]:
+    """A duplicate line for each row of this run whose notebook has the same bytes as a row
+    kept from an earlier run under another id (a semester review graded one section, then
+    another: a byte-identical copy across them was never named, though every result holds
+    its notebook's sha256). Within one run, discovery names them."""
+    first: dict[str, SubmissionResult] = {}
+    for row in earlier:
+        if row.source_sha256 and row.status is not Status.MISSING:
+            first.setdefault(row.source_sha256, row)
+    lines = []
+    for row in results:
+        same = first.get(row.source_sha256) if row.source_sha256 else None
+        if same is not None and same.submission_id != row.submission_id:
+            lines.append(f"{row.trace.source or row.submission_id}: same bytes as "
+                         f"{same.trace.source or same.submission_id} ({same.submission_id}, "
+                         f"graded in an earlier run); graded as {row.submission_id} too")
+    return lines
 
 
 def earlier_results(out: Path, results: list[SubmissionResult],
