@@ -772,6 +772,11 @@ def _macro_control(student, ref, tol, helper: str,
     labels = _first_right(CONTROLS_BINARY, lambda labels: all(_same_triple(
         _quiet(student, "precision_recall_f1", *labels, positive_class=c),
         ref.precision_recall_f1(*labels, positive_class=c), tol) for c in (0, 1)))
+    if labels is None and inputs is not None:
+        # The helper wrong on every control (fresh eyes 52's precision counting true
+        # negatives: macro_f1 over it was charged too): the correct helpers swapped in decide,
+        # where the swap gives the right value (a run the swap did not change tells nothing)
+        return _close(_on_library_helpers(student, *inputs), ref.macro_f1(*inputs), tol)
     return labels is not None and _close(_quiet(student, "macro_f1", *labels, 2),
                                          ref.macro_f1(*labels, 2), tol) \
         and (inputs is None or _right_on_library_helpers(student, ref, tol, *inputs))
@@ -1110,8 +1115,24 @@ def test_prf_binary(student, ref, tol, memo):
             _expect_count_mistakes(value, preds, targets, 1, model, tol, what)
             if model == "reference":
                 _expect_denominators(value, preds, targets, 1, tol, what)
+            _expect_precision_without_negatives(value, preds, targets, tol, what)
         _expect_triple(value, ref.precision_recall_f1(preds, targets), tol, what,
                        strict_types=True)
+
+
+def _expect_precision_without_negatives(value: Any, preds: torch.Tensor, targets: torch.Tensor,
+                                        tol, what: str) -> None:
+    """A precision that counts the true negatives as right, (TP + TN) / (TP + TN + FP): named
+    (fresh eyes 52's was told only "a wrong value (precision)")."""
+    if not (isinstance(value, (tuple, list)) and len(value) == 3):
+        return
+    tp, fp, _ = _counts(preds, targets, 1)
+    tn = int(((preds != 1) & (targets != 1)).sum())
+    if fp and tn and _close(value[0], _ratio(tp + tn, tp + tn + fp), tol):
+        fail(f"precision_recall_f1's precision counts the true negatives {what}: precision is "
+             "TP / (TP + FP), the share of the samples predicted as positive_class that are "
+             "right — the negatives it got right belong to accuracy, not precision.",
+             "precision-with-negatives")
 
 
 # F1 written another way, from the counts: its name and the fix (mistakes review 40's IoU was

@@ -59,3 +59,32 @@ def softmax(x, dim=-1):
     charged = failed(verdicts(namespace(softmax), "softmax"))
     assert charged[part_b.SOFTMAX_EXTREME].mistake == "half-precision", \
         charged[part_b.SOFTMAX_EXTREME].message
+
+
+PRECISION_WITH_NEGATIVES = '''
+def precision_recall_f1(preds, targets, positive_class=1):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    pp, tt = preds == positive_class, targets == positive_class
+    tp, fp = int((pp & tt).sum()), int((pp & ~tt).sum())
+    fn, tn = int((~pp & tt).sum()), int((~pp & ~tt).sum())
+    precision, recall = _safe_ratio(tp + tn, tp + tn + fp), _safe_ratio(tp, tp + fn)
+    return precision, recall, _safe_ratio(2 * precision * recall, precision + recall)
+'''
+MACRO_ON_IT = '''
+def macro_f1(preds, targets, num_classes):
+    return sum(precision_recall_f1(preds, targets, c)[2] for c in range(num_classes)) / num_classes
+'''
+
+
+def test_precision_counting_true_negatives_is_named_and_charged_once() -> None:
+    """Told only "a wrong value (precision)", and macro_f1 built on it was charged too, its
+    helper being wrong on every control pair of labels."""
+    from lab05_checks import test_part_c_metrics as part_c
+    from test_helper_blame import excused, failed, namespace, verdicts
+
+    found = verdicts(namespace(PRECISION_WITH_NEGATIVES, MACRO_ON_IT), "precision_recall_f1",
+                     "macro_f1")
+    assert set(failed(found)) == {part_c.PRF_BINARY}, sorted(failed(found))
+    assert failed(found)[part_c.PRF_BINARY].mistake == "precision-with-negatives"
+    assert excused(found)[part_c.MACRO_VALUES] == part_c.PRF_BINARY
