@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import os
 import sys
 import time
@@ -479,6 +480,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # (`… | head`: the reader went away; nothing to say, no traceback)
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # (a semester review: a full disk gave a raw traceback; every write is atomic, so
+        # what was written is whole, and a run again finishes the rest)
+        print(f"error: no space left on the disk ({exc.filename or exc.strerror}): free some "
+              "space and run the same command again (what was written so far is kept)",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C: every result written so far is kept (writes are atomic)
         again = ("run the same command again without --regrade to go on"

@@ -82,3 +82,20 @@ def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path, monkeypatch: pytest.Mon
                  str(ROOT / "grading_config.yaml")]) == 130
     err = capsys.readouterr().err
     assert err.startswith("interrupted: ") and len(err.splitlines()) == 1, err
+
+
+def test_a_full_disk_is_one_line_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]):
+    """A semester review filled the disk mid-run and read a raw OSError traceback."""
+    import errno
+
+    from autograder import cli
+
+    def full(args):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "g" / "x.json"))
+
+    monkeypatch.setattr(cli, "_grade", full)
+    assert main(["grade", str(NOTEBOOK), "--out", str(tmp_path / "g")]) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("error: no space left on the disk"), err
+    assert "run the same command again" in err
