@@ -13,6 +13,7 @@ no cells, and counting code cells skips the markdown the student reads.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import io
 import json
@@ -20,7 +21,7 @@ import os
 import re
 import stat
 import warnings
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -50,6 +51,9 @@ class Cell:
     headings: tuple[str, ...] = ()  # the headings above it, outermost first ("Part A", "A3 …")
     first_line: str = ""  # its first non-blank line, as the student sees it, shortened
     defines: tuple[str, ...] = ()  # top-level names it binds (functions, classes, variables)
+    # another cell of the notebook reads the same (same headings, same first line): its place
+    # is said too (a semester review: five cells starting "# ----------" under one heading)
+    shared: bool = False
 
     @property
     def location(self) -> str:
@@ -62,7 +66,8 @@ class Cell:
             parts.append(f"that starts “{self.first_line}”")
         if not parts:
             return f"cell {self.position or self.index} of the notebook"
-        return "the cell " + " ".join(parts)
+        place = f" (cell {self.position or self.index} of the notebook)" if self.shared else ""
+        return "the cell " + " ".join(parts) + place
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,9 @@ def code_cells(notebook: nbformat.NotebookNode) -> tuple[Cell, ...]:
                               position=position,
                               headings=tuple(open_headings[lv] for lv in levels),
                               first_line=first_line(source), defines=defined_names(source)))
-    return tuple(cells)
+    said = Counter(cell.location for cell in cells)
+    return tuple(dataclasses.replace(cell, shared=True) if said[cell.location] > 1 else cell
+                 for cell in cells)
 
 
 def markdown_headings(source: str) -> list[tuple[int, str]]:

@@ -168,6 +168,23 @@ def test_loader_records_headings_first_line_and_names():
         "starts “def huber_loss(x):”: `return (x`)")
 
 
+def test_cells_that_read_alike_are_told_apart_by_their_place():
+    """A semester review: five cells starting "# ----------" under one heading, each told as
+    "the cell that starts “# ----------”"; those alone get their place in the notebook."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Part A"),
+                nbformat.v4.new_code_cell("# ----------\nx = 1"),
+                nbformat.v4.new_code_cell("# ----------\ny = 2"),
+                nbformat.v4.new_code_cell("z = 3")]
+    cells = code_cells(nb)
+    assert cells[0].location == "the cell under “Part A” that starts “# ----------” (cell 2 " \
+                                "of the notebook)"
+    assert cells[1].location.endswith("(cell 3 of the notebook)")
+    assert cells[2].location == "the cell under “Part A” that starts “z = 3”"
+
+
 def test_a_skipped_cell_is_placed_once_not_twice():
     """A cell that crashed its process: its reason names the cell; the page and `show` say
     "this cell" there and place it once, under the reason."""
