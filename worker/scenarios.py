@@ -272,6 +272,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
         loss_fn.inner = nn.CrossEntropyLoss(label_smoothing=float(params["label_smoothing"]))
     loss_fn.reveal = float(params.get("reveal_grad", 0.0))  # (see InstrumentedLoss)
     watch = harness.Unchanged(loss=loss_fn, log=log)
+    thawed = [p for p in nn.Module.parameters(model) if p.requires_grad]
     seed_rngs(int(params.get("seed", 0)))
     try:
         with harness.device_context(params), _emulated_gpu(params):
@@ -284,8 +285,8 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
         outcome["error"] = harness.error_info(exc)
     # (gradients on at the start, as every request starts: still on, or switched off for good)
     outcome["grad_enabled_after"] = torch.is_grad_enabled()
-    # (every parameter requires gradients at the start: any that does not now was frozen)
-    outcome["frozen_after"] = sum(1 for p in nn.Module.parameters(model) if not p.requires_grad)
+    # (the parameters that required gradients before and do not now: frozen by evaluate)
+    outcome["frozen_after"] = sum(1 for p in thawed if not p.requires_grad)
     outcome["_findings"] = [*harness.hooks_findings(model, handles), *log.findings,
                             *watch.findings(grown=("inner_grad",))]
     for handle in handles:

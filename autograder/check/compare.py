@@ -136,25 +136,33 @@ def matches(value: Any, expected: torch.Tensor, rtol: float, atol: float) -> boo
                                                                                atol=atol))
 
 
+# Half-precision formats, by their unit roundoff (2^-p, p the significand's bits)
+_HALVES = ((torch.bfloat16, "bfloat16", 2.0 ** -8), (torch.float16, "float16", 2.0 ** -11))
+
+
 def half_precision(actual: Any, expected: torch.Tensor) -> str:
-    """"float16" or "bfloat16" where `actual` (a float32 or float64 tensor) carries that
-    format's rounding and `expected` does not: every value exactly one of the format's, on
-    enough distinct values that the reference's own are not (a function that casts to half
-    precision, computes, and casts back). "" otherwise. The values' bits are the probe: no
-    model of the student's code is guessed (fresh eyes 52's float16 softmax was told it
-    clamped its logits)."""
+    """"float16" or "bfloat16" where `actual` (a float32 or float64 tensor) is `expected`
+    computed in that format: every value exactly one of the format's (on enough distinct
+    values that the reference's own are not), not all integers (those are a rounding of
+    another kind), and most of them within a few of the format's roundoffs of the reference
+    (a function that casts to half precision, computes, and casts back). "" otherwise. The
+    values are the probe: no model of the student's code is guessed (fresh eyes 52's float16
+    softmax was told it clamped its logits)."""
     if not (isinstance(actual, torch.Tensor) and actual.dtype in (torch.float32, torch.float64)
             and actual.shape == expected.shape and expected.is_floating_point()):
         return ""
     seen = actual.detach().flatten()
-    finite = seen[torch.isfinite(seen) & (seen != 0)]
-    if finite.numel() < 4 or torch.unique(finite).numel() < 4:
+    want = expected.detach().flatten().to(seen.dtype)
+    kept = torch.isfinite(seen) & (seen != 0) & torch.isfinite(want)
+    finite, want = seen[kept], want[kept]
+    if finite.numel() < 4 or torch.unique(finite).numel() < 4 \
+            or torch.equal(finite, finite.round()):
         return ""
-    want = expected.detach().flatten().to(actual.dtype)
-    want = want[torch.isfinite(want) & (want != 0)]
-    for half, name in ((torch.bfloat16, "bfloat16"), (torch.float16, "float16")):
+    error = (finite - want).abs() / want.abs().clamp(min=torch.finfo(want.dtype).tiny)
+    for half, name, unit in _HALVES:
         if torch.equal(finite, finite.to(half).to(finite.dtype)) and not torch.equal(
-                want, want.to(half).to(want.dtype)):
+                want, want.to(half).to(want.dtype)) and float(
+                (error <= 8 * unit).double().mean()) >= 0.5:
             return name
     return ""
 

@@ -214,7 +214,6 @@ def _withhold_graph_loaders() -> None:
                                                 LibraryBlocked)}
         olds.append(original)
         news.append(stand_in)
-    del original
     _replace_everywhere(olds, news)
 
 

@@ -88,3 +88,20 @@ def test_precision_counting_true_negatives_is_named_and_charged_once() -> None:
     assert set(failed(found)) == {part_c.PRF_BINARY}, sorted(failed(found))
     assert failed(found)[part_c.PRF_BINARY].mistake == "precision-with-negatives"
     assert excused(found)[part_c.MACRO_VALUES] == part_c.PRF_BINARY
+
+
+def test_half_precision_is_named_only_for_values_computed_in_it() -> None:
+    """The probe reads the values: exact half-precision numbers near the reference. Values
+    rounded to integers or to two decimals, or wrong by a factor, are other mistakes."""
+    import torch
+
+    from autograder.check.compare import half_precision
+
+    gen = torch.Generator().manual_seed(7)
+    pred, target = (torch.randn(40, generator=gen, dtype=torch.float64) * 3 for _ in "pt")
+    right = (pred - target).abs()
+    assert half_precision((pred.half() - target.half()).abs().double(), right) == "float16"
+    assert half_precision((pred.bfloat16() - target.bfloat16()).abs().double(),
+                          right) == "bfloat16"
+    for other in (right.round(), (right * 100).round() / 100, 2 * right, right):
+        assert half_precision(other, right) == ""
