@@ -15,6 +15,7 @@ false, so `abs(nan - x) > atol` let nan metrics through); `close_float` and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -240,18 +241,21 @@ KINK_RULE = ("where PyTorch's gradient is finite yours must be finite too, and a
 
 def expect_edge_gradient(got: Any, expected: torch.Tensor, lower: torch.Tensor,
                          upper: torch.Tensor, function: str, what: str, tol: Tolerance,
-                         cause: str = "") -> None:
+                         cause: str | Callable[[], str] = "") -> None:
     """The gradient at the edges the spec names (kinks, huge logits): finite wherever
     `expected` (PyTorch's) is finite, and within [lower, upper] elementwise — equal bounds
     where the function is differentiable, the one-sided derivatives at a kink. `cause`: the
-    likely cause of a non-finite gradient, where the caller knows one (its words only)."""
+    likely cause of a non-finite gradient, where the caller knows one (its words only; a
+    callable is asked only when the gradient is not finite: reading the source to word a
+    failure costs nothing on a right answer)."""
     if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
         fail(f"{function}: backward gives no gradient of the input's shape {what}.",
              "wrong-gradient")
     got = got.to(expected.dtype)
     bad = torch.isfinite(expected) & ~torch.isfinite(got)
     if bool(bad.any()):
-        cause = cause or "e.g. sqrt(d**2) at d = 0, or exp overflowing"
+        cause = (cause() if callable(cause) else cause) \
+            or "e.g. sqrt(d**2) at d = 0, or exp overflowing"
         fail(f"{function}: backward gives {_non_finite_kind(got[bad])} {what} where PyTorch's "
              f"gradient is finite ({cause}): the rule is that {KINK_RULE}.",
              "not-finite-gradient")

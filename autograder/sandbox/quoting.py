@@ -315,7 +315,7 @@ def _library_message(first: str) -> str:
 def _slot(kind: str, value: str) -> str:
     """One slot of a library message as feedback may say it (see `LIBRARY_MESSAGES`)."""
     if kind == "size":
-        return value if int(value) in _SIZES or int(value) in (0, 1) else "…"
+        return value if int(value) in _sizes() or int(value) in (0, 1) else "…"
     if kind == "sizes":
         return ", ".join(_slot("size", n.strip()) if n.strip().lstrip("-").isdigit() else "…"
                          for n in value.split(",")) if value.strip() else value
@@ -419,6 +419,10 @@ def quotable_dtype_description(description: str) -> str:
 # shape's; the rest are cut (an outside red team's mse_loss returned `torch.empty(0, 442,
 # 1166, 419, 781, 307)`: its call's predictions, ×100, in the sizes of an empty tensor).
 _SIZES: set[int] = set()
+# What the grader gave in the running check, kept as given and read only when a shape or a
+# size is quoted (`_sizes`): noting every call's arguments as it was made cost ~7 % of the
+# judge's time, for the few failures that quote a shape.
+_GIVEN: list[Any] = []
 MAX_SHAPE_DIMS = 4  # a shape of more dimensions is said as such (not how many)
 _GAVE_ITEMS = 64
 
@@ -426,11 +430,25 @@ _GAVE_ITEMS = 64
 def new_check() -> None:
     """A check begins: no size of it given yet."""
     _SIZES.clear()
+    _GIVEN.clear()
 
 
-def gave(value: Any, depth: int = 0) -> None:
-    """Note the sizes of what the grader sends the student's code: every tensor's
-    dimensions and every small integer (a `num_classes`), in lists and dicts too."""
+def gave(value: Any) -> None:
+    """Note what the grader sends the student's code (read by `_sizes`, when a size is
+    quoted). The judge's own objects: nothing of the student's changes them."""
+    _GIVEN.append(value)
+
+
+def _sizes() -> set[int]:
+    """The sizes of what the grader gave in the running check: every tensor's dimensions and
+    every small integer (a `num_classes`), in lists and dicts too."""
+    given, _GIVEN[:] = list(_GIVEN), []
+    for value in given:
+        _note_sizes(value)
+    return _SIZES
+
+
+def _note_sizes(value: Any, depth: int = 0) -> None:
     if isinstance(value, torch.Tensor):
         _SIZES.update(int(n) for n in value.shape)
     elif isinstance(value, int) and not isinstance(value, bool):
@@ -438,10 +456,10 @@ def gave(value: Any, depth: int = 0) -> None:
             _SIZES.add(value)
     elif depth < 3 and isinstance(value, (list, tuple)):
         for item in value[:_GAVE_ITEMS]:
-            gave(item, depth + 1)
+            _note_sizes(item, depth + 1)
     elif depth < 3 and isinstance(value, dict):
         for item in list(value.values())[:_GAVE_ITEMS]:
-            gave(item, depth + 1)
+            _note_sizes(item, depth + 1)
 
 
 def quotable_count(count: int, most: int) -> str:
@@ -459,7 +477,7 @@ def quotable_shape(shape: Any, expected: Any = ()) -> str:
     sizes = tuple(int(n) for n in shape)
     if len(sizes) > MAX_SHAPE_DIMS:  # (not how many: a count is a number of its making)
         return f"(more than {MAX_SHAPE_DIMS} dimensions)"
-    known = {0, 1, *(int(n) for n in expected)} | _SIZES
+    known = {0, 1, *(int(n) for n in expected)} | _sizes()
     said = [str(n) if n in known else "…" for n in sizes]
     return f"({said[0]},)" if len(said) == 1 else f"({', '.join(said)})"
 
