@@ -167,7 +167,7 @@ def _plain_objects(params: dict[str, Any]) -> tuple[nn.Module, Any]:
     model.train(bool(params.get("start_train", True)))
     return model, torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(params["x"], params["y"]),
-        batch_size=int(params["batch_size"]))
+        batch_size=int(params["batch_size"]), collate_fn=harness.collate)
 
 
 @scenario("train_one_epoch_plain", function="train_one_epoch")
@@ -430,7 +430,8 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
 def _loader(n: int) -> torch.utils.data.DataLoader[Any]:
     dataset = torch.utils.data.TensorDataset(torch.randn(n, probes.IN_FEATURES),
                                              torch.randint(0, probes.NUM_CLASSES, (n,)))
-    return torch.utils.data.DataLoader(dataset, batch_size=4, shuffle=True)
+    return torch.utils.data.DataLoader(dataset, batch_size=4, shuffle=True,
+                                       collate_fn=harness.collate)
 
 
 def _weights(model: nn.Module) -> tuple[float, ...] | None:

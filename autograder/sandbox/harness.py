@@ -1222,55 +1222,80 @@ _SET_GRAD_ENABLED = torch._C._set_grad_enabled
 _SET_DEFAULT_DTYPE = torch._C._set_default_dtype
 _GET_DEFAULT_DTYPE = torch.get_default_dtype  # (a C function, taken at import)
 _ANOMALY_ENABLED, _SET_ANOMALY = torch.is_anomaly_enabled, torch.set_anomaly_enabled
+_INFERENCE_ENABLED, _INFERENCE_MODE = torch.is_inference_mode_enabled, torch._C._InferenceMode
 _FLOAT32 = torch.float32
+# Guards that switched inference mode off for good (`reset_thread_state`): kept, never
+# ended, so that none puts back the mode a cell left on
+_INFERENCE_OFF: list[Any] = []
 
 
 def reset_thread_state() -> None:
     """Gradients on and float32 the default dtype, as every request expects them: a cell that
     switched grad mode off and never back made an `evaluate` without `no_grad` look right
     (a tenth outside red team's: the student's other functions wrapped in `enable_grad`).
-    And no hook a cell left in torch's process-wide registries (`clear_global_hooks`)."""
+    Inference mode off (a cell that entered `torch.inference_mode()` and never left it had
+    every grading call run in it: outside red team 72). And torch's process-wide tables on
+    the grader's path as torch made them (`restore_tables`)."""
+    if _INFERENCE_ENABLED():  # (before grad mode: the guard sets the whole autograd state)
+        _INFERENCE_OFF.append(_INFERENCE_MODE(False))
     _SET_GRAD_ENABLED(True)
     if _GET_DEFAULT_DTYPE() is not _FLOAT32:  # (setting it is ~1 µs, reading it far less)
         _SET_DEFAULT_DTYPE(_FLOAT32)
     if _ANOMALY_ENABLED():  # (anomaly mode makes a backward through nan raise: red team 46's
         _SET_ANOMALY(False)  # edge gradient, unassessable, was then not charged)
-    clear_global_hooks()
+    restore_tables()
 
 
-# torch's process-wide hook registries, as torch made them at import (in the zygote): every
-# module's forward, backward and registration hooks, every optimizer's step hooks — each with
-# the namespace that holds it (a module's own dict) and the C method that empties it
-_MODULE_OWNER = importlib.import_module("torch.nn.modules.module")
-_OPTIMIZER_OWNER = importlib.import_module("torch.optim.optimizer")
-_REGISTRIES = tuple(
-    (vars(owner), name, value, OrderedDict.clear if type(value) is OrderedDict else dict.clear)
-    for owner in (_MODULE_OWNER, _OPTIMIZER_OWNER) for name, value in list(vars(owner).items())
-    if name.startswith("_global_") and type(value) in (dict, OrderedDict))
+# The modules every scenario runs through (a model's layers, the optimizer, the loaders), whose
+# process-wide tables — every dict, list and set they hold — the grader's runs consult:
+# torch's hook registries (every module's forward, backward and registration hooks, every
+# optimizer's step hooks) and the loaders' `default_collate_fn_map` (the handler each batch's
+# elements are put together with)
+_PATH_MODULES = tuple(importlib.import_module(name) for name in (
+    "torch.nn.modules.module", "torch.optim.optimizer", "torch.utils.data.dataloader",
+    "torch.utils.data.dataset", "torch.utils.data.sampler", "torch.utils.data._utils.fetch",
+    "torch.utils.data._utils.collate"))
+_MODULE_OWNER, _OPTIMIZER_OWNER = _PATH_MODULES[:2]
+_TABLE_KINDS: dict[type, tuple[Callable[..., None], Callable[..., None]]] = {
+    dict: (dict.clear, dict.update), OrderedDict: (OrderedDict.clear, OrderedDict.update),
+    list: (list.clear, list.extend), set: (set.clear, set.update)}
+# Each: the namespace that holds it, its name, the table, its C methods (to empty and fill it:
+# a subclass's overrides never run, nor does any key's __eq__) and what torch put in it
+_TABLES: tuple[tuple[dict[str, Any], str, Any, Callable[..., None], Callable[..., None], Any],
+               ...] = tuple(
+    (vars(owner), name, value, *_TABLE_KINDS[type(value)], type(value)(value))
+    for owner in _PATH_MODULES for name, value in list(vars(owner).items())
+    if type(value) in _TABLE_KINDS and not (name.startswith("__") and name.endswith("__")))
 _MODULE_NAMES = vars(_MODULE_OWNER)
 _TOP_SAVED_HOOKS = torch._C._autograd._top_saved_tensors_default_hooks
 _POP_SAVED_HOOKS = torch._C._autograd._pop_saved_tensors_default_hooks
 
 
-def clear_global_hooks() -> None:
-    """Empty torch's process-wide hook registries before each request: a cell's global
-    module hook (grad switched off around every module in eval mode), global optimizer step
-    hook (gradients zeroed after every step) or saved-tensor hooks left on the thread (a p of
-    0 replaced inside the grader's own backward) ran the student's code inside every run the
-    checks watch, without replacing any function the integrity check compares (red team 45:
-    an evaluate without no_grad, a loop without zero_grad, a BCE with a nan gradient, each
-    kept its points). What a graded function registers while it runs is its own behaviour."""
-    for names, name, registry, clear in _REGISTRIES:
-        if names.get(name) is not registry:  # (rebound: torch's own put back)
-            names[name] = registry
-        if registry:
-            clear(registry)
+def restore_tables() -> None:
+    """Put torch's process-wide tables on the grader's path back as torch made them, before
+    each request: a cell's global module hook (grad switched off around every module in eval
+    mode), global optimizer step hook (gradients zeroed after every step) or saved-tensor hooks
+    left on the thread (a p of 0 replaced inside the grader's own backward) ran the student's
+    code inside every run the checks watch, without replacing any function the integrity check
+    compares (red team 45: an evaluate without no_grad, a loop without zero_grad, a BCE with a
+    nan gradient, each kept its points); so did a handler of its own put in the loaders'
+    `default_collate_fn_map` for tensors (outside red team 72: at every batch it walked up to
+    the loop's frame, moved the batch to its device, zeroed the gradients and set the mode the
+    graded loop left out). Every table is refilled whatever it holds (comparing it would run
+    the `__eq__` of whatever the notebook put in it). What a graded function registers while it
+    runs is its own behaviour."""
+    for names, name, table, empty, fill, made in _TABLES:
+        if names.get(name) is not table:  # (rebound: torch's own put back)
+            names[name] = table
+        if made:
+            empty(table)
+            fill(table, made)
+        elif table:  # (torch's hook registries: empty as torch made them, most requests)
+            empty(table)
     if _MODULE_NAMES.get("_global_is_full_backward_hook") is not None:
         _MODULE_NAMES["_global_is_full_backward_hook"] = None
-    for _ in range(1000):  # (each `saved_tensors_hooks` a cell entered and never left)
-        if _TOP_SAVED_HOOKS(False) is None:
-            break
-        _POP_SAVED_HOOKS()
+    while _TOP_SAVED_HOOKS(False) is not None:  # (each `saved_tensors_hooks` a cell entered
+        _POP_SAVED_HOOKS()                      # and never left, however many)
 
 
 def restore_modes(popped: Modes) -> None:
@@ -2260,13 +2285,25 @@ class Reshuffled(Sampler[int]):
         return iter(order.tolist())
 
 
+def collate(batch: list[tuple[torch.Tensor, ...]], _stack: Any = torch.stack,
+            _zip: Any = zip) -> list[torch.Tensor]:
+    """A batch of a `TensorDataset`'s samples put together as `default_collate` does (a list
+    of the stacked columns), by the grader's own code: `default_collate` looks each
+    element's handler up in a table any cell can change (`default_collate_fn_map`: outside
+    red team 72's handler for tensors did, at every batch, the steps the graded loop left
+    out). The grader's loaders consult no table of the notebook's reach."""
+    return [_stack(column, 0) for column in _zip(*batch)]
+
+
 def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int,
            shuffle_seed: Any = None) -> DataLoader:
-    """The scenario's loader: in order, or shuffled as `Reshuffled` (an int seed)."""
+    """The scenario's loader: in order, or shuffled as `Reshuffled` (an int seed); its
+    batches put together by `collate`."""
     if type(shuffle_seed) is int:
         return DataLoader(TensorDataset(x, y), batch_size=batch_size,
-                          sampler=Reshuffled(len(x), shuffle_seed))
-    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
+                          sampler=Reshuffled(len(x), shuffle_seed), collate_fn=collate)
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False,
+                      collate_fn=collate)
 
 
 def state_of(model: nn.Module) -> dict[str, torch.Tensor] | None:

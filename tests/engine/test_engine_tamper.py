@@ -32,6 +32,8 @@ STEP_ORDER = "train_one_epoch: zero_grad → forward → loss → backward → s
 TRAIN_DEVICE = "train_one_epoch: moves inputs and labels to the device argument (GPU emulated or real)"
 TRAIN_RETURN = "train_one_epoch: returns the sample-weighted mean loss as a float"
 EVAL_DEVICE = "evaluate: moves inputs and labels to the device argument (GPU emulated or real)"
+TRAIN_MODE = "train_one_epoch: puts the model in train mode"
+EVAL_MODE = "evaluate: switches to eval mode (Dropout off, BatchNorm statistics unchanged)"
 
 
 def _ce_library_check(result: SubmissionResult) -> str:
@@ -391,3 +393,14 @@ def test_a_library_reached_another_way_earns_no_no_library_point(grade_tamper, f
         check = next(t for t in result.tests
                      if t.name.startswith(f"{function}: implemented without"))
         assert not check.passed, (function, check.output)
+
+
+def test_a_handler_in_torchs_collate_table_does_not_run_the_loop_for_it(grade_tamper):
+    """Outside red team 72: a cell put a handler of its own in the loaders' table of collate
+    functions, which did, at every batch, what the graded loop and evaluate left out (+10).
+    The grader's loaders put their batches together with its own code, and the table is as
+    torch made it before each request: the steps left out are charged."""
+    tests = _by_name(grade_tamper("hostile_hooks_the_collate_table"))
+    for name in (STEP_ORDER, TRAIN_MODE, TRAIN_DEVICE, EVAL_MODE, EVAL_DEVICE):
+        assert not tests[name].passed, (name, tests[name].output)
+    assert tests[NO_GRAD].passed and tests[TRAIN_RETURN].passed  # (what it does right)

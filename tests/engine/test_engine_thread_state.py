@@ -97,3 +97,43 @@ def test_anomaly_mode_is_off_and_a_subclass_answers_no_gradient_question(zygote)
                               gradcheck=True)
         assert result.grads == {"problem": "detached"}
         assert result.gradcheck is not True
+
+
+TABLES_CELL = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data._utils import collate
+
+RAN = []
+_TENSORS = collate.default_collate_fn_map[torch.Tensor]
+
+def handler(batch, *, collate_fn_map=None):
+    RAN.append("handler")
+    return _TENSORS(batch, collate_fn_map=collate_fn_map)
+
+collate.default_collate_fn_map[torch.Tensor] = handler
+collate.default_collate_fn_map[float] = handler
+import torch.optim.optimizer as optimizer_module
+optimizer_module._foreach_supported_types = []
+torch.inference_mode().__enter__()
+for _ in range(1500):  # (more than any fixed number of pops)
+    torch._C._autograd._push_saved_tensors_default_hooks(lambda t: t, lambda t: t)
+
+def batches(x):
+    RAN.clear()
+    list(DataLoader(TensorDataset(x, x), batch_size=1))
+    return (list(RAN), torch.is_inference_mode_enabled(),
+            torch._C._autograd._top_saved_tensors_default_hooks(False) is None,
+            collate.default_collate_fn_map[float] is not handler,
+            len(optimizer_module._foreach_supported_types) > 0)
+"""
+
+
+def test_tables_inference_mode_and_saved_hooks_a_cell_left_are_torchs_again(zygote) -> None:
+    """Outside red team 72: a handler a cell put in the loaders' table of collate functions
+    ran at every batch of the grader's runs; inference mode a cell entered and never left
+    stayed on in every call; saved-tensor hooks beyond a fixed count of pops stayed on the
+    thread. Each call starts with torch's tables as torch made them (a table rebound too), no
+    inference mode and no saved-tensor hook."""
+    with one_cell_session(zygote, TABLES_CELL) as session:
+        assert session.call("batches", torch.ones(2, 1)).value == ([], False, True, True, True)
