@@ -123,6 +123,23 @@ class SourceFacts:
         return any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
                    and sub.func.attr == attribute for sub in ast.walk(node))
 
+    def calls_with_argument(self, function: str, attribute: str, keyword: str,
+                            value: object) -> bool:
+        """`function` calls `.attribute(...)` with `value` as its first argument or as
+        `keyword=value` (e.g. `logits.argmax(dim=0)` or `argmax(0)`), written as a constant."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        for sub in ast.walk(node):
+            if not (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                    and sub.func.attr == attribute):
+                continue
+            given = [*sub.args[:1], *(k.value for k in sub.keywords if k.arg == keyword)]
+            if any(isinstance(g, ast.Constant) and type(g.value) is type(value)
+                   and g.value == value for g in given):
+                return True
+        return False
+
     def calls_name(self, function: str, name: str) -> bool:
         """`function` calls `name(...)` by its plain name (e.g. the notebook's own
         `get_device()`)."""

@@ -3053,6 +3053,12 @@ def test_bcel_pos_weight(student, tol, memo):
                          "it is right only for targets of exactly 0 or 1 — weight the "
                          "positive term alone, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
                          "pos-weight-factor")
+                weighted_as = _pos_weight_taken_as(student, tol)
+                if weighted_as:
+                    # (fresh eyes 53: (pos_weight − 1)·y·log σ(x), told only "wrong values")
+                    fail(f"{BCEL} weights the positive term by {weighted_as} where the rule is "
+                         "pos_weight itself: -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))), "
+                         "pos_weight broadcast over the last dim.", "pos-weight-transformed")
                 what = (f"with pos_weight of shape {tuple(pos_weight.shape)} "
                         f"({str(dtype).replace('torch.', '')}, reduction='{reduction}')")
                 if _judged_where_right(student, tol, BCEL, F.binary_cross_entropy_with_logits,
@@ -3075,6 +3081,44 @@ def test_bcel_pos_weight(student, tol, memo):
         else:
             fail(*problem)
     memo[POS_WEIGHT_RIGHT] = not attribution_pending()
+
+
+# What a positive term weighted by something else than pos_weight is weighted by, in words
+_POS_WEIGHT_AS: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor]], ...] = (
+    ("pos_weight − 1", lambda w: w - 1), ("pos_weight + 1", lambda w: w + 1),
+    ("1 / pos_weight", lambda w: 1 / w), ("pos_weight squared", lambda w: w * w),
+    ("the square root of pos_weight", torch.sqrt),
+    ("pos_weight's first element alone (pos_weight[0] for every column)",
+     lambda w: w[:1].expand_as(w)),
+    ("the mean of pos_weight for every column", lambda w: w.mean().expand_as(w)),
+    ("the sum of pos_weight for every column", lambda w: w.sum().expand_as(w)))
+
+
+def _pos_weight_taken_as(student, tol) -> str:
+    """On hard targets, with reduction='none': the negative elements are right, and each
+    positive element's loss is −log σ(x) times one weight per column that is a simple
+    function of pos_weight other than itself (`_POS_WEIGHT_AS`): that function, in words
+    ("" when it is none of them)."""
+    logits = torch.tensor([[1.5, -0.7, 2.2], [-1.1, 0.4, -2.5], [0.9, 1.8, -0.3],
+                           [-2.0, -1.4, 0.6], [2.7, 0.2, -1.9]], dtype=torch.float64)
+    targets = torch.tensor([[1, 0, 1], [0, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 0]],
+                           dtype=torch.float64)
+    pos_weight = torch.tensor([3.0, 0.5, 1.5], dtype=torch.float64)
+    value = _quiet_call(student, BCEL, logits, targets, pos_weight=pos_weight, reduction="none")
+    if not isinstance(value, torch.Tensor) or value.shape != logits.shape \
+            or not value.is_floating_point():
+        return ""
+    value = value.double()
+    positive, negative = targets == 1, targets == 0
+    if not _same(value[negative], -F.logsigmoid(-logits[negative]), tol):
+        return ""
+    weight = value / -F.logsigmoid(logits)  # (each positive element's weight)
+    for words, taken in _POS_WEIGHT_AS:
+        weights = taken(pos_weight).expand_as(logits)
+        if _same(weight[positive], weights[positive], tol) and \
+                not _same(weights[positive], pos_weight.expand_as(logits)[positive], tol):
+            return words
+    return ""
 
 
 def _pos_weight_on_rows(student, tol) -> bool:

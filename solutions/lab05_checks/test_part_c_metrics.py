@@ -305,6 +305,9 @@ def test_accuracy_values(student, ref, tol):
             if expected > 0 and _close(value, expected * 100, tol):
                 fail("accuracy returned a percentage: return a fraction in [0, 1] (no × 100).",
                      "percentage")
+            # (before the error rate: a strict comparison also gives 0.0 where every
+            # prediction is right, the error rate's probe)
+            _comparison_diagnosis(student, value, preds, targets, tol)
             if expected != 0.5 and _close(value, 1.0 - expected, tol) and _close(
                     _quiet(student, "accuracy", _labels([0, 1, 2]), _labels([0, 1, 2])), 0.0,
                     tol):
@@ -330,6 +333,29 @@ def _expect_labels_not_scores(student, tol, raised: StudentError) -> None:
              "right when given scores of shape (N, C): it takes the argmax of its preds, "
              "which are already labels — compare preds == targets directly (the argmax "
              "belongs where the model's scores are, in evaluate).", "argmax-of-labels")
+
+
+# Comparisons other than equality, and two pairs of labels on which each gives a fraction
+# of its own (on each pair, at most one other comparison gives the same as another)
+_COMPARISONS = {">=": torch.ge, "<=": torch.le, ">": torch.gt, "<": torch.lt}
+COMPARISON_PROBES = ((_labels([2, 2, 0, 1, 0]), _labels([0, 2, 1, 1, 2])),
+                     (_labels([1, 0, 2, 2]), _labels([0, 0, 0, 1])))
+
+
+def _comparison_diagnosis(student, value: Any, preds: torch.Tensor, targets: torch.Tensor,
+                          tol) -> None:
+    """The value is the fraction of preds >= targets (or <=, >, <), and so it is on two
+    probes where each comparison gives its own fraction: a prediction counted right by
+    another comparison than equality (fresh eyes 53: told only "a wrong value")."""
+    for op, compare in _COMPARISONS.items():
+        if not _close(value, float(compare(preds, targets).double().mean()), tol):
+            continue
+        if all(_close(_quiet(student, "accuracy", p, t),
+                      float(compare(p, t).double().mean()), tol)
+               for p, t in COMPARISON_PROBES):
+            fail(f"accuracy counts a prediction as right where preds {op} targets: a "
+                 "prediction is right only where it equals its label — count "
+                 "preds == targets.", "comparison-not-equality")
 
 
 def _integer_division_diagnosis(student, value: Any, expected: float, n: int, tol) -> None:

@@ -1182,6 +1182,13 @@ def _device_feedback(function: str, outcome: dict, source, plain: dict | None = 
                  f"while the device argument is {kind}: use the device argument for the model "
                  "too — leave it where the caller put it, or move it with model.to(device).",
                  tag or "model-moved-off")
+        if any(data == "cpu" for data, _ in moved) and (
+                source.calls_with_argument(function, "to", "device", "cpu")
+                or source.calls_attribute(function, "cpu")):  # (the words only)
+            # (fresh eyes 53's x.to("cpu") was told to assign what to() returns, which it did)
+            fail(f"{function} moves the model's inputs to the CPU (.to('cpu') or .cpu()) "
+                 "while the model is on the device argument: move them with x.to(device).",
+                 "inputs-not-moved")
         fail(f"{function} feeds the model inputs that are not on the device argument: "
              "write x = x.to(device) (to() returns a new tensor; assign it).", "inputs-not-moved")
     stray = [(c["targets_device"], c["logits_device"]) for c in calls
@@ -1474,8 +1481,17 @@ _CRASH_CHARGED_BY = {"train_one_epoch": TRAIN_RETURN, "evaluate": EVAL_VALUES}
        clauses=("use the loss_fn you are given",
                 "loss and accuracy both sample-weighted",
                 "accuracy from the argmax of the logits"))
-def test_eval_values(student, memo, tol):
-    outcome = _eval_run(student, memo, charges=True)
+def test_eval_values(student, memo, tol, source):
+    try:
+        outcome = _eval_run(student, memo, charges=True)
+    except StudentError as error:
+        if "must match the size of tensor" in error.info.get("message", "") and \
+                source.calls_with_argument("evaluate", "argmax", "dim", 0):
+            # (the run raised; the words only: fresh eyes 53 was told PyTorch's alone)
+            fail(f"evaluate raised {error.excerpt()}: it takes the argmax over dim 0, the "
+                 "batch (the best sample for each class); a sample's predicted class is the "
+                 "argmax over the classes, logits.argmax(dim=1).", "eval-argmax-dim-0")
+        raise
     start: dict[str, Any] = {}
     if not training.states_match(outcome.get("state"), _eval_params()["state"], 0, 0) \
             and outcome.get("error") is None:
@@ -1533,6 +1549,10 @@ def test_eval_values(student, memo, tol):
             fail("evaluate returns the mean of the batches' accuracies: the last batch is "
                  "smaller, so count the correct predictions over every batch and divide by "
                  "the number of samples.", "eval-accuracy-mean-of-batch-means")
+        if _floor_divided(student, accuracy, expected["accuracy"], start):
+            fail("evaluate divides with integer (floor) division: correct // N is 0 unless "
+                 "every prediction is right — divide with / (true division), correct / N.",
+                 "eval-accuracy-integer-division")
         fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
              "samples and divide by the number of samples.", "eval-accuracy")
     # Another loss_fn must change the loss as it changes the reference's.
@@ -1651,6 +1671,21 @@ def _every_batch_evaluated(student) -> None:
 def _many_batches_figures() -> dict:
     """`_reference_eval` on `PLAIN_N` samples, in eval mode from the start (once per judge)."""
     return _reference_eval({**_eval_params(n=PLAIN_N), "start_train": False})
+
+
+def _floor_divided(student, accuracy: float, expected: float, start: dict) -> bool:
+    """evaluate's accuracy is 0.0 where some but not all predictions are right, and 1.0 on
+    the same run with every label the model's own prediction (a probe, on this failing path
+    only): correct // N, or int() of the ratio (fresh eyes 53: told only "a wrong
+    accuracy", where accuracy()'s own check names it)."""
+    if accuracy != 0.0 or not 0.0 < expected < 1.0:
+        return False
+    predicted = torch.cat([p for p, _ in _eval_predictions()])
+    outcome = _scenario(student, "evaluate", {**_eval_params(), "y": predicted,
+                                              "reveal_grad": GRAD_REVEAL, **start})
+    returned = outcome.get("returned")
+    value = _number_or_none(returned.get("accuracy")) if isinstance(returned, dict) else None
+    return value is not None and math.isclose(value, 1.0, abs_tol=1e-9)
 
 
 @functools.lru_cache(maxsize=1)

@@ -136,3 +136,16 @@ def evaluate(model, x, device):
     assert found.calls_name("train", "get_device")
     assert not found.calls_name("evaluate", "get_device")  # named, never called
     assert not found.calls_name("not_defined", "get_device")
+
+
+def test_calls_with_argument_reads_a_constant_first_argument_or_keyword() -> None:
+    found = SourceFacts(("def a(x):\n    return x.argmax(dim=0)\n",
+                         "def b(x):\n    return x.argmax(0) + x.max(1)\n",
+                         "def c(x, d=0):\n    return x.argmax(dim=d), x.argmax(dim=1)\n",
+                         "def d(x):\n    return x.argmax(dim=False)\n"))
+    assert found.calls_with_argument("a", "argmax", "dim", 0)
+    assert found.calls_with_argument("b", "argmax", "dim", 0)
+    assert not found.calls_with_argument("b", "max", "dim", 0)
+    assert not found.calls_with_argument("c", "argmax", "dim", 0)  # (a name: not read)
+    assert not found.calls_with_argument("d", "argmax", "dim", 0)  # (False is not 0 here)
+    assert not found.calls_with_argument("missing", "argmax", "dim", 0)
