@@ -80,8 +80,13 @@ class BatchRecord:
 
 
 def write_final_grades(results: list[SubmissionResult], path: Path) -> None:
+    """One row per student; the final score as an LMS export sends it (`lms_score`): empty
+    for a rostered student with nothing handed in and no override — its status says
+    "missing", and a 0 there would be a grade nobody gave (`export canvas` leaves the same
+    cell empty)."""
     rows = [[csv_cell(r.submission_id), csv_cell(r.final.name if r.final else ""),
-             r.status.value, f"{round(r.final_score, 6):g}", f"{r.max_score:g}"]
+             r.status.value, "" if r.lms_score is None else f"{r.lms_score:g}",
+             f"{r.max_score:g}"]
             for r in sorted(results, key=lambda r: r.submission_id)]
     write_csv(path, ["id", "name", "status", "final_score", "max_score"], rows)
 

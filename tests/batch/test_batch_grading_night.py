@@ -97,8 +97,11 @@ def check_outputs(night: dict[str, Path]) -> None:
     assert (book["nobodyyet_1099"]["final"], book["nobodyyet_1099"]["name"]) == ("0", "Nobody, Yet")
 
     finals = rows(out / "final_grades.csv", "id")
-    assert {sid: float(r["final_score"]) for sid, r in finals.items()} == {
-        sid: float(r["final"]) for sid, r in book.items()}
+    # (nothing handed in and no override: empty, as export canvas leaves it; status missing)
+    assert (finals["nobodyyet_1099"]["final_score"], finals["nobodyyet_1099"]["status"]) == (
+        "", "missing")
+    assert {sid: float(r["final_score"]) for sid, r in finals.items() if r["final_score"]} == {
+        sid: float(r["final"]) for sid, r in book.items() if sid != "nobodyyet_1099"}
 
     batch = json.loads((out / "batch.json").read_text(encoding="utf-8"))
     assert batch["missing"] == ["nobodyyet_1099"] and batch["not_on_roster"] == ["stranger_4242"]
