@@ -24,6 +24,7 @@ import ast
 import functools
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -483,7 +484,21 @@ def _render(result: SubmissionResult, assignment: str, withheld: Withheld,
         waived=sum(t.state == "waived" for part in views for t in part.tests),
         changed=sum(t.state == "changed" for part in views for t in part.tests),
         ran=was_run(result),
+        graded_on=graded_on(result.trace.graded_at),
+        attempt=result.trace.attempt,
     )
+
+
+def graded_on(stamp: str) -> str:
+    """When the row was graded, as a page says it ("2026-12-07 09:41 UTC"); "" when the
+    row does not say (or not in ISO 8601)."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def lab_title(root: Path, assignment: str) -> str:

@@ -54,7 +54,7 @@ def test_graded_page_shows_total_parts_and_messages(results, tmp_path):
     assert "Failed: matches F.mse_loss for every reduction" in page.text
     assert "Passed: backward gives the reference gradients" in page.text
     assert str(escape(WRONG_SUM)) in text
-    assert "Kind of mistake: wrong" in page.text
+    assert "Mistake code (quote it when you ask about this check): wrong" in page.text
     assert "Cell 3 printed 5000 lines; the output was cut." in page.text  # notes
     assert "Graded in 4.2 s" in page.text or "Graded in 4.3 s" in page.text
 
@@ -86,7 +86,7 @@ def test_visible_check_keeps_its_detail(results, tmp_path):
     assert RAISED in page.text
     assert "<details><summary>Details</summary><pre>" in text
     assert str(escape(RAISED_DETAIL.strip())) in text
-    assert "Kind of mistake: raised" in page.text
+    assert "Mistake code (quote it when you ask about this check): raised" in page.text
 
 
 def test_student_text_is_escaped(results, tmp_path):
@@ -110,7 +110,7 @@ def test_timeout_page_explains_and_keeps_partial_credit(results, tmp_path):
     assert "the checks that finished still count" in page.text
     assert "3</strong> / 8 points" in text
     assert "evaluate: this check did not run (grading stopped early)." in page.text
-    assert "Kind of mistake: not-run" not in page.text
+    assert "Mistake code (quote it when you ask about this check): not-run" not in page.text
 
 
 def test_invalid_page_gives_reason_once(results, tmp_path):
@@ -118,7 +118,7 @@ def test_invalid_page_gives_reason_once(results, tmp_path):
     assert "Could not be graded" in page.text and INVALID_REASON in page.text
     assert page.text.count(INVALID_REASON) == 1  # not repeated on every row
     assert "0</strong> / 8 points" in text
-    assert "Kind of mistake" not in page.text
+    assert "Mistake code" not in page.text
     # nothing ran: no wall of red crosses, one per configured check
     assert "✗" not in page.text
     for name in (BACKWARD, EVALUATE):
@@ -139,3 +139,19 @@ def test_page_is_self_contained(results, tmp_path):
 def test_render_without_assignment_name(results):
     text = render_feedback(by_id(results, "alice"))  # a student's: the hidden check left out
     assert "<title>feedback: alice (7/7)</title>" in text
+
+
+def test_the_page_says_when_the_row_was_graded_and_which_attempt(results, tmp_path):
+    """A student reading a page weeks later can tell which hand-in it is about: the moment
+    of grading (UTC) and the LMS attempt, where the row has them."""
+    import dataclasses
+
+    from autograder.score.final import Trace
+
+    bob = dataclasses.replace(by_id(results, "bob"),
+                              trace=Trace(graded_at="2026-12-07T09:41:30+00:00", attempt=3))
+    path = write_feedback(bob, tmp_path, "lab-test", INSTRUCTOR)
+    assert "Graded on 2026-12-07 09:41 UTC (attempt 3) in" in Page(path.read_text()).text
+    undated = dataclasses.replace(bob, trace=Trace(graded_at="not a date"))
+    page = Page(write_feedback(undated, tmp_path / "u", "lab-test", INSTRUCTOR).read_text())
+    assert "Graded in" in page.text and "attempt" not in page.text
