@@ -1088,9 +1088,35 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
         for models, message, mistake in named:
             if any(close(value, model(x, used), tolerance(tol, x.dtype)) for model in models):
                 fail(message, mistake)
+        if any(close(value, shifted, tolerance(tol, x.dtype))
+               for shifted in _shifted_along_another_dim(reference, x, used)):
+            # (fresh eyes 52: a max taken over another dim was told only "wrong values")
+            fail(f"{function} subtracts a maximum that is not constant along the dim it "
+                 f"normalises {where} (taken over another dim, or without keepdim=True so "
+                 "that it broadcasts across the wrong axis): shift by "
+                 "x.amax(dim=dim, keepdim=True).", "shift-wrong-dim")
         if dim is None:
             _default_dim_diagnosis(student, tol, function, reference, x, where, what)
     _expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
+
+
+def _shifted_along_another_dim(reference: Loss, x: torch.Tensor, used: int
+                               ) -> list[torch.Tensor]:
+    """The function along `used` of x less a maximum that varies along `used`: taken over
+    each other dim (keepdim=True), or over `used` itself without keepdim, broadcast as it
+    falls (where it broadcasts at all). Each differs from the right values."""
+    dims = range(x.ndim)
+    shifts = [x.amax(dim=other, keepdim=True) for other in dims if other != used % x.ndim]
+    if x.ndim > 1:
+        shifts.append(x.amax(dim=used))
+    found = []
+    for shift in shifts:
+        try:
+            found.append(reference(x - shift, dim=used))
+        except RuntimeError:  # (does not broadcast: that code raises, a case of its own)
+            continue
+    right = reference(x, dim=used)
+    return [f for f in found if f.shape == right.shape and not torch.allclose(f, right)]
 
 
 def _default_dim_diagnosis(student, tol, function: str, reference: Loss, x: torch.Tensor,

@@ -98,3 +98,18 @@ def test_inputs_moved_to_the_cpu_are_told_so_not_to_assign_to() -> None:
     found = verdict(namespace(source), part_d.EVAL_DEVICE, source)
     assert not found.passed and found.mistake == "inputs-not-moved", found.message
     assert "moves the model's inputs to the CPU" in found.message
+
+
+def test_a_shift_by_a_maximum_over_another_dim_is_named() -> None:
+    """`logits - logits.amax(dim=0, keepdim=True)` while normalising along `dim`, or the max
+    along `dim` without keepdim (broadcast across the wrong axis): told only "wrong values"
+    (fresh eyes 52's left)."""
+    from lab05_checks import test_part_b_classification as part_b
+    from test_helper_blame import edited, failed, namespace, verdicts
+
+    for function, check in (("softmax", part_b.SOFTMAX_VALUES),
+                            ("log_softmax", part_b.LOG_SOFTMAX_VALUES)):
+        source = edited(function, "logits.amax(dim=dim, keepdim=True)",
+                        "logits.amax(dim=0, keepdim=True)")
+        found = failed(verdicts(namespace(source), function))[check]
+        assert found.mistake == "shift-wrong-dim", found.message
