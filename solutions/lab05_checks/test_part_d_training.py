@@ -574,6 +574,7 @@ def test_train_step_order(student, memo, tol):
     _same_with_plain_objects(student, tol, run["matched"])
     _same_when_called_again(student, memo, tol, run["matched"])
     _same_by_name(student, memo, tol)
+    _every_batch_of_one(student, memo, "train_one_epoch")
 
 
 def _same_by_name(student, memo, tol) -> None:
@@ -718,19 +719,44 @@ def test_train_logits(student, memo, tol):
     if again is not None:  # (and on a second call on the model: `_called_again`)
         _softmax_seen(again)
     if variant is not None:
-        # (a model without BatchNorm, whose train mode refuses a batch of one sample)
-        _single_sample_batch(student, "train_one_epoch", {
-            **_train_params(lr=0.0, start_train=True, n=BATCH + 1), "arch": "linear",
-            "state": training.initial_state("linear", SEED)})
+        _single_sample_batch(student, memo, "train_one_epoch")
 
 
-def _single_sample_batch(student, function: str, params: dict) -> None:
+def _single_sample_run(student, memo, function: str) -> dict:
     """The function run on a loader whose last batch holds one sample (`n = BATCH + 1`, as
-    any dataset of a size one more than a multiple of the batch size gives): fresh eyes 17's
-    `model(x).squeeze()` handed the loss a 1-D tensor there (full marks, where every graded
-    loader's last batch held two). Judged on the run: the logits the loss received, or the
-    error the batch raised."""
-    outcome = _scenario(student, function, params)
+    any dataset of a size one more than a multiple of the batch size gives), with a model
+    without BatchNorm (whose train mode refuses a batch of one sample), cached per
+    submission."""
+    key = f"single sample {function}"
+    if key not in memo:
+        params = ({**_train_params(lr=0.0, start_train=True, n=BATCH + 1), "arch": "linear",
+                   "state": training.initial_state("linear", SEED)}
+                  if function == "train_one_epoch" else
+                  # (in eval mode from the start: BatchNorm's train mode refuses one sample)
+                  {**_eval_params(n=BATCH + 1), "start_train": False})
+        memo[key] = _scenario(student, function, params)
+    return memo[key]  # type: ignore[no-any-return]
+
+
+def _every_batch_of_one(student, memo, function: str) -> None:
+    """The run with a last batch of one sample computed the loss on both of its batches:
+    a loop that skips a batch too small for BatchNorm (`if len(x) < 2: continue`) drops
+    that sample from every epoch (fresh eyes 53's audit: full marks, where the notebook asks
+    for every batch, a last batch of a single sample included)."""
+    outcome = _single_sample_run(student, memo, function)
+    if outcome.get("error") is None and len(outcome.get("loss_calls", [])) == 1:
+        fail(f"{function} leaves out the last batch of a loader of {BATCH + 1} samples, a "
+             "batch of one sample: every batch counts, however small — only BatchNorm's "
+             "train mode refuses a batch of one, and the model it is given here has none.",
+             "single-sample-skipped")
+
+
+def _single_sample_batch(student, memo, function: str) -> None:
+    """The run on a loader whose last batch holds one sample (`_single_sample_run`): fresh
+    eyes 17's `model(x).squeeze()` handed the loss a 1-D tensor there (full marks, where
+    every graded loader's last batch held two). Judged on the run: the logits the loss
+    received, or the error the batch raised."""
+    outcome = _single_sample_run(student, memo, function)
     if any(call["logits_ndim"] == 1 for call in outcome["loss_calls"]):
         fail(f"{function} hands loss_fn 1-D logits for a batch of one sample (the last batch "
              f"of a loader of {BATCH + 1} samples): .squeeze() drops the batch dimension when "
@@ -1569,9 +1595,8 @@ def test_eval_values(student, memo, tol, source):
              "smoothed cross-entropy) it returns another figure than that loss — compute "
              "loss_fn(model(x), y) with the argument, not a loss of its own.",
              "eval-ignores-loss-fn")
-    # (in eval mode from the start: BatchNorm's train mode refuses a batch of one sample)
-    _single_sample_batch(student, "evaluate", {**_eval_params(n=BATCH + 1),
-                                               "start_train": False})
+    _single_sample_batch(student, memo, "evaluate")
+    _every_batch_of_one(student, memo, "evaluate")
     if offset:
         return  # (gradients on: the watched run's loss carries the scenario's offset)
     plain = _eval_plain(student, memo, start_train=not start)

@@ -113,3 +113,19 @@ def test_a_shift_by_a_maximum_over_another_dim_is_named() -> None:
                         "logits.amax(dim=0, keepdim=True)")
         found = failed(verdicts(namespace(source), function))[check]
         assert found.mistake == "shift-wrong-dim", found.message
+
+
+def test_a_loop_that_skips_a_batch_of_one_sample_is_charged() -> None:
+    """`if x.shape[0] < 2: continue` (a way round BatchNorm's refusal of one sample in train
+    mode) dropped that sample from every epoch with full marks, where the notebook asks for
+    every batch, a last batch of a single sample included (the audit of what is graded)."""
+    for function, check, loop in (
+            ("train_one_epoch", part_d.TRAIN_ORDER, "    for x, y in loader:\n"),
+            ("evaluate", part_d.EVAL_VALUES, "        for x, y in loader:\n")):
+        indent = loop[:loop.index("for")] + "    "
+        ns = edited_namespace(function, loop, f"{loop}{indent}if x.shape[0] < 2:\n"
+                                              f"{indent}    continue\n")
+        found = part_d_verdicts(ns, function)
+        failed = {name: v for name, v in found.items() if not v.passed}
+        assert set(failed) == {check}, sorted(failed)
+        assert failed[check].mistake == "single-sample-skipped", failed[check].message
