@@ -57,6 +57,7 @@ _SET_PROFILE, _SET_TRACE, _GET_TRACE = sys.setprofile, sys.settrace, sys.gettrac
 _GET_PROFILE = sys.getprofile
 _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
 _SHOW_WARNING = warnings.showwarning
+_THREAD_PROFILE, _THREAD_TRACE = threading.getprofile, threading.gettrace
 _POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
 _PUSH_FUNCTION_MODE = torch._C._push_on_torch_function_stack
 _POP_DISPATCH_MODE = torch.utils._python_dispatch._pop_mode
@@ -1174,22 +1175,60 @@ def _python_function(name: str) -> FunctionType | None:
     return next((function for known, function in _PYTHON_LIBRARY if known == name), None)
 
 
+# Everything of the notebook's the grader takes away while it works — a hook, a collector
+# callback, a table's entry, a mode, a scenario's outcome once copied, an exception — held
+# here and never freed inside the grader's own code: freeing the last reference to an
+# object runs its `__del__` (or a `weakref.finalize` on it) right there, in the grader's
+# frames (outside red team 73: a value in a table the grader emptied re-armed the global
+# hooks from its `__del__`, another set a profile function after the hooks were silenced,
+# and a collector callback cleared after a scenario rewrote its outcome before the copy).
+# Freed between requests (`release_kept`), each followed by the clean-up again.
+_KEPT: list[Any] = []
+_KEEP = _KEPT.append
+
+
+def keep(value: Any) -> None:
+    """Hold `value` until the request ends (`release_kept`)."""
+    _KEEP(value)
+
+
+def release_kept() -> None:
+    """Free what the request kept — the `__del__`s this runs are the student's code, between
+    two requests — then take away whatever they set (hooks, modes, tables: kept in turn, for
+    the next request's end). A `__del__` that keeps more alive is bounded by its rounds."""
+    for _ in range(8):
+        if not _KEPT:
+            break
+        held = _KEPT[:]
+        _KEPT.clear()
+        del held
+    silence_hooks()
+    strip_modes()
+    reset_thread_state()
+
+
 def silence_hooks() -> None:
     """No profile or trace function of the student's runs while the grader works (one set in
     a cell or a graded function would run the student's code after the library block is
     lifted, in the grader's own frames, and could change what is sent back); nor a garbage
     collector's callback, nor a weakref callback run by a collection (the collector stays off
     in a worker once grading calls start: a worker lives for one submission)."""
+    # (each taken away is kept, not freed here: see `_KEPT`)
+    _KEEP((_GET_PROFILE(), _GET_TRACE(), _THREAD_PROFILE(), _THREAD_TRACE(),
+           warnings.showwarning, sys.unraisablehook))
     _SET_PROFILE(None)
     _SET_TRACE(None)
     threading.setprofile(None)  # type: ignore[arg-type]
     threading.settrace(None)  # type: ignore[arg-type]
-    _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)
+    if _GC_CALLBACKS:
+        _KEEP(_GC_CALLBACKS[:])
+        _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)
     _GC_DISABLE()  # (no collection of the student's garbage: no weakref callback runs from one)
     # nor a warnings hook, nor an unraisable-exception hook (a `__del__` that raises)
     filters = warnings.filters
     if not (type(filters) is list and len(filters) == 1 and _IGNORED  # (as we left them:
             and filters[0] is _IGNORED[0]):  # our own entry, by identity; ~3 µs a call saved)
+        _KEEP((filters, filters[:] if type(filters) is list else None))
         warnings.resetwarnings()
         warnings.simplefilter("ignore")
         _IGNORED[:] = warnings.filters[:1]
@@ -1215,6 +1254,8 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
         popped.append((True, _POP_FUNCTION_MODE()))
     while _dispatch_stack_len() > keep_dispatch:
         popped.append((False, _POP_DISPATCH_MODE()))
+    if popped:
+        _KEEP(popped[:])  # (freed between requests: `_KEPT`)
     return popped
 
 
@@ -1286,16 +1327,21 @@ def restore_tables() -> None:
     runs is its own behaviour."""
     for names, name, table, empty, fill, made in _TABLES:
         if names.get(name) is not table:  # (rebound: torch's own put back)
+            _KEEP(names.get(name))  # (what it was, and what a table held: kept, `_KEPT`)
             names[name] = table
         if made:
+            _KEEP(table.copy())
             empty(table)
             fill(table, made)
         elif table:  # (torch's hook registries: empty as torch made them, most requests)
+            _KEEP(table.copy())
             empty(table)
     if _MODULE_NAMES.get("_global_is_full_backward_hook") is not None:
+        _KEEP(_MODULE_NAMES["_global_is_full_backward_hook"])
         _MODULE_NAMES["_global_is_full_backward_hook"] = None
     while _TOP_SAVED_HOOKS(False) is not None:  # (each `saved_tensors_hooks` a cell entered
-        _POP_SAVED_HOOKS()                      # and never left, however many)
+        _KEEP(_TOP_SAVED_HOOKS(False))          # and never left, however many)
+        _POP_SAVED_HOOKS()
 
 
 def restore_modes(popped: Modes) -> None:
@@ -2410,3 +2456,94 @@ def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[
     if not callable(ns.get(function)):
         return {"missing": function}
     return SCENARIOS[name](ns, params)
+
+
+# ---------------------------------------------------------------- the path a scenario runs
+# Where the torch code a training run executes is defined, besides the namespaces the
+# integrity snapshot names one by one: modules of torch, and classes of torch's (and the
+# `abc` and `logging` classes torch's code calls into on that path)
+_PATH_CLASS_MODULES = ("torch", "abc", "logging")
+
+
+def _in(name: Any, prefixes: tuple[str, ...]) -> bool:
+    return isinstance(name, str) and any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
+    """The torch modules and the classes whose Python code a training epoch and an
+    evaluation run (every architecture of `probes`, a loader of `loader`, SGD, the
+    cross-entropy loss, gradients on and off), found by running them once under a profile
+    function — for the integrity snapshot to watch (`integrity.take`), whatever a lab's
+    scenarios do with them. Why derived, not listed: outside red team 73 found a class on that
+    path no list named (`Dataset`, the base of `TensorDataset`: a `__getitems__` a cell gave
+    it ran at every batch, +12), and torch's profiler's `record_function`, entered by every
+    loader step and every optimizer step (+8). Computed once (the zygote, before its
+    snapshot); torch's random state is put back."""
+    if _TRAINING_PATH:
+        return _TRAINING_PATH[0]
+    modules: dict[str, ModuleType] = {}
+    classes: dict[int, type] = {}
+
+    def seen(frame: Any, event: str, arg: Any) -> None:
+        if event != "call":
+            return
+        name = frame.f_globals.get("__name__")
+        module = sys.modules.get(name) if _in(name, _PATH_CLASS_MODULES) else None
+        if module is None:
+            return
+        if _in(name, ("torch",)):
+            modules.setdefault(name, module)
+        owner: Any = module
+        for part in frame.f_code.co_qualname.split(".")[:-1]:
+            owner = vars(owner).get(part) if isinstance(owner, (ModuleType, type)) else None
+            if owner is None:
+                return
+        if isinstance(owner, type):
+            classes.setdefault(id(owner), owner)
+
+    state = torch.random.get_rng_state()
+    try:
+        _run_training_path()  # (once unwatched: what torch imports on a first use is not a path)
+        _SET_PROFILE(seen)
+        try:
+            _run_training_path()
+        finally:
+            _SET_PROFILE(None)
+    finally:
+        torch.random.set_rng_state(state)
+    found = tuple(classes.values())
+    bases = {id(c): c for cls in found for c in cls.__mro__
+             if c is not object and _in(getattr(c, "__module__", None), _PATH_CLASS_MODULES)}
+    _TRAINING_PATH.append((tuple(modules.values()), tuple(bases.values())))
+    return _TRAINING_PATH[0]
+
+
+_TRAINING_PATH: list[tuple[tuple[ModuleType, ...], tuple[type, ...]]] = []
+
+
+def _run_training_path() -> None:
+    """An epoch and an evaluation as a notebook writes them, for `training_path`."""
+    x = torch.randn(10, probes.IN_FEATURES)
+    y = torch.arange(10) % probes.NUM_CLASSES
+    for arch in probes.ARCHS:
+        model = probes.build(arch)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss_fn = nn.CrossEntropyLoss()
+        for shuffle in (None, 1):
+            model.train()
+            for xb, yb in loader(x, y, 4, shuffle):
+                xb, yb = xb.to("cpu"), yb.to(torch.device("cpu"))
+                optimizer.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                loss.backward()
+                optimizer.step()
+                float(loss.item())
+            model.eval()
+            with torch.no_grad():
+                for xb, yb in loader(x, y, 4, shuffle):
+                    logits = model(xb)
+                    float(torch.nn.functional.cross_entropy(logits, yb).item())
+                    int((logits.argmax(dim=1) == yb).sum())
+            with torch.inference_mode():
+                model(x)
+            model.zero_grad()

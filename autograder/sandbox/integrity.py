@@ -399,7 +399,8 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
     return owners
 
 
-def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
+def take(extra_modules: Iterable[types.ModuleType] = (),
+         path: tuple[tuple[types.ModuleType, ...], tuple[type, ...]] = ((), ())) -> Snapshot:
     """The snapshot: call it in the worker before the first cell runs.
 
     Torch patches a few of its own functions on first use (an optimizer class's `step`,
@@ -431,11 +432,31 @@ def take(extra_modules: Iterable[types.ModuleType] = ()) -> Snapshot:
     # never adds to it after import (a name added there is a hook: torch.cuda looks for
     # `_cuda_getDeviceCount`, absent from a CPU build, before it calls it)
     builder.owner(torch._C, BOTH, closed=True, only=TORCH_C_NAMES)
-    for owner, scopes, closed in _torch_owners():
+    listed = _torch_owners()
+    for owner, scopes, closed in listed:
         builder.owner(owner, scopes, closed=closed,
                       rebound_by_owner=TORCH_REBINDS if owner is torch else frozenset())
+    # ... and what a training run was seen to execute (`harness.training_path`: the modules
+    # and classes of its Python code), each class with the classes it inherits from: a name
+    # given to a base class shows through every class built on it (outside red team 73's
+    # `Dataset.__getitems__`, found by the loader through `TensorDataset`)
+    modules, classes = path
+    for module_ in modules:
+        builder.owner(module_, (SCENARIOS,),
+                      rebound_by_owner=TORCH_REBINDS if module_ is torch else frozenset())
+    for cls in (*classes, *(c for owner, _, _ in listed if isinstance(owner, type)
+                            for c in owner.__mro__[1:])):
+        if cls is not object and _from_torch(cls):
+            builder.owner(cls, (SCENARIOS,), closed=True)
     builder.owner(builtins, BOTH)
     return builder.snapshot()
+
+
+def _from_torch(cls: type) -> bool:
+    """A class of torch's own (or of `abc` and `logging`, whose code torch's runs)."""
+    name = getattr(cls, "__module__", None)
+    return isinstance(name, str) and any(name == p or name.startswith(p + ".")
+                                         for p in ("torch", "abc", "logging"))
 
 
 def tools() -> Tools:

@@ -221,7 +221,7 @@ class Baseline:
 
     def __init__(self) -> None:
         self.modules = len(sys.modules)
-        self.snapshot = integrity.take(harness.LAB_MODULES)
+        self.snapshot = integrity.take(harness.LAB_MODULES, harness.training_path())
         self.calls = integrity.subset(self.snapshot, integrity.CALLS)
         self.tools = integrity.tools()
 
@@ -545,6 +545,10 @@ class Worker:
                                                                  "message": f"unknown op {op}"}})
                 continue
             handler(self, request, tensors, guard)
+            # What the request kept of the student's (`harness._KEPT`) is freed now, between
+            # requests, with the reply sent and the next not read: whatever a `__del__` sets
+            # there is taken away before the worker reads on.
+            harness.release_kept()
 
     def guard(self) -> Guard:
         """What the handlers verify with, captured now (before any cell runs)."""
@@ -607,7 +611,7 @@ class Worker:
         held: list[Any] = []  # (the student's objects, alive until the reply is sent)
         header, values = self._call(request, tensors, guard, held)
         protocol.send_value(self.sock, header, **values)
-        held.clear()
+        harness.keep(held)  # (freed between requests: `harness.release_kept`)
 
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
@@ -682,7 +686,7 @@ class Worker:
         protocol.send(self.sock, {"ok": True, "stopped": stopped},
                       ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
                                              protocol.serialize(dict(sealed))))
-        held.clear()
+        harness.keep(held)  # (freed between requests: `harness.release_kept`)
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard, held: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -809,6 +813,7 @@ class Worker:
         if str(request.get("name")) not in harness.FUNCTIONS:  # a check's mistake, not theirs
             return {"ok": False, "unknown": True}, {}
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
+        harness.keep(params)  # (the student's code held them: freed between requests)
         record = request.get("record") is not False
         harness.reset_thread_state()  # (as a request's start: an earlier call may have left it)
         outcome: Any = None
@@ -821,11 +826,15 @@ class Worker:
         except GradingTimeout:
             failure = {"ok": False, "timeout": True}
         except BaseException as exc:
+            harness.keep(exc)  # (its frames hold the student's objects: none freed here)
             failure = {"ok": False, "error": harness.error_info(exc)}
         if failure is None and type(outcome) is dict:
             # Frozen to plain data at once, running none of the student's code (a value it
             # returned that edits the records from its own `items()` or `__iter__` would
-            # otherwise run as the reply is encoded, after the check below)
+            # otherwise run as the reply is encoded, after the check below); what the hooks
+            # held is kept, not freed (a collector callback freed here rewrote the outcome
+            # from its `__del__` before the copy: outside red team 73)
+            harness.keep(outcome)
             harness.silence_hooks()
             harness.strip_modes()
             outcome = harness.plain_copy(outcome)

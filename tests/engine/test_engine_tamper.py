@@ -404,3 +404,36 @@ def test_a_handler_in_torchs_collate_table_does_not_run_the_loop_for_it(grade_ta
     for name in (STEP_ORDER, TRAIN_MODE, TRAIN_DEVICE, EVAL_MODE, EVAL_DEVICE):
         assert not tests[name].passed, (name, tests[name].output)
     assert tests[NO_GRAD].passed and tests[TRAIN_RETURN].passed  # (what it does right)
+
+
+@pytest.mark.parametrize("fixture", ["hostile_gives_the_base_dataset_getitems",
+                                     "hostile_replaces_record_function_enter"])
+def test_code_put_on_the_loaders_path_is_tampering(grade_tamper, fixture):
+    """Outside red team 73: a `__getitems__` given to `Dataset` (the base of the loader's
+    `TensorDataset`) and torch's profiler's `record_function.__enter__` replaced ran at every
+    batch and did the steps the loop left out (+12, +8). The integrity snapshot watches every
+    module and class a training run executes (`harness.training_path`), each class with its
+    bases: the change is put back and flagged, and the checks it touched earn nothing."""
+    result = grade_tamper(fixture)
+    tests = _by_name(result)
+    assert result.tampered
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
+        assert not tests[name].passed, (name, tests[name].output)
+
+
+@pytest.mark.parametrize(("fixture", "attacked"), [
+    ("hostile_rearms_hooks_from_a_freed_entry", (STEP_ORDER, TRAIN_MODE, TRAIN_DEVICE, EVAL_MODE,
+                                                 EVAL_DEVICE, NO_GRAD)),
+    ("hostile_sets_a_profile_from_a_freed_entry", (STEP_ORDER, TRAIN_MODE, TRAIN_DEVICE,
+                                                   EVAL_MODE, EVAL_DEVICE)),
+    ("hostile_rewrites_an_outcome_from_a_freed_callback", (NO_GRAD,))])
+def test_nothing_of_the_notebooks_is_freed_inside_the_graders_work(grade_tamper, fixture,
+                                                                    attacked):
+    """Outside red team 73: objects whose `__del__` ran when the grader's clean-up freed them
+    — a table entry that re-armed the global hooks, one that set a profile function after
+    the hooks were silenced, a collector callback that rewrote a scenario's outcome before
+    its copy (+10, +8, +2). What the clean-up takes away is kept until the request ends
+    (`harness.release_kept`), and taken away again after: the steps left out are charged."""
+    tests = _by_name(grade_tamper(fixture))
+    for name in attacked:
+        assert not tests[name].passed, (name, tests[name].output)
