@@ -1301,10 +1301,14 @@ _TABLE_KINDS: dict[type, tuple[Callable[..., None], Callable[..., None]]] = {
     dict: (dict.clear, dict.update), OrderedDict: (OrderedDict.clear, OrderedDict.update),
     list: (list.clear, list.extend), set: (set.clear, set.update)}
 # Each: the namespace that holds it, its name, the table, its C methods (to empty and fill it:
-# a subclass's overrides never run, nor does any key's __eq__) and what torch put in it
+# a subclass's overrides never run, nor does any key's __eq__) and what torch put in it — a
+# tuple (of items, for a dict), which no cell can edit in place: outside red team 74 found this
+# copy through `sys.modules` and added its global hook to it, and the grader then put the
+# hook back itself before every request (+2 to +6)
 _TABLES: tuple[tuple[dict[str, Any], str, Any, Callable[..., None], Callable[..., None], Any],
                ...] = tuple(
-    (vars(owner), name, value, *_TABLE_KINDS[type(value)], type(value)(value))
+    (vars(owner), name, value, *_TABLE_KINDS[type(value)],
+     tuple(value.items()) if isinstance(value, dict) else tuple(value))
     for owner in _PATH_MODULES for name, value in list(vars(owner).items())
     if type(value) in _TABLE_KINDS and not (name.startswith("__") and name.endswith("__")))
 _MODULE_NAMES = vars(_MODULE_OWNER)

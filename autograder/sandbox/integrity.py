@@ -25,6 +25,7 @@ import gc
 import operator
 import sys
 import types
+import warnings
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -61,6 +62,15 @@ class Codes(NamedTuple):
     kwdefaults: tuple[Any, ...]
     labels: tuple[str, ...]
     scopes: tuple[tuple[str, ...], ...]
+    # ... and the cells of their closures, with what each held: a wrapper calls the function
+    # its cell holds (torch's `SGD.step` is `_use_grad_for_differentiable`'s `_use_grad`, the
+    # real step in a cell), and a cell is written without a trace (`cell_contents`, no audit
+    # event): outside red team 74 put a step that zeroed the gradients in that cell (+2).
+    # Every function a cell holds is watched in turn, its code and its own cells.
+    cells: tuple[Any, ...] = ()
+    contents: tuple[Any, ...] = ()
+    cell_labels: tuple[str, ...] = ()
+    cell_scopes: tuple[tuple[str, ...], ...] = ()
 
 
 class Tools(NamedTuple):
@@ -80,6 +90,7 @@ class Tools(NamedTuple):
     code_of: Any
     defaults_of: Any
     kwdefaults_of: Any
+    contents_of: Any
 
 
 class Unchanged(NamedTuple):
@@ -151,7 +162,8 @@ class Snapshot(NamedTuple):
 
     @property
     def size(self) -> int:
-        return sum(len(o.names) for o in self.owners) + len(self.codes.functions)
+        return (sum(len(o.names) for o in self.owners) + len(self.codes.functions)
+                + len(self.codes.cells))
 
 
 _MA_VERSION_TAG = 24  # PyDictObject.ma_version_tag in CPython 3.11 (x86-64, arm64)
@@ -205,11 +217,31 @@ def _store(owner: Any) -> Any:
     return held[0] if len(held) == 1 else None
 
 
+# Bindings a module or class of torch's holds that torch itself changes as it runs (a counter,
+# a flag, a name): every other binding is compared — a callable, a class, a module, a
+# descriptor, and an object of any other kind (outside red team 74 replaced torch's autograd
+# engine, `Variable._execution_engine`, an object nothing calls, with one that zeroed the
+# gradients before every backward: +2)
+_PLAIN_KINDS = (type(None), bool, int, float, complex, str, bytes)
+
+
 def _interesting(value: Any) -> bool:
-    """Bindings whose replacement changes behaviour: callables, classes, modules, descriptors."""
-    return (callable(value) or isinstance(value, (types.ModuleType, property, staticmethod,
-                                                  classmethod))
-            or type(value).__name__ in ("getset_descriptor", "member_descriptor"))
+    """Bindings whose replacement changes behaviour: anything but a plain scalar."""
+    return type(value) not in _PLAIN_KINDS
+
+
+def _data(value: Any) -> bool:
+    """What a class holds that its code does not define: an object, not a function, a class, a
+    module or a descriptor (the engine a backward runs through, not a method)."""
+    return (_interesting(value) and not callable(value)
+            and not isinstance(value, (types.ModuleType, property, staticmethod, classmethod))
+            and type(value).__name__ not in ("getset_descriptor", "member_descriptor"))
+
+
+def _dunder(name: str) -> bool:
+    """Python's own class data (`__annotations__`, `__slots__`, …), not an object the class
+    holds for its users."""
+    return name.startswith("__") and name.endswith("__")
 
 
 def _label(owner: Any) -> str:
@@ -222,12 +254,13 @@ class _Builder:
     def __init__(self) -> None:
         self.owners: list[Owner] = []
         self.functions: list[tuple[types.FunctionType, str, tuple[str, ...]]] = []
+        self.cells: list[tuple[Any, Any, str, tuple[str, ...]]] = []
         self.seen_owners: set[int] = set()
         self.seen_functions: set[int] = set()
 
     def owner(self, owner: Any, scopes: tuple[str, ...], *, closed: bool = False,
               everything: bool = False, only: Iterable[str] | None = None,
-              rebound_by_owner: frozenset[str] = frozenset()) -> None:
+              rebound_by_owner: frozenset[str] = frozenset(), data_only: bool = False) -> None:
         if id(owner) in self.seen_owners:
             return
         self.seen_owners.add(id(owner))
@@ -241,8 +274,13 @@ class _Builder:
         label = _label(owner)
         namespace = vars(owner)
         names = tuple(n for n, v in namespace.items()
-                      if (everything or _interesting(v)) and (only is None or n in only)
+                      if (everything or (_data(v) and not _dunder(n) if data_only
+                                         else _interesting(v)))
+                      and (only is None or n in only)
                       and n not in rebound_by_owner)
+        if data_only and not names:
+            return  # (no object to compare: its dict's version, which torch's own counters
+            # move — `RemovableHandle.next_id` at every hook registered —, tells nothing)
         values = tuple(namespace[n] for n in names)
         # two names at least, so that the getter always returns a tuple
         getter = operator.itemgetter(*names, *names[:1], *names[:1]) if names else None
@@ -267,6 +305,14 @@ class _Builder:
         if isinstance(value, types.FunctionType) and id(value) not in self.seen_functions:
             self.seen_functions.add(id(value))
             self.functions.append((value, label, scopes))
+            for name, cell in zip(value.__code__.co_freevars, value.__closure__ or (),
+                                  strict=False):
+                try:
+                    held = cell.cell_contents
+                except ValueError:  # (an empty cell: nothing bound yet)
+                    continue
+                self.cells.append((cell, held, f"{label}'s {name}", scopes))
+                self.function(held, f"{label}'s {name}", scopes)
 
     def snapshot(self) -> Snapshot:
         functions = tuple(f for f, _, _ in self.functions)
@@ -275,6 +321,10 @@ class _Builder:
                       tuple(f.__kwdefaults__ for f in functions),
                       tuple(label for _, label, _ in self.functions),
                       tuple(scopes for _, _, scopes in self.functions))
+        codes = codes._replace(cells=tuple(c for c, _, _, _ in self.cells),
+                               contents=tuple(v for _, v, _, _ in self.cells),
+                               cell_labels=tuple(label for _, _, label, _ in self.cells),
+                               cell_scopes=tuple(scopes for _, _, _, scopes in self.cells))
         owners = tuple(self.owners)
         return Snapshot(owners, codes, _unchanged(owners, codes), kernels())
 
@@ -283,6 +333,7 @@ class _Builder:
 # object's start; `_unchanged` checks every word against what Python reads before using any.
 _OB_TYPE = 8
 _FUNC_CODE, _FUNC_DEFAULTS, _FUNC_KWDEFAULTS = 48, 56, 64
+_CELL_REF = 16
 
 
 def _unchanged(owners: tuple[Owner, ...], codes: Codes) -> Unchanged | None:
@@ -307,6 +358,8 @@ def _unchanged(owners: tuple[Owner, ...], codes: Codes) -> Unchanged | None:
         words += [(id(function) + _FUNC_CODE, id(code)),
                   (id(function) + _FUNC_DEFAULTS, 0 if default is None else id(default)),
                   (id(function) + _FUNC_KWDEFAULTS, 0 if kwdefault is None else id(kwdefault))]
+    words += [(id(cell) + _CELL_REF, id(held))
+              for cell, held in zip(codes.cells, codes.contents, strict=True)]
     if not words or any(address % 8 for address, _ in words):
         return None
     low = min(address for address, _ in words)
@@ -368,7 +421,7 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
         (torch.overrides.TorchFunctionMode, BOTH, True),
         (python_dispatch.TorchDispatchMode, BOTH, True),
         (F, (SCENARIOS,), False),
-        (torch.autograd, (SCENARIOS,), False),
+        (torch.autograd, BOTH, False),  # (a call's gradients: `torch.autograd.grad`)
         (grad_mode, (SCENARIOS,), False),
         (torch.cuda, (SCENARIOS,), False),
         (module, (SCENARIOS,), False),
@@ -407,6 +460,13 @@ def take(extra_modules: Iterable[types.ModuleType] = (),
     `torch.manual_seed` wrapped when the first optimizer is built): the zygote's warm-up
     has already used them, so a worker's snapshot sees them in their final state.
     """
+    with warnings.catch_warnings():  # (reading a deprecated binding warns: torch.distributed's
+        warnings.simplefilter("ignore")  # `reduce_op`, once per zygote, on every test's log)
+        return _take(extra_modules, path)
+
+
+def _take(extra_modules: Iterable[types.ModuleType],
+          path: tuple[tuple[types.ModuleType, ...], tuple[type, ...]]) -> Snapshot:
     builder = _Builder()
     ours = [m for name, m in sorted(sys.modules.items())
             if isinstance(m, types.ModuleType)
@@ -448,6 +508,17 @@ def take(extra_modules: Iterable[types.ModuleType] = (),
                             for c in owner.__mro__[1:])):
         if cls is not object and _from_torch(cls):
             builder.owner(cls, (SCENARIOS,), closed=True)
+    # ... and the objects held by every class of torch's a watched torch module names, with
+    # that module's scopes: code on the path reads what such a class holds without running
+    # any of the class's own (`_engine_run_backward` reads `Variable._execution_engine`, named
+    # by `torch.autograd`). Only its data: its code does not run on the path, and torch
+    # itself gives such classes methods as subsystems load (`make_fx` registers properties
+    # on `torch.compiler`'s `CacheInfo`: flagged, when these were compared too)
+    for o in tuple(builder.owners):
+        if isinstance(o.owner, types.ModuleType) and _in_torch(o.owner.__name__):
+            for value in tuple(vars(o.owner).values()):
+                if isinstance(value, type) and _from_torch(value):
+                    builder.owner(value, o.scopes, data_only=True)
     builder.owner(builtins, BOTH)
     return builder.snapshot()
 
@@ -459,10 +530,15 @@ def _from_torch(cls: type) -> bool:
                                          for p in ("torch", "abc", "logging"))
 
 
+def _in_torch(name: Any) -> bool:
+    return isinstance(name, str) and (name == "torch" or name.startswith("torch."))
+
+
 def tools() -> Tools:
     return Tools(type, setattr, delattr, len, tuple, sorted, all, map, operator.is_,
                  range, zip, operator.attrgetter("__code__"),
-                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"))
+                 operator.attrgetter("__defaults__"), operator.attrgetter("__kwdefaults__"),
+                 operator.attrgetter("cell_contents"))
 
 
 def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ...]]]) -> int:
@@ -487,18 +563,24 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
         if as_bytes(now) == expected:
             return 0
     (kind_of, set_attr, del_attr, length, as_tuple, in_order, every, each, same, span,
-     pairs, code_of, defaults_of, kwdefaults_of) = t
-    functions, code_objects, defaults, kwdefaults, labels, scopes_of = codes
+     pairs, code_of, defaults_of, kwdefaults_of, contents_of) = t
+    (functions, code_objects, defaults, kwdefaults, labels, scopes_of,
+     cells, contents, cell_labels, cell_scopes) = codes
     if unchanged is None:  # every owner; the functions, if the comparison below finds any
         owner_ids: Any = span(length(owners))
         function_ids: Any = None
+        cell_ids: Any = None
         moved: Any = None  # (no versions read: every owner's bindings are compared)
     else:
-        # the owners and functions whose words differ (two words an owner, three a function)
+        # the owners, functions and cells whose words differ (two words an owner, three a
+        # function, one a cell)
         changed = as_list(nonzero(differ(now))[0])
         split = 2 * length(owners)
+        split_cells = split + 3 * length(functions)
         owner_ids = in_order({i // 2 for i in changed if i < split})
-        function_ids = in_order({(i - split) // 3 for i in changed if i >= split})
+        function_ids = in_order({(i - split) // 3 for i in changed
+                                 if split <= i < split_cells})
+        cell_ids = in_order({i - split_cells for i in changed if i >= split_cells})
         moved = {i // 2 for i in changed if i < split and i % 2}  # (its dict's version word)
     missing = findings  # a sentinel no namespace holds
     fixed = 0
@@ -542,6 +624,22 @@ def verify(snapshot: Snapshot, t: Tools, findings: list[tuple[str, tuple[str, ..
             function.__kwdefaults__ = kwdefault
             findings.append((labels[k] + " had its code replaced", scopes_of[k]))
             fixed += 1
+    if cell_ids is None:
+        try:
+            same_cells = every(each(same, each(contents_of, cells), contents))
+        except:  # noqa: E722 - a cell emptied (naming an exception class is a lookup)
+            same_cells = False
+        cell_ids = () if same_cells else span(length(cells))
+    for k in cell_ids:
+        cell, held = cells[k], contents[k]
+        try:
+            now_held = contents_of(cell)
+        except:  # noqa: E722 - emptied (`del cell.cell_contents`)
+            now_held = missing
+        if now_held is not held:
+            set_attr(cell, "cell_contents", held)
+            findings.append((cell_labels[k] + " was replaced", cell_scopes[k]))
+            fixed += 1
     return fixed
 
 
@@ -567,9 +665,12 @@ def subset(snapshot: Snapshot, scope: str) -> Snapshot:
     owners = tuple(o for o in snapshot.owners if scope in o.scopes)
     keep = [i for i, scopes in enumerate(snapshot.codes.scopes) if scope in scopes]
     c = snapshot.codes
+    held = [i for i, scopes in enumerate(c.cell_scopes) if scope in scopes]
     codes = Codes(tuple(c.functions[i] for i in keep), tuple(c.codes[i] for i in keep),
                   tuple(c.defaults[i] for i in keep), tuple(c.kwdefaults[i] for i in keep),
-                  tuple(c.labels[i] for i in keep), tuple(c.scopes[i] for i in keep))
+                  tuple(c.labels[i] for i in keep), tuple(c.scopes[i] for i in keep),
+                  tuple(c.cells[i] for i in held), tuple(c.contents[i] for i in held),
+                  tuple(c.cell_labels[i] for i in held), tuple(c.cell_scopes[i] for i in held))
     # (the kernel tables are read where the whole snapshot is verified — a request's start,
     # a scenario, the end —, not around every recorded call: ~0.2 ms each time)
     return Snapshot(owners, codes, _unchanged(owners, codes))

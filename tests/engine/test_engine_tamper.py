@@ -437,3 +437,29 @@ def test_nothing_of_the_notebooks_is_freed_inside_the_graders_work(grade_tamper,
     tests = _by_name(grade_tamper(fixture))
     for name in attacked:
         assert not tests[name].passed, (name, tests[name].output)
+
+
+@pytest.mark.parametrize("fixture", ["hostile_swaps_the_autograd_engine",
+                                     "hostile_rewrites_a_closure_cell_of_step"])
+def test_what_torchs_code_holds_beyond_its_functions_is_watched(grade_tamper, fixture):
+    """Outside red team 74: torch's autograd engine (`Variable._execution_engine`, an object,
+    not a function) replaced by one that zeroed the gradients before every backward, and the
+    real step held in the closure cell of `SGD.step`'s wrapper replaced by one that cleared
+    them after (+2 each). Every binding of a watched torch namespace but a plain scalar is
+    compared, every class a watched torch module names is watched, and so is every closure
+    cell of a watched function: put back and flagged, and the loop's missing step is charged."""
+    result = grade_tamper(fixture)
+    tests = _by_name(result)
+    assert result.tampered
+    assert not tests[STEP_ORDER].passed, tests[STEP_ORDER].output
+
+
+def test_the_graders_copy_of_torchs_tables_cannot_be_edited(grade_tamper):
+    """Outside red team 74: a cell found, through `sys.modules`, the copy of torch's hook
+    tables the grader refills them from before each request, and added its global forward
+    pre-hook to it (the mode and the zeroing the loop left out, set at every forward): the
+    grader put the hook back itself (+6). The copies are tuples: the hook is emptied with the
+    table, and the loop's missing steps are charged."""
+    tests = _by_name(grade_tamper("hostile_poisons_the_graders_table_copy"))
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
+        assert not tests[name].passed, (name, tests[name].output)
