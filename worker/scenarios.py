@@ -632,34 +632,65 @@ def _softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
 LIBRARY_EQUIVALENTS: dict[str, Any] = {"log_softmax": _log_softmax, "softmax": _softmax}
 
 
+def _reduced(loss: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+def _mse_loss(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    return _reduced((pred - target) ** 2, reduction)
+
+
+def _mae_loss(pred: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    return _reduced((pred - target).abs(), reduction)
+
+
+#: Part A's: huber_loss may be built on the student's own elementwise mse_loss and mae_loss
+REGRESSION_EQUIVALENTS: dict[str, Any] = {"mse_loss": _mse_loss, "mae_loss": _mae_loss}
+
+
 @scenario("cross_entropy_with_library", function="cross_entropy")
 def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, Any],
                                         ) -> dict[str, Any]:
     """cross_entropy with the student's log_softmax and softmax replaced by PyTorch's, so a
     mistake in those helpers is charged to their own checks only: value, gradients (of the
     first argument), gradcheck and in-place edits, as a direct call reports them."""
+    return _with_helpers_replaced(ns, params, "cross_entropy", LIBRARY_EQUIVALENTS)
+
+
+@scenario("huber_with_library", function="huber_loss")
+def scenario_huber_with_library(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """huber_loss with the student's mse_loss and mae_loss replaced by PyTorch's semantics,
+    as `cross_entropy_with_library` does for cross_entropy's helpers (fresh eyes 54: a huber
+    built on an mse_loss computed in float32 failed its own gradient check for it)."""
+    return _with_helpers_replaced(ns, params, "huber_loss", REGRESSION_EQUIVALENTS)
+
+
+def _with_helpers_replaced(ns: dict[str, Any], params: dict[str, Any], function: str,
+                           equivalents: dict[str, Any]) -> dict[str, Any]:
+    """`function` called as a direct call is, with the graded helpers it may call replaced by
+    `equivalents` for the call: value, gradients, gradcheck, what ran and in-place edits."""
     args = list(params["args"])
     kwargs = dict(params.get("kwargs") or {})
     grad_args = [int(i) for i in params.get("grad_args") or []]
     for i in grad_args:
         args[i] = args[i].detach().clone().requires_grad_(True)
     before = [a.detach().clone() if isinstance(a, torch.Tensor) else None for a in args]
-    saved = {name: ns.get(name) for name in LIBRARY_EQUIVALENTS if name in ns}
+    saved = {name: ns.get(name) for name in equivalents if name in ns}
     outcome: dict[str, Any] = {"error": None, "value": None, "grads": None, "gradcheck": None}
-    ns.update({name: LIBRARY_EQUIVALENTS[name] for name in saved})
+    ns.update({name: equivalents[name] for name in saved})
     record = params.get("record") is not False  # what ran: only the no-library check asks
     # (the helpers put in the student's place are the grader's own code, which a block
     # refuses where the student's code reaches it on its own: `harness.LAB_WORKER`)
     recorded = harness.RecordedCall(params.get("block"), record, allow=tuple(
-        function.__code__ for function in LIBRARY_EQUIVALENTS.values()))
+        helper.__code__ for helper in equivalents.values()))
     try:
-        value = recorded(ns["cross_entropy"], *args, **kwargs)
+        value = recorded(ns[function], *args, **kwargs)
         frozen = recorded.plain  # (made under the block: harness.plain_copy; held here)
         if grad_args:
             outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                  params.get("upstream"))
         if params.get("gradcheck"):
-            outcome["gradcheck"] = harness.run_gradcheck(ns["cross_entropy"], args, kwargs,
+            outcome["gradcheck"] = harness.run_gradcheck(ns[function], args, kwargs,
                                                          grad_args)
         harness.silence_hooks()
         harness.strip_modes()
@@ -672,7 +703,7 @@ def scenario_cross_entropy_with_library(ns: dict[str, Any], params: dict[str, An
     outcome["called"] = recorded.names  # what ran (the no-library check)
     if not recorded.intact:  # evidence of calls voided, as for a direct call
         outcome["_findings"] = [("the grader's call recorders (or its library block) were "
-                                 "removed during cross_entropy", "calls")]
+                                 f"removed during {function}", "calls")]
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                           if b is not None and isinstance(a, torch.Tensor)
                           and not torch.equal(a.detach(), b)]

@@ -206,6 +206,28 @@ def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
     return ""
 
 
+def _helper_failing_on_gpu(student, function: str, error: StudentError) -> str:
+    """The earlier graded function the GPU error was raised in, where a run shows that
+    function failing on the GPU on its own inputs too (its own check charges it): softmax as
+    exp(log_softmax(x)) over a log_softmax that adds a tensor made on the CPU failed here
+    as well, and so did cross_entropy built on it (fresh eyes 54: one mistake, three
+    charges). The frame is the run's (where the error was raised), never the source's."""
+    helper = error.info.get("function", "")
+    if helper == function or helper not in _calls() or not _is_device_error(error):
+        return ""
+    for args, kwargs in _calls()[helper]:
+        try:
+            student.call(helper, *args, **kwargs)  # (it works on the CPU: no other mistake)
+            student.call(helper, *args, gpu=True, **kwargs)
+        except StudentError as own:
+            if _is_device_error(own) and own.info.get("function") == helper:
+                return helper
+            return ""
+        except Exception:  # (a call cut at its limit, a missing helper)
+            return ""
+    return ""
+
+
 def _expect_on_gpu(student, ref, function: str,
                    calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
     assessed, raised = 0, None
@@ -233,6 +255,10 @@ def _expect_on_gpu(student, ref, function: str,
         try:
             result = student.call(function, *args, gpu=True, **kwargs)
         except StudentError as error:
+            helper = _helper_failing_on_gpu(student, function, error)
+            if helper:  # (its own GPU check charges it: one mistake, one cost)
+                attributed_to(f"{helper}: {ON_GPU}")
+                continue
             if _is_device_error(error):
                 fail(f"{function} fails when its inputs are on a GPU: it mixes them with a "
                      "tensor it made on the CPU (\"" + error.excerpt() + "\"). Make new "

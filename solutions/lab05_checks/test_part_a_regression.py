@@ -19,7 +19,13 @@ from autograder.check.compare import (
     matches,
     tolerance,
 )
-from autograder.check.registry import attributed_to, attribution_pending, check, fail
+from autograder.check.registry import (
+    CheckFailed,
+    attributed_to,
+    attribution_pending,
+    check,
+    fail,
+)
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import StudentError
@@ -1143,9 +1149,56 @@ HUBER_GRAD = "huber_loss: backward gives the reference gradients (float64, gradc
        "if on tensor values.",
        clauses=("where the pieces meet any gradient between 0 and 2 delta is accepted",))
 def test_huber_gradients(student, memo, tol):
-    _expect_gradients(student, memo, "huber_loss",
-                      lambda p, t, delta=1.0, reduction="mean": F.huber_loss(
-                          p, t, delta=delta, reduction=reduction), tol, delta=1.0)
+    try:
+        _expect_gradients(student, memo, "huber_loss",
+                          lambda p, t, delta=1.0, reduction="mean": F.huber_loss(
+                              p, t, delta=delta, reduction=reduction), tol, delta=1.0)
+    except CheckFailed:
+        helper = _huber_gradients_through_a_helper(student, tol)
+        if not helper:
+            raise
+        attributed_to(helper)
+
+
+def _huber_gradients_through_a_helper(student, tol: Tolerances | None) -> str:
+    """The values check of the student's own mse_loss or mae_loss that huber_loss is wrong
+    through, where a run shows it: the helper is wrong on huber's inputs, and with both
+    helpers replaced by PyTorch's (worker scenario `huber_with_library`) huber's gradients
+    and gradcheck are right (fresh eyes 54: a huber_loss built on an mse_loss computed in
+    float32 failed this check for mse_loss's mistake, charged by mse_loss's own). "" else."""
+    tol = tol or Tolerances()
+    grad = tol.gradient
+    gen = torch.Generator().manual_seed(5)
+    pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
+    target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
+    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    wrong = [check_name for helper, reference, check_name in (
+        ("mse_loss", F.mse_loss, MSE_VALUES), ("mae_loss", F.l1_loss, MAE_VALUES))
+        if not _exactly(_quiet(student, helper, pred, target, reduction="none"),
+                        reference(pred, target, reduction="none"), tol.float64)]
+    if not wrong:
+        return ""
+    try:
+        outcome = student.scenario("huber_with_library", {
+            "args": [pred, target], "kwargs": {"delta": 1.0, "reduction": "none"},
+            "grad_args": [0, 1], "gradcheck": True, "upstream": upstream})
+    except Exception:  # (a call cut at its limit, a missing function: no cause shown)
+        return ""
+    grads = outcome.get("grads") if isinstance(outcome, dict) else None
+    got = grads[0] if isinstance(grads, list) and grads else None
+    leaf = pred.clone().requires_grad_(True)
+    (expected,) = torch.autograd.grad(F.huber_loss(leaf, target, delta=1.0, reduction="none"),
+                                      leaf, grad_outputs=upstream)
+    right = (isinstance(got, torch.Tensor) and outcome.get("gradcheck") is True
+             and matches(got, expected, rtol=grad.rtol, atol=grad.atol))
+    return wrong[0] if right else ""
+
+
+def _exactly(value: Any, expected: torch.Tensor, tolerance: Tolerance) -> bool:
+    """The helper's value is the reference's, dtype included, within the values checks'
+    float64 tolerance."""
+    return (isinstance(value, torch.Tensor) and value.dtype == expected.dtype
+            and matches(value, expected, tolerance.rtol, tolerance.atol))
 
 
 HUBER_ERRORS = "huber_loss: raises ValueError on mismatched shapes, unknown reduction or delta <= 0"

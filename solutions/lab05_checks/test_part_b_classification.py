@@ -926,11 +926,15 @@ def _family_composition(tol, function: str, x: torch.Tensor, dim: int,
         got = outputs[0]
         if not isinstance(got, torch.Tensor) or got.shape != x.shape:
             return []
-        return [outer(got.to(x.dtype))]
+        # (and over the member's output as it is: exp of a log_softmax that returned float32
+        # for float64 logits is float32 too — fresh eyes 54's softmax, right given its
+        # log_softmax, was charged that dtype a second time)
+        return [outer(got.to(x.dtype)), outer(got)]
 
+    # (a member right but for its dtype is wrong: its values check charges that)
     return Composition(function, helper, check_name,
                        (HelperCall((x,), reference(x, dim=dim), {"dim": dim}),), compose,
-                       lambda v, e: _same(v, e, tol))
+                       lambda v, e: _same(v, e, tol) and v.dtype == e.dtype)
 
 
 def _own_model(student, memo, tol, function: str) -> Loss | None:
@@ -3079,6 +3083,14 @@ def test_bcel_pos_weight(student, tol, memo):
                          "it is right only for targets of exactly 0 or 1 — weight the "
                          "positive term alone, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))).",
                          "pos-weight-factor")
+                if _whole_loss_weighted_by_target(student, tol, logits, targets, pos_weight):
+                    # (fresh eyes 54: pos_weight times the whole loss where y > 0.5, told
+                    # only "wrong values with pos_weight")
+                    fail(f"{BCEL} multiplies each element's whole loss by pos_weight where the "
+                         "target is positive, which weights both terms for a target between 0 "
+                         "and 1 (a soft target): it is right only for targets of exactly 0 or "
+                         "1 — weight the positive term alone, -(pos_weight·y·log σ(x) + "
+                         "(1 − y)·log(1 − σ(x))).", "pos-weight-factor")
                 weighted_as = _pos_weight_taken_as(student, tol)
                 if weighted_as:
                     # (fresh eyes 53: (pos_weight − 1)·y·log σ(x), told only "wrong values")
@@ -3145,6 +3157,28 @@ def _pos_weight_taken_as(student, tol) -> str:
                 not _same(weights[positive], pos_weight.expand_as(logits)[positive], tol):
             return words
     return ""
+
+
+def _whole_loss_weighted_by_target(student, tol, logits: torch.Tensor, targets: torch.Tensor,
+                                   pos_weight: torch.Tensor) -> bool:
+    """With reduction='none', each element's value is its unweighted loss times pos_weight
+    (broadcast) or times 1 — one or the other, chosen by the element's target, whatever rule
+    chooses — on soft targets, where the right value is neither for some element."""
+    if not bool(((targets > 0) & (targets < 1)).any()):
+        return False
+    value = _quiet_call(student, BCEL, logits, targets, pos_weight=pos_weight,
+                        reduction="none")
+    plain = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    if not isinstance(value, torch.Tensor) or value.shape != plain.shape \
+            or not value.is_floating_point():
+        return False
+    scaled = plain * pos_weight.expand_as(plain)
+    loose = tolerance(tol, plain.dtype)
+    per_element = torch.isclose(value.to(plain.dtype), scaled, rtol=loose.rtol, atol=loose.atol) \
+        | torch.isclose(value.to(plain.dtype), plain, rtol=loose.rtol, atol=loose.atol)
+    right = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight,
+                                               reduction="none")
+    return bool(per_element.all()) and not _same(value, right, tol)
 
 
 def _pos_weight_on_rows(student, tol) -> bool:

@@ -1170,6 +1170,12 @@ F1_MISTAKES: dict[str, tuple[Callable[[int, int, int], float], str]] = {
     "f1-missing-2": (lambda tp, fp, fn: _ratio(2 * tp, 2 * tp + fp + fn) / 2,
                      "precision_recall_f1's F1 is half the right one, P·R / (P + R): the "
                      "harmonic mean is 2·P·R / (P + R)."),
+    # (fresh eyes 54: with the Jaccard index and the missing 2, every a·TP / (b·TP + FP + FN)
+    # of a, b in {1, 2} but F1 itself)
+    "f1-tp-once": (lambda tp, fp, fn: _ratio(2 * tp, tp + fp + fn),
+                   "precision_recall_f1's F1 is 2·TP / (TP + FP + FN), which counts the true "
+                   "positives once in the denominator: F1 = 2·TP / (2·TP + FP + FN) = "
+                   "2·P·R / (P + R)."),
 }
 
 
