@@ -565,6 +565,9 @@ def main() -> None:
     from autograder.sandbox import rehearsal
 
     rehearsal.run()
+    # (what the rehearsal's requests kept freed here: kept into the fork, every worker's first
+    # `release_kept` wrote to those objects' pages — ~1,800 pages copied a submission)
+    harness.release_kept()
     # (the grader's classes immutable for every worker: `worker.freeze_grader_classes`; here,
     # in the zygote's own process, never in a judge's or a test's)
     worker.freeze_grader_classes()
