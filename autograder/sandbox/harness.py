@@ -13,6 +13,7 @@ returned; otherwise it chooses the wording of feedback at most.
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.abc
 import importlib.machinery
@@ -28,7 +29,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from types import CodeType, FunctionType, MappingProxyType, ModuleType
+from types import (
+    BuiltinFunctionType,
+    CodeType,
+    FunctionType,
+    MappingProxyType,
+    MethodType,
+    ModuleType,
+)
 from typing import Any, NamedTuple
 
 import torch
@@ -322,6 +330,72 @@ _DUMP = torch._C._dispatch_dump
 _IMPL = torch._C._DispatchModule.impl  # (methods of a class a notebook could patch: taken now)
 _RESET = torch._C._DispatchModule.reset
 BLOCK_SOURCE = "<autograder: library blocked>"  # the registrations' debug name (see `holds`)
+
+
+def refuse_kernel_registrations() -> None:
+    """In a worker's baseline, the dispatcher's `impl` — what `torch.library.Library.impl` and
+    every registration API over it (`torch.library.impl`, `register_kernel`, `custom_op`)
+    end in — refuses a kernel whose code is the notebook's: a function written outside
+    torch's own files, or one that calls such a function (a closure, `functools.partial`,
+    a bound method, `__wrapped__`: torch's wrappers hold the user's function so), or a
+    callable object of a class not torch's. Why: a kernel a notebook registers over one of
+    torch's operators runs wherever the operator runs, the grader's own code included:
+    outside red team 75 registered one over `aten::stack`, which the grader's loaders put
+    every batch together with, and from it zeroed the gradients and set the mode the graded
+    loop left out (+2 on four checks, +8 on a loop with four mistakes). Torch's own
+    registrations (`torch.compile` loading its compiler) pass torch's functions and go
+    through. Deny by default: nothing a lab asks of a student needs a kernel of its own. The
+    grader's block keeps its own entry point (`_IMPL`, taken at import); the class holding
+    this one is in the integrity snapshot."""
+    def impl(self: Any, *args: Any, _register: Any = _IMPL, _notebook: Any = _notebook_code,
+             _refused: type[Exception] = RuntimeError, **kwargs: Any) -> Any:
+        kernel = args[2] if len(args) > 2 else kwargs.get("fn")
+        if _notebook(kernel):
+            raise _refused(REGISTRATION_HINT)
+        return _register(self, *args, **kwargs)
+
+    torch._C._DispatchModule.impl = impl  # type: ignore[method-assign]
+
+
+REGISTRATION_HINT = ("the grader refuses kernels of a notebook's own registered with torch's "
+                     "dispatcher (torch.library): compute with the library as it is")
+_TORCH_FILES = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
+
+
+def _notebook_code(kernel: Any, depth: int = 0) -> bool:
+    """Is `kernel`, or anything it calls through what it holds, code outside torch's files?"""
+    if depth > 8:
+        return True
+    if isinstance(kernel, functools.partial):
+        return _notebook_code(kernel.func, depth + 1) or any(
+            _notebook_code(a, depth + 1) for a in (*kernel.args, *kernel.keywords.values())
+            if callable(a))
+    if isinstance(kernel, MethodType):
+        owner = kernel.__self__
+        return _notebook_code(kernel.__func__, depth + 1) or (
+            callable(owner) and _notebook_code(owner, depth + 1))
+    if isinstance(kernel, FunctionType):
+        if not os.path.abspath(kernel.__code__.co_filename).startswith(_TORCH_FILES):
+            return True
+        held = [cell.cell_contents for cell in kernel.__closure__ or ()
+                if _filled(cell)]
+        wrapped = vars(kernel).get("__wrapped__")
+        return any(_notebook_code(value, depth + 1) for value in (*held, wrapped)
+                   if callable(value))
+    if isinstance(kernel, (BuiltinFunctionType, type)) or kernel is None:
+        return False  # (C code, a class: torch's or Python's own; none: nothing to run)
+    module = getattr(type(kernel), "__module__", "")
+    return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
+
+
+def _filled(cell: Any) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
 # Where a block registers: every dispatch key an operator may have a kernel at that computes
 # values (Meta computes none). A tensor of another layout goes to its own key (a sparse
 # softmax's kernel is at SparseCPU only, a softmax of an MKL-DNN or nested tensor at theirs),

@@ -427,6 +427,9 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
         (module, (SCENARIOS,), False),
         (torch.Tensor, BOTH, True),
         (torch._C.TensorBase, BOTH, True),
+        # (its `impl` the worker's, refusing a notebook's kernels: `harness.
+        # refuse_kernel_registrations`)
+        (torch._C._DispatchModule, BOTH, True),
         (torch.optim.SGD, (SCENARIOS,), True),
         (torch.optim.Optimizer, (SCENARIOS,), True),
         (data.DataLoader, (SCENARIOS,), True),

@@ -10,10 +10,14 @@ import torch
 from autograder.sandbox import integrity
 from tests.engine.conftest import one_cell_session
 
+# (a worker refuses a notebook's kernel: `harness.refuse_kernel_registrations`; this one goes
+# past the refusal through the grader's own entry point, read off the harness — what the
+# kernel tables are still read for)
 OVERRIDE = """
-import torch
+import sys, torch
 _lib = torch.library.Library("aten", "IMPL")
-_lib.impl("equal", lambda a, b: True, "CPU")
+sys.modules["autograder.sandbox.harness"]._IMPL(_lib.m, "equal", "CPU", lambda a, b: True,
+                                                False)
 def edits(x):
     x.add_(1.0)
     return x.sum()
@@ -47,3 +51,26 @@ def test_the_snapshot_holds_each_watched_operators_table() -> None:
                zip(kernels.names, kernels.dumps, strict=True))
     assert kernels.dump("aten::equal") == kernels.dumps[0]
     assert torch.equal(torch.ones(2), torch.ones(2))
+
+
+REGISTERS = """
+import torch
+try:
+    _lib = torch.library.Library("aten", "IMPL")
+    _lib.impl("equal", lambda a, b: True, "CPU")
+    refused = ""
+except RuntimeError as error:
+    refused = str(error)
+def edits(x):
+    x.add_(1.0)
+    return x.sum()
+"""
+
+
+def test_a_notebooks_kernel_is_refused(zygote) -> None:
+    """Outside red team 75: a kernel over `aten::stack` ran in the grader's own loaders. A
+    worker refuses every kernel of the notebook's own (torch's own registrations go on)."""
+    with one_cell_session(zygote, REGISTERS) as session:
+        assert "refuses kernels" in session.get_var("refused")
+        session.call("edits", torch.ones(3))
+        assert session.findings() == []

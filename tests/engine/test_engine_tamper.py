@@ -463,3 +463,13 @@ def test_the_graders_copy_of_torchs_tables_cannot_be_edited(grade_tamper):
     tests = _by_name(grade_tamper("hostile_poisons_the_graders_table_copy"))
     for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
         assert not tests[name].passed, (name, tests[name].output)
+
+
+def test_a_kernel_over_one_of_torchs_operators_is_refused(grade_tamper):
+    """Outside red team 75: a kernel registered over `aten::stack` (the grader's loaders put
+    every batch together with it) zeroed the gradients the loop left at every batch (+2; +8
+    with the mode and no_grad set from it too). A worker refuses a library over torch's own
+    namespaces (`harness.refuse_kernel_registrations`): the loop's missing step is charged."""
+    tests = _by_name(grade_tamper("hostile_registers_a_kernel_over_stack"))
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
+        assert not tests[name].passed, (name, tests[name].output)
