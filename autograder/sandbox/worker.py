@@ -612,7 +612,10 @@ class Worker:
         held: list[Any] = []  # (the student's objects, alive until the reply is sent)
         header, values = self._call(request, tensors, guard, held)
         protocol.send_value(self.sock, header, **values)
-        harness.keep(held)  # (freed between requests: `harness.release_kept`)
+        # (freed now, the reply sent: whatever a `__del__` sets is taken away by the clean-up
+        # after every request, `harness.release_kept`; held in `_KEPT` instead, they cost
+        # ~1,200 page faults a submission)
+        held.clear()
 
     def op_calls(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                  guard: Guard) -> None:
@@ -687,7 +690,10 @@ class Worker:
         protocol.send(self.sock, {"ok": True, "stopped": stopped},
                       ready=protocol.Encoded({"results": b"[" + b",".join(results) + b"]"},
                                              protocol.serialize(dict(sealed))))
-        harness.keep(held)  # (freed between requests: `harness.release_kept`)
+        # (freed now, the reply sent: whatever a `__del__` sets is taken away by the clean-up
+        # after every request, `harness.release_kept`; held in `_KEPT` instead, they cost
+        # ~1,200 page faults a submission)
+        held.clear()
 
     def _call(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
               guard: Guard, held: list[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
