@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,16 @@ def _large_labels(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
     guesses = torch.randint(0, num_classes, (1531,), generator=gen)
     preds = torch.where(torch.rand(1531, generator=gen) < 0.6, targets, guesses)
     return preds, targets
+
+
+def _narrow_counts(value: torch.Tensor, expected: torch.Tensor) -> bool:
+    """The counts as a narrower dtype holds them: wrapped (uint8, int8, int16) or rounded
+    (float16, bfloat16), where that differs from the counts themselves."""
+    for narrow in (torch.uint8, torch.int8, torch.int16, torch.float16, torch.bfloat16):
+        held = expected.to(narrow).to(torch.int64)
+        if not torch.equal(held, expected) and torch.equal(value.to(torch.int64), held):
+            return True
+    return False
 
 
 def _every_pair(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -242,16 +253,26 @@ def _zero_division_value(number: float) -> str:
     return repr(float(number)) if number in (1.0, 0.5, -0.0, 0.0) else "another value"
 
 
-def _rounded(function: str, value: Any, expected: float, tol, what: str) -> None:
+def _rounded(function: str, value: Any, expected: float, tol, what: str,
+             again: Callable[[], tuple[Any, float]] | None = None) -> None:
     """Fails naming the rounding when `value` is the right one rounded to a few decimals
     where the exact value is not such a short decimal (this input is the probe: a mistakes
     review's `round(accuracy, 2)` was told only "a wrong value", and `round(..., 3)` passed
     on sizes that divide 1000). Not to 0 decimals: 0 and 1 are what many a wrong metric
     returns (mistakes review 32's true positives counted over every class was told it
-    rounded)."""
+    rounded). `again`: a second input's (value, exact value), where the same rounding must
+    show too — one value can be a rounding by chance (fresh eyes 55's harmonic mean of the
+    per-class F1s was told it rounded to 1 decimal)."""
     if _close(_number(value), expected, tol):
         return
     digits = _rounded_digits(value, expected)
+    if digits and again is not None:
+        try:
+            other, exact = again()
+        except Exception:  # (the second input raises: no rounding confirmed)
+            return
+        if _rounded_digits(other, exact) != digits:
+            return
     if digits:
         # (the value not quoted: its last digits are the student's to choose — an outside
         # red team spelt hidden labels in them — and the rest is the hidden answer)
@@ -315,7 +336,8 @@ def test_accuracy_values(student, ref, tol):
                 fail("accuracy returned the error rate, the fraction of wrong predictions: "
                      "count preds == targets, not !=.", "error-rate")
             _integer_division_diagnosis(student, value, expected, n, tol)
-            _rounded("accuracy", value, expected, tol, f"for N = {n}")
+            _rounded("accuracy", value, expected, tol, f"for N = {n}",
+                     again=lambda: _accuracy_again(student, ref))
         expect_float(value, expected, _slack(tol, expected), "accuracy",
                      f"for N = {n}", mistake="wrong-value")
 
@@ -462,7 +484,10 @@ def test_confusion_values(student, ref):
              (_labels([1, 1, 1, 0, 0, 1]), _labels([0, 1, 1, 0, 1, 1]), 2),
              (_labels([2, 0, 2, 1, 2]), _labels([0, 0, 2, 2, 1]), 3),
              (_labels([1]), _labels([0]), 2), (*_large_labels(13), 13),
-             (*_every_pair(100), 100)]
+             (*_every_pair(100), 100),
+             # cells of several hundred samples (fresh eyes 55's counts in uint8 wrapped past
+             # 255 and kept every point: no cell of the others reached 255)
+             (*_large_labels(2), 2)]
     for preds, targets, num_classes in cases:
         try:
             value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
@@ -517,6 +542,11 @@ def test_confusion_values(student, ref):
                  "M[targets, preds] += 1 with index tensors does not add up repeated pairs — "
                  "use index_put_ with accumulate=True, torch.bincount, or a loop.",
                  "repeated-pairs")
+        if _narrow_counts(value, expected):
+            fail(f"confusion_matrix counts in a dtype too small for its counts (uint8, int8, "
+                 f"int16 or float16): a cell past its range comes out wrong (cells of "
+                 f"hundreds of samples, num_classes={num_classes}) — count in int64 from the "
+                 "start (torch.zeros(..., dtype=torch.int64), bincount).", "narrow-counts")
         counted, samples = int(value.sum()), int(expected.sum())
         if counted != samples:  # (fresh eyes 11: a loop over range(len(preds) - 1))
             # (a total far from the samples' is not quoted: an outside red team's matrix
@@ -1770,9 +1800,50 @@ def test_macro_values(student, ref, tol, memo):
             attributed_to(PRF_BINARY)  # (the kind its helper returns: charged there, once)
             continue
         _reject_non_finite("macro_f1", value, f"for {num_classes} classes{edge}")
-        _rounded("macro_f1", value, expected, tol, f"for {num_classes} classes{edge}")
+        _another_mean(value, expected, preds, targets, num_classes, tol,
+                      f"for {num_classes} classes{edge}")
+        _rounded("macro_f1", value, expected, tol, f"for {num_classes} classes{edge}",
+                 again=lambda: _macro_again(student, ref))
         expect_float(value, expected, _slack(tol, expected), "macro_f1",
                      f"for {num_classes} classes{edge}", mistake="wrong-value")
+
+
+def _accuracy_again(student, ref) -> tuple[Any, float]:
+    """accuracy on a second input whose exact value is no short decimal (for `_rounded`)."""
+    preds, targets = _labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1])
+    return _quiet(student, "accuracy", preds, targets), float(ref.accuracy(preds, targets))
+
+
+def _macro_again(student, ref) -> tuple[Any, float]:
+    """macro_f1 on a second input whose exact value is no short decimal (for `_rounded`)."""
+    preds, targets = _labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1])
+    return (_quiet(student, "macro_f1", preds, targets, 3),
+            float(ref.macro_f1(preds, targets, 3)))
+
+
+# The per-class F1s averaged with another mean than the arithmetic one (fresh eyes 55's
+# `statistics.harmonic_mean`, 0 as soon as one class's F1 is 0)
+OTHER_MEANS: tuple[tuple[str, Callable[[list[float]], float]], ...] = (
+    ("harmonic", lambda f: 0.0 if min(f) <= 0 else len(f) / sum(1 / x for x in f)),
+    ("geometric", lambda f: 0.0 if min(f) <= 0 else math.exp(sum(map(math.log, f)) / len(f))),
+    ("median", lambda f: float(statistics.median(f))))
+
+
+def _another_mean(value: Any, expected: float, preds: torch.Tensor, targets: torch.Tensor,
+                  num_classes: int, tol, what: str) -> None:
+    number = _number(value)
+    if type(number) is not float or _close(number, expected, tol):
+        return
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
+    matrix.index_put_((targets.long(), preds.long()), torch.ones_like(targets.long()),
+                      accumulate=True)
+    scores = _f1_per_class(matrix)
+    for name, mean in OTHER_MEANS:
+        if not math.isclose(mean(scores), expected, abs_tol=1e-9) and _close(
+                number, mean(scores), tol):
+            fail(f"macro_f1 takes the {name} mean of the per-class F1 scores {what}: macro "
+                 "averaging is their plain (arithmetic) mean, sum(F1 of each class) / "
+                 "num_classes.", "macro-other-mean")
 
 
 MACRO_ABSENT = "macro_f1: absent classes count as F1 = 0 (divide by num_classes)"

@@ -132,3 +132,53 @@ def test_pos_weight_times_the_whole_loss_of_positive_targets_is_named() -> None:
     found = failed(verdicts(namespace(source), part_b.BCEL))[part_b.BCEL_POS_WEIGHT]
     assert found.mistake == "pos-weight-factor", found.message
     assert "where the target is positive" in found.message
+
+
+# ---------------------------------------------------------------- fresh eyes 55
+def test_a_harmonic_mean_of_the_per_class_f1_is_named_not_called_rounding() -> None:
+    """`statistics.harmonic_mean` of the per-class F1s was told it "rounds its result to 1
+    decimal" (one value matched a rounding by chance): the mean is named, and a rounding is
+    named only where a second input shows the same rounding."""
+    from lab05_checks import test_part_c_metrics as part_c
+
+    ns = namespace('''
+import statistics
+def macro_f1(preds, targets, num_classes):
+    scores = [precision_recall_f1(preds, targets, positive_class=c)[2]
+              for c in range(num_classes)]
+    return float(statistics.harmonic_mean(scores))
+''')
+    found = failed(verdicts(ns, "macro_f1"))[part_c.MACRO_VALUES]
+    assert found.mistake == "macro-other-mean", found.message
+    assert "harmonic mean" in found.message
+
+
+def test_a_macro_f1_that_rounds_is_still_named() -> None:
+    """Control: a macro_f1 that rounds to 2 decimals shows it on every input."""
+    from lab05_checks import test_part_c_metrics as part_c
+    from test_helper_blame import reference_source
+
+    source = reference_source("macro_f1")
+    body_return = [line for line in source.splitlines() if line.strip().startswith("return")][-1]
+    rounded = source.replace(body_return, body_return.replace("return ", "return round(", 1)
+                             + ", 2)")
+    found = failed(verdicts(namespace(rounded), "macro_f1"))[part_c.MACRO_VALUES]
+    assert found.mistake == "rounded", found.message
+
+
+def test_a_confusion_matrix_counted_in_uint8_is_caught_and_named() -> None:
+    """Counts kept in uint8, then `.long()`: a cell past 255 wraps (no cell of the values
+    check's inputs reached 255)."""
+    from lab05_checks import test_part_c_metrics as part_c
+
+    ns = namespace('''
+def confusion_matrix(preds, targets, num_classes):
+    if preds.shape != targets.shape:
+        raise ValueError("shapes differ")
+    matrix = torch.zeros(num_classes, num_classes, dtype=torch.uint8)
+    matrix.index_put_((targets.long(), preds.long()), torch.ones_like(targets, dtype=torch.uint8),
+                      accumulate=True)
+    return matrix.long()
+''')
+    found = failed(verdicts(ns, "confusion_matrix"))[part_c.CM_VALUES]
+    assert found.mistake == "narrow-counts", found.message
