@@ -336,6 +336,7 @@ def test_accuracy_values(student, ref, tol):
                 fail("accuracy returned the error rate, the fraction of wrong predictions: "
                      "count preds == targets, not !=.", "error-rate")
             _integer_division_diagnosis(student, value, expected, n, tol)
+            _half_precision_diagnosis("accuracy", value, expected, tol, f"for N = {n}")
             _rounded("accuracy", value, expected, tol, f"for N = {n}",
                      again=lambda: _accuracy_again(student, ref))
         expect_float(value, expected, _slack(tol, expected), "accuracy",
@@ -378,6 +379,24 @@ def _comparison_diagnosis(student, value: Any, preds: torch.Tensor, targets: tor
             fail(f"accuracy counts a prediction as right where preds {op} targets: a "
                  "prediction is right only where it equals its label — count "
                  "preds == targets.", "comparison-not-equality")
+
+
+def _half_precision_diagnosis(function: str, value: Any, expected: float, tol,
+                              what: str) -> None:
+    """The value is the exact one as a 16-bit float holds it (float16 or bfloat16: ~3 and ~2
+    significant digits), where that is not the exact value (fresh eyes 55's accuracy as the
+    mean of a float16 tensor was told only "a wrong value")."""
+    number = _number(value)
+    if type(number) not in (int, float) or not math.isfinite(expected):
+        return
+    for half in (torch.float16, torch.bfloat16):
+        held = float(torch.tensor(expected, dtype=half))
+        if not math.isclose(held, expected, rel_tol=0, abs_tol=1e-12) and _close(
+                number, held, tol):
+            fail(f"{function} computes in {str(half).replace('torch.', '')} (half precision) "
+                 f"{what}: its value carries that dtype's rounding, about 3 significant "
+                 "digits — count with .sum() (an integer) and divide as Python numbers, or "
+                 "in float64.", "half-precision")
 
 
 def _integer_division_diagnosis(student, value: Any, expected: float, n: int, tol) -> None:
@@ -1220,6 +1239,14 @@ def _expect_f1_formula(value: Any, preds: torch.Tensor, targets: torch.Tensor, t
         wrong = formula(tp, fp, fn)
         if not math.isclose(wrong, f1, abs_tol=1e-9) and _close(value[2], wrong, tol):
             fail(message, mistake)
+    # 2·P·R / (P + R + eps), an eps a student adds against 0/0 (fresh eyes 55's 1e-5 was told
+    # only "a wrong value (f1)"): any eps from 1e-2 to 1e-12
+    for eps in (10.0 ** -k for k in range(2, 13)):
+        wrong = 2 * precision * recall / (precision + recall + eps)
+        if not math.isclose(wrong, f1, abs_tol=1e-12) and _close(value[2], wrong, tol):
+            fail("precision_recall_f1 adds a small eps to F1's denominator, 2·P·R / (P + R + "
+                 "eps), which moves every F1 a little: F1 is 2·P·R / (P + R) exactly — "
+                 "return 0.0 when P + R is 0 instead of adding an eps.", "f1-eps")
 
 
 PRF_MULTI = "precision_recall_f1: one-vs-rest on positive_class for multiclass input"

@@ -182,3 +182,25 @@ def confusion_matrix(preds, targets, num_classes):
 ''')
     found = failed(verdicts(ns, "confusion_matrix"))[part_c.CM_VALUES]
     assert found.mistake == "narrow-counts", found.message
+
+
+def test_an_accuracy_in_half_precision_is_named() -> None:
+    """The mean of a float16 tensor: told only "a wrong value for N = 25"."""
+    from lab05_checks import test_part_c_metrics as part_c
+    from test_helper_blame import edited
+
+    source = edited("accuracy", "return int((preds == targets).sum()) / preds.numel()",
+                    "return float((preds == targets).half().mean())")
+    found = failed(verdicts(namespace(source), "accuracy"))[part_c.ACC_VALUES]
+    assert found.mistake == "half-precision", found.message
+
+
+def test_an_eps_in_f1s_denominator_is_named() -> None:
+    """2·P·R / (P + R + 1e-5): told only "a wrong value (f1)"."""
+    from lab05_checks import test_part_c_metrics as part_c
+    from test_helper_blame import edited
+
+    source = edited("precision_recall_f1", "f1 = _safe_ratio(2 * tp, 2 * tp + fp + fn)",
+                    "f1 = 2 * precision * recall / (precision + recall + 1e-5)")
+    found = failed(verdicts(namespace(source), "precision_recall_f1"))[part_c.PRF_BINARY]
+    assert found.mistake == "f1-eps", found.message
