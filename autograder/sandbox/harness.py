@@ -46,7 +46,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
-from autograder.sandbox import cuda_runtime, probes
+from autograder.sandbox import cuda_runtime, integrity, probes
 from autograder.sandbox.protocol import WIRE_DTYPES, WIRE_NUMPY_DTYPES, Described, Frozen
 
 # Captured at import, in the zygote: a notebook that replaces `torch.is_grad_enabled`
@@ -384,8 +384,7 @@ def _notebook_code(kernel: Any, depth: int = 0) -> bool:
                    if callable(value))
     if isinstance(kernel, (BuiltinFunctionType, type)) or kernel is None:
         return False  # (C code, a class: torch's or Python's own; none: nothing to run)
-    module = getattr(type(kernel), "__module__", "")
-    return not (isinstance(module, str) and (module == "torch" or module.startswith("torch.")))
+    return not integrity.in_packages(getattr(type(kernel), "__module__", ""), ("torch",))
 
 
 def _filled(cell: Any) -> bool:
@@ -2560,16 +2559,6 @@ def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[
 
 
 # ---------------------------------------------------------------- the path a scenario runs
-# Where the torch code a training run executes is defined, besides the namespaces the
-# integrity snapshot names one by one: modules of torch, and classes of torch's (and the
-# `abc` and `logging` classes torch's code calls into on that path)
-_PATH_CLASS_MODULES = ("torch", "abc", "logging")
-
-
-def _in(name: Any, prefixes: tuple[str, ...]) -> bool:
-    return isinstance(name, str) and any(name == p or name.startswith(p + ".") for p in prefixes)
-
-
 def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
     """The torch modules and the classes whose Python code a training epoch and an
     evaluation run (every architecture of `probes`, a loader of `loader`, SGD, the
@@ -2589,10 +2578,11 @@ def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
         if event != "call":
             return
         name = frame.f_globals.get("__name__")
-        module = sys.modules.get(name) if _in(name, _PATH_CLASS_MODULES) else None
+        module = (sys.modules.get(name) if integrity.in_packages(name, integrity.TORCH_AND_CALLEES)
+                  else None)
         if module is None:
             return
-        if _in(name, ("torch",)):
+        if integrity.in_packages(name, ("torch",)):
             modules.setdefault(name, module)
         owner: Any = module
         for part in frame.f_code.co_qualname.split(".")[:-1]:
@@ -2614,7 +2604,8 @@ def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
         torch.random.set_rng_state(state)
     found = tuple(classes.values())
     bases = {id(c): c for cls in found for c in cls.__mro__
-             if c is not object and _in(getattr(c, "__module__", None), _PATH_CLASS_MODULES)}
+             if c is not object and integrity.in_packages(getattr(c, "__module__", None),
+                                                          integrity.TORCH_AND_CALLEES)}
     _TRAINING_PATH.append((tuple(modules.values()), tuple(bases.values())))
     return _TRAINING_PATH[0]
 

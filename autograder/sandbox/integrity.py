@@ -233,9 +233,10 @@ def _interesting(value: Any) -> bool:
 def _data(value: Any) -> bool:
     """What a class holds that its code does not define: an object, not a function, a class, a
     module or a descriptor (the engine a backward runs through, not a method)."""
-    return (_interesting(value) and not callable(value)
-            and not isinstance(value, (types.ModuleType, property, staticmethod, classmethod))
-            and type(value).__name__ not in ("getset_descriptor", "member_descriptor"))
+    return _interesting(value) and not (
+        callable(value)
+        or isinstance(value, (types.ModuleType, property, staticmethod, classmethod))
+        or type(value).__name__ in ("getset_descriptor", "member_descriptor"))
 
 
 def _dunder(name: str) -> bool:
@@ -518,7 +519,8 @@ def _take(extra_modules: Iterable[types.ModuleType],
     # itself gives such classes methods as subsystems load (`make_fx` registers properties
     # on `torch.compiler`'s `CacheInfo`: flagged, when these were compared too)
     for o in tuple(builder.owners):
-        if isinstance(o.owner, types.ModuleType) and _in_torch(o.owner.__name__):
+        if isinstance(o.owner, types.ModuleType) and in_packages(o.owner.__name__,
+                                                                  ("torch",)):
             for value in tuple(vars(o.owner).values()):
                 if isinstance(value, type) and _from_torch(value):
                     builder.owner(value, o.scopes, data_only=True)
@@ -526,15 +528,19 @@ def _take(extra_modules: Iterable[types.ModuleType],
     return builder.snapshot()
 
 
+# Where torch's code is, and the code of the standard library torch's own calls into on a
+# training run's path (`harness.training_path`)
+TORCH_AND_CALLEES = ("torch", "abc", "logging")
+
+
+def in_packages(name: Any, packages: tuple[str, ...]) -> bool:
+    """Is the module name `name` one of `packages` or inside one?"""
+    return isinstance(name, str) and any(name == p or name.startswith(p + ".") for p in packages)
+
+
 def _from_torch(cls: type) -> bool:
     """A class of torch's own (or of `abc` and `logging`, whose code torch's runs)."""
-    name = getattr(cls, "__module__", None)
-    return isinstance(name, str) and any(name == p or name.startswith(p + ".")
-                                         for p in ("torch", "abc", "logging"))
-
-
-def _in_torch(name: Any) -> bool:
-    return isinstance(name, str) and (name == "torch" or name.startswith("torch."))
+    return in_packages(getattr(cls, "__module__", None), TORCH_AND_CALLEES)
 
 
 def tools() -> Tools:

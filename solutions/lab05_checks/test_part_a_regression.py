@@ -387,13 +387,18 @@ def _expect_matches(student, tol, function, reference, **extra) -> None:
                             lambda value: _agrees(value, expected))
 
 
-def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
-    grad = (tol or Tolerances()).gradient
-    memo[EDGES, function] = False  # (right everywhere, kinks included: set at the end)
+def _gradient_inputs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The gradient checks' pred, target and upstream gradient (float64, (6, 3))."""
     gen = torch.Generator().manual_seed(5)
     pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
     target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
-    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    return pred, target, torch.randn(6, 3, generator=gen, dtype=torch.float64)
+
+
+def _expect_gradients(student, memo, function, reference, tol=None, **extra) -> None:
+    grad = (tol or Tolerances()).gradient
+    memo[EDGES, function] = False  # (right everywhere, kinks included: set at the end)
+    pred, target, upstream = _gradient_inputs()
     # Unreduced with a random upstream gradient: tests the elementwise derivative, so a
     # reduction mistake costs only the values check. Where 'none' is the broken reduction,
     # a working one ('mean', then 'sum') carries the same derivative.
@@ -1168,10 +1173,7 @@ def _huber_gradients_through_a_helper(student, tol: Tolerances | None) -> str:
     float32 failed this check for mse_loss's mistake, charged by mse_loss's own). "" else."""
     tol = tol or Tolerances()
     grad = tol.gradient
-    gen = torch.Generator().manual_seed(5)
-    pred = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
-    target = torch.randn(6, 3, generator=gen, dtype=torch.float64) * 2
-    upstream = torch.randn(6, 3, generator=gen, dtype=torch.float64)
+    pred, target, upstream = _gradient_inputs()  # (the gradient check's own)
     wrong = [check_name for helper, reference, check_name in (
         ("mse_loss", F.mse_loss, MSE_VALUES), ("mae_loss", F.l1_loss, MAE_VALUES))
         if not _exactly(_quiet(student, helper, pred, target, reduction="none"),

@@ -1827,7 +1827,7 @@ def test_macro_values(student, ref, tol, memo):
             attributed_to(PRF_BINARY)  # (the kind its helper returns: charged there, once)
             continue
         _reject_non_finite("macro_f1", value, f"for {num_classes} classes{edge}")
-        _another_mean(value, expected, preds, targets, num_classes, tol,
+        _another_mean(value, expected, ref.confusion_matrix(preds, targets, num_classes), tol,
                       f"for {num_classes} classes{edge}")
         _rounded("macro_f1", value, expected, tol, f"for {num_classes} classes{edge}",
                  again=lambda: _macro_again(student, ref))
@@ -1856,14 +1856,11 @@ OTHER_MEANS: tuple[tuple[str, Callable[[list[float]], float]], ...] = (
     ("median", lambda f: float(statistics.median(f))))
 
 
-def _another_mean(value: Any, expected: float, preds: torch.Tensor, targets: torch.Tensor,
-                  num_classes: int, tol, what: str) -> None:
+def _another_mean(value: Any, expected: float, matrix: torch.Tensor, tol, what: str) -> None:
+    """The value is one of `OTHER_MEANS` of the per-class F1s of the true confusion matrix."""
     number = _number(value)
     if type(number) is not float or _close(number, expected, tol):
         return
-    matrix = torch.zeros(num_classes, num_classes, dtype=torch.int64)
-    matrix.index_put_((targets.long(), preds.long()), torch.ones_like(targets.long()),
-                      accumulate=True)
     scores = _f1_per_class(matrix)
     for name, mean in OTHER_MEANS:
         if not math.isclose(mean(scores), expected, abs_tol=1e-9) and _close(
