@@ -358,7 +358,7 @@ def refuse_kernel_registrations() -> None:
 
 
 REGISTRATION_HINT = ("the grader refuses kernels of a notebook's own registered with torch's "
-                     "dispatcher (torch.library): compute with the library as it is")
+                     "dispatcher (torch.library, py_impl): compute with the library as it is")
 _TORCH_FILES = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
 
 
@@ -1327,7 +1327,9 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
     """Pop every torch function and dispatch mode above the first `keep` (`keep_dispatch`)
     of their stacks: a mode a notebook entered and never left sees every torch call the
     grader makes (it kept the copy of a returned value and filled it with the library's
-    answer after the block was lifted). Returned in order, for `restore_modes`."""
+    answer after the block was lifted). Returned in order, for `restore_modes`. With no
+    mode of the grader's kept, the thread's dispatch keys are put back too
+    (`restore_dispatch_keys`)."""
     popped: Modes = []
     while _function_stack_len() > keep:
         popped.append((True, _POP_FUNCTION_MODE()))
@@ -1335,7 +1337,84 @@ def strip_modes(keep: int = 0, keep_dispatch: int = 0) -> Modes:
         popped.append((False, _POP_DISPATCH_MODE()))
     if popped:
         _KEEP(popped[:])  # (freed between requests: `_KEPT`)
+    if not keep and not keep_dispatch:
+        restore_dispatch_keys()
     return popped
+
+
+_PYTHON_DISPATCHER = torch._C.DispatchKey.PythonDispatcher
+_KEY_INCLUDED = torch._C._dispatch_tls_is_dispatch_key_included
+_INCLUDE_SET, _EXCLUDE_SET = (torch._C._dispatch_tls_local_include_set,
+                              torch._C._dispatch_tls_local_exclude_set)
+_RAW_KEYS = torch.DispatchKeySet.raw_repr
+_NO_PYTHON_DISPATCHER = torch._C._DisablePythonDispatcher
+_FORCE_KEYS = torch._C._ForceDispatchKeyGuard
+_PY_IMPL = torch._ops.OperatorBase.py_impl
+# Guards that put the thread's dispatch keys back for good (`restore_dispatch_keys`): kept,
+# never ended (ending one would put back what the notebook had set)
+_KEYS_BACK: list[Any] = []
+
+
+def dispatch_keys() -> tuple[Any, Any, int, int]:
+    """The thread's own dispatch keys: those it adds to every call's, those it takes away
+    (and each as one number, to compare)."""
+    include, exclude = _INCLUDE_SET(), _EXCLUDE_SET()
+    return include, exclude, _RAW_KEYS(include), _RAW_KEYS(exclude)
+
+
+_BASE_KEYS = dispatch_keys()  # (at import: the zygote's, before any notebook)
+
+
+def restore_dispatch_keys(keys: tuple[Any, Any, int, int] = _BASE_KEYS) -> None:
+    """PyTorch's Python dispatcher off, and the thread's dispatch keys as they were (`keys`,
+    by default as torch starts): outside red team 76 gave operators Python kernels
+    (`OpOverload.py_impl`), which run only where the Python dispatcher is on, and left it on
+    from a cell; the kernels then ran inside the grader's own work — the loader's batches
+    zeroed the gradients and set the modes the graded loop left out (+8), `aten::equal`
+    answered the in-place edit check "unchanged" (+2). A key set a cell left on (autocast,
+    pre-dispatch) routes the grader's operators elsewhere likewise. Inference mode, which
+    keeps its keys with a flag of its own, is put back first where it is (`reset_thread_state`)
+    and its keys left alone here."""
+    include, exclude, include_raw, exclude_raw = keys
+    if _RAW_KEYS(_INCLUDE_SET()) == include_raw and _RAW_KEYS(_EXCLUDE_SET()) == exclude_raw:
+        return  # (the common case: two reads)
+    if _KEY_INCLUDED(_PYTHON_DISPATCHER):
+        _KEYS_BACK.append(_NO_PYTHON_DISPATCHER())
+        _KEYS_BACK[-1].__enter__()
+    if not _INFERENCE_ENABLED() and (_RAW_KEYS(_INCLUDE_SET()) != include_raw
+                                     or _RAW_KEYS(_EXCLUDE_SET()) != exclude_raw):
+        _KEYS_BACK.append(_FORCE_KEYS(include, exclude))
+        _KEYS_BACK[-1].__enter__()
+
+
+def without_python_dispatcher(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn`, a piece of the grader's that runs inside the student's code (a loader's batch, an
+    instrument's hook), run with the Python dispatcher off: a kernel a notebook gave an
+    operator in Python never runs in it, whatever the student's code switched on."""
+    @functools.wraps(fn)
+    def run(*args: Any, _guard: Any = _NO_PYTHON_DISPATCHER, **kwargs: Any) -> Any:
+        with _guard():
+            return fn(*args, **kwargs)
+    return run
+
+
+def refuse_python_kernels() -> None:
+    """In a worker's baseline, `py_impl` — how a Python kernel is given to an operator (or
+    to an operator under a given mode) — refuses a kernel whose code is the notebook's, as
+    the dispatcher's `impl` does (`refuse_kernel_registrations`): outside red team 76's
+    kernels on `aten::stack`, `aten::index_select` and `aten::equal`. Torch's own
+    (`torch.compile`'s) go through."""
+    def py_impl(self: Any, key: Any, _register: Any = _PY_IMPL, _notebook: Any = _notebook_code,
+                _refused: type[Exception] = RuntimeError) -> Any:
+        inner = _register(self, key)
+
+        def take(fn: Any) -> Any:
+            if _notebook(fn):
+                raise _refused(REGISTRATION_HINT)
+            return inner(fn)
+        return take
+
+    torch._ops.OperatorBase.py_impl = py_impl  # type: ignore[method-assign,assignment]
 
 
 _SET_GRAD_ENABLED = torch._C._set_grad_enabled
@@ -1363,6 +1442,7 @@ def reset_thread_state() -> None:
         _SET_DEFAULT_DTYPE(_FLOAT32)
     if _ANOMALY_ENABLED():  # (anomaly mode makes a backward through nan raise: red team 46's
         _SET_ANOMALY(False)  # edge gradient, unassessable, was then not charged)
+    restore_dispatch_keys()
     restore_tables()
 
 
@@ -1612,9 +1692,11 @@ class RecordedCall:
             plan = self.block.plan
             with self.block:
                 watch = self.block.watch()  # (before the student's code: see `watch`)
+                keys = dispatch_keys()
                 try:
                     result = fn(*args, **kwargs)
                 finally:
+                    restore_dispatch_keys(keys)
                     traced = _tracing(watch)  # (before hooks are silenced below)
                     self.fired = fired(watch)
                 if plan:  # ... but a block lifted is a finding all the same (the value of a
@@ -1634,10 +1716,12 @@ class RecordedCall:
         try:
             with self.block, calls, ops:
                 watch = self.block.watch()  # (before the student's code: see `watch`)
+                keys = dispatch_keys()
                 try:
                     try:
                         value = fn(*args, **kwargs)
                     finally:
+                        restore_dispatch_keys(keys)
                         traced = _tracing(watch)  # (before hooks are silenced below)
                         self.fired = fired(watch)
                     if self.plain_wanted:  # (recorded and blocked too; see above)
@@ -1849,6 +1933,7 @@ class InstrumentedLoss(nn.Module):
                     for output in reversed(outputs)]
         return False in verdicts and True not in verdicts
 
+    @without_python_dispatcher
     def forward(self, input: torch.Tensor, target: torch.Tensor, *more: Any,
                 **options: Any) -> torch.Tensor:
         # (PyTorch's parameter names: a student may call loss_fn(input=..., target=...))
@@ -1946,10 +2031,12 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
 
     pending = [0]  # the model's own forward passes whose output layer has not run yet
 
+    @without_python_dispatcher
     def pre_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         pending[0] += 1
         forward_record(module, inputs[0] if inputs else None)
 
+    @without_python_dispatcher
     def forward_record(module: nn.Module, x: Any) -> None:
         log.event("forward")
         for finding in _grad_functions_replaced():
@@ -1970,6 +2057,7 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
 
     handles.append(model.register_forward_pre_hook(pre_forward))
 
+    @without_python_dispatcher
     def post_forward(module: nn.Module, inputs: tuple[Any, ...], output: Any) -> None:
         if pending[0] > 0:
             pending[0] -= 1
@@ -1985,6 +2073,7 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
     # layers skip the model's own hooks, never its layers' — a fourth red team of stop 50)
     handles.append(output_layer(model).register_forward_hook(post_forward))
 
+    @without_python_dispatcher
     def inner_forward(module: nn.Module, inputs: tuple[Any, ...]) -> None:
         if _grad_enabled():
             log.inner_grad = True
@@ -2008,13 +2097,16 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
                 if layer is not model and next(layer.children(), None) is None
                 and next(layer.parameters(recurse=False), None) is not None]
     first = next(model.parameters())
-    handles.append(first.register_post_accumulate_grad_hook(lambda p: log.event("backward")))
+    handles.append(first.register_post_accumulate_grad_hook(
+        without_python_dispatcher(lambda p: log.event("backward"))))
     original_zero, original_step = optimizer.zero_grad, optimizer.step
 
+    @without_python_dispatcher
     def zero_grad(*args: Any, **kwargs: Any) -> Any:
         log.event("zero_grad")
         return original_zero(*args, **kwargs)
 
+    @without_python_dispatcher
     def step(*args: Any, **kwargs: Any) -> Any:
         log.event("step")
         return original_step(*args, **kwargs)
@@ -2023,6 +2115,7 @@ def instrument(model: nn.Module, optimizer: torch.optim.Optimizer, log: Log) -> 
     optimizer.step = step  # type: ignore[method-assign]
     model_zero = model.zero_grad
 
+    @without_python_dispatcher
     def model_zero_grad(*args: Any, **kwargs: Any) -> Any:
         log.event("zero_grad")
         return model_zero(*args, **kwargs)
@@ -2425,19 +2518,43 @@ class Reshuffled(Sampler[int]):
     def __len__(self) -> int:
         return self.n
 
+    @without_python_dispatcher
     def __iter__(self) -> Iterator[int]:
         order = probes.shuffled_order(self.n, self.seed, self.passes)
         self.passes += 1
         return iter(order.tolist())
 
 
-def collate(batch: list[tuple[torch.Tensor, ...]], _stack: Any = torch.stack,
-            _zip: Any = zip) -> list[torch.Tensor]:
+class Columns(tuple):  # type: ignore[type-arg]
+    """A batch's columns, already put together (`Rows.__getitems__`)."""
+
+
+class Rows(TensorDataset):
+    """The grader's loaders' dataset: a `TensorDataset` (its `tensors`, its length, one
+    sample at a time as torch's) whose batches are fetched with one `index_select` a column
+    (`__getitems__`, which the loader's fetcher asks for first) instead of a sample at a time
+    and a stack: the same values, dtypes and shapes as `default_collate` makes of the samples
+    (a batch of 64 rows: two tensor operations, not 130 plus a generator's per row)."""
+
+    @without_python_dispatcher
+    def __getitems__(self, indices: list[int], _index: Any = torch.as_tensor,
+                     _select: Any = torch.Tensor.index_select, _int64: Any = torch.int64,
+                     _columns: Any = Columns, _tuple: Any = tuple) -> Columns:
+        index = _index(indices, dtype=_int64)
+        return _columns(_tuple(_select(column, 0, index) for column in self.tensors))
+
+
+@without_python_dispatcher
+def collate(batch: Any, _stack: Any = torch.stack, _zip: Any = zip, _type: Any = type,
+            _list: Any = list, _columns: Any = Columns) -> list[torch.Tensor]:
     """A batch of a `TensorDataset`'s samples put together as `default_collate` does (a list
     of the stacked columns), by the grader's own code: `default_collate` looks each
     element's handler up in a table any cell can change (`default_collate_fn_map`: outside
     red team 72's handler for tensors did, at every batch, the steps the graded loop left
-    out). The grader's loaders consult no table of the notebook's reach."""
+    out). The grader's loaders consult no table of the notebook's reach. A batch `Rows`
+    fetched as columns is that list already."""
+    if _type(batch) is _columns:
+        return _list(batch)
     return [_stack(column, 0) for column in _zip(*batch)]
 
 
@@ -2446,10 +2563,9 @@ def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int,
     """The scenario's loader: in order, or shuffled as `Reshuffled` (an int seed); its
     batches put together by `collate`."""
     if type(shuffle_seed) is int:
-        return DataLoader(TensorDataset(x, y), batch_size=batch_size,
+        return DataLoader(Rows(x, y), batch_size=batch_size,
                           sampler=Reshuffled(len(x), shuffle_seed), collate_fn=collate)
-    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False,
-                      collate_fn=collate)
+    return DataLoader(Rows(x, y), batch_size=batch_size, shuffle=False, collate_fn=collate)
 
 
 def state_of(model: nn.Module) -> dict[str, torch.Tensor] | None:

@@ -431,6 +431,9 @@ def _torch_owners() -> list[tuple[Any, tuple[str, ...], bool]]:
         # (its `impl` the worker's, refusing a notebook's kernels: `harness.
         # refuse_kernel_registrations`)
         (torch._C._DispatchModule, BOTH, True),
+        # (its `py_impl` the worker's, refusing a notebook's Python kernels: `harness.
+        # refuse_python_kernels`)
+        (torch._ops.OperatorBase, BOTH, True),
         (torch.optim.SGD, (SCENARIOS,), True),
         (torch.optim.Optimizer, (SCENARIOS,), True),
         (data.DataLoader, (SCENARIOS,), True),

@@ -258,6 +258,7 @@ def _shared_setup() -> None:
     harness.keep_one_thread()
     harness.withhold_kernel_handles()
     harness.refuse_kernel_registrations()
+    harness.refuse_python_kernels()
     # what the audit hook a worker adds as it serves uses (`refuse_native_code`): set before
     # the snapshot, which compares its defaults too
     _refuse_native.__defaults__ = (

@@ -74,3 +74,71 @@ def test_a_notebooks_kernel_is_refused(zygote) -> None:
         assert "refuses kernels" in session.get_var("refused")
         session.call("edits", torch.ones(3))
         assert session.findings() == []
+
+
+PY_IMPL_REFUSED = """
+import torch
+from torch._C import DispatchKey
+try:
+    torch.ops.aten.equal.default.py_impl(DispatchKey.CPU)(lambda a, b: True)
+    refused = ""
+except RuntimeError as error:
+    refused = str(error)
+"""
+
+
+def test_a_notebooks_python_kernel_is_refused(zygote) -> None:
+    """Outside red team 76 gave operators Python kernels (`OpOverload.py_impl`): a worker's
+    `py_impl` refuses the notebook's own (`harness.refuse_python_kernels`)."""
+    with one_cell_session(zygote, PY_IMPL_REFUSED) as session:
+        assert "refuses kernels" in session.get_var("refused")
+
+
+# (past the refusal, through the grader's own entry point read off the harness: a Python
+# kernel over `aten::equal`, which the in-place edit check compares with, and the Python
+# dispatcher left on by the cell)
+PYTHON_DISPATCHER_LEFT_ON = """
+import sys, torch
+from torch._C import DispatchKey
+_op = torch.ops.aten.equal.default
+sys.modules["autograder.sandbox.harness"]._PY_IMPL(_op, DispatchKey.CPU)(lambda a, b: True)
+_ON = torch._C._EnablePythonDispatcher()
+_ON.__enter__()
+def edits(x):
+    x.add_(1.0)
+    return x.sum()
+def still_on():
+    return torch._C._dispatch_tls_is_dispatch_key_included(DispatchKey.PythonDispatcher)
+"""
+
+
+def test_the_python_dispatcher_a_cell_left_on_is_off_for_the_grader(zygote) -> None:
+    """Outside red team 76: with the Python dispatcher left on, the kernel answered the
+    worker's own comparison "unchanged" and an in-place edit kept its points (+2). Every
+    request starts with the dispatcher off and the thread's dispatch keys as torch's
+    (`harness.restore_dispatch_keys`)."""
+    with one_cell_session(zygote, PYTHON_DISPATCHER_LEFT_ON) as session:
+        assert session.call("edits", torch.ones(3)).mutated == [0]
+        assert session.call("still_on").value is False
+
+
+IN_THE_CALL = """
+import sys, torch
+from torch._C import DispatchKey
+_op = torch.ops.aten.equal.default
+sys.modules["autograder.sandbox.harness"]._PY_IMPL(_op, DispatchKey.CPU)(lambda a, b: True)
+_KEEP = []
+def edits(x):
+    _KEEP.append(torch._C._EnablePythonDispatcher())
+    _KEEP[-1].__enter__()
+    x.add_(1.0)
+    return x.sum()
+"""
+
+
+def test_the_python_dispatcher_a_call_switches_on_is_off_once_it_returns(zygote) -> None:
+    """... and one the student's function switches on while it runs is off again before
+    the worker compares anything of the call's."""
+    with one_cell_session(zygote, IN_THE_CALL) as session:
+        assert session.call("edits", torch.ones(3)).mutated == [0]
+        assert session.call("edits", torch.ones(3), record=True).mutated == [0]

@@ -473,3 +473,23 @@ def test_a_kernel_over_one_of_torchs_operators_is_refused(grade_tamper):
     tests = _by_name(grade_tamper("hostile_registers_a_kernel_over_stack"))
     for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
         assert not tests[name].passed, (name, tests[name].output)
+
+
+def test_python_kernels_on_the_loaders_operators_are_refused(grade_tamper):
+    """Outside red team 76: Python kernels (`OpOverload.py_impl`) on `aten::stack` and
+    `aten::index_select`, with PyTorch's Python dispatcher left on from a cell, set at every
+    batch of the grader's loaders the steps and modes the loops left out (+8). A worker
+    refuses a notebook's Python kernel (`harness.refuse_python_kernels`) and starts every
+    request with the dispatcher off (`harness.restore_dispatch_keys`)."""
+    tests = _by_name(grade_tamper("hostile_gives_python_kernels_to_the_loaders"))
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
+        assert not tests[name].passed, (name, tests[name].output)
+
+
+def test_the_loaders_run_without_the_python_dispatcher_a_loop_switches_on(grade_tamper):
+    """... and past the refusal (the grader's own `py_impl`, read off the harness), with the
+    dispatcher switched on by the graded loops themselves: the grader's loaders and
+    instruments run with it off (`harness.without_python_dispatcher`)."""
+    tests = _by_name(grade_tamper("hostile_python_kernels_past_the_refusal"))
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
+        assert not tests[name].passed, (name, tests[name].output)
