@@ -187,10 +187,16 @@ def expect_tensor(value: Any, expected: torch.Tensor, tol: Tolerances, function:
     kind of function (a lab author's week-6 dropout read of log-likelihood losses)."""
     actual = as_tensor(value, function)
     if actual.shape != expected.shape:
-        fail(f"{function} returned shape {quotable_shape(actual.shape, expected.shape)} {what}, "
-             f"expected "
-             f"{tuple(expected.shape)}: check which dimensions it reduces and any "
-             "broadcasting.", "wrong-shape")
+        count = expected.numel()
+        # (as many values as expected, in another shape: a result flattened, squeezed or
+        # viewed — its size then quoted too, a number the grader's own shape makes)
+        reshaped = actual.numel() == count and count > 1
+        fail(f"{function} returned shape "
+             f"{quotable_shape(actual.shape, (*expected.shape, count))} {what}, expected "
+             f"{tuple(expected.shape)}: "
+             + ("the right number of values in another shape — don't flatten, squeeze or "
+                "reshape the result." if reshaped else
+                "check which dimensions it reduces and any broadcasting."), "wrong-shape")
     if actual.dtype != expected.dtype:
         fail(f"{function} returned {actual.dtype} for {expected.dtype} input {what}: keep the "
              "input's dtype (don't hard-code float32/float64).", "wrong-dtype")

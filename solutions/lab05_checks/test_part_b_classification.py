@@ -2249,6 +2249,9 @@ def _ce_errors(student, logits: torch.Tensor) -> None:
              "raise ValueError otherwise."
     for bad_logits, bad_targets, what in (
             (logits[0], torch.tensor([0, 1, 2, 1]), "1-D logits of shape (3,)"),
+            # ... and with one target, whose N a single row made a batch of one would match
+            # (fresh eyes 56: `logits.unsqueeze(0)` for 1-D logits passed the case above)
+            (logits[0], torch.tensor([0]), "1-D logits of shape (3,) with one target"),
             (logits, torch.tensor([[0], [1], [2], [1]]), "targets of shape (4, 1)"),
             (logits, torch.tensor([0, 1, 2]), "4 rows of logits with 3 targets")):
         _expect_value_error(student, "cross_entropy", (bad_logits, bad_targets), {}, what,

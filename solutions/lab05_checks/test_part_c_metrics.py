@@ -454,8 +454,8 @@ def test_accuracy_errors(student, tol):
          "no-shape-check"),
         (_labels([0, 1, 1, 0, 1]).reshape(5, 1), _labels([0, 1, 1, 0, 1]),
          "preds of shape (5, 1) with targets of shape (5,)",
-         "check preds.shape == targets.shape and raise ValueError instead of silently "
-         "broadcasting to (5, 5).", "no-shape-check"),
+         "check preds.shape == targets.shape and raise ValueError, before anything else "
+         "(no reshaping of either to fit, no broadcasting to (5, 5)).", "no-shape-check"),
         # (scores of 3 classes are not labels: mistakes review 33's accuracy took their
         # argmax, as an evaluate loop would, where the spec asks for labels of shape (N,))
         (torch.tensor([[0.1, 0.7, 0.2], [0.8, 0.1, 0.1], [0.2, 0.2, 0.6], [0.3, 0.4, 0.3],
