@@ -706,7 +706,7 @@ def _with_helpers_replaced(ns: dict[str, Any], params: dict[str, Any], function:
                                  f"removed during {function}", "calls")]
     outcome["mutated"] = [i for i, (a, b) in enumerate(zip(args, before, strict=False))
                           if b is not None and isinstance(a, torch.Tensor)
-                          and not torch.equal(a.detach(), b)]
+                          and harness.tensor_changed(a, b)]
     return outcome
 
 
@@ -729,8 +729,7 @@ def scenario_family_with_library(ns: dict[str, Any], params: dict[str, Any]) -> 
         value = ns[function](x, dim=int(params["dim"]))
         # (whether it still edits its input with its partner PyTorch's: an edit that goes
         # with the partner is the partner's)
-        outcome["mutated"] = not bool(torch.equal(x.detach(), original) or torch.allclose(
-            x.detach(), original, rtol=0.0, atol=0.0, equal_nan=True))
+        outcome["mutated"] = harness.tensor_changed(x, original)
         if isinstance(upstream, torch.Tensor):
             outcome["grads"] = harness.gradients(value, [x], upstream)
         outcome["value"] = value.detach() if isinstance(value, torch.Tensor) else value

@@ -63,6 +63,12 @@ MAX_NAMES = 300
 # import, in the zygote, before any notebook.
 _SET_PROFILE, _SET_TRACE, _GET_TRACE = sys.setprofile, sys.settrace, sys.gettrace
 _GET_PROFILE = sys.getprofile
+# torch's compiler's hooks on every Python frame the thread evaluates (PEP 523): its frame
+# callback and its bytecode debugger's, C functions taken before any notebook runs
+_EVAL_FRAME = torch._C._dynamo.eval_frame
+FRAME_HOOKS = ((_EVAL_FRAME.get_eval_frame_callback, _EVAL_FRAME.set_eval_frame),
+               (_EVAL_FRAME.get_bytecode_debugger_callback,
+                _EVAL_FRAME.set_bytecode_debugger_callback))
 _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
 _SHOW_WARNING = warnings.showwarning
 _UNRAISABLE = sys.__unraisablehook__
@@ -1297,6 +1303,7 @@ def silence_hooks() -> None:
         _KEEP(hooks)
     _SET_PROFILE(None)
     _SET_TRACE(None)
+    quiet_frame_hooks()
     threading.setprofile(None)  # type: ignore[arg-type]
     threading.settrace(None)  # type: ignore[arg-type]
     if _GC_CALLBACKS:
@@ -1313,6 +1320,43 @@ def silence_hooks() -> None:
         _IGNORED[:] = warnings.filters[:1]
     warnings.showwarning = _SHOW_WARNING
     sys.unraisablehook = sys.__unraisablehook__
+
+
+def tensor_changed(now: Any, before: torch.Tensor, _tensor: type = torch.Tensor,
+                   _plain: Any = torch._C.DisableTorchFunctionSubclass) -> bool:
+    """A tensor argument the student's function was given (`now`) no longer holds what it
+    held (`before`, the grader's copy): other values, shape or dtype (a nan still in its
+    place is no change) — or another class: outside red team 77's `accuracy` edited its
+    input in place, then set the input's `__class__` to a subclass whose `detach` answered
+    with a copy of the original values, and the comparison saw nothing. An argument is the
+    grader's plain tensor; anything else it became is an edit. Compared with no subclass's
+    `__torch_function__` (none can be there now, but the comparison asks no class's code)."""
+    if type(now) is not _tensor:
+        return True
+    with _plain():
+        now = torch.Tensor.detach(now)  # type: ignore[arg-type]
+        if torch.equal(now, before):
+            return False
+        if now.shape != before.shape or now.dtype != before.dtype:
+            return True
+        if not (now.is_floating_point() or now.is_complex()):
+            return True
+        return not bool(((now == before) | (now.isnan() & before.isnan())).all())
+
+
+def quiet_frame_hooks(_hooks: Any = FRAME_HOOKS, _keep: Any = _KEEP) -> None:
+    """No frame callback of torch's compiler (`torch._C._dynamo.eval_frame.set_eval_frame`)
+    or bytecode debugger callback set: outside red team 77's cell set a frame callback, which
+    then ran at every Python call the grader made — in the scenarios it set the mode and
+    zeroed the gradients before each forward pass the loops made (+8), and it turned the nan
+    of a gradient into 0 before the worker froze it (+2); `sys.settrace` and `setprofile` are
+    not the only hooks on the interpreter's frames. `torch.compile` sets its callback around
+    the compiled call and puts it back: none is left between the grader's steps. (The worker
+    makes these same C calls first thing after every piece of the student's code returns,
+    before it enters any function of its own: `worker._run_limited`.)"""
+    for get, put in _hooks:
+        if get() is not None:
+            _keep(put(None))
 
 
 # The one warnings filter `silence_hooks` leaves (`simplefilter("ignore")`'s entry, a tuple):

@@ -472,6 +472,33 @@ def take(extra_modules: Iterable[types.ModuleType] = (),
         return _take(extra_modules, path)
 
 
+_NOT_READ = frozenset({"sys", "builtins", "__future__", "__main__",
+                       "warnings"})  # (`catch_warnings` rebinds its filters: `silence_hooks`)
+
+
+def _namespaces_read(ours: list[types.ModuleType],
+                     extra: Iterable[types.ModuleType]) -> list[types.ModuleType]:
+    """The modules of the standard library bound in `ours` and `extra`'s globals, with a
+    standard package's loaded submodules. (Not NumPy: an evidence worker replaces its
+    log-sum-exp routines itself, `harness.block_for_good`; what the protocol uses of it is
+    taken at import.)"""
+    found: dict[str, types.ModuleType] = {}
+    for module_ in [*ours, *extra]:
+        for value in list(vars(module_).values()):
+            if not isinstance(value, types.ModuleType):
+                continue
+            name = value.__name__
+            top = name.partition(".")[0]
+            if name in _NOT_READ or top not in sys.stdlib_module_names:
+                continue
+            found.setdefault(name, value)
+    for name, module_ in sorted(sys.modules.items()):
+        if isinstance(module_, types.ModuleType) and name.partition(".")[0] in found \
+                and name.partition(".")[0] in sys.stdlib_module_names and name not in _NOT_READ:
+            found.setdefault(name, module_)
+    return [found[name] for name in sorted(found)]
+
+
 def _take(extra_modules: Iterable[types.ModuleType],
           path: tuple[tuple[types.ModuleType, ...], tuple[type, ...]]) -> Snapshot:
     builder = _Builder()
@@ -493,6 +520,18 @@ def _take(extra_modules: Iterable[types.ModuleType],
             if isinstance(value, type) and value.__module__ == module_.__name__:
                 cls_scopes: tuple[str, ...] = (CALLS,) if name in recorder_names else scopes
                 builder.owner(value, cls_scopes, closed=True, everything=True)
+    # ... and the standard library's namespaces they read (outside red team 78 replaced
+    # `json.encoder.c_make_encoder`, which every reply was encoded with): every module bound
+    # in our modules' globals, with the submodules of a standard package (json's encoder,
+    # decoder and scanner); not `sys` (a cell may rebind its streams), `warnings` (put back
+    # by `harness.silence_hooks`: `catch_warnings` rebinds its filters) nor `builtins`
+    # (`_builtins_owner`), and none of torch's (below). Rebinding one of their functions or
+    # classes is a finding; a name added is not (a package gains its submodules so).
+    for module_ in _namespaces_read(ours, extra_modules):  # (its functions and classes: not
+        # its state — locks remade after a fork, caches, counters — which it rebinds itself)
+        builder.owner(module_, BOTH, closed=False, only=[
+            name for name, value in list(vars(module_).items())
+            if callable(value) and not isinstance(value, types.ModuleType)])
     import torch
 
     # torch._C is large: its functions the harness and the recorders call; closed, as torch

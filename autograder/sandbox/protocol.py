@@ -22,6 +22,8 @@ say why.
 
 from __future__ import annotations
 
+import _json
+import _socket
 import json
 import math
 import re
@@ -330,7 +332,7 @@ class Decoder:
             raise NestedTooDeeply(f"value nested deeper than {MAX_DEPTH} levels")
         self.visited += 1  # (the deadline looked at every `_CLOCK_EVERY` values)
         if not self.visited & (_CLOCK_EVERY - 1) and self.deadline is not None \
-                and time.monotonic() > self.deadline:
+                and _MONOTONIC() > self.deadline:
             raise FrameTimeout("the reply could not be decoded before the deadline")
         kind = type(data)
         # (exact types first: what JSON gives, ~10 values a call; subclasses below)
@@ -437,22 +439,57 @@ def _address(data: bytes) -> int:
     """Where a bytes object's contents are (read in place: numpy's view of bytes copies
     nothing). Not with ctypes: a worker refuses every ctypes call once it serves
     (`worker.refuse_native_code`)."""
-    return int(numpy.frombuffer(data, dtype=numpy.uint8).__array_interface__["data"][0])
+    return int(_FROMBUFFER(data, dtype=_UINT8).__array_interface__["data"][0])
 
 
 def _arm(sock: socket.socket, deadline: float | None) -> None:
     """Before each blocking step: what is left of the frame's deadline, as the socket timeout."""
     if deadline is None:
         return
-    left = deadline - time.monotonic()
+    left = deadline - _MONOTONIC()
     if left <= 0:
         raise FrameTimeout("the deadline passed before the frame was complete")
-    sock.settimeout(left)
+    _SETTIMEOUT(sock, left)
 
 
-# `json.dumps` with these separators builds a new encoder at every call (~1 µs of ~4 for the
-# small headers of a call's result, ~300 a submission on each side)
-_TO_JSON = json.JSONEncoder(separators=(",", ":")).encode
+def _unencodable(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# Frames are read and written by C objects of the interpreter's own, made here, at import
+# (in the zygote, before any notebook): `json.dumps`, `json.loads` and a socket's methods
+# look up functions at every call — `json.encoder.c_make_encoder`, `JSONEncoder.iterencode`,
+# `socket.socket`'s class attributes — which a cell can replace: outside red team 78's cell
+# replaced `json.encoder.c_make_encoder` and rewrote every reply its worker sent (the
+# in-place edits, where the tensors were, every tampering marker: +2, +4, +26, unflagged).
+# The C encoder and scanner hold what they use; `_socket.socket`'s methods live in a C type
+# no code can change. (The same JSON as `json.dumps(separators=(",", ":"))` and `json.loads`
+# of it; made once, ~1 µs less a header than a fresh encoder each time.)
+_ENCODER = _json.make_encoder(None, _unencodable, _json.encode_basestring_ascii, None, ":",
+                              ",", False, False, True)
+_SCANNER = _json.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_SENDALL, _RECV, _SETTIMEOUT = (_socket.socket.sendall, _socket.socket.recv,
+                                _socket.socket.settimeout)
+_MONOTONIC, _PROD = time.monotonic, math.prod
+_FROMBUFFER, _UINT8 = numpy.frombuffer, numpy.uint8
+
+
+def _TO_JSON(value: Any, _encode: Any = _ENCODER, _join: Any = "".join) -> str:
+    return _join(_encode(value, 0))
+
+
+def _from_json(text: str, _scan: Any = _SCANNER, _length: Any = len,
+               _strip: Any = str.strip) -> Any:
+    """One JSON document, the whole of `text` but JSON's whitespace around it (a safetensors
+    index is padded with spaces), as `json.loads` reads it."""
+    text = _strip(text, " \t\n\r")
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    if end != _length(text):
+        raise ValueError("extra data after the JSON document")
+    return value
 
 
 def encoded(value: Any) -> bytes:
@@ -489,7 +526,7 @@ def send(sock: socket.socket, header: dict[str, Any],
     blob = ready.blob if ready is not None else _serialize(tensors) if tensors else b""
     _arm(sock, deadline)
     try:  # sendall's timeout bounds the whole call, not each chunk (Python >= 3.5)
-        sock.sendall(_LEN.pack(len(body), len(blob)) + body + blob)
+        _SENDALL(sock, _LEN.pack(len(body), len(blob)) + body + blob)
     except TimeoutError as exc:
         raise FrameTimeout("the peer did not take the frame before the deadline") from exc
 
@@ -515,7 +552,7 @@ def recv(sock: socket.socket, deadline: float | None = None,
         raise FrameTooLarge(f"{blob_len} bytes of tensors (the cap is {caps.blob_bytes})")
     raw = _recv_exact(sock, header_len, deadline)
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = _from_json(raw.decode("utf-8"))
     except RecursionError as exc:
         raise NestedTooDeeply("the reply header is nested too deeply to parse") from exc
     except ValueError as exc:  # also bad UTF-8, and integers of over 4300 digits
@@ -558,7 +595,7 @@ def _load(blob: bytes, index: dict[str, Any]) -> dict[str, torch.Tensor]:
         counts = [*offsets, *shape]  # each an int (not a bool), none negative
         if not _INT.issuperset(map(type, counts)) or min(counts) < 0:
             raise ProtocolError("tensor blob is not valid safetensors")
-        if offsets[1] - offsets[0] != math.prod(shape) * _ST_ITEMSIZE[spec["dtype"]] \
+        if offsets[1] - offsets[0] != _PROD(shape) * _ST_ITEMSIZE[spec["dtype"]] \
                 or offsets[1] > len(data):
             raise ProtocolError("tensor blob is not valid safetensors")
         sizes.append(offsets[1] - offsets[0])
@@ -610,7 +647,7 @@ def _check_blob(blob: bytes, caps: Caps) -> dict[str, Any]:
         raise FrameTooLarge(f"a tensor index of {size} bytes for at most {caps.tensors} "
                             f"tensors (the cap is {_index_cap(caps)})")
     try:
-        index = json.loads(blob[_ST_LEN.size:_ST_LEN.size + size].decode("utf-8"))
+        index = _from_json(blob[_ST_LEN.size:_ST_LEN.size + size].decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise ProtocolError("tensor blob is not valid safetensors") from exc
     if not isinstance(index, dict):
@@ -630,7 +667,7 @@ def _recv_exact(sock: socket.socket, size: int, deadline: float | None = None) -
     while len(chunks) < size:
         _arm(sock, deadline)
         try:
-            chunk = sock.recv(min(size - len(chunks), 1 << 20))
+            chunk = _RECV(sock, min(size - len(chunks), 1 << 20))
         except TimeoutError as exc:
             raise FrameTimeout("the peer did not send the whole frame before the deadline") \
                 from exc

@@ -22,6 +22,7 @@ import functools
 import hashlib
 import io
 import linecache
+import operator
 import os
 import shlex
 import signal
@@ -436,7 +437,7 @@ def _edited(watched: Watched) -> bool:
     """Whether anything `_watch` recorded of one argument changed during the call."""
     for now, before in watched:
         if isinstance(now, torch.Tensor):
-            if _changed(now.detach(), before):
+            if harness.tensor_changed(now, before):
                 return True
         elif type(now) is dict:
             if len(now) != len(before) or any(k not in now or now[k] is not v
@@ -445,17 +446,6 @@ def _edited(watched: Watched) -> bool:
         elif len(now) != len(before) or any(a is not b for a, b in zip(now, before, strict=True)):
             return True
     return False
-
-
-def _changed(now: torch.Tensor, before: torch.Tensor) -> bool:
-    """Not the same values as before: a nan still in its place is no change."""
-    if torch.equal(now, before):
-        return False
-    if now.shape != before.shape or now.dtype != before.dtype:
-        return True
-    if not (now.is_floating_point() or now.is_complex()):
-        return True
-    return not bool(((now == before) | (now.isnan() & before.isnan())).all())
 
 
 def _frozen_gradients(grads: Any) -> tuple[str, tuple[Any, ...]]:
@@ -522,8 +512,11 @@ class Worker:
         while True:
             try:
                 request, tensors = recv(self.sock)
-            except protocol.ProtocolError:
+            except protocol.PeerClosed:
                 return
+            # (any other ProtocolError is raised: the judge's frames are well formed, so one
+            # this process cannot read means its own code is broken — a cell that replaced
+            # `type` or `isinstance` — and it ends as such, `zygote.HARNESS_BROKEN`)
             # Inline, not a helper: a helper is a function the notebook could have changed.
             op = request.get("op")
             if verify.__code__ is not guard[1] or verify.__defaults__ is not None:
@@ -558,12 +551,20 @@ class Worker:
         return (verify, verify.__code__, self.snapshot, self.snapshot_calls, self.tools,
                 self.findings)
 
-    def _run_limited(self, seconds: float, fn: Callable[[], Any]) -> Any:
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    def _run_limited(self, seconds: float, fn: Callable[[], Any],
+                     _timer: Any = signal.setitimer, _real: int = signal.ITIMER_REAL,
+                     _hooks: Any = harness.FRAME_HOOKS, _keep: Any = harness._KEEP) -> Any:
+        _timer(_real, max(seconds, 0.001))
         try:
             return fn()
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _timer(_real, 0)
+            # (before any function of the grader's is entered: a frame callback the student's
+            # code left runs at the start of every Python frame, `harness.quiet_frame_hooks`;
+            # these are C calls, evaluating no frame)
+            for get, put in _hooks:
+                if get() is not None:
+                    _keep(put(None))
 
     # ------------------------------------------------------------------ ops
     def op_exec_cells(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
@@ -572,6 +573,7 @@ class Worker:
         statements = request.get("statements") is True
         # Before any cell: what the judge is told about the GPU comes from an untouched torch.
         protocol.send(self.sock, {"event": "ready", "cuda": bool(torch.cuda.is_available())})
+        intact = _builtins_kept()
         for cell in request["cells"]:
             index, source = int(cell["index"]), str(cell["source"])
             started = time.perf_counter()
@@ -604,6 +606,8 @@ class Worker:
                 error = {**harness.error_info(exc), "through": _through(exc, self.namespace)}
             finally:
                 self._close_figures()
+            if not intact():
+                raise HarnessBroken(f"cell {index} replaced Python builtins")
             protocol.send(self.sock, {"event": "cell_end", "index": index, "error": error,
                                       "seconds": time.perf_counter() - started})
         protocol.send(self.sock, {"event": "cells_done"})
@@ -1077,6 +1081,33 @@ def _through(exc: BaseException, namespace: dict[str, Any]) -> list[str]:
             found.append(bound)
         tb = tb.tb_next
     return found
+
+
+class HarnessBroken(Exception):
+    """A cell broke what the worker's own code runs on: the worker ends with
+    `zygote.HARNESS_BROKEN`, and the judge grades the notebook without that cell."""
+
+
+def _builtins_kept() -> Callable[[], bool]:
+    """A test, made before the first cell, of whether every builtin is still the object it
+    was. Why: the worker's own code — reading the judge's frames, answering — calls builtins
+    (`type`, `isinstance`, `len`); a cell that replaced them made the worker unable to read
+    the next request, and every call of the notebook then failed, its row `crashed` (0
+    points). Found at the cell's end, the cell is the one that broke the harness: the
+    notebook is graded without it (as before red team 78's fix, when the replies' encoder
+    itself tripped on such builtins). Uses no builtin it tests."""
+    store = vars(builtins)
+    names = tuple(store)
+    values = tuple(store[name] for name in names)
+    getter = operator.itemgetter(*names)
+
+    def intact(_store: Any = store, _get: Any = getter, _values: Any = values,
+               _same: Any = operator.is_, _all: Any = all, _map: Any = map) -> bool:
+        try:
+            return bool(_all(_map(_same, _get(_store), _values)))
+        except:  # noqa: E722 - a builtin deleted (naming an exception class is a lookup)
+            return False
+    return intact
 
 
 def _statements(source: str, name: str, definitions_only: bool = False) -> list[Any]:

@@ -493,3 +493,45 @@ def test_the_loaders_run_without_the_python_dispatcher_a_loop_switches_on(grade_
     tests = _by_name(grade_tamper("hostile_python_kernels_past_the_refusal"))
     for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE):
         assert not tests[name].passed, (name, tests[name].output)
+
+
+MSE_VALUES = "mse_loss: matches F.mse_loss for every reduction (float32 and float64)"
+
+
+def test_replies_are_encoded_by_nothing_a_cell_can_replace(grade_tamper):
+    """Outside red team 78: a cell replaced `json.encoder.c_make_encoder`, which every reply
+    of the worker was encoded through, and emptied each reply's `mutated` (the tensors the
+    call edited in place): an mse_loss that edits its target kept its points, and the same
+    hook erased every tampering marker. The frames are written by C objects made at import
+    (`protocol._ENCODER`, `_socket.socket`'s methods): the edit is charged; the standard
+    modules the worker reads are in the integrity snapshot, so the replaced function is
+    found and flagged."""
+    result = grade_tamper("hostile_rewrites_replies_through_json")
+    tests = _by_name(result)
+    assert not tests[MSE_VALUES].passed, tests[MSE_VALUES].output
+    assert "in place" in tests[MSE_VALUES].output, tests[MSE_VALUES].output
+    assert result.tampered
+
+
+def test_a_frame_callback_of_torchs_compiler_is_taken_away(grade_tamper):
+    """Outside red team 77: a cell set torch's compiler's frame callback (PEP 523), which ran
+    at every Python call the grader then made and, before each forward pass of the graded
+    loops, set the mode, zeroed the gradients and switched grad mode (+8). The worker takes
+    it away after every piece of the student's code, before entering any function of its
+    own (`worker._run_limited`, `harness.quiet_frame_hooks`): the loops' missing steps are
+    charged."""
+    tests = _by_name(grade_tamper("hostile_sets_a_frame_callback"))
+    for name in (STEP_ORDER, TRAIN_MODE, EVAL_MODE, NO_GRAD):
+        assert not tests[name].passed, (name, tests[name].output)
+
+
+ACC_VALUES = "accuracy: fraction of correct predictions as a Python float"
+
+
+def test_an_input_given_another_class_is_an_edit(grade_tamper):
+    """Outside red team 77: an accuracy that edited its predictions in place, then gave them
+    a class whose `detach` answered with the original values: the in-place check saw
+    nothing (+2). An argument that is no longer the grader's plain tensor is an edit
+    (`harness.tensor_changed`)."""
+    tests = _by_name(grade_tamper("hostile_swaps_an_inputs_class"))
+    assert not tests[ACC_VALUES].passed, tests[ACC_VALUES].output
