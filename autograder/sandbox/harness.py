@@ -73,6 +73,7 @@ _GC_CALLBACKS, _GC_DISABLE = gc.callbacks, gc.disable
 _SHOW_WARNING = warnings.showwarning
 _UNRAISABLE = sys.__unraisablehook__
 _THREAD_PROFILE, _THREAD_TRACE = threading.getprofile, threading.gettrace
+_THREAD_SETPROFILE, _THREAD_SETTRACE = threading.setprofile, threading.settrace
 _POP_FUNCTION_MODE = torch._C._pop_torch_function_stack
 _PUSH_FUNCTION_MODE = torch._C._push_on_torch_function_stack
 _POP_DISPATCH_MODE = torch.utils._python_dispatch._pop_mode
@@ -1304,8 +1305,8 @@ def silence_hooks() -> None:
     _SET_PROFILE(None)
     _SET_TRACE(None)
     quiet_frame_hooks()
-    threading.setprofile(None)  # type: ignore[arg-type]
-    threading.settrace(None)  # type: ignore[arg-type]
+    _THREAD_SETPROFILE(None)
+    _THREAD_SETTRACE(None)
     if _GC_CALLBACKS:
         _KEEP(_GC_CALLBACKS[:])
         _GC_CALLBACKS.clear()  # (the collector's own list, whatever `gc.callbacks` names now)

@@ -473,7 +473,11 @@ def take(extra_modules: Iterable[types.ModuleType] = (),
 
 
 _NOT_READ = frozenset({"sys", "builtins", "__future__", "__main__",
-                       "warnings"})  # (`catch_warnings` rebinds its filters: `silence_hooks`)
+                       "warnings",  # (`catch_warnings` rebinds its filters: `silence_hooks`)
+                       # (rebinds its locks in every forked worker: its dict then never has
+                       # the snapshot's version, and every verify would read it; what the
+                       # harness calls of it is taken at import)
+                       "threading"})
 
 
 def _namespaces_read(ours: list[types.ModuleType],
@@ -524,7 +528,8 @@ def _take(extra_modules: Iterable[types.ModuleType],
     # `json.encoder.c_make_encoder`, which every reply was encoded with): every module bound
     # in our modules' globals, with the submodules of a standard package (json's encoder,
     # decoder and scanner); not `sys` (a cell may rebind its streams), `warnings` (put back
-    # by `harness.silence_hooks`: `catch_warnings` rebinds its filters) nor `builtins`
+    # by `harness.silence_hooks`: `catch_warnings` rebinds its filters), `threading` (see
+    # `_NOT_READ`) nor `builtins`
     # (`_builtins_owner`), and none of torch's (below). Rebinding one of their functions or
     # classes is a finding; a name added is not (a package gains its submodules so).
     for module_ in _namespaces_read(ours, extra_modules):  # (its functions and classes: not
@@ -711,12 +716,25 @@ def is_marker(name: str) -> bool:
     return name.startswith(MARKER)
 
 
-def subset(snapshot: Snapshot, scope: str) -> Snapshot:
-    """The part of a snapshot that evidence of one kind depends on (cheaper to verify)."""
-    owners = tuple(o for o in snapshot.owners if scope in o.scopes)
-    keep = [i for i, scopes in enumerate(snapshot.codes.scopes) if scope in scopes]
+# The namespace torch rebinds its own flags in whenever a dispatch mode is entered or left
+# (`_is_in_torch_dispatch_mode`, ...): after the first recorded call its dict never again has
+# the snapshot's version
+MOVES_ON_ITS_OWN = ("torch.utils._python_dispatch",)
+
+
+def subset(snapshot: Snapshot, scope: str, leave_out: tuple[str, ...] = (),
+           bindings_only: bool = False, within: tuple[str, ...] | None = None) -> Snapshot:
+    """The part of a snapshot that evidence of one kind depends on (cheaper to verify), less
+    the owners labelled `leave_out` (and but those whose label starts with one of `within`);
+    with `bindings_only`, the namespaces' bindings without the functions' code, defaults and
+    closure cells (a worker's functions refuse new code and defaults as they are set:
+    `worker.refuse_native_code`)."""
+    owners = tuple(o for o in snapshot.owners if scope in o.scopes and o.label not in leave_out
+                   and (within is None or o.label.startswith(within)))
     c = snapshot.codes
-    held = [i for i, scopes in enumerate(c.cell_scopes) if scope in scopes]
+    keep = [] if bindings_only else [i for i, scopes in enumerate(c.scopes) if scope in scopes]
+    held = [] if bindings_only else [i for i, scopes in enumerate(c.cell_scopes)
+                                     if scope in scopes]
     codes = Codes(tuple(c.functions[i] for i in keep), tuple(c.codes[i] for i in keep),
                   tuple(c.defaults[i] for i in keep), tuple(c.kwdefaults[i] for i in keep),
                   tuple(c.labels[i] for i in keep), tuple(c.scopes[i] for i in keep),

@@ -38,10 +38,10 @@ import torch
 from autograder.sandbox import devices, harness, integrity, protocol
 from autograder.sandbox.rng import seed_rngs
 
-# (verify, its code, snapshot, the part of it calls rely on, tools, findings): held by
-# the serve loop's frame
+# (verify, its code, snapshot, the part of it calls rely on, tools, findings, the part put
+# back after every call): held by the serve loop's frame
 Guard = tuple[Callable[..., int], types.CodeType, integrity.Snapshot, integrity.Snapshot,
-              integrity.Tools, list[tuple[str, tuple[str, ...]]]]
+              integrity.Tools, list[tuple[str, tuple[str, ...]]], integrity.Snapshot]
 
 
 class GradingTimeout(BaseException):
@@ -210,6 +210,11 @@ def on_alarm(signum: int, frame: Any) -> None:
     raise GradingTimeout()
 
 
+# The owners every call's run is checked against (`Baseline.after_call`), by label
+AFTER_CALL_OWNERS = ("autograder.", "worker.", "builtins", "torch._C", "torch.Tensor",
+                     "torch.autograd")
+
+
 class Baseline:
     """What "untouched" means for a worker: the integrity snapshot (and its part calls rely
     on), the tools `verify` uses, and how many modules were imported when it was taken.
@@ -224,6 +229,16 @@ class Baseline:
         self.modules = len(sys.modules)
         self.snapshot = integrity.take(harness.LAB_MODULES, harness.training_path())
         self.calls = integrity.subset(self.snapshot, integrity.CALLS)
+        # (what every call's run is checked against: the bindings of what the worker's own
+        # work after a call runs on — its modules, the builtins, torch's tensor classes and
+        # C functions; what a function rebinds there in its run is put back before the
+        # worker computes anything of the call's (their code and defaults cannot be set).
+        # The rest of the calls' part is a recorded call's evidence, checked then: each
+        # namespace is two words read from scattered memory, ~50 ns each in a worker, and
+        # this runs ~800 times a submission)
+        self.after_call = integrity.subset(self.snapshot, integrity.CALLS,
+                                           leave_out=integrity.MOVES_ON_ITS_OWN,
+                                           bindings_only=True, within=AFTER_CALL_OWNERS)
         self.tools = integrity.tools()
 
 
@@ -483,6 +498,7 @@ class Worker:
         # calls it made) rests on a smaller part, verified around each call that records.
         baseline = baseline or _baseline()
         self.snapshot, self.snapshot_calls = baseline.snapshot, baseline.calls
+        self.snapshot_after_call = baseline.after_call
         self.tools = baseline.tools
         self.findings: list[tuple[str, tuple[str, ...]]] = []
 
@@ -549,7 +565,7 @@ class Worker:
         """What the handlers verify with, captured now (before any cell runs)."""
         verify = integrity.verify
         return (verify, verify.__code__, self.snapshot, self.snapshot_calls, self.tools,
-                self.findings)
+                self.findings, self.snapshot_after_call)
 
     def _run_limited(self, seconds: float, fn: Callable[[], Any],
                      _timer: Any = signal.setitimer, _real: int = signal.ITIMER_REAL,
@@ -635,7 +651,7 @@ class Worker:
         # cells would break is then computed as on an untouched harness, as a check that
         # made its calls after some evidence was verified would have), and what it found is
         # reported with the next evidence, as ever.
-        verify, verify_code, snapshot, _, tools, findings = guard
+        verify, verify_code, snapshot, _, tools, findings, _ = guard
         if verify.__code__ is not verify_code or verify.__defaults__ is not None:
             verify.__code__, verify.__defaults__ = verify_code, None
             findings.append(("the grader's integrity check was replaced", integrity.BOTH))
@@ -712,7 +728,7 @@ class Worker:
         grader's — a red team of stop 50's `weakref.finalize` on the returned loss doubled
         the gradients the grader had just taken, found through the frames, when the loss was
         freed after them."""
-        verify, verify_code, _, snapshot, tools, findings = guard
+        verify, verify_code, _, snapshot, tools, findings, after_call = guard
         name = str(request["name"])
         fn = self.namespace.get(name)
         if not callable(fn):
@@ -749,14 +765,16 @@ class Worker:
             held.append(exc)
             failure = {"ok": False, "error": harness.error_info(exc)}
         # Student code is done: put the snapshot back (inline, see serve) before using
-        # anything it could have replaced — when the reply carries evidence.
-        if record:
-            if verify.__code__ is not verify_code or verify.__defaults__ is not None:
-                verify.__code__, verify.__defaults__ = verify_code, None
-                findings.append(("the grader's integrity check was replaced", integrity.BOTH))
-            verify(snapshot, tools, findings)
-            if harness.switches_changed():
-                findings.append(("the grader's device switches were changed", integrity.BOTH))
+        # anything it could have replaced — every call: what the worker then computes of it
+        # (the arguments it edited, where its tensors are, its gradients) is the worker's
+        # word too, not only a recorded call's evidence (the part a call's evidence rests
+        # on, ~10 µs when nothing changed; what it finds goes with the next evidence)
+        if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+            verify.__code__, verify.__defaults__ = verify_code, None
+            findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+        verify(snapshot if record else after_call, tools, findings)
+        if record and harness.switches_changed():
+            findings.append(("the grader's device switches were changed", integrity.BOTH))
         if not recorded.intact:
             findings.append((f"the grader's call recorders (or its library block) were removed "
                              f"during {name}", (integrity.CALLS,)))
@@ -778,20 +796,25 @@ class Worker:
             taken = harness.gradients(value, [args[i] for i in grad_args],
                                       _own_copy(tensors.get("upstream")))
             held.append(taken)
-            grads = _frozen_gradients(taken)  # (gradcheck runs the student's code again)
-        if request.get("gradcheck") and not gpu:
-            extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
-        if grads is not None:
-            extra["grads"] = list(grads[1]) if grads[0] == "list" else dict(grads[1])
-        mutated = _edited_arguments(before)
-        if record and (grad_args or request.get("gradcheck")):  # they ran student code
+            # (the student's backward ran: put back before the gradients are frozen)
             if verify.__code__ is not verify_code or verify.__defaults__ is not None:
                 verify.__code__, verify.__defaults__ = verify_code, None
                 findings.append(("the grader's integrity check was replaced", integrity.BOTH))
-            verify(snapshot, tools, findings)
+            verify(snapshot if record else after_call, tools, findings)
+            grads = _frozen_gradients(taken)  # (gradcheck runs the student's code again)
+        if request.get("gradcheck") and not gpu:
+            extra["gradcheck"] = harness.run_gradcheck(fn, args, kwargs, grad_args)
+            if verify.__code__ is not verify_code or verify.__defaults__ is not None:
+                verify.__code__, verify.__defaults__ = verify_code, None
+                findings.append(("the grader's integrity check was replaced", integrity.BOTH))
+            verify(snapshot if record else after_call, tools, findings)
+        if grads is not None:
+            extra["grads"] = list(grads[1]) if grads[0] == "list" else dict(grads[1])
+        if record and (grad_args or request.get("gradcheck")):  # they ran student code
             if harness.switches_changed():
                 findings.append(("the grader's device switches were changed", integrity.BOTH))
             markers = integrity.encode(findings)
+        mutated = _edited_arguments(before)
         answer: dict[str, Any] = {"ok": True, "called": [*recorded.names, *markers],
                                   "mutated": mutated}
         if gpu:
@@ -810,7 +833,7 @@ class Worker:
         # The snapshot put back first, as for calls sent ahead (`op_calls`): a scenario runs
         # the grader's own code around the student's, which a cell may have replaced (a
         # fixture's runner): the same outcome whether a check's scenario came planned or alone
-        verify, verify_code, snapshot, _, tools, findings = guard
+        verify, verify_code, snapshot, _, tools, findings, _ = guard
         if verify.__code__ is not verify_code or verify.__defaults__ is not None:
             verify.__code__, verify.__defaults__ = verify_code, None
             findings.append(("the grader's integrity check was replaced", integrity.BOTH))
@@ -821,7 +844,7 @@ class Worker:
     def _scenario(self, request: dict[str, Any], tensors: dict[str, torch.Tensor],
                   guard: Guard) -> tuple[dict[str, Any], dict[str, Any]]:
         """One run of a lab scenario: (the reply's header, its values to encode)."""
-        verify, verify_code, snapshot, _, tools, findings = guard
+        verify, verify_code, snapshot, _, tools, findings, _ = guard
         if str(request.get("name")) not in harness.FUNCTIONS:  # a check's mistake, not theirs
             return {"ok": False, "unknown": True}, {}
         params = protocol.decode(request.get("params", {"__dict__": []}), tensors)
@@ -910,7 +933,7 @@ class Worker:
                   guard: Guard) -> None:
         """Everything found since the worker started (the judge asks once the checks are
         done, so that a change made after the last evidence is found too)."""
-        verify, verify_code, snapshot, _, tools, findings = guard
+        verify, verify_code, snapshot, _, tools, findings, _ = guard
         if verify.__code__ is not verify_code or verify.__defaults__ is not None:
             verify.__code__, verify.__defaults__ = verify_code, None
             findings.append(("the grader's integrity check was replaced", integrity.BOTH))

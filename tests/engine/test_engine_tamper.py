@@ -535,3 +535,15 @@ def test_an_input_given_another_class_is_an_edit(grade_tamper):
     (`harness.tensor_changed`)."""
     tests = _by_name(grade_tamper("hostile_swaps_an_inputs_class"))
     assert not tests[ACC_VALUES].passed, tests[ACC_VALUES].output
+
+
+def test_every_call_is_verified_before_the_worker_reads_it(grade_tamper):
+    """A function that replaced the worker's in-place check from inside its own call, then
+    edited its target: a call that records nothing was not verified after it, and the
+    replaced check answered "unchanged" (+2). The worker puts its snapshot back after every
+    call's run, before it computes anything of the call's."""
+    result = grade_tamper("hostile_patches_the_edit_check_in_its_call")
+    tests = _by_name(result)
+    assert not tests[MSE_VALUES].passed, tests[MSE_VALUES].output
+    assert "in place" in tests[MSE_VALUES].output
+    assert result.tampered
