@@ -149,6 +149,21 @@ class SourceFacts:
         return any(isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name)
                    and sub.func.id == name for sub in ast.walk(node))
 
+    def calls_on_its_own(self, function: str, names: tuple[str, ...]) -> bool:
+        """`function` has a statement that is only a call of one of `names` (by attribute or
+        plain name): `torch.no_grad()` on its own line, a context manager made and dropped."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Expr) and isinstance(sub.value, ast.Call):
+                target = sub.value.func
+                name = target.attr if isinstance(target, ast.Attribute) else \
+                    getattr(target, "id", "")
+                if name in names:
+                    return True
+        return False
+
     def disables_grad(self, function: str) -> bool:
         """`with torch.no_grad()`, `inference_mode`, `set_grad_enabled(False)` or the decorators."""
         node = self.functions.get(function)

@@ -1807,7 +1807,21 @@ EVAL_NO_GRAD = "evaluate: computes no gradients (torch.no_grad)"
        "Wrap the evaluation loop in `with torch.no_grad():` (or torch.inference_mode()) and "
        "never call backward() while evaluating.",
        clauses=("torch.no_grad()", "gradient tracking back on", "keep requires_grad"))
-def test_eval_no_grad(student, memo):
+def test_eval_no_grad(student, memo, source):
+    try:
+        _no_grad_checked(student, memo)
+    except CheckFailed as failed:
+        if failed.mistake == "no-no-grad" and source.calls_on_its_own(
+                "evaluate", ("no_grad", "inference_mode", "enable_grad")):
+            # (the words only: the run showed gradients on; fresh eyes 56's bare
+            # `torch.no_grad()` line was told to wrap the loop, not why its line did nothing)
+            fail("evaluate runs the model with gradient tracking on: `torch.no_grad()` on a "
+                 "line of its own does nothing — it must open a block, `with torch.no_grad():`, "
+                 "around the loop.", "no-no-grad")
+        raise
+
+
+def _no_grad_checked(student, memo) -> None:
     outcome = _eval_run(student, memo, seen=_gradients_seen)
     if outcome.get("frozen_after") and not outcome.get("error"):
         # (fresh eyes 52: model.requires_grad_(False) "to freeze for eval", never undone —
@@ -1975,8 +1989,14 @@ def test_fit(student, tol):
         _judged_on_the_real_run(real.get("returned"), history,
                                 training.states_match(real.get("state"), state,
                                                       tol.training.rtol, tol.training.atol))
+        # (the keys it lacks, which are the spec's, named: fresh eyes 56's history with a
+        # misspelled key was told only the whole shape)
+        missing = [key for key in expected if key not in returned] \
+            if isinstance(returned, dict) and returned else []
         fail("fit must return {'train_loss': [...], 'val_loss': [...], 'val_accuracy': [...]} "
-             "with one float per epoch.", "fit-history-shape")
+             "with one float per epoch"
+             + (f": its history has no {' and no '.join(repr(k) for k in missing)} key "
+                "(check the spelling)." if missing else "."), "fit-history-shape")
     if all(type(returned[key]) in (int, float) for key in expected):
         # (fresh eyes 49: `{k: v[-1] for k, v in history.items()}`, told to check which
         # loader each call gets)

@@ -50,3 +50,38 @@ def test_accuracy_reshaping_before_its_shape_check_is_told_not_to() -> None:
                     "    if preds.shape != targets.shape:")
     found = failed(verdicts(namespace(source), "accuracy"))[part_c.ACC_ERRORS]
     assert "no reshaping" in found.message, found.message
+
+
+def test_a_history_with_a_misspelled_key_is_told_which_key_it_lacks() -> None:
+    """`history["val_acc"]` for `"val_accuracy"`: told only the whole shape of the history."""
+    from lab05_checks import test_part_d_training as part_d
+    from test_part_d_diagnoses import namespace as edited_namespace
+    from test_part_d_diagnoses import verdicts as part_d_verdicts
+
+    ns = edited_namespace("fit", '"val_accuracy": []}', '"val_acc": []}',
+                          ('history["val_accuracy"]', 'history["val_acc"]'))
+    found = part_d_verdicts(ns, "fit")[part_d.FIT]
+    assert not found.passed and found.mistake == "fit-history-shape", found.message
+    assert "no 'val_accuracy' key" in found.message, found.message
+
+
+def test_a_bare_no_grad_line_is_told_it_does_nothing() -> None:
+    """`torch.no_grad()` on a line of its own, then the loop: told to wrap the loop, not why
+    the line did nothing (the run shows gradients on; the source picks the words)."""
+    from lab05_checks import test_part_d_training as part_d
+    from test_helper_blame import verdict
+
+    source = edited("evaluate", "with torch.no_grad():", "if True:\n        torch.no_grad()")
+    found = verdict(namespace(source), part_d.EVAL_NO_GRAD, source)
+    assert not found.passed and found.mistake == "no-no-grad", found.message
+    assert "on a line of its own does nothing" in found.message, found.message
+
+
+def test_a_missing_no_grad_keeps_its_words() -> None:
+    """With no bare call in the source, the message is the usual one."""
+    from lab05_checks import test_part_d_training as part_d
+    from test_helper_blame import verdict
+
+    source = edited("evaluate", "with torch.no_grad():", "if True:")
+    found = verdict(namespace(source), part_d.EVAL_NO_GRAD, source)
+    assert not found.passed and found.message == part_d.NO_NO_GRAD, found.message

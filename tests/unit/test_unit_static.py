@@ -149,3 +149,13 @@ def test_calls_with_argument_reads_a_constant_first_argument_or_keyword() -> Non
     assert not found.calls_with_argument("c", "argmax", "dim", 0)  # (a name: not read)
     assert not found.calls_with_argument("d", "argmax", "dim", 0)  # (False is not 0 here)
     assert not found.calls_with_argument("missing", "argmax", "dim", 0)
+
+
+def test_a_call_on_a_line_of_its_own_is_found_and_a_with_block_is_not() -> None:
+    bare = SourceFacts(("def evaluate(m, x):\n    torch.no_grad()\n    return m(x)\n",))
+    block = SourceFacts(("def evaluate(m, x):\n    with torch.no_grad():\n        return m(x)\n",))
+    named = SourceFacts(("def evaluate(m, x):\n    no_grad()\n    return m(x)\n",))
+    assert bare.calls_on_its_own("evaluate", ("no_grad",))
+    assert named.calls_on_its_own("evaluate", ("no_grad",))
+    assert not block.calls_on_its_own("evaluate", ("no_grad",))
+    assert not bare.calls_on_its_own("train_one_epoch", ("no_grad",))
