@@ -200,8 +200,11 @@ def _data(value: Any) -> Any:
 
 def _plain_cpu(value: Any) -> bool:
     """A CPU tensor a GPU operation refuses beside a GPU tensor (a 0-dimensional one is a
-    scalar to CUDA)."""
-    return type(value) is torch.Tensor and value.device.type == "cpu" and value.dim() > 0
+    scalar to CUDA) — of any class but the emulation's own: outside red team 79's CPU weight
+    made an `nn.Parameter` passed as a CPU tensor among GPU ones, where CUDA raises (+1).
+    Its device and dimensions as torch's own C getters read them."""
+    return (isinstance(value, torch.Tensor) and not isinstance(value, OnGPU)
+            and _REAL_DEVICE(value).type == "cpu" and torch._C.TensorBase.dim(value) > 0)
 
 
 def _on_emulated(device: Any) -> bool:

@@ -2640,6 +2640,12 @@ _sealed: list[bool] = []
 # (the zygote's, before the first fork): the worker's integrity snapshot holds them.
 SCENARIOS: Mapping[str, Scenario] = MappingProxyType({})
 FUNCTIONS: Mapping[str, str] = MappingProxyType({})
+# What a worker runs a scenario from: (name, the student function it needs, run), a tuple of
+# tuples. Not the views above: a view's dict is anyone's to edit in place (outside red team
+# 79 found it with `gc.get_referents` and wrapped every scenario, rewriting each outcome
+# before the worker froze it: +4, unflagged); a tuple bound in this module is in the
+# integrity snapshot and cannot be edited.
+_TABLE: tuple[tuple[str, str, Scenario], ...] = ()
 LAB_MODULES: tuple[ModuleType, ...] = ()
 
 
@@ -2650,12 +2656,13 @@ def scenario(name: str, function: str | None = None) -> Callable[[Scenario], Sce
     gets `{"missing": function}` instead of a run."""
 
     def register(run: Scenario) -> Scenario:
-        global SCENARIOS, FUNCTIONS
+        global SCENARIOS, FUNCTIONS, _TABLE
         if _sealed:
             raise RuntimeError("scenarios are registered before the first fork only")
         _registered[name] = (function or name, run)
         SCENARIOS = MappingProxyType({k: v[1] for k, v in _registered.items()})
         FUNCTIONS = MappingProxyType({k: v[0] for k, v in _registered.items()})
+        _TABLE = tuple((k, v[0], v[1]) for k, v in _registered.items())
         return run
 
     return register
@@ -2710,13 +2717,23 @@ def clear_files() -> frozenset[str]:
     return frozenset(f for f in files if type(f) is str and not f.startswith(folders))
 
 
+def scenario_entry(name: str) -> tuple[str, Scenario] | None:
+    """The registered scenario `name`: (the student function it needs, its run), from the
+    immutable table (`_TABLE`); None where the lab registers none."""
+    for registered, function, run in _TABLE:
+        if registered == name:
+            return function, run
+    return None
+
+
 def run_scenario(name: str, ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    function = FUNCTIONS.get(name)
-    if function is None:
+    entry = scenario_entry(name)
+    if entry is None:
         raise LookupError(f"the lab registers no worker scenario {name!r}")
+    function, run = entry
     if not callable(ns.get(function)):
         return {"missing": function}
-    return SCENARIOS[name](ns, params)
+    return run(ns, params)
 
 
 # ---------------------------------------------------------------- the path a scenario runs

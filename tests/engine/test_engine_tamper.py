@@ -547,3 +547,32 @@ def test_every_call_is_verified_before_the_worker_reads_it(grade_tamper):
     assert not tests[MSE_VALUES].passed, tests[MSE_VALUES].output
     assert "in place" in tests[MSE_VALUES].output
     assert result.tampered
+
+
+def test_the_watched_originals_cannot_be_rewritten(grade_tamper):
+    """Outside red team 79: an mse_loss that edited its target walked up to the worker's
+    call and rewrote the watched (tensor, original) pairs to agree with the edit (+2). The
+    originals are bytes and the record tuples (`worker._watch`)."""
+    tests = _by_name(grade_tamper("hostile_rewrites_the_watched_pairs"))
+    assert not tests[MSE_VALUES].passed, tests[MSE_VALUES].output
+    assert "in place" in tests[MSE_VALUES].output
+
+
+def test_the_scenario_table_cannot_be_edited_in_place(grade_tamper):
+    """Outside red team 79: the dict behind the read-only view of the scenarios, reached with
+    `gc.get_referents`, had every scenario wrapped to rewrite its outcome (evaluate's
+    gradients "off": +2). Scenarios run from a tuple bound in the harness
+    (`harness._TABLE`, `scenario_entry`)."""
+    tests = _by_name(grade_tamper("hostile_rewrites_the_scenario_table"))
+    assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
+
+
+MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
+
+
+def test_a_cpu_tensor_of_any_class_beside_gpu_ones_is_refused(grade_tamper):
+    """Outside red team 79: a CPU weight made an `nn.Parameter` passed the emulated GPU,
+    where a real one raises (+1). Any tensor but the emulation's own on the CPU is a CPU
+    tensor there (`devices._plain_cpu`)."""
+    tests = _by_name(grade_tamper("hostile_hands_a_cpu_parameter_to_the_gpu"))
+    assert not tests[MSE_GPU].passed, tests[MSE_GPU].output
