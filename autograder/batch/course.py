@@ -213,8 +213,8 @@ def _late_mark_unheeded(late: Late, found: Found | None, result: SubmissionResul
     file's time wins, and the summary says they disagree (an instructor's review: a times.csv
     row from the first download made a later `_LATE_` resubmission on time, silently)."""
     origin = found.origin if found is not None else result.trace.source
-    if late.source != "submission_times" or late.days_late or not origin \
-            or not canvas_marked_late(origin):
+    marked = found.late if found is not None else bool(origin) and canvas_marked_late(origin)
+    if late.source != "submission_times" or late.days_late or not marked:
         return []
     return [f"{result.submission_id}: on time by the submission-times file "
             f"({late.submitted_at}), but Canvas marked its file late ({origin}): check that "
@@ -340,7 +340,10 @@ def _owner(roster: Roster | None, sid: str, lms: LmsRecords, found: Found | None
     record = lms.gradescope.get(_lms_id(sid, found))
     submitters = record.submitters if record is not None else ()
     raw = (found.raw,) if found is not None and found.raw else ()
-    return roster.match(sid, (*submitters, *raw))
+    # (an id made from a name the student chose is matched as written: no Canvas user id
+    # read from it, no `-N` taken off it but the grader's own further notebooks')
+    return roster.match(sid, (*submitters, *raw), lms_named=found is None or not found.raw,
+                        further_of=found.main if found is not None else "")
 
 
 def _hand_ins(owners: dict[str, Student | None], found: dict[str, Found],
@@ -477,7 +480,8 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
     elif submitted is None and found is None:  # an earlier run's row: its Gradescope time
         submitted, source = _earlier_time(result)
     origin = found.origin if found is not None else result.trace.source
-    marked = bool(origin) and canvas_marked_late(origin)
+    # (this run's row: as its owner was read; an earlier run's: from where it came)
+    marked = found.late if found is not None else bool(origin) and canvas_marked_late(origin)
     if submitted is None and marked:
         source = "Canvas _LATE_ mark"
     return assess(deadline, submitted=submitted, source=source, marked_late=marked,

@@ -148,6 +148,10 @@ class Found:
     problem: str = ""  # not empty: nothing to grade; the row is `invalid` with this reason
     shown: str = ""  # where it came from, for people (`class.zip/lee.zip/lab.ipynb`)
     raw: str = ""  # the folder or file name the id was cleaned from (`five@uni.edu`); "" if the LMS named it
+    # Canvas marked `_LATE_` the upload whose name gave the owner — the outermost LMS-named
+    # part, as for the owner itself (outside red team 80: a late upload's zip holding a
+    # notebook the student named like an on-time Canvas file was read as on time)
+    late: bool = False
     main: str = ""  # for a student's further notebook (`<id>-2`): the id of their main row
     group: str = ""  # for a member of a group submission: the id the group's notebook came as
 
@@ -179,6 +183,7 @@ class _Owner:
     sid: str
     number: int = 0
     raw: str = ""  # the folder or file name (NFC) the id was cleaned from; "" when the LMS named it
+    late: bool = False  # the Canvas name that gave the owner carries `_LATE_`
 
 
 def student_id(name: str, folders: tuple[str, ...] = ()) -> tuple[str, int]:
@@ -219,7 +224,8 @@ def _lms(name: str) -> _Owner | None:
     stem = re.sub(r"\.(ipynb|zip)$", "", unicodedata.normalize("NFC", name), flags=re.I)
     match = _canvas(OTTER_STAMP.sub("", stem))
     if match is not None:
-        return _Owner(_safe(f"{match['student']}_{match['uid']}"), int(match["attempt"][-18:]))
+        return _Owner(_safe(f"{match['student']}_{match['uid']}"), int(match["attempt"][-18:]),
+                      late=match["late"] is not None)
     if GRADESCOPE.match(stem):
         return _Owner(stem)
     return None
@@ -1115,7 +1121,8 @@ def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
             if len(kept) >= walk.limits.notebooks_per_student:
                 over += 1
                 rows[rid] = Found(rid, item.path, owner.number, shown=item.shown, raw=owner.raw,
-                                  main=sid, problem=_over_cap(sid, walk.limits, kept[0]))
+                                  late=owner.late, main=sid,
+                                  problem=_over_cap(sid, walk.limits, kept[0]))
                 walk.found.duplicates.append(f"{item.shown}: another notebook for {sid}, past "
                                              f"the {walk.limits.notebooks_per_student} graded; "
                                              f"row {rid}, not graded")
@@ -1125,7 +1132,7 @@ def _graded(walk: _Walk, digest: _Digests) -> dict[str, Found]:
                     f"{item.shown}: another notebook for {sid}; graded as {rid} ({sid} is "
                     f"{kept[0].origin}, {_why(named)})")
             kept.append(Found(rid, item.path, owner.number, shown=item.shown, raw=owner.raw,
-                              main=sid if kept else ""))
+                              late=owner.late, main=sid if kept else ""))
             rows[rid] = kept[-1]
     return rows
 
@@ -1174,7 +1181,7 @@ def _invalid(walk: _Walk, graded: dict[str, Found]) -> dict[str, Found]:
                                     f"({empty.reason})")
         else:
             invalid[sid] = Found(sid, empty.path, empty.owner.number, problem=empty.problem,
-                                 shown=empty.shown, raw=empty.owner.raw)
+                                 shown=empty.shown, raw=empty.owner.raw, late=empty.owner.late)
     return invalid
 
 

@@ -81,18 +81,25 @@ class Roster:
         counts = Counter(name for student in self.students for name in student.names())
         return {name for name, n in counts.items() if n > 1}
 
-    def match(self, submission_id: str, submitters: Iterable[str] = ()) -> Student | None:
-        """The student a submission belongs to; `submitters`: ids the LMS gave (SID, email)."""
+    def match(self, submission_id: str, submitters: Iterable[str] = (), lms_named: bool = True,
+              further_of: str = "") -> Student | None:
+        """The student a submission belongs to; `submitters`: ids the LMS gave (SID, email).
+        `lms_named`: the id is one an LMS wrote (False: made from a folder or file name the
+        student chose); `further_of`: the row is a further notebook of this row's student.
+
+        An id's Canvas user id (`name_1002`) and a `-N` suffix name someone only where the LMS
+        or the grader wrote them: outside red team 80's `mallory_1002.ipynb` and `jdoe-7.ipynb`,
+        names of the student's choosing, were given to Canvas user 1002 and to jdoe."""
         # The id itself (or the LMS's submitters) first: `jane-2` is a student of its own
         # when the roster says so, and a further notebook of `jane` only when it does not (an
         # outside red team's roster of jane and jane-2 gave jane-2's row to jane)
         exact = {_folded(submission_id), *(_folded(s) for s in submitters if s)} - self.shared
-        base = _EXTRA.sub("", submission_id)
-        for wanted in (exact, {_folded(base)} - self.shared):
+        base = further_of or (_EXTRA.sub("", submission_id) if lms_named else "")
+        for wanted in (exact, {_folded(base)} - self.shared if base else set()):
             for student in self.students:
                 if student.names() & wanted:
                     return student
-        canvas = _CANVAS_ID.match(submission_id)
+        canvas = _CANVAS_ID.match(submission_id) if lms_named else None
         if canvas is not None:
             for student in self.students:
                 if student.canvas_id and student.canvas_id == canvas[1]:

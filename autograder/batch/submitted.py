@@ -51,13 +51,16 @@ class LmsRecords:
 
 
 def canvas_marked_late(shown: str) -> bool:
-    """Whether the Canvas-named part of where a file came from, the last one (the file's own
-    name, else the upload that holds it), carries `_LATE_`: a folder of the instructor's
-    above it (`lab05_late_2025_03_regrades/`) is no Canvas upload's name, whatever it looks
-    like (an outside red team's path marked the whole class late)."""
-    named = [part for part in (unicodedata.normalize("NFC", p) for p in re.split(r"[/\\]", shown))
-             if _canvas_named(_CANVAS_NAME.match(part))]
-    return bool(named) and _canvas_named(_CANVAS_LATE.match(named[-1]))
+    """Whether the Canvas-named part of where an earlier run's row came from that gave its
+    owner — the outermost below the input itself, as discovery reads owners (`Found.late`,
+    for this run's rows) — carries `_LATE_`: the input (an instructor's
+    `lab05_late_2025_03_regrades/`) is no Canvas upload's name, whatever it looks like (an
+    outside red team's path marked the whole class late), and a name inside a student's
+    upload is the student's (outside red team 80's late zip held a notebook named like an
+    on-time Canvas file)."""
+    parts = [unicodedata.normalize("NFC", p) for p in re.split(r"[/\\]", shown) if p]
+    named = [part for part in (parts[1:] or parts) if _canvas_named(_CANVAS_NAME.match(part))]
+    return bool(named) and _canvas_named(_CANVAS_LATE.match(named[0]))
 
 
 def _canvas_named(match: re.Match[str] | None) -> bool:

@@ -171,7 +171,7 @@ def test_a_times_file_calling_a_canvas_late_upload_on_time_is_said(tmp_path: Pat
     config = tmp_path / "grading_config.yaml"
     config.write_text(yaml.safe_dump(raw))
     found = [Found("lee", tmp_path / "lee_LATE_1001_5001_lab05.ipynb",
-                   shown="dl/lee_LATE_1001_5001_lab05.ipynb"),
+                   shown="dl/lee_LATE_1001_5001_lab05.ipynb", late=True),  # (as discovered)
              Found("kim", tmp_path / "kim_1002_5002_lab05.ipynb",
                    shown="dl/kim_1002_5002_lab05.ipynb")]
     outcome = apply(config, found)

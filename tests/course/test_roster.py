@@ -45,6 +45,19 @@ def test_canvas_submission_ids_match_by_user_id_and_sis_ids(tmp_path: Path):
     assert roster.find("1001").key == "okaforada_1001"  # type: ignore[union-attr]
 
 
+def test_a_name_the_student_chose_names_nobody_by_a_canvas_id_or_a_suffix(tmp_path: Path):
+    """Outside red team 80: `mallory_1001.ipynb` (a file name of the student's choosing, not
+    Canvas's) was given to Canvas user 1001, and `aokafor-7.ipynb` to aokafor: a Canvas user
+    id and a `-N` suffix name someone only where the LMS or the grader wrote them."""
+    roster = load_roster(write(tmp_path, CANVAS))
+    assert roster.match("mallory_1001", lms_named=False) is None
+    assert roster.match("aokafor-7", lms_named=False) is None
+    assert roster.match("aokafor-2", lms_named=False, further_of="aokafor").key == \
+        "okaforada_1001"  # type: ignore[union-attr]
+    assert roster.match("aokafor", lms_named=False).key == "okaforada_1001"  # type: ignore[union-attr]
+    assert roster.match("okafor_1001").key == "okaforada_1001"  # type: ignore[union-attr]
+
+
 def test_gradescope_roster_keeps_students_only_and_matches_sid_email_and_submitters(tmp_path: Path):
     roster = load_roster(write(tmp_path, GRADESCOPE))
     assert roster.kind == "gradescope"

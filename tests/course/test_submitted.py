@@ -34,6 +34,16 @@ def test_canvas_late_mark_in_any_part_of_the_path():
     assert not canvas_marked_late("dl/late_notes/lab05.ipynb")
 
 
+def test_the_late_mark_is_the_owners_upload_not_a_name_inside_it():
+    """Outside red team 80: a `_LATE_` upload whose zip held a notebook the student named
+    like an on-time Canvas file was read as on time (the last Canvas-named part was read,
+    the outermost gave the owner); the input itself, an instructor's folder, is none."""
+    assert canvas_marked_late("dl/smithjohn_LATE_1001_5001_lab05.zip/smithjohn_1001_7_lab05.ipynb")
+    assert not canvas_marked_late("dl/smithjohn_1001_5001_lab05.zip/smithjohn_LATE_1001_7_x.ipynb")
+    assert not canvas_marked_late("lab05_late_2025_03_regrades/jane_1002_5_lab05.ipynb")
+    assert canvas_marked_late("jane_LATE_1002_5_lab05.ipynb")  # (the input is the file)
+
+
 def test_canvas_late_mark_on_names_in_any_script():
     assert canvas_marked_late("dl/obriénseán_LATE_1003_5003_lab05.ipynb")
     assert canvas_marked_late("dl/obrie\u0301nsea\u0301n_LATE_1003_5003_lab05.ipynb")  # NFD
@@ -146,3 +156,21 @@ def test_an_instructors_folder_named_like_a_late_upload_marks_nobody_late():
     of them late by the LMS's mark."""
     assert not canvas_marked_late("lab05_late_2025_03_regrades/okafor_1001_5001_lab05.ipynb")
     assert canvas_marked_late("lab05_late_2025_03_regrades/okafor_LATE_1001_5001_lab05.ipynb")
+
+
+def test_discovery_reads_the_late_mark_where_it_reads_the_owner(tmp_path: Path):
+    """The late upload's zip, holding a notebook named like an on-time Canvas file: the row
+    is the upload's owner's, and late as Canvas marked the upload (`Found.late`)."""
+    import zipfile
+
+    from autograder.batch.discover import discover
+
+    download = tmp_path / "dl"
+    download.mkdir()
+    with zipfile.ZipFile(download / "smithjohn_LATE_1001_5001_lab05.zip", "w") as upload:
+        upload.writestr("smithjohn_1001_7_lab05.ipynb", "{}")
+    with zipfile.ZipFile(download / "rowekim_1003_5002_lab05.zip", "w") as upload:
+        upload.writestr("rowekim_LATE_1003_9_lab05.ipynb", "{}")
+    found = {f.submission_id: f for f in discover([download], tmp_path / "unpacked").submissions}
+    assert found["smithjohn_1001"].late
+    assert not found["rowekim_1003"].late
