@@ -403,7 +403,7 @@ def _watch(value: Any, sent: Any, tensors: dict[str, torch.Tensor], depth: int,
             # (its values as bytes: nothing the function reaches can make them agree with an
             # edit — outside red team 79's mse_loss walked up to this frame and rewrote the
             # watched pairs to (now, now.clone()))
-            found.append((value, harness.plain_copy(_as_sent(value, sent, tensors))))
+            found.append((value, _values_of(_as_sent(value, sent, tensors))))
         return
     kind = type(value)
     if depth >= WATCH_DEPTH or budget[0] <= 0 or not (kind is list or kind is tuple
@@ -452,12 +452,56 @@ def _edited_arguments(found: list[tuple[int | str, Watched]]) -> list[int | str]
     return [key for key, watched in found if watched and _edited(watched)]
 
 
+class _Values(tuple):  # type: ignore[type-arg]
+    """A watched tensor's values before the call: (dtype, shape, its bytes)."""
+
+
+_NUMPY_DTYPES = frozenset(getattr(torch, name) for name in protocol.WIRE_NUMPY_DTYPES
+                          if isinstance(getattr(torch, name, None), torch.dtype))
+
+
+def _values_of(tensor: torch.Tensor | None) -> Any:
+    """A tensor's values as nothing can edit: its bytes (a dtype NumPy has), else
+    `harness.plain_copy`'s frozen copy."""
+    if tensor is None:
+        return None
+    plain = tensor.detach()
+    if plain.dtype in _NUMPY_DTYPES and plain.device.type == "cpu":
+        try:
+            return _Values((plain.dtype, tuple(plain.shape), plain.contiguous().numpy().tobytes()))
+        except (RuntimeError, TypeError, ValueError):
+            pass
+    return harness.plain_copy(plain)
+
+
+def _tensor_edited(now: torch.Tensor, before: Any) -> bool:
+    """`now` no longer holds the values `_values_of` took: the same bytes are no change (a
+    nan in place included); else compared as `harness.tensor_changed` compares."""
+    if type(before) is _Values:
+        if type(now) is not torch.Tensor:
+            return True  # (another class: an edit, `harness.tensor_changed`)
+        dtype, shape, data = before
+        plain = torch.Tensor.detach(now)
+        if plain.dtype is not dtype or tuple(plain.shape) != shape:
+            return True
+        try:
+            if plain.contiguous().numpy().tobytes() == data:
+                return False
+        except (RuntimeError, TypeError, ValueError):
+            pass
+        original = torch.frombuffer(bytearray(data), dtype=dtype).view(shape) if data \
+            else torch.empty(shape, dtype=dtype)
+        return harness.tensor_changed(now, original)
+    if type(before) is not protocol.Frozen:
+        return True
+    return harness.tensor_changed(now, harness.thaw(before))
+
+
 def _edited(watched: Watched) -> bool:
     """Whether anything `_watch` recorded of one argument changed during the call."""
     for now, before in watched:
         if isinstance(now, torch.Tensor):
-            if type(before) is not protocol.Frozen or harness.tensor_changed(
-                    now, harness.thaw(before)):
+            if _tensor_edited(now, before):
                 return True
         elif type(now) is dict:
             if len(now) != len(before) or any(k not in now or now[k] is not v
