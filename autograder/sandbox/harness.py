@@ -1432,6 +1432,17 @@ def restore_dispatch_keys(keys: tuple[Any, Any, int, int] = _BASE_KEYS) -> None:
         _KEYS_BACK[-1].__enter__()
 
 
+def python_dispatcher_off(_on: Any = _KEY_INCLUDED, _key: Any = _PYTHON_DISPATCHER,
+                          _off: Any = _NO_PYTHON_DISPATCHER, _keep: Any = _KEYS_BACK) -> None:
+    """The Python dispatcher off, where the student's code left it on (one C read when it did
+    not): what a recorded call does right after the student's function returns, inside the
+    grader's recorders — the rest of the thread's keys are put back after the call, by the
+    worker (`strip_modes`)."""
+    if _on(_key):
+        _keep.append(_off())
+        _keep[-1].__enter__()
+
+
 def without_python_dispatcher(fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn`, a piece of the grader's that runs inside the student's code (a loader's batch, an
     instrument's hook), run with the Python dispatcher off: a kernel a notebook gave an
@@ -1737,11 +1748,10 @@ class RecordedCall:
             plan = self.block.plan
             with self.block:
                 watch = self.block.watch()  # (before the student's code: see `watch`)
-                keys = dispatch_keys()
                 try:
                     result = fn(*args, **kwargs)
                 finally:
-                    restore_dispatch_keys(keys)
+                    python_dispatcher_off()
                     traced = _tracing(watch)  # (before hooks are silenced below)
                     self.fired = fired(watch)
                 if plan:  # ... but a block lifted is a finding all the same (the value of a
@@ -1761,12 +1771,11 @@ class RecordedCall:
         try:
             with self.block, calls, ops:
                 watch = self.block.watch()  # (before the student's code: see `watch`)
-                keys = dispatch_keys()
                 try:
                     try:
                         value = fn(*args, **kwargs)
                     finally:
-                        restore_dispatch_keys(keys)
+                        python_dispatcher_off()
                         traced = _tracing(watch)  # (before hooks are silenced below)
                         self.fired = fired(watch)
                     if self.plain_wanted:  # (recorded and blocked too; see above)
