@@ -956,9 +956,9 @@ def test_an_evaluate_leaving_gradients_off_is_charged_by_the_no_grad_check() -> 
     student.scenario = fresh  # type: ignore[method-assign]
     memo: dict[str, Any] = {}
     with pytest.raises(AssertionError, match="leaves it off") as failure:
-        part_d.test_eval_no_grad(student, memo)
+        part_d.test_eval_no_grad(student, memo, SourceFacts((ev,)))
     assert getattr(failure.value, "mistake", "") == "grad-left-off"
-    part_d.test_eval_no_grad(InProcessStudent(namespace()), {})  # (the reference passes)
+    part_d.test_eval_no_grad(InProcessStudent(namespace()), {}, SourceFacts(()))  # (passes)
 
 
 CM_DROPS_LAST = '''
