@@ -1423,9 +1423,7 @@ def restore_dispatch_keys(keys: tuple[Any, Any, int, int] = _BASE_KEYS) -> None:
     include, exclude, include_raw, exclude_raw = keys
     if _RAW_KEYS(_INCLUDE_SET()) == include_raw and _RAW_KEYS(_EXCLUDE_SET()) == exclude_raw:
         return  # (the common case: two reads)
-    if _KEY_INCLUDED(_PYTHON_DISPATCHER):
-        _KEYS_BACK.append(_NO_PYTHON_DISPATCHER())
-        _KEYS_BACK[-1].__enter__()
+    python_dispatcher_off()
     if not _INFERENCE_ENABLED() and (_RAW_KEYS(_INCLUDE_SET()) != include_raw
                                      or _RAW_KEYS(_EXCLUDE_SET()) != exclude_raw):
         _KEYS_BACK.append(_FORCE_KEYS(include, exclude))
