@@ -39,6 +39,7 @@ from types import (
 )
 from typing import Any, NamedTuple
 
+import numpy
 import torch
 import torch.utils._python_dispatch
 from torch import nn
@@ -1589,6 +1590,13 @@ _NUMPY_WIRE_DTYPES = {dtype: str(dtype) for dtype in (
 
 _PLAIN_DEPTH, _PLAIN_ITEMS = 20, 10_000  # (as protocol.encode: deeper or longer is cut there)
 
+# NumPy's types and the C functions `plain_copy` copies with, taken at import: the freeze looks
+# up no module by name (an outside red team's cell put its own module in `sys.modules["numpy"]`
+# whose `generic` ran the cell's code inside the freeze, after the checks on the records,
+# and rewrote them: red team 81, +2)
+_NUMPY_GENERIC, _NUMPY_NDARRAY = numpy.generic, numpy.ndarray
+_NUMPY_ARRAY, _NDARRAY_VIEW, _NDARRAY_COPY = numpy.array, numpy.ndarray.view, numpy.ndarray.copy
+
 
 def plain_copy(value: Any, depth: int = 0) -> Any:
     """What the student's function returned, as plain data of exact types (a tensor: a
@@ -1645,14 +1653,13 @@ def plain_copy(value: Any, depth: int = 0) -> Any:
         return float.__float__(value)
     if issubclass(kind, str):
         return str.__str__(value)
-    numpy = sys.modules.get("numpy")
-    if numpy is not None and (issubclass(kind, numpy.generic) or kind is numpy.ndarray):
+    if issubclass(kind, _NUMPY_GENERIC) or kind is _NUMPY_NDARRAY:
         try:
-            return _wire_array(numpy.array(value, copy=True), kind)
+            return _wire_array(_NUMPY_ARRAY(value, copy=True), kind)
         except Exception:
             return f"<{_type_name(kind)}>"[:200]
-    if numpy is not None and issubclass(kind, numpy.ndarray):  # (a subclass: its data only)
-        return _wire_array(numpy.ndarray.view(value, numpy.ndarray).copy(), kind)
+    if issubclass(kind, _NUMPY_NDARRAY):  # (a subclass: its data only)
+        return _wire_array(_NDARRAY_COPY(_NDARRAY_VIEW(value, _NUMPY_NDARRAY)), kind)
     # Anything else is sent by what it is (as `protocol.describe` would), decided now.
     if issubclass(kind, nn.Module):
         return Described(("__module__", _type_name(kind)))

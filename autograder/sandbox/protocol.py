@@ -40,6 +40,10 @@ from safetensors import serialize as st_serialize
 
 from autograder.load.text import INVISIBLE
 
+# (numpy's, taken at import: `encode` looks up no module by name, `sys.modules["numpy"]`
+# being a cell's to replace: red team 81)
+_ASARRAY = numpy.asarray
+
 # Defaults of `Caps` (the config's `limits` overrides them on the judge side); the worker
 # reads the judge's requests with these, which an honest judge never comes near.
 MAX_HEADER = 8 * 1024 * 1024
@@ -230,7 +234,7 @@ def encode(value: Any, tensors: Tensors, depth: int = 0) -> Any:
     module = type(value).__module__
     if module == "numpy" and hasattr(value, "dtype"):
         try:
-            array = torch.from_numpy(__import__("numpy").asarray(value).copy())
+            array = torch.from_numpy(_ASARRAY(value).copy())
             return {"__ndarray__": tensors.add(array)}
         except TypeError:
             pass

@@ -567,6 +567,15 @@ def test_the_scenario_table_cannot_be_edited_in_place(grade_tamper):
     assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
 
 
+def test_the_freeze_looks_up_no_module_by_name(grade_tamper):
+    """Outside red team 81: a cell's module in `sys.modules["numpy"]` ran the cell's code
+    inside the worker's freeze of evaluate's outcome (reached by one value of no plain type
+    in it), after the checks on the records, and set its gradient records to "off" (+2).
+    `plain_copy` and `protocol.encode` use NumPy's objects as taken at import."""
+    tests = _by_name(grade_tamper("hostile_poisons_numpy_in_sys_modules"))
+    assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
