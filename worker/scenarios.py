@@ -72,8 +72,7 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         # (`watch_output`): a graph kept through the logits (`kept.append(logits)`) never
         # reaches the loss's marker (a red team of stop 50: full marks)
         self.markers: list[tuple[weakref.ref[_Marker], int]] = []
-        self.graphs_alive = 0
-        self.counts: list[int] = []  # each batch's count (the scenario keeps this list too)
+        self.graphs_alive = 0  # (each loss call's count: the log's `counts`, in its ledger)
         # Each call's loss and batch size, as the student's run computed them: the judge
         # weighs the returned figure against the losses of the run it made.
         self.values: list[list[float]] = []
@@ -83,7 +82,8 @@ class GraphWatchLoss(harness.InstrumentedLoss):
         steps = self._steps()
         alive = len({made for ref, made in self.markers
                      if made <= steps - 2 and ref() is not None})  # (batches, not markers)
-        self.counts.append(alive)
+        self.log.counts.append(alive)
+        self.log.note("counts", alive)
         self.graphs_alive = max(self.graphs_alive, alive)
         loss = super().forward(input, target, *more, **options)
         if isinstance(loss, torch.Tensor) and loss.numel() == 1 and loss.device.type != "meta" \
@@ -126,7 +126,7 @@ def scenario_train_one_epoch(ns: dict[str, Any], params: dict[str, Any]) -> dict
     outcome: dict[str, Any] = {"error": None, "returned": None}
     loss_fn = GraphWatchLoss(log, float(params.get("label_smoothing", 0.0)))
     handles.append(harness.output_layer(model).register_forward_hook(loss_fn.watch_output))
-    counts = loss_fn.counts
+    counts = log.counts
     watch = harness.Unchanged(loss=loss_fn, log=log)
     seed_rngs(int(params.get("seed", 0)))
     try:
@@ -235,7 +235,7 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
     try:
         outcome["first_returned"] = run()
         marks = (len(log.forward), len(log.events), len(log.loss_calls),
-                 len(getattr(loss_fn, "counts", ())))
+                 len(log.counts))
         last = 0
         for _ in range(max(1, min(int(params.get("calls", 3)), 4)) - 1):  # (the later calls)
             model.train(not training)  # (the mode the other loop leaves)
@@ -244,7 +244,7 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
         outcome.update(forward=log.forward[marks[0]:], events=log.events[marks[1]:],
                        loss_calls=log.loss_calls[marks[2]:])
         if isinstance(loss_fn, GraphWatchLoss):
-            outcome.update(graphs_alive=max(loss_fn.counts[marks[3]:], default=0),
+            outcome.update(graphs_alive=max(log.counts[marks[3]:], default=0),
                            loss_values=list(loss_fn.values[last:]))  # (the last call's)
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)

@@ -1874,6 +1874,10 @@ class Log:
         # the model's last few outputs (detached: no graph kept), which the instrumented
         # loss compares with what it is handed (`InstrumentedLoss._transformed`)
         self.outputs: list[torch.Tensor] = []
+        # a count a scenario's instrument takes at each loss call (lab 5's: the graphs of
+        # earlier batches still alive), kept here to be in the ledger (an outside red team's
+        # loop zeroed the list its loss kept: red team 81, +2)
+        self.counts: list[int] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -1893,7 +1897,7 @@ def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
     """(note(kind, record): keep a frozen copy; edited(): whether the log's records differ
     from their copies, or a layer's grad flag was set back)."""
     kept: dict[str, list[Any]] = {"forward": [], "loss_calls": [], "events": [],
-                                  "layer_inputs": [], "layer_calls": []}
+                                  "layer_inputs": [], "layer_calls": [], "counts": []}
     layers = [False]
 
     def note(kind: str, record: Any) -> None:
@@ -1905,7 +1909,8 @@ def _ledger(log: Log) -> tuple[Callable[[str, Any], None], Callable[[], bool]]:
 
     def edited() -> bool:
         now = {"forward": log.forward, "loss_calls": log.loss_calls, "events": log.events,
-               "layer_inputs": log.layer_inputs, "layer_calls": log.layer_calls}
+               "layer_inputs": log.layer_inputs, "layer_calls": log.layer_calls,
+               "counts": log.counts}
         for kind, copies in kept.items():
             records = now[kind]
             if not isinstance(records, list) or len(records) != len(copies):

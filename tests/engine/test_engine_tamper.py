@@ -576,6 +576,16 @@ def test_the_freeze_looks_up_no_module_by_name(grade_tamper):
     assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
 
 
+def test_the_graph_counts_are_in_the_ledger(grade_tamper):
+    """Outside red team 81: a loop keeping every batch's graph zeroed the per-batch counts its
+    loss kept before it returned (+2). The counts are the log's, noted in its ledger
+    (`Log.counts`): an edit of them voids the run as tampering."""
+    result = grade_tamper("hostile_zeroes_the_graph_counts")
+    tests = _by_name(result)
+    assert not tests[TRAIN_RETURN].passed, tests[TRAIN_RETURN].output
+    assert result.tampered
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
