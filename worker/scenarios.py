@@ -16,6 +16,7 @@ import os
 import weakref
 from typing import Any
 
+import numpy
 import torch
 import torch.utils.data
 from torch import nn
@@ -313,9 +314,11 @@ def scenario_evaluate_plain(ns: dict[str, Any], params: dict[str, Any]) -> dict[
             returned = ns["evaluate"](model, loader, nn.CrossEntropyLoss(),
                                       torch.device("cpu"))
         if isinstance(returned, dict):  # (its two figures as numbers, nothing else)
+            # (a numpy number too: an evaluate built on an accuracy() returning numpy.float32
+            # returns one, the accuracy's mistake, charged there: fresh eyes 58)
             outcome["returned"] = {key: float(value) for key, value in returned.items()
                                    if key in ("loss", "accuracy")
-                                   and isinstance(value, (int, float, torch.Tensor))
+                                   and isinstance(value, (int, float, torch.Tensor, numpy.number))
                                    and getattr(value, "numel", lambda: 1)() == 1}
     except Exception as exc:
         outcome["error"] = harness.error_info(exc)

@@ -26,7 +26,7 @@ from autograder.check.compare import describe
 from autograder.check.fresh import fresh_seed
 from autograder.check.registry import CheckFailed, attributed_to, check, fail, held_to
 from autograder.sandbox import probes
-from autograder.sandbox.protocol import MetaTensor
+from autograder.sandbox.protocol import MetaTensor, NumpyArray
 from autograder.sandbox.quoting import (
     quotable_class,
     quotable_count,
@@ -1532,9 +1532,12 @@ def test_eval_values(student, memo, tol, source):
     if not isinstance(result, dict) or not {"loss", "accuracy"} <= set(result):
         fail("evaluate must return a dict with keys 'loss' and 'accuracy'.", "wrong-type")
     for key in ("loss", "accuracy"):
-        if key == "accuracy" and isinstance(result[key], torch.Tensor) and \
+        if key == "accuracy" and isinstance(result[key], (torch.Tensor, NumpyArray)) and \
                 _accuracy_type_to_blame(student, result[key]):
-            continue  # a tensor because the student's accuracy() returns one: charged there
+            # a tensor (or a numpy scalar: fresh eyes 58) because the student's accuracy()
+            # returns one: charged there
+            result = {**result, key: _as_tensor(result[key])}
+            continue
         if isinstance(result[key], torch.Tensor) or not isinstance(result[key], (int, float)):
             fail(f"evaluate returned {key} as {describe(result[key])}: return a Python "
                  "float (use .item()).", "returned-tensor")
@@ -1619,8 +1622,9 @@ def test_eval_values(student, memo, tol, source):
     watched = {"loss": loss, "accuracy": accuracy}  # (the same model, data and batches)
     if not (
             isinstance(figures, dict) and all(
-                key in figures and math.isclose(figures[key], watched[key], rel_tol=1e-4,
-                                                abs_tol=1e-6) for key in ("loss", "accuracy"))):
+                key in figures and (number := _number_or_none(figures[key])) is not None
+                and math.isclose(number, watched[key], rel_tol=1e-4, abs_tol=1e-6)
+                for key in ("loss", "accuracy"))):
         what = (f"it raises {plain['error'].get('type', 'an error')} there"
                 if plain.get("error") else "its figures differ")
         fail("evaluate computes otherwise when it is given a plain model, loss and loader "
@@ -1634,6 +1638,7 @@ def test_eval_values(student, memo, tol, source):
 def _same_figure(value: Any, watched: float) -> bool:
     """A figure (a number, or a one-element tensor: the values check judged its type) that
     is the watched run's."""
+    value = _as_tensor(value)  # (a numpy number: the accuracy() it came from is charged)
     if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
         value = value.item()
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isclose(
@@ -1736,7 +1741,13 @@ def _eval_predictions() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
                      for i in range(0, len(params["x"]), BATCH))
 
 
+def _as_tensor(value: Any) -> Any:
+    """A numpy value (it arrives as `NumpyArray`) as its tensor; anything else unchanged."""
+    return value.tensor if isinstance(value, NumpyArray) else value
+
+
 def _number_or_none(value: Any) -> float | None:
+    value = _as_tensor(value)
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
@@ -1744,10 +1755,10 @@ def _number_or_none(value: Any) -> float | None:
 
 
 def _accuracy_type_to_blame(student, accuracy: Any) -> bool:
-    """evaluate's accuracy is a one-element tensor because the student's accuracy() returns
-    tensors (probe calls on the evaluation's predictions), and its number is right for that
-    accuracy(): the type follows the helper's, whose check charges it (as for a floor-dividing
-    accuracy)."""
+    """evaluate's accuracy is a one-element tensor (or a numpy scalar) because the student's
+    accuracy() returns those (probe calls on the evaluation's predictions), and its number is
+    right for that accuracy(): the type follows the helper's, whose check charges it (as for a
+    floor-dividing accuracy)."""
     return _accuracy_to_blame(student, accuracy, typed=True)
 
 
@@ -1781,11 +1792,13 @@ def _accuracy_to_blame(student, accuracy: Any, typed: bool = False) -> bool:
     def helper_right(value: Any, expected: Any) -> bool:  # a Python float, as the spec says
         return type(value) is float and close(value, expected)
 
-    def caller_agrees(value: Any, expected: Any) -> bool:  # a tensor, as the helper's are
-        return isinstance(value, torch.Tensor) and close(value, expected)
+    kind = type(accuracy)  # (a tensor, or a numpy value: of the kind the helper returns)
+
+    def caller_agrees(value: Any, expected: Any) -> bool:
+        return isinstance(value, kind) and close(value, expected)
 
     def tensors_only(outputs: list[Any]) -> list[float]:
-        return compose(outputs) if all(isinstance(out, torch.Tensor) for out in outputs) else []
+        return compose(outputs) if all(isinstance(out, kind) for out in outputs) else []
 
     return helper_to_blame(student, accuracy, caller_agrees, [Composition(
         "evaluate", "accuracy", ACC_VALUES, calls, tensors_only, helper_right, reads)])

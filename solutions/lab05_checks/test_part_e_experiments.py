@@ -102,12 +102,37 @@ def _metric_to_blame(student, name: str, value: Any, expected: float, function: 
         return False
     if type(got) is float and math.isclose(got, expected, abs_tol=1e-6):
         return False  # the function is right here: the experiment cell is at fault
-    if not _same_answer(value, got) or not (_works_elsewhere(student, function) or (
-            function == "accuracy" and _scaled_accuracy(student))):
+    if not _same_answer(value, got):
         return False
-    attributed_to(check_for(got))
+    if _works_elsewhere(student, function) or (
+            function == "accuracy" and _scaled_accuracy(student)):
+        attributed_to(check_for(got))  # (wrong here only: the check for this data's case)
+        return True
+    if not _does_work(student, function):
+        return False  # (a constant stub: no work to build the answer on)
+    # Wrong on plain labels too: its values check charges it (fresh eyes 58: a
+    # precision_recall_f1 counting every right prediction as a true positive cost
+    # always_negative_f1 as well); the pass stands only where that check fails
+    attributed_to(VALUES_CHECKS[function])
     return True
 
+
+def _does_work(student, function: str) -> bool:
+    """The student's `function` gives different results on different labels (`WORKS`'
+    probes): a function that reads its inputs, not a constant."""
+    seen = []
+    for (preds, targets), _ in WORKS[function]:
+        try:
+            got = student.call(function, preds, targets).value
+        except StudentError:
+            return False
+        values = got if isinstance(got, (tuple, list)) else (got,)
+        seen.append(tuple(_as_number(v) for v in values))
+    return len(set(map(repr, seen))) > 1
+
+
+# The check charging a metric that is wrong on plain labels (`_metric_to_blame`)
+VALUES_CHECKS = {"accuracy": ACC_VALUES, "precision_recall_f1": PRF_BINARY}
 
 # Labels where the usual wrong metrics are right (every prediction right; a symmetric
 # confusion with both classes): a function that is wrong on the experiment's data only in the
