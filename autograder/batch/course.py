@@ -208,12 +208,20 @@ def apply_course(course: Course, results: list[SubmissionResult], discovery: Dis
     return outcome
 
 
+def _earlier_late_mark(result: SubmissionResult) -> bool:
+    """The Canvas late mark of an earlier run's row: as that run read it (`Trace.canvas_late`),
+    else — a row from before it was kept — read from where the row came from."""
+    if result.trace.canvas_late is not None:
+        return result.trace.canvas_late
+    return bool(result.trace.source) and canvas_marked_late(result.trace.source)
+
+
 def _late_mark_unheeded(late: Late, found: Found | None, result: SubmissionResult) -> list[str]:
     """A row the submission-times file calls on time whose file Canvas marked `_LATE_`: the
     file's time wins, and the summary says they disagree (an instructor's review: a times.csv
     row from the first download made a later `_LATE_` resubmission on time, silently)."""
     origin = found.origin if found is not None else result.trace.source
-    marked = found.late if found is not None else bool(origin) and canvas_marked_late(origin)
+    marked = found.late if found is not None else _earlier_late_mark(result)
     if late.source != "submission_times" or late.days_late or not marked:
         return []
     return [f"{result.submission_id}: on time by the submission-times file "
@@ -311,6 +319,7 @@ def _trace(result: SubmissionResult, found: Found | None, now: str) -> None:
         result.source_sha256 = hashlib.sha256(found.path.read_bytes()).hexdigest()  # invalid rows
     result.trace = replace(trace, source=found.origin if found else trace.source,
                            attempt=found.attempt if found else trace.attempt,
+                           canvas_late=found.late if found else trace.canvas_late,
                            graded_at=trace.graded_at or now,
                            engine_version=trace.engine_version or __version__)
 
@@ -479,9 +488,8 @@ def _late(course: Course, result: SubmissionResult, found: Found | None, student
         submitted, source = record.at, GRADESCOPE_TIME
     elif submitted is None and found is None:  # an earlier run's row: its Gradescope time
         submitted, source = _earlier_time(result)
-    origin = found.origin if found is not None else result.trace.source
-    # (this run's row: as its owner was read; an earlier run's: from where it came)
-    marked = found.late if found is not None else bool(origin) and canvas_marked_late(origin)
+    # (this run's row: as its owner was read; an earlier run's: as its run read it)
+    marked = found.late if found is not None else _earlier_late_mark(result)
     if submitted is None and marked:
         source = "Canvas _LATE_ mark"
     return assess(deadline, submitted=submitted, source=source, marked_late=marked,

@@ -97,15 +97,23 @@ class Trace:
     attempt: int = 0  # the LMS attempt number (Canvas); 0 when the export has none
     graded_at: str = ""  # ISO 8601, UTC
     engine_version: str = ""
+    # Canvas's `_LATE_` mark on the upload that gave the row's owner, as the run that found
+    # the file read it (`Found.late`): a later run into the same output folder keeps it, not
+    # reads it again from `source` — an absolute path, whose folders an instructor names
+    # (red team 82: a `lab05_2025_03_14/` folder read as an on-time Canvas name dropped every
+    # late mark below it). None: a row written before it was kept.
+    canvas_late: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Trace:
+        late = data.get("canvas_late")
         return cls(source=str(data.get("source", "")), attempt=int(data.get("attempt", 0)),
                    graded_at=str(data.get("graded_at", "")),
-                   engine_version=str(data.get("engine_version", "")))
+                   engine_version=str(data.get("engine_version", "")),
+                   canvas_late=late if isinstance(late, bool) else None)
 
 
 @dataclass

@@ -159,3 +159,34 @@ def test_an_earlier_result_of_a_file_this_run_names_otherwise_is_left_out(tmp_pa
     assert batch["earlier"] == []
     assert any(line.startswith("m_ller_1002_5002_lab05: ") for line in batch["problems"])
     assert results_path(out, old.submission_id).is_file()  # nothing deleted
+
+
+def test_an_earlier_rows_late_mark_is_kept_as_its_run_read_it(tmp_path: Path) -> None:
+    """Red team 82: a later run into the same output folder read an earlier row's Canvas
+    `_LATE_` mark again from its source — an absolute path, whose folders the instructor
+    names: a `lab05_2025_03_14/` folder read as an on-time Canvas name dropped Bob's mark,
+    `lab05_late_2025_03_regrades/` marked Alice late. The mark discovery read is kept with
+    the row (`Trace.canvas_late`)."""
+    config_path = config_file(tmp_path, deadline=True)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    out = tmp_path / "grades"
+    config = load_config(config_path)
+    bob = full_marks("bob", config_path, notebook(tmp_path / "lab05_2025_03_14" / "dl",
+                                                  "bob_LATE_1002_5002_lab05.ipynb"))
+    alice = full_marks("alice", config_path, notebook(tmp_path / "lab05_late_2025_03_regrades",
+                                                      "alice_1001_5001_lab05.ipynb"))
+    found = [Found("bob", Path(bob.trace.source), late=True),
+             Found("alice", Path(alice.trace.source), late=False)]
+    finish([bob, alice], Discovery(submissions=found), load_course(config, config_path, roster),
+           sorted({f.path.parent for f in found}), config_path, "c" * 64, out,
+           list(config.tests))
+
+    erin = full_marks("erin", config_path, notebook(tmp_path / "mail", "erin.ipynb"))
+    rows = {r.submission_id: r for r in run(tmp_path, config_path, [erin], out, roster)}
+
+    late = rows["bob"].final
+    assert late is not None and late.late is not None and late.late.days_late == 1, late
+    on_time = rows["alice"].final
+    assert on_time is not None and (on_time.late is None or not on_time.late.days_late), on_time
+    assert read_results(results_path(out, "bob")).trace.canvas_late is True
