@@ -103,7 +103,7 @@ from autograder.report.sanitize import printable
 
 # name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
 CANVAS = re.compile(r"^(?P<student>.+?)(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<attempt>[0-9]+)_(?P<file>.+)$",
-                    re.IGNORECASE)
+                    re.IGNORECASE | re.DOTALL)
 GRADESCOPE = re.compile(r"^submission_[0-9]+$")
 # otter's export zip: `<notebook>_YYYY_MM_DDTHH_MM_SS_ffffff.zip`, not a Canvas name
 OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
@@ -212,17 +212,39 @@ def _lms_owner(name: str) -> tuple[str, int] | None:
     return None if owner is None else (owner.sid, owner.number)
 
 
-# No file system holds a longer name (NAME_MAX), nor does an LMS write one; a zip's entry can
-# be any length, and the Canvas pattern's search grows with the square of it (red team 66: a
-# 16 KB entry name, 13.8 s in discovery)
+# No file system holds a longer name (NAME_MAX); a zip's entry can be any length, and the
+# Canvas pattern's search grows with the square of it (red team 66: a 16 KB entry name, 13.8 s
+# in discovery): only a name's head is matched, where Canvas writes the owner — the rest is
+# the student's own file name, which can make a name of any length (red team 82: one 300-byte
+# upload name made the whole class download one upload, every student `missing`)
 MAX_LMS_NAME = 255
 
 
+def _on_disk(key: str) -> list[str]:
+    """A zip member's path as it is unpacked: each part longer than a file system takes
+    (`MAX_LMS_NAME` bytes) cut to a head that keeps Canvas's `name_uid_fileid_`, a digest of the
+    whole and its suffix (red team 82: a notebook whose name Canvas made 300 bytes long was an
+    `invalid` row, "File name too long", for a file that was handed in whole)."""
+    parts = []
+    for part in key.split("/"):
+        raw = part.encode("utf-8", "surrogateescape")
+        if len(raw) > MAX_LMS_NAME:
+            suffix = next((s for s in (".ipynb", ".zip") if part.lower().endswith(s)), "")
+            digest = hashlib.sha256(raw).hexdigest()[:8]
+            head = raw[:MAX_LMS_NAME - len(suffix) - len(digest) - 1]
+            part = f"{head.decode('utf-8', 'ignore')}-{digest}{suffix}"
+        parts.append(part)
+    return parts
+
+
 def _lms(name: str) -> _Owner | None:
-    if len(name) > MAX_LMS_NAME:
-        return None
     stem = re.sub(r"\.(ipynb|zip)$", "", unicodedata.normalize("NFC", name), flags=re.I)
-    match = _canvas(OTTER_STAMP.sub("", stem))
+    bare = OTTER_STAMP.sub("", stem)
+    match = _canvas(bare[:MAX_LMS_NAME])
+    if match is None and bare != stem and bare.endswith("_"):
+        # (the student's file name was an otter timestamp alone: `…_1002_5002__2025_03_…`;
+        # otter's own zip, `lab05_2025_03_14T…`, keeps no Canvas name once it is cut)
+        match = _canvas(stem[:MAX_LMS_NAME])
     if match is not None:
         return _Owner(_safe(f"{match['student']}_{match['uid']}"), int(match["attempt"][-18:]),
                       late=match["late"] is not None)
@@ -813,7 +835,7 @@ class _Walk:
         for member in others:
             self.leave(target, member, item.path)
         for member in wanted:
-            dest = target.joinpath(*member.key.split("/"))
+            dest = target.joinpath(*_on_disk(member.key))
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(member.info) as src, dest.open("xb") as out:
@@ -837,7 +859,7 @@ class _Walk:
 
     def leave(self, target: Path, member: _Member, archive: Path, damage: str = "") -> None:
         """Note a member not unpacked where the walk will meet it (`left_in_archive`)."""
-        parts = member.key.split("/")
+        parts = _on_disk(member.key)
         folder = target.joinpath(*parts[:-1])
         try:
             folder.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,9 @@ import yaml
 
 METADATA = "submission_metadata.yml"
 MAX_METADATA_BYTES = 32 * 1024 * 1024
-_CANVAS_LATE = re.compile(r"^(?P<student>.+?)_late_[0-9]+_[0-9]+_.+$", re.IGNORECASE)
-_CANVAS_NAME = re.compile(r"^(?P<student>.+?)(?:_late)?_[0-9]+_[0-9]+_.+$", re.IGNORECASE)
+_CANVAS_LATE = re.compile(r"^(?P<student>.+?)_late_[0-9]+_[0-9]+_.+$", re.IGNORECASE | re.DOTALL)
+_CANVAS_NAME = re.compile(r"^(?P<student>.+?)(?:_late)?_[0-9]+_[0-9]+_.+$",
+                          re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)

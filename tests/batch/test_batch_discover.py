@@ -215,13 +215,40 @@ def test_a_notebook_hidden_by_its_folder_or_a_bare_name_ends_as_a_row_or_a_line(
     assert "checkpoint" not in skipped  # (autosaved copies: in rows only where all there is)
 
 
-def test_a_long_entry_name_is_not_read_as_an_lms_name() -> None:
+def test_only_a_long_entry_names_head_is_read_as_an_lms_name() -> None:
     """Red team 66: the Canvas pattern's search grows with the square of a name's length, and a
-    zip's entry name can be 64 KB (13.8 s for 16 KB in discovery). No file system or LMS
-    writes a name past NAME_MAX: such a name is no LMS name, and the pattern never sees it."""
+    zip's entry name can be 64 KB (13.8 s for 16 KB in discovery): the pattern sees only the
+    head of a name (`MAX_LMS_NAME`), where Canvas writes the owner. Red team 82: the rest is the
+    student's own file name, which makes a Canvas name any length — one 300-byte upload name
+    made the whole class download one upload — so a long name's head still names its owner."""
     from autograder.batch import discover as found
 
     canvas_like = "smith_123_456_lab05.ipynb"
     assert found._lms(canvas_like) is not None
     assert found._lms("a_1_" * 4_000 + canvas_like) is None
     assert found._lms("x" * (found.MAX_LMS_NAME - len(canvas_like)) + canvas_like) is not None
+    long = found._lms("bobb_1002_5002_" + "x" * 300 + ".ipynb")
+    assert long is not None and (long.sid, long.number) == ("bobb_1002", 5002)
+
+
+def test_a_canvas_name_whose_file_part_is_an_otter_timestamp_names_its_owner() -> None:
+    """Red team 82: a student's upload named `_2025_03_14T10_00_00_000000.ipynb` left nothing
+    of the Canvas name once otter's timestamp was cut, and the whole download became one
+    upload; otter's own export zip (`lab05_<timestamp>`) is still no Canvas name."""
+    assert student_id("bobb_1002_5002__2025_03_14T10_00_00_000000.ipynb") == ("bobb_1002", 5002)
+    assert student_id("lab05.ipynb", ("lab05_2024_03_01T10_00_00_123456",)) == (
+        "lab05_2024_03_01T10_00_00_123456", 0)
+
+
+@pytest.mark.parametrize("bob", ["bobb_1002_5002__2025_03_14T10_00_00_000000.ipynb",
+                                 "bobb_1002_5002_" + "x" * 300 + ".ipynb"])
+def test_one_oddly_named_upload_leaves_the_class_download_whole(tmp_path: Path, bob: str):
+    """Red team 82: every student of a three-student Canvas download was `missing` because one
+    file's name was read as no Canvas name; each is its student's row now, the long name
+    unpacked under a name a file system takes."""
+    download = tmp_path / "lab05_submissions.zip"
+    download.write_bytes(zipped({"alicea_1001_5001_lab05.ipynb": nb(), bob: nb("y = 2"),
+                                 "carolc_1003_5003_lab05.ipynb": nb("z = 3")}))
+    found = discover([download], tmp_path / "unpacked")
+    assert sorted(ids(found)) == ["alicea_1001", "bobb_1002", "carolc_1003"], found
+    assert not [f for f in found.submissions if f.problem]
