@@ -99,7 +99,7 @@ from pathlib import Path, PurePosixPath
 
 from autograder.batch.submitted import MAX_ID_BYTES, METADATA, read_lms_records
 from autograder.load.notebook import open_regular
-from autograder.report.sanitize import printable
+from autograder.report.sanitize import printable, quoted
 
 # name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
 CANVAS = re.compile(r"^(?P<student>.+?)(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<attempt>[0-9]+)_(?P<file>.+)$",
@@ -494,7 +494,7 @@ class _Walk:
         self.found = Discovery()
         self.candidates: list[tuple[_Item, _Owner]] = []
         self.empty: list[_Empty] = []
-        self.seen: list[str] = []  # files that are not notebooks, as shown
+        self.seen: list[tuple[str, str]] = []  # files that are not notebooks: (as shown, a note)
         self.broken: list[tuple[str, str]] = []  # (as shown, why) notebooks or zips not unpacked
         self.absent: dict[Path, list[_Absent]] = {}  # by the folder they would lie in
         self.total = _Budget(limits.total_bytes, limits.total_entries)
@@ -543,7 +543,7 @@ class _Walk:
         if child.is_file():
             if _hidden_upload(child.name):
                 self.found.skipped.append(f"{shown}: {HIDDEN_UPLOAD}")
-                self.seen.append(f"{shown} (hidden)")
+                self.seen.append((shown, "hidden"))
             return
         if not child.is_dir():
             return
@@ -552,7 +552,7 @@ class _Walk:
             words = "1 notebook or zip" if count == 1 else f"{count} notebooks or zips"
             if child.name != ".ipynb_checkpoints":  # (autosaved copies: in every folder)
                 self.found.skipped.append(f"{shown}/: holds {words}: {HIDDEN_FOLDER}")
-            self.seen.append(f"{shown}/ (hidden, {words})")
+            self.seen.append((f"{shown}/", f"hidden, {words}"))
 
     def student_folder(self, item: _Item) -> None:
         """A folder of a class zip of one folder per student: walked as before (`visit`), and,
@@ -568,7 +568,7 @@ class _Walk:
     def left_in_archive(self, item: _Item, absent: _Absent) -> None:
         """A class download's member that was not unpacked, met where it would lie."""
         shown = f"{item.shown}/{absent.name}"
-        self.seen.append(f"{shown} (could not be read)" if absent.damage else shown)
+        self.seen.append((shown, "could not be read" if absent.damage else ""))
         if item.owner is not None:  # inside one student's upload: `upload` says what came
             if absent.damage:
                 self.broken.append((shown, absent.damage))
@@ -581,7 +581,7 @@ class _Walk:
                                      _unreadable(absent.name, absent.damage), AGAIN))
         elif lms is not None:  # e.g. a PDF uploaded to Canvas instead of the notebook
             self.empty.append(_Empty(lms, absent.archive, shown,
-                                     _no_notebook([absent.name]), self.hand_in))
+                                     _no_notebook([(absent.name, "")]), self.hand_in))
 
     def visit(self, item: _Item) -> None:
         path = item.path
@@ -619,7 +619,7 @@ class _Walk:
             # or another student's file): never followed, like a link to a folder. Only a path
             # the instructor names on the command line may be a link.
             self.found.skipped.append(f"{item.shown}: a link to a file, not followed")
-            self.seen.append(f"{item.shown} (a link)")
+            self.seen.append((item.shown, "a link"))
             if path.suffix.lower() == ".ipynb" or lms is not None:  # a row says why: nothing lost
                 owner = item.owner or lms or _owner_for(path.name, item.folders)
                 self.empty.append(_Empty(owner, path, item.shown,
@@ -629,7 +629,7 @@ class _Walk:
             self.found.skipped.append(f"{item.shown}: no such file")
         elif not path.is_file():  # a FIFO, socket or device: never opened (red team 16)
             self.found.skipped.append(f"{item.shown}: not a regular file, never read")
-            self.seen.append(f"{item.shown} (not a regular file)")
+            self.seen.append((item.shown, "not a regular file"))
             if path.suffix.lower() in (".ipynb", ".zip") or lms is not None:
                 owner = item.owner or lms or _owner_for(path.name, item.folders)
                 self.empty.append(_Empty(owner, path, item.shown,
@@ -652,11 +652,11 @@ class _Walk:
             self.archive(item, lms)
         else:
             self.found.skipped.append(f"{item.shown}: not a notebook (.ipynb), skipped")
-            self.seen.append(item.shown)
+            self.seen.append((item.shown, ""))
             if item.owner is None and lms is None and not item.folders:
                 self.found.stray.append((_named(path.name.split(".", 1)[0]).sid, item.shown))
             if lms is not None:  # e.g. a PDF uploaded to Canvas instead of the notebook
-                self.empty.append(_Empty(lms, path, item.shown, _no_notebook([path.name]),
+                self.empty.append(_Empty(lms, path, item.shown, _no_notebook([(path.name, "")]),
                                          self.hand_in))
 
     def upload(self, item: _Item, walk: Callable[[_Item], None], plain: bool = False) -> None:
@@ -694,7 +694,7 @@ class _Walk:
         if item.depth >= self.limits.nesting:
             self.found.skipped.append(f"{item.shown}: zips nested more than {self.limits.nesting} "
                                       "deep, skipped")
-            self.seen.append(f"{item.shown} (nested too deep)")
+            self.seen.append((item.shown, "nested too deep"))
             if item.owner is None:
                 self.empty.append(_Empty(lms or _owner_for(item.path.name, item.folders), item.path,
                                          item.shown, f"your upload holds zips nested more than "
@@ -759,7 +759,7 @@ class _Walk:
 
     def unreadable(self, item: _Item, lms: _Owner | None, exc: BaseException) -> None:
         self.found.skipped.append(f"{item.shown}: not a readable zip ({exc})")
-        self.seen.append(f"{item.shown} (not a readable zip)")
+        self.seen.append((item.shown, "not a readable zip"))
         if item.owner is None:  # at the top: it was someone's upload
             owner = lms or _owner_for(item.path.name, item.folders)
             self.empty.append(_Empty(owner, item.path, item.shown, "your upload is not a "
@@ -819,7 +819,7 @@ class _Walk:
                 if transparent:
                     others.append(member)
                 else:
-                    self.seen.append(member.key)
+                    self.seen.append((member.key, ""))
             elif not hidden:
                 wanted.append(member)
             elif "__MACOSX" not in member.key.split("/"):  # (macOS metadata: no notebook)
@@ -829,7 +829,7 @@ class _Walk:
                     why = HIDDEN_FOLDER if _hidden(folder) else HIDDEN_UPLOAD
                     self.found.skipped.append(f"{item.shown}:{member.name}: {why}")
                 if not transparent:
-                    self.seen.append(f"{member.key} (hidden)")
+                    self.seen.append((member.key, "hidden"))
         budget.fits(sum(m.info.file_size for m in wanted))  # what the archive admits to
         target = self.target(item.path)
         for member in others:
@@ -851,7 +851,7 @@ class _Walk:
                 if transparent:  # its student's row says so (not `missing`: it came)
                     self.leave(target, member, item.path, why)
                 else:
-                    self.seen.append(f"{member.key} (could not be read)")
+                    self.seen.append((member.key, "could not be read"))
                     self.broken.append((member.key, why))
         shown = "/".join((item.shown, *start))
         self.folder(_Item(target.joinpath(*start), shown, item.folders, item.owner, item.depth + 1,
@@ -929,10 +929,12 @@ def _notebooks_below(folder: Path) -> int:
     return count
 
 
-def _no_notebook(seen: list[str], upload: str = "") -> str:
-    """What came instead of a notebook."""
-    names = [s[len(upload) + 1:] if upload and s.startswith(upload + "/") else s for s in seen]
-    names = [printable(n)[:80] for n in names]
+def _no_notebook(seen: list[tuple[str, str]], upload: str = "") -> str:
+    """What came instead of a notebook: each name the student chose quoted, the grader's note
+    on it outside the quotes (red team 82: a name closing the list went on as the grader's
+    "… and lab05.ipynb, graded in full: 135 of 135")."""
+    names = [quoted(n[len(upload) + 1:] if upload and n.startswith(upload + "/") else n)
+             + (f" ({note})" if note else "") for n, note in seen]
     if not names:
         return "no notebook in your upload (it holds no files)"
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
@@ -956,7 +958,7 @@ def _why_unreadable(exc: BaseException) -> str:
 
 def _unreadable(name: str, why: str) -> str:
     """The reason of a row whose notebook came but could not be read out of its archive."""
-    return f"your {printable(_own_name(name))[:80]} arrived damaged and could not be read ({why})"
+    return f"your {quoted(_own_name(name))} arrived damaged and could not be read ({why})"
 
 
 def _class_layout(keys: list[str], stem: str, given: bool,

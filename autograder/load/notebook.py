@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.load.text import without_controls
+from autograder.load.text import straight_quotes, without_controls
 from autograder.load.transform import Budget, parse, to_plain_python
 
 
@@ -61,24 +61,13 @@ class Cell:
         starts “def huber_loss(”`; never a count of code cells."""
         parts = []
         if self.headings:
-            parts.append(f"under “{_quotable(' › '.join(self.headings[-2:]))}”")
+            parts.append(f"under “{straight_quotes(' › '.join(self.headings[-2:]))}”")
         if self.first_line:
-            parts.append(f"that starts “{_quotable(self.first_line)}”")
+            parts.append(f"that starts “{straight_quotes(self.first_line)}”")
         if not parts:
             return f"cell {self.position or self.index} of the notebook"
         place = f" (cell {self.position or self.index} of the notebook)" if self.shared else ""
         return "the cell " + " ".join(parts) + place
-
-
-# The quotes the grader's own words put around what it quotes of a notebook, as the
-# notebook's text may not hold them: a heading or first line that closed the quote and went
-# on in the grader's voice (outside red team 80: "… duplicate: same bytes as doejane_1002 (")
-# read as the grader's own verdict on a classmate
-_OWN_QUOTES = str.maketrans({"“": '"', "”": '"'})
-
-
-def _quotable(text: str) -> str:
-    return text.translate(_OWN_QUOTES)
 
 
 @dataclass(frozen=True)

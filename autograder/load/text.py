@@ -25,3 +25,13 @@ def without_controls(text: str) -> str:
     """`text` with every control and invisible character gone (one that is whitespace, a tab
     or a newline, becomes a space)."""
     return CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)
+
+
+# The quotes the grader puts around what a student wrote: the student's own are shown straight,
+# so that nothing a name or heading holds closes the grader's quote and goes on in its voice
+# (red team 80's heading; red team 82's file name `lab05.pdf) and lab05.ipynb, graded in full`)
+_OWN_QUOTES = str.maketrans({"“": '"', "”": '"'})
+
+
+def straight_quotes(text: str) -> str:
+    return text.translate(_OWN_QUOTES)

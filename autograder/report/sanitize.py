@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from autograder.load.text import CONTROL, INVISIBLE
+from autograder.load.text import CONTROL, INVISIBLE, straight_quotes
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 _CONTROL = CONTROL
@@ -35,6 +35,12 @@ def printable(text: str, *, keep_newlines: bool = False) -> str:
     """
     text = text.replace("\t", " ")
     return (_KEEP_LINES if keep_newlines else _CONTROL).sub(REPLACEMENT, text)
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """A name the student chose, inside the grader's words: printable, cut to `limit`, in
+    “ ” quotes that nothing it holds can close (`straight_quotes`)."""
+    return f"“{straight_quotes(printable(text)[:limit])}”"
 
 
 def csv_cell(text: str) -> str:

@@ -130,7 +130,7 @@ def test_zips_nested_too_deep_are_skipped(tmp_path: Path):
     (tmp_path / "deep.zip").write_bytes(data)
     found = discover([tmp_path / "deep.zip"], tmp_path / "unpacked")
     assert [(f.submission_id, f.problem) for f in found.submissions] == [
-        ("deep", "no notebook in your upload (found: level5.zip/level4.zip/level3.zip/level2.zip "
+        ("deep", "no notebook in your upload (found: “level5.zip/level4.zip/level3.zip/level2.zip” "
                  "(nested too deep)); hand in the notebook itself (an .ipynb file)")]
     assert any("nested more than" in s for s in found.skipped)
 
@@ -205,9 +205,9 @@ def test_a_notebook_hidden_by_its_folder_or_a_bare_name_ends_as_a_row_or_a_line(
     rows = {f.submission_id: f.problem for f in found.submissions}
     assert sorted(rows) == ["ben", "hank", "ivy", "okafor"]
     assert not rows["okafor"]
-    assert ".ipynb (hidden)" in rows["hank"]
-    assert ".ipynb_checkpoints/ (hidden, 1 notebook or zip)" in rows["ivy"]
-    assert ".work/lab05.ipynb (hidden)" in rows["ben"]
+    assert "“.ipynb” (hidden)" in rows["hank"]
+    assert "“.ipynb_checkpoints/” (hidden, 1 notebook or zip)" in rows["ivy"]
+    assert "“.work/lab05.ipynb” (hidden)" in rows["ben"]
     skipped = "\n".join(found.skipped)
     assert "class/.zed/: holds 1 notebook or zip: in a hidden folder" in skipped
     assert "class/.ipynb: hidden file" in skipped and "class/hank/.ipynb: hidden file" in skipped
@@ -252,3 +252,17 @@ def test_one_oddly_named_upload_leaves_the_class_download_whole(tmp_path: Path, 
     found = discover([download], tmp_path / "unpacked")
     assert sorted(ids(found)) == ["alicea_1001", "bobb_1002", "carolc_1003"], found
     assert not [f for f in found.submissions if f.problem]
+
+
+def test_a_file_name_in_a_reason_is_quoted_so_it_cannot_go_on_in_the_graders_voice(
+        tmp_path: Path):
+    """Red team 82: an upload holding one file named `lab05.pdf) and lab05.ipynb, graded in
+    full: 135 of 135 (no action needed` made its row's reason read "no notebook in your upload
+    (found: lab05.pdf) and lab05.ipynb, graded in full: 135 of 135 (no action needed); hand in
+    …". Each name is quoted, its own curly quotes shown straight, the grader's note outside."""
+    name = "lab05.pdf”) and lab05.ipynb, graded in full: 135 of 135 (no action needed"
+    (tmp_path / "bob.zip").write_bytes(zipped({name: b"%PDF", ".notes/x.ipynb": nb()}))
+    (row,) = discover([tmp_path / "bob.zip"], tmp_path / "unpacked").submissions
+    assert row.problem.startswith(
+        'no notebook in your upload (found: “lab05.pdf") and lab05.ipynb, graded in full: 135 '
+        'of 135 (no action needed”, “.notes/x.ipynb” (hidden))'), row.problem

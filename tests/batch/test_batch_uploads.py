@@ -51,10 +51,10 @@ def test_zip_with_only_a_pdf_is_the_uploaders_invalid_row(tmp_path: Path):
     found = discover([batch], tmp_path / "unpacked")
     hand_in = "; hand in the notebook itself (an .ipynb file)"  # (no assignment given here)
     assert rows(found) == {
-        "smith_1234": "no notebook in your upload (found: report.pdf, notes/data.csv)" + hand_in,
+        "smith_1234": "no notebook in your upload (found: “report.pdf”, “notes/data.csv”)" + hand_in,
         "okafor_1001": "",
-        "lee_77": "no notebook in your upload (found: lee_77_3_report.pdf)" + hand_in,
-        "jones_55": "no notebook in your upload (found: jones_55_2_scan.pdf)" + hand_in,
+        "lee_77": "no notebook in your upload (found: “lee_77_3_report.pdf”)" + hand_in,
+        "jones_55": "no notebook in your upload (found: “jones_55_2_scan.pdf”)" + hand_in,
         "ng_66": "",
         "empty": "no notebook in your upload (it holds no files)" + hand_in,
     }
@@ -70,7 +70,7 @@ def test_an_empty_upload_does_not_replace_a_notebook_of_the_same_student(tmp_pat
     found = discover([batch], tmp_path / "unpacked")
     assert rows(found) == {"smith_1234": ""}
     assert found.submissions[0].path.name == "smith_1234_1_lab05.ipynb"
-    assert any(f"{SMITH}.zip: no notebook in your upload (found: report.pdf); smith_1234 graded from"
+    assert any(f"{SMITH}.zip: no notebook in your upload (found: “report.pdf”); smith_1234 graded from"
                in s for s in found.skipped)
 
 
@@ -184,7 +184,7 @@ def test_control_characters_in_member_names_never_reach_a_reason(tmp_path: Path)
     found = discover([batch], tmp_path / "unpacked")
     problem = found.submissions[0].problem
     assert problem.startswith("no notebook in your upload (found: ")
-    assert problem.endswith("report.pdf); hand in the notebook itself (an .ipynb file)")
+    assert problem.endswith("report.pdf”); hand in the notebook itself (an .ipynb file)")
     assert "\x1b" not in problem and "\x07" not in problem
 
 
@@ -245,7 +245,7 @@ def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp
     assert {sid: row["status"] for sid, row in gradebook.items()} == {
         "HYPERLINK_1": "graded", "bomb_77": "invalid", "jones_55": "graded", "mallory_999": "graded",
         "okafor_1001": "graded", "smith_1234": "invalid"}
-    assert gradebook["smith_1234"]["reason"] == ("no notebook in your upload (found: report.pdf); "
+    assert gradebook["smith_1234"]["reason"] == ("no notebook in your upload (found: “report.pdf”); "
                                                  "hand in the notebook itself (lab05.ipynb)")
     assert gradebook["bomb_77"]["reason"] == ("your upload holds more than 8 MB once unpacked "
                                               "(nested zips included), not unpacked")
@@ -259,7 +259,7 @@ def test_hostile_uploads_in_a_graded_batch_leave_every_student_their_own_row(tmp
     assert summary.graded_now == 4  # mallory's two notebooks are the same bytes: graded once
 
     text = summary.describe()
-    assert "invalid: smith_1234: no notebook in your upload (found: report.pdf); hand in" in text
+    assert "invalid: smith_1234: no notebook in your upload (found: “report.pdf”); hand in" in text
     assert "readme.txt: not a notebook" in text
     assert not any(c in text for c in "\x1b\x07\r")
     assert not any(cell.lstrip().startswith(("=", "+", "-", "@"))

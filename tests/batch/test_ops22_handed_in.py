@@ -68,7 +68,7 @@ def test_a_gradescope_submission_holding_only_a_pdf_is_its_invalid_row(tmp_path:
     found = discover([export], tmp_path / "unpacked", assignment="lab05")
     assert problems(found) == {
         "submission_201": "",
-        "submission_205": "no notebook in your upload (found: lab05.pdf); hand in the notebook "
+        "submission_205": "no notebook in your upload (found: “lab05.pdf”); hand in the notebook "
                           "itself (lab05.ipynb)"}
     (frank,) = [f for f in found.submissions if f.problem]
     assert frank.origin.endswith("assignment_1_export/submission_205")
@@ -82,7 +82,7 @@ def test_a_students_folder_holding_only_a_pdf_is_their_invalid_row(tmp_path: Pat
     found = discover([classroom], tmp_path / "unpacked", assignment="lab05")
     assert problems(found) == {
         "S1002": "",
-        "kevin": "no notebook in your upload (found: lab05.pdf); hand in the notebook itself "
+        "kevin": "no notebook in your upload (found: “lab05.pdf”); hand in the notebook itself "
                  "(lab05.ipynb)"}
 
 
@@ -93,7 +93,7 @@ def test_a_folder_of_a_class_zip_holding_only_a_pdf_is_its_students_row(tmp_path
     found = discover([zipped_class], tmp_path / "unpacked", assignment="lab05")
     assert problems(found) == {
         "alice": "", "carl": "",
-        "bob": "no notebook in your upload (found: lab05.pdf); hand in the notebook itself "
+        "bob": "no notebook in your upload (found: “lab05.pdf”); hand in the notebook itself "
                "(lab05.ipynb)"}
 
 
@@ -105,7 +105,7 @@ def test_a_damaged_member_of_a_canvas_download_is_its_students_invalid_row(tmp_p
     found = discover([download], tmp_path / "unpacked", assignment="lab05")
     rows = problems(found)
     assert set(rows) == {"andersonamy_1001", "ivanovaivan_1011"} and not rows["andersonamy_1001"]
-    assert rows["ivanovaivan_1011"].startswith("your lab05.ipynb arrived damaged and could not "
+    assert rows["ivanovaivan_1011"].startswith("your “lab05.ipynb” arrived damaged and could not "
                                                "be read (Bad CRC-32")
     assert rows["ivanovaivan_1011"].endswith("; hand in the notebook again")
     assert any(f"crc_bad_submissions.zip:{IVAN}: could not be unpacked" in s for s in found.skipped)
@@ -118,7 +118,7 @@ def test_a_damaged_notebook_in_a_students_own_zip_says_so(tmp_path: Path):
     found = discover([batch], tmp_path / "unpacked", assignment="lab05")
     for sid in ("ivanovaivan_1011", "submission_7"):
         assert problems(found)[sid].startswith(
-            "your lab05.ipynb arrived damaged and could not be read (Bad CRC-32"), sid
+            "your “lab05.ipynb” arrived damaged and could not be read (Bad CRC-32"), sid
 
 
 def test_a_zip_too_large_in_a_students_folder_is_their_row_not_the_end_of_the_batch(
