@@ -1099,9 +1099,31 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
                  f"normalises {where} (taken over another dim, or without keepdim=True so "
                  "that it broadcasts across the wrong axis): shift by "
                  "x.amax(dim=dim, keepdim=True).", "shift-wrong-dim")
+        if any(close(value, summed, tolerance(tol, x.dtype))
+               for summed in _summed_along_another_dim(function, x, used)):
+            # (fresh eyes 58: a max along `dim`, a sum along dim 0, was told only "wrong")
+            fail(f"{function} shifts by the maximum along `dim` but sums along another dim "
+                 f"{where}: take the sum (the log-sum-exp) along the same dim as the maximum, "
+                 ".sum(dim=dim, keepdim=True).", "sum-wrong-dim")
         if dim is None:
             _default_dim_diagnosis(student, tol, function, reference, x, where, what)
     _expect_tensor(value, expected, tol, function, where, mistake="wrong-value")
+
+
+def _summed_along_another_dim(function: str, x: torch.Tensor, used: int) -> list[torch.Tensor]:
+    """softmax or log_softmax of x shifted by its maximum along `used`, normalised by a sum
+    along each other dim (keepdim=True): each differs from the right values."""
+    if function not in ("softmax", "log_softmax") or x.ndim < 2:
+        return []
+    shifted = x - x.amax(dim=used, keepdim=True)
+    found = []
+    for other in range(x.ndim):
+        if other == used % x.ndim:
+            continue
+        total = shifted.exp().sum(dim=other, keepdim=True)
+        found.append(shifted.exp() / total if function == "softmax" else shifted - total.log())
+    right = OWN_REFERENCE[function](x, dim=used)
+    return [f for f in found if not torch.allclose(f, right)]
 
 
 def _shifted_along_another_dim(reference: Loss, x: torch.Tensor, used: int
@@ -1711,7 +1733,20 @@ def _column_indexed_ce(logits: torch.Tensor, targets: torch.Tensor,
     return _reduce(-torch.log_softmax(logits, dim=1)[:, targets], reduction)
 
 
+def _first_row_ce(logits: torch.Tensor, targets: torch.Tensor,
+                  reduction: str = "mean") -> torch.Tensor:
+    """An index of shape (1, N) (`gather(1, targets.unsqueeze(0))`): every sample's entry read
+    from the first row."""
+    return _reduce(-torch.log_softmax(logits, dim=1)[0, targets], reduction)
+
+
 CE_MISTAKES: dict[str, tuple[Loss, str]] = {
+    "first-row-indexing": (
+        _first_row_ce,
+        "cross_entropy reads every sample's log-probability from the first row (an index of "
+        "shape (1, N), such as gather(1, targets.unsqueeze(0))): take one entry per sample, "
+        "in its own row — gather(1, targets.unsqueeze(1)) or log_probs[torch.arange(N), "
+        "targets]."),
     "column-indexing": (
         _column_indexed_ce,
         "cross_entropy indexes log_probs[:, targets], which takes every target's column for "
@@ -1731,7 +1766,7 @@ CE_MISTAKES: dict[str, tuple[Loss, str]] = {
 # (an N×N matrix) is right for one sample. (A softmax over the batch is right on none; the
 # loss of the predicted class never reads its targets, and no check credits a function that
 # ignores an input: "work first".)
-RIGHT_SOMEWHERE = frozenset({"column-indexing"})
+RIGHT_SOMEWHERE = frozenset({"column-indexing", "first-row-indexing"})
 
 DOUBLE_SOFTMAX_MESSAGE = (
     "cross_entropy: you applied softmax to inputs that are already probabilities — "
@@ -3106,6 +3141,16 @@ def test_bcel_pos_weight(student, tol, memo):
                                        logits, targets, targets > 0, BCEL_VALUES, what,
                                        logits=True, pos_weight=pos_weight):
                     continue
+                if isinstance(value, torch.Tensor) and value.shape == expected.shape \
+                        and value.dtype == expected.dtype and not _same(value, expected, tol) \
+                        and _same(_quiet_call(student, BCEL, logits, targets,
+                                              reduction=reduction), ignored, tol):
+                    # (fresh eyes 58: pos_weight added to the positive term, told only "wrong
+                    # values with pos_weight"; the probe without it says where the fault is)
+                    fail(f"{BCEL} gives wrong values {what} though it is right without "
+                         "pos_weight: its weighting is off — pos_weight multiplies the positive "
+                         "term only, -(pos_weight·y·log σ(x) + (1 − y)·log(1 − σ(x))), "
+                         "broadcast over the last dim.", "pos-weight")
                 _expect_tensor(value, expected, tol, BCEL, what, mistake="pos-weight")
     weighted = F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight)
     summed = F.binary_cross_entropy_with_logits(logits, targets, reduction="sum")
