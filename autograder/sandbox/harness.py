@@ -19,6 +19,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import itertools
+import logging
 import opcode
 import operator
 import os
@@ -1499,6 +1500,7 @@ def reset_thread_state() -> None:
         _SET_ANOMALY(False)  # edge gradient, unassessable, was then not charged)
     restore_dispatch_keys()
     restore_tables()
+    restore_loggers()
 
 
 # The modules every scenario runs through (a model's layers, the optimizer, the loaders), whose
@@ -1528,6 +1530,48 @@ _TABLES: tuple[tuple[dict[str, Any], str, Any, Callable[..., None], Callable[...
 _MODULE_NAMES = vars(_MODULE_OWNER)
 _TOP_SAVED_HOOKS = torch._C._autograd._top_saved_tensors_default_hooks
 _POP_SAVED_HOOKS = torch._C._autograd._pop_saved_tensors_default_hooks
+
+
+# The loggers torch's code consults on a training run (`Logger.getEffectiveLevel` at every
+# backward: red team 83 set `torch.autograd.graph`'s logger's level to an object whose
+# `__bool__` ran the cell's code, in the student's loop and in the grader's own gradients),
+# their ancestors and their manager: each with the dict its state is in, that state as the
+# zygote left it, and the lists among it with their items (`restore_loggers`)
+_LOGGERS: list[tuple[Any, dict[str, Any], tuple[tuple[str, Any], ...],
+                     tuple[tuple[Any, tuple[Any, ...]], ...], Any]] = []
+
+
+def _keep_loggers(seen: Iterable[logging.Logger]) -> None:
+    found: dict[int, Any] = {}
+    for logger in seen:
+        while isinstance(logger, logging.Logger) and id(logger) not in found:
+            found[id(logger)] = logger
+            logger = logger.parent  # type: ignore[assignment]
+    for held in (*found.values(), logging.Logger.manager):
+        store = vars(held)
+        cache = store.get("_cache")
+        _LOGGERS.append((held, store, tuple(store.items()),
+                         tuple((v, tuple(v)) for v in store.values() if type(v) is list),
+                         cache if type(cache) is dict else None))
+
+
+def restore_loggers(_vars: Any = vars, _set: Any = object.__setattr__, _clear: Any = dict.clear,
+                    _update: Any = dict.update, _empty: Any = list.clear,
+                    _extend: Any = list.extend) -> None:
+    """The loggers on torch's path as the zygote left them — level, parent, handlers, the
+    manager's `disable` — and their caches of levels emptied, before the grader's runs: put
+    back, not a finding (a notebook may set a level, `logging.basicConfig` or a quieter torch;
+    its own code sees it, the grader's runs do not)."""
+    for held, store, state, lists, cache in _LOGGERS:
+        if _vars(held) is not store:
+            _set(held, "__dict__", store)
+        _clear(store)
+        _update(store, state)
+        for items, kept in lists:
+            _empty(items)
+            _extend(items, kept)
+        if cache is not None:
+            _clear(cache)
 
 
 def restore_tables() -> None:
@@ -1817,6 +1861,7 @@ def _base_tensor(value: Any) -> Any:
 
 
 def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | None) -> Any:
+    restore_loggers()  # (the student's call is done: the backward below is the grader's)
     value = _base_tensor(value)
     if not isinstance(value, torch.Tensor):
         return {"problem": "not a tensor"}
@@ -1834,6 +1879,7 @@ def gradients(value: Any, inputs: list[torch.Tensor], upstream: torch.Tensor | N
 
 
 def run_gradcheck(fn: Any, args: list[Any], kwargs: dict[str, Any], grad_args: list[int]) -> Any:
+    restore_loggers()
     inputs = tuple(args[i].detach().clone().requires_grad_(True) for i in grad_args)
 
     def wrapped(*xs: torch.Tensor) -> Any:
@@ -2770,17 +2816,23 @@ def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
         return _TRAINING_PATH[0]
     modules: dict[str, ModuleType] = {}
     classes: dict[int, type] = {}
+    loggers: dict[int, logging.Logger] = {}
 
     def seen(frame: Any, event: str, arg: Any) -> None:
         if event != "call":
             return
         name = frame.f_globals.get("__name__")
-        module = (sys.modules.get(name) if integrity.in_packages(name, integrity.TORCH_AND_CALLEES)
-                  else None)
+        module = sys.modules.get(name) if isinstance(name, str) and not integrity.in_packages(
+            name, _NOT_ON_THE_PATH) else None
         if module is None:
             return
-        if integrity.in_packages(name, ("torch",)):
-            modules.setdefault(name, module)
+        # every module whose code runs, torch's and the standard library's it calls (red team
+        # 83: `typing._SpecialForm.__getitem__`, run by every loader and optimizer step,
+        # was on no list: +8)
+        modules.setdefault(name, module)
+        held = frame.f_locals.get("self") if name == "logging" else None
+        if isinstance(held, logging.Logger):  # (a logger torch consults: `restore_loggers`)
+            loggers.setdefault(id(held), held)
         owner: Any = module
         for part in frame.f_code.co_qualname.split(".")[:-1]:
             owner = vars(owner).get(part) if isinstance(owner, (ModuleType, type)) else None
@@ -2799,15 +2851,24 @@ def training_path() -> tuple[tuple[ModuleType, ...], tuple[type, ...]]:
             _SET_PROFILE(None)
     finally:
         torch.random.set_rng_state(state)
-    found = tuple(classes.values())
+    # (a class whose method is reached through a wrapper — typing's `_tp_cache` — is seen as
+    # the wrapper's: every class of a module of the standard library on the path is watched)
+    found = [*classes.values(), *(value for name, module in modules.items()
+                                  if not integrity.in_packages(name, ("torch",))
+                                  for value in list(vars(module).values())
+                                  if isinstance(value, type) and value.__module__ == name)]
     bases = {id(c): c for cls in found for c in cls.__mro__
-             if c is not object and integrity.in_packages(getattr(c, "__module__", None),
-                                                          integrity.TORCH_AND_CALLEES)}
+             if c is not object and not integrity.in_packages(getattr(c, "__module__", None),
+                                                              _NOT_ON_THE_PATH)}
     _TRAINING_PATH.append((tuple(modules.values()), tuple(bases.values())))
+    _keep_loggers(loggers.values())
     return _TRAINING_PATH[0]
 
 
 _TRAINING_PATH: list[tuple[tuple[ModuleType, ...], tuple[type, ...]]] = []
+# What is not torch's or its callees' on a training run: this harness (watched whole), the
+# interpreter's own and what rebinds itself (`integrity._NOT_READ`)
+_NOT_ON_THE_PATH = ("autograder", "worker", *sorted(integrity._NOT_READ))
 
 
 def _run_training_path() -> None:

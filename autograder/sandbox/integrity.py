@@ -553,10 +553,20 @@ def _take(extra_modules: Iterable[types.ModuleType],
     # `Dataset.__getitems__`, found by the loader through `TensorDataset`)
     modules, classes = path
     for module_ in modules:
-        builder.owner(module_, (SCENARIOS,),
-                      rebound_by_owner=TORCH_REBINDS if module_ is torch else frozenset())
-    for cls in (*classes, *(c for owner, _, _ in listed if isinstance(owner, type)
-                            for c in owner.__mro__[1:])):
+        if in_packages(module_.__name__, ("torch",)):
+            builder.owner(module_, (SCENARIOS,),
+                          rebound_by_owner=TORCH_REBINDS if module_ is torch else frozenset())
+        else:  # (the standard library's torch calls into: its functions and classes, not its
+            # state, which it rebinds itself — as `_namespaces_read`'s)
+            builder.owner(module_, (SCENARIOS,), only=[
+                name for name, value in list(vars(module_).items())
+                if callable(value) and not isinstance(value, types.ModuleType)])
+    for cls in classes:  # (every class of theirs on the path: red team 83's
+        # `typing._SpecialForm.__getitem__`, +8)
+        if cls is not object:
+            builder.owner(cls, (SCENARIOS,), closed=_from_torch(cls))
+    for cls in (c for owner, _, _ in listed if isinstance(owner, type)
+                for c in owner.__mro__[1:]):
         if cls is not object and _from_torch(cls):
             builder.owner(cls, (SCENARIOS,), closed=True)
     # ... and the objects held by every class of torch's a watched torch module names, with

@@ -117,3 +117,4 @@ def test_a_wrong_answer_beside_a_right_f1_is_charged(graded) -> None:
     tests = graded("wrong_f1_answer", answers(always_negative_f1=0.9743589743589743))
     assert tests[PRF_BINARY].passed, tests[PRF_BINARY].output
     assert not tests[ALWAYS_NEGATIVE_F1].passed, tests[ALWAYS_NEGATIVE_F1].output
+

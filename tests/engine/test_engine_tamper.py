@@ -586,6 +586,25 @@ def test_the_graph_counts_are_in_the_ledger(grade_tamper):
     assert result.tampered
 
 
+def test_a_loggers_level_is_put_back_before_the_graders_runs(grade_tamper):
+    """Outside red team 83: the level of the logger torch consults at every backward, set in a
+    cell to an object whose `__bool__` zeroed the student's gradients for it (+2). The loggers
+    on torch's path are put back before each of the grader's runs (`harness.restore_loggers`:
+    not a finding — a notebook may set a level), so the loop is judged as written."""
+    tests = _by_name(grade_tamper("hostile_sets_a_loggers_level"))
+    assert not tests[STEP_ORDER].passed, tests[STEP_ORDER].output
+
+
+def test_the_standard_librarys_classes_on_the_training_path_are_watched(grade_tamper):
+    """Outside red team 83: `typing._SpecialForm.__getitem__`, run by torch's
+    `record_function` at every loader and optimizer step, replaced to switch gradients off
+    inside an `evaluate` without `no_grad` (+2). Every module the training path runs and its
+    classes are watched (`harness.training_path`), not a list."""
+    result = grade_tamper("hostile_replaces_a_typing_method")
+    assert not _by_name(result)[NO_GRAD].passed
+    assert result.tampered
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
