@@ -71,10 +71,11 @@ def accuracy(preds, targets):
 ALWAYS_NEGATIVE_ACC = "always_negative_accuracy: accuracy of the always-negative classifier"
 
 
-def test_an_answer_built_on_a_wrong_metric_says_so(grader, tmp_path: Path) -> None:
-    """Fresh eyes 45: an accuracy dividing by the number of classes (wrong on other labels
-    too, so the answer is not excused as its mistake) made always_negative_accuracy wrong,
-    which was told to "pass both to your accuracy()" — what it did."""
+def test_an_answer_built_on_a_wrong_metric_is_not_charged_again(grader, tmp_path: Path) -> None:
+    """Fresh eyes 45: an accuracy dividing by the number of classes made
+    always_negative_accuracy wrong, which was told to "pass both to your accuracy()" — what it
+    did. Fresh eyes 58: as the notebook says, an answer computed with the student's own metric
+    is not charged again — the metric's values check charges it, once."""
     import nbformat
 
     from tests.fixtures.make_fixtures import REFERENCE, answers, notebook
@@ -90,10 +91,10 @@ always_negative_accuracy = accuracy(always_negative_preds, imbalanced_targets)
 """
     path = tmp_path / "accuracy_over_classes.ipynb"
     nbformat.write(notebook(REFERENCE, ACCURACY_OVER_CLASSES, answers(), experiment), path)
-    failed = {t.name: t.output for t in grader.grade(path, "over_classes").tests
-              if not t.passed}
-    assert "is what your accuracy() gives on the experiment's data" in \
-        failed[ALWAYS_NEGATIVE_ACC], failed
+    tests = {t.name: t for t in grader.grade(path, "over_classes").tests}
+    assert not tests[ACC_VALUES].passed, tests[ACC_VALUES].output
+    answer = tests[ALWAYS_NEGATIVE_ACC]
+    assert answer.passed and "Not assessed separately" in answer.output, answer.output
 
 
 PRF_KEYWORD_ONLY = '''
