@@ -2635,8 +2635,29 @@ class Reshuffled(Sampler[int]):
         return iter(order.tolist())
 
 
-class Columns(tuple):  # type: ignore[type-arg]
-    """A batch's columns, already put together (`Rows.__getitems__`)."""
+class Columns(list):  # type: ignore[type-arg]
+    """A batch's columns, already put together (`Rows.__getitems__`), for the grader's
+    `collate`; to any other code — torch's `default_collate`, a notebook's own `collate_fn` —
+    the list of its samples, as a dataset's `__getitems__` returns (fresh eyes 59: a notebook's
+    `DataLoader(loader.dataset)` over the grader's dataset raised, every batch read as two
+    samples of unequal size)."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: tuple[torch.Tensor, ...]) -> None:
+        super().__init__()
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def __getitem__(self, index: Any) -> Any:  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return tuple(column[index] for column in self.columns)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        return (self[i] for i in range(len(self)))
 
 
 class Rows(TensorDataset):
@@ -2656,7 +2677,8 @@ class Rows(TensorDataset):
 
 @without_python_dispatcher
 def collate(batch: Any, _stack: Any = torch.stack, _zip: Any = zip, _type: Any = type,
-            _list: Any = list, _columns: Any = Columns) -> list[torch.Tensor]:
+            _list: Any = list, _columns: Any = Columns,
+            _held: Any = Columns.columns.__get__) -> list[torch.Tensor]:  # type: ignore[misc, attr-defined]
     """A batch of a `TensorDataset`'s samples put together as `default_collate` does (a list
     of the stacked columns), by the grader's own code: `default_collate` looks each
     element's handler up in a table any cell can change (`default_collate_fn_map`: outside
@@ -2664,7 +2686,7 @@ def collate(batch: Any, _stack: Any = torch.stack, _zip: Any = zip, _type: Any =
     out). The grader's loaders consult no table of the notebook's reach. A batch `Rows`
     fetched as columns is that list already."""
     if _type(batch) is _columns:
-        return _list(batch)
+        return _list(_held(batch))
     return [_stack(column, 0) for column in _zip(*batch)]
 
 

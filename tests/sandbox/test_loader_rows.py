@@ -61,3 +61,18 @@ def test_a_list_of_samples_is_still_stacked() -> None:
     got = harness.collate(samples)
     assert got[0].equal(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert got[1].equal(torch.tensor([0, 1]))
+
+
+def test_a_notebooks_own_loader_over_the_graders_dataset_reads_its_samples() -> None:
+    """Fresh eyes 59: an `evaluate` that made its own `DataLoader(loader.dataset, ...)` raised
+    (torch's `default_collate` read each batch `Rows` fetched as two samples of unequal size):
+    a fetched batch is, to any code but the grader's `collate`, the list of its samples."""
+    gen = torch.Generator().manual_seed(5)
+    x, y = torch.randn(11, 3, generator=gen), torch.randint(0, 3, (11,), generator=gen)
+    ours = harness.loader(x, y, 4)
+    _same(_batches(DataLoader(ours.dataset, batch_size=4)),
+          _batches(DataLoader(TensorDataset(x, y), batch_size=4)))
+    raw = next(iter(DataLoader(ours.dataset, batch_size=4, collate_fn=lambda batch: batch)))
+    assert len(raw) == 4 and all(type(sample) is tuple and len(sample) == 2 for sample in raw)
+    assert torch.equal(raw[1][0], x[1]) and torch.equal(raw[-1][1], y[3])
+    assert [s[1] for s in raw[1:3]] == [y[1], y[2]]
