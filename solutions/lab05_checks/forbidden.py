@@ -485,9 +485,13 @@ def _alike(a: Any, b: Any) -> bool:
     """The same answer from one function asked twice (float noise aside): tensors of one
     shape and close values (nan where nan), numbers close, containers item by item."""
     if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
-        return a.shape == b.shape and bool(torch.allclose(
-            a.detach().to(torch.float64), b.detach().to(torch.float64), rtol=1e-6, atol=1e-9,
-            equal_nan=True))
+        # (of one dtype, and in float64 to float64's noise: red team 84's function gave the
+        # library's float64 answer where it was available and its own float32 one, cast or
+        # not, where it was not — a precision mistake the evidence never showed, +6)
+        fine = a.dtype == torch.float64
+        return a.shape == b.shape and a.dtype == b.dtype and bool(torch.allclose(
+            a.detach().to(torch.float64), b.detach().to(torch.float64),
+            rtol=1e-10 if fine else 1e-6, atol=1e-12 if fine else 1e-9, equal_nan=True))
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(_alike(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
@@ -551,3 +555,26 @@ def answers_alike(student, function: str, forbidden: set[str], source: SourceFac
                  f"check's call) than where it is available, on the same new inputs ({what}, "
                  f"{settings}): it uses the library outside this check. Compute it yourself, "
                  "the same way, in every call.", "library-elsewhere")
+    alike_on_gpu(student, function, forbidden, args, asks[0][0], what)
+
+
+def alike_on_gpu(student, function: str, forbidden: set[str], args: tuple[Any, ...],
+                  asked: dict[str, Any], what: str) -> None:
+    """The same new inputs on a GPU (the worker's, or one emulated with real data), asked of
+    the evidence worker and of the main worker: one answer, or one failure, in both (red team
+    84: `if x.is_cuda: return F.mse_loss(...)` — a library branch no CPU call reaches, which
+    only the GPU checks ran, with no block: +7)."""
+    held = tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in args)
+    try:
+        blocked = library_call(function, forbidden, lambda block: student.call(
+            function, *held, block=block, evidence=EVIDENCE, gpu=True, **asked)).value
+    except StudentError:
+        blocked = None
+    try:
+        free = student.call(function, *held, gpu=True, **asked).value
+    except StudentError:
+        free = None
+    if (blocked is None) != (free is None) or (free is not None and not _alike(blocked, free)):
+        fail(f"{function} answers differently on GPU inputs where the library is unavailable "
+             f"than where it is available ({what}): it uses the library on a GPU. Compute it "
+             "yourself, the same way, on every device.", "library-elsewhere")

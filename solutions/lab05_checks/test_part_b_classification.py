@@ -65,6 +65,7 @@ from lab05_checks.forbidden import (
     EVIDENCE,
     LIBRARY_ANYWHERE,
     LIBRARY_LOSSES,
+    alike_on_gpu,
     answers_alike,
     assert_no_library_call,
     assert_not_in_its_cells,
@@ -2311,6 +2312,11 @@ def test_ce_no_library(student, source, tol, memo):
                                CE_FORBIDDEN, _ce_extreme_case(torch.float64),
                                _ce_extreme_case(torch.float64), F.cross_entropy,
                                reduction="none")
+    generator = fresh_generator()  # (new inputs, on a GPU: red team 84's library branch there)
+    alike_on_gpu(student, "cross_entropy", set(CE_FORBIDDEN),
+                 (torch.randn(5, 4, generator=generator, dtype=torch.float64),
+                  torch.randint(0, 4, (5,), generator=generator)),
+                 {"reduction": "none"}, "5 × 4 float64 logits")
 
 
 # ---------------------------------------------------------------- binary_cross_entropy

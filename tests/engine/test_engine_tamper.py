@@ -605,6 +605,27 @@ def test_the_standard_librarys_classes_on_the_training_path_are_watched(grade_ta
     assert result.tampered
 
 
+MSE_NO_LIB = "mse_loss: implemented without F.mse_loss"
+
+
+def test_the_library_on_a_gpu_only_is_found(grade_tamper):
+    """Outside red team 84: `if pred.is_cuda: return F.mse_loss(...)`, a branch no CPU call
+    reaches (+1 a loss). The no-library check also asks new inputs on a GPU of the evidence
+    worker and of the main worker (`forbidden.alike_on_gpu`)."""
+    tests = _by_name(grade_tamper("hostile_calls_the_library_on_a_gpu_only"))
+    assert not tests[MSE_NO_LIB].passed, tests[MSE_NO_LIB].output
+    assert "F.mse_loss" in tests[MSE_NO_LIB].output
+
+
+def test_a_function_two_faced_in_precision_is_found(grade_tamper):
+    """Outside red team 84: the library's float64 answer in the main worker, a float32 one
+    where the library is unavailable (the evidence worker told apart by NumPy's stand-ins):
+    the evidence's comparisons ignored dtype (+2 a loss). One answer means one dtype, and
+    float64 answers agree to float64's noise (`forbidden._alike`)."""
+    tests = _by_name(grade_tamper("hostile_two_faced_in_precision"))
+    assert not tests[MSE_NO_LIB].passed, tests[MSE_NO_LIB].output
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
