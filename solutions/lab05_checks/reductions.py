@@ -112,14 +112,32 @@ REDUCTION_MEANS = {"mean": "'mean' averages the elementwise losses over every el
                    "none": "'none' returns them unreduced, one per element (the input's shape)"}
 
 
-def expect_reduction_accepted(function: str, error: StudentError, reduction: str) -> None:
+def expect_reduction_accepted(function: str, error: StudentError, reduction: str,
+                              call: Callable[[str], Any]) -> None:
     """A reduction the spec asks for, refused by the function's own ValueError (it supports
     'mean' and 'sum' only, say): named, with what that reduction returns (fresh eyes 47: told
-    to fix its own error first). Any other error is the caller's to word."""
-    if reduction in REDUCTION_MEANS and error.own and error.is_a("ValueError"):
+    to fix its own error first) — where a probe shows the reduction is what it refuses: the
+    same inputs with another of the spec's reductions are accepted (`call(reduction)`; fresh
+    eyes 59: a range check comparing the targets with N instead of C raised on every reduction
+    and was told it refused 'mean'). Any other error is the caller's to word."""
+    if reduction in REDUCTION_MEANS and error.own and error.is_a("ValueError") and any(
+            _accepted(call, other) for other in REDUCTION_MEANS if other != reduction):
         fail(f"{function} refuses reduction={reduction!r} (it raises ValueError): the spec's "
              f"reductions are 'mean', 'sum' and 'none', and {REDUCTION_MEANS[reduction]}.",
              "reduction-refused")
+
+
+def asked_again(student: Any, function: str, *args: Any, **kwargs: Any) -> Callable[[str], Any]:
+    """The same call with another reduction (`expect_reduction_accepted`'s probe)."""
+    return lambda reduction: student.call(function, *args, **{**kwargs, "reduction": reduction})
+
+
+def _accepted(call: Callable[[str], Any], reduction: str) -> bool:
+    try:
+        call(reduction)
+    except StudentError:
+        return False
+    return True
 
 
 def values_mistake(reduction: str) -> str:
