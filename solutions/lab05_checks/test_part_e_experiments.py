@@ -349,11 +349,25 @@ def test_always_negative_f1(student, answers, tol):
             student, "precision_recall_f1", lambda got: got[2], value):
         fail(OWN_METRIC_WRONG.format(name="always_negative_f1", function="precision_recall_f1"),
              "own-metric-wrong")
+    if not _close(value, answers["always_negative_f1"], tol) and _close(
+            value, _negative_class_f1(), tol):
+        # (fresh eyes 59: positive_class=0 given, told only to think about true positives)
+        fail("always_negative_f1 is the F1 of class 0, the negative class (positive_class=0): "
+             "the F1 asked is the positive class's — class 1, precision_recall_f1's default "
+             "positive_class.", "negative-class-f1")
     if not _close(value, answers["always_negative_f1"], tol):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
              "predictions and those targets, and think about what predicting no positives "
              "means for the true positives.", "wrong-value")
+
+
+def _negative_class_f1() -> float:
+    """The F1 of class 0 for the experiment's all-negative predictions (sklearn's, by hand)."""
+    preds, targets = _experiment_data()
+    tp = int(((preds == 0) & (targets == 0)).sum())
+    predicted, actual = int((preds == 0).sum()), int((targets == 0).sum())
+    return 2 * tp / (predicted + actual) if predicted + actual else 0.0
 
 
 def _prf_gives(student, expected: float) -> bool:

@@ -15,3 +15,15 @@ def test_a_valueerror_on_every_reduction_is_not_called_a_refused_reduction() -> 
     found = failed(verdicts(namespace(source), "cross_entropy"))[part_b.CE_VALUES]
     assert found.mistake != "reduction-refused", found.message
     assert "refuses reduction" not in found.message, found.message
+
+
+def test_the_negative_classes_f1_as_the_answer_is_named() -> None:
+    """always_negative_f1 computed with positive_class=0 (the F1 of the negative class) was
+    told to "think about what predicting no positives means for the true positives"."""
+    from lab05_checks import test_part_e_experiments as part_e
+    from test_helper_blame import reference_source
+
+    ns = namespace(reference_source("accuracy"))
+    ns["always_negative_f1"] = part_e._negative_class_f1()
+    found = failed(verdicts(ns, "always_negative_f1"))[part_e.ALWAYS_NEGATIVE_F1]
+    assert found.mistake == "negative-class-f1", found.message
