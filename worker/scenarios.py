@@ -686,13 +686,18 @@ def _with_helpers_replaced(ns: dict[str, Any], params: dict[str, Any], function:
     # refuses where the student's code reaches it on its own: `harness.LAB_WORKER`)
     recorded = harness.RecordedCall(params.get("block"), record, allow=tuple(
         helper.__code__ for helper in equivalents.values()))
+    gpu = params.get("gpu") is True  # (its tensor arguments on the GPU: no gradients asked)
     try:
-        value = recorded(ns[function], *args, **kwargs)
-        frozen = recorded.plain  # (made under the block: harness.plain_copy; held here)
-        if grad_args:
+        if gpu:
+            value = recorded(devices.call_on_gpu, ns[function], args, kwargs, devices.real_gpu())
+            frozen = harness.plain_copy(devices.to_host(value)[0])
+        else:
+            value = recorded(ns[function], *args, **kwargs)
+            frozen = recorded.plain  # (made under the block: harness.plain_copy; held here)
+        if grad_args and not gpu:
             outcome["grads"] = harness.gradients(value, [args[i] for i in grad_args],
                                                  params.get("upstream"))
-        if params.get("gradcheck"):
+        if params.get("gradcheck") and not gpu:
             outcome["gradcheck"] = harness.run_gradcheck(ns[function], args, kwargs,
                                                          grad_args)
         harness.silence_hooks()

@@ -1791,16 +1791,16 @@ class _LibraryHelpers:
     def call(self, function: str, *args: Any, grad_args: tuple[int, ...] = (),
              upstream: torch.Tensor | None = None, gradcheck: bool = False,
              record: bool = False, block: tuple[str, ...] = (),
-             evidence: tuple[str, ...] = (), **kwargs: Any) -> CallResult:
+             evidence: tuple[str, ...] = (), gpu: bool = False, **kwargs: Any) -> CallResult:
         if function != "cross_entropy":
             return self.student.call(function, *args, grad_args=grad_args, upstream=upstream,
                                      gradcheck=gradcheck, record=record, block=block,
-                                     evidence=evidence, **kwargs)
+                                     evidence=evidence, gpu=gpu, **kwargs)
         outcome = self.student.scenario("cross_entropy_with_library", {
             "args": list(args), "kwargs": kwargs, "grad_args": list(grad_args),
             "upstream": upstream, "gradcheck": gradcheck, "record": record,
-            **({"block": blocked_plan(tuple(block))} if block else {})}, record=record,
-            evidence=evidence, block=block)
+            **({"block": blocked_plan(tuple(block))} if block else {}),
+            **({"gpu": True} if gpu else {})}, record=record, evidence=evidence, block=block)
         tamper.require_untampered_outcome(function, outcome)
         if outcome.get("error"):
             raise StudentError(function, outcome["error"])
@@ -2315,7 +2315,7 @@ def test_ce_no_library(student, source, tol, memo):
                                _ce_extreme_case(torch.float64), F.cross_entropy,
                                reduction="none")
     generator = fresh_generator()  # (new inputs, on a GPU: red team 84's library branch there)
-    alike_on_gpu(student, "cross_entropy", set(CE_FORBIDDEN),
+    alike_on_gpu(_LibraryHelpers(student), "cross_entropy", set(CE_FORBIDDEN),
                  (torch.randn(5, 4, generator=generator, dtype=torch.float64),
                   torch.randint(0, 4, (5,), generator=generator)),
                  {"reduction": "none"}, "5 × 4 float64 logits")
