@@ -1994,18 +1994,32 @@ def _plain_repr(value: Any) -> str:
 
 
 def _same_loss(inner: nn.Module, handed: torch.Tensor, output: torch.Tensor,
-               targets: torch.Tensor) -> bool | None:
+               targets: torch.Tensor, _get_limit: Any = sys.getrecursionlimit,
+               _set_limit: Any = sys.setrecursionlimit) -> bool | None:
     """Does the loss of what the loop handed over equal that of the model's output (None:
-    they cannot be compared — another size, a device without data)?"""
+    they cannot be compared — another size, a device without data)? Compared in the layout
+    the loop handed over (the output laid out as it), else in the output's: a loop handing
+    `(N, C, 1)` scores with `(N, 1)` targets, which the loss takes, was compared only in the
+    output's layout, which refused the targets — and a refusal is no verdict (red team 85).
+    Run with room on the stack whatever the student's code set (red team 85's loop lowered
+    the recursion limit to just above its loss call, so that this comparison alone raised)."""
     if handed.numel() != output.numel() or "meta" in (handed.device.type, output.device.type):
         return None
+    limit = _get_limit()
+    _set_limit(max(limit, 1000) + 1000)
     try:
-        with torch.no_grad():
-            mine = inner(output, targets)
-            theirs = inner(handed.detach().reshape(output.shape).to(output.dtype), targets)
-        return bool(torch.allclose(theirs, mine, rtol=1e-5, atol=1e-7))
-    except Exception:  # (a shape or dtype the loss refuses: the student's call will say)
+        for theirs_in, mine_in in ((handed.detach(), output.reshape(handed.shape)),
+                                   (handed.detach().reshape(output.shape), output)):
+            try:
+                with torch.no_grad():
+                    mine = inner(mine_in, targets)
+                    theirs = inner(theirs_in.to(output.dtype), targets)
+                return bool(torch.allclose(theirs, mine, rtol=1e-5, atol=1e-7))
+            except Exception:  # (a shape or dtype the loss refuses: the student's call says)
+                continue
         return None
+    finally:
+        _set_limit(limit)
 
 
 class InstrumentedLoss(nn.Module):

@@ -626,6 +626,21 @@ def test_a_function_two_faced_in_precision_is_found(grade_tamper):
     assert not tests[MSE_NO_LIB].passed, tests[MSE_NO_LIB].output
 
 
+RAW_LOGITS = "train_one_epoch: hands raw logits to the loss (no softmax before it)"
+
+
+@pytest.mark.parametrize("fixture", ["hostile_lowers_the_recursion_limit",
+                                     "hostile_hands_the_loss_another_layout"])
+def test_what_the_loss_was_handed_is_compared_whatever_the_loop_does(grade_tamper, fixture):
+    """Outside red team 85: the loss's comparison of what it was handed with the model's
+    outputs failed open — made to raise by a recursion limit lowered to just above the loss
+    call, or refused by comparing (N, C, 1) scores only in the outputs' (N, C) layout — and
+    a sigmoid or 2 × softmax before the loss kept the logits check (+2). The comparison runs
+    with room on the stack and in the layout the loop handed over (`harness._same_loss`)."""
+    tests = _by_name(grade_tamper(fixture))
+    assert not tests[RAW_LOGITS].passed, tests[RAW_LOGITS].output
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
