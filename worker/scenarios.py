@@ -255,8 +255,7 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
     for handle in handles:
         handle.remove()
     outcome.update(state=harness.state_of(model), inner_grad=log.inner_grad,
-                   grads_present=not training and any(p.grad is not None
-                                                      for p in model.parameters()))
+                   grads_present=not training and harness.grads_present(model))
     return outcome
 
 
@@ -295,7 +294,7 @@ def scenario_evaluate(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, A
     outcome.update(state=harness.state_of(model), training_after=model.training, events=log.events,
                    loss_calls=log.loss_calls, forward=log.forward, inner_grad=log.inner_grad,
                    layer_inputs=log.layer_inputs, layer_calls=log.layer_calls,
-                   grads_present=any(p.grad is not None for p in model.parameters()))
+                   grads_present=harness.grads_present(model))
     return outcome
 
 

@@ -2714,10 +2714,49 @@ def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int,
     return DataLoader(Rows(x, y), batch_size=batch_size, shuffle=False, collate_fn=collate)
 
 
-def state_of(model: nn.Module) -> dict[str, torch.Tensor] | None:
-    if next(model.parameters()).device.type == "meta":
-        return None
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+def _named_modules(module: nn.Module, prefix: str = "",
+                   seen: set[int] | None = None) -> Iterator[tuple[str, nn.Module]]:
+    """`named_modules` as torch walks it, through the modules' own dicts (no method of the
+    module's is called: an instance's own `named_modules` is the notebook's to set)."""
+    seen = set() if seen is None else seen
+    if id(module) in seen:
+        return
+    seen.add(id(module))
+    yield prefix, module
+    for name, child in list(dict.items(vars(module)["_modules"])):
+        if child is not None:
+            yield from _named_modules(child, prefix + "." + name if prefix else name, seen)
+
+
+def grads_present(model: nn.Module, _modules: Any = _named_modules,
+                  _plain: Any = torch._C.DisableTorchFunctionSubclass) -> bool:
+    """Whether a parameter of the model holds a gradient, read as `state_of` reads the
+    state (through the modules' own dicts: an instance's `parameters` is the notebook's)."""
+    with _plain():
+        return any(value is not None and value.grad is not None for _, module in _modules(model)
+                   for value in list(dict.values(vars(module)["_parameters"])))
+
+
+def state_of(model: nn.Module, _modules: Any = _named_modules,
+             _plain: Any = torch._C.DisableTorchFunctionSubclass) -> dict[str, torch.Tensor] | None:
+    """The model's parameters and persistent buffers under their `state_dict` names, in its
+    order, read running none of the notebook's code: `state_dict()` runs every state-dict
+    hook on the model, and one an `evaluate` registered rewrote the scenario's records and
+    its returned figures after they were checked (outside red team 86, +2)."""
+    state: dict[str, torch.Tensor] = {}
+    with _plain():
+        for prefix, module in _modules(model):
+            lead = prefix + "." if prefix else ""
+            held = vars(module)
+            for name, value in dict.items(held["_parameters"]):
+                if value is not None:
+                    if value.device.type == "meta":
+                        return None
+                    state[lead + name] = value.detach().cpu().clone()
+            for name, value in dict.items(held["_buffers"]):
+                if value is not None and name not in held["_non_persistent_buffers_set"]:
+                    state[lead + name] = value.detach().cpu().clone()
+    return state
 
 
 def device_context(params: dict[str, Any]) -> ExitStack:

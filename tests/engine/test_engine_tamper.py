@@ -641,6 +641,15 @@ def test_what_the_loss_was_handed_is_compared_whatever_the_loop_does(grade_tampe
     assert not tests[RAW_LOGITS].passed, tests[RAW_LOGITS].output
 
 
+def test_the_models_state_is_read_running_none_of_the_notebooks_hooks(grade_tamper):
+    """Outside red team 86: `state_dict()`, which the scenarios read the model's state with
+    after checking the records, ran a state-dict hook an `evaluate` without `no_grad` put on
+    its model: it set the records' gradient flags off and took the reveal offset out of its
+    figure (+2). The state is read from the modules' own dicts (`harness.state_of`)."""
+    tests = _by_name(grade_tamper("hostile_hooks_the_state_dict"))
+    assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
