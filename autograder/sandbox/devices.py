@@ -198,6 +198,40 @@ def _data(value: Any) -> Any:
     return value.data_ if isinstance(value, OnGPU) else value
 
 
+def _scalar_operators() -> frozenset[str] | None:
+    """The operators whose CUDA kernels take a 0-dim CPU tensor beside GPU ones as a scalar
+    (TensorIterator's): those torch generates without a device check (`device_check: NoCheck`
+    in the `native_functions.yaml` the installed torch ships with torchgen). Every other
+    operator refuses any CPU tensor (outside red team 87: `clamp(p, min=torch.tensor(-100.))`
+    passed here, where CUDA raises). None where the file is not found: then any 0-dim CPU
+    tensor is taken as a scalar, as before."""
+    import importlib.util
+    import os
+    import re
+
+    spec = importlib.util.find_spec("torchgen")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "packaged", "ATen", "native",
+                        "native_functions.yaml")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    found, name = set(), ""
+    for line in text.splitlines():
+        head = re.match(r"- func: ([\w.]+)\(", line)
+        if head:
+            name = head.group(1)
+        elif name and re.match(r"\s+device_check: NoCheck", line):
+            found.add("aten::" + name)
+    return frozenset(found) or None
+
+
+_SCALAR_OPERATORS = _scalar_operators()
+
+
 def _plain_cpu(value: Any) -> bool:
     """A CPU tensor a GPU operation refuses beside a GPU tensor (a 0-dimensional one is a
     scalar to CUDA) — of any class but the emulation's own: outside red team 79's CPU weight
@@ -205,6 +239,45 @@ def _plain_cpu(value: Any) -> bool:
     Its device and dimensions as torch's own C getters read them."""
     return (isinstance(value, torch.Tensor) and not isinstance(value, OnGPU)
             and _REAL_DEVICE(value).type == "cpu" and torch._C.TensorBase.dim(value) > 0)
+
+
+def _cpu_tensor(value: Any) -> bool:
+    """A CPU tensor of any class but the emulation's own, of any size."""
+    return (isinstance(value, torch.Tensor) and not isinstance(value, OnGPU)
+            and _REAL_DEVICE(value).type == "cpu")
+
+
+def _refused_beside_gpu(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
+                        flat: list[Any]) -> bool:
+    """What CUDA refuses beside a GPU tensor: a CPU tensor of one dimension or more; a 0-dim
+    one where the operator is no TensorIterator's (`_SCALAR_OPERATORS`) or where it is written
+    to — an in-place operation's `self`, an `out=` (red team 87: `total = torch.tensor(0.)`
+    then `total += loss` on the GPU, which CUDA refuses, passed)."""
+    if any(_plain_cpu(value) for value in flat):
+        return True
+    if _SCALAR_OPERATORS is not None and func.name() not in _SCALAR_OPERATORS and any(
+            _cpu_tensor(value) for value in flat):
+        return True
+    positions, names = _written(func)
+    if not positions and not names:
+        return False
+    written = [args[i] for i in positions if i < len(args)]
+    written += [kwargs[name] for name in names if name in kwargs]
+    return any(_cpu_tensor(value) for value in _leaves(written, []))
+
+
+_WRITTEN: dict[Any, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+
+
+def _written(func: Any) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The positions and names of the arguments an operator writes to (its schema's `a!`)."""
+    found = _WRITTEN.get(func)
+    if found is None:
+        arguments = func._schema.arguments
+        writes = [i for i, a in enumerate(arguments)
+                  if a.alias_info is not None and a.alias_info.is_write]
+        found = _WRITTEN[func] = (tuple(writes), tuple(arguments[i].name for i in writes))
+    return found
 
 
 def _on_emulated(device: Any) -> bool:
@@ -261,7 +334,7 @@ def _dispatch(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
             if len(args) > 2 and _plain_cpu(args[2]):  # index_put's values
                 accumulate = args[3] if len(args) > 3 else kwargs.get("accumulate", False)
                 raise RuntimeError(CPU_VALUES if accumulate else MIXED)
-        elif any(_plain_cpu(value) for value in flat):
+        elif _refused_beside_gpu(func, args, kwargs, flat):
             raise RuntimeError(MIXED)
         if func in _MATMUL and not (gpu[0].is_floating_point() or gpu[0].is_complex()):
             raise NotImplementedError(

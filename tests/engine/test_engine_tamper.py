@@ -650,6 +650,20 @@ def test_the_models_state_is_read_running_none_of_the_notebooks_hooks(grade_tamp
     assert not tests[NO_GRAD].passed, tests[NO_GRAD].output
 
 
+BCE_GPU = ("binary_cross_entropy: works on GPU inputs, tensors on their device (GPU emulated "
+           "or real)")
+
+
+def test_a_cpu_tensor_cuda_refuses_is_refused_on_the_emulated_gpu(grade_tamper):
+    """Outside red team 87: the emulated GPU took any 0-dim CPU tensor as a scalar, where CUDA
+    does so only in its TensorIterator operators and never writes into one: a clamp bound
+    made on the CPU (+1) and a loop's totals kept in a CPU tensor (+4) passed
+    (`devices._refused_beside_gpu`, from the `device_check` torch's own operator table
+    gives)."""
+    assert not _by_name(grade_tamper("hostile_clamps_with_a_cpu_bound"))[BCE_GPU].passed
+    assert not _by_name(grade_tamper("hostile_keeps_totals_in_a_cpu_tensor"))[TRAIN_DEVICE].passed
+
+
 MSE_GPU = "mse_loss: works on GPU inputs, tensors on their device (GPU emulated or real)"
 
 
