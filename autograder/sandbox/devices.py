@@ -28,6 +28,9 @@ went: the judge compares the values itself.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import os
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -205,10 +208,6 @@ def _scalar_operators() -> frozenset[str] | None:
     operator refuses any CPU tensor (outside red team 87: `clamp(p, min=torch.tensor(-100.))`
     passed here, where CUDA raises). None where the file is not found: then any 0-dim CPU
     tensor is taken as a scalar, as before."""
-    import importlib.util
-    import os
-    import re
-
     spec = importlib.util.find_spec("torchgen")
     if spec is None or not spec.submodule_search_locations:
         return None
