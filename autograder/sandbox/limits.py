@@ -31,7 +31,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from autograder import NO_GPU
@@ -100,6 +100,16 @@ def setns(fd: int, nstype: int) -> bool:
 def runtime_paths() -> tuple[str, ...]:
     """What a worker must still read: Python and its packages."""
     return rootfs.runtime_paths()
+
+
+def inside_runtime(paths: Iterable[str]) -> tuple[str, ...]:
+    """The hidden paths a worker's private root must cover: those inside the runtime it binds
+    (the rest do not exist there). Only these reach a worker: the others name the batch's
+    folders — the output folder, each submission's parent, that is every other student's
+    folder — and a worker could read them off its own memory (outside red team 88: the spawn
+    request, still on the stack the worker was forked from)."""
+    runtime = [r.rstrip("/") + "/" for r in runtime_paths()]
+    return tuple(p for p in paths if any(p.startswith(r) for r in runtime))
 
 
 def expand_hidden(paths: list[str]) -> list[str]:
@@ -238,10 +248,8 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     if caps.mount_namespace:
         if not _unshare(CLONE_NEWNS):
             raise OSError(ctypes.get_errno(), "mount namespace")
-        inside_runtime = tuple(p for p in policy.hide_paths
-                               if any(p.startswith(r.rstrip("/") + "/") for r in runtime_paths()))
         rootfs.build_and_enter(rootfs.Layout(policy.rootfs_mountpoint, policy.uid,
-                                             policy.scratch_mb, inside_runtime))
+                                             policy.scratch_mb, inside_runtime(policy.hide_paths)))
         with contextlib.suppress(OSError):
             socket.sethostname("sandbox")
     else:

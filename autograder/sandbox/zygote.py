@@ -267,6 +267,7 @@ class Zygote:
         if not msg:
             raise protocol.PeerClosed("client left")
         request = json.loads(msg.decode("utf-8"))
+        del msg  # (a worker is forked below, this frame on its stack: `spawn`)
         op = request["op"]
         if op == "spawn":
             try:
@@ -316,7 +317,8 @@ class Zygote:
             memory_mb=memory_mb, cpu_s=int(request["cpu_s"]),
             max_processes=int(request["max_processes"]), max_file_mb=int(request["max_file_mb"]),
             max_open_files=int(request["max_open_files"]), scratch=scratch,
-            hide_paths=(*request.get("hide_paths", []), *hidden), uid=uid, scratch_mb=scratch_mb,
+            hide_paths=self.limits.inside_runtime((*request.get("hide_paths", []), *hidden)),
+            uid=uid, scratch_mb=scratch_mb,
             rootfs_mountpoint=self.rootfs_mountpoint, cgroup=name,
             no_new_code=bool(request.get("block_for_good")),
         )
@@ -353,6 +355,11 @@ class Zygote:
                 signal.signal(signal.SIGALRM, worker.on_alarm)
                 fd = _keep_only(fd)
                 cpus = {int(c) for c in request.get("cpus", [])} & os.sched_getaffinity(0)
+                # The request names the batch's folders (its hidden paths: every submission's
+                # parent, the output folder); the frames this worker was forked in hold it, and
+                # a cell can walk up to them (outside red team 88): emptied before any student
+                # code runs; the policy keeps only the paths inside the runtime.
+                request.clear()
                 if cpus:  # judge and worker alternate on one CPU: no cross-CPU wake-ups
                     os.sched_setaffinity(0, cpus)
                 self.limits.apply(policy, self.caps)

@@ -20,6 +20,7 @@ from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import rootfs
 from autograder.sandbox.limits import runtime_paths
 from autograder.sandbox.session import StudentSession, blocked_plan
+from tests.engine.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -891,5 +892,58 @@ def test_an_evidence_worker_runs_none_of_torchs_own_code_for_a_blocked_operator(
     session = _evidence_session(zygote, grader, TRACED)
     try:
         assert session.get_var("refused") is True
+    finally:
+        session.close()
+
+
+STACK_WALK = r'''
+import sys
+
+def named_on_the_stack(head, tail):
+    """Every value on the frames this call runs below (the worker's, the zygote's it was
+    forked in) that holds `head + tail` (given in two halves: the call's own arguments, on
+    those frames too, hold neither whole): strings and bytes, looked for through dicts, lists,
+    tuples and objects' dicts."""
+    needle, found, seen = head + tail, [], set()
+
+    def look(value, depth):
+        if id(value) in seen or depth > 6:
+            return
+        seen.add(id(value))
+        if isinstance(value, (str, bytes)):
+            text = value if isinstance(value, str) else value.decode("utf-8", "replace")
+            if needle in text:
+                found.append(text[:200])
+            return
+        items = ()
+        if isinstance(value, dict):
+            items = (*value.keys(), *value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            items = tuple(value)
+        elif hasattr(value, "__dict__") and not isinstance(value, type):
+            items = tuple(vars(value).values())
+        for item in items:
+            look(item, depth + 1)
+
+    frame = sys._getframe().f_back
+    while frame is not None:
+        for value in frame.f_locals.values():
+            look(value, 0)
+        frame = frame.f_back
+    return found
+'''
+
+
+def test_a_worker_holds_no_hidden_path_of_the_batch(zygote, grader, isolated):
+    """Outside red team 88: a cell walked up the frames the worker was forked in (the zygote's)
+    to the spawn request and printed its hidden paths — every submission's parent folder, that
+    is every other student's folder name, and the output folder. A worker is told only the
+    hidden paths inside the runtime it binds, and the request is emptied before its cells."""
+    outside = str(FIXTURES.resolve())
+    assert not any(outside.startswith(r.rstrip("/") + "/") for r in runtime_paths())
+    session = _session(zygote, grader, STACK_WALK)
+    try:
+        half = len(outside) // 2
+        assert session.call("named_on_the_stack", outside[:half], outside[half:]).value == []
     finally:
         session.close()
