@@ -111,6 +111,7 @@ OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
 # reads it first in the run's summary (`Summary.describe`: an ops review renamed the class's
 # download, and 17 students became one upload's rows, the line among thirty)
 RENAMED_DOWNLOAD = "holds Canvas-named notebooks of several students"
+STUDENT_NAMED_DOWNLOAD = "shaped like a class download but named for a student of the course"
 # Canvas's "Download Submissions": `<course>-<assignment>_submissions.zip` (a browser may add ` (1)`)
 CANVAS_DOWNLOAD = re.compile(r"(?:^|[_\s-])submissions(?: \(\d+\))?$", re.IGNORECASE)
 RENAMED = re.compile(r"(?:-\d+| \(\d+\))$")  # lab05-1 (Canvas), lab05 (1) (a browser)
@@ -502,6 +503,7 @@ class _Walk:
         # whose each path given is by its name: a zip of one folder per student is not the
         # class's when a folder in it names another path's student (`_claims_another`)
         self.names: set[str] = set()
+        self.known: Callable[[str], bool] = lambda sid: False  # a student of the course's id
 
     def given(self, path: Path) -> None:
         """One path from the command line: a file, a class folder, or one student's folder."""
@@ -723,6 +725,11 @@ class _Walk:
                                   zipped=True)
             if start is not None and item.given and self._claims_another(item, keys, start):
                 start = None
+            elif start is not None and item.given and self._a_students(item):
+                self.found.skipped.append(
+                    f"{item.shown}: {STUDENT_NAMED_DOWNLOAD}: graded as their upload. If it is "
+                    "the class's download, give it another name.")
+                start = None
             if start is None and _lms_export(keys, OTTER_STAMP.sub("", item.path.stem)):
                 self.found.skipped.append(
                     f"{item.shown}: {RENAMED_DOWNLOAD} but is "
@@ -746,6 +753,13 @@ class _Walk:
                 self.unpack(zf, members, entries, item, start or (), students)
             except _TooLarge as exc:
                 self.found.skipped.append(f"{item.shown}: {exc}")
+
+    def _a_students(self, item: _Item) -> bool:
+        """A zip given on the command line that is named for a student the course knows (on
+        the roster, or with a result in the output folder): their upload, whatever its shape
+        (red team 82: Ben's late `ben.zip`, graded on its own into the class's folder, held a
+        template `okafor/lab05.ipynb`, was read as a class download and replaced Okafor's row)."""
+        return self.known(_owner_for(item.path.name).sid)
 
     def _claims_another(self, item: _Item, keys: list[str], start: tuple[str, ...]) -> bool:
         """A zip given on the command line, of one folder per student, one of whose folders
@@ -1227,14 +1241,18 @@ def _group_members(found: Discovery, inputs: list[Path]) -> dict[str, str]:
 
 
 def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None,
-             assignment: str = "") -> Discovery:
+             assignment: str = "", known: Callable[[str], bool] | None = None) -> Discovery:
     """Every submission under `inputs`, one `Found` per gradebook row; zips unpacked in `unpack_dir`.
 
     `assignment`: the assignment's notebook (`lab05` or `lab05.ipynb`), by which a
     student's main notebook and a student's own folder are recognised (without
-    it: neither, every folder given is a class's).
+    it: neither, every folder given is a class's). `known`: whether an id is a student's
+    the course already knows (the roster's, or a row in the output folder): a zip given on
+    the command line named for one is their upload, never a class download.
     """
     walk = _Walk(unpack_dir, limits or Limits(), assignment)
+    if known is not None:
+        walk.known = known
     walk.names = {_owner_for(path.name).sid for path in inputs}
     for path in inputs:
         walk.given(path)

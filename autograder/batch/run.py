@@ -43,8 +43,16 @@ from pathlib import Path
 from typing import Any
 
 import autograder
-from autograder.batch.course import load_course
-from autograder.batch.discover import RENAMED_DOWNLOAD, Discovery, Found, Limits, discover, unpacking
+from autograder.batch.course import Course, load_course
+from autograder.batch.discover import (
+    RENAMED_DOWNLOAD,
+    STUDENT_NAMED_DOWNLOAD,
+    Discovery,
+    Found,
+    Limits,
+    discover,
+    unpacking,
+)
 from autograder.batch.finish import finish
 from autograder.batch.inputs import InputError, holding, require_submissions
 from autograder.check.runner import SuiteError, validate
@@ -109,7 +117,8 @@ class Summary:
                 if earlier else "")
         lines = [f"{len(self.results)} submissions ({parts}); graded {self.graded_now} now, "
                  f"{self.reused} up to date{kept}, in {self.seconds:.1f} s"]
-        first = [s for s in self.discovery.skipped if RENAMED_DOWNLOAD in s]
+        first = [s for s in self.discovery.skipped
+                 if RENAMED_DOWNLOAD in s or STUDENT_NAMED_DOWNLOAD in s]
         lines += [f"  check first: {_shortened(s)}" for s in first]
         if self.checks_changed:
             lines.append(f"  regraded {len(self.checks_changed)}: the hidden checks or grading "
@@ -223,6 +232,18 @@ def _files(*paths: Path) -> Iterator[Path]:
         elif path.is_dir():
             yield from (p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
                         and p.suffix not in (".pyc", ".pyo"))
+
+
+def _known_student(out: Path, course: Course) -> Callable[[str], bool]:
+    """Whether an id is a student's the course knows: on the roster, or with a row in `out`."""
+    def known(sid: str) -> bool:
+        if course.roster is not None and course.roster.match(sid, lms_named=False) is not None:
+            return True
+        try:
+            return results_path(out, sid).is_file()
+        except (OSError, ValueError):
+            return False
+    return known
 
 
 def _earlier(out: Path, found: Found) -> SubmissionResult | None:
@@ -537,7 +558,8 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         _require_writable(out)
         _remove_partial(out)
         with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
-            discovery = discover(inputs, unpack_dir, limits, config.assignment)
+            discovery = discover(inputs, unpack_dir, limits, config.assignment,
+                                 known=_known_student(out, course))
             require_submissions(discovery, inputs)
             summary = _grade_found(inputs, out, config, config_path, config_sha,
                                    discovery, workers, regrade, progress,

@@ -244,3 +244,50 @@ def test_a_file_that_is_an_invalid_rows_upload_is_said_once(tmp_path: Path):
     assert "  invalid: garcia_1010: no notebook in your upload" in lines
     assert not any(line.startswith(f"  skipped: {upload}") for line in lines)
     assert "  skipped: class/README.txt: not a notebook (.ipynb), skipped" in lines
+
+
+def test_a_zip_named_for_a_known_student_is_their_upload_whatever_its_shape(tmp_path: Path):
+    """Red team 82: Ben's late `ben.zip`, graded on its own into the class's folder, held a
+    template `okafor/lab05.ipynb` beside his own: one folder per student, it was read as a class
+    download and replaced Okafor's row. A zip named for a student the course knows (on the
+    roster, or with a row in the output folder) is theirs, and the run says why; a zip of
+    student folders named for nobody the course knows is still a class's."""
+    write(tmp_path, {
+        "ben.zip": zipped({"okafor/lab05.ipynb": nb("forged = 1"), "ben/lab05.ipynb": nb("ben = 1")}),
+        "section_b.zip": zipped({"okafor/lab05.ipynb": nb("okafor = 1"),
+                                 "ben/lab05.ipynb": nb("ben = 1")}),
+    })
+    known = {"ben", "okafor"}.__contains__
+    found = discover([tmp_path / "ben.zip"], tmp_path / "u1", assignment="lab05", known=known)
+    assert set(ids(found)) == {"ben", "ben-2"}
+    assert {sources(found)[k] for k in ("ben", "ben-2")} == {nb("forged = 1"), nb("ben = 1")}
+    assert any(line.endswith("ben.zip: shaped like a class download but named for a student of "
+                             "the course: graded as their upload. If it is the class's download, "
+                             "give it another name.") for line in found.skipped)
+    section = discover([tmp_path / "section_b.zip"], tmp_path / "u2", assignment="lab05",
+                       known=known)
+    assert sources(section) == {"okafor": nb("okafor = 1"), "ben": nb("ben = 1")}
+    assert not any("named for a student" in line for line in section.skipped)
+
+
+def test_the_course_knows_a_student_by_the_roster_or_an_earlier_row(tmp_path: Path):
+    """What `grade` tells discovery a student is: the roster's, by any of their ids, or one
+    with a result in the output folder from an earlier run."""
+    from autograder.batch.course import Course
+    from autograder.batch.roster import load_roster
+    from autograder.batch.run import _known_student
+    from autograder.config import load_config
+    from autograder.report.gradescope import results_path, write_results
+    from autograder.score.results import Status
+    from autograder.score.scoring import unscored
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("First Name,Last Name,SID,Email,Role,Sections\n"
+                      "Ben,Bell,S2002,ben@uni.edu,Student,A\n", encoding="utf-8")
+    out = tmp_path / "out"
+    config = load_config(Path(__file__).resolve().parents[2] / "grading_config.yaml")
+    write_results(unscored("okafor", config, Status.GRADED, ""), results_path(out, "okafor"))
+    known = _known_student(out, Course(config, roster=load_roster(roster)))
+    assert known("ben") and known("s2002") and known("okafor")
+    assert not known("section_b") and not known("x" * 400)
+    assert not _known_student(tmp_path / "empty", Course(config))("ben")
