@@ -2080,6 +2080,9 @@ class InstrumentedLoss(nn.Module):
             "swapped": swapped(logits, targets),
             # (a loop that squeezes the logits hands a batch of one sample over as 1-D)
             "logits_ndim": int(logits.ndim) if isinstance(logits, torch.Tensor) else -1,
+            # (the samples it was handed: one call over a whole loader's outputs is every batch)
+            "rows": (int(targets.shape[0]) if targets.ndim else 1)
+            if isinstance(targets, torch.Tensor) else 0,
         }
         if isinstance(logits, torch.Tensor) and logits.device.type != "meta" and logits.ndim == 2:
             detached = logits.detach()

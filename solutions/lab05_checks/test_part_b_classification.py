@@ -1364,8 +1364,15 @@ def _held_to_own_gradients(student, memo, tol, function: str, value: Any, x: tor
         return False
     try:
         got = student.call(function, x, dim=1, grad_args=(0,), upstream=upstream).grads
-    except StudentError:
-        return True  # (raises when differentiated: charged with the values, not twice)
+    except StudentError as error:
+        # Charged with the values only where the values check saw the raise: an input edited
+        # in place, which autograd refuses on a leaf. Anything else that raises only when
+        # differentiated (`.numpy()` of a tensor that requires grad) is this check's to
+        # charge: the values check calls with no gradient asked (outside red team 89: +1 a
+        # function, excused here though nothing else charged it)
+        if raised_by_editing_its_input(student, function, error, (x,), {"dim": 1}):
+            return True
+        raise
     got = got[0] if isinstance(got, list) and got else None
     model = _own_model(student, memo, tol, function)
     wanted = []
