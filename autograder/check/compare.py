@@ -299,13 +299,24 @@ def _all_finite(value: Any) -> bool:
 
 
 def expect_argument_used(function: str, argument: str, got: tuple[Any, Any],
-                         want: tuple[Any, Any], settings: str, fix: str) -> None:
+                         want: tuple[Any, Any], settings: str, fix: str,
+                         by_identity: bool = False) -> None:
     """Counterfactual: the same call with `argument` changed (`settings` says how). Where the
     reference's result changes and the student's stays exactly the same, the argument is
-    ignored; anything else is the value checks' to judge."""
+    ignored; anything else is the value checks' to judge. `by_identity`: the function's
+    source compares a value with a string by `is` (the words only: the run charged it)."""
     if _same_result(want[0], want[1]) or not _same_result(got[0], got[1]) \
             or not _all_finite(got[0]):
         return  # nan/inf: the value checks say that first
+    if by_identity:
+        # (fresh eyes 62: `reduction is "mean"` is true in a notebook, whose literal "mean"
+        # Python interns, and false for a string made as the program runs, as a caller's
+        # may be: told it ignored its argument, a student saw the branch in their code)
+        fail(f"{function} gives the same result {settings}, where the correct result changes: "
+             f"it compares `{argument}` with a string by `is`, which asks whether both are the "
+             "same object, not whether they are equal (true for a literal in your notebook, "
+             "false for an equal string made elsewhere). Compare with ==.",
+             f"ignores-{argument.replace('_', '-')}")
     # (what the probe saw, and what it implies: a part of the result that does not follow the
     # argument — mistakes review 32's true positives counted over every class)
     fail(f"{function} does not use its `{argument}` argument everywhere it should: {settings} it "

@@ -103,6 +103,18 @@ class SourceFacts:
         return any(isinstance(sub, ast.Name) and sub.id == parameter and isinstance(sub.ctx, ast.Load)
                    for sub in ast.walk(node))
 
+    def compares_text_by_identity(self, function: str) -> bool:
+        """`function` compares something with a string constant by `is` or `is not`
+        (`reduction is "mean"`): equal strings need not be one object."""
+        node = self.functions.get(function)
+        if node is None:
+            return False
+        return any(isinstance(sub, ast.Compare)
+                   and any(isinstance(op, (ast.Is, ast.IsNot)) for op in sub.ops)
+                   and any(isinstance(side, ast.Constant) and isinstance(side.value, str)
+                           for side in (sub.left, *sub.comparators))
+                   for sub in ast.walk(node))
+
     def names_uncalled(self, function: str, attribute: str) -> bool:
         """`function` reads `.attribute` other than as the function of a call: a method written
         without its parentheses (`torch.cuda.is_available` in a condition is always true,

@@ -18,6 +18,7 @@ emulation's own).
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from lab05_checks.test_part_b_classification import (
     CE_VALUES,
     LOG_SOFTMAX_VALUES,
     SOFTMAX_VALUES,
+    LibraryHelpers,
 )
 from lab05_checks.test_part_c_metrics import CM_VALUES
 
@@ -136,6 +138,25 @@ def _moved(args: tuple[Any, ...], which: int = 0) -> tuple[Any, ...]:
     return tuple(_move(a) if i == which else a for i, a in enumerate(args))
 
 
+def _right_unreduced(student, reference: Callable[..., Any], function: str,
+                     args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """A loss wrong only in how it reduces is right, on the same inputs, with
+    reduction='none': it does the work (fresh eyes 62: a cross_entropy whose 'mean' was
+    `sum() // N`, a figure that barely moves with its input, was taken for a constant and
+    lost this check too, where the notebook judges a function's other checks where it is
+    right)."""
+    if kwargs.get("reduction", "mean") == "none" or "reduction" not in inspect.signature(
+            reference).parameters:
+        return False
+    unreduced = {**kwargs, "reduction": "none"}
+    try:
+        value = student.call(function, *args, **unreduced).value
+    except StudentError:
+        return False
+    return value is not None and not isinstance(value, Opaque) and _same(
+        value, reference(*args, **unreduced))
+
+
 def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
                   value: Any) -> bool:
     """`value` (the function's, wrong on the CPU) shows no work on the inputs: it hands an input
@@ -144,6 +165,8 @@ def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: di
     Red team 26's functions that returned their first argument took all eight of these
     checks' points, each "not assessed separately" as a values mistake."""
     reference = getattr(ref, function)
+    if _right_unreduced(student, reference, function, args, kwargs):
+        return False
     if any(isinstance(a, torch.Tensor) and same_result(value, a)
            and not same_result(reference(*args, **kwargs), a) for a in args):
         return True
@@ -204,6 +227,24 @@ def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
         except StudentError:
             return values
     return ""
+
+
+def _raised_through_helper(student, ref, function: str, args: tuple[Any, ...],
+                           kwargs: dict[str, Any]) -> str:
+    """The values check of the student's helper a cross_entropy that raised on every call
+    raised through: where the same cross_entropy, its log_softmax and softmax PyTorch's (as
+    its other checks run it), returns the right values on these inputs, and one of the
+    student's helpers is wrong on them (fresh eyes 62: a log_softmax whose `dim` was renamed
+    `axis` made cross_entropy raise TypeError everywhere, and this check charged it again)."""
+    if function != "cross_entropy":
+        return ""
+    try:
+        value = LibraryHelpers(student).call(function, *args, **kwargs).value
+    except StudentError:
+        return ""
+    if not _same(value, getattr(ref, function)(*args, **kwargs)):
+        return ""
+    return _wrong_helper(student, function, args)
 
 
 def _helper_failing_on_gpu(student, function: str, error: StudentError) -> str:
@@ -279,6 +320,10 @@ def _expect_on_gpu(student, ref, function: str,
         assessed += 1
     if raised is not None and not assessed:
         args, kwargs = calls[0]
+        through = _raised_through_helper(student, ref, function, args, kwargs)
+        if through:  # (its helper's own checks charge it: one mistake, one cost)
+            attributed_to(through)
+            return
         if not _works_elsewhere(student, ref, function, args, kwargs):
             fail(f"{function}: this check counts once {function} works on valid input (on the "
                  f"CPU it raises {raised.excerpt()}); fix its values check first.", "not-working")

@@ -26,6 +26,7 @@ from autograder.check.registry import (
     check,
     fail,
 )
+from autograder.check.static import SourceFacts
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.quoting import quotable_shape
 from autograder.sandbox.session import StudentError
@@ -305,7 +306,8 @@ def _working(student, memo, function: str, reference, **extra) -> tuple[str, ...
     return memo[key]  # type: ignore[no-any-return]
 
 
-def _expect_reduction_used(student, function: str, reference, **extra) -> None:
+def _expect_reduction_used(student, function: str, reference, source: SourceFacts | None,
+                           **extra: Any) -> None:
     """Counterfactual: 'mean' and 'sum' on the same input must differ as the reference's do."""
     pred, target = _pairs(12)[1]
     got = (student.call(function, pred, target, reduction="mean", **extra).value,
@@ -318,11 +320,14 @@ def _expect_reduction_used(student, function: str, reference, **extra) -> None:
     expect_sum_not_mean(function, got[1], none_right, want[0], want[1], _agrees)
     expect_argument_used(function, "reduction", got, want,
                          "with reduction='mean' and with reduction='sum'",
-                         "Average for 'mean', add for 'sum', no reduction for 'none'.")
+                         "Average for 'mean', add for 'sum', no reduction for 'none'.",
+                         by_identity=source is not None
+                         and source.compares_text_by_identity(function))
 
 
-def _expect_matches(student, tol, function, reference, **extra) -> None:
-    _expect_reduction_used(student, function, reference, **extra)
+def _expect_matches(student, tol, function, reference, source: SourceFacts | None = None,
+                    **extra: Any) -> None:
+    _expect_reduction_used(student, function, reference, source, **extra)
     wide = _wide_pair()
     for pred, target in (*_pairs(11), _large_pair(), wide):
         for reduction in REDUCTIONS:
@@ -794,8 +799,8 @@ MSE_VALUES = "mse_loss: matches F.mse_loss for every reduction (float32 and floa
 @check(MSE_VALUES,
        "mse_loss should average (pred - target)**2 over all elements for 'mean', add them "
        "for 'sum', and return them unreduced for 'none'.")
-def test_mse_values(student, tol):
-    _expect_matches(student, tol, "mse_loss", F.mse_loss)
+def test_mse_values(student, tol, source):
+    _expect_matches(student, tol, "mse_loss", F.mse_loss, source)
 
 
 MSE_GRAD = "mse_loss: backward gives the reference gradients (float64, gradcheck)"
@@ -868,8 +873,8 @@ MAE_VALUES = "mae_loss: matches F.l1_loss for every reduction (float32 and float
 @check(MAE_VALUES,
        "mae_loss should average |pred - target| for 'mean', add for 'sum', and return "
        "the elementwise values for 'none'.")
-def test_mae_values(student, tol):
-    _expect_matches(student, tol, "mae_loss", F.l1_loss)
+def test_mae_values(student, tol, source):
+    _expect_matches(student, tol, "mae_loss", F.l1_loss, source)
 
 
 MAE_GRAD = "mae_loss: backward gives the reference gradients (float64, gradcheck)"
@@ -1123,7 +1128,7 @@ def _huber_held_to_helpers(student, tol) -> bool:
 @check(HUBER_VALUES,
        "huber_loss is 0.5·d² where |d| < delta and delta·(|d| − 0.5·delta) elsewhere, then "
        "reduced like the other losses.")
-def test_huber_values(student, tol, memo):
+def test_huber_values(student, tol, memo, source):
     memo[EVERY_DELTA] = False  # (right for every delta, with the library: at the end)
     if _huber_held_to_helpers(student, tol):
         return
@@ -1132,7 +1137,7 @@ def test_huber_values(student, tol, memo):
     for delta in (1.0, 0.5, 2.5):
         _expect_matches(student, tol, "huber_loss",
                         lambda p, t, reduction, delta=delta: F.huber_loss(
-                            p, t, delta=delta, reduction=reduction), delta=delta)
+                            p, t, delta=delta, reduction=reduction), source, delta=delta)
     # ... and delta given by position, as the signature allows (red team 39's keyword-only
     # delta, `huber_loss(pred, target, *_, delta=1.0, ...)`, used 1 for huber_loss(p, t, 2.5))
     pred, target = _pairs(11)[3]

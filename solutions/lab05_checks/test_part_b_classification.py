@@ -41,6 +41,7 @@ from autograder.check.registry import (
     check,
     fail,
 )
+from autograder.check.static import SourceFacts
 from autograder.config import Tolerance, Tolerances
 from autograder.sandbox.quoting import quotable_problem, quotable_shape
 from autograder.sandbox.session import (
@@ -1783,7 +1784,7 @@ DOUBLE_SOFTMAX_MESSAGE = (
     "-log_probs[i, targets[i]].")
 
 
-class _LibraryHelpers:
+class LibraryHelpers:
     """The student's session, where `cross_entropy` runs with their log_softmax and softmax
     replaced by PyTorch's (worker scenario `cross_entropy_with_library`): a mistake in those
     helpers is charged by their own checks, not again by every cross_entropy check (one
@@ -1972,7 +1973,7 @@ def _ce_call_or_one_hot(student, tol, logits: torch.Tensor, targets: torch.Tenso
     return result
 
 
-def _ce_reduction_used(student, tol) -> None:
+def _ce_reduction_used(student, tol, source: SourceFacts) -> None:
     logits, targets = _ce_probe()
     got = tuple(_quiet_call(student, "cross_entropy", logits, targets, reduction=r)
                 for r in ("mean", "sum"))
@@ -1981,7 +1982,8 @@ def _ce_reduction_used(student, tol) -> None:
     expect_argument_used("cross_entropy", "reduction", (got[0], got[1]),
                          (_raw_ce(logits, targets, "mean"), _raw_ce(logits, targets, "sum")),
                          "with reduction='mean' and with reduction='sum'",
-                         "Average the per-sample losses for 'mean', add them for 'sum'.")
+                         "Average the per-sample losses for 'mean', add them for 'sum'.",
+                         by_identity=source.compares_text_by_identity("cross_entropy"))
 
 
 CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32 and float64)"
@@ -1991,13 +1993,13 @@ CE_VALUES = "cross_entropy: matches F.cross_entropy for every reduction (float32
        "cross_entropy is -log_softmax(logits, dim=1)[i, targets[i]] per sample, averaged for "
        "'mean', added for 'sum', unreduced (shape (N,)) for 'none'.",
        clauses=("cross-entropy matching F.cross_entropy",))
-def test_ce_values(student, tol, memo):
-    student = _LibraryHelpers(student)
+def test_ce_values(student, tol, memo, source):
+    student = LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     # A double softmax is the raw-logits check's mistake: here the student is held to the
     # function they implemented, so that mistake is charged once.
     model = _held_to_own_model(diagnosis, values_check=True)
-    _ce_reduction_used(student, tol)
+    _ce_reduction_used(student, tol, source)
     with_eps = False  # (held to its own eps, charged by the ±1e4 check: below)
     for logits, targets in _ce_cases(13):
         for reduction in REDUCTIONS:
@@ -2122,7 +2124,7 @@ def _ce_eps_explains(value: Any, logits: torch.Tensor, targets: torch.Tensor, re
        "shifted = logits − max along dim 1), never log(softmax(...)) or log(p + eps).")
 def test_ce_extreme(student, tol, memo):
     memo[EDGES, "cross_entropy"] = False
-    student = _LibraryHelpers(student)
+    student = LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = _held_to_own_model(diagnosis)
     tol = _extreme_tol(tol)
@@ -2198,7 +2200,7 @@ CE_RAW = "cross_entropy: takes raw logits (softmax is not applied twice)"
        "first.",
        clauses=("raw, unnormalised scores, not probabilities",))
 def test_ce_raw_logits(student, tol, memo):
-    student = _LibraryHelpers(student)
+    student = LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     if diagnosis["model"] == "double-softmax":
         fail(DOUBLE_SOFTMAX_MESSAGE, "double-softmax")
@@ -2236,7 +2238,7 @@ CE_GRAD = "cross_entropy: backward gives the reference gradients (float64, gradc
        "no .item() or Python floats.",
        clauses=("still attached to the autograd graph",))
 def test_ce_gradients(student, tol, memo):
-    student = _LibraryHelpers(student)
+    student = LibraryHelpers(student)
     diagnosis = _ce_diagnosis(student, memo, tol)
     model = _held_to_own_model(diagnosis)
     gen = torch.Generator().manual_seed(17)
@@ -2267,7 +2269,7 @@ CE_ERRORS = ("cross_entropy: raises ValueError for wrong shapes, targets outside
        clauses=("raises ValueError for out-of-range targets", "wrong shapes",
                 "raises ValueError for an unknown reduction"))
 def test_ce_errors(student, tol, memo):
-    student = _LibraryHelpers(student)
+    student = LibraryHelpers(student)
     _ce_expect_working(student, tol, memo)
     logits = _probe(4, 4, 3)
     labels = torch.tensor([0, 1, 2, 1])
@@ -2314,15 +2316,15 @@ CE_FORBIDDEN = frozenset({"cross_entropy", "nll_loss", "kl_div", "ctc_loss", "po
 def test_ce_no_library(student, source, tol, memo):
     # What ran is recorded in the run with PyTorch's log_softmax in place of the student's
     # (allowed here: only cross_entropy / nll_loss are cross_entropy's library calls).
-    result = _ce_expect_working(_LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
+    result = _ce_expect_working(LibraryHelpers(student), tol, memo, CE_FORBIDDEN)
     assert_no_library_call("cross_entropy", set(CE_FORBIDDEN), result, source)
     assert_not_in_its_cells(student, "cross_entropy", set(CE_FORBIDDEN))
-    _right_without_the_library(_LibraryHelpers(student), tol, memo, source, "cross_entropy",
+    _right_without_the_library(LibraryHelpers(student), tol, memo, source, "cross_entropy",
                                CE_FORBIDDEN, _ce_extreme_case(torch.float64),
                                _ce_extreme_case(torch.float64), F.cross_entropy,
                                reduction="none")
     generator = fresh_generator()  # (new inputs, on a GPU: red team 84's library branch there)
-    alike_on_gpu(_LibraryHelpers(student), "cross_entropy", set(CE_FORBIDDEN),
+    alike_on_gpu(LibraryHelpers(student), "cross_entropy", set(CE_FORBIDDEN),
                  (torch.randn(5, 4, generator=generator, dtype=torch.float64),
                   torch.randint(0, 4, (5,), generator=generator)),
                  {"reduction": "none"}, "5 × 4 float64 logits")
@@ -2376,7 +2378,7 @@ Excuse = Callable[[Any, torch.Tensor, torch.Tensor, str], bool]
 
 def _expect_reductions_differ(student, tol, function: str, first: torch.Tensor,
                               target: torch.Tensor, got: tuple[Any, ...], reference: Loss,
-                              extra: dict[str, Any]) -> None:
+                              extra: dict[str, Any], source: SourceFacts | None) -> None:
     """'mean' that returns the sum (while 'none' works) is named; 'mean' and 'sum' giving the
     same result is an ignored argument."""
     none_right = _same(_quiet_call(student, function, first, target, reduction="none", **extra),
@@ -2392,7 +2394,9 @@ def _expect_reductions_differ(student, tol, function: str, first: torch.Tensor,
                          (reference(first, target, reduction="mean", **extra),
                           reference(first, target, reduction="sum", **extra)),
                          "with reduction='mean' and with reduction='sum'",
-                         "Average the elementwise losses for 'mean', add them for 'sum'.")
+                         "Average the elementwise losses for 'mean', add them for 'sum'.",
+                         by_identity=source is not None
+                         and source.compares_text_by_identity(function))
 
 
 def _bcel_on_own_bce(student, tol) -> Excuse:
@@ -2428,7 +2432,7 @@ def _bcel_on_own_bce(student, tol) -> Excuse:
 
 def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                         reductions=REDUCTIONS, excuse: Excuse | None = None,
-                        **extra: Any) -> None:
+                        source: SourceFacts | None = None, **extra: Any) -> None:
     """`excuse(value, first, second, reduction)`: the value is right for a wrong helper of
     the student's (the check is then attributed to the helper's check)."""
     first, target = cases[0]
@@ -2439,7 +2443,8 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                                                                       "mean"):
         pass  # (its reductions are the helper's, charged there)
     else:
-        _expect_reductions_differ(student, tol, function, first, target, got, reference, extra)
+        _expect_reductions_differ(student, tol, function, first, target, got, reference, extra,
+                                  source)
     for pred, target in cases:
         for reduction in reductions:
             try:
@@ -2553,7 +2558,7 @@ BCE_VALUES = ("binary_cross_entropy: matches F.binary_cross_entropy for every re
 @check(BCE_VALUES,
        "binary_cross_entropy is -(y·log p + (1 − y)·log(1 − p)) per element, reduced like the "
        "other losses.")
-def test_bce_values(student, tol):
+def test_bce_values(student, tol, source):
     def eps_in_the_log(value: Any, probs: torch.Tensor, targets: torch.Tensor,
                        reduction: str) -> bool:
         if not _bce_eps_explains(value, probs, targets, reduction, tol):
@@ -2562,7 +2567,7 @@ def test_bce_values(student, tol):
         return True
 
     _expect_loss_values(student, tol, "binary_cross_entropy", _bce_cases(3, 0.02),
-                        F.binary_cross_entropy, excuse=eps_in_the_log)
+                        F.binary_cross_entropy, excuse=eps_in_the_log, source=source)
 
 
 def _bce_eps_models(probs: torch.Tensor, targets: torch.Tensor,
@@ -3030,10 +3035,10 @@ BCEL_VALUES = f"{BCEL}: matches F.{BCEL} for every reduction (float32 and float6
 @check(BCEL_VALUES,
        f"{BCEL} is -(y·log σ(x) + (1 − y)·log(1 − σ(x))) per element, reduced like the other "
        "losses.")
-def test_bcel_values(student, tol):
+def test_bcel_values(student, tol, source):
     _expect_sigmoid_once(student, tol, _bcel_cases(4))
     _expect_loss_values(student, tol, BCEL, _bcel_cases(4), F.binary_cross_entropy_with_logits,
-                        excuse=_bcel_on_own_bce(student, tol))
+                        excuse=_bcel_on_own_bce(student, tol), source=source)
 
 
 def _expect_sigmoid_once(student, tol, cases) -> None:

@@ -358,6 +358,14 @@ _BATCH_MISTAKE_WORDS = {
     "stored_order": ("trains on the dataset in its stored order, not on the batches the loader "
                      "gives (it shuffles): iterate over the loader itself, for x, y in loader.",
                      "ignores-loader"),
+    "labels_stored": ("takes each batch's inputs from the loader but its labels from the "
+                      "dataset in its stored order (the loader shuffles), so inputs are trained "
+                      "with other samples' labels: take x and y together, for x, y in loader.",
+                      "batches-unpaired"),
+    "inputs_stored": ("takes each batch's labels from the loader but its inputs from the "
+                      "dataset in its stored order (the loader shuffles), so inputs are trained "
+                      "with other samples' labels: take x and y together, for x, y in loader.",
+                      "batches-unpaired"),
     "same_batch": ("trains on the same batch at every step (the loader's first): take the next "
                    "batch each step, for x, y in loader.", "same-batch"),
 }

@@ -166,7 +166,7 @@ def shuffled_replay(arch: str, seed: int, n: int, batch_size: int, lr: float,
 
 # Loops that take their batches otherwise than one pass of the loader gives them, each as the
 # data it trains on (from the shuffled loader's first two passes, `first` and `second`).
-BATCH_MISTAKES = ("unpaired", "stored_order", "same_batch")
+BATCH_MISTAKES = ("unpaired", "stored_order", "same_batch", "labels_stored", "inputs_stored")
 
 
 @functools.lru_cache(maxsize=32)
@@ -174,12 +174,19 @@ def batch_mistake_replay(mistake: str, arch: str, seed: int, n: int, batch_size:
                          lr: float, start_train: bool, shuffle_seed: int) -> Replay:
     """The correct loop's epoch on the batches one of `BATCH_MISTAKES` trains on: inputs
     from one pass and labels from another (`unpaired`), the dataset in its stored order
-    (`stored_order`), or the first batch at every step (`same_batch`)."""
+    (`stored_order`), the first batch at every step (`same_batch`), or the inputs from the
+    loader and the labels from the dataset in its stored order, or the other way round
+    (`labels_stored`, `inputs_stored`: fresh eyes 62's `loader.dataset.tensors[1][i*B:(i+1)*B]`
+    beside the loader's `x`)."""
     x, y = make_data(seed, n)
     first = probes.shuffled_order(n, shuffle_seed, 0)
     second = probes.shuffled_order(n, shuffle_seed, 1)
     if mistake == "unpaired":
         x, y = x[first], y[second]
+    elif mistake == "labels_stored":
+        x = x[first]
+    elif mistake == "inputs_stored":
+        y = y[first]
     elif mistake == "same_batch":
         steps = -(-n // batch_size)
         x, y = x[first[:batch_size]].repeat(steps, 1), y[first[:batch_size]].repeat(steps)

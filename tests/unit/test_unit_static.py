@@ -159,3 +159,25 @@ def test_a_call_on_a_line_of_its_own_is_found_and_a_with_block_is_not() -> None:
     assert named.calls_on_its_own("evaluate", ("no_grad",))
     assert not block.calls_on_its_own("evaluate", ("no_grad",))
     assert not bare.calls_on_its_own("train_one_epoch", ("no_grad",))
+
+
+def test_a_string_compared_by_identity() -> None:
+    """(fresh eyes 62's `reduction is "mean"`: the words of the ignored-argument message)"""
+    found = facts('''
+def by_identity(x, reduction="mean"):
+    if reduction is "mean":
+        return x.mean()
+    return x
+
+def negated(x, reduction="mean"):
+    return x if "none" is not reduction else x.sum()
+
+def by_equality(x, reduction="mean"):
+    if reduction == "mean" or reduction is None:
+        return x.mean()
+    return x
+''')
+    assert found.compares_text_by_identity("by_identity")
+    assert found.compares_text_by_identity("negated")
+    assert not found.compares_text_by_identity("by_equality")
+    assert not found.compares_text_by_identity("not_defined")
