@@ -367,6 +367,9 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     # and its history of stand-in figures would still be right (mistakes review 27).
     left = [_weights(model)]  # (the caller's model, then each training stand-in's result)
     moved: list[str] = []  # "train N" / "eval N": a stand-in handed other weights than left
+    unfit: list[str] = []  # "grad_off" / "lr": an epoch trained with gradients off, other rates
+    blind = [False]  # the weights moved where they hold no data (`_weights`): `moved` saw less
+    rates = [group.get("lr") for group in optimizer.param_groups]
 
     def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
         expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
@@ -385,6 +388,8 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
 
     def kept(what: str) -> None:
         now = _weights(model)
+        if now is None:  # (moved to a device that holds no data: nothing seen from here on)
+            blind[0] = True
         if now is not None and left[0] is not None and now != left[0]:
             moved.append(f"{what} {counters['train']}")
 
@@ -393,6 +398,13 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         calls.append("train")
         given(args, kwargs, ("loss_fn", "optimizer", "device"))
         kept("train")
+        # What an epoch is trained under: gradients on, the optimizer's rates as given (red
+        # team 91: a fit training under no_grad, or with a rate of its own, matched the
+        # stand-ins' history, and the real run never ran)
+        if not torch.is_grad_enabled():
+            unfit.append("grad_off")
+        if [group.get("lr") for group in optimizer.param_groups] != rates:
+            unfit.append("lr")
         with torch.no_grad():  # (an epoch's training: the weights move, by a known step)
             for weight in nn.Module.parameters(model):
                 if weight.device.type != "meta":
@@ -425,7 +437,8 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         outcome["error"] = harness.error_info(exc)
     finally:
         ns.update(saved)
-    outcome.update(calls=calls, foreign=foreign, moved=moved, loaders=loaders)
+    outcome.update(calls=calls, foreign=foreign, moved=moved, loaders=loaders, unfit=unfit,
+                   blind=blind[0])
     return outcome
 
 

@@ -1966,7 +1966,8 @@ def test_fit(student, tol):
     returned = outcome.get("returned")
     if _history_matches(returned, expected):
         _fit_arguments(outcome)
-        _fit_carries_the_model(outcome)
+        _fit_carries_the_model(_weights_seen(student, outcome))
+        _fit_trains_as_given(outcome)
         _fit_history_fresh(student, returned)
         return
     behind = {"train_loss": expected["train_loss"],
@@ -2100,16 +2101,15 @@ def _fit_evaluates_every_epoch(trained: int, evaluated: int, outcome: dict) -> N
              "that epoch's figures.", "fit-evaluates-once")
 
 
-def _stubbed_fit(student) -> tuple[dict, dict[str, list[float]]]:
+def _stubbed_fit(student, device: str = "meta") -> tuple[dict, dict[str, list[float]]]:
     """fit run on the stand-ins (`fit_stubbed`), with offsets drawn afresh for every call
     (only a fit that calls the stand-ins can return them): its outcome and the history it
-    must return."""
+    must return. `device`: by default one fit would not choose by itself."""
     draw = random.Random(fresh_seed())  # (the same for a regrade of this file)
     train_base, eval_base = draw.randint(8, 1024) / 4, draw.randint(8, 1024) / 4
     outcome = _scenario(student, "fit_stubbed",
                         {"epochs": STUB_EPOCHS, "train_base": train_base,
-                         "eval_base": eval_base,
-                         "device": "meta"})  # a device fit would not choose by itself
+                         "eval_base": eval_base, "device": device})
     stub_epochs = range(1, STUB_EPOCHS + 1)
     return outcome, {"train_loss": [train_base + k / 8 for k in stub_epochs],
                      "val_loss": [eval_base + k / 16 for k in stub_epochs],
@@ -2319,6 +2319,16 @@ def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
+def _weights_seen(student, outcome: dict) -> dict:
+    """The stand-ins' run in which they saw the weights: a fit that moved the model to the
+    run's device (`meta`, which holds no data) hid from them whatever it did to the weights
+    after (red team 91: `model.to(device)`, then re-initialised every epoch, kept the
+    points): it is run again on the CPU, for the weights alone."""
+    if outcome.get("blind") is not True:
+        return outcome
+    return _stubbed_fit(student, "cpu")[0]
+
+
 def _fit_carries_the_model(outcome: dict) -> None:
     """Every epoch trains on from where the one before left the model, the first from the
     model fit was given (the stand-ins saw the weights each one left): a fit that
@@ -2333,6 +2343,22 @@ def _fit_carries_the_model(outcome: dict) -> None:
              "them, e.g. reset_parameters() or an init function): train the model it is "
              "given, and let every epoch continue from where the last one left it.",
              "fit-resets-model")
+
+
+def _fit_trains_as_given(outcome: dict) -> None:
+    """Every epoch's training runs with gradients on and the optimizer's learning rates as
+    fit was given them (the training stand-in saw both): red team 91's fit wrapped its loop
+    in `torch.no_grad()` (no epoch can train) or set its own rate, and its history of stand-in
+    figures was right."""
+    unfit = outcome.get("unfit")
+    unfit = [u for u in unfit if isinstance(u, str)] if isinstance(unfit, list) else []
+    if "grad_off" in unfit:
+        fail("fit runs train_one_epoch with gradients turned off (under torch.no_grad(), a "
+             "no_grad decorator or set_grad_enabled(False)), where no epoch can train: turn "
+             "gradients off only around evaluation, if at all.", "fit-no-grad")
+    if "lr" in unfit:
+        fail("fit changes the optimizer's learning rate: train with the optimizer it is given, "
+             "as it is given.", "fit-own-lr")
 
 
 def _fit_arguments(outcome: dict) -> None:

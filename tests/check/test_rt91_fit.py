@@ -1,0 +1,47 @@
+"""Outside red team 91's fits, held here in-process on the reference with `fit` rewritten (see
+test_helper_blame): a fit whose history of the stand-ins' figures is right was judged on the
+arguments and weights the stand-ins saw alone, and the real run never ran — a fit training
+under `torch.no_grad()` (no epoch can train) or with a learning rate of its own kept its
+points."""
+
+from __future__ import annotations
+
+import pytest
+from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import edited, failed, namespace, reference_source, verdicts
+
+LOOP = "    for _ in range(epochs):\n"
+
+
+@pytest.mark.parametrize(("name", "old", "new", "mistake"), [
+    ("no_grad around the loop", LOOP,
+     "    torch.set_grad_enabled(False)\n" + LOOP, "fit-no-grad"),
+    ("a rate of its own", LOOP,
+     "    for group in optimizer.param_groups:\n        group['lr'] = 0.01\n" + LOOP,
+     "fit-own-lr"),
+])
+def test_a_fit_that_cannot_train_as_given_is_charged(name: str, old: str, new: str,
+                                                     mistake: str) -> None:
+    import torch
+
+    try:
+        found = failed(verdicts(namespace(edited("fit", old, new)), "fit"))
+    finally:
+        torch.set_grad_enabled(True)  # (in-process: the rewritten fit left it off here)
+    assert found[part_d.FIT].mistake == mistake, (name, found[part_d.FIT].message)
+
+
+def test_the_reference_fit_trains_as_given() -> None:
+    found = verdicts(namespace(reference_source("fit")), "fit")
+    assert part_d.FIT not in failed(found)
+
+
+def test_a_fit_that_moves_the_model_then_resets_it_is_charged() -> None:
+    """The stand-ins' run hands fit a device that holds no data (`meta`): after `model.to(device)`
+    the weights the stand-ins watch were gone, and a re-initialisation every epoch went
+    unseen. Such a run is repeated on the CPU for the weights."""
+    source = edited("fit", LOOP, "    model.to(device)\n" + LOOP + "        for layer in "
+                    "model.modules():\n            if hasattr(layer, 'reset_parameters'):\n"
+                    "                layer.reset_parameters()\n")
+    found = failed(verdicts(namespace(source), "fit"))
+    assert found[part_d.FIT].mistake == "fit-resets-model", found[part_d.FIT].message
