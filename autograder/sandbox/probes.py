@@ -17,12 +17,14 @@ HIDDEN = 12
 NUM_CLASSES = 3
 
 
-ARCHS = ("linear", "mlp", "bn_mlp", "bn_dropout_mlp")
+ARCHS = ("linear", "dropout_linear", "mlp", "bn_mlp", "bn_dropout_mlp")
 
 
 def build(arch: str) -> nn.Module:
     if arch == "linear":  # the fewest operations: where tensors go, on an emulated device
         return nn.Sequential(nn.Linear(IN_FEATURES, NUM_CLASSES))
+    if arch == "dropout_linear":  # (a layer of each mode-dependent kind a batch of one allows)
+        return nn.Sequential(nn.Linear(IN_FEATURES, NUM_CLASSES), nn.Dropout(0.5))
     layers: list[nn.Module] = [nn.Linear(IN_FEATURES, HIDDEN)]
     if arch in ("bn_mlp", "bn_dropout_mlp"):
         layers.append(nn.BatchNorm1d(HIDDEN))

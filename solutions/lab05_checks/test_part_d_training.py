@@ -737,8 +737,12 @@ def _single_sample_run(student, memo, function: str) -> dict:
     submission."""
     key = f"single sample {function}"
     if key not in memo:
-        params = ({**_train_params(lr=0.0, start_train=True, n=BATCH + 1), "arch": "linear",
-                   "state": training.initial_state("linear", SEED)}
+        # (a Dropout in it: the train-mode check reads this run too, where every other
+        # training run's model has BatchNorm alone — red team 91's loop set the Dropout
+        # layers to eval under a model in train mode, unseen)
+        params = ({**_train_params(lr=0.0, start_train=True, n=BATCH + 1),
+                   "arch": "dropout_linear", "state": training.initial_state("dropout_linear",
+                                                                             SEED)}
                   if function == "train_one_epoch" else
                   # (in eval mode from the start: BatchNorm's train mode refuses one sample)
                   {**_eval_params(n=BATCH + 1), "start_train": False})
@@ -832,6 +836,7 @@ def test_train_mode(student, memo, tol, source):
              + _uncalled_hint(source, "train_one_epoch", "train", "model.train"),
              "no-train-mode")
     mode_seen(_train_run(student, memo, tol)["outcome"])  # (every batch's forward pass)
+    _mixed_modes_seen(_single_sample_run(student, memo, "train_one_epoch"))  # (its Dropout)
     if False in _modes_when_called_again(student, memo, "train_one_epoch"):
         fail("train_one_epoch trains in eval mode when it is called again on a model that "
              "evaluate() left in eval mode (as fit calls it every epoch): call model.train() "

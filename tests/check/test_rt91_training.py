@@ -45,3 +45,17 @@ def test_a_fit_that_moves_the_model_then_resets_it_is_charged() -> None:
                     "                layer.reset_parameters()\n")
     found = failed(verdicts(namespace(source), "fit"))
     assert found[part_d.FIT].mistake == "fit-resets-model", found[part_d.FIT].message
+
+
+def test_dropout_layers_set_to_eval_inside_a_training_model_are_charged() -> None:
+    """Every training run's model but one had BatchNorm alone: a loop setting the Dropout
+    layers to eval under a model in train mode was seen nowhere. The single-sample run's model
+    has a Dropout now, and the train-mode check reads it."""
+    source = edited("train_one_epoch", "    model.train()\n",
+                    "    model.train()\n    for layer in model.modules():\n"
+                    "        if isinstance(layer, torch.nn.Dropout):\n"
+                    "            layer.eval()\n")
+    found = failed(verdicts(namespace(source), "train_one_epoch"))
+    assert found[part_d.TRAIN_MODE].mistake == "no-train-mode", found
+    assert "(BatchNorm, Dropout) in eval mode while the model trains" in found[
+        part_d.TRAIN_MODE].message
