@@ -2492,8 +2492,9 @@ def _reference_logits(outcome: dict, x: torch.Tensor,
 
 
 # A second model of other sizes: its layers follow its arguments (red team 39's returned
-# the probe's sizes, 7 → 13 → 5, whatever it was asked, and took the architecture check)
-OTHER_SIZES = (4, 11, 3)
+# the probe's sizes, 7 → 13 → 5, whatever it was asked, and took the architecture check),
+# larger ones too (red team 91's `hidden = min(hidden, 16)` was right on both probes' sizes)
+OTHER_SIZES = (29, 96, 9)
 
 
 def _other_classifier(student, memo) -> tuple[torch.Tensor, dict]:

@@ -59,3 +59,11 @@ def test_dropout_layers_set_to_eval_inside_a_training_model_are_charged() -> Non
     assert found[part_d.TRAIN_MODE].mistake == "no-train-mode", found
     assert "(BatchNorm, Dropout) in eval mode while the model trains" in found[
         part_d.TRAIN_MODE].message
+
+
+def test_a_model_right_on_small_sizes_only_is_charged() -> None:
+    """Both build_classifier probes asked for hidden sizes under 16: a cap there went free."""
+    source = edited("build_classifier", "    return nn.Sequential(",
+                    "    hidden = min(hidden, 16)\n    return nn.Sequential(")
+    found = failed(verdicts(namespace(source), "build_classifier"))
+    assert found[part_d.CLS_ARCH].mistake == "ignores-arguments", found
