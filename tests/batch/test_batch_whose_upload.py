@@ -291,3 +291,22 @@ def test_the_course_knows_a_student_by_the_roster_or_an_earlier_row(tmp_path: Pa
     assert known("ben") and known("s2002") and known("okafor")
     assert not known("section_b") and not known("x" * 400)
     assert not _known_student(tmp_path / "empty", Course(config))("ben")
+
+
+def test_a_folder_named_for_a_known_student_is_their_upload_whatever_its_shape(tmp_path: Path):
+    """Red team 90: Ben's late `ben/`, holding `ben/lab05.ipynb` and a template
+    `okafor/lab05.ipynb`, graded on its own into the class's folder, was read as a class folder
+    and replaced Okafor's row. A folder given on the command line named for a student the
+    course knows is theirs, as a zip so named is; one named for nobody is still a class's."""
+    write(tmp_path, {"late/ben/ben/lab05.ipynb": nb("ben = 1"),
+                     "late/ben/okafor/lab05.ipynb": nb("forged = 1"),
+                     "section_b/ben/lab05.ipynb": nb("ben = 1"),
+                     "section_b/okafor/lab05.ipynb": nb("okafor = 1")})
+    known = {"ben", "okafor"}.__contains__
+    found = discover([tmp_path / "late" / "ben"], tmp_path / "u1", assignment="lab05",
+                     known=known)
+    assert {sources(found)[k] for k in ("ben", "ben-2")} == {nb("forged = 1"), nb("ben = 1")}
+    assert set(ids(found)) == {"ben", "ben-2"}
+    assert any("named for a student of the course" in line for line in found.skipped)
+    section = discover([tmp_path / "section_b"], tmp_path / "u2", assignment="lab05", known=known)
+    assert sources(section) == {"okafor": nb("okafor = 1"), "ben": nb("ben = 1")}
