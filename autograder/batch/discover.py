@@ -91,8 +91,9 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC
 from pathlib import Path, PurePosixPath
@@ -101,9 +102,6 @@ from autograder.batch.submitted import MAX_ID_BYTES, METADATA, read_lms_records
 from autograder.load.notebook import open_regular
 from autograder.report.sanitize import printable, quoted
 
-# name_userid_fileid_file, name_LATE_userid_fileid_file; the name part is checked by `_canvas_name`
-CANVAS = re.compile(r"^(?P<student>.+?)(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<attempt>[0-9]+)_(?P<file>.+)$",
-                    re.IGNORECASE | re.DOTALL)
 GRADESCOPE = re.compile(r"^submission_[0-9]+$")
 # otter's export zip: `<notebook>_YYYY_MM_DDTHH_MM_SS_ffffff.zip`, not a Canvas name
 OTTER_STAMP = re.compile(r"_\d{4}_\d{2}_\d{2}T\d{2}_\d{2}_\d{2}_\d{6}$")
@@ -247,8 +245,8 @@ def _lms(name: str) -> _Owner | None:
         # otter's own zip, `lab05_2025_03_14T…`, keeps no Canvas name once it is cut)
         match = _canvas(stem[:MAX_LMS_NAME])
     if match is not None:
-        return _Owner(_safe(f"{match['student']}_{match['uid']}"), int(match["attempt"][-18:]),
-                      late=match["late"] is not None)
+        return _Owner(_safe(f"{match.student}_{match.uid}"), int(match.attempt[-18:]),
+                      late=match.late)
     if GRADESCOPE.match(stem):
         return _Owner(stem)
     return None
@@ -270,15 +268,55 @@ def _several_lms_students(folder: Path) -> bool:
     return False
 
 
-def _canvas(name: str) -> re.Match[str] | None:
-    """Canvas's download name, whose name part is what Canvas keeps: letters, marks, digits, `_`."""
-    match = CANVAS.match(name)
-    if match is None:
-        return None
-    student = match["student"]
-    if student.startswith("_") or not all(_word(c) or c in "-_" for c in student):
-        return None
-    return match
+# Canvas keys of the course's roster (`name_userid`, lower case), while `discover` runs: what
+# tells apart the readings of a download name that reads as more than one student's (`_canvas`)
+_CANVAS_KEYS: ContextVar[frozenset[str]] = ContextVar("canvas_keys", default=frozenset())
+# Canvas's download names: name_userid_fileid_file, name_LATE_userid_fileid_file (`_canvas`)
+_CANVAS_AT = re.compile(r"(?P<late>_late)?_(?P<uid>[0-9]+)_(?P<attempt>[0-9]+)_(?P<file>.+)$",
+                        re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class _CanvasName:
+    student: str
+    late: bool
+    uid: str
+    attempt: str
+    file: str
+
+
+def _canvas(name: str) -> _CanvasName | None:
+    """Canvas's download name, whose name part is what Canvas keeps: letters, marks, digits, `_`.
+
+    Canvas joins `_<digits>_` in a sortable name before it drops the other characters, so a
+    name part can itself read `x_1002_5002_y` (red team 90: a student's sortable name
+    `x_-1002-_5002-_y` made their file read as Canvas user 1002's, and a classmate's row
+    blank): every reading is taken, and of those the roster's Canvas keys name, the longest
+    name part's is the file's — a name part that holds another reading's `name_uid_fileid` is
+    one only its own student can have made (their sortable name); else, with no roster or
+    none named, the shortest, as Canvas's names usually read."""
+    readings = list(_canvas_readings(name))
+    keys = _CANVAS_KEYS.get()
+    if len(readings) > 1 and keys:
+        named = [r for r in readings if _safe(f"{r.student}_{r.uid}").lower() in keys]
+        if named:
+            return named[-1]
+    return readings[0] if readings else None
+
+
+def _canvas_readings(name: str) -> Iterator[_CanvasName]:
+    """Each way `name` reads as `student(_late)_uid_fileid_file`, the shortest name part first."""
+    start = 1
+    while (at := name.find("_", start)) != -1:
+        start = at + 1
+        match = _CANVAS_AT.match(name, at)
+        if match is None:
+            continue
+        student = name[:at]
+        if student.startswith("_") or not all(_word(c) or c in "-_" for c in student):
+            return  # (every longer name part holds the same refused character)
+        yield _CanvasName(student, match["late"] is not None, match["uid"], match["attempt"],
+                          match["file"])
 
 
 # Letters that show as nothing (Hangul fillers): an id of them looks like another name.
@@ -307,7 +345,7 @@ def _safe(name: str) -> str:
 def _own_name(name: str) -> str:
     """A file's name as the student gave it: without Canvas's `name_userid_fileid_` prefix."""
     match = _canvas(unicodedata.normalize("NFC", name))
-    return match["file"] if match is not None else name
+    return match.file if match is not None else name
 
 
 def named_like(name: str, assignment: str) -> bool:
@@ -1251,15 +1289,27 @@ def _group_members(found: Discovery, inputs: list[Path]) -> dict[str, str]:
 
 
 def discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None = None,
-             assignment: str = "", known: Callable[[str], bool] | None = None) -> Discovery:
+             assignment: str = "", known: Callable[[str], bool] | None = None,
+             canvas_keys: Iterable[str] = ()) -> Discovery:
     """Every submission under `inputs`, one `Found` per gradebook row; zips unpacked in `unpack_dir`.
 
     `assignment`: the assignment's notebook (`lab05` or `lab05.ipynb`), by which a
     student's main notebook and a student's own folder are recognised (without
     it: neither, every folder given is a class's). `known`: whether an id is a student's
-    the course already knows (the roster's, or a row in the output folder): a zip given on
-    the command line named for one is their upload, never a class download.
+    the course already knows (the roster's, or a row in the output folder): a zip or folder
+    given on the command line named for one is their upload, never a class download.
+    `canvas_keys`: the Canvas roster's `name_userid` keys, which tell apart the readings of a
+    download name that reads as more than one student's (`_canvas`).
     """
+    token = _CANVAS_KEYS.set(frozenset(k.lower() for k in canvas_keys))
+    try:
+        return _discover(inputs, unpack_dir, limits, assignment, known)
+    finally:
+        _CANVAS_KEYS.reset(token)
+
+
+def _discover(inputs: list[Path], unpack_dir: Path, limits: Limits | None, assignment: str,
+              known: Callable[[str], bool] | None) -> Discovery:
     walk = _Walk(unpack_dir, limits or Limits(), assignment)
     if known is not None:
         walk.known = known

@@ -559,7 +559,9 @@ def grade_batch(inputs: list[Path], out: Path, config_path: Path, workers: int |
         _remove_partial(out)
         with unpacking(out) as unpack_dir:  # under `out`: hidden from workers like the results
             discovery = discover(inputs, unpack_dir, limits, config.assignment,
-                                 known=_known_student(out, course))
+                                 known=_known_student(out, course),
+                                 canvas_keys=[s.key for s in course.roster.students
+                                              if s.canvas_id] if course.roster else ())
             require_submissions(discovery, inputs)
             summary = _grade_found(inputs, out, config, config_path, config_sha,
                                    discovery, workers, regrade, progress,

@@ -310,3 +310,23 @@ def test_a_folder_named_for_a_known_student_is_their_upload_whatever_its_shape(t
     assert any("named for a student of the course" in line for line in found.skipped)
     section = discover([tmp_path / "section_b"], tmp_path / "u2", assignment="lab05", known=known)
     assert sources(section) == {"okafor": nb("okafor = 1"), "ben": nb("ben = 1")}
+
+
+def test_a_canvas_name_that_reads_as_a_classmates_is_read_by_the_roster(tmp_path: Path):
+    """Red team 90: Canvas joins `_<digits>_` in a sortable name before it drops the other
+    characters, so Mallory (user 1003), whose sortable name was `smithalice_-1002-_99999-_x`,
+    had her file named `smithalice_1002_99999_x_1003_6003_lab05.ipynb`: read as Alice's
+    (user 1002), it took Alice's row. Every reading is taken, and the Canvas roster's keys say
+    whose it is; without a roster, the shortest reading, as before."""
+    write(tmp_path / "dl", {
+        "smithalice_1002_5002_Lab5_AliceSmith.ipynb": nb("alice = 1"),
+        "smithalice_1002_99999_x_1003_6003_lab05.ipynb": nb("mallory = 1"),
+        "alice_1002_5002_lab_1_2_final.ipynb": nb("digits in the file's own name = 1"),
+    })
+    keys = ["smithalice_1002", "smithalice_1002_99999_x_1003", "alice_1002"]
+    found = discover([tmp_path / "dl"], tmp_path / "u1", assignment="lab05", canvas_keys=keys)
+    assert sources(found)["smithalice_1002"] == nb("alice = 1")
+    assert sources(found)["smithalice_1002_99999_x_1003"] == nb("mallory = 1")
+    assert sources(found)["alice_1002"] == nb("digits in the file's own name = 1")
+    alone = discover([tmp_path / "dl"], tmp_path / "u2", assignment="lab05")
+    assert "smithalice_1002_99999_x_1003" not in ids(alone)  # (no roster: the shortest reading)
