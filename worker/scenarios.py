@@ -214,7 +214,8 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
     function = str(params["function"])
     with _emulated_gpu(params):
         model, device, log = harness.setup(params)
-    optimizer = torch.optim.SGD(model.parameters(), lr=float(params.get("lr", 0.1)))
+    optimizer = torch.optim.SGD(model.parameters(), lr=float(params.get("lr", 0.1)),
+                                momentum=float(params.get("momentum", 0.0)))
     handles = harness.instrument(model, optimizer, log)
     loader = harness.loader(params["x"], params["y"], int(params["batch_size"]))
     outcome: dict[str, Any] = {"error": None, "forward": [], "events": []}
@@ -238,10 +239,17 @@ def scenario_called_again(ns: dict[str, Any], params: dict[str, Any]) -> dict[st
         marks = (len(log.forward), len(log.events), len(log.loss_calls),
                  len(log.counts))
         last = 0
+        buffers = _optimizer_buffers(optimizer)
         for _ in range(max(1, min(int(params.get("calls", 3)), 4)) - 1):  # (the later calls)
             model.train(not training)  # (the mode the other loop leaves)
             last = len(getattr(loss_fn, "values", ()))
             outcome["returned"] = run()
+            now = _optimizer_buffers(optimizer)
+            # (a step updates its state in place: another object is state made afresh, as
+            # a loop that clears `optimizer.state` at its start makes it — red team 91)
+            if any(now.get(key) != kept for key, kept in buffers.items()):
+                outcome["state_reset"] = True
+            buffers = now
         outcome.update(forward=log.forward[marks[0]:], events=log.events[marks[1]:],
                        loss_calls=log.loss_calls[marks[2]:])
         if isinstance(loss_fn, GraphWatchLoss):
@@ -370,6 +378,8 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     unfit: list[str] = []  # "grad_off" / "lr": an epoch trained with gradients off, other rates
     blind = [False]  # the weights moved where they hold no data (`_weights`): `moved` saw less
     rates = [group.get("lr") for group in optimizer.param_groups]
+    first = optimizer.param_groups[0]["params"][0]  # (whose state the stand-in keeps)
+    marker: list[torch.Tensor] = []  # the buffer the last training stand-in left there
 
     def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
         expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
@@ -405,6 +415,16 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
             unfit.append("grad_off")
         if [group.get("lr") for group in optimizer.param_groups] != rates:
             unfit.append("lr")
+        # ... and its state as the epoch before left it (the stand-in leaves a buffer there,
+        # as a step with momentum would: red team 91's fit cleared `optimizer.state` every
+        # epoch)
+        state = vars(optimizer).get("state")
+        if marker and (not isinstance(state, dict) or not isinstance(state.get(first), dict)
+                       or state[first].get("momentum_buffer") is not marker[0]):
+            unfit.append("state")
+        if isinstance(state, dict):
+            marker[:] = [torch.zeros(1)]
+            state.setdefault(first, {})["momentum_buffer"] = marker[0]
         with torch.no_grad():  # (an epoch's training: the weights move, by a known step)
             for weight in nn.Module.parameters(model):
                 if weight.device.type != "meta":
@@ -440,6 +460,23 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     outcome.update(calls=calls, foreign=foreign, moved=moved, loaders=loaders, unfit=unfit,
                    blind=blind[0])
     return outcome
+
+
+def _optimizer_buffers(optimizer: torch.optim.Optimizer) -> dict[tuple[int, str], int]:
+    """The identity of each tensor of the optimizer's state (a momentum buffer, ...), by its
+    parameter's position and name: read from the optimizer's own dicts, nothing of its run."""
+    found: dict[tuple[int, str], int] = {}
+    state = vars(optimizer).get("state")
+    if not isinstance(state, dict):
+        return found
+    groups = vars(optimizer).get("param_groups") or []
+    params = [p for group in groups if isinstance(group, dict) for p in group.get("params", [])]
+    for index, param in enumerate(params):
+        entry = state.get(param) if isinstance(param, torch.Tensor) else None
+        if isinstance(entry, dict):
+            found.update({(index, str(name)): id(value) for name, value in entry.items()
+                          if isinstance(value, torch.Tensor)})
+    return found
 
 
 def _loader(n: int) -> torch.utils.data.DataLoader[Any]:

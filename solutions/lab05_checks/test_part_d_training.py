@@ -617,7 +617,7 @@ def _same_when_called_again(student, memo, tol, matched: training.Variant) -> No
     if again is None:
         return
     replay = training.called_again_replay(ARCH, SEED, EPOCH_N, BATCH, AGAIN_LR, matched,
-                                            AGAIN_CALLS)
+                                            AGAIN_CALLS, AGAIN_MOMENTUM)
     if training.states_match(again.get("state"), replay.state, tol.training.rtol,
                              tol.training.atol):
         return
@@ -627,7 +627,14 @@ def _same_when_called_again(student, memo, tol, matched: training.Variant) -> No
     if False in [f.get("training") for f in _training_forwards(again)] \
             or any(f.get("mixed") is True for f in _training_forwards(again)):
         held_to(TRAIN_MODE)
-    hint, mistake = _order_diagnosis(again.get("events", []))
+    if again.get("state_reset") is True:
+        fail("train_one_epoch starts the optimizer's state afresh when it is called again "
+             "(its momentum buffers are new objects after the call): leave optimizer.state "
+             "alone, so that an optimizer with momentum carries its state from epoch to epoch, "
+             "as fit calls it every epoch.", "optimizer-state-reset")
+    # (the later calls' events: two calls, each over the loader's batches)
+    hint, mistake = _order_diagnosis(again.get("events", []),
+                                     loader_batches=EPOCH_BATCHES * (AGAIN_CALLS - 1))
     fail("train_one_epoch trains otherwise when it is called again on the same model (as fit "
          "calls it every epoch): after three epochs the parameters differ from the reference "
          "loop's; " + hint, mistake or "differs-when-called-again")
@@ -866,7 +873,8 @@ def _called_again(student, memo, function: str) -> dict | None:
             else _eval_params()
         try:
             memo[key] = _scenario(student, "called_again", {**params, "function": function,
-                                                            "calls": AGAIN_CALLS})
+                                                            "calls": AGAIN_CALLS,
+                                                            "momentum": AGAIN_MOMENTUM})
         except StudentError as exc:
             memo[key] = {"error": exc.info}
     else:  # (taken by an earlier check: this one rests on it too, and tampering voids it here)
@@ -878,6 +886,9 @@ def _called_again(student, memo, function: str) -> dict | None:
 
 AGAIN_LR = 0.1
 AGAIN_CALLS = 3  # (the first, then two more: each judged as the first is)
+# An optimizer with state carried between the calls (red team 91's loop cleared
+# `optimizer.state` at its start: no run of one call on an optimizer could show it)
+AGAIN_MOMENTUM = 0.9
 
 
 def _modes_when_called_again(student, memo, function: str) -> list[Any]:
@@ -1045,7 +1056,7 @@ def _returns_the_same_when_called_again(student, memo, tol) -> None:
         weighted.append(sum(loss * n for loss, n in zip(*own, strict=True)) / sum(own[1]))
     if matched is not None:
         replay = training.called_again_replay(ARCH, SEED, EPOCH_N, BATCH, AGAIN_LR, matched,
-                                            AGAIN_CALLS)
+                                            AGAIN_CALLS, AGAIN_MOMENTUM)
         weighted.append(sum(loss * n for loss, n in zip(replay.losses, replay.sizes,
                                                            strict=True)) / sum(replay.sizes))
     if weighted and not any(math.isclose(value, figure, rel_tol=1e-4, abs_tol=1e-6)
@@ -2351,10 +2362,11 @@ def _fit_carries_the_model(outcome: dict) -> None:
 
 
 def _fit_trains_as_given(outcome: dict) -> None:
-    """Every epoch's training runs with gradients on and the optimizer's learning rates as
-    fit was given them (the training stand-in saw both): red team 91's fit wrapped its loop
-    in `torch.no_grad()` (no epoch can train) or set its own rate, and its history of stand-in
-    figures was right."""
+    """Every epoch's training runs with gradients on, the optimizer's learning rates as fit
+    was given them and its state as the epoch before left it (the training stand-in saw all
+    three): red team 91's fit wrapped its loop in `torch.no_grad()` (no epoch can train), set
+    its own rate or cleared the optimizer's state, and its history of stand-in figures was
+    right."""
     unfit = outcome.get("unfit")
     unfit = [u for u in unfit if isinstance(u, str)] if isinstance(unfit, list) else []
     if "grad_off" in unfit:
@@ -2364,6 +2376,10 @@ def _fit_trains_as_given(outcome: dict) -> None:
     if "lr" in unfit:
         fail("fit changes the optimizer's learning rate: train with the optimizer it is given, "
              "as it is given.", "fit-own-lr")
+    if "state" in unfit:
+        fail("fit clears the optimizer's state between epochs (optimizer.state): leave it "
+             "alone, so that an optimizer with momentum carries its state from one epoch to "
+             "the next.", "fit-optimizer-state")
 
 
 def _fit_arguments(outcome: dict) -> None:

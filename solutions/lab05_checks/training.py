@@ -85,15 +85,16 @@ def replay(arch: str, state: dict[str, torch.Tensor], x: torch.Tensor, y: torch.
 
 @functools.lru_cache(maxsize=32)
 def called_again_replay(arch: str, seed: int, n: int, batch_size: int, lr: float,
-                        variant: Variant, epochs: int = 3) -> Replay:
-    """`epochs` epochs on one model and one SGD (the worker's `called_again`: the model starts
-    in eval mode and is set to eval mode again between the epochs, as evaluate leaves it),
-    from `initial_state(arch, seed)` on `make_data(seed, n)`, as `variant` trains each: the
-    state after the last and the last epoch's losses (computed once per judge)."""
+                        variant: Variant, epochs: int = 3, momentum: float = 0.0) -> Replay:
+    """`epochs` epochs on one model and one SGD of `momentum` (the worker's `called_again`:
+    the model starts in eval mode and is set to eval mode again between the epochs, as
+    evaluate leaves it), from `initial_state(arch, seed)` on `make_data(seed, n)`, as
+    `variant` trains each: the state after the last and the last epoch's losses (computed
+    once per judge)."""
     x, y = make_data(seed, n)
     model = probes.build(arch)
     model.load_state_dict(initial_state(arch, seed))
-    optimizer = make_optimizer("sgd", model, lr)
+    optimizer = make_optimizer("sgd", model, lr, momentum)
     loss_fn = nn.CrossEntropyLoss()
     seed_rngs(seed)
     losses: list[float] = []

@@ -67,3 +67,20 @@ def test_a_model_right_on_small_sizes_only_is_charged() -> None:
                     "    hidden = min(hidden, 16)\n    return nn.Sequential(")
     found = failed(verdicts(namespace(source), "build_classifier"))
     assert found[part_d.CLS_ARCH].mistake == "ignores-arguments", found
+
+
+def test_a_loop_that_clears_the_optimizers_state_is_charged() -> None:
+    """The runs that call train_one_epoch again on one optimizer gave it an SGD without
+    momentum, which keeps no state: a loop clearing `optimizer.state` at its start was
+    right in every run. The called-again runs' SGD has momentum, and new buffers are named."""
+    source = edited("train_one_epoch", "    model.train()\n",
+                    "    model.train()\n    optimizer.state.clear()\n")
+    found = failed(verdicts(namespace(source), "train_one_epoch"))
+    assert found[part_d.TRAIN_ORDER].mistake == "optimizer-state-reset", found[
+        part_d.TRAIN_ORDER].message
+
+
+def test_a_fit_that_clears_the_optimizers_state_is_charged() -> None:
+    source = edited("fit", LOOP, LOOP + "        optimizer.state.clear()\n")
+    found = failed(verdicts(namespace(source), "fit"))
+    assert found[part_d.FIT].mistake == "fit-optimizer-state", found[part_d.FIT].message
