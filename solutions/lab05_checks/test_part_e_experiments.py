@@ -290,10 +290,28 @@ def _number(student, name: str, blame: Any = None,
         fail(f"{name} holds three values (precision_recall_f1's whole result, precision, "
              "recall and F1), where the answer is one number: keep the one it asks for (the "
              "F1 is the third, result[2]).", "not-a-number")
+    # (fresh eyes 64: a numpy scalar and a formatted string were told to run the cell)
+    if isinstance(value, NumpyArray) and value.tensor.dim() == 0:
+        fail(f"{name} holds {describe(value)}, where the answer is a Python float: convert it "
+             "with float(...) in its experiment cell.", "not-a-number")
+    if isinstance(value, str):
+        fail(f"{name} holds a string (a figure formatted as text?), where the answer is the "
+             "number itself: keep the number, and format it only when you print it.",
+             "not-a-number")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{name} should hold a number computed in the notebook (it holds "
              f"{describe(value)}); run the experiment cell.", "not-a-number")
     return float(value)
+
+
+def _expect_not_rounded(name: str, value: float, expected: float, tol) -> None:
+    """An answer that is the key rounded (`round(acc, 1)`, a figure copied from a printout)
+    is told so (fresh eyes 64: told to compute what it had computed)."""
+    if _close(value, expected, tol):
+        return
+    if any(value == round(expected, digits) for digits in range(5)):
+        fail(f"{name} holds {value:g}, the answer rounded: keep the exact value your function "
+             "returns (round only when you print it).", "rounded")
 
 
 ALWAYS_NEGATIVE_ACC = "always_negative_accuracy: accuracy of the always-negative classifier"
@@ -317,6 +335,7 @@ def test_always_negative_accuracy(student, answers, tol):
             student, "accuracy", lambda got: got, value):
         fail(OWN_METRIC_WRONG.format(name="always_negative_accuracy", function="accuracy"),
              "own-metric-wrong")
+    _expect_not_rounded("always_negative_accuracy", value, expected, tol)
     if not _close(value, answers["always_negative_accuracy"], tol):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "
@@ -341,10 +360,9 @@ def test_always_negative_f1(student, answers, tol):
         return
     if isinstance(value, float) and math.isnan(value):
         # (fresh eyes of stop 51: a nan was told only to think about the true positives)
-        fail("always_negative_f1 is nan: a metric is never nan (the notebook's rule) — with no "
-             "predicted positives, precision and F1 are 0 by convention (sklearn's "
-             "zero_division=0); compute it with your precision_recall_f1 on all-zero "
-             "predictions.", "nan-metric")
+        fail("always_negative_f1 is nan: a metric is never nan (the notebook's rule: a ratio "
+             "that would divide by zero is what sklearn's zero_division=0 makes it); compute it "
+             "with your precision_recall_f1 on all-zero predictions.", "nan-metric")
     if not _close(value, answers["always_negative_f1"], tol) and _own_metric_gives(
             student, "precision_recall_f1", lambda got: got[2], value):
         fail(OWN_METRIC_WRONG.format(name="always_negative_f1", function="precision_recall_f1"),
@@ -355,6 +373,7 @@ def test_always_negative_f1(student, answers, tol):
         fail("always_negative_f1 is the F1 of class 0, the negative class (positive_class=0): "
              "the F1 asked is the positive class's — class 1, precision_recall_f1's default "
              "positive_class.", "negative-class-f1")
+    _expect_not_rounded("always_negative_f1", value, expected, tol)
     if not _close(value, answers["always_negative_f1"], tol):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "
