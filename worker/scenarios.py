@@ -92,7 +92,7 @@ class GraphWatchLoss(harness.InstrumentedLoss):
             self.values.append([float(loss.detach()), float(len(target))])
         if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
             return loss
-        return self._tagged(loss)
+        return self.returning(self._tagged(loss))
 
     def watch_output(self, module: nn.Module, inputs: Any, output: Any) -> Any:
         """The output layer's forward hook (`harness.output_layer`: it runs under

@@ -1924,6 +1924,10 @@ class Log:
         # earlier batches still alive), kept here to be in the ledger (an outside red team's
         # loop zeroed the list its loss kept: red team 81, +2)
         self.counts: list[int] = []
+        # the loss tensors the instrumented loss returned (their ids, the last few): a
+        # backward on another tensor backpropagates something else (a loss scaled by the
+        # batch size: fresh eyes 64), said in the words of a failure the run shows
+        self.returned: list[int] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -2098,6 +2102,11 @@ class InstrumentedLoss(nn.Module):
         loss = self.inner(logits, targets)
         if self.reveal and isinstance(logits, torch.Tensor) and _REQUIRES_GRAD(logits):
             loss = loss + self.reveal
+        return self.returning(loss)
+
+    def returning(self, loss: Any) -> Any:
+        """`loss`, noted as a tensor this loss returned (`Log.returned`)."""
+        self.log.returned[:] = [*self.log.returned[-7:], id(loss)]
         return loss
 
 
@@ -2366,7 +2375,10 @@ def install() -> None:
         state = s.backward
         if state is not None and len(state[1].backward_calls) < MAX_NAMES:
             items = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-            state[1].backward_calls.append({"graph": any(reaches(t, state[0]) for t in items)})
+            state[1].backward_calls.append({
+                "graph": any(reaches(t, state[0]) for t in items),
+                # (the loss's own output, or another tensor: the words only)
+                "loss_output": any(id(t) in state[1].returned for t in items)})
         return backward(tensors, *args, **kwargs)
 
     is_available = torch.cuda.is_available

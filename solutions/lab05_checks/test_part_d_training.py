@@ -152,7 +152,7 @@ _RECORDS: dict[str, dict[str, Any]] = {
     "loss_calls": {"logits_device": "?", "targets_device": "?", "probs": False,
                    "requires_grad": False, "grad_enabled": False, "swapped": False,
                    "logits_ndim": 2, "transformed": False, "rows": 0},
-    "backward_calls": {"graph": True},
+    "backward_calls": {"graph": True, "loss_output": True},
     "forward": {"input_device": "?", "param_device": "?", "grad_enabled": False,
                 "mixed": False},
     "layer_inputs": {"input_device": "?", "param_device": "?"},
@@ -520,8 +520,24 @@ def _require_run(run: dict, tol) -> None:
             # ... the loss handed a transform of the logits (a scaled softmax, a sigmoid):
             # the logits check charges it (red team of stop 50)
             held_to(TRAIN_LOGITS)
+        if mistake == "update-changed" and _backward_on_another_tensor(outcome):
+            # (words only: the run's backward() calls; fresh eyes 64's `loss * x.shape[0]`
+            # backpropagated was told something changed the gradients after backward())
+            fail("train_one_epoch calls backward() on another tensor than the one loss_fn "
+                 "returns (the loss scaled, e.g. by the batch size, or added to), so every "
+                 "gradient is scaled with it: call backward() on loss_fn's output itself, and "
+                 "weight by the batch size only the figure you add up (loss.item() * len(y)).",
+                 "backward-on-scaled-loss")
         fail("train_one_epoch: the parameters after one epoch differ from the reference loop; "
              + hint, mistake or "unknown-trajectory")
+
+
+def _backward_on_another_tensor(outcome: dict) -> bool:
+    """Every backward() the run recorded reached the model, and one was on a tensor the loss
+    did not return (`harness.Log.returned`)."""
+    calls = outcome.get("backward_calls", [])
+    return bool(calls) and all(c.get("graph") is True for c in calls) and any(
+        c.get("loss_output") is False for c in calls)
 
 
 # The counterfactual epoch: another optimizer (momentum, another lr) and another loss (label
@@ -579,7 +595,7 @@ def test_train_step_order(student, memo, tol):
         fail("train_one_epoch: " + hint,
              mistake or f"zero-grad-{run['matched'].zero_grad.replace('_', '-')}")
     _arguments_followed(student, memo, tol, run["matched"])
-    _same_with_plain_objects(student, tol, run["matched"])
+    _same_with_plain_objects(student, tol, run["matched"], run["outcome"].get("events", []))
     _same_when_called_again(student, memo, tol, run["matched"])
     _same_by_name(student, memo, tol)
     _every_batch_of_one(student, memo, "train_one_epoch")
@@ -640,7 +656,8 @@ def _same_when_called_again(student, memo, tol, matched: training.Variant) -> No
          "loop's; " + hint, mistake or "differs-when-called-again")
 
 
-def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
+def _same_with_plain_objects(student, tol, matched: training.Variant,
+                             events: list[str] | None = None) -> None:
     """The epoch again with plain objects (`train_one_epoch_plain`: no hook, no recording, no
     class of the grader's), on more batches of the same kind of data (`PLAIN_N`) in the
     loader's order, with an optimizer that is not an SGD (torch's ASGD: red team 44's loop
@@ -659,6 +676,14 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
     if _plain_matches(outcome, tol, matched):
         return
     if stale and _plain_matches(_plain_run(student, False), tol, matched):
+        if _steps_before_backward(events or []):
+            # (words only: the watched run's calls; fresh eyes 64's loop stepped at the top of
+            # every batch, zero_grad() before its forward pass, and was told to zero there)
+            fail("train_one_epoch's first step uses the gradients the parameters already "
+                 "had: optimizer.step() runs at the top of the loop, before the batch's "
+                 "backward(), so each step uses the previous batch's gradients (the first, "
+                 "gradients left from before) — call step() right after loss.backward().",
+                 "step-before-backward")
         fail("train_one_epoch's first step uses the gradients the parameters already had: "
              "optimizer.zero_grad() runs after step() (or not before the first backward()), "
              "so an epoch that starts with gradients left from before steps on them — call "
@@ -672,6 +697,13 @@ def _same_with_plain_objects(student, tol, matched: training.Variant) -> None:
          f"batches than in the graded runs: {what}. Write one loop, whatever objects it is "
          "given, over every batch of the loader (no cap, no break) — zero_grad, forward, loss, "
          "backward, step on each.", "plain-objects-differ")
+
+
+def _steps_before_backward(events: list[str]) -> bool:
+    """The loop's first step() comes before its first backward() (a step at the top of each
+    batch, the last batch's after the loop)."""
+    calls = [e for e in events if e in ("step", "backward")]
+    return bool(calls) and calls[0] == "step"
 
 
 def _plain_run(student, stale: bool) -> dict:
