@@ -304,6 +304,26 @@ def _number(student, name: str, blame: Any = None,
     return float(value)
 
 
+_PAIRED = {"always_negative_accuracy": "always_negative_f1",
+           "always_negative_f1": "always_negative_accuracy"}
+
+
+def _expect_not_swapped(student, answers: dict[str, Any], tol, name: str, value: float) -> None:
+    """Each of the two answers holds the other's (fresh eyes 64: two generic messages, neither
+    saying the answers were swapped)."""
+    other = _PAIRED[name]
+    if _close(value, float(answers[name]), tol) or not _close(value, float(answers[other]), tol):
+        return
+    try:
+        theirs = student.get_var(other)
+    except MissingFunction:
+        return
+    if isinstance(theirs, (int, float)) and not isinstance(theirs, bool) and _close(
+            float(theirs), float(answers[name]), tol):
+        fail(f"{name} holds what {other} asks for, and {other} what {name} asks for: the two "
+             "answers are swapped.", "answers-swapped")
+
+
 def _expect_not_rounded(name: str, value: float, expected: float, tol) -> None:
     """An answer that is the key rounded (`round(acc, 1)`, a figure copied from a printout)
     is told so (fresh eyes 64: told to compute what it had computed)."""
@@ -336,6 +356,7 @@ def test_always_negative_accuracy(student, answers, tol):
         fail(OWN_METRIC_WRONG.format(name="always_negative_accuracy", function="accuracy"),
              "own-metric-wrong")
     _expect_not_rounded("always_negative_accuracy", value, expected, tol)
+    _expect_not_swapped(student, answers, tol, "always_negative_accuracy", value)
     if not _close(value, answers["always_negative_accuracy"], tol):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "
@@ -374,6 +395,7 @@ def test_always_negative_f1(student, answers, tol):
              "the F1 asked is the positive class's — class 1, precision_recall_f1's default "
              "positive_class.", "negative-class-f1")
     _expect_not_rounded("always_negative_f1", value, expected, tol)
+    _expect_not_swapped(student, answers, tol, "always_negative_f1", value)
     if not _close(value, answers["always_negative_f1"], tol):
         fail("always_negative_f1 is not the F1 of the positive class for all-negative "
              "predictions on the experiment's data: call your precision_recall_f1 on all-zero "

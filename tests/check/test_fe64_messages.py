@@ -95,3 +95,12 @@ def test_the_words_for_a_backward_on_another_tensor() -> None:
     assert not part_d._backward_on_another_tensor(plain)
     assert not part_d._backward_on_another_tensor(detached)
     assert not part_d._backward_on_another_tensor({})
+
+
+def test_two_answers_swapped_are_named() -> None:
+    ns = namespace()
+    accuracy, f1 = float(ns["always_negative_accuracy"]), float(ns["always_negative_f1"])
+    found = failed(verdicts(namespace(always_negative_accuracy=f1, always_negative_f1=accuracy),
+                            "always_negative_accuracy", "always_negative_f1"))
+    for check in (part_e.ALWAYS_NEGATIVE_ACC, part_e.ALWAYS_NEGATIVE_F1):
+        assert found[check].mistake == "answers-swapped", found[check].message
