@@ -13,18 +13,24 @@ from lab05_checks import test_part_d_training as part_d
 from test_helper_blame import edited, failed, namespace, verdicts
 
 CAPPED = "    for i, (x, y) in enumerate(loader):\n        if i >= 5:\n            break\n"
+CAPPED_10 = CAPPED.replace("i >= 5", "i >= 10")  # (red team 91: a cap at the plain run's nine)
 
 
 @pytest.mark.parametrize(("function", "old", "new", "check", "mistake"), [
-    # the plain-objects epoch has nine batches, and trains with ASGD
+    # the plain-objects epoch has seventeen batches, and trains with ASGD
     ("train_one_epoch", "    for x, y in loader:\n", CAPPED, part_d.TRAIN_ORDER,
+     "plain-objects-differ"),
+    ("train_one_epoch", "    for x, y in loader:\n", CAPPED_10, part_d.TRAIN_ORDER,
      "plain-objects-differ"),
     ("train_one_epoch", "        optimizer.zero_grad()\n",
      "        if isinstance(optimizer, torch.optim.SGD):\n            optimizer.zero_grad()\n",
      part_d.TRAIN_ORDER, "plain-objects-differ"),
-    # evaluate is run on nine batches too
+    # evaluate is run on seventeen batches too
     ("evaluate", "        for x, y in loader:\n", "    " + CAPPED.replace("\n    ", "\n        "),
-     part_d.EVAL_VALUES, "eval-partial-loader")])
+     part_d.EVAL_VALUES, "eval-partial-loader"),
+    ("evaluate", "        for x, y in loader:\n",
+     "    " + CAPPED_10.replace("\n    ", "\n        "), part_d.EVAL_VALUES,
+     "eval-partial-loader")])
 def test_a_loop_right_only_on_the_runs_it_was_given_fails(function: str, old: str, new: str,
                                                           check: str, mistake: str) -> None:
     found = failed(verdicts(namespace(edited(function, old, new)), function))
