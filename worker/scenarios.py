@@ -377,9 +377,12 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     moved: list[str] = []  # "train N" / "eval N": a stand-in handed other weights than left
     unfit: list[str] = []  # "grad_off" / "lr": an epoch trained with gradients off, other rates
     blind = [False]  # the weights moved where they hold no data (`_weights`): `moved` saw less
-    rates = [group.get("lr") for group in optimizer.param_groups]
+    rates = _settings(optimizer)
     first = optimizer.param_groups[0]["params"][0]  # (whose state the stand-in keeps)
-    marker: list[torch.Tensor] = []  # the buffer the last training stand-in left there
+    # the buffer the last training stand-in left there; the first, as an optimizer that has
+    # trained before holds one (red team 92's fit cleared the state once, before its loop)
+    marker: list[torch.Tensor] = [torch.zeros(1)]
+    vars(optimizer)["state"][first] = {"momentum_buffer": marker[0]}
 
     def given(args: tuple[Any, ...], kwargs: dict[str, Any], names: tuple[str, ...]) -> None:
         expected = {"model": model, "loss_fn": loss_fn, "optimizer": optimizer,
@@ -413,7 +416,9 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         # stand-ins' history, and the real run never ran)
         if not torch.is_grad_enabled():
             unfit.append("grad_off")
-        if [group.get("lr") for group in optimizer.param_groups] != rates:
+        if not all(p.requires_grad for p in nn.Module.parameters(model)):
+            unfit.append("frozen")  # (red team 92: `model.requires_grad_(False)` in fit)
+        if _settings(optimizer) != rates:  # (the rate, and every other setting: weight decay)
             unfit.append("lr")
         # ... and its state as the epoch before left it (the stand-in leaves a buffer there,
         # as a step with momentum would: red team 91's fit cleared `optimizer.state` every
@@ -460,6 +465,13 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     outcome.update(calls=calls, foreign=foreign, moved=moved, loaders=loaders, unfit=unfit,
                    blind=blind[0])
     return outcome
+
+
+def _settings(optimizer: torch.optim.Optimizer) -> list[dict[str, Any]]:
+    """Each parameter group's settings (its learning rate, momentum, weight decay, ...; not
+    the `initial_lr` a scheduler notes when it is made, which changes nothing by itself)."""
+    return [{key: value for key, value in group.items() if key not in ("params", "initial_lr")}
+            for group in optimizer.param_groups]
 
 
 def _optimizer_buffers(optimizer: torch.optim.Optimizer) -> dict[tuple[int, str], int]:
@@ -739,7 +751,8 @@ def _with_helpers_replaced(ns: dict[str, Any], params: dict[str, Any], function:
     try:
         if gpu:
             value = recorded(devices.call_on_gpu, ns[function], args, kwargs, devices.real_gpu())
-            frozen = harness.plain_copy(devices.to_host(value)[0])
+            host, outcome["devices"] = devices.to_host(value)  # (where each tensor was)
+            frozen = harness.plain_copy(host)
         else:
             value = recorded(ns[function], *args, **kwargs)
             frozen = recorded.plain  # (made under the block: harness.plain_copy; held here)

@@ -185,13 +185,15 @@ def _does_no_work(student, ref, function: str, args: tuple[Any, ...], kwargs: di
     return False
 
 
-def _works_elsewhere(student, ref, function: str, args: tuple[Any, ...],
-                     kwargs: dict[str, Any]) -> bool:
-    """Whether `function` returns for other valid inputs of the same kind: the first
-    argument's values moved, and a square batch (C rows of C classes) for a 2-D one. One that
-    raises on all of them does no work (a stub raising an error of its own: an outside red
-    team's `raise ValueError` took every GPU check's point); one that works there has a
-    mistake on these inputs, which the values checks charge."""
+def _working_variant(student, ref, function: str, args: tuple[Any, ...],
+                     kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], Any] | None:
+    """Other valid inputs of the same kind on which `function` returns and does some work, and
+    its value there (None: none): the first argument's values moved, and a square batch (C
+    rows of C classes) for a 2-D one. One that raises on all of them does no work (a stub
+    raising an error of its own: an outside red team's `raise ValueError` took every GPU
+    check's point); one that works there has a mistake on these inputs, which the values
+    checks charge — and is judged on the GPU on those (red team 92: a device mistake behind
+    a raise on these inputs was assessed nowhere)."""
     variants = [_moved(args)]
     first = args[0]
     if first.dim() == 2 and first.shape[0] > first.shape[1]:
@@ -208,51 +210,16 @@ def _works_elsewhere(student, ref, function: str, args: tuple[Any, ...],
         if value is not None and not isinstance(value, Opaque) and (
                 _same(value, getattr(ref, function)(*variant, **kwargs))
                 or not _does_no_work(student, ref, function, variant, kwargs, value)):
-            return True
-    return False
-
-
-def _wrong_helper(student, function: str, args: tuple[Any, ...]) -> str:
-    """cross_entropy is graded with PyTorch's log_softmax and softmax in place of the
-    student's (its own checks): where it is wrong only through one of them, the values check
-    of that helper is the one that charges it."""
-    if function != "cross_entropy":
-        return ""
-    logits = args[0]
-    for helper, reference, values in (("log_softmax", torch.log_softmax, LOG_SOFTMAX_VALUES),
-                                      ("softmax", torch.softmax, SOFTMAX_VALUES)):
-        try:
-            if not _same(student.call(helper, logits, dim=1).value, reference(logits, dim=1)):
-                return values
-        except StudentError:
-            return values
-    return ""
-
-
-def _raised_through_helper(student, ref, function: str, args: tuple[Any, ...],
-                           kwargs: dict[str, Any]) -> str:
-    """The values check of the student's helper a cross_entropy that raised on every call
-    raised through: where the same cross_entropy, its log_softmax and softmax PyTorch's (as
-    its other checks run it), returns the right values on these inputs, and one of the
-    student's helpers is wrong on them (fresh eyes 62: a log_softmax whose `dim` was renamed
-    `axis` made cross_entropy raise TypeError everywhere, and this check charged it again)."""
-    if function != "cross_entropy":
-        return ""
-    try:
-        value = LibraryHelpers(student).call(function, *args, **kwargs).value
-    except StudentError:
-        return ""
-    if not _same(value, getattr(ref, function)(*args, **kwargs)):
-        return ""
-    return _wrong_helper(student, function, args)
+            return variant, value
+    return None
 
 
 def _helper_failing_on_gpu(student, function: str, error: StudentError) -> str:
     """The earlier graded function the GPU error was raised in, where a run shows that
     function failing on the GPU on its own inputs too (its own check charges it): softmax as
     exp(log_softmax(x)) over a log_softmax that adds a tensor made on the CPU failed here
-    as well, and so did cross_entropy built on it (fresh eyes 54: one mistake, three
-    charges). The frame is the run's (where the error was raised), never the source's."""
+    as well (fresh eyes 54: one mistake, three charges). The frame is the run's (where the
+    error was raised), never the source's."""
     helper = error.info.get("function", "")
     if helper == function or helper not in _calls() or not _is_device_error(error):
         return ""
@@ -269,8 +236,47 @@ def _helper_failing_on_gpu(student, function: str, error: StudentError) -> str:
     return ""
 
 
+def _judge_on_gpu(student, function: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+                  on_cpu: Any) -> bool:
+    """The same call with its tensors on a GPU: it works there, returns its tensors there and
+    gives what it gives on the CPU (`on_cpu`); False where the GPU error is an earlier
+    function's, charged by that function's own GPU check (attributed here)."""
+    try:
+        result = student.call(function, *args, gpu=True, **kwargs)
+    except StudentError as error:
+        helper = _helper_failing_on_gpu(student, function, error)
+        if helper:  # (its own GPU check charges it: one mistake, one cost)
+            attributed_to(f"{helper}: {ON_GPU}")
+            return False
+        if _is_device_error(error):
+            fail(f"{function} fails when its inputs are on a GPU: it mixes them with a "
+                 "tensor it made on the CPU (\"" + error.excerpt() + "\"). Make new "
+                 "tensors on the input's device: torch.zeros(..., device=x.device), "
+                 "torch.zeros_like(x), x.new_tensor(...).", "device")
+        if NUMPY_ON_GPU in error.info.get("message", ""):
+            fail(f"{function} calls .numpy() on a tensor that is on the GPU, which fails "
+                 "there: compute with torch operations, or call .cpu() first.", "device")
+        fail(f"{function} works on the CPU but raises {error.excerpt()} when its inputs are "
+             "on a GPU: it must work on the input's device too.", "device")
+    if "cpu" in (result.devices or []):
+        fail(f"{function} returns its result on the CPU when its inputs are on a GPU "
+             f"(called as {function}(…{_where(kwargs)})): build the result on the "
+             "input's device, e.g. torch.zeros(..., device=x.device).", "device")
+    if not _agrees(result.value, on_cpu):  # (what it computes there: the same)
+        fail(f"{function} gives other values when its inputs are on a GPU than for the same "
+             "inputs on the CPU: compute the same way on every device.", "device")
+    return True
+
+
 def _expect_on_gpu(student, ref, function: str,
                    calls: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
+    if function == "cross_entropy":
+        # (with PyTorch's log_softmax and softmax in place of the student's, as its other
+        # checks run it: a mistake of those helpers, on the CPU or the GPU, is their own
+        # checks' — fresh eyes 62's renamed `dim` was charged here again — and a mistake of
+        # cross_entropy's own is judged here whatever its helpers do: red team 92's device
+        # mistake went unseen behind a helper that raised)
+        student = LibraryHelpers(student)
     assessed, raised = 0, None
     for index, (args, kwargs) in enumerate(calls):
         charged = BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]
@@ -292,45 +298,20 @@ def _expect_on_gpu(student, ref, function: str,
                     student, ref, function, args, kwargs, on_cpu.value):
                 fail(f"{function}: this check counts once {function} returns correct values "
                      "on valid input; fix the values check first.", "not-working")
-            attributed_to(_wrong_helper(student, function, args) or charged)
-        try:
-            result = student.call(function, *args, gpu=True, **kwargs)
-        except StudentError as error:
-            helper = _helper_failing_on_gpu(student, function, error)
-            if helper:  # (its own GPU check charges it: one mistake, one cost)
-                attributed_to(f"{helper}: {ON_GPU}")
-                continue
-            if _is_device_error(error):
-                fail(f"{function} fails when its inputs are on a GPU: it mixes them with a "
-                     "tensor it made on the CPU (\"" + error.excerpt() + "\"). Make new "
-                     "tensors on the input's device: torch.zeros(..., device=x.device), "
-                     "torch.zeros_like(x), x.new_tensor(...).", "device")
-            if NUMPY_ON_GPU in error.info.get("message", ""):
-                fail(f"{function} calls .numpy() on a tensor that is on the GPU, which fails "
-                     "there: compute with torch operations, or call .cpu() first.", "device")
-            fail(f"{function} works on the CPU but raises {error.excerpt()} when its inputs are "
-                 "on a GPU: it must work on the input's device too.", "device")
-        if "cpu" in (result.devices or []):
-            fail(f"{function} returns its result on the CPU when its inputs are on a GPU "
-                 f"(called as {function}(…{_where(kwargs)})): build the result on the "
-                 "input's device, e.g. torch.zeros(..., device=x.device).", "device")
-        if not _agrees(result.value, on_cpu.value):  # (what it computes there: the same)
-            fail(f"{function} gives other values when its inputs are on a GPU than for the same "
-                 "inputs on the CPU: compute the same way on every device.", "device")
-        assessed += 1
+            attributed_to(charged)
+        if _judge_on_gpu(student, function, args, kwargs, on_cpu.value):
+            assessed += 1
     if raised is not None and not assessed:
         args, kwargs = calls[0]
-        through = _raised_through_helper(student, ref, function, args, kwargs)
-        if through:  # (its helper's own checks charge it: one mistake, one cost)
-            attributed_to(through)
-            return
-        if not _works_elsewhere(student, ref, function, args, kwargs):
+        working = _working_variant(student, ref, function, args, kwargs)
+        if working is None:
             fail(f"{function}: this check counts once {function} works on valid input (on the "
                  f"CPU it raises {raised.excerpt()}); fix its values check first.", "not-working")
         # It works on other valid inputs: a mistake on these (its own, or an earlier function's
-        # it calls) is charged by the values checks, once.
-        attributed_to(_wrong_helper(student, function, args)
-                      or (BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function]))
+        # it calls) is charged by the values checks, once; on those it is judged on the GPU
+        variant, value = working
+        _judge_on_gpu(student, function, variant, kwargs, value)
+        attributed_to(BCEL_POS_WEIGHT if "pos_weight" in kwargs else VALUES[function])
 
 
 def _on_gpu_check(function: str) -> Callable[..., None]:

@@ -1817,12 +1817,15 @@ class LibraryHelpers:
         markers = outcome.get("tamper")  # reported with the calls, as a direct call does
         called = [*(called if isinstance(called, list) else []),
                   *(markers if isinstance(markers, list) else [])]
+        where = outcome.get("devices")
         return CallResult(value=outcome.get("value"),
                           called=[c for c in called if isinstance(c, str)],
                           mutated=[i for i in mutated if isinstance(i, int)]
                           if isinstance(mutated, list) else [],
                           grads=outcome.get("grads"), gradcheck=outcome.get("gradcheck"),
-                          recorded=record)
+                          recorded=record,
+                          devices=[d for d in where if isinstance(d, str)]
+                          if isinstance(where, list) else None)
 
 
 def _ce_probe() -> tuple[torch.Tensor, torch.Tensor]:

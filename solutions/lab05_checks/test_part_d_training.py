@@ -804,6 +804,14 @@ def _every_batch_of_one(student, memo, function: str) -> None:
              "batch of one sample: every batch counts, however small — only BatchNorm's "
              "train mode refuses a batch of one, and the model it is given here has none.",
              "single-sample-skipped")
+    events = outcome.get("events", [])
+    if function == "train_one_epoch" and outcome.get("error") is None and len(calls) >= 2 and (
+            events.count("backward") < 2 or events.count("step") < 2):
+        # (the run's lr is 0: its parameters cannot show a step skipped; its calls can —
+        # red team 92's loop computed the one-sample batch's loss and skipped its step)
+        fail(f"train_one_epoch computes the loss of the last batch of a loader of {BATCH + 1} "
+             "samples, a batch of one sample, but trains on it without backward() or step(): "
+             "every batch trains, however small.", "single-sample-skipped")
 
 
 def _single_sample_batch(student, memo, function: str) -> None:
@@ -2406,9 +2414,13 @@ def _fit_trains_as_given(outcome: dict) -> None:
         fail("fit runs train_one_epoch with gradients turned off (under torch.no_grad(), a "
              "no_grad decorator or set_grad_enabled(False)), where no epoch can train: turn "
              "gradients off only around evaluation, if at all.", "fit-no-grad")
+    if "frozen" in unfit:
+        fail("fit trains a model whose parameters it set to requires_grad=False (no epoch can "
+             "train it): leave requires_grad as the model comes; evaluate needs only "
+             "torch.no_grad().", "fit-frozen-model")
     if "lr" in unfit:
-        fail("fit changes the optimizer's learning rate: train with the optimizer it is given, "
-             "as it is given.", "fit-own-lr")
+        fail("fit changes the optimizer's settings (its learning rate, weight decay, ...): "
+             "train with the optimizer it is given, as it is given.", "fit-own-lr")
     if "state" in unfit:
         fail("fit clears the optimizer's state between epochs (optimizer.state): leave it "
              "alone, so that an optimizer with momentum carries its state from one epoch to "

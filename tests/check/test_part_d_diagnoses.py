@@ -123,7 +123,9 @@ def test_backward_recorder_records_only_while_it_is_on_and_puts_the_switch_back(
     assert harness.SWITCHES.backward is None
     model(torch.randn(2, 3)).sum().backward()  # after: not recorded either
     assert torch.autograd.backward is installed  # installed once, never swapped per scenario
-    assert log.backward_calls == [{"graph": True}, {"graph": False}]
+    # (no instrumented loss returned either tensor: neither is the loss's output)
+    assert log.backward_calls == [{"graph": True, "loss_output": False},
+                                  {"graph": False, "loss_output": False}]
     assert model.weight.grad is not None  # the real backward still ran
 
 
@@ -131,7 +133,8 @@ def test_the_reference_epoch_records_no_swap_and_backwards_on_its_graph() -> Non
     outcome = train_outcome(dict(vars(REFERENCE.module)))
     assert outcome["error"] is None
     assert outcome["loss_calls"] and not any(c["swapped"] for c in outcome["loss_calls"])
-    assert outcome["backward_calls"] == [{"graph": True}] * 4  # 50 samples, batches of 16
+    # 50 samples, batches of 16: each backward on its graph, on the loss's own output
+    assert outcome["backward_calls"] == [{"graph": True, "loss_output": True}] * 4
 
 
 # ---------------------------------------------------------------- the messages
