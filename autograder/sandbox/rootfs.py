@@ -149,10 +149,20 @@ def _make_target(root: str, path: str, directory: bool) -> str:
     return target
 
 
+# Files (inodes) each of a worker's in-memory folders holds at most. A size in bytes does not
+# bound them (an empty file costs none): outside red team 93's cell made ~1.1 M empty files in
+# 20 s, and the kernel evicted them as the killed worker's mounts were torn down (~2.6 µs a
+# file) on the judge's CPU, while the next student's cells ran there — 14 s of their cell
+# limit, one `timeout` row. At this bound a teardown costs at most ~0.05 s a folder; a
+# notebook's own files (a module written with %%writefile, a plot saved) are a handful.
+MAX_FILES = 20_000
+
+
 def _tmpfs(target: str, size_mb: int, mode: str, uid: int | None, exec_ok: bool = True) -> None:
     owner = f",uid={uid},gid={uid}" if uid is not None else ""
     flags = MS_NOSUID | MS_NODEV | (0 if exec_ok else MS_NOEXEC)
-    _mount("tmpfs", target, "tmpfs", flags, f"size={size_mb}m,mode={mode}{owner}")
+    _mount("tmpfs", target, "tmpfs", flags,
+           f"size={size_mb}m,nr_inodes={MAX_FILES},mode={mode}{owner}")
 
 
 def _etc_files(uid: int | None) -> dict[str, bytes]:

@@ -947,3 +947,33 @@ def test_a_worker_holds_no_hidden_path_of_the_batch(zygote, grader, isolated):
         assert session.call("named_on_the_stack", outside[:half], outside[half:]).value == []
     finally:
         session.close()
+
+
+FLOOD = r'''
+import os
+
+def files_made(folder, most):
+    """How many empty files `folder` takes before it refuses one (at most `most`)."""
+    made = 0
+    try:
+        while made < most:
+            open(os.path.join(folder, f"f{made}"), "w").close()
+            made += 1
+    except OSError:
+        pass
+    return made
+'''
+
+
+def test_a_workers_folders_hold_a_bounded_number_of_files(zygote, grader, isolated):
+    """Outside red team 93: empty files cost no bytes, so a size-bound tmpfs took ~1.1 M of
+    them in 20 s, and their eviction, when the killed worker's mounts were torn down, ran on the
+    judge's CPU while the next student's cells ran: 14 s of that student's cell limit. Each
+    in-memory folder holds at most `rootfs.MAX_FILES` files."""
+    session = _session(zygote, grader, FLOOD)
+    try:
+        for folder in (rootfs.HOME, "/tmp", "/dev/shm"):
+            made = session.call("files_made", folder, 3 * rootfs.MAX_FILES).value
+            assert 0 < made <= rootfs.MAX_FILES, (folder, made)
+    finally:
+        session.close()
