@@ -26,6 +26,7 @@ import os
 import sys
 import threading
 import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
@@ -1924,10 +1925,11 @@ class Log:
         # earlier batches still alive), kept here to be in the ledger (an outside red team's
         # loop zeroed the list its loss kept: red team 81, +2)
         self.counts: list[int] = []
-        # the loss tensors the instrumented loss returned (their ids, the last few): a
-        # backward on another tensor backpropagates something else (a loss scaled by the
-        # batch size: fresh eyes 64), said in the words of a failure the run shows
-        self.returned: list[int] = []
+        # the loss tensors the instrumented loss returned (weak references to the last few:
+        # an id can be a freed tensor's, reused by the next): a backward on another tensor
+        # backpropagates something else (a loss scaled by the batch size: fresh eyes 64),
+        # said in the words of a failure the run shows
+        self.returned: list[weakref.ref[Any]] = []
         self.note, self.edited = _ledger(self)
 
     def event(self, name: str) -> None:
@@ -2106,7 +2108,8 @@ class InstrumentedLoss(nn.Module):
 
     def returning(self, loss: Any) -> Any:
         """`loss`, noted as a tensor this loss returned (`Log.returned`)."""
-        self.log.returned[:] = [*self.log.returned[-7:], id(loss)]
+        if isinstance(loss, torch.Tensor):
+            self.log.returned[:] = [*self.log.returned[-7:], weakref.ref(loss)]
         return loss
 
 
@@ -2378,7 +2381,7 @@ def install() -> None:
             state[1].backward_calls.append({
                 "graph": any(reaches(t, state[0]) for t in items),
                 # (the loss's own output, or another tensor: the words only)
-                "loss_output": any(id(t) in state[1].returned for t in items)})
+                "loss_output": any(ref() is t for ref in state[1].returned for t in items)})
         return backward(tensors, *args, **kwargs)
 
     is_available = torch.cuda.is_available
