@@ -293,8 +293,7 @@ class Zygote:
                 self.collapsing = hugepages.pending()
             sock.sendall(b'{"ok": true}\n')
         elif op == "end":  # a finished worker: killed the same way, answered at once
-            self.kill(int(request["pid"]))
-            self.unawaited.add(int(request["pid"]))
+            self.end(int(request["pid"]))
             sock.sendall(b'{"ended": true}\n')  # (one request, one reply: no framing else)
 
     def spawn(self, request: dict[str, Any], fd: int) -> int:
@@ -394,11 +393,25 @@ class Zygote:
             self.prepared[key] = harness.prepare_for_good(plan)
         return self.prepared[key]
 
+    def end(self, pid: int) -> None:
+        """A worker its judge is done with: killed, its exit awaited by nobody; one that has
+        exited already (reaped) leaves no status behind (outside red team 93: its pid, left in
+        `exited` and `unawaited`, would have given a later worker of the same pid a stale
+        status, and lost that worker's own)."""
+        if pid in self.workers:
+            self.kill(pid)
+            self.unawaited.add(pid)
+        else:
+            self.exited.pop(pid, None)
+
     def kill(self, pid: int) -> None:
         """End a worker and everything it started. With a PID namespace, killing its pid 1
         ends them all (the kernel's doing); its cgroup then catches anything that raced;
-        only where neither exists is the uid swept through /proc."""
+        only where neither exists is the uid swept through /proc. A pid that is no worker of
+        this zygote's (reaped already) is left alone: it may be another process's now."""
         info = self.workers.get(pid)
+        if info is None:
+            return
         for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
             with contextlib.suppress(OSError):
                 target()
