@@ -375,9 +375,11 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
     # and its history of stand-in figures would still be right (mistakes review 27).
     left = [_weights(model)]  # (the caller's model, then each training stand-in's result)
     moved: list[str] = []  # "train N" / "eval N": a stand-in handed other weights than left
-    unfit: list[str] = []  # "grad_off" / "lr": an epoch trained with gradients off, other rates
+    # what an epoch was trained under that fit was not given: "grad_off", "frozen" (parameters
+    # set not to require grad), "settings" (the optimizer's), "state" (the optimizer's cleared)
+    unfit: list[str] = []
     blind = [False]  # the weights moved where they hold no data (`_weights`): `moved` saw less
-    rates = _settings(optimizer)
+    settings = _settings(optimizer)
     first = optimizer.param_groups[0]["params"][0]  # (whose state the stand-in keeps)
     # the buffer the last training stand-in left there; the first, as an optimizer that has
     # trained before holds one (red team 92's fit cleared the state once, before its loop)
@@ -411,15 +413,15 @@ def scenario_fit_stubbed(ns: dict[str, Any], params: dict[str, Any]) -> dict[str
         calls.append("train")
         given(args, kwargs, ("loss_fn", "optimizer", "device"))
         kept("train")
-        # What an epoch is trained under: gradients on, the optimizer's rates as given (red
+        # What an epoch is trained under: gradients on, the optimizer's settings as given (red
         # team 91: a fit training under no_grad, or with a rate of its own, matched the
         # stand-ins' history, and the real run never ran)
         if not torch.is_grad_enabled():
             unfit.append("grad_off")
         if not all(p.requires_grad for p in nn.Module.parameters(model)):
             unfit.append("frozen")  # (red team 92: `model.requires_grad_(False)` in fit)
-        if _settings(optimizer) != rates:  # (the rate, and every other setting: weight decay)
-            unfit.append("lr")
+        if _settings(optimizer) != settings:  # (the rate, and every other: weight decay, ...)
+            unfit.append("settings")
         # ... and its state as the epoch before left it (the stand-in leaves a buffer there,
         # as a step with momentum would: red team 91's fit cleared `optimizer.state` every
         # epoch)

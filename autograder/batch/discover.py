@@ -549,18 +549,19 @@ class _Walk:
         if not path.is_dir() or path.is_symlink() or (
                 _lms(path.name) is not None and not _several_lms_students(path)):
             self.visit(item)
-        elif self.assignment and _one_students(path, self.assignment):
-            owner = _named(path.absolute().name or path.resolve().name)
-            self.upload(replace(item, folders=(path.absolute().name,), owner=owner), self.folder)
-        elif self.known(_named(path.absolute().name or path.resolve().name).sid):
-            # A folder named for a student the course knows, of any shape, is their upload
-            # (red team 90: Ben's late `ben/`, graded on its own into the class's folder,
-            # held `ben/lab05.ipynb` and a template `okafor/lab05.ipynb`; read as a class
-            # folder, it replaced Okafor's row)
-            owner = _named(path.absolute().name or path.resolve().name)
+            return
+        owner = _named(path.absolute().name or path.resolve().name)
+        # A folder named for a student the course knows, of any shape, is their upload too
+        # (red team 90: Ben's late `ben/`, graded on its own into the class's folder, held
+        # `ben/lab05.ipynb` and a template `okafor/lab05.ipynb`; read as a class folder, it
+        # replaced Okafor's row)
+        theirs = self.assignment and _one_students(path, self.assignment)
+        if not theirs and self.known(owner.sid):
             self.found.skipped.append(
                 f"{item.shown}: {STUDENT_NAMED_DOWNLOAD}: graded as their upload. If it is "
                 "the class's folder, give it another name.")
+            theirs = True
+        if theirs:
             self.upload(replace(item, folders=(path.absolute().name,), owner=owner), self.folder)
         else:
             self.folder(item)

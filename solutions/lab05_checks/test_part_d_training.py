@@ -2403,11 +2403,11 @@ def _fit_carries_the_model(outcome: dict) -> None:
 
 
 def _fit_trains_as_given(outcome: dict) -> None:
-    """Every epoch's training runs with gradients on, the optimizer's learning rates as fit
-    was given them and its state as the epoch before left it (the training stand-in saw all
-    three): red team 91's fit wrapped its loop in `torch.no_grad()` (no epoch can train), set
-    its own rate or cleared the optimizer's state, and its history of stand-in figures was
-    right."""
+    """Every epoch's training runs with gradients on, the parameters requiring grad, the
+    optimizer's settings as fit was given them and its state as the epoch before left it (the
+    training stand-in saw all four): red teams 91 and 92's fits wrapped the loop in
+    `torch.no_grad()`, froze the model, set their own rate or weight decay or cleared the
+    optimizer's state, and their histories of stand-in figures were right."""
     unfit = outcome.get("unfit")
     unfit = [u for u in unfit if isinstance(u, str)] if isinstance(unfit, list) else []
     if "grad_off" in unfit:
@@ -2418,7 +2418,7 @@ def _fit_trains_as_given(outcome: dict) -> None:
         fail("fit trains a model whose parameters it set to requires_grad=False (no epoch can "
              "train it): leave requires_grad as the model comes; evaluate needs only "
              "torch.no_grad().", "fit-frozen-model")
-    if "lr" in unfit:
+    if "settings" in unfit:
         fail("fit changes the optimizer's settings (its learning rate, weight decay, ...): "
              "train with the optimizer it is given, as it is given.", "fit-own-lr")
     if "state" in unfit:
