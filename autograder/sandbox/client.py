@@ -19,6 +19,7 @@ from typing import Any
 from autograder import NO_GPU
 from autograder.config import Limits
 from autograder.sandbox.cleanup import remove_tree
+from autograder.sandbox.limits import inside_runtime
 from autograder.sandbox.zygote import NATIVE_FOR_SANDBOX_TESTS, PARENT_PIPE, SMALL_PAGES
 
 
@@ -290,7 +291,13 @@ class ZygoteConnection:
             "max_file_mb": limits.max_file_mb,
             "max_open_files": limits.max_open_files,
             "scratch_mb": limits.scratch_mb,
-            "hide_paths": self.hide_paths + extra_hidden,
+            # Only the hidden paths inside the runtime a worker binds (the zygote needs no
+            # other): the rest name the batch's folders — the output folder, every
+            # submission's parent, that is every classmate's folder — and what the zygote
+            # once held, freed or not, is in the memory of every worker it forks (outside red
+            # team 94 read them there through numpy's array interface, red team 88 off the
+            # zygote's frames)
+            "hide_paths": list(inside_runtime(self.hide_paths + extra_hidden)),
             # the worker runs where its judge runs (see batch.run: one CPU per judge)
             "cpus": sorted(os.sched_getaffinity(0)),
         }

@@ -18,7 +18,8 @@ import pytest
 
 from autograder.load.notebook import Cell, Submission
 from autograder.sandbox import rootfs
-from autograder.sandbox.limits import runtime_paths
+from autograder.sandbox.client import ZygoteConnection
+from autograder.sandbox.limits import inside_runtime, runtime_paths
 from autograder.sandbox.session import StudentSession, blocked_plan
 from tests.engine.conftest import FIXTURES
 
@@ -947,6 +948,61 @@ def test_a_worker_holds_no_hidden_path_of_the_batch(zygote, grader, isolated):
         assert session.call("named_on_the_stack", outside[:half], outside[half:]).value == []
     finally:
         session.close()
+
+
+MEMORY_SCAN = r'''
+import numpy
+
+class _Span:
+    def __init__(self, start, size):
+        self.__array_interface__ = {"shape": (size,), "typestr": "|u1",
+                                    "data": (start, True), "version": 3}
+
+def held_in_memory(head, tail):
+    """How many places of this worker's writable memory hold `head` followed by `tail` (given
+    in two halves: neither argument, nor anything this function makes, holds the whole), read
+    as outside red team 94 read it: numpy's array interface over /proc/self/maps' ranges."""
+    head, tail = head.encode(), tail.encode()
+    with open("/proc/self/maps") as maps:
+        spans = [line.split() for line in maps.read().splitlines()]
+    found, step = 0, 1 << 24
+    for fields in spans:
+        if not fields[1].startswith("rw"):
+            continue
+        start, end = (int(x, 16) for x in fields[0].split("-"))
+        view = numpy.asarray(_Span(start, end - start))
+        for at in range(0, end - start, step):
+            data = view[at:at + step + len(head) + len(tail)].tobytes()
+            hit = data.find(head)
+            while 0 <= hit < step:
+                if data[hit + len(head):hit + len(head) + len(tail)] == tail:
+                    found += 1
+                hit = data.find(head, hit + 1)
+    return found
+'''
+
+
+def test_a_worker_reads_no_hidden_path_of_the_batch_in_its_memory(zygote, grader):
+    """Outside red team 94: the spawn requests the zygote had read and freed still held the
+    batch's hidden paths (every classmate's folder, the output folder) in its heap, and every
+    worker forked from it later read them through numpy's array interface (no ctypes). The
+    zygote is sent only the hidden paths inside the runtime."""
+    # (a class's folders; names of a realistic length: shorter strings' freed memory is
+    # soon reused, these stayed in the zygote's heap)
+    classmates = [f"/srv/course-x/classmate_{i:04d}_folder" for i in range(300)]
+    assert not inside_runtime(classmates)
+    connection = ZygoteConnection(zygote.socket_path, [*zygote.hide_paths, *classmates])
+    submission = Submission("confinement", ROOT / "confinement.ipynb", (Cell(1, MEMORY_SCAN),),
+                            "0")
+    for _ in range(3):  # (the first worker is forked before any request of theirs was freed)
+        session = StudentSession(connection, submission, grader.config.limits)
+        session.start()
+        try:
+            # (the scan finds what the worker holds: its own cell's text)
+            assert session.call("held_in_memory", "/proc/self", "/maps").value >= 1
+            assert session.call("held_in_memory", "/srv/course", "-x/classmate_").value == 0
+        finally:
+            session.close()
 
 
 FLOOD = r'''
