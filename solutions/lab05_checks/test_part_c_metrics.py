@@ -36,15 +36,15 @@ def _random_labels(gen: torch.Generator, n: int, num_classes: int) -> torch.Tens
     return torch.randint(0, num_classes, (n,), generator=gen)
 
 
-def _large_labels(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(preds, targets): 1,531 labels of `num_classes` classes, about 60 % right, every class
+def _large_labels(num_classes: int, n: int = 1531) -> tuple[torch.Tensor, torch.Tensor]:
+    """(preds, targets): `n` (1,531) labels of `num_classes` classes, about 60 % right, every class
     predicted and present: far more than the other cases, so a function right only on small
     inputs (a branch on N or on the number of classes) is wrong here (red team 37's accuracy
     of 1.0 past 64 samples and confusion matrix of zeros past 6 classes kept every point)."""
-    gen = torch.Generator().manual_seed(37 + num_classes)
-    targets = torch.randint(0, num_classes, (1531,), generator=gen)
-    guesses = torch.randint(0, num_classes, (1531,), generator=gen)
-    preds = torch.where(torch.rand(1531, generator=gen) < 0.6, targets, guesses)
+    gen = torch.Generator().manual_seed(37 + num_classes + (n - 1531))
+    targets = torch.randint(0, num_classes, (n,), generator=gen)
+    guesses = torch.randint(0, num_classes, (n,), generator=gen)
+    preds = torch.where(torch.rand(n, generator=gen) < 0.6, targets, guesses)
     return preds, targets
 
 
@@ -506,7 +506,10 @@ def test_confusion_values(student, ref):
              (*_every_pair(100), 100),
              # cells of several hundred samples (fresh eyes 55's counts in uint8 wrapped past
              # 255 and kept every point: no cell of the others reached 255)
-             (*_large_labels(2), 2)]
+             (*_large_labels(2), 2),
+             # cells of thousands (red team 95's counts in float16, exact only to 2,048: a
+             # 10,000-sample evaluation set's matrix came out one off)
+             (*_large_labels(2, 9013), 2)]  # (its diagonal cells odd: 3,637 and 3,569)
     for preds, targets, num_classes in cases:
         try:
             value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
@@ -564,7 +567,8 @@ def test_confusion_values(student, ref):
         if _narrow_counts(value, expected):
             fail(f"confusion_matrix counts in a dtype too small for its counts (uint8, int8, "
                  f"int16 or float16): a cell past its range comes out wrong (cells of "
-                 f"hundreds of samples, num_classes={num_classes}) — count in int64 from the "
+                 f"{'thousands' if int(expected.max()) >= 1000 else 'hundreds'} of samples, "
+                 f"num_classes={num_classes}) — count in int64 from the "
                  "start (torch.zeros(..., dtype=torch.int64), bincount).", "narrow-counts")
         counted, samples = int(value.sum()), int(expected.sum())
         if counted != samples:  # (fresh eyes 11: a loop over range(len(preds) - 1))
