@@ -238,6 +238,8 @@ def apply(policy: Policy, caps: Capabilities) -> None:
     """Confine the calling (child) process. Raises OSError if a required step fails."""
     os.setsid()
     libc = _libc()
+    if policy.no_new_code:
+        _no_writable_code(libc)
     if caps.cgroups.version and policy.cgroup:
         caps.cgroups.join(policy.cgroup)
     address_space = _address_space_now()
@@ -268,6 +270,28 @@ def apply(policy: Policy, caps: Capabilities) -> None:
         seccomp.install(policy.no_new_code)
         if policy.no_new_code:
             _no_code_written_at_run_time()
+
+
+PROT_READ, PROT_EXEC = 0x1, 0x4
+
+
+def _no_writable_code(libc: ctypes.CDLL) -> None:
+    """An evidence worker keeps no memory it can both write and run: every mapping that is
+    both becomes read and execute. Why: the zygote's warm-up has fbgemm write its int64
+    matrix product's kernel (`zygote.warm_up`), in an anonymous writable and executable
+    mapping that every worker inherits; the filter's rules (`seccomp._no_new_code`) refuse
+    making such memory, not memory already there, and outside red team 96 wrote machine code
+    into it (NumPy's array interface at an address, no ctypes) and ran it in an evidence
+    worker. The kernel written there still runs (read and execute); a write to it is a
+    fault. Deny by default: a mapping that cannot be changed so stops the worker."""
+    with open("/proc/self/maps") as maps:
+        spans = [line.split()[0].split("-") for line in maps
+                 if "w" in line.split()[1] and "x" in line.split()[1]]
+    for start, end in spans:
+        first, last = int(start, 16), int(end, 16)
+        if libc.mprotect(ctypes.c_void_p(first), ctypes.c_size_t(last - first),
+                         PROT_READ | PROT_EXEC) != 0:
+            raise OSError(ctypes.get_errno(), "a writable executable mapping kept its write")
 
 
 def _no_code_written_at_run_time() -> None:

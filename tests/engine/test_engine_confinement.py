@@ -233,6 +233,14 @@ def no_executable_segment():
     segment = libc.shmget(0, 4096, 0o1600)  # IPC_PRIVATE, IPC_CREAT | 0600
     return segment >= 0 and refused(lambda: libc.shmat(segment, None, 0o100000)) and \
         ctypes.get_errno() == errno.EPERM
+def no_writable_code():
+    # (red team 96: fbgemm's kernel mapping, written in the zygote, writable and executable
+    # in every worker: machine code written there ran)
+    with open("/proc/self/maps") as maps:
+        return not any("w" in line.split()[1] and "x" in line.split()[1] for line in maps)
+def int64_product_runs():
+    import torch  # (fbgemm's kernel, written in the zygote, still runs: read and execute)
+    return int((torch.ones(2, 3, dtype=torch.int64) @ torch.ones(3, 2, dtype=torch.int64)).sum()) == 12
 READ_WRITE_EXEC = 7
 zero = os.open("/dev/zero", os.O_RDWR)
 runtime_file = os.open(os.__file__, os.O_RDONLY)
@@ -245,6 +253,8 @@ new_code = {
     "code_made_executable": no_code_made_executable(),
     "executable_shared_memory": no_executable_segment(),
     "read_implies_exec": refused(lambda: libc.personality(0x0400000)),
+    "no_writable_code": no_writable_code(),
+    "int64_product_runs": int64_product_runs(),
 }
 '''
 
