@@ -971,6 +971,13 @@ def _row_shift_over_every_element(x: torch.Tensor, dim: int,
     return exps / exps.sum()
 
 
+def _row_shift_log_over_every_element(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """log_softmax shifted along `dim` but its log-sum-exp over every element (a `.sum()`
+    without dim: fresh eyes 67's, told only "the values themselves are off")."""
+    shifted = x - x.amax(dim=dim, keepdim=True)
+    return shifted - shifted.exp().sum().log()
+
+
 # softmax divided by the sum of every element's exp (a `.sum()` without dim): right on a
 # 1-D input, so the other checks hold the student to it (fresh eyes 28: one mistake cost 6 of
 # softmax's 7 points) — shifted by the whole tensor's max, or along dim
@@ -1087,9 +1094,11 @@ def _softmax_family_case(student, tol, function: str, reference: Loss, what: str
                  f"whatever dim it is given (wrong {where}). Reduce along `dim` as given "
                  "(amax/sum with dim=dim, keepdim=True).", "ignores-dim")
         flat = reference(x.reshape(-1), dim=0).reshape(x.shape)
+        row_shifted = {"softmax": _row_shift_over_every_element,
+                       "log_softmax": _row_shift_log_over_every_element}.get(function)
         if x.ndim > 1 and (close(value, flat, tolerance(tol, x.dtype)) or (
-                function == "softmax" and close(value, _row_shift_over_every_element(x, used),
-                                                tolerance(tol, x.dtype)))):
+                row_shifted is not None and close(value, row_shifted(x, used),
+                                                  tolerance(tol, x.dtype)))):
             fail(f"{function} normalises over every element of the tensor {where}: reduce "
                  "along `dim` only, with keepdim=True.", "whole-tensor")
         for models, message, mistake in named:

@@ -1431,7 +1431,7 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
     model = probes.build(params["arch"])
     model.load_state_dict(params["state"])
     model.eval()
-    total, correct, n = 0.0, 0, 0
+    total, correct, n, by_value = 0.0, 0, 0, 0
     batch_losses: list[float] = []
     batch_accuracies: list[float] = []
     with torch.no_grad():
@@ -1443,9 +1443,10 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
             batch_losses.append(loss)
             total += loss * len(xb)
             correct += int((logits.argmax(1) == yb).sum())
+            by_value += int((logits.max(1).values == yb).sum())
             batch_accuracies.append(float((logits.argmax(1) == yb).float().mean()))
             n += len(xb)
-    return {"loss": total / n, "accuracy": correct / n,
+    return {"loss": total / n, "accuracy": correct / n, "accuracy-max-values": by_value / n,
             "accuracy-mean-of-batch-means": sum(batch_accuracies) / len(batch_accuracies),
             "mean-of-batch-means": sum(batch_losses) / len(batch_losses),
             "per-batch-count": total / len(batch_losses), "sum": total,
@@ -1661,6 +1662,13 @@ def test_eval_values(student, memo, tol, source):
             fail("evaluate divides with integer (floor) division: correct // N is 0 unless "
                  "every prediction is right — divide with / (true division), correct / N.",
                  "eval-accuracy-integer-division")
+        if math.isclose(accuracy, expected["accuracy-max-values"], abs_tol=1e-6) and \
+                _counts_max_values(student, start):
+            # (fresh eyes 67: `logits.max(dim=1)[0] == y`, told only "a wrong accuracy")
+            fail("evaluate compares the largest logit's value with the labels "
+                 "(logits.max(dim=1)[0], or .values): the predicted class is the index of the "
+                 "largest logit, logits.argmax(dim=1) (or .max(dim=1).indices).",
+                 "eval-accuracy-max-values")
         fail("evaluate returns a wrong accuracy: count logits.argmax(dim=1) == y over all "
              "samples and divide by the number of samples.", "eval-accuracy")
     # Another loss_fn must change the loss as it changes the reference's.
@@ -1791,6 +1799,21 @@ def _floor_divided(student, accuracy: float, expected: float, start: dict) -> bo
         return False
     predicted = torch.cat([p for p, _ in _eval_predictions()])
     outcome = _scenario(student, "evaluate", {**_eval_params(), "y": predicted,
+                                              "reveal_grad": GRAD_REVEAL, **start})
+    returned = outcome.get("returned")
+    value = _number_or_none(returned.get("accuracy")) if isinstance(returned, dict) else None
+    return value is not None and math.isclose(value, 1.0, abs_tol=1e-9)
+
+
+def _counts_max_values(student, start: dict) -> bool:
+    """On a model whose logits are (2, 0, 1) for every sample and labels all 2, evaluate's
+    accuracy is 1.0: it counts the samples whose largest logit's value equals the label (the
+    predicted class, the argmax, is 0 everywhere: 0.0). A probe, on this failing path only."""
+    params = _eval_params()
+    state = {**params["state"], "4.weight": torch.zeros_like(params["state"]["4.weight"]),
+             "4.bias": torch.tensor([2.0, 0.0, 1.0])}
+    outcome = _scenario(student, "evaluate", {**params, "state": state,
+                                              "y": torch.full_like(params["y"], 2),
                                               "reveal_grad": GRAD_REVEAL, **start})
     returned = outcome.get("returned")
     value = _number_or_none(returned.get("accuracy")) if isinstance(returned, dict) else None
@@ -2583,6 +2606,25 @@ def _expect_sizes_followed(student, memo) -> None:
              "num_classes), whatever their values.", "ignores-arguments")
 
 
+def _name_the_wrong_width(params: list, sizes: tuple[int, int, int]) -> None:
+    """Two layers' weights, one of a width other than the arguments ask for: that layer and
+    width named (fresh eyes 67's nn.Linear(hidden, num_classes - 1) was told only "the wrong
+    number of parameters")."""
+    weights = [p for _, p in params if isinstance(p, torch.Tensor) and p.dim() == 2]
+    if len(weights) != 2:
+        return
+    inputs, hidden, classes = sizes
+    (h1, i1), (c2, h2) = weights[0].shape, weights[1].shape
+    call = f"build_classifier{sizes}"
+    if (i1, h1, h2) == (inputs, hidden, hidden) and c2 != classes:
+        fail(f"{call}'s last layer outputs {c2} logits where num_classes is {classes}: one logit "
+             "per class, nn.Linear(hidden, num_classes).", "wrong-sizes")
+    if (i1, c2) == (inputs, classes) and h1 == h2 != hidden:
+        fail(f"{call}'s hidden layer has {h1} units where hidden is {hidden}: "
+             "nn.Linear(in_features, hidden), then nn.Linear(hidden, num_classes).",
+             "wrong-sizes")
+
+
 CLS_ARCH = "build_classifier: Linear → ReLU → Linear with the requested sizes"
 
 
@@ -2612,6 +2654,7 @@ def test_classifier_architecture(student, memo):
              "alone, where both layers of the model have their bias (nn.Linear's default, "
              "bias=True).", "no-bias")
     if count != 7 * 13 + 13 + 13 * 5 + 5:
+        _name_the_wrong_width(outcome.get("params", []), (7, 13, 5))
         fail("build_classifier has the wrong number of parameters for "
              "Linear(in_features, hidden) → ReLU → Linear(hidden, num_classes)"
              + (" (and raises when it runs: each layer's input width is the width the layer "

@@ -357,6 +357,11 @@ def test_always_negative_accuracy(student, answers, tol):
              "own-metric-wrong")
     _expect_not_rounded("always_negative_accuracy", value, expected, tol)
     _expect_not_swapped(student, answers, tol, "always_negative_accuracy", value)
+    if not _close(value, expected, tol) and _close(1 - value, expected, tol):
+        # (fresh eyes 67: told only "not the accuracy of predicting 'negative'")
+        fail("always_negative_accuracy holds the fraction of samples predicted wrong (the error "
+             "rate; here also the share of positives), not the fraction predicted right: pass "
+             "the all-zero predictions and the targets to your accuracy().", "error-rate")
     if not _close(value, answers["always_negative_accuracy"], tol):
         fail("always_negative_accuracy is not the accuracy of predicting 'negative' for every "
              "sample of the experiment's data: make the predictions all zeros with the targets' "

@@ -589,7 +589,7 @@ def test_the_experiment_on_a_wrong_accuracy_is_charged_to_accuracy(accuracy) -> 
 
 
 def test_a_wrong_experiment_with_a_right_accuracy_is_the_experiments_own() -> None:
-    found = verdicts(namespace(always_negative_accuracy=0.05), "always_negative_accuracy")
+    found = verdicts(namespace(always_negative_accuracy=0.5), "always_negative_accuracy")
     verdict = failed(found)[part_e.ALWAYS_NEGATIVE_ACC]
     assert "experiment" in verdict.message and not excused(found)
 
