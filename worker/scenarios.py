@@ -856,3 +856,28 @@ def scenario_macro_with_library_helpers(ns: dict[str, Any], params: dict[str, An
     finally:
         ns.update(saved)
     return outcome
+
+
+# ---------------------------------------------------------------- gradients off
+#: The graded functions a caller also runs with gradients off (evaluate's loss under
+#: torch.no_grad(), a softmax for a prediction): each has a scenario `<name>_without_gradients`.
+WITHOUT_GRADIENTS = ("mse_loss", "mae_loss", "huber_loss", "softmax", "log_softmax",
+                     "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+
+
+def _without_gradients(function: str) -> Any:
+    def run(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """The student's `function` called under `torch.no_grad()`, as evaluate calls a loss:
+        outside red team 95's cross_entropy applied softmax and its mse_loss a square root
+        only where gradients were off — right in every graded call, wrong on every validation
+        loss. The judge compares the value with the same call's with gradients on."""
+        seed_rngs(int(params.get("seed", 0)))
+        with torch.no_grad():
+            value = ns[function](*params["args"], **params.get("kwargs", {}))
+        return {"value": value}
+    run.__name__ = f"scenario_{function}_without_gradients"
+    return run
+
+
+for _function in WITHOUT_GRADIENTS:
+    scenario(f"{_function}_without_gradients", function=_function)(_without_gradients(_function))

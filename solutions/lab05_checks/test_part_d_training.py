@@ -2104,7 +2104,8 @@ def test_fit(student, tol):
     if not isinstance(returned, dict) or not set(expected) <= set(returned):
         _judged_on_the_real_run(real.get("returned"), history,
                                 training.states_match(real.get("state"), state,
-                                                      tol.training.rtol, tol.training.atol))
+                                                      tol.training.rtol, tol.training.atol),
+                                real.get("events", []))
         # (the keys it lacks, which are the spec's, named: fresh eyes 56's history with a
         # misspelled key was told only the whole shape)
         missing = [key for key in expected if key not in returned] \
@@ -2485,7 +2486,8 @@ def _reference_fit(params: dict) -> tuple[dict, dict]:
     return state, history
 
 
-def _judged_on_the_real_run(history: Any, reference: dict, trained_right: bool) -> None:
+def _judged_on_the_real_run(history: Any, reference: dict, trained_right: bool,
+                            events: list[str] | None = None) -> None:
     """The stand-ins' run gave no history, the real run one of the right shape: its figures
     are judged (an inline validation loop cannot run on the stand-ins' meta device — mistakes
     review 32's unweighted mean of batch means was told its history had the wrong shape)."""
@@ -2500,7 +2502,14 @@ def _judged_on_the_real_run(history: Any, reference: dict, trained_right: bool) 
              "fit-history-types")
     wrong = [key for key, values in reference.items()
              if not _history_matches({key: history[key]}, {key: values}, 1e-4, 1e-6)]
-    if not trained_right or not wrong:
+    if not trained_right:
+        _inline_training_named(events or [])
+        fail("fit trains the model otherwise than train_one_epoch does: after its epochs the "
+             "parameters differ from the reference's — train with train_one_epoch(model, "
+             "train_loader, loss_fn, optimizer, device), or its loop exactly (model.train(), "
+             "then zero_grad, forward, loss, backward, step on every batch).",
+             "fit-trains-otherwise")
+    if not wrong:
         return
     if "train_loss" in wrong:
         fail("fit trains the model as the reference does, but its train_loss entries are not "
@@ -2511,6 +2520,26 @@ def _judged_on_the_real_run(history: Any, reference: dict, trained_right: bool) 
          "call evaluate(model, val_loader, loss_fn, device), or compute them as it does (each "
          "batch's loss and correct count weighted by its size, divided by the number of "
          "samples, with the model in eval mode and no gradients).", "fit-validation-values")
+
+
+def _inline_training_named(events: list[str]) -> None:
+    """A fit that trains inline (the stand-ins' run gave no history; the real run's has the
+    right shape) and trains otherwise than the reference: what its run shows of its loop is
+    named (fresh eyes 68's inline loop without zero_grad() was told its history had the
+    wrong shape)."""
+    steps, zeroed = events.count("step"), events.count("zero_grad")
+    if steps and not zeroed:
+        fail("fit's training loop never calls optimizer.zero_grad(): the gradients of every "
+             "batch add up to the previous ones — call zero_grad() at the start of every batch "
+             "(or call train_one_epoch, which does).", "fit-no-zero-grad")
+    if steps and _steps_before_backward(events):
+        fail("fit's training loop calls optimizer.step() before the batch's backward(): each "
+             "step uses the previous batch's gradients — zero_grad, forward, loss, backward, "
+             "then step (or call train_one_epoch).", "fit-step-before-backward")
+    if steps and zeroed < steps:
+        fail("fit's training loop zeroes the gradients on fewer batches than it steps: "
+             "call zero_grad() at the start of every batch (or call train_one_epoch).",
+             "fit-no-zero-grad")
 
 
 def _history_matches(returned, expected, rel_tol: float = 0.0, abs_tol: float = 1e-9) -> bool:

@@ -3,8 +3,11 @@ rewritten (see test_helper_blame), each beside the control the red team compared
 
 from __future__ import annotations
 
+from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
-from test_helper_blame import failed, namespace, reference_source, verdicts
+from lab05_checks import test_part_d_training as part_d
+from test_helper_blame import edited, excused, failed, namespace, reference_source, verdicts
 
 HALF_COUNTS = '''
 def confusion_matrix(preds, targets, num_classes):
@@ -25,3 +28,79 @@ def test_counts_in_float16_are_charged() -> None:
     control = failed(verdicts(namespace(reference_source("confusion_matrix")),
                               "confusion_matrix"))
     assert part_c.CM_VALUES not in control
+
+
+def test_a_loss_that_differs_with_gradients_off_is_charged() -> None:
+    """Every graded call ran with gradients on: a cross_entropy applying softmax first, and an
+    mse_loss taking a square root, only under torch.no_grad() (as evaluate calls a loss)
+    kept every point."""
+    ce = edited("cross_entropy", "    log_probs = log_softmax(logits, dim=1)",
+                "    if not torch.is_grad_enabled():\n"
+                "        logits = torch.softmax(logits, dim=1)\n"
+                "    log_probs = log_softmax(logits, dim=1)")
+    found = failed(verdicts(namespace(reference_source("log_softmax"), ce), "cross_entropy"))
+    assert set(found) == {part_b.CE_VALUES}, found
+    assert found[part_b.CE_VALUES].mistake == "differs-without-gradients"
+    mse = edited("mse_loss", "    return _reduce((pred - target) ** 2, reduction)",
+                 "    squared = (pred - target) ** 2\n"
+                 "    if not torch.is_grad_enabled():\n"
+                 "        squared = squared.sqrt()\n"
+                 "    return _reduce(squared, reduction)")
+    found = failed(verdicts(namespace(mse), "mse_loss"))
+    assert set(found) == {part_a.MSE_VALUES}, found
+    assert found[part_a.MSE_VALUES].mistake == "differs-without-gradients"
+    for function in ("cross_entropy", "mse_loss", "softmax", "binary_cross_entropy"):
+        assert not failed(verdicts(namespace(reference_source(function)), function)), function
+
+
+def test_a_helper_that_differs_with_gradients_off_is_charged_once() -> None:
+    """cross_entropy built on the student's log_softmax, which alone differs with gradients
+    off: log_softmax's values check charges it, cross_entropy's is excused."""
+    log_softmax = edited("log_softmax", "    shifted = logits - logits.amax(dim=dim, keepdim=True)",
+                         "    if not torch.is_grad_enabled():\n"
+                         "        logits = logits * 2\n"
+                         "    shifted = logits - logits.amax(dim=dim, keepdim=True)")
+    ns = namespace(log_softmax, reference_source("cross_entropy"))
+    assert failed(verdicts(ns, "log_softmax"))[part_b.LOG_SOFTMAX_VALUES].mistake == \
+        "differs-without-gradients"
+    found = verdicts(ns, "cross_entropy")
+    assert part_b.CE_VALUES not in failed(found)
+    assert excused(found).get(part_b.CE_VALUES) == part_b.LOG_SOFTMAX_VALUES
+
+
+INLINE_FIT = '''
+def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
+    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
+    for _ in range(epochs):
+        model.train()
+        running, seen = 0.0, 0
+        for xb, yb in train_loader:
+            xb, yb = xb.to(device), yb.to(device)
+ZERO            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            running += loss.item() * len(xb)
+            seen += len(xb)
+        history["train_loss"].append(running / seen)
+        model.eval()
+        total, correct, count = 0.0, 0, 0
+        with torch.no_grad():
+            for xb, yb in val_loader:
+                xb, yb = xb.to(device), yb.to(device)
+                out = model(xb)
+                total += loss_fn(out, yb).item() * len(xb)
+                correct += (out.argmax(1) == yb).sum().item()
+                count += len(xb)
+        history["val_loss"].append(total / count)
+        history["val_accuracy"].append(correct / count)
+    return history
+'''
+
+
+def test_an_inline_fit_without_zero_grad_is_named() -> None:
+    """Fresh eyes 68: a fit training inline without zero_grad() was told its history had the
+    wrong shape (its history was right in shape; its training differed)."""
+    found = failed(verdicts(namespace(INLINE_FIT.replace("ZERO", "")), "fit"))
+    assert found[part_d.FIT].mistake == "fit-no-zero-grad", found[part_d.FIT].message
+    control = INLINE_FIT.replace("ZERO", "            optimizer.zero_grad()\n")
+    assert part_d.FIT not in failed(verdicts(namespace(control), "fit"))
