@@ -104,3 +104,16 @@ def test_an_inline_fit_without_zero_grad_is_named() -> None:
     assert found[part_d.FIT].mistake == "fit-no-zero-grad", found[part_d.FIT].message
     control = INLINE_FIT.replace("ZERO", "            optimizer.zero_grad()\n")
     assert part_d.FIT not in failed(verdicts(namespace(control), "fit"))
+
+
+def test_cross_entropy_on_a_wrong_log_softmax_is_not_told_it_differs_without_gradients() -> None:
+    """cross_entropy's values are judged with PyTorch's helpers in its place; the calls with
+    gradients on and off both use the student's own (the selftest's log_softmax mutants were
+    charged on cross_entropy for a difference of helpers, not of grad mode)."""
+    no_keepdim = edited("log_softmax", "    shifted = logits - logits.amax(dim=dim, keepdim=True)\n"
+                        "    return shifted - shifted.exp().sum(dim=dim, keepdim=True).log()",
+                        "    shifted = logits - logits.amax(dim=dim, keepdim=True)\n"
+                        "    return shifted - shifted.exp().sum(dim=dim).log()")
+    found = failed(verdicts(namespace(no_keepdim, reference_source("cross_entropy")),
+                            "cross_entropy"))
+    assert part_b.CE_VALUES not in found, found[part_b.CE_VALUES].message
