@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from autograder import __version__
-from autograder.batch.discover import Discovery, Found, _safe
+from autograder.batch.discover import Discovery, Found, _lms_owner, _safe
 from autograder.batch.roster import Roster, RosterError, Student, load_roster
 from autograder.batch.submitted import LmsRecords, canvas_marked_late, read_lms_records
 from autograder.config import ConfigError, GradingConfig
@@ -262,7 +262,11 @@ def _stray(discovery: Discovery, roster: Roster, student: Student) -> str:
     """Why a rostered student with no notebook has an `invalid` row, not a `missing` one:
     a file of theirs at the top of the class folder that is no notebook (an outside red
     team's `hugo.tar.gz`, `ivan.ipynb.txt`: "no submission received" for work handed in)."""
-    shown = [where for sid, where in discovery.stray if roster.match(sid) == student]
+    # (a Canvas user id read only from a name Canvas wrote: outside red team 97's
+    # `mallory_1003.pdf`, a name of the student's choosing, made Bob's row "handed in
+    # mallory_1003.pdf")
+    shown = [where for sid, where in discovery.stray if roster.match(
+        sid, lms_named=_lms_owner(PurePosixPath(where).name) is not None) == student]
     if not shown:
         return ""
     names = ", ".join(PurePosixPath(where).name for where in shown[:3])
@@ -384,7 +388,20 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
     their main row, which an override there decides)."""
     targets: dict[str, list[Override]] = {}
     for override in course.overrides:
-        if override.target in owners:
+        student = course.roster.find(override.target) if course.roster else None
+        if override.target in owners and student is not None \
+                and owners[override.target] is not student:
+            # A roster id of one student that is also another row's id (a notebook named
+            # `1003.ipynb`, not Canvas user 1003's): the roster's student, as the README keys
+            # overrides (outside red team 97: Bob's +10 went to the student-named row)
+            outcome.problems.append(
+                f"{course.files.get('overrides', 'overrides')}:{override.line}: "
+                f"{override.target}: a roster id of {student.key}'s and the id of another "
+                f"row ({override.target}); applied to {student.key}'s rows")
+            ids = [sid for sid, s in owners.items() if s == student]
+            mains = [sid for sid in ids if not extra_of(sid, set(ids))]
+            ids = mains or ids
+        elif override.target in owners:
             submission = hand_ins.get(override.target, override.target)
             ids = sorted(sid for sid in owners
                          if sid == submission or hand_ins.get(sid) == submission)

@@ -200,9 +200,13 @@ def _owner_for(name: str, folders: tuple[str, ...] = ()) -> _Owner:
 
 
 def _named(name: str) -> _Owner:
-    """The owner a folder or file name (not an LMS name) gives."""
+    """The owner a folder or file name (not an LMS name) gives. A name of the shape only
+    Gradescope gives its submissions (`submission_<n>`) is not taken as that id: outside red
+    team 97's `submission_101.ipynb`, handed in by another student and graded on its own into
+    the class's folder, replaced Ada's row `submission_101` and took her override."""
     raw = unicodedata.normalize("NFC", name)
-    return _Owner(_safe(raw), 0, raw)
+    sid = _safe(raw)
+    return _Owner(f"{sid}-named" if GRADESCOPE.match(sid) else sid, 0, raw)
 
 
 def _lms_owner(name: str) -> tuple[str, int] | None:
@@ -247,7 +251,10 @@ def _lms(name: str) -> _Owner | None:
     if match is not None:
         return _Owner(_safe(f"{match.student}_{match.uid}"), int(match.attempt[-18:]),
                       late=match.late)
-    if GRADESCOPE.match(stem):
+    if GRADESCOPE.match(stem) and stem == name:
+        # (a folder: Gradescope's export holds `submission_<n>/` folders, never a file of that
+        # name — outside red team 97's `submission_101.ipynb`, handed in by another student
+        # and graded on its own into the class's folder, took Ada's row and her override)
         return _Owner(stem)
     return None
 

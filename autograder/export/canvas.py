@@ -365,4 +365,9 @@ def _owner(roster: Roster, result: SubmissionResult) -> Student | None:
             for student in roster.students:
                 if wanted in student.names():
                     return student
-    return roster.match(result.submission_id)
+    if final is not None and final.roster:
+        # (the run had a roster and found nobody: not guessed again here — outside red team
+        # 97's `mallory_1002`, a name Mallory chose, which the run left on no roster, was read
+        # as Canvas user 1002's and blanked Alice's cell as "several rows")
+        return None
+    return roster.match(result.submission_id)  # (a run without a roster: its ids as they are)
