@@ -865,16 +865,30 @@ WITHOUT_GRADIENTS = ("mse_loss", "mae_loss", "huber_loss", "softmax", "log_softm
                      "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 
 
+def _own_copies(values: Any) -> Any:
+    return [v.clone() if isinstance(v, torch.Tensor) else v for v in values]
+
+
 def _without_gradients(function: str) -> Any:
     def run(ns: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        """The student's `function` called under `torch.no_grad()`, as evaluate calls a loss:
-        outside red team 95's cross_entropy applied softmax and its mse_loss a square root
-        only where gradients were off — right in every graded call, wrong on every validation
-        loss. The judge compares the value with the same call's with gradients on."""
-        seed_rngs(int(params.get("seed", 0)))
-        with torch.no_grad():
-            value = ns[function](*params["args"], **params.get("kwargs", {}))
-        return {"value": value}
+        """The student's `function` called with gradients on, then under `torch.no_grad()`
+        (as evaluate calls a loss), each call on copies of its own: outside red team 95's
+        cross_entropy applied softmax and its mse_loss a square root only where gradients
+        were off — right in every graded call, wrong on every validation loss. The judge
+        compares the two values (one request: what either call raised, the other's value)."""
+        kwargs = dict(params.get("kwargs", {}))
+        outcome: dict[str, Any] = {}
+        for label, mode in (("on", torch.enable_grad), ("off", torch.no_grad)):
+            seed_rngs(int(params.get("seed", 0)))
+            try:
+                with mode():
+                    value = ns[function](*_own_copies(params["args"]),
+                                         **dict(zip(kwargs, _own_copies(kwargs.values()),
+                                                    strict=True)))
+                outcome[label] = value.detach() if type(value) is torch.Tensor else value
+            except Exception as exc:
+                outcome[label + "_error"] = harness.error_info(exc)
+        return outcome
     run.__name__ = f"scenario_{function}_without_gradients"
     return run
 

@@ -51,19 +51,21 @@ def _differs(student: Any, tol: Tolerances, function: str, args: tuple[Any, ...]
              kwargs: dict[str, Any]) -> str | None:
     """What `function` does otherwise with gradients off, in words (None: nothing)."""
     try:
-        on = student.call(function, *args, **kwargs).value
-    except (StudentError, MissingFunction):  # (raising, or missing: the other checks' verdict)
+        outcome = student.scenario(function + SCENARIO_SUFFIX,
+                                   {"args": list(args), "kwargs": kwargs}, record=False)
+    except (StudentError, MissingFunction):  # (missing, or cut: the other checks' verdict)
         return None
-    try:
-        off = student.scenario(function + SCENARIO_SUFFIX,
-                               {"args": list(args), "kwargs": kwargs}, record=False)["value"]
-    except StudentError as error:
-        return (f"{function} raises {error.excerpt()} when gradients are off (under "
+    on, off = outcome.get("on"), outcome.get("off")
+    if outcome.get("on_error") is not None or not isinstance(on, torch.Tensor):
+        return None  # (raising with gradients on, or no tensor: the other checks' verdict)
+    error = outcome.get("off_error")
+    if error is not None:
+        raised = StudentError(function, error)
+        return (f"{function} raises {raised.excerpt()} when gradients are off (under "
                 "torch.no_grad(), as evaluate calls a loss) where it works with them on: "
                 "compute the same whatever the grad mode.")
-    if not isinstance(on, torch.Tensor) or (
-            isinstance(off, torch.Tensor) and off.dtype == on.dtype
-            and close(off, on, tolerance(tol, on.dtype))):
+    if isinstance(off, torch.Tensor) and off.dtype == on.dtype \
+            and close(off, on, tolerance(tol, on.dtype)):
         return None
     return (f"{function} returns other values when gradients are off (under torch.no_grad(), "
             "as evaluate calls a loss) than when they are on: compute the same whatever the "
