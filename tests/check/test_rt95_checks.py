@@ -7,6 +7,7 @@ from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks import test_part_d_training as part_d
+from lab05_checks.alternatives import ALTERNATIVES
 from test_helper_blame import edited, excused, failed, namespace, reference_source, verdicts
 
 HALF_COUNTS = '''
@@ -68,41 +69,20 @@ def test_a_helper_that_differs_with_gradients_off_is_charged_once() -> None:
     assert excused(found).get(part_b.CE_VALUES) == part_b.LOG_SOFTMAX_VALUES
 
 
-INLINE_FIT = '''
-def fit(model, train_loader, val_loader, loss_fn, optimizer, epochs, device):
-    history = {"train_loss": [], "val_loss": [], "val_accuracy": []}
-    for _ in range(epochs):
-        model.train()
-        running, seen = 0.0, 0
-        for xb, yb in train_loader:
-            xb, yb = xb.to(device), yb.to(device)
-ZERO            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-            running += loss.item() * len(xb)
-            seen += len(xb)
-        history["train_loss"].append(running / seen)
-        model.eval()
-        total, correct, count = 0.0, 0, 0
-        with torch.no_grad():
-            for xb, yb in val_loader:
-                xb, yb = xb.to(device), yb.to(device)
-                out = model(xb)
-                total += loss_fn(out, yb).item() * len(xb)
-                correct += (out.argmax(1) == yb).sum().item()
-                count += len(xb)
-        history["val_loss"].append(total / count)
-        history["val_accuracy"].append(correct / count)
-    return history
-'''
+def _inline_fit() -> str:
+    """A correct fit that trains and evaluates inline (the selftest's alternative)."""
+    alternative = next(a for a in ALTERNATIVES if a.name == "alt_fit_inlined_loops")
+    return alternative.transform(reference_source("fit"))
 
 
 def test_an_inline_fit_without_zero_grad_is_named() -> None:
     """Fresh eyes 68: a fit training inline without zero_grad() was told its history had the
     wrong shape (its history was right in shape; its training differed)."""
-    found = failed(verdicts(namespace(INLINE_FIT.replace("ZERO", "")), "fit"))
+    control = _inline_fit()
+    mistake = control.replace("            optimizer.zero_grad()\n", "")
+    assert mistake != control
+    found = failed(verdicts(namespace(mistake), "fit"))
     assert found[part_d.FIT].mistake == "fit-no-zero-grad", found[part_d.FIT].message
-    control = INLINE_FIT.replace("ZERO", "            optimizer.zero_grad()\n")
     assert part_d.FIT not in failed(verdicts(namespace(control), "fit"))
 
 
