@@ -865,8 +865,8 @@ WITHOUT_GRADIENTS = ("mse_loss", "mae_loss", "huber_loss", "softmax", "log_softm
                      "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 
 
-def _own_copies(values: Any) -> Any:
-    return [v.clone() if isinstance(v, torch.Tensor) else v for v in values]
+def _own_copy(value: Any) -> Any:
+    return value.clone() if isinstance(value, torch.Tensor) else value
 
 
 def _without_gradients(function: str) -> Any:
@@ -882,9 +882,8 @@ def _without_gradients(function: str) -> Any:
             seed_rngs(int(params.get("seed", 0)))
             try:
                 with mode():
-                    value = ns[function](*_own_copies(params["args"]),
-                                         **dict(zip(kwargs, _own_copies(kwargs.values()),
-                                                    strict=True)))
+                    value = ns[function](*map(_own_copy, params["args"]),
+                                         **{k: _own_copy(v) for k, v in kwargs.items()})
                 outcome[label] = value.detach() if type(value) is torch.Tensor else value
             except Exception as exc:
                 outcome[label + "_error"] = harness.error_info(exc)

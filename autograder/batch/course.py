@@ -389,19 +389,12 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
     targets: dict[str, list[Override]] = {}
     for override in course.overrides:
         student = course.roster.find(override.target) if course.roster else None
-        if override.target in owners and student is not None \
-                and owners[override.target] is not student:
-            # A roster id of one student that is also another row's id (a notebook named
-            # `1003.ipynb`, not Canvas user 1003's): the roster's student, as the README keys
-            # overrides (outside red team 97: Bob's +10 went to the student-named row)
-            outcome.problems.append(
-                f"{course.files.get('overrides', 'overrides')}:{override.line}: "
-                f"{override.target}: a roster id of {student.key}'s and the id of another "
-                f"row ({override.target}); applied to {student.key}'s rows")
-            ids = [sid for sid, s in owners.items() if s == student]
-            mains = [sid for sid in ids if not extra_of(sid, set(ids))]
-            ids = mains or ids
-        elif override.target in owners:
+        # A roster id of one student that is also another row's id (a notebook named
+        # `1003.ipynb`, not Canvas user 1003's) is the roster's student, as the README keys
+        # overrides (outside red team 97: Bob's +10 went to the student-named row)
+        taken = override.target in owners and student is not None \
+            and owners[override.target] is not student
+        if override.target in owners and not taken:
             submission = hand_ins.get(override.target, override.target)
             ids = sorted(sid for sid in owners
                          if sid == submission or hand_ins.get(sid) == submission)
@@ -409,7 +402,13 @@ def _override_targets(course: Course, owners: dict[str, Student | None],
                 override = replace(override, scope=f"{submission} is a group submission: "
                                    f"applied to each member's row, {', '.join(ids)}")
         else:
-            ids = _rows_for(override.target, course.roster, owners)
+            if taken and student is not None:
+                outcome.problems.append(
+                    f"{course.files.get('overrides', 'overrides')}:{override.line}: "
+                    f"{override.target}: a roster id of {student.key}'s and the id of another "
+                    f"row ({override.target}); applied to {student.key}'s rows")
+            ids = ([sid for sid, s in owners.items() if s == student] if taken
+                   else _rows_for(override.target, course.roster, owners))
             mains = [sid for sid in ids if not extra_of(sid, set(ids))]
             ids = mains or ids
         if not ids:

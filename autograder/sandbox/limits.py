@@ -285,8 +285,8 @@ def _no_writable_code(libc: ctypes.CDLL) -> None:
     worker. The kernel written there still runs (read and execute); a write to it is a
     fault. Deny by default: a mapping that cannot be changed so stops the worker."""
     with open("/proc/self/maps") as maps:
-        spans = [line.split()[0].split("-") for line in maps
-                 if "w" in line.split()[1] and "x" in line.split()[1]]
+        fields = [line.split(maxsplit=2) for line in maps]
+    spans = [where.split("-") for where, perms, *_ in fields if "w" in perms and "x" in perms]
     for start, end in spans:
         first, last = int(start, 16), int(end, 16)
         if libc.mprotect(ctypes.c_void_p(first), ctypes.c_size_t(last - first),

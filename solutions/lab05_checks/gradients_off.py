@@ -18,8 +18,8 @@ from autograder.check.registry import attributed_to, fail
 from autograder.config import Tolerances
 from autograder.sandbox.session import MissingFunction, StudentError
 
-#: The suffix of the lab's worker scenarios that call a function under `torch.no_grad()`
-#: (worker/scenarios.py's `WITHOUT_GRADIENTS`)
+#: The suffix of the lab's worker scenarios that call a function with gradients on, then
+#: under `torch.no_grad()` (worker/scenarios.py's `WITHOUT_GRADIENTS`)
 SCENARIO_SUFFIX = "_without_gradients"
 MISTAKE = "differs-without-gradients"
 
