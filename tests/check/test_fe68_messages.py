@@ -73,3 +73,27 @@ def test_bce_with_logits_on_a_bce_with_an_eps_is_charged_for_its_own_mistake_onl
     control = verdicts(namespace(reference_source("binary_cross_entropy"), BCEL_ON_BCE),
                        part_b.BCEL)
     assert set(failed(control)) == {part_b.BCEL_EXTREME}
+
+
+SOFTMAX_WITHOUT_KEEPDIM = edited("softmax", "exps.sum(dim=dim, keepdim=True)",
+                                 "exps.sum(dim=dim)")
+LOG_OF_OWN_SOFTMAX = '''
+def log_softmax(logits, dim=-1):
+    return torch.log(softmax(logits, dim=dim))
+'''
+
+
+def test_log_softmax_on_a_crashing_softmax_keeps_its_own_edge_mistake() -> None:
+    """n24: log_softmax as log(softmax) over a softmax that raises on matrices (keepdim
+    forgotten) was "not assessed separately" on every check, its own -inf at ±1e4 hidden:
+    judged there with PyTorch's softmax in place of the student's, it is charged."""
+    found = verdicts(namespace(SOFTMAX_WITHOUT_KEEPDIM, LOG_OF_OWN_SOFTMAX), "log_softmax")
+    assert set(failed(found)) == {part_b.LOG_SOFTMAX_EXTREME}, set(failed(found))
+    assert failed(found)[part_b.LOG_SOFTMAX_EXTREME].mistake == "log-of-softmax"
+    assert "PyTorch's softmax" in failed(found)[part_b.LOG_SOFTMAX_EXTREME].message
+    assert excused(found)[part_b.LOG_SOFTMAX_VALUES] == part_b.SOFTMAX_VALUES
+    assert set(excused(found).values()) <= {part_b.SOFTMAX_VALUES, part_b.LOG_SOFTMAX_VALUES}
+    # (a log_softmax of its own over the same softmax: nothing to charge)
+    control = verdicts(namespace(SOFTMAX_WITHOUT_KEEPDIM, reference_source("log_softmax")),
+                       "log_softmax")
+    assert not failed(control) and not excused(control)
