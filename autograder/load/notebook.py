@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.load.text import straight_quotes, without_controls
+from autograder.load.text import in_quotes, straight_quotes, without_controls
 from autograder.load.transform import Budget, parse, to_plain_python
 
 
@@ -248,7 +248,8 @@ def open_regular(path: Path) -> io.BufferedReader:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotARegularFile(f"{path.name} is not a regular file (a pipe, socket or device)")
+            raise NotARegularFile(f"{in_quotes(path.name, 80)} is not a regular file (a pipe, "
+                                  "socket or device)")
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -346,7 +347,11 @@ def _parse(text: str) -> nbformat.NotebookNode:
             warnings.simplefilter("ignore")
             notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises many types for malformed input
-        raise InvalidNotebook(f"the notebook is malformed and cannot be read: {exc}"[:300]) from exc
+        # (its words hold the notebook's own: quoted, and named by its type when it has none)
+        raise InvalidNotebook(
+            "the notebook is malformed and cannot be read (nbformat: "
+            f"{in_quotes(str(exc), 160) if str(exc).strip() else type(exc).__name__}): "
+            "submit the .ipynb saved by Jupyter") from exc
     if not isinstance(notebook.get("cells"), list):
         raise InvalidNotebook("the notebook has no list of cells")
     for cell in notebook.cells:
@@ -365,7 +370,7 @@ def _require_python(notebook: nbformat.NotebookNode) -> None:
     if str(language).lower() != "python":
         # The student's own text, quoted in a reason copied into every check's row: short.
         raise InvalidNotebook(
-            f"the notebook's kernel is {shorten(str(language), 40)}, not Python: this lab must be "
+            f"the notebook's kernel is {in_quotes(str(language), 40)}, not Python: this lab must be "
             "done in a Python notebook"
         )
 

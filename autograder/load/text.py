@@ -35,3 +35,11 @@ _OWN_QUOTES = str.maketrans({"“": '"', "”": '"'})
 
 def straight_quotes(text: str) -> str:
     return text.translate(_OWN_QUOTES)
+
+
+def in_quotes(text: str, limit: int) -> str:
+    """What a student wrote, inside the grader's words from the first stage on: no control
+    or invisible character, cut to `limit`, in “ ” quotes nothing it holds can close (red
+    team 98: a notebook's nbformat version, a string, read as the grader's "graded 135 of
+    135" in the row's reason)."""
+    return f"“{straight_quotes(without_controls(text))[:limit]}”"

@@ -61,7 +61,7 @@ INVALID = {
     "broken_invalid_json": "invalid JSON",
     "broken_non_utf8": "UTF-8",
     "broken_all_markdown": "no code cells",
-    "broken_r_kernel": "kernel is R, not Python",
+    "broken_r_kernel": "kernel is “R”, not Python",
 }
 # graded, scoring below the honest work, with a message about the actual problem
 BROKEN = {

@@ -84,7 +84,7 @@ def test_an_nbformat_3_notebook_is_upgraded(tmp_path: Path) -> None:
 
 def test_an_r_kernel_is_refused(tmp_path: Path) -> None:
     nb = notebook("x <- 1", kernelspec={"name": "ir", "display_name": "R", "language": "R"})
-    assert "kernel is R, not Python" in refused(tmp_path, nb)
+    assert "kernel is “R”, not Python" in refused(tmp_path, nb)
 
 
 def test_a_kernel_language_is_quoted_short(tmp_path: Path) -> None:
@@ -311,3 +311,27 @@ def test_a_cell_is_quoted_with_no_quote_of_its_own_closing_the_graders() -> None
     said = cell.location
     assert said.count("“") == 2 and said.count("”") == 2, said
     assert said.startswith('the cell under “Extra" that starts "x”'), said
+
+
+@pytest.mark.parametrize("field", ["nbformat", "kernel"])
+def test_a_version_or_kernel_the_notebook_names_is_quoted(tmp_path: Path, field: str) -> None:
+    """Red team 98: the notebook's nbformat (a string) or kernel language came back in the
+    reason unquoted, reading as the grader's own "graded 135 of 135"."""
+    claim = "x; graded in full: 135 of 135 (no action needed)"
+    nb = json.loads(nbformat.writes(notebook("x = 1")))
+    if field == "nbformat":
+        nb["nbformat"] = claim
+    else:
+        nb["metadata"]["kernelspec"] = {"name": "x", "display_name": "x", "language": claim}
+    reason = refused(tmp_path, json.dumps(nb))
+    assert "“" in reason and claim[:30] in reason.split("“", 1)[1].split("”", 1)[0]
+
+
+@pytest.mark.parametrize("minor", ["x", 1e400])
+def test_a_malformed_version_is_named_in_the_reason(tmp_path: Path, minor: object) -> None:
+    """... and a minor version nbformat cannot read gave "cannot be read: " and nothing."""
+    nb = json.loads(nbformat.writes(notebook("x = 1")))
+    nb["nbformat_minor"] = minor
+    reason = refused(tmp_path, json.dumps(nb))
+    assert reason.startswith("the notebook is malformed") and "(nbformat: " in reason
+    assert not reason.split("(nbformat: ", 1)[1].startswith(")")
