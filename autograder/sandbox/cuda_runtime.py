@@ -131,22 +131,40 @@ EMULATED: dict[str, Callable[..., Any]] = {
 }
 
 
+# torch.accelerator's name -> what it answers on the emulated device: PyTorch's
+# device-agnostic API (its tutorials' `get_device` since 2.6) reads the build's accelerator
+# from torch._C, None on a CPU build, so the emulated GPU said "no GPU" there (red team 99's
+# correct `current_accelerator(check_available=True)`, -2). Its `is_available()` asks
+# `current_accelerator()` and then `torch.cuda.is_available()`: both answered.
+ACCELERATOR_EMULATED: dict[str, Callable[..., Any]] = {
+    "current_accelerator": lambda check_available=False: torch.device("cuda"),
+    "device_count": lambda: 1,
+    "current_device_index": _zero,
+    "current_device_idx": _zero,
+    "set_device_index": _none,
+    "set_device_idx": _none,
+    "synchronize": _none,
+}
+
+
 def wrappers(emulating: Callable[[], bool]) -> list[tuple[Any, str, Any]]:
     """(owner, name, wrapper) for each function above that torch has, and for
     `Tensor.pin_memory`: the emulated answer while `emulating()`, else torch's own."""
     found: list[tuple[Any, str, Any]] = []
-    for name, emulated in EMULATED.items():
-        original = vars(torch.cuda).get(name)
-        if original is None:
-            continue
+    accelerator = getattr(torch, "accelerator", None)
+    for owner, table in ((torch.cuda, EMULATED), (accelerator, ACCELERATOR_EMULATED)):
+        for name, emulated in table.items() if owner is not None else ():
+            original = vars(owner).get(name)
+            if original is None:
+                continue
 
-        def wrapper(*args: Any, _emulated: Any = emulated, _original: Any = original,
-                    **kwargs: Any) -> Any:
-            return (_emulated if emulating() else _original)(*args, **kwargs)
+            def wrapper(*args: Any, _emulated: Any = emulated, _original: Any = original,
+                        **kwargs: Any) -> Any:
+                return (_emulated if emulating() else _original)(*args, **kwargs)
 
-        wrapper.__name__ = wrapper.__qualname__ = name
-        wrapper.__doc__ = getattr(original, "__doc__", None)
-        found.append((torch.cuda, name, wrapper))
+            wrapper.__name__ = wrapper.__qualname__ = name
+            wrapper.__doc__ = getattr(original, "__doc__", None)
+            found.append((owner, name, wrapper))
     # (`torch.backends.cuda.is_built()`: what a CUDA build answers — fresh eyes 35's
     # get_device tested it before `is_available()`, as torch itself does inside it)
     import torch.backends.cuda as backends_cuda
