@@ -552,6 +552,8 @@ def scenario_build_classifier(ns: dict[str, Any], params: dict[str, Any]) -> dic
     outcome["fresh"] = again is not model and (not isinstance(again, nn.Module) or mine.isdisjoint(
         id(p) for p in nn.Module.parameters(again)))
     outcome["params"] = [[name, p.detach().clone()] for name, p in model.named_parameters()]
+    # (a parameter left out of training: red team 99's first layer frozen kept every point)
+    outcome["frozen"] = [name for name, p in model.named_parameters() if not p.requires_grad]
     outcome["leaf_types"] = [type(m).__name__ for m in model.modules()
                              if not list(m.children())]
     # A model that is built but raises when it runs (layers of the wrong widths) is the

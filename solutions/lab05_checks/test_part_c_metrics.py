@@ -48,14 +48,39 @@ def _large_labels(num_classes: int, n: int = 1531) -> tuple[torch.Tensor, torch.
     return preds, targets
 
 
+# The dtypes a count may be kept in that cannot hold the counts of a large evaluation set
+NARROW_COUNTS = (torch.uint8, torch.int8, torch.int16, torch.uint16, torch.float16,
+                 torch.bfloat16)
+
+
 def _narrow_counts(value: torch.Tensor, expected: torch.Tensor) -> bool:
-    """The counts as a narrower dtype holds them: wrapped (uint8, int8, int16) or rounded
-    (float16, bfloat16), where that differs from the counts themselves."""
-    for narrow in (torch.uint8, torch.int8, torch.int16, torch.float16, torch.bfloat16):
+    """The counts as a narrower dtype holds them: wrapped (uint8, int8, int16, uint16) or
+    rounded (float16, bfloat16), where that differs from the counts themselves."""
+    for narrow in NARROW_COUNTS:
         held = expected.to(narrow).to(torch.int64)
         if not torch.equal(held, expected) and torch.equal(value.to(torch.int64), held):
             return True
     return False
+
+
+# Labels whose counts pass every narrow dtype's: cells of ~36,000 (odd: past int16's 32,767 and
+# float16's exact 2,048) and 72,314 right (past uint16's 65,535 and float16's largest
+# 65,504). Red team 99: an accuracy and a precision_recall_f1 counting in float16, a confusion
+# matrix in int16, kept every point on cells of at most 3,637.
+HUGE = 90_005
+def _huge_labels() -> tuple[torch.Tensor, torch.Tensor]:
+    return _large_labels(2, HUGE)
+
+
+def _narrowed(count: int, narrow: torch.dtype) -> float:
+    """`count` as a `narrow` tensor holds it: wrapped, rounded, or inf past float16's range."""
+    return float(torch.tensor(count).to(narrow).to(torch.float64))
+
+
+def _magnitude(count: int) -> str:
+    """A count in words, for a message that must not quote the hidden inputs' own."""
+    return ("tens of thousands" if count >= 10_000 else "thousands" if count >= 1000
+            else "hundreds")
 
 
 def _every_pair(num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -309,7 +334,7 @@ def test_accuracy_values(student, ref, tol):
              # 4 of 7: no short decimal (every size above divides 1000, so a result rounded
              # to 3 decimals was exact on all of them)
              (_labels([0, 1, 2, 0, 1, 2, 0]), _labels([0, 1, 1, 0, 2, 2, 1])),
-             _large_labels(5)]
+             _large_labels(5), _huge_labels()]
     for preds, targets in cases:
         try:
             value = _kept_inputs(student.call("accuracy", preds, targets), "accuracy")
@@ -318,6 +343,7 @@ def test_accuracy_values(student, ref, tol):
             raise
         expected = ref.accuracy(preds, targets)
         n = preds.numel()
+        _narrow_count_diagnosis(value, int((preds == targets).sum()), n, tol)
         _reject_non_finite("accuracy", value, f"for N = {n}")
         if not _close(value, expected, tol) and not isinstance(value, torch.Tensor):
             if n > 1 and expected > 0 and _close(value, expected * n, tol):
@@ -397,6 +423,22 @@ def _half_precision_diagnosis(function: str, value: Any, expected: float, tol,
                  f"{what}: its value carries that dtype's rounding, about 3 significant "
                  "digits — count with .sum() (an integer) and divide as Python numbers, or "
                  "in float64.", "half-precision")
+
+
+def _narrow_count_diagnosis(value: Any, correct: int, n: int, tol) -> None:
+    """The value is the count of right predictions as a narrow dtype holds it, over N: a count
+    kept in float16 (inf past 65,504, rounded past 2,048) or a small integer type (wrapped)."""
+    number = _number(value)
+    if type(number) not in (int, float):
+        return
+    for narrow in NARROW_COUNTS:
+        held = _narrowed(correct, narrow)
+        if held != correct and (number == held / n if math.isinf(held) else _close(
+                number, held / n, tol)):
+            fail(f"accuracy counts the right predictions in {str(narrow).replace('torch.', '')}, "
+                 f"which cannot hold {correct:,} exactly (for N = {n:,}): count in int64 — "
+                 "(preds == targets).sum() is one — and divide as Python numbers.",
+                 "narrow-counts")
 
 
 def _integer_division_diagnosis(student, value: Any, expected: float, n: int, tol) -> None:
@@ -509,7 +551,7 @@ def test_confusion_values(student, ref):
              (*_large_labels(2), 2),
              # cells of thousands (red team 95's counts in float16, exact only to 2,048: a
              # 10,000-sample evaluation set's matrix came out one off)
-             (*_large_labels(2, 9013), 2)]  # (its diagonal cells odd: 3,637 and 3,569)
+             (*_huge_labels(), 2)]  # (red team 99's int16 wrapped past 32,767)
     for preds, targets, num_classes in cases:
         try:
             value = _kept_inputs(student.call("confusion_matrix", preds, targets, num_classes),
@@ -544,6 +586,7 @@ def test_confusion_values(student, ref):
             fail(f"confusion_matrix returned shape {quotable_shape(value.shape, expected.shape)} "
                  f"for num_classes={num_classes}: it must be (num_classes, num_classes).", "wrong-shape")
         if value.dtype != torch.int64:
+            _expect_counts_not_rates(value, expected)
             fail(f"confusion_matrix returned {value.dtype}: counts are int64 (create the matrix "
                  "with dtype=torch.int64 / torch.long).", "wrong-dtype")
         if torch.equal(value, expected):
@@ -566,8 +609,8 @@ def test_confusion_values(student, ref):
                  "repeated-pairs")
         if _narrow_counts(value, expected):
             fail(f"confusion_matrix counts in a dtype too small for its counts (uint8, int8, "
-                 f"int16 or float16): a cell past its range comes out wrong (cells of "
-                 f"{'thousands' if int(expected.max()) >= 1000 else 'hundreds'} of samples, "
+                 f"int16, uint16 or float16): a cell past its range comes out wrong (cells of "
+                 f"{_magnitude(int(expected.max()))} of samples, "
                  f"num_classes={num_classes}) — count in int64 from the "
                  "start (torch.zeros(..., dtype=torch.int64), bincount).", "narrow-counts")
         counted, samples = int(value.sum()), int(expected.sum())
@@ -581,6 +624,22 @@ def test_confusion_values(student, ref):
                  "once — check the range of your loop or what you index.", "wrong-total")
         fail(f"confusion_matrix gives wrong counts for num_classes={num_classes}: M[i, j] is the "
              "number of samples with target i and prediction j.", "wrong-value")
+
+
+def _expect_counts_not_rates(value: torch.Tensor, expected: torch.Tensor) -> None:
+    """Each row (or column, or the whole matrix) divided by its total: rates where counts
+    are asked (fresh eyes 70's row-normalised matrix was told only its dtype, and .long() on
+    the rates gives zeros)."""
+    if not value.is_floating_point():
+        return
+    counts = expected.double()
+    for how, total in (("row", counts.sum(dim=1, keepdim=True)),
+                       ("column", counts.sum(dim=0, keepdim=True)), ("", counts.sum())):
+        rates = counts / torch.clamp(total, min=1)
+        if torch.allclose(value.double(), rates, atol=1e-6) and not torch.equal(rates, counts):
+            what = f"each {how} divided by its total" if how else "the counts divided by N"
+            fail(f"confusion_matrix returns {what} (rates): it holds the counts themselves, "
+                 "int64 — normalise where you report it, not in the matrix.", "normalised")
 
 
 CM_ABSENT = "confusion_matrix: size fixed by num_classes even when a class is absent"
@@ -1020,7 +1079,33 @@ def _macro_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.
         return _close(_on_library_helpers(student, preds, targets, num_classes),
                       ref.macro_f1(preds, targets, num_classes), tol)
     return helper_to_blame(student, value, lambda v, e: _same_number(v, e, tol),
-                           _macro_compositions(student, ref, preds, targets, num_classes, tol))
+                           _macro_compositions(student, ref, preds, targets, num_classes, tol)) \
+        or _wrong_helper_confirmed(student, ref, preds, targets, num_classes, tol)
+
+
+def _wrong_helper_confirmed(student, ref, preds: torch.Tensor, targets: torch.Tensor,
+                            num_classes: int, tol) -> bool:
+    """macro_f1 over a helper wrong in a way no composition models — a row-normalised
+    confusion matrix read through int() (fresh eyes 70: the reference's macro_f1 charged 2
+    for the matrix's mistake) —, confirmed by a run: a helper of the student's is wrong on
+    these labels, and with correct helpers in place of theirs (`macro_with_library_helpers`)
+    macro_f1 is right. The wrong helper's check charges it (the matrix's first)."""
+    if not _close(_on_library_helpers(student, preds, targets, num_classes),
+                  ref.macro_f1(preds, targets, num_classes), tol):
+        return False
+    matrix = _quiet(student, "confusion_matrix", preds, targets, num_classes)
+    if not _matrix_right(matrix, ref.confusion_matrix(preds, targets, num_classes)):
+        attributed_to(_matrix_check(num_classes)([matrix]))
+        return True
+    calls = tuple(HelperCall((preds, targets), ref.precision_recall_f1(
+        preds, targets, positive_class=c), {"positive_class": c}) for c in range(num_classes))
+    outputs = [_quiet(student, "precision_recall_f1", preds, targets, positive_class=c)
+               for c in range(num_classes)]
+    if all(_same_triple(out, call.expected, tol)
+           for out, call in zip(outputs, calls, strict=True)):
+        return False  # (its helpers are right here: the value is macro_f1's own)
+    attributed_to(_prf_check(student, tol, calls)(outputs))
+    return True
 
 
 # ---------------------------------------------------------------- precision_recall_f1
@@ -1156,7 +1241,7 @@ def _binary_cases() -> list[tuple[torch.Tensor, torch.Tensor, str]]:
         preds, targets = _random_labels(gen, 30, 2), _random_labels(gen, 30, 2)
         if min(_counts(preds, targets, 1)) > 0:  # defined everywhere: 0/0 has its own check
             cases.append((preds, targets, ""))
-    return [*cases, (*_large_labels(2), "")]
+    return [*cases, (*_large_labels(2), ""), (*_huge_labels(), "")]
 
 
 @check(PRF_BINARY,
@@ -1804,7 +1889,7 @@ def test_macro_values(student, ref, tol, memo):
         targets = _random_labels(gen, 40, num_classes)
         if all(tp > 0 for tp, _, _ in _per_class(preds, targets, num_classes)):
             cases.append((preds, targets, num_classes, ""))
-    cases.append((*_large_labels(13), 13, ""))
+    cases += [(*_large_labels(13), 13, ""), (*_huge_labels(), 2, "")]
     for preds, targets, num_classes, edge in cases:
         try:
             result = student.call("macro_f1", preds, targets, num_classes)

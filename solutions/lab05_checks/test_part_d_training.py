@@ -1451,7 +1451,8 @@ def _reference_eval(params: dict, label_smoothing: float = 0.0,
             "mean-of-batch-means": sum(batch_losses) / len(batch_losses),
             "per-batch-count": total / len(batch_losses), "sum": total,
             "batches-times-size": total / (len(batch_losses) * BATCH),
-            "loader-batch-size": sum(batch_losses) * BATCH / n}
+            "loader-batch-size": sum(batch_losses) * BATCH / n,
+            "last-batch": batch_losses[-1]}
 
 
 @functools.lru_cache(maxsize=16)
@@ -1478,6 +1479,10 @@ EVAL_LOSS_MISTAKES = {
     "loader-batch-size": "evaluate weights every batch by the loader's batch size, but the last "
                          "batch is smaller: weight each batch's loss by its own size, x.shape[0] "
                          "(or len(y)), and divide by the number of samples.",
+    # (fresh eyes 70: told "likely the weighting by batch size...", where train_one_epoch's
+    # same mistake is named)
+    "last-batch": "evaluate returns only the last batch's loss: add up every batch's loss × its "
+                  "size and divide by the number of samples.",
 }
 
 
@@ -1643,6 +1648,13 @@ def test_eval_values(student, memo, tol, source):
             fail("evaluate returns the accuracy as a percentage: return a fraction in [0, 1] "
                  "(no × 100).", "eval-percentage")
         samples = len(_eval_params()["x"])
+        if accuracy == 100 * round(expected["accuracy"] * samples) // samples \
+                and expected["accuracy"] * 100 % 1:
+            # (fresh eyes 70: the CIFAR tutorial's `100 * correct // total`, told only "a
+            # wrong accuracy")
+            fail("evaluate returns the accuracy as a whole-number percentage, 100 * correct // "
+                 "total (the tutorials' printout): return the fraction correct / total, a "
+                 "float in [0, 1].", "eval-percentage")
         nominal = expected["accuracy"] * samples / (-(-samples // BATCH) * BATCH)
         if math.isclose(accuracy, expected["accuracy-mean-of-batch-means"], abs_tol=1e-6):
             # (fresh eyes 51: told only "a wrong accuracy", where the loss's is named; fresh
@@ -2682,6 +2694,14 @@ def test_classifier_architecture(student, memo):
         fail("build_classifier leaves out a bias: nn.Linear(..., bias=False) has a weight "
              "alone, where both layers of the model have their bias (nn.Linear's default, "
              "bias=True).", "no-bias")
+    if count == 0 and isinstance(outcome.get("logits"), torch.Tensor) \
+            and tuple(outcome["logits"].shape) == (9, 5):
+        # (it runs and gives logits of the right shape, with no parameter of its own: fresh
+        # eyes 70's layers in a Python list were told only "the wrong number of parameters")
+        fail("build_classifier's model has no parameters: layers kept in a plain Python list "
+             "or dict (or made inside forward) are not registered, so nothing trains and "
+             ".to(device) moves nothing — use nn.Sequential, nn.ModuleList, or assign each "
+             "layer to self.<name>.", "unregistered-layers")
     if count != 7 * 13 + 13 + 13 * 5 + 5:
         _name_the_wrong_width(outcome.get("params", []), (7, 13, 5))
         fail("build_classifier has the wrong number of parameters for "
@@ -2714,11 +2734,33 @@ def test_classifier_architecture(student, memo):
         if wanted is not None:  # (its layers' shapes were judged above)
             _judge_architecture(outcome, extra, wanted, logits)
     _expect_sizes_followed(student, memo)
+    _expect_trainable(outcome)
     if outcome.get("fresh") is False:
         fail("build_classifier returns the same model (or one sharing its parameters) when "
              "called twice with the same sizes — a cache, or a model built once: build a new "
              "model on every call (training one would otherwise change the other).",
              "same-model")
+
+
+def _expect_trainable(outcome: dict) -> None:
+    """A model the training loop can train: every parameter requires gradients, and the
+    hidden units start apart. Red team 99's first layer frozen, and its weights all zero or
+    all 0.1, kept every point (the outputs are judged against the model's own parameters):
+    units that start alike get alike gradients and stay alike, and zero weights into a ReLU
+    get none, so E2's model never left 2.30."""
+    frozen = outcome.get("frozen")
+    if isinstance(frozen, list) and frozen:  # (their names are the student's: counted only)
+        fail(f"build_classifier's model has {len(frozen)} parameter tensor"
+             f"{'s' if len(frozen) > 1 else ''} that do{'es' if len(frozen) == 1 else ''} not "
+             "train (requires_grad=False): every layer of the classifier learns — leave "
+             "requires_grad as nn.Linear sets it.", "frozen-parameters")
+    first = next((p for _, p in outcome.get("params", [])
+                  if isinstance(p, torch.Tensor) and tuple(p.shape) == (13, 7)), None)
+    if first is not None and torch.unique(first, dim=0).shape[0] < first.shape[0]:
+        fail("build_classifier starts hidden units alike (its first layer's weights are zero "
+             "or constant): alike units get alike gradients and never learn different "
+             "features — keep nn.Linear's own random initialisation (or a random one such "
+             "as nn.init.kaiming_uniform_).", "symmetric-init")
 
 
 def _judge_architecture(outcome: dict, x: torch.Tensor, expected: torch.Tensor,
