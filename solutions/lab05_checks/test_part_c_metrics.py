@@ -63,13 +63,18 @@ def _narrow_counts(value: torch.Tensor, expected: torch.Tensor) -> bool:
     return False
 
 
-# Labels whose counts pass every narrow dtype's: cells of ~36,000 (odd: past int16's 32,767 and
-# float16's exact 2,048) and 72,314 right (past uint16's 65,535 and float16's largest
-# 65,504). Red team 99: an accuracy and a precision_recall_f1 counting in float16, a confusion
-# matrix in int16, kept every point on cells of at most 3,637.
-HUGE = 90_005
 def _huge_labels() -> tuple[torch.Tensor, torch.Tensor]:
-    return _large_labels(2, HUGE)
+    """(preds, targets): 38,856 binary labels, shuffled, whose counts a narrow dtype cannot
+    hold: TP (the (1, 1) cell) 32,803 and 33,804 right, past int16's 32,767; FP 3,001 and FN
+    2,051, odd and past float16's exact 2,048, so that precision and recall move too (red
+    team 99: an accuracy and a precision_recall_f1 counting in float16, a confusion matrix in
+    int16, kept every point on cells of at most 3,637). No larger: a correct loop over the
+    samples, one tensor index at a time, takes ~1 s here."""
+    cells = ((1, 1, 32_803), (0, 1, 3_001), (1, 0, 2_051), (0, 0, 1_001))  # (true, pred, n)
+    targets = torch.cat([torch.full((n,), t, dtype=torch.int64) for t, _, n in cells])
+    preds = torch.cat([torch.full((n,), p, dtype=torch.int64) for _, p, n in cells])
+    order = torch.randperm(len(targets), generator=torch.Generator().manual_seed(99))
+    return preds[order], targets[order]
 
 
 def _narrowed(count: int, narrow: torch.dtype) -> float:
