@@ -24,46 +24,62 @@ SCENARIO_SUFFIX = "_without_gradients"
 MISTAKE = "differs-without-gradients"
 
 
-#: A graded function the checked one may be built on: (its name, a call's arguments and
-#: keyword arguments, its values check's name)
-Helper = tuple[str, tuple[Any, ...], dict[str, Any], str]
+#: A call's arguments and keyword arguments
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+#: A graded function the checked one may be built on: (its name, its calls, its values
+#: check's name)
+Helper = tuple[str, tuple[Call, ...], str]
 
 
 def expect_same_without_gradients(student: Any, tol: Tolerances, function: str,
-                                  args: tuple[Any, ...], kwargs: dict[str, Any] | None = None,
+                                  calls: tuple[Call, ...],
                                   helpers: tuple[Helper, ...] = ()) -> None:
-    """The call `function(*args, **kwargs)` gives the same value under `torch.no_grad()` as
-    with gradients on (within the values' tolerance); where it raises with them on, the
-    other checks judge it. Where it differs and a helper of `helpers` (a function of the
-    student's it may be built on) differs too, that is the helper's mistake, charged by its
-    values check (one mistake, one cost)."""
-    found = _differs(student, tol, function, args, dict(kwargs or {}))
+    """Each call `function(*args, **kwargs)` of `calls` gives the same value under
+    `torch.no_grad()` as with gradients on (within the values' tolerance; the same nan or inf
+    too), and leaves its inputs as they were in both; where it raises with them on, the other
+    checks judge it. Where it differs and a helper of `helpers` (a function of the student's
+    it may be built on) differs too, that is the helper's mistake, charged by its values
+    check (one mistake, one cost)."""
+    found = _differs(student, tol, function, calls)
     if found is None:
         return
-    for name, helper_args, helper_kwargs, check in helpers:
-        if _differs(student, tol, name, helper_args, helper_kwargs) is not None:
+    for name, helper_calls, check in helpers:
+        if _differs(student, tol, name, helper_calls) is not None:
             attributed_to(check)
             return
     fail(found, MISTAKE)
 
 
-def _differs(student: Any, tol: Tolerances, function: str, args: tuple[Any, ...],
-             kwargs: dict[str, Any]) -> str | None:
+def _differs(student: Any, tol: Tolerances, function: str,
+             calls: tuple[Call, ...]) -> str | None:
     """What `function` does otherwise with gradients off, in words (None: nothing)."""
     try:
-        outcome = student.scenario(function + SCENARIO_SUFFIX,
-                                   {"args": list(args), "kwargs": kwargs}, record=False)
+        outcome = student.scenario(function + SCENARIO_SUFFIX, {"calls": [
+            {"args": list(args), "kwargs": kwargs} for args, kwargs in calls]}, record=False)
     except (StudentError, MissingFunction):  # (missing, or cut: the other checks' verdict)
         return None
-    on, off = outcome.get("on"), outcome.get("off")
-    if outcome.get("on_error") is not None or not isinstance(on, torch.Tensor):
+    found = outcome.get("calls") if isinstance(outcome, dict) else None
+    for call in found if isinstance(found, list) else []:
+        said = _call_differs(tol, function, call) if isinstance(call, dict) else None
+        if said is not None:
+            return said
+    return None
+
+
+def _call_differs(tol: Tolerances, function: str, call: dict[str, Any]) -> str | None:
+    on, off = call.get("on"), call.get("off")
+    if call.get("on_error") is not None or not isinstance(on, torch.Tensor):
         return None  # (raising with gradients on, or no tensor: the other checks' verdict)
-    error = outcome.get("off_error")
+    error = call.get("off_error")
     if error is not None:
         raised = StudentError(function, error)
         return (f"{function} raises {raised.excerpt()} when gradients are off (under "
                 "torch.no_grad(), as evaluate calls a loss) where it works with them on: "
                 "compute the same whatever the grad mode.")
+    if call.get("off_mutated") is True and call.get("on_mutated") is False:
+        return (f"{function} modifies its input in place when gradients are off (under "
+                "torch.no_grad(), as evaluate calls it), though not with them on: never "
+                "edit an input — compute on new tensors whatever the grad mode.")
     if isinstance(off, torch.Tensor) and off.dtype == on.dtype \
             and close(off, on, tolerance(tol, on.dtype)):
         return None

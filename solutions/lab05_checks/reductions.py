@@ -189,7 +189,10 @@ Invalid = tuple[str, tuple[Any, ...], dict[str, Any]]
 # Shapes of one rank that differ and still broadcast (or hold as many elements): a shape
 # check that compares only the number of dimensions, the first size or the element count
 # lets them meet in the arithmetic (red team 39's mse_loss kept the error check)
-SAME_RANK_MISMATCHES = (((2, 3), (2, 1)), ((3, 1), (3, 4)), ((2, 3), (3, 2)))
+# ... and a middle dim of 3-D inputs (red team 101's check of the rank, the first and the
+# last size passed every 2-D pair)
+SAME_RANK_MISMATCHES = (((2, 3), (2, 1)), ((3, 1), (3, 4)), ((2, 3), (3, 2)),
+                        ((2, 1, 4), (2, 3, 4)))
 SAME_RANK_FIX = ("compare the whole shapes (pred.shape != target.shape), not only their number "
                  "of dimensions, first size or number of elements: these would broadcast (or "
                  "be reshaped) without an error.")

@@ -395,8 +395,8 @@ def _expect_matches(student, tol, function, reference, source: SourceFacts | Non
                             lambda value: _agrees(value, expected))
     if extra.get("delta", 1.0) == 1.0:  # (huber_loss's three deltas: asked once)
         expect_same_without_gradients(
-            student, tol, function, (pred, target), {**extra, "reduction": "sum"},
-            helpers=tuple((helper, (pred, target), {"reduction": "none"}, check)
+            student, tol, function, (((pred, target), {**extra, "reduction": "sum"}),),
+            helpers=tuple((helper, (((pred, target), {"reduction": "none"}),), check)
                           for helper, check in (("mse_loss", MSE_VALUES),
                                                 ("mae_loss", MAE_VALUES))
                           if function == "huber_loss"))

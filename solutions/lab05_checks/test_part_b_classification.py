@@ -82,7 +82,7 @@ from lab05_checks.gradients import (
     right_where_right,
     wrong_gradients,
 )
-from lab05_checks.gradients_off import expect_same_without_gradients
+from lab05_checks.gradients_off import Call, expect_same_without_gradients
 from lab05_checks.precision import expect_not_float32
 from lab05_checks.reductions import (
     UNKNOWN_REDUCTIONS,
@@ -1042,19 +1042,25 @@ def _held_to_own(student, memo, tol, function: str, value: Any, x: torch.Tensor,
     return _family_helper_to_blame(student, tol, function, value, x, dim)
 
 
-def _gradients_off_inputs(function: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """A call's arguments for the check that `function` computes the same with gradients
-    off (`gradients_off`): float32, as a model's outputs are."""
+def _gradients_off_inputs(function: str) -> tuple[Call, ...]:
+    """The calls of the check that `function` computes the same with gradients off
+    (`gradients_off`): float32, as a model's outputs are; ordinary inputs, then the function's
+    edge — logits of ±1e4, probabilities of exactly 0 and 1 (red team 101's cross_entropy
+    took log(softmax) there under no_grad alone: the only call was ordinary)."""
     gen = torch.Generator().manual_seed(95)
     logits = torch.randn(6, 4, generator=gen) * 3
+    extreme = _extreme_logits(torch.float32)
     if function in ("softmax", "log_softmax"):
-        return (logits,), {"dim": 1}
+        return ((logits,), {"dim": 1}), ((extreme,), {"dim": 1})
     if function == "cross_entropy":
-        return (logits, torch.randint(0, 4, (6,), generator=gen)), {}
+        return ((logits, torch.randint(0, 4, (6,), generator=gen)), {}), \
+            ((extreme, torch.tensor([2, 0, 1, 0])), {})
     targets = torch.randint(0, 2, (6, 4), generator=gen).float()
+    edge_targets = (torch.arange(12).reshape(4, 3) % 2).float()
     if function == "binary_cross_entropy":
-        return (torch.sigmoid(logits), targets), {}
-    return (logits, targets), {}
+        probs = torch.sigmoid(extreme.clamp(-30, 30)).round()  # (exactly 0 and 1)
+        return ((torch.sigmoid(logits), targets), {}), ((probs, edge_targets), {})
+    return ((logits, targets), {}), ((extreme, edge_targets), {})
 
 
 def _same_without_gradients(student, tol, function: str) -> None:
@@ -1063,13 +1069,12 @@ def _same_without_gradients(student, tol, function: str) -> None:
     first (one mistake, one cost)."""
     if isinstance(student, LibraryHelpers):  # (both calls with the student's own helpers:
         student = student.student  # a helper's difference is charged by its own check)
-    args, kwargs = _gradients_off_inputs(function)
     helpers = {"softmax": ("log_softmax",), "log_softmax": ("softmax",),
                "cross_entropy": ("log_softmax", "softmax"),
                BCEL: ("binary_cross_entropy",)}.get(function, ())
     expect_same_without_gradients(
-        student, tol, function, args, kwargs,
-        helpers=tuple((name, *_gradients_off_inputs(name), VALUES_CHECK[name])
+        student, tol, function, _gradients_off_inputs(function),
+        helpers=tuple((name, _gradients_off_inputs(name), VALUES_CHECK[name])
                       for name in helpers))
 
 
@@ -1297,6 +1302,8 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
     # shift past 64 classes: every probe was narrow)
     cases = [*((shape(_extreme_logits(dtype, band)), dims, band) for dtype, band in EDGE_SCALES),
              (shape(_extreme_logits(torch.float64).repeat(1, 86)), (-1,), 0)]
+    if not vectors:  # (... and of other ranks, where the function is right on ordinary logits)
+        cases += [(x, (-1,), 0) for x in _other_ranks(student, tol, function, reference)]
     student.ahead(*(lambda x=x, dim=dim: student.call(function, x, dim=dim)
                     for x, case_dims, band in cases
                     for dim in case_dims[:None if band == 0 else 1]))
@@ -1349,6 +1356,24 @@ def _softmax_family_extreme(student, tol, memo, function: str, reference: Loss,
 
 def _flat(x: torch.Tensor) -> torch.Tensor:
     return x.reshape(-1)
+
+
+# Ordinary logits of 1 and 3 dims, and the logits of ±1e4 of those ranks asked where the
+# function is right on the ordinary ones (red team 101's softmax dropped its max shift for
+# 1-D logits, and shifted by the global max for 3-D ones: every ±1e4 case was 2-D; where it
+# is wrong on ordinary logits of a rank, that is its values check's)
+OTHER_RANKS = ((lambda x: x.reshape(-1), torch.float32), (lambda x: x.reshape(2, 2, 3),
+                                                          torch.float64))
+
+
+def _other_ranks(student, tol, function: str, reference: Loss) -> list[torch.Tensor]:
+    found = []
+    for reshape, dtype in OTHER_RANKS:
+        ordinary = reshape(_probe(61, 4, 3).to(dtype) * 3)
+        if _same(_quiet_call(student, function, ordinary, dim=-1), reference(ordinary, dim=-1),
+                 tol):
+            found.append(reshape(_extreme_logits(dtype)))
+    return found
 
 
 def _same_shape(x: torch.Tensor) -> torch.Tensor:
@@ -3487,28 +3512,36 @@ def test_bcel_gradients(student, tol, memo):
                           upstream=upstream if reduction == "none" else None,
                           gradcheck=index == 0, reduction=reduction, tol=tol,
                           excuse=_bcel_on_own_bce(student, tol))
-    _bcel_smooth_at_zero(student, tol, reductions[0], upstream)
+    for pos_weight in (None, ZERO_POS_WEIGHT):
+        _bcel_smooth_at_zero(student, tol, reductions[0], upstream, pos_weight)
+
+
+# A pos_weight for the logits of exactly 0 (red team 101's loss took the stable form without
+# one and a one-sided form with one: the probe at 0 never passed it)
+ZERO_POS_WEIGHT = torch.tensor([1.0, 3.0, 0.5], dtype=torch.float64)
 
 
 def _bcel_smooth_at_zero(student, tol: Tolerances, reduction: str,
-                         upstream: torch.Tensor) -> None:
+                         upstream: torch.Tensor, pos_weight: torch.Tensor | None) -> None:
     """Logits of exactly 0, where the loss is smooth (d/dx = σ(x) − y = 0.5 − y) but the
     pieces of the usual stable form meet: clamp(x, min=0), relu(x) and |x| each give a
     one-sided derivative there (1, 0, 0), so max(x, 0) − x·y + log1p(exp(−|x|)) with clamp
-    or relu is off by 0.5 at x = 0 although its values are right."""
+    or relu is off by 0.5 at x = 0 although its values are right. Asked without and with a
+    pos_weight."""
     logits = torch.tensor([[0.0, 0.0, 1.5], [-0.7, 0.0, 0.0], [0.0, 2.0, -3.0]],
                           dtype=torch.float64)
     targets = torch.tensor([[0.0, 1.0, 0.2], [0.6, 0.3, 0.5], [0.9, 1.0, 0.0]],
                            dtype=torch.float64)
     up = upstream[:3, :3].clone() if reduction == "none" else None
+    weighted: dict[str, Any] = {} if pos_weight is None else {"pos_weight": pos_weight}
     result = student.call(BCEL, logits, targets, grad_args=(0,), upstream=up,
-                          reduction=reduction)
+                          reduction=reduction, **weighted)
     grads = result.grads
     if isinstance(grads, dict):
         return  # (a result that cannot be backpropagated is charged on the random logits)
     got = grads[0] if isinstance(grads, list) and grads else None
     leaf = logits.clone().requires_grad_(True)
-    out = F.binary_cross_entropy_with_logits(leaf, targets, reduction=reduction)
+    out = F.binary_cross_entropy_with_logits(leaf, targets, reduction=reduction, **weighted)
     (expected,) = torch.autograd.grad(out, leaf, grad_outputs=up)
     grad = tol.gradient
     if matches(got, expected, grad.rtol, grad.atol):
@@ -3516,7 +3549,8 @@ def _bcel_smooth_at_zero(student, tol: Tolerances, reduction: str,
     zero = logits == 0
     if isinstance(got, torch.Tensor) and got.shape == expected.shape and \
             matches(got[~zero], expected[~zero], grad.rtol, grad.atol):
-        fail(f"{BCEL}: backward() gives a wrong gradient at logits of exactly 0 (off by "
+        given = " given a pos_weight" if pos_weight is not None else ""
+        fail(f"{BCEL}: backward() gives a wrong gradient at logits of exactly 0{given} (off by "
              f"{_off_by(got[zero], expected[zero], up, zero, reduction)}), although the values "
              "are right and the loss is smooth there (its derivative is σ(0) − y = 0.5 − y): "
              "clamp(x, min=0), relu(x) and abs(x) each take a one-sided derivative where "
@@ -3525,12 +3559,18 @@ def _bcel_smooth_at_zero(student, tol: Tolerances, reduction: str,
              "torch.maximum(x, torch.zeros_like(x)), which splits the tie).",
              "one-sided-gradient-at-zero")
     values_right_here = matches(result.value, out.detach(), grad.rtol, grad.atol)
+    if pos_weight is not None and not values_right_here:
+        # (its values with a pos_weight are wrong: the pos_weight check's mistake, charged
+        # there — fresh eyes 71's g05 was charged here again)
+        attributed_to(BCEL_POS_WEIGHT)
+        return
     if not values_right_here and attribution_pending():
         # Its values are wrong here too, and its gradient was judged where it is right (the
         # random logits): at x = 0 the loss is log 2 whatever y, so a wrong formula can agree
         # there in value and not in slope — the values check's mistake, charged there.
         return
-    wrong_gradients(BCEL, f" at logits of exactly 0 with reduction='{reduction}'",
+    wrong_gradients(BCEL, f" at logits of exactly 0 with reduction='{reduction}'"
+                    + (" and a pos_weight" if pos_weight is not None else ""),
                     values_right_here, "the logits")
 
 
