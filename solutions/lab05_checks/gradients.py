@@ -43,6 +43,24 @@ def wrong_gradients(function: str, where: str, values_right: bool, on: str) -> N
          "no in-place edits of intermediate results).", "wrong-gradient")
 
 
+def own_gradients_consistent(student: Any, function: str, args: tuple[Any, ...],
+                             kwargs: dict[str, Any], gradcheck: Any) -> bool:
+    """The student's backward agrees with their own forward on this input — gradcheck of
+    their function, analytic against finite differences (`gradcheck`: the call's own result
+    where it asked for one) —, so gradients that differ from the reference's are those of
+    their formula, which the values check charges: one formula mistake, one cost (fresh eyes
+    71 and 72: a sign or an axis cost the gradient check too, "fix the formula first"). A
+    gradient cut from the graph (a .detach(), a Python float) fails gradcheck and stays the
+    gradient check's."""
+    if gradcheck is not None:
+        return gradcheck is True
+    try:
+        again = student.call(function, *args, grad_args=(0,), gradcheck=True, **kwargs)
+    except StudentError:
+        return False
+    return again.gradcheck is True
+
+
 # Losses whose unreduced value at an element depends on that element alone: their gradient
 # there is judged apart from the others.
 ELEMENTWISE = frozenset({"mse_loss", "mae_loss", "huber_loss", "binary_cross_entropy",

@@ -223,6 +223,16 @@ OWN_MODELS: dict[str, tuple[tuple[str, Callable[..., torch.Tensor]], ...]] = {
 }
 
 
+def _negated(reference: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """The loss with the opposite sign: every function's own formula where it gives exactly
+    that (a minus dropped or added: the values check names it, and its other checks are
+    judged on it — fresh eyes 71 and 72: one sign cost the error, no-library and gradient
+    checks too)."""
+    def negated(pred: torch.Tensor, target: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        return -reference(pred, target, **kwargs)
+    return negated
+
+
 def _own_model(student, memo, function: str, reference, **extra
                ) -> tuple[Callable[..., torch.Tensor], tuple[str, ...]] | None:
     """The formula of `OWN_MODELS` the function computes (and the reductions it does so
@@ -232,7 +242,7 @@ def _own_model(student, memo, function: str, reference, **extra
     if key not in memo:
         memo[key] = None
         pairs = _ordinary_pairs()
-        for _, model in OWN_MODELS.get(function, ()):
+        for _, model in (*OWN_MODELS.get(function, ()), ("wrong-sign", _negated(reference))):
             reductions = tuple(r for r in ("none", "mean", "sum") if all(
                 _agrees(_quiet(student, function, pred, target, reduction=r, **extra),
                         model(pred, target, reduction=r, **extra)) for pred, target in pairs)

@@ -78,6 +78,7 @@ from lab05_checks.forbidden import (
 from lab05_checks.gradients import (
     cannot_backpropagate,
     gradcheck_failed_by_editing_its_input,
+    own_gradients_consistent,
     raised_by_editing_its_input,
     right_where_right,
     wrong_gradients,
@@ -233,11 +234,40 @@ def _expect_working(student, tol, function: str, args: tuple[Any, ...], expected
     result = library_call(function, set(forbidden), lambda block: student.call(
         function, *args, record=True, block=block, evidence=EVIDENCE,
         **kwargs))  # the no-library evidence
-    if not _same(result.value, expected, _loose(tol)) and not (
+    if not _same(result.value, expected, _loose(tol)) and not _opposite_sign(
+            result.value, expected, tol) and not (
             excused is not None and excused(result.value)):
         fail(f"{function}: this check counts once {function} returns correct values on valid "
              "input; fix the values check first.", "not-working")
     return result
+
+
+def _named_formula_value(function: str, value: Any, expected: torch.Tensor,
+                         args: tuple[Any, ...], kwargs: dict[str, Any], tol: Tolerances) -> bool:
+    """The value is a formula the function's values check names, on these inputs: the
+    opposite sign, a cross_entropy mistake of `CE_MISTAKES`, a binary loss's terms swapped —
+    work done, wrongly, so its gradients are judged as its own formula's (work not done,
+    such as a stub handing back an input, earns nothing)."""
+    if _opposite_sign(value, expected, tol):
+        return True
+    if function == "cross_entropy":
+        reduction = str(kwargs.get("reduction", "mean"))
+        return any(_same(value, counterfactual(*args, reduction), _loose(tol))
+                   for counterfactual in WORK_DONE)
+    if function in ("binary_cross_entropy", BCEL):
+        reference = F.binary_cross_entropy if function != BCEL else \
+            F.binary_cross_entropy_with_logits
+        return _named_formula(args[0], args[1], reference, str(kwargs.get("reduction", "mean")),
+                              tol)(value)
+    return False
+
+
+def _opposite_sign(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
+    """The right values with the opposite sign: a minus dropped, which the values check names
+    ("wrong-sign"); the function does its work, so its error and no-library checks judge
+    what they are about (fresh eyes 71 and 72: one sign cost up to eight points more)."""
+    return isinstance(value, torch.Tensor) and bool((expected != 0).any()) and _same(
+        -value, expected, _loose(tol))
 
 
 POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # BCE-with-logits right for every pos_weight
@@ -467,9 +497,14 @@ def _expect_gradients(student, function: str, args: tuple[Any, ...], expected_fn
             # (right by the values check's own standard: mistakes review 25's eps in
             # softmax's denominator was told "although the values are right" beside a values
             # check that charged them)
-            wrong_gradients(function, where,
-                            not _charged(result.value, out.detach(), tol or Tolerances()),
-                            "the input")
+            values_ok = not _charged(result.value, out.detach(), tol or Tolerances())
+            if not values_ok and _named_formula_value(function, result.value, out.detach(),
+                                                      args, kwargs, tol or Tolerances()) \
+                    and own_gradients_consistent(student, function, args, kwargs,
+                                                 result.gradcheck if gradcheck else None):
+                attributed_to(VALUES_CHECK[function])  # (the gradients of its own formula)
+                return
+            wrong_gradients(function, where, values_ok, "the input")
     if gradcheck and result.gradcheck is not True:
         if _charged(result.value, out.detach(), tol or Tolerances()) and _same(
                 result.value, out.detach(), _loose(tol or Tolerances())):
@@ -1860,6 +1895,19 @@ def _argmax_ce(logits: torch.Tensor, targets: torch.Tensor,
     return _reduce(-torch.log_softmax(logits, dim=1).amax(dim=1), reduction)
 
 
+def _probability_ce(logits: torch.Tensor, targets: torch.Tensor,
+                    reduction: str = "mean") -> torch.Tensor:
+    """−p of the target, the log left out: softmax where log_softmax belongs."""
+    return _reduce(-torch.softmax(logits, dim=1).gather(1, targets.unsqueeze(1)).squeeze(1),
+                   reduction)
+
+
+def _unnormalised_ce(logits: torch.Tensor, targets: torch.Tensor,
+                     reduction: str = "mean") -> torch.Tensor:
+    """The target's raw logit, as if logits were log-probabilities."""
+    return _reduce(-logits.gather(1, targets.unsqueeze(1)).squeeze(1), reduction)
+
+
 def _column_indexed_ce(logits: torch.Tensor, targets: torch.Tensor,
                        reduction: str = "mean") -> torch.Tensor:
     """logp[:, targets]: every target's column for every sample, an N×N matrix."""
@@ -1889,11 +1937,27 @@ CE_MISTAKES: dict[str, tuple[Loss, str]] = {
         _batch_dim_ce,
         "cross_entropy normalises over the batch (log_softmax along dim=0): each row of "
         "logits is one sample, so apply log_softmax along the class dimension, dim=1."),
+    # (fresh eyes 72: both told only "the per-element formula is wrong")
+    "probabilities-not-log": (
+        _probability_ce,
+        "cross_entropy takes minus the target's softmax probability, not its log: the loss "
+        "is −log p — take log_softmax of the logits (not softmax) and pick each sample's "
+        "entry at its target."),
+    "logits-as-log-probs": (
+        _unnormalised_ce,
+        "cross_entropy picks the target's raw logit without normalising: logits are not "
+        "log-probabilities — apply log_softmax along dim 1 first, then take "
+        "-log_probs[i, targets[i]]."),
     "ignores-targets": (
         _argmax_ce,
         "cross_entropy ignores the targets: it takes the log-probability of the predicted "
         "(argmax) class — pick each sample's true class instead, -log_probs[i, targets[i]]."),
 }
+
+# The values check's mistakes that do the work on every input, wrongly: the other checks
+# judge such a function on its own formula (the loss of the predicted class never reads its
+# targets: "work first" credits no function that ignores an input)
+WORK_DONE = tuple(model for name, (model, _) in CE_MISTAKES.items() if name != "ignores-targets")
 
 # The values check's mistakes that are right on some valid inputs: indexing log_probs[:, targets]
 # (an N×N matrix) is right for one sample. (A softmax over the batch is right on none; the
@@ -2002,8 +2066,14 @@ def _ce_expect_working(student, tol, memo, forbidden: frozenset[str] = frozenset
     reduction = next((r for r in REDUCTIONS if r in diagnosis["working"]), "mean")
     # (drawn afresh for every submission: a table of fixed inputs' answers works nowhere)
     logits, targets = torch.randn(4, 3, generator=fresh_generator()), torch.tensor([0, 1, 2, 1])
+    # (... or one of the mistakes the values check names: a function doing its work, wrongly
+    # — log_softmax along the batch, no log — is judged on what these checks are about)
     return _expect_working(student, tol, "cross_entropy", (logits, targets),
-                           model(logits, targets, reduction), forbidden, reduction=reduction)
+                           model(logits, targets, reduction), forbidden,
+                           excused=lambda value: any(
+                               _same(value, counterfactual(logits, targets, reduction),
+                                     _loose(tol)) for counterfactual in WORK_DONE),
+                           reduction=reduction)
 
 
 def _own_ce_model(diagnosis: dict[str, Any]) -> Loss:
@@ -2268,6 +2338,14 @@ def test_ce_extreme(student, tol, memo):
             if _same(value, expected, tol):
                 continue
             if _helper_is_to_blame(student, value, logits, targets, reduction, tol):
+                continue
+            if _opposite_sign(value, expected, tol) or any(
+                    _same(value, counterfactual(logits, targets, reduction), tol)
+                    for counterfactual in WORK_DONE):
+                # (the formula the values check names, exact here too: charged there — fresh
+                # eyes 71 and 72's dropped minus and log_softmax along dim 0)
+                attributed_to(CE_VALUES)
+                excused = True
                 continue
             if _float32_excused(student, memo, tol, "cross_entropy", value,
                                 model(logits.float(), targets, reduction), expected):
@@ -2885,6 +2963,36 @@ def _formula_where_right(student, tol: Tolerances, function: str, reference: Los
     return "right where judged" if bool(at_edges[judged].all()) else "wrong where judged"
 
 
+def _binary_models(reference: Loss) -> tuple[Loss, ...]:
+    """A binary loss's formulas that the values check names, each a whole loss of its own:
+    the opposite sign ("wrong-sign") and the two terms swapped, the loss of 1 − y
+    ("terms-swapped")."""
+    def negated(first: torch.Tensor, targets: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        return -reference(first, targets, **kwargs)
+
+    def flipped(first: torch.Tensor, targets: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        return reference(first, 1 - targets, **kwargs)
+    return negated, flipped
+
+
+def _named_formula(first: torch.Tensor, targets: torch.Tensor, reference: Loss,
+                   reduction: str, tol: Tolerances) -> Callable[[Any], bool]:
+    """Is a value one of `_binary_models`' on these inputs (a gate's standard)?"""
+    def named(value: Any) -> bool:
+        return any(_same(value, model(first, targets, reduction=reduction), _loose(tol))
+                   for model in _binary_models(reference))
+    return named
+
+
+def _own_binary_model(student, tol: Tolerances, function: str, reference: Loss,
+                      dtype: torch.dtype, logits: bool) -> Loss | None:
+    """The named formula of `_binary_models` the student's per-element values are, for every
+    kind of target (fresh eyes 71 and 72: a dropped minus, or the terms swapped, cost the
+    clamp and ±1e4 checks too, "fix the values check first"); None for any other."""
+    return next((model for model in _binary_models(reference) if all(_formula_right_by_target(
+        student, tol, function, model, dtype, logits).values())), None)
+
+
 def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss,
                         first: torch.Tensor, targets: torch.Tensor, relevant: torch.Tensor,
                         values_check: str, what: str, edge_tol: Tolerances | None = None,
@@ -2894,6 +3002,18 @@ def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss
     skipped) when the edge is right wherever the formula is."""
     formula = _formula_where_right(student, tol, function, reference, first, targets,
                                    relevant, edge_tol, logits, **extra)
+    if formula == "nowhere" and not extra:
+        own = _own_binary_model(student, tol, function, reference, targets.dtype, logits)
+        if own is not None:  # (judged on its own formula, which the values check names)
+            edge = _quiet_call(student, function, first, targets, reduction="none")
+            bound = tolerance(edge_tol or tol, targets.dtype)
+            if isinstance(edge, torch.Tensor) and edge.shape == targets.shape and bool(
+                    torch.isclose(edge.detach().to(targets.dtype),
+                                  own(first, targets, reduction="none"), rtol=bound.rtol,
+                                  atol=bound.atol, equal_nan=True).all()):
+                attributed_to(values_check)
+                return True
+            return False  # (wrong at the edge by its own formula too: this check's mistake)
     if formula == "nowhere":
         fail(f"{function}'s values are wrong for ordinary inputs with these targets too "
              f"{what}: the values check names the per-element formula — fix it first; this "
@@ -2993,8 +3113,12 @@ def _loss_expect_working(student, tol, function: str, working: tuple[str, ...],
     reduction = next((r for r in REDUCTIONS if r in working), "mean")
     for case in (targets,) if plainer is None else (targets, plainer):
         try:
+            # (... or a formula the values check names, a whole loss of its own: the terms
+            # swapped — the opposite sign is every gate's)
             return _expect_working(student, tol, function, (first, case),
                                    reference(first, case, reduction=reduction), forbidden,
+                                   excused=_named_formula(first, case, reference, reduction,
+                                                          tol),
                                    reduction=reduction)
         except CheckFailed as exc:
             if exc.mistake != "not-working":

@@ -1,0 +1,71 @@
+"""Fresh eyes 71 and 72: one wrong formula charged by every check of its function (a dropped
+minus, log_softmax along the batch: up to eleven points, "fix the values check first"). A
+formula the values check names is judged on its own by the other checks, and a loss whose
+values are wrong keeps its gradient check where backward() agrees with its own values; held
+in-process on the reference with one function rewritten (see test_helper_blame)."""
+
+from __future__ import annotations
+
+import pytest
+from lab05_checks import test_part_a_regression as part_a
+from lab05_checks import test_part_b_classification as part_b
+from test_helper_blame import edited, failed, namespace, verdicts
+
+BCE_RETURN = "    return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)"
+
+
+@pytest.mark.parametrize(("function", "source", "mistake"), [
+    ("cross_entropy", edited("cross_entropy", "    log_probs = log_softmax(logits, dim=1)",
+                             "    log_probs = log_softmax(logits, dim=0)"),
+     "log-softmax-wrong-dim"),
+    ("cross_entropy", edited("cross_entropy", "    nll = -log_probs.gather(",
+                             "    nll = log_probs.gather("), "wrong-sign"),
+    ("binary_cross_entropy", edited("binary_cross_entropy", BCE_RETURN, BCE_RETURN.replace(
+        "_reduce(-(", "_reduce((")), "wrong-sign"),
+    ("mse_loss", edited("mse_loss", "    return _reduce((pred - target) ** 2, reduction)",
+                        "    return _reduce(-(pred - target) ** 2, reduction)"), "wrong-sign"),
+])
+def test_a_named_formula_is_charged_by_its_values_check_alone(function: str, source: str,
+                                                              mistake: str) -> None:
+    found = verdicts(namespace(source), function)
+    values = (part_a.VALUES_CHECK if function == "mse_loss" else part_b.VALUES_CHECK)[function]
+    assert set(failed(found)) == {values}, {n: v.message for n, v in failed(found).items()}
+    assert failed(found)[values].mistake == mistake
+
+
+def test_a_wrong_formula_keeps_its_gradient_check_where_backward_agrees_with_it() -> None:
+    """Probabilities for log-probabilities, no log: a formula nothing names, differentiable."""
+    found = verdicts(namespace(edited(
+        "cross_entropy", "    log_probs = log_softmax(logits, dim=1)",
+        "    log_probs = softmax(logits, dim=1)")), "cross_entropy")
+    assert part_b.VALUES_CHECK["cross_entropy"] in failed(found)
+    assert part_b.CE_GRAD not in failed(found)
+
+
+def test_a_wrong_formula_whose_backward_disagrees_with_it_loses_its_gradient_check() -> None:
+    """A term cut from the graph: backward() is not its own values' derivative (gradcheck)."""
+    found = verdicts(namespace(edited(
+        "mse_loss", "    return _reduce((pred - target) ** 2, reduction)",
+        "    return _reduce((pred - target) ** 2 + pred.detach(), reduction)")), "mse_loss")
+    assert part_a.MSE_GRAD in failed(found), set(failed(found))
+
+
+@pytest.mark.parametrize(("log_probs", "mistake"), [
+    ("    log_probs = softmax(logits, dim=1)", "probabilities-not-log"),
+    ("    log_probs = logits", "logits-as-log-probs"),
+])
+def test_a_cross_entropy_without_its_log_is_named(log_probs: str, mistake: str) -> None:
+    """Fresh eyes 72: told only "the per-element formula is wrong"."""
+    found = verdicts(namespace(edited(
+        "cross_entropy", "    log_probs = log_softmax(logits, dim=1)", log_probs)),
+        "cross_entropy")
+    assert failed(found)[part_b.CE_VALUES].mistake == mistake, failed(found)
+
+
+def test_stubs_earn_no_gradient_check() -> None:
+    """Work not done earns nothing: a loss handing back its input, or ignoring its targets."""
+    found = verdicts(namespace('''
+def binary_cross_entropy(probs, targets, reduction="mean"):
+    return -probs.abs()
+'''), "binary_cross_entropy")
+    assert part_b.BCE_GRAD in failed(found)
