@@ -1106,6 +1106,12 @@ def _huber_compositions(pred: torch.Tensor, target: torch.Tensor, delta: float,
             raise ValueError("not a tensor")
         return torch.broadcast_to(out, d.shape).to(d.dtype)
 
+    def as_given(out: object) -> torch.Tensor:
+        # (... or as it is: a reduced 'none' squared stays reduced through huber's where)
+        if not isinstance(out, torch.Tensor):
+            raise ValueError("not a tensor")
+        return out.to(d.dtype)
+
     return [
         Composition("huber_loss", "mse_loss", MSE_VALUES,
                     (HelperCall((pred, target), F.mse_loss(pred, target, reduction="none"),
@@ -1114,7 +1120,12 @@ def _huber_compositions(pred: torch.Tensor, target: torch.Tensor, delta: float,
         Composition("huber_loss", "mae_loss", MAE_VALUES,
                     (HelperCall((pred, target), F.l1_loss(pred, target, reduction="none"),
                                 {"reduction": "none"}),),
-                    lambda outs: huber_of(d**2, tensor(outs[0])), _agrees),
+                    # (its squared branch from d², or from the helper's |d| squared: fresh
+                    # eyes 71's huber built on mae_loss alone)
+                    lambda outs: [*huber_of(d**2, tensor(outs[0])),
+                                  *huber_of(tensor(outs[0]) ** 2, tensor(outs[0])),
+                                  *huber_of(as_given(outs[0]) ** 2, as_given(outs[0]))],
+                    _agrees),
     ]
 
 

@@ -1075,6 +1075,23 @@ def _kind_from_helper(student, value: Any, preds: torch.Tensor, targets: torch.T
     return type(value) in kinds and not kinds <= {float}
 
 
+def _present_classes_past_helpers(student, preds: torch.Tensor, targets: torch.Tensor,
+                                  num_classes: int, tol, what: str) -> None:
+    """macro_f1 raised through a helper of the student's on labels with an absent class: with
+    correct helpers in place of theirs (`macro_with_library_helpers`) it averages over the
+    classes present — its own mistake, which the helper's crash hid (fresh eyes 71's m11:
+    told only the helper's NameError)."""
+    value = _on_library_helpers(student, preds, targets, num_classes)
+    f1 = [_ratio(2 * tp, 2 * tp + fp + fn)
+          for tp, fp, fn in _per_class(preds, targets, num_classes)]
+    present = {int(c) for c in torch.cat([preds, targets]).unique()}
+    if value is not None and not _close(value, sum(f1) / num_classes, tol) and _close(
+            value, sum(f1) / len(present), tol):
+        fail(f"macro_f1 averages over the classes present {what}: divide by num_classes, "
+             "counting an absent class's F1 as 0. (Judged with correct helpers in place of "
+             "yours, which raise on these labels.)", "present-classes-only")
+
+
 def _macro_blamed(student, ref, value: Any, preds: torch.Tensor, targets: torch.Tensor,
                   num_classes: int, tol) -> bool:
     if _ignores_an_input(student, ref, "macro_f1", num_classes, num_classes):
@@ -2028,13 +2045,18 @@ def test_macro_absent_classes(student, ref, tol, memo):
             raising = None if error.is_a("NotImplementedError") else \
                 _raising_matrix(student, ref, preds, targets, num_classes, tol)
             if raising:  # (its confusion_matrix raises here too: that helper's mistake)
+                _present_classes_past_helpers(student, preds, targets, num_classes, tol, what)
                 attributed_to(raising)
                 continue
             smaller = "" if error.is_a("NotImplementedError") else \
                 _helper_to_blame_for(student, ref, preds, targets, num_classes, error, tol)
             if smaller:  # (its helper fails here: that helper's mistake)
+                _present_classes_past_helpers(student, preds, targets, num_classes, tol, what)
                 attributed_to(smaller)
                 continue
+            if not error.is_a("NotImplementedError"):  # (its own mistake named, if a run
+                # with correct helpers shows one: a helper raising everywhere excuses nothing)
+                _present_classes_past_helpers(student, preds, targets, num_classes, tol, what)
             if not error.is_a("NotImplementedError") and any(  # (a stub is not a 0/0)
                     error.is_a(k) for k in ("ZeroDivisionError", "RuntimeError", "IndexError")):
                 _zero_division_fail("macro_f1", error, what)

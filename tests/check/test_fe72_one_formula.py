@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
+from lab05_checks import test_part_c_metrics as part_c
 from test_helper_blame import edited, failed, namespace, verdicts
 
 BCE_RETURN = "    return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)"
@@ -69,3 +70,36 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     return -probs.abs()
 '''), "binary_cross_entropy")
     assert part_b.BCE_GRAD in failed(found)
+
+
+HUBER_ON_MAE_ALONE = '''
+def huber_loss(pred, target, delta=1.0, reduction="mean"):
+    if delta <= 0:
+        raise ValueError("delta must be positive")
+    _check_reduction(reduction)
+    _check_same_shape(pred, target)
+    absolute = mae_loss(pred, target, "none")
+    return _reduce(torch.where(absolute < delta, 0.5 * absolute ** 2,
+                               delta * (absolute - 0.5 * delta)), reduction)
+'''
+
+
+def test_huber_on_a_wrong_mae_alone_is_not_charged() -> None:
+    """Fresh eyes 71's g15: huber squaring its own mae_loss's output, over a mae_loss whose
+    'none' is the mean, was charged "does not use its reduction argument"."""
+    mae_mean = edited("mae_loss", "    return _reduce((pred - target).abs(), reduction)",
+                      "    return (pred - target).abs().sum() if reduction == 'sum' else "
+                      "(pred - target).abs().mean()")
+    found = verdicts(namespace(mae_mean, HUBER_ON_MAE_ALONE), "huber_loss")
+    assert not failed(found), {n: v.message for n, v in failed(found).items()}
+
+
+def test_macro_f1_over_a_crashing_matrix_keeps_its_own_absent_class_mistake() -> None:
+    """Fresh eyes 71's m11: a confusion_matrix raising NameError hid macro_f1's own average
+    over the classes present (told only the helper's error)."""
+    crashing = edited("confusion_matrix", "    index = targets.long() * num_classes + preds.long()",
+                      "    index = np.asarray(targets) * num_classes")
+    present_only = edited("macro_f1", "    return sum(per_class) / num_classes",
+                          "    return sum(per_class) / len(torch.cat([preds, targets]).unique())")
+    found = verdicts(namespace(crashing, present_only), "macro_f1")
+    assert failed(found)[part_c.MACRO_ABSENT].mistake == "present-classes-only", failed(found)
