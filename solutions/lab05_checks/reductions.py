@@ -113,13 +113,22 @@ REDUCTION_MEANS = {"mean": "'mean' averages the elementwise losses over every el
 
 
 def expect_reduction_accepted(function: str, error: StudentError, reduction: str,
-                              call: Callable[[str], Any]) -> None:
+                              call: Callable[[str], Any], by_identity: bool = False) -> None:
     """A reduction the spec asks for, refused by the function's own ValueError (it supports
     'mean' and 'sum' only, say): named, with what that reduction returns (fresh eyes 47: told
     to fix its own error first) — where a probe shows the reduction is what it refuses: the
     same inputs with another of the spec's reductions are accepted (`call(reduction)`; fresh
     eyes 59: a range check comparing the targets with N instead of C raised on every reduction
-    and was told it refused 'mean'). Any other error is the caller's to word."""
+    and was told it refused 'mean'). Any other error is the caller's to word. `by_identity`:
+    the function's source compares a value with a string by `is` (the words only: the run
+    showed the refusal) — fresh eyes 72's `reduction is "mean"`, true for the notebook's own
+    literal, refused the grader's equal string, told only "raised ValueError"."""
+    if by_identity and reduction in REDUCTION_MEANS and error.own and error.is_a("ValueError"):
+        fail(f"{function} refuses reduction={reduction!r} (it raises its own ValueError): it "
+             "compares `reduction` with a string by `is`, which asks whether both are the same "
+             "object, not whether they are equal (true for a literal in your notebook, false "
+             "for an equal string made elsewhere, as a caller's may be). Compare with ==.",
+             "compared-by-identity")
     if reduction in REDUCTION_MEANS and error.own and error.is_a("ValueError") and any(
             _accepted(call, other) for other in REDUCTION_MEANS if other != reduction):
         fail(f"{function} refuses reduction={reduction!r} (it raises ValueError): the spec's "

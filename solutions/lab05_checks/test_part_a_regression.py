@@ -321,8 +321,14 @@ def _expect_reduction_used(student, function: str, reference, source: SourceFact
                            **extra: Any) -> None:
     """Counterfactual: 'mean' and 'sum' on the same input must differ as the reference's do."""
     pred, target = _pairs(12)[1]
-    got = (student.call(function, pred, target, reduction="mean", **extra).value,
-           student.call(function, pred, target, reduction="sum", **extra).value)
+    by_identity = source is not None and source.compares_text_by_identity(function)
+    try:
+        got = (student.call(function, pred, target, reduction="mean", **extra).value,
+               student.call(function, pred, target, reduction="sum", **extra).value)
+    except StudentError as error:
+        expect_reduction_accepted(function, error, "mean", asked_again(
+            student, function, pred, target, **extra), by_identity)
+        raise
     want = (reference(pred, target, reduction="mean", **extra),
             reference(pred, target, reduction="sum", **extra))
     none_right = _agrees(_quiet(student, function, pred, target, reduction="none", **extra),
@@ -332,8 +338,7 @@ def _expect_reduction_used(student, function: str, reference, source: SourceFact
     expect_argument_used(function, "reduction", got, want,
                          "with reduction='mean' and with reduction='sum'",
                          "Average for 'mean', add for 'sum', no reduction for 'none'.",
-                         by_identity=source is not None
-                         and source.compares_text_by_identity(function))
+                         by_identity=by_identity)
 
 
 def _expect_matches(student, tol, function, reference, source: SourceFacts | None = None,
@@ -346,7 +351,8 @@ def _expect_matches(student, tol, function, reference, source: SourceFacts | Non
                 result = student.call(function, pred, target, reduction=reduction, **extra)
             except StudentError as error:
                 expect_reduction_accepted(function, error, reduction, asked_again(
-                    student, function, pred, target, **extra))
+                    student, function, pred, target, **extra),
+                    source is not None and source.compares_text_by_identity(function))
                 raise
             if result.mutated:
                 fail(f"{function} modified its input tensors in place: compute on new tensors "

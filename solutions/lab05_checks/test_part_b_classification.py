@@ -2615,13 +2615,14 @@ def _bcel_on_own_bce(student, tol) -> Excuse:
         logits = torch.tensor([0.5, -1.2, 2.0, -0.3, 1.1], dtype=torch.float64)
         targets = torch.tensor([1.0, 0.0, 1.0, 0.0, 0.0], dtype=torch.float64)
         probs = torch.sigmoid(logits)
-        return _same(_quiet_call(student, "binary_cross_entropy", probs, targets,
-                                 reduction=reduction),
-                     F.binary_cross_entropy(probs, targets, reduction=reduction),
-                     _loose(tol)) and _same(
-            _quiet_call(student, BCEL, logits, targets, reduction=reduction),
-            F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction),
-            _loose(tol))
+        bce = _quiet_call(student, "binary_cross_entropy", probs, targets, reduction=reduction)
+        bcel = _quiet_call(student, BCEL, logits, targets, reduction=reduction)
+        want = (F.binary_cross_entropy(probs, targets, reduction=reduction),
+                F.binary_cross_entropy_with_logits(logits, targets, reduction=reduction))
+        # (... or both of the opposite sign: a dropped minus is work done, named by BCE's
+        # values check — fresh eyes 71's BCE with logits over it was charged it again)
+        return (_same(bce, want[0], _loose(tol)) and _same(bcel, want[1], _loose(tol))) or (
+            _opposite_sign(bce, want[0], tol) and _opposite_sign(bcel, want[1], tol))
 
     def excuse(value: Any, logits: torch.Tensor, targets: torch.Tensor, reduction: str) -> bool:
         probs = torch.sigmoid(logits)
@@ -2665,7 +2666,8 @@ def _expect_loss_values(student, tol, function: str, cases, reference: Loss,
                 result = student.call(function, pred, target, reduction=reduction, **extra)
             except StudentError as error:
                 expect_reduction_accepted(function, error, reduction, asked_again(
-                    student, function, pred, target, **extra))
+                    student, function, pred, target, **extra),
+                    source is not None and source.compares_text_by_identity(function))
                 raise
             _expect_unmutated(result, function)
             expected = reference(pred, target, reduction=reduction, **extra)
@@ -2985,12 +2987,15 @@ def _named_formula(first: torch.Tensor, targets: torch.Tensor, reference: Loss,
 
 
 def _own_binary_model(student, tol: Tolerances, function: str, reference: Loss,
-                      dtype: torch.dtype, logits: bool) -> Loss | None:
+                      dtype: torch.dtype, logits: bool, flipped: bool = True) -> Loss | None:
     """The named formula of `_binary_models` the student's per-element values are, for every
     kind of target (fresh eyes 71 and 72: a dropped minus, or the terms swapped, cost the
-    clamp and ±1e4 checks too, "fix the values check first"); None for any other."""
-    return next((model for model in _binary_models(reference) if all(_formula_right_by_target(
-        student, tol, function, model, dtype, logits).values())), None)
+    clamp and ±1e4 checks too, "fix the values check first"); None for any other.
+    `flipped`: the swapped terms considered too (not with a pos_weight, which weights one
+    term: no whole loss of 1 − y)."""
+    models = _binary_models(reference)
+    return next((model for model in models[:None if flipped else 1] if all(
+        _formula_right_by_target(student, tol, function, model, dtype, logits).values())), None)
 
 
 def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss,
@@ -3002,14 +3007,16 @@ def _judged_where_right(student, tol: Tolerances, function: str, reference: Loss
     skipped) when the edge is right wherever the formula is."""
     formula = _formula_where_right(student, tol, function, reference, first, targets,
                                    relevant, edge_tol, logits, **extra)
-    if formula == "nowhere" and not extra:
-        own = _own_binary_model(student, tol, function, reference, targets.dtype, logits)
+    if formula == "nowhere":
+        own = _own_binary_model(student, tol, function, reference, targets.dtype, logits,
+                                flipped=not extra)
         if own is not None:  # (judged on its own formula, which the values check names)
-            edge = _quiet_call(student, function, first, targets, reduction="none")
+            edge = _quiet_call(student, function, first, targets, reduction="none", **extra)
             bound = tolerance(edge_tol or tol, targets.dtype)
             if isinstance(edge, torch.Tensor) and edge.shape == targets.shape and bool(
                     torch.isclose(edge.detach().to(targets.dtype),
-                                  own(first, targets, reduction="none"), rtol=bound.rtol,
+                                  own(first, targets, reduction="none", **extra),
+                                  rtol=bound.rtol,
                                   atol=bound.atol, equal_nan=True).all()):
                 attributed_to(values_check)
                 return True

@@ -10,7 +10,11 @@ import pytest
 from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
+from lab05_checks.reductions import expect_reduction_accepted
 from test_helper_blame import edited, failed, namespace, verdicts
+
+from autograder.check.registry import CheckFailed
+from autograder.sandbox.session import StudentError
 
 BCE_RETURN = "    return _reduce(-(targets * log_p + (1 - targets) * log_1mp), reduction)"
 
@@ -103,3 +107,50 @@ def test_macro_f1_over_a_crashing_matrix_keeps_its_own_absent_class_mistake() ->
                           "    return sum(per_class) / len(torch.cat([preds, targets]).unique())")
     found = verdicts(namespace(crashing, present_only), "macro_f1")
     assert failed(found)[part_c.MACRO_ABSENT].mistake == "present-classes-only", failed(found)
+
+
+def test_a_reduction_compared_by_identity_is_named() -> None:
+    """Fresh eyes 72: `reduction is "mean"` refused the grader's equal string (made as the
+    program runs, not the notebook's interned literal: a worker's, so held here at the
+    helper) with its own ValueError, told only "raised ValueError … fix this error first"."""
+    error = StudentError("mse_loss", {"kind": "ValueError", "kinds": ["ValueError"],
+                                      "message": "unknown reduction", "own": True})
+
+    def refused(reduction: str) -> None:
+        raise error
+
+    with pytest.raises(CheckFailed) as caught:
+        expect_reduction_accepted("mse_loss", error, "mean", refused, by_identity=True)
+    assert caught.value.mistake == "compared-by-identity"
+    # (without `is` in its source: left to the caller's words, as before)
+    expect_reduction_accepted("mse_loss", error, "mean", refused, by_identity=False)
+
+
+BCEL_RETURN = "    return _reduce((1 - targets) * logits + weight * neg_log_sigmoid, reduction)"
+BCEL_ON_OWN_BCE = '''
+def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction="mean"):
+    _check_reduction(reduction)
+    _check_same_shape(logits, targets)
+    if pos_weight is not None:
+        weight = 1 + (pos_weight - 1) * targets
+        return _reduce((1 - targets) * logits - weight * F.logsigmoid(logits), reduction)
+    return binary_cross_entropy(torch.sigmoid(logits), targets, reduction)
+'''
+
+
+def test_bce_with_logits_of_the_opposite_sign_is_charged_once() -> None:
+    """Fresh eyes 71's h07: the pos_weight check charged the dropped minus again."""
+    found = verdicts(namespace(edited(
+        "binary_cross_entropy_with_logits", BCEL_RETURN,
+        BCEL_RETURN.replace("_reduce((1", "_reduce(-((1").replace(", reduction)",
+                                                                "), reduction)"))),
+        part_b.BCEL)
+    assert set(failed(found)) == {part_b.BCEL_VALUES}, set(failed(found))
+
+
+def test_bce_with_logits_over_a_bce_of_the_opposite_sign_is_not_charged_for_it() -> None:
+    """Fresh eyes 71's f04 and n10: BCE's dropped minus charged again on BCE with logits
+    built on it (its control asked for BCE right, and a sign is never right)."""
+    found = verdicts(namespace(edited("binary_cross_entropy", BCE_RETURN, BCE_RETURN.replace(
+        "_reduce(-(", "_reduce((")), BCEL_ON_OWN_BCE), part_b.BCEL)
+    assert part_b.BCEL_VALUES not in failed(found), failed(found)[part_b.BCEL_VALUES].message
