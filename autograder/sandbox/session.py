@@ -242,8 +242,10 @@ def describe_exit(status: dict[str, Any]) -> str:
         return names.get(sig, "was killed by a signal")  # (not which: a number of its choosing)
     code = status.get("exitcode")
     if code == 70:  # zygote.HARNESS_BROKEN, not imported: the zygote module is worker-side
-        return ("broke the grading harness inside its own process (e.g. by replacing Python "
-                "builtins)")
+        # (the grader's own code failed in that process: which cause is not reported — red
+        # team 100's memory hog read "replacing Python builtins", which it never did)
+        return ("broke the grading harness inside its own process (the grader's code failed "
+                "there: memory used up, or Python's builtins replaced, for instance)")
     if code == 0:
         return "ended the grading process itself (os._exit or similar)"
     # (not the code: the student's own number, which carried a hidden value — red team 60)
