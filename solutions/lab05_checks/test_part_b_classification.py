@@ -266,8 +266,8 @@ def _opposite_sign(value: Any, expected: torch.Tensor, tol: Tolerances) -> bool:
     """The right values with the opposite sign: a minus dropped, which the values check names
     ("wrong-sign"); the function does its work, so its error and no-library checks judge
     what they are about (fresh eyes 71 and 72: one sign cost up to eight points more)."""
-    return isinstance(value, torch.Tensor) and bool((expected != 0).any()) and _same(
-        -value, expected, _loose(tol))
+    return isinstance(value, torch.Tensor) and value.is_floating_point() and bool(
+        (expected != 0).any()) and _same(-value, expected, _loose(tol))
 
 
 POS_WEIGHT_RIGHT = (EDGES, "pos_weight")  # BCE-with-logits right for every pos_weight
@@ -3692,8 +3692,10 @@ def _bcel_smooth_at_zero(student, tol: Tolerances, reduction: str,
     values_right_here = matches(result.value, out.detach(), grad.rtol, grad.atol)
     if pos_weight is not None and not values_right_here:
         # (its values with a pos_weight are wrong: the pos_weight check's mistake, charged
-        # there — fresh eyes 71's g05 was charged here again)
-        attributed_to(BCEL_POS_WEIGHT)
+        # there — fresh eyes 71's g05 was charged here again —, unless the check is already
+        # held to the values check, whose mistake this is too)
+        if not attribution_pending():
+            attributed_to(BCEL_POS_WEIGHT)
         return
     if not values_right_here and attribution_pending():
         # Its values are wrong here too, and its gradient was judged where it is right (the
