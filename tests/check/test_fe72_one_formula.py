@@ -11,6 +11,7 @@ from lab05_checks import test_part_a_regression as part_a
 from lab05_checks import test_part_b_classification as part_b
 from lab05_checks import test_part_c_metrics as part_c
 from lab05_checks.reductions import expect_reduction_accepted
+from test_fe68_messages import HUBER_ON_HELPERS
 from test_helper_blame import edited, failed, namespace, verdicts
 
 from autograder.check.registry import CheckFailed
@@ -76,16 +77,9 @@ def binary_cross_entropy(probs, targets, reduction="mean"):
     assert part_b.BCE_GRAD in failed(found)
 
 
-HUBER_ON_MAE_ALONE = '''
-def huber_loss(pred, target, delta=1.0, reduction="mean"):
-    if delta <= 0:
-        raise ValueError("delta must be positive")
-    _check_reduction(reduction)
-    _check_same_shape(pred, target)
-    absolute = mae_loss(pred, target, "none")
-    return _reduce(torch.where(absolute < delta, 0.5 * absolute ** 2,
-                               delta * (absolute - 0.5 * delta)), reduction)
-'''
+# (fresh eyes 68's huber over both helpers, its squared branch taken from mae_loss alone)
+HUBER_ON_MAE_ALONE = HUBER_ON_HELPERS.replace('    squared = mse_loss(pred, target, "none")\n',
+                                              "").replace("0.5 * squared", "0.5 * absolute ** 2")
 
 
 def test_huber_on_a_wrong_mae_alone_is_not_charged() -> None:
