@@ -97,3 +97,13 @@ def binary_cross_entropy_with_logits(logits, targets, pos_weight=None, reduction
     return _reduce((1 - targets) * logits - F.logsigmoid(logits), reduction)
 '''), part_b.BCEL)
     assert set(failed(found)) == {part_b.BCEL_POS_WEIGHT}, set(failed(found))
+
+
+def test_a_cross_entropy_of_the_raw_logit_keeps_no_edge_or_raw_logits_check() -> None:
+    """Red team 102: the target's raw logit (no normalisation), a formula the values check
+    names, kept ten of twelve points through the "work done" gates — its ±1e4 check judged a
+    formula with no exp or log."""
+    found = verdicts(namespace(edited(
+        "cross_entropy", "    log_probs = log_softmax(logits, dim=1)", "    log_probs = logits")),
+        "cross_entropy")
+    assert {part_b.CE_EXTREME, part_b.CE_RAW} <= set(failed(found)), set(failed(found))
